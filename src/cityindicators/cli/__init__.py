@@ -1,0 +1,73 @@
+"""The ``cityindicators`` command line.
+
+Each area registers its subcommands from its own module (``cli/<area>.py`` with a
+``register(subparsers)`` function); a subcommand's handler takes the parsed arguments and
+returns an exit code. Only the CLI prints and chooses exit codes; the library logs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import sys
+from typing import Sequence
+
+from .. import __version__
+from ..config import DATA_DIR_ENV
+from ..exceptions import CityIndicatorsError
+
+__all__ = ["main", "build_parser"]
+
+#: Modules that contribute subcommands, in the order they appear in ``--help``.
+COMMAND_MODULES = ("data", "osp", "indicators", "projection", "reports")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="cityindicators",
+        description="Socio-economic indicators, comparisons, population projections and reports "
+        "for Lithuanian municipalities.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument(
+        "--data-dir",
+        default=None,
+        metavar="DIR",
+        help=f"data directory (default: ${DATA_DIR_ENV} or ./data)",
+    )
+    parser.add_argument("-v", "--verbose", action="count", default=0, help="more log output (-vv for debug)")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in COMMAND_MODULES:
+        try:
+            module = importlib.import_module(f"{__name__}.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name == f"{__name__}.{name}":
+                continue
+            raise
+        module.register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    level = logging.WARNING - 10 * min(args.verbose, 2)
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+    if not getattr(args, "handler", None):
+        parser.print_help()
+        return 2
+    try:
+        return int(args.handler(args) or 0)
+    except CityIndicatorsError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,60 @@
+"""Settings: where the data directory is, and where packaged resources live."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+__all__ = ["DATA_DIR_ENV", "SHARED_DATA_ENV", "DataPaths", "resolve_data_dir", "resource_path"]
+
+#: Environment variable that sets the data directory (the CLI's ``--data-dir`` wins over it).
+DATA_DIR_ENV = "CITYINDICATORS_DATA_DIR"
+#: Environment variable that points tests and benchmarks at the real shared data folder.
+SHARED_DATA_ENV = "CITYINDICATORS_SHARED_DATA"
+
+
+def resolve_data_dir(data_dir: str | os.PathLike | None = None) -> Path:
+    """Return the data directory: the argument, else ``$CITYINDICATORS_DATA_DIR``, else ``./data``."""
+    if data_dir is not None:
+        return Path(data_dir).expanduser()
+    env = os.environ.get(DATA_DIR_ENV)
+    if env:
+        return Path(env).expanduser()
+    return Path("data")
+
+
+@dataclass(frozen=True)
+class DataPaths:
+    """The layout of a data directory.
+
+    ``raw/<source>/<dataset>/<date>.<ext>`` holds immutable snapshots with ``.meta.json``
+    sidecars; ``processed/<dataset>.parquet`` the canonical tables with sidecars.
+    """
+
+    root: Path
+
+    @classmethod
+    def of(cls, data_dir: str | os.PathLike | None = None) -> "DataPaths":
+        return cls(resolve_data_dir(data_dir))
+
+    @property
+    def raw(self) -> Path:
+        return self.root / "raw"
+
+    @property
+    def processed(self) -> Path:
+        return self.root / "processed"
+
+    def processed_table(self, dataset: str) -> Path:
+        return self.processed / f"{dataset}.parquet"
+
+    def groups_file(self) -> Path:
+        """User-defined territory groups of this data directory (optional)."""
+        return self.root / "groups.yaml"
+
+
+def resource_path(*parts: str) -> Path:
+    """Path of a file shipped inside the package under ``cityindicators/resources``."""
+    return Path(str(resources.files("cityindicators").joinpath("resources", *parts)))
