@@ -1,0 +1,339 @@
+"""Dense count arrays built once from the canonical frames, and their aggregation.
+
+Every indicator is computed from these arrays, vectorised over territories, years, sexes and
+ages. Aggregates (country, counties, user groups) are made here by adding *counts* of their
+members; rates are then computed from the added counts, never by averaging members' rates.
+
+Axes: ``[territory, year, sex(, age)]``; sex index 0 = male, 1 = female, 2 = total; years are
+the contiguous range from the first to the last year in any input, so ``t + 1`` is the next
+index; ages run 0..``open_age``, the last an open group. Missing cells are NaN.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field, replace
+from functools import cached_property
+from typing import Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+
+from .catalogue import PUBLISHED_PREFIX, Indicator, published_indicator
+
+__all__ = ["Counts", "build_counts", "SEX_INDEX", "ratio", "next_year", "average_population"]
+
+log = logging.getLogger(__name__)
+
+SEX_INDEX = {"male": 0, "female": 1, "total": 2}
+MALE, FEMALE, TOTAL = 0, 1, 2
+
+#: Labour indicators that are counts (added over territories); the rest are published rates/levels.
+LABOUR_COUNTS = ("registered_unemployed", "employed", "employed_industry")
+
+
+def ratio(num: np.ndarray, den: np.ndarray, scale: float = 1.0) -> np.ndarray:
+    """``num / den * scale`` with NaN (never infinity) where ``den`` is zero or missing."""
+    num = np.asarray(num, dtype=float)
+    den = np.asarray(den, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = num / np.where(den == 0, np.nan, den) * scale
+    return out
+
+
+def next_year(arr: np.ndarray) -> np.ndarray:
+    """Values of the next year (axis 1): ``out[:, t] = arr[:, t + 1]``; NaN for the last year."""
+    out = np.full_like(arr, np.nan, dtype=float)
+    out[:, :-1] = arr[:, 1:]
+    return out
+
+
+def average_population(p_jan1: np.ndarray) -> np.ndarray:
+    """Average population of year t: mean of 1 January t and 1 January t+1 (axis 1 = year)."""
+    return (p_jan1 + next_year(p_jan1)) / 2.0
+
+
+@dataclass
+class Counts:
+    """Count arrays of many territories and years (see the module docstring for the axes)."""
+
+    codes: tuple[str, ...]
+    years: np.ndarray
+    open_age: int | None
+    pop: np.ndarray  # [T, Y, 3, A] single-year ages; A = 0 when no age detail
+    pop_all: np.ndarray  # [T, Y, 3] all-ages residents (published totals, else the sum of ages)
+    births: np.ndarray  # [T, Y, 3]
+    deaths: np.ndarray  # [T, Y, 3]
+    infant_deaths: np.ndarray  # [T, Y, 3]
+    flows: dict[str, np.ndarray] = field(default_factory=dict)  # flow -> [T, Y, 3]
+    labour: dict[str, np.ndarray] = field(default_factory=dict)  # labour indicator -> [T, Y] (sex total)
+    labour_units: dict[str, str] = field(default_factory=dict)
+    passthrough: dict[str, np.ndarray] = field(default_factory=dict)  # indicator id -> [T, Y], not additive
+    urban: np.ndarray | None = None  # [T, Y, 2] urban, total residents (urban_rural dataset)
+    extra_catalogue: dict[str, Indicator] = field(default_factory=dict)
+
+    # -- shape helpers -----------------------------------------------------------------------
+    @property
+    def n_territories(self) -> int:
+        return len(self.codes)
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return (len(self.codes), len(self.years))
+
+    def empty(self) -> np.ndarray:
+        return np.full(self.shape, np.nan)
+
+    @property
+    def has_ages(self) -> bool:
+        return self.pop.shape[-1] > 0
+
+    @cached_property
+    def ages(self) -> np.ndarray:
+        return np.arange(self.pop.shape[-1])
+
+    def age_sum(self, lo: int, hi: int | None = None, sex: int = TOTAL) -> np.ndarray:
+        """Residents aged ``lo``..``hi`` inclusive (``hi=None``: ``lo`` and over) ``[T, Y]``.
+
+        NaN when any needed single age is missing or the band cuts through the open group.
+        """
+        if not self.has_ages:
+            return self.empty()
+        top = self.open_age
+        if lo > top or (hi is not None and hi >= top):
+            # the band ends inside (or starts beyond) the open group: not computable
+            if hi is None and lo == top:
+                return self.pop[:, :, sex, top].copy()
+            return self.empty()
+        stop = top + 1 if hi is None else hi + 1
+        return self.pop[:, :, sex, lo:stop].sum(axis=-1)
+
+    @cached_property
+    def pop_sum(self) -> np.ndarray:
+        """Sum over single ages ``[T, Y, 3]`` (NaN if any age is missing): denominators of shares."""
+        if not self.has_ages:
+            return np.full(self.shape + (3,), np.nan)
+        return self.pop.sum(axis=-1)
+
+    def index(self, codes: Sequence[str]) -> np.ndarray:
+        idx = pd.Index(self.codes).get_indexer(list(codes))
+        return idx
+
+    # -- aggregation -------------------------------------------------------------------------
+    def with_aggregates(self, groups: Mapping[str, Sequence[str]]) -> "Counts":
+        """A copy with one extra territory per entry of ``groups`` (code -> member codes).
+
+        Counts are added over the members; an aggregate is missing (NaN) in a cell where any
+        member is missing or a member is absent from the data. Published (non-additive) values
+        are missing for new aggregates.
+        """
+        groups = {k: list(v) for k, v in groups.items() if k not in self.codes}
+        if not groups:
+            return self
+        pos = pd.Index(self.codes)
+        G, T = len(groups), len(self.codes)
+        member = np.zeros((G, T))
+        incomplete = np.zeros(G, dtype=bool)
+        for g, members in enumerate(groups.values()):
+            idx = pos.get_indexer(members)
+            if (idx < 0).any() or not len(members):
+                missing = [m for m, i in zip(members, idx) if i < 0]
+                log.warning("aggregate %s: member(s) %s absent from the data; its counts are missing",
+                            list(groups)[g], missing)
+                incomplete[g] = True
+            member[g, idx[idx >= 0]] = 1.0
+
+        def agg(arr: np.ndarray | None, additive: bool = True) -> np.ndarray | None:
+            if arr is None:
+                return None
+            flat = arr.reshape(T, -1)
+            if additive:
+                nan = np.isnan(flat)
+                total = member @ np.where(nan, 0.0, flat)
+                total[(member @ nan) > 0] = np.nan
+                total[incomplete] = np.nan
+            else:
+                total = np.full((G, flat.shape[1]), np.nan)
+            return np.concatenate([arr, total.reshape((G,) + arr.shape[1:])], axis=0)
+
+        return replace(
+            self,
+            codes=self.codes + tuple(groups),
+            pop=agg(self.pop),
+            pop_all=agg(self.pop_all),
+            births=agg(self.births),
+            deaths=agg(self.deaths),
+            infant_deaths=agg(self.infant_deaths),
+            flows={k: agg(v) for k, v in self.flows.items()},
+            labour={k: agg(v, k in LABOUR_COUNTS) for k, v in self.labour.items()},
+            passthrough={k: agg(v, False) for k, v in self.passthrough.items()},
+            urban=agg(self.urban),
+        )
+
+
+# -- building ------------------------------------------------------------------------------
+def _sex_idx(series: pd.Series) -> np.ndarray:
+    return series.map(SEX_INDEX).to_numpy()
+
+
+def _fill_total_sex(arr: np.ndarray) -> np.ndarray:
+    """Where the total is missing but both sexes are given, total = male + female."""
+    tot = arr[:, :, TOTAL]
+    both = arr[:, :, MALE] + arr[:, :, FEMALE]
+    arr[:, :, TOTAL] = np.where(np.isnan(tot), both, tot)
+    return arr
+
+
+class _Axes:
+    def __init__(self, codes: Sequence[str], years: np.ndarray):
+        self.codes = tuple(codes)
+        self.years = years
+        self._ci = pd.Index(self.codes)
+        self.y0 = int(years[0]) if len(years) else 0
+
+    def ti(self, frame: pd.DataFrame) -> np.ndarray:
+        return self._ci.get_indexer(frame["territory_code"].astype(str))
+
+    def yi(self, frame: pd.DataFrame) -> np.ndarray:
+        return frame["year"].to_numpy(dtype=int) - self.y0
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return (len(self.codes), len(self.years))
+
+
+def _by_sex(frame: pd.DataFrame | None, ax: _Axes) -> np.ndarray:
+    """``[T, Y, 3]`` array from rows with a ``sex`` column (one row per territory, year, sex)."""
+    out = np.full(ax.shape + (3,), np.nan)
+    if frame is None or frame.empty:
+        return out
+    f = frame[frame["sex"].isin(SEX_INDEX)] if "sex" in frame else frame.assign(sex="total")
+    out[ax.ti(f), ax.yi(f), _sex_idx(f["sex"])] = f["value"].to_numpy(dtype=float)
+    return _fill_total_sex(out)
+
+
+def _plain(frame: pd.DataFrame | None, ax: _Axes) -> np.ndarray:
+    out = np.full(ax.shape, np.nan)
+    if frame is None or frame.empty:
+        return out
+    out[ax.ti(frame), ax.yi(frame)] = frame["value"].to_numpy(dtype=float)
+    return out
+
+
+def _population(frame: pd.DataFrame | None, ax: _Axes) -> tuple[np.ndarray, np.ndarray, int | None]:
+    if frame is None or frame.empty:
+        return np.full(ax.shape + (3, 0), np.nan), np.full(ax.shape + (3,), np.nan), None
+    frame = frame[frame["sex"].isin(SEX_INDEX)]
+    is_all = frame["age"].isna().to_numpy()
+    totals = _by_sex(frame[is_all], ax)
+    singles = frame[~is_all]
+    if singles.empty:
+        return np.full(ax.shape + (3, 0), np.nan), totals, None
+    ages = singles["age"].to_numpy(dtype=int)
+    if "open_age" in singles and singles["open_age"].any():
+        top = int(singles.loc[singles["open_age"].to_numpy(dtype=bool), "age"].min())
+    else:
+        top = int(ages.max())
+        log.debug("population: no open age group flagged; taking age %d as the open group", top)
+    if (ages > top).any():
+        # harmonise sources with different open groups: collapse everything above into `top`
+        singles = singles.assign(age=np.minimum(ages, top))
+        singles = singles.groupby(["territory_code", "year", "sex", "age"], as_index=False)["value"].sum(min_count=1)
+        ages = singles["age"].to_numpy(dtype=int)
+    cube = np.full(ax.shape + (3, top + 1), np.nan)
+    cube[ax.ti(singles), ax.yi(singles), _sex_idx(singles["sex"]), ages] = singles["value"].to_numpy(dtype=float)
+    tot = cube[:, :, TOTAL, :]
+    cube[:, :, TOTAL, :] = np.where(np.isnan(tot), cube[:, :, MALE, :] + cube[:, :, FEMALE, :], tot)
+    summed = cube.sum(axis=-1)
+    totals = np.where(np.isnan(totals), summed, totals)
+    return cube, totals, top
+
+
+def _flows(frame: pd.DataFrame | None, ax: _Axes) -> dict[str, np.ndarray]:
+    if frame is None or frame.empty:
+        return {}
+    out: dict[str, np.ndarray] = {}
+    all_ages = frame[frame["age"].isna()] if "age" in frame else frame
+    by_age = frame[frame["age"].notna()] if "age" in frame else frame.iloc[:0]
+    for flow in frame["flow"].unique():
+        rows = all_ages[all_ages["flow"] == flow]
+        if rows.empty:  # only age detail: add it up (missing if any age is missing)
+            rows = by_age[by_age["flow"] == flow].groupby(["territory_code", "year", "sex"], as_index=False)[
+                "value"].sum(min_count=1)
+        out[str(flow)] = _by_sex(rows, ax)
+    for net, (inflow, outflow) in {"net_international": ("immigrants", "emigrants"),
+                                   "net_internal": ("internal_arrivals", "internal_departures")}.items():
+        if inflow in out and outflow in out:
+            computed = out[inflow] - out[outflow]
+            out[net] = computed if net not in out else np.where(np.isnan(out[net]), computed, out[net])
+    return out
+
+
+def build_counts(data: Mapping[str, pd.DataFrame | None]) -> Counts:
+    """Dense count arrays from canonical frames ``{dataset: frame}`` (missing datasets allowed).
+
+    Territories are the union of the codes in all frames, years the contiguous range of all
+    years. Frames may carry extra columns (``status``, ``source``); only the canonical key and
+    ``value`` columns are read.
+    """
+    frames = {k: v for k, v in data.items() if v is not None and len(v)}
+    codes: list[str] = []
+    years: list[int] = []
+    for f in frames.values():
+        codes.extend(pd.unique(f["territory_code"].astype(str)))
+        years.extend(pd.unique(f["year"]).astype(int))
+    codes = sorted(set(codes))
+    yrs = np.arange(min(years), max(years) + 1) if years else np.arange(0)
+    ax = _Axes(codes, yrs)
+
+    pop, pop_all, top = _population(frames.get("population"), ax)
+    births = _by_sex(frames.get("births"), ax)
+    deaths_f = frames.get("deaths")
+    if deaths_f is not None:
+        deaths = _by_sex(deaths_f[deaths_f["age"].isna()], ax)
+        infant = _by_sex(deaths_f[deaths_f["age"] == 0], ax)
+    else:
+        deaths = infant = _by_sex(None, ax)
+    flows = _flows(frames.get("migration"), ax)
+
+    labour: dict[str, np.ndarray] = {}
+    units: dict[str, str] = {}
+    lab = frames.get("labour")
+    if lab is not None:
+        lab = lab[lab["sex"] == "total"] if "sex" in lab else lab
+        for ind, rows in lab.groupby("indicator", sort=False):
+            labour[str(ind)] = _plain(rows, ax)
+            if "unit" in rows and len(rows):
+                units[str(ind)] = str(rows["unit"].iloc[0])
+
+    passthrough: dict[str, np.ndarray] = {}
+    extra: dict[str, Indicator] = {}
+    pub = frames.get("published_indicators")
+    if pub is not None:
+        for ind, rows in pub.groupby("indicator", sort=False):
+            first = rows.iloc[0]
+            entry = published_indicator(str(ind), str(first.get("unit", "") or ""), str(first.get("name_lt", "") or ""),
+                                        str(first.get("name_en", "") or ""))
+            passthrough[entry.id] = _plain(rows, ax)
+            extra[entry.id] = entry
+    for ds, ind in (("life_expectancy", "life_expectancy"), ("median_age", "median_age_published")):
+        f = frames.get(ds)
+        if f is not None:
+            passthrough[ind] = _plain(f[f["sex"] == "total"] if "sex" in f else f, ax)
+    if frames.get("density") is not None:
+        passthrough["population_density"] = _plain(frames["density"], ax)
+    urban = None
+    ur = frames.get("urban_rural")
+    if ur is not None:
+        urban = np.stack([_plain(ur[ur["area"] == "urban"], ax), _plain(ur[ur["area"] == "total"], ax)], axis=-1)
+
+    return Counts(
+        codes=tuple(codes), years=yrs, open_age=top, pop=pop, pop_all=pop_all, births=births, deaths=deaths,
+        infant_deaths=infant, flows=flows, labour=labour, labour_units=units, passthrough=passthrough,
+        urban=urban, extra_catalogue=extra,
+    )
+
+
+def published_ids(counts: Counts) -> list[str]:
+    """Ids of the published indicators present in ``counts``."""
+    return [k for k in counts.passthrough if k.startswith(PUBLISHED_PREFIX)]

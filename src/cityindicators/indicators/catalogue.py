@@ -1,0 +1,346 @@
+"""The indicator catalogue: ids, names, units, definitions, polarity and input datasets.
+
+Every indicator the library computes is described here once; the CLI (``indicators --list``),
+the comparison tables and the reports read the same table. Ids are stable snake_case names that
+scripts and reports rely on.
+
+Conventions (Eurostat unless stated): population is at 1 January; the *average population* of
+year t is the mean of the populations at 1 January t and 1 January t+1; crude rates are per
+1,000 average population; shares and ratios are in percent (0-100) unless the unit says
+otherwise. Annual flows (births, deaths, migration, population change) of year t are the events
+of calendar year t, i.e. between 1 January t and 1 January t+1.
+
+Polarity says which direction is *better* for a strategic plan's situation analysis
+(``higher_better``, ``lower_better``) or that no direction is better (``neutral``). It drives
+the ranks in :mod:`cityindicators.indicators.compare` (rank 1 = best; neutral indicators are
+ranked from the highest value down).
+
+Indicators of the published cross-section (dataset ``published_indicators``, imported with
+``cityindicators import indicators``) are used as published under the id ``pub_<indicator>``;
+the ones of the 2016 municipal cross-section are listed here, any other published indicator is
+added from the names and unit that come with the data (polarity neutral).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Iterable, Mapping
+
+import pandas as pd
+
+from ..exceptions import ConfigError
+
+__all__ = [
+    "Indicator",
+    "CATALOGUE",
+    "POLARITIES",
+    "PUBLISHED_PREFIX",
+    "get_indicator",
+    "catalogue_frame",
+    "indicator_ids",
+    "published_indicator",
+]
+
+POLARITIES = ("higher_better", "lower_better", "neutral")
+#: Prefix of the ids of published indicators used as is.
+PUBLISHED_PREFIX = "pub_"
+
+
+@dataclass(frozen=True)
+class Indicator:
+    """One catalogue entry.
+
+    Attributes
+    ----------
+    id
+        Stable snake_case id.
+    name_lt, name_en
+        Display names in Lithuanian and English.
+    unit
+        Unit of the value (``persons``, ``%``, ``per 1000``, ``years`` ...).
+    definition
+        Definition with its formula (English).
+    polarity
+        ``higher_better``, ``lower_better`` or ``neutral``.
+    datasets
+        Canonical datasets the indicator needs.
+    topic
+        ``structure``, ``working_age``, ``vital``, ``migration``, ``labour`` or ``published``.
+    additive
+        True when the value is a count that adds up over territories (population, births...);
+        changes of such indicators are also shown in percent.
+    """
+
+    id: str
+    name_lt: str
+    name_en: str
+    unit: str
+    definition: str
+    polarity: str
+    datasets: tuple[str, ...]
+    topic: str
+    additive: bool = False
+
+    def name(self, lang: str = "lt") -> str:
+        """Display name in ``lang`` (``lt`` or ``en``)."""
+        return self.name_en if lang == "en" else self.name_lt
+
+
+def _i(id, name_lt, name_en, unit, definition, polarity, datasets, topic, additive=False) -> Indicator:
+    return Indicator(id, name_lt, name_en, unit, definition, polarity, tuple(datasets), topic, additive)
+
+
+_P = ("population",)
+_PV = ("population", "births", "deaths")
+
+_ENTRIES: tuple[Indicator, ...] = (
+    # -- population structure -----------------------------------------------------------------
+    _i("population", "Gyventojų skaičius", "Population", "persons",
+       "Residents at 1 January (P).", "higher_better", _P, "structure", True),
+    _i("population_male", "Vyrų skaičius", "Male population", "persons",
+       "Male residents at 1 January.", "neutral", _P, "structure", True),
+    _i("population_female", "Moterų skaičius", "Female population", "persons",
+       "Female residents at 1 January.", "neutral", _P, "structure", True),
+    _i("population_change", "Gyventojų skaičiaus pokytis", "Population change", "persons",
+       "Change during calendar year t: P(1 Jan t+1) - P(1 Jan t).", "higher_better", _P, "structure", True),
+    _i("population_growth_rate", "Gyventojų skaičiaus pokyčio tempas", "Population growth rate", "%",
+       "(P(1 Jan t+1) - P(1 Jan t)) / P(1 Jan t) x 100.", "higher_better", _P, "structure"),
+    _i("share_0_14", "0-14 m. gyventojų dalis", "Share of population aged 0-14", "%",
+       "P(0-14) / P x 100, P the sum over single ages.", "higher_better", _P, "structure"),
+    _i("share_15_64", "15-64 m. gyventojų dalis", "Share of population aged 15-64", "%",
+       "P(15-64) / P x 100.", "higher_better", _P, "structure"),
+    _i("share_65_plus", "65 m. ir vyresnių gyventojų dalis", "Share of population aged 65 and over", "%",
+       "P(65+) / P x 100.", "lower_better", _P, "structure"),
+    _i("share_80_plus", "80 m. ir vyresnių gyventojų dalis", "Share of population aged 80 and over", "%",
+       "P(80+) / P x 100.", "lower_better", _P, "structure"),
+    _i("old_age_dependency_ratio", "Senatvės demografinės priklausomybės koeficientas",
+       "Old-age dependency ratio", "%",
+       "P(65+) / P(15-64) x 100.", "lower_better", _P, "structure"),
+    _i("young_age_dependency_ratio", "Vaikų demografinės priklausomybės koeficientas",
+       "Young-age dependency ratio", "%",
+       "P(0-14) / P(15-64) x 100.", "neutral", _P, "structure"),
+    _i("total_dependency_ratio", "Bendrasis demografinės priklausomybės koeficientas",
+       "Total dependency ratio", "%",
+       "(P(0-14) + P(65+)) / P(15-64) x 100.", "lower_better", _P, "structure"),
+    _i("ageing_index", "Senatvės koeficientas", "Ageing index", "%",
+       "P(65+) / P(0-14) x 100 (persons aged 65+ per 100 children aged 0-14).", "lower_better", _P, "structure"),
+    _i("potential_support_ratio", "Potencialios paramos koeficientas", "Potential support ratio", "ratio",
+       "P(15-64) / P(65+) (persons of working age per person aged 65+).", "higher_better", _P, "structure"),
+    _i("median_age", "Amžiaus mediana", "Median age", "years",
+       "Age m with half the residents younger: linear interpolation within the single year of age "
+       "[a, a+1) where the cumulated population reaches P/2, m = a + (P/2 - C(a)) / P(a), C(a) the "
+       "residents younger than a. Not defined (missing) if it falls in the open top age group.",
+       "lower_better", _P, "structure"),
+    _i("mean_age", "Vidutinis amžius", "Mean age", "years",
+       "Sum over single ages of (a + 0.5) x P(a) / P; the open top group (85+) counted at its "
+       "assumed mean age (open age + 4 years).", "lower_better", _P, "structure"),
+    _i("sex_ratio", "Vyrų skaičius 100 moterų", "Sex ratio", "males per 100 females",
+       "P(male) / P(female) x 100.", "neutral", _P, "structure"),
+    # -- working age (Lithuanian law) ------------------------------------------------------------
+    _i("working_age_population", "Darbingo amžiaus gyventojai", "Working-age population", "persons",
+       "Residents aged from 16 to below the old-age pension age of the year and sex (see "
+       "indicators.working_age for the schedule and the rule for fractional pension ages).",
+       "higher_better", _P, "working_age", True),
+    _i("working_age_share", "Darbingo amžiaus gyventojų dalis", "Working-age share", "%",
+       "Working-age population / P x 100.", "higher_better", _P, "working_age"),
+    _i("pension_age_population", "Pensinio amžiaus gyventojai", "Pension-age population", "persons",
+       "Residents at or above the old-age pension age of the year and sex.",
+       "lower_better", _P, "working_age", True),
+    _i("pension_age_share", "Pensinio amžiaus gyventojų dalis", "Pension-age share", "%",
+       "Pension-age population / P x 100.", "lower_better", _P, "working_age"),
+    # -- vital events -------------------------------------------------------------------------------
+    _i("births", "Gimusieji", "Live births", "persons",
+       "Live births in calendar year t (B).", "higher_better", ("births",), "vital", True),
+    _i("deaths", "Mirusieji", "Deaths", "persons",
+       "Deaths in calendar year t (D).", "lower_better", ("deaths",), "vital", True),
+    _i("infant_deaths", "Mirę kūdikiai", "Infant deaths", "persons",
+       "Deaths under one year of age in calendar year t.", "lower_better", ("deaths",), "vital", True),
+    _i("natural_change", "Natūrali gyventojų kaita", "Natural change", "persons",
+       "B - D.", "higher_better", ("births", "deaths"), "vital", True),
+    _i("crude_birth_rate", "Gimstamumo rodiklis", "Crude birth rate", "per 1000",
+       "B / average population x 1000; average population = (P(1 Jan t) + P(1 Jan t+1)) / 2.",
+       "higher_better", ("births", "population"), "vital"),
+    _i("crude_death_rate", "Mirtingumo rodiklis", "Crude death rate", "per 1000",
+       "D / average population x 1000.", "lower_better", ("deaths", "population"), "vital"),
+    _i("crude_natural_change_rate", "Natūralios gyventojų kaitos rodiklis", "Crude rate of natural change",
+       "per 1000", "(B - D) / average population x 1000.", "higher_better", _PV, "vital"),
+    _i("general_fertility_rate", "Bendrasis vaisingumo rodiklis", "General fertility rate", "per 1000",
+       "B / average number of women aged 15-49 x 1000.", "higher_better", ("births", "population"), "vital"),
+    _i("child_woman_ratio", "Vaikų ir moterų santykis", "Child-woman ratio", "per 1000",
+       "Children aged 0-4 / women aged 15-49 x 1000, both at 1 January.", "higher_better", _P, "vital"),
+    _i("infant_mortality_rate", "Kūdikių mirtingumo rodiklis", "Infant mortality rate", "per 1000",
+       "Infant deaths / live births x 1000 (same calendar year).", "lower_better", ("births", "deaths"), "vital"),
+    # -- migration --------------------------------------------------------------------------------
+    _i("net_migration", "Neto migracija (su statistiniu patikslinimu)",
+       "Net migration including statistical adjustment", "persons",
+       "Population change - natural change = (P(1 Jan t+1) - P(1 Jan t)) - (B - D).",
+       "higher_better", _PV, "migration", True),
+    _i("crude_net_migration_rate", "Neto migracijos rodiklis", "Crude rate of net migration", "per 1000",
+       "Net migration (incl. statistical adjustment) / average population x 1000.",
+       "higher_better", _PV, "migration"),
+    _i("net_migration_15_29", "15-29 m. jaunimo neto migracija", "Net migration of young people aged 15-29",
+       "persons",
+       "Sum over the cohorts aged 15-29 at 1 January t+1 of the cohort-residual net migration "
+       "P(a, t+1) - survivors of P(a-1, t) (see indicators.migration); negative = youth outflow.",
+       "higher_better", _PV, "migration", True),
+    _i("net_migration_rate_15_29", "15-29 m. jaunimo neto migracijos rodiklis",
+       "Net migration rate of young people aged 15-29", "per 1000",
+       "net_migration_15_29 / average population aged 15-29 x 1000.", "higher_better", _PV, "migration"),
+    _i("emigrants", "Emigrantai", "Emigrants", "persons",
+       "International emigrants in calendar year t.", "lower_better", ("migration",), "migration", True),
+    _i("immigrants", "Imigrantai", "Immigrants", "persons",
+       "International immigrants in calendar year t.", "higher_better", ("migration",), "migration", True),
+    _i("net_international_migration", "Tarptautinė neto migracija", "Net international migration", "persons",
+       "Immigrants - emigrants (as published, or computed from the two flows).",
+       "higher_better", ("migration",), "migration", True),
+    _i("internal_arrivals", "Atvykusieji (vidaus migracija)", "Internal migration: arrivals", "persons",
+       "Arrivals from other Lithuanian municipalities in calendar year t.",
+       "higher_better", ("migration",), "migration", True),
+    _i("internal_departures", "Išvykusieji (vidaus migracija)", "Internal migration: departures", "persons",
+       "Departures to other Lithuanian municipalities in calendar year t.",
+       "lower_better", ("migration",), "migration", True),
+    _i("net_internal_migration", "Vidaus neto migracija", "Net internal migration", "persons",
+       "Internal arrivals - internal departures.", "higher_better", ("migration",), "migration", True),
+    _i("emigration_rate", "Emigracijos rodiklis", "Crude emigration rate", "per 1000",
+       "Emigrants / average population x 1000.", "lower_better", ("migration", "population"), "migration"),
+    _i("immigration_rate", "Imigracijos rodiklis", "Crude immigration rate", "per 1000",
+       "Immigrants / average population x 1000.", "higher_better", ("migration", "population"), "migration"),
+    _i("net_international_migration_rate", "Tarptautinės neto migracijos rodiklis",
+       "Crude rate of net international migration", "per 1000",
+       "Net international migration / average population x 1000.",
+       "higher_better", ("migration", "population"), "migration"),
+    _i("internal_arrival_rate", "Vidaus migracijos atvykimo rodiklis", "Crude internal arrival rate",
+       "per 1000", "Internal arrivals / average population x 1000.",
+       "higher_better", ("migration", "population"), "migration"),
+    _i("internal_departure_rate", "Vidaus migracijos išvykimo rodiklis", "Crude internal departure rate",
+       "per 1000", "Internal departures / average population x 1000.",
+       "lower_better", ("migration", "population"), "migration"),
+    _i("net_internal_migration_rate", "Vidaus neto migracijos rodiklis", "Crude rate of net internal migration",
+       "per 1000", "Net internal migration / average population x 1000.",
+       "higher_better", ("migration", "population"), "migration"),
+    # -- labour -------------------------------------------------------------------------------------
+    _i("registered_unemployed", "Registruoti bedarbiai", "Registered unemployed", "persons",
+       "Registered unemployed persons (labour indicator 'registered_unemployed'), annual average or "
+       "as published.", "lower_better", ("labour",), "labour", True),
+    _i("registered_unemployed_ratio", "Registruotų bedarbių ir darbingo amžiaus gyventojų santykis",
+       "Registered unemployed to working-age population ratio", "%",
+       "Registered unemployed / working-age population at 1 January x 100 when counts exist; "
+       "otherwise the published ratio (labour indicator 'registered_unemployed_ratio').",
+       "lower_better", ("labour", "population"), "labour"),
+    _i("employed", "Užimtieji", "Employed persons", "persons",
+       "Employed persons (labour indicator 'employed').", "higher_better", ("labour",), "labour", True),
+    _i("employment_rate", "Užimtumo lygis", "Employment rate", "%",
+       "Employed persons / working-age population at 1 January x 100 (the legal working age, "
+       "see indicators.working_age).", "higher_better", ("labour", "population"), "labour"),
+    _i("employed_share", "Užimtųjų dalis gyventojuose", "Employed share of the population", "%",
+       "Employed persons / P x 100.", "higher_better", ("labour", "population"), "labour"),
+    _i("industry_employment_share", "Pramonėje dirbančiųjų dalis", "Share employed in industry", "%",
+       "Employed in industry (labour indicator 'employed_industry') / employed persons x 100.",
+       "neutral", ("labour",), "labour"),
+    _i("average_earnings", "Vidutinis mėnesinis darbo užmokestis", "Average monthly earnings", "EUR",
+       "Average monthly gross earnings (labour indicator 'average_earnings'), as published.",
+       "higher_better", ("labour",), "labour"),
+    _i("earnings_relative_to_country", "Darbo užmokestis, palyginti su šalies vidurkiu",
+       "Average earnings relative to the country", "%",
+       "Average earnings of the territory / average earnings of Lithuania x 100; when only net "
+       "earnings are published (2016 cross-section), those.", "higher_better", ("labour",), "labour"),
+    # -- other published series ------------------------------------------------------------------
+    _i("life_expectancy", "Vidutinė tikėtina gyvenimo trukmė", "Life expectancy at birth", "years",
+       "Life expectancy at birth, as published (country and counties).",
+       "higher_better", ("life_expectancy",), "published"),
+    _i("median_age_published", "Amžiaus mediana (paskelbta)", "Median age (published)", "years",
+       "Median age as published by Statistics Lithuania.", "lower_better", ("median_age",), "published"),
+    _i("population_density", "Gyventojų tankis", "Population density", "persons per km2",
+       "Residents per km2, as published.", "neutral", ("density",), "published"),
+    _i("urban_share", "Miesto gyventojų dalis", "Urban population share", "%",
+       "Urban residents / residents x 100 (dataset urban_rural).", "neutral", ("urban_rural",), "published"),
+    # -- the 2016 municipal cross-section, as published ------------------------------------------
+    _i("pub_unemployment_rate", "Nedarbo lygis", "Unemployment rate", "%",
+       "As published in the 2016 municipal cross-section.", "lower_better", ("published_indicators",),
+       "published"),
+    _i("pub_long_term_unemployed_share", "Ilgalaikių bedarbių dalis nuo visų bedarbių",
+       "Long-term unemployed, share of all unemployed", "%", "As published.", "lower_better",
+       ("published_indicators",), "published"),
+    _i("pub_employed_share", "Užimtų gyventojų dalis", "Employed residents, share", "%", "As published.",
+       "higher_better", ("published_indicators",), "published"),
+    _i("pub_working_age_share", "Darbingo amžiaus gyventojų dalis", "Working-age residents, share", "%",
+       "As published.", "higher_better", ("published_indicators",), "published"),
+    _i("pub_pension_age_share", "Pensinio amžiaus gyventojų dalis", "Pension-age residents, share", "%",
+       "As published.", "lower_better", ("published_indicators",), "published"),
+    _i("pub_net_migration", "Neto migracija", "Net migration", "fraction of population",
+       "As published (a fraction of the population).", "higher_better", ("published_indicators",),
+       "published"),
+    _i("pub_average_net_monthly_earnings", "Vidutinis mėnesinis darbo užmokestis (neto)",
+       "Average net monthly earnings", "EUR", "As published.", "higher_better", ("published_indicators",),
+       "published"),
+    _i("pub_share_earning_above_minimum_wage", "Uždirbančiųjų daugiau nei minimalų atlyginimą dalis",
+       "Share earning above the minimum wage", "%", "As published.", "higher_better",
+       ("published_indicators",), "published"),
+    _i("pub_businesses_per_100_working_age", "Įmonių skaičius 100 darbingo amžiaus gyventojų",
+       "Businesses per 100 working-age residents", "per 100", "As published.", "higher_better",
+       ("published_indicators",), "published"),
+)
+
+#: id -> :class:`Indicator`, in display order.
+CATALOGUE: dict[str, Indicator] = {e.id: e for e in _ENTRIES}
+
+
+def _check() -> None:
+    for e in _ENTRIES:
+        if e.polarity not in POLARITIES:
+            raise ConfigError(f"indicator {e.id!r}: polarity {e.polarity!r} not in {POLARITIES}")
+    if len(CATALOGUE) != len(_ENTRIES):
+        raise ConfigError("indicator catalogue: duplicate ids")
+
+
+_check()
+
+
+def published_indicator(indicator: str, unit: str = "", name_lt: str = "", name_en: str = "") -> Indicator:
+    """Catalogue entry of a published indicator ``indicator`` (id ``pub_<indicator>``).
+
+    Known ones come from :data:`CATALOGUE`; others are described from the data (neutral).
+    """
+    pid = indicator if indicator.startswith(PUBLISHED_PREFIX) else PUBLISHED_PREFIX + indicator
+    if pid in CATALOGUE:
+        return CATALOGUE[pid]
+    return Indicator(pid, name_lt or indicator, name_en or indicator, unit or "", "As published.", "neutral",
+                     ("published_indicators",), "published")
+
+
+def get_indicator(indicator_id: str, extra: Mapping[str, Indicator] | None = None) -> Indicator:
+    """The catalogue entry of ``indicator_id``.
+
+    Raises
+    ------
+    ConfigError
+        Unknown id; the message lists close ids.
+    """
+    if indicator_id in CATALOGUE:
+        return CATALOGUE[indicator_id]
+    if extra and indicator_id in extra:
+        return extra[indicator_id]
+    if indicator_id.startswith(PUBLISHED_PREFIX):
+        return published_indicator(indicator_id)
+    import difflib
+
+    close = difflib.get_close_matches(indicator_id, list(CATALOGUE), n=4, cutoff=0.5)
+    hint = f" Did you mean: {', '.join(close)}?" if close else ""
+    raise ConfigError(f"unknown indicator {indicator_id!r}.{hint} See 'cityindicators indicators --list'.")
+
+
+def indicator_ids(topic: str | None = None) -> list[str]:
+    """Ids of the catalogue, optionally of one ``topic``."""
+    return [e.id for e in _ENTRIES if topic is None or e.topic == topic]
+
+
+def catalogue_frame(ids: Iterable[str] | None = None) -> pd.DataFrame:
+    """The catalogue as a DataFrame (one row per indicator; ``datasets`` comma-separated)."""
+    entries = list(_ENTRIES) if ids is None else [get_indicator(i) for i in ids]
+    rows = []
+    for e in entries:
+        d = asdict(e)
+        d["datasets"] = ", ".join(e.datasets)
+        rows.append(d)
+    return pd.DataFrame(rows, columns=["id", "name_lt", "name_en", "unit", "polarity", "topic", "definition",
+                                       "datasets", "additive"])

@@ -1,0 +1,614 @@
+"""Charts of the reports, built from tidy frames.
+
+Every function takes a tidy frame (the columns are named in its docstring), the report
+language and a few display options, and returns a :class:`matplotlib.figure.Figure` whose label
+(``fig.get_label()``) names the chart, so that the report runner can save it as
+``<label>.png``. Each chart has a title and axis labels with units in the report language
+(:mod:`cityindicators.reports.i18n`), a source line under the plot and, for synthetic
+demonstration data, a note saying so. Colours come from the Okabe-Ito palette, which stays
+distinguishable under the common forms of colour blindness; the municipality of the report is
+drawn in a strong colour and its peers in grey.
+
+The functions do no I/O and never call ``plt.show``; the caller displays or saves the figure.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Iterable, Mapping, Sequence
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter
+
+from . import __version__
+from .reports.i18n import fmt_number, t
+
+__all__ = [
+    "OKABE_ITO",
+    "HIGHLIGHT",
+    "PEER_GREY",
+    "source_text",
+    "add_source",
+    "population_trend",
+    "pyramid_overlay",
+    "components_of_change",
+    "ageing_indicators",
+    "working_age",
+    "youth_outflow",
+    "indicator_panels",
+    "comparison_table",
+    "scenario_lines",
+    "broad_groups",
+    "dependency_ratios",
+    "fan_chart",
+]
+
+log = logging.getLogger(__name__)
+
+#: Okabe & Ito (2008) colour-blind-safe palette.
+OKABE_ITO: tuple[str, ...] = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000")
+#: Colour of the report's municipality.
+HIGHLIGHT = "#0072B2"
+#: Colour of peers and of context series.
+PEER_GREY = "#9A9A9A"
+MALE_COLOUR = "#0072B2"
+FEMALE_COLOUR = "#E69F00"
+
+_FIGSIZE = (9.0, 4.8)
+_RC = {
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.grid": True,
+    "grid.alpha": 0.3,
+    "axes.titlesize": 11.5,
+    "axes.titleweight": "bold",
+    "axes.labelsize": 10,
+    "xtick.labelsize": 9,
+    "ytick.labelsize": 9,
+    "legend.fontsize": 9,
+    "legend.frameon": False,
+    "font.family": "DejaVu Sans",  # has every Lithuanian letter
+}
+
+
+def source_text(lang: str, source: str | None = None, projection: bool = False) -> str:
+    """The source line: the data source and the calculation, in ``lang``."""
+    parts = [source or t("source_osp", lang), t("source_projection" if projection else "source_calc", lang, version=__version__)]
+    return t("source_line", lang, source="; ".join(parts))
+
+
+def add_source(fig: Figure, lang: str, source: str | None = None, synthetic: bool = False, projection: bool = False) -> Figure:
+    """Write the source line (and the synthetic-data note) under the plot area of ``fig``."""
+    text = source_text(lang, source, projection)
+    if synthetic:
+        text = f"{t('synthetic_note', lang)}. {text}"
+    fig.text(0.01, 0.005, text, ha="left", va="bottom", fontsize=7.5, color="#444444" if not synthetic else "#B00000",
+             wrap=True)
+    fig.subplots_adjust(bottom=max(fig.subplotpars.bottom, 0.16))
+    return fig
+
+
+def _new_figure(label: str, nrows: int = 1, ncols: int = 1, figsize: tuple[float, float] = _FIGSIZE, **kw) -> tuple[Figure, np.ndarray]:
+    with plt.rc_context(_RC):
+        fig, axes = plt.subplots(nrows, ncols, figsize=figsize, squeeze=False, **kw)
+    fig.set_label(label)
+    for ax in axes.flat:
+        ax.spines["top"].set_visible(False)
+        ax.spines["right"].set_visible(False)
+        ax.grid(True, alpha=0.3)
+    return fig, axes
+
+
+def _thousands(lang: str) -> FuncFormatter:
+    return FuncFormatter(lambda v, _pos: fmt_number(v, lang, decimals=0))
+
+
+def _decimal(lang: str, decimals: int = 1) -> FuncFormatter:
+    return FuncFormatter(lambda v, _pos: fmt_number(v, lang, decimals=decimals))
+
+
+def _year_axis(ax, lang: str) -> None:
+    ax.set_xlabel(t("year", lang))
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{int(round(v))}"))
+    ax.xaxis.get_major_locator().set_params(integer=True)
+
+
+def _finish(fig: Figure, title: str, lang: str, source: str | None, synthetic: bool, projection: bool = False) -> Figure:
+    fig.suptitle(title, x=0.01, ha="left", fontsize=12, fontweight="bold")
+    fig.tight_layout(rect=(0, 0.06, 1, 0.97))
+    add_source(fig, lang, source, synthetic, projection)
+    return fig
+
+
+# -- situation analysis ------------------------------------------------------------------------
+
+
+def population_trend(
+    frame: pd.DataFrame,
+    lang: str = "lt",
+    name: str = "",
+    key_period: Sequence[int] | None = None,
+    source: str | None = None,
+    synthetic: bool = False,
+) -> Figure:
+    """Population at 1 January by year, with the key period shaded.
+
+    Parameters
+    ----------
+    frame
+        Columns ``year``, ``value`` (residents).
+    key_period
+        ``(first, last)`` year of the key period; its end values are labelled.
+    """
+    fig, axes = _new_figure("population_trend")
+    ax = axes[0, 0]
+    data = frame.sort_values("year")
+    ax.plot(data["year"], data["value"] / 1000, color=HIGHLIGHT, lw=2.2, marker="o", ms=3)
+    if key_period is not None and len(data):
+        y0, y1 = int(key_period[0]), int(key_period[-1])
+        ax.axvspan(y0, y1, color=OKABE_ITO[1], alpha=0.15, lw=0, label=t("key_period", lang, y0=y0, y1=y1))
+        for y in (y0, y1):
+            row = data[data["year"] == y]
+            if len(row):
+                v = float(row["value"].iloc[0])
+                ax.annotate(fmt_number(v, lang, 0), (y, v / 1000), textcoords="offset points", xytext=(0, 8),
+                            ha="center", fontsize=9, color="#222222")
+        ax.legend(loc="best")
+    ax.set_ylabel(t("persons_k", lang))
+    ax.yaxis.set_major_formatter(_decimal(lang, 1))
+    _year_axis(ax, lang)
+    return _finish(fig, t("t_population_trend", lang, name=name), lang, source, synthetic)
+
+
+def pyramid_overlay(
+    frame: pd.DataFrame,
+    years: Sequence[int],
+    lang: str = "lt",
+    name: str = "",
+    title: str | None = None,
+    label: str = "pyramid",
+    source: str | None = None,
+    synthetic: bool = False,
+    projection: bool = False,
+) -> Figure:
+    """Population pyramid of two years overlaid: the later year filled, the earlier one as an outline.
+
+    Parameters
+    ----------
+    frame
+        Columns ``year``, ``sex`` (``male``/``female``), ``age`` (single years; the top age is the
+        open group) and ``value`` (residents).
+    years
+        Years to draw; the last is filled, the others drawn as outlines.
+    """
+    fig, axes = _new_figure(label, figsize=(8.0, 6.2))
+    ax = axes[0, 0]
+    data = frame[frame["sex"].isin(["male", "female"])].copy()
+    data["age"] = data["age"].astype(int)
+    years = [int(y) for y in years]
+    styles = [dict(fill=False, lw=1.4, ls="-")] * (len(years) - 1) + [dict(fill=True, lw=0)]
+    for year, style in zip(years, styles):
+        sub = data[data["year"] == year].pivot_table(index="age", columns="sex", values="value", aggfunc="sum").fillna(0)
+        if sub.empty:
+            continue
+        ages = sub.index.to_numpy()
+        for sex, sign, colour in (("male", -1, MALE_COLOUR), ("female", 1, FEMALE_COLOUR)):
+            vals = sign * sub.get(sex, pd.Series(0.0, index=sub.index)).to_numpy()
+            lab = f"{t(sex, lang)} {year}"
+            if style["fill"]:
+                ax.barh(ages, vals, height=1.0, color=colour, alpha=0.65, label=lab)
+            else:
+                ax.step(vals, ages, where="mid", color="#222222" if sex == "male" else "#555555", lw=style["lw"],
+                        ls="-" if sex == "male" else "--", label=lab)
+    ax.axvline(0, color="#333333", lw=0.8)
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _pos: fmt_number(abs(v), lang, decimals=0)))
+    ax.set_xlabel(t("persons", lang))
+    ax.set_ylabel(t("age", lang))
+    ax.legend(loc="upper right")
+    y0, y1 = years[0], years[-1]
+    return _finish(fig, title or t("t_pyramid", lang, name=name, y0=y0, y1=y1), lang, source, synthetic, projection)
+
+
+def components_of_change(
+    frame: pd.DataFrame,
+    lang: str = "lt",
+    name: str = "",
+    key_period: Sequence[int] | None = None,
+    source: str | None = None,
+    synthetic: bool = False,
+) -> Figure:
+    """Births, deaths and net migration by year as stacked bars, with the total change as a line.
+
+    Parameters
+    ----------
+    frame
+        Columns ``year``, ``component`` (``births``, ``deaths``, ``net_migration``) and ``value``
+        (persons; deaths as positive counts, drawn below zero).
+    """
+    fig, axes = _new_figure("components_of_change")
+    ax = axes[0, 0]
+    wide = frame.pivot_table(index="year", columns="component", values="value", aggfunc="sum").sort_index()
+    years = wide.index.to_numpy()
+    births = wide.get("births", pd.Series(0.0, index=wide.index)).fillna(0).to_numpy()
+    deaths = -wide.get("deaths", pd.Series(0.0, index=wide.index)).fillna(0).to_numpy()
+    net = wide.get("net_migration", pd.Series(np.nan, index=wide.index)).to_numpy()
+    ax.bar(years, births, color=OKABE_ITO[2], label=t("births", lang), width=0.8)
+    ax.bar(years, deaths, color=OKABE_ITO[3], label=t("deaths", lang), width=0.8)
+    net0 = np.nan_to_num(net)
+    bottom = np.where(net0 >= 0, births, deaths)
+    ax.bar(years, net0, bottom=bottom, color=OKABE_ITO[5], label=t("net_migration", lang), width=0.8, alpha=0.9)
+    ax.plot(years, births + deaths + net0, color="#000000", lw=1.8, marker="o", ms=3, label=t("total_change", lang))
+    ax.axhline(0, color="#333333", lw=0.8)
+    if key_period is not None:
+        ax.axvspan(key_period[0] - 0.5, key_period[-1] + 0.5, color=OKABE_ITO[1], alpha=0.08, lw=0)
+    ax.set_ylabel(t("events", lang))
+    ax.yaxis.set_major_formatter(_thousands(lang))
+    _year_axis(ax, lang)
+    ax.legend(loc="lower left", ncol=4)
+    return _finish(fig, t("t_components", lang, name=name), lang, source, synthetic)
+
+
+def indicator_panels(
+    frame: pd.DataFrame,
+    highlight: str,
+    lang: str = "lt",
+    title: str = "",
+    labels: Mapping[str, str] | None = None,
+    units: Mapping[str, str] | None = None,
+    ranks: Mapping[str, tuple[int, int]] | None = None,
+    label: str = "indicators",
+    source: str | None = None,
+    synthetic: bool = False,
+    ncols: int = 2,
+) -> Figure:
+    """Small multiples, one panel per indicator: the municipality highlighted, its peers in grey.
+
+    Parameters
+    ----------
+    frame
+        Columns ``indicator``, ``territory_code``, ``year``, ``value``.
+    highlight
+        Territory code drawn in the highlight colour; every other code is a grey peer line.
+    labels, units
+        Display name and unit of each indicator (the unit goes on the y axis).
+    ranks
+        ``indicator -> (rank, n)`` shown in the panel title ("rank 3 of 60").
+    """
+    indicators = list(dict.fromkeys(frame["indicator"]))
+    n = max(len(indicators), 1)
+    ncols = min(ncols, n)
+    nrows = int(np.ceil(n / ncols))
+    fig, axes = _new_figure(label, nrows, ncols, figsize=(4.6 * ncols, 3.2 * nrows + 0.9))
+    labels = dict(labels or {})
+    units = dict(units or {})
+    ranks = dict(ranks or {})
+    for ax, ind in zip(axes.flat, indicators):
+        sub = frame[frame["indicator"] == ind]
+        for code, g in sub.groupby("territory_code", sort=False):
+            if code == highlight:
+                continue
+            g = g.sort_values("year")
+            ax.plot(g["year"], g["value"], color=PEER_GREY, lw=0.9, alpha=0.8)
+        own = sub[sub["territory_code"] == highlight].sort_values("year")
+        ax.plot(own["year"], own["value"], color=HIGHLIGHT, lw=2.4, marker="o", ms=2.5)
+        head = labels.get(ind, ind)
+        if ind in ranks and ranks[ind][0] == ranks[ind][0]:
+            head += f"\n({t('rank_of', lang, rank=int(ranks[ind][0]), n=int(ranks[ind][1]))})"
+        ax.set_title(head, fontsize=10, loc="left")
+        ax.set_ylabel(units.get(ind, ""))
+        ax.yaxis.set_major_formatter(_decimal(lang, 1))
+        _year_axis(ax, lang)
+    for ax in list(axes.flat)[len(indicators):]:
+        ax.set_visible(False)
+    handles = [plt.Line2D([], [], color=HIGHLIGHT, lw=2.4), plt.Line2D([], [], color=PEER_GREY, lw=0.9)]
+    fig.legend(handles, [labels.get("__highlight__", highlight), t("peers", lang)], loc="upper right", ncol=2,
+               frameon=False, fontsize=9)
+    return _finish(fig, title, lang, source, synthetic)
+
+
+def ageing_indicators(frame: pd.DataFrame, highlight: str, lang: str = "lt", name: str = "", **kw) -> Figure:
+    """Ageing indicators (share 65+, old-age dependency ratio, ageing index, median age) of the
+    municipality against its peers, each with its rank; see :func:`indicator_panels`."""
+    kw.setdefault("label", "ageing_indicators")
+    labels = dict(kw.pop("labels", {}) or {})
+    labels.setdefault("__highlight__", name)
+    return indicator_panels(frame, highlight, lang, title=t("t_ageing", lang, name=name), labels=labels, **kw)
+
+
+def working_age(
+    frame: pd.DataFrame,
+    lang: str = "lt",
+    name: str = "",
+    source: str | None = None,
+    synthetic: bool = False,
+) -> Figure:
+    """Working-age population (bars, persons) and its share of all residents (line, %).
+
+    Parameters
+    ----------
+    frame
+        Columns ``indicator`` (``working_age_population``, ``working_age_share``), ``year``, ``value``.
+    """
+    fig, axes = _new_figure("working_age")
+    ax = axes[0, 0]
+    wide = frame.pivot_table(index="year", columns="indicator", values="value", aggfunc="first").sort_index()
+    if "working_age_population" in wide:
+        ax.bar(wide.index, wide["working_age_population"] / 1000, color=OKABE_ITO[5], width=0.8,
+               label=t("working_age_population", lang))
+    ax.set_ylabel(t("persons_k", lang))
+    ax.yaxis.set_major_formatter(_decimal(lang, 1))
+    _year_axis(ax, lang)
+    if "working_age_share" in wide:
+        ax2 = ax.twinx()
+        ax2.plot(wide.index, wide["working_age_share"], color=OKABE_ITO[3], lw=2.2, marker="o", ms=3,
+                 label=t("working_age_share", lang))
+        ax2.set_ylabel(f"{t('working_age_share', lang)}, %")
+        ax2.yaxis.set_major_formatter(_decimal(lang, 1))
+        ax2.grid(False)
+        ax2.spines["top"].set_visible(False)
+        h1, l1 = ax.get_legend_handles_labels()
+        h2, l2 = ax2.get_legend_handles_labels()
+        ax.legend(h1 + h2, l1 + l2, loc="lower left")
+    return _finish(fig, t("t_working_age", lang, name=name), lang, source, synthetic)
+
+
+def youth_outflow(
+    frame: pd.DataFrame,
+    lang: str = "lt",
+    name: str = "",
+    youth: tuple[int, int] = (15, 29),
+    source: str | None = None,
+    synthetic: bool = False,
+) -> Figure:
+    """Net migration by age (cohort-residual estimate), with the youth ages shaded.
+
+    Parameters
+    ----------
+    frame
+        Columns ``age`` (age at the start of the period), ``value`` (net migrants, persons) and
+        optionally ``period`` (one line per period, e.g. ``"2001–2008"``).
+    """
+    fig, axes = _new_figure("youth_outflow")
+    ax = axes[0, 0]
+    data = frame.copy()
+    if "period" not in data:
+        data["period"] = ""
+    periods = list(dict.fromkeys(data["period"]))
+    ax.axvspan(youth[0] - 0.5, youth[1] + 0.5, color=OKABE_ITO[1], alpha=0.15, lw=0, label=t("youth_band", lang))
+    if len(periods) == 1:
+        g = data.groupby("age")["value"].sum()
+        colours = np.where((g.index >= youth[0]) & (g.index <= youth[1]), OKABE_ITO[3], PEER_GREY)
+        ax.bar(g.index, g.values, color=colours, width=0.9, label=periods[0] or t("net_migration", lang))
+    else:
+        for i, p in enumerate(periods):
+            g = data[data["period"] == p].groupby("age")["value"].sum()
+            ax.plot(g.index, g.values, color=OKABE_ITO[i % len(OKABE_ITO)], lw=1.8, label=str(p))
+    ax.axhline(0, color="#333333", lw=0.8)
+    ax.set_xlabel(t("age_at_start", lang))
+    ax.set_ylabel(t("net_migrants", lang))
+    ax.yaxis.set_major_formatter(_thousands(lang))
+    ax.legend(loc="lower right")
+    return _finish(fig, t("t_youth_outflow", lang, name=name), lang, source, synthetic)
+
+
+# -- comparison table --------------------------------------------------------------------------
+
+
+def comparison_table(
+    frame: pd.DataFrame,
+    lang: str = "lt",
+    n: int | None = None,
+    caption: str = "",
+    synthetic: bool = False,
+    rank_column: str | None = None,
+    value_column: str | None = None,
+    decimals: int = 1,
+):
+    """A comparison table as a pandas ``Styler``, the value and rank cells coloured by rank.
+
+    Parameters
+    ----------
+    frame
+        One row per indicator, already with display column names; ``rank_column`` holds the rank
+        (1 = best by the indicator's polarity, missing when the indicator has no polarity).
+    n
+        Number of ranked municipalities (for the colour scale and the note).
+
+    Returns
+    -------
+    pandas.io.formats.style.Styler
+    """
+    from matplotlib import colors as mcolors
+
+    rank_column = rank_column or t("col_rank", lang)
+    value_column = value_column or t("col_value", lang)
+    ranks = pd.to_numeric(frame.get(rank_column), errors="coerce") if rank_column in frame else pd.Series(dtype=float)
+    n = int(n or (ranks.max() if len(ranks.dropna()) else 1))
+    # Blue (best) to orange (worst): a diverging scale from the Okabe-Ito hues, readable in greyscale.
+    cmap = mcolors.LinearSegmentedColormap.from_list("rank", ["#0072B2", "#F7F7F7", "#E69F00"])
+
+    def colour(r: float) -> str:
+        if r != r:  # NaN: unranked
+            return ""
+        pos = 0.0 if n <= 1 else (float(r) - 1) / (n - 1)
+        rgba = cmap(pos)
+        lum = 0.299 * rgba[0] + 0.587 * rgba[1] + 0.114 * rgba[2]
+        return f"background-color: {mcolors.to_hex(rgba)}; color: {'#000000' if lum > 0.55 else '#FFFFFF'}"
+
+    def style_rows(row: pd.Series) -> list[str]:
+        css = colour(float(pd.to_numeric(row.get(rank_column), errors="coerce"))) if rank_column in row else ""
+        return [css if c in (rank_column, value_column) else "" for c in row.index]
+
+    def fmt(v):
+        if isinstance(v, (int, float, np.floating, np.integer)) and not isinstance(v, bool):
+            return fmt_number(float(v), lang, decimals=decimals)
+        return "" if v is None else str(v)
+
+    fmt_cols = {c: fmt for c in frame.columns if c != rank_column}
+    styler = frame.style.apply(style_rows, axis=1).format(fmt_cols)
+    if rank_column in frame:
+        styler = styler.format({rank_column: lambda v: "" if v != v or v is None else str(int(v))})
+    note = t("rank_colour_note", lang, n=n)
+    if synthetic:
+        note = f"{t('synthetic_note', lang)}. {note}"
+    styler = styler.set_caption(f"{caption}<br><small>{note}</small>" if caption else f"<small>{note}</small>")
+    styler = styler.hide(axis="index").set_table_styles(
+        [{"selector": "caption", "props": "caption-side: top; text-align: left; font-weight: bold;"},
+         {"selector": "td, th", "props": "padding: 3px 8px; font-size: 0.9em;"}]
+    )
+    return styler
+
+
+# -- scenarios ---------------------------------------------------------------------------------
+
+
+def _scenario_colours(scenarios: Iterable[str]) -> dict[str, str]:
+    return {s: OKABE_ITO[i % len(OKABE_ITO)] for i, s in enumerate(dict.fromkeys(scenarios))}
+
+
+def scenario_lines(
+    frame: pd.DataFrame,
+    lang: str = "lt",
+    name: str = "",
+    observed: pd.DataFrame | None = None,
+    scenario_labels: Mapping[str, str] | None = None,
+    source: str | None = None,
+    synthetic: bool = False,
+) -> Figure:
+    """Total population by scenario to the horizon, with the observed series.
+
+    Parameters
+    ----------
+    frame
+        Columns ``scenario``, ``year``, ``value`` (residents).
+    observed
+        Columns ``year``, ``value``: the observed population, drawn in black.
+    """
+    fig, axes = _new_figure("scenario_population")
+    ax = axes[0, 0]
+    labels = dict(scenario_labels or {})
+    if observed is not None and len(observed):
+        o = observed.sort_values("year")
+        ax.plot(o["year"], o["value"] / 1000, color="#000000", lw=2.4, label=t("observed", lang))
+    for sc, colour in _scenario_colours(frame["scenario"]).items():
+        g = frame[frame["scenario"] == sc].sort_values("year")
+        ax.plot(g["year"], g["value"] / 1000, color=colour, lw=1.9, label=labels.get(sc, sc))
+    ax.set_ylabel(t("persons_k", lang))
+    ax.yaxis.set_major_formatter(_decimal(lang, 1))
+    _year_axis(ax, lang)
+    ax.legend(loc="best")
+    return _finish(fig, t("t_scenarios", lang, name=name), lang, source, synthetic, projection=True)
+
+
+def broad_groups(
+    frame: pd.DataFrame,
+    lang: str = "lt",
+    name: str = "",
+    scenario_labels: Mapping[str, str] | None = None,
+    source: str | None = None,
+    synthetic: bool = False,
+) -> Figure:
+    """Broad age groups (0-14, 15-64, 65+) by scenario, one panel per group.
+
+    Parameters
+    ----------
+    frame
+        Columns ``scenario``, ``year``, ``group`` (``0-14``, ``15-64``, ``65+``), ``value``.
+    """
+    groups = [g for g in ("0-14", "15-64", "65+") if g in set(frame["group"])]
+    fig, axes = _new_figure("broad_groups", 1, max(len(groups), 1), figsize=(12.0, 4.4))
+    labels = dict(scenario_labels or {})
+    colours = _scenario_colours(frame["scenario"])
+    keys = {"0-14": "g_0_14", "15-64": "g_15_64", "65+": "g_65_plus"}
+    for ax, grp in zip(axes.flat, groups):
+        sub = frame[frame["group"] == grp]
+        for sc, colour in colours.items():
+            g = sub[sub["scenario"] == sc].sort_values("year")
+            ax.plot(g["year"], g["value"] / 1000, color=colour, lw=1.8, label=labels.get(sc, sc))
+        ax.set_title(t(keys[grp], lang), loc="left", fontsize=10)
+        ax.set_ylabel(t("persons_k", lang))
+        ax.yaxis.set_major_formatter(_decimal(lang, 1))
+        _year_axis(ax, lang)
+    if groups:
+        axes.flat[0].legend(loc="best")
+    return _finish(fig, t("t_broad_groups", lang, name=name), lang, source, synthetic, projection=True)
+
+
+def dependency_ratios(
+    frame: pd.DataFrame,
+    lang: str = "lt",
+    name: str = "",
+    scenario_labels: Mapping[str, str] | None = None,
+    source: str | None = None,
+    synthetic: bool = False,
+) -> Figure:
+    """Old-age and total dependency ratios by scenario.
+
+    Parameters
+    ----------
+    frame
+        Columns ``scenario``, ``year``, ``indicator`` (``old_age_dependency_ratio``,
+        ``total_dependency_ratio``), ``value`` (persons per 100 aged 15-64).
+    """
+    inds = [i for i in ("old_age_dependency_ratio", "total_dependency_ratio") if i in set(frame["indicator"])]
+    fig, axes = _new_figure("dependency_ratios", 1, max(len(inds), 1), figsize=(11.0, 4.4))
+    labels = dict(scenario_labels or {})
+    colours = _scenario_colours(frame["scenario"])
+    for ax, ind in zip(axes.flat, inds):
+        sub = frame[frame["indicator"] == ind]
+        for sc, colour in colours.items():
+            g = sub[sub["scenario"] == sc].sort_values("year")
+            ax.plot(g["year"], g["value"], color=colour, lw=1.8, label=labels.get(sc, sc))
+        ax.set_title(t(ind, lang), loc="left", fontsize=10)
+        ax.set_ylabel(t("per_100", lang))
+        ax.yaxis.set_major_formatter(_decimal(lang, 0))
+        _year_axis(ax, lang)
+    if inds:
+        axes.flat[0].legend(loc="best")
+    return _finish(fig, t("t_dependency", lang, name=name), lang, source, synthetic, projection=True)
+
+
+def fan_chart(
+    frame: pd.DataFrame,
+    lang: str = "lt",
+    name: str = "",
+    observed: pd.DataFrame | None = None,
+    source: str | None = None,
+    synthetic: bool = False,
+) -> Figure:
+    """Fan chart of a stochastic projection: the median and the bands between quantiles.
+
+    Parameters
+    ----------
+    frame
+        Columns ``year``, ``quantile`` (fractions, e.g. 0.1, 0.5, 0.9) and ``value`` (residents).
+    observed
+        Columns ``year``, ``value``.
+    """
+    fig, axes = _new_figure("fan_chart")
+    ax = axes[0, 0]
+    wide = frame.pivot_table(index="year", columns="quantile", values="value", aggfunc="first").sort_index() / 1000
+    qs = sorted(float(q) for q in wide.columns)
+    lows = [q for q in qs if q < 0.5]
+    for i, lo in enumerate(sorted(lows)):
+        hi = round(1 - lo, 6)
+        hi_col = next((c for c in wide.columns if abs(float(c) - hi) < 1e-9), None)
+        lo_col = next(c for c in wide.columns if abs(float(c) - lo) < 1e-9)
+        if hi_col is None:
+            continue
+        ax.fill_between(wide.index, wide[lo_col], wide[hi_col], color=HIGHLIGHT, alpha=0.18 + 0.12 * i, lw=0,
+                        label=t("interval", lang, lo=fmt_number(lo * 100, lang, 0), hi=fmt_number(hi * 100, lang, 0)))
+    med = next((c for c in wide.columns if abs(float(c) - 0.5) < 1e-9), None)
+    if med is not None:
+        ax.plot(wide.index, wide[med], color=HIGHLIGHT, lw=2.2, label=t("median", lang))
+    if observed is not None and len(observed):
+        o = observed.sort_values("year")
+        ax.plot(o["year"], o["value"] / 1000, color="#000000", lw=2.2, label=t("observed", lang))
+    ax.set_ylabel(t("persons_k", lang))
+    ax.yaxis.set_major_formatter(_decimal(lang, 1))
+    _year_axis(ax, lang)
+    ax.legend(loc="best")
+    return _finish(fig, t("t_fan", lang, name=name), lang, source, synthetic, projection=True)

@@ -1,0 +1,128 @@
+"""The input tables of a projection, in the canonical tidy form of ``store``.
+
+A :class:`ProjectionData` bundles the frames the estimation reads. It is built from the
+processed store (:meth:`ProjectionData.from_store`) or from any frames in the canonical form
+(:meth:`ProjectionData.from_frames`, used by tests and by callers with their own data), so the
+estimation and the engine never do I/O themselves.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass, field
+from typing import Sequence
+
+import pandas as pd
+
+from ..exceptions import DatasetNotFoundError, ProjectionError
+
+__all__ = ["ProjectionData"]
+
+log = logging.getLogger(__name__)
+
+_REQUIRED = {
+    "population": ("territory_code", "year", "sex", "age", "value"),
+    "births": ("territory_code", "year", "sex", "value"),
+    "deaths": ("territory_code", "year", "sex", "age", "value"),
+    "life_expectancy": ("territory_code", "year", "sex", "value"),
+    "migration": ("territory_code", "year", "flow", "sex", "age", "value"),
+    "asfr": ("territory_code", "age", "value"),
+}
+
+
+def _empty(name: str) -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series(dtype="object") for c in _REQUIRED[name]})
+
+
+@dataclass
+class ProjectionData:
+    """Tidy input frames of a projection.
+
+    Attributes
+    ----------
+    population
+        Residents at 1 January (``territory_code, year, sex, age, value``; single ages with the
+        top one open, flagged by ``open_age`` when present).
+    births
+        Live births (``sex`` total/male/female).
+    deaths
+        Deaths (``age`` <NA> = all ages, 0 = infants; more single ages are used when present).
+    life_expectancy
+        Published life expectancy at birth (country and counties suffice).
+    migration
+        Optional gross and net flows (``flow`` emigrants, immigrants, internal_arrivals,
+        internal_departures...).
+    asfr
+        Optional age-specific fertility rates (births per woman-year) by ``territory_code`` and
+        ``age``; when given for a territory they replace the standard age pattern.
+    """
+
+    population: pd.DataFrame
+    births: pd.DataFrame = field(default_factory=lambda: _empty("births"))
+    deaths: pd.DataFrame = field(default_factory=lambda: _empty("deaths"))
+    life_expectancy: pd.DataFrame = field(default_factory=lambda: _empty("life_expectancy"))
+    migration: pd.DataFrame = field(default_factory=lambda: _empty("migration"))
+    asfr: pd.DataFrame = field(default_factory=lambda: _empty("asfr"))
+
+    def __post_init__(self) -> None:
+        for name, cols in _REQUIRED.items():
+            frame = getattr(self, name)
+            if frame is None:
+                setattr(self, name, _empty(name))
+                continue
+            missing = [c for c in cols if c not in frame.columns]
+            if missing:
+                raise ProjectionError(
+                    f"projection input {name!r} lacks column(s) {missing}; expected columns {list(cols)}"
+                )
+        if self.population.empty:
+            raise ProjectionError("projection input 'population' is empty")
+
+    @classmethod
+    def from_frames(cls, **frames: pd.DataFrame | None) -> "ProjectionData":
+        """Build from canonical frames given by dataset name (``population=...``, ``births=...``)."""
+        unknown = set(frames) - set(_REQUIRED)
+        if unknown:
+            raise ProjectionError(f"unknown projection input(s) {sorted(unknown)}; allowed: {sorted(_REQUIRED)}")
+        return cls(**{k: v for k, v in frames.items() if v is not None})
+
+    @classmethod
+    def from_store(
+        cls,
+        territories: Sequence[str] | None = None,
+        data_dir: str | os.PathLike | None = None,
+    ) -> "ProjectionData":
+        """Load the inputs from the processed store of ``data_dir``.
+
+        The counties and the country of the territories are loaded as well, because their
+        published life expectancy calibrates the mortality schedules. ``migration`` is optional.
+        """
+        from .. import store
+        from ..geography import get_register
+
+        reg = get_register(data_dir)
+        codes: list[str] | None = None
+        if territories is not None:
+            wanted = [reg.resolve(t).code for t in territories]
+            extra: set[str] = set()
+            for c in wanted:
+                t = reg.get(c)
+                if t.county_code:
+                    extra.add(t.county_code)
+                extra.add(reg.country_of(c).code)
+            codes = sorted(set(wanted) | extra)
+        frames: dict[str, pd.DataFrame] = {}
+        for name in ("population", "births", "deaths", "life_expectancy", "migration"):
+            try:
+                frames[name] = store.load(name, territories=codes, data_dir=data_dir)
+            except DatasetNotFoundError:
+                if name in ("population", "births", "deaths"):
+                    raise
+                log.info("optional projection input %r not built; continuing without it", name)
+        return cls(**frames)
+
+    def codes(self) -> list[str]:
+        """Territory codes with single-age population data."""
+        pop = self.population
+        return sorted(pop.loc[pop["age"].notna(), "territory_code"].astype(str).unique())

@@ -1,0 +1,223 @@
+"""Labels, titles and sentences of the reports in Lithuanian and English.
+
+Every string a report shows comes from :data:`TEXTS` through :func:`t`, so a report is entirely
+in one language and a test can check that both languages have every key. Numbers are formatted
+by :func:`fmt_number` in the convention of the language (Lithuanian: ``31,8``, thousands
+separated by a thin space; English: ``31.8``, thousands separated by a comma).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from ..exceptions import ReportParameterError
+
+__all__ = ["LANGUAGES", "TEXTS", "t", "check_language", "fmt_number", "fmt_percent", "fmt_int"]
+
+#: Report languages.
+LANGUAGES: tuple[str, ...] = ("lt", "en")
+
+#: key -> {language -> text}. Texts may hold ``str.format`` fields.
+TEXTS: dict[str, dict[str, str]] = {
+    # -- general -------------------------------------------------------------------------
+    "source_line": {"lt": "Šaltinis: {source}.", "en": "Source: {source}."},
+    "source_osp": {"lt": "Oficialiosios statistikos portalas (Lietuvos statistika)",
+                   "en": "Official Statistics Portal (Statistics Lithuania)"},
+    "source_calc": {"lt": "skaičiavimai: cityindicators {version}", "en": "calculations: cityindicators {version}"},
+    "source_projection": {"lt": "projekcija: cityindicators {version}", "en": "projection: cityindicators {version}"},
+    "synthetic_note": {"lt": "SINTETINIAI DEMONSTRACINIAI DUOMENYS – ne tikra savivaldybė",
+                       "en": "SYNTHETIC DEMONSTRATION DATA – not a real municipality"},
+    "synthetic_banner": {
+        "lt": "**Dėmesio:** šioje ataskaitoje naudojami sintetiniai demonstraciniai duomenys išgalvotai teritorijai. "
+              "Skaičiai neatspindi jokios tikros savivaldybės.",
+        "en": "**Note:** this report uses synthetic demonstration data for a fictional territory. "
+              "The figures describe no real municipality.",
+    },
+    "year": {"lt": "Metai", "en": "Year"},
+    "age": {"lt": "Amžius, metai", "en": "Age, years"},
+    "persons": {"lt": "Gyventojai, asm.", "en": "Residents, persons"},
+    "persons_k": {"lt": "Gyventojai, tūkst. asm.", "en": "Residents, thousand persons"},
+    "events": {"lt": "Įvykių skaičius, asm.", "en": "Number of events, persons"},
+    "percent": {"lt": "%", "en": "%"},
+    "male": {"lt": "Vyrai", "en": "Males"},
+    "female": {"lt": "Moterys", "en": "Females"},
+    "total": {"lt": "Iš viso", "en": "Total"},
+    "peers": {"lt": "Palyginamosios savivaldybės", "en": "Peer municipalities"},
+    "rank_of": {"lt": "{rank} vieta iš {n}", "en": "rank {rank} of {n}"},
+    "no_data": {"lt": "Duomenų nėra.", "en": "No data available."},
+    "not_available": {"lt": "Šiam skyriui reikalingų duomenų nėra: {what}.",
+                      "en": "The data this section needs are not available: {what}."},
+    # -- report titles -------------------------------------------------------------------
+    "title_situation_analysis": {"lt": "{name}: situacijos analizė", "en": "{name}: situation analysis"},
+    "title_scenarios": {"lt": "{name}: gyventojų raidos scenarijai", "en": "{name}: population scenarios"},
+    "subtitle": {"lt": "Parengta {date}, cityindicators {version}. Duomenys: {years}.",
+                 "en": "Prepared on {date} with cityindicators {version}. Data: {years}."},
+    # -- section headings ----------------------------------------------------------------
+    "h_findings": {"lt": "Pagrindinės išvados", "en": "Key findings"},
+    "h_population": {"lt": "Gyventojų skaičius", "en": "Population"},
+    "h_pyramid": {"lt": "Amžiaus struktūra", "en": "Age structure"},
+    "h_components": {"lt": "Gyventojų kaitos komponentai", "en": "Components of population change"},
+    "h_ageing": {"lt": "Senėjimo rodikliai", "en": "Ageing indicators"},
+    "h_working_age": {"lt": "Darbingo amžiaus gyventojai", "en": "Working-age population"},
+    "h_migration": {"lt": "Migracija", "en": "Migration"},
+    "h_labour": {"lt": "Darbo rinka", "en": "Labour market"},
+    "h_comparison": {"lt": "Palyginimas", "en": "Comparison"},
+    "h_sources": {"lt": "Šaltiniai ir duomenų versijos", "en": "Sources and data vintage"},
+    "h_assumptions": {"lt": "Scenarijų prielaidos", "en": "Scenario assumptions"},
+    "h_scenario_population": {"lt": "Gyventojų skaičius pagal scenarijus", "en": "Population by scenario"},
+    "h_broad_groups": {"lt": "Amžiaus grupės pagal scenarijus", "en": "Broad age groups by scenario"},
+    "h_scenario_pyramids": {"lt": "Amžiaus piramidės", "en": "Population pyramids"},
+    "h_dependency": {"lt": "Demografinės priklausomybės koeficientai", "en": "Dependency ratios"},
+    "h_uncertainty": {"lt": "Neapibrėžtumas", "en": "Uncertainty"},
+    "h_target": {"lt": "Tikslui pasiekti reikalinga migracija", "en": "Migration needed to reach the target"},
+    # -- chart titles --------------------------------------------------------------------
+    "t_population_trend": {"lt": "Gyventojų skaičius metų pradžioje, {name}",
+                           "en": "Population at 1 January, {name}"},
+    "key_period": {"lt": "Analizuojamas laikotarpis {y0}–{y1}", "en": "Key period {y0}–{y1}"},
+    "t_pyramid": {"lt": "Gyventojai pagal amžių ir lytį, {name}: {y0} ir {y1} m.",
+                  "en": "Residents by age and sex, {name}: {y0} and {y1}"},
+    "t_components": {"lt": "Gimę, mirę ir neto migracija, {name}", "en": "Births, deaths and net migration, {name}"},
+    "births": {"lt": "Gimę", "en": "Births"},
+    "deaths": {"lt": "Mirę (su minusu)", "en": "Deaths (negative)"},
+    "net_migration": {"lt": "Neto migracija", "en": "Net migration"},
+    "natural_change": {"lt": "Natūrali kaita", "en": "Natural change"},
+    "total_change": {"lt": "Bendra kaita", "en": "Total change"},
+    "t_ageing": {"lt": "Senėjimo rodikliai, {name} ir palyginamosios savivaldybės",
+                 "en": "Ageing indicators, {name} and peers"},
+    "t_working_age": {"lt": "Darbingo amžiaus gyventojai (nuo 16 m. iki senatvės pensijos amžiaus), {name}",
+                      "en": "Working-age population (16 to the pension age), {name}"},
+    "working_age_population": {"lt": "Darbingo amžiaus gyventojai", "en": "Working-age population"},
+    "working_age_share": {"lt": "Dalis gyventojų", "en": "Share of residents"},
+    "t_youth_outflow": {"lt": "Neto migracija pagal amžių (kohortų likučio metodas), {name}",
+                        "en": "Net migration by age (cohort-residual method), {name}"},
+    "net_migrants": {"lt": "Neto migrantai, asm.", "en": "Net migrants, persons"},
+    "age_at_start": {"lt": "Amžius laikotarpio pradžioje, metai", "en": "Age at the start of the period, years"},
+    "youth_band": {"lt": "Jaunimas 15–29 m.", "en": "Youth 15–29"},
+    "t_labour": {"lt": "Darbo rinkos rodikliai, {name}", "en": "Labour-market indicators, {name}"},
+    "t_scenarios": {"lt": "Gyventojų skaičius pagal scenarijus, {name}", "en": "Population by scenario, {name}"},
+    "observed": {"lt": "Faktiniai duomenys", "en": "Observed"},
+    "t_broad_groups": {"lt": "Amžiaus grupės pagal scenarijus, {name}", "en": "Broad age groups by scenario, {name}"},
+    "g_0_14": {"lt": "0–14 m.", "en": "0–14"},
+    "g_15_64": {"lt": "15–64 m.", "en": "15–64"},
+    "g_65_plus": {"lt": "65+ m.", "en": "65+"},
+    "t_dependency": {"lt": "Demografinės priklausomybės koeficientai, {name}", "en": "Dependency ratios, {name}"},
+    "old_age_dependency_ratio": {"lt": "Pagyvenusių žmonių priklausomybės koef.", "en": "Old-age dependency ratio"},
+    "total_dependency_ratio": {"lt": "Bendrasis priklausomybės koef.", "en": "Total dependency ratio"},
+    "per_100": {"lt": "Asm. 100-ui 15–64 m. gyventojų", "en": "Persons per 100 aged 15–64"},
+    "t_fan": {"lt": "Tikimybinė projekcija, {name}", "en": "Stochastic projection, {name}"},
+    "median": {"lt": "Mediana", "en": "Median"},
+    "interval": {"lt": "{lo}–{hi} % intervalas", "en": "{lo}–{hi}% interval"},
+    "t_scenario_pyramid": {"lt": "Amžiaus piramidė, {name}, scenarijus „{scenario}“",
+                           "en": "Population pyramid, {name}, scenario '{scenario}'"},
+    "t_comparison": {"lt": "{name} ir palyginamosios teritorijos, {year} m.",
+                     "en": "{name} compared, {year}"},
+    "rank_colour_note": {"lt": "Spalva rodo vietą tarp {n} savivaldybių (tamsiau mėlyna – geriau, oranžinė – blogiau).",
+                         "en": "Colour shows the rank among {n} municipalities (darker blue better, orange worse)."},
+    # -- table columns -------------------------------------------------------------------
+    "col_indicator": {"lt": "Rodiklis", "en": "Indicator"},
+    "col_unit": {"lt": "Matavimo vnt.", "en": "Unit"},
+    "col_value": {"lt": "Reikšmė", "en": "Value"},
+    "col_country": {"lt": "Šalis", "en": "Country"},
+    "col_county": {"lt": "Apskritis", "en": "County"},
+    "col_peer_group": {"lt": "Palyg. grupė", "en": "Peer group"},
+    "col_peer_median": {"lt": "Grupės mediana", "en": "Peer median"},
+    "col_similar": {"lt": "Panašios sav. (vid.)", "en": "Similar (mean)"},
+    "col_rank": {"lt": "Vieta", "en": "Rank"},
+    "col_percentile": {"lt": "Procentilis", "en": "Percentile"},
+    "col_scenario": {"lt": "Scenarijus", "en": "Scenario"},
+    "col_assumption": {"lt": "Prielaida", "en": "Assumption"},
+    "col_dataset": {"lt": "Duomenų rinkinys", "en": "Dataset"},
+    "col_file": {"lt": "Failas", "en": "File"},
+    "col_retrieved": {"lt": "Gauta", "en": "Retrieved"},
+    "col_sha": {"lt": "SHA-256 (pradžia)", "en": "SHA-256 (start)"},
+    "col_years": {"lt": "Metai", "en": "Years"},
+    "similar_list": {"lt": "Panašiausios savivaldybės: {names}.", "en": "Most similar municipalities: {names}."},
+    # -- findings ------------------------------------------------------------------------
+    "f_pop_fell": {"lt": "Gyventojų skaičius {y0}–{y1} m. sumažėjo {pct} % (nuo {v0} iki {v1}){rank_clause}.",
+                   "en": "Population fell by {pct}% between {y0} and {y1} (from {v0} to {v1}){rank_clause}."},
+    "f_pop_rose": {"lt": "Gyventojų skaičius {y0}–{y1} m. padidėjo {pct} % (nuo {v0} iki {v1}){rank_clause}.",
+                   "en": "Population grew by {pct}% between {y0} and {y1} (from {v0} to {v1}){rank_clause}."},
+    "rc_steepest_fall": {"lt": " – labiausiai iš {n} savivaldybių", "en": ", the steepest fall of the {n} municipalities"},
+    "rc_fall_rank": {"lt": " – {rank} didžiausias mažėjimas iš {n} savivaldybių",
+                     "en": ", the {ordinal} steepest fall of the {n} municipalities"},
+    "rc_fastest_growth": {"lt": " – sparčiausiai iš {n} savivaldybių",
+                          "en": ", the fastest growth of the {n} municipalities"},
+    "rc_growth_rank": {"lt": " – {rank} sparčiausias augimas iš {n} savivaldybių",
+                       "en": ", the {ordinal} fastest growth of the {n} municipalities"},
+    "f_share65": {"lt": "65 m. ir vyresnių gyventojų dalis {y0}–{y1} m. pakito nuo {v0} % iki {v1} % ({diff} proc. punkto){rank_clause}.",
+                  "en": "The share of residents aged 65 and over went from {v0}% to {v1}% between {y0} and {y1} ({diff} percentage points){rank_clause}."},
+    "rc_fastest_ageing": {"lt": " – sparčiausias senėjimas iš {n} savivaldybių",
+                          "en": ", the fastest ageing of the {n} municipalities"},
+    "rc_ageing_rank": {"lt": " – {rank} vieta pagal senėjimo spartą iš {n} savivaldybių",
+                       "en": ", ranking {ordinal} for ageing speed of the {n} municipalities"},
+    "f_oadr": {"lt": "{y1} m. 100-ui 15–64 m. gyventojų teko {v1} 65 m. ir vyresnio amžiaus gyventojų ({v0} – {y0} m.).",
+               "en": "In {y1} there were {v1} residents aged 65+ per 100 aged 15–64 ({v0} in {y0})."},
+    "f_natural": {"lt": "{y0}–{y1} m. gimė {births}, mirė {deaths} gyventojų: natūrali kaita {natural}.",
+                  "en": "Between {y0} and {y1} there were {births} births and {deaths} deaths: a natural change of {natural}."},
+    "f_migration": {"lt": "Neto migracija {y0}–{y1} m. sudarė {net} gyventojų.",
+                    "en": "Net migration between {y0} and {y1} came to {net} residents."},
+    "f_youth": {"lt": "Jaunimo (15–29 m.) neto migracija {y0}–{y1} m. sudarė {net} asm.",
+                "en": "Net migration of young people (15–29) between {y0} and {y1} came to {net} persons."},
+    "f_working_age": {"lt": "Darbingo amžiaus gyventojų {y1} m. buvo {v1} ({share} % visų gyventojų), {y0} m. – {v0}.",
+                      "en": "In {y1} there were {v1} working-age residents ({share}% of all residents), against {v0} in {y0}."},
+    "f_scenario": {"lt": "Pagal scenarijų „{scenario}“ {year} m. gyventojų būtų {value} ({pct} %, palyginti su {base_year} m.).",
+                   "en": "Under the '{scenario}' scenario the population would be {value} in {year} ({pct}% against {base_year})."},
+    "f_target_met": {"lt": "Kad {year} m. gyventojų būtų ne mažiau kaip {target}, reikėtų kasmet papildomai {inflow} atvykstančių gyventojų (neto).",
+                     "en": "To have at least {target} residents in {year}, a net inflow of {inflow} additional persons a year would be needed."},
+    "f_target_unreachable": {"lt": "Tikslo ({target} gyventojų {year} m.) nepasiektų jokia nustatytų ribų neviršijanti migracija.",
+                             "en": "No annual inflow within the bounds reaches the target of {target} residents in {year}."},
+    "f_fan": {"lt": "Su 80 % tikimybe {year} m. gyventojų būtų nuo {lo} iki {hi} (mediana {med}).",
+              "en": "With 80% probability the population in {year} would be between {lo} and {hi} (median {med})."},
+}
+
+
+def check_language(lang: str) -> str:
+    """Return ``lang`` if it is a report language, else raise :class:`ReportParameterError`."""
+    if lang not in LANGUAGES:
+        raise ReportParameterError(f"language {lang!r} is not supported; allowed: {', '.join(LANGUAGES)}")
+    return lang
+
+
+def t(key: str, lang: str = "lt", **fields: Any) -> str:
+    """The text ``key`` in language ``lang``, with ``fields`` filled in.
+
+    Raises
+    ------
+    KeyError
+        ``key`` is not in :data:`TEXTS` (a programming error, not a user error).
+    """
+    text = TEXTS[key][check_language(lang)]
+    return text.format(**fields) if fields else text
+
+
+def fmt_number(value: float | int | None, lang: str = "lt", decimals: int = 1, sign: bool = False) -> str:
+    """Format a number for running text in ``lang``; ``None``/NaN become an en dash."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    text = f"{value:{'+' if sign else ''},.{decimals}f}"
+    if lang == "lt":
+        # Lithuanian: decimal comma, thin (non-breaking) space between thousands, true minus sign.
+        text = text.replace(",", "\u202f").replace(".", ",").replace("-", "−")
+    return text
+
+
+def fmt_int(value: float | int | None, lang: str = "lt", sign: bool = False) -> str:
+    """Format a count (rounded to a whole number) for running text."""
+    return fmt_number(None if value is None else round(float(value)), lang, decimals=0, sign=sign)
+
+
+def fmt_percent(value: float | None, lang: str = "lt", decimals: int = 1, sign: bool = False) -> str:
+    """Format a percentage number (``31.8`` → ``31,8`` / ``31.8``) without the percent sign."""
+    return fmt_number(value, lang, decimals=decimals, sign=sign)
+
+
+def ordinal_en(n: int) -> str:
+    """English ordinal (1st, 2nd, 3rd, 4th, 11th, 21st...)."""
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
+def ordinal(n: int, lang: str) -> str:
+    """Ordinal number in ``lang`` (Lithuanian writes ``3-ias``... simply ``3-as``)."""
+    return ordinal_en(n) if lang == "en" else f"{n}-as"

@@ -1,0 +1,244 @@
+"""Canonical datasets: their key columns, and the validation at stage boundaries.
+
+Every processed table is tidy: one row per key, a ``value`` column, and the common columns
+``territory_code``, ``year``, ``status`` and ``source``. :func:`tidy` puts a frame in that shape
+(column order, dtypes, sorted rows); :func:`validate` runs the named checks and raises
+:class:`DataValidationError` quoting the first offending rows, the file and the field.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterable
+
+import numpy as np
+import pandas as pd
+import pandera.pandas as pa
+
+from .exceptions import DataValidationError
+from .geography import get_register
+
+__all__ = ["DatasetSpec", "DATASETS", "SEXES", "MIGRATION_FLOWS", "tidy", "validate", "dataset_spec"]
+
+SEXES = ("total", "male", "female")
+MIGRATION_FLOWS = (
+    "emigrants",
+    "immigrants",
+    "net_international",
+    "internal_arrivals",
+    "internal_departures",
+    "net_internal",
+)
+#: Years outside this range are implausible for these statistics.
+YEAR_RANGE = (1950, 2100)
+
+
+@dataclass(frozen=True)
+class DatasetSpec:
+    """What a canonical dataset looks like."""
+
+    name: str
+    keys: tuple[str, ...]  # besides territory_code and year
+    extra: tuple[str, ...] = ()  # descriptive columns carried along (not keys)
+    counts: bool = True  # values are counts of people or events (non-negative, additive)
+    signed: bool = False  # counts that may be negative (net flows)
+    description: str = ""
+
+    @property
+    def key_columns(self) -> tuple[str, ...]:
+        return ("territory_code", "year", *self.keys)
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        return (*self.key_columns, *self.extra, "value", "status", "source")
+
+
+DATASETS: dict[str, DatasetSpec] = {
+    s.name: s
+    for s in (
+        DatasetSpec("population", ("sex", "age"), ("open_age",), description="residents at 1 January"),
+        DatasetSpec("births", ("sex",), description="live births in the calendar year"),
+        DatasetSpec("deaths", ("sex", "age"), description="deaths in the calendar year (age 0 = infant deaths)"),
+        DatasetSpec("migration", ("flow", "sex", "age"), signed=True, description="migration flows"),
+        DatasetSpec("labour", ("indicator", "sex"), ("unit",), counts=False, description="labour-market figures"),
+        DatasetSpec("median_age", ("sex",), counts=False, description="published median age, years"),
+        DatasetSpec("life_expectancy", ("sex",), counts=False, description="life expectancy at birth, years"),
+        DatasetSpec("urban_rural", ("area",), description="residents by urban/rural area"),
+        DatasetSpec("density", (), counts=False, description="persons per km2"),
+        DatasetSpec(
+            "published_indicators",
+            ("indicator",),
+            ("unit", "name_lt", "name_en"),
+            counts=False,
+            description="published indicator cross-sections",
+        ),
+    )
+}
+
+
+def dataset_spec(name: str) -> DatasetSpec:
+    try:
+        return DATASETS[name]
+    except KeyError:
+        raise DataValidationError(f"unknown dataset {name!r}; known: {', '.join(DATASETS)}") from None
+
+
+def tidy(frame: pd.DataFrame, dataset: str) -> pd.DataFrame:
+    """Return ``frame`` in the canonical shape of ``dataset``.
+
+    Adds missing optional columns (``status``, ``source``, ``open_age``), casts dtypes
+    (``territory_code``/text keys as ``str``, ``year`` int64, ``age`` nullable Int64,
+    ``value`` float64), orders columns and sorts rows by the key.
+    """
+    spec = dataset_spec(dataset)
+    df = frame.copy()
+    for col in ("status", "source"):
+        if col not in df:
+            df[col] = None
+    if "open_age" in spec.extra and "open_age" not in df:
+        df["open_age"] = False
+    missing = [c for c in spec.columns if c not in df.columns]
+    if missing:
+        raise DataValidationError(f"{dataset}: missing column(s) {missing}; expected {list(spec.columns)}")
+    df = df.loc[:, list(spec.columns)]
+    df["territory_code"] = df["territory_code"].astype(str)
+    df["year"] = pd.to_numeric(df["year"], errors="raise").astype("int64")
+    if "age" in df:
+        df["age"] = pd.to_numeric(df["age"], errors="raise").astype("Int64")
+    if "open_age" in df:
+        df["open_age"] = df["open_age"].fillna(False).astype(bool)
+    for col in spec.keys:
+        if col != "age":
+            df[col] = df[col].astype(str)
+    df["value"] = pd.to_numeric(df["value"], errors="raise").astype("float64")
+    df["status"] = df["status"].astype("string")
+    df["source"] = df["source"].astype("string")
+    sort_cols = list(spec.key_columns)
+    df = df.sort_values(sort_cols, kind="mergesort", na_position="first").reset_index(drop=True)
+    return df
+
+
+def _quote(rows: pd.DataFrame, n: int = 5) -> str:
+    shown = rows.head(n).to_string(index=False)
+    more = f"\n... and {len(rows) - n} more row(s)" if len(rows) > n else ""
+    return f"\n{shown}{more}"
+
+
+def _pandera_schema(spec: DatasetSpec) -> pa.DataFrameSchema:
+    cols: dict[str, pa.Column] = {
+        "territory_code": pa.Column(str, nullable=False),
+        "year": pa.Column("int64", pa.Check.in_range(*YEAR_RANGE), nullable=False),
+        "value": pa.Column("float64", nullable=True),
+    }
+    if "sex" in spec.keys:
+        cols["sex"] = pa.Column(str, pa.Check.isin(SEXES))
+    if "age" in spec.keys:
+        cols["age"] = pa.Column("Int64", pa.Check.in_range(0, 130), nullable=True)
+    if "flow" in spec.keys:
+        cols["flow"] = pa.Column(str, pa.Check.isin(MIGRATION_FLOWS))
+    if spec.counts and not spec.signed:
+        cols["value"] = pa.Column("float64", pa.Check.ge(0), nullable=True)
+    return pa.DataFrameSchema(cols, strict=False, coerce=False)
+
+
+def validate(frame: pd.DataFrame, dataset: str, *, origin: str = "input", sum_tolerance: float = 0.5) -> pd.DataFrame:
+    """Run the boundary checks on a canonical frame; return it unchanged when it passes.
+
+    Checks, each named in the error: ``columns``, ``dtypes-and-ranges`` (pandera: known sexes
+    and flows, plausible years, ages 0-130, non-negative counts), ``unique-keys``,
+    ``known-territories``, ``sexes-add-up`` (male + female = total where all three are given)
+    and ``ages-add-up`` (single ages add to the all-ages row where both are given).
+
+    Parameters
+    ----------
+    origin
+        The file or snapshot the frame came from, quoted in every message.
+    sum_tolerance
+        Largest accepted absolute difference in the adding-up checks (counts are integers; a
+        rounding tolerance of 0.5 accepts only exact sums).
+    """
+    spec = dataset_spec(dataset)
+    missing = [c for c in spec.columns if c not in frame.columns]
+    if missing:
+        raise DataValidationError(f"{origin}: {dataset}: check 'columns' failed: missing {missing}")
+    try:
+        _pandera_schema(spec).validate(frame, lazy=True)
+    except pa.errors.SchemaErrors as exc:
+        fc = exc.failure_cases
+        lines = []
+        for _, r in fc.head(8).iterrows():
+            idx = r.get("index")
+            lines.append(f"column {r.get('column')!r} check {r.get('check')!r} value {r.get('failure_case')!r} (row {idx})")
+        raise DataValidationError(
+            f"{origin}: {dataset}: check 'dtypes-and-ranges' failed in {len(fc)} case(s):\n  " + "\n  ".join(lines)
+        ) from None
+    keys = list(spec.key_columns)
+    dup = frame.duplicated(keys, keep=False)
+    if dup.any():
+        raise DataValidationError(
+            f"{origin}: {dataset}: check 'unique-keys' failed: {int(dup.sum())} rows share a key {keys}:"
+            + _quote(frame.loc[dup, keys + ['value']])
+        )
+    register = get_register()
+    codes = pd.Series(frame["territory_code"].unique())
+    unknown = codes[~codes.isin([t.code for t in register]) & ~codes.str.startswith("G:")]
+    if len(unknown):
+        raise DataValidationError(
+            f"{origin}: {dataset}: check 'known-territories' failed: unknown territory code(s) {sorted(unknown)[:10]}"
+        )
+    if spec.counts and "sex" in spec.keys:
+        _check_sum(frame, spec, "sex", ("male", "female"), "total", origin, sum_tolerance, "sexes-add-up")
+    if spec.counts and "age" in spec.keys:
+        _check_age_sum(frame, spec, origin, sum_tolerance)
+    return frame
+
+
+def _check_sum(frame, spec, col, parts: Iterable[str], total: str, origin, tol, name) -> None:
+    other = [k for k in spec.key_columns if k != col]
+    sub = frame[frame[col].isin([*parts, total])]
+    if sub.empty:
+        return
+    wide = sub.pivot_table(index=other, columns=col, values="value", aggfunc="first", dropna=False)
+    parts = list(parts)
+    if not all(c in wide.columns for c in [*parts, total]):
+        return
+    complete = wide[[*parts, total]].notna().all(axis=1)
+    diff = (wide[parts].sum(axis=1) - wide[total]).where(complete)
+    bad = diff.abs() > tol
+    if bad.any():
+        rows = wide.loc[bad, [*parts, total]].assign(difference=diff[bad]).reset_index()
+        raise DataValidationError(
+            f"{origin}: {spec.name}: check '{name}' failed: {' + '.join(parts)} != {total} in {int(bad.sum())} row(s):"
+            + _quote(rows)
+        )
+
+
+def _check_age_sum(frame, spec, origin, tol) -> None:
+    other = [k for k in spec.key_columns if k != "age"]
+    is_all = frame["age"].isna()
+    if not is_all.any() or is_all.all():
+        return
+    totals = frame[is_all].set_index(other)["value"]
+    singles = frame[~is_all]
+    # Only where the age detail is complete enough to add up: the single ages start at 0 and
+    # run without gaps up to an open group (or, for deaths, where only infant deaths are given,
+    # nothing is checked).
+    grp = singles.groupby(other, dropna=False)
+    stats = grp["age"].agg(["min", "max", "count"])
+    has_open = grp["open_age"].any() if "open_age" in singles else pd.Series(False, index=stats.index)
+    full = (stats["min"] == 0) & (stats["count"] == stats["max"] + 1) & has_open.reindex(stats.index).fillna(False)
+    sums = grp["value"].sum(min_count=1)[full]
+    joined = pd.concat({"sum_of_ages": sums, "all_ages": totals}, axis=1, join="inner").dropna()
+    diff = joined["sum_of_ages"] - joined["all_ages"]
+    bad = diff.abs() > tol
+    if bad.any():
+        rows = joined[bad].assign(difference=diff[bad]).reset_index()
+        raise DataValidationError(
+            f"{origin}: {spec.name}: check 'ages-add-up' failed: single ages do not add to the all-ages value "
+            f"in {int(bad.sum())} row(s):" + _quote(rows)
+        )
+
+
+def finite_or_nan(values: pd.Series) -> pd.Series:
+    """Replace infinities by NaN (a zero denominator gives a missing value, not infinity)."""
+    return values.replace([np.inf, -np.inf], np.nan)

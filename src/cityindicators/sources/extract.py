@@ -1,0 +1,172 @@
+"""Import of Statistics Lithuania table extracts in the "lithuania_in_numbers" layout.
+
+The layout (see ``shared/data/README.md``): semicolon-separated UTF-8 files with a header row,
+territories named by OSP's English short labels ("Visaginas mun.", "Alytus t. mun.",
+"Utena county", "Republic of Lithuania"), and wide value columns:
+
+============================  ===========================================  ==================
+file                          columns                                      canonical table
+============================  ===========================================  ==================
+``population.csv``            Territory; Year; Age; Total; Men; Women      ``population``
+``births.csv``                Territory; Year; Total; Boys; Girls          ``births``
+``deaths.csv``                Territory; Year; Total; Infant               ``deaths``
+``life_expectancy.csv``       Territory; Year; Total; Men; Women           ``life_expectancy``
+``urban_rural.csv``           Territory; Year; Total; Urban; Rural         ``urban_rural``
+``density.csv``               Territory; Year; Density                     ``density``
+============================  ===========================================  ==================
+
+In ``population.csv`` age ``-1`` is all ages and ``85`` is the open group 85 and over. Blank
+cells (unpublished breakdowns) are left out rather than stored as zero.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from .. import store
+from ..exceptions import DatasetNotFoundError, ParseError
+from ..geography import get_register
+from ..schema import tidy, validate
+from ._table import check_unique, map_territories, read_text_table, to_numbers
+
+__all__ = ["EXTRACT_FILES", "parse_extract_file", "import_osp_extract", "ImportResult"]
+
+log = logging.getLogger(__name__)
+
+SOURCE = "osp-extract"
+LICENCE = (
+    "Statistics Lithuania (Oficialiosios statistikos portalas) figures; reuse with attribution to "
+    "Statistics Lithuania. Republished extract."
+)
+
+#: file stem -> (canonical table, value columns -> (key column, key value), whether counts)
+EXTRACT_FILES: dict[str, tuple[str, dict[str, tuple[str, object]], bool]] = {
+    "population": ("population", {"Total": ("sex", "total"), "Men": ("sex", "male"), "Women": ("sex", "female")}, True),
+    "births": ("births", {"Total": ("sex", "total"), "Boys": ("sex", "male"), "Girls": ("sex", "female")}, True),
+    "deaths": ("deaths", {"Total": ("age", None), "Infant": ("age", 0)}, True),
+    "life_expectancy": ("life_expectancy", {"Total": ("sex", "total"), "Men": ("sex", "male"), "Women": ("sex", "female")}, False),
+    "urban_rural": ("urban_rural", {"Total": ("area", "total"), "Urban": ("area", "urban"), "Rural": ("area", "rural")}, True),
+    "density": ("density", {"Density": ("", None)}, False),
+}
+
+#: Top single age of the extract's population table; it is an open group (85 and over).
+OPEN_AGE = 85
+
+
+def parse_extract_file(path: str | os.PathLike, stem: str | None = None) -> dict[str, pd.DataFrame]:
+    """Parse one extract file into ``{canonical table: frame}`` (not yet tidied).
+
+    Raises :class:`ParseError` / :class:`DataValidationError` / :class:`UnknownTerritoryError`
+    naming the file, row and field for: a wrong delimiter, missing columns, text in numeric
+    cells, negative counts, duplicate rows, unknown or ambiguous territories, non-UTF-8 or
+    truncated files.
+    """
+    path = Path(path)
+    stem = stem or path.stem
+    if stem not in EXTRACT_FILES:
+        raise ParseError(f"{path}: not a known extract table; expected one of {sorted(EXTRACT_FILES)}")
+    table, value_cols, counts = EXTRACT_FILES[stem]
+    has_age = stem == "population"
+    required = ["Territory", "Year", *(["Age"] if has_age else []), *value_cols]
+    raw = read_text_table(path, required, delimiter=";")
+    raw = to_numbers(raw, ["Year"], path, allow_blank=False, integer=True)
+    if has_age:
+        raw = to_numbers(raw, ["Age"], path, allow_blank=False, integer=True)
+        bad = (raw["Age"] < -1) | (raw["Age"] > OPEN_AGE)
+        if bad.any():
+            r = raw.loc[bad].iloc[0]
+            raise ParseError(f"{path}: row {r['_line']}: field 'Age': {r['Age']:g} outside -1 (all ages) .. {OPEN_AGE} ({OPEN_AGE}+)")
+    # Blank cells are unpublished figures (left out). Only the population table must be
+    # complete: a blank total there means a damaged file.
+    main = next(iter(value_cols))
+    raw = to_numbers(raw, list(value_cols), path, allow_blank=True, non_negative=counts, integer=counts and table != "density")
+    if has_age and raw[main].isna().any():
+        r = raw.loc[raw[main].isna()].iloc[0]
+        raise ParseError(f"{path}: row {r['_line']}: field {main!r} is blank")
+    raw = map_territories(raw, "Territory", get_register(), path)
+    keys = ["territory_code", "Year", *(["Age"] if has_age else [])]
+    check_unique(raw, keys, path)
+    long = raw.melt(id_vars=[*keys, "_line"], value_vars=list(value_cols), var_name="_col", value_name="value")
+    long = long[long["value"].notna()]
+    out = pd.DataFrame({"territory_code": long["territory_code"], "year": long["Year"].astype(int), "value": long["value"]})
+    key = next(iter(value_cols.values()))[0]  # the column the wide value columns spread over
+    if key:
+        out[key] = long["_col"].map({c: v for c, (_, v) in value_cols.items()}).to_numpy()
+    if table == "deaths":
+        out["sex"] = "total"
+        out["age"] = pd.array(out["age"], dtype="Int64")
+    if has_age:
+        age = long["Age"].astype(int)
+        out["age"] = age.where(age >= 0).astype("Int64")
+        out["open_age"] = age.eq(OPEN_AGE).to_numpy()
+    return {table: out.reset_index(drop=True)}
+
+
+def _parse_snapshot(path: Path, meta: dict) -> dict[str, pd.DataFrame]:
+    return parse_extract_file(path, stem=meta.get("table_file") or path.parent.name)
+
+
+store.register_parser("osp-extract", _parse_snapshot)
+
+
+@dataclass
+class ImportResult:
+    """Snapshots written by an import, and rows read."""
+
+    snapshots: list[Path]
+    rows: dict[str, int]
+
+    def summary(self) -> str:
+        parts = [f"{name}: {n:,} rows" for name, n in self.rows.items()]
+        return f"imported {len(self.snapshots)} file(s): " + "; ".join(parts)
+
+
+def import_osp_extract(directory: str | os.PathLike, data_dir: str | os.PathLike | None = None) -> ImportResult:
+    """Import every known table of an extract folder into raw snapshots.
+
+    Each file is parsed and validated first; only when all pass are they copied, byte for
+    byte, to ``data/raw/osp-extract/<table>/<date>.csv`` with a provenance sidecar. A bad file
+    stops the import before anything is stored.
+    """
+    directory = Path(directory)
+    if not directory.is_dir():
+        raise DatasetNotFoundError(f"{directory}: not a folder")
+    found = [(directory / f"{stem}.csv", stem) for stem in EXTRACT_FILES if (directory / f"{stem}.csv").exists()]
+    if not found:
+        raise DatasetNotFoundError(
+            f"{directory}: no extract tables found; expected any of {', '.join(s + '.csv' for s in EXTRACT_FILES)}"
+        )
+    parsed = {}
+    for path, stem in found:
+        frames = parse_extract_file(path, stem)
+        for name, frame in frames.items():
+            tidy_frame = tidy(frame.assign(source=str(path)), name)
+            validate(tidy_frame, name, origin=str(path))
+        parsed[stem] = (path, frames)
+    snaps, rows = [], {}
+    for stem, (path, frames) in parsed.items():
+        snap = store.write_snapshot(
+            SOURCE,
+            stem,
+            path.read_bytes(),
+            "csv",
+            {
+                "parser": "osp-extract",
+                "table_file": stem,
+                "original_path": str(path.resolve()),
+                "producer": "Statistics Lithuania",
+                "licence": LICENCE,
+                "tables": sorted(frames),
+            },
+            data_dir=data_dir,
+            force=True,
+        )
+        snaps.append(snap)
+        for name, frame in frames.items():
+            rows[name] = rows.get(name, 0) + len(frame)
+    return ImportResult(snaps, rows)

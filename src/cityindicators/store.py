@@ -1,0 +1,407 @@
+"""The data store: immutable raw snapshots, the build into canonical tables, and loading.
+
+Stages (after OWID's ETL): a *raw snapshot* is a file exactly as fetched or imported, stored
+once under ``data/raw/<source>/<dataset>/<YYYY-MM-DD>.<ext>`` with a provenance sidecar
+(``<file>.meta.json``: source, URL or original path, retrieved-at, sha256, size, licence,
+parser). :func:`build` parses every snapshot with its registered parser into canonical frames,
+validates them (:func:`cityindicators.schema.validate`), merges them per dataset and writes
+``data/processed/<dataset>.parquet`` atomically with a sidecar listing its inputs and their
+hashes. :func:`load` gives a processed table as a tidy DataFrame, filtered.
+
+Merging: when several snapshots cover the same cell (same key), the one of the most specific
+source wins (a user's own tidy file over the SDMX API over a bulk extract over demonstration
+data; see :data:`SPECIFICITY`), and among equals the newest. How many cells each input gave
+and lost is recorded in the processed sidecar.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import importlib
+import logging
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterable, Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+
+from . import __version__
+from ._io import atomic_write_bytes, atomic_write_parquet, read_sidecar, sha256_bytes, sha256_file, write_sidecar
+from .config import DataPaths
+from .exceptions import CityIndicatorsError, DatasetNotFoundError, DataValidationError
+from .geography import get_register
+from .schema import DATASETS, dataset_spec, tidy, validate
+
+__all__ = [
+    "PARSERS",
+    "SPECIFICITY",
+    "BuildReport",
+    "PopulationArray",
+    "register_parser",
+    "write_snapshot",
+    "latest_snapshot",
+    "list_snapshots",
+    "parse_snapshot",
+    "build",
+    "load",
+    "available_datasets",
+    "processed_provenance",
+    "population_array",
+]
+
+log = logging.getLogger(__name__)
+
+Parser = Callable[[Path, dict], "dict[str, pd.DataFrame]"]
+
+#: Parser name -> function(path, meta) -> {dataset: canonical frame}.
+PARSERS: dict[str, Parser] = {}
+#: Modules that register parsers when imported (imported lazily by :func:`parse_snapshot`).
+PARSER_MODULES = ("cityindicators.sources.extract", "cityindicators.sources.files", "cityindicators.sources.osp")
+
+#: How specific a source is: higher wins when two snapshots cover the same cell.
+SPECIFICITY: dict[str, int] = {"tidy": 40, "osp": 30, "indicators": 25, "osp-extract": 20, "demo": 10}
+
+
+def register_parser(name: str, func: Parser) -> None:
+    """Register ``func`` as the parser named ``name`` (used in snapshot sidecars)."""
+    PARSERS[name] = func
+
+
+def _ensure_parsers() -> None:
+    for mod in PARSER_MODULES:
+        try:
+            importlib.import_module(mod)
+        except ModuleNotFoundError as exc:  # a source module not present in this install
+            if exc.name != mod:
+                raise
+            log.debug("parser module %s not available", mod)
+
+
+# -- raw snapshots ------------------------------------------------------------------------
+def _today() -> str:
+    return _dt.date.today().isoformat()
+
+
+def snapshot_path(source: str, dataset: str, ext: str, data_dir=None, date: str | None = None) -> Path:
+    ext = ext.lstrip(".")
+    return DataPaths.of(data_dir).raw / source / dataset / f"{date or _today()}.{ext}"
+
+
+def write_snapshot(
+    source: str,
+    dataset: str,
+    content: bytes,
+    ext: str,
+    meta: Mapping[str, Any],
+    data_dir: str | os.PathLike | None = None,
+    date: str | None = None,
+    force: bool = False,
+) -> Path:
+    """Store ``content`` as the raw snapshot of ``dataset`` from ``source`` for ``date`` (today).
+
+    The file and its sidecar are written atomically. If a snapshot of that day exists and
+    ``force`` is false, it is kept and its path returned (a second fetch the same day reuses
+    it); with ``force`` it is replaced.
+
+    Returns
+    -------
+    Path
+        The snapshot file.
+    """
+    if "parser" not in meta:
+        raise CityIndicatorsError(f"snapshot meta for {source}/{dataset} must name its 'parser'")
+    path = snapshot_path(source, dataset, ext, data_dir, date)
+    if path.exists() and not force:
+        log.info("reusing snapshot %s (use force to replace it)", path)
+        return path
+    atomic_write_bytes(path, content)
+    side = {
+        "source": source,
+        "dataset": dataset,
+        "retrieved_at": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+        "sha256": sha256_bytes(content),
+        "size": len(content),
+        "package_version": __version__,
+        **dict(meta),
+    }
+    write_sidecar(path, side)
+    return path
+
+
+def list_snapshots(data_dir: str | os.PathLike | None = None) -> list[Path]:
+    """Every raw snapshot that has a sidecar, sorted by source, dataset and date."""
+    raw = DataPaths.of(data_dir).raw
+    if not raw.exists():
+        return []
+    out = []
+    for side in sorted(raw.glob("*/*/*.meta.json")):
+        data = side.with_name(side.name[: -len(".meta.json")])
+        if data.exists():
+            out.append(data)
+    return out
+
+
+def latest_snapshot(source: str, dataset: str, data_dir: str | os.PathLike | None = None) -> Path | None:
+    """The newest snapshot of ``source``/``dataset``, or ``None``."""
+    folder = DataPaths.of(data_dir).raw / source / dataset
+    cands = [p for p in list_snapshots(data_dir) if p.parent == folder]
+    return max(cands, key=lambda p: (p.name, read_sidecar(p).get("retrieved_at", ""))) if cands else None
+
+
+def parse_snapshot(path: Path) -> dict[str, pd.DataFrame]:
+    """Parse one snapshot into validated canonical frames, ``{dataset: frame}``."""
+    meta = read_sidecar(path)
+    name = meta.get("parser")
+    if not name:
+        raise DataValidationError(f"{path}: its sidecar names no parser")
+    _ensure_parsers()
+    if name not in PARSERS:
+        raise DataValidationError(f"{path}: unknown parser {name!r}; known: {sorted(PARSERS)}")
+    frames = PARSERS[name](path, meta)
+    out = {}
+    for dataset, frame in frames.items():
+        frame = frame.copy()
+        frame["source"] = str(path.relative_to(path.parents[3])) if len(path.parents) > 3 else str(path)
+        frame = tidy(frame, dataset)
+        validate(frame, dataset, origin=str(path))
+        out[dataset] = frame
+    return out
+
+
+# -- build ---------------------------------------------------------------------------------
+@dataclass
+class BuildReport:
+    """What a build did: tables written, rows, inputs, time."""
+
+    tables: dict[str, int] = field(default_factory=dict)  # dataset -> rows
+    inputs: list[str] = field(default_factory=list)
+    overridden: dict[str, int] = field(default_factory=dict)  # dataset -> cells decided by precedence
+    seconds: float = 0.0
+
+    def summary(self) -> str:
+        lines = [f"built {len(self.tables)} table(s) from {len(self.inputs)} snapshot(s) in {self.seconds:.2f} s"]
+        for name, rows in sorted(self.tables.items()):
+            extra = f" ({self.overridden[name]} cell(s) covered by several sources)" if self.overridden.get(name) else ""
+            lines.append(f"  {name}: {rows:,} rows{extra}")
+        return "\n".join(lines)
+
+
+def _merge(dataset: str, parts: list[tuple[Path, dict, pd.DataFrame]]) -> tuple[pd.DataFrame, dict]:
+    spec = dataset_spec(dataset)
+    keys = list(spec.key_columns)
+    frames = []
+    for i, (path, meta, frame) in enumerate(parts):
+        f = frame.copy()
+        f["_rank"] = i
+        frames.append(f)
+    # precedence 0 = wins: most specific source first, then the newest snapshot
+    ranked = sorted(
+        range(len(parts)),
+        key=lambda i: (SPECIFICITY.get(parts[i][1].get("source", ""), 0), parts[i][0].name, parts[i][1].get("retrieved_at", "")),
+        reverse=True,
+    )
+    prec = {i: pos for pos, i in enumerate(ranked)}
+    allrows = pd.concat(frames, ignore_index=True)
+    allrows["_prec"] = allrows["_rank"].map(prec)
+    allrows = allrows.sort_values("_prec", kind="mergesort")
+    dup = allrows.duplicated(keys, keep="first")
+    covered = int(allrows.duplicated(keys, keep=False).sum() - dup.sum())
+    winners = allrows[~dup]
+    decisions = []
+    for i, (path, meta, frame) in enumerate(parts):
+        kept = int((winners["_rank"] == i).sum())
+        decisions.append(
+            {"input": str(path), "sha256": meta.get("sha256"), "source": meta.get("source"), "rows": len(frame),
+             "rows_kept": kept, "rows_superseded": len(frame) - kept, "precedence": prec[i]}
+        )
+    merged = tidy(winners.drop(columns=["_rank", "_prec"]), dataset)
+    return merged, {"inputs": decisions, "cells_with_several_sources": covered}
+
+
+def build(data_dir: str | os.PathLike | None = None, datasets: Iterable[str] | None = None) -> BuildReport:
+    """Turn every raw snapshot into canonical tables under ``data/processed/``.
+
+    All snapshots are parsed and validated before anything is written; if any fails, the
+    error names every failing file and nothing in ``data/processed/`` changes.
+    """
+    t0 = time.perf_counter()
+    paths = DataPaths.of(data_dir)
+    snaps = list_snapshots(data_dir)
+    if not snaps:
+        raise DatasetNotFoundError(
+            f"no raw snapshots under {paths.raw}; run 'cityindicators fetch', 'cityindicators import ...' "
+            "or 'cityindicators demo' first"
+        )
+    wanted = set(datasets) if datasets else None
+    by_dataset: dict[str, list[tuple[Path, dict, pd.DataFrame]]] = {}
+    errors: list[str] = []
+    for snap in snaps:
+        try:
+            frames = parse_snapshot(snap)
+        except CityIndicatorsError as exc:
+            errors.append(str(exc))
+            continue
+        meta = read_sidecar(snap)
+        for name, frame in frames.items():
+            if wanted is None or name in wanted:
+                by_dataset.setdefault(name, []).append((snap, meta, frame))
+    if errors:
+        raise DataValidationError(
+            f"build failed; nothing in {paths.processed} was changed. {len(errors)} input(s) failed:\n- " + "\n- ".join(errors)
+        )
+    report = BuildReport(inputs=[str(s) for s in snaps])
+    merged: dict[str, tuple[pd.DataFrame, dict]] = {name: _merge(name, parts) for name, parts in by_dataset.items()}
+    # Everything is parsed and validated; now write, each table atomically.
+    built_at = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
+    for name, (frame, decisions) in merged.items():
+        target = paths.processed_table(name)
+        atomic_write_parquet(target, frame)
+        synthetic = any(read_sidecar(Path(d["input"])).get("synthetic") for d in decisions["inputs"])
+        write_sidecar(
+            target,
+            {
+                "dataset": name,
+                "description": DATASETS[name].description,
+                "rows": len(frame),
+                "built_at": built_at,
+                "package_version": __version__,
+                "sha256": sha256_file(target),
+                "synthetic": bool(synthetic),
+                **decisions,
+            },
+        )
+        report.tables[name] = len(frame)
+        report.overridden[name] = decisions["cells_with_several_sources"]
+    _CACHE.clear()
+    report.seconds = time.perf_counter() - t0
+    log.info(report.summary())
+    return report
+
+
+# -- loading -------------------------------------------------------------------------------
+_CACHE: dict[tuple[str, float], pd.DataFrame] = {}
+
+
+def _load_cached(path: Path) -> pd.DataFrame:
+    key = (str(path.resolve()), path.stat().st_mtime)
+    frame = _CACHE.get(key)
+    if frame is None:
+        frame = pd.read_parquet(path)
+        if "age" in frame:
+            frame["age"] = frame["age"].astype("Int64")
+        for k in [k for k in _CACHE if k[0] == key[0]]:
+            del _CACHE[k]
+        _CACHE[key] = frame
+    return frame
+
+
+
+def available_datasets(data_dir: str | os.PathLike | None = None) -> list[str]:
+    """Processed datasets present in the data directory."""
+    proc = DataPaths.of(data_dir).processed
+    return sorted(p.stem for p in proc.glob("*.parquet") if p.stem in DATASETS)
+
+
+def processed_provenance(data_dir: str | os.PathLike | None = None) -> dict[str, dict]:
+    """The sidecars of every processed table (inputs, hashes, build time), by dataset."""
+    paths = DataPaths.of(data_dir)
+    return {name: read_sidecar(paths.processed_table(name)) for name in available_datasets(data_dir)}
+
+
+def _as_list(x) -> list | None:
+    if x is None:
+        return None
+    if isinstance(x, (str, int, np.integer)):
+        return [x]
+    return list(x)
+
+
+def load(
+    dataset: str,
+    territories: str | Sequence[str] | None = None,
+    years: int | Sequence[int] | range | None = None,
+    sex: str | Sequence[str] | None = None,
+    age: int | Sequence[int] | None = None,
+    data_dir: str | os.PathLike | None = None,
+) -> pd.DataFrame:
+    """Load a processed dataset as a tidy DataFrame, filtered.
+
+    Parameters
+    ----------
+    dataset
+        ``population``, ``births``, ``deaths``, ``migration``, ``labour``, ``median_age``,
+        ``life_expectancy``, ``urban_rural``, ``density`` or ``published_indicators``.
+    territories
+        Names or codes in any form the register resolves ("Visaginas", "30", "LT-59").
+    years, sex, age
+        Values to keep (``age=None`` keeps all ages including the all-ages rows).
+
+    Examples
+    --------
+    >>> load("population", territories="Visaginas", years=range(2010, 2016), sex="total")  # doctest: +SKIP
+    """
+    spec = dataset_spec(dataset)
+    path = DataPaths.of(data_dir).processed_table(dataset)
+    if not path.exists():
+        raise DatasetNotFoundError(
+            f"dataset {dataset!r} is not built in {path.parent} (run 'cityindicators build'; available: "
+            f"{', '.join(available_datasets(data_dir)) or 'none'})"
+        )
+    frame = _load_cached(path)
+    mask = pd.Series(True, index=frame.index)
+    terr = _as_list(territories)
+    if terr is not None:
+        reg = get_register(data_dir)
+        codes = [t if str(t).startswith("G:") else reg.resolve(t).code for t in terr]
+        mask &= frame["territory_code"].isin(codes)
+    yrs = _as_list(years)
+    if yrs is not None:
+        mask &= frame["year"].isin([int(y) for y in yrs])
+    sx = _as_list(sex)
+    if sx is not None and "sex" in spec.keys:
+        mask &= frame["sex"].isin(sx)
+    ag = _as_list(age)
+    if ag is not None and "age" in spec.keys:
+        mask &= frame["age"].isin([int(a) for a in ag])
+    return frame[mask].reset_index(drop=True).copy()
+
+
+# -- dense arrays ---------------------------------------------------------------------------
+@dataclass(frozen=True)
+class PopulationArray:
+    """Population as a dense array ``values[territory, year, sex, age]``.
+
+    ``sex`` 0 = male, 1 = female; ``ages`` run 0..``open_age``, the last an open group
+    (``open_age`` and over). Missing cells are NaN.
+    """
+
+    values: np.ndarray
+    codes: tuple[str, ...]
+    years: tuple[int, ...]
+    ages: np.ndarray
+    open_age: int
+
+    def total(self) -> np.ndarray:
+        """All-ages, both-sexes totals ``[territory, year]``."""
+        return np.nansum(self.values, axis=(2, 3))
+
+
+def population_array(frame: pd.DataFrame) -> PopulationArray:
+    """Dense ``[territory, year, sex, age]`` array from the single-age male/female rows of a population frame."""
+    rows = frame[frame["sex"].isin(["male", "female"]) & frame["age"].notna()]
+    if rows.empty:
+        raise DataValidationError("population frame has no single-age male/female rows")
+    codes = tuple(sorted(rows["territory_code"].unique()))
+    years = tuple(int(y) for y in sorted(rows["year"].unique()))
+    top = int(rows["age"].max())
+    ages = np.arange(top + 1)
+    ti = pd.Index(codes).get_indexer(rows["territory_code"])
+    yi = pd.Index(years).get_indexer(rows["year"])
+    si = (rows["sex"] == "female").to_numpy().astype(int)
+    ai = rows["age"].to_numpy(dtype=int)
+    values = np.full((len(codes), len(years), 2, top + 1), np.nan)
+    values[ti, yi, si, ai] = rows["value"].to_numpy(dtype=float)
+    return PopulationArray(values, codes, years, ages, top)
