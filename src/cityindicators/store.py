@@ -65,6 +65,10 @@ PARSER_MODULES = ("cityindicators.sources.extract", "cityindicators.sources.file
 SPECIFICITY: dict[str, int] = {"tidy": 40, "osp": 30, "indicators": 25, "osp-extract": 20, "demo": 10}
 
 
+#: Processed tables read by :func:`load`, keyed by (path, modification time).
+_CACHE: dict[tuple[str, float], pd.DataFrame] = {}
+
+
 def register_parser(name: str, func: Parser) -> None:
     """Register ``func`` as the parser named ``name`` (used in snapshot sidecars)."""
     PARSERS[name] = func
@@ -157,6 +161,11 @@ def parse_snapshot(path: Path) -> dict[str, pd.DataFrame]:
     name = meta.get("parser")
     if not name:
         raise DataValidationError(f"{path}: its sidecar names no parser")
+    if meta.get("sha256") and sha256_file(path) != meta["sha256"]:
+        raise DataValidationError(
+            f"{path}: the raw snapshot changed after it was stored (sha256 differs from its sidecar); raw snapshots "
+            "are immutable: re-import or re-fetch it instead of editing it"
+        )
     _ensure_parsers()
     if name not in PARSERS:
         raise DataValidationError(f"{path}: unknown parser {name!r}; known: {sorted(PARSERS)}")
@@ -166,8 +175,7 @@ def parse_snapshot(path: Path) -> dict[str, pd.DataFrame]:
         frame = frame.copy()
         frame["source"] = str(path.relative_to(path.parents[3])) if len(path.parents) > 3 else str(path)
         frame = tidy(frame, dataset)
-        validate(frame, dataset, origin=str(path))
-        out[dataset] = frame
+        out[dataset] = validate(frame, dataset, origin=str(path))
     return out
 
 
@@ -179,6 +187,7 @@ class BuildReport:
     tables: dict[str, int] = field(default_factory=dict)  # dataset -> rows
     inputs: list[str] = field(default_factory=list)
     overridden: dict[str, int] = field(default_factory=dict)  # dataset -> cells decided by precedence
+    warnings: list[str] = field(default_factory=list)  # small inconsistencies reported by validation
     seconds: float = 0.0
 
     def summary(self) -> str:
@@ -186,6 +195,8 @@ class BuildReport:
         for name, rows in sorted(self.tables.items()):
             extra = f" ({self.overridden[name]} cell(s) covered by several sources)" if self.overridden.get(name) else ""
             lines.append(f"  {name}: {rows:,} rows{extra}")
+        for w in self.warnings:
+            lines.append(f"  warning: {w}")
         return "\n".join(lines)
 
 
@@ -218,7 +229,8 @@ def _merge(dataset: str, parts: list[tuple[Path, dict, pd.DataFrame]]) -> tuple[
              "rows_kept": kept, "rows_superseded": len(frame) - kept, "precedence": prec[i]}
         )
     merged = tidy(winners.drop(columns=["_rank", "_prec"]), dataset)
-    return merged, {"inputs": decisions, "cells_with_several_sources": covered}
+    warnings = [w for _, _, frame in parts for w in frame.attrs.get("validation_warnings", [])]
+    return merged, {"inputs": decisions, "cells_with_several_sources": covered, "validation_warnings": warnings}
 
 
 def build(data_dir: str | os.PathLike | None = None, datasets: Iterable[str] | None = None) -> BuildReport:
@@ -275,6 +287,7 @@ def build(data_dir: str | os.PathLike | None = None, datasets: Iterable[str] | N
         )
         report.tables[name] = len(frame)
         report.overridden[name] = decisions["cells_with_several_sources"]
+        report.warnings += decisions["validation_warnings"]
     _CACHE.clear()
     report.seconds = time.perf_counter() - t0
     log.info(report.summary())
@@ -282,9 +295,6 @@ def build(data_dir: str | os.PathLike | None = None, datasets: Iterable[str] | N
 
 
 # -- loading -------------------------------------------------------------------------------
-_CACHE: dict[tuple[str, float], pd.DataFrame] = {}
-
-
 def _load_cached(path: Path) -> pd.DataFrame:
     key = (str(path.resolve()), path.stat().st_mtime)
     frame = _CACHE.get(key)

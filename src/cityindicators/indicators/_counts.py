@@ -70,7 +70,10 @@ class Counts:
     labour_units: dict[str, str] = field(default_factory=dict)
     passthrough: dict[str, np.ndarray] = field(default_factory=dict)  # indicator id -> [T, Y], not additive
     urban: np.ndarray | None = None  # [T, Y, 2] urban, total residents (urban_rural dataset)
+    deaths_age: np.ndarray | None = None  # [T, Y, 3, A] deaths by single age (age at death), if given
     extra_catalogue: dict[str, Indicator] = field(default_factory=dict)
+    #: results shared between indicators (e.g. the cohort residuals); not copied by ``replace``
+    cache: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
     # -- shape helpers -----------------------------------------------------------------------
     @property
@@ -100,13 +103,13 @@ class Counts:
         if not self.has_ages:
             return self.empty()
         top = self.open_age
-        if lo > top or (hi is not None and hi >= top):
-            # the band ends inside (or starts beyond) the open group: not computable
-            if hi is None and lo == top:
-                return self.pop[:, :, sex, top].copy()
+        if hi is None:
+            if lo > top:  # the band starts inside the open group
+                return self.empty()
+            return self.pop[:, :, sex, lo:].sum(axis=-1)
+        if hi >= top:  # the band ends inside the open group
             return self.empty()
-        stop = top + 1 if hi is None else hi + 1
-        return self.pop[:, :, sex, lo:stop].sum(axis=-1)
+        return self.pop[:, :, sex, lo:hi + 1].sum(axis=-1)
 
     @cached_property
     def pop_sum(self) -> np.ndarray:
@@ -168,6 +171,7 @@ class Counts:
             labour={k: agg(v, k in LABOUR_COUNTS) for k, v in self.labour.items()},
             passthrough={k: agg(v, False) for k, v in self.passthrough.items()},
             urban=agg(self.urban),
+            deaths_age=agg(self.deaths_age),
         )
 
 
@@ -289,9 +293,22 @@ def build_counts(data: Mapping[str, pd.DataFrame | None]) -> Counts:
     pop, pop_all, top = _population(frames.get("population"), ax)
     births = _by_sex(frames.get("births"), ax)
     deaths_f = frames.get("deaths")
+    deaths_age = None
     if deaths_f is not None:
         deaths = _by_sex(deaths_f[deaths_f["age"].isna()], ax)
         infant = _by_sex(deaths_f[deaths_f["age"] == 0], ax)
+        by_age = deaths_f[deaths_f["age"].notna() & deaths_f["sex"].isin(SEX_INDEX)]
+        if top is not None and len(by_age) and (by_age["age"] > 0).any():
+            ages = np.minimum(by_age["age"].to_numpy(dtype=int), top)
+            if len(np.unique(ages)) < by_age["age"].nunique():  # ages above the open group: add them up
+                by_age = by_age.assign(age=ages).groupby(["territory_code", "year", "sex", "age"], as_index=False)[
+                    "value"].sum(min_count=1)
+                ages = by_age["age"].to_numpy(dtype=int)
+            deaths_age = np.full(ax.shape + (3, top + 1), np.nan)
+            deaths_age[ax.ti(by_age), ax.yi(by_age), _sex_idx(by_age["sex"]), ages] = by_age["value"].to_numpy(float)
+            tot = deaths_age[:, :, TOTAL]
+            deaths_age[:, :, TOTAL] = np.where(np.isnan(tot), deaths_age[:, :, MALE] + deaths_age[:, :, FEMALE], tot)
+            deaths = np.where(np.isnan(deaths), deaths_age.sum(-1), deaths)
     else:
         deaths = infant = _by_sex(None, ax)
     flows = _flows(frames.get("migration"), ax)
@@ -330,7 +347,7 @@ def build_counts(data: Mapping[str, pd.DataFrame | None]) -> Counts:
     return Counts(
         codes=tuple(codes), years=yrs, open_age=top, pop=pop, pop_all=pop_all, births=births, deaths=deaths,
         infant_deaths=infant, flows=flows, labour=labour, labour_units=units, passthrough=passthrough,
-        urban=urban, extra_catalogue=extra,
+        urban=urban, deaths_age=deaths_age, extra_catalogue=extra,
     )
 
 

@@ -15,7 +15,7 @@ from typing import Iterable, Sequence
 import numpy as np
 import pandas as pd
 
-from ..exceptions import DataValidationError, ParseError, UnknownTerritoryError
+from ..exceptions import AmbiguousTerritoryError, DataValidationError, ParseError, UnknownTerritoryError
 from ..geography import Register, normalise_name
 
 __all__ = ["read_text_table", "read_any_table", "to_numbers", "map_territories", "NON_TERRITORY_LABELS", "check_unique"]
@@ -190,7 +190,7 @@ def map_territories(frame: pd.DataFrame, column: str, register: Register, path: 
         log.warning("%s: dropping %d row(s) that are not territories: %s", path, int(drop_nt.sum()),
                     sorted(names[drop_nt].unique()))
     codes: dict[str, str | None] = {}
-    errors = []
+    errors, ambiguous = [], []
     for name in names[~drop_nt].unique():
         try:
             codes[name] = register.resolve(name).code
@@ -201,6 +201,9 @@ def map_territories(frame: pd.DataFrame, column: str, register: Register, path: 
                 continue
             first = int(frame.loc[names == name, _LINE].iloc[0])
             errors.append(f"row {first}: field {column!r}: {exc}")
+            ambiguous.append(isinstance(exc, AmbiguousTerritoryError))
+    if errors and all(ambiguous):
+        raise AmbiguousTerritoryError(f"{path}: {len(errors)} ambiguous territory name(s):\n  " + "\n  ".join(errors[:10]))
     if errors:
         raise UnknownTerritoryError(f"{path}: {len(errors)} territory name(s) not resolved:\n  " + "\n  ".join(errors[:10]))
     out = frame.loc[~drop_nt].copy()

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import logging
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
@@ -120,10 +120,13 @@ class ImportResult:
 
     snapshots: list[Path]
     rows: dict[str, int]
+    warnings: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
         parts = [f"{name}: {n:,} rows" for name, n in self.rows.items()]
-        return f"imported {len(self.snapshots)} file(s): " + "; ".join(parts)
+        lines = [f"imported {len(self.snapshots)} file(s): " + "; ".join(parts)]
+        lines += [f"warning: {w}" for w in self.warnings]
+        return "\n".join(lines)
 
 
 def import_osp_extract(directory: str | os.PathLike, data_dir: str | os.PathLike | None = None) -> ImportResult:
@@ -141,12 +144,12 @@ def import_osp_extract(directory: str | os.PathLike, data_dir: str | os.PathLike
         raise DatasetNotFoundError(
             f"{directory}: no extract tables found; expected any of {', '.join(s + '.csv' for s in EXTRACT_FILES)}"
         )
-    parsed = {}
+    parsed, warnings = {}, []
     for path, stem in found:
         frames = parse_extract_file(path, stem)
         for name, frame in frames.items():
-            tidy_frame = tidy(frame.assign(source=str(path)), name)
-            validate(tidy_frame, name, origin=str(path))
+            checked = validate(tidy(frame.assign(source=str(path)), name), name, origin=str(path))
+            warnings += checked.attrs.get("validation_warnings", [])
         parsed[stem] = (path, frames)
     snaps, rows = [], {}
     for stem, (path, frames) in parsed.items():
@@ -169,4 +172,4 @@ def import_osp_extract(directory: str | os.PathLike, data_dir: str | os.PathLike
         snaps.append(snap)
         for name, frame in frames.items():
             rows[name] = rows.get(name, 0) + len(frame)
-    return ImportResult(snaps, rows)
+    return ImportResult(snaps, rows, warnings)

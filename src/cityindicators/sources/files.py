@@ -148,9 +148,12 @@ store.register_parser("tidy", _parse_tidy_snapshot)
 store.register_parser("indicators", _parse_indicator_snapshot)
 
 
-def _validate_all(frames: dict[str, pd.DataFrame], path: Path) -> None:
+def _validate_all(frames: dict[str, pd.DataFrame], path: Path) -> list[str]:
+    warnings: list[str] = []
     for name, frame in frames.items():
-        validate(tidy(frame.assign(source=str(path)), name), name, origin=str(path))
+        checked = validate(tidy(frame.assign(source=str(path)), name), name, origin=str(path))
+        warnings += checked.attrs.get("validation_warnings", [])
+    return warnings
 
 
 def import_tidy(
@@ -166,11 +169,11 @@ def import_tidy(
     if not path.exists():
         raise DatasetNotFoundError(f"{path}: no such file")
     frames = parse_tidy_file(path, dataset)
-    _validate_all(frames, path)
+    warnings = _validate_all(frames, path)
     meta = {"parser": "tidy", "target": dataset, "original_path": str(path.resolve()), **(extra_meta or {})}
     snap = store.write_snapshot(source, dataset, path.read_bytes(), path.suffix.lstrip(".").lower() or "csv", meta,
                                 data_dir=data_dir, force=True)
-    return ImportResult([snap], {dataset: len(frames[dataset])})
+    return ImportResult([snap], {dataset: len(frames[dataset])}, warnings)
 
 
 def import_indicators(file: str | os.PathLike, data_dir: str | os.PathLike | None = None) -> ImportResult:
@@ -179,9 +182,9 @@ def import_indicators(file: str | os.PathLike, data_dir: str | os.PathLike | Non
     if not path.exists():
         raise DatasetNotFoundError(f"{path}: no such file")
     frames = parse_indicator_file(path)
-    _validate_all(frames, path)
+    warnings = _validate_all(frames, path)
     meta = {"parser": "indicators", "original_path": str(path.resolve()),
             "dropped_non_territory_rows": frames["published_indicators"].attrs.get("dropped_non_territory_rows", 0)}
     snap = store.write_snapshot("indicators", path.stem, path.read_bytes(), path.suffix.lstrip(".").lower() or "csv",
                                 meta, data_dir=data_dir, force=True)
-    return ImportResult([snap], {"published_indicators": len(frames["published_indicators"])})
+    return ImportResult([snap], {"published_indicators": len(frames["published_indicators"])}, warnings)

@@ -1,0 +1,146 @@
+"""CLI commands of the data foundation: municipalities, resolve, import, build, demo, datasets."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+import pandas as pd
+
+from ..geography import get_register
+
+FORMATS = ("table", "csv", "json")
+
+
+def emit(frame: pd.DataFrame, fmt: str, out=None) -> None:
+    """Print a frame as an aligned table, CSV or JSON records (shared by every command)."""
+    out = out or sys.stdout
+    if fmt == "csv":
+        frame.to_csv(out, index=False)
+    elif fmt == "json":
+        out.write(frame.to_json(orient="records", force_ascii=False, indent=1) + "\n")
+    else:
+        with pd.option_context("display.max_rows", None, "display.max_columns", None, "display.width", 200):
+            out.write((frame.to_string(index=False) if len(frame) else "(no rows)") + "\n")
+
+
+def _municipalities(args) -> int:
+    reg = get_register(args.data_dir)
+    rows = reg.municipalities(synthetic=args.demo)
+    frame = pd.DataFrame(
+        [
+            {
+                "code": t.code, "iso": t.iso, "name_lt": t.name_lt, "name_lt_long": t.name_lt_long,
+                "name_en": t.name_en, "type": t.type, "county": reg.get(t.county_code).name_lt,
+                "county_code": t.county_code, "nuts3": t.nuts3,
+            }
+            for t in rows
+        ]
+    )
+    emit(frame, args.format)
+    return 0
+
+
+def _resolve(args) -> int:
+    reg = get_register(args.data_dir)
+    status = 0
+    for name in args.names:
+        try:
+            t = reg.resolve(name)
+        except Exception as exc:  # noqa: BLE001 - report each name, go on with the others
+            print(f"error: {exc}", file=sys.stderr)
+            status = 1
+            continue
+        print(f"{t.code}\t{t.name_lt}")
+    return status
+
+
+def _import_extract(args) -> int:
+    from ..sources.extract import import_osp_extract
+
+    res = import_osp_extract(args.dir, data_dir=args.data_dir)
+    print(res.summary())
+    return 0
+
+
+def _import_tidy(args) -> int:
+    from ..sources.files import import_tidy
+
+    res = import_tidy(args.file, args.dataset, data_dir=args.data_dir)
+    print(res.summary())
+    return 0
+
+
+def _import_indicators(args) -> int:
+    from ..sources.files import import_indicators
+
+    res = import_indicators(args.file, data_dir=args.data_dir)
+    print(res.summary())
+    return 0
+
+
+def _build(args) -> int:
+    from ..store import build
+
+    report = build(args.data_dir)
+    print(report.summary())
+    return 0
+
+
+def _demo(args) -> int:
+    from ..demo import build_demo
+
+    report = build_demo(args.data_dir)
+    print("synthetic demonstration data (fictional territories X00-X18, not real statistics)")
+    print(report.summary())
+    return 0
+
+
+def _datasets(args) -> int:
+    from ..store import processed_provenance
+
+    prov = processed_provenance(args.data_dir)
+    frame = pd.DataFrame(
+        [{"dataset": k, "rows": v.get("rows"), "built_at": v.get("built_at"), "synthetic": v.get("synthetic"),
+          "inputs": len(v.get("inputs", []))} for k, v in prov.items()]
+    )
+    if args.format == "json":
+        print(json.dumps(prov, ensure_ascii=False, indent=1))
+    else:
+        emit(frame, args.format)
+    return 0
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("municipalities", help="list the municipalities of the register")
+    p.add_argument("--format", choices=FORMATS, default="table")
+    p.add_argument("--demo", action="store_true", help="list the synthetic demo municipalities instead")
+    p.set_defaults(handler=_municipalities)
+
+    p = sub.add_parser("resolve", help="resolve territory names or codes (CODE<TAB>name per line)")
+    p.add_argument("names", nargs="+", metavar="NAME")
+    p.set_defaults(handler=_resolve)
+
+    p = sub.add_parser("import", help="import files into raw snapshots")
+    isub = p.add_subparsers(dest="import_kind", metavar="KIND", required=True)
+    q = isub.add_parser("osp-extract", help="tables in the lt-osp extract layout (semicolon CSV)")
+    q.add_argument("dir", metavar="DIR")
+    q.set_defaults(handler=_import_extract)
+    q = isub.add_parser("tidy", help="a tidy CSV/XLSX (territory, year, [sex], [age], value)")
+    q.add_argument("file", metavar="FILE")
+    q.add_argument("--dataset", required=True, help="target dataset, e.g. population, births, deaths, migration")
+    q.set_defaults(handler=_import_tidy)
+    q = isub.add_parser("indicators", help="a long indicator table (municipality, indicator, unit, year, value ...)")
+    q.add_argument("file", metavar="FILE")
+    q.set_defaults(handler=_import_indicators)
+
+    p = sub.add_parser("build", help="turn raw snapshots into canonical tables under processed/")
+    p.set_defaults(handler=_build)
+
+    p = sub.add_parser("demo", help="generate the synthetic demonstration data and build it")
+    p.set_defaults(handler=_demo)
+
+    p = sub.add_parser("datasets", help="list processed datasets with their provenance")
+    p.add_argument("--format", choices=FORMATS, default="table")
+    p.set_defaults(handler=_datasets)

@@ -1,0 +1,64 @@
+"""``cityindicators report``: run the report notebooks for one municipality or all of them."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+__all__ = ["register"]
+
+
+def _param(text: str) -> tuple[str, str]:
+    name, sep, value = text.partition("=")
+    if not sep or not name.strip():
+        raise argparse.ArgumentTypeError(f"expected NAME=VALUE, got {text!r}")
+    return name.strip(), value
+
+
+def register(subparsers) -> None:
+    """Add the ``report`` subcommand."""
+    p = subparsers.add_parser(
+        "report",
+        help="run report notebooks (situation analysis, scenarios) for a municipality or all",
+        description="Execute the report notebooks with papermill and write, under "
+        "<output-dir>/<template>/<territory>/, the executed notebook, an HTML report without code, "
+        "the charts as PNG and a run manifest. Reports whose inputs are unchanged are skipped "
+        "unless --force. Exit code 1 when any report failed (the batch still runs the others).",
+    )
+    p.add_argument("--territory", required=True, metavar="NAME|all",
+                   help="municipality name or code, or 'all' (every municipality in the data)")
+    p.add_argument("--template", nargs="+", default=None, metavar="NAME",
+                   help="template name(s) under notebooks/ or .ipynb path(s) (default: situation_analysis scenarios)")
+    p.add_argument("--lang", choices=("lt", "en"), default=None, help="report language (default: the template's, lt)")
+    p.add_argument("--jobs", type=int, default=1, metavar="N", help="worker processes on this machine (default 1)")
+    p.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                   help="run the jobs on a Dask distributed scheduler, e.g. tcp://127.0.0.1:8786")
+    p.add_argument("--output-dir", default="reports", metavar="DIR", help="output folder (default ./reports)")
+    p.add_argument("--force", action="store_true", help="run even when the inputs are unchanged")
+    p.add_argument("-p", "--param", action="append", type=_param, default=[], metavar="NAME=VALUE",
+                   help="set a template parameter (repeatable), e.g. -p horizon=2040 -p years=2001,2015")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run the reports and print the summary; 1 when any failed."""
+    from ..reports.runner import TEMPLATES, run_batch
+
+    summary = run_batch(
+        territories=args.territory,
+        templates=args.template or list(TEMPLATES),
+        language=args.lang,
+        parameters=dict(args.param),
+        jobs=args.jobs,
+        scheduler=args.scheduler,
+        output_dir=args.output_dir,
+        data_dir=args.data_dir,
+        force=args.force,
+        progress=not args.no_progress,
+    )
+    for r in summary.results:
+        if r.status != "failed":
+            print(f"{r.status:8s} {r.template:20s} {r.territory_code:4s} {r.output_dir}")
+    print(summary.text(), file=sys.stderr if summary.failed else sys.stdout)
+    return 0 if summary.ok else 1

@@ -1,0 +1,745 @@
+"""Estimation of the base rates of a projection, with documented fallbacks.
+
+Everything is computed for all territories at once on arrays ``[territory, sex, age]``
+(``sex`` 0 = male, 1 = female; ages ``0..omega``, ``omega`` an open group, default 100+).
+Calendar year ``y`` events (births, deaths) fall between the populations of 1 January ``y``
+and ``y + 1``; their exposure is the mid-year population ``(P_y + P_{y+1}) / 2``. A projection
+from base year ``Y`` uses population data up to 1 January ``Y`` and events up to year ``Y - 1``.
+
+Mortality
+    *Age-specific* when the ``deaths`` table has single ages for the territory (rates
+    ``D_x / E_x`` pooled over the window). *Otherwise* a model schedule
+
+    .. math::  m(x) = m_0 e^{-2x} + c + \\frac{a e^{b (x - 60)}}{1 + a e^{b (x - 60)}}, \\quad x \\ge 1
+
+    (a decaying childhood term, a Makeham constant ``c`` and a logistic Gompertz-Kannisto
+    senescent term with fixed slope ``b`` by sex; Thatcher, Kannisto & Vaupel 1998,
+    *The Force of Mortality at Ages 80 to 120*), with ``m(0)`` from the observed infant
+    mortality, and the level ``a`` solved so that the life expectancy equals the published
+    ``e_0`` of the territory's county (else the country) averaged over the window. The
+    municipality's schedule is this county schedule multiplied at ages 1+ by its standardised
+    mortality ratio (indirect standardisation)
+
+    .. math::  SMR = \\frac{O + k}{E + k}, \\quad E = \\sum_{y,s,x \\ge 1} m^{county}_{s}(x) E_{y,s,x}
+
+    with observed deaths ``O`` at ages 1+ and a credibility prior of ``k`` expected deaths
+    (``smr_prior_deaths``) that pulls small municipalities towards the county. Infant
+    mortality ``q_0 = (D_0 + k q_0^{county}) / (B + k)`` is shrunk the same way.
+
+Fertility
+    *Age-specific* rates from ``ProjectionData.asfr`` when given. *Otherwise* the standard
+    Hadwiger age pattern (Chandola, Coleman & Hiorns 1999, *Population Studies* 53)
+
+    .. math::  h(x) = \\frac{H}{R \\sqrt{\\pi}} \\left(\\frac{R}{x}\\right)^{3/2}
+               \\exp\\left[-H^2 \\left(\\frac{R}{x} + \\frac{x}{R} - 2\\right)\\right]
+
+    on ages 15-49 (``x`` = age + 0.5), normalised to sum to one, is scaled so that it reproduces
+    the observed births: ``TFR = sum_y B_y / sum_{y,x} h(x) W_{y,x}`` with ``W`` the mid-year
+    women. The sex ratio at birth is the share of boys among births, shrunk towards the
+    country's share with a prior of ``srb_prior_births`` births.
+
+Migration
+    Net migration by age and sex from *cohort residuals* over the last ``migration_window``
+    years: ``NM_{y+1,x+1} = P_{y+1,x+1} - P_{y,x} S_x`` (births ``B_y S_b`` for age 0, the open
+    group fed by the last two ages). Counts and survivor exposures are smoothed over age with a
+    Gaussian kernel (``migration_smoothing`` years) before the rate ``NM / exposure`` is taken,
+    so noisy single ages of small municipalities borrow from their neighbours. The net rate is
+    split into an inflow and an outflow part: with gross flows in the ``migration`` table
+    (emigrants + internal departures) the outflow rate is the observed crude outflow rate times
+    the age profile of net losses; without them, negative net cells count as outflow and
+    positive ones as inflow. ``migration_model='count'`` keeps mean annual counts instead of rates.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field, replace
+from typing import Sequence
+
+import numpy as np
+import pandas as pd
+
+from ..exceptions import ProjectionError
+from .data import ProjectionData
+from .lifetable import life_expectancy, life_table, survival_ratios
+from .openage import split_open_age
+
+__all__ = [
+    "EstimationSettings",
+    "BaseRates",
+    "estimate_rates",
+    "model_mortality",
+    "calibrate_mortality",
+    "hadwiger",
+    "scale_mortality_to_e0",
+    "BROAD_AGE_GROUPS",
+]
+
+log = logging.getLogger(__name__)
+
+#: Broad age groups used in reports, back-tests and stochastic quantiles: label -> (lo, hi).
+BROAD_AGE_GROUPS: dict[str, tuple[int, int | None]] = {"0-14": (0, 14), "15-64": (15, 64), "65+": (65, None)}
+
+SEXES = ("male", "female")
+FEMALE = np.array([False, True])
+
+
+@dataclass(frozen=True)
+class EstimationSettings:
+    """Tunable choices of the estimation (defaults are the back-tested ones).
+
+    Parameters
+    ----------
+    migration_window
+        Years of cohort residuals averaged for net migration.
+    migration_smoothing
+        Standard deviation (years of age) of the Gaussian kernel smoothing the residuals.
+    migration_model
+        ``rate`` (net migration per survivor, by age and sex) or ``count`` (mean annual persons).
+    mortality_window, fertility_window
+        Years of deaths/births (and published life expectancy) pooled.
+    trend_years
+        Years of history the ``trend`` scenario fits its slopes on.
+    open_age
+        Open top age of the projection (at least 100).
+    gompertz_slope, makeham
+        Fixed slope ``b`` and Makeham constant ``c`` of the model schedule, (male, female).
+    smr_prior_deaths, infant_prior_births, srb_prior_births
+        Credibility priors pulling small territories towards their county/country.
+    hadwiger_h, hadwiger_r
+        Shape parameters of the standard fertility pattern (mean age at birth 29.4 years, Lithuania's level around 2010-2015).
+    """
+
+    migration_window: int = 5
+    migration_smoothing: float = 2.0
+    migration_model: str = "rate"
+    mortality_window: int = 5
+    fertility_window: int = 5
+    trend_years: int = 10
+    open_age: int = 100
+    gompertz_slope: tuple[float, float] = (0.075, 0.095)
+    makeham: tuple[float, float] = (8e-4, 2e-4)
+    smr_prior_deaths: float = 50.0
+    infant_prior_births: float = 2000.0
+    srb_prior_births: float = 5000.0
+    hadwiger_h: float = 3.5
+    hadwiger_r: float = 29.5
+
+    def __post_init__(self) -> None:
+        if self.migration_model not in ("rate", "count"):
+            raise ProjectionError(f"migration_model must be 'rate' or 'count', got {self.migration_model!r}")
+        if self.open_age < 100:
+            raise ProjectionError(f"open_age must be at least 100, got {self.open_age}")
+        for name in ("migration_window", "mortality_window", "fertility_window", "trend_years"):
+            if int(getattr(self, name)) < 1:
+                raise ProjectionError(f"{name} must be at least 1")
+
+
+@dataclass
+class BaseRates:
+    """Base-year population and rates of a set of territories (arrays ``[territory, sex, age]``).
+
+    Attributes
+    ----------
+    codes, base_year, ages
+        Territories, the base year (population at 1 January) and ages ``0..omega``.
+    population
+        Base population ``[T, 2, A]`` with the open group split to ``omega``.
+    mortality
+        Central death rates ``[T, 2, A]``; ``e0`` ``[T, 2]`` their life expectancy.
+    asfr, tfr
+        Age-specific fertility ``[T, A]`` (per woman-year) and its sum.
+    male_share
+        Share of boys among births ``[T]``.
+    mig_in_rate, mig_out_rate
+        Inflow and outflow per survivor ``[T, 2, A]`` (net = in - out); zero in ``count`` mode.
+    mig_in_count, mig_out_count
+        Inflow and outflow in persons per year ``[T, 2, A]``; zero in ``rate`` mode.
+    hist_years, tfr_hist, e0_hist, netmig_hist
+        Annual histories for trends and the stochastic model: TFR ``[T, H]``, life expectancy
+        ``[T, 2, H]`` (county series shifted by the territory's difference) and the crude net
+        migration rate ``[T, H]`` (per person) from the balancing equation.
+    details
+        Per-territory notes: which method/fallback produced each rate.
+    """
+
+    codes: tuple[str, ...]
+    base_year: int
+    ages: np.ndarray
+    population: np.ndarray
+    mortality: np.ndarray
+    e0: np.ndarray
+    asfr: np.ndarray
+    tfr: np.ndarray
+    male_share: np.ndarray
+    mig_in_rate: np.ndarray
+    mig_out_rate: np.ndarray
+    mig_in_count: np.ndarray
+    mig_out_count: np.ndarray
+    hist_years: np.ndarray
+    tfr_hist: np.ndarray
+    e0_hist: np.ndarray
+    netmig_hist: np.ndarray
+    settings: EstimationSettings = field(default_factory=EstimationSettings)
+    details: dict[str, dict[str, object]] = field(default_factory=dict)
+
+    @property
+    def open_age(self) -> int:
+        return int(self.ages[-1])
+
+    def subset(self, codes: Sequence[str]) -> "BaseRates":
+        """The same rates for some of the territories, in the given order."""
+        idx = [self.codes.index(c) for c in codes]
+        arrays = {
+            name: getattr(self, name)[idx]
+            for name in ("population", "mortality", "e0", "asfr", "tfr", "male_share", "mig_in_rate",
+                         "mig_out_rate", "mig_in_count", "mig_out_count", "tfr_hist", "e0_hist", "netmig_hist")
+        }
+        return replace(self, codes=tuple(codes), details={c: self.details.get(c, {}) for c in codes}, **arrays)
+
+    def net_migration(self) -> np.ndarray:
+        """Expected net migrants of the first projection year ``[T, 2, A]`` (persons)."""
+        S, Sb = survival_ratios(self.mortality, FEMALE[None, :])
+        surv = np.empty_like(self.population)
+        surv[..., 1:] = self.population[..., :-1] * S
+        surv[..., -1] += self.population[..., -1] * S[..., -1]
+        births = (self.asfr[:, None, :] * self.population[:, 1:2, :]).sum(-1)[:, 0]
+        share = np.stack([self.male_share, 1 - self.male_share], axis=-1)
+        surv[..., 0] = births[:, None] * share * Sb
+        return (self.mig_in_rate - self.mig_out_rate) * surv + self.mig_in_count - self.mig_out_count
+
+    def report(self) -> pd.DataFrame:
+        """The estimates a user should see and may change, one row each.
+
+        Columns ``territory_code, indicator, sex, value, unit, method``. Indicators: ``tfr``
+        (children per woman), ``e0`` (years), ``male_births_per_female`` (sex ratio at birth),
+        ``smr`` (standardised mortality ratio against the county), ``net_migration`` by broad age
+        group (persons per year, first projection year) and ``net_migration_rate`` (per 1,000).
+        """
+        rows: list[dict[str, object]] = []
+        nm = self.net_migration()
+        for i, code in enumerate(self.codes):
+            det = self.details.get(code, {})
+            rows.append(dict(territory_code=code, indicator="tfr", sex="female", value=float(self.tfr[i]),
+                             unit="children per woman", method=det.get("fertility", "")))
+            for s, sex in enumerate(SEXES):
+                rows.append(dict(territory_code=code, indicator="e0", sex=sex, value=float(self.e0[i, s]),
+                                 unit="years", method=det.get("mortality", "")))
+            p = float(self.male_share[i])
+            rows.append(dict(territory_code=code, indicator="male_births_per_female", sex="total",
+                             value=p / (1 - p), unit="ratio", method=det.get("srb", "")))
+            if "smr" in det:
+                rows.append(dict(territory_code=code, indicator="smr", sex="total", value=float(det["smr"]),
+                                 unit="ratio", method=det.get("mortality", "")))
+            for label, (lo, hi) in {**BROAD_AGE_GROUPS, "total": (0, None)}.items():
+                sl = slice(lo, None if hi is None else hi + 1)
+                for s, sex in enumerate(SEXES):
+                    rows.append(dict(territory_code=code, indicator=f"net_migration_{label}", sex=sex,
+                                     value=float(nm[i, s, sl].sum()), unit="persons per year",
+                                     method=det.get("migration", "")))
+            rows.append(dict(territory_code=code, indicator="net_migration_rate", sex="total",
+                             value=1000 * float(nm[i].sum() / self.population[i].sum()), unit="per 1,000",
+                             method=det.get("migration", "")))
+        return pd.DataFrame(rows)
+
+
+# -- model schedules ----------------------------------------------------------------------
+def model_mortality(
+    level: np.ndarray, m0: np.ndarray, omega: int, slope: np.ndarray, makeham: np.ndarray
+) -> np.ndarray:
+    """Model central death rates ``[..., 0..omega]`` (see the module docstring).
+
+    Parameters
+    ----------
+    level
+        ``log a`` of the senescent term (broadcast over leading axes).
+    m0
+        Infant central death rate (age 0).
+    slope, makeham
+        Gompertz slope ``b`` and Makeham constant ``c``.
+    """
+    x = np.arange(omega + 1, dtype=float)
+    level, m0, slope, makeham = (np.asarray(v, dtype=float)[..., None] for v in (level, m0, slope, makeham))
+    z = np.exp(level + slope * (x - 60.0))
+    m = m0 * np.exp(-2.0 * x) + makeham + z / (1.0 + z)
+    m = np.where(x == 0, m0, m)
+    return m
+
+
+def calibrate_mortality(
+    e0: np.ndarray, m0: np.ndarray, female: np.ndarray, omega: int, slope: np.ndarray, makeham: np.ndarray
+) -> np.ndarray:
+    """Model schedules ``[..., 0..omega]`` whose life expectancy equals ``e0`` (vectorised bisection on ``log a``)."""
+    e0 = np.asarray(e0, dtype=float)
+    lo = np.full(e0.shape, -12.0)
+    hi = np.full(e0.shape, 4.0)
+    for _ in range(50):
+        mid = 0.5 * (lo + hi)
+        e = life_expectancy(model_mortality(mid, m0, omega, slope, makeham), female)
+        too_low_mortality = e > e0  # raise the level
+        lo = np.where(too_low_mortality, mid, lo)
+        hi = np.where(too_low_mortality, hi, mid)
+    return model_mortality(0.5 * (lo + hi), m0, omega, slope, makeham)
+
+
+def scale_mortality_to_e0(m: np.ndarray, female: np.ndarray, e0_target: np.ndarray, grid: int = 241) -> np.ndarray:
+    """Rates ``k m`` with one factor ``k`` per schedule chosen so that ``e0(k m) = e0_target``.
+
+    ``m`` is ``[..., A]``; ``e0_target`` has the shape ``m.shape[:-1]`` with any extra leading
+    axes (years, trajectories). ``e0(k)`` is tabulated on a grid of ``log k`` in [-4, 3] once
+    per schedule and inverted by linear interpolation, so millions of targets cost no root
+    finding. Proportional scaling at all ages is the simplest member of the Lee-Carter family
+    (constant ``b_x``).
+    """
+    logk = np.linspace(-4.0, 3.0, grid)
+    fem = np.broadcast_to(np.asarray(female), m.shape[:-1])[..., None]
+    table = life_expectancy(m[..., None, :] * np.exp(logk)[:, None], fem)  # [..., K] decreasing
+    target = np.asarray(e0_target, dtype=float)
+    extra = target.ndim - (m.ndim - 1)
+    tab = table.reshape((1,) * extra + table.shape)
+    below = (tab > target[..., None]).sum(-1)  # number of grid points with e0 above the target
+    i = np.clip(below, 1, grid - 1)
+    e_hi = np.take_along_axis(np.broadcast_to(tab, target.shape + (grid,)), (i - 1)[..., None], -1)[..., 0]
+    e_lo = np.take_along_axis(np.broadcast_to(tab, target.shape + (grid,)), i[..., None], -1)[..., 0]
+    w = np.clip((e_hi - target) / np.where(e_hi - e_lo == 0, 1, e_hi - e_lo), 0, 1)
+    lk = logk[i - 1] + w * (logk[1] - logk[0])
+    return m * np.exp(lk)[..., None]
+
+
+def hadwiger(h: float, r: float, omega: int) -> np.ndarray:
+    """Standard fertility age pattern ``[0..omega]``, non-zero on ages 15-49, summing to one."""
+    ages = np.arange(omega + 1, dtype=float)
+    x = ages + 0.5
+    f = (h / (r * np.sqrt(np.pi))) * (r / x) ** 1.5 * np.exp(-(h**2) * (r / x + x / r - 2.0))
+    f[(ages < 15) | (ages > 49)] = 0.0
+    return f / f.sum()
+
+
+# -- helpers ------------------------------------------------------------------------------
+def _gauss_kernel(n: int, sigma: float) -> np.ndarray:
+    if sigma <= 0:
+        return np.eye(n)
+    x = np.arange(n)
+    k = np.exp(-0.5 * ((x[:, None] - x[None, :]) / sigma) ** 2)
+    return k / k.sum(axis=1, keepdims=True)
+
+
+def _ols_slope(y: np.ndarray, years: np.ndarray) -> np.ndarray:
+    """Slope per row of ``y[..., H]`` against ``years`` ignoring NaNs (0 when under 3 points)."""
+    ok = np.isfinite(y)
+    n = ok.sum(-1)
+    xm = np.where(ok, years, 0).sum(-1) / np.maximum(n, 1)
+    ym = np.where(ok, y, 0).sum(-1) / np.maximum(n, 1)
+    dx = np.where(ok, years - xm[..., None], 0)
+    dy = np.where(ok, y - ym[..., None], 0)
+    sxx = (dx**2).sum(-1)
+    slope = (dx * dy).sum(-1) / np.where(sxx == 0, 1, sxx)
+    return np.where(n >= 3, slope, 0.0)
+
+
+def _series(frame: pd.DataFrame, codes: Sequence[str], years: Sequence[int], sex: str | None = "total",
+            age: int | None | str = "any") -> np.ndarray:
+    """``[T, Y]`` array of ``value`` for one sex (and age: None = all-ages rows, int, or 'any')."""
+    f = frame
+    if sex is not None and "sex" in f.columns:
+        f = f[f["sex"] == sex]
+    if age != "any" and "age" in f.columns:
+        f = f[f["age"].isna()] if age is None else f[f["age"] == age]
+    out = np.full((len(codes), len(years)), np.nan)
+    if f.empty:
+        return out
+    ti = pd.Index(codes).get_indexer(f["territory_code"].astype(str))
+    yi = pd.Index(list(years)).get_indexer(f["year"].astype(int))
+    ok = (ti >= 0) & (yi >= 0)
+    out[ti[ok], yi[ok]] = f["value"].to_numpy(dtype=float)[ok]
+    return out
+
+
+def _population_array(frame: pd.DataFrame):
+    try:
+        from ..store import population_array
+    except ImportError:  # pragma: no cover - store is part of the package
+        raise ProjectionError("cityindicators.store is not available") from None
+    return population_array(frame)
+
+
+def _reference_code(code: str, available: set[str], register) -> tuple[str, str]:
+    """County (else country) with published life expectancy for ``code``; (code, how)."""
+    if code in available:
+        return code, "own published e0"
+    try:
+        t = register.get(code)
+    except Exception:
+        t = None
+    if t is not None and t.county_code and t.county_code in available:
+        return t.county_code, "county e0"
+    if t is not None:
+        c = register.country_of(code).code
+        if c in available:
+            return c, "country e0"
+    raise ProjectionError(
+        f"territory {code!r}: no published life expectancy for it, its county or its country in the "
+        "life_expectancy table; it is needed to calibrate the mortality schedule"
+    )
+
+
+def _aggregate_open(m_full: np.ndarray, k: int, female) -> np.ndarray:
+    """Rates on the data grid ``0..k`` (``k`` open): the open rate is ``l_k / T_k``."""
+    lt = life_table(m_full, female)
+    out = m_full[..., : k + 1].copy()
+    out[..., k] = lt["l"][..., k] / lt["T"][..., k]
+    return out
+
+
+def _data_survival(m_full: np.ndarray, k: int, female) -> tuple[np.ndarray, np.ndarray]:
+    """Survival ratios on the data grid ``0..k`` from rates on ``0..omega``."""
+    lt = life_table(m_full, female)
+    L, T = lt["L"], lt["T"]
+    S = np.empty(L.shape[:-1] + (k,))
+    S[..., : k - 1] = L[..., 1:k] / L[..., : k - 1]
+    S[..., k - 1] = T[..., k] / T[..., k - 1]
+    return S, L[..., 0]
+
+
+# -- estimation ---------------------------------------------------------------------------
+def estimate_rates(
+    data: ProjectionData,
+    territories: Sequence[str],
+    base_year: int,
+    settings: EstimationSettings | None = None,
+    register=None,
+) -> BaseRates:
+    """Estimate base population and rates for ``territories`` from data up to ``base_year``.
+
+    Parameters
+    ----------
+    data
+        Input tables; only population up to 1 January ``base_year`` and events up to
+        ``base_year - 1`` are read.
+    territories
+        Territory codes (already resolved).
+    base_year
+        Year of the base population.
+    settings
+        Estimation choices (:class:`EstimationSettings`).
+    register
+        Territory register for county look-ups (default :func:`geography.get_register`).
+
+    Raises
+    ------
+    ProjectionError
+        No base population, too few years for the windows, or no life expectancy to calibrate to.
+    """
+    st = settings or EstimationSettings()
+    if register is None:
+        from ..geography import get_register
+
+        register = get_register()
+    codes = tuple(str(c) for c in territories)
+    if not codes:
+        raise ProjectionError("no territories to project")
+    Y = int(base_year)
+    omega = st.open_age
+    A = omega + 1
+
+    pop = data.population
+    pop = pop[pop["year"].astype(int) <= Y]
+    pa = _population_array(pop[pop["territory_code"].astype(str).isin(codes)])
+    missing = [c for c in codes if c not in pa.codes]
+    if missing:
+        raise ProjectionError(f"no single-age population for territory code(s) {missing} up to {Y}")
+    if Y not in pa.years:
+        raise ProjectionError(f"no population at 1 January {Y} (years available: {pa.years[0]}-{pa.years[-1]})")
+    order = [pa.codes.index(c) for c in codes]
+    years = np.array(pa.years)
+    P = pa.values[order]  # [T, Yh, 2, k+1]
+    k = pa.open_age
+    if k > omega:
+        raise ProjectionError(f"data open age {k}+ is above the projection open age {omega}+")
+    if np.isnan(P[:, years == Y]).any():
+        bad = [codes[i] for i in np.where(np.isnan(P[:, years == Y]).any(axis=(1, 2, 3)))[0]]
+        raise ProjectionError(f"base population {Y} has missing ages/sexes for {bad}")
+    T = len(codes)
+    details: dict[str, dict[str, object]] = {c: {} for c in codes}
+
+    # --- events by year ----------------------------------------------------------------
+    ev_years = list(range(int(years[0]), Y))
+    births = data.births
+    deaths = data.deaths
+    B_tot = _series(births, codes, ev_years, "total")
+    B_m = _series(births, codes, ev_years, "male")
+    B_f = _series(births, codes, ev_years, "female")
+    B_tot = np.where(np.isnan(B_tot), B_m + B_f, B_tot)
+    D_tot = _series(deaths, codes, ev_years, "total", None)
+    D_inf = _series(deaths, codes, ev_years, "total", 0)
+    # mid-year exposure [T, y, 2, k+1] for event years with both populations
+    yi = {int(y): i for i, y in enumerate(years)}
+    E = np.full((T, len(ev_years), 2, k + 1), np.nan)
+    for j, y in enumerate(ev_years):
+        if y in yi and y + 1 in yi:
+            E[:, j] = 0.5 * (P[:, yi[y]] + P[:, yi[y + 1]])
+
+    # --- sex ratio at birth -------------------------------------------------------------
+    country_code = None
+    try:
+        country_code = register.country(synthetic=codes[0].startswith("X")).code
+    except Exception:  # pragma: no cover
+        pass
+    srb_rows = births[births["sex"].isin(["male", "female"])]
+    boys_all = srb_rows.loc[srb_rows["sex"] == "male", "value"].sum()
+    girls_all = srb_rows.loc[srb_rows["sex"] == "female", "value"].sum()
+    nat = srb_rows[srb_rows["territory_code"].astype(str) == str(country_code)]
+    nb, ng = nat.loc[nat["sex"] == "male", "value"].sum(), nat.loc[nat["sex"] == "female", "value"].sum()
+    if nb + ng > 0:
+        p_ref, how = nb / (nb + ng), "country"
+    elif boys_all + girls_all > 0:
+        p_ref, how = boys_all / (boys_all + girls_all), "pooled"
+    else:
+        p_ref, how = 1.055 / 2.055, "standard 1.055"
+    bm = np.nansum(B_m, axis=1)
+    bf = np.nansum(B_f, axis=1)
+    male_share = (bm + st.srb_prior_births * p_ref) / (bm + bf + st.srb_prior_births)
+    for i, c in enumerate(codes):
+        details[c]["srb"] = f"own births by sex shrunk to {how} share" if bm[i] + bf[i] > 0 else f"{how} share"
+
+    # --- mortality ----------------------------------------------------------------------
+    le = data.life_expectancy
+    le = le[le["year"].astype(int) < Y]
+    mw = list(range(Y - st.mortality_window, Y))
+    le_codes = set(le["territory_code"].astype(str))
+    refs = [_reference_code(c, le_codes, register) for c in codes]
+    ref_codes = sorted({r for r, _ in refs})
+    le_years = sorted(le["year"].astype(int).unique())
+    e0_ref_hist = np.stack([_series(le, ref_codes, le_years, s) for s in SEXES], axis=1)  # [R, 2, H]
+    e0_ref_tot = _series(le, ref_codes, le_years, "total")
+    gap = np.nanmean(e0_ref_hist[:, 1] - e0_ref_hist[:, 0]) if np.isfinite(e0_ref_hist).any() else 10.0
+    gap = 10.0 if not np.isfinite(gap) else gap
+    # sex-specific e0 missing: derive from the total with the mean female-male gap
+    e0_ref_hist[:, 0] = np.where(np.isnan(e0_ref_hist[:, 0]), e0_ref_tot - gap / 2, e0_ref_hist[:, 0])
+    e0_ref_hist[:, 1] = np.where(np.isnan(e0_ref_hist[:, 1]), e0_ref_tot + gap / 2, e0_ref_hist[:, 1])
+    in_w = np.isin(le_years, mw)
+    if not in_w.any():
+        in_w = np.asarray(le_years) == max(le_years)
+    e0_ref = np.nanmean(np.where(in_w, e0_ref_hist, np.nan), axis=-1)  # [R, 2]
+    if np.isnan(e0_ref).any():
+        bad = [ref_codes[i] for i in np.where(np.isnan(e0_ref).any(-1))[0]]
+        raise ProjectionError(f"no life expectancy by sex in {mw[0]}-{mw[-1]} for {bad}")
+    # infant mortality of the references
+    B_ref = _series(births, ref_codes, ev_years, "total")
+    D0_ref = _series(deaths, ref_codes, ev_years, "total", 0)
+    wmask = np.isin(ev_years, mw)
+    okr = wmask & np.isfinite(B_ref) & np.isfinite(D0_ref)
+    q0_ref = np.where(okr, D0_ref, 0).sum(1) / np.maximum(np.where(okr, B_ref, 0).sum(1), 1)
+    q0_ref = np.where(okr.any(1), q0_ref, 0.005)
+    slope = np.array(st.gompertz_slope)[None, :]
+    makeham = np.array(st.makeham)[None, :]
+    m0_ref = np.broadcast_to((q0_ref / (1 - 0.9 * q0_ref))[:, None], e0_ref.shape)
+    m_ref = calibrate_mortality(e0_ref, m0_ref, FEMALE[None, :], omega, slope, makeham)  # [R, 2, A]
+    ridx = [ref_codes.index(r) for r, _ in refs]
+    m_county = m_ref[ridx]  # [T, 2, A]
+
+    # infant mortality, shrunk towards the reference
+    ok0 = wmask & np.isfinite(B_tot) & np.isfinite(D_inf)
+    D0w = np.where(ok0, D_inf, 0).sum(1)
+    B0w = np.where(ok0, B_tot, 0).sum(1)
+    q0 = (D0w + st.infant_prior_births * q0_ref[ridx]) / (B0w + st.infant_prior_births)
+    m0 = q0 / (1 - 0.9 * q0)
+    # expected deaths at ages 1+ under the county schedule
+    m_cd = _aggregate_open(m_county, k, FEMALE[None, :])  # [T, 2, k+1]
+    Ew = np.where(wmask[None, :, None, None], E, np.nan)
+    okd = wmask & np.isfinite(D_tot) & np.isfinite(E).all(axis=(2, 3))
+    exp1 = np.where(okd, np.nansum(m_cd[:, None, :, 1:] * Ew[..., 1:], axis=(2, 3)), 0).sum(1)
+    inf_known = okd & np.isfinite(D_inf)
+    obs1 = np.where(inf_known, D_tot - np.nan_to_num(D_inf), 0).sum(1)
+    # years without infant deaths: compare all-ages deaths with expected including infants
+    exp_all_extra = np.where(okd & ~inf_known,
+                             np.nansum(m_cd[:, None] * Ew, axis=(2, 3)), 0).sum(1)
+    obs_all_extra = np.where(okd & ~inf_known, D_tot, 0).sum(1)
+    O = obs1 + obs_all_extra
+    Ex = exp1 + exp_all_extra
+    smr = (O + st.smr_prior_deaths) / (Ex + st.smr_prior_deaths)
+    m = m_county.copy()
+    m[..., 1:] *= smr[:, None, None]
+    m[..., 0] = m0[:, None]
+    for i, c in enumerate(codes):
+        details[c]["mortality"] = (
+            f"model schedule calibrated to {refs[i][1]} ({refs[i][0]}), indirect standardisation SMR"
+            if okd[i].any() else f"model schedule calibrated to {refs[i][1]} ({refs[i][0]}), no deaths data (SMR 1)"
+        )
+        details[c]["smr"] = float(smr[i])
+    # age-specific deaths where published for every single age of the window
+    ds = deaths[deaths["age"].notna() & deaths["sex"].isin(SEXES)]
+    if not ds.empty:
+        m = _age_specific_mortality(ds, codes, mw, ev_years, E, k, m, details)
+    e0 = life_expectancy(m, FEMALE[None, :])
+
+    # --- base population split to omega ---------------------------------------------------
+    P0 = split_open_age(P[:, yi[Y]], m, FEMALE[None, :])
+
+    # --- fertility ----------------------------------------------------------------------
+    std = hadwiger(st.hadwiger_h, st.hadwiger_r, k)  # on the data grid (ages <= 49 < k)
+    fw = np.isin(ev_years, list(range(Y - st.fertility_window, Y)))
+    expo_std = np.einsum("tyx,x->ty", np.nan_to_num(E[:, :, 1]), std)  # [T, y]
+    okf = np.isfinite(B_tot) & np.isfinite(E[:, :, 1]).all(-1)
+    tfr_hist_ev = np.where(okf, B_tot / np.where(expo_std > 0, expo_std, np.nan), np.nan)
+    okfw = okf & fw
+    tfr = np.where(okfw, B_tot, 0).sum(1) / np.maximum(np.where(okfw, expo_std, 0).sum(1), 1e-9)
+    asfr = np.zeros((T, A))
+    asfr[:, : k + 1] = tfr[:, None] * std[None, :]
+    for i, c in enumerate(codes):
+        details[c]["fertility"] = "standard Hadwiger pattern scaled to observed births"
+        if not okfw[i].any():
+            raise ProjectionError(f"territory {c!r}: no births with population in {Y - st.fertility_window}-{Y - 1}")
+    if not data.asfr.empty:
+        af = data.asfr
+        for i, c in enumerate(codes):
+            rows = af[af["territory_code"].astype(str) == c]
+            if rows.empty:
+                continue
+            a = np.zeros(A)
+            ages = rows["age"].astype(int).to_numpy()
+            a[np.clip(ages, 0, omega)] = rows["value"].to_numpy(dtype=float)
+            asfr[i] = a
+            tfr[i] = a.sum()
+            details[c]["fertility"] = "age-specific rates given"
+
+    # --- migration: cohort residuals on the data grid ------------------------------------
+    S_d, Sb_d = _data_survival(m, k, FEMALE[None, :])  # [T, 2, k], [T, 2]
+    share = np.stack([male_share, 1 - male_share], axis=-1)  # [T, 2]
+    NM = np.full((T, len(ev_years), 2, k + 1), np.nan)
+    SV = np.full_like(NM, np.nan)
+    for j, y in enumerate(ev_years):  # loop over window years only (residuals, not the projection step)
+        if y not in yi or y + 1 not in yi:
+            continue
+        p0, p1 = P[:, yi[y]], P[:, yi[y + 1]]
+        sv = np.empty_like(p0)
+        sv[..., 1:] = p0[..., :-1] * S_d
+        sv[..., k] += p0[..., k] * S_d[..., k - 1]
+        bs = np.stack([B_m[:, j], B_f[:, j]], axis=-1)
+        bs = np.where(np.isfinite(bs).all(-1, keepdims=True), bs, B_tot[:, j, None] * share)
+        sv[..., 0] = bs * Sb_d
+        SV[:, j] = sv
+        NM[:, j] = p1 - sv
+    mwin = np.isin(ev_years, list(range(Y - st.migration_window, Y)))
+    okm = mwin[None, :] & np.isfinite(NM).all(axis=(2, 3))
+    if not okm.any(1).all():
+        bad = [codes[i] for i in np.where(~okm.any(1))[0]]
+        raise ProjectionError(
+            f"no complete population/births years in the migration window {Y - st.migration_window}-{Y - 1} for {bad}"
+        )
+    nm_sum = np.where(okm[..., None, None], NM, 0).sum(1)  # [T, 2, k+1]
+    sv_sum = np.where(okm[..., None, None], SV, 0).sum(1)
+    nyears = okm.sum(1)[:, None, None]
+    K = _gauss_kernel(k + 1, st.migration_smoothing)
+    nm_s = nm_sum @ K.T
+    sv_s = sv_sum @ K.T
+    net_rate_d = nm_s / np.maximum(sv_s, 1e-9)
+    net_count_d = nm_s / nyears
+    # gross flows (optional): crude outflow rates of the window
+    out_crude = _gross_outflow(data.migration, codes, ev_years, mwin, P, yi)
+    net_rate = np.concatenate([net_rate_d, np.repeat(net_rate_d[..., k:], omega - k, axis=-1)], axis=-1)
+    if st.migration_model == "rate":
+        base_net = net_rate
+    else:
+        cnt = np.concatenate([net_count_d[..., :k], np.zeros((T, 2, omega - k + 1))], axis=-1)
+        cnt[..., k:] = net_count_d[..., k:k + 1] * (P0[..., k:] / np.maximum(P0[..., k:].sum(-1, keepdims=True), 1e-9))
+        base_net = cnt
+    inflow = np.maximum(base_net, 0)
+    outflow = np.maximum(-base_net, 0)
+    for i, c in enumerate(codes):
+        details[c]["migration"] = (
+            f"cohort residuals {Y - st.migration_window}-{Y - 1}, smoothed (sigma {st.migration_smoothing:g}), "
+            f"{st.migration_model}s"
+        )
+    if out_crude is not None:
+        has = np.isfinite(out_crude)
+        if st.migration_model == "rate" and has.any():
+            prof = np.where(outflow.sum((1, 2), keepdims=True) > 0, outflow, 1.0)
+            popw = P0
+            scale = out_crude / np.maximum((prof * popw).sum((1, 2)) / popw.sum((1, 2)), 1e-12)
+            gross_out = prof * scale[:, None, None]
+            new_out = np.where(has[:, None, None], gross_out, outflow)
+            new_in = np.where(has[:, None, None], base_net + gross_out, inflow)
+            outflow, inflow = new_out, np.maximum(new_in, 0)
+            for i in np.where(has)[0]:
+                details[codes[i]]["migration"] += "; outflow from gross emigration and departures"
+    zeros = np.zeros((T, 2, A))
+    if st.migration_model == "rate":
+        in_rate, out_rate, in_count, out_count = inflow, outflow, zeros, zeros.copy()
+    else:
+        in_rate, out_rate, in_count, out_count = zeros, zeros.copy(), inflow, outflow
+
+    # --- histories ---------------------------------------------------------------------
+    hist_years = np.array(ev_years)
+    tot = np.nansum(P, axis=(2, 3))  # [T, Yh]
+    netmig_hist = np.full((T, len(ev_years)), np.nan)
+    for j, y in enumerate(ev_years):
+        if y in yi and y + 1 in yi:
+            netmig_hist[:, j] = (tot[:, yi[y + 1]] - tot[:, yi[y]] - B_tot[:, j] + D_tot[:, j]) / tot[:, yi[y]]
+    le_idx = np.array([le_years.index(y) if y in le_years else -1 for y in ev_years])
+    e0_hist = np.full((T, 2, len(ev_years)), np.nan)
+    okl = le_idx >= 0
+    e0_ref_t = e0_ref_hist[ridx]  # [T, 2, H]
+    e0_hist[..., okl] = e0_ref_t[..., le_idx[okl]] + (e0 - e0_ref[ridx])[..., None]
+
+    log.info("estimated base rates for %d territories, base year %d", T, Y)
+    return BaseRates(
+        codes=codes, base_year=Y, ages=np.arange(A), population=P0, mortality=m, e0=e0, asfr=asfr, tfr=tfr,
+        male_share=male_share, mig_in_rate=in_rate, mig_out_rate=out_rate, mig_in_count=in_count,
+        mig_out_count=out_count, hist_years=hist_years, tfr_hist=tfr_hist_ev, e0_hist=e0_hist,
+        netmig_hist=netmig_hist, settings=st, details=details,
+    )
+
+
+def _gross_outflow(migration: pd.DataFrame, codes, ev_years, mwin, P, yi) -> np.ndarray | None:
+    """Crude outflow rate (emigrants + internal departures per resident) over the window, or None."""
+    if migration is None or migration.empty:
+        return None
+    mig = migration[migration["age"].isna() & (migration["sex"] == "total")]
+    flows = [f for f in ("emigrants", "internal_departures") if f in set(mig["flow"])]
+    if not flows:
+        return None
+    out = np.zeros((len(codes), len(ev_years)))
+    seen = np.zeros_like(out, dtype=bool)
+    for f in flows:
+        s = _series(mig[mig["flow"] == f], codes, ev_years, "total")
+        seen |= np.isfinite(s)
+        out += np.nan_to_num(s)
+    pops = np.full(out.shape, np.nan)
+    for j, y in enumerate(ev_years):
+        if y in yi:
+            pops[:, j] = np.nansum(P[:, yi[y]], axis=(1, 2))
+    ok = seen & mwin[None, :] & np.isfinite(pops)
+    res = np.where(ok, out, 0).sum(1) / np.maximum(np.where(ok, pops, 0).sum(1), 1)
+    return np.where(ok.any(1), res, np.nan)
+
+
+def _age_specific_mortality(ds, codes, mw, ev_years, E, k, m, details) -> np.ndarray:
+    """Replace model rates by observed ``D_x / E_x`` where every data age is published."""
+    m = m.copy()
+    yidx = {y: j for j, y in enumerate(ev_years)}
+    for i, c in enumerate(codes):
+        rows = ds[(ds["territory_code"].astype(str) == c) & ds["year"].astype(int).isin(mw)]
+        if rows.empty:
+            continue
+        D = np.zeros((2, k + 1))
+        Ex = np.zeros((2, k + 1))
+        complete = True
+        for (y, sex), g in rows.groupby(["year", "sex"]):
+            ages = g["age"].astype(int).to_numpy()
+            if set(range(k + 1)) - set(ages.tolist()) or int(y) not in yidx:
+                complete = False
+                break
+            s = SEXES.index(sex)
+            D[s, np.minimum(ages, k)] += g["value"].to_numpy(dtype=float)
+            Ex[s] += np.nan_to_num(E[i, yidx[int(y)], s])
+        if not complete or (Ex <= 0).any():
+            continue
+        obs = D / Ex
+        # ages >= k keep the model shape, scaled to the observed open-group rate
+        model_open = _aggregate_open(m[i], k, FEMALE)[:, k]
+        m[i, :, :k] = obs[:, :k]
+        m[i, :, k:] *= (obs[:, k] / np.maximum(model_open, 1e-12))[:, None]
+        details[c]["mortality"] = "age-specific death rates of the window"
+        details[c].pop("smr", None)
+    return m

@@ -1,0 +1,998 @@
+"""Run report notebooks: parameter checks, papermill execution, HTML export, manifest, batches.
+
+A report is a template notebook (``notebooks/<template>.ipynb``) executed by papermill for one
+territory. :func:`run_report` does one report:
+
+1. reads the template's ``parameters`` cell (:func:`read_parameters`) and checks the given
+   parameters against it (:func:`validate_parameters`): an unknown name, a value of the wrong
+   type or an invalid value (unknown territory, language other than ``lt``/``en``...) raises
+   :class:`ReportParameterError` before anything runs (papermill itself only warns);
+2. computes the *fingerprint* of its inputs (the processed data hashes, the notebook, the
+   parameters, the package version); when the report already on disk has the same
+   fingerprint the run is skipped unless ``force``;
+3. executes the notebook in a staging folder, exports a self-contained HTML without code
+   (images embedded, printable CSS), saves the charts as PNG and writes ``manifest.json``
+   (parameters, package version, data snapshots and hashes, timings);
+4. replaces ``reports/<template>/<territory>/`` by the staging folder. A failed run never
+   touches the previous good report: its executed notebook, with papermill's error marker, is
+   kept in ``reports/<template>/<territory>.failed/``.
+
+:func:`run_batch` runs many reports in worker processes (``concurrent.futures``) or on a Dask
+distributed cluster, with a progress bar, carrying on past failures.
+"""
+
+from __future__ import annotations
+
+import ast
+import copy
+import datetime as _dt
+import hashlib
+import json
+import logging
+import os
+import re
+import shutil
+import sys
+import time
+import unicodedata
+import uuid
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterable, Mapping, Sequence
+
+import nbformat
+
+from .. import __version__
+from .._io import atomic_write_bytes, atomic_write_json, atomic_write_text, sha256_bytes, sha256_file
+from ..config import DataPaths, resolve_data_dir
+from ..exceptions import CityIndicatorsError, ReportExecutionError, ReportParameterError, UnknownTerritoryError
+from ..geography import get_register
+from .i18n import LANGUAGES
+
+__all__ = [
+    "TEMPLATES",
+    "ParameterSpec",
+    "ReportResult",
+    "BatchSummary",
+    "template_path",
+    "read_parameters",
+    "validate_parameters",
+    "data_snapshot",
+    "report_dir",
+    "run_report",
+    "run_batch",
+    "batch_territories",
+    "export_html",
+    "extract_charts",
+]
+
+log = logging.getLogger(__name__)
+
+#: Shipped report templates (``notebooks/<name>.ipynb``), in the order a batch runs them.
+TEMPLATES: tuple[str, ...] = ("situation_analysis", "scenarios")
+#: Environment variable naming an extra folder of templates.
+NOTEBOOKS_ENV = "CITYINDICATORS_NOTEBOOKS"
+#: Cell tag of analyst notes: shown in JupyterLab, left out of the HTML report.
+NOTES_TAG = "notes"
+MANIFEST = "manifest.json"
+#: Seconds a single cell may run before the report is stopped as failed.
+CELL_TIMEOUT = 600
+
+
+# -- templates and parameters ------------------------------------------------------------------
+
+
+def _template_dirs(notebooks_dir: str | os.PathLike | None = None) -> list[Path]:
+    dirs = []
+    if notebooks_dir:
+        dirs.append(Path(notebooks_dir))
+    if os.environ.get(NOTEBOOKS_ENV):
+        dirs.append(Path(os.environ[NOTEBOOKS_ENV]))
+    # src layout: <repo>/src/cityindicators/reports/runner.py -> <repo>/notebooks
+    dirs.append(Path(__file__).resolve().parents[3] / "notebooks")
+    dirs.append(Path.cwd() / "notebooks")
+    return dirs
+
+
+def template_path(template: str | os.PathLike, notebooks_dir: str | os.PathLike | None = None) -> Path:
+    """Path of a template given by name (``situation_analysis``) or as a path to an ``.ipynb``.
+
+    Raises
+    ------
+    ReportParameterError
+        No such template; the message lists the folders searched and the templates found.
+    """
+    p = Path(template)
+    if p.suffix == ".ipynb":
+        if p.exists():
+            return p.resolve()
+        raise ReportParameterError(f"template notebook {p} does not exist")
+    dirs = _template_dirs(notebooks_dir)
+    for d in dirs:
+        cand = d / f"{template}.ipynb"
+        if cand.exists():
+            return cand.resolve()
+    found = sorted({q.stem for d in dirs if d.is_dir() for q in d.glob("*.ipynb")})
+    raise ReportParameterError(
+        f"unknown report template {str(template)!r}; available: {', '.join(found) or '(none)'} "
+        f"(searched {', '.join(str(d) for d in dirs)})"
+    )
+
+
+@dataclass(frozen=True)
+class ParameterSpec:
+    """One parameter of a template: name, annotated type, default literal and its comment."""
+
+    name: str
+    annotation: str
+    default: Any
+    comment: str = ""
+
+
+def _parameters_cell(nb: nbformat.NotebookNode, path: Path) -> nbformat.NotebookNode:
+    cells = [c for c in nb.cells if "parameters" in c.get("metadata", {}).get("tags", [])]
+    if len(cells) != 1:
+        raise ReportParameterError(f"{path}: expected exactly one cell tagged 'parameters', found {len(cells)}")
+    if cells[0].cell_type != "code":
+        raise ReportParameterError(f"{path}: the 'parameters' cell must be a code cell")
+    return cells[0]
+
+
+def read_parameters(notebook: str | os.PathLike | nbformat.NotebookNode) -> dict[str, ParameterSpec]:
+    """Read the ``parameters`` cell of a template.
+
+    The cell must hold only assignments ``name: type = literal  # comment`` (or without the
+    annotation, the type then being that of the literal).
+
+    Raises
+    ------
+    ReportParameterError
+        No or several ``parameters`` cells, or a statement that is not a literal assignment.
+    """
+    if isinstance(notebook, nbformat.NotebookNode):
+        nb, path = notebook, Path("<notebook>")
+    else:
+        path = Path(notebook)
+        nb = nbformat.read(path, as_version=4)
+    source = _parameters_cell(nb, path).source
+    try:
+        tree = ast.parse(source)
+    except SyntaxError as exc:
+        raise ReportParameterError(f"{path}: parameters cell is not valid Python: {exc}") from exc
+    lines = source.splitlines()
+    specs: dict[str, ParameterSpec] = {}
+    for node in tree.body:
+        if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name) and node.value is not None:
+            name, value_node, annotation = node.target.id, node.value, ast.unparse(node.annotation)
+        elif isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+            name, value_node, annotation = node.targets[0].id, node.value, ""
+        else:
+            raise ReportParameterError(
+                f"{path}: parameters cell line {node.lineno}: only 'name: type = literal  # comment' is allowed, "
+                f"got {ast.get_source_segment(source, node)!r}"
+            )
+        try:
+            default = ast.literal_eval(value_node)
+        except ValueError as exc:
+            raise ReportParameterError(f"{path}: parameter {name!r} must have a literal default") from exc
+        line = lines[node.lineno - 1]
+        comment = line.split("#", 1)[1].strip() if "#" in line[node.end_col_offset or 0:] else ""
+        specs[name] = ParameterSpec(name, annotation or type(default).__name__, default, comment)
+    return specs
+
+
+def _type_ok(value: Any, annotation: str) -> bool:
+    """Whether ``value`` fits a simple annotation (str, int, float, bool, list[...], dict, X | None)."""
+    try:
+        node = ast.parse(annotation, mode="eval").body
+    except SyntaxError:
+        return True
+
+    def fits(v: Any, n: ast.AST) -> bool:
+        if isinstance(n, ast.BinOp) and isinstance(n.op, ast.BitOr):
+            return fits(v, n.left) or fits(v, n.right)
+        if isinstance(n, ast.Constant) and n.value is None:
+            return v is None
+        if isinstance(n, ast.Name):
+            kind = n.id
+            if kind == "None":
+                return v is None
+            if kind == "bool":
+                return isinstance(v, bool)
+            if kind == "int":
+                return isinstance(v, int) and not isinstance(v, bool)
+            if kind == "float":
+                return isinstance(v, (int, float)) and not isinstance(v, bool)
+            if kind == "str":
+                return isinstance(v, str)
+            if kind in ("list", "tuple"):
+                return isinstance(v, (list, tuple))
+            if kind == "dict":
+                return isinstance(v, dict)
+            return True
+        if isinstance(n, ast.Subscript) and isinstance(n.value, ast.Name):
+            outer = n.value.id
+            if outer in ("list", "tuple"):
+                return isinstance(v, (list, tuple)) and all(fits(x, n.slice) for x in v)
+            if outer == "dict":
+                return isinstance(v, dict)
+            if outer == "Optional":
+                return v is None or fits(v, n.slice)
+        return True
+
+    return fits(value, node)
+
+
+def _coerce(value: Any, annotation: str) -> Any:
+    """Turn command-line strings into the annotated type (``"2040"`` -> 2040, ``"a,b"`` -> list)."""
+    if not isinstance(value, str) or _type_ok(value, annotation):
+        return value
+    text = value.strip()
+    try:
+        lit = ast.literal_eval(text)
+    except (ValueError, SyntaxError):
+        lit = None
+    if lit is not None and _type_ok(lit, annotation):
+        return lit
+    if annotation.startswith(("list", "tuple")):
+        items = [x.strip() for x in text.split(",") if x.strip()]
+        conv = []
+        for x in items:
+            try:
+                conv.append(ast.literal_eval(x))
+            except (ValueError, SyntaxError):
+                conv.append(x)
+        return conv
+    return value
+
+
+def _check_year(name: str, y: Any) -> int:
+    if not isinstance(y, int) or isinstance(y, bool) or not 1950 <= y <= 2100:
+        raise ReportParameterError(f"parameter {name!r}: {y!r} is not a year between 1950 and 2100")
+    return y
+
+
+def _v_territory(value: Any, params: dict, data_dir: Path | None) -> Any:
+    try:
+        terr = get_register(data_dir).resolve(value)
+    except UnknownTerritoryError as exc:
+        raise ReportParameterError(f"parameter 'territory': {exc}") from exc
+    if terr.kind != "municipality":
+        raise ReportParameterError(
+            f"parameter 'territory': {value!r} is a {terr.kind} ({terr.name_lt}); reports are made for municipalities"
+        )
+    return terr.code
+
+
+def _v_language(value: Any, params: dict, data_dir: Path | None) -> Any:
+    if value not in LANGUAGES:
+        raise ReportParameterError(f"parameter 'language': {value!r} is not supported; allowed: {', '.join(LANGUAGES)}")
+    return value
+
+
+def _v_years(value: Any, params: dict, data_dir: Path | None) -> Any:
+    if not isinstance(value, (list, tuple)) or len(value) != 2:
+        raise ReportParameterError(f"parameter 'years': expected [first, last], got {value!r}")
+    y0, y1 = (_check_year("years", y) for y in value)
+    if y0 >= y1:
+        raise ReportParameterError(f"parameter 'years': the first year must be before the last, got {value!r}")
+    return [y0, y1]
+
+
+def _v_year(name: str) -> Callable:
+    def check(value: Any, params: dict, data_dir: Path | None) -> Any:
+        return _check_year(name, value)
+
+    return check
+
+
+def _v_peers(value: Any, params: dict, data_dir: Path | None) -> Any:
+    if value in ("county", "type", "size", "similar", "municipalities", "all"):
+        return value
+    try:
+        get_register(data_dir).group(value, population={})
+    except CityIndicatorsError as exc:
+        raise ReportParameterError(
+            f"parameter 'peers': {exc}. Also allowed: county, type, size, similar, all"
+        ) from exc
+    return value
+
+
+def _v_data_dir(value: Any, params: dict, data_dir: Path | None) -> Any:
+    if value in ("", None):
+        return value
+    proc = DataPaths.of(value).processed
+    if not proc.is_dir():
+        raise ReportParameterError(f"parameter 'data_dir': {value!r} has no processed/ folder; run 'cityindicators build'")
+    return str(Path(value).resolve())
+
+
+def _v_scenarios(value: Any, params: dict, data_dir: Path | None) -> Any:
+    if not value:
+        raise ReportParameterError("parameter 'scenarios': give at least one scenario name")
+    try:
+        from ..projection import scenarios as _sc  # type: ignore[attr-defined]
+
+        lister = getattr(_sc, "list_scenarios", None) or getattr(_sc, "available_scenarios", None)
+    except ImportError:
+        lister = None
+    if lister is not None:
+        try:
+            known = set(lister() if not data_dir else _call_with_data_dir(lister, data_dir))
+        except Exception:  # a broken scenario folder is reported by the projection itself
+            known = set()
+        unknown = [s for s in value if known and s not in known]
+        if unknown:
+            raise ReportParameterError(f"parameter 'scenarios': unknown scenario(s) {unknown}; available: {sorted(known)}")
+    return list(value)
+
+
+def _call_with_data_dir(func: Callable, data_dir: Path) -> Any:
+    try:
+        return func(data_dir=data_dir)
+    except TypeError:
+        return func()
+
+
+def _v_non_negative(name: str) -> Callable:
+    def check(value: Any, params: dict, data_dir: Path | None) -> Any:
+        if value is not None and value < 0:
+            raise ReportParameterError(f"parameter {name!r}: must be zero or positive, got {value!r}")
+        return value
+
+    return check
+
+
+#: Checks of the values of well-known parameters; each returns the normalised value.
+VALIDATORS: dict[str, Callable[[Any, dict, Path | None], Any]] = {
+    "territory": _v_territory,
+    "language": _v_language,
+    "years": _v_years,
+    "horizon": _v_year("horizon"),
+    "base_year": _v_year("base_year"),
+    "peers": _v_peers,
+    "data_dir": _v_data_dir,
+    "scenarios": _v_scenarios,
+    "target": _v_non_negative("target"),
+    "n_similar": _v_non_negative("n_similar"),
+}
+
+
+def validate_parameters(
+    template: str | os.PathLike | nbformat.NotebookNode,
+    parameters: Mapping[str, Any],
+    notebooks_dir: str | os.PathLike | None = None,
+) -> dict[str, Any]:
+    """Check ``parameters`` against the template's ``parameters`` cell; return the full set.
+
+    Unknown names, values of the wrong type and invalid values (an unknown territory, a
+    language other than ``lt``/``en``, years out of order...) raise. Strings from the command
+    line are converted to the annotated type first. The result holds every parameter of the
+    template (defaults filled in), with the territory as its code and ``data_dir`` absolute.
+
+    Raises
+    ------
+    ReportParameterError
+        Naming every parameter at fault, the expected type and the allowed names.
+    """
+    if isinstance(template, nbformat.NotebookNode):
+        specs, label = read_parameters(template), "<notebook>"
+    else:
+        path = template_path(template, notebooks_dir)
+        specs, label = read_parameters(path), path.stem
+    unknown = sorted(set(parameters) - set(specs))
+    if unknown:
+        allowed = ", ".join(f"{s.name} ({s.annotation})" for s in specs.values())
+        raise ReportParameterError(f"template {label!r}: unknown parameter(s) {', '.join(unknown)}; allowed: {allowed}")
+    values = {name: copy.deepcopy(spec.default) for name, spec in specs.items()}
+    errors = []
+    for name, value in parameters.items():
+        value = _coerce(value, specs[name].annotation)
+        if not _type_ok(value, specs[name].annotation):
+            errors.append(f"{name} must be {specs[name].annotation}, got {value!r} ({type(value).__name__})")
+        values[name] = value
+    if errors:
+        raise ReportParameterError(f"template {label!r}: invalid parameter(s): " + "; ".join(errors))
+    data_dir = values.get("data_dir") or None
+    if "data_dir" in values:
+        values["data_dir"] = _v_data_dir(values["data_dir"], values, None)
+        data_dir = values["data_dir"] or None
+    for name in values:
+        check = VALIDATORS.get(name)
+        if check is not None and name != "data_dir":
+            values[name] = check(values[name], values, Path(data_dir) if data_dir else None)
+    if "years" in values and "horizon" in values and values["horizon"] <= values["years"][-1]:
+        raise ReportParameterError(
+            f"template {label!r}: horizon {values['horizon']} must be after the last data year {values['years'][-1]}"
+        )
+    return values
+
+
+# -- provenance and fingerprints ---------------------------------------------------------------
+
+
+def data_snapshot(data_dir: str | os.PathLike | None = None) -> dict[str, dict[str, Any]]:
+    """The processed tables a report can read: path, SHA-256, build time and their raw inputs.
+
+    Taken from the ``.meta.json`` sidecars written by ``cityindicators build``; a table without a
+    sidecar is hashed here.
+    """
+    paths = DataPaths.of(data_dir)
+    out: dict[str, dict[str, Any]] = {}
+    for table in sorted(paths.processed.glob("*.parquet")):
+        side_file = table.with_name(table.name + ".meta.json")
+        side = json.loads(side_file.read_text(encoding="utf-8")) if side_file.exists() else {}
+        out[table.stem] = {
+            "path": str(table.resolve()),
+            "sha256": side.get("sha256") or sha256_file(table),
+            "built_at": side.get("built_at"),
+            "synthetic": bool(side.get("synthetic", False)),
+            "inputs": [
+                {k: d.get(k) for k in ("input", "sha256", "source", "rows_kept")} for d in side.get("inputs", [])
+            ],
+        }
+    return out
+
+
+def _fingerprint(notebook_sha: str, parameters: Mapping[str, Any], snapshot: Mapping[str, Mapping[str, Any]]) -> str:
+    doc = {
+        "notebook": notebook_sha,
+        "parameters": parameters,
+        "package_version": __version__,
+        "data": {k: v["sha256"] for k, v in sorted(snapshot.items())},
+    }
+    return sha256_bytes(json.dumps(doc, sort_keys=True, default=str).encode("utf-8"))
+
+
+def _slug(text: str) -> str:
+    text = unicodedata.normalize("NFKD", text)
+    text = "".join(c for c in text if not unicodedata.combining(c)).lower()
+    return re.sub(r"[^a-z0-9]+", "-", text).strip("-")
+
+
+def report_dir(template: str, territory_code: str, output_dir: str | os.PathLike = "reports") -> Path:
+    """``<output_dir>/<template>/<code>-<name>/`` for a territory (``X13-eglynas``, ``30-visaginas``)."""
+    terr = get_register().get(territory_code)
+    return Path(output_dir) / Path(template).stem / f"{terr.code}-{_slug(terr.base_name_en)}"
+
+
+# -- HTML export and charts --------------------------------------------------------------------
+
+_PRINT_CSS = """
+body { max-width: 60rem; margin: 0 auto; padding: 1.5rem; }
+.jp-OutputArea-output img { max-width: 100%; height: auto; }
+.jp-Cell { padding: 0; }
+.jp-OutputArea-output table { border-collapse: collapse; }
+.ci-report-footer { margin-top: 2rem; font-size: 0.8em; color: #555; border-top: 1px solid #ccc; padding-top: .5rem; }
+@page { size: A4; margin: 15mm; }
+@media print {
+  body { max-width: none; padding: 0; font-size: 10.5pt; }
+  .jp-Cell, .jp-OutputArea-output, img, table { break-inside: avoid; page-break-inside: avoid; }
+  h1, h2, h3 { break-after: avoid; page-break-after: avoid; }
+  a { color: inherit; text-decoration: none; }
+}
+"""
+
+# A template on top of JupyterLab's: no scripts from the network (require.js, MathJax, mermaid),
+# so the report opens offline and prints; the print rules above.
+_TEMPLATE = """{%- extends 'lab/index.html.j2' -%}
+{%- block html_head_js_requirejs -%}{%- endblock html_head_js_requirejs -%}
+{%- block html_head_js_mathjax -%}{%- endblock html_head_js_mathjax -%}
+{%- block html_head_js_mermaidjs -%}{%- endblock html_head_js_mermaidjs -%}
+{%- block jupyter_widgets -%}{%- endblock jupyter_widgets -%}
+{% block extra_css %}<style type="text/css">""" + _PRINT_CSS + """</style>{% endblock extra_css %}
+{% block data_png scoped %}<div class="jp-RenderedImage jp-OutputArea-output">
+<img src="data:image/png;base64,{{ output.data['image/png'] | escape_html }}" alt="{{ output.metadata.get('cityindicators_alt', 'chart') | escape_html }}">
+</div>{% endblock data_png %}
+{% block body_footer %}<footer class="ci-report-footer">{{ resources.ci_footer }}</footer>
+{{ super() }}{% endblock body_footer %}
+"""
+
+
+def _report_notebook(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """Copy of an executed notebook as the reader sees it: no analyst notes, no stderr."""
+    out = copy.deepcopy(nb)
+    cells = []
+    for cell in out.cells:
+        tags = set(cell.get("metadata", {}).get("tags", []))
+        if NOTES_TAG in tags or "parameters" in tags or "injected-parameters" in tags:
+            continue
+        if cell.cell_type == "code":
+            cell.outputs = [o for o in cell.get("outputs", []) if not (o.get("output_type") == "stream" and o.get("name") == "stderr")]
+            if not cell.outputs:
+                continue
+        cells.append(cell)
+    out.cells = cells
+    return out
+
+
+def export_html(nb: nbformat.NotebookNode, title: str = "", lang: str = "en", footer: str = "") -> str:
+    """A self-contained HTML page of an executed notebook without code.
+
+    Inputs and prompts are left out, images are embedded as data URIs, no script is loaded
+    from the network, and print rules give A4 pages without charts split across pages.
+    """
+    import jinja2
+    from nbconvert import HTMLExporter
+
+    exporter = HTMLExporter(
+        extra_loaders=[jinja2.DictLoader({"cityreport.html.j2": _TEMPLATE})],
+        template_file="cityreport.html.j2",
+        exclude_input=True,
+        exclude_input_prompt=True,
+        exclude_output_prompt=True,
+        embed_images=True,
+    )
+    report_nb = _report_notebook(nb)
+    if title:
+        report_nb.metadata["title"] = title
+    body, _ = exporter.from_notebook_node(report_nb, resources={"language_code": lang, "ci_footer": footer})
+    return body
+
+
+def extract_charts(nb: nbformat.NotebookNode) -> list[tuple[str, bytes]]:
+    """The PNG images of an executed notebook as ``(file name, bytes)``, in order.
+
+    Charts displayed by :mod:`cityindicators.reports.sections` carry their name in the output
+    metadata (``cityindicators_chart``); other images are named ``chart``.
+    """
+    import base64
+
+    out: list[tuple[str, bytes]] = []
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        for o in cell.get("outputs", []):
+            data = o.get("data", {})
+            if "image/png" not in data:
+                continue
+            name = _slug(str(o.get("metadata", {}).get("cityindicators_chart", "chart"))).replace("-", "_") or "chart"
+            out.append((f"{len(out) + 1:02d}_{name}.png", base64.b64decode(data["image/png"])))
+    return out
+
+
+# -- one report --------------------------------------------------------------------------------
+
+
+@dataclass
+class ReportResult:
+    """Outcome of one report run (picklable, returned from worker processes)."""
+
+    template: str
+    territory_code: str
+    territory_name: str
+    status: str  # "ok", "skipped" or "failed"
+    output_dir: str
+    error: str = ""
+    failed_notebook: str = ""
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return self.status in ("ok", "skipped")
+
+
+def _read_manifest(folder: Path) -> dict[str, Any]:
+    try:
+        return json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+
+
+def _recover(final: Path) -> None:
+    """Put back a report left aside by a replace that was interrupted between its two renames."""
+    if final.exists():
+        return
+    olds = sorted(final.parent.glob(f".{final.name}.old-*"))
+    if olds:
+        os.replace(olds[-1], final)
+        log.warning("restored %s from an interrupted replace", final)
+
+
+def _replace_dir(staging: Path, final: Path) -> None:
+    """Move ``staging`` to ``final``; the old ``final`` is renamed aside first, removed last."""
+    old = None
+    if final.exists():
+        old = final.with_name(f".{final.name}.old-{uuid.uuid4().hex[:8]}")
+        os.replace(final, old)
+    os.replace(staging, final)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def _now() -> str:
+    return _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
+
+
+def run_report(
+    template: str | os.PathLike,
+    territory: str,
+    parameters: Mapping[str, Any] | None = None,
+    language: str | None = None,
+    output_dir: str | os.PathLike = "reports",
+    data_dir: str | os.PathLike | None = None,
+    force: bool = False,
+    notebooks_dir: str | os.PathLike | None = None,
+    kernel_name: str | None = None,
+    snapshot: Mapping[str, Mapping[str, Any]] | None = None,
+    cell_timeout: int = CELL_TIMEOUT,
+) -> ReportResult:
+    """Run one report and write it under ``<output_dir>/<template>/<territory>/``.
+
+    Parameters
+    ----------
+    template
+        Template name (``situation_analysis``, ``scenarios``) or path to a notebook.
+    territory
+        Municipality name or code in any form the register resolves.
+    parameters
+        Further template parameters (checked against its ``parameters`` cell).
+    language
+        ``lt`` or ``en``; passed as the ``language`` parameter when the template has one.
+    data_dir
+        Data directory; passed as ``data_dir`` (absolute) when the template has one.
+    force
+        Run even when the inputs are unchanged since the report on disk.
+    snapshot
+        Pre-computed :func:`data_snapshot` (a batch computes it once).
+
+    Returns
+    -------
+    ReportResult
+        ``status`` ``ok``, ``skipped`` (inputs unchanged) or ``failed`` (``error`` and
+        ``failed_notebook`` say what and where).
+
+    Raises
+    ------
+    ReportParameterError
+        Invalid parameters (nothing is run).
+    """
+    t_start = time.perf_counter()
+    started_at = _now()
+    path = template_path(template, notebooks_dir)
+    name = path.stem
+    specs = read_parameters(path)
+    given: dict[str, Any] = dict(parameters or {})
+    given["territory"] = territory
+    if language is not None and "language" in specs:
+        given["language"] = language
+    # The kernel runs in a staging folder: hand it an absolute data directory.
+    data_dir = resolve_data_dir(data_dir).resolve()
+    if "data_dir" in specs and not given.get("data_dir"):
+        given["data_dir"] = str(data_dir)
+    params = validate_parameters(path, given)
+    code = params["territory"]
+    terr = get_register(params.get("data_dir") or data_dir).get(code)
+    lang = params.get("language", "en")
+    t_validated = time.perf_counter()
+
+    final = report_dir(name, code, output_dir)
+    final.parent.mkdir(parents=True, exist_ok=True)
+    _recover(final)
+    data_root = params.get("data_dir") or data_dir
+    snap = dict(snapshot) if snapshot is not None else data_snapshot(data_root)
+    nb_bytes = path.read_bytes()
+    nb_sha = sha256_bytes(nb_bytes)
+    fingerprint = _fingerprint(nb_sha, params, snap)
+    result = ReportResult(name, code, terr.name(lang), "ok", str(final))
+    previous = _read_manifest(final)
+    if (not force and previous.get("status") == "ok" and previous.get("fingerprint") == fingerprint
+            and all((final / f).exists() for f in previous.get("files", []))):
+        log.info("%s %s: inputs unchanged, report kept (%s)", name, code, final)
+        result.status = "skipped"
+        result.seconds = time.perf_counter() - t_start
+        return result
+
+    import papermill as pm
+
+    staging = final.parent / f".staging-{final.name}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+    staging.mkdir(parents=True)
+    out_nb = staging / f"{name}.ipynb"
+    failed_dir = final.parent / f"{final.name}.failed"
+    manifest: dict[str, Any] = {
+        "template": name,
+        "territory": {"code": code, "name_lt": terr.name_lt, "name_en": terr.name_en, "synthetic": terr.synthetic},
+        "language": lang,
+        "parameters": params,
+        "package_version": __version__,
+        "python": sys.version.split()[0],
+        "notebook": {"path": str(path), "sha256": nb_sha},
+        "data": snap,
+        "fingerprint": fingerprint,
+        "started_at": started_at,
+    }
+    error = ""
+    t_exec0 = time.perf_counter()
+    try:
+        pm.execute_notebook(
+            str(path), str(out_nb), parameters=params, kernel_name=kernel_name, progress_bar=False,
+            log_output=False, cwd=str(staging), execution_timeout=cell_timeout, report_mode=False,
+        )
+    except Exception as exc:  # papermill raises its own errors and kernel errors of many types
+        error = _short_error(exc)
+    t_exec1 = time.perf_counter()
+    if error:
+        manifest.update(status="failed", error=error, finished_at=_now(),
+                        timings={"validate_s": round(t_validated - t_start, 3), "execute_s": round(t_exec1 - t_exec0, 3)})
+        if failed_dir.exists():
+            shutil.rmtree(failed_dir)
+        failed_dir.mkdir(parents=True)
+        if out_nb.exists():
+            shutil.move(str(out_nb), failed_dir / out_nb.name)
+        atomic_write_json(failed_dir / MANIFEST, manifest)
+        shutil.rmtree(staging, ignore_errors=True)
+        log.error("%s %s failed: %s (notebook kept in %s)", name, code, error, failed_dir)
+        result.status, result.error = "failed", error
+        result.failed_notebook = str(failed_dir / out_nb.name)
+        result.seconds = time.perf_counter() - t_start
+        return result
+    try:
+        nb = nbformat.read(out_nb, as_version=4)
+        title_key = f"title_{name}"
+        from .i18n import TEXTS, t
+
+        title = t(title_key, lang, name=terr.name(lang)) if title_key in TEXTS else f"{name}: {terr.name(lang)}"
+        footer = f"cityindicators {__version__} · {started_at} · {fingerprint[:12]}"
+        html = export_html(nb, title=title, lang=lang, footer=footer)
+        atomic_write_text(staging / f"{name}.html", html)
+        charts = extract_charts(nb)
+        (staging / "charts").mkdir(exist_ok=True)
+        for fname, png in charts:
+            atomic_write_bytes(staging / "charts" / fname, png)
+    except Exception as exc:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise ReportExecutionError(f"{name} {code}: export failed: {exc}") from exc
+    t_end = time.perf_counter()
+    files = [f"{name}.ipynb", f"{name}.html"] + [f"charts/{f}" for f, _ in charts]
+    manifest.update(
+        status="ok", finished_at=_now(), files=files,
+        file_hashes={f: sha256_file(staging / f) for f in files},
+        timings={"validate_s": round(t_validated - t_start, 3), "execute_s": round(t_exec1 - t_exec0, 3),
+                 "export_s": round(t_end - t_exec1, 3), "total_s": round(t_end - t_start, 3)},
+    )
+    atomic_write_json(staging / MANIFEST, manifest)
+    _replace_dir(staging, final)
+    if failed_dir.exists():
+        shutil.rmtree(failed_dir, ignore_errors=True)
+    result.seconds = time.perf_counter() - t_start
+    log.info("%s %s: report written to %s in %.1f s", name, code, final, result.seconds)
+    return result
+
+
+def _short_error(exc: BaseException) -> str:
+    ename = getattr(exc, "ename", None)
+    if ename:  # papermill.PapermillExecutionError: the error raised in the notebook
+        cell = getattr(exc, "exec_count", None)
+        return f"{ename}: {getattr(exc, 'evalue', '')} (cell {cell})".strip()
+    return f"{type(exc).__name__}: {exc}"
+
+
+# -- batches -----------------------------------------------------------------------------------
+
+
+@dataclass
+class BatchSummary:
+    """Results of a batch, in the order of the jobs."""
+
+    results: list[ReportResult] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def failed(self) -> list[ReportResult]:
+        return [r for r in self.results if r.status == "failed"]
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed
+
+    def counts(self) -> dict[str, int]:
+        out = {"ok": 0, "skipped": 0, "failed": 0}
+        for r in self.results:
+            out[r.status] = out.get(r.status, 0) + 1
+        return out
+
+    def text(self) -> str:
+        """A plain summary naming every failed report and where its notebook is."""
+        c = self.counts()
+        lines = [f"{len(self.results)} report(s) in {self.seconds:.1f} s: {c['ok']} written, {c['skipped']} unchanged "
+                 f"(skipped), {c['failed']} failed"]
+        for r in self.failed:
+            lines.append(f"  FAILED {r.template} {r.territory_code} {r.territory_name}: {r.error}"
+                         + (f"\n         notebook: {r.failed_notebook}" if r.failed_notebook else ""))
+        return "\n".join(lines)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"seconds": self.seconds, "counts": self.counts(), "results": [asdict(r) for r in self.results]}
+
+
+def batch_territories(spec: str | Sequence[str], data_dir: str | os.PathLike | None = None) -> list[str]:
+    """Territory codes of a batch: ``all`` = every municipality present in the processed
+    population table (the 60 real ones, or the synthetic demo set for demo data)."""
+    if isinstance(spec, str) and spec != "all":
+        spec = [spec]
+    if spec != "all":
+        reg = get_register(data_dir)
+        try:
+            return [reg.resolve(s).code for s in spec]  # type: ignore[union-attr]
+        except UnknownTerritoryError as exc:
+            raise ReportParameterError(f"--territory: {exc}") from exc
+    reg = get_register(data_dir)
+    table = DataPaths.of(data_dir).processed_table("population")
+    if not table.exists():
+        raise ReportParameterError(f"--territory all: no population table at {table}; run 'cityindicators build'")
+    import pyarrow.parquet as pq
+
+    present = set(pq.read_table(table, columns=["territory_code"]).column(0).to_pylist())
+    codes = [t.code for t in reg if t.kind == "municipality" and t.code in present]
+    if not codes:
+        raise ReportParameterError(f"--territory all: no municipality in {table}")
+    return codes
+
+
+@dataclass(frozen=True)
+class _Job:
+    template: str
+    territory: str
+    parameters: dict
+    language: str | None
+    output_dir: str
+    data_dir: str | None
+    force: bool
+    notebooks_dir: str | None
+    snapshot: dict
+
+
+def _run_job(job: _Job) -> ReportResult:
+    """Run one batch job; never raises (a worker's error becomes a failed result)."""
+    logging.getLogger("papermill").setLevel(logging.WARNING)
+    try:
+        return run_report(job.template, job.territory, job.parameters, job.language, job.output_dir, job.data_dir,
+                          job.force, job.notebooks_dir, snapshot=job.snapshot)
+    except Exception as exc:
+        name = Path(job.template).stem
+        try:
+            tname = get_register(job.data_dir).get(job.territory).name(job.language or "lt")
+        except CityIndicatorsError:
+            tname = job.territory
+        return ReportResult(name, job.territory, tname, "failed", "", error=_short_error(exc))
+
+
+def run_batch(
+    territories: str | Sequence[str],
+    templates: Sequence[str] = TEMPLATES,
+    language: str | None = None,
+    parameters: Mapping[str, Any] | None = None,
+    jobs: int = 1,
+    scheduler: str | None = None,
+    output_dir: str | os.PathLike = "reports",
+    data_dir: str | os.PathLike | None = None,
+    force: bool = False,
+    notebooks_dir: str | os.PathLike | None = None,
+    progress: bool = True,
+    write_summary: bool = True,
+) -> BatchSummary:
+    """Run every template for every territory, carrying on past failures.
+
+    Parameters
+    ----------
+    territories
+        ``"all"`` (see :func:`batch_territories`), one name or a list of names/codes.
+    templates
+        Template names or notebook paths.
+    parameters
+        Extra parameters; each goes to the templates that declare it (a name no template
+        declares is an error).
+    jobs
+        Worker processes on this machine (1 = run here, one after the other).
+    scheduler
+        Address of a Dask distributed scheduler (``tcp://host:port``); the jobs then run on
+        its workers and ``jobs`` is ignored.
+    progress
+        Show a tqdm progress bar on stderr.
+    write_summary
+        Write ``<output_dir>/batch-summary.json``.
+
+    Returns
+    -------
+    BatchSummary
+
+    Raises
+    ------
+    ReportParameterError
+        Invalid parameters for some template (checked for every template before any run).
+    """
+    t0 = time.perf_counter()
+    if jobs < 1:
+        raise ReportParameterError(f"--jobs must be at least 1, got {jobs}")
+    codes = batch_territories(territories, data_dir)
+    params = dict(parameters or {})
+    data_abs = str(resolve_data_dir(data_dir).resolve())
+    # Check the parameters of every template once, before starting anything.
+    per_template: dict[str, dict] = {}
+    declared: set[str] = set()
+    for tpl in templates:
+        path = template_path(tpl, notebooks_dir)
+        specs = read_parameters(path)
+        declared |= set(specs)
+        mine = {k: v for k, v in params.items() if k in specs}
+        probe = dict(mine, territory=codes[0])
+        if language is not None and "language" in specs:
+            probe["language"] = language
+        if "data_dir" in specs and not mine.get("data_dir"):
+            probe["data_dir"] = data_abs
+        validate_parameters(path, probe)
+        per_template[str(path)] = mine
+    stray = sorted(set(params) - declared)
+    if stray:
+        raise ReportParameterError(f"parameter(s) {', '.join(stray)} are declared by none of the templates")
+    snap = data_snapshot(data_abs)
+    job_list = [
+        _Job(tpl, code, per_template[tpl], language, str(output_dir), data_abs, force,
+             str(notebooks_dir) if notebooks_dir else None, snap)
+        for code in codes for tpl in per_template
+    ]
+    from tqdm.auto import tqdm
+
+    results: dict[int, ReportResult] = {}
+    bar = tqdm(total=len(job_list), desc="reports", unit="report", disable=not progress, file=sys.stderr)
+    try:
+        if scheduler:
+            results = _run_dask(job_list, scheduler, bar)
+        elif jobs == 1 or len(job_list) == 1:
+            for i, job in enumerate(job_list):
+                bar.set_postfix_str(f"{Path(job.template).stem} {job.territory}")
+                results[i] = _run_job(job)
+                bar.update(1)
+        else:
+            import multiprocessing as mp
+
+            # spawn: a clean interpreter per worker (no inherited threads or open kernels).
+            with ProcessPoolExecutor(max_workers=jobs, mp_context=mp.get_context("spawn")) as pool:
+                futures = {pool.submit(_run_job, job): i for i, job in enumerate(job_list)}
+                for fut in as_completed(futures):
+                    i = futures[fut]
+                    try:
+                        results[i] = fut.result()
+                    except Exception as exc:  # the worker process itself died
+                        job = job_list[i]
+                        results[i] = ReportResult(Path(job.template).stem, job.territory, job.territory, "failed", "",
+                                                  error=_short_error(exc))
+                    bar.update(1)
+    finally:
+        bar.close()
+    summary = BatchSummary([results[i] for i in range(len(job_list))], time.perf_counter() - t0)
+    if write_summary:
+        Path(output_dir).mkdir(parents=True, exist_ok=True)
+        atomic_write_json(Path(output_dir) / "batch-summary.json", {"finished_at": _now(), **summary.to_dict()})
+    log.info(summary.text())
+    return summary
+
+
+def _run_dask(job_list: list[_Job], scheduler: str, bar) -> dict[int, ReportResult]:
+    """Send the jobs to a Dask distributed scheduler and collect the results as they finish."""
+    try:
+        from distributed import Client, as_completed as dask_completed
+    except ImportError as exc:  # pragma: no cover - distributed is a dependency
+        raise ReportExecutionError("--scheduler needs the 'distributed' package") from exc
+    try:
+        client = Client(scheduler, timeout="20s")
+    except (OSError, TimeoutError) as exc:
+        raise ReportExecutionError(f"cannot reach the Dask scheduler at {scheduler}: {exc}") from exc
+    results: dict[int, ReportResult] = {}
+    try:
+        futures = [client.submit(_run_job, job, key=f"report-{i}-{uuid.uuid4().hex[:6]}", pure=False)
+                   for i, job in enumerate(job_list)]
+        index = {f.key: i for i, f in enumerate(futures)}
+        for fut in dask_completed(futures):
+            i = index[fut.key]
+            try:
+                results[i] = fut.result()
+            except Exception as exc:  # worker lost
+                job = job_list[i]
+                results[i] = ReportResult(Path(job.template).stem, job.territory, job.territory, "failed", "",
+                                          error=_short_error(exc))
+            bar.update(1)
+    finally:
+        client.close()
+    return results

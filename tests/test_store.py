@@ -1,0 +1,233 @@
+"""Imports, validation, the build and loading, on tiny hand-made files (invented numbers)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from cityindicators import store
+from cityindicators.exceptions import (
+    AmbiguousTerritoryError,
+    DatasetNotFoundError,
+    DataValidationError,
+    ParseError,
+    UnknownTerritoryError,
+)
+from cityindicators.sources.extract import import_osp_extract, parse_extract_file
+from cityindicators.sources.files import import_indicators, import_tidy, parse_tidy_file
+
+POP_HEADER = "Territory;Year;Age;Total;Men;Women\n"
+
+
+def pop_rows(territory="Visaginas mun.", year=2015, ages=(10, 20, 30), top=85):
+    """A population table whose single ages 0..top add up, for one territory and year."""
+    lines = []
+    men = {a: 10 + a % 7 for a in range(top + 1)}
+    women = {a: 12 + a % 5 for a in range(top + 1)}
+    tm, tw = sum(men.values()), sum(women.values())
+    lines.append(f"{territory};{year};-1;{tm + tw};{tm};{tw}")
+    for a in range(top + 1):
+        lines.append(f"{territory};{year};{a};{men[a] + women[a]};{men[a]};{women[a]}")
+    return lines
+
+
+def write_extract(folder: Path, pop_lines=None, births=None) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    lines = pop_lines if pop_lines is not None else pop_rows() + pop_rows(year=2014)
+    (folder / "population.csv").write_text(POP_HEADER + "\n".join(lines) + "\n", encoding="utf-8")
+    b = births if births is not None else "Territory;Year;Total;Boys;Girls\nVisaginas mun.;2014;150;80;70\nVisaginas mun.;2013;140;;\n"
+    (folder / "births.csv").write_text(b, encoding="utf-8")
+    return folder
+
+
+def test_extract_parses_wide_table_to_tidy(tmp_path):
+    f = write_extract(tmp_path / "x")
+    pop = parse_extract_file(f / "population.csv")["population"]
+    assert set(pop["sex"]) == {"total", "male", "female"}
+    assert pop["age"].isna().sum() == 2 * 3  # all-ages rows, two years, three sexes
+    assert pop.loc[pop["open_age"], "age"].unique().tolist() == [85]
+    births = parse_extract_file(f / "births.csv")["births"]
+    # blank Boys/Girls cells are left out, not stored as zero
+    assert len(births) == 4
+    assert not (births["value"] == 0).any()
+
+
+def test_import_and_build_and_load(data_dir, tmp_path):
+    res = import_osp_extract(write_extract(tmp_path / "x"), data_dir=data_dir)
+    assert res.rows["population"] == 2 * 87 * 3
+    report = store.build(data_dir)
+    assert set(report.tables) == {"population", "births"}
+    pop = store.load("population", territories="Visaginas", years=2015, sex="total", data_dir=data_dir)
+    assert pop["age"].isna().sum() == 1
+    total = pop.loc[pop["age"].isna(), "value"].item()
+    assert pop.loc[pop["age"].notna(), "value"].sum() == total
+    # provenance sidecars
+    side = json.loads((data_dir / "processed" / "population.parquet.meta.json").read_text())
+    assert side["inputs"][0]["sha256"] and side["package_version"]
+    raw_side = json.loads(next((data_dir / "raw" / "osp-extract" / "population").glob("*.meta.json")).read_text())
+    assert raw_side["parser"] == "osp-extract" and raw_side["size"] > 0 and len(raw_side["sha256"]) == 64
+
+
+def test_population_array(data_dir, tmp_path):
+    import_osp_extract(write_extract(tmp_path / "x"), data_dir=data_dir)
+    store.build(data_dir)
+    arr = store.population_array(store.load("population", data_dir=data_dir))
+    assert arr.values.shape == (1, 2, 2, 86)
+    assert arr.years == (2014, 2015) and arr.open_age == 85
+    assert arr.values[0, 1, 0, 3] == 10 + 3  # men aged 3
+    assert arr.total()[0, 1] == store.load("population", years=2015, sex="total", data_dir=data_dir).query("age.isna()")["value"].item()
+
+
+def test_load_missing_dataset_is_clear(data_dir):
+    with pytest.raises(DatasetNotFoundError, match="cityindicators build"):
+        store.load("population", data_dir=data_dir)
+
+
+def test_build_without_snapshots(data_dir):
+    with pytest.raises(DatasetNotFoundError, match="no raw snapshots"):
+        store.build(data_dir)
+
+
+# -- bad input: a clear error naming file/row/field, and nothing already stored is lost ------
+def _bad_cases(tmp_path: Path):
+    good = pop_rows()
+    yield "wrong delimiter", POP_HEADER.replace(";", ",") + "\n".join(l.replace(";", ",") for l in good), ParseError, "comma"
+    yield "missing column", "Territory;Year;Age;Total;Men\n" + "\n".join(l.rsplit(";", 1)[0] for l in good), ParseError, "Women"
+    yield "duplicate rows", POP_HEADER + "\n".join(good + [good[5]]), DataValidationError, "duplicate"
+    neg = good.copy(); neg[3] = "Visaginas mun.;2015;2;-5;-2;-3"
+    yield "negative counts", POP_HEADER + "\n".join(neg), DataValidationError, "row 5.*negative|negative.*row 5"
+    yield "unknown territory", POP_HEADER + "\n".join(pop_rows(territory="Atlantis mun.")), UnknownTerritoryError, "row 2.*Atlantis"
+    yield "ambiguous name", POP_HEADER + "\n".join(pop_rows(territory="Vilnius")), AmbiguousTerritoryError, "ambiguous"
+    txt = good.copy(); txt[4] = "Visaginas mun.;2015;3;many;1;2"
+    yield "text in numeric cell", POP_HEADER + "\n".join(txt), ParseError, "row 6.*'many'|'Total'.*row 6"
+    yield "truncated file", POP_HEADER + "\n".join(good)[:-40], ParseError, "truncated"
+    mism = good.copy(); mism[0] = "Visaginas mun.;2015;-1;99999;1;2"
+    yield "totals do not add up", POP_HEADER + "\n".join(mism), DataValidationError, "add-up"
+
+
+@pytest.mark.parametrize("case", [c[0] for c in _bad_cases(Path("."))])
+def test_bad_extract_input_is_clear_and_loses_nothing(case, data_dir, tmp_path):
+    # a good dataset is already built
+    import_osp_extract(write_extract(tmp_path / "good"), data_dir=data_dir)
+    store.build(data_dir)
+    before = {p: p.read_bytes() for p in sorted(data_dir.rglob("*")) if p.is_file()}
+    name, text, exc, pattern = next(c for c in _bad_cases(tmp_path) if c[0] == case)
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    (bad / "population.csv").write_text(text, encoding="utf-8")
+    with pytest.raises(exc, match=pattern) as err:
+        import_osp_extract(bad, data_dir=data_dir)
+    assert "population.csv" in str(err.value)
+    after = {p: p.read_bytes() for p in sorted(data_dir.rglob("*")) if p.is_file()}
+    assert after == before
+
+
+def test_non_utf8_file(tmp_path, data_dir):
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    (bad / "population.csv").write_bytes((POP_HEADER + "\n".join(pop_rows(territory="Šiauliai c. mun."))).encode("cp1257"))
+    with pytest.raises(ParseError, match="not UTF-8.*row 2"):
+        import_osp_extract(bad, data_dir=data_dir)
+
+
+def test_failed_build_leaves_processed_tables(data_dir, tmp_path):
+    import_osp_extract(write_extract(tmp_path / "good"), data_dir=data_dir)
+    store.build(data_dir)
+    before = (data_dir / "processed" / "population.parquet").read_bytes()
+    # a snapshot that does not parse (stored by a source without validation) fails the build
+    store.write_snapshot("osp-extract", "births", b"Territory;Year;Total;Boys;Girls\nVisaginas mun.;2014;x;1;1\n",
+                         "csv", {"parser": "osp-extract", "table_file": "births"}, data_dir=data_dir, date="2030-01-01")
+    with pytest.raises(DataValidationError, match="(?s)nothing in .* was changed.*births.*'Total'.*row 2"):
+        store.build(data_dir)
+    assert (data_dir / "processed" / "population.parquet").read_bytes() == before
+
+
+def test_edited_snapshot_is_detected(data_dir, tmp_path):
+    import_osp_extract(write_extract(tmp_path / "good"), data_dir=data_dir)
+    snap = next((data_dir / "raw" / "osp-extract" / "births").glob("*.csv"))
+    snap.write_text(snap.read_text() + "Visaginas mun.;2012;1;;\n", encoding="utf-8")
+    with pytest.raises(DataValidationError, match="changed after it was stored"):
+        store.build(data_dir)
+
+
+def test_same_day_snapshot_reused_unless_forced(data_dir):
+    meta = {"parser": "tidy", "target": "births"}
+    p1 = store.write_snapshot("osp", "births", b"one", "csv", meta, data_dir=data_dir, date="2026-01-02")
+    p2 = store.write_snapshot("osp", "births", b"two", "csv", meta, data_dir=data_dir, date="2026-01-02")
+    assert p1 == p2 and p1.read_bytes() == b"one"
+    store.write_snapshot("osp", "births", b"two", "csv", meta, data_dir=data_dir, date="2026-01-02", force=True)
+    assert p1.read_bytes() == b"two"
+    store.write_snapshot("osp", "births", b"three", "csv", meta, data_dir=data_dir, date="2026-01-05")
+    assert store.latest_snapshot("osp", "births", data_dir).name == "2026-01-05.csv"
+
+
+def test_most_specific_source_wins_and_is_recorded(data_dir, tmp_path):
+    import_osp_extract(write_extract(tmp_path / "x"), data_dir=data_dir)
+    corr = tmp_path / "births_fix.csv"
+    corr.write_text("territory,year,sex,value\nVisagino sav.,2014,total,151\n", encoding="utf-8")
+    import_tidy(corr, "births", data_dir=data_dir)
+    store.build(data_dir)
+    b = store.load("births", territories="30", years=2014, data_dir=data_dir).set_index("sex")["value"]
+    assert b["total"] == 151 and b["male"] == 80
+    side = json.loads((data_dir / "processed" / "births.parquet.meta.json").read_text())
+    by_source = {d["source"]: d for d in side["inputs"]}
+    assert by_source["tidy"]["rows_kept"] == 1 and by_source["osp-extract"]["rows_superseded"] == 1
+    assert side["cells_with_several_sources"] == 1
+
+
+def test_tidy_import_forms(tmp_path):
+    f = tmp_path / "pop.csv"
+    f.write_text(
+        "Savivaldybė;Metai;Lytis;Amžius;Reikšmė\n"
+        "Visagino sav.;2020;vyrai;0;5\nVisagino sav.;2020;moterys;0;6\nVisagino sav.;2020;iš viso;0;11\n"
+        "Visagino sav.;2020;iš viso;85+;3\nVisagino sav.;2020;iš viso;total;14\n",
+        encoding="utf-8",
+    )
+    pop = parse_tidy_file(f, "population")["population"]
+    assert pop["sex"].tolist() == ["male", "female", "total", "total", "total"]
+    assert pop["open_age"].tolist() == [False, False, False, True, False]
+    assert pop["age"].isna().tolist() == [False, False, False, False, True]
+    assert set(pop["territory_code"]) == {"30"}
+
+
+def test_tidy_import_xlsx(tmp_path, data_dir):
+    f = tmp_path / "births.xlsx"
+    pd.DataFrame({"Territory": ["Visaginas", "LT-59"], "Year": [2020, 2021], "Sex": ["total", "total"], "Value": [120, 118]}).to_excel(f, index=False)
+    res = import_tidy(f, "births", data_dir=data_dir)
+    assert res.rows == {"births": 2}
+    store.build(data_dir)
+    assert store.load("births", data_dir=data_dir)["value"].tolist() == [120.0, 118.0]
+
+
+def test_tidy_import_errors(tmp_path):
+    f = tmp_path / "b.csv"
+    f.write_text("territory,year,sex,value\nVisaginas,2020,unknown,1\n", encoding="utf-8")
+    with pytest.raises(ParseError, match="row 2.*'sex'"):
+        parse_tidy_file(f, "births")
+    f.write_text("territory,year,value\nVisaginas,2020,1\n", encoding="utf-8")
+    with pytest.raises(ParseError, match=r"missing column\(s\) \['sex'\]"):
+        parse_tidy_file(f, "births")
+    with pytest.raises(DataValidationError, match="unknown dataset"):
+        parse_tidy_file(f, "nonsense")
+
+
+def test_indicator_import_drops_average_row(tmp_path, data_dir, caplog):
+    f = tmp_path / "ind.csv"
+    f.write_text(
+        "municipality,county,indicator,name_lt,name_en,unit,year,value\n"
+        "Visagino sav.,Utenos,unemployment_rate,Nedarbo lygis,Unemployment rate,%,2016,12.5\n"
+        "Vidutinė Lietuvos savivaldybė,,unemployment_rate,Nedarbo lygis,Unemployment rate,%,2016,9.0\n"
+        "Zarasų r. sav.,Utenos,unemployment_rate,Nedarbo lygis,Unemployment rate,%,2016,\n",
+        encoding="utf-8",
+    )
+    res = import_indicators(f, data_dir=data_dir)
+    assert res.rows == {"published_indicators": 2}
+    assert "not territories" in caplog.text
+    store.build(data_dir)
+    got = store.load("published_indicators", data_dir=data_dir).set_index("territory_code")
+    assert got.loc["30", "value"] == 12.5
+    assert np.isnan(got.loc["43", "value"]) and got.loc["43", "status"] == "missing"
