@@ -718,14 +718,33 @@ def to_canonical(
                 f"add a filter for it (filters: {{{d}: CODE}}) to the catalogue entry"
             )
 
-    out = pd.DataFrame(index=frame.index)
-    # territory
+    # Rows to drop: territories outside the register's levels (legacy, NUTS-2), unknown age.
+    terr = None
     if "territory" in roles:
         terr = _map_territories(frame[roles["territory"]], register, origin)
-        keep = terr.notna()
-        frame, terr = frame[keep], terr[keep]
-        out = out.loc[keep[keep].index]
-        out["territory_code"] = terr.astype(str)
+    amap: dict[str, Any] = {}
+    if "age" in keys and "age" in roles:
+        a = frame[roles["age"]]
+        for c in a.unique():
+            try:
+                amap[c] = parse_age_code(c)
+            except ValueError as exc:
+                raise ParseError(f"{origin}: dimension {roles['age']!r}: {exc}") from None
+        unknown_age = a.map(lambda c: amap[c] is None).astype(bool)
+        if unknown_age.any():
+            log.info("%s: dropping %d observation(s) of unknown age (gxxx)", origin, int(unknown_age.sum()))
+    else:
+        unknown_age = pd.Series(False, index=frame.index)
+    keep = ~unknown_age
+    if terr is not None:
+        keep &= terr.notna()
+    frame = frame[keep]
+    if unit_col is not None:
+        unit_col = unit_col[keep]
+
+    out = pd.DataFrame(index=frame.index)
+    if terr is not None:
+        out["territory_code"] = terr[keep].astype(str)
     else:
         log.info("%s: no territory dimension; rows are for the country (00)", origin)
         out["territory_code"] = "00"
@@ -759,33 +778,17 @@ def to_canonical(
             out["sex"] = "total"
 
     # age
-    span = None
     if "age" in keys:
         if "age" in roles:
             a = frame[roles["age"]]
-            amap: dict[str, Any] = {}
-            for c in a.unique():
-                try:
-                    amap[c] = parse_age_code(c)
-                except ValueError as exc:
-                    raise ParseError(f"{origin}: dimension {roles['age']!r}: {exc}") from None
-            unknown = a.map(lambda c: amap[c] is None)
-            if unknown.any():
-                log.info("%s: dropping %d observation(s) of unknown age (gxxx)", origin, int(unknown.sum()))
-                keep = ~unknown
-                frame, a, out = frame[keep], a[keep], out[keep]
-                if unit_col is not None:
-                    unit_col = unit_col[keep]
             known = {c: v for c, v in amap.items() if v is not None}
             out["age"] = pd.array(a.map({c: v[0] for c, v in known.items()}).tolist(), dtype="Int64")
             out["open_age"] = a.map({c: v[1] for c, v in known.items()}).astype(bool)
             if any(v[2] and v[2] > 1 for v in known.values()):
-                span = pd.array(a.map({c: v[2] for c, v in known.items()}).tolist(), dtype="Int64")
+                out["age_span"] = pd.array(a.map({c: v[2] for c, v in known.items()}).tolist(), dtype="Int64")
         else:
             out["age"] = pd.array([pd.NA] * len(out), dtype="Int64")
             out["open_age"] = False
-        if span is not None:
-            out["age_span"] = span
 
     if "indicator" in keys:
         out["unit"] = unit_col.astype(str) if unit_col is not None else (unit or "")

@@ -1,0 +1,32 @@
+"""Benchmark: `import osp-extract` + `build` of the full lt-osp extract.
+
+Target (issue 2): under 10 s and under 1 GB on the project's 2-core machine.
+Run: python benchmarks/bench_build.py
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+from _common import measure, require_shared
+
+from cityindicators import store
+from cityindicators.sources.extract import import_osp_extract
+
+
+def main() -> None:
+    shared = require_shared()
+    with tempfile.TemporaryDirectory() as tmp:
+        d = Path(tmp)
+        with measure("import osp-extract + build (full lt-osp extract)"):
+            res = import_osp_extract(shared / "lt-osp", data_dir=d)
+            report = store.build(d)
+        print(f"  rows imported: {sum(res.rows.values()):,}; tables built: {len(report.tables)}")
+        with measure("load population (all territories, years)"):
+            store._CACHE.clear()
+            store.load("population", data_dir=d)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,425 @@
+"""Projection scenarios: YAML files of assumptions, strict validation, round-trip load/dump.
+
+Shipped scenarios live in the package (``cityindicators/resources/scenarios/*.yaml``, the
+package's ``config/scenarios``); users add their own as ``<data-dir>/scenarios/<name>.yaml``
+(these win over shipped ones of the same name) or pass a file path.
+
+File format (every key optional except ``name``; defaults shown)::
+
+    name: baseline                 # slug: lower case letters, digits, '-' and '_'
+    label_en: Baseline             # display names
+    label_lt: Bazinis
+    description: Recent rates held constant.
+    fertility:
+      mode: hold                   # hold | trend | path
+      path: {2030: 1.6, 2050: 1.7} # mode path: TFR by year, linear in between, held after
+      bounds: [1.0, 2.1]           # mode trend: TFR stays within
+      damping: 0.9                 # mode trend: slope multiplied by this each year
+    mortality:
+      mode: hold                   # hold | trend | gain
+      e0_gain_per_year: 0.0        # mode gain: years of life expectancy gained per year
+      bounds: [0.0, 0.4]           # mode trend: annual gain kept within
+    migration:
+      mode: hold                   # hold | trend | zero
+      level: 1.0                   # multiplies inflow and outflow
+      outflow_scale: 1.0           # 0.5 halves the outflow
+      inflow_scale: 1.0
+      bounds: [-0.03, 0.03]        # mode trend: crude net migration rate kept within (per person)
+      damping: 0.8                 # mode trend: slope multiplied by this each year
+      added_inflow:                # an extra constant annual net inflow
+        per_1000: 0.0              # persons per 1,000 base-year residents per year, or
+        persons: 0.0               # persons per year (per territory)
+        profile: young_families    # a named profile or a mapping {"25-39": 0.6, "0-9": 0.4}
+        from_year: null            # first calendar year of the inflow (default: base year)
+
+Named age-sex profiles of added inflows: see :data:`PROFILES`.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Mapping
+
+import numpy as np
+import yaml
+
+from .._io import atomic_write_text
+from ..config import DataPaths, resource_path
+from ..exceptions import ConfigError
+
+__all__ = [
+    "Fertility",
+    "Mortality",
+    "Migration",
+    "AddedInflow",
+    "Scenario",
+    "PROFILES",
+    "profile_weights",
+    "load_scenario",
+    "dump_scenario",
+    "list_scenarios",
+    "scenario_dirs",
+]
+
+log = logging.getLogger(__name__)
+
+#: Named profiles of an added inflow: age band -> share of migrants (both sexes, split 50/50).
+PROFILES: dict[str, dict[str, float]] = {
+    # couples of 25-39 with children under 10, a few older relatives
+    "young_families": {"0-9": 0.35, "25-39": 0.55, "40-49": 0.10},
+    "young_adults": {"18-34": 1.0},
+    "working_age": {"20-59": 1.0},
+    "retirees": {"60-74": 1.0},
+}
+#: Profile that follows the territory's own estimated inflow by age and sex.
+OWN_PROFILE = "own"
+
+_FERT_MODES = ("hold", "trend", "path")
+_MORT_MODES = ("hold", "trend", "gain")
+_MIG_MODES = ("hold", "trend", "zero")
+_NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
+
+
+def _err(source: str, key: str, msg: str) -> ConfigError:
+    return ConfigError(f"{source}: key {key!r}: {msg}")
+
+
+def _check_keys(d: Mapping, allowed: tuple[str, ...], source: str, where: str) -> None:
+    if not isinstance(d, Mapping):
+        raise _err(source, where, f"expected a mapping with keys {list(allowed)}, got {type(d).__name__}")
+    unknown = [k for k in d if k not in allowed]
+    if unknown:
+        raise _err(source, f"{where}.{unknown[0]}" if where else str(unknown[0]),
+                   f"unknown key; allowed keys: {', '.join(allowed)}")
+
+
+def _num(v: Any, source: str, key: str, lo: float | None = None, hi: float | None = None) -> float:
+    if isinstance(v, bool) or not isinstance(v, (int, float)):
+        raise _err(source, key, f"expected a number, got {v!r}")
+    v = float(v)
+    if not np.isfinite(v) or (lo is not None and v < lo) or (hi is not None and v > hi):
+        rng = f"[{'-inf' if lo is None else lo}, {'inf' if hi is None else hi}]"
+        raise _err(source, key, f"value {v!r} is outside the allowed range {rng}")
+    return v
+
+
+def _pair(v: Any, source: str, key: str) -> tuple[float, float]:
+    if not isinstance(v, (list, tuple)) or len(v) != 2:
+        raise _err(source, key, f"expected [lower, upper], got {v!r}")
+    lo, hi = (_num(x, source, key) for x in v)
+    if lo > hi:
+        raise _err(source, key, f"lower bound {lo} is above upper bound {hi}")
+    return (lo, hi)
+
+
+def _mode(v: Any, allowed: tuple[str, ...], source: str, key: str) -> str:
+    if v not in allowed:
+        raise _err(source, key, f"value {v!r} is not allowed; allowed values: {', '.join(allowed)}")
+    return str(v)
+
+
+def _parse_band(band: str, source: str, key: str) -> tuple[int, int]:
+    m = re.fullmatch(r"\s*(\d+)\s*-\s*(\d+)\s*", str(band))
+    if not m or int(m.group(1)) > int(m.group(2)):
+        raise _err(source, key, f"age band {band!r} must look like '25-39' (lower-upper, inclusive)")
+    return int(m.group(1)), int(m.group(2))
+
+
+def _check_profile(v: Any, source: str, key: str) -> str | dict[str, float]:
+    if isinstance(v, str):
+        if v not in PROFILES and v != OWN_PROFILE:
+            raise _err(source, key, f"unknown profile {v!r}; allowed values: {', '.join([*PROFILES, OWN_PROFILE])} "
+                                    "or a mapping of age bands to shares")
+        return v
+    if isinstance(v, Mapping) and v:
+        out: dict[str, float] = {}
+        for band, w in v.items():
+            _parse_band(band, source, f"{key}.{band}")
+            out[str(band)] = _num(w, source, f"{key}.{band}", lo=0.0)
+        if sum(out.values()) <= 0:
+            raise _err(source, key, "profile shares must not all be zero")
+        return out
+    raise _err(source, key, f"expected a profile name ({', '.join([*PROFILES, OWN_PROFILE])}) or a mapping "
+                            f"of age bands to shares, got {v!r}")
+
+
+def profile_weights(profile: str | Mapping[str, float], ages: int, own: np.ndarray | None = None) -> np.ndarray:
+    """Shares ``[..., 2, ages]`` (sum 1 over sex and age) of an inflow profile.
+
+    ``profile`` is a name of :data:`PROFILES`, ``"own"`` (then ``own[..., 2, ages]``, e.g. the
+    territory's estimated inflow in persons, gives the shape), or a mapping ``"lo-hi" -> share``
+    (uniform within each band, half men, half women).
+    """
+    if isinstance(profile, str) and profile == OWN_PROFILE:
+        if own is None:
+            raise ConfigError("profile 'own' needs the territory's estimated inflow")
+        own = np.maximum(np.asarray(own, dtype=float), 0)
+        tot = own.sum(axis=(-2, -1), keepdims=True)
+        flat = np.full(own.shape, 1.0 / (2 * ages))
+        return np.where(tot > 0, own / np.where(tot > 0, tot, 1), flat)
+    bands = PROFILES[profile] if isinstance(profile, str) else dict(profile)
+    w = np.zeros(ages)
+    for band, share in bands.items():
+        lo, hi = _parse_band(band, "profile", band)
+        hi = min(hi, ages - 1)
+        if lo <= hi:
+            w[lo:hi + 1] += share / (hi - lo + 1)
+    w = w / w.sum()
+    return np.stack([w / 2, w / 2])
+
+
+@dataclass(frozen=True)
+class Fertility:
+    """Fertility assumption: ``hold`` the base TFR, continue its ``trend`` (damped, bounded) or follow a ``path``."""
+
+    mode: str = "hold"
+    path: tuple[tuple[int, float], ...] = ()
+    bounds: tuple[float, float] = (1.0, 2.1)
+    damping: float = 0.9
+
+
+@dataclass(frozen=True)
+class Mortality:
+    """Mortality assumption: ``hold`` base life expectancy, continue its ``trend`` (bounded annual gain), or a fixed ``gain``."""
+
+    mode: str = "hold"
+    e0_gain_per_year: float = 0.0
+    bounds: tuple[float, float] = (0.0, 0.4)
+
+
+@dataclass(frozen=True)
+class AddedInflow:
+    """A constant annual net inflow on top of the estimated migration (persons or per 1,000 residents)."""
+
+    per_1000: float = 0.0
+    persons: float = 0.0
+    profile: str | tuple[tuple[str, float], ...] = "young_families"
+    from_year: int | None = None
+
+    def profile_spec(self) -> str | dict[str, float]:
+        return self.profile if isinstance(self.profile, str) else dict(self.profile)
+
+    @property
+    def active(self) -> bool:
+        return bool(self.per_1000 or self.persons)
+
+
+@dataclass(frozen=True)
+class Migration:
+    """Migration assumption: ``hold`` estimated rates, ``trend`` (damped, bounded), or ``zero``; with scalings and an added inflow."""
+
+    mode: str = "hold"
+    level: float = 1.0
+    outflow_scale: float = 1.0
+    inflow_scale: float = 1.0
+    bounds: tuple[float, float] = (-0.03, 0.03)
+    damping: float = 0.8
+    added_inflow: AddedInflow = field(default_factory=AddedInflow)
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A named set of assumptions (see the module docstring for the file format)."""
+
+    name: str
+    label_en: str = ""
+    label_lt: str = ""
+    description: str = ""
+    fertility: Fertility = field(default_factory=Fertility)
+    mortality: Mortality = field(default_factory=Mortality)
+    migration: Migration = field(default_factory=Migration)
+    source: str = field(default="", compare=False)
+
+    # -- (de)serialisation ----------------------------------------------------------------
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any], source: str = "scenario") -> "Scenario":
+        """Validate a mapping (e.g. parsed YAML); raises :class:`ConfigError` naming the key and allowed values."""
+        _check_keys(d, ("name", "label_en", "label_lt", "description", "fertility", "mortality", "migration"),
+                    source, "")
+        name = d.get("name")
+        if not isinstance(name, str) or not _NAME_RE.match(name):
+            raise _err(source, "name", f"required; a slug of lower-case letters, digits, '-' and '_', got {name!r}")
+        for k in ("label_en", "label_lt", "description"):
+            if k in d and not isinstance(d[k], str):
+                raise _err(source, k, f"expected text, got {d[k]!r}")
+
+        f = d.get("fertility") or {}
+        _check_keys(f, ("mode", "path", "bounds", "damping"), source, "fertility")
+        fmode = _mode(f.get("mode", "hold"), _FERT_MODES, source, "fertility.mode")
+        path: tuple[tuple[int, float], ...] = ()
+        if "path" in f:
+            if not isinstance(f["path"], Mapping) or not f["path"]:
+                raise _err(source, "fertility.path", "expected a mapping year -> TFR, e.g. {2030: 1.6}")
+            items = []
+            for y, v in f["path"].items():
+                try:
+                    yi = int(y)
+                except (TypeError, ValueError):
+                    raise _err(source, "fertility.path", f"year {y!r} is not an integer") from None
+                items.append((yi, _num(v, source, f"fertility.path.{y}", 0.0, 10.0)))
+            path = tuple(sorted(items))
+        if fmode == "path" and not path:
+            raise _err(source, "fertility.path", "required when fertility.mode is 'path'")
+        fert = Fertility(
+            mode=fmode, path=path,
+            bounds=_pair(f["bounds"], source, "fertility.bounds") if "bounds" in f else Fertility.bounds,
+            damping=_num(f.get("damping", Fertility.damping), source, "fertility.damping", 0.0, 1.0),
+        )
+
+        mo = d.get("mortality") or {}
+        _check_keys(mo, ("mode", "e0_gain_per_year", "bounds"), source, "mortality")
+        mort = Mortality(
+            mode=_mode(mo.get("mode", "hold"), _MORT_MODES, source, "mortality.mode"),
+            e0_gain_per_year=_num(mo.get("e0_gain_per_year", 0.0), source, "mortality.e0_gain_per_year", -2.0, 2.0),
+            bounds=_pair(mo["bounds"], source, "mortality.bounds") if "bounds" in mo else Mortality.bounds,
+        )
+
+        mi = d.get("migration") or {}
+        _check_keys(mi, ("mode", "level", "outflow_scale", "inflow_scale", "bounds", "damping", "added_inflow"),
+                    source, "migration")
+        ai = mi.get("added_inflow") or {}
+        _check_keys(ai, ("per_1000", "persons", "profile", "from_year"), source, "migration.added_inflow")
+        prof = _check_profile(ai.get("profile", "young_families"), source, "migration.added_inflow.profile")
+        fy = ai.get("from_year")
+        if fy is not None and (isinstance(fy, bool) or not isinstance(fy, int)):
+            raise _err(source, "migration.added_inflow.from_year", f"expected a year (integer) or null, got {fy!r}")
+        added = AddedInflow(
+            per_1000=_num(ai.get("per_1000", 0.0), source, "migration.added_inflow.per_1000", -1000.0, 1000.0),
+            persons=_num(ai.get("persons", 0.0), source, "migration.added_inflow.persons"),
+            profile=prof if isinstance(prof, str) else tuple(prof.items()),
+            from_year=fy,
+        )
+        mig = Migration(
+            mode=_mode(mi.get("mode", "hold"), _MIG_MODES, source, "migration.mode"),
+            level=_num(mi.get("level", 1.0), source, "migration.level", 0.0, 10.0),
+            outflow_scale=_num(mi.get("outflow_scale", 1.0), source, "migration.outflow_scale", 0.0, 10.0),
+            inflow_scale=_num(mi.get("inflow_scale", 1.0), source, "migration.inflow_scale", 0.0, 10.0),
+            bounds=_pair(mi["bounds"], source, "migration.bounds") if "bounds" in mi else Migration.bounds,
+            damping=_num(mi.get("damping", Migration.damping), source, "migration.damping", 0.0, 1.0),
+            added_inflow=added,
+        )
+        return cls(name=name, label_en=d.get("label_en", ""), label_lt=d.get("label_lt", ""),
+                   description=d.get("description", ""), fertility=fert, mortality=mort, migration=mig,
+                   source=source)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain mapping with every key, suitable for YAML (``from_dict(to_dict())`` round-trips)."""
+        d = asdict(self)
+        d.pop("source")
+        d["fertility"]["path"] = {int(y): float(v) for y, v in self.fertility.path}
+        if not d["fertility"]["path"]:
+            d["fertility"].pop("path")
+        for sect in ("fertility", "mortality", "migration"):
+            if "bounds" in d[sect]:
+                d[sect]["bounds"] = list(d[sect]["bounds"])
+        ai = d["migration"]["added_inflow"]
+        ai["profile"] = self.migration.added_inflow.profile_spec()
+        return d
+
+    def to_yaml(self) -> str:
+        return yaml.safe_dump(self.to_dict(), sort_keys=False, allow_unicode=True)
+
+    def with_added_inflow(self, persons: float, profile: str | Mapping[str, float] | None = None,
+                          from_year: int | None = None) -> "Scenario":
+        """A copy with the added annual inflow replaced by ``persons`` per year (used by target seeking)."""
+        from dataclasses import replace
+
+        prof = profile if profile is not None else self.migration.added_inflow.profile_spec()
+        prof = _check_profile(prof, self.name, "profile")
+        ai = AddedInflow(per_1000=0.0, persons=float(persons),
+                         profile=prof if isinstance(prof, str) else tuple(prof.items()),
+                         from_year=from_year if from_year is not None else self.migration.added_inflow.from_year)
+        return replace(self, migration=replace(self.migration, added_inflow=ai))
+
+    def summary(self) -> dict[str, str]:
+        """One line per component, for assumption tables in reports."""
+        f, mo, mi = self.fertility, self.mortality, self.migration
+        fert = {"hold": "TFR held at the base level",
+                "trend": f"TFR trend continued (damping {f.damping:g}, within {f.bounds[0]:g}-{f.bounds[1]:g})",
+                "path": "TFR path " + ", ".join(f"{y}: {v:g}" for y, v in f.path)}[f.mode]
+        mort = {"hold": "life expectancy held", "gain": f"life expectancy +{mo.e0_gain_per_year:g} years per year",
+                "trend": f"life expectancy trend continued (gain {mo.bounds[0]:g}-{mo.bounds[1]:g} years per year)"}[mo.mode]
+        parts = {"hold": "recent net migration rates held", "zero": "no migration",
+                 "trend": f"net migration trend continued (damping {mi.damping:g}, crude rate within "
+                          f"{1000 * mi.bounds[0]:g} to {1000 * mi.bounds[1]:g} per 1,000)"}[mi.mode]
+        if mi.mode != "zero":
+            if mi.level != 1:
+                parts += f", level x{mi.level:g}"
+            if mi.outflow_scale != 1:
+                parts += f", outflow x{mi.outflow_scale:g}"
+            if mi.inflow_scale != 1:
+                parts += f", inflow x{mi.inflow_scale:g}"
+        a = mi.added_inflow
+        if a.active:
+            amount = f"{a.persons:g} persons" if a.persons else f"{a.per_1000:g} per 1,000 residents"
+            prof = a.profile if isinstance(a.profile, str) else ", ".join(f"{b}: {w:g}" for b, w in a.profile)
+            parts += f"; plus {amount} a year ({prof})"
+        return {"fertility": fert, "mortality": mort, "migration": parts}
+
+
+# -- files ------------------------------------------------------------------------------------
+def scenario_dirs(data_dir: str | os.PathLike | None = None) -> list[Path]:
+    """Folders searched for ``<name>.yaml``: the user's ``<data-dir>/scenarios`` first, then the shipped ones."""
+    return [DataPaths.of(data_dir).root / "scenarios", resource_path("scenarios")]
+
+
+def _read(path: Path) -> Scenario:
+    try:
+        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}: not valid YAML: {exc}") from exc
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read scenario file: {exc}") from exc
+    if not isinstance(doc, Mapping):
+        raise ConfigError(f"{path}: a scenario file must be a mapping with at least the key 'name'")
+    return Scenario.from_dict(doc, source=str(path))
+
+
+def list_scenarios(data_dir: str | os.PathLike | None = None) -> dict[str, Scenario]:
+    """All available scenarios by name (user files override shipped ones of the same name)."""
+    out: dict[str, Scenario] = {}
+    for folder in reversed(scenario_dirs(data_dir)):
+        if folder.is_dir():
+            for path in sorted(folder.glob("*.yaml")):
+                sc = _read(path)
+                out[sc.name] = sc
+    return out
+
+
+def load_scenario(spec: "str | os.PathLike | Scenario | Mapping[str, Any]",
+                  data_dir: str | os.PathLike | None = None) -> Scenario:
+    """A scenario by name, file path, mapping or :class:`Scenario` (returned as is).
+
+    Raises
+    ------
+    ConfigError
+        Unknown name (the message lists the available ones) or an invalid file.
+    """
+    if isinstance(spec, Scenario):
+        return spec
+    if isinstance(spec, Mapping):
+        return Scenario.from_dict(spec)
+    s = str(spec)
+    p = Path(s)
+    if p.suffix in (".yaml", ".yml") or os.sep in s:
+        if not p.exists():
+            raise ConfigError(f"scenario file {p} does not exist")
+        return _read(p)
+    for folder in scenario_dirs(data_dir):
+        path = folder / f"{s}.yaml"
+        if path.exists():
+            sc = _read(path)
+            if sc.name != s:
+                raise ConfigError(f"{path}: key 'name' is {sc.name!r} but the file is named {s!r}")
+            return sc
+    avail = ", ".join(sorted(list_scenarios(data_dir))) or "(none)"
+    raise ConfigError(f"unknown scenario {s!r}; allowed values: {avail} (or a path to a .yaml file)")
+
+
+def dump_scenario(scenario: Scenario, path: str | os.PathLike) -> Path:
+    """Write a scenario as YAML, atomically."""
+    return atomic_write_text(path, scenario.to_yaml())

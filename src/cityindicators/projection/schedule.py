@@ -1,0 +1,180 @@
+"""From base rates and a scenario to the year-by-year inputs of the engine.
+
+A :class:`ScenarioSchedule` holds the *paths* of the summary assumptions by projection year,
+``tfr[n, T]``, ``e0[n, T, sex]``, a shift of the crude net migration rate ``mig_shift[n, T]``
+and an added inflow ``added[n, T]`` (persons), plus the fixed age shapes. Its
+:meth:`~ScenarioSchedule.engine_inputs` turns any paths (also with an extra trajectory axis,
+as the stochastic mode draws them) into survival ratios, fertility and migration arrays.
+
+Rules (year ``y`` = calendar year of the events, base year ``Y``, ``j = y - Y``):
+
+* fertility ``hold``: ``TFR_y = TFR_0``; ``trend``: ``TFR_y = TFR_0 + s sum_{i=1..j} d^i``
+  with ``s`` the OLS slope of the last ``trend_years`` of TFR and damping ``d``, kept within the
+  bounds; ``path``: linear interpolation from ``(Y, TFR_0)`` through the given points, then held.
+  The age pattern ``asfr / TFR`` of the base is kept.
+* mortality: ``e0_y = e0_0 + g j`` with ``g = 0`` (hold), the given gain, or the OLS slope of
+  the territory's life-expectancy history bounded to ``bounds`` (trend). Rates at all ages are
+  scaled by one factor per territory, sex and year to hit ``e0_y``
+  (:func:`~cityindicators.projection.rates.scale_mortality_to_e0`).
+* migration: net = ``level (inflow_scale * in - outflow_scale * out)``; ``zero`` drops it;
+  ``trend`` adds ``delta_y = s sum_{i=1..j} d^i`` to the crude net rate (``s`` the OLS slope of the
+  balancing-equation net migration rate), the sum kept within ``bounds``, spread over age and
+  sex by the territory's gross-migration age profile; the added inflow is a constant number of
+  persons a year shared out by its profile.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .lifetable import life_expectancy, survival_ratios
+from .rates import FEMALE, BaseRates, _ols_slope
+from .scenarios import Scenario, profile_weights
+
+__all__ = ["E0Scaler", "ScenarioSchedule", "build_schedule"]
+
+
+class E0Scaler:
+    """Scale base mortality ``m[T, 2, A]`` to target life expectancies (tabulated once).
+
+    ``e0(k m)`` is tabulated for ``log k`` on a grid in [-4, 3]; a call inverts the table by
+    linear interpolation for targets of shape ``[..., T, 2]`` and returns ``k m``.
+    """
+
+    def __init__(self, m: np.ndarray, grid: int = 281):
+        self.m = np.asarray(m, dtype=float)
+        self.logk = np.linspace(-4.0, 3.0, grid)
+        fem = np.broadcast_to(FEMALE, self.m.shape[:-1])[..., None]
+        self.table = life_expectancy(self.m[..., None, :] * np.exp(self.logk)[:, None], fem)  # [T, 2, K]
+
+    def factor(self, e0: np.ndarray) -> np.ndarray:
+        """Factors ``k`` (shape of ``e0``) with ``e0(k m) = e0`` (clipped to the grid)."""
+        e0 = np.asarray(e0, dtype=float)
+        tab = np.broadcast_to(self.table, e0.shape + self.table.shape[-1:])
+        i = np.clip((tab > e0[..., None]).sum(-1), 1, len(self.logk) - 1)
+        e_hi = np.take_along_axis(tab, (i - 1)[..., None], -1)[..., 0]
+        e_lo = np.take_along_axis(tab, i[..., None], -1)[..., 0]
+        den = e_hi - e_lo
+        w = np.clip((e_hi - e0) / np.where(den == 0, 1, den), 0, 1)
+        return np.exp(self.logk[i - 1] + w * (self.logk[1] - self.logk[0]))
+
+    def __call__(self, e0: np.ndarray) -> np.ndarray:
+        return self.m * self.factor(e0)[..., None]
+
+
+@dataclass
+class ScenarioSchedule:
+    """Assumption paths of one scenario for a set of territories (see the module docstring)."""
+
+    scenario: Scenario
+    rates: BaseRates
+    years: np.ndarray  # event years Y..Y+n-1
+    tfr: np.ndarray  # [n, T]
+    e0: np.ndarray  # [n, T, 2]
+    mig_shift: np.ndarray  # [n, T]
+    added: np.ndarray  # [n, T] persons per year
+    asfr_shape: np.ndarray  # [T, A]
+    mig_rate: np.ndarray  # [T, 2, A]
+    mig_count: np.ndarray  # [T, 2, A]
+    shift_profile: np.ndarray  # [T, 2, A], population-weighted mean 1
+    added_profile: np.ndarray  # [T, 2, A], sums to 1
+    scaler: E0Scaler
+
+    def engine_inputs(self, tfr: np.ndarray, e0: np.ndarray, shift: np.ndarray, added: np.ndarray):
+        """Engine arrays ``(S, Sb, asfr, male_share, mig_rate, mig_count)`` for paths with leading axes ``[...]``.
+
+        ``tfr``, ``shift``, ``added`` are ``[..., T]``; ``e0`` is ``[..., T, 2]``.
+        """
+        m = self.scaler(e0)
+        S, Sb = survival_ratios(m, FEMALE)
+        asfr = tfr[..., None] * self.asfr_shape
+        male = np.broadcast_to(self.rates.male_share, tfr.shape)
+        rate = self.mig_rate + shift[..., None, None] * self.shift_profile
+        count = self.mig_count + added[..., None, None] * self.added_profile
+        return S, Sb, asfr, male, rate, count
+
+    def deterministic_inputs(self):
+        """Engine arrays with the year axis first."""
+        return self.engine_inputs(self.tfr, self.e0, self.mig_shift, self.added)
+
+
+def _damped(slope: np.ndarray, damping: float, n: int) -> np.ndarray:
+    """``[n, ...]``: ``slope * sum_{i=1..j} damping^i`` for ``j = 0..n-1``."""
+    j = np.arange(n)
+    cum = np.array([sum(damping**i for i in range(1, jj + 1)) for jj in j])
+    return cum.reshape((n,) + (1,) * np.ndim(slope)) * slope
+
+
+def _bounded(base: np.ndarray, path: np.ndarray, lo: float, hi: float) -> np.ndarray:
+    """Clip ``path`` to [lo, hi] but never move it past the base value itself."""
+    return np.clip(path, np.minimum(lo, base), np.maximum(hi, base))
+
+
+def build_schedule(rates: BaseRates, scenario: Scenario, to_year: int) -> ScenarioSchedule:
+    """Assumption paths of ``scenario`` for the event years ``base_year .. to_year - 1``."""
+    Y = rates.base_year
+    n = int(to_year) - Y
+    years = np.arange(Y, Y + n)
+    T = len(rates.codes)
+    st = rates.settings
+    hist_mask = rates.hist_years >= Y - st.trend_years
+
+    # fertility
+    f = scenario.fertility
+    tfr0 = rates.tfr
+    if f.mode == "hold":
+        tfr = np.broadcast_to(tfr0, (n, T)).copy()
+    elif f.mode == "trend":
+        slope = _ols_slope(np.where(hist_mask, rates.tfr_hist, np.nan), rates.hist_years)
+        tfr = _bounded(tfr0, tfr0 + _damped(slope, f.damping, n), *f.bounds)
+    else:
+        px = np.array([Y] + [y for y, _ in f.path if y > Y], dtype=float)
+        tfr = np.empty((n, T))
+        for i in range(T):  # a handful of path points per territory
+            py = np.array([tfr0[i]] + [v for y, v in f.path if y > Y])
+            tfr[:, i] = np.interp(years, px, py)
+    shape = np.where(tfr0[:, None] > 0, rates.asfr / np.where(tfr0[:, None] > 0, tfr0[:, None], 1), 0)
+
+    # mortality
+    mo = scenario.mortality
+    if mo.mode == "hold":
+        gain = np.zeros((T, 2))
+    elif mo.mode == "gain":
+        gain = np.full((T, 2), mo.e0_gain_per_year)
+    else:
+        gain = np.clip(_ols_slope(np.where(hist_mask, rates.e0_hist, np.nan), rates.hist_years), *mo.bounds)
+    e0 = rates.e0[None] + gain[None] * (years - Y)[:, None, None]
+
+    # migration
+    mi = scenario.migration
+    zeros = np.zeros_like(rates.mig_in_rate)
+    if mi.mode == "zero":
+        mig_rate, mig_count = zeros, zeros.copy()
+    else:
+        mig_rate = mi.level * (mi.inflow_scale * rates.mig_in_rate - mi.outflow_scale * rates.mig_out_rate)
+        mig_count = mi.level * (mi.inflow_scale * rates.mig_in_count - mi.outflow_scale * rates.mig_out_count)
+    P0 = rates.population
+    gross = rates.mig_in_rate + rates.mig_out_rate + (rates.mig_in_count + rates.mig_out_count) / np.maximum(P0, 1.0)
+    mean_g = (gross * P0).sum((1, 2)) / np.maximum(P0.sum((1, 2)), 1e-9)
+    shift_profile = np.where(mean_g[:, None, None] > 0, gross / np.where(mean_g > 0, mean_g, 1)[:, None, None], 1.0)
+    mig_shift = np.zeros((n, T))
+    if mi.mode == "trend":
+        slope = _ols_slope(np.where(hist_mask, rates.netmig_hist, np.nan), rates.hist_years)
+        c0 = (rates.net_migration().sum((1, 2)) / P0.sum((1, 2))) if T else np.zeros(0)
+        path = _bounded(c0, c0 + _damped(slope, mi.damping, n), *mi.bounds)
+        mig_shift = path - c0
+
+    a = mi.added_inflow
+    own = rates.mig_in_rate * P0 + rates.mig_in_count
+    added_profile = np.broadcast_to(profile_weights(a.profile_spec(), P0.shape[-1], own=own), P0.shape).copy()
+    per_year = a.persons + a.per_1000 * P0.sum((1, 2)) / 1000.0  # [T]
+    start = a.from_year if a.from_year is not None else Y
+    added = np.where((years >= start)[:, None], per_year[None, :], 0.0) if a.active else np.zeros((n, T))
+
+    return ScenarioSchedule(
+        scenario=scenario, rates=rates, years=years, tfr=tfr, e0=e0, mig_shift=mig_shift, added=added,
+        asfr_shape=shape, mig_rate=mig_rate, mig_count=mig_count, shift_profile=shift_profile,
+        added_profile=added_profile, scaler=E0Scaler(rates.mortality),
+    )

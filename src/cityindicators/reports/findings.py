@@ -1,0 +1,146 @@
+"""Key findings: sentences written from computed values.
+
+Each function takes numbers that come from the indicator or projection library and returns a
+:class:`Finding`: the sentence in the report language and the values it quotes, so that a test
+can recompute the values with the library and check that the sentence carries them. No number
+is typed by hand into a report.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+from .i18n import fmt_int, fmt_number, ordinal, t
+
+__all__ = [
+    "Finding",
+    "population_change",
+    "share_65_change",
+    "old_age_dependency",
+    "natural_change",
+    "net_migration",
+    "youth_migration",
+    "working_age",
+    "scenario_outcome",
+    "target_inflow",
+    "fan_interval",
+]
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A key-finding sentence and the values it quotes (unformatted)."""
+
+    key: str
+    text: str
+    values: dict[str, Any] = field(default_factory=dict)
+
+    def __str__(self) -> str:
+        return self.text
+
+
+def _nan(x: Any) -> bool:
+    return x is None or (isinstance(x, float) and math.isnan(x))
+
+
+def _rank_clause(prefix_first: str, prefix_rank: str, rank: Any, n: Any, lang: str, top: int = 5) -> str:
+    """", the steepest fall of the 60 municipalities" for rank 1; the rank for ranks up to ``top``."""
+    if _nan(rank) or _nan(n) or not n:
+        return ""
+    rank, n = int(rank), int(n)
+    if rank == 1:
+        return t(prefix_first, lang, n=n)
+    if rank <= top:
+        return t(prefix_rank, lang, n=n, rank=ordinal(rank, lang), ordinal=ordinal(rank, lang))
+    return ""
+
+
+def population_change(y0: int, y1: int, v0: float, v1: float, lang: str = "lt",
+                      rank_fall: Any = None, rank_growth: Any = None, n: Any = None) -> Finding:
+    """Population change between two years, in percent, with its rank among municipalities.
+
+    ``rank_fall`` is the rank of the municipality when ordered from the steepest fall (1 =
+    steepest), ``rank_growth`` from the fastest growth; the sentence uses the one that fits the
+    sign of the change.
+    """
+    pct = (v1 - v0) / v0 * 100 if v0 else float("nan")
+    if pct < 0:
+        clause = _rank_clause("rc_steepest_fall", "rc_fall_rank", rank_fall, n, lang)
+        key = "f_pop_fell"
+    else:
+        clause = _rank_clause("rc_fastest_growth", "rc_growth_rank", rank_growth, n, lang)
+        key = "f_pop_rose"
+    text = t(key, lang, y0=y0, y1=y1, pct=fmt_number(abs(pct), lang, 1), v0=fmt_int(v0, lang), v1=fmt_int(v1, lang),
+             rank_clause=clause)
+    return Finding("population_change", text, {"pct": pct, "v0": v0, "v1": v1, "rank_fall": rank_fall,
+                                               "rank_growth": rank_growth, "n": n})
+
+
+def share_65_change(y0: int, y1: int, v0: float, v1: float, lang: str = "lt", rank_ageing: Any = None,
+                    n: Any = None) -> Finding:
+    """Share of residents aged 65+ in two years; ``rank_ageing`` 1 = the fastest rise."""
+    diff = v1 - v0
+    clause = _rank_clause("rc_fastest_ageing", "rc_ageing_rank", rank_ageing, n, lang)
+    text = t("f_share65", lang, y0=y0, y1=y1, v0=fmt_number(v0, lang, 1), v1=fmt_number(v1, lang, 1),
+             diff=fmt_number(diff, lang, 1, sign=True), rank_clause=clause)
+    return Finding("share_65_plus", text, {"v0": v0, "v1": v1, "diff": diff, "rank_ageing": rank_ageing, "n": n})
+
+
+def old_age_dependency(y0: int, y1: int, v0: float, v1: float, lang: str = "lt") -> Finding:
+    """Old-age dependency ratio (65+ per 100 aged 15-64) in two years."""
+    text = t("f_oadr", lang, y0=y0, y1=y1, v0=fmt_number(v0, lang, 1), v1=fmt_number(v1, lang, 1))
+    return Finding("old_age_dependency_ratio", text, {"v0": v0, "v1": v1})
+
+
+def natural_change(y0: int, y1: int, births: float, deaths: float, lang: str = "lt") -> Finding:
+    """Births, deaths and natural change summed over the calendar years ``y0`` to ``y1``."""
+    nat = births - deaths
+    text = t("f_natural", lang, y0=y0, y1=y1, births=fmt_int(births, lang), deaths=fmt_int(deaths, lang),
+             natural=fmt_int(nat, lang, sign=True))
+    return Finding("natural_change", text, {"births": births, "deaths": deaths, "natural": nat})
+
+
+def net_migration(y0: int, y1: int, net: float, lang: str = "lt") -> Finding:
+    """Net migration (population change minus natural change) summed over ``y0`` to ``y1``."""
+    text = t("f_migration", lang, y0=y0, y1=y1, net=fmt_int(net, lang, sign=True))
+    return Finding("net_migration", text, {"net": net})
+
+
+def youth_migration(y0: int, y1: int, net: float, lang: str = "lt") -> Finding:
+    """Net migration of ages 15-29 (cohort-residual estimate) summed over ``y0`` to ``y1``."""
+    text = t("f_youth", lang, y0=y0, y1=y1, net=fmt_int(net, lang, sign=True))
+    return Finding("youth_migration", text, {"net": net})
+
+
+def working_age(y0: int, y1: int, v0: float, v1: float, share1: float, lang: str = "lt") -> Finding:
+    """Working-age population (16 to the pension age) in two years and its share in the last."""
+    text = t("f_working_age", lang, y0=y0, y1=y1, v0=fmt_int(v0, lang), v1=fmt_int(v1, lang),
+             share=fmt_number(share1, lang, 1))
+    return Finding("working_age", text, {"v0": v0, "v1": v1, "share1": share1})
+
+
+def scenario_outcome(scenario: str, base_year: int, year: int, base_value: float, value: float,
+                     lang: str = "lt") -> Finding:
+    """Projected population of a scenario in ``year`` against ``base_year``."""
+    pct = (value - base_value) / base_value * 100 if base_value else float("nan")
+    text = t("f_scenario", lang, scenario=scenario, base_year=base_year, year=year, value=fmt_int(value, lang),
+             pct=fmt_number(pct, lang, 1, sign=True))
+    return Finding("scenario", text, {"scenario": scenario, "value": value, "pct": pct})
+
+
+def target_inflow(target: float, year: int, inflow: float | None, lang: str = "lt") -> Finding:
+    """The constant annual net inflow needed to reach ``target`` residents in ``year``
+    (``None`` when no inflow within the bounds reaches it)."""
+    if inflow is None or _nan(inflow):
+        text = t("f_target_unreachable", lang, target=fmt_int(target, lang), year=year)
+    else:
+        text = t("f_target_met", lang, target=fmt_int(target, lang), year=year, inflow=fmt_int(inflow, lang))
+    return Finding("target", text, {"target": target, "year": year, "inflow": inflow})
+
+
+def fan_interval(year: int, lo: float, med: float, hi: float, lang: str = "lt") -> Finding:
+    """The 10-90 % interval and median of a stochastic projection in ``year``."""
+    text = t("f_fan", lang, year=year, lo=fmt_int(lo, lang), hi=fmt_int(hi, lang), med=fmt_int(med, lang))
+    return Finding("fan", text, {"lo": lo, "med": med, "hi": hi})

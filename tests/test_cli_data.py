@@ -1,0 +1,41 @@
+import json
+
+from cityindicators.cli import main
+
+
+def test_resolve_prints_code_and_name(capsys):
+    assert main(["resolve", "Visaginas", "LT-59", "Siauliu m. sav."]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out == ["30\tVisagino sav.", "30\tVisagino sav.", "29\tŠiaulių m. sav."]
+
+
+def test_resolve_unknown_is_nonzero(capsys):
+    assert main(["resolve", "Visaginas", "Vilnius"]) == 1
+    captured = capsys.readouterr()
+    assert captured.out.strip() == "30\tVisagino sav."
+    assert "ambiguous" in captured.err
+
+
+def test_municipalities_formats(capsys):
+    assert main(["municipalities", "--format", "json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert len(rows) == 60 and {"code", "iso", "name_lt", "name_en", "type", "county"} <= set(rows[0])
+    assert main(["municipalities", "--format", "csv"]) == 0
+    assert len(capsys.readouterr().out.strip().splitlines()) == 61
+
+
+def test_data_dir_option_and_env(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("CITYINDICATORS_DATA_DIR", str(tmp_path / "envdata"))
+    assert main(["demo"]) == 0
+    assert (tmp_path / "envdata" / "processed" / "population.parquet").exists()
+    assert main(["--data-dir", str(tmp_path / "optdata"), "demo"]) == 0
+    assert (tmp_path / "optdata" / "processed" / "population.parquet").exists()
+    assert "SYNTHETIC" in capsys.readouterr().out.upper()
+
+
+def test_import_error_exit_code(tmp_path, capsys):
+    bad = tmp_path / "x"
+    bad.mkdir()
+    (bad / "population.csv").write_text("Territory,Year,Age,Total,Men,Women\n", encoding="utf-8")
+    assert main(["--data-dir", str(tmp_path / "d"), "import", "osp-extract", str(bad)]) == 1
+    assert "population.csv" in capsys.readouterr().err

@@ -1,0 +1,59 @@
+import numpy as np
+import pytest
+
+from cityindicators import demo, get_register, store
+
+
+@pytest.fixture(scope="module")
+def demo_dir(tmp_path_factory):
+    d = tmp_path_factory.mktemp("demo")
+    demo.build_demo(d)
+    return d
+
+
+def test_demo_is_deterministic():
+    a = demo.generate_demo_tables()
+    b = demo.generate_demo_tables()
+    for k in a:
+        assert a[k].equals(b[k])
+
+
+def test_demo_uses_only_synthetic_territories(demo_dir):
+    reg = get_register()
+    pop = store.load("population", data_dir=demo_dir)
+    assert all(reg.get(c).synthetic for c in pop["territory_code"].unique())
+    side = store.processed_provenance(demo_dir)["population"]
+    assert side["synthetic"] is True
+
+
+def test_demo_accounting_identity(demo_dir):
+    """P(t+1) = P(t) + births - deaths + net migration, by construction; net migration is
+    immigrants - emigrants."""
+    pop = store.load("population", sex="total", data_dir=demo_dir)
+    tot = pop[pop["age"].isna()].set_index(["territory_code", "year"])["value"]
+    births = store.load("births", sex="total", data_dir=demo_dir).set_index(["territory_code", "year"])["value"]
+    deaths = store.load("deaths", sex="total", data_dir=demo_dir)
+    deaths = deaths[deaths["age"].isna()].set_index(["territory_code", "year"])["value"]
+    mig = store.load("migration", sex="total", data_dir=demo_dir)
+    mig = mig.pivot_table(index=["territory_code", "year"], columns="flow", values="value")
+    net = mig["immigrants"] - mig["emigrants"]
+    nxt = tot.groupby(level=0).shift(-1).dropna()
+    lhs = nxt
+    rhs = (tot + births - deaths + net).reindex(lhs.index)
+    assert np.allclose(lhs, rhs)
+
+
+def test_demo_model_town_declines(demo_dir):
+    pop = store.load("population", territories="X13", sex="total", data_dir=demo_dir)
+    tot = pop[pop["age"].isna()].set_index("year")["value"]
+    assert tot[demo.DEMO_LAST_YEAR] < 0.8 * tot[demo.DEMO_FIRST_YEAR]
+
+
+def test_demo_aggregates_add_up(demo_dir):
+    reg = get_register()
+    pop = store.load("population", sex="total", data_dir=demo_dir)
+    tot = pop[pop["age"].isna()]
+    munis = [t.code for t in reg.municipalities(synthetic=True)]
+    s = tot[tot["territory_code"].isin(munis)].groupby("year")["value"].sum()
+    c = tot[tot["territory_code"] == "X00"].set_index("year")["value"]
+    assert (s == c).all()

@@ -1,0 +1,252 @@
+"""The report runner on a tiny throwaway notebook: parameter checks, execution, HTML export,
+manifest, skip-if-unchanged, failed runs, batches in processes and on a local Dask cluster."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+
+from cityindicators import ReportParameterError
+from cityindicators.reports import runner
+
+PARAMS = (
+    'territory: str = "X13"  # municipality name or code\n'
+    'language: str = "lt"  # report language: lt or en\n'
+    'years: list[int] = [2001, 2015]  # first and last year\n'
+    'fail_on: str = ""  # territory code for which the notebook fails on purpose\n'
+    'data_dir: str = ""  # data directory'
+)
+
+
+def make_notebook(path: Path) -> Path:
+    """A small template: notes, a parameters cell, a heading, a chart and a failure switch."""
+    nb = new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.cells = [
+        new_markdown_cell("# Analyst note: not in the report", metadata={"tags": ["notes"]}),
+        new_code_cell(PARAMS, metadata={"tags": ["parameters"]}),
+        new_code_cell(
+            "import matplotlib\nmatplotlib.use('agg')\nimport matplotlib.pyplot as plt\n"
+            "from IPython.display import display, Markdown\n"
+            "display(Markdown(f'## Report {territory} {language} {years[0]}-{years[1]}'))"
+        ),
+        new_code_cell(
+            "from cityindicators.reports.sections import show_figure\n"
+            "fig, ax = plt.subplots(figsize=(4, 3))\nax.plot([1, 2, 3])\nshow_figure(fig, 'line chart')"
+        ),
+        new_code_cell("if territory == fail_on:\n    raise ValueError('deliberate failure')"),
+    ]
+    nbformat.write(nb, path)
+    return path
+
+
+@pytest.fixture(scope="module")
+def demo_dir(tmp_path_factory) -> Path:
+    from cityindicators.demo import build_demo
+
+    d = tmp_path_factory.mktemp("demo") / "data"
+    build_demo(d)
+    return d
+
+
+@pytest.fixture(scope="module")
+def tiny(tmp_path_factory) -> Path:
+    return make_notebook(tmp_path_factory.mktemp("nb") / "tiny.ipynb")
+
+
+# -- parameters (no kernel) --------------------------------------------------------------------
+
+
+def test_read_parameters(tiny):
+    specs = runner.read_parameters(tiny)
+    assert list(specs) == ["territory", "language", "years", "fail_on", "data_dir"]
+    assert specs["years"].annotation == "list[int]"
+    assert specs["years"].default == [2001, 2015]
+    assert specs["language"].comment == "report language: lt or en"
+
+
+def test_validate_fills_defaults_and_normalises(tiny, demo_dir):
+    values = runner.validate_parameters(tiny, {"territory": "Eglyno sav.", "years": "2005,2010",
+                                               "data_dir": str(demo_dir)})
+    assert values["territory"] == "X13"
+    assert values["years"] == [2005, 2010]
+    assert values["language"] == "lt"
+    assert Path(values["data_dir"]).is_absolute()
+
+
+@pytest.mark.parametrize(
+    "params, message",
+    [
+        ({"colour": "red"}, "unknown parameter(s) colour"),
+        ({"language": "de"}, "'language'"),
+        ({"territory": "Atlantis"}, "unknown territory"),
+        ({"territory": "X01"}, "is a county"),
+        ({"years": [2015, 2001]}, "first year must be before"),
+        ({"years": [2001]}, "expected [first, last]"),
+        ({"years": "soon"}, "years must be list[int]"),
+        ({"data_dir": "/nonexistent/place"}, "has no processed/ folder"),
+    ],
+)
+def test_invalid_parameters_raise(tiny, params, message):
+    with pytest.raises(ReportParameterError) as exc:
+        runner.validate_parameters(tiny, params)
+    assert message in str(exc.value)
+
+
+def test_parameters_cell_must_be_literal(tmp_path):
+    nb = new_notebook()
+    nb.cells = [new_code_cell("x = compute()", metadata={"tags": ["parameters"]})]
+    nbformat.write(nb, tmp_path / "bad.ipynb")
+    with pytest.raises(ReportParameterError, match="literal"):
+        runner.read_parameters(tmp_path / "bad.ipynb")
+
+
+def test_unknown_template():
+    with pytest.raises(ReportParameterError, match="unknown report template"):
+        runner.template_path("no_such_report")
+
+
+def test_unknown_parameter_refused_before_running(tiny, demo_dir, tmp_path):
+    with pytest.raises(ReportParameterError):
+        runner.run_report(tiny, "X13", {"horizon": 2040}, output_dir=tmp_path / "r", data_dir=demo_dir)
+    assert not (tmp_path / "r" / "tiny").exists() or not any((tmp_path / "r" / "tiny").iterdir())
+
+
+def test_report_dir_naming():
+    assert runner.report_dir("situation_analysis", "X13", "out") == Path("out/situation_analysis/X13-eglynas")
+
+
+# -- one report (runs a kernel) ----------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def first_run(tiny, demo_dir, tmp_path_factory):
+    out = tmp_path_factory.mktemp("reports")
+    result = runner.run_report(tiny, "Eglyno sav.", language="en", output_dir=out, data_dir=demo_dir)
+    return out, result
+
+
+def test_report_outputs(first_run, demo_dir):
+    out, result = first_run
+    assert result.status == "ok", result.error
+    folder = Path(result.output_dir)
+    assert folder == out / "tiny" / "X13-eglynas"
+    assert (folder / "tiny.ipynb").exists()
+    html = (folder / "tiny.html").read_text(encoding="utf-8")
+    assert '<html lang="en">' in html
+    assert "Report X13 en 2001-2015" in html
+    assert "Analyst note" not in html  # notes cells are left out
+    assert "jp-InputArea" not in html and "show_figure" not in html  # no code
+    assert "data:image/png;base64," in html  # embedded image
+    assert 'src="http' not in html and "<script src=" not in html  # nothing from the network
+    assert "@media print" in html
+    charts = sorted((folder / "charts").glob("*.png"))
+    assert [c.name for c in charts] == ["01_line_chart.png"]
+    assert charts[0].read_bytes()[:4] == b"\x89PNG"
+    manifest = json.loads((folder / "manifest.json").read_text())
+    assert manifest["status"] == "ok"
+    assert manifest["parameters"]["territory"] == "X13"
+    assert manifest["parameters"]["data_dir"] == str(demo_dir.resolve())
+    assert manifest["package_version"]
+    assert manifest["data"]["population"]["sha256"]
+    assert manifest["data"]["population"]["synthetic"] is True
+    assert manifest["timings"]["execute_s"] > 0
+    assert "charts/01_line_chart.png" in manifest["files"]
+    # executed notebook keeps the injected parameters
+    nb = nbformat.read(folder / "tiny.ipynb", as_version=4)
+    assert any("injected-parameters" in c.metadata.get("tags", []) for c in nb.cells)
+
+
+def test_rerun_skips_when_unchanged_and_force_reruns(first_run, tiny, demo_dir):
+    out, first = first_run
+    again = runner.run_report(tiny, "X13", language="en", output_dir=out, data_dir=demo_dir)
+    assert again.status == "skipped"
+    changed = runner.run_report(tiny, "X13", language="en", parameters={"years": [2002, 2015]},
+                                output_dir=out, data_dir=demo_dir)
+    assert changed.status == "ok"  # new parameters: a new run
+    forced = runner.run_report(tiny, "X13", language="en", parameters={"years": [2002, 2015]},
+                               output_dir=out, data_dir=demo_dir, force=True)
+    assert forced.status == "ok"
+
+
+def test_failed_run_keeps_previous_report(tiny, demo_dir, tmp_path):
+    good = runner.run_report(tiny, "X13", output_dir=tmp_path, data_dir=demo_dir)
+    assert good.status == "ok"
+    before = (Path(good.output_dir) / "manifest.json").read_bytes()
+    bad = runner.run_report(tiny, "X13", {"fail_on": "X13"}, output_dir=tmp_path, data_dir=demo_dir)
+    assert bad.status == "failed"
+    assert "ValueError: deliberate failure" in bad.error
+    assert (Path(good.output_dir) / "manifest.json").read_bytes() == before  # untouched
+    failed_nb = nbformat.read(bad.failed_notebook, as_version=4)
+    text = json.dumps(failed_nb)
+    assert "papermill-error-cell-tag" in text or "An Exception was encountered" in text
+    failed_manifest = json.loads((Path(bad.failed_notebook).parent / "manifest.json").read_text())
+    assert failed_manifest["status"] == "failed"
+    assert not list(Path(good.output_dir).parent.glob(".staging-*"))
+    # a later good run clears the failure
+    again = runner.run_report(tiny, "X13", output_dir=tmp_path, data_dir=demo_dir, force=True)
+    assert again.status == "ok"
+    assert not Path(bad.failed_notebook).parent.exists()
+
+
+# -- batches -----------------------------------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_batch_processes_carries_on_and_summarises(tiny, demo_dir, tmp_path):
+    summary = runner.run_batch(["X11", "X12", "X13"], [str(tiny)], language="lt", parameters={"fail_on": "X12"},
+                               jobs=2, output_dir=tmp_path, data_dir=demo_dir, progress=False)
+    assert [r.status for r in summary.results] == ["ok", "failed", "ok"]
+    assert not summary.ok
+    assert "FAILED tiny X12" in summary.text()
+    assert json.loads((tmp_path / "batch-summary.json").read_text())["counts"] == {"ok": 2, "skipped": 0, "failed": 1}
+    # second run: the two good ones are unchanged, the failed one runs (and fails) again
+    again = runner.run_batch(["X11", "X12", "X13"], [str(tiny)], parameters={"fail_on": "X12"}, language="lt",
+                             jobs=2, output_dir=tmp_path, data_dir=demo_dir, progress=False)
+    assert [r.status for r in again.results] == ["skipped", "failed", "skipped"]
+
+
+@pytest.mark.slow
+def test_batch_all_on_local_dask_cluster(tiny, demo_dir, tmp_path):
+    distributed = pytest.importorskip("distributed")
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, host="127.0.0.1", dashboard_address=None,
+                                  processes=True) as cluster:
+        summary = runner.run_batch("all", [str(tiny)], language="en", scheduler=cluster.scheduler_address,
+                                   output_dir=tmp_path, data_dir=demo_dir, progress=False)
+    assert len(summary.results) == 8  # the eight demo municipalities
+    assert summary.ok, summary.text()
+    assert sorted(p.name for p in (tmp_path / "tiny").iterdir()) == sorted(
+        runner.report_dir("tiny", c, tmp_path).name for c in runner.batch_territories("all", demo_dir))
+
+
+def test_batch_rejects_parameters_no_template_declares(tiny, demo_dir, tmp_path):
+    with pytest.raises(ReportParameterError, match="declared by none"):
+        runner.run_batch("X13", [str(tiny)], parameters={"horizon": 2040}, output_dir=tmp_path, data_dir=demo_dir,
+                         progress=False)
+
+
+def test_cli_report_unknown_language_is_usage_error(capsys):
+    from cityindicators.cli import main
+
+    with pytest.raises(SystemExit):
+        main(["report", "--territory", "X13", "--lang", "de"])
+
+
+def test_cli_report_runs_and_exit_code(tiny, demo_dir, tmp_path, capsys):
+    from cityindicators.cli import main
+
+    code = main(["--data-dir", str(demo_dir), "report", "--territory", "X13", "--template", str(tiny),
+                 "--output-dir", str(tmp_path), "--no-progress", "-p", "fail_on=X13"])
+    assert code == 1
+    assert "FAILED tiny X13" in capsys.readouterr().err
+    code = main(["--data-dir", str(demo_dir), "report", "--territory", "X13", "--template", str(tiny),
+                 "--output-dir", str(tmp_path), "--no-progress"])
+    assert code == 0
+    code = main(["--data-dir", str(demo_dir), "report", "--territory", "X13", "--template", str(tiny),
+                 "--output-dir", str(tmp_path), "--no-progress", "-p", "colour=red"])
+    assert code == 1
+    assert "colour" in capsys.readouterr().err
