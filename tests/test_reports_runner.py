@@ -36,7 +36,7 @@ def make_notebook(path: Path) -> Path:
         ),
         new_code_cell(
             "from cityindicators.reports.sections import show_figure\n"
-            "fig, ax = plt.subplots(figsize=(4, 3))\nax.plot([1, 2, 3])\nshow_figure(fig, 'line chart')"
+            "fig, ax = plt.subplots(figsize=(4, 3))\nax.plot([1, 2, 3])\nfig.set_label('line')\nshow_figure(fig, 'a line')"
         ),
         new_code_cell("if territory == fail_on:\n    raise ValueError('deliberate failure')"),
     ]
@@ -140,12 +140,13 @@ def test_report_outputs(first_run, demo_dir):
     assert '<html lang="en">' in html
     assert "Report X13 en 2001-2015" in html
     assert "Analyst note" not in html  # notes cells are left out
-    assert "jp-InputArea" not in html and "show_figure" not in html  # no code
+    assert 'class="jp-InputArea' not in html and "show_figure" not in html  # no code
     assert "data:image/png;base64," in html  # embedded image
     assert 'src="http' not in html and "<script src=" not in html  # nothing from the network
     assert "@media print" in html
+    assert 'alt="a line"' in html
     charts = sorted((folder / "charts").glob("*.png"))
-    assert [c.name for c in charts] == ["01_line_chart.png"]
+    assert [c.name for c in charts] == ["01_line.png"]
     assert charts[0].read_bytes()[:4] == b"\x89PNG"
     manifest = json.loads((folder / "manifest.json").read_text())
     assert manifest["status"] == "ok"
@@ -155,7 +156,7 @@ def test_report_outputs(first_run, demo_dir):
     assert manifest["data"]["population"]["sha256"]
     assert manifest["data"]["population"]["synthetic"] is True
     assert manifest["timings"]["execute_s"] > 0
-    assert "charts/01_line_chart.png" in manifest["files"]
+    assert "charts/01_line.png" in manifest["files"]
     # executed notebook keeps the injected parameters
     nb = nbformat.read(folder / "tiny.ipynb", as_version=4)
     assert any("injected-parameters" in c.metadata.get("tags", []) for c in nb.cells)

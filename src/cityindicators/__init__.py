@@ -18,6 +18,7 @@ from .exceptions import (  # noqa: E402
     UnknownTerritoryError,
 )
 from .geography import Group, Register, Territory, get_register  # noqa: E402
+from .store import available_datasets, build, load, population_array  # noqa: E402
 
 __all__ = [
     "__version__",
@@ -36,4 +37,8 @@ __all__ = [
     "Register",
     "Territory",
     "get_register",
+    "available_datasets",
+    "build",
+    "load",
+    "population_array",
 ]

@@ -259,7 +259,7 @@ class OspClient:
         if kind not in ("xml", "json"):
             raise FetchError(f"{resp.url}: HTTP {status} but the body is {kind}, not SDMX (content type {ctype!r})")
         return OspResponse(
-            url=resp.url, requested_url=resp.request.url if resp.request is not None else url, status=status,
+            url=resp.url, requested_url=(resp.history[0] if resp.history else resp).request.url or url, status=status,
             content=content, content_type=ctype, params=params, format=kind,
             history=[r.status_code for r in resp.history],
         )

@@ -1,0 +1,320 @@
+"""``project()``: the one call that estimates rates, applies scenarios and runs the engine.
+
+Example
+-------
+>>> from cityindicators.projection import project
+>>> res = project("Visaginas", base_year=2015, to_year=2050, scenario=["baseline", "attraction"])  # doctest: +SKIP
+>>> res.totals().query("year == 2050")                                                              # doctest: +SKIP
+>>> res.broad_groups()            # 0-14 / 15-64 / 65+ by scenario, territory, year, sex             # doctest: +SKIP
+>>> res.assumptions               # TFR, e0, net migration by year                                  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass, field
+from typing import Any, Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+
+from ..exceptions import ProjectionError
+from .data import ProjectionData
+from .engine import EngineResult, cohort_component
+from .rates import BROAD_AGE_GROUPS, BaseRates, EstimationSettings, estimate_rates
+from .scenarios import Scenario, load_scenario
+from .schedule import ScenarioSchedule, build_schedule
+
+__all__ = ["ProjectionResult", "project", "resolve_territories", "group_sums", "tidy_population"]
+
+log = logging.getLogger(__name__)
+
+SEX_LABELS = np.array(["male", "female"])
+
+
+def resolve_territories(territories: str | Sequence[str] | None, data: ProjectionData, register) -> list[str]:
+    """Codes of ``territories``: names/codes in any form, ``"all"``/None = every municipality in the data."""
+    available = set(data.codes())
+    if territories is None or (isinstance(territories, str) and territories.strip().lower() == "all"):
+        munis = [t.code for t in register.municipalities() if t.code in available]
+        if not munis:
+            munis = [t.code for t in register.municipalities(synthetic=True) if t.code in available]
+        if not munis:
+            raise ProjectionError("no municipality has single-age population data")
+        return munis
+    if isinstance(territories, str):
+        territories = [territories]
+    codes = [register.resolve(t).code for t in territories]
+    missing = [c for c in codes if c not in available]
+    if missing:
+        raise ProjectionError(f"no single-age population data for territory code(s) {missing}")
+    return list(dict.fromkeys(codes))
+
+
+def group_sums(pop: np.ndarray) -> dict[str, np.ndarray]:
+    """Totals and broad age groups of ``pop[..., A]`` summed over age: ``{"total", "0-14", "15-64", "65+"}``."""
+    out = {"total": pop.sum(-1)}
+    for label, (lo, hi) in BROAD_AGE_GROUPS.items():
+        out[label] = pop[..., lo:(None if hi is None else hi + 1)].sum(-1)
+    return out
+
+
+def tidy_population(arr: np.ndarray, codes: Sequence[str], years: Sequence[int], scenario: str,
+                    value: str = "value") -> pd.DataFrame:
+    """Tidy frame from ``arr[year, territory, sex, age]``."""
+    ny, nt, ns, na = arr.shape
+    return pd.DataFrame({
+        "scenario": scenario,
+        "territory_code": np.tile(np.repeat(np.asarray(codes, dtype=object), ns * na), ny),
+        "year": np.repeat(np.asarray(years, dtype="int64"), nt * ns * na),
+        "sex": np.tile(np.repeat(SEX_LABELS, na), ny * nt),
+        "age": np.tile(np.arange(na, dtype="int64"), ny * nt * ns),
+        value: arr.reshape(-1),
+    })
+
+
+@dataclass
+class ProjectionResult:
+    """The outcome of :func:`project`.
+
+    Attributes
+    ----------
+    population
+        Tidy frame ``scenario, territory_code, year, sex, age, value``: residents at 1 January
+        by sex (male/female) and single year of age; the top age (:attr:`open_age`) is open.
+    components
+        ``scenario, territory_code, year, component, sex, age, value``: ``births`` (by sex, age
+        <NA>), ``deaths`` and ``net_migration`` by sex and age at the end of the year; the events
+        of calendar year ``year`` (between 1 January ``year`` and ``year + 1``).
+    assumptions
+        ``scenario, territory_code, year, assumption, sex, value``: ``tfr``, ``e0`` (by sex),
+        ``net_migration`` (persons, result of the year), ``net_migration_rate`` (per 1,000
+        residents at 1 January), ``added_inflow`` (persons).
+    estimates
+        The base estimates (:meth:`BaseRates.report`): TFR, e0, sex ratio at birth, SMR, net
+        migration by broad age, each with the method that produced it.
+    scenarios
+        The :class:`Scenario` objects by name.
+    quantiles
+        With ``stochastic``: ``scenario, territory_code, year, sex, age_group, quantile, value``.
+    """
+
+    population: pd.DataFrame
+    components: pd.DataFrame
+    assumptions: pd.DataFrame
+    estimates: pd.DataFrame
+    scenarios: dict[str, Scenario]
+    base_year: int
+    to_year: int
+    open_age: int
+    rates: BaseRates
+    arrays: dict[str, EngineResult] = field(repr=False, default_factory=dict)
+    quantiles: pd.DataFrame | None = None
+
+    def totals(self) -> pd.DataFrame:
+        """``scenario, territory_code, year, sex, value`` with sex total/male/female (all ages)."""
+        by_sex = self.population.groupby(["scenario", "territory_code", "year", "sex"], sort=False)["value"].sum()
+        by_sex = by_sex.reset_index()
+        tot = by_sex.groupby(["scenario", "territory_code", "year"], sort=False)["value"].sum().reset_index()
+        tot["sex"] = "total"
+        return pd.concat([tot, by_sex], ignore_index=True)[["scenario", "territory_code", "year", "sex", "value"]]
+
+    def broad_groups(self, groups: Mapping[str, tuple[int, int | None]] | None = None) -> pd.DataFrame:
+        """``scenario, territory_code, year, sex, age_group, value``: broad age groups (default 0-14, 15-64, 65+, total)."""
+        groups = dict(groups or {**BROAD_AGE_GROUPS, "total": (0, None)})
+        pop = self.population
+        frames = []
+        for label, (lo, hi) in groups.items():
+            sel = pop[(pop["age"] >= lo) & ((pop["age"] <= hi) if hi is not None else True)]
+            g = sel.groupby(["scenario", "territory_code", "year", "sex"], sort=False)["value"].sum().reset_index()
+            both = g.groupby(["scenario", "territory_code", "year"], sort=False)["value"].sum().reset_index()
+            both["sex"] = "total"
+            f = pd.concat([both, g], ignore_index=True)
+            f["age_group"] = label
+            frames.append(f)
+        return pd.concat(frames, ignore_index=True)[["scenario", "territory_code", "year", "sex", "age_group", "value"]]
+
+    def balance(self) -> pd.DataFrame:
+        """Per scenario, territory and year: ``population``, ``births``, ``deaths``, ``net_migration``,
+        ``next_population`` and ``residual`` = next - (population + births - deaths + net migration)."""
+        rows = []
+        for name, arr in self.arrays.items():
+            codes = list(self.rates.codes)
+            n = arr.births.shape[0]
+            years = np.arange(self.base_year, self.base_year + n)
+            p = arr.population.sum(axis=(-2, -1))
+            b = arr.births.sum(-1)
+            d = arr.deaths.sum(axis=(-2, -1))
+            m = arr.net_migration.sum(axis=(-2, -1))
+            f = pd.DataFrame({
+                "scenario": name, "territory_code": np.tile(codes, n), "year": np.repeat(years, len(codes)),
+                "population": p[:-1].ravel(), "births": b.ravel(), "deaths": d.ravel(),
+                "net_migration": m.ravel(), "next_population": p[1:].ravel(),
+            })
+            f["residual"] = f["next_population"] - (f["population"] + f["births"] - f["deaths"] + f["net_migration"])
+            rows.append(f)
+        return pd.concat(rows, ignore_index=True)
+
+    def scenario_table(self) -> pd.DataFrame:
+        """One row per scenario: ``scenario, label_en, label_lt, fertility, mortality, migration`` (plain text)."""
+        return pd.DataFrame([
+            {"scenario": n, "label_en": s.label_en, "label_lt": s.label_lt, **s.summary()} for n, s in self.scenarios.items()
+        ])
+
+    def quantiles_wide(self) -> pd.DataFrame:
+        """The stochastic quantiles with one column per quantile (``q10``, ``q50``, ``q90`` ...)."""
+        if self.quantiles is None:
+            raise ProjectionError("this projection was not run with stochastic trajectories")
+        q = self.quantiles.copy()
+        q["quantile"] = "q" + (q["quantile"] * 100).round(1).map(lambda v: f"{v:g}")
+        wide = q.pivot_table(index=["scenario", "territory_code", "year", "sex", "age_group"], columns="quantile",
+                             values="value", sort=False).reset_index()
+        wide.columns.name = None
+        return wide
+
+
+def _components_frame(arr: EngineResult, codes, base_year: int, scenario: str) -> pd.DataFrame:
+    n = arr.births.shape[0]
+    years = np.arange(base_year, base_year + n)
+    nt = len(codes)
+    births = pd.DataFrame({
+        "scenario": scenario, "territory_code": np.tile(np.repeat(np.asarray(codes, dtype=object), 2), n),
+        "year": np.repeat(years, nt * 2), "component": "births", "sex": np.tile(SEX_LABELS, n * nt),
+        "age": pd.array([pd.NA] * (n * nt * 2), dtype="Int64"), "value": arr.births.reshape(-1),
+    })
+    parts = [births]
+    for comp in ("deaths", "net_migration"):
+        f = tidy_population(getattr(arr, comp), codes, years, scenario)
+        f.insert(3, "component", comp)
+        f["age"] = f["age"].astype("Int64")
+        parts.append(f)
+    return pd.concat(parts, ignore_index=True)
+
+
+def _assumptions_frame(sch: ScenarioSchedule, arr: EngineResult) -> pd.DataFrame:
+    codes = list(sch.rates.codes)
+    n, T = sch.tfr.shape
+    years = np.repeat(sch.years, T)
+    terr = np.tile(codes, n)
+    nm = arr.net_migration.sum(axis=(-2, -1))  # [n, T]
+    pop = arr.population[:-1].sum(axis=(-2, -1))
+    parts = [
+        pd.DataFrame({"territory_code": terr, "year": years, "assumption": "tfr", "sex": "female", "value": sch.tfr.ravel()}),
+        pd.DataFrame({"territory_code": terr, "year": years, "assumption": "net_migration", "sex": "total", "value": nm.ravel()}),
+        pd.DataFrame({"territory_code": terr, "year": years, "assumption": "net_migration_rate", "sex": "total",
+                      "value": (1000 * nm / np.maximum(pop, 1e-9)).ravel()}),
+        pd.DataFrame({"territory_code": terr, "year": years, "assumption": "added_inflow", "sex": "total",
+                      "value": sch.added.ravel()}),
+    ]
+    for s, sex in enumerate(SEX_LABELS):
+        parts.append(pd.DataFrame({"territory_code": terr, "year": years, "assumption": "e0", "sex": sex,
+                                   "value": sch.e0[..., s].ravel()}))
+    out = pd.concat(parts, ignore_index=True)
+    out.insert(0, "scenario", sch.scenario.name)
+    return out
+
+
+def run_schedule(sch: ScenarioSchedule) -> EngineResult:
+    """Run the engine on a schedule's deterministic paths."""
+    S, Sb, asfr, male, rate, count = sch.deterministic_inputs()
+    return cohort_component(sch.rates.population, S, Sb, asfr, male, rate, count)
+
+
+def project(
+    territories: str | Sequence[str] | None = "all",
+    base_year: int | None = None,
+    to_year: int = 2050,
+    scenario: "str | Scenario | Sequence[str | Scenario]" = "baseline",
+    *,
+    data: ProjectionData | None = None,
+    data_dir: str | os.PathLike | None = None,
+    settings: EstimationSettings | None = None,
+    rates: BaseRates | None = None,
+    stochastic: int | None = None,
+    seed: int | None = None,
+    quantiles: Sequence[float] = (0.1, 0.5, 0.9),
+    stochastic_settings: Any = None,
+) -> ProjectionResult:
+    """Project the population of territories under one or more scenarios.
+
+    Parameters
+    ----------
+    territories
+        Names or codes in any form the register resolves, or ``"all"`` (every municipality
+        with data).
+    base_year
+        Year of the base population (1 January); default the latest year in the data. Rates
+        use data up to this year only.
+    to_year
+        Last year of the projection (population at 1 January ``to_year``).
+    scenario
+        Scenario name(s) (shipped or in ``<data-dir>/scenarios``), path(s) or :class:`Scenario`.
+    data
+        Input frames; default loaded from the processed store of ``data_dir``.
+    settings
+        Estimation choices (:class:`EstimationSettings`).
+    rates
+        Pre-estimated base rates (skips estimation; ``territories``/``base_year`` then come from them).
+    stochastic
+        Number of trajectories for probabilistic quantiles (e.g. 1000); None = deterministic only.
+    seed
+        Seed of the random generator (stochastic mode).
+    quantiles
+        Probabilities of the reported quantiles.
+    stochastic_settings
+        :class:`~cityindicators.projection.stochastic.StochasticSettings` (scale of the variation).
+
+    Returns
+    -------
+    ProjectionResult
+
+    Raises
+    ------
+    ProjectionError, ConfigError, UnknownTerritoryError
+    """
+    from ..geography import get_register
+
+    register = get_register(data_dir)
+    scen_list = [scenario] if isinstance(scenario, (str, Scenario, os.PathLike)) else list(scenario)
+    scens = [load_scenario(s, data_dir) for s in scen_list]
+    names = [s.name for s in scens]
+    if len(set(names)) != len(names):
+        raise ProjectionError(f"scenario names must be distinct, got {names}")
+    if rates is None:
+        if data is None:
+            codes_req = None if territories is None or territories == "all" else (
+                [territories] if isinstance(territories, str) else list(territories))
+            data = ProjectionData.from_store(codes_req, data_dir=data_dir)
+        codes = resolve_territories(territories, data, register)
+        if base_year is None:
+            pop = data.population
+            base_year = int(pop.loc[pop["territory_code"].isin(codes) & pop["age"].notna(), "year"].max())
+        rates = estimate_rates(data, codes, int(base_year), settings, register=register)
+    base_year = rates.base_year
+    if int(to_year) <= base_year:
+        raise ProjectionError(f"to_year ({to_year}) must be after the base year ({base_year})")
+    codes = list(rates.codes)
+    years = np.arange(base_year, int(to_year) + 1)
+    pops, comps, assum, arrays = [], [], [], {}
+    for sc in scens:
+        sch = build_schedule(rates, sc, int(to_year))
+        arr = run_schedule(sch)
+        arrays[sc.name] = arr
+        pops.append(tidy_population(arr.population, codes, years, sc.name))
+        comps.append(_components_frame(arr, codes, base_year, sc.name))
+        assum.append(_assumptions_frame(sch, arr))
+    result = ProjectionResult(
+        population=pd.concat(pops, ignore_index=True), components=pd.concat(comps, ignore_index=True),
+        assumptions=pd.concat(assum, ignore_index=True), estimates=rates.report(),
+        scenarios={s.name: s for s in scens}, base_year=base_year, to_year=int(to_year),
+        open_age=rates.open_age, rates=rates, arrays=arrays,
+    )
+    if stochastic:
+        from .stochastic import simulate
+
+        qs = [simulate(rates, sc, int(to_year), int(stochastic), seed=seed, quantiles=quantiles,
+                       settings=stochastic_settings).quantiles for sc in scens]
+        result.quantiles = pd.concat(qs, ignore_index=True)
+    log.info("projected %d territories %d-%d under %s", len(codes), base_year, to_year, ", ".join(names))
+    return result
