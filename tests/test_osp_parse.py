@@ -146,7 +146,7 @@ def test_confidential_and_status_cells_are_missing_not_zero():
         cell = b[(b.territory_code == "30") & (b.year == 2025)].set_index("sex")
         assert np.isnan(cell.loc["male", "value"]) and cell.loc["male", "status"] == "nebuvo"
         assert np.isnan(cell.loc["female", "value"]) and cell.loc["female", "status"] == CONFIDENTIAL
-        assert cell.loc["total", "value"] == 2300 and cell.loc["total", "status"] is None
+        assert cell.loc["total", "value"] == 4300 and cell.loc["total", "status"] is None
         assert (b["value"] != 0).all()
 
 
@@ -287,3 +287,11 @@ def test_real_dataflow_names(shared_data):
     assert flow["name"]["en"] == "S3R629 - Median age of the population at the beginning of the year"
     assert flow["dsd"] == "M3010217"
     assert "Administrative territory | Sex" in flow["description"]["en"]
+
+
+def test_age_dimension_in_a_table_without_age_keeps_all_ages():
+    # emigrants specimen has an age dimension; read as labour (no age column) -> all-ages rows only
+    data = read_sdmx(SPEC / "emigrants.xml")
+    out = to_canonical(data, "labour", indicator="emigrants_all_ages")
+    assert len(out) == 2 * 3 * 2 and set(out["unit"]) == {"asmenys"}
+    assert "age" not in out

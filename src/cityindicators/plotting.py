@@ -74,15 +74,15 @@ _RC = {
 }
 
 
-def source_text(lang: str, source: str | None = None, projection: bool = False) -> str:
+def source_text(lang: str, source: str | None = None, projection: bool = False, synthetic: bool = False) -> str:
     """The source line: the data source and the calculation, in ``lang``."""
-    parts = [source or t("source_osp", lang), t("source_projection" if projection else "source_calc", lang, version=__version__)]
+    parts = [source or t("source_demo" if synthetic else "source_osp", lang), t("source_projection" if projection else "source_calc", lang, version=__version__)]
     return t("source_line", lang, source="; ".join(parts))
 
 
 def add_source(fig: Figure, lang: str, source: str | None = None, synthetic: bool = False, projection: bool = False) -> Figure:
     """Write the source line (and the synthetic-data note) under the plot area of ``fig``."""
-    text = source_text(lang, source, projection)
+    text = source_text(lang, source, projection, synthetic)
     if synthetic:
         text = f"{t('synthetic_note', lang)}. {text}"
     fig.text(0.01, 0.005, text, ha="left", va="bottom", fontsize=7.5, color="#444444" if not synthetic else "#B00000",
@@ -247,7 +247,7 @@ def components_of_change(
     ax.set_ylabel(t("events", lang))
     ax.yaxis.set_major_formatter(_thousands(lang))
     _year_axis(ax, lang)
-    ax.legend(loc="lower left", ncol=4)
+    ax.legend(loc="lower left", bbox_to_anchor=(0.0, 1.0), ncol=4)
     return _finish(fig, t("t_components", lang, name=name), lang, source, synthetic)
 
 
@@ -275,7 +275,8 @@ def indicator_panels(
     labels, units
         Display name and unit of each indicator (the unit goes on the y axis).
     ranks
-        ``indicator -> (rank, n)`` shown in the panel title ("rank 3 of 60").
+        ``indicator -> (rank, n)`` or ``(rank, n, year)`` shown in the panel title ("rank 3 of 60
+        in 2015").
     """
     indicators = list(dict.fromkeys(frame["indicator"]))
     n = max(len(indicators), 1)
@@ -296,7 +297,11 @@ def indicator_panels(
         ax.plot(own["year"], own["value"], color=HIGHLIGHT, lw=2.4, marker="o", ms=2.5)
         head = labels.get(ind, ind)
         if ind in ranks and ranks[ind][0] == ranks[ind][0]:
-            head += f"\n({t('rank_of', lang, rank=int(ranks[ind][0]), n=int(ranks[ind][1]))})"
+            r = ranks[ind]
+            text = t("rank_of", lang, rank=int(r[0]), n=int(r[1]))
+            if len(r) > 2:
+                text = t("rank_of_year", lang, rank=int(r[0]), n=int(r[1]), year=int(r[2]))
+            head += f"\n({text})"
         ax.set_title(head, fontsize=10, loc="left")
         ax.set_ylabel(units.get(ind, ""))
         ax.yaxis.set_major_formatter(_decimal(lang, 1))

@@ -19,6 +19,7 @@ from typing import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+from ..exceptions import DataValidationError
 from .catalogue import PUBLISHED_PREFIX, Indicator, published_indicator
 
 __all__ = ["Counts", "build_counts", "SEX_INDEX", "ratio", "next_year", "average_population"]
@@ -118,8 +119,44 @@ class Counts:
             return np.full(self.shape + (3,), np.nan)
         return self.pop.sum(axis=-1)
 
+    def present(self, dataset: str) -> np.ndarray:
+        """``[T, Y]`` bool: whether ``dataset`` has data for the territory and year."""
+        key = ("present", dataset)
+        if key in self.cache:
+            return self.cache[key]
+        if dataset == "population":
+            out = ~np.isnan(self.pop_all[:, :, TOTAL])
+        elif dataset == "births":
+            out = ~np.isnan(self.births[:, :, TOTAL])
+        elif dataset == "deaths":
+            out = ~np.isnan(self.deaths[:, :, TOTAL]) | ~np.isnan(self.infant_deaths[:, :, TOTAL])
+        elif dataset == "migration":
+            out = np.zeros(self.shape, dtype=bool)
+            for arr in self.flows.values():
+                out |= ~np.isnan(arr).all(axis=-1)
+        elif dataset == "labour":
+            out = np.zeros(self.shape, dtype=bool)
+            for arr in self.labour.values():
+                out |= ~np.isnan(arr)
+        elif dataset == "urban_rural":
+            out = np.zeros(self.shape, dtype=bool) if self.urban is None else ~np.isnan(self.urban[..., 1])
+        else:  # published series: present where any of them has a value
+            names = {"life_expectancy": ["life_expectancy"], "median_age": ["median_age_published"],
+                     "density": ["population_density"]}.get(
+                dataset, [k for k in self.passthrough if k.startswith(PUBLISHED_PREFIX)])
+            out = np.zeros(self.shape, dtype=bool)
+            for n in names:
+                if n in self.passthrough:
+                    out |= ~np.isnan(self.passthrough[n])
+        self.cache[key] = out
+        return out
+
     def index(self, codes: Sequence[str]) -> np.ndarray:
+        """Row positions of ``codes`` (all must be present)."""
         idx = pd.Index(self.codes).get_indexer(list(codes))
+        if (idx < 0).any():
+            missing = [c for c, i in zip(codes, idx) if i < 0]
+            raise DataValidationError(f"territory code(s) {missing} not in the data")
         return idx
 
     # -- aggregation -------------------------------------------------------------------------
@@ -139,7 +176,9 @@ class Counts:
         incomplete = np.zeros(G, dtype=bool)
         for g, members in enumerate(groups.values()):
             idx = pos.get_indexer(members)
-            if (idx < 0).any() or not len(members):
+            if not len(members):  # a territory without data: all missing
+                incomplete[g] = True
+            elif (idx < 0).any():
                 missing = [m for m, i in zip(members, idx) if i < 0]
                 log.warning("aggregate %s: member(s) %s absent from the data; its counts are missing",
                             list(groups)[g], missing)

@@ -12,7 +12,7 @@ municipality has the last rank (or rank 1 with ``order="descending"``).
 from __future__ import annotations
 
 import os
-from typing import Iterable, Mapping, Sequence
+from typing import Iterable, Mapping
 
 import numpy as np
 import pandas as pd

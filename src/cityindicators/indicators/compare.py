@@ -38,7 +38,7 @@ from typing import Iterable, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from ..exceptions import ConfigError, DataValidationError, UnknownTerritoryError
+from ..exceptions import ConfigError, DataValidationError
 from ..geography import Group, Register, Territory, get_register, size_class
 from ._counts import Counts, build_counts
 from .catalogue import get_indicator
@@ -167,7 +167,10 @@ def similar_municipalities(
                 log.info("similarity feature %s has no data; using %s instead", f, name)
         if np.isnan(vals[tpos]) or w == 0:
             dropped.append(f)
-            log.warning("similarity feature %s dropped: %s", f, "weight 0" if w == 0 else f"no value for {target.name_lt}")
+            # no data at all is expected (e.g. labour not imported); a gap for the target is not
+            level = logging.INFO if (w == 0 or np.isnan(vals).all()) else logging.WARNING
+            log.log(level, "similarity feature %s dropped: %s", f,
+                    "weight 0" if w == 0 else f"no value for {target.name_lt} ({target.code})")
             continue
         columns[name] = vals
         used_years[name] = int(yrs[tpos])
@@ -195,7 +198,9 @@ def similar_municipalities(
     for name, vals in columns.items():
         out[name] = vals
     out = out.drop(index=tpos).dropna(subset=["distance"])
-    out = out.sort_values(["distance", "territory_code"], kind="mergesort").head(int(k)).reset_index(drop=True)
+    out["_key"] = out["distance"].round(9)  # equal distances up to rounding: ties broken by code
+    out = out.sort_values(["_key", "territory_code"], kind="mergesort").drop(columns="_key")
+    out = out.head(int(k)).reset_index(drop=True)
     out.insert(0, "rank", np.arange(1, len(out) + 1))
     out.insert(2, "territory", [reg.name(c, lang) for c in out["territory_code"]])
     out.attrs.update({

@@ -24,7 +24,7 @@ import pandas as pd
 from ..exceptions import ConfigError, DatasetNotFoundError, UnknownTerritoryError
 from ..geography import Group, Register, get_register
 from . import labour, migration, structure, vital, working_age
-from ._counts import TOTAL, Counts, build_counts, ratio
+from ._counts import Counts, build_counts, ratio
 from .catalogue import CATALOGUE, Indicator, get_indicator
 
 __all__ = [
@@ -152,9 +152,8 @@ def resolve_territories(
         text = str(item).strip()
         if text.startswith("G:"):
             g = reg.group(text[2:])
-            code = f"G:{text[2:]}"
-            codes.append(code)
-            aggregates[code] = tuple(g.members)
+            codes.append(g.code)
+            aggregates[g.code] = tuple(g.members)
             continue
         try:
             t = reg.resolve(text)
@@ -185,6 +184,10 @@ def counts_for(
     """Count arrays with the aggregates the requested territories need, and their codes."""
     counts = data if isinstance(data, Counts) else build_counts(data)
     codes, aggregates = resolve_territories(territories, counts.codes, register)
+    for code in codes:
+        if code not in counts.codes and code not in aggregates:
+            log.warning("territory %s is not in the data; its indicators are missing", code)
+            aggregates[code] = ()
     return counts.with_aggregates(aggregates), codes
 
 
@@ -244,9 +247,10 @@ def compute_indicators(
     data_dir
         Data directory (default ``$CITYINDICATORS_DATA_DIR`` or ``./data``).
     dropna
-        Drop rows with a missing value. By default missing values are kept (NaN: zero
-        denominator, missing input, or not defined such as a median age in the open group),
-        except that (indicator, year) pairs missing for every territory are left out.
+        Drop rows with a missing value. By default a row is reported when it has a value or
+        when every dataset the indicator needs has data for that territory and year; its
+        value is then NaN when it cannot be computed (zero denominator, missing age detail or
+        next year's population) or is not defined (a median age in the open age group).
 
     Returns
     -------
@@ -283,13 +287,16 @@ def _to_frame(arrays: dict[str, np.ndarray], counts: Counts, codes: Sequence[str
         yi = yi[np.isin(counts.years, years)]
     ids = list(arrays)
     cube = np.stack([arrays[i][rows][:, yi] for i in ids])  # [I, T, Y]
-    keep_year = ~np.isnan(cube).all(axis=1)  # [I, Y]: drop indicator-years missing everywhere
-    I, T, Y = cube.shape
-    mask = np.broadcast_to(keep_year[:, None, :], cube.shape)
-    if dropna:
-        mask = mask & ~np.isnan(cube)
+    entries = [_catalogue_entry(i, counts) for i in ids]
+    mask = ~np.isnan(cube)
+    if not dropna:
+        for k, e in enumerate(entries):
+            inputs = np.ones(counts.shape, dtype=bool)
+            for ds in e.datasets:
+                inputs &= counts.present(ds)
+            mask[k] |= inputs[rows][:, yi]
     ii, ti, yy = np.nonzero(mask)
-    units = np.array([_catalogue_entry(i, counts).unit for i in ids], dtype=object)
+    units = np.array([e.unit for e in entries], dtype=object)
     frame = pd.DataFrame({
         "indicator": np.array(ids, dtype=object)[ii],
         "territory_code": np.array(codes, dtype=object)[ti],

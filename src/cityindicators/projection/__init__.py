@@ -1,0 +1,64 @@
+"""Population projections: cohort-component engine, rates, scenarios, targets, uncertainty, back-tests.
+
+Main entry points
+-----------------
+- :func:`project` - estimate rates from the data, apply one or more scenarios and return a
+  :class:`ProjectionResult` (tidy ``population``, ``components``, ``assumptions``,
+  ``estimates``; helpers ``totals()``, ``broad_groups()``, ``balance()``, ``scenario_table()``;
+  with ``stochastic=N`` also ``quantiles`` / ``quantiles_wide()`` for fan charts).
+- :func:`find_inflow` - the constant annual net inflow with a chosen age profile that meets a
+  population, working-age or old-age-dependency target (:class:`TargetResult`).
+- :func:`backtest` / :func:`backtest_grid` - errors of the default method and naive baselines.
+- :func:`load_scenario`, :func:`list_scenarios`, :func:`dump_scenario`, :class:`Scenario` -
+  YAML scenarios (shipped under ``cityindicators/resources/scenarios``, user ones under
+  ``<data-dir>/scenarios``).
+- Lower level: :func:`estimate_rates` (:class:`BaseRates`, :class:`EstimationSettings`),
+  :func:`cohort_component` / :func:`project_step` (the pure engine), :func:`simulate`
+  (stochastic trajectories), :func:`split_open_age`.
+"""
+
+from __future__ import annotations
+
+from .api import ProjectionResult, project
+from .backtest import BacktestResult, backtest, backtest_grid, empirical_interval_scale
+from .data import ProjectionData
+from .engine import EngineResult, cohort_component, project_step
+from .lifetable import E0Scaler, life_expectancy, life_table, survival_ratios
+from .openage import split_open_age
+from .rates import BROAD_AGE_GROUPS, BaseRates, EstimationSettings, estimate_rates
+from .scenarios import PROFILES, Scenario, dump_scenario, list_scenarios, load_scenario
+from .stochastic import StochasticResult, StochasticSettings, fit_stochastic_model, simulate
+from .target import TargetResult, find_inflow
+
+__all__ = [
+    "project",
+    "ProjectionResult",
+    "ProjectionData",
+    "find_inflow",
+    "TargetResult",
+    "backtest",
+    "backtest_grid",
+    "BacktestResult",
+    "empirical_interval_scale",
+    "Scenario",
+    "PROFILES",
+    "load_scenario",
+    "list_scenarios",
+    "dump_scenario",
+    "estimate_rates",
+    "BaseRates",
+    "EstimationSettings",
+    "BROAD_AGE_GROUPS",
+    "cohort_component",
+    "project_step",
+    "EngineResult",
+    "simulate",
+    "StochasticSettings",
+    "StochasticResult",
+    "fit_stochastic_model",
+    "life_table",
+    "life_expectancy",
+    "survival_ratios",
+    "E0Scaler",
+    "split_open_age",
+]

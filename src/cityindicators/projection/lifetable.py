@@ -23,7 +23,9 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["life_table", "life_expectancy", "survival_ratios"]
+__all__ = ["life_table", "life_expectancy", "survival_ratios", "E0Scaler"]
+
+_FEMALE = np.array([False, True])
 
 
 def _a0(m0: np.ndarray, female: np.ndarray | bool) -> np.ndarray:
@@ -81,6 +83,57 @@ def survival_ratios(m: np.ndarray, female: np.ndarray | bool = False) -> tuple[n
     lt = life_table(m, female)
     L, T = lt["L"], lt["T"]
     S = np.empty(L.shape[:-1] + (L.shape[-1] - 1,))
-    S[..., :-1] = L[..., 1:-1] / L[..., :-2]
-    S[..., -1] = T[..., -1] / T[..., -2]
+    with np.errstate(divide="ignore", invalid="ignore"):  # extinct cohorts (L = 0) survive with ratio 0
+        S[..., :-1] = np.where(L[..., :-2] > 0, L[..., 1:-1] / L[..., :-2], 0.0)
+        S[..., -1] = np.where(T[..., -2] > 0, T[..., -1] / T[..., -2], 0.0)
     return np.clip(S, 0.0, 1.0), np.clip(L[..., 0], 0.0, 1.0)
+
+
+class E0Scaler:
+    """Scale base mortality ``m[T, 2, A]`` (sex 0 male, 1 female) to target life expectancies (tabulated once).
+
+    For ``log k`` on a grid in [-4, 3] (step 0.025) the life expectancy ``e0(k m)`` and the
+    survival ratios of ``k m`` are tabulated once. A target ``e0`` of shape ``[..., T, 2]`` is
+    located on the grid and the survival ratios are interpolated linearly in ``log k`` between
+    the two neighbouring grid schedules, so millions of targets (years x trajectories) cost no
+    life-table computation. A target equal to the base ``e0`` lands exactly on ``k = 1``.
+    """
+
+    def __init__(self, m: np.ndarray, grid: int = 281):
+        self.m = np.asarray(m, dtype=float)
+        self.logk = np.linspace(-4.0, 3.0, grid)
+        fem = np.broadcast_to(_FEMALE, self.m.shape[:-1])[..., None]
+        mk = self.m[..., None, :] * np.exp(self.logk)[:, None]  # [T, 2, K, A]
+        self.table = life_expectancy(mk, fem)  # [T, 2, K], decreasing in k
+        self.S_grid, self.Sb_grid = survival_ratios(mk, fem)  # [T, 2, K, A-1], [T, 2, K]
+
+    def _locate(self, e0: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        e0 = np.asarray(e0, dtype=float)
+        tab = np.broadcast_to(self.table, e0.shape + self.table.shape[-1:])
+        i = np.clip((tab > e0[..., None]).sum(-1), 1, len(self.logk) - 1)
+        e_hi = np.take_along_axis(tab, (i - 1)[..., None], -1)[..., 0]
+        e_lo = np.take_along_axis(tab, i[..., None], -1)[..., 0]
+        den = e_hi - e_lo
+        w = np.clip((e_hi - e0) / np.where(den == 0, 1, den), 0, 1)
+        return i, w
+
+    def factor(self, e0: np.ndarray) -> np.ndarray:
+        """Factors ``k`` (shape of ``e0``) with ``e0(k m) = e0`` (clipped to the grid)."""
+        i, w = self._locate(e0)
+        return np.exp(self.logk[i - 1] + w * (self.logk[1] - self.logk[0]))
+
+    def __call__(self, e0: np.ndarray) -> np.ndarray:
+        """Scaled rates ``k m`` ``[..., T, 2, A]``."""
+        return self.m * self.factor(e0)[..., None]
+
+    def survival(self, e0: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Survival ratios ``(S [..., T, 2, A-1], Sb [..., T, 2])`` of the schedules with life expectancy ``e0``."""
+        i, w = self._locate(e0)
+        T, two = self.table.shape[:2]
+        ti = np.arange(T)[:, None]
+        si = np.arange(two)[None, :]
+        S0, S1 = self.S_grid[ti, si, i - 1], self.S_grid[ti, si, i]
+        b0, b1 = self.Sb_grid[ti, si, i - 1], self.Sb_grid[ti, si, i]
+        S = S0 + w[..., None] * (S1 - S0)
+        Sb = b0 + w * (b1 - b0)
+        return S, Sb

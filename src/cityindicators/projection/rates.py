@@ -61,7 +61,7 @@ import pandas as pd
 
 from ..exceptions import ProjectionError
 from .data import ProjectionData
-from .lifetable import life_expectancy, life_table, survival_ratios
+from .lifetable import E0Scaler, life_expectancy, life_table, survival_ratios
 from .openage import split_open_age
 
 __all__ = [
@@ -92,12 +92,25 @@ class EstimationSettings:
     ----------
     migration_window
         Years of cohort residuals averaged for net migration.
-    migration_smoothing
-        Standard deviation (years of age) of the Gaussian kernel smoothing the residuals.
+    migration_smoothing, smoothing_reference_population
+        Standard deviation (years of age) of the Gaussian kernel smoothing the residuals of a
+        territory of ``smoothing_reference_population`` residents; it scales with
+        ``sqrt(reference / population)`` (residual noise falls with size), within 0.25-6 years.
+    migration_decay
+        Weight of each earlier year of the window relative to the next (1 = equal weights;
+        0.7 = the year before last counts 70 % of the last).
+    migration_robust
+        Huber constant ``c`` for down-weighting atypical years of the window: a year whose crude
+        net migration rate lies more than ``c`` robust standard deviations (1.4826 x MAD, at
+        least 2 per 1,000) from the window median gets weight ``c sd / |deviation|`` (0 = off).
+        Guards against one-off register effects such as Lithuania's 2010 declaration wave.
     migration_model
         ``rate`` (net migration per survivor, by age and sex) or ``count`` (mean annual persons).
     mortality_window, fertility_window
-        Years of deaths/births (and published life expectancy) pooled.
+        Years of deaths (for the SMR) and births (for the TFR) pooled.
+    e0_window
+        Most recent years of published life expectancy that set the base mortality level
+        (each earlier year's own level is used for that year's residuals).
     trend_years
         Years of history the ``trend`` scenario fits its slopes on.
     open_age
@@ -112,9 +125,13 @@ class EstimationSettings:
 
     migration_window: int = 5
     migration_smoothing: float = 2.0
+    smoothing_reference_population: float = 20_000.0
+    migration_decay: float = 1.0
+    migration_robust: float = 1.5
     migration_model: str = "rate"
     mortality_window: int = 5
-    fertility_window: int = 5
+    e0_window: int = 1
+    fertility_window: int = 2
     trend_years: int = 10
     open_age: int = 100
     gompertz_slope: tuple[float, float] = (0.075, 0.095)
@@ -130,7 +147,7 @@ class EstimationSettings:
             raise ProjectionError(f"migration_model must be 'rate' or 'count', got {self.migration_model!r}")
         if self.open_age < 100:
             raise ProjectionError(f"open_age must be at least 100, got {self.open_age}")
-        for name in ("migration_window", "mortality_window", "fertility_window", "trend_years"):
+        for name in ("migration_window", "mortality_window", "fertility_window", "trend_years", "e0_window"):
             if int(getattr(self, name)) < 1:
                 raise ProjectionError(f"{name} must be at least 1")
 
@@ -316,12 +333,13 @@ def hadwiger(h: float, r: float, omega: int) -> np.ndarray:
 
 
 # -- helpers ------------------------------------------------------------------------------
-def _gauss_kernel(n: int, sigma: float) -> np.ndarray:
-    if sigma <= 0:
-        return np.eye(n)
+def _gauss_kernels(n: int, sigma: np.ndarray) -> np.ndarray:
+    """Row-normalised Gaussian smoothing matrices ``[T, n, n]`` (identity where ``sigma`` is 0)."""
     x = np.arange(n)
-    k = np.exp(-0.5 * ((x[:, None] - x[None, :]) / sigma) ** 2)
-    return k / k.sum(axis=1, keepdims=True)
+    d2 = ((x[:, None] - x[None, :]) ** 2)[None]
+    s = np.asarray(sigma, dtype=float)[:, None, None]
+    k = np.where(s > 0, np.exp(-0.5 * d2 / np.where(s > 0, s, 1) ** 2), (d2 == 0).astype(float))
+    return k / k.sum(axis=2, keepdims=True)
 
 
 def _ols_slope(y: np.ndarray, years: np.ndarray) -> np.ndarray:
@@ -536,7 +554,18 @@ def estimate_rates(
     m0_ref = np.broadcast_to((q0_ref / (1 - 0.9 * q0_ref))[:, None], e0_ref.shape)
     m_ref = calibrate_mortality(e0_ref, m0_ref, FEMALE[None, :], omega, slope, makeham)  # [R, 2, A]
     ridx = [ref_codes.index(r) for r, _ in refs]
-    m_county = m_ref[ridx]  # [T, 2, A]
+    # year-specific reference schedules: the window schedule scaled to each year's published e0
+    ref_scaler = E0Scaler(m_ref)
+    le_pos = np.array([le_years.index(y) if y in le_years else -1 for y in ev_years])
+    e0_ref_y = np.where(le_pos[None, None, :] >= 0, e0_ref_hist[..., np.maximum(le_pos, 0)], e0_ref[..., None])
+    e0_ref_y = np.where(np.isfinite(e0_ref_y), e0_ref_y, e0_ref[..., None])  # [R, 2, y]
+    k_ref_y = ref_scaler.factor(np.moveaxis(e0_ref_y, -1, 0))  # [y, R, 2]
+    recent = np.asarray(le_years)[np.isfinite(e0_ref_hist).all(axis=(0, 1))]
+    recent = recent[recent < Y][-st.e0_window:]
+    e0_ref_now = np.nanmean(e0_ref_hist[..., np.isin(le_years, recent)], axis=-1) if len(recent) else e0_ref
+    k_ref_now = ref_scaler.factor(e0_ref_now)  # [R, 2]
+    m_county = m_ref[ridx]  # [T, 2, A], window level
+    m_county_y = m_county[:, None] * np.moveaxis(k_ref_y[:, ridx], 0, 1)[..., None]  # [T, y, 2, A]
 
     # infant mortality, shrunk towards the reference
     ok0 = wmask & np.isfinite(B_tot) & np.isfinite(D_inf)
@@ -544,33 +573,39 @@ def estimate_rates(
     B0w = np.where(ok0, B_tot, 0).sum(1)
     q0 = (D0w + st.infant_prior_births * q0_ref[ridx]) / (B0w + st.infant_prior_births)
     m0 = q0 / (1 - 0.9 * q0)
-    # expected deaths at ages 1+ under the county schedule
-    m_cd = _aggregate_open(m_county, k, FEMALE[None, :])  # [T, 2, k+1]
+    # expected deaths under the county schedule of each year
+    m_cd = _aggregate_open(m_county_y, k, FEMALE[None, None, :])  # [T, y, 2, k+1]
     Ew = np.where(wmask[None, :, None, None], E, np.nan)
     okd = wmask & np.isfinite(D_tot) & np.isfinite(E).all(axis=(2, 3))
-    exp1 = np.where(okd, np.nansum(m_cd[:, None, :, 1:] * Ew[..., 1:], axis=(2, 3)), 0).sum(1)
+    exp1 = np.where(okd, np.nansum(m_cd[..., 1:] * Ew[..., 1:], axis=(2, 3)), 0).sum(1)
     inf_known = okd & np.isfinite(D_inf)
     obs1 = np.where(inf_known, D_tot - np.nan_to_num(D_inf), 0).sum(1)
     # years without infant deaths: compare all-ages deaths with expected including infants
-    exp_all_extra = np.where(okd & ~inf_known,
-                             np.nansum(m_cd[:, None] * Ew, axis=(2, 3)), 0).sum(1)
+    exp_all_extra = np.where(okd & ~inf_known, np.nansum(m_cd * Ew, axis=(2, 3)), 0).sum(1)
     obs_all_extra = np.where(okd & ~inf_known, D_tot, 0).sum(1)
     O = obs1 + obs_all_extra
     Ex = exp1 + exp_all_extra
     smr = (O + st.smr_prior_deaths) / (Ex + st.smr_prior_deaths)
-    m = m_county.copy()
+    m_y = m_county_y.copy()  # the territory's schedule of each window year (for residuals)
+    m_y[..., 1:] *= smr[:, None, None, None]
+    m_y[..., 0] = m0[:, None, None]
+    m = m_county * k_ref_now[ridx][..., None]  # base: the level of the last e0_window years
     m[..., 1:] *= smr[:, None, None]
     m[..., 0] = m0[:, None]
     for i, c in enumerate(codes):
         details[c]["mortality"] = (
-            f"model schedule calibrated to {refs[i][1]} ({refs[i][0]}), indirect standardisation SMR"
+            f"model schedule calibrated to {refs[i][1]} ({refs[i][0]}) of {recent[0] if len(recent) else '?'}-"
+            f"{recent[-1] if len(recent) else '?'}, indirect standardisation (SMR {smr[i]:.3f})"
             if okd[i].any() else f"model schedule calibrated to {refs[i][1]} ({refs[i][0]}), no deaths data (SMR 1)"
         )
         details[c]["smr"] = float(smr[i])
     # age-specific deaths where published for every single age of the window
     ds = deaths[deaths["age"].notna() & deaths["sex"].isin(SEXES)]
     if not ds.empty:
+        m_before = m.copy()
         m = _age_specific_mortality(ds, codes, mw, ev_years, E, k, m, details)
+        changed = (m != m_before).any(axis=(1, 2))
+        m_y[changed] = m[changed][:, None]
     e0 = life_expectancy(m, FEMALE[None, :])
 
     # --- base population split to omega ---------------------------------------------------
@@ -604,7 +639,7 @@ def estimate_rates(
             details[c]["fertility"] = "age-specific rates given"
 
     # --- migration: cohort residuals on the data grid ------------------------------------
-    S_d, Sb_d = _data_survival(m, k, FEMALE[None, :])  # [T, 2, k], [T, 2]
+    S_dy, Sb_dy = _data_survival(m_y, k, FEMALE[None, None, :])  # [T, y, 2, k], [T, y, 2]
     share = np.stack([male_share, 1 - male_share], axis=-1)  # [T, 2]
     NM = np.full((T, len(ev_years), 2, k + 1), np.nan)
     SV = np.full_like(NM, np.nan)
@@ -613,6 +648,7 @@ def estimate_rates(
             continue
         p0, p1 = P[:, yi[y]], P[:, yi[y + 1]]
         sv = np.empty_like(p0)
+        S_d, Sb_d = S_dy[:, j], Sb_dy[:, j]
         sv[..., 1:] = p0[..., :-1] * S_d
         sv[..., k] += p0[..., k] * S_d[..., k - 1]
         bs = np.stack([B_m[:, j], B_f[:, j]], axis=-1)
@@ -627,12 +663,25 @@ def estimate_rates(
         raise ProjectionError(
             f"no complete population/births years in the migration window {Y - st.migration_window}-{Y - 1} for {bad}"
         )
-    nm_sum = np.where(okm[..., None, None], NM, 0).sum(1)  # [T, 2, k+1]
-    sv_sum = np.where(okm[..., None, None], SV, 0).sum(1)
-    nyears = okm.sum(1)[:, None, None]
-    K = _gauss_kernel(k + 1, st.migration_smoothing)
-    nm_s = nm_sum @ K.T
-    sv_s = sv_sum @ K.T
+    wts = st.migration_decay ** (Y - 1 - np.asarray(ev_years, dtype=float))  # recent years weigh more
+    wok = np.where(okm, wts[None, :], 0.0)
+    if st.migration_robust > 0:
+        crude = np.where(okm, np.nansum(NM, axis=(2, 3)) / np.maximum(np.nansum(SV, axis=(2, 3)), 1e-9), np.nan)
+        with np.errstate(all="ignore"):
+            med = np.nanmedian(np.where(okm, crude, np.nan), axis=1, keepdims=True)
+            sd = np.maximum(1.4826 * np.nanmedian(np.abs(crude - med), axis=1, keepdims=True), 0.002)
+            dev = np.abs(crude - med)
+            huber = np.where(dev > st.migration_robust * sd, st.migration_robust * sd / np.where(dev > 0, dev, 1), 1.0)
+        wok = wok * np.where(okm, np.nan_to_num(huber, nan=1.0), 0.0)
+    nm_sum = np.einsum("ty,tysx->tsx", wok, np.nan_to_num(NM))  # [T, 2, k+1]
+    sv_sum = np.einsum("ty,tysx->tsx", wok, np.nan_to_num(SV))
+    nyears = wok.sum(1)[:, None, None]
+    size = np.nansum(P[:, yi[Y]], axis=(1, 2))
+    sigma = np.clip(st.migration_smoothing * np.sqrt(st.smoothing_reference_population / np.maximum(size, 1)),
+                    0.25, 6.0) if st.migration_smoothing > 0 else np.zeros(T)
+    K = _gauss_kernels(k + 1, sigma)  # [T, A, A]
+    nm_s = np.einsum("tab,tsb->tsa", K, nm_sum)
+    sv_s = np.einsum("tab,tsb->tsa", K, sv_sum)
     net_rate_d = nm_s / np.maximum(sv_s, 1e-9)
     net_count_d = nm_s / nyears
     # gross flows (optional): crude outflow rates of the window
@@ -648,8 +697,8 @@ def estimate_rates(
     outflow = np.maximum(-base_net, 0)
     for i, c in enumerate(codes):
         details[c]["migration"] = (
-            f"cohort residuals {Y - st.migration_window}-{Y - 1}, smoothed (sigma {st.migration_smoothing:g}), "
-            f"{st.migration_model}s"
+            f"cohort residuals {Y - st.migration_window}-{Y - 1} (year weights decaying {st.migration_decay:g}), "
+            f"smoothed over age (sigma {sigma[i]:.2g} years), {st.migration_model}s"
         )
     if out_crude is not None:
         has = np.isfinite(out_crude)
@@ -680,7 +729,7 @@ def estimate_rates(
     e0_hist = np.full((T, 2, len(ev_years)), np.nan)
     okl = le_idx >= 0
     e0_ref_t = e0_ref_hist[ridx]  # [T, 2, H]
-    e0_hist[..., okl] = e0_ref_t[..., le_idx[okl]] + (e0 - e0_ref[ridx])[..., None]
+    e0_hist[..., okl] = e0_ref_t[..., le_idx[okl]] + (e0 - e0_ref_now[ridx])[..., None]
 
     log.info("estimated base rates for %d territories, base year %d", T, Y)
     return BaseRates(

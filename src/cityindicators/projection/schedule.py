@@ -29,39 +29,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .lifetable import life_expectancy, survival_ratios
-from .rates import FEMALE, BaseRates, _ols_slope
+from .lifetable import E0Scaler
+from .rates import BaseRates, _ols_slope
 from .scenarios import Scenario, profile_weights
 
 __all__ = ["E0Scaler", "ScenarioSchedule", "build_schedule"]
-
-
-class E0Scaler:
-    """Scale base mortality ``m[T, 2, A]`` to target life expectancies (tabulated once).
-
-    ``e0(k m)`` is tabulated for ``log k`` on a grid in [-4, 3]; a call inverts the table by
-    linear interpolation for targets of shape ``[..., T, 2]`` and returns ``k m``.
-    """
-
-    def __init__(self, m: np.ndarray, grid: int = 281):
-        self.m = np.asarray(m, dtype=float)
-        self.logk = np.linspace(-4.0, 3.0, grid)
-        fem = np.broadcast_to(FEMALE, self.m.shape[:-1])[..., None]
-        self.table = life_expectancy(self.m[..., None, :] * np.exp(self.logk)[:, None], fem)  # [T, 2, K]
-
-    def factor(self, e0: np.ndarray) -> np.ndarray:
-        """Factors ``k`` (shape of ``e0``) with ``e0(k m) = e0`` (clipped to the grid)."""
-        e0 = np.asarray(e0, dtype=float)
-        tab = np.broadcast_to(self.table, e0.shape + self.table.shape[-1:])
-        i = np.clip((tab > e0[..., None]).sum(-1), 1, len(self.logk) - 1)
-        e_hi = np.take_along_axis(tab, (i - 1)[..., None], -1)[..., 0]
-        e_lo = np.take_along_axis(tab, i[..., None], -1)[..., 0]
-        den = e_hi - e_lo
-        w = np.clip((e_hi - e0) / np.where(den == 0, 1, den), 0, 1)
-        return np.exp(self.logk[i - 1] + w * (self.logk[1] - self.logk[0]))
-
-    def __call__(self, e0: np.ndarray) -> np.ndarray:
-        return self.m * self.factor(e0)[..., None]
 
 
 @dataclass
@@ -87,8 +59,7 @@ class ScenarioSchedule:
 
         ``tfr``, ``shift``, ``added`` are ``[..., T]``; ``e0`` is ``[..., T, 2]``.
         """
-        m = self.scaler(e0)
-        S, Sb = survival_ratios(m, FEMALE)
+        S, Sb = self.scaler.survival(e0)
         asfr = tfr[..., None] * self.asfr_shape
         male = np.broadcast_to(self.rates.male_share, tfr.shape)
         rate = self.mig_rate + shift[..., None, None] * self.shift_profile

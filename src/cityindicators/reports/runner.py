@@ -287,6 +287,14 @@ def _v_year(name: str) -> Callable:
     return check
 
 
+def _v_base_year(value: Any, params: dict, data_dir: Path | None) -> Any:
+    return 0 if value == 0 else _check_year("base_year", value)
+
+
+def _v_years_list(value: Any, params: dict, data_dir: Path | None) -> Any:
+    return [_check_year("pyramid_years", y) for y in value]
+
+
 def _v_peers(value: Any, params: dict, data_dir: Path | None) -> Any:
     if value in ("county", "type", "size", "similar", "municipalities", "all"):
         return value
@@ -350,7 +358,10 @@ VALIDATORS: dict[str, Callable[[Any, dict, Path | None], Any]] = {
     "language": _v_language,
     "years": _v_years,
     "horizon": _v_year("horizon"),
-    "base_year": _v_year("base_year"),
+    "base_year": _v_base_year,
+    "target_year": _v_year("target_year"),
+    "pyramid_years": _v_years_list,
+    "trajectories": _v_non_negative("trajectories"),
     "peers": _v_peers,
     "data_dir": _v_data_dir,
     "scenarios": _v_scenarios,
@@ -402,10 +413,18 @@ def validate_parameters(
         check = VALIDATORS.get(name)
         if check is not None and name != "data_dir":
             values[name] = check(values[name], values, Path(data_dir) if data_dir else None)
-    if "years" in values and "horizon" in values and values["horizon"] <= values["years"][-1]:
-        raise ReportParameterError(
-            f"template {label!r}: horizon {values['horizon']} must be after the last data year {values['years'][-1]}"
-        )
+    horizon = values.get("horizon")
+    if horizon is not None:
+        after = {"base_year": [values.get("base_year") or 0], "years": values.get("years", [])[-1:]}
+        for name, ys in after.items():
+            if any(y and horizon <= y for y in ys):
+                raise ReportParameterError(f"template {label!r}: horizon {horizon} must be after {name} {ys[0]}")
+        for name in ("target_year", "pyramid_years"):
+            ys = values.get(name)
+            ys = [ys] if isinstance(ys, int) else (ys or [])
+            late = [y for y in ys if y > horizon]
+            if late:
+                raise ReportParameterError(f"template {label!r}: {name} {late} after the horizon {horizon}")
     return values
 
 
@@ -752,6 +771,8 @@ def run_report(
                  "export_s": round(t_end - t_exec1, 3), "total_s": round(t_end - t_start, 3)},
     )
     atomic_write_json(staging / MANIFEST, manifest)
+    for f in [*files, MANIFEST]:  # atomic writes create private files; reports are for reading
+        os.chmod(staging / f, 0o644)
     _replace_dir(staging, final)
     if failed_dir.exists():
         shutil.rmtree(failed_dir, ignore_errors=True)

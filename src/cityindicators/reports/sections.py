@@ -48,6 +48,14 @@ __all__ = [
     "labour",
     "comparison",
     "sources",
+    "setup_scenarios",
+    "assumptions",
+    "scenario_population",
+    "broad_groups",
+    "scenario_pyramids",
+    "dependency",
+    "fan_chart",
+    "target",
 ]
 
 log = logging.getLogger(__name__)
@@ -86,7 +94,7 @@ def show_markdown(text: str) -> None:
     _display(Markdown(text))
 
 
-def show_figure(fig, alt: str = "", dpi: int = 150) -> None:
+def show_figure(fig, alt: str = "", dpi: int = 120) -> None:
     """Display a figure as a PNG that the runner saves as ``charts/NN_<label>.png``.
 
     The PNG is rendered here (not by the inline backend) so that its resolution and size are
@@ -162,34 +170,6 @@ class ReportContext:
         return {"lang": self.lang, "name": self.name, "synthetic": self.synthetic}
 
 
-def _peer_codes(terr: Territory, spec: str, data_dir: Path, population: pd.Series) -> tuple[list[str], str, str]:
-    reg = get_register(data_dir)
-    lang_names = ("", "")
-    if spec == "county":
-        g = reg.group(f"county:{terr.county_code}")
-    elif spec == "type":
-        g = reg.group(f"type:{terr.type}") if not terr.synthetic else None
-        if g is None:
-            members = [m.code for m in reg.municipalities(synthetic=True) if m.type == terr.type]
-            return members, f"type:{terr.type}", f"type:{terr.type}"
-    elif spec == "size":
-        pop = population.to_dict()
-        cls = size_class(float(pop.get(terr.code, np.nan))) if pop.get(terr.code) == pop.get(terr.code) else "small"
-        members = [c for c, p in pop.items() if p == p and size_class(float(p)) == cls
-                   and c in {m.code for m in reg.municipalities(synthetic=terr.synthetic)}]
-        return members, f"size:{cls}", f"size:{cls}"
-    elif spec in ("all", "municipalities"):
-        members = [m.code for m in reg.municipalities(synthetic=terr.synthetic)]
-        g = None
-        return members, t("peers", "lt"), t("peers", "en")
-    elif spec == "similar":
-        return [], "similar", "similar"  # filled by the comparison (k nearest neighbours)
-    else:
-        g = reg.group(spec)
-    lang_names = (g.name_lt, g.name_en)
-    return list(g.members), lang_names[0], lang_names[1]
-
-
 def setup(
     territory: str,
     language: str = "lt",
@@ -212,24 +192,30 @@ def setup(
     years
         ``[first, last]`` year of the key period (default: the first and last year of the data).
     peers
-        Peer group: ``county`` (the municipality's county), ``type``, ``size``, ``similar``
-        (most similar municipalities), ``all``, or a named group (``VIZA``) or group
-        specification (``county:Utena``).
+        Peer group (see :func:`cityindicators.indicators.peer_group`): ``county`` (the
+        municipality's county), ``type``, ``size``, ``similar`` (the most similar
+        municipalities), ``all``, a named group (``VIZA``) or a group specification
+        (``county:Utena``).
     data_dir
         Data directory (default ``$CITYINDICATORS_DATA_DIR`` or ``./data``).
     template
         ``situation_analysis`` or ``scenarios`` (chooses the title).
     indicators
-        Indicators computed up front (``None``: none).
+        Indicators computed up front for every territory and year (``None``: none).
     params
-        Further template parameters kept in :attr:`ReportContext.params` (scenarios, horizon,
-        target...).
+        Further template parameters kept in :attr:`ReportContext.params`.
 
     Returns
     -------
     ReportContext
+
+    Raises
+    ------
+    ReportParameterError
+        Unknown territory or peer group, or years outside the data.
     """
-    from ..indicators.compute import compute_indicators, load_data
+    from ..indicators import compute_indicators, load_data, peer_group
+    from ..indicators._counts import build_counts
 
     lang = check_language(language)
     ddir = resolve_data_dir(data_dir or None).resolve()
@@ -241,27 +227,35 @@ def setup(
     data = load_data(data_dir=ddir)
     pop = data["population"]
     totals = pop[(pop["sex"] == "total") & pop["age"].isna()]
-    data_years = sorted(totals["year"].unique().tolist())
+    data_years = sorted(int(y) for y in totals["year"].unique())
+    if terr.code not in set(totals["territory_code"]):
+        raise ReportParameterError(f"territory {terr.code} ({terr.name_lt}) has no population data in {ddir}")
     if years is None or len(years) == 0:
         years = (data_years[0], data_years[-1])
     y0, y1 = int(years[0]), int(years[-1])
-    if terr.code not in set(totals["territory_code"]):
-        raise ReportParameterError(f"territory {terr.code} ({terr.name_lt}) has no population data in {ddir}")
     ty = totals[totals["territory_code"] == terr.code]["year"]
     if y0 < ty.min() or y1 > ty.max():
         raise ReportParameterError(f"years {y0}-{y1}: the data of {terr.name_lt} cover {ty.min()}-{ty.max()}")
-    municipalities = [m.code for m in reg.municipalities(synthetic=terr.synthetic) if m.code in set(totals["territory_code"])]
-    last_pop = totals[totals["year"] == y1].set_index("territory_code")["value"]
-    peer_codes, name_lt, name_en = _peer_codes(terr, peers, ddir, last_pop)
-    peer_codes = [c for c in peer_codes if c in municipalities]
-    frame = pd.DataFrame()
+    present = set(totals["territory_code"])
+    municipalities = [m.code for m in reg.municipalities(synthetic=terr.synthetic) if m.code in present]
+    counts = build_counts(data)  # once: every computation below reuses the count arrays
+    if peers in ("all", "municipalities"):
+        peer_codes, peer_name = list(municipalities), t("peers", lang)
+    else:
+        try:
+            group, _ = peer_group(terr.code, y1, peers, data=counts, data_dir=ddir)
+        except CityIndicatorsError as exc:
+            raise ReportParameterError(f"peers {peers!r}: {exc}") from exc
+        peer_codes, peer_name = [c for c in group.members if c in present], group.name(lang)
+    frame = pd.DataFrame(columns=["indicator", "territory_code", "year", "value", "unit"])
     if indicators is not None:
-        frame = compute_indicators(list(indicators), territories=None, data=data, data_dir=ddir)
-    ctx = ReportContext(terr, lang, (y0, y1), peers, ddir, peer_codes, name_lt if lang == "lt" else name_en,
-                        municipalities, data, frame, dict(params))
+        frame = compute_indicators(list(indicators), data=counts, data_dir=ddir)
+    ctx = ReportContext(terr, lang, (y0, y1), peers, ddir, peer_codes, peer_name, municipalities, data, frame,
+                        dict(params))
+    ctx.cache["counts"] = counts
+    ctx.cache["data_years"] = data_years
     if show:
-        title_key = f"title_{template}"
-        show_markdown(f"# {t(title_key, lang, name=ctx.name)}")
+        show_markdown(f"# {t(f'title_{template}', lang, name=ctx.name)}")
         if terr.synthetic:
             show_markdown(t("synthetic_banner", lang))
         show_markdown(t("subtitle", lang, date=_dt.date.today().isoformat(), version=__version__,
@@ -275,11 +269,13 @@ def _heading(ctx: ReportContext, key: str) -> None:
 
 def _ranks(ctx: ReportContext, indicator: str, year: int) -> tuple[float, int]:
     """Rank (1 = best by polarity) of the report's municipality among all municipalities."""
-    from ..indicators import compare as cmp  # the indicator library's ranking
+    from ..indicators import rank_table
 
-    table = cmp.rank_indicator(indicator, year, data=ctx.data, territories=ctx.municipalities)
+    table = rank_table(indicator, year, data=ctx.cache["counts"], data_dir=ctx.data_dir, lang=ctx.lang,
+                       synthetic=ctx.synthetic)
     row = table[table["territory_code"] == ctx.code]
-    return (float(row["rank"].iloc[0]) if len(row) else np.nan), int(table["rank"].notna().sum())
+    rank = row["rank"].iloc[0] if len(row) else pd.NA
+    return (float(rank) if rank is not pd.NA else np.nan), int(table["rank"].notna().sum())
 
 
 # -- situation analysis ------------------------------------------------------------------------
@@ -318,19 +314,22 @@ def situation_findings(ctx: ReportContext) -> list[F.Finding]:
 
 
 def change_ranks(ctx: ReportContext, indicator: str) -> dict[str, float]:
-    """Rank of the municipality's change of ``indicator`` between the key years, among all
-    municipalities: ``rank_fall`` (1 = largest fall) and ``rank_growth`` (1 = largest rise)."""
-    from ..indicators import compare as cmp
+    """Ranks of the municipality's change of ``indicator`` between the key years among all
+    municipalities: ``rank_fall`` (1 = largest fall) and ``rank_growth`` (1 = largest rise).
+
+    Counts (population) are ranked by their percent change, shares and ratios by their
+    difference, both from :func:`cityindicators.indicators.indicator_changes`.
+    """
+    from ..indicators import indicator_changes, rank_values
 
     y0, y1 = ctx.years
-    view = cmp.change_view(indicator, y0, y1, data=ctx.data, territories=ctx.municipalities)
-    col = "change_pct" if "change_pct" in view and view["change_pct"].notna().any() else "change"
+    view = indicator_changes([indicator], y0, y1, territories=ctx.municipalities, data=ctx.cache["counts"])
+    col = "percent_change" if view["percent_change"].notna().any() else "difference"
     vals = view.set_index("territory_code")[col]
-    return {
-        "rank_fall": float(vals.rank(ascending=True, method="min").get(ctx.code, np.nan)),
-        "rank_growth": float(vals.rank(ascending=False, method="min").get(ctx.code, np.nan)),
-        "value": float(vals.get(ctx.code, np.nan)),
-    }
+    fall = rank_values(vals, "neutral", order="ascending")
+    growth = rank_values(vals, "neutral", order="descending")
+    return {"rank_fall": float(fall.get(ctx.code, np.nan)), "rank_growth": float(growth.get(ctx.code, np.nan)),
+            "value": float(vals.get(ctx.code, np.nan)), "measure": col}
 
 
 def key_findings(ctx: ReportContext) -> list[F.Finding]:
@@ -417,7 +416,7 @@ def _panels(ctx: ReportContext, ids: Sequence[str], title_key: str, label: str):
     ranks = {}
     for i in ids:
         try:
-            ranks[i] = _ranks(ctx, i, ctx.years[1])
+            ranks[i] = (*_ranks(ctx, i, ctx.years[1]), ctx.years[1])
         except (ImportError, AttributeError, CityIndicatorsError) as exc:
             log.info("no rank for %s: %s", i, exc)
     fig = plotting.indicator_panels(sub, ctx.code, ctx.lang, title=t(title_key, ctx.lang, name=ctx.name),
@@ -487,24 +486,37 @@ def labour(ctx: ReportContext):
     return fig
 
 
-def comparison(ctx: ReportContext, year: int | None = None, k: int = 5):
-    """Section: comparison table with the country, county, peer group and the most similar
-    municipalities, coloured by the rank among all municipalities."""
-    from ..indicators import compare as cmp
+def comparison(ctx: ReportContext, year: int | None = None, k: int = 5) -> pd.DataFrame:
+    """Section: comparison table with the country, the county, the peer group and the ``k`` most
+    similar municipalities, coloured by the rank among all municipalities.
+
+    Values come from :func:`cityindicators.indicators.comparison_table`; the "similar" column is
+    the aggregate of the ``k`` nearest municipalities (see
+    :func:`cityindicators.indicators.similar_municipalities`).
+    """
+    from ..indicators import comparison_table
 
     _heading(ctx, "h_comparison")
     year = int(year or ctx.years[1])
-    peers = ctx.peer_codes if ctx.peers_spec != "similar" else None
-    table = cmp.comparison_table(ctx.code, year, indicators=list(COMPARISON_INDICATORS), peers=peers, k=k,
-                                 data=ctx.data, data_dir=ctx.data_dir)
+    counts = ctx.cache["counts"]
+    ids = [i for i in COMPARISON_INDICATORS if ctx.series(i).notna().any()]
+    peers = ctx.peer_codes if ctx.peers_spec not in ("similar",) else "similar"
+    table = comparison_table(ctx.code, year, peers=peers, indicators=ids, data=counts, data_dir=ctx.data_dir,
+                             k=k, lang=ctx.lang)
+    similar = comparison_table(ctx.code, year, peers=f"similar:{k}", indicators=ids, data=counts,
+                               data_dir=ctx.data_dir, k=k, lang=ctx.lang)
+    table = table.copy()
+    table["similar"] = table["indicator"].map(similar.set_index("indicator")["peers"])
+    table.attrs.update(similar_codes=list(similar.attrs.get("peer_group", {}).get("members", [])))
     disp = _comparison_display(ctx, table)
-    styler = plotting.comparison_table(disp, ctx.lang, n=ctx.n, caption=t("t_comparison", ctx.lang, name=ctx.name, year=year),
-                                       synthetic=ctx.synthetic)
+    caption = t("t_comparison", ctx.lang, name=ctx.name, year=year)
+    styler = plotting.comparison_table(disp, ctx.lang, n=ctx.n, caption=caption, synthetic=ctx.synthetic)
     show_table(styler)
-    similar = table.attrs.get("similar") if hasattr(table, "attrs") else None
-    if similar:
+    codes = table.attrs["similar_codes"]
+    if codes:
         reg = get_register(ctx.data_dir)
-        show_markdown(t("similar_list", ctx.lang, names=", ".join(reg.get(c).name(ctx.lang) for c in similar)))
+        show_markdown(t("similar_list", ctx.lang, names=", ".join(reg.get(c).name(ctx.lang) for c in codes)))
+    ctx.cache["comparison"] = table
     return table
 
 
@@ -513,14 +525,14 @@ def _comparison_display(ctx: ReportContext, table: pd.DataFrame) -> pd.DataFrame
     labels, units = _catalogue_names(table["indicator"], lang)
     cols = {
         "value": t("col_value", lang), "country": t("col_country", lang), "county": t("col_county", lang),
-        "peer_group": t("col_peer_group", lang), "peer_median": t("col_peer_median", lang),
-        "similar": t("col_similar", lang), "rank": t("col_rank", lang), "percentile": t("col_percentile", lang),
+        "peers": f"{t('col_peer_group', lang)}: {ctx.peer_name}", "peer_median": t("col_peer_median", lang),
+        "similar": t("col_similar", lang), "rank": t("col_rank", lang),
     }
-    out = pd.DataFrame({t("col_indicator", lang): table["indicator"].map(labels),
-                        t("col_unit", lang): table["indicator"].map(units)})
+    out = pd.DataFrame({t("col_indicator", lang): table["indicator"].map(labels).to_numpy(),
+                        t("col_unit", lang): table["indicator"].map(units).to_numpy()})
     for src, dst in cols.items():
         if src in table:
-            out[dst] = table[src].to_numpy()
+            out[dst] = pd.to_numeric(table[src], errors="coerce").to_numpy(dtype=float)
     return out
 
 
@@ -545,6 +557,228 @@ def sources(ctx: ReportContext) -> pd.DataFrame:
             })
     table = pd.DataFrame(rows)
     note = t("source_osp", lang) if not ctx.synthetic else t("synthetic_note", lang)
-    show_markdown(f"{note}. {t('source_calc', lang, version=__version__)}.")
+    show_markdown(f"{note}; {t('source_calc', lang, version=__version__)}.")
     show_table(table.style.hide(axis="index"))
     return table
+
+
+# -- scenarios ---------------------------------------------------------------------------------
+
+
+def setup_scenarios(
+    territory: str,
+    scenarios: Sequence[str] = ("baseline",),
+    horizon: int = 2050,
+    base_year: int = 0,
+    language: str = "lt",
+    data_dir: str | os.PathLike | None = None,
+    trajectories: int = 1000,
+    seed: int = 2026,
+    show: bool = True,
+    **params: Any,
+) -> ReportContext:
+    """Set up the scenario chapter: load the data and project the municipality under every
+    scenario to ``horizon`` (and, with ``trajectories`` > 0, the stochastic quantiles of the
+    first scenario), then show the title.
+
+    Parameters
+    ----------
+    scenarios
+        Scenario names (shipped or in ``<data-dir>/scenarios``).
+    horizon
+        Last projection year.
+    base_year
+        Base year (population at 1 January); 0 = the latest year in the data.
+    trajectories, seed
+        Stochastic trajectories for the fan chart (0 = none) and the random seed.
+
+    Returns
+    -------
+    ReportContext
+        ``cache["projection"]`` holds the :class:`~cityindicators.projection.api.ProjectionResult`.
+    """
+    from ..projection.api import project
+
+    ctx = setup(territory, language, years=None, peers="all", data_dir=data_dir, template="scenarios",
+                indicators=("population",), show=False, scenarios=list(scenarios), horizon=int(horizon),
+                base_year=int(base_year), trajectories=int(trajectories), seed=int(seed), **params)
+    try:
+        result = project(ctx.code, base_year=int(base_year) or None, to_year=int(horizon), scenario=list(scenarios),
+                         data_dir=ctx.data_dir)
+    except CityIndicatorsError as exc:
+        raise ReportParameterError(f"projection of {ctx.code} ({ctx.territory.name_lt}): {exc}") from exc
+    ctx.cache["projection"] = result
+    ctx.years = (ctx.cache["data_years"][0], result.base_year)
+    if trajectories and int(trajectories) > 0:
+        stoch = project(ctx.code, to_year=int(horizon), scenario=list(scenarios)[0], rates=result.rates,
+                        data_dir=ctx.data_dir, stochastic=int(trajectories), seed=int(seed))
+        ctx.cache["quantiles"] = stoch.quantiles
+    if show:
+        show_markdown(f"# {t('title_scenarios', ctx.lang, name=ctx.name)}")
+        if ctx.synthetic:
+            show_markdown(t("synthetic_banner", ctx.lang))
+        show_markdown(t("subtitle", ctx.lang, date=_dt.date.today().isoformat(), version=__version__,
+                        years=f"{ctx.cache['data_years'][0]}–{result.base_year}"))
+    return ctx
+
+
+def _scenario_labels(ctx: ReportContext) -> dict[str, str]:
+    res = ctx.cache["projection"]
+    return {n: (s.label_lt if ctx.lang == "lt" else s.label_en) or n for n, s in res.scenarios.items()}
+
+
+def assumptions(ctx: ReportContext) -> pd.DataFrame:
+    """Section: the assumptions of every scenario (TFR, life expectancy, migration) in the base
+    year and the horizon, from the projection's assumption paths."""
+    _heading(ctx, "h_assumptions")
+    res = ctx.cache["projection"]
+    a = res.assumptions
+    a = a[a["territory_code"] == ctx.code]
+    y0, y1 = res.base_year, res.to_year - 1  # assumptions hold for the years of events
+    lang = ctx.lang
+    labels = _scenario_labels(ctx)
+
+    def val(sc: str, what: str, sex: str, year: int) -> float:
+        sub = a[(a["scenario"] == sc) & (a["assumption"] == what) & (a["sex"] == sex) & (a["year"] == year)]
+        return float(sub["value"].iloc[0]) if len(sub) else np.nan
+
+    def mean(sc: str, what: str) -> float:
+        sub = a[(a["scenario"] == sc) & (a["assumption"] == what) & (a["sex"] == "total")]
+        return float(sub["value"].mean()) if len(sub) else np.nan
+
+    rows = []
+    for sc in res.scenarios:
+        rows.append({
+            t("col_scenario", lang): labels[sc],
+            t("a_tfr", lang, year=y0): val(sc, "tfr", "female", y0),
+            t("a_tfr", lang, year=y1): val(sc, "tfr", "female", y1),
+            t("a_e0_male", lang, year=y1): val(sc, "e0", "male", y1),
+            t("a_e0_female", lang, year=y1): val(sc, "e0", "female", y1),
+            t("a_net_migration", lang): mean(sc, "net_migration"),
+            t("a_added_inflow", lang): mean(sc, "added_inflow"),
+        })
+    table = pd.DataFrame(rows)
+    fmt = {c: (lambda v: fmt_number(v, lang, 2)) for c in table.columns[1:3]}
+    fmt.update({c: (lambda v: fmt_number(v, lang, 1)) for c in table.columns[3:5]})
+    fmt.update({c: (lambda v: fmt_int(v, lang)) for c in table.columns[5:]})
+    caption = t("t_assumptions", lang, name=ctx.name)
+    if ctx.synthetic:
+        caption += f"<br><small>{t('synthetic_note', lang)}</small>"
+    show_table(table.style.format(fmt).hide(axis="index").set_caption(caption))
+    return table
+
+
+def _observed(ctx: ReportContext) -> pd.DataFrame:
+    s = ctx.series("population").dropna()
+    s = s[s.index <= ctx.cache["projection"].base_year]
+    return pd.DataFrame({"year": s.index, "value": s.values})
+
+
+def scenario_population(ctx: ReportContext) -> list[F.Finding]:
+    """Section: total population by scenario to the horizon, with one sentence per scenario."""
+    _heading(ctx, "h_scenario_population")
+    res = ctx.cache["projection"]
+    tot = res.totals()
+    tot = tot[(tot["sex"] == "total") & (tot["territory_code"] == ctx.code)]
+    labels = _scenario_labels(ctx)
+    fig = plotting.scenario_lines(tot[["scenario", "year", "value"]], observed=_observed(ctx), scenario_labels=labels,
+                                  **ctx.plot_kw())
+    show_figure(fig)
+    found = []
+    for sc in res.scenarios:
+        g = tot[tot["scenario"] == sc].set_index("year")["value"]
+        found.append(F.scenario_outcome(labels[sc], res.base_year, res.to_year, float(g[res.base_year]),
+                                        float(g[res.to_year]), ctx.lang))
+    show_markdown("\n".join(f"- {f.text}" for f in found))
+    ctx.cache["scenario_findings"] = found
+    return found
+
+
+def broad_groups(ctx: ReportContext):
+    """Section: broad age groups (0-14, 15-64, 65+) by scenario."""
+    _heading(ctx, "h_broad_groups")
+    bg = ctx.cache["projection"].broad_groups()
+    bg = bg[(bg["sex"] == "total") & (bg["territory_code"] == ctx.code) & (bg["age_group"] != "total")]
+    frame = bg.rename(columns={"age_group": "group"})[["scenario", "year", "group", "value"]]
+    fig = plotting.broad_groups(frame, scenario_labels=_scenario_labels(ctx), **ctx.plot_kw())
+    show_figure(fig)
+    return fig
+
+
+def scenario_pyramids(ctx: ReportContext, years: Sequence[int] | None = None, scenario: str | None = None):
+    """Section: population pyramids of chosen projection years against the base year."""
+    _heading(ctx, "h_scenario_pyramids")
+    res = ctx.cache["projection"]
+    scenario = scenario or next(iter(res.scenarios))
+    years = [int(y) for y in (years or [res.to_year]) if res.base_year < int(y) <= res.to_year]
+    years = [res.base_year] + sorted(set(years))
+    pop = res.population
+    sub = pop[(pop["scenario"] == scenario) & (pop["territory_code"] == ctx.code) & pop["year"].isin(years)]
+    label = _scenario_labels(ctx)[scenario]
+    fig = plotting.pyramid_overlay(sub[["year", "sex", "age", "value"]], years, label="scenario_pyramids",
+                                   title=t("t_scenario_pyramid", ctx.lang, name=ctx.name, scenario=label),
+                                   projection=True, **ctx.plot_kw())
+    show_figure(fig)
+    return fig
+
+
+def dependency(ctx: ReportContext):
+    """Section: old-age and total dependency ratios by scenario, computed from the projected
+    population with the indicator library."""
+    from ..indicators import compute_indicators
+
+    _heading(ctx, "h_dependency")
+    res = ctx.cache["projection"]
+    pop = res.population[res.population["territory_code"] == ctx.code]
+    parts = []
+    for sc, g in pop.groupby("scenario", sort=False):
+        f = g.drop(columns="scenario").copy()
+        f["age"] = f["age"].astype("Int64")
+        f["open_age"] = f["age"] == res.open_age
+        ind = compute_indicators(["old_age_dependency_ratio", "total_dependency_ratio"], data={"population": f})
+        ind["scenario"] = sc
+        parts.append(ind)
+    frame = pd.concat(parts, ignore_index=True)[["scenario", "year", "indicator", "value"]]
+    fig = plotting.dependency_ratios(frame, scenario_labels=_scenario_labels(ctx), **ctx.plot_kw())
+    show_figure(fig)
+    ctx.cache["dependency"] = frame
+    return fig
+
+
+def fan_chart(ctx: ReportContext) -> F.Finding | None:
+    """Section: fan chart of the stochastic projection (10-90 % interval and median)."""
+    _heading(ctx, "h_uncertainty")
+    q = ctx.cache.get("quantiles")
+    if q is None or q.empty:
+        show_markdown(t("not_available", ctx.lang, what=t("h_uncertainty", ctx.lang).lower()))
+        return None
+    q = q[(q["territory_code"] == ctx.code) & (q["sex"] == "total") & (q["age_group"] == "total")]
+    fig = plotting.fan_chart(q[["year", "quantile", "value"]], observed=_observed(ctx), **ctx.plot_kw())
+    show_figure(fig)
+    last = q[q["year"] == q["year"].max()].set_index("quantile")["value"]
+    qs = sorted(last.index)
+    found = F.fan_interval(int(q["year"].max()), float(last[qs[0]]), float(last.get(0.5, np.nan)),
+                           float(last[qs[-1]]), ctx.lang)
+    show_markdown(found.text)
+    ctx.cache["fan_finding"] = found
+    return found
+
+
+def target(ctx: ReportContext, population: int = 0, year: int | None = None) -> F.Finding:
+    """Section: the constant annual net inflow (young families) needed for ``population``
+    residents in ``year`` (0 = keep the base-year population), added to the first scenario."""
+    from ..projection.target import find_inflow
+
+    _heading(ctx, "h_target")
+    res = ctx.cache["projection"]
+    year = int(year or res.to_year)
+    base = res.totals()
+    base = base[(base["sex"] == "total") & (base["territory_code"] == ctx.code) & (base["year"] == res.base_year)]
+    goal = float(population) if population else float(base["value"].iloc[0])
+    scenario = next(iter(res.scenarios))
+    tr = find_inflow(ctx.code, year=year, population=goal, scenario=scenario, rates=res.rates, data_dir=ctx.data_dir)
+    inflow = tr.inflow if tr.status != "unreachable" else None
+    found = F.target_inflow(goal, year, inflow, ctx.lang)
+    show_markdown(found.text)
+    ctx.cache["target"] = tr
+    return found

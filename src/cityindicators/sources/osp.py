@@ -506,26 +506,33 @@ def canonical_frames(content: bytes | Path, entry: CatalogueEntry, *, origin: st
     return {entry.table: frame}
 
 
-def _entry_from_meta(meta: Mapping[str, Any], origin: str) -> CatalogueEntry:
+def _entry_for_snapshot(path: Path, meta: Mapping[str, Any]) -> CatalogueEntry:
+    origin = str(path)
     spec = meta.get("catalogue_entry")
-    name = str(meta.get("dataset") or (spec or {}).get("name") or "?")
+    name = str(meta.get("dataset") or (spec or {}).get("name") or path.parent.name)
+    # The data directory of a snapshot raw/osp/<dataset>/<file> is three levels up.
+    data_dir = path.parents[3] if len(path.parents) > 3 and path.parents[2].name == "raw" else None
+    cat = load_catalogue(data_dir) if data_dir is not None or not isinstance(spec, Mapping) else {}
+    current = cat.get(name)
+    flow_id = (spec or {}).get("flow_id") if isinstance(spec, Mapping) else meta.get("flow_id")
+    if current is not None and (flow_id is None or current.flow_id == flow_id):
+        return current
     if isinstance(spec, Mapping):
         clean = {k: v for k, v in spec.items() if k in _ENTRY_KEYS}
         return CatalogueEntry.from_dict(name, clean, f"{origin} (sidecar)")
-    cat = load_catalogue()
-    if name not in cat:
-        raise ParseError(f"{origin}: sidecar has no catalogue entry and dataset {name!r} is not in the catalogue")
-    return cat[name]
+    raise ParseError(f"{origin}: sidecar has no catalogue entry and dataset {name!r} is not in the catalogue")
 
 
 def parse_snapshot(path: Path, meta: dict) -> dict[str, pd.DataFrame]:
     """Store parser ``osp-sdmx``: an OSP snapshot -> ``{table: canonical frame}``.
 
-    The catalogue entry used at fetch time is read from the sidecar (``meta["catalogue_entry"]``)
-    so a snapshot parses the same way later even if the catalogue changes.
+    The parsing rules (filters, unit, roles, period rule) come from the current catalogue of
+    the snapshot's data directory, so a user's correction in ``<data-dir>/catalogue.yaml``
+    applies on the next build; when the catalogue no longer has the dataset with the same
+    flow, the entry recorded in the sidecar at fetch time (``meta["catalogue_entry"]``) is used.
     """
     path = Path(path)
-    entry = _entry_from_meta(meta, str(path))
+    entry = _entry_for_snapshot(path, meta)
     return canonical_frames(path.read_bytes(), entry, origin=str(path))
 
 
@@ -740,9 +747,10 @@ def search_dataflows(
     lang: str = "lt",
     limit: int | None = 20,
 ) -> list[dict[str, str]]:
-    """Dataflows whose id or name (lt or en) contains every word of ``text``.
+    """Dataflows whose id or names (lt or en) match every word of ``text``.
 
-    Matching ignores case and Lithuanian diacritics. Without ``flows`` the live list is read
+    A word matches part of the id or the beginning of a word of a name ("amž" finds
+    "amžius"); matching ignores case and Lithuanian diacritics. Without ``flows`` the live list is read
     from the API (``GET dataflow/``). Results are sorted by id; each has ``id``, ``name``
     (in ``lang``), ``name_lt`` and ``name_en``.
     """
@@ -755,8 +763,10 @@ def search_dataflows(
     words = [_fold(w) for w in text.split() if w.strip()]
     hits = []
     for f in flows:
-        hay = _fold(" ".join((f.get("id", ""), f.get("name_lt", ""), f.get("name_en", ""))))
-        if all(w in hay for w in words):
+        fid = _fold(f.get("id", ""))
+        tokens = re.findall(r"[^\W_]+", _fold(" ".join((f.get("id", ""), f.get("name_lt", ""), f.get("name_en", "")))))
+        # a word matches the start of a word of the names, or any part of the id
+        if all(w in fid or any(t.startswith(w) for t in tokens) for w in words):
             name = f.get(f"name_{lang}") or f.get("name_lt") or f.get("name_en") or ""
             hits.append({"id": f["id"], "name": name, "name_lt": f.get("name_lt", ""), "name_en": f.get("name_en", "")})
     hits.sort(key=lambda h: h["id"])

@@ -228,6 +228,7 @@ def read_generic_xml(content: bytes | str | Path, *, origin: str = "response") -
     series_key: dict[str, str] = {}
     path: list[str] = []
     root_seen = False
+    dataset_elem: ET.Element | None = None
     try:
         for event, elem in ET.iterparse(io.BytesIO(data), events=("start", "end")):
             name = _local(elem.tag)
@@ -243,6 +244,8 @@ def read_generic_xml(content: bytes | str | Path, *, origin: str = "response") -
                     if name != "GenericData":
                         raise ParseError(f"{origin}: {name} messages are not supported; ask for GenericData")
                 path.append(name)
+                if name == "DataSet":
+                    dataset_elem = elem
                 continue
             path.pop()
             if name == "Obs":
@@ -269,11 +272,15 @@ def read_generic_xml(content: bytes | str | Path, *, origin: str = "response") -
                 values.append(_float(val, origin, f"observation {n + 1} {key}"))
                 statuses.append(status)
                 elem.clear()
+                if dataset_elem is not None and path and path[-1] == "DataSet":
+                    dataset_elem.remove(elem)  # keep memory flat on large responses
             elif name == "SeriesKey":
                 series_key = {v.get("id", ""): v.get("value", "") for v in elem}
             elif name == "Series":
                 series_key = {}
                 elem.clear()
+                if dataset_elem is not None and path and path[-1] == "DataSet":
+                    dataset_elem.remove(elem)
             elif name == "Attributes" and path and path[-1] == "DataSet":
                 ds_attrs.update({v.get("id", ""): v.get("value", "") for v in elem})
     except ET.ParseError as exc:
@@ -558,9 +565,9 @@ def detect_roles(dimensions: Iterable[str], overrides: Mapping[str, str] | None 
                  *, origin: str = "response") -> dict[str, str]:
     """Give each dimension id found in a response its role (time, territory, sex, age, unit).
 
-    Matching is case-insensitive. ``overrides`` maps a role to a dimension id (any case) and
-    wins over the patterns. Dimensions with no role are returned under their own id as
-    ``"other:<id>"`` keys are not produced; callers treat unlisted dimensions as "other".
+    Matching is case-insensitive (:data:`ROLE_PATTERNS`). ``overrides`` maps a role to a
+    dimension id (any case) and wins over the patterns. Dimensions that get no role are left
+    out of the result; :func:`to_canonical` requires each of them to hold a single code.
     """
     dims = list(dimensions)
     lower = {d.casefold(): d for d in dims}
@@ -684,7 +691,6 @@ def to_canonical(
     frame = _match_filter(data.frame, dims, filters or {}, origin)
 
     # unit
-    unit_col = None
     if "unit" in roles:
         u = roles["unit"]
         if unit is not None:
@@ -695,7 +701,6 @@ def to_canonical(
         units = frame[u].unique()
         if len(units) > 1:
             raise ParseError(f"{origin}: several units {sorted(units)} in dimension {u!r}; set 'unit' in the catalogue entry")
-        unit_col = frame[u]
 
     # age in a table without age: keep the all-ages rows
     if "age" in roles and "age" not in keys:
@@ -739,8 +744,6 @@ def to_canonical(
     if terr is not None:
         keep &= terr.notna()
     frame = frame[keep]
-    if unit_col is not None:
-        unit_col = unit_col[keep]
 
     out = pd.DataFrame(index=frame.index)
     if terr is not None:
@@ -791,7 +794,7 @@ def to_canonical(
             out["open_age"] = False
 
     if "indicator" in keys:
-        out["unit"] = unit_col.astype(str) if unit_col is not None else (unit or "")
+        out["unit"] = frame[roles["unit"]].astype(str) if "unit" in roles else (unit or "")
 
     value = frame["value"].astype("float64")
     status = frame["status"].astype(object).where(frame["status"].notna(), None)

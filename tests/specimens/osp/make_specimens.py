@@ -126,7 +126,8 @@ FAMILIES = [
     family("births", "M3010501",
            [(T, ["00", "13", "30"]), ("lytis", ["0", "1", "2"]), ("MATVNT", ["asmenys"]), ("LAIKOTARPIS", YEARS)],
            lambda k, i: None if (k[T], k["lytis"], k["LAIKOTARPIS"]) in {("30", "2", "2025"), ("30", "1", "2025")}
-           else {"0": 300, "1": 100, "2": 200}[k["lytis"]] + 1000 * ("00", "13", "30").index(k[T]),
+           else {"0": 300 + 2000 * ("00", "13", "30").index(k[T]), "1": 100 + 1000 * ("00", "13", "30").index(k[T]),
+                 "2": 200 + 1000 * ("00", "13", "30").index(k[T])}[k["lytis"]],
            status={("30", "1", "asmenys", "2025"): "nebuvo"}),
     # deaths by five-year group (dropped in canonical tables except all ages and 85+).
     family("deaths", "M3010601",
@@ -175,7 +176,11 @@ def main() -> None:
             f["obs"] = [(k, None if st else v, st) for k, v, st in f["obs"]]
         (HERE / f"{f['name']}.xml").write_text(to_xml(f), encoding="utf-8")
         (HERE / f"{f['name']}.json").write_text(to_json(f), encoding="utf-8")
-    print(f"wrote {2 * len(FAMILIES)} specimens to {HERE}")
+    # truncated bodies: the first half of the median-age pair
+    for ext in ("xml", "json"):
+        body = (HERE / f"median_age.{ext}").read_bytes()
+        (HERE / f"truncated.{ext}").write_bytes(body[: len(body) // 2])
+    print(f"wrote {2 * len(FAMILIES) + 2} specimens to {HERE}")
 
 
 if __name__ == "__main__":

@@ -1,0 +1,152 @@
+"""CLI subcommands of the indicator library: ``indicators``, ``compare`` and ``rank``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+
+import numpy as np
+import pandas as pd
+
+from ..exceptions import ConfigError
+
+__all__ = ["register"]
+
+FORMATS = ("table", "csv", "json")
+
+
+def _fmt_number(v) -> str:
+    if v is None or (isinstance(v, float) and math.isnan(v)) or v is pd.NA:
+        return "n/a"
+    if isinstance(v, (int, np.integer)):
+        return f"{int(v):d}"
+    if isinstance(v, (float, np.floating)):
+        if float(v).is_integer() and abs(v) >= 1:
+            return f"{v:.0f}"
+        return f"{v:.2f}" if abs(v) >= 0.01 or v == 0 else f"{v:.4g}"
+    return str(v)
+
+
+def _emit(frame: pd.DataFrame, fmt: str, numeric: list[str]) -> None:
+    if fmt == "csv":
+        frame.to_csv(sys.stdout, index=False)
+    elif fmt == "json":
+        records = json.loads(frame.to_json(orient="records", force_ascii=False))
+        print(json.dumps(records, ensure_ascii=False, indent=2))
+    else:
+        shown = frame.copy()
+        for col in numeric:
+            if col in shown:
+                shown[col] = [_fmt_number(v) for v in shown[col].astype(object)]
+        print(shown.to_string(index=False))
+
+
+def _register_names(codes, lang: str, data_dir) -> list[str]:
+    from ..geography import get_register
+
+    reg = get_register(data_dir)
+    return [reg.name(c, lang) for c in codes]
+
+
+# -- handlers ----------------------------------------------------------------------------------
+def _cmd_indicators(args: argparse.Namespace) -> int:
+    from ..indicators import catalogue_frame, compute_indicators
+
+    if args.list:
+        cat = catalogue_frame()
+        name = "name_en" if args.lang == "en" else "name_lt"
+        cols = ["id", name, "unit", "polarity", "datasets"] if args.format == "table" else list(cat.columns)
+        _emit(cat[cols], args.format, [])
+        return 0
+    if not args.territory:
+        raise ConfigError("indicators: give --territory NAME (and --year Y), or --list")
+    frame = compute_indicators(args.indicator, [args.territory], args.year, data_dir=args.data_dir)
+    if frame.empty:
+        print("no data for this territory and year", file=sys.stderr)
+        return 1
+    frame.insert(2, "territory", _register_names(frame["territory_code"], args.lang, args.data_dir))
+    frame = frame[["indicator", "territory_code", "territory", "year", "value", "unit"]]
+    _emit(frame, args.format, ["value"])
+    return 0
+
+
+def _cmd_compare(args: argparse.Namespace) -> int:
+    from ..indicators import comparison_table
+
+    table = comparison_table(args.territory, args.year, peers=args.peers, year_from=args.year_from,
+                             indicators=args.indicator, data_dir=args.data_dir, k=args.k, lang=args.lang)
+    a = table.attrs
+    if args.format == "table":
+        period = f"{a['year_from']}-{a['year']}" if a["year_from"] is not None else str(a["year"])
+        print(f"{a['territory']} ({a['territory_code']}), {period}; peers: {a['peer_group']['name']} "
+              f"[{', '.join(_register_names(a['peer_group']['members'], args.lang, args.data_dir))}]")
+        if a.get("neighbours"):
+            nb = ", ".join(f"{r['territory']} {r['distance']:.2f}" for r in a["neighbours"])
+            print(f"most similar (distance): {nb}")
+        shown = table.drop(columns=["name"]) if args.lang == "lt" and len(table) else table
+        _emit(shown, "table", [c for c in shown.columns if c not in ("indicator", "name", "unit", "polarity", "rank", "n")])
+    else:
+        _emit(table, args.format, [])
+    return 0
+
+
+def _cmd_rank(args: argparse.Namespace) -> int:
+    from ..indicators import rank_table
+
+    table = rank_table(args.indicator, args.year, year_from=args.change_from, data_dir=args.data_dir,
+                       order=args.order, lang=args.lang)
+    table = table[["rank", "territory_code", "territory", "value"]]
+    if args.format == "table":
+        a = table.attrs
+        what = f"change {a['year_from']}-{a['year']}" if a["year_from"] is not None else str(a["year"])
+        print(f"{a['indicator']} ({a['unit']}), {what}; rank 1 = "
+              f"{'best' if a['order'] == 'polarity' else a['order']} ({a['polarity']})")
+    _emit(table, args.format, ["value"])
+    return 0
+
+
+# -- registration ------------------------------------------------------------------------------
+def register(subparsers) -> None:
+    """Add ``indicators``, ``compare`` and ``rank`` to the ``cityindicators`` parser."""
+    p = subparsers.add_parser(
+        "indicators", help="list the indicator catalogue, or compute indicators for a territory",
+        description="Without options but --list: the catalogue. With --territory: one row per indicator "
+                    "(columns indicator, territory_code, territory, year, value, unit).")
+    p.add_argument("--list", action="store_true", help="print the indicator catalogue")
+    p.add_argument("--territory", "-t", metavar="NAME", help="territory or group (name, code, G:ID)")
+    p.add_argument("--year", "-y", type=int, metavar="Y", help="year (default: all years)")
+    p.add_argument("--indicator", "-i", nargs="+", action="extend", metavar="ID", help="indicator id(s) (default: all)")
+    p.add_argument("--format", "-f", choices=FORMATS, default="table")
+    p.add_argument("--lang", choices=("lt", "en"), default="lt", help="language of names (default lt)")
+    p.set_defaults(handler=_cmd_indicators)
+
+    c = subparsers.add_parser(
+        "compare", help="compare a municipality with the country, its county, peers and all municipalities",
+        description="Comparison table: value, country, county, peer-group value and median, rank (1 = best), "
+                    "percentile and z-score; with --from, the same for the change between two years.")
+    c.add_argument("--territory", "-t", required=True, metavar="NAME", help="municipality")
+    c.add_argument("--year", "-y", required=True, type=int, metavar="Y")
+    c.add_argument("--peers", "-p", metavar="GROUP", default=None,
+                   help="similar (default), similar:K, county, type, size, a named group (VIZA), county:NAME, "
+                        "type:city|district|municipality, size:small|medium|large|major")
+    c.add_argument("--from", dest="year_from", type=int, metavar="Y0", help="compare the change from Y0 to Y")
+    c.add_argument("--indicator", "-i", nargs="+", action="extend", metavar="ID", help="indicator id(s)")
+    c.add_argument("--k", type=int, default=5, help="number of most similar municipalities (default 5)")
+    c.add_argument("--format", "-f", choices=FORMATS, default="table")
+    c.add_argument("--lang", choices=("lt", "en"), default="lt")
+    c.set_defaults(handler=_cmd_compare)
+
+    r = subparsers.add_parser(
+        "rank", help="rank all municipalities by an indicator (or its change)",
+        description="All municipalities ranked (columns rank, territory_code, territory, value); rank 1 = best "
+                    "by the indicator's polarity, ties share the minimum rank.")
+    r.add_argument("--indicator", "-i", required=True, metavar="ID")
+    r.add_argument("--year", "-y", required=True, type=int, metavar="Y")
+    r.add_argument("--change-from", type=int, metavar="Y0", help="rank the change from Y0 to Y")
+    r.add_argument("--order", choices=("polarity", "descending", "ascending"), default="polarity",
+                   help="polarity (1 = best, default) or by value")
+    r.add_argument("--format", "-f", choices=FORMATS, default="table")
+    r.add_argument("--lang", choices=("lt", "en"), default="lt")
+    r.set_defaults(handler=_cmd_rank)

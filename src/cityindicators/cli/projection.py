@@ -1,0 +1,165 @@
+"""CLI commands of the projection area: project, target, backtest, scenarios.
+
+Each handler parses options, calls one library function and prints or writes the result
+(atomically with ``--output``); errors are raised as ``CityIndicatorsError`` and reported by
+``cli.main``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import sys
+
+import pandas as pd
+
+from .._io import atomic_write_text
+from ..exceptions import ConfigError
+from ..geography import get_register
+
+FORMATS = ("csv", "table", "json")
+
+
+def _emit(frame: pd.DataFrame, fmt: str, output: str | None) -> None:
+    """Print ``frame`` or write it atomically to ``output``."""
+    buf = io.StringIO()
+    if fmt == "csv":
+        frame.to_csv(buf, index=False)
+    elif fmt == "json":
+        buf.write(frame.to_json(orient="records", force_ascii=False, indent=1) + "\n")
+    else:
+        with pd.option_context("display.max_rows", None, "display.max_columns", None, "display.width", 200):
+            buf.write((frame.to_string(index=False) if len(frame) else "(no rows)") + "\n")
+    if output:
+        atomic_write_text(output, buf.getvalue())
+        print(f"wrote {len(frame)} rows to {output}", file=sys.stderr)
+    else:
+        sys.stdout.write(buf.getvalue())
+
+
+def _territories(values: list[str]) -> str | list[str]:
+    if len(values) == 1 and values[0].strip().lower() == "all":
+        return "all"
+    return values
+
+
+def _project(args) -> int:
+    from ..projection import project
+
+    reg = get_register(args.data_dir)
+    res = project(_territories(args.territory), base_year=args.base_year, to_year=args.to,
+                  scenario=args.scenario, data_dir=args.data_dir, stochastic=args.stochastic, seed=args.seed)
+    if args.stochastic:
+        frame = res.quantiles_wide()
+        frame.insert(2, "territory", frame["territory_code"].map(lambda c: reg.name(c)))
+    else:
+        frame = res.population.rename(columns={"value": "population"})
+        names = {c: reg.name(c) for c in frame["territory_code"].unique()}
+        frame.insert(2, "territory", frame["territory_code"].map(names))
+        if args.round:
+            frame["population"] = frame["population"].round(args.round_digits)
+    _emit(frame, args.format, args.output)
+    return 0
+
+
+def _target(args) -> int:
+    from ..projection import find_inflow
+
+    bounds = (args.min_inflow, args.max_inflow) if args.max_inflow is not None else None
+    res = find_inflow(args.territory, base_year=args.base_year, year=args.year, population=args.population,
+                      working_age=args.working_age, max_old_age_dependency=args.max_old_age_dependency,
+                      profile=args.profile, scenario=args.scenario, bounds=bounds, data_dir=args.data_dir)
+    print(res.message)
+    traj = res.projection.broad_groups()
+    traj = traj[traj["sex"] == "total"].pivot_table(index="year", columns="age_group", values="value").reset_index()
+    traj.columns.name = None
+    traj = traj[["year", "total", "0-14", "15-64", "65+"]].round(0)
+    _emit(traj, args.format, args.output)
+    return 0 if res.status != "unreachable" else 3
+
+
+def _backtest(args) -> int:
+    from ..projection import ProjectionData, backtest
+
+    data = ProjectionData.from_store(data_dir=args.data_dir)
+    res = backtest(data, args.base_year, args.horizon)
+    table = res.table.copy()
+    table[["mape", "mspe"]] = table[["mape", "mspe"]].round(2)
+    _emit(table, args.format, args.output)
+    wins = res.wins()
+    beat = bool(wins["beats_all"].all())
+    print(f"default method {'beats' if beat else 'does NOT beat'} every baseline on total, 0-14, 15-64 and 65+ "
+          f"(base {res.base_year}, horizon {res.horizon})", file=sys.stderr)
+    return 0
+
+
+def _scenarios(args) -> int:
+    from ..projection import list_scenarios, load_scenario
+
+    if args.show:
+        sys.stdout.write(load_scenario(args.show, args.data_dir).to_yaml())
+        return 0
+    rows = []
+    for name, sc in list_scenarios(args.data_dir).items():
+        rows.append({"scenario": name, "label": sc.label_en, **sc.summary(), "file": sc.source})
+    _emit(pd.DataFrame(rows), args.format, None)
+    return 0
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    """Add ``project``, ``target``, ``backtest`` and ``scenarios``."""
+    p = sub.add_parser("project", help="cohort-component population projection")
+    p.add_argument("--territory", action="append", required=True, metavar="NAME",
+                   help="territory name or code, repeatable, or 'all' (every municipality)")
+    p.add_argument("--base-year", type=int, default=None, metavar="Y", help="base year (default: latest in the data)")
+    p.add_argument("--to", type=int, required=True, metavar="Y2", help="last projection year")
+    p.add_argument("--scenario", action="append", default=None, metavar="NAME",
+                   help="scenario name or YAML path, repeatable (default: baseline)")
+    p.add_argument("--stochastic", type=int, default=None, metavar="N",
+                   help="N stochastic trajectories; output quantiles q10, q50, q90 of totals and broad age groups")
+    p.add_argument("--seed", type=int, default=None, metavar="S", help="random seed (stochastic mode)")
+    p.add_argument("--format", choices=FORMATS, default="csv")
+    p.add_argument("--output", default=None, metavar="FILE", help="write to FILE (atomically) instead of stdout")
+    p.add_argument("--round", action="store_true", help="round populations (see --round-digits)")
+    p.add_argument("--round-digits", type=int, default=1, help=argparse.SUPPRESS)
+    p.set_defaults(handler=_project_default)
+
+    p = sub.add_parser("target", help="constant annual net inflow that meets a population target")
+    p.add_argument("--territory", required=True, metavar="NAME")
+    p.add_argument("--base-year", type=int, default=None, metavar="Y")
+    p.add_argument("--year", type=int, required=True, metavar="T", help="target year")
+    g = p.add_mutually_exclusive_group(required=True)
+    g.add_argument("--population", type=float, metavar="N", help="population of at least N in year T")
+    g.add_argument("--working-age", type=float, metavar="N", help="working-age population (16 to pension age) of at least N")
+    g.add_argument("--max-old-age-dependency", type=float, metavar="R",
+                   help="old-age dependency ratio (65+ per 100 aged 15-64) of at most R")
+    p.add_argument("--profile", default="young_families",
+                   help="age profile of the added migrants: young_families, young_adults, working_age, retirees, own")
+    p.add_argument("--scenario", default="baseline", metavar="NAME")
+    p.add_argument("--min-inflow", type=float, default=0.0, metavar="X", help="lower search bound (persons a year)")
+    p.add_argument("--max-inflow", type=float, default=None, metavar="X",
+                   help="upper search bound (persons a year; default 10%% of the base population)")
+    p.add_argument("--format", choices=FORMATS, default="table")
+    p.add_argument("--output", default=None, metavar="FILE")
+    p.set_defaults(handler=_target)
+
+    p = sub.add_parser("backtest", help="compare projections from a past base year with what happened")
+    p.add_argument("--base-year", type=int, required=True, metavar="Y")
+    p.add_argument("--horizon", type=int, required=True, metavar="H")
+    p.add_argument("--format", choices=FORMATS, default="table")
+    p.add_argument("--output", default=None, metavar="FILE")
+    p.set_defaults(handler=_backtest)
+
+    p = sub.add_parser("scenarios", help="list the projection scenarios (shipped and in <data-dir>/scenarios)")
+    p.add_argument("--list", action="store_true", help="list them (the default)")
+    p.add_argument("--show", default=None, metavar="NAME", help="print one scenario as YAML")
+    p.add_argument("--format", choices=FORMATS, default="table")
+    p.set_defaults(handler=_scenarios)
+
+
+def _project_default(args) -> int:
+    if not args.scenario:
+        args.scenario = ["baseline"]
+    if args.stochastic is not None and args.stochastic < 1:
+        raise ConfigError("--stochastic must be a positive number of trajectories")
+    return _project(args)

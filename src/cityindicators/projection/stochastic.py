@@ -1,0 +1,230 @@
+"""Stochastic projections: random trajectories of TFR, life expectancy and net migration.
+
+Around the deterministic paths of a scenario, each trajectory ``i`` perturbs three summary
+assumptions of every territory (independently across territories):
+
+* fertility: ``log TFR_{i,t} = log TFR^{scen}_t + u_{i,t}``, ``u_t = phi_F u_{t-1} + sigma_F eps``;
+* mortality: ``e0_{i,t,s} = e0^{scen}_{t,s} + sum_{j<=t} sigma_{E,s} eps_j`` (a random walk: the
+  uncertainty of life expectancy accumulates);
+* migration: the crude net migration rate is shifted by ``d_{i,t}``,
+  ``d_t = phi_M d_{t-1} + sigma_M eps``, spread over age and sex by the territory's gross
+  migration profile (see :mod:`~cityindicators.projection.schedule`),
+
+with ``eps`` independent standard normal draws from :func:`numpy.random.default_rng` (``seed``)
+and all processes starting at zero in the base year, so the median stays close to the
+deterministic scenario.
+
+Fitting (per territory, on the history of :class:`~cityindicators.projection.rates.BaseRates`,
+the last ``history_years``): ``phi`` is the pooled least-squares AR(1) coefficient of the
+demeaned series of all territories (bounded to ``[0, 0.98]``); ``sigma`` is each territory's
+residual standard deviation, shrunk towards the pooled one with ``prior_years`` pseudo-years
+(``sigma^2 = (n s^2 + k s_pool^2) / (n + k)``) because the series are short; the random-walk
+``sigma_E`` is the standard deviation of annual changes of the life-expectancy series (the
+county's, for municipalities). ``scale`` multiplies every ``sigma``: it is the knob the
+back-test calibrates (:func:`~cityindicators.projection.backtest.empirical_interval_scale`).
+
+Vectorisation: trajectories are an extra leading array axis; all draws are made up front
+(``[N, years, T]``, a few tens of MB for 1,000 x 35 x 60), and the projection runs over chunks
+of ``chunk`` trajectories so the working arrays stay near ``chunk x T x 2 x A`` floats. Only
+totals and broad age groups by sex are kept for each trajectory.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Sequence
+
+import numpy as np
+import pandas as pd
+
+from ..exceptions import ProjectionError
+from .api import group_sums
+from .engine import project_step
+from .rates import BaseRates
+from .scenarios import Scenario, load_scenario
+from .schedule import ScenarioSchedule, build_schedule
+
+__all__ = ["StochasticSettings", "StochasticModel", "StochasticResult", "fit_stochastic_model", "simulate"]
+
+log = logging.getLogger(__name__)
+
+GROUP_LABELS = ("total", "0-14", "15-64", "65+")
+SEX3 = ("total", "male", "female")
+
+
+@dataclass(frozen=True)
+class StochasticSettings:
+    """Options of the stochastic mode (see the module docstring)."""
+
+    scale: float = 1.0
+    chunk: int = 200
+    history_years: int = 15
+    prior_years: float = 5.0
+    phi_bounds: tuple[float, float] = (0.0, 0.98)
+
+    def __post_init__(self) -> None:
+        if self.scale < 0 or self.chunk < 1:
+            raise ProjectionError("stochastic scale must be >= 0 and chunk >= 1")
+
+
+@dataclass
+class StochasticModel:
+    """Fitted parameters: ``tfr_phi``, ``mig_phi`` (scalars, pooled); ``tfr_sigma [T]``,
+    ``e0_sigma [T, 2]``, ``mig_sigma [T]`` (per territory)."""
+
+    codes: tuple[str, ...]
+    tfr_phi: float
+    tfr_sigma: np.ndarray
+    e0_sigma: np.ndarray
+    mig_phi: float
+    mig_sigma: np.ndarray
+
+    def to_frame(self) -> pd.DataFrame:
+        """``territory_code, parameter, value`` (for the assumptions appendix of a report)."""
+        rows = []
+        for i, c in enumerate(self.codes):
+            rows += [(c, "tfr_phi", self.tfr_phi), (c, "tfr_sigma_log", self.tfr_sigma[i]),
+                     (c, "e0_sigma_male", self.e0_sigma[i, 0]), (c, "e0_sigma_female", self.e0_sigma[i, 1]),
+                     (c, "migration_phi", self.mig_phi), (c, "migration_sigma", self.mig_sigma[i])]
+        return pd.DataFrame(rows, columns=["territory_code", "parameter", "value"])
+
+
+def _ar1(x: np.ndarray, bounds: tuple[float, float], prior: float) -> tuple[float, np.ndarray]:
+    """Pooled AR(1) ``phi`` and shrunk per-row innovation sd of ``x[T, H]`` (NaN = missing)."""
+    d = x - np.nanmean(x, axis=1, keepdims=True)
+    a, b = d[:, :-1], d[:, 1:]
+    ok = np.isfinite(a) & np.isfinite(b)
+    den = np.where(ok, a * a, 0).sum()
+    phi = float(np.clip(np.where(ok, a * b, 0).sum() / den, *bounds)) if den > 0 else 0.0
+    res = np.where(ok, b - phi * a, np.nan)
+    n = ok.sum(1)
+    s2 = np.where(n > 1, np.nansum(res**2, axis=1) / np.maximum(n - 1, 1), 0.0)
+    pooled = float(np.nansum(res**2) / max(ok.sum() - 1, 1))
+    return phi, np.sqrt((n * s2 + prior * pooled) / (n + prior))
+
+
+def fit_stochastic_model(rates: BaseRates, settings: StochasticSettings | None = None) -> StochasticModel:
+    """Fit the AR(1)/random-walk parameters to the territories' histories (see the module docstring)."""
+    st = settings or StochasticSettings()
+    keep = rates.hist_years >= rates.base_year - st.history_years
+    tfr_phi, tfr_sigma = _ar1(np.log(np.where(rates.tfr_hist[:, keep] > 0, rates.tfr_hist[:, keep], np.nan)),
+                              st.phi_bounds, st.prior_years)
+    mig_phi, mig_sigma = _ar1(rates.netmig_hist[:, keep], st.phi_bounds, st.prior_years)
+    de = np.diff(rates.e0_hist[..., keep], axis=-1)  # [T, 2, H-1]
+    n = np.isfinite(de).sum(-1)
+    s2 = np.where(n > 1, np.nanvar(de, axis=-1, ddof=1) if de.shape[-1] > 1 else 0.0, 0.0)
+    pooled = np.nanvar(de) if np.isfinite(de).sum() > 1 else 0.25
+    e0_sigma = np.sqrt((n * np.nan_to_num(s2) + st.prior_years * pooled) / (n + st.prior_years))
+    return StochasticModel(rates.codes, tfr_phi, np.nan_to_num(tfr_sigma), np.nan_to_num(e0_sigma),
+                           mig_phi, np.nan_to_num(mig_sigma))
+
+
+@dataclass
+class StochasticResult:
+    """Quantiles of the trajectories.
+
+    Attributes
+    ----------
+    quantiles
+        ``scenario, territory_code, year, sex, age_group, quantile, value`` with ``age_group`` in
+        total, 0-14, 15-64, 65+ and ``sex`` in total, male, female.
+    model
+        The fitted :class:`StochasticModel`.
+    n
+        Number of trajectories.
+    """
+
+    quantiles: pd.DataFrame
+    model: StochasticModel
+    n: int
+
+
+def draw_paths(sch: ScenarioSchedule, model: StochasticModel, n: int, rng: np.random.Generator,
+               scale: float = 1.0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Trajectories ``tfr [N, n, T]``, ``e0 [N, n, T, 2]``, ``shift [N, n, T]`` around the schedule's paths."""
+    ny, T = sch.tfr.shape
+    ef = rng.standard_normal((n, ny, T)) * (scale * model.tfr_sigma)
+    ee = rng.standard_normal((n, ny, T, 2)) * (scale * model.e0_sigma)
+    em = rng.standard_normal((n, ny, T)) * (scale * model.mig_sigma)
+    u = np.zeros((n, ny, T))
+    d = np.zeros((n, ny, T))
+    for t in range(1, ny):  # AR(1) recursions over years; year 0 (the base year's events) is unperturbed
+        u[:, t] = model.tfr_phi * u[:, t - 1] + ef[:, t]
+        d[:, t] = model.mig_phi * d[:, t - 1] + em[:, t]
+    ee[:, 0] = 0.0
+    tfr = sch.tfr[None] * np.exp(u)
+    e0 = sch.e0[None] + np.cumsum(ee, axis=1)
+    shift = sch.mig_shift[None] + d
+    return tfr, e0, shift
+
+
+def simulate(
+    rates: BaseRates,
+    scenario: str | Scenario,
+    to_year: int,
+    n: int = 1000,
+    seed: int | None = None,
+    quantiles: Sequence[float] = (0.1, 0.5, 0.9),
+    settings: StochasticSettings | None = None,
+) -> StochasticResult:
+    """Run ``n`` stochastic trajectories of ``scenario`` and return quantiles by year.
+
+    Parameters
+    ----------
+    rates
+        Base rates (with histories) of the territories.
+    scenario
+        The central scenario.
+    to_year
+        Last projection year.
+    n
+        Number of trajectories (default 1,000).
+    seed
+        Seed of :func:`numpy.random.default_rng`; the same seed gives the same quantiles.
+    quantiles
+        Probabilities to report (each in (0, 1)).
+    settings
+        :class:`StochasticSettings`.
+    """
+    st = settings or StochasticSettings()
+    if n < 1:
+        raise ProjectionError(f"number of trajectories must be at least 1, got {n}")
+    qs = np.asarray(list(quantiles), dtype=float)
+    if ((qs <= 0) | (qs >= 1)).any():
+        raise ProjectionError(f"quantiles must lie strictly between 0 and 1, got {list(quantiles)}")
+    sc = load_scenario(scenario)
+    sch = build_schedule(rates, sc, int(to_year))
+    model = fit_stochastic_model(rates, st)
+    rng = np.random.default_rng(seed)
+    tfr, e0, shift = draw_paths(sch, model, n, rng, st.scale)
+    ny, T = sch.tfr.shape
+    out = np.empty((n, ny + 1, T, 2, len(GROUP_LABELS)), dtype=np.float32)  # groups by sex, per trajectory
+    for c0 in range(0, n, st.chunk):
+        c1 = min(n, c0 + st.chunk)
+        P = np.broadcast_to(rates.population, (c1 - c0,) + rates.population.shape).copy()
+        out[c0:c1, 0] = np.stack(list(group_sums(P).values()), axis=-1)
+        for t in range(ny):
+            S, Sb, asfr, male, rate, count = sch.engine_inputs(tfr[c0:c1, t], e0[c0:c1, t], shift[c0:c1, t],
+                                                               sch.added[t])
+            P = project_step(P, S, Sb, asfr, male, rate, count).population
+            out[c0:c1, t + 1] = np.stack(list(group_sums(P).values()), axis=-1)
+    both = out.sum(axis=3, keepdims=True)
+    full = np.concatenate([both, out], axis=3)  # sex: total, male, female
+    qv = np.quantile(full, qs, axis=0)  # [Q, ny+1, T, 3, G]
+    Q = len(qs)
+    years = np.arange(rates.base_year, rates.base_year + ny + 1)
+    G = len(GROUP_LABELS)
+    shape = (Q, ny + 1, T, 3, G)
+    idx = np.indices(shape).reshape(len(shape), -1)
+    frame = pd.DataFrame({
+        "scenario": sc.name,
+        "territory_code": np.asarray(rates.codes, dtype=object)[idx[2]],
+        "year": years[idx[1]],
+        "sex": np.asarray(SEX3, dtype=object)[idx[3]],
+        "age_group": np.asarray(GROUP_LABELS, dtype=object)[idx[4]],
+        "quantile": qs[idx[0]],
+        "value": qv.reshape(-1).astype(float),
+    }).sort_values(["territory_code", "year", "sex", "age_group", "quantile"], kind="stable", ignore_index=True)
+    log.info("stochastic projection: %d trajectories, %d territories, %d-%d", n, T, years[0], years[-1])
+    return StochasticResult(frame, model, n)

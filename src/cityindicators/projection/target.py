@@ -1,0 +1,225 @@
+"""Target seeking: the constant annual net inflow that meets a population target.
+
+Given a territory, a scenario, an age-sex profile of the added migrants and a target for year
+``T``, find the smallest constant annual added net inflow ``x`` (persons a year, from the base
+year on, on top of the scenario's migration) such that
+
+* ``population``: the population at 1 January ``T`` is at least ``N``; or
+* ``working_age``: the working-age population (16 to the statutory pension age of year ``T``,
+  :func:`cityindicators.indicators.working_age_weights`, fractional cohorts counted
+  proportionally) is at least ``N``; or
+* ``max_old_age_dependency``: the old-age dependency ratio ``P_{65+} / P_{15-64} * 100`` (as
+  :func:`cityindicators.indicators.structure.old_age_dependency_ratio`) is at most ``R``.
+
+The gap ``g(x) = metric(x) - N`` (or ``R - ratio(x)``) is evaluated by running the projection
+and its root is found with Brent's method (:func:`scipy.optimize.brentq`) inside the bounds.
+When ``g`` is already non-negative at the lower bound, the target is met without (more)
+inflow; when it is negative at the upper bound, no inflow within the bounds meets it and the
+result says so plainly (``status = "unreachable"``) instead of raising.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass
+from typing import Mapping
+
+import numpy as np
+import pandas as pd
+from scipy.optimize import brentq
+
+from ..exceptions import ProjectionError
+from .api import ProjectionResult, project, resolve_territories
+from .data import ProjectionData
+from .engine import EngineResult
+from .rates import BaseRates, EstimationSettings, estimate_rates
+from .scenarios import Scenario, load_scenario
+from .schedule import build_schedule
+
+__all__ = ["TargetResult", "find_inflow", "TARGET_KINDS", "working_age_total", "old_age_dependency"]
+
+log = logging.getLogger(__name__)
+
+TARGET_KINDS = ("population", "working_age", "max_old_age_dependency")
+
+
+def working_age_total(pop: np.ndarray, year: int) -> np.ndarray:
+    """Working-age residents of ``pop[..., 2, A]`` at 1 January ``year`` (package rule of :mod:`indicators.working_age`)."""
+    from ..indicators.working_age import working_age_weights
+
+    w = working_age_weights(np.array([year]), np.arange(pop.shape[-1]))[0]  # [2, A]
+    return (pop * w).sum(axis=(-2, -1))
+
+
+def old_age_dependency(pop: np.ndarray) -> np.ndarray:
+    """Old-age dependency ratio ``P_{65+} / P_{15-64} * 100`` of ``pop[..., 2, A]``."""
+    p = pop.sum(-2)
+    return p[..., 65:].sum(-1) / np.maximum(p[..., 15:65].sum(-1), 1e-9) * 100.0
+
+
+@dataclass
+class TargetResult:
+    """Outcome of :func:`find_inflow`.
+
+    Attributes
+    ----------
+    status
+        ``met`` (an inflow inside the bounds meets the target exactly), ``met_at_lower_bound``
+        (met already with the lower bound, usually no added inflow) or ``unreachable``.
+    inflow
+        Constant added net inflow in persons a year (``None`` when unreachable).
+    achieved, without
+        Value of the target metric in ``year`` with that inflow and with none.
+    at_upper_bound
+        The metric with the largest inflow allowed (shows how far an unreachable target is).
+    projection
+        The trajectory with the inflow found (with the upper bound when unreachable).
+    """
+
+    territory_code: str
+    kind: str
+    year: int
+    target: float
+    status: str
+    inflow: float | None
+    achieved: float
+    without: float
+    at_upper_bound: float
+    bounds: tuple[float, float]
+    profile: str
+    scenario: str
+    message: str
+    projection: ProjectionResult
+
+    def to_frame(self) -> pd.DataFrame:
+        """One-row summary frame (for reports)."""
+        return pd.DataFrame([{k: getattr(self, k) for k in (
+            "territory_code", "kind", "year", "target", "status", "inflow", "achieved", "without",
+            "at_upper_bound", "profile", "scenario", "message")}])
+
+
+def _metric(kind: str, pop: np.ndarray, year: int) -> float:
+    if kind == "population":
+        return float(pop.sum())
+    if kind == "working_age":
+        return float(working_age_total(pop, year))
+    return float(old_age_dependency(pop))
+
+
+def find_inflow(
+    territory: str,
+    base_year: int | None = None,
+    year: int = 2040,
+    *,
+    population: float | None = None,
+    working_age: float | None = None,
+    max_old_age_dependency: float | None = None,
+    profile: str | Mapping[str, float] = "young_families",
+    scenario: str | Scenario = "baseline",
+    bounds: tuple[float, float] | None = None,
+    data: ProjectionData | None = None,
+    data_dir: str | os.PathLike | None = None,
+    settings: EstimationSettings | None = None,
+    rates: BaseRates | None = None,
+    xtol: float = 0.5,
+) -> TargetResult:
+    """Find the constant annual net inflow with ``profile`` that meets one target in ``year``.
+
+    Parameters
+    ----------
+    territory
+        One territory (name or code).
+    base_year, year
+        Base year of the projection and the target year.
+    population, working_age, max_old_age_dependency
+        Exactly one target: at least ``N`` residents, at least ``N`` working-age residents, or an
+        old-age dependency ratio (per 100) of at most ``R``.
+    profile
+        Age-sex profile of the added migrants (:data:`~cityindicators.projection.scenarios.PROFILES`
+        name, ``own``, or a mapping of age bands to shares).
+    scenario
+        The scenario the inflow is added to (its own added inflow is replaced).
+    bounds
+        Inflow search range in persons a year; default ``(0, 10 % of the base population)``.
+    xtol
+        Tolerance of the root in persons a year.
+
+    Returns
+    -------
+    TargetResult
+    """
+    given = {k: v for k, v in (("population", population), ("working_age", working_age),
+                               ("max_old_age_dependency", max_old_age_dependency)) if v is not None}
+    if len(given) != 1:
+        raise ProjectionError(f"give exactly one target of {', '.join(TARGET_KINDS)}; got {sorted(given) or 'none'}")
+    kind, target = next(iter(given.items()))
+    target = float(target)
+    from ..geography import get_register
+
+    register = get_register(data_dir)
+    sc = load_scenario(scenario, data_dir)
+    if rates is None:
+        if data is None:
+            data = ProjectionData.from_store([territory], data_dir=data_dir)
+        codes = resolve_territories([territory], data, register)
+        if base_year is None:
+            pop = data.population
+            base_year = int(pop.loc[pop["territory_code"].isin(codes) & pop["age"].notna(), "year"].max())
+        rates = estimate_rates(data, codes, int(base_year), settings, register=register)
+    else:
+        code = register.resolve(territory).code
+        rates = rates.subset([code])
+    code = rates.codes[0]
+    Y = rates.base_year
+    if int(year) <= Y:
+        raise ProjectionError(f"target year {year} must be after the base year {Y}")
+    P0 = float(rates.population.sum())
+    lo, hi = bounds if bounds is not None else (0.0, 0.10 * P0)
+    if lo >= hi:
+        raise ProjectionError(f"inflow bounds must be increasing, got {(lo, hi)}")
+    unit = sc.with_added_inflow(1.0, profile)
+    sch = build_schedule(rates, unit, int(year))
+    base_added = sch.added.copy()  # 1 person a year from the start year on
+    h = int(year) - Y
+
+    from .engine import cohort_component
+
+    def run(x: float) -> EngineResult:
+        sch.added = base_added * x
+        S, Sb, asfr, male, rate, count = sch.deterministic_inputs()
+        return cohort_component(rates.population, S, Sb, asfr, male, rate, count)
+
+    def gap(x: float) -> float:
+        m = _metric(kind, run(x).population[h, 0], int(year))
+        return (target - m) if kind == "max_old_age_dependency" else (m - target)
+
+    g_lo, g_hi = gap(lo), gap(hi)
+    without = _metric(kind, run(0.0).population[h, 0], int(year))
+    at_hi = _metric(kind, run(hi).population[h, 0], int(year))
+    prof_name = profile if isinstance(profile, str) else ", ".join(f"{k}: {v:g}" for k, v in profile.items())
+    what = {"population": f"population of at least {target:,.0f}",
+            "working_age": f"working-age population of at least {target:,.0f}",
+            "max_old_age_dependency": f"old-age dependency ratio of at most {target:g} per 100"}[kind]
+    if g_lo >= 0:
+        status, x = "met_at_lower_bound", lo
+        msg = (f"{code}: the {what} in {year} is met with an added inflow of {lo:,.0f} a year "
+               f"(the lower bound); value {_metric(kind, run(lo).population[h, 0], int(year)):,.1f}")
+    elif g_hi < 0:
+        status, x = "unreachable", None
+        msg = (f"{code}: no constant added inflow between {lo:,.0f} and {hi:,.0f} persons a year "
+               f"({prof_name}) reaches a {what} in {year}; the largest allowed inflow gives {at_hi:,.1f}")
+    else:
+        x = float(brentq(gap, lo, hi, xtol=xtol))
+        status = "met"
+        msg = (f"{code}: a constant added net inflow of {x:,.0f} persons a year ({prof_name}) from {Y} "
+               f"gives a {what} in {year}")
+    log.info(msg)
+    final_sc = sc.with_added_inflow(x if x is not None else hi, profile)
+    traj = project(rates=rates, to_year=int(year), scenario=final_sc, data_dir=data_dir)
+    achieved = _metric(kind, run(x if x is not None else hi).population[h, 0], int(year))
+    return TargetResult(
+        territory_code=code, kind=kind, year=int(year), target=target, status=status, inflow=x,
+        achieved=achieved, without=without, at_upper_bound=at_hi, bounds=(float(lo), float(hi)),
+        profile=prof_name, scenario=sc.name, message=msg, projection=traj,
+    )

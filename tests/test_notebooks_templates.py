@@ -1,0 +1,220 @@
+"""The report templates: thin notebooks, executed on the demo data and on the real extract, with
+key-finding sentences that carry the values the library computes."""
+
+from __future__ import annotations
+
+import ast
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from cityindicators.reports import runner
+from cityindicators.reports.i18n import fmt_int, fmt_number
+
+ROOT = Path(__file__).resolve().parents[1]
+TEMPLATES = sorted((ROOT / "notebooks").glob("*.ipynb"))
+
+
+def test_both_templates_exist():
+    assert {p.stem for p in TEMPLATES} >= {"situation_analysis", "scenarios"}
+
+
+# -- thin notebooks ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("path", TEMPLATES, ids=lambda p: p.stem)
+def test_template_is_thin(path):
+    nb = nbformat.read(path, as_version=4)
+    nbformat.validate(nb)
+    params = [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])]
+    assert len(params) == 1, "exactly one parameters cell"
+    code_cells = [c for c in nb.cells if c.cell_type == "code"]
+    setups = 0
+    for cell in code_cells:
+        assert not cell.get("outputs"), f"{path.name}: committed outputs in {cell.source[:40]!r}"
+        assert cell.get("execution_count") is None, f"{path.name}: execution count committed"
+        tree = ast.parse(cell.source)
+        for node in ast.walk(tree):
+            assert not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)), \
+                f"{path.name}: definition in a template: {cell.source!r}"
+            assert not isinstance(node, (ast.For, ast.AsyncFor, ast.While, ast.comprehension)), \
+                f"{path.name}: loop in a template: {cell.source!r}"
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
+                assert node.func.id not in ("open", "exec", "eval", "__import__"), f"{path.name}: {node.func.id}()"
+            if isinstance(node, (ast.Import, ast.ImportFrom)):
+                mods = [a.name for a in node.names] if isinstance(node, ast.Import) else [node.module or ""]
+                assert all(m.startswith("cityindicators") for m in mods), f"{path.name}: imports {mods}"
+        assert not re.search(r"\b(requests|urllib|socket|to_csv|to_parquet|savefig|write_text|write_bytes)\b",
+                             cell.source), f"{path.name}: I/O or network in a template: {cell.source!r}"
+        if cell is not params[0]:
+            statements = [n for n in tree.body if not isinstance(n, (ast.Import, ast.ImportFrom))]
+            assert len(statements) <= 1, f"{path.name}: one short library call per cell: {cell.source!r}"
+            setups += "setup" in cell.source
+    assert setups == 1, f"{path.name}: one setup call"
+    # every parameter is a typed literal with a comment, and papermill can parse each line
+    specs = runner.read_parameters(path)
+    for line in params[0].source.splitlines():
+        assert line.count("=") == 1, f"papermill cannot parse a parameter line with several '=': {line!r}"
+    for spec in specs.values():
+        assert spec.annotation and spec.comment, f"{path.name}: parameter {spec.name} needs a type and a comment"
+    assert {"territory", "language", "data_dir"} <= set(specs)
+
+
+def test_situation_parameters():
+    specs = runner.read_parameters(ROOT / "notebooks" / "situation_analysis.ipynb")
+    assert {"territory", "peers", "years", "language", "data_dir"} <= set(specs)
+    specs = runner.read_parameters(ROOT / "notebooks" / "scenarios.ipynb")
+    assert {"territory", "scenarios", "horizon", "target", "language", "data_dir"} <= set(specs)
+
+
+def test_templates_validate_with_defaults():
+    for name in ("situation_analysis", "scenarios"):
+        values = runner.validate_parameters(name, {"territory": "Eglyno sav.", "language": "en"})
+        assert values["territory"] == "X13"
+
+
+def test_scenarios_parameter_checks():
+    with pytest.raises(Exception, match="horizon"):
+        runner.validate_parameters("scenarios", {"horizon": 2030, "target_year": 2040})
+    with pytest.raises(Exception, match="unknown scenario"):
+        runner.validate_parameters("scenarios", {"scenarios": ["baseline", "utopia"]})
+
+
+# -- executed on data --------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def demo_dir(tmp_path_factory) -> Path:
+    from cityindicators.demo import build_demo
+
+    d = tmp_path_factory.mktemp("demo") / "data"
+    build_demo(d)
+    return d
+
+
+@pytest.fixture(scope="module")
+def real_dir(shared_data, tmp_path_factory) -> Path:
+    d = tmp_path_factory.mktemp("real") / "data"
+    cmd = [sys.executable, "-m", "cityindicators", "--data-dir", str(d)]
+    subprocess.run(cmd + ["import", "osp-extract", str(shared_data / "lt-osp")], check=True, capture_output=True)
+    subprocess.run(cmd + ["build"], check=True, capture_output=True)
+    return d
+
+
+def _markdown_outputs(nb_path: Path) -> str:
+    nb = nbformat.read(nb_path, as_version=4)
+    texts = []
+    for cell in nb.cells:
+        for o in cell.get("outputs", []):
+            if "text/markdown" in o.get("data", {}):
+                texts.append(o["data"]["text/markdown"])
+    return "\n".join(texts)
+
+
+def _findings_expected(data_dir: Path, code: str, y0: int, y1: int, lang: str) -> dict[str, str]:
+    """The numbers the key findings must quote, recomputed with the indicator library."""
+    from cityindicators.indicators import compute_indicators, indicator_changes
+
+    ind = compute_indicators(["population", "share_65_plus", "births", "deaths", "net_migration"],
+                             territories=code, data_dir=data_dir)
+    v = ind.set_index(["indicator", "year"])["value"]
+    ch = indicator_changes(["population"], y0, y1, data_dir=data_dir)
+    pct = float(ch.loc[ch["territory_code"] == code, "percent_change"].iloc[0])
+    births = v["births"].loc[y0:y1 - 1].sum()
+    deaths = v["deaths"].loc[y0:y1 - 1].sum()
+    return {
+        "pct": fmt_number(abs(pct), lang, 1),
+        "pop0": fmt_int(v["population", y0], lang),
+        "pop1": fmt_int(v["population", y1], lang),
+        "s65": fmt_number(v["share_65_plus", y1], lang, 1),
+        "births": fmt_int(births, lang),
+        "deaths": fmt_int(deaths, lang),
+        "net": fmt_int(v["net_migration"].loc[y0:y1 - 1].sum(), lang, sign=True),
+    }
+
+
+def _check_report(result, template: str) -> Path:
+    assert result.status == "ok", result.error
+    folder = Path(result.output_dir)
+    html = (folder / f"{template}.html").read_text(encoding="utf-8")
+    assert 'class="jp-InputArea' not in html
+    assert "Traceback" not in html
+    assert list((folder / "charts").glob("*.png"))
+    manifest = json.loads((folder / "manifest.json").read_text())
+    assert manifest["status"] == "ok" and manifest["data"]
+    return folder
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("lang", ["en", "lt"])
+def test_situation_analysis_on_demo(demo_dir, tmp_path, lang):
+    res = runner.run_report("situation_analysis", "X13", language=lang, output_dir=tmp_path, data_dir=demo_dir)
+    folder = _check_report(res, "situation_analysis")
+    text = _markdown_outputs(folder / "situation_analysis.ipynb")
+    exp = _findings_expected(demo_dir, "X13", 2001, 2015, lang)
+    if lang == "en":
+        assert f"Population fell by {exp['pct']}% between 2001 and 2015 (from {exp['pop0']} to {exp['pop1']})" in text
+        assert "of the 8 municipalities" in text  # ranked within the demo set
+        assert "synthetic demonstration data" in text
+    else:
+        assert f"sumažėjo {exp['pct']} % (nuo {exp['pop0']} iki {exp['pop1']})" in text
+        assert "sintetiniai demonstraciniai duomenys" in text
+    for key in ("s65", "births", "deaths", "net"):
+        assert exp[key] in text, (key, exp[key])
+    charts = {p.name.split("_", 1)[1] for p in (folder / "charts").glob("*.png")}
+    assert {"population_trend.png", "pyramid.png", "components_of_change.png", "ageing_indicators.png",
+            "working_age.png", "youth_outflow.png"} <= charts
+
+
+def _demo_has_life_expectancy(demo_dir: Path) -> bool:
+    return (demo_dir / "processed" / "life_expectancy.parquet").exists()
+
+
+@pytest.mark.slow
+def test_scenarios_on_demo(demo_dir, tmp_path):
+    if not _demo_has_life_expectancy(demo_dir):
+        pytest.xfail("the demo data has no life_expectancy table, which the projection needs to calibrate "
+                     "mortality (to be added by cityindicators.demo)")
+    res = runner.run_report("scenarios", "X13", language="en", output_dir=tmp_path, data_dir=demo_dir,
+                            parameters={"trajectories": 200})
+    folder = _check_report(res, "scenarios")
+    text = _markdown_outputs(folder / "scenarios.ipynb")
+    assert "Under the 'Baseline" in text and "a net inflow of" in text or "No annual inflow" in text
+
+
+@pytest.mark.slow
+@pytest.mark.realdata
+def test_situation_analysis_on_real_extract(real_dir, tmp_path):
+    res = runner.run_report("situation_analysis", "Visaginas", language="en", output_dir=tmp_path, data_dir=real_dir)
+    folder = _check_report(res, "situation_analysis")
+    text = _markdown_outputs(folder / "situation_analysis.ipynb")
+    exp = _findings_expected(real_dir, "30", 2001, 2015, "en")
+    assert exp["pct"] == "31.8"
+    assert ("Population fell by 31.8% between 2001 and 2015 (from 29,697 to 20,249), "
+            "the steepest fall of the 60 municipalities") in text
+    assert f"from {fmt_number(4.6, 'en', 1)}% to {exp['s65']}%" in text
+    assert "synthetic" not in text.lower()
+
+
+@pytest.mark.slow
+@pytest.mark.realdata
+def test_scenarios_on_real_extract(real_dir, tmp_path):
+    from cityindicators.projection.api import project
+
+    res = runner.run_report("scenarios", "Visaginas", language="lt", output_dir=tmp_path, data_dir=real_dir,
+                            parameters={"trajectories": 200, "scenarios": ["baseline", "zero-migration"]})
+    folder = _check_report(res, "scenarios")
+    text = _markdown_outputs(folder / "scenarios.ipynb")
+    proj = project("30", to_year=2050, scenario=["baseline"], data_dir=real_dir)
+    tot = proj.totals()
+    v2050 = tot[(tot["sex"] == "total") & (tot["year"] == 2050)]["value"].iloc[0]
+    assert f"2050 m. gyventojų būtų {fmt_int(v2050, 'lt')}" in text
+    assert "reikėtų kasmet papildomai" in text or "nepasiektų" in text
+    charts = {p.name.split("_", 1)[1] for p in (folder / "charts").glob("*.png")}
+    assert {"scenario_population.png", "broad_groups.png", "scenario_pyramids.png", "dependency_ratios.png",
+            "fan_chart.png"} <= charts
