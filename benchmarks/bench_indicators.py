@@ -9,18 +9,12 @@ loading) under 2 s. Peak memory is measured with tracemalloc around the computat
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import time
 import tracemalloc
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-
-
-def shared_data() -> Path:
-    env = os.environ.get("CITYINDICATORS_SHARED_DATA")
-    return Path(env) if env else ROOT.parent / "shared" / "data"
+from _common import peak_rss_mib, require_shared
 
 
 def load_extract(folder: Path) -> dict:
@@ -40,10 +34,7 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--repeat", type=int, default=3, help="timed repetitions (best is reported)")
     args = ap.parse_args(argv)
-    folder = shared_data()
-    if not (folder / "lt-osp" / "population.csv").exists():
-        print(f"lt-osp extract not found under {folder}; set CITYINDICATORS_SHARED_DATA", file=sys.stderr)
-        return 2
+    folder = require_shared()  # exits with a "skipped" note when the real data is absent
 
     from cityindicators.indicators import comparison_table, compute_indicators, rank_table
 
@@ -74,7 +65,8 @@ def main(argv=None) -> int:
     print(f"compute_indicators, all:         {min(times):7.3f} s (best of {args.repeat}; "
           f"{result['indicator'].nunique()} indicators x {result['territory_code'].nunique()} territories x "
           f"{result['year'].nunique()} years -> {len(result):,} rows)  target < 2 s")
-    print(f"peak memory during compute:      {peak / 2**20:7.1f} MiB (tracemalloc)")
+    print(f"peak memory during compute:      {peak / 2**20:7.1f} MiB (tracemalloc, Python allocations)")
+    print(f"peak RSS of the process:         {peak_rss_mib():7.1f} MiB (includes the data load)")
     print(f"comparison_table (similar peers): {t_compare:6.3f} s")
     print(f"rank_table (change 2001-2015):   {t_rank:7.3f} s")
     return 0

@@ -453,9 +453,10 @@ def comparison_table(
         return "" if v is None else str(v)
 
     fmt_cols = {c: fmt for c in frame.columns if c != rank_column}
-    styler = frame.style.apply(style_rows, axis=1).format(fmt_cols)
     if rank_column in frame:
-        styler = styler.format({rank_column: lambda v: "" if v != v or v is None else str(int(v))})
+        fmt_cols[rank_column] = lambda v: "" if v is None or v != v else str(int(v))
+    # one format() call: a second one would reset the formats of the other columns (pandas >= 3)
+    styler = frame.style.apply(style_rows, axis=1).format(fmt_cols)
     note = t("rank_colour_note", lang, n=n)
     if synthetic:
         note = f"{t('synthetic_note', lang)}. {note}"

@@ -10,11 +10,14 @@ Main entry points
 - :data:`CATALOGUE`, :func:`catalogue_frame`, :func:`get_indicator` - ids, Lithuanian and
   English names, units, definitions, polarity and input datasets;
 - :func:`cohort_net_migration` - net migration by age and sex (cohort-residual method);
-- :func:`pension_age`, :func:`working_age_weights` - the legal working age.
+- :func:`pension_age`, :func:`working_age_weights` - the legal working age;
+- :func:`build_counts` - the dense count arrays (:class:`Counts`) every function above accepts
+  as ``data``: build them once when making many calls on the same data.
 """
 
 from __future__ import annotations
 
+from ._counts import Counts, build_counts
 from .catalogue import CATALOGUE, POLARITIES, Indicator, catalogue_frame, get_indicator, indicator_ids
 from .change import indicator_changes, percentile_values, rank_table, rank_values, ranking_universe
 from .compare import DEFAULT_SIMILARITY_FEATURES, comparison_table, peer_group, similar_municipalities
@@ -32,6 +35,8 @@ __all__ = [
     "compute_indicators",
     "cohort_net_migration",
     "load_data",
+    "build_counts",
+    "Counts",
     "indicator_changes",
     "rank_table",
     "rank_values",

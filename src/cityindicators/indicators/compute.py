@@ -225,7 +225,7 @@ def compute_indicators(
     indicators: str | Iterable[str] | None = None,
     territories=None,
     years: int | Iterable[int] | None = None,
-    data: Mapping[str, pd.DataFrame] | None = None,
+    data: Mapping[str, pd.DataFrame] | Counts | None = None,
     data_dir: str | os.PathLike | None = None,
     *,
     dropna: bool = False,
@@ -243,7 +243,9 @@ def compute_indicators(
         Years to report; default all. Rates of year t use 1 January t+1, so all years of the
         data are used in the computation whatever is reported.
     data
-        ``{dataset: canonical frame}``; default: the processed tables of ``data_dir``.
+        ``{dataset: canonical frame}``; default: the processed tables of ``data_dir``. May also
+        be the :class:`Counts` of :func:`build_counts`, built once and reused across calls
+        (results shared between indicators, such as the cohort residuals, are cached on it).
     data_dir
         Data directory (default ``$CITYINDICATORS_DATA_DIR`` or ``./data``).
     dropna
@@ -310,7 +312,7 @@ def _to_frame(arrays: dict[str, np.ndarray], counts: Counts, codes: Sequence[str
 def cohort_net_migration(
     territories=None,
     years: int | Iterable[int] | None = None,
-    data: Mapping[str, pd.DataFrame] | None = None,
+    data: Mapping[str, pd.DataFrame] | Counts | None = None,
     data_dir: str | os.PathLike | None = None,
     survival: np.ndarray | None = None,
 ) -> pd.DataFrame:

@@ -525,6 +525,11 @@ def estimate_rates(
     le = le[le["year"].astype(int) < Y]
     mw = list(range(Y - st.mortality_window, Y))
     le_codes = set(le["territory_code"].astype(str))
+    if not set(codes) <= le_codes:
+        derived = _derived_life_expectancy(data, Y, exclude=le_codes)
+        if not derived.empty:
+            le = pd.concat([le, derived], ignore_index=True)
+            le_codes |= set(derived["territory_code"])
     refs = [_reference_code(c, le_codes, register) for c in codes]
     ref_codes = sorted({r for r, _ in refs})
     le_years = sorted(le["year"].astype(int).unique())
@@ -738,6 +743,40 @@ def estimate_rates(
         mig_out_count=out_count, hist_years=hist_years, tfr_hist=tfr_hist_ev, e0_hist=e0_hist,
         netmig_hist=netmig_hist, settings=st, details=details,
     )
+
+
+def _derived_life_expectancy(data: ProjectionData, Y: int, exclude: set[str]) -> pd.DataFrame:
+    """Life expectancy by year and sex from single-age deaths ``D_x / E_x`` (territories with
+    complete single-age deaths by sex and no published figure); used when none is published."""
+    ds = data.deaths
+    ds = ds[ds["age"].notna() & ds["sex"].isin(SEXES) & (ds["year"].astype(int) < Y)
+            & ~ds["territory_code"].astype(str).isin(exclude)]
+    if ds.empty:
+        return pd.DataFrame(columns=["territory_code", "year", "sex", "value"])
+    pop = data.population
+    pop = pop[pop["territory_code"].astype(str).isin(set(ds["territory_code"].astype(str))) & (pop["year"].astype(int) <= Y)]
+    pa = _population_array(pop)
+    k = pa.open_age
+    years = list(pa.years)
+    ev = [y for y in years[:-1] if y + 1 in years]
+    D = np.full((len(pa.codes), len(ev), 2, k + 1), np.nan)
+    ti = pd.Index(pa.codes).get_indexer(ds["territory_code"].astype(str))
+    yi = pd.Index(ev).get_indexer(ds["year"].astype(int))
+    si = (ds["sex"] == "female").to_numpy().astype(int)
+    ai = np.minimum(ds["age"].to_numpy(dtype=int), k)
+    ok = (ti >= 0) & (yi >= 0)
+    Dz = np.zeros_like(D)
+    seen = np.zeros(D.shape, dtype=bool)
+    np.add.at(Dz, (ti[ok], yi[ok], si[ok], ai[ok]), ds["value"].to_numpy(dtype=float)[ok])
+    seen[ti[ok], yi[ok], si[ok], ai[ok]] = True
+    E = 0.5 * (pa.values[:, [years.index(y) for y in ev]] + pa.values[:, [years.index(y) + 1 for y in ev]])
+    complete = seen.all(-1) & np.isfinite(E).all(-1) & (E > 0).all(-1)  # [T, y, 2]
+    m = np.where(E > 0, Dz / np.where(E > 0, E, 1), 0.0)
+    # the open group's rate is l_k / T_k; a life table on the data grid reproduces it exactly
+    e0 = life_expectancy(np.maximum(m, 1e-6), FEMALE[None, None, :])
+    t_i, y_i, s_i = np.nonzero(complete)
+    return pd.DataFrame({"territory_code": np.asarray(pa.codes)[t_i], "year": np.asarray(ev)[y_i],
+                         "sex": np.asarray(SEXES)[s_i], "value": e0[t_i, y_i, s_i]})
 
 
 def _gross_outflow(migration: pd.DataFrame, codes, ev_years, mwin, P, yi) -> np.ndarray | None:

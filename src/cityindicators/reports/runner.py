@@ -542,11 +542,12 @@ def export_html(nb: nbformat.NotebookNode, title: str = "", lang: str = "en", fo
         exclude_input_prompt=True,
         exclude_output_prompt=True,
         embed_images=True,
+        language_code=lang,
     )
     report_nb = _report_notebook(nb)
     if title:
         report_nb.metadata["title"] = title
-    body, _ = exporter.from_notebook_node(report_nb, resources={"language_code": lang, "ci_footer": footer})
+    body, _ = exporter.from_notebook_node(report_nb, resources={"ci_footer": footer})
     return body
 
 

@@ -1,0 +1,112 @@
+"""Benchmark of the report runner (prints figures; asserts nothing).
+
+1. One situation-analysis report (target: under 20 s).
+2. Both reports for every municipality with 2 worker processes (target: under 15 minutes).
+
+Runs on the real lt-osp extract when ../shared/data (or $CITYINDICATORS_SHARED_DATA) is there
+(imported and built into a temporary data directory), else on the synthetic demo data.
+Peak memory is the largest resident set of this process and all its children (workers and
+kernels) together, sampled every 0.2 s.
+
+Usage: python benchmarks/bench_reports.py [--jobs 2] [--skip-batch]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import psutil
+
+from cityindicators.config import SHARED_DATA_ENV
+from cityindicators.reports.runner import run_batch, run_report
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+class PeakMemory:
+    """Samples the summed RSS of this process tree."""
+
+    def __init__(self, interval: float = 0.2):
+        self.interval, self.peak, self._stop = interval, 0, threading.Event()
+
+    def _sample(self) -> None:
+        me = psutil.Process()
+        while not self._stop.is_set():
+            total = 0
+            for p in [me, *me.children(recursive=True)]:
+                try:
+                    total += p.memory_info().rss
+                except psutil.Error:
+                    pass
+            self.peak = max(self.peak, total)
+            time.sleep(self.interval)
+
+    def __enter__(self):
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join()
+
+
+def prepare_data(tmp: Path) -> tuple[Path, str, str]:
+    shared = Path(os.environ.get(SHARED_DATA_ENV, ROOT.parent / "shared" / "data"))
+    data = tmp / "data"
+    if (shared / "lt-osp" / "population.csv").exists():
+        cmd = [sys.executable, "-m", "cityindicators", "--data-dir", str(data)]
+        subprocess.run(cmd + ["import", "osp-extract", str(shared / "lt-osp")], check=True, capture_output=True)
+        subprocess.run(cmd + ["build"], check=True, capture_output=True)
+        return data, "Visaginas", "real lt-osp extract (60 municipalities)"
+    from cityindicators.demo import build_demo
+
+    build_demo(data)
+    return data, "X13", "synthetic demo data (8 municipalities)"
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--jobs", type=int, default=2)
+    ap.add_argument("--skip-batch", action="store_true")
+    args = ap.parse_args()
+    with tempfile.TemporaryDirectory(prefix="bench-reports-") as tmp:
+        tmp = Path(tmp)
+        data, territory, label = prepare_data(tmp)
+        print(f"data: {label}; cpus: {os.cpu_count()}")
+        with PeakMemory() as mem:
+            t0 = time.perf_counter()
+            res = run_report("situation_analysis", territory, language="lt", output_dir=tmp / "one", data_dir=data)
+            dt = time.perf_counter() - t0
+        print(f"one situation-analysis report ({territory}): {dt:.1f} s (target < 20 s), status {res.status}, "
+              f"peak memory {mem.peak / 2**20:.0f} MiB")
+        if args.skip_batch:
+            return 0
+        with PeakMemory() as mem:
+            t0 = time.perf_counter()
+            summary = run_batch("all", ["situation_analysis", "scenarios"], language="lt", jobs=args.jobs,
+                                output_dir=tmp / "all", data_dir=data, progress=True)
+            dt = time.perf_counter() - t0
+        c = summary.counts()
+        print(f"both reports for all municipalities, {args.jobs} worker processes: {len(summary.results)} reports "
+              f"in {dt:.0f} s = {dt / 60:.1f} min (target < 15 min); ok {c['ok']}, failed {c['failed']}; "
+              f"peak memory {mem.peak / 2**20:.0f} MiB")
+        if summary.failed:
+            print(summary.text())
+        again_t0 = time.perf_counter()
+        again = run_batch("all", ["situation_analysis", "scenarios"], language="lt", jobs=args.jobs,
+                          output_dir=tmp / "all", data_dir=data, progress=False)
+        print(f"re-run with unchanged inputs: {again.counts()['skipped']} skipped in "
+              f"{time.perf_counter() - again_t0:.1f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,118 @@
+"""Charts from tidy frames: titles and labels in the report language, a source line, the
+synthetic-data note, the municipality highlighted, colour-blind-safe colours."""
+
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from cityindicators import plotting
+from cityindicators.reports.i18n import TEXTS
+
+
+def _texts(fig) -> str:
+    out = [t.get_text() for t in fig.texts]
+    for ax in fig.axes:
+        out += [ax.get_title(), ax.get_title(loc="left"), ax.get_xlabel(), ax.get_ylabel()]
+        leg = ax.get_legend()
+        if leg:
+            out += [t.get_text() for t in leg.get_texts()]
+    for leg in fig.legends:
+        out += [t.get_text() for t in leg.get_texts()]
+    if fig._suptitle is not None:
+        out.append(fig._suptitle.get_text())
+    return "\n".join(out)
+
+
+YEARS = np.arange(2001, 2016)
+
+
+def _trend():
+    return pd.DataFrame({"year": YEARS, "value": np.linspace(30000, 20000, len(YEARS))})
+
+
+def _pyramid():
+    rows = [(y, s, a, 100.0 - a / 2) for y in (2001, 2015) for s in ("male", "female") for a in range(86)]
+    return pd.DataFrame(rows, columns=["year", "sex", "age", "value"])
+
+
+@pytest.mark.parametrize("lang, title, ylabel", [("lt", "Gyventojų skaičius metų pradžioje", "tūkst. asm."),
+                                                 ("en", "Population at 1 January", "thousand persons")])
+def test_population_trend_language_units_source(lang, title, ylabel):
+    fig = plotting.population_trend(_trend(), lang=lang, name="Eglynas", key_period=(2001, 2015))
+    text = _texts(fig)
+    assert title in text and ylabel in text
+    assert ("Šaltinis" if lang == "lt" else "Source") in text
+    assert fig.get_label() == "population_trend"
+    assert "2001–2015" in text
+
+
+def test_synthetic_note_on_every_chart():
+    fig = plotting.pyramid_overlay(_pyramid(), (2001, 2015), lang="en", name="Eglynas", synthetic=True)
+    text = _texts(fig)
+    assert "SYNTHETIC DEMONSTRATION DATA" in text
+    assert "demo data generator" in text and "Statistics Lithuania" not in text
+    real = _texts(plotting.pyramid_overlay(_pyramid(), (2001, 2015), lang="en", name="Visaginas"))
+    assert "SYNTHETIC" not in real and "Statistics Lithuania" in real
+
+
+def test_municipality_highlighted_against_peers():
+    rows = [("share_65_plus", c, y, 10 + i + (y - 2001) * 0.3) for i, c in enumerate(["30", "31", "32"]) for y in YEARS]
+    frame = pd.DataFrame(rows, columns=["indicator", "territory_code", "year", "value"])
+    fig = plotting.ageing_indicators(frame, "30", lang="en", name="Visaginas", ranks={"share_65_plus": (60, 60, 2015)},
+                                     units={"share_65_plus": "%"})
+    ax = fig.axes[0]
+    colours = [line.get_color() for line in ax.get_lines()]
+    assert colours.count(plotting.HIGHLIGHT) == 1 and colours.count(plotting.PEER_GREY) == 2
+    assert "rank 60 of 60 in 2015" in ax.get_title(loc="left")
+    assert ax.get_ylabel() == "%"
+
+
+def test_palette_is_okabe_ito():
+    assert plotting.OKABE_ITO[:3] == ("#0072B2", "#E69F00", "#009E73")
+
+
+def test_components_working_age_youth():
+    comp = pd.DataFrame([(y, c, v) for y in YEARS for c, v in (("births", 300), ("deaths", 400), ("net_migration", -200))],
+                        columns=["year", "component", "value"])
+    fig = plotting.components_of_change(comp, lang="lt", name="X")
+    assert "Gimę" in _texts(fig) and "Neto migracija" in _texts(fig)
+    wa = pd.DataFrame([(y, i, v) for y in YEARS for i, v in (("working_age_population", 18000), ("working_age_share", 64.0))],
+                      columns=["year", "indicator", "value"])
+    fig = plotting.working_age(wa, lang="en", name="X")
+    assert "Working-age" in _texts(fig)
+    yo = pd.DataFrame({"age": np.arange(86), "value": -np.exp(-((np.arange(86) - 24) / 5.0) ** 2) * 300})
+    fig = plotting.youth_outflow(yo, lang="en", name="X")
+    assert "Youth 15–29" in _texts(fig)
+
+
+def test_scenario_charts_and_fan():
+    sc = pd.DataFrame([(s, y, 20000 - k * (y - 2015) * 50) for k, s in enumerate(["baseline", "zero-migration"])
+                       for y in range(2015, 2051)], columns=["scenario", "year", "value"])
+    fig = plotting.scenario_lines(sc, lang="en", name="X", observed=_trend(), scenario_labels={"baseline": "Baseline"})
+    assert "Baseline" in _texts(fig) and "Observed" in _texts(fig) and "projection: cityindicators" in _texts(fig)
+    bg = pd.DataFrame([(s, y, g, 5000.0) for s in ("baseline",) for y in range(2015, 2051) for g in ("0-14", "15-64", "65+")],
+                      columns=["scenario", "year", "group", "value"])
+    assert len(plotting.broad_groups(bg, lang="lt", name="X").axes) == 3
+    dr = pd.DataFrame([("baseline", y, i, 30.0) for y in range(2015, 2051)
+                       for i in ("old_age_dependency_ratio", "total_dependency_ratio")],
+                      columns=["scenario", "year", "indicator", "value"])
+    assert "100-ui" in _texts(plotting.dependency_ratios(dr, lang="lt", name="X"))
+    q = pd.DataFrame([(y, qq, 20000 * (1 + (qq - 0.5) * (y - 2015) / 50)) for y in range(2015, 2051) for qq in (0.1, 0.5, 0.9)],
+                     columns=["year", "quantile", "value"])
+    text = _texts(plotting.fan_chart(q, lang="en", name="X", observed=_trend()))
+    assert "10–90% interval" in text and "Median" in text
+
+
+def test_comparison_table_coloured_by_rank():
+    frame = pd.DataFrame({"Indicator": ["Population", "Share 65+"], "Value": [20249.0, 14.46], "Rank": [12.0, 60.0]})
+    html = plotting.comparison_table(frame, "en", n=60, caption="Visaginas compared", synthetic=True).to_html()
+    assert "background-color: #0072b2" in html.lower() or "background-color" in html
+    assert "#e69f00" in html.lower()  # the worst rank in orange
+    assert "SYNTHETIC" in html and "rank among 60 municipalities" in html
+    assert "20,249.0" in html or "20,249" in html

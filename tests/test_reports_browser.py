@@ -1,0 +1,75 @@
+"""Open a generated HTML report in headless Chromium (Debian's ``chromium`` package, driven by
+Playwright for Python with the system browser; no browser download)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from cityindicators.reports import runner
+
+CHROMIUM = os.environ.get("CITYINDICATORS_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.slow,
+    pytest.mark.skipif(not Path(CHROMIUM).exists(),
+                       reason=f"Chromium not found at {CHROMIUM} (apt-get install chromium)"),
+]
+
+
+@pytest.fixture(scope="module")
+def report_html(tmp_path_factory) -> Path:
+    from cityindicators.demo import build_demo
+
+    data = tmp_path_factory.mktemp("demo") / "data"
+    build_demo(data)
+    out = tmp_path_factory.mktemp("reports")
+    res = runner.run_report("situation_analysis", "X13", language="lt", output_dir=out, data_dir=data)
+    assert res.status == "ok", res.error
+    return Path(res.output_dir) / "situation_analysis.html"
+
+
+def test_html_report_in_chromium(report_html, tmp_path):
+    sync_api = pytest.importorskip("playwright.sync_api")
+    errors: list[str] = []
+    failed_requests: list[str] = []
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        try:
+            page = browser.new_page(viewport={"width": 1200, "height": 900})
+            page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+            page.on("pageerror", lambda e: errors.append(str(e)))
+            page.on("requestfailed", lambda r: failed_requests.append(r.url))
+            page.goto(report_html.resolve().as_uri(), wait_until="load")
+            images = page.eval_on_selector_all(
+                "img", "els => els.map(e => ({ok: e.complete && e.naturalWidth > 0, alt: e.alt}))")
+            code_visible = page.eval_on_selector_all(
+                ".jp-InputArea, .jp-CodeMirrorEditor, .highlight pre",
+                "els => els.filter(e => e.offsetParent !== null).length")
+            title = page.title()
+            heading = page.inner_text("h1")
+            lang = page.get_attribute("html", "lang")
+            shot = tmp_path / "report.png"
+            page.screenshot(path=str(shot), full_page=False)
+            page.emulate_media(media="print")
+            pdf_ok = True
+        finally:
+            browser.close()
+    assert len(images) >= 6, "every chart is an image"
+    assert all(i["ok"] for i in images), f"images not loaded: {images}"
+    assert all(i["alt"] for i in images)
+    assert code_visible == 0, "code cells are visible"
+    assert not errors, f"console errors: {errors}"
+    assert not failed_requests, f"requests failed: {failed_requests}"
+    assert "situacijos analizė" in title and "Eglyno" in heading
+    assert lang == "lt"
+    assert shot.stat().st_size > 10_000 and pdf_ok
+    keep = os.environ.get("CITYINDICATORS_SCREENSHOT_DIR")
+    if keep:  # for looking at it by eye
+        shutil.copy(shot, Path(keep) / "report.png")

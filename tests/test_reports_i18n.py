@@ -1,0 +1,55 @@
+"""Every report text exists in Lithuanian and English; number formats; key-finding sentences."""
+
+from __future__ import annotations
+
+import string
+
+import pytest
+
+from cityindicators import ReportParameterError
+from cityindicators.reports import findings as F
+from cityindicators.reports.i18n import LANGUAGES, TEXTS, check_language, fmt_int, fmt_number, t
+
+
+def test_every_text_in_both_languages_with_same_fields():
+    for key, texts in TEXTS.items():
+        assert set(texts) == set(LANGUAGES), key
+        fields = [{f for _, f, _, _ in string.Formatter().parse(texts[lang]) if f} for lang in LANGUAGES]
+        assert fields[0] == fields[1], key
+        assert all(texts[lang].strip() for lang in LANGUAGES), key
+
+
+def test_language_check():
+    assert check_language("en") == "en"
+    with pytest.raises(ReportParameterError, match="lt, en"):
+        t("year", "de")
+
+
+def test_number_formats():
+    assert fmt_number(31.8123, "en") == "31.8"
+    assert fmt_number(31.8123, "lt") == "31,8"
+    assert fmt_int(20249, "en") == "20,249"
+    assert fmt_int(20249, "lt") == "20\u202f249"
+    assert fmt_int(-1248, "lt", sign=True) == "−1\u202f248"
+    assert fmt_number(float("nan"), "en") == "–"
+
+
+def test_population_finding_hand_worked():
+    f = F.population_change(2001, 2015, 29697, 20249, "en", rank_fall=1, rank_growth=60, n=60)
+    assert f.text == ("Population fell by 31.8% between 2001 and 2015 (from 29,697 to 20,249), "
+                      "the steepest fall of the 60 municipalities.")
+    assert f.values["pct"] == pytest.approx(-31.8147, abs=1e-3)
+    lt = F.population_change(2001, 2015, 29697, 20249, "lt", rank_fall=3, rank_growth=58, n=60)
+    assert lt.text == ("Gyventojų skaičius 2001–2015 m. sumažėjo 31,8 % (nuo 29\u202f697 iki 20\u202f249) – "
+                       "3-as didžiausias mažėjimas iš 60 savivaldybių.")
+    grew = F.population_change(2001, 2015, 100, 110, "en", rank_fall=60, rank_growth=7, n=60)
+    assert grew.text.startswith("Population grew by 10.0%") and "municipalities" not in grew.text
+
+
+def test_other_findings():
+    assert "4.6% to 14.5%" in F.share_65_change(2001, 2015, 4.6, 14.46, "en", rank_ageing=1, n=60).text
+    assert "fastest ageing of the 60" in F.share_65_change(2001, 2015, 4.6, 14.46, "en", rank_ageing=1, n=60).text
+    assert "natural change of +25" in F.natural_change(2001, 2014, 3079, 3054, "en").text
+    assert "net inflow of 580" in F.target_inflow(20249, 2040, 580.2, "en").text
+    assert "No annual inflow" in F.target_inflow(20249, 2040, None, "en").text
+    assert "between 4,067 and 8,398 (median 6,120)" in F.fan_interval(2050, 4067, 6120, 8398, "en").text
