@@ -25,11 +25,16 @@ def test_municipalities_formats(capsys):
 
 
 def test_data_dir_option_and_env(tmp_path, monkeypatch, capsys):
+    f = tmp_path / "births.csv"
+    f.write_text("territory,year,sex,value\nVisaginas,2020,total,120\n", encoding="utf-8")
     monkeypatch.setenv("CITYINDICATORS_DATA_DIR", str(tmp_path / "envdata"))
-    assert main(["demo"]) == 0
-    assert (tmp_path / "envdata" / "processed" / "population.parquet").exists()
+    assert main(["import", "tidy", str(f), "--dataset", "births"]) == 0
+    assert main(["build"]) == 0
+    assert (tmp_path / "envdata" / "processed" / "births.parquet").exists()
+    # the option wins over the environment
     assert main(["--data-dir", str(tmp_path / "optdata"), "demo"]) == 0
     assert (tmp_path / "optdata" / "processed" / "population.parquet").exists()
+    assert not (tmp_path / "envdata" / "processed" / "population.parquet").exists()
     assert "SYNTHETIC" in capsys.readouterr().out.upper()
 
 

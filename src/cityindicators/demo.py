@@ -214,7 +214,7 @@ def _frames(codes, years, pop, births, deaths, emig, immig) -> dict[str, pd.Data
     for name, arr, unit in (("registered_unemployed", unemployed, "persons"),
                             ("registered_unemployed_ratio", ratio, "%"),
                             ("employed", employed, "persons"),
-                            ("average_earnings_net", earn, "EUR")):
+                            ("average_monthly_earnings", earn, "EUR")):
         idx = np.indices(arr.shape).reshape(2, -1)
         labour_rows.append(pd.DataFrame({"territory": np.array(all_codes)[idx[0]], "year": years[idx[1]],
                                          "indicator": name, "sex": "total", "unit": unit, "value": arr.reshape(-1)}))

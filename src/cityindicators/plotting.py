@@ -116,9 +116,17 @@ def _year_axis(ax, lang: str) -> None:
     ax.xaxis.get_major_locator().set_params(integer=True)
 
 
-def _finish(fig: Figure, title: str, lang: str, source: str | None, synthetic: bool, projection: bool = False) -> Figure:
+def _finish(fig: Figure, title: str, lang: str, source: str | None, synthetic: bool, projection: bool = False,
+            legend_below: tuple[list, list] | None = None) -> Figure:
     fig.suptitle(title, x=0.01, ha="left", fontsize=12, fontweight="bold")
-    fig.tight_layout(rect=(0, 0.06, 1, 0.97))
+    if legend_below and legend_below[0]:
+        # a shared legend under the panels, so that it covers no line
+        handles, labels = legend_below
+        fig.tight_layout(rect=(0, 0.06 + 0.045 * int(np.ceil(len(labels) / 3)), 1, 0.97))
+        fig.legend(handles, labels, loc="lower center", bbox_to_anchor=(0.5, 0.045), ncol=min(len(labels), 3),
+                   frameon=False, fontsize=9)
+    else:
+        fig.tight_layout(rect=(0, 0.06, 1, 0.97))
     add_source(fig, lang, source, synthetic, projection)
     return fig
 
@@ -538,9 +546,9 @@ def broad_groups(
         ax.set_ylabel(t("persons_k", lang))
         ax.yaxis.set_major_formatter(_decimal(lang, 1))
         _year_axis(ax, lang)
-    if groups:
-        axes.flat[0].legend(loc="best")
-    return _finish(fig, t("t_broad_groups", lang, name=name), lang, source, synthetic, projection=True)
+    below = axes.flat[0].get_legend_handles_labels() if groups else None
+    return _finish(fig, t("t_broad_groups", lang, name=name), lang, source, synthetic, projection=True,
+                   legend_below=below)
 
 
 def dependency_ratios(
@@ -572,9 +580,9 @@ def dependency_ratios(
         ax.set_ylabel(t("per_100", lang))
         ax.yaxis.set_major_formatter(_decimal(lang, 0))
         _year_axis(ax, lang)
-    if inds:
-        axes.flat[0].legend(loc="best")
-    return _finish(fig, t("t_dependency", lang, name=name), lang, source, synthetic, projection=True)
+    below = axes.flat[0].get_legend_handles_labels() if inds else None
+    return _finish(fig, t("t_dependency", lang, name=name), lang, source, synthetic, projection=True,
+                   legend_below=below)
 
 
 def fan_chart(

@@ -18,7 +18,7 @@ import pandas as pd
 from ..exceptions import AmbiguousTerritoryError, DataValidationError, ParseError, UnknownTerritoryError
 from ..geography import Register, normalise_name
 
-__all__ = ["read_text_table", "read_any_table", "to_numbers", "map_territories", "NON_TERRITORY_LABELS", "check_unique"]
+__all__ = ["read_text_table", "read_any_table", "to_numbers", "map_territories", "map_unique", "NON_TERRITORY_LABELS", "check_unique"]
 
 log = logging.getLogger(__name__)
 
@@ -184,7 +184,7 @@ def map_territories(frame: pd.DataFrame, column: str, register: Register, path: 
     row of each name and the candidates or closest names.
     """
     names = frame[column].astype(str).str.strip()
-    folded = names.map(normalise_name)
+    folded = map_unique(names, normalise_name)
     drop_nt = folded.isin(NON_TERRITORY_LABELS)
     if drop_nt.any():
         log.warning("%s: dropping %d row(s) that are not territories: %s", path, int(drop_nt.sum()),
@@ -211,6 +211,12 @@ def map_territories(frame: pd.DataFrame, column: str, register: Register, path: 
     out = out[out["territory_code"].notna()]
     out.attrs["dropped_non_territory_rows"] = int(drop_nt.sum())
     return out
+
+
+def map_unique(values: pd.Series, func) -> pd.Series:
+    """``values.map(func)``, calling ``func`` once per distinct value (tables repeat names a lot)."""
+    uniq = pd.unique(values)
+    return values.map(dict(zip(uniq, (func(u) for u in uniq))))
 
 
 def check_unique(frame: pd.DataFrame, keys: Sequence[str], path: Path | str) -> None:

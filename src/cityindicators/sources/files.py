@@ -29,7 +29,7 @@ from .. import store
 from ..exceptions import DatasetNotFoundError, DataValidationError, ParseError
 from ..geography import get_register, normalise_name
 from ..schema import DATASETS, tidy, validate
-from ._table import check_unique, map_territories, read_any_table, to_numbers
+from ._table import check_unique, map_territories, map_unique, read_any_table, to_numbers
 from .extract import ImportResult
 
 __all__ = ["parse_tidy_file", "parse_indicator_file", "import_tidy", "import_indicators", "SEX_ALIASES"]
@@ -92,14 +92,14 @@ def parse_tidy_file(path: str | os.PathLike, dataset: str) -> dict[str, pd.DataF
     frame = to_numbers(frame, ["year"], path, allow_blank=False, integer=True)
     frame = to_numbers(frame, ["value"], path, allow_blank=True, non_negative=spec.counts and not spec.signed)
     if "sex" in spec.keys:
-        sx = frame["sex"].astype(str).map(normalise_name).map(SEX_ALIASES)
+        sx = map_unique(frame["sex"].astype(str), normalise_name).map(SEX_ALIASES)
         if sx.isna().any():
             r = frame.loc[sx.isna()].iloc[0]
             raise ParseError(f"{path}: row {r['_line']}: field 'sex': {r['sex']!r} is not a sex; use total, male or female")
         frame["sex"] = sx
     if "age" in spec.keys:
         text = frame["age"].astype(str).str.strip()
-        is_all = text.map(normalise_name).isin(_ALL_AGES)
+        is_all = map_unique(text, normalise_name).isin(_ALL_AGES)
         plus = text.str.endswith("+")
         num = pd.to_numeric(text.str.rstrip("+").where(~is_all), errors="coerce")
         bad = num.isna() & ~is_all
