@@ -64,14 +64,20 @@ def tidy_population(arr: np.ndarray, codes: Sequence[str], years: Sequence[int],
                     value: str = "value") -> pd.DataFrame:
     """Tidy frame from ``arr[year, territory, sex, age]``."""
     ny, nt, ns, na = arr.shape
+    n = ny * nt * ns * na
     return pd.DataFrame({
-        "scenario": scenario,
-        "territory_code": np.tile(np.repeat(np.asarray(codes, dtype=object), ns * na), ny),
+        "scenario": _strings([scenario], np.zeros(n, dtype=np.int32)),
+        "territory_code": _strings(codes, np.tile(np.repeat(np.arange(nt, dtype=np.int32), ns * na), ny)),
         "year": np.repeat(np.asarray(years, dtype="int64"), nt * ns * na),
-        "sex": np.tile(np.repeat(SEX_LABELS, na), ny * nt),
+        "sex": _strings(SEX_LABELS, np.tile(np.repeat(np.arange(ns, dtype=np.int32), na), ny * nt)),
         "age": np.tile(np.arange(na, dtype="int64"), ny * nt * ns),
         value: arr.reshape(-1),
     })
+
+
+def _strings(labels: Sequence[str], idx: np.ndarray) -> pd.Series:
+    """A string column ``labels[idx]`` built without a per-row Python object pass."""
+    return pd.Series(np.asarray(list(labels), dtype=object)[idx]).astype("str")
 
 
 @dataclass
@@ -101,16 +107,37 @@ class ProjectionResult:
     """
 
     population: pd.DataFrame
-    components: pd.DataFrame
-    assumptions: pd.DataFrame
-    estimates: pd.DataFrame
     scenarios: dict[str, Scenario]
     base_year: int
     to_year: int
     open_age: int
     rates: BaseRates
     arrays: dict[str, EngineResult] = field(repr=False, default_factory=dict)
+    schedules: dict[str, ScenarioSchedule] = field(repr=False, default_factory=dict)
     quantiles: pd.DataFrame | None = None
+    _cache: dict[str, pd.DataFrame] = field(repr=False, default_factory=dict)
+
+    # the component and assumption tables are built on first use (they are large)
+    @property
+    def components(self) -> pd.DataFrame:
+        if "components" not in self._cache:
+            self._cache["components"] = pd.concat(
+                [_components_frame(arr, list(self.rates.codes), self.base_year, name) for name, arr in self.arrays.items()],
+                ignore_index=True)
+        return self._cache["components"]
+
+    @property
+    def assumptions(self) -> pd.DataFrame:
+        if "assumptions" not in self._cache:
+            self._cache["assumptions"] = pd.concat(
+                [_assumptions_frame(self.schedules[name], arr) for name, arr in self.arrays.items()], ignore_index=True)
+        return self._cache["assumptions"]
+
+    @property
+    def estimates(self) -> pd.DataFrame:
+        if "estimates" not in self._cache:
+            self._cache["estimates"] = self.rates.report()
+        return self._cache["estimates"]
 
     def totals(self) -> pd.DataFrame:
         """``scenario, territory_code, year, sex, value`` with sex total/male/female (all ages)."""
@@ -296,19 +323,15 @@ def project(
         raise ProjectionError(f"to_year ({to_year}) must be after the base year ({base_year})")
     codes = list(rates.codes)
     years = np.arange(base_year, int(to_year) + 1)
-    pops, comps, assum, arrays = [], [], [], {}
+    pops, arrays, schedules = [], {}, {}
     for sc in scens:
         sch = build_schedule(rates, sc, int(to_year))
         arr = run_schedule(sch)
-        arrays[sc.name] = arr
+        arrays[sc.name], schedules[sc.name] = arr, sch
         pops.append(tidy_population(arr.population, codes, years, sc.name))
-        comps.append(_components_frame(arr, codes, base_year, sc.name))
-        assum.append(_assumptions_frame(sch, arr))
     result = ProjectionResult(
-        population=pd.concat(pops, ignore_index=True), components=pd.concat(comps, ignore_index=True),
-        assumptions=pd.concat(assum, ignore_index=True), estimates=rates.report(),
-        scenarios={s.name: s for s in scens}, base_year=base_year, to_year=int(to_year),
-        open_age=rates.open_age, rates=rates, arrays=arrays,
+        population=pd.concat(pops, ignore_index=True), scenarios={s.name: s for s in scens}, base_year=base_year,
+        to_year=int(to_year), open_age=rates.open_age, rates=rates, arrays=arrays, schedules=schedules,
     )
     if stochastic:
         from .stochastic import simulate

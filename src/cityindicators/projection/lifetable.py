@@ -92,16 +92,16 @@ def survival_ratios(m: np.ndarray, female: np.ndarray | bool = False) -> tuple[n
 class E0Scaler:
     """Scale base mortality ``m[T, 2, A]`` (sex 0 male, 1 female) to target life expectancies (tabulated once).
 
-    For ``log k`` on a grid in [-4, 3] (step 0.025) the life expectancy ``e0(k m)`` and the
+    For ``log k`` on a grid in [-3.5, 1.5] (step 0.025; ``k`` from 0.03 to 4.5) the life expectancy ``e0(k m)`` and the
     survival ratios of ``k m`` are tabulated once. A target ``e0`` of shape ``[..., T, 2]`` is
     located on the grid and the survival ratios are interpolated linearly in ``log k`` between
     the two neighbouring grid schedules, so millions of targets (years x trajectories) cost no
     life-table computation. A target equal to the base ``e0`` lands exactly on ``k = 1``.
     """
 
-    def __init__(self, m: np.ndarray, grid: int = 281):
+    def __init__(self, m: np.ndarray, grid: int = 201):
         self.m = np.asarray(m, dtype=float)
-        self.logk = np.linspace(-4.0, 3.0, grid)
+        self.logk = np.linspace(-3.5, 1.5, grid)
         fem = np.broadcast_to(_FEMALE, self.m.shape[:-1])[..., None]
         mk = self.m[..., None, :] * np.exp(self.logk)[:, None]  # [T, 2, K, A]
         self.table = life_expectancy(mk, fem)  # [T, 2, K], decreasing in k

@@ -16,7 +16,9 @@ Mortality
     senescent term with fixed slope ``b`` by sex; Thatcher, Kannisto & Vaupel 1998,
     *The Force of Mortality at Ages 80 to 120*), with ``m(0)`` from the observed infant
     mortality, and the level ``a`` solved so that the life expectancy equals the published
-    ``e_0`` of the territory's county (else the country) averaged over the window. The
+    ``e_0`` of the territory's county (else the country; else one derived from single-age
+    deaths of the data) averaged over the window, then rescaled to the mean of the last
+    ``e0_window`` years. The
     municipality's schedule is this county schedule multiplied at ages 1+ by its standardised
     mortality ratio (indirect standardisation)
 
@@ -40,14 +42,27 @@ Fertility
 
 Migration
     Net migration by age and sex from *cohort residuals* over the last ``migration_window``
-    years: ``NM_{y+1,x+1} = P_{y+1,x+1} - P_{y,x} S_x`` (births ``B_y S_b`` for age 0, the open
-    group fed by the last two ages). Counts and survivor exposures are smoothed over age with a
-    Gaussian kernel (``migration_smoothing`` years) before the rate ``NM / exposure`` is taken,
-    so noisy single ages of small municipalities borrow from their neighbours. The net rate is
-    split into an inflow and an outflow part: with gross flows in the ``migration`` table
-    (emigrants + internal departures) the outflow rate is the observed crude outflow rate times
-    the age profile of net losses; without them, negative net cells count as outflow and
-    positive ones as inflow. ``migration_model='count'`` keeps mean annual counts instead of rates.
+    years: ``NM_{y+1,x+1} = P_{y+1,x+1} - P_{y,x} S_{y,x}`` (births ``B_y S_b`` for age 0, the
+    open group fed by the last two ages), where the survival ratios ``S_y`` of each year come
+    from the territory's schedule scaled to that year's published (county) life expectancy, so
+    falling mortality is not mistaken for migration. Years are weighted: each earlier year by
+    ``migration_decay`` relative to the next, and atypical years (crude net rate more than
+    ``migration_robust`` robust standard deviations from the window median) are down-weighted
+    Huber-style. Counts and survivor exposures are smoothed over age with a Gaussian kernel
+    whose width shrinks with the territory's size (``migration_smoothing`` years at 20,000
+    residents), so noisy single ages of small municipalities borrow from their neighbours.
+    The default ``migration_model='mixed'`` keeps net *losses* by age and sex as rates on the
+    survivors (emigration scales with the population at risk) and net *gains* as mean annual
+    counts (in-migrants come from outside the territory; Rogers 1990, "Requiem for the net
+    migrant", *Geographical Analysis* 22); ``rate`` and ``count`` use one form for both.
+    With gross flows in the ``migration`` table (emigrants + internal departures) the outflow is
+    the observed crude outflow rate spread by the age profile of net losses, and the inflow the
+    net plus that outflow; without them negative net cells count as outflow and positive ones
+    as inflow (the ``low-emigration`` scenario scales the outflow part).
+
+Defaults were chosen by back-testing on the lt-osp extract (see :mod:`.backtest`):
+``migration_window=5, migration_decay=0.85, migration_robust=1.5, migration_model='mixed'``,
+``fertility_window=2``, ``e0_window=1``.
 """
 
 from __future__ import annotations
@@ -71,7 +86,6 @@ __all__ = [
     "model_mortality",
     "calibrate_mortality",
     "hadwiger",
-    "scale_mortality_to_e0",
     "BROAD_AGE_GROUPS",
 ]
 
@@ -126,9 +140,9 @@ class EstimationSettings:
     migration_window: int = 5
     migration_smoothing: float = 2.0
     smoothing_reference_population: float = 20_000.0
-    migration_decay: float = 1.0
+    migration_decay: float = 0.85
     migration_robust: float = 1.5
-    migration_model: str = "rate"
+    migration_model: str = "mixed"
     mortality_window: int = 5
     e0_window: int = 1
     fertility_window: int = 2
@@ -143,8 +157,8 @@ class EstimationSettings:
     hadwiger_r: float = 29.5
 
     def __post_init__(self) -> None:
-        if self.migration_model not in ("rate", "count"):
-            raise ProjectionError(f"migration_model must be 'rate' or 'count', got {self.migration_model!r}")
+        if self.migration_model not in ("rate", "count", "mixed"):
+            raise ProjectionError(f"migration_model must be 'rate', 'count' or 'mixed', got {self.migration_model!r}")
         if self.open_age < 100:
             raise ProjectionError(f"open_age must be at least 100, got {self.open_age}")
         for name in ("migration_window", "mortality_window", "fertility_window", "trend_years", "e0_window"):
@@ -297,30 +311,6 @@ def calibrate_mortality(
         lo = np.where(too_low_mortality, mid, lo)
         hi = np.where(too_low_mortality, hi, mid)
     return model_mortality(0.5 * (lo + hi), m0, omega, slope, makeham)
-
-
-def scale_mortality_to_e0(m: np.ndarray, female: np.ndarray, e0_target: np.ndarray, grid: int = 241) -> np.ndarray:
-    """Rates ``k m`` with one factor ``k`` per schedule chosen so that ``e0(k m) = e0_target``.
-
-    ``m`` is ``[..., A]``; ``e0_target`` has the shape ``m.shape[:-1]`` with any extra leading
-    axes (years, trajectories). ``e0(k)`` is tabulated on a grid of ``log k`` in [-4, 3] once
-    per schedule and inverted by linear interpolation, so millions of targets cost no root
-    finding. Proportional scaling at all ages is the simplest member of the Lee-Carter family
-    (constant ``b_x``).
-    """
-    logk = np.linspace(-4.0, 3.0, grid)
-    fem = np.broadcast_to(np.asarray(female), m.shape[:-1])[..., None]
-    table = life_expectancy(m[..., None, :] * np.exp(logk)[:, None], fem)  # [..., K] decreasing
-    target = np.asarray(e0_target, dtype=float)
-    extra = target.ndim - (m.ndim - 1)
-    tab = table.reshape((1,) * extra + table.shape)
-    below = (tab > target[..., None]).sum(-1)  # number of grid points with e0 above the target
-    i = np.clip(below, 1, grid - 1)
-    e_hi = np.take_along_axis(np.broadcast_to(tab, target.shape + (grid,)), (i - 1)[..., None], -1)[..., 0]
-    e_lo = np.take_along_axis(np.broadcast_to(tab, target.shape + (grid,)), i[..., None], -1)[..., 0]
-    w = np.clip((e_hi - target) / np.where(e_hi - e_lo == 0, 1, e_hi - e_lo), 0, 1)
-    lk = logk[i - 1] + w * (logk[1] - logk[0])
-    return m * np.exp(lk)[..., None]
 
 
 def hadwiger(h: float, r: float, omega: int) -> np.ndarray:
@@ -692,14 +682,13 @@ def estimate_rates(
     # gross flows (optional): crude outflow rates of the window
     out_crude = _gross_outflow(data.migration, codes, ev_years, mwin, P, yi)
     net_rate = np.concatenate([net_rate_d, np.repeat(net_rate_d[..., k:], omega - k, axis=-1)], axis=-1)
-    if st.migration_model == "rate":
-        base_net = net_rate
-    else:
-        cnt = np.concatenate([net_count_d[..., :k], np.zeros((T, 2, omega - k + 1))], axis=-1)
-        cnt[..., k:] = net_count_d[..., k:k + 1] * (P0[..., k:] / np.maximum(P0[..., k:].sum(-1, keepdims=True), 1e-9))
-        base_net = cnt
+    cnt = np.concatenate([net_count_d[..., :k], np.zeros((T, 2, omega - k + 1))], axis=-1)
+    cnt[..., k:] = net_count_d[..., k:k + 1] * (P0[..., k:] / np.maximum(P0[..., k:].sum(-1, keepdims=True), 1e-9))
+    base_net = net_rate if st.migration_model == "rate" else cnt
     inflow = np.maximum(base_net, 0)
     outflow = np.maximum(-base_net, 0)
+    if st.migration_model == "mixed":  # net losses as rates on the residents, net gains as counts
+        inflow, outflow = np.maximum(cnt, 0), np.maximum(-net_rate, 0)
     for i, c in enumerate(codes):
         details[c]["migration"] = (
             f"cohort residuals {Y - st.migration_window}-{Y - 1} (year weights decaying {st.migration_decay:g}), "
@@ -720,6 +709,8 @@ def estimate_rates(
     zeros = np.zeros((T, 2, A))
     if st.migration_model == "rate":
         in_rate, out_rate, in_count, out_count = inflow, outflow, zeros, zeros.copy()
+    elif st.migration_model == "mixed":
+        in_rate, out_rate, in_count, out_count = zeros, outflow, inflow, zeros.copy()
     else:
         in_rate, out_rate, in_count, out_count = zeros, zeros.copy(), inflow, outflow
 

@@ -15,7 +15,7 @@ Rules (year ``y`` = calendar year of the events, base year ``Y``, ``j = y - Y``)
 * mortality: ``e0_y = e0_0 + g j`` with ``g = 0`` (hold), the given gain, or the OLS slope of
   the territory's life-expectancy history bounded to ``bounds`` (trend). Rates at all ages are
   scaled by one factor per territory, sex and year to hit ``e0_y``
-  (:func:`~cityindicators.projection.rates.scale_mortality_to_e0`).
+  (:class:`~cityindicators.projection.lifetable.E0Scaler`).
 * migration: net = ``level (inflow_scale * in - outflow_scale * out)``; ``zero`` drops it;
   ``trend`` adds ``delta_y = s sum_{i=1..j} d^i`` to the crude net rate (``s`` the OLS slope of the
   balancing-equation net migration rate), the sum kept within ``bounds``, spread over age and

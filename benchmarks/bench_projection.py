@@ -1,0 +1,80 @@
+"""Benchmark: projections of all 60 municipalities of the lt-osp extract from 2015 to 2050.
+
+Run ``python benchmarks/bench_projection.py [--trajectories N] [--trace]``. The extract is read
+from ``$CITYINDICATORS_SHARED_DATA`` or ``../shared/data`` with the extract parser (loading is
+timed separately). Targets: deterministic projection (rate estimation + engine + tidy frames)
+under 1 s; stochastic projection with 1,000 trajectories under 60 s and 2 GB. Peak memory is
+the process peak RSS (``resource.getrusage``) and, with ``--trace``, the peak of traced Python
+allocations (``tracemalloc``, which counts numpy buffers; tracing slows the run).
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+import tracemalloc
+
+from _common import peak_rss_mib, require_shared
+
+
+def load_data(folder):
+    from cityindicators.projection import ProjectionData
+    from cityindicators.schema import tidy
+    from cityindicators.sources.extract import parse_extract_file
+
+    frames = {}
+    for stem in ("population", "births", "deaths", "life_expectancy"):
+        for name, frame in parse_extract_file(folder / "lt-osp" / f"{stem}.csv").items():
+            if name in ("population", "births", "deaths", "life_expectancy"):
+                frames[name] = tidy(frame, name)
+    return ProjectionData.from_frames(**frames)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--trajectories", type=int, default=1000)
+    ap.add_argument("--to", type=int, default=2050)
+    ap.add_argument("--trace", action="store_true", help="also report tracemalloc peaks (slower)")
+    args = ap.parse_args()
+    shared = require_shared()
+
+    from cityindicators.projection import estimate_rates, project, simulate
+    from cityindicators.projection.api import resolve_territories
+    from cityindicators.geography import get_register
+
+    t0 = time.perf_counter()
+    data = load_data(shared)
+    print(f"load extract: {time.perf_counter() - t0:.2f} s")
+    codes = resolve_territories("all", data, get_register())
+
+    project(codes[:2], 2015, 2020, data=data)  # warm-up (imports, caches)
+    if args.trace:
+        tracemalloc.start()
+    t0 = time.perf_counter()
+    rates = estimate_rates(data, codes, 2015)
+    t1 = time.perf_counter()
+    res = project(rates=rates, to_year=args.to)
+    t2 = time.perf_counter()
+    extra = ""
+    if args.trace:
+        extra = f", traced peak {tracemalloc.get_traced_memory()[1] / 2**20:.0f} MiB"
+        tracemalloc.stop()
+    print(f"deterministic, {len(codes)} municipalities 2015->{args.to}: {t2 - t0:.2f} s "
+          f"(estimation {t1 - t0:.2f} s, engine + tidy frames {t2 - t1:.2f} s; {len(res.population):,} rows){extra}; "
+          f"process peak RSS {peak_rss_mib():.0f} MiB")
+
+    if args.trace:
+        tracemalloc.start()
+    t0 = time.perf_counter()
+    sres = simulate(rates, "baseline", args.to, n=args.trajectories, seed=1)
+    t1 = time.perf_counter()
+    extra = ""
+    if args.trace:
+        extra = f", traced peak {tracemalloc.get_traced_memory()[1] / 2**20:.0f} MiB"
+        tracemalloc.stop()
+    print(f"stochastic, {args.trajectories} trajectories x {len(codes)} municipalities 2015->{args.to}: "
+          f"{t1 - t0:.2f} s ({len(sres.quantiles):,} quantile rows){extra}; process peak RSS {peak_rss_mib():.0f} MiB")
+
+
+if __name__ == "__main__":
+    main()

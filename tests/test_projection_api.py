@@ -1,0 +1,190 @@
+"""project(), rate estimation, targets and stochastic runs on small synthetic literal inputs."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from cityindicators.exceptions import ConfigError, ProjectionError
+from cityindicators.projection import (
+    EstimationSettings,
+    ProjectionData,
+    StochasticSettings,
+    estimate_rates,
+    find_inflow,
+    project,
+    simulate,
+)
+
+CODES = ("30", "34")  # Visaginas and Anykščiai d. (both in county 09, which has life expectancy)
+YEARS = range(2006, 2016)
+
+
+def _frames() -> ProjectionData:
+    """A tiny, smooth, made-up data set (not real figures): two municipalities and their county."""
+    ages = np.arange(86)
+    rows, births, deaths, le = [], [], [], []
+    for j, code in enumerate(CODES + ("09",)):
+        size = [20_000, 30_000, 150_000][j]
+        shape = np.exp(-0.012 * ages) * (1 + 0.2 * np.sin(ages / 9))
+        shape[85] = shape[80:].sum()
+        for y in YEARS:
+            f = size * (1 - 0.01 * (y - 2006)) / shape.sum() / 2
+            for sex, k in (("male", 0.97), ("female", 1.03)):
+                v = f * k * shape
+                rows.append(pd.DataFrame({"territory_code": code, "year": y, "sex": sex, "age": ages,
+                                          "open_age": ages == 85, "value": v}))
+                rows.append(pd.DataFrame({"territory_code": code, "year": [y], "sex": [sex], "age": [pd.NA],
+                                          "open_age": [False], "value": [v.sum()]}))
+            tot = size * (1 - 0.01 * (y - 2006))
+            births.append((code, y, "total", 0.010 * tot))
+            deaths.append((code, y, "total", pd.NA, 0.013 * tot))
+            deaths.append((code, y, "total", 0, 0.004 * 0.010 * tot))
+    for y in range(2000, 2015):
+        le += [("09", y, "male", 67.0 + 0.2 * (y - 2000)), ("09", y, "female", 78.0 + 0.15 * (y - 2000)),
+               ("09", y, "total", 72.5 + 0.17 * (y - 2000))]
+    pop = pd.concat(rows, ignore_index=True)
+    pop["age"] = pop["age"].astype("Int64")
+    b = pd.DataFrame(births, columns=["territory_code", "year", "sex", "value"])
+    d = pd.DataFrame(deaths, columns=["territory_code", "year", "sex", "age", "value"])
+    d["age"] = d["age"].astype("Int64")
+    e = pd.DataFrame(le, columns=["territory_code", "year", "sex", "value"])
+    return ProjectionData.from_frames(population=pop, births=b, deaths=d, life_expectancy=e)
+
+
+@pytest.fixture(scope="module")
+def data() -> ProjectionData:
+    return _frames()
+
+
+@pytest.fixture(scope="module")
+def result(data):
+    return project(list(CODES), base_year=2015, to_year=2030, scenario=["baseline", "zero-migration", "attraction"],
+                   data=data)
+
+
+def test_result_frames_have_the_documented_columns(result):
+    assert list(result.population.columns) == ["scenario", "territory_code", "year", "sex", "age", "value"]
+    assert list(result.components.columns) == ["scenario", "territory_code", "year", "component", "sex", "age", "value"]
+    assert {"tfr", "e0", "net_migration", "net_migration_rate", "added_inflow"} <= set(result.assumptions["assumption"])
+    assert set(result.population["year"]) == set(range(2015, 2031))
+    assert result.population["age"].max() == 100 and result.open_age == 100
+    assert set(result.totals()["sex"]) == {"total", "male", "female"}
+    assert set(result.broad_groups()["age_group"]) == {"0-14", "15-64", "65+", "total"}
+    assert set(result.scenario_table()["scenario"]) == {"baseline", "zero-migration", "attraction"}
+
+
+def test_base_population_is_the_data_with_the_open_group_split(result, data):
+    base = result.population.query("year == 2015 and scenario == 'baseline'")
+    pop = data.population.query("year == 2015 and sex != 'total'")
+    for code in CODES:
+        got = base[base.territory_code == code]
+        exp = pop[(pop.territory_code == code) & pop.age.notna()]
+        assert got["value"].sum() == pytest.approx(exp["value"].sum())
+        assert got[got.age < 85]["value"].sum() == pytest.approx(exp[exp.age < 85]["value"].sum())
+
+
+def test_accounting_identity_in_every_year_and_territory(result):
+    bal = result.balance()
+    assert len(bal) == 3 * 2 * 15
+    assert bal["residual"].abs().max() < 1e-8 * bal["population"].max()
+
+
+def test_zero_migration_has_no_migrants_and_attraction_adds_them(result):
+    comp = result.components
+    zm = comp[(comp.scenario == "zero-migration") & (comp.component == "net_migration")]
+    assert (zm["value"] == 0).all()
+    tot = result.totals().query("sex == 'total' and year == 2030").set_index(["scenario", "territory_code"])["value"]
+    for code in CODES:
+        assert tot[("attraction", code)] > tot[("baseline", code)]
+    added = result.assumptions.query("assumption == 'added_inflow' and scenario == 'attraction'")
+    assert (added["value"] > 0).all()
+
+
+def test_estimates_report_tfr_e0_and_migration(result):
+    est = result.estimates
+    tfr = est.query("indicator == 'tfr'")["value"]
+    assert ((tfr > 0.5) & (tfr < 3)).all()
+    e0 = est.query("indicator == 'e0'")
+    assert ((e0["value"] > 60) & (e0["value"] < 90)).all()
+    assert {"net_migration_0-14", "net_migration_15-64", "net_migration_65+"} <= set(est["indicator"])
+    assert est["method"].str.len().gt(0).all()
+
+
+def test_rates_use_only_data_up_to_the_base_year(data):
+    a = estimate_rates(data, CODES, 2012)
+    cut = ProjectionData.from_frames(
+        population=data.population.query("year <= 2012"), births=data.births.query("year < 2012"),
+        deaths=data.deaths.query("year < 2012"), life_expectancy=data.life_expectancy.query("year < 2012"))
+    b = estimate_rates(cut, CODES, 2012)
+    np.testing.assert_allclose(a.population, b.population)
+    np.testing.assert_allclose(a.mortality, b.mortality)
+    np.testing.assert_allclose(a.mig_in_rate - a.mig_out_rate, b.mig_in_rate - b.mig_out_rate)
+
+
+def test_settings_and_inputs_are_validated(data):
+    with pytest.raises(ProjectionError, match="migration_model"):
+        EstimationSettings(migration_model="flows")
+    with pytest.raises(ProjectionError, match="population at 1 January 2020"):
+        estimate_rates(data, CODES, 2020)
+    with pytest.raises(ProjectionError, match="to_year"):
+        project(list(CODES), 2015, 2015, data=data)
+    with pytest.raises(ConfigError, match="unknown scenario"):
+        project(list(CODES), 2015, 2020, scenario="nope", data=data)
+    with pytest.raises(ProjectionError, match="lacks column"):
+        ProjectionData.from_frames(population=pd.DataFrame({"x": [1]}))
+
+
+def test_stochastic_runs_are_reproducible_with_a_seed(data):
+    rates = estimate_rates(data, CODES, 2015)
+    a = simulate(rates, "baseline", 2030, n=60, seed=7, settings=StochasticSettings(chunk=25)).quantiles
+    b = simulate(rates, "baseline", 2030, n=60, seed=7, settings=StochasticSettings(chunk=60)).quantiles
+    c = simulate(rates, "baseline", 2030, n=60, seed=8).quantiles
+    pd.testing.assert_frame_equal(a, b)
+    assert not np.allclose(a["value"], c["value"])
+    wide = a.pivot_table(index=["territory_code", "year", "sex", "age_group"], columns="quantile", values="value")
+    assert (wide[0.1] <= wide[0.5] + 1e-6).all() and (wide[0.5] <= wide[0.9] + 1e-6).all()
+    last = wide.xs((2030, "total", "total"), level=("year", "sex", "age_group"))
+    assert (last[0.9] > last[0.1]).all()
+    first = wide.xs((2015, "total", "total"), level=("year", "sex", "age_group"))
+    np.testing.assert_allclose(first[0.1], first[0.9])
+
+
+def test_project_with_stochastic_gives_wide_quantiles(data):
+    res = project(list(CODES), 2015, 2025, data=data, stochastic=40, seed=1)
+    w = res.quantiles_wide()
+    assert {"q10", "q50", "q90", "age_group", "sex"} <= set(w.columns)
+    with pytest.raises(ProjectionError):
+        project(list(CODES), 2015, 2025, data=data).quantiles_wide()
+
+
+def test_target_population_is_met_by_the_inflow_found(data):
+    base = project("30", 2015, 2035, data=data).totals().query("sex == 'total' and year == 2035")["value"].iloc[0]
+    res = find_inflow("30", 2015, 2035, population=base + 3000, data=data)
+    assert res.status == "met" and res.inflow > 0
+    assert res.achieved == pytest.approx(base + 3000, abs=5)
+    traj = res.projection.totals().query("sex == 'total' and year == 2035")["value"].iloc[0]
+    assert traj == pytest.approx(res.achieved, rel=1e-9)
+    assert "persons a year" in res.message and len(res.to_frame()) == 1
+
+
+def test_target_already_met_and_unreachable(data):
+    res = find_inflow("Visaginas", 2015, 2030, population=1000, data=data)
+    assert res.status == "met_at_lower_bound" and res.inflow == 0
+    res = find_inflow("30", 2015, 2030, population=1e7, data=data, bounds=(0, 500))
+    assert res.status == "unreachable" and res.inflow is None
+    assert "no constant added inflow" in res.message and res.at_upper_bound < 1e7
+
+
+def test_target_working_age_and_dependency(data):
+    wa = find_inflow("30", 2015, 2035, working_age=14_000, data=data)
+    assert wa.status in ("met", "met_at_lower_bound")
+    assert wa.achieved >= 14_000 - 1
+    oad = find_inflow("30", 2015, 2035, max_old_age_dependency=20.0, data=data,
+                      profile="young_adults")
+    assert oad.status in ("met", "unreachable", "met_at_lower_bound")
+    if oad.status == "met":
+        assert oad.achieved == pytest.approx(20.0, abs=0.05)
+    with pytest.raises(ProjectionError, match="exactly one target"):
+        find_inflow("30", 2015, 2035, population=1, working_age=1, data=data)

@@ -1,0 +1,71 @@
+"""The projection CLI commands on the synthetic demo store."""
+
+from __future__ import annotations
+
+import io
+
+import pandas as pd
+import pytest
+
+from cityindicators import demo
+from cityindicators.cli import main
+
+
+@pytest.fixture(scope="module")
+def demo_dir(tmp_path_factory):
+    d = tmp_path_factory.mktemp("demo-projection")
+    demo.build_demo(d)
+    return d
+
+
+def test_scenarios_list_and_show(capsys):
+    assert main(["scenarios", "--list"]) == 0
+    out = capsys.readouterr().out
+    for name in ("baseline", "trend", "zero-migration", "low-emigration", "attraction", "revival"):
+        assert name in out
+    assert main(["scenarios", "--show", "attraction"]) == 0
+    assert "added_inflow" in capsys.readouterr().out
+
+
+def test_project_writes_csv_atomically(demo_dir, tmp_path, capsys):
+    out = tmp_path / "proj.csv"
+    rc = main(["--data-dir", str(demo_dir), "project", "--territory", "X13", "--base-year", "2020", "--to", "2030",
+               "--scenario", "baseline", "--scenario", "attraction", "--output", str(out)])
+    assert rc == 0
+    frame = pd.read_csv(out, dtype={"territory_code": str})
+    assert list(frame.columns) == ["scenario", "territory_code", "territory", "year", "sex", "age", "population"]
+    assert set(frame["scenario"]) == {"baseline", "attraction"} and frame["year"].max() == 2030
+    assert not list(tmp_path.glob(".proj.csv.*"))  # no temporary file left
+
+
+def test_project_stochastic_quantile_columns(demo_dir, capsys):
+    rc = main(["--data-dir", str(demo_dir), "project", "--territory", "X13", "--base-year", "2020", "--to", "2025",
+               "--stochastic", "30", "--seed", "3"])
+    assert rc == 0
+    frame = pd.read_csv(io.StringIO(capsys.readouterr().out))
+    assert {"q10", "q50", "q90", "age_group", "territory"} <= set(frame.columns)
+
+
+def test_target_and_unreachable_exit_code(demo_dir, capsys):
+    rc = main(["--data-dir", str(demo_dir), "target", "--territory", "X13", "--base-year", "2020", "--year", "2030",
+               "--population", "21000"])
+    out = capsys.readouterr().out
+    assert rc == 0 and "X13" in out and "2030" in out
+    rc = main(["--data-dir", str(demo_dir), "target", "--territory", "X13", "--base-year", "2020", "--year", "2030",
+               "--population", "1e8", "--max-inflow", "100"])
+    assert rc == 3 and "no constant added inflow" in capsys.readouterr().out
+
+
+def test_backtest_table(demo_dir, capsys):
+    rc = main(["--data-dir", str(demo_dir), "backtest", "--base-year", "2018", "--horizon", "3", "--format", "csv"])
+    captured = capsys.readouterr()
+    assert rc == 0
+    frame = pd.read_csv(io.StringIO(captured.out))
+    assert set(frame["method"]) == {"cohort-component", "constant", "linear", "exponential", "hamilton-perry"}
+    assert set(frame["group"]) == {"total", "0-14", "15-64", "65+"}
+    assert "baseline" in captured.err
+
+
+def test_unknown_scenario_is_a_clean_error(demo_dir, capsys):
+    rc = main(["--data-dir", str(demo_dir), "project", "--territory", "X13", "--to", "2030", "--scenario", "nope"])
+    assert rc == 1 and "unknown scenario" in capsys.readouterr().err

@@ -1,0 +1,117 @@
+"""Scenario files: shipped set, round-trip load/dump, strict validation, user folder."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import yaml
+
+from cityindicators.exceptions import ConfigError
+from cityindicators.projection import Scenario, dump_scenario, list_scenarios, load_scenario
+from cityindicators.projection.scenarios import profile_weights
+
+SHIPPED = {"baseline", "trend", "zero-migration", "low-emigration", "attraction", "revival"}
+
+
+def test_shipped_scenarios_are_all_there_and_valid():
+    sc = list_scenarios()
+    assert SHIPPED <= set(sc)
+    assert sc["zero-migration"].migration.mode == "zero"
+    assert sc["low-emigration"].migration.outflow_scale == 0.5
+    assert sc["attraction"].migration.added_inflow.active
+    assert sc["attraction"].migration.added_inflow.profile == "young_families"
+    revival = sc["revival"]
+    assert revival.fertility.mode == "trend" and revival.migration.outflow_scale == 0.5
+    assert revival.migration.added_inflow.active
+
+
+@pytest.mark.parametrize("name", sorted(SHIPPED))
+def test_round_trip_dict_and_file(name, tmp_path):
+    sc = load_scenario(name)
+    assert Scenario.from_dict(sc.to_dict()) == sc
+    path = dump_scenario(sc, tmp_path / f"{name}.yaml")
+    again = load_scenario(path)
+    assert again == sc
+    assert yaml.safe_load(path.read_text(encoding="utf-8")) == sc.to_dict()
+
+
+def test_inline_profile_and_path_round_trip(tmp_path):
+    d = {"name": "custom", "fertility": {"mode": "path", "path": {2030: 1.7, 2040: 1.8}},
+         "migration": {"added_inflow": {"persons": 50, "profile": {"0-9": 0.4, "25-39": 0.6}, "from_year": 2020}}}
+    sc = Scenario.from_dict(d)
+    assert sc.fertility.path == ((2030, 1.7), (2040, 1.8))
+    again = load_scenario(dump_scenario(sc, tmp_path / "custom.yaml"))
+    assert again == sc and again.migration.added_inflow.profile_spec() == {"0-9": 0.4, "25-39": 0.6}
+
+
+@pytest.mark.parametrize(
+    "doc, key, allowed",
+    [
+        ({"name": "x", "fertlity": {}}, "fertlity", "allowed keys"),
+        ({"name": "x", "fertility": {"mode": "rising"}}, "fertility.mode", "hold, trend, path"),
+        ({"name": "x", "mortality": {"mode": "up"}}, "mortality.mode", "hold, trend, gain"),
+        ({"name": "x", "migration": {"mode": "none"}}, "migration.mode", "hold, trend, zero"),
+        ({"name": "x", "migration": {"outflow_scale": -1}}, "migration.outflow_scale", "allowed range"),
+        ({"name": "x", "migration": {"outflow_scale": "half"}}, "migration.outflow_scale", "expected a number"),
+        ({"name": "x", "migration": {"added_inflow": {"profile": "students"}}}, "migration.added_inflow.profile",
+         "young_families"),
+        ({"name": "x", "migration": {"added_inflow": {"profile": {"25to39": 1}}}},
+         "migration.added_inflow.profile.25to39", "25-39"),
+        ({"name": "x", "migration": {"added_inflow": {"persns": 3}}}, "migration.added_inflow.persns", "persons"),
+        ({"name": "x", "fertility": {"mode": "path"}}, "fertility.path", "required"),
+        ({"name": "x", "fertility": {"bounds": [2.0, 1.0]}}, "fertility.bounds", "above upper"),
+        ({"name": "Bad Name"}, "name", "slug"),
+        ({"label_en": "no name"}, "name", "required"),
+    ],
+)
+def test_invalid_scenarios_name_the_key_and_allowed_values(doc, key, allowed):
+    with pytest.raises(ConfigError) as exc:
+        Scenario.from_dict(doc, source="test.yaml")
+    msg = str(exc.value)
+    assert f"'{key}'" in msg and allowed in msg and "test.yaml" in msg
+
+
+def test_invalid_file_errors(tmp_path):
+    bad = tmp_path / "broken.yaml"
+    bad.write_text("name: [unclosed\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="not valid YAML"):
+        load_scenario(bad)
+    lst = tmp_path / "list.yaml"
+    lst.write_text("- a\n- b\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="mapping"):
+        load_scenario(lst)
+    with pytest.raises(ConfigError, match="does not exist"):
+        load_scenario(tmp_path / "missing.yaml")
+    with pytest.raises(ConfigError, match="allowed values: .*baseline"):
+        load_scenario("no-such-scenario")
+
+
+def test_user_scenarios_folder_adds_and_overrides(tmp_path):
+    folder = tmp_path / "scenarios"
+    folder.mkdir()
+    (folder / "mine.yaml").write_text("name: mine\nmigration:\n  level: 0.5\n", encoding="utf-8")
+    (folder / "baseline.yaml").write_text("name: baseline\nlabel_en: My baseline\n", encoding="utf-8")
+    sc = list_scenarios(tmp_path)
+    assert sc["mine"].migration.level == 0.5
+    assert load_scenario("baseline", tmp_path).label_en == "My baseline"
+    (folder / "wrong.yaml").write_text("name: other\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="'name' is 'other'"):
+        load_scenario("wrong", tmp_path)
+
+
+def test_profiles_sum_to_one():
+    for name in ("young_families", "young_adults", "working_age", "retirees"):
+        w = profile_weights(name, 101)
+        assert w.shape == (2, 101) and w.sum() == pytest.approx(1.0)
+    fam = profile_weights("young_families", 101)
+    assert fam[:, 0:10].sum() == pytest.approx(0.35) and fam[:, 25:40].sum() == pytest.approx(0.55)
+    own = np.zeros((2, 2, 101))
+    own[0, :, 20] = 5.0
+    w = profile_weights("own", 101, own=own)
+    assert w[0, :, 20].sum() == pytest.approx(1.0) and w[1].sum() == pytest.approx(1.0)
+
+
+def test_summary_is_plain_text():
+    s = load_scenario("revival").summary()
+    assert set(s) == {"fertility", "mortality", "migration"}
+    assert "outflow x0.5" in s["migration"] and "young_families" in s["migration"]
