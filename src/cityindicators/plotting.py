@@ -197,7 +197,8 @@ def pyramid_overlay(
     data = frame[frame["sex"].isin(["male", "female"])].copy()
     data["age"] = data["age"].astype(int)
     years = [int(y) for y in years]
-    styles = [dict(fill=False, lw=1.4, ls="-")] * (len(years) - 1) + [dict(fill=True, lw=0)]
+    styles = [dict(fill=False, lw=1.4, colour=c) for c in ("#000000", "#8C8C8C", "#CC79A7", "#56B4E9")[: len(years) - 1]]
+    styles += [dict(fill=True, lw=0, colour="")]
     for year, style in zip(years, styles):
         sub = data[data["year"] == year].pivot_table(index="age", columns="sex", values="value", aggfunc="sum").fillna(0)
         if sub.empty:
@@ -209,13 +210,13 @@ def pyramid_overlay(
             if style["fill"]:
                 ax.barh(ages, vals, height=1.0, color=colour, alpha=0.65, label=lab)
             else:
-                ax.step(vals, ages, where="mid", color="#222222" if sex == "male" else "#555555", lw=style["lw"],
+                ax.step(vals, ages, where="mid", color=style["colour"], lw=style["lw"],
                         ls="-" if sex == "male" else "--", label=lab)
     ax.axvline(0, color="#333333", lw=0.8)
     ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _pos: fmt_number(abs(v), lang, decimals=0)))
     ax.set_xlabel(t("persons", lang))
     ax.set_ylabel(t("age", lang))
-    ax.legend(loc="upper right")
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0))
     y0, y1 = years[0], years[-1]
     return _finish(fig, title or t("t_pyramid", lang, name=name, y0=y0, y1=y1), lang, source, synthetic, projection)
 
