@@ -14,7 +14,7 @@ import nbformat
 import pytest
 
 from cityindicators.reports import runner
-from cityindicators.reports.i18n import fmt_int, fmt_number
+from cityindicators.i18n import fmt_int, fmt_number
 
 ROOT = Path(__file__).resolve().parents[1]
 TEMPLATES = sorted((ROOT / "notebooks").glob("*.ipynb"))

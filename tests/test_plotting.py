@@ -12,7 +12,6 @@ import pandas as pd
 import pytest
 
 from cityindicators import plotting
-from cityindicators.reports.i18n import TEXTS
 
 
 def _texts(fig) -> str:

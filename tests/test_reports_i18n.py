@@ -8,7 +8,7 @@ import pytest
 
 from cityindicators import ReportParameterError
 from cityindicators.reports import findings as F
-from cityindicators.reports.i18n import LANGUAGES, TEXTS, check_language, fmt_int, fmt_number, t
+from cityindicators.i18n import LANGUAGES, TEXTS, check_language, fmt_int, fmt_number, t
 
 
 def test_every_text_in_both_languages_with_same_fields():

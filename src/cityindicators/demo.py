@@ -219,7 +219,33 @@ def _frames(codes, years, pop, births, deaths, emig, immig) -> dict[str, pd.Data
         labour_rows.append(pd.DataFrame({"territory": np.array(all_codes)[idx[0]], "year": years[idx[1]],
                                          "indicator": name, "sex": "total", "unit": unit, "value": arr.reshape(-1)}))
     labour = pd.concat(labour_rows, ignore_index=True)
-    return {"population": population, "births": births_f, "deaths": deaths_f, "migration": mig, "labour": labour}
+    # life expectancy at birth, published (as in the real data) for the country and counties only
+    n_m = len(codes)
+    e0 = _life_expectancy(deaths[n_m:], pop[n_m:, :-1], pop[n_m:, 1:])
+    idx = np.indices(e0.shape).reshape(3, -1)
+    sexes = np.array(["male", "female", "total"])
+    life = pd.DataFrame({"territory": np.array(all_codes[n_m:])[idx[0]], "year": event_years[idx[1]],
+                         "sex": sexes[idx[2]], "value": np.round(e0.reshape(-1), 2)})
+    return {"population": population, "births": births_f, "deaths": deaths_f, "migration": mig, "labour": labour,
+            "life_expectancy": life}
+
+
+def _life_expectancy(deaths: np.ndarray, p_start: np.ndarray, p_end: np.ndarray) -> np.ndarray:
+    """Period life expectancy at birth ``[territory, year, sex(male, female, total)]``.
+
+    Death rates m_x = D_x / mid-year population (mean of 1 January t and t+1, the cohort
+    aged x at the start), q_x = m_x / (1 + m_x / 2), an open last age with L = l / m.
+    """
+    d = np.concatenate([deaths, deaths.sum(axis=2, keepdims=True)], axis=2).astype(float)
+    exposure = (p_start + np.concatenate([p_end[..., 1:], p_end[..., -1:]], axis=-1)) / 2
+    exposure = np.concatenate([exposure, exposure.sum(axis=2, keepdims=True)], axis=2)
+    m = np.divide(d, exposure, out=np.zeros_like(d), where=exposure > 0)
+    q = np.clip(m / (1 + m / 2), 0, 1)
+    q[..., -1] = 1.0
+    lx = np.cumprod(np.concatenate([np.ones(q.shape[:-1] + (1,)), 1 - q[..., :-1]], axis=-1), axis=-1)
+    big_l = lx - (lx * q) / 2
+    big_l[..., -1] = np.divide(lx[..., -1], m[..., -1], out=np.zeros_like(m[..., -1]), where=m[..., -1] > 0)
+    return big_l.sum(axis=-1)
 
 
 def write_demo_snapshots(data_dir: str | os.PathLike | None = None, seed: int = SEED) -> list[Path]:

@@ -4,7 +4,7 @@ Every function takes a tidy frame (the columns are named in its docstring), the 
 language and a few display options, and returns a :class:`matplotlib.figure.Figure` whose label
 (``fig.get_label()``) names the chart, so that the report runner can save it as
 ``<label>.png``. Each chart has a title and axis labels with units in the report language
-(:mod:`cityindicators.reports.i18n`), a source line under the plot and, for synthetic
+(:mod:`cityindicators.i18n`), a source line under the plot and, for synthetic
 demonstration data, a note saying so. Colours come from the Okabe-Ito palette, which stays
 distinguishable under the common forms of colour blindness; the municipality of the report is
 drawn in a strong colour and its peers in grey.
@@ -24,7 +24,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
 from . import __version__
-from .reports.i18n import fmt_number, t
+from .i18n import fmt_number, t
 
 __all__ = [
     "OKABE_ITO",

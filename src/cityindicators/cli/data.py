@@ -9,20 +9,8 @@ import sys
 import pandas as pd
 
 from ..geography import get_register
+from ._output import FORMATS, emit
 
-FORMATS = ("table", "csv", "json")
-
-
-def emit(frame: pd.DataFrame, fmt: str, out=None) -> None:
-    """Print a frame as an aligned table, CSV or JSON records (shared by every command)."""
-    out = out or sys.stdout
-    if fmt == "csv":
-        frame.to_csv(out, index=False)
-    elif fmt == "json":
-        out.write(frame.to_json(orient="records", force_ascii=False, indent=1) + "\n")
-    else:
-        with pd.option_context("display.max_rows", None, "display.max_columns", None, "display.width", 200):
-            out.write((frame.to_string(index=False) if len(frame) else "(no rows)") + "\n")
 
 
 def _municipalities(args) -> int:

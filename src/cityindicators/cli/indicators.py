@@ -3,45 +3,13 @@
 from __future__ import annotations
 
 import argparse
-import json
-import math
 import sys
 
-import numpy as np
-import pandas as pd
 
 from ..exceptions import ConfigError
+from ._output import FORMATS, emit
 
 __all__ = ["register"]
-
-FORMATS = ("table", "csv", "json")
-
-
-def _fmt_number(v) -> str:
-    if v is None or (isinstance(v, float) and math.isnan(v)) or v is pd.NA:
-        return "n/a"
-    if isinstance(v, (int, np.integer)):
-        return f"{int(v):d}"
-    if isinstance(v, (float, np.floating)):
-        if float(v).is_integer() and abs(v) >= 1:
-            return f"{v:.0f}"
-        return f"{v:.2f}" if abs(v) >= 0.01 or v == 0 else f"{v:.4g}"
-    return str(v)
-
-
-def _emit(frame: pd.DataFrame, fmt: str, numeric: list[str]) -> None:
-    if fmt == "csv":
-        frame.to_csv(sys.stdout, index=False)
-    elif fmt == "json":
-        records = json.loads(frame.to_json(orient="records", force_ascii=False))
-        print(json.dumps(records, ensure_ascii=False, indent=2))
-    else:
-        shown = frame.copy()
-        for col in numeric:
-            if col in shown:
-                shown[col] = [_fmt_number(v) for v in shown[col].astype(object)]
-        print(shown.to_string(index=False))
-
 
 def _register_names(codes, lang: str, data_dir) -> list[str]:
     from ..geography import get_register
@@ -58,7 +26,7 @@ def _cmd_indicators(args: argparse.Namespace) -> int:
         cat = catalogue_frame()
         name = "name_en" if args.lang == "en" else "name_lt"
         cols = ["id", name, "unit", "polarity", "datasets"] if args.format == "table" else list(cat.columns)
-        _emit(cat[cols], args.format, [])
+        emit(cat[cols], args.format)
         return 0
     if not args.territory:
         raise ConfigError("indicators: give --territory NAME (and --year Y), or --list")
@@ -68,7 +36,7 @@ def _cmd_indicators(args: argparse.Namespace) -> int:
         return 1
     frame.insert(2, "territory", _register_names(frame["territory_code"], args.lang, args.data_dir))
     frame = frame[["indicator", "territory_code", "territory", "year", "value", "unit"]]
-    _emit(frame, args.format, ["value"])
+    emit(frame, args.format, numeric=["value"])
     return 0
 
 
@@ -86,9 +54,9 @@ def _cmd_compare(args: argparse.Namespace) -> int:
             nb = ", ".join(f"{r['territory']} {r['distance']:.2f}" for r in a["neighbours"])
             print(f"most similar (distance): {nb}")
         shown = table.drop(columns=["name"]) if args.lang == "lt" and len(table) else table
-        _emit(shown, "table", [c for c in shown.columns if c not in ("indicator", "name", "unit", "polarity", "rank", "n")])
+        emit(shown, "table", numeric=[c for c in shown.columns if c not in ("indicator", "name", "unit", "polarity", "rank", "n")])
     else:
-        _emit(table, args.format, [])
+        emit(table, args.format)
     return 0
 
 
@@ -103,7 +71,7 @@ def _cmd_rank(args: argparse.Namespace) -> int:
         what = f"change {a['year_from']}-{a['year']}" if a["year_from"] is not None else str(a["year"])
         print(f"{a['indicator']} ({a['unit']}), {what}; rank 1 = "
               f"{'best' if a['order'] == 'polarity' else a['order']} ({a['polarity']})")
-    _emit(table, args.format, ["value"])
+    emit(table, args.format, numeric=["value"])
     return 0
 
 

@@ -8,33 +8,14 @@ Each handler parses options, calls one library function and prints or writes the
 from __future__ import annotations
 
 import argparse
-import io
 import sys
 
 import pandas as pd
 
-from .._io import atomic_write_text
 from ..exceptions import ConfigError
 from ..geography import get_register
+from ._output import FORMATS, emit
 
-FORMATS = ("csv", "table", "json")
-
-
-def _emit(frame: pd.DataFrame, fmt: str, output: str | None) -> None:
-    """Print ``frame`` or write it atomically to ``output``."""
-    buf = io.StringIO()
-    if fmt == "csv":
-        frame.to_csv(buf, index=False)
-    elif fmt == "json":
-        buf.write(frame.to_json(orient="records", force_ascii=False, indent=1) + "\n")
-    else:
-        with pd.option_context("display.max_rows", None, "display.max_columns", None, "display.width", 200):
-            buf.write((frame.to_string(index=False) if len(frame) else "(no rows)") + "\n")
-    if output:
-        atomic_write_text(output, buf.getvalue())
-        print(f"wrote {len(frame)} rows to {output}", file=sys.stderr)
-    else:
-        sys.stdout.write(buf.getvalue())
 
 
 def _territories(values: list[str]) -> str | list[str]:
@@ -58,7 +39,7 @@ def _project(args) -> int:
         frame.insert(2, "territory", frame["territory_code"].map(names))
         if args.round:
             frame["population"] = frame["population"].round(args.round_digits)
-    _emit(frame, args.format, args.output)
+    emit(frame, args.format, args.output)
     return 0
 
 
@@ -74,7 +55,7 @@ def _target(args) -> int:
     traj = traj[traj["sex"] == "total"].pivot_table(index="year", columns="age_group", values="value").reset_index()
     traj.columns.name = None
     traj = traj[["year", "total", "0-14", "15-64", "65+"]].round(0)
-    _emit(traj, args.format, args.output)
+    emit(traj, args.format, args.output)
     return 0 if res.status != "unreachable" else 3
 
 
@@ -85,7 +66,7 @@ def _backtest(args) -> int:
     res = backtest(data, args.base_year, args.horizon)
     table = res.table.copy()
     table[["mape", "mspe"]] = table[["mape", "mspe"]].round(2)
-    _emit(table, args.format, args.output)
+    emit(table, args.format, args.output)
     wins = res.wins()
     beat = bool(wins["beats_all"].all())
     print(f"default method {'beats' if beat else 'does NOT beat'} every baseline on total, 0-14, 15-64 and 65+ "
@@ -102,7 +83,7 @@ def _scenarios(args) -> int:
     rows = []
     for name, sc in list_scenarios(args.data_dir).items():
         rows.append({"scenario": name, "label": sc.label_en, **sc.summary(), "file": sc.source})
-    _emit(pd.DataFrame(rows), args.format, None)
+    emit(pd.DataFrame(rows), args.format, None)
     return 0
 
 

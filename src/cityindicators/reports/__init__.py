@@ -1,10 +1,10 @@
 """Reports: parameterised notebooks, their runner, HTML export, batches and texts.
 
-Submodules: :mod:`.i18n` (every label in Lithuanian and English), :mod:`.findings` (key-finding
-sentences from computed values), :mod:`.sections` (one call per notebook section),
-:mod:`.runner` (parameter checks, papermill execution, export, manifest, batches).
-The submodules are imported on use so that ``plotting`` can use :mod:`.i18n` without pulling in
-the runner.
+Submodules: :mod:`.findings` (key-finding sentences from computed values), :mod:`.sections`
+(one call per notebook section), :mod:`.runner` (parameter checks, papermill execution,
+export, manifest, batches). Texts in Lithuanian and English live in :mod:`cityindicators.i18n`,
+below :mod:`cityindicators.plotting`. The runner is imported on use, so that importing the
+package stays light.
 """
 
 from __future__ import annotations

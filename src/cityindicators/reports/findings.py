@@ -12,7 +12,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-from .i18n import fmt_int, fmt_number, ordinal, t
+from ..i18n import fmt_int, fmt_number, ordinal, t
 
 __all__ = [
     "Finding",

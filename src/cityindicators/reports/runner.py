@@ -26,7 +26,6 @@ from __future__ import annotations
 import ast
 import copy
 import datetime as _dt
-import hashlib
 import json
 import logging
 import os
@@ -39,7 +38,7 @@ import uuid
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable, Mapping, Sequence
+from typing import Any, Callable, Mapping, Sequence
 
 import nbformat
 
@@ -48,7 +47,7 @@ from .._io import atomic_write_bytes, atomic_write_json, atomic_write_text, sha2
 from ..config import DataPaths, resolve_data_dir
 from ..exceptions import CityIndicatorsError, ReportExecutionError, ReportParameterError, UnknownTerritoryError
 from ..geography import get_register
-from .i18n import LANGUAGES
+from ..i18n import LANGUAGES
 
 __all__ = [
     "TEMPLATES",
@@ -750,7 +749,7 @@ def run_report(
     try:
         nb = nbformat.read(out_nb, as_version=4)
         title_key = f"title_{name}"
-        from .i18n import TEXTS, t
+        from ..i18n import TEXTS, t
 
         title = t(title_key, lang, name=terr.name(lang)) if title_key in TEXTS else f"{name}: {terr.name(lang)}"
         footer = f"cityindicators {__version__} · {started_at} · {fingerprint[:12]}"
@@ -772,8 +771,6 @@ def run_report(
                  "export_s": round(t_end - t_exec1, 3), "total_s": round(t_end - t_start, 3)},
     )
     atomic_write_json(staging / MANIFEST, manifest)
-    for f in [*files, MANIFEST]:  # atomic writes create private files; reports are for reading
-        os.chmod(staging / f, 0o644)
     _replace_dir(staging, final)
     if failed_dir.exists():
         shutil.rmtree(failed_dir, ignore_errors=True)

@@ -25,11 +25,11 @@ import pandas as pd
 
 from .. import __version__
 from .. import plotting
-from ..config import DataPaths, resolve_data_dir
+from ..config import resolve_data_dir
 from ..exceptions import CityIndicatorsError, ReportParameterError
-from ..geography import Territory, get_register, size_class
+from ..geography import Territory, get_register
 from . import findings as F
-from .i18n import check_language, fmt_int, fmt_number, t
+from ..i18n import check_language, fmt_int, fmt_number, t
 
 __all__ = [
     "ReportContext",

@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from ..exceptions import ReportParameterError
+from .exceptions import ReportParameterError
 
 __all__ = ["LANGUAGES", "TEXTS", "t", "check_language", "fmt_number", "fmt_percent", "fmt_int"]
 

@@ -1,0 +1,52 @@
+"""Printing or writing result tables for every CLI command, in one place."""
+
+from __future__ import annotations
+
+import io
+import sys
+from typing import Sequence
+
+import numpy as np
+import pandas as pd
+
+from .._io import atomic_write_text
+
+FORMATS = ("table", "csv", "json")
+
+
+def fmt_number(v) -> str:
+    """A value for the aligned table: whole numbers without decimals, others to 2 places."""
+    if v is None or v is pd.NA or (isinstance(v, (float, np.floating)) and np.isnan(v)):
+        return "n/a"
+    if isinstance(v, (int, np.integer)):
+        return f"{int(v):d}"
+    if isinstance(v, (float, np.floating)):
+        if float(v).is_integer() and abs(v) >= 1:
+            return f"{v:.0f}"
+        return f"{v:.2f}" if abs(v) >= 0.01 or v == 0 else f"{v:.4g}"
+    return str(v)
+
+
+def emit(frame: pd.DataFrame, fmt: str, output: str | None = None, numeric: Sequence[str] = ()) -> None:
+    """Print ``frame`` as an aligned table, CSV or JSON records, or write it atomically to ``output``.
+
+    ``numeric`` names columns rounded for display in the table format (CSV and JSON keep full
+    precision).
+    """
+    buf = io.StringIO()
+    if fmt == "csv":
+        frame.to_csv(buf, index=False)
+    elif fmt == "json":
+        buf.write(frame.to_json(orient="records", force_ascii=False, indent=1) + "\n")
+    else:
+        shown = frame.copy()
+        for col in numeric:
+            if col in shown:
+                shown[col] = [fmt_number(v) for v in shown[col].astype(object)]
+        with pd.option_context("display.max_rows", None, "display.max_columns", None, "display.width", 200):
+            buf.write((shown.to_string(index=False) if len(shown) else "(no rows)") + "\n")
+    if output:
+        atomic_write_text(output, buf.getvalue())
+        print(f"wrote {len(frame)} rows to {output}", file=sys.stderr)
+    else:
+        sys.stdout.write(buf.getvalue())
