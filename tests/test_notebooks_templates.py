@@ -13,6 +13,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from cityindicators.demo import DEMO_FIRST_YEAR, DEMO_LAST_YEAR
+
 from cityindicators.reports import runner
 from cityindicators.i18n import fmt_int, fmt_number
 
@@ -156,9 +158,11 @@ def test_situation_analysis_on_demo(demo_dir, tmp_path, lang):
     res = runner.run_report("situation_analysis", "X13", language=lang, output_dir=tmp_path, data_dir=demo_dir)
     folder = _check_report(res, "situation_analysis")
     text = _markdown_outputs(folder / "situation_analysis.ipynb")
-    exp = _findings_expected(demo_dir, "X13", 2001, 2015, lang)
+    # by default the key period runs from the first to the last year of the data
+    exp = _findings_expected(demo_dir, "X13", DEMO_FIRST_YEAR, DEMO_LAST_YEAR, lang)
     if lang == "en":
-        assert f"Population fell by {exp['pct']}% between 2001 and 2015 (from {exp['pop0']} to {exp['pop1']})" in text
+        assert (f"Population fell by {exp['pct']}% between {DEMO_FIRST_YEAR} and {DEMO_LAST_YEAR} "
+                f"(from {exp['pop0']} to {exp['pop1']})") in text
         assert "of the 8 municipalities" in text  # ranked within the demo set
         assert "synthetic demonstration data" in text
     else:

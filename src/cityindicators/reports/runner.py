@@ -271,8 +271,10 @@ def _v_language(value: Any, params: dict, data_dir: Path | None) -> Any:
 
 
 def _v_years(value: Any, params: dict, data_dir: Path | None) -> Any:
+    if isinstance(value, (list, tuple)) and len(value) == 0:
+        return []  # the first and the last year of the data
     if not isinstance(value, (list, tuple)) or len(value) != 2:
-        raise ReportParameterError(f"parameter 'years': expected [first, last], got {value!r}")
+        raise ReportParameterError(f"parameter 'years': expected [first, last] or [], got {value!r}")
     y0, y1 = (_check_year("years", y) for y in value)
     if y0 >= y1:
         raise ReportParameterError(f"parameter 'years': the first year must be before the last, got {value!r}")
