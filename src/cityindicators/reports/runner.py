@@ -729,6 +729,7 @@ def run_report(
         pm.execute_notebook(
             str(path), str(out_nb), parameters=params, kernel_name=kernel_name, progress_bar=False,
             log_output=False, cwd=str(staging), execution_timeout=cell_timeout, report_mode=False,
+            kernel_manager_class="cityindicators.reports.runner.LocalKernelManager",
         )
     except Exception as exc:  # papermill raises its own errors and kernel errors of many types
         error = _short_error(exc)
@@ -779,6 +780,19 @@ def run_report(
     result.seconds = time.perf_counter() - t_start
     log.info("%s %s: report written to %s in %.1f s", name, code, final, result.seconds)
     return result
+
+
+try:  # the kernel talks to the runner over local IPC sockets rather than TCP on loopback
+    from jupyter_client.manager import AsyncKernelManager as _AsyncKernelManager
+
+    class LocalKernelManager(_AsyncKernelManager):
+        """Kernel manager of report runs: IPC transport (no TCP ports, no warning about them)."""
+
+        def __init__(self, **kwargs):
+            kwargs.setdefault("transport", "ipc")
+            super().__init__(**kwargs)
+except ImportError:  # pragma: no cover - jupyter_client is a papermill dependency
+    LocalKernelManager = None  # type: ignore[assignment,misc]
 
 
 def _short_error(exc: BaseException) -> str:
