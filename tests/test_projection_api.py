@@ -188,3 +188,61 @@ def test_target_working_age_and_dependency(data):
         assert oad.achieved == pytest.approx(20.0, abs=0.05)
     with pytest.raises(ProjectionError, match="exactly one target"):
         find_inflow("30", 2015, 2035, population=1, working_age=1, data=data)
+
+
+def test_children_migrate_with_their_mothers(data):
+    fam = estimate_rates(data, CODES, 2015)
+    own = estimate_rates(data, CODES, 2015, EstimationSettings(child_migration="own"))
+    net = fam.mig_in_rate - fam.mig_out_rate
+    # ages 0-14: one rate for both sexes, no count part, and the same age shape in every territory
+    # (a pooled share by age times the territory's net rate of women 25-44)
+    np.testing.assert_allclose(net[:, 0, :15], net[:, 1, :15])
+    assert not fam.mig_in_count[..., :15].any() and not fam.mig_out_count[..., :15].any()
+    assert np.abs(net[:, :, :15]).max() > 0
+    moving = np.abs(net[1, 1, :15]) > 0  # the share is 0 where children move against their mothers
+    assert moving.sum() >= 5
+    ratio = net[0, 1, :15][moving] / net[1, 1, :15][moving]
+    np.testing.assert_allclose(ratio, ratio[0], rtol=1e-9)
+    # adults keep their own schedule
+    for name in ("mig_in_rate", "mig_out_rate", "mig_in_count", "mig_out_count"):
+        np.testing.assert_allclose(getattr(fam, name)[..., 15:], getattr(own, name)[..., 15:])
+    assert "family model" in fam.details[CODES[0]]["migration"]
+    with pytest.raises(ProjectionError, match="child_migration"):
+        EstimationSettings(child_migration="parents")
+    with pytest.raises(ProjectionError, match="family_child_ages"):
+        EstimationSettings(family_child_ages=(0, 30))
+
+
+def test_rates_of_a_territory_do_not_depend_on_the_others_projected(data):
+    both = estimate_rates(data, CODES, 2015)
+    one = estimate_rates(data, CODES[:1], 2015)
+    for name in ("mig_in_rate", "mig_out_rate", "mig_in_count", "mig_out_count", "mortality", "asfr"):
+        np.testing.assert_allclose(getattr(one, name)[0], getattr(both, name)[0])
+    np.testing.assert_allclose(one.inflow_pool_base, both.inflow_pool_base)
+
+
+def test_inflow_counts_follow_the_cohort_size_of_the_pool():
+    from cityindicators.projection.schedule import _pool_ratio
+
+    base = np.array([[10.0, 20.0, 30.0, 40.0]] * 2)
+    window = np.array([[5.0, 10.0, 20.0, 40.0]] * 2)
+    r = _pool_ratio(base, window, n=3, max_age=3)
+    # year j, age x: base[x - j - 1] / window[x]; unborn cohorts take base age 0; ages >= 3 held
+    np.testing.assert_allclose(r[0, 0], [10 / 5, 10 / 10, 20 / 20, 1.0])
+    np.testing.assert_allclose(r[2, 0], [10 / 5, 10 / 10, 10 / 20, 1.0])
+
+
+def test_inflow_pool_changes_only_the_count_part_by_year(data):
+    from cityindicators.projection.scenarios import load_scenario
+    from cityindicators.projection.schedule import build_schedule
+
+    rates = estimate_rates(data, CODES, 2015)
+    sch = build_schedule(rates, load_scenario("baseline"), 2025)
+    *_, rate, count = sch.deterministic_inputs()
+    assert count.shape == (10, len(CODES), 2, rates.population.shape[-1])
+    off = estimate_rates(data, CODES, 2015, EstimationSettings(inflow_pool=False))
+    *_, rate_off, count_off = build_schedule(off, load_scenario("baseline"), 2025).deterministic_inputs()
+    np.testing.assert_allclose(rate, rate_off)
+    np.testing.assert_allclose(count[..., 50:], np.broadcast_to(count_off, count.shape)[..., 50:])
+    zero = build_schedule(rates, load_scenario("zero-migration"), 2025).deterministic_inputs()
+    assert not zero[-1].any() and not zero[-2].any()

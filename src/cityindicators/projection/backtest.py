@@ -15,17 +15,16 @@ with the published ones for the total and the groups 0-14, 15-64 and 65+ of each
   & Schmidt 2010, *Population Research and Policy Review* 29), iterated ``H`` times.
 
 The default method is the cohort-component projection under the ``baseline`` scenario with
-the default :class:`~cityindicators.projection.rates.EstimationSettings`, whose net-migration
-schedule is an equal-weight combination of the decayed robust cohort residuals and the
-Hamilton-Perry-implied rates of the same window (see :mod:`.rates`). Results on the lt-osp
-extract (base years 2006-2014, horizons 1-9, MAPE averaged over base years; full table in
-``docs/BACKTEST.md``): it beats every baseline in 33 of the 36 (horizon, group) cells; it trails
-Hamilton-Perry by about 0.01 point on the total and 15-64 at horizon 3 and by 0.19 on 65+ at
-horizon 9 (one base year, 2006); at 2010+5 it wins on the total and 65+ but not on 0-14 (+0.74)
-and 15-64 (+0.02). Where it loses the cohort-change-ratio forecast wins by offsetting errors
-within the group (e.g. at 2006+9 it under-projects 85+ by 6 % and over-projects 65-74 by 1.5 %;
-at 2010+5 its low child-woman ratio offsets the 2010-2011 emigration of families with
-children aged 5-14), not by tracking the single ages better.
+the default :class:`~cityindicators.projection.rates.EstimationSettings`: net migration is an
+equal-weight combination of the robust cohort residuals and the Hamilton-Perry-implied rates of
+the same window, children 0-14 migrate with their mothers (family model) and in-migrant counts
+follow the size of the national pool (see :mod:`.rates`). Results on the lt-osp extract (base
+years 2006-2014, horizons 1-9, MAPE averaged over base years; full table in
+``docs/BACKTEST.md``): it beats every baseline in 35 of the 36 (horizon, group) cells and at
+2010+5 on all four groups (by 0.004 MAPE points only on 15-64). It trails Hamilton-Perry on 65+
+at horizon 9 (3.72 against 3.50, one base year, 2006), where Hamilton-Perry wins by offsetting
+errors within the group (it under-projects 85+ by 6 % and over-projects 65-74 by 1.5 %), not by
+tracking the single ages better.
 
 Calibrating the stochastic intervals: the back-test errors of the default method at horizon
 ``h`` give an empirical distribution of ``log(F / A)``; :func:`empirical_interval_scale`

@@ -77,14 +77,44 @@ Default migration schedule (a forecast combination)
     cohort-component ones, the accounting identity holds exactly, and scenarios scale or shift
     the combined schedule as before (``low-emigration`` halves both out-rate parts).
 
+Children's migration (family model)
+    Children move with their parents. With the default ``child_migration='family'`` the net
+    migration of ages 0-14 (by age at the end of the year, both sexes) is
+
+    .. math::  r^{child}_{x} = \\phi_x \\, r^{W}, \\qquad
+               \\phi_x = \\frac{\\sum_i N_{i,x}}{\\sum_i r^{W}_i S_{i,x}}
+
+    where ``r^W`` is the territory's net migration rate of women 25-44 (the mothers' ages) in the
+    schedule above (rates and counts over the first year's survivors ``S``) and ``phi_x`` the
+    share by single age, pooled over the municipalities of the data ``i`` (the ratio of their
+    children's net migrants ``N`` to what their mothers' rates would give), bounded below by 0.
+    This is the family (childhood) component of the Rogers-Castro model migration schedule
+    (Rogers & Castro 1981, *Model Migration Schedules*, IIASA RR-81-30), in which the children's
+    rates mirror the parents'. The child residuals of one municipality are noisy (a few families
+    make them) and, held as counts or rates of their own, drift away from the adults' migration
+    they come with; tying them to the mothers' rate keeps households together in the projection.
+    ``child_migration='own'`` keeps the children's own residual schedule.
+
+In-migrant pool
+    The net gains held as counts (the ``mixed`` model) come from the rest of the country. With
+    ``inflow_pool`` the count part at ages below ``inflow_pool_max_age`` (50) is scaled in each
+    projection year with the size of the cohort in all municipalities against the window it was
+    estimated on (see :mod:`.schedule`), a pool-migration model (Rees 1986, in Woods & Rees eds.,
+    *Population Structures and Models*): when the much smaller cohorts born in the 1990s reach
+    the ages of moving to town, the number of in-migrants falls with them. Mortality is ignored
+    in the cohort shift, hence the age limit.
+
 Defaults were chosen by back-testing on the lt-osp extract (see :mod:`.backtest` and
 ``docs/BACKTEST.md``), one set of settings for all base years 2006-2014 (chosen on those same
 back-tests, so the reported errors are in-sample for the choice of settings, though every
-projection uses only data up to its base year): ``migration_window=5, migration_decay=0.9,
-migration_robust=2.5, migration_smoothing=1, migration_model='mixed',
-pooled_migration_weight=0.5``, ``fertility_window=2``, ``e0_window=5`` (the base mortality level is
-the mean published life expectancy of the window, the same years the migration rates come
-from, so one atypical year does not set it).
+projection uses only data up to its base year): ``migration_window=5, migration_decay=1``
+(equal year weights, as in the Hamilton-Perry part), ``migration_robust=4`` (only clearly
+atypical years such as the 2010 declaration wave are down-weighted), ``migration_smoothing=1,
+migration_model='mixed', pooled_migration_weight=0.5, child_migration='family'`` (children
+0-14 on women 25-44), ``inflow_pool=True`` (below age 50), ``fertility_window=2``, ``e0_window=5``
+(the base mortality level is the mean published life expectancy of the window, the same years
+the migration rates come from, so one atypical year does not set it; mortality is held, see
+``docs/BACKTEST.md`` for the improvement variants that were tried and rejected).
 """
 
 from __future__ import annotations
@@ -148,6 +178,16 @@ class EstimationSettings:
         window over the base survival) in the default net-migration schedule; the decayed
         robust residual estimate gets ``1 - weight`` (0 = residuals only, 1 = the cohort-change
         ratios only). See "Default migration schedule" in the module docstring.
+    child_migration, family_child_ages, family_parent_ages
+        ``family`` (default): net migration of children (``family_child_ages``, by age at the end
+        of the year, both sexes) is the net migration rate of women of ``family_parent_ages``
+        (the mothers' ages) of the same territory times a share ``phi_x`` by single age pooled
+        over the municipalities of the data (children migrate with their parents; the family
+        component of Rogers & Castro 1981). ``own``: children's own residual rates.
+    inflow_pool, inflow_pool_max_age
+        Scale the net gains held as counts at ages below ``inflow_pool_max_age`` with the size
+        of the national pool the in-migrants come from (the cohort's population in the
+        municipalities of the data against the window's mean), see "Default migration schedule".
     mortality_window, fertility_window
         Years of deaths (for the SMR) and births (for the TFR) pooled.
     e0_window
@@ -168,8 +208,8 @@ class EstimationSettings:
     migration_window: int = 5
     migration_smoothing: float = 1.0
     smoothing_reference_population: float = 20_000.0
-    migration_decay: float = 0.9
-    migration_robust: float = 2.5
+    migration_decay: float = 1.0
+    migration_robust: float = 4.0
     migration_model: str = "mixed"
     mortality_window: int = 5
     e0_window: int = 5
@@ -184,8 +224,22 @@ class EstimationSettings:
     hadwiger_h: float = 3.5
     hadwiger_r: float = 29.5
     pooled_migration_weight: float = 0.5
+    child_migration: str = "family"
+    family_child_ages: tuple[int, int] = (0, 14)
+    family_parent_ages: tuple[int, int] = (25, 44)
+    inflow_pool: bool = True
+    inflow_pool_max_age: int = 50
 
     def __post_init__(self) -> None:
+        if self.child_migration not in ("family", "own"):
+            raise ProjectionError(f"child_migration must be 'family' or 'own', got {self.child_migration!r}")
+        (c0, c1), (p0, p1) = self.family_child_ages, self.family_parent_ages
+        if not (0 <= c0 <= c1 < p0 <= p1 <= 49):
+            raise ProjectionError("family_child_ages and family_parent_ages must be ordered age ranges "
+                                  f"(children below parents, parents within 15-49), got {self.family_child_ages}, "
+                                  f"{self.family_parent_ages}")
+        if not 1 <= self.inflow_pool_max_age <= 80:
+            raise ProjectionError(f"inflow_pool_max_age must be within 1-80, got {self.inflow_pool_max_age}")
         if not 0.0 <= self.pooled_migration_weight <= 1.0:
             raise ProjectionError(f"pooled_migration_weight must be within [0, 1], got {self.pooled_migration_weight}")
         if self.migration_model not in ("rate", "count", "mixed"):
@@ -223,6 +277,11 @@ class BaseRates:
         migration rate ``[T, H]`` (per person) from the balancing equation.
     details
         Per-territory notes: which method/fallback produced each rate.
+    inflow_pool_base, inflow_pool_window
+        Population ``[2, A]`` by sex and age of the municipalities of the data (the national
+        pool of in-migrants) at 1 January of the base year and its mean over the migration
+        window's end-of-year populations; None when ``inflow_pool`` is off. The schedule scales
+        the count part of the inflow with the cohort-shifted ratio of the two.
     """
 
     codes: tuple[str, ...]
@@ -244,6 +303,8 @@ class BaseRates:
     netmig_hist: np.ndarray
     settings: EstimationSettings = field(default_factory=EstimationSettings)
     details: dict[str, dict[str, object]] = field(default_factory=dict)
+    inflow_pool_base: np.ndarray | None = None
+    inflow_pool_window: np.ndarray | None = None
 
     @property
     def open_age(self) -> int:
@@ -261,13 +322,7 @@ class BaseRates:
 
     def net_migration(self) -> np.ndarray:
         """Expected net migrants of the first projection year ``[T, 2, A]`` (persons)."""
-        S, Sb = survival_ratios(self.mortality, FEMALE[None, :])
-        surv = np.empty_like(self.population)
-        surv[..., 1:] = self.population[..., :-1] * S
-        surv[..., -1] += self.population[..., -1] * S[..., -1]
-        births = (self.asfr[:, None, :] * self.population[:, 1:2, :]).sum(-1)[:, 0]
-        share = np.stack([self.male_share, 1 - self.male_share], axis=-1)
-        surv[..., 0] = births[:, None] * share * Sb
+        surv = _first_year_survivors(self.population, self.mortality, self.asfr, self.male_share)
         return (self.mig_in_rate - self.mig_out_rate) * surv + self.mig_in_count - self.mig_out_count
 
     def report(self) -> pd.DataFrame:
@@ -303,6 +358,18 @@ class BaseRates:
                              value=1000 * float(nm[i].sum() / self.population[i].sum()), unit="per 1,000",
                              method=det.get("migration", "")))
         return pd.DataFrame(rows)
+
+
+def _first_year_survivors(P0: np.ndarray, m: np.ndarray, asfr: np.ndarray, male_share: np.ndarray) -> np.ndarray:
+    """Survivors ``[T, 2, A]`` of the first projection year by age at its end (age 0: surviving births)."""
+    S, Sb = survival_ratios(m, FEMALE[None, :])
+    surv = np.empty_like(P0)
+    surv[..., 1:] = P0[..., :-1] * S
+    surv[..., -1] += P0[..., -1] * S[..., -1]
+    births = (asfr[:, None, :] * P0[:, 1:2, :]).sum(-1)[:, 0]
+    share = np.stack([male_share, 1 - male_share], axis=-1)
+    surv[..., 0] = births[:, None] * share * Sb
+    return surv
 
 
 # -- model schedules ----------------------------------------------------------------------
@@ -468,6 +535,13 @@ def estimate_rates(
     ------
     ProjectionError
         No base population, too few years for the windows, or no life expectancy to calibrate to.
+
+    Notes
+    -----
+    The family share of children's migration and the in-migrant pool are pooled over the
+    municipalities of the data (the reference pool). When ``territories`` do not include all of
+    them, the estimation runs on the territories plus the pool and returns the territories'
+    rates, so a territory's rates do not depend on which others are projected with it.
     """
     st = settings or EstimationSettings()
     if register is None:
@@ -478,6 +552,35 @@ def estimate_rates(
     if not codes:
         raise ProjectionError("no territories to project")
     Y = int(base_year)
+    pool: tuple[str, ...] = ()
+    if st.child_migration == "family" or st.inflow_pool:
+        pool = _reference_pool(data, register, codes, Y)
+        extra = tuple(c for c in pool if c not in codes)
+        if extra:
+            try:
+                full = _estimate_rates(data, codes + extra, Y, st, register, pool)
+            except ProjectionError as exc:  # a pool member lacks data: pool over the given territories
+                log.warning("reference pool unusable (%s); pooling over the projected territories only", exc)
+                pool = tuple(c for c in pool if c in codes)
+            else:
+                return full.subset(codes)
+    return _estimate_rates(data, codes, Y, st, register, pool)
+
+
+def _reference_pool(data: ProjectionData, register, codes: Sequence[str], Y: int) -> tuple[str, ...]:
+    """Municipalities (real, or the demonstration set for synthetic codes) with population at ``Y``."""
+    try:
+        munis = [t.code for t in register.municipalities(synthetic=str(codes[0]).startswith("X"))]
+    except Exception:  # pragma: no cover - registers without municipalities
+        return ()
+    pop = data.population
+    have = set(pop.loc[(pop["year"].astype(int) == Y) & pop["age"].notna(), "territory_code"].astype(str))
+    return tuple(c for c in munis if c in have)
+
+
+def _estimate_rates(data: ProjectionData, codes: tuple[str, ...], Y: int, st: EstimationSettings, register,
+                    pool: Sequence[str]) -> BaseRates:
+    """:func:`estimate_rates` on ``codes``; pooled quantities over ``pool`` (all of ``codes`` when empty)."""
     omega = st.open_age
     A = omega + 1
 
@@ -769,6 +872,43 @@ def estimate_rates(
                                        f"rates (equal-weight cohort change {Y - st.migration_window}-{Y - 1} over "
                                        "base survival)")
 
+    # children migrate with their parents: the mothers' net rate times a pooled share by age
+    in_pool = np.isin(codes, list(pool))
+    if not in_pool.any():
+        in_pool = np.ones(T, dtype=bool)
+    if st.child_migration == "family":
+        surv = _first_year_survivors(P0, m, asfr, male_share)
+        net = (in_rate - out_rate) * surv + in_count - out_count
+        (c0, c1), (p0, p1) = st.family_child_ages, st.family_parent_ages
+        mothers = surv[:, 1, p0:p1 + 1].sum(-1)
+        r_par = np.where(mothers > 0, net[:, 1, p0:p1 + 1].sum(-1) / np.where(mothers > 0, mothers, 1), 0.0)  # [T]
+        ch = slice(c0, c1 + 1)
+        num = net[in_pool][:, :, ch].sum((0, 1))
+        den = (r_par[in_pool, None, None] * surv[in_pool][:, :, ch]).sum((0, 1))
+        if np.all(np.abs(den) > 1e-9 * np.maximum(surv[in_pool][:, :, ch].sum((0, 1)), 1.0)):
+            in_rate, out_rate, in_count, out_count = (a.copy() for a in (in_rate, out_rate, in_count, out_count))
+            phi = np.maximum(num / den, 0.0)  # [children's ages]; children do not move against their parents
+            child = phi[None, None, :] * r_par[:, None, None] * np.ones((1, 2, 1))
+            in_rate[..., ch], out_rate[..., ch] = np.maximum(child, 0), np.maximum(-child, 0)
+            in_count[..., ch], out_count[..., ch] = 0.0, 0.0
+            for i, c in enumerate(codes):
+                details[c]["migration"] += (f"; ages {c0}-{c1}: family model, {phi.mean():.2f} (mean share) x the "
+                                            f"net rate of women {p0}-{p1} ({1000 * r_par[i]:+.1f} per 1,000)")
+                details[c]["family_share"] = phi.round(4).tolist()
+        else:
+            log.info("family migration model skipped: no parental net migration in the window")
+    pool_base = pool_win = None
+    if st.inflow_pool:
+        ends = [y for y in range(Y - st.migration_window + 1, Y + 1) if y in yi]
+        Pp = np.nan_to_num(P[in_pool])  # [Tp, Yh, 2, k+1]
+        pool_base = np.zeros((2, A))
+        pool_win = np.zeros((2, A))
+        pool_base[:, : k + 1] = Pp[:, yi[Y]].sum(0)
+        pool_win[:, : k + 1] = Pp[:, [yi[y] for y in ends]].sum(0).mean(0)
+        for c in codes:
+            details[c]["migration"] += (f"; gains held as counts below age {st.inflow_pool_max_age} follow the size "
+                                        "of the in-migrant pool (the cohort in all municipalities)")
+
     # --- histories ---------------------------------------------------------------------
     hist_years = np.array(ev_years)
     tot = np.nansum(P, axis=(2, 3))  # [T, Yh]
@@ -787,7 +927,8 @@ def estimate_rates(
         codes=codes, base_year=Y, ages=np.arange(A), population=P0, mortality=m, e0=e0, asfr=asfr, tfr=tfr,
         male_share=male_share, mig_in_rate=in_rate, mig_out_rate=out_rate, mig_in_count=in_count,
         mig_out_count=out_count, hist_years=hist_years, tfr_hist=tfr_hist_ev, e0_hist=e0_hist,
-        netmig_hist=netmig_hist, settings=st, details=details,
+        netmig_hist=netmig_hist, settings=st, details=details, inflow_pool_base=pool_base,
+        inflow_pool_window=pool_win,
     )
 
 

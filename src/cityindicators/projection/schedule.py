@@ -21,6 +21,14 @@ Rules (year ``y`` = calendar year of the events, base year ``Y``, ``j = y - Y``)
   balancing-equation net migration rate), the sum kept within ``bounds``, spread over age and
   sex by the territory's gross-migration age profile; the added inflow is a constant number of
   persons a year shared out by its profile.
+* in-migrant pool (``EstimationSettings.inflow_pool``): the part of the inflow held as counts at
+  ages ``x`` below ``inflow_pool_max_age`` is multiplied in event year ``Y + j`` by
+  ``pool_Y(x - j - 1) / pool_window(x)``, the base-year population of the cohort in all
+  municipalities (the pool the in-migrants come from, shifted along the cohort; births held for
+  cohorts not yet born) over the pool of that age in the window the counts were estimated on. In a
+  country whose cohorts shrink (as Lithuania's births did in the 1990s) a fixed number of
+  in-migrants would otherwise mean ever higher in-migration rates from the origin population
+  (Rees 1986, pool-migration model).
 """
 
 from __future__ import annotations
@@ -53,17 +61,29 @@ class ScenarioSchedule:
     shift_profile: np.ndarray  # [T, 2, A], population-weighted mean 1
     added_profile: np.ndarray  # [T, 2, A], sums to 1
     scaler: E0Scaler
+    pool_count: np.ndarray | None = None  # [T, 2, A] inflow counts that follow the pool
+    pool_ratio: np.ndarray | None = None  # [n, 2, A] pool size of year j over the window's
 
-    def engine_inputs(self, tfr: np.ndarray, e0: np.ndarray, shift: np.ndarray, added: np.ndarray):
+    def engine_inputs(self, tfr: np.ndarray, e0: np.ndarray, shift: np.ndarray, added: np.ndarray,
+                      year: int | None = None):
         """Engine arrays ``(S, Sb, asfr, male_share, mig_rate, mig_count)`` for paths with leading axes ``[...]``.
 
-        ``tfr``, ``shift``, ``added`` are ``[..., T]``; ``e0`` is ``[..., T, 2]``.
+        ``tfr``, ``shift``, ``added`` are ``[..., T]``; ``e0`` is ``[..., T, 2]``. With ``year``
+        (index of one projection year) the paths are of that year only; without it their first
+        leading axis is the projection year (needed for the in-migrant pool, which varies by year).
         """
         S, Sb = self.scaler.survival(e0)
         asfr = tfr[..., None] * self.asfr_shape
         male = np.broadcast_to(self.rates.male_share, tfr.shape)
         rate = self.mig_rate + shift[..., None, None] * self.shift_profile
         count = self.mig_count + added[..., None, None] * self.added_profile
+        if self.pool_count is not None:
+            if year is None:
+                extra = tfr.ndim - 2  # axes between the year axis and the territory axis
+                pr = self.pool_ratio.reshape(self.pool_ratio.shape[:1] + (1,) * (extra + 1) + self.pool_ratio.shape[1:])
+            else:
+                pr = self.pool_ratio[year]
+            count = count + self.pool_count * (pr - 1.0)
         return S, Sb, asfr, male, rate, count
 
     def deterministic_inputs(self):
@@ -144,8 +164,28 @@ def build_schedule(rates: BaseRates, scenario: Scenario, to_year: int) -> Scenar
     start = a.from_year if a.from_year is not None else Y
     added = np.where((years >= start)[:, None], per_year[None, :], 0.0) if a.active else np.zeros((n, T))
 
+    pool_count = pool_ratio = None
+    if mi.mode != "zero" and rates.inflow_pool_base is not None and rates.inflow_pool_window is not None:
+        pool_ratio = _pool_ratio(rates.inflow_pool_base, rates.inflow_pool_window, n, st.inflow_pool_max_age)
+        pool_count = mi.level * mi.inflow_scale * rates.mig_in_count
+        pool_count = np.where(np.arange(P0.shape[-1]) < st.inflow_pool_max_age, pool_count, 0.0)
+        if not pool_count.any():
+            pool_count = pool_ratio = None
+
     return ScenarioSchedule(
         scenario=scenario, rates=rates, years=years, tfr=tfr, e0=e0, mig_shift=mig_shift, added=added,
         asfr_shape=shape, mig_rate=mig_rate, mig_count=mig_count, shift_profile=shift_profile,
-        added_profile=added_profile, scaler=E0Scaler(rates.mortality),
+        added_profile=added_profile, scaler=E0Scaler(rates.mortality), pool_count=pool_count,
+        pool_ratio=pool_ratio,
     )
+
+
+def _pool_ratio(base: np.ndarray, window: np.ndarray, n: int, max_age: int) -> np.ndarray:
+    """``[n, 2, A]``: ``base[x - j - 1] / window[x]`` for ages below ``max_age`` (cohort-shifted pool), else 1."""
+    A = base.shape[-1]
+    x = np.arange(A)
+    src = np.maximum(x[None, :] - np.arange(n)[:, None] - 1, 0)  # [n, A]; unborn cohorts: base age 0
+    num = base[:, src]  # [2, n, A]
+    ratio = np.where(window[:, None, :] > 0, num / np.where(window[:, None, :] > 0, window[:, None, :], 1.0), 1.0)
+    ratio = np.where(x[None, None, :] < max_age, ratio, 1.0)
+    return np.moveaxis(ratio, 1, 0)

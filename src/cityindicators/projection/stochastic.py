@@ -206,7 +206,7 @@ def simulate(
         out[c0:c1, 0] = np.stack(list(group_sums(P).values()), axis=-1)
         for t in range(ny):
             S, Sb, asfr, male, rate, count = sch.engine_inputs(tfr[c0:c1, t], e0[c0:c1, t], shift[c0:c1, t],
-                                                               sch.added[t])
+                                                               sch.added[t], year=t)
             P = project_step(P, S, Sb, asfr, male, rate, count).population
             out[c0:c1, t + 1] = np.stack(list(group_sums(P).values()), axis=-1)
     both = out.sum(axis=3, keepdims=True)
