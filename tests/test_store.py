@@ -23,7 +23,7 @@ from cityindicators.sources.files import import_indicators, import_tidy, parse_t
 POP_HEADER = "Territory;Year;Age;Total;Men;Women\n"
 
 
-def pop_rows(territory="Visaginas mun.", year=2015, ages=(10, 20, 30), top=85):
+def pop_rows(territory="Zarasai d. mun.", year=2015, ages=(10, 20, 30), top=85):
     """A population table whose single ages 0..top add up, for one territory and year."""
     lines = []
     men = {a: 10 + a % 7 for a in range(top + 1)}
@@ -39,7 +39,7 @@ def write_extract(folder: Path, pop_lines=None, births=None) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     lines = pop_lines if pop_lines is not None else pop_rows() + pop_rows(year=2014)
     (folder / "population.csv").write_text(POP_HEADER + "\n".join(lines) + "\n", encoding="utf-8")
-    b = births if births is not None else "Territory;Year;Total;Boys;Girls\nVisaginas mun.;2014;150;80;70\nVisaginas mun.;2013;140;;\n"
+    b = births if births is not None else "Territory;Year;Total;Boys;Girls\nZarasai d. mun.;2014;150;80;70\nZarasai d. mun.;2013;140;;\n"
     (folder / "births.csv").write_text(b, encoding="utf-8")
     return folder
 
@@ -61,7 +61,7 @@ def test_import_and_build_and_load(data_dir, tmp_path):
     assert res.rows["population"] == 2 * 87 * 3
     report = store.build(data_dir)
     assert set(report.tables) == {"population", "births"}
-    pop = store.load("population", territories="Visaginas", years=2015, sex="total", data_dir=data_dir)
+    pop = store.load("population", territories="Zarasai", years=2015, sex="total", data_dir=data_dir)
     assert pop["age"].isna().sum() == 1
     total = pop.loc[pop["age"].isna(), "value"].item()
     assert pop.loc[pop["age"].notna(), "value"].sum() == total
@@ -98,14 +98,14 @@ def _bad_cases(tmp_path: Path):
     yield "wrong delimiter", POP_HEADER.replace(";", ",") + "\n".join(l.replace(";", ",") for l in good), ParseError, "comma"
     yield "missing column", "Territory;Year;Age;Total;Men\n" + "\n".join(l.rsplit(";", 1)[0] for l in good), ParseError, "Women"
     yield "duplicate rows", POP_HEADER + "\n".join(good + [good[5]]), DataValidationError, "duplicate"
-    neg = good.copy(); neg[3] = "Visaginas mun.;2015;2;-5;-2;-3"
+    neg = good.copy(); neg[3] = "Zarasai d. mun.;2015;2;-5;-2;-3"
     yield "negative counts", POP_HEADER + "\n".join(neg), DataValidationError, "row 5.*negative|negative.*row 5"
     yield "unknown territory", POP_HEADER + "\n".join(pop_rows(territory="Atlantis mun.")), UnknownTerritoryError, "row 2.*Atlantis"
     yield "ambiguous name", POP_HEADER + "\n".join(pop_rows(territory="Vilnius")), AmbiguousTerritoryError, "ambiguous"
-    txt = good.copy(); txt[4] = "Visaginas mun.;2015;3;many;1;2"
+    txt = good.copy(); txt[4] = "Zarasai d. mun.;2015;3;many;1;2"
     yield "text in numeric cell", POP_HEADER + "\n".join(txt), ParseError, "row 6.*'many'|'Total'.*row 6"
     yield "truncated file", POP_HEADER + "\n".join(good)[:-40], ParseError, "truncated"
-    mism = good.copy(); mism[0] = "Visaginas mun.;2015;-1;99999;1;2"
+    mism = good.copy(); mism[0] = "Zarasai d. mun.;2015;-1;99999;1;2"
     yield "totals do not add up", POP_HEADER + "\n".join(mism), DataValidationError, "add-up"
 
 
@@ -139,7 +139,7 @@ def test_failed_build_leaves_processed_tables(data_dir, tmp_path):
     store.build(data_dir)
     before = (data_dir / "processed" / "population.parquet").read_bytes()
     # a snapshot that does not parse (stored by a source without validation) fails the build
-    store.write_snapshot("osp-extract", "births", b"Territory;Year;Total;Boys;Girls\nVisaginas mun.;2014;x;1;1\n",
+    store.write_snapshot("osp-extract", "births", b"Territory;Year;Total;Boys;Girls\nZarasai d. mun.;2014;x;1;1\n",
                          "csv", {"parser": "osp-extract", "table_file": "births"}, data_dir=data_dir, date="2030-01-01")
     with pytest.raises(DataValidationError, match="(?s)nothing in .* was changed.*births.*'Total'.*row 2"):
         store.build(data_dir)
@@ -149,7 +149,7 @@ def test_failed_build_leaves_processed_tables(data_dir, tmp_path):
 def test_edited_snapshot_is_detected(data_dir, tmp_path):
     import_osp_extract(write_extract(tmp_path / "good"), data_dir=data_dir)
     snap = next((data_dir / "raw" / "osp-extract" / "births").glob("*.csv"))
-    snap.write_text(snap.read_text() + "Visaginas mun.;2012;1;;\n", encoding="utf-8")
+    snap.write_text(snap.read_text() + "Zarasai d. mun.;2012;1;;\n", encoding="utf-8")
     with pytest.raises(DataValidationError, match="changed after it was stored"):
         store.build(data_dir)
 
@@ -168,10 +168,10 @@ def test_same_day_snapshot_reused_unless_forced(data_dir):
 def test_most_specific_source_wins_and_is_recorded(data_dir, tmp_path):
     import_osp_extract(write_extract(tmp_path / "x"), data_dir=data_dir)
     corr = tmp_path / "births_fix.csv"
-    corr.write_text("territory,year,sex,value\nVisagino sav.,2014,total,151\n", encoding="utf-8")
+    corr.write_text("territory,year,sex,value\nZarasų r. sav.,2014,total,151\n", encoding="utf-8")
     import_tidy(corr, "births", data_dir=data_dir)
     store.build(data_dir)
-    b = store.load("births", territories="30", years=2014, data_dir=data_dir).set_index("sex")["value"]
+    b = store.load("births", territories="43", years=2014, data_dir=data_dir).set_index("sex")["value"]
     assert b["total"] == 151 and b["male"] == 80
     side = json.loads((data_dir / "processed" / "births.parquet.meta.json").read_text())
     by_source = {d["source"]: d for d in side["inputs"]}
