@@ -246,3 +246,13 @@ def test_inflow_pool_changes_only_the_count_part_by_year(data):
     np.testing.assert_allclose(count[..., 50:], np.broadcast_to(count_off, count.shape)[..., 50:])
     zero = build_schedule(rates, load_scenario("zero-migration"), 2025).deterministic_inputs()
     assert not zero[-1].any() and not zero[-2].any()
+
+
+def test_estimated_gompertz_slope_is_reported_and_used(data):
+    fixed = estimate_rates(data, ["30"], 2012)
+    est = estimate_rates(data, ["30"], 2012, EstimationSettings(gompertz_slope_estimate=True))
+    assert "fixed Gompertz slope" in fixed.details["30"]["mortality"]
+    assert "Gompertz slope estimated" in est.details["30"]["mortality"]
+    assert not np.allclose(est.mortality, fixed.mortality)  # another age pattern (and hence SMR)
+    with pytest.raises(ProjectionError):
+        EstimationSettings(gompertz_slope_bounds=(0.1, 0.05))

@@ -28,6 +28,21 @@ Mortality
     (``smr_prior_deaths``) that pulls small municipalities towards the county. Infant
     mortality ``q_0 = (D_0 + k q_0^{county}) / (B + k)`` is shrunk the same way.
 
+Estimated Gompertz slope (option, off by default)
+    With ``gompertz_slope_estimate`` the slope ``b`` by sex is estimated from the data up to the
+    base year instead of fixed: from the cohort survival of the country (the country's single-age
+    population; else the sum over the municipalities) at ages 60-84 (``gompertz_slope_ages``),
+    where international migration is small, over the ``mortality_window`` years before ``Y``,
+    ``m_x(t) = -log(P_{x+1}(t+1) / P_x(t))``. Under the schedule above (adult ages, childhood term
+    negligible) ``log(mu / (1 - mu)) = log a + b (x - 60)`` with ``mu = m - c``, so ``b`` is the
+    least-squares slope of the logit of ``m_x - c`` on age over all window years and ages, clipped
+    to ``gompertz_slope_bounds`` (0.06-0.13); the level ``a`` is then calibrated to the published
+    life expectancy as before. With fewer than two window years the fixed slope is used. On the
+    lt-osp extract it gives (male, female) about (0.083, 0.119) for base year 2006, falling to
+    (0.065-0.067, 0.096-0.101) for 2009-2014. It narrows but does not close the one back-test cell
+    the default loses (65+ at horizon 9: +0.08 instead of +0.22 points against Hamilton-Perry), so
+    it is not the default (``docs/BACKTEST.md``).
+
 Fertility
     *Age-specific* rates from ``ProjectionData.asfr`` when given. *Otherwise* the standard
     Hadwiger age pattern (Chandola, Coleman & Hiorns 1999, *Population Studies* 53)
@@ -199,6 +214,12 @@ class EstimationSettings:
         Open top age of the projection (at least 100).
     gompertz_slope, makeham
         Fixed slope ``b`` and Makeham constant ``c`` of the model schedule, (male, female).
+    gompertz_slope_estimate, gompertz_slope_ages, gompertz_slope_bounds
+        When ``gompertz_slope_estimate`` is true the slope ``b`` by sex is estimated from the
+        cohort survival of the country (else the sum of the municipalities) at
+        ``gompertz_slope_ages`` over the ``mortality_window`` years before the base year, clipped
+        to ``gompertz_slope_bounds``, and ``gompertz_slope`` is only the fallback (see "Estimated
+        Gompertz slope" in the module docstring).
     smr_prior_deaths, infant_prior_births, srb_prior_births
         Credibility priors pulling small territories towards their county/country.
     hadwiger_h, hadwiger_r
@@ -218,6 +239,9 @@ class EstimationSettings:
     open_age: int = 100
     gompertz_slope: tuple[float, float] = (0.075, 0.095)
     makeham: tuple[float, float] = (8e-4, 2e-4)
+    gompertz_slope_estimate: bool = False
+    gompertz_slope_ages: tuple[int, int] = (60, 84)
+    gompertz_slope_bounds: tuple[float, float] = (0.06, 0.13)
     smr_prior_deaths: float = 50.0
     infant_prior_births: float = 2000.0
     srb_prior_births: float = 5000.0
@@ -238,6 +262,11 @@ class EstimationSettings:
             raise ProjectionError("family_child_ages and family_parent_ages must be ordered age ranges "
                                   f"(children below parents, parents within 15-49), got {self.family_child_ages}, "
                                   f"{self.family_parent_ages}")
+        (a0, a1), (b0, b1) = self.gompertz_slope_ages, self.gompertz_slope_bounds
+        if not 30 <= a0 < a1 - 4:
+            raise ProjectionError(f"gompertz_slope_ages must span at least 5 years from age 30, got {self.gompertz_slope_ages}")
+        if not 0 < b0 <= b1:
+            raise ProjectionError(f"gompertz_slope_bounds must be 0 < low <= high, got {self.gompertz_slope_bounds}")
         if not 1 <= self.inflow_pool_max_age <= 80:
             raise ProjectionError(f"inflow_pool_max_age must be within 1-80, got {self.inflow_pool_max_age}")
         if not 0.0 <= self.pooled_migration_weight <= 1.0:
@@ -409,6 +438,47 @@ def calibrate_mortality(
         lo = np.where(too_low_mortality, mid, lo)
         hi = np.where(too_low_mortality, hi, mid)
     return model_mortality(0.5 * (lo + hi), m0, omega, slope, makeham)
+
+
+def _estimate_gompertz_slope(
+    P: np.ndarray, years: Sequence[int], Y: int, window: int, ages: tuple[int, int], makeham: np.ndarray,
+    bounds: tuple[float, float],
+) -> np.ndarray:
+    """Gompertz slope ``b`` by sex ``[2]`` from the cohort survival of a population ``P[year, sex, age]``.
+
+    For each year ``t`` of the window ``Y - window .. Y - 1`` with populations at ``t`` and
+    ``t + 1`` and each age ``x`` with ``ages[0] <= x < x + 1 <= ages[1]`` (below the open group),
+    ``m_x = -log(P_{x+1}(t+1) / P_x(t))``; its senescent part ``mu = m - c`` (``c`` the Makeham
+    constant) is logit-transformed, ``log(mu / (1 - mu))``, which is linear in age with slope
+    ``b`` under the model schedule, and ``b`` is the least-squares slope over all years and ages,
+    clipped to ``bounds``. NaN for a sex without at least two years of usable cells.
+    """
+    years = [int(y) for y in years]
+    k = P.shape[-1] - 1
+    lo, hi = int(ages[0]), min(int(ages[1]), k - 1)
+    xs, zs = [[], []], [[], []]
+    for t in range(Y - window, Y):
+        if t not in years or t + 1 not in years or hi <= lo:
+            continue
+        p0 = P[years.index(t), :, lo:hi]
+        p1 = P[years.index(t + 1), :, lo + 1:hi + 1]
+        with np.errstate(all="ignore"):
+            m = -np.log(p1 / p0)
+            mu = m - np.asarray(makeham, dtype=float)[:, None]
+            z = np.log(mu / (1 - mu))
+        for s in range(2):
+            ok = np.isfinite(z[s]) & (mu[s] > 0) & (mu[s] < 1)
+            xs[s].append(np.arange(lo, hi, dtype=float)[ok])
+            zs[s].append(z[s][ok])
+    out = np.full(2, np.nan)
+    for s in range(2):
+        n_years = sum(len(x) > 1 for x in xs[s])
+        if n_years < 2:
+            continue
+        x, z = np.concatenate(xs[s]), np.concatenate(zs[s])
+        dx = x - x.mean()
+        out[s] = np.clip((dx * (z - z.mean())).sum() / (dx**2).sum(), *bounds)
+    return out
 
 
 def hadwiger(h: float, r: float, omega: int) -> np.ndarray:
@@ -678,8 +748,18 @@ def _estimate_rates(data: ProjectionData, codes: tuple[str, ...], Y: int, st: Es
     okr = wmask & np.isfinite(B_ref) & np.isfinite(D0_ref)
     q0_ref = np.where(okr, D0_ref, 0).sum(1) / np.maximum(np.where(okr, B_ref, 0).sum(1), 1)
     q0_ref = np.where(okr.any(1), q0_ref, 0.005)
-    slope = np.array(st.gompertz_slope)[None, :]
+    slope = np.array(st.gompertz_slope, dtype=float)[None, :]
     makeham = np.array(st.makeham)[None, :]
+    slope_how = "fixed Gompertz slope"
+    if st.gompertz_slope_estimate:
+        b_est, slope_src = _national_gompertz_slope(data, register, country_code, pool or codes, Y, st)
+        if np.isfinite(b_est).all():
+            slope = b_est[None, :]
+            slope_how = (f"Gompertz slope estimated from {slope_src} cohort survival {Y - st.mortality_window}-"
+                         f"{Y - 1}, ages {st.gompertz_slope_ages[0]}-{st.gompertz_slope_ages[1]}: "
+                         f"{b_est[0]:.4f} (male), {b_est[1]:.4f} (female)")
+        else:
+            slope_how = "fixed Gompertz slope (too few years to estimate it)"
     m0_ref = np.broadcast_to((q0_ref / (1 - 0.9 * q0_ref))[:, None], e0_ref.shape)
     m_ref = calibrate_mortality(e0_ref, m0_ref, FEMALE[None, :], omega, slope, makeham)  # [R, 2, A]
     ridx = [ref_codes.index(r) for r, _ in refs]
@@ -728,6 +808,7 @@ def _estimate_rates(data: ProjectionData, codes: tuple[str, ...], Y: int, st: Es
             if okd[i].any() else f"model schedule calibrated to {refs[i][1]} ({refs[i][0]}), no deaths data (SMR 1)"
         )
         details[c]["smr"] = float(smr[i])
+        details[c]["mortality"] += f"; {slope_how}"
     # age-specific deaths where published for every single age of the window
     ds = deaths[deaths["age"].notna() & deaths["sex"].isin(SEXES)]
     if not ds.empty:
@@ -930,6 +1011,26 @@ def _estimate_rates(data: ProjectionData, codes: tuple[str, ...], Y: int, st: Es
         netmig_hist=netmig_hist, settings=st, details=details, inflow_pool_base=pool_base,
         inflow_pool_window=pool_win,
     )
+
+
+def _national_gompertz_slope(data: ProjectionData, register, country_code, codes: Sequence[str], Y: int,
+                             st: EstimationSettings) -> tuple[np.ndarray, str]:
+    """Gompertz slope by sex from the country's single-age population (else the sum over ``codes``)."""
+    pop = data.population
+    pop = pop[(pop["year"].astype(int) <= Y) & pop["age"].notna() & pop["sex"].isin(SEXES)]
+    src = "the country's"
+    sub = pop[pop["territory_code"].astype(str) == str(country_code)] if country_code is not None else pop.iloc[:0]
+    if sub.empty:
+        sub, src = pop[pop["territory_code"].astype(str).isin([str(c) for c in codes])], "the municipalities' summed"
+    if sub.empty:
+        return np.full(2, np.nan), src
+    pa = _population_array(sub)
+    P = np.nansum(pa.values, axis=0) if pa.values.shape[0] > 1 else pa.values[0]  # [Yh, 2, k+1]
+    if pa.values.shape[0] > 1:  # years where any territory is missing are not summed
+        P = np.where(np.isfinite(pa.values).all(axis=0), P, np.nan)
+    b = _estimate_gompertz_slope(P, pa.years, Y, st.mortality_window, st.gompertz_slope_ages, np.array(st.makeham),
+                                 st.gompertz_slope_bounds)
+    return b, src
 
 
 def _derived_life_expectancy(data: ProjectionData, Y: int, exclude: set[str]) -> pd.DataFrame:
