@@ -71,7 +71,8 @@ def _initial_pyramid(total: int, young: float, rng: np.random.Generator) -> np.n
     base = np.exp(-((ages - 38) / 34.0) ** 2) + 0.35 * np.exp(-((ages - 12) / 9.0) ** 2) * (young / 0.17)
     base[OPEN_AGE] = base[OPEN_AGE - 5 : OPEN_AGE].sum() * 0.6
     share = base / base.sum()
-    male = rng.multinomial(int(total * 0.47), share * np.where(ages > 60, 0.8, 1.0) / (share * np.where(ages > 60, 0.8, 1.0)).sum())
+    male_share = share * np.where(ages > 60, 0.8, 1.0)  # fewer old men: higher male mortality
+    male = rng.multinomial(int(total * 0.47), male_share / male_share.sum())
     female = rng.multinomial(total - int(total * 0.47), share)
     return np.stack([male, female]).astype(np.int64)
 

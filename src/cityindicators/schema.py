@@ -12,7 +12,6 @@ import logging
 from dataclasses import dataclass
 from typing import Iterable
 
-import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
@@ -270,8 +269,3 @@ def _check_age_sum(frame, spec, origin, tol, strict) -> list[str]:
         return _mismatch(rows, len(joined), "all_ages", origin, spec.name, "ages-add-up",
                          "single ages do not add to the all-ages value", strict)
     return []
-
-
-def finite_or_nan(values: pd.Series) -> pd.Series:
-    """Replace infinities by NaN (a zero denominator gives a missing value, not infinity)."""
-    return values.replace([np.inf, -np.inf], np.nan)

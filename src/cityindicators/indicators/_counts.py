@@ -78,10 +78,6 @@ class Counts:
 
     # -- shape helpers -----------------------------------------------------------------------
     @property
-    def n_territories(self) -> int:
-        return len(self.codes)
-
-    @property
     def shape(self) -> tuple[int, int]:
         return (len(self.codes), len(self.years))
 
@@ -388,8 +384,3 @@ def build_counts(data: Mapping[str, pd.DataFrame | None]) -> Counts:
         infant_deaths=infant, flows=flows, labour=labour, labour_units=units, passthrough=passthrough,
         urban=urban, deaths_age=deaths_age, extra_catalogue=extra,
     )
-
-
-def published_ids(counts: Counts) -> list[str]:
-    """Ids of the published indicators present in ``counts``."""
-    return [k for k in counts.passthrough if k.startswith(PUBLISHED_PREFIX)]

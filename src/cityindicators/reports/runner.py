@@ -990,9 +990,7 @@ def run_batch(
                     try:
                         results[i] = fut.result()
                     except Exception as exc:  # the worker process itself died
-                        job = job_list[i]
-                        results[i] = ReportResult(Path(job.template).stem, job.territory, job.territory, "failed", "",
-                                                  error=_short_error(exc))
+                        results[i] = _lost_job(job_list[i], exc)
                     bar.update(1)
     finally:
         bar.close()
@@ -1002,6 +1000,11 @@ def run_batch(
         atomic_write_json(Path(output_dir) / "batch-summary.json", {"finished_at": _now(), **summary.to_dict()})
     log.info(summary.text())
     return summary
+
+
+def _lost_job(job: _Job, exc: BaseException) -> ReportResult:
+    """The result of a job whose worker died before it could report."""
+    return ReportResult(Path(job.template).stem, job.territory, job.territory, "failed", "", error=_short_error(exc))
 
 
 def _run_dask(job_list: list[_Job], scheduler: str, bar) -> dict[int, ReportResult]:
@@ -1024,9 +1027,7 @@ def _run_dask(job_list: list[_Job], scheduler: str, bar) -> dict[int, ReportResu
             try:
                 results[i] = fut.result()
             except Exception as exc:  # worker lost
-                job = job_list[i]
-                results[i] = ReportResult(Path(job.template).stem, job.territory, job.territory, "failed", "",
-                                          error=_short_error(exc))
+                results[i] = _lost_job(job_list[i], exc)
             bar.update(1)
     finally:
         client.close()
