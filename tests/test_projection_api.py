@@ -234,6 +234,7 @@ def test_inflow_counts_follow_the_cohort_size_of_the_pool():
 
 def test_inflow_pool_changes_only_the_count_part_by_year(data):
     from cityindicators.projection.scenarios import load_scenario
+    from cityindicators.projection.scenarios import load_scenario
     from cityindicators.projection.schedule import build_schedule
 
     rates = estimate_rates(data, CODES, 2015)
@@ -256,3 +257,62 @@ def test_estimated_gompertz_slope_is_reported_and_used(data):
     assert not np.allclose(est.mortality, fixed.mortality)  # another age pattern (and hence SMR)
     with pytest.raises(ProjectionError):
         EstimationSettings(gompertz_slope_bounds=(0.1, 0.05))
+
+
+def test_mean_correlation_hand_worked():
+    from cityindicators.projection.stochastic import mean_correlation
+
+    # pairwise correlations: rows 0-1 = +1, rows 0-2 = -1, rows 1-2 = -1 -> mean -1/3
+    x = np.array([[1, 2, 3, 4], [2, 4, 6, 8], [4, 3, 2, 1]], dtype=float)
+    assert mean_correlation(x) == pytest.approx(-1 / 3)
+    # a missing year is left out pairwise; a single row has no pairs
+    x[1, 0] = np.nan
+    assert mean_correlation(x) == pytest.approx(-1 / 3)
+    assert mean_correlation(x[:1]) == 0.0
+
+
+def test_one_factor_draws_have_the_requested_correlation():
+    from cityindicators.projection.stochastic import _one_factor
+
+    z = _one_factor(np.random.default_rng(3), (20_000, 1, 4), 0.6)[:, 0]
+    c = np.corrcoef(z.T)
+    assert c[np.triu_indices(4, 1)] == pytest.approx(np.full(6, 0.6), abs=0.03)
+    assert z.std(axis=0) == pytest.approx(np.ones(4), abs=0.03)
+    assert _one_factor(np.random.default_rng(3), (5, 2, 3), 0.0).shape == (5, 2, 3)
+
+
+def test_correlated_draws_widen_the_sum_of_territories(data):
+    from dataclasses import replace
+
+    from cityindicators.projection.scenarios import load_scenario
+    from cityindicators.projection.schedule import build_schedule
+    from cityindicators.projection.stochastic import draw_paths, fit_stochastic_model
+
+    rates = estimate_rates(data, CODES, 2015)
+    model = fit_stochastic_model(rates)
+    # both municipalities lie in one county: their life expectancy series move together
+    assert model.e0_unit[0] == model.e0_unit[1]
+    sch = build_schedule(rates, load_scenario("baseline"), 2030)
+    m = replace(model, mig_sigma=np.array([0.004, 0.004]), mig_phi=0.0)
+    spread = {}
+    for rho in (0.0, 0.8):
+        _, _, shift = draw_paths(sch, replace(m, mig_rho=rho), 4000, np.random.default_rng(5))
+        spread[rho] = (shift - sch.mig_shift[None])[:, -1].sum(axis=-1).std()
+    # var(a + b) = 2 s^2 (1 + rho): the sum's sd grows by sqrt(1.8) with rho = 0.8
+    assert spread[0.8] / spread[0.0] == pytest.approx(np.sqrt(1.8), rel=0.06)
+
+
+def test_stochastic_aggregate_of_territories(data):
+    rates = estimate_rates(data, CODES, 2015)
+    res = simulate(rates, "baseline", 2025, n=80, seed=2, aggregates={"G:TWO": list(CODES)})
+    w = res.quantiles.pivot_table(index=["territory_code", "year", "sex", "age_group"], columns="quantile",
+                                  values="value")
+    base = w.xs((2015, "total", "total"), level=("year", "sex", "age_group"))
+    assert base.loc["G:TWO", 0.5] == pytest.approx(base.loc[list(CODES), 0.5].sum(), rel=1e-6)
+    last = w.xs((2025, "total", "total"), level=("year", "sex", "age_group"))
+    assert last.loc[list(CODES), 0.1].sum() - 1 <= last.loc["G:TWO", 0.5] <= last.loc[list(CODES), 0.9].sum() + 1
+    assert {"tfr_correlation", "e0_correlation", "migration_correlation"} <= set(res.model.to_frame()["parameter"])
+    with pytest.raises(ProjectionError, match="not among the projected"):
+        simulate(rates, "baseline", 2020, n=5, aggregates={"G:X": ["30", "99"]})
+    with pytest.raises(ProjectionError, match="also one of"):
+        simulate(rates, "baseline", 2020, n=5, aggregates={"30": ["34"]})

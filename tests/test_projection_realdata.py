@@ -70,7 +70,7 @@ def test_backtest_2010_plus_5_beats_every_baseline(real_data):
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(reason=REQUIREMENT_GAP, strict=False)
+@pytest.mark.xfail(reason=REQUIREMENT_GAP, strict=True)
 def test_backtest_beats_baselines_at_every_horizon(grid):
     mape = grid.pivot_table(index=["horizon", "group"], columns="method", values="mape", aggfunc="mean")
     best_baseline = mape.drop(columns=[DEFAULT_METHOD]).min(axis=1)

@@ -25,6 +25,21 @@ def test_shipped_scenarios_are_all_there_and_valid():
     assert revival.migration.added_inflow.active
 
 
+def test_repository_config_scenarios_are_the_shipped_files():
+    """The issue's ``config/scenarios/`` folder of the checkout is the package's scenario folder."""
+    from pathlib import Path
+
+    from cityindicators.config import resource_path
+
+    folder = Path(__file__).resolve().parents[1] / "config" / "scenarios"
+    if not folder.exists():
+        pytest.skip("not run from a checkout (no config/scenarios)")
+    assert {p.stem for p in folder.glob("*.yaml")} == SHIPPED
+    assert folder.resolve() == resource_path("scenarios").resolve()
+    for p in folder.glob("*.yaml"):
+        assert load_scenario(p) == load_scenario(p.stem)
+
+
 @pytest.mark.parametrize("name", sorted(SHIPPED))
 def test_round_trip_dict_and_file(name, tmp_path):
     sc = load_scenario(name)

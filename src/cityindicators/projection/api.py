@@ -262,6 +262,7 @@ def project(
     seed: int | None = None,
     quantiles: Sequence[float] = (0.1, 0.5, 0.9),
     stochastic_settings: Any = None,
+    aggregates: Mapping[str, Sequence[str]] | None = None,
 ) -> ProjectionResult:
     """Project the population of territories under one or more scenarios.
 
@@ -291,6 +292,9 @@ def project(
         Probabilities of the reported quantiles.
     stochastic_settings
         :class:`~cityindicators.projection.stochastic.StochasticSettings` (scale of the variation).
+    aggregates
+        Stochastic mode: sums of projected territories whose quantiles to add, ``{code: member
+        codes}``, e.g. ``{"G:ALL": result_codes}`` (see :func:`~cityindicators.projection.simulate`).
 
     Returns
     -------
@@ -337,7 +341,7 @@ def project(
         from .stochastic import simulate
 
         qs = [simulate(rates, sc, int(to_year), int(stochastic), seed=seed, quantiles=quantiles,
-                       settings=stochastic_settings).quantiles for sc in scens]
+                       settings=stochastic_settings, aggregates=aggregates).quantiles for sc in scens]
         result.quantiles = pd.concat(qs, ignore_index=True)
     log.info("projected %d territories %d-%d under %s", len(codes), base_year, to_year, ", ".join(names))
     return result

@@ -1,7 +1,7 @@
 """Projection scenarios: YAML files of assumptions, strict validation, round-trip load/dump.
 
-Shipped scenarios live in the package (``cityindicators/resources/scenarios/*.yaml``, the
-package's ``config/scenarios``); users add their own as ``<data-dir>/scenarios/<name>.yaml``
+Shipped scenarios live in the package (``cityindicators/resources/scenarios/*.yaml``; the
+repository's ``config/scenarios`` links there); users add their own as ``<data-dir>/scenarios/<name>.yaml``
 (these win over shipped ones of the same name) or pass a file path.
 
 File format (every key optional except ``name``; defaults shown)::

@@ -1,7 +1,7 @@
-"""Stochastic projections: random trajectories of TFR, life expectancy and net migration.
+r"""Stochastic projections: random trajectories of TFR, life expectancy and net migration.
 
 Around the deterministic paths of a scenario, each trajectory ``i`` perturbs three summary
-assumptions of every territory (independently across territories):
+assumptions of every territory:
 
 * fertility: ``log TFR_{i,t} = log TFR^{scen}_t + u_{i,t}``, ``u_t = phi_F u_{t-1} + sigma_F eps``;
 * mortality: ``e0_{i,t,s} = e0^{scen}_{t,s} + sum_{j<=t} sigma_{E,s} eps_j`` (a random walk: the
@@ -10,9 +10,25 @@ assumptions of every territory (independently across territories):
   ``d_t = phi_M d_{t-1} + sigma_M eps``, spread over age and sex by the territory's gross
   migration profile (see :mod:`~cityindicators.projection.schedule`),
 
-with ``eps`` independent standard normal draws from :func:`numpy.random.default_rng` (``seed``)
-and all processes starting at zero in the base year, so the median stays close to the
+with all processes starting at zero in the base year, so the median stays close to the
 deterministic scenario.
+
+Correlation between territories. Good and bad years are shared: a recession or an opening of
+labour markets abroad moves migration everywhere, a mortality crisis moves every county's life
+expectancy. The innovations of one process are therefore equicorrelated across territories
+(a one-factor model),
+
+.. math::  \varepsilon_{k,t} = \sqrt{\rho}\, z_t + \sqrt{1 - \rho}\, \eta_{k,t},
+
+with ``z`` common to all territories of the run and ``eta`` their own, all independent standard
+normal draws from :func:`numpy.random.default_rng` (``seed``). ``rho`` of each process is the
+mean pairwise correlation of the fitted innovations (the AR(1) residuals of TFR and migration;
+the annual changes of life expectancy) of the territories' histories, clipped to
+``[0, max_correlation]``. Life expectancy of municipalities comes from their county's published
+series, so municipalities whose series move identically (one county) share one draw, and the two
+sexes of a series are units of their own (``rho`` is estimated over the distinct series and sexes).
+Without this the trajectories of a sum of territories (:func:`simulate` ``aggregates``) would be
+far too narrow. ``correlated=False`` draws every territory independently.
 
 Fitting (per territory, on the history of :class:`~cityindicators.projection.rates.BaseRates`,
 the last ``history_years``): ``phi`` is the pooled least-squares AR(1) coefficient of the
@@ -33,7 +49,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import Sequence
+from typing import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -62,16 +78,22 @@ class StochasticSettings:
     history_years: int = 15
     prior_years: float = 5.0
     phi_bounds: tuple[float, float] = (0.0, 0.98)
+    correlated: bool = True
+    max_correlation: float = 0.95
 
     def __post_init__(self) -> None:
         if self.scale < 0 or self.chunk < 1:
             raise ProjectionError("stochastic scale must be >= 0 and chunk >= 1")
+        if not 0 <= self.max_correlation < 1:
+            raise ProjectionError("stochastic max_correlation must lie in [0, 1)")
 
 
 @dataclass
 class StochasticModel:
     """Fitted parameters: ``tfr_phi``, ``mig_phi`` (scalars, pooled); ``tfr_sigma [T]``,
-    ``e0_sigma [T, 2]``, ``mig_sigma [T]`` (per territory)."""
+    ``e0_sigma [T, 2]``, ``mig_sigma [T]`` (per territory); the cross-territory correlations
+    ``tfr_rho``, ``e0_rho``, ``mig_rho`` and ``e0_unit [T]``, the index of each territory's
+    distinct life-expectancy series (territories with the same index share their draws)."""
 
     codes: tuple[str, ...]
     tfr_phi: float
@@ -79,6 +101,10 @@ class StochasticModel:
     e0_sigma: np.ndarray
     mig_phi: float
     mig_sigma: np.ndarray
+    tfr_rho: float = 0.0
+    e0_rho: float = 0.0
+    mig_rho: float = 0.0
+    e0_unit: np.ndarray | None = None
 
     def to_frame(self) -> pd.DataFrame:
         """``territory_code, parameter, value`` (for the assumptions appendix of a report)."""
@@ -86,12 +112,35 @@ class StochasticModel:
         for i, c in enumerate(self.codes):
             rows += [(c, "tfr_phi", self.tfr_phi), (c, "tfr_sigma_log", self.tfr_sigma[i]),
                      (c, "e0_sigma_male", self.e0_sigma[i, 0]), (c, "e0_sigma_female", self.e0_sigma[i, 1]),
-                     (c, "migration_phi", self.mig_phi), (c, "migration_sigma", self.mig_sigma[i])]
+                     (c, "migration_phi", self.mig_phi), (c, "migration_sigma", self.mig_sigma[i]),
+                     (c, "tfr_correlation", self.tfr_rho), (c, "e0_correlation", self.e0_rho),
+                     (c, "migration_correlation", self.mig_rho)]
         return pd.DataFrame(rows, columns=["territory_code", "parameter", "value"])
 
 
-def _ar1(x: np.ndarray, bounds: tuple[float, float], prior: float) -> tuple[float, np.ndarray]:
-    """Pooled AR(1) ``phi`` and shrunk per-row innovation sd of ``x[T, H]`` (NaN = missing)."""
+def mean_correlation(series: np.ndarray, min_periods: int = 3) -> float:
+    """Mean pairwise correlation of the rows of ``series[U, H]`` (NaN = missing, pairwise complete;
+    pairs with fewer than ``min_periods`` common years or a constant row are left out); 0 with
+    fewer than two usable rows."""
+    x = np.asarray(series, dtype=float)
+    if x.ndim != 2 or x.shape[0] < 2:
+        return 0.0
+    c = pd.DataFrame(x.T).corr(min_periods=min_periods).to_numpy()
+    v = c[np.triu_indices_from(c, 1)]
+    v = v[np.isfinite(v)]
+    return float(v.mean()) if v.size else 0.0
+
+
+def _distinct_rows(x: np.ndarray, decimals: int = 6) -> tuple[np.ndarray, np.ndarray]:
+    """Index of the distinct row of each row of ``x[U, H]`` (NaN-aware, rounded) and the distinct rows."""
+    key = np.nan_to_num(np.round(x, decimals), nan=np.inf)
+    _, first, inverse = np.unique(key, axis=0, return_index=True, return_inverse=True)
+    return inverse.reshape(-1), x[first]
+
+
+def _ar1(x: np.ndarray, bounds: tuple[float, float], prior: float) -> tuple[float, np.ndarray, np.ndarray]:
+    """Pooled AR(1) ``phi``, shrunk per-row innovation sd and the residuals ``[T, H-1]`` of ``x[T, H]``
+    (NaN = missing)."""
     d = x - np.nanmean(x, axis=1, keepdims=True)
     a, b = d[:, :-1], d[:, 1:]
     ok = np.isfinite(a) & np.isfinite(b)
@@ -101,23 +150,31 @@ def _ar1(x: np.ndarray, bounds: tuple[float, float], prior: float) -> tuple[floa
     n = ok.sum(1)
     s2 = np.where(n > 1, np.nansum(res**2, axis=1) / np.maximum(n - 1, 1), 0.0)
     pooled = float(np.nansum(res**2) / max(ok.sum() - 1, 1))
-    return phi, np.sqrt((n * s2 + prior * pooled) / (n + prior))
+    return phi, np.sqrt((n * s2 + prior * pooled) / (n + prior)), res
 
 
 def fit_stochastic_model(rates: BaseRates, settings: StochasticSettings | None = None) -> StochasticModel:
     """Fit the AR(1)/random-walk parameters to the territories' histories (see the module docstring)."""
     st = settings or StochasticSettings()
     keep = rates.hist_years >= rates.base_year - st.history_years
-    tfr_phi, tfr_sigma = _ar1(np.log(np.where(rates.tfr_hist[:, keep] > 0, rates.tfr_hist[:, keep], np.nan)),
-                              st.phi_bounds, st.prior_years)
-    mig_phi, mig_sigma = _ar1(rates.netmig_hist[:, keep], st.phi_bounds, st.prior_years)
+    tfr_phi, tfr_sigma, tfr_res = _ar1(np.log(np.where(rates.tfr_hist[:, keep] > 0, rates.tfr_hist[:, keep], np.nan)),
+                                       st.phi_bounds, st.prior_years)
+    mig_phi, mig_sigma, mig_res = _ar1(rates.netmig_hist[:, keep], st.phi_bounds, st.prior_years)
     de = np.diff(rates.e0_hist[..., keep], axis=-1)  # [T, 2, H-1]
+    e0_unit, e0_series = _distinct_rows(de.reshape(de.shape[0], -1))
+    hi = st.max_correlation
+    if st.correlated:
+        rho = [float(np.clip(mean_correlation(r), 0.0, hi)) for r in
+               (tfr_res, mig_res, e0_series.reshape(-1, de.shape[-1]))]  # e0: distinct series x sex
+    else:
+        rho, e0_unit = [0.0, 0.0, 0.0], np.arange(de.shape[0])
     n = np.isfinite(de).sum(-1)
     s2 = np.where(n > 1, np.nanvar(de, axis=-1, ddof=1) if de.shape[-1] > 1 else 0.0, 0.0)
     pooled = np.nanvar(de) if np.isfinite(de).sum() > 1 else 0.25
     e0_sigma = np.sqrt((n * np.nan_to_num(s2) + st.prior_years * pooled) / (n + st.prior_years))
     return StochasticModel(rates.codes, tfr_phi, np.nan_to_num(tfr_sigma), np.nan_to_num(e0_sigma),
-                           mig_phi, np.nan_to_num(mig_sigma))
+                           mig_phi, np.nan_to_num(mig_sigma), tfr_rho=rho[0], mig_rho=rho[1], e0_rho=rho[2],
+                           e0_unit=e0_unit)
 
 
 @dataclass
@@ -140,13 +197,23 @@ class StochasticResult:
     n: int
 
 
+def _one_factor(rng: np.random.Generator, shape: tuple[int, ...], rho: float) -> np.ndarray:
+    """Standard normal draws of ``shape = (n, years, units...)``, equicorrelated with ``rho`` across units."""
+    own = rng.standard_normal(shape)
+    if rho <= 0:
+        return own
+    common = rng.standard_normal(shape[:2]).reshape(shape[:2] + (1,) * (len(shape) - 2))
+    return np.sqrt(rho) * common + np.sqrt(1.0 - rho) * own
+
+
 def draw_paths(sch: ScenarioSchedule, model: StochasticModel, n: int, rng: np.random.Generator,
                scale: float = 1.0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Trajectories ``tfr [N, n, T]``, ``e0 [N, n, T, 2]``, ``shift [N, n, T]`` around the schedule's paths."""
     ny, T = sch.tfr.shape
-    ef = rng.standard_normal((n, ny, T)) * (scale * model.tfr_sigma)
-    ee = rng.standard_normal((n, ny, T, 2)) * (scale * model.e0_sigma)
-    em = rng.standard_normal((n, ny, T)) * (scale * model.mig_sigma)
+    unit = np.arange(T) if model.e0_unit is None else np.asarray(model.e0_unit)
+    ef = _one_factor(rng, (n, ny, T), model.tfr_rho) * (scale * model.tfr_sigma)
+    ee = _one_factor(rng, (n, ny, int(unit.max()) + 1, 2), model.e0_rho)[:, :, unit] * (scale * model.e0_sigma)
+    em = _one_factor(rng, (n, ny, T), model.mig_rho) * (scale * model.mig_sigma)
     u = np.zeros((n, ny, T))
     d = np.zeros((n, ny, T))
     for t in range(1, ny):  # AR(1) recursions over years; year 0 (the base year's events) is unperturbed
@@ -159,6 +226,22 @@ def draw_paths(sch: ScenarioSchedule, model: StochasticModel, n: int, rng: np.ra
     return tfr, e0, shift
 
 
+def _aggregate_members(aggregates: Mapping[str, Sequence[str]] | None, codes: Sequence[str]) -> dict[str, list[int]]:
+    """Indices of the members of each aggregate; errors name an unknown member or a clashing code."""
+    out: dict[str, list[int]] = {}
+    pos = {c: i for i, c in enumerate(codes)}
+    for code, mem in (aggregates or {}).items():
+        if code in pos:
+            raise ProjectionError(f"aggregate code {code!r} is also one of the projected territories")
+        mem = [str(m) for m in mem]
+        unknown = [m for m in mem if m not in pos]
+        if unknown or not mem:
+            raise ProjectionError(f"aggregate {code!r}: members {unknown or mem} are not among the projected "
+                                  f"territories {list(codes)}")
+        out[str(code)] = [pos[m] for m in dict.fromkeys(mem)]
+    return out
+
+
 def simulate(
     rates: BaseRates,
     scenario: str | Scenario,
@@ -167,6 +250,7 @@ def simulate(
     seed: int | None = None,
     quantiles: Sequence[float] = (0.1, 0.5, 0.9),
     settings: StochasticSettings | None = None,
+    aggregates: Mapping[str, Sequence[str]] | None = None,
 ) -> StochasticResult:
     """Run ``n`` stochastic trajectories of ``scenario`` and return quantiles by year.
 
@@ -186,8 +270,13 @@ def simulate(
         Probabilities to report (each in (0, 1)).
     settings
         :class:`StochasticSettings`.
+    aggregates
+        Optional sums of territories, ``{code: member codes}`` (for example
+        ``{"G:ALL": rates.codes}``): their quantiles are those of the summed trajectories, so they
+        reflect the correlation between the members, and are returned under ``code``.
     """
     st = settings or StochasticSettings()
+    members = _aggregate_members(aggregates, rates.codes)
     if n < 1:
         raise ProjectionError(f"number of trajectories must be at least 1, got {n}")
     qs = np.asarray(list(quantiles), dtype=float)
@@ -209,6 +298,10 @@ def simulate(
                                                                sch.added[t], year=t)
             P = project_step(P, S, Sb, asfr, male, rate, count).population
             out[c0:c1, t + 1] = np.stack(list(group_sums(P).values()), axis=-1)
+    if members:
+        out = np.concatenate([out, np.stack([out[:, :, idx].sum(axis=2) for idx in members.values()], axis=2)], axis=2)
+    codes = tuple(rates.codes) + tuple(members)
+    T = len(codes)
     both = out.sum(axis=3, keepdims=True)
     full = np.concatenate([both, out], axis=3)  # sex: total, male, female
     qv = np.quantile(full, qs, axis=0)  # [Q, ny+1, T, 3, G]
@@ -219,12 +312,12 @@ def simulate(
     idx = np.indices(shape).reshape(len(shape), -1)
     frame = pd.DataFrame({
         "scenario": sc.name,
-        "territory_code": np.asarray(rates.codes, dtype=object)[idx[2]],
+        "territory_code": np.asarray(codes, dtype=object)[idx[2]],
         "year": years[idx[1]],
         "sex": np.asarray(SEX3, dtype=object)[idx[3]],
         "age_group": np.asarray(GROUP_LABELS, dtype=object)[idx[4]],
         "quantile": qs[idx[0]],
         "value": qv.reshape(-1).astype(float),
     }).sort_values(["territory_code", "year", "sex", "age_group", "quantile"], kind="stable", ignore_index=True)
-    log.info("stochastic projection: %d trajectories, %d territories, %d-%d", n, T, years[0], years[-1])
+    log.info("stochastic projection: %d trajectories, %d territories, %d-%d", n, len(rates.codes), years[0], years[-1])
     return StochasticResult(frame, model, n)
