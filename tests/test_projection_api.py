@@ -316,3 +316,20 @@ def test_stochastic_aggregate_of_territories(data):
         simulate(rates, "baseline", 2020, n=5, aggregates={"G:X": ["30", "99"]})
     with pytest.raises(ProjectionError, match="also one of"):
         simulate(rates, "baseline", 2020, n=5, aggregates={"30": ["34"]})
+
+
+def test_open_age_split_setting_and_reported_growth(data):
+    stable = estimate_rates(data, CODES, 2015)
+    flat = estimate_rates(data, CODES, 2015, EstimationSettings(open_age_split="stationary"))
+    rep = stable.report().query("indicator == 'open_age_growth'")
+    assert len(rep) == 2 * len(CODES) and rep["method"].str.contains("stable population").all()
+    # the made-up populations shrink by 1 % of 2006's size a year: the open group's growth over 2010-2015
+    g = np.log((1 - 0.01 * 9) / (1 - 0.01 * 4)) / 5
+    np.testing.assert_allclose(rep["value"], g, rtol=1e-6)
+    # the split changes inside the open group only, and keeps its total
+    np.testing.assert_allclose(stable.population[..., :85], flat.population[..., :85])
+    np.testing.assert_allclose(stable.population[..., 85:].sum(-1), flat.population[..., 85:].sum(-1))
+    assert stable.population[..., 85].sum() < flat.population[..., 85].sum()  # shrinking group: older inside
+    assert (flat.report().query("indicator == 'open_age_growth'")["value"] == 0).all()
+    with pytest.raises(ProjectionError, match="open_age_split"):
+        EstimationSettings(open_age_split="linear")

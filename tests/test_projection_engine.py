@@ -152,6 +152,23 @@ def test_open_age_split_preserves_totals_and_follows_mortality():
         split_open_age(np.ones((1, 2, 101)), m[..., :86])
 
 
+def test_stable_population_split_hand_worked():
+    # constant m = 0.2 at ages 1+ (a_x = 0.5): q = 0.2 / 1.1, l_{x+1} / l_x = 1 - q = 0.818182,
+    # L_x = l_x (1 - q / 2) = 0.909091 l_x, open T_4 = l_4 / m. Relative to l_2 the weights of ages
+    # 2, 3 and 4+ are 0.909091, 0.743802 and 3.347107; with r = 0.1 they are multiplied by
+    # 1, e^-0.1, e^-0.2: 0.909091, 0.673019, 2.740393 (sum 4.322503)
+    m = np.full(5, 0.2)
+    pop = np.array([10.0, 10.0, 1000.0])
+    stationary = split_open_age(pop, m)
+    np.testing.assert_allclose(stationary[2:], 1000 * np.array([0.909091, 0.743802, 3.347107]) / 5.0, rtol=1e-5)
+    np.testing.assert_allclose(split_open_age(pop, m, growth=np.array(0.0)), stationary)
+    stable = split_open_age(pop, m, growth=np.array(0.1))
+    np.testing.assert_allclose(stable[2:], 1000 * np.array([0.909091, 0.673019, 2.740393]) / 4.322503, rtol=1e-5)
+    np.testing.assert_array_equal(stable[:2], pop[:2])
+    # a shrinking open group is older inside than a stationary one
+    assert split_open_age(pop, m, growth=np.array(-0.05))[-1] > stationary[-1]
+
+
 def test_standard_fertility_pattern():
     f = hadwiger(3.5, 29.5, 100)
     ages = np.arange(101)

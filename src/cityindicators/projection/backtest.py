@@ -22,7 +22,7 @@ follow the size of the national pool (see :mod:`.rates`). Results on the lt-osp 
 years 2006-2014, horizons 1-9, MAPE averaged over base years; full table in
 ``docs/BACKTEST.md``): it beats every baseline in 35 of the 36 (horizon, group) cells and at
 2010+5 on all four groups (by 0.004 MAPE points only on 15-64). It trails Hamilton-Perry on 65+
-at horizon 9 (3.72 against 3.50, one base year, 2006), where Hamilton-Perry wins by offsetting
+at horizon 9 (3.71 against 3.50, one base year, 2006), where Hamilton-Perry wins by offsetting
 errors within the group (it under-projects 85+ by 6 % and over-projects 65-74 by 1.5 %), not by
 tracking the single ages better.
 
