@@ -26,6 +26,19 @@ def test_both_templates_exist():
     assert {p.stem for p in TEMPLATES} >= {"situation_analysis", "scenarios"}
 
 
+def test_templates_ship_with_the_package(tmp_path, monkeypatch):
+    """The package's resources/notebooks is the checkout's notebooks folder (a link that a wheel
+    copies), so the templates are found from any working directory without a checkout."""
+    from cityindicators.config import resource_path
+
+    shipped = resource_path("notebooks")
+    assert shipped.resolve() == (ROOT / "notebooks").resolve()
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv(runner.NOTEBOOKS_ENV, raising=False)
+    for name in ("situation_analysis", "scenarios"):
+        assert runner.template_path(name).resolve() == (ROOT / "notebooks" / f"{name}.ipynb").resolve()
+
+
 # -- thin notebooks ----------------------------------------------------------------------------
 
 

@@ -44,7 +44,7 @@ import nbformat
 
 from .. import __version__
 from .._io import atomic_write_bytes, atomic_write_json, atomic_write_text, sha256_bytes, sha256_file
-from ..config import DataPaths, resolve_data_dir
+from ..config import DataPaths, resolve_data_dir, resource_path
 from ..exceptions import CityIndicatorsError, ReportExecutionError, ReportParameterError, UnknownTerritoryError
 from ..geography import get_register
 from ..i18n import LANGUAGES
@@ -88,8 +88,8 @@ def _template_dirs(notebooks_dir: str | os.PathLike | None = None) -> list[Path]
         dirs.append(Path(notebooks_dir))
     if os.environ.get(NOTEBOOKS_ENV):
         dirs.append(Path(os.environ[NOTEBOOKS_ENV]))
-    # src layout: <repo>/src/cityindicators/reports/runner.py -> <repo>/notebooks
-    dirs.append(Path(__file__).resolve().parents[3] / "notebooks")
+    # shipped with the package (in a checkout a link to <repo>/notebooks, in a wheel a copy)
+    dirs.append(resource_path("notebooks"))
     dirs.append(Path.cwd() / "notebooks")
     return dirs
 
