@@ -154,6 +154,55 @@ def _findings_expected(data_dir: Path, code: str, y0: int, y1: int, lang: str) -
     }
 
 
+def _accuracy_expected(data_dir: Path, code: str, base_year: int, year: int, lang: str) -> str:
+    """The accuracy sentence, with its numbers recomputed by the back-test library."""
+    from cityindicators.projection import ProjectionData, backtest
+    from cityindicators.reports import findings as F
+
+    bt = backtest(ProjectionData.from_store(data_dir=data_dir), base_year, year - base_year)
+    e = bt.errors.query("method == 'cohort-component' and group == 'total'").set_index("territory_code")
+    w = bt.wins().loc["total"]
+    from cityindicators.geography import get_register
+
+    name = get_register(data_dir).get(code).name(lang)
+    return F.backtest_accuracy(name, base_year, year, e.loc[code, "forecast"], e.loc[code, "actual"],
+                               w["default_mape"], w["best_baseline"], w["best_baseline_mape"], len(e), lang).text
+
+
+def test_accuracy_finding_hand_worked():
+    from cityindicators.reports import findings as F
+
+    f = F.backtest_accuracy("Eglynas", 2010, 2015, 21_000.0, 20_000.0, 1.66, "hamilton-perry", 1.81, 60, "en")
+    assert f.values["error_pct"] == pytest.approx(5.0)  # (21,000 - 20,000) / 20,000
+    assert f.text == ("Projected with this method from the data up to 2010, the population of Eglynas in 2015 would "
+                      "have been 21,000 against 20,000 published (an error of +5.0%). Across the 60 municipalities "
+                      "the mean absolute error was 1.7%, against 1.8% for the best naive method (Hamilton–Perry "
+                      "cohort-change ratios).")
+    lt = F.backtest_accuracy("Eglyno sav.", 2010, 2015, 19_500.0, 20_000.0, 1.66, "constant", 1.81, 60, "lt")
+    assert lt.text == ("Šiuo metodu pagal duomenis iki 2010 m. apskaičiuotas 2015 m. gyventojų skaičius (Eglyno sav.) "
+                       "būtų buvęs 19\u202f500, o iš tikrųjų buvo 20\u202f000 (paklaida \u22122,5 %). Vidutinė 60 "
+                       "savivaldybių absoliuti paklaida – 1,7 %, geriausio paprasto metodo (nekintantis gyventojų "
+                       "skaičius) – 1,8 %.")
+
+
+def test_accuracy_section_quotes_the_back_test(demo_dir):
+    from cityindicators.projection import ProjectionData, backtest
+    from cityindicators.reports import sections
+
+    ctx = sections.setup_scenarios("X13", scenarios=["baseline"], horizon=DEMO_LAST_YEAR + 5, language="en",
+                                   data_dir=demo_dir, trajectories=0, show=False)
+    found = sections.accuracy(ctx)
+    y0 = DEMO_LAST_YEAR - 5
+    bt = backtest(ProjectionData.from_store(data_dir=demo_dir), y0, 5)
+    e = bt.errors.query("method == 'cohort-component' and group == 'total' and territory_code == 'X13'").iloc[0]
+    assert found.values["forecast"] == pytest.approx(e["forecast"])
+    assert found.values["actual"] == pytest.approx(e["actual"])
+    assert found.values["mape"] == pytest.approx(bt.wins().loc["total", "default_mape"])
+    assert found.values["n"] == bt.errors["territory_code"].nunique()
+    assert found.text == _accuracy_expected(demo_dir, "X13", y0, DEMO_LAST_YEAR, "en")
+    assert f"from the data up to {y0}, the population of" in found.text
+
+
 def _check_report(result, template: str) -> Path:
     assert result.status == "ok", result.error
     folder = Path(result.output_dir)
@@ -205,6 +254,7 @@ def test_scenarios_on_demo(demo_dir, tmp_path):
     assert "Under the 'Baseline" in text
     assert "a net inflow of" in text or "No annual inflow" in text
     assert "With 80% probability the population in 2050" in text
+    assert _accuracy_expected(demo_dir, "X13", DEMO_LAST_YEAR - 5, DEMO_LAST_YEAR, "en") in text
 
 
 @pytest.mark.slow
@@ -236,6 +286,8 @@ def test_scenarios_on_real_extract(real_dir, tmp_path):
     v2050 = tot[(tot["sex"] == "total") & (tot["year"] == 2050)]["value"].iloc[0]
     assert f"2050 m. gyventojų būtų {fmt_int(v2050, 'lt')}" in text
     assert "reikėtų kasmet papildomai" in text or "nepasiektų" in text
+    # the issue's real-data check (2010 -> 2015), quoted for Visaginas from the back-test library
+    assert _accuracy_expected(real_dir, "30", 2010, 2015, "lt") in text
     charts = {p.name.split("_", 1)[1] for p in (folder / "charts").glob("*.png")}
     assert {"scenario_population.png", "broad_groups.png", "scenario_pyramids.png", "dependency_ratios.png",
             "fan_chart.png"} <= charts

@@ -73,6 +73,7 @@ TEXTS: dict[str, dict[str, str]] = {
     "h_dependency": {"lt": "Demografinės priklausomybės koeficientai", "en": "Dependency ratios"},
     "h_uncertainty": {"lt": "Neapibrėžtumas", "en": "Uncertainty"},
     "h_target": {"lt": "Tikslui pasiekti reikalinga migracija", "en": "Migration needed to reach the target"},
+    "h_accuracy": {"lt": "Metodo tikslumas praeities duomenimis", "en": "Accuracy of the method on past data"},
     # -- chart titles --------------------------------------------------------------------
     "t_population_trend": {"lt": "Gyventojų skaičius metų pradžioje, {name}",
                            "en": "Population at 1 January, {name}"},
@@ -134,6 +135,19 @@ TEXTS: dict[str, dict[str, str]] = {
     "col_rank": {"lt": "Vieta", "en": "Rank"},
     "col_percentile": {"lt": "Procentilis", "en": "Percentile"},
     "col_scenario": {"lt": "Scenarijus", "en": "Scenario"},
+    "col_age_group": {"lt": "Amžiaus grupė", "en": "Age group"},
+    "col_bt_error": {"lt": "Paklaida, {name} (%)", "en": "Error, {name} (%)"},
+    "col_bt_mape": {"lt": "Vid. absoliuti paklaida, {n} sav. (%)", "en": "Mean absolute error, {n} municipalities (%)"},
+    "col_bt_best": {"lt": "Geriausias paprastas metodas", "en": "Best naive method"},
+    "col_bt_best_mape": {"lt": "Jo vid. absoliuti paklaida (%)", "en": "Its mean absolute error (%)"},
+    "t_accuracy": {"lt": "Projekcija pagal duomenis iki {y0} m. palyginta su {y1} m. gyventojų skaičiumi",
+                   "en": "Projection from the data up to {y0} compared with the population of {y1}"},
+    "age_total": {"lt": "Iš viso", "en": "Total"},
+    "m_constant": {"lt": "nekintantis gyventojų skaičius", "en": "constant population"},
+    "m_linear": {"lt": "tiesinė ekstrapoliacija", "en": "linear extrapolation"},
+    "m_exponential": {"lt": "eksponentinė ekstrapoliacija", "en": "exponential extrapolation"},
+    "m_hamilton-perry": {"lt": "Hamiltono–Perry kohortų kaitos koeficientai",
+                         "en": "Hamilton–Perry cohort-change ratios"},
     "col_assumption": {"lt": "Prielaida", "en": "Assumption"},
     "col_dataset": {"lt": "Duomenų rinkinys", "en": "Dataset"},
     "col_file": {"lt": "Failas", "en": "File"},
@@ -175,6 +189,13 @@ TEXTS: dict[str, dict[str, str]] = {
                      "en": "To have at least {target} residents in {year}, a net inflow of {inflow} additional persons a year would be needed."},
     "f_target_unreachable": {"lt": "Tikslo ({target} gyventojų {year} m.) nepasiektų jokia nustatytų ribų neviršijanti migracija.",
                              "en": "No annual inflow within the bounds reaches the target of {target} residents in {year}."},
+    "f_accuracy": {"lt": "Šiuo metodu pagal duomenis iki {y0} m. apskaičiuotas {y1} m. gyventojų skaičius ({name}) "
+                         "būtų buvęs {forecast}, o iš tikrųjų buvo {actual} (paklaida {err} %). Vidutinė {n} savivaldybių "
+                         "absoliuti paklaida – {mape} %, geriausio paprasto metodo ({best}) – {best_mape} %.",
+                   "en": "Projected with this method from the data up to {y0}, the population of {name} in {y1} "
+                         "would have been {forecast} against {actual} published (an error of {err}%). Across the {n} "
+                         "municipalities the mean absolute error was {mape}%, against {best_mape}% for the best naive "
+                         "method ({best})."},
     "f_fan": {"lt": "Su 80 % tikimybe {year} m. gyventojų būtų nuo {lo} iki {hi} (mediana {med}).",
               "en": "With 80% probability the population in {year} would be between {lo} and {hi} (median {med})."},
 }

@@ -26,6 +26,7 @@ __all__ = [
     "scenario_outcome",
     "target_inflow",
     "fan_interval",
+    "backtest_accuracy",
 ]
 
 
@@ -144,3 +145,16 @@ def fan_interval(year: int, lo: float, med: float, hi: float, lang: str = "lt") 
     """The 10-90 % interval and median of a stochastic projection in ``year``."""
     text = t("f_fan", lang, year=year, lo=fmt_int(lo, lang), hi=fmt_int(hi, lang), med=fmt_int(med, lang))
     return Finding("fan", text, {"lo": lo, "med": med, "hi": hi})
+
+
+def backtest_accuracy(name: str, base_year: int, year: int, forecast: float, actual: float, mape: float,
+                      best: str, best_mape: float, n: int, lang: str = "lt") -> Finding:
+    """How the default method would have done: the territory's projection of ``year`` from the data
+    up to ``base_year`` against the published population, and the mean absolute percentage error
+    over ``n`` municipalities beside the best naive baseline (``best`` a back-test method id)."""
+    err = (forecast - actual) / actual * 100 if actual else float("nan")
+    text = t("f_accuracy", lang, name=name, y0=base_year, y1=year, forecast=fmt_int(forecast, lang),
+             actual=fmt_int(actual, lang), err=fmt_number(err, lang, 1, sign=True), n=n,
+             mape=fmt_number(mape, lang, 1), best=t(f"m_{best}", lang), best_mape=fmt_number(best_mape, lang, 1))
+    return Finding("accuracy", text, {"forecast": forecast, "actual": actual, "error_pct": err, "mape": mape,
+                                      "best": best, "best_mape": best_mape, "n": n})

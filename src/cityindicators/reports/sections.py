@@ -782,3 +782,68 @@ def target(ctx: ReportContext, population: int = 0, year: int | None = None) -> 
     show_markdown(found.text)
     ctx.cache["target"] = tr
     return found
+
+
+def accuracy(ctx: ReportContext, horizon: int = 5) -> F.Finding | None:
+    """Section: how the projection method would have done on past data.
+
+    The default method and the naive baselines are back-tested
+    (:func:`~cityindicators.projection.backtest.backtest`) over all municipalities from the data up
+    to ``base - horizon`` (shorter when the data start later) to the projection's base year
+    ``base``, whose population is published. Shows the municipality's signed error by broad age
+    group beside the mean absolute error over all municipalities and that of the best naive
+    method, and one sentence on the total.
+    """
+    from ..projection.backtest import BASE_PERIOD, DEFAULT_METHOD, GROUPS, backtest
+    from ..projection.data import ProjectionData
+
+    _heading(ctx, "h_accuracy")
+    lang = ctx.lang
+    res = ctx.cache["projection"]
+    data = ProjectionData.from_store(data_dir=ctx.data_dir)
+    pop = data.population
+    first = int(pop.loc[pop["age"].notna(), "year"].min())
+    last = res.base_year
+    h = min(int(horizon), last - first - BASE_PERIOD)
+    if h < 1:
+        show_markdown(t("not_available", lang, what=t("h_accuracy", lang).lower()))
+        return None
+    y0 = last - h
+    register = get_register(ctx.data_dir)
+    try:
+        bt = backtest(data, y0, h, territories="all", register=register)
+        own = bt if ctx.code in set(bt.errors["territory_code"]) else backtest(data, y0, h, territories=[ctx.code],
+                                                                               register=register)
+    except CityIndicatorsError as exc:
+        log.warning("back-test for the accuracy section failed: %s", exc)
+        show_markdown(t("not_available", lang, what=t("h_accuracy", lang).lower()))
+        return None
+    n = int(bt.errors.loc[bt.errors["method"] == DEFAULT_METHOD, "territory_code"].nunique())
+    wins = bt.wins()
+    mine = own.errors[(own.errors["method"] == DEFAULT_METHOD) & (own.errors["territory_code"] == ctx.code)]
+    mine = mine.set_index("group")
+    rows = []
+    for g in GROUPS:
+        rows.append({
+            t("col_age_group", lang): t("age_total", lang) if g == "total" else g,
+            t("col_bt_error", lang, name=ctx.name): float(mine.loc[g, "error_pct"]),
+            t("col_bt_mape", lang, n=n): float(wins.loc[g, "default_mape"]),
+            t("col_bt_best", lang): t(f"m_{wins.loc[g, 'best_baseline']}", lang),
+            t("col_bt_best_mape", lang): float(wins.loc[g, "best_baseline_mape"]),
+        })
+    table = pd.DataFrame(rows)
+    cols = list(table.columns)
+    fmt = {cols[1]: (lambda v: fmt_number(v, lang, 1, sign=True)), cols[2]: (lambda v: fmt_number(v, lang, 1)),
+           cols[4]: (lambda v: fmt_number(v, lang, 1))}
+    caption = t("t_accuracy", lang, y0=y0, y1=last)
+    if ctx.synthetic:
+        caption += f"<br><small>{t('synthetic_note', lang)}</small>"
+    show_table(table.style.format(fmt).hide(axis="index").set_caption(caption))
+    found = F.backtest_accuracy(ctx.name, y0, last, float(mine.loc["total", "forecast"]),
+                                float(mine.loc["total", "actual"]), float(wins.loc["total", "default_mape"]),
+                                str(wins.loc["total", "best_baseline"]), float(wins.loc["total", "best_baseline_mape"]),
+                                n, lang)
+    show_markdown(found.text)
+    ctx.cache["accuracy"] = bt
+    ctx.cache["accuracy_finding"] = found
+    return found
