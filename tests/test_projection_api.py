@@ -333,3 +333,28 @@ def test_open_age_split_setting_and_reported_growth(data):
     assert (flat.report().query("indicator == 'open_age_growth'")["value"] == 0).all()
     with pytest.raises(ProjectionError, match="open_age_split"):
         EstimationSettings(open_age_split="linear")
+
+
+def test_group_is_projected_as_the_sum_of_its_members(data, tmp_path):
+    (tmp_path / "groups.yaml").write_text("groups:\n  pair:\n    name_lt: Pora\n    name_en: Pair\n"
+                                          "    members: [Visagino sav., '34']\n", encoding="utf-8")
+    res = project(["G:pair", "30"], 2015, 2025, scenario=["baseline", "zero-migration"], data=data,
+                  data_dir=tmp_path, stochastic=30, seed=4)
+    assert res.groups == {"G:pair": ("30", "34")}
+    assert list(res.rates.codes) == ["30", "34"]  # each member projected once
+    pop = res.population.set_index(["scenario", "territory_code", "year", "sex", "age"])["value"].sort_index()
+    for sc in ("baseline", "zero-migration"):
+        np.testing.assert_allclose(pop.loc[(sc, "G:pair")].to_numpy(),
+                                   (pop.loc[(sc, "30")] + pop.loc[(sc, "34")]).to_numpy())
+    comp = res.components
+    g = comp[comp["territory_code"] == "G:pair"].groupby(["scenario", "component"])["value"].sum()
+    m = comp[comp["territory_code"].isin(["30", "34"])].groupby(["scenario", "component"])["value"].sum()
+    pd.testing.assert_series_equal(g, m)
+    q = res.quantiles
+    assert {"30", "34", "G:pair"} == set(q["territory_code"])
+    base = q[(q["scenario"] == "baseline") & (q["year"] == 2015) & (q["sex"] == "total") & (q["age_group"] == "total")
+             & (q["quantile"] == 0.5)]
+    v = base.set_index("territory_code")["value"]
+    assert v["G:pair"] == pytest.approx(v["30"] + v["34"], rel=1e-6)
+    with pytest.raises(ProjectionError, match="one territory, not on the group"):
+        find_inflow("G:pair", 2015, 2025, population=1, data=data, data_dir=tmp_path)

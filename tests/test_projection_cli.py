@@ -69,3 +69,14 @@ def test_backtest_table(demo_dir, capsys):
 def test_unknown_scenario_is_a_clean_error(demo_dir, capsys):
     rc = main(["--data-dir", str(demo_dir), "project", "--territory", "X13", "--to", "2030", "--scenario", "nope"])
     assert rc == 1 and "unknown scenario" in capsys.readouterr().err
+
+
+def test_project_a_group(demo_dir, capsys):
+    rc = main(["--data-dir", str(demo_dir), "project", "--territory", "G:demo_north", "--base-year", "2020", "--to",
+               "2022"])
+    assert rc == 0
+    frame = pd.read_csv(io.StringIO(capsys.readouterr().out), dtype={"territory_code": str})
+    assert set(frame["territory_code"]) == {"X11", "X12", "X13", "G:demo_north"}
+    assert frame.loc[frame["territory_code"] == "G:demo_north", "territory"].iloc[0] == "Demonstracinė grupė (sintetiniai duomenys)"
+    tot = frame.groupby(["territory_code", "year"])["population"].sum().unstack()
+    assert tot.loc["G:demo_north"].tolist() == pytest.approx(tot.loc[["X11", "X12", "X13"]].sum().tolist())

@@ -26,7 +26,8 @@ from .rates import BROAD_AGE_GROUPS, BaseRates, EstimationSettings, estimate_rat
 from .scenarios import Scenario, load_scenario
 from .schedule import ScenarioSchedule, build_schedule
 
-__all__ = ["ProjectionResult", "project", "resolve_territories", "group_sums", "tidy_population"]
+__all__ = ["ProjectionResult", "project", "resolve_territories", "resolve_projection_targets", "group_sums",
+           "tidy_population"]
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +35,20 @@ SEX_LABELS = np.array(["male", "female"])
 
 
 def resolve_territories(territories: str | Sequence[str] | None, data: ProjectionData, register) -> list[str]:
-    """Codes of ``territories``: names/codes in any form, ``"all"``/None = every municipality in the data."""
+    """Codes of ``territories``: names/codes in any form, ``"all"``/None = every municipality in the data;
+    a group (``G:VIZA``, ``G:county:Utenos apskritis``, ``G:municipalities``) stands for its members."""
+    return resolve_projection_targets(territories, data, register)[0]
+
+
+def resolve_projection_targets(territories: str | Sequence[str] | None, data: ProjectionData,
+                               register) -> tuple[list[str], dict[str, tuple[str, ...]]]:
+    """Codes to project and the groups to add up: ``(codes, {group code: member codes})``.
+
+    Raises
+    ------
+    ProjectionError
+        A territory or group member has no single-age population data.
+    """
     available = set(data.codes())
     if territories is None or (isinstance(territories, str) and territories.strip().lower() == "all"):
         munis = [t.code for t in register.municipalities() if t.code in available]
@@ -42,14 +56,37 @@ def resolve_territories(territories: str | Sequence[str] | None, data: Projectio
             munis = [t.code for t in register.municipalities(synthetic=True) if t.code in available]
         if not munis:
             raise ProjectionError("no municipality has single-age population data")
-        return munis
+        return munis, {}
     if isinstance(territories, str):
         territories = [territories]
-    codes = [register.resolve(t).code for t in territories]
+    codes: list[str] = []
+    groups: dict[str, tuple[str, ...]] = {}
+    for item in territories:
+        if str(item).strip().startswith("G:"):
+            g = register.group(str(item).strip())
+            if not g.members:
+                raise ProjectionError(f"group {g.code} has no members")
+            groups[g.code] = tuple(g.members)
+            codes.extend(g.members)
+        else:
+            codes.append(register.resolve(item).code)
     missing = [c for c in codes if c not in available]
     if missing:
-        raise ProjectionError(f"no single-age population data for territory code(s) {missing}")
-    return list(dict.fromkeys(codes))
+        raise ProjectionError(f"no single-age population data for territory code(s) {sorted(set(missing))}")
+    return list(dict.fromkeys(codes)), groups
+
+
+def _add_groups(frame: pd.DataFrame, groups: Mapping[str, Sequence[str]], keys: Sequence[str]) -> pd.DataFrame:
+    """``frame`` with one block of rows per group: ``value`` summed over the members by ``keys``."""
+    if not groups:
+        return frame
+    parts = [frame]
+    for code, members in groups.items():
+        sub = frame[frame["territory_code"].isin(list(members))]
+        g = sub.groupby(list(keys), sort=False, dropna=False)["value"].sum().reset_index()
+        g["territory_code"] = code
+        parts.append(g[list(frame.columns)])
+    return pd.concat(parts, ignore_index=True)
 
 
 def group_sums(pop: np.ndarray) -> dict[str, np.ndarray]:
@@ -104,6 +141,10 @@ class ProjectionResult:
         The :class:`Scenario` objects by name.
     quantiles
         With ``stochastic``: ``scenario, territory_code, year, sex, age_group, quantile, value``.
+    groups
+        Groups asked for (``G:`` codes) and their members: the population, components and
+        quantiles carry a block of rows per group, the sum of its members (the assumptions and
+        the estimates are per projected territory only).
     """
 
     population: pd.DataFrame
@@ -115,15 +156,17 @@ class ProjectionResult:
     arrays: dict[str, EngineResult] = field(repr=False, default_factory=dict)
     schedules: dict[str, ScenarioSchedule] = field(repr=False, default_factory=dict)
     quantiles: pd.DataFrame | None = None
+    groups: dict[str, tuple[str, ...]] = field(default_factory=dict)
     _cache: dict[str, pd.DataFrame] = field(repr=False, default_factory=dict)
 
     # the component and assumption tables are built on first use (they are large)
     @property
     def components(self) -> pd.DataFrame:
         if "components" not in self._cache:
-            self._cache["components"] = pd.concat(
+            comp = pd.concat(
                 [_components_frame(arr, list(self.rates.codes), self.base_year, name) for name, arr in self.arrays.items()],
                 ignore_index=True)
+            self._cache["components"] = _add_groups(comp, self.groups, ["scenario", "year", "component", "sex", "age"])
         return self._cache["components"]
 
     @property
@@ -270,7 +313,9 @@ def project(
     ----------
     territories
         Names or codes in any form the register resolves, or ``"all"`` (every municipality
-        with data).
+        with data). A group code (``G:VIZA``, ``G:county:Utenos apskritis``,
+        ``G:municipalities``, user groups of ``<data-dir>/groups.yaml``) projects its members and
+        adds the group as the sum of their projections (:attr:`ProjectionResult.groups`).
     base_year
         Year of the base population (1 January); default the latest year in the data. Rates
         use data up to this year only.
@@ -314,14 +359,18 @@ def project(
         raise ProjectionError(f"scenario names must be distinct, got {names}")
     if rates is None:
         if data is None:
-            codes_req = None if territories is None or territories == "all" else (
+            req = None if territories is None or territories == "all" else (
                 [territories] if isinstance(territories, str) else list(territories))
+            codes_req = None if req is None else [
+                m for t in req for m in (register.group(str(t).strip()).members if str(t).strip().startswith("G:") else [t])]
             data = ProjectionData.from_store(codes_req, data_dir=data_dir)
-        codes = resolve_territories(territories, data, register)
+        codes, groups = resolve_projection_targets(territories, data, register)
         if base_year is None:
             pop = data.population
             base_year = int(pop.loc[pop["territory_code"].isin(codes) & pop["age"].notna(), "year"].max())
         rates = estimate_rates(data, codes, int(base_year), settings, register=register)
+    else:
+        groups = {}
     base_year = rates.base_year
     if int(to_year) <= base_year:
         raise ProjectionError(f"to_year ({to_year}) must be after the base year ({base_year})")
@@ -333,15 +382,18 @@ def project(
         arr = run_schedule(sch)
         arrays[sc.name], schedules[sc.name] = arr, sch
         pops.append(tidy_population(arr.population, codes, years, sc.name))
+    population = _add_groups(pd.concat(pops, ignore_index=True), groups, ["scenario", "year", "sex", "age"])
     result = ProjectionResult(
-        population=pd.concat(pops, ignore_index=True), scenarios={s.name: s for s in scens}, base_year=base_year,
+        population=population, scenarios={s.name: s for s in scens}, base_year=base_year,
         to_year=int(to_year), open_age=rates.open_age, rates=rates, arrays=arrays, schedules=schedules,
+        groups=dict(groups),
     )
     if stochastic:
         from .stochastic import simulate
 
         qs = [simulate(rates, sc, int(to_year), int(stochastic), seed=seed, quantiles=quantiles,
-                       settings=stochastic_settings, aggregates=aggregates).quantiles for sc in scens]
+                       settings=stochastic_settings, aggregates={**groups, **dict(aggregates or {})}).quantiles
+              for sc in scens]
         result.quantiles = pd.concat(qs, ignore_index=True)
     log.info("projected %d territories %d-%d under %s", len(codes), base_year, to_year, ", ".join(names))
     return result

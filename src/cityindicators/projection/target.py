@@ -158,6 +158,9 @@ def find_inflow(
     from ..geography import get_register
 
     register = get_register(data_dir)
+    if str(territory).strip().startswith("G:"):
+        raise ProjectionError(f"target seeking works on one territory, not on the group {territory!r}: "
+                              "give a municipality (or a county or the country with data of its own)")
     sc = load_scenario(scenario, data_dir)
     if rates is None:
         if data is None:
