@@ -32,6 +32,10 @@ def test_number_formats():
     assert fmt_int(20249, "lt") == "20\u202f249"
     assert fmt_int(-1248, "lt", sign=True) == "−1\u202f248"
     assert fmt_number(float("nan"), "en") == "–"
+    # a value that rounds to zero carries no minus sign
+    assert fmt_number(-0.04, "en", 1, sign=True) == "+0.0"
+    assert fmt_number(-0.04, "lt", 1) == "0,0"
+    assert fmt_int(-0.4, "en") == "0"
 
 
 def test_population_finding_hand_worked():

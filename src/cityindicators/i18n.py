@@ -224,6 +224,8 @@ def fmt_number(value: float | int | None, lang: str = "lt", decimals: int = 1, s
     """Format a number for running text in ``lang``; ``None``/NaN become an en dash."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "–"
+    if round(float(value), decimals) == 0:
+        value = 0.0  # no "-0.0" for a small negative value
     text = f"{value:{'+' if sign else ''},.{decimals}f}"
     if lang == "lt":
         # Lithuanian: decimal comma, thin (non-breaking) space between thousands, true minus sign.
