@@ -58,3 +58,14 @@ def data_dir(tmp_path) -> Path:
     (d / "raw").mkdir(parents=True)
     (d / "processed").mkdir()
     return d
+
+
+@pytest.fixture(scope="module")
+def demo_dir(tmp_path_factory) -> Path:
+    """A data directory with the synthetic demo store built (one per test module, so a module
+    that writes into it cannot disturb another)."""
+    from cityindicators.demo import build_demo
+
+    d = tmp_path_factory.mktemp("demo") / "data"
+    build_demo(d)
+    return d

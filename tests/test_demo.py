@@ -1,14 +1,6 @@
 import numpy as np
-import pytest
 
 from cityindicators import demo, get_register, store
-
-
-@pytest.fixture(scope="module")
-def demo_dir(tmp_path_factory):
-    d = tmp_path_factory.mktemp("demo")
-    demo.build_demo(d)
-    return d
 
 
 def test_demo_is_deterministic():

@@ -104,15 +104,6 @@ def test_scenarios_parameter_checks():
 
 
 @pytest.fixture(scope="module")
-def demo_dir(tmp_path_factory) -> Path:
-    from cityindicators.demo import build_demo
-
-    d = tmp_path_factory.mktemp("demo") / "data"
-    build_demo(d)
-    return d
-
-
-@pytest.fixture(scope="module")
 def real_dir(shared_data, tmp_path_factory) -> Path:
     d = tmp_path_factory.mktemp("real") / "data"
     cmd = [sys.executable, "-m", "cityindicators", "--data-dir", str(d)]

@@ -7,15 +7,7 @@ import io
 import pandas as pd
 import pytest
 
-from cityindicators import demo
 from cityindicators.cli import main
-
-
-@pytest.fixture(scope="module")
-def demo_dir(tmp_path_factory):
-    d = tmp_path_factory.mktemp("demo-projection")
-    demo.build_demo(d)
-    return d
 
 
 def test_scenarios_list_and_show(capsys):

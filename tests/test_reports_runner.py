@@ -45,15 +45,6 @@ def make_notebook(path: Path) -> Path:
 
 
 @pytest.fixture(scope="module")
-def demo_dir(tmp_path_factory) -> Path:
-    from cityindicators.demo import build_demo
-
-    d = tmp_path_factory.mktemp("demo") / "data"
-    build_demo(d)
-    return d
-
-
-@pytest.fixture(scope="module")
 def tiny(tmp_path_factory) -> Path:
     return make_notebook(tmp_path_factory.mktemp("nb") / "tiny.ipynb")
 

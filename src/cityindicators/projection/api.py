@@ -57,23 +57,28 @@ def resolve_projection_targets(territories: str | Sequence[str] | None, data: Pr
         if not munis:
             raise ProjectionError("no municipality has single-age population data")
         return munis, {}
-    if isinstance(territories, str):
-        territories = [territories]
-    codes: list[str] = []
+    items, groups = _expand_groups(territories, register)
+    codes = [register.resolve(item).code for item in items]
+    missing = [c for c in codes if c not in available]
+    if missing:
+        raise ProjectionError(f"no single-age population data for territory code(s) {sorted(set(missing))}")
+    return list(dict.fromkeys(codes)), groups
+
+
+def _expand_groups(territories: str | Sequence[str], register) -> tuple[list[str], dict[str, tuple[str, ...]]]:
+    """``territories`` with every group (``G:...``) replaced by its member codes, and the groups."""
+    items: list[str] = []
     groups: dict[str, tuple[str, ...]] = {}
-    for item in territories:
+    for item in [territories] if isinstance(territories, str) else territories:
         if str(item).strip().startswith("G:"):
             g = register.group(str(item).strip())
             if not g.members:
                 raise ProjectionError(f"group {g.code} has no members")
             groups[g.code] = tuple(g.members)
-            codes.extend(g.members)
+            items.extend(g.members)
         else:
-            codes.append(register.resolve(item).code)
-    missing = [c for c in codes if c not in available]
-    if missing:
-        raise ProjectionError(f"no single-age population data for territory code(s) {sorted(set(missing))}")
-    return list(dict.fromkeys(codes)), groups
+            items.append(str(item))
+    return items, groups
 
 
 def _add_groups(frame: pd.DataFrame, groups: Mapping[str, Sequence[str]], keys: Sequence[str]) -> pd.DataFrame:
@@ -359,10 +364,8 @@ def project(
         raise ProjectionError(f"scenario names must be distinct, got {names}")
     if rates is None:
         if data is None:
-            req = None if territories is None or territories == "all" else (
-                [territories] if isinstance(territories, str) else list(territories))
-            codes_req = None if req is None else [
-                m for t in req for m in (register.group(str(t).strip()).members if str(t).strip().startswith("G:") else [t])]
+            everything = territories is None or (isinstance(territories, str) and territories.strip().lower() == "all")
+            codes_req = None if everything else _expand_groups(territories, register)[0]
             data = ProjectionData.from_store(codes_req, data_dir=data_dir)
         codes, groups = resolve_projection_targets(territories, data, register)
         if base_year is None:
