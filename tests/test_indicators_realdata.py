@@ -75,7 +75,7 @@ def test_all_indicators_finite_or_missing(osp):
     df = compute_indicators(data=osp)
     assert not np.isinf(df["value"]).any()
     assert df["territory_code"].nunique() == 71
-    assert df.loc[df.indicator == "population", "year"].agg(["min", "max"]).tolist() == [2001, 2015]
+    assert df.loc[df.indicator == "population", "year"].agg(["min", "max"]).tolist() == [2001, 2018]
 
 
 def test_rank_and_compare_on_real_data(osp):
