@@ -9,7 +9,8 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 
-from .._io import atomic_write_text
+from .._io import atomic_write_bytes, atomic_write_text
+from ..spreadsheet import spreadsheet_safe_frame
 
 FORMATS = ("table", "csv", "json")
 
@@ -30,12 +31,18 @@ def fmt_number(v) -> str:
 def emit(frame: pd.DataFrame, fmt: str, output: str | None = None, numeric: Sequence[str] = ()) -> None:
     """Print ``frame`` as an aligned table, CSV or JSON records, or write it atomically to ``output``.
 
-    ``numeric`` names columns rounded for display in the table format (CSV and JSON keep full
-    precision).
+    An ``output`` ending in ``.xlsx`` is written as a one-sheet workbook whatever ``fmt`` says.
+    CSV and XLSX text cells pass :func:`~cityindicators.spreadsheet.spreadsheet_safe`, so a
+    name such as ``=HYPERLINK(...)`` opens as text, not as a formula. ``numeric`` names columns
+    rounded for display in the table format (CSV, XLSX and JSON keep full precision).
     """
+    if output and str(output).lower().endswith(".xlsx"):
+        atomic_write_bytes(output, _xlsx_bytes(frame))
+        print(f"wrote {len(frame)} rows to {output}", file=sys.stderr)
+        return
     buf = io.StringIO()
     if fmt == "csv":
-        frame.to_csv(buf, index=False)
+        spreadsheet_safe_frame(frame).to_csv(buf, index=False)
     elif fmt == "json":
         buf.write(frame.to_json(orient="records", force_ascii=False, indent=1) + "\n")
     else:
@@ -50,3 +57,11 @@ def emit(frame: pd.DataFrame, fmt: str, output: str | None = None, numeric: Sequ
         print(f"wrote {len(frame)} rows to {output}", file=sys.stderr)
     else:
         sys.stdout.write(buf.getvalue())
+
+
+def _xlsx_bytes(frame: pd.DataFrame) -> bytes:
+    """``frame`` as a one-sheet XLSX workbook, text cells neutralised, numbers as numbers."""
+    buf = io.BytesIO()
+    with pd.ExcelWriter(buf, engine="openpyxl") as writer:
+        spreadsheet_safe_frame(frame).to_excel(writer, index=False, sheet_name="data")
+    return buf.getvalue()
