@@ -46,7 +46,7 @@ def test_population_finding_hand_worked():
     assert f.values["pct"] == pytest.approx(-31.75, abs=1e-9)
     lt = F.population_change(2001, 2015, 32000, 21840, "lt", rank_fall=3, rank_growth=58, n=60)
     assert lt.text == ("Gyventojų skaičius 2001–2015 m. sumažėjo 31,8 % (nuo 32\u202f000 iki 21\u202f840) – "
-                       "3-as didžiausias mažėjimas iš 60 savivaldybių.")
+                       "3-iasis didžiausias mažėjimas iš 60 savivaldybių.")
     grew = F.population_change(2001, 2015, 100, 110, "en", rank_fall=60, rank_growth=7, n=60)
     assert grew.text.startswith("Population grew by 10.0%") and "municipalities" not in grew.text
 

@@ -9,11 +9,13 @@ separated by a thin space; English: ``31.8``, thousands separated by a comma).
 from __future__ import annotations
 
 import math
+import re
 from typing import Any
 
 from .exceptions import ReportParameterError
+from .grammar import ordinal
 
-__all__ = ["LANGUAGES", "TEXTS", "t", "check_language", "fmt_number", "fmt_percent", "fmt_int"]
+__all__ = ["LANGUAGES", "TEXTS", "t", "check_language", "fmt_number", "fmt_percent", "fmt_int", "rank_text"]
 
 #: Report languages.
 LANGUAGES: tuple[str, ...] = ("lt", "en")
@@ -45,8 +47,11 @@ TEXTS: dict[str, dict[str, str]] = {
     "female": {"lt": "Moterys", "en": "Females"},
     "total": {"lt": "Iš viso", "en": "Total"},
     "peers": {"lt": "Palyginamosios savivaldybės", "en": "Peer municipalities"},
-    "rank_of": {"lt": "{rank} vieta iš {n}", "en": "rank {rank} of {n}"},
-    "rank_of_year": {"lt": "{year} m. {rank} vieta iš {n}", "en": "rank {rank} of {n} in {year}"},
+    # {rank}: an ordinal from grammar.ordinal (feminine in Lithuanian: "2-oji vieta");
+    # {of_n}: "iš 60" + noun in the genitive from grammar.count_phrase.
+    "rank_of": {"lt": "{rank} vieta {of_n}", "en": "rank {rank} {of_n}"},
+    "rank_of_year": {"lt": "{year} m. {rank} vieta {of_n}", "en": "rank {rank} {of_n} in {year}"},
+    "of_n": {"lt": "iš {n}", "en": "of {n}"},
     "no_data": {"lt": "Duomenų nėra.", "en": "No data available."},
     "not_available": {"lt": "Šiam skyriui reikalingų duomenų nėra: {what}.",
                       "en": "The data this section needs are not available: {what}."},
@@ -160,33 +165,41 @@ TEXTS: dict[str, dict[str, str]] = {
                    "en": "Population fell by {pct}% between {y0} and {y1} (from {v0} to {v1}){rank_clause}."},
     "f_pop_rose": {"lt": "Gyventojų skaičius {y0}–{y1} m. padidėjo {pct} % (nuo {v0} iki {v1}){rank_clause}.",
                    "en": "Population grew by {pct}% between {y0} and {y1} (from {v0} to {v1}){rank_clause}."},
-    "rc_steepest_fall": {"lt": " – labiausiai iš {n} savivaldybių", "en": ", the steepest fall of the {n} municipalities"},
-    "rc_fall_rank": {"lt": " – {ordinal} didžiausias mažėjimas iš {n} savivaldybių",
-                     "en": ", the {ordinal} steepest fall of the {n} municipalities"},
-    "rc_fastest_growth": {"lt": " – sparčiausiai iš {n} savivaldybių",
-                          "en": ", the fastest growth of the {n} municipalities"},
-    "rc_growth_rank": {"lt": " – {ordinal} sparčiausias augimas iš {n} savivaldybių",
-                       "en": ", the {ordinal} fastest growth of the {n} municipalities"},
-    "f_share65": {"lt": "65 m. ir vyresnių gyventojų dalis {y0}–{y1} m. pakito nuo {v0} % iki {v1} % ({diff} proc. punkto){rank_clause}.",
-                  "en": "The share of residents aged 65 and over went from {v0}% to {v1}% between {y0} and {y1} ({diff} percentage points){rank_clause}."},
-    "rc_fastest_ageing": {"lt": " – sparčiausias senėjimas iš {n} savivaldybių",
-                          "en": ", the fastest ageing of the {n} municipalities"},
-    "rc_ageing_rank": {"lt": " – {ordinal} vieta pagal senėjimo spartą iš {n} savivaldybių",
-                       "en": ", ranking {ordinal} for ageing speed of the {n} municipalities"},
-    "f_oadr": {"lt": "{y1} m. 100-ui 15–64 m. gyventojų teko {v1} 65 m. ir vyresnio amžiaus gyventojų ({v0} – {y0} m.).",
-               "en": "In {y1} there were {v1} residents aged 65+ per 100 aged 15–64 ({v0} in {y0})."},
-    "f_natural": {"lt": "{y0}–{y1} m. gimė {births}, mirė {deaths} gyventojų: natūrali kaita {natural}.",
-                  "en": "Between {y0} and {y1} there were {births} births and {deaths} deaths: a natural change of {natural}."},
-    "f_migration": {"lt": "Neto migracija {y0}–{y1} m. sudarė {net} gyventojų.",
-                    "en": "Net migration between {y0} and {y1} came to {net} residents."},
-    "f_youth": {"lt": "Jaunimo (15–29 m.) neto migracija {y0}–{y1} m. sudarė {net} asm.",
-                "en": "Net migration of young people (15–29) between {y0} and {y1} came to {net} persons."},
+    # Rank clauses: {ordinal} is masculine in Lithuanian ("3-iasis sparčiausias augimas"),
+    # {of_n} is "iš 60 savivaldybių" / "of the 60 municipalities" (grammar.count_phrase).
+    "rc_steepest_fall": {"lt": " – labiausiai {of_n}", "en": ", the steepest fall {of_n}"},
+    "rc_fall_rank": {"lt": " – {ordinal} didžiausias mažėjimas {of_n}",
+                     "en": ", the {ordinal} steepest fall {of_n}"},
+    "rc_fastest_growth": {"lt": " – sparčiausiai {of_n}",
+                          "en": ", the fastest growth {of_n}"},
+    "rc_growth_rank": {"lt": " – {ordinal} sparčiausias augimas {of_n}",
+                       "en": ", the {ordinal} fastest growth {of_n}"},
+    "of_the_n": {"lt": "iš {n}", "en": "of the {n}"},
+    "f_share65": {"lt": "65 m. ir vyresnių gyventojų dalis {y0}–{y1} m. pakito nuo {v0} % iki {v1} % ({diff}){rank_clause}.",
+                  "en": "The share of residents aged 65 and over went from {v0}% to {v1}% between {y0} and {y1} ({diff}){rank_clause}."},
+    # {ordinal} feminine in Lithuanian ("2-oji vieta").
+    "rc_fastest_ageing": {"lt": " – sparčiausias senėjimas {of_n}",
+                          "en": ", the fastest ageing {of_n}"},
+    "rc_ageing_rank": {"lt": " – {ordinal} vieta pagal senėjimo spartą {of_n}",
+                       "en": ", ranking {ordinal} for ageing speed {of_n}"},
+    "f_oadr": {"lt": "Pagyvenusių žmonių demografinės priklausomybės koeficientas {y1} m. buvo {v1} "
+                     "(tiek 65 m. ir vyresnių gyventojų teko 100-ui 15–64 m. gyventojų), {y0} m. – {v0}.",
+               "en": "The old-age dependency ratio (residents aged 65 and over per 100 aged 15–64) was {v1} in {y1}, "
+                     "against {v0} in {y0}."},
+    # {births}, {deaths}, {net}: number and noun agreeing (grammar.count_phrase).
+    "f_natural": {"lt": "{y0}–{y1} m. gimė {births}, mirė {deaths}: natūrali kaita {natural}.",
+                  "en": "Between {y0} and {y1} the municipality registered {births} and {deaths}: a natural change of {natural}."},
+    "f_migration": {"lt": "Neto migracija {y0}–{y1} m. sudarė {net}.",
+                    "en": "Net migration between {y0} and {y1} came to {net}."},
+    "f_youth": {"lt": "Jaunimo (15–29 m.) neto migracija {y0}–{y1} m. sudarė {net}.",
+                "en": "Net migration of young people (15–29) between {y0} and {y1} came to {net}."},
     "f_working_age": {"lt": "Darbingo amžiaus gyventojų {y1} m. buvo {v1} ({share} % visų gyventojų), {y0} m. – {v0}.",
                       "en": "In {y1} there were {v1} working-age residents ({share}% of all residents), against {v0} in {y0}."},
     "f_scenario": {"lt": "Pagal scenarijų „{scenario}“ {year} m. gyventojų būtų {value} ({pct} %, palyginti su {base_year} m.).",
                    "en": "Under the '{scenario}' scenario the population would be {value} in {year} ({pct}% against {base_year})."},
-    "f_target_met": {"lt": "Kad {year} m. gyventojų būtų ne mažiau kaip {target}, reikėtų kasmet papildomai {inflow} atvykstančių gyventojų (neto).",
-                     "en": "To have at least {target} residents in {year}, a net inflow of {inflow} additional persons a year would be needed."},
+    # {inflow}: number and noun agreeing ("531 gyventojas", "22 gyventojai").
+    "f_target_met": {"lt": "Kad {year} m. gyventojų būtų ne mažiau kaip {target}, kasmet turėtų papildomai atvykti (neto) {inflow}.",
+                     "en": "To have at least {target} residents in {year}, a net inflow of {inflow} a year would be needed."},
     "f_target_unreachable": {"lt": "Tikslo ({target} gyventojų {year} m.) nepasiektų jokia nustatytų ribų neviršijanti migracija.",
                              "en": "No annual inflow within the bounds reaches the target of {target} residents in {year}."},
     "f_accuracy": {"lt": "Šiuo metodu pagal duomenis iki {y0} m. apskaičiuotas {y1} m. gyventojų skaičius ({name}) "
@@ -217,7 +230,16 @@ def t(key: str, lang: str = "lt", **fields: Any) -> str:
         ``key`` is not in :data:`TEXTS` (a programming error, not a user error).
     """
     text = TEXTS[key][check_language(lang)]
-    return text.format(**fields) if fields else text
+    return _single_periods(text.format(**fields)) if fields else text
+
+
+# A period that ends a sentence right after an abbreviation ("Zarasų r. sav.." or "2018 m..")
+# is dropped; an ellipsis ("...") is left alone.
+_DOUBLE_PERIOD = re.compile(r"(?<=\w\.)\.(?!\.)")
+
+
+def _single_periods(text: str) -> str:
+    return _DOUBLE_PERIOD.sub("", text)
 
 
 def fmt_number(value: float | int | None, lang: str = "lt", decimals: int = 1, sign: bool = False) -> str:
@@ -243,12 +265,10 @@ def fmt_percent(value: float | None, lang: str = "lt", decimals: int = 1, sign: 
     return fmt_number(value, lang, decimals=decimals, sign=sign)
 
 
-def ordinal_en(n: int) -> str:
-    """English ordinal (1st, 2nd, 3rd, 4th, 11th, 21st...)."""
-    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
-    return f"{n}{suffix}"
-
-
-def ordinal(n: int, lang: str) -> str:
-    """Ordinal number in ``lang`` (Lithuanian writes ``3-ias``... simply ``3-as``)."""
-    return ordinal_en(n) if lang == "en" else f"{n}-as"
+def rank_text(rank: int, n: int, lang: str = "lt", year: int | None = None) -> str:
+    """"2-oji vieta iš 60" / "rank 2 of 60" (with ``year``: "2018 m. 2-oji vieta iš 60")."""
+    shown = ordinal(int(rank), lang, gender="f") if lang == "lt" else str(int(rank))
+    of_n = t("of_n", lang, n=int(n))
+    if year is None:
+        return t("rank_of", lang, rank=shown, of_n=of_n)
+    return t("rank_of_year", lang, rank=shown, of_n=of_n, year=int(year))

@@ -24,7 +24,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
 from . import __version__
-from .i18n import fmt_number, t
+from .i18n import fmt_number, rank_text, t
 
 __all__ = [
     "OKABE_ITO",
@@ -307,10 +307,7 @@ def indicator_panels(
         head = labels.get(ind, ind)
         if ind in ranks and ranks[ind][0] == ranks[ind][0]:
             r = ranks[ind]
-            text = t("rank_of", lang, rank=int(r[0]), n=int(r[1]))
-            if len(r) > 2:
-                text = t("rank_of_year", lang, rank=int(r[0]), n=int(r[1]), year=int(r[2]))
-            head += f"\n({text})"
+            head += f"\n({rank_text(int(r[0]), int(r[1]), lang, int(r[2]) if len(r) > 2 else None)})"
         ax.set_title(head, fontsize=10, loc="left")
         ax.set_ylabel(units.get(ind, ""))
         ax.yaxis.set_major_formatter(_decimal(lang, 1))

@@ -12,7 +12,8 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..i18n import fmt_int, fmt_number, ordinal, t
+from ..grammar import count_phrase, ordinal
+from ..i18n import fmt_int, fmt_number, t
 
 __all__ = [
     "Finding",
@@ -46,16 +47,31 @@ def _nan(x: Any) -> bool:
     return x is None or (isinstance(x, float) and math.isnan(x))
 
 
-def _rank_clause(prefix_first: str, prefix_rank: str, rank: Any, n: Any, lang: str, top: int = 5) -> str:
-    """", the steepest fall of the 60 municipalities" for rank 1; the rank for ranks up to ``top``."""
+def of_municipalities(n: int, lang: str) -> str:
+    """"iš 60 savivaldybių" / "iš 21 savivaldybės" / "of the 60 municipalities"."""
+    return t("of_the_n", lang, n=count_phrase(fmt_int(n, lang), n, "municipality", lang, case="gen"))
+
+
+def _rank_clause(prefix_first: str, prefix_rank: str, rank: Any, n: Any, lang: str, top: int = 5,
+                 gender: str = "m") -> str:
+    """", the steepest fall of the 60 municipalities" for rank 1; the rank for ranks up to ``top``.
+
+    ``gender`` is that of the Lithuanian noun the ordinal goes with ("augimas" m, "vieta" f).
+    """
     if _nan(rank) or _nan(n) or not n:
         return ""
     rank, n = int(rank), int(n)
+    of_n = of_municipalities(n, lang)
     if rank == 1:
-        return t(prefix_first, lang, n=n)
+        return t(prefix_first, lang, of_n=of_n)
     if rank <= top:
-        return t(prefix_rank, lang, n=n, rank=ordinal(rank, lang), ordinal=ordinal(rank, lang))
+        return t(prefix_rank, lang, of_n=of_n, ordinal=ordinal(rank, lang, gender))
     return ""
+
+
+def _signed_count(value: float, noun: str, lang: str, case: str = "nom") -> str:
+    """A signed whole count with its noun agreeing: "−1 234 gyventojai", "+21 residents"."""
+    return count_phrase(fmt_int(value, lang, sign=True), round(value), noun, lang, case)
 
 
 def population_change(y0: int, y1: int, v0: float, v1: float, lang: str = "lt",
@@ -83,9 +99,11 @@ def share_65_change(y0: int, y1: int, v0: float, v1: float, lang: str = "lt", ra
                     n: Any = None) -> Finding:
     """Share of residents aged 65+ in two years; ``rank_ageing`` 1 = the fastest rise."""
     diff = v1 - v0
-    clause = _rank_clause("rc_fastest_ageing", "rc_ageing_rank", rank_ageing, n, lang)
+    clause = _rank_clause("rc_fastest_ageing", "rc_ageing_rank", rank_ageing, n, lang, gender="f")
+    diff_text = count_phrase(fmt_number(diff, lang, 1, sign=True), diff, "percentage_point", lang, case="gen",
+                             decimals=1)
     text = t("f_share65", lang, y0=y0, y1=y1, v0=fmt_number(v0, lang, 1), v1=fmt_number(v1, lang, 1),
-             diff=fmt_number(diff, lang, 1, sign=True), rank_clause=clause)
+             diff=diff_text, rank_clause=clause)
     return Finding("share_65_plus", text, {"v0": v0, "v1": v1, "diff": diff, "rank_ageing": rank_ageing, "n": n})
 
 
@@ -98,20 +116,22 @@ def old_age_dependency(y0: int, y1: int, v0: float, v1: float, lang: str = "lt")
 def natural_change(y0: int, y1: int, births: float, deaths: float, lang: str = "lt") -> Finding:
     """Births, deaths and natural change summed over the calendar years ``y0`` to ``y1``."""
     nat = births - deaths
-    text = t("f_natural", lang, y0=y0, y1=y1, births=fmt_int(births, lang), deaths=fmt_int(deaths, lang),
+    text = t("f_natural", lang, y0=y0, y1=y1,
+             births=count_phrase(fmt_int(births, lang), round(births), "newborn", lang),
+             deaths=count_phrase(fmt_int(deaths, lang), round(deaths), "death", lang),
              natural=fmt_int(nat, lang, sign=True))
     return Finding("natural_change", text, {"births": births, "deaths": deaths, "natural": nat})
 
 
 def net_migration(y0: int, y1: int, net: float, lang: str = "lt") -> Finding:
     """Net migration (population change minus natural change) summed over ``y0`` to ``y1``."""
-    text = t("f_migration", lang, y0=y0, y1=y1, net=fmt_int(net, lang, sign=True))
+    text = t("f_migration", lang, y0=y0, y1=y1, net=_signed_count(net, "resident", lang, case="acc"))
     return Finding("net_migration", text, {"net": net})
 
 
 def youth_migration(y0: int, y1: int, net: float, lang: str = "lt") -> Finding:
     """Net migration of ages 15-29 (cohort-residual estimate) summed over ``y0`` to ``y1``."""
-    text = t("f_youth", lang, y0=y0, y1=y1, net=fmt_int(net, lang, sign=True))
+    text = t("f_youth", lang, y0=y0, y1=y1, net=_signed_count(net, "resident", lang, case="acc"))
     return Finding("youth_migration", text, {"net": net})
 
 
@@ -137,7 +157,8 @@ def target_inflow(target: float, year: int, inflow: float | None, lang: str = "l
     if inflow is None or _nan(inflow):
         text = t("f_target_unreachable", lang, target=fmt_int(target, lang), year=year)
     else:
-        text = t("f_target_met", lang, target=fmt_int(target, lang), year=year, inflow=fmt_int(inflow, lang))
+        text = t("f_target_met", lang, target=fmt_int(target, lang), year=year,
+                 inflow=count_phrase(fmt_int(inflow, lang), round(inflow), "resident", lang))
     return Finding("target", text, {"target": target, "year": year, "inflow": inflow})
 
 

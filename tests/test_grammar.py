@@ -1,0 +1,159 @@
+"""Numbers agree with their nouns and ordinals with gender, in every sentence template (issue 12).
+
+Each template is tried with 1, 2, 10, 11, 21, 22, 100 and 1 001 in both languages. Lithuanian:
+1/21/1 001 "gyventojas", 2/22 "gyventojai", 10/11/100 "gyventojų"; decimals take the genitive.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from cityindicators.grammar import NOUNS, count_phrase, ordinal, plural_category, plural_form
+from cityindicators.i18n import TEXTS, rank_text, t
+from cityindicators.reports import findings as F
+
+NUMBERS = (1, 2, 10, 11, 21, 22, 100, 1001)
+THIN = "\u202f"
+LT_RESIDENT_NOM = {1: "gyventojas", 2: "gyventojai", 10: "gyventojų", 11: "gyventojų", 21: "gyventojas",
+                   22: "gyventojai", 100: "gyventojų", 1001: "gyventojas"}
+LT_RESIDENT_ACC = {1: "gyventoją", 2: "gyventojus", 10: "gyventojų", 11: "gyventojų", 21: "gyventoją",
+                   22: "gyventojus", 100: "gyventojų", 1001: "gyventoją"}
+LT_NEWBORN = {1: "kūdikis", 2: "kūdikiai", 10: "kūdikių", 11: "kūdikių", 21: "kūdikis", 22: "kūdikiai",
+              100: "kūdikių", 1001: "kūdikis"}
+LT_MUNI_GEN = {1: "savivaldybės", 2: "savivaldybių", 10: "savivaldybių", 11: "savivaldybių", 21: "savivaldybės",
+               22: "savivaldybių", 100: "savivaldybių", 1001: "savivaldybės"}
+
+
+def lt_num(n: int) -> str:
+    return f"{n:,}".replace(",", THIN)
+
+
+def en_num(n: int) -> str:
+    return f"{n:,}"
+
+
+def en_noun(n: int, one: str, other: str) -> str:
+    return one if n == 1 else other
+
+
+@pytest.mark.parametrize("n,cat", [(1, "one"), (2, "few"), (9, "few"), (10, "other"), (11, "other"), (19, "other"),
+                                   (21, "one"), (22, "few"), (100, "other"), (111, "other"), (1001, "one"), (0, "other")])
+def test_lithuanian_plural_categories(n, cat):
+    assert plural_category(n, "lt") == cat
+    assert plural_category(-n, "lt") == cat  # the sign does not change the form
+
+
+def test_decimals_take_the_genitive_and_english_has_two_forms():
+    forms = NOUNS["resident"]["lt"]["nom"]
+    assert plural_form(20.2, forms, "lt", decimals=1) == "gyventojo"
+    assert plural_form(2.0, forms, "lt", decimals=1) == "gyventojo"
+    en = NOUNS["resident"]["en"]["nom"]
+    assert [plural_form(n, en, "en") for n in (1, 2, 21)] == ["resident", "residents", "residents"]
+    assert plural_form(1.0, en, "en", decimals=1) == "residents"  # "1.0 residents"
+
+
+@pytest.mark.parametrize("n,masc,fem", [(1, "1-asis", "1-oji"), (2, "2-asis", "2-oji"), (3, "3-iasis", "3-ioji"),
+                                        (13, "13-asis", "13-oji"), (23, "23-iasis", "23-ioji"),
+                                        (103, "103-iasis", "103-ioji"), (113, "113-asis", "113-oji"),
+                                        (10, "10-asis", "10-oji")])
+def test_lithuanian_ordinals_agree_with_gender(n, masc, fem):
+    assert ordinal(n, "lt", "m") == masc
+    assert ordinal(n, "lt", "f") == fem
+
+
+@pytest.mark.parametrize("n,text", [(1, "1st"), (2, "2nd"), (3, "3rd"), (4, "4th"), (11, "11th"), (12, "12th"),
+                                    (13, "13th"), (21, "21st"), (22, "22nd"), (101, "101st"), (111, "111th")])
+def test_english_ordinals(n, text):
+    assert ordinal(n, "en") == text
+
+
+def test_count_phrase_quotes_the_issue():
+    assert count_phrase(lt_num(3054), 3054, "death", "lt") == f"3{THIN}054 gyventojai"
+    assert count_phrase("531", 531, "resident", "lt") == "531 gyventojas"
+
+
+@pytest.mark.parametrize("n", NUMBERS)
+def test_natural_change_sentence(n):
+    lt = F.natural_change(2001, 2017, n, n, "lt").text
+    assert f"gimė {lt_num(n)} {LT_NEWBORN[n]}, mirė {lt_num(n)} {LT_RESIDENT_NOM[n]}:" in lt
+    en = F.natural_change(2001, 2017, n, n, "en").text
+    assert f"registered {en_num(n)} {en_noun(n, 'birth', 'births')} and {en_num(n)} {en_noun(n, 'death', 'deaths')}:" in en
+
+
+@pytest.mark.parametrize("n", NUMBERS)
+@pytest.mark.parametrize("sign", [1, -1])
+def test_migration_sentences(n, sign):
+    v = sign * n
+    shown = ("+" if sign > 0 else "−") + lt_num(n)
+    assert F.net_migration(2001, 2017, v, "lt").text.endswith(f"sudarė {shown} {LT_RESIDENT_ACC[n]}.")
+    assert F.youth_migration(2001, 2017, v, "lt").text.endswith(f"sudarė {shown} {LT_RESIDENT_ACC[n]}.")
+    en_shown = ("+" if sign > 0 else "-") + en_num(n)
+    noun = en_noun(n, "resident", "residents")
+    assert F.net_migration(2001, 2017, v, "en").text.endswith(f"came to {en_shown} {noun}.")
+    assert F.youth_migration(2001, 2017, v, "en").text.endswith(f"came to {en_shown} {noun}.")
+
+
+@pytest.mark.parametrize("n", NUMBERS)
+def test_target_sentence(n):
+    lt = F.target_inflow(20000, 2040, n, "lt").text
+    assert lt.endswith(f"atvykti (neto) {lt_num(n)} {LT_RESIDENT_NOM[n]}.")
+    en = F.target_inflow(20000, 2040, n, "en").text
+    assert f"a net inflow of {en_num(n)} {en_noun(n, 'resident', 'residents')} a year" in en
+
+
+@pytest.mark.parametrize("n", NUMBERS)
+def test_rank_clauses_agree(n):
+    # rank 2 and 3 of n municipalities: masculine ordinals for "augimas"/"mažėjimas", genitive noun after "iš"
+    fell = F.population_change(2001, 2018, 1000, 900, "lt", rank_fall=3, n=n).text
+    assert f" – 3-iasis didžiausias mažėjimas iš {lt_num(n)} {LT_MUNI_GEN[n]})" not in fell
+    assert f"(nuo 1{THIN}000 iki 900) – 3-iasis didžiausias mažėjimas iš {lt_num(n)} {LT_MUNI_GEN[n]}." in fell
+    rose = F.population_change(2001, 2018, 900, 1000, "lt", rank_growth=2, n=n).text
+    assert rose.endswith(f" – 2-asis sparčiausias augimas iš {lt_num(n)} {LT_MUNI_GEN[n]}.")
+    first = F.population_change(2001, 2018, 1000, 900, "lt", rank_fall=1, n=n).text
+    assert first.endswith(f" – labiausiai iš {lt_num(n)} {LT_MUNI_GEN[n]}.")
+    ageing = F.share_65_change(2001, 2018, 15.0, 20.3, "lt", rank_ageing=2, n=n).text
+    assert ageing.endswith(f"(+5,3 procentinio punkto) – 2-oji vieta pagal senėjimo spartą iš {lt_num(n)} {LT_MUNI_GEN[n]}.")
+    en = F.population_change(2001, 2018, 1000, 900, "en", rank_fall=3, n=n).text
+    assert en.endswith(f", the 3rd steepest fall of the {en_num(n)} {en_noun(n, 'municipality', 'municipalities')}.")
+    en65 = F.share_65_change(2001, 2018, 15.0, 20.3, "en", rank_ageing=2, n=n).text
+    assert en65.endswith(f"(+5.3 percentage points), ranking 2nd for ageing speed of the {en_num(n)} "
+                         f"{en_noun(n, 'municipality', 'municipalities')}.")
+
+
+@pytest.mark.parametrize("n", NUMBERS)
+def test_rank_of_chart_text(n):
+    assert rank_text(2, n, "lt") == f"2-oji vieta iš {n}"
+    assert rank_text(3, n, "lt", year=2018) == f"2018 m. 3-ioji vieta iš {n}"
+    assert rank_text(2, n, "en") == f"rank 2 of {n}"
+
+
+@pytest.mark.parametrize("n", NUMBERS)
+def test_old_age_dependency_has_no_numbers_run_together(n):
+    for lang in ("lt", "en"):
+        text = F.old_age_dependency(2001, 2018, float(n), float(n) + 0.25, lang).text
+        # no number immediately followed by another number ("teko 20,2 65 m.")
+        assert not re.search(r"\d[\d,.\u202f]* +\d", text.replace("–", "-")), text
+
+
+@pytest.mark.parametrize("n", NUMBERS)
+def test_scenario_fan_and_population_sentences(n):
+    # partitive genitive ("gyventojų būtų 1 001") needs no agreement; the numbers must be there
+    assert f"gyventojų būtų {lt_num(n)}" in F.scenario_outcome("Bazinis", 2018, 2040, 2 * n, n, "lt").text
+    assert f"the population would be {en_num(n)} in 2040" in F.scenario_outcome("Base", 2018, 2040, 2 * n, n, "en").text
+    assert f"nuo {lt_num(n)} iki {lt_num(n + 1)}" in F.fan_interval(2040, n, n, n + 1, "lt").text
+    assert f"(nuo {lt_num(n)} iki {lt_num(n + 1)})" in F.population_change(2001, 2018, n, n + 1, "lt").text
+
+
+def test_no_double_period_after_an_abbreviation():
+    assert t("similar_list", "lt", names="Ignalinos r. sav., Zarasų r. sav.") == \
+        "Panašiausios savivaldybės: Ignalinos r. sav., Zarasų r. sav."
+    assert t("similar_list", "en", names="A...") == "Most similar municipalities: A...."[:-1] + "."
+
+
+def test_every_text_key_has_both_languages_with_the_same_fields():
+    fields = re.compile(r"{(\w+)")
+    for key, texts in TEXTS.items():
+        assert set(texts) == {"lt", "en"}, key
+        assert set(fields.findall(texts["lt"])) == set(fields.findall(texts["en"])), key
