@@ -94,7 +94,8 @@ def test_fetch_writes_snapshot_with_provenance(osp_server, data_dir):
     client, _ = make_client(osp_server)
     [res] = osp.fetch(["median_age"], start=2024, end=2025, data_dir=data_dir, client=client)
     assert res.action == "fetched" and res.rows and res.rows > 0
-    assert res.path == data_dir / "raw" / "osp" / "median_age" / f"{TODAY}.xml"
+    assert res.path.parent == data_dir / "raw" / "osp" / "median_age"
+    assert res.path.name.startswith(f"{TODAY}-") and res.path.suffix == ".xml"  # date plus a short content hash
     assert res.path.read_bytes() == spec("median_age.xml")
     meta = read_sidecar(res.path)
     assert meta["url"] == f"{osp_server.base()}data/S3R629_M3010217?startPeriod=2024&endPeriod=2025"
@@ -198,7 +199,7 @@ def test_fetch_and_parse_every_family_in_both_formats(osp_server, tmp_path, fami
         _serve(osp_server, flow, spec(f"{family}.{fmt}"), base=base)
         client, _ = make_client(osp_server, osp_server.base(base.rstrip("/")), fmt=fmt)
         [res] = osp.fetch([dataset], start=2024, end=2025, data_dir=d, client=client)
-        assert res.path.name == f"{TODAY}.{fmt}"
+        assert res.path.name.startswith(f"{TODAY}-") and res.path.name.endswith(f".{fmt}")
         parsed = store.parse_snapshot(res.path)  # the store's own tidy() + validate()
         table = osp.load_catalogue(d)[dataset].table
         frames[fmt] = parsed[table].drop(columns="source")
@@ -235,7 +236,7 @@ def test_cli_fetch_and_offline(osp_server, data_dir, capsys):
     rc = main(["--data-dir", str(data_dir), "fetch", "median_age", "--from", "2024", "--to", "2025",
                "--base-url", osp_server.base()])
     out = capsys.readouterr().out
-    assert rc == 0 and out.startswith("median_age\tfetched\t") and f"{TODAY}.xml" in out
+    assert rc == 0 and out.startswith("median_age\tfetched\t") and f"{TODAY}-" in out
     rc = main(["--data-dir", str(data_dir), "fetch", "median_age", "--offline"])
     assert rc == 0 and "\toffline\t" in capsys.readouterr().out
     rc = main(["--data-dir", str(data_dir), "fetch", "births", "--offline"])

@@ -154,15 +154,45 @@ def test_edited_snapshot_is_detected(data_dir, tmp_path):
         store.build(data_dir)
 
 
-def test_same_day_snapshot_reused_unless_forced(data_dir):
+def test_snapshots_are_immutable_and_identical_bytes_are_stored_once(data_dir):
     meta = {"parser": "tidy", "target": "births"}
-    p1 = store.write_snapshot("osp", "births", b"one", "csv", meta, data_dir=data_dir, date="2026-01-02")
-    p2 = store.write_snapshot("osp", "births", b"two", "csv", meta, data_dir=data_dir, date="2026-01-02")
-    assert p1 == p2 and p1.read_bytes() == b"one"
-    store.write_snapshot("osp", "births", b"two", "csv", meta, data_dir=data_dir, date="2026-01-02", force=True)
-    assert p1.read_bytes() == b"two"
-    store.write_snapshot("osp", "births", b"three", "csv", meta, data_dir=data_dir, date="2026-01-05")
-    assert store.latest_snapshot("osp", "births", data_dir).name == "2026-01-05.csv"
+    one = store.store_snapshot("osp", "births", b"one", "csv", meta, data_dir=data_dir, date="2026-01-02")
+    two = store.store_snapshot("osp", "births", b"two", "csv", meta, data_dir=data_dir, date="2026-01-02")
+    # two different contents on one day: two snapshots, named by date plus a short content hash
+    assert one.new and two.new and one.path != two.path
+    assert one.path.read_bytes() == b"one" and two.path.read_bytes() == b"two"
+    assert one.path.name == "2026-01-02-" + store.sha256_bytes(b"one")[: store.HASH_DIGITS] + ".csv"
+    again = store.store_snapshot("osp", "births", b"one", "csv", meta, data_dir=data_dir, date="2026-01-09")
+    assert not again.new and again.path == one.path  # identical bytes: a no-op, whatever the day
+    # force is accepted and changes nothing
+    assert store.write_snapshot("osp", "births", b"two", "csv", meta, data_dir=data_dir, force=True) == two.path
+    assert store.latest_snapshot("osp", "births", data_dir) == two.path  # same day: the later one
+    later = store.store_snapshot("osp", "births", b"three", "csv", meta, data_dir=data_dir, date="2026-01-05")
+    assert store.latest_snapshot("osp", "births", data_dir) == later.path
+    assert store.snapshot_path("osp", "births", "csv", data_dir, "2026-01-02") == two.path
+    assert not store.snapshot_path("osp", "births", "csv", data_dir, "2026-02-01").exists()
+
+
+def test_newer_snapshot_of_the_same_day_wins_the_merge(data_dir, tmp_path):
+    first = tmp_path / "b1.csv"
+    first.write_text("territory,year,sex,value\nZarasų r. sav.,2014,total,150\n", encoding="utf-8")
+    second = tmp_path / "b2.csv"
+    second.write_text("territory,year,sex,value\nZarasų r. sav.,2014,total,152\n", encoding="utf-8")
+    assert import_tidy(first, "births", data_dir=data_dir).snapshots
+    assert import_tidy(second, "births", data_dir=data_dir).snapshots
+    res = import_tidy(first, "births", data_dir=data_dir)
+    assert not res.snapshots and res.unchanged and "nothing written" in res.summary()
+    store.build(data_dir)
+    assert store.load("births", data_dir=data_dir)["value"].tolist() == [152]
+
+
+@pytest.mark.parametrize("name", ["..", ".", "...", "a/b", "/etc", ""])
+def test_snapshot_names_stay_inside_the_raw_folder(data_dir, name):
+    from cityindicators._io import UnsafePathError
+
+    with pytest.raises(UnsafePathError, match="cannot be used"):
+        store.store_snapshot("indicators", name, b"x", "csv", {"parser": "indicators"}, data_dir=data_dir)
+    assert not any((data_dir.parent).glob("*.csv")) and not any((data_dir / "raw").rglob("*.csv"))
 
 
 def test_most_specific_source_wins_and_is_recorded(data_dir, tmp_path):

@@ -250,7 +250,8 @@ def _life_expectancy(deaths: np.ndarray, p_start: np.ndarray, p_end: np.ndarray)
 
 
 def write_demo_snapshots(data_dir: str | os.PathLike | None = None, seed: int = SEED) -> list[Path]:
-    """Write the synthetic tables as raw snapshots (``data/raw/demo/<dataset>/<date>.csv``)."""
+    """Write the synthetic tables as raw snapshots (``data/raw/demo/<dataset>/<date>-<hash>.csv``;
+    the same seed gives the same bytes, which are stored once)."""
     snaps = []
     for dataset, frame in generate_demo_tables(seed).items():
         buf = io.StringIO()
@@ -259,7 +260,7 @@ def write_demo_snapshots(data_dir: str | os.PathLike | None = None, seed: int = 
             "demo", dataset, buf.getvalue().encode("utf-8"), "csv",
             {"parser": "tidy", "target": dataset, "synthetic": True, "producer": "cityindicators demo generator",
              "seed": seed, "licence": "generated data, no restrictions", "note": SYNTHETIC_NOTE},
-            data_dir=data_dir, force=True,
+            data_dir=data_dir,
         ))
     return snaps
 

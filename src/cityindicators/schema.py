@@ -12,6 +12,7 @@ import logging
 from dataclasses import dataclass
 from typing import Iterable
 
+import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
@@ -33,6 +34,9 @@ MIGRATION_FLOWS = (
 )
 #: Years outside this range are implausible for these statistics.
 YEAR_RANGE = (1950, 2100)
+#: Column with the source file's own line numbers, carried from a parser through :func:`tidy`
+#: to :func:`validate` so that messages quote them; the store drops it before writing a table.
+LINE = "_line"
 
 
 @dataclass(frozen=True)
@@ -90,7 +94,8 @@ def tidy(frame: pd.DataFrame, dataset: str) -> pd.DataFrame:
 
     Adds missing optional columns (``status``, ``source``, ``open_age``), casts dtypes
     (``territory_code``/text keys as ``str``, ``year`` int64, ``age`` nullable Int64,
-    ``value`` float64), orders columns and sorts rows by the key.
+    ``value`` float64), orders columns and sorts rows by the key. A :data:`LINE` column (the
+    source file's line numbers) is kept, last, for the messages of :func:`validate`.
     """
     spec = dataset_spec(dataset)
     df = frame.copy()
@@ -102,7 +107,7 @@ def tidy(frame: pd.DataFrame, dataset: str) -> pd.DataFrame:
     missing = [c for c in spec.columns if c not in df.columns]
     if missing:
         raise DataValidationError(f"{dataset}: missing column(s) {missing}; expected {list(spec.columns)}")
-    df = df.loc[:, list(spec.columns)]
+    df = df.loc[:, list(spec.columns) + ([LINE] if LINE in df.columns else [])]
     df["territory_code"] = df["territory_code"].astype(str)
     df["year"] = pd.to_numeric(df["year"], errors="raise").astype("int64")
     if "age" in df:
@@ -118,6 +123,15 @@ def tidy(frame: pd.DataFrame, dataset: str) -> pd.DataFrame:
     sort_cols = list(spec.key_columns)
     df = df.sort_values(sort_cols, kind="mergesort", na_position="first").reset_index(drop=True)
     return df
+
+
+def _where(frame: pd.DataFrame, index) -> str:
+    """Where a failing value is: the source file's line when known, else the row of the table."""
+    if index is None or (isinstance(index, float) and np.isnan(index)):
+        return "whole column"
+    if LINE in frame.columns and index in frame.index:
+        return f"row {frame.at[index, LINE]}"
+    return f"record {int(index) + 1} of the table"
 
 
 def _quote(rows: pd.DataFrame, n: int = 5) -> str:
@@ -138,8 +152,13 @@ def _pandera_schema(spec: DatasetSpec) -> pa.DataFrameSchema:
         cols["age"] = pa.Column("Int64", pa.Check.in_range(0, 130), nullable=True)
     if "flow" in spec.keys:
         cols["flow"] = pa.Column(str, pa.Check.isin(MIGRATION_FLOWS))
+    # inf passes every comparison a count is put to, and NaN is "missing", so both are caught here
+    checks = [pa.Check(lambda v: ~np.isinf(v), element_wise=False, name="finite")]
+    if spec.counts:
+        checks.append(pa.Check(lambda v: v.isna() | (v == np.round(v)), name="whole-number"))
     if spec.counts and not spec.signed:
-        cols["value"] = pa.Column("float64", pa.Check.ge(0), nullable=True)
+        checks.append(pa.Check.ge(0))
+    cols["value"] = pa.Column("float64", checks, nullable=True)
     return pa.DataFrameSchema(cols, strict=False, coerce=False)
 
 
@@ -154,7 +173,7 @@ def validate(
     """Run the boundary checks on a canonical frame; return it when it passes.
 
     Checks, each named in the error: ``columns``, ``dtypes-and-ranges`` (pandera: known sexes
-    and flows, plausible years, ages 0-130, non-negative counts), ``unique-keys``,
+    and flows, plausible years, ages 0-130, finite values, counts whole and non-negative), ``unique-keys``,
     ``known-territories``, ``sexes-add-up`` (male + female = total where all three are given)
     and ``ages-add-up`` (single ages add to the all-ages row where both are given).
 
@@ -183,8 +202,8 @@ def validate(
         fc = exc.failure_cases
         lines = []
         for _, r in fc.head(8).iterrows():
-            idx = r.get("index")
-            lines.append(f"column {r.get('column')!r} check {r.get('check')!r} value {r.get('failure_case')!r} (row {idx})")
+            lines.append(f"column {r.get('column')!r} check {r.get('check')!r} value {r.get('failure_case')!r} "
+                         f"({_where(frame, r.get('index'))})")
         raise DataValidationError(
             f"{origin}: {dataset}: check 'dtypes-and-ranges' failed in {len(fc)} case(s):\n  " + "\n  ".join(lines)
         ) from None
@@ -193,7 +212,7 @@ def validate(
     if dup.any():
         raise DataValidationError(
             f"{origin}: {dataset}: check 'unique-keys' failed: {int(dup.sum())} rows share a key {keys}:"
-            + _quote(frame.loc[dup, keys + ['value']])
+            + _quote(frame.loc[dup, ([LINE] if LINE in frame else []) + keys + ['value']])
         )
     register = get_register()
     codes = pd.Series(frame["territory_code"].unique())

@@ -20,6 +20,7 @@ import datetime as _dt
 import importlib
 import logging
 import os
+import re
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,19 +30,33 @@ import numpy as np
 import pandas as pd
 
 from . import __version__
-from ._io import atomic_write_bytes, atomic_write_parquet, read_sidecar, sha256_bytes, sha256_file, write_sidecar
+from ._io import (
+    UnsafePathError,
+    atomic_copy_file,
+    atomic_write_bytes,
+    atomic_write_parquet,
+    fault_point,
+    read_sidecar,
+    safe_child,
+    sha256_bytes,
+    sha256_file,
+    write_sidecar,
+)
 from .config import DataPaths
 from .exceptions import CityIndicatorsError, DatasetNotFoundError, DataValidationError
 from .geography import get_register
-from .schema import DATASETS, dataset_spec, tidy, validate
+from .schema import DATASETS, LINE, dataset_spec, tidy, validate
 
 __all__ = [
     "PARSERS",
     "SPECIFICITY",
     "BuildReport",
     "PopulationArray",
+    "StoredSnapshot",
     "register_parser",
+    "store_snapshot",
     "write_snapshot",
+    "snapshot_path",
     "latest_snapshot",
     "list_snapshots",
     "parse_snapshot",
@@ -89,9 +104,125 @@ def _today() -> str:
     return _dt.date.today().isoformat()
 
 
-def snapshot_path(source: str, dataset: str, ext: str, data_dir=None, date: str | None = None) -> Path:
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_EXT = re.compile(r"[A-Za-z0-9]{1,10}")
+#: Hex digits of the content hash in a snapshot's name (date plus short hash).
+HASH_DIGITS = 10
+
+
+@dataclass(frozen=True)
+class StoredSnapshot:
+    """A raw snapshot and whether this call stored it (``False``: identical bytes were already there)."""
+
+    path: Path
+    new: bool
+
+
+def _snapshot_folder(source: str, dataset: str, data_dir) -> Path:
+    raw = DataPaths.of(data_dir).raw
+    return safe_child(safe_child(raw, source, what="source name"), dataset, what="dataset name")
+
+
+def _check_ext(ext: str) -> str:
     ext = ext.lstrip(".")
-    return DataPaths.of(data_dir).raw / source / dataset / f"{date or _today()}.{ext}"
+    if not _EXT.fullmatch(ext):
+        raise UnsafePathError(f"file extension {ext!r} cannot name a snapshot (letters and digits only)")
+    return ext.lower()
+
+
+def snapshot_date(path: Path) -> str:
+    """The date a snapshot was stored, from its name (``YYYY-MM-DD`` or ``YYYY-MM-DD-<hash>``)."""
+    return path.name[:10]
+
+
+def _order_key(path: Path, meta: Mapping[str, Any] | None = None) -> tuple[str, str, str]:
+    """Older snapshots sort first: by date, then the time stored, then name."""
+    meta = read_sidecar(path) if meta is None else meta
+    return (snapshot_date(path), str(meta.get("retrieved_at", "")), path.name)
+
+
+def snapshot_path(source: str, dataset: str, ext: str, data_dir=None, date: str | None = None) -> Path:
+    """The newest snapshot of ``source``/``dataset`` stored on ``date`` (today) with extension
+    ``ext``; when there is none, a path of that day that does not exist.
+
+    Snapshot names carry a short content hash (:func:`store_snapshot`), so a path cannot be
+    known before the content; callers use this to ask whether a day already has one.
+    """
+    ext = _check_ext(ext)
+    day = date or _today()
+    folder = _snapshot_folder(source, dataset, data_dir)
+    same_day = [p for p in _snapshots_in(folder) if snapshot_date(p) == day and p.suffix == f".{ext}"]
+    return max(same_day, key=_order_key) if same_day else folder / f"{day}.{ext}"
+
+
+def _snapshots_in(folder: Path) -> list[Path]:
+    if not folder.is_dir():
+        return []
+    out = []
+    for side in folder.glob("*.meta.json"):
+        data = side.with_name(side.name[: -len(".meta.json")])
+        if not data.name.startswith(".") and data.is_file():
+            out.append(data)
+    return out
+
+
+def _identical_snapshot(folder: Path, sha: str) -> Path | None:
+    for snap in sorted(_snapshots_in(folder)):
+        if read_sidecar(snap).get("sha256") == sha:
+            return snap
+    return None
+
+
+def store_snapshot(
+    source: str,
+    dataset: str,
+    content: bytes | os.PathLike,
+    ext: str,
+    meta: Mapping[str, Any],
+    data_dir: str | os.PathLike | None = None,
+    date: str | None = None,
+) -> StoredSnapshot:
+    """Store ``content`` (bytes, or a file copied in a stream) as a new immutable raw snapshot.
+
+    The snapshot is ``raw/<source>/<dataset>/<date>-<hash>.<ext>``: the date (today) plus the
+    first :data:`HASH_DIGITS` hex digits of the content's SHA-256, so two different imports on one
+    day never share a name, and nothing stored is ever replaced. When identical bytes are already
+    stored for this source and dataset, nothing is written and that snapshot is returned with
+    ``new=False``. The data file is written first and its sidecar last (both atomically): a
+    snapshot exists for the build only once its sidecar does.
+    """
+    if "parser" not in meta:
+        raise CityIndicatorsError(f"snapshot meta for {source}/{dataset} must name its 'parser'")
+    ext = _check_ext(ext)
+    day = date or _today()
+    if not _DATE.fullmatch(day):
+        raise CityIndicatorsError(f"snapshot date {day!r} is not YYYY-MM-DD")
+    folder = _snapshot_folder(source, dataset, data_dir)
+    if isinstance(content, (bytes, bytearray)):
+        sha, size = sha256_bytes(bytes(content)), len(content)
+    else:
+        sha, size = sha256_file(content), os.path.getsize(content)
+    same = _identical_snapshot(folder, sha)
+    if same is not None:
+        log.info("%s/%s: identical to the stored snapshot %s; nothing written", source, dataset, same)
+        return StoredSnapshot(same, False)
+    path = folder / f"{day}-{sha[:HASH_DIGITS]}.{ext}"
+    if isinstance(content, (bytes, bytearray)):
+        atomic_write_bytes(path, bytes(content))
+    else:
+        atomic_copy_file(content, path)
+    fault_point("snapshot.data-written")
+    side = {
+        "source": source,
+        "dataset": dataset,
+        "retrieved_at": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="microseconds"),
+        "sha256": sha,
+        "size": size,
+        "package_version": __version__,
+        **dict(meta),
+    }
+    write_sidecar(path, side)
+    return StoredSnapshot(path, True)
 
 
 def write_snapshot(
@@ -104,55 +235,29 @@ def write_snapshot(
     date: str | None = None,
     force: bool = False,
 ) -> Path:
-    """Store ``content`` as the raw snapshot of ``dataset`` from ``source`` for ``date`` (today).
+    """Store ``content`` as a raw snapshot (see :func:`store_snapshot`) and return its path.
 
-    The file and its sidecar are written atomically. If a snapshot of that day exists and
-    ``force`` is false, it is kept and its path returned (a second fetch the same day reuses
-    it); with ``force`` it is replaced.
-
-    Returns
-    -------
-    Path
-        The snapshot file.
+    ``force`` is accepted for older callers and has no effect: snapshots are immutable, a new
+    content always gets a new snapshot and identical content is never stored twice.
     """
-    if "parser" not in meta:
-        raise CityIndicatorsError(f"snapshot meta for {source}/{dataset} must name its 'parser'")
-    path = snapshot_path(source, dataset, ext, data_dir, date)
-    if path.exists() and not force:
-        log.info("reusing snapshot %s (use force to replace it)", path)
-        return path
-    atomic_write_bytes(path, content)
-    side = {
-        "source": source,
-        "dataset": dataset,
-        "retrieved_at": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
-        "sha256": sha256_bytes(content),
-        "size": len(content),
-        "package_version": __version__,
-        **dict(meta),
-    }
-    write_sidecar(path, side)
-    return path
+    return store_snapshot(source, dataset, content, ext, meta, data_dir=data_dir, date=date).path
 
 
 def list_snapshots(data_dir: str | os.PathLike | None = None) -> list[Path]:
-    """Every raw snapshot that has a sidecar, sorted by source, dataset and date."""
+    """Every raw snapshot that has a sidecar, by source and dataset, oldest first within each."""
     raw = DataPaths.of(data_dir).raw
-    if not raw.exists():
+    if not raw.is_dir():
         return []
     out = []
-    for side in sorted(raw.glob("*/*/*.meta.json")):
-        data = side.with_name(side.name[: -len(".meta.json")])
-        if data.exists():
-            out.append(data)
+    for folder in sorted(p for p in raw.glob("*/*") if p.is_dir()):
+        out += sorted(_snapshots_in(folder), key=_order_key)
     return out
 
 
 def latest_snapshot(source: str, dataset: str, data_dir: str | os.PathLike | None = None) -> Path | None:
     """The newest snapshot of ``source``/``dataset``, or ``None``."""
-    folder = DataPaths.of(data_dir).raw / source / dataset
-    cands = [p for p in list_snapshots(data_dir) if p.parent == folder]
-    return max(cands, key=lambda p: (p.name, read_sidecar(p).get("retrieved_at", ""))) if cands else None
+    cands = _snapshots_in(_snapshot_folder(source, dataset, data_dir))
+    return max(cands, key=_order_key) if cands else None
 
 
 def parse_snapshot(path: Path) -> dict[str, pd.DataFrame]:
@@ -174,8 +279,17 @@ def parse_snapshot(path: Path) -> dict[str, pd.DataFrame]:
     for dataset, frame in frames.items():
         frame = frame.copy()
         frame["source"] = str(path.relative_to(path.parents[3])) if len(path.parents) > 3 else str(path)
-        frame = tidy(frame, dataset)
-        out[dataset] = validate(frame, dataset, origin=str(path))
+        checked = validate(tidy(frame, dataset), dataset, origin=str(path))
+        out[dataset] = _without_lines(checked)
+    return out
+
+
+def _without_lines(frame: pd.DataFrame) -> pd.DataFrame:
+    """A validated frame without the source-line column (kept only for messages)."""
+    if LINE not in frame.columns:
+        return frame
+    out = frame.drop(columns=[LINE])
+    out.attrs = dict(frame.attrs)
     return out
 
 
@@ -211,7 +325,7 @@ def _merge(dataset: str, parts: list[tuple[Path, dict, pd.DataFrame]]) -> tuple[
     # precedence 0 = wins: most specific source first, then the newest snapshot
     ranked = sorted(
         range(len(parts)),
-        key=lambda i: (SPECIFICITY.get(parts[i][1].get("source", ""), 0), parts[i][0].name, parts[i][1].get("retrieved_at", "")),
+        key=lambda i: (SPECIFICITY.get(parts[i][1].get("source", ""), 0), _order_key(parts[i][0], parts[i][1])),
         reverse=True,
     )
     prec = {i: pos for pos, i in enumerate(ranked)}

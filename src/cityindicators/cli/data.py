@@ -47,7 +47,7 @@ def _resolve(args) -> int:
 def _import_extract(args) -> int:
     from ..sources.extract import import_osp_extract
 
-    res = import_osp_extract(args.dir, data_dir=args.data_dir)
+    res = import_osp_extract(args.dir, data_dir=args.data_dir, allow_empty=args.allow_empty)
     print(res.summary())
     return 0
 
@@ -55,7 +55,7 @@ def _import_extract(args) -> int:
 def _import_tidy(args) -> int:
     from ..sources.files import import_tidy
 
-    res = import_tidy(args.file, args.dataset, data_dir=args.data_dir)
+    res = import_tidy(args.file, args.dataset, data_dir=args.data_dir, allow_empty=args.allow_empty)
     print(res.summary())
     return 0
 
@@ -63,7 +63,7 @@ def _import_tidy(args) -> int:
 def _import_indicators(args) -> int:
     from ..sources.files import import_indicators
 
-    res = import_indicators(args.file, data_dir=args.data_dir)
+    res = import_indicators(args.file, data_dir=args.data_dir, allow_empty=args.allow_empty)
     print(res.summary())
     return 0
 
@@ -100,6 +100,9 @@ def _datasets(args) -> int:
     return 0
 
 
+ALLOW_EMPTY_HELP = "accept a table without data rows (otherwise an error: a header-only file is usually a failed export)"
+
+
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("municipalities", help="list the municipalities of the register")
     p.add_argument("--format", choices=FORMATS, default="table")
@@ -114,13 +117,16 @@ def register(sub: argparse._SubParsersAction) -> None:
     isub = p.add_subparsers(dest="import_kind", metavar="KIND", required=True)
     q = isub.add_parser("osp-extract", help="tables in the lt-osp extract layout (semicolon CSV)")
     q.add_argument("dir", metavar="DIR")
+    q.add_argument("--allow-empty", action="store_true", help=ALLOW_EMPTY_HELP)
     q.set_defaults(handler=_import_extract)
     q = isub.add_parser("tidy", help="a tidy CSV/XLSX (territory, year, [sex], [age], value)")
     q.add_argument("file", metavar="FILE")
     q.add_argument("--dataset", required=True, help="target dataset, e.g. population, births, deaths, migration")
+    q.add_argument("--allow-empty", action="store_true", help=ALLOW_EMPTY_HELP)
     q.set_defaults(handler=_import_tidy)
     q = isub.add_parser("indicators", help="a long indicator table (municipality, indicator, unit, year, value ...)")
     q.add_argument("file", metavar="FILE")
+    q.add_argument("--allow-empty", action="store_true", help=ALLOW_EMPTY_HELP)
     q.set_defaults(handler=_import_indicators)
 
     p = sub.add_parser("build", help="turn raw snapshots into canonical tables under processed/")

@@ -143,25 +143,98 @@ def read_any_table(
     return out.loc[:, [c for c in wanted if c in out.columns] + [_LINE]].fillna("")
 
 
+#: Cells that mean "no figure" in published tables (kept as missing where blanks are allowed).
+BLANK_CELLS = ("", "nan", "NaN", "..", "-", ":")
+# Thousands groups: "20,249", "1,234,567.5" (comma groups) and "1.234.567,5" (dot groups).
+_COMMA_GROUPS = r"[+-]?[1-9]\d{0,2}(?:,\d{3})+"
+_DOT_GROUPS = r"[+-]?[1-9]\d{0,2}(?:\.\d{3})+"
+
+
+def _comma_role(cells: pd.Series) -> tuple[str, str | None]:
+    """How a column's cells use the comma: ``decimal``, ``thousands``, ``ambiguous`` or ``mixed``.
+
+    Decided for the whole column, so that one cell cannot be read one way and its neighbour the
+    other: "12,5" or "0,123" or "1.234,5" show a decimal comma; "1,234,567" or "1,234.5" show a
+    thousands separator; "20,249" alone could be either (ambiguous). Returns the role and, for
+    ``ambiguous``/``mixed``, a cell that shows why.
+    """
+    with_comma = cells[cells.str.contains(",", regex=False)]
+    if with_comma.empty:
+        return "none", None
+    both = with_comma.str.contains(".", regex=False)
+    comma_last = with_comma.str.rfind(",") > with_comma.str.rfind(".")
+    groups = with_comma.str.fullmatch(_COMMA_GROUPS)
+    several = with_comma.str.count(",") > 1
+    decimal = (both & comma_last) | (~both & ~groups)
+    thousands = (both & ~comma_last) | (~both & groups & several)
+    dots = cells[~cells.str.contains(",", regex=False) & cells.str.contains(".", regex=False)]
+    if decimal.any() and (thousands.any() or len(dots)):
+        example = with_comma[thousands].iloc[0] if thousands.any() else dots.iloc[0]
+        return "mixed", example
+    if decimal.any():
+        return "decimal", None
+    if thousands.any():
+        return "thousands", None
+    return "ambiguous", with_comma.iloc[0]
+
+
+def _normalise_numbers(cells: pd.Series, role: str) -> pd.Series:
+    """Cells rewritten with ``.`` as the decimal mark and no thousands separators."""
+    if role == "decimal":
+        dotted = cells.str.fullmatch(_DOT_GROUPS + r"(?:,\d+)?")
+        cells = cells.where(~dotted, cells.str.replace(".", "", regex=False))
+        return cells.str.replace(",", ".", regex=False)
+    if role == "thousands":
+        grouped = cells.str.fullmatch(_COMMA_GROUPS + r"(?:\.\d+)?")
+        # a comma that is not a clean thousands group stays, and the cell is then not a number
+        return cells.where(~grouped, cells.str.replace(",", "", regex=False))
+    return cells
+
+
+def _quote_rows(frame: pd.DataFrame, mask: pd.Series, col: str, n: int = 5) -> str:
+    rows = frame.loc[mask, [_LINE, col]].head(n)
+    return "; ".join(f"row {r[_LINE]}: {r[col]!r}" for _, r in rows.iterrows())
+
+
 def to_numbers(frame: pd.DataFrame, columns: Iterable[str], path: Path | str, *, allow_blank: bool = True,
                non_negative: bool = False, integer: bool = False) -> pd.DataFrame:
-    """Convert text columns to numbers; text in a numeric cell is an error naming row and field.
+    """Convert text columns to numbers; a cell that is not a finite number is an error naming row and field.
 
-    Blank cells become NaN when ``allow_blank``. Decimal commas ("12,5") are accepted.
+    Blank cells become NaN when ``allow_blank``. Spaces (also no-break spaces) inside a number are
+    thousands separators ("20 249"). A comma is read as the column shows it is used: as a decimal
+    comma ("12,5") or as a thousands separator ("1,234,567"; "20,249" in a column of whole
+    numbers); a comma that could be either in a column of fractional values, or a column that
+    mixes the two conventions, is refused rather than guessed. ``inf`` and ``nan`` written as
+    numbers, and values too large for a float, are refused. With ``integer`` (counts) every value
+    must be a whole number.
     """
     out = frame.copy()
     for col in columns:
-        raw = out[col].astype(str).str.strip().str.replace("\u00a0", "", regex=False).str.replace(" ", "", regex=False)
-        raw = raw.str.replace(",", ".", regex=False)
-        blank = raw.isin(["", "nan", "NaN", "..", "-", ":"]) if allow_blank else raw.eq("")
-        nums = pd.to_numeric(raw.where(~blank), errors="coerce")
-        bad = nums.isna() & ~blank
+        raw = out[col].astype(str).str.strip()
+        raw = raw.str.replace(r"[\s\u00a0\u202f]", "", regex=True)
+        blank = raw.isin(BLANK_CELLS) if allow_blank else raw.eq("")
+        role, example = _comma_role(raw[~blank])
+        if role == "ambiguous" and integer:
+            role = "thousands"  # in a column of counts a comma before three digits can only group thousands
+        if role in ("ambiguous", "mixed"):
+            at = out.loc[raw.eq(example)].iloc[0]
+            why = ("could be a decimal comma or a thousands separator" if role == "ambiguous"
+                   else "the column mixes decimal commas and thousands separators")
+            raise ParseError(
+                f"{path}: row {at[_LINE]}: field {col!r}: {at[col]!r} {why}; write numbers with a decimal point "
+                "and no thousands separator (e.g. 20249 or 20.249)"
+            )
+        cells = _normalise_numbers(raw, role)
+        nums = pd.to_numeric(cells.where(~blank), errors="coerce")
+        if pd.api.types.is_bool_dtype(nums) or nums.dtype == object:
+            nums = nums.astype(float)
+        nonfinite = np.isinf(nums.to_numpy(dtype=float))
+        bad = (nums.isna() & ~blank) | nonfinite
         if not allow_blank:
             bad |= blank
         if bad.any():
-            rows = out.loc[bad, [_LINE, col]].head(5)
-            quoted = "; ".join(f"row {r[_LINE]}: {r[col]!r}" for _, r in rows.iterrows())
-            raise ParseError(f"{path}: field {col!r}: not a number in {int(bad.sum())} row(s): {quoted}")
+            raise ParseError(f"{path}: field {col!r}: not a finite number in {int(bad.sum())} row(s): "
+                             f"{_quote_rows(out, bad, col)}")
         if integer:
             frac = nums.notna() & (nums != np.round(nums))
             if frac.any():

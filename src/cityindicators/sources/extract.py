@@ -29,12 +29,12 @@ from pathlib import Path
 import pandas as pd
 
 from .. import store
-from ..exceptions import DatasetNotFoundError, ParseError
+from ..exceptions import DatasetNotFoundError, DataValidationError, ParseError
 from ..geography import get_register
-from ..schema import tidy, validate
+from ..schema import LINE, tidy, validate
 from ._table import check_unique, map_territories, read_text_table, to_numbers
 
-__all__ = ["EXTRACT_FILES", "parse_extract_file", "import_osp_extract", "ImportResult"]
+__all__ = ["EXTRACT_FILES", "parse_extract_file", "import_osp_extract", "ImportResult", "check_not_empty"]
 
 log = logging.getLogger(__name__)
 
@@ -93,7 +93,8 @@ def parse_extract_file(path: str | os.PathLike, stem: str | None = None) -> dict
     check_unique(raw, keys, path)
     long = raw.melt(id_vars=[*keys, "_line"], value_vars=list(value_cols), var_name="_col", value_name="value")
     long = long[long["value"].notna()]
-    out = pd.DataFrame({"territory_code": long["territory_code"], "year": long["Year"].astype(int), "value": long["value"]})
+    out = pd.DataFrame({"territory_code": long["territory_code"], "year": long["Year"].astype(int), "value": long["value"],
+                        LINE: long["_line"]})
     key = next(iter(value_cols.values()))[0]  # the column the wide value columns spread over
     if key:
         out[key] = long["_col"].map({c: v for c, (_, v) in value_cols.items()}).to_numpy()
@@ -116,25 +117,54 @@ store.register_parser("osp-extract", _parse_snapshot)
 
 @dataclass
 class ImportResult:
-    """Snapshots written by an import, and rows read."""
+    """Snapshots written by an import, snapshots already stored with identical bytes, and rows read."""
 
     snapshots: list[Path]
     rows: dict[str, int]
     warnings: list[str] = field(default_factory=list)
+    unchanged: list[Path] = field(default_factory=list)
 
     def summary(self) -> str:
-        parts = [f"{name}: {n:,} rows" for name, n in self.rows.items()]
-        lines = [f"imported {len(self.snapshots)} file(s): " + "; ".join(parts)]
+        parts = "; ".join(f"{name}: {n:,} rows" for name, n in self.rows.items())
+        if self.snapshots:
+            lines = [f"imported {len(self.snapshots)} file(s): {parts}"]
+        else:
+            lines = [f"nothing new to import ({parts})"]
+        lines += [f"unchanged: {p} already holds these exact bytes; nothing written" for p in self.unchanged]
         lines += [f"warning: {w}" for w in self.warnings]
         return "\n".join(lines)
 
 
-def import_osp_extract(directory: str | os.PathLike, data_dir: str | os.PathLike | None = None) -> ImportResult:
+def check_not_empty(frames: dict[str, pd.DataFrame], path: Path, allow_empty: bool) -> None:
+    """An import that yields a table without rows is an error unless the user allows it.
+
+    A header-only file is more often a failed export than a statement that nothing happened,
+    and importing it would hide the gap; ``--allow-empty`` says it is meant.
+    """
+    if allow_empty:
+        return
+    for name, frame in frames.items():
+        if frame.empty:
+            raise DataValidationError(
+                f"{path}: no data rows for {name} (a header only, or every value blank); nothing was stored. "
+                "Use --allow-empty if the table is meant to be empty"
+            )
+
+
+def record_snapshot(result: ImportResult, stored: "store.StoredSnapshot") -> None:
+    """Add a stored snapshot to ``result`` as new or unchanged."""
+    (result.snapshots if stored.new else result.unchanged).append(stored.path)
+
+
+def import_osp_extract(directory: str | os.PathLike, data_dir: str | os.PathLike | None = None, *,
+                       allow_empty: bool = False) -> ImportResult:
     """Import every known table of an extract folder into raw snapshots.
 
     Each file is parsed and validated first; only when all pass are they copied, byte for
-    byte, to ``data/raw/osp-extract/<table>/<date>.csv`` with a provenance sidecar. A bad file
-    stops the import before anything is stored.
+    byte, to ``data/raw/osp-extract/<table>/<date>-<hash>.csv`` with a provenance sidecar. A bad
+    file stops the import before anything is stored; so does a table without rows, unless
+    ``allow_empty``. A file whose exact bytes are already stored is left as it is (reported as
+    unchanged).
     """
     directory = Path(directory)
     if not directory.is_dir():
@@ -147,16 +177,17 @@ def import_osp_extract(directory: str | os.PathLike, data_dir: str | os.PathLike
     parsed, warnings = {}, []
     for path, stem in found:
         frames = parse_extract_file(path, stem)
+        check_not_empty(frames, path, allow_empty)
         for name, frame in frames.items():
             checked = validate(tidy(frame.assign(source=str(path)), name), name, origin=str(path))
             warnings += checked.attrs.get("validation_warnings", [])
-        parsed[stem] = (path, frames)
-    snaps, rows = [], {}
-    for stem, (path, frames) in parsed.items():
-        snap = store.write_snapshot(
+        parsed[stem] = (path, {name: len(frame) for name, frame in frames.items()})
+    result = ImportResult([], {}, warnings)
+    for stem, (path, counts) in parsed.items():
+        stored = store.store_snapshot(
             SOURCE,
             stem,
-            path.read_bytes(),
+            path,
             "csv",
             {
                 "parser": "osp-extract",
@@ -164,12 +195,12 @@ def import_osp_extract(directory: str | os.PathLike, data_dir: str | os.PathLike
                 "original_path": str(path.resolve()),
                 "producer": "Statistics Lithuania",
                 "licence": LICENCE,
-                "tables": sorted(frames),
+                "tables": sorted(counts),
+                "allow_empty": allow_empty,
             },
             data_dir=data_dir,
-            force=True,
         )
-        snaps.append(snap)
-        for name, frame in frames.items():
-            rows[name] = rows.get(name, 0) + len(frame)
-    return ImportResult(snaps, rows, warnings)
+        record_snapshot(result, stored)
+        for name, n in counts.items():
+            result.rows[name] = result.rows.get(name, 0) + n
+    return result

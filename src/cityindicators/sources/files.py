@@ -28,9 +28,9 @@ import pandas as pd
 from .. import store
 from ..exceptions import DatasetNotFoundError, DataValidationError, ParseError
 from ..geography import get_register, normalise_name
-from ..schema import DATASETS, tidy, validate
+from ..schema import DATASETS, LINE, tidy, validate
 from ._table import check_unique, map_territories, map_unique, read_any_table, to_numbers
-from .extract import ImportResult
+from .extract import ImportResult, check_not_empty, record_snapshot
 
 __all__ = ["parse_tidy_file", "parse_indicator_file", "import_tidy", "import_indicators", "SEX_ALIASES"]
 
@@ -90,7 +90,8 @@ def parse_tidy_file(path: str | os.PathLike, dataset: str) -> dict[str, pd.DataF
     spec = DATASETS[dataset]
     frame = _canonical_columns(path, dataset)
     frame = to_numbers(frame, ["year"], path, allow_blank=False, integer=True)
-    frame = to_numbers(frame, ["value"], path, allow_blank=True, non_negative=spec.counts and not spec.signed)
+    frame = to_numbers(frame, ["value"], path, allow_blank=True, non_negative=spec.counts and not spec.signed,
+                       integer=spec.counts)
     if "sex" in spec.keys:
         sx = map_unique(frame["sex"].astype(str), normalise_name).map(SEX_ALIASES)
         if sx.isna().any():
@@ -114,7 +115,7 @@ def parse_tidy_file(path: str | os.PathLike, dataset: str) -> dict[str, pd.DataF
         if k not in ("sex", "age"):
             frame[k] = frame[k].astype(str).str.strip()
     check_unique(frame, ["territory_code", "year", *spec.keys], path)
-    keep = [c for c in ("territory_code", "year", *spec.keys, *spec.extra, "value") if c in frame]
+    keep = [c for c in ("territory_code", "year", *spec.keys, *spec.extra, "value", LINE) if c in frame]
     return {dataset: frame.loc[:, keep].reset_index(drop=True)}
 
 
@@ -133,7 +134,7 @@ def parse_indicator_file(path: str | os.PathLike) -> dict[str, pd.DataFrame]:
     )
     if out["value"].isna().any():
         log.warning("%s: %d missing value(s) kept as missing", path, int(out["value"].isna().sum()))
-    return {"published_indicators": out.loc[:, ["territory_code", "year", "indicator", "unit", "name_lt", "name_en", "value", "status"]]}
+    return {"published_indicators": out.loc[:, ["territory_code", "year", "indicator", "unit", "name_lt", "name_en", "value", "status", LINE]]}
 
 
 def _parse_tidy_snapshot(path: Path, meta: dict) -> dict[str, pd.DataFrame]:
@@ -163,28 +164,47 @@ def import_tidy(
     *,
     source: str = "tidy",
     extra_meta: dict | None = None,
+    allow_empty: bool = False,
 ) -> ImportResult:
-    """Validate a tidy file and store it as a raw snapshot of ``dataset``."""
-    path = Path(file)
-    if not path.exists():
-        raise DatasetNotFoundError(f"{path}: no such file")
+    """Validate a tidy file and store it as a new raw snapshot of ``dataset``.
+
+    A file without data rows is an error unless ``allow_empty``; a file whose exact bytes are
+    already stored is reported as unchanged and nothing is written.
+    """
+    path = _existing_file(file)
     frames = parse_tidy_file(path, dataset)
+    check_not_empty(frames, path, allow_empty)
     warnings = _validate_all(frames, path)
-    meta = {"parser": "tidy", "target": dataset, "original_path": str(path.resolve()), **(extra_meta or {})}
-    snap = store.write_snapshot(source, dataset, path.read_bytes(), path.suffix.lstrip(".").lower() or "csv", meta,
-                                data_dir=data_dir, force=True)
-    return ImportResult([snap], {dataset: len(frames[dataset])}, warnings)
+    meta = {"parser": "tidy", "target": dataset, "original_path": str(path.resolve()), "allow_empty": allow_empty,
+            **(extra_meta or {})}
+    result = ImportResult([], {dataset: len(frames[dataset])}, warnings)
+    record_snapshot(result, store.store_snapshot(source, dataset, path, _extension(path), meta, data_dir=data_dir))
+    return result
 
 
-def import_indicators(file: str | os.PathLike, data_dir: str | os.PathLike | None = None) -> ImportResult:
-    """Validate a long indicator table and store it as a raw snapshot."""
+def import_indicators(file: str | os.PathLike, data_dir: str | os.PathLike | None = None, *,
+                      allow_empty: bool = False) -> ImportResult:
+    """Validate a long indicator table and store it as a new raw snapshot (named by the file's stem)."""
+    path = _existing_file(file)
+    frames = parse_indicator_file(path)
+    check_not_empty(frames, path, allow_empty)
+    warnings = _validate_all(frames, path)
+    meta = {"parser": "indicators", "original_path": str(path.resolve()), "allow_empty": allow_empty,
+            "dropped_non_territory_rows": frames["published_indicators"].attrs.get("dropped_non_territory_rows", 0)}
+    result = ImportResult([], {"published_indicators": len(frames["published_indicators"])}, warnings)
+    # the stem names the snapshot folder; the store refuses one that would leave raw/indicators/
+    record_snapshot(result, store.store_snapshot("indicators", path.stem, path, _extension(path), meta, data_dir=data_dir))
+    return result
+
+
+def _existing_file(file: str | os.PathLike) -> Path:
     path = Path(file)
     if not path.exists():
         raise DatasetNotFoundError(f"{path}: no such file")
-    frames = parse_indicator_file(path)
-    warnings = _validate_all(frames, path)
-    meta = {"parser": "indicators", "original_path": str(path.resolve()),
-            "dropped_non_territory_rows": frames["published_indicators"].attrs.get("dropped_non_territory_rows", 0)}
-    snap = store.write_snapshot("indicators", path.stem, path.read_bytes(), path.suffix.lstrip(".").lower() or "csv",
-                                meta, data_dir=data_dir, force=True)
-    return ImportResult([snap], {"published_indicators": len(frames["published_indicators"])}, warnings)
+    if not path.is_file():
+        raise DatasetNotFoundError(f"{path}: not a file (a folder?)")
+    return path
+
+
+def _extension(path: Path) -> str:
+    return path.suffix.lstrip(".").lower() or "csv"

@@ -1,0 +1,49 @@
+"""Reading numbers from text cells: thousands separators, decimal commas, whole counts, non-finite values."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from cityindicators.exceptions import ParseError
+from cityindicators.sources._table import to_numbers
+
+
+def _column(*cells: str) -> pd.DataFrame:
+    return pd.DataFrame({"value": list(cells), "_line": range(2, 2 + len(cells))})
+
+
+@pytest.mark.parametrize(
+    "cells, integer, expected",
+    [
+        (("20,249", "1,234,567"), True, [20249, 1234567]),  # counts: a comma before three digits groups thousands
+        (("20 249", "20\u00a0249", "20\u202f249"), True, [20249, 20249, 20249]),  # spaces group thousands
+        (("12,5", "0,123", "3"), False, [12.5, 0.123, 3]),  # decimal commas
+        (("1.234,5", "2,25"), False, [1234.5, 2.25]),  # dot groups with a decimal comma
+        (("1,234.5", "2.25", "1,000,000"), False, [1234.5, 2.25, 1e6]),  # comma groups with a decimal point
+        (("20249", "", ".."), True, [20249, np.nan, np.nan]),  # blanks are missing
+    ],
+)
+def test_numbers_are_read_as_the_column_writes_them(cells, integer, expected):
+    got = to_numbers(_column(*cells), ["value"], "f.csv", integer=integer)["value"].tolist()
+    np.testing.assert_array_equal(got, expected)
+
+
+@pytest.mark.parametrize(
+    "cells, integer, pattern",
+    [
+        (("20,249",), False, r"row 2: field 'value': '20,249' could be a decimal comma or a thousands separator"),
+        (("12,5", "1,234,567"), False, r"row 3: .*mixes decimal commas and thousands separators"),
+        (("12,5", "3.5"), False, r"row 3: .*mixes"),
+        (("10", "20,249", "12,5"), True, r"row 3: field 'value': '20,249' is not a whole number"),
+        (("12,5",), True, r"row 2: field 'value': '12,5' is not a whole number"),
+        (("1", "inf"), False, r"not a finite number in 1 row\(s\): row 3: 'inf'"),
+        (("-Infinity",), False, r"not a finite number.*row 2"),
+        (("1e400",), False, r"not a finite number.*row 2"),
+        (("1,23,4",), True, r"not a finite number.*'1,23,4'"),
+    ],
+)
+def test_numbers_that_cannot_be_read_safely_are_refused(cells, integer, pattern):
+    with pytest.raises(ParseError, match=pattern):
+        to_numbers(_column(*cells), ["value"], "f.csv", integer=integer)
