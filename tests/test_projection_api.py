@@ -296,7 +296,7 @@ def test_correlated_draws_widen_the_sum_of_territories(data):
     m = replace(model, mig_sigma=np.array([0.004, 0.004]), mig_phi=0.0)
     spread = {}
     for rho in (0.0, 0.8):
-        _, _, shift = draw_paths(sch, replace(m, mig_rho=rho), 4000, np.random.default_rng(5))
+        _, _, shift = draw_paths(sch, replace(m, mig_rho=rho), 4000, 5)
         spread[rho] = (shift - sch.mig_shift[None])[:, -1].sum(axis=-1).std()
     # var(a + b) = 2 s^2 (1 + rho): the sum's sd grows by sqrt(1.8) with rho = 0.8
     assert spread[0.8] / spread[0.0] == pytest.approx(np.sqrt(1.8), rel=0.06)

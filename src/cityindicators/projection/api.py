@@ -22,11 +22,11 @@ import pandas as pd
 from ..exceptions import ProjectionError
 from .data import ProjectionData
 from .engine import EngineResult, cohort_component
-from .rates import BROAD_AGE_GROUPS, BaseRates, EstimationSettings, estimate_rates
+from .rates import BROAD_AGE_GROUPS, BaseRates, EstimationSettings, _reference_pool, estimate_rates
 from .scenarios import Scenario, load_scenario
 from .schedule import ScenarioSchedule, build_schedule
 
-__all__ = ["ProjectionResult", "project", "resolve_territories", "resolve_projection_targets", "group_sums",
+__all__ = ["ProjectionResult", "project", "reference_rates", "resolve_territories", "resolve_projection_targets", "group_sums",
            "tidy_population"]
 
 log = logging.getLogger(__name__)
@@ -290,6 +290,16 @@ def _assumptions_frame(sch: ScenarioSchedule, arr: EngineResult) -> pd.DataFrame
     return out
 
 
+def reference_rates(data: ProjectionData, codes: Sequence[str], base_year: int,
+                    settings: EstimationSettings | None, register) -> BaseRates:
+    """Rates of ``codes`` plus every municipality of the data with a base population (the reference
+    set), in that order. Estimating the fixed reference set once keeps every pooled quantity, and
+    so each territory's projection, the same whatever else is projected (``subset`` picks the
+    territories asked for)."""
+    pool = _reference_pool(data, register, list(codes), int(base_year))
+    return estimate_rates(data, list(dict.fromkeys([*codes, *pool])), int(base_year), settings, register=register)
+
+
 def run_schedule(sch: ScenarioSchedule) -> EngineResult:
     """Run the engine on a schedule's deterministic paths."""
     S, Sb, asfr, male, rate, count = sch.deterministic_inputs()
@@ -362,16 +372,19 @@ def project(
     names = [s.name for s in scens]
     if len(set(names)) != len(names):
         raise ProjectionError(f"scenario names must be distinct, got {names}")
+    reference: BaseRates | None = None
     if rates is None:
         if data is None:
-            everything = territories is None or (isinstance(territories, str) and territories.strip().lower() == "all")
-            codes_req = None if everything else _expand_groups(territories, register)[0]
-            data = ProjectionData.from_store(codes_req, data_dir=data_dir)
+            # every territory's data, not only the requested ones: the pooled quantities (children's
+            # migration shares, the in-migrant pool, the stochastic model) are estimated over all
+            # municipalities, so a territory's projection does not depend on its companions
+            data = ProjectionData.from_store(None, data_dir=data_dir)
         codes, groups = resolve_projection_targets(territories, data, register)
         if base_year is None:
             pop = data.population
             base_year = int(pop.loc[pop["territory_code"].isin(codes) & pop["age"].notna(), "year"].max())
-        rates = estimate_rates(data, codes, int(base_year), settings, register=register)
+        reference = reference_rates(data, codes, int(base_year), settings, register)
+        rates = reference.subset(codes)
     else:
         groups = {}
     base_year = rates.base_year
@@ -395,7 +408,8 @@ def project(
         from .stochastic import simulate
 
         qs = [simulate(rates, sc, int(to_year), int(stochastic), seed=seed, quantiles=quantiles,
-                       settings=stochastic_settings, aggregates={**groups, **dict(aggregates or {})}).quantiles
+                       settings=stochastic_settings, aggregates={**groups, **dict(aggregates or {})},
+                       reference=reference).quantiles
               for sc in scens]
         result.quantiles = pd.concat(qs, ignore_index=True)
     log.info("projected %d territories %d-%d under %s", len(codes), base_year, to_year, ", ".join(names))

@@ -20,8 +20,19 @@ expectancy. The innovations of one process are therefore equicorrelated across t
 
 .. math::  \varepsilon_{k,t} = \sqrt{\rho}\, z_t + \sqrt{1 - \rho}\, \eta_{k,t},
 
-with ``z`` common to all territories of the run and ``eta`` their own, all independent standard
-normal draws from :func:`numpy.random.default_rng` (``seed``). ``rho`` of each process is the
+with ``z`` common to all territories and ``eta`` their own, all independent standard normal
+draws from :func:`numpy.random.default_rng`.
+
+Independence of the run's composition. A territory's trajectories must not depend on which
+other territories are projected in the same call. The draws are therefore keyed, not indexed
+by position: from the run's ``seed`` each stream gets its own :class:`numpy.random.SeedSequence`
+with ``spawn_key = (process, key)``, where ``key`` is the territory code (fertility and
+migration), the content of the life-expectancy series (mortality: municipalities that share
+their county's series share one draw) or 0 for the common factors ``z``. The model's pooled
+parameters (``phi``, the ``sigma`` prior, ``rho``) are fitted on a fixed *reference* set, the
+municipalities of the data (``simulate(reference=...)``, which :func:`~cityindicators.projection.project`
+passes), so Visaginas with the same seed has the same quantiles alone, with Druskininkai or
+inside ``G:VIZA``. ``rho`` of each process is the
 mean pairwise correlation of the fitted innovations (the AR(1) residuals of TFR and migration;
 the annual changes of life expectancy) of the territories' histories, clipped to
 ``[0, max_correlation]``. Life expectancy of municipalities comes from their county's published
@@ -48,7 +59,8 @@ totals and broad age groups by sex are kept for each trajectory.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+import zlib
+from dataclasses import dataclass, replace
 from typing import Mapping, Sequence
 
 import numpy as np
@@ -105,6 +117,15 @@ class StochasticModel:
     e0_rho: float = 0.0
     mig_rho: float = 0.0
     e0_unit: np.ndarray | None = None
+    e0_key: np.ndarray | None = None
+
+    def subset(self, codes: Sequence[str]) -> "StochasticModel":
+        """The same model (pooled parameters unchanged) for some of its territories, in the given order."""
+        idx = [self.codes.index(c) for c in codes]
+        unit = None if self.e0_unit is None else np.asarray(self.e0_unit)[idx]
+        key = None if self.e0_key is None else np.asarray(self.e0_key)[idx]
+        return replace(self, codes=tuple(codes), tfr_sigma=self.tfr_sigma[idx], e0_sigma=self.e0_sigma[idx],
+                       mig_sigma=self.mig_sigma[idx], e0_unit=unit, e0_key=key)
 
     def to_frame(self) -> pd.DataFrame:
         """``territory_code, parameter, value`` (for the assumptions appendix of a report)."""
@@ -136,6 +157,18 @@ def _distinct_rows(x: np.ndarray, decimals: int = 6) -> tuple[np.ndarray, np.nda
     key = np.nan_to_num(np.round(x, decimals), nan=np.inf)
     _, first, inverse = np.unique(key, axis=0, return_index=True, return_inverse=True)
     return inverse.reshape(-1), x[first]
+
+
+def _series_keys(x: np.ndarray, decimals: int = 6) -> np.ndarray:
+    """A stable 32-bit key of each row of ``x[U, H]`` from its rounded content (NaN-aware): equal
+    rows get equal keys whatever other rows there are."""
+    key = np.nan_to_num(np.round(np.asarray(x, dtype=float), decimals), nan=np.inf) + 0.0  # -0.0 -> 0.0
+    return np.array([zlib.crc32(np.ascontiguousarray(row).tobytes()) for row in key], dtype=np.int64)
+
+
+def _code_key(code: str) -> int:
+    """A stable 32-bit key of a territory code (Python's ``hash`` of a string changes between runs)."""
+    return zlib.crc32(str(code).encode("utf-8"))
 
 
 def _ar1(x: np.ndarray, bounds: tuple[float, float], prior: float) -> tuple[float, np.ndarray, np.ndarray]:
@@ -172,9 +205,11 @@ def fit_stochastic_model(rates: BaseRates, settings: StochasticSettings | None =
     s2 = np.where(n > 1, np.nanvar(de, axis=-1, ddof=1) if de.shape[-1] > 1 else 0.0, 0.0)
     pooled = np.nanvar(de) if np.isfinite(de).sum() > 1 else 0.25
     e0_sigma = np.sqrt((n * np.nan_to_num(s2) + st.prior_years * pooled) / (n + st.prior_years))
+    e0_key = (_series_keys(de.reshape(de.shape[0], -1)) if st.correlated
+              else np.array([_code_key(c) for c in rates.codes], dtype=np.int64))
     return StochasticModel(rates.codes, tfr_phi, np.nan_to_num(tfr_sigma), np.nan_to_num(e0_sigma),
                            mig_phi, np.nan_to_num(mig_sigma), tfr_rho=rho[0], mig_rho=rho[1], e0_rho=rho[2],
-                           e0_unit=e0_unit)
+                           e0_unit=e0_unit, e0_key=e0_key)
 
 
 @dataclass
@@ -206,14 +241,54 @@ def _one_factor(rng: np.random.Generator, shape: tuple[int, ...], rho: float) ->
     return np.sqrt(rho) * common + np.sqrt(1.0 - rho) * own
 
 
-def draw_paths(sch: ScenarioSchedule, model: StochasticModel, n: int, rng: np.random.Generator,
+#: Stream numbers of the three processes in the spawn keys of the draws.
+_TFR, _E0, _MIG = 1, 2, 3
+
+
+def _keyed_normals(entropy: int, process: int, keys: Sequence[int], shape: tuple[int, ...], rho: float) -> np.ndarray:
+    """Standard normals ``[*shape, len(keys)]``, one stream per key, equicorrelated with ``rho`` across keys.
+
+    Unit ``k`` gets ``sqrt(rho) z + sqrt(1 - rho) eta_k`` with ``eta_k`` drawn from the stream
+    ``SeedSequence(entropy, spawn_key=(process, keys[k] + 1))`` and the common ``z`` from
+    ``spawn_key=(process, 0)``, so a unit's draws depend only on the seed and its own key, not on
+    which or how many other units there are.
+    """
+    def stream(key: int) -> np.random.Generator:
+        return np.random.default_rng(np.random.SeedSequence(entropy, spawn_key=(process, int(key))))
+
+    own = np.stack([stream(int(k) + 1).standard_normal(shape) for k in keys], axis=-1) if len(keys) else \
+        np.zeros(shape + (0,))
+    if rho <= 0:
+        return own
+    common = stream(0).standard_normal(shape[:2]).reshape(shape[:2] + (1,) * (own.ndim - 2))
+    return np.sqrt(rho) * common + np.sqrt(1.0 - rho) * own
+
+
+def _entropy(seed: "int | np.random.SeedSequence | None") -> int:
+    """The entropy of a seed (a fresh random one for None)."""
+    ss = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
+    ent = ss.entropy
+    return int(ent) if np.ndim(ent) == 0 else int.from_bytes(np.asarray(ent, dtype=np.uint32).tobytes(), "little")
+
+
+def draw_paths(sch: ScenarioSchedule, model: StochasticModel, n: int,
+               seed: "int | np.random.SeedSequence | None" = None,
                scale: float = 1.0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Trajectories ``tfr [N, n, T]``, ``e0 [N, n, T, 2]``, ``shift [N, n, T]`` around the schedule's paths."""
+    """Trajectories ``tfr [N, n, T]``, ``e0 [N, n, T, 2]``, ``shift [N, n, T]`` around the schedule's paths.
+
+    Draws are keyed by territory code (and life-expectancy series), see the module docstring:
+    a territory's paths for a seed are the same whatever else is projected with it.
+    """
     ny, T = sch.tfr.shape
-    unit = np.arange(T) if model.e0_unit is None else np.asarray(model.e0_unit)
-    ef = _one_factor(rng, (n, ny, T), model.tfr_rho) * (scale * model.tfr_sigma)
-    ee = _one_factor(rng, (n, ny, int(unit.max()) + 1, 2), model.e0_rho)[:, :, unit] * (scale * model.e0_sigma)
-    em = _one_factor(rng, (n, ny, T), model.mig_rho) * (scale * model.mig_sigma)
+    ent = _entropy(seed)
+    codes = [_code_key(c) for c in model.codes]
+    ekeys = np.array(codes, dtype=np.int64) if model.e0_key is None else np.asarray(model.e0_key)
+    uniq, unit = np.unique(ekeys, return_inverse=True)
+    ef = _keyed_normals(ent, _TFR, codes, (n, ny), model.tfr_rho) * (scale * model.tfr_sigma)
+    # life expectancy: one stream per distinct series, both sexes inside it ([n, ny, 2, U] -> [n, ny, T, 2])
+    ee = np.moveaxis(_keyed_normals(ent, _E0, uniq.tolist(), (n, ny, 2), model.e0_rho), -1, 2)[:, :, unit.reshape(-1)]
+    ee = ee * (scale * model.e0_sigma)
+    em = _keyed_normals(ent, _MIG, codes, (n, ny), model.mig_rho) * (scale * model.mig_sigma)
     u = np.zeros((n, ny, T))
     d = np.zeros((n, ny, T))
     for t in range(1, ny):  # AR(1) recursions over years; year 0 (the base year's events) is unperturbed
@@ -251,6 +326,7 @@ def simulate(
     quantiles: Sequence[float] = (0.1, 0.5, 0.9),
     settings: StochasticSettings | None = None,
     aggregates: Mapping[str, Sequence[str]] | None = None,
+    reference: BaseRates | None = None,
 ) -> StochasticResult:
     """Run ``n`` stochastic trajectories of ``scenario`` and return quantiles by year.
 
@@ -274,6 +350,10 @@ def simulate(
         Optional sums of territories, ``{code: member codes}`` (for example
         ``{"G:ALL": rates.codes}``): their quantiles are those of the summed trajectories, so they
         reflect the correlation between the members, and are returned under ``code``.
+    reference
+        Rates of a fixed reference set containing ``rates.codes`` (normally all municipalities of
+        the data) on which the model's pooled parameters are fitted; then a territory's quantiles
+        do not depend on the other territories of ``rates``. Default: fit on ``rates`` itself.
     """
     st = settings or StochasticSettings()
     members = _aggregate_members(aggregates, rates.codes)
@@ -284,9 +364,14 @@ def simulate(
         raise ProjectionError(f"quantiles must lie strictly between 0 and 1, got {list(quantiles)}")
     sc = load_scenario(scenario)
     sch = build_schedule(rates, sc, int(to_year))
-    model = fit_stochastic_model(rates, st)
-    rng = np.random.default_rng(seed)
-    tfr, e0, shift = draw_paths(sch, model, n, rng, st.scale)
+    if reference is not None:
+        missing = [c for c in rates.codes if c not in reference.codes]
+        if missing:
+            raise ProjectionError(f"stochastic reference rates lack territory code(s) {missing}")
+        model = fit_stochastic_model(reference, st).subset(rates.codes)
+    else:
+        model = fit_stochastic_model(rates, st)
+    tfr, e0, shift = draw_paths(sch, model, n, seed, st.scale)
     ny, T = sch.tfr.shape
     out = np.empty((n, ny + 1, T, 2, len(GROUP_LABELS)), dtype=np.float32)  # groups by sex, per trajectory
     for c0 in range(0, n, st.chunk):

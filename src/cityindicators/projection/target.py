@@ -30,10 +30,10 @@ import pandas as pd
 from scipy.optimize import brentq
 
 from ..exceptions import ProjectionError
-from .api import ProjectionResult, project, resolve_territories
+from .api import ProjectionResult, project, reference_rates, resolve_territories
 from .data import ProjectionData
 from .engine import EngineResult
-from .rates import BaseRates, EstimationSettings, estimate_rates
+from .rates import BaseRates, EstimationSettings
 from .scenarios import Scenario, load_scenario
 from .schedule import build_schedule
 
@@ -164,12 +164,12 @@ def find_inflow(
     sc = load_scenario(scenario, data_dir)
     if rates is None:
         if data is None:
-            data = ProjectionData.from_store([territory], data_dir=data_dir)
+            data = ProjectionData.from_store(None, data_dir=data_dir)  # all of it: see project()
         codes = resolve_territories([territory], data, register)
         if base_year is None:
             pop = data.population
             base_year = int(pop.loc[pop["territory_code"].isin(codes) & pop["age"].notna(), "year"].max())
-        rates = estimate_rates(data, codes, int(base_year), settings, register=register)
+        rates = reference_rates(data, codes, int(base_year), settings, register).subset(codes)
     else:
         code = register.resolve(territory).code
         rates = rates.subset([code])
