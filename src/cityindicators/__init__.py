@@ -41,4 +41,14 @@ __all__ = [
     "build",
     "load",
     "population_array",
+    "load_plan",
 ]
+
+
+def __getattr__(name: str):
+    # ``ci.load_plan`` without importing the indicator and projection libraries at package import
+    if name == "load_plan":
+        from .plans import load_plan
+
+        return load_plan
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,0 +1,181 @@
+"""Reading plan files (YAML or XLSX) into plain records that remember where each value was.
+
+A plan file gives a few plan-level keys (name, territory, period...) and a list of criteria.
+Both readers return a :class:`RawPlan`: the plan-level values, one dict per criterion, and for
+every value its place in the file (``line 12`` of a YAML file, ``cell criteria!D5`` of a
+workbook), so that validation can name the file, the line or cell and the key.
+
+YAML: the places come from the composed node tree (``yaml.compose``: each node's
+``start_mark``), not from the constructed Python objects, which have lost them.
+
+XLSX: a sheet ``plan`` holds ``key | value`` rows, a sheet ``criteria`` one criterion a row
+under a header row of the same keys as the YAML file.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..exceptions import ConfigError
+
+__all__ = ["PlanError", "RawPlan", "read_plan_file", "PLAN_SHEET", "CRITERIA_SHEET"]
+
+PLAN_SHEET = "plan"
+CRITERIA_SHEET = "criteria"
+
+
+class PlanError(ConfigError):
+    """An invalid plan file; the message names the file, the line or cell and the key."""
+
+
+@dataclass
+class RawPlan:
+    """The values of a plan file and where they stand in it.
+
+    ``where`` maps ``key`` (plan level) or ``(index, key)`` (criterion ``index``) to a place
+    such as ``"line 12"``; ``criteria_where[i]`` is the place of criterion ``i`` itself.
+    """
+
+    path: Path
+    values: dict[str, Any]
+    criteria: list[dict[str, Any]]
+    where: dict[Any, str] = field(default_factory=dict)
+    criteria_where: list[str] = field(default_factory=list)
+
+    def place(self, key: Any, index: int | None = None) -> str:
+        """``"<file>: line 12"`` for a plan key or a key of criterion ``index``."""
+        if index is None:
+            loc = self.where.get(key, "")
+        else:
+            loc = self.where.get((index, key)) or (self.criteria_where[index] if index < len(self.criteria_where) else "")
+        return f"{self.path}: {loc}" if loc else str(self.path)
+
+
+def read_plan_file(path: str | Path) -> RawPlan:
+    """Read a ``.yaml``/``.yml`` or ``.xlsx`` plan file.
+
+    Raises
+    ------
+    PlanError
+        Missing or unreadable file, invalid YAML, a workbook without the two sheets.
+    """
+    p = Path(path)
+    if not p.is_file():
+        raise PlanError(f"{p}: plan file not found")
+    suffix = p.suffix.lower()
+    if suffix in (".yaml", ".yml"):
+        return _read_yaml(p)
+    if suffix == ".xlsx":
+        return _read_xlsx(p)
+    raise PlanError(f"{p}: a plan file must be .yaml, .yml or .xlsx, got {p.suffix or 'no extension'!r}")
+
+
+# -- YAML ----------------------------------------------------------------------------------------
+
+
+def _line(node) -> str:
+    return f"line {node.start_mark.line + 1}"
+
+
+def _read_yaml(p: Path) -> RawPlan:
+    import yaml
+
+    try:
+        text = p.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise PlanError(f"{p}: cannot read the plan file: {exc}") from exc
+    try:
+        loader = yaml.SafeLoader(text)
+        try:
+            node = loader.get_single_node()
+            data = loader.construct_document(node) if node is not None else None
+        finally:
+            loader.dispose()
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}: " if mark is not None else ""
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise PlanError(f"{p}: {where}not valid YAML: {problem}") from None
+    if not isinstance(data, dict):
+        raise PlanError(f"{p}: a plan file must be a mapping of keys (name_lt, territory, period, criteria...)")
+    raw = RawPlan(p, {}, [])
+    for key_node, value_node in node.value:
+        key = str(key_node.value)
+        raw.where[key] = _line(key_node)
+        if key != "criteria":
+            raw.values[key] = data.get(key_node.value, data.get(key))
+    crit = data.get("criteria")
+    if crit is None:
+        return raw
+    if not isinstance(crit, list):
+        raise PlanError(f"{raw.place('criteria')}, key 'criteria': expected a list of criteria, got {type(crit).__name__}")
+    crit_node = next(v for k, v in node.value if str(k.value) == "criteria")
+    for i, (item, item_node) in enumerate(zip(crit, crit_node.value)):
+        raw.criteria_where.append(_line(item_node))
+        if not isinstance(item, dict):
+            raise PlanError(f"{p}: {_line(item_node)}, criteria[{i + 1}]: expected a mapping of keys (id, indicator, "
+                            f"target_year...), got {item!r}")
+        raw.criteria.append({str(k): v for k, v in item.items()})
+        for k_node, v_node in item_node.value:
+            raw.where[(i, str(k_node.value))] = _line(v_node)
+    return raw
+
+
+# -- XLSX ----------------------------------------------------------------------------------------
+
+
+def _cell_value(v: Any) -> Any:
+    if isinstance(v, str):
+        v = v.strip()
+        return v if v else None
+    if isinstance(v, float) and v.is_integer():
+        return int(v)
+    return v
+
+
+def _read_xlsx(p: Path) -> RawPlan:
+    import openpyxl
+
+    try:
+        wb = openpyxl.load_workbook(p, data_only=True)  # small files: full mode gives every cell its coordinate
+    except Exception as exc:  # openpyxl raises zipfile, KeyError, InvalidFileException...
+        raise PlanError(f"{p}: cannot read the workbook: {exc}") from None
+    try:
+        missing = [s for s in (PLAN_SHEET, CRITERIA_SHEET) if s not in wb.sheetnames]
+        if missing:
+            raise PlanError(f"{p}: the workbook needs the sheets {PLAN_SHEET!r} (key | value rows) and "
+                            f"{CRITERIA_SHEET!r} (one criterion a row); missing {', '.join(missing)}; "
+                            f"found {', '.join(wb.sheetnames)}")
+        raw = RawPlan(p, {}, [])
+        for row in wb[PLAN_SHEET].iter_rows():
+            cells = [c for c in row if getattr(c, "value", None) is not None]
+            if not cells:
+                continue
+            key_cell = row[0]
+            key = _cell_value(key_cell.value)
+            if key is None:
+                continue
+            value_cell = row[1] if len(row) > 1 else None
+            raw.values[str(key)] = _cell_value(value_cell.value) if value_cell is not None else None
+            raw.where[str(key)] = f"cell {PLAN_SHEET}!{(value_cell or key_cell).coordinate}"
+        rows = list(wb[CRITERIA_SHEET].iter_rows())
+        if not rows:
+            return raw
+        header = [(_cell_value(c.value), c) for c in rows[0]]
+        for row in rows[1:]:
+            values = {}
+            for (key, _), cell in zip(header, row):
+                if key is None:
+                    continue
+                v = _cell_value(cell.value)
+                if v is not None:
+                    values[str(key)] = v
+                    raw.where[(len(raw.criteria), str(key))] = f"cell {CRITERIA_SHEET}!{cell.coordinate}"
+            if values:
+                raw.criteria_where.append(f"row {row[0].row} of sheet {CRITERIA_SHEET}")
+                raw.criteria.append(values)
+        return raw
+    finally:
+        wb.close()

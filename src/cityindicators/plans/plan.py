@@ -1,0 +1,538 @@
+"""A strategic plan's evaluation criteria: :func:`load_plan` validates a plan file against the
+register, the indicator catalogue and the data, and :class:`Plan` checks the criteria.
+
+Plan file keys (YAML; a workbook has the same keys, see :mod:`.files`)::
+
+    name_lt: Eglyno strateginis plėtros planas 2021–2030   # plan name (name_en optional)
+    territory: Eglyno sav.                                  # any name or code the register resolves
+    period: 2021-2030                                       # or [2021, 2030]
+    base_value_tolerance: 2        # percent: a stated base value further from the data is a warning
+    scenarios: [baseline, zero-migration, attraction]       # projection scenarios (optional)
+    inflow_profile: young_families                          # profile of the inflow needed (optional)
+    criteria:
+      - id: E1
+        name_lt: Gyventojų skaičius
+        name_en: Residents
+        indicator: population       # catalogue id (cityindicators indicators --list), pub_<id>, or own
+        unit: persons               # must agree with the catalogue's unit
+        base_year: 2020
+        base_value: 26500           # optional: read from the data when omitted
+        target_year: 2030
+        target_value: 27000
+        direction: at_least         # at_least | at_most | reach
+        tolerance: 0                # optional (reach: default 1 % of the target)
+        source: "Plan, p. 12"
+        values: {2019: 5.1, 2020: 4.8}   # only for an own indicator that is not in the data
+
+Every error names the file, the line (or cell) and the key; all errors of a file are reported
+together, one a line.
+"""
+
+from __future__ import annotations
+
+import difflib
+import logging
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+
+from .._io import sha256_file
+from ..exceptions import CityIndicatorsError, UnknownTerritoryError
+from ..geography import Territory, get_register
+from .files import PlanError, RawPlan, read_plan_file
+from .status import DIRECTIONS, criterion_status, elapsed_share, planned_path, progress_share
+
+__all__ = ["Criterion", "Plan", "load_plan", "PLAN_KEYS", "CRITERION_KEYS", "DEFAULT_SCENARIOS",
+           "DEFAULT_BASE_TOLERANCE", "normalise_unit"]
+
+log = logging.getLogger(__name__)
+
+PLAN_KEYS = ("name_lt", "name_en", "territory", "period", "source", "base_value_tolerance", "scenarios",
+             "inflow_profile", "trend_years")
+CRITERION_KEYS = ("id", "name_lt", "name_en", "indicator", "unit", "base_year", "base_value", "target_year",
+                  "target_value", "direction", "tolerance", "source", "values", "base_value_tolerance")
+_REQUIRED = ("id", "name_lt", "indicator", "base_year", "target_year", "target_value", "direction")
+#: Scenarios a plan is projected under when it names none.
+DEFAULT_SCENARIOS = ("baseline", "zero-migration", "attraction")
+#: Percent by which a stated base value may differ from the data before a warning.
+DEFAULT_BASE_TOLERANCE = 2.0
+
+# Spellings of the catalogue's units that plans use (Lithuanian and English).
+_UNIT_ALIASES = {
+    "persons": ("persons", "person", "people", "residents", "asm.", "asm", "gyventojai", "gyv."),
+    "%": ("%", "percent", "per cent", "proc.", "proc", "pct"),
+    "per 1000": ("per 1000", "per 1,000", "per 1 000", "‰", "1000 gyv.", "promilės"),
+    "years": ("years", "year", "metai", "m."),
+    "EUR": ("eur", "€", "euro", "eurai"),
+}
+_DIRECTION_ALIASES = {
+    "at_least": ("at_least", "at least", ">=", "≥", "ne mažiau", "ne mažiau kaip", "min", "minimum"),
+    "at_most": ("at_most", "at most", "<=", "≤", "ne daugiau", "ne daugiau kaip", "max", "maximum"),
+    "reach": ("reach", "=", "equal", "pasiekti"),
+}
+
+
+def normalise_unit(unit: str) -> str:
+    """The catalogue spelling of a unit (``asm.`` -> ``persons``, ``proc.`` -> ``%``); unknown ones as given."""
+    u = re.sub(r"\s+", " ", str(unit).strip().lower())
+    for canon, aliases in _UNIT_ALIASES.items():
+        if u == canon.lower() or u in aliases:
+            return canon
+    return str(unit).strip()
+
+
+def _direction(value: Any) -> str | None:
+    v = re.sub(r"[\s_-]+", " ", str(value).strip().lower())
+    for canon, aliases in _DIRECTION_ALIASES.items():
+        if v in {re.sub(r"[\s_-]+", " ", a) for a in aliases}:
+            return canon
+    return None
+
+
+@dataclass(frozen=True)
+class Criterion:
+    """One evaluation criterion of a plan (values in the criterion's unit)."""
+
+    id: str
+    name_lt: str
+    name_en: str
+    indicator: str
+    unit: str
+    base_year: int
+    base_value: float
+    target_year: int
+    target_value: float
+    direction: str
+    source: str = ""
+    tolerance: float | None = None
+    base_from_data: bool = False
+    values: Mapping[int, float] | None = None  # own indicator: values typed in the plan
+
+    def name(self, lang: str = "lt") -> str:
+        return self.name_en if lang == "en" else self.name_lt
+
+
+@dataclass
+class Plan:
+    """A validated plan: its territory, period and criteria, and the observed indicator values.
+
+    Attributes
+    ----------
+    actuals
+        ``criterion, year, value``: the observed value of each criterion's indicator for the
+        plan's territory (from the data, or typed in the plan for an own indicator).
+    warnings
+        Messages about the file that do not stop the check (a base value that disagrees with
+        the data), each naming the file, line and key.
+    """
+
+    path: Path
+    name_lt: str
+    name_en: str
+    territory: Territory
+    period: tuple[int, int]
+    criteria: list[Criterion]
+    actuals: pd.DataFrame
+    data_dir: Path | None = None
+    source: str = ""
+    scenarios: tuple[str, ...] = DEFAULT_SCENARIOS
+    inflow_profile: str = "young_families"
+    trend_years: int = 10
+    warnings: list[str] = field(default_factory=list)
+    sha256: str = ""
+    cache: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    def name(self, lang: str = "lt") -> str:
+        return self.name_en if lang == "en" else self.name_lt
+
+    @property
+    def last_data_year(self) -> int | None:
+        """The latest year with an observed value of any criterion."""
+        a = self.actuals.dropna(subset=["value"])
+        return int(a["year"].max()) if len(a) else None
+
+    def criterion(self, cid: str) -> Criterion:
+        for c in self.criteria:
+            if c.id == cid:
+                return c
+        raise PlanError(f"{self.path}: no criterion {cid!r}; criteria: {', '.join(c.id for c in self.criteria)}")
+
+    def series(self, cid: str) -> pd.Series:
+        """``year -> observed value`` of criterion ``cid``."""
+        a = self.actuals[self.actuals["criterion"] == cid]
+        return a.set_index("year")["value"].sort_index()
+
+    def check(self) -> pd.DataFrame:
+        """Every criterion in every year from its base year to the later of its target year and the
+        last year of the data: the actual value, the planned path, the gap and the status.
+
+        Returns
+        -------
+        pandas.DataFrame
+            ``criterion, indicator, unit, direction, year, actual, planned, gap, progress,
+            elapsed, status`` (see :mod:`cityindicators.plans.status` for the definitions and the
+            rule); ``progress`` and ``elapsed`` are shares (0-1).
+        """
+        last = self.last_data_year or 0
+        frames = []
+        for c in self.criteria:
+            years = np.arange(c.base_year, max(c.target_year, last) + 1)
+            obs = self.series(c.id).reindex(years)
+            actual = obs.to_numpy(dtype=float)
+            planned = planned_path(years, c.base_year, c.base_value, c.target_year, c.target_value)
+            frames.append(pd.DataFrame({
+                "criterion": c.id, "indicator": c.indicator, "unit": c.unit, "direction": c.direction,
+                "year": years.astype("int64"), "actual": actual, "planned": planned, "gap": actual - planned,
+                "progress": progress_share(actual, c.base_value, c.target_value),
+                "elapsed": elapsed_share(years, c.base_year, c.target_year),
+                "status": criterion_status(actual, years, c.base_year, c.base_value, c.target_year,
+                                           c.target_value, c.direction, c.tolerance),
+            }))
+        cols = ["criterion", "indicator", "unit", "direction", "year", "actual", "planned", "gap", "progress",
+                "elapsed", "status"]
+        return pd.concat(frames, ignore_index=True)[cols] if frames else pd.DataFrame(columns=cols)
+
+    def latest(self) -> pd.DataFrame:
+        """One row per criterion: the row of :meth:`check` of the latest year with an actual value
+        (the base year's row, status ``no_data``, when there is none)."""
+        chk = self.check()
+        rows = []
+        for c in self.criteria:
+            sub = chk[chk["criterion"] == c.id]
+            seen = sub.dropna(subset=["actual"])
+            rows.append(seen.iloc[-1] if len(seen) else sub.iloc[0])
+        return pd.DataFrame(rows).reset_index(drop=True)
+
+    def outlook(self, scenarios: Sequence[str] | None = None, trajectories: int = 500, seed: int = 2026):
+        """The projection or trend outlook of every criterion (see :func:`.outlook.plan_outlook`)."""
+        from .outlook import plan_outlook
+
+        return plan_outlook(self, scenarios=scenarios, trajectories=trajectories, seed=seed)
+
+    def summary(self, lang: str = "en", scenarios: Sequence[str] | None = None, trajectories: int = 500,
+                seed: int = 2026) -> pd.DataFrame:
+        """The monitoring table: one row per criterion (see :func:`.outlook.plan_summary`)."""
+        from .outlook import plan_summary
+
+        return plan_summary(self, lang=lang, scenarios=scenarios, trajectories=trajectories, seed=seed)
+
+
+# -- loading and validation --------------------------------------------------------------------
+
+
+class _Errors:
+    """Collects the errors of one file so that all are reported at once."""
+
+    def __init__(self, raw: RawPlan):
+        self.raw = raw
+        self.items: list[str] = []
+
+    def add(self, message: str, key: str, index: int | None = None) -> None:
+        label = key if index is None else f"criteria[{index + 1}].{key}"
+        self.items.append(f"{self.raw.place(key, index)}, key {label!r}: {message}")
+
+    def raise_if_any(self) -> None:
+        if self.items:
+            raise PlanError("\n".join(self.items) if len(self.items) > 1 else self.items[0])
+
+
+def _year(value: Any) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, (int, np.integer)) and 1900 <= int(value) <= 2100:
+        return int(value)
+    if isinstance(value, float) and value.is_integer():
+        return _year(int(value))
+    if isinstance(value, str) and value.strip().isdigit():
+        return _year(int(value.strip()))
+    return None
+
+
+def _number(value: Any) -> float | None:
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, (int, float, np.integer, np.floating)):
+        return float(value) if np.isfinite(value) else None
+    if isinstance(value, str):
+        text = value.strip().replace("\u202f", "").replace("\xa0", "").replace(" ", "")
+        if text.count(",") == 1 and "." not in text:
+            text = text.replace(",", ".")  # Lithuanian decimal comma
+        try:
+            return float(text)
+        except ValueError:
+            return None
+    return None
+
+
+def _period(value: Any) -> tuple[int, int] | None:
+    if isinstance(value, (list, tuple)) and len(value) == 2:
+        a, b = _year(value[0]), _year(value[1])
+    elif isinstance(value, str) and re.fullmatch(r"\s*\d{4}\s*[-–—]\s*\d{4}\s*", value):
+        a, b = (_year(x) for x in re.split(r"[-–—]", value))
+    else:
+        return None
+    return (a, b) if a and b and a < b else None
+
+
+def _unknown_keys(given: Sequence[str], allowed: Sequence[str]) -> list[tuple[str, str]]:
+    out = []
+    for k in given:
+        if k not in allowed:
+            close = difflib.get_close_matches(k, list(allowed), n=1, cutoff=0.6)
+            out.append((k, f"unknown key{f' (did you mean {close[0]!r}?)' if close else ''}; allowed: "
+                           f"{', '.join(allowed)}"))
+    return out
+
+
+def _plan_values(raw: RawPlan, errors: _Errors, data_dir) -> dict[str, Any]:
+    v = raw.values
+    for key, msg in _unknown_keys(list(v), PLAN_KEYS):
+        errors.add(msg, key)
+    out: dict[str, Any] = {}
+    name = v.get("name_lt") or v.get("name_en")
+    if not name:
+        errors.add("the plan needs a name (name_lt, and name_en for English reports)", "name_lt")
+    out["name_lt"] = str(v.get("name_lt") or name or "")
+    out["name_en"] = str(v.get("name_en") or out["name_lt"])
+    terr = v.get("territory")
+    out["territory"] = None
+    if terr in (None, ""):
+        errors.add("the plan needs a territory (a municipality name or code)", "territory")
+    else:
+        try:
+            out["territory"] = get_register(data_dir).resolve(terr)
+        except UnknownTerritoryError as exc:
+            errors.add(f"the register does not know this territory: {exc}", "territory")
+    period = _period(v.get("period"))
+    if period is None:
+        errors.add(f"expected 'YYYY-YYYY' or [first, last] with first < last, got {v.get('period')!r}", "period")
+    out["period"] = period
+    tol = _number(v.get("base_value_tolerance", DEFAULT_BASE_TOLERANCE))
+    if tol is None or tol < 0:
+        errors.add(f"expected a percentage of zero or more, got {v.get('base_value_tolerance')!r}",
+                   "base_value_tolerance")
+    out["base_value_tolerance"] = tol if tol is not None else DEFAULT_BASE_TOLERANCE
+    scen = v.get("scenarios") or list(DEFAULT_SCENARIOS)
+    if isinstance(scen, str):
+        scen = [s.strip() for s in scen.split(",") if s.strip()]
+    out["scenarios"] = tuple(str(s) for s in scen)
+    if v.get("scenarios"):
+        from ..projection import list_scenarios
+
+        try:
+            known = set(list_scenarios(data_dir=data_dir))
+        except TypeError:
+            known = set(list_scenarios())
+        unknown = [s for s in out["scenarios"] if s not in known]
+        if unknown:
+            errors.add(f"unknown scenario(s) {unknown}; available: {', '.join(sorted(known))}", "scenarios")
+    out["inflow_profile"] = str(v.get("inflow_profile") or "young_families")
+    from ..projection import PROFILES
+
+    if out["inflow_profile"] not in PROFILES and out["inflow_profile"] != "own":
+        errors.add(f"unknown inflow profile {out['inflow_profile']!r}; available: {', '.join(PROFILES)}, own",
+                   "inflow_profile")
+    ty = v.get("trend_years", 10)
+    out["trend_years"] = int(ty) if isinstance(ty, int) and not isinstance(ty, bool) and ty >= 3 else 10
+    if out["trend_years"] != ty:
+        errors.add(f"expected a whole number of years of at least 3, got {ty!r}", "trend_years")
+    out["source"] = str(v.get("source") or "")
+    return out
+
+
+def _own_values(value: Any, errors: _Errors, i: int) -> dict[int, float] | None:
+    if value is None:
+        return None
+    if not isinstance(value, Mapping):
+        errors.add(f"expected a mapping of year: value, got {value!r}", "values", i)
+        return None
+    out = {}
+    for k, x in value.items():
+        y, n = _year(k), _number(x)
+        if y is None or n is None:
+            errors.add(f"expected year: number pairs, got {k!r}: {x!r}", "values", i)
+            return None
+        out[y] = n
+    return out
+
+
+def _criterion_fields(raw: RawPlan, i: int, errors: _Errors, seen: set[str]) -> dict[str, Any] | None:
+    """The typed fields of criterion ``i`` (None when a required one is unusable)."""
+    c = raw.criteria[i]
+    n0 = len(errors.items)
+    for key, msg in _unknown_keys(list(c), CRITERION_KEYS):
+        errors.add(msg, key, i)
+    for key in _REQUIRED:
+        if c.get(key) in (None, ""):
+            errors.add("required key is missing", key, i)
+    out: dict[str, Any] = {"id": str(c.get("id", "")).strip(), "name_lt": str(c.get("name_lt") or ""),
+                           "source": str(c.get("source") or "")}
+    out["name_en"] = str(c.get("name_en") or out["name_lt"])
+    if out["id"] and out["id"] in seen:
+        errors.add(f"duplicate criterion id {out['id']!r}", "id", i)
+    seen.add(out["id"])
+    for key in ("base_year", "target_year"):
+        if c.get(key) not in (None, ""):
+            out[key] = _year(c[key])
+            if out[key] is None:
+                errors.add(f"expected a year (1900-2100), got {c[key]!r}", key, i)
+    for key in ("target_value", "base_value", "tolerance", "base_value_tolerance"):
+        out[key] = None
+        if c.get(key) not in (None, ""):
+            out[key] = _number(c[key])
+            if out[key] is None:
+                errors.add(f"expected a number, got {c[key]!r}", key, i)
+    if out.get("base_year") and out.get("target_year") and out["target_year"] <= out["base_year"]:
+        errors.add(f"target year {out['target_year']} is not after the base year {out['base_year']}",
+                   "target_year", i)
+    if c.get("direction") not in (None, ""):
+        out["direction"] = _direction(c["direction"])
+        if out["direction"] is None:
+            errors.add(f"expected one of {', '.join(DIRECTIONS)}, got {c['direction']!r}", "direction", i)
+    out["values"] = _own_values(c.get("values"), errors, i)
+    out["indicator"] = str(c.get("indicator") or "").strip()
+    out["unit"] = c.get("unit")
+    return out if len(errors.items) == n0 else None
+
+
+def _indicator_entry(cid: str, fields: dict[str, Any], published: Sequence[str], errors: _Errors, i: int):
+    """The catalogue entry of a criterion's indicator (None for an own indicator or an error)."""
+    from ..indicators import CATALOGUE, get_indicator
+
+    ind = fields["indicator"]
+    if ind in CATALOGUE or ind in published:
+        return get_indicator(ind)
+    if fields["values"] is not None:
+        return None  # own indicator, values typed in the plan
+    close = difflib.get_close_matches(ind, list(CATALOGUE) + list(published), n=4, cutoff=0.5)
+    hint = f"; closest ids: {', '.join(close)}" if close else ""
+    errors.add(f"unknown indicator {ind!r}{hint} (see 'cityindicators indicators --list'; an own indicator needs "
+               f"its 'values' in the plan)", "indicator", i)
+    return None
+
+
+def _published_ids(data_dir) -> list[str]:
+    from .. import store
+    from ..indicators.catalogue import PUBLISHED_PREFIX
+
+    try:
+        pub = store.load("published_indicators", data_dir=data_dir)
+    except CityIndicatorsError:
+        return []
+    return sorted({PUBLISHED_PREFIX + str(x) for x in pub["indicator"].unique()})
+
+
+def _observed(ids: Sequence[str], code: str, data_dir) -> pd.DataFrame:
+    """``indicator, year, value`` of catalogue indicators for one territory (empty without data)."""
+    from ..indicators import compute_indicators
+
+    if not ids:
+        return pd.DataFrame(columns=["indicator", "year", "value"])
+    try:
+        f = compute_indicators(list(ids), territories=code, data_dir=data_dir, dropna=True)
+    except CityIndicatorsError as exc:
+        log.warning("indicators of %s could not be computed: %s", code, exc)
+        return pd.DataFrame(columns=["indicator", "year", "value"])
+    return f[["indicator", "year", "value"]]
+
+
+def load_plan(path: str | os.PathLike, data_dir: str | os.PathLike | None = None) -> Plan:
+    """Read and validate a plan file (YAML or XLSX) and read its indicators from the data.
+
+    Parameters
+    ----------
+    path
+        The plan file.
+    data_dir
+        Data directory (default ``$CITYINDICATORS_DATA_DIR`` or ``./data``).
+
+    Returns
+    -------
+    Plan
+        With :attr:`Plan.warnings` for base values that disagree with the data by more than
+        the stated tolerance (each quoting both values).
+
+    Raises
+    ------
+    PlanError
+        Every problem of the file, one a line, each naming the file, the line or cell and the
+        key: a missing or unknown key, an unknown indicator (with the closest ids), a target
+        year not after the base year, a unit that is not the indicator's, a territory the
+        register does not know, a base value that is omitted while the data have none.
+    """
+    from ..config import resolve_data_dir
+
+    ddir = resolve_data_dir(data_dir)
+    raw = read_plan_file(path)
+    errors = _Errors(raw)
+    top = _plan_values(raw, errors, data_dir)
+    if not raw.criteria:
+        errors.add("the plan needs at least one criterion", "criteria")
+    published = _published_ids(ddir)
+    seen: set[str] = set()
+    fields_list: list[tuple[int, dict[str, Any], Any]] = []
+    for i in range(len(raw.criteria)):
+        f = _criterion_fields(raw, i, errors, seen)
+        if f is None:
+            continue
+        entry = _indicator_entry(f["id"], f, published, errors, i)
+        if entry is not None:
+            if f["unit"] in (None, ""):
+                f["unit"] = entry.unit
+            elif normalise_unit(f["unit"]) != normalise_unit(entry.unit):
+                errors.add(f"unit {f['unit']!r} is not the unit of indicator {entry.id!r} ({entry.unit!r})", "unit", i)
+                continue
+            else:
+                f["unit"] = entry.unit
+        elif f["unit"] in (None, "") and f["values"] is not None:
+            errors.add("an own indicator needs its unit", "unit", i)
+            continue
+        fields_list.append((i, f, entry))
+    errors.raise_if_any()
+    terr: Territory = top["territory"]
+    catalogue_ids = sorted({f["indicator"] for _, f, e in fields_list if e is not None})
+    obs = _observed(catalogue_ids, terr.code, ddir)
+    criteria, actual_parts, warnings = [], [], []
+    for i, f, entry in fields_list:
+        if entry is not None:
+            series = obs[obs["indicator"] == f["indicator"]].set_index("year")["value"].dropna()
+        else:
+            series = pd.Series(f["values"], dtype=float).sort_index()
+        data_base = float(series.get(f["base_year"], np.nan))
+        base_from_data = f["base_value"] is None
+        if base_from_data:
+            if np.isnan(data_base):
+                errors.add(f"no base value given and the data have no value of {f['indicator']!r} for "
+                           f"{terr.name_lt} in {f['base_year']}", "base_value", i)
+                continue
+            f["base_value"] = data_base
+        elif not np.isnan(data_base):
+            tol = f["base_value_tolerance"] if f["base_value_tolerance"] is not None else top["base_value_tolerance"]
+            diff = abs(f["base_value"] - data_base)
+            if diff > tol / 100.0 * max(abs(data_base), 1e-12):
+                warnings.append(f"{raw.place('base_value', i)}, key 'criteria[{i + 1}].base_value': the plan's base "
+                                f"value {f['base_value']:g} differs from the data's {data_base:g} ({f['indicator']}, "
+                                f"{f['base_year']}) by more than {tol:g} %")
+        criteria.append(Criterion(
+            id=f["id"], name_lt=f["name_lt"], name_en=f["name_en"], indicator=f["indicator"], unit=str(f["unit"]),
+            base_year=f["base_year"], base_value=float(f["base_value"]), target_year=f["target_year"],
+            target_value=float(f["target_value"]), direction=f["direction"], source=f["source"],
+            tolerance=f["tolerance"], base_from_data=base_from_data, values=f["values"]))
+        actual_parts.append(pd.DataFrame({"criterion": f["id"], "year": series.index.astype("int64"),
+                                          "value": series.to_numpy(dtype=float)}))
+    errors.raise_if_any()
+    for w in warnings:
+        log.warning(w)
+    actuals = (pd.concat(actual_parts, ignore_index=True) if actual_parts
+               else pd.DataFrame(columns=["criterion", "year", "value"]))
+    return Plan(
+        path=Path(path), name_lt=top["name_lt"], name_en=top["name_en"], territory=terr, period=top["period"],
+        criteria=criteria, actuals=actuals, data_dir=Path(ddir), source=top["source"], scenarios=top["scenarios"],
+        inflow_profile=top["inflow_profile"], trend_years=top["trend_years"], warnings=warnings,
+        sha256=sha256_file(path),
+    )

@@ -1,0 +1,151 @@
+"""Words of plan monitoring in Lithuanian and English: statuses, their colours, column labels.
+
+Statuses are shown with a word *and* a colour (never colour alone). The colours are of the
+Okabe-Ito palette, which colour-blind readers can tell apart.
+"""
+
+from __future__ import annotations
+
+from ..i18n import check_language
+
+__all__ = ["STATUS_LABELS", "STATUS_COLOURS", "DIRECTION_LABELS", "COLUMN_LABELS", "METHOD_LABELS", "TEXTS",
+           "status_label", "direction_label", "column_labels", "text"]
+
+STATUS_LABELS = {
+    "reached": {"lt": "Pasiekta", "en": "Reached"},
+    "on_track": {"lt": "Pagal planą", "en": "On track"},
+    "behind": {"lt": "Atsiliekama", "en": "Behind"},
+    "off_track": {"lt": "Nukrypta nuo plano", "en": "Off track"},
+    "no_data": {"lt": "Nėra duomenų", "en": "No data"},
+}
+STATUS_COLOURS = {"reached": "#009E73", "on_track": "#56B4E9", "behind": "#E69F00", "off_track": "#D55E00",
+                  "no_data": "#BBBBBB"}
+DIRECTION_LABELS = {
+    "at_least": {"lt": "ne mažiau kaip", "en": "at least"},
+    "at_most": {"lt": "ne daugiau kaip", "en": "at most"},
+    "reach": {"lt": "pasiekti", "en": "reach"},
+}
+METHOD_LABELS = {
+    "projection": {"lt": "projekcija", "en": "projection"},
+    "trend": {"lt": "tendencija (ne prognozė)", "en": "trend (not a forecast)"},
+    "observed": {"lt": "stebėta", "en": "observed"},
+    "none": {"lt": "nėra", "en": "none"},
+}
+COLUMN_LABELS = {
+    "criterion": {"lt": "Kriterijus", "en": "Criterion"},
+    "name": {"lt": "Pavadinimas", "en": "Name"},
+    "indicator": {"lt": "Rodiklis", "en": "Indicator"},
+    "unit": {"lt": "Matavimo vnt.", "en": "Unit"},
+    "direction": {"lt": "Kryptis", "en": "Direction"},
+    "base_year": {"lt": "Baziniai metai", "en": "Base year"},
+    "base_value": {"lt": "Bazinė reikšmė", "en": "Base value"},
+    "target_year": {"lt": "Siekiniai metai", "en": "Target year"},
+    "target_value": {"lt": "Siekinys", "en": "Target"},
+    "year": {"lt": "Metai", "en": "Year"},
+    "actual": {"lt": "Faktinė reikšmė", "en": "Actual"},
+    "planned": {"lt": "Pagal planą", "en": "Planned path"},
+    "gap": {"lt": "Nuokrypis", "en": "Gap"},
+    "status": {"lt": "Būklės kodas", "en": "Status code"},
+    "status_label": {"lt": "Būklė", "en": "Status"},
+    "outlook_method": {"lt": "Perspektyvos metodas", "en": "Outlook method"},
+    "outlook_scenario": {"lt": "Scenarijus", "en": "Scenario"},
+    "outlook_value": {"lt": "Tikėtina reikšmė siekiniais metais", "en": "Outlook in the target year"},
+    "outlook_low": {"lt": "Intervalo apačia", "en": "Interval low"},
+    "outlook_high": {"lt": "Intervalo viršus", "en": "Interval high"},
+    "scenario_min": {"lt": "Scenarijų minimumas", "en": "Scenario minimum"},
+    "scenario_max": {"lt": "Scenarijų maksimumas", "en": "Scenario maximum"},
+    "probability": {"lt": "Tikimybė pasiekti", "en": "Probability of meeting"},
+    "inflow": {"lt": "Reikalinga papildoma migracija, asm. per metus", "en": "Inflow needed, persons a year"},
+    "inflow_profile": {"lt": "Migrantų profilis", "en": "Migrant profile"},
+    "progress": {"lt": "Pasiekta planuoto pokyčio dalis", "en": "Share of planned change achieved"},
+    "elapsed": {"lt": "Praėjusio laiko dalis", "en": "Share of time elapsed"},
+}
+
+#: Sentences and headings of the monitoring report (``str.format`` fields).
+TEXTS = {
+    "title": {"lt": "{name}: plano vertinimo kriterijų stebėsena", "en": "{name}: monitoring of the plan's criteria"},
+    "subtitle": {"lt": "Planas: {plan} ({y0}–{y1}). Parengta {date}, cityindicators {version}. Duomenys iki {last} m.",
+                 "en": "Plan: {plan} ({y0}–{y1}). Prepared on {date} with cityindicators {version}. "
+                       "Data up to {last}."},
+    "h_summary": {"lt": "Suvestinė", "en": "Summary"},
+    "h_criteria": {"lt": "Kriterijai", "en": "Criteria"},
+    "h_method": {"lt": "Kaip nustatoma būklė", "en": "How the status is set"},
+    "h_sources": {"lt": "Šaltiniai", "en": "Sources"},
+    "method": {
+        "lt": "Planinė trajektorija – tiesė nuo bazinės reikšmės iki siekinio. Būklė: **pasiekta** – siekinys "
+              "jau pasiektas; **pagal planą** – pasiekta planuoto pokyčio dalis ne mažesnė už praėjusio laiko "
+              "dalį; **atsiliekama** – judama siekinio link, bet lėčiau nei planuota; **nukrypta nuo plano** – "
+              "pokyčio siekinio link nėra, rodiklis tolsta nuo siekinio arba siekiniai metai praėjo; **nėra "
+              "duomenų** – naujausių duomenų nėra.",
+        "en": "The planned path is the straight line from the base value to the target. Status: **reached** – "
+              "the target is met; **on track** – the share of the planned change achieved is at least the share "
+              "of the time elapsed; **behind** – moving towards the target, but slower than planned; **off "
+              "track** – no move towards the target, a move away from it, or the target year has passed; **no "
+              "data** – no recent value."},
+    "caveat": {
+        "lt": "Tikimybė apskaičiuota iš stochastinės projekcijos trajektorijų; jų sklaida su praeities "
+              "projekcijų paklaidomis suderinta tik apytiksliai, todėl tikimybę reikia vertinti kaip orientacinę. "
+              "Tendencija – tai tik praeities tiesinės krypties pratęsimas, ne prognozė.",
+        "en": "The probability comes from the trajectories of the stochastic projection, whose spread is "
+              "calibrated on past projection errors only roughly: read it as an indication. A trend only "
+              "extends the straight line of the past values; it is not a forecast."},
+    "s_status": {"lt": "{name}: {year} m. reikšmė – {actual} {unit}, planinė trajektorija – {planned} {unit} "
+                       "(būklė: {status}).",
+                 "en": "{name}: {actual} {unit} in {year} against a planned path of {planned} {unit} "
+                       "(status: {status})."},
+    "s_target": {"lt": "Siekinys – {direction} {target} {unit} {target_year} m.",
+                 "en": "The target is {direction} {target} {unit} in {target_year}."},
+    "s_projection": {"lt": "Pagal scenarijų „{scenario}“ {target_year} m. tikėtina {value} {unit}.",
+                     "en": "Under the scenario “{scenario}” the projection gives {value} {unit} in {target_year}."},
+    "s_range": {"lt": "Visų scenarijų intervalas – nuo {lo} iki {hi} {unit}.",
+                "en": "Across the scenarios it ranges from {lo} to {hi} {unit}."},
+    "s_probability": {"lt": "Tikimybė pasiekti siekinį – apie {p} (80 % intervalas {lo}–{hi} {unit}).",
+                      "en": "The probability of meeting the target is about {p} (80 % interval {lo}–{hi} {unit})."},
+    "s_inflow": {"lt": "Kad siekinys būtų pasiektas, reikėtų kasmet papildomai sulaukti {inflow} asm. "
+                       "grynosios migracijos (profilis „{profile}“).",
+                 "en": "Meeting the target needs an added net inflow of {inflow} persons a year "
+                       "(profile “{profile}”)."},
+    "s_inflow_zero": {"lt": "Siekinys pasiekiamas ir be papildomos migracijos.",
+                      "en": "The target is met without added migration."},
+    "s_inflow_unreachable": {"lt": "Jokia leistina pastovi papildoma migracija siekinio nepasiekia.",
+                             "en": "No constant added inflow within the bounds meets the target."},
+    "s_trend": {"lt": "Tendencija (ne prognozė, {y0}–{y1} m. duomenų tiesė): {target_year} m. {value} {unit} "
+                      "(80 % intervalas {lo}–{hi} {unit}).",
+                "en": "Trend (not a forecast; the straight line of {y0}–{y1}): {value} {unit} in {target_year} "
+                      "(80 % interval {lo}–{hi} {unit})."},
+    "s_observed": {"lt": "{target_year} m. stebėta reikšmė – {value} {unit}.",
+                   "en": "The value observed in {target_year} is {value} {unit}."},
+    "s_no_outlook": {"lt": "Perspektyvos įvertinti nepakanka duomenų.",
+                     "en": "There are too few data for an outlook."},
+    "t_chart": {"lt": "{name}", "en": "{name}"},
+    "l_actual": {"lt": "Faktinė reikšmė", "en": "Actual"},
+    "l_path": {"lt": "Planinė trajektorija", "en": "Planned path"},
+    "l_target": {"lt": "Siekinys", "en": "Target"},
+    "l_fan": {"lt": "Projekcijos 80 % intervalas", "en": "Projection 80 % interval"},
+    "l_trend": {"lt": "Tendencija (ne prognozė)", "en": "Trend (not a forecast)"},
+    "source_plan": {"lt": "Planas: {plan}{source}. Rodiklių šaltinis: {data}.",
+                    "en": "Plan: {plan}{source}. Indicator source: {data}."},
+}
+
+
+def _pick(table: dict, key: str, lang: str) -> str:
+    return table[key][check_language(lang)]
+
+
+def status_label(status: str, lang: str = "lt") -> str:
+    """The word of a status code (``on_track`` -> ``Pagal planą`` / ``On track``)."""
+    return _pick(STATUS_LABELS, status, lang)
+
+
+def direction_label(direction: str, lang: str = "lt") -> str:
+    return _pick(DIRECTION_LABELS, direction, lang)
+
+
+def column_labels(columns, lang: str = "lt") -> dict[str, str]:
+    """Display labels of canonical column names (unknown names unchanged)."""
+    return {c: COLUMN_LABELS[c][check_language(lang)] if c in COLUMN_LABELS else c for c in columns}
+
+
+def text(key: str, lang: str = "lt", **fields) -> str:
+    """A sentence of :data:`TEXTS` in ``lang`` with its fields filled in."""
+    return _pick(TEXTS, key, lang).format(**fields)

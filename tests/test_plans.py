@@ -1,0 +1,346 @@
+"""Plan monitoring: hand-worked statuses for every status and direction, the straight path, the
+trend and probability formulas, every validation error of a plan file, and the check on the demo
+data."""
+
+from __future__ import annotations
+
+import math
+import textwrap
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import cityindicators as ci
+from cityindicators.plans import (PlanError, criterion_status, linear_trend, load_plan, planned_path,
+                                  probability_from_quantiles, progress_share)
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLES = ROOT / "examples" / "plans"
+
+
+def status(actual, year, b=100.0, t=200.0, direction="at_least", y0=2020, y1=2030, tol=None) -> str:
+    return str(criterion_status([actual], [year], y0, b, y1, t, direction, tol)[0])
+
+
+# -- the status rule, by hand ----------------------------------------------------------------------
+
+
+def test_path_gap_and_progress_by_hand():
+    # base 100 in 2020, target 200 in 2030: 10 a year; NaN before the base, the target after it
+    p = planned_path([2019, 2020, 2025, 2030, 2031], 2020, 100.0, 2030, 200.0)
+    assert np.isnan(p[0])
+    assert list(p[1:]) == [100.0, 150.0, 200.0, 200.0]
+    assert progress_share([160.0], 100.0, 200.0)[0] == pytest.approx(0.6)
+    assert np.isnan(progress_share([160.0], 100.0, 100.0)[0])  # no planned change
+
+
+def test_status_at_least():
+    # in 2025 half the time has elapsed (tau = 0.5)
+    assert status(200, 2025) == "reached"
+    assert status(160, 2025) == "on_track"      # s = 0.6 >= 0.5
+    assert status(150, 2025) == "on_track"      # s = 0.5 = tau: on the path
+    assert status(120, 2025) == "behind"        # s = 0.2: towards the target, too slowly
+    assert status(90, 2025) == "off_track"      # s = -0.1: moving away
+    assert status(190, 2030) == "off_track"     # target year, not reached
+    assert status(99, 2020) == "on_track"       # base year: nothing was due yet
+    assert status(math.nan, 2025) == "no_data"
+    assert status(150, 2019) == "no_data"       # before the base year
+
+
+def test_status_at_most():
+    # base 10, target 6 (a fall), 2024: tau = 0.4
+    kw = dict(b=10.0, t=6.0, direction="at_most")
+    assert status(5.5, 2024, **kw) == "reached"
+    assert status(8.0, 2024, **kw) == "on_track"  # s = 0.5
+    assert status(9.0, 2024, **kw) == "behind"    # s = 0.25
+    assert status(11.0, 2024, **kw) == "off_track"  # s = -0.25
+    # an "at most" target above the base (a rise allowed up to 35) that the value has passed
+    assert status(38.45, 2025, b=30.68, t=35.0, direction="at_most") == "off_track"
+
+
+def test_status_reach():
+    # base 50, target 60; default tolerance 1 % of 60 = 0.6
+    kw = dict(b=50.0, t=60.0, direction="reach")
+    assert status(59.5, 2025, **kw) == "reached"
+    assert status(56.0, 2025, **kw) == "on_track"   # s = 0.6
+    assert status(52.0, 2025, **kw) == "behind"     # s = 0.2
+    assert status(61.0, 2025, **kw) == "off_track"  # overshot by more than the tolerance
+    assert status(61.0, 2025, tol=2.0, **kw) == "reached"
+
+
+def test_status_target_below_base_and_constant_target():
+    # "at least 20,000" from a base of 22,788: reached while above, off track once under it
+    kw = dict(b=22788.0, t=20000.0)
+    assert status(20983, 2025, **kw) == "reached"
+    assert status(19000, 2025, **kw) == "off_track"
+    # hold a level: reached while held, off track when not
+    assert status(101, 2025, t=100.0) == "reached"
+    assert status(99, 2025, t=100.0) == "off_track"
+
+
+# -- trend and probability formulas ------------------------------------------------------------------
+
+
+def test_linear_trend_by_hand():
+    # y = 0, 1, 1, 2 at x = 0..3: slope 3/5, line 1 + 0.6 (x - 1.5); at x = 5: 3.1
+    # residuals -0.1, 0.3, -0.3, 0.1 -> s^2 = 0.2 / 2; half-width t(0.9, 2) s sqrt(1 + 1/4 + 3.5^2/5)
+    v, lo, hi = linear_trend([0, 1, 2, 3], [0, 1, 1, 2], 5)
+    half = 1.885618083 * math.sqrt(0.1) * math.sqrt(1 + 0.25 + 12.25 / 5)
+    assert v == pytest.approx(3.1)
+    assert (lo, hi) == (pytest.approx(3.1 - half, abs=1e-6), pytest.approx(3.1 + half, abs=1e-6))
+    v, lo, hi = linear_trend([2000, 2001, 2002], [1, 3, 5], 2004)  # an exact line: no spread
+    assert (v, lo, hi) == (pytest.approx(9.0), pytest.approx(9.0), pytest.approx(9.0))
+
+
+def test_probability_from_quantiles_by_hand():
+    q, v = [0.1, 0.5, 0.9], [90.0, 100.0, 110.0]
+    assert probability_from_quantiles(q, v, 100, "at_least") == pytest.approx(0.5)
+    assert probability_from_quantiles(q, v, 105, "at_least") == pytest.approx(0.3)  # F(105) = 0.7
+    assert probability_from_quantiles(q, v, 95, "at_most") == pytest.approx(0.3)
+    assert probability_from_quantiles(q, v, 100, "reach", tolerance=5) == pytest.approx(0.4)
+    assert probability_from_quantiles(q, v, 500, "at_least") == pytest.approx(0.1)  # clipped at the last quantile
+
+
+# -- plan files and their errors ---------------------------------------------------------------------
+
+
+GOOD = """\
+name_lt: Bandomasis planas
+territory: Eglyno sav.
+period: 2021-2030
+criteria:
+  - id: A1
+    name_lt: Gyventojai
+    indicator: population
+    unit: asm.
+    base_year: 2020
+    target_year: 2030
+    target_value: 20000
+    direction: at_least
+"""
+
+
+def write(tmp_path: Path, text: str, name: str = "plan.yaml") -> Path:
+    p = tmp_path / name
+    p.write_text(textwrap.dedent(text), encoding="utf-8")
+    return p
+
+
+def test_good_plan_reads_base_value_from_data(tmp_path, demo_dir):
+    plan = ci.load_plan(write(tmp_path, GOOD), data_dir=demo_dir)
+    c = plan.criteria[0]
+    assert c.base_from_data and c.unit == "persons" and plan.territory.code == "X13"
+    from cityindicators.indicators import compute_indicators
+
+    ref = compute_indicators("population", territories="X13", years=2020, data_dir=demo_dir)["value"].iloc[0]
+    assert c.base_value == ref
+    assert plan.warnings == []
+
+
+def errors_of(tmp_path, demo_dir, text: str) -> str:
+    with pytest.raises(PlanError) as exc:
+        load_plan(write(tmp_path, text), data_dir=demo_dir)
+    return str(exc.value)
+
+
+def test_unknown_indicator_names_line_key_and_closest_ids(tmp_path, demo_dir):
+    msg = errors_of(tmp_path, demo_dir, GOOD.replace("indicator: population", "indicator: populaton"))
+    assert "plan.yaml: line 7, key 'criteria[1].indicator'" in msg
+    assert "unknown indicator 'populaton'" in msg and "closest ids: population" in msg
+
+
+def test_target_year_before_base_year(tmp_path, demo_dir):
+    msg = errors_of(tmp_path, demo_dir, GOOD.replace("target_year: 2030", "target_year: 2019"))
+    assert "line 10, key 'criteria[1].target_year'" in msg and "not after the base year 2020" in msg
+
+
+def test_unit_mismatch(tmp_path, demo_dir):
+    msg = errors_of(tmp_path, demo_dir, GOOD.replace("unit: asm.", "unit: EUR"))
+    assert "line 8, key 'criteria[1].unit'" in msg and "'persons'" in msg
+
+
+def test_unknown_territory(tmp_path, demo_dir):
+    msg = errors_of(tmp_path, demo_dir, GOOD.replace("Eglyno sav.", "Atlantida"))
+    assert "line 2, key 'territory'" in msg and "register does not know" in msg
+
+
+def test_base_value_far_from_data_is_a_warning_quoting_both(tmp_path, demo_dir):
+    text = GOOD.replace("    target_year: 2030", "    base_value: 30000\n    target_year: 2030")
+    plan = load_plan(write(tmp_path, text), data_dir=demo_dir)
+    data_value = plan.series("A1")[2020]
+    assert len(plan.warnings) == 1
+    w = plan.warnings[0]
+    assert "line 10, key 'criteria[1].base_value'" in w and "30000" in w and f"{data_value:g}" in w
+    assert plan.criteria[0].base_value == 30000  # the plan's own value is kept
+    # within the stated tolerance: no warning
+    text = text.replace("base_value: 30000", f"base_value: {data_value * 1.01:.0f}")
+    assert load_plan(write(tmp_path, text), data_dir=demo_dir).warnings == []
+
+
+def test_missing_keys_typos_directions_and_all_errors_at_once(tmp_path, demo_dir):
+    text = GOOD.replace("    direction: at_least\n", "    direction: upwards\n    targt: 3\n").replace(
+        "    name_lt: Gyventojai\n", "")
+    msg = errors_of(tmp_path, demo_dir, text)
+    lines = msg.splitlines()
+    assert len(lines) == 3
+    assert any("criteria[1].direction" in ln and "at_least, at_most, reach" in ln for ln in lines)
+    assert any("criteria[1].targt" in ln and "did you mean 'target_year'" in ln for ln in lines)
+    assert any("criteria[1].name_lt" in ln and "required key is missing" in ln for ln in lines)
+
+
+def test_period_duplicate_ids_and_no_base_data(tmp_path, demo_dir):
+    msg = errors_of(tmp_path, demo_dir, GOOD.replace("period: 2021-2030", "period: 2030-2021"))
+    assert "line 3, key 'period'" in msg
+    dup = GOOD + GOOD.split("criteria:\n")[1]
+    assert "duplicate criterion id 'A1'" in errors_of(tmp_path, demo_dir, dup)
+    msg = errors_of(tmp_path, demo_dir, GOOD.replace("base_year: 2020", "base_year: 1990"))
+    assert "criteria[1].base_value" in msg and "no value of 'population'" in msg
+
+
+def test_invalid_yaml_names_the_line(tmp_path, demo_dir):
+    msg = errors_of(tmp_path, demo_dir, GOOD.replace("    unit: asm.", "    unit: [asm."))
+    assert "plan.yaml: line" in msg and "not valid YAML" in msg
+
+
+def test_own_indicator_values_and_unit(tmp_path, demo_dir):
+    own = GOOD.replace("indicator: population", "indicator: satisfied_residents").replace(
+        "    unit: asm.\n", "    unit: \"%\"\n    values: {2020: 50, 2022: 54, 2024: 58}\n").replace(
+        "target_value: 20000", "target_value: 70")
+    plan = load_plan(write(tmp_path, own), data_dir=demo_dir)
+    assert plan.criteria[0].base_value == 50
+    latest = plan.latest().iloc[0]
+    assert latest["year"] == 2024 and latest["status"] == "on_track"  # s = 8/20 = 0.4 = tau
+    o = plan.outlook(trajectories=0)
+    assert o["method"].tolist() == ["trend"] and o["value"].iloc[0] == pytest.approx(70.0)  # 2 a year
+    msg = errors_of(tmp_path, demo_dir, own.replace("    unit: \"%\"\n", ""))
+    assert "criteria[1].unit" in msg and "own indicator needs its unit" in msg
+
+
+def test_xlsx_plan_names_cells(tmp_path, demo_dir):
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "plan"
+    for row in (("name_lt", "Planas"), ("territory", "X13"), ("period", "2021-2030")):
+        ws.append(row)
+    cr = wb.create_sheet("criteria")
+    cr.append(["id", "name_lt", "indicator", "unit", "base_year", "target_year", "target_value", "direction"])
+    cr.append(["A1", "Gyventojai", "population", "persons", 2020, 2030, 20000, "≥"])
+    cr.append(["A2", "Dalis", "share_65_plus", "EUR", 2020, 2030, 20, "at_most"])
+    path = tmp_path / "plan.xlsx"
+    wb.save(path)
+    msg = errors_of_path(path, demo_dir)
+    assert "plan.xlsx: cell criteria!D3, key 'criteria[2].unit'" in msg
+    cr["D3"] = "%"
+    wb.save(path)
+    plan = load_plan(path, data_dir=demo_dir)
+    assert [c.direction for c in plan.criteria] == ["at_least", "at_most"]
+    wb.remove(wb["criteria"])
+    wb.save(path)
+    assert "missing criteria" in errors_of_path(path, demo_dir)
+
+
+def errors_of_path(path, demo_dir) -> str:
+    with pytest.raises(PlanError) as exc:
+        load_plan(path, data_dir=demo_dir)
+    return str(exc.value)
+
+
+# -- the demo plan ------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def demo_plan(demo_dir):
+    return load_plan(EXAMPLES / "eglynas.yaml", data_dir=demo_dir)
+
+
+def test_demo_plan_check_is_tidy_and_follows_the_rule(demo_plan):
+    chk = demo_plan.check()
+    assert list(chk.columns) == ["criterion", "indicator", "unit", "direction", "year", "actual", "planned", "gap",
+                                 "progress", "elapsed", "status"]
+    assert not chk.duplicated(["criterion", "year"]).any()
+    for c in demo_plan.criteria:
+        sub = chk[chk["criterion"] == c.id].set_index("year")
+        assert sub.index.min() == c.base_year and sub.loc[c.target_year, "planned"] == c.target_value
+        expect = criterion_status(sub["actual"], sub.index, c.base_year, c.base_value, c.target_year,
+                                  c.target_value, c.direction)
+        assert list(sub["status"]) == list(expect)
+        np.testing.assert_allclose(sub["gap"], sub["actual"] - sub["planned"])
+    # the demo plan shows every status but "no data" in its latest year
+    assert set(demo_plan.latest()["status"]) == {"reached", "on_track", "behind", "off_track"}
+    assert (chk[chk["year"] > demo_plan.last_data_year]["status"] == "no_data").all()
+
+
+def test_demo_outlook_projection_probability_inflow(demo_plan, demo_dir):
+    from cityindicators.projection import find_inflow, project
+
+    o = demo_plan.outlook(trajectories=300, seed=7)
+    e1 = o[o["criterion"] == "E1"].set_index("scenario")
+    assert list(e1.index) == ["baseline", "zero-migration", "attraction"]
+    res = project("X13", to_year=2031, scenario=["baseline", "zero-migration", "attraction"], data_dir=demo_dir)
+    tot = res.totals()
+    tot = tot[(tot["sex"] == "total") & (tot["year"] == 2030)].set_index("scenario")["value"]
+    for sc in e1.index:
+        assert e1.loc[sc, "value"] == pytest.approx(tot[sc])
+    # the probability: share of the trajectories at or above 20,000, read off the percentiles
+    st = project("X13", to_year=2031, scenario="baseline", rates=res.rates, stochastic=300, seed=7,
+                 quantiles=[i / 100 for i in range(1, 100)], data_dir=demo_dir).quantiles
+    q = st[(st["sex"] == "total") & (st["age_group"] == "total") & (st["year"] == 2030)].sort_values("quantile")
+    expected = float((q["value"] >= 20000).mean())  # percentiles above the target ~ probability
+    assert abs(e1.loc["baseline", "probability"] - expected) <= 0.02
+    qd = q.set_index(q["quantile"].round(2))["value"]
+    assert (e1.loc["baseline", "low"], e1.loc["baseline", "high"]) == (qd[0.1], qd[0.9])
+    # the inflow is find_inflow's, with the profile named
+    tr = find_inflow("X13", year=2030, population=20000, scenario="baseline", profile="young_families",
+                     data_dir=demo_dir)
+    assert e1.loc["baseline", "inflow"] == pytest.approx(tr.inflow, abs=1.0)
+    assert e1.loc["baseline", "inflow_profile"] == "young_families"
+    # a projected ratio: no probability (not in the stochastic output), the inflow of at most R
+    e3 = o[(o["criterion"] == "E3") & (o["scenario"] == "baseline")].iloc[0]
+    assert np.isnan(e3["probability"]) and e3["inflow_status"] in ("met", "met_at_lower_bound", "unreachable")
+    # non-demographic criteria get a labelled trend over the last ten years
+    e6 = o[o["criterion"] == "E6"].iloc[0]
+    assert e6["method"] == "trend" and e6["trend_from"] == demo_plan.last_data_year - 9
+    assert e6["low"] < e6["value"] < e6["high"]
+
+
+def test_summary_has_words_in_both_languages(demo_plan):
+    lt = demo_plan.summary("lt", trajectories=0)
+    en = demo_plan.summary("en", trajectories=0)
+    assert len(lt) == len(demo_plan.criteria)
+    assert set(en["status_label"]) <= {"Reached", "On track", "Behind", "Off track", "No data"}
+    assert "Pagal planą" in set(lt["status_label"]) and lt["name"].iloc[0] == "Gyventojų skaičius"
+
+
+def test_visaginas_example_is_valid(tmp_path):
+    """The Visaginas example validates against the register and the catalogue (no data needed
+    for the structure; base values come from the data when it is there)."""
+    from cityindicators.plans.files import read_plan_file
+
+    raw = read_plan_file(EXAMPLES / "visaginas.yaml")
+    assert raw.values["territory"] == "Visagino sav."
+    c = {r["id"]: r for r in raw.criteria}
+    assert c["V1"]["target_value"] == 20000 and c["V1"]["target_year"] == 2030
+    assert all("base_value" not in r for r in raw.criteria)  # no figure typed: read from the data
+    assert all("illustration" in r["source"] for k, r in c.items() if k != "V1")
+
+
+@pytest.mark.realdata
+def test_visaginas_on_real_data(shared_data, tmp_path):
+    import subprocess
+    import sys
+
+    d = tmp_path / "data"
+    cmd = [sys.executable, "-m", "cityindicators", "--data-dir", str(d)]
+    subprocess.run(cmd + ["import", "osp-extract", str(shared_data / "lt-osp")], check=True, capture_output=True)
+    subprocess.run(cmd + ["build"], check=True, capture_output=True)
+    plan = load_plan(EXAMPLES / "visaginas.yaml", data_dir=d)
+    assert plan.territory.code == "30"
+    latest = plan.latest()
+    assert set(latest["status"]) <= {"reached", "on_track", "behind", "off_track", "no_data"}
+    o = plan.outlook(trajectories=200, seed=1)
+    v1 = o[(o["criterion"] == "V1") & (o["method"] == "projection")]
+    assert len(v1) == 3 and 0 <= v1["probability"].iloc[0] <= 1
