@@ -10,15 +10,17 @@ File format (every key optional except ``name``; defaults shown)::
     label_en: Baseline             # display names
     label_lt: Bazinis
     description: Recent rates held constant.
+    allow_implausible: false       # true accepts values outside the plausible ranges (see .bounds)
     fertility:
       mode: hold                   # hold | trend | path
       path: {2030: 1.6, 2050: 1.7} # mode path: TFR by year, linear in between, held after
-      bounds: [1.0, 2.1]           # mode trend: TFR stays within
+      bounds: [1.0, 2.1]           # mode trend: TFR stays within (from the first year)
       damping: 0.9                 # mode trend: slope multiplied by this each year
     mortality:
       mode: hold                   # hold | trend | gain
       e0_gain_per_year: 0.0        # mode gain: years of life expectancy gained per year
-      bounds: [0.0, 0.4]           # mode trend: annual gain kept within
+      bounds: [0.0, 0.4]           # mode trend: first-year annual gain kept within
+      e0_ceiling: [82.0, 87.0]     # modes trend and gain: gains slow towards this (men, women)
     migration:
       mode: hold                   # hold | trend | zero
       level: 1.0                   # multiplies inflow and outflow
@@ -32,7 +34,9 @@ File format (every key optional except ``name``; defaults shown)::
         profile: young_families    # a named profile or a mapping {"25-39": 0.6, "0-9": 0.4}
         from_year: null            # first calendar year of the inflow (default: base year)
 
-Named age-sex profiles of added inflows: see :data:`PROFILES`.
+Named age-sex profiles of added inflows: see :data:`PROFILES`. Values outside the plausible
+ranges of :mod:`.bounds` are refused unless ``allow_implausible: true``; life-expectancy gains
+slow towards the ceiling (:func:`.bounds.e0_path`).
 """
 
 from __future__ import annotations
@@ -50,6 +54,7 @@ import yaml
 from .._io import atomic_write_text
 from ..config import DataPaths, resource_path
 from ..exceptions import ConfigError
+from .bounds import E0_CEILING, check_plausible
 
 __all__ = [
     "Fertility",
@@ -184,11 +189,13 @@ class Fertility:
 
 @dataclass(frozen=True)
 class Mortality:
-    """Mortality assumption: ``hold`` base life expectancy, continue its ``trend`` (bounded annual gain), or a fixed ``gain``."""
+    """Mortality assumption: ``hold`` base life expectancy, continue its ``trend`` (bounded first-year
+    gain), or a fixed first-year ``gain``; gains slow towards ``e0_ceiling`` (men, women), see :mod:`.bounds`."""
 
     mode: str = "hold"
     e0_gain_per_year: float = 0.0
     bounds: tuple[float, float] = (0.0, 0.4)
+    e0_ceiling: tuple[float, float] = E0_CEILING
 
 
 @dataclass(frozen=True)
@@ -232,14 +239,18 @@ class Scenario:
     fertility: Fertility = field(default_factory=Fertility)
     mortality: Mortality = field(default_factory=Mortality)
     migration: Migration = field(default_factory=Migration)
+    allow_implausible: bool = False
     source: str = field(default="", compare=False)
 
     # -- (de)serialisation ----------------------------------------------------------------
     @classmethod
     def from_dict(cls, d: Mapping[str, Any], source: str = "scenario") -> "Scenario":
         """Validate a mapping (e.g. parsed YAML); raises :class:`ConfigError` naming the key and allowed values."""
-        _check_keys(d, ("name", "label_en", "label_lt", "description", "fertility", "mortality", "migration"),
-                    source, "")
+        _check_keys(d, ("name", "label_en", "label_lt", "description", "allow_implausible", "fertility",
+                        "mortality", "migration"), source, "")
+        allow = d.get("allow_implausible", False)
+        if not isinstance(allow, bool):
+            raise _err(source, "allow_implausible", f"expected true or false, got {allow!r}")
         name = d.get("name")
         if not isinstance(name, str) or not _NAME_RE.match(name):
             raise _err(source, "name", f"required; a slug of lower-case letters, digits, '-' and '_', got {name!r}")
@@ -271,11 +282,15 @@ class Scenario:
         )
 
         mo = d.get("mortality") or {}
-        _check_keys(mo, ("mode", "e0_gain_per_year", "bounds"), source, "mortality")
+        _check_keys(mo, ("mode", "e0_gain_per_year", "bounds", "e0_ceiling"), source, "mortality")
+        ceiling = mo.get("e0_ceiling", list(E0_CEILING))
+        if not isinstance(ceiling, (list, tuple)) or len(ceiling) != 2:
+            raise _err(source, "mortality.e0_ceiling", f"expected [men, women] in years, got {ceiling!r}")
         mort = Mortality(
             mode=_mode(mo.get("mode", "hold"), _MORT_MODES, source, "mortality.mode"),
             e0_gain_per_year=_num(mo.get("e0_gain_per_year", 0.0), source, "mortality.e0_gain_per_year", -2.0, 2.0),
             bounds=_pair(mo["bounds"], source, "mortality.bounds") if "bounds" in mo else Mortality.bounds,
+            e0_ceiling=tuple(_num(v, source, "mortality.e0_ceiling", 0.0, 130.0) for v in ceiling),
         )
 
         mi = d.get("migration") or {}
@@ -302,9 +317,11 @@ class Scenario:
             damping=_num(mi.get("damping", Migration.damping), source, "migration.damping", 0.0, 1.0),
             added_inflow=added,
         )
-        return cls(name=name, label_en=d.get("label_en", ""), label_lt=d.get("label_lt", ""),
-                   description=d.get("description", ""), fertility=fert, mortality=mort, migration=mig,
-                   source=source)
+        sc = cls(name=name, label_en=d.get("label_en", ""), label_lt=d.get("label_lt", ""),
+                 description=d.get("description", ""), fertility=fert, mortality=mort, migration=mig,
+                 allow_implausible=allow, source=source)
+        check_plausible(sc, source)
+        return sc
 
     def to_dict(self) -> dict[str, Any]:
         """Plain mapping with every key, suitable for YAML (``from_dict(to_dict())`` round-trips)."""
@@ -316,6 +333,7 @@ class Scenario:
         for sect in ("fertility", "mortality", "migration"):
             if "bounds" in d[sect]:
                 d[sect]["bounds"] = list(d[sect]["bounds"])
+        d["mortality"]["e0_ceiling"] = list(d["mortality"]["e0_ceiling"])
         ai = d["migration"]["added_inflow"]
         ai["profile"] = self.migration.added_inflow.profile_spec()
         return d
@@ -341,8 +359,11 @@ class Scenario:
         fert = {"hold": "TFR held at the base level",
                 "trend": f"TFR trend continued (damping {f.damping:g}, within {f.bounds[0]:g}-{f.bounds[1]:g})",
                 "path": "TFR path " + ", ".join(f"{y}: {v:g}" for y, v in f.path)}[f.mode]
-        mort = {"hold": "life expectancy held", "gain": f"life expectancy +{mo.e0_gain_per_year:g} years per year",
-                "trend": f"life expectancy trend continued (gain {mo.bounds[0]:g}-{mo.bounds[1]:g} years per year)"}[mo.mode]
+        towards = f", slowing towards {mo.e0_ceiling[0]:g} (men) and {mo.e0_ceiling[1]:g} (women) years"
+        mort = {"hold": "life expectancy held",
+                "gain": f"life expectancy +{mo.e0_gain_per_year:g} years in the first year{towards}",
+                "trend": f"life expectancy trend continued (first-year gain {mo.bounds[0]:g}-{mo.bounds[1]:g} years"
+                         f"{towards})"}[mo.mode]
         parts = {"hold": "recent net migration rates held", "zero": "no migration",
                  "trend": f"net migration trend continued (damping {mi.damping:g}, crude rate within "
                           f"{1000 * mi.bounds[0]:g} to {1000 * mi.bounds[1]:g} per 1,000)"}[mi.mode]

@@ -9,11 +9,13 @@ as the stochastic mode draws them) into survival ratios, fertility and migration
 Rules (year ``y`` = calendar year of the events, base year ``Y``, ``j = y - Y``):
 
 * fertility ``hold``: ``TFR_y = TFR_0``; ``trend``: ``TFR_y = TFR_0 + s sum_{i=1..j} d^i``
-  with ``s`` the OLS slope of the last ``trend_years`` of TFR and damping ``d``, kept within the
-  bounds; ``path``: linear interpolation from ``(Y, TFR_0)`` through the given points, then held.
+  with ``s`` the OLS slope of the last ``trend_years`` of TFR and damping ``d``, clipped to the
+  scenario's bounds in every year (a base TFR outside them starts at the nearest bound); ``path``: linear interpolation from ``(Y, TFR_0)`` through the given points, then held.
   The age pattern ``asfr / TFR`` of the base is kept.
-* mortality: ``e0_y = e0_0 + g j`` with ``g = 0`` (hold), the given gain, or the OLS slope of
-  the territory's life-expectancy history bounded to ``bounds`` (trend). Rates at all ages are
+* mortality: first-year gain ``g = 0`` (hold), the given gain, or the OLS slope of the
+  territory's life-expectancy history bounded to ``bounds`` (trend); later gains slow towards
+  the scenario's ceiling, ``C - e0_j = (C - e0_0)(1 - g / (C - e0_0))^j``
+  (:func:`~cityindicators.projection.bounds.e0_path`). Rates at all ages are
   scaled by one factor per territory, sex and year to hit ``e0_y``
   (:class:`~cityindicators.projection.lifetable.E0Scaler`).
 * migration: net = ``level (inflow_scale * in - outflow_scale * out)``; ``zero`` drops it;
@@ -37,6 +39,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .bounds import e0_path
 from .lifetable import E0Scaler
 from .rates import BaseRates, _ols_slope
 from .scenarios import Scenario, profile_weights
@@ -119,7 +122,7 @@ def build_schedule(rates: BaseRates, scenario: Scenario, to_year: int) -> Scenar
         tfr = np.broadcast_to(tfr0, (n, T)).copy()
     elif f.mode == "trend":
         slope = _ols_slope(np.where(hist_mask, rates.tfr_hist, np.nan), rates.hist_years)
-        tfr = _bounded(tfr0, tfr0 + _damped(slope, f.damping, n), *f.bounds)
+        tfr = np.clip(tfr0 + _damped(slope, f.damping, n), *f.bounds)  # the scenario's range, from the first year
     else:
         px = np.array([Y] + [y for y, _ in f.path if y > Y], dtype=float)
         tfr = np.empty((n, T))
@@ -136,7 +139,7 @@ def build_schedule(rates: BaseRates, scenario: Scenario, to_year: int) -> Scenar
         gain = np.full((T, 2), mo.e0_gain_per_year)
     else:
         gain = np.clip(_ols_slope(np.where(hist_mask, rates.e0_hist, np.nan), rates.hist_years), *mo.bounds)
-    e0 = rates.e0[None] + gain[None] * (years - Y)[:, None, None]
+    e0 = e0_path(rates.e0, gain, n, mo.e0_ceiling)  # gains slow towards the ceiling (see .bounds)
 
     # migration
     mi = scenario.migration

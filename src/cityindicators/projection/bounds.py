@@ -1,0 +1,124 @@
+"""Documented limits of projection assumptions: the life-expectancy ceiling and plausible ranges.
+
+Life expectancy
+    Gains slow as life expectancy rises and stop at a ceiling ``C`` (by sex). A scenario's
+    annual gain ``g`` (fixed, or the bounded trend of the history) is the gain of the first
+    projection year; after that the gain is proportional to the remaining distance to the ceiling,
+
+    .. math::  e_{j+1} = e_j + g \\frac{C - e_j}{C - e_0}
+               \\quad\\Longleftrightarrow\\quad
+               C - e_j = (C - e_0) \\left(1 - \\frac{g}{C - e_0}\\right)^j ,
+
+    so the gap closes geometrically: a territory far below the ceiling keeps most of its gain for
+    decades, one close to it gains little. The ceiling, :data:`E0_CEILING` = 82 years for men and
+    87 for women, lies a little above the highest national life expectancy at birth in Europe in
+    2017 (Eurostat, *Life expectancy by age and sex*, table ``demo_mlexpec``: women 86.1 in Spain,
+    men 81.6 in Switzerland, 80.6-80.9 in Spain, Italy and Sweden), the best levels observed
+    when the data of this tool end. A territory already at or above its ceiling keeps its level;
+    a negative gain (a scenario of worsening mortality) is not limited by the ceiling.
+    ``mortality.e0_ceiling`` of a scenario overrides the ceiling.
+
+Plausible ranges of a scenario (:data:`PLAUSIBLE`)
+    A user scenario with a value outside these ranges is refused with an error naming the key,
+    unless it sets ``allow_implausible: true``. They are wide: they exclude only what no European
+    population has sustained, not what is unlikely.
+
+    * TFR (``fertility.path`` values, ``fertility.bounds``): 0.9-2.5 children per woman. No
+      European country has had a TFR below about 1.1 for long or above 2.1 since the 1990s;
+      municipalities vary more than countries, hence the margins.
+    * Annual gain of life expectancy (``mortality.e0_gain_per_year``, ``mortality.bounds``):
+      -0.1 to 0.5 years a year. Record (best-practice) life expectancy has risen by about 0.25
+      years a year for 160 years (Oeppen & Vaupel 2002, *Science* 296); catching-up countries
+      gain more for a while, rarely above 0.5 for decades.
+    * Ceiling of life expectancy (``mortality.e0_ceiling``): 75-90 men, 80-95 women.
+    * Migration scalings (``migration.level``, ``outflow_scale``, ``inflow_scale``): 0-3.
+    * Crude net migration rate of a trend (``migration.bounds``): -50 to +50 per 1,000 a year.
+    * Added inflow (``migration.added_inflow.per_1000``): -30 to +30 per 1,000 residents a year,
+      a tenth of the population every three years at the limit.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from ..exceptions import ConfigError
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .scenarios import Scenario
+
+__all__ = ["E0_CEILING", "PLAUSIBLE", "e0_path", "check_plausible", "implausible_values"]
+
+#: Ceiling of life expectancy at birth (male, female), years; see the module docstring.
+E0_CEILING: tuple[float, float] = (82.0, 87.0)
+
+#: Plausible range of each scenario value: key -> (lower, upper, what it is).
+PLAUSIBLE: dict[str, tuple[float, float, str]] = {
+    "fertility.tfr": (0.9, 2.5, "children per woman"),
+    "mortality.gain": (-0.1, 0.5, "years of life expectancy a year"),
+    "mortality.e0_ceiling.male": (75.0, 90.0, "years"),
+    "mortality.e0_ceiling.female": (80.0, 95.0, "years"),
+    "migration.scale": (0.0, 3.0, "times the estimated flows"),
+    "migration.rate": (-0.05, 0.05, "crude net migration rate per person a year"),
+    "migration.per_1000": (-30.0, 30.0, "persons per 1,000 residents a year"),
+}
+
+
+def e0_path(e0: np.ndarray, gain: np.ndarray, n: int, ceiling: tuple[float, float] = E0_CEILING) -> np.ndarray:
+    """Life expectancy ``[n, ..., 2]`` for projection years ``j = 0..n-1`` from ``e0[..., 2]`` with
+    first-year gains ``gain[..., 2]``, slowing towards ``ceiling`` (male, female); see the module docstring."""
+    e0 = np.asarray(e0, dtype=float)
+    gain = np.broadcast_to(np.asarray(gain, dtype=float), e0.shape)
+    c = np.broadcast_to(np.asarray(ceiling, dtype=float), e0.shape)
+    j = np.arange(n, dtype=float).reshape((n,) + (1,) * e0.ndim)
+    gap0 = c - e0
+    # positive gains below the ceiling: the gap shrinks by the factor (1 - g / gap0) a year
+    factor = np.clip(1.0 - gain / np.where(gap0 > 0, gap0, 1.0), 0.0, 1.0)
+    towards = c - gap0 * factor ** j
+    linear = e0 + gain * j  # negative gains (worsening mortality) are linear
+    up = (gain > 0) & (gap0 > 0)
+    return np.where(up, towards, np.where(gain > 0, e0, linear))
+
+
+def implausible_values(sc: "Scenario") -> list[tuple[str, float, tuple[float, float, str]]]:
+    """``(key, value, (lower, upper, unit))`` of every value of ``sc`` outside :data:`PLAUSIBLE`."""
+    out = []
+
+    def check(key: str, value: float, kind: str) -> None:
+        lo, hi, _ = PLAUSIBLE[kind]
+        if not lo <= float(value) <= hi:
+            out.append((key, float(value), PLAUSIBLE[kind]))
+
+    f, mo, mi = sc.fertility, sc.mortality, sc.migration
+    for y, v in f.path:
+        check(f"fertility.path.{y}", v, "fertility.tfr")
+    if f.mode == "trend":
+        for v in f.bounds:
+            check("fertility.bounds", v, "fertility.tfr")
+    if mo.mode == "gain":
+        check("mortality.e0_gain_per_year", mo.e0_gain_per_year, "mortality.gain")
+    if mo.mode == "trend":
+        for v in mo.bounds:
+            check("mortality.bounds", v, "mortality.gain")
+    for v, sex in zip(mo.e0_ceiling, ("male", "female")):
+        check("mortality.e0_ceiling", v, f"mortality.e0_ceiling.{sex}")
+    if mi.mode != "zero":
+        for name in ("level", "outflow_scale", "inflow_scale"):
+            check(f"migration.{name}", getattr(mi, name), "migration.scale")
+        if mi.mode == "trend":
+            for v in mi.bounds:
+                check("migration.bounds", v, "migration.rate")
+        check("migration.added_inflow.per_1000", mi.added_inflow.per_1000, "migration.per_1000")
+    return out
+
+
+def check_plausible(sc: "Scenario", source: str = "scenario") -> None:
+    """Raise :class:`ConfigError` naming the first implausible key of ``sc`` unless it allows them."""
+    if sc.allow_implausible:
+        return
+    bad = implausible_values(sc)
+    if bad:
+        key, value, (lo, hi, unit) = bad[0]
+        raise ConfigError(f"{source}: key {key!r}: value {value:g} is outside the plausible range {lo:g} to {hi:g} "
+                          f"({unit}); set 'allow_implausible: true' in the scenario to use it anyway")

@@ -1,0 +1,102 @@
+"""Bounded trends and plausibility of scenarios (issue 9), hand-worked."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from cityindicators import store
+from cityindicators.exceptions import ConfigError
+from cityindicators.projection import ProjectionData, estimate_rates, project
+from cityindicators.projection.bounds import E0_CEILING, e0_path, implausible_values
+from cityindicators.projection.scenarios import Scenario, load_scenario
+from cityindicators.projection.schedule import build_schedule
+from cityindicators.sources.extract import import_osp_extract
+
+
+def test_life_expectancy_gains_slow_towards_the_ceiling_hand_worked():
+    # women at 80 with a first-year gain of 0.35 and a ceiling of 87: the gap of 7 shrinks by
+    # 0.35 / 7 = 5 % a year -> 80, 80.35, 87 - 7 * 0.95^2 = 80.6825, ...
+    path = e0_path(np.array([[70.0, 80.0]]), np.array([[0.0, 0.35]]), 4, ceiling=(82.0, 87.0))
+    assert path.shape == (4, 1, 2)
+    np.testing.assert_allclose(path[:, 0, 1], [80.0, 80.35, 80.6825, 87 - 7 * 0.95**3])
+    np.testing.assert_allclose(path[:, 0, 0], 70.0)  # no gain, no change
+    gains = np.diff(path[:, 0, 1])
+    assert (np.diff(gains) < 0).all()  # each year's gain is smaller than the last
+    far = e0_path(np.array([80.0, 80.0]), np.array([0.35, 0.35]), 400, ceiling=(87.0, 87.0))
+    assert far[-1].max() < 87.0 and far[-1].min() > 86.99  # approaches, never passes the ceiling
+
+
+def test_life_expectancy_at_the_ceiling_keeps_its_level_and_a_loss_is_linear():
+    path = e0_path(np.array([83.0, 88.0]), np.array([-0.1, 0.3]), 3, ceiling=E0_CEILING)
+    np.testing.assert_allclose(path[:, 0], [83.0, 82.9, 82.8])  # worsening mortality: linear loss
+    np.testing.assert_allclose(path[:, 1], 88.0)  # already above the women's ceiling of 87
+    # a gain larger than the gap reaches the ceiling in one year and stays there
+    np.testing.assert_allclose(e0_path(np.array([86.8]), np.array([0.4]), 3, ceiling=(87.0,))[:, 0],
+                               [86.8, 87.0, 87.0])
+
+
+@pytest.fixture(scope="module")
+def demo_rates(demo_dir):
+    data = ProjectionData.from_store(data_dir=demo_dir)
+    return estimate_rates(data, ["X13", "X15"], 2018)
+
+
+def test_trend_tfr_stays_within_the_scenario_range_from_the_first_year(demo_rates):
+    rates = replace(demo_rates, tfr=np.array([2.3, 0.8]))  # base TFRs outside 1.0-2.1
+    sch = build_schedule(rates, load_scenario("trend"), 2050)
+    assert sch.tfr.max() <= 2.1 + 1e-12 and sch.tfr.min() >= 1.0 - 1e-12
+    np.testing.assert_allclose(sch.tfr[0], [2.1, 1.0])  # the nearest bound from the first year
+    held = build_schedule(rates, load_scenario("baseline"), 2050)  # "hold" keeps the estimate
+    np.testing.assert_allclose(held.tfr[-1], [2.3, 0.8])
+
+
+def test_gain_scenario_follows_the_ceiling(demo_rates):
+    sc = Scenario.from_dict({"name": "g", "mortality": {"mode": "gain", "e0_gain_per_year": 0.3,
+                                                        "e0_ceiling": [80.0, 85.0]}})
+    sch = build_schedule(demo_rates, sc, 2100)
+    assert (sch.e0[..., 0] < 80.0).all() and (sch.e0[..., 1] < 85.0).all()
+    np.testing.assert_allclose(sch.e0[1] - sch.e0[0], 0.3)  # the first-year gain as given
+    assert "slowing towards 80 (men) and 85 (women)" in sc.summary()["mortality"]
+
+
+@pytest.mark.parametrize("doc, key", [
+    ({"fertility": {"mode": "path", "path": {2030: 3.2}}}, "fertility.path.2030"),
+    ({"fertility": {"mode": "trend", "bounds": [0.5, 2.1]}}, "fertility.bounds"),
+    ({"mortality": {"mode": "gain", "e0_gain_per_year": 0.8}}, "mortality.e0_gain_per_year"),
+    ({"mortality": {"mode": "trend", "bounds": [0.0, 0.9]}}, "mortality.bounds"),
+    ({"mortality": {"mode": "trend", "e0_ceiling": [82.0, 99.0]}}, "mortality.e0_ceiling"),
+    ({"migration": {"outflow_scale": 5.0}}, "migration.outflow_scale"),
+    ({"migration": {"mode": "trend", "bounds": [-0.1, 0.03]}}, "migration.bounds"),
+    ({"migration": {"added_inflow": {"per_1000": 40}}}, "migration.added_inflow.per_1000"),
+])
+def test_implausible_user_scenario_is_refused_unless_allowed(doc, key):
+    with pytest.raises(ConfigError, match=rf"key '{key}'.*plausible range.*allow_implausible: true"):
+        Scenario.from_dict({"name": "mine", **doc}, source="mine.yaml")
+    sc = Scenario.from_dict({"name": "mine", "allow_implausible": True, **doc})
+    assert [k for k, _, _ in implausible_values(sc)] and sc.allow_implausible
+    assert Scenario.from_dict(sc.to_dict()) == sc  # round-trips with the flag
+
+
+def test_allow_implausible_must_be_a_boolean_and_shipped_scenarios_are_plausible():
+    with pytest.raises(ConfigError, match="allow_implausible"):
+        Scenario.from_dict({"name": "x", "allow_implausible": "yes"})
+    for name in ("baseline", "trend", "zero-migration", "low-emigration", "attraction", "revival"):
+        assert implausible_values(load_scenario(name)) == []
+
+
+@pytest.mark.realdata
+def test_real_trend_scenario_stays_plausible_to_2050(shared_data, tmp_path_factory):
+    d = tmp_path_factory.mktemp("real-bounds")
+    import_osp_extract(shared_data / "lt-osp", data_dir=d)
+    store.build(d)
+    res = project("all", to_year=2050, scenario="trend", data_dir=d)
+    a = res.assumptions
+    # issue 9: before the bounds, women's e0 was above 90 in 2049 in 36 of 60 municipalities (max 94.5)
+    e0 = a.query("assumption == 'e0'")
+    assert e0.query("sex == 'female'")["value"].max() < E0_CEILING[1]
+    assert e0.query("sex == 'male'")["value"].max() < E0_CEILING[0]
+    tfr = a.query("assumption == 'tfr'")["value"]
+    assert tfr.between(1.0, 2.1).all()  # the trend scenario's own range (a base of 2.14 was kept before)
