@@ -21,12 +21,18 @@ from typing import Any, Iterator
 
 import pandas as pd
 
-from .exceptions import CityIndicatorsError
+import errno as _errno
+
+from .exceptions import CityIndicatorsError, StorageError
 
 __all__ = [
     "UnsafePathError",
+    "os_error_reason",
+    "storage_error",
     "safe_child",
     "fsync_dir",
+    "fsync_file",
+    "exclusive_lock",
     "fault_point",
     "read_text_strict",
     "atomic_path",
@@ -51,6 +57,37 @@ _FAULT_COUNTS: dict[str, int] = {}
 
 class UnsafePathError(CityIndicatorsError):
     """A name taken from user input would make a path outside its folder."""
+
+
+_REASONS = {
+    _errno.ENOSPC: "no space left on the device",
+    _errno.EDQUOT: "disk quota exceeded",
+    _errno.EROFS: "the file system is read-only",
+    _errno.EACCES: "permission denied",
+    _errno.EPERM: "operation not permitted",
+    _errno.EISDIR: "it is a folder, where a file was expected",
+    _errno.ENOTDIR: "a part of the path is a file, where a folder was expected",
+    _errno.ENOENT: "no such file or folder",
+    _errno.EEXIST: "it already exists",
+    _errno.ENAMETOOLONG: "the name is too long",
+    _errno.EIO: "input/output error (a failing disk?)",
+}
+
+
+def os_error_reason(exc: OSError) -> str:
+    """A plain description of an :class:`OSError` (pyarrow's carry the errno only in the text)."""
+    code = exc.errno
+    if code is None:
+        import re
+
+        found = re.search(r"errno (\d+)", str(exc), re.I)
+        code = int(found.group(1)) if found else None
+    return _REASONS.get(code) or (exc.strerror or str(exc) or type(exc).__name__).strip()
+
+
+def storage_error(exc: OSError, path: str | os.PathLike, doing: str) -> StorageError:
+    """A :class:`StorageError` naming ``path``, what was being done and why it failed."""
+    return StorageError(f"{path}: cannot {doing}: {os_error_reason(exc)}")
 
 
 def safe_child(folder: str | os.PathLike, name: str, *, what: str = "name") -> Path:
@@ -105,6 +142,42 @@ def fault_point(step: str) -> None:
         os.kill(os.getpid(), signal.SIGKILL)
 
 
+@contextmanager
+def exclusive_lock(lock_file: str | os.PathLike, what: str, wait: float = 10.0) -> Iterator[None]:
+    """Hold an exclusive lock on ``lock_file`` (created if needed) for the ``with`` block.
+
+    One writer at a time per data directory: while a command holds the lock, no other one is
+    writing, so leftovers of a killed writer (temporary files, unfinished build folders) are
+    provably stale and may be removed. The kernel releases the lock when the process dies,
+    even by ``kill -9``. Waits up to ``wait`` seconds, then raises :class:`CityIndicatorsError`.
+    """
+    import fcntl
+    import time
+
+    lock_file = Path(lock_file)
+    try:
+        lock_file.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(lock_file, os.O_RDWR | os.O_CREAT, 0o666)
+    except OSError as exc:
+        raise storage_error(exc, lock_file.parent, f"write to the data directory ({what})") from None
+    try:
+        deadline = time.monotonic() + wait
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    raise CityIndicatorsError(
+                        f"{lock_file}: another cityindicators command is writing to {lock_file.parent} ({what} "
+                        f"waited {wait:.0f} s); try again when it has finished"
+                    ) from None
+                time.sleep(0.1)
+        yield
+    finally:
+        os.close(fd)  # closing the descriptor releases the lock
+
+
 def fsync_dir(folder: str | os.PathLike) -> None:
     """Flush a folder's entries (a rename or a new file in it) to disk."""
     try:
@@ -119,7 +192,8 @@ def fsync_dir(folder: str | os.PathLike) -> None:
         os.close(fd)
 
 
-def _fsync_file(path: Path) -> None:
+def fsync_file(path: str | os.PathLike) -> None:
+    """Flush a file's content to disk."""
     with open(path, "rb+") as fh:
         os.fsync(fh.fileno())
 
@@ -151,17 +225,25 @@ def atomic_path(target: str | os.PathLike, suffix: str = "") -> Iterator[Path]:
     flushed to disk before the rename and the folder after it.
     """
     target = Path(target)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=suffix or ".tmp", dir=target.parent)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=suffix or ".tmp", dir=target.parent)
+    except OSError as exc:
+        raise storage_error(exc, target, "write") from None
     os.close(fd)
     tmp_path = Path(tmp)
     try:
         yield tmp_path
         # mkstemp creates the file private (0600); give it the usual mode under the umask
         os.chmod(tmp_path, 0o666 & ~_umask())
-        _fsync_file(tmp_path)
+        fsync_file(tmp_path)
+        if target.is_dir() and not target.is_symlink():
+            raise IsADirectoryError(_errno.EISDIR, "Is a directory", str(target))
         os.replace(tmp_path, target)
         fsync_dir(target.parent)
+    except OSError as exc:
+        tmp_path.unlink(missing_ok=True)
+        raise storage_error(exc, target, "write") from None
     except BaseException:
         tmp_path.unlink(missing_ok=True)
         raise

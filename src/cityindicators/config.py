@@ -29,8 +29,10 @@ def resolve_data_dir(data_dir: str | os.PathLike | None = None) -> Path:
 class DataPaths:
     """The layout of a data directory.
 
-    ``raw/<source>/<dataset>/<date>.<ext>`` holds immutable snapshots with ``.meta.json``
-    sidecars; ``processed/<dataset>.parquet`` the canonical tables with sidecars.
+    ``raw/<source>/<dataset>/<date>-<hash>.<ext>`` holds immutable snapshots with ``.meta.json``
+    sidecars; ``processed/<dataset>.parquet`` the canonical tables with sidecars, where
+    ``processed`` is a link to the current build generation ``generations/<id>/`` (switched
+    atomically by each build).
     """
 
     root: Path
@@ -46,6 +48,16 @@ class DataPaths:
     @property
     def processed(self) -> Path:
         return self.root / "processed"
+
+    @property
+    def generations(self) -> Path:
+        """Folder of build generations; ``processed`` links to the current one."""
+        return self.root / "generations"
+
+    @property
+    def lock_file(self) -> Path:
+        """Lock held by every command that writes to the data directory (one writer at a time)."""
+        return self.root / ".lock"
 
     def processed_table(self, dataset: str) -> Path:
         return self.processed / f"{dataset}.parquet"

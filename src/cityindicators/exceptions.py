@@ -9,6 +9,7 @@ from __future__ import annotations
 __all__ = [
     "CityIndicatorsError",
     "ConfigError",
+    "StorageError",
     "FetchError",
     "ParseError",
     "DataValidationError",
@@ -27,6 +28,11 @@ class CityIndicatorsError(Exception):
 
 class ConfigError(CityIndicatorsError):
     """A configuration file or setting is invalid (names the key and the allowed values)."""
+
+
+class StorageError(CityIndicatorsError):
+    """A file could not be written or read (read-only folder, full disk, a folder where a file
+    should be ...); names the path and the problem. Nothing stored was changed."""
 
 
 class FetchError(CityIndicatorsError):

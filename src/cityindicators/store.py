@@ -21,6 +21,7 @@ import importlib
 import logging
 import os
 import re
+import shutil
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,17 +30,19 @@ from typing import Any, Callable, Iterable, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from . import __version__
+from . import __version__, _io, generations
 from ._io import (
     UnsafePathError,
     atomic_copy_file,
     atomic_write_bytes,
     atomic_write_parquet,
+    exclusive_lock,
     fault_point,
     read_sidecar,
     safe_child,
     sha256_bytes,
     sha256_file,
+    sidecar_path,
     write_sidecar,
 )
 from .config import DataPaths
@@ -63,6 +66,7 @@ __all__ = [
     "build",
     "load",
     "available_datasets",
+    "current_tables",
     "processed_provenance",
     "population_array",
 ]
@@ -197,7 +201,14 @@ def store_snapshot(
     day = date or _today()
     if not _DATE.fullmatch(day):
         raise CityIndicatorsError(f"snapshot date {day!r} is not YYYY-MM-DD")
+    paths = DataPaths.of(data_dir)
     folder = _snapshot_folder(source, dataset, data_dir)
+    with exclusive_lock(paths.lock_file, "import"):
+        generations.remove_stale(paths)
+        return _store_locked(source, dataset, content, ext, meta, folder, day)
+
+
+def _store_locked(source, dataset, content, ext, meta, folder: Path, day: str) -> StoredSnapshot:
     if isinstance(content, (bytes, bytearray)):
         sha, size = sha256_bytes(bytes(content)), len(content)
     else:
@@ -348,20 +359,32 @@ def _merge(dataset: str, parts: list[tuple[Path, dict, pd.DataFrame]]) -> tuple[
 
 
 def build(data_dir: str | os.PathLike | None = None, datasets: Iterable[str] | None = None) -> BuildReport:
-    """Turn every raw snapshot into canonical tables under ``data/processed/``.
+    """Turn every raw snapshot into canonical tables, published together under ``data/processed/``.
 
     All snapshots are parsed and validated before anything is written; if any fails, the
-    error names every failing file and nothing in ``data/processed/`` changes.
+    error names every failing file and nothing in ``data/processed/`` changes. The tables and
+    their sidecars are written into a new build generation that replaces the previous one in
+    one atomic switch (:mod:`cityindicators.generations`): readers see the whole previous build
+    or the whole new one, and a build killed at any point leaves the previous one in place.
+    With ``datasets``, only those are rebuilt and the other tables are carried over unchanged.
     """
     t0 = time.perf_counter()
     paths = DataPaths.of(data_dir)
-    snaps = list_snapshots(data_dir)
-    if not snaps:
+    if not list_snapshots(data_dir):
         raise DatasetNotFoundError(
             f"no raw snapshots under {paths.raw}; run 'cityindicators fetch', 'cityindicators import ...' "
             "or 'cityindicators demo' first"
         )
-    wanted = set(datasets) if datasets else None
+    with exclusive_lock(paths.lock_file, "build"):
+        generations.remove_stale(paths)
+        report = _build_locked(paths, set(datasets) if datasets else None)
+    _CACHE.clear()
+    report.seconds = time.perf_counter() - t0
+    log.info(report.summary())
+    return report
+
+
+def _parse_all(paths: DataPaths, snaps: list[Path], wanted: set[str] | None) -> dict[str, list[tuple[Path, dict, pd.DataFrame]]]:
     by_dataset: dict[str, list[tuple[Path, dict, pd.DataFrame]]] = {}
     errors: list[str] = []
     for snap in snaps:
@@ -378,34 +401,58 @@ def build(data_dir: str | os.PathLike | None = None, datasets: Iterable[str] | N
         raise DataValidationError(
             f"build failed; nothing in {paths.processed} was changed. {len(errors)} input(s) failed:\n- " + "\n- ".join(errors)
         )
+    return by_dataset
+
+
+def _build_locked(paths: DataPaths, wanted: set[str] | None) -> BuildReport:
+    snaps = list_snapshots(paths.root)
+    by_dataset = _parse_all(paths, snaps, wanted)
+    fault_point("build.parsed")
     report = BuildReport(inputs=[str(s) for s in snaps])
-    merged: dict[str, tuple[pd.DataFrame, dict]] = {name: _merge(name, parts) for name, parts in by_dataset.items()}
-    # Everything is parsed and validated; now write, each table atomically.
+    merged = {name: _merge(name, parts) for name, parts in by_dataset.items()}
     built_at = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
-    for name, (frame, decisions) in merged.items():
-        target = paths.processed_table(name)
-        atomic_write_parquet(target, frame)
-        synthetic = any(read_sidecar(Path(d["input"])).get("synthetic") for d in decisions["inputs"])
-        write_sidecar(
-            target,
-            {
-                "dataset": name,
-                "description": DATASETS[name].description,
-                "rows": len(frame),
-                "built_at": built_at,
-                "package_version": __version__,
-                "sha256": sha256_file(target),
-                "synthetic": bool(synthetic),
-                **decisions,
-            },
-        )
-        report.tables[name] = len(frame)
-        report.overridden[name] = decisions["cells_with_several_sources"]
-        report.warnings += decisions["validation_warnings"]
-    _CACHE.clear()
-    report.seconds = time.perf_counter() - t0
-    log.info(report.summary())
+    previous = generations.current_tables(paths, known=set(DATASETS))
+    with generations.publish_generation(paths) as folder:
+        for name, (frame, decisions) in merged.items():
+            _write_table(folder, name, frame, decisions, built_at)
+            fault_point("build.table-written")
+            report.tables[name] = len(frame)
+            report.overridden[name] = decisions["cells_with_several_sources"]
+            report.warnings += decisions["validation_warnings"]
+        for name, table in previous.items():  # tables this build did not touch stay as they were
+            if name not in merged:
+                for src in (table, sidecar_path(table)):
+                    if src.exists():
+                        _link_or_copy(src, folder / src.name)
     return report
+
+
+def _write_table(folder: Path, name: str, frame: pd.DataFrame, decisions: dict, built_at: str) -> None:
+    target = folder / f"{name}.parquet"
+    atomic_write_parquet(target, frame)
+    synthetic = any(read_sidecar(Path(d["input"])).get("synthetic") for d in decisions["inputs"])
+    write_sidecar(
+        target,
+        {
+            "dataset": name,
+            "description": DATASETS[name].description,
+            "rows": len(frame),
+            "built_at": built_at,
+            "package_version": __version__,
+            "sha256": sha256_file(target),
+            "synthetic": bool(synthetic),
+            **decisions,
+        },
+    )
+
+
+def _link_or_copy(src: Path, dest: Path) -> None:
+    """Carry an unchanged file into a new generation (a hard link; a copy where links fail)."""
+    try:
+        os.link(src, dest)
+    except OSError:
+        shutil.copy2(src, dest)
+        _io.fsync_file(dest)
 
 
 # -- loading -------------------------------------------------------------------------------
@@ -423,16 +470,24 @@ def _load_cached(path: Path) -> pd.DataFrame:
 
 
 
+def current_tables(data_dir: str | os.PathLike | None = None) -> dict[str, Path]:
+    """``{dataset: parquet path}`` of the published build, all from one generation.
+
+    Only real tables (no temporary files of a build in progress or killed); the paths stay
+    readable while the next build runs. Use this, not a listing of ``processed/``, when
+    several tables must come from the same build (a report's data fingerprint).
+    """
+    return generations.current_tables(DataPaths.of(data_dir), known=set(DATASETS))
+
+
 def available_datasets(data_dir: str | os.PathLike | None = None) -> list[str]:
     """Processed datasets present in the data directory."""
-    proc = DataPaths.of(data_dir).processed
-    return sorted(p.stem for p in proc.glob("*.parquet") if p.stem in DATASETS)
+    return sorted(current_tables(data_dir))
 
 
 def processed_provenance(data_dir: str | os.PathLike | None = None) -> dict[str, dict]:
     """The sidecars of every processed table (inputs, hashes, build time), by dataset."""
-    paths = DataPaths.of(data_dir)
-    return {name: read_sidecar(paths.processed_table(name)) for name in available_datasets(data_dir)}
+    return {name: read_sidecar(path) for name, path in current_tables(data_dir).items()}
 
 
 def _as_list(x) -> list | None:
@@ -468,7 +523,7 @@ def load(
     >>> load("population", territories="Visaginas", years=range(2010, 2016), sex="total")  # doctest: +SKIP
     """
     spec = dataset_spec(dataset)
-    path = DataPaths.of(data_dir).processed_table(dataset)
+    path = current_tables(data_dir).get(dataset) or DataPaths.of(data_dir).processed_table(dataset)
     if not path.exists():
         raise DatasetNotFoundError(
             f"dataset {dataset!r} is not built in {path.parent} (run 'cityindicators build'; available: "
