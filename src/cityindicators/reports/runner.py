@@ -58,6 +58,7 @@ __all__ = [
     "read_parameters",
     "validate_parameters",
     "data_snapshot",
+    "library_versions",
     "report_dir",
     "run_report",
     "run_batch",
@@ -179,6 +180,20 @@ def read_parameters(notebook: str | os.PathLike | nbformat.NotebookNode) -> dict
         comment = line.split("#", 1)[1].strip() if "#" in line[node.end_col_offset or 0:] else ""
         specs[name] = ParameterSpec(name, annotation or type(default).__name__, default, comment)
     return specs
+
+
+#: Parsed ``parameters`` cells by (path, modification time, size): a batch parses each
+#: template once, not once per report and again per check.
+_SPECS_CACHE: dict[tuple[str, int, int], dict[str, ParameterSpec]] = {}
+
+
+def _template_specs(path: Path) -> dict[str, ParameterSpec]:
+    """:func:`read_parameters` of a template file, parsed once per version of the file."""
+    st = path.stat()
+    key = (str(path), st.st_mtime_ns, st.st_size)
+    if key not in _SPECS_CACHE:
+        _SPECS_CACHE[key] = read_parameters(path)
+    return _SPECS_CACHE[key]
 
 
 def _type_ok(value: Any, annotation: str) -> bool:
@@ -392,7 +407,7 @@ def validate_parameters(
         specs, label = read_parameters(template), "<notebook>"
     else:
         path = template_path(template, notebooks_dir)
-        specs, label = read_parameters(path), path.stem
+        specs, label = _template_specs(path), path.stem
     unknown = sorted(set(parameters) - set(specs))
     if unknown:
         allowed = ", ".join(f"{s.name} ({s.annotation})" for s in specs.values())
@@ -455,11 +470,30 @@ def data_snapshot(data_dir: str | os.PathLike | None = None) -> dict[str, dict[s
     return out
 
 
+#: Libraries whose versions can change a report's figures or look, recorded in its manifest.
+RECORDED_LIBRARIES = ("pandas", "numpy", "matplotlib", "papermill", "nbconvert", "openpyxl", "playwright")
+
+
+def library_versions() -> dict[str, str | None]:
+    """Installed versions of :data:`RECORDED_LIBRARIES` (``None`` when one is not installed),
+    read from the package metadata without importing them."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    out: dict[str, str | None] = {}
+    for lib in RECORDED_LIBRARIES:
+        try:
+            out[lib] = version(lib)
+        except PackageNotFoundError:
+            out[lib] = None
+    return out
+
+
 def _fingerprint(notebook_sha: str, parameters: Mapping[str, Any], snapshot: Mapping[str, Mapping[str, Any]]) -> str:
     doc = {
         "notebook": notebook_sha,
         "parameters": parameters,
         "package_version": __version__,
+        "versions": library_versions(),
         "data": {k: v["sha256"] for k, v in sorted(snapshot.items())},
     }
     return sha256_bytes(json.dumps(doc, sort_keys=True, default=str).encode("utf-8"))
@@ -673,7 +707,7 @@ def run_report(
     started_at = _now()
     path = template_path(template, notebooks_dir)
     name = path.stem
-    specs = read_parameters(path)
+    specs = _template_specs(path)
     given: dict[str, Any] = dict(parameters or {})
     given["territory"] = territory
     if language is not None and "language" in specs:
@@ -718,6 +752,7 @@ def run_report(
         "parameters": params,
         "package_version": __version__,
         "python": sys.version.split()[0],
+        "versions": library_versions(),
         "notebook": {"path": str(path), "sha256": nb_sha},
         "data": snap,
         "fingerprint": fingerprint,
@@ -948,7 +983,7 @@ def run_batch(
     declared: set[str] = set()
     for tpl in templates:
         path = template_path(tpl, notebooks_dir)
-        specs = read_parameters(path)
+        specs = _template_specs(path)
         declared |= set(specs)
         mine = {k: v for k, v in params.items() if k in specs}
         probe = dict(mine, territory=codes[0])

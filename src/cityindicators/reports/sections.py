@@ -227,15 +227,17 @@ def setup(
     data = load_data(data_dir=ddir)
     pop = data["population"]
     totals = pop[(pop["sex"] == "total") & pop["age"].isna()]
-    data_years = sorted(int(y) for y in totals["year"].unique())
-    if terr.code not in set(totals["territory_code"]):
+    # The defaults come from the territory's own years: a data directory may also hold other
+    # territories (the synthetic demo set beside the real extract) covering other years.
+    data_years = sorted(int(y) for y in totals.loc[totals["territory_code"] == terr.code, "year"].unique())
+    if not data_years:
         raise ReportParameterError(f"territory {terr.code} ({terr.name_lt}) has no population data in {ddir}")
     if years is None or len(years) == 0:
         years = (data_years[0], data_years[-1])
     y0, y1 = int(years[0]), int(years[-1])
-    ty = totals[totals["territory_code"] == terr.code]["year"]
-    if y0 < ty.min() or y1 > ty.max():
-        raise ReportParameterError(f"years {y0}-{y1}: the data of {terr.name_lt} cover {ty.min()}-{ty.max()}")
+    if y0 < data_years[0] or y1 > data_years[-1]:
+        raise ReportParameterError(
+            f"years {y0}-{y1}: the data of {terr.name_lt} cover {data_years[0]}-{data_years[-1]}")
     present = set(totals["territory_code"])
     municipalities = [m.code for m in reg.municipalities(synthetic=terr.synthetic) if m.code in present]
     counts = build_counts(data)  # once: every computation below reuses the count arrays
