@@ -1,0 +1,96 @@
+"""``cityindicators plan check FILE``: a strategic plan's criteria against the data and the projection.
+
+Exit code 0 whatever the criteria's status (a criterion off track is a finding, not an error);
+1 only for an invalid plan file or missing data (the message names the file, line or cell and
+key). Warnings about the file (a base value far from the data) go to stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+__all__ = ["register", "check_table"]
+
+PLAN_FORMATS = ("table", "csv", "json", "xlsx")
+#: Columns of the aligned table (the CSV, JSON and XLSX outputs have them all).
+TABLE_COLUMNS = ("criterion", "name", "year", "actual", "planned", "gap", "status_label", "target_year",
+                 "target_value", "outlook_value", "probability", "inflow")
+BY_YEAR_TABLE_COLUMNS = ("criterion", "year", "actual", "planned", "gap", "status_label")
+
+
+def register(subparsers) -> None:
+    """Add the ``plan`` subcommand (``plan check``)."""
+    p = subparsers.add_parser("plan", help="monitor a strategic plan's evaluation criteria",
+                              description="Monitor a strategic development plan's evaluation criteria.")
+    sub = p.add_subparsers(dest="plan_command", metavar="ACTION", required=True)
+    c = sub.add_parser(
+        "check", help="status of every criterion, projection and trend outlook",
+        description="Check a plan file (YAML or XLSX) against the data: for every criterion the latest actual "
+        "value, the straight planned path, the gap and the status (reached, on track, behind, off track, no "
+        "data); for demographic criteria the projection by scenario, the probability of meeting the target and "
+        "the inflow it needs; for the others a linear trend (not a forecast). Exits 1 only on invalid input.")
+    c.add_argument("file", metavar="FILE", help="plan file (.yaml or .xlsx)")
+    c.add_argument("--lang", choices=("lt", "en"), default="lt", help="language of names and statuses (default lt)")
+    c.add_argument("--format", "-f", choices=PLAN_FORMATS, default="table",
+                   help="output format (xlsx needs --output FILE.xlsx)")
+    c.add_argument("--output", "-o", default=None, metavar="FILE", help="write to FILE (atomically) instead of stdout")
+    c.add_argument("--by-year", action="store_true", help="every criterion in every year instead of the latest")
+    c.add_argument("--scenario", nargs="+", default=None, metavar="NAME",
+                   help="projection scenarios (default: the plan's, else baseline zero-migration attraction)")
+    c.add_argument("--trajectories", type=int, default=500, metavar="N",
+                   help="stochastic trajectories for the probability (default 500; 0 = none)")
+    c.add_argument("--seed", type=int, default=2026, help="random seed of the stochastic projection")
+    c.set_defaults(handler=_check)
+
+
+def check_table(plan, lang: str, by_year: bool, scenarios=None, trajectories: int = 500, seed: int = 2026):
+    """The frame ``plan check`` prints: the summary, or every year with ``by_year``."""
+    from ..plans.texts import status_label
+
+    if by_year:
+        frame = plan.check()
+        frame.insert(frame.columns.get_loc("status") + 1, "status_label",
+                     [status_label(s, lang) for s in frame["status"]])
+        return frame
+    return plan.summary(lang, scenarios=scenarios, trajectories=trajectories, seed=seed)
+
+
+def _display(frame, lang: str, by_year: bool):
+    """The aligned-table view: fewer columns, labels in ``lang``, probability in percent."""
+    from ..plans.texts import column_labels
+
+    cols = [c for c in (BY_YEAR_TABLE_COLUMNS if by_year else TABLE_COLUMNS) if c in frame]
+    shown = frame[cols].copy()
+    if "probability" in shown:
+        shown["probability"] = [probability_text(p) for p in shown["probability"]]
+    return shown.rename(columns=column_labels(cols, lang))
+
+
+def probability_text(p: float, lang: str = "en") -> str:
+    """A probability for people: ``35 %``; at the outermost percentiles ``<1 %`` / ``>99 %``."""
+    if p != p:
+        return "n/a"
+    p = round(float(p), 4)
+    return "<1 %" if p <= 0.01 else ">99 %" if p >= 0.99 else f"{p * 100:.0f} %"
+
+
+def _check(args: argparse.Namespace) -> int:
+    from ..exceptions import ConfigError
+    from ..plans import load_plan
+    from ._output import emit
+
+    if args.format == "xlsx" and not (args.output or "").lower().endswith(".xlsx"):
+        raise ConfigError("--format xlsx needs --output FILE.xlsx")
+    if args.trajectories < 0:
+        raise ConfigError(f"--trajectories must be zero or positive, got {args.trajectories}")
+    plan = load_plan(args.file, data_dir=args.data_dir)
+    for w in plan.warnings:
+        print(f"warning: {w}", file=sys.stderr)
+    frame = check_table(plan, args.lang, args.by_year, args.scenario, args.trajectories, args.seed)
+    if args.format == "table":
+        numeric = [c for c in _display(frame, args.lang, args.by_year).columns]
+        emit(_display(frame, args.lang, args.by_year), "table", args.output, numeric=numeric)
+    else:
+        emit(frame, args.format if args.format != "xlsx" else "csv", args.output)
+    return 0

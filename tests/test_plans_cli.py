@@ -1,0 +1,67 @@
+"""``cityindicators plan check``: formats, languages, exit codes and error messages."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from cityindicators.cli import main
+
+EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "plans" / "eglynas.yaml"
+
+
+def run(capsys, demo_dir, *args) -> tuple[int, str, str]:
+    rc = main(["--data-dir", str(demo_dir), "plan", "check", *map(str, args)])
+    out, err = capsys.readouterr()
+    return rc, out, err
+
+
+def test_table_in_both_languages_exits_zero_although_criteria_are_off_track(capsys, demo_dir):
+    rc, out, _ = run(capsys, demo_dir, EXAMPLE, "--lang", "en", "--trajectories", "100")
+    assert rc == 0
+    assert "Off track" in out and "On track" in out and "Behind" in out and "Reached" in out
+    assert "Probability of meeting" in out
+    rc, out, _ = run(capsys, demo_dir, EXAMPLE, "--trajectories", "0")
+    assert rc == 0 and "Nukrypta nuo plano" in out and "Būklė" in out
+
+
+def test_csv_json_and_xlsx(capsys, demo_dir, tmp_path):
+    import pandas as pd
+
+    rc, out, _ = run(capsys, demo_dir, EXAMPLE, "--format", "json", "--lang", "en", "--trajectories", "0")
+    rows = json.loads(out)
+    assert rc == 0 and [r["criterion"] for r in rows] == ["E1", "E2", "E3", "E4", "E5", "E6"]
+    assert {"status", "status_label", "gap", "outlook_method", "inflow"} <= set(rows[0])
+    rc, out, _ = run(capsys, demo_dir, EXAMPLE, "--format", "csv", "--by-year", "--trajectories", "0")
+    assert rc == 0 and out.splitlines()[0].startswith("criterion,indicator,unit,direction,year,actual,planned,gap")
+    xlsx = tmp_path / "check.xlsx"
+    rc, _, err = run(capsys, demo_dir, EXAMPLE, "--format", "xlsx", "--output", xlsx, "--trajectories", "0")
+    assert rc == 0 and "wrote 6 rows" in err
+    frame = pd.read_excel(xlsx)
+    assert frame["criterion"].tolist() == ["E1", "E2", "E3", "E4", "E5", "E6"]
+    rc, _, err = run(capsys, demo_dir, EXAMPLE, "--format", "xlsx")
+    assert rc == 1 and "--format xlsx needs --output FILE.xlsx" in err
+
+
+def test_invalid_plan_is_one_clear_line_per_problem_and_exit_one(capsys, demo_dir, tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(EXAMPLE.read_text(encoding="utf-8").replace("indicator: working_age_share",
+                                                              "indicator: working_age_shares"), encoding="utf-8")
+    rc, out, err = run(capsys, demo_dir, bad)
+    assert rc == 1 and out == ""
+    assert "Traceback" not in err
+    line = err.strip().splitlines()
+    assert len(line) == 1 and "bad.yaml: line" in line[0] and "closest ids: working_age_share" in line[0]
+    rc, _, err = run(capsys, demo_dir, tmp_path / "missing.yaml")
+    assert rc == 1 and "plan file not found" in err
+
+
+def test_base_value_warning_goes_to_stderr(capsys, demo_dir, tmp_path):
+    p = tmp_path / "plan.yaml"
+    p.write_text(EXAMPLE.read_text(encoding="utf-8").replace(
+        "    base_year: 2020          # base value read from the data\n",
+        "    base_year: 2020\n    base_value: 99999\n"), encoding="utf-8")
+    rc, out, err = run(capsys, demo_dir, p, "--trajectories", "0")
+    assert rc == 0 and "warning:" in err and "99999" in err and "E1" in out
