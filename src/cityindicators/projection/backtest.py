@@ -37,7 +37,7 @@ would have covered 80 % of the past errors.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Sequence
 
 import numpy as np
@@ -50,7 +50,9 @@ from .rates import BROAD_AGE_GROUPS, EstimationSettings, _population_array, esti
 from .scenarios import load_scenario
 from .schedule import build_schedule
 
-__all__ = ["BacktestResult", "backtest", "backtest_grid", "METHODS", "DEFAULT_METHOD", "empirical_interval_scale"]
+__all__ = ["BacktestResult", "backtest", "backtest_grid", "METHODS", "DEFAULT_METHOD", "empirical_interval_scale",
+           "Candidate", "default_candidates", "NestedBacktest", "nested_backtest", "out_of_sample_errors",
+           "select_candidate", "median_age", "MEASURES", "BASELINES", "SELECTED"]
 
 log = logging.getLogger(__name__)
 
@@ -69,6 +71,11 @@ def _groups(pop: np.ndarray) -> np.ndarray:
 
 def _hamilton_perry(P: np.ndarray, H: int) -> np.ndarray:
     """Project ``P[T, y, 2, A]`` (last year = base, ``BASE_PERIOD + 1`` years) ``H`` years by 1-year CCRs."""
+    return _hamilton_perry_path(P, H)[-1]
+
+
+def _hamilton_perry_path(P: np.ndarray, H: int) -> np.ndarray:
+    """``[H, T, 2, A]``: the Hamilton-Perry populations of years ``1..H`` after the base (see the module docstring)."""
     p0, p1 = P[:, :-1], P[:, 1:]
     num = np.zeros(P.shape[:1] + P.shape[2:])
     den = np.zeros_like(num)
@@ -79,13 +86,14 @@ def _hamilton_perry(P: np.ndarray, H: int) -> np.ndarray:
     women = p0[:, :, 1, 15:50].sum(-1).sum(1)  # [T]
     cwr = p1[..., 0].sum(1) / np.maximum(women, 1e-9)[:, None]  # [T, 2]
     cur = P[:, -1].copy()
-    for _ in range(H):
+    path = np.empty((H,) + cur.shape)
+    for h in range(H):
         nxt = np.empty_like(cur)
         nxt[..., 1:] = cur[..., :-1] * ccr[..., 1:]
         nxt[..., -1] += cur[..., -1] * ccr[..., -1]
         nxt[..., 0] = cwr * cur[:, 1, 15:50].sum(-1)[:, None]
-        cur = nxt
-    return cur
+        cur = path[h] = nxt
+    return path
 
 
 def _extrapolate(g: np.ndarray, years: np.ndarray, target: int, log_scale: bool) -> np.ndarray:
@@ -238,3 +246,265 @@ def empirical_interval_scale(errors: pd.DataFrame, model_spread: float, group: s
     if model_spread <= 0:
         raise ProjectionError("model spread must be positive")
     return spread / model_spread
+
+
+# -- the out-of-sample protocol: rolling origins, every horizon, nested selection ------------------
+#: Measures scored by the protocol: the groups above and the median age (years).
+MEASURES = (*GROUPS, "median_age")
+BASELINES = METHODS[1:]
+#: Method label of the nested, time-ordered selection among the candidates.
+SELECTED = "default"
+#: Horizons pooled in the headline comparison.
+POOLED_HORIZONS = tuple(range(1, 11))
+
+
+def median_age(pop: np.ndarray) -> np.ndarray:
+    """Median age ``[...]`` of populations ``[..., sex, age]`` by single years of age.
+
+    Age ``x`` covers ``[x, x + 1)`` with its people spread evenly, so the median is
+    ``x + (N / 2 - C_{x-1}) / P_x`` at the first age ``x`` whose cumulative count ``C_x`` reaches
+    half the total ``N`` (``C_{-1} = 0``). The open group is treated as one year wide, which does
+    not matter while the median lies below it.
+    """
+    p = np.asarray(pop, dtype=float).sum(-2)
+    cum = np.cumsum(p, axis=-1)
+    half = cum[..., -1:] / 2
+    x = np.argmax(cum >= half, axis=-1)[..., None]
+    below = np.take_along_axis(cum, x, -1) - np.take_along_axis(p, x, -1)
+    px = np.take_along_axis(p, x, -1)
+    return (x + (half - below) / np.where(px > 0, px, 1.0))[..., 0]
+
+
+def _measures(pop: np.ndarray) -> np.ndarray:
+    """``[..., 5]``: total, 0-14, 15-64, 65+ and median age of ``[..., sex, age]``."""
+    return np.concatenate([_groups(pop), median_age(pop)[..., None]], axis=-1)
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One setting the protocol may choose: a name and the estimation settings it stands for."""
+
+    name: str
+    settings: EstimationSettings
+    e0_gain: float = 0.0
+
+    def scenario(self):
+        """The ``baseline`` scenario, with life expectancy rising by ``e0_gain`` years a year when set."""
+        sc = load_scenario("baseline")
+        if not self.e0_gain:
+            return sc
+        return replace(sc, mortality=replace(sc.mortality, mode="gain", e0_gain_per_year=float(self.e0_gain)))
+
+
+def default_candidates() -> tuple[Candidate, ...]:
+    """The modest candidate set of the protocol (the first is the prior choice, see docs/BACKTEST.md).
+
+    Migration window 5 or 10 years; the 2010 declaration wave and the 2011 census year kept
+    (down-weighted only by the Huber weights when atypical) or excluded; net migration held, or
+    converging to the territory's own long-run mean in 15 years or to zero in 25 years; the
+    total combined with its exponential trend with weight 0 or 0.5.
+    """
+    out = []
+    for window in (5, 10):
+        for excluded in ((), (2010, 2011)):
+            for conv, years in (("none", 20), ("own_mean", 15), ("zero", 25)):
+                for w in (0.0,):
+                    name = (f"w{window}{'-x2010-2011' if excluded else ''}"
+                            f"{'' if conv == 'none' else f'-{conv}{years}'}{f'-comb{w:g}' if w else ''}")
+                    out.append(Candidate(name, EstimationSettings(
+                        migration_window=window, migration_excluded_years=excluded, migration_convergence=conv,
+                        migration_convergence_years=years, total_combination_weight=w)))
+    return tuple(out)
+
+
+def _estimation_key(st: EstimationSettings) -> EstimationSettings:
+    """The settings with the fields that act only on the schedule reset (one estimation serves them all)."""
+    return replace(st, migration_convergence="none", migration_convergence_years=20, total_combination_weight=0.0)
+
+
+def _origin_forecasts(data: ProjectionData, Y: int, last: int, candidates: Sequence[Candidate], codes: list[str],
+                      P: np.ndarray, years: list[int], register) -> dict[str, np.ndarray]:
+    """Forecast measures ``[H, T, 5]`` for horizons ``1..last - Y`` of every candidate and baseline."""
+    H = last - Y
+    out: dict[str, np.ndarray] = {}
+    estimated: dict[EstimationSettings, object] = {}
+    for c in candidates:
+        key = _estimation_key(c.settings)
+        if key not in estimated:
+            estimated[key] = estimate_rates(data, codes, Y, key, register=register)
+        rates = replace(estimated[key], settings=c.settings)
+        out[c.name] = _measures(run_schedule(build_schedule(rates, c.scenario(), last)).population[1:])
+    need = [years.index(y) for y in range(Y - BASE_PERIOD, Y + 1)]
+    hist = P[:, need]
+    m_hist = _measures(hist)  # [T, 6, 5]
+    x = np.arange(Y - BASE_PERIOD, Y + 1, dtype=float)
+    targets = range(Y + 1, last + 1)
+    out["constant"] = np.broadcast_to(m_hist[:, -1], (H,) + m_hist[:, -1].shape).copy()
+    out["linear"] = np.stack([np.maximum(_extrapolate(m_hist, x, t, False), 0) for t in targets])
+    out["exponential"] = np.stack([_extrapolate(m_hist, x, t, True) for t in targets])
+    out["hamilton-perry"] = _measures(_hamilton_perry_path(hist, H))
+    return out
+
+
+@dataclass
+class NestedBacktest:
+    """Result of :func:`nested_backtest`.
+
+    Attributes
+    ----------
+    errors
+        Tidy ``base_year, horizon, territory_code, group, method, forecast, actual, error,
+        error_pct`` (``error = F - A`` in persons, or years for ``median_age``; ``error_pct`` signed,
+        per cent of ``A``) for every candidate, the baselines and ``default`` (the nested choice).
+    selection
+        ``base_year, selected, cells`` (the candidate chosen to score that origin and the number of
+        fully observed (origin, horizon) back-tests it was chosen on).
+    chosen
+        The candidate the protocol selects on all the data: the shipped default.
+    candidates
+        The candidate set.
+    """
+
+    errors: pd.DataFrame
+    selection: pd.DataFrame
+    chosen: Candidate
+    candidates: tuple[Candidate, ...]
+
+    def out_of_sample_errors(self) -> pd.DataFrame:
+        """The rows of ``default`` (out of sample for the choice too) and of the baselines."""
+        return self.errors[self.errors["method"].isin((SELECTED, *BASELINES))].reset_index(drop=True)
+
+    def summary(self, methods: Sequence[str] = (SELECTED, *BASELINES)) -> pd.DataFrame:
+        """By ``method, group, horizon``: ``mape``, ``bias`` (mean signed % error), ``p90`` (90th
+        percentile of absolute % errors) over all origins and territories, and ``origins``."""
+        e = self.errors[self.errors["method"].isin(methods)].assign(ape=lambda d: d["error_pct"].abs())
+        g = e.groupby(["method", "group", "horizon"], sort=False)
+        out = g.agg(mape=("ape", "mean"), bias=("error_pct", "mean"), p90=("ape", lambda a: float(np.quantile(a, 0.9))),
+                    origins=("base_year", "nunique")).reset_index()
+        return out
+
+    def pooled(self, horizons: Sequence[int] = POOLED_HORIZONS,
+               methods: Sequence[str] = (SELECTED, *BASELINES)) -> pd.DataFrame:
+        """MAPE by ``group`` (rows) and method (columns), the mean over ``horizons`` of each horizon's MAPE."""
+        s = self.summary(methods)
+        s = s[s["horizon"].isin(list(horizons))]
+        return s.pivot_table(index="group", columns="method", values="mape", aggfunc="mean").reindex(
+            index=list(MEASURES), columns=list(methods))
+
+    def worst(self, method: str = SELECTED, horizons: Sequence[int] = POOLED_HORIZONS, n: int = 3) -> pd.DataFrame:
+        """The ``n`` territories with the largest MAPE of ``method`` over ``horizons``, per group."""
+        e = self.errors[(self.errors["method"] == method) & self.errors["horizon"].isin(list(horizons))]
+        m = e.assign(ape=e["error_pct"].abs()).groupby(["group", "territory_code"])["ape"].mean().rename("mape")
+        bias = e.groupby(["group", "territory_code"])["error_pct"].mean().rename("bias")
+        t = pd.concat([m, bias], axis=1).reset_index()
+        return (t.sort_values(["group", "mape"], ascending=[True, False]).groupby("group", sort=False).head(n)
+                .reset_index(drop=True))
+
+
+def _cell_scores(errors: pd.DataFrame, names: Sequence[str]) -> pd.DataFrame:
+    """Per (base_year, horizon): each candidate's mean over measures of ``log(MAPE / geometric mean MAPE)``."""
+    e = errors[errors["method"].isin(list(names))]
+    mape = e.assign(ape=e["error_pct"].abs()).groupby(["base_year", "horizon", "group", "method"])["ape"].mean()
+    lm = np.log(mape.clip(lower=1e-9)).unstack("method")[list(names)]
+    rel = lm.sub(lm.mean(axis=1), axis=0)
+    return rel.groupby(level=["base_year", "horizon"]).mean()
+
+
+def select_candidate(scores: pd.DataFrame, up_to: int, names: Sequence[str]) -> tuple[str, int]:
+    """The candidate with the lowest mean cell score over back-tests fully observed by 1 January ``up_to``.
+
+    A back-test (origin ``Y'``, horizon ``h'``) is usable when ``Y' + h' <= up_to``; with none the
+    first candidate (the prior choice) is returned. Ties go to the earlier candidate. Returns
+    ``(name, number of cells used)``.
+    """
+    idx = scores.index
+    ok = (idx.get_level_values("base_year") + idx.get_level_values("horizon")) <= up_to
+    if not ok.any():
+        return names[0], 0
+    mean = scores[ok].mean()[list(names)]
+    return str(mean.idxmin()), int(ok.sum())
+
+
+def nested_backtest(
+    data: ProjectionData,
+    candidates: Sequence[Candidate] | None = None,
+    base_years: Sequence[int] | None = None,
+    territories: str | Sequence[str] | None = "all",
+    register=None,
+) -> NestedBacktest:
+    """Rolling-origin back-test with a nested, time-ordered choice of settings.
+
+    Every origin ``Y`` (default: each base year with ``BASE_PERIOD`` years of history before it
+    and at least one later population year) is projected with every candidate and every
+    baseline to every horizon the data allow. The ``default`` forecast of origin ``Y`` is the
+    candidate chosen by :func:`select_candidate` on the back-tests fully observed by ``Y`` (so no
+    data after ``Y`` enters either the projection or the choice). ``chosen`` is the selection on
+    all back-tests: the setting to ship.
+
+    Raises
+    ------
+    ProjectionError
+        The data allow no back-test.
+    """
+    if register is None:
+        from ..geography import get_register
+
+        register = get_register()
+    cands = tuple(candidates or default_candidates())
+    names = [c.name for c in cands]
+    if len(set(names)) != len(names):
+        raise ProjectionError(f"candidate names must be distinct, got {names}")
+    codes = resolve_territories(territories, data, register)
+    pop = data.population
+    pa = _population_array(pop[pop["territory_code"].astype(str).isin(codes)])
+    years = [int(y) for y in pa.years]
+    first, last = years[0], years[-1]
+    origins = sorted(int(y) for y in (base_years or range(first + BASE_PERIOD, last)))
+    origins = [Y for Y in origins if Y < last and all(y in years for y in range(Y - BASE_PERIOD, Y + 1))]
+    if not origins:
+        raise ProjectionError("the data allow no back-test (need six years of history and a later year)")
+    P = pa.values[[pa.codes.index(c) for c in codes]]
+    frames = []
+    for Y in origins:
+        H = last - Y
+        actual = _measures(P[:, [years.index(Y + h) for h in range(1, H + 1)]].transpose(1, 0, 2, 3))  # [H, T, 5]
+        fc = _origin_forecasts(data, Y, last, cands, codes, P, years, register)
+        for method, f in fc.items():
+            frames.append(_tidy_errors(Y, method, f, actual, codes))
+        log.info("nested back-test: origin %d, %d horizons, %d candidates", Y, H, len(cands))
+    errors = pd.concat(frames, ignore_index=True)
+    scores = _cell_scores(errors, names)
+    rows, chosen_frames = [], []
+    for Y in origins:
+        name, cells = select_candidate(scores, Y, names)
+        rows.append({"base_year": Y, "selected": name, "cells": cells})
+        chosen_frames.append(errors[(errors["method"] == name) & (errors["base_year"] == Y)].assign(method=SELECTED))
+    final, _ = select_candidate(scores, last, names)
+    errors = pd.concat([errors, *chosen_frames], ignore_index=True)
+    errors["method"] = errors["method"].astype("category")
+    errors["group"] = errors["group"].astype("category")
+    return NestedBacktest(errors=errors, selection=pd.DataFrame(rows), chosen=cands[names.index(final)],
+                          candidates=cands)
+
+
+def _tidy_errors(Y: int, method: str, fc: np.ndarray, actual: np.ndarray, codes: Sequence[str]) -> pd.DataFrame:
+    """Long frame of forecasts ``fc[H, T, 5]`` against ``actual`` (same shape)."""
+    H, T, G = fc.shape
+    h, t, g = np.meshgrid(np.arange(1, H + 1), np.arange(T), np.arange(G), indexing="ij")
+    err = fc - actual
+    return pd.DataFrame({
+        "base_year": Y, "horizon": h.ravel(), "territory_code": np.asarray(codes, dtype=object)[t.ravel()],
+        "group": np.asarray(MEASURES, dtype=object)[g.ravel()], "method": method, "forecast": fc.ravel(),
+        "actual": actual.ravel(), "error": err.ravel(), "error_pct": (err / actual * 100).ravel(),
+    })
+
+
+def out_of_sample_errors(data: ProjectionData, **kwargs) -> pd.DataFrame:
+    """Per (origin, horizon, territory, group) errors of the nested default and the baselines.
+
+    A tidy frame (see :attr:`NestedBacktest.errors`) with ``method`` in ``default``,
+    ``constant``, ``linear``, ``exponential``, ``hamilton-perry``; keyword arguments go to
+    :func:`nested_backtest`. Prediction intervals built from it are honest: every ``default``
+    row is out of sample for the projection and for the choice of its settings.
+    """
+    return nested_backtest(data, **kwargs).out_of_sample_errors()

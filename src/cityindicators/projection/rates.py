@@ -163,6 +163,8 @@ log = logging.getLogger(__name__)
 BROAD_AGE_GROUPS: dict[str, tuple[int, int | None]] = {"0-14": (0, 14), "15-64": (15, 64), "65+": (65, None)}
 
 SEXES = ("male", "female")
+#: Long-run levels net migration can converge to (``EstimationSettings.migration_convergence``).
+CONVERGENCE_TARGETS = ("none", "zero", "own_mean")
 FEMALE = np.array([False, True])
 
 
@@ -227,6 +229,19 @@ class EstimationSettings:
         ``gompertz_slope_ages`` over the ``mortality_window`` years before the base year, clipped
         to ``gompertz_slope_bounds``, and ``gompertz_slope`` is only the fallback (see "Estimated
         Gompertz slope" in the module docstring).
+    migration_excluded_years
+        Event years left out of every migration window (the residuals of year ``y`` are the
+        moves between 1 January ``y`` and ``y + 1``), e.g. ``(2010,)`` for Lithuania's 2010
+        declaration wave of emigrants who had left in earlier years; see "Atypical years".
+    migration_convergence, migration_convergence_years
+        ``none`` holds the window's schedule; ``zero`` and ``own_mean`` move the net migration
+        schedule linearly from it (year 0 of the projection) to the long-run level, reached after
+        ``migration_convergence_years`` years and held after: ``zero`` is no net migration,
+        ``own_mean`` the territory's own net rates by age and sex over the whole history up to the
+        base year (excluded years left out), see "Convergence".
+    total_combination_weight
+        Weight ``w`` of the exponential trend of the territory's total population in a forecast
+        combination of the total (0 = the cohort-component total); see :mod:`.schedule`.
     smr_prior_deaths, infant_prior_births, srb_prior_births
         Credibility priors pulling small territories towards their county/country.
     hadwiger_h, hadwiger_r
@@ -262,8 +277,21 @@ class EstimationSettings:
     inflow_pool_max_age: int = 50
     open_age_split: str = "stable"
     open_age_growth_years: int = 5
+    migration_excluded_years: tuple[int, ...] = ()
+    migration_convergence: str = "none"
+    migration_convergence_years: int = 20
+    total_combination_weight: float = 0.0
 
     def __post_init__(self) -> None:
+        if self.migration_convergence not in CONVERGENCE_TARGETS:
+            raise ProjectionError(f"migration_convergence must be one of {', '.join(CONVERGENCE_TARGETS)}, "
+                                  f"got {self.migration_convergence!r}")
+        if int(self.migration_convergence_years) < 1:
+            raise ProjectionError(f"migration_convergence_years must be at least 1, got {self.migration_convergence_years}")
+        if not 0.0 <= self.total_combination_weight <= 1.0:
+            raise ProjectionError(f"total_combination_weight must be within [0, 1], got {self.total_combination_weight}")
+        if not all(isinstance(y, (int, np.integer)) and not isinstance(y, bool) for y in self.migration_excluded_years):
+            raise ProjectionError(f"migration_excluded_years must be calendar years, got {self.migration_excluded_years!r}")
         if self.child_migration not in ("family", "own"):
             raise ProjectionError(f"child_migration must be 'family' or 'own', got {self.child_migration!r}")
         (c0, c1), (p0, p1) = self.family_child_ages, self.family_parent_ages
@@ -324,6 +352,10 @@ class BaseRates:
         pool of in-migrants) at 1 January of the base year and its mean over the migration
         window's end-of-year populations; None when ``inflow_pool`` is off. The schedule scales
         the count part of the inflow with the cohort-shifted ratio of the two.
+    mig_longrun_rate
+        The territory's long-run net migration rate per survivor ``[T, 2, A]`` (all event years
+        of the data up to the base year but the excluded ones, equal weights, smoothed like the
+        window's), the ``own_mean`` target of convergence; None for rates built by hand.
     """
 
     codes: tuple[str, ...]
@@ -347,6 +379,7 @@ class BaseRates:
     details: dict[str, dict[str, object]] = field(default_factory=dict)
     inflow_pool_base: np.ndarray | None = None
     inflow_pool_window: np.ndarray | None = None
+    mig_longrun_rate: np.ndarray | None = None
 
     @property
     def open_age(self) -> int:
@@ -360,6 +393,8 @@ class BaseRates:
             for name in ("population", "mortality", "e0", "asfr", "tfr", "male_share", "mig_in_rate",
                          "mig_out_rate", "mig_in_count", "mig_out_count", "tfr_hist", "e0_hist", "netmig_hist")
         }
+        if self.mig_longrun_rate is not None:
+            arrays["mig_longrun_rate"] = self.mig_longrun_rate[idx]
         return replace(self, codes=tuple(codes), details={c: self.details.get(c, {}) for c in codes}, **arrays)
 
     def net_migration(self) -> np.ndarray:
@@ -904,13 +939,20 @@ def _estimate_rates(data: ProjectionData, codes: tuple[str, ...], Y: int, st: Es
         svb[..., k] += p0[..., k] * S_b[..., k - 1]
         svb[..., 0] = bs * Sb_b
         SVB[:, j] = svb
-    mwin = np.isin(ev_years, list(range(Y - st.migration_window, Y)))
+    excluded = np.isin(ev_years, [int(y) for y in st.migration_excluded_years])
+    mwin = np.isin(ev_years, list(range(Y - st.migration_window, Y))) & ~excluded
     okm = mwin[None, :] & np.isfinite(NM).all(axis=(2, 3))
     if not okm.any(1).all():
         bad = [codes[i] for i in np.where(~okm.any(1))[0]]
+        left_out = f" (years {list(st.migration_excluded_years)} excluded)" if st.migration_excluded_years else ""
         raise ProjectionError(
-            f"no complete population/births years in the migration window {Y - st.migration_window}-{Y - 1} for {bad}"
+            f"no complete population/births years in the migration window {Y - st.migration_window}-{Y - 1}"
+            f"{left_out} for {bad}"
         )
+    win_years = sorted({int(ev_years[j]) for j in np.where(okm.any(0))[0]})
+    win_label = f"{win_years[0]}-{win_years[-1]}" + (
+        f" without {', '.join(str(y) for y in sorted(st.migration_excluded_years) if win_years[0] < y < win_years[-1])}"
+        if any(win_years[0] < y < win_years[-1] for y in st.migration_excluded_years) else "")
     wts = st.migration_decay ** (Y - 1 - np.asarray(ev_years, dtype=float))  # recent years weigh more
     wok = np.where(okm, wts[None, :], 0.0)
     if st.migration_robust > 0:
@@ -932,6 +974,7 @@ def _estimate_rates(data: ProjectionData, codes: tuple[str, ...], Y: int, st: Es
     sv_s = np.einsum("tab,tsb->tsa", K, sv_sum)
     net_rate_d = nm_s / np.maximum(sv_s, 1e-9)
     net_count_d = nm_s / nyears
+    longrun_rate = _longrun_net_rate(NM, SV, ~excluded, K, omega)
     # gross flows (optional): crude outflow rates of the window
     out_crude = _gross_outflow(data.migration, codes, ev_years, mwin, P, yi)
     net_rate = np.concatenate([net_rate_d, np.repeat(net_rate_d[..., k:], omega - k, axis=-1)], axis=-1)
@@ -944,7 +987,7 @@ def _estimate_rates(data: ProjectionData, codes: tuple[str, ...], Y: int, st: Es
         inflow, outflow = np.maximum(cnt, 0), np.maximum(-net_rate, 0)
     for i, c in enumerate(codes):
         details[c]["migration"] = (
-            f"cohort residuals {Y - st.migration_window}-{Y - 1} (year weights decaying {st.migration_decay:g}), "
+            f"cohort residuals {win_label} (year weights decaying {st.migration_decay:g}), "
             f"smoothed over age (sigma {sigma[i]:.2g} years), {st.migration_model}s"
         )
     if out_crude is not None:
@@ -981,7 +1024,7 @@ def _estimate_rates(data: ProjectionData, codes: tuple[str, ...], Y: int, st: Es
         out_count = (1 - w) * out_count
         for c in codes:
             details[c]["migration"] = (f"{1 - w:g} x [{details[c]['migration']}] + {w:g} x Hamilton-Perry-implied "
-                                       f"rates (equal-weight cohort change {Y - st.migration_window}-{Y - 1} over "
+                                       f"rates (equal-weight cohort change {win_label} over "
                                        "base survival)")
 
     # children migrate with their parents: the mothers' net rate times a pooled share by age
@@ -1040,8 +1083,24 @@ def _estimate_rates(data: ProjectionData, codes: tuple[str, ...], Y: int, st: Es
         male_share=male_share, mig_in_rate=in_rate, mig_out_rate=out_rate, mig_in_count=in_count,
         mig_out_count=out_count, hist_years=hist_years, tfr_hist=tfr_hist_ev, e0_hist=e0_hist,
         netmig_hist=netmig_hist, settings=st, details=details, inflow_pool_base=pool_base,
-        inflow_pool_window=pool_win,
+        inflow_pool_window=pool_win, mig_longrun_rate=longrun_rate,
     )
+
+
+def _longrun_net_rate(NM: np.ndarray, SV: np.ndarray, usable: np.ndarray, K: np.ndarray, omega: int) -> np.ndarray:
+    """Long-run net migration rate ``[T, 2, omega + 1]`` per survivor: all ``usable`` event years pooled.
+
+    ``NM``, ``SV`` are the cohort residuals and survivors ``[T, y, 2, k + 1]`` of every event year,
+    ``K`` the territories' age-smoothing kernels; the rate is ``K (sum_y NM) / K (sum_y SV)``
+    with equal year weights (a long-run mean is not meant to follow recent years), the open
+    group's rate held above the data's open age.
+    """
+    ok = usable[None, :] & np.isfinite(NM).all(axis=(2, 3)) & np.isfinite(SV).all(axis=(2, 3))
+    nm = np.einsum("ty,tysx->tsx", ok.astype(float), np.nan_to_num(NM))
+    sv = np.einsum("ty,tysx->tsx", ok.astype(float), np.nan_to_num(SV))
+    rate = np.einsum("tab,tsb->tsa", K, nm) / np.maximum(np.einsum("tab,tsb->tsa", K, sv), 1e-9)
+    k = rate.shape[-1] - 1
+    return np.concatenate([rate, np.repeat(rate[..., k:], omega - k, axis=-1)], axis=-1)
 
 
 def _national_gompertz_slope(data: ProjectionData, register, country_code, codes: Sequence[str], Y: int,

@@ -23,6 +23,12 @@ Rules (year ``y`` = calendar year of the events, base year ``Y``, ``j = y - Y``)
   balancing-equation net migration rate), the sum kept within ``bounds``, spread over age and
   sex by the territory's gross-migration age profile; the added inflow is a constant number of
   persons a year shared out by its profile.
+* convergence (``EstimationSettings.migration_convergence``): the schedule of year ``Y + j`` is
+  ``(1 - lambda_j) * window schedule + lambda_j * long-run schedule`` with
+  ``lambda_j = min(j / N, 1)`` (:func:`convergence_weights`); the long-run schedule is nil
+  (``zero``) or the territory's own long-run net rates (``own_mean``, times the scenario's
+  ``level``). The count part, the in-migrant pool and the scenario's scalings of the window's
+  schedule all fade with ``1 - lambda_j``; a scenario's trend shift and added inflow do not.
 * in-migrant pool (``EstimationSettings.inflow_pool``): the part of the inflow held as counts at
   ages ``x`` below ``inflow_pool_max_age`` is multiplied in event year ``Y + j`` by
   ``pool_Y(x - j - 1) / pool_window(x)``, the base-year population of the cohort in all
@@ -39,6 +45,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..exceptions import ProjectionError
 from .bounds import e0_path
 from .lifetable import E0Scaler
 from .rates import BaseRates, _ols_slope
@@ -66,6 +73,10 @@ class ScenarioSchedule:
     scaler: E0Scaler
     pool_count: np.ndarray | None = None  # [T, 2, A] inflow counts that follow the pool
     pool_ratio: np.ndarray | None = None  # [n, 2, A] pool size of year j over the window's
+    recent_weight: np.ndarray | None = None  # [n] weight of the window's schedule (1 = held)
+    target_weight: np.ndarray | None = None  # [n] weight of the long-run schedule
+    target_rate: np.ndarray | None = None  # [T, 2, A] long-run net rate per survivor
+    combination_count: np.ndarray | None = None  # [n, T, 2, A] persons: the forecast-combination adjustment
 
     def engine_inputs(self, tfr: np.ndarray, e0: np.ndarray, shift: np.ndarray, added: np.ndarray,
                       year: int | None = None):
@@ -78,15 +89,23 @@ class ScenarioSchedule:
         S, Sb = self.scaler.survival(e0)
         asfr = tfr[..., None] * self.asfr_shape
         male = np.broadcast_to(self.rates.male_share, tfr.shape)
-        rate = self.mig_rate + shift[..., None, None] * self.shift_profile
-        count = self.mig_count + added[..., None, None] * self.added_profile
+        extra = tfr.ndim - 2 if year is None else 0  # axes between the year axis and the territory axis
+
+        def by_year(arr: np.ndarray, inner: int) -> np.ndarray:
+            """``arr[n, ...]`` for this year, or with its year axis aligned to the paths' leading axis."""
+            if year is not None:
+                return arr[year]
+            return arr.reshape(arr.shape[:1] + (1,) * (extra + inner) + arr.shape[1:])
+
+        held = 1.0 if self.recent_weight is None else by_year(self.recent_weight, 3)
+        rate = held * self.mig_rate + shift[..., None, None] * self.shift_profile
+        if self.target_rate is not None:
+            rate = rate + by_year(self.target_weight, 3) * self.target_rate
+        count = held * self.mig_count + added[..., None, None] * self.added_profile
         if self.pool_count is not None:
-            if year is None:
-                extra = tfr.ndim - 2  # axes between the year axis and the territory axis
-                pr = self.pool_ratio.reshape(self.pool_ratio.shape[:1] + (1,) * (extra + 1) + self.pool_ratio.shape[1:])
-            else:
-                pr = self.pool_ratio[year]
-            count = count + self.pool_count * (pr - 1.0)
+            count = count + held * self.pool_count * (by_year(self.pool_ratio, 1) - 1.0)
+        if self.combination_count is not None:
+            count = count + by_year(self.combination_count, 0)
         return S, Sb, asfr, male, rate, count
 
     def deterministic_inputs(self):
@@ -175,12 +194,34 @@ def build_schedule(rates: BaseRates, scenario: Scenario, to_year: int) -> Scenar
         if not pool_count.any():
             pool_count = pool_ratio = None
 
+    recent_weight = target_weight = target_rate = None
+    if mi.mode != "zero":
+        recent_weight, target_weight = convergence_weights(n, st.migration_convergence, st.migration_convergence_years)
+        if st.migration_convergence == "own_mean":
+            if rates.mig_longrun_rate is None:
+                raise ProjectionError("convergence to the own long-run mean needs rates with mig_longrun_rate")
+            target_rate = mi.level * rates.mig_longrun_rate
+
     return ScenarioSchedule(
         scenario=scenario, rates=rates, years=years, tfr=tfr, e0=e0, mig_shift=mig_shift, added=added,
         asfr_shape=shape, mig_rate=mig_rate, mig_count=mig_count, shift_profile=shift_profile,
         added_profile=added_profile, scaler=E0Scaler(rates.mortality), pool_count=pool_count,
-        pool_ratio=pool_ratio,
+        pool_ratio=pool_ratio, recent_weight=recent_weight, target_weight=target_weight, target_rate=target_rate,
     )
+
+
+def convergence_weights(n: int, target: str, years: int) -> tuple[np.ndarray, np.ndarray]:
+    """Weights ``(recent[n], long_run[n])`` of the window's and the long-run schedule by projection year.
+
+    Event year ``Y + j`` uses ``lambda_j = min(j / years, 1)``: the window's schedule in the first
+    year, the long-run level from year ``years`` on, linear in between (EUROPOP's and Statistics
+    Norway's convergence of migration assumptions). ``none`` keeps ``(1, 0)``; for ``zero`` the
+    long-run schedule is nil, so only the first weight matters.
+    """
+    if target == "none":
+        return np.ones(n), np.zeros(n)
+    lam = np.minimum(np.arange(n) / float(years), 1.0)
+    return 1.0 - lam, lam
 
 
 def _pool_ratio(base: np.ndarray, window: np.ndarray, n: int, max_age: int) -> np.ndarray:

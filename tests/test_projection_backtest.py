@@ -1,0 +1,83 @@
+"""The out-of-sample back-test protocol: median age, nested selection, the tidy error frame (demo data)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from cityindicators.projection import EstimationSettings, ProjectionData
+from cityindicators.projection.backtest import (BASELINES, SELECTED, Candidate, median_age, nested_backtest,
+                                                 select_candidate)
+
+
+def test_median_age_hand_worked():
+    # ages 0, 1, 2 with 10, 20, 10 people (men only): half is 20, reached within age 1 where
+    # 10 are below: 1 + (20 - 10) / 20 = 1.5
+    pop = np.array([[10.0, 20.0, 10.0], [0.0, 0.0, 0.0]])
+    assert median_age(pop) == pytest.approx(1.5)
+    # both sexes add up: 4 people at age 0 and 4 at age 3 -> half (4) is reached at the end of age 0
+    two = np.array([[2.0, 0, 0, 2.0], [2.0, 0, 0, 2.0]])
+    assert median_age(two) == pytest.approx(1.0)
+    # vectorised over leading axes
+    assert median_age(np.stack([pop, two[:, :3] + 1])).shape == (2,)
+
+
+def _scores(rows):
+    idx = pd.MultiIndex.from_tuples([(y, h) for y, h, _, _ in rows], names=["base_year", "horizon"])
+    return pd.DataFrame({"a": [a for *_, a, _ in rows], "b": [b for *_, b in rows]}, index=idx)
+
+
+def test_selection_uses_only_back_tests_observed_by_the_origin():
+    # a is better at 2006+1 (observed by 2007); b is much better at 2006+2 and 2007+1 (observed by 2008)
+    scores = _scores([(2006, 1, -0.1, 0.1), (2006, 2, 0.3, -0.3), (2007, 1, 0.2, -0.2)])
+    assert select_candidate(scores, 2006, ["a", "b"]) == ("a", 0)  # nothing observed: the prior (first) candidate
+    assert select_candidate(scores, 2007, ["a", "b"]) == ("a", 1)
+    assert select_candidate(scores, 2008, ["a", "b"]) == ("b", 3)
+    assert select_candidate(scores, 2008, ["b", "a"]) == ("b", 3)
+
+
+@pytest.fixture(scope="module")
+def demo_nested(demo_dir):
+    data = ProjectionData.from_store(data_dir=demo_dir)
+    cands = (Candidate("w5", EstimationSettings()),
+             Candidate("w3-zero", EstimationSettings(migration_window=3, migration_convergence="zero",
+                                                     migration_convergence_years=5)))
+    pop = data.population
+    last = int(pop.loc[pop["age"].notna(), "year"].max())
+    return nested_backtest(data, candidates=cands, base_years=range(last - 4, last)), last
+
+
+def test_nested_backtest_default_is_the_candidate_chosen_before_each_origin(demo_nested):
+    nb, last = demo_nested
+    e = nb.errors
+    assert set(e["method"]) == {"w5", "w3-zero", SELECTED, *BASELINES}
+    origins = sorted(nb.selection["base_year"])
+    assert origins == list(range(last - 4, last))
+    for _, row in nb.selection.iterrows():
+        Y = row["base_year"]
+        # cells observed by Y: origins Y' >= the first one with Y' + h' <= Y
+        assert row["cells"] == sum(1 for y in origins for h in range(1, last - y + 1) if y + h <= Y)
+        d = e[(e["method"] == SELECTED) & (e["base_year"] == Y)].reset_index(drop=True)
+        c = e[(e["method"] == row["selected"]) & (e["base_year"] == Y)].reset_index(drop=True)
+        assert np.array_equal(d["forecast"].to_numpy(), c["forecast"].to_numpy())
+    assert nb.selection.iloc[0]["selected"] == "w5" and nb.selection.iloc[0]["cells"] == 0
+    assert nb.chosen.name in {"w5", "w3-zero"}
+
+
+def test_out_of_sample_errors_are_tidy_and_signed(demo_nested):
+    nb, last = demo_nested
+    oos = nb.out_of_sample_errors()
+    assert set(oos["method"]) == {SELECTED, *BASELINES}
+    assert {"base_year", "horizon", "territory_code", "group", "forecast", "actual", "error", "error_pct"} <= set(oos)
+    assert (oos["base_year"] + oos["horizon"] <= last).all()
+    assert np.allclose(oos["error"], oos["forecast"] - oos["actual"])
+    assert np.allclose(oos["error_pct"], 100 * oos["error"] / oos["actual"])
+    assert set(oos["group"]) == {"total", "0-14", "15-64", "65+", "median_age"}
+    const = oos[(oos["method"] == "constant") & (oos["group"] == "total")]
+    first = const.groupby(["base_year", "territory_code"])["forecast"].nunique()
+    assert (first == 1).all()  # the constant baseline repeats the base population at every horizon
+    table = nb.summary()
+    assert {"mape", "bias", "p90", "origins"} <= set(table)
+    assert (table["p90"] >= 0).all()
+    assert list(nb.pooled().index) == ["total", "0-14", "15-64", "65+", "median_age"]
