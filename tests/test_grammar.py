@@ -147,9 +147,10 @@ def test_scenario_fan_and_population_sentences(n):
 
 
 def test_no_double_period_after_an_abbreviation():
-    assert t("similar_list", "lt", names="Ignalinos r. sav., Zarasų r. sav.") == \
-        "Panašiausios savivaldybės: Ignalinos r. sav., Zarasų r. sav."
-    assert t("similar_list", "en", names="A...") == "Most similar municipalities: A...."[:-1] + "."
+    assert t("similar_list", "lt", criteria="gyventojų skaičius (2018)", names="Ignalinos r. sav., Zarasų r. sav.") == \
+        "Panašiausios savivaldybės (pagal šiuos rodiklius: gyventojų skaičius (2018)): Ignalinos r. sav., Zarasų r. sav."
+    assert t("f_migration", "lt", y0=2001, y1="2017 m.", net="x") == "Neto migracija 2001–2017 m. m. sudarė x."
+    assert t("similar_list", "en", criteria="size", names="A...") == "Most similar municipalities (by size): A...."
 
 
 def test_every_text_key_has_both_languages_with_the_same_fields():

@@ -280,7 +280,7 @@ def test_scenarios_on_real_extract(real_dir, tmp_path):
     tot = proj.totals()
     v2050 = tot[(tot["sex"] == "total") & (tot["year"] == 2050)]["value"].iloc[0]
     assert f"2050 m. gyventojų būtų {fmt_int(v2050, 'lt')}" in text
-    assert "reikėtų kasmet papildomai" in text or "nepasiektų" in text
+    assert "kasmet turėtų papildomai atvykti" in text or "nepasiektų" in text
     # the accuracy section projects from five years before the base year (the data's last year)
     last = int(store.load("population", territories="30", sex="total", data_dir=real_dir)["year"].max())
     assert _accuracy_expected(real_dir, "30", last - 5, last, "lt") in text

@@ -73,3 +73,55 @@ def test_html_report_in_chromium(report_html, tmp_path):
     keep = os.environ.get("CITYINDICATORS_SCREENSHOT_DIR")
     if keep:  # for looking at it by eye
         shutil.copy(shot, Path(keep) / "report.png")
+
+
+HOSTILE_GROUP = "<script>alert(1)</script>"
+HOSTILE_FILE = "<img src=x onerror=alert(1)>.csv"
+
+
+@pytest.fixture(scope="module")
+def hostile_report_html(tmp_path_factory) -> Path:
+    """A report whose peer group (groups.yaml) and imported file carry HTML that would run."""
+    from cityindicators.demo import build_demo
+    from cityindicators.sources.files import import_tidy
+    from cityindicators.store import build
+
+    data = tmp_path_factory.mktemp("hostile") / "data"
+    build_demo(data)
+    (data / "groups.yaml").write_text(
+        f"groups:\n  evil:\n    name_lt: \"{HOSTILE_GROUP}\"\n    name_en: \"{HOSTILE_GROUP}\"\n"
+        "    members: [X11, X12, X14]\n", encoding="utf-8")
+    src = tmp_path_factory.mktemp("files") / HOSTILE_FILE
+    src.write_text("territory,year,sex,value\nX13,2010,total,120\n", encoding="utf-8")
+    import_tidy(src, "births", data_dir=data)
+    build(data_dir=data)
+    out = tmp_path_factory.mktemp("reports")
+    res = runner.run_report("situation_analysis", "X13", language="lt", output_dir=out, data_dir=data,
+                            parameters={"peers": "evil"})
+    assert res.status == "ok", res.error
+    return Path(res.output_dir) / "situation_analysis.html"
+
+
+def test_hostile_names_are_shown_as_text_and_never_run(hostile_report_html):
+    sync_api = pytest.importorskip("playwright.sync_api")
+    html = hostile_report_html.read_text(encoding="utf-8")
+    assert HOSTILE_GROUP not in html and "<img src=x" not in html
+    dialogs: list[str] = []
+    errors: list[str] = []
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        try:
+            page = browser.new_page()
+            page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+            page.on("pageerror", lambda e: errors.append(str(e)))
+            page.goto(hostile_report_html.resolve().as_uri(), wait_until="load")
+            page.wait_for_timeout(300)
+            text = page.inner_text("body")
+            broken = page.eval_on_selector_all("img", "els => els.filter(e => !(e.naturalWidth > 0)).length")
+        finally:
+            browser.close()
+    assert not dialogs, f"a script ran: {dialogs}"
+    assert not errors, errors
+    assert broken == 0, "an injected <img> was rendered"
+    assert HOSTILE_GROUP in text, "the group's name is shown as text"
+    assert HOSTILE_FILE in text, "the imported file's name is shown as text in the sources table"

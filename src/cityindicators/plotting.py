@@ -24,6 +24,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
 from . import __version__
+from .html_safe import caption_html
 from .i18n import fmt_number, rank_text, t
 
 __all__ = [
@@ -462,11 +463,12 @@ def comparison_table(
     if rank_column in frame:
         fmt_cols[rank_column] = lambda v: "" if v is None or v != v else str(int(v))
     # one format() call: a second one would reset the formats of the other columns (pandas >= 3)
-    styler = frame.style.apply(style_rows, axis=1).format(fmt_cols)
+    # text cells, headers (a peer group's name) and the caption are escaped: they come from data
+    styler = frame.style.apply(style_rows, axis=1).format(fmt_cols, escape="html").format_index(escape="html", axis=1)
     note = t("rank_colour_note", lang, n=n)
     if synthetic:
         note = f"{t('synthetic_note', lang)}. {note}"
-    styler = styler.set_caption(f"{caption}<br><small>{note}</small>" if caption else f"<small>{note}</small>")
+    styler = styler.set_caption(caption_html(caption, note))
     styler = styler.hide(axis="index").set_table_styles(
         [{"selector": "caption", "props": "caption-side: top; text-align: left; font-weight: bold;"},
          {"selector": "td, th", "props": "padding: 3px 8px; font-size: 0.9em;"}]

@@ -318,7 +318,8 @@ def comparison_table(
     -------
     pandas.DataFrame
         One row per indicator, columns ``indicator, name, unit, polarity, value, country,
-        county, peers, peer_median, rank, n, percentile, z_score`` (with ``year_from`` also
+        county, peers (the group as one territory: counts added), peer_median, peer_mean (median
+        and mean of the members' own values), rank, n, percentile, z_score`` (with ``year_from`` also
         ``value_from, value_to``). ``attrs``: territory_code, territory, year, year_from,
         country_code, county_code, peer_group (id, name, members), neighbours (the similarity
         table as records, for similarity peers).
@@ -357,6 +358,7 @@ def comparison_table(
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN rows give NaN
         med = np.nanmedian(members, axis=1)
+        mean = np.nanmean(members, axis=1)  # of the members' own values: comparable for counts too
     out = pd.DataFrame({
         "indicator": ids,
         "name": [e.name(lang) for e in entries],
@@ -367,6 +369,7 @@ def comparison_table(
         "county": at([county.code])[:, 0] if county is not None else np.nan,
         "peers": at([group.code])[:, 0],
         "peer_median": med,
+        "peer_mean": mean,
         "rank": pd.array(stats["rank"], dtype="Float64").astype("Int64"),
         "n": stats["n"].astype(int),
         "percentile": stats["percentile"],

@@ -28,8 +28,10 @@ from .. import plotting
 from ..config import resolve_data_dir
 from ..exceptions import CityIndicatorsError, ReportParameterError
 from ..geography import Territory, get_register
+from ..html_safe import escape_html, styled_table
 from . import findings as F
-from ..i18n import check_language, fmt_int, fmt_number, t
+from .._io import read_sidecar
+from ..i18n import TEXTS, check_language, fmt_int, fmt_number, t
 
 __all__ = [
     "ReportContext",
@@ -88,10 +90,15 @@ def _display(obj: Any, **kw) -> None:
 
 
 def show_markdown(text: str) -> None:
-    """Display Markdown text (headings, sentences, lists)."""
+    """Display Markdown text (headings, sentences, lists).
+
+    The text is HTML-escaped here, the boundary where it becomes HTML: it carries names from
+    the data and the user (groups, scenario labels, files), and the report's Markdown holds no
+    HTML of its own.
+    """
     from IPython.display import Markdown
 
-    _display(Markdown(text))
+    _display(Markdown(escape_html(text, quote=False)))
 
 
 def show_figure(fig, alt: str = "", dpi: int = 120) -> None:
@@ -174,7 +181,7 @@ def setup(
     territory: str,
     language: str = "lt",
     years: Sequence[int] | None = None,
-    peers: str = "county",
+    peers: str = "similar",
     data_dir: str | os.PathLike | None = None,
     template: str = "situation_analysis",
     indicators: Iterable[str] | None = SITUATION_INDICATORS,
@@ -192,9 +199,9 @@ def setup(
     years
         ``[first, last]`` year of the key period (default: the first and last year of the data).
     peers
-        Peer group (see :func:`cityindicators.indicators.peer_group`): ``county`` (the
-        municipality's county), ``type``, ``size``, ``similar`` (the most similar
-        municipalities), ``all``, a named group (``VIZA``) or a group specification
+        Peer group (see :func:`cityindicators.indicators.peer_group`): ``similar`` (default, the
+        most similar municipalities), ``county`` (the municipality's county), ``type``,
+        ``size``, ``all``, a named group (``VIZA``) or a group specification
         (``county:Utena``).
     data_dir
         Data directory (default ``$CITYINDICATORS_DATA_DIR`` or ``./data``).
@@ -488,58 +495,107 @@ def labour(ctx: ReportContext):
     return fig
 
 
-def comparison(ctx: ReportContext, year: int | None = None, k: int = 5) -> pd.DataFrame:
-    """Section: comparison table with the country, the county, the peer group and the ``k`` most
-    similar municipalities, coloured by the rank among all municipalities.
+def latest_years(ctx: ReportContext, ids: Iterable[str], year: int) -> dict[str, int]:
+    """Each indicator's latest year up to ``year`` with a value for the report's municipality
+    (vital events end a year before the population at 1 January); indicators without one are
+    left out."""
+    out = {}
+    for i in ids:
+        s = ctx.series(i).dropna()
+        s = s[s.index <= year]
+        if len(s):
+            out[i] = int(s.index.max())
+    return out
 
-    Values come from :func:`cityindicators.indicators.comparison_table`; the "similar" column is
-    the aggregate of the ``k`` nearest municipalities (see
-    :func:`cityindicators.indicators.similar_municipalities`).
+
+def comparison(ctx: ReportContext, year: int | None = None, k: int = 5) -> pd.DataFrame:
+    """Section: comparison table with the country, the county, the ``k`` most similar
+    municipalities and (when it is another group) the peer group, coloured by the rank among
+    all municipalities.
+
+    Every indicator is compared in its own latest year with data (column ``year``). Values come
+    from :func:`cityindicators.indicators.comparison_table`; the group columns are the *mean of
+    the members' own values* (``peer_mean``), so counts are comparable with the municipality's.
+    The similarity criteria (features and their years) are stated under the table.
     """
-    from ..indicators import comparison_table
+    from ..indicators import comparison_table, similar_municipalities
 
     _heading(ctx, "h_comparison")
     year = int(year or ctx.years[1])
     counts = ctx.cache["counts"]
-    ids = [i for i in COMPARISON_INDICATORS if ctx.series(i).notna().any()]
-    peers = ctx.peer_codes if ctx.peers_spec not in ("similar",) else "similar"
-    table = comparison_table(ctx.code, year, peers=peers, indicators=ids, data=counts, data_dir=ctx.data_dir,
-                             k=k, lang=ctx.lang)
-    similar = comparison_table(ctx.code, year, peers=f"similar:{k}", indicators=ids, data=counts,
-                               data_dir=ctx.data_dir, k=k, lang=ctx.lang)
-    table = table.copy()
-    table["similar"] = table["indicator"].map(similar.set_index("indicator")["peers"])
-    table.attrs.update(similar_codes=list(similar.attrs.get("peer_group", {}).get("members", [])))
+    years = latest_years(ctx, COMPARISON_INDICATORS, year)
+    nb = similar_municipalities(ctx.code, year, k, data=counts, data_dir=ctx.data_dir, lang=ctx.lang)
+    similar_codes = list(nb["territory_code"])
+    spec = str(ctx.peers_spec).lower()
+    own_peers = not (spec.startswith("similar") or spec == "county")  # those repeat another column
+    parts = []
+    for y in sorted(set(years.values())):
+        ids = [i for i, iy in years.items() if iy == y]
+        part = comparison_table(ctx.code, y, peers=similar_codes, indicators=ids, data=counts,
+                                data_dir=ctx.data_dir, k=k, lang=ctx.lang)
+        part = part.rename(columns={"peer_mean": "similar"})
+        if own_peers:
+            group = comparison_table(ctx.code, y, peers=ctx.peer_codes, indicators=ids, data=counts,
+                                     data_dir=ctx.data_dir, k=k, lang=ctx.lang)
+            part["peers"] = group["peer_mean"].to_numpy()
+        else:
+            part = part.drop(columns="peers")
+        part.insert(1, "year", y)
+        parts.append(part)
+    table = pd.concat(parts, ignore_index=True)
+    table["_order"] = table["indicator"].map({i: n for n, i in enumerate(COMPARISON_INDICATORS)})
+    table = table.sort_values("_order").drop(columns="_order").reset_index(drop=True)
+    table.attrs.update(similar_codes=similar_codes, similar_features=dict(nb.attrs.get("features", {})),
+                       feature_years=dict(nb.attrs.get("feature_years", {})))
     disp = _comparison_display(ctx, table)
-    caption = t("t_comparison", ctx.lang, name=ctx.name, year=year)
+    caption = t("t_comparison", ctx.lang, name=ctx.name)
     styler = plotting.comparison_table(disp, ctx.lang, n=ctx.n, caption=caption, synthetic=ctx.synthetic)
     show_table(styler)
-    codes = table.attrs["similar_codes"]
-    if codes:
-        reg = get_register(ctx.data_dir)
-        show_markdown(t("similar_list", ctx.lang, names=", ".join(reg.get(c).name(ctx.lang) for c in codes)))
+    show_markdown(similarity_statement(ctx, table.attrs))
     ctx.cache["comparison"] = table
     return table
 
 
+def similarity_statement(ctx: ReportContext, attrs: dict[str, Any]) -> str:
+    """"Most similar municipalities (by ... in 2018): A, B, C." from the similarity attrs."""
+    reg = get_register(ctx.data_dir)
+    labels, _ = _catalogue_names(attrs.get("similar_features", {}), ctx.lang)
+    years = attrs.get("feature_years", {})
+    criteria = ", ".join(f"{labels[f].lower()} ({years[f]})" if f in years else labels[f].lower()
+                         for f in attrs.get("similar_features", {}))
+    names = ", ".join(reg.get(c).name(ctx.lang) for c in attrs.get("similar_codes", []))
+    return t("similar_list", ctx.lang, criteria=criteria, names=names)
+
+
 def _comparison_display(ctx: ReportContext, table: pd.DataFrame) -> pd.DataFrame:
+    """The comparison table with display headers; counts shown as whole numbers, others to one
+    decimal (as text, so that each row keeps its own precision); the rank stays a number."""
     lang = ctx.lang
     labels, units = _catalogue_names(table["indicator"], lang)
     cols = {
         "value": t("col_value", lang), "country": t("col_country", lang), "county": t("col_county", lang),
-        "peers": f"{t('col_peer_group', lang)}: {ctx.peer_name}", "peer_median": t("col_peer_median", lang),
-        "similar": t("col_similar", lang), "rank": t("col_rank", lang),
+        "similar": t("col_similar", lang), "peers": t("col_peer_group_mean", lang, name=ctx.peer_name),
     }
     out = pd.DataFrame({t("col_indicator", lang): table["indicator"].map(labels).to_numpy(),
-                        t("col_unit", lang): table["indicator"].map(units).to_numpy()})
+                        t("col_unit", lang): table["indicator"].map(units).to_numpy(),
+                        t("col_year", lang): table["year"].astype(str).to_numpy()})
+    decimals = np.where(table["unit"].to_numpy() == "persons", 0, 1)
     for src, dst in cols.items():
         if src in table:
-            out[dst] = pd.to_numeric(table[src], errors="coerce").to_numpy(dtype=float)
+            vals = pd.to_numeric(table[src], errors="coerce").to_numpy(dtype=float)
+            out[dst] = [fmt_number(v, lang, int(d)) for v, d in zip(vals, decimals)]
+    out[t("col_rank", lang)] = pd.to_numeric(table["rank"], errors="coerce").to_numpy(dtype=float)
     return out
 
 
 def sources(ctx: ReportContext) -> pd.DataFrame:
-    """Section: the data behind the report: datasets, raw snapshots, dates and hashes."""
+    """Section: the sources of the data behind the report, with the date each was obtained.
+
+    One row per dataset and input: the dataset's name, its source as a reader cites it
+    (Statistics Lithuania's table code, an extract file, the user's own file, the demo
+    generator), the date it was retrieved or imported, and the years it covers. Internal paths
+    and hashes stay in the report's ``manifest.json``.
+    """
     from ..store import processed_provenance
 
     _heading(ctx, "h_sources")
@@ -549,19 +605,31 @@ def sources(ctx: ReportContext) -> pd.DataFrame:
         frame = ctx.data.get(dataset)
         yrs = f"{int(frame['year'].min())}–{int(frame['year'].max())}" if frame is not None and len(frame) else ""
         for inp in side.get("inputs", []) or [{}]:
-            path = Path(inp.get("input", "") or dataset)
+            meta = read_sidecar(inp["input"]) if inp.get("input") else {}
             rows.append({
-                t("col_dataset", lang): dataset,
-                t("col_file", lang): f"{path.parent.parent.name}/{path.parent.name}/{path.name}" if inp else "",
-                t("col_retrieved", lang): path.stem if inp else "",
+                t("col_dataset", lang): t(f"ds_{dataset}", lang) if f"ds_{dataset}" in TEXTS else dataset,
+                t("col_source", lang): source_label(meta, lang),
+                t("col_retrieved", lang): str(meta.get("retrieved_at", ""))[:10],
                 t("col_years", lang): yrs,
-                t("col_sha", lang): (inp.get("sha256") or side.get("sha256") or "")[:12],
             })
-    table = pd.DataFrame(rows)
+    table = pd.DataFrame(rows).drop_duplicates(ignore_index=True)
     note = t("source_osp", lang) if not ctx.synthetic else t("synthetic_note", lang)
     show_markdown(f"{note}; {t('source_calc', lang, version=__version__)}.")
-    show_table(table.style.hide(axis="index"))
+    show_table(styled_table(table))
     return table
+
+
+def source_label(meta: dict[str, Any], lang: str) -> str:
+    """How a reader cites a raw snapshot, from its provenance sidecar ``meta``."""
+    source = meta.get("source", "")
+    name = Path(str(meta.get("original_path") or "")).name
+    if source == "osp":
+        return t("src_osp_table", lang, table=meta.get("flow_id") or meta.get("table") or "")
+    if source == "demo":
+        return t("source_demo", lang)
+    if source in ("osp-extract", "tidy", "indicators") and name:
+        return t(f"src_{source.replace('-', '_')}", lang, file=name)
+    return source or t("no_data", lang)
 
 
 # -- scenarios ---------------------------------------------------------------------------------
@@ -663,10 +731,8 @@ def assumptions(ctx: ReportContext) -> pd.DataFrame:
     fmt = {c: (lambda v: fmt_number(v, lang, 2)) for c in table.columns[1:3]}
     fmt.update({c: (lambda v: fmt_number(v, lang, 1)) for c in table.columns[3:5]})
     fmt.update({c: (lambda v: fmt_int(v, lang)) for c in table.columns[5:]})
-    caption = t("t_assumptions", lang, name=ctx.name)
-    if ctx.synthetic:
-        caption += f"<br><small>{t('synthetic_note', lang)}</small>"
-    show_table(table.style.format(fmt).hide(axis="index").set_caption(caption))
+    note = t("synthetic_note", lang) if ctx.synthetic else ""
+    show_table(styled_table(table, fmt, t("t_assumptions", lang, name=ctx.name), note))
     return table
 
 
@@ -837,10 +903,8 @@ def accuracy(ctx: ReportContext, horizon: int = 5) -> F.Finding | None:
     cols = list(table.columns)
     fmt = {cols[1]: (lambda v: fmt_number(v, lang, 1, sign=True)), cols[2]: (lambda v: fmt_number(v, lang, 1)),
            cols[4]: (lambda v: fmt_number(v, lang, 1))}
-    caption = t("t_accuracy", lang, y0=y0, y1=last)
-    if ctx.synthetic:
-        caption += f"<br><small>{t('synthetic_note', lang)}</small>"
-    show_table(table.style.format(fmt).hide(axis="index").set_caption(caption))
+    note = t("synthetic_note", lang) if ctx.synthetic else ""
+    show_table(styled_table(table, fmt, t("t_accuracy", lang, y0=y0, y1=last), note))
     found = F.backtest_accuracy(ctx.name, y0, last, float(mine.loc["total", "forecast"]),
                                 float(mine.loc["total", "actual"]), float(wins.loc["total", "default_mape"]),
                                 str(wins.loc["total", "best_baseline"]), float(wins.loc["total", "best_baseline_mape"]),

@@ -1,0 +1,45 @@
+"""Text from data or users as HTML that cannot run: the escaping boundary of the reports.
+
+A report's HTML is made of Markdown outputs (rendered by nbconvert, which passes raw HTML
+through) and pandas ``Styler`` tables (whose cells, headers and captions pandas writes as they
+are). Names from ``groups.yaml``, imported file names, scenario labels and every sentence built
+from them are therefore escaped here, where the text becomes HTML: :func:`escape_html` for
+Markdown and captions, :func:`styled_table` for tables (cells and headers escaped by pandas'
+own ``escape="html"``). A group named ``<script>alert(1)</script>`` shows as that text.
+"""
+
+from __future__ import annotations
+
+import html
+from typing import Any, Callable, Mapping
+
+import pandas as pd
+
+__all__ = ["escape_html", "caption_html", "styled_table"]
+
+
+def escape_html(text: Any, quote: bool = True) -> str:
+    """``text`` with ``& < >`` (and with ``quote``, ``" '``) replaced by HTML entities.
+
+    Markdown syntax is unaffected. Quotes need escaping only inside attributes, so Markdown text
+    (where quotes stay readable in the notebook) is escaped with ``quote=False``.
+    """
+    return html.escape(str(text), quote=quote)
+
+
+def caption_html(caption: str = "", note: str = "") -> str:
+    """A table caption: the escaped ``caption`` and, below it in small type, the escaped ``note``."""
+    parts = [escape_html(caption)] if caption else []
+    if note:
+        parts.append(f"<small>{escape_html(note)}</small>")
+    return "<br>".join(parts)
+
+
+def styled_table(frame: pd.DataFrame, formatter: Mapping[str, Callable] | Callable | None = None,
+                 caption: str = "", note: str = "", na_rep: str = "–") -> "pd.io.formats.style.Styler":
+    """``frame`` as a ``Styler`` without index whose text cells, column headers and caption are
+    escaped; ``formatter`` formats the cells (pandas escapes text before formatting it)."""
+    styler = frame.style.format(formatter, escape="html", na_rep=na_rep)
+    styler = styler.format_index(escape="html", axis=1).hide(axis="index")
+    text = caption_html(caption, note)
+    return styler.set_caption(text) if text else styler

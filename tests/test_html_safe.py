@@ -1,0 +1,52 @@
+"""Text from data or users is escaped where it becomes HTML (issue 11)."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from cityindicators import plotting
+from cityindicators.html_safe import caption_html, escape_html, styled_table
+from cityindicators.reports import sections
+
+SCRIPT = "<script>alert(1)</script>"
+IMG = "<img src=x onerror=alert(1)>.csv"
+
+
+def test_escape_and_caption():
+    assert escape_html(SCRIPT) == "&lt;script&gt;alert(1)&lt;/script&gt;"
+    assert escape_html('a "b" & \'c\'') == "a &quot;b&quot; &amp; &#x27;c&#x27;"
+    assert caption_html(SCRIPT, IMG) == ("&lt;script&gt;alert(1)&lt;/script&gt;<br>"
+                                         "<small>&lt;img src=x onerror=alert(1)&gt;.csv</small>")
+    assert caption_html("", "n") == "<small>n</small>"
+
+
+def test_styled_table_escapes_cells_headers_and_caption():
+    frame = pd.DataFrame({SCRIPT: [IMG, "ok"], "v": [1.25, None]})
+    out = styled_table(frame, {"v": lambda v: f"{v:.1f}"}, caption=SCRIPT, note=IMG).to_html()
+    assert "<script" not in out and "<img" not in out
+    assert out.count("&lt;script&gt;alert(1)&lt;/script&gt;") == 2  # header and caption
+    assert out.count("&lt;img src=x onerror=alert(1)&gt;.csv") == 2  # cell and note
+    assert ">1.2<" in out or ">1.3<" in out
+    assert ">–<" in out
+
+
+def test_comparison_styler_escapes_a_peer_group_name():
+    frame = pd.DataFrame({"Rodiklis": ["Gyventojai"], "Reikšmė": [20249.0], f"Palyg. grupė: {SCRIPT}": [1.0],
+                          "Vieta": [3]})
+    out = plotting.comparison_table(frame, "lt", n=60, caption=f"{SCRIPT} ir palyginamosios").to_html()
+    assert "<script" not in out and "&lt;script&gt;" in out
+
+
+def test_markdown_is_escaped(monkeypatch):
+    shown = []
+    monkeypatch.setattr(sections, "_display", lambda obj, **kw: shown.append(obj))
+    sections.show_markdown(f"## {SCRIPT}\n- {IMG} & co")
+    assert shown[0].data == "## &lt;script&gt;alert(1)&lt;/script&gt;\n- &lt;img src=x onerror=alert(1)&gt;.csv &amp; co"
+
+
+def test_source_label_names_the_file_not_the_path():
+    meta = {"source": "tidy", "original_path": f"/home/user/{IMG}"}
+    assert sections.source_label(meta, "lt") == f"Naudotojo failas {IMG}"
+    assert sections.source_label({"source": "osp", "flow_id": "S3R167_M3010203"}, "en") == \
+        "Official Statistics Portal (Statistics Lithuania), table S3R167_M3010203"
+    assert sections.source_label({"source": "demo"}, "en") == "cityindicators demo data generator"
