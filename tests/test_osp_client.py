@@ -295,11 +295,13 @@ class _FakeSession(requests.Session):
         raise requests.exceptions.SSLError("certificate verify failed")
 
 
-def test_tls_error_is_reported_with_the_override_hint():
+def test_tls_error_is_reported_with_the_override_hint(tmp_path):
     sess = _FakeSession()
     client = OspClient(["https://osp.invalid/rest_xml/"], session=sess, sleep=lambda s: None)
     with pytest.raises(FetchError, match="TLS certificate check failed .*--insecure"):
         client.data("S3R629_M3010217", 2024, 2025)
     assert sess.calls[0]["verify"] is True and sess.calls[0]["allow_redirects"] is True
-    assert sess.calls[0]["timeout"] == (10.0, 120.0)
-    OspClient(["https://osp.invalid/rest_xml/"], session=sess, verify="/etc/ca.pem")
+    assert sess.calls[0]["timeout"] == (10.0, 30.0)  # DEFAULT_LIMITS: connect 10 s, silence 30 s
+    bundle = tmp_path / "ca.pem"
+    bundle.write_text("")
+    assert OspClient(["https://osp.invalid/rest_xml/"], session=sess, verify=str(bundle)).verify == str(bundle)

@@ -14,6 +14,7 @@ import sys
 from typing import Sequence
 
 from .. import __version__
+from .._redact import RedactingFilter, redact
 from ..config import DATA_DIR_ENV
 from ..exceptions import CityIndicatorsError
 
@@ -54,6 +55,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     level = logging.WARNING - 10 * min(args.verbose, 2)
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+    for handler in logging.getLogger().handlers:  # credentials in URLs never reach the log
+        if not any(isinstance(f, RedactingFilter) for f in handler.filters):
+            handler.addFilter(RedactingFilter())
     if not getattr(args, "handler", None):
         parser.print_help()
         return 2
@@ -67,7 +71,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (CityIndicatorsError, OSError, UnicodeDecodeError) as exc:
         from ._errors import error_line
 
-        print(error_line(exc), file=sys.stderr)
+        print(redact(error_line(exc)), file=sys.stderr)
         return 1
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from dataclasses import replace
 
 __all__ = ["register", "cmd_fetch", "cmd_search"]
 
@@ -18,6 +19,16 @@ def _year(text: str) -> int:
     return y
 
 
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    if not 0 < value < float("inf"):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a positive number")
+    return value
+
+
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add ``fetch`` and ``osp {search}`` to the command line."""
     p = subparsers.add_parser(
@@ -25,7 +36,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="download Statistics Lithuania datasets into raw snapshots",
         description="Download catalogue datasets from the Statistics Lithuania SDMX API into "
         "raw/osp/<dataset>/<YYYY-MM-DD>.<ext> with a provenance sidecar. A snapshot of the same "
-        "day is reused unless --force.",
+        "day is reused unless --force. "
+        "How long it may take: each dataset at most --deadline seconds (default 300, i.e. 5 minutes, "
+        "retries and waits included), so N datasets at most N x 5 minutes; one attempt at most "
+        "--attempt-deadline seconds (default 180) however slowly the server sends; a server that "
+        "accepts connections but never answers fails after about 1.5 minutes (3 attempts of "
+        "--timeout 30 s). Responses over --max-size (default 256 MB) are refused. The environment "
+        "variables CITYINDICATORS_OSP_TIMEOUT, CITYINDICATORS_OSP_ATTEMPT_DEADLINE, "
+        "CITYINDICATORS_OSP_DEADLINE and CITYINDICATORS_OSP_MAX_MB set the same limits.",
     )
     p.add_argument("datasets", nargs="*", metavar="DATASET", help="catalogue names (default: all resolved entries)")
     p.add_argument("--from", dest="start", type=_year, default=None, metavar="Y",
@@ -37,7 +55,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    help="API base URL (repeatable, tried in order; default the current OSP path, then the documented one)")
     p.add_argument("--format", choices=("xml", "json"), default="xml", help="response format (default xml)")
     p.add_argument("--insecure", action="store_true", help="do not verify the TLS certificate (explicit override)")
-    p.add_argument("--timeout", type=float, default=120.0, metavar="S", help="read timeout in seconds (default 120)")
+    p.add_argument("--timeout", type=_seconds, default=None, metavar="S",
+                   help="longest silence of the server, seconds (default 30)")
+    p.add_argument("--attempt-deadline", type=_seconds, default=None, metavar="S",
+                   help="longest time of one attempt, seconds (default 180)")
+    p.add_argument("--deadline", type=_seconds, default=None, metavar="S",
+                   help="longest time of one dataset with its retries, seconds (default 300)")
+    p.add_argument("--max-size", type=_seconds, default=None, metavar="MB",
+                   help="largest response accepted, megabytes (default 256)")
     p.add_argument("--list", action="store_true", help="list the catalogue and exit")
     p.set_defaults(handler=cmd_fetch)
 
@@ -56,12 +81,17 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _client(args: argparse.Namespace, fmt: str = "xml"):
-    from ..sources.osp import OspClient
+    from ..sources.osp import OspClient, limits_from_env
 
-    return OspClient(
-        base_urls=args.base_url, fmt=fmt, verify=not args.insecure,
-        timeout=(10.0, float(getattr(args, "timeout", 120.0))),
-    )
+    limits = limits_from_env()
+    given = {
+        "read_timeout": getattr(args, "timeout", None),
+        "attempt_deadline": getattr(args, "attempt_deadline", None),
+        "deadline": getattr(args, "deadline", None),
+        "max_bytes": int(args.max_size * 2**20) if getattr(args, "max_size", None) else None,
+    }
+    limits = replace(limits, **{k: v for k, v in given.items() if v is not None})
+    return OspClient(base_urls=args.base_url, fmt=fmt, verify=not args.insecure, limits=limits)
 
 
 def cmd_fetch(args: argparse.Namespace) -> int:

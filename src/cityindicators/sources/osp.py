@@ -10,10 +10,22 @@ The transport (:class:`OspClient`) is kept apart from parsing (:mod:`.sdmx_parse
 - **Retries**: timeouts, connection errors, truncated bodies, HTTP 429 and 5xx are retried with
   exponential backoff (``backoff * 2**attempt`` seconds; ``Retry-After`` honoured for 429, up to
   60 s). When every attempt on one base URL fails, or it answers 404 with a non-SDMX body (the
-  path itself is gone), the next base URL is tried. A 404 carrying an SDMX error message (no
-  data for the query) is final.
+  path itself is gone), the next base URL is tried, except one on a host that did not answer
+  at all. A 404 carrying an SDMX error message (no data for the query) is final, and so is a
+  redirect loop.
+- **Limits**: the read timeout bounds each silence, an *attempt deadline* the whole attempt
+  (a server dripping a byte at a time is cut off), and a *fetch deadline* a request with all
+  its retries, waits and fallbacks (:func:`fetch_dataset` gives one deadline to a dataset's
+  data and names requests together). A body larger than ``max_bytes`` is refused, and data
+  bodies are streamed to a temporary file beside the snapshot rather than held in memory.
+  Defaults: :data:`DEFAULT_LIMITS`; the environment variables of :data:`LIMIT_ENV` override
+  them.
+- **Credentials** in a base URL (``http://user:token@host/``, ``?token=...``) are used but
+  never shown: every URL in a message, log line or sidecar goes through
+  :func:`cityindicators._redact.redact`.
 - **TLS** is verified by default; ``verify=False`` (``--insecure``) or a CA-bundle path is an
-  explicit choice, logged as a warning.
+  explicit choice, logged as a warning. A CA bundle that does not exist (the path given, or
+  ``$REQUESTS_CA_BUNDLE``/``$CURL_CA_BUNDLE``) is a one-line :class:`ConfigError`.
 - Every request sends ``User-Agent: cityindicators/<version> (+municipal strategic planning)``.
 - **Periods are mandatory** for data queries (``startPeriod``/``endPeriod``; the service rejects
   ``startTime``), as responses can be very large.
@@ -31,30 +43,39 @@ from __future__ import annotations
 
 import copy
 import datetime as _dt
+import io
 import json
 import logging
 import os
 import re
 import time
 import unicodedata
-from dataclasses import dataclass, field
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Callable, Iterable, Mapping, Sequence
+from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
+from urllib.parse import urlsplit
 
 import pandas as pd
 import requests
 import yaml
 
 from .. import __version__
+from .._redact import redact
 from ..config import DataPaths
 from ..exceptions import ConfigError, DatasetNotFoundError, FetchError, ParseError
 from . import sdmx_parse
+from ._http import HEAD_BYTES, AttemptWatch, BodyTooLarge, copy_body, mount_deadline_adapter
+from .._debris import owner_tag, remove_stale
 from .sdmx_parse import annualise, parse_structure, read_sdmx, sniff_format, to_canonical
 
 __all__ = [
     "XML_BASE_URLS",
     "JSON_BASE_URLS",
     "BASE_URL_ENV",
+    "DEFAULT_LIMITS",
+    "LIMIT_ENV",
+    "FetchLimits",
     "USER_AGENT",
     "LICENCE_NOTE",
     "PARSER_NAME",
@@ -91,6 +112,83 @@ PARSER_NAME = "osp-sdmx"
 SOURCE = "osp"
 
 _RETRY_STATUS = frozenset({429, 500, 502, 503, 504})
+
+
+@dataclass(frozen=True)
+class FetchLimits:
+    """How long a request may take and how large its answer may be.
+
+    connect_timeout, read_timeout
+        Seconds to open the connection; seconds of silence allowed between two bytes.
+    attempt_deadline
+        Seconds one attempt (connect, headers and whole body) may take.
+    deadline
+        Seconds one request may take with all its retries, waits and base-URL fallbacks;
+        :func:`fetch_dataset` gives it to a whole dataset (data and names together).
+    max_bytes
+        Largest body accepted (decoded size).
+    retries
+        Extra attempts per base URL after the first, for transient failures.
+    """
+
+    connect_timeout: float = 10.0
+    read_timeout: float = 30.0
+    attempt_deadline: float = 180.0
+    deadline: float = 300.0
+    max_bytes: int = 256 * 2**20
+    retries: int = 2
+
+    def worst_case_dead_server(self, backoff: float = 1.0) -> float:
+        """Seconds a request to a host that accepts connections but never answers costs:
+        every attempt waits one read timeout, with the backoff waits between them."""
+        waits = sum(backoff * 2**i for i in range(self.retries))
+        return min(self.deadline, (self.retries + 1) * self.read_timeout + waits)
+
+
+#: The defaults of every fetch: a dataset costs at most ``deadline`` seconds (5 minutes).
+DEFAULT_LIMITS = FetchLimits()
+#: Environment variables overriding the limits (seconds; megabytes for the size).
+LIMIT_ENV: dict[str, str] = {
+    "read_timeout": "CITYINDICATORS_OSP_TIMEOUT",
+    "attempt_deadline": "CITYINDICATORS_OSP_ATTEMPT_DEADLINE",
+    "deadline": "CITYINDICATORS_OSP_DEADLINE",
+    "max_bytes": "CITYINDICATORS_OSP_MAX_MB",
+}
+
+
+def limits_from_env(base: FetchLimits = DEFAULT_LIMITS) -> FetchLimits:
+    """``base`` with the values of the :data:`LIMIT_ENV` variables that are set."""
+    changes: dict[str, Any] = {}
+    for name, var in LIMIT_ENV.items():
+        text = os.environ.get(var, "").strip()
+        if not text:
+            continue
+        try:
+            value = float(text)
+        except ValueError:
+            value = float("nan")
+        if not value > 0 or value == float("inf"):
+            raise ConfigError(f"${var}={text!r}: expected a positive number of "
+                              f"{'megabytes' if name == 'max_bytes' else 'seconds'}")
+        changes[name] = int(value * 2**20) if name == "max_bytes" else value
+    return replace(base, **changes)
+
+
+def _check_ca_bundle(verify: bool | str) -> None:
+    """A CA bundle that does not exist is a clear error now, not an OSError deep in requests."""
+    if isinstance(verify, str):
+        if not os.path.exists(verify):
+            raise ConfigError(f"CA bundle {verify}: no such file (it should hold the certificates that verify TLS)")
+        return
+    if verify is not True:
+        return
+    for var in ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE"):  # the order in which requests reads them
+        value = os.environ.get(var)
+        if value:
+            if not os.path.exists(value):
+                raise ConfigError(f"${var}={value}: no such file; it should name the CA bundle that verifies "
+                                  "TLS certificates (fix the path or unset the variable)")
+            return
 _PERIOD = re.compile(r"^\d{4}(-Q[1-4]|-\d{2})?$")
 
 
@@ -101,26 +199,37 @@ _PERIOD = re.compile(r"^\d{4}(-Q[1-4]|-\d{2})?$")
 class OspResponse:
     """One successful HTTP exchange."""
 
-    url: str  # final URL after redirects
-    requested_url: str
+    url: str  # final URL after redirects (credentials redacted)
+    requested_url: str  # (credentials redacted)
     status: int
-    content: bytes
+    content: bytes | None  # the body; None when it was streamed to ``path``
     content_type: str
     params: dict[str, str]
     format: str  # "xml" or "json" (sniffed from the body)
     history: list[int] = field(default_factory=list)  # redirect statuses
+    path: Path | None = None  # the file holding the body, when streamed (the caller owns it)
+    size: int = 0  # bytes of the body
+
+    def body(self) -> bytes | Path:
+        """The body in memory, or the path of the file holding it."""
+        return self.path if self.content is None and self.path is not None else (self.content or b"")
 
 
 class _Transient(Exception):
     """A failure worth retrying (timeout, connection, 429/5xx, truncated body)."""
 
-    def __init__(self, message: str, retry_after: float | None = None):
+    def __init__(self, message: str, retry_after: float | None = None, unreachable: bool = False):
         super().__init__(message)
         self.retry_after = retry_after
+        self.unreachable = unreachable  # the host never answered (no point in its other base URLs)
 
 
 class _TryNextBase(Exception):
     """This base URL does not serve the API (404/HTML): try the next one."""
+
+
+class _DeadlinePassed(Exception):
+    """The fetch deadline passed: no further attempt on any base URL."""
 
 
 class OspClient:
@@ -133,10 +242,12 @@ class OspClient:
         :data:`JSON_BASE_URLS` by ``fmt``, or ``$CITYINDICATORS_OSP_BASE_URL``.
     fmt
         ``"xml"`` (SDMX-ML, default: its structure messages carry lt and en names) or ``"json"``.
-    timeout
-        Seconds: ``(connect, read)`` or one number for both.
-    retries
-        Extra attempts per base URL after the first, for transient failures.
+    limits
+        Timeouts, deadlines, size cap and retries (:class:`FetchLimits`); default
+        :data:`DEFAULT_LIMITS` with the :data:`LIMIT_ENV` variables applied.
+    timeout, retries
+        Shortcuts overriding ``limits``: seconds ``(connect, read)`` or one number for both;
+        extra attempts per base URL.
     backoff
         Base of the exponential wait between attempts, seconds.
     verify
@@ -152,8 +263,9 @@ class OspClient:
         base_urls: Sequence[str] | str | None = None,
         *,
         fmt: str = "xml",
-        timeout: float | tuple[float, float] = (10.0, 120.0),
-        retries: int = 3,
+        limits: FetchLimits | None = None,
+        timeout: float | tuple[float, float] | None = None,
+        retries: int | None = None,
         backoff: float = 1.0,
         verify: bool | str = True,
         session: requests.Session | None = None,
@@ -173,119 +285,220 @@ class OspClient:
             raise ConfigError("OSP client: no base URL given")
         for u in self.base_urls:
             if not re.match(r"^https?://", u):
-                raise ConfigError(f"OSP client: base URL {u!r} must start with http:// or https://")
+                raise ConfigError(f"OSP client: base URL {redact(u)!r} must start with http:// or https://")
         self.fmt = fmt
-        self.timeout = timeout
-        self.retries = max(0, int(retries))
+        limits = limits if limits is not None else limits_from_env()
+        if timeout is not None:
+            connect, read = timeout if isinstance(timeout, tuple) else (timeout, timeout)
+            limits = replace(limits, connect_timeout=float(connect), read_timeout=float(read))
+        if retries is not None:
+            limits = replace(limits, retries=max(0, int(retries)))
+        self.limits = limits
         self.backoff = float(backoff)
+        _check_ca_bundle(verify)
         self.verify = verify
         if verify is False:
             log.warning("TLS certificate verification is OFF for the OSP API (explicit override)")
         self.session = session or requests.Session()
         self.session.headers["User-Agent"] = user_agent
+        mount_deadline_adapter(self.session)
         self.sleep = sleep
         self.progress: Callable[[int, int | None], None] | None = None
+        self._scope_end: float | None = None
+
+    @property
+    def timeout(self) -> tuple[float, float]:
+        return (self.limits.connect_timeout, self.limits.read_timeout)
+
+    @property
+    def retries(self) -> int:
+        return self.limits.retries
+
+    @contextmanager
+    def deadline_scope(self) -> Iterator[None]:
+        """Requests inside share one fetch deadline (``limits.deadline`` from now)."""
+        if self._scope_end is not None:  # an outer scope already bounds them
+            yield
+            return
+        self._scope_end = time.monotonic() + self.limits.deadline
+        try:
+            yield
+        finally:
+            self._scope_end = None
 
     # -- low level ----------------------------------------------------------------------
-    def get(self, path: str, params: Mapping[str, str] | None = None) -> OspResponse:
+    def get(self, path: str, params: Mapping[str, str] | None = None, *, into: Path | None = None) -> OspResponse:
         """GET ``path`` (relative to a base URL) with retries and base-URL fallback.
+
+        ``into`` names a file to stream the body into (created or overwritten; the caller
+        removes it); without it the body is returned in memory. Both are capped at
+        ``limits.max_bytes``.
 
         Raises
         ------
         FetchError
-            Every base URL failed; the message lists each URL and what happened.
+            Every base URL failed, the deadline passed or the body is too large; the message
+            lists each URL and what happened.
         """
         params = dict(params or {})
         failures: list[str] = []
-        for base in self.base_urls:
+        end = self._scope_end if self._scope_end is not None else time.monotonic() + self.limits.deadline
+        silent_hosts: set[str] = set()
+        for i, base in enumerate(self.base_urls):
             url = base + path.lstrip("/")
+            host = urlsplit(base).netloc
+            if host in silent_hosts:
+                failures.append(f"{redact(url)}: not tried, its host did not answer")
+                continue
             try:
-                return self._get_with_retries(url, params)
+                return self._get_with_retries(url, params, end, into)
             except _TryNextBase as exc:
-                failures.append(f"{url}: {exc}")
-                log.warning("OSP: %s; trying the next base URL", failures[-1])
+                failures.append(f"{redact(url)}: {exc}")
             except _Transient as exc:
-                failures.append(f"{url}: {exc} (after {self.retries + 1} attempt(s))")
-                log.warning("OSP: %s", failures[-1])
+                failures.append(f"{redact(url)}: {exc} (after {self.retries + 1} attempt(s))")
+                if exc.unreachable:
+                    silent_hosts.add(host)
+            except _DeadlinePassed as exc:
+                failures.append(f"{redact(url)}: {exc}")
+                break
+            if i + 1 < len(self.base_urls):  # the error says it all when there is nothing left to try
+                log.warning("OSP: %s; trying the next base URL", failures[-1])
+        if len(failures) == 1:
+            raise FetchError(f"OSP request failed: {failures[0]}")
         raise FetchError("OSP request failed on every base URL:\n- " + "\n- ".join(failures))
 
-    def _get_with_retries(self, url: str, params: dict[str, str]) -> OspResponse:
+    def _get_with_retries(self, url: str, params: dict[str, str], end: float, into: Path | None) -> OspResponse:
         attempt = 0
         while True:
+            remaining = end - time.monotonic()
+            if remaining <= 0:
+                raise _DeadlinePassed(f"the fetch deadline of {self.limits.deadline:g} s passed")
             try:
-                return self._get_once(url, params)
+                return self._get_once(url, params, min(self.limits.attempt_deadline, remaining), into)
             except _Transient as exc:
                 if attempt >= self.retries:
                     raise
                 wait = exc.retry_after if exc.retry_after is not None else self.backoff * (2 ** attempt)
-                log.info("OSP: %s: %s; retry %d/%d in %.1f s", url, exc, attempt + 1, self.retries, wait)
+                if time.monotonic() + wait >= end:
+                    raise _DeadlinePassed(
+                        f"{exc}; the fetch deadline of {self.limits.deadline:g} s passed after {attempt + 1} attempt(s)"
+                    ) from None
+                log.info("OSP: %s: %s; retry %d/%d in %.1f s", redact(url), exc, attempt + 1, self.retries, wait)
                 self.sleep(wait)
                 attempt += 1
 
-    def _get_once(self, url: str, params: dict[str, str]) -> OspResponse:
+    def _get_once(self, url: str, params: dict[str, str], seconds: float, into: Path | None) -> OspResponse:
+        """One attempt, cut off after ``seconds`` whatever the server does."""
+        with AttemptWatch(seconds) as watch:
+            resp = self._send(url, params, watch)
+            try:
+                return self._receive(resp, url, params, watch, into)
+            finally:
+                resp.close()
+
+    def _send(self, url: str, params: dict[str, str], watch: AttemptWatch) -> requests.Response:
+        """Send the request and read the headers; failures become :class:`_Transient` or final."""
         try:
-            resp = self.session.get(url, params=params, timeout=self.timeout, verify=self.verify,
+            return self.session.get(url, params=params, timeout=self.timeout, verify=self.verify,
                                     allow_redirects=True, stream=True)
-        except requests.exceptions.SSLError as exc:
-            raise FetchError(
-                f"{url}: TLS certificate check failed ({exc}); pass a CA bundle or, knowingly, --insecure"
-            ) from None
-        except requests.exceptions.Timeout as exc:
-            raise _Transient(f"timed out ({exc.__class__.__name__})") from None
+        except requests.exceptions.TooManyRedirects:
+            raise FetchError(f"{redact(url)}: redirect loop (more than {self.session.max_redirects} redirects)") from None
         except requests.exceptions.RequestException as exc:
-            raise _Transient(f"connection failed ({exc.__class__.__name__}: {exc})") from None
-        try:
-            content = self._read_body(resp)
-        finally:
-            resp.close()
+            if watch.expired:
+                raise _Transient(f"no answer within the attempt deadline ({watch.seconds:.1f} s)",
+                                 unreachable=True) from None
+            if isinstance(exc, requests.exceptions.SSLError):
+                raise FetchError(f"{redact(url)}: TLS certificate check failed ({redact(exc)}); "
+                                 "pass a CA bundle or, knowingly, --insecure") from None
+            if isinstance(exc, requests.exceptions.Timeout):
+                raise _Transient(f"timed out ({exc.__class__.__name__})", unreachable=True) from None
+            unreachable = isinstance(exc, requests.exceptions.ConnectionError)
+            raise _Transient(f"connection failed ({exc.__class__.__name__}: {redact(exc)})",
+                             unreachable=unreachable) from None
+        except OSError as exc:  # e.g. a CA bundle that cannot be read
+            raise FetchError(f"{redact(url)}: {redact(exc)}") from None
+
+    def _receive(self, resp: requests.Response, url: str, params: dict[str, str], watch: AttemptWatch,
+                 into: Path | None) -> OspResponse:
         status = resp.status_code
         ctype = resp.headers.get("Content-Type", "")
-        kind = sniff_format(content)
-        if status in _RETRY_STATUS:
-            retry_after = None
-            if status == 429:
-                try:
-                    retry_after = min(60.0, float(resp.headers.get("Retry-After", "")))
-                except ValueError:
-                    retry_after = None
-            raise _Transient(f"HTTP {status}", retry_after=retry_after)
-        if status == 404 and kind not in ("xml", "json"):
-            raise _TryNextBase(f"HTTP 404 with a {kind} body (the API path may have moved)")
+        where = redact(resp.url)
         if status >= 400:
-            detail = _error_detail(content, kind)
-            raise FetchError(f"{resp.url}: HTTP {status}{': ' + detail if detail else ''}")
+            head = self._error_head(resp)
+            kind = sniff_format(head)
+            if status in _RETRY_STATUS:
+                retry_after = None
+                if status == 429:
+                    try:
+                        retry_after = min(60.0, float(resp.headers.get("Retry-After", "")))
+                    except ValueError:
+                        retry_after = None
+                raise _Transient(f"HTTP {status}", retry_after=retry_after)
+            if status == 404 and kind not in ("xml", "json"):
+                raise _TryNextBase(f"HTTP 404 with a {kind} body (the API path may have moved)")
+            detail = redact(_error_detail(head, kind))
+            raise FetchError(f"{where}: HTTP {status}{': ' + detail if detail else ''}")
+        size, head, content = self._read_body(resp, watch, into, where)
+        kind = sniff_format(head)
         if kind == "html":
-            raise _TryNextBase(f"HTTP {status} but an HTML page instead of SDMX ({_error_detail(content, kind)})")
+            raise _TryNextBase(f"HTTP {status} but an HTML page instead of SDMX ({redact(_error_detail(head, kind))})")
         if kind not in ("xml", "json"):
-            raise FetchError(f"{resp.url}: HTTP {status} but the body is {kind}, not SDMX (content type {ctype!r})")
+            raise FetchError(f"{where}: HTTP {status} but the body is {kind}, not SDMX (content type {ctype!r})")
+        first = resp.history[0] if resp.history else resp
         return OspResponse(
-            url=resp.url, requested_url=(resp.history[0] if resp.history else resp).request.url or url, status=status,
-            content=content, content_type=ctype, params=params, format=kind,
-            history=[r.status_code for r in resp.history],
+            url=where, requested_url=redact(first.request.url or url), status=status, content=content,
+            content_type=ctype, params=params, format=kind, history=[r.status_code for r in resp.history],
+            path=into, size=size,
         )
 
-    def _read_body(self, resp: requests.Response) -> bytes:
+    def _error_head(self, resp: requests.Response) -> bytes:
+        """The first bytes of an error body (enough for its message; the rest is not read)."""
+        try:
+            return next(resp.iter_content(chunk_size=HEAD_BYTES), b"")
+        except (requests.exceptions.RequestException, OSError):
+            return b""
+
+    def _read_body(self, resp: requests.Response, watch: AttemptWatch, into: Path | None, where: str
+                   ) -> tuple[int, bytes, bytes | None]:
+        """Size, first bytes and (without ``into``) the whole body, checked for size and length."""
         expected = resp.headers.get("Content-Length")
         total = int(expected) if expected and expected.isdigit() else None
-        chunks: list[bytes] = []
-        got = 0
+        cap = self.limits.max_bytes
+        if total is not None and total > cap and not resp.headers.get("Content-Encoding"):
+            raise FetchError(f"{where}: the response is {_mib(total)}, more than the limit of {_mib(cap)} "
+                             "(raise it with --max-size)")
+        on_chunk = (lambda n: self.progress(n, total)) if self.progress is not None else None
+        sink = open(into, "wb") if into is not None else io.BytesIO()
+        content = None
         try:
-            for chunk in resp.iter_content(chunk_size=1 << 16):
-                chunks.append(chunk)
-                got += len(chunk)
-                if self.progress is not None:
-                    self.progress(len(chunk), total)
-        except requests.exceptions.Timeout:
-            raise _Transient(f"timed out while reading the body after {got} bytes") from None
+            size, head = copy_body(resp, sink, cap, on_chunk)
+            if into is None:
+                content = sink.getvalue()
+            else:  # on disk before it is renamed into a snapshot
+                sink.flush()
+                os.fsync(sink.fileno())
+        except BodyTooLarge as exc:
+            raise FetchError(f"{where}: the response passed the limit of {_mib(cap)} "
+                             f"(stopped after {_mib(exc.size)}; raise it with --max-size)") from None
         except requests.exceptions.RequestException as exc:
-            raise _Transient(f"body truncated after {got} bytes ({exc.__class__.__name__})") from None
-        content = b"".join(chunks)
-        if total is not None and len(content) < total and not resp.headers.get("Content-Encoding"):
-            raise _Transient(f"body truncated: {len(content)} of {total} bytes")
-        return content
+            if watch.expired:
+                raise _Transient(f"cut off at the attempt deadline ({watch.seconds:.1f} s)") from None
+            got = getattr(exc, "bytes_read", 0)
+            if isinstance(exc, requests.exceptions.Timeout):
+                raise _Transient(f"timed out while reading the body after {got} bytes") from None
+            announced = f" before the {total} bytes announced" if total is not None else ""
+            raise _Transient(f"body truncated: the connection broke{announced} ({exc.__class__.__name__})") from None
+        finally:
+            sink.close()
+        if watch.expired:  # a body without a length ends "normally" when its socket is shut
+            raise _Transient(f"cut off at the attempt deadline ({watch.seconds:.1f} s) after {size} bytes")
+        if total is not None and size < total and not resp.headers.get("Content-Encoding"):
+            raise _Transient(f"body truncated: {size} of {total} bytes")
+        return size, head, content
 
     # -- SDMX queries -------------------------------------------------------------------
-    def data(self, flow: str, start: str | int, end: str | int, key: str | None = None) -> OspResponse:
+    def data(self, flow: str, start: str | int, end: str | int, key: str | None = None, *,
+             into: Path | None = None) -> OspResponse:
         """``GET {base}/data/{flow}[/{key}]?startPeriod=..&endPeriod=..``.
 
         Parameters
@@ -296,6 +509,8 @@ class OspClient:
             Period bounds, both required: ``YYYY``, ``YYYY-Qn`` or ``YYYY-MM``.
         key
             Optional SDMX series key (dot-separated codes in dimension order).
+        into
+            File to stream the body into (see :meth:`get`).
         """
         start_s, end_s = str(start).strip(), str(end).strip()
         for name, val in (("start", start_s), ("end", end_s)):
@@ -306,7 +521,7 @@ class OspClient:
         if not re.match(r"^(LSD,)?[A-Za-z0-9_]+$", flow):
             raise ConfigError(f"OSP data query: flow id {flow!r} is not of the form S3R629_M3010217")
         path = f"data/{flow}" + (f"/{key}" if key else "")
-        return self.get(path, {"startPeriod": start_s, "endPeriod": end_s})
+        return self.get(path, {"startPeriod": start_s, "endPeriod": end_s}, into=into)
 
     def dataflow(self, flow: str | None = None) -> OspResponse:
         """``GET {base}/dataflow/`` (the whole list, ~7 MB) or ``dataflow/LSD/{flow}/latest``."""
@@ -328,6 +543,10 @@ class OspClient:
         if info is None:
             raise ParseError(f"{resp.url}: dataflow message does not describe {flow!r}")
         return info
+
+
+def _mib(n: int) -> str:
+    return f"{n / 2**20:.1f} MB"
 
 
 def _error_detail(content: bytes, kind: str) -> str:
@@ -555,6 +774,47 @@ def _store():
     return store
 
 
+def _remove_if_empty(folder: Path) -> None:
+    try:
+        folder.rmdir()
+    except OSError:
+        pass
+
+
+def _flow_info(client: OspClient, entry: CatalogueEntry) -> dict[str, Any]:
+    """Names of the entry's flow; a failed lookup is a warning (the data are what matters)."""
+    try:
+        return client.flow_names(entry.flow_id or "")
+    except (FetchError, ParseError) as exc:
+        log.warning("%s: could not read the names of flow %s: %s", entry.name, entry.flow_id, exc)
+        return {}
+
+
+def _snapshot_meta(entry: CatalogueEntry, resp: OspResponse, flow_info: Mapping[str, Any]) -> dict[str, Any]:
+    """The provenance sidecar of a fetched snapshot (URLs already redacted by the client)."""
+    names = flow_info.get("name", {})
+    return {
+        "url": redact(resp.url),
+        "requested_url": redact(resp.requested_url),
+        "redirects": resp.history,
+        "query": resp.params,
+        "http_status": resp.status,
+        "content_type": resp.content_type,
+        "format": resp.format,
+        "flow_id": entry.flow_id,
+        "flow_name": names.get("en") or names.get("lt") or entry.title,
+        "flow_name_lt": names.get("lt"),
+        "flow_name_en": names.get("en"),
+        "flow_description": flow_info.get("description") or None,
+        "licence": LICENCE_NOTE,
+        "producer": "Statistics Lithuania (Valstybės duomenų agentūra), agency LSD",
+        "parser": PARSER_NAME,
+        "table": entry.table,
+        "confirmed": entry.confirmed,
+        "catalogue_entry": entry.as_dict(),
+    }
+
+
 def fetch_dataset(
     entry: CatalogueEntry,
     *,
@@ -597,42 +857,32 @@ def fetch_dataset(
                         entry.name, old.get("startPeriod"), old.get("endPeriod"), start_s, end_s)
         log.info("%s: reusing today's snapshot %s", entry.name, existing)
         return FetchResult(entry.name, existing, "reused")
-    resp = client.data(entry.flow_id, start_s, end_s, key=entry.key)
-    if resp.format != ext:
-        ext = resp.format
+    # The body goes to a temporary file beside the snapshot (a killed fetch's one is removed
+    # by the next fetch), and becomes the snapshot by a rename.
+    folder = existing.parent
+    created = not folder.exists()
+    folder.mkdir(parents=True, exist_ok=True)
+    remove_stale(folder, ".*.part")
+    part = folder / f".{entry.name}.{owner_tag()}.part"
+    path = None
     try:
-        frames = canonical_frames(resp.content, entry, origin=resp.url)
-    except ParseError as exc:
-        raise FetchError(f"{entry.name}: the response could not be used, nothing was stored: {exc}") from None
-    flow_info: dict[str, Any] = {}
-    if names:
-        try:
-            flow_info = client.flow_names(entry.flow_id)
-        except (FetchError, ParseError) as exc:
-            log.warning("%s: could not read the names of flow %s: %s", entry.name, entry.flow_id, exc)
-    meta = {
-        "url": resp.url,
-        "requested_url": resp.requested_url,
-        "redirects": resp.history,
-        "query": resp.params,
-        "http_status": resp.status,
-        "content_type": resp.content_type,
-        "format": resp.format,
-        "flow_id": entry.flow_id,
-        "flow_name": flow_info.get("name", {}).get("en") or flow_info.get("name", {}).get("lt") or entry.title,
-        "flow_name_lt": flow_info.get("name", {}).get("lt"),
-        "flow_name_en": flow_info.get("name", {}).get("en"),
-        "flow_description": flow_info.get("description") or None,
-        "licence": LICENCE_NOTE,
-        "producer": "Statistics Lithuania (Valstybės duomenų agentūra), agency LSD",
-        "parser": PARSER_NAME,
-        "table": entry.table,
-        "confirmed": entry.confirmed,
-        "catalogue_entry": entry.as_dict(),
-    }
-    path = store.write_snapshot(SOURCE, entry.name, resp.content, ext, meta, data_dir=data_dir, force=force)
+        with client.deadline_scope():
+            resp = client.data(entry.flow_id, start_s, end_s, key=entry.key, into=part)
+            if resp.format != ext:
+                ext = resp.format
+            try:
+                frames = canonical_frames(part, entry, origin=resp.url)
+            except ParseError as exc:
+                raise FetchError(f"{entry.name}: the response could not be used, nothing was stored: {exc}") from None
+            flow_info = _flow_info(client, entry) if names else {}
+        meta = _snapshot_meta(entry, resp, flow_info)
+        path = store.write_snapshot(SOURCE, entry.name, part, ext, meta, data_dir=data_dir, force=force)
+    finally:
+        part.unlink(missing_ok=True)
+        if path is None and created:  # a failed first fetch leaves no empty folder behind
+            _remove_if_empty(folder)
     rows = sum(len(f) for f in frames.values())
-    log.info("%s: %s (%d bytes, %d canonical rows)", entry.name, path, len(resp.content), rows)
+    log.info("%s: %s (%d bytes, %d canonical rows)", entry.name, path, resp.size, rows)
     return FetchResult(entry.name, path, "fetched", rows)
 
 
