@@ -17,13 +17,14 @@ import os
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterator
+from typing import TYPE_CHECKING, Any, Iterator
 
-import pandas as pd
+if TYPE_CHECKING:  # pandas is imported by the callers that write tables; keep this module light
+    import pandas as pd
 
 import errno as _errno
 
-from .exceptions import CityIndicatorsError, StorageError
+from .exceptions import CityIndicatorsError, ConfigError, StorageError
 
 __all__ = [
     "UnsafePathError",
@@ -35,6 +36,7 @@ __all__ = [
     "exclusive_lock",
     "fault_point",
     "read_text_strict",
+    "read_yaml",
     "atomic_path",
     "atomic_write_bytes",
     "atomic_copy_file",
@@ -201,20 +203,42 @@ def fsync_file(path: str | os.PathLike) -> None:
 def read_text_strict(path: str | os.PathLike, what: str = "file") -> str:
     """The text of a UTF-8 file (a BOM is allowed); any other encoding is a clear error.
 
-    Raises :class:`CityIndicatorsError` naming the path, the line and the byte, and saying to
-    save the file as UTF-8 (a file saved as cp1257 or UTF-16 would otherwise fail deep inside a
-    parser, or be misread).
+    Raises :class:`ConfigError` naming the path, the line and the byte, and saying to save the
+    file as UTF-8 (a file saved as cp1257 or UTF-16 would otherwise fail deep inside a parser,
+    or be misread), and :class:`StorageError` when the file cannot be read (a folder, no
+    permission ...).
     """
     path = Path(path)
-    data = path.read_bytes()
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise storage_error(exc, path, f"read the {what}") from None
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
-        raise CityIndicatorsError(
-            f"{path}: {what} is not UTF-8 text (invalid byte 0x{data[exc.start]:02x} on line {line}); "
+        raise ConfigError(
+            f"{path}: the {what} is not UTF-8 text (invalid byte 0x{data[exc.start]:02x} on line {line}); "
             "save it as UTF-8"
         ) from None
+
+
+def read_yaml(path: str | os.PathLike, what: str = "YAML file") -> Any:
+    """The parsed content of a UTF-8 YAML file (safe loader: no Python objects from tags).
+
+    Every failure is one :class:`ConfigError`/:class:`StorageError` naming the path: not UTF-8,
+    not readable, not valid YAML (with the line and column the parser gives).
+    """
+    import yaml
+
+    text = read_text_strict(path, what)
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark is not None else ""
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise ConfigError(f"{path}: the {what} is not valid YAML{where}: {problem}") from None
 
 
 @contextmanager
@@ -278,7 +302,7 @@ def atomic_write_json(target: str | os.PathLike, obj: Any) -> Path:
     return atomic_write_text(target, text + "\n")
 
 
-def atomic_write_parquet(target: str | os.PathLike, frame: pd.DataFrame) -> Path:
+def atomic_write_parquet(target: str | os.PathLike, frame: "pd.DataFrame") -> Path:
     with atomic_path(target, suffix=".parquet") as tmp:
         frame.to_parquet(tmp, index=False)
     return Path(target)

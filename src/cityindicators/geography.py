@@ -28,8 +28,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Iterable, Mapping
 
-import yaml
-
+from ._io import read_yaml
 from .config import DataPaths, resource_path
 from .exceptions import AmbiguousTerritoryError, ConfigError, UnknownTerritoryError
 
@@ -367,10 +366,7 @@ class Register:
 def load_groups(path: str | os.PathLike, register: Register) -> dict[str, Group]:
     """Read named groups from a YAML file (``groups: {ID: {name_lt, name_en, members: [...]}}``)."""
     path = Path(path)
-    try:
-        doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{path}: not valid YAML: {exc}") from exc
+    doc = read_yaml(path, "groups file") or {}
     groups = doc.get("groups") if isinstance(doc, dict) else None
     if not isinstance(groups, dict):
         raise ConfigError(f"{path}: expected a top-level key 'groups' mapping group ids to definitions")

@@ -57,6 +57,23 @@ def run_cli(args: Sequence[str], data_dir: Path | None = None, *, env: dict | No
     return CliResult(proc.returncode, proc.stdout, proc.stderr)
 
 
+def run_main(args: Sequence[str], data_dir: Path | None = None) -> CliResult:
+    """Run the command line in this process (fast; for cases that need no separate process)."""
+    import io
+    from contextlib import redirect_stderr, redirect_stdout
+
+    from cityindicators.cli import main
+
+    argv = (["--data-dir", str(data_dir)] if data_dir is not None else []) + [str(a) for a in args]
+    out, err = io.StringIO(), io.StringIO()
+    with redirect_stdout(out), redirect_stderr(err):
+        try:
+            code = main(argv)
+        except SystemExit as exc:  # argparse
+            code = exc.code if isinstance(exc.code, int) else 2
+    return CliResult(int(code or 0), out.getvalue(), err.getvalue())
+
+
 def assert_clean_error(result: CliResult, pattern: str | None = None, *, code: int | None = None) -> None:
     """A failed command: non-zero exit (``code`` if given), no traceback, an ``error:`` line
     matching ``pattern`` (a regular expression, searched in stderr)."""

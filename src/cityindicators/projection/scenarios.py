@@ -51,7 +51,7 @@ from typing import Any, Mapping
 import numpy as np
 import yaml
 
-from .._io import atomic_write_text
+from .._io import atomic_write_text, read_yaml
 from ..config import DataPaths, resource_path
 from ..exceptions import ConfigError
 from .bounds import E0_CEILING, check_plausible
@@ -389,12 +389,7 @@ def scenario_dirs(data_dir: str | os.PathLike | None = None) -> list[Path]:
 
 
 def _read(path: Path) -> Scenario:
-    try:
-        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{path}: not valid YAML: {exc}") from exc
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read scenario file: {exc}") from exc
+    doc = read_yaml(path, "scenario file")  # strict UTF-8; names the path on any failure
     if not isinstance(doc, Mapping):
         raise ConfigError(f"{path}: a scenario file must be a mapping with at least the key 'name'")
     return Scenario.from_dict(doc, source=str(path))

@@ -144,7 +144,7 @@ def check_not_empty(frames: dict[str, pd.DataFrame], path: Path, allow_empty: bo
     if allow_empty:
         return
     for name, frame in frames.items():
-        if frame.empty:
+        if frame.empty or frame["value"].isna().all():
             raise DataValidationError(
                 f"{path}: no data rows for {name} (a header only, or every value blank); nothing was stored. "
                 "Use --allow-empty if the table is meant to be empty"

@@ -1,0 +1,146 @@
+"""Hostile and damaged file content: one clear message naming the file and row, exit 1, nothing stored changed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from conftest import BIRTHS, POP_HEADER, assert_clean_error, assert_unchanged, pop_lines, run_main, store_state, write_extract
+
+TIDY_BIRTHS = "territory,year,sex,value\n"
+
+
+def _tidy(rows: str, header: str = TIDY_BIRTHS) -> bytes:
+    return (header + rows).encode("utf-8")
+
+
+def _pop(edit_line: int | None = None, new: str = "") -> str:
+    """A population extract; ``edit_line`` (the file's own line number, header = 1) replaced by ``new``."""
+    lines = pop_lines()
+    if edit_line is not None:
+        lines[edit_line - 2] = new
+    return POP_HEADER + "\n".join(lines) + "\n"
+
+
+# (case, dataset, file name, bytes, message pattern)
+TIDY_CASES = [
+    ("decimal comma in a count", "births", "b.csv", _tidy("Zarasų r. sav.,2016,total,\"12,5\"\n"), r"row 2: field 'value': '12,5' is not a whole number"),
+    ("fraction in a count", "births", "b.csv", _tidy("Zarasų r. sav.,2016,total,151.5\n"), r"row 2: field 'value': '151.5' is not a whole number"),
+    ("inf in a count", "births", "b.csv", _tidy("Zarasų r. sav.,2016,total,1\nZarasų r. sav.,2017,total,inf\n"), r"not a finite number.*row 3: 'inf'"),
+    ("-Infinity in a count", "births", "b.csv", _tidy("Zarasų r. sav.,2016,total,-Infinity\n"), r"not a finite number.*row 2"),
+    ("overflowing number", "births", "b.csv", _tidy("Zarasų r. sav.,2016,total,1e999\n"), r"not a finite number.*row 2"),
+    ("inf in a rate", "life_expectancy", "e.csv", _tidy("Zarasų r. sav.,2016,total,inf\n"), r"not a finite number.*row 2"),
+    ("ambiguous comma in a rate", "life_expectancy", "e.csv", _tidy("Zarasų r. sav.,2016,total,\"74,123\"\n"),
+     r"row 2: field 'value': '74,123' could be a decimal comma or a thousands separator"),
+    ("mixed comma conventions", "life_expectancy", "e.csv",
+     _tidy("Zarasų r. sav.,2016,total,\"74,5\"\nZarasų r. sav.,2017,total,\"1,074.5\"\n"), r"row 3: .*mixes decimal commas and thousands"),
+    ("header only", "births", "b.csv", _tidy(""), r"b.csv: no data rows for births.*--allow-empty"),
+    ("header and blank values only", "births", "b.csv", _tidy("Zarasų r. sav.,2016,total,\n"), r"no data rows|no data rows for births"),
+    ("year 1850", "births", "b.csv", _tidy("Zarasų r. sav.,2016,total,1\nZarasų r. sav.,1850,total,2\n"), r"value 1850 \(row 3\)"),
+    ("year 2999", "births", "b.csv", _tidy("Zarasų r. sav.,2999,total,2\n"), r"value 2999 \(row 2\)"),
+    ("age 150", "population", "p.csv", _tidy("Zarasų r. sav.,2016,total,3,5\nZarasų r. sav.,2016,total,150,5\n",
+                                              "territory,year,sex,age,value\n"), r"value 150 \(row 3\)"),
+    ("fractional year", "births", "b.csv", _tidy("Zarasų r. sav.,2016.5,total,1\n"), r"row 2: field 'year': '2016.5' is not a whole number"),
+    ("blank year", "births", "b.csv", _tidy("Zarasų r. sav.,,total,1\n"), r"field 'year'.*row 2"),
+    ("unknown sex", "births", "b.csv", _tidy("Zarasų r. sav.,2016,x,1\n"), r"row 2: field 'sex': 'x' is not a sex"),
+    ("age as text", "population", "p.csv", _tidy("Zarasų r. sav.,2016,total,old,5\n", "territory,year,sex,age,value\n"),
+     r"row 2: field 'age': 'old' is not an age"),
+    ("negative count", "births", "b.csv", _tidy("Zarasų r. sav.,2016,total,-3\n"), r"negative count.*row 2"),
+    ("unknown territory", "births", "b.csv", _tidy("Atlantida,2016,total,3\n"), r"row 2: field 'territory'.*Atlantida"),
+    ("duplicate key", "births", "b.csv", _tidy("Zarasų r. sav.,2016,total,3\nZarasai,2016,total,4\n"), r"duplicate rows.*row 2.*row 3"),
+    ("too many fields", "births", "b.csv", _tidy("Zarasų r. sav.,2016,total,3,9\n"), r"row 2: 5 field\(s\), expected 4"),
+    ("truncated last row", "births", "b.csv", _tidy("Zarasų r. sav.,2016,total,3\nZarasų r. sav.,20"), r"row 3: .*truncated"),
+    ("missing value column", "births", "b.csv", b"territory,year,sex\nZaras\xc5\xb3 r. sav.,2016,total\n", r"missing column\(s\) \['value'\]"),
+    ("cp1257 text", "births", "b.csv", "territory,year,sex,value\nZarasų r. sav.,2016,total,3\n".encode("cp1257"), r"not UTF-8.*row 2"),
+    ("UTF-16 text", "births", "b.csv", "territory,year,sex,value\nZarasai,2016,total,3\n".encode("utf-16"), r"not UTF-8|NUL"),
+    ("binary file", "births", "b.csv", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)), r"not UTF-8|NUL"),
+    ("empty file", "births", "b.csv", b"", r"b.csv: the file is empty"),
+    ("whitespace only", "births", "b.csv", b"  \n\n \n", r"b.csv: the file is empty"),
+    ("broken spreadsheet", "births", "b.xlsx", b"PK\x03\x04 not really a zip", r"b.xlsx: cannot read as a spreadsheet"),
+    ("unknown dataset", "nonsense", "b.csv", _tidy("Zarasų r. sav.,2016,total,3\n"), r"unknown dataset 'nonsense'"),
+]
+
+
+@pytest.mark.parametrize("case", [c[0] for c in TIDY_CASES])
+def test_bad_tidy_file(case, built_store, tmp_path):
+    _, dataset, name, content, pattern = next(c for c in TIDY_CASES if c[0] == case)
+    f = tmp_path / name
+    f.write_bytes(content)
+    before = store_state(built_store)
+    res = run_main(["import", "tidy", f, "--dataset", dataset], built_store)
+    assert_clean_error(res, pattern, code=1)
+    assert name in res.stderr or "unknown dataset" in res.stderr
+    assert_unchanged(before, built_store)
+
+
+EXTRACT_CASES = [
+    ("inf in population", _pop(5, "Zarasai d. mun.;2015;3;inf;1;2"), None, r"population.csv: field 'Total': not a finite number.*row 5"),
+    ("year 1850 in population", _pop(3, "Zarasai d. mun.;1850;0;22;10;12"), None, r"value 1850 \(row 3\)"),
+    ("year 2999 in population", _pop(3, "Zarasai d. mun.;2999;0;22;10;12"), None, r"value 2999 \(row 3\)"),
+    ("age 150 in population", _pop(4, "Zarasai d. mun.;2015;150;22;10;12"), None, r"row 4: field 'Age': 150 outside"),
+    ("decimal comma in population", _pop(4, 'Zarasai d. mun.;2015;1;"22,5";10;12'), None, r"row 4: field 'Total': '22,5' is not a whole number"),
+    ("NUL bytes", "Territory;Year;Age;Total;Men;Women\n\x00\x00\x00\n", None, r"NUL bytes"),
+    ("header-only births", None, "Territory;Year;Total;Boys;Girls\n", r"births.csv: no data rows for births.*--allow-empty"),
+    ("births with only blank values", None, "Territory;Year;Total;Boys;Girls\nZarasai d. mun.;2014;;;\n", r"births.csv: no data rows"),
+    ("inf in births", None, "Territory;Year;Total;Boys;Girls\nZarasai d. mun.;2014;inf;80;70\n", r"births.csv: field 'Total': not a finite number.*row 2"),
+    ("fraction in births", None, "Territory;Year;Total;Boys;Girls\nZarasai d. mun.;2014;150.5;80;70\n", r"births.csv: row 2: field 'Total': '150.5' is not a whole"),
+    ("births sexes do not add up", None, "Territory;Year;Total;Boys;Girls\nZarasai d. mun.;2014;150;10;10\n", r"births.csv: births: check 'sexes-add-up' failed"),
+]
+
+
+@pytest.mark.parametrize("case", [c[0] for c in EXTRACT_CASES])
+def test_bad_extract(case, built_store, tmp_path):
+    _, population, births, pattern = next(c for c in EXTRACT_CASES if c[0] == case)
+    folder = tmp_path / "extract"
+    folder.mkdir()
+    if population is not None:
+        (folder / "population.csv").write_text(population, encoding="utf-8")
+    if births is not None:
+        (folder / "births.csv").write_text(births, encoding="utf-8")
+    before = store_state(built_store)
+    res = run_main(["import", "osp-extract", folder], built_store)
+    assert_clean_error(res, pattern, code=1)
+    assert_unchanged(before, built_store)
+
+
+def test_thousands_separator_in_a_tidy_count_is_read_as_one(built_store, tmp_path):
+    f = tmp_path / "pop.csv"
+    f.write_text('territory,year,sex,value\nVisagino sav.,2016,total,"20,249"\nVisagino sav.,2017,total,20 250\n', encoding="utf-8")
+    assert run_main(["import", "tidy", f, "--dataset", "births"], built_store).returncode == 0
+    assert run_main(["build"], built_store).returncode == 0
+    from cityindicators import store
+
+    got = store.load("births", territories="Visaginas", data_dir=built_store).set_index("year")["value"]
+    assert got.to_dict() == {2016: 20249.0, 2017: 20250.0}
+
+
+def test_header_only_import_with_allow_empty_keeps_the_built_rows(built_store, tmp_path):
+    from cityindicators import store
+
+    rows = len(store.load("births", data_dir=built_store))
+    folder = write_extract(tmp_path / "x", births="Territory;Year;Total;Boys;Girls\n")
+    (folder / "population.csv").unlink()
+    res = run_main(["import", "osp-extract", folder, "--allow-empty"], built_store)
+    assert res.returncode == 0, res.output
+    assert run_main(["build"], built_store).returncode == 0
+    assert len(store.load("births", data_dir=built_store)) == rows  # an empty snapshot replaces no cell
+
+
+def test_reimporting_identical_bytes_is_a_no_op_that_says_so(built_store, tmp_path):
+    folder = write_extract(tmp_path / "x")  # the same files the store was built from
+    before = store_state(built_store)
+    res = run_main(["import", "osp-extract", folder], built_store)
+    assert res.returncode == 0 and "nothing new to import" in res.stdout and res.stdout.count("unchanged:") == 2
+    assert_unchanged(before, built_store)
+
+
+def test_two_different_imports_on_one_day_keep_both_snapshots(built_store, tmp_path):
+    a, b = tmp_path / "a.csv", tmp_path / "b.csv"
+    a.write_text(TIDY_BIRTHS + "Zarasų r. sav.,2016,total,3\n", encoding="utf-8")
+    b.write_text(TIDY_BIRTHS + "Zarasų r. sav.,2016,total,4\n", encoding="utf-8")
+    for f in (a, b):
+        res = run_main(["import", "tidy", f, "--dataset", "births"], built_store)
+        assert res.returncode == 0 and res.stdout.startswith("imported 1 file(s)")
+    snaps = sorted((built_store / "raw" / "tidy" / "births").glob("*.csv"))
+    assert [s.read_bytes() for s in snaps] != [] and {s.read_bytes() for s in snaps} == {a.read_bytes(), b.read_bytes()}
