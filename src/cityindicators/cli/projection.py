@@ -29,7 +29,8 @@ def _project(args) -> int:
 
     reg = get_register(args.data_dir)
     res = project(_territories(args.territory), base_year=args.base_year, to_year=args.to,
-                  scenario=args.scenario, data_dir=args.data_dir, stochastic=args.stochastic, seed=args.seed)
+                  scenario=args.scenario, data_dir=args.data_dir, stochastic=args.stochastic, seed=args.seed,
+                  national=args.national_control)
     if args.stochastic:
         frame = res.quantiles_wide()
         frame.insert(2, "territory", frame["territory_code"].map(lambda c: reg.name(c)))
@@ -99,6 +100,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--stochastic", type=int, default=None, metavar="N",
                    help="N stochastic trajectories; output quantiles q10, q50, q90 of totals and broad age groups")
     p.add_argument("--seed", type=int, default=None, metavar="S", help="random seed (stochastic mode)")
+    p.add_argument("--national-control", default=None, metavar="engine|FILE",
+                   help="scale the municipalities by sex and age so that they add up to a national projection: "
+                        "'engine' (the engine's own projection of the country) or a tidy CSV year,sex,age,value "
+                        "(e.g. Statistics Lithuania's or Eurostat's); default: uncontrolled")
     p.add_argument("--format", choices=FORMATS, default="csv")
     p.add_argument("--output", default=None, metavar="FILE", help="write to FILE (atomically) instead of stdout")
     p.add_argument("--round", action="store_true", help="round populations (see --round-digits)")

@@ -6,6 +6,7 @@ Main entry points
   :class:`ProjectionResult` (tidy ``population``, ``components``, ``assumptions``,
   ``estimates``; helpers ``totals()``, ``broad_groups()``, ``balance()``, ``scenario_table()``;
   with ``stochastic=N`` also ``quantiles`` / ``quantiles_wide()`` for fan charts).
+- National control (:mod:`.control`): ``project(..., national="engine" | path)``.
 - :func:`find_inflow` - the constant annual net inflow with a chosen age profile that meets a
   population, working-age or old-age-dependency target (:class:`TargetResult`).
 - :func:`backtest` / :func:`backtest_grid` - errors of the default method and naive baselines.

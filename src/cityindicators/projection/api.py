@@ -150,6 +150,15 @@ class ProjectionResult:
         Groups asked for (``G:`` codes) and their members: the population, components and
         quantiles carry a block of rows per group, the sum of its members (the assumptions and
         the estimates are per projected territory only).
+    uncontrolled
+        With a national control (:func:`project` ``national``): the population before it (same
+        columns as :attr:`population`); else None.
+    national
+        With a national control: ``scenario, year, sex, age, national, municipalities, factor``,
+        the national projection the municipalities are scaled to (in the base year, and in years
+        between those of an imported projection, the sum the factors give), the uncontrolled sum
+        of all municipalities and the factor applied (ages of the national projection, its top
+        one open; see :mod:`.control`).
     """
 
     population: pd.DataFrame
@@ -162,6 +171,8 @@ class ProjectionResult:
     schedules: dict[str, ScenarioSchedule] = field(repr=False, default_factory=dict)
     quantiles: pd.DataFrame | None = None
     groups: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    uncontrolled: pd.DataFrame | None = None
+    national: pd.DataFrame | None = None
     _cache: dict[str, pd.DataFrame] = field(repr=False, default_factory=dict)
 
     # the component and assumption tables are built on first use (they are large)
@@ -300,6 +311,46 @@ def reference_rates(data: ProjectionData, codes: Sequence[str], base_year: int,
     return estimate_rates(data, list(dict.fromkeys([*codes, *pool])), int(base_year), settings, register=register)
 
 
+def _national_control(national, data: ProjectionData, reference: BaseRates, codes: Sequence[str],
+                      scens: Sequence[Scenario], to_year: int, settings, register, pops: list[pd.DataFrame],
+                      years: np.ndarray) -> tuple[list[pd.DataFrame], pd.DataFrame, pd.DataFrame]:
+    """Controlled population frames (one per scenario), the uncontrolled ones and the national frame."""
+    from .control import control_factors, national_array, read_national_projection
+
+    Y = reference.base_year
+    munis = list(_reference_pool(data, register, list(codes), Y))
+    if not munis:
+        raise ProjectionError("national control: no municipality of the data has a base population")
+    m_idx = [reference.codes.index(c) for c in munis]
+    ctl = [i for i, c in enumerate(codes) if c in munis]  # counties or the country asked for stay uncontrolled
+    imported = None
+    if not (isinstance(national, str) and national == "engine"):
+        imported = national_array(read_national_projection(national), reference.open_age,
+                                  name="national projection" if isinstance(national, pd.DataFrame) else str(national))
+    else:
+        country = register.country(synthetic=str(munis[0]).startswith("X")).code
+        nat_rates = estimate_rates(data, [country], Y, settings, register=register)
+    out, nat_rows = [], []
+    for sc, frame in zip(scens, pops):
+        total = run_schedule(build_schedule(reference, sc, to_year)).population[:, m_idx].sum(1)  # [n, 2, A]
+        if imported is None:
+            nat_pop = run_schedule(build_schedule(nat_rates, sc, to_year)).population[:, 0]  # [n, 2, A]
+            nyears, nvals, k = years, nat_pop, reference.open_age
+        else:
+            nyears, nvals, k = imported
+        f = control_factors(total, Y, nyears, nvals, k)  # [n, 2, A]
+        arr = frame["value"].to_numpy().reshape(len(years), len(codes), 2, -1).copy()
+        arr[:, ctl] *= f[:, None]
+        out.append(frame.assign(value=arr.reshape(-1)))
+        grouped = np.concatenate([total[..., :k], total[..., k:].sum(-1, keepdims=True)], axis=-1)
+        f_k = f[..., : k + 1]
+        nat = tidy_population((grouped * f_k)[:, None], ["national"], years, sc.name, value="national")
+        nat["municipalities"] = grouped.reshape(-1)
+        nat["factor"] = f_k.reshape(-1)
+        nat_rows.append(nat.drop(columns=["territory_code"]))
+    return out, pd.concat(pops, ignore_index=True), pd.concat(nat_rows, ignore_index=True)
+
+
 def run_schedule(sch: ScenarioSchedule) -> EngineResult:
     """Run the engine on a schedule's deterministic paths."""
     S, Sb, asfr, male, rate, count = sch.deterministic_inputs()
@@ -321,6 +372,7 @@ def project(
     quantiles: Sequence[float] = (0.1, 0.5, 0.9),
     stochastic_settings: Any = None,
     aggregates: Mapping[str, Sequence[str]] | None = None,
+    national: "str | os.PathLike | pd.DataFrame | None" = None,
 ) -> ProjectionResult:
     """Project the population of territories under one or more scenarios.
 
@@ -355,6 +407,12 @@ def project(
     aggregates
         Stochastic mode: sums of projected territories whose quantiles to add, ``{code: member
         codes}``, e.g. ``{"G:ALL": result_codes}`` (see :func:`~cityindicators.projection.simulate`).
+    national
+        National control (:mod:`.control`): ``"engine"`` scales the municipalities, by sex and
+        age, to the engine's own projection of the country under the same scenario; a path or
+        frame (``year, sex, age, value``) to an imported national projection. The
+        municipalities then add up to it; :attr:`ProjectionResult.uncontrolled` keeps the result
+        before the control. Components and stochastic quantiles stay uncontrolled.
 
     Returns
     -------
@@ -398,11 +456,19 @@ def project(
         arr = run_schedule(sch)
         arrays[sc.name], schedules[sc.name] = arr, sch
         pops.append(tidy_population(arr.population, codes, years, sc.name))
+    uncontrolled = nat_frame = None
+    if national is not None:
+        if reference is None:
+            raise ProjectionError("national control needs the data (not pre-estimated rates): it projects every "
+                                  "municipality of the data")
+        pops, uncontrolled, nat_frame = _national_control(national, data, reference, codes, scens, int(to_year),
+                                                          settings, register, pops, years)
+        uncontrolled = _add_groups(uncontrolled, groups, ["scenario", "year", "sex", "age"])
     population = _add_groups(pd.concat(pops, ignore_index=True), groups, ["scenario", "year", "sex", "age"])
     result = ProjectionResult(
         population=population, scenarios={s.name: s for s in scens}, base_year=base_year,
         to_year=int(to_year), open_age=rates.open_age, rates=rates, arrays=arrays, schedules=schedules,
-        groups=dict(groups),
+        groups=dict(groups), uncontrolled=uncontrolled, national=nat_frame,
     )
     if stochastic:
         from .stochastic import simulate

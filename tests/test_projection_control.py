@@ -1,0 +1,121 @@
+"""National control of the municipalities' projections (issue 9), hand-worked."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from cityindicators.cli import main
+from cityindicators.exceptions import ProjectionError
+from cityindicators.projection import project
+from cityindicators.projection.control import control_factors, national_array, read_national_projection
+
+
+def test_control_factors_hand_worked():
+    # two sexes, ages 0, 1, 2 (2 open); base year 2020, projection years 2020-2022
+    total = np.zeros((3, 2, 3))
+    total[2, 0] = [100.0, 30.0, 20.0]  # men in 2022: 100 aged 0, 50 aged 1+
+    total[2, 1] = [80.0, 40.0, 40.0]   # women: 80 aged 0, 80 aged 1+
+    total[1] = 1.0
+    # the national projection has 2022 only, on ages 0 and 1+ (its top age 1 is open)
+    nat = np.array([[[90.0, 60.0], [80.0, 100.0]]])
+    f = control_factors(total, 2020, np.array([2022]), nat, 1)
+    assert f.shape == (3, 2, 3)
+    np.testing.assert_allclose(f[0], 1.0)  # the base year is data
+    np.testing.assert_allclose(f[2, 0], [0.9, 1.2, 1.2])  # 90/100; 60/50 for every age of the open group
+    np.testing.assert_allclose(f[2, 1], [1.0, 1.25, 1.25])  # 80/80; 100/80
+    np.testing.assert_allclose(f[1, 0], [0.95, 1.1, 1.1])  # half-way from 1 in 2020 to 2022's factors
+    # scaled, the sum meets the national projection by sex and (grouped) age
+    scaled = total[2] * f[2]
+    np.testing.assert_allclose(np.c_[scaled[:, :1], scaled[:, 1:].sum(1)], nat[0])
+
+
+def test_control_factors_hold_after_the_last_year_and_need_a_year_in_range():
+    total = np.ones((4, 2, 2))
+    f = control_factors(total, 2020, np.array([2021]), np.full((1, 2, 2), 2.0), 1)
+    np.testing.assert_allclose(f[1:], 2.0)
+    with pytest.raises(ProjectionError, match="no year within 2021-2023"):
+        control_factors(total, 2020, np.array([2030]), np.full((1, 2, 2), 2.0), 1)
+
+
+def test_national_file_is_validated_naming_line_and_field(tmp_path):
+    p = tmp_path / "nat.csv"
+    p.write_text("year,sex,age,value\n2030,male,0,10\n2030,female,0,abc\n", encoding="utf-8")
+    with pytest.raises(ProjectionError, match=r"nat.csv: line 3: field 'value'"):
+        read_national_projection(p)
+    p.write_text("year,sex,value\n2030,male,10\n", encoding="utf-8")
+    with pytest.raises(ProjectionError, match=r"missing column\(s\) \['age'\]"):
+        read_national_projection(p)
+    p.write_text("year,sex,age,value\n2030,male,0,10\n2030,male,0,11\n", encoding="utf-8")
+    with pytest.raises(ProjectionError, match="line 3: duplicate cell year 2030, sex male, age 0"):
+        read_national_projection(p)
+    p.write_text("year,sex,age,value\n2030,man,0,10\n", encoding="utf-8")
+    with pytest.raises(ProjectionError, match="line 2: field 'sex'"):
+        read_national_projection(p)
+    with pytest.raises(ProjectionError, match="not found"):
+        read_national_projection(tmp_path / "none.csv")
+    p.write_text("year,sex,age,value\n2030,male,0,10\n2030,male,1,5\n2030,female,0,9\n2030,total,0,19\n",
+                 encoding="utf-8")
+    with pytest.raises(ProjectionError, match="no value for year 2030, sex female, age 1"):
+        national_array(read_national_projection(p), 100)
+
+
+def _sum_by_cell(frame: pd.DataFrame, k: int) -> pd.Series:
+    f = frame.assign(age=frame["age"].clip(upper=k))
+    return f.groupby(["year", "sex", "age"])["value"].sum()
+
+
+def test_engine_control_makes_the_municipalities_add_up_to_the_country(demo_dir):
+    res = project("all", to_year=2040, data_dir=demo_dir, national="engine")
+    nat = res.national.set_index(["year", "sex", "age"])["national"]
+    got = _sum_by_cell(res.population, res.open_age)
+    np.testing.assert_allclose(got.loc[nat.index].to_numpy(), nat.to_numpy(), rtol=1e-9)
+    # the uncontrolled result stays available and differs; the base year is untouched
+    unc = _sum_by_cell(res.uncontrolled, res.open_age)
+    assert not np.allclose(unc.loc[2040].to_numpy(), got.loc[2040].to_numpy())
+    np.testing.assert_allclose(unc.loc[res.base_year].to_numpy(), got.loc[res.base_year].to_numpy())
+    # the national projection is the engine's own projection of the country
+    # (after the base year, which is the municipalities' data: the country's own 85+ split may differ)
+    country = project("X00", to_year=2040, data_dir=demo_dir)
+    later = nat[nat.index.get_level_values("year") > res.base_year]
+    np.testing.assert_allclose(_sum_by_cell(country.population, res.open_age).loc[later.index].to_numpy(),
+                               later.to_numpy(), rtol=1e-9)
+    # one municipality asked alone gets exactly its share of the controlled run
+    one = project("X13", to_year=2040, data_dir=demo_dir, national="engine")
+    a = one.totals().query("sex == 'total' and year == 2040")["value"].iloc[0]
+    b = res.totals().query("sex == 'total' and year == 2040 and territory_code == 'X13'")["value"].iloc[0]
+    assert a == pytest.approx(b, abs=1e-6)
+
+
+def test_imported_control_by_sex_and_age_with_an_open_top_group(demo_dir, tmp_path):
+    free = project("all", to_year=2035, data_dir=demo_dir)
+    # an "imported" projection: 5 % fewer men and 2 % more women than the free sum, ages 0..84, 85+
+    s = _sum_by_cell(free.population, 85).reset_index()
+    s = s[s["year"].isin([2030, 2035])]
+    s["value"] *= np.where(s["sex"] == "male", 0.95, 1.02)
+    path = tmp_path / "national.csv"
+    s[["year", "sex", "age", "value"]].to_csv(path, index=False)
+    res = project("all", to_year=2035, data_dir=demo_dir, national=path)
+    got = _sum_by_cell(res.population, 85)
+    want = s.set_index(["year", "sex", "age"])["value"]
+    np.testing.assert_allclose(got.loc[want.index].to_numpy(), want.to_numpy(), rtol=1e-9)
+    fac = res.national.query("year == 2030")
+    np.testing.assert_allclose(fac.loc[fac["sex"] == "male", "factor"], 0.95)
+    # 2026-2029 lie between the base year (factor 1) and 2030: linear
+    y = res.base_year
+    f_mid = res.national.query("year == @y + 2 and sex == 'female'")["factor"]
+    np.testing.assert_allclose(f_mid, 1 + 0.02 * 2 / (2030 - y))
+
+
+def test_cli_national_control(demo_dir, tmp_path, capsys):
+    out = tmp_path / "p.csv"
+    rc = main(["--data-dir", str(demo_dir), "project", "--territory", "X13", "--to", "2030",
+               "--national-control", "engine", "--output", str(out)])
+    assert rc == 0 and out.exists()
+    bad = tmp_path / "bad.csv"
+    bad.write_text("year,sex,age,value\n2030,male,x,1\n", encoding="utf-8")
+    rc = main(["--data-dir", str(demo_dir), "project", "--territory", "X13", "--to", "2030",
+               "--national-control", str(bad)])
+    err = capsys.readouterr().err
+    assert rc != 0 and "line 2: field 'age'" in err and "Traceback" not in err
