@@ -1,10 +1,19 @@
-"""cityindicators: socio-economic analysis workbench for Lithuanian municipalities."""
+"""cityindicators: socio-economic analysis workbench for Lithuanian municipalities.
+
+``import cityindicators`` is light: the public functions below are imported on first use
+(PEP 562 module ``__getattr__``), so the command line's quick commands (``resolve``,
+``--help``) start without loading pandas, pandera or numpy. ``ci.load``, ``ci.project`` and
+the others work as plain attributes.
+"""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 __version__ = "0.1.0"
 
-from .exceptions import (  # noqa: E402
+from ._lazy import make_lazy  # noqa: E402
+from .exceptions import (  # noqa: E402 - light: no third-party imports
     AmbiguousTerritoryError,
     CityIndicatorsError,
     ConfigError,
@@ -17,8 +26,26 @@ from .exceptions import (  # noqa: E402
     ReportParameterError,
     UnknownTerritoryError,
 )
-from .geography import Group, Register, Territory, get_register  # noqa: E402
-from .store import available_datasets, build, load, population_array  # noqa: E402
+
+#: Public name -> the module that defines it, imported when the name is first used.
+_LAZY: dict[str, str] = {
+    "Group": "geography",
+    "Register": "geography",
+    "Territory": "geography",
+    "get_register": "geography",
+    "available_datasets": "store",
+    "build": "store",
+    "load": "store",
+    "population_array": "store",
+    "compute_indicators": "indicators",
+    "comparison_table": "indicators",
+    "rank_table": "indicators",
+    "project": "projection",
+    "find_inflow": "projection",
+    "list_scenarios": "projection",
+    "load_scenario": "projection",
+    "load_plan": "plans",
+}
 
 __all__ = [
     "__version__",
@@ -33,22 +60,16 @@ __all__ = [
     "ReportExecutionError",
     "ReportParameterError",
     "UnknownTerritoryError",
-    "Group",
-    "Register",
-    "Territory",
-    "get_register",
-    "available_datasets",
-    "build",
-    "load",
-    "population_array",
-    "load_plan",
+    *_LAZY,
 ]
 
 
-def __getattr__(name: str):
-    # ``ci.load_plan`` without importing the indicator and projection libraries at package import
-    if name == "load_plan":
-        from .plans import load_plan
+make_lazy(__name__)
 
-        return load_plan
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+if TYPE_CHECKING:  # for type checkers and IDEs: the names as eager imports
+    from .geography import Group, Register, Territory, get_register
+    from .indicators import comparison_table, compute_indicators, rank_table
+    from .plans import load_plan
+    from .projection import find_inflow, list_scenarios, load_scenario, project
+    from .store import available_datasets, build, load, population_array

@@ -305,7 +305,11 @@ class Register:
     def with_groups(self, groups: Mapping[str, Group]) -> "Register":
         merged = dict(self._groups)
         merged.update(groups)
-        return Register(self._by_code.values(), merged)
+        # The territories are the same: share their name index instead of building it again
+        # (half the start-up time of ``cityindicators resolve``).
+        reg = object.__new__(Register)
+        reg._by_code, reg._index, reg._iso, reg._groups = self._by_code, self._index, self._iso, merged
+        return reg
 
     def group(self, spec: str, population: Mapping[str, float] | None = None) -> Group:
         """A group by specification.

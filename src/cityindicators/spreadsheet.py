@@ -8,15 +8,16 @@ spreadsheet shows the text as typed and the apostrophe is visible to anyone read
 CSV). Numbers stay numbers, and text that is only a plain number ("-3.5") is left alone, since
 no spreadsheet runs it as a formula.
 
-This is a leaf module (pandas only), so the CLI and the report exports can both use it.
+This is a leaf module (pandas only, imported by the frame function), so the CLI and the report exports can both use it.
 """
 
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
+if TYPE_CHECKING:  # imported where used: the CLI's quick commands start without pandas
+    import pandas as pd
 
 __all__ = ["FORMULA_TRIGGERS", "spreadsheet_safe", "spreadsheet_safe_frame"]
 
@@ -45,6 +46,8 @@ def spreadsheet_safe_frame(frame: pd.DataFrame) -> pd.DataFrame:
 
     Numeric columns are returned as they are (same dtype), so a CSV or XLSX keeps real numbers.
     """
+    import pandas as pd
+
     out = frame.copy()
     for col in out.columns:
         column = out[col]

@@ -3,6 +3,14 @@
 Each area registers its subcommands from its own module (``cli/<area>.py`` with a
 ``register(subparsers)`` function); a subcommand's handler takes the parsed arguments and
 returns an exit code. Only the CLI prints and chooses exit codes; the library logs.
+
+Start-up time matters for the quick commands (``resolve``, ``municipalities``,
+``scenarios --list``, ``--help``): this package and the ``cli/<area>.py`` modules import no
+pandas, numpy, pandera, matplotlib or papermill at module level; handlers import what they use.
+``tests/test_cli_start.py`` checks it and ``benchmarks/bench_cli_start.py`` measures it.
+
+The global options (``--data-dir``, ``-v``) are accepted before and after the subcommand:
+``cityindicators datasets --data-dir X`` is ``cityindicators --data-dir X datasets``.
 """
 
 from __future__ import annotations
@@ -47,13 +55,37 @@ def build_parser() -> argparse.ArgumentParser:
                 continue
             raise
         module.register(sub)
+    _accept_global_options_after_commands(parser)
     return parser
+
+
+def _accept_global_options_after_commands(parser: argparse.ArgumentParser) -> None:
+    """Add ``--data-dir`` and ``-v`` to every subcommand (and sub-subcommand) parser.
+
+    Their default is "not given" (``SUPPRESS``), so an option before the command is kept unless
+    it is given again after it. ``-v`` after the command counts into ``verbose_after`` (argparse
+    parses a subcommand into a fresh namespace, so one counter cannot add both up).
+    """
+    for action in parser._actions:
+        if not isinstance(action, argparse._SubParsersAction):
+            continue
+        for subparser in dict.fromkeys(action.choices.values()):  # aliases share a parser
+            known = subparser._option_string_actions
+            group = subparser.add_argument_group("global options (also accepted before the command)")
+            if "--data-dir" not in known:
+                group.add_argument("--data-dir", default=argparse.SUPPRESS, metavar="DIR",
+                                   help=f"data directory (default: ${DATA_DIR_ENV} or ./data)")
+            if "-v" not in known and "--verbose" not in known:
+                group.add_argument("-v", "--verbose", dest="verbose_after", action="count", default=argparse.SUPPRESS,
+                                   help="more log output (-vv for debug)")
+            _accept_global_options_after_commands(subparser)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    level = logging.WARNING - 10 * min(args.verbose, 2)
+    verbosity = args.verbose + getattr(args, "verbose_after", 0)
+    level = logging.WARNING - 10 * min(verbosity, 2)
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
     for handler in logging.getLogger().handlers:  # credentials in URLs never reach the log
         if not any(isinstance(f, RedactingFilter) for f in handler.filters):

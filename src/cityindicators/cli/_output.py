@@ -1,22 +1,32 @@
-"""Printing or writing result tables for every CLI command, in one place."""
+"""Printing or writing result tables for every CLI command, in one place.
+
+pandas and numpy are imported inside the functions that need them: the quick commands
+(``municipalities``, ``scenarios --list``) print plain rows with :func:`emit_rows` and start
+without them.
+"""
 
 from __future__ import annotations
 
+import csv
 import io
+import json
 import sys
-from typing import Sequence
-
-import numpy as np
-import pandas as pd
+from typing import TYPE_CHECKING, Mapping, Sequence
 
 from .._io import atomic_write_bytes, atomic_write_text
-from ..spreadsheet import spreadsheet_safe_frame
+from ..spreadsheet import spreadsheet_safe, spreadsheet_safe_frame
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 FORMATS = ("table", "csv", "json")
 
 
 def fmt_number(v) -> str:
     """A value for the aligned table: whole numbers without decimals, others to 2 places."""
+    import numpy as np
+    import pandas as pd
+
     if v is None or v is pd.NA or (isinstance(v, (float, np.floating)) and np.isnan(v)):
         return "n/a"
     if isinstance(v, (int, np.integer)):
@@ -36,6 +46,8 @@ def emit(frame: pd.DataFrame, fmt: str, output: str | None = None, numeric: Sequ
     name such as ``=HYPERLINK(...)`` opens as text, not as a formula. ``numeric`` names columns
     rounded for display in the table format (CSV, XLSX and JSON keep full precision).
     """
+    import pandas as pd
+
     if output and str(output).lower().endswith(".xlsx"):
         atomic_write_bytes(output, _xlsx_bytes(frame))
         print(f"wrote {len(frame)} rows to {output}", file=sys.stderr)
@@ -52,15 +64,45 @@ def emit(frame: pd.DataFrame, fmt: str, output: str | None = None, numeric: Sequ
                 shown[col] = [fmt_number(v) for v in shown[col].astype(object)]
         with pd.option_context("display.max_rows", None, "display.max_columns", None, "display.width", 200):
             buf.write((shown.to_string(index=False) if len(shown) else "(no rows)") + "\n")
-    if output:
-        atomic_write_text(output, buf.getvalue())
-        print(f"wrote {len(frame)} rows to {output}", file=sys.stderr)
+    _write(buf.getvalue(), len(frame), output)
+
+
+def emit_rows(rows: Sequence[Mapping[str, object]], fmt: str) -> None:
+    """:func:`emit` to standard output for plain rows of text (all with the same keys), without pandas.
+
+    The same three formats: an aligned table (columns left-aligned), CSV with a header (text
+    cells spreadsheet-safe, as in :func:`emit`), JSON records.
+    """
+    columns = list(rows[0]) if rows else []
+    buf = io.StringIO()
+    if fmt == "csv":
+        writer = csv.writer(buf, lineterminator="\n")
+        writer.writerow([spreadsheet_safe(c) for c in columns])
+        writer.writerows([["" if r[c] is None else spreadsheet_safe(r[c]) for c in columns] for r in rows])
+    elif fmt == "json":
+        buf.write(json.dumps(list(rows), ensure_ascii=False, indent=1) + "\n")
+    elif not rows:
+        buf.write("(no rows)\n")
     else:
-        sys.stdout.write(buf.getvalue())
+        cells = [columns] + [["" if r[c] is None else str(r[c]) for c in columns] for r in rows]
+        widths = [max(len(line[i]) for line in cells) for i in range(len(columns))]
+        for line in cells:
+            buf.write(" ".join(v.ljust(w) for v, w in zip(line, widths)).rstrip() + "\n")
+    sys.stdout.write(buf.getvalue())
+
+
+def _write(text: str, n_rows: int, output: str | None) -> None:
+    if output:
+        atomic_write_text(output, text)
+        print(f"wrote {n_rows} rows to {output}", file=sys.stderr)
+    else:
+        sys.stdout.write(text)
 
 
 def _xlsx_bytes(frame: pd.DataFrame) -> bytes:
     """``frame`` as a one-sheet XLSX workbook, text cells neutralised, numbers as numbers."""
+    import pandas as pd
+
     buf = io.BytesIO()
     with pd.ExcelWriter(buf, engine="openpyxl") as writer:
         spreadsheet_safe_frame(frame).to_excel(writer, index=False, sheet_name="data")

@@ -6,27 +6,21 @@ import argparse
 import json
 import sys
 
-import pandas as pd
-
 from ..geography import get_register
-from ._output import FORMATS, emit
-
+from ._output import FORMATS, emit, emit_rows
 
 
 def _municipalities(args) -> int:
     reg = get_register(args.data_dir)
-    rows = reg.municipalities(synthetic=args.demo)
-    frame = pd.DataFrame(
-        [
-            {
-                "code": t.code, "iso": t.iso, "name_lt": t.name_lt, "name_lt_long": t.name_lt_long,
-                "name_en": t.name_en, "type": t.type, "county": reg.get(t.county_code).name_lt,
-                "county_code": t.county_code, "nuts3": t.nuts3,
-            }
-            for t in rows
-        ]
-    )
-    emit(frame, args.format)
+    rows = [
+        {
+            "code": t.code, "iso": t.iso, "name_lt": t.name_lt, "name_lt_long": t.name_lt_long,
+            "name_en": t.name_en, "type": t.type, "county": reg.get(t.county_code).name_lt,
+            "county_code": t.county_code, "nuts3": t.nuts3,
+        }
+        for t in reg.municipalities(synthetic=args.demo)
+    ]
+    emit_rows(rows, args.format)  # plain rows: this quick command does not import pandas
     return 0
 
 
@@ -86,6 +80,8 @@ def _demo(args) -> int:
 
 
 def _datasets(args) -> int:
+    import pandas as pd
+
     from ..store import processed_provenance
 
     prov = processed_provenance(args.data_dir)

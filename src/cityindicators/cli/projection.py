@@ -10,12 +10,9 @@ from __future__ import annotations
 import argparse
 import sys
 
-import pandas as pd
-
 from ..exceptions import ConfigError
 from ..geography import get_register
-from ._output import FORMATS, emit
-
+from ._output import FORMATS, emit, emit_rows
 
 
 def _territories(values: list[str]) -> str | list[str]:
@@ -83,8 +80,8 @@ def _scenarios(args) -> int:
         return 0
     rows = []
     for name, sc in list_scenarios(args.data_dir).items():
-        rows.append({"scenario": name, "label": sc.label_en, **sc.summary(), "file": sc.source})
-    emit(pd.DataFrame(rows), args.format, None)
+        rows.append({"scenario": name, "label": sc.label_en, **sc.summary(), "file": str(sc.source)})
+    emit_rows(rows, args.format)  # plain rows: scenarios --list does not import pandas
     return 0
 
 

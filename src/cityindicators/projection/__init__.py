@@ -20,16 +20,44 @@ Main entry points
 
 from __future__ import annotations
 
-from .api import ProjectionResult, project
-from .backtest import BacktestResult, backtest, backtest_grid, empirical_interval_scale
-from .data import ProjectionData
-from .engine import EngineResult, cohort_component, project_step
-from .lifetable import E0Scaler, life_expectancy, life_table, survival_ratios
-from .openage import split_open_age
-from .rates import BROAD_AGE_GROUPS, BaseRates, EstimationSettings, estimate_rates
-from .scenarios import PROFILES, Scenario, dump_scenario, list_scenarios, load_scenario
-from .stochastic import StochasticResult, StochasticSettings, fit_stochastic_model, simulate
-from .target import TargetResult, find_inflow
+from typing import TYPE_CHECKING
+
+from .._lazy import make_lazy
+
+#: Public name -> the submodule that defines it, imported on first use (PEP 562), so that
+#: ``cityindicators scenarios --list`` reads scenario files without importing the engine.
+_LAZY: dict[str, str] = {
+    "ProjectionResult": "api",
+    "project": "api",
+    "BacktestResult": "backtest",
+    "backtest": "backtest",
+    "backtest_grid": "backtest",
+    "empirical_interval_scale": "backtest",
+    "ProjectionData": "data",
+    "EngineResult": "engine",
+    "cohort_component": "engine",
+    "project_step": "engine",
+    "E0Scaler": "lifetable",
+    "life_expectancy": "lifetable",
+    "life_table": "lifetable",
+    "survival_ratios": "lifetable",
+    "split_open_age": "openage",
+    "BROAD_AGE_GROUPS": "rates",
+    "BaseRates": "rates",
+    "EstimationSettings": "rates",
+    "estimate_rates": "rates",
+    "PROFILES": "scenarios",
+    "Scenario": "scenarios",
+    "dump_scenario": "scenarios",
+    "list_scenarios": "scenarios",
+    "load_scenario": "scenarios",
+    "StochasticResult": "stochastic",
+    "StochasticSettings": "stochastic",
+    "fit_stochastic_model": "stochastic",
+    "simulate": "stochastic",
+    "TargetResult": "target",
+    "find_inflow": "target",
+}
 
 __all__ = [
     "project",
@@ -63,3 +91,17 @@ __all__ = [
     "E0Scaler",
     "split_open_age",
 ]
+
+make_lazy(__name__)
+
+if TYPE_CHECKING:  # the names as eager imports, for type checkers and IDEs
+    from .api import ProjectionResult, project
+    from .backtest import BacktestResult, backtest, backtest_grid, empirical_interval_scale
+    from .data import ProjectionData
+    from .engine import EngineResult, cohort_component, project_step
+    from .lifetable import E0Scaler, life_expectancy, life_table, survival_ratios
+    from .openage import split_open_age
+    from .rates import BROAD_AGE_GROUPS, BaseRates, EstimationSettings, estimate_rates
+    from .scenarios import PROFILES, Scenario, dump_scenario, list_scenarios, load_scenario
+    from .stochastic import StochasticResult, StochasticSettings, fit_stochastic_model, simulate
+    from .target import TargetResult, find_inflow

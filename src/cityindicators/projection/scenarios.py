@@ -42,19 +42,22 @@ slow towards the ceiling (:func:`.bounds.e0_path`).
 from __future__ import annotations
 
 import logging
+import math
 import os
 import re
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Mapping
+from typing import TYPE_CHECKING, Any, Mapping
 
-import numpy as np
 import yaml
 
 from .._io import atomic_write_text, read_yaml
 from ..config import DataPaths, resource_path
 from ..exceptions import ConfigError
 from .bounds import E0_CEILING, check_plausible
+
+if TYPE_CHECKING:  # numpy is imported where used: `cityindicators scenarios --list` starts without it
+    import numpy as np
 
 __all__ = [
     "Fertility",
@@ -106,7 +109,7 @@ def _num(v: Any, source: str, key: str, lo: float | None = None, hi: float | Non
     if isinstance(v, bool) or not isinstance(v, (int, float)):
         raise _err(source, key, f"expected a number, got {v!r}")
     v = float(v)
-    if not np.isfinite(v) or (lo is not None and v < lo) or (hi is not None and v > hi):
+    if not math.isfinite(v) or (lo is not None and v < lo) or (hi is not None and v > hi):
         rng = f"[{'-inf' if lo is None else lo}, {'inf' if hi is None else hi}]"
         raise _err(source, key, f"value {v!r} is outside the allowed range {rng}")
     return v
@@ -159,6 +162,8 @@ def profile_weights(profile: str | Mapping[str, float], ages: int, own: np.ndarr
     territory's estimated inflow in persons, gives the shape), or a mapping ``"lo-hi" -> share``
     (uniform within each band, half men, half women).
     """
+    import numpy as np
+
     if isinstance(profile, str) and profile == OWN_PROFILE:
         if own is None:
             raise ConfigError("profile 'own' needs the territory's estimated inflow")
