@@ -41,11 +41,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-import numpy as np
-
 from ..exceptions import ConfigError
 
 if TYPE_CHECKING:  # pragma: no cover
+    import numpy as np
+
     from .scenarios import Scenario
 
 __all__ = ["E0_CEILING", "PLAUSIBLE", "e0_path", "check_plausible", "implausible_values"]
@@ -68,6 +68,8 @@ PLAUSIBLE: dict[str, tuple[float, float, str]] = {
 def e0_path(e0: np.ndarray, gain: np.ndarray, n: int, ceiling: tuple[float, float] = E0_CEILING) -> np.ndarray:
     """Life expectancy ``[n, ..., 2]`` for projection years ``j = 0..n-1`` from ``e0[..., 2]`` with
     first-year gains ``gain[..., 2]``, slowing towards ``ceiling`` (male, female); see the module docstring."""
+    import numpy as np  # here, not at the top: scenario files are read without numpy (CLI start)
+
     e0 = np.asarray(e0, dtype=float)
     gain = np.broadcast_to(np.asarray(gain, dtype=float), e0.shape)
     c = np.broadcast_to(np.asarray(ceiling, dtype=float), e0.shape)
