@@ -88,7 +88,17 @@ def os_error_reason(exc: OSError) -> str:
 
 
 def storage_error(exc: OSError, path: str | os.PathLike, doing: str) -> StorageError:
-    """A :class:`StorageError` naming ``path``, what was being done and why it failed."""
+    """A :class:`StorageError` naming ``path``, what was being done and why it failed.
+
+    A file standing where a folder of ``path`` should be (``mkdir`` says "exists", ``open``
+    says "not a directory") is named itself.
+    """
+    if isinstance(exc, (FileExistsError, NotADirectoryError)):
+        for parent in [Path(path), *Path(path).parents]:
+            if parent.exists():
+                if not parent.is_dir():
+                    return StorageError(f"{parent}: cannot {doing}: it is a file, where a folder was expected")
+                break
     return StorageError(f"{path}: cannot {doing}: {os_error_reason(exc)}")
 
 
@@ -161,7 +171,7 @@ def exclusive_lock(lock_file: str | os.PathLike, what: str, wait: float = 10.0) 
         lock_file.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(lock_file, os.O_RDWR | os.O_CREAT, 0o666)
     except OSError as exc:
-        raise storage_error(exc, lock_file.parent, f"write to the data directory ({what})") from None
+        raise storage_error(exc, lock_file, f"write to the data directory ({what})") from None
     try:
         deadline = time.monotonic() + wait
         while True:

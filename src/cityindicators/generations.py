@@ -20,13 +20,14 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import shutil
 import time
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
-from ._io import fault_point, fsync_dir
+from ._io import fault_point, fsync_dir, storage_error
 from .config import DataPaths
 
 __all__ = ["current_dir", "current_tables", "publish_generation", "remove_stale"]
@@ -34,6 +35,8 @@ __all__ = ["current_dir", "current_tables", "publish_generation", "remove_stale"
 log = logging.getLogger(__name__)
 
 _TMP = ".tmp-"
+#: Name of a snapshot file as :func:`cityindicators.store.store_snapshot` makes it.
+_ORPHAN = re.compile(r"\d{4}-\d{2}-\d{2}-[0-9a-f]{6,64}\.[A-Za-z0-9]{1,10}")
 
 
 def current_dir(paths: DataPaths) -> Path | None:
@@ -51,7 +54,7 @@ def current_tables(paths: DataPaths, known: set[str] | None = None) -> dict[str,
         return {}
     out = {}
     for table in sorted(folder.glob("*.parquet")):
-        if table.name.startswith(".") or (known is not None and table.stem not in known):
+        if table.name.startswith(".") or not table.is_file() or (known is not None and table.stem not in known):
             continue
         out[table.stem] = table
     return out
@@ -72,7 +75,10 @@ def publish_generation(paths: DataPaths) -> Iterator[Path]:
     gens.mkdir(parents=True, exist_ok=True)
     gid = _new_id()
     tmp = gens / f"{_TMP}{gid}"
-    tmp.mkdir()
+    try:
+        tmp.mkdir()
+    except OSError as exc:
+        raise storage_error(exc, tmp, "start a new build") from None
     previous = current_dir(paths)
     try:
         yield tmp
@@ -83,6 +89,9 @@ def publish_generation(paths: DataPaths) -> Iterator[Path]:
         fault_point("build.generation-complete")
         _switch(paths, final)
         fault_point("build.switched")
+    except OSError as exc:  # a failed rename or link: the published build is untouched
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise storage_error(exc, paths.processed, "publish the new build") from None
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
@@ -130,8 +139,10 @@ def remove_stale(paths: DataPaths) -> list[Path]:
     """Remove what killed writers left behind; call only while holding the data directory's lock.
 
     Removed: unfinished build folders (``generations/.tmp-*``), link files of an interrupted
-    switch, temporary files of atomic writes in the raw store (``.<name>.<random>.tmp``). Since
-    the caller holds the lock, no writer that could still be using them is alive.
+    switch, temporary files of atomic writes in the raw store (``.<name>.<random>.tmp``) and
+    snapshot files whose sidecar was never written (``<date>-<hash>.<ext>`` alone: a snapshot
+    exists only with its sidecar). Since the caller holds the lock, no writer that could still
+    be using them is alive.
     """
     removed: list[Path] = []
     if paths.generations.is_dir():
@@ -146,6 +157,10 @@ def remove_stale(paths: DataPaths) -> list[Path]:
         for tmp in paths.raw.glob("*/*/.*.tmp"):
             tmp.unlink(missing_ok=True)
             removed.append(tmp)
+        for data in paths.raw.glob("*/*/*"):  # a snapshot killed between its file and its sidecar
+            if _ORPHAN.fullmatch(data.name) and not data.with_name(data.name + ".meta.json").exists():
+                data.unlink(missing_ok=True)
+                removed.append(data)
     for p in removed:
         log.info("removed the leftover of a killed command: %s", p)
     return removed
