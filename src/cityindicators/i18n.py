@@ -58,6 +58,7 @@ TEXTS: dict[str, dict[str, str]] = {
     # -- report titles -------------------------------------------------------------------
     "title_situation_analysis": {"lt": "{name}: situacijos analizė", "en": "{name}: situation analysis"},
     "title_scenarios": {"lt": "{name}: gyventojų raidos scenarijai", "en": "{name}: population scenarios"},
+    "title_monitoring": {"lt": "{name}: plano vertinimo kriterijų stebėsena", "en": "{name}: plan monitoring"},
     "subtitle": {"lt": "Parengta {date}, cityindicators {version}. Duomenys: {years}.",
                  "en": "Prepared on {date} with cityindicators {version}. Data: {years}."},
     # -- section headings ----------------------------------------------------------------

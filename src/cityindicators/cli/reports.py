@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import sys
 
+from ..exceptions import ConfigError
+
 __all__ = ["register"]
 
 
@@ -25,10 +27,12 @@ def register(subparsers) -> None:
         "the charts as PNG and a run manifest. Reports whose inputs are unchanged are skipped "
         "unless --force. Exit code 1 when any report failed (the batch still runs the others).",
     )
-    p.add_argument("--territory", required=True, metavar="NAME|all",
-                   help="municipality name or code, or 'all' (every municipality in the data)")
+    p.add_argument("--territory", default=None, metavar="NAME|all",
+                   help="municipality name or code, or 'all' (every municipality in the data); "
+                   "with -p plan=FILE the plan's territory by default")
     p.add_argument("--template", nargs="+", default=None, metavar="NAME",
-                   help="template name(s) under notebooks/ or .ipynb path(s) (default: situation_analysis scenarios)")
+                   help="template name(s) under notebooks/ or .ipynb path(s) (default: situation_analysis scenarios; "
+                   "monitoring with -p plan=FILE)")
     p.add_argument("--lang", choices=("lt", "en"), default=None, help="report language (default: the template's, lt)")
     p.add_argument("--jobs", type=int, default=1, metavar="N", help="worker processes on this machine (default 1)")
     p.add_argument("--scheduler", default=None, metavar="ADDRESS",
@@ -45,11 +49,20 @@ def run(args: argparse.Namespace) -> int:
     """Run the reports and print the summary; 1 when any failed."""
     from ..reports.runner import TEMPLATES, run_batch
 
+    params = dict(args.param)
+    territory, templates = args.territory, args.template
+    if params.get("plan"):  # a plan names its territory and asks for the monitoring report
+        from ..plans.files import read_plan_file
+
+        territory = territory or read_plan_file(params["plan"]).values.get("territory")
+        templates = templates or ["monitoring"]
+    if not territory:
+        raise ConfigError("report: --territory NAME|all is required (or -p plan=FILE for the monitoring report)")
     summary = run_batch(
-        territories=args.territory,
-        templates=args.template or list(TEMPLATES),
+        territories=territory,
+        templates=templates or list(TEMPLATES),
         language=args.lang,
-        parameters=dict(args.param),
+        parameters=params,
         jobs=args.jobs,
         scheduler=args.scheduler,
         output_dir=args.output_dir,

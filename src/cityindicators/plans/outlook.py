@@ -39,7 +39,8 @@ from .status import meets_target
 if TYPE_CHECKING:  # pragma: no cover
     from .plan import Criterion, Plan
 
-__all__ = ["COMPONENT_INDICATORS", "INFLOW_KINDS", "PROBABILITY_QUANTILES", "projectable", "linear_trend",
+__all__ = ["COMPONENT_INDICATORS", "INFLOW_KINDS", "projected_indicators", "PROBABILITY_QUANTILES", "projectable",
+           "linear_trend",
            "probability_from_quantiles", "plan_outlook", "plan_summary", "OUTLOOK_COLUMNS"]
 
 log = logging.getLogger(__name__)
@@ -113,7 +114,7 @@ def probability_from_quantiles(quantiles: Sequence[float], values: Sequence[floa
     return max(0.0, cdf(target + tolerance) - cdf(target - tolerance))
 
 
-def _projected_indicators(res, ids: Sequence[str], code: str) -> pd.DataFrame:
+def projected_indicators(res, ids: Sequence[str], code: str) -> pd.DataFrame:
     """``scenario, indicator, year, value`` of ``ids`` from a projection of one territory."""
     from ..indicators import compute_indicators
 
@@ -233,7 +234,7 @@ def _projection_rows(plan: "Plan", demo: list, scen: list[str], trajectories: in
     to_year = max(c.target_year for c in demo) + 1  # events of the target year end on 1 January after it
     res = project(code, to_year=to_year, scenario=scen, data_dir=plan.data_dir)
     plan.cache["projection"] = res
-    proj = _projected_indicators(res, sorted({c.indicator for c in demo}), code)
+    proj = projected_indicators(res, sorted({c.indicator for c in demo}), code)
     quant = None
     if trajectories and any(c.indicator == "population" for c in demo):
         st = project(code, to_year=to_year, scenario=scen[0], rates=res.rates, data_dir=plan.data_dir,

@@ -9,7 +9,7 @@ from __future__ import annotations
 from ..i18n import check_language
 
 __all__ = ["STATUS_LABELS", "STATUS_COLOURS", "DIRECTION_LABELS", "COLUMN_LABELS", "METHOD_LABELS", "TEXTS",
-           "status_label", "direction_label", "column_labels", "text"]
+           "status_label", "direction_label", "profile_label", "PROFILE_LABELS", "column_labels", "text"]
 
 STATUS_LABELS = {
     "reached": {"lt": "Pasiekta", "en": "Reached"},
@@ -24,6 +24,14 @@ DIRECTION_LABELS = {
     "at_least": {"lt": "ne mažiau kaip", "en": "at least"},
     "at_most": {"lt": "ne daugiau kaip", "en": "at most"},
     "reach": {"lt": "pasiekti", "en": "reach"},
+}
+#: Names of the age profiles of an added inflow (:data:`cityindicators.projection.PROFILES`).
+PROFILE_LABELS = {
+    "young_families": {"lt": "jaunos šeimos su vaikais", "en": "young families with children"},
+    "young_adults": {"lt": "18–34 m. jaunuoliai", "en": "young adults aged 18–34"},
+    "working_age": {"lt": "20–59 m. darbingo amžiaus žmonės", "en": "people of working age, 20–59"},
+    "retirees": {"lt": "60–74 m. pensininkai", "en": "retirees aged 60–74"},
+    "own": {"lt": "savivaldybės migrantų amžiaus struktūra", "en": "the municipality's own migrant age structure"},
 }
 METHOD_LABELS = {
     "projection": {"lt": "projekcija", "en": "projection"},
@@ -63,9 +71,8 @@ COLUMN_LABELS = {
 
 #: Sentences and headings of the monitoring report (``str.format`` fields).
 TEXTS = {
-    "title": {"lt": "{name}: plano vertinimo kriterijų stebėsena", "en": "{name}: monitoring of the plan's criteria"},
-    "subtitle": {"lt": "Planas: {plan} ({y0}–{y1}). Parengta {date}, cityindicators {version}. Duomenys iki {last} m.",
-                 "en": "Plan: {plan} ({y0}–{y1}). Prepared on {date} with cityindicators {version}. "
+    "subtitle": {"lt": "Planas: {plan}. Parengta {date}, cityindicators {version}. Duomenys iki {last} m.",
+                 "en": "Plan: {plan}. Prepared on {date} with cityindicators {version}. "
                        "Data up to {last}."},
     "h_summary": {"lt": "Suvestinė", "en": "Summary"},
     "h_criteria": {"lt": "Kriterijai", "en": "Criteria"},
@@ -101,10 +108,10 @@ TEXTS = {
                 "en": "Across the scenarios it ranges from {lo} to {hi} {unit}."},
     "s_probability": {"lt": "Tikimybė pasiekti siekinį – apie {p} (80 % intervalas {lo}–{hi} {unit}).",
                       "en": "The probability of meeting the target is about {p} (80 % interval {lo}–{hi} {unit})."},
-    "s_inflow": {"lt": "Kad siekinys būtų pasiektas, reikėtų kasmet papildomai sulaukti {inflow} asm. "
-                       "grynosios migracijos (profilis „{profile}“).",
+    "s_inflow": {"lt": "Siekiniui pasiekti kasmet reikėtų papildomos grynosios migracijos – {inflow} asm. "
+                       "(migrantų profilis: {profile}).",
                  "en": "Meeting the target needs an added net inflow of {inflow} persons a year "
-                       "(profile “{profile}”)."},
+                       "(migrant profile: {profile})."},
     "s_inflow_zero": {"lt": "Siekinys pasiekiamas ir be papildomos migracijos.",
                       "en": "The target is met without added migration."},
     "s_inflow_unreachable": {"lt": "Jokia leistina pastovi papildoma migracija siekinio nepasiekia.",
@@ -135,6 +142,11 @@ def _pick(table: dict, key: str, lang: str) -> str:
 def status_label(status: str, lang: str = "lt") -> str:
     """The word of a status code (``on_track`` -> ``Pagal planą`` / ``On track``)."""
     return _pick(STATUS_LABELS, status, lang)
+
+
+def profile_label(profile: str, lang: str = "lt") -> str:
+    """The name of an inflow age profile (an unknown one as given)."""
+    return PROFILE_LABELS[profile][check_language(lang)] if profile in PROFILE_LABELS else profile
 
 
 def direction_label(direction: str, lang: str = "lt") -> str:

@@ -368,6 +368,27 @@ def _v_non_negative(name: str) -> Callable:
     return check
 
 
+def _v_plan(value: Any, params: dict, data_dir: Path | None) -> Any:
+    """A plan file for the report's territory, checked in full before anything runs (absolute path,
+    as the kernel runs in a staging folder); empty = the shipped demonstration plan."""
+    from ..plans import load_plan
+
+    path = Path(value) if value else resource_path("plans", "eglynas.yaml")
+    try:
+        plan = load_plan(path, data_dir=data_dir)
+    except CityIndicatorsError as exc:
+        raise ReportParameterError(f"parameter 'plan': {exc}") from exc
+    code = params.get("territory")
+    if code and plan.territory.code != code:
+        raise ReportParameterError(f"parameter 'plan': {path} is a plan for {plan.territory.name_lt} "
+                                   f"({plan.territory.code}), not for territory {code}")
+    return str(path.resolve())
+
+
+def _v_scenarios_or_none(value: Any, params: dict, data_dir: Path | None) -> Any:
+    return list(value) if not value else _v_scenarios(value, params, data_dir)
+
+
 #: Checks of the values of well-known parameters; each returns the normalised value.
 VALIDATORS: dict[str, Callable[[Any, dict, Path | None], Any]] = {
     "territory": _v_territory,
@@ -383,7 +404,11 @@ VALIDATORS: dict[str, Callable[[Any, dict, Path | None], Any]] = {
     "scenarios": _v_scenarios,
     "target": _v_non_negative("target"),
     "n_similar": _v_non_negative("n_similar"),
+    "plan": _v_plan,
+    "projection_scenarios": _v_scenarios_or_none,
 }
+#: Parameters that name input files: their SHA-256 is in the fingerprint and the manifest.
+FILE_PARAMETERS = ("plan",)
 
 
 def validate_parameters(
@@ -488,8 +513,15 @@ def library_versions() -> dict[str, str | None]:
     return out
 
 
+def _input_files(parameters: Mapping[str, Any]) -> dict[str, dict[str, str]]:
+    """``{parameter: {path, sha256}}`` of the input files a report's parameters name."""
+    return {k: {"path": str(parameters[k]), "sha256": sha256_file(parameters[k])}
+            for k in FILE_PARAMETERS if parameters.get(k) and Path(parameters[k]).is_file()}
+
+
 def _fingerprint(notebook_sha: str, parameters: Mapping[str, Any], snapshot: Mapping[str, Mapping[str, Any]]) -> str:
     doc = {
+        "input_files": {k: v["sha256"] for k, v in _input_files(parameters).items()},
         "notebook": notebook_sha,
         "parameters": parameters,
         "package_version": __version__,
@@ -755,6 +787,7 @@ def run_report(
         "versions": library_versions(),
         "notebook": {"path": str(path), "sha256": nb_sha},
         "data": snap,
+        "input_files": _input_files(params),
         "fingerprint": fingerprint,
         "started_at": started_at,
     }

@@ -1,0 +1,285 @@
+"""Sections of the monitoring report (template ``monitoring``): a plan's criteria against the data.
+
+The template calls :func:`setup_monitoring` once, then one function per section:
+:func:`summary_table` (statuses in colour *and* words), :func:`criteria` (one small chart and
+the sentences a council report can quote for every criterion), :func:`method` (the status
+rule and the caveats) and :func:`sources`. Every number comes from :mod:`cityindicators.plans`.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import html
+import os
+from dataclasses import dataclass, field
+from typing import Any, Sequence
+
+import numpy as np
+import pandas as pd
+
+from .. import __version__
+from ..config import resource_path
+from ..exceptions import CityIndicatorsError, ReportParameterError
+from ..i18n import check_language, fmt_number, t
+from ..plans import Plan, load_plan
+from ..plans.outlook import linear_trend, projected_indicators
+from ..plans.texts import (METHOD_LABELS, STATUS_COLOURS, column_labels, direction_label, profile_label, status_label,
+                           text)
+from .sections import show_figure, show_markdown, show_table
+
+__all__ = ["MonitoringContext", "setup_monitoring", "summary_table", "criteria", "criterion_sentences", "method",
+           "sources", "unit_label", "format_value", "criterion_chart"]
+
+#: How units are written after a number, by language.
+_UNITS = {"persons": {"lt": "asm.", "en": "persons"}, "EUR": {"lt": "Eur", "en": "EUR"},
+          "years": {"lt": "m.", "en": "years"}, "per 1000": {"lt": "‰", "en": "per 1,000"}}
+
+
+def unit_label(unit: str, lang: str) -> str:
+    """The unit as written after a number in ``lang`` (``persons`` -> ``asm.``)."""
+    return _UNITS.get(unit, {}).get(lang, unit)
+
+
+def format_value(value: float, unit: str, lang: str) -> str:
+    """A criterion's value for running text: whole numbers for persons and euros, else one decimal."""
+    return fmt_number(value, lang, 0 if unit in ("persons", "EUR") else 1)
+
+
+def _percent(p: float, lang: str) -> str:
+    p = round(float(p), 4)
+    if p <= 0.01:
+        return ("mažiau nei 1 %" if lang == "lt" else "less than 1 %")
+    if p >= 0.99:
+        return ("daugiau nei 99 %" if lang == "lt" else "more than 99 %")
+    return f"{fmt_number(p * 100, lang, 0)} %"
+
+
+@dataclass
+class MonitoringContext:
+    """What the sections share: the plan, the language and the computed tables."""
+
+    plan: Plan
+    lang: str
+    check: pd.DataFrame
+    outlook: pd.DataFrame
+    summary: pd.DataFrame
+    projected: pd.DataFrame
+    cache: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    @property
+    def synthetic(self) -> bool:
+        return self.plan.territory.synthetic
+
+    @property
+    def name(self) -> str:
+        return self.plan.territory.name(self.lang)
+
+
+def setup_monitoring(territory: str, plan: str, scenarios: Sequence[str] = (), trajectories: int = 500,
+                     seed: int = 2026, language: str = "lt", data_dir: str | os.PathLike | None = None,
+                     show: bool = True) -> MonitoringContext:
+    """Load and check the plan, compute its outlook and show the title.
+
+    Raises
+    ------
+    ReportParameterError
+        An invalid plan file, or a plan for another territory than ``territory``.
+    """
+    lang = check_language(language)
+    try:
+        p = load_plan(plan or resource_path("plans", "eglynas.yaml"), data_dir=data_dir or None)
+    except CityIndicatorsError as exc:
+        raise ReportParameterError(f"plan: {exc}") from exc
+    code = p.territory.code
+    from ..geography import get_register
+
+    if get_register(data_dir or None).resolve(territory).code != code:
+        raise ReportParameterError(f"plan {plan} is for {p.territory.name_lt} ({code}), not for {territory!r}")
+    scen = list(scenarios) or None
+    outlook = p.outlook(scenarios=scen, trajectories=int(trajectories), seed=int(seed))
+    summary = p.summary(lang, scenarios=scen, trajectories=int(trajectories), seed=int(seed))
+    res = p.cache.get("projection")
+    ids = sorted({c.indicator for c in p.criteria if (outlook[(outlook["criterion"] == c.id)]["method"] == "projection").any()})
+    projected = projected_indicators(res, ids, code) if res is not None and ids else pd.DataFrame(
+        columns=["scenario", "indicator", "year", "value"])
+    ctx = MonitoringContext(p, lang, p.check(), outlook, summary, projected)
+    if show:
+        show_markdown(f"# {t('title_monitoring', lang, name=ctx.name)}")
+        if ctx.synthetic:
+            show_markdown(t("synthetic_banner", lang))
+        show_markdown(text("subtitle", lang, plan=html.escape(p.name(lang)), y0=p.period[0], y1=p.period[1],
+                           date=_dt.date.today().isoformat(), version=__version__, last=p.last_data_year))
+        for w in p.warnings:
+            show_markdown(f"> {html.escape(w)}")
+    return ctx
+
+
+# -- summary -------------------------------------------------------------------------------------
+
+
+def _target_text(c, lang: str) -> str:
+    return f"{direction_label(c.direction, lang)} {format_value(c.target_value, c.unit, lang)} " \
+           f"{unit_label(c.unit, lang)} ({c.target_year})"
+
+
+def summary_table(ctx: MonitoringContext) -> pd.DataFrame:
+    """Section: one row per criterion; the status cell carries the word and its colour."""
+    lang = ctx.lang
+    show_markdown(f"## {text('h_summary', lang)}")
+    rows = []
+    for c, (_, s) in zip(ctx.plan.criteria, ctx.summary.iterrows()):
+        outlook = "–"
+        if s["outlook_method"] in ("projection", "trend", "observed"):
+            outlook = f"{format_value(s['outlook_value'], c.unit, lang)} ({METHOD_LABELS[s['outlook_method']][lang]})"
+        rows.append({
+            "criterion": c.id, "name": c.name(lang), "target_value": _target_text(c, lang),
+            "year": int(s["year"]), "actual": format_value(s["actual"], c.unit, lang),
+            "planned": format_value(s["planned"], c.unit, lang),
+            "gap": fmt_number(s["gap"], lang, 0 if c.unit in ("persons", "EUR") else 1, sign=True),
+            "status_label": s["status_label"], "outlook_value": outlook,
+            "probability": _percent(s["probability"], lang) if s["probability"] == s["probability"] else "–",
+        })
+    table = pd.DataFrame(rows)
+    colour = {status_label(k, lang): v for k, v in STATUS_COLOURS.items()}
+    shown = table.rename(columns=column_labels(table.columns, lang))
+    status_col = column_labels(["status_label"], lang)["status_label"]
+    styler = (shown.style.hide(axis="index")
+              .map(lambda v: f"background-color: {colour.get(v, '#FFFFFF')}; font-weight: bold", subset=[status_col]))
+    caption = html.escape(ctx.plan.name(lang))
+    if ctx.synthetic:
+        caption += f"<br><small>{t('synthetic_note', lang)}</small>"
+    show_table(styler.set_caption(caption))
+    return table
+
+
+# -- one criterion ---------------------------------------------------------------------------------
+
+
+def criterion_sentences(ctx: MonitoringContext, cid: str) -> list[str]:
+    """The sentences about criterion ``cid`` that a council report can quote, in the report language."""
+    lang = ctx.lang
+    c = ctx.plan.criterion(cid)
+    s = ctx.summary[ctx.summary["criterion"] == cid].iloc[0]
+    u = unit_label(c.unit, lang)
+    out = []
+    if s["actual"] == s["actual"]:
+        out.append(text("s_status", lang, name=c.name(lang), year=int(s["year"]), actual=format_value(s["actual"], c.unit, lang),
+                        planned=format_value(s["planned"], c.unit, lang), unit=u, status=s["status_label"].lower()))
+    out.append(text("s_target", lang, direction=direction_label(c.direction, lang),
+                    target=format_value(c.target_value, c.unit, lang), unit=u, target_year=c.target_year))
+    o = ctx.outlook[ctx.outlook["criterion"] == cid]
+    first = o.iloc[0]
+    if first["method"] == "projection":
+        scen = ctx.plan.cache.get("projection").scenarios
+        label = scen[first["scenario"]].label_lt if lang == "lt" else scen[first["scenario"]].label_en
+        out.append(text("s_projection", lang, scenario=label or first["scenario"], target_year=c.target_year,
+                        value=format_value(first["value"], c.unit, lang), unit=u))
+        if len(o) > 1:
+            out.append(text("s_range", lang, lo=format_value(o["value"].min(), c.unit, lang),
+                            hi=format_value(o["value"].max(), c.unit, lang), unit=u))
+        if first["probability"] == first["probability"]:
+            out.append(text("s_probability", lang, p=_percent(first["probability"], lang),
+                            lo=format_value(first["low"], c.unit, lang), hi=format_value(first["high"], c.unit, lang),
+                            unit=u))
+        if first["inflow_status"] == "met":
+            out.append(text("s_inflow", lang, inflow=fmt_number(first["inflow"], lang, 0),
+                            profile=profile_label(first["inflow_profile"], lang)))
+        elif first["inflow_status"] == "met_at_lower_bound":
+            out.append(text("s_inflow_zero", lang))
+        elif first["inflow_status"] == "unreachable":
+            out.append(text("s_inflow_unreachable", lang))
+    elif first["method"] == "trend":
+        out.append(text("s_trend", lang, y0=int(first["trend_from"]), y1=int(first["trend_to"]),
+                        target_year=c.target_year, value=format_value(first["value"], c.unit, lang),
+                        lo=format_value(first["low"], c.unit, lang), hi=format_value(first["high"], c.unit, lang),
+                        unit=u))
+    elif first["method"] == "observed":
+        out.append(text("s_observed", lang, target_year=c.target_year, value=format_value(first["value"], c.unit, lang),
+                        unit=u))
+    else:
+        out.append(text("s_no_outlook", lang))
+    return out
+
+
+def criterion_chart(ctx: MonitoringContext, cid: str):
+    """A small chart of one criterion: the actual values, the planned path, the target, and the
+    projection (scenario lines and, for the population, the 10-90 % fan) or the trend band."""
+    from ..plotting import _decimal, _finish, _new_figure, _year_axis
+
+    lang = ctx.lang
+    c = ctx.plan.criterion(cid)
+    fig, axes = _new_figure(f"criterion_{cid}", figsize=(6.4, 3.6))
+    ax = axes[0, 0]
+    obs = ctx.plan.series(cid).dropna()
+    obs = obs[obs.index >= c.base_year - 10]
+    y_path = np.arange(c.base_year, c.target_year + 1)
+    from ..plans import planned_path
+
+    ax.plot(y_path, planned_path(y_path, c.base_year, c.base_value, c.target_year, c.target_value), ls="--",
+            color="#555555", lw=1.4, label=text("l_path", lang))
+    o = ctx.outlook[ctx.outlook["criterion"] == cid]
+    method = o["method"].iloc[0] if len(o) else "none"
+    projection = method == "projection"
+    if projection:
+        q = ctx.plan.cache.get("quantiles")
+        if c.indicator == "population" and q is not None:
+            w = q.pivot_table(index="year", columns="quantile", values="value").sort_index()
+            w = w[w.index <= c.target_year]
+            lo = next(k for k in w.columns if abs(k - 0.1) < 1e-9)
+            hi = next(k for k in w.columns if abs(k - 0.9) < 1e-9)
+            ax.fill_between(w.index, w[lo], w[hi], color="#0072B2", alpha=0.2, lw=0, label=text("l_fan", lang))
+        p = ctx.projected[ctx.projected["indicator"] == c.indicator]
+        labels = ctx.plan.cache["projection"].scenarios
+        for k, (sc, g) in enumerate(p.groupby("scenario", sort=False)):
+            g = g[g["year"] <= c.target_year].sort_values("year")
+            name = (labels[sc].label_lt if lang == "lt" else labels[sc].label_en) or sc
+            ax.plot(g["year"], g["value"], lw=1.6 if k == 0 else 1.0, color=["#0072B2", "#CC79A7", "#009E73",
+                                                                              "#E69F00", "#56B4E9"][k % 5],
+                    label=name)
+    elif method == "trend":
+        r = o.iloc[0]
+        years = np.arange(int(r["trend_to"]), c.target_year + 1)
+        s = obs[(obs.index >= r["trend_from"]) & (obs.index <= r["trend_to"])]
+        band = np.array([linear_trend(s.index, s.to_numpy(), y) for y in years])
+        ax.fill_between(years, band[:, 1], band[:, 2], color="#999999", alpha=0.25, lw=0)
+        ax.plot(years, band[:, 0], ls=":", color="#333333", lw=1.6, label=text("l_trend", lang))
+    ax.plot(obs.index, obs.to_numpy(), color="#000000", lw=2.0, marker="o", ms=2.5, label=text("l_actual", lang))
+    ax.plot([c.target_year], [c.target_value], marker="D", ms=7, color="#D55E00", ls="none", label=text("l_target", lang))
+    ax.set_ylabel(unit_label(c.unit, lang) if c.unit != "persons" else t("persons", lang))
+    ax.yaxis.set_major_formatter(_decimal(lang, 0 if c.unit in ("persons", "EUR") else 1))
+    _year_axis(ax, lang)
+    ax.legend(loc="best", fontsize=7.5)
+    return _finish(fig, f"{c.id}. {c.name(lang)}", lang, None, ctx.synthetic, projection=projection)
+
+
+def criteria(ctx: MonitoringContext) -> dict[str, list[str]]:
+    """Section: for every criterion a small chart and its sentences; returns ``{id: sentences}``."""
+    show_markdown(f"## {text('h_criteria', ctx.lang)}")
+    out = {}
+    for c in ctx.plan.criteria:
+        show_figure(criterion_chart(ctx, c.id), alt=f"{c.id}. {c.name(ctx.lang)}")
+        out[c.id] = criterion_sentences(ctx, c.id)
+        show_markdown(" ".join(html.escape(s) for s in out[c.id]))
+    ctx.cache["sentences"] = out
+    return out
+
+
+def method(ctx: MonitoringContext) -> str:
+    """Section: how the status is set, and the caveats of the probability and the trend."""
+    show_markdown(f"## {text('h_method', ctx.lang)}")
+    body = f"{text('method', ctx.lang)}\n\n{text('caveat', ctx.lang)}"
+    show_markdown(body)
+    return body
+
+
+def sources(ctx: MonitoringContext) -> str:
+    """Section: the plan file (name, source, SHA-256) and the data source."""
+    lang = ctx.lang
+    show_markdown(f"## {text('h_sources', lang)}")
+    p = ctx.plan
+    src = f" ({html.escape(p.source)})" if p.source else ""
+    data = t("source_demo" if ctx.synthetic else "source_osp", lang)
+    body = (text("source_plan", lang, plan=html.escape(p.name(lang)), source=src, data=data)
+            + f" `{html.escape(p.path.name)}` SHA-256 `{p.sha256[:16]}`.")
+    show_markdown(body)
+    return body

@@ -1,0 +1,142 @@
+"""The monitoring report template: parameter checks, both languages, the plan's hash in the
+manifest and the fingerprint, skip-unchanged, the CLI and a browser check."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from cityindicators.exceptions import ReportParameterError
+from cityindicators.reports import runner
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLE = ROOT / "examples" / "plans" / "eglynas.yaml"
+CHROMIUM = os.environ.get("CITYINDICATORS_CHROMIUM", "/usr/bin/chromium")
+
+
+def test_monitoring_parameters_validate_and_name_the_plan(demo_dir, tmp_path):
+    specs = runner.read_parameters(ROOT / "notebooks" / "monitoring.ipynb")
+    assert {"territory", "plan", "projection_scenarios", "trajectories", "language", "data_dir"} <= set(specs)
+    values = runner.validate_parameters("monitoring", {"territory": "Eglyno sav.", "plan": str(EXAMPLE),
+                                                       "data_dir": str(demo_dir)})
+    assert values["plan"] == str(EXAMPLE.resolve())
+    # empty plan = the shipped demonstration plan, found inside the package
+    values = runner.validate_parameters("monitoring", {"territory": "X13", "data_dir": str(demo_dir)})
+    assert Path(values["plan"]).name == "eglynas.yaml" and Path(values["plan"]).is_file()
+    with pytest.raises(ReportParameterError, match=r"plan for Eglyno sav\. \(X13\), not for territory X11"):
+        runner.validate_parameters("monitoring", {"territory": "X11", "plan": str(EXAMPLE), "data_dir": str(demo_dir)})
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(EXAMPLE.read_text(encoding="utf-8").replace("target_year: 2030", "target_year: 2010", 1),
+                   encoding="utf-8")
+    with pytest.raises(ReportParameterError, match=r"parameter 'plan': .*bad\.yaml: line \d+, key 'criteria\[1\]\.target_year'"):
+        runner.validate_parameters("monitoring", {"territory": "X13", "plan": str(bad), "data_dir": str(demo_dir)})
+    with pytest.raises(ReportParameterError, match="unknown scenario"):
+        runner.validate_parameters("monitoring", {"territory": "X13", "projection_scenarios": ["utopia"],
+                                                  "data_dir": str(demo_dir)})
+
+
+def test_sentences_quote_the_library_values(demo_dir):
+    from cityindicators.i18n import fmt_number
+    from cityindicators.reports import monitoring as m
+
+    ctx = m.setup_monitoring("X13", plan=str(EXAMPLE), trajectories=100, seed=3, language="lt", data_dir=str(demo_dir),
+                             show=False)
+    s = ctx.summary.set_index("criterion")
+    e1 = " ".join(m.criterion_sentences(ctx, "E1"))
+    assert fmt_number(s.loc["E1", "actual"], "lt", 0) in e1 and "Pasiekta".lower() in e1
+    assert fmt_number(s.loc["E1", "inflow"], "lt", 0) in e1 and "jaunos šeimos" in e1
+    e6 = " ".join(m.criterion_sentences(ctx, "E6"))
+    assert "Tendencija (ne prognozė" in e6 and fmt_number(s.loc["E6", "outlook_value"], "lt", 0) in e6
+    ctx_en = m.setup_monitoring("X13", plan=str(EXAMPLE), trajectories=0, language="en", data_dir=str(demo_dir),
+                                show=False)
+    e2 = " ".join(m.criterion_sentences(ctx_en, "E2"))
+    assert "status: off track" in e2 and "The target is at least 65.0 % in 2030" in e2
+
+
+@pytest.fixture(scope="module")
+def reports(demo_dir, tmp_path_factory):
+    out = tmp_path_factory.mktemp("reports")
+    plan = tmp_path_factory.mktemp("plans") / "plan.yaml"
+    shutil.copy(EXAMPLE, plan)
+    res = {lang: runner.run_report("monitoring", "X13", {"plan": str(plan), "trajectories": 100},
+                                   language=lang, output_dir=out / lang, data_dir=demo_dir) for lang in ("lt", "en")}
+    return res, plan, out
+
+
+@pytest.mark.slow
+def test_report_in_both_languages_with_plan_hash(reports, demo_dir):
+    from cityindicators._io import sha256_file
+
+    res, plan, out = reports
+    for lang, words in (("lt", ("Suvestinė", "Pagal planą", "Nukrypta nuo plano", "Atsiliekama", "Pasiekta")),
+                        ("en", ("Summary", "On track", "Off track", "Behind", "Reached"))):
+        r = res[lang]
+        assert r.status == "ok", r.error
+        folder = Path(r.output_dir)
+        html = (folder / "monitoring.html").read_text(encoding="utf-8")
+        for w in words:
+            assert w in html, (lang, w)
+        assert "background-color: #D55E00" in html  # colour and word, side by side
+        manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+        assert manifest["input_files"]["plan"]["sha256"] == sha256_file(plan)
+        assert len(list((folder / "charts").glob("*.png"))) == 6  # one chart per criterion
+        nb = nbformat.read(folder / "monitoring.ipynb", as_version=4)
+        errors = [o for c in nb.cells for o in c.get("outputs", []) if o.get("output_type") == "error"]
+        assert not errors
+    # unchanged inputs: skipped; a changed plan file: run again
+    again = runner.run_report("monitoring", "X13", {"plan": str(plan), "trajectories": 100}, language="en",
+                              output_dir=out / "en", data_dir=demo_dir)
+    assert again.status == "skipped"
+    plan.write_text(plan.read_text(encoding="utf-8").replace("target_value: 1500", "target_value: 1600"),
+                    encoding="utf-8")
+    fp0 = runner._fingerprint("nb", {"plan": str(plan)}, {})
+    plan.write_text(plan.read_text(encoding="utf-8").replace("target_value: 1600", "target_value: 1500"),
+                    encoding="utf-8")
+    assert runner._fingerprint("nb", {"plan": str(plan)}, {}) != fp0
+
+
+@pytest.mark.slow
+def test_cli_report_takes_the_territory_from_the_plan(demo_dir, tmp_path, capsys):
+    from cityindicators.cli import main
+
+    rc = main(["--data-dir", str(demo_dir), "report", "--template", "monitoring", "-p", f"plan={EXAMPLE}",
+               "-p", "trajectories=0", "--lang", "en", "--output-dir", str(tmp_path), "--no-progress"])
+    out, err = capsys.readouterr()
+    assert rc == 0, err
+    assert (tmp_path / "monitoring" / "X13-eglynas" / "monitoring.html").exists()
+    rc = main(["--data-dir", str(demo_dir), "report", "--output-dir", str(tmp_path), "--no-progress"])
+    assert rc == 1 and "--territory" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+@pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"Chromium not found at {CHROMIUM} (apt-get install chromium)")
+def test_monitoring_report_in_chromium(reports, tmp_path):
+    sync_api = pytest.importorskip("playwright.sync_api")
+    from test_reports_browser import CHROMIUM_ARGS
+
+    res, _, _ = reports
+    for lang, heading in (("lt", "plano vertinimo kriterijų stebėsena"), ("en", "plan monitoring")):
+        html = Path(res[lang].output_dir) / "monitoring.html"
+        errors: list[str] = []
+        with sync_api.sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+            try:
+                page = browser.new_page(viewport={"width": 1200, "height": 900})
+                page.on("pageerror", lambda e: errors.append(str(e)))
+                page.goto(html.resolve().as_uri(), wait_until="load")
+                images = page.eval_on_selector_all("img", "els => els.map(e => e.complete && e.naturalWidth > 0)")
+                h1 = page.inner_text("h1")
+                cells = page.eval_on_selector_all("td", "els => els.map(e => e.innerText)")
+                page_lang = page.get_attribute("html", "lang")
+            finally:
+                browser.close()
+        assert len(images) == 6 and all(images)
+        assert heading in h1 and page_lang == lang and not errors
+        words = {"lt": "Pagal planą", "en": "On track"}[lang]
+        assert any(words in c for c in cells), "status words in the table cells"
