@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Mapping, Sequence
 
 import numpy as np
@@ -21,10 +21,10 @@ import pandas as pd
 
 from ..exceptions import ProjectionError
 from .data import ProjectionData
-from .engine import EngineResult, cohort_component
+from .engine import EngineResult
 from .rates import BROAD_AGE_GROUPS, BaseRates, EstimationSettings, _reference_pool, estimate_rates
 from .scenarios import Scenario, load_scenario
-from .schedule import ScenarioSchedule, build_schedule
+from .schedule import ScenarioSchedule, build_schedule, run_schedule
 
 __all__ = ["ProjectionResult", "project", "reference_rates", "resolve_territories", "resolve_projection_targets", "group_sums",
            "tidy_population"]
@@ -351,10 +351,17 @@ def _national_control(national, data: ProjectionData, reference: BaseRates, code
     return out, pd.concat(pops, ignore_index=True), pd.concat(nat_rows, ignore_index=True)
 
 
-def run_schedule(sch: ScenarioSchedule) -> EngineResult:
-    """Run the engine on a schedule's deterministic paths."""
-    S, Sb, asfr, male, rate, count = sch.deterministic_inputs()
-    return cohort_component(sch.rates.population, S, Sb, asfr, male, rate, count)
+def _scenario_rates(sc: Scenario, rates: BaseRates, data: ProjectionData | None,
+                    settings: EstimationSettings | None, register) -> BaseRates:
+    """``rates``, or rates re-estimated with the migration window / excluded years ``sc`` sets."""
+    overrides = sc.migration.estimation_overrides()
+    if not overrides:
+        return rates
+    if data is None:
+        raise ProjectionError(f"scenario {sc.name!r} sets migration.{'window' if 'migration_window' in overrides else 'excluded_years'}:"
+                              " it needs the data, not pre-estimated rates")
+    st = replace(settings or rates.settings, **overrides)
+    return reference_rates(data, list(rates.codes), rates.base_year, st, register).subset(list(rates.codes))
 
 
 def project(
@@ -452,7 +459,7 @@ def project(
     years = np.arange(base_year, int(to_year) + 1)
     pops, arrays, schedules = [], {}, {}
     for sc in scens:
-        sch = build_schedule(rates, sc, int(to_year))
+        sch = build_schedule(_scenario_rates(sc, rates, data, settings, register), sc, int(to_year))
         arr = run_schedule(sch)
         arrays[sc.name], schedules[sc.name] = arr, sch
         pops.append(tidy_population(arr.population, codes, years, sc.name))
@@ -473,7 +480,7 @@ def project(
     if stochastic:
         from .stochastic import simulate
 
-        qs = [simulate(rates, sc, int(to_year), int(stochastic), seed=seed, quantiles=quantiles,
+        qs = [simulate(schedules[sc.name].rates, sc, int(to_year), int(stochastic), seed=seed, quantiles=quantiles,
                        settings=stochastic_settings, aggregates={**groups, **dict(aggregates or {})},
                        reference=reference).quantiles
               for sc in scens]

@@ -301,19 +301,22 @@ def default_candidates() -> tuple[Candidate, ...]:
 
     Migration window 5 or 10 years; the 2010 declaration wave and the 2011 census year kept
     (down-weighted only by the Huber weights when atypical) or excluded; net migration held, or
-    converging to the territory's own long-run mean in 15 years or to zero in 25 years; the
-    total combined with its exponential trend with weight 0 or 0.5.
+    converging to the territory's own long-run mean in 15 years or to zero in 30 years; life
+    expectancy held or rising by 0.15 years a year; the total combined with its exponential
+    trend with weight 0 or 0.5.
     """
     out = []
     for window in (5, 10):
         for excluded in ((), (2010, 2011)):
-            for conv, years in (("none", 20), ("own_mean", 15), ("zero", 25)):
-                for w in (0.0,):
-                    name = (f"w{window}{'-x2010-2011' if excluded else ''}"
-                            f"{'' if conv == 'none' else f'-{conv}{years}'}{f'-comb{w:g}' if w else ''}")
-                    out.append(Candidate(name, EstimationSettings(
-                        migration_window=window, migration_excluded_years=excluded, migration_convergence=conv,
-                        migration_convergence_years=years, total_combination_weight=w)))
+            for conv, years in (("none", 20), ("own_mean", 15), ("zero", 30)):
+                for gain in (0.0, 0.15):
+                    for w in (0.0, 0.5):
+                        name = (f"w{window}{'-x2010-2011' if excluded else ''}"
+                                f"{'' if conv == 'none' else f'-{conv}{years}'}{f'-e0+{gain:g}' if gain else ''}"
+                                f"{f'-comb{w:g}' if w else ''}")
+                        out.append(Candidate(name, EstimationSettings(
+                            migration_window=window, migration_excluded_years=excluded, migration_convergence=conv,
+                            migration_convergence_years=years, total_combination_weight=w), e0_gain=gain))
     return tuple(out)
 
 

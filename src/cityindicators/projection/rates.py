@@ -163,6 +163,8 @@ log = logging.getLogger(__name__)
 BROAD_AGE_GROUPS: dict[str, tuple[int, int | None]] = {"0-14": (0, 14), "15-64": (15, 64), "65+": (65, None)}
 
 SEXES = ("male", "female")
+#: Years before the base year whose totals give the exponential trend of the forecast combination.
+TOTAL_TREND_YEARS = 5
 #: Long-run levels net migration can converge to (``EstimationSettings.migration_convergence``).
 CONVERGENCE_TARGETS = ("none", "zero", "own_mean")
 FEMALE = np.array([False, True])
@@ -356,6 +358,10 @@ class BaseRates:
         The territory's long-run net migration rate per survivor ``[T, 2, A]`` (all event years
         of the data up to the base year but the excluded ones, equal weights, smoothed like the
         window's), the ``own_mean`` target of convergence; None for rates built by hand.
+    total_trend
+        Exponential growth rate ``[T]`` of the total population: the OLS slope of ``log P`` on the
+        years ``Y - 5 .. Y`` (as the ``exponential`` back-test baseline), the partner of the
+        forecast combination (``total_combination_weight``); None for rates built by hand.
     """
 
     codes: tuple[str, ...]
@@ -380,6 +386,15 @@ class BaseRates:
     inflow_pool_base: np.ndarray | None = None
     inflow_pool_window: np.ndarray | None = None
     mig_longrun_rate: np.ndarray | None = None
+    total_trend: np.ndarray | None = None
+    _cache: dict = field(default_factory=dict, repr=False, compare=False)
+
+    def e0_scaler(self) -> E0Scaler:
+        """The :class:`E0Scaler` of :attr:`mortality`, built once (copies made by ``replace`` share it)."""
+        hit = self._cache.get("e0_scaler")
+        if hit is None or hit[0] is not self.mortality:
+            hit = self._cache["e0_scaler"] = (self.mortality, E0Scaler(self.mortality))
+        return hit[1]
 
     @property
     def open_age(self) -> int:
@@ -393,8 +408,9 @@ class BaseRates:
             for name in ("population", "mortality", "e0", "asfr", "tfr", "male_share", "mig_in_rate",
                          "mig_out_rate", "mig_in_count", "mig_out_count", "tfr_hist", "e0_hist", "netmig_hist")
         }
-        if self.mig_longrun_rate is not None:
-            arrays["mig_longrun_rate"] = self.mig_longrun_rate[idx]
+        for name in ("mig_longrun_rate", "total_trend"):
+            if getattr(self, name) is not None:
+                arrays[name] = getattr(self, name)[idx]
         return replace(self, codes=tuple(codes), details={c: self.details.get(c, {}) for c in codes}, **arrays)
 
     def net_migration(self) -> np.ndarray:
@@ -1067,6 +1083,8 @@ def _estimate_rates(data: ProjectionData, codes: tuple[str, ...], Y: int, st: Es
     # --- histories ---------------------------------------------------------------------
     hist_years = np.array(ev_years)
     tot = np.nansum(P, axis=(2, 3))  # [T, Yh]
+    tw = [y for y in range(Y - TOTAL_TREND_YEARS, Y + 1) if y in yi]
+    total_trend = _ols_slope(np.log(np.maximum(tot[:, [yi[y] for y in tw]], 1.0)), np.array(tw, dtype=float))
     netmig_hist = np.full((T, len(ev_years)), np.nan)
     for j, y in enumerate(ev_years):
         if y in yi and y + 1 in yi:
@@ -1083,7 +1101,7 @@ def _estimate_rates(data: ProjectionData, codes: tuple[str, ...], Y: int, st: Es
         male_share=male_share, mig_in_rate=in_rate, mig_out_rate=out_rate, mig_in_count=in_count,
         mig_out_count=out_count, hist_years=hist_years, tfr_hist=tfr_hist_ev, e0_hist=e0_hist,
         netmig_hist=netmig_hist, settings=st, details=details, inflow_pool_base=pool_base,
-        inflow_pool_window=pool_win, mig_longrun_rate=longrun_rate,
+        inflow_pool_window=pool_win, mig_longrun_rate=longrun_rate, total_trend=total_trend,
     )
 
 

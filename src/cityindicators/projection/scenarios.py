@@ -28,6 +28,11 @@ File format (every key optional except ``name``; defaults shown)::
       inflow_scale: 1.0
       bounds: [-0.03, 0.03]        # mode trend: crude net migration rate kept within (per person)
       damping: 0.8                 # mode trend: slope multiplied by this each year
+      path: {2030: 0.8, 2040: 0.5} # net migration scaled by year (linear from 1 at the base year, held after)
+      window: null                 # years of the migration window (default: the estimation settings')
+      excluded_years: null         # event years left out of the window, e.g. [2010, 2011]
+      convergence_target: null     # none | zero | own_mean (default: the estimation settings')
+      convergence_year: null       # calendar year the long-run level is reached
       added_inflow:                # an extra constant annual net inflow
         per_1000: 0.0              # persons per 1,000 base-year residents per year, or
         persons: 0.0               # persons per year (per territory)
@@ -55,6 +60,7 @@ from .._io import atomic_write_text, read_yaml
 from ..config import DataPaths, resource_path
 from ..exceptions import ConfigError
 from .bounds import E0_CEILING, check_plausible
+from .rates import CONVERGENCE_TARGETS
 
 if TYPE_CHECKING:  # numpy is imported where used: `cityindicators scenarios --list` starts without it
     import numpy as np
@@ -122,6 +128,43 @@ def _pair(v: Any, source: str, key: str) -> tuple[float, float]:
     if lo > hi:
         raise _err(source, key, f"lower bound {lo} is above upper bound {hi}")
     return (lo, hi)
+
+
+def _year(v: Any, source: str, key: str) -> int:
+    if isinstance(v, bool) or not isinstance(v, int) or not 1900 <= v <= 2200:
+        raise _err(source, key, f"expected a calendar year (integer 1900-2200), got {v!r}")
+    return int(v)
+
+
+def _migration_path_and_window(mi: Mapping, source: str) -> dict[str, Any]:
+    """The migration keys that set the estimation window and the path of the schedule over time."""
+    out: dict[str, Any] = {}
+    if "path" in mi:
+        if not isinstance(mi["path"], Mapping) or not mi["path"]:
+            raise _err(source, "migration.path", "expected a mapping year -> scaling of net migration, e.g. {2030: 0.5}")
+        items = []
+        for y, v in mi["path"].items():
+            try:
+                yi = int(y)
+            except (TypeError, ValueError):
+                raise _err(source, "migration.path", f"year {y!r} is not an integer") from None
+            items.append((yi, _num(v, source, f"migration.path.{y}", 0.0, 10.0)))
+        out["path"] = tuple(sorted(items))
+    if mi.get("window") is not None:
+        w = mi["window"]
+        if isinstance(w, bool) or not isinstance(w, int) or not 1 <= w <= 50:
+            raise _err(source, "migration.window", f"expected a number of years 1-50, got {w!r}")
+        out["window"] = int(w)
+    if mi.get("excluded_years") is not None:
+        ex = mi["excluded_years"]
+        if not isinstance(ex, (list, tuple)):
+            raise _err(source, "migration.excluded_years", f"expected a list of years, e.g. [2010, 2011], got {ex!r}")
+        out["excluded_years"] = tuple(sorted(_year(y, source, "migration.excluded_years") for y in ex))
+    if mi.get("convergence_target") is not None:
+        out["convergence_target"] = _mode(mi["convergence_target"], CONVERGENCE_TARGETS, source, "migration.convergence_target")
+    if mi.get("convergence_year") is not None:
+        out["convergence_year"] = _year(mi["convergence_year"], source, "migration.convergence_year")
+    return out
 
 
 def _mode(v: Any, allowed: tuple[str, ...], source: str, key: str) -> str:
@@ -231,6 +274,20 @@ class Migration:
     bounds: tuple[float, float] = (-0.03, 0.03)
     damping: float = 0.8
     added_inflow: AddedInflow = field(default_factory=AddedInflow)
+    path: tuple[tuple[int, float], ...] = ()
+    window: int | None = None
+    excluded_years: tuple[int, ...] | None = None
+    convergence_target: str | None = None
+    convergence_year: int | None = None
+
+    def estimation_overrides(self) -> dict[str, Any]:
+        """The :class:`~cityindicators.projection.rates.EstimationSettings` fields this scenario sets."""
+        out: dict[str, Any] = {}
+        if self.window is not None:
+            out["migration_window"] = self.window
+        if self.excluded_years is not None:
+            out["migration_excluded_years"] = tuple(self.excluded_years)
+        return out
 
 
 @dataclass(frozen=True)
@@ -299,8 +356,10 @@ class Scenario:
         )
 
         mi = d.get("migration") or {}
-        _check_keys(mi, ("mode", "level", "outflow_scale", "inflow_scale", "bounds", "damping", "added_inflow"),
+        _check_keys(mi, ("mode", "level", "outflow_scale", "inflow_scale", "bounds", "damping", "added_inflow",
+                         "path", "window", "excluded_years", "convergence_target", "convergence_year"),
                     source, "migration")
+        mig_extra = _migration_path_and_window(mi, source)
         ai = mi.get("added_inflow") or {}
         _check_keys(ai, ("per_1000", "persons", "profile", "from_year"), source, "migration.added_inflow")
         prof = _check_profile(ai.get("profile", "young_families"), source, "migration.added_inflow.profile")
@@ -320,7 +379,7 @@ class Scenario:
             inflow_scale=_num(mi.get("inflow_scale", 1.0), source, "migration.inflow_scale", 0.0, 10.0),
             bounds=_pair(mi["bounds"], source, "migration.bounds") if "bounds" in mi else Migration.bounds,
             damping=_num(mi.get("damping", Migration.damping), source, "migration.damping", 0.0, 1.0),
-            added_inflow=added,
+            added_inflow=added, **mig_extra,
         )
         sc = cls(name=name, label_en=d.get("label_en", ""), label_lt=d.get("label_lt", ""),
                  description=d.get("description", ""), fertility=fert, mortality=mort, migration=mig,
@@ -341,6 +400,13 @@ class Scenario:
         d["mortality"]["e0_ceiling"] = list(d["mortality"]["e0_ceiling"])
         ai = d["migration"]["added_inflow"]
         ai["profile"] = self.migration.added_inflow.profile_spec()
+        mig = d["migration"]
+        mig["path"] = {int(y): float(v) for y, v in self.migration.path}
+        for key in ("path", "window", "excluded_years", "convergence_target", "convergence_year"):
+            if mig[key] in (None, {}, ()):
+                mig.pop(key)
+        if "excluded_years" in mig:
+            mig["excluded_years"] = [int(y) for y in mig["excluded_years"]]
         return d
 
     def to_yaml(self) -> str:

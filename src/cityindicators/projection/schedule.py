@@ -29,6 +29,10 @@ Rules (year ``y`` = calendar year of the events, base year ``Y``, ``j = y - Y``)
   (``zero``) or the territory's own long-run net rates (``own_mean``, times the scenario's
   ``level``). The count part, the in-migrant pool and the scenario's scalings of the window's
   schedule all fade with ``1 - lambda_j``; a scenario's trend shift and added inflow do not.
+* migration path (scenario key ``migration.path``, ``{year: scaling}``): both weights above are
+  multiplied by a factor interpolated linearly from 1 at the base year through the given years,
+  held after the last; a scenario's ``convergence_target`` / ``convergence_year`` (the calendar
+  year the long-run level is reached) override the estimation settings.
 * in-migrant pool (``EstimationSettings.inflow_pool``): the part of the inflow held as counts at
   ages ``x`` below ``inflow_pool_max_age`` is multiplied in event year ``Y + j`` by
   ``pool_Y(x - j - 1) / pool_window(x)``, the base-year population of the cohort in all
@@ -41,17 +45,18 @@ Rules (year ``y`` = calendar year of the events, base year ``Y``, ``j = y - Y``)
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 from ..exceptions import ProjectionError
 from .bounds import e0_path
+from .engine import EngineResult, cohort_component
 from .lifetable import E0Scaler
 from .rates import BaseRates, _ols_slope
-from .scenarios import Scenario, profile_weights
+from .scenarios import Migration, Scenario, profile_weights
 
-__all__ = ["E0Scaler", "ScenarioSchedule", "build_schedule"]
+__all__ = ["E0Scaler", "ScenarioSchedule", "build_schedule", "run_schedule", "combination_adjustment", "convergence_weights"]
 
 
 @dataclass
@@ -196,18 +201,67 @@ def build_schedule(rates: BaseRates, scenario: Scenario, to_year: int) -> Scenar
 
     recent_weight = target_weight = target_rate = None
     if mi.mode != "zero":
-        recent_weight, target_weight = convergence_weights(n, st.migration_convergence, st.migration_convergence_years)
-        if st.migration_convergence == "own_mean":
+        conv = mi.convergence_target or st.migration_convergence
+        conv_years = (max(int(mi.convergence_year) - Y, 1) if mi.convergence_year is not None
+                      else st.migration_convergence_years)
+        recent_weight, target_weight = convergence_weights(n, conv, conv_years)
+        if mi.path:  # a scaling of net migration by year: linear from 1 at the base year through the points
+            scale = np.interp(years, [Y] + [y for y, _ in mi.path if y > Y], [1.0] + [v for y, v in mi.path if y > Y])
+            recent_weight, target_weight = recent_weight * scale, target_weight * scale
+        if conv == "own_mean":
             if rates.mig_longrun_rate is None:
                 raise ProjectionError("convergence to the own long-run mean needs rates with mig_longrun_rate")
             target_rate = mi.level * rates.mig_longrun_rate
 
-    return ScenarioSchedule(
+    sch = ScenarioSchedule(
         scenario=scenario, rates=rates, years=years, tfr=tfr, e0=e0, mig_shift=mig_shift, added=added,
         asfr_shape=shape, mig_rate=mig_rate, mig_count=mig_count, shift_profile=shift_profile,
-        added_profile=added_profile, scaler=E0Scaler(rates.mortality), pool_count=pool_count,
+        added_profile=added_profile, scaler=rates.e0_scaler(), pool_count=pool_count,
         pool_ratio=pool_ratio, recent_weight=recent_weight, target_weight=target_weight, target_rate=target_rate,
     )
+    w = st.total_combination_weight
+    if w > 0 and mi.mode != "zero" and rates.total_trend is not None and n > 0:
+        held = Migration()
+        ref = sch if mi == held else build_schedule(
+            replace(rates, settings=replace(st, total_combination_weight=0.0)), replace(scenario, migration=held), to_year)
+        sch.combination_count = combination_adjustment(ref, w)
+    return sch
+
+
+def run_schedule(sch: ScenarioSchedule) -> EngineResult:
+    """Run the engine on a schedule's deterministic paths."""
+    S, Sb, asfr, male, rate, count = sch.deterministic_inputs()
+    return cohort_component(sch.rates.population, S, Sb, asfr, male, rate, count)
+
+
+def combination_adjustment(sch: ScenarioSchedule, weight: float, passes: int = 3) -> np.ndarray:
+    """Migrants ``[n, T, 2, A]`` that bring the schedule's total to the forecast combination.
+
+    The combined total of year ``Y + h`` is ``C_h = (1 - w) CC_h + w P_Y exp(g h)``: the
+    cohort-component total ``CC_h`` of ``sch`` averaged with the exponential trend of the last
+    five years' totals (``g`` = :attr:`BaseRates.total_trend`; Smith, Tayman & Swanson 2013,
+    ch. 13; Wilson 2015). The difference is carried by extra net migrants of each year ``j``,
+    ``a_j`` persons shared over sex and age like the cohort-component population at the end of
+    that year (so the combination changes the level, not the age structure). ``a_j`` starts at
+    ``(C_{j+1} - C_j) - (CC_{j+1} - CC_j)`` and is corrected ``passes`` times by the increments of
+    the remaining gap (the extra migrants also have children and die). Because the adjustment
+    is migration inside the engine, births, deaths and migrants still add up to the population
+    change exactly; the components report it as part of net migration.
+    """
+    base = run_schedule(sch).population  # [n + 1, T, 2, A]
+    cc = base.sum((-2, -1))
+    n = cc.shape[0] - 1
+    trend = cc[0] * np.exp(sch.rates.total_trend[None, :] * np.arange(n + 1)[:, None])
+    target = (1 - weight) * cc + weight * trend
+    shape = base[1:] / np.maximum(base[1:].sum((-2, -1), keepdims=True), 1e-9)
+    adj = np.diff(target - cc, axis=0)  # [n, T]
+    trial = replace(sch, combination_count=None)
+    for _ in range(passes):
+        trial.combination_count = adj[..., None, None] * shape
+        got = run_schedule(trial).population.sum((-2, -1))
+        gap = np.concatenate([np.zeros_like(cc[:1]), (target - got)[1:]])
+        adj = adj + np.diff(gap, axis=0)
+    return adj[..., None, None] * shape
 
 
 def convergence_weights(n: int, target: str, years: int) -> tuple[np.ndarray, np.ndarray]:
