@@ -25,7 +25,10 @@ def register(subparsers) -> None:
         description="Execute the report notebooks with papermill and write, under "
         "<output-dir>/<template>/<territory>/, the executed notebook, an HTML report without code, "
         "the charts as PNG and a run manifest. Reports whose inputs are unchanged are skipped "
-        "unless --force. Exit code 1 when any report failed (the batch still runs the others).",
+        "unless --force. Exit code 1 when any report failed (the batch still runs the others). "
+        "SIGTERM or SIGINT (Ctrl-C) stops the batch: its workers and kernels end, unfinished reports "
+        "leave the previous ones in place, and it exits with 128 + the signal's number (143, 130) "
+        "after printing what it finished.",
     )
     p.add_argument("--territory", default=None, metavar="NAME|all",
                    help="municipality name or code, or 'all' (every municipality in the data); "
@@ -71,7 +74,7 @@ def run(args: argparse.Namespace) -> int:
         progress=not args.no_progress,
     )
     for r in summary.results:
-        if r.status != "failed":
+        if r.status in ("ok", "skipped"):
             print(f"{r.status:8s} {r.template:20s} {r.territory_code:4s} {r.output_dir}")
-    print(summary.text(), file=sys.stderr if summary.failed else sys.stdout)
-    return 0 if summary.ok else 1
+    print(summary.text(), file=sys.stdout if summary.ok else sys.stderr)
+    return summary.exit_code

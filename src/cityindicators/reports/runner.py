@@ -31,6 +31,7 @@ import logging
 import os
 import re
 import shutil
+import signal
 import sys
 import time
 import unicodedata
@@ -43,11 +44,13 @@ from typing import Any, Callable, Mapping, Sequence
 import nbformat
 
 from .. import __version__
+from .._debris import owner_tag
 from .._io import atomic_write_bytes, atomic_write_json, atomic_write_text, sha256_bytes, sha256_file
 from ..config import DataPaths, resolve_data_dir, resource_path
 from ..exceptions import CityIndicatorsError, ReportExecutionError, ReportParameterError, UnknownTerritoryError
 from ..geography import get_register
 from ..i18n import LANGUAGES
+from . import stopping
 
 __all__ = [
     "TEMPLATES",
@@ -680,10 +683,11 @@ def _recover(final: Path) -> None:
 def _replace_dir(staging: Path, final: Path) -> None:
     """Move ``staging`` to ``final``; the old ``final`` is renamed aside first, removed last."""
     old = None
-    if final.exists():
-        old = final.with_name(f".{final.name}.old-{uuid.uuid4().hex[:8]}")
-        os.replace(final, old)
-    os.replace(staging, final)
+    with stopping.critical_section():  # a signal waits until the folder is the old or the new
+        if final.exists():
+            old = final.with_name(f".{final.name}.old-{uuid.uuid4().hex[:8]}")
+            os.replace(final, old)
+        os.replace(staging, final)
     if old is not None:
         shutil.rmtree(old, ignore_errors=True)
 
@@ -773,8 +777,9 @@ def run_report(
 
     import papermill as pm
 
-    staging = final.parent / f".staging-{final.name}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+    staging = final.parent / f".staging-{final.name}.{owner_tag()}"
     staging.mkdir(parents=True)
+    stopping.register_staging(staging)
     out_nb = staging / f"{name}.ipynb"
     failed_dir = final.parent / f"{final.name}.failed"
     manifest: dict[str, Any] = {
@@ -880,6 +885,7 @@ class BatchSummary:
 
     results: list[ReportResult] = field(default_factory=list)
     seconds: float = 0.0
+    stopped_by: str = ""  # the signal that stopped the batch ("SIGTERM"), empty if it ran to the end
 
     @property
     def failed(self) -> list[ReportResult]:
@@ -887,10 +893,18 @@ class BatchSummary:
 
     @property
     def ok(self) -> bool:
-        return not self.failed
+        return not self.failed and not self.stopped_by
+
+    @property
+    def exit_code(self) -> int:
+        """0 when every report is written or unchanged; 1 when some failed; 128 + the signal's
+        number when a signal stopped the batch (130 for SIGINT, 143 for SIGTERM)."""
+        if self.stopped_by:
+            return 128 + int(getattr(signal, self.stopped_by))
+        return 0 if self.ok else 1
 
     def counts(self) -> dict[str, int]:
-        out = {"ok": 0, "skipped": 0, "failed": 0}
+        out = {"ok": 0, "skipped": 0, "failed": 0, "stopped": 0}
         for r in self.results:
             out[r.status] = out.get(r.status, 0) + 1
         return out
@@ -900,13 +914,17 @@ class BatchSummary:
         c = self.counts()
         lines = [f"{len(self.results)} report(s) in {self.seconds:.1f} s: {c['ok']} written, {c['skipped']} unchanged "
                  f"(skipped), {c['failed']} failed"]
+        if self.stopped_by:
+            lines[0] = (f"batch stopped by {self.stopped_by}: " + lines[0] + f", {c['stopped']} not finished "
+                        "(their previous reports are kept)")
         for r in self.failed:
             lines.append(f"  FAILED {r.template} {r.territory_code} {r.territory_name}: {r.error}"
                          + (f"\n         notebook: {r.failed_notebook}" if r.failed_notebook else ""))
         return "\n".join(lines)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"seconds": self.seconds, "counts": self.counts(), "results": [asdict(r) for r in self.results]}
+        return {"seconds": self.seconds, "stopped_by": self.stopped_by or None, "counts": self.counts(),
+                "results": [asdict(r) for r in self.results]}
 
 
 def batch_territories(spec: str | Sequence[str], data_dir: str | os.PathLike | None = None) -> list[str]:
@@ -1038,36 +1056,73 @@ def run_batch(
     from tqdm.auto import tqdm
 
     results: dict[int, ReportResult] = {}
+    stopped_by = ""
     bar = tqdm(total=len(job_list), desc="reports", unit="report", disable=not progress, file=sys.stderr)
-    try:
-        if scheduler:
-            results = _run_dask(job_list, scheduler, bar)
-        elif jobs == 1 or len(job_list) == 1:
-            for i, job in enumerate(job_list):
-                bar.set_postfix_str(f"{Path(job.template).stem} {job.territory}")
-                results[i] = _run_job(job)
-                bar.update(1)
-        else:
-            import multiprocessing as mp
-
-            # spawn: a clean interpreter per worker (no inherited threads or open kernels).
-            with ProcessPoolExecutor(max_workers=jobs, mp_context=mp.get_context("spawn")) as pool:
-                futures = {pool.submit(_run_job, job): i for i, job in enumerate(job_list)}
-                for fut in as_completed(futures):
-                    i = futures[fut]
-                    try:
-                        results[i] = fut.result()
-                    except Exception as exc:  # the worker process itself died
-                        results[i] = _lost_job(job_list[i], exc)
+    with stopping.stop_on_signals():
+        try:
+            if scheduler:
+                _run_dask(job_list, scheduler, bar, results)
+            elif jobs == 1 or len(job_list) == 1:
+                for i, job in enumerate(job_list):
+                    bar.set_postfix_str(f"{Path(job.template).stem} {job.territory}")
+                    results[i] = _run_job(job)
                     bar.update(1)
-    finally:
-        bar.close()
-    summary = BatchSummary([results[i] for i in range(len(job_list))], time.perf_counter() - t0)
-    if write_summary:
-        Path(output_dir).mkdir(parents=True, exist_ok=True)
-        atomic_write_json(Path(output_dir) / "batch-summary.json", {"finished_at": _now(), **summary.to_dict()})
+            else:
+                _run_pool(job_list, jobs, bar, results)
+        except stopping.BatchStopped as stop:
+            stopped_by = stop.name
+            log.warning("%s: stopping the batch (workers, kernels, unfinished reports)", stop.name)
+            stopping.quiet()
+            stopping.end_descendants()
+            stopping.remove_staging()
+        finally:
+            stopping.quiet()
+            bar.close()
+        not_run = f"not finished: the batch was stopped by {stopped_by}; the previous report is kept"
+        summary = BatchSummary(
+            [results[i] if i in results else _unfinished_job(job, not_run) for i, job in enumerate(job_list)],
+            time.perf_counter() - t0, stopped_by=stopped_by,
+        )
+        if write_summary:
+            Path(output_dir).mkdir(parents=True, exist_ok=True)
+            atomic_write_json(Path(output_dir) / "batch-summary.json", {"finished_at": _now(), **summary.to_dict()})
     log.info(summary.text())
     return summary
+
+
+def _run_pool(job_list: list[_Job], jobs: int, bar, results: dict[int, ReportResult]) -> None:
+    """Run the jobs in ``jobs`` worker processes, filling ``results`` as they finish.
+
+    On :class:`~.stopping.BatchStopped` the jobs not started are cancelled and the results of
+    those finished are kept before the exception goes on.
+    """
+    import multiprocessing as mp
+
+    # spawn: a clean interpreter per worker (no inherited threads or open kernels).
+    pool = ProcessPoolExecutor(max_workers=jobs, mp_context=mp.get_context("spawn"),
+                               initializer=stopping.init_worker)
+    futures = {}
+    try:
+        futures = {pool.submit(_run_job, job): i for i, job in enumerate(job_list)}
+        for fut in as_completed(futures):
+            i = futures[fut]
+            try:
+                results[i] = fut.result()
+            except Exception as exc:  # the worker process itself died
+                results[i] = _lost_job(job_list[i], exc)
+            bar.update(1)
+    except stopping.BatchStopped:
+        pool.shutdown(wait=False, cancel_futures=True)
+        for fut, i in futures.items():
+            if i not in results and fut.done() and not fut.cancelled() and fut.exception() is None:
+                results[i] = fut.result()
+        raise
+    pool.shutdown(wait=True)
+
+
+def _unfinished_job(job: _Job, why: str) -> ReportResult:
+    """The result of a job that a stopped batch did not finish."""
+    return ReportResult(Path(job.template).stem, job.territory, job.territory, "stopped", "", error=why)
 
 
 def _lost_job(job: _Job, exc: BaseException) -> ReportResult:
@@ -1075,8 +1130,9 @@ def _lost_job(job: _Job, exc: BaseException) -> ReportResult:
     return ReportResult(Path(job.template).stem, job.territory, job.territory, "failed", "", error=_short_error(exc))
 
 
-def _run_dask(job_list: list[_Job], scheduler: str, bar) -> dict[int, ReportResult]:
-    """Send the jobs to a Dask distributed scheduler and collect the results as they finish."""
+def _run_dask(job_list: list[_Job], scheduler: str, bar, results: dict[int, ReportResult]) -> None:
+    """Send the jobs to a Dask distributed scheduler and collect the results as they finish
+    into ``results`` (a stopped batch cancels the jobs not finished)."""
     try:
         from distributed import Client, as_completed as dask_completed
     except ImportError as exc:  # pragma: no cover - distributed is a dependency
@@ -1085,7 +1141,7 @@ def _run_dask(job_list: list[_Job], scheduler: str, bar) -> dict[int, ReportResu
         client = Client(scheduler, timeout="20s")
     except (OSError, TimeoutError) as exc:
         raise ReportExecutionError(f"cannot reach the Dask scheduler at {scheduler}: {exc}") from exc
-    results: dict[int, ReportResult] = {}
+    futures = []
     try:
         futures = [client.submit(_run_job, job, key=f"report-{i}-{uuid.uuid4().hex[:6]}", pure=False)
                    for i, job in enumerate(job_list)]
@@ -1097,6 +1153,8 @@ def _run_dask(job_list: list[_Job], scheduler: str, bar) -> dict[int, ReportResu
             except Exception as exc:  # worker lost
                 results[i] = _lost_job(job_list[i], exc)
             bar.update(1)
+    except stopping.BatchStopped:
+        client.cancel([f for f in futures if not f.done()])
+        raise
     finally:
         client.close()
-    return results
