@@ -61,6 +61,8 @@ _REQUIRED = ("id", "name_lt", "indicator", "base_year", "target_year", "target_v
 DEFAULT_SCENARIOS = ("baseline", "zero-migration", "attraction")
 #: Percent by which a stated base value may differ from the data before a warning.
 DEFAULT_BASE_TOLERANCE = 2.0
+_CHECK_COLUMNS = ("criterion", "indicator", "unit", "direction", "year", "actual", "planned", "gap", "progress",
+                  "elapsed", "status")
 
 # Spellings of the catalogue's units that plans use (Lithuanian and English).
 _UNIT_ALIASES = {
@@ -164,8 +166,12 @@ class Plan:
 
     def series(self, cid: str) -> pd.Series:
         """``year -> observed value`` of criterion ``cid``."""
-        a = self.actuals[self.actuals["criterion"] == cid]
-        return a.set_index("year")["value"].sort_index()
+        if "series" not in self.cache:  # split the actuals once: the check and the charts read them often
+            self.cache["series"] = {k: g.set_index("year")["value"].sort_index()
+                                    for k, g in self.actuals.groupby("criterion", sort=False)}
+        s = self.cache["series"].get(cid)
+        return s.copy() if s is not None else pd.Series(dtype=float, index=pd.Index([], dtype="int64", name="year"),
+                                                        name="value")
 
     def check(self) -> pd.DataFrame:
         """Every criterion in every year from its base year to the later of its target year and the
@@ -178,35 +184,44 @@ class Plan:
             elapsed, status`` (see :mod:`cityindicators.plans.status` for the definitions and the
             rule); ``progress`` and ``elapsed`` are shares (0-1).
         """
+        if "check" in self.cache:
+            return self.cache["check"].copy()
         last = self.last_data_year or 0
-        frames = []
-        for c in self.criteria:
+        parts: dict[str, list] = {k: [] for k in _CHECK_COLUMNS}
+        for c in self.criteria:  # numpy per criterion, one frame at the end (30 criteria in milliseconds)
             years = np.arange(c.base_year, max(c.target_year, last) + 1)
-            obs = self.series(c.id).reindex(years)
-            actual = obs.to_numpy(dtype=float)
+            s = self.series(c.id)
+            actual = np.full(len(years), np.nan)
+            inside = s[(s.index >= years[0]) & (s.index <= years[-1])]
+            actual[inside.index.to_numpy() - years[0]] = inside.to_numpy(dtype=float)
             planned = planned_path(years, c.base_year, c.base_value, c.target_year, c.target_value)
-            frames.append(pd.DataFrame({
-                "criterion": c.id, "indicator": c.indicator, "unit": c.unit, "direction": c.direction,
-                "year": years.astype("int64"), "actual": actual, "planned": planned, "gap": actual - planned,
-                "progress": progress_share(actual, c.base_value, c.target_value),
-                "elapsed": elapsed_share(years, c.base_year, c.target_year),
-                "status": criterion_status(actual, years, c.base_year, c.base_value, c.target_year,
-                                           c.target_value, c.direction, c.tolerance),
-            }))
-        cols = ["criterion", "indicator", "unit", "direction", "year", "actual", "planned", "gap", "progress",
-                "elapsed", "status"]
-        return pd.concat(frames, ignore_index=True)[cols] if frames else pd.DataFrame(columns=cols)
+            n = len(years)
+            for key, value in (("criterion", c.id), ("indicator", c.indicator), ("unit", c.unit),
+                               ("direction", c.direction)):
+                parts[key].append(np.full(n, value, dtype=object))
+            parts["year"].append(years.astype("int64"))
+            parts["actual"].append(actual)
+            parts["planned"].append(planned)
+            parts["gap"].append(actual - planned)
+            parts["progress"].append(progress_share(actual, c.base_value, c.target_value))
+            parts["elapsed"].append(elapsed_share(years, c.base_year, c.target_year))
+            parts["status"].append(criterion_status(actual, years, c.base_year, c.base_value, c.target_year,
+                                                    c.target_value, c.direction, c.tolerance))
+        if not self.criteria:
+            return pd.DataFrame(columns=list(_CHECK_COLUMNS))
+        frame = pd.DataFrame({k: np.concatenate(v) for k, v in parts.items()})
+        self.cache["check"] = frame
+        return frame.copy()
 
     def latest(self) -> pd.DataFrame:
         """One row per criterion: the row of :meth:`check` of the latest year with an actual value
         (the base year's row, status ``no_data``, when there is none)."""
         chk = self.check()
-        rows = []
-        for c in self.criteria:
-            sub = chk[chk["criterion"] == c.id]
-            seen = sub.dropna(subset=["actual"])
-            rows.append(seen.iloc[-1] if len(seen) else sub.iloc[0])
-        return pd.DataFrame(rows).reset_index(drop=True)
+        seen = chk[chk["actual"].notna()].groupby("criterion", sort=False).tail(1)
+        first = chk.groupby("criterion", sort=False).head(1)
+        rows = pd.concat([seen, first[~first["criterion"].isin(seen["criterion"])]])
+        order = {c.id: i for i, c in enumerate(self.criteria)}
+        return rows.sort_values("criterion", key=lambda s: s.map(order), kind="stable", ignore_index=True)
 
     def outlook(self, scenarios: Sequence[str] | None = None, trajectories: int = 500, seed: int = 2026):
         """The projection or trend outlook of every criterion (see :func:`.outlook.plan_outlook`)."""
