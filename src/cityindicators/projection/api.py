@@ -159,6 +159,11 @@ class ProjectionResult:
         between those of an imported projection, the sum the factors give), the uncontrolled sum
         of all municipalities and the factor applied (ages of the national projection, its top
         one open; see :mod:`.control`).
+    intervals
+        With ``interval_errors``: empirical prediction intervals (:mod:`.intervals`), ``scenario,
+        territory_code, year, horizon, age_group, size_class, value, lower, upper, level``: the
+        band that would have contained the later population in ``level`` (80 %) of the method's
+        past out-of-sample projections of this size class and horizon.
     """
 
     population: pd.DataFrame
@@ -173,6 +178,7 @@ class ProjectionResult:
     groups: dict[str, tuple[str, ...]] = field(default_factory=dict)
     uncontrolled: pd.DataFrame | None = None
     national: pd.DataFrame | None = None
+    intervals: pd.DataFrame | None = None
     _cache: dict[str, pd.DataFrame] = field(repr=False, default_factory=dict)
 
     # the component and assumption tables are built on first use (they are large)
@@ -332,9 +338,11 @@ def _national_control(national, data: ProjectionData, reference: BaseRates, code
         nat_rates = estimate_rates(data, [country], Y, settings, register=register)
     out, nat_rows = [], []
     for sc, frame in zip(scens, pops):
-        total = run_schedule(build_schedule(reference, sc, to_year)).population[:, m_idx].sum(1)  # [n, 2, A]
+        sc_ref = _scenario_rates(sc, reference, data, settings, register)
+        total = run_schedule(build_schedule(sc_ref, sc, to_year)).population[:, m_idx].sum(1)  # [n, 2, A]
         if imported is None:
-            nat_pop = run_schedule(build_schedule(nat_rates, sc, to_year)).population[:, 0]  # [n, 2, A]
+            nat_sc = _scenario_rates(sc, nat_rates, data, settings, register)
+            nat_pop = run_schedule(build_schedule(nat_sc, sc, to_year)).population[:, 0]  # [n, 2, A]
             nyears, nvals, k = years, nat_pop, reference.open_age
         else:
             nyears, nvals, k = imported
@@ -349,6 +357,23 @@ def _national_control(national, data: ProjectionData, reference: BaseRates, code
         nat["factor"] = f_k.reshape(-1)
         nat_rows.append(nat.drop(columns=["territory_code"]))
     return out, pd.concat(pops, ignore_index=True), pd.concat(nat_rows, ignore_index=True)
+
+
+def _empirical_intervals(result: ProjectionResult, errors: pd.DataFrame, data: ProjectionData,
+                         level: float) -> pd.DataFrame:
+    """The empirical intervals of :attr:`ProjectionResult.intervals` (territories, not groups)."""
+    from .intervals import apply_intervals, fit_interval_model, log_errors, size_class
+
+    model = fit_interval_model(log_errors(errors, data.population), result.base_year, level)
+    codes = list(result.rates.codes)
+    bg = result.broad_groups().query("sex == 'total' and year > @result.base_year")
+    bg = bg[bg["territory_code"].isin(codes)]
+    sizes = dict(zip(codes, size_class(result.rates.population.sum(axis=(1, 2)))))
+    f = bg.assign(horizon=bg["year"] - result.base_year, group=bg["age_group"],
+                  size_class=bg["territory_code"].map(sizes))
+    out = apply_intervals(f, model).assign(level=level)
+    return out[["scenario", "territory_code", "year", "horizon", "age_group", "size_class", "value", "lower",
+                "upper", "level"]].reset_index(drop=True)
 
 
 def _scenario_rates(sc: Scenario, rates: BaseRates, data: ProjectionData | None,
@@ -380,6 +405,8 @@ def project(
     stochastic_settings: Any = None,
     aggregates: Mapping[str, Sequence[str]] | None = None,
     national: "str | os.PathLike | pd.DataFrame | None" = None,
+    interval_errors: pd.DataFrame | None = None,
+    interval_level: float = 0.8,
 ) -> ProjectionResult:
     """Project the population of territories under one or more scenarios.
 
@@ -420,6 +447,10 @@ def project(
         frame (``year, sex, age, value``) to an imported national projection. The
         municipalities then add up to it; :attr:`ProjectionResult.uncontrolled` keeps the result
         before the control. Components and stochastic quantiles stay uncontrolled.
+    interval_errors, interval_level
+        Back-test errors (:func:`~cityindicators.projection.backtest.out_of_sample_errors` of the
+        same data): adds :attr:`ProjectionResult.intervals` at ``interval_level``, built from the
+        errors observable by the base year (:mod:`.intervals`).
 
     Returns
     -------
@@ -477,6 +508,10 @@ def project(
         to_year=int(to_year), open_age=rates.open_age, rates=rates, arrays=arrays, schedules=schedules,
         groups=dict(groups), uncontrolled=uncontrolled, national=nat_frame,
     )
+    if interval_errors is not None:
+        if data is None:
+            raise ProjectionError("empirical intervals need the data (for the size classes of the back-test)")
+        result.intervals = _empirical_intervals(result, interval_errors, data, float(interval_level))
     if stochastic:
         from .stochastic import simulate
 
