@@ -53,6 +53,8 @@ TEXTS: dict[str, dict[str, str]] = {
     "rank_of_year": {"lt": "{year} m. {rank} vieta {of_n}", "en": "rank {rank} {of_n} in {year}"},
     "of_n": {"lt": "iš {n}", "en": "of {n}"},
     "no_data": {"lt": "Duomenų nėra.", "en": "No data available."},
+    "breaks_note": {"lt": "Laiko eilutės lūžiai (pažymėti grafike): {notes}.",
+                    "en": "Breaks in the series (marked on the chart): {notes}."},
     "not_available": {"lt": "Šiam skyriui reikalingų duomenų nėra: {what}.",
                       "en": "The data this section needs are not available: {what}."},
     # -- report titles -------------------------------------------------------------------
@@ -70,6 +72,16 @@ TEXTS: dict[str, dict[str, str]] = {
     "h_working_age": {"lt": "Darbingo amžiaus gyventojai", "en": "Working-age population"},
     "h_migration": {"lt": "Migracija", "en": "Migration"},
     "h_labour": {"lt": "Darbo rinka", "en": "Labour market"},
+    "labour_missing": {"lt": "Darbo rinkos duomenų nėra: neimportuotas nei rinkinys „labour“ (registruotas nedarbas, užimtumas, darbo užmokestis; "
+                             "komanda fetch), nei paskelbtų rodiklių lentelė „published_indicators“ (komanda import indicators).",
+                       "en": "No labour-market data: neither the dataset 'labour' (registered unemployment, employment, earnings; "
+                             "command fetch) nor the table of published indicators 'published_indicators' (command import indicators) "
+                             "has been imported."},
+    "labour_series_missing": {"lt": "Darbo rinkos laiko eilučių (rinkinys „labour“, komanda fetch) nėra, todėl rodomi tik paskelbti rodikliai.",
+                              "en": "There are no labour-market time series (dataset 'labour', command fetch), so only the published indicators are shown."},
+    "published_intro": {"lt": "Paskelbti savivaldybių rodikliai ({years} m.), palyginti su panašiausiomis savivaldybėmis.",
+                        "en": "Published municipal indicators ({years}) compared with the most similar municipalities."},
+    "t_published": {"lt": "Paskelbti rodikliai, {name}", "en": "Published indicators, {name}"},
     "h_comparison": {"lt": "Palyginimas", "en": "Comparison"},
     "h_sources": {"lt": "Šaltiniai ir duomenų versijos", "en": "Sources and data vintage"},
     "h_assumptions": {"lt": "Scenarijų prielaidos", "en": "Scenario assumptions"},

@@ -55,6 +55,8 @@ OKABE_ITO: tuple[str, ...] = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79
 HIGHLIGHT = "#0072B2"
 #: Colour of peers and of context series.
 PEER_GREY = "#9A9A9A"
+#: The country's line in comparisons (dark, dashed).
+COUNTRY_COLOUR = "#333333"
 MALE_COLOUR = "#0072B2"
 FEMALE_COLOUR = "#E69F00"
 
@@ -135,6 +137,18 @@ def _finish(fig: Figure, title: str, lang: str, source: str | None, synthetic: b
 # -- situation analysis ------------------------------------------------------------------------
 
 
+def mark_breaks(ax, breaks: Sequence[tuple[float, str]] | None) -> None:
+    """Dotted vertical lines at known breaks in the series, each labelled along the line.
+
+    ``breaks`` holds ``(x, label)``: the x position (a year, or half a year before it for a step
+    between two years) and a short label (from the register of breaks).
+    """
+    for x, label in breaks or ():
+        ax.axvline(x, color="#555555", lw=1.0, ls=":", zorder=1)
+        ax.annotate(label, (x, 1.0), xycoords=("data", "axes fraction"), xytext=(3, -4), textcoords="offset points",
+                    rotation=90, va="top", ha="left", fontsize=7, color="#444444")
+
+
 def population_trend(
     frame: pd.DataFrame,
     lang: str = "lt",
@@ -142,8 +156,9 @@ def population_trend(
     key_period: Sequence[int] | None = None,
     source: str | None = None,
     synthetic: bool = False,
+    breaks: Sequence[tuple[float, str]] | None = None,
 ) -> Figure:
-    """Population at 1 January by year, with the key period shaded.
+    """Population at 1 January by year, with the key period shaded and known breaks marked.
 
     Parameters
     ----------
@@ -151,6 +166,8 @@ def population_trend(
         Columns ``year``, ``value`` (residents).
     key_period
         ``(first, last)`` year of the key period; its end values are labelled.
+    breaks
+        ``(x, label)`` of known breaks (see :func:`mark_breaks`).
     """
     fig, axes = _new_figure("population_trend")
     ax = axes[0, 0]
@@ -166,6 +183,7 @@ def population_trend(
                 ax.annotate(fmt_number(v, lang, 0), (y, v / 1000), textcoords="offset points", xytext=(0, 8),
                             ha="center", fontsize=9, color="#222222")
         ax.legend(loc="best")
+    mark_breaks(ax, breaks)
     ax.set_ylabel(t("persons_k", lang))
     ax.yaxis.set_major_formatter(_decimal(lang, 1))
     _year_axis(ax, lang)
@@ -229,14 +247,21 @@ def components_of_change(
     key_period: Sequence[int] | None = None,
     source: str | None = None,
     synthetic: bool = False,
+    breaks: Sequence[tuple[float, str]] | None = None,
 ) -> Figure:
     """Births, deaths and net migration by year as stacked bars, with the total change as a line.
+
+    The total change is drawn only for years with all three components: a year without net
+    migration (no population at the end of the year) has only natural change, which is not the
+    total. The legend sits under the chart, never over the title.
 
     Parameters
     ----------
     frame
         Columns ``year``, ``component`` (``births``, ``deaths``, ``net_migration``) and ``value``
         (persons; deaths as positive counts, drawn below zero).
+    breaks
+        ``(x, label)`` of known breaks (see :func:`mark_breaks`).
     """
     fig, axes = _new_figure("components_of_change")
     ax = axes[0, 0]
@@ -250,15 +275,19 @@ def components_of_change(
     net0 = np.nan_to_num(net)
     bottom = np.where(net0 >= 0, births, deaths)
     ax.bar(years, net0, bottom=bottom, color=OKABE_ITO[5], label=t("net_migration", lang), width=0.8, alpha=0.9)
-    ax.plot(years, births + deaths + net0, color="#000000", lw=1.8, marker="o", ms=3, label=t("total_change", lang))
+    complete = np.isfinite(net) & np.isfinite(wide.get("births", pd.Series(np.nan, index=wide.index)).to_numpy()) \
+        & np.isfinite(wide.get("deaths", pd.Series(np.nan, index=wide.index)).to_numpy())
+    total = np.where(complete, births + deaths + net0, np.nan)
+    ax.plot(years, total, color="#000000", lw=1.8, marker="o", ms=3, label=t("total_change", lang))
     ax.axhline(0, color="#333333", lw=0.8)
     if key_period is not None:
         ax.axvspan(key_period[0] - 0.5, key_period[-1] + 0.5, color=OKABE_ITO[1], alpha=0.08, lw=0)
+    mark_breaks(ax, breaks)
     ax.set_ylabel(t("events", lang))
     ax.yaxis.set_major_formatter(_thousands(lang))
     _year_axis(ax, lang)
-    ax.legend(loc="lower left", bbox_to_anchor=(0.0, 1.0), ncol=4)
-    return _finish(fig, t("t_components", lang, name=name), lang, source, synthetic)
+    return _finish(fig, t("t_components", lang, name=name), lang, source, synthetic,
+                   legend_below=ax.get_legend_handles_labels())
 
 
 def indicator_panels(
@@ -273,8 +302,12 @@ def indicator_panels(
     source: str | None = None,
     synthetic: bool = False,
     ncols: int = 2,
+    country: str | None = None,
+    names: Mapping[str, str] | None = None,
 ) -> Figure:
-    """Small multiples, one panel per indicator: the municipality highlighted, its peers in grey.
+    """Small multiples, one panel per indicator: the municipality highlighted, its peers in grey
+    (each labelled at its last point with its name from ``names``, up to 12 peers), the
+    country as a dashed line.
 
     Parameters
     ----------
@@ -287,6 +320,10 @@ def indicator_panels(
     ranks
         ``indicator -> (rank, n)`` or ``(rank, n, year)`` shown in the panel title ("rank 3 of 60
         in 2015").
+    country
+        Territory code of the country line (always drawn when it is in ``frame``).
+    names
+        Territory code -> short name for the labels of the grey lines.
     """
     indicators = list(dict.fromkeys(frame["indicator"]))
     n = max(len(indicators), 1)
@@ -298,11 +335,16 @@ def indicator_panels(
     ranks = dict(ranks or {})
     for ax, ind in zip(axes.flat, indicators):
         sub = frame[frame["indicator"] == ind]
-        for code, g in sub.groupby("territory_code", sort=False):
-            if code == highlight:
-                continue
-            g = g.sort_values("year")
+        peers = [c for c in dict.fromkeys(sub["territory_code"]) if c not in (highlight, country)]
+        for code in peers:
+            g = sub[sub["territory_code"] == code].sort_values("year").dropna(subset=["value"])
             ax.plot(g["year"], g["value"], color=PEER_GREY, lw=0.9, alpha=0.8)
+            if names and code in names and len(peers) <= 12 and len(g):
+                ax.annotate(names[code], (g["year"].iloc[-1], g["value"].iloc[-1]), xytext=(2, 0),
+                            textcoords="offset points", fontsize=6, color="#666666", va="center")
+        if country is not None:
+            g = sub[sub["territory_code"] == country].sort_values("year")
+            ax.plot(g["year"], g["value"], color=COUNTRY_COLOUR, lw=1.6, ls="--")
         own = sub[sub["territory_code"] == highlight].sort_values("year")
         ax.plot(own["year"], own["value"], color=HIGHLIGHT, lw=2.4, marker="o", ms=2.5)
         head = labels.get(ind, ind)
@@ -316,9 +358,12 @@ def indicator_panels(
     for ax in list(axes.flat)[len(indicators):]:
         ax.set_visible(False)
     handles = [plt.Line2D([], [], color=HIGHLIGHT, lw=2.4), plt.Line2D([], [], color=PEER_GREY, lw=0.9)]
-    fig.legend(handles, [labels.get("__highlight__", highlight), t("peers", lang)], loc="upper right", ncol=2,
-               frameon=False, fontsize=9)
-    return _finish(fig, title, lang, source, synthetic)
+    names = [labels.get("__highlight__", highlight), t("peers", lang)]
+    if country is not None:
+        handles.append(plt.Line2D([], [], color=COUNTRY_COLOUR, lw=1.6, ls="--"))
+        names.append(labels.get("__country__", t("col_country", lang)))
+    # the legend goes under the panels, never over the title
+    return _finish(fig, title, lang, source, synthetic, legend_below=(handles, names))
 
 
 def ageing_indicators(frame: pd.DataFrame, highlight: str, lang: str = "lt", name: str = "", **kw) -> Figure:
@@ -337,33 +382,27 @@ def working_age(
     source: str | None = None,
     synthetic: bool = False,
 ) -> Figure:
-    """Working-age population (bars, persons) and its share of all residents (line, %).
+    """Working-age population (bars, thousand persons) and its share of all residents (line, %),
+    in two panels side by side rather than on two y axes of one chart.
 
     Parameters
     ----------
     frame
         Columns ``indicator`` (``working_age_population``, ``working_age_share``), ``year``, ``value``.
     """
-    fig, axes = _new_figure("working_age")
-    ax = axes[0, 0]
     wide = frame.pivot_table(index="year", columns="indicator", values="value", aggfunc="first").sort_index()
-    if "working_age_population" in wide:
-        ax.bar(wide.index, wide["working_age_population"] / 1000, color=OKABE_ITO[5], width=0.8,
-               label=t("working_age_population", lang))
-    ax.set_ylabel(t("persons_k", lang))
-    ax.yaxis.set_major_formatter(_decimal(lang, 1))
-    _year_axis(ax, lang)
-    if "working_age_share" in wide:
-        ax2 = ax.twinx()
-        ax2.plot(wide.index, wide["working_age_share"], color=OKABE_ITO[3], lw=2.2, marker="o", ms=3,
-                 label=t("working_age_share", lang))
-        ax2.set_ylabel(f"{t('working_age_share', lang)}, %")
-        ax2.yaxis.set_major_formatter(_decimal(lang, 1))
-        ax2.grid(False)
-        ax2.spines["top"].set_visible(False)
-        h1, l1 = ax.get_legend_handles_labels()
-        h2, l2 = ax2.get_legend_handles_labels()
-        ax.legend(h1 + h2, l1 + l2, loc="lower left")
+    panels = [c for c in ("working_age_population", "working_age_share") if c in wide]
+    fig, axes = _new_figure("working_age", 1, max(len(panels), 1), figsize=(4.8 * max(len(panels), 1), 3.6))
+    for ax, col in zip(axes.flat, panels):
+        if col == "working_age_population":
+            ax.bar(wide.index, wide[col] / 1000, color=OKABE_ITO[5], width=0.8)
+            ax.set_ylabel(t("persons_k", lang))
+        else:
+            ax.plot(wide.index, wide[col], color=OKABE_ITO[3], lw=2.2, marker="o", ms=3)
+            ax.set_ylabel("%")
+        ax.set_title(t(col, lang), fontsize=10, loc="left")
+        ax.yaxis.set_major_formatter(_decimal(lang, 1))
+        _year_axis(ax, lang)
     return _finish(fig, t("t_working_age", lang, name=name), lang, source, synthetic)
 
 

@@ -64,11 +64,11 @@ def _cmd_rank(args: argparse.Namespace) -> int:
     from ..indicators import rank_table
 
     table = rank_table(args.indicator, args.year, year_from=args.change_from, data_dir=args.data_dir,
-                       order=args.order, lang=args.lang)
+                       order=args.order, lang=args.lang, change=args.change)
     table = table[["rank", "territory_code", "territory", "value"]]
     if args.format == "table":
         a = table.attrs
-        what = f"change {a['year_from']}-{a['year']}" if a["year_from"] is not None else str(a["year"])
+        what = f"{a['change']} change {a['year_from']}-{a['year']}" if a["year_from"] is not None else str(a["year"])
         print(f"{a['indicator']} ({a['unit']}), {what}; rank 1 = "
               f"{'best' if a['order'] == 'polarity' else a['order']} ({a['polarity']})")
     emit(table, args.format, numeric=["value"])
@@ -113,6 +113,9 @@ def register(subparsers) -> None:
     r.add_argument("--indicator", "-i", required=True, metavar="ID")
     r.add_argument("--year", "-y", required=True, type=int, metavar="Y")
     r.add_argument("--change-from", type=int, metavar="Y0", help="rank the change from Y0 to Y")
+    r.add_argument("--change", choices=("auto", "relative", "absolute"), default="auto",
+                   help="with --change-from: relative (%%) or absolute change; auto (default): relative for "
+                        "counts and amounts, whose sizes differ, absolute for rates and shares")
     r.add_argument("--order", choices=("polarity", "descending", "ascending"), default="polarity",
                    help="polarity (1 = best, default) or by value")
     r.add_argument("--format", "-f", choices=FORMATS, default="table")

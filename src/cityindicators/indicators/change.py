@@ -27,6 +27,8 @@ __all__ = ["ORDERS", "rank_values", "percentile_values", "ranking_universe", "in
 
 #: Orders a ranking may use: by polarity (1 = best), or by value.
 ORDERS = ("polarity", "descending", "ascending")
+#: Units of levels whose change :func:`rank_table` ranks relatively by default (sizes differ).
+RELATIVE_CHANGE_UNITS = ("persons", "EUR")
 
 
 def _ascending(polarity: str, order: str = "polarity") -> bool:
@@ -153,17 +155,33 @@ def rank_table(
     order: str = "polarity",
     lang: str = "lt",
     synthetic: bool | None = None,
+    change: str = "auto",
 ) -> pd.DataFrame:
     """All municipalities ranked by an indicator in ``year`` (or by its change since ``year_from``).
+
+    Parameters
+    ----------
+    change
+        With ``year_from``: ``relative`` ranks the percent change ``(B - A) / |A| x 100``,
+        ``absolute`` the difference ``B - A``; ``auto`` (default) takes the relative change for
+        levels whose size differs between municipalities (counts of persons, amounts in EUR),
+        where an absolute change mostly measures size, and the difference for rates and shares.
 
     Returns
     -------
     pandas.DataFrame
-        Columns ``rank, territory_code, territory, value`` (``value`` is the change
-        ``year - year_from`` when ``year_from`` is given; then also ``value_from`` and
-        ``value_to``), sorted by rank, unranked (missing) municipalities last.
-        ``attrs``: indicator, unit, polarity, year, year_from, order.
+        Columns ``rank, territory_code, territory, value`` (``value`` is the change used for
+        the rank when ``year_from`` is given; then also ``value_from`` and ``value_to``), sorted
+        by rank, unranked (missing) municipalities last. ``attrs``: indicator, unit (of
+        ``value``: ``%`` for a relative change), polarity, year, year_from, order, change.
+
+    Raises
+    ------
+    DataValidationError
+        No municipality has a value of the indicator in the year(s) asked for.
     """
+    if change not in ("auto", "relative", "absolute"):
+        raise ConfigError(f"change must be auto, relative or absolute, got {change!r}")
     entry = get_indicator(indicator)
     if data is None:
         data = load_data(needed_datasets([indicator]), data_dir)
@@ -182,16 +200,30 @@ def rank_table(
     rows = counts.index(universe)
     v_to = arr[rows, years.index(int(year))]
     out = pd.DataFrame({"territory_code": universe})
+    if not np.isfinite(v_to).any() or (year_from is not None and not np.isfinite(arr[rows, years.index(int(year_from))]).any()):
+        when = f"{year_from} and {year}" if year_from is not None else str(year)
+        raise DataValidationError(f"{indicator}: no municipality has a value in {when} "
+                                  f"(it needs the dataset(s) {', '.join(entry.datasets) or 'published_indicators'})")
+    unit = entry.unit
+    if change == "auto":
+        change = "relative" if entry.unit in RELATIVE_CHANGE_UNITS else "absolute"
     if year_from is not None:
         v_from = arr[rows, years.index(int(year_from))]
-        out["value"] = v_to - v_from
+        if change == "relative":
+            with np.errstate(divide="ignore", invalid="ignore"):
+                out["value"] = np.where(v_from != 0, (v_to - v_from) / np.abs(v_from) * 100.0, np.nan)
+            unit = "%"
+        else:
+            out["value"] = v_to - v_from
         out["value_from"], out["value_to"] = v_from, v_to
     else:
         out["value"] = v_to
+        change = None
     out["rank"] = rank_values(out["value"], entry.polarity, order).astype("Int64")
     out["territory"] = [reg.name(c, lang) for c in universe]
     cols = ["rank", "territory_code", "territory", "value"] + (["value_from", "value_to"] if year_from is not None else [])
     out = out.sort_values(["rank", "territory_code"], na_position="last", kind="mergesort")[cols].reset_index(drop=True)
-    out.attrs.update({"indicator": indicator, "unit": entry.unit, "polarity": entry.polarity, "year": int(year),
-                      "year_from": None if year_from is None else int(year_from), "order": order})
+    out.attrs.update({"indicator": indicator, "unit": unit, "polarity": entry.polarity, "year": int(year),
+                      "year_from": None if year_from is None else int(year_from), "order": order,
+                      "change": change})
     return out

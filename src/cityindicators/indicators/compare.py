@@ -5,7 +5,10 @@ county values, the peer group's value (computed from the members' added counts) 
 (of the members' own values), the rank among the municipalities (1 = best by polarity, ties
 share the minimum rank), the percentile rank (100 = best, ties counted half) and the z-score
 ((value - mean) / standard deviation over the municipalities, population standard deviation;
-its sign follows the value, not the polarity). With ``year_from`` every figure is the change
+its sign follows the value, not the polarity; a municipality's value across its own break in the
+series (:mod:`cityindicators.indicators.breaks`) is left out of the mean and deviation and gets
+no z-score; column ``break`` names the breaks that affect each row). With ``year_from`` every
+figure is the change
 ``year - year_from`` and the ranks are ranks of the change.
 
 Municipalities are ranked among those present in the data: the 60 real ones, or the
@@ -42,6 +45,7 @@ from ..exceptions import ConfigError, DataValidationError
 from ..geography import Group, Register, Territory, get_register, size_class
 from ._counts import Counts, build_counts
 from .catalogue import get_indicator
+from .breaks import break_notes, own_break_mask
 from .change import ranking_universe
 from .compute import available_indicators, indicator_arrays, load_data
 
@@ -268,17 +272,24 @@ def peer_group(
     return group, None
 
 
-def _stats(V: np.ndarray, sign: np.ndarray, tpos: int) -> dict[str, np.ndarray]:
-    """Rank, percentile and z-score of column ``tpos`` within each row of ``V`` [I, U]."""
+def _stats(V: np.ndarray, sign: np.ndarray, tpos: int, breaks: np.ndarray | None = None) -> dict[str, np.ndarray]:
+    """Rank, percentile and z-score of column ``tpos`` within each row of ``V`` [I, U].
+
+    ``breaks`` [I, U] marks values across a territory's own break in the series: they are left
+    out of the mean and standard deviation, and the target's z-score is missing when its own
+    value is marked (see :mod:`cityindicators.indicators.breaks`).
+    """
     good = pd.DataFrame(V * sign[:, None])
     rank = good.rank(axis=1, method="min", ascending=False, na_option="keep").iloc[:, tpos].to_numpy()
     avg = good.rank(axis=1, method="average", ascending=True, na_option="keep").iloc[:, tpos].to_numpy()
     n = np.isfinite(V).sum(axis=1).astype(float)
     with np.errstate(invalid="ignore", divide="ignore"):
         pct = np.where(n > 1, (avg - 1) / (n - 1) * 100.0, np.nan)
-        mean = np.nanmean(np.where(n[:, None] > 0, V, 0.0), axis=1)
-        std = np.nanstd(np.where(n[:, None] > 0, V, 0.0), axis=1)
-        z = np.where(std > 0, (V[:, tpos] - mean) / std, np.nan)
+        Vz = V if breaks is None else np.where(breaks, np.nan, V)
+        nz = np.isfinite(Vz).sum(axis=1)
+        mean = np.nanmean(np.where(nz[:, None] > 0, Vz, 0.0), axis=1)
+        std = np.nanstd(np.where(nz[:, None] > 0, Vz, 0.0), axis=1)
+        z = np.where(std > 0, (Vz[:, tpos] - mean) / std, np.nan)
     return {"rank": rank, "n": n, "percentile": pct, "z_score": z}
 
 
@@ -352,7 +363,9 @@ def comparison_table(
     tpos = universe.index(t.code)
     entries = [full.extra_catalogue.get(i) or get_indicator(i) for i in ids]
     sign = np.array([-1.0 if e.polarity == "lower_better" else 1.0 for e in entries])
-    stats = _stats(V, sign, tpos)
+    own_breaks = own_break_mask(ids, universe, year_from if year_from is not None else year,
+                                year if year_from is not None else None)
+    stats = _stats(V, sign, tpos, own_breaks)
     member_codes = [m for m in group.members if m in full.codes]
     members = at(member_codes) if member_codes else np.full((len(ids), 1), np.nan)
     with warnings.catch_warnings():
@@ -375,6 +388,9 @@ def comparison_table(
         "percentile": stats["percentile"],
         "z_score": stats["z_score"],
     })
+    y_first = year_from if year_from is not None else year
+    y_last = year if year_from is not None else None
+    out["break"] = ["; ".join(n for _, n in break_notes([i], t.code, y_first, y_last, lang)) for i in ids]
     if ya is not None:
         rows = full.index([t.code])
         out.insert(5, "value_from", [arrays[i][rows[0], ya] for i in ids])

@@ -350,12 +350,40 @@ def key_findings(ctx: ReportContext) -> list[F.Finding]:
     return found
 
 
+def series_breaks(ctx: ReportContext, indicators: Sequence[str], years: Sequence[int]) -> list[tuple[int, str, str]]:
+    """``(year, kind, note)`` of the register's breaks of the report's municipality (its own and
+    those of every territory) that concern ``indicators`` within ``years``."""
+    from ..indicators.breaks import breaks_for
+
+    lo, hi = min(years), max(years)
+    seen = {}
+    for ind in indicators:
+        for r in breaks_for(ind, ctx.code).itertuples():
+            if lo <= r.year <= hi:
+                seen[(r.year, r.kind, r.series)] = (int(r.year), r.kind, getattr(r, f"note_{ctx.lang}"))
+    return sorted(seen.values())
+
+
+def _break_marks(breaks: Sequence[tuple[int, str, str]]) -> list[tuple[float, str]]:
+    """Chart marks ``(x, label)`` of breaks: a step in a level series sits between the year
+    before and its year, an exceptional year on the year; the label is the note's head."""
+    return [(y - 0.5 if kind == "level" else float(y), note.split(":")[0]) for y, kind, note in breaks]
+
+
+def _say_breaks(ctx: ReportContext, breaks: Sequence[tuple[int, str, str]]) -> None:
+    if breaks:
+        show_markdown(t("breaks_note", ctx.lang, notes="; ".join(note for _, _, note in breaks)))
+
+
 def population_trend(ctx: ReportContext):
-    """Section: population at 1 January by year with the key period marked."""
+    """Section: population at 1 January by year with the key period and known breaks marked."""
     _heading(ctx, "h_population")
     s = ctx.series("population").dropna()
-    fig = plotting.population_trend(s.rename("value").reset_index(), key_period=ctx.years, **ctx.plot_kw())
+    breaks = series_breaks(ctx, ["population"], list(s.index) or [0])
+    fig = plotting.population_trend(s.rename("value").reset_index(), key_period=ctx.years,
+                                    breaks=_break_marks(breaks), **ctx.plot_kw())
     show_figure(fig)
+    _say_breaks(ctx, breaks)
     return fig
 
 
@@ -385,8 +413,10 @@ def components(ctx: ReportContext):
     if frame.empty:
         show_markdown(t("not_available", ctx.lang, what=t("births", ctx.lang)))
         return None
-    fig = plotting.components_of_change(frame, key_period=ctx.years, **ctx.plot_kw())
+    breaks = series_breaks(ctx, ["net_migration"], list(frame["year"]))
+    fig = plotting.components_of_change(frame, key_period=ctx.years, breaks=_break_marks(breaks), **ctx.plot_kw())
     show_figure(fig)
+    _say_breaks(ctx, breaks)
     return fig
 
 
@@ -414,7 +444,9 @@ def _unit(unit: str, lang: str) -> str:
 
 def _panels(ctx: ReportContext, ids: Sequence[str], title_key: str, label: str):
     f = ctx.indicators
-    codes = [ctx.code] + [c for c in ctx.peer_codes if c != ctx.code]
+    reg = get_register(ctx.data_dir)
+    country = reg.country_of(ctx.code).code
+    codes = [ctx.code] + [c for c in ctx.peer_codes if c != ctx.code] + [country]
     sub = f[f["indicator"].isin(ids) & f["territory_code"].isin(codes)].dropna(subset=["value"])
     ids = [i for i in ids if (sub[(sub["indicator"] == i) & (sub["territory_code"] == ctx.code)]).shape[0]]
     if not ids:
@@ -428,9 +460,21 @@ def _panels(ctx: ReportContext, ids: Sequence[str], title_key: str, label: str):
             ranks[i] = (*_ranks(ctx, i, ctx.years[1]), ctx.years[1])
         except (ImportError, AttributeError, CityIndicatorsError) as exc:
             log.info("no rank for %s: %s", i, exc)
+    labels["__country__"] = reg.get(country).name(ctx.lang)
+    names = {c: _short_name(reg.get(c).name(ctx.lang)) for c in ctx.peer_codes}
     fig = plotting.indicator_panels(sub, ctx.code, ctx.lang, title=t(title_key, ctx.lang, name=ctx.name),
-                                    labels=labels, units=units, ranks=ranks, label=label, synthetic=ctx.synthetic)
+                                    labels=labels, units=units, ranks=ranks, label=label, synthetic=ctx.synthetic,
+                                    country=country, names=names)
     return fig, ids
+
+
+def _short_name(name: str) -> str:
+    """A municipality's name without the type words, for chart labels ("Zarasų r. sav." -> "Zarasų")."""
+    for tail in (" r. sav.", " m. sav.", " sav.", " d. mun.", " c. mun.", " t. mun.", " mun.", " District Municipality",
+                 " City Municipality", " Town Municipality", " Municipality"):
+        if name.endswith(tail):
+            return name[: -len(tail)]
+    return name
 
 
 def ageing(ctx: ReportContext):
@@ -484,15 +528,62 @@ def migration(ctx: ReportContext):
     return fig
 
 
+def published_indicators(ctx: ReportContext) -> list[str]:
+    """Ids of the imported published indicators (``import indicators``) that the catalogue
+    knows and that have a value for the report's municipality."""
+    from ..indicators.catalogue import PUBLISHED_PREFIX, catalogue_frame
+    from ..indicators.compute import compute_indicators
+
+    known = [i for i in catalogue_frame()["id"] if str(i).startswith(PUBLISHED_PREFIX)]
+    if "published_indicators" not in ctx.data:
+        return []
+    if "published" not in ctx.cache:
+        ctx.cache["published"] = compute_indicators(known, territories=ctx.municipalities, data=ctx.cache["counts"],
+                                                    data_dir=ctx.data_dir).dropna(subset=["value"])
+    pub = ctx.cache["published"]
+    have = set(pub.loc[pub["territory_code"] == ctx.code, "indicator"])
+    return [i for i in known if i in have]
+
+
 def labour(ctx: ReportContext):
-    """Section: labour-market indicators where the data have them."""
+    """Section: labour-market indicators: the series of the ``labour`` dataset as panels against
+    the peers, then every imported published indicator the catalogue knows, each in its own
+    year, with the mean of the similar municipalities and the rank. Says which dataset is
+    missing when there is neither."""
+    from ..indicators import comparison_table
+
     _heading(ctx, "h_labour")
-    fig, ids = _panels(ctx, LABOUR_INDICATORS, "t_labour", "labour_market")
-    if fig is None:
-        show_markdown(t("not_available", ctx.lang, what=t("h_labour", ctx.lang).lower()))
-        return None
-    show_figure(fig)
-    return fig
+    fig, _ = _panels(ctx, LABOUR_INDICATORS, "t_labour", "labour_market")
+    if fig is not None:
+        show_figure(fig)
+    pub = published_indicators(ctx)
+    table = None
+    if pub:
+        years = latest_years(ctx, pub, ctx.years[1]) or {}
+        if not years:  # the cross-section may be later than the key period: use its own year
+            p = ctx.cache["published"]
+            p = p[p["territory_code"] == ctx.code]
+            years = {i: int(p.loc[p["indicator"] == i, "year"].max()) for i in pub}
+        nb = comparison(ctx, show=False)
+        parts = []
+        for y in sorted(set(years.values())):
+            ids = [i for i in pub if years.get(i) == y]
+            part = comparison_table(ctx.code, y, peers=nb.attrs["similar_codes"], indicators=ids,
+                                    data=ctx.cache["counts"], data_dir=ctx.data_dir, lang=ctx.lang)
+            part = part.rename(columns={"peer_mean": "similar"}).drop(columns=["peers", "country", "county"])
+            part.insert(1, "year", y)
+            parts.append(part)
+        table = pd.concat(parts, ignore_index=True)
+        yrs = sorted(set(years.values()))
+        show_markdown(t("published_intro", ctx.lang, years=", ".join(map(str, yrs))))
+        disp = _comparison_display(ctx, table)
+        show_table(plotting.comparison_table(disp, ctx.lang, n=ctx.n, synthetic=ctx.synthetic,
+                                             caption=t("t_published", ctx.lang, name=ctx.name)))
+    if fig is None and table is None:
+        show_markdown(t("labour_missing", ctx.lang))
+    elif fig is None:
+        show_markdown(t("labour_series_missing", ctx.lang))
+    return table if table is not None else fig
 
 
 def latest_years(ctx: ReportContext, ids: Iterable[str], year: int) -> dict[str, int]:
@@ -508,7 +599,7 @@ def latest_years(ctx: ReportContext, ids: Iterable[str], year: int) -> dict[str,
     return out
 
 
-def comparison(ctx: ReportContext, year: int | None = None, k: int = 5) -> pd.DataFrame:
+def comparison(ctx: ReportContext, year: int | None = None, k: int = 5, show: bool = True) -> pd.DataFrame:
     """Section: comparison table with the country, the county, the ``k`` most similar
     municipalities and (when it is another group) the peer group, coloured by the rank among
     all municipalities.
@@ -520,7 +611,11 @@ def comparison(ctx: ReportContext, year: int | None = None, k: int = 5) -> pd.Da
     """
     from ..indicators import comparison_table, similar_municipalities
 
-    _heading(ctx, "h_comparison")
+    key = ("comparison", year, k)
+    if key in ctx.cache and not show:
+        return ctx.cache[key]
+    if show:
+        _heading(ctx, "h_comparison")
     year = int(year or ctx.years[1])
     counts = ctx.cache["counts"]
     years = latest_years(ctx, COMPARISON_INDICATORS, year)
@@ -547,13 +642,23 @@ def comparison(ctx: ReportContext, year: int | None = None, k: int = 5) -> pd.Da
     table = table.sort_values("_order").drop(columns="_order").reset_index(drop=True)
     table.attrs.update(similar_codes=similar_codes, similar_features=dict(nb.attrs.get("features", {})),
                        feature_years=dict(nb.attrs.get("feature_years", {})))
-    disp = _comparison_display(ctx, table)
-    caption = t("t_comparison", ctx.lang, name=ctx.name)
-    styler = plotting.comparison_table(disp, ctx.lang, n=ctx.n, caption=caption, synthetic=ctx.synthetic)
-    show_table(styler)
-    show_markdown(similarity_statement(ctx, table.attrs))
-    ctx.cache["comparison"] = table
+    ctx.cache[key] = table
+    if show:
+        disp = _comparison_display(ctx, table)
+        caption = t("t_comparison", ctx.lang, name=ctx.name)
+        show_table(plotting.comparison_table(disp, ctx.lang, n=ctx.n, caption=caption, synthetic=ctx.synthetic))
+        show_markdown(similarity_statement(ctx, table.attrs))
+        _say_breaks(ctx, comparison_breaks(ctx, table))
+        ctx.cache["comparison"] = table
     return table
+
+
+def comparison_breaks(ctx: ReportContext, table: pd.DataFrame) -> list[tuple[int, str, str]]:
+    """Breaks of the municipality in the years its comparison table uses (an exceptional year)."""
+    out = []
+    for ind, y in zip(table["indicator"], table["year"]):
+        out += [b for b in series_breaks(ctx, [ind], [int(y)]) if b[1] == "outlier"]
+    return sorted(set(out))
 
 
 def similarity_statement(ctx: ReportContext, attrs: dict[str, Any]) -> str:
