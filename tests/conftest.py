@@ -1,6 +1,7 @@
 """Shared test fixtures.
 
-No test touches the network: sockets to anything but loopback are refused for the whole run.
+No test touches the network: sockets to anything but loopback are refused for the whole run
+(``cityindicators.testing.block_network``, the helper consultants use in their own tests).
 Real-data tests find ../shared/data (or $CITYINDICATORS_SHARED_DATA) and skip with a reason
 when it is absent.
 """
@@ -8,10 +9,14 @@ when it is absent.
 from __future__ import annotations
 
 import os
-import socket
 from pathlib import Path
 
 import pytest
+
+from cityindicators.testing import block_network, demo_data_dir
+
+#: ``pytester`` runs a consultant's conftest in a test (tests/test_testing.py).
+pytest_plugins = ["pytester"]
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -23,24 +28,11 @@ def _shared_data_dir() -> Path:
 
 SHARED_DATA = _shared_data_dir()
 
-_real_connect = socket.socket.connect
-
-
-def _guarded_connect(self, address):  # pragma: no cover - exercised only on a leak
-    host = address[0] if isinstance(address, tuple) else address
-    if isinstance(host, str) and not (host.startswith("127.") or host in ("localhost", "::1")) and self.family in (
-        socket.AF_INET,
-        socket.AF_INET6,
-    ):
-        raise RuntimeError(f"test tried to reach the network: {address!r}")
-    return _real_connect(self, address)
-
 
 @pytest.fixture(autouse=True, scope="session")
 def _block_network():
-    socket.socket.connect = _guarded_connect
-    yield
-    socket.socket.connect = _real_connect
+    with block_network():
+        yield
 
 
 @pytest.fixture(scope="session")
@@ -64,8 +56,4 @@ def data_dir(tmp_path) -> Path:
 def demo_dir(tmp_path_factory) -> Path:
     """A data directory with the synthetic demo store built (one per test module, so a module
     that writes into it cannot disturb another)."""
-    from cityindicators.demo import build_demo
-
-    d = tmp_path_factory.mktemp("demo") / "data"
-    build_demo(d)
-    return d
+    return demo_data_dir(tmp_path_factory.mktemp("demo") / "data")
