@@ -60,7 +60,6 @@ from .._io import atomic_write_text, read_yaml
 from ..config import DataPaths, resource_path
 from ..exceptions import ConfigError
 from .bounds import E0_CEILING, check_plausible
-from .rates import CONVERGENCE_TARGETS
 
 if TYPE_CHECKING:  # numpy is imported where used: `cityindicators scenarios --list` starts without it
     import numpy as np
@@ -161,6 +160,8 @@ def _migration_path_and_window(mi: Mapping, source: str) -> dict[str, Any]:
             raise _err(source, "migration.excluded_years", f"expected a list of years, e.g. [2010, 2011], got {ex!r}")
         out["excluded_years"] = tuple(sorted(_year(y, source, "migration.excluded_years") for y in ex))
     if mi.get("convergence_target") is not None:
+        from .rates import CONVERGENCE_TARGETS  # here: rates imports numpy, scenarios --list must not
+
         out["convergence_target"] = _mode(mi["convergence_target"], CONVERGENCE_TARGETS, source, "migration.convergence_target")
     if mi.get("convergence_year") is not None:
         out["convergence_year"] = _year(mi["convergence_year"], source, "migration.convergence_year")
