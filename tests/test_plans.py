@@ -103,6 +103,16 @@ def test_probability_from_quantiles_by_hand():
     assert probability_from_quantiles(q, v, 500, "at_least") == pytest.approx(0.1)  # clipped at the last quantile
 
 
+def test_probability_words():
+    from cityindicators.plans.texts import probability_text
+
+    assert probability_text(0.35, "lt") == "35 %"
+    assert probability_text(1 - 0.99, "en") == "less than 1 %"
+    assert probability_text(0.99, "lt") == "daugiau nei 99 %"
+    assert probability_text(0.995, "en", short=True) == ">99 %"
+    assert probability_text(float("nan")) == "n/a"
+
+
 # -- plan files and their errors ---------------------------------------------------------------------
 
 
@@ -140,9 +150,7 @@ def test_good_plan_reads_base_value_from_data(tmp_path, demo_dir):
 
 
 def errors_of(tmp_path, demo_dir, text: str) -> str:
-    with pytest.raises(PlanError) as exc:
-        load_plan(write(tmp_path, text), data_dir=demo_dir)
-    return str(exc.value)
+    return errors_of_path(write(tmp_path, text), demo_dir)
 
 
 def test_unknown_indicator_names_line_key_and_closest_ids(tmp_path, demo_dir):

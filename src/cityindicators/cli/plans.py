@@ -58,21 +58,13 @@ def check_table(plan, lang: str, by_year: bool, scenarios=None, trajectories: in
 
 def _display(frame, lang: str, by_year: bool):
     """The aligned-table view: fewer columns, labels in ``lang``, probability in percent."""
-    from ..plans.texts import column_labels
+    from ..plans.texts import column_labels, probability_text
 
     cols = [c for c in (BY_YEAR_TABLE_COLUMNS if by_year else TABLE_COLUMNS) if c in frame]
     shown = frame[cols].copy()
     if "probability" in shown:
-        shown["probability"] = [probability_text(p) for p in shown["probability"]]
+        shown["probability"] = [probability_text(p, lang, short=True) for p in shown["probability"]]
     return shown.rename(columns=column_labels(cols, lang))
-
-
-def probability_text(p: float, lang: str = "en") -> str:
-    """A probability for people: ``35 %``; at the outermost percentiles ``<1 %`` / ``>99 %``."""
-    if p != p:
-        return "n/a"
-    p = round(float(p), 4)
-    return "<1 %" if p <= 0.01 else ">99 %" if p >= 0.99 else f"{p * 100:.0f} %"
 
 
 def _check(args: argparse.Namespace) -> int:

@@ -49,7 +49,8 @@ class RawPlan:
         if index is None:
             loc = self.where.get(key, "")
         else:
-            loc = self.where.get((index, key)) or (self.criteria_where[index] if index < len(self.criteria_where) else "")
+            own = self.criteria_where[index] if index < len(self.criteria_where) else ""
+            loc = self.where.get((index, key)) or own
         return f"{self.path}: {loc}" if loc else str(self.path)
 
 
@@ -110,7 +111,8 @@ def _read_yaml(p: Path) -> RawPlan:
     if crit is None:
         return raw
     if not isinstance(crit, list):
-        raise PlanError(f"{raw.place('criteria')}, key 'criteria': expected a list of criteria, got {type(crit).__name__}")
+        raise PlanError(f"{raw.place('criteria')}, key 'criteria': expected a list of criteria, "
+                        f"got {type(crit).__name__}")
     crit_node = next(v for k, v in node.value if str(k.value) == "criteria")
     for i, (item, item_node) in enumerate(zip(crit, crit_node.value)):
         raw.criteria_where.append(_line(item_node))

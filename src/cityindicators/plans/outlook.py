@@ -131,9 +131,9 @@ def projected_indicators(res, ids: Sequence[str], code: str) -> pd.DataFrame:
             parts.append(ind[["scenario", "indicator", "year", "value"]])
     comp_ids = [i for i in ids if i in COMPONENT_INDICATORS]
     if comp_ids:
-        comp = res.components
-        comp = comp[comp["territory_code"] == code]
-        by = comp.groupby(["scenario", "year", "component"], sort=False)["value"].sum().unstack("component")
+        # the yearly balance has the totals of the components without building them by age
+        bal = res.balance()
+        by = bal[bal["territory_code"] == code].set_index(["scenario", "year"])
         values = {"births": by["births"], "deaths": by["deaths"], "net_migration": by["net_migration"],
                   "natural_change": by["births"] - by["deaths"]}
         for i in comp_ids:
@@ -218,8 +218,9 @@ def plan_outlook(plan: "Plan", scenarios: Sequence[str] | None = None, trajector
             rows.append(_row(c, method="none", note="fewer than 3 observed years"))
             continue
         v, lo, hi = linear_trend(s.index, s.to_numpy(), c.target_year)
+        meets = bool(meets_target(v, c.target_value, c.direction, c.tolerance))
         rows.append(_row(c, method="trend", value=v, low=lo, high=hi, trend_from=int(s.index[0]),
-                         trend_to=int(s.index[-1]), meets=bool(meets_target(v, c.target_value, c.direction, c.tolerance))))
+                         trend_to=int(s.index[-1]), meets=meets))
     order = {c.id: i for i, c in enumerate(plan.criteria)}
     out = pd.DataFrame(rows, columns=OUTLOOK_COLUMNS)
     out = out.sort_values("criterion", key=lambda s: s.map(order), kind="stable", ignore_index=True)

@@ -9,7 +9,8 @@ from __future__ import annotations
 from ..i18n import check_language
 
 __all__ = ["STATUS_LABELS", "STATUS_COLOURS", "DIRECTION_LABELS", "COLUMN_LABELS", "METHOD_LABELS", "TEXTS",
-           "status_label", "direction_label", "profile_label", "PROFILE_LABELS", "column_labels", "text"]
+           "status_label", "direction_label", "profile_label", "PROFILE_LABELS", "probability_text", "column_labels",
+           "text"]
 
 STATUS_LABELS = {
     "reached": {"lt": "Pasiekta", "en": "Reached"},
@@ -106,8 +107,10 @@ TEXTS = {
                      "en": "Under the scenario “{scenario}” the projection gives {value} {unit} in {target_year}."},
     "s_range": {"lt": "Visų scenarijų intervalas – nuo {lo} iki {hi} {unit}.",
                 "en": "Across the scenarios it ranges from {lo} to {hi} {unit}."},
-    "s_probability": {"lt": "Tikimybė pasiekti siekinį – apie {p} (80 % intervalas {lo}–{hi} {unit}).",
-                      "en": "The probability of meeting the target is about {p} (80 % interval {lo}–{hi} {unit})."},
+    "s_probability": {"lt": "Tikimybė pasiekti siekinį pagal stochastinę projekciją: {p} (80 % intervalas "
+                            "{lo}–{hi} {unit}).",
+                      "en": "Probability of meeting the target by the stochastic projection: {p} (80 % interval "
+                            "{lo}–{hi} {unit})."},
     "s_inflow": {"lt": "Siekiniui pasiekti kasmet reikėtų papildomos grynosios migracijos – {inflow} asm. "
                        "(migrantų profilis: {profile}).",
                  "en": "Meeting the target needs an added net inflow of {inflow} persons a year "
@@ -156,6 +159,22 @@ def direction_label(direction: str, lang: str = "lt") -> str:
 def column_labels(columns, lang: str = "lt") -> dict[str, str]:
     """Display labels of canonical column names (unknown names unchanged)."""
     return {c: COLUMN_LABELS[c][check_language(lang)] if c in COLUMN_LABELS else c for c in columns}
+
+
+def probability_text(p: float, lang: str = "lt", short: bool = False) -> str:
+    """A probability for people: ``35 %``; at the outermost percentiles of the stochastic
+    projection ``mažiau nei 1 %`` / ``less than 1 %`` (``<1 %`` when ``short``); NaN ``n/a``."""
+    if p != p:
+        return "n/a"
+    p = round(float(p), 4)  # 1 - 0.99 is not quite 0.01
+    if p <= 0.01 or p >= 0.99:
+        edge = {"lt": ("mažiau nei", "daugiau nei"), "en": ("less than", "more than")}[check_language(lang)]
+        if short:
+            return "<1 %" if p <= 0.01 else ">99 %"
+        return f"{edge[0]} 1 %" if p <= 0.01 else f"{edge[1]} 99 %"
+    from ..i18n import fmt_number
+
+    return f"{fmt_number(p * 100, lang, 0)} %"
 
 
 def text(key: str, lang: str = "lt", **fields) -> str:

@@ -23,8 +23,8 @@ from ..exceptions import CityIndicatorsError, ReportParameterError
 from ..i18n import check_language, fmt_number, t
 from ..plans import Plan, load_plan
 from ..plans.outlook import linear_trend, projected_indicators
-from ..plans.texts import (METHOD_LABELS, STATUS_COLOURS, column_labels, direction_label, profile_label, status_label,
-                           text)
+from ..plans.texts import (METHOD_LABELS, STATUS_COLOURS, column_labels, direction_label, probability_text,
+                           profile_label, status_label, text)
 from .sections import show_figure, show_markdown, show_table
 
 __all__ = ["MonitoringContext", "setup_monitoring", "summary_table", "criteria", "criterion_sentences", "method",
@@ -43,15 +43,6 @@ def unit_label(unit: str, lang: str) -> str:
 def format_value(value: float, unit: str, lang: str) -> str:
     """A criterion's value for running text: whole numbers for persons and euros, else one decimal."""
     return fmt_number(value, lang, 0 if unit in ("persons", "EUR") else 1)
-
-
-def _percent(p: float, lang: str) -> str:
-    p = round(float(p), 4)
-    if p <= 0.01:
-        return ("mažiau nei 1 %" if lang == "lt" else "less than 1 %")
-    if p >= 0.99:
-        return ("daugiau nei 99 %" if lang == "lt" else "more than 99 %")
-    return f"{fmt_number(p * 100, lang, 0)} %"
 
 
 @dataclass
@@ -99,7 +90,8 @@ def setup_monitoring(territory: str, plan: str, scenarios: Sequence[str] = (), t
     outlook = p.outlook(scenarios=scen, trajectories=int(trajectories), seed=int(seed))
     summary = p.summary(lang, scenarios=scen, trajectories=int(trajectories), seed=int(seed))
     res = p.cache.get("projection")
-    ids = sorted({c.indicator for c in p.criteria if (outlook[(outlook["criterion"] == c.id)]["method"] == "projection").any()})
+    projected_ids = set(outlook.loc[outlook["method"] == "projection", "criterion"])
+    ids = sorted({c.indicator for c in p.criteria if c.id in projected_ids})
     projected = projected_indicators(res, ids, code) if res is not None and ids else pd.DataFrame(
         columns=["scenario", "indicator", "year", "value"])
     ctx = MonitoringContext(p, lang, p.check(), outlook, summary, projected)
@@ -137,7 +129,7 @@ def summary_table(ctx: MonitoringContext) -> pd.DataFrame:
             "planned": format_value(s["planned"], c.unit, lang),
             "gap": fmt_number(s["gap"], lang, 0 if c.unit in ("persons", "EUR") else 1, sign=True),
             "status_label": s["status_label"], "outlook_value": outlook,
-            "probability": _percent(s["probability"], lang) if s["probability"] == s["probability"] else "–",
+            "probability": probability_text(s["probability"], lang) if s["probability"] == s["probability"] else "–",
         })
     table = pd.DataFrame(rows)
     colour = {status_label(k, lang): v for k, v in STATUS_COLOURS.items()}
@@ -163,8 +155,9 @@ def criterion_sentences(ctx: MonitoringContext, cid: str) -> list[str]:
     u = unit_label(c.unit, lang)
     out = []
     if s["actual"] == s["actual"]:
-        out.append(text("s_status", lang, name=c.name(lang), year=int(s["year"]), actual=format_value(s["actual"], c.unit, lang),
-                        planned=format_value(s["planned"], c.unit, lang), unit=u, status=s["status_label"].lower()))
+        out.append(text("s_status", lang, name=c.name(lang), year=int(s["year"]),
+                        actual=format_value(s["actual"], c.unit, lang), planned=format_value(s["planned"], c.unit, lang),
+                        unit=u, status=s["status_label"].lower()))
     out.append(text("s_target", lang, direction=direction_label(c.direction, lang),
                     target=format_value(c.target_value, c.unit, lang), unit=u, target_year=c.target_year))
     o = ctx.outlook[ctx.outlook["criterion"] == cid]
@@ -178,7 +171,7 @@ def criterion_sentences(ctx: MonitoringContext, cid: str) -> list[str]:
             out.append(text("s_range", lang, lo=format_value(o["value"].min(), c.unit, lang),
                             hi=format_value(o["value"].max(), c.unit, lang), unit=u))
         if first["probability"] == first["probability"]:
-            out.append(text("s_probability", lang, p=_percent(first["probability"], lang),
+            out.append(text("s_probability", lang, p=probability_text(first["probability"], lang),
                             lo=format_value(first["low"], c.unit, lang), hi=format_value(first["high"], c.unit, lang),
                             unit=u))
         if first["inflow_status"] == "met":
@@ -244,7 +237,8 @@ def criterion_chart(ctx: MonitoringContext, cid: str):
         ax.fill_between(years, band[:, 1], band[:, 2], color="#999999", alpha=0.25, lw=0)
         ax.plot(years, band[:, 0], ls=":", color="#333333", lw=1.6, label=text("l_trend", lang))
     ax.plot(obs.index, obs.to_numpy(), color="#000000", lw=2.0, marker="o", ms=2.5, label=text("l_actual", lang))
-    ax.plot([c.target_year], [c.target_value], marker="D", ms=7, color="#D55E00", ls="none", label=text("l_target", lang))
+    ax.plot([c.target_year], [c.target_value], marker="D", ms=7, color="#D55E00", ls="none",
+            label=text("l_target", lang))
     ax.set_ylabel(unit_label(c.unit, lang) if c.unit != "persons" else t("persons", lang))
     ax.yaxis.set_major_formatter(_decimal(lang, 0 if c.unit in ("persons", "EUR") else 1))
     _year_axis(ax, lang)
