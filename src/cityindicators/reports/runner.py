@@ -44,8 +44,9 @@ from typing import Any, Callable, Mapping, Sequence
 import nbformat
 
 from .. import __version__
-from .._debris import owner_tag
-from .._io import atomic_write_bytes, atomic_write_json, atomic_write_text, sha256_bytes, sha256_file
+from .._debris import owner_tag, remove_stale
+from .._io import (atomic_write_bytes, atomic_write_json, atomic_write_text, fault_point, read_sidecar, safe_child,
+                   sha256_bytes, sha256_file)
 from ..config import DataPaths, resolve_data_dir, resource_path
 from ..exceptions import CityIndicatorsError, ReportExecutionError, ReportParameterError, UnknownTerritoryError
 from ..geography import get_register
@@ -478,15 +479,17 @@ def validate_parameters(
 def data_snapshot(data_dir: str | os.PathLike | None = None) -> dict[str, dict[str, Any]]:
     """The processed tables a report can read: path, SHA-256, build time and their raw inputs.
 
-    Taken from the ``.meta.json`` sidecars written by ``cityindicators build``; a table without a
-    sidecar is hashed here.
+    Only the tables of the published build (:func:`cityindicators.store.current_tables`: no
+    temporary files of a build in progress or killed), all from one generation. Taken from the
+    ``.meta.json`` sidecars written by ``cityindicators build``; a table without a sidecar is
+    hashed here.
     """
-    paths = DataPaths.of(data_dir)
+    from .. import store
+
     out: dict[str, dict[str, Any]] = {}
-    for table in sorted(paths.processed.glob("*.parquet")):
-        side_file = table.with_name(table.name + ".meta.json")
-        side = json.loads(side_file.read_text(encoding="utf-8")) if side_file.exists() else {}
-        out[table.stem] = {
+    for name, table in sorted(store.current_tables(data_dir).items()):
+        side = read_sidecar(table)
+        out[name] = {
             "path": str(table.resolve()),
             "sha256": side.get("sha256") or sha256_file(table),
             "built_at": side.get("built_at"),
@@ -543,7 +546,9 @@ def _slug(text: str) -> str:
 def report_dir(template: str, territory_code: str, output_dir: str | os.PathLike = "reports") -> Path:
     """``<output_dir>/<template>/<code>-<name>/`` for a territory (``X13-eglynas``, ``30-visaginas``)."""
     terr = get_register().get(territory_code)
-    return Path(output_dir) / Path(template).stem / f"{terr.code}-{_slug(terr.base_name_en)}"
+    # the template's name comes from the user: "...ipynb" must not make the folder "<output_dir>/.."
+    folder = safe_child(output_dir, Path(template).stem, what="report template name")
+    return safe_child(folder, f"{terr.code}-{_slug(terr.base_name_en)}", what="territory folder")
 
 
 # -- HTML export and charts --------------------------------------------------------------------
@@ -671,13 +676,17 @@ def _read_manifest(folder: Path) -> dict[str, Any]:
 
 
 def _recover(final: Path) -> None:
-    """Put back a report left aside by a replace that was interrupted between its two renames."""
-    if final.exists():
-        return
+    """Clear what killed runs left beside ``final``: put back a report left aside by a replace
+    interrupted between its two renames, remove the aside copy of a replace that was done,
+    and staging folders whose run is provably gone (:mod:`cityindicators._debris`)."""
     olds = sorted(final.parent.glob(f".{final.name}.old-*"))
-    if olds:
+    if not final.exists() and olds:
         os.replace(olds[-1], final)
+        olds = olds[:-1]
         log.warning("restored %s from an interrupted replace", final)
+    for old in olds:  # the replace that made them finished; only its clean-up was cut short
+        shutil.rmtree(old, ignore_errors=True)
+    remove_stale(final.parent, ".staging-*")
 
 
 def _replace_dir(staging: Path, final: Path) -> None:
@@ -687,6 +696,7 @@ def _replace_dir(staging: Path, final: Path) -> None:
         if final.exists():
             old = final.with_name(f".{final.name}.old-{uuid.uuid4().hex[:8]}")
             os.replace(final, old)
+            fault_point("report.replacing")
         os.replace(staging, final)
     if old is not None:
         shutil.rmtree(old, ignore_errors=True)
@@ -807,6 +817,7 @@ def run_report(
     except Exception as exc:  # papermill raises its own errors and kernel errors of many types
         error = _short_error(exc)
     t_exec1 = time.perf_counter()
+    fault_point("report.executed")  # crash-safety tests kill the run here, and at the two below
     if error:
         manifest.update(status="failed", error=error, finished_at=_now(),
                         timings={"validate_s": round(t_validated - t_start, 3), "execute_s": round(t_exec1 - t_exec0, 3)})
@@ -847,6 +858,7 @@ def run_report(
                  "export_s": round(t_end - t_exec1, 3), "total_s": round(t_end - t_start, 3)},
     )
     atomic_write_json(staging / MANIFEST, manifest)
+    fault_point("report.exported")
     _replace_dir(staging, final)
     if failed_dir.exists():
         shutil.rmtree(failed_dir, ignore_errors=True)
@@ -1043,6 +1055,7 @@ def run_batch(
         if "data_dir" in specs and not mine.get("data_dir"):
             probe["data_dir"] = data_abs
         validate_parameters(path, probe)
+        safe_child(output_dir, path.stem, what="report template name")
         per_template[str(path)] = mine
     stray = sorted(set(params) - declared)
     if stray:
