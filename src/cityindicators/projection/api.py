@@ -119,7 +119,7 @@ def tidy_population(arr: np.ndarray, codes: Sequence[str], years: Sequence[int],
 
 def _strings(labels: Sequence[str], idx: np.ndarray) -> pd.Series:
     """A string column ``labels[idx]`` built without a per-row Python object pass."""
-    return pd.Series(np.asarray(list(labels), dtype=object)[idx]).astype("str")
+    return pd.Series(pd.array([str(v) for v in labels], dtype="str").take(idx))  # take: no per-row string pass
 
 
 @dataclass
