@@ -57,4 +57,4 @@ def test_other_findings():
     assert "natural change of +25" in F.natural_change(2001, 2014, 3079, 3054, "en").text
     assert "net inflow of 580" in F.target_inflow(20249, 2040, 580.2, "en").text
     assert "No annual inflow" in F.target_inflow(20249, 2040, None, "en").text
-    assert "between 4,067 and 8,398 (median 6,120)" in F.fan_interval(2050, 4067, 6120, 8398, "en").text
+    assert "from 4,067 to 8,398 residents (median 6,120)" in F.fan_interval(2050, 4067, 6120, 8398, "en").text

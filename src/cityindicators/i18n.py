@@ -240,8 +240,39 @@ TEXTS: dict[str, dict[str, str]] = {
                          "would have been {forecast} against {actual} published (an error of {err}%). Across the {n} "
                          "municipalities the mean absolute error was {mape}%, against {best_mape}% for the best naive "
                          "method ({best})."},
-    "f_fan": {"lt": "Su 80 % tikimybe {year} m. gyventojų būtų nuo {lo} iki {hi} (mediana {med}).",
-              "en": "With 80% probability the population in {year} would be between {lo} and {hi} (median {med})."},
+    "f_fan": {"lt": "80 % intervalas {year} m.: nuo {lo} iki {hi} gyventojų (mediana {med}). Tai atsitiktinių "
+                    "gimstamumo, mirtingumo ir migracijos svyravimų, tokių kaip praeityje, ribos: 8 iš 10 modelio "
+                    "trajektorijų baigiasi jose. Metodo paklaidų jos neapima, todėl tikrovė už jų gali atsidurti "
+                    "dažniau nei 2 kartus iš 10.",
+              "en": "80% interval for {year}: from {lo} to {hi} residents (median {med}). These are the limits of "
+                    "random swings in fertility, mortality and migration like those of the past: 8 in 10 of the "
+                    "model's trajectories end inside them. They leave out the method's own errors, so reality may "
+                    "fall outside more often than 2 times in 10."},
+    "f_fan_empirical": {"lt": "80 % intervalas {year} m.: nuo {lo} iki {hi} gyventojų (projekcija {med}). Tokio pločio "
+                              "juosta būtų apėmusi vėliau paskelbtą gyventojų skaičių 8 kartus iš 10 ankstesnių šio "
+                              "metodo projekcijų tokio pat dydžio ({size} gyv.) savivaldybėms tokiam pat laikotarpiui; "
+                              "juosta sudaryta tik iš paklaidų, žinomų iki {base} m.",
+                        "en": "80% interval for {year}: from {lo} to {hi} residents (projection {med}). A band this "
+                              "wide would have contained the later published population in 8 of 10 of this method's "
+                              "earlier projections for municipalities of the same size ({size} residents) over the "
+                              "same number of years; it is built only from errors known by {base}."},
+    "interval_80": {"lt": "80 % intervalas ({lo}–{hi} %)", "en": "80% interval ({lo}–{hi}%)"},
+    # {mig_now} etc.: signed rates per 1,000 residents
+    "f_assumptions": {"lt": "Scenarijus „{scenario}“: neto migracija {mig_now} ‰ per metus dabar ({y0} m.), "
+                            "{mig_mid} ‰ {ymid} m. ir {mig_end} ‰ ilgainiui ({y1} m.); suminis gimstamumo rodiklis "
+                            "{tfr0} → {tfr1}; tikėtina gyvenimo trukmė: vyrų {e0m0} → {e0m1}, moterų {e0f0} → {e0f1} m.",
+                      "en": "Scenario '{scenario}': net migration {mig_now} per 1,000 residents a year now ({y0}), "
+                            "{mig_mid} in {ymid} and {mig_end} in the long run ({y1}); total fertility rate "
+                            "{tfr0} → {tfr1}; life expectancy: men {e0m0} → {e0m1}, women {e0f0} → {e0f1} years."},
+    "f_accuracy_class": {"lt": "Tokio pat dydžio ({size} gyv.) savivaldybių vidutinė absoliuti paklaida – {mape} % "
+                               "({n} sav.).",
+                         "en": "For municipalities of the same size ({size} residents) the mean absolute error was "
+                               "{mape}% ({n} municipalities)."},
+    "f_accuracy_flag": {"lt": "Dėmesio: praeityje šis metodas čia smarkiai klydo – {groups}. Šios savivaldybės "
+                              "projekciją vertinkite atsargiai.",
+                        "en": "Note: in the past this method erred widely here – {groups}. Read this "
+                              "municipality's projection with caution."},
+    "f_accuracy_flag_item": {"lt": "{group}: {err} % ({y0}+{h} m.)", "en": "{group}: {err}% ({y0}+{h})"},
 }
 
 

@@ -653,7 +653,8 @@ def fan_chart(
         if hi_col is None:
             continue
         ax.fill_between(wide.index, wide[lo_col], wide[hi_col], color=HIGHLIGHT, alpha=0.18 + 0.12 * i, lw=0,
-                        label=t("interval", lang, lo=fmt_number(lo * 100, lang, 0), hi=fmt_number(hi * 100, lang, 0)))
+                        label=t("interval_80" if abs(hi - lo - 0.8) < 1e-9 else "interval", lang,
+                                lo=fmt_number(lo * 100, lang, 0), hi=fmt_number(hi * 100, lang, 0)))
     med = next((c for c in wide.columns if abs(float(c) - 0.5) < 1e-9), None)
     if med is not None:
         ax.plot(wide.index, wide[med], color=HIGHLIGHT, lw=2.2, label=t("median", lang))

@@ -43,7 +43,7 @@ import pandas as pd
 
 from ..exceptions import ProjectionError
 
-__all__ = ["SIZE_CLASSES", "SIZE_CLASSES_LT", "size_class", "base_sizes", "log_errors", "IntervalModel",
+__all__ = ["SIZE_CLASSES", "SIZE_CLASSES_LT", "out_of_sample_errors_cached", "size_class", "base_sizes", "log_errors", "IntervalModel",
            "fit_interval_model", "apply_intervals", "interval_coverage"]
 
 #: Size classes by residents at the origin: label -> (lower, upper) with ``lower <= P < upper``.
@@ -224,3 +224,20 @@ def interval_coverage(errors: pd.DataFrame, population: pd.DataFrame, level: flo
     by = cases.groupby(["group", "horizon"], sort=False).agg(
         coverage=("inside", "mean"), n=("inside", "size"), origins=("base_year", "nunique")).reset_index()
     return by, cases
+
+
+_ERRORS_CACHE: dict[tuple, pd.DataFrame] = {}
+
+
+def out_of_sample_errors_cached(data, data_dir=None) -> pd.DataFrame:
+    """:func:`~cityindicators.projection.backtest.out_of_sample_errors` of ``data``, computed once per
+    process for the same data (keyed by ``data_dir`` and a hash of the population, births and deaths),
+    so that a batch of reports on one data directory runs the back-test once."""
+    from .backtest import out_of_sample_errors
+
+    key = (str(data_dir),) + tuple(int(pd.util.hash_pandas_object(getattr(data, n), index=False).sum())
+                                   for n in ("population", "births", "deaths"))
+    if key not in _ERRORS_CACHE:
+        _ERRORS_CACHE.clear()  # one data set at a time: the frames are large
+        _ERRORS_CACHE[key] = out_of_sample_errors(data)
+    return _ERRORS_CACHE[key]

@@ -27,8 +27,16 @@ __all__ = [
     "scenario_outcome",
     "target_inflow",
     "fan_interval",
+    "empirical_interval",
     "backtest_accuracy",
+    "scenario_assumptions",
+    "accuracy_size_class",
+    "accuracy_flag",
+    "LARGE_ERROR_PCT",
 ]
+
+#: A past error of at least this many per cent (absolute) in a group is flagged in the report.
+LARGE_ERROR_PCT = 10.0
 
 
 @dataclass(frozen=True)
@@ -179,3 +187,43 @@ def backtest_accuracy(name: str, base_year: int, year: int, forecast: float, act
              mape=fmt_number(mape, lang, 1), best=t(f"m_{best}", lang), best_mape=fmt_number(best_mape, lang, 1))
     return Finding("accuracy", text, {"forecast": forecast, "actual": actual, "error_pct": err, "mape": mape,
                                       "best": best, "best_mape": best_mape, "n": n})
+
+
+def empirical_interval(year: int, lo: float, value: float, hi: float, size: str, base_year: int,
+                       lang: str = "lt") -> Finding:
+    """The empirical 80 % interval (:mod:`cityindicators.projection.intervals`) in ``year`` and what it means."""
+    text = t("f_fan_empirical", lang, year=year, lo=fmt_int(lo, lang), hi=fmt_int(hi, lang), med=fmt_int(value, lang),
+             size=size, base=base_year)
+    return Finding("fan", text, {"lo": lo, "med": value, "hi": hi, "size_class": size})
+
+
+def scenario_assumptions(scenario: str, y0: int, ymid: int, y1: int, mig: tuple[float, float, float],
+                         tfr: tuple[float, float], e0_male: tuple[float, float], e0_female: tuple[float, float],
+                         lang: str = "lt") -> Finding:
+    """A scenario's assumptions in plain words: net migration per 1,000 residents now (``y0``), in
+    ``ymid`` and in the long run (``y1``), the TFR and life expectancy by sex from ``y0`` to ``y1``."""
+    text = t("f_assumptions", lang, scenario=scenario, y0=y0, ymid=ymid, y1=y1,
+             mig_now=fmt_number(mig[0], lang, 1, sign=True), mig_mid=fmt_number(mig[1], lang, 1, sign=True),
+             mig_end=fmt_number(mig[2], lang, 1, sign=True), tfr0=fmt_number(tfr[0], lang, 2),
+             tfr1=fmt_number(tfr[1], lang, 2), e0m0=fmt_number(e0_male[0], lang, 1),
+             e0m1=fmt_number(e0_male[1], lang, 1), e0f0=fmt_number(e0_female[0], lang, 1),
+             e0f1=fmt_number(e0_female[1], lang, 1))
+    return Finding("assumptions", text, {"scenario": scenario, "migration": mig, "tfr": tfr, "e0_male": e0_male,
+                                         "e0_female": e0_female})
+
+
+def accuracy_size_class(size: str, mape: float, n: int, lang: str = "lt") -> Finding:
+    """The mean absolute back-test error of the municipalities of one size class."""
+    text = t("f_accuracy_class", lang, size=size, mape=fmt_number(mape, lang, 1), n=n)
+    return Finding("accuracy_class", text, {"size_class": size, "mape": mape, "n": n})
+
+
+def accuracy_flag(errors: dict[str, float], base_year: int, horizon: int, lang: str = "lt",
+                  threshold: float = LARGE_ERROR_PCT) -> Finding | None:
+    """A warning naming the groups whose past error (per cent, signed) reached ``threshold``; None if none did."""
+    big = {g: e for g, e in errors.items() if not _nan(e) and abs(e) >= threshold}
+    if not big:
+        return None
+    items = "; ".join(t("f_accuracy_flag_item", lang, group=t("age_total", lang).lower() if g == "total" else g,
+                        err=fmt_number(e, lang, 1, sign=True), y0=base_year, h=horizon) for g, e in big.items())
+    return Finding("accuracy_flag", t("f_accuracy_flag", lang, groups=items), {"errors": big})

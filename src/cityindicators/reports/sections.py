@@ -750,6 +750,7 @@ def setup_scenarios(
     trajectories: int = 1000,
     seed: int = 2026,
     show: bool = True,
+    intervals: bool = False,
     **params: Any,
 ) -> ReportContext:
     """Set up the scenario chapter: load the data and project the municipality under every
@@ -766,6 +767,10 @@ def setup_scenarios(
         Base year (population at 1 January); 0 = the latest year in the data.
     trajectories, seed
         Stochastic trajectories for the fan chart (0 = none) and the random seed.
+    intervals
+        Show the empirical 80 % interval (:mod:`~cityindicators.projection.intervals`, from the
+        out-of-sample back-test of the data, computed once per data and process; about two
+        minutes on the lt-osp extract) in the fan chart instead of the stochastic band.
 
     Returns
     -------
@@ -785,9 +790,19 @@ def setup_scenarios(
     ctx.cache["projection"] = result
     ctx.years = (ctx.cache["data_years"][0], result.base_year)
     if trajectories and int(trajectories) > 0:
-        stoch = project(ctx.code, to_year=int(horizon), scenario=list(scenarios)[0], rates=result.rates,
+        # from the data, not the rates: the stochastic model is then fitted on all municipalities,
+        # as in `project --stochastic`, and the quantiles do not depend on the report's territory set
+        stoch = project(ctx.code, base_year=result.base_year, to_year=int(horizon), scenario=list(scenarios)[0],
                         data_dir=ctx.data_dir, stochastic=int(trajectories), seed=int(seed))
         ctx.cache["quantiles"] = stoch.quantiles
+    if intervals:
+        from ..projection.data import ProjectionData
+        from ..projection.intervals import out_of_sample_errors_cached
+
+        data = ProjectionData.from_store(data_dir=ctx.data_dir)
+        emp = project(ctx.code, base_year=result.base_year, to_year=int(horizon), scenario=list(scenarios)[0],
+                      data=data, data_dir=ctx.data_dir, interval_errors=out_of_sample_errors_cached(data, ctx.data_dir))
+        ctx.cache["intervals"] = emp.intervals
     if show:
         show_markdown(f"# {t('title_scenarios', ctx.lang, name=ctx.name)}")
         if ctx.synthetic:
@@ -838,7 +853,35 @@ def assumptions(ctx: ReportContext) -> pd.DataFrame:
     fmt.update({c: (lambda v: fmt_int(v, lang)) for c in table.columns[5:]})
     note = t("synthetic_note", lang) if ctx.synthetic else ""
     show_table(styled_table(table, fmt, t("t_assumptions", lang, name=ctx.name), note))
+    found = assumption_findings(ctx)
+    show_markdown("\n".join(f"- {f.text}" for f in found))
+    ctx.cache["assumption_findings"] = found
     return table
+
+
+def assumption_findings(ctx: ReportContext, mid_year: int = 2030) -> list[F.Finding]:
+    """Each scenario's assumptions in plain words: net migration per 1,000 residents in the base
+    year, in ``mid_year`` (the middle of the period when it is outside) and in the last year of
+    events; TFR and life expectancy by sex from the base year to the last year of events."""
+    res = ctx.cache["projection"]
+    a = res.assumptions
+    a = a[a["territory_code"] == ctx.code]
+    y0, y1 = res.base_year, res.to_year - 1
+    ymid = int(mid_year) if y0 < int(mid_year) < y1 else (y0 + y1) // 2
+    labels = _scenario_labels(ctx)
+
+    def val(sc: str, what: str, sex: str, year: int) -> float:
+        sub = a[(a["scenario"] == sc) & (a["assumption"] == what) & (a["sex"] == sex) & (a["year"] == year)]
+        return float(sub["value"].iloc[0]) if len(sub) else np.nan
+
+    out = []
+    for sc in res.scenarios:
+        out.append(F.scenario_assumptions(
+            labels[sc], y0, ymid, y1, tuple(val(sc, "net_migration_rate", "total", y) for y in (y0, ymid, y1)),
+            (val(sc, "tfr", "female", y0), val(sc, "tfr", "female", y1)),
+            (val(sc, "e0", "male", y0), val(sc, "e0", "male", y1)),
+            (val(sc, "e0", "female", y0), val(sc, "e0", "female", y1)), ctx.lang))
+    return out
 
 
 def _observed(ctx: ReportContext) -> pd.DataFrame:
@@ -921,6 +964,9 @@ def dependency(ctx: ReportContext):
 def fan_chart(ctx: ReportContext) -> F.Finding | None:
     """Section: fan chart of the stochastic projection (10-90 % interval and median)."""
     _heading(ctx, "h_uncertainty")
+    iv = ctx.cache.get("intervals")
+    if iv is not None and not iv.empty:
+        return _empirical_fan(ctx, iv)
     q = ctx.cache.get("quantiles")
     if q is None or q.empty:
         show_markdown(t("not_available", ctx.lang, what=t("h_uncertainty", ctx.lang).lower()))
@@ -932,6 +978,29 @@ def fan_chart(ctx: ReportContext) -> F.Finding | None:
     qs = sorted(last.index)
     found = F.fan_interval(int(q["year"].max()), float(last[qs[0]]), float(last.get(0.5, np.nan)),
                            float(last[qs[-1]]), ctx.lang)
+    show_markdown(found.text)
+    ctx.cache["fan_finding"] = found
+    return found
+
+
+def _empirical_fan(ctx: ReportContext, iv: pd.DataFrame) -> F.Finding:
+    """The fan chart and sentence of the empirical 80 % interval of the first scenario."""
+    from ..projection.intervals import SIZE_CLASSES_LT
+
+    res = ctx.cache["projection"]
+    first = next(iter(res.scenarios))
+    sub = iv[(iv["territory_code"] == ctx.code) & (iv["age_group"] == "total") & (iv["scenario"] == first)]
+    sub = sub.sort_values("year")
+    lo_p, hi_p = (1 - float(sub["level"].iloc[0])) / 2, (1 + float(sub["level"].iloc[0])) / 2
+    q = pd.concat([sub[["year"]].assign(quantile=p, value=sub[col].to_numpy())
+                   for p, col in ((lo_p, "lower"), (0.5, "value"), (hi_p, "upper"))], ignore_index=True)
+    fig = plotting.fan_chart(q, observed=_observed(ctx), **ctx.plot_kw())
+    show_figure(fig)
+    last = sub.iloc[-1]
+    size = str(last["size_class"])
+    found = F.empirical_interval(int(last["year"]), float(last["lower"]), float(last["value"]), float(last["upper"]),
+                                 SIZE_CLASSES_LT.get(size, size) if ctx.lang == "lt" else size, res.base_year,
+                                 ctx.lang)
     show_markdown(found.text)
     ctx.cache["fan_finding"] = found
     return found
@@ -1014,7 +1083,33 @@ def accuracy(ctx: ReportContext, horizon: int = 5) -> F.Finding | None:
                                 float(mine.loc["total", "actual"]), float(wins.loc["total", "default_mape"]),
                                 str(wins.loc["total", "best_baseline"]), float(wins.loc["total", "best_baseline_mape"]),
                                 n, lang)
-    show_markdown(found.text)
+    extra = accuracy_context(ctx, bt, own, y0, h)
+    show_markdown(" ".join([found.text, *(f.text for f in extra)]))
     ctx.cache["accuracy"] = bt
     ctx.cache["accuracy_finding"] = found
+    ctx.cache["accuracy_extra"] = extra
     return found
+
+
+def accuracy_context(ctx: ReportContext, bt, own, y0: int, h: int) -> list[F.Finding]:
+    """The back-test's mean absolute error of the municipality's size class (at ``y0``) and a flag
+    when its own error in a group reached :data:`~cityindicators.reports.findings.LARGE_ERROR_PCT`."""
+    from ..projection.backtest import DEFAULT_METHOD, GROUPS
+    from ..projection.intervals import SIZE_CLASSES_LT, size_class
+
+    e = bt.errors[(bt.errors["method"] == DEFAULT_METHOD)]
+    pop = ctx.data["population"]
+    p0 = pop[(pop["year"] == y0) & (pop["sex"] == "total") & pop["age"].isna()].set_index("territory_code")["value"]
+    classes = pd.Series(size_class(p0.to_numpy()), index=p0.index.astype(str))
+    out = []
+    mine = classes.get(ctx.code)
+    if mine is not None:
+        tot = e[(e["group"] == "total") & e["territory_code"].astype(str).map(classes).eq(mine)]
+        if len(tot):
+            label = SIZE_CLASSES_LT.get(mine, mine) if ctx.lang == "lt" else mine
+            out.append(F.accuracy_size_class(label, float(tot["error_pct"].abs().mean()), int(len(tot)), ctx.lang))
+    m = own.errors[(own.errors["method"] == DEFAULT_METHOD) & (own.errors["territory_code"] == ctx.code)]
+    flag = F.accuracy_flag(dict(zip(m["group"], m["error_pct"].astype(float))), y0, h, ctx.lang)
+    if flag is not None:
+        out.append(flag)
+    return out

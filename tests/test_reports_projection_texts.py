@@ -1,0 +1,101 @@
+"""Scenario report texts on the projection: assumptions in plain words, accuracy by size class,
+the flag for a large past error, the meaning of the 80 % interval (issue 9)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from cityindicators.i18n import fmt_number
+from cityindicators.projection import EstimationSettings, ProjectionData, backtest
+from cityindicators.projection.backtest import DEFAULT_METHOD, Candidate, out_of_sample_errors
+from cityindicators.projection.intervals import size_class
+from cityindicators.reports import findings as F
+from cityindicators.reports import sections
+
+
+def test_assumption_sentence_hand_worked():
+    f = F.scenario_assumptions("Baseline", 2018, 2030, 2049, (-12.34, -8.0, -3.05), (1.6, 1.55), (70.12, 74.0),
+                               (80.0, 84.44), "en")
+    m = [fmt_number(v, "en", 1, sign=True) for v in (-12.34, -8.0, -3.05)]  # signed, with the typographic minus
+    assert f.text == (f"Scenario 'Baseline': net migration {m[0]} per 1,000 residents a year now (2018), {m[1]} in 2030 "
+                      f"and {m[2]} in the long run (2049); total fertility rate 1.60 → 1.55; life expectancy: men "
+                      "70.1 → 74.0, women 80.0 → 84.4 years.")
+    assert m[0].endswith("12.3") and m[2].endswith("3.0")
+    lt = F.scenario_assumptions("Bazinis", 2018, 2030, 2049, (-12.34, -8.0, -3.05), (1.6, 1.55), (70.12, 74.0),
+                                (80.0, 84.44), "lt")
+    assert "Scenarijus „Bazinis“" in lt.text and "1,60 → 1,55" in lt.text and "2030 m." in lt.text
+    assert fmt_number(-12.34, "lt", 1, sign=True) in lt.text
+
+
+def test_accuracy_flag_names_the_large_errors_only():
+    assert F.accuracy_flag({"total": -4.0, "65+": 9.99}, 2013, 5, "en") is None
+    f = F.accuracy_flag({"total": -4.0, "0-14": 12.0, "65+": -18.0}, 2010, 5, "en")
+    assert f is not None and set(f.values["errors"]) == {"0-14", "65+"}
+    assert "65+: " + fmt_number(-18.0, "en", 1, sign=True) + "% (2010+5)" in f.text
+    lt = F.accuracy_flag({"65+": -18.0}, 2010, 5, "lt")
+    assert "65+: " + fmt_number(-18.0, "lt", 1, sign=True) + " % (2010+5 m.)" in lt.text and "atsargiai" in lt.text
+
+
+@pytest.fixture(scope="module")
+def ctx(demo_dir):
+    return sections.setup_scenarios("X13", scenarios=["baseline", "trend"], horizon=2050, language="en",
+                                    data_dir=demo_dir, trajectories=0, show=False)
+
+
+def test_assumption_findings_quote_the_projection(ctx):
+    found = sections.assumption_findings(ctx)
+    res = ctx.cache["projection"]
+    a = res.assumptions.query("territory_code == 'X13'")
+    y0, y1 = res.base_year, res.to_year - 1
+    assert len(found) == 2
+    for f, sc in zip(found, res.scenarios):
+        rate = a.query("scenario == @sc and assumption == 'net_migration_rate'").set_index("year")["value"]
+        np.testing.assert_allclose(f.values["migration"], [rate[y0], rate[2030], rate[y1]])
+        e0f = a.query("scenario == @sc and assumption == 'e0' and sex == 'female'").set_index("year")["value"]
+        np.testing.assert_allclose(f.values["e0_female"], [e0f[y0], e0f[y1]])
+        assert fmt_number(rate[2030], "en", 1, sign=True) in f.text
+    # the trend scenario's life expectancy rises, the baseline's is held
+    assert found[0].values["e0_female"][0] == pytest.approx(found[0].values["e0_female"][1])
+
+
+def test_accuracy_context_size_class_error_from_the_back_test(ctx, demo_dir):
+    data = ProjectionData.from_store(data_dir=demo_dir)
+    base = ctx.cache["projection"].base_year
+    y0, h = base - 5, 5
+    bt = backtest(data, y0, h)
+    extra = sections.accuracy_context(ctx, bt, bt, y0, h)
+    pop = data.population.query("year == @y0 and sex == 'total' and age.isna()", engine="python")
+    classes = dict(zip(pop["territory_code"], size_class(pop["value"].to_numpy())))
+    e = bt.errors.query("method == @DEFAULT_METHOD and group == 'total'")
+    same = e[e["territory_code"].map(classes) == classes["X13"]]
+    cls = extra[0]
+    assert cls.key == "accuracy_class" and cls.values["n"] == len(same)
+    assert cls.values["mape"] == pytest.approx(same["error_pct"].abs().mean())
+    mine = bt.errors.query("method == @DEFAULT_METHOD and territory_code == 'X13'")
+    assert any(f.key == "accuracy_flag" for f in extra) == bool((mine["error_pct"].abs() >= F.LARGE_ERROR_PCT).any())
+
+
+def test_fan_text_says_what_the_80_percent_interval_means():
+    f = F.fan_interval(2050, 10_000, 12_000, 14_000, "en")
+    assert f.text.startswith("80% interval for 2050") and "8 in 10" in f.text
+    g = F.empirical_interval(2050, 10_000, 12_000, 14_000, "under 20,000", 2018, "en")
+    assert "8 of 10" in g.text and "known by 2018" in g.text and "under 20,000" in g.text
+
+
+@pytest.mark.slow
+def test_scenario_fan_chart_with_empirical_intervals(demo_dir, monkeypatch):
+    from cityindicators.projection import intervals
+
+    data = ProjectionData.from_store(data_dir=demo_dir)
+    errors = out_of_sample_errors(data, candidates=(Candidate("w5", EstimationSettings()),))
+    monkeypatch.setattr(intervals, "out_of_sample_errors_cached", lambda data, data_dir=None: errors)
+    c = sections.setup_scenarios("X13", scenarios=["baseline"], horizon=2040, language="lt", data_dir=demo_dir,
+                                 trajectories=0, show=False, intervals=True)
+    found = sections.fan_chart(c)
+    iv = c.cache["intervals"].query("territory_code == 'X13' and age_group == 'total' and year == 2040")
+    assert found.values["lo"] == pytest.approx(float(iv["lower"].iloc[0]))
+    assert found.values["hi"] == pytest.approx(float(iv["upper"].iloc[0]))
+    assert found.text.startswith("80 % intervalas 2040 m.") and "8 kartus iš 10" in found.text
+    assert isinstance(c.cache["intervals"], pd.DataFrame)
