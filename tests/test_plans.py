@@ -113,6 +113,13 @@ def test_probability_words():
     assert probability_text(float("nan")) == "n/a"
 
 
+def test_sentence_ending_in_an_abbreviation_has_one_full_stop():
+    from cityindicators.plans.texts import text
+
+    s = text("s_projection", "lt", scenario="Bazinis", target_year=2030, value="12 841", unit="asm.")
+    assert s.endswith("12 841 asm.") and ".." not in s
+
+
 # -- plan files and their errors ---------------------------------------------------------------------
 
 

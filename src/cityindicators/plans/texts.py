@@ -6,6 +6,8 @@ Okabe-Ito palette, which colour-blind readers can tell apart.
 
 from __future__ import annotations
 
+import re
+
 from ..i18n import check_language
 
 __all__ = ["STATUS_LABELS", "STATUS_COLOURS", "DIRECTION_LABELS", "COLUMN_LABELS", "METHOD_LABELS", "TEXTS",
@@ -178,5 +180,6 @@ def probability_text(p: float, lang: str = "lt", short: bool = False) -> str:
 
 
 def text(key: str, lang: str = "lt", **fields) -> str:
-    """A sentence of :data:`TEXTS` in ``lang`` with its fields filled in."""
-    return _pick(TEXTS, key, lang).format(**fields)
+    """A sentence of :data:`TEXTS` in ``lang`` with its fields filled in (an abbreviation that ends
+    the sentence, ``asm.``, takes no second full stop)."""
+    return re.sub(r"(?<=\w)\.\.(?!\.)", ".", _pick(TEXTS, key, lang).format(**fields))
