@@ -359,3 +359,17 @@ def test_visaginas_on_real_data(shared_data, tmp_path):
     o = plan.outlook(trajectories=200, seed=1)
     v1 = o[(o["criterion"] == "V1") & (o["method"] == "projection")]
     assert len(v1) == 3 and 0 <= v1["probability"].iloc[0] <= 1
+
+
+def test_own_indicator_values_round_trip_through_a_workbook(tmp_path, demo_dir):
+    from cityindicators.plans.files import plan_workbook_bytes, read_plan_file
+    from cityindicators.plans.plan import CRITERION_KEYS, PLAN_KEYS
+
+    own = GOOD.replace("indicator: population", "indicator: satisfied_residents").replace(
+        "    unit: asm.\n", "    unit: \"%\"\n    values: {2020: 50, 2022: 54, 2024: 58}\n").replace(
+        "target_value: 20000", "target_value: 70")
+    raw = read_plan_file(write(tmp_path, own))
+    xlsx = tmp_path / "own.xlsx"
+    xlsx.write_bytes(plan_workbook_bytes(PLAN_KEYS, CRITERION_KEYS, raw))
+    plan = load_plan(xlsx, data_dir=demo_dir)
+    assert dict(plan.criteria[0].values) == {2020: 50.0, 2022: 54.0, 2024: 58.0}

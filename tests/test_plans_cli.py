@@ -65,3 +65,21 @@ def test_base_value_warning_goes_to_stderr(capsys, demo_dir, tmp_path):
         "    base_year: 2020\n    base_value: 99999\n"), encoding="utf-8")
     rc, out, err = run(capsys, demo_dir, p, "--trajectories", "0")
     assert rc == 0 and "warning:" in err and "99999" in err and "E1" in out
+
+
+def test_workbook_from_yaml_checks_the_same(capsys, demo_dir, tmp_path):
+    xlsx = tmp_path / "plan.xlsx"
+    assert main(["plan", "workbook", str(xlsx), "--from", str(EXAMPLE)]) == 0
+    capsys.readouterr()
+    outs = []
+    for f in (EXAMPLE, xlsx):
+        rc, out, _ = run(capsys, demo_dir, f, "--format", "json", "--trajectories", "0")
+        assert rc == 0
+        outs.append([{k: r[k] for k in ("criterion", "base_value", "target_value", "actual", "status")}
+                     for r in json.loads(out)])
+    assert outs[0] == outs[1]
+    empty = tmp_path / "empty.xlsx"
+    assert main(["plan", "workbook", str(empty)]) == 0
+    rc, _, err = run(capsys, demo_dir, empty)
+    assert rc == 1 and "key 'name_lt'" in err and "key 'criteria'" in err
+    assert main(["plan", "workbook", str(tmp_path / "x.csv")]) == 1

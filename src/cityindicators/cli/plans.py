@@ -42,6 +42,13 @@ def register(subparsers) -> None:
                    help="stochastic trajectories for the probability (default 500; 0 = none)")
     c.add_argument("--seed", type=int, default=2026, help="random seed of the stochastic projection")
     c.set_defaults(handler=_check)
+    w = sub.add_parser(
+        "workbook", help="write a plan workbook (XLSX) to fill in, or convert a YAML plan to one",
+        description="Write an XLSX plan workbook with the sheets 'plan' (key | value) and 'criteria' (one "
+        "criterion a row): empty, to be typed in, or filled from a YAML plan (--from). 'plan check' reads it.")
+    w.add_argument("output", metavar="FILE.xlsx", help="workbook to write (atomically)")
+    w.add_argument("--from", dest="source", default=None, metavar="PLAN.yaml", help="YAML plan to convert")
+    w.set_defaults(handler=_workbook)
 
 
 def check_table(plan, lang: str, by_year: bool, scenarios=None, trajectories: int = 500, seed: int = 2026):
@@ -67,6 +74,24 @@ def _display(frame, lang: str, by_year: bool):
     return shown.rename(columns=column_labels(cols, lang))
 
 
+def _workbook(args: argparse.Namespace) -> int:
+    from .._io import atomic_write_bytes
+    from ..exceptions import ConfigError
+    from ..plans.files import plan_workbook_bytes, read_plan_file
+    from ..plans.plan import CRITERION_KEYS, PLAN_KEYS
+
+    if not args.output.lower().endswith(".xlsx"):
+        raise ConfigError(f"plan workbook: the output must end in .xlsx, got {args.output!r}")
+    raw = None
+    if args.source:
+        raw = read_plan_file(args.source)
+        if raw.path.suffix.lower() == ".xlsx":
+            raise ConfigError(f"plan workbook --from: {raw.path} is already a workbook")
+    atomic_write_bytes(args.output, plan_workbook_bytes(PLAN_KEYS, CRITERION_KEYS, raw))
+    print(f"wrote {args.output}" + (f" from {args.source}" if args.source else ""), file=sys.stderr)
+    return 0
+
+
 def _check(args: argparse.Namespace) -> int:
     from ..exceptions import ConfigError
     from ..plans import load_plan
@@ -81,8 +106,11 @@ def _check(args: argparse.Namespace) -> int:
         print(f"warning: {w}", file=sys.stderr)
     frame = check_table(plan, args.lang, args.by_year, args.scenario, args.trajectories, args.seed)
     if args.format == "table":
-        numeric = [c for c in _display(frame, args.lang, args.by_year).columns]
-        emit(_display(frame, args.lang, args.by_year), "table", args.output, numeric=numeric)
+        shown = _display(frame, args.lang, args.by_year)
+        emit(shown, "table", args.output, numeric=list(shown.columns))
+        if not args.by_year and frame["probability"].notna().any():
+            print("note: probabilities come from the stochastic projection, whose spread is calibrated on past "
+                  "errors only roughly; outlooks marked trend are straight lines, not forecasts", file=sys.stderr)
     else:
         emit(frame, args.format if args.format != "xlsx" else "csv", args.output)
     return 0

@@ -20,7 +20,7 @@ from typing import Any
 
 from ..exceptions import ConfigError
 
-__all__ = ["PlanError", "RawPlan", "read_plan_file", "PLAN_SHEET", "CRITERIA_SHEET"]
+__all__ = ["PlanError", "RawPlan", "read_plan_file", "plan_workbook_bytes", "PLAN_SHEET", "CRITERIA_SHEET"]
 
 PLAN_SHEET = "plan"
 CRITERIA_SHEET = "criteria"
@@ -137,6 +137,14 @@ def _cell_value(v: Any) -> Any:
     return v
 
 
+def _pairs(text: str) -> dict[str, str] | str:
+    """``"2019: 5.1; 2020: 4.8"`` (an own indicator's values in one cell) as a mapping; else as given."""
+    items = [x.split(":", 1) for x in text.replace("\n", ";").split(";") if x.strip()]
+    if items and all(len(i) == 2 for i in items):
+        return {a.strip(): b.strip() for a, b in items}
+    return text
+
+
 def _read_xlsx(p: Path) -> RawPlan:
     import openpyxl
 
@@ -172,6 +180,8 @@ def _read_xlsx(p: Path) -> RawPlan:
                 if key is None:
                     continue
                 v = _cell_value(cell.value)
+                if key == "values" and isinstance(v, str):
+                    v = _pairs(v)
                 if v is not None:
                     values[str(key)] = v
                     raw.where[(len(raw.criteria), str(key))] = f"cell {CRITERIA_SHEET}!{cell.coordinate}"
@@ -181,3 +191,40 @@ def _read_xlsx(p: Path) -> RawPlan:
         return raw
     finally:
         wb.close()
+
+
+# -- writing a workbook ------------------------------------------------------------------------
+
+
+def plan_workbook_bytes(plan_keys, criterion_keys, raw: RawPlan | None = None) -> bytes:
+    """An XLSX plan workbook: the sheet ``plan`` (``key | value``) and the sheet ``criteria`` with
+    a header row of ``criterion_keys``; filled from ``raw`` (a plan read from YAML) when given,
+    else one row per plan key and an empty criteria sheet to type into. A criterion's ``values``
+    (an own indicator's data) are written as ``year: value`` pairs separated by semicolons."""
+    import io
+
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = PLAN_SHEET
+    values = raw.values if raw is not None else {}
+    for key in plan_keys:
+        v = values.get(key)
+        ws.append([key, ", ".join(map(str, v)) if isinstance(v, (list, tuple)) else v])
+    cr = wb.create_sheet(CRITERIA_SHEET)
+    cr.append(list(criterion_keys))
+    for c in (raw.criteria if raw is not None else []):
+        row = []
+        for key in criterion_keys:
+            v = c.get(key)
+            if isinstance(v, dict):
+                v = "; ".join(f"{y}: {x}" for y, x in v.items())
+            row.append(v)
+        cr.append(row)
+    for sheet in (ws, cr):
+        for col in sheet.columns:
+            sheet.column_dimensions[col[0].column_letter].width = max(10, min(50, max(len(str(c.value or "")) for c in col) + 2))
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()

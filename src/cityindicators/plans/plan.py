@@ -305,9 +305,9 @@ def _unknown_keys(given: Sequence[str], allowed: Sequence[str]) -> list[tuple[st
 
 
 def _plan_values(raw: RawPlan, errors: _Errors, data_dir) -> dict[str, Any]:
-    v = raw.values
-    for key, msg in _unknown_keys(list(v), PLAN_KEYS):
+    for key, msg in _unknown_keys(list(raw.values), PLAN_KEYS):
         errors.add(msg, key)
+    v = {k: x for k, x in raw.values.items() if x not in (None, "")}  # an empty cell is an absent key
     out: dict[str, Any] = {}
     name = v.get("name_lt") or v.get("name_en")
     if not name:
