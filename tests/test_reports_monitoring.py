@@ -58,6 +58,19 @@ def test_sentences_quote_the_library_values(demo_dir):
     assert "status: off track" in e2 and "The target is at least 65.0 % in 2030" in e2
 
 
+def test_summary_escapes_user_text_and_shows_words_with_colours(demo_dir, tmp_path):
+    from cityindicators.reports import monitoring as m
+
+    plan = tmp_path / "plan.yaml"
+    plan.write_text(EXAMPLE.read_text(encoding="utf-8").replace("name_en: Residents",
+                                                                "name_en: \"<script>alert(1)</script>\""),
+                    encoding="utf-8")
+    ctx = m.setup_monitoring("X13", plan=str(plan), trajectories=0, language="en", data_dir=str(demo_dir), show=False)
+    page = m.summary_styler(ctx, m.summary_frame(ctx)).to_html()
+    assert "<script>" not in page and "&lt;script&gt;" in page
+    assert "background-color: #D55E00" in page and "Off track" in page  # colour beside the word
+
+
 @pytest.fixture(scope="module")
 def reports(demo_dir, tmp_path_factory):
     out = tmp_path_factory.mktemp("reports")

@@ -27,7 +27,7 @@ from ..plans.texts import (METHOD_LABELS, STATUS_COLOURS, column_labels, directi
                            profile_label, status_label, text)
 from .sections import show_figure, show_markdown, show_table
 
-__all__ = ["MonitoringContext", "setup_monitoring", "summary_table", "criteria", "criterion_sentences", "method",
+__all__ = ["MonitoringContext", "setup_monitoring", "summary_table", "summary_frame", "summary_styler", "criteria", "criterion_sentences", "method",
            "sources", "unit_label", "format_value", "criterion_chart"]
 
 #: How units are written after a number, by language.
@@ -114,10 +114,10 @@ def _target_text(c, lang: str) -> str:
            f"{unit_label(c.unit, lang)} ({c.target_year})"
 
 
-def summary_table(ctx: MonitoringContext) -> pd.DataFrame:
-    """Section: one row per criterion; the status cell carries the word and its colour."""
+def summary_frame(ctx: MonitoringContext) -> pd.DataFrame:
+    """The summary table as the report shows it: one row per criterion, values as text in the
+    report language (canonical column names)."""
     lang = ctx.lang
-    show_markdown(f"## {text('h_summary', lang)}")
     rows = []
     for c, (_, s) in zip(ctx.plan.criteria, ctx.summary.iterrows()):
         outlook = "–"
@@ -131,16 +131,29 @@ def summary_table(ctx: MonitoringContext) -> pd.DataFrame:
             "status_label": s["status_label"], "outlook_value": outlook,
             "probability": probability_text(s["probability"], lang) if s["probability"] == s["probability"] else "–",
         })
-    table = pd.DataFrame(rows)
+    return pd.DataFrame(rows)
+
+
+def summary_styler(ctx: MonitoringContext, table: pd.DataFrame):
+    """``table`` (:func:`summary_frame`) styled: labels in the report language, the status cell in
+    its colour beside its word, every cell HTML-escaped (names are typed into the plan by users)."""
+    lang = ctx.lang
     colour = {status_label(k, lang): v for k, v in STATUS_COLOURS.items()}
     shown = table.rename(columns=column_labels(table.columns, lang))
     status_col = column_labels(["status_label"], lang)["status_label"]
-    styler = (shown.style.hide(axis="index")
+    styler = (shown.style.format(escape="html").hide(axis="index")
               .map(lambda v: f"background-color: {colour.get(v, '#FFFFFF')}; font-weight: bold", subset=[status_col]))
     caption = html.escape(ctx.plan.name(lang))
     if ctx.synthetic:
         caption += f"<br><small>{t('synthetic_note', lang)}</small>"
-    show_table(styler.set_caption(caption))
+    return styler.set_caption(caption)
+
+
+def summary_table(ctx: MonitoringContext) -> pd.DataFrame:
+    """Section: one row per criterion; the status cell carries the word and its colour."""
+    show_markdown(f"## {text('h_summary', ctx.lang)}")
+    table = summary_frame(ctx)
+    show_table(summary_styler(ctx, table))
     return table
 
 
