@@ -69,6 +69,7 @@ def test_gain_scenario_follows_the_ceiling(demo_rates):
     ({"mortality": {"mode": "trend", "bounds": [0.0, 0.9]}}, "mortality.bounds"),
     ({"mortality": {"mode": "trend", "e0_ceiling": [82.0, 99.0]}}, "mortality.e0_ceiling"),
     ({"migration": {"outflow_scale": 5.0}}, "migration.outflow_scale"),
+    ({"migration": {"path": {2030: 4.0}}}, "migration.path.2030"),
     ({"migration": {"mode": "trend", "bounds": [-0.1, 0.03]}}, "migration.bounds"),
     ({"migration": {"added_inflow": {"per_1000": 40}}}, "migration.added_inflow.per_1000"),
 ])

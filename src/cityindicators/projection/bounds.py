@@ -31,7 +31,8 @@ Plausible ranges of a scenario (:data:`PLAUSIBLE`)
       years a year for 160 years (Oeppen & Vaupel 2002, *Science* 296); catching-up countries
       gain more for a while, rarely above 0.5 for decades.
     * Ceiling of life expectancy (``mortality.e0_ceiling``): 75-90 men, 80-95 women.
-    * Migration scalings (``migration.level``, ``outflow_scale``, ``inflow_scale``): 0-3.
+    * Migration scalings (``migration.level``, ``outflow_scale``, ``inflow_scale``, the values of
+      ``migration.path``): 0-3.
     * Crude net migration rate of a trend (``migration.bounds``): -50 to +50 per 1,000 a year.
     * Added inflow (``migration.added_inflow.per_1000``): -30 to +30 per 1,000 residents a year,
       a tenth of the population every three years at the limit.
@@ -108,6 +109,8 @@ def implausible_values(sc: "Scenario") -> list[tuple[str, float, tuple[float, fl
     if mi.mode != "zero":
         for name in ("level", "outflow_scale", "inflow_scale"):
             check(f"migration.{name}", getattr(mi, name), "migration.scale")
+        for y, v in getattr(mi, "path", ()):  # a scaling of net migration by year
+            check(f"migration.path.{y}", v, "migration.scale")
         if mi.mode == "trend":
             for v in mi.bounds:
                 check("migration.bounds", v, "migration.rate")
