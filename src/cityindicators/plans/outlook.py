@@ -34,7 +34,7 @@ import numpy as np
 import pandas as pd
 
 from ..exceptions import CityIndicatorsError
-from .status import meets_target
+from .status import default_tolerance, meets_target
 
 if TYPE_CHECKING:  # pragma: no cover
     from .plan import Criterion, Plan
@@ -258,7 +258,9 @@ def _projection_rows(plan: "Plan", demo: list, scen: list[str], trajectories: in
                     qd = dict(zip(qy["quantile"].round(2), qy["value"]))
                     row.update(low=qd.get(0.1, np.nan), high=qd.get(0.9, np.nan),
                                probability=probability_from_quantiles(qy["quantile"], qy["value"], c.target_value,
-                                                                      c.direction, c.tolerance or 0.0))
+                                                                      c.direction,
+                                                                      default_tolerance(c.direction, c.target_value,
+                                                                                        c.tolerance)))
             rows.append(row)
     return rows
 
