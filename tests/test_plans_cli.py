@@ -83,3 +83,9 @@ def test_workbook_from_yaml_checks_the_same(capsys, demo_dir, tmp_path):
     rc, _, err = run(capsys, demo_dir, empty)
     assert rc == 1 and "key 'name_lt'" in err and "key 'criteria'" in err
     assert main(["plan", "workbook", str(tmp_path / "x.csv")]) == 1
+
+
+def test_no_data_built_is_one_line(capsys, tmp_path):
+    rc = main(["--data-dir", str(tmp_path / "nothing"), "plan", "check", str(EXAMPLE)])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert rc == 1 and len(err) == 1 and "cannot check the plan against the data" in err[0]

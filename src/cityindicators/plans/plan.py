@@ -42,7 +42,7 @@ import numpy as np
 import pandas as pd
 
 from .._io import sha256_file
-from ..exceptions import CityIndicatorsError, UnknownTerritoryError
+from ..exceptions import CityIndicatorsError, DatasetNotFoundError, UnknownTerritoryError
 from ..geography import Territory, get_register
 from .files import PlanError, RawPlan, read_plan_file
 from .status import DIRECTIONS, criterion_status, elapsed_share, planned_path, progress_share
@@ -450,6 +450,8 @@ def _observed(ids: Sequence[str], code: str, data_dir) -> pd.DataFrame:
         return pd.DataFrame(columns=["indicator", "year", "value"])
     try:
         f = compute_indicators(list(ids), territories=code, data_dir=data_dir, dropna=True)
+    except DatasetNotFoundError:
+        raise  # nothing is built: one message says so, rather than one per criterion
     except CityIndicatorsError as exc:
         log.warning("indicators of %s could not be computed: %s", code, exc)
         return pd.DataFrame(columns=["indicator", "year", "value"])
@@ -511,7 +513,10 @@ def load_plan(path: str | os.PathLike, data_dir: str | os.PathLike | None = None
     errors.raise_if_any()
     terr: Territory = top["territory"]
     catalogue_ids = sorted({f["indicator"] for _, f, e in fields_list if e is not None})
-    obs = _observed(catalogue_ids, terr.code, ddir)
+    try:
+        obs = _observed(catalogue_ids, terr.code, ddir)
+    except DatasetNotFoundError as exc:
+        raise PlanError(f"{raw.path}: cannot check the plan against the data: {exc}") from None
     criteria, actual_parts, warnings = [], [], []
     for i, f, entry in fields_list:
         if entry is not None:
