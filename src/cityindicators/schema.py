@@ -98,15 +98,15 @@ def tidy(frame: pd.DataFrame, dataset: str) -> pd.DataFrame:
     source file's line numbers) is kept, last, for the messages of :func:`validate`.
     """
     spec = dataset_spec(dataset)
-    df = frame.copy()
-    for col in ("status", "source"):
-        if col not in df:
-            df[col] = None
-    if "open_age" in spec.extra and "open_age" not in df:
-        df["open_age"] = False
-    missing = [c for c in spec.columns if c not in df.columns]
+    optional = {"status": None, "source": None, **({"open_age": False} if "open_age" in spec.extra else {})}
+    missing = [c for c in spec.columns if c not in frame.columns and c not in optional]
     if missing:
         raise DataValidationError(f"{dataset}: missing column(s) {missing}; expected {list(spec.columns)}")
+    # one copy of the frame (tables can have millions of rows): the selection, then in-place casts
+    df = frame.loc[:, [c for c in (*spec.columns, LINE) if c in frame.columns]]
+    for col, default in optional.items():
+        if col not in df:
+            df[col] = default
     df = df.loc[:, list(spec.columns) + ([LINE] if LINE in df.columns else [])]
     df["territory_code"] = df["territory_code"].astype(str)
     df["year"] = pd.to_numeric(df["year"], errors="raise").astype("int64")

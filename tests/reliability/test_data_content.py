@@ -144,3 +144,23 @@ def test_two_different_imports_on_one_day_keep_both_snapshots(built_store, tmp_p
         assert res.returncode == 0 and res.stdout.startswith("imported 1 file(s)")
     snaps = sorted((built_store / "raw" / "tidy" / "births").glob("*.csv"))
     assert [s.read_bytes() for s in snaps] != [] and {s.read_bytes() for s in snaps} == {a.read_bytes(), b.read_bytes()}
+
+
+INDICATOR_CASES = [
+    ("year 1850", "municipality,indicator,unit,year,value\nVisagino sav.,unemployment,%,2016,9.5\nVisagino sav.,unemployment,%,1850,9.5\n",
+     r"value 1850 \(row 3\)"),
+    ("inf value", "municipality,indicator,unit,year,value\nVisagino sav.,unemployment,%,2016,inf\n", r"not a finite number.*row 2"),
+    ("header only", "municipality,indicator,unit,year,value\n", r"no data rows for published_indicators"),
+    ("duplicate", "municipality,indicator,unit,year,value\nVisagino sav.,u,%,2016,1\nVisaginas,u,%,2016,2\n", r"duplicate rows.*row 2.*row 3"),
+]
+
+
+@pytest.mark.parametrize("case", [c[0] for c in INDICATOR_CASES])
+def test_bad_indicator_file(case, built_store, tmp_path):
+    _, text, pattern = next(c for c in INDICATOR_CASES if c[0] == case)
+    f = tmp_path / "ind.csv"
+    f.write_text(text, encoding="utf-8")
+    before = store_state(built_store)
+    res = run_main(["import", "indicators", f], built_store)
+    assert_clean_error(res, pattern, code=1)
+    assert_unchanged(before, built_store)

@@ -10,7 +10,7 @@ import csv
 import io
 import logging
 from pathlib import Path
-from typing import Iterable, Sequence
+from typing import Iterable, Iterator, Sequence
 
 import numpy as np
 import pandas as pd
@@ -18,7 +18,7 @@ import pandas as pd
 from ..exceptions import AmbiguousTerritoryError, DataValidationError, ParseError, UnknownTerritoryError
 from ..geography import Register, normalise_name
 
-__all__ = ["read_text_table", "read_any_table", "to_numbers", "map_territories", "map_unique", "NON_TERRITORY_LABELS", "check_unique"]
+__all__ = ["UniqueKeys", "iter_text_table", "read_text_table", "read_any_table", "to_numbers", "map_territories", "map_unique", "NON_TERRITORY_LABELS", "check_unique"]
 
 log = logging.getLogger(__name__)
 
@@ -31,13 +31,20 @@ NON_TERRITORY_LABELS = {
 _LINE = "_line"
 
 
-def _decode(path: Path, data: bytes) -> str:
+#: Rows per chunk when a text table is read in a stream (memory stays flat whatever the file size).
+CHUNK_ROWS = 200_000
+#: Bytes per block of the layout pass (UTF-8, NUL bytes, fields per line).
+_BLOCK = 4 << 20
+_DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab"}
+
+
+def _decode(path: Path, data: bytes, line_offset: int = 0, byte_offset: int = 0) -> str:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
+        line = line_offset + data[: exc.start].count(b"\n") + 1
         raise ParseError(
-            f"{path}: not UTF-8 text (invalid byte 0x{data[exc.start]:02x} at row {line}, byte {exc.start}); "
+            f"{path}: not UTF-8 text (invalid byte 0x{data[exc.start]:02x} at row {line}, byte {byte_offset + exc.start}); "
             "save the file as UTF-8 (in Excel: 'CSV UTF-8')"
         ) from None
     if "\x00" in text:
@@ -45,14 +52,113 @@ def _decode(path: Path, data: bytes) -> str:
     return text
 
 
-def read_text_table(
+def _header_line(path: Path) -> str:
+    """The first non-empty line of a text file (decoded strictly), or "" for an empty file."""
+    with open(path, "rb") as fh:
+        data = b""
+        while True:
+            block = fh.read(1 << 16)
+            data += block
+            text = data.lstrip()
+            if not block or b"\n" in text:
+                break
+    head = data.split(b"\n", 1)[0] if data.strip() else b""
+    if data.strip() and not head.strip(b"\r\xef\xbb\xbf \t"):  # leading blank lines: take the first line with text
+        head = next(line for line in data.splitlines() if line.strip())
+    return _decode(path, head).rstrip("\r")
+
+
+def _wrong_field_count(data: bytes, delimiter: str, n: int) -> tuple[int, int] | None:
+    """(line offset in ``data``, fields) of its first line that has not ``n`` fields and is not blank."""
+    if b'"' in data:  # quoted cells may hold delimiters: let the csv module count
+        rows = csv.reader(io.StringIO(data.decode("utf-8-sig"), newline=""), delimiter=delimiter)
+        for i, row in enumerate(rows):
+            if len(row) != n and any(cell.strip() for cell in row):
+                return i, len(row)
+        return None
+    arr = np.frombuffer(data, dtype=np.uint8)
+    ends = np.flatnonzero(arr == 10)
+    if not len(ends) or ends[-1] != len(arr) - 1:
+        ends = np.append(ends, len(arr))  # a last line without its newline
+    seps = np.concatenate([[0], np.cumsum(arr == ord(delimiter), dtype=np.int64)])
+    starts = np.concatenate([[0], ends[:-1] + 1])
+    fields = seps[ends] - seps[starts] + 1
+    for i in np.flatnonzero(fields != n):
+        line = data[starts[i]: ends[i]]
+        if line.strip(b" \t\r" + delimiter.encode()):
+            return int(i), int(fields[i])
+    return None
+
+
+def _check_layout(path: Path, delimiter: str, head: list[str]) -> None:
+    """One streaming pass over the file: UTF-8 text, no NUL bytes, ``len(head)`` fields on every line.
+
+    Done before any row is parsed, in blocks, so that a damaged file is refused quickly and in
+    little memory, naming the row (its line number) and, for a short last row, that the file
+    seems truncated.
+    """
+    n, lines, offset, carry = len(head), 0, 0, b""
+    size = path.stat().st_size
+    with open(path, "rb") as fh:
+        while True:
+            block = fh.read(_BLOCK)
+            data = carry + block
+            if block:
+                cut = data.rfind(b"\n") + 1
+                if cut == 0:
+                    carry = data
+                    continue
+                data, carry = data[:cut], data[cut:]
+            if data:
+                _decode(path, data, lines, offset)
+                bad = _wrong_field_count(data, delimiter, n)
+                if bad is not None:
+                    row = lines + bad[0] + 1
+                    last = offset + len(data) == size and not data.endswith((b"\n", b"\r"))
+                    is_last_line = last and data.count(b"\n") == bad[0]
+                    why = " (the file seems truncated)" if is_last_line else ""
+                    raise ParseError(f"{path}: row {row}: {bad[1]} field(s), expected {n} ({', '.join(head)}){why}")
+                lines += data.count(b"\n")
+                offset += len(data)
+            if not block:
+                return
+
+
+def _table_header(path: Path, required: Sequence[str], delimiter: str | None) -> tuple[list[str], str]:
+    header = _header_line(path)
+    if not header.strip():
+        raise ParseError(f"{path}: the file is empty")
+    if delimiter is None:
+        counts = {d: header.count(d) for d in (",", ";", "\t")}
+        delimiter = max(counts, key=counts.get)
+        if counts[delimiter] == 0 and len(required) > 1:
+            raise ParseError(f"{path}: cannot find a delimiter (',', ';' or tab) in the header row {header!r}")
+    elif header.count(delimiter) == 0 and len(required) > 1:
+        found = [name for d, name in _DELIMITER_NAMES.items() if d != delimiter and d in header]
+        hint = f" it seems to use {found[0]} instead" if found else ""
+        want = _DELIMITER_NAMES.get(delimiter, repr(delimiter))
+        raise ParseError(f"{path}: row 1 (header): expected {want}-separated columns {list(required)};{hint}")
+    head = [h.strip() for h in next(csv.reader([header], delimiter=delimiter))]
+    missing = [c for c in required if c not in head]
+    if missing:
+        raise ParseError(f"{path}: row 1 (header): missing column(s) {missing}; found {head}; expected {list(required)}")
+    return head, delimiter
+
+
+def iter_text_table(
     path: str | Path,
     required: Sequence[str],
     *,
     delimiter: str | None = None,
     optional: Sequence[str] = (),
-) -> pd.DataFrame:
-    """Read a delimited text file strictly into a frame of strings with a ``_line`` column.
+    chunk_rows: int = CHUNK_ROWS,
+) -> Iterator[pd.DataFrame]:
+    """Read a delimited text file strictly, in chunks of strings with a ``_line`` column.
+
+    Memory does not grow with the file: the layout is checked in one streaming pass
+    (:func:`_check_layout`), then the rows are read ``chunk_rows`` at a time by pandas' C
+    parser. Blank rows are left out. ``_line`` is the row's line number in the file (the
+    header is row 1; a cell with a line break inside quotes shifts the numbers after it).
 
     Parameters
     ----------
@@ -69,38 +175,39 @@ def read_text_table(
         (including a truncated last row), or an empty file.
     """
     path = Path(path)
-    text = _decode(path, path.read_bytes())
-    if not text.strip():
-        raise ParseError(f"{path}: the file is empty")
-    header = text.splitlines()[0]
-    if delimiter is None:
-        counts = {d: header.count(d) for d in (",", ";", "\t")}
-        delimiter = max(counts, key=counts.get)
-        if counts[delimiter] == 0 and len(required) > 1:
-            raise ParseError(f"{path}: cannot find a delimiter (',', ';' or tab) in the header row {header!r}")
-    elif header.count(delimiter) == 0 and len(required) > 1:
-        found = [name for d, name in ((",", "comma"), (";", "semicolon"), ("\t", "tab")) if d != delimiter and d in header]
-        hint = f" it seems to use {found[0]} instead" if found else ""
-        want = {",": "comma", ";": "semicolon", "\t": "tab"}.get(delimiter, repr(delimiter))
-        raise ParseError(f"{path}: row 1 (header): expected {want}-separated columns {list(required)};{hint}")
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    rows = list(reader)
-    head = [h.strip() for h in rows[0]]
-    missing = [c for c in required if c not in head]
-    if missing:
-        raise ParseError(f"{path}: row 1 (header): missing column(s) {missing}; found {head}; expected {list(required)}")
-    n = len(head)
-    body = rows[1:]
-    for i, r in enumerate(body, start=2):
-        if len(r) != n and any(cell.strip() for cell in r):
-            last = i == len(rows) and not text.endswith(("\n", "\r"))
-            why = " (the file seems truncated)" if last else ""
-            raise ParseError(f"{path}: row {i}: {len(r)} field(s), expected {n} ({', '.join(head)}){why}")
-    numbered = [(i, r) for i, r in enumerate(body, start=2) if any(cell.strip() for cell in r)]
-    frame = pd.DataFrame([r for _, r in numbered], columns=head, dtype=str)
-    frame[_LINE] = [i for i, _ in numbered]
-    keep = [c for c in head if c in set(required) | set(optional)] + [_LINE]
-    return frame.loc[:, keep]
+    head, delimiter = _table_header(path, required, delimiter)
+    _check_layout(path, delimiter, head)
+    keep = [c for c in head if c in set(required) | set(optional)]
+    try:
+        reader = pd.read_csv(path, sep=delimiter, dtype=str, na_filter=False, skip_blank_lines=False, header=0,
+                             chunksize=chunk_rows, encoding="utf-8-sig", engine="c")
+        for chunk in reader:
+            chunk.columns = head
+            chunk[_LINE] = chunk.index + 2
+            maybe_blank = chunk[head[0]].str.strip().eq("")
+            if maybe_blank.any():
+                cells = chunk.loc[maybe_blank, head]
+                blank = cells.apply(lambda col: col.str.strip().eq("")).all(axis=1)
+                chunk = chunk.drop(index=blank[blank].index)
+            yield chunk.loc[:, keep + [_LINE]].reset_index(drop=True)
+    except pd.errors.ParserError as exc:
+        raise ParseError(f"{path}: cannot read as a {_DELIMITER_NAMES.get(delimiter, repr(delimiter))}-separated table: "
+                         f"{str(exc).strip().splitlines()[-1]}") from None
+
+
+def read_text_table(
+    path: str | Path,
+    required: Sequence[str],
+    *,
+    delimiter: str | None = None,
+    optional: Sequence[str] = (),
+) -> pd.DataFrame:
+    """The whole of a delimited text file as one frame of strings with ``_line`` (see :func:`iter_text_table`)."""
+    chunks = list(iter_text_table(path, required, delimiter=delimiter, optional=optional))
+    if not chunks:
+        head, _ = _table_header(Path(path), required, delimiter)
+        return pd.DataFrame({c: pd.Series(dtype=str) for c in head if c in set(required) | set(optional)} | {_LINE: []})
+    return pd.concat(chunks, ignore_index=True) if len(chunks) > 1 else chunks[0]
 
 
 def read_any_table(
@@ -121,8 +228,7 @@ def read_any_table(
         raw = raw.dropna(how="all")
         raw[_LINE] = raw.index.to_numpy() + 2
     else:
-        text_head = _decode(path, path.read_bytes()).splitlines()[:1]
-        header = text_head[0] if text_head else ""
+        header = _header_line(path)
         counts = {d: header.count(d) for d in (",", ";", "\t")}
         delim = max(counts, key=counts.get)
         raw = read_text_table(path, required=[], delimiter=delim, optional=[c.strip() for c in header.split(delim)])
@@ -150,7 +256,7 @@ _COMMA_GROUPS = r"[+-]?[1-9]\d{0,2}(?:,\d{3})+"
 _DOT_GROUPS = r"[+-]?[1-9]\d{0,2}(?:\.\d{3})+"
 
 
-def _comma_role(cells: pd.Series) -> tuple[str, str | None]:
+def _comma_role(cells: pd.Series, plain: pd.Series | None = None) -> tuple[str, str | None]:
     """How a column's cells use the comma: ``decimal``, ``thousands``, ``ambiguous`` or ``mixed``.
 
     Decided for the whole column, so that one cell cannot be read one way and its neighbour the
@@ -168,6 +274,9 @@ def _comma_role(cells: pd.Series) -> tuple[str, str | None]:
     decimal = (both & comma_last) | (~both & ~groups)
     thousands = (both & ~comma_last) | (~both & groups & several)
     dots = cells[~cells.str.contains(",", regex=False) & cells.str.contains(".", regex=False)]
+    if plain is not None and len(plain) and decimal.any():
+        plain = plain.astype(str)
+        dots = pd.concat([dots, plain[plain.str.contains(".", regex=False)].head(1)])
     if decimal.any() and (thousands.any() or len(dots)):
         example = with_comma[thousands].iloc[0] if thousands.any() else dots.iloc[0]
         return "mixed", example
@@ -210,44 +319,86 @@ def to_numbers(frame: pd.DataFrame, columns: Iterable[str], path: Path | str, *,
     """
     out = frame.copy()
     for col in columns:
-        raw = out[col].astype(str).str.strip()
-        raw = raw.str.replace(r"[\s\u00a0\u202f]", "", regex=True)
-        blank = raw.isin(BLANK_CELLS) if allow_blank else raw.eq("")
-        role, example = _comma_role(raw[~blank])
-        if role == "ambiguous" and integer:
-            role = "thousands"  # in a column of counts a comma before three digits can only group thousands
-        if role in ("ambiguous", "mixed"):
-            at = out.loc[raw.eq(example)].iloc[0]
-            why = ("could be a decimal comma or a thousands separator" if role == "ambiguous"
-                   else "the column mixes decimal commas and thousands separators")
-            raise ParseError(
-                f"{path}: row {at[_LINE]}: field {col!r}: {at[col]!r} {why}; write numbers with a decimal point "
-                "and no thousands separator (e.g. 20249 or 20.249)"
-            )
-        cells = _normalise_numbers(raw, role)
-        nums = pd.to_numeric(cells.where(~blank), errors="coerce")
-        if pd.api.types.is_bool_dtype(nums) or nums.dtype == object:
-            nums = nums.astype(float)
-        nonfinite = np.isinf(nums.to_numpy(dtype=float))
-        bad = (nums.isna() & ~blank) | nonfinite
-        if not allow_blank:
-            bad |= blank
-        if bad.any():
-            raise ParseError(f"{path}: field {col!r}: not a finite number in {int(bad.sum())} row(s): "
-                             f"{_quote_rows(out, bad, col)}")
-        if integer:
-            frac = nums.notna() & (nums != np.round(nums))
-            if frac.any():
-                r = out.loc[frac].iloc[0]
-                raise ParseError(f"{path}: row {r[_LINE]}: field {col!r}: {r[col]!r} is not a whole number (a count)")
-        if non_negative:
-            neg = nums < 0
-            if neg.any():
-                rows = out.loc[neg, [_LINE, col]].head(5)
-                quoted = "; ".join(f"row {r[_LINE]}: {r[col]}" for _, r in rows.iterrows())
-                raise DataValidationError(f"{path}: field {col!r}: negative count in {int(neg.sum())} row(s): {quoted}")
-        out[col] = nums.astype(float)
+        out[col] = _column_numbers(out, col, path, allow_blank=allow_blank, non_negative=non_negative, integer=integer)
     return out
+
+
+def _column_numbers(out: pd.DataFrame, col: str, path, *, allow_blank: bool, non_negative: bool,
+                    integer: bool) -> pd.Series:
+    # Fast path: most cells are plain numbers that pandas' C parser reads directly; only the
+    # others (blanks, spaces, commas, text) go through the careful reading below.
+    direct = _plain_numbers(out[col])
+    nums = direct.astype(float)
+    rest = direct.isna()
+    if rest.any():
+        nums = nums.copy()
+        nums[rest] = _careful_numbers(out.loc[rest], col, path, allow_blank, out.loc[~rest], integer)
+    nonfinite = np.isinf(nums.to_numpy(dtype=float))
+    if nonfinite.any():
+        raise ParseError(f"{path}: field {col!r}: not a finite number in {int(nonfinite.sum())} row(s): "
+                         f"{_quote_rows(out, pd.Series(nonfinite, index=out.index), col)}")
+    if integer:
+        frac = nums.notna() & (nums != np.round(nums))
+        if frac.any():
+            r = out.loc[frac].iloc[0]
+            raise ParseError(f"{path}: row {r[_LINE]}: field {col!r}: {r[col]!r} is not a whole number (a count)")
+    if non_negative:
+        neg = nums < 0
+        if neg.any():
+            rows = out.loc[neg, [_LINE, col]].head(5)
+            quoted = "; ".join(f"row {r[_LINE]}: {r[col]}" for _, r in rows.iterrows())
+            raise DataValidationError(f"{path}: field {col!r}: negative count in {int(neg.sum())} row(s): {quoted}")
+    return nums
+
+
+def _plain_numbers(cells: pd.Series) -> pd.Series:
+    """Cells read as plain numbers (NaN where a cell is not one), by Arrow's parser when the whole
+    column is plain, else by pandas'."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    try:
+        arr = pa.array(cells.to_numpy(dtype=object), type=pa.string())
+        arr = pc.if_else(pc.equal(arr, ""), pa.scalar(None, pa.string()), arr)
+        return pd.Series(pc.cast(arr, pa.float64()).to_numpy(zero_copy_only=False), index=cells.index)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        direct = pd.to_numeric(cells, errors="coerce")
+        return direct.astype(float) if direct.dtype == object or pd.api.types.is_bool_dtype(direct) else direct
+
+
+def _careful_numbers(out: pd.DataFrame, col: str, path, allow_blank: bool, plain: pd.DataFrame,
+                     integer: bool) -> pd.Series:
+    """Numbers of the cells pandas could not read directly: blanks, grouped digits, decimal commas.
+
+    ``plain`` are the column's other cells (read directly): a dot among them tells that the
+    column writes decimals with a point, which a decimal comma elsewhere would contradict.
+    """
+    raw = out[col].astype(str).str.strip()
+    raw = raw.str.replace(r"[\s\u00a0\u202f]", "", regex=True)
+    blank = raw.isin(BLANK_CELLS) if allow_blank else raw.eq("")
+    role, example = _comma_role(raw[~blank], plain[col])
+    if role == "ambiguous" and integer:
+        role = "thousands"  # in a column of counts a comma before three digits can only group thousands
+    if role in ("ambiguous", "mixed"):
+        hit = out.loc[raw.eq(example)]
+        at = hit.iloc[0] if len(hit) else plain.loc[plain[col].astype(str).eq(example)].iloc[0]
+        why = ("could be a decimal comma or a thousands separator" if role == "ambiguous"
+               else "the column mixes decimal commas and thousands separators")
+        raise ParseError(
+            f"{path}: row {at[_LINE]}: field {col!r}: {at[col]!r} {why}; write numbers with a decimal point "
+            "and no thousands separator (e.g. 20249 or 20.249)"
+        )
+    cells = _normalise_numbers(raw, role)
+    nums = pd.to_numeric(cells.where(~blank), errors="coerce")
+    if pd.api.types.is_bool_dtype(nums) or nums.dtype == object:
+        nums = nums.astype(float)
+    bad = (nums.isna() & ~blank) | np.isinf(nums.to_numpy(dtype=float))
+    if not allow_blank:
+        bad |= blank
+    if bad.any():
+        raise ParseError(f"{path}: field {col!r}: not a finite number in {int(bad.sum())} row(s): "
+                         f"{_quote_rows(out, bad, col)}")
+    return nums.astype(float)
 
 
 def map_territories(frame: pd.DataFrame, column: str, register: Register, path: Path | str) -> pd.DataFrame:
@@ -301,3 +452,35 @@ def check_unique(frame: pd.DataFrame, keys: Sequence[str], path: Path | str) -> 
             f"row {r[_LINE]}: " + ", ".join(f"{k}={r[k]}" for k in keys) for _, r in rows.iterrows()
         )
         raise DataValidationError(f"{path}: duplicate rows for the same key {list(keys)} ({int(dup.sum())} rows): {quoted}")
+
+
+class UniqueKeys:
+    """Duplicate keys across the chunks of one file, found as the chunks arrive.
+
+    Keeps only the key columns and line numbers of the rows seen, and a 64-bit hash of each key,
+    so that a file that repeats itself is refused at its first repeated row, in little memory.
+    """
+
+    def __init__(self, keys: Sequence[str], path: Path | str):
+        self.keys, self.path = list(keys), path
+        self._hashes: list[np.ndarray] = []
+        self._rows: list[pd.DataFrame] = []
+
+    def add(self, chunk: pd.DataFrame) -> None:
+        check_unique(chunk, self.keys, self.path)
+        hashes = pd.util.hash_pandas_object(chunk[self.keys], index=False).to_numpy()
+        if self._hashes:
+            hit = np.isin(hashes, np.concatenate(self._hashes))
+            if hit.any():  # confirm on the keys themselves (a hash collision is not a duplicate)
+                seen = pd.concat(self._rows, ignore_index=True)
+                pairs = chunk.loc[hit, [*self.keys, _LINE]].merge(seen, on=self.keys, suffixes=("", "_first"))
+                if len(pairs):
+                    quoted = "; ".join(
+                        f"row {r[_LINE + '_first']} and row {r[_LINE]}: " + ", ".join(f"{k}={r[k]}" for k in self.keys)
+                        for _, r in pairs.head(3).iterrows()
+                    )
+                    raise DataValidationError(
+                        f"{self.path}: duplicate rows for the same key {self.keys} (at least {len(pairs)}): {quoted}"
+                    )
+        self._hashes.append(hashes)
+        self._rows.append(chunk.loc[:, [*self.keys, _LINE]])

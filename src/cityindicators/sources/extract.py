@@ -32,7 +32,7 @@ from .. import store
 from ..exceptions import DatasetNotFoundError, DataValidationError, ParseError
 from ..geography import get_register
 from ..schema import LINE, tidy, validate
-from ._table import check_unique, map_territories, read_text_table, to_numbers
+from ._table import UniqueKeys, iter_text_table, map_territories, read_text_table, to_numbers
 
 __all__ = ["EXTRACT_FILES", "parse_extract_file", "import_osp_extract", "ImportResult", "check_not_empty"]
 
@@ -73,7 +73,20 @@ def parse_extract_file(path: str | os.PathLike, stem: str | None = None) -> dict
     table, value_cols, counts = EXTRACT_FILES[stem]
     has_age = stem == "population"
     required = ["Territory", "Year", *(["Age"] if has_age else []), *value_cols]
-    raw = read_text_table(path, required, delimiter=";")
+    keys = UniqueKeys(["territory_code", "Year", *(["Age"] if has_age else [])], path)
+    # The file is read in chunks (memory stays flat for any size); each chunk is checked and
+    # turned into canonical rows at once, so a damaged file is refused at its first bad row.
+    parts = [_canonical_rows(chunk, path, stem, keys) for chunk in iter_text_table(path, required, delimiter=";")]
+    if not parts:
+        parts = [_canonical_rows(read_text_table(path, required, delimiter=";"), path, stem, keys)]
+    out = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
+    return {table: out}
+
+
+def _canonical_rows(raw: pd.DataFrame, path: Path, stem: str, keys: UniqueKeys) -> pd.DataFrame:
+    """Canonical long rows of one chunk of an extract table, checked (numbers, ages, territories, unique keys)."""
+    table, value_cols, counts = EXTRACT_FILES[stem]
+    has_age = stem == "population"
     raw = to_numbers(raw, ["Year"], path, allow_blank=False, integer=True)
     if has_age:
         raw = to_numbers(raw, ["Age"], path, allow_blank=False, integer=True)
@@ -89,9 +102,9 @@ def parse_extract_file(path: str | os.PathLike, stem: str | None = None) -> dict
         r = raw.loc[raw[main].isna()].iloc[0]
         raise ParseError(f"{path}: row {r['_line']}: field {main!r} is blank")
     raw = map_territories(raw, "Territory", get_register(), path)
-    keys = ["territory_code", "Year", *(["Age"] if has_age else [])]
-    check_unique(raw, keys, path)
-    long = raw.melt(id_vars=[*keys, "_line"], value_vars=list(value_cols), var_name="_col", value_name="value")
+    keys.add(raw)
+    id_cols = [*keys.keys, "_line"]
+    long = raw.melt(id_vars=id_cols, value_vars=list(value_cols), var_name="_col", value_name="value")
     long = long[long["value"].notna()]
     out = pd.DataFrame({"territory_code": long["territory_code"], "year": long["Year"].astype(int), "value": long["value"],
                         LINE: long["_line"]})
@@ -105,7 +118,7 @@ def parse_extract_file(path: str | os.PathLike, stem: str | None = None) -> dict
         age = long["Age"].astype(int)
         out["age"] = age.where(age >= 0).astype("Int64")
         out["open_age"] = age.eq(OPEN_AGE).to_numpy()
-    return {table: out.reset_index(drop=True)}
+    return out.reset_index(drop=True)
 
 
 def _parse_snapshot(path: Path, meta: dict) -> dict[str, pd.DataFrame]:
@@ -178,10 +191,11 @@ def import_osp_extract(directory: str | os.PathLike, data_dir: str | os.PathLike
     for path, stem in found:
         frames = parse_extract_file(path, stem)
         check_not_empty(frames, path, allow_empty)
-        for name, frame in frames.items():
-            checked = validate(tidy(frame.assign(source=str(path)), name), name, origin=str(path))
-            warnings += checked.attrs.get("validation_warnings", [])
         parsed[stem] = (path, {name: len(frame) for name, frame in frames.items()})
+        for name in list(frames):  # popped: the parsed frame is freed once it is tidied
+            checked = validate(tidy(frames.pop(name), name), name, origin=str(path))
+            warnings += checked.attrs.get("validation_warnings", [])
+            del checked
     result = ImportResult([], {}, warnings)
     for stem, (path, counts) in parsed.items():
         stored = store.store_snapshot(
