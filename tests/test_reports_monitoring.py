@@ -54,6 +54,12 @@ def test_sentences_quote_the_library_values(demo_dir):
     assert "Tendencija (ne prognozė" in e6 and fmt_number(s.loc["E6", "outlook_value"], "lt", 0) in e6
     ctx_en = m.setup_monitoring("X13", plan=str(EXAMPLE), trajectories=0, language="en", data_dir=str(demo_dir),
                                 show=False)
+    n = ctx_en.summary["status"].value_counts()
+    last = ctx_en.plan.last_data_year
+    assert m.status_counts(ctx_en) == (f"Criteria by status, data to {last}: reached – {n['reached']}, on track – "
+                                       f"{n['on_track']}, behind – {n['behind']}, off track – {n['off_track']}.")
+    assert m.status_counts(ctx).startswith(f"Kriterijų būklė {last} m. duomenimis: pasiekta – {n['reached']}, "
+                                           f"pagal planą – {n['on_track']}")
     e2 = " ".join(m.criterion_sentences(ctx_en, "E2"))
     assert "status: off track" in e2 and "The target is at least 65.0 % in 2030" in e2
 
@@ -153,3 +159,29 @@ def test_monitoring_report_in_chromium(reports, tmp_path):
         assert heading in h1 and page_lang == lang and not errors
         words = {"lt": "Pagal planą", "en": "On track"}[lang]
         assert any(words in c for c in cells), "status words in the table cells"
+
+
+@pytest.mark.slow
+@pytest.mark.realdata
+def test_visaginas_monitoring_report_on_real_data(shared_data, tmp_path):
+    import subprocess
+    import sys
+
+    from cityindicators.i18n import fmt_number
+    from cityindicators.plans import load_plan
+
+    d = tmp_path / "data"
+    cmd = [sys.executable, "-m", "cityindicators", "--data-dir", str(d)]
+    subprocess.run(cmd + ["import", "osp-extract", str(shared_data / "lt-osp")], check=True, capture_output=True)
+    subprocess.run(cmd + ["build"], check=True, capture_output=True)
+    plan_file = ROOT / "examples" / "plans" / "visaginas.yaml"
+    res = runner.run_report("monitoring", "Visaginas", {"plan": str(plan_file), "trajectories": 200}, language="en",
+                            output_dir=tmp_path / "reports", data_dir=d)
+    assert res.status == "ok", res.error
+    html = (Path(res.output_dir) / "monitoring.html").read_text(encoding="utf-8")
+    plan = load_plan(plan_file, data_dir=d)
+    latest = plan.latest().set_index("criterion")
+    # the sentence quotes the library's latest value and the plan's public target
+    assert f"Residents: {fmt_number(latest.loc['V1', 'actual'], 'en', 0)} persons in {latest.loc['V1', 'year']}" in html
+    assert "at least 20,000 persons in 2030" in html
+    assert "Probability of meeting the target by the stochastic projection" in html

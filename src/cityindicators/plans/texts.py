@@ -99,6 +99,7 @@ TEXTS = {
         "en": "The probability comes from the trajectories of the stochastic projection, whose spread is "
               "calibrated on past projection errors only roughly: read it as an indication. A trend only "
               "extends the straight line of the past values; it is not a forecast."},
+    "s_counts": {"lt": "Kriterijų būklė {year} m. duomenimis: {counts}.", "en": "Criteria by status, data to {year}: {counts}."},
     "s_status": {"lt": "{name}: {year} m. reikšmė – {actual} {unit}, planinė trajektorija – {planned} {unit} "
                        "(būklė: {status}).",
                  "en": "{name}: {actual} {unit} in {year} against a planned path of {planned} {unit} "

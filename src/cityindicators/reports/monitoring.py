@@ -22,12 +22,12 @@ from ..config import resource_path
 from ..exceptions import CityIndicatorsError, ReportParameterError
 from ..i18n import check_language, fmt_number, t
 from ..plans import Plan, load_plan
-from ..plans.outlook import linear_trend, projected_indicators
+from ..plans.outlook import COMPONENT_INDICATORS, linear_trend, projected_indicators
 from ..plans.texts import (METHOD_LABELS, STATUS_COLOURS, column_labels, direction_label, probability_text,
                            profile_label, status_label, text)
 from .sections import show_figure, show_markdown, show_table
 
-__all__ = ["MonitoringContext", "setup_monitoring", "summary_table", "summary_frame", "summary_styler", "criteria", "criterion_sentences", "method",
+__all__ = ["MonitoringContext", "setup_monitoring", "summary_table", "summary_frame", "summary_styler", "status_counts", "criteria", "criterion_sentences", "method",
            "sources", "unit_label", "format_value", "criterion_chart"]
 
 #: How units are written after a number, by language.
@@ -154,7 +154,18 @@ def summary_table(ctx: MonitoringContext) -> pd.DataFrame:
     show_markdown(f"## {text('h_summary', ctx.lang)}")
     table = summary_frame(ctx)
     show_table(summary_styler(ctx, table))
+    show_markdown(status_counts(ctx))
     return table
+
+
+def status_counts(ctx: MonitoringContext) -> str:
+    """One sentence: how many criteria have each status in their latest year (``reached – 1, ...``);
+    a count after a dash needs no agreement with a noun."""
+    from ..plans import STATUSES
+
+    n = ctx.summary["status"].value_counts()
+    counts = ", ".join(f"{status_label(s, ctx.lang).lower()} – {int(n[s])}" for s in STATUSES if s in n)
+    return text("s_counts", ctx.lang, year=ctx.plan.last_data_year, counts=counts)
 
 
 # -- one criterion ---------------------------------------------------------------------------------
@@ -252,7 +263,8 @@ def criterion_chart(ctx: MonitoringContext, cid: str):
     ax.plot(obs.index, obs.to_numpy(), color="#000000", lw=2.0, marker="o", ms=2.5, label=text("l_actual", lang))
     ax.plot([c.target_year], [c.target_value], marker="D", ms=7, color="#D55E00", ls="none",
             label=text("l_target", lang))
-    ax.set_ylabel(unit_label(c.unit, lang) if c.unit != "persons" else t("persons", lang))
+    stock = c.unit == "persons" and c.indicator not in COMPONENT_INDICATORS  # residents, not a yearly flow
+    ax.set_ylabel(t("persons", lang) if stock else unit_label(c.unit, lang))
     ax.yaxis.set_major_formatter(_decimal(lang, 0 if c.unit in ("persons", "EUR") else 1))
     _year_axis(ax, lang)
     ax.legend(loc="best", fontsize=7.5)
