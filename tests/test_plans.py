@@ -343,6 +343,7 @@ def test_visaginas_example_is_valid(tmp_path):
     assert all("illustration" in r["source"] for k, r in c.items() if k != "V1")
 
 
+@pytest.mark.slow
 @pytest.mark.realdata
 def test_visaginas_on_real_data(shared_data, tmp_path):
     import subprocess

@@ -64,7 +64,7 @@ def read_plan_file(path: str | Path) -> RawPlan:
     """
     p = Path(path)
     if not p.is_file():
-        raise PlanError(f"{p}: plan file not found")
+        raise PlanError(f"{p}: plan file not found" + (" (it is a folder)" if p.is_dir() else ""))
     suffix = p.suffix.lower()
     if suffix in (".yaml", ".yml"):
         return _read_yaml(p)
