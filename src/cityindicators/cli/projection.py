@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from ..exceptions import ConfigError
+from ..exceptions import ConfigError, ProjectionError
 from ..geography import get_register
 from ._output import FORMATS, emit, emit_rows
 
@@ -61,6 +61,10 @@ def _backtest(args) -> int:
     from ..projection import ProjectionData, backtest
 
     data = ProjectionData.from_store(data_dir=args.data_dir)
+    if args.base_year is None or args.horizon is None:
+        if (args.base_year is None) != (args.horizon is None):
+            raise ProjectionError("backtest: give both --base-year and --horizon, or neither (the whole protocol)")
+        return _backtest_protocol(data, args)
     res = backtest(data, args.base_year, args.horizon)
     table = res.table.copy()
     table[["mape", "mspe"]] = table[["mape", "mspe"]].round(2)
@@ -69,6 +73,21 @@ def _backtest(args) -> int:
     beat = bool(wins["beats_all"].all())
     print(f"default method {'beats' if beat else 'does NOT beat'} every baseline on total, 0-14, 15-64 and 65+ "
           f"(base {res.base_year}, horizon {res.horizon})", file=sys.stderr)
+    return 0
+
+
+def _backtest_protocol(data, args) -> int:
+    """Every origin and horizon with the nested choice of settings: MAPE, bias, P90 by horizon."""
+    from ..projection.backtest import SELECTED, nested_backtest
+
+    nb = nested_backtest(data)
+    table = nb.summary().round(2)
+    emit(table, args.format, args.output)
+    pooled = nb.pooled()
+    best = pooled.drop(columns=[SELECTED]).min(axis=1)
+    ahead = [g for g in pooled.index if pooled.loc[g, SELECTED] < best[g]]
+    print(f"out of sample (nested choice; shipped setting {nb.chosen.name}): ahead of every baseline pooled over "
+          f"horizons 1-10 on {', '.join(ahead) or 'no group'}", file=sys.stderr)
     return 0
 
 
@@ -126,9 +145,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--output", default=None, metavar="FILE")
     p.set_defaults(handler=_target)
 
-    p = sub.add_parser("backtest", help="compare projections from a past base year with what happened")
-    p.add_argument("--base-year", type=int, required=True, metavar="Y")
-    p.add_argument("--horizon", type=int, required=True, metavar="H")
+    p = sub.add_parser("backtest", help="compare projections from past base years with what happened",
+                       description="With --base-year and --horizon: one back-test. Without them: every origin and "
+                                   "horizon the data allow, with the nested choice of settings (docs/BACKTEST.md).")
+    p.add_argument("--base-year", type=int, default=None, metavar="Y")
+    p.add_argument("--horizon", type=int, default=None, metavar="H")
     p.add_argument("--format", choices=FORMATS, default="table")
     p.add_argument("--output", default=None, metavar="FILE")
     p.set_defaults(handler=_backtest)

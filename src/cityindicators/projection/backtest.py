@@ -289,11 +289,11 @@ class Candidate:
     e0_gain: float = 0.0
 
     def scenario(self):
-        """The ``baseline`` scenario, with life expectancy rising by ``e0_gain`` years a year when set."""
+        """Recent rates held (the shipped ``baseline`` scenario's other keys), life expectancy held or
+        rising by ``e0_gain`` years a year: independent of how ``baseline.yaml`` sets mortality."""
         sc = load_scenario("baseline")
-        if not self.e0_gain:
-            return sc
-        return replace(sc, mortality=replace(sc.mortality, mode="gain", e0_gain_per_year=float(self.e0_gain)))
+        mode = "gain" if self.e0_gain else "hold"
+        return replace(sc, mortality=replace(sc.mortality, mode=mode, e0_gain_per_year=float(self.e0_gain)))
 
 
 def default_candidates() -> tuple[Candidate, ...]:

@@ -279,7 +279,7 @@ class EstimationSettings:
     inflow_pool_max_age: int = 50
     open_age_split: str = "stable"
     open_age_growth_years: int = 5
-    migration_excluded_years: tuple[int, ...] = ()
+    migration_excluded_years: tuple[int, ...] = (2010, 2011)
     migration_convergence: str = "none"
     migration_convergence_years: int = 20
     total_combination_weight: float = 0.0
