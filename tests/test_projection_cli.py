@@ -72,3 +72,9 @@ def test_project_a_group(demo_dir, capsys):
     assert frame.loc[frame["territory_code"] == "G:demo_north", "territory"].iloc[0] == "Demonstracinė grupė (sintetiniai duomenys)"
     tot = frame.groupby(["territory_code", "year"])["population"].sum().unstack()
     assert tot.loc["G:demo_north"].tolist() == pytest.approx(tot.loc[["X11", "X12", "X13"]].sum().tolist())
+
+
+def test_backtest_needs_both_or_neither_of_base_year_and_horizon(demo_dir, capsys):
+    rc = main(["--data-dir", str(demo_dir), "backtest", "--base-year", "2018"])
+    err = capsys.readouterr().err
+    assert rc != 0 and "both --base-year and --horizon" in err and "Traceback" not in err

@@ -15,16 +15,19 @@ with the published ones for the total and the groups 0-14, 15-64 and 65+ of each
   & Schmidt 2010, *Population Research and Policy Review* 29), iterated ``H`` times.
 
 The default method is the cohort-component projection under the ``baseline`` scenario with
-the default :class:`~cityindicators.projection.rates.EstimationSettings`: net migration is an
-equal-weight combination of the robust cohort residuals and the Hamilton-Perry-implied rates of
-the same window, children 0-14 migrate with their mothers (family model) and in-migrant counts
-follow the size of the national pool (see :mod:`.rates`). Results on the lt-osp extract (base
-years 2006-2014, horizons 1-9, MAPE averaged over base years; full table in
-``docs/BACKTEST.md``): it beats every baseline in 35 of the 36 (horizon, group) cells and at
-2010+5 on all four groups (by 0.004 MAPE points only on 15-64). It trails Hamilton-Perry on 65+
-at horizon 9 (3.71 against 3.50, one base year, 2006), where Hamilton-Perry wins by offsetting
-errors within the group (it under-projects 85+ by 6 % and over-projects 65-74 by 1.5 %), not by
-tracking the single ages better.
+the default :class:`~cityindicators.projection.rates.EstimationSettings` (see :mod:`.rates`).
+
+The out-of-sample protocol (:func:`nested_backtest`; the page ``docs/BACKTEST.md`` is written
+from it by ``scripts/backtest_report.py``): every origin ``Y`` with five years of history, every
+horizon to the last population year, every candidate setting (:func:`default_candidates`) and
+the baselines; the ``default`` forecast of origin ``Y`` uses the candidate chosen
+(:func:`select_candidate`, one-standard-error rule on the mean over cells and measures of
+``log(MAPE / geometric mean MAPE)``) on the back-tests ``(Y', h')`` with ``Y' + h' <= Y`` only, so
+the reported errors are out of sample for the choice of settings as well. Measures: total,
+0-14, 15-64, 65+ and the median age (:func:`median_age`); MAPE, bias (mean signed error) and the
+90th percentile of absolute errors by horizon (:meth:`NestedBacktest.summary`).
+:func:`out_of_sample_errors` gives the tidy per-(origin, horizon, territory, group) errors of
+the default and the baselines, e.g. for prediction intervals.
 
 Calibrating the stochastic intervals: the back-test errors of the default method at horizon
 ``h`` give an empirical distribution of ``log(F / A)``; :func:`empirical_interval_scale`
@@ -52,7 +55,7 @@ from .schedule import build_schedule
 
 __all__ = ["BacktestResult", "backtest", "backtest_grid", "METHODS", "DEFAULT_METHOD", "empirical_interval_scale",
            "Candidate", "default_candidates", "NestedBacktest", "nested_backtest", "out_of_sample_errors",
-           "select_candidate", "median_age", "MEASURES", "BASELINES", "SELECTED"]
+           "select_candidate", "median_age", "MEASURES", "BASELINES", "SELECTED", "SELECTED_MIN"]
 
 log = logging.getLogger(__name__)
 
@@ -254,6 +257,8 @@ MEASURES = (*GROUPS, "median_age")
 BASELINES = METHODS[1:]
 #: Method label of the nested, time-ordered selection among the candidates.
 SELECTED = "default"
+#: The same protocol with the plain-minimum rule instead of the one-standard-error rule (for comparison).
+SELECTED_MIN = "default-min"
 #: Horizons pooled in the headline comparison.
 POOLED_HORIZONS = tuple(range(1, 11))
 
@@ -358,10 +363,12 @@ class NestedBacktest:
     errors
         Tidy ``base_year, horizon, territory_code, group, method, forecast, actual, error,
         error_pct`` (``error = F - A`` in persons, or years for ``median_age``; ``error_pct`` signed,
-        per cent of ``A``) for every candidate, the baselines and ``default`` (the nested choice).
+        per cent of ``A``) for every candidate, the baselines, ``default`` (the nested choice) and
+        ``default-min`` (the same with the plain-minimum rule).
     selection
-        ``base_year, selected, cells`` (the candidate chosen to score that origin and the number of
-        fully observed (origin, horizon) back-tests it was chosen on).
+        ``base_year, selected, cells, selected_by_min`` (the candidate chosen to score that origin,
+        the number of fully observed (origin, horizon) back-tests it was chosen on, and the
+        choice of the plain-minimum rule, whose forecasts are the method ``default-min``).
     chosen
         The candidate the protocol selects on all the data: the shipped default.
     candidates
@@ -413,19 +420,30 @@ def _cell_scores(errors: pd.DataFrame, names: Sequence[str]) -> pd.DataFrame:
     return rel.groupby(level=["base_year", "horizon"]).mean()
 
 
-def select_candidate(scores: pd.DataFrame, up_to: int, names: Sequence[str]) -> tuple[str, int]:
-    """The candidate with the lowest mean cell score over back-tests fully observed by 1 January ``up_to``.
+def select_candidate(scores: pd.DataFrame, up_to: int, names: Sequence[str], rule: str = "one-se") -> tuple[str, int]:
+    """The candidate chosen on the back-tests fully observed by 1 January ``up_to``.
 
     A back-test (origin ``Y'``, horizon ``h'``) is usable when ``Y' + h' <= up_to``; with none the
-    first candidate (the prior choice) is returned. Ties go to the earlier candidate. Returns
-    ``(name, number of cells used)``.
+    first candidate (the prior choice) is returned. ``rule="min"``: the lowest mean cell score
+    (ties to the earlier candidate). ``rule="one-se"`` (default): that candidate only if its
+    mean score is below the prior's by more than one standard error of the per-cell difference
+    (the one-standard-error rule, Breiman et al. 1984; Hastie, Tibshirani & Friedman 2009,
+    sec. 7.10), else the prior: a handful of short back-tests is not evidence enough to leave
+    it. Returns ``(name, number of cells used)``.
     """
+    if rule not in ("one-se", "min"):
+        raise ProjectionError(f"selection rule must be 'one-se' or 'min', got {rule!r}")
     idx = scores.index
     ok = (idx.get_level_values("base_year") + idx.get_level_values("horizon")) <= up_to
     if not ok.any():
         return names[0], 0
-    mean = scores[ok].mean()[list(names)]
-    return str(mean.idxmin()), int(ok.sum())
+    used = scores[ok][list(names)]
+    best = str(used.mean().idxmin())
+    if rule == "min" or best == names[0]:
+        return best, int(ok.sum())
+    d = used[best] - used[names[0]]
+    se = float(d.std(ddof=1) / np.sqrt(len(d))) if len(d) > 1 else np.inf
+    return (best if d.mean() + se < 0 else names[0]), int(ok.sum())
 
 
 def nested_backtest(
@@ -480,8 +498,10 @@ def nested_backtest(
     rows, chosen_frames = [], []
     for Y in origins:
         name, cells = select_candidate(scores, Y, names)
-        rows.append({"base_year": Y, "selected": name, "cells": cells})
+        plain, _ = select_candidate(scores, Y, names, rule="min")
+        rows.append({"base_year": Y, "selected": name, "cells": cells, "selected_by_min": plain})
         chosen_frames.append(errors[(errors["method"] == name) & (errors["base_year"] == Y)].assign(method=SELECTED))
+        chosen_frames.append(errors[(errors["method"] == plain) & (errors["base_year"] == Y)].assign(method=SELECTED_MIN))
     final, _ = select_candidate(scores, last, names)
     errors = pd.concat([errors, *chosen_frames], ignore_index=True)
     errors["method"] = errors["method"].astype("category")
