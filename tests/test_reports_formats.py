@@ -69,3 +69,142 @@ def test_library_versions_are_the_installed_ones():
     v = runner.library_versions()
     assert v["pandas"] == pd.__version__ and v["numpy"] == numpy.__version__
     assert v["matplotlib"] == matplotlib.__version__ and v["papermill"] == papermill.__version__
+
+
+# -- charts and tables written for the workbook (no kernel) --------------------------------------
+
+
+@pytest.fixture
+def export_folder(tmp_path, monkeypatch):
+    from cityindicators.reports import exports
+
+    monkeypatch.setenv(exports.EXPORT_ENV, str(tmp_path))
+    exports.reset()
+    exports.set_context("en", "Eglynas", True)
+    yield tmp_path
+    exports.reset()
+
+
+def test_chart_and_table_exports(export_folder):
+    from openpyxl import load_workbook
+    from PIL import Image
+
+    from cityindicators import plotting
+    from cityindicators.reports import exports, sections
+
+    frame = pd.DataFrame({"year": [2001, 2002, 2003], "value": [1200.0, 1150.0, 1100.0]})
+    fig = plotting.population_trend(frame, lang="en", name="Eglynas", synthetic=True)
+    width_in = fig.get_figwidth()
+    sections.show_figure(fig)
+    exports.set_section("h_comparison")
+    table = pd.DataFrame({"Indicator": ["=HYPERLINK(\"http://x\")", "Share 65+"], "Value": [1.5, -2.25]})
+    sections.show_table(table.style.set_caption("Comparison <br><small>note</small>"))
+    files = exports.write_tables(export_folder, "demo")
+    assert files[0] == "demo.xlsx" and "tables/index.csv" in files
+    assert not (export_folder / exports.DATA_FOLDER).exists()
+    svg = (export_folder / "charts" / "01_population_trend.svg").read_text(encoding="utf-8")
+    assert "<svg" in svg
+    hires = Image.open(export_folder / "charts" / "01_population_trend_300dpi.png")
+    assert hires.info["dpi"][0] == pytest.approx(300, abs=1)
+    assert hires.width <= width_in * 300 + 10  # trimmed to the content, never wider than the figure
+    wb = load_workbook(export_folder / "demo.xlsx")
+    assert wb.sheetnames == ["Sheets", "01_population_trend", "02_comparison"]
+    ws = wb["01_population_trend"]
+    assert ws["A1"].value == plotting.chart_title(fig) and "Eglynas" in ws["A1"].value
+    assert [ws["A2"].value, ws["B2"].value] == ["Unit", "persons"]
+    assert ws["A3"].value == "Source" and "synthetic" in ws["B3"].value.lower()
+    rows = list(ws.iter_rows(min_row=7, values_only=True))
+    assert rows[0] == ("year", "value") and rows[1:] == [(2001, 1200), (2002, 1150), (2003, 1100)]
+    ws = wb["02_comparison"]
+    assert ws["A1"].value == "Comparison note"
+    body = list(ws.iter_rows(min_row=6, values_only=True))
+    assert body[0] == ("Indicator", "Value")
+    assert body[1] == ("'=HYPERLINK(\"http://x\")", 1.5)  # neutralised: opens as text, not a formula
+    assert body[2] == ("Share 65+", -2.25)
+    csv = pd.read_csv(export_folder / "tables" / "02_comparison.csv")
+    assert csv["Value"].tolist() == [1.5, -2.25] and csv["Indicator"][0].startswith("'=")
+    index = pd.read_csv(export_folder / "tables" / "index.csv")
+    assert index["Sheet"].tolist() == ["01_population_trend", "02_comparison"]
+
+
+def test_nothing_written_outside_the_runner(tmp_path, monkeypatch):
+    """In JupyterLab (no export folder) a chart is only displayed."""
+    from cityindicators import plotting
+    from cityindicators.reports import exports, sections
+
+    monkeypatch.delenv(exports.EXPORT_ENV, raising=False)
+    monkeypatch.chdir(tmp_path)
+    fig = plotting.population_trend(pd.DataFrame({"year": [2001, 2002], "value": [1.0, 2.0]}), lang="en")
+    sections.show_figure(fig)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_observed_series_kept_beside_the_projection():
+    from cityindicators import plotting
+
+    proj = pd.DataFrame({"scenario": ["baseline"] * 2, "year": [2025, 2026], "value": [100.0, 99.0]})
+    obs = pd.DataFrame({"year": [2024, 2025], "value": [101.0, 100.0]})
+    fig = plotting.scenario_lines(proj, lang="en", observed=obs)
+    data = plotting.chart_data(fig)
+    assert data["series"].tolist() == ["observed", "observed", "projected", "projected"]
+    assert data["value"].tolist() == [101.0, 100.0, 100.0, 99.0]
+    assert plotting.chart_unit(fig, "lt") == "asmenys"
+
+
+# -- a whole report on the demo data (runs a kernel) ---------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def situation_report(demo_dir, tmp_path_factory) -> Path:
+    res = runner.run_report("situation_analysis", "X13", language="en", data_dir=demo_dir,
+                            output_dir=tmp_path_factory.mktemp("reports"))
+    assert res.status == "ok", res.error
+    return Path(res.output_dir)
+
+
+@pytest.mark.slow
+def test_report_files_formats_and_manifest(situation_report):
+    import json
+
+    folder = situation_report
+    manifest = json.loads((folder / "manifest.json").read_text())
+    assert manifest["versions"] == runner.library_versions()
+    for f in manifest["files"]:
+        assert (folder / f).exists(), f
+    screens = sorted(p for p in (folder / "charts").glob("*.png") if not p.stem.endswith("_300dpi"))
+    assert len(screens) >= 6
+    for png in screens:
+        assert (folder / "charts" / f"{png.stem}.svg").exists()
+        assert (folder / "charts" / f"{png.stem}_300dpi.png").exists()
+        assert f"charts/{png.stem}.svg" in manifest["files"]
+    assert "situation_analysis.xlsx" in manifest["files"] and "tables/index.csv" in manifest["files"]
+
+
+@pytest.mark.slow
+def test_workbook_holds_the_librarys_figures(situation_report, demo_dir):
+    from openpyxl import load_workbook
+
+    from cityindicators.i18n import t
+    from cityindicators.indicators import comparison_table, compute_indicators
+
+    wb = load_workbook(situation_report / "situation_analysis.xlsx", read_only=True)
+    names = wb.sheetnames
+    assert names[0] == "Sheets"
+    assert {"01_population_trend", "02_pyramid", "03_components_of_change"} <= set(names)
+    assert any(n.endswith("_comparison") for n in names) and any(n.endswith("_sources") for n in names)
+    for n in names[1:]:
+        ws = wb[n]
+        assert ws["A2"].value == "Unit" and ws["A3"].value == "Source" and ws["B3"].value, n
+    pop = compute_indicators(["population"], territories="X13", data_dir=demo_dir).set_index("year")["value"]
+    rows = list(wb["01_population_trend"].iter_rows(min_row=7, values_only=True))
+    assert rows[0] == ("year", "value")
+    got = {int(y): v for y, v in rows[1:]}
+    assert got == pytest.approx({int(y): float(v) for y, v in pop.dropna().items()})
+    cmp_sheet = next(n for n in names if n.endswith("_comparison"))
+    rows = list(wb[cmp_sheet].iter_rows(min_row=6, values_only=True))
+    header, body = rows[0], rows[1:]
+    value_col = header.index(t("col_value", "en"))
+    table = comparison_table("X13", DEMO_LAST_YEAR, peers="county", indicators=["population"], data_dir=demo_dir)
+    assert body[0][value_col] == pytest.approx(float(table["value"].iloc[0]))
+    csv = pd.read_csv(situation_report / "tables" / f"{cmp_sheet}.csv")
+    assert csv[t("col_value", "en")].iloc[0] == pytest.approx(body[0][value_col])

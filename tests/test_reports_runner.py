@@ -137,7 +137,8 @@ def test_report_outputs(first_run, demo_dir):
     assert "@media print" in html
     assert 'alt="a line"' in html
     charts = sorted((folder / "charts").glob("*.png"))
-    assert [c.name for c in charts] == ["01_line.png"]
+    assert [c.name for c in charts] == ["01_line.png", "01_line_300dpi.png"]
+    assert (folder / "charts" / "01_line.svg").exists()
     assert charts[0].read_bytes()[:4] == b"\x89PNG"
     manifest = json.loads((folder / "manifest.json").read_text())
     assert manifest["status"] == "ok"

@@ -14,6 +14,7 @@ The functions do no I/O and never call ``plt.show``; the caller displays or save
 
 from __future__ import annotations
 
+import functools
 import logging
 from typing import Iterable, Mapping, Sequence
 
@@ -45,6 +46,10 @@ __all__ = [
     "broad_groups",
     "dependency_ratios",
     "fan_chart",
+    "chart_data",
+    "chart_title",
+    "chart_unit",
+    "chart_source",
 ]
 
 log = logging.getLogger(__name__)
@@ -90,6 +95,7 @@ def add_source(fig: Figure, lang: str, source: str | None = None, synthetic: boo
         text = f"{t('synthetic_note', lang)}. {text}"
     fig.text(0.01, 0.005, text, ha="left", va="bottom", fontsize=7.5, color="#444444" if not synthetic else "#B00000",
              wrap=True)
+    fig.cityindicators_source = text  # for the sheet of the chart's data (chart_source)
     fig.subplots_adjust(bottom=max(fig.subplotpars.bottom, 0.16))
     return fig
 
@@ -666,3 +672,65 @@ def fan_chart(
     _year_axis(ax, lang)
     ax.legend(loc="best")
     return _finish(fig, t("t_fan", lang, name=name), lang, source, synthetic, projection=True)
+
+
+# -- the data behind each chart ------------------------------------------------------------------
+
+#: Unit of the values each chart function draws (a frame with a ``unit`` column says it per row).
+CHART_UNITS: dict[str, str] = {
+    "population_trend": "persons", "pyramid_overlay": "persons", "components_of_change": "persons",
+    "indicator_panels": "", "ageing_indicators": "", "working_age": "", "youth_outflow": "persons",
+    "scenario_lines": "persons", "broad_groups": "persons", "dependency_ratios": "per 100", "fan_chart": "persons",
+}
+_DATA_UNITS = {"persons": ("asmenys", "persons"), "per 100": ("100-ui darbingo amžiaus gyventojų", "per 100 of working age"),
+               "": ("nurodyta stulpelyje unit", "given in the column unit")}
+
+
+def _keeps_data(func, unit: str):
+    """``func`` whose figure keeps the frame it drew (with the observed series, when given)."""
+
+    @functools.wraps(func)
+    def chart(frame: pd.DataFrame, *args, **kw) -> Figure:
+        fig = func(frame, *args, **kw)
+        data = frame.reset_index(drop=True)
+        observed = kw.get("observed")
+        if observed is not None and len(observed):
+            # the observed line beside the projected ones, marked in a column of its own
+            data = pd.concat([observed.assign(series="observed"), data.assign(series="projected")], ignore_index=True)
+        fig.cityindicators_data = data
+        fig.cityindicators_unit = unit
+        return fig
+
+    return chart
+
+
+# Wrapped here, in one place, rather than at each definition: every chart function keeps its data.
+for _name, _unit in CHART_UNITS.items():
+    globals()[_name] = _keeps_data(globals()[_name], _unit)
+del _name, _unit
+
+
+def chart_data(fig: Figure) -> pd.DataFrame | None:
+    """The frame a chart function of this module drew on ``fig`` (``None`` for other figures)."""
+    return getattr(fig, "cityindicators_data", None)
+
+
+def chart_title(fig: Figure) -> str:
+    """The figure's title (its suptitle, else the first axes title)."""
+    sup = getattr(fig, "_suptitle", None)
+    if sup is not None and sup.get_text():
+        return sup.get_text()
+    titles = [ax.get_title() for ax in fig.axes if ax.get_title()]
+    return titles[0] if titles else fig.get_label()
+
+
+def chart_unit(fig: Figure, lang: str) -> str:
+    """Unit of the chart's data values in ``lang``."""
+    unit = getattr(fig, "cityindicators_unit", "")
+    pair = _DATA_UNITS.get(unit)
+    return (pair[0] if lang == "lt" else pair[1]) if pair else unit
+
+
+def chart_source(fig: Figure) -> str:
+    """The source line written under the chart."""
+    return getattr(fig, "cityindicators_source", "")

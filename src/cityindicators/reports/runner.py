@@ -52,6 +52,7 @@ from ..exceptions import CityIndicatorsError, ReportExecutionError, ReportParame
 from ..geography import get_register
 from ..i18n import LANGUAGES
 from . import stopping
+from . import exports
 
 __all__ = [
     "TEMPLATES",
@@ -642,8 +643,11 @@ def extract_charts(nb: nbformat.NotebookNode) -> list[tuple[str, bytes]]:
             data = o.get("data", {})
             if "image/png" not in data:
                 continue
-            name = _slug(str(o.get("metadata", {}).get("cityindicators_chart", "chart"))).replace("-", "_") or "chart"
-            out.append((f"{len(out) + 1:02d}_{name}.png", base64.b64decode(data["image/png"])))
+            meta = o.get("metadata", {})
+            name = _slug(str(meta.get("cityindicators_chart", "chart"))).replace("-", "_") or "chart"
+            # the stem the kernel gave the chart's SVG and 300-dpi PNG, so that the three files match
+            stem = meta.get("cityindicators_file") or f"{len(out) + 1:02d}_{name}"
+            out.append((f"{stem}.png", base64.b64decode(data["image/png"])))
     return out
 
 
@@ -809,13 +813,18 @@ def run_report(
     error = ""
     t_exec0 = time.perf_counter()
     try:
+        from . import kernels
+
+        kernel = kernels.ready_kernel(staging, kernel_name)
         pm.execute_notebook(
-            str(path), str(out_nb), parameters=params, kernel_name=kernel_name, progress_bar=False,
-            log_output=False, cwd=str(staging), execution_timeout=cell_timeout, report_mode=False,
-            kernel_manager_class="cityindicators.reports.runner.LocalKernelManager",
+            str(path), str(out_nb), parameters=params, kernel_name=kernel.kernel_name, progress_bar=False,
+            log_output=False, execution_timeout=cell_timeout, report_mode=False, engine_name=kernels.ENGINE,
+            report_kernel=kernel,
         )
     except Exception as exc:  # papermill raises its own errors and kernel errors of many types
         error = _short_error(exc)
+        if not getattr(exc, "ename", None):  # not an error raised in a cell: the kernel may be busy or dead
+            kernels.discard_kernel()
     t_exec1 = time.perf_counter()
     fault_point("report.executed")  # crash-safety tests kill the run here, and at the two below
     if error:
@@ -846,11 +855,14 @@ def run_report(
         (staging / "charts").mkdir(exist_ok=True)
         for fname, png in charts:
             atomic_write_bytes(staging / "charts" / fname, png)
+        extra = sorted(f"charts/{p.name}" for p in (staging / "charts").iterdir()
+                       if p.suffix == ".svg" or p.stem.endswith(f"_{exports.HIRES_DPI}dpi"))
+        extra += exports.write_tables(staging, name)
     except Exception as exc:
         shutil.rmtree(staging, ignore_errors=True)
         raise ReportExecutionError(f"{name} {code}: export failed: {exc}") from exc
     t_end = time.perf_counter()
-    files = [f"{name}.ipynb", f"{name}.html"] + [f"charts/{f}" for f, _ in charts]
+    files = [f"{name}.ipynb", f"{name}.html"] + [f"charts/{f}" for f, _ in charts] + extra
     manifest.update(
         status="ok", finished_at=_now(), files=files,
         file_hashes={f: sha256_file(staging / f) for f in files},

@@ -29,6 +29,7 @@ from ..config import resolve_data_dir
 from ..exceptions import CityIndicatorsError, ReportParameterError
 from ..geography import Territory, get_register
 from ..html_safe import escape_html, styled_table
+from . import exports
 from . import findings as F
 from .._io import read_sidecar
 from ..i18n import TEXTS, check_language, fmt_int, fmt_number, t
@@ -101,28 +102,38 @@ def show_markdown(text: str) -> None:
     _display(Markdown(escape_html(text, quote=False)))
 
 
-def show_figure(fig, alt: str = "", dpi: int = 120) -> None:
+def show_figure(fig, alt: str = "", dpi: int = exports.SCREEN_DPI) -> None:
     """Display a figure as a PNG that the runner saves as ``charts/NN_<label>.png``.
 
     The PNG is rendered here (not by the inline backend) so that its resolution and size are
-    the same in JupyterLab, in the HTML report and in the saved file; the figure is closed.
+    the same in JupyterLab, in the HTML report and in the saved file. When the report runner
+    runs the notebook, the chart is also written as SVG and as a 300-dpi PNG, and its data go
+    to the report's workbook (:mod:`cityindicators.reports.exports`). The figure is closed.
     """
     import matplotlib.pyplot as plt
     from IPython.display import Image
 
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight", facecolor="white")
     label = fig.get_label() or "chart"
+    stem = exports.chart_stem(label)
+    folder = exports.export_dir()
+    if folder is not None:
+        png = exports.save_chart(fig, stem, folder, dpi)
+    else:
+        png = exports.render_chart(fig, "png", dpi)
     if not alt:
         alt = fig._suptitle.get_text() if getattr(fig, "_suptitle", None) is not None else label
     width = int(fig.get_figwidth() * 100)
     plt.close(fig)
-    _display(Image(data=buf.getvalue(), format="png", width=width),
-             metadata={"cityindicators_chart": label, "cityindicators_alt": alt})
+    _display(Image(data=png, format="png", width=width),
+             metadata={"cityindicators_chart": label, "cityindicators_file": stem, "cityindicators_alt": alt})
 
 
 def show_table(table: Any) -> None:
-    """Display a frame or a pandas ``Styler`` as an HTML table."""
+    """Display a frame or a pandas ``Styler`` as an HTML table (and, when the report runner runs
+    the notebook, keep its values for the report's workbook)."""
+    folder = exports.export_dir()
+    if folder is not None:
+        exports.save_table(table, folder)
     _display(table)
 
 
@@ -263,6 +274,7 @@ def setup(
                         dict(params))
     ctx.cache["counts"] = counts
     ctx.cache["data_years"] = data_years
+    exports.set_context(lang, terr.name(lang), terr.synthetic)
     if show:
         show_markdown(f"# {t(f'title_{template}', lang, name=ctx.name)}")
         if terr.synthetic:
@@ -273,6 +285,7 @@ def setup(
 
 
 def _heading(ctx: ReportContext, key: str) -> None:
+    exports.set_section(key)
     show_markdown(f"## {t(key, ctx.lang)}")
 
 

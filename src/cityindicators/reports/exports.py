@@ -1,0 +1,304 @@
+"""Files of a report besides its HTML: charts as SVG and 300-dpi PNG, and the tables and the
+data behind every chart as an XLSX workbook and CSV files.
+
+Two halves, one on each side of the kernel:
+
+* in the kernel, :func:`save_chart` and :func:`save_table` (called by
+  :func:`~cityindicators.reports.sections.show_figure` and ``show_table``) write into the
+  folder named by ``$CITYINDICATORS_REPORT_EXPORT`` (set by the report runner, unset in
+  JupyterLab, where nothing is written): the SVG and the 300-dpi PNG of each chart, and each
+  table or chart's data with its title, unit and source as a pickle under ``.data/``;
+* in the runner, :func:`write_tables` turns those into ``<template>.xlsx`` (one named sheet per
+  table or chart, a heading block with the title, unit, source and territory above the table)
+  and ``tables/NN_<name>.csv`` (the same tables; ``tables/index.csv`` lists their titles,
+  units and sources), then removes ``.data/``.
+
+Every text cell goes through :func:`cityindicators.spreadsheet.spreadsheet_safe`, so that no cell
+from the data opens as a live formula.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import pickle
+import re
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+__all__ = [
+    "EXPORT_ENV",
+    "HIRES_DPI",
+    "export_dir",
+    "reset",
+    "set_context",
+    "set_section",
+    "chart_stem",
+    "render_chart",
+    "downscaled_png",
+    "save_chart",
+    "save_table",
+    "TableRecord",
+    "read_records",
+    "write_tables",
+]
+
+#: Environment variable naming the folder a report's extra files are written to.
+EXPORT_ENV = "CITYINDICATORS_REPORT_EXPORT"
+#: Resolution of the print-quality PNG of each chart.
+HIRES_DPI = 300
+#: Resolution of the PNG shown in JupyterLab and embedded in the HTML.
+SCREEN_DPI = 120
+DATA_FOLDER = ".data"
+_SHEET_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
+
+
+@dataclass
+class _State:
+    """What the kernel side counts and knows during one report."""
+
+    charts: int = 0
+    items: int = 0
+    section: str = ""
+    lang: str = "en"
+    territory: str = ""
+    synthetic: bool = False
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+_STATE = _State()
+
+
+def export_dir() -> Path | None:
+    """The folder of the report being written, or ``None`` (JupyterLab: write nothing)."""
+    value = os.environ.get(EXPORT_ENV)
+    return Path(value) if value else None
+
+
+def reset() -> None:
+    """Start counting charts and tables from one again (a new report in the same kernel)."""
+    global _STATE
+    _STATE = _State()
+
+
+def set_context(lang: str, territory: str, synthetic: bool) -> None:
+    """The report's language and territory, written above every sheet."""
+    _STATE.lang, _STATE.territory, _STATE.synthetic = lang, territory, synthetic
+
+
+def set_section(key: str) -> None:
+    """The section being shown (an i18n heading key such as ``h_comparison``): names its tables."""
+    _STATE.section = key[2:] if key.startswith("h_") else key
+
+
+def chart_stem(label: str) -> str:
+    """File stem of the next chart: ``NN_<label>`` (``03_pyramid``)."""
+    _STATE.charts += 1
+    safe = re.sub(r"[^a-z0-9_]+", "_", (label or "chart").lower()).strip("_") or "chart"
+    return f"{_STATE.charts:02d}_{safe}"
+
+
+def render_chart(fig, fmt: str, dpi: int = SCREEN_DPI) -> bytes:
+    """``fig`` as PNG or SVG bytes, trimmed to its content, on white."""
+    buf = io.BytesIO()
+    fig.savefig(buf, format=fmt, dpi=dpi, bbox_inches="tight", facecolor="white")
+    return buf.getvalue()
+
+
+def _atomic_write(path: Path, content: bytes) -> None:
+    from .._io import atomic_write_bytes
+
+    atomic_write_bytes(path, content)
+
+
+def downscaled_png(png: bytes, dpi: int, from_dpi: int = HIRES_DPI) -> bytes:
+    """A PNG rendered at ``from_dpi`` resampled to ``dpi`` (Lanczos): cheaper than drawing the
+    figure once more, and the same picture."""
+    from PIL import Image
+
+    im = Image.open(io.BytesIO(png))
+    small = im.resize((round(im.width * dpi / from_dpi), round(im.height * dpi / from_dpi)), Image.LANCZOS)
+    out = io.BytesIO()
+    small.save(out, format="png", dpi=(dpi, dpi))
+    return out.getvalue()
+
+
+def save_chart(fig, stem: str, folder: Path, dpi: int = SCREEN_DPI) -> bytes:
+    """Write ``charts/<stem>.svg`` and ``charts/<stem>_300dpi.png`` and the chart's data (the
+    frame the chart function drew, :func:`cityindicators.plotting.chart_data`) for the workbook;
+    return the screen PNG at ``dpi``, resampled from the 300-dpi one."""
+    from .. import plotting
+
+    charts = folder / "charts"
+    charts.mkdir(parents=True, exist_ok=True)
+    _atomic_write(charts / f"{stem}.svg", render_chart(fig, "svg"))
+    hires = render_chart(fig, "png", HIRES_DPI)
+    _atomic_write(charts / f"{stem}_{HIRES_DPI}dpi.png", hires)
+    data = plotting.chart_data(fig)
+    if data is not None:
+        _save_record(folder, TableRecord(
+            name=stem.split("_", 1)[1], kind="chart", title=plotting.chart_title(fig),
+            unit=plotting.chart_unit(fig, _STATE.lang), source=plotting.chart_source(fig), frame=data,
+            chart=f"charts/{stem}.png"))
+    return downscaled_png(hires, dpi)
+
+
+def save_table(table: Any, folder: Path, title: str = "", unit: str = "", source: str = "") -> None:
+    """Record a displayed table (a frame or a pandas ``Styler``, whose raw values are taken) for
+    the workbook, named after the section it is shown in."""
+    frame = table.data if hasattr(table, "data") and not isinstance(table, pd.DataFrame) else table
+    if not isinstance(frame, pd.DataFrame):
+        return
+    caption = getattr(table, "caption", None) or ""
+    title = title or _plain(str(caption)) or _section_title()
+    if not source:
+        from .. import plotting
+
+        source = plotting.source_text(_STATE.lang, synthetic=_STATE.synthetic)
+    _save_record(folder, TableRecord(name=_STATE.section or "table", kind="table", title=title, unit=unit,
+                                     source=source, frame=frame.reset_index(drop=True)))
+
+
+def _section_title() -> str:
+    from ..i18n import TEXTS, t
+
+    key = f"h_{_STATE.section}"
+    return t(key, _STATE.lang) if key in TEXTS else _STATE.section
+
+
+def _plain(html: str) -> str:
+    """Caption text without HTML tags and entities (captions may carry ``<br><small>`` notes)."""
+    import html as _html
+
+    return _html.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html)).strip())
+
+
+@dataclass
+class TableRecord:
+    """One sheet of the workbook: a table shown in the report or the data behind a chart."""
+
+    name: str
+    kind: str  # "table" or "chart"
+    title: str
+    unit: str
+    source: str
+    frame: pd.DataFrame
+    chart: str = ""
+    territory: str = ""
+    lang: str = "en"
+
+
+def _save_record(folder: Path, record: TableRecord) -> None:
+    _STATE.items += 1
+    record.territory, record.lang = _STATE.territory, _STATE.lang
+    target = folder / DATA_FOLDER / f"{_STATE.items:03d}.pkl"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    _atomic_write(target, pickle.dumps(record, protocol=pickle.HIGHEST_PROTOCOL))
+
+
+def read_records(folder: Path) -> list[TableRecord]:
+    """The records the kernel wrote into ``folder/.data``, in the order they were shown."""
+    out = []
+    for p in sorted((folder / DATA_FOLDER).glob("*.pkl")):
+        # written by our own kernel a moment ago in the report's staging folder
+        out.append(pickle.loads(p.read_bytes()))
+    return out
+
+
+_HEAD = {
+    "lt": {"unit": "Matavimo vienetas", "source": "Šaltinis", "territory": "Teritorija", "chart": "Diagrama",
+           "sheets": "Lapai", "sheet": "Lapas", "title": "Pavadinimas", "file": "Failas", "kind": "Rūšis",
+           "table": "lentelė", "chart_kind": "diagramos duomenys"},
+    "en": {"unit": "Unit", "source": "Source", "territory": "Territory", "chart": "Chart",
+           "sheets": "Sheets", "sheet": "Sheet", "title": "Title", "file": "File", "kind": "Kind",
+           "table": "table", "chart_kind": "chart data"},
+}
+
+
+def _sheet_names(records: list[TableRecord]) -> list[str]:
+    """Sheet names of at most 31 characters without the characters Excel refuses, unique by their number."""
+    return [_SHEET_FORBIDDEN.sub("_", f"{i:02d}_{r.name}")[:31] for i, r in enumerate(records, 1)]
+
+
+def write_tables(folder: Path, template: str) -> list[str]:
+    """Write ``<template>.xlsx`` and ``tables/*.csv`` from the kernel's records in ``folder``;
+    return the files written (relative to ``folder``). ``.data/`` is removed."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
+    from .._io import atomic_write_text
+    from ..spreadsheet import spreadsheet_safe, spreadsheet_safe_frame
+
+    records = read_records(folder)
+    shutil.rmtree(folder / DATA_FOLDER, ignore_errors=True)
+    if not records:
+        return []
+    lang = records[0].lang if records[0].lang in _HEAD else "en"
+    head = _HEAD[lang]
+    names = _sheet_names(records)
+    (folder / "tables").mkdir(exist_ok=True)
+    wb = Workbook()
+    index = wb.active
+    index.title = head["sheets"]
+    index.append([head["sheet"], head["title"], head["kind"], head["unit"], head["source"], head["file"]])
+    files = []
+    for name, r in zip(names, records):
+        frame = spreadsheet_safe_frame(_plain_frame(r.frame))
+        csv_name = f"tables/{name}.csv"
+        atomic_write_text(folder / csv_name, frame.to_csv(index=False))
+        files.append(csv_name)
+        kind = head["table"] if r.kind == "table" else head["chart_kind"]
+        index.append([spreadsheet_safe(v) for v in (name, r.title, kind, r.unit, r.source, csv_name)])
+        ws = wb.create_sheet(name)
+        ws.append([spreadsheet_safe(r.title)])
+        ws["A1"].font = Font(bold=True)
+        ws.append([head["unit"], spreadsheet_safe(r.unit)])
+        ws.append([head["source"], spreadsheet_safe(r.source)])
+        ws.append([head["territory"], spreadsheet_safe(r.territory)])
+        if r.chart:
+            ws.append([head["chart"], r.chart])
+        ws.append([])
+        ws.append(list(frame.columns))
+        for cell in ws[ws.max_row]:
+            cell.font = Font(bold=True)
+        for row in frame.itertuples(index=False):
+            ws.append([_cell(v) for v in row])
+        for i, col in enumerate(frame.columns, 1):
+            ws.column_dimensions[get_column_letter(i)].width = min(max(12, len(str(col)) + 2), 48)
+    index_frame = pd.DataFrame(list(index.iter_rows(min_row=2, values_only=True)),
+                               columns=[c.value for c in index[1]])
+    atomic_write_text(folder / "tables/index.csv", index_frame.to_csv(index=False))
+    files.append("tables/index.csv")
+    buf = io.BytesIO()
+    wb.save(buf)
+    _atomic_write(folder / f"{template}.xlsx", buf.getvalue())
+    return [f"{template}.xlsx", *files]
+
+
+def _plain_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """Columns as text, categorical and nullable values as plain Python values."""
+    out = frame.copy()
+    out.columns = [str(c) for c in out.columns]
+    for col in out.columns:
+        if isinstance(out[col].dtype, pd.CategoricalDtype):
+            out[col] = out[col].astype(object)
+    return out
+
+
+def _cell(value: Any) -> Any:
+    """A value openpyxl can write: NaN/NA as an empty cell, numpy scalars as Python numbers."""
+    if value is None:
+        return None
+    try:
+        if pd.isna(value):
+            return None
+    except (TypeError, ValueError):
+        pass
+    if hasattr(value, "item"):
+        return value.item()
+    return value

@@ -1,0 +1,169 @@
+"""Warm kernels: one Jupyter kernel per runner thread, reused from report to report.
+
+Starting a kernel and importing pandas, matplotlib and the package takes about 3 s, more than
+half of a report. A batch therefore keeps one kernel per worker (per thread, so that Dask
+workers running several jobs at once never share one) and, before each report, clears the
+kernel's namespace, points it at the report's staging folder and resets the chart and table
+counters (:meth:`ReportKernel.prepare`). What stays warm is only what a fresh kernel would
+compute the same way: imported modules and the caches of the store and the indicator library,
+which are keyed by the data files' paths and modification times.
+
+A kernel that failed in any other way than a cell raising an error (it died, or a cell ran past
+its timeout and may still be busy) is shut down and the next report starts a new one.
+
+papermill runs the notebook on that kernel through the engine registered here under
+:data:`ENGINE` (papermill's own nbclient engine, handed the running kernel instead of starting one).
+"""
+
+from __future__ import annotations
+
+import atexit
+import logging
+import threading
+from pathlib import Path
+
+__all__ = ["ENGINE", "ReportKernel", "warm_kernel", "ready_kernel", "discard_kernel", "close_kernels"]
+
+log = logging.getLogger(__name__)
+
+#: Name of the papermill engine that executes on a :class:`ReportKernel`.
+ENGINE = "cityindicators-warm"
+START_TIMEOUT = 60
+
+_local = threading.local()
+_all: list["ReportKernel"] = []
+_lock = threading.Lock()
+
+
+def _run(coro_fn, *args, **kw):
+    from jupyter_core.utils import run_sync
+
+    return run_sync(coro_fn)(*args, **kw)
+
+
+class ReportKernel:
+    """A running kernel (IPC transport) with its client, for one thread."""
+
+    def __init__(self, kernel_name: str | None = None):
+        from .runner import LocalKernelManager
+
+        self.kernel_name = kernel_name or "python3"
+        self.km = LocalKernelManager(kernel_name=self.kernel_name)
+        # history in memory: parallel kernels would otherwise contend for one SQLite file
+        _run(self.km.start_kernel, extra_arguments=["--HistoryManager.hist_file=:memory:"])
+        self.kc = self.km.client()
+        self.kc.start_channels()
+        _run(self.kc.wait_for_ready, timeout=START_TIMEOUT)
+        self.reports = 0
+
+    def alive(self) -> bool:
+        try:
+            return bool(_run(self.km.is_alive))
+        except Exception:  # a manager in a broken state is as good as dead
+            return False
+
+    def prepare(self, folder: Path) -> None:
+        """Clear the namespace and get ready for the report written into ``folder``."""
+        from .exports import EXPORT_ENV
+
+        # chdir first: the previous report's folder, the kernel's working directory, may be gone
+        code = (
+            f"__import__('os').chdir({str(folder)!r})\n"
+            "%reset -f\n"
+            "import os as _os\n"
+            f"_os.environ[{EXPORT_ENV!r}] = {str(folder)!r}\n"
+            "import matplotlib.pyplot as _plt\n_plt.close('all')\n"
+            "from cityindicators.reports import exports as _exports\n_exports.reset()\n"
+            "del _os, _plt, _exports\n"
+            "get_ipython().execution_count = 0\n"
+        )
+        reply = _run(self.kc.execute_interactive, code, store_history=False, timeout=START_TIMEOUT,
+                     output_hook=lambda msg: None)
+        if reply["content"].get("status") != "ok":
+            raise RuntimeError(f"kernel preparation failed: {reply['content'].get('evalue', reply['content'])}")
+        self.reports += 1
+
+    def shutdown(self) -> None:
+        try:
+            self.kc.stop_channels()
+            _run(self.km.shutdown_kernel, now=True)
+        except Exception as exc:  # already gone
+            log.debug("kernel shutdown: %s", exc)
+
+
+def warm_kernel(kernel_name: str | None = None) -> ReportKernel:
+    """This thread's kernel, started when there is none (or when it died)."""
+    k = getattr(_local, "kernel", None)
+    if k is not None and (k.kernel_name != (kernel_name or "python3") or not k.alive()):
+        discard_kernel()
+        k = None
+    if k is None:
+        k = ReportKernel(kernel_name)
+        _local.kernel = k
+        with _lock:
+            _all.append(k)
+    return k
+
+
+def ready_kernel(folder: Path, kernel_name: str | None = None) -> ReportKernel:
+    """This thread's kernel, prepared for the report written into ``folder``; a kernel that
+    cannot be prepared is replaced by a new one (once)."""
+    k = warm_kernel(kernel_name)
+    try:
+        k.prepare(folder)
+    except Exception as exc:  # a broken kernel: start afresh
+        log.warning("warm kernel not usable (%s); starting a new one", exc)
+        discard_kernel()
+        k = warm_kernel(kernel_name)
+        k.prepare(folder)
+    return k
+
+
+def discard_kernel() -> None:
+    """Shut this thread's kernel down (after a failure that may have left it busy)."""
+    k = getattr(_local, "kernel", None)
+    _local.kernel = None
+    if k is not None:
+        k.shutdown()
+        with _lock:
+            if k in _all:
+                _all.remove(k)
+
+
+def close_kernels() -> None:
+    """Shut every warm kernel of this process down (end of a batch, exit)."""
+    with _lock:
+        kernels = list(_all)
+        _all.clear()
+    for k in kernels:
+        k.shutdown()
+    _local.kernel = None
+
+
+atexit.register(close_kernels)
+
+
+def _register_engine() -> None:
+    from papermill.clientwrap import PapermillNotebookClient
+    from papermill.engines import NBClientEngine, papermill_engines
+    from papermill.log import logger
+
+    class WarmKernelEngine(NBClientEngine):
+        """papermill's nbclient engine on an already running :class:`ReportKernel`."""
+
+        @classmethod
+        def execute_managed_notebook(cls, nb_man, kernel_name, log_output=False, stdout_file=None,
+                                     stderr_file=None, start_timeout=60, execution_timeout=None, **kwargs):
+            kernel: ReportKernel = kwargs.pop("report_kernel")
+            kwargs.pop("input_path", None)  # unused downstream (as in papermill's own engine)
+            client = PapermillNotebookClient(
+                nb_man, km=kernel.km, timeout=execution_timeout, startup_timeout=start_timeout,
+                kernel_name=kernel_name, log=logger, log_output=log_output, stdout_file=stdout_file,
+                stderr_file=stderr_file, **kwargs)
+            client.kc = kernel.kc  # nbclient then neither starts a kernel nor stops this one
+            return client.execute()
+
+    papermill_engines.register(ENGINE, WarmKernelEngine)
+
+
+_register_engine()
