@@ -147,10 +147,13 @@ def save_chart(fig, stem: str, folder: Path, dpi: int = SCREEN_DPI) -> bytes:
     return downscaled_png(hires, dpi)
 
 
-def save_table(table: Any, folder: Path, title: str = "", unit: str = "", source: str = "") -> None:
-    """Record a displayed table (a frame or a pandas ``Styler``, whose raw values are taken) for
-    the workbook, named after the section it is shown in."""
+def save_table(table: Any, folder: Path, title: str = "", unit: str = "", source: str = "",
+               data: pd.DataFrame | None = None) -> None:
+    """Record a displayed table (a frame or a pandas ``Styler``, whose raw values are taken, or
+    ``data`` when given) for the workbook, named after the section it is shown in."""
     frame = table.data if hasattr(table, "data") and not isinstance(table, pd.DataFrame) else table
+    if data is not None:
+        frame = data
     if not isinstance(frame, pd.DataFrame):
         return
     caption = getattr(table, "caption", None) or ""

@@ -128,12 +128,13 @@ def show_figure(fig, alt: str = "", dpi: int = exports.SCREEN_DPI) -> None:
              metadata={"cityindicators_chart": label, "cityindicators_file": stem, "cityindicators_alt": alt})
 
 
-def show_table(table: Any) -> None:
+def show_table(table: Any, data: pd.DataFrame | None = None) -> None:
     """Display a frame or a pandas ``Styler`` as an HTML table (and, when the report runner runs
-    the notebook, keep its values for the report's workbook)."""
+    the notebook, keep its values, or ``data`` when the displayed cells are formatted text, for
+    the report's workbook)."""
     folder = exports.export_dir()
     if folder is not None:
-        exports.save_table(table, folder)
+        exports.save_table(table, folder, data=data)
     _display(table)
 
 
@@ -591,7 +592,8 @@ def labour(ctx: ReportContext):
         show_markdown(t("published_intro", ctx.lang, years=", ".join(map(str, yrs))))
         disp = _comparison_display(ctx, table)
         show_table(plotting.comparison_table(disp, ctx.lang, n=ctx.n, synthetic=ctx.synthetic,
-                                             caption=t("t_published", ctx.lang, name=ctx.name)))
+                                             caption=t("t_published", ctx.lang, name=ctx.name)),
+                   data=_comparison_display(ctx, table, formatted=False))
     if fig is None and table is None:
         show_markdown(t("labour_missing", ctx.lang))
     elif fig is None:
@@ -659,7 +661,8 @@ def comparison(ctx: ReportContext, year: int | None = None, k: int = 5, show: bo
     if show:
         disp = _comparison_display(ctx, table)
         caption = t("t_comparison", ctx.lang, name=ctx.name)
-        show_table(plotting.comparison_table(disp, ctx.lang, n=ctx.n, caption=caption, synthetic=ctx.synthetic))
+        show_table(plotting.comparison_table(disp, ctx.lang, n=ctx.n, caption=caption, synthetic=ctx.synthetic),
+                   data=_comparison_display(ctx, table, formatted=False))
         show_markdown(similarity_statement(ctx, table.attrs))
         _say_breaks(ctx, comparison_breaks(ctx, table))
         ctx.cache["comparison"] = table
@@ -685,7 +688,7 @@ def similarity_statement(ctx: ReportContext, attrs: dict[str, Any]) -> str:
     return t("similar_list", ctx.lang, criteria=criteria, names=names)
 
 
-def _comparison_display(ctx: ReportContext, table: pd.DataFrame) -> pd.DataFrame:
+def _comparison_display(ctx: ReportContext, table: pd.DataFrame, formatted: bool = True) -> pd.DataFrame:
     """The comparison table with display headers; counts shown as whole numbers, others to one
     decimal (as text, so that each row keeps its own precision); the rank stays a number."""
     lang = ctx.lang
@@ -701,7 +704,8 @@ def _comparison_display(ctx: ReportContext, table: pd.DataFrame) -> pd.DataFrame
     for src, dst in cols.items():
         if src in table:
             vals = pd.to_numeric(table[src], errors="coerce").to_numpy(dtype=float)
-            out[dst] = [fmt_number(v, lang, int(d)) for v, d in zip(vals, decimals)]
+            # unformatted: the workbook's copy keeps the numbers as numbers
+            out[dst] = [fmt_number(v, lang, int(d)) for v, d in zip(vals, decimals)] if formatted else vals
     out[t("col_rank", lang)] = pd.to_numeric(table["rank"], errors="coerce").to_numpy(dtype=float)
     return out
 
