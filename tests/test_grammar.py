@@ -158,3 +158,32 @@ def test_every_text_key_has_both_languages_with_the_same_fields():
     for key, texts in TEXTS.items():
         assert set(texts) == {"lt", "en"}, key
         assert set(fields.findall(texts["lt"])) == set(fields.findall(texts["en"])), key
+
+
+@pytest.mark.parametrize("n", NUMBERS)
+def test_target_outcome_sentences(n):
+    lt = F.target_outcome("Bazinis", 20000, 2040, "met", n, 15000.0, "young_families", "lt").text
+    assert f"kasmet turėtų papildomai atvykti (neto) {lt_num(n)} {LT_RESIDENT_NOM[n]} (atvykstančiųjų profilis – jaunos šeimos" in lt
+    en = F.target_outcome("Base", 20000, 2040, "met", n, 15000.0, "young_families", "en").text
+    assert f"a net inflow of {en_num(n)} {en_noun(n, 'resident', 'residents')} a year" in en and "young families" in en
+    met = F.target_outcome("Bazinis", n, 2040, "met_at_lower_bound", 0.0, n + 5.0, "young_families", "lt").text
+    assert "tikslas jau pasiektas" in met and f"būtų {lt_num(n + 5)} (tikslas – {lt_num(n)})" in met
+    assert "already met" in F.target_outcome("Base", n, 2040, "met_at_lower_bound", 0.0, n + 5.0, "young_families", "en").text
+    assert "nepasiektų" in F.target_outcome("B", n, 2040, "unreachable", None, 1.0, "young_families", "lt").text
+
+
+def test_one_name_per_indicator():
+    """Chart labels keyed by an indicator id carry the catalogue's name (a qualifier may follow)."""
+    from cityindicators.indicators.catalogue import get_indicator
+    from cityindicators.exceptions import CityIndicatorsError
+
+    checked = 0
+    for key, texts in TEXTS.items():
+        try:
+            ind = get_indicator(key)
+        except CityIndicatorsError:
+            continue
+        for lang in ("lt", "en"):
+            assert texts[lang].startswith(ind.name(lang)), (key, lang, texts[lang], ind.name(lang))
+        checked += 1
+    assert checked >= 7

@@ -80,7 +80,7 @@ def test_components_working_age_youth():
     comp = pd.DataFrame([(y, c, v) for y in YEARS for c, v in (("births", 300), ("deaths", 400), ("net_migration", -200))],
                         columns=["year", "component", "value"])
     fig = plotting.components_of_change(comp, lang="lt", name="X")
-    assert "Gimę" in _texts(fig) and "Neto migracija" in _texts(fig)
+    assert "Gimusieji" in _texts(fig) and "Neto migracija" in _texts(fig)
     wa = pd.DataFrame([(y, i, v) for y in YEARS for i, v in (("working_age_population", 18000), ("working_age_share", 64.0))],
                       columns=["year", "indicator", "value"])
     fig = plotting.working_age(wa, lang="en", name="X")

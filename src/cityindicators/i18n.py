@@ -38,6 +38,7 @@ TEXTS: dict[str, dict[str, str]] = {
               "The figures describe no real municipality.",
     },
     "year": {"lt": "Metai", "en": "Year"},
+    "open_group": {"lt": "{age}+ m. (atvira grupė, vidurkis per metus)", "en": "{age}+ (open group, mean per year)"},
     "age": {"lt": "Amžius, metai", "en": "Age, years"},
     "persons": {"lt": "Gyventojai, asm.", "en": "Residents, persons"},
     "persons_k": {"lt": "Gyventojai, tūkst. asm.", "en": "Residents, thousand persons"},
@@ -47,6 +48,9 @@ TEXTS: dict[str, dict[str, str]] = {
     "female": {"lt": "Moterys", "en": "Females"},
     "total": {"lt": "Iš viso", "en": "Total"},
     "peers": {"lt": "Palyginamosios savivaldybės", "en": "Peer municipalities"},
+    "peers_lines": {"lt": "Pilkos linijos – palyginamosios savivaldybės, punktyrinė – {country}.",
+                    "en": "Grey lines: the peer municipalities; dashed: {country}."},
+    "peers_group": {"lt": "Palyginamoji grupė – {group}: {names}.", "en": "Peer group {group}: {names}."},
     # {rank}: an ordinal from grammar.ordinal (feminine in Lithuanian: "2-oji vieta");
     # {of_n}: "iš 60" + noun in the genitive from grammar.count_phrase.
     "rank_of": {"lt": "{rank} vieta {of_n}", "en": "rank {rank} {of_n}"},
@@ -92,6 +96,23 @@ TEXTS: dict[str, dict[str, str]] = {
     "h_uncertainty": {"lt": "Neapibrėžtumas", "en": "Uncertainty"},
     "h_target": {"lt": "Tikslui pasiekti reikalinga migracija", "en": "Migration needed to reach the target"},
     "h_accuracy": {"lt": "Metodo tikslumas praeities duomenimis", "en": "Accuracy of the method on past data"},
+    "h_service_groups": {"lt": "Paslaugų planavimo amžiaus grupės", "en": "Age groups for service planning"},
+    "h_annex": {"lt": "Priedas. Rodiklių apibrėžtys", "en": "Annex: indicator definitions"},
+    "t_service_groups": {"lt": "Paslaugų planavimo amžiaus grupės pagal scenarijus, {name}",
+                         "en": "Age groups for service planning by scenario, {name}"},
+    "sg_0_6": {"lt": "0–6 m. (ikimokyklinis amžius)", "en": "0–6 (pre-school)"},
+    "sg_7_17": {"lt": "7–17 m. (mokyklinis amžius)", "en": "7–17 (school)"},
+    "sg_18_29": {"lt": "18–29 m.", "en": "18–29"},
+    "sg_30_64": {"lt": "30–64 m.", "en": "30–64"},
+    "sg_65_79": {"lt": "65–79 m.", "en": "65–79"},
+    "sg_80_plus": {"lt": "80 m. ir vyresni (globa)", "en": "80 and over (care)"},
+    "col_base_year": {"lt": "{year} m. (bazė)", "en": "{year} (base)"},
+    "col_change_pct": {"lt": "pokytis iki {year} m., %", "en": "change to {year}, %"},
+    "col_definition": {"lt": "Apibrėžtis (formulė)", "en": "Definition (formula)"},
+    "col_osp_tables": {"lt": "Lietuvos statistikos lentelės", "en": "Statistics Lithuania tables"},
+    "annex_published": {"lt": "importuota paskelbtų rodiklių lentelė", "en": "imported table of published indicators"},
+    "annex_definitions_en": {"lt": "Rodiklių apibrėžtys ir formulės pateikiamos taip, kaip jos užrašytos rodiklių kataloge (anglų kalba).",
+                             "en": "Definitions and formulas as written in the indicator catalogue."},
     # -- chart titles --------------------------------------------------------------------
     "t_population_trend": {"lt": "Gyventojų skaičius metų pradžioje, {name}",
                            "en": "Population at 1 January, {name}"},
@@ -99,17 +120,18 @@ TEXTS: dict[str, dict[str, str]] = {
     "t_pyramid": {"lt": "Gyventojai pagal amžių ir lytį, {name}: {y0} ir {y1} m.",
                   "en": "Residents by age and sex, {name}: {y0} and {y1}"},
     "t_components": {"lt": "Gimę, mirę ir neto migracija, {name}", "en": "Births, deaths and net migration, {name}"},
-    "births": {"lt": "Gimę", "en": "Births"},
-    "deaths": {"lt": "Mirę (su minusu)", "en": "Deaths (negative)"},
-    "net_migration": {"lt": "Neto migracija", "en": "Net migration"},
-    "natural_change": {"lt": "Natūrali kaita", "en": "Natural change"},
+    # indicator ids: the catalogue's names, so that an indicator has one name in every report
+    "births": {"lt": "Gimusieji", "en": "Live births"},
+    "deaths": {"lt": "Mirusieji (su minusu)", "en": "Deaths (negative)"},
+    "net_migration": {"lt": "Neto migracija (su statistiniu patikslinimu)", "en": "Net migration including statistical adjustment"},
+    "natural_change": {"lt": "Natūrali gyventojų kaita", "en": "Natural change"},
     "total_change": {"lt": "Bendra kaita", "en": "Total change"},
     "t_ageing": {"lt": "Senėjimo rodikliai, {name} ir palyginamosios savivaldybės",
                  "en": "Ageing indicators, {name} and peers"},
     "t_working_age": {"lt": "Darbingo amžiaus gyventojai (nuo 16 m. iki senatvės pensijos amžiaus), {name}",
                       "en": "Working-age population (16 to the pension age), {name}"},
     "working_age_population": {"lt": "Darbingo amžiaus gyventojai", "en": "Working-age population"},
-    "working_age_share": {"lt": "Dalis gyventojų", "en": "Share of residents"},
+    "working_age_share": {"lt": "Darbingo amžiaus gyventojų dalis", "en": "Working-age share"},
     "t_youth_outflow": {"lt": "Neto migracija pagal amžių (kohortų likučio metodas), {name}",
                         "en": "Net migration by age (cohort-residual method), {name}"},
     "net_migrants": {"lt": "Neto migrantai, asm.", "en": "Net migrants, persons"},
@@ -123,8 +145,8 @@ TEXTS: dict[str, dict[str, str]] = {
     "g_15_64": {"lt": "15–64 m.", "en": "15–64"},
     "g_65_plus": {"lt": "65+ m.", "en": "65+"},
     "t_dependency": {"lt": "Demografinės priklausomybės koeficientai, {name}", "en": "Dependency ratios, {name}"},
-    "old_age_dependency_ratio": {"lt": "Pagyvenusių žmonių priklausomybės koef.", "en": "Old-age dependency ratio"},
-    "total_dependency_ratio": {"lt": "Bendrasis priklausomybės koef.", "en": "Total dependency ratio"},
+    "old_age_dependency_ratio": {"lt": "Senatvės demografinės priklausomybės koeficientas", "en": "Old-age dependency ratio"},
+    "total_dependency_ratio": {"lt": "Bendrasis demografinės priklausomybės koeficientas", "en": "Total dependency ratio"},
     "per_100": {"lt": "Asm. 100-ui 15–64 m. gyventojų", "en": "Persons per 100 aged 15–64"},
     "t_fan": {"lt": "Tikimybinė projekcija, {name}", "en": "Stochastic projection, {name}"},
     "median": {"lt": "Mediana", "en": "Median"},
@@ -213,7 +235,7 @@ TEXTS: dict[str, dict[str, str]] = {
                           "en": ", the fastest ageing {of_n}"},
     "rc_ageing_rank": {"lt": " – {ordinal} vieta pagal senėjimo spartą {of_n}",
                        "en": ", ranking {ordinal} for ageing speed {of_n}"},
-    "f_oadr": {"lt": "Pagyvenusių žmonių demografinės priklausomybės koeficientas {y1} m. buvo {v1} "
+    "f_oadr": {"lt": "Senatvės demografinės priklausomybės koeficientas {y1} m. buvo {v1} "
                      "(tiek 65 m. ir vyresnių gyventojų teko 100-ui 15–64 m. gyventojų), {y0} m. – {v0}.",
                "en": "The old-age dependency ratio (residents aged 65 and over per 100 aged 15–64) was {v1} in {y1}, "
                      "against {v0} in {y0}."},
@@ -231,6 +253,26 @@ TEXTS: dict[str, dict[str, str]] = {
     # {inflow}: number and noun agreeing ("531 gyventojas", "22 gyventojai").
     "f_target_met": {"lt": "Kad {year} m. gyventojų būtų ne mažiau kaip {target}, kasmet turėtų papildomai atvykti (neto) {inflow}.",
                      "en": "To have at least {target} residents in {year}, a net inflow of {inflow} a year would be needed."},
+    # {inflow}: number and noun agreeing; {profile}: the migrant profile's name.
+    "f_target_scenario_met": {"lt": "Scenarijus „{scenario}“: kad {year} m. gyventojų būtų ne mažiau kaip {target}, kasmet turėtų "
+                                    "papildomai atvykti (neto) {inflow} (atvykstančiųjų profilis – {profile}).",
+                              "en": "'{scenario}': to have at least {target} residents in {year}, a net inflow of {inflow} a year "
+                                    "would be needed (migrant profile: {profile})."},
+    "f_target_already_met": {"lt": "Scenarijus „{scenario}“: tikslas jau pasiektas – ir be papildomos migracijos {year} m. "
+                                   "gyventojų būtų {without} (tikslas – {target}).",
+                             "en": "'{scenario}': the target is already met – without any added inflow there would be {without} "
+                                   "residents in {year} (target {target})."},
+    "f_target_scenario_unreachable": {"lt": "Scenarijus „{scenario}“: tikslo ({target} gyventojų {year} m.) nepasiektų jokia "
+                                            "nustatytų ribų neviršijanti migracija (atvykstančiųjų profilis – {profile}).",
+                                      "en": "'{scenario}': no annual inflow within the bounds reaches the target of {target} "
+                                            "residents in {year} (migrant profile: {profile})."},
+    "profile_young_families": {"lt": "jaunos šeimos: 25–39 m. suaugusieji su vaikais iki 10 m.",
+                               "en": "young families, adults aged 25–39 with children under 10"},
+    "profile_young_adults": {"lt": "jauni suaugusieji (18–34 m.)", "en": "young adults (18–34)"},
+    "profile_working_age": {"lt": "darbingo amžiaus žmonės (20–59 m.)", "en": "people of working age (20–59)"},
+    "t_target": {"lt": "Gyventojų skaičius pagal scenarijus ir tikslas, {name}", "en": "Population by scenario and the target, {name}"},
+    "target_label": {"lt": "Tikslas: {target} gyventojų {year} m.", "en": "Target: {target} residents in {year}"},
+    "with_inflow": {"lt": "{scenario} su reikalinga migracija", "en": "{scenario} with the inflow needed"},
     "f_target_unreachable": {"lt": "Tikslo ({target} gyventojų {year} m.) nepasiektų jokia nustatytų ribų neviršijanti migracija.",
                              "en": "No annual inflow within the bounds reaches the target of {target} residents in {year}."},
     "f_accuracy": {"lt": "Šiuo metodu pagal duomenis iki {y0} m. apskaičiuotas {y1} m. gyventojų skaičius ({name}) "

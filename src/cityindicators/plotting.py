@@ -60,6 +60,8 @@ OKABE_ITO: tuple[str, ...] = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79
 HIGHLIGHT = "#0072B2"
 #: Colour of peers and of context series.
 PEER_GREY = "#9A9A9A"
+#: Years over which a pyramid spreads its open top group (85+), drawn at the mean per year.
+OPEN_GROUP_SPAN = 5
 #: The country's line in comparisons (dark, dashed).
 COUNTRY_COLOUR = "#333333"
 MALE_COLOUR = "#0072B2"
@@ -228,15 +230,27 @@ def pyramid_overlay(
         sub = data[data["year"] == year].pivot_table(index="age", columns="sex", values="value", aggfunc="sum").fillna(0)
         if sub.empty:
             continue
-        ages = sub.index.to_numpy()
+        # The top age is an open group (85+): drawn as a hatched band of OPEN_GROUP_SPAN years
+        # at its mean per single year, so that it does not look like one very full year of age.
+        top = int(sub.index.max())
+        single = sub.drop(index=top)
+        ages = single.index.to_numpy()
         for sex, sign, colour in (("male", -1, MALE_COLOUR), ("female", 1, FEMALE_COLOUR)):
-            vals = sign * sub.get(sex, pd.Series(0.0, index=sub.index)).to_numpy()
+            vals = sign * single.get(sex, pd.Series(0.0, index=single.index)).to_numpy()
+            open_val = sign * float(sub.get(sex, pd.Series(0.0, index=sub.index)).loc[top]) / OPEN_GROUP_SPAN
             lab = f"{t(sex, lang)} {year}"
+            band = top - 0.5 + OPEN_GROUP_SPAN / 2
             if style["fill"]:
                 ax.barh(ages, vals, height=1.0, color=colour, alpha=0.65, label=lab)
+                ax.barh([band], [open_val], height=OPEN_GROUP_SPAN, color=colour, alpha=0.35, hatch="///",
+                        edgecolor=colour, lw=0)
             else:
                 ax.step(vals, ages, where="mid", color=style["colour"], lw=style["lw"],
                         ls="-" if sex == "male" else "--", label=lab)
+                ax.plot([open_val, open_val], [top - 0.5, top - 0.5 + OPEN_GROUP_SPAN], color=style["colour"],
+                        lw=style["lw"], ls="-" if sex == "male" else "--")
+        ax.annotate(t("open_group", lang, age=top), (0, top - 0.5 + OPEN_GROUP_SPAN), xytext=(0, 2),
+                    textcoords="offset points", ha="center", va="bottom", fontsize=7, color="#444444")
     ax.axvline(0, color="#333333", lw=0.8)
     ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _pos: fmt_number(abs(v), lang, decimals=0)))
     ax.set_xlabel(t("persons", lang))
@@ -516,7 +530,11 @@ def comparison_table(
     styler = styler.set_caption(caption_html(caption, note))
     styler = styler.hide(axis="index").set_table_styles(
         [{"selector": "caption", "props": "caption-side: top; text-align: left; font-weight: bold;"},
-         {"selector": "td, th", "props": "padding: 3px 8px; font-size: 0.9em;"}]
+         {"selector": "td, th", "props": "padding: 3px 6px; font-size: 0.85em;"},
+         # headers wrap and numbers stay on one line, so the rank column fits an A4 page
+         {"selector": "th", "props": "white-space: normal; max-width: 8em; vertical-align: bottom;"},
+         {"selector": "td", "props": "white-space: nowrap;"},
+         {"selector": "td:first-child", "props": "white-space: normal; max-width: 14em;"}]
     )
     return styler
 
@@ -536,6 +554,9 @@ def scenario_lines(
     scenario_labels: Mapping[str, str] | None = None,
     source: str | None = None,
     synthetic: bool = False,
+    target: tuple[int, float, str] | None = None,
+    with_inflow: pd.DataFrame | None = None,
+    label: str = "scenario_population",
 ) -> Figure:
     """Total population by scenario to the horizon, with the observed series.
 
@@ -545,8 +566,14 @@ def scenario_lines(
         Columns ``scenario``, ``year``, ``value`` (residents).
     observed
         Columns ``year``, ``value``: the observed population, drawn in black.
+    target
+        ``(year, residents, label)``: the target drawn as a dashed horizontal line to its year
+        and a diamond at the year.
+    with_inflow
+        Columns ``scenario``, ``year``, ``value``: each scenario with the inflow that meets the
+        target, drawn dashed in the scenario's colour.
     """
-    fig, axes = _new_figure("scenario_population")
+    fig, axes = _new_figure(label)
     ax = axes[0, 0]
     labels = dict(scenario_labels or {})
     if observed is not None and len(observed):
@@ -555,11 +582,20 @@ def scenario_lines(
     for sc, colour in _scenario_colours(frame["scenario"]).items():
         g = frame[frame["scenario"] == sc].sort_values("year")
         ax.plot(g["year"], g["value"] / 1000, color=colour, lw=1.9, label=labels.get(sc, sc))
+        if with_inflow is not None and len(with_inflow[with_inflow["scenario"] == sc]):
+            w = with_inflow[with_inflow["scenario"] == sc].sort_values("year")
+            ax.plot(w["year"], w["value"] / 1000, color=colour, lw=1.4, ls="--",
+                    label=t("with_inflow", lang, scenario=labels.get(sc, sc)))
+    if target is not None:
+        year, value, text = target
+        start = float(frame["year"].min()) if len(frame) else year
+        ax.hlines(value / 1000, start, year, colors=COUNTRY_COLOUR, linestyles=(0, (4, 3)), lw=1.2)
+        ax.plot([year], [value / 1000], marker="D", color=COUNTRY_COLOUR, ms=6, ls="none", label=text)
     ax.set_ylabel(t("persons_k", lang))
     ax.yaxis.set_major_formatter(_decimal(lang, 1))
     _year_axis(ax, lang)
-    ax.legend(loc="best")
-    return _finish(fig, t("t_scenarios", lang, name=name), lang, source, synthetic, projection=True)
+    title = t("t_target", lang, name=name) if target is not None else t("t_scenarios", lang, name=name)
+    return _finish(fig, title, lang, source, synthetic, projection=True, legend_below=ax.get_legend_handles_labels())
 
 
 def broad_groups(
@@ -569,30 +605,42 @@ def broad_groups(
     scenario_labels: Mapping[str, str] | None = None,
     source: str | None = None,
     synthetic: bool = False,
+    groups: Sequence[str] | None = None,
+    group_labels: Mapping[str, str] | None = None,
+    label: str = "broad_groups",
+    title: str | None = None,
 ) -> Figure:
-    """Broad age groups (0-14, 15-64, 65+) by scenario, one panel per group.
+    """Age groups by scenario, one panel per group (three panels a row).
 
     Parameters
     ----------
     frame
-        Columns ``scenario``, ``year``, ``group`` (``0-14``, ``15-64``, ``65+``), ``value``.
+        Columns ``scenario``, ``year``, ``group``, ``value``.
+    groups, group_labels
+        Group order and panel titles; default the broad groups ``0-14``, ``15-64``, ``65+``.
     """
-    groups = [g for g in ("0-14", "15-64", "65+") if g in set(frame["group"])]
-    fig, axes = _new_figure("broad_groups", 1, max(len(groups), 1), figsize=(12.0, 4.4))
+    keys = {"0-14": "g_0_14", "15-64": "g_15_64", "65+": "g_65_plus"}
+    order = list(groups) if groups is not None else list(keys)
+    titles = dict(group_labels) if group_labels is not None else {g: t(k, lang) for g, k in keys.items()}
+    groups = [g for g in order if g in set(frame["group"])]
+    ncols = min(max(len(groups), 1), 3)
+    nrows = int(np.ceil(max(len(groups), 1) / ncols))
+    fig, axes = _new_figure(label, nrows, ncols, figsize=(12.0, 3.6 * nrows + 0.8))
     labels = dict(scenario_labels or {})
     colours = _scenario_colours(frame["scenario"])
-    keys = {"0-14": "g_0_14", "15-64": "g_15_64", "65+": "g_65_plus"}
     for ax, grp in zip(axes.flat, groups):
         sub = frame[frame["group"] == grp]
         for sc, colour in colours.items():
             g = sub[sub["scenario"] == sc].sort_values("year")
             ax.plot(g["year"], g["value"] / 1000, color=colour, lw=1.8, label=labels.get(sc, sc))
-        ax.set_title(t(keys[grp], lang), loc="left", fontsize=10)
+        ax.set_title(titles.get(grp, grp), loc="left", fontsize=10)
         ax.set_ylabel(t("persons_k", lang))
-        ax.yaxis.set_major_formatter(_decimal(lang, 1))
+        ax.yaxis.set_major_formatter(_decimal(lang, 2 if sub["value"].max() < 10_000 else 1))
         _year_axis(ax, lang)
+    for ax in list(axes.flat)[len(groups):]:
+        ax.set_visible(False)
     below = axes.flat[0].get_legend_handles_labels() if groups else None
-    return _finish(fig, t("t_broad_groups", lang, name=name), lang, source, synthetic, projection=True,
+    return _finish(fig, title or t("t_broad_groups", lang, name=name), lang, source, synthetic, projection=True,
                    legend_below=below)
 
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..grammar import count_phrase, ordinal
-from ..i18n import fmt_int, fmt_number, t
+from ..i18n import TEXTS, fmt_int, fmt_number, t
 
 __all__ = [
     "Finding",
@@ -26,6 +26,7 @@ __all__ = [
     "working_age",
     "scenario_outcome",
     "target_inflow",
+    "target_outcome",
     "fan_interval",
     "empirical_interval",
     "backtest_accuracy",
@@ -168,6 +169,25 @@ def target_inflow(target: float, year: int, inflow: float | None, lang: str = "l
         text = t("f_target_met", lang, target=fmt_int(target, lang), year=year,
                  inflow=count_phrase(fmt_int(inflow, lang), round(inflow), "resident", lang))
     return Finding("target", text, {"target": target, "year": year, "inflow": inflow})
+
+
+def target_outcome(scenario: str, target: float, year: int, status: str, inflow: float | None,
+                   without: float, profile: str, lang: str = "lt") -> Finding:
+    """What one scenario needs for ``target`` residents in ``year``: the added annual net inflow
+    of the migrant ``profile`` (status ``met``), nothing because the scenario already meets it
+    (``met_at_lower_bound``: ``without`` is its own population then), or no inflow within the
+    bounds (``unreachable``)."""
+    fields = dict(scenario=scenario, target=fmt_int(target, lang), year=year,
+                  profile=t(f"profile_{profile}", lang) if f"profile_{profile}" in TEXTS else profile)
+    if status == "met_at_lower_bound":
+        text = t("f_target_already_met", lang, without=fmt_int(without, lang), **fields)
+    elif status == "unreachable" or inflow is None or _nan(inflow):
+        text = t("f_target_scenario_unreachable", lang, **fields)
+    else:
+        text = t("f_target_scenario_met", lang,
+                 inflow=count_phrase(fmt_int(inflow, lang), round(inflow), "resident", lang), **fields)
+    return Finding("target_outcome", text, {"scenario": scenario, "target": target, "year": year, "status": status,
+                                            "inflow": inflow, "without": without, "profile": profile})
 
 
 def fan_interval(year: int, lo: float, med: float, hi: float, lang: str = "lt") -> Finding:

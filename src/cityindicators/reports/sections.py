@@ -59,6 +59,8 @@ __all__ = [
     "dependency",
     "fan_chart",
     "target",
+    "service_groups",
+    "annex",
 ]
 
 log = logging.getLogger(__name__)
@@ -500,7 +502,22 @@ def ageing(ctx: ReportContext):
         show_markdown(t("no_data", ctx.lang))
         return None
     show_figure(fig)
+    show_markdown(peers_statement(ctx))
     return fig
+
+
+def peers_statement(ctx: ReportContext) -> str:
+    """Which territories the grey and dashed lines of the peer charts are, and how the peers were
+    chosen (for similarity peers: by which indicators)."""
+    reg = get_register(ctx.data_dir)
+    country = reg.country_of(ctx.code).name(ctx.lang)
+    if str(ctx.peers_spec).lower().startswith("similar"):
+        nb = comparison(ctx, show=False)
+        how = similarity_statement(ctx, nb.attrs)
+    else:
+        how = t("peers_group", ctx.lang, group=ctx.peer_name,
+                names=", ".join(reg.get(c).name(ctx.lang) for c in ctx.peer_codes if c != ctx.code))
+    return f"{t('peers_lines', ctx.lang, country=country)} {how}"
 
 
 def working_age(ctx: ReportContext):
@@ -564,8 +581,6 @@ def labour(ctx: ReportContext):
     the peers, then every imported published indicator the catalogue knows, each in its own
     year, with the mean of the similar municipalities and the rank. Says which dataset is
     missing when there is neither."""
-    from ..indicators import comparison_table
-
     _heading(ctx, "h_labour")
     fig, _ = _panels(ctx, LABOUR_INDICATORS, "t_labour", "labour_market")
     if fig is not None:
@@ -579,15 +594,8 @@ def labour(ctx: ReportContext):
             p = p[p["territory_code"] == ctx.code]
             years = {i: int(p.loc[p["indicator"] == i, "year"].max()) for i in pub}
         nb = comparison(ctx, show=False)
-        parts = []
-        for y in sorted(set(years.values())):
-            ids = [i for i in pub if years.get(i) == y]
-            part = comparison_table(ctx.code, y, peers=nb.attrs["similar_codes"], indicators=ids,
-                                    data=ctx.cache["counts"], data_dir=ctx.data_dir, lang=ctx.lang)
-            part = part.rename(columns={"peer_mean": "similar"}).drop(columns=["peers", "country", "county"])
-            part.insert(1, "year", y)
-            parts.append(part)
-        table = pd.concat(parts, ignore_index=True)
+        table = compare_in_years(ctx, years, nb.attrs["similar_codes"])
+        table = table.rename(columns={"peer_mean": "similar"}).drop(columns=["peers", "country", "county"])
         yrs = sorted(set(years.values()))
         show_markdown(t("published_intro", ctx.lang, years=", ".join(map(str, yrs))))
         disp = _comparison_display(ctx, table)
@@ -614,6 +622,24 @@ def latest_years(ctx: ReportContext, ids: Iterable[str], year: int) -> dict[str,
     return out
 
 
+def compare_in_years(ctx: ReportContext, years: dict[str, int], peers: Sequence[str]) -> pd.DataFrame:
+    """:func:`~cityindicators.indicators.comparison_table` of each indicator in its own year
+    (``years``: id -> year) against the group ``peers``, with a ``year`` column, in the order
+    of ``years``."""
+    from ..indicators import comparison_table
+
+    parts = []
+    for y in sorted(set(years.values())):
+        ids = [i for i, iy in years.items() if iy == y]
+        part = comparison_table(ctx.code, y, peers=list(peers), indicators=ids, data=ctx.cache["counts"],
+                                data_dir=ctx.data_dir, lang=ctx.lang)
+        part.insert(1, "year", y)
+        parts.append(part)
+    table = pd.concat(parts, ignore_index=True)
+    order = {i: n for n, i in enumerate(years)}
+    return table.sort_values("indicator", key=lambda c: c.map(order), kind="mergesort", ignore_index=True)
+
+
 def comparison(ctx: ReportContext, year: int | None = None, k: int = 5, show: bool = True) -> pd.DataFrame:
     """Section: comparison table with the country, the county, the ``k`` most similar
     municipalities and (when it is another group) the peer group, coloured by the rank among
@@ -624,7 +650,7 @@ def comparison(ctx: ReportContext, year: int | None = None, k: int = 5, show: bo
     the members' own values* (``peer_mean``), so counts are comparable with the municipality's.
     The similarity criteria (features and their years) are stated under the table.
     """
-    from ..indicators import comparison_table, similar_municipalities
+    from ..indicators import similar_municipalities
 
     key = ("comparison", year, k)
     if key in ctx.cache and not show:
@@ -638,23 +664,11 @@ def comparison(ctx: ReportContext, year: int | None = None, k: int = 5, show: bo
     similar_codes = list(nb["territory_code"])
     spec = str(ctx.peers_spec).lower()
     own_peers = not (spec.startswith("similar") or spec == "county")  # those repeat another column
-    parts = []
-    for y in sorted(set(years.values())):
-        ids = [i for i, iy in years.items() if iy == y]
-        part = comparison_table(ctx.code, y, peers=similar_codes, indicators=ids, data=counts,
-                                data_dir=ctx.data_dir, k=k, lang=ctx.lang)
-        part = part.rename(columns={"peer_mean": "similar"})
-        if own_peers:
-            group = comparison_table(ctx.code, y, peers=ctx.peer_codes, indicators=ids, data=counts,
-                                     data_dir=ctx.data_dir, k=k, lang=ctx.lang)
-            part["peers"] = group["peer_mean"].to_numpy()
-        else:
-            part = part.drop(columns="peers")
-        part.insert(1, "year", y)
-        parts.append(part)
-    table = pd.concat(parts, ignore_index=True)
-    table["_order"] = table["indicator"].map({i: n for n, i in enumerate(COMPARISON_INDICATORS)})
-    table = table.sort_values("_order").drop(columns="_order").reset_index(drop=True)
+    table = compare_in_years(ctx, years, similar_codes).rename(columns={"peer_mean": "similar"})
+    if own_peers:
+        table["peers"] = compare_in_years(ctx, years, ctx.peer_codes)["peer_mean"].to_numpy()
+    else:
+        table = table.drop(columns="peers")
     table.attrs.update(similar_codes=similar_codes, similar_features=dict(nb.attrs.get("features", {})),
                        feature_years=dict(nb.attrs.get("feature_years", {})))
     ctx.cache[key] = table
@@ -1023,23 +1037,40 @@ def _empirical_fan(ctx: ReportContext, iv: pd.DataFrame) -> F.Finding:
     return found
 
 
-def target(ctx: ReportContext, population: int = 0, year: int | None = None) -> F.Finding:
-    """Section: the constant annual net inflow (young families) needed for ``population``
-    residents in ``year`` (0 = keep the base-year population), added to the first scenario."""
+def target(ctx: ReportContext, population: int = 0, year: int | None = None,
+           profile: str = "young_families") -> list[F.Finding]:
+    """Section: the constant annual net inflow of the migrant ``profile`` (default young
+    families) that every scenario needs for ``population`` residents in ``year`` (0 = keep the
+    base-year population), said plainly when a scenario meets the target already, with a chart of
+    the scenarios, the scenarios with that inflow and the target line."""
     from ..projection.target import find_inflow
 
     _heading(ctx, "h_target")
     res = ctx.cache["projection"]
     year = int(year or res.to_year)
-    base = res.totals()
-    base = base[(base["sex"] == "total") & (base["territory_code"] == ctx.code) & (base["year"] == res.base_year)]
-    goal = float(population) if population else float(base["value"].iloc[0])
-    scenario = next(iter(res.scenarios))
-    tr = find_inflow(ctx.code, year=year, population=goal, scenario=scenario, rates=res.rates, data_dir=ctx.data_dir)
-    inflow = tr.inflow if tr.status != "unreachable" else None
-    found = F.target_inflow(goal, year, inflow, ctx.lang)
-    show_markdown(found.text)
-    ctx.cache["target"] = tr
+    tot = res.totals()
+    tot = tot[(tot["sex"] == "total") & (tot["territory_code"] == ctx.code)]
+    goal = float(population) if population else float(tot.loc[tot["year"] == res.base_year, "value"].iloc[0])
+    labels = _scenario_labels(ctx)
+    found, results, paths = [], {}, []
+    for sc in res.scenarios:
+        tr = find_inflow(ctx.code, year=year, population=goal, scenario=sc, profile=profile, rates=res.rates,
+                         data_dir=ctx.data_dir)
+        results[sc] = tr
+        found.append(F.target_outcome(labels[sc], goal, year, tr.status, tr.inflow, tr.without, profile, ctx.lang))
+        if tr.status == "met" and tr.projection is not None:
+            p = tr.projection.totals()
+            p = p[(p["sex"] == "total") & (p["territory_code"] == ctx.code)]
+            paths.append(p[["year", "value"]].assign(scenario=sc))
+    with_inflow = pd.concat(paths, ignore_index=True) if paths else None
+    fig = plotting.scenario_lines(tot[["scenario", "year", "value"]], observed=_observed(ctx), scenario_labels=labels,
+                                  target=(year, goal, t("target_label", ctx.lang, target=fmt_int(goal, ctx.lang),
+                                                        year=year)),
+                                  with_inflow=with_inflow, label="target", **ctx.plot_kw())
+    show_figure(fig)
+    show_markdown("\n".join(f"- {f.text}" for f in found))
+    ctx.cache["target"] = results
+    ctx.cache["target_findings"] = found
     return found
 
 
@@ -1130,3 +1161,19 @@ def accuracy_context(ctx: ReportContext, bt, own, y0: int, h: int) -> list[F.Fin
     if flag is not None:
         out.append(flag)
     return out
+
+
+# Sections a planner needs beyond the analysis live in :mod:`.planner`, which builds on the
+# helpers above; the notebooks reach them through this module.
+def service_groups(ctx: ReportContext, years: Sequence[int] | None = None) -> pd.DataFrame:
+    """Section: age groups for service planning by scenario (see :func:`.planner.service_groups`)."""
+    from .planner import service_groups as section
+
+    return section(ctx, years)
+
+
+def annex(ctx: ReportContext, indicators: Sequence[str] | None = None) -> pd.DataFrame:
+    """Section: the annex of indicator definitions (see :func:`.planner.annex`)."""
+    from .planner import annex as section
+
+    return section(ctx, indicators)

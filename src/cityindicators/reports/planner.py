@@ -1,0 +1,127 @@
+"""Report sections a planner needs beyond the analysis: service age groups by scenario and the
+annex of indicator definitions.
+
+Like :mod:`cityindicators.reports.sections`, each function displays its heading, chart, table
+and sentences and returns what it showed; the notebooks call them as ``s.service_groups(ctx)``
+and ``s.annex(ctx)`` (re-exported by ``sections``).
+"""
+
+from __future__ import annotations
+
+from typing import Iterable, Sequence
+
+import numpy as np
+import pandas as pd
+
+from .. import plotting
+from ..html_safe import styled_table
+from ..i18n import fmt_int, fmt_number, t
+from . import sections as S
+
+__all__ = ["SERVICE_GROUPS", "service_group_totals", "service_groups", "annex", "indicator_annex"]
+
+#: Age groups for service planning: (label, first age, last age or None for an open group).
+SERVICE_GROUPS: tuple[tuple[str, int, int | None], ...] = (
+    ("0-6", 0, 6), ("7-17", 7, 17), ("18-29", 18, 29), ("30-64", 30, 64), ("65-79", 65, 79), ("80+", 80, None),
+)
+
+
+def service_group_totals(population: pd.DataFrame) -> pd.DataFrame:
+    """Residents by service age group (:data:`SERVICE_GROUPS`), both sexes.
+
+    ``population``: columns ``scenario, year, sex, age, value`` by single year of age (the open
+    top age counts in the open group ``80+``). Returns ``scenario, year, group, value``.
+    """
+    pop = population[population["sex"].isin(["male", "female"])]
+    ages = pop["age"].astype(float).to_numpy()
+    group = np.full(len(pop), None, dtype=object)
+    for label, lo, hi in SERVICE_GROUPS:
+        group[(ages >= lo) & ((ages <= hi) if hi is not None else True)] = label
+    out = pop.assign(group=group).dropna(subset=["group"])
+    out = out.groupby(["scenario", "year", "group"], as_index=False, sort=False)["value"].sum()
+    order = {g[0]: i for i, g in enumerate(SERVICE_GROUPS)}
+    return out.sort_values(["scenario", "year", "group"], key=lambda c: c.map(order) if c.name == "group" else c,
+                           ignore_index=True)
+
+
+def _group_label(group: str, lang: str) -> str:
+    key = {"0-6": "sg_0_6", "7-17": "sg_7_17", "18-29": "sg_18_29", "30-64": "sg_30_64", "65-79": "sg_65_79",
+           "80+": "sg_80_plus"}[group]
+    return t(key, lang)
+
+
+def service_groups(ctx: S.ReportContext, years: Sequence[int] | None = None) -> pd.DataFrame:
+    """Section: residents of the service age groups (0–6 pre-school, 7–17 school, 18–29, 30–64,
+    65–79, 80+ care) in the base year and, under every scenario, in ``years`` (default: ten
+    years on and the horizon), as a chart and a table with the change against the base year."""
+    S._heading(ctx, "h_service_groups")
+    res = ctx.cache["projection"]
+    lang = ctx.lang
+    pop = res.population[res.population["territory_code"] == ctx.code]
+    totals = service_group_totals(pop)
+    labels = S._scenario_labels(ctx)
+    fig = plotting.broad_groups(totals, lang, ctx.name, scenario_labels=labels, synthetic=ctx.synthetic,
+                                groups=[g[0] for g in SERVICE_GROUPS],
+                                group_labels={g[0]: _group_label(g[0], lang) for g in SERVICE_GROUPS},
+                                label="service_groups", title=t("t_service_groups", lang, name=ctx.name))
+    S.show_figure(fig)
+    years = [int(y) for y in (years or [min(res.base_year + 10, res.to_year), res.to_year])
+             if res.base_year < int(y) <= res.to_year]
+    years = sorted(set(years))
+    first = next(iter(res.scenarios))
+    wide = totals.pivot_table(index="group", columns=["scenario", "year"], values="value", aggfunc="sum")
+    order = [g[0] for g in SERVICE_GROUPS]
+    wide = wide.reindex(order)
+    table = pd.DataFrame({t("col_age_group", lang): [_group_label(g, lang) for g in order]})
+    base_col = t("col_base_year", lang, year=res.base_year)
+    table[base_col] = wide[(first, res.base_year)].to_numpy()
+    for sc in res.scenarios:
+        for y in years:
+            table[f"{labels[sc]}, {y}"] = wide[(sc, y)].to_numpy()
+        table[f"{labels[sc]}, {t('col_change_pct', lang, year=years[-1])}"] = \
+            (wide[(sc, years[-1])] / wide[(first, res.base_year)] * 100 - 100).to_numpy()
+    fmt = {c: (lambda v: fmt_int(v, lang)) for c in table.columns[1:] if "%" not in c}
+    fmt.update({c: (lambda v: fmt_number(v, lang, 1, sign=True)) for c in table.columns if "%" in c})
+    note = t("synthetic_note", lang) if ctx.synthetic else ""
+    S.show_table(styled_table(table, fmt, t("t_service_groups", lang, name=ctx.name), note))
+    ctx.cache["service_groups"] = totals
+    return table
+
+
+def indicator_annex(ids: Iterable[str], lang: str, data_dir=None) -> pd.DataFrame:
+    """One row per indicator: name, unit, definition and the Statistics Lithuania tables
+    (dataflow ids of the data catalogue) of the datasets it is computed from."""
+    from ..indicators.catalogue import get_indicator
+    from ..sources.osp import load_catalogue
+
+    flows: dict[str, list[str]] = {}
+    for entry in load_catalogue(data_dir).values():
+        if entry.flow_id:
+            flows.setdefault(entry.table, []).append(entry.flow_id)
+    rows = []
+    for i in dict.fromkeys(ids):
+        ind = get_indicator(i)
+        tables = sorted({f for d in ind.datasets for f in flows.get(d, [])})
+        if "published_indicators" in ind.datasets:
+            tables.append(t("annex_published", lang))
+        rows.append({t("col_indicator", lang): ind.name(lang), t("col_unit", lang): S._unit(ind.unit, lang),
+                     t("col_definition", lang): ind.definition, t("col_osp_tables", lang): ", ".join(tables)})
+    return pd.DataFrame(rows)
+
+
+def annex(ctx: S.ReportContext, indicators: Sequence[str] | None = None) -> pd.DataFrame:
+    """Section (annex): definitions, units and Statistics Lithuania table codes of the
+    indicators the report quotes (default: the situation analysis's, or the projection's)."""
+    S._heading(ctx, "h_annex")
+    if indicators is None:
+        if "projection" in ctx.cache:
+            indicators = ("population", "share_0_14", "share_15_64", "share_65_plus", "old_age_dependency_ratio",
+                          "total_dependency_ratio", "births", "deaths", "net_migration", "life_expectancy")
+        else:
+            shown = set(ctx.indicators["indicator"]) if len(ctx.indicators) else set()
+            indicators = [i for i in S.SITUATION_INDICATORS if i in shown] + S.published_indicators(ctx)
+    table = indicator_annex(indicators, ctx.lang, ctx.data_dir)
+    if ctx.lang == "lt":
+        S.show_markdown(t("annex_definitions_en", ctx.lang))
+    S.show_table(styled_table(table))
+    return table

@@ -1,0 +1,65 @@
+"""Planner sections: service age groups and the annex of indicator definitions (issue 12)."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from cityindicators.reports import planner, sections
+
+
+def test_service_group_totals_hand_worked():
+    ages = [0, 6, 7, 17, 18, 29, 30, 64, 65, 79, 80, 85]
+    pop = pd.DataFrame({"scenario": "s", "year": 2020, "sex": ["male", "female"] * len(ages),
+                        "age": [a for a in ages for _ in (0, 1)], "value": 1.0})
+    pop = pd.concat([pop, pop.assign(sex="total", value=100.0)])  # totals are not counted twice
+    out = planner.service_group_totals(pop)
+    assert out["group"].tolist() == ["0-6", "7-17", "18-29", "30-64", "65-79", "80+"]
+    assert out["value"].tolist() == [4.0, 4.0, 4.0, 4.0, 4.0, 4.0]  # 85 (the open group) is in 80+
+
+
+def test_annex_names_units_definitions_and_table_codes():
+    table = planner.indicator_annex(["population", "crude_birth_rate", "pub_unemployment_rate"], "en")
+    rows = table.set_index("Indicator")
+    assert rows.loc["Population", "Statistics Lithuania tables"] == "S3R167_M3010202"
+    assert set(rows.loc["Crude birth rate", "Statistics Lithuania tables"].split(", ")) == \
+        {"S3R167_M3010202", "S3R180_M3010501_1"}
+    assert "imported table of published indicators" in rows.loc["Unemployment rate", "Statistics Lithuania tables"]
+    assert rows.loc["Population", "Unit"] == "persons" and rows.loc["Population", "Definition (formula)"]
+
+
+@pytest.mark.slow
+def test_service_groups_and_target_sections_on_demo(demo_dir, monkeypatch):
+    shown: list = []
+    charts: list = []
+    monkeypatch.setattr(sections, "_display",
+                        lambda obj, **kw: (shown.append(obj), charts.append(kw.get("metadata", {}).get("cityindicators_chart"))))
+    ctx = sections.setup_scenarios("X13", scenarios=["baseline", "zero-migration"], horizon=2040, data_dir=demo_dir,
+                                   trajectories=0, show=False, language="en")
+    table = sections.service_groups(ctx)
+    res = ctx.cache["projection"]
+    pop = res.population[(res.population["territory_code"] == "X13") & (res.population["scenario"] == "baseline")
+                         & (res.population["year"] == 2040) & res.population["sex"].isin(["male", "female"])]
+    kids = pop[pop["age"].astype(float) <= 6]["value"].sum()
+    assert table.filter(like=", 2040").iloc[0, 0] == pytest.approx(kids)  # 0-6 of the first scenario
+    found = sections.target(ctx, population=1, year=2040)
+    assert len(found) == 2 and all("already met" in f.text for f in found)  # one sentence per scenario
+    assert {"service_groups", "target"} <= set(charts)
+
+
+def test_pyramid_draws_the_open_group_as_a_band():
+    import matplotlib.pyplot as plt
+
+    from cityindicators import plotting
+
+    ages = list(range(86))
+    frame = pd.DataFrame({"year": 2018, "sex": ["male"] * 86 + ["female"] * 86, "age": ages * 2,
+                          "value": [10.0] * 85 + [500.0] + [10.0] * 85 + [250.0]})
+    fig = plotting.pyramid_overlay(frame, [2018], "en", name="X")
+    bands = [p for p in fig.axes[0].patches if p.get_hatch() == "///"]
+    widths = sorted(round(abs(p.get_width()), 6) for p in bands)
+    assert widths == [250.0 / plotting.OPEN_GROUP_SPAN, 500.0 / plotting.OPEN_GROUP_SPAN]
+    assert all(p.get_height() == plotting.OPEN_GROUP_SPAN for p in bands)
+    assert max(abs(p.get_width()) for p in fig.axes[0].patches if p.get_hatch() != "///") == 10.0
+    assert any("85+ (open group" in tx.get_text() for tx in fig.axes[0].texts)
+    plt.close(fig)
