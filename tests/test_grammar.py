@@ -187,3 +187,18 @@ def test_one_name_per_indicator():
             assert texts[lang].startswith(ind.name(lang)), (key, lang, texts[lang], ind.name(lang))
         checked += 1
     assert checked >= 7
+
+LT_RESIDENT_GEN = {1: "gyventojo", 2: "gyventojų", 10: "gyventojų", 11: "gyventojų", 21: "gyventojo",
+                   22: "gyventojų", 100: "gyventojų", 1001: "gyventojo"}
+
+
+@pytest.mark.parametrize("n", NUMBERS)
+def test_interval_and_unreachable_target_agree(n):
+    # "iki" takes the genitive: "iki 21 gyventojo", "iki 22 gyventojų"
+    assert f"nuo 0 iki {lt_num(n)} {LT_RESIDENT_GEN[n]}" in F.fan_interval(2040, 0, 0, n, "lt").text
+    assert f"from 0 to {en_num(n)} {en_noun(n, 'resident', 'residents')}" in F.fan_interval(2040, 0, 0, n, "en").text
+    assert f"Tikslo ({lt_num(n)} {LT_RESIDENT_NOM[n]} 2040 m.)" in F.target_inflow(n, 2040, None, "lt").text
+    assert f"the target of {en_num(n)} {en_noun(n, 'resident', 'residents')} in 2040" in \
+        F.target_inflow(n, 2040, None, "en").text
+    un = F.target_outcome("B", n, 2040, "unreachable", None, 1.0, "young_families", "lt").text
+    assert f"tikslo ({lt_num(n)} {LT_RESIDENT_NOM[n]} 2040 m.)" in un

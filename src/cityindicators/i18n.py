@@ -262,19 +262,20 @@ TEXTS: dict[str, dict[str, str]] = {
                                    "gyventojų būtų {without} (tikslas – {target}).",
                              "en": "'{scenario}': the target is already met – without any added inflow there would be {without} "
                                    "residents in {year} (target {target})."},
-    "f_target_scenario_unreachable": {"lt": "Scenarijus „{scenario}“: tikslo ({target} gyventojų {year} m.) nepasiektų jokia "
+    "f_target_scenario_unreachable": {"lt": "Scenarijus „{scenario}“: tikslo ({target_phrase} {year} m.) nepasiektų jokia "
                                             "nustatytų ribų neviršijanti migracija (atvykstančiųjų profilis – {profile}).",
-                                      "en": "'{scenario}': no annual inflow within the bounds reaches the target of {target} "
-                                            "residents in {year} (migrant profile: {profile})."},
+                                      "en": "'{scenario}': no annual inflow within the bounds reaches the target of {target_phrase} "
+                                            "in {year} (migrant profile: {profile})."},
     "profile_young_families": {"lt": "jaunos šeimos: 25–39 m. suaugusieji su vaikais iki 10 m.",
                                "en": "young families, adults aged 25–39 with children under 10"},
     "profile_young_adults": {"lt": "jauni suaugusieji (18–34 m.)", "en": "young adults (18–34)"},
     "profile_working_age": {"lt": "darbingo amžiaus žmonės (20–59 m.)", "en": "people of working age (20–59)"},
     "t_target": {"lt": "Gyventojų skaičius pagal scenarijus ir tikslas, {name}", "en": "Population by scenario and the target, {name}"},
-    "target_label": {"lt": "Tikslas: {target} gyventojų {year} m.", "en": "Target: {target} residents in {year}"},
+    # {target}: number and noun agreeing ("Tikslas: 21 gyventojas 2040 m.")
+    "target_label": {"lt": "Tikslas: {target} {year} m.", "en": "Target: {target} in {year}"},
     "with_inflow": {"lt": "{scenario} su reikalinga migracija", "en": "{scenario} with the inflow needed"},
-    "f_target_unreachable": {"lt": "Tikslo ({target} gyventojų {year} m.) nepasiektų jokia nustatytų ribų neviršijanti migracija.",
-                             "en": "No annual inflow within the bounds reaches the target of {target} residents in {year}."},
+    "f_target_unreachable": {"lt": "Tikslo ({target_phrase} {year} m.) nepasiektų jokia nustatytų ribų neviršijanti migracija.",
+                             "en": "No annual inflow within the bounds reaches the target of {target_phrase} in {year}."},
     "f_accuracy": {"lt": "Šiuo metodu pagal duomenis iki {y0} m. apskaičiuotas {y1} m. gyventojų skaičius ({name}) "
                          "būtų buvęs {forecast}, o iš tikrųjų buvo {actual} (paklaida {err} %). Vidutinė {n} savivaldybių "
                          "absoliuti paklaida – {mape} %, geriausio paprasto metodo ({best}) – {best_mape} %.",
@@ -282,19 +283,19 @@ TEXTS: dict[str, dict[str, str]] = {
                          "would have been {forecast} against {actual} published (an error of {err}%). Across the {n} "
                          "municipalities the mean absolute error was {mape}%, against {best_mape}% for the best naive "
                          "method ({best})."},
-    "f_fan": {"lt": "80 % intervalas {year} m.: nuo {lo} iki {hi} gyventojų (mediana {med}). Tai atsitiktinių "
+    "f_fan": {"lt": "80 % intervalas {year} m.: nuo {lo} iki {hi} (mediana {med}). Tai atsitiktinių "
                     "gimstamumo, mirtingumo ir migracijos svyravimų, tokių kaip praeityje, ribos: 8 iš 10 modelio "
                     "trajektorijų baigiasi jose. Metodo paklaidų jos neapima, todėl tikrovė už jų gali atsidurti "
                     "dažniau nei 2 kartus iš 10.",
-              "en": "80% interval for {year}: from {lo} to {hi} residents (median {med}). These are the limits of "
+              "en": "80% interval for {year}: from {lo} to {hi} (median {med}). These are the limits of "
                     "random swings in fertility, mortality and migration like those of the past: 8 in 10 of the "
                     "model's trajectories end inside them. They leave out the method's own errors, so reality may "
                     "fall outside more often than 2 times in 10."},
-    "f_fan_empirical": {"lt": "80 % intervalas {year} m.: nuo {lo} iki {hi} gyventojų (projekcija {med}). Tokio pločio "
+    "f_fan_empirical": {"lt": "80 % intervalas {year} m.: nuo {lo} iki {hi} (projekcija {med}). Tokio pločio "
                               "juosta būtų apėmusi vėliau paskelbtą gyventojų skaičių 8 kartus iš 10 ankstesnių šio "
                               "metodo projekcijų tokio pat dydžio ({size} gyv.) savivaldybėms tokiam pat laikotarpiui; "
                               "juosta sudaryta tik iš paklaidų, žinomų iki {base} m.",
-                        "en": "80% interval for {year}: from {lo} to {hi} residents (projection {med}). A band this "
+                        "en": "80% interval for {year}: from {lo} to {hi} (projection {med}). A band this "
                               "wide would have contained the later published population in 8 of 10 of this method's "
                               "earlier projections for municipalities of the same size ({size} residents) over the "
                               "same number of years; it is built only from errors known by {base}."},

@@ -78,6 +78,11 @@ def _rank_clause(prefix_first: str, prefix_rank: str, rank: Any, n: Any, lang: s
     return ""
 
 
+def _count(value: float, noun: str, lang: str, case: str = "nom") -> str:
+    """A whole count with its noun agreeing: "21 gyventojas", "iš 22 gyventojų" (case ``gen``)."""
+    return count_phrase(fmt_int(value, lang), round(value), noun, lang, case)
+
+
 def _signed_count(value: float, noun: str, lang: str, case: str = "nom") -> str:
     """A signed whole count with its noun agreeing: "−1 234 gyventojai", "+21 residents"."""
     return count_phrase(fmt_int(value, lang, sign=True), round(value), noun, lang, case)
@@ -164,7 +169,7 @@ def target_inflow(target: float, year: int, inflow: float | None, lang: str = "l
     """The constant annual net inflow needed to reach ``target`` residents in ``year``
     (``None`` when no inflow within the bounds reaches it)."""
     if inflow is None or _nan(inflow):
-        text = t("f_target_unreachable", lang, target=fmt_int(target, lang), year=year)
+        text = t("f_target_unreachable", lang, target_phrase=_count(target, "resident", lang), year=year)
     else:
         text = t("f_target_met", lang, target=fmt_int(target, lang), year=year,
                  inflow=count_phrase(fmt_int(inflow, lang), round(inflow), "resident", lang))
@@ -177,7 +182,7 @@ def target_outcome(scenario: str, target: float, year: int, status: str, inflow:
     of the migrant ``profile`` (status ``met``), nothing because the scenario already meets it
     (``met_at_lower_bound``: ``without`` is its own population then), or no inflow within the
     bounds (``unreachable``)."""
-    fields = dict(scenario=scenario, target=fmt_int(target, lang), year=year,
+    fields = dict(scenario=scenario, target=fmt_int(target, lang), target_phrase=_count(target, "resident", lang), year=year,
                   profile=t(f"profile_{profile}", lang) if f"profile_{profile}" in TEXTS else profile)
     if status == "met_at_lower_bound":
         text = t("f_target_already_met", lang, without=fmt_int(without, lang), **fields)
@@ -192,7 +197,7 @@ def target_outcome(scenario: str, target: float, year: int, status: str, inflow:
 
 def fan_interval(year: int, lo: float, med: float, hi: float, lang: str = "lt") -> Finding:
     """The 10-90 % interval and median of a stochastic projection in ``year``."""
-    text = t("f_fan", lang, year=year, lo=fmt_int(lo, lang), hi=fmt_int(hi, lang), med=fmt_int(med, lang))
+    text = t("f_fan", lang, year=year, lo=fmt_int(lo, lang), hi=_count(hi, "resident", lang, "gen"), med=fmt_int(med, lang))
     return Finding("fan", text, {"lo": lo, "med": med, "hi": hi})
 
 
@@ -212,7 +217,7 @@ def backtest_accuracy(name: str, base_year: int, year: int, forecast: float, act
 def empirical_interval(year: int, lo: float, value: float, hi: float, size: str, base_year: int,
                        lang: str = "lt") -> Finding:
     """The empirical 80 % interval (:mod:`cityindicators.projection.intervals`) in ``year`` and what it means."""
-    text = t("f_fan_empirical", lang, year=year, lo=fmt_int(lo, lang), hi=fmt_int(hi, lang), med=fmt_int(value, lang),
+    text = t("f_fan_empirical", lang, year=year, lo=fmt_int(lo, lang), hi=_count(hi, "resident", lang, "gen"), med=fmt_int(value, lang),
              size=size, base=base_year)
     return Finding("fan", text, {"lo": lo, "med": value, "hi": hi, "size_class": size})
 

@@ -28,6 +28,7 @@ from .. import plotting
 from ..config import resolve_data_dir
 from ..exceptions import CityIndicatorsError, ReportParameterError
 from ..geography import Territory, get_register
+from ..grammar import count_phrase
 from ..html_safe import escape_html, styled_table
 from . import exports
 from . import findings as F
@@ -1064,8 +1065,9 @@ def target(ctx: ReportContext, population: int = 0, year: int | None = None,
             paths.append(p[["year", "value"]].assign(scenario=sc))
     with_inflow = pd.concat(paths, ignore_index=True) if paths else None
     fig = plotting.scenario_lines(tot[["scenario", "year", "value"]], observed=_observed(ctx), scenario_labels=labels,
-                                  target=(year, goal, t("target_label", ctx.lang, target=fmt_int(goal, ctx.lang),
-                                                        year=year)),
+                                  target=(year, goal, t("target_label", ctx.lang, year=year,
+                                                        target=count_phrase(fmt_int(goal, ctx.lang), round(goal),
+                                                                            "resident", ctx.lang))),
                                   with_inflow=with_inflow, label="target", **ctx.plot_kw())
     show_figure(fig)
     show_markdown("\n".join(f"- {f.text}" for f in found))
