@@ -57,3 +57,17 @@ def demo_dir(tmp_path_factory) -> Path:
     """A data directory with the synthetic demo store built (one per test module, so a module
     that writes into it cannot disturb another)."""
     return demo_data_dir(tmp_path_factory.mktemp("demo") / "data")
+
+
+@pytest.fixture(scope="session")
+def real_data_dir(shared_data, tmp_path_factory) -> Path:
+    """A data directory with the real lt-osp extract imported and built (once per session; the
+    tests that use it only read it)."""
+    import subprocess
+    import sys
+
+    d = tmp_path_factory.mktemp("real") / "data"
+    cmd = [sys.executable, "-m", "cityindicators", "--data-dir", str(d)]
+    subprocess.run(cmd + ["import", "osp-extract", str(shared_data / "lt-osp")], check=True, capture_output=True)
+    subprocess.run(cmd + ["build"], check=True, capture_output=True)
+    return d

@@ -139,6 +139,12 @@ criteria:
 """
 
 
+#: The plan with an own indicator whose values are typed in the plan.
+OWN = GOOD.replace("indicator: population", "indicator: satisfied_residents").replace(
+    "    unit: asm.\n", "    unit: \"%\"\n    values: {2020: 50, 2022: 54, 2024: 58}\n").replace(
+    "target_value: 20000", "target_value: 70")
+
+
 def write(tmp_path: Path, text: str, name: str = "plan.yaml") -> Path:
     p = tmp_path / name
     p.write_text(textwrap.dedent(text), encoding="utf-8")
@@ -220,9 +226,7 @@ def test_invalid_yaml_names_the_line(tmp_path, demo_dir):
 
 
 def test_own_indicator_values_and_unit(tmp_path, demo_dir):
-    own = GOOD.replace("indicator: population", "indicator: satisfied_residents").replace(
-        "    unit: asm.\n", "    unit: \"%\"\n    values: {2020: 50, 2022: 54, 2024: 58}\n").replace(
-        "target_value: 20000", "target_value: 70")
+    own = OWN
     plan = load_plan(write(tmp_path, own), data_dir=demo_dir)
     assert plan.criteria[0].base_value == 50
     latest = plan.latest().iloc[0]
@@ -345,14 +349,8 @@ def test_visaginas_example_is_valid(tmp_path):
 
 @pytest.mark.slow
 @pytest.mark.realdata
-def test_visaginas_on_real_data(shared_data, tmp_path):
-    import subprocess
-    import sys
-
-    d = tmp_path / "data"
-    cmd = [sys.executable, "-m", "cityindicators", "--data-dir", str(d)]
-    subprocess.run(cmd + ["import", "osp-extract", str(shared_data / "lt-osp")], check=True, capture_output=True)
-    subprocess.run(cmd + ["build"], check=True, capture_output=True)
+def test_visaginas_on_real_data(real_data_dir):
+    d = real_data_dir
     plan = load_plan(EXAMPLES / "visaginas.yaml", data_dir=d)
     assert plan.territory.code == "30"
     latest = plan.latest()
@@ -366,9 +364,7 @@ def test_own_indicator_values_round_trip_through_a_workbook(tmp_path, demo_dir):
     from cityindicators.plans.files import plan_workbook_bytes, read_plan_file
     from cityindicators.plans.plan import CRITERION_KEYS, PLAN_KEYS
 
-    own = GOOD.replace("indicator: population", "indicator: satisfied_residents").replace(
-        "    unit: asm.\n", "    unit: \"%\"\n    values: {2020: 50, 2022: 54, 2024: 58}\n").replace(
-        "target_value: 20000", "target_value: 70")
+    own = OWN
     raw = read_plan_file(write(tmp_path, own))
     xlsx = tmp_path / "own.xlsx"
     xlsx.write_bytes(plan_workbook_bytes(PLAN_KEYS, CRITERION_KEYS, raw))

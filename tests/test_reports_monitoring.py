@@ -163,17 +163,11 @@ def test_monitoring_report_in_chromium(reports, tmp_path):
 
 @pytest.mark.slow
 @pytest.mark.realdata
-def test_visaginas_monitoring_report_on_real_data(shared_data, tmp_path):
-    import subprocess
-    import sys
-
+def test_visaginas_monitoring_report_on_real_data(real_data_dir, tmp_path):
     from cityindicators.i18n import fmt_number
     from cityindicators.plans import load_plan
 
-    d = tmp_path / "data"
-    cmd = [sys.executable, "-m", "cityindicators", "--data-dir", str(d)]
-    subprocess.run(cmd + ["import", "osp-extract", str(shared_data / "lt-osp")], check=True, capture_output=True)
-    subprocess.run(cmd + ["build"], check=True, capture_output=True)
+    d = real_data_dir
     plan_file = ROOT / "examples" / "plans" / "visaginas.yaml"
     res = runner.run_report("monitoring", "Visaginas", {"plan": str(plan_file), "trajectories": 200}, language="en",
                             output_dir=tmp_path / "reports", data_dir=d)
