@@ -10,7 +10,7 @@ DATA ?= data
 TERRITORY ?= X13
 LANG_REPORT ?= en
 
-.PHONY: install report test test-fast bench clean
+.PHONY: install chromium report test test-fast bench clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -23,7 +23,17 @@ $(VENV)/.installed: $(BIN)/activate pyproject.toml
 
 install: $(VENV)/.installed
 
-report: $(VENV)/.installed
+# The PDF of each report is printed by Debian's Chromium: installed here when missing and this
+# is a Debian system run as root; otherwise a warning, and the reports come without PDF.
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "installing Debian's chromium for the PDF reports"; \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+	      || echo "warning: could not install chromium; the reports are written without PDF" >&2; \
+	  else echo "warning: chromium is not installed (apt-get install chromium); the reports are written without PDF" >&2; fi; }
+
+report: $(VENV)/.installed chromium
 	$(BIN)/cityindicators --data-dir $(DATA) demo
 	$(BIN)/cityindicators --data-dir $(DATA) report --territory $(TERRITORY) --lang $(LANG_REPORT) --output-dir reports
 

@@ -1,10 +1,12 @@
 """Open a generated HTML report in headless Chromium (Debian's ``chromium`` package, driven by
-Playwright for Python with the system browser; no browser download)."""
+Playwright for Python with the system browser; no browser download), print it at A4 width, and
+check the PDF the runner printed with the same browser."""
 
 from __future__ import annotations
 
 import os
 import shutil
+import re
 from pathlib import Path
 
 import pytest
@@ -33,6 +35,55 @@ def report_html(tmp_path_factory) -> Path:
     res = runner.run_report("situation_analysis", "X13", language="lt", output_dir=out, data_dir=data)
     assert res.status == "ok", res.error
     return Path(res.output_dir) / "situation_analysis.html"
+
+
+#: Width between the margins of an A4 page (210 mm - 2 x 15 mm) in CSS pixels (96 per inch).
+A4_CONTENT_PX = int(180 / 25.4 * 96)
+
+
+def test_nothing_cut_off_at_a4_width(report_html):
+    """Printed at the width of an A4 page, no table (the rank column included), image or text
+    reaches past the right margin, and every section after the first starts a page."""
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        try:
+            page = browser.new_page(viewport={"width": A4_CONTENT_PX, "height": 1100})
+            page.emulate_media(media="print")
+            page.goto(report_html.resolve().as_uri(), wait_until="load")
+            width = page.evaluate("document.documentElement.clientWidth")
+            scroll = page.evaluate("document.documentElement.scrollWidth")
+            overflow = page.eval_on_selector_all(
+                "table, img, th:last-child, td:last-child",
+                f"els => els.filter(e => e.getBoundingClientRect().right > {width} + 1)"
+                ".map(e => e.tagName + ' ' + e.textContent.slice(0, 30))")
+            breaks = page.eval_on_selector_all(
+                ".jp-Cell", "els => els.filter(e => e.querySelector('h2'))"
+                ".map(e => getComputedStyle(e).breakBefore)")
+            ranks = page.eval_on_selector_all("th", "els => els.map(e => e.textContent.trim())")
+        finally:
+            browser.close()
+    assert scroll <= width + 1, f"page {scroll}px wide at {width}px"
+    assert not overflow, f"cut off at A4 width: {overflow}"
+    assert "Vieta" in ranks  # the rank column is there, and inside the page
+    assert len(breaks) >= 5 and breaks[0] != "page" and set(breaks[1:]) == {"page"}
+
+
+def test_pdf_is_a4_with_a_page_per_section(report_html):
+    folder = report_html.parent
+    pdf = folder / "situation_analysis.pdf"
+    assert pdf.exists(), "the runner prints a PDF when Chromium is there"
+    data = pdf.read_bytes()
+    assert data.startswith(b"%PDF-")
+    boxes = {tuple(round(float(x)) for x in m.split()) for m in re.findall(rb"/MediaBox \[([^\]]+)\]", data)}
+    assert boxes == {(0, 0, 595, 842)}, boxes  # A4 in points
+    pages = len(re.findall(rb"/Type\s*/Page(?![s\w])", data))
+    sections = report_html.read_text(encoding="utf-8").count("<h2")
+    assert pages >= sections - 1 >= 5  # a page for each section after the first, at least
+    import json
+
+    manifest = json.loads((folder / "manifest.json").read_text())
+    assert "situation_analysis.pdf" in manifest["files"] and "pdf" not in manifest
 
 
 def test_html_report_in_chromium(report_html, tmp_path):

@@ -208,3 +208,28 @@ def test_workbook_holds_the_librarys_figures(situation_report, demo_dir):
     assert body[0][value_col] == pytest.approx(float(table["value"].iloc[0]))
     csv = pd.read_csv(situation_report / "tables" / f"{cmp_sheet}.csv")
     assert csv[t("col_value", "en")].iloc[0] == pytest.approx(body[0][value_col])
+
+
+@pytest.mark.slow
+def test_without_chromium_the_html_is_written_and_the_reason_given(demo_dir, tmp_path, monkeypatch, caplog):
+    import json
+    import logging
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).parent))
+    from test_reports_runner import make_notebook
+
+    from cityindicators.reports import pdf
+
+    monkeypatch.setenv(pdf.CHROMIUM_ENV, str(tmp_path / "no-chromium"))
+    monkeypatch.setattr(runner, "_PDF_WARNED", set())
+    nb = make_notebook(tmp_path / "tiny.ipynb")
+    with caplog.at_level(logging.WARNING, logger="cityindicators.reports.runner"):
+        res = runner.run_report(nb, "X13", language="en", output_dir=tmp_path / "out", data_dir=demo_dir)
+    assert res.status == "ok", res.error
+    folder = Path(res.output_dir)
+    assert (folder / "tiny.html").exists() and not (folder / "tiny.pdf").exists()
+    manifest = json.loads((folder / "manifest.json").read_text())
+    assert manifest["pdf"].startswith("no PDF: Chromium not found") and str(tmp_path / "no-chromium") in manifest["pdf"]
+    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert len(warnings) == 1 and "\n" not in warnings[0] and "HTML report is written" in warnings[0]

@@ -565,6 +565,12 @@ body { max-width: 60rem; margin: 0 auto; padding: 1.5rem; }
   body { max-width: none; padding: 0; font-size: 10.5pt; }
   .jp-Cell, .jp-OutputArea-output, img, table { break-inside: avoid; page-break-inside: avoid; }
   h1, h2, h3 { break-after: avoid; page-break-after: avoid; }
+  /* every section after the first starts a page */
+  .jp-Cell:has(h2) ~ .jp-Cell:has(h2) { break-before: page; page-break-before: always; }
+  /* tables fit the 180 mm between the margins: smaller type, headers wrap, rank column inside */
+  .jp-OutputArea-output table { width: 100%; max-width: 100%; table-layout: auto; font-size: 8pt; }
+  .jp-OutputArea-output th, .jp-OutputArea-output td { white-space: normal; padding: 2px 4px; overflow-wrap: anywhere; }
+  .jp-OutputArea-output, .jp-Cell-outputWrapper, .jp-OutputArea { overflow: visible; max-width: 100%; }
   a { color: inherit; text-decoration: none; }
 }
 """
@@ -858,6 +864,7 @@ def run_report(
         extra = sorted(f"charts/{p.name}" for p in (staging / "charts").iterdir()
                        if p.suffix == ".svg" or p.stem.endswith(f"_{exports.HIRES_DPI}dpi"))
         extra += exports.write_tables(staging, name)
+        extra += _write_pdf(staging / f"{name}.html", manifest)
     except Exception as exc:
         shutil.rmtree(staging, ignore_errors=True)
         raise ReportExecutionError(f"{name} {code}: export failed: {exc}") from exc
@@ -877,6 +884,31 @@ def run_report(
     result.seconds = time.perf_counter() - t_start
     log.info("%s %s: report written to %s in %.1f s", name, code, final, result.seconds)
     return result
+
+
+_PDF_WARNED: set[str] = set()
+
+
+def _write_pdf(html: Path, manifest: dict[str, Any]) -> list[str]:
+    """Print the HTML to ``<template>.pdf`` beside it; without Chromium (or when printing
+    fails) the report goes on without PDF, says why once in the log and in the manifest."""
+    from . import pdf
+
+    why = pdf.pdf_unavailable()
+    if not why:
+        target = html.with_suffix(".pdf")
+        try:
+            errors = pdf.write_pdf(html, target)
+            if errors:
+                log.warning("%s: the page logged errors while printing: %s", html.name, "; ".join(errors[:3]))
+            return [target.name]
+        except Exception as exc:  # a browser crash must not cost the report
+            why = f"no PDF: printing failed: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
+    manifest["pdf"] = why
+    if why not in _PDF_WARNED:
+        _PDF_WARNED.add(why)
+        log.warning("%s (the HTML report is written)", why)
+    return []
 
 
 try:  # the kernel talks to the runner over local IPC sockets rather than TCP on loopback

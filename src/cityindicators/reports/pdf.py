@@ -1,0 +1,154 @@
+"""PDF of a report: the HTML printed to A4 by headless Chromium.
+
+Chromium is Debian's ``chromium`` (or the executable named by ``$CITYINDICATORS_CHROMIUM``),
+driven through Playwright for Python with that system browser, so no browser is downloaded.
+Starting the browser costs about a second, so each process keeps one browser for all its reports
+(:func:`close_browsers` at the end of a batch, or at exit) and opens one page per report.
+
+Without Chromium or Playwright the report is still written, without PDF, and
+:func:`pdf_unavailable` says why in one line (the runner logs it as a warning once).
+The page size, margins and page breaks come from the report's print CSS (A4, a new page before
+each section, tables and charts kept whole and inside the page width).
+"""
+
+from __future__ import annotations
+
+import atexit
+import logging
+import os
+import shutil
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+__all__ = ["CHROMIUM_ENV", "chromium_executable", "pdf_unavailable", "write_pdf", "close_browsers"]
+
+log = logging.getLogger(__name__)
+
+#: Environment variable naming the Chromium executable.
+CHROMIUM_ENV = "CITYINDICATORS_CHROMIUM"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+_local = threading.local()
+
+
+def chromium_executable() -> str | None:
+    """Path of the Chromium to print with: ``$CITYINDICATORS_CHROMIUM``, else ``chromium`` (or
+    ``chromium-browser``) on the PATH; ``None`` when there is none."""
+    env = os.environ.get(CHROMIUM_ENV)
+    if env:
+        return env if Path(env).exists() else None
+    for name in ("chromium", "chromium-browser"):
+        found = shutil.which(name)
+        if found:
+            return found
+    return None
+
+
+def pdf_unavailable() -> str:
+    """Why no PDF can be written here (empty when it can)."""
+    if chromium_executable() is None:
+        where = os.environ.get(CHROMIUM_ENV) or "chromium on the PATH"
+        return (f"no PDF: Chromium not found ({where}); install Debian's chromium "
+                f"(apt-get install chromium) or set {CHROMIUM_ENV}")
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        return "no PDF: the Python package playwright is not installed (pip install playwright)"
+    return ""
+
+
+class _Browser:
+    def __init__(self, executable: str):
+        from playwright.sync_api import sync_playwright
+
+        self.pw = sync_playwright().start()
+        self.browser = self.pw.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS, headless=True)
+
+    def print_pdf(self, html: Path, pdf: Path) -> list[str]:
+        page = self.browser.new_page()
+        errors: list[str] = []
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        try:
+            page.goto(html.resolve().as_uri(), wait_until="load")
+            page.pdf(path=str(pdf), prefer_css_page_size=True, print_background=True,
+                     display_header_footer=False)
+        finally:
+            page.close()
+        return errors
+
+    def close(self) -> None:
+        try:
+            self.browser.close()
+        finally:
+            self.pw.stop()
+
+
+# Playwright's sync API runs an event loop in the thread that started it, which must not be the
+# thread that drives the report kernels (or a caller's own Playwright): the browser lives in a
+# printer thread of its own, one per process, and each PDF is a job sent to it.
+_printer: ThreadPoolExecutor | None = None
+_printer_lock = threading.Lock()
+
+
+def _pool() -> ThreadPoolExecutor:
+    global _printer
+    with _printer_lock:
+        if _printer is None:
+            _printer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="cityindicators-pdf")
+        return _printer
+
+
+def _print_in_printer_thread(html: Path, pdf: Path) -> list[str]:
+    b = getattr(_local, "browser", None)
+    if b is None or not b.browser.is_connected():
+        b = _Browser(chromium_executable() or "chromium")
+        _local.browser = b
+    try:
+        return b.print_pdf(html, pdf)
+    except Exception:
+        _discard()  # a crashed browser: the next report starts a new one
+        raise
+
+
+def write_pdf(html: Path, pdf: Path) -> list[str]:
+    """Print ``html`` to ``pdf`` (A4, from the page's print CSS) with this process's browser;
+    return the console errors the page logged.
+
+    Raises
+    ------
+    RuntimeError
+        Chromium or Playwright is missing (:func:`pdf_unavailable` gives the reason).
+    """
+    why = pdf_unavailable()
+    if why:
+        raise RuntimeError(why)
+    return _pool().submit(_print_in_printer_thread, Path(html), Path(pdf)).result()
+
+
+def _discard() -> None:
+    b = getattr(_local, "browser", None)
+    _local.browser = None
+    if b is not None:
+        try:
+            b.close()
+        except Exception as exc:  # already gone
+            log.debug("browser close: %s", exc)
+
+
+def close_browsers() -> None:
+    """Close the browser (end of a batch, exit); the next PDF starts a new one."""
+    global _printer
+    with _printer_lock:
+        pool, _printer = _printer, None
+    if pool is not None:
+        try:
+            pool.submit(_discard).result()
+        except RuntimeError:  # at interpreter exit the pool is already shut: the browser goes with it
+            pass
+        pool.shutdown(wait=True)
+
+
+atexit.register(close_browsers)
