@@ -114,9 +114,9 @@ TEXTS = {
                             "{lo}–{hi} {unit}).",
                       "en": "Probability of meeting the target by the stochastic projection: {p} (80 % interval "
                             "{lo}–{hi} {unit})."},
-    "s_inflow": {"lt": "Siekiniui pasiekti kasmet reikėtų papildomos grynosios migracijos – {inflow} asm. "
-                       "(migrantų profilis: {profile}).",
-                 "en": "Meeting the target needs an added net inflow of {inflow} persons a year "
+    "s_inflow": {"lt": "Siekiniui pasiekti kasmet reikėtų papildomai pritraukti {count} daugiau, nei išvyksta "
+                       "(grynoji migracija; migrantų profilis: {profile}).",
+                 "en": "Meeting the target needs an added net inflow of {count} a year "
                        "(migrant profile: {profile})."},
     "s_inflow_zero": {"lt": "Siekinys pasiekiamas ir be papildomos migracijos.",
                       "en": "The target is met without added migration."},

@@ -20,6 +20,7 @@ import pandas as pd
 from .. import __version__
 from ..config import resource_path
 from ..exceptions import CityIndicatorsError, ReportParameterError
+from ..grammar import count_phrase
 from ..i18n import check_language, fmt_number, t
 from ..plans import Plan, load_plan
 from ..plans.outlook import COMPONENT_INDICATORS, linear_trend, projected_indicators
@@ -199,8 +200,9 @@ def criterion_sentences(ctx: MonitoringContext, cid: str) -> list[str]:
                             lo=format_value(first["low"], c.unit, lang), hi=format_value(first["high"], c.unit, lang),
                             unit=u))
         if first["inflow_status"] == "met":
-            out.append(text("s_inflow", lang, inflow=fmt_number(first["inflow"], lang, 0),
-                            profile=profile_label(first["inflow_profile"], lang)))
+            n = round(float(first["inflow"]))
+            count = count_phrase(fmt_number(n, lang, 0), n, "resident", lang, case="acc")  # "pritraukti 21 gyventoją"
+            out.append(text("s_inflow", lang, count=count, profile=profile_label(first["inflow_profile"], lang)))
         elif first["inflow_status"] == "met_at_lower_bound":
             out.append(text("s_inflow_zero", lang))
         elif first["inflow_status"] == "unreachable":
