@@ -119,7 +119,7 @@ TEXTS: dict[str, dict[str, str]] = {
     "key_period": {"lt": "Analizuojamas laikotarpis {y0}–{y1}", "en": "Key period {y0}–{y1}"},
     "t_pyramid": {"lt": "Gyventojai pagal amžių ir lytį, {name}: {y0} ir {y1} m.",
                   "en": "Residents by age and sex, {name}: {y0} and {y1}"},
-    "t_components": {"lt": "Gimę, mirę ir neto migracija, {name}", "en": "Births, deaths and net migration, {name}"},
+    "t_components": {"lt": "Gimusieji, mirusieji ir neto migracija, {name}", "en": "Births, deaths and net migration, {name}"},
     # indicator ids: the catalogue's names, so that an indicator has one name in every report
     "births": {"lt": "Gimusieji", "en": "Live births"},
     "deaths": {"lt": "Mirusieji (su minusu)", "en": "Deaths (negative)"},

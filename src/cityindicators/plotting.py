@@ -324,6 +324,7 @@ def indicator_panels(
     ncols: int = 2,
     country: str | None = None,
     names: Mapping[str, str] | None = None,
+    breaks: Sequence[float] | None = None,
 ) -> Figure:
     """Small multiples, one panel per indicator: the municipality highlighted, its peers in grey
     (each labelled at its last point with its name from ``names``, up to 12 peers), the
@@ -344,6 +345,8 @@ def indicator_panels(
         Territory code of the country line (always drawn when it is in ``frame``).
     names
         Territory code -> short name for the labels of the grey lines.
+    breaks
+        x positions of known breaks, drawn as dotted lines in every panel (said in the text).
     """
     indicators = list(dict.fromkeys(frame["indicator"]))
     n = max(len(indicators), 1)
@@ -372,6 +375,8 @@ def indicator_panels(
             r = ranks[ind]
             head += f"\n({rank_text(int(r[0]), int(r[1]), lang, int(r[2]) if len(r) > 2 else None)})"
         ax.set_title(head, fontsize=10, loc="left")
+        for x in breaks or ():
+            ax.axvline(x, color="#555555", lw=1.0, ls=":", zorder=1)
         ax.set_ylabel(units.get(ind, ""))
         ax.yaxis.set_major_formatter(_decimal(lang, 1))
         _year_axis(ax, lang)
@@ -534,7 +539,7 @@ def comparison_table(
          # headers wrap and numbers stay on one line, so the rank column fits an A4 page
          {"selector": "th", "props": "white-space: normal; max-width: 8em; vertical-align: bottom;"},
          {"selector": "td", "props": "white-space: nowrap;"},
-         {"selector": "td:first-child", "props": "white-space: normal; max-width: 14em;"}]
+         {"selector": "td:first-child", "props": "white-space: normal; max-width: 14em; text-align: left;"}]
     )
     return styler
 

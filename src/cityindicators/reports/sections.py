@@ -451,6 +451,8 @@ def _catalogue_names(ids: Iterable[str], lang: str) -> tuple[dict[str, str], dic
 
 
 _UNITS = {"persons": ("asm.", "persons"), "%": ("%", "%"), "years": ("metai", "years"),
+          "fraction of population": ("gyventojų skaičiaus dalis", "fraction of population"), "EUR": ("EUR", "EUR"),
+          "persons per km2": ("asm./km²", "persons per km²"),
           "per 1000": ("‰ (1 000 gyv.)", "per 1,000"), "per 100": ("100-ui", "per 100"), "ratio": ("santykis", "ratio")}
 
 
@@ -479,9 +481,11 @@ def _panels(ctx: ReportContext, ids: Sequence[str], title_key: str, label: str):
             log.info("no rank for %s: %s", i, exc)
     labels["__country__"] = reg.get(country).name(ctx.lang)
     names = {c: _short_name(reg.get(c).name(ctx.lang)) for c in ctx.peer_codes}
+    breaks = series_breaks(ctx, ids, sorted(set(sub["year"].astype(int))) or [0])
+    ctx.cache[f"breaks_{label}"] = breaks
     fig = plotting.indicator_panels(sub, ctx.code, ctx.lang, title=t(title_key, ctx.lang, name=ctx.name),
                                     labels=labels, units=units, ranks=ranks, label=label, synthetic=ctx.synthetic,
-                                    country=country, names=names)
+                                    country=country, names=names, breaks=[x for x, _ in _break_marks(breaks)])
     return fig, ids
 
 
@@ -504,6 +508,7 @@ def ageing(ctx: ReportContext):
         return None
     show_figure(fig)
     show_markdown(peers_statement(ctx))
+    _say_breaks(ctx, ctx.cache.get("breaks_ageing_indicators", []))
     return fig
 
 
@@ -715,7 +720,9 @@ def _comparison_display(ctx: ReportContext, table: pd.DataFrame, formatted: bool
     out = pd.DataFrame({t("col_indicator", lang): table["indicator"].map(labels).to_numpy(),
                         t("col_unit", lang): table["indicator"].map(units).to_numpy(),
                         t("col_year", lang): table["year"].astype(str).to_numpy()})
-    decimals = np.where(table["unit"].to_numpy() == "persons", 0, 1)
+    # counts whole, fractions (published net migration) to 3 places, the rest to one
+    units = table["unit"].to_numpy()
+    decimals = np.where(units == "persons", 0, np.where(units == "fraction of population", 3, 1))
     for src, dst in cols.items():
         if src in table:
             vals = pd.to_numeric(table[src], errors="coerce").to_numpy(dtype=float)
@@ -740,9 +747,12 @@ def sources(ctx: ReportContext) -> pd.DataFrame:
     rows = []
     for dataset, side in processed_provenance(ctx.data_dir).items():
         frame = ctx.data.get(dataset)
-        yrs = f"{int(frame['year'].min())}–{int(frame['year'].max())}" if frame is not None and len(frame) else ""
+        yrs = ""
+        if frame is not None and len(frame):
+            y0, y1 = int(frame["year"].min()), int(frame["year"].max())
+            yrs = str(y0) if y0 == y1 else f"{y0}–{y1}"
         for inp in side.get("inputs", []) or [{}]:
-            meta = read_sidecar(inp["input"]) if inp.get("input") else {}
+            meta = _snapshot_meta(ctx.data_dir, inp)
             rows.append({
                 t("col_dataset", lang): t(f"ds_{dataset}", lang) if f"ds_{dataset}" in TEXTS else dataset,
                 t("col_source", lang): source_label(meta, lang),
@@ -754,6 +764,17 @@ def sources(ctx: ReportContext) -> pd.DataFrame:
     show_markdown(f"{note}; {t('source_calc', lang, version=__version__)}.")
     show_table(styled_table(table))
     return table
+
+
+def _snapshot_meta(data_dir: Path, inp: dict[str, Any]) -> dict[str, Any]:
+    """The provenance sidecar of a processed table's input; a path recorded relative to another
+    working directory is looked up under ``data_dir/raw``; the input's own record otherwise."""
+    path = Path(str(inp.get("input") or ""))
+    if not path.name:
+        return {}
+    if not path.exists() and "raw" in path.parts:
+        path = data_dir.joinpath(*path.parts[path.parts.index("raw"):])
+    return read_sidecar(path) or {"source": inp.get("source", "")}
 
 
 def source_label(meta: dict[str, Any], lang: str) -> str:
