@@ -245,7 +245,7 @@ def test_scenarios_on_demo(demo_dir, tmp_path):
     assert "synthetic demonstration data" in text
     assert "Under the 'Baseline" in text
     assert "a net inflow of" in text or "No annual inflow" in text
-    assert "With 80% probability the population in 2050" in text
+    assert "80% interval for 2050" in text and "8 in 10" in text
     assert _accuracy_expected(demo_dir, "X13", DEMO_LAST_YEAR - 5, DEMO_LAST_YEAR, "en") in text
 
 
