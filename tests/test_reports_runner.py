@@ -79,7 +79,7 @@ def test_validate_fills_defaults_and_normalises(tiny, demo_dir):
         ({"years": [2015, 2001]}, "first year must be before"),
         ({"years": [2001]}, "expected [first, last]"),
         ({"years": "soon"}, "years must be list[int]"),
-        ({"data_dir": "/nonexistent/place"}, "has no processed/ folder"),
+        ({"data_dir": "/nonexistent/place"}, "no processed tables in"),
     ],
 )
 def test_invalid_parameters_raise(tiny, params, message):

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
-__all__ = ["DATA_DIR_ENV", "SHARED_DATA_ENV", "DataPaths", "resolve_data_dir", "resource_path"]
+__all__ = ["DATA_DIR_ENV", "SHARED_DATA_ENV", "DataPaths", "resolve_data_dir", "find_data_dir", "resource_path"]
 
 #: Environment variable that sets the data directory (the CLI's ``--data-dir`` wins over it).
 DATA_DIR_ENV = "CITYINDICATORS_DATA_DIR"
@@ -23,6 +23,17 @@ def resolve_data_dir(data_dir: str | os.PathLike | None = None) -> Path:
     if env:
         return Path(env).expanduser()
     return Path("data")
+
+
+def find_data_dir(start: str | os.PathLike | None = None) -> Path | None:
+    """The nearest ``data`` folder with processed tables in ``start`` (default the working
+    directory) or one of its parents: a notebook opened in JupyterLab runs in ``notebooks/``,
+    while the project's data are in ``../data``. ``None`` when there is none."""
+    here = Path(start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        if (folder / "data" / "processed").is_dir():
+            return folder / "data"
+    return None
 
 
 @dataclass(frozen=True)

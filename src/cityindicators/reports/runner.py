@@ -63,6 +63,8 @@ __all__ = [
     "read_parameters",
     "validate_parameters",
     "data_snapshot",
+    "report_data_dir",
+    "check_notebook_parameters",
     "library_versions",
     "report_dir",
     "run_report",
@@ -331,10 +333,52 @@ def _v_peers(value: Any, params: dict, data_dir: Path | None) -> Any:
 def _v_data_dir(value: Any, params: dict, data_dir: Path | None) -> Any:
     if value in ("", None):
         return value
-    proc = DataPaths.of(value).processed
-    if not proc.is_dir():
-        raise ReportParameterError(f"parameter 'data_dir': {value!r} has no processed/ folder; run 'cityindicators build'")
-    return str(Path(value).resolve())
+    folder = Path(value).expanduser().resolve()
+    if not DataPaths.of(folder).processed.is_dir():
+        raise ReportParameterError(f"parameter 'data_dir': no processed tables in {folder / 'processed'}; "
+                                   "run 'cityindicators build' (or 'cityindicators demo')")
+    return str(folder)
+
+
+def report_data_dir(value: str | os.PathLike | None = "") -> Path:
+    """The data directory of a notebook run: ``value``, else ``$CITYINDICATORS_DATA_DIR``, else
+    the nearest ``data/`` with processed tables in the working directory or its parents (so
+    that a template opened in JupyterLab from ``notebooks/`` finds the project's ``data/``).
+
+    Raises
+    ------
+    ReportParameterError
+        None found; the message names the absolute paths looked in.
+    """
+    from ..config import DATA_DIR_ENV, find_data_dir
+
+    if value:
+        return Path(_v_data_dir(str(value), {}, None))
+    if os.environ.get(DATA_DIR_ENV):
+        try:
+            return Path(_v_data_dir(os.environ[DATA_DIR_ENV], {}, None))
+        except ReportParameterError as exc:
+            raise ReportParameterError(f"${DATA_DIR_ENV}: {exc}") from exc
+    found = find_data_dir()
+    if found is None:
+        raise ReportParameterError(
+            f"parameter 'data_dir' is empty and no data/processed was found in {Path.cwd().resolve()} or its "
+            f"parents (nor is ${DATA_DIR_ENV} set); run 'make report' or 'cityindicators demo', or set data_dir")
+    return found.resolve()
+
+
+def check_notebook_parameters(**values: Any) -> dict[str, Any]:
+    """The checks the command line makes, for a notebook run by hand (``setup`` calls this):
+    the data directory found (:func:`report_data_dir`), then each named parameter's check of
+    :data:`VALIDATORS` against that data. Returns the normalised values, ``data_dir`` absolute."""
+    out = dict(values)
+    ddir = report_data_dir(values.get("data_dir"))
+    out["data_dir"] = str(ddir)
+    for name, value in values.items():
+        check = VALIDATORS.get(name)
+        if check is not None and name != "data_dir":
+            out[name] = check(value, out, ddir)
+    return out
 
 
 def _v_scenarios(value: Any, params: dict, data_dir: Path | None) -> Any:

@@ -25,7 +25,6 @@ import pandas as pd
 
 from .. import __version__
 from .. import plotting
-from ..config import resolve_data_dir
 from ..exceptions import CityIndicatorsError, ReportParameterError
 from ..geography import Territory, get_register
 from ..grammar import count_phrase
@@ -239,8 +238,16 @@ def setup(
     from ..indicators import compute_indicators, load_data, peer_group
     from ..indicators._counts import build_counts
 
-    lang = check_language(language)
-    ddir = resolve_data_dir(data_dir or None).resolve()
+    from .runner import check_notebook_parameters
+
+    # the command line's checks, for a notebook run by hand too (JupyterLab: the data directory
+    # is looked for from the notebook's folder upwards, and an error names where it looked)
+    given: dict[str, Any] = {"territory": territory, "language": language, "peers": peers, "data_dir": data_dir or ""}
+    if years is not None:
+        given["years"] = list(years)
+    checked = check_notebook_parameters(**given)
+    lang = check_language(checked["language"])
+    ddir = Path(checked["data_dir"])
     reg = get_register(ddir)
     try:
         terr = reg.resolve(territory)
