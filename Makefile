@@ -3,14 +3,17 @@
 #                   produces the reports for the demo municipality under reports/
 #   make test     - creates .venv, installs the package with test extras, runs every test
 #                   (fast and slow; browser tests need Debian's chromium, see .ci/run)
+#   make test-min - the fast tests in .venv-min, where every dependency is installed at the
+#                   minimum version pyproject.toml declares (CI runs it after make test)
 PYTHON ?= python3
 VENV ?= .venv
+MIN_VENV ?= .venv-min
 BIN := $(VENV)/bin
 DATA ?= data
 TERRITORY ?= X13
 LANG_REPORT ?= en
 
-.PHONY: install chromium report test test-fast bench clean
+.PHONY: install chromium report test test-fast test-min bench clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -43,8 +46,21 @@ test: $(VENV)/.installed
 test-fast: $(VENV)/.installed
 	$(BIN)/python -m pytest -q
 
+# Declared minimums: pyproject's ">=" bounds pinned with "==" (a constraints file), so a minimum
+# that does not work fails here; the fast tests only, to keep the cost to a few minutes.
+$(MIN_VENV)/.installed: pyproject.toml .ci/min_constraints.py
+	$(PYTHON) -m venv $(MIN_VENV)
+	$(PYTHON) .ci/min_constraints.py > $(MIN_VENV)/constraints.txt
+	$(MIN_VENV)/bin/python -m pip install --quiet -c $(MIN_VENV)/constraints.txt -e ".[dev]"
+	$(MIN_VENV)/bin/python -m ipykernel install --sys-prefix --name python3 >/dev/null
+	touch $@
+
+test-min: $(MIN_VENV)/.installed
+	$(MIN_VENV)/bin/python -m pip list --format=freeze | grep -iE "^(pandas|numpy|pandera|ipykernel|nbconvert|papermill)=="
+	$(MIN_VENV)/bin/python -m pytest -q -p no:cacheprovider
+
 bench: $(VENV)/.installed
 	for b in benchmarks/bench_*.py; do $(BIN)/python $$b || exit 1; done
 
 clean:
-	rm -rf $(VENV) build *.egg-info
+	rm -rf $(VENV) $(MIN_VENV) build *.egg-info
