@@ -29,7 +29,7 @@ from ..exceptions import CityIndicatorsError, ReportParameterError
 from ..geography import Territory, get_register
 from ..grammar import count_phrase
 from ..html_safe import escape_html, styled_table
-from . import exports
+from . import exports, shared
 from . import findings as F
 from .._io import read_sidecar
 from ..i18n import TEXTS, check_language, fmt_int, fmt_number, t
@@ -269,7 +269,9 @@ def setup(
             f"years {y0}-{y1}: the data of {terr.name_lt} cover {data_years[0]}-{data_years[-1]}")
     present = set(totals["territory_code"])
     municipalities = [m.code for m in reg.municipalities(synthetic=terr.synthetic) if m.code in present]
-    counts = build_counts(data)  # once: every computation below reuses the count arrays
+    # once per data version and process: every computation below, and every report of a batch
+    # worker's warm kernel, reuses the count arrays and the indicators of all territories
+    counts = shared.computed_once("counts", ddir, lambda: build_counts(data))
     if peers in ("all", "municipalities"):
         peer_codes, peer_name = list(municipalities), t("peers", lang)
     else:
@@ -280,7 +282,9 @@ def setup(
         peer_codes, peer_name = [c for c in group.members if c in present], group.name(lang)
     frame = pd.DataFrame(columns=["indicator", "territory_code", "year", "value", "unit"])
     if indicators is not None:
-        frame = compute_indicators(list(indicators), data=counts, data_dir=ddir)
+        ids = tuple(indicators)
+        frame = shared.computed_once(("indicators", ids), ddir,
+                                     lambda: compute_indicators(list(ids), data=counts, data_dir=ddir))
     ctx = ReportContext(terr, lang, (y0, y1), peers, ddir, peer_codes, peer_name, municipalities, data, frame,
                         dict(params))
     ctx.cache["counts"] = counts
@@ -1131,7 +1135,9 @@ def accuracy(ctx: ReportContext, horizon: int = 5) -> F.Finding | None:
     y0 = last - h
     register = get_register(ctx.data_dir)
     try:
-        bt = backtest(data, y0, h, territories="all", register=register)
+        # the same for every municipality's report: computed once per batch worker
+        bt = shared.computed_once(("backtest-all", y0, h), ctx.data_dir,
+                                  lambda: backtest(data, y0, h, territories="all", register=register))
         own = bt if ctx.code in set(bt.errors["territory_code"]) else backtest(data, y0, h, territories=[ctx.code],
                                                                                register=register)
     except CityIndicatorsError as exc:
