@@ -233,3 +233,30 @@ def test_without_chromium_the_html_is_written_and_the_reason_given(demo_dir, tmp
     assert manifest["pdf"].startswith("no PDF: Chromium not found") and str(tmp_path / "no-chromium") in manifest["pdf"]
     warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
     assert len(warnings) == 1 and "\n" not in warnings[0] and "HTML report is written" in warnings[0]
+
+
+@pytest.mark.slow
+def test_warm_kernel_reused_with_a_clean_namespace(demo_dir, tmp_path, monkeypatch):
+    import nbformat
+    from nbformat.v4 import new_code_cell, new_notebook
+
+    from cityindicators.reports import kernels
+
+    nb = new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.cells = [
+        new_code_cell('territory: str = "X13"  # municipality\ndata_dir: str = ""  # data', metadata={"tags": ["parameters"]}),
+        # a name left by the previous report, or a setting the runner no longer has, fails the report
+        new_code_cell("import os\nassert 'leftover' not in dir(), 'namespace not cleared'\nleftover = territory\n"
+                      "assert os.environ.get('CITYINDICATORS_PROBE') == territory, os.environ.get('CITYINDICATORS_PROBE')\n"
+                      "assert os.getcwd() == os.environ['CITYINDICATORS_REPORT_EXPORT']"),
+    ]
+    path = tmp_path / "probe.ipynb"
+    nbformat.write(nb, path)
+    seen = []
+    for code in ("X12", "X13"):
+        monkeypatch.setenv("CITYINDICATORS_PROBE", code)
+        res = runner.run_report(path, code, output_dir=tmp_path / "out", data_dir=demo_dir)
+        assert res.status == "ok", res.error
+        seen.append(kernels.warm_kernel())
+    assert seen[0] is seen[1] and seen[1].reports >= 2  # one kernel for both reports

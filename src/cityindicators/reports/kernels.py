@@ -64,14 +64,20 @@ class ReportKernel:
 
     def prepare(self, folder: Path) -> None:
         """Clear the namespace and get ready for the report written into ``folder``."""
+        import os
+
         from .exports import EXPORT_ENV
 
+        # the package's settings as the runner has them now, not as they were at the kernel's start
+        settings = {k: v for k, v in os.environ.items() if k.startswith("CITYINDICATORS_")}
+        settings[EXPORT_ENV] = str(folder)
         # chdir first: the previous report's folder, the kernel's working directory, may be gone
         code = (
             f"__import__('os').chdir({str(folder)!r})\n"
             "%reset -f\n"
             "import os as _os\n"
-            f"_os.environ[{EXPORT_ENV!r}] = {str(folder)!r}\n"
+            "[_os.environ.pop(k) for k in list(_os.environ) if k.startswith('CITYINDICATORS_')]\n"
+            f"_os.environ.update({settings!r})\n"
             "import matplotlib.pyplot as _plt\n_plt.close('all')\n"
             "from cityindicators.reports import exports as _exports\n_exports.reset()\n"
             "del _os, _plt, _exports\n"
