@@ -107,7 +107,8 @@ def test_report_in_both_languages_with_plan_hash(reports, demo_dir):
         assert "background-color: #D55E00" in html  # colour and word, side by side
         manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
         assert manifest["input_files"]["plan"]["sha256"] == sha256_file(plan)
-        assert len(list((folder / "charts").glob("*.png"))) == 6  # one chart per criterion
+        assert len(list((folder / "charts").glob("*.svg"))) == 6  # one chart per criterion
+        assert (folder / "monitoring.xlsx").exists()  # the summary and the data of every chart
         nb = nbformat.read(folder / "monitoring.ipynb", as_version=4)
         errors = [o for c in nb.cells for o in c.get("outputs", []) if o.get("output_type") == "error"]
         assert not errors

@@ -26,6 +26,7 @@ from ..plans import Plan, load_plan
 from ..plans.outlook import COMPONENT_INDICATORS, linear_trend, projected_indicators
 from ..plans.texts import (METHOD_LABELS, STATUS_COLOURS, column_labels, direction_label, probability_text,
                            profile_label, status_label, text)
+from . import exports
 from .sections import show_figure, show_markdown, show_table
 
 __all__ = ["MonitoringContext", "setup_monitoring", "summary_table", "summary_frame", "summary_styler", "status_counts", "criteria", "criterion_sentences", "method",
@@ -96,14 +97,16 @@ def setup_monitoring(territory: str, plan: str, scenarios: Sequence[str] = (), t
     projected = projected_indicators(res, ids, code) if res is not None and ids else pd.DataFrame(
         columns=["scenario", "indicator", "year", "value"])
     ctx = MonitoringContext(p, lang, p.check(), outlook, summary, projected)
+    exports.set_context(lang, ctx.name, ctx.synthetic)  # heading and source of the report's workbook sheets
     if show:
         show_markdown(f"# {t('title_monitoring', lang, name=ctx.name)}")
         if ctx.synthetic:
             show_markdown(t("synthetic_banner", lang))
-        show_markdown(text("subtitle", lang, plan=html.escape(p.name(lang)), y0=p.period[0], y1=p.period[1],
+        # show_markdown escapes the text (plan names are user text); nothing is escaped twice here
+        show_markdown(text("subtitle", lang, plan=p.name(lang), y0=p.period[0], y1=p.period[1],
                            date=_dt.date.today().isoformat(), version=__version__, last=p.last_data_year))
         for w in p.warnings:
-            show_markdown(f"> {html.escape(w)}")
+            show_markdown(f"*{w}*")
     return ctx
 
 
@@ -154,7 +157,8 @@ def summary_table(ctx: MonitoringContext) -> pd.DataFrame:
     """Section: one row per criterion; the status cell carries the word and its colour."""
     show_markdown(f"## {text('h_summary', ctx.lang)}")
     table = summary_frame(ctx)
-    show_table(summary_styler(ctx, table))
+    exports.set_section("h_summary")
+    show_table(summary_styler(ctx, table), data=ctx.summary)  # the workbook gets the numbers, not the text
     show_markdown(status_counts(ctx))
     return table
 
@@ -270,17 +274,23 @@ def criterion_chart(ctx: MonitoringContext, cid: str):
     ax.yaxis.set_major_formatter(_decimal(lang, 0 if c.unit in ("persons", "EUR") else 1))
     _year_axis(ax, lang)
     ax.legend(loc="best", fontsize=7.5)
+    # the lines as drawn, for the report's workbook (read by plotting.chart_data)
+    fig.cityindicators_data = pd.DataFrame(
+        [(ln.get_label(), int(x), float(y)) for ln in ax.get_lines() if not ln.get_label().startswith("_")
+         for x, y in zip(ln.get_xdata(), ln.get_ydata())], columns=["series", "year", "value"])
+    fig.cityindicators_unit = c.unit
     return _finish(fig, f"{c.id}. {c.name(lang)}", lang, None, ctx.synthetic, projection=projection)
 
 
 def criteria(ctx: MonitoringContext) -> dict[str, list[str]]:
     """Section: for every criterion a small chart and its sentences; returns ``{id: sentences}``."""
     show_markdown(f"## {text('h_criteria', ctx.lang)}")
+    exports.set_section("h_criteria")
     out = {}
     for c in ctx.plan.criteria:
         show_figure(criterion_chart(ctx, c.id), alt=f"{c.id}. {c.name(ctx.lang)}")
         out[c.id] = criterion_sentences(ctx, c.id)
-        show_markdown(" ".join(html.escape(s) for s in out[c.id]))
+        show_markdown(" ".join(out[c.id]))
     ctx.cache["sentences"] = out
     return out
 
@@ -298,9 +308,9 @@ def sources(ctx: MonitoringContext) -> str:
     lang = ctx.lang
     show_markdown(f"## {text('h_sources', lang)}")
     p = ctx.plan
-    src = f" ({html.escape(p.source)})" if p.source else ""
+    src = f" ({p.source})" if p.source else ""
     data = t("source_demo" if ctx.synthetic else "source_osp", lang)
-    body = (text("source_plan", lang, plan=html.escape(p.name(lang)), source=src, data=data)
-            + f" `{html.escape(p.path.name)}` SHA-256 `{p.sha256[:16]}`.")
+    body = (text("source_plan", lang, plan=p.name(lang), source=src, data=data)
+            + f" `{p.path.name}` SHA-256 `{p.sha256[:16]}`.")
     show_markdown(body)
     return body
