@@ -47,3 +47,33 @@ def test_numbers_are_read_as_the_column_writes_them(cells, integer, expected):
 def test_numbers_that_cannot_be_read_safely_are_refused(cells, integer, pattern):
     with pytest.raises(ParseError, match=pattern):
         to_numbers(_column(*cells), ["value"], "f.csv", integer=integer)
+
+
+@pytest.mark.parametrize(
+    "text, pattern",
+    [
+        ("\na;b\n1;2\n", r"row 1 \(header\) is blank"),
+        ("a;b\n1;2\n3\n", r"row 3: 1 field\(s\), expected 2"),
+        ("a;b\n1;2\n3;4;5", r"row 3: 3 field\(s\), expected 2 \(a, b\) \(the file seems truncated\)"),
+        ('a;b\n"1;x";2\n"3";4;5\n', r"row 3: 3 field\(s\), expected 2"),
+    ],
+)
+def test_text_table_layout_errors_name_the_row(tmp_path, text, pattern):
+    from cityindicators.sources._table import read_text_table
+
+    f = tmp_path / "t.csv"
+    f.write_text(text, encoding="utf-8")
+    with pytest.raises(ParseError, match=pattern):
+        read_text_table(f, ["a", "b"], delimiter=";")
+
+
+def test_text_table_is_read_in_chunks_with_line_numbers(tmp_path):
+    from cityindicators.sources._table import iter_text_table
+
+    f = tmp_path / "t.csv"
+    f.write_text("a;b\n" + "".join(f"{i};{2 * i}\n" + ("\n" if i == 3 else "") for i in range(7)), encoding="utf-8")
+    chunks = list(iter_text_table(f, ["a", "b"], delimiter=";", chunk_rows=3))
+    assert len(chunks) == 3
+    whole = pd.concat(chunks, ignore_index=True)
+    assert whole["a"].tolist() == [str(i) for i in range(7)]
+    assert whole["_line"].tolist() == [2, 3, 4, 5, 7, 8, 9]  # the blank line 6 is skipped, not renumbered

@@ -52,19 +52,21 @@ def _decode(path: Path, data: bytes, line_offset: int = 0, byte_offset: int = 0)
     return text
 
 
-def _header_line(path: Path) -> str:
-    """The first non-empty line of a text file (decoded strictly), or "" for an empty file."""
+def _header_line(path: Path, limit: int = 1 << 20) -> str:
+    """The first line of a text file (decoded strictly); "" for an empty or blank file."""
     with open(path, "rb") as fh:
-        data = b""
-        while True:
-            block = fh.read(1 << 16)
-            data += block
-            text = data.lstrip()
-            if not block or b"\n" in text:
+        data = fh.read(limit)
+        while b"\n" not in data and len(data) == limit:  # a header longer than the limit: read on
+            more = fh.read(limit)
+            if not more:
                 break
-    head = data.split(b"\n", 1)[0] if data.strip() else b""
-    if data.strip() and not head.strip(b"\r\xef\xbb\xbf \t"):  # leading blank lines: take the first line with text
-        head = next(line for line in data.splitlines() if line.strip())
+            data += more
+            limit *= 2
+    if not data.strip():
+        return ""
+    head = data.split(b"\n", 1)[0]
+    if not head.strip(b" \t\r\xef\xbb\xbf"):
+        raise ParseError(f"{path}: row 1 (header) is blank; the first line must name the columns")
     return _decode(path, head).rstrip("\r")
 
 
