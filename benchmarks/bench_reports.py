@@ -14,7 +14,7 @@ Runs on the real lt-osp extract when ../shared/data (or $CITYINDICATORS_SHARED_D
 Peak memory is the largest resident set of this process and all its children (workers and
 kernels) together, sampled every 0.2 s.
 
-Usage: python benchmarks/bench_reports.py [--jobs 2] [--skip-batch]
+Usage: python benchmarks/bench_reports.py [--jobs 2] [--skip-batch] [--limit N]
 """
 
 from __future__ import annotations
@@ -37,20 +37,38 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 class PeakMemory:
-    """Samples the summed RSS of this process tree."""
+    """Samples the summed RSS of this process tree, and the CPU time its processes used.
+
+    CPU seconds are what the work costs whatever else runs on the machine: on a loaded machine
+    the wall time grows, the CPU time much less (a process ending between two samples loses up
+    to one interval of its CPU time, so the figure is a slight underestimate)."""
 
     def __init__(self, interval: float = 0.2):
         self.interval, self.peak, self._stop = interval, 0, threading.Event()
+        self._cpu: dict[tuple[int, float], float] = {}
+        self._base: dict[tuple[int, float], float] = {}
+
+    @property
+    def cpu(self) -> float:
+        """CPU seconds (user + system) used by the tree while sampled."""
+        return sum(v - self._base.get(k, 0.0) for k, v in self._cpu.items())
 
     def _sample(self) -> None:
         me = psutil.Process()
+        first = True
         while not self._stop.is_set():
             total = 0
             for p in [me, *me.children(recursive=True)]:
                 try:
                     total += p.memory_info().rss
+                    t = p.cpu_times()
+                    key = (p.pid, p.create_time())
+                    self._cpu[key] = t.user + t.system
+                    if first:
+                        self._base[key] = self._cpu[key]
                 except psutil.Error:
                     pass
+            first = False
             self.peak = max(self.peak, total)
             time.sleep(self.interval)
 
@@ -82,6 +100,7 @@ def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--skip-batch", action="store_true")
+    ap.add_argument("--limit", type=int, default=0, help="batch of the first N municipalities only (0: all)")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory(prefix="bench-reports-") as tmp:
         tmp = Path(tmp)
@@ -97,23 +116,27 @@ def main() -> int:
                                  force=True)
                 dt = time.perf_counter() - t0
             print(f"one situation-analysis report ({terr}, {label}): {dt:.1f} s in the runner (goal < 4 s), "
-                  f"status {res.status}, peak memory {mem.peak / 2**20:.0f} MiB, "
+                  f"{mem.cpu:.1f} CPU s, status {res.status}, peak memory {mem.peak / 2**20:.0f} MiB, "
                   f"load average {os.getloadavg()[0]:.1f}")
         if args.skip_batch:
             return 0
+        from cityindicators.reports.runner import batch_territories
+
+        which = batch_territories("all", data)[: args.limit] if args.limit else "all"
         with PeakMemory() as mem:
             t0 = time.perf_counter()
-            summary = run_batch("all", ["situation_analysis", "scenarios"], language="lt", jobs=args.jobs,
+            summary = run_batch(which, ["situation_analysis", "scenarios"], language="lt", jobs=args.jobs,
                                 output_dir=tmp / "all", data_dir=data, progress=True)
             dt = time.perf_counter() - t0
         c = summary.counts()
         print(f"both reports for all municipalities, {args.jobs} worker processes: {len(summary.results)} reports "
-              f"in {dt:.0f} s = {dt / 60:.1f} min (goal < 3 min); ok {c['ok']}, failed {c['failed']}; "
+              f"in {dt:.0f} s = {dt / 60:.1f} min (goal < 3 min), {mem.cpu:.0f} CPU s "
+              f"({mem.cpu / max(c['ok'], 1):.1f} per report written); {c}; "
               f"peak memory {mem.peak / 2**20:.0f} MiB; load average {os.getloadavg()[0]:.1f}")
         if summary.failed:
             print(summary.text())
         again_t0 = time.perf_counter()
-        again = run_batch("all", ["situation_analysis", "scenarios"], language="lt", jobs=args.jobs,
+        again = run_batch(which, ["situation_analysis", "scenarios"], language="lt", jobs=args.jobs,
                           output_dir=tmp / "all", data_dir=data, progress=False)
         print(f"re-run with unchanged inputs: {again.counts()['skipped']} skipped in "
               f"{time.perf_counter() - again_t0:.1f} s")

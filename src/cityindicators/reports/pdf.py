@@ -18,7 +18,6 @@ import logging
 import os
 import shutil
 import threading
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 __all__ = ["CHROMIUM_ENV", "chromium_executable", "pdf_unavailable", "write_pdf", "close_browsers"]
@@ -88,16 +87,41 @@ class _Browser:
 
 # Playwright's sync API runs an event loop in the thread that started it, which must not be the
 # thread that drives the report kernels (or a caller's own Playwright): the browser lives in a
-# printer thread of its own, one per process, and each PDF is a job sent to it.
-_printer: ThreadPoolExecutor | None = None
+# printer thread of its own, one per process, and each PDF is a job sent to it. The thread is a
+# daemon, so that a process ending (or stopped by a signal) never waits for a browser.
+class _Printer:
+    def __init__(self) -> None:
+        import queue
+
+        self.jobs: "queue.Queue" = queue.Queue()
+        self.thread = threading.Thread(target=self._loop, name="cityindicators-pdf", daemon=True)
+        self.thread.start()
+
+    def _loop(self) -> None:
+        while True:
+            fn, args, done = self.jobs.get()
+            try:
+                done.set_result(fn(*args))
+            except BaseException as exc:  # handed to the waiting caller
+                done.set_exception(exc)
+
+    def run(self, fn, *args, timeout: float | None = None):
+        from concurrent.futures import Future
+
+        done: Future = Future()
+        self.jobs.put((fn, args, done))
+        return done.result(timeout=timeout)
+
+
+_printer: _Printer | None = None
 _printer_lock = threading.Lock()
 
 
-def _pool() -> ThreadPoolExecutor:
+def _pool() -> _Printer:
     global _printer
     with _printer_lock:
         if _printer is None:
-            _printer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="cityindicators-pdf")
+            _printer = _Printer()
         return _printer
 
 
@@ -125,7 +149,7 @@ def write_pdf(html: Path, pdf: Path) -> list[str]:
     why = pdf_unavailable()
     if why:
         raise RuntimeError(why)
-    return _pool().submit(_print_in_printer_thread, Path(html), Path(pdf)).result()
+    return _pool().run(_print_in_printer_thread, Path(html), Path(pdf))
 
 
 def _discard() -> None:
@@ -140,15 +164,13 @@ def _discard() -> None:
 
 def close_browsers() -> None:
     """Close the browser (end of a batch, exit); the next PDF starts a new one."""
-    global _printer
     with _printer_lock:
-        pool, _printer = _printer, None
-    if pool is not None:
+        printer = _printer
+    if printer is not None and printer.thread.is_alive():
         try:
-            pool.submit(_discard).result()
-        except RuntimeError:  # at interpreter exit the pool is already shut: the browser goes with it
-            pass
-        pool.shutdown(wait=True)
+            printer.run(_discard, timeout=10)
+        except Exception as exc:  # a browser that does not answer goes with the process
+            log.debug("browser close: %s", exc)
 
 
 atexit.register(close_browsers)
