@@ -388,7 +388,7 @@ class NestedBacktest:
         """By ``method, group, horizon``: ``mape``, ``bias`` (mean signed % error), ``p90`` (90th
         percentile of absolute % errors) over all origins and territories, and ``origins``."""
         e = self.errors[self.errors["method"].isin(methods)].assign(ape=lambda d: d["error_pct"].abs())
-        g = e.groupby(["method", "group", "horizon"], sort=False)
+        g = e.groupby(["method", "group", "horizon"], sort=False, observed=True)  # pandas < 3: no unobserved rows
         out = g.agg(mape=("ape", "mean"), bias=("error_pct", "mean"), p90=("ape", lambda a: float(np.quantile(a, 0.9))),
                     origins=("base_year", "nunique")).reset_index()
         return out
