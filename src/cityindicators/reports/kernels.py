@@ -29,6 +29,8 @@ log = logging.getLogger(__name__)
 #: Name of the papermill engine that executes on a :class:`ReportKernel`.
 ENGINE = "cityindicators-warm"
 START_TIMEOUT = 60
+#: Seconds the preparation of a kernel for the next report may take (generous: a loaded machine).
+PREPARE_TIMEOUT = 300
 
 _local = threading.local()
 _all: list["ReportKernel"] = []
@@ -78,12 +80,15 @@ class ReportKernel:
             "import os as _os\n"
             "[_os.environ.pop(k) for k in list(_os.environ) if k.startswith('CITYINDICATORS_')]\n"
             f"_os.environ.update({settings!r})\n"
-            "import matplotlib.pyplot as _plt\n_plt.close('all')\n"
-            "from cityindicators.reports import exports as _exports\n_exports.reset()\n"
-            "del _os, _plt, _exports\n"
+            # nothing imported here that the kernel has not imported yet (a fresh kernel is clean)
+            "import sys as _sys\n"
+            "_sys.modules['matplotlib.pyplot'].close('all') if 'matplotlib.pyplot' in _sys.modules else None\n"
+            "_sys.modules['cityindicators.reports.exports'].reset() "
+            "if 'cityindicators.reports.exports' in _sys.modules else None\n"
+            "del _os, _sys\n"
             "get_ipython().execution_count = 0\n"
         )
-        reply = _run(self.kc.execute_interactive, code, store_history=False, timeout=START_TIMEOUT,
+        reply = _run(self.kc.execute_interactive, code, store_history=False, timeout=PREPARE_TIMEOUT,
                      output_hook=lambda msg: None)
         if reply["content"].get("status") != "ok":
             raise RuntimeError(f"kernel preparation failed: {reply['content'].get('evalue', reply['content'])}")

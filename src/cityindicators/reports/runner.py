@@ -10,9 +10,12 @@ territory. :func:`run_report` does one report:
 2. computes the *fingerprint* of its inputs (the processed data hashes, the notebook, the
    parameters, the package version); when the report already on disk has the same
    fingerprint the run is skipped unless ``force``;
-3. executes the notebook in a staging folder, exports a self-contained HTML without code
-   (images embedded, printable CSS), saves the charts as PNG and writes ``manifest.json``
-   (parameters, package version, data snapshots and hashes, timings);
+3. executes the notebook in a staging folder on this thread's warm kernel (:mod:`.kernels`),
+   exports a self-contained HTML without code (images embedded, printable CSS) and its A4 PDF
+   (:mod:`.pdf`), saves the charts as PNG (the kernel adds SVG and 300-dpi PNG), turns the
+   tables and chart data the kernel kept into ``<template>.xlsx`` and CSV (:mod:`.exports`) and
+   writes ``manifest.json`` (parameters, package and library versions, data snapshots and
+   hashes, timings);
 4. replaces ``reports/<template>/<territory>/`` by the staging folder. A failed run never
    touches the previous good report: its executed notebook, with papermill's error marker, is
    kept in ``reports/<template>/<territory>.failed/``.
