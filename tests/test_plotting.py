@@ -105,7 +105,7 @@ def test_scenario_charts_and_fan():
     q = pd.DataFrame([(y, qq, 20000 * (1 + (qq - 0.5) * (y - 2015) / 50)) for y in range(2015, 2051) for qq in (0.1, 0.5, 0.9)],
                      columns=["year", "quantile", "value"])
     text = _texts(plotting.fan_chart(q, lang="en", name="X", observed=_trend()))
-    assert "10–90% interval" in text and "Median" in text
+    assert "80% interval (10–90%)" in text and "Median" in text
 
 
 def test_comparison_table_coloured_by_rank():
