@@ -243,3 +243,19 @@ def test_cli_report_runs_and_exit_code(tiny, demo_dir, tmp_path, capsys):
                  "--output-dir", str(tmp_path), "--no-progress", "-p", "colour=red"])
     assert code == 1
     assert "colour" in capsys.readouterr().err
+
+
+def test_kernel_managers_keep_their_ipc_sockets_apart(tmp_path, monkeypatch):
+    # jupyter_client's default names IPC sockets "kernel-ipc-<n>" in the working directory, so two
+    # kernels started at once by parallel workers could bind the same sockets
+    monkeypatch.chdir(tmp_path)
+    a, b = runner.LocalKernelManager(), runner.LocalKernelManager()
+    assert a.transport == b.transport == "ipc"
+    assert a.ip != b.ip
+    for km in (a, b):
+        folder = Path(km.ip).parent
+        assert folder.is_dir() and not folder.is_relative_to(tmp_path)
+        assert folder.stat().st_mode & 0o077 == 0  # private to this user
+        import shutil
+
+        shutil.rmtree(folder)

@@ -966,7 +966,22 @@ try:  # the kernel talks to the runner over local IPC sockets rather than TCP on
 
         def __init__(self, **kwargs):
             kwargs.setdefault("transport", "ipc")
+            if kwargs["transport"] == "ipc" and "ip" not in kwargs:
+                # jupyter_client names IPC sockets "kernel-ipc-<n>" in the working directory and picks
+                # <n> by looking for free names: kernels started at once by parallel workers in the same
+                # folder then bind the same sockets ("Invalid Signature"). A private folder per kernel
+                # (mode 0700, so no other user can talk to it) keeps every kernel's sockets its own.
+                import tempfile
+
+                self._ipc_dir = tempfile.mkdtemp(prefix="ci-kernel-")
+                kwargs["ip"] = os.path.join(self._ipc_dir, "ipc")
             super().__init__(**kwargs)
+
+        async def _async_cleanup_resources(self, restart: bool = False) -> None:
+            await super()._async_cleanup_resources(restart=restart)
+            ipc_dir = getattr(self, "_ipc_dir", None)
+            if ipc_dir and not restart:
+                shutil.rmtree(ipc_dir, ignore_errors=True)
 except ImportError:  # pragma: no cover - jupyter_client is a papermill dependency
     LocalKernelManager = None  # type: ignore[assignment,misc]
 
