@@ -19,10 +19,7 @@ from __future__ import annotations
 
 import atexit
 import logging
-import os
-import tempfile
 import threading
-import uuid
 from pathlib import Path
 
 __all__ = ["ENGINE", "ReportKernel", "warm_kernel", "ready_kernel", "discard_kernel", "close_kernels"]
@@ -53,10 +50,7 @@ class ReportKernel:
         from .runner import LocalKernelManager
 
         self.kernel_name = kernel_name or "python3"
-        # a socket path of its own: kernels of parallel workers that start at the same moment
-        # would otherwise pick the same kernel-ipc-N file in the shared working directory
-        ipc = os.path.join(tempfile.gettempdir(), f"ci-kernel-{os.getpid()}-{uuid.uuid4().hex[:8]}")
-        self.km = LocalKernelManager(kernel_name=self.kernel_name, ip=ipc)
+        self.km = LocalKernelManager(kernel_name=self.kernel_name)  # IPC sockets in a private folder
         # history in memory: parallel kernels would otherwise contend for one SQLite file
         _run(self.km.start_kernel, extra_arguments=["--HistoryManager.hist_file=:memory:"])
         self.kc = self.km.client()
