@@ -28,7 +28,8 @@ log = logging.getLogger(__name__)
 
 #: Name of the papermill engine that executes on a :class:`ReportKernel`.
 ENGINE = "cityindicators-warm"
-START_TIMEOUT = 60
+#: Seconds a new kernel may take to answer (a crowded machine needed more than 60).
+START_TIMEOUT = 180
 #: Seconds the preparation of a kernel for the next report may take (generous: a loaded machine).
 PREPARE_TIMEOUT = 300
 
