@@ -260,3 +260,29 @@ def test_warm_kernel_reused_with_a_clean_namespace(demo_dir, tmp_path, monkeypat
         assert res.status == "ok", res.error
         seen.append(kernels.warm_kernel())
     assert seen[0] is seen[1] and seen[1].reports >= 2  # one kernel for both reports
+
+
+@pytest.mark.slow
+def test_relative_output_dir_with_a_warm_kernel(demo_dir, tmp_path, monkeypatch):
+    # `make report` passes --output-dir reports: the warm kernel's working directory is then the
+    # previous report's folder, so a relative path handed to it would land inside that folder
+    import nbformat
+    from nbformat.v4 import new_code_cell, new_notebook
+
+    nb = new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.cells = [
+        new_code_cell('territory: str = "X13"  # municipality\ndata_dir: str = ""  # data', metadata={"tags": ["parameters"]}),
+        new_code_cell("open('probe.txt', 'w').write(territory)"),
+    ]
+    nbformat.write(nb, tmp_path / "probe.ipynb")
+    monkeypatch.chdir(tmp_path)
+    folders = []
+    for code in ("X12", "X13"):
+        res = runner.run_report(tmp_path / "probe.ipynb", code, output_dir="out", data_dir=demo_dir)
+        assert res.status == "ok", res.error
+        folders.append(Path(res.output_dir))
+    for code, folder in zip(("X12", "X13"), folders):
+        assert folder.is_absolute() and folder.parent == tmp_path / "out" / "probe"
+        assert (folder / "probe.txt").read_text() == code
+        assert not (folder / "out").exists()

@@ -108,7 +108,8 @@ def test_unknown_parameter_refused_before_running(tiny, demo_dir, tmp_path):
 
 
 def test_report_dir_naming():
-    assert runner.report_dir("situation_analysis", "X13", "out") == Path("out/situation_analysis/X13-eglynas")
+    # absolute, since a warm kernel's working directory is not the caller's
+    assert runner.report_dir("situation_analysis", "X13", "out") == Path("out/situation_analysis/X13-eglynas").absolute()
 
 
 # -- one report (runs a kernel) ----------------------------------------------------------------
@@ -196,7 +197,7 @@ def test_batch_processes_carries_on_and_summarises(tiny, demo_dir, tmp_path):
     assert [r.status for r in summary.results] == ["ok", "failed", "ok"]
     assert not summary.ok
     assert "FAILED tiny X12" in summary.text()
-    assert json.loads((tmp_path / "batch-summary.json").read_text())["counts"] == {"ok": 2, "skipped": 0, "failed": 1}
+    assert json.loads((tmp_path / "batch-summary.json").read_text())["counts"] == {"ok": 2, "skipped": 0, "failed": 1, "stopped": 0}
     # second run: the two good ones are unchanged, the failed one runs (and fails) again
     again = runner.run_batch(["X11", "X12", "X13"], [str(tiny)], parameters={"fail_on": "X12"}, language="lt",
                              jobs=2, output_dir=tmp_path, data_dir=demo_dir, progress=False)

@@ -594,6 +594,9 @@ def _slug(text: str) -> str:
 def report_dir(template: str, territory_code: str, output_dir: str | os.PathLike = "reports") -> Path:
     """``<output_dir>/<template>/<code>-<name>/`` for a territory (``X13-eglynas``, ``30-visaginas``)."""
     terr = get_register().get(territory_code)
+    # absolute: a warm kernel's working directory is the previous report's folder, so a relative
+    # path handed to it (staging folder, exports) would land inside that folder
+    output_dir = Path(output_dir).absolute()
     # the template's name comes from the user: "...ipynb" must not make the folder "<output_dir>/.."
     folder = safe_child(output_dir, Path(template).stem, what="report template name")
     return safe_child(folder, f"{terr.code}-{_slug(terr.base_name_en)}", what="territory folder")
@@ -1168,7 +1171,7 @@ def run_batch(
         raise ReportParameterError(f"parameter(s) {', '.join(stray)} are declared by none of the templates")
     snap = data_snapshot(data_abs)
     job_list = [
-        _Job(tpl, code, per_template[tpl], language, str(output_dir), data_abs, force,
+        _Job(tpl, code, per_template[tpl], language, str(Path(output_dir).absolute()), data_abs, force,
              str(notebooks_dir) if notebooks_dir else None, snap)
         for code in codes for tpl in per_template
     ]
