@@ -235,24 +235,30 @@ def test_without_chromium_the_html_is_written_and_the_reason_given(demo_dir, tmp
     assert len(warnings) == 1 and "\n" not in warnings[0] and "HTML report is written" in warnings[0]
 
 
-@pytest.mark.slow
-def test_warm_kernel_reused_with_a_clean_namespace(demo_dir, tmp_path, monkeypatch):
+def _probe_notebook(path: Path, code: str) -> Path:
+    """A two-cell template: the parameters (territory, data_dir), then ``code``."""
     import nbformat
     from nbformat.v4 import new_code_cell, new_notebook
-
-    from cityindicators.reports import kernels
 
     nb = new_notebook()
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     nb.cells = [
         new_code_cell('territory: str = "X13"  # municipality\ndata_dir: str = ""  # data', metadata={"tags": ["parameters"]}),
-        # a name left by the previous report, or a setting the runner no longer has, fails the report
-        new_code_cell("import os\nassert 'leftover' not in dir(), 'namespace not cleared'\nleftover = territory\n"
-                      "assert os.environ.get('CITYINDICATORS_PROBE') == territory, os.environ.get('CITYINDICATORS_PROBE')\n"
-                      "assert os.getcwd() == os.environ['CITYINDICATORS_REPORT_EXPORT']"),
+        new_code_cell(code),
     ]
-    path = tmp_path / "probe.ipynb"
     nbformat.write(nb, path)
+    return path
+
+
+@pytest.mark.slow
+def test_warm_kernel_reused_with_a_clean_namespace(demo_dir, tmp_path, monkeypatch):
+    from cityindicators.reports import kernels
+
+    # a name left by the previous report, or a setting the runner no longer has, fails the report
+    path = _probe_notebook(tmp_path / "probe.ipynb",
+                           "import os\nassert 'leftover' not in dir(), 'namespace not cleared'\nleftover = territory\n"
+                           "assert os.environ.get('CITYINDICATORS_PROBE') == territory, os.environ.get('CITYINDICATORS_PROBE')\n"
+                           "assert os.getcwd() == os.environ['CITYINDICATORS_REPORT_EXPORT']")
     seen = []
     for code in ("X12", "X13"):
         monkeypatch.setenv("CITYINDICATORS_PROBE", code)
@@ -266,16 +272,7 @@ def test_warm_kernel_reused_with_a_clean_namespace(demo_dir, tmp_path, monkeypat
 def test_relative_output_dir_with_a_warm_kernel(demo_dir, tmp_path, monkeypatch):
     # `make report` passes --output-dir reports: the warm kernel's working directory is then the
     # previous report's folder, so a relative path handed to it would land inside that folder
-    import nbformat
-    from nbformat.v4 import new_code_cell, new_notebook
-
-    nb = new_notebook()
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    nb.cells = [
-        new_code_cell('territory: str = "X13"  # municipality\ndata_dir: str = ""  # data', metadata={"tags": ["parameters"]}),
-        new_code_cell("open('probe.txt', 'w').write(territory)"),
-    ]
-    nbformat.write(nb, tmp_path / "probe.ipynb")
+    _probe_notebook(tmp_path / "probe.ipynb", "open('probe.txt', 'w').write(territory)")
     monkeypatch.chdir(tmp_path)
     folders = []
     for code in ("X12", "X13"):
