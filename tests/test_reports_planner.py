@@ -28,6 +28,26 @@ def test_annex_names_units_definitions_and_table_codes():
     assert rows.loc["Population", "Unit"] == "persons" and rows.loc["Population", "Definition (formula)"]
 
 
+def test_every_catalogue_indicator_has_lithuanian_and_english_definitions_and_units():
+    from cityindicators.indicators.catalogue import CATALOGUE, UNIT_LABELS
+
+    for ind in CATALOGUE.values():
+        assert ind.definition_in("en") == ind.definition and ind.definition_in("lt") == ind.definition_lt
+        assert ind.definition and ind.definition_lt and ind.definition_lt != ind.definition, ind.id
+        assert ind.unit in UNIT_LABELS, f"{ind.id}: unit {ind.unit!r} has no Lithuanian label"
+        assert ind.unit_label("lt") and ind.unit_label("en"), ind.id
+
+
+def test_lithuanian_annex_is_in_lithuanian():
+    table = planner.indicator_annex(["population", "crude_birth_rate", "sex_ratio", "pub_unemployment_rate"], "lt")
+    rows = table.set_index("Rodiklis")
+    assert rows.loc["Gyventojų skaičius", "Apibrėžtis (formulė)"] == "Nuolatinių gyventojų skaičius sausio 1 d. (P)."
+    assert "vidutinis metinis gyventojų skaičius" in rows.loc["Gimstamumo rodiklis", "Apibrėžtis (formulė)"]
+    assert rows.loc["Vyrų skaičius 100 moterų", "Matavimo vnt."] == "vyrų 100 moterų"
+    assert rows.loc["Gimstamumo rodiklis", "Matavimo vnt."] == "‰ (1 000 gyv.)"
+    assert rows.loc["Nedarbo lygis", "Apibrėžtis (formulė)"].startswith("Kaip paskelbta")
+
+
 @pytest.mark.slow
 def test_service_groups_and_target_sections_on_demo(demo_dir, monkeypatch):
     shown: list = []

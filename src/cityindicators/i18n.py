@@ -111,8 +111,6 @@ TEXTS: dict[str, dict[str, str]] = {
     "col_definition": {"lt": "Apibrėžtis (formulė)", "en": "Definition (formula)"},
     "col_osp_tables": {"lt": "Lietuvos statistikos lentelės", "en": "Statistics Lithuania tables"},
     "annex_published": {"lt": "importuota paskelbtų rodiklių lentelė", "en": "imported table of published indicators"},
-    "annex_definitions_en": {"lt": "Rodiklių apibrėžtys ir formulės pateikiamos taip, kaip jos užrašytos rodiklių kataloge (anglų kalba).",
-                             "en": "Definitions and formulas as written in the indicator catalogue."},
     # -- chart titles --------------------------------------------------------------------
     "t_population_trend": {"lt": "Gyventojų skaičius metų pradžioje, {name}",
                            "en": "Population at 1 January, {name}"},

@@ -39,6 +39,8 @@ __all__ = [
     "catalogue_frame",
     "indicator_ids",
     "published_indicator",
+    "UNIT_LABELS",
+    "unit_label",
 ]
 
 POLARITIES = ("higher_better", "lower_better", "neutral")
@@ -57,9 +59,10 @@ class Indicator:
     name_lt, name_en
         Display names in Lithuanian and English.
     unit
-        Unit of the value (``persons``, ``%``, ``per 1000``, ``years`` ...).
-    definition
-        Definition with its formula (English).
+        Unit of the value (``persons``, ``%``, ``per 1000``, ``years`` ...); :meth:`unit_label`
+        gives it in a report's language.
+    definition, definition_lt
+        Definition with its formula in English and in Lithuanian (:meth:`definition_in`).
     polarity
         ``higher_better``, ``lower_better`` or ``neutral``.
     datasets
@@ -80,14 +83,142 @@ class Indicator:
     datasets: tuple[str, ...]
     topic: str
     additive: bool = False
+    definition_lt: str = ""
 
     def name(self, lang: str = "lt") -> str:
         """Display name in ``lang`` (``lt`` or ``en``)."""
         return self.name_en if lang == "en" else self.name_lt
 
+    def definition_in(self, lang: str = "lt") -> str:
+        """The definition in ``lang`` (``lt`` or ``en``)."""
+        return self.definition if lang == "en" else self.definition_lt
+
+    def unit_label(self, lang: str = "lt") -> str:
+        """The unit as a reader of a ``lang`` report writes it (``asm.``, ``‰ (1 000 gyv.)`` ...)."""
+        return unit_label(self.unit, lang)
+
+
+#: Catalogue units as written in Lithuanian and English reports.
+UNIT_LABELS: dict[str, tuple[str, str]] = {
+    "persons": ("asm.", "persons"), "%": ("%", "%"), "years": ("metai", "years"),
+    "fraction of population": ("gyventojų skaičiaus dalis", "fraction of population"), "EUR": ("EUR", "EUR"),
+    "persons per km2": ("asm./km²", "persons per km²"), "per 1000": ("‰ (1 000 gyv.)", "per 1,000"),
+    "per 100": ("100-ui", "per 100"), "ratio": ("santykis", "ratio"),
+    "males per 100 females": ("vyrų 100 moterų", "males per 100 females"),
+}
+
+
+def unit_label(unit: str, lang: str = "lt") -> str:
+    """``unit`` in ``lang``; a unit the catalogue does not know (one that came with published data)
+    is returned as it is."""
+    pair = UNIT_LABELS.get(unit)
+    return (pair[0] if lang == "lt" else pair[1]) if pair else unit
+
 
 def _i(id, name_lt, name_en, unit, definition, polarity, datasets, topic, additive=False) -> Indicator:
-    return Indicator(id, name_lt, name_en, unit, definition, polarity, tuple(datasets), topic, additive)
+    return Indicator(id, name_lt, name_en, unit, definition, polarity, tuple(datasets), topic, additive,
+                     _DEFINITIONS_LT.get(id, ""))
+
+
+#: Lithuanian definitions, one per catalogue id (Statistics Lithuania's terms: gyventojų skaičius
+#: metų pradžioje, vidutinis metinis gyventojų skaičius, gyvi gimusieji, 1 000 gyventojų ...);
+#: P is the population at 1 January, B live births, D deaths, as in the English ones.
+#: ``_check`` refuses an entry without one, so the Lithuanian annex never falls back to English.
+_DEFINITIONS_LT: dict[str, str] = {
+    "population": "Nuolatinių gyventojų skaičius sausio 1 d. (P).",
+    "population_male": "Nuolatinių gyventojų vyrų skaičius sausio 1 d.",
+    "population_female": "Nuolatinių gyventojų moterų skaičius sausio 1 d.",
+    "population_change": "Gyventojų skaičiaus pokytis per kalendorinius metus t: P(t+1 m. sausio 1 d.) − "
+                         "P(t m. sausio 1 d.).",
+    "population_growth_rate": "(P(t+1 m. sausio 1 d.) − P(t m. sausio 1 d.)) / P(t m. sausio 1 d.) × 100.",
+    "share_0_14": "P(0–14) / P × 100; P – vienmečių amžiaus grupių suma.",
+    "share_15_64": "P(15–64) / P × 100.",
+    "share_65_plus": "P(65+) / P × 100.",
+    "share_80_plus": "P(80+) / P × 100.",
+    "old_age_dependency_ratio": "P(65+) / P(15–64) × 100.",
+    "young_age_dependency_ratio": "P(0–14) / P(15–64) × 100.",
+    "total_dependency_ratio": "(P(0–14) + P(65+)) / P(15–64) × 100.",
+    "ageing_index": "P(65+) / P(0–14) × 100 (65 m. ir vyresnių gyventojų skaičius 100 vaikų iki 15 metų).",
+    "potential_support_ratio": "P(15–64) / P(65+) (darbingo amžiaus gyventojų skaičius vienam 65 m. ir "
+                               "vyresniam gyventojui).",
+    "median_age": "Amžius m, už kurį jaunesni yra pusė gyventojų: tiesinė interpoliacija tų vienerių metų "
+                  "amžiaus intervale [a, a+1), kuriame sukauptas gyventojų skaičius pasiekia P/2, "
+                  "m = a + (P/2 − C(a)) / P(a), C(a) – jaunesnių nei a gyventojų skaičius. Neapibrėžta "
+                  "(trūksta), jei patenka į atvirąją vyriausiųjų amžiaus grupę.",
+    "mean_age": "Vienmečių amžiaus grupių suma (a + 0,5) × P(a) / P; atviroji vyriausiųjų grupė (85+) "
+                "skaičiuojama jos numanomu vidutiniu amžiumi (atviroji riba + 4 metai).",
+    "sex_ratio": "P(vyrai) / P(moterys) × 100.",
+    "working_age_population": "Gyventojai nuo 16 metų iki tų metų ir lyties senatvės pensijos amžiaus "
+                              "(amžiaus grafikas ir trupmeninio pensijos amžiaus taisyklė – "
+                              "indicators.working_age).",
+    "working_age_share": "Darbingo amžiaus gyventojai / P × 100.",
+    "pension_age_population": "Gyventojai, sulaukę tų metų ir lyties senatvės pensijos amžiaus ar vyresni.",
+    "pension_age_share": "Pensinio amžiaus gyventojai / P × 100.",
+    "births": "Gyvi gimusieji per kalendorinius metus t (B).",
+    "deaths": "Mirusieji per kalendorinius metus t (D).",
+    "infant_deaths": "Mirę vaikai iki vienerių metų amžiaus per kalendorinius metus t.",
+    "natural_change": "B − D.",
+    "crude_birth_rate": "B / vidutinis metinis gyventojų skaičius × 1 000; vidutinis metinis gyventojų "
+                        "skaičius = (P(t m. sausio 1 d.) + P(t+1 m. sausio 1 d.)) / 2.",
+    "crude_death_rate": "D / vidutinis metinis gyventojų skaičius × 1 000.",
+    "crude_natural_change_rate": "(B − D) / vidutinis metinis gyventojų skaičius × 1 000.",
+    "general_fertility_rate": "B / vidutinis metinis 15–49 metų moterų skaičius × 1 000.",
+    "child_woman_ratio": "0–4 metų vaikų skaičius / 15–49 metų moterų skaičius × 1 000, abu sausio 1 d.",
+    "infant_mortality_rate": "Mirę vaikai iki vienerių metų / gyvi gimusieji × 1 000 (tų pačių "
+                             "kalendorinių metų).",
+    "net_migration": "Gyventojų skaičiaus pokytis − natūrali kaita = (P(t+1 m. sausio 1 d.) − "
+                     "P(t m. sausio 1 d.)) − (B − D).",
+    "crude_net_migration_rate": "Neto migracija (su statistiniu patikslinimu) / vidutinis metinis gyventojų "
+                                "skaičius × 1 000.",
+    "net_migration_15_29": "Kohortų, kurioms t+1 m. sausio 1 d. buvo 15–29 metai, neto migracijos suma: "
+                           "P(a, t+1) − išgyvenusieji iš P(a−1, t) (žr. indicators.migration); neigiama "
+                           "reikšmė – jaunimo išvykimas.",
+    "net_migration_rate_15_29": "15–29 m. jaunimo neto migracija / vidutinis metinis 15–29 metų gyventojų "
+                                "skaičius × 1 000.",
+    "emigrants": "Emigrantai (išvykę iš Lietuvos) per kalendorinius metus t.",
+    "immigrants": "Imigrantai (atvykę į Lietuvą) per kalendorinius metus t.",
+    "net_international_migration": "Imigrantai − emigrantai (kaip paskelbta arba apskaičiuota iš abiejų "
+                                   "srautų).",
+    "internal_arrivals": "Atvykusieji iš kitų Lietuvos savivaldybių per kalendorinius metus t.",
+    "internal_departures": "Išvykusieji į kitas Lietuvos savivaldybes per kalendorinius metus t.",
+    "net_internal_migration": "Atvykusieji − išvykusieji (vidaus migracija).",
+    "emigration_rate": "Emigrantai / vidutinis metinis gyventojų skaičius × 1 000.",
+    "immigration_rate": "Imigrantai / vidutinis metinis gyventojų skaičius × 1 000.",
+    "net_international_migration_rate": "Tarptautinė neto migracija / vidutinis metinis gyventojų "
+                                        "skaičius × 1 000.",
+    "internal_arrival_rate": "Atvykusieji (vidaus migracija) / vidutinis metinis gyventojų skaičius × 1 000.",
+    "internal_departure_rate": "Išvykusieji (vidaus migracija) / vidutinis metinis gyventojų skaičius × 1 000.",
+    "net_internal_migration_rate": "Vidaus neto migracija / vidutinis metinis gyventojų skaičius × 1 000.",
+    "registered_unemployed": "Registruoti bedarbiai (darbo rinkos rodiklis „registered_unemployed“), "
+                             "metų vidurkis arba kaip paskelbta.",
+    "registered_unemployed_ratio": "Registruoti bedarbiai / darbingo amžiaus gyventojai sausio 1 d. × 100, "
+                                   "kai yra abu skaičiai; kitaip – paskelbtas santykis (darbo rinkos "
+                                   "rodiklis „registered_unemployed_ratio“).",
+    "employed": "Užimtieji (darbo rinkos rodiklis „employed“).",
+    "employment_rate": "Užimtieji / darbingo amžiaus gyventojai sausio 1 d. × 100 (įstatyme nustatytas "
+                       "darbingas amžius, žr. indicators.working_age).",
+    "employed_share": "Užimtieji / P × 100.",
+    "industry_employment_share": "Pramonėje dirbantieji (darbo rinkos rodiklis „employed_industry“) / "
+                                 "užimtieji × 100.",
+    "average_earnings": "Vidutinis mėnesinis bruto darbo užmokestis (darbo rinkos rodiklis "
+                        "„average_earnings“), kaip paskelbta.",
+    "earnings_relative_to_country": "Teritorijos vidutinis darbo užmokestis / Lietuvos vidutinis darbo "
+                                    "užmokestis × 100; kai paskelbtas tik neto darbo užmokestis (2016 m. "
+                                    "savivaldybių rodikliai) – pagal jį.",
+    "life_expectancy": "Vidutinė tikėtina gyvenimo trukmė gimus, kaip paskelbta (šalies ir apskričių).",
+    "median_age_published": "Amžiaus mediana, kaip ją paskelbė Lietuvos statistika.",
+    "population_density": "Gyventojų skaičius 1 km², kaip paskelbta.",
+    "urban_share": "Miesto gyventojai / visi gyventojai × 100 (duomenų rinkinys urban_rural).",
+    "pub_unemployment_rate": "Kaip paskelbta 2016 m. savivaldybių rodiklių lentelėje.",
+    "pub_long_term_unemployed_share": "Kaip paskelbta.",
+    "pub_employed_share": "Kaip paskelbta.",
+    "pub_working_age_share": "Kaip paskelbta.",
+    "pub_pension_age_share": "Kaip paskelbta.",
+    "pub_net_migration": "Kaip paskelbta (gyventojų skaičiaus dalis).",
+    "pub_average_net_monthly_earnings": "Kaip paskelbta.",
+    "pub_share_earning_above_minimum_wage": "Kaip paskelbta.",
+    "pub_businesses_per_100_working_age": "Kaip paskelbta.",
+}
 
 
 _P = ("population",)
@@ -289,6 +420,8 @@ def _check() -> None:
     for e in _ENTRIES:
         if e.polarity not in POLARITIES:
             raise ConfigError(f"indicator {e.id!r}: polarity {e.polarity!r} not in {POLARITIES}")
+        if not (e.definition and e.definition_lt):
+            raise ConfigError(f"indicator {e.id!r}: needs a definition in English and in Lithuanian")
     if len(CATALOGUE) != len(_ENTRIES):
         raise ConfigError("indicator catalogue: duplicate ids")
 
@@ -305,7 +438,7 @@ def published_indicator(indicator: str, unit: str = "", name_lt: str = "", name_
     if pid in CATALOGUE:
         return CATALOGUE[pid]
     return Indicator(pid, name_lt or indicator, name_en or indicator, unit or "", "As published.", "neutral",
-                     ("published_indicators",), "published")
+                     ("published_indicators",), "published", definition_lt="Kaip paskelbta.")
 
 
 def get_indicator(indicator_id: str, extra: Mapping[str, Indicator] | None = None) -> Indicator:
@@ -343,4 +476,4 @@ def catalogue_frame(ids: Iterable[str] | None = None) -> pd.DataFrame:
         d["datasets"] = ", ".join(e.datasets)
         rows.append(d)
     return pd.DataFrame(rows, columns=["id", "name_lt", "name_en", "unit", "polarity", "topic", "definition",
-                                       "datasets", "additive"])
+                                       "definition_lt", "datasets", "additive"])

@@ -105,7 +105,7 @@ def indicator_annex(ids: Iterable[str], lang: str, data_dir=None) -> pd.DataFram
         if "published_indicators" in ind.datasets:
             tables.append(t("annex_published", lang))
         rows.append({t("col_indicator", lang): ind.name(lang), t("col_unit", lang): S._unit(ind.unit, lang),
-                     t("col_definition", lang): ind.definition, t("col_osp_tables", lang): ", ".join(tables)})
+                     t("col_definition", lang): ind.definition_in(lang), t("col_osp_tables", lang): ", ".join(tables)})
     return pd.DataFrame(rows)
 
 
@@ -121,7 +121,5 @@ def annex(ctx: S.ReportContext, indicators: Sequence[str] | None = None) -> pd.D
             shown = set(ctx.indicators["indicator"]) if len(ctx.indicators) else set()
             indicators = [i for i in S.SITUATION_INDICATORS if i in shown] + S.published_indicators(ctx)
     table = indicator_annex(indicators, ctx.lang, ctx.data_dir)
-    if ctx.lang == "lt":
-        S.show_markdown(t("annex_definitions_en", ctx.lang))
     S.show_table(styled_table(table))
     return table

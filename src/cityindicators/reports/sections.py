@@ -461,15 +461,10 @@ def _catalogue_names(ids: Iterable[str], lang: str) -> tuple[dict[str, str], dic
     return labels, units
 
 
-_UNITS = {"persons": ("asm.", "persons"), "%": ("%", "%"), "years": ("metai", "years"),
-          "fraction of population": ("gyventojų skaičiaus dalis", "fraction of population"), "EUR": ("EUR", "EUR"),
-          "persons per km2": ("asm./km²", "persons per km²"),
-          "per 1000": ("‰ (1 000 gyv.)", "per 1,000"), "per 100": ("100-ui", "per 100"), "ratio": ("santykis", "ratio")}
-
-
 def _unit(unit: str, lang: str) -> str:
-    pair = _UNITS.get(unit)
-    return (pair[0] if lang == "lt" else pair[1]) if pair else unit
+    from ..indicators.catalogue import unit_label
+
+    return unit_label(unit, lang)
 
 
 def _panels(ctx: ReportContext, ids: Sequence[str], title_key: str, label: str):
