@@ -9,7 +9,9 @@ import pytest
 from cityindicators.cli import main
 from cityindicators.exceptions import ProjectionError
 from cityindicators.projection import project
-from cityindicators.projection.control import control_factors, national_array, read_national_projection
+from cityindicators.projection.control import (
+    control_factors, municipal_factors, national_array, rake, read_national_projection,
+)
 
 
 def test_control_factors_hand_worked():
@@ -113,9 +115,81 @@ def test_cli_national_control(demo_dir, tmp_path, capsys):
     rc = main(["--data-dir", str(demo_dir), "project", "--territory", "X13", "--to", "2030",
                "--national-control", "engine", "--output", str(out)])
     assert rc == 0 and out.exists()
+    rc = main(["--data-dir", str(demo_dir), "project", "--territory", "X13", "--to", "2030",
+               "--national-control", "engine", "--national-method", "raking", "--output", str(out)])
+    assert rc == 0 and pd.read_csv(out)["population"].gt(0).all()
     bad = tmp_path / "bad.csv"
     bad.write_text("year,sex,age,value\n2030,male,x,1\n", encoding="utf-8")
     rc = main(["--data-dir", str(demo_dir), "project", "--territory", "X13", "--to", "2030",
                "--national-control", str(bad)])
     err = capsys.readouterr().err
     assert rc != 0 and "line 2: field 'age'" in err and "Traceback" not in err
+
+
+def test_raking_2x2x2_hand_worked():
+    # two municipalities x two sexes x two ages; cells in the order (men 0, men 1, women 0, women 1)
+    cells = np.array([[1.0, 1.0, 1.0, 1.0],    # A
+                      [1.0, 1.0, 3.0, 3.0]])   # B: three times A's women
+    national = np.array([12.0, 12.0, 10.0, 10.0])
+    totals = np.array([28.0, 16.0])
+    # the raked table is cells * a[c] * b[i]; with b_B = 1 and t = b_A the rows need
+    # 2 * 12 t / (t + 1) + 2 * 10 t / (t + 3) = 28, met by t = 3: a_men = 12 / (3 + 1) = 3, a_women = 10 / (3 + 3)
+    # -> A: 9 9 5 5 (28), B: 3 3 5 5 (16); the columns give 12 12 10 10
+    got = rake(cells, national, totals)
+    np.testing.assert_allclose(got, [[9.0, 9.0, 5.0, 5.0], [3.0, 3.0, 5.0, 5.0]], rtol=1e-9)
+    # proportional control alone (columns only) would leave A at 6 + 6 + 2.5 + 2.5 = 17, not 28
+    prop = cells * national / cells.sum(0)
+    assert prop[0].sum() == pytest.approx(17.0)
+    with pytest.raises(ProjectionError, match="differ"):
+        rake(cells, national, np.array([28.0, 17.0]))
+    with pytest.raises(ProjectionError, match="did not converge"):
+        rake(cells, national, totals, max_iter=1)
+
+
+def test_municipal_factors_raking_keeps_own_shares_of_the_national_total():
+    # base year and one projection year; municipalities A, B; sexes; ages 0, 1
+    mun = np.ones((2, 2, 2, 2))
+    mun[1, 1] = [[1.0, 1.0], [3.0, 3.0]]  # B in the projection year: 8 of 12 residents
+    national = np.array([[[12.0, 12.0], [10.0, 10.0]]])  # the projection year's national cells
+    f, target = municipal_factors(mun, 2020, np.array([2021]), national, 1, method="raking")
+    np.testing.assert_allclose(f[0], 1.0)  # the base year is data
+    ctl = mun * f
+    np.testing.assert_allclose(ctl[1].sum(0), national[0])  # national cells met
+    np.testing.assert_allclose(ctl[1].sum((1, 2)), [44 * 4 / 12, 44 * 8 / 12])  # own shares 1/3, 2/3 of 44
+    np.testing.assert_allclose(target[1], national[0])
+    fp, _ = municipal_factors(mun, 2020, np.array([2021]), national, 1)
+    np.testing.assert_allclose((mun * fp)[1].sum(0), national[0])  # proportional meets the cells too ...
+    assert (mun * fp)[1, 0].sum() == pytest.approx(17.0)  # ... but A's total moves with B's age-sex mix
+    with pytest.raises(ProjectionError, match="not one of proportional, raking"):
+        municipal_factors(mun, 2020, np.array([2021]), national, 1, method="rank")
+
+
+def test_engine_raking_meets_both_margins_and_stays_independent(demo_dir):
+    res = project("all", to_year=2035, data_dir=demo_dir, national="engine", national_method="raking")
+    nat = res.national.set_index(["year", "sex", "age"])["national"]
+    got = _sum_by_cell(res.population, res.open_age)
+    np.testing.assert_allclose(got.loc[nat.index].to_numpy(), nat.to_numpy(), rtol=1e-8)
+    tot = res.population.groupby(["year", "territory_code"])["value"].sum().unstack()
+    unc = res.uncontrolled.groupby(["year", "territory_code"])["value"].sum().unstack()
+    np.testing.assert_allclose(tot.div(tot.sum(axis=1), axis=0), unc.div(unc.sum(axis=1), axis=0), rtol=1e-8)
+    prop = project("all", to_year=2035, data_dir=demo_dir, national="engine")
+    pt = prop.population.groupby(["year", "territory_code"])["value"].sum().unstack()
+    assert not np.allclose(pt.loc[2035], tot.loc[2035])  # the proportional control moves the shares
+    one = project("X13", to_year=2035, data_dir=demo_dir, national="engine", national_method="raking")
+    a = one.totals().query("sex == 'total' and year == 2035")["value"].iloc[0]
+    assert a == pytest.approx(tot.loc[2035, "X13"], abs=1e-6)
+
+
+def test_engine_control_uses_the_scenarios_own_migration_window(demo_dir, tmp_path):
+    sc = tmp_path / "short-window.yaml"
+    sc.write_text("name: short-window\nlabel_en: Short window\nlabel_lt: Trumpas langas\n"
+                  "migration:\n  window: 2\n", encoding="utf-8")
+    res = project("all", to_year=2032, data_dir=demo_dir, scenario=sc, national="engine")
+    country = project("X00", to_year=2032, data_dir=demo_dir, scenario=sc)
+    nat = res.national.set_index(["year", "sex", "age"])["national"]
+    later = nat[nat.index.get_level_values("year") > res.base_year]
+    np.testing.assert_allclose(_sum_by_cell(country.population, res.open_age).loc[later.index].to_numpy(),
+                               later.to_numpy(), rtol=1e-9)
+    default = project("X00", to_year=2032, data_dir=demo_dir)
+    assert not np.allclose(_sum_by_cell(default.population, res.open_age).loc[later.index].to_numpy(),
+                           later.to_numpy(), rtol=1e-6)

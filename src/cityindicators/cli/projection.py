@@ -27,7 +27,7 @@ def _project(args) -> int:
     reg = get_register(args.data_dir)
     res = project(_territories(args.territory), base_year=args.base_year, to_year=args.to,
                   scenario=args.scenario, data_dir=args.data_dir, stochastic=args.stochastic, seed=args.seed,
-                  national=args.national_control)
+                  national=args.national_control, national_method=args.national_method)
     if args.stochastic:
         frame = res.quantiles_wide()
         frame.insert(2, "territory", frame["territory_code"].map(lambda c: reg.name(c)))
@@ -120,6 +120,10 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="scale the municipalities by sex and age so that they add up to a national projection: "
                         "'engine' (the engine's own projection of the country) or a tidy CSV year,sex,age,value "
                         "(e.g. Statistics Lithuania's or Eurostat's); default: uncontrolled")
+    p.add_argument("--national-method", choices=("proportional", "raking"), default="proportional",
+                   help="with --national-control: 'proportional' keeps each municipality's share of every sex and "
+                        "age; 'raking' also keeps its own projected share of the national total (iterative "
+                        "proportional fitting to both)")
     p.add_argument("--format", choices=FORMATS, default="csv")
     p.add_argument("--output", default=None, metavar="FILE", help="write to FILE (atomically) instead of stdout")
     p.add_argument("--round", action="store_true", help="round populations (see --round-digits)")

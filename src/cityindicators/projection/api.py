@@ -319,9 +319,9 @@ def reference_rates(data: ProjectionData, codes: Sequence[str], base_year: int,
 
 def _national_control(national, data: ProjectionData, reference: BaseRates, codes: Sequence[str],
                       scens: Sequence[Scenario], to_year: int, settings, register, pops: list[pd.DataFrame],
-                      years: np.ndarray) -> tuple[list[pd.DataFrame], pd.DataFrame, pd.DataFrame]:
+                      years: np.ndarray, method: str = "proportional") -> tuple[list[pd.DataFrame], pd.DataFrame, pd.DataFrame]:
     """Controlled population frames (one per scenario), the uncontrolled ones and the national frame."""
-    from .control import control_factors, national_array, read_national_projection
+    from .control import municipal_factors, national_array, read_national_projection
 
     Y = reference.base_year
     munis = list(_reference_pool(data, register, list(codes), Y))
@@ -329,6 +329,7 @@ def _national_control(national, data: ProjectionData, reference: BaseRates, code
         raise ProjectionError("national control: no municipality of the data has a base population")
     m_idx = [reference.codes.index(c) for c in munis]
     ctl = [i for i, c in enumerate(codes) if c in munis]  # counties or the country asked for stay uncontrolled
+    ctl_pos = [munis.index(codes[i]) for i in ctl]
     imported = None
     if not (isinstance(national, str) and national == "engine"):
         imported = national_array(read_national_projection(national), reference.open_age,
@@ -339,22 +340,22 @@ def _national_control(national, data: ProjectionData, reference: BaseRates, code
     out, nat_rows = [], []
     for sc, frame in zip(scens, pops):
         sc_ref = _scenario_rates(sc, reference, data, settings, register)
-        total = run_schedule(build_schedule(sc_ref, sc, to_year)).population[:, m_idx].sum(1)  # [n, 2, A]
+        all_munis = run_schedule(build_schedule(sc_ref, sc, to_year)).population[:, m_idx]  # [n, I, 2, A]
+        total = all_munis.sum(1)  # [n, 2, A]
         if imported is None:
             nat_sc = _scenario_rates(sc, nat_rates, data, settings, register)
             nat_pop = run_schedule(build_schedule(nat_sc, sc, to_year)).population[:, 0]  # [n, 2, A]
             nyears, nvals, k = years, nat_pop, reference.open_age
         else:
             nyears, nvals, k = imported
-        f = control_factors(total, Y, nyears, nvals, k)  # [n, 2, A]
+        f, target = municipal_factors(all_munis, Y, nyears, nvals, k, method)  # [n, I, 2, A], [n, 2, k + 1]
         arr = frame["value"].to_numpy().reshape(len(years), len(codes), 2, -1).copy()
-        arr[:, ctl] *= f[:, None]
+        arr[:, ctl] *= f[:, ctl_pos]
         out.append(frame.assign(value=arr.reshape(-1)))
         grouped = np.concatenate([total[..., :k], total[..., k:].sum(-1, keepdims=True)], axis=-1)
-        f_k = f[..., : k + 1]
-        nat = tidy_population((grouped * f_k)[:, None], ["national"], years, sc.name, value="national")
+        nat = tidy_population(target[:, None], ["national"], years, sc.name, value="national")
         nat["municipalities"] = grouped.reshape(-1)
-        nat["factor"] = f_k.reshape(-1)
+        nat["factor"] = np.where(grouped > 0, target / np.where(grouped > 0, grouped, 1.0), 1.0).reshape(-1)
         nat_rows.append(nat.drop(columns=["territory_code"]))
     return out, pd.concat(pops, ignore_index=True), pd.concat(nat_rows, ignore_index=True)
 
@@ -405,6 +406,7 @@ def project(
     stochastic_settings: Any = None,
     aggregates: Mapping[str, Sequence[str]] | None = None,
     national: "str | os.PathLike | pd.DataFrame | None" = None,
+    national_method: str = "proportional",
     interval_errors: pd.DataFrame | None = None,
     interval_level: float = 0.8,
 ) -> ProjectionResult:
@@ -447,6 +449,10 @@ def project(
         frame (``year, sex, age, value``) to an imported national projection. The
         municipalities then add up to it; :attr:`ProjectionResult.uncontrolled` keeps the result
         before the control. Components and stochastic quantiles stay uncontrolled.
+    national_method
+        ``"proportional"`` (each municipality keeps its share of every sex and age) or
+        ``"raking"`` (also each municipality's own projected share of the national total;
+        iterative proportional fitting, see :mod:`.control`).
     interval_errors, interval_level
         Back-test errors (:func:`~cityindicators.projection.backtest.out_of_sample_errors` of the
         same data): adds :attr:`ProjectionResult.intervals` at ``interval_level``, built from the
@@ -500,7 +506,7 @@ def project(
             raise ProjectionError("national control needs the data (not pre-estimated rates): it projects every "
                                   "municipality of the data")
         pops, uncontrolled, nat_frame = _national_control(national, data, reference, codes, scens, int(to_year),
-                                                          settings, register, pops, years)
+                                                          settings, register, pops, years, national_method)
         uncontrolled = _add_groups(uncontrolled, groups, ["scenario", "year", "sex", "age"])
     population = _add_groups(pd.concat(pops, ignore_index=True), groups, ["scenario", "year", "sex", "age"])
     result = ProjectionResult(

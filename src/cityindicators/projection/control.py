@@ -13,8 +13,23 @@ scenario), so the controlled municipalities add up to ``N`` in every sex and age
 its share of the country's residents of that sex and age. A municipality's total then moves by
 the national factors weighted by its own age structure. The base year is data and keeps
 ``f = 1``. This is the proportional ("prorating") adjustment of Smith, Tayman & Swanson (2013,
-*A Practitioner's Guide to State and Local Population Projections*, ch. 10); raking to
-independently projected municipal totals is not done.
+*A Practitioner's Guide to State and Local Population Projections*, ch. 10), ``method="proportional"``.
+
+``method="raking"`` controls to two margins at once: the national projection by sex and age
+*and* each municipality's total. The municipal totals are the municipalities' own projected
+totals scaled by one factor so that they add up to the national total,
+``M_{i,t} = T_{i,t} \sum N_t / \sum_j T_{j,t}`` (each keeps its share of the country's
+residents as its own projection has it, where the proportional control lets a municipality's
+total move with its age structure). Iterative proportional fitting (Deming & Stephan 1940)
+alternates the two scalings
+
+.. math::  P \leftarrow P \frac{N_{t,s,x}}{\sum_i P_{i,t,s,x}}, \qquad
+           P \leftarrow P \frac{M_{i,t}}{\sum_{s,x} P_{i,t,s,x}}
+
+until both margins hold to a relative tolerance (:data:`RAKING_TOLERANCE`, 1e-10 of each cell
+and total), so the result has the form ``P_{i,s,x} a_{s,x} b_i``. Because both margins add up to
+the same national total the iteration converges; a cell the municipalities do not populate at
+all (a zero column sum) is left at zero.
 
 The national projection is either
 
@@ -42,9 +57,15 @@ import pandas as pd
 
 from ..exceptions import ProjectionError
 
-__all__ = ["read_national_projection", "national_array", "control_factors"]
+__all__ = ["CONTROL_METHODS", "RAKING_TOLERANCE", "read_national_projection", "national_array", "control_factors",
+           "rake", "municipal_factors"]
 
 _COLUMNS = ("year", "sex", "age", "value")
+
+#: The two controls (see the module docstring).
+CONTROL_METHODS = ("proportional", "raking")
+#: Relative tolerance to which raking meets both margins.
+RAKING_TOLERANCE = 1e-10
 
 
 def read_national_projection(source: "str | os.PathLike | pd.DataFrame") -> pd.DataFrame:
@@ -138,7 +159,7 @@ def control_factors(total: np.ndarray, base_year: int, national_years: np.ndarra
     n, _, A = total.shape
     if k >= A:
         raise ProjectionError(f"national projection's top age {k} is above the projection's open age {A - 1}")
-    grouped = np.concatenate([total[..., :k], total[..., k:].sum(-1, keepdims=True)], axis=-1)  # [n, 2, k+1]
+    grouped = _grouped(total, k)  # [n, 2, k+1]
     years = np.arange(base_year, base_year + n)
     ok = (national_years > base_year) & (national_years <= years[-1])
     if not ok.any():
@@ -154,4 +175,86 @@ def control_factors(total: np.ndarray, base_year: int, national_years: np.ndarra
     flat_py = py.reshape(len(px), -1)
     for c in range(flat_py.shape[1]):
         f.reshape(n, -1)[:, c] = np.interp(years, px, flat_py[:, c])
-    return np.concatenate([f[..., :k], np.repeat(f[..., k:], A - k, axis=-1)], axis=-1)
+    return _expanded(f, k, A)
+
+
+def rake(cells: np.ndarray, national: np.ndarray, totals: np.ndarray, tol: float = RAKING_TOLERANCE,
+         max_iter: int = 1000) -> np.ndarray:
+    """Iterative proportional fitting of ``cells[..., I, C]`` (municipality ``i``, cell ``c`` = sex x
+    age) to the column sums ``national[..., C]`` and the row sums ``totals[..., I]``.
+
+    Returns the raked cells (``cells * a[c] * b[i]``). Both margins must add up to the same total
+    (to ``tol``); the iteration stops when every column and row sum is within ``tol`` (relative)
+    of its target.
+
+    Raises
+    ------
+    ProjectionError
+        Margins that do not add up to the same total, a negative value, or no convergence within
+        ``max_iter`` rounds (the message gives the remaining discrepancy).
+    """
+    x = np.asarray(cells, dtype=float).copy()
+    col_t = np.asarray(national, dtype=float)
+    row_t = np.asarray(totals, dtype=float)
+    if (x < 0).any() or (col_t < 0).any() or (row_t < 0).any():
+        raise ProjectionError("raking needs non-negative cells and margins")
+    sum_c, sum_r = col_t.sum(-1), row_t.sum(-1)
+    if not np.allclose(sum_c, sum_r, rtol=tol * 10, atol=0):
+        raise ProjectionError(f"raking: the national total ({float(np.max(sum_c)):,.1f}) and the sum of the "
+                              f"municipal totals ({float(np.max(sum_r)):,.1f}) differ")
+    occupied = x.sum(-2) > 0  # [..., C]: cells no municipality has stay empty
+    gap = np.inf
+    for _ in range(max_iter):
+        cs = x.sum(-2)
+        x *= np.where(occupied, col_t / np.where(occupied, cs, 1.0), 1.0)[..., None, :]
+        rs = x.sum(-1)
+        x *= np.where(rs > 0, row_t / np.where(rs > 0, rs, 1.0), 1.0)[..., None]
+        cs = x.sum(-2)
+        gap = float(np.max(np.abs(cs - col_t) / np.maximum(col_t, 1e-300), where=occupied, initial=0.0))
+        if gap <= tol:
+            return x
+    raise ProjectionError(f"raking did not converge in {max_iter} rounds (largest relative gap {gap:.2e})")
+
+
+def _grouped(arr: np.ndarray, k: int) -> np.ndarray:
+    """``arr[..., A]`` with ages ``k..`` summed into one open group: ``[..., k + 1]``."""
+    return np.concatenate([arr[..., :k], arr[..., k:].sum(-1, keepdims=True)], axis=-1)
+
+
+def _expanded(arr: np.ndarray, k: int, A: int) -> np.ndarray:
+    """``arr[..., k + 1]`` with the open group's value repeated over ages ``k..A-1``: ``[..., A]``."""
+    return np.concatenate([arr[..., :k], np.repeat(arr[..., k:], A - k, axis=-1)], axis=-1)
+
+
+def municipal_factors(municipalities: np.ndarray, base_year: int, national_years: np.ndarray,
+                      national: np.ndarray, k: int, method: str = "proportional") -> tuple[np.ndarray, np.ndarray]:
+    """Control factors of each municipality and the controlled national cells.
+
+    ``municipalities[n, I, 2, A]`` are the uncontrolled projections (years ``base_year ..``) of all
+    municipalities of the data; ``national[Y, 2, k + 1]`` the national projection of
+    ``national_years`` (see :func:`control_factors`, whose interpolated factors define the national
+    target of every year). Returns ``(factors[n, I, 2, A], target[n, 2, k + 1])``: the factors
+    by which to multiply each municipality's cells (the same for all municipalities with
+    ``"proportional"``; ``a[s, x] b[i]`` with ``"raking"``, see the module docstring) and the
+    national cells they then add up to.
+
+    Raises
+    ------
+    ProjectionError
+        An unknown method, or raking that does not converge.
+    """
+    if method not in CONTROL_METHODS:
+        raise ProjectionError(f"national control method {method!r} is not one of {', '.join(CONTROL_METHODS)}")
+    n, I, _, A = municipalities.shape
+    total = municipalities.sum(1)  # [n, 2, A]
+    f = control_factors(total, base_year, national_years, national, k)  # [n, 2, A]
+    target = _grouped(total, k) * f[..., : k + 1]
+    if method == "proportional":
+        return np.broadcast_to(f[:, None], municipalities.shape), target
+    cells = _grouped(municipalities, k)  # [n, I, 2, k + 1]
+    own = municipalities.sum((-2, -1))  # [n, I]
+    share = own / np.where(own.sum(1, keepdims=True) > 0, own.sum(1, keepdims=True), 1.0)
+    totals = share * target.sum((-2, -1))[:, None]  # own shares of the national total
+    raked = rake(cells.reshape(n, I, -1), target.reshape(n, -1), totals).reshape(cells.shape)
+    fac = np.where(cells > 0, raked / np.where(cells > 0, cells, 1.0), f[:, None, :, : k + 1])
+    return _expanded(fac, k, A), target
