@@ -51,8 +51,10 @@ def test_parameters_cell_parsed_once_per_file_version(tmp_path, monkeypatch):
     path = tmp_path / "situation_analysis.ipynb"
     shutil.copy(src, path)
     calls = []
-    real = runner.read_parameters
-    monkeypatch.setattr(runner, "read_parameters", lambda nb: calls.append(nb) or real(nb))
+    from cityindicators.reports import template
+
+    real = template.read_parameters
+    monkeypatch.setattr(template, "read_parameters", lambda nb: calls.append(nb) or real(nb))
     for lang in ("lt", "en", "lt"):
         assert runner.validate_parameters(path, {"language": lang})["language"] == lang
     assert len(calls) == 1
@@ -222,9 +224,11 @@ def test_without_chromium_the_html_is_written_and_the_reason_given(demo_dir, tmp
     from cityindicators.reports import pdf
 
     monkeypatch.setenv(pdf.CHROMIUM_ENV, str(tmp_path / "no-chromium"))
-    monkeypatch.setattr(runner, "_PDF_WARNED", set())
+    from cityindicators.reports import html_export
+
+    monkeypatch.setattr(html_export, "_PDF_WARNED", set())
     nb = make_notebook(tmp_path / "tiny.ipynb")
-    with caplog.at_level(logging.WARNING, logger="cityindicators.reports.runner"):
+    with caplog.at_level(logging.WARNING, logger="cityindicators.reports.html_export"):
         res = runner.run_report(nb, "X13", language="en", output_dir=tmp_path / "out", data_dir=demo_dir)
     assert res.status == "ok", res.error
     folder = Path(res.output_dir)

@@ -50,7 +50,8 @@ def register(subparsers) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Run the reports and print the summary; 1 when any failed."""
-    from ..reports.runner import TEMPLATES, run_batch
+    from ..reports.batch import run_batch
+    from ..reports.template import TEMPLATES
 
     params = dict(args.param)
     territory, templates = args.territory, args.template

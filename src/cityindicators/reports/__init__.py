@@ -1,8 +1,10 @@
 """Reports: parameterised notebooks, their runner, HTML export, batches and texts.
 
 Submodules: :mod:`.findings` (key-finding sentences from computed values), :mod:`.sections`
-(one call per notebook section), :mod:`.runner` (parameter checks, papermill execution,
-export, manifest, batches). Texts in Lithuanian and English live in :mod:`cityindicators.i18n`,
+(one call per notebook section), and the pipeline that runs a template: :mod:`.template`
+(the ``parameters`` cell, parsed once), :mod:`.parameters` (value checks), :mod:`.provenance`
+(data snapshot, fingerprint), :mod:`.html_export` (HTML, charts, PDF), :mod:`.run` (one report),
+:mod:`.batch` (many); :mod:`.runner` names them all for older callers. Texts in Lithuanian and English live in :mod:`cityindicators.i18n`,
 below :mod:`cityindicators.plotting`. The runner is imported on use, so that importing the
 package stays light.
 """

@@ -48,7 +48,7 @@ class ReportKernel:
     """A running kernel (IPC transport) with its client, for one thread."""
 
     def __init__(self, kernel_name: str | None = None):
-        from .runner import LocalKernelManager
+        from .run import LocalKernelManager
 
         self.kernel_name = kernel_name or "python3"
         self.km = LocalKernelManager(kernel_name=self.kernel_name)  # IPC sockets in a private folder

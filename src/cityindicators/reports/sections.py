@@ -238,7 +238,7 @@ def setup(
     from ..indicators import compute_indicators, load_data, peer_group
     from ..indicators._counts import build_counts
 
-    from .runner import check_notebook_parameters
+    from .parameters import check_notebook_parameters
 
     # the command line's checks, for a notebook run by hand too (JupyterLab: the data directory
     # is looked for from the notebook's folder upwards, and an error names where it looked)

@@ -1,0 +1,313 @@
+"""Run many reports: worker processes (``concurrent.futures``) or a Dask distributed cluster,
+a progress bar, carrying on past failures; a batch stops cleanly on SIGTERM/SIGINT
+(:mod:`.stopping`) and writes ``batch-summary.json``.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import sys
+import time
+import uuid
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Mapping, Sequence
+
+from .._io import atomic_write_json, safe_child
+from ..config import DataPaths, resolve_data_dir
+from ..exceptions import CityIndicatorsError, ReportExecutionError, ReportParameterError, UnknownTerritoryError
+from ..geography import get_register
+from . import stopping
+from .parameters import validate_parameters
+from .provenance import data_snapshot
+from .run import ReportResult, _now, _short_error, run_report
+from .template import TEMPLATES, template_path, template_specs
+
+__all__ = ["BatchSummary", "batch_territories", "run_batch"]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class BatchSummary:
+    """Results of a batch, in the order of the jobs."""
+
+    results: list[ReportResult] = field(default_factory=list)
+    seconds: float = 0.0
+    stopped_by: str = ""  # the signal that stopped the batch ("SIGTERM"), empty if it ran to the end
+
+    @property
+    def failed(self) -> list[ReportResult]:
+        return [r for r in self.results if r.status == "failed"]
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed and not self.stopped_by
+
+    @property
+    def exit_code(self) -> int:
+        """0 when every report is written or unchanged; 1 when some failed; 128 + the signal's
+        number when a signal stopped the batch (130 for SIGINT, 143 for SIGTERM)."""
+        if self.stopped_by:
+            return 128 + int(getattr(signal, self.stopped_by))
+        return 0 if self.ok else 1
+
+    def counts(self) -> dict[str, int]:
+        out = {"ok": 0, "skipped": 0, "failed": 0, "stopped": 0}
+        for r in self.results:
+            out[r.status] = out.get(r.status, 0) + 1
+        return out
+
+    def text(self) -> str:
+        """A plain summary naming every failed report and where its notebook is."""
+        c = self.counts()
+        lines = [f"{len(self.results)} report(s) in {self.seconds:.1f} s: {c['ok']} written, {c['skipped']} unchanged "
+                 f"(skipped), {c['failed']} failed"]
+        if self.stopped_by:
+            lines[0] = (f"batch stopped by {self.stopped_by}: " + lines[0] + f", {c['stopped']} not finished "
+                        "(their previous reports are kept)")
+        for r in self.failed:
+            lines.append(f"  FAILED {r.template} {r.territory_code} {r.territory_name}: {r.error}"
+                         + (f"\n         notebook: {r.failed_notebook}" if r.failed_notebook else ""))
+        return "\n".join(lines)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"seconds": self.seconds, "stopped_by": self.stopped_by or None, "counts": self.counts(),
+                "results": [asdict(r) for r in self.results]}
+
+
+def batch_territories(spec: str | Sequence[str], data_dir: str | os.PathLike | None = None) -> list[str]:
+    """Territory codes of a batch: ``all`` = every municipality present in the processed
+    population table (the 60 real ones, or the synthetic demo set for demo data)."""
+    if isinstance(spec, str) and spec != "all":
+        spec = [spec]
+    if spec != "all":
+        reg = get_register(data_dir)
+        try:
+            return [reg.resolve(s).code for s in spec]  # type: ignore[union-attr]
+        except UnknownTerritoryError as exc:
+            raise ReportParameterError(f"--territory: {exc}") from exc
+    reg = get_register(data_dir)
+    table = DataPaths.of(data_dir).processed_table("population")
+    if not table.exists():
+        raise ReportParameterError(f"--territory all: no population table at {table}; run 'cityindicators build'")
+    import pyarrow.parquet as pq
+
+    present = set(pq.read_table(table, columns=["territory_code"]).column(0).to_pylist())
+    codes = [t.code for t in reg if t.kind == "municipality" and t.code in present]
+    if not codes:
+        raise ReportParameterError(f"--territory all: no municipality in {table}")
+    return codes
+
+
+@dataclass(frozen=True)
+class _Job:
+    template: str
+    territory: str
+    parameters: dict
+    language: str | None
+    output_dir: str
+    data_dir: str | None
+    force: bool
+    notebooks_dir: str | None
+    snapshot: dict
+
+
+def _run_job(job: _Job) -> ReportResult:
+    """Run one batch job; never raises (a worker's error becomes a failed result)."""
+    logging.getLogger("papermill").setLevel(logging.WARNING)
+    try:
+        return run_report(job.template, job.territory, job.parameters, job.language, job.output_dir, job.data_dir,
+                          job.force, job.notebooks_dir, snapshot=job.snapshot)
+    except Exception as exc:
+        name = Path(job.template).stem
+        try:
+            tname = get_register(job.data_dir).get(job.territory).name(job.language or "lt")
+        except CityIndicatorsError:
+            tname = job.territory
+        return ReportResult(name, job.territory, tname, "failed", "", error=_short_error(exc))
+
+
+def run_batch(
+    territories: str | Sequence[str],
+    templates: Sequence[str] = TEMPLATES,
+    language: str | None = None,
+    parameters: Mapping[str, Any] | None = None,
+    jobs: int = 1,
+    scheduler: str | None = None,
+    output_dir: str | os.PathLike = "reports",
+    data_dir: str | os.PathLike | None = None,
+    force: bool = False,
+    notebooks_dir: str | os.PathLike | None = None,
+    progress: bool = True,
+    write_summary: bool = True,
+) -> BatchSummary:
+    """Run every template for every territory, carrying on past failures.
+
+    Parameters
+    ----------
+    territories
+        ``"all"`` (see :func:`batch_territories`), one name or a list of names/codes.
+    templates
+        Template names or notebook paths.
+    parameters
+        Extra parameters; each goes to the templates that declare it (a name no template
+        declares is an error).
+    jobs
+        Worker processes on this machine (1 = run here, one after the other).
+    scheduler
+        Address of a Dask distributed scheduler (``tcp://host:port``); the jobs then run on
+        its workers and ``jobs`` is ignored.
+    progress
+        Show a tqdm progress bar on stderr.
+    write_summary
+        Write ``<output_dir>/batch-summary.json``.
+
+    Returns
+    -------
+    BatchSummary
+
+    Raises
+    ------
+    ReportParameterError
+        Invalid parameters for some template (checked for every template before any run).
+    """
+    t0 = time.perf_counter()
+    if jobs < 1:
+        raise ReportParameterError(f"--jobs must be at least 1, got {jobs}")
+    codes = batch_territories(territories, data_dir)
+    params = dict(parameters or {})
+    data_abs = str(resolve_data_dir(data_dir).resolve())
+    # Check the parameters of every template once, before starting anything.
+    per_template: dict[str, dict] = {}
+    declared: set[str] = set()
+    for tpl in templates:
+        path = template_path(tpl, notebooks_dir)
+        specs = template_specs(path)
+        declared |= set(specs)
+        mine = {k: v for k, v in params.items() if k in specs}
+        probe = dict(mine, territory=codes[0])
+        if language is not None and "language" in specs:
+            probe["language"] = language
+        if "data_dir" in specs and not mine.get("data_dir"):
+            probe["data_dir"] = data_abs
+        validate_parameters(path, probe)
+        safe_child(output_dir, path.stem, what="report template name")
+        per_template[str(path)] = mine
+    stray = sorted(set(params) - declared)
+    if stray:
+        raise ReportParameterError(f"parameter(s) {', '.join(stray)} are declared by none of the templates")
+    snap = data_snapshot(data_abs)
+    job_list = [
+        _Job(tpl, code, per_template[tpl], language, str(Path(output_dir).absolute()), data_abs, force,
+             str(notebooks_dir) if notebooks_dir else None, snap)
+        for code in codes for tpl in per_template
+    ]
+    from tqdm.auto import tqdm
+
+    results: dict[int, ReportResult] = {}
+    stopped_by = ""
+    bar = tqdm(total=len(job_list), desc="reports", unit="report", disable=not progress, file=sys.stderr)
+    with stopping.stop_on_signals():
+        try:
+            if scheduler:
+                _run_dask(job_list, scheduler, bar, results)
+            elif jobs == 1 or len(job_list) == 1:
+                for i, job in enumerate(job_list):
+                    bar.set_postfix_str(f"{Path(job.template).stem} {job.territory}")
+                    results[i] = _run_job(job)
+                    bar.update(1)
+            else:
+                _run_pool(job_list, jobs, bar, results)
+        except stopping.BatchStopped as stop:
+            stopped_by = stop.name
+            log.warning("%s: stopping the batch (workers, kernels, unfinished reports)", stop.name)
+            stopping.quiet()
+            stopping.end_descendants()
+            stopping.remove_staging()
+        finally:
+            stopping.quiet()
+            bar.close()
+        not_run = f"not finished: the batch was stopped by {stopped_by}; the previous report is kept"
+        summary = BatchSummary(
+            [results[i] if i in results else _unfinished_job(job, not_run) for i, job in enumerate(job_list)],
+            time.perf_counter() - t0, stopped_by=stopped_by,
+        )
+        if write_summary:
+            Path(output_dir).mkdir(parents=True, exist_ok=True)
+            atomic_write_json(Path(output_dir) / "batch-summary.json", {"finished_at": _now(), **summary.to_dict()})
+    log.info(summary.text())
+    return summary
+
+
+def _run_pool(job_list: list[_Job], jobs: int, bar, results: dict[int, ReportResult]) -> None:
+    """Run the jobs in ``jobs`` worker processes, filling ``results`` as they finish.
+
+    On :class:`~.stopping.BatchStopped` the jobs not started are cancelled and the results of
+    those finished are kept before the exception goes on.
+    """
+    import multiprocessing as mp
+
+    # spawn: a clean interpreter per worker (no inherited threads or open kernels).
+    pool = ProcessPoolExecutor(max_workers=jobs, mp_context=mp.get_context("spawn"),
+                               initializer=stopping.init_worker)
+    futures = {}
+    try:
+        futures = {pool.submit(_run_job, job): i for i, job in enumerate(job_list)}
+        for fut in as_completed(futures):
+            i = futures[fut]
+            try:
+                results[i] = fut.result()
+            except Exception as exc:  # the worker process itself died
+                results[i] = _lost_job(job_list[i], exc)
+            bar.update(1)
+    except stopping.BatchStopped:
+        pool.shutdown(wait=False, cancel_futures=True)
+        for fut, i in futures.items():
+            if i not in results and fut.done() and not fut.cancelled() and fut.exception() is None:
+                results[i] = fut.result()
+        raise
+    pool.shutdown(wait=True)
+
+
+def _unfinished_job(job: _Job, why: str) -> ReportResult:
+    """The result of a job that a stopped batch did not finish."""
+    return ReportResult(Path(job.template).stem, job.territory, job.territory, "stopped", "", error=why)
+
+
+def _lost_job(job: _Job, exc: BaseException) -> ReportResult:
+    """The result of a job whose worker died before it could report."""
+    return ReportResult(Path(job.template).stem, job.territory, job.territory, "failed", "", error=_short_error(exc))
+
+
+def _run_dask(job_list: list[_Job], scheduler: str, bar, results: dict[int, ReportResult]) -> None:
+    """Send the jobs to a Dask distributed scheduler and collect the results as they finish
+    into ``results`` (a stopped batch cancels the jobs not finished)."""
+    try:
+        from distributed import Client, as_completed as dask_completed
+    except ImportError as exc:  # pragma: no cover - distributed is a dependency
+        raise ReportExecutionError("--scheduler needs the 'distributed' package") from exc
+    try:
+        client = Client(scheduler, timeout="20s")
+    except (OSError, TimeoutError) as exc:
+        raise ReportExecutionError(f"cannot reach the Dask scheduler at {scheduler}: {exc}") from exc
+    futures = []
+    try:
+        futures = [client.submit(_run_job, job, key=f"report-{i}-{uuid.uuid4().hex[:6]}", pure=False)
+                   for i, job in enumerate(job_list)]
+        index = {f.key: i for i, f in enumerate(futures)}
+        for fut in dask_completed(futures):
+            i = index[fut.key]
+            try:
+                results[i] = fut.result()
+            except Exception as exc:  # worker lost
+                results[i] = _lost_job(job_list[i], exc)
+            bar.update(1)
+    except stopping.BatchStopped:
+        client.cancel([f for f in futures if not f.done()])
+        raise
+    finally:
+        client.close()

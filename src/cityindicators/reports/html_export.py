@@ -1,0 +1,159 @@
+"""A report's HTML page (self-contained, no code, printable), its PNG charts and its PDF.
+
+The other formats (SVG and 300-dpi charts, the workbook and CSV tables) are in :mod:`.exports`;
+the PDF is printed by :mod:`.pdf`.
+"""
+
+from __future__ import annotations
+
+import copy
+import logging
+import re
+import unicodedata
+from pathlib import Path
+from typing import Any
+
+import nbformat
+
+__all__ = ["NOTES_TAG", "export_html", "extract_charts", "write_pdf", "slug"]
+
+log = logging.getLogger(__name__)
+
+#: Cell tag of analyst notes: shown in JupyterLab, left out of the HTML report.
+NOTES_TAG = "notes"
+
+
+def slug(text: str) -> str:
+    text = unicodedata.normalize("NFKD", text)
+    text = "".join(c for c in text if not unicodedata.combining(c)).lower()
+    return re.sub(r"[^a-z0-9]+", "-", text).strip("-")
+
+
+
+_PRINT_CSS = """
+body { max-width: 60rem; margin: 0 auto; padding: 1.5rem; }
+.jp-OutputArea-output img { max-width: 100%; height: auto; }
+.jp-Cell { padding: 0; }
+.jp-OutputArea-output table { border-collapse: collapse; }
+.ci-report-footer { margin-top: 2rem; font-size: 0.8em; color: #555; border-top: 1px solid #ccc; padding-top: .5rem; }
+@page { size: A4; margin: 15mm; }
+@media print {
+  body { max-width: none; padding: 0; font-size: 10.5pt; }
+  .jp-Cell, .jp-OutputArea-output, img, table { break-inside: avoid; page-break-inside: avoid; }
+  h1, h2, h3 { break-after: avoid; page-break-after: avoid; }
+  /* every section after the first starts a page */
+  .jp-Cell:has(h2) ~ .jp-Cell:has(h2) { break-before: page; page-break-before: always; }
+  /* tables fit the 180 mm between the margins: smaller type, headers wrap, rank column inside */
+  .jp-OutputArea-output table { width: 100%; max-width: 100%; table-layout: auto; font-size: 8pt; }
+  .jp-OutputArea-output th, .jp-OutputArea-output td { white-space: normal; padding: 2px 4px; overflow-wrap: anywhere; }
+  .jp-OutputArea-output, .jp-Cell-outputWrapper, .jp-OutputArea { overflow: visible; max-width: 100%; }
+  a { color: inherit; text-decoration: none; }
+}
+"""
+
+# A template on top of JupyterLab's: no scripts from the network (require.js, MathJax, mermaid),
+# so the report opens offline and prints; the print rules above.
+_TEMPLATE = """{%- extends 'lab/index.html.j2' -%}
+{%- block html_head_js_requirejs -%}{%- endblock html_head_js_requirejs -%}
+{%- block html_head_js_mathjax -%}{%- endblock html_head_js_mathjax -%}
+{%- block html_head_js_mermaidjs -%}{%- endblock html_head_js_mermaidjs -%}
+{%- block jupyter_widgets -%}{%- endblock jupyter_widgets -%}
+{% block extra_css %}<style type="text/css">""" + _PRINT_CSS + """</style>{% endblock extra_css %}
+{% block data_png scoped %}<div class="jp-RenderedImage jp-OutputArea-output">
+<img src="data:image/png;base64,{{ output.data['image/png'] | escape_html }}" alt="{{ output.metadata.get('cityindicators_alt', 'chart') | escape_html }}">
+</div>{% endblock data_png %}
+{% block body_footer %}<footer class="ci-report-footer">{{ resources.ci_footer }}</footer>
+{{ super() }}{% endblock body_footer %}
+"""
+
+
+def _report_notebook(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """Copy of an executed notebook as the reader sees it: no analyst notes, no stderr."""
+    out = copy.deepcopy(nb)
+    cells = []
+    for cell in out.cells:
+        tags = set(cell.get("metadata", {}).get("tags", []))
+        if NOTES_TAG in tags or "parameters" in tags or "injected-parameters" in tags:
+            continue
+        if cell.cell_type == "code":
+            cell.outputs = [o for o in cell.get("outputs", []) if not (o.get("output_type") == "stream" and o.get("name") == "stderr")]
+            if not cell.outputs:
+                continue
+        cells.append(cell)
+    out.cells = cells
+    return out
+
+
+def export_html(nb: nbformat.NotebookNode, title: str = "", lang: str = "en", footer: str = "") -> str:
+    """A self-contained HTML page of an executed notebook without code.
+
+    Inputs and prompts are left out, images are embedded as data URIs, no script is loaded
+    from the network, and print rules give A4 pages without charts split across pages.
+    """
+    import jinja2
+    from nbconvert import HTMLExporter
+
+    exporter = HTMLExporter(
+        extra_loaders=[jinja2.DictLoader({"cityreport.html.j2": _TEMPLATE})],
+        template_file="cityreport.html.j2",
+        exclude_input=True,
+        exclude_input_prompt=True,
+        exclude_output_prompt=True,
+        embed_images=True,
+        language_code=lang,
+    )
+    report_nb = _report_notebook(nb)
+    if title:
+        report_nb.metadata["title"] = title
+    body, _ = exporter.from_notebook_node(report_nb, resources={"ci_footer": footer})
+    return body
+
+
+def extract_charts(nb: nbformat.NotebookNode) -> list[tuple[str, bytes]]:
+    """The PNG images of an executed notebook as ``(file name, bytes)``, in order.
+
+    Charts displayed by :mod:`cityindicators.reports.sections` carry their name in the output
+    metadata (``cityindicators_chart``); other images are named ``chart``.
+    """
+    import base64
+
+    out: list[tuple[str, bytes]] = []
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        for o in cell.get("outputs", []):
+            data = o.get("data", {})
+            if "image/png" not in data:
+                continue
+            meta = o.get("metadata", {})
+            name = slug(str(meta.get("cityindicators_chart", "chart"))).replace("-", "_") or "chart"
+            # the stem the kernel gave the chart's SVG and 300-dpi PNG, so that the three files match
+            stem = meta.get("cityindicators_file") or f"{len(out) + 1:02d}_{name}"
+            out.append((f"{stem}.png", base64.b64decode(data["image/png"])))
+    return out
+
+
+_PDF_WARNED: set[str] = set()
+
+
+def write_pdf(html: Path, manifest: dict[str, Any]) -> list[str]:
+    """Print the HTML to ``<template>.pdf`` beside it; without Chromium (or when printing
+    fails) the report goes on without PDF, says why once in the log and in the manifest."""
+    from . import pdf
+
+    why = pdf.pdf_unavailable()
+    if not why:
+        target = html.with_suffix(".pdf")
+        try:
+            errors = pdf.write_pdf(html, target)
+            if errors:
+                log.warning("%s: the page logged errors while printing: %s", html.name, "; ".join(errors[:3]))
+            return [target.name]
+        except Exception as exc:  # a browser crash must not cost the report
+            why = f"no PDF: printing failed: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
+    manifest["pdf"] = why
+    if why not in _PDF_WARNED:
+        _PDF_WARNED.add(why)
+        log.warning("%s (the HTML report is written)", why)
+    return []
+

@@ -1,0 +1,78 @@
+"""What a report was made from: the processed tables read, the library versions, the input files,
+and the fingerprint of them all (a report whose fingerprint is unchanged is not run again).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any, Mapping
+
+from .. import __version__
+from .._io import read_sidecar, sha256_bytes, sha256_file
+from .parameters import FILE_PARAMETERS
+
+__all__ = ["data_snapshot", "RECORDED_LIBRARIES", "library_versions", "input_files", "fingerprint"]
+
+
+def data_snapshot(data_dir: str | os.PathLike | None = None) -> dict[str, dict[str, Any]]:
+    """The processed tables a report can read: path, SHA-256, build time and their raw inputs.
+
+    Only the tables of the published build (:func:`cityindicators.store.current_tables`: no
+    temporary files of a build in progress or killed), all from one generation. Taken from the
+    ``.meta.json`` sidecars written by ``cityindicators build``; a table without a sidecar is
+    hashed here.
+    """
+    from .. import store
+
+    out: dict[str, dict[str, Any]] = {}
+    for name, table in sorted(store.current_tables(data_dir).items()):
+        side = read_sidecar(table)
+        out[name] = {
+            "path": str(table.resolve()),
+            "sha256": side.get("sha256") or sha256_file(table),
+            "built_at": side.get("built_at"),
+            "synthetic": bool(side.get("synthetic", False)),
+            "inputs": [
+                {k: d.get(k) for k in ("input", "sha256", "source", "rows_kept")} for d in side.get("inputs", [])
+            ],
+        }
+    return out
+
+
+#: Libraries whose versions can change a report's figures or look, recorded in its manifest.
+RECORDED_LIBRARIES = ("pandas", "numpy", "matplotlib", "papermill", "nbconvert", "openpyxl", "playwright")
+
+
+def library_versions() -> dict[str, str | None]:
+    """Installed versions of :data:`RECORDED_LIBRARIES` (``None`` when one is not installed),
+    read from the package metadata without importing them."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    out: dict[str, str | None] = {}
+    for lib in RECORDED_LIBRARIES:
+        try:
+            out[lib] = version(lib)
+        except PackageNotFoundError:
+            out[lib] = None
+    return out
+
+
+def input_files(parameters: Mapping[str, Any]) -> dict[str, dict[str, str]]:
+    """``{parameter: {path, sha256}}`` of the input files a report's parameters name."""
+    return {k: {"path": str(parameters[k]), "sha256": sha256_file(parameters[k])}
+            for k in FILE_PARAMETERS if parameters.get(k) and Path(parameters[k]).is_file()}
+
+
+def fingerprint(notebook_sha: str, parameters: Mapping[str, Any], snapshot: Mapping[str, Mapping[str, Any]]) -> str:
+    doc = {
+        "input_files": {k: v["sha256"] for k, v in input_files(parameters).items()},
+        "notebook": notebook_sha,
+        "parameters": parameters,
+        "package_version": __version__,
+        "versions": library_versions(),
+        "data": {k: v["sha256"] for k, v in sorted(snapshot.items())},
+    }
+    return sha256_bytes(json.dumps(doc, sort_keys=True, default=str).encode("utf-8"))
+

@@ -1,0 +1,318 @@
+"""Run one report: check its parameters, skip it when its inputs are unchanged, execute the
+notebook on a warm kernel in a staging folder, export it and replace the report on disk.
+
+A failed run never touches the previous good report: its executed notebook, with papermill's
+error marker, is kept in ``reports/<template>/<territory>.failed/``.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import logging
+import os
+import shutil
+import sys
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Mapping
+
+import nbformat
+
+from .. import __version__
+from .._debris import owner_tag, remove_stale
+from .._io import atomic_write_bytes, atomic_write_json, atomic_write_text, fault_point, safe_child, sha256_bytes, sha256_file
+from ..config import resolve_data_dir
+from ..exceptions import ReportExecutionError
+from ..geography import get_register
+from . import exports, stopping
+from .html_export import export_html, extract_charts, slug, write_pdf
+from .parameters import validate_parameters
+from .provenance import data_snapshot, fingerprint as _fingerprint, input_files, library_versions
+from .template import template_path, template_specs
+
+__all__ = ["MANIFEST", "CELL_TIMEOUT", "ReportResult", "report_dir", "run_report", "LocalKernelManager"]
+
+log = logging.getLogger(__name__)
+
+MANIFEST = "manifest.json"
+#: Seconds a single cell may run before the report is stopped as failed.
+CELL_TIMEOUT = 600
+
+
+def report_dir(template: str, territory_code: str, output_dir: str | os.PathLike = "reports") -> Path:
+    """``<output_dir>/<template>/<code>-<name>/`` for a territory (``X13-eglynas``, ``30-visaginas``)."""
+    terr = get_register().get(territory_code)
+    # absolute: a warm kernel's working directory is the previous report's folder, so a relative
+    # path handed to it (staging folder, exports) would land inside that folder
+    output_dir = Path(output_dir).absolute()
+    # the template's name comes from the user: "...ipynb" must not make the folder "<output_dir>/.."
+    folder = safe_child(output_dir, Path(template).stem, what="report template name")
+    return safe_child(folder, f"{terr.code}-{slug(terr.base_name_en)}", what="territory folder")
+
+
+
+@dataclass
+class ReportResult:
+    """Outcome of one report run (picklable, returned from worker processes)."""
+
+    template: str
+    territory_code: str
+    territory_name: str
+    status: str  # "ok", "skipped" or "failed"
+    output_dir: str
+    error: str = ""
+    failed_notebook: str = ""
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return self.status in ("ok", "skipped")
+
+
+def _read_manifest(folder: Path) -> dict[str, Any]:
+    try:
+        return json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+
+
+def _recover(final: Path) -> None:
+    """Clear what killed runs left beside ``final``: put back a report left aside by a replace
+    interrupted between its two renames, remove the aside copy of a replace that was done,
+    and staging folders whose run is provably gone (:mod:`cityindicators._debris`)."""
+    olds = sorted(final.parent.glob(f".{final.name}.old-*"))
+    if not final.exists() and olds:
+        os.replace(olds[-1], final)
+        olds = olds[:-1]
+        log.warning("restored %s from an interrupted replace", final)
+    for old in olds:  # the replace that made them finished; only its clean-up was cut short
+        shutil.rmtree(old, ignore_errors=True)
+    remove_stale(final.parent, ".staging-*")
+
+
+def _replace_dir(staging: Path, final: Path) -> None:
+    """Move ``staging`` to ``final``; the old ``final`` is renamed aside first, removed last."""
+    old = None
+    with stopping.critical_section():  # a signal waits until the folder is the old or the new
+        if final.exists():
+            old = final.with_name(f".{final.name}.old-{uuid.uuid4().hex[:8]}")
+            os.replace(final, old)
+            fault_point("report.replacing")
+        os.replace(staging, final)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def _now() -> str:
+    return _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
+
+
+def run_report(
+    template: str | os.PathLike,
+    territory: str,
+    parameters: Mapping[str, Any] | None = None,
+    language: str | None = None,
+    output_dir: str | os.PathLike = "reports",
+    data_dir: str | os.PathLike | None = None,
+    force: bool = False,
+    notebooks_dir: str | os.PathLike | None = None,
+    kernel_name: str | None = None,
+    snapshot: Mapping[str, Mapping[str, Any]] | None = None,
+    cell_timeout: int = CELL_TIMEOUT,
+) -> ReportResult:
+    """Run one report and write it under ``<output_dir>/<template>/<territory>/``.
+
+    Parameters
+    ----------
+    template
+        Template name (``situation_analysis``, ``scenarios``) or path to a notebook.
+    territory
+        Municipality name or code in any form the register resolves.
+    parameters
+        Further template parameters (checked against its ``parameters`` cell).
+    language
+        ``lt`` or ``en``; passed as the ``language`` parameter when the template has one.
+    data_dir
+        Data directory; passed as ``data_dir`` (absolute) when the template has one.
+    force
+        Run even when the inputs are unchanged since the report on disk.
+    snapshot
+        Pre-computed :func:`data_snapshot` (a batch computes it once).
+
+    Returns
+    -------
+    ReportResult
+        ``status`` ``ok``, ``skipped`` (inputs unchanged) or ``failed`` (``error`` and
+        ``failed_notebook`` say what and where).
+
+    Raises
+    ------
+    ReportParameterError
+        Invalid parameters (nothing is run).
+    """
+    t_start = time.perf_counter()
+    started_at = _now()
+    path = template_path(template, notebooks_dir)
+    name = path.stem
+    specs = template_specs(path)
+    given: dict[str, Any] = dict(parameters or {})
+    given["territory"] = territory
+    if language is not None and "language" in specs:
+        given["language"] = language
+    # The kernel runs in a staging folder: hand it an absolute data directory.
+    data_dir = resolve_data_dir(data_dir).resolve()
+    if "data_dir" in specs and not given.get("data_dir"):
+        given["data_dir"] = str(data_dir)
+    params = validate_parameters(path, given)
+    code = params["territory"]
+    terr = get_register(params.get("data_dir") or data_dir).get(code)
+    lang = params.get("language", "en")
+    t_validated = time.perf_counter()
+
+    final = report_dir(name, code, output_dir)
+    final.parent.mkdir(parents=True, exist_ok=True)
+    _recover(final)
+    data_root = params.get("data_dir") or data_dir
+    snap = dict(snapshot) if snapshot is not None else data_snapshot(data_root)
+    nb_bytes = path.read_bytes()
+    nb_sha = sha256_bytes(nb_bytes)
+    fingerprint = _fingerprint(nb_sha, params, snap)
+    result = ReportResult(name, code, terr.name(lang), "ok", str(final))
+    previous = _read_manifest(final)
+    if (not force and previous.get("status") == "ok" and previous.get("fingerprint") == fingerprint
+            and all((final / f).exists() for f in previous.get("files", []))):
+        log.info("%s %s: inputs unchanged, report kept (%s)", name, code, final)
+        result.status = "skipped"
+        result.seconds = time.perf_counter() - t_start
+        return result
+
+    import papermill as pm
+
+    staging = final.parent / f".staging-{final.name}.{owner_tag()}"
+    staging.mkdir(parents=True)
+    stopping.register_staging(staging)
+    out_nb = staging / f"{name}.ipynb"
+    failed_dir = final.parent / f"{final.name}.failed"
+    manifest: dict[str, Any] = {
+        "template": name,
+        "territory": {"code": code, "name_lt": terr.name_lt, "name_en": terr.name_en, "synthetic": terr.synthetic},
+        "language": lang,
+        "parameters": params,
+        "package_version": __version__,
+        "python": sys.version.split()[0],
+        "versions": library_versions(),
+        "notebook": {"path": str(path), "sha256": nb_sha},
+        "data": snap,
+        "input_files": input_files(params),
+        "fingerprint": fingerprint,
+        "started_at": started_at,
+    }
+    error = ""
+    t_exec0 = time.perf_counter()
+    try:
+        from . import kernels
+
+        kernel = kernels.ready_kernel(staging, kernel_name)
+        pm.execute_notebook(
+            str(path), str(out_nb), parameters=params, kernel_name=kernel.kernel_name, progress_bar=False,
+            log_output=False, execution_timeout=cell_timeout, report_mode=False, engine_name=kernels.ENGINE,
+            report_kernel=kernel,
+        )
+    except Exception as exc:  # papermill raises its own errors and kernel errors of many types
+        error = _short_error(exc)
+        if not getattr(exc, "ename", None):  # not an error raised in a cell: the kernel may be busy or dead
+            kernels.discard_kernel()
+    t_exec1 = time.perf_counter()
+    fault_point("report.executed")  # crash-safety tests kill the run here, and at the two below
+    if error:
+        manifest.update(status="failed", error=error, finished_at=_now(),
+                        timings={"validate_s": round(t_validated - t_start, 3), "execute_s": round(t_exec1 - t_exec0, 3)})
+        if failed_dir.exists():
+            shutil.rmtree(failed_dir)
+        failed_dir.mkdir(parents=True)
+        if out_nb.exists():
+            shutil.move(str(out_nb), failed_dir / out_nb.name)
+        atomic_write_json(failed_dir / MANIFEST, manifest)
+        shutil.rmtree(staging, ignore_errors=True)
+        log.error("%s %s failed: %s (notebook kept in %s)", name, code, error, failed_dir)
+        result.status, result.error = "failed", error
+        result.failed_notebook = str(failed_dir / out_nb.name)
+        result.seconds = time.perf_counter() - t_start
+        return result
+    try:
+        nb = nbformat.read(out_nb, as_version=4)
+        title_key = f"title_{name}"
+        from ..i18n import TEXTS, t
+
+        title = t(title_key, lang, name=terr.name(lang)) if title_key in TEXTS else f"{name}: {terr.name(lang)}"
+        footer = f"cityindicators {__version__} · {started_at} · {fingerprint[:12]}"
+        html = export_html(nb, title=title, lang=lang, footer=footer)
+        atomic_write_text(staging / f"{name}.html", html)
+        charts = extract_charts(nb)
+        (staging / "charts").mkdir(exist_ok=True)
+        for fname, png in charts:
+            atomic_write_bytes(staging / "charts" / fname, png)
+        extra = sorted(f"charts/{p.name}" for p in (staging / "charts").iterdir()
+                       if p.suffix == ".svg" or p.stem.endswith(f"_{exports.HIRES_DPI}dpi"))
+        extra += exports.write_tables(staging, name)
+        extra += write_pdf(staging / f"{name}.html", manifest)
+    except Exception as exc:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise ReportExecutionError(f"{name} {code}: export failed: {exc}") from exc
+    t_end = time.perf_counter()
+    files = [f"{name}.ipynb", f"{name}.html"] + [f"charts/{f}" for f, _ in charts] + extra
+    manifest.update(
+        status="ok", finished_at=_now(), files=files,
+        file_hashes={f: sha256_file(staging / f) for f in files},
+        timings={"validate_s": round(t_validated - t_start, 3), "execute_s": round(t_exec1 - t_exec0, 3),
+                 "export_s": round(t_end - t_exec1, 3), "total_s": round(t_end - t_start, 3)},
+    )
+    atomic_write_json(staging / MANIFEST, manifest)
+    fault_point("report.exported")
+    _replace_dir(staging, final)
+    if failed_dir.exists():
+        shutil.rmtree(failed_dir, ignore_errors=True)
+    result.seconds = time.perf_counter() - t_start
+    log.info("%s %s: report written to %s in %.1f s", name, code, final, result.seconds)
+    return result
+
+
+
+try:  # the kernel talks to the runner over local IPC sockets rather than TCP on loopback
+    from jupyter_client.manager import AsyncKernelManager as _AsyncKernelManager
+
+    class LocalKernelManager(_AsyncKernelManager):
+        """Kernel manager of report runs: IPC transport (no TCP ports, no warning about them)."""
+
+        def __init__(self, **kwargs):
+            kwargs.setdefault("transport", "ipc")
+            if kwargs["transport"] == "ipc" and "ip" not in kwargs:
+                # jupyter_client names IPC sockets "kernel-ipc-<n>" in the working directory and picks
+                # <n> by looking for free names: kernels started at once by parallel workers in the same
+                # folder then bind the same sockets ("Invalid Signature"). A private folder per kernel
+                # (mode 0700, so no other user can talk to it) keeps every kernel's sockets its own.
+                import tempfile
+
+                self._ipc_dir = tempfile.mkdtemp(prefix="ci-kernel-")
+                kwargs["ip"] = os.path.join(self._ipc_dir, "ipc")
+            super().__init__(**kwargs)
+
+        async def _async_cleanup_resources(self, restart: bool = False) -> None:
+            await super()._async_cleanup_resources(restart=restart)
+            ipc_dir = getattr(self, "_ipc_dir", None)
+            if ipc_dir and not restart:
+                shutil.rmtree(ipc_dir, ignore_errors=True)
+except ImportError:  # pragma: no cover - jupyter_client is a papermill dependency
+    LocalKernelManager = None  # type: ignore[assignment,misc]
+
+
+def _short_error(exc: BaseException) -> str:
+    ename = getattr(exc, "ename", None)
+    if ename:  # papermill.PapermillExecutionError: the error raised in the notebook
+        cell = getattr(exc, "exec_count", None)
+        return f"{ename}: {getattr(exc, 'evalue', '')} (cell {cell})".strip()
+    return f"{type(exc).__name__}: {exc}"
+
