@@ -1,9 +1,9 @@
-"""The data store: immutable raw snapshots, the build into canonical tables, and loading.
+"""The data store: the build of raw snapshots into canonical tables, and loading.
 
 Stages (after OWID's ETL): a *raw snapshot* is a file exactly as fetched or imported, stored
-once under ``data/raw/<source>/<dataset>/<YYYY-MM-DD>.<ext>`` with a provenance sidecar
-(``<file>.meta.json``: source, URL or original path, retrieved-at, sha256, size, licence,
-parser). :func:`build` parses every snapshot with its registered parser into canonical frames,
+once under ``data/raw/<source>/<dataset>/<YYYY-MM-DD>-<hash>.<ext>`` with a provenance sidecar
+(:mod:`cityindicators.snapshots`, whose functions this module re-exports for older callers).
+:func:`build` parses every snapshot with its registered parser into canonical frames,
 validates them (:func:`cityindicators.schema.validate`), merges them per dataset and writes
 ``data/processed/<dataset>.parquet`` atomically with a sidecar listing its inputs and their
 hashes. :func:`load` gives a processed table as a tidy DataFrame, filtered.
@@ -17,30 +17,24 @@ and lost is recorded in the processed sidecar.
 from __future__ import annotations
 
 import datetime as _dt
-import importlib
 import logging
 import os
-import re
 import shutil
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable, Mapping, Sequence
+from typing import Iterable, Sequence
 
 import numpy as np
 import pandas as pd
 
 from . import __version__, _io, generations
 from ._io import (
-    UnsafePathError,
-    atomic_copy_file,
-    atomic_write_bytes,
     atomic_write_parquet,
     exclusive_lock,
     fault_point,
     read_sidecar,
-    safe_child,
-    sha256_bytes,
+    sha256_bytes,  # noqa: F401 - re-exported for older callers
     sha256_file,
     sidecar_path,
     write_sidecar,
@@ -49,6 +43,20 @@ from .config import DataPaths
 from .exceptions import CityIndicatorsError, DatasetNotFoundError, DataValidationError
 from .geography import get_register
 from .schema import DATASETS, LINE, dataset_spec, tidy, validate
+from .snapshots import (  # noqa: F401 - the raw-snapshot functions, re-exported for older callers
+    HASH_DIGITS,
+    RawSnapshots,
+    SnapshotWriter,
+    StoredSnapshot,
+    latest_snapshot,
+    list_snapshots,
+    snapshot_date,
+    snapshot_order_key,
+    snapshot_path,
+    store_snapshot,
+    write_snapshot,
+)
+from .sources import registry as _registry
 
 __all__ = [
     "PARSERS",
@@ -56,6 +64,10 @@ __all__ = [
     "BuildReport",
     "PopulationArray",
     "StoredSnapshot",
+    "SnapshotWriter",
+    "RawSnapshots",
+    "HASH_DIGITS",
+    "snapshot_date",
     "register_parser",
     "store_snapshot",
     "write_snapshot",
@@ -73,12 +85,10 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-Parser = Callable[[Path, dict], "dict[str, pd.DataFrame]"]
-
-#: Parser name -> function(path, meta) -> {dataset: canonical frame}.
-PARSERS: dict[str, Parser] = {}
-#: Modules that register parsers when imported (imported lazily by :func:`parse_snapshot`).
-PARSER_MODULES = ("cityindicators.sources.extract", "cityindicators.sources.files", "cityindicators.sources.osp")
+#: Parser name -> function(path, meta) -> {dataset: canonical frame}: the sources' register
+#: (:mod:`cityindicators.sources.registry`), where each source module registers its parsers.
+PARSERS = _registry.PARSERS
+register_parser = _registry.register_parser
 
 #: How specific a source is: higher wins when two snapshots cover the same cell.
 SPECIFICITY: dict[str, int] = {"tidy": 40, "osp": 30, "indicators": 25, "osp-extract": 20, "demo": 10}
@@ -86,189 +96,6 @@ SPECIFICITY: dict[str, int] = {"tidy": 40, "osp": 30, "indicators": 25, "osp-ext
 
 #: Processed tables read by :func:`load`, keyed by (path, modification time).
 _CACHE: dict[tuple[str, float], pd.DataFrame] = {}
-
-
-def register_parser(name: str, func: Parser) -> None:
-    """Register ``func`` as the parser named ``name`` (used in snapshot sidecars)."""
-    PARSERS[name] = func
-
-
-def _ensure_parsers() -> None:
-    for mod in PARSER_MODULES:
-        try:
-            importlib.import_module(mod)
-        except ModuleNotFoundError as exc:  # a source module not present in this install
-            if exc.name != mod:
-                raise
-            log.debug("parser module %s not available", mod)
-
-
-# -- raw snapshots ------------------------------------------------------------------------
-def _today() -> str:
-    return _dt.date.today().isoformat()
-
-
-_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-_EXT = re.compile(r"[A-Za-z0-9]{1,10}")
-#: Hex digits of the content hash in a snapshot's name (date plus short hash).
-HASH_DIGITS = 10
-
-
-@dataclass(frozen=True)
-class StoredSnapshot:
-    """A raw snapshot and whether this call stored it (``False``: identical bytes were already there)."""
-
-    path: Path
-    new: bool
-
-
-def _snapshot_folder(source: str, dataset: str, data_dir) -> Path:
-    raw = DataPaths.of(data_dir).raw
-    return safe_child(safe_child(raw, source, what="source name"), dataset, what="dataset name")
-
-
-def _check_ext(ext: str) -> str:
-    ext = ext.lstrip(".")
-    if not _EXT.fullmatch(ext):
-        raise UnsafePathError(f"file extension {ext!r} cannot name a snapshot (letters and digits only)")
-    return ext.lower()
-
-
-def snapshot_date(path: Path) -> str:
-    """The date a snapshot was stored, from its name (``YYYY-MM-DD`` or ``YYYY-MM-DD-<hash>``)."""
-    return path.name[:10]
-
-
-def _order_key(path: Path, meta: Mapping[str, Any] | None = None) -> tuple[str, str, str]:
-    """Older snapshots sort first: by date, then the time stored, then name."""
-    meta = read_sidecar(path) if meta is None else meta
-    return (snapshot_date(path), str(meta.get("retrieved_at", "")), path.name)
-
-
-def snapshot_path(source: str, dataset: str, ext: str, data_dir=None, date: str | None = None) -> Path:
-    """The newest snapshot of ``source``/``dataset`` stored on ``date`` (today) with extension
-    ``ext``; when there is none, a path of that day that does not exist.
-
-    Snapshot names carry a short content hash (:func:`store_snapshot`), so a path cannot be
-    known before the content; callers use this to ask whether a day already has one.
-    """
-    ext = _check_ext(ext)
-    day = date or _today()
-    folder = _snapshot_folder(source, dataset, data_dir)
-    same_day = [p for p in _snapshots_in(folder) if snapshot_date(p) == day and p.suffix == f".{ext}"]
-    return max(same_day, key=_order_key) if same_day else folder / f"{day}.{ext}"
-
-
-def _snapshots_in(folder: Path) -> list[Path]:
-    if not folder.is_dir():
-        return []
-    out = []
-    for side in folder.glob("*.meta.json"):
-        data = side.with_name(side.name[: -len(".meta.json")])
-        if not data.name.startswith(".") and data.is_file():
-            out.append(data)
-    return out
-
-
-def _identical_snapshot(folder: Path, sha: str) -> Path | None:
-    for snap in sorted(_snapshots_in(folder)):
-        if read_sidecar(snap).get("sha256") == sha:
-            return snap
-    return None
-
-
-def store_snapshot(
-    source: str,
-    dataset: str,
-    content: bytes | os.PathLike,
-    ext: str,
-    meta: Mapping[str, Any],
-    data_dir: str | os.PathLike | None = None,
-    date: str | None = None,
-) -> StoredSnapshot:
-    """Store ``content`` (bytes, or a file copied in a stream) as a new immutable raw snapshot.
-
-    The snapshot is ``raw/<source>/<dataset>/<date>-<hash>.<ext>``: the date (today) plus the
-    first :data:`HASH_DIGITS` hex digits of the content's SHA-256, so two different imports on one
-    day never share a name, and nothing stored is ever replaced. When identical bytes are already
-    stored for this source and dataset, nothing is written and that snapshot is returned with
-    ``new=False``. The data file is written first and its sidecar last (both atomically): a
-    snapshot exists for the build only once its sidecar does.
-    """
-    if "parser" not in meta:
-        raise CityIndicatorsError(f"snapshot meta for {source}/{dataset} must name its 'parser'")
-    ext = _check_ext(ext)
-    day = date or _today()
-    if not _DATE.fullmatch(day):
-        raise CityIndicatorsError(f"snapshot date {day!r} is not YYYY-MM-DD")
-    paths = DataPaths.of(data_dir)
-    folder = _snapshot_folder(source, dataset, data_dir)
-    with exclusive_lock(paths.lock_file, "import"):
-        generations.remove_stale(paths)
-        return _store_locked(source, dataset, content, ext, meta, folder, day)
-
-
-def _store_locked(source, dataset, content, ext, meta, folder: Path, day: str) -> StoredSnapshot:
-    if isinstance(content, (bytes, bytearray)):
-        sha, size = sha256_bytes(bytes(content)), len(content)
-    else:
-        sha, size = sha256_file(content), os.path.getsize(content)
-    same = _identical_snapshot(folder, sha)
-    if same is not None:
-        log.info("%s/%s: identical to the stored snapshot %s; nothing written", source, dataset, same)
-        return StoredSnapshot(same, False)
-    path = folder / f"{day}-{sha[:HASH_DIGITS]}.{ext}"
-    if isinstance(content, (bytes, bytearray)):
-        atomic_write_bytes(path, bytes(content))
-    else:
-        atomic_copy_file(content, path)
-    fault_point("snapshot.data-written")
-    side = {
-        "source": source,
-        "dataset": dataset,
-        "retrieved_at": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="microseconds"),
-        "sha256": sha,
-        "size": size,
-        "package_version": __version__,
-        **dict(meta),
-    }
-    write_sidecar(path, side)
-    return StoredSnapshot(path, True)
-
-
-def write_snapshot(
-    source: str,
-    dataset: str,
-    content: bytes,
-    ext: str,
-    meta: Mapping[str, Any],
-    data_dir: str | os.PathLike | None = None,
-    date: str | None = None,
-    force: bool = False,
-) -> Path:
-    """Store ``content`` as a raw snapshot (see :func:`store_snapshot`) and return its path.
-
-    ``force`` is accepted for older callers and has no effect: snapshots are immutable, a new
-    content always gets a new snapshot and identical content is never stored twice.
-    """
-    return store_snapshot(source, dataset, content, ext, meta, data_dir=data_dir, date=date).path
-
-
-def list_snapshots(data_dir: str | os.PathLike | None = None) -> list[Path]:
-    """Every raw snapshot that has a sidecar, by source and dataset, oldest first within each."""
-    raw = DataPaths.of(data_dir).raw
-    if not raw.is_dir():
-        return []
-    out = []
-    for folder in sorted(p for p in raw.glob("*/*") if p.is_dir()):
-        out += sorted(_snapshots_in(folder), key=_order_key)
-    return out
-
-
-def latest_snapshot(source: str, dataset: str, data_dir: str | os.PathLike | None = None) -> Path | None:
-    """The newest snapshot of ``source``/``dataset``, or ``None``."""
-    cands = _snapshots_in(_snapshot_folder(source, dataset, data_dir))
-    return max(cands, key=_order_key) if cands else None
 
 
 def parse_snapshot(path: Path) -> dict[str, pd.DataFrame]:
@@ -282,10 +109,10 @@ def parse_snapshot(path: Path) -> dict[str, pd.DataFrame]:
             f"{path}: the raw snapshot changed after it was stored (sha256 differs from its sidecar); raw snapshots "
             "are immutable: re-import or re-fetch it instead of editing it"
         )
-    _ensure_parsers()
-    if name not in PARSERS:
-        raise DataValidationError(f"{path}: unknown parser {name!r}; known: {sorted(PARSERS)}")
-    frames = PARSERS[name](path, meta)
+    known = _registry.parsers()
+    if name not in known:
+        raise DataValidationError(f"{path}: unknown parser {name!r}; known: {sorted(known)}")
+    frames = known[name](path, meta)
     out = {}
     for dataset, frame in frames.items():
         frame = frame.copy()
@@ -336,7 +163,7 @@ def _merge(dataset: str, parts: list[tuple[Path, dict, pd.DataFrame]]) -> tuple[
     # precedence 0 = wins: most specific source first, then the newest snapshot
     ranked = sorted(
         range(len(parts)),
-        key=lambda i: (SPECIFICITY.get(parts[i][1].get("source", ""), 0), _order_key(parts[i][0], parts[i][1])),
+        key=lambda i: (SPECIFICITY.get(parts[i][1].get("source", ""), 0), snapshot_order_key(parts[i][0], parts[i][1])),
         reverse=True,
     )
     prec = {i: pos for pos, i in enumerate(ranked)}

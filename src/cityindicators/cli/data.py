@@ -39,25 +39,32 @@ def _resolve(args) -> int:
 
 
 def _import_extract(args) -> int:
+    from ..snapshots import RawSnapshots
     from ..sources.extract import import_osp_extract
 
-    res = import_osp_extract(args.dir, data_dir=args.data_dir, allow_empty=args.allow_empty)
+    # the source is handed the raw store it writes to; it does not import the store itself
+    res = import_osp_extract(args.dir, data_dir=args.data_dir, allow_empty=args.allow_empty,
+                             writer=RawSnapshots(args.data_dir))
     print(res.summary())
     return 0
 
 
 def _import_tidy(args) -> int:
+    from ..snapshots import RawSnapshots
     from ..sources.files import import_tidy
 
-    res = import_tidy(args.file, args.dataset, data_dir=args.data_dir, allow_empty=args.allow_empty)
+    res = import_tidy(args.file, args.dataset, data_dir=args.data_dir, allow_empty=args.allow_empty,
+                      writer=RawSnapshots(args.data_dir))
     print(res.summary())
     return 0
 
 
 def _import_indicators(args) -> int:
+    from ..snapshots import RawSnapshots
     from ..sources.files import import_indicators
 
-    res = import_indicators(args.file, data_dir=args.data_dir, allow_empty=args.allow_empty)
+    res = import_indicators(args.file, data_dir=args.data_dir, allow_empty=args.allow_empty,
+                            writer=RawSnapshots(args.data_dir))
     print(res.summary())
     return 0
 

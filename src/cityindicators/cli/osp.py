@@ -95,6 +95,7 @@ def _client(args: argparse.Namespace, fmt: str = "xml"):
 
 
 def cmd_fetch(args: argparse.Namespace) -> int:
+    from ..snapshots import RawSnapshots
     from ..sources import osp
 
     if args.list:
@@ -108,7 +109,7 @@ def cmd_fetch(args: argparse.Namespace) -> int:
     client = None if args.offline else _client(args, args.format)
     results = osp.fetch(
         args.datasets or None, start=args.start, end=args.end, data_dir=args.data_dir, offline=args.offline,
-        force=args.force, client=client, progress=sys.stderr.isatty(),
+        force=args.force, client=client, progress=sys.stderr.isatty(), writer=RawSnapshots(args.data_dir),
     )
     for r in results:
         rows = f"\t{r.rows} rows" if r.rows is not None else ""

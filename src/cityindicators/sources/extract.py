@@ -28,10 +28,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from .. import store
 from ..exceptions import DatasetNotFoundError, DataValidationError, ParseError
 from ..geography import get_register
 from ..schema import LINE, tidy, validate
+from ..snapshots import RawSnapshots, SnapshotWriter, StoredSnapshot
+from .registry import register_parser
 from ._table import UniqueKeys, iter_text_table, map_territories, read_text_table, to_numbers
 
 __all__ = ["EXTRACT_FILES", "parse_extract_file", "import_osp_extract", "ImportResult", "check_not_empty"]
@@ -125,7 +126,7 @@ def _parse_snapshot(path: Path, meta: dict) -> dict[str, pd.DataFrame]:
     return parse_extract_file(path, stem=meta.get("table_file") or path.parent.name)
 
 
-store.register_parser("osp-extract", _parse_snapshot)
+register_parser("osp-extract", _parse_snapshot)
 
 
 @dataclass
@@ -164,20 +165,20 @@ def check_not_empty(frames: dict[str, pd.DataFrame], path: Path, allow_empty: bo
             )
 
 
-def record_snapshot(result: ImportResult, stored: "store.StoredSnapshot") -> None:
+def record_snapshot(result: ImportResult, stored: StoredSnapshot) -> None:
     """Add a stored snapshot to ``result`` as new or unchanged."""
     (result.snapshots if stored.new else result.unchanged).append(stored.path)
 
 
 def import_osp_extract(directory: str | os.PathLike, data_dir: str | os.PathLike | None = None, *,
-                       allow_empty: bool = False) -> ImportResult:
+                       allow_empty: bool = False, writer: SnapshotWriter | None = None) -> ImportResult:
     """Import every known table of an extract folder into raw snapshots.
 
     Each file is parsed and validated first; only when all pass are they copied, byte for
     byte, to ``data/raw/osp-extract/<table>/<date>-<hash>.csv`` with a provenance sidecar. A bad
     file stops the import before anything is stored; so does a table without rows, unless
     ``allow_empty``. A file whose exact bytes are already stored is left as it is (reported as
-    unchanged).
+    unchanged). The snapshots go through ``writer`` (default: the raw store of ``data_dir``).
     """
     directory = Path(directory)
     if not directory.is_dir():
@@ -196,9 +197,10 @@ def import_osp_extract(directory: str | os.PathLike, data_dir: str | os.PathLike
             checked = validate(tidy(frames.pop(name), name), name, origin=str(path))
             warnings += checked.attrs.get("validation_warnings", [])
             del checked
+    writer = writer or RawSnapshots(data_dir)
     result = ImportResult([], {}, warnings)
     for stem, (path, counts) in parsed.items():
-        stored = store.store_snapshot(
+        stored = writer.store(
             SOURCE,
             stem,
             path,
@@ -212,7 +214,6 @@ def import_osp_extract(directory: str | os.PathLike, data_dir: str | os.PathLike
                 "tables": sorted(counts),
                 "allow_empty": allow_empty,
             },
-            data_dir=data_dir,
         )
         record_snapshot(result, stored)
         for name, n in counts.items():

@@ -25,12 +25,13 @@ from pathlib import Path
 
 import pandas as pd
 
-from .. import store
 from ..exceptions import DatasetNotFoundError, DataValidationError, ParseError
 from ..geography import get_register, normalise_name
 from ..schema import DATASETS, LINE, tidy, validate
+from ..snapshots import RawSnapshots, SnapshotWriter
 from ._table import check_unique, map_territories, map_unique, read_any_table, to_numbers
 from .extract import ImportResult, check_not_empty, record_snapshot
+from .registry import register_parser
 
 __all__ = ["parse_tidy_file", "parse_indicator_file", "import_tidy", "import_indicators", "SEX_ALIASES"]
 
@@ -145,8 +146,8 @@ def _parse_indicator_snapshot(path: Path, meta: dict) -> dict[str, pd.DataFrame]
     return parse_indicator_file(path)
 
 
-store.register_parser("tidy", _parse_tidy_snapshot)
-store.register_parser("indicators", _parse_indicator_snapshot)
+register_parser("tidy", _parse_tidy_snapshot)
+register_parser("indicators", _parse_indicator_snapshot)
 
 
 def _validate_all(frames: dict[str, pd.DataFrame], path: Path) -> list[str]:
@@ -165,11 +166,13 @@ def import_tidy(
     source: str = "tidy",
     extra_meta: dict | None = None,
     allow_empty: bool = False,
+    writer: SnapshotWriter | None = None,
 ) -> ImportResult:
     """Validate a tidy file and store it as a new raw snapshot of ``dataset``.
 
     A file without data rows is an error unless ``allow_empty``; a file whose exact bytes are
-    already stored is reported as unchanged and nothing is written.
+    already stored is reported as unchanged and nothing is written. The snapshot goes through
+    ``writer`` (default: the raw store of ``data_dir``).
     """
     path = _existing_file(file)
     frames = parse_tidy_file(path, dataset)
@@ -178,13 +181,14 @@ def import_tidy(
     meta = {"parser": "tidy", "target": dataset, "original_path": str(path.resolve()), "allow_empty": allow_empty,
             **(extra_meta or {})}
     result = ImportResult([], {dataset: len(frames[dataset])}, warnings)
-    record_snapshot(result, store.store_snapshot(source, dataset, path, _extension(path), meta, data_dir=data_dir))
+    record_snapshot(result, (writer or RawSnapshots(data_dir)).store(source, dataset, path, _extension(path), meta))
     return result
 
 
 def import_indicators(file: str | os.PathLike, data_dir: str | os.PathLike | None = None, *,
-                      allow_empty: bool = False) -> ImportResult:
-    """Validate a long indicator table and store it as a new raw snapshot (named by the file's stem)."""
+                      allow_empty: bool = False, writer: SnapshotWriter | None = None) -> ImportResult:
+    """Validate a long indicator table and store it as a new raw snapshot (named by the file's stem)
+    through ``writer`` (default: the raw store of ``data_dir``)."""
     path = _existing_file(file)
     frames = parse_indicator_file(path)
     check_not_empty(frames, path, allow_empty)
@@ -193,7 +197,8 @@ def import_indicators(file: str | os.PathLike, data_dir: str | os.PathLike | Non
             "dropped_non_territory_rows": frames["published_indicators"].attrs.get("dropped_non_territory_rows", 0)}
     result = ImportResult([], {"published_indicators": len(frames["published_indicators"])}, warnings)
     # the stem names the snapshot folder; the store refuses one that would leave raw/indicators/
-    record_snapshot(result, store.store_snapshot("indicators", path.stem, path, _extension(path), meta, data_dir=data_dir))
+    writer = writer or RawSnapshots(data_dir)
+    record_snapshot(result, writer.store("indicators", path.stem, path, _extension(path), meta))
     return result
 
 

@@ -34,8 +34,9 @@ The body is checked by content, not by content type (the XML endpoint has answer
 ``application/force-download``): HTML pages, empty and non-SDMX bodies are errors.
 
 :func:`fetch` downloads catalogue datasets and writes each response as an immutable raw
-snapshot through :mod:`cityindicators.store` (source ``osp``), after checking that it parses to
-the canonical table; :func:`parse_snapshot` (registered as the store parser ``osp-sdmx``)
+snapshot (source ``osp``) through the snapshot writer it is handed
+(:class:`cityindicators.snapshots.SnapshotWriter`; by default the raw store of the data
+directory), after checking that it parses to the canonical table; :func:`parse_snapshot` (registered as the store parser ``osp-sdmx``)
 turns a snapshot back into canonical frames.
 
 One job per module: :mod:`.limits` (timeouts, deadlines, size cap), :mod:`.queries` (query

@@ -11,9 +11,11 @@ from pathlib import Path
 from typing import Any, Iterable, Mapping
 
 from ..._debris import owner_tag, remove_stale
+from ..._io import read_sidecar
 from ..._redact import redact
 from ...config import DataPaths
 from ...exceptions import ConfigError, DatasetNotFoundError, FetchError, ParseError
+from ...snapshots import RawSnapshots, SnapshotWriter
 from .catalogue import CatalogueEntry, load_catalogue
 from .client import OspClient
 from .parse import PARSER_NAME, canonical_frames
@@ -35,12 +37,6 @@ class FetchResult:
     path: Path
     action: str  # "fetched", "reused" (same-day snapshot) or "offline" (newest snapshot)
     rows: int | None = None
-
-
-def _store():
-    from ... import store  # imported lazily: store sits above sources in the layering
-
-    return store
 
 
 def _remove_if_empty(folder: Path) -> None:
@@ -94,14 +90,15 @@ def fetch_dataset(
     force: bool = False,
     client: OspClient | None = None,
     names: bool = True,
+    writer: SnapshotWriter | None = None,
 ) -> FetchResult:
-    """Fetch one catalogue dataset into a raw snapshot (see :func:`fetch`)."""
-    store = _store()
+    """Fetch one catalogue dataset into a raw snapshot through ``writer`` (see :func:`fetch`)."""
+    writer = writer or RawSnapshots(data_dir)
     if offline:
-        snap = store.latest_snapshot(SOURCE, entry.name, data_dir)
+        snap = writer.latest(SOURCE, entry.name)
         if snap is None:
             raise DatasetNotFoundError(
-                f"--offline: no snapshot of {SOURCE}/{entry.name} under {DataPaths.of(data_dir).raw / SOURCE}; "
+                f"--offline: no snapshot of {SOURCE}/{entry.name} under {writer.folder(SOURCE, entry.name).parent}; "
                 "fetch it once while online"
             )
         log.info("offline: using %s", snap)
@@ -114,12 +111,10 @@ def fetch_dataset(
     client = client or OspClient()
     ext = client.fmt
     today = _dt.date.today().isoformat()
-    existing = store.snapshot_path(SOURCE, entry.name, ext, data_dir, today)
+    existing = writer.of_day(SOURCE, entry.name, ext, today)
     start_s = str(start if start is not None else entry.start)
     end_s = str(end if end is not None else _dt.date.today().year)
     if existing.exists() and not force:
-        from ..._io import read_sidecar
-
         old = read_sidecar(existing).get("query", {})
         if old and (old.get("startPeriod"), old.get("endPeriod")) != (start_s, end_s):
             log.warning("%s: reusing today's snapshot for %s-%s, not %s-%s (use --force to fetch again)",
@@ -145,7 +140,7 @@ def fetch_dataset(
                 raise FetchError(f"{entry.name}: the response could not be used, nothing was stored: {exc}") from None
             flow_info = _flow_info(client, entry) if names else {}
         meta = _snapshot_meta(entry, resp, flow_info)
-        path = store.write_snapshot(SOURCE, entry.name, part, ext, meta, data_dir=data_dir, force=force)
+        path = writer.store(SOURCE, entry.name, part, ext, meta).path
     finally:
         part.unlink(missing_ok=True)
         if path is None and created:  # a failed first fetch leaves no empty folder behind
@@ -166,6 +161,7 @@ def fetch(
     client: OspClient | None = None,
     progress: bool = False,
     catalogue: Mapping[str, CatalogueEntry] | None = None,
+    writer: SnapshotWriter | None = None,
 ) -> list[FetchResult]:
     """Fetch catalogue datasets from the OSP API into raw snapshots ``raw/osp/<dataset>/<date>.<ext>``.
 
@@ -180,9 +176,13 @@ def fetch(
         Do not use the network: return the newest snapshot of each dataset, or raise
         :class:`DatasetNotFoundError` when one has none.
     force
-        Fetch again even if a snapshot of today exists (it is replaced).
+        Fetch again even if a snapshot of today exists (snapshots are immutable: a different
+        answer is stored as a new one, identical bytes are not stored twice).
     progress
         Show a progress bar (tqdm) over datasets and bytes.
+    writer
+        Where the snapshots go (:class:`cityindicators.snapshots.SnapshotWriter`); default the
+        raw store of ``data_dir``, which also holds the catalogue override.
 
     Returns
     -------
@@ -217,7 +217,7 @@ def fetch(
                 bar.set_postfix_str(name)
                 byte_bar.reset()
                 results.append(fetch_dataset(cat[name], start=start, end=end, data_dir=data_dir, offline=offline,
-                                             force=force, client=client))
+                                             force=force, client=client, writer=writer))
                 bar.update(1)
         finally:
             byte_bar.close()

@@ -10,6 +10,7 @@ from typing import Any, Mapping
 import pandas as pd
 
 from ...exceptions import ParseError
+from ..registry import register_parser
 from ..sdmx_parse import annualise, read_sdmx, to_canonical
 from .catalogue import _ENTRY_KEYS, CatalogueEntry, load_catalogue
 
@@ -75,10 +76,4 @@ def parse_snapshot(path: Path, meta: dict) -> dict[str, pd.DataFrame]:
     return canonical_frames(path.read_bytes(), entry, origin=str(path))
 
 
-def _register_parser() -> None:
-    from ... import store  # imported lazily: store sits above sources in the layering
-
-    store.register_parser(PARSER_NAME, parse_snapshot)
-
-
-_register_parser()
+register_parser(PARSER_NAME, parse_snapshot)
