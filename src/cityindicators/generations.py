@@ -35,7 +35,7 @@ __all__ = ["current_dir", "current_tables", "publish_generation", "remove_stale"
 log = logging.getLogger(__name__)
 
 _TMP = ".tmp-"
-#: Name of a snapshot file as :func:`cityindicators.store.store_snapshot` makes it.
+#: Name of a snapshot file as :func:`cityindicators.snapshots.store_snapshot` makes it.
 _ORPHAN = re.compile(r"\d{4}-\d{2}-\d{2}-[0-9a-f]{6,64}\.[A-Za-z0-9]{1,10}")
 
 
