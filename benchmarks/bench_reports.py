@@ -1,7 +1,9 @@
 """Benchmark of the report runner (prints figures; asserts nothing).
 
-1. One situation-analysis report, first in its process (kernel start and imports included),
-   then a second one on the warm kernel (issue 12's goal: under 4 s in the runner).
+1. One report of each template, first in a fresh kernel (kernel start and imports included),
+   then a second one on the warm kernel (issue 12's goal: under 4 s in the runner), each with
+   the breakdown of its time from its manifest (the runner's steps, each section's cell, the
+   part of the cells spent drawing and saving charts; :mod:`cityindicators.reports.timings`).
 2. Both reports for every municipality with 2 worker processes (goal: 120 reports under
    3 minutes), every report with its HTML, PDF (when Chromium is there), XLSX/CSV, SVG and
    300-dpi charts.
@@ -14,12 +16,13 @@ Runs on the real lt-osp extract when ../shared/data (or $CITYINDICATORS_SHARED_D
 Peak memory is the largest resident set of this process and all its children (workers and
 kernels) together, sampled every 0.2 s.
 
-Usage: python benchmarks/bench_reports.py [--jobs 2] [--skip-batch] [--limit N]
+Usage: python benchmarks/bench_reports.py [--jobs 2] [--skip-batch] [--limit N] [--data-dir DIR]
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import subprocess
 import sys
@@ -31,7 +34,9 @@ from pathlib import Path
 import psutil
 
 from cityindicators.config import SHARED_DATA_ENV
-from cityindicators.reports.runner import run_batch, run_report
+from cityindicators.reports.kernels import close_kernels
+from cityindicators.reports.runner import batch_territories, run_batch, run_report
+from cityindicators.reports.timings import breakdown_text
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -101,27 +106,39 @@ def main() -> int:
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--skip-batch", action="store_true")
     ap.add_argument("--limit", type=int, default=0, help="batch of the first N municipalities only (0: all)")
+    ap.add_argument("--data-dir", type=Path, help="an already built data directory (default: build one)")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory(prefix="bench-reports-") as tmp:
         tmp = Path(tmp)
-        data, territory, label = prepare_data(tmp)
+        if args.data_dir:
+            data = args.data_dir.resolve()
+            real = not batch_territories("all", data)[0].startswith("X")
+            territory, label = ("Visaginas", f"{data} (real)") if real else ("X13", f"{data} (demo)")
+        else:
+            data, territory, label = prepare_data(tmp)
         print(f"data: {label}; cpus: {os.cpu_count()}")
         from cityindicators.reports.pdf import pdf_unavailable
 
         print(f"PDF: {pdf_unavailable() or 'printed by Chromium'}; load average {os.getloadavg()[0]:.1f}")
-        for label, terr in (("cold kernel", territory), ("warm kernel", territory)):
-            with PeakMemory() as mem:
-                t0 = time.perf_counter()
-                res = run_report("situation_analysis", terr, language="lt", output_dir=tmp / "one", data_dir=data,
-                                 force=True)
-                dt = time.perf_counter() - t0
-            print(f"one situation-analysis report ({terr}, {label}): {dt:.1f} s in the runner (goal < 4 s), "
-                  f"{mem.cpu:.1f} CPU s, status {res.status}, peak memory {mem.peak / 2**20:.0f} MiB, "
-                  f"load average {os.getloadavg()[0]:.1f}")
+        for template in ("situation_analysis", "scenarios"):
+            for label in ("cold kernel", "warm kernel"):
+                if label == "cold kernel":
+                    close_kernels()  # the first report of a template in a fresh kernel
+                with PeakMemory() as mem:
+                    t0 = time.perf_counter()
+                    res = run_report(template, territory, language="lt", output_dir=tmp / "one", data_dir=data,
+                                     force=True)
+                    dt = time.perf_counter() - t0
+                print(f"one {template} report ({territory}, {label}): {dt:.1f} s in the runner (goal < 4 s), "
+                      f"{mem.cpu:.1f} CPU s, status {res.status}, peak memory {mem.peak / 2**20:.0f} MiB, "
+                      f"load average {os.getloadavg()[0]:.1f}")
+                manifest = Path(res.output_dir) / "manifest.json"
+                if res.status == "ok" and manifest.exists():
+                    print(breakdown_text(json.loads(manifest.read_text(encoding="utf-8"))["timings"]))
+                else:
+                    print(f"  {res.error}")
         if args.skip_batch:
             return 0
-        from cityindicators.reports.runner import batch_territories
-
         which = batch_territories("all", data)[: args.limit] if args.limit else "all"
         with PeakMemory() as mem:
             t0 = time.perf_counter()
@@ -129,7 +146,7 @@ def main() -> int:
                                 output_dir=tmp / "all", data_dir=data, progress=True)
             dt = time.perf_counter() - t0
         c = summary.counts()
-        print(f"both reports for all municipalities, {args.jobs} worker processes: {len(summary.results)} reports "
+        print(f"both reports for {len(which) if args.limit else 'all'} municipalities, {args.jobs} worker processes: {len(summary.results)} reports "
               f"in {dt:.0f} s = {dt / 60:.1f} min (goal < 3 min), {mem.cpu:.0f} CPU s "
               f"({mem.cpu / max(c['ok'], 1):.1f} per report written); {c}; "
               f"peak memory {mem.peak / 2**20:.0f} MiB; load average {os.getloadavg()[0]:.1f}")

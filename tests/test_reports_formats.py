@@ -180,6 +180,11 @@ def test_report_files_formats_and_manifest(situation_report):
         assert (folder / "charts" / f"{png.stem}_300dpi.png").exists()
         assert f"charts/{png.stem}.svg" in manifest["files"]
     assert "situation_analysis.xlsx" in manifest["files"] and "tables/index.csv" in manifest["files"]
+    # where the time went: the runner's steps, every section's cell, the charts' part of the cells
+    timings = manifest["timings"]
+    assert {"kernel_s", "execute_s", "html_s", "tables_s", "pdf_s"} <= set(timings["steps"])
+    assert list(timings["cells"])[:3] == ["setup", "key_findings", "population_trend"]
+    assert 0 < timings["charts_in_cells_s"] <= sum(timings["cells"].values())
 
 
 @pytest.mark.slow

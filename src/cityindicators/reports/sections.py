@@ -16,6 +16,7 @@ import datetime as _dt
 import io
 import logging
 import os
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Sequence
@@ -31,6 +32,7 @@ from ..grammar import count_phrase
 from ..html_safe import escape_html, styled_table
 from . import exports, shared
 from . import findings as F
+from .timings import CHART_SECONDS_KEY
 from .._io import read_sidecar
 from ..i18n import TEXTS, check_language, fmt_int, fmt_number, t
 
@@ -115,6 +117,7 @@ def show_figure(fig, alt: str = "", dpi: int = exports.SCREEN_DPI) -> None:
     import matplotlib.pyplot as plt
     from IPython.display import Image
 
+    t0 = time.perf_counter()
     label = fig.get_label() or "chart"
     stem = exports.chart_stem(label)
     folder = exports.export_dir()
@@ -127,7 +130,8 @@ def show_figure(fig, alt: str = "", dpi: int = exports.SCREEN_DPI) -> None:
     width = int(fig.get_figwidth() * 100)
     plt.close(fig)
     _display(Image(data=png, format="png", width=width),
-             metadata={"cityindicators_chart": label, "cityindicators_file": stem, "cityindicators_alt": alt})
+             metadata={"cityindicators_chart": label, "cityindicators_file": stem, "cityindicators_alt": alt,
+                       CHART_SECONDS_KEY: round(time.perf_counter() - t0, 3)})
 
 
 def show_table(table: Any, data: pd.DataFrame | None = None) -> None:
