@@ -166,10 +166,36 @@ def test_target_outcome_sentences(n):
     assert f"kasmet turėtų papildomai atvykti (neto) {lt_num(n)} {LT_RESIDENT_NOM[n]} (atvykstančiųjų profilis – jaunos šeimos" in lt
     en = F.target_outcome("Base", 20000, 2040, "met", n, 15000.0, "young_families", "en").text
     assert f"a net inflow of {en_num(n)} {en_noun(n, 'resident', 'residents')} a year" in en and "young families" in en
-    met = F.target_outcome("Bazinis", n, 2040, "met_at_lower_bound", 0.0, n + 5.0, "young_families", "lt").text
-    assert "tikslas jau pasiektas" in met and f"būtų {lt_num(n + 5)} (tikslas – {lt_num(n)})" in met
+    met = F.target_outcome("Bazinis", n, 2040, "met_at_lower_bound", 0.0, float(n), "young_families", "lt").text
+    assert "tikslas jau pasiektas" in met and f"būtų {lt_num(n)} {LT_RESIDENT_NOM[n]} (tikslas – {lt_num(n)})" in met
     assert "already met" in F.target_outcome("Base", n, 2040, "met_at_lower_bound", 0.0, n + 5.0, "young_families", "en").text
     assert "nepasiektų" in F.target_outcome("B", n, 2040, "unreachable", None, 1.0, "young_families", "lt").text
+
+
+LT_WORKING_AGE_NOM = {n: f"darbingo amžiaus {w}" for n, w in LT_RESIDENT_NOM.items()}
+
+
+@pytest.mark.parametrize("n", NUMBERS)
+def test_working_age_target_sentences(n):
+    lt = F.target_outcome("Bazinis", n, 2040, "met", n, 15000.0, "young_families", "lt", kind="working_age").text
+    assert f"kad 2040 m. būtų ne mažiau kaip {lt_num(n)} {LT_WORKING_AGE_NOM[n]}, kasmet" in lt
+    assert f"atvykti (neto) {lt_num(n)} {LT_RESIDENT_NOM[n]} (atvykstančiųjų" in lt
+    en = F.target_outcome("Base", n, 2040, "met", 5.0, 15000.0, "young_families", "en", kind="working_age").text
+    assert f"to have at least {en_num(n)} {en_noun(n, 'working-age resident', 'working-age residents')} in 2040" in en
+    met = F.target_outcome("Bazinis", n, 2040, "met_at_lower_bound", 0.0, n, "young_families", "lt", kind="working_age")
+    assert f"tikslas jau pasiektas – ir be papildomos migracijos 2040 m. būtų {lt_num(n)} {LT_WORKING_AGE_NOM[n]} " \
+           f"(tikslas – {lt_num(n)})" in met.text
+    met_en = F.target_outcome("Base", n, 2040, "met_at_lower_bound", 0.0, n, "young_families", "en", kind="working_age")
+    assert f"the target is already met – without any added inflow there would be {en_num(n)} " \
+           f"{en_noun(n, 'working-age resident', 'working-age residents')} in 2040" in met_en.text
+    un = F.target_outcome("B", n, 2040, "unreachable", None, 1.0, "young_families", "lt", kind="working_age").text
+    assert f"tikslo ({lt_num(n)} {LT_WORKING_AGE_NOM[n]} 2040 m.)" in un
+
+
+def test_population_target_sentences_in_english_agree_with_the_number():
+    assert "to have at least 1 resident in 2040" in F.target_outcome("B", 1, 2040, "met", 3.0, 0.0, "young_families", "en").text
+    assert "there would be 1 resident in 2040" in \
+        F.target_outcome("B", 1, 2040, "met_at_lower_bound", 0.0, 1.0, "young_families", "en").text
 
 
 def test_one_name_per_indicator():

@@ -67,6 +67,37 @@ def test_service_groups_and_target_sections_on_demo(demo_dir, monkeypatch):
     assert {"service_groups", "target"} <= set(charts)
 
 
+@pytest.mark.slow
+def test_working_age_target_section_on_demo(demo_dir, monkeypatch):
+    from cityindicators.indicators import compute_indicators
+
+    figures: list = []
+    monkeypatch.setattr(sections, "_display", lambda obj, **kw: None)
+    monkeypatch.setattr(sections, "show_figure", lambda fig, **kw: figures.append(fig))
+    ctx = sections.setup_scenarios("X13", scenarios=["baseline", "zero-migration"], horizon=2040, data_dir=demo_dir,
+                                   trajectories=0, show=False, language="en")
+    base = ctx.cache["projection"].base_year
+    found = sections.working_age_target(ctx, working_age=0, year=2040)  # 0: keep the base year's number
+    observed = compute_indicators(["working_age_population"], ["X13"], [base], data_dir=demo_dir)["value"].iloc[0]
+    assert [f.values["target"] for f in found] == [pytest.approx(observed)] * 2
+    assert all(f.values["kind"] == "working_age" and "working-age residents in 2040" in f.text for f in found)
+    fig = figures[-1]
+    from cityindicators import plotting
+
+    assert fig.get_label() == "working_age_target"
+    assert plotting.chart_title(fig).startswith("Working-age population by scenario and the target")
+    ax = fig.axes[0]
+    lines = [c for c in ax.collections if c.get_segments()]  # the dashed target line
+    assert any(seg[0][1] == pytest.approx(observed / 1000) and seg[1][0] == 2040 for c in lines for seg in c.get_segments())
+    assert any(ln.get_marker() == "D" and list(ln.get_xdata()) == [2040] for ln in ax.lines)  # the target's diamond
+    met = sections.working_age_target(ctx, working_age=1, year=2040)
+    assert all("the target is already met" in f.text for f in met)
+    with pytest.raises(Exception, match="working_age_target"):
+        from cityindicators.reports.runner import validate_parameters
+
+        validate_parameters("scenarios", {"working_age_target": -5, "data_dir": str(demo_dir)})
+
+
 def test_pyramid_draws_the_open_group_as_a_band():
     import matplotlib.pyplot as plt
 

@@ -43,6 +43,15 @@ NOUNS: dict[str, dict[str, dict[str, dict[str, str]]]] = {
         },
         "en": {"nom": {"one": "resident", "other": "residents"}},
     },
+    "working_age_resident": {
+        "lt": {
+            "nom": {"one": "darbingo amžiaus gyventojas", "few": "darbingo amžiaus gyventojai",
+                    "many": "darbingo amžiaus gyventojo", "other": "darbingo amžiaus gyventojų"},
+            "gen": {"one": "darbingo amžiaus gyventojo", "few": "darbingo amžiaus gyventojų",
+                    "many": "darbingo amžiaus gyventojo", "other": "darbingo amžiaus gyventojų"},
+        },
+        "en": {"nom": {"one": "working-age resident", "other": "working-age residents"}},
+    },
     "newborn": {
         "lt": {"nom": {"one": "kūdikis", "few": "kūdikiai", "many": "kūdikio", "other": "kūdikių"}},
         "en": {"nom": {"one": "birth", "other": "births"}},

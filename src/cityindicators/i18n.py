@@ -95,6 +95,7 @@ TEXTS: dict[str, dict[str, str]] = {
     "h_dependency": {"lt": "Demografinės priklausomybės koeficientai", "en": "Dependency ratios"},
     "h_uncertainty": {"lt": "Neapibrėžtumas", "en": "Uncertainty"},
     "h_target": {"lt": "Tikslui pasiekti reikalinga migracija", "en": "Migration needed to reach the target"},
+    "h_working_age_target": {"lt": "Darbingo amžiaus gyventojų tikslas", "en": "Working-age target"},
     "h_accuracy": {"lt": "Metodo tikslumas praeities duomenimis", "en": "Accuracy of the method on past data"},
     "h_service_groups": {"lt": "Paslaugų planavimo amžiaus grupės", "en": "Age groups for service planning"},
     "h_annex": {"lt": "Priedas. Rodiklių apibrėžtys", "en": "Annex: indicator definitions"},
@@ -252,14 +253,16 @@ TEXTS: dict[str, dict[str, str]] = {
     "f_target_met": {"lt": "Kad {year} m. gyventojų būtų ne mažiau kaip {target}, kasmet turėtų papildomai atvykti (neto) {inflow}.",
                      "en": "To have at least {target} residents in {year}, a net inflow of {inflow} a year would be needed."},
     # {inflow}: number and noun agreeing; {profile}: the migrant profile's name.
-    "f_target_scenario_met": {"lt": "Scenarijus „{scenario}“: kad {year} m. gyventojų būtų ne mažiau kaip {target}, kasmet turėtų "
+    # {target_phrase}, {without_phrase}: number and noun agreeing ("21 gyventojas", "22 darbingo
+    # amžiaus gyventojai"); {inflow} likewise.
+    "f_target_scenario_met": {"lt": "Scenarijus „{scenario}“: kad {year} m. būtų ne mažiau kaip {target_phrase}, kasmet turėtų "
                                     "papildomai atvykti (neto) {inflow} (atvykstančiųjų profilis – {profile}).",
-                              "en": "'{scenario}': to have at least {target} residents in {year}, a net inflow of {inflow} a year "
+                              "en": "'{scenario}': to have at least {target_phrase} in {year}, a net inflow of {inflow} a year "
                                     "would be needed (migrant profile: {profile})."},
     "f_target_already_met": {"lt": "Scenarijus „{scenario}“: tikslas jau pasiektas – ir be papildomos migracijos {year} m. "
-                                   "gyventojų būtų {without} (tikslas – {target}).",
-                             "en": "'{scenario}': the target is already met – without any added inflow there would be {without} "
-                                   "residents in {year} (target {target})."},
+                                   "būtų {without_phrase} (tikslas – {target}).",
+                             "en": "'{scenario}': the target is already met – without any added inflow there would be "
+                                   "{without_phrase} in {year} (target {target})."},
     "f_target_scenario_unreachable": {"lt": "Scenarijus „{scenario}“: tikslo ({target_phrase} {year} m.) nepasiektų jokia "
                                             "nustatytų ribų neviršijanti migracija (atvykstančiųjų profilis – {profile}).",
                                       "en": "'{scenario}': no annual inflow within the bounds reaches the target of {target_phrase} "
@@ -269,6 +272,8 @@ TEXTS: dict[str, dict[str, str]] = {
     "profile_young_adults": {"lt": "jauni suaugusieji (18–34 m.)", "en": "young adults (18–34)"},
     "profile_working_age": {"lt": "darbingo amžiaus žmonės (20–59 m.)", "en": "people of working age (20–59)"},
     "t_target": {"lt": "Gyventojų skaičius pagal scenarijus ir tikslas, {name}", "en": "Population by scenario and the target, {name}"},
+    "t_working_age_target": {"lt": "Darbingo amžiaus gyventojai pagal scenarijus ir tikslas, {name}",
+                             "en": "Working-age population by scenario and the target, {name}"},
     # {target}: number and noun agreeing ("Tikslas: 21 gyventojas 2040 m.")
     "target_label": {"lt": "Tikslas: {target} {year} m.", "en": "Target: {target} in {year}"},
     "with_inflow": {"lt": "{scenario} su reikalinga migracija", "en": "{scenario} with the inflow needed"},

@@ -562,8 +562,10 @@ def scenario_lines(
     target: tuple[int, float, str] | None = None,
     with_inflow: pd.DataFrame | None = None,
     label: str = "scenario_population",
+    title: str | None = None,
 ) -> Figure:
-    """Total population by scenario to the horizon, with the observed series.
+    """Total population (or another count of residents, named by ``title``) by scenario to the
+    horizon, with the observed series.
 
     Parameters
     ----------
@@ -577,6 +579,8 @@ def scenario_lines(
     with_inflow
         Columns ``scenario``, ``year``, ``value``: each scenario with the inflow that meets the
         target, drawn dashed in the scenario's colour.
+    title
+        The chart's title; default the population's (with or without the target).
     """
     fig, axes = _new_figure(label)
     ax = axes[0, 0]
@@ -599,7 +603,8 @@ def scenario_lines(
     ax.set_ylabel(t("persons_k", lang))
     ax.yaxis.set_major_formatter(_decimal(lang, 1))
     _year_axis(ax, lang)
-    title = t("t_target", lang, name=name) if target is not None else t("t_scenarios", lang, name=name)
+    if title is None:
+        title = t("t_target", lang, name=name) if target is not None else t("t_scenarios", lang, name=name)
     return _finish(fig, title, lang, source, synthetic, projection=True, legend_below=ax.get_legend_handles_labels())
 
 

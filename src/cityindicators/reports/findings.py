@@ -176,23 +176,28 @@ def target_inflow(target: float, year: int, inflow: float | None, lang: str = "l
     return Finding("target", text, {"target": target, "year": year, "inflow": inflow})
 
 
+#: What a target counts (``find_inflow``'s kind) -> the noun of its numbers (:data:`~cityindicators.grammar.NOUNS`).
+TARGET_NOUNS = {"population": "resident", "working_age": "working_age_resident"}
+
+
 def target_outcome(scenario: str, target: float, year: int, status: str, inflow: float | None,
-                   without: float, profile: str, lang: str = "lt") -> Finding:
-    """What one scenario needs for ``target`` residents in ``year``: the added annual net inflow
-    of the migrant ``profile`` (status ``met``), nothing because the scenario already meets it
-    (``met_at_lower_bound``: ``without`` is its own population then), or no inflow within the
-    bounds (``unreachable``)."""
-    fields = dict(scenario=scenario, target=fmt_int(target, lang), target_phrase=_count(target, "resident", lang), year=year,
+                   without: float, profile: str, lang: str = "lt", kind: str = "population") -> Finding:
+    """What one scenario needs for ``target`` residents (``kind="working_age"``: working-age
+    residents) in ``year``: the added annual net inflow of the migrant ``profile`` (status
+    ``met``), nothing because the scenario already meets it (``met_at_lower_bound``: ``without``
+    is its own value then), or no inflow within the bounds (``unreachable``)."""
+    noun = TARGET_NOUNS[kind]
+    fields = dict(scenario=scenario, target=fmt_int(target, lang), target_phrase=_count(target, noun, lang), year=year,
                   profile=t(f"profile_{profile}", lang) if f"profile_{profile}" in TEXTS else profile)
     if status == "met_at_lower_bound":
-        text = t("f_target_already_met", lang, without=fmt_int(without, lang), **fields)
+        text = t("f_target_already_met", lang, without_phrase=_count(without, noun, lang), **fields)
     elif status == "unreachable" or inflow is None or _nan(inflow):
         text = t("f_target_scenario_unreachable", lang, **fields)
     else:
         text = t("f_target_scenario_met", lang,
                  inflow=count_phrase(fmt_int(inflow, lang), round(inflow), "resident", lang), **fields)
     return Finding("target_outcome", text, {"scenario": scenario, "target": target, "year": year, "status": status,
-                                            "inflow": inflow, "without": without, "profile": profile})
+                                            "inflow": inflow, "without": without, "profile": profile, "kind": kind})
 
 
 def fan_interval(year: int, lo: float, med: float, hi: float, lang: str = "lt") -> Finding:

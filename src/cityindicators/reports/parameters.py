@@ -274,6 +274,7 @@ VALIDATORS: dict[str, Callable[[Any, dict, Path | None], Any]] = {
     "data_dir": _v_data_dir,
     "scenarios": _v_scenarios,
     "target": _v_non_negative("target"),
+    "working_age_target": _v_non_negative("working_age_target"),
     "n_similar": _v_non_negative("n_similar"),
     "plan": _v_plan,
     "projection_scenarios": _v_scenarios_or_none,

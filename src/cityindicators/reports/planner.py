@@ -18,7 +18,8 @@ from ..html_safe import styled_table
 from ..i18n import fmt_int, fmt_number, t
 from . import sections as S
 
-__all__ = ["SERVICE_GROUPS", "service_group_totals", "service_groups", "annex", "indicator_annex"]
+__all__ = ["SERVICE_GROUPS", "service_group_totals", "service_groups", "working_age_target", "annex",
+           "indicator_annex"]
 
 #: Age groups for service planning: (label, first age, last age or None for an open group).
 SERVICE_GROUPS: tuple[tuple[str, int, int | None], ...] = (
@@ -86,6 +87,40 @@ def service_groups(ctx: S.ReportContext, years: Sequence[int] | None = None) -> 
     S.show_table(styled_table(table, fmt, t("t_service_groups", lang, name=ctx.name), note))
     ctx.cache["service_groups"] = totals
     return table
+
+
+def working_age_target(ctx: S.ReportContext, working_age: int = 0, year: int | None = None,
+                       profile: str = "young_families") -> list:
+    """Section: the working-age population (16 to the pension age) by scenario with the target of
+    ``working_age`` residents of working age in ``year`` (0 = keep the base year's number): the
+    constant annual net inflow of the migrant ``profile`` every scenario needs, said plainly when
+    a scenario meets the target already, with a chart of the scenarios, the scenarios with that
+    inflow and the target line."""
+    from ..indicators import compute_indicators
+
+    S._heading(ctx, "h_working_age_target")
+    res = ctx.cache["projection"]
+    year = int(year or res.to_year)
+    ids = ["working_age_population"]
+
+    def measure(projection) -> pd.DataFrame:
+        return S.projected_indicators(projection, ctx.code, ids)[["year", "value"]]
+
+    frame = S.projected_indicators(res, ctx.code, ids)
+    observed = compute_indicators(ids, [ctx.code], data=ctx.data, dropna=True)
+    observed = observed[observed["year"] <= res.base_year][["year", "value"]]
+    goal = float(working_age) if working_age else float(frame.loc[frame["year"] == res.base_year, "value"].iloc[0])
+    found, results, with_inflow = S.inflows_by_scenario(ctx, "working_age", goal, year, profile, measure)
+    fig = plotting.scenario_lines(frame[["scenario", "year", "value"]], observed=observed,
+                                  scenario_labels=S._scenario_labels(ctx),
+                                  target=S.target_line(ctx, "working_age", goal, year), with_inflow=with_inflow,
+                                  label="working_age_target", title=t("t_working_age_target", ctx.lang, name=ctx.name),
+                                  **ctx.plot_kw())
+    S.show_figure(fig)
+    S.show_markdown("\n".join(f"- {f.text}" for f in found))
+    ctx.cache["working_age_target"] = results
+    ctx.cache["working_age_target_findings"] = found
+    return found
 
 
 def indicator_annex(ids: Iterable[str], lang: str, data_dir=None) -> pd.DataFrame:

@@ -19,7 +19,7 @@ import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any, Callable, Iterable, Sequence
 
 import numpy as np
 import pandas as pd
@@ -1001,23 +1001,29 @@ def scenario_pyramids(ctx: ReportContext, years: Sequence[int] | None = None, sc
     return fig
 
 
-def dependency(ctx: ReportContext):
-    """Section: old-age and total dependency ratios by scenario, computed from the projected
-    population with the indicator library."""
+def projected_indicators(res, code: str, ids: Sequence[str]) -> pd.DataFrame:
+    """Indicators ``ids`` of territory ``code`` computed with the indicator library from the
+    projected population of ``res`` (a :class:`~cityindicators.projection.api.ProjectionResult`),
+    by scenario: columns ``scenario, year, indicator, value``."""
     from ..indicators import compute_indicators
 
-    _heading(ctx, "h_dependency")
-    res = ctx.cache["projection"]
-    pop = res.population[res.population["territory_code"] == ctx.code]
+    pop = res.population[res.population["territory_code"] == code]
     parts = []
     for sc, g in pop.groupby("scenario", sort=False):
         f = g.drop(columns="scenario").copy()
         f["age"] = f["age"].astype("Int64")
         f["open_age"] = f["age"] == res.open_age
-        ind = compute_indicators(["old_age_dependency_ratio", "total_dependency_ratio"], data={"population": f})
+        ind = compute_indicators(list(ids), data={"population": f})
         ind["scenario"] = sc
         parts.append(ind)
-    frame = pd.concat(parts, ignore_index=True)[["scenario", "year", "indicator", "value"]]
+    return pd.concat(parts, ignore_index=True)[["scenario", "year", "indicator", "value"]]
+
+
+def dependency(ctx: ReportContext):
+    """Section: old-age and total dependency ratios by scenario, computed from the projected
+    population with the indicator library."""
+    _heading(ctx, "h_dependency")
+    frame = projected_indicators(ctx.cache["projection"], ctx.code, ["old_age_dependency_ratio", "total_dependency_ratio"])
     fig = plotting.dependency_ratios(frame, scenario_labels=_scenario_labels(ctx), **ctx.plot_kw())
     show_figure(fig)
     ctx.cache["dependency"] = frame
@@ -1075,36 +1081,55 @@ def target(ctx: ReportContext, population: int = 0, year: int | None = None,
     families) that every scenario needs for ``population`` residents in ``year`` (0 = keep the
     base-year population), said plainly when a scenario meets the target already, with a chart of
     the scenarios, the scenarios with that inflow and the target line."""
-    from ..projection.target import find_inflow
-
     _heading(ctx, "h_target")
     res = ctx.cache["projection"]
     year = int(year or res.to_year)
     tot = res.totals()
     tot = tot[(tot["sex"] == "total") & (tot["territory_code"] == ctx.code)]
     goal = float(population) if population else float(tot.loc[tot["year"] == res.base_year, "value"].iloc[0])
-    labels = _scenario_labels(ctx)
-    found, results, paths = [], {}, []
-    for sc in res.scenarios:
-        tr = find_inflow(ctx.code, year=year, population=goal, scenario=sc, profile=profile, rates=res.rates,
-                         data_dir=ctx.data_dir)
-        results[sc] = tr
-        found.append(F.target_outcome(labels[sc], goal, year, tr.status, tr.inflow, tr.without, profile, ctx.lang))
-        if tr.status == "met" and tr.projection is not None:
-            p = tr.projection.totals()
-            p = p[(p["sex"] == "total") & (p["territory_code"] == ctx.code)]
-            paths.append(p[["year", "value"]].assign(scenario=sc))
-    with_inflow = pd.concat(paths, ignore_index=True) if paths else None
-    fig = plotting.scenario_lines(tot[["scenario", "year", "value"]], observed=_observed(ctx), scenario_labels=labels,
-                                  target=(year, goal, t("target_label", ctx.lang, year=year,
-                                                        target=count_phrase(fmt_int(goal, ctx.lang), round(goal),
-                                                                            "resident", ctx.lang))),
+
+    def totals(p) -> pd.DataFrame:
+        p = p.totals()
+        return p[(p["sex"] == "total") & (p["territory_code"] == ctx.code)][["year", "value"]]
+
+    found, results, with_inflow = inflows_by_scenario(ctx, "population", goal, year, profile, totals)
+    fig = plotting.scenario_lines(tot[["scenario", "year", "value"]], observed=_observed(ctx),
+                                  scenario_labels=_scenario_labels(ctx), target=target_line(ctx, "population", goal, year),
                                   with_inflow=with_inflow, label="target", **ctx.plot_kw())
     show_figure(fig)
     show_markdown("\n".join(f"- {f.text}" for f in found))
     ctx.cache["target"] = results
     ctx.cache["target_findings"] = found
     return found
+
+
+def inflows_by_scenario(ctx: ReportContext, kind: str, goal: float, year: int, profile: str,
+                        measure: Callable[[Any], pd.DataFrame]) -> tuple[list[F.Finding], dict[str, Any], pd.DataFrame | None]:
+    """For every scenario of the projection, the constant annual inflow of ``profile`` that meets
+    the target ``kind`` (a :data:`~cityindicators.projection.target.TARGET_KINDS` name) of
+    ``goal`` in ``year``: one sentence each, the :class:`~cityindicators.projection.target.TargetResult`
+    by scenario, and the paths with that inflow (``measure`` of each trajectory: ``year, value``)
+    as ``scenario, year, value`` (``None`` when no scenario needs an inflow)."""
+    from ..projection.target import find_inflow
+
+    res = ctx.cache["projection"]
+    labels = _scenario_labels(ctx)
+    found, results, paths = [], {}, []
+    for sc in res.scenarios:
+        tr = find_inflow(ctx.code, year=year, scenario=sc, profile=profile, rates=res.rates, data_dir=ctx.data_dir,
+                         **{kind: goal})
+        results[sc] = tr
+        found.append(F.target_outcome(labels[sc], goal, year, tr.status, tr.inflow, tr.without, profile, ctx.lang,
+                                      kind=kind))
+        if tr.status == "met" and tr.projection is not None:
+            paths.append(measure(tr.projection).assign(scenario=sc))
+    return found, results, (pd.concat(paths, ignore_index=True) if paths else None)
+
+
+def target_line(ctx: ReportContext, kind: str, goal: float, year: int) -> tuple[int, float, str]:
+    """The target as :func:`~cityindicators.plotting.scenario_lines` draws it: year, value, legend label."""
+    phrase = count_phrase(fmt_int(goal, ctx.lang), round(goal), F.TARGET_NOUNS[kind], ctx.lang)
+    return year, goal, t("target_label", ctx.lang, year=year, target=phrase)
 
 
 def accuracy(ctx: ReportContext, horizon: int = 5) -> F.Finding | None:
@@ -1205,6 +1230,14 @@ def service_groups(ctx: ReportContext, years: Sequence[int] | None = None) -> pd
     from .planner import service_groups as section
 
     return section(ctx, years)
+
+
+def working_age_target(ctx: ReportContext, working_age: int = 0, year: int | None = None,
+                       profile: str = "young_families") -> list[F.Finding]:
+    """Section: the working-age target by scenario (see :func:`.planner.working_age_target`)."""
+    from .planner import working_age_target as section
+
+    return section(ctx, working_age, year, profile)
 
 
 def annex(ctx: ReportContext, indicators: Sequence[str] | None = None) -> pd.DataFrame:
