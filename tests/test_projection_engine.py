@@ -15,7 +15,7 @@ from cityindicators.projection import (
     split_open_age,
     survival_ratios,
 )
-from cityindicators.projection.rates import calibrate_mortality, hadwiger, model_mortality
+from cityindicators.projection.model_schedules import calibrate_mortality, hadwiger, model_mortality
 
 A = 101  # ages 0..100+
 
@@ -179,7 +179,7 @@ def test_standard_fertility_pattern():
 
 def test_gompertz_slope_estimator_recovers_a_known_slope():
     """Cohorts ageing under a known Gompertz-Makeham schedule give back its slope by sex."""
-    from cityindicators.projection.rates import _estimate_gompertz_slope
+    from cityindicators.projection.estimation.mortality import estimate_gompertz_slope as _estimate_gompertz_slope
 
     years = list(range(2000, 2008))
     b_true, c = np.array([0.085, 0.115]), np.array([8e-4, 2e-4])

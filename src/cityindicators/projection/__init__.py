@@ -42,10 +42,10 @@ _LAZY: dict[str, str] = {
     "life_table": "lifetable",
     "survival_ratios": "lifetable",
     "split_open_age": "openage",
-    "BROAD_AGE_GROUPS": "rates",
-    "BaseRates": "rates",
-    "EstimationSettings": "rates",
-    "estimate_rates": "rates",
+    "BROAD_AGE_GROUPS": "agegroups",
+    "BaseRates": "base_rates",
+    "EstimationSettings": "settings",
+    "estimate_rates": "estimation",
     "PROFILES": "scenarios",
     "Scenario": "scenarios",
     "dump_scenario": "scenarios",
@@ -101,7 +101,10 @@ if TYPE_CHECKING:  # the names as eager imports, for type checkers and IDEs
     from .engine import EngineResult, cohort_component, project_step
     from .lifetable import E0Scaler, life_expectancy, life_table, survival_ratios
     from .openage import split_open_age
-    from .rates import BROAD_AGE_GROUPS, BaseRates, EstimationSettings, estimate_rates
+    from .agegroups import BROAD_AGE_GROUPS
+    from .base_rates import BaseRates
+    from .estimation import estimate_rates
+    from .settings import EstimationSettings
     from .scenarios import PROFILES, Scenario, dump_scenario, list_scenarios, load_scenario
     from .stochastic import StochasticResult, StochasticSettings, fit_stochastic_model, simulate
     from .target import TargetResult, find_inflow

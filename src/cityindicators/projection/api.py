@@ -20,11 +20,15 @@ import numpy as np
 import pandas as pd
 
 from ..exceptions import ProjectionError
+from .agegroups import BROAD_AGE_GROUPS, group_sums
+from .base_rates import BaseRates
 from .data import ProjectionData
 from .engine import EngineResult
-from .rates import BROAD_AGE_GROUPS, BaseRates, EstimationSettings, _reference_pool, estimate_rates
+from .estimation import estimate_rates
+from .estimation import reference_pool as _reference_pool
 from .scenarios import Scenario, load_scenario
 from .schedule import ScenarioSchedule, build_schedule, run_schedule
+from .settings import EstimationSettings
 
 __all__ = ["ProjectionResult", "project", "reference_rates", "resolve_territories", "resolve_projection_targets", "group_sums",
            "tidy_population"]
@@ -92,14 +96,6 @@ def _add_groups(frame: pd.DataFrame, groups: Mapping[str, Sequence[str]], keys: 
         g["territory_code"] = code
         parts.append(g[list(frame.columns)])
     return pd.concat(parts, ignore_index=True)
-
-
-def group_sums(pop: np.ndarray) -> dict[str, np.ndarray]:
-    """Totals and broad age groups of ``pop[..., A]`` summed over age: ``{"total", "0-14", "15-64", "65+"}``."""
-    out = {"total": pop.sum(-1)}
-    for label, (lo, hi) in BROAD_AGE_GROUPS.items():
-        out[label] = pop[..., lo:(None if hi is None else hi + 1)].sum(-1)
-    return out
 
 
 def tidy_population(arr: np.ndarray, codes: Sequence[str], years: Sequence[int], scenario: str,

@@ -15,7 +15,7 @@ with the published ones for the total and the groups 0-14, 15-64 and 65+ of each
   & Schmidt 2010, *Population Research and Policy Review* 29), iterated ``H`` times.
 
 The default method is the cohort-component projection under the ``baseline`` scenario with
-the default :class:`~cityindicators.projection.rates.EstimationSettings` (see :mod:`.rates`).
+the default :class:`~cityindicators.projection.settings.EstimationSettings` (see :mod:`.estimation`).
 
 The out-of-sample protocol (:func:`nested_backtest`; the page ``docs/BACKTEST.md`` is written
 from it by ``scripts/backtest_report.py``): every origin ``Y`` with five years of history, every
@@ -47,11 +47,14 @@ import numpy as np
 import pandas as pd
 
 from ..exceptions import ProjectionError
+from .agegroups import BROAD_AGE_GROUPS
 from .api import resolve_territories, run_schedule
 from .data import ProjectionData
-from .rates import BROAD_AGE_GROUPS, EstimationSettings, _population_array, estimate_rates
+from .estimation import estimate_rates
+from .estimation.common import population_array as _population_array
 from .scenarios import load_scenario
 from .schedule import build_schedule
+from .settings import EstimationSettings
 
 __all__ = ["BacktestResult", "backtest", "backtest_grid", "METHODS", "DEFAULT_METHOD", "empirical_interval_scale",
            "Candidate", "default_candidates", "NestedBacktest", "nested_backtest", "out_of_sample_errors",

@@ -15,10 +15,10 @@ given mortality (Preston, Heuveline & Guillot 2001, *Demography*, ch. 7; with ``
 stationary split ``P(x) = P(k+) L_x / T_k`` of ch. 3.8, the method behind the
 "extinct-generation"/survivor-ratio family of Thatcher, Kannisto & Andreev 2002, *Demographic
 Research* 6). A growing open group (larger cohorts arriving at ``k``) is younger inside than
-a stationary one, a shrinking one older. :func:`~cityindicators.projection.rates.estimate_rates`
+a stationary one, a shrinking one older. :func:`~cityindicators.projection.estimation.estimate_rates`
 takes ``r`` from the territory's own open group over the last five years
 (``EstimationSettings.open_age_split``, ``open_age_growth_years``), bounded to +-10 % a year. The mortality schedule above 80 is the logistic (Kannisto) form of
-:func:`cityindicators.projection.rates.model_mortality`, so rates level off at the oldest
+:func:`cityindicators.projection.model_schedules.model_mortality`, so rates level off at the oldest
 ages instead of growing without bound. The split preserves the open-group total exactly.
 Cohort-size differences among the oldest (for Lithuania the small cohorts born during the
 First World War) are ignored; their effect on totals above 85 is a few per cent of the group.

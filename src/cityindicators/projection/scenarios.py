@@ -160,7 +160,7 @@ def _migration_path_and_window(mi: Mapping, source: str) -> dict[str, Any]:
             raise _err(source, "migration.excluded_years", f"expected a list of years, e.g. [2010, 2011], got {ex!r}")
         out["excluded_years"] = tuple(sorted(_year(y, source, "migration.excluded_years") for y in ex))
     if mi.get("convergence_target") is not None:
-        from .rates import CONVERGENCE_TARGETS  # here: rates imports numpy, scenarios --list must not
+        from .settings import CONVERGENCE_TARGETS  # here: settings imports numpy, scenarios --list must not
 
         out["convergence_target"] = _mode(mi["convergence_target"], CONVERGENCE_TARGETS, source, "migration.convergence_target")
     if mi.get("convergence_year") is not None:
@@ -282,7 +282,7 @@ class Migration:
     convergence_year: int | None = None
 
     def estimation_overrides(self) -> dict[str, Any]:
-        """The :class:`~cityindicators.projection.rates.EstimationSettings` fields this scenario sets."""
+        """The :class:`~cityindicators.projection.settings.EstimationSettings` fields this scenario sets."""
         out: dict[str, Any] = {}
         if self.window is not None:
             out["migration_window"] = self.window

@@ -50,10 +50,11 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from ..exceptions import ProjectionError
+from .base_rates import BaseRates
 from .bounds import e0_path
 from .engine import EngineResult, cohort_component
+from .estimation.common import ols_slope as _ols_slope
 from .lifetable import E0Scaler
-from .rates import BaseRates, _ols_slope
 from .scenarios import Migration, Scenario, profile_weights
 
 __all__ = ["E0Scaler", "ScenarioSchedule", "build_schedule", "run_schedule", "combination_adjustment", "convergence_weights"]

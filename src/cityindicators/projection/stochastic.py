@@ -41,7 +41,7 @@ sexes of a series are units of their own (``rho`` is estimated over the distinct
 Without this the trajectories of a sum of territories (:func:`simulate` ``aggregates``) would be
 far too narrow. ``correlated=False`` draws every territory independently.
 
-Fitting (per territory, on the history of :class:`~cityindicators.projection.rates.BaseRates`,
+Fitting (per territory, on the history of :class:`~cityindicators.projection.base_rates.BaseRates`,
 the last ``history_years``): ``phi`` is the pooled least-squares AR(1) coefficient of the
 demeaned series of all territories (bounded to ``[0, 0.98]``); ``sigma`` is each territory's
 residual standard deviation, shrunk towards the pooled one with ``prior_years`` pseudo-years
@@ -67,9 +67,9 @@ import numpy as np
 import pandas as pd
 
 from ..exceptions import ProjectionError
-from .api import group_sums
+from .agegroups import group_sums
 from .engine import project_step
-from .rates import BaseRates
+from .base_rates import BaseRates
 from .scenarios import Scenario, load_scenario
 from .schedule import ScenarioSchedule, build_schedule
 

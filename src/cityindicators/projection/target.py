@@ -33,7 +33,8 @@ from ..exceptions import ProjectionError
 from .api import ProjectionResult, project, reference_rates, resolve_territories
 from .data import ProjectionData
 from .engine import EngineResult
-from .rates import BaseRates, EstimationSettings
+from .base_rates import BaseRates
+from .settings import EstimationSettings
 from .scenarios import Scenario, load_scenario
 from .schedule import build_schedule
 

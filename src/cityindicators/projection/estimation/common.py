@@ -1,0 +1,52 @@
+"""Helpers the estimation stages share: tidy frames to arrays, and a NaN-aware trend slope."""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import numpy as np
+import pandas as pd
+
+from ...exceptions import ProjectionError
+
+__all__ = ["ols_slope", "series", "population_array"]
+
+
+def ols_slope(y: np.ndarray, years: np.ndarray) -> np.ndarray:
+    """Slope per row of ``y[..., H]`` against ``years`` ignoring NaNs (0 when under 3 points)."""
+    ok = np.isfinite(y)
+    n = ok.sum(-1)
+    xm = np.where(ok, years, 0).sum(-1) / np.maximum(n, 1)
+    ym = np.where(ok, y, 0).sum(-1) / np.maximum(n, 1)
+    dx = np.where(ok, years - xm[..., None], 0)
+    dy = np.where(ok, y - ym[..., None], 0)
+    sxx = (dx**2).sum(-1)
+    slope = (dx * dy).sum(-1) / np.where(sxx == 0, 1, sxx)
+    return np.where(n >= 3, slope, 0.0)
+
+
+def series(frame: pd.DataFrame, codes: Sequence[str], years: Sequence[int], sex: str | None = "total",
+           age: int | None | str = "any") -> np.ndarray:
+    """``[T, Y]`` array of ``value`` for one sex (and age: None = all-ages rows, int, or 'any')."""
+    f = frame
+    if sex is not None and "sex" in f.columns:
+        f = f[f["sex"] == sex]
+    if age != "any" and "age" in f.columns:
+        f = f[f["age"].isna()] if age is None else f[f["age"] == age]
+    out = np.full((len(codes), len(years)), np.nan)
+    if f.empty:
+        return out
+    ti = pd.Index(codes).get_indexer(f["territory_code"].astype(str))
+    yi = pd.Index(list(years)).get_indexer(f["year"].astype(int))
+    ok = (ti >= 0) & (yi >= 0)
+    out[ti[ok], yi[ok]] = f["value"].to_numpy(dtype=float)[ok]
+    return out
+
+
+def population_array(frame: pd.DataFrame):
+    """:func:`cityindicators.store.population_array` (imported here, on first use: the store loads pandera)."""
+    try:
+        from ...store import population_array as build
+    except ImportError:  # pragma: no cover - store is part of the package
+        raise ProjectionError("cityindicators.store is not available") from None
+    return build(frame)

@@ -1,0 +1,171 @@
+"""Tunable choices of the rate estimation (:class:`EstimationSettings`), checked when made.
+
+The methods these settings steer are described in :mod:`.estimation`; the defaults are the
+back-tested ones (``docs/BACKTEST.md``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..exceptions import ProjectionError
+
+__all__ = ["EstimationSettings", "CONVERGENCE_TARGETS"]
+
+#: Long-run levels net migration can converge to (``EstimationSettings.migration_convergence``).
+CONVERGENCE_TARGETS = ("none", "zero", "own_mean")
+
+
+@dataclass(frozen=True)
+class EstimationSettings:
+    """Tunable choices of the estimation (defaults are the back-tested ones).
+
+    Parameters
+    ----------
+    migration_window
+        Years of cohort residuals averaged for net migration.
+    migration_smoothing, smoothing_reference_population
+        Standard deviation (years of age) of the Gaussian kernel smoothing the residuals of a
+        territory of ``smoothing_reference_population`` residents; it scales with
+        ``sqrt(reference / population)`` (residual noise falls with size), within 0.25-6 years.
+    migration_decay
+        Weight of each earlier year of the window relative to the next (1 = equal weights;
+        0.7 = the year before last counts 70 % of the last).
+    migration_robust
+        Huber constant ``c`` for down-weighting atypical years of the window: a year whose crude
+        net migration rate lies more than ``c`` robust standard deviations (1.4826 x MAD, at
+        least 2 per 1,000) from the window median gets weight ``c sd / |deviation|`` (0 = off).
+        Guards against one-off register effects such as Lithuania's 2010 declaration wave.
+    migration_model
+        ``rate`` (net migration per survivor, by age and sex), ``count`` (mean annual persons)
+        or ``mixed`` (losses as rates, gains as counts).
+    pooled_migration_weight
+        Weight of the Hamilton-Perry-implied rates (equal-weight pooled cohort change of the
+        window over the base survival) in the default net-migration schedule; the decayed
+        robust residual estimate gets ``1 - weight`` (0 = residuals only, 1 = the cohort-change
+        ratios only). See "Default migration schedule" in :mod:`.estimation`.
+    child_migration, family_child_ages, family_parent_ages
+        ``family`` (default): net migration of children (``family_child_ages``, by age at the end
+        of the year, both sexes) is the net migration rate of women of ``family_parent_ages``
+        (the mothers' ages) of the same territory times a share ``phi_x`` by single age pooled
+        over the municipalities of the data (children migrate with their parents; the family
+        component of Rogers & Castro 1981). ``own``: children's own residual rates.
+    inflow_pool, inflow_pool_max_age
+        Scale the net gains held as counts at ages below ``inflow_pool_max_age`` with the size
+        of the national pool the in-migrants come from (the cohort's population in the
+        municipalities of the data against the window's mean), see "Default migration schedule".
+    open_age_split, open_age_growth_years
+        How the data's open age group (85+) of the base population is split into single ages up
+        to ``open_age``: ``stable`` (default) weights the life table's person-years by
+        ``exp(-r (x - k))`` with ``r`` the territory's annual growth of the open group over the
+        last ``open_age_growth_years`` years (bounded to +-0.1); ``stationary`` uses ``r = 0``
+        (see :mod:`.openage`).
+    mortality_window, fertility_window
+        Years of deaths (for the SMR) and births (for the TFR) pooled.
+    e0_window
+        Most recent years of published life expectancy that set the base mortality level
+        (each earlier year's own level is used for that year's residuals).
+    trend_years
+        Years of history the ``trend`` scenario fits its slopes on.
+    open_age
+        Open top age of the projection (at least 100).
+    gompertz_slope, makeham
+        Fixed slope ``b`` and Makeham constant ``c`` of the model schedule, (male, female).
+    gompertz_slope_estimate, gompertz_slope_ages, gompertz_slope_bounds
+        When ``gompertz_slope_estimate`` is true the slope ``b`` by sex is estimated from the
+        cohort survival of the country (else the sum of the municipalities) at
+        ``gompertz_slope_ages`` over the ``mortality_window`` years before the base year, clipped
+        to ``gompertz_slope_bounds``, and ``gompertz_slope`` is only the fallback (see "Estimated
+        Gompertz slope" in :mod:`.estimation`).
+    migration_excluded_years
+        Event years left out of every migration window (the residuals of year ``y`` are the
+        moves between 1 January ``y`` and ``y + 1``), e.g. ``(2010,)`` for Lithuania's 2010
+        declaration wave of emigrants who had left in earlier years; see "Atypical years".
+    migration_convergence, migration_convergence_years
+        ``none`` holds the window's schedule; ``zero`` and ``own_mean`` move the net migration
+        schedule linearly from it (year 0 of the projection) to the long-run level, reached after
+        ``migration_convergence_years`` years and held after: ``zero`` is no net migration,
+        ``own_mean`` the territory's own net rates by age and sex over the whole history up to the
+        base year (excluded years left out), see "Convergence".
+    total_combination_weight
+        Weight ``w`` of the exponential trend of the territory's total population in a forecast
+        combination of the total (0 = the cohort-component total); see :mod:`.schedule`.
+    smr_prior_deaths, infant_prior_births, srb_prior_births
+        Credibility priors pulling small territories towards their county/country.
+    hadwiger_h, hadwiger_r
+        Shape parameters of the standard fertility pattern (mean age at birth 29.4 years, Lithuania's level around 2010-2015).
+    """
+
+    migration_window: int = 5
+    migration_smoothing: float = 1.0
+    smoothing_reference_population: float = 20_000.0
+    migration_decay: float = 1.0
+    migration_robust: float = 4.0
+    migration_model: str = "mixed"
+    mortality_window: int = 5
+    e0_window: int = 5
+    fertility_window: int = 2
+    trend_years: int = 10
+    open_age: int = 100
+    gompertz_slope: tuple[float, float] = (0.075, 0.095)
+    makeham: tuple[float, float] = (8e-4, 2e-4)
+    gompertz_slope_estimate: bool = False
+    gompertz_slope_ages: tuple[int, int] = (60, 84)
+    gompertz_slope_bounds: tuple[float, float] = (0.06, 0.13)
+    smr_prior_deaths: float = 50.0
+    infant_prior_births: float = 2000.0
+    srb_prior_births: float = 5000.0
+    hadwiger_h: float = 3.5
+    hadwiger_r: float = 29.5
+    pooled_migration_weight: float = 0.5
+    child_migration: str = "family"
+    family_child_ages: tuple[int, int] = (0, 14)
+    family_parent_ages: tuple[int, int] = (25, 44)
+    inflow_pool: bool = True
+    inflow_pool_max_age: int = 50
+    open_age_split: str = "stable"
+    open_age_growth_years: int = 5
+    migration_excluded_years: tuple[int, ...] = (2010, 2011)
+    migration_convergence: str = "none"
+    migration_convergence_years: int = 20
+    total_combination_weight: float = 0.0
+
+    def __post_init__(self) -> None:
+        if self.migration_convergence not in CONVERGENCE_TARGETS:
+            raise ProjectionError(f"migration_convergence must be one of {', '.join(CONVERGENCE_TARGETS)}, "
+                                  f"got {self.migration_convergence!r}")
+        if int(self.migration_convergence_years) < 1:
+            raise ProjectionError(f"migration_convergence_years must be at least 1, got {self.migration_convergence_years}")
+        if not 0.0 <= self.total_combination_weight <= 1.0:
+            raise ProjectionError(f"total_combination_weight must be within [0, 1], got {self.total_combination_weight}")
+        if not all(isinstance(y, (int, np.integer)) and not isinstance(y, bool) for y in self.migration_excluded_years):
+            raise ProjectionError(f"migration_excluded_years must be calendar years, got {self.migration_excluded_years!r}")
+        if self.child_migration not in ("family", "own"):
+            raise ProjectionError(f"child_migration must be 'family' or 'own', got {self.child_migration!r}")
+        (c0, c1), (p0, p1) = self.family_child_ages, self.family_parent_ages
+        if not (0 <= c0 <= c1 < p0 <= p1 <= 49):
+            raise ProjectionError("family_child_ages and family_parent_ages must be ordered age ranges "
+                                  f"(children below parents, parents within 15-49), got {self.family_child_ages}, "
+                                  f"{self.family_parent_ages}")
+        (a0, a1), (b0, b1) = self.gompertz_slope_ages, self.gompertz_slope_bounds
+        if not 30 <= a0 < a1 - 4:
+            raise ProjectionError(f"gompertz_slope_ages must span at least 5 years from age 30, got {self.gompertz_slope_ages}")
+        if not 0 < b0 <= b1:
+            raise ProjectionError(f"gompertz_slope_bounds must be 0 < low <= high, got {self.gompertz_slope_bounds}")
+        if not 1 <= self.inflow_pool_max_age <= 80:
+            raise ProjectionError(f"inflow_pool_max_age must be within 1-80, got {self.inflow_pool_max_age}")
+        if self.open_age_split not in ("stable", "stationary"):
+            raise ProjectionError(f"open_age_split must be 'stable' or 'stationary', got {self.open_age_split!r}")
+        if self.open_age_growth_years < 1:
+            raise ProjectionError(f"open_age_growth_years must be at least 1, got {self.open_age_growth_years}")
+        if not 0.0 <= self.pooled_migration_weight <= 1.0:
+            raise ProjectionError(f"pooled_migration_weight must be within [0, 1], got {self.pooled_migration_weight}")
+        if self.migration_model not in ("rate", "count", "mixed"):
+            raise ProjectionError(f"migration_model must be 'rate', 'count' or 'mixed', got {self.migration_model!r}")
+        if self.open_age < 100:
+            raise ProjectionError(f"open_age must be at least 100, got {self.open_age}")
+        for name in ("migration_window", "mortality_window", "fertility_window", "trend_years", "e0_window"):
+            if int(getattr(self, name)) < 1:
+                raise ProjectionError(f"{name} must be at least 1")
