@@ -9,24 +9,17 @@ nested choice (:func:`cityindicators.projection.backtest.nested_backtest`). Targ
 
 from __future__ import annotations
 
-import argparse
-import time
-
-from _common import measure, require_shared
-from bench_projection import load_data
+from _common import measure, parser, require_shared
+from bench_projection import load_data_timed
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--trace", action="store_true", help="also report the tracemalloc peak (slower)")
-    args = ap.parse_args()
+    args = parser(__doc__).parse_args()
     shared = require_shared()
 
     from cityindicators.projection.backtest import SELECTED, nested_backtest
 
-    t0 = time.perf_counter()
-    data = load_data(shared)
-    print(f"load extract: {time.perf_counter() - t0:.2f} s")
+    data = load_data_timed(shared)
     with measure("nested out-of-sample back-test grid (12 origins, horizons 1-12, 48 candidates, 60 municipalities)",
                  trace=args.trace):
         nb = nested_backtest(data)

@@ -13,12 +13,10 @@ allocations (``tracemalloc``, which counts numpy buffers; tracing slows the run)
 
 from __future__ import annotations
 
-import argparse
 import os
 import time
-import tracemalloc
 
-from _common import peak_rss_mib, require_shared
+from _common import parser, peak_rss_mib, require_shared, traced
 
 
 def load_data(folder):
@@ -34,12 +32,19 @@ def load_data(folder):
     return ProjectionData.from_frames(**frames)
 
 
+def load_data_timed(folder):
+    """:func:`load_data`, with the time it took printed."""
+    t0 = time.perf_counter()
+    data = load_data(folder)
+    print(f"load extract: {time.perf_counter() - t0:.2f} s")
+    return data
+
+
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap = parser(__doc__, "also report tracemalloc peaks (slower)")
     ap.add_argument("--trajectories", type=int, default=1000)
     ap.add_argument("--to", type=int, default=2050)
     ap.add_argument("--base-year", type=int, default=None, help="default: the latest year of the data")
-    ap.add_argument("--trace", action="store_true", help="also report tracemalloc peaks (slower)")
     args = ap.parse_args()
     shared = require_shared()
 
@@ -47,27 +52,20 @@ def main() -> None:
     from cityindicators.projection.api import resolve_territories
     from cityindicators.geography import get_register
 
-    t0 = time.perf_counter()
-    data = load_data(shared)
-    print(f"load extract: {time.perf_counter() - t0:.2f} s")
+    data = load_data_timed(shared)
     codes = resolve_territories("all", data, get_register())
 
     pop = data.population
     base = args.base_year or int(pop.loc[pop["age"].notna(), "year"].max())
     project(codes[:2], base, base + 2, data=data)  # warm-up (imports, caches)
-    if args.trace:
-        tracemalloc.start()
-    t0, c0 = time.perf_counter(), time.process_time()
-    rates = estimate_rates(data, codes, base)
-    t1 = time.perf_counter()
-    res = project(rates=rates, to_year=args.to)
-    t2, c2 = time.perf_counter(), time.process_time()
-    extra = ""
-    if args.trace:
-        extra = f", traced peak {tracemalloc.get_traced_memory()[1] / 2**20:.0f} MiB"
-        tracemalloc.stop()
+    with traced(args.trace) as peak:
+        t0, c0 = time.perf_counter(), time.process_time()
+        rates = estimate_rates(data, codes, base)
+        t1 = time.perf_counter()
+        res = project(rates=rates, to_year=args.to)
+        t2, c2 = time.perf_counter(), time.process_time()
     print(f"deterministic, {len(codes)} municipalities {base}->{args.to}: {t2 - t0:.2f} s wall, {c2 - c0:.2f} s CPU "
-          f"(estimation {t1 - t0:.2f} s, engine + tidy frames {t2 - t1:.2f} s; {len(res.population):,} rows){extra}; "
+          f"(estimation {t1 - t0:.2f} s, engine + tidy frames {t2 - t1:.2f} s; {len(res.population):,} rows){peak.text}; "
           f"process peak RSS {peak_rss_mib():.0f} MiB")
     t0 = time.perf_counter()
     project("all", base, args.to, data=data)
@@ -79,17 +77,12 @@ def main() -> None:
     print(f"project('all') {t1 - t0:.2f} s; one municipality alone {t2 - t1:.2f} s; "
           f"all with national control (engine) {t3 - t2:.2f} s; process peak RSS {peak_rss_mib():.0f} MiB")
 
-    if args.trace:
-        tracemalloc.start()
-    t0, c0 = time.perf_counter(), time.process_time()
-    sres = simulate(rates, "baseline", args.to, n=args.trajectories, seed=1, reference=rates)
-    t1, c1 = time.perf_counter(), time.process_time()
-    extra = ""
-    if args.trace:
-        extra = f", traced peak {tracemalloc.get_traced_memory()[1] / 2**20:.0f} MiB"
-        tracemalloc.stop()
+    with traced(args.trace) as peak:
+        t0, c0 = time.perf_counter(), time.process_time()
+        sres = simulate(rates, "baseline", args.to, n=args.trajectories, seed=1, reference=rates)
+        t1, c1 = time.perf_counter(), time.process_time()
     print(f"stochastic, {args.trajectories} trajectories x {len(codes)} municipalities {base}->{args.to}: "
-          f"{t1 - t0:.2f} s wall, {c1 - c0:.2f} s CPU ({len(sres.quantiles):,} quantile rows){extra}; "
+          f"{t1 - t0:.2f} s wall, {c1 - c0:.2f} s CPU ({len(sres.quantiles):,} quantile rows){peak.text}; "
           f"process peak RSS {peak_rss_mib():.0f} MiB; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
 
 

@@ -166,25 +166,22 @@ def errors_of(tmp_path, demo_dir, text: str) -> str:
     return errors_of_path(write(tmp_path, text), demo_dir)
 
 
-def test_unknown_indicator_names_line_key_and_closest_ids(tmp_path, demo_dir):
-    msg = errors_of(tmp_path, demo_dir, GOOD.replace("indicator: population", "indicator: populaton"))
-    assert "plan.yaml: line 7, key 'criteria[1].indicator'" in msg
-    assert "unknown indicator 'populaton'" in msg and "closest ids: population" in msg
-
-
-def test_target_year_before_base_year(tmp_path, demo_dir):
-    msg = errors_of(tmp_path, demo_dir, GOOD.replace("target_year: 2030", "target_year: 2019"))
-    assert "line 10, key 'criteria[1].target_year'" in msg and "not after the base year 2020" in msg
-
-
-def test_unit_mismatch(tmp_path, demo_dir):
-    msg = errors_of(tmp_path, demo_dir, GOOD.replace("unit: asm.", "unit: EUR"))
-    assert "line 8, key 'criteria[1].unit'" in msg and "'persons'" in msg
-
-
-def test_unknown_territory(tmp_path, demo_dir):
-    msg = errors_of(tmp_path, demo_dir, GOOD.replace("Eglyno sav.", "Atlantida"))
-    assert "line 2, key 'territory'" in msg and "register does not know" in msg
+@pytest.mark.parametrize("old, new, expected", [
+    ("indicator: population", "indicator: populaton",
+     ("plan.yaml: line 7, key 'criteria[1].indicator'", "unknown indicator 'populaton'", "closest ids: population")),
+    ("target_year: 2030", "target_year: 2019",
+     ("line 10, key 'criteria[1].target_year'", "not after the base year 2020")),
+    ("unit: asm.", "unit: EUR", ("line 8, key 'criteria[1].unit'", "'persons'")),
+    ("Eglyno sav.", "Atlantida", ("line 2, key 'territory'", "register does not know")),
+    ("period: 2021-2030", "period: 2030-2021", ("line 3, key 'period'",)),
+    ("base_year: 2020", "base_year: 1990", ("criteria[1].base_value", "no value of 'population'")),
+    ("    unit: asm.", "    unit: [asm.", ("plan.yaml: line", "not valid YAML")),
+], ids=["unknown-indicator", "target-before-base", "unit-mismatch", "unknown-territory", "period-reversed",
+        "no-base-data", "invalid-yaml"])
+def test_a_bad_plan_value_names_its_line_and_key(tmp_path, demo_dir, old, new, expected):
+    msg = errors_of(tmp_path, demo_dir, GOOD.replace(old, new))
+    missing = [e for e in expected if e not in msg]
+    assert not missing, f"{missing} not in: {msg}"
 
 
 def test_base_value_far_from_data_is_a_warning_quoting_both(tmp_path, demo_dir):
@@ -211,18 +208,9 @@ def test_missing_keys_typos_directions_and_all_errors_at_once(tmp_path, demo_dir
     assert any("criteria[1].name_lt" in ln and "required key is missing" in ln for ln in lines)
 
 
-def test_period_duplicate_ids_and_no_base_data(tmp_path, demo_dir):
-    msg = errors_of(tmp_path, demo_dir, GOOD.replace("period: 2021-2030", "period: 2030-2021"))
-    assert "line 3, key 'period'" in msg
+def test_duplicate_criterion_ids(tmp_path, demo_dir):
     dup = GOOD + GOOD.split("criteria:\n")[1]
     assert "duplicate criterion id 'A1'" in errors_of(tmp_path, demo_dir, dup)
-    msg = errors_of(tmp_path, demo_dir, GOOD.replace("base_year: 2020", "base_year: 1990"))
-    assert "criteria[1].base_value" in msg and "no value of 'population'" in msg
-
-
-def test_invalid_yaml_names_the_line(tmp_path, demo_dir):
-    msg = errors_of(tmp_path, demo_dir, GOOD.replace("    unit: asm.", "    unit: [asm."))
-    assert "plan.yaml: line" in msg and "not valid YAML" in msg
 
 
 def test_own_indicator_values_and_unit(tmp_path, demo_dir):

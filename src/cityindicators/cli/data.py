@@ -38,35 +38,31 @@ def _resolve(args) -> int:
     return status
 
 
-def _import_extract(args) -> int:
+def _run_import(args, importer, *inputs) -> int:
     from ..snapshots import RawSnapshots
-    from ..sources.extract import import_osp_extract
 
     # the source is handed the raw store it writes to; it does not import the store itself
-    res = import_osp_extract(args.dir, data_dir=args.data_dir, allow_empty=args.allow_empty,
-                             writer=RawSnapshots(args.data_dir))
+    res = importer(*inputs, data_dir=args.data_dir, allow_empty=args.allow_empty, writer=RawSnapshots(args.data_dir))
     print(res.summary())
     return 0
+
+
+def _import_extract(args) -> int:
+    from ..sources.extract import import_osp_extract
+
+    return _run_import(args, import_osp_extract, args.dir)
 
 
 def _import_tidy(args) -> int:
-    from ..snapshots import RawSnapshots
     from ..sources.files import import_tidy
 
-    res = import_tidy(args.file, args.dataset, data_dir=args.data_dir, allow_empty=args.allow_empty,
-                      writer=RawSnapshots(args.data_dir))
-    print(res.summary())
-    return 0
+    return _run_import(args, import_tidy, args.file, args.dataset)
 
 
 def _import_indicators(args) -> int:
-    from ..snapshots import RawSnapshots
     from ..sources.files import import_indicators
 
-    res = import_indicators(args.file, data_dir=args.data_dir, allow_empty=args.allow_empty,
-                            writer=RawSnapshots(args.data_dir))
-    print(res.summary())
-    return 0
+    return _run_import(args, import_indicators, args.file)
 
 
 def _build(args) -> int:

@@ -48,7 +48,7 @@ import re
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any, Iterable, Iterator, Mapping
 
 import numpy as np
 import pandas as pd
@@ -203,6 +203,10 @@ def _float(text: Any, origin: str, where: str) -> float:
         raise ParseError(f"{origin}: {where}: observation value {text!r} is not a number") from None
 
 
+#: The SDMX-ML data messages (only GenericData is read).
+_DATA_MESSAGES = ("GenericData", "StructureSpecificData", "GenericTimeSeriesData")
+
+
 def _raise_xml_error(root_tag: str, elem: ET.Element, origin: str) -> None:
     msgs = []
     for em in elem.iter():
@@ -210,6 +214,29 @@ def _raise_xml_error(root_tag: str, elem: ET.Element, origin: str) -> None:
             text = " ".join((t.text or "").strip() for t in em.iter() if _local(t.tag) == "Text").strip()
             msgs.append(f"{em.get('code', '?')}: {text}")
     raise ParseError(f"{origin}: the service answered with an SDMX error message: {'; '.join(msgs) or root_tag}")
+
+
+def _sdmx_events(data: bytes, origin: str, expected: str, known: tuple[str, ...] = ()
+                 ) -> Iterator[tuple[str, ET.Element, str]]:
+    """``(event, element, local name)`` of a streamed SDMX-ML message whose root is ``expected``.
+
+    The root is checked first: an SDMX error message is raised as such (:class:`ParseError`
+    with its codes and texts), another SDMX message of ``known`` as unsupported, anything else
+    as not the message asked for.
+    """
+    root_seen = False
+    for event, elem in ET.iterparse(io.BytesIO(data), events=("start", "end")):
+        name = _local(elem.tag)
+        if not root_seen:
+            root_seen = True
+            if name == "Error":
+                # Parse the whole (small) error message, then report it.
+                _raise_xml_error(name, ET.fromstring(data), origin)
+            if name in known and name != expected:
+                raise ParseError(f"{origin}: {name} messages are not supported; ask for {expected}")
+            if name != expected:
+                raise ParseError(f"{origin}: root element is {name!r}; expected an SDMX {expected} message")
+        yield event, elem, name
 
 
 def read_generic_xml(content: bytes | str | Path, *, origin: str = "response") -> SdmxData:
@@ -227,22 +254,10 @@ def read_generic_xml(content: bytes | str | Path, *, origin: str = "response") -
     ds_attrs: dict[str, str] = {}
     series_key: dict[str, str] = {}
     path: list[str] = []
-    root_seen = False
     dataset_elem: ET.Element | None = None
     try:
-        for event, elem in ET.iterparse(io.BytesIO(data), events=("start", "end")):
-            name = _local(elem.tag)
+        for event, elem, name in _sdmx_events(data, origin, "GenericData", _DATA_MESSAGES):
             if event == "start":
-                if not root_seen:
-                    root_seen = True
-                    if name == "Error":
-                        # Parse the whole (small) error message, then report it.
-                        root = ET.fromstring(data)
-                        _raise_xml_error(name, root, origin)
-                    if name not in ("GenericData", "StructureSpecificData", "GenericTimeSeriesData"):
-                        raise ParseError(f"{origin}: root element is {name!r}; expected an SDMX GenericData message")
-                    if name != "GenericData":
-                        raise ParseError(f"{origin}: {name} messages are not supported; ask for GenericData")
                 path.append(name)
                 if name == "DataSet":
                     dataset_elem = elem
@@ -448,16 +463,8 @@ def parse_structure(content: bytes | str | Path, *, origin: str = "response") ->
         raise ParseError(f"{origin}: expected an SDMX-ML structure message, got {kind}")
     out: dict[str, Any] = {"dataflows": {}, "dimensions": {}, "codelists": {}}
     try:
-        root_seen = False
-        for event, elem in ET.iterparse(io.BytesIO(data), events=("start", "end")):
-            name = _local(elem.tag)
+        for event, elem, name in _sdmx_events(data, origin, "Structure"):
             if event == "start":
-                if not root_seen:
-                    root_seen = True
-                    if name == "Error":
-                        _raise_xml_error(name, ET.fromstring(data), origin)
-                    if name != "Structure":
-                        raise ParseError(f"{origin}: root element is {name!r}; expected an SDMX Structure message")
                 continue
             if name == "Dataflow":
                 names = _lang_texts(elem, "Name")
