@@ -207,5 +207,5 @@ def test_population_chart_marks_the_census_break(monkeypatch, demo_dir):
     ctx, shown = _context(monkeypatch, "X13", demo_dir, "en")
     sections.population_trend(ctx)
     texts = [o.data for o in shown if isinstance(getattr(o, "data", None), str)]
-    if min(ctx.cache["data_years"]) < 2011 <= max(ctx.cache["data_years"]):
+    if min(ctx.data_years) < 2011 <= max(ctx.data_years):
         assert any("Breaks in the series" in x and "2011 census" in x for x in texts)

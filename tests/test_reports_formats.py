@@ -42,7 +42,7 @@ def test_scenarios_base_year_defaults_to_the_territorys_last_year(short_dir):
 
     ctx = sections.setup_scenarios("X13", scenarios=["baseline"], horizon=DEMO_LAST_YEAR + 5, language="en",
                                    data_dir=short_dir, trajectories=0, show=False)
-    assert ctx.cache["projection"].base_year == DEMO_LAST_YEAR - 3
+    assert ctx.projection.base_year == DEMO_LAST_YEAR - 3
     assert ctx.years == (DEMO_FIRST_YEAR, DEMO_LAST_YEAR - 3)
 
 

@@ -57,7 +57,7 @@ def test_service_groups_and_target_sections_on_demo(demo_dir, monkeypatch):
     ctx = sections.setup_scenarios("X13", scenarios=["baseline", "zero-migration"], horizon=2040, data_dir=demo_dir,
                                    trajectories=0, show=False, language="en")
     table = sections.service_groups(ctx)
-    res = ctx.cache["projection"]
+    res = ctx.projection
     pop = res.population[(res.population["territory_code"] == "X13") & (res.population["scenario"] == "baseline")
                          & (res.population["year"] == 2040) & res.population["sex"].isin(["male", "female"])]
     kids = pop[pop["age"].astype(float) <= 6]["value"].sum()
@@ -76,7 +76,7 @@ def test_working_age_target_section_on_demo(demo_dir, monkeypatch):
     monkeypatch.setattr(sections, "show_figure", lambda fig, **kw: figures.append(fig))
     ctx = sections.setup_scenarios("X13", scenarios=["baseline", "zero-migration"], horizon=2040, data_dir=demo_dir,
                                    trajectories=0, show=False, language="en")
-    base = ctx.cache["projection"].base_year
+    base = ctx.projection.base_year
     found = sections.working_age_target(ctx, working_age=0, year=2040)  # 0: keep the base year's number
     observed = compute_indicators(["working_age_population"], ["X13"], [base], data_dir=demo_dir)["value"].iloc[0]
     assert [f.values["target"] for f in found] == [pytest.approx(observed)] * 2

@@ -46,7 +46,7 @@ def ctx(demo_dir):
 
 def test_assumption_findings_quote_the_projection(ctx):
     found = sections.assumption_findings(ctx)
-    res = ctx.cache["projection"]
+    res = ctx.projection
     a = res.assumptions.query("territory_code == 'X13'")
     y0, y1 = res.base_year, res.to_year - 1
     assert len(found) == 2
@@ -64,7 +64,7 @@ def test_assumption_findings_quote_the_projection(ctx):
 
 def test_accuracy_context_size_class_error_from_the_back_test(ctx, demo_dir):
     data = ProjectionData.from_store(data_dir=demo_dir)
-    base = ctx.cache["projection"].base_year
+    base = ctx.projection.base_year
     y0, h = base - 5, 5
     bt = backtest(data, y0, h)
     extra = sections.accuracy_context(ctx, bt, bt, y0, h)
@@ -96,8 +96,8 @@ def test_scenario_fan_chart_with_empirical_intervals(demo_dir, monkeypatch):
     c = sections.setup_scenarios("X13", scenarios=["baseline"], horizon=2040, language="lt", data_dir=demo_dir,
                                  trajectories=0, show=False, intervals=True)
     found = sections.fan_chart(c)
-    iv = c.cache["intervals"].query("territory_code == 'X13' and age_group == 'total' and year == 2040")
+    iv = c.intervals.query("territory_code == 'X13' and age_group == 'total' and year == 2040")
     assert found.values["lo"] == pytest.approx(float(iv["lower"].iloc[0]))
     assert found.values["hi"] == pytest.approx(float(iv["upper"].iloc[0]))
     assert found.text.startswith("80 % intervalas 2040 m.") and "8 kartus iš 10" in found.text
-    assert isinstance(c.cache["intervals"], pd.DataFrame)
+    assert isinstance(c.intervals, pd.DataFrame)

@@ -56,7 +56,7 @@ def service_groups(ctx: S.ReportContext, years: Sequence[int] | None = None) -> 
     65–79, 80+ care) in the base year and, under every scenario, in ``years`` (default: ten
     years on and the horizon), as a chart and a table with the change against the base year."""
     S._heading(ctx, "h_service_groups")
-    res = ctx.cache["projection"]
+    res = ctx.projection
     lang = ctx.lang
     pop = res.population[res.population["territory_code"] == ctx.code]
     totals = service_group_totals(pop)
@@ -85,7 +85,6 @@ def service_groups(ctx: S.ReportContext, years: Sequence[int] | None = None) -> 
     fmt.update({c: (lambda v: fmt_number(v, lang, 1, sign=True)) for c in table.columns if "%" in c})
     note = t("synthetic_note", lang) if ctx.synthetic else ""
     S.show_table(styled_table(table, fmt, t("t_service_groups", lang, name=ctx.name), note))
-    ctx.cache["service_groups"] = totals
     return table
 
 
@@ -99,7 +98,7 @@ def working_age_target(ctx: S.ReportContext, working_age: int = 0, year: int | N
     from ..indicators import compute_indicators
 
     S._heading(ctx, "h_working_age_target")
-    res = ctx.cache["projection"]
+    res = ctx.projection
     year = int(year or res.to_year)
     ids = ["working_age_population"]
 
@@ -107,7 +106,7 @@ def working_age_target(ctx: S.ReportContext, working_age: int = 0, year: int | N
         return S.projected_indicators(projection, ctx.code, ids)[["year", "value"]]
 
     frame = S.projected_indicators(res, ctx.code, ids)
-    observed = compute_indicators(ids, [ctx.code], data=ctx.data, dropna=True)
+    observed = compute_indicators(ids, [ctx.code], data=ctx.counts, dropna=True)
     observed = observed[observed["year"] <= res.base_year][["year", "value"]]
     goal = float(working_age) if working_age else float(frame.loc[frame["year"] == res.base_year, "value"].iloc[0])
     found, results, with_inflow = S.inflows_by_scenario(ctx, "working_age", goal, year, profile, measure)
@@ -118,8 +117,6 @@ def working_age_target(ctx: S.ReportContext, working_age: int = 0, year: int | N
                                   **ctx.plot_kw())
     S.show_figure(fig)
     S.show_markdown("\n".join(f"- {f.text}" for f in found))
-    ctx.cache["working_age_target"] = results
-    ctx.cache["working_age_target_findings"] = found
     return found
 
 
@@ -149,7 +146,7 @@ def annex(ctx: S.ReportContext, indicators: Sequence[str] | None = None) -> pd.D
     indicators the report quotes (default: the situation analysis's, or the projection's)."""
     S._heading(ctx, "h_annex")
     if indicators is None:
-        if "projection" in ctx.cache:
+        if ctx.projection is not None:
             indicators = ("population", "share_0_14", "share_15_64", "share_65_plus", "old_age_dependency_ratio",
                           "total_dependency_ratio", "births", "deaths", "net_migration", "life_expectancy")
         else:

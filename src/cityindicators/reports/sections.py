@@ -18,6 +18,7 @@ import logging
 import os
 import time
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
 
@@ -149,7 +150,13 @@ def show_table(table: Any, data: pd.DataFrame | None = None) -> None:
 
 @dataclass
 class ReportContext:
-    """What the sections of a report share: the territory, language, period, peers and data."""
+    """What the sections of a report share: the territory, language, period, peers and data.
+
+    Everything a section reads is a field, set by :func:`setup` / :func:`setup_scenarios`, or a
+    cached property computed on first use (:attr:`findings`, :attr:`published`,
+    :meth:`comparison_table`), so no section depends on another having run before it, and
+    nothing is computed twice in a report.
+    """
 
     territory: Territory
     lang: str
@@ -162,7 +169,19 @@ class ReportContext:
     data: dict[str, pd.DataFrame]
     indicators: pd.DataFrame = field(repr=False, default_factory=pd.DataFrame)
     params: dict[str, Any] = field(default_factory=dict)
-    cache: dict[str, Any] = field(default_factory=dict, repr=False)
+    #: Count arrays of every territory (:func:`~cityindicators.indicators._counts.build_counts`), built once.
+    counts: Any = field(default=None, repr=False)
+    #: Years with population data of the report's territory.
+    data_years: list[int] = field(default_factory=list)
+    #: The data directory as a :class:`~cityindicators.workspace.Workspace` (tables, register, counts).
+    workspace: Any = field(default=None, repr=False)
+    #: Scenario chapter: the :class:`~cityindicators.projection.api.ProjectionResult` of every scenario.
+    projection: Any = field(default=None, repr=False)
+    #: Scenario chapter: stochastic quantiles of the first scenario (``None``: no fan chart).
+    quantiles: pd.DataFrame | None = field(default=None, repr=False)
+    #: Scenario chapter: empirical 80 % interval (``None``: not asked for).
+    intervals: pd.DataFrame | None = field(default=None, repr=False)
+    _comparisons: dict[tuple, pd.DataFrame] = field(default_factory=dict, repr=False)
 
     @property
     def code(self) -> str:
@@ -193,6 +212,29 @@ class ReportContext:
 
     def plot_kw(self) -> dict[str, Any]:
         return {"lang": self.lang, "name": self.name, "synthetic": self.synthetic}
+
+    @cached_property
+    def findings(self) -> list[F.Finding]:
+        """The key findings (:func:`situation_findings`); the working-age and migration sections
+        quote some of them."""
+        return situation_findings(self)
+
+    @cached_property
+    def published(self) -> pd.DataFrame:
+        """Values of the imported published indicators the catalogue knows, for every municipality."""
+        from ..indicators.catalogue import PUBLISHED_PREFIX, catalogue_frame
+        from ..indicators.compute import compute_indicators
+
+        known = [i for i in catalogue_frame()["id"] if str(i).startswith(PUBLISHED_PREFIX)]
+        return compute_indicators(known, territories=self.municipalities, data=self.counts,
+                                  data_dir=self.data_dir).dropna(subset=["value"])
+
+    def comparison_table(self, year: int | None = None, k: int = 5) -> pd.DataFrame:
+        """The comparison table of :func:`comparison` (not shown), computed once per ``year``, ``k``."""
+        key = (int(year or self.years[1]), int(k))
+        if key not in self._comparisons:
+            self._comparisons[key] = _comparison_frame(self, *key)
+        return self._comparisons[key]
 
 
 def setup(
@@ -239,8 +281,8 @@ def setup(
     ReportParameterError
         Unknown territory or peer group, or years outside the data.
     """
-    from ..indicators import compute_indicators, load_data, peer_group
-    from ..indicators._counts import build_counts
+    from ..indicators import compute_indicators, peer_group
+    from ..workspace import as_workspace
 
     from .parameters import check_notebook_parameters
 
@@ -251,13 +293,12 @@ def setup(
         given["years"] = list(years)
     checked = check_notebook_parameters(**given)
     lang = check_language(checked["language"])
-    ddir = Path(checked["data_dir"])
-    reg = get_register(ddir)
-    try:
-        terr = reg.resolve(territory)
-    except CityIndicatorsError as exc:
-        raise ReportParameterError(f"territory: {exc}") from exc
-    data = load_data(data_dir=ddir)
+    ws = as_workspace(checked["data_dir"])
+    ddir = ws.root
+    reg = ws.register
+    # the check above gave the territory's code: no second resolution of the name
+    terr = reg.get(checked["territory"])
+    data = ws.tables()
     pop = data["population"]
     totals = pop[(pop["sex"] == "total") & pop["age"].isna()]
     # The defaults come from the territory's own years: a data directory may also hold other
@@ -275,7 +316,7 @@ def setup(
     municipalities = [m.code for m in reg.municipalities(synthetic=terr.synthetic) if m.code in present]
     # once per data version and process: every computation below, and every report of a batch
     # worker's warm kernel, reuses the count arrays and the indicators of all territories
-    counts = shared.computed_once("counts", ddir, lambda: build_counts(data))
+    counts = ws.counts()
     if peers in ("all", "municipalities"):
         peer_codes, peer_name = list(municipalities), t("peers", lang)
     else:
@@ -290,9 +331,7 @@ def setup(
         frame = shared.computed_once(("indicators", ids), ddir,
                                      lambda: compute_indicators(list(ids), data=counts, data_dir=ddir))
     ctx = ReportContext(terr, lang, (y0, y1), peers, ddir, peer_codes, peer_name, municipalities, data, frame,
-                        dict(params))
-    ctx.cache["counts"] = counts
-    ctx.cache["data_years"] = data_years
+                        dict(params), counts=counts, data_years=data_years, workspace=ws)
     exports.set_context(lang, terr.name(lang), terr.synthetic)
     if show:
         show_markdown(f"# {t(f'title_{template}', lang, name=ctx.name)}")
@@ -312,7 +351,7 @@ def _ranks(ctx: ReportContext, indicator: str, year: int) -> tuple[float, int]:
     """Rank (1 = best by polarity) of the report's municipality among all municipalities."""
     from ..indicators import rank_table
 
-    table = rank_table(indicator, year, data=ctx.cache["counts"], data_dir=ctx.data_dir, lang=ctx.lang,
+    table = rank_table(indicator, year, data=ctx.counts, data_dir=ctx.data_dir, lang=ctx.lang,
                        synthetic=ctx.synthetic)
     row = table[table["territory_code"] == ctx.code]
     rank = row["rank"].iloc[0] if len(row) else pd.NA
@@ -364,7 +403,7 @@ def change_ranks(ctx: ReportContext, indicator: str) -> dict[str, float]:
     from ..indicators import indicator_changes, rank_values
 
     y0, y1 = ctx.years
-    view = indicator_changes([indicator], y0, y1, territories=ctx.municipalities, data=ctx.cache["counts"])
+    view = indicator_changes([indicator], y0, y1, territories=ctx.municipalities, data=ctx.counts)
     col = "percent_change" if view["percent_change"].notna().any() else "difference"
     vals = view.set_index("territory_code")[col]
     fall = rank_values(vals, "neutral", order="ascending")
@@ -375,10 +414,9 @@ def change_ranks(ctx: ReportContext, indicator: str) -> dict[str, float]:
 
 def key_findings(ctx: ReportContext) -> list[F.Finding]:
     """Section: the key findings as a list of sentences."""
-    found = situation_findings(ctx)
+    found = ctx.findings
     _heading(ctx, "h_findings")
     show_markdown("\n".join(f"- {f.text}" for f in found))
-    ctx.cache["findings"] = found
     return found
 
 
@@ -479,7 +517,7 @@ def _panels(ctx: ReportContext, ids: Sequence[str], title_key: str, label: str):
     sub = f[f["indicator"].isin(ids) & f["territory_code"].isin(codes)].dropna(subset=["value"])
     ids = [i for i in ids if (sub[(sub["indicator"] == i) & (sub["territory_code"] == ctx.code)]).shape[0]]
     if not ids:
-        return None, []
+        return None, [], []
     sub = sub[sub["indicator"].isin(ids)]
     labels, units = _catalogue_names(ids, ctx.lang)
     labels["__highlight__"] = ctx.name
@@ -492,11 +530,10 @@ def _panels(ctx: ReportContext, ids: Sequence[str], title_key: str, label: str):
     labels["__country__"] = reg.get(country).name(ctx.lang)
     names = {c: _short_name(reg.get(c).name(ctx.lang)) for c in ctx.peer_codes}
     breaks = series_breaks(ctx, ids, sorted(set(sub["year"].astype(int))) or [0])
-    ctx.cache[f"breaks_{label}"] = breaks
     fig = plotting.indicator_panels(sub, ctx.code, ctx.lang, title=t(title_key, ctx.lang, name=ctx.name),
                                     labels=labels, units=units, ranks=ranks, label=label, synthetic=ctx.synthetic,
                                     country=country, names=names, breaks=[x for x, _ in _break_marks(breaks)])
-    return fig, ids
+    return fig, ids, breaks
 
 
 def _short_name(name: str) -> str:
@@ -512,13 +549,13 @@ def ageing(ctx: ReportContext):
     """Section: ageing indicators of the municipality against its peers, with the rank of the
     last year among all municipalities."""
     _heading(ctx, "h_ageing")
-    fig, _ = _panels(ctx, AGEING_INDICATORS, "t_ageing", "ageing_indicators")
+    fig, _, breaks = _panels(ctx, AGEING_INDICATORS, "t_ageing", "ageing_indicators")
     if fig is None:
         show_markdown(t("no_data", ctx.lang))
         return None
     show_figure(fig)
     show_markdown(peers_statement(ctx))
-    _say_breaks(ctx, ctx.cache.get("breaks_ageing_indicators", []))
+    _say_breaks(ctx, breaks)
     return fig
 
 
@@ -547,7 +584,7 @@ def working_age(ctx: ReportContext):
         return None
     fig = plotting.working_age(sub, **ctx.plot_kw())
     show_figure(fig)
-    found = [x for x in ctx.cache.get("findings", []) if x.key == "working_age"]
+    found = [x for x in ctx.findings if x.key == "working_age"]
     if found:
         show_markdown(found[0].text)
     return fig
@@ -559,7 +596,7 @@ def migration(ctx: ReportContext):
 
     _heading(ctx, "h_migration")
     y0, y1 = ctx.years
-    cnm = cohort_net_migration(ctx.code, years=range(y0, y1), data=ctx.data)
+    cnm = cohort_net_migration(ctx.code, years=range(y0, y1), data=ctx.counts)
     cnm = cnm[cnm["sex"] == "total"]
     if cnm.empty or cnm["value"].isna().all():
         show_markdown(t("no_data", ctx.lang))
@@ -569,7 +606,7 @@ def migration(ctx: ReportContext):
     by_age["period"] = f"{y0}–{y1}"
     fig = plotting.youth_outflow(by_age, **ctx.plot_kw())
     show_figure(fig)
-    text = [x.text for x in ctx.cache.get("findings", []) if x.key in ("net_migration", "youth_migration")]
+    text = [x.text for x in ctx.findings if x.key in ("net_migration", "youth_migration")]
     if text:
         show_markdown(" ".join(text))
     return fig
@@ -579,15 +616,11 @@ def published_indicators(ctx: ReportContext) -> list[str]:
     """Ids of the imported published indicators (``import indicators``) that the catalogue
     knows and that have a value for the report's municipality."""
     from ..indicators.catalogue import PUBLISHED_PREFIX, catalogue_frame
-    from ..indicators.compute import compute_indicators
 
     known = [i for i in catalogue_frame()["id"] if str(i).startswith(PUBLISHED_PREFIX)]
     if "published_indicators" not in ctx.data:
         return []
-    if "published" not in ctx.cache:
-        ctx.cache["published"] = compute_indicators(known, territories=ctx.municipalities, data=ctx.cache["counts"],
-                                                    data_dir=ctx.data_dir).dropna(subset=["value"])
-    pub = ctx.cache["published"]
+    pub = ctx.published
     have = set(pub.loc[pub["territory_code"] == ctx.code, "indicator"])
     return [i for i in known if i in have]
 
@@ -598,7 +631,7 @@ def labour(ctx: ReportContext):
     year, with the mean of the similar municipalities and the rank. Says which dataset is
     missing when there is neither."""
     _heading(ctx, "h_labour")
-    fig, _ = _panels(ctx, LABOUR_INDICATORS, "t_labour", "labour_market")
+    fig, _, _ = _panels(ctx, LABOUR_INDICATORS, "t_labour", "labour_market")
     if fig is not None:
         show_figure(fig)
     pub = published_indicators(ctx)
@@ -606,7 +639,7 @@ def labour(ctx: ReportContext):
     if pub:
         years = latest_years(ctx, pub, ctx.years[1]) or {}
         if not years:  # the cross-section may be later than the key period: use its own year
-            p = ctx.cache["published"]
+            p = ctx.published
             p = p[p["territory_code"] == ctx.code]
             years = {i: int(p.loc[p["indicator"] == i, "year"].max()) for i in pub}
         nb = comparison(ctx, show=False)
@@ -647,7 +680,7 @@ def compare_in_years(ctx: ReportContext, years: dict[str, int], peers: Sequence[
     parts = []
     for y in sorted(set(years.values())):
         ids = [i for i, iy in years.items() if iy == y]
-        part = comparison_table(ctx.code, y, peers=list(peers), indicators=ids, data=ctx.cache["counts"],
+        part = comparison_table(ctx.code, y, peers=list(peers), indicators=ids, data=ctx.counts,
                                 data_dir=ctx.data_dir, lang=ctx.lang)
         part.insert(1, "year", y)
         parts.append(part)
@@ -666,15 +699,25 @@ def comparison(ctx: ReportContext, year: int | None = None, k: int = 5, show: bo
     the members' own values* (``peer_mean``), so counts are comparable with the municipality's.
     The similarity criteria (features and their years) are stated under the table.
     """
+    if not show:
+        return ctx.comparison_table(year, k)
+    _heading(ctx, "h_comparison")
+    table = ctx.comparison_table(year, k)
+    disp = _comparison_display(ctx, table)
+    caption = t("t_comparison", ctx.lang, name=ctx.name)
+    show_table(plotting.comparison_table(disp, ctx.lang, n=ctx.n, caption=caption, synthetic=ctx.synthetic),
+               data=_comparison_display(ctx, table, formatted=False))
+    show_markdown(similarity_statement(ctx, table.attrs))
+    _say_breaks(ctx, comparison_breaks(ctx, table))
+    return table
+
+
+def _comparison_frame(ctx: ReportContext, year: int, k: int) -> pd.DataFrame:
+    """The comparison table of :func:`comparison` in ``year`` with the ``k`` most similar
+    municipalities (``attrs``: their codes, the similarity features and their years)."""
     from ..indicators import similar_municipalities
 
-    key = ("comparison", year, k)
-    if key in ctx.cache and not show:
-        return ctx.cache[key]
-    if show:
-        _heading(ctx, "h_comparison")
-    year = int(year or ctx.years[1])
-    counts = ctx.cache["counts"]
+    counts = ctx.counts
     years = latest_years(ctx, COMPARISON_INDICATORS, year)
     nb = similar_municipalities(ctx.code, year, k, data=counts, data_dir=ctx.data_dir, lang=ctx.lang)
     similar_codes = list(nb["territory_code"])
@@ -687,15 +730,6 @@ def comparison(ctx: ReportContext, year: int | None = None, k: int = 5, show: bo
         table = table.drop(columns="peers")
     table.attrs.update(similar_codes=similar_codes, similar_features=dict(nb.attrs.get("features", {})),
                        feature_years=dict(nb.attrs.get("feature_years", {})))
-    ctx.cache[key] = table
-    if show:
-        disp = _comparison_display(ctx, table)
-        caption = t("t_comparison", ctx.lang, name=ctx.name)
-        show_table(plotting.comparison_table(disp, ctx.lang, n=ctx.n, caption=caption, synthetic=ctx.synthetic),
-                   data=_comparison_display(ctx, table, formatted=False))
-        show_markdown(similarity_statement(ctx, table.attrs))
-        _say_breaks(ctx, comparison_breaks(ctx, table))
-        ctx.cache["comparison"] = table
     return table
 
 
@@ -838,45 +872,45 @@ def setup_scenarios(
     Returns
     -------
     ReportContext
-        ``cache["projection"]`` holds the :class:`~cityindicators.projection.api.ProjectionResult`.
+        ``projection`` holds the :class:`~cityindicators.projection.api.ProjectionResult`.
     """
     from ..projection.api import project
 
     ctx = setup(territory, language, years=None, peers="all", data_dir=data_dir, template="scenarios",
                 indicators=("population",), show=False, scenarios=list(scenarios), horizon=int(horizon),
                 base_year=int(base_year), trajectories=int(trajectories), seed=int(seed), **params)
+    # the inputs of every territory, read once for the three projections below and the accuracy section
+    data = ctx.workspace.projection_data()
     try:
         result = project(ctx.code, base_year=int(base_year) or None, to_year=int(horizon), scenario=list(scenarios),
-                         data_dir=ctx.data_dir)
+                         data=data, data_dir=ctx.data_dir)
     except CityIndicatorsError as exc:
         raise ReportParameterError(f"projection of {ctx.code} ({ctx.territory.name_lt}): {exc}") from exc
-    ctx.cache["projection"] = result
-    ctx.years = (ctx.cache["data_years"][0], result.base_year)
+    ctx.projection = result
+    ctx.years = (ctx.data_years[0], result.base_year)
     if trajectories and int(trajectories) > 0:
         # from the data, not the rates: the stochastic model is then fitted on all municipalities,
         # as in `project --stochastic`, and the quantiles do not depend on the report's territory set
         stoch = project(ctx.code, base_year=result.base_year, to_year=int(horizon), scenario=list(scenarios)[0],
-                        data_dir=ctx.data_dir, stochastic=int(trajectories), seed=int(seed))
-        ctx.cache["quantiles"] = stoch.quantiles
+                        data=data, data_dir=ctx.data_dir, stochastic=int(trajectories), seed=int(seed))
+        ctx.quantiles = stoch.quantiles
     if intervals:
-        from ..projection.data import ProjectionData
         from ..projection.intervals import out_of_sample_errors_cached
 
-        data = ProjectionData.from_store(data_dir=ctx.data_dir)
         emp = project(ctx.code, base_year=result.base_year, to_year=int(horizon), scenario=list(scenarios)[0],
                       data=data, data_dir=ctx.data_dir, interval_errors=out_of_sample_errors_cached(data, ctx.data_dir))
-        ctx.cache["intervals"] = emp.intervals
+        ctx.intervals = emp.intervals
     if show:
         show_markdown(f"# {t('title_scenarios', ctx.lang, name=ctx.name)}")
         if ctx.synthetic:
             show_markdown(t("synthetic_banner", ctx.lang))
         show_markdown(t("subtitle", ctx.lang, date=_dt.date.today().isoformat(), version=__version__,
-                        years=f"{ctx.cache['data_years'][0]}–{result.base_year}"))
+                        years=f"{ctx.data_years[0]}–{result.base_year}"))
     return ctx
 
 
 def _scenario_labels(ctx: ReportContext) -> dict[str, str]:
-    res = ctx.cache["projection"]
+    res = ctx.projection
     return {n: (s.label_lt if ctx.lang == "lt" else s.label_en) or n for n, s in res.scenarios.items()}
 
 
@@ -884,7 +918,7 @@ def assumptions(ctx: ReportContext) -> pd.DataFrame:
     """Section: the assumptions of every scenario (TFR, life expectancy, migration) in the base
     year and the horizon, from the projection's assumption paths."""
     _heading(ctx, "h_assumptions")
-    res = ctx.cache["projection"]
+    res = ctx.projection
     a = res.assumptions
     a = a[a["territory_code"] == ctx.code]
     y0, y1 = res.base_year, res.to_year - 1  # assumptions hold for the years of events
@@ -918,7 +952,6 @@ def assumptions(ctx: ReportContext) -> pd.DataFrame:
     show_table(styled_table(table, fmt, t("t_assumptions", lang, name=ctx.name), note))
     found = assumption_findings(ctx)
     show_markdown("\n".join(f"- {f.text}" for f in found))
-    ctx.cache["assumption_findings"] = found
     return table
 
 
@@ -926,7 +959,7 @@ def assumption_findings(ctx: ReportContext, mid_year: int = 2030) -> list[F.Find
     """Each scenario's assumptions in plain words: net migration per 1,000 residents in the base
     year, in ``mid_year`` (the middle of the period when it is outside) and in the last year of
     events; TFR and life expectancy by sex from the base year to the last year of events."""
-    res = ctx.cache["projection"]
+    res = ctx.projection
     a = res.assumptions
     a = a[a["territory_code"] == ctx.code]
     y0, y1 = res.base_year, res.to_year - 1
@@ -949,14 +982,14 @@ def assumption_findings(ctx: ReportContext, mid_year: int = 2030) -> list[F.Find
 
 def _observed(ctx: ReportContext) -> pd.DataFrame:
     s = ctx.series("population").dropna()
-    s = s[s.index <= ctx.cache["projection"].base_year]
+    s = s[s.index <= ctx.projection.base_year]
     return pd.DataFrame({"year": s.index, "value": s.values})
 
 
 def scenario_population(ctx: ReportContext) -> list[F.Finding]:
     """Section: total population by scenario to the horizon, with one sentence per scenario."""
     _heading(ctx, "h_scenario_population")
-    res = ctx.cache["projection"]
+    res = ctx.projection
     tot = res.totals()
     tot = tot[(tot["sex"] == "total") & (tot["territory_code"] == ctx.code)]
     labels = _scenario_labels(ctx)
@@ -969,14 +1002,13 @@ def scenario_population(ctx: ReportContext) -> list[F.Finding]:
         found.append(F.scenario_outcome(labels[sc], res.base_year, res.to_year, float(g[res.base_year]),
                                         float(g[res.to_year]), ctx.lang))
     show_markdown("\n".join(f"- {f.text}" for f in found))
-    ctx.cache["scenario_findings"] = found
     return found
 
 
 def broad_groups(ctx: ReportContext):
     """Section: broad age groups (0-14, 15-64, 65+) by scenario."""
     _heading(ctx, "h_broad_groups")
-    bg = ctx.cache["projection"].broad_groups()
+    bg = ctx.projection.broad_groups()
     bg = bg[(bg["sex"] == "total") & (bg["territory_code"] == ctx.code) & (bg["age_group"] != "total")]
     frame = bg.rename(columns={"age_group": "group"})[["scenario", "year", "group", "value"]]
     fig = plotting.broad_groups(frame, scenario_labels=_scenario_labels(ctx), **ctx.plot_kw())
@@ -987,7 +1019,7 @@ def broad_groups(ctx: ReportContext):
 def scenario_pyramids(ctx: ReportContext, years: Sequence[int] | None = None, scenario: str | None = None):
     """Section: population pyramids of chosen projection years against the base year."""
     _heading(ctx, "h_scenario_pyramids")
-    res = ctx.cache["projection"]
+    res = ctx.projection
     scenario = scenario or next(iter(res.scenarios))
     years = [int(y) for y in (years or [res.to_year]) if res.base_year < int(y) <= res.to_year]
     years = [res.base_year] + sorted(set(years))
@@ -1008,35 +1040,34 @@ def projected_indicators(res, code: str, ids: Sequence[str]) -> pd.DataFrame:
     from ..indicators import compute_indicators
 
     pop = res.population[res.population["territory_code"] == code]
-    parts = []
-    for sc, g in pop.groupby("scenario", sort=False):
-        f = g.drop(columns="scenario").copy()
-        f["age"] = f["age"].astype("Int64")
-        f["open_age"] = f["age"] == res.open_age
-        ind = compute_indicators(list(ids), data={"population": f})
-        ind["scenario"] = sc
-        parts.append(ind)
-    return pd.concat(parts, ignore_index=True)[["scenario", "year", "indicator", "value"]]
+    # every scenario at once, each as a territory of its own: one set of count arrays for all
+    f = pop.assign(territory_code=pop["scenario"]).drop(columns="scenario")
+    f["age"] = f["age"].astype("Int64")
+    f["open_age"] = f["age"] == res.open_age
+    ind = compute_indicators(list(ids), data={"population": f})
+    order = {sc: i for i, sc in enumerate(pop["scenario"].unique())}
+    ind = ind.rename(columns={"territory_code": "scenario"})
+    ind = ind.sort_values("scenario", key=lambda c: c.map(order), kind="mergesort", ignore_index=True)
+    return ind[["scenario", "year", "indicator", "value"]]
 
 
 def dependency(ctx: ReportContext):
     """Section: old-age and total dependency ratios by scenario, computed from the projected
     population with the indicator library."""
     _heading(ctx, "h_dependency")
-    frame = projected_indicators(ctx.cache["projection"], ctx.code, ["old_age_dependency_ratio", "total_dependency_ratio"])
+    frame = projected_indicators(ctx.projection, ctx.code, ["old_age_dependency_ratio", "total_dependency_ratio"])
     fig = plotting.dependency_ratios(frame, scenario_labels=_scenario_labels(ctx), **ctx.plot_kw())
     show_figure(fig)
-    ctx.cache["dependency"] = frame
     return fig
 
 
 def fan_chart(ctx: ReportContext) -> F.Finding | None:
     """Section: fan chart of the stochastic projection (10-90 % interval and median)."""
     _heading(ctx, "h_uncertainty")
-    iv = ctx.cache.get("intervals")
+    iv = ctx.intervals
     if iv is not None and not iv.empty:
         return _empirical_fan(ctx, iv)
-    q = ctx.cache.get("quantiles")
+    q = ctx.quantiles
     if q is None or q.empty:
         show_markdown(t("not_available", ctx.lang, what=t("h_uncertainty", ctx.lang).lower()))
         return None
@@ -1048,7 +1079,6 @@ def fan_chart(ctx: ReportContext) -> F.Finding | None:
     found = F.fan_interval(int(q["year"].max()), float(last[qs[0]]), float(last.get(0.5, np.nan)),
                            float(last[qs[-1]]), ctx.lang)
     show_markdown(found.text)
-    ctx.cache["fan_finding"] = found
     return found
 
 
@@ -1056,7 +1086,7 @@ def _empirical_fan(ctx: ReportContext, iv: pd.DataFrame) -> F.Finding:
     """The fan chart and sentence of the empirical 80 % interval of the first scenario."""
     from ..projection.intervals import SIZE_CLASSES_LT
 
-    res = ctx.cache["projection"]
+    res = ctx.projection
     first = next(iter(res.scenarios))
     sub = iv[(iv["territory_code"] == ctx.code) & (iv["age_group"] == "total") & (iv["scenario"] == first)]
     sub = sub.sort_values("year")
@@ -1071,7 +1101,6 @@ def _empirical_fan(ctx: ReportContext, iv: pd.DataFrame) -> F.Finding:
                                  SIZE_CLASSES_LT.get(size, size) if ctx.lang == "lt" else size, res.base_year,
                                  ctx.lang)
     show_markdown(found.text)
-    ctx.cache["fan_finding"] = found
     return found
 
 
@@ -1082,7 +1111,7 @@ def target(ctx: ReportContext, population: int = 0, year: int | None = None,
     base-year population), said plainly when a scenario meets the target already, with a chart of
     the scenarios, the scenarios with that inflow and the target line."""
     _heading(ctx, "h_target")
-    res = ctx.cache["projection"]
+    res = ctx.projection
     year = int(year or res.to_year)
     tot = res.totals()
     tot = tot[(tot["sex"] == "total") & (tot["territory_code"] == ctx.code)]
@@ -1098,8 +1127,6 @@ def target(ctx: ReportContext, population: int = 0, year: int | None = None,
                                   with_inflow=with_inflow, label="target", **ctx.plot_kw())
     show_figure(fig)
     show_markdown("\n".join(f"- {f.text}" for f in found))
-    ctx.cache["target"] = results
-    ctx.cache["target_findings"] = found
     return found
 
 
@@ -1112,7 +1139,7 @@ def inflows_by_scenario(ctx: ReportContext, kind: str, goal: float, year: int, p
     as ``scenario, year, value`` (``None`` when no scenario needs an inflow)."""
     from ..projection.target import find_inflow
 
-    res = ctx.cache["projection"]
+    res = ctx.projection
     labels = _scenario_labels(ctx)
     found, results, paths = [], {}, []
     for sc in res.scenarios:
@@ -1143,12 +1170,11 @@ def accuracy(ctx: ReportContext, horizon: int = 5) -> F.Finding | None:
     method, and one sentence on the total.
     """
     from ..projection.backtest import BASE_PERIOD, DEFAULT_METHOD, GROUPS, backtest
-    from ..projection.data import ProjectionData
 
     _heading(ctx, "h_accuracy")
     lang = ctx.lang
-    res = ctx.cache["projection"]
-    data = ProjectionData.from_store(data_dir=ctx.data_dir)
+    res = ctx.projection
+    data = ctx.workspace.projection_data()
     pop = data.population
     first = int(pop.loc[pop["age"].notna(), "year"].min())
     last = res.base_year
@@ -1193,9 +1219,6 @@ def accuracy(ctx: ReportContext, horizon: int = 5) -> F.Finding | None:
                                 n, lang)
     extra = accuracy_context(ctx, bt, own, y0, h)
     show_markdown(" ".join([found.text, *(f.text for f in extra)]))
-    ctx.cache["accuracy"] = bt
-    ctx.cache["accuracy_finding"] = found
-    ctx.cache["accuracy_extra"] = extra
     return found
 
 

@@ -1,0 +1,181 @@
+"""One data directory as one object: its paths, register, catalogue, scenarios, tables and counts.
+
+A :class:`Workspace` stands for a data directory. Everything derived from it that several
+steps of a command or a report need (the territory register, the indicator catalogue, the
+scenarios, the loaded tables, the count arrays, the projection inputs) is computed on first
+use and kept, so a report resolves its territory, reads its tables and builds its counts once.
+What depends on the processed tables is kept per *generation* of them: after a new
+``cityindicators build`` the workspace reads the new tables (:meth:`Workspace.data_version`).
+
+Every function that takes ``data_dir=`` takes a workspace as well: a workspace is a path-like
+object (``os.fspath(ws)`` is its folder), so code below this module that only needs paths
+keeps working unchanged, and code above it turns either form into a workspace with
+:func:`as_workspace`::
+
+    ws = as_workspace(data_dir)        # a path, None (the default folder) or a Workspace
+    ws.register.resolve("Visaginas")
+    ws.counts()                        # built once per generation of the tables
+
+The workspace sits above the store, indicators and projection (it calls them) and below the
+reports and the command line (which use it); the modules it calls are imported on first use,
+so creating one costs no pandas import (the quick CLI commands stay quick).
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Callable, Hashable, TypeVar
+
+from .config import DataPaths, resolve_data_dir
+
+if TYPE_CHECKING:  # pragma: no cover - types only
+    import pandas as pd
+
+    from .geography import Register
+    from .indicators._counts import Counts
+    from .projection.data import ProjectionData
+
+__all__ = ["Workspace", "as_workspace", "data_version"]
+
+T = TypeVar("T")
+
+
+def data_version(paths: DataPaths) -> tuple:
+    """The version of the processed tables: the generation folder ``processed`` links to (a
+    build switches to a new one) and each table's name, size and modification time."""
+    proc = paths.processed.resolve()
+    return (str(proc),) + tuple(sorted((p.name, p.stat().st_size, p.stat().st_mtime_ns)
+                                       for p in proc.glob("*.parquet")))
+
+
+class Workspace(os.PathLike):
+    """A data directory with what is derived from it, each computed once.
+
+    Parameters
+    ----------
+    data_dir
+        The folder (default ``$CITYINDICATORS_DATA_DIR`` or ``./data``); kept absolute, since
+        report kernels run in other working directories.
+    """
+
+    def __init__(self, data_dir: str | os.PathLike | None = None):
+        self.root: Path = resolve_data_dir(data_dir).expanduser().resolve()
+        self.paths = DataPaths(self.root)
+        self._lock = threading.Lock()
+        self._version: tuple | None = None
+        self._derived: dict[Hashable, Any] = {}
+
+    def __fspath__(self) -> str:
+        return str(self.root)
+
+    def __repr__(self) -> str:
+        return f"Workspace({str(self.root)!r})"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Workspace) and other.root == self.root
+
+    def __hash__(self) -> int:
+        return hash(self.root)
+
+    # -- what does not depend on the processed tables ----------------------------------------
+
+    @property
+    def register(self) -> "Register":
+        """The territory register with this directory's groups (``groups.yaml``)."""
+        from .geography import get_register
+
+        return get_register(self.root)  # cached by the groups file it reads
+
+    @property
+    def catalogue(self) -> "pd.DataFrame":
+        """The indicator catalogue (one row per indicator)."""
+        from .indicators.catalogue import catalogue_frame
+
+        return catalogue_frame()
+
+    def scenarios(self) -> dict[str, Any]:
+        """Scenarios by name: shipped ones and this directory's ``scenarios/*.yaml``."""
+        from .projection.scenarios import list_scenarios
+
+        return list_scenarios(data_dir=self.root)
+
+    def report_dir(self, template: str, territory_code: str, output_dir: str | os.PathLike = "reports") -> Path:
+        """``<output_dir>/<template>/<code>-<name>/``, the territory named by this register."""
+        from .reports.run import report_dir
+
+        return report_dir(template, territory_code, output_dir, workspace=self)
+
+    # -- what is derived from the processed tables (kept per generation) ---------------------
+
+    def data_version(self) -> tuple:
+        """:func:`data_version` of this directory's processed tables."""
+        return data_version(self.paths)
+
+    def derived(self, key: Hashable, compute: Callable[[], T]) -> T:
+        """``compute()`` kept under ``key`` until the processed tables change.
+
+        For computations of the layers above (a report's indicators of every territory):
+        what is returned is shared, so callers must treat it as read-only.
+        """
+        version = self.data_version()
+        with self._lock:
+            if version != self._version:
+                self._derived.clear()
+                self._version = version
+            if key in self._derived:
+                return self._derived[key]
+        value = compute()
+        with self._lock:
+            if self._version == version:
+                self._derived[key] = value
+        return value
+
+    def tables(self) -> dict[str, "pd.DataFrame"]:
+        """The processed tables the indicators read (:func:`cityindicators.indicators.load_data`)."""
+        from .indicators import load_data
+
+        return self.derived("tables", lambda: load_data(data_dir=self.root))
+
+    def table(self, dataset: str) -> "pd.DataFrame":
+        """One processed table, whole (:func:`cityindicators.store.load`)."""
+        from . import store
+
+        tables = self.tables()
+        if dataset in tables:
+            return tables[dataset]
+        return self.derived(("table", dataset), lambda: store.load(dataset, data_dir=self.root))
+
+    def counts(self) -> "Counts":
+        """The count arrays of every territory (:func:`~cityindicators.indicators._counts.build_counts`)."""
+        from .indicators._counts import build_counts
+
+        return self.derived("counts", lambda: build_counts(self.tables()))
+
+    def projection_data(self) -> "ProjectionData":
+        """The projection's inputs for every territory (:meth:`ProjectionData.from_store`)."""
+        from .projection.data import ProjectionData
+
+        return self.derived("projection_data", lambda: ProjectionData.from_store(data_dir=self.root))
+
+
+_WORKSPACES: dict[Path, Workspace] = {}
+_WS_LOCK = threading.Lock()
+#: Workspaces kept at most by :func:`as_workspace` (a process rarely uses more than two folders).
+MAX_WORKSPACES = 8
+
+
+def as_workspace(where: str | os.PathLike | Workspace | None = None) -> Workspace:
+    """The workspace of ``where``: itself when it is one, else the process's one workspace of
+    that folder (so two calls with the same path share what was computed)."""
+    if isinstance(where, Workspace):
+        return where
+    root = resolve_data_dir(where).expanduser().resolve()
+    with _WS_LOCK:
+        ws = _WORKSPACES.get(root)
+        if ws is None:
+            if len(_WORKSPACES) >= MAX_WORKSPACES:
+                _WORKSPACES.pop(next(iter(_WORKSPACES)))
+            ws = _WORKSPACES[root] = Workspace(root)
+        return ws
