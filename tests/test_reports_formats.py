@@ -110,23 +110,43 @@ def test_chart_and_table_exports(export_folder):
     assert hires.info["dpi"][0] == pytest.approx(300, abs=1)
     assert hires.width <= width_in * 300 + 10  # trimmed to the content, never wider than the figure
     wb = load_workbook(export_folder / "demo.xlsx")
-    assert wb.sheetnames == ["Sheets", "01_population_trend", "02_comparison"]
-    ws = wb["01_population_trend"]
+    # named by their titles without the territory (written on the sheet), numbered in order
+    assert wb.sheetnames == ["Sheets", "01 Population at 1 January", "02 Comparison note"]
+    ws = wb["01 Population at 1 January"]
     assert ws["A1"].value == plotting.chart_title(fig) and "Eglynas" in ws["A1"].value
     assert [ws["A2"].value, ws["B2"].value] == ["Unit", "persons"]
     assert ws["A3"].value == "Source" and "synthetic" in ws["B3"].value.lower()
     rows = list(ws.iter_rows(min_row=7, values_only=True))
     assert rows[0] == ("year", "value") and rows[1:] == [(2001, 1200), (2002, 1150), (2003, 1100)]
-    ws = wb["02_comparison"]
+    ws = wb["02 Comparison note"]
     assert ws["A1"].value == "Comparison note"
     body = list(ws.iter_rows(min_row=6, values_only=True))
     assert body[0] == ("Indicator", "Value")
-    assert body[1] == ("'=HYPERLINK(\"http://x\")", 1.5)  # neutralised: opens as text, not a formula
-    assert body[2] == ("Share 65+", -2.25)
+    # neutralised: a text cell showing the text as typed (no apostrophe), never a formula
+    assert body[1] == ("=HYPERLINK(\"http://x\")", 1.5)
+    cell = ws["A7"]
+    assert cell.data_type == "s" and cell.quotePrefix and ws["B7"].data_type == "n"
+    assert body[2] == ("Share 65+", -2.25) and not ws["A8"].quotePrefix
     csv = pd.read_csv(export_folder / "tables" / "02_comparison.csv")
-    assert csv["Value"].tolist() == [1.5, -2.25] and csv["Indicator"][0].startswith("'=")
+    assert csv["Value"].tolist() == [1.5, -2.25] and csv["Indicator"][0].startswith("'=")  # the CSV keeps OWASP's apostrophe
     index = pd.read_csv(export_folder / "tables" / "index.csv")
-    assert index["Sheet"].tolist() == ["01_population_trend", "02_comparison"]
+    assert index["Sheet"].tolist() == ["01 Population at 1 January", "02 Comparison note"]
+    assert index["File"].tolist() == ["tables/01_population_trend.csv", "tables/02_comparison.csv"]
+
+
+def test_sheet_names_fit_excel_rules():
+    from cityindicators.reports.exports import SHEET_NAME_MAX, TableRecord, _sheet_names
+
+    def rec(title, territory="Visagino sav."):
+        return TableRecord("x", "table", title, "", "", pd.DataFrame(), territory=territory)
+
+    names = _sheet_names([rec("Gyventojų skaičius, Visagino sav."), rec("a/b: [c]*? 'd'"),
+                          rec("Gyventojų skaičius pagal scenarijus ir tikslas, Visagino sav."), rec("")])
+    assert names[0] == "01 Gyventojų skaičius"
+    assert names[1] == "02 a b c 'd"  # forbidden characters gone, no trailing apostrophe
+    assert names[2] == "03 Gyventojų skaičius pagal…" and len(names[2]) <= SHEET_NAME_MAX
+    assert names[3] == "04 x"  # no title: the id
+    assert len({n.casefold() for n in names}) == len(names)
 
 
 def test_nothing_written_outside_the_runner(tmp_path, monkeypatch):
@@ -197,23 +217,26 @@ def test_workbook_holds_the_librarys_figures(situation_report, demo_dir):
     wb = load_workbook(situation_report / "situation_analysis.xlsx", read_only=True)
     names = wb.sheetnames
     assert names[0] == "Sheets"
-    assert {"01_population_trend", "02_pyramid", "03_components_of_change"} <= set(names)
-    assert any(n.endswith("_comparison") for n in names) and any(n.endswith("_sources") for n in names)
+    index = pd.read_csv(situation_report / "tables" / "index.csv")
+    assert index["Sheet"].tolist() == names[1:]
+    sheet_of = {Path(f).stem.split("_", 1)[1]: n for f, n in zip(index["File"], index["Sheet"])}
+    assert {"population_trend", "pyramid", "components_of_change", "comparison", "sources"} <= set(sheet_of)
+    assert sheet_of["population_trend"].startswith("01 ") and "_" not in sheet_of["population_trend"]
     for n in names[1:]:
         ws = wb[n]
-        assert ws["A2"].value == "Unit" and ws["A3"].value == "Source" and ws["B3"].value, n
+        assert len(n) <= 31 and ws["A2"].value == "Unit" and ws["A3"].value == "Source" and ws["B3"].value, n
     pop = compute_indicators(["population"], territories="X13", data_dir=demo_dir).set_index("year")["value"]
-    rows = list(wb["01_population_trend"].iter_rows(min_row=7, values_only=True))
+    rows = list(wb[sheet_of["population_trend"]].iter_rows(min_row=7, values_only=True))
     assert rows[0] == ("year", "value")
     got = {int(y): v for y, v in rows[1:]}
     assert got == pytest.approx({int(y): float(v) for y, v in pop.dropna().items()})
-    cmp_sheet = next(n for n in names if n.endswith("_comparison"))
+    cmp_sheet = sheet_of["comparison"]
     rows = list(wb[cmp_sheet].iter_rows(min_row=6, values_only=True))
     header, body = rows[0], rows[1:]
     value_col = header.index(t("col_value", "en"))
     table = comparison_table("X13", DEMO_LAST_YEAR, peers="county", indicators=["population"], data_dir=demo_dir)
     assert body[0][value_col] == pytest.approx(float(table["value"].iloc[0]))
-    csv = pd.read_csv(situation_report / "tables" / f"{cmp_sheet}.csv")
+    csv = pd.read_csv(situation_report / "tables" / index.set_index("Sheet").loc[cmp_sheet, "File"].split("/")[1])
     assert csv[t("col_value", "en")].iloc[0] == pytest.approx(body[0][value_col])
 
 

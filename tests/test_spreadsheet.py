@@ -45,7 +45,8 @@ def test_cli_xlsx_output_is_text_not_formula(tmp_path):
     emit(pd.DataFrame({"territory": ["=1+1", "Alytaus m. sav."], "value": [-3, 4.5]}), "csv", str(out))
     sheet = openpyxl.load_workbook(out).active
     assert [c.value for c in sheet[1]] == ["territory", "value"]
-    assert sheet["A2"].value == "'=1+1" and sheet["A2"].data_type == "s"
+    assert sheet["A2"].value == "=1+1" and sheet["A2"].data_type == "s" and sheet["A2"].quotePrefix  # text as typed
+    assert not sheet["A3"].quotePrefix
     assert sheet["B2"].value == -3 and sheet["B2"].data_type == "n"
     assert sheet["B3"].value == 4.5
 

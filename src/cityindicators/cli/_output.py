@@ -14,7 +14,7 @@ import sys
 from typing import TYPE_CHECKING, Mapping, Sequence
 
 from .._io import atomic_write_bytes, atomic_write_text
-from ..spreadsheet import spreadsheet_safe, spreadsheet_safe_frame
+from ..spreadsheet import neutralise_sheet, spreadsheet_safe, spreadsheet_safe_frame
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -42,8 +42,9 @@ def emit(frame: pd.DataFrame, fmt: str, output: str | None = None, numeric: Sequ
     """Print ``frame`` as an aligned table, CSV or JSON records, or write it atomically to ``output``.
 
     An ``output`` ending in ``.xlsx`` is written as a one-sheet workbook whatever ``fmt`` says.
-    CSV and XLSX text cells pass :func:`~cityindicators.spreadsheet.spreadsheet_safe`, so a
-    name such as ``=HYPERLINK(...)`` opens as text, not as a formula. ``numeric`` names columns
+    CSV text cells pass :func:`~cityindicators.spreadsheet.spreadsheet_safe` and XLSX ones
+    :func:`~cityindicators.spreadsheet.neutralise_sheet`, so a name such as ``=HYPERLINK(...)``
+    opens as text, not as a formula. ``numeric`` names columns
     rounded for display in the table format (CSV, XLSX and JSON keep full precision).
     """
     import pandas as pd
@@ -105,5 +106,6 @@ def _xlsx_bytes(frame: pd.DataFrame) -> bytes:
 
     buf = io.BytesIO()
     with pd.ExcelWriter(buf, engine="openpyxl") as writer:
-        spreadsheet_safe_frame(frame).to_excel(writer, index=False, sheet_name="data")
+        frame.to_excel(writer, index=False, sheet_name="data")
+        neutralise_sheet(writer.sheets["data"])  # text cells as typed, never formulas
     return buf.getvalue()

@@ -8,13 +8,14 @@ Two halves, one on each side of the kernel:
   folder named by ``$CITYINDICATORS_REPORT_EXPORT`` (set by the report runner, unset in
   JupyterLab, where nothing is written): the SVG and the 300-dpi PNG of each chart, and each
   table or chart's data with its title, unit and source as a pickle under ``.data/``;
-* in the runner, :func:`write_tables` turns those into ``<template>.xlsx`` (one named sheet per
-  table or chart, a heading block with the title, unit, source and territory above the table)
+* in the runner, :func:`write_tables` turns those into ``<template>.xlsx`` (one sheet per
+  table or chart, named by its title in the report's language, a heading block with the title, unit, source and territory above the table)
   and ``tables/NN_<name>.csv`` (the same tables; ``tables/index.csv`` lists their titles,
   units and sources), then removes ``.data/``.
 
-Every text cell goes through :func:`cityindicators.spreadsheet.spreadsheet_safe`, so that no cell
-from the data opens as a live formula.
+No cell from the data opens as a live formula: in the workbook such text is a text cell shown
+as typed (:func:`cityindicators.spreadsheet.neutralise_sheet`), in the CSV it has an apostrophe
+in front (:func:`cityindicators.spreadsheet.spreadsheet_safe`).
 """
 
 from __future__ import annotations
@@ -222,20 +223,68 @@ _HEAD = {
 }
 
 
+#: Excel's longest sheet name.
+SHEET_NAME_MAX = 31
+
+
+def _display_title(r: TableRecord) -> str:
+    """The record's title without the territory's name (written on the sheet anyway)."""
+    title = re.sub(r"\s+", " ", r.title or "").strip()
+    for sep in (", ", " – ", " - "):
+        if r.territory and title.endswith(sep + r.territory):
+            title = title[: -len(sep + r.territory)]
+    return title.strip(" ,.;:–-") or r.name
+
+
+def _fit_sheet_name(text: str) -> str:
+    """``text`` without the characters Excel refuses in a sheet name (``[]:*?/\\``, a leading or
+    trailing apostrophe), cut at a word to :data:`SHEET_NAME_MAX` characters with an ellipsis."""
+    text = re.sub(r"\s+", " ", _SHEET_FORBIDDEN.sub(" ", text)).strip().strip("'").strip()
+    if len(text) <= SHEET_NAME_MAX:
+        return text
+    cut = text[: SHEET_NAME_MAX - 1]
+    if " " in cut[SHEET_NAME_MAX // 2:]:
+        cut = cut[: cut.rindex(" ")]
+    return cut.rstrip(" ,.;:–-'") + "…"
+
+
 def _sheet_names(records: list[TableRecord]) -> list[str]:
-    """Sheet names of at most 31 characters without the characters Excel refuses, unique by their number."""
-    return [_SHEET_FORBIDDEN.sub("_", f"{i:02d}_{r.name}")[:31] for i, r in enumerate(records, 1)]
+    """The sheets' display names: number and title in the report's language ("03 Gyventojų
+    skaičiaus kaitos…"), at most 31 characters, none of the characters Excel refuses, unique
+    (case-insensitively, as Excel compares them) and never Excel's reserved "History"."""
+    names: list[str] = []
+    used: set[str] = set()
+    for i, r in enumerate(records, 1):
+        name = _fit_sheet_name(f"{i:02d} {_display_title(r)}")
+        k = 2
+        while name.casefold() in used or name.casefold() == "history":
+            suffix = f" ({k})"
+            name = _fit_sheet_name(f"{i:02d} {_display_title(r)}")[: SHEET_NAME_MAX - len(suffix)] + suffix
+            k += 1
+        used.add(name.casefold())
+        names.append(name)
+    return names
+
+
+def _file_stems(records: list[TableRecord]) -> list[str]:
+    """CSV file stems: number and id (``03_population_trend``), plain ASCII for any file system."""
+    return [f"{i:02d}_{re.sub(r'[^A-Za-z0-9_]+', '_', r.name)}" for i, r in enumerate(records, 1)]
 
 
 def write_tables(folder: Path, template: str) -> list[str]:
     """Write ``<template>.xlsx`` and ``tables/*.csv`` from the kernel's records in ``folder``;
-    return the files written (relative to ``folder``). ``.data/`` is removed."""
+    return the files written (relative to ``folder``). ``.data/`` is removed.
+
+    Sheets are named by their titles in the report's language (:func:`_sheet_names`), CSV files
+    by number and id. Text that a spreadsheet would run as a formula is a text cell as typed in
+    the workbook (:func:`~cityindicators.spreadsheet.neutralise_sheet`) and has an apostrophe in
+    front in the CSV (:func:`~cityindicators.spreadsheet.spreadsheet_safe`)."""
     from openpyxl import Workbook
     from openpyxl.styles import Font
     from openpyxl.utils import get_column_letter
 
     from .._io import atomic_write_text
-    from ..spreadsheet import spreadsheet_safe, spreadsheet_safe_frame
+    from ..spreadsheet import neutralise_sheet, spreadsheet_safe_frame
 
     records = read_records(folder)
     shutil.rmtree(folder / DATA_FOLDER, ignore_errors=True)
@@ -250,19 +299,19 @@ def write_tables(folder: Path, template: str) -> list[str]:
     index.title = head["sheets"]
     index.append([head["sheet"], head["title"], head["kind"], head["unit"], head["source"], head["file"]])
     files = []
-    for name, r in zip(names, records):
-        frame = spreadsheet_safe_frame(_plain_frame(r.frame))
-        csv_name = f"tables/{name}.csv"
-        atomic_write_text(folder / csv_name, frame.to_csv(index=False))
+    for name, stem, r in zip(names, _file_stems(records), records):
+        frame = _plain_frame(r.frame)
+        csv_name = f"tables/{stem}.csv"
+        atomic_write_text(folder / csv_name, spreadsheet_safe_frame(frame).to_csv(index=False))
         files.append(csv_name)
         kind = head["table"] if r.kind == "table" else head["chart_kind"]
-        index.append([spreadsheet_safe(v) for v in (name, r.title, kind, r.unit, r.source, csv_name)])
+        index.append([name, r.title, kind, r.unit, r.source, csv_name])
         ws = wb.create_sheet(name)
-        ws.append([spreadsheet_safe(r.title)])
+        ws.append([r.title])
         ws["A1"].font = Font(bold=True)
-        ws.append([head["unit"], spreadsheet_safe(r.unit)])
-        ws.append([head["source"], spreadsheet_safe(r.source)])
-        ws.append([head["territory"], spreadsheet_safe(r.territory)])
+        ws.append([head["unit"], r.unit])
+        ws.append([head["source"], r.source])
+        ws.append([head["territory"], r.territory])
         if r.chart:
             ws.append([head["chart"], r.chart])
         ws.append([])
@@ -273,9 +322,11 @@ def write_tables(folder: Path, template: str) -> list[str]:
             ws.append([_cell(v) for v in row])
         for i, col in enumerate(frame.columns, 1):
             ws.column_dimensions[get_column_letter(i)].width = min(max(12, len(str(col)) + 2), 48)
+        neutralise_sheet(ws)
     index_frame = pd.DataFrame(list(index.iter_rows(min_row=2, values_only=True)),
                                columns=[c.value for c in index[1]])
-    atomic_write_text(folder / "tables/index.csv", index_frame.to_csv(index=False))
+    atomic_write_text(folder / "tables/index.csv", spreadsheet_safe_frame(index_frame).to_csv(index=False))
+    neutralise_sheet(index)
     files.append("tables/index.csv")
     buf = io.BytesIO()
     wb.save(buf)
