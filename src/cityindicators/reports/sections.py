@@ -777,12 +777,12 @@ def _comparison_display(ctx: ReportContext, table: pd.DataFrame, formatted: bool
 
 
 def sources(ctx: ReportContext) -> pd.DataFrame:
-    """Section: the sources of the data behind the report, with the date each was obtained.
+    """Section: the sources of the data behind the report, each with its own date.
 
     One row per dataset and input: the dataset's name, its source as a reader cites it
     (Statistics Lithuania's table code, an extract file, the user's own file, the demo
-    generator), the date it was retrieved or imported, and the years it covers. Internal paths
-    and hashes stay in the report's ``manifest.json``.
+    generator), the source's date and what that date is (:func:`source_date`), and the years
+    the data cover. Internal paths and hashes stay in the report's ``manifest.json``.
     """
     from ..store import processed_provenance
 
@@ -791,16 +791,17 @@ def sources(ctx: ReportContext) -> pd.DataFrame:
     rows = []
     for dataset, side in processed_provenance(ctx.data_dir).items():
         frame = ctx.data.get(dataset)
-        yrs = ""
+        years: list[int] = []
         if frame is not None and len(frame):
-            y0, y1 = int(frame["year"].min()), int(frame["year"].max())
-            yrs = str(y0) if y0 == y1 else f"{y0}–{y1}"
+            years = [int(frame["year"].min()), int(frame["year"].max())]
+        yrs = "" if not years else str(years[0]) if years[0] == years[1] else f"{years[0]}–{years[1]}"
         for inp in side.get("inputs", []) or [{}]:
-            meta = _snapshot_meta(ctx.data_dir, inp)
+            path = _snapshot_path(ctx.data_dir, inp)
+            meta = (read_sidecar(path) if path is not None else {}) or {"source": inp.get("source", "")}
             rows.append({
                 t("col_dataset", lang): t(f"ds_{dataset}", lang) if f"ds_{dataset}" in TEXTS else dataset,
                 t("col_source", lang): source_label(meta, lang),
-                t("col_retrieved", lang): str(meta.get("retrieved_at", ""))[:10],
+                t("col_source_date", lang): source_date(meta, path, years, lang),
                 t("col_years", lang): yrs,
             })
     table = pd.DataFrame(rows).drop_duplicates(ignore_index=True)
@@ -810,15 +811,41 @@ def sources(ctx: ReportContext) -> pd.DataFrame:
     return table
 
 
-def _snapshot_meta(data_dir: Path, inp: dict[str, Any]) -> dict[str, Any]:
-    """The provenance sidecar of a processed table's input; a path recorded relative to another
-    working directory is looked up under ``data_dir/raw``; the input's own record otherwise."""
+def _snapshot_path(data_dir: Path, inp: dict[str, Any]) -> Path | None:
+    """The raw snapshot a processed table's input names; a path recorded relative to another
+    working directory is looked up under ``data_dir/raw``."""
     path = Path(str(inp.get("input") or ""))
     if not path.name:
-        return {}
+        return None
     if not path.exists() and "raw" in path.parts:
         path = data_dir.joinpath(*path.parts[path.parts.index("raw"):])
-    return read_sidecar(path) or {"source": inp.get("source", "")}
+    return path
+
+
+def source_date(meta: dict[str, Any], path: Path | None, years: Sequence[int], lang: str) -> str:
+    """The date a reader cites a source by, and what it is: for a Statistics Lithuania API
+    response the day the source last updated the table (the message's ``DS_LAST_UPDATE``), else
+    the day it prepared the response, else the day it was retrieved; for the published
+    indicators their reference year (the years of the data); for a file the day it was imported;
+    for the demonstration data the day it was generated. ``years``: first and last year of the
+    data (may be empty)."""
+    from ..sources.sdmx_parse import message_dates
+
+    source = meta.get("source", "")
+    day = str(meta.get("retrieved_at", ""))[:10]
+    if source == "osp":
+        own = message_dates(path) if path is not None else {}
+        if own.get("last_update"):
+            return t("date_updated", lang, date=own["last_update"])
+        if own.get("prepared"):
+            return t("date_prepared", lang, date=own["prepared"])
+        return t("date_retrieved", lang, date=day) if day else ""
+    if source == "indicators" and years:
+        key = "date_reference_year" if years[0] == years[-1] else "date_reference_years"
+        return t(key, lang, date=str(years[0]) if years[0] == years[-1] else f"{years[0]}–{years[-1]}")
+    if not day:
+        return ""
+    return t("date_generated" if source == "demo" else "date_imported", lang, date=day)
 
 
 def source_label(meta: dict[str, Any], lang: str) -> str:

@@ -859,3 +859,30 @@ def annualise(frame: pd.DataFrame, rule: str = "annual", *, origin: str = "respo
     res = pd.concat([annual, out[annual.columns]], ignore_index=True) if len(annual) else out.reset_index(drop=True)
     res = res.drop_duplicates(keys, keep="first")
     return res.sort_values(keys, kind="mergesort", na_position="first").reset_index(drop=True)
+
+
+# --------------------------------------------------------------------------------------
+# The message's own dates, for citing it
+# --------------------------------------------------------------------------------------
+_LAST_UPDATE_XML = re.compile(rb'id="DS_LAST_UPDATE"\s+value="(\d{4}-\d{2}-\d{2})')
+_PREPARED_XML = re.compile(rb"<(?:\w+:)?Prepared>(\d{4}-\d{2}-\d{2})")
+_PREPARED_JSON = re.compile(rb'"prepared"\s*:\s*"(\d{4}-\d{2}-\d{2})')
+
+
+def message_dates(path: str | Path, head_bytes: int = 1 << 16) -> dict[str, str]:
+    """The dates an SDMX data message gives itself, read from its first ``head_bytes`` only (a
+    report cites them without parsing the whole snapshot): ``last_update``, the data set's
+    ``DS_LAST_UPDATE`` attribute (the day Statistics Lithuania last updated the table; in
+    SDMX-ML it precedes the observations), and ``prepared``, the day the message was made (the
+    header's ``Prepared``). Dates as ``YYYY-MM-DD``; a date not found is left out."""
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(head_bytes)
+    except OSError:
+        return {}
+    out = {}
+    for key, pattern in (("last_update", _LAST_UPDATE_XML), ("prepared", _PREPARED_XML), ("prepared", _PREPARED_JSON)):
+        m = pattern.search(head)
+        if m and key not in out:
+            out[key] = m.group(1).decode("ascii")
+    return out
