@@ -68,6 +68,7 @@ def project_step(
     male_share: np.ndarray,
     mig_rate: np.ndarray,
     mig_count: np.ndarray,
+    work: dict[str, np.ndarray] | None = None,
 ) -> StepResult:
     """Advance the population one year (see the module docstring for the formulas).
 
@@ -85,28 +86,53 @@ def project_step(
         Share of boys among births ``[...]``.
     mig_rate, mig_count
         Net migration per survivor and in persons ``[..., 2, A]`` (age at the end of the year).
+    work
+        Optional buffers reused from step to step (a dict, filled on the first call): the
+        returned arrays are then views of them, overwritten by the next call with the same
+        ``work``, and ``P`` must not be the previous call's ``population``. The stochastic mode
+        passes two in turn, so thousands of trajectories allocate no new arrays each year.
     """
-    C = np.empty(np.broadcast_shapes(P.shape, S.shape[:-1] + (P.shape[-1],)))
+    # written with in-place operations (the stochastic mode runs this on [trajectories, T, 2, A]
+    # arrays; fewer temporaries halve its memory traffic); the arithmetic is the formulas' own
+    shape = np.broadcast_shapes(P.shape, S.shape[:-1] + (P.shape[-1],))
+    buf = _buffers(work, shape)
+    C, D, surv, N, new = buf["C"], buf["D"], buf["surv"], buf["N"], buf["new"]
     C[..., 0] = 0.0
     C[..., 1:] = P[..., :-1]
     C[..., -1] += P[..., -1]
-    D = np.empty_like(C)
     D[..., 0] = 0.0
-    D[..., 1:] = C[..., 1:] * (1.0 - S)
-    surv = C - D
-    N = np.maximum(mig_rate * surv + mig_count, -surv)
-    new = surv + N
+    np.subtract(1.0, S, out=D[..., 1:])
+    D[..., 1:] *= C[..., 1:]
+    np.subtract(C, D, out=surv)
+    np.multiply(mig_rate, surv, out=N)
+    N += mig_count
+    np.negative(surv, out=new)
+    np.maximum(N, new, out=N)
+    np.add(surv, N, out=new)
     # births: exposure of women = mean of 1 January t and t + 1 (ages 1+ of t + 1 known now)
-    women = 0.5 * (P[..., 1, :] + new[..., 1, :])
-    B = (asfr * women).sum(-1)
+    women = P[..., 1, :] + new[..., 1, :]
+    women *= 0.5
+    women *= asfr
+    B = women.sum(-1)
     share = np.stack([male_share, 1.0 - male_share], axis=-1)
     Bs = B[..., None] * share
     C[..., 0] = Bs
     D[..., 0] = Bs * (1.0 - Sb)
     s0 = C[..., 0] - D[..., 0]
     N[..., 0] = np.maximum(mig_rate[..., 0] * s0 + mig_count[..., 0], -s0)
-    new = (C - D) + N
+    np.subtract(C, D, out=new)
+    new += N
     return StepResult(population=new, births=Bs, deaths=D, net_migration=N)
+
+
+def _buffers(work: dict[str, np.ndarray] | None, shape: tuple[int, ...]) -> dict[str, np.ndarray]:
+    """The step's arrays ``C, D, surv, N, new`` of ``shape``: fresh, or ``work``'s (allocated once)."""
+    names = ("C", "D", "surv", "N", "new")
+    if work is None:
+        return {n: np.empty(shape) for n in names}
+    if not work or work["C"].shape != shape:
+        work.update({n: np.empty(shape) for n in names})
+    return work
 
 
 def cohort_component(

@@ -106,13 +106,24 @@ class E0Scaler:
         mk = self.m[..., None, :] * np.exp(self.logk)[:, None]  # [T, 2, K, A]
         self.table = life_expectancy(mk, fem)  # [T, 2, K], decreasing in k
         self.S_grid, self.Sb_grid = survival_ratios(mk, fem)  # [T, 2, K, A-1], [T, 2, K]
+        self._dS: np.ndarray | None = None
 
     def _locate(self, e0: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         e0 = np.asarray(e0, dtype=float)
-        tab = np.broadcast_to(self.table, e0.shape + self.table.shape[-1:])
-        i = np.clip((tab > e0[..., None]).sum(-1), 1, len(self.logk) - 1)
-        e_hi = np.take_along_axis(tab, (i - 1)[..., None], -1)[..., 0]
-        e_lo = np.take_along_axis(tab, i[..., None], -1)[..., 0]
+        T, two, K = self.table.shape
+        if e0.shape[-2:] != (T, two):
+            raise ValueError(f"life expectancies of shape {e0.shape} do not end in ({T}, {two})")
+        # i = the number of grid values above e0 (the table decreases in k): one binary search per
+        # territory and sex instead of comparing every target with the whole grid
+        flat = e0.reshape(-1, T * two)
+        i = np.empty(flat.shape, dtype=np.intp)
+        asc = self.table.reshape(T * two, K)[:, ::-1]
+        for c in range(T * two):
+            i[:, c] = K - np.searchsorted(asc[c], flat[:, c], side="right")
+        i = np.clip(i.reshape(e0.shape), 1, K - 1)
+        ti, si = np.arange(T)[:, None], np.arange(two)[None, :]
+        e_hi = self.table[ti, si, i - 1]
+        e_lo = self.table[ti, si, i]
         den = e_hi - e_lo
         w = np.clip((e_hi - e0) / np.where(den == 0, 1, den), 0, 1)
         return i, w
@@ -132,8 +143,11 @@ class E0Scaler:
         T, two = self.table.shape[:2]
         ti = np.arange(T)[:, None]
         si = np.arange(two)[None, :]
-        S0, S1 = self.S_grid[ti, si, i - 1], self.S_grid[ti, si, i]
+        if self._dS is None:  # differences of neighbouring grid schedules, computed once
+            self._dS = np.diff(self.S_grid, axis=2)
+        S = self._dS[ti, si, i - 1]  # S0 + w (S1 - S0), in place
+        S *= w[..., None]
+        S += self.S_grid[ti, si, i - 1]
         b0, b1 = self.Sb_grid[ti, si, i - 1], self.Sb_grid[ti, si, i]
-        S = S0 + w[..., None] * (S1 - S0)
         Sb = b0 + w * (b1 - b0)
         return S, Sb

@@ -68,7 +68,6 @@ import pandas as pd
 
 from ..exceptions import ProjectionError
 from .agegroups import group_sums
-from .engine import project_step
 from .base_rates import BaseRates
 from .scenarios import Scenario, load_scenario
 from .schedule import ScenarioSchedule, build_schedule
@@ -317,6 +316,30 @@ def _aggregate_members(aggregates: Mapping[str, Sequence[str]] | None, codes: Se
     return out
 
 
+def _advance(P: np.ndarray, S: np.ndarray, Sb: np.ndarray, asfr: np.ndarray, male_share: np.ndarray,
+             mig_rate: np.ndarray, mig_count: np.ndarray, new: np.ndarray, tmp: np.ndarray) -> None:
+    """One step of :func:`~cityindicators.projection.engine.project_step` that writes only the new
+    population into ``new`` (``tmp`` a scratch array of the same shape): the trajectories need no
+    deaths or migrants, so the step is fused to ``max(C S (1 + r) + n, 0)`` per cell, the same
+    formulas rearranged (survivors ``C S``; net migrants ``max(r C S + n, -C S)``), which agree
+    with the engine's to rounding (``tests/test_projection_stochastic_speed.py``)."""
+    new[..., 0] = 0.0
+    new[..., 1:] = P[..., :-1]
+    new[..., -1] += P[..., -1]
+    new[..., 1:] *= S
+    np.multiply(mig_rate, new, out=tmp)
+    new += tmp
+    new += mig_count
+    np.maximum(new, 0.0, out=new)
+    # births: exposure of women = mean of 1 January t and t + 1 (ages 1+ of t + 1 known now)
+    women = P[..., 1, :] + new[..., 1, :]
+    women *= 0.5
+    women *= asfr
+    B = women.sum(-1)
+    s0 = B[..., None] * np.stack([male_share, 1.0 - male_share], axis=-1) * Sb  # [..., 2] surviving births
+    new[..., 0] = np.maximum(s0 + mig_rate[..., 0] * s0 + mig_count[..., 0], 0.0)
+
+
 def simulate(
     rates: BaseRates,
     scenario: str | Scenario,
@@ -377,11 +400,13 @@ def simulate(
     for c0 in range(0, n, st.chunk):
         c1 = min(n, c0 + st.chunk)
         P = np.broadcast_to(rates.population, (c1 - c0,) + rates.population.shape).copy()
+        nxt, tmp = np.empty_like(P), np.empty_like(P)  # reused every year: no allocation per step
         out[c0:c1, 0] = np.stack(list(group_sums(P).values()), axis=-1)
         for t in range(ny):
             S, Sb, asfr, male, rate, count = sch.engine_inputs(tfr[c0:c1, t], e0[c0:c1, t], shift[c0:c1, t],
                                                                sch.added[t], year=t)
-            P = project_step(P, S, Sb, asfr, male, rate, count).population
+            _advance(P, S, Sb, asfr, male, rate, count, nxt, tmp)
+            P, nxt = nxt, P
             out[c0:c1, t + 1] = np.stack(list(group_sums(P).values()), axis=-1)
     if members:
         out = np.concatenate([out, np.stack([out[:, :, idx].sum(axis=2) for idx in members.values()], axis=2)], axis=2)
