@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 import pytest
 
@@ -36,6 +38,16 @@ def test_every_catalogue_indicator_has_lithuanian_and_english_definitions_and_un
         assert ind.definition and ind.definition_lt and ind.definition_lt != ind.definition, ind.id
         assert ind.unit in UNIT_LABELS, f"{ind.id}: unit {ind.unit!r} has no Lithuanian label"
         assert ind.unit_label("lt") and ind.unit_label("en"), ind.id
+
+
+def test_one_name_per_indicator_in_each_language():
+    """A published indicator and the computed one of the same meaning are told apart ("(paskelbta)")."""
+    from cityindicators.indicators.catalogue import CATALOGUE
+
+    for lang in ("lt", "en"):
+        names = [ind.name(lang) for ind in CATALOGUE.values()]
+        assert len(names) == len(set(names)), sorted(n for n in names if names.count(n) > 1)
+        assert not [n for n in names if re.search(r"\d-\d", n)], "age ranges take an en dash (0–14), not a hyphen"
 
 
 def test_lithuanian_annex_is_in_lithuanian():
