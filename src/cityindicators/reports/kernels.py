@@ -173,7 +173,16 @@ def _register_engine() -> None:
                 kernel_name=kernel_name, log=logger, log_output=log_output, stdout_file=stdout_file,
                 stderr_file=stderr_file, **kwargs)
             client.kc = kernel.kc  # nbclient then neither starts a kernel nor stops this one
-            return client.execute()
+            # papermill writes the whole notebook (charts embedded) before and after every cell, so
+            # that a long run can be watched; a report takes seconds, and those ~50 writes cost
+            # about a second of CPU. The notebook is written once, when papermill completes it
+            # (also after a failed cell or a timeout: its error marker is then in the file).
+            save = nb_man.save
+            nb_man.save = lambda **kw: None
+            try:
+                return client.execute()
+            finally:
+                nb_man.save = save
 
     papermill_engines.register(ENGINE, WarmKernelEngine)
 
