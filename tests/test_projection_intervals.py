@@ -91,3 +91,85 @@ def test_project_with_empirical_intervals(demo_dir, demo_errors):
     width = np.log(tot["upper"] / tot["lower"]).to_numpy()
     assert (np.diff(width) > 0).all()  # wider with every year of horizon
     assert (iv["level"] == 0.8).all()
+
+
+def test_growth_exponent_and_asymmetric_bounds_hand_worked():
+    from cityindicators.projection.intervals import growth_exponents
+
+    # |e| quantiles 0.01 at h = 1 and 0.04 at h = 2: log Q = log 0.01 + b log h with b = 2
+    e = _errors([(2000, 1, v) for v in (0.01, -0.01, 0.01, -0.01)] + [(2000, 2, v) for v in (0.04, -0.04, 0.04, -0.04)])
+    assert growth_exponents(e, level=0.5, min_errors=2)["total"] == pytest.approx(2.0)
+    assert growth_exponents(e[e["horizon"] == 1], level=0.5, min_errors=2)["total"] == 1.0  # one horizon: b = 1
+    m = fit_interval_model(e, 2002, level=0.5, min_errors=2, calibrate=False, growth="fitted")
+    # z = e / h^2 = +-0.01 for all eight errors: q = 0.01, the half-width at h = 3 is 0.01 * 9
+    assert m.half_width(["total"], ["under 20,000"], [3])[0] == pytest.approx(0.09)
+    # asymmetric: quantiles 0.25 / 0.5 / 0.75 of the signed errors (h = 1) -0.02, -0.01, 0, 0.04
+    e1 = _errors([(2000, 1, v) for v in (-0.02, -0.01, 0.0, 0.04)])
+    a = fit_interval_model(e1, 2001, level=0.5, min_errors=2, calibrate=False, asymmetric=("total",))
+    lo, hi = a.bounds(["total"], ["under 20,000"], [2])
+    # np.quantile: 0.25 -> -0.0125, 0.5 -> -0.005, 0.75 -> 0.01; times h = 2
+    assert (lo[0], hi[0]) == (pytest.approx(-0.025), pytest.approx(0.02))
+    out = apply_intervals(pd.DataFrame({"group": ["total"], "size_class": ["under 20,000"], "horizon": [2],
+                                        "value": [1000.0]}), a)
+    # e = log(F/A) in [lo, hi]  <=>  A in [F e^-hi, F e^-lo]
+    assert out["lower"].iloc[0] == pytest.approx(1000 * np.exp(-0.02))
+    assert out["upper"].iloc[0] == pytest.approx(1000 * np.exp(0.025))
+    with pytest.raises(ProjectionError, match="growth must be"):
+        fit_interval_model(e1, 2001, growth="square")
+
+
+def test_asymmetric_recalibration_measures_each_case_on_its_own_side():
+    # the interval made at 2001 from the 2000 + 1 errors: z quantiles (level 0.5) -0.0125 / -0.005 / 0.01;
+    # the 2001 + 1 cases 0.025 (above: (0.025 + 0.005) / 0.015 = 2) and -0.0125 (below: 0.0075 / 0.0075 = 1)
+    e = _errors([(2000, 1, v) for v in (-0.02, -0.01, 0.0, 0.04)] + [(2001, 1, 0.025), (2001, 1, -0.0125)])
+    m = fit_interval_model(e, 2002, level=0.5, min_errors=2, asymmetric=("total",))
+    assert m.factors["total"] == pytest.approx(1.5)  # the median of 2 and 1
+
+
+def test_back_test_errors_kept_with_the_build(demo_dir, monkeypatch):
+    import importlib
+
+    backtest = importlib.import_module("cityindicators.projection.backtest")  # the module, not the function
+    intervals = importlib.import_module("cityindicators.projection.intervals")
+    data = ProjectionData.from_store(data_dir=demo_dir)
+    calls = []
+    fake = pd.DataFrame({"base_year": [2010], "horizon": [1], "territory_code": ["X13"], "group": ["total"],
+                         "method": ["default"], "forecast": [1.0], "actual": [1.0]})
+    monkeypatch.setattr(backtest, "out_of_sample_errors", lambda d: calls.append(1) or fake)
+    intervals._ERRORS_CACHE.clear()
+    first = intervals.out_of_sample_errors_cached(data, demo_dir)
+    path = intervals.errors_cache_path(demo_dir, intervals._errors_key(data))
+    assert path.is_file() and path.parent.parent == (demo_dir / "processed").resolve()
+    intervals._ERRORS_CACHE.clear()  # a new process: read from the build's folder, not recomputed
+    again = intervals.out_of_sample_errors_cached(data, demo_dir)
+    assert calls == [1]
+    pd.testing.assert_frame_equal(first, again)
+    path.unlink()
+    intervals._ERRORS_CACHE.clear()
+
+
+@pytest.mark.slow
+def test_cli_empirical_interval(demo_dir, demo_errors, monkeypatch, tmp_path, capsys):
+    import importlib
+
+    from cityindicators.cli import main
+
+    intervals = importlib.import_module("cityindicators.projection.intervals")
+    _, errors = demo_errors
+    monkeypatch.setattr(intervals, "out_of_sample_errors_cached", lambda data, data_dir=None: errors)
+    out = tmp_path / "iv.csv"
+    rc = main(["--data-dir", str(demo_dir), "project", "--territory", "X13", "--to", "2032",
+               "--interval", "empirical", "--output", str(out)])
+    assert rc == 0
+    f = pd.read_csv(out)
+    assert {"territory", "year", "age_group", "value", "lower", "upper", "level"} <= set(f.columns)
+    assert set(f["age_group"]) == {"total", "0-14", "15-64", "65+"}
+    assert ((f["lower"] < f["value"]) & (f["value"] < f["upper"])).all() and (f["level"] == 0.8).all()
+    # too little history before the base year: one line naming the option, no traceback
+    rc = main(["--data-dir", str(demo_dir), "project", "--territory", "X13", "--base-year",
+               str(int(errors["base_year"].min())), "--to", "2032", "--interval", "empirical"])
+    err = capsys.readouterr().err
+    assert rc != 0 and "--interval empirical" in err and "too little history" in err and "Traceback" not in err
+    rc = main(["--data-dir", str(demo_dir), "project", "--territory", "X13", "--to", "2032",
+               "--interval", "empirical", "--stochastic", "10"])
+    assert rc != 0 and "two different bands" in capsys.readouterr().err

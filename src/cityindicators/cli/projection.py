@@ -25,10 +25,28 @@ def _project(args) -> int:
     from ..projection import project
 
     reg = get_register(args.data_dir)
+    errors = data = None
+    if args.interval == "empirical":
+        from ..projection import ProjectionData
+        from ..projection.intervals import out_of_sample_errors_cached
+
+        data = ProjectionData.from_store(None, data_dir=args.data_dir)
+        print("empirical interval: the method's back-test on this data (run once per data build, minutes on "
+              "the whole extract; then kept with the build)...", file=sys.stderr)
+        try:
+            errors = out_of_sample_errors_cached(data, args.data_dir)
+        except ProjectionError as exc:
+            raise ProjectionError(f"--interval empirical: the back-test cannot be computed on this data ({exc})") from None
     res = project(_territories(args.territory), base_year=args.base_year, to_year=args.to,
-                  scenario=args.scenario, data_dir=args.data_dir, stochastic=args.stochastic, seed=args.seed,
+                  scenario=args.scenario, data=data, data_dir=args.data_dir, stochastic=args.stochastic, seed=args.seed,
                   national=args.national_control, national_method=args.national_method)
-    if args.stochastic:
+    if errors is not None:
+        try:
+            frame = _empirical_intervals_table(res, errors, data, reg)
+        except ProjectionError as exc:
+            raise ProjectionError(f"--interval empirical: {exc} (too little history before the base year "
+                                  f"{res.base_year} for a back-test)") from None
+    elif args.stochastic:
         frame = res.quantiles_wide()
         frame.insert(2, "territory", frame["territory_code"].map(lambda c: reg.name(c)))
     else:
@@ -39,6 +57,18 @@ def _project(args) -> int:
             frame["population"] = frame["population"].round(args.round_digits)
     emit(frame, args.format, args.output)
     return 0
+
+
+def _empirical_intervals_table(res, errors, data, reg):
+    """Totals and broad age groups with the empirical 80 % interval, one row per scenario,
+    territory, year and group."""
+    from ..projection.api import empirical_intervals
+
+    frame = empirical_intervals(res, errors, data)
+    frame.insert(2, "territory", frame["territory_code"].map(lambda c: reg.name(c)))
+    if frame.empty:
+        raise ProjectionError("no back-test errors observable by the base year")
+    return frame
 
 
 def _target(args) -> int:
@@ -124,6 +154,13 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="with --national-control: 'proportional' keeps each municipality's share of every sex and "
                         "age; 'raking' also keeps its own projected share of the national total (iterative "
                         "proportional fitting to both)")
+    p.add_argument("--interval", choices=("none", "empirical"), default="none",
+                   help="'empirical': output the totals and the 0-14, 15-64, 65+ groups with an 80 %% "
+                        "prediction interval (columns lower, upper) built from this method's own errors "
+                        "on the data's back-test, by horizon and size class: in that back-test, about 80 %% "
+                        "of later published values fell inside such bands (docs/INTERVALS.md). It says "
+                        "how wrong projections like this one have been, not what a new shock could do. "
+                        "The back-test runs once per data build (minutes on the whole extract).")
     p.add_argument("--format", choices=FORMATS, default="csv")
     p.add_argument("--output", default=None, metavar="FILE", help="write to FILE (atomically) instead of stdout")
     p.add_argument("--round", action="store_true", help="round populations (see --round-digits)")
@@ -170,4 +207,6 @@ def _project_default(args) -> int:
         args.scenario = ["baseline"]
     if args.stochastic is not None and args.stochastic < 1:
         raise ConfigError("--stochastic must be a positive number of trajectories")
+    if args.stochastic and args.interval != "none":
+        raise ConfigError("--interval empirical and --stochastic are two different bands: give one of them")
     return _project(args)

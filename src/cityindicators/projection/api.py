@@ -356,9 +356,10 @@ def _national_control(national, data: ProjectionData, reference: BaseRates, code
     return out, pd.concat(pops, ignore_index=True), pd.concat(nat_rows, ignore_index=True)
 
 
-def _empirical_intervals(result: ProjectionResult, errors: pd.DataFrame, data: ProjectionData,
-                         level: float) -> pd.DataFrame:
-    """The empirical intervals of :attr:`ProjectionResult.intervals` (territories, not groups)."""
+def empirical_intervals(result: ProjectionResult, errors: pd.DataFrame, data: ProjectionData,
+                        level: float = 0.8) -> pd.DataFrame:
+    """The empirical intervals of :attr:`ProjectionResult.intervals` (territories, not groups) of
+    every scenario of ``result``, from the back-test ``errors`` observable by its base year."""
     from .intervals import apply_intervals, fit_interval_model, log_errors, size_class
 
     model = fit_interval_model(log_errors(errors, data.population), result.base_year, level)
@@ -513,7 +514,7 @@ def project(
     if interval_errors is not None:
         if data is None:
             raise ProjectionError("empirical intervals need the data (for the size classes of the back-test)")
-        result.intervals = _empirical_intervals(result, interval_errors, data, float(interval_level))
+        result.intervals = empirical_intervals(result, interval_errors, data, float(interval_level))
     if stochastic:
         from .stochastic import simulate
 

@@ -44,6 +44,7 @@ import pandas as pd
 from ..exceptions import ProjectionError
 
 __all__ = ["SIZE_CLASSES", "SIZE_CLASSES_LT", "ASYMMETRIC_GROUPS", "EXPONENT_BOUNDS", "out_of_sample_errors_cached",
+           "errors_cache_path",
            "size_class", "base_sizes", "log_errors", "IntervalModel", "growth_exponents", "fit_interval_model",
            "apply_intervals", "interval_coverage"]
 
@@ -317,15 +318,63 @@ def interval_coverage(errors: pd.DataFrame, population: pd.DataFrame, level: flo
 _ERRORS_CACHE: dict[tuple, pd.DataFrame] = {}
 
 
+def _errors_key(data) -> str:
+    """A digest of what the back-test's errors depend on: the population, births and deaths, the
+    candidate settings of the protocol and the package version."""
+    import hashlib
+
+    from .. import __version__
+    from .backtest import default_candidates
+
+    h = hashlib.sha256(f"{__version__}|{default_candidates()!r}".encode("utf-8"))
+    for name in ("population", "births", "deaths"):
+        h.update(pd.util.hash_pandas_object(getattr(data, name), index=False).to_numpy().tobytes())
+    return h.hexdigest()[:20]
+
+
+def errors_cache_path(data_dir, key: str):
+    """Where the back-test errors of the current build of ``data_dir`` are kept:
+    ``processed/derived/oos-errors-<key>.parquet``, inside the build's generation folder, so a new
+    ``build`` starts without it and the old file goes with its generation."""
+    from ..config import DataPaths
+
+    return DataPaths.of(data_dir).processed.resolve() / "derived" / f"oos-errors-{key}.parquet"
+
+
 def out_of_sample_errors_cached(data, data_dir=None) -> pd.DataFrame:
     """:func:`~cityindicators.projection.backtest.out_of_sample_errors` of ``data``, computed once per
-    process for the same data (keyed by ``data_dir`` and a hash of the population, births and deaths),
-    so that a batch of reports on one data directory runs the back-test once."""
+    data build: kept in memory per process and, with ``data_dir``, in the build's generation
+    folder (:func:`errors_cache_path`, written atomically; a folder that cannot be written is
+    only a lost cache), keyed by a digest of the data and the protocol's settings, so later
+    reports and ``project --interval empirical`` on the same build read it in a moment."""
+    import logging
+
     from .backtest import out_of_sample_errors
 
-    key = (str(data_dir),) + tuple(int(pd.util.hash_pandas_object(getattr(data, n), index=False).sum())
-                                   for n in ("population", "births", "deaths"))
-    if key not in _ERRORS_CACHE:
-        _ERRORS_CACHE.clear()  # one data set at a time: the frames are large
-        _ERRORS_CACHE[key] = out_of_sample_errors(data)
-    return _ERRORS_CACHE[key]
+    key = _errors_key(data)
+    if key in _ERRORS_CACHE:
+        return _ERRORS_CACHE[key]
+    path = None
+    if data_dir is not None:
+        path = errors_cache_path(data_dir, key)
+        if path.is_file():
+            try:
+                frame = pd.read_parquet(path)
+            except (OSError, ValueError) as exc:  # a damaged cache is recomputed
+                logging.getLogger(__name__).warning("back-test cache %s unreadable (%s): recomputing", path, exc)
+            else:
+                _ERRORS_CACHE.clear()
+                _ERRORS_CACHE[key] = frame
+                return frame
+    frame = out_of_sample_errors(data)
+    if path is not None and path.parent.parent.is_dir():
+        from .._io import atomic_write_parquet
+
+        try:
+            path.parent.mkdir(exist_ok=True)
+            atomic_write_parquet(path, frame)
+        except OSError as exc:
+            logging.getLogger(__name__).warning("back-test errors not cached at %s: %s", path, exc)
+    _ERRORS_CACHE.clear()  # one data set at a time: the frames are large
+    _ERRORS_CACHE[key] = frame
+    return frame
