@@ -192,6 +192,17 @@ def test_working_age_target_sentences(n):
     assert f"tikslo ({lt_num(n)} {LT_WORKING_AGE_NOM[n]} 2040 m.)" in un
 
 
+@pytest.mark.parametrize("n", NUMBERS)
+def test_target_inflow_says_it_replaces_the_scenarios_own(n):
+    lt = F.target_outcome("Pritraukimas", 20000, 2040, "met", 568.0, 15000.0, "young_families", "lt", own_inflow=n).text
+    assert lt.endswith(f"Tai visas papildomas atvykimas: jis pakeičia scenarijuje numatytąjį (vidutiniškai "
+                       f"{lt_num(n)} {LT_RESIDENT_GEN[n]} per metus), o ne pridedamas prie jo.")
+    en = F.target_outcome("Attraction", 20000, 2040, "met", 568.0, 15000.0, "young_families", "en", own_inflow=n).text
+    assert en.endswith(f"it replaces the scenario's own (on average {en_num(n)} "
+                       f"{en_noun(n, 'resident', 'residents')} a year) rather than adding to it.")
+    assert "replaces" not in F.target_outcome("Base", 20000, 2040, "met", 568.0, 15000.0, "young_families", "en").text
+
+
 def test_population_target_sentences_in_english_agree_with_the_number():
     assert "to have at least 1 resident in 2040" in F.target_outcome("B", 1, 2040, "met", 3.0, 0.0, "young_families", "en").text
     assert "there would be 1 resident in 2040" in \

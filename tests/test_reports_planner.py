@@ -73,7 +73,14 @@ def test_service_groups_and_target_sections_on_demo(demo_dir, monkeypatch):
     pop = res.population[(res.population["territory_code"] == "X13") & (res.population["scenario"] == "baseline")
                          & (res.population["year"] == 2040) & res.population["sex"].isin(["male", "female"])]
     kids = pop[pop["age"].astype(float) <= 6]["value"].sum()
-    assert table.filter(like=", 2040").iloc[0, 0] == pytest.approx(kids)  # 0-6 of the first scenario
+    first = table[(table["Age group"] == table["Age group"].iloc[0]) & (table["Scenario"] == table["Scenario"].iloc[0])]
+    assert first["2040"].iloc[0] == pytest.approx(kids)  # 0-6 of the first scenario
+    assert len(table) == 6 * 2 and len(table.columns) <= 6  # a row per group and scenario: fits an A4 page
+    base = pop = res.population[(res.population["territory_code"] == "X13") & (res.population["year"] == res.base_year)
+                                & (res.population["scenario"] == "baseline") & res.population["sex"].isin(["male", "female"])]
+    old = base[base["age"].astype(float) >= 80]["value"].sum()
+    last = table[table["Scenario"] == table["Scenario"].iloc[0]].iloc[-1]
+    assert last.iloc[2] == pytest.approx(old)  # 80+ in the base year, the open top age included
     found = sections.target(ctx, population=1, year=2040)
     assert len(found) == 2 and all("already met" in f.text for f in found)  # one sentence per scenario
     assert {"service_groups", "target"} <= set(charts)

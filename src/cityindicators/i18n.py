@@ -267,6 +267,11 @@ TEXTS: dict[str, dict[str, str]] = {
                                     "papildomai atvykti (neto) {inflow} (atvykstančiųjų profilis – {profile}).",
                               "en": "'{scenario}': to have at least {target_phrase} in {year}, a net inflow of {inflow} a year "
                                     "would be needed (migrant profile: {profile})."},
+    # {own}: number and noun in the genitive ("56 gyventojų"; en: "56 residents")
+    "f_target_replaces_own": {"lt": "Tai visas papildomas atvykimas: jis pakeičia scenarijuje numatytąjį (vidutiniškai {own} "
+                                    "per metus), o ne pridedamas prie jo.",
+                              "en": "This is the whole added inflow: it replaces the scenario's own (on average {own} a "
+                                    "year) rather than adding to it."},
     "f_target_already_met": {"lt": "Scenarijus „{scenario}“: tikslas jau pasiektas – ir be papildomos migracijos {year} m. "
                                    "būtų {without_phrase} (tikslas – {target}).",
                              "en": "'{scenario}': the target is already met – without any added inflow there would be "

@@ -181,11 +181,16 @@ TARGET_NOUNS = {"population": "resident", "working_age": "working_age_resident"}
 
 
 def target_outcome(scenario: str, target: float, year: int, status: str, inflow: float | None,
-                   without: float, profile: str, lang: str = "lt", kind: str = "population") -> Finding:
+                   without: float, profile: str, lang: str = "lt", kind: str = "population",
+                   own_inflow: float | None = None) -> Finding:
     """What one scenario needs for ``target`` residents (``kind="working_age"``: working-age
     residents) in ``year``: the added annual net inflow of the migrant ``profile`` (status
     ``met``), nothing because the scenario already meets it (``met_at_lower_bound``: ``without``
-    is its own value then), or no inflow within the bounds (``unreachable``)."""
+    is its own value then), or no inflow within the bounds (``unreachable``).
+
+    ``own_inflow``: the scenario's own added inflow (persons a year, on average), which the inflow
+    found replaces (:func:`~cityindicators.projection.target.find_inflow`); said, so that a reader
+    does not add the two."""
     noun = TARGET_NOUNS[kind]
     fields = dict(scenario=scenario, target=fmt_int(target, lang), target_phrase=_count(target, noun, lang), year=year,
                   profile=t(f"profile_{profile}", lang) if f"profile_{profile}" in TEXTS else profile)
@@ -196,8 +201,11 @@ def target_outcome(scenario: str, target: float, year: int, status: str, inflow:
     else:
         text = t("f_target_scenario_met", lang,
                  inflow=count_phrase(fmt_int(inflow, lang), round(inflow), "resident", lang), **fields)
+        if own_inflow:
+            text += " " + t("f_target_replaces_own", lang, own=_count(own_inflow, "resident", lang, "gen"))
     return Finding("target_outcome", text, {"scenario": scenario, "target": target, "year": year, "status": status,
-                                            "inflow": inflow, "without": without, "profile": profile, "kind": kind})
+                                            "inflow": inflow, "without": without, "profile": profile, "kind": kind,
+                                            "own_inflow": own_inflow})
 
 
 def fan_interval(year: int, lo: float, med: float, hi: float, lang: str = "lt") -> Finding:

@@ -71,17 +71,19 @@ def service_groups(ctx: S.ReportContext, years: Sequence[int] | None = None) -> 
     years = sorted(set(years))
     first = next(iter(res.scenarios))
     wide = totals.pivot_table(index="group", columns=["scenario", "year"], values="value", aggfunc="sum")
-    order = [g[0] for g in SERVICE_GROUPS]
-    wide = wide.reindex(order)
-    table = pd.DataFrame({t("col_age_group", lang): [_group_label(g, lang) for g in order]})
-    base_col = t("col_base_year", lang, year=res.base_year)
-    table[base_col] = wide[(first, res.base_year)].to_numpy()
-    for sc in res.scenarios:
-        for y in years:
-            table[f"{labels[sc]}, {y}"] = wide[(sc, y)].to_numpy()
-        table[f"{labels[sc]}, {t('col_change_pct', lang, year=years[-1])}"] = \
-            (wide[(sc, years[-1])] / wide[(first, res.base_year)] * 100 - 100).to_numpy()
-    fmt = {c: (lambda v: fmt_int(v, lang)) for c in table.columns[1:] if "%" not in c}
+    # one row per age group and scenario (a column per year would make five scenarios 16 columns
+    # wide, more than an A4 page holds); a group's scenarios stand together, as a planner compares them
+    rows = []
+    for g in (g[0] for g in SERVICE_GROUPS):
+        base = float(wide.loc[g, (first, res.base_year)])
+        for sc in res.scenarios:
+            row = {t("col_age_group", lang): _group_label(g, lang), t("col_scenario", lang): labels[sc],
+                   t("col_base_year", lang, year=res.base_year): base}
+            row.update({str(y): float(wide.loc[g, (sc, y)]) for y in years})
+            row[t("col_change_pct", lang, year=years[-1])] = float(wide.loc[g, (sc, years[-1])]) / base * 100 - 100
+            rows.append(row)
+    table = pd.DataFrame(rows)
+    fmt = {c: (lambda v: fmt_int(v, lang)) for c in table.columns[2:] if "%" not in c}
     fmt.update({c: (lambda v: fmt_number(v, lang, 1, sign=True)) for c in table.columns if "%" in c})
     note = t("synthetic_note", lang) if ctx.synthetic else ""
     S.show_table(styled_table(table, fmt, t("t_service_groups", lang, name=ctx.name), note))

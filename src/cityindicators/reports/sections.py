@@ -1168,13 +1168,16 @@ def inflows_by_scenario(ctx: ReportContext, kind: str, goal: float, year: int, p
 
     res = ctx.projection
     labels = _scenario_labels(ctx)
+    a = res.assumptions
+    added = a[(a["territory_code"] == ctx.code) & (a["assumption"] == "added_inflow") & (a["sex"] == "total")]
     found, results, paths = [], {}, []
-    for sc in res.scenarios:
+    for sc, scenario in res.scenarios.items():
         tr = find_inflow(ctx.code, year=year, scenario=sc, profile=profile, rates=res.rates, data_dir=ctx.data_dir,
                          **{kind: goal})
         results[sc] = tr
+        own = float(added.loc[added["scenario"] == sc, "value"].mean()) if scenario.migration.added_inflow.active else None
         found.append(F.target_outcome(labels[sc], goal, year, tr.status, tr.inflow, tr.without, profile, ctx.lang,
-                                      kind=kind))
+                                      kind=kind, own_inflow=own))
         if tr.status == "met" and tr.projection is not None:
             paths.append(measure(tr.projection).assign(scenario=sc))
     return found, results, (pd.concat(paths, ignore_index=True) if paths else None)
@@ -1228,7 +1231,7 @@ def accuracy(ctx: ReportContext, horizon: int = 5) -> F.Finding | None:
     rows = []
     for g in GROUPS:
         rows.append({
-            t("col_age_group", lang): t("age_total", lang) if g == "total" else g,
+            t("col_age_group", lang): t("age_total", lang) if g == "total" else g.replace("-", "–"),  # 0–14: a range takes an en dash
             t("col_bt_error", lang, name=ctx.name): float(mine.loc[g, "error_pct"]),
             t("col_bt_mape", lang, n=n): float(wins.loc[g, "default_mape"]),
             t("col_bt_best", lang): t(f"m_{wins.loc[g, 'best_baseline']}", lang),
