@@ -115,3 +115,23 @@ def test_comparison_table_coloured_by_rank():
     assert "#e69f00" in html.lower()  # the worst rank in orange
     assert "SYNTHETIC" in html and "rank among 60 municipalities" in html
     assert "20,249.0" in html or "20,249" in html
+
+
+def test_scenario_lines_target_line_and_one_legend_entry_for_the_dashed_lines():
+    import matplotlib.pyplot as plt
+
+    frame = pd.DataFrame({"scenario": ["a"] * 3 + ["b"] * 3, "year": [2018, 2030, 2040] * 2,
+                          "value": [1000.0, 900.0, 800.0, 1000.0, 950.0, 900.0]})
+    with_inflow = frame.assign(value=1000.0)
+    fig = plotting.scenario_lines(frame, "en", "X", scenario_labels={"a": "A " * 30, "b": "B"},
+                                  target=(2040, 1000.0, "Target: 1,000 working-age residents in 2040"),
+                                  with_inflow=with_inflow, title="Working-age population by scenario and the target, X")
+    ax = fig.axes[0]
+    segments = [seg for c in ax.collections for seg in c.get_segments()]
+    assert [[tuple(p) for p in seg] for seg in segments] == [[(2018.0, 1.0), (2040.0, 1.0)]]  # 1,000 = 1.0 thousand
+    assert [ln for ln in ax.lines if ln.get_marker() == "D"][0].get_ydata()[0] == 1.0
+    legend = [tx.get_text() for tx in fig.legends[0].get_texts()]
+    assert legend.count("Dashed lines: the scenarios with the inflow the target needs") == 1 and len(legend) == 4
+    assert fig.legends[0]._ncols == 2  # a 60-character label: two columns, not three
+    assert plotting.chart_title(fig) == "Working-age population by scenario and the target, X"
+    plt.close(fig)

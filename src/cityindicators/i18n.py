@@ -289,7 +289,8 @@ TEXTS: dict[str, dict[str, str]] = {
                              "en": "Working-age population by scenario and the target, {name}"},
     # {target}: number and noun agreeing ("Tikslas: 21 gyventojas 2040 m.")
     "target_label": {"lt": "Tikslas: {target} {year} m.", "en": "Target: {target} in {year}"},
-    "with_inflow": {"lt": "{scenario} su reikalinga migracija", "en": "{scenario} with the inflow needed"},
+    "with_inflow": {"lt": "Punktyrinės linijos – scenarijai su tikslui reikalinga migracija",
+                    "en": "Dashed lines: the scenarios with the inflow the target needs"},
     "f_target_unreachable": {"lt": "Tikslo ({target_phrase} {year} m.) nepasiektų jokia nustatytų ribų neviršijanti migracija.",
                              "en": "No annual inflow within the bounds reaches the target of {target_phrase} in {year}."},
     "f_accuracy": {"lt": "Šiuo metodu pagal duomenis iki {y0} m. apskaičiuotas {y1} m. gyventojų skaičius ({name}) "

@@ -133,8 +133,11 @@ def _finish(fig: Figure, title: str, lang: str, source: str | None, synthetic: b
     if legend_below and legend_below[0]:
         # a shared legend under the panels, so that it covers no line
         handles, labels = legend_below
-        fig.tight_layout(rect=(0, 0.06 + 0.045 * int(np.ceil(len(labels) / 3)), 1, 0.97))
-        fig.legend(handles, labels, loc="lower center", bbox_to_anchor=(0.5, 0.045), ncol=min(len(labels), 3),
+        # long labels (scenario names) in fewer columns, so the legend stays as wide as the chart
+        longest = max(len(str(x)) for x in labels)
+        ncol = min(len(labels), 3 if longest <= 40 else 2 if longest <= 70 else 1)
+        fig.tight_layout(rect=(0, 0.06 + 0.045 * int(np.ceil(len(labels) / ncol)), 1, 0.97))
+        fig.legend(handles, labels, loc="lower center", bbox_to_anchor=(0.5, 0.045), ncol=ncol,
                    frameon=False, fontsize=9)
     else:
         fig.tight_layout(rect=(0, 0.06, 1, 0.97))
@@ -588,13 +591,17 @@ def scenario_lines(
     if observed is not None and len(observed):
         o = observed.sort_values("year")
         ax.plot(o["year"], o["value"] / 1000, color="#000000", lw=2.4, label=t("observed", lang))
+    dashed = False
     for sc, colour in _scenario_colours(frame["scenario"]).items():
         g = frame[frame["scenario"] == sc].sort_values("year")
         ax.plot(g["year"], g["value"] / 1000, color=colour, lw=1.9, label=labels.get(sc, sc))
         if with_inflow is not None and len(with_inflow[with_inflow["scenario"] == sc]):
             w = with_inflow[with_inflow["scenario"] == sc].sort_values("year")
-            ax.plot(w["year"], w["value"] / 1000, color=colour, lw=1.4, ls="--",
-                    label=t("with_inflow", lang, scenario=labels.get(sc, sc)))
+            # in the scenario's colour; one legend entry says what all dashed lines are
+            ax.plot(w["year"], w["value"] / 1000, color=colour, lw=1.4, ls="--")
+            dashed = True
+    if dashed:
+        ax.plot([], [], color=PEER_GREY, lw=1.4, ls="--", label=t("with_inflow", lang))
     if target is not None:
         year, value, text = target
         start = float(frame["year"].min()) if len(frame) else year
