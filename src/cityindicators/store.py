@@ -40,6 +40,7 @@ from ._io import (
     write_sidecar,
 )
 from .config import DataPaths
+from .cube import DIMS, SEXES, Cube
 from .exceptions import CityIndicatorsError, DatasetNotFoundError, DataValidationError
 from .geography import get_register
 from .schema import DATASETS, LINE, dataset_spec, tidy, validate
@@ -394,20 +395,17 @@ class PopulationArray:
         """All-ages, both-sexes totals ``[territory, year]``."""
         return np.nansum(self.values, axis=(2, 3))
 
+    @property
+    def cube(self) -> Cube:
+        """The same array as a :class:`~cityindicators.cube.Cube` (a view: nothing copied)."""
+        return Cube(self.values, DIMS, {"territory": self.codes, "year": self.years, "sex": SEXES, "age": self.ages})
+
 
 def population_array(frame: pd.DataFrame) -> PopulationArray:
     """Dense ``[territory, year, sex, age]`` array from the single-age male/female rows of a population frame."""
-    rows = frame[frame["sex"].isin(["male", "female"]) & frame["age"].notna()]
+    rows = frame[frame["sex"].isin(SEXES) & frame["age"].notna()]
     if rows.empty:
         raise DataValidationError("population frame has no single-age male/female rows")
-    codes = tuple(sorted(rows["territory_code"].unique()))
-    years = tuple(int(y) for y in sorted(rows["year"].unique()))
     top = int(rows["age"].max())
-    ages = np.arange(top + 1)
-    ti = pd.Index(codes).get_indexer(rows["territory_code"])
-    yi = pd.Index(years).get_indexer(rows["year"])
-    si = (rows["sex"] == "female").to_numpy().astype(int)
-    ai = rows["age"].to_numpy(dtype=int)
-    values = np.full((len(codes), len(years), 2, top + 1), np.nan)
-    values[ti, yi, si, ai] = rows["value"].to_numpy(dtype=float)
-    return PopulationArray(values, codes, years, ages, top)
+    cube = Cube.from_tidy(rows, DIMS, {"sex": SEXES, "age": np.arange(top + 1)})
+    return PopulationArray(cube.values, cube.coords["territory"], cube.coords["year"], cube.coords["age"], top)

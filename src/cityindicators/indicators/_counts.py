@@ -19,6 +19,7 @@ from typing import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+from ..cube import SEXES_AND_TOTAL, Cube
 from ..exceptions import DataValidationError
 from .catalogue import PUBLISHED_PREFIX, Indicator, published_indicator
 
@@ -26,7 +27,7 @@ __all__ = ["Counts", "build_counts", "SEX_INDEX", "ratio", "next_year", "average
 
 log = logging.getLogger(__name__)
 
-SEX_INDEX = {"male": 0, "female": 1, "total": 2}
+SEX_INDEX = {sex: i for i, sex in enumerate(SEXES_AND_TOTAL)}  # male 0, female 1, total 2
 MALE, FEMALE, TOTAL = 0, 1, 2
 
 #: Labour indicators that are counts (added over territories); the rest are published rates/levels.
@@ -91,6 +92,14 @@ class Counts:
     @cached_property
     def ages(self) -> np.ndarray:
         return np.arange(self.pop.shape[-1])
+
+    def cube(self, name: str = "pop") -> Cube:
+        """The count array ``name`` (``pop``, ``pop_all``, ``births``, ``deaths``, ``infant_deaths``,
+        ``deaths_age``) as a :class:`~cityindicators.cube.Cube` (a view: nothing copied)."""
+        values = getattr(self, name)
+        dims = ("territory", "year", "sex", "age")[: values.ndim]
+        coords = {"territory": self.codes, "year": self.years, "sex": SEXES_AND_TOTAL, "age": self.ages}
+        return Cube(values, dims, {d: coords[d] for d in dims})
 
     def age_sum(self, lo: int, hi: int | None = None, sex: int = TOTAL) -> np.ndarray:
         """Residents aged ``lo``..``hi`` inclusive (``hi=None``: ``lo`` and over) ``[T, Y]``.

@@ -1,4 +1,5 @@
-"""Age groups and the sex axis of the projection arrays: a leaf module (imports only numpy).
+"""Age groups and the sex axis of the projection arrays: a leaf module (imports numpy and the cube's
+sex axis :data:`cityindicators.cube.SEXES`, index 0 = male, 1 = female).
 
 Reports, back-tests, stochastic quantiles and the estimates table all count the same broad age
 groups; they take the definition and the sums from here, so no module of the projection has to
@@ -9,13 +10,13 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..cube import SEXES
+
 __all__ = ["BROAD_AGE_GROUPS", "SEXES", "FEMALE", "group_sums"]
 
 #: Broad age groups used in reports, back-tests and stochastic quantiles: label -> (lo, hi).
 BROAD_AGE_GROUPS: dict[str, tuple[int, int | None]] = {"0-14": (0, 14), "15-64": (15, 64), "65+": (65, None)}
 
-#: The sex axis of every projection array: index 0 = male, 1 = female.
-SEXES = ("male", "female")
 #: ``FEMALE[s]`` is true for the female index of the sex axis (life tables take it for the infant
 #: separation factor).
 FEMALE = np.array([False, True])

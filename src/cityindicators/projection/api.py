@@ -19,6 +19,7 @@ from typing import Any, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+from ..cube import SEXES, Cube
 from ..exceptions import ProjectionError
 from .agegroups import BROAD_AGE_GROUPS, group_sums
 from .base_rates import BaseRates
@@ -35,7 +36,7 @@ __all__ = ["ProjectionResult", "project", "reference_rates", "resolve_territorie
 
 log = logging.getLogger(__name__)
 
-SEX_LABELS = np.array(["male", "female"])
+SEX_LABELS = np.array(SEXES)
 
 
 def resolve_territories(territories: str | Sequence[str] | None, data: ProjectionData, register) -> list[str]:
@@ -100,17 +101,11 @@ def _add_groups(frame: pd.DataFrame, groups: Mapping[str, Sequence[str]], keys: 
 
 def tidy_population(arr: np.ndarray, codes: Sequence[str], years: Sequence[int], scenario: str,
                     value: str = "value") -> pd.DataFrame:
-    """Tidy frame from ``arr[year, territory, sex, age]``."""
-    ny, nt, ns, na = arr.shape
-    n = ny * nt * ns * na
-    return pd.DataFrame({
-        "scenario": _strings([scenario], np.zeros(n, dtype=np.int32)),
-        "territory_code": _strings(codes, np.tile(np.repeat(np.arange(nt, dtype=np.int32), ns * na), ny)),
-        "year": np.repeat(np.asarray(years, dtype="int64"), nt * ns * na),
-        "sex": _strings(SEX_LABELS, np.tile(np.repeat(np.arange(ns, dtype=np.int32), na), ny * nt)),
-        "age": np.tile(np.arange(na, dtype="int64"), ny * nt * ns),
-        value: arr.reshape(-1),
-    })
+    """Tidy frame from the engine's ``arr[year, territory, sex, age]`` (:meth:`Cube.to_tidy`), with ``scenario``."""
+    cube = Cube(arr, ("year", "territory", "sex", "age"),
+                {"year": np.asarray(years, dtype="int64"), "territory": tuple(codes), "sex": SEXES,
+                 "age": np.arange(arr.shape[-1], dtype="int64")})
+    return cube.to_tidy(value, ["scenario", "territory_code", "year", "sex", "age", value], scenario=scenario)
 
 
 def _strings(labels: Sequence[str], idx: np.ndarray) -> pd.Series:

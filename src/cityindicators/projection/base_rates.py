@@ -13,11 +13,19 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 
+from ..cube import Cube
 from .agegroups import BROAD_AGE_GROUPS, FEMALE, SEXES
 from .lifetable import E0Scaler, survival_ratios
 from .settings import EstimationSettings
 
 __all__ = ["BaseRates", "first_year_survivors"]
+
+#: Axes of the arrays of :class:`BaseRates` that are not ``[territory, sex, age]`` (as stored).
+_CUBE_DIMS: dict[str, tuple[str, ...]] = {
+    "e0": ("territory", "sex"), "asfr": ("territory", "age"), "tfr": ("territory",),
+    "male_share": ("territory",), "total_trend": ("territory",), "tfr_hist": ("territory", "year"),
+    "netmig_hist": ("territory", "year"), "e0_hist": ("territory", "sex", "year"),
+}
 
 
 @dataclass
@@ -96,6 +104,22 @@ class BaseRates:
     @property
     def open_age(self) -> int:
         return int(self.ages[-1])
+
+    def cube(self, name: str) -> Cube:
+        """The array ``name`` (``population``, ``mortality``, ``asfr``, ``mig_in_rate``, ``e0_hist``, ...)
+        as a :class:`~cityindicators.cube.Cube` in the package's axis order (a view: nothing copied).
+
+        Axes by name: ``[T, 2, A]`` arrays are (territory, sex, age), ``e0`` (territory, sex),
+        ``asfr`` (territory, age), ``tfr``, ``male_share``, ``total_trend`` (territory), the
+        histories (territory, year) and ``e0_hist`` (territory, year, sex), its years
+        :attr:`hist_years`.
+        """
+        dims = _CUBE_DIMS.get(name, ("territory", "sex", "age"))
+        values = getattr(self, name)
+        if values is None:
+            raise KeyError(f"BaseRates.{name} is not set")
+        coords = {"territory": self.codes, "sex": SEXES, "age": self.ages, "year": self.hist_years}
+        return Cube(values, dims, {d: coords[d] for d in dims}).in_order()
 
     def subset(self, codes: Sequence[str]) -> "BaseRates":
         """The same rates for some of the territories, in the given order."""
