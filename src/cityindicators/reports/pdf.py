@@ -2,8 +2,9 @@
 
 Chromium is Debian's ``chromium`` (or the executable named by ``$CITYINDICATORS_CHROMIUM``),
 driven through Playwright for Python with that system browser, so no browser is downloaded.
-Starting the browser costs about a second, so each process keeps one browser for all its reports
-(:func:`close_browsers` at the end of a batch, or at exit) and opens one page per report.
+Starting the browser costs about a second, so each process keeps one browser, and one page in
+it, for all its reports (:func:`close_browsers` at the end of a batch, or at exit); each report
+is loaded into that page and printed.
 
 Without Chromium or Playwright the report is still written, without PDF, and
 :func:`pdf_unavailable` says why in one line (the runner logs it as a warning once).
@@ -59,23 +60,32 @@ def pdf_unavailable() -> str:
 
 
 class _Browser:
+    """One browser and one page, reused from report to report: a new page (a new renderer
+    process) for each report cost about half a second more than loading the next report into
+    the same one."""
+
     def __init__(self, executable: str):
         from playwright.sync_api import sync_playwright
 
         self.pw = sync_playwright().start()
         self.browser = self.pw.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS, headless=True)
+        self.page = None
+        self.errors: list[str] = []
+
+    def _page(self):
+        if self.page is None or self.page.is_closed():
+            page = self.browser.new_page()
+            page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
+            page.on("pageerror", lambda e: self.errors.append(str(e)))
+            self.page = page
+        return self.page
 
     def print_pdf(self, html: Path, pdf: Path) -> list[str]:
-        page = self.browser.new_page()
-        errors: list[str] = []
-        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-        page.on("pageerror", lambda e: errors.append(str(e)))
-        try:
-            page.goto(html.resolve().as_uri(), wait_until="load")
-            page.pdf(path=str(pdf), prefer_css_page_size=True, print_background=True,
-                     display_header_footer=False)
-        finally:
-            page.close()
+        page = self._page()  # a failure here or below discards the browser (the caller)
+        self.errors = []
+        page.goto(html.resolve().as_uri(), wait_until="load")
+        page.pdf(path=str(pdf), prefer_css_page_size=True, print_background=True, display_header_footer=False)
+        errors, self.errors = self.errors, []
         return errors
 
     def close(self) -> None:
