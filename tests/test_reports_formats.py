@@ -146,6 +146,9 @@ def test_sheet_names_fit_excel_rules():
     assert names[1] == "02 a b c 'd"  # forbidden characters gone, no trailing apostrophe
     assert names[2] == "03 Gyventojų skaičius pagal…" and len(names[2]) <= SHEET_NAME_MAX
     assert names[3] == "04 x"  # no title: the id
+    long = TableRecord("x", "chart", "Senėjimo rodikliai, Visagino sav. ir palyginamosios savivaldybės", "", "",
+                       pd.DataFrame(), territory="Visagino sav.", heading="Senėjimo rodikliai")
+    assert _sheet_names([long]) == ["01 Senėjimo rodikliai"]  # a title too long: the section's heading
     assert len({n.casefold() for n in names}) == len(names)
 
 

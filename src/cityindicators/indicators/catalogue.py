@@ -316,7 +316,7 @@ _ENTRIES: tuple[Indicator, ...] = (
        "higher_better", _PV, "migration", True),
     _i("net_migration_rate_15_29", "15–29 m. jaunimo neto migracijos rodiklis",
        "Net migration rate of young people aged 15–29", "per 1000",
-       "net_migration_15_29 / average population aged 15-29 x 1000.", "higher_better", _PV, "migration"),
+       "Net migration of young people aged 15-29 / average population aged 15-29 x 1000.", "higher_better", _PV, "migration"),
     _i("emigrants", "Emigrantai", "Emigrants", "persons",
        "International emigrants in calendar year t.", "lower_better", ("migration",), "migration", True),
     _i("immigrants", "Imigrantai", "Immigrants", "persons",

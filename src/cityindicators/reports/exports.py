@@ -259,11 +259,14 @@ class TableRecord:
     chart: str = ""
     territory: str = ""
     lang: str = "en"
+    #: Heading of the section it was shown in (a short name for its sheet).
+    heading: str = ""
 
 
 def _save_record(folder: Path, record: TableRecord) -> None:
     _STATE.items += 1
     record.territory, record.lang = _STATE.territory, _STATE.lang
+    record.heading = _section_title() if _STATE.section else ""
     target = folder / DATA_FOLDER / f"{_STATE.items:03d}.pkl"
     target.parent.mkdir(parents=True, exist_ok=True)
     _atomic_write(target, pickle.dumps(record, protocol=pickle.HIGHEST_PROTOCOL))
@@ -295,36 +298,54 @@ SHEET_NAME_MAX = 31
 def _display_title(r: TableRecord) -> str:
     """The record's title without the territory's name (written on the sheet anyway)."""
     title = re.sub(r"\s+", " ", r.title or "").strip()
-    for sep in (", ", " – ", " - "):
-        if r.territory and title.endswith(sep + r.territory):
-            title = title[: -len(sep + r.territory)]
+    if r.territory:
+        for sep in (", ", " – ", " - "):
+            title = title.replace(sep + r.territory, "")
     return title.strip(" ,.;:–-") or r.name
+
+
+def _sheet_title(r: TableRecord, room: int) -> str:
+    """What names the record's sheet in ``room`` characters: its title (without the territory)
+    when it fits, else the heading of its section when that fits, else the title, to be cut."""
+    title = _display_title(r)
+    if len(_clean_sheet_text(title)) <= room:
+        return title
+    heading = r.heading or ""
+    if heading and len(_clean_sheet_text(heading)) <= room:
+        return heading
+    return title
+
+
+def _clean_sheet_text(text: str) -> str:
+    """``text`` without the characters Excel refuses in a sheet name, spaces collapsed."""
+    return re.sub(r"\s+", " ", _SHEET_FORBIDDEN.sub(" ", text)).strip().strip("'").strip()
 
 
 def _fit_sheet_name(text: str) -> str:
     """``text`` without the characters Excel refuses in a sheet name (``[]:*?/\\``, a leading or
     trailing apostrophe), cut at a word to :data:`SHEET_NAME_MAX` characters with an ellipsis."""
-    text = re.sub(r"\s+", " ", _SHEET_FORBIDDEN.sub(" ", text)).strip().strip("'").strip()
+    text = _clean_sheet_text(text)
     if len(text) <= SHEET_NAME_MAX:
         return text
     cut = text[: SHEET_NAME_MAX - 1]
-    if " " in cut[SHEET_NAME_MAX // 2:]:
+    if text[len(cut)] != " " and " " in cut[SHEET_NAME_MAX // 2:]:  # in the middle of a word: cut before it
         cut = cut[: cut.rindex(" ")]
     return cut.rstrip(" ,.;:–-'") + "…"
 
 
 def _sheet_names(records: list[TableRecord]) -> list[str]:
-    """The sheets' display names: number and title in the report's language ("03 Gyventojų
-    skaičiaus kaitos…"), at most 31 characters, none of the characters Excel refuses, unique
+    """The sheets' display names: number and title in the report's language, or the section's
+    heading when the title is too long ("07 Priklausomybės koeficientai"), at most 31 characters, none of the characters Excel refuses, unique
     (case-insensitively, as Excel compares them) and never Excel's reserved "History"."""
     names: list[str] = []
     used: set[str] = set()
     for i, r in enumerate(records, 1):
-        name = _fit_sheet_name(f"{i:02d} {_display_title(r)}")
+        text = _sheet_title(r, SHEET_NAME_MAX - len(f"{i:02d} "))
+        name = _fit_sheet_name(f"{i:02d} {text}")
         k = 2
         while name.casefold() in used or name.casefold() == "history":
             suffix = f" ({k})"
-            name = _fit_sheet_name(f"{i:02d} {_display_title(r)}")[: SHEET_NAME_MAX - len(suffix)] + suffix
+            name = name[: SHEET_NAME_MAX - len(suffix)] + suffix
             k += 1
         used.add(name.casefold())
         names.append(name)
