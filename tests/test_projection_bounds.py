@@ -49,7 +49,8 @@ def test_trend_tfr_stays_within_the_scenario_range_from_the_first_year(demo_rate
     sch = build_schedule(rates, load_scenario("trend"), 2050)
     assert sch.tfr.max() <= 2.1 + 1e-12 and sch.tfr.min() >= 1.0 - 1e-12
     np.testing.assert_allclose(sch.tfr[0], [2.1, 1.0])  # the nearest bound from the first year
-    held = build_schedule(rates, load_scenario("baseline"), 2050)  # "hold" keeps the estimate
+    base = load_scenario("baseline")
+    held = build_schedule(rates, replace(base, fertility=replace(base.fertility, mode="hold")), 2050)  # "hold" keeps the estimate
     np.testing.assert_allclose(held.tfr[-1], [2.3, 0.8])
 
 

@@ -9,7 +9,13 @@ import pytest
 
 from cityindicators.exceptions import ProjectionError
 from cityindicators.projection import EstimationSettings, ProjectionData, estimate_rates, load_scenario
+from cityindicators.projection.scenarios import Migration
 from cityindicators.projection.schedule import build_schedule, convergence_weights, run_schedule
+
+
+def _held_migration():
+    """The baseline scenario with the window's migration held (no trend): what these formulas act on."""
+    return replace(load_scenario("baseline"), migration=Migration())
 
 
 def test_convergence_weights_hand_worked():
@@ -40,8 +46,8 @@ def test_convergence_moves_the_schedule_linearly_to_the_target(demo):
     codes = ["X13", "X11"]
     base = estimate_rates(data, codes, Y)
     st = replace(base.settings, migration_convergence="own_mean", migration_convergence_years=4)
-    held = build_schedule(base, load_scenario("baseline"), Y + 6)
-    conv = build_schedule(replace(base, settings=st), load_scenario("baseline"), Y + 6)
+    held = build_schedule(base, _held_migration(), Y + 6)
+    conv = build_schedule(replace(base, settings=st), _held_migration(), Y + 6)
     r0, c0 = _net(held, 0)
     lr = base.mig_longrun_rate
     for j, lam in enumerate([0, 0.25, 0.5, 0.75, 1, 1]):
@@ -50,7 +56,7 @@ def test_convergence_moves_the_schedule_linearly_to_the_target(demo):
         assert np.allclose(rj, (1 - lam) * r0 + lam * lr)
         rh, ch = _net(held, j)
         assert np.allclose(cj, (1 - lam) * ch)
-    zero = build_schedule(replace(base, settings=replace(st, migration_convergence="zero")), load_scenario("baseline"),
+    zero = build_schedule(replace(base, settings=replace(st, migration_convergence="zero")), _held_migration(),
                           Y + 6)
     rz, cz = _net(zero, 5)
     assert np.allclose(rz, 0) and np.allclose(cz, 0)
@@ -97,11 +103,11 @@ def test_combination_follows_the_weighted_total_and_keeps_the_identity(demo):
     yrs = np.arange(Y - 5, Y + 1)
     g = np.array([np.polyfit(yrs, np.log(tot.loc[yrs, c].to_numpy()), 1)[0] for c in codes])  # by hand
     assert base.total_trend == pytest.approx(g)
-    plain = run_schedule(build_schedule(base, load_scenario("baseline"), Y + 10))
+    plain = run_schedule(build_schedule(base, _held_migration(), Y + 10))
     cc = plain.population.sum((-2, -1))
     for w in (0.5, 1.0):
         comb = build_schedule(replace(base, settings=replace(base.settings, total_combination_weight=w)),
-                              load_scenario("baseline"), Y + 10)
+                              _held_migration(), Y + 10)
         res = run_schedule(comb)
         got = res.population.sum((-2, -1))
         want = (1 - w) * cc + w * cc[0] * np.exp(g[None, :] * np.arange(11)[:, None])
@@ -129,7 +135,7 @@ def test_scenario_sets_migration_path_window_and_convergence(demo):
     assert Scenario.from_dict(sc.to_dict()) == sc  # round trip
     assert sc.migration.estimation_overrides() == {"migration_window": 3, "migration_excluded_years": (Y - 2,)}
     rates = estimate_rates(data, ["X13"], Y)
-    held = build_schedule(rates, load_scenario("baseline"), Y + 10)
+    held = build_schedule(rates, _held_migration(), Y + 10)
     sch = build_schedule(rates, sc, Y + 10)
     r0, c0 = _net(held, 0)
     for j in range(10):
