@@ -135,3 +135,25 @@ def test_scenario_lines_target_line_and_one_legend_entry_for_the_dashed_lines():
     assert fig.legends[0]._ncols == 2  # a 60-character label: two columns, not three
     assert plotting.chart_title(fig) == "Working-age population by scenario and the target, X"
     plt.close(fig)
+
+
+def test_spread_labels_hand_worked():
+    # 10 and 10.2 are closer than the gap 1: spread evenly about their mean 10.1; 20 stays
+    assert plotting.spread_labels([10.0, 20.0, 10.2], 1.0) == pytest.approx([9.6, 20.0, 10.6])
+    # three in a run: 0, 0, 0.5 about their mean 1/6, one gap apart, order kept
+    assert plotting.spread_labels([0.0, 0.0, 0.5], 1.0) == pytest.approx([1 / 6 - 1, 1 / 6, 1 / 6 + 1])
+    assert plotting.spread_labels([1.0, 5.0], 1.0) == [1.0, 5.0]  # far enough: unmoved
+
+
+def test_peer_labels_do_not_overlap():
+    import matplotlib.pyplot as plt
+
+    rows = [(c, y, 10.0 + (0.01 if c == "B" else 0.0) + (y - 2000) * 0.1) for c in ("A", "B", "C") for y in (2000, 2010)]
+    rows += [("X", y, 5.0 + y - 2000) for y in (2000, 2010)]
+    frame = pd.DataFrame(rows, columns=["territory_code", "year", "value"]).assign(indicator="share_65_plus")
+    fig = plotting.indicator_panels(frame, "X", "en", names={"A": "Alpha", "B": "Beta", "C": "Gamma"})
+    ax = fig.axes[0]
+    ys = sorted(tx.get_position()[1] for tx in ax.texts if tx.get_text() in ("Alpha", "Beta", "Gamma"))
+    lo, hi = ax.get_ylim()
+    assert len(ys) == 3 and min(b - a for a, b in zip(ys, ys[1:])) >= plotting.LABEL_GAP * (hi - lo) - 1e-9
+    plt.close(fig)

@@ -362,17 +362,18 @@ def indicator_panels(
     for ax, ind in zip(axes.flat, indicators):
         sub = frame[frame["indicator"] == ind]
         peers = [c for c in dict.fromkeys(sub["territory_code"]) if c not in (highlight, country)]
+        ends = []
         for code in peers:
             g = sub[sub["territory_code"] == code].sort_values("year").dropna(subset=["value"])
             ax.plot(g["year"], g["value"], color=PEER_GREY, lw=0.9, alpha=0.8)
             if names and code in names and len(peers) <= 12 and len(g):
-                ax.annotate(names[code], (g["year"].iloc[-1], g["value"].iloc[-1]), xytext=(2, 0),
-                            textcoords="offset points", fontsize=6, color="#666666", va="center")
+                ends.append((names[code], float(g["year"].iloc[-1]), float(g["value"].iloc[-1])))
         if country is not None:
             g = sub[sub["territory_code"] == country].sort_values("year")
             ax.plot(g["year"], g["value"], color=COUNTRY_COLOUR, lw=1.6, ls="--")
         own = sub[sub["territory_code"] == highlight].sort_values("year")
         ax.plot(own["year"], own["value"], color=HIGHLIGHT, lw=2.4, marker="o", ms=2.5)
+        label_peer_lines(ax, ends)
         head = labels.get(ind, ind)
         if ind in ranks and ranks[ind][0] == ranks[ind][0]:
             r = ranks[ind]
@@ -392,6 +393,48 @@ def indicator_panels(
         names.append(labels.get("__country__", t("col_country", lang)))
     # the legend goes under the panels, never over the title
     return _finish(fig, title, lang, source, synthetic, legend_below=(handles, names))
+
+
+#: Smallest vertical distance between two peer labels, as a share of the panel's height.
+LABEL_GAP = 0.055
+
+
+def spread_labels(values: Sequence[float], gap: float) -> list[float]:
+    """Positions for labels at ``values`` no two closer than ``gap``, each as near its value as
+    the others allow (labels keep their order; a run of labels too close is spread evenly about
+    its mean). Returned in the order of ``values``."""
+    order = sorted(range(len(values)), key=lambda i: values[i])
+    # clusters of labels closer than the gap, each laid out evenly around its own mean
+    clusters: list[list[int]] = []
+    for i in order:
+        clusters.append([i])
+        while len(clusters) > 1:
+            a, b = clusters[-2], clusters[-1]
+            top_a = np.mean([values[j] for j in a]) + gap * (len(a) - 1) / 2
+            low_b = np.mean([values[j] for j in b]) - gap * (len(b) - 1) / 2
+            if low_b - top_a >= gap:
+                break
+            clusters[-2:] = [a + b]
+    out = [0.0] * len(values)
+    for c in clusters:
+        centre = float(np.mean([values[j] for j in c]))
+        for k, j in enumerate(c):
+            out[j] = centre + gap * (k - (len(c) - 1) / 2)
+    return out
+
+
+def label_peer_lines(ax, ends: Sequence[tuple[str, float, float]]) -> None:
+    """Name each grey line at its last point (``(name, year, value)``), moved apart vertically so
+    that no two names overlap."""
+    if not ends:
+        return
+    lo, hi = ax.get_ylim()
+    ys = spread_labels([v for _, _, v in ends], LABEL_GAP * (hi - lo))
+    for (name, x, y), y_text in zip(ends, ys):
+        # a quarter of a year right of the line's end, so the name does not touch it
+        ax.annotate(name, (x, y), xytext=(x + 0.25, y_text), textcoords="data", fontsize=6, color="#666666",
+                    va="center", ha="left", annotation_clip=False)
+    ax.set_ylim(lo, hi)
 
 
 def ageing_indicators(frame: pd.DataFrame, highlight: str, lang: str = "lt", name: str = "", **kw) -> Figure:
