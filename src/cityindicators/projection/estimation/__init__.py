@@ -149,8 +149,9 @@ Defaults are what the out-of-sample back-test protocol selects (:func:`.backtest
 back-test of the data (origins 2006-2017, horizons to 2018) is shipped; each origin's own score
 uses the setting chosen on the back-tests observable by then. The chosen one is a five-year
 window (``migration_window=5``, equal year weights ``migration_decay=1``) without the event years
-2010-2011, no convergence, no combination of the total; with the ``baseline`` scenario's life
-expectancy rising by 0.15 years a year. The other settings (``migration_robust=4``,
+2010-2011, no convergence, no combination of the total; the ``baseline`` scenario adds the damped
+ten-year trend of the crude net migration rate (``migration.mode: trend``, damping 0.6) and of the
+TFR (damping 0.9, within 1.0-2.1) and raises life expectancy by 0.15 years a year. The other settings (``migration_robust=4``,
 ``migration_smoothing=1``, ``migration_model='mixed'``, ``pooled_migration_weight=0.5``,
 ``child_migration='family'``, ``inflow_pool=True`` below age 50, ``open_age_split='stable'``,
 ``fertility_window=2``, ``e0_window=5``) were chosen in an earlier round on back-tests of the
