@@ -23,17 +23,17 @@ from __future__ import annotations
 
 import logging
 import os
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
-from ..exceptions import DatasetNotFoundError, DataValidationError, ParseError
+from ..exceptions import DatasetNotFoundError, ParseError
 from ..geography import get_register
-from ..schema import LINE, tidy, validate
-from ..snapshots import RawSnapshots, SnapshotWriter, StoredSnapshot
-from .registry import register_parser
+from ..schema import LINE
+from ..snapshots import RawSnapshots, SnapshotWriter
+from ._import import ImportResult, check_not_empty, record_snapshot, validation_warnings
 from ._table import UniqueKeys, iter_text_table, map_territories, read_text_table, to_numbers
+from .registry import register_parser
 
 __all__ = ["EXTRACT_FILES", "parse_extract_file", "import_osp_extract", "ImportResult", "check_not_empty"]
 
@@ -129,47 +129,6 @@ def _parse_snapshot(path: Path, meta: dict) -> dict[str, pd.DataFrame]:
 register_parser("osp-extract", _parse_snapshot)
 
 
-@dataclass
-class ImportResult:
-    """Snapshots written by an import, snapshots already stored with identical bytes, and rows read."""
-
-    snapshots: list[Path]
-    rows: dict[str, int]
-    warnings: list[str] = field(default_factory=list)
-    unchanged: list[Path] = field(default_factory=list)
-
-    def summary(self) -> str:
-        parts = "; ".join(f"{name}: {n:,} rows" for name, n in self.rows.items())
-        if self.snapshots:
-            lines = [f"imported {len(self.snapshots)} file(s): {parts}"]
-        else:
-            lines = [f"nothing new to import ({parts})"]
-        lines += [f"unchanged: {p} already holds these exact bytes; nothing written" for p in self.unchanged]
-        lines += [f"warning: {w}" for w in self.warnings]
-        return "\n".join(lines)
-
-
-def check_not_empty(frames: dict[str, pd.DataFrame], path: Path, allow_empty: bool) -> None:
-    """An import that yields a table without rows is an error unless the user allows it.
-
-    A header-only file is more often a failed export than a statement that nothing happened,
-    and importing it would hide the gap; ``--allow-empty`` says it is meant.
-    """
-    if allow_empty:
-        return
-    for name, frame in frames.items():
-        if frame.empty or frame["value"].isna().all():
-            raise DataValidationError(
-                f"{path}: no data rows for {name} (a header only, or every value blank); nothing was stored. "
-                "Use --allow-empty if the table is meant to be empty"
-            )
-
-
-def record_snapshot(result: ImportResult, stored: StoredSnapshot) -> None:
-    """Add a stored snapshot to ``result`` as new or unchanged."""
-    (result.snapshots if stored.new else result.unchanged).append(stored.path)
-
-
 def import_osp_extract(directory: str | os.PathLike, data_dir: str | os.PathLike | None = None, *,
                        allow_empty: bool = False, writer: SnapshotWriter | None = None) -> ImportResult:
     """Import every known table of an extract folder into raw snapshots.
@@ -193,10 +152,7 @@ def import_osp_extract(directory: str | os.PathLike, data_dir: str | os.PathLike
         frames = parse_extract_file(path, stem)
         check_not_empty(frames, path, allow_empty)
         parsed[stem] = (path, {name: len(frame) for name, frame in frames.items()})
-        for name in list(frames):  # popped: the parsed frame is freed once it is tidied
-            checked = validate(tidy(frames.pop(name), name), name, origin=str(path))
-            warnings += checked.attrs.get("validation_warnings", [])
-            del checked
+        warnings += validation_warnings(frames, path)
     writer = writer or RawSnapshots(data_dir)
     result = ImportResult([], {}, warnings)
     for stem, (path, counts) in parsed.items():

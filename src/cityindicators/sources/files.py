@@ -27,10 +27,10 @@ import pandas as pd
 
 from ..exceptions import DatasetNotFoundError, DataValidationError, ParseError
 from ..geography import get_register, normalise_name
-from ..schema import DATASETS, LINE, tidy, validate
+from ..schema import DATASETS, LINE
 from ..snapshots import RawSnapshots, SnapshotWriter
+from ._import import ImportResult, check_not_empty, record_snapshot, validation_warnings
 from ._table import check_unique, map_territories, map_unique, read_any_table, to_numbers
-from .extract import ImportResult, check_not_empty, record_snapshot
 from .registry import register_parser
 
 __all__ = ["parse_tidy_file", "parse_indicator_file", "import_tidy", "import_indicators", "SEX_ALIASES"]
@@ -150,14 +150,6 @@ register_parser("tidy", _parse_tidy_snapshot)
 register_parser("indicators", _parse_indicator_snapshot)
 
 
-def _validate_all(frames: dict[str, pd.DataFrame], path: Path) -> list[str]:
-    warnings: list[str] = []
-    for name, frame in frames.items():
-        checked = validate(tidy(frame.assign(source=str(path)), name), name, origin=str(path))
-        warnings += checked.attrs.get("validation_warnings", [])
-    return warnings
-
-
 def import_tidy(
     file: str | os.PathLike,
     dataset: str,
@@ -177,10 +169,11 @@ def import_tidy(
     path = _existing_file(file)
     frames = parse_tidy_file(path, dataset)
     check_not_empty(frames, path, allow_empty)
-    warnings = _validate_all(frames, path)
+    rows = {dataset: len(frames[dataset])}
+    warnings = validation_warnings(frames, path)
     meta = {"parser": "tidy", "target": dataset, "original_path": str(path.resolve()), "allow_empty": allow_empty,
             **(extra_meta or {})}
-    result = ImportResult([], {dataset: len(frames[dataset])}, warnings)
+    result = ImportResult([], rows, warnings)
     record_snapshot(result, (writer or RawSnapshots(data_dir)).store(source, dataset, path, _extension(path), meta))
     return result
 
@@ -192,10 +185,12 @@ def import_indicators(file: str | os.PathLike, data_dir: str | os.PathLike | Non
     path = _existing_file(file)
     frames = parse_indicator_file(path)
     check_not_empty(frames, path, allow_empty)
-    warnings = _validate_all(frames, path)
+    table = frames["published_indicators"]
+    rows, dropped = {"published_indicators": len(table)}, table.attrs.get("dropped_non_territory_rows", 0)
+    warnings = validation_warnings(frames, path)
     meta = {"parser": "indicators", "original_path": str(path.resolve()), "allow_empty": allow_empty,
-            "dropped_non_territory_rows": frames["published_indicators"].attrs.get("dropped_non_territory_rows", 0)}
-    result = ImportResult([], {"published_indicators": len(frames["published_indicators"])}, warnings)
+            "dropped_non_territory_rows": dropped}
+    result = ImportResult([], rows, warnings)
     # the stem names the snapshot folder; the store refuses one that would leave raw/indicators/
     writer = writer or RawSnapshots(data_dir)
     record_snapshot(result, writer.store("indicators", path.stem, path, _extension(path), meta))
