@@ -173,3 +173,17 @@ def test_cli_empirical_interval(demo_dir, demo_errors, monkeypatch, tmp_path, ca
     rc = main(["--data-dir", str(demo_dir), "project", "--territory", "X13", "--to", "2032",
                "--interval", "empirical", "--stochastic", "10"])
     assert rc != 0 and "two different bands" in capsys.readouterr().err
+
+
+def test_small_sample_factor_hand_worked():
+    from cityindicators.projection.intervals import small_sample_factor
+
+    # Student's t 0.9 quantiles 3.0777 (1 df), 1.8856 (2), 1.3722 (10) over the normal's 1.2816
+    assert small_sample_factor(1, 0.8) == pytest.approx(3.0777 / 1.2816, rel=1e-3)
+    assert small_sample_factor(2, 0.8) == pytest.approx(1.8856 / 1.2816, rel=1e-3)
+    assert small_sample_factor(10, 0.8) == pytest.approx(1.3722 / 1.2816, rel=1e-3)
+    e = _errors([(2000, 1, v) for v in (0.01, -0.02, 0.03, -0.04)])
+    plain = fit_interval_model(e, 2001, level=0.5, min_errors=2)
+    wide = fit_interval_model(e, 2001, level=0.5, min_errors=2, small_sample=True)
+    ratio = wide.half_width(["total"], ["under 20,000"], [1])[0] / plain.half_width(["total"], ["under 20,000"], [1])[0]
+    assert ratio == pytest.approx(small_sample_factor(1, 0.5))  # one origin behind the errors

@@ -126,11 +126,13 @@ class IntervalModel:
     def bounds(self, group: Sequence[str], size_class: Sequence[str], horizon: Sequence[int]
                ) -> tuple[np.ndarray, np.ndarray]:
         """``(lo, hi)``: the interval of the log error ``log(F/A)`` for each case,
-        ``h^b (m + k (l - m))`` and ``h^b (m + k (u - m))``; NaN where the group has no errors."""
+        ``h^b (m + c k (l - m))`` and ``h^b (m + c k (u - m))`` (``c`` the ``inflation`` of the
+        widths, 1 by default); NaN where the group has no errors."""
         w = pd.DataFrame({"group": list(group), "size_class": list(size_class)}).merge(
-            self.widths[["group", "size_class", "lower", "center", "upper"]], on=["group", "size_class"], how="left")
+            self.widths[["group", "size_class", "lower", "center", "upper", "inflation"]], on=["group", "size_class"],
+            how="left")
         g = pd.Series(list(group))
-        k = g.map(self.factors).fillna(1.0).to_numpy(float)
+        k = g.map(self.factors).fillna(1.0).to_numpy(float) * w["inflation"].to_numpy(float)
         b = np.ones(len(g)) if self.exponents is None else g.map(self.exponents).fillna(1.0).to_numpy(float)
         scale = np.asarray(horizon, dtype=float) ** b
         m = w["center"].to_numpy(float)
@@ -153,9 +155,28 @@ def _quantile_row(z: np.ndarray, level: float, asymmetric: bool) -> tuple[float,
     return -q, 0.0, q
 
 
+def small_sample_factor(origins: int, level: float) -> float:
+    r"""``t_{(1+L)/2, d} / z_{(1+L)/2}`` with ``d`` the number of origins behind the errors: how much
+    wider a prediction interval must be when its spread is estimated from few independent draws.
+
+    The errors of one origin share that period's shocks (the 2010 declaration wave, the 2011
+    census), so the quantiles rest on about as many independent draws as there are origins, not
+    on their thousands of rows; Student's t with ``d`` degrees of freedom against the normal
+    quantile is the usual widening of a prediction interval whose scale is estimated (1 with no
+    origin count). For ``L = 0.8``: 2.40 with one origin, 1.47 with two, 1.07 with ten."""
+    if origins < 1:
+        return 1.0
+    from scipy import stats
+
+    p = (1 + level) / 2
+    return float(stats.t.ppf(p, origins) / stats.norm.ppf(p))
+
+
 def _widths(log_errors: pd.DataFrame, level: float, min_errors: int, exponents: pd.Series | None = None,
-            asymmetric: Sequence[str] = ()) -> pd.DataFrame:
-    """``group, size_class, lower, center, upper, q, n, source`` from the errors given (all of them)."""
+            asymmetric: Sequence[str] = (), small_sample: bool = False) -> pd.DataFrame:
+    """``group, size_class, lower, center, upper, q, n, origins, inflation, source`` from the errors given
+    (all of them); ``inflation`` is :func:`small_sample_factor` (1 without ``small_sample``), applied
+    by :meth:`IntervalModel.bounds` on top of the recalibration."""
     b = 1.0 if exponents is None else log_errors["group"].map(exponents).fillna(1.0).to_numpy(float)
     z = log_errors.assign(z=log_errors["log_error"].to_numpy(float) / log_errors["horizon"].astype(float) ** b)
     rows = []
@@ -165,12 +186,15 @@ def _widths(log_errors: pd.DataFrame, level: float, min_errors: int, exponents: 
         asym = str(group) in asymmetric
         q_all = _quantile_row(zg["z"].to_numpy(float), level, asym)
         for cls in SIZE_CLASSES:
-            own = zg.loc[zg["size_class"] == cls, "z"].to_numpy(float)
+            own = zg.loc[zg["size_class"] == cls]
             if len(own) >= min_errors:
-                rows.append((str(group), cls, *_quantile_row(own, level, asym), len(own), "class"))
+                rows.append((str(group), cls, *_quantile_row(own["z"].to_numpy(float), level, asym), len(own),
+                             own["base_year"].nunique(), "class"))
             else:
-                rows.append((str(group), cls, *q_all, len(zg), "all classes"))
-    out = pd.DataFrame(rows, columns=["group", "size_class", "lower", "center", "upper", "n", "source"])
+                rows.append((str(group), cls, *q_all, len(zg), zg["base_year"].nunique(), "all classes"))
+    out = pd.DataFrame(rows, columns=["group", "size_class", "lower", "center", "upper", "n", "origins", "source"])
+    c = np.array([small_sample_factor(int(d), level) if small_sample else 1.0 for d in out["origins"]])
+    out["inflation"] = c
     out.insert(5, "q", (out["upper"] - out["lower"]) / 2.0)
     return out
 
@@ -209,6 +233,7 @@ def _case_ratio(cases: pd.DataFrame) -> np.ndarray:
 
 def fit_interval_model(log_errors: pd.DataFrame, origin: int, level: float = 0.8, min_errors: int = 20,
                        calibrate: bool = True, growth: str = "linear", asymmetric: Sequence[str] = (),
+                       small_sample: bool = False,
                        _cache: dict[int, tuple[pd.DataFrame, pd.Series]] | None = None) -> IntervalModel:
     """The interval model a user at 1 January ``origin`` could have fitted (see the module docstring).
 
@@ -216,7 +241,10 @@ def fit_interval_model(log_errors: pd.DataFrame, origin: int, level: float = 0.8
     :func:`log_errors`); only rows with ``base_year + horizon <= origin`` are used. ``growth``
     ``"linear"`` (the default, the literature's) keeps ``b = 1``, ``"fitted"`` fits the exponent
     ``b`` of the horizon on the errors observable (:func:`growth_exponents`); ``asymmetric`` names
-    the groups whose bounds are quantiles of the signed errors (e.g. :data:`ASYMMETRIC_GROUPS`).
+    the groups whose bounds are quantiles of the signed errors (e.g. :data:`ASYMMETRIC_GROUPS`);
+    ``small_sample`` widens the bounds by :func:`small_sample_factor` of the number of origins
+    behind them. The defaults are the method of Rayer et al. (2009) with the recalibration; the
+    options are variants whose coverage docs/INTERVALS.md reports beside it.
 
     Raises
     ------
@@ -234,7 +262,7 @@ def fit_interval_model(log_errors: pd.DataFrame, origin: int, level: float = 0.8
         if Y not in cache:
             seen_y = e[(e["base_year"] + e["horizon"]) <= Y]
             b = growth_exponents(seen_y, level, min_errors) if growth == "fitted" else None
-            cache[Y] = (_widths(seen_y, level, min_errors, b, asymmetric), b)
+            cache[Y] = (_widths(seen_y, level, min_errors, b, asymmetric, small_sample), b)
         return cache[Y]
 
     seen = e[(e["base_year"] + e["horizon"]) <= origin]
@@ -276,7 +304,7 @@ def apply_intervals(forecast: pd.DataFrame, model: IntervalModel) -> pd.DataFram
 
 def interval_coverage(errors: pd.DataFrame, population: pd.DataFrame, level: float = 0.8,
                       method: str = "default", min_errors: int = 20, growth: str = "linear",
-                      asymmetric: Sequence[str] = ()) -> tuple[pd.DataFrame, pd.DataFrame]:
+                      asymmetric: Sequence[str] = (), small_sample: bool = False) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Out-of-sample coverage of the empirical intervals (see the module docstring).
 
     Parameters
@@ -300,7 +328,8 @@ def interval_coverage(errors: pd.DataFrame, population: pd.DataFrame, level: flo
         if len(e[(e["base_year"] + e["horizon"]) <= Y]) < min_errors:
             continue  # too few errors observable yet: no interval at this origin
         try:
-            model = fit_interval_model(e, Y, level, min_errors, growth=growth, asymmetric=asymmetric, _cache=cache)
+            model = fit_interval_model(e, Y, level, min_errors, growth=growth, asymmetric=asymmetric,
+                                       small_sample=small_sample, _cache=cache)
         except ProjectionError:
             continue
         cur = e[e["base_year"] == Y]
