@@ -70,8 +70,14 @@ class Workspace(os.PathLike):
     def __fspath__(self) -> str:
         return str(self.root)
 
+    def __str__(self) -> str:  # where a path is printed or formatted, the folder
+        return str(self.root)
+
     def __repr__(self) -> str:
         return f"Workspace({str(self.root)!r})"
+
+    def __reduce__(self):  # to a worker process as its folder; what was computed stays here
+        return (Workspace, (str(self.root),))
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Workspace) and other.root == self.root
@@ -100,12 +106,6 @@ class Workspace(os.PathLike):
         from .projection.scenarios import list_scenarios
 
         return list_scenarios(data_dir=self.root)
-
-    def report_dir(self, template: str, territory_code: str, output_dir: str | os.PathLike = "reports") -> Path:
-        """``<output_dir>/<template>/<code>-<name>/``, the territory named by this register."""
-        from .reports.run import report_dir
-
-        return report_dir(template, territory_code, output_dir, workspace=self)
 
     # -- what is derived from the processed tables (kept per generation) ---------------------
 

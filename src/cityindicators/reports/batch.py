@@ -17,14 +17,13 @@ from pathlib import Path
 from typing import Any, Mapping, Sequence
 
 from .._io import atomic_write_json, safe_child
-from ..config import DataPaths, resolve_data_dir
 from ..exceptions import CityIndicatorsError, ReportExecutionError, ReportParameterError, UnknownTerritoryError
-from ..geography import get_register
 from . import stopping
 from .parameters import validate_parameters
 from .provenance import data_snapshot
 from .run import ReportResult, _now, _short_error, run_report
 from .template import TEMPLATES, template_path, template_specs
+from ..workspace import Workspace, as_workspace
 
 __all__ = ["BatchSummary", "batch_territories", "run_batch"]
 
@@ -79,19 +78,19 @@ class BatchSummary:
                 "results": [asdict(r) for r in self.results]}
 
 
-def batch_territories(spec: str | Sequence[str], data_dir: str | os.PathLike | None = None) -> list[str]:
+def batch_territories(spec: str | Sequence[str], data_dir: "str | os.PathLike | Workspace | None" = None) -> list[str]:
     """Territory codes of a batch: ``all`` = every municipality present in the processed
     population table (the 60 real ones, or the synthetic demo set for demo data)."""
+    ws = as_workspace(data_dir)
+    reg = ws.register
     if isinstance(spec, str) and spec != "all":
         spec = [spec]
     if spec != "all":
-        reg = get_register(data_dir)
         try:
             return [reg.resolve(s).code for s in spec]  # type: ignore[union-attr]
         except UnknownTerritoryError as exc:
             raise ReportParameterError(f"--territory: {exc}") from exc
-    reg = get_register(data_dir)
-    table = DataPaths.of(data_dir).processed_table("population")
+    table = ws.paths.processed_table("population")
     if not table.exists():
         raise ReportParameterError(f"--territory all: no population table at {table}; run 'cityindicators build'")
     import pyarrow.parquet as pq
@@ -125,7 +124,7 @@ def _run_job(job: _Job) -> ReportResult:
     except Exception as exc:
         name = Path(job.template).stem
         try:
-            tname = get_register(job.data_dir).get(job.territory).name(job.language or "lt")
+            tname = as_workspace(job.data_dir).register.get(job.territory).name(job.language or "lt")
         except CityIndicatorsError:
             tname = job.territory
         return ReportResult(name, job.territory, tname, "failed", "", error=_short_error(exc))
@@ -139,7 +138,7 @@ def run_batch(
     jobs: int = 1,
     scheduler: str | None = None,
     output_dir: str | os.PathLike = "reports",
-    data_dir: str | os.PathLike | None = None,
+    data_dir: "str | os.PathLike | Workspace | None" = None,
     force: bool = False,
     notebooks_dir: str | os.PathLike | None = None,
     progress: bool = True,
@@ -178,9 +177,10 @@ def run_batch(
     t0 = time.perf_counter()
     if jobs < 1:
         raise ReportParameterError(f"--jobs must be at least 1, got {jobs}")
-    codes = batch_territories(territories, data_dir)
+    ws = as_workspace(data_dir)
+    codes = batch_territories(territories, ws)
     params = dict(parameters or {})
-    data_abs = str(resolve_data_dir(data_dir).resolve())
+    data_abs = str(ws.root)
     # Check the parameters of every template once, before starting anything.
     per_template: dict[str, dict] = {}
     declared: set[str] = set()

@@ -1,9 +1,12 @@
 """Report parameters: conversion of command-line strings, type checks and the value checks.
 
 :func:`validate_parameters` checks a run's parameters against its template's ``parameters``
-cell (:mod:`.template`) and then each well-known parameter with its validator in
-:data:`VALIDATORS` (an unknown territory, a language other than ``lt``/``en``, years out of
-order...), raising :class:`ReportParameterError` before anything runs.
+cell (:mod:`.template`) and then each well-known parameter with the check its owner
+registered in :mod:`cityindicators.parameter_checks` (an unknown territory, a language other
+than ``lt``/``en``, years out of order, an unknown scenario, a plan for another
+municipality...), raising :class:`ReportParameterError` before anything runs. The reports
+register the checks of their own parameters here; the projection and the plans register
+theirs in :mod:`cityindicators.projection.parameters` and :mod:`cityindicators.plans.parameters`.
 """
 
 from __future__ import annotations
@@ -12,17 +15,18 @@ import ast
 import copy
 import os
 from pathlib import Path
-from typing import Any, Callable, Mapping
+from typing import Any, Mapping
 
 import nbformat
 
-from ..config import DataPaths, resource_path
+from ..config import DataPaths
 from ..exceptions import CityIndicatorsError, ReportParameterError, UnknownTerritoryError
 from ..geography import get_register
 from ..i18n import LANGUAGES
+from ..parameter_checks import CHECKS, Check, check_year, non_negative_check, register_check
 from .template import read_parameters, template_path, template_specs
 
-__all__ = ["VALIDATORS", "FILE_PARAMETERS", "validate_parameters", "check_notebook_parameters", "report_data_dir"]
+__all__ = ["VALIDATORS", "PARAMETER_OWNERS", "FILE_PARAMETERS", "validate_parameters", "check_notebook_parameters", "report_data_dir"]
 
 
 def _type_ok(value: Any, annotation: str) -> bool:
@@ -90,12 +94,6 @@ def _coerce(value: Any, annotation: str) -> Any:
     return value
 
 
-def _check_year(name: str, y: Any) -> int:
-    if not isinstance(y, int) or isinstance(y, bool) or not 1950 <= y <= 2100:
-        raise ReportParameterError(f"parameter {name!r}: {y!r} is not a year between 1950 and 2100")
-    return y
-
-
 def _v_territory(value: Any, params: dict, data_dir: Path | None) -> Any:
     try:
         terr = get_register(data_dir).resolve(value)
@@ -119,25 +117,14 @@ def _v_years(value: Any, params: dict, data_dir: Path | None) -> Any:
         return []  # the first and the last year of the data
     if not isinstance(value, (list, tuple)) or len(value) != 2:
         raise ReportParameterError(f"parameter 'years': expected [first, last] or [], got {value!r}")
-    y0, y1 = (_check_year("years", y) for y in value)
+    y0, y1 = (check_year("years", y) for y in value)
     if y0 >= y1:
         raise ReportParameterError(f"parameter 'years': the first year must be before the last, got {value!r}")
     return [y0, y1]
 
 
-def _v_year(name: str) -> Callable:
-    def check(value: Any, params: dict, data_dir: Path | None) -> Any:
-        return _check_year(name, value)
-
-    return check
-
-
-def _v_base_year(value: Any, params: dict, data_dir: Path | None) -> Any:
-    return 0 if value == 0 else _check_year("base_year", value)
-
-
 def _v_years_list(value: Any, params: dict, data_dir: Path | None) -> Any:
-    return [_check_year("pyramid_years", y) for y in value]
+    return [check_year("pyramid_years", y) for y in value]
 
 
 def _v_peers(value: Any, params: dict, data_dir: Path | None) -> Any:
@@ -196,89 +183,39 @@ def check_notebook_parameters(**values: Any) -> dict[str, Any]:
     out = dict(values)
     ddir = report_data_dir(values.get("data_dir"))
     out["data_dir"] = str(ddir)
+    checks = _checks(values)
     for name, value in values.items():
-        check = VALIDATORS.get(name)
+        check = checks.get(name)
         if check is not None and name != "data_dir":
             out[name] = check(value, out, ddir)
     return out
 
 
-def _v_scenarios(value: Any, params: dict, data_dir: Path | None) -> Any:
-    if not value:
-        raise ReportParameterError("parameter 'scenarios': give at least one scenario name")
-    try:
-        from ..projection import scenarios as _sc  # type: ignore[attr-defined]
-
-        lister = getattr(_sc, "list_scenarios", None) or getattr(_sc, "available_scenarios", None)
-    except ImportError:
-        lister = None
-    if lister is not None:
-        try:
-            known = set(lister() if not data_dir else _call_with_data_dir(lister, data_dir))
-        except Exception:  # a broken scenario folder is reported by the projection itself
-            known = set()
-        unknown = [s for s in value if known and s not in known]
-        if unknown:
-            raise ReportParameterError(f"parameter 'scenarios': unknown scenario(s) {unknown}; available: {sorted(known)}")
-    return list(value)
+# The reports' own parameters; the projection and the plans register theirs in their modules.
+for _name, _check in (("territory", _v_territory), ("language", _v_language), ("years", _v_years),
+                      ("pyramid_years", _v_years_list), ("peers", _v_peers), ("data_dir", _v_data_dir),
+                      ("n_similar", non_negative_check("n_similar"))):
+    register_check(_name, _check)
+_PROJECTION, _PLANS = "cityindicators.projection.parameters", "cityindicators.plans.parameters"
+#: Where the check of a parameter owned by another area is registered: that module is imported
+#: when a template declares the parameter (the plans, heavy to import, only for a monitoring report).
+PARAMETER_OWNERS = {"scenarios": _PROJECTION, "projection_scenarios": _PROJECTION, "base_year": _PROJECTION,
+                    "horizon": _PROJECTION, "target_year": _PROJECTION, "trajectories": _PROJECTION,
+                    "target": _PROJECTION, "working_age_target": _PROJECTION, "plan": _PLANS}
+#: Checks of the values of well-known parameters (name -> check returning the normalised value):
+#: the registry of :mod:`cityindicators.parameter_checks`.
+VALIDATORS = CHECKS
 
 
-def _call_with_data_dir(func: Callable, data_dir: Path) -> Any:
-    try:
-        return func(data_dir=data_dir)
-    except TypeError:
-        return func()
+def _checks(names) -> dict[str, Check]:
+    """The registered checks, the modules of the owners of ``names`` imported first."""
+    import importlib
+
+    for module in dict.fromkeys(PARAMETER_OWNERS[n] for n in names if n in PARAMETER_OWNERS):
+        importlib.import_module(module)
+    return CHECKS
 
 
-def _v_non_negative(name: str) -> Callable:
-    def check(value: Any, params: dict, data_dir: Path | None) -> Any:
-        if value is not None and value < 0:
-            raise ReportParameterError(f"parameter {name!r}: must be zero or positive, got {value!r}")
-        return value
-
-    return check
-
-
-def _v_plan(value: Any, params: dict, data_dir: Path | None) -> Any:
-    """A plan file for the report's territory, checked in full before anything runs (absolute path,
-    as the kernel runs in a staging folder); empty = the shipped demonstration plan."""
-    from ..plans import load_plan
-
-    path = Path(value) if value else resource_path("plans", "eglynas.yaml")
-    try:
-        plan = load_plan(path, data_dir=data_dir)
-    except CityIndicatorsError as exc:
-        raise ReportParameterError(f"parameter 'plan': {exc}") from exc
-    code = params.get("territory")
-    if code and plan.territory.code != code:
-        raise ReportParameterError(f"parameter 'plan': {path} is a plan for {plan.territory.name_lt} "
-                                   f"({plan.territory.code}), not for territory {code}")
-    return str(path.resolve())
-
-
-def _v_scenarios_or_none(value: Any, params: dict, data_dir: Path | None) -> Any:
-    return list(value) if not value else _v_scenarios(value, params, data_dir)
-
-
-#: Checks of the values of well-known parameters; each returns the normalised value.
-VALIDATORS: dict[str, Callable[[Any, dict, Path | None], Any]] = {
-    "territory": _v_territory,
-    "language": _v_language,
-    "years": _v_years,
-    "horizon": _v_year("horizon"),
-    "base_year": _v_base_year,
-    "target_year": _v_year("target_year"),
-    "pyramid_years": _v_years_list,
-    "trajectories": _v_non_negative("trajectories"),
-    "peers": _v_peers,
-    "data_dir": _v_data_dir,
-    "scenarios": _v_scenarios,
-    "target": _v_non_negative("target"),
-    "working_age_target": _v_non_negative("working_age_target"),
-    "n_similar": _v_non_negative("n_similar"),
-    "plan": _v_plan,
-    "projection_scenarios": _v_scenarios_or_none,
-}
 #: Parameters that name input files: their SHA-256 is in the fingerprint and the manifest.
 FILE_PARAMETERS = ("plan",)
 
@@ -322,8 +259,9 @@ def validate_parameters(
     if "data_dir" in values:
         values["data_dir"] = _v_data_dir(values["data_dir"], values, None)
         data_dir = values["data_dir"] or None
+    checks = _checks(values)
     for name in values:
-        check = VALIDATORS.get(name)
+        check = checks.get(name)
         if check is not None and name != "data_dir":
             values[name] = check(values[name], values, Path(data_dir) if data_dir else None)
     horizon = values.get("horizon")

@@ -24,14 +24,13 @@ import nbformat
 from .. import __version__
 from .._debris import owner_tag, remove_stale
 from .._io import atomic_write_bytes, atomic_write_json, atomic_write_text, fault_point, safe_child, sha256_bytes, sha256_file
-from ..config import resolve_data_dir
 from ..exceptions import ReportExecutionError
-from ..geography import get_register
 from . import exports, stopping, timings
 from .html_export import export_html, extract_charts, slug, write_pdf
 from .parameters import validate_parameters
 from .provenance import data_snapshot, fingerprint as _fingerprint, input_files, library_versions
 from .template import template_path, template_specs
+from ..workspace import Workspace, as_workspace
 
 __all__ = ["MANIFEST", "CELL_TIMEOUT", "ReportResult", "report_dir", "run_report", "LocalKernelManager"]
 
@@ -42,9 +41,12 @@ MANIFEST = "manifest.json"
 CELL_TIMEOUT = 600
 
 
-def report_dir(template: str, territory_code: str, output_dir: str | os.PathLike = "reports") -> Path:
-    """``<output_dir>/<template>/<code>-<name>/`` for a territory (``X13-eglynas``, ``30-visaginas``)."""
-    terr = get_register().get(territory_code)
+def report_dir(template: str, territory_code: str, output_dir: str | os.PathLike = "reports",
+               workspace: "Workspace | str | os.PathLike | None" = None) -> Path:
+    """``<output_dir>/<template>/<code>-<name>/`` for a territory (``X13-eglynas``, ``30-visaginas``),
+    named by the register of ``workspace`` (a data directory or :class:`~cityindicators.workspace.Workspace`;
+    default the default data directory)."""
+    terr = as_workspace(workspace).register.get(territory_code)
     # absolute: a warm kernel's working directory is the previous report's folder, so a relative
     # path handed to it (staging folder, exports) would land inside that folder
     output_dir = Path(output_dir).absolute()
@@ -116,7 +118,7 @@ def run_report(
     parameters: Mapping[str, Any] | None = None,
     language: str | None = None,
     output_dir: str | os.PathLike = "reports",
-    data_dir: str | os.PathLike | None = None,
+    data_dir: "str | os.PathLike | Workspace | None" = None,
     force: bool = False,
     notebooks_dir: str | os.PathLike | None = None,
     kernel_name: str | None = None,
@@ -136,7 +138,8 @@ def run_report(
     language
         ``lt`` or ``en``; passed as the ``language`` parameter when the template has one.
     data_dir
-        Data directory; passed as ``data_dir`` (absolute) when the template has one.
+        Data directory or :class:`~cityindicators.workspace.Workspace`; passed as ``data_dir``
+        (absolute) when the template has one.
     force
         Run even when the inputs are unchanged since the report on disk.
     snapshot
@@ -163,20 +166,21 @@ def run_report(
     if language is not None and "language" in specs:
         given["language"] = language
     # The kernel runs in a staging folder: hand it an absolute data directory.
-    data_dir = resolve_data_dir(data_dir).resolve()
+    ws = as_workspace(data_dir)
     if "data_dir" in specs and not given.get("data_dir"):
-        given["data_dir"] = str(data_dir)
+        given["data_dir"] = str(ws.root)
     params = validate_parameters(path, given)
+    if params.get("data_dir"):  # the template's own data_dir parameter wins
+        ws = as_workspace(params["data_dir"])
     code = params["territory"]
-    terr = get_register(params.get("data_dir") or data_dir).get(code)
+    terr = ws.register.get(code)
     lang = params.get("language", "en")
     t_validated = time.perf_counter()
 
-    final = report_dir(name, code, output_dir)
+    final = report_dir(name, code, output_dir, workspace=ws)
     final.parent.mkdir(parents=True, exist_ok=True)
     _recover(final)
-    data_root = params.get("data_dir") or data_dir
-    snap = dict(snapshot) if snapshot is not None else data_snapshot(data_root)
+    snap = dict(snapshot) if snapshot is not None else data_snapshot(ws.root)
     nb_bytes = path.read_bytes()
     nb_sha = sha256_bytes(nb_bytes)
     fingerprint = _fingerprint(nb_sha, params, snap)

@@ -1,0 +1,39 @@
+"""Parameter checks registered by the modules that own the parameter."""
+
+from __future__ import annotations
+
+import importlib
+
+import pytest
+
+from cityindicators.exceptions import ReportParameterError
+from cityindicators.parameter_checks import CHECKS, register_check
+from cityindicators.reports import parameters
+
+
+def test_every_owned_parameter_is_checked_by_its_owner():
+    for name, module in parameters.PARAMETER_OWNERS.items():
+        importlib.import_module(module)
+        assert CHECKS[name].__module__ in (module, "cityindicators.parameter_checks"), name  # the owner's, or a helper it made
+    assert CHECKS["scenarios"].__module__ == "cityindicators.projection.parameters"
+    assert CHECKS["plan"].__module__ == "cityindicators.plans.parameters"
+    assert CHECKS["territory"].__module__ == "cityindicators.reports.parameters"
+
+
+def test_owners_checks_refuse_bad_values(demo_dir):
+    with pytest.raises(ReportParameterError, match="unknown scenario"):
+        parameters.validate_parameters("scenarios", {"territory": "X13", "scenarios": ["utopia"], "data_dir": str(demo_dir)})
+    with pytest.raises(ReportParameterError, match="parameter 'base_year': 1800"):
+        parameters.validate_parameters("scenarios", {"territory": "X13", "base_year": 1800, "data_dir": str(demo_dir)})
+    with pytest.raises(ReportParameterError, match="parameter 'trajectories': must be zero or positive"):
+        parameters.validate_parameters("scenarios", {"territory": "X13", "trajectories": -1, "data_dir": str(demo_dir)})
+    assert parameters.validate_parameters("scenarios", {"territory": "X13", "base_year": 0,
+                                                        "data_dir": str(demo_dir)})["base_year"] == 0
+
+
+def test_a_parameter_has_one_owner():
+    def other(value, params, data_dir):
+        return value
+
+    with pytest.raises(ValueError, match="has a check already"):
+        register_check("territory", other)

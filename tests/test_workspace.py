@@ -1,0 +1,148 @@
+"""The workspace (one data directory, what is derived from it computed once) and a report run
+that reads its inputs once: the count arrays built once, the territory's name resolved once, the
+template's parameters cell parsed once."""
+
+from __future__ import annotations
+
+import collections
+import contextlib
+import io
+import os
+from pathlib import Path
+
+import matplotlib
+import nbformat
+import pytest
+
+from cityindicators import geography, store
+from cityindicators.workspace import Workspace, as_workspace
+
+matplotlib.use("Agg")
+
+
+def test_a_workspace_is_its_folder(demo_dir, tmp_path):
+    ws = Workspace(demo_dir)
+    assert os.fspath(ws) == str(Path(demo_dir).resolve())
+    assert ws.paths.processed == Path(demo_dir).resolve() / "processed"
+    # accepted wherever a data directory is: functions below the workspace take it as a path
+    assert store.load("population", territories="X13", data_dir=ws).equals(
+        store.load("population", territories="X13", data_dir=demo_dir))
+    assert ws.register.resolve("Eglyno sav.").code == "X13"
+    assert "baseline" in ws.scenarios()
+    assert "share_65_plus" in set(ws.catalogue["id"])
+    # one workspace per folder in a process; a workspace given is returned as it is
+    assert as_workspace(demo_dir) is as_workspace(str(demo_dir))
+    assert as_workspace(ws) is ws
+
+
+def test_derived_values_are_kept_until_the_tables_change(demo_dir, tmp_path):
+    ws = Workspace(demo_dir)
+    calls = []
+    first = ws.derived("answer", lambda: calls.append(1) or [42])
+    assert ws.derived("answer", lambda: calls.append(1) or [43]) is first
+    assert ws.counts() is ws.counts() and ws.tables() is ws.tables()
+    assert len(calls) == 1
+    # a new build (here: a table rewritten) is a new version of the data: computed afresh
+    table = ws.paths.processed_table("population")
+    stat = table.stat()
+    os.utime(table, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))
+    try:
+        assert ws.derived("answer", lambda: calls.append(1) or [44]) == [44]
+        assert len(calls) == 2
+    finally:
+        os.utime(table, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+
+
+def test_report_dir_names_the_territory_by_the_workspace_register(demo_dir, tmp_path):
+    from cityindicators.reports.run import report_dir
+
+    ws = Workspace(demo_dir)
+    expected = tmp_path / "situation_analysis" / "X13-eglynas"
+    assert report_dir("situation_analysis", "X13", tmp_path, workspace=ws) == expected
+    assert report_dir("situation_analysis", "X13", tmp_path, workspace=demo_dir) == expected
+
+
+def test_setup_resolves_the_territory_name_once(demo_dir, monkeypatch):
+    from cityindicators.reports import sections
+
+    names = []
+    real = geography.Register.resolve
+    monkeypatch.setattr(geography.Register, "resolve", lambda self, name, *a, **k: names.append(name) or real(self, name, *a, **k))
+    ctx = sections.setup("Eglyno sav.", language="en", data_dir=demo_dir, show=False, indicators=None)
+    assert ctx.code == "X13" and ctx.workspace == as_workspace(demo_dir)
+    assert names.count("Eglyno sav.") == 1, names
+
+
+def _run_in_process(template: str, territory: str, data_dir: Path, **params) -> collections.Counter:
+    """Execute a template's cells here (as the kernel would) and count the work it does."""
+    import cityindicators.indicators._counts as counts_module
+    from cityindicators import workspace
+    from cityindicators.indicators import change, compare, compute
+    from cityindicators.reports import parameters, shared, template as tpl
+
+    calls: collections.Counter = collections.Counter()
+    real_build, real_resolve, real_read = counts_module.build_counts, geography.Register.resolve, tpl.read_parameters
+
+    def build_counts(data, *a, **k):
+        # the loaded tables, or a projected population alone (the scenario sections' indicators)
+        calls["build_counts" if set(data) != {"population"} else "build_counts of a projection"] += 1
+        return real_build(data, *a, **k)
+
+    def resolve(self, name, *a, **k):
+        calls[f"resolve {name}"] += 1
+        return real_resolve(self, name, *a, **k)
+
+    def read_parameters(*a, **k):
+        calls["read_parameters"] += 1
+        return real_read(*a, **k)
+
+    mp = pytest.MonkeyPatch()
+    try:
+        for module in (counts_module, compute, change, compare):  # every module that builds count arrays
+            if hasattr(module, "build_counts"):
+                mp.setattr(module, "build_counts", build_counts)
+        mp.setattr(geography.Register, "resolve", resolve)
+        mp.setattr(tpl, "read_parameters", read_parameters)
+        mp.setattr(tpl, "_SPECS_CACHE", {})
+        mp.setattr(workspace, "_WORKSPACES", {})  # a fresh process: nothing computed yet
+        shared.clear()
+        values = parameters.validate_parameters(template, {"territory": territory, "data_dir": str(data_dir),
+                                                           "language": "en", **params})
+        nb = nbformat.read(tpl.template_path(template), as_version=4)
+        namespace = dict(values)
+        with contextlib.redirect_stdout(io.StringIO()):
+            for cell in nb.cells:
+                if cell.cell_type == "code" and "parameters" not in cell.metadata.get("tags", []):
+                    exec(cell.source, namespace)
+    finally:
+        mp.undo()
+        shared.clear()
+    return calls
+
+
+@pytest.mark.slow
+def test_a_situation_report_builds_its_counts_once(demo_dir):
+    calls = _run_in_process("situation_analysis", "Eglyno sav.", demo_dir)
+    assert calls["build_counts"] == 1, calls
+    assert calls["resolve Eglyno sav."] == 1, calls  # the runner's check; the notebook gets the code
+    assert calls["read_parameters"] == 1, calls
+
+
+@pytest.mark.slow
+def test_a_scenarios_report_builds_its_counts_once(demo_dir):
+    calls = _run_in_process("scenarios", "Eglyno sav.", demo_dir, trajectories=50)
+    assert calls["build_counts"] == 1, calls
+    # the projected populations: the dependency ratios of all scenarios at once, then one per
+    # projection of the working-age target search
+    assert calls["build_counts of a projection"] >= 1, calls
+    assert calls["resolve Eglyno sav."] == 1, calls
+    assert calls["read_parameters"] == 1, calls
+
+
+def test_a_workspace_travels_to_a_worker_as_its_folder(demo_dir):
+    import pickle
+
+    ws = Workspace(demo_dir)
+    ws.counts()
+    back = pickle.loads(pickle.dumps(ws))
+    assert back == ws and str(back) == str(Path(demo_dir).resolve()) and back._derived == {}
