@@ -223,12 +223,17 @@ def _base_population(inp) -> np.ndarray:
     return p0
 
 
-def test_migration_rates_are_cohort_residuals_over_survivors():
-    st = EstimationSettings(migration_model="rate", **PLAIN)
+def _migration(**settings):
+    """The migration stage on X1 2000-2001 without mortality (boys' share 0.6, no fertility)."""
+    st = EstimationSettings(**{**PLAIN, **settings})
     data = _data()
     inp = read_inputs(data, ("X1",), 2001, st, REGISTER)
-    mig = estimate_migration(data.migration, inp, _no_mortality(inp), np.array([0.6]), _base_population(inp),
-                             np.zeros((1, 101)), st, ())
+    return estimate_migration(data.migration, inp, _no_mortality(inp), np.array([0.6]), _base_population(inp),
+                              np.zeros((1, 101)), st, ())
+
+
+def test_migration_rates_are_cohort_residuals_over_survivors():
+    mig = _migration(migration_model="rate")
     # survivors to 2001 (no deaths): age 0 = births by sex (6 boys, 4 girls), age 1 = age 0 of
     # 2000, the open 2+ = ages 1 and 2+ of 2000. Male survivors [6, 10, 20 + 30], female [4, 12, 22 + 32].
     # residual = P_2001 - survivors: male [14 - 6, 18 - 10, 34 - 50] = [8, 8, -16],
@@ -244,11 +249,7 @@ def test_migration_rates_are_cohort_residuals_over_survivors():
 
 
 def test_migration_mixed_keeps_gains_as_counts_and_losses_as_rates():
-    st = EstimationSettings(migration_model="mixed", **PLAIN)
-    data = _data()
-    inp = read_inputs(data, ("X1",), 2001, st, REGISTER)
-    mig = estimate_migration(data.migration, inp, _no_mortality(inp), np.array([0.6]), _base_population(inp),
-                             np.zeros((1, 101)), st, ())
+    mig = _migration(migration_model="mixed")
     # gains (ages 0 and 1) as persons per year: male [8, 8], female [12, 8]; the open group's
     # residual is a loss: no count there. Losses as rates: 16 / 50 (male), 24 / 54 (female) at 2+.
     np.testing.assert_allclose(mig.in_count[0, :, :3], [[8, 8, 0], [12, 8, 0]], rtol=1e-8)
@@ -257,12 +258,8 @@ def test_migration_mixed_keeps_gains_as_counts_and_losses_as_rates():
 
 
 def test_migration_refuses_a_window_without_complete_years():
-    st = EstimationSettings(migration_model="rate", **{**PLAIN, "migration_excluded_years": (2000,)})
-    data = _data()
-    inp = read_inputs(data, ("X1",), 2001, st, REGISTER)
     with pytest.raises(ProjectionError, match=r"migration window 2000-2000 \(years \[2000\] excluded\) for \['X1'\]"):
-        estimate_migration(data.migration, inp, _no_mortality(inp), np.array([0.6]), _base_population(inp),
-                           np.zeros((1, 101)), st, ())
+        _migration(migration_model="rate", migration_excluded_years=(2000,))
 
 
 # -- stage 6: histories ---------------------------------------------------------------------

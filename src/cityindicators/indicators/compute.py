@@ -21,6 +21,7 @@ from typing import Iterable, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+from ..cube import SEXES_AND_TOTAL
 from ..exceptions import ConfigError, DatasetNotFoundError, UnknownTerritoryError
 from ..geography import Group, Register, get_register
 from . import labour, migration, structure, vital, working_age
@@ -343,7 +344,7 @@ def cohort_net_migration(
     return pd.DataFrame({
         "territory_code": np.array(codes, dtype=object)[idx[0]],
         "year": counts.years[yi][idx[1]].astype("int64"),
-        "sex": np.array(["male", "female", "total"], dtype=object)[idx[2]],
+        "sex": np.array(SEXES_AND_TOTAL, dtype=object)[idx[2]],
         "age": pd.array(idx[3], dtype="Int64"),
         "open_age": idx[3] == top,
         "value": R.reshape(-1),

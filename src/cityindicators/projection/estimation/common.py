@@ -7,6 +7,7 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 
+from ...cube import Cube
 from ...exceptions import ProjectionError
 
 __all__ = ["ols_slope", "series", "population_array"]
@@ -33,14 +34,10 @@ def series(frame: pd.DataFrame, codes: Sequence[str], years: Sequence[int], sex:
         f = f[f["sex"] == sex]
     if age != "any" and "age" in f.columns:
         f = f[f["age"].isna()] if age is None else f[f["age"] == age]
-    out = np.full((len(codes), len(years)), np.nan)
     if f.empty:
-        return out
-    ti = pd.Index(codes).get_indexer(f["territory_code"].astype(str))
-    yi = pd.Index(list(years)).get_indexer(f["year"].astype(int))
-    ok = (ti >= 0) & (yi >= 0)
-    out[ti[ok], yi[ok]] = f["value"].to_numpy(dtype=float)[ok]
-    return out
+        return np.full((len(codes), len(years)), np.nan)
+    f = f.assign(territory_code=f["territory_code"].astype(str))
+    return Cube.from_tidy(f, ("territory", "year"), {"territory": tuple(codes), "year": list(years)}).values
 
 
 def population_array(frame: pd.DataFrame):

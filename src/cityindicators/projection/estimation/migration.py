@@ -71,35 +71,12 @@ def estimate_migration(migration: pd.DataFrame, inp: EstimationInputs, mortality
         A territory without a complete population and births year in the migration window.
     """
     codes, Y, k, P, yi = inp.codes, inp.base_year, inp.data_open_age, inp.population, inp.year_index
-    ev_years, B_tot, B_m, B_f = inp.event_years, inp.births_total, inp.births_male, inp.births_female
+    ev_years = inp.event_years
     m, m_y = mortality.rates, mortality.rates_by_year
     T, omega = len(codes), st.open_age
     A = omega + 1
     notes: dict[str, dict[str, object]] = {c: {} for c in codes}
-    S_dy, Sb_dy = _data_survival(m_y, k, FEMALE[None, None, :])  # [T, y, 2, k], [T, y, 2]
-    S_b, Sb_b = _data_survival(m, k, FEMALE[None, :])  # base schedule on the data grid
-    SVB = np.full((T, len(ev_years), 2, k + 1), np.nan)  # survivors under the base schedule
-    share = np.stack([male_share, 1 - male_share], axis=-1)  # [T, 2]
-    NM = np.full((T, len(ev_years), 2, k + 1), np.nan)
-    SV = np.full_like(NM, np.nan)
-    for j, y in enumerate(ev_years):  # loop over window years only (residuals, not the projection step)
-        if y not in yi or y + 1 not in yi:
-            continue
-        p0, p1 = P[:, yi[y]], P[:, yi[y + 1]]
-        sv = np.empty_like(p0)
-        S_d, Sb_d = S_dy[:, j], Sb_dy[:, j]
-        sv[..., 1:] = p0[..., :-1] * S_d
-        sv[..., k] += p0[..., k] * S_d[..., k - 1]
-        bs = np.stack([B_m[:, j], B_f[:, j]], axis=-1)
-        bs = np.where(np.isfinite(bs).all(-1, keepdims=True), bs, B_tot[:, j, None] * share)
-        sv[..., 0] = bs * Sb_d
-        SV[:, j] = sv
-        NM[:, j] = p1 - sv
-        svb = np.empty_like(p0)
-        svb[..., 1:] = p0[..., :-1] * S_b
-        svb[..., k] += p0[..., k] * S_b[..., k - 1]
-        svb[..., 0] = bs * Sb_b
-        SVB[:, j] = svb
+    NM, SV, SVB = _cohort_residuals(inp, m_y, m, male_share)
     excluded = np.isin(ev_years, [int(y) for y in st.migration_excluded_years])
     mwin = np.isin(ev_years, list(range(Y - st.migration_window, Y))) & ~excluded
     okm = mwin[None, :] & np.isfinite(NM).all(axis=(2, 3))
@@ -185,47 +162,110 @@ def estimate_migration(migration: pd.DataFrame, inp: EstimationInputs, mortality
         out_count = (1 - w) * out_count
         for c in codes:
             notes[c]["migration"] = (f"{1 - w:g} x [{notes[c]['migration']}] + {w:g} x Hamilton-Perry-implied "
-                                       f"rates (equal-weight cohort change {win_label} over "
-                                       "base survival)")
+                                     f"rates (equal-weight cohort change {win_label} over "
+                                     "base survival)")
 
     # children migrate with their parents: the mothers' net rate times a pooled share by age
     in_pool = np.isin(codes, list(pool))
     if not in_pool.any():
         in_pool = np.ones(T, dtype=bool)
     if st.child_migration == "family":
-        surv = first_year_survivors(P0, m, asfr, male_share)
-        net = (in_rate - out_rate) * surv + in_count - out_count
-        (c0, c1), (p0, p1) = st.family_child_ages, st.family_parent_ages
-        mothers = surv[:, 1, p0:p1 + 1].sum(-1)
-        r_par = np.where(mothers > 0, net[:, 1, p0:p1 + 1].sum(-1) / np.where(mothers > 0, mothers, 1), 0.0)  # [T]
-        ch = slice(c0, c1 + 1)
-        num = net[in_pool][:, :, ch].sum((0, 1))
-        den = (r_par[in_pool, None, None] * surv[in_pool][:, :, ch]).sum((0, 1))
-        if np.all(np.abs(den) > 1e-9 * np.maximum(surv[in_pool][:, :, ch].sum((0, 1)), 1.0)):
-            in_rate, out_rate, in_count, out_count = (a.copy() for a in (in_rate, out_rate, in_count, out_count))
-            phi = np.maximum(num / den, 0.0)  # [children's ages]; children do not move against their parents
-            child = phi[None, None, :] * r_par[:, None, None] * np.ones((1, 2, 1))
-            in_rate[..., ch], out_rate[..., ch] = np.maximum(child, 0), np.maximum(-child, 0)
-            in_count[..., ch], out_count[..., ch] = 0.0, 0.0
-            for i, c in enumerate(codes):
-                notes[c]["migration"] += (f"; ages {c0}-{c1}: family model, {phi.mean():.2f} (mean share) x the "
-                                            f"net rate of women {p0}-{p1} ({1000 * r_par[i]:+.1f} per 1,000)")
-                notes[c]["family_share"] = phi.round(4).tolist()
-        else:
-            log.info("family migration model skipped: no parental net migration in the window")
+        in_rate, out_rate, in_count, out_count = _family_model(
+            (in_rate, out_rate, in_count, out_count), P0, m, asfr, male_share, in_pool, st, codes, notes)
     pool_base = pool_win = None
     if st.inflow_pool:
-        ends = [y for y in range(Y - st.migration_window + 1, Y + 1) if y in yi]
-        Pp = np.nan_to_num(P[in_pool])  # [Tp, Yh, 2, k+1]
-        pool_base = np.zeros((2, A))
-        pool_win = np.zeros((2, A))
-        pool_base[:, : k + 1] = Pp[:, yi[Y]].sum(0)
-        pool_win[:, : k + 1] = Pp[:, [yi[y] for y in ends]].sum(0).mean(0)
+        pool_base, pool_win = _inflow_pool(inp, in_pool, st)
         for c in codes:
             notes[c]["migration"] += (f"; gains held as counts below age {st.inflow_pool_max_age} follow the size "
-                                        "of the in-migrant pool (the cohort in all municipalities)")
+                                      "of the in-migrant pool (the cohort in all municipalities)")
     return Migration(in_rate=in_rate, out_rate=out_rate, in_count=in_count, out_count=out_count,
                      longrun_rate=longrun_rate, pool_base=pool_base, pool_window=pool_win, notes=notes)
+
+
+def _cohort_residuals(inp: EstimationInputs, m_y: np.ndarray, m: np.ndarray,
+                      male_share: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Net migrants ``NM``, survivors ``SV`` (each year's schedule ``m_y``) and survivors ``SVB``
+    under the base schedule ``m``, ``[T, y, 2, k+1]`` by age at the end of each event year.
+
+    ``NM_{y+1,x+1} = P_{y+1,x+1} - P_{y,x} S_{y,x}``; age 0 from the births by sex (else the
+    total split by ``male_share``), the open group fed by the last two ages; NaN for event years
+    without both populations.
+    """
+    k, P, yi, ev_years = inp.data_open_age, inp.population, inp.year_index, inp.event_years
+    B_tot, B_m, B_f = inp.births_total, inp.births_male, inp.births_female
+    T = len(inp.codes)
+    S_dy, Sb_dy = _data_survival(m_y, k, FEMALE[None, None, :])  # [T, y, 2, k], [T, y, 2]
+    S_b, Sb_b = _data_survival(m, k, FEMALE[None, :])  # base schedule on the data grid
+    SVB = np.full((T, len(ev_years), 2, k + 1), np.nan)  # survivors under the base schedule
+    share = np.stack([male_share, 1 - male_share], axis=-1)  # [T, 2]
+    NM = np.full((T, len(ev_years), 2, k + 1), np.nan)
+    SV = np.full_like(NM, np.nan)
+    for j, y in enumerate(ev_years):  # loop over event years (residuals, not the projection step)
+        if y not in yi or y + 1 not in yi:
+            continue
+        p0, p1 = P[:, yi[y]], P[:, yi[y + 1]]
+        sv = np.empty_like(p0)
+        S_d, Sb_d = S_dy[:, j], Sb_dy[:, j]
+        sv[..., 1:] = p0[..., :-1] * S_d
+        sv[..., k] += p0[..., k] * S_d[..., k - 1]
+        bs = np.stack([B_m[:, j], B_f[:, j]], axis=-1)
+        bs = np.where(np.isfinite(bs).all(-1, keepdims=True), bs, B_tot[:, j, None] * share)
+        sv[..., 0] = bs * Sb_d
+        SV[:, j] = sv
+        NM[:, j] = p1 - sv
+        svb = np.empty_like(p0)
+        svb[..., 1:] = p0[..., :-1] * S_b
+        svb[..., k] += p0[..., k] * S_b[..., k - 1]
+        svb[..., 0] = bs * Sb_b
+        SVB[:, j] = svb
+    return NM, SV, SVB
+
+
+def _family_model(flows: tuple[np.ndarray, ...], P0: np.ndarray, m: np.ndarray, asfr: np.ndarray,
+                  male_share: np.ndarray, in_pool: np.ndarray, st: EstimationSettings, codes: Sequence[str],
+                  notes: dict[str, dict[str, object]]) -> tuple[np.ndarray, ...]:
+    """Children's migration tied to their mothers' net rate (``child_migration='family'``).
+
+    ``flows`` = (in_rate, out_rate, in_count, out_count) ``[T, 2, A]``; the children's ages of
+    the returned copies are ``phi_x r^W`` (see "Children's migration" in :mod:`.estimation`), the
+    shares ``phi_x`` pooled over the territories ``in_pool``. Unchanged (and logged) when the
+    mothers have no net migration to scale.
+    """
+    in_rate, out_rate, in_count, out_count = flows
+    surv = first_year_survivors(P0, m, asfr, male_share)
+    net = (in_rate - out_rate) * surv + in_count - out_count
+    (c0, c1), (p0, p1) = st.family_child_ages, st.family_parent_ages
+    mothers = surv[:, 1, p0:p1 + 1].sum(-1)
+    r_par = np.where(mothers > 0, net[:, 1, p0:p1 + 1].sum(-1) / np.where(mothers > 0, mothers, 1), 0.0)  # [T]
+    ch = slice(c0, c1 + 1)
+    num = net[in_pool][:, :, ch].sum((0, 1))
+    den = (r_par[in_pool, None, None] * surv[in_pool][:, :, ch]).sum((0, 1))
+    if np.all(np.abs(den) > 1e-9 * np.maximum(surv[in_pool][:, :, ch].sum((0, 1)), 1.0)):
+        in_rate, out_rate, in_count, out_count = (a.copy() for a in (in_rate, out_rate, in_count, out_count))
+        phi = np.maximum(num / den, 0.0)  # [children's ages]; children do not move against their parents
+        child = phi[None, None, :] * r_par[:, None, None] * np.ones((1, 2, 1))
+        in_rate[..., ch], out_rate[..., ch] = np.maximum(child, 0), np.maximum(-child, 0)
+        in_count[..., ch], out_count[..., ch] = 0.0, 0.0
+        for i, c in enumerate(codes):
+            notes[c]["migration"] += (f"; ages {c0}-{c1}: family model, {phi.mean():.2f} (mean share) x the "
+                                      f"net rate of women {p0}-{p1} ({1000 * r_par[i]:+.1f} per 1,000)")
+            notes[c]["family_share"] = phi.round(4).tolist()
+    else:
+        log.info("family migration model skipped: no parental net migration in the window")
+    return in_rate, out_rate, in_count, out_count
+
+
+def _inflow_pool(inp: EstimationInputs, in_pool: np.ndarray, st: EstimationSettings) -> tuple[np.ndarray, np.ndarray]:
+    """Population ``[2, omega+1]`` of the in-migrant pool (the territories ``in_pool``) at 1 January
+    of the base year, and its mean over the ends of the migration window's years."""
+    P, yi, Y, k, A = inp.population, inp.year_index, inp.base_year, inp.data_open_age, st.open_age + 1
+    ends = [y for y in range(Y - st.migration_window + 1, Y + 1) if y in yi]
+    Pp = np.nan_to_num(P[in_pool])  # [Tp, Yh, 2, k+1]
+    pool_base = np.zeros((2, A))
+    pool_win = np.zeros((2, A))
+    pool_base[:, : k + 1] = Pp[:, yi[Y]].sum(0)
+    pool_win[:, : k + 1] = Pp[:, [yi[y] for y in ends]].sum(0).mean(0)
+    return pool_base, pool_win
 
 
 def _data_survival(m_full: np.ndarray, k: int, female) -> tuple[np.ndarray, np.ndarray]:
