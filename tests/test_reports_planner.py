@@ -38,6 +38,8 @@ def test_every_catalogue_indicator_has_lithuanian_and_english_definitions_and_un
         assert ind.definition and ind.definition_lt and ind.definition_lt != ind.definition, ind.id
         assert ind.unit in UNIT_LABELS, f"{ind.id}: unit {ind.unit!r} has no Lithuanian label"
         assert ind.unit_label("lt") and ind.unit_label("en"), ind.id
+        # written for planners: no module names of the package
+        assert "indicators." not in ind.definition + ind.definition_lt, ind.id
 
 
 def test_one_name_per_indicator_in_each_language():

@@ -149,8 +149,9 @@ _DEFINITIONS_LT: dict[str, str] = {
                 "skaičiuojama jos numanomu vidutiniu amžiumi (atviroji riba + 4 metai).",
     "sex_ratio": "P(vyrai) / P(moterys) × 100.",
     "working_age_population": "Gyventojai nuo 16 metų iki tų metų ir lyties senatvės pensijos amžiaus "
-                              "(amžiaus grafikas ir trupmeninio pensijos amžiaus taisyklė – "
-                              "indicators.working_age).",
+                              "(2012–2026 m. jis kasmet ilgėja vyrams 2 mėn., moterims 4 mėn., kol abiem "
+                              "pasiekia 65 metus); metų, kuriais sukanka trupmeninis pensijos amžius, "
+                              "gyventojai skaičiuojami proporcingai.",
     "working_age_share": "Darbingo amžiaus gyventojai / P × 100.",
     "pension_age_population": "Gyventojai, sulaukę tų metų ir lyties senatvės pensijos amžiaus ar vyresni.",
     "pension_age_share": "Pensinio amžiaus gyventojai / P × 100.",
@@ -171,8 +172,8 @@ _DEFINITIONS_LT: dict[str, str] = {
     "crude_net_migration_rate": "Neto migracija (su statistiniu patikslinimu) / vidutinis metinis gyventojų "
                                 "skaičius × 1 000.",
     "net_migration_15_29": "Kohortų, kurioms t+1 m. sausio 1 d. buvo 15–29 metai, neto migracijos suma: "
-                           "P(a, t+1) − išgyvenusieji iš P(a−1, t) (žr. indicators.migration); neigiama "
-                           "reikšmė – jaunimo išvykimas.",
+                           "P(a, t+1) − išgyvenusieji iš P(a−1, t) (kohortų likučio metodas, išgyvenusieji – pagal "
+                           "tų metų mirusiuosius); neigiama reikšmė – jaunimo išvykimas.",
     "net_migration_rate_15_29": "15–29 m. jaunimo neto migracija / vidutinis metinis 15–29 metų gyventojų "
                                 "skaičius × 1 000.",
     "emigrants": "Emigrantai (išvykę iš Lietuvos) per kalendorinius metus t.",
@@ -196,7 +197,7 @@ _DEFINITIONS_LT: dict[str, str] = {
                                    "rodiklis „registered_unemployed_ratio“).",
     "employed": "Užimtieji (darbo rinkos rodiklis „employed“).",
     "employment_rate": "Užimtieji / darbingo amžiaus gyventojai sausio 1 d. × 100 (įstatyme nustatytas "
-                       "darbingas amžius, žr. indicators.working_age).",
+                       "darbingas amžius: nuo 16 metų iki senatvės pensijos amžiaus).",
     "employed_share": "Užimtieji / P × 100.",
     "industry_employment_share": "Pramonėje dirbantieji (darbo rinkos rodiklis „employed_industry“) / "
                                  "užimtieji × 100.",
@@ -269,8 +270,9 @@ _ENTRIES: tuple[Indicator, ...] = (
        "P(male) / P(female) x 100.", "neutral", _P, "structure"),
     # -- working age (Lithuanian law) ------------------------------------------------------------
     _i("working_age_population", "Darbingo amžiaus gyventojai", "Working-age population", "persons",
-       "Residents aged from 16 to below the old-age pension age of the year and sex (see "
-       "indicators.working_age for the schedule and the rule for fractional pension ages).",
+       "Residents aged from 16 to below the old-age pension age of the year and sex (from 2012 to 2026 "
+       "it rises by 2 months a year for men and 4 months for women, until both reach 65); the one-year "
+       "age group in which a fractional pension age falls counts in proportion.",
        "higher_better", _P, "working_age", True),
     _i("working_age_share", "Darbingo amžiaus gyventojų dalis", "Working-age share", "%",
        "Working-age population / P x 100.", "higher_better", _P, "working_age"),
@@ -312,7 +314,8 @@ _ENTRIES: tuple[Indicator, ...] = (
     _i("net_migration_15_29", "15–29 m. jaunimo neto migracija", "Net migration of young people aged 15–29",
        "persons",
        "Sum over the cohorts aged 15-29 at 1 January t+1 of the cohort-residual net migration "
-       "P(a, t+1) - survivors of P(a-1, t) (see indicators.migration); negative = youth outflow.",
+       "P(a, t+1) - survivors of P(a-1, t) (cohort-residual method, survivors from the year's deaths); "
+       "negative = youth outflow.",
        "higher_better", _PV, "migration", True),
     _i("net_migration_rate_15_29", "15–29 m. jaunimo neto migracijos rodiklis",
        "Net migration rate of young people aged 15–29", "per 1000",
@@ -361,8 +364,8 @@ _ENTRIES: tuple[Indicator, ...] = (
     _i("employed", "Užimtieji", "Employed persons", "persons",
        "Employed persons (labour indicator 'employed').", "higher_better", ("labour",), "labour", True),
     _i("employment_rate", "Užimtumo lygis", "Employment rate", "%",
-       "Employed persons / working-age population at 1 January x 100 (the legal working age, "
-       "see indicators.working_age).", "higher_better", ("labour", "population"), "labour"),
+       "Employed persons / working-age population at 1 January x 100 (the legal working age: from 16 "
+       "to the old-age pension age).", "higher_better", ("labour", "population"), "labour"),
     _i("employed_share", "Užimtųjų dalis gyventojuose", "Employed share of the population", "%",
        "Employed persons / P x 100.", "higher_better", ("labour", "population"), "labour"),
     _i("industry_employment_share", "Pramonėje dirbančiųjų dalis", "Share employed in industry", "%",
