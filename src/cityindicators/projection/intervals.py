@@ -27,6 +27,16 @@ Policy Review* 28: 773-793; Smith, Tayman & Swanson 2013, ch. 13):
   own ``q'``) would have had to cover and whose outcome is known by now, per measure (1 without
   such cases). It is a nested, time-ordered calibration: it uses no outcome later than the origin.
 
+Options (``fit_interval_model``; off by default, their coverage beside the default's in
+``docs/INTERVALS.md``): ``growth="fitted"`` replaces the exponent 1 of the horizon by ``b``, the
+slope of ``log Q_h`` on ``log h`` over the horizons observed at the origin
+(:func:`growth_exponents`), so long horizons borrow the growth the short ones show;
+``asymmetric=("median_age",)`` bounds a measure by the ``(1 -/+ L) / 2`` quantiles of the signed
+errors instead of ``+/- q``; ``small_sample=True`` widens the bounds by
+:func:`small_sample_factor` of the number of origins behind them. None of them brought the
+coverage at long horizons or of the median age to the goal: those are scored only on origins
+2007-2010, whose projections ran across the 2011 census revision that no earlier error contained.
+
 Honesty of the coverage. :func:`interval_coverage` scores origin ``Y`` only with intervals
 built from the errors observable by 1 January ``Y`` (back-tests with ``origin + horizon <= Y``),
 ``q`` and ``k`` alike, so the reported coverage is out of sample: the way a user at ``Y`` would

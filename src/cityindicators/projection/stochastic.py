@@ -67,7 +67,7 @@ import numpy as np
 import pandas as pd
 
 from ..exceptions import ProjectionError
-from .agegroups import group_sums
+from .agegroups import BROAD_AGE_GROUPS, group_sums
 from .base_rates import BaseRates
 from .scenarios import Scenario, load_scenario
 from .schedule import ScenarioSchedule, build_schedule
@@ -316,6 +316,14 @@ def _aggregate_members(aggregates: Mapping[str, Sequence[str]] | None, codes: Se
     return out
 
 
+def _group_totals(P: np.ndarray, starts: Sequence[int], out: np.ndarray) -> None:
+    """``out[..., G]`` = total and the contiguous broad age groups starting at ``starts`` of
+    ``P[..., A]`` (the values of :func:`group_sums` in one pass over the ages)."""
+    groups = np.add.reduceat(P, starts, axis=-1)
+    out[..., 0] = groups.sum(-1)
+    out[..., 1:] = groups
+
+
 def _advance(P: np.ndarray, S: np.ndarray, Sb: np.ndarray, asfr: np.ndarray, male_share: np.ndarray,
              mig_rate: np.ndarray, mig_count: np.ndarray, new: np.ndarray, tmp: np.ndarray) -> None:
     """One step of :func:`~cityindicators.projection.engine.project_step` that writes only the new
@@ -397,6 +405,9 @@ def simulate(
     tfr, e0, shift = draw_paths(sch, model, n, seed, st.scale)
     ny, T = sch.tfr.shape
     out = np.empty((n, ny + 1, T, 2, len(GROUP_LABELS)), dtype=np.float32)  # groups by sex, per trajectory
+    starts = [lo for lo, _ in BROAD_AGE_GROUPS.values()]
+    if starts != sorted(starts) or starts[0] != 0:
+        raise ProjectionError("broad age groups must be contiguous from age 0")  # what _group_totals assumes
     for c0 in range(0, n, st.chunk):
         c1 = min(n, c0 + st.chunk)
         P = np.broadcast_to(rates.population, (c1 - c0,) + rates.population.shape).copy()
@@ -407,7 +418,7 @@ def simulate(
                                                                sch.added[t], year=t)
             _advance(P, S, Sb, asfr, male, rate, count, nxt, tmp)
             P, nxt = nxt, P
-            out[c0:c1, t + 1] = np.stack(list(group_sums(P).values()), axis=-1)
+            _group_totals(P, starts, out[c0:c1, t + 1])
     if members:
         out = np.concatenate([out, np.stack([out[:, :, idx].sum(axis=2) for idx in members.values()], axis=2)], axis=2)
     codes = tuple(rates.codes) + tuple(members)
