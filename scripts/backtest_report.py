@@ -134,6 +134,13 @@ scenario address these, each estimated at the origin from its own history only:
   territory's (county-based) life expectancy over the last ten years, bounded to 0-0.4 years a
   year, and slows towards the ceiling as the fixed gain does. (A Lee-Carter drift of death rates
   by age is not possible here: the extract has no deaths by age.)
+
+A caution on the TFR trend: on horizons up to twelve years the back-test hardly tells a candidate
+with the TFR held from its twin with the TFR trend (compare the pairs in the in-sample table at
+the end), so the protocol's choice between them rests on very small differences, while the two
+diverge in the long run: from a base year of rising fertility the trend carries many
+municipalities to the 2.1 bound by 2050. A plan that quotes the baseline beyond 2030 should show
+the scenario with the TFR held (`fertility.mode: hold`) beside it.
 """
 
 
