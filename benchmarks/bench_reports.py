@@ -16,7 +16,7 @@ Runs on the real lt-osp extract when ../shared/data (or $CITYINDICATORS_SHARED_D
 Peak memory is the largest resident set of this process and all its children (workers and
 kernels) together, sampled every 0.2 s.
 
-Usage: python benchmarks/bench_reports.py [--jobs 2] [--skip-batch] [--limit N] [--data-dir DIR]
+Usage: python benchmarks/bench_reports.py [--jobs 2] [--skip-batch] [--limit N] [--data-dir DIR] [--no-print-charts]
 """
 
 from __future__ import annotations
@@ -107,6 +107,8 @@ def main() -> int:
     ap.add_argument("--skip-batch", action="store_true")
     ap.add_argument("--limit", type=int, default=0, help="batch of the first N municipalities only (0: all)")
     ap.add_argument("--data-dir", type=Path, help="an already built data directory (default: build one)")
+    ap.add_argument("--no-print-charts", action="store_true",
+                    help="the reports without the charts' SVG and 300-dpi PNG (report --no-print-charts)")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory(prefix="bench-reports-") as tmp:
         tmp = Path(tmp)
@@ -116,7 +118,8 @@ def main() -> int:
             territory, label = ("Visaginas", f"{data} (real)") if real else ("X13", f"{data} (demo)")
         else:
             data, territory, label = prepare_data(tmp)
-        print(f"data: {label}; cpus: {os.cpu_count()}")
+        print(f"data: {label}; cpus: {os.cpu_count()}; charts: "
+              f"{'screen PNG only (--no-print-charts)' if args.no_print_charts else 'screen PNG, SVG and 300-dpi PNG'}")
         from cityindicators.reports.pdf import pdf_unavailable
 
         print(f"PDF: {pdf_unavailable() or 'printed by Chromium'}; load average {os.getloadavg()[0]:.1f}")
@@ -127,7 +130,7 @@ def main() -> int:
                 with PeakMemory() as mem:
                     t0 = time.perf_counter()
                     res = run_report(template, territory, language="lt", output_dir=tmp / "one", data_dir=data,
-                                     force=True)
+                                     force=True, print_charts=not args.no_print_charts)
                     dt = time.perf_counter() - t0
                 print(f"one {template} report ({territory}, {label}): {dt:.1f} s in the runner (goal < 4 s), "
                       f"{mem.cpu:.1f} CPU s, status {res.status}, peak memory {mem.peak / 2**20:.0f} MiB, "
@@ -143,7 +146,8 @@ def main() -> int:
         with PeakMemory() as mem:
             t0 = time.perf_counter()
             summary = run_batch(which, ["situation_analysis", "scenarios"], language="lt", jobs=args.jobs,
-                                output_dir=tmp / "all", data_dir=data, progress=True)
+                                output_dir=tmp / "all", data_dir=data, progress=True,
+                                print_charts=not args.no_print_charts)
             dt = time.perf_counter() - t0
         c = summary.counts()
         print(f"both reports for {len(which) if args.limit else 'all'} municipalities, {args.jobs} worker processes: {len(summary.results)} reports "
@@ -154,7 +158,8 @@ def main() -> int:
             print(summary.text())
         again_t0 = time.perf_counter()
         again = run_batch(which, ["situation_analysis", "scenarios"], language="lt", jobs=args.jobs,
-                          output_dir=tmp / "all", data_dir=data, progress=False)
+                          output_dir=tmp / "all", data_dir=data, progress=False,
+                          print_charts=not args.no_print_charts)
         print(f"re-run with unchanged inputs: {again.counts()['skipped']} skipped in "
               f"{time.perf_counter() - again_t0:.1f} s")
     return 0

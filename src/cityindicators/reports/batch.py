@@ -113,6 +113,7 @@ class _Job:
     force: bool
     notebooks_dir: str | None
     snapshot: dict
+    print_charts: bool = True
 
 
 def _run_job(job: _Job) -> ReportResult:
@@ -120,7 +121,7 @@ def _run_job(job: _Job) -> ReportResult:
     logging.getLogger("papermill").setLevel(logging.WARNING)
     try:
         return run_report(job.template, job.territory, job.parameters, job.language, job.output_dir, job.data_dir,
-                          job.force, job.notebooks_dir, snapshot=job.snapshot)
+                          job.force, job.notebooks_dir, snapshot=job.snapshot, print_charts=job.print_charts)
     except Exception as exc:
         name = Path(job.template).stem
         try:
@@ -143,6 +144,7 @@ def run_batch(
     notebooks_dir: str | os.PathLike | None = None,
     progress: bool = True,
     write_summary: bool = True,
+    print_charts: bool = True,
 ) -> BatchSummary:
     """Run every template for every territory, carrying on past failures.
 
@@ -164,6 +166,8 @@ def run_batch(
         Show a tqdm progress bar on stderr.
     write_summary
         Write ``<output_dir>/batch-summary.json``.
+    print_charts
+        Also write every chart as SVG and 300-dpi PNG (``False``: the screen PNG only).
 
     Returns
     -------
@@ -203,7 +207,7 @@ def run_batch(
     snap = data_snapshot(data_abs)
     job_list = [
         _Job(tpl, code, per_template[tpl], language, str(Path(output_dir).absolute()), data_abs, force,
-             str(notebooks_dir) if notebooks_dir else None, snap)
+             str(notebooks_dir) if notebooks_dir else None, snap, print_charts)
         for code in codes for tpl in per_template
     ]
     from tqdm.auto import tqdm

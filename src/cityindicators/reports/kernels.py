@@ -65,15 +65,17 @@ class ReportKernel:
         except Exception:  # a manager in a broken state is as good as dead
             return False
 
-    def prepare(self, folder: Path) -> None:
-        """Clear the namespace and get ready for the report written into ``folder``."""
+    def prepare(self, folder: Path, print_charts: bool = True) -> None:
+        """Clear the namespace and get ready for the report written into ``folder`` (with or
+        without the charts' SVG and 300-dpi PNG)."""
         import os
 
-        from .exports import EXPORT_ENV
+        from .exports import EXPORT_ENV, PRINT_CHARTS_ENV
 
         # the package's settings as the runner has them now, not as they were at the kernel's start
         settings = {k: v for k, v in os.environ.items() if k.startswith("CITYINDICATORS_")}
         settings[EXPORT_ENV] = str(folder)
+        settings[PRINT_CHARTS_ENV] = "1" if print_charts else "0"
         # chdir first: the previous report's folder, the kernel's working directory, may be gone
         code = (
             f"__import__('os').chdir({str(folder)!r})\n"
@@ -117,17 +119,17 @@ def warm_kernel(kernel_name: str | None = None) -> ReportKernel:
     return k
 
 
-def ready_kernel(folder: Path, kernel_name: str | None = None) -> ReportKernel:
+def ready_kernel(folder: Path, kernel_name: str | None = None, print_charts: bool = True) -> ReportKernel:
     """This thread's kernel, prepared for the report written into ``folder``; a kernel that
     cannot be prepared is replaced by a new one (once)."""
     k = warm_kernel(kernel_name)
     try:
-        k.prepare(folder)
+        k.prepare(folder, print_charts)
     except Exception as exc:  # a broken kernel: start afresh
         log.warning("warm kernel not usable (%s); starting a new one", exc)
         discard_kernel()
         k = warm_kernel(kernel_name)
-        k.prepare(folder)
+        k.prepare(folder, print_charts)
     return k
 
 
