@@ -28,7 +28,7 @@ import pandas as pd
 from .. import __version__
 from .. import plotting
 from ..exceptions import CityIndicatorsError, ReportParameterError
-from ..geography import Territory, get_register
+from ..geography import Territory
 from ..grammar import count_phrase
 from ..html_safe import escape_html, styled_table
 from . import exports, shared
@@ -182,6 +182,17 @@ class ReportContext:
     #: Scenario chapter: empirical 80 % interval (``None``: not asked for).
     intervals: pd.DataFrame | None = field(default=None, repr=False)
     _comparisons: dict[tuple, pd.DataFrame] = field(default_factory=dict, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.workspace is None:  # a context made by hand, from a data directory
+            from ..workspace import as_workspace
+
+            self.workspace = as_workspace(self.data_dir)
+
+    @property
+    def register(self):
+        """The territory register of the report's data directory."""
+        return self.workspace.register
 
     @property
     def code(self) -> str:
@@ -511,7 +522,7 @@ def _unit(unit: str, lang: str) -> str:
 
 def _panels(ctx: ReportContext, ids: Sequence[str], title_key: str, label: str):
     f = ctx.indicators
-    reg = get_register(ctx.data_dir)
+    reg = ctx.register
     country = reg.country_of(ctx.code).code
     codes = [ctx.code] + [c for c in ctx.peer_codes if c != ctx.code] + [country]
     sub = f[f["indicator"].isin(ids) & f["territory_code"].isin(codes)].dropna(subset=["value"])
@@ -562,7 +573,7 @@ def ageing(ctx: ReportContext):
 def peers_statement(ctx: ReportContext) -> str:
     """Which territories the grey and dashed lines of the peer charts are, and how the peers were
     chosen (for similarity peers: by which indicators)."""
-    reg = get_register(ctx.data_dir)
+    reg = ctx.register
     country = reg.country_of(ctx.code).name(ctx.lang)
     if str(ctx.peers_spec).lower().startswith("similar"):
         nb = comparison(ctx, show=False)
@@ -743,7 +754,7 @@ def comparison_breaks(ctx: ReportContext, table: pd.DataFrame) -> list[tuple[int
 
 def similarity_statement(ctx: ReportContext, attrs: dict[str, Any]) -> str:
     """"Most similar municipalities (by ... in 2018): A, B, C." from the similarity attrs."""
-    reg = get_register(ctx.data_dir)
+    reg = ctx.register
     labels, _ = _catalogue_names(attrs.get("similar_features", {}), ctx.lang)
     years = attrs.get("feature_years", {})
     criteria = ", ".join(f"{labels[f].lower()} ({years[f]})" if f in years else labels[f].lower()
@@ -1213,7 +1224,7 @@ def accuracy(ctx: ReportContext, horizon: int = 5) -> F.Finding | None:
         show_markdown(t("not_available", lang, what=t("h_accuracy", lang).lower()))
         return None
     y0 = last - h
-    register = get_register(ctx.data_dir)
+    register = ctx.register
     try:
         # the same for every municipality's report: computed once per batch worker
         bt = shared.computed_once(("backtest-all", y0, h), ctx.data_dir,
