@@ -358,3 +358,17 @@ def test_group_is_projected_as_the_sum_of_its_members(data, tmp_path):
     assert v["G:pair"] == pytest.approx(v["30"] + v["34"], rel=1e-6)
     with pytest.raises(ProjectionError, match="one territory, not on the group"):
         find_inflow("G:pair", 2015, 2025, population=1, data=data, data_dir=tmp_path)
+
+
+def test_reference_rates_of_an_earlier_projection_give_the_same_result(data):
+    first = project([CODES[0]], 2015, 2025, data=data)
+    assert first.reference is not None and list(first.reference.codes[:1]) == [CODES[0]]
+    fresh = project([CODES[0]], 2015, 2025, data=data, stochastic=40, seed=3)
+    reused = project([CODES[0]], 2015, 2025, data=data, stochastic=40, seed=3, reference=first.reference)
+    pd.testing.assert_frame_equal(reused.population, fresh.population)
+    pd.testing.assert_frame_equal(reused.quantiles, fresh.quantiles)
+    # the reference of other territories or another base year is refused, not silently used
+    with pytest.raises(ProjectionError, match="reference rates"):
+        project([CODES[1]], 2015, 2025, data=data, reference=first.reference)
+    with pytest.raises(ProjectionError, match="reference rates"):
+        project([CODES[0]], 2014, 2025, data=data, reference=first.reference)

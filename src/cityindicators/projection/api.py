@@ -155,6 +155,11 @@ class ProjectionResult:
         territory_code, year, horizon, age_group, size_class, value, lower, upper, level``: the
         band that would have contained the later population in ``level`` (80 %) of the method's
         past out-of-sample projections of this size class and horizon.
+    reference
+        The rates of the reference set (the territories and every municipality of the data) the
+        projection was estimated with (``None`` with pre-estimated ``rates``): hand it to another
+        :func:`project` of the same data, base year and settings (``reference=``) to skip
+        estimating them again.
     """
 
     population: pd.DataFrame
@@ -170,6 +175,7 @@ class ProjectionResult:
     uncontrolled: pd.DataFrame | None = None
     national: pd.DataFrame | None = None
     intervals: pd.DataFrame | None = None
+    reference: BaseRates | None = field(repr=False, default=None)
     _cache: dict[str, pd.DataFrame] = field(repr=False, default_factory=dict)
 
     # the component and assumption tables are built on first use (they are large)
@@ -401,6 +407,7 @@ def project(
     national_method: str = "proportional",
     interval_errors: pd.DataFrame | None = None,
     interval_level: float = 0.8,
+    reference: BaseRates | None = None,
 ) -> ProjectionResult:
     """Project the population of territories under one or more scenarios.
 
@@ -449,6 +456,11 @@ def project(
         Back-test errors (:func:`~cityindicators.projection.backtest.out_of_sample_errors` of the
         same data): adds :attr:`ProjectionResult.intervals` at ``interval_level``, built from the
         errors observable by the base year (:mod:`.intervals`).
+    reference
+        :attr:`ProjectionResult.reference` of an earlier projection of the same territories,
+        data and settings (e.g. the deterministic one before a stochastic run): its rates are used
+        instead of being estimated again (about half a second on the lt-osp extract), with the
+        same result. Ignored with ``rates``.
 
     Returns
     -------
@@ -466,7 +478,6 @@ def project(
     names = [s.name for s in scens]
     if len(set(names)) != len(names):
         raise ProjectionError(f"scenario names must be distinct, got {names}")
-    reference: BaseRates | None = None
     if rates is None:
         if data is None:
             # every territory's data, not only the requested ones: the pooled quantities (children's
@@ -474,13 +485,22 @@ def project(
             # municipalities, so a territory's projection does not depend on its companions
             data = ProjectionData.from_store(None, data_dir=data_dir)
         codes, groups = resolve_projection_targets(territories, data, register)
-        if base_year is None:
-            pop = data.population
-            base_year = int(pop.loc[pop["territory_code"].isin(codes) & pop["age"].notna(), "year"].max())
-        reference = reference_rates(data, codes, int(base_year), settings, register)
+        if reference is not None:
+            # the reference set a fresh estimate would have: these territories first, then the pool
+            if list(reference.codes[:len(codes)]) != list(codes) or (
+                    base_year is not None and int(base_year) != reference.base_year):
+                raise ProjectionError(
+                    f"the reference rates given (base year {reference.base_year}, territories "
+                    f"{list(reference.codes[:len(codes)])}...) are not those of {codes}"
+                    + (f" in {base_year}" if base_year is not None else ""))
+        else:
+            if base_year is None:
+                pop = data.population
+                base_year = int(pop.loc[pop["territory_code"].isin(codes) & pop["age"].notna(), "year"].max())
+            reference = reference_rates(data, codes, int(base_year), settings, register)
         rates = reference.subset(codes)
     else:
-        groups = {}
+        groups, reference = {}, None  # pre-estimated rates: no reference set
     base_year = rates.base_year
     if int(to_year) <= base_year:
         raise ProjectionError(f"to_year ({to_year}) must be after the base year ({base_year})")
@@ -504,7 +524,7 @@ def project(
     result = ProjectionResult(
         population=population, scenarios={s.name: s for s in scens}, base_year=base_year,
         to_year=int(to_year), open_age=rates.open_age, rates=rates, arrays=arrays, schedules=schedules,
-        groups=dict(groups), uncontrolled=uncontrolled, national=nat_frame,
+        groups=dict(groups), uncontrolled=uncontrolled, national=nat_frame, reference=reference,
     )
     if interval_errors is not None:
         if data is None:
