@@ -18,14 +18,14 @@ from _common import peak_rss_mib, require_shared
 
 
 def load_extract(folder: Path) -> dict:
-    from cityindicators.schema import tidy
+    from cityindicators.schema import split_tables, tidy
     from cityindicators.sources.extract import parse_extract_file
 
     data = {}
     for stem in ("population", "births", "deaths", "life_expectancy", "urban_rural", "density"):
         path = folder / "lt-osp" / f"{stem}.csv"
-        if path.exists():
-            for name, frame in parse_extract_file(path).items():
+        if path.exists():  # population -> population (single ages) and population_total
+            for name, frame in split_tables(parse_extract_file(path)).items():
                 data[name] = tidy(frame, name)
     return data
 

@@ -21,14 +21,14 @@ from _common import parser, peak_rss_mib, require_shared, traced
 
 def load_data(folder):
     from cityindicators.projection import ProjectionData
-    from cityindicators.schema import tidy
+    from cityindicators.schema import split_tables, tidy
     from cityindicators.sources.extract import parse_extract_file
 
     frames = {}
     for stem in ("population", "births", "deaths", "life_expectancy"):
-        for name, frame in parse_extract_file(folder / "lt-osp" / f"{stem}.csv").items():
-            if name in ("population", "births", "deaths", "life_expectancy"):
-                frames[name] = tidy(frame, name)
+        # population -> population (single ages) and population_total; deaths -> deaths, deaths_total
+        for name, frame in split_tables(parse_extract_file(folder / "lt-osp" / f"{stem}.csv")).items():
+            frames[name] = tidy(frame, name)
     return ProjectionData.from_frames(**frames)
 
 
@@ -55,8 +55,7 @@ def main() -> None:
     data = load_data_timed(shared)
     codes = resolve_territories("all", data, get_register())
 
-    pop = data.population
-    base = args.base_year or int(pop.loc[pop["age"].notna(), "year"].max())
+    base = args.base_year or int(data.population["year"].max())
     project(codes[:2], base, base + 2, data=data)  # warm-up (imports, caches)
     with traced(args.trace) as peak:
         t0, c0 = time.perf_counter(), time.process_time()

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 
+from cityindicators.schema import split_tables
+
 TOP = 85  # open age group 85+
 
 
@@ -44,6 +46,12 @@ def deaths(code: str, year: int, total: float, infant: float | None = None) -> p
     df = pd.DataFrame(rows, columns=["territory_code", "year", "sex", "age", "value"])
     df["age"] = df["age"].astype("Int64")
     return df
+
+
+def tables(**frames: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """``{dataset: frame}`` in the canonical shape: the all-ages rows the helpers above write
+    (``age`` missing) moved to ``population_total`` / ``deaths_total`` / ``migration_total``."""
+    return split_tables(frames)
 
 
 def cat(*frames: pd.DataFrame) -> pd.DataFrame:

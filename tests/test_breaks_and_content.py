@@ -75,10 +75,8 @@ def test_own_break_kept_out_of_z_scores(shared_data, real_store):
 
 def _rank_frames():
     pop = pd.DataFrame({"territory_code": ["X11", "X12", "X13"] * 2, "year": [2001] * 3 + [2002] * 3,
-                        "sex": "total", "age": pd.array([pd.NA] * 6, dtype="Int64"),
-                        "value": [100000.0, 1000.0, 5000.0, 95000.0, 800.0, 5100.0]})
-    pop["open_age"] = False
-    return {"population": pop}
+                        "sex": "total", "value": [100000.0, 1000.0, 5000.0, 95000.0, 800.0, 5100.0]})
+    return {"population_total": pop}
 
 
 def test_rank_change_relative_by_default_for_counts():

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from _indicator_frames import cat, deaths, events, pop_rows
+from _indicator_frames import cat, deaths, events, pop_rows, tables
 from cityindicators.cli import main
 from cityindicators.exceptions import ConfigError, DataValidationError
 from cityindicators.indicators import (
@@ -46,7 +46,7 @@ def utena():
     frames.append(pop_rows("00", 2015, {11: 1000, 41: 3000}, {71: 1000}))
     births = cat(*[events(c, 2014, 1) for c in UTENA])
     dths = cat(*[deaths(c, 2014, 0, infant=0) for c in UTENA])
-    return {"population": cat(*frames), "births": births, "deaths": dths}
+    return tables(population=cat(*frames), births=births, deaths=dths)
 
 
 def test_rank_values_ties_and_polarity():

@@ -7,7 +7,7 @@ import math
 import pandas as pd
 import pytest
 
-from _indicator_frames import cat, pop_rows, value
+from _indicator_frames import cat, pop_rows, tables, value
 from cityindicators.geography import Group
 from cityindicators.indicators import compute_indicators
 
@@ -29,7 +29,7 @@ def labour_data():
         _labour("45", 2015, registered_unemployed_ratio=12.5, employed=50, average_monthly_earnings=1100),
         _labour("00", 2015, average_monthly_earnings=1000),
     )
-    return {"population": pop, "labour": lab}
+    return tables(population=pop, labour=lab)
 
 
 def test_labour_hand_worked(labour_data):

@@ -21,12 +21,12 @@ pytestmark = pytest.mark.realdata
 
 @pytest.fixture(scope="module")
 def osp(shared_data):
-    from cityindicators.schema import tidy
+    from cityindicators.schema import split_tables, tidy
     from cityindicators.sources.extract import parse_extract_file
 
     data = {}
     for stem in ("population", "births", "deaths"):
-        for name, frame in parse_extract_file(shared_data / "lt-osp" / f"{stem}.csv").items():
+        for name, frame in split_tables(parse_extract_file(shared_data / "lt-osp" / f"{stem}.csv")).items():
             data[name] = tidy(frame, name)
     return data
 

@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from _indicator_frames import cat, pop_rows, totals_only, value
+from _indicator_frames import cat, pop_rows, tables, totals_only, value
 from cityindicators.exceptions import ConfigError
 from cityindicators.indicators import (
     CATALOGUE,
@@ -30,7 +30,7 @@ FEMALE = {5: 10, 30: 20, 82: 10}
 
 @pytest.fixture
 def simple():
-    return {"population": pop_rows("30", 2015, MALE, FEMALE)}
+    return tables(population=pop_rows("30", 2015, MALE, FEMALE))
 
 
 def test_structure_hand_worked(simple):
@@ -66,7 +66,7 @@ def test_working_age_hand_worked(simple):
 
 def test_working_age_fractional_cohorts():
     # women aged 61 in 2015 (pension age 61 1/3): a third below pension age; men aged 63 (63 1/6): a sixth
-    data = {"population": pop_rows("30", 2015, {15: 7, 16: 5, 63: 12}, {61: 30})}
+    data = tables(population=pop_rows("30", 2015, {15: 7, 16: 5, 63: 12}, {61: 30}))
     df = compute_indicators(["working_age_population", "pension_age_population"], "30", data=data)
     assert value(df, "working_age_population", "30", 2015) == pytest.approx(5 + 12 / 6 + 30 / 3)
     assert value(df, "pension_age_population", "30", 2015) == pytest.approx(12 * 5 / 6 + 30 * 2 / 3)
@@ -120,7 +120,7 @@ def test_mean_age_kernel():
 
 
 def test_median_in_open_group_is_missing():
-    data = {"population": pop_rows("30", 2015, {0: 10, 85: 60}, {85: 30})}
+    data = tables(population=pop_rows("30", 2015, {0: 10, 85: 60}, {85: 30}))
     df = compute_indicators(["median_age", "share_0_14"], "30", data=data)
     assert math.isnan(value(df, "median_age", "30", 2015))
     assert value(df, "share_0_14", "30", 2015) == pytest.approx(10.0)
@@ -128,7 +128,7 @@ def test_median_in_open_group_is_missing():
 
 def test_zero_denominators_are_missing_not_infinite():
     # no children, nobody of working age, nobody 65+; and a territory with no residents at all
-    data = {"population": cat(pop_rows("30", 2015, {}, {}), pop_rows("45", 2015, {10: 0}, {}))}
+    data = tables(population=cat(pop_rows("30", 2015, {}, {}), pop_rows("45", 2015, {10: 0}, {})))
     df = compute_indicators(territories=["30", "45"], data=data)
     assert not np.isinf(df["value"]).any()
     for i in ("share_0_14", "ageing_index", "old_age_dependency_ratio", "potential_support_ratio", "median_age",
@@ -141,7 +141,7 @@ def test_incomplete_age_detail():
     # territory 45 has only its all-ages total; territory 30 misses age 50 (women and total)
     full = pop_rows("30", 2015, MALE, FEMALE)
     gap = full[~(full["sex"].isin(["female", "total"]) & (full["age"] == 50).fillna(False))]
-    data = {"population": cat(gap, totals_only("45", 2015, 1234))}
+    data = tables(population=cat(gap, totals_only("45", 2015, 1234)))
     df = compute_indicators(["population", "share_65_plus", "median_age", "working_age_population"], ["30", "45"],
                             data=data)
     assert value(df, "population", "45", 2015) == 1234
@@ -154,8 +154,8 @@ def test_incomplete_age_detail():
 
 def test_population_change_and_missing_years():
     # 2014 and 2016 present, 2015 missing: changes touching 2015 are missing
-    data = {"population": cat(pop_rows("30", 2014, {30: 100}, {}), pop_rows("30", 2016, {30: 90}, {}),
-                              pop_rows("30", 2017, {30: 99}, {}))}
+    data = tables(population=cat(pop_rows("30", 2014, {30: 100}, {}), pop_rows("30", 2016, {30: 90}, {}),
+                                 pop_rows("30", 2017, {30: 99}, {})))
     df = compute_indicators(["population", "population_change", "population_growth_rate"], "30", data=data)
     assert math.isnan(value(df, "population_change", "30", 2014))
     assert value(df, "population_change", "30", 2016) == 9
@@ -167,7 +167,7 @@ def test_open_group_harmonised():
     # a source with ages to 90+ is collapsed into the open group 85+ of another
     a = pop_rows("30", 2015, {30: 10, 86: 5, 90: 5}, {}, top=90)
     b = pop_rows("45", 2015, {30: 10, 85: 10}, {})
-    df = compute_indicators(["share_80_plus", "population"], ["30", "45"], data={"population": cat(a, b)})
+    df = compute_indicators(["share_80_plus", "population"], ["30", "45"], data=tables(population=cat(a, b)))
     assert value(df, "share_80_plus", "30", 2015) == pytest.approx(50.0)
     assert value(df, "share_80_plus", "45", 2015) == pytest.approx(50.0)
 
@@ -197,7 +197,7 @@ def test_catalogue_complete():
     frame = catalogue_frame()
     assert len(frame) == len(CATALOGUE) and frame["id"].is_unique
     # every catalogue id can be computed (missing data gives no rows, not an error)
-    compute_indicators(list(CATALOGUE), data={"population": pop_rows("30", 2015, MALE, FEMALE)})
+    compute_indicators(list(CATALOGUE), data=tables(population=pop_rows("30", 2015, MALE, FEMALE)))
 
 
 def test_territory_absent_from_data(simple, caplog):

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from _indicator_frames import cat, deaths, events, pop_rows, value
+from _indicator_frames import cat, deaths, events, pop_rows, tables, value
 from cityindicators.geography import Group
 from cityindicators.indicators import cohort_net_migration, compute_indicators
 
@@ -27,11 +27,11 @@ P15 = ({0: 5, 4: 10, 31: 45}, {0: 5, 4: 10, 31: 20, 71: 15})
 
 @pytest.fixture
 def vital():
-    return {
-        "population": cat(pop_rows("30", 2014, *P14), pop_rows("30", 2015, *P15)),
-        "births": events("30", 2014, 12, male=6, female=6),
-        "deaths": deaths("30", 2014, 6, infant=2),
-    }
+    return tables(
+        population=cat(pop_rows("30", 2014, *P14), pop_rows("30", 2015, *P15)),
+        births=events("30", 2014, 12, male=6, female=6),
+        deaths=deaths("30", 2014, 6, infant=2),
+    )
 
 
 def test_vital_hand_worked(vital):
@@ -64,12 +64,12 @@ def test_rates_need_next_year(vital):
 
 
 def test_territory_without_births():
-    data = {
-        "population": cat(pop_rows("30", 2014, *P14), pop_rows("30", 2015, *P15),
-                          pop_rows("45", 2014, *P14), pop_rows("45", 2015, *P15)),
-        "births": cat(events("30", 2014, 0)),  # 30: no births; 45: no births data at all
-        "deaths": cat(deaths("30", 2014, 6, infant=0), deaths("45", 2014, 6)),
-    }
+    data = tables(
+        population=cat(pop_rows("30", 2014, *P14), pop_rows("30", 2015, *P15),
+                       pop_rows("45", 2014, *P14), pop_rows("45", 2015, *P15)),
+        births=cat(events("30", 2014, 0)),  # 30: no births; 45: no births data at all
+        deaths=cat(deaths("30", 2014, 6, infant=0), deaths("45", 2014, 6)),
+    )
     df = compute_indicators(["births", "crude_birth_rate", "general_fertility_rate", "infant_mortality_rate",
                              "natural_change"], ["30", "45"], 2014, data=data)
     assert value(df, "crude_birth_rate", "30", 2014) == 0
@@ -83,13 +83,13 @@ def test_territory_without_births():
 
 def test_registered_flows(vital):
     mig = pd.DataFrame({
-        "territory_code": "30", "year": 2014, "sex": "total", "age": pd.array([pd.NA] * 4, dtype="Int64"),
+        "territory_code": "30", "year": 2014, "sex": "total",
         "flow": ["emigrants", "immigrants", "internal_arrivals", "internal_departures"],
         "value": [30.0, 10.0, 7.0, 2.0],
-    })
+    })  # all ages: the migration_total table
     df = compute_indicators(["emigrants", "immigrants", "net_international_migration", "net_internal_migration",
                              "emigration_rate", "net_international_migration_rate", "net_internal_migration_rate"],
-                            "30", 2014, data={**vital, "migration": mig})
+                            "30", 2014, data={**vital, "migration_total": mig})
     assert value(df, "net_international_migration", "30", 2014) == -20  # computed from the two flows
     assert value(df, "net_internal_migration", "30", 2014) == 5
     assert value(df, "emigration_rate", "30", 2014) == pytest.approx(30 / 105 * 1000)
@@ -99,11 +99,11 @@ def test_registered_flows(vital):
 
 def test_cohort_residual_zero_mortality():
     # 10 men aged 30 in 2014; 12 aged 31 and 3 boys aged 0 in 2015; 3 births, no deaths
-    data = {
-        "population": cat(pop_rows("30", 2014, {30: 10}, {}), pop_rows("30", 2015, {0: 3, 31: 12}, {})),
-        "births": events("30", 2014, 3, male=3, female=0),
-        "deaths": deaths("30", 2014, 0, infant=0),
-    }
+    data = tables(
+        population=cat(pop_rows("30", 2014, {30: 10}, {}), pop_rows("30", 2015, {0: 3, 31: 12}, {})),
+        births=events("30", 2014, 3, male=3, female=0),
+        deaths=deaths("30", 2014, 0, infant=0),
+    )
     r = cohort_net_migration("30", 2014, data=data)
     male = r[r.sex == "male"].set_index("age")["value"]
     assert male[31] == pytest.approx(2.0)
@@ -114,11 +114,11 @@ def test_cohort_residual_zero_mortality():
 
 
 def test_cohort_residual_open_group():
-    data = {
-        "population": cat(pop_rows("30", 2014, {84: 10, 85: 10}, {}), pop_rows("30", 2015, {85: 20}, {})),
-        "births": events("30", 2014, 0),
-        "deaths": deaths("30", 2014, 0, infant=0),
-    }
+    data = tables(
+        population=cat(pop_rows("30", 2014, {84: 10, 85: 10}, {}), pop_rows("30", 2015, {85: 20}, {})),
+        births=events("30", 2014, 0),
+        deaths=deaths("30", 2014, 0, infant=0),
+    )
     r = cohort_net_migration("30", 2014, data=data)
     assert r["value"].abs().max() == pytest.approx(0.0)
 
@@ -139,18 +139,18 @@ def test_cohort_residuals_with_deaths_by_age(vital):
     # deaths by single age (as in the demo data) give the age pattern; the total still adds up
     by_age = pd.DataFrame({"territory_code": "30", "year": 2014, "sex": "total",
                            "age": pd.array([0, 70, 30], dtype="Int64"), "value": [2.0, 3.0, 1.0]})
-    data = {**vital, "deaths": cat(vital["deaths"][vital["deaths"]["age"].isna()], by_age)}
+    data = {**vital, "deaths": by_age}  # replaces the infant deaths; the total stays in deaths_total
     r = cohort_net_migration("30", 2014, data=data)
     assert r[r.sex == "total"]["value"].sum() == pytest.approx(4.0)
 
 
 def test_youth_net_migration():
     # 10 women aged 20 in 2014 -> 4 aged 21 in 2015; no deaths: youth net migration -6
-    data = {
-        "population": cat(pop_rows("30", 2014, {}, {20: 10}), pop_rows("30", 2015, {}, {21: 4})),
-        "births": events("30", 2014, 0),
-        "deaths": deaths("30", 2014, 0, infant=0),
-    }
+    data = tables(
+        population=cat(pop_rows("30", 2014, {}, {20: 10}), pop_rows("30", 2015, {}, {21: 4})),
+        births=events("30", 2014, 0),
+        deaths=deaths("30", 2014, 0, infant=0),
+    )
     df = compute_indicators(["net_migration", "net_migration_15_29", "net_migration_rate_15_29"], "30", 2014,
                             data=data)
     assert value(df, "net_migration", "30", 2014) == -6
@@ -159,12 +159,12 @@ def test_youth_net_migration():
 
 
 def test_aggregates_from_counts_not_rates(vital):
-    other = {
-        "population": cat(pop_rows("45", 2014, {30: 300}, {30: 100}), pop_rows("45", 2015, {31: 300}, {31: 100})),
-        "births": events("45", 2014, 4),
-        "deaths": deaths("45", 2014, 0),
-    }
-    data = {k: cat(vital[k], other[k]) for k in vital}
+    other = tables(
+        population=cat(pop_rows("45", 2014, {30: 300}, {30: 100}), pop_rows("45", 2015, {31: 300}, {31: 100})),
+        births=events("45", 2014, 4),
+        deaths=deaths("45", 2014, 0),
+    )
+    data = {k: cat(vital[k], other[k]) if k in other else vital[k] for k in vital}  # 45: no infant deaths
     group = Group("pair", "Pora", "Pair", ("30", "45"))
     df = compute_indicators(["population", "births", "crude_birth_rate", "share_65_plus", "median_age"],
                             ["30", "45", group], 2014, data=data)

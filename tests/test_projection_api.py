@@ -16,6 +16,7 @@ from cityindicators.projection import (
     project,
     simulate,
 )
+from cityindicators.schema import split_tables
 
 CODES = ("30", "34")  # Visaginas and Anykščiai d. (both in county 09, which has life expectancy)
 YEARS = range(2006, 2016)
@@ -50,7 +51,7 @@ def _frames() -> ProjectionData:
     d = pd.DataFrame(deaths, columns=["territory_code", "year", "sex", "age", "value"])
     d["age"] = d["age"].astype("Int64")
     e = pd.DataFrame(le, columns=["territory_code", "year", "sex", "value"])
-    return ProjectionData.from_frames(population=pop, births=b, deaths=d, life_expectancy=e)
+    return ProjectionData.from_frames(**split_tables({"population": pop, "births": b, "deaths": d, "life_expectancy": e}))
 
 
 @pytest.fixture(scope="module")
@@ -80,7 +81,7 @@ def test_base_population_is_the_data_with_the_open_group_split(result, data):
     pop = data.population.query("year == 2015 and sex != 'total'")
     for code in CODES:
         got = base[base.territory_code == code]
-        exp = pop[(pop.territory_code == code) & pop.age.notna()]
+        exp = pop[pop.territory_code == code]
         assert got["value"].sum() == pytest.approx(exp["value"].sum())
         assert got[got.age < 85]["value"].sum() == pytest.approx(exp[exp.age < 85]["value"].sum())
 
@@ -116,7 +117,8 @@ def test_rates_use_only_data_up_to_the_base_year(data):
     a = estimate_rates(data, CODES, 2012)
     cut = ProjectionData.from_frames(
         population=data.population.query("year <= 2012"), births=data.births.query("year < 2012"),
-        deaths=data.deaths.query("year < 2012"), life_expectancy=data.life_expectancy.query("year < 2012"))
+        deaths=data.deaths.query("year < 2012"), deaths_total=data.deaths_total.query("year < 2012"),
+        life_expectancy=data.life_expectancy.query("year < 2012"))
     b = estimate_rates(cut, CODES, 2012)
     np.testing.assert_allclose(a.population, b.population)
     np.testing.assert_allclose(a.mortality, b.mortality)

@@ -51,8 +51,7 @@ def demo_nested(demo_dir):
     cands = (Candidate("w5", EstimationSettings()),
              Candidate("w3-zero", EstimationSettings(migration_window=3, migration_convergence="zero",
                                                      migration_convergence_years=5)))
-    pop = data.population
-    last = int(pop.loc[pop["age"].notna(), "year"].max())
+    last = int(data.population["year"].max())
     return nested_backtest(data, candidates=cands, base_years=range(last - 3, last)), last
 
 
@@ -100,8 +99,7 @@ def test_backtest_report_script_writes_the_doc_on_demo_data(demo_dir, tmp_path):
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)
     out = tmp_path / "BACKTEST.md"
-    pop = ProjectionData.from_store(data_dir=demo_dir).population
-    last = int(pop.loc[pop["age"].notna(), "year"].max())
+    last = int(ProjectionData.from_store(data_dir=demo_dir).population["year"].max())
     args = ["--data-dir", str(demo_dir), "--output", str(out), "--candidates", "2", "--origins", f"{last - 2}-{last - 1}"]
     assert mod.main(args) == 0
     text = out.read_text(encoding="utf-8")

@@ -24,6 +24,7 @@ from cityindicators.projection.estimation.mortality import Mortality, aggregate_
 from cityindicators.projection.estimation.sex_ratio import sex_ratio_at_birth
 from cityindicators.projection.model_schedules import hadwiger
 from cityindicators.projection.settings import EstimationSettings
+from cityindicators.schema import split_tables
 
 # Territory X1, ages 0, 1 and 2+ (open), 1 January 2000 and 2001:
 #   2000  male [10, 20, 30]  female [12, 22, 32]   (total 126)
@@ -51,7 +52,9 @@ def _events(rows, with_age: bool) -> pd.DataFrame:
 def _data(**frames) -> ProjectionData:
     births = _events([("X1", 2000, "total", 10.0), ("X1", 2000, "male", 6.0), ("X1", 2000, "female", 4.0)], False)
     deaths = _events([("X1", 2000, "total", None, 5.0), ("X1", 2000, "total", 0, 1.0)], True)
-    return ProjectionData.from_frames(**{"population": _population(), "births": births, "deaths": deaths, **frames})
+    # all-ages deaths (age None) go to deaths_total
+    return ProjectionData.from_frames(**split_tables({"population": _population(), "births": births, "deaths": deaths,
+                                                      **frames}))
 
 
 # -- stage 1: inputs -------------------------------------------------------------------------
@@ -62,7 +65,7 @@ def test_inputs_hold_events_and_the_mid_year_exposure():
     # exposure of 2000 = (P_2000 + P_2001) / 2: male (10+14)/2, (20+18)/2, (30+34)/2; female likewise
     np.testing.assert_allclose(inp.exposure[0, 0], [[12, 19, 32], [14, 21, 31]])
     assert inp.births_total[0, 0] == 10 and inp.births_male[0, 0] == 6 and inp.births_female[0, 0] == 4
-    assert inp.deaths_total[0, 0] == 5 and inp.deaths_infant[0, 0] == 1  # all ages (age NA) and age 0
+    assert inp.deaths_total[0, 0] == 5 and inp.deaths_infant[0, 0] == 1  # all ages (deaths_total) and age 0
 
 
 def test_inputs_take_births_total_from_the_sexes_when_it_is_missing():

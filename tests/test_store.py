@@ -60,11 +60,11 @@ def test_import_and_build_and_load(data_dir, tmp_path):
     res = import_osp_extract(write_extract(tmp_path / "x"), data_dir=data_dir)
     assert res.rows["population"] == 2 * 87 * 3
     report = store.build(data_dir)
-    assert set(report.tables) == {"population", "births"}
+    assert set(report.tables) == {"population", "population_total", "births"}
     pop = store.load("population", territories="Zarasai", years=2015, sex="total", data_dir=data_dir)
-    assert pop["age"].isna().sum() == 1
-    total = pop.loc[pop["age"].isna(), "value"].item()
-    assert pop.loc[pop["age"].notna(), "value"].sum() == total
+    assert len(pop) == 86 and pop["age"].notna().all()  # single ages only: the all-ages row has its own table
+    total = store.load("population_total", territories="Zarasai", years=2015, sex="total", data_dir=data_dir)
+    assert pop["value"].sum() == total["value"].item()
     # provenance sidecars
     side = json.loads((data_dir / "processed" / "population.parquet.meta.json").read_text())
     assert side["inputs"][0]["sha256"] and side["package_version"]
@@ -79,7 +79,7 @@ def test_population_array(data_dir, tmp_path):
     assert arr.values.shape == (1, 2, 2, 86)
     assert arr.years == (2014, 2015) and arr.open_age == 85
     assert arr.values[0, 1, 0, 3] == 10 + 3  # men aged 3
-    assert arr.total()[0, 1] == store.load("population", years=2015, sex="total", data_dir=data_dir).query("age.isna()")["value"].item()
+    assert arr.total()[0, 1] == store.load("population_total", years=2015, sex="total", data_dir=data_dir)["value"].item()
 
 
 def test_load_missing_dataset_is_clear(data_dir):

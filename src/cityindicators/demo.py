@@ -192,7 +192,6 @@ def _frames(codes, years, pop, births, deaths, emig, immig) -> dict[str, pd.Data
     population = long(pop, years, True)
     births_f = long(births, event_years, False)
     deaths_f = long(deaths, event_years, True)
-    deaths_f.loc[deaths_f["age"] == f"{OPEN_AGE}+", "age"] = str(OPEN_AGE)  # deaths: age 85 is 85+ too
     mig = pd.concat([
         long(emig, event_years, False).assign(flow="emigrants"),
         long(immig, event_years, False).assign(flow="immigrants"),

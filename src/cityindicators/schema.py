@@ -4,6 +4,14 @@ Every processed table is tidy: one row per key, a ``value`` column, and the comm
 ``territory_code``, ``year``, ``status`` and ``source``. :func:`tidy` puts a frame in that shape
 (column order, dtypes, sorted rows); :func:`validate` runs the named checks and raises
 :class:`DataValidationError` quoting the first offending rows, the file and the field.
+
+One population shape: an age-resolved table (``population``, ``deaths``, ``migration``) holds
+single ages only, never a missing ``age``, so that it sums correctly by any of its keys; the
+published all-ages figures go to a table of their own (``population_total``, ``deaths_total``,
+``migration_total``: :attr:`DatasetSpec.totals`). Parsers may return all-ages rows with
+``age`` missing; :func:`canonical` splits them off (:func:`split_all_ages`), validates both
+tables and checks that the single ages add up to the all-ages figure
+(:func:`check_ages_add_up`), which the build repeats on the merged tables.
 """
 
 from __future__ import annotations
@@ -14,14 +22,14 @@ from typing import Iterable
 
 import numpy as np
 import pandas as pd
-import pandera.pandas as pa
 
 from .exceptions import DataValidationError
 from .geography import get_register
 
 log = logging.getLogger(__name__)
 
-__all__ = ["DatasetSpec", "DATASETS", "SEXES", "MIGRATION_FLOWS", "tidy", "validate", "dataset_spec"]
+__all__ = ["DatasetSpec", "DATASETS", "SEXES", "MIGRATION_FLOWS", "tidy", "validate", "dataset_spec", "canonical",
+           "split_all_ages", "split_tables", "check_ages_add_up", "require_single_ages", "age_resolved_pairs"]
 
 SEXES = ("total", "male", "female")
 MIGRATION_FLOWS = (
@@ -49,6 +57,8 @@ class DatasetSpec:
     counts: bool = True  # values are counts of people or events (non-negative, additive)
     signed: bool = False  # counts that may be negative (net flows)
     description: str = ""
+    #: for an age-resolved table: the table of its published all-ages figures (same keys but ``age``)
+    totals: str = ""
 
     @property
     def key_columns(self) -> tuple[str, ...]:
@@ -62,10 +72,16 @@ class DatasetSpec:
 DATASETS: dict[str, DatasetSpec] = {
     s.name: s
     for s in (
-        DatasetSpec("population", ("sex", "age"), ("open_age",), description="residents at 1 January"),
+        DatasetSpec("population", ("sex", "age"), ("open_age",), description="residents at 1 January, by single age",
+                    totals="population_total"),
+        DatasetSpec("population_total", ("sex",), description="residents at 1 January, all ages (as published)"),
         DatasetSpec("births", ("sex",), description="live births in the calendar year"),
-        DatasetSpec("deaths", ("sex", "age"), description="deaths in the calendar year (age 0 = infant deaths)"),
-        DatasetSpec("migration", ("flow", "sex", "age"), signed=True, description="migration flows"),
+        DatasetSpec("deaths", ("sex", "age"), ("open_age",),
+                    description="deaths in the calendar year by age (age 0 = infant deaths)", totals="deaths_total"),
+        DatasetSpec("deaths_total", ("sex",), description="deaths in the calendar year, all ages (as published)"),
+        DatasetSpec("migration", ("flow", "sex", "age"), ("open_age",), signed=True,
+                    description="migration flows by age", totals="migration_total"),
+        DatasetSpec("migration_total", ("flow", "sex"), signed=True, description="migration flows, all ages"),
         DatasetSpec("labour", ("indicator", "sex"), ("unit",), counts=False, description="labour-market figures"),
         DatasetSpec("median_age", ("sex",), counts=False, description="published median age, years"),
         DatasetSpec("life_expectancy", ("sex",), counts=False, description="life expectancy at birth, years"),
@@ -80,6 +96,11 @@ DATASETS: dict[str, DatasetSpec] = {
         ),
     )
 }
+
+
+def age_resolved_pairs() -> dict[str, str]:
+    """``{age-resolved table: its all-ages table}``, e.g. ``population -> population_total``."""
+    return {name: spec.totals for name, spec in DATASETS.items() if spec.totals}
 
 
 def dataset_spec(name: str) -> DatasetSpec:
@@ -140,7 +161,9 @@ def _quote(rows: pd.DataFrame, n: int = 5) -> str:
     return f"\n{shown}{more}"
 
 
-def _pandera_schema(spec: DatasetSpec) -> pa.DataFrameSchema:
+def _pandera_schema(spec: DatasetSpec):
+    import pandera.pandas as pa  # here, not at the top: the count arrays use this module without validating
+
     cols: dict[str, pa.Column] = {
         "territory_code": pa.Column(str, nullable=False),
         "year": pa.Column("int64", pa.Check.in_range(*YEAR_RANGE), nullable=False),
@@ -148,8 +171,8 @@ def _pandera_schema(spec: DatasetSpec) -> pa.DataFrameSchema:
     }
     if "sex" in spec.keys:
         cols["sex"] = pa.Column(str, pa.Check.isin(SEXES))
-    if "age" in spec.keys:
-        cols["age"] = pa.Column("Int64", pa.Check.in_range(0, 130), nullable=True)
+    if "age" in spec.keys:  # all-ages figures live in the table of spec.totals, never as a missing age
+        cols["age"] = pa.Column("Int64", pa.Check.in_range(0, 130), nullable=False)
     if "flow" in spec.keys:
         cols["flow"] = pa.Column(str, pa.Check.isin(MIGRATION_FLOWS))
     # inf passes every comparison a count is put to, and NaN is "missing", so both are caught here
@@ -172,10 +195,12 @@ def validate(
 ) -> pd.DataFrame:
     """Run the boundary checks on a canonical frame; return it when it passes.
 
-    Checks, each named in the error: ``columns``, ``dtypes-and-ranges`` (pandera: known sexes
-    and flows, plausible years, ages 0-130, finite values, counts whole and non-negative), ``unique-keys``,
-    ``known-territories``, ``sexes-add-up`` (male + female = total where all three are given)
-    and ``ages-add-up`` (single ages add to the all-ages row where both are given).
+    Checks, each named in the error: ``columns``, ``single-ages`` (no missing ``age`` in an
+    age-resolved table), ``dtypes-and-ranges`` (pandera: known sexes and flows, plausible years,
+    ages 0-130, finite values, counts whole and non-negative), ``unique-keys`` (one value per
+    key), ``known-territories`` and ``sexes-add-up`` (male + female = total where all three are
+    given). Whether single ages add up to the all-ages table is a check between two tables:
+    :func:`check_ages_add_up`.
 
     Parameters
     ----------
@@ -196,6 +221,9 @@ def validate(
     missing = [c for c in spec.columns if c not in frame.columns]
     if missing:
         raise DataValidationError(f"{origin}: {dataset}: check 'columns' failed: missing {missing}")
+    require_single_ages(frame, dataset, origin)
+    import pandera.pandas as pa
+
     try:
         _pandera_schema(spec).validate(frame, lazy=True)
     except pa.errors.SchemaErrors as exc:
@@ -224,8 +252,6 @@ def validate(
     warnings: list[str] = []
     if spec.counts and "sex" in spec.keys:
         warnings += _check_sum(frame, spec, "sex", ("male", "female"), "total", origin, sum_tolerance, "sexes-add-up", strict)
-    if spec.counts and "age" in spec.keys:
-        warnings += _check_age_sum(frame, spec, origin, sum_tolerance, strict)
     for w in warnings:
         log.info(w)
     frame.attrs["validation_warnings"] = warnings
@@ -265,26 +291,112 @@ def _check_sum(frame, spec, col, parts: Iterable[str], total: str, origin, tol, 
     return []
 
 
-def _check_age_sum(frame, spec, origin, tol, strict) -> list[str]:
-    other = [k for k in spec.key_columns if k != "age"]
-    is_all = frame["age"].isna()
-    if not is_all.any() or is_all.all():
+def require_single_ages(frame: pd.DataFrame, dataset: str, origin: str = "input") -> None:
+    """Raise unless every row of an age-resolved ``frame`` has an ``age`` (check ``single-ages``).
+
+    A missing age used to mean "all ages"; such rows belong in the table :attr:`DatasetSpec.totals`
+    (:func:`split_all_ages` moves them), because beside single ages they double any sum.
+    """
+    spec = dataset_spec(dataset)
+    if "age" not in spec.keys or "age" not in frame.columns:
+        return
+    n = int(frame["age"].isna().sum())
+    if n:
+        raise DataValidationError(
+            f"{origin}: {dataset}: check 'single-ages' failed: {n} row(s) without an age (all-ages rows); "
+            f"all-ages figures belong in {spec.totals!r} (cityindicators.schema.split_tables separates them)"
+        )
+
+
+def split_all_ages(frame: pd.DataFrame, dataset: str) -> dict[str, pd.DataFrame]:
+    """``{dataset: single-age rows, spec.totals: all-ages rows}`` of a parser's frame.
+
+    Parsers mark a published all-ages figure with a missing ``age``; here those rows become the
+    all-ages table (without ``age`` and ``open_age``). A table that is not age-resolved, or holds
+    no all-ages rows, comes back as it is; an empty part is left out.
+    """
+    spec = dataset_spec(dataset)
+    if not spec.totals or "age" not in frame.columns:
+        return {dataset: frame}
+    is_all = pd.to_numeric(frame["age"], errors="raise").isna().to_numpy()
+    if not is_all.any():
+        return {dataset: frame}
+    out = {}
+    if not is_all.all():
+        out[dataset] = frame.loc[~is_all]
+    out[spec.totals] = frame.loc[is_all].drop(columns=[c for c in ("age", "open_age") if c in frame.columns])
+    return out
+
+
+def split_tables(frames: "dict[str, pd.DataFrame]") -> dict[str, pd.DataFrame]:
+    """``frames`` with every age-resolved frame's all-ages rows moved to their own table
+    (:func:`split_all_ages`); for frames of the older shape, e.g. ``{"population": ...}`` with
+    ``age`` missing on the all-ages rows. Frames are not validated; an all-ages table already
+    given is kept and the split-off rows are added to it.
+    """
+    out: dict[str, pd.DataFrame] = {}
+    for name, frame in frames.items():
+        parts = split_all_ages(frame, name) if name in DATASETS and frame is not None else {name: frame}
+        for part, rows in parts.items():
+            out[part] = rows if part not in out else pd.concat([out[part], rows], ignore_index=True)
+    return out
+
+
+def canonical(frames: dict[str, pd.DataFrame], origin: str, *, check_totals: bool = True,
+              sum_tolerance: float = 0.5, strict: bool = False) -> dict[str, pd.DataFrame]:
+    """Canonical, validated tables from a parser's ``{dataset: frame}``.
+
+    All-ages rows are split off into their own table (:func:`split_all_ages`); each table is
+    put in shape (:func:`tidy`) and validated (:func:`validate`); with ``check_totals``, the
+    single ages are checked against the all-ages table (:func:`check_ages_add_up`; its
+    warnings are added to the all-ages table's ``attrs["validation_warnings"]``).
+    """
+    out = {name: validate(tidy(frame, name), name, origin=origin, sum_tolerance=sum_tolerance, strict=strict)
+           for name, frame in split_tables(frames).items()}
+    if check_totals:
+        for singles, totals in age_resolved_pairs().items():
+            if singles in out and totals in out:
+                found = check_ages_add_up(out[singles], out[totals], singles, origin, sum_tolerance, strict)
+                out[totals].attrs["validation_warnings"] = out[totals].attrs.get("validation_warnings", []) + found
+    return out
+
+
+def check_ages_add_up(singles: pd.DataFrame, totals: pd.DataFrame, dataset: str, origin: str = "input",
+                      tol: float = 0.5, strict: bool = False) -> list[str]:
+    """Check ``ages-add-up``: the single ages of ``dataset`` add up to its all-ages table.
+
+    Checked only where the age detail is complete: single ages from 0 without gaps up to a
+    flagged open group (``open_age``). Real data (where only infant deaths are given beside
+    the total, say) is not checked. The tolerance is :func:`validate`'s: ``tol`` (0.5: exact
+    sums of whole numbers), and a small share of small mismatches (published rounding and
+    revisions, :data:`MISMATCH_ERROR_SHARE`, :data:`MISMATCH_ERROR_RELATIVE`) is reported
+    rather than refused unless ``strict``. The message names territory, year, sex (and flow)
+    with both figures and where the all-ages figure came from.
+    """
+    spec = dataset_spec(dataset)
+    if not spec.counts or singles.empty or totals.empty or "open_age" not in singles:
         return []
-    totals = frame[is_all].set_index(other)["value"]
-    singles = frame[~is_all]
-    # Only where the age detail is complete enough to add up: the single ages start at 0 and
-    # run without gaps up to an open group (or, for deaths, where only infant deaths are given,
-    # nothing is checked).
-    grp = singles.groupby(other, dropna=False)
+    other = [k for k in spec.key_columns if k != "age"]
+    # which key groups have a complete age detail: ages 0..top without gaps, the top one open
+    grp = singles.groupby(other, sort=False)
     stats = grp["age"].agg(["min", "max", "count"])
-    has_open = grp["open_age"].any() if "open_age" in singles else pd.Series(False, index=stats.index)
-    full = (stats["min"] == 0) & (stats["count"] == stats["max"] + 1) & has_open.reindex(stats.index).fillna(False)
+    has_open = grp["open_age"].any()
+    full = (stats["min"] == 0) & (stats["count"] == stats["max"] + 1) & has_open
+    if not full.any():
+        return []
     sums = grp["value"].sum(min_count=1)[full]
-    joined = pd.concat({"sum_of_ages": sums, "all_ages": totals}, axis=1, join="inner").dropna()
+    tot = totals.set_index(other)
+    joined = pd.concat({"sum_of_ages": sums, "all_ages": tot["value"]}, axis=1, join="inner").dropna()
     diff = joined["sum_of_ages"] - joined["all_ages"]
     bad = diff.abs() > tol
-    if bad.any():
-        rows = joined[bad].assign(difference=diff[bad]).reset_index()
-        return _mismatch(rows, len(joined), "all_ages", origin, spec.name, "ages-add-up",
-                         "single ages do not add to the all-ages value", strict)
-    return []
+    if not bad.any():
+        return []
+    rows = joined[bad].assign(difference=diff[bad]).reset_index()
+    first = rows.iloc[0]
+    key = tuple(first[c] for c in other)
+    where = ""
+    if "source" in tot.columns and key in tot.index:
+        src = tot.loc[key, "source"]
+        where = f" (first: all-ages figure from {src})" if isinstance(src, str) else ""
+    return _mismatch(rows, len(joined), "all_ages", origin, f"{dataset} vs {spec.totals}", "ages-add-up",
+                     f"single ages do not add up to the all-ages value{where}", strict)

@@ -43,7 +43,7 @@ from .config import DataPaths
 from .cube import DIMS, SEXES, Cube
 from .exceptions import CityIndicatorsError, DatasetNotFoundError, DataValidationError
 from .geography import get_register
-from .schema import DATASETS, LINE, dataset_spec, tidy, validate
+from .schema import DATASETS, LINE, age_resolved_pairs, canonical, check_ages_add_up, dataset_spec, tidy
 from .snapshots import (  # noqa: F401 - the raw-snapshot functions, re-exported for older callers
     HASH_DIGITS,
     RawSnapshots,
@@ -100,7 +100,11 @@ _CACHE: dict[tuple[str, float], pd.DataFrame] = {}
 
 
 def parse_snapshot(path: Path) -> dict[str, pd.DataFrame]:
-    """Parse one snapshot into validated canonical frames, ``{dataset: frame}``."""
+    """Parse one snapshot into validated canonical frames, ``{dataset: frame}``.
+
+    A parser's all-ages rows come back as their own table (``population`` -> ``population``
+    and ``population_total``; :func:`cityindicators.schema.canonical`).
+    """
     meta = read_sidecar(path)
     name = meta.get("parser")
     if not name:
@@ -114,13 +118,11 @@ def parse_snapshot(path: Path) -> dict[str, pd.DataFrame]:
     if name not in known:
         raise DataValidationError(f"{path}: unknown parser {name!r}; known: {sorted(known)}")
     frames = known[name](path, meta)
-    out = {}
-    for dataset, frame in frames.items():
-        frame = frame.copy()
-        frame["source"] = str(path.relative_to(path.parents[3])) if len(path.parents) > 3 else str(path)
-        checked = validate(tidy(frame, dataset), dataset, origin=str(path))
-        out[dataset] = _without_lines(checked)
-    return out
+    source = str(path.relative_to(path.parents[3])) if len(path.parents) > 3 else str(path)
+    frames = {dataset: frame.assign(source=source) for dataset, frame in frames.items()}
+    # the ages are checked against the all-ages table once, on the merged tables (see _build_locked)
+    checked = canonical(frames, str(path), check_totals=False)
+    return {dataset: _without_lines(frame) for dataset, frame in checked.items()}
 
 
 def _without_lines(frame: pd.DataFrame) -> pd.DataFrame:
@@ -205,11 +207,34 @@ def build(data_dir: str | os.PathLike | None = None, datasets: Iterable[str] | N
         )
     with exclusive_lock(paths.lock_file, "build"):
         generations.remove_stale(paths)
-        report = _build_locked(paths, set(datasets) if datasets else None)
+        report = _build_locked(paths, _with_companions(datasets) if datasets else None)
     _CACHE.clear()
     report.seconds = time.perf_counter() - t0
     log.info(report.summary())
     return report
+
+
+def _companions(name: str) -> set[str]:
+    """A table and the tables built with it: an age-resolved one and its all-ages table."""
+    for singles, totals in age_resolved_pairs().items():
+        if name in (singles, totals):
+            return {singles, totals}
+    return {name}
+
+
+def _with_companions(datasets: Iterable[str]) -> set[str]:
+    return set().union(*(_companions(d) for d in datasets))
+
+
+def _check_totals(merged: dict[str, tuple[pd.DataFrame, dict]], paths: DataPaths) -> None:
+    """The ages-add-up check between each age-resolved table and its all-ages table, as merged."""
+    for singles, totals in age_resolved_pairs().items():
+        if singles in merged and totals in merged:
+            try:
+                found = check_ages_add_up(merged[singles][0], merged[totals][0], singles, origin="build")
+            except DataValidationError as exc:
+                raise DataValidationError(f"build failed; nothing in {paths.processed} was changed. {exc}") from None
+            merged[totals][1]["validation_warnings"] += found
 
 
 def _parse_all(paths: DataPaths, snaps: list[Path], wanted: set[str] | None) -> dict[str, list[tuple[Path, dict, pd.DataFrame]]]:
@@ -238,6 +263,8 @@ def _build_locked(paths: DataPaths, wanted: set[str] | None) -> BuildReport:
     fault_point("build.parsed")
     report = BuildReport(inputs=[str(s) for s in snaps])
     merged = {name: _merge(name, parts) for name, parts in by_dataset.items()}
+    _check_totals(merged, paths)
+    rebuilt = _with_companions(merged)
     built_at = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
     previous = generations.current_tables(paths, known=set(DATASETS))
     with generations.publish_generation(paths) as folder:
@@ -248,7 +275,7 @@ def _build_locked(paths: DataPaths, wanted: set[str] | None) -> BuildReport:
             report.overridden[name] = decisions["cells_with_several_sources"]
             report.warnings += decisions["validation_warnings"]
         for name, table in previous.items():  # tables this build did not touch stay as they were
-            if name not in merged:
+            if name not in rebuilt:  # (a table built with another, e.g. population_total, is never left stale)
                 for src in (table, sidecar_path(table)):
                     if src.exists():
                         _link_or_copy(src, folder / src.name)
@@ -291,6 +318,11 @@ def _load_cached(path: Path) -> pd.DataFrame:
         frame = pd.read_parquet(path)
         if "age" in frame:
             frame["age"] = frame["age"].astype("Int64")
+            if frame["age"].isna().any():  # all-ages rows beside single ages: the shape before population_total
+                raise DataValidationError(
+                    f"{path}: built by an older version of cityindicators (all-ages rows without an age); "
+                    "run 'cityindicators build' to rebuild the processed tables from the raw snapshots"
+                )
         for k in [k for k in _CACHE if k[0] == key[0]]:
             del _CACHE[k]
         _CACHE[key] = frame
@@ -340,11 +372,15 @@ def load(
     ----------
     dataset
         ``population``, ``births``, ``deaths``, ``migration``, ``labour``, ``median_age``,
-        ``life_expectancy``, ``urban_rural``, ``density`` or ``published_indicators``.
+        ``life_expectancy``, ``urban_rural``, ``density`` or ``published_indicators``; the
+        all-ages figures of the age-resolved tables are ``population_total``, ``deaths_total``
+        and ``migration_total``.
     territories
         Names or codes in any form the register resolves ("Visaginas", "30", "LT-59").
     years, sex, age
-        Values to keep (``age=None`` keeps all ages including the all-ages rows).
+        Values to keep (``None``: all). ``population``, ``deaths`` and ``migration`` hold single
+        ages only, so a frame sums correctly by any key; ``sex`` has an explicit ``total``
+        beside ``male`` and ``female`` (select one or the other before adding over sexes).
 
     Examples
     --------
@@ -402,8 +438,8 @@ class PopulationArray:
 
 
 def population_array(frame: pd.DataFrame) -> PopulationArray:
-    """Dense ``[territory, year, sex, age]`` array from the single-age male/female rows of a population frame."""
-    rows = frame[frame["sex"].isin(SEXES) & frame["age"].notna()]
+    """Dense ``[territory, year, sex, age]`` array from the male/female rows of a population frame."""
+    rows = frame[frame["sex"].isin(SEXES)]
     if rows.empty:
         raise DataValidationError("population frame has no single-age male/female rows")
     top = int(rows["age"].max())

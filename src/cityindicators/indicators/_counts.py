@@ -21,6 +21,7 @@ import pandas as pd
 
 from ..cube import SEXES_AND_TOTAL, Cube
 from ..exceptions import DataValidationError
+from ..schema import age_resolved_pairs, require_single_ages
 from .catalogue import PUBLISHED_PREFIX, Indicator, published_indicator
 
 __all__ = ["Counts", "build_counts", "SEX_INDEX", "ratio", "next_year", "average_population"]
@@ -268,15 +269,14 @@ def _plain(frame: pd.DataFrame | None, ax: _Axes) -> np.ndarray:
     return out
 
 
-def _population(frame: pd.DataFrame | None, ax: _Axes) -> tuple[np.ndarray, np.ndarray, int | None]:
-    if frame is None or frame.empty:
-        return np.full(ax.shape + (3, 0), np.nan), np.full(ax.shape + (3,), np.nan), None
-    frame = frame[frame["sex"].isin(SEX_INDEX)]
-    is_all = frame["age"].isna().to_numpy()
-    totals = _by_sex(frame[is_all], ax)
-    singles = frame[~is_all]
-    if singles.empty:
+def _population(singles: pd.DataFrame | None, published: pd.DataFrame | None,
+                ax: _Axes) -> tuple[np.ndarray, np.ndarray, int | None]:
+    """Single ages ``[T, Y, 3, A]``, all-ages ``[T, Y, 3]`` (published totals, else the sum of the
+    ages) and the open age, from the ``population`` and ``population_total`` tables."""
+    totals = _by_sex(published, ax)
+    if singles is None or singles.empty:
         return np.full(ax.shape + (3, 0), np.nan), totals, None
+    singles = singles[singles["sex"].isin(SEX_INDEX)]
     ages = singles["age"].to_numpy(dtype=int)
     if "open_age" in singles and singles["open_age"].any():
         top = int(singles.loc[singles["open_age"].to_numpy(dtype=bool), "age"].min())
@@ -297,13 +297,15 @@ def _population(frame: pd.DataFrame | None, ax: _Axes) -> tuple[np.ndarray, np.n
     return cube, totals, top
 
 
-def _flows(frame: pd.DataFrame | None, ax: _Axes) -> dict[str, np.ndarray]:
-    if frame is None or frame.empty:
+def _flows(by_age: pd.DataFrame | None, all_ages: pd.DataFrame | None, ax: _Axes) -> dict[str, np.ndarray]:
+    """``{flow: [T, Y, 3]}`` all-ages flows from ``migration_total``, else the sum of ``migration``'s ages."""
+    frames = [f for f in (all_ages, by_age) if f is not None and not f.empty]
+    if not frames:
         return {}
+    all_ages = all_ages if all_ages is not None else frames[0].iloc[:0]
+    by_age = by_age if by_age is not None else frames[0].iloc[:0]
     out: dict[str, np.ndarray] = {}
-    all_ages = frame[frame["age"].isna()] if "age" in frame else frame
-    by_age = frame[frame["age"].notna()] if "age" in frame else frame.iloc[:0]
-    for flow in frame["flow"].unique():
+    for flow in pd.unique(pd.concat([f["flow"] for f in frames])):
         rows = all_ages[all_ages["flow"] == flow]
         if rows.empty:  # only age detail: add it up (missing if any age is missing)
             rows = by_age[by_age["flow"] == flow].groupby(["territory_code", "year", "sex"], as_index=False)[
@@ -322,9 +324,14 @@ def build_counts(data: Mapping[str, pd.DataFrame | None]) -> Counts:
 
     Territories are the union of the codes in all frames, years the contiguous range of all
     years. Frames may carry extra columns (``status``, ``source``); only the canonical key and
-    ``value`` columns are read.
+    ``value`` columns are read. The all-ages figures come from ``population_total``,
+    ``deaths_total`` and ``migration_total`` (else the sum of the single ages); an age-resolved
+    frame with all-ages rows (a missing ``age``) is an error.
     """
     frames = {k: v for k, v in data.items() if v is not None and len(v)}
+    for name in age_resolved_pairs():
+        if name in frames:
+            require_single_ages(frames[name], name, origin="build_counts")
     codes: list[str] = []
     years: list[int] = []
     for f in frames.values():
@@ -334,14 +341,16 @@ def build_counts(data: Mapping[str, pd.DataFrame | None]) -> Counts:
     yrs = np.arange(min(years), max(years) + 1) if years else np.arange(0)
     ax = _Axes(codes, yrs)
 
-    pop, pop_all, top = _population(frames.get("population"), ax)
+    pop, pop_all, top = _population(frames.get("population"), frames.get("population_total"), ax)
     births = _by_sex(frames.get("births"), ax)
     deaths_f = frames.get("deaths")
+    deaths = _by_sex(frames.get("deaths_total"), ax)
     deaths_age = None
-    if deaths_f is not None:
-        deaths = _by_sex(deaths_f[deaths_f["age"].isna()], ax)
+    if deaths_f is None:
+        infant = _by_sex(None, ax)
+    else:
         infant = _by_sex(deaths_f[deaths_f["age"] == 0], ax)
-        by_age = deaths_f[deaths_f["age"].notna() & deaths_f["sex"].isin(SEX_INDEX)]
+        by_age = deaths_f[deaths_f["sex"].isin(SEX_INDEX)]
         if top is not None and len(by_age) and (by_age["age"] > 0).any():
             ages = np.minimum(by_age["age"].to_numpy(dtype=int), top)
             if len(np.unique(ages)) < by_age["age"].nunique():  # ages above the open group: add them up
@@ -353,9 +362,7 @@ def build_counts(data: Mapping[str, pd.DataFrame | None]) -> Counts:
             tot = deaths_age[:, :, TOTAL]
             deaths_age[:, :, TOTAL] = np.where(np.isnan(tot), deaths_age[:, :, MALE] + deaths_age[:, :, FEMALE], tot)
             deaths = np.where(np.isnan(deaths), deaths_age.sum(-1), deaths)
-    else:
-        deaths = infant = _by_sex(None, ax)
-    flows = _flows(frames.get("migration"), ax)
+    flows = _flows(frames.get("migration"), frames.get("migration_total"), ax)
 
     labour: dict[str, np.ndarray] = {}
     units: dict[str, str] = {}

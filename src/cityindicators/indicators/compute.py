@@ -43,7 +43,8 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-#: Canonical datasets the indicators read.
+#: Canonical datasets the indicators read (with an age-resolved one, :func:`load_data` also reads its
+#: all-ages table: ``population_total``, ``deaths_total``, ``migration_total``).
 DATASETS = ("population", "births", "deaths", "migration", "labour", "published_indicators", "life_expectancy",
             "median_age", "density", "urban_rural")
 
@@ -87,15 +88,20 @@ def load_data(datasets: Iterable[str] | None = None, data_dir: str | os.PathLike
               territories=None) -> dict[str, pd.DataFrame]:
     """Read the processed tables the indicators need; datasets not built are skipped (logged).
 
+    An age-resolved dataset comes with its all-ages table (``population`` with
+    ``population_total``...): every frame holds single ages only and sums correctly by any key.
+
     Raises
     ------
     DatasetNotFoundError
         None of the datasets is built.
     """
     from .. import store
+    from ..schema import age_resolved_pairs
 
     out: dict[str, pd.DataFrame] = {}
     wanted = list(datasets or DATASETS)
+    wanted += [totals for singles, totals in age_resolved_pairs().items() if singles in wanted and totals not in wanted]
     for name in wanted:
         try:
             out[name] = store.load(name, territories=territories, data_dir=data_dir)

@@ -496,7 +496,7 @@ def project(
         else:
             if base_year is None:
                 pop = data.population
-                base_year = int(pop.loc[pop["territory_code"].isin(codes) & pop["age"].notna(), "year"].max())
+                base_year = int(pop.loc[pop["territory_code"].isin(codes), "year"].max())
             reference = reference_rates(data, codes, int(base_year), settings, register)
         rates = reference.subset(codes)
     else:

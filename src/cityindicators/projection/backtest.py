@@ -210,7 +210,7 @@ def backtest_grid(
     Defaults: every base year with ``BASE_PERIOD`` years of history before it, every horizon up
     to the last population year. Returns the tables stacked with ``base_year`` and ``horizon``.
     """
-    yrs = sorted(int(y) for y in data.population.loc[data.population["age"].notna(), "year"].unique())
+    yrs = sorted(int(y) for y in data.population["year"].unique())
     first, last = yrs[0], yrs[-1]
     base_years = list(base_years or range(first + BASE_PERIOD, last))
     out = []

@@ -16,6 +16,7 @@ from typing import Sequence
 import pandas as pd
 
 from ..exceptions import DatasetNotFoundError, ProjectionError
+from ..schema import require_single_ages
 
 __all__ = ["ProjectionData"]
 
@@ -23,10 +24,13 @@ log = logging.getLogger(__name__)
 
 _REQUIRED = {
     "population": ("territory_code", "year", "sex", "age", "value"),
+    "population_total": ("territory_code", "year", "sex", "value"),
     "births": ("territory_code", "year", "sex", "value"),
     "deaths": ("territory_code", "year", "sex", "age", "value"),
+    "deaths_total": ("territory_code", "year", "sex", "value"),
     "life_expectancy": ("territory_code", "year", "sex", "value"),
     "migration": ("territory_code", "year", "flow", "sex", "age", "value"),
+    "migration_total": ("territory_code", "year", "flow", "sex", "value"),
     "asfr": ("territory_code", "age", "value"),
 }
 
@@ -44,25 +48,33 @@ class ProjectionData:
     population
         Residents at 1 January (``territory_code, year, sex, age, value``; single ages with the
         top one open, flagged by ``open_age`` when present).
+    population_total
+        Optional published all-ages residents (the estimation does not need them; kept for
+        comparisons with the published totals).
     births
         Live births (``sex`` total/male/female).
     deaths
-        Deaths (``age`` <NA> = all ages, 0 = infants; more single ages are used when present).
+        Deaths by single age (0 = infants; more single ages are used when present).
+    deaths_total
+        Deaths of all ages (the published totals).
     life_expectancy
         Published life expectancy at birth (country and counties suffice).
-    migration
+    migration, migration_total
         Optional gross and net flows (``flow`` emigrants, immigrants, internal_arrivals,
-        internal_departures...).
+        internal_departures...) by single age and of all ages.
     asfr
         Optional age-specific fertility rates (births per woman-year) by ``territory_code`` and
         ``age``; when given for a territory they replace the standard age pattern.
     """
 
     population: pd.DataFrame
+    population_total: pd.DataFrame = field(default_factory=lambda: _empty("population_total"))
     births: pd.DataFrame = field(default_factory=lambda: _empty("births"))
     deaths: pd.DataFrame = field(default_factory=lambda: _empty("deaths"))
+    deaths_total: pd.DataFrame = field(default_factory=lambda: _empty("deaths_total"))
     life_expectancy: pd.DataFrame = field(default_factory=lambda: _empty("life_expectancy"))
     migration: pd.DataFrame = field(default_factory=lambda: _empty("migration"))
+    migration_total: pd.DataFrame = field(default_factory=lambda: _empty("migration_total"))
     asfr: pd.DataFrame = field(default_factory=lambda: _empty("asfr"))
 
     def __post_init__(self) -> None:
@@ -76,6 +88,8 @@ class ProjectionData:
                 raise ProjectionError(
                     f"projection input {name!r} lacks column(s) {missing}; expected columns {list(cols)}"
                 )
+            if name in ("population", "deaths", "migration"):
+                require_single_ages(frame, name, origin="projection input")
         if self.population.empty:
             raise ProjectionError("projection input 'population' is empty")
 
@@ -96,7 +110,8 @@ class ProjectionData:
         """Load the inputs from the processed store of ``data_dir``.
 
         The counties and the country of the territories are loaded as well, because their
-        published life expectancy calibrates the mortality schedules. ``migration`` is optional.
+        published life expectancy calibrates the mortality schedules. ``population_total``,
+        ``migration`` and ``migration_total`` are optional; deaths are needed by age or of all ages.
         """
         from .. import store
         from ..geography import get_register
@@ -113,16 +128,16 @@ class ProjectionData:
                 extra.add(reg.country_of(c).code)
             codes = sorted(set(wanted) | extra)
         frames: dict[str, pd.DataFrame] = {}
-        for name in ("population", "births", "deaths", "life_expectancy", "migration"):
+        for name in ("population", "population_total", "births", "deaths", "deaths_total", "life_expectancy",
+                     "migration", "migration_total"):
             try:
                 frames[name] = store.load(name, territories=codes, data_dir=data_dir)
             except DatasetNotFoundError:
-                if name in ("population", "births", "deaths"):
+                if name in ("population", "births") or (name == "deaths_total" and "deaths" not in frames):
                     raise
                 log.info("optional projection input %r not built; continuing without it", name)
         return cls(**frames)
 
     def codes(self) -> list[str]:
         """Territory codes with single-age population data."""
-        pop = self.population
-        return sorted(pop.loc[pop["age"].notna(), "territory_code"].astype(str).unique())
+        return sorted(self.population["territory_code"].astype(str).unique())

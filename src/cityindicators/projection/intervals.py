@@ -82,9 +82,9 @@ def size_class(population: "float | np.ndarray | pd.Series") -> np.ndarray:
 
 
 def base_sizes(population: pd.DataFrame) -> pd.DataFrame:
-    """``territory_code, base_year, size_class`` from a population frame's all-ages totals
-    (single ages summed where no all-ages row is published)."""
-    pop = population[population["sex"].isin(["male", "female"]) & population["age"].notna()]
+    """``territory_code, base_year, size_class`` from a population frame (the sum of its single
+    ages of both sexes)."""
+    pop = population[population["sex"].isin(["male", "female"])]
     tot = pop.groupby(["territory_code", "year"], sort=False)["value"].sum().reset_index()
     tot = tot.rename(columns={"year": "base_year"})
     tot["size_class"] = size_class(tot["value"].to_numpy())
@@ -358,7 +358,7 @@ _ERRORS_CACHE: dict[tuple, pd.DataFrame] = {}
 
 
 def _errors_key(data) -> str:
-    """A digest of what the back-test's errors depend on: the population, births and deaths, the
+    """A digest of what the back-test's errors depend on: the population, births and deaths (by age and all ages), the
     candidate settings of the protocol and the package version."""
     import hashlib
 
@@ -366,7 +366,7 @@ def _errors_key(data) -> str:
     from .backtest import default_candidates
 
     h = hashlib.sha256(f"{__version__}|{default_candidates()!r}".encode("utf-8"))
-    for name in ("population", "births", "deaths"):
+    for name in ("population", "births", "deaths", "deaths_total"):
         h.update(pd.util.hash_pandas_object(getattr(data, name), index=False).to_numpy().tobytes())
     return h.hexdigest()[:20]
 

@@ -169,7 +169,7 @@ def find_inflow(
         codes = resolve_territories([territory], data, register)
         if base_year is None:
             pop = data.population
-            base_year = int(pop.loc[pop["territory_code"].isin(codes) & pop["age"].notna(), "year"].max())
+            base_year = int(pop.loc[pop["territory_code"].isin(codes), "year"].max())
         rates = reference_rates(data, codes, int(base_year), settings, register).subset(codes)
     else:
         code = register.resolve(territory).code

@@ -310,8 +310,8 @@ def setup(
     # the check above gave the territory's code: no second resolution of the name
     terr = reg.get(checked["territory"])
     data = ws.tables()
-    pop = data["population"]
-    totals = pop[(pop["sex"] == "total") & pop["age"].isna()]
+    totals = data.get("population_total", data.get("population"))  # (single ages only: their years)
+    totals = totals[totals["sex"] == "total"] if totals is not None else pd.DataFrame(columns=["territory_code", "year"])
     # The defaults come from the territory's own years: a data directory may also hold other
     # territories (the synthetic demo set beside the real extract) covering other years.
     data_years = sorted(int(y) for y in totals.loc[totals["territory_code"] == terr.code, "year"].unique())
@@ -473,8 +473,7 @@ def pyramid(ctx: ReportContext, years: Sequence[int] | None = None):
     _heading(ctx, "h_pyramid")
     years = list(years or ctx.years)
     pop = ctx.data["population"]
-    sub = pop[(pop["territory_code"] == ctx.code) & pop["year"].isin(years) & pop["sex"].isin(["male", "female"])
-              & pop["age"].notna()]
+    sub = pop[(pop["territory_code"] == ctx.code) & pop["year"].isin(years) & pop["sex"].isin(["male", "female"])]
     if sub.empty:
         show_markdown(t("not_available", ctx.lang, what=t("age", ctx.lang)))
         return None
@@ -1220,7 +1219,7 @@ def accuracy(ctx: ReportContext, horizon: int = 5) -> F.Finding | None:
     res = ctx.projection
     data = ctx.workspace.projection_data()
     pop = data.population
-    first = int(pop.loc[pop["age"].notna(), "year"].min())
+    first = int(pop["year"].min())
     last = res.base_year
     h = min(int(horizon), last - first - BASE_PERIOD)
     if h < 1:
@@ -1273,8 +1272,8 @@ def accuracy_context(ctx: ReportContext, bt, own, y0: int, h: int) -> list[F.Fin
     from ..projection.intervals import SIZE_CLASSES_LT, size_class
 
     e = bt.errors[(bt.errors["method"] == DEFAULT_METHOD)]
-    pop = ctx.data["population"]
-    p0 = pop[(pop["year"] == y0) & (pop["sex"] == "total") & pop["age"].isna()].set_index("territory_code")["value"]
+    pop = ctx.data["population_total"]
+    p0 = pop[(pop["year"] == y0) & (pop["sex"] == "total")].set_index("territory_code")["value"]
     classes = pd.Series(size_class(p0.to_numpy()), index=p0.index.astype(str))
     out = []
     mine = classes.get(ctx.code)

@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..exceptions import DataValidationError
-from ..schema import tidy, validate
+from ..schema import canonical
 from ..snapshots import StoredSnapshot
 
 __all__ = ["ImportResult", "check_not_empty", "record_snapshot", "validation_warnings"]
@@ -52,18 +52,15 @@ def check_not_empty(frames: dict[str, pd.DataFrame], path: Path, allow_empty: bo
 
 
 def validation_warnings(frames: dict[str, pd.DataFrame], path: Path) -> list[str]:
-    """Validate every parsed table of ``path`` as the build will (:func:`cityindicators.schema.validate`
-    raises on the first error, naming the file and line) and return the warnings.
+    """Validate every parsed table of ``path`` as the build will (:func:`cityindicators.schema.canonical`:
+    all-ages rows to their own table, each table validated, the single ages checked against the
+    all-ages figures; it raises on the first error, naming the file and line) and return the warnings.
 
-    The frames are taken out of ``frames`` one by one, so that each is freed once it is checked
-    (an extract's tables are large); count their rows first.
+    The frames are taken out of ``frames`` (an extract's tables are large; each parsed frame is
+    freed once it is checked); count their rows first.
     """
-    warnings: list[str] = []
-    for name in list(frames):
-        checked = validate(tidy(frames.pop(name).assign(source=str(path)), name), name, origin=str(path))
-        warnings += checked.attrs.get("validation_warnings", [])
-        del checked
-    return warnings
+    checked = canonical({name: frames.pop(name).assign(source=str(path)) for name in list(frames)}, str(path))
+    return [w for frame in checked.values() for w in frame.attrs.get("validation_warnings", [])]
 
 
 def record_snapshot(result: ImportResult, stored: StoredSnapshot) -> None:

@@ -247,7 +247,7 @@ def reference_pool(data: ProjectionData, register, codes: Sequence[str], Y: int)
     except Exception:  # pragma: no cover - registers without municipalities
         return ()
     pop = data.population
-    have = set(pop.loc[(pop["year"].astype(int) == Y) & pop["age"].notna(), "territory_code"].astype(str))
+    have = set(pop.loc[pop["year"].astype(int) == Y, "territory_code"].astype(str))
     return tuple(c for c in munis if c in have)
 
 
@@ -259,7 +259,7 @@ def _estimate_rates(data: ProjectionData, codes: tuple[str, ...], Y: int, st: Es
     mortality = estimate_mortality(data, inputs, st, register, pool)
     base = split_base_population(inputs, mortality.rates, st)
     fertility = estimate_fertility(data.asfr, inputs, st)
-    migration = estimate_migration(data.migration, inputs, mortality, srb.male_share, base.population,
+    migration = estimate_migration(data.migration_total, inputs, mortality, srb.male_share, base.population,
                                    fertility.asfr, st, pool)
     history = estimate_history(inputs, mortality)
     details: dict[str, dict[str, object]] = {c: {} for c in codes}

@@ -27,13 +27,13 @@ def ols_slope(y: np.ndarray, years: np.ndarray) -> np.ndarray:
 
 
 def series(frame: pd.DataFrame, codes: Sequence[str], years: Sequence[int], sex: str | None = "total",
-           age: int | None | str = "any") -> np.ndarray:
-    """``[T, Y]`` array of ``value`` for one sex (and age: None = all-ages rows, int, or 'any')."""
+           age: int | None = None) -> np.ndarray:
+    """``[T, Y]`` array of ``value`` for one sex (and one age, when given)."""
     f = frame
     if sex is not None and "sex" in f.columns:
         f = f[f["sex"] == sex]
-    if age != "any" and "age" in f.columns:
-        f = f[f["age"].isna()] if age is None else f[f["age"] == age]
+    if age is not None and "age" in f.columns:
+        f = f[f["age"] == age]
     if f.empty:
         return np.full((len(codes), len(years)), np.nan)
     f = f.assign(territory_code=f["territory_code"].astype(str))

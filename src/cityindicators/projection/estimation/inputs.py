@@ -103,7 +103,7 @@ def read_inputs(data: ProjectionData, codes: Sequence[str], Y: int, st: Estimati
     B_m = series(births, codes, ev_years, "male")
     B_f = series(births, codes, ev_years, "female")
     B_tot = np.where(np.isnan(B_tot), B_m + B_f, B_tot)
-    D_tot = series(deaths, codes, ev_years, "total", None)
+    D_tot = series(data.deaths_total, codes, ev_years, "total")
     D_inf = series(deaths, codes, ev_years, "total", 0)
     # mid-year exposure [T, y, 2, k+1] for event years with both populations
     yi = {int(y): i for i, y in enumerate(years)}

@@ -61,7 +61,7 @@ def estimate_migration(migration: pd.DataFrame, inp: EstimationInputs, mortality
                        P0: np.ndarray, asfr: np.ndarray, st: EstimationSettings, pool: Sequence[str]) -> Migration:
     """Net migration of the territories of ``inp`` from the cohort residuals of the window.
 
-    ``migration`` is the optional table of gross flows, ``male_share``, ``P0`` and ``asfr`` the
+    ``migration`` is the optional table of gross flows of all ages (``migration_total``), ``male_share``, ``P0`` and ``asfr`` the
     other stages' results (the survivors of the first year weigh the children's shares),
     ``pool`` the municipalities the family shares and the in-migrant pool are pooled over.
 
@@ -307,7 +307,7 @@ def _gross_outflow(migration: pd.DataFrame, codes, ev_years, mwin, P, yi) -> np.
     """Crude outflow rate (emigrants + internal departures per resident) over the window, or None."""
     if migration is None or migration.empty:
         return None
-    mig = migration[migration["age"].isna() & (migration["sex"] == "total")]
+    mig = migration[migration["sex"] == "total"]
     flows = [f for f in ("emigrants", "internal_departures") if f in set(mig["flow"])]
     if not flows:
         return None

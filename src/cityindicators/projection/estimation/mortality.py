@@ -171,7 +171,7 @@ def estimate_mortality(data: ProjectionData, inp: EstimationInputs, st: Estimati
         notes[c]["smr"] = float(smr[i])
         notes[c]["mortality"] += f"; {slope_how}"
     # age-specific deaths where published for every single age of the window
-    ds = deaths[deaths["age"].notna() & deaths["sex"].isin(SEXES)]
+    ds = deaths[deaths["sex"].isin(SEXES)]
     if not ds.empty:
         m_before = m.copy()
         m = _age_specific_mortality(ds, codes, mw, ev_years, E, k, m, notes)
@@ -255,7 +255,7 @@ def _national_gompertz_slope(data: ProjectionData, register, country_code, codes
                              st: EstimationSettings) -> tuple[np.ndarray, str]:
     """Gompertz slope by sex from the country's single-age population (else the sum over ``codes``)."""
     pop = data.population
-    pop = pop[(pop["year"].astype(int) <= Y) & pop["age"].notna() & pop["sex"].isin(SEXES)]
+    pop = pop[(pop["year"].astype(int) <= Y) & pop["sex"].isin(SEXES)]
     src = "the country's"
     sub = pop[pop["territory_code"].astype(str) == str(country_code)] if country_code is not None else pop.iloc[:0]
     if sub.empty:
@@ -275,7 +275,7 @@ def _derived_life_expectancy(data: ProjectionData, Y: int, exclude: set[str]) ->
     """Life expectancy by year and sex from single-age deaths ``D_x / E_x`` (territories with
     complete single-age deaths by sex and no published figure); used when none is published."""
     ds = data.deaths
-    ds = ds[ds["age"].notna() & ds["sex"].isin(SEXES) & (ds["year"].astype(int) < Y)
+    ds = ds[ds["sex"].isin(SEXES) & (ds["year"].astype(int) < Y)
             & ~ds["territory_code"].astype(str).isin(exclude)]
     if ds.empty:
         return pd.DataFrame(columns=["territory_code", "year", "sex", "value"])
