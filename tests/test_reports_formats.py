@@ -19,10 +19,11 @@ def short_dir(demo_dir, tmp_path_factory) -> Path:
     as when the real extract (to 2018) and the demo data (to 2025) share a data directory."""
     d = tmp_path_factory.mktemp("short") / "data"
     shutil.copytree(demo_dir, d)
-    table = d / "processed" / "population.parquet"
-    pop = pd.read_parquet(table)
-    pop = pop[~((pop["territory_code"] == "X13") & (pop["year"] > DEMO_LAST_YEAR - 3))]
-    pop.to_parquet(table, index=False)
+    for name in ("population", "population_total"):  # the single ages and the published all-ages figures
+        table = d / "processed" / f"{name}.parquet"
+        pop = pd.read_parquet(table)
+        pop = pop[~((pop["territory_code"] == "X13") & (pop["year"] > DEMO_LAST_YEAR - 3))]
+        pop.to_parquet(table, index=False)
     return d
 
 
