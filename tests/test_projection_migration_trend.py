@@ -16,8 +16,7 @@ from cityindicators.projection.schedule import build_schedule, run_schedule
 @pytest.fixture(scope="module")
 def demo_rates(demo_dir):
     data = ProjectionData.from_store(data_dir=demo_dir)
-    pop = data.population
-    Y = int(pop.loc[pop["age"].notna(), "year"].max())
+    Y = int(data.population["year"].max())
     return estimate_rates(data, ["X13"], Y)
 
 
