@@ -114,8 +114,8 @@ def tidy(frame: pd.DataFrame, dataset: str) -> pd.DataFrame:
     """Return ``frame`` in the canonical shape of ``dataset``.
 
     Adds missing optional columns (``status``, ``source``, ``open_age``), casts dtypes
-    (``territory_code``/text keys as ``str``, ``year`` int64, ``age`` Int64 (never missing in a canonical table),
-    ``value`` float64), orders columns and sorts rows by the key. A :data:`LINE` column (the
+    (``territory_code``/text keys as ``str``, ``year`` int64, ``age`` Int64, never missing in a
+    canonical table, ``value`` float64), orders columns and sorts rows by the key. A :data:`LINE` column (the
     source file's line numbers) is kept, last, for the messages of :func:`validate`.
     """
     spec = dataset_spec(dataset)
