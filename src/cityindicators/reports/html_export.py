@@ -9,6 +9,7 @@ from __future__ import annotations
 import copy
 import logging
 import re
+import threading
 import unicodedata
 from pathlib import Path
 from typing import Any
@@ -84,24 +85,39 @@ def _report_notebook(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     return out
 
 
+_exporters = threading.local()
+
+
+def _exporter(lang: str):
+    """This thread's HTML exporter for ``lang``, made once: building one loads and compiles the
+    JupyterLab templates, a good part of the export's time, and the exporter keeps no state
+    from one notebook to the next."""
+    cache = getattr(_exporters, "by_lang", None)
+    if cache is None:
+        cache = _exporters.by_lang = {}
+    if lang not in cache:
+        import jinja2
+        from nbconvert import HTMLExporter
+
+        cache[lang] = HTMLExporter(
+            extra_loaders=[jinja2.DictLoader({"cityreport.html.j2": _TEMPLATE})],
+            template_file="cityreport.html.j2",
+            exclude_input=True,
+            exclude_input_prompt=True,
+            exclude_output_prompt=True,
+            embed_images=True,
+            language_code=lang,
+        )
+    return cache[lang]
+
+
 def export_html(nb: nbformat.NotebookNode, title: str = "", lang: str = "en", footer: str = "") -> str:
     """A self-contained HTML page of an executed notebook without code.
 
     Inputs and prompts are left out, images are embedded as data URIs, no script is loaded
     from the network, and print rules give A4 pages without charts split across pages.
     """
-    import jinja2
-    from nbconvert import HTMLExporter
-
-    exporter = HTMLExporter(
-        extra_loaders=[jinja2.DictLoader({"cityreport.html.j2": _TEMPLATE})],
-        template_file="cityreport.html.j2",
-        exclude_input=True,
-        exclude_input_prompt=True,
-        exclude_output_prompt=True,
-        embed_images=True,
-        language_code=lang,
-    )
+    exporter = _exporter(lang)
     report_nb = _report_notebook(nb)
     if title:
         report_nb.metadata["title"] = title
