@@ -1,0 +1,149 @@
+"""Benchmark of a report's own computations (prints figures; asserts nothing): the code cells of
+the situation-analysis and scenarios templates executed in this process, as a kernel would,
+without papermill, HTML or PDF, so the figure is the setup and the sections alone.
+
+Per template: wall time, CPU time, the process's peak RSS, and what the run did more than once
+or not: ``build_counts`` calls on the loaded tables (and on projected populations), processed
+tables read (``store.load``), projection inputs read (``ProjectionData.from_store``). Each
+template runs in a fresh state (no workspace or batch cache kept from the one before), first
+in the process, so imports are included in the first one; run it twice to compare.
+
+Runs on the real lt-osp extract when ../shared/data (or $CITYINDICATORS_SHARED_DATA) is there
+(imported and built into a temporary data directory), else on the synthetic demo data.
+
+Usage: python benchmarks/bench_report_sections.py [--data-dir DIR] [--trajectories 200]
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import contextlib
+import io
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import matplotlib
+
+from _common import SHARED, peak_rss_mib
+
+matplotlib.use("Agg")
+
+
+def prepare_data(tmp: Path) -> tuple[Path, str]:
+    data = tmp / "data"
+    if (SHARED / "lt-osp" / "population.csv").exists():
+        cmd = [sys.executable, "-m", "cityindicators", "--data-dir", str(data)]
+        subprocess.run(cmd + ["import", "osp-extract", str(SHARED / "lt-osp")], check=True, capture_output=True)
+        subprocess.run(cmd + ["build"], check=True, capture_output=True)
+        return data, "Visaginas"
+    from cityindicators.demo import build_demo
+
+    build_demo(data)
+    return data, "X13"
+
+
+def counting(calls: collections.Counter) -> contextlib.ExitStack:
+    """Wrap the functions whose calls are counted (in every module that imported them)."""
+    import importlib
+
+    from cityindicators import store
+    from cityindicators.projection.data import ProjectionData
+
+    stack = contextlib.ExitStack()
+
+    def patch(obj, name, wrapper):
+        real = getattr(obj, name)
+        setattr(obj, name, wrapper(real))
+        stack.callback(setattr, obj, name, real)
+
+    def count_build(real):
+        def build_counts(data, *a, **k):
+            calls["build_counts (tables)" if set(data) != {"population"} else "build_counts (projected)"] += 1
+            return real(data, *a, **k)
+        return build_counts
+
+    for module in ("cityindicators.indicators._counts", "cityindicators.indicators.compute",
+                   "cityindicators.indicators.change", "cityindicators.indicators.compare"):
+        mod = importlib.import_module(module)
+        if hasattr(mod, "build_counts"):
+            patch(mod, "build_counts", count_build)
+
+    def count_load(real):
+        def load(dataset, *a, **k):
+            calls["store.load"] += 1
+            return real(dataset, *a, **k)
+        return load
+
+    patch(store, "load", count_load)
+    real_from_store = ProjectionData.from_store.__func__
+
+    def from_store(cls, *a, **k):
+        calls["ProjectionData.from_store"] += 1
+        return real_from_store(cls, *a, **k)
+
+    ProjectionData.from_store = classmethod(from_store)
+    stack.callback(setattr, ProjectionData, "from_store", classmethod(real_from_store))
+    return stack
+
+
+def fresh_state() -> None:
+    """Forget what an earlier report of this process computed (as a new kernel would)."""
+    from cityindicators.reports import shared
+
+    shared.clear()
+    try:
+        from cityindicators import workspace
+    except ImportError:  # the code before the workspace
+        return
+    workspace._WORKSPACES.clear()
+
+
+def run_cells(template: str, params: dict) -> None:
+    import nbformat
+
+    from cityindicators.reports.runner import template_path
+
+    nb = nbformat.read(template_path(template), as_version=4)
+    namespace = dict(params)
+    with contextlib.redirect_stdout(io.StringIO()):
+        for cell in nb.cells:
+            if cell.cell_type == "code" and "parameters" not in cell.metadata.get("tags", []):
+                exec(cell.source, namespace)
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--data-dir", type=Path, help="an already built data directory (default: build one)")
+    ap.add_argument("--trajectories", type=int, default=200, help="stochastic trajectories of the scenarios report")
+    args = ap.parse_args()
+    import os
+
+    from cityindicators.reports.runner import validate_parameters
+
+    with tempfile.TemporaryDirectory(prefix="bench-sections-") as tmp:
+        if args.data_dir:
+            data, territory = args.data_dir.resolve(), "Visaginas"
+        else:
+            data, territory = prepare_data(Path(tmp))
+        print(f"data: {data}; territory {territory}; load average {os.getloadavg()[0]:.1f}")
+        for template, extra in (("situation_analysis", {}), ("scenarios", {"trajectories": args.trajectories})):
+            params = validate_parameters(template, {"territory": territory, "data_dir": str(data), "language": "lt",
+                                                    **extra})
+            fresh_state()
+            calls: collections.Counter = collections.Counter()
+            with counting(calls):
+                t0, c0 = time.perf_counter(), time.process_time()
+                run_cells(template, params)
+                dt, cpu = time.perf_counter() - t0, time.process_time() - c0
+            done = ", ".join(f"{k} {v}" for k, v in sorted(calls.items()))
+            print(f"{template}: {dt:.1f} s, {cpu:.1f} CPU s, process peak RSS {peak_rss_mib():.0f} MiB; {done}; "
+                  f"load average {os.getloadavg()[0]:.1f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
