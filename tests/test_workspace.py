@@ -146,3 +146,14 @@ def test_a_workspace_travels_to_a_worker_as_its_folder(demo_dir):
     ws.counts()
     back = pickle.loads(pickle.dumps(ws))
     assert back == ws and str(back) == str(Path(demo_dir).resolve()) and back._derived == {}
+
+
+def test_library_functions_take_a_workspace_for_data_dir(demo_dir):
+    from cityindicators.indicators import compute_indicators
+    from cityindicators.projection import project
+
+    ws = Workspace(demo_dir)
+    by_path = compute_indicators(["share_65_plus"], ["X13"], [2010], data_dir=demo_dir)
+    assert compute_indicators(["share_65_plus"], ["X13"], [2010], data_dir=ws).equals(by_path)
+    res = project("X13", to_year=2030, data_dir=ws)
+    assert res.population.equals(project("X13", to_year=2030, data=ws.projection_data(), data_dir=ws).population)

@@ -27,12 +27,12 @@ MAX_ITEMS = 16
 
 def data_version(data_dir: str | Path) -> tuple:
     """The version of the processed tables of ``data_dir``: their resolved paths (a build
-    switches to a new generation folder), sizes and modification times."""
+    switches to a new generation folder), sizes and modification times
+    (:func:`cityindicators.workspace.data_version`)."""
     from ..config import DataPaths
+    from ..workspace import data_version as tables_version
 
-    proc = DataPaths.of(data_dir).processed.resolve()
-    return (str(proc),) + tuple(sorted((p.name, p.stat().st_size, p.stat().st_mtime_ns)
-                                       for p in proc.glob("*.parquet")))
+    return tables_version(DataPaths.of(data_dir))
 
 
 def computed_once(key: Hashable, data_dir: str | Path, compute: Callable[[], T]) -> T:
