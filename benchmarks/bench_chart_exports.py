@@ -1,0 +1,110 @@
+"""Benchmark of a report's chart files, the largest part of a report's time (prints figures;
+asserts nothing).
+
+The charts of one situation-analysis and one scenario report on real data (or the demo data)
+are drawn once, then saved, in the same process and interleaved round by round so that other
+work on the machine weighs on every way alike, in three ways:
+
+* ``three drawings`` - what the reports did before: ``savefig`` SVG and 300-dpi PNG, each with
+  its own tight layout, and the screen PNG decoded from the 300-dpi one and resampled;
+* ``one raster`` - :func:`cityindicators.reports.exports.save_chart`: one layout, one Agg
+  raster at 300 dpi written as the 300-dpi PNG and resampled to the screen PNG, and the SVG;
+* ``screen only`` - ``report --no-print-charts``: the screen PNG only.
+
+Time is CPU time of this process (what the work costs whatever else runs), the best of the
+rounds; peak memory is the process's peak RSS.
+
+Usage: python benchmarks/bench_chart_exports.py [--rounds 3] [--data-dir DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from _common import SHARED, peak_rss_mib
+
+
+def _figures(data: Path, territory: str) -> list:
+    from cityindicators.reports import sections as s
+
+    figs: list = []
+    s.show_figure = lambda fig, *a, **k: figs.append(fig)  # keep the figures instead of showing them
+    s._display = lambda *a, **k: None  # and show no text or table
+    ctx = s.setup(territory, language="lt", data_dir=data, show=False)
+    for name in ("population_trend", "pyramid", "components", "ageing", "working_age", "migration"):
+        getattr(s, name)(ctx)
+    sc = s.setup_scenarios(territory, language="lt", data_dir=data, show=False, trajectories=200,
+                           scenarios=["baseline", "trend", "zero-migration", "low-emigration", "attraction"])
+    for name in ("scenario_population", "broad_groups", "service_groups", "scenario_pyramids", "dependency",
+                 "fan_chart"):
+        getattr(s, name)(sc)
+    return figs
+
+
+def _three_drawings(fig, folder: Path, stem: str) -> None:
+    from cityindicators.reports import exports
+
+    (folder / f"{stem}.svg").write_bytes(exports.render_chart(fig, "svg"))
+    hires = exports.render_chart(fig, "png", exports.HIRES_DPI)
+    (folder / f"{stem}_300dpi.png").write_bytes(hires)
+    exports.downscaled_png(hires, exports.SCREEN_DPI)
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--data-dir", type=Path, help="a built data directory (default: the demo data, built here)")
+    args = ap.parse_args()
+    import matplotlib
+
+    matplotlib.use("agg")
+    from cityindicators.reports import exports
+
+    with tempfile.TemporaryDirectory(prefix="bench-charts-") as tmp:
+        tmp = Path(tmp)
+        if args.data_dir:
+            data, territory = args.data_dir.resolve(), "Visaginas"
+            label = f"{data}"
+        else:
+            from cityindicators.demo import build_demo
+
+            data, territory, label = tmp / "data", "X13", "synthetic demo data"
+            build_demo(data)
+        figs = _figures(data, territory)
+        print(f"data: {label} ({'real data at ' + str(SHARED) + ' not used' if not args.data_dir else territory}); "
+              f"{len(figs)} charts of one report of each template; load average {os.getloadavg()[0]:.1f}")
+
+        def screen_only(fig, folder, stem):
+            os.environ[exports.PRINT_CHARTS_ENV] = "0"
+            try:
+                exports.save_chart(fig, stem, folder)
+            finally:
+                os.environ.pop(exports.PRINT_CHARTS_ENV, None)
+
+        ways = {"three drawings (before)": _three_drawings,
+                "one raster (save_chart)": lambda fig, folder, stem: exports.save_chart(fig, stem, folder),
+                "screen only (--no-print-charts)": screen_only}
+        best = {name: float("inf") for name in ways}
+        for r in range(args.rounds):
+            for w, (name, way) in enumerate(ways.items()):
+                folder = tmp / f"{r}-{w}"
+                (folder / "charts").mkdir(parents=True)
+                exports.reset()
+                t0 = time.process_time()
+                for i, fig in enumerate(figs):
+                    way(fig, folder / "charts" if way is _three_drawings else folder, f"{i:02d}_chart")
+                best[name] = min(best[name], time.process_time() - t0)
+        for name, seconds in best.items():
+            print(f"{name}: {seconds:.2f} CPU s for {len(figs)} charts = {seconds / len(figs):.2f} per chart "
+                  f"(best of {args.rounds})")
+        print(f"process peak RSS {peak_rss_mib():.0f} MiB; load average {os.getloadavg()[0]:.1f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
