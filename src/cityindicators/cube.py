@@ -74,10 +74,6 @@ class Cube:
         except ValueError:
             raise KeyError(f"no axis {dim!r} in a cube of axes {self.dims}") from None
 
-    def labels(self, dim: str) -> np.ndarray:
-        """The labels of axis ``dim`` as an array."""
-        return np.asarray(self.coords[dim])
-
     def transpose(self, *dims: str) -> "Cube":
         """The same cells with the axes in the order ``dims`` (a numpy view, nothing copied)."""
         if sorted(dims) != sorted(self.dims):
