@@ -45,7 +45,7 @@ def _is_new_build(data: Path) -> bool:
     from cityindicators import store
 
     births = store.load("births", territories="Zarasai", years=2014, sex="total", data_dir=data)["value"].item()
-    pop = store.load("population", territories="Zarasai", years=2016, data_dir=data)
+    pop = store.load("population_total", territories="Zarasai", years=2016, data_dir=data)  # POP_FIX: all ages
     return births == 151 and len(pop) == 1
 
 
@@ -176,4 +176,5 @@ def test_reading_a_read_only_data_directory_works(built_store):
     with read_only(built_store):
         res = run_cli(["datasets", "--format", "csv"], built_store)
         assert res.returncode == 0, res.output
-        assert pd.read_csv(__import__("io").StringIO(res.stdout))["dataset"].tolist() == ["births", "population"]
+        assert pd.read_csv(__import__("io").StringIO(res.stdout))["dataset"].tolist() == ["births", "population",
+                                                                                            "population_total"]
