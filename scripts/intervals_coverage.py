@@ -30,7 +30,6 @@ def main() -> int:
     from cityindicators._io import atomic_write_text
     from cityindicators.projection import ProjectionData
     from cityindicators.projection.backtest import out_of_sample_errors
-    from cityindicators.projection.intervals import ASYMMETRIC_GROUPS, fit_interval_model, interval_coverage, log_errors
     from cityindicators.sources.extract import import_osp_extract
 
     t0 = time.perf_counter()
@@ -38,15 +37,26 @@ def main() -> int:
         import_osp_extract(SHARED / "lt-osp", data_dir=tmp)
         store.build(tmp)
         data = ProjectionData.from_store(data_dir=tmp)
-    errors = out_of_sample_errors(data)
-    by, cases = interval_coverage(errors, data.population, level=0.8)
+    text = render(out_of_sample_errors(data), data.population)
+    atomic_write_text(args.output, text)
+    print(f"wrote {args.output} in {time.perf_counter() - t0:.0f} s")
+    return 0
+
+
+def render(errors, population) -> str:
+    """The text of docs/INTERVALS.md from the back-test ``errors`` (:func:`out_of_sample_errors`) and the
+    ``population`` frame they were computed on (the staleness test compares the file with it)."""
+    from cityindicators.projection.intervals import (ASYMMETRIC_GROUPS, coverage_diagnosis, fit_interval_model,
+                                                     interval_coverage, log_errors)
+
+    by, cases = interval_coverage(errors, population, level=0.8)
     groups = ["total", "0-14", "15-64", "65+", "median_age"]
     cov = by.pivot(index="horizon", columns="group", values="coverage").reindex(columns=groups)
     n = by.pivot(index="horizon", columns="group", values="n")["total"]
     origins = by.pivot(index="horizon", columns="group", values="origins")["total"]
     pooled = cases.groupby("group")["inside"].mean().reindex(groups)
     last = int(errors["base_year"].max()) + 1
-    model = fit_interval_model(log_errors(errors, data.population), last)
+    model = fit_interval_model(log_errors(errors, population), last)
     lines = [
         "# Empirical 80 % prediction intervals: out-of-sample coverage",
         "",
@@ -79,6 +89,19 @@ def main() -> int:
               "| origin | horizons | " + " | ".join(groups) + " |", "|---|---|" + "---|" * len(groups)]
     for y, row in by_origin.iterrows():
         lines.append(f"| {y} | 1-{int(h_max[y])} | " + " | ".join(f"{v:.2f}" for v in row) + " |")
+    diag = coverage_diagnosis(cases, 0.8)
+    lines += ["", "## Why coverage misses", "",
+              "Per measure and horizon (`coverage_diagnosis`): the share of cases whose published value lay above",
+              "the interval (the projection too low) and below it (too high); the 80 % quantile of the",
+              "distance from the interval's centre over its mean half-width (scale: above 1, too narrow even if",
+              "centred); the earlier errors and origins the intervals were built on (medians over the cases).",
+              "Verdict: off-centre when one side's misses are three times the other's, too narrow when the",
+              "misses are more than 20 % otherwise, too wide when coverage exceeds 90 %.", "",
+              "| measure | horizon | coverage | above | below | scale | earlier errors | earlier origins | verdict |",
+              "|---|---|---|---|---|---|---|---|---|"]
+    for r in diag.set_index("group").loc[groups].reset_index().itertuples():
+        lines.append(f"| {r.group} | {r.horizon} | {r.coverage:.2f} | {r.above:.2f} | {r.below:.2f} | {r.scale:.2f} "
+                     f"| {r.errors_behind:.0f} | {r.origins_behind:.1f} | {r.verdict} |")
     variants = [("default (above): b = 1, symmetric", {}),
                 ("fitted growth b (log Q_h on log h)", {"growth": "fitted"}),
                 ("asymmetric median age", {"asymmetric": ASYMMETRIC_GROUPS}),
@@ -92,7 +115,7 @@ def main() -> int:
               "| variant | measure | " + " | ".join(f"h{h}" for h in cov.index) + " | all |",
               "|---|---|" + "---|" * (len(cov.index) + 1)]
     for label, opts in variants:
-        vb, vc = (by, cases) if not opts else interval_coverage(errors, data.population, level=0.8, **opts)
+        vb, vc = (by, cases) if not opts else interval_coverage(errors, population, level=0.8, **opts)
         vcov = vb.pivot(index="horizon", columns="group", values="coverage").reindex(index=cov.index)
         vpool = vc.groupby("group")["inside"].mean()
         for g in groups:
@@ -105,10 +128,8 @@ def main() -> int:
               "the widths by then) and the total's coverage varies from origin to origin. The asymmetric",
               "median-age bounds cover less, because the lean of the errors changed sign at the census. Censuses",
               "recur (2021), so a projection from the latest data should expect a similar revision within ten years.",
-              "", f"Run time {time.perf_counter() - t0:.0f} s."]
-    atomic_write_text(args.output, "\n".join(lines) + "\n")
-    print(f"wrote {args.output}")
-    return 0
+              ""]
+    return "\n".join(lines) + "\n"
 
 
 if __name__ == "__main__":

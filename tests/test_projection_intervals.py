@@ -69,6 +69,10 @@ def test_coverage_of_the_80_percent_interval_on_the_demo_back_test(demo_errors):
     # out of sample (intervals for origin Y from errors known by Y): near 80 % at horizons 1-5
     assert cov.loc[1:5].min().min() >= 0.7 and cov.loc[1:5].max().max() <= 0.92, cov
     assert 0.75 <= cases.query("horizon <= 5 and group == 'total'")["inside"].mean() <= 0.88
+    # each case says how many earlier errors, of how many origins, its interval was built on
+    assert (cases["origins_behind"] >= 1).all() and (cases["errors_behind"] >= 20).all()
+    # ... only of origins before its own
+    assert (cases["origins_behind"] <= cases["base_year"] - int(errors["base_year"].min())).all()
     # without the recalibration factor the same errors would cover less
     from cityindicators.projection.intervals import log_errors
 
@@ -187,3 +191,24 @@ def test_small_sample_factor_hand_worked():
     wide = fit_interval_model(e, 2001, level=0.5, min_errors=2, small_sample=True)
     ratio = wide.half_width(["total"], ["under 20,000"], [1])[0] / plain.half_width(["total"], ["under 20,000"], [1])[0]
     assert ratio == pytest.approx(small_sample_factor(1, 0.5))  # one origin behind the errors
+
+
+def test_coverage_diagnosis_hand_worked():
+    from cityindicators.projection.intervals import coverage_diagnosis
+
+    # five cases at horizon 1, all with the interval [-0.1, 0.1]: e = log(F/A) of -0.2 (the published
+    # value above the interval), 0.15 and 0.3 (below it), 0 and 0.05 (inside)
+    e = np.array([-0.2, 0.15, 0.3, 0.0, 0.05])
+    cases = pd.DataFrame({"group": "total", "horizon": 1, "log_error": e, "lo": -0.1, "hi": 0.1, "half_width": 0.1,
+                          "inside": np.abs(e) <= 0.1, "errors_behind": [10, 10, 10, 30, 30],
+                          "origins_behind": [1, 1, 1, 3, 3]})
+    d = coverage_diagnosis(cases, level=0.8).iloc[0]
+    assert d["coverage"] == pytest.approx(0.4) and d["above"] == pytest.approx(0.2) and d["below"] == pytest.approx(0.4)
+    # the 0.8 quantile of |e| = 0, .05, .15, .2, .3 is 0.2 + 0.2 * 0.1 = 0.22; over the half-width 0.1
+    assert d["scale"] == pytest.approx(2.2)
+    assert d["errors_behind"] == 10 and d["origins_behind"] == 1
+    assert d["verdict"] == "too narrow"  # misses 0.6, but 0.4 below is only twice 0.2 above
+    lean = coverage_diagnosis(cases.assign(log_error=np.abs(e), inside=np.abs(e) <= 0.1), level=0.8).iloc[0]
+    assert lean["above"] == 0 and lean["verdict"] == "off-centre"
+    wide = coverage_diagnosis(cases.assign(log_error=0.0, inside=True), level=0.8).iloc[0]
+    assert wide["verdict"] == "too wide" and wide["scale"] == 0

@@ -142,3 +142,13 @@ def test_long_projection_is_plausible(real_data):
     # Visaginas loses residents under recent rates; no migration keeps more of them
     assert tot.loc[("baseline", "30"), 2050] < tot.loc[("baseline", "30"), 2015]
     assert tot.loc[("zero-migration", "30"), 2050] > tot.loc[("baseline", "30"), 2050]
+
+
+@pytest.mark.slow
+def test_intervals_doc_is_what_the_script_writes(nested, real_data):
+    spec = importlib.util.spec_from_file_location("intervals_coverage", ROOT / "scripts" / "intervals_coverage.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    text = mod.render(nested.out_of_sample_errors(), real_data.population)
+    assert (ROOT / "docs" / "INTERVALS.md").read_text(encoding="utf-8") == text, (
+        "docs/INTERVALS.md is stale: run python scripts/intervals_coverage.py")

@@ -56,7 +56,7 @@ from ..exceptions import ProjectionError
 __all__ = ["SIZE_CLASSES", "SIZE_CLASSES_LT", "ASYMMETRIC_GROUPS", "EXPONENT_BOUNDS", "out_of_sample_errors_cached",
            "errors_cache_path",
            "size_class", "base_sizes", "log_errors", "IntervalModel", "growth_exponents", "fit_interval_model",
-           "apply_intervals", "interval_coverage"]
+           "apply_intervals", "interval_coverage", "coverage_diagnosis"]
 
 #: Size classes by residents at the origin: label -> (lower, upper) with ``lower <= P < upper``.
 SIZE_CLASSES: dict[str, tuple[float, float]] = {
@@ -330,7 +330,8 @@ def interval_coverage(errors: pd.DataFrame, population: pd.DataFrame, level: flo
         ``by_horizon``: ``group, horizon, coverage, n, origins`` (share of cases whose actual lay
         inside the interval built only from errors observable at their origin); ``cases``: one row
         per scored case with the log-error bounds ``lo``, ``hi`` (:meth:`IntervalModel.bounds`),
-        ``half_width`` and ``inside``.
+        ``half_width``, ``inside`` and ``errors_behind``, ``origins_behind`` (how many earlier
+        errors, and from how many origins, the case's interval was built on).
     """
     e = log_errors(errors, population, method)
     parts, cache = [], {}
@@ -342,9 +343,12 @@ def interval_coverage(errors: pd.DataFrame, population: pd.DataFrame, level: flo
                                        small_sample=small_sample, _cache=cache)
         except ProjectionError:
             continue
-        cur = e[e["base_year"] == Y]
+        cur = e[e["base_year"] == Y].reset_index(drop=True)
         lo, hi = model.bounds(cur["group"], cur["size_class"], cur["horizon"])
-        cur = cur.assign(lo=lo, hi=hi, half_width=(hi - lo) / 2.0)[np.isfinite(lo) & np.isfinite(hi)]
+        behind = cur[["group", "size_class"]].merge(model.widths[["group", "size_class", "n", "origins"]],
+                                                    on=["group", "size_class"], how="left")
+        cur = cur.assign(lo=lo, hi=hi, half_width=(hi - lo) / 2.0, errors_behind=behind["n"].to_numpy(),
+                         origins_behind=behind["origins"].to_numpy())[np.isfinite(lo) & np.isfinite(hi)]
         parts.append(cur.assign(inside=(cur["log_error"] >= cur["lo"]) & (cur["log_error"] <= cur["hi"])))
     if not parts:
         raise ProjectionError("no origin has earlier back-test errors to build intervals from")
@@ -417,3 +421,30 @@ def out_of_sample_errors_cached(data, data_dir=None) -> pd.DataFrame:
     _ERRORS_CACHE.clear()  # one data set at a time: the frames are large
     _ERRORS_CACHE[key] = frame
     return frame
+
+
+def coverage_diagnosis(cases: pd.DataFrame, level: float = 0.8) -> pd.DataFrame:
+    """Why coverage misses, per ``group, horizon`` of :func:`interval_coverage`'s ``cases``.
+
+    Columns: ``coverage``; ``above`` and ``below``, the shares of cases whose published value lay
+    above the interval (``log(F/A) < lo``: the projection was too low) and below it (too high);
+    ``scale``, the ``level`` quantile of ``|log(F/A) - c|`` over the mean half-width (``c`` the
+    interval's centre; above 1: too narrow even when centred); ``errors_behind`` and
+    ``origins_behind``, the medians over the cases of the earlier errors and origins their
+    intervals were built on; ``verdict``: ``"off-centre"`` when the misses fall three times or more
+    as often on one side as on the other and together exceed ``1 - level``, ``"too narrow"``
+    when they exceed it otherwise, ``"too wide"`` when coverage exceeds ``level`` by more than
+    half the missing share ``(1 - level) / 2``, else ``"ok"``.
+    """
+    c = cases.assign(above=cases["log_error"] < cases["lo"], below=cases["log_error"] > cases["hi"],
+                     dev=(cases["log_error"] - (cases["lo"] + cases["hi"]) / 2.0).abs())
+    g = c.groupby(["group", "horizon"], sort=False)
+    out = g.agg(coverage=("inside", "mean"), above=("above", "mean"), below=("below", "mean"),
+                half_width=("half_width", "mean"), errors_behind=("errors_behind", "median"),
+                origins_behind=("origins_behind", "median"), n=("inside", "size")).reset_index()
+    out.insert(5, "scale", g["dev"].quantile(level).to_numpy() / out.pop("half_width").to_numpy())
+    miss = out["above"] + out["below"]
+    lean = np.maximum(out["above"], out["below"]) >= 3 * np.minimum(out["above"], out["below"])
+    out["verdict"] = np.select([(miss > 1 - level) & lean, miss > 1 - level, out["coverage"] > level + (1 - level) / 2],
+                               ["off-centre", "too narrow", "too wide"], "ok")
+    return out
