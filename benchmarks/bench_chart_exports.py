@@ -31,10 +31,12 @@ from _common import SHARED, peak_rss_mib
 
 def _figures(data: Path, territory: str) -> list:
     from cityindicators.reports import sections as s
+    from cityindicators.reports.sections import planner, scenarios, situation
 
     figs: list = []
-    s.show_figure = lambda fig, *a, **k: figs.append(fig)  # keep the figures instead of showing them
-    s._display = lambda *a, **k: None  # and show no text or table
+    for module in (situation, scenarios, planner):  # where the sections call it
+        module.show_figure = lambda fig, *a, **k: figs.append(fig)  # keep the figures instead of showing them
+    s.display._display = lambda *a, **k: None  # and show no text or table
     ctx = s.setup(territory, language="lt", data_dir=data, show=False)
     for name in ("population_trend", "pyramid", "components", "ageing", "working_age", "migration"):
         getattr(s, name)(ctx)

@@ -13,6 +13,7 @@ import pytest
 
 from cityindicators import plotting
 from cityindicators.exceptions import DataValidationError
+from cityindicators.i18n import fmt_int
 from cityindicators.indicators import comparison_table, compute_indicators, rank_table
 from cityindicators.indicators.breaks import break_crossed, break_notes, breaks_for, load_breaks, own_break_mask
 from cityindicators.reports import sections
@@ -138,7 +139,7 @@ def real_store(shared_data, tmp_path_factory) -> Path:
 
 def _context(monkeypatch, territory, data_dir, lang="lt"):
     shown: list = []
-    monkeypatch.setattr(sections, "_display", lambda obj, **kw: shown.append(obj))
+    monkeypatch.setattr(sections.display, "_display", lambda obj, **kw: shown.append(obj))
     return sections.setup(territory, language=lang, data_dir=data_dir, show=False), shown
 
 
@@ -161,7 +162,7 @@ def test_comparison_on_demo(monkeypatch, demo_dir):
     assert "peers" not in table  # default peers are the similar municipalities: no duplicate column
     html = shown[1].to_html()
     pop = table.set_index("indicator").loc["population", "value"]
-    assert f">{sections.fmt_int(pop, 'lt')}<" in html  # a count shown without decimals
+    assert f">{fmt_int(pop, 'lt')}<" in html  # a count shown without decimals
     assert "Panašiausios savivaldybės (pagal šiuos rodiklius:" in shown[2].data
 
 

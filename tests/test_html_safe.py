@@ -39,7 +39,7 @@ def test_comparison_styler_escapes_a_peer_group_name():
 
 def test_markdown_is_escaped(monkeypatch):
     shown = []
-    monkeypatch.setattr(sections, "_display", lambda obj, **kw: shown.append(obj))
+    monkeypatch.setattr(sections.display, "_display", lambda obj, **kw: shown.append(obj))
     sections.show_markdown(f"## {SCRIPT}\n- {IMG} & co")
     assert shown[0].data == "## &lt;script&gt;alert(1)&lt;/script&gt;\n- &lt;img src=x onerror=alert(1)&gt;.csv &amp; co"
 

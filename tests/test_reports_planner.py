@@ -7,7 +7,8 @@ import re
 import pandas as pd
 import pytest
 
-from cityindicators.reports import planner, sections
+from cityindicators.reports import sections
+from cityindicators.reports.sections import planner
 
 
 def test_service_group_totals_hand_worked():
@@ -66,7 +67,7 @@ def test_lithuanian_annex_is_in_lithuanian():
 def test_service_groups_and_target_sections_on_demo(demo_dir, monkeypatch):
     shown: list = []
     charts: list = []
-    monkeypatch.setattr(sections, "_display",
+    monkeypatch.setattr(sections.display, "_display",
                         lambda obj, **kw: (shown.append(obj), charts.append(kw.get("metadata", {}).get("cityindicators_chart"))))
     ctx = sections.setup_scenarios("X13", scenarios=["baseline", "zero-migration"], horizon=2040, data_dir=demo_dir,
                                    trajectories=0, show=False, language="en")
@@ -93,8 +94,8 @@ def test_working_age_target_section_on_demo(demo_dir, monkeypatch):
     from cityindicators.indicators import compute_indicators
 
     figures: list = []
-    monkeypatch.setattr(sections, "_display", lambda obj, **kw: None)
-    monkeypatch.setattr(sections, "show_figure", lambda fig, **kw: figures.append(fig))
+    monkeypatch.setattr(sections.display, "_display", lambda obj, **kw: None)
+    monkeypatch.setattr(planner, "show_figure", lambda fig, **kw: figures.append(fig))  # where the section calls it
     ctx = sections.setup_scenarios("X13", scenarios=["baseline", "zero-migration"], horizon=2040, data_dir=demo_dir,
                                    trajectories=0, show=False, language="en")
     base = ctx.projection.base_year

@@ -48,7 +48,7 @@ def test_source_date_says_what_the_date_is(tmp_path, lang, updated, prepared, re
 
 
 def test_sources_section_on_demo_names_the_date_and_no_path(demo_dir, monkeypatch):
-    monkeypatch.setattr(sections, "_display", lambda obj, **kw: None)
+    monkeypatch.setattr(sections.display, "_display", lambda obj, **kw: None)
     ctx = sections.setup("X13", "en", data_dir=demo_dir, show=False)
     table = sections.sources(ctx)
     assert list(table.columns) == ["Dataset", "Source", "Date", "Years"]

@@ -27,7 +27,7 @@ from ..plans.outlook import COMPONENT_INDICATORS, linear_trend, projected_indica
 from ..plans.texts import (METHOD_LABELS, STATUS_COLOURS, column_labels, direction_label, probability_text,
                            profile_label, status_label, text)
 from . import exports
-from .sections import show_figure, show_markdown, show_table
+from .sections.display import show_figure, show_markdown, show_table
 
 __all__ = ["MonitoringContext", "setup_monitoring", "summary_table", "summary_frame", "summary_styler", "status_counts", "criteria", "criterion_sentences", "method",
            "sources", "unit_label", "format_value", "criterion_chart"]

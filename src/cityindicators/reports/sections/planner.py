@@ -1,9 +1,9 @@
 """Report sections a planner needs beyond the analysis: service age groups by scenario and the
 annex of indicator definitions.
 
-Like :mod:`cityindicators.reports.sections`, each function displays its heading, chart, table
-and sentences and returns what it showed; the notebooks call them as ``s.service_groups(ctx)``
-and ``s.annex(ctx)`` (re-exported by ``sections``).
+Like the other section modules, each function displays its heading, chart, table and sentences
+and returns what it showed; the notebooks call them as ``s.service_groups(ctx)`` and
+``s.annex(ctx)`` (re-exported by :mod:`cityindicators.reports.sections`).
 """
 
 from __future__ import annotations
@@ -13,10 +13,15 @@ from typing import Iterable, Sequence
 import numpy as np
 import pandas as pd
 
-from .. import plotting
-from ..html_safe import styled_table
-from ..i18n import fmt_int, fmt_number, t
-from . import sections as S
+from ... import plotting
+from ...html_safe import styled_table
+from ...i18n import fmt_int, fmt_number, t
+from .compare import published_indicators
+from .context import SITUATION_INDICATORS, ReportContext
+from .display import _heading, show_figure, show_markdown, show_table
+from .names import _unit
+from .scenarios import _scenario_labels, projected_indicators
+from .targets import inflows_by_scenario, target_line
 
 __all__ = ["SERVICE_GROUPS", "service_group_totals", "service_groups", "working_age_target", "annex",
            "indicator_annex"]
@@ -51,21 +56,21 @@ def _group_label(group: str, lang: str) -> str:
     return t(key, lang)
 
 
-def service_groups(ctx: S.ReportContext, years: Sequence[int] | None = None) -> pd.DataFrame:
+def service_groups(ctx: ReportContext, years: Sequence[int] | None = None) -> pd.DataFrame:
     """Section: residents of the service age groups (0–6 pre-school, 7–17 school, 18–29, 30–64,
     65–79, 80+ care) in the base year and, under every scenario, in ``years`` (default: ten
     years on and the horizon), as a chart and a table with the change against the base year."""
-    S._heading(ctx, "h_service_groups")
+    _heading(ctx, "h_service_groups")
     res = ctx.projection
     lang = ctx.lang
     pop = res.population[res.population["territory_code"] == ctx.code]
     totals = service_group_totals(pop)
-    labels = S._scenario_labels(ctx)
+    labels = _scenario_labels(ctx)
     fig = plotting.broad_groups(totals, lang, ctx.name, scenario_labels=labels, synthetic=ctx.synthetic,
                                 groups=[g[0] for g in SERVICE_GROUPS],
                                 group_labels={g[0]: _group_label(g[0], lang) for g in SERVICE_GROUPS},
                                 label="service_groups", title=t("t_service_groups", lang, name=ctx.name))
-    S.show_figure(fig)
+    show_figure(fig)
     years = [int(y) for y in (years or [min(res.base_year + 10, res.to_year), res.to_year])
              if res.base_year < int(y) <= res.to_year]
     years = sorted(set(years))
@@ -86,47 +91,47 @@ def service_groups(ctx: S.ReportContext, years: Sequence[int] | None = None) -> 
     fmt = {c: (lambda v: fmt_int(v, lang)) for c in table.columns[2:] if "%" not in c}
     fmt.update({c: (lambda v: fmt_number(v, lang, 1, sign=True)) for c in table.columns if "%" in c})
     note = t("synthetic_note", lang) if ctx.synthetic else ""
-    S.show_table(styled_table(table, fmt, t("t_service_groups", lang, name=ctx.name), note))
+    show_table(styled_table(table, fmt, t("t_service_groups", lang, name=ctx.name), note))
     return table
 
 
-def working_age_target(ctx: S.ReportContext, working_age: int = 0, year: int | None = None,
+def working_age_target(ctx: ReportContext, working_age: int = 0, year: int | None = None,
                        profile: str = "young_families") -> list:
     """Section: the working-age population (16 to the pension age) by scenario with the target of
     ``working_age`` residents of working age in ``year`` (0 = keep the base year's number): the
     constant annual net inflow of the migrant ``profile`` every scenario needs, said plainly when
     a scenario meets the target already, with a chart of the scenarios, the scenarios with that
     inflow and the target line."""
-    from ..indicators import compute_indicators
+    from ...indicators import compute_indicators
 
-    S._heading(ctx, "h_working_age_target")
+    _heading(ctx, "h_working_age_target")
     res = ctx.projection
     year = int(year or res.to_year)
     ids = ["working_age_population"]
 
     def measure(projection) -> pd.DataFrame:
-        return S.projected_indicators(projection, ctx.code, ids)[["year", "value"]]
+        return projected_indicators(projection, ctx.code, ids)[["year", "value"]]
 
-    frame = S.projected_indicators(res, ctx.code, ids)
+    frame = projected_indicators(res, ctx.code, ids)
     observed = compute_indicators(ids, [ctx.code], data=ctx.counts, dropna=True)
     observed = observed[observed["year"] <= res.base_year][["year", "value"]]
     goal = float(working_age) if working_age else float(frame.loc[frame["year"] == res.base_year, "value"].iloc[0])
-    found, results, with_inflow = S.inflows_by_scenario(ctx, "working_age", goal, year, profile, measure)
+    found, results, with_inflow = inflows_by_scenario(ctx, "working_age", goal, year, profile, measure)
     fig = plotting.scenario_lines(frame[["scenario", "year", "value"]], observed=observed,
-                                  scenario_labels=S._scenario_labels(ctx),
-                                  target=S.target_line(ctx, "working_age", goal, year), with_inflow=with_inflow,
+                                  scenario_labels=_scenario_labels(ctx),
+                                  target=target_line(ctx, "working_age", goal, year), with_inflow=with_inflow,
                                   label="working_age_target", title=t("t_working_age_target", ctx.lang, name=ctx.name),
                                   **ctx.plot_kw())
-    S.show_figure(fig)
-    S.show_markdown("\n".join(f"- {f.text}" for f in found))
+    show_figure(fig)
+    show_markdown("\n".join(f"- {f.text}" for f in found))
     return found
 
 
 def indicator_annex(ids: Iterable[str], lang: str, data_dir=None) -> pd.DataFrame:
     """One row per indicator: name, unit, definition and the Statistics Lithuania tables
     (dataflow ids of the data catalogue) of the datasets it is computed from."""
-    from ..indicators.catalogue import get_indicator
-    from ..sources.osp import load_catalogue
+    from ...indicators.catalogue import get_indicator
+    from ...sources.osp import load_catalogue
 
     flows: dict[str, list[str]] = {}
     for entry in load_catalogue(data_dir).values():
@@ -138,22 +143,22 @@ def indicator_annex(ids: Iterable[str], lang: str, data_dir=None) -> pd.DataFram
         tables = sorted({f for d in ind.datasets for f in flows.get(d, [])})
         if "published_indicators" in ind.datasets:
             tables.append(t("annex_published", lang))
-        rows.append({t("col_indicator", lang): ind.name(lang), t("col_unit", lang): S._unit(ind.unit, lang),
+        rows.append({t("col_indicator", lang): ind.name(lang), t("col_unit", lang): _unit(ind.unit, lang),
                      t("col_definition", lang): ind.definition_in(lang), t("col_osp_tables", lang): ", ".join(tables)})
     return pd.DataFrame(rows)
 
 
-def annex(ctx: S.ReportContext, indicators: Sequence[str] | None = None) -> pd.DataFrame:
+def annex(ctx: ReportContext, indicators: Sequence[str] | None = None) -> pd.DataFrame:
     """Section (annex): definitions, units and Statistics Lithuania table codes of the
     indicators the report quotes (default: the situation analysis's, or the projection's)."""
-    S._heading(ctx, "h_annex")
+    _heading(ctx, "h_annex")
     if indicators is None:
         if ctx.projection is not None:
             indicators = ("population", "share_0_14", "share_15_64", "share_65_plus", "old_age_dependency_ratio",
                           "total_dependency_ratio", "births", "deaths", "net_migration", "life_expectancy")
         else:
             shown = set(ctx.indicators["indicator"]) if len(ctx.indicators) else set()
-            indicators = [i for i in S.SITUATION_INDICATORS if i in shown] + S.published_indicators(ctx)
+            indicators = [i for i in SITUATION_INDICATORS if i in shown] + published_indicators(ctx)
     table = indicator_annex(indicators, ctx.lang, ctx.data_dir)
-    S.show_table(styled_table(table))
+    show_table(styled_table(table))
     return table

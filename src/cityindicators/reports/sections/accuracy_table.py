@@ -1,0 +1,104 @@
+"""The accuracy section: how the projection method would have done on past data."""
+
+from __future__ import annotations
+
+import logging
+
+import pandas as pd
+
+from ...exceptions import CityIndicatorsError
+from ...html_safe import styled_table
+from ...i18n import fmt_number, t
+from .. import findings as F
+from .. import shared
+from .context import ReportContext
+from .display import _heading, show_markdown, show_table
+
+log = logging.getLogger(__name__)
+
+
+def accuracy(ctx: ReportContext, horizon: int = 5) -> F.Finding | None:
+    """Section: how the projection method would have done on past data.
+
+    The default method and the naive baselines are back-tested
+    (:func:`~cityindicators.projection.backtest.backtest`) over all municipalities from the data up
+    to ``base - horizon`` (shorter when the data start later) to the projection's base year
+    ``base``, whose population is published. Shows the municipality's signed error by broad age
+    group beside the mean absolute error over all municipalities and that of the best naive
+    method, and one sentence on the total.
+    """
+    from ...projection.backtest import BASE_PERIOD, DEFAULT_METHOD, GROUPS, backtest
+
+    _heading(ctx, "h_accuracy")
+    lang = ctx.lang
+    res = ctx.projection
+    data = ctx.workspace.projection_data()
+    pop = data.population
+    first = int(pop["year"].min())
+    last = res.base_year
+    h = min(int(horizon), last - first - BASE_PERIOD)
+    if h < 1:
+        show_markdown(t("not_available", lang, what=t("h_accuracy", lang).lower()))
+        return None
+    y0 = last - h
+    register = ctx.register
+    try:
+        # the same for every municipality's report: computed once per batch worker
+        bt = shared.computed_once(("backtest-all", y0, h), ctx.data_dir,
+                                  lambda: backtest(data, y0, h, territories="all", register=register))
+        own = bt if ctx.code in set(bt.errors["territory_code"]) else backtest(data, y0, h, territories=[ctx.code],
+                                                                               register=register)
+    except CityIndicatorsError as exc:
+        log.warning("back-test for the accuracy section failed: %s", exc)
+        show_markdown(t("not_available", lang, what=t("h_accuracy", lang).lower()))
+        return None
+    n = int(bt.errors.loc[bt.errors["method"] == DEFAULT_METHOD, "territory_code"].nunique())
+    wins = bt.wins()
+    mine = own.errors[(own.errors["method"] == DEFAULT_METHOD) & (own.errors["territory_code"] == ctx.code)]
+    mine = mine.set_index("group")
+    rows = []
+    for g in GROUPS:
+        rows.append({
+            t("col_age_group", lang): t("age_total", lang) if g == "total" else g.replace("-", "–"),  # 0–14: a range takes an en dash
+            t("col_bt_error", lang, name=ctx.name): float(mine.loc[g, "error_pct"]),
+            t("col_bt_mape", lang, n=n): float(wins.loc[g, "default_mape"]),
+            t("col_bt_best", lang): t(f"m_{wins.loc[g, 'best_baseline']}", lang),
+            t("col_bt_best_mape", lang): float(wins.loc[g, "best_baseline_mape"]),
+        })
+    table = pd.DataFrame(rows)
+    cols = list(table.columns)
+    fmt = {cols[1]: (lambda v: fmt_number(v, lang, 1, sign=True)), cols[2]: (lambda v: fmt_number(v, lang, 1)),
+           cols[4]: (lambda v: fmt_number(v, lang, 1))}
+    note = t("synthetic_note", lang) if ctx.synthetic else ""
+    show_table(styled_table(table, fmt, t("t_accuracy", lang, y0=y0, y1=last), note))
+    found = F.backtest_accuracy(ctx.name, y0, last, float(mine.loc["total", "forecast"]),
+                                float(mine.loc["total", "actual"]), float(wins.loc["total", "default_mape"]),
+                                str(wins.loc["total", "best_baseline"]), float(wins.loc["total", "best_baseline_mape"]),
+                                n, lang)
+    extra = accuracy_context(ctx, bt, own, y0, h)
+    show_markdown(" ".join([found.text, *(f.text for f in extra)]))
+    return found
+
+
+def accuracy_context(ctx: ReportContext, bt, own, y0: int, h: int) -> list[F.Finding]:
+    """The back-test's mean absolute error of the municipality's size class (at ``y0``) and a flag
+    when its own error in a group reached :data:`~cityindicators.reports.findings.LARGE_ERROR_PCT`."""
+    from ...projection.backtest import DEFAULT_METHOD
+    from ...projection.intervals import SIZE_CLASSES_LT, size_class
+
+    e = bt.errors[(bt.errors["method"] == DEFAULT_METHOD)]
+    pop = ctx.data["population_total"]
+    p0 = pop[(pop["year"] == y0) & (pop["sex"] == "total")].set_index("territory_code")["value"]
+    classes = pd.Series(size_class(p0.to_numpy()), index=p0.index.astype(str))
+    out = []
+    mine = classes.get(ctx.code)
+    if mine is not None:
+        tot = e[(e["group"] == "total") & e["territory_code"].astype(str).map(classes).eq(mine)]
+        if len(tot):
+            label = SIZE_CLASSES_LT.get(mine, mine) if ctx.lang == "lt" else mine
+            out.append(F.accuracy_size_class(label, float(tot["error_pct"].abs().mean()), int(len(tot)), ctx.lang))
+    m = own.errors[(own.errors["method"] == DEFAULT_METHOD) & (own.errors["territory_code"] == ctx.code)]
+    flag = F.accuracy_flag(dict(zip(m["group"], m["error_pct"].astype(float))), y0, h, ctx.lang)
+    if flag is not None:
+        out.append(flag)
+    return out

@@ -1,0 +1,85 @@
+"""Showing a section's output: Markdown, charts and tables, and the section heading.
+
+Charts are displayed as PNG images that carry their name in the output metadata, so the
+report runner saves them as files (see :func:`show_figure`).
+"""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from .. import exports
+from ..timings import CHART_SECONDS_KEY
+from ...html_safe import escape_html
+from ...i18n import t
+
+if TYPE_CHECKING:  # the context shows its title through this module
+    from .context import ReportContext
+
+
+
+def _display(obj: Any, **kw) -> None:
+    try:
+        from IPython.display import display
+    except ImportError:  # pragma: no cover - IPython comes with ipykernel
+        return
+    display(obj, **kw)
+
+
+def show_markdown(text: str) -> None:
+    """Display Markdown text (headings, sentences, lists).
+
+    The text is HTML-escaped here, the boundary where it becomes HTML: it carries names from
+    the data and the user (groups, scenario labels, files), and the report's Markdown holds no
+    HTML of its own.
+    """
+    from IPython.display import Markdown
+
+    _display(Markdown(escape_html(text, quote=False)))
+
+
+def show_figure(fig, alt: str = "", dpi: int = exports.SCREEN_DPI) -> None:
+    """Display a figure as a PNG that the runner saves as ``charts/NN_<label>.png``.
+
+    The PNG is rendered here (not by the inline backend) so that its resolution and size are
+    the same in JupyterLab, in the HTML report and in the saved file. When the report runner
+    runs the notebook, the chart is also written as SVG and as a 300-dpi PNG, and its data go
+    to the report's workbook (:mod:`cityindicators.reports.exports`). The figure is closed.
+    """
+    import matplotlib.pyplot as plt
+    from IPython.display import Image
+
+    t0 = time.perf_counter()
+    label = fig.get_label() or "chart"
+    stem = exports.chart_stem(label)
+    folder = exports.export_dir()
+    if folder is not None:
+        png = exports.save_chart(fig, stem, folder, dpi)
+    else:
+        png = exports.render_chart(fig, "png", dpi)
+    if not alt:
+        alt = fig._suptitle.get_text() if getattr(fig, "_suptitle", None) is not None else label
+    width = int(fig.get_figwidth() * 100)
+    plt.close(fig)
+    _display(Image(data=png, format="png", width=width),
+             metadata={"cityindicators_chart": label, "cityindicators_file": stem, "cityindicators_alt": alt,
+                       CHART_SECONDS_KEY: round(time.perf_counter() - t0, 3)})
+
+
+def show_table(table: Any, data: pd.DataFrame | None = None) -> None:
+    """Display a frame or a pandas ``Styler`` as an HTML table (and, when the report runner runs
+    the notebook, keep its values, or ``data`` when the displayed cells are formatted text, for
+    the report's workbook)."""
+    folder = exports.export_dir()
+    if folder is not None:
+        exports.save_table(table, folder, data=data)
+    _display(table)
+
+
+
+def _heading(ctx: ReportContext, key: str) -> None:
+    exports.set_section(key)
+    show_markdown(f"## {t(key, ctx.lang)}")

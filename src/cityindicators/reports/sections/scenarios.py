@@ -1,0 +1,289 @@
+"""The scenario chapter: its set-up (:func:`setup_scenarios`, the projections) and the sections
+of the assumptions, the projected population, age groups, dependency and the fan chart."""
+
+from __future__ import annotations
+
+import datetime as _dt
+import os
+from typing import Any, Sequence
+
+import numpy as np
+import pandas as pd
+
+from ... import __version__
+from ... import plotting
+from ...exceptions import CityIndicatorsError, ReportParameterError
+from ...i18n import fmt_int, fmt_number, t
+from ...html_safe import styled_table
+from .. import findings as F
+from .context import ReportContext, setup
+from .display import _heading, show_figure, show_markdown, show_table
+
+def setup_scenarios(
+    territory: str,
+    scenarios: Sequence[str] = ("baseline",),
+    horizon: int = 2050,
+    base_year: int = 0,
+    language: str = "lt",
+    data_dir: str | os.PathLike | None = None,
+    trajectories: int = 1000,
+    seed: int = 2026,
+    show: bool = True,
+    intervals: bool = False,
+    **params: Any,
+) -> ReportContext:
+    """Set up the scenario chapter: load the data and project the municipality under every
+    scenario to ``horizon`` (and, with ``trajectories`` > 0, the stochastic quantiles of the
+    first scenario), then show the title.
+
+    Parameters
+    ----------
+    scenarios
+        Scenario names (shipped or in ``<data-dir>/scenarios``).
+    horizon
+        Last projection year.
+    base_year
+        Base year (population at 1 January); 0 = the latest year in the data.
+    trajectories, seed
+        Stochastic trajectories for the fan chart (0 = none) and the random seed.
+    intervals
+        Show the empirical 80 % interval (:mod:`~cityindicators.projection.intervals`, from the
+        out-of-sample back-test of the data, computed once per data and process; about two
+        minutes on the lt-osp extract) in the fan chart instead of the stochastic band.
+
+    Returns
+    -------
+    ReportContext
+        ``projection`` holds the :class:`~cityindicators.projection.api.ProjectionResult`.
+    """
+    from ...projection.api import project
+
+    ctx = setup(territory, language, years=None, peers="all", data_dir=data_dir, template="scenarios",
+                indicators=("population",), show=False, scenarios=list(scenarios), horizon=int(horizon),
+                base_year=int(base_year), trajectories=int(trajectories), seed=int(seed), **params)
+    # the inputs of every territory, read once for the three projections below and the accuracy section
+    data = ctx.workspace.projection_data()
+    try:
+        result = project(ctx.code, base_year=int(base_year) or None, to_year=int(horizon), scenario=list(scenarios),
+                         data=data, data_dir=ctx.data_dir)
+    except CityIndicatorsError as exc:
+        raise ReportParameterError(f"projection of {ctx.code} ({ctx.territory.name_lt}): {exc}") from exc
+    ctx.projection = result
+    ctx.years = (ctx.data_years[0], result.base_year)
+    if trajectories and int(trajectories) > 0:
+        # from the data, not the rates: the stochastic model is then fitted on all municipalities,
+        # as in `project --stochastic`, and the quantiles do not depend on the report's territory set;
+        # the rates of that set are the deterministic projection's, not estimated a second time
+        stoch = project(ctx.code, base_year=result.base_year, to_year=int(horizon), scenario=list(scenarios)[0],
+                        data=data, data_dir=ctx.data_dir, stochastic=int(trajectories), seed=int(seed),
+                        reference=result.reference)
+        ctx.quantiles = stoch.quantiles
+    if intervals:
+        from ...projection.intervals import out_of_sample_errors_cached
+
+        emp = project(ctx.code, base_year=result.base_year, to_year=int(horizon), scenario=list(scenarios)[0],
+                      data=data, data_dir=ctx.data_dir, interval_errors=out_of_sample_errors_cached(data, ctx.data_dir),
+                      reference=result.reference)
+        ctx.intervals = emp.intervals
+    if show:
+        show_markdown(f"# {t('title_scenarios', ctx.lang, name=ctx.name)}")
+        if ctx.synthetic:
+            show_markdown(t("synthetic_banner", ctx.lang))
+        show_markdown(t("subtitle", ctx.lang, date=_dt.date.today().isoformat(), version=__version__,
+                        years=f"{ctx.data_years[0]}–{result.base_year}"))
+    return ctx
+
+
+def _scenario_labels(ctx: ReportContext) -> dict[str, str]:
+    res = ctx.projection
+    return {n: (s.label_lt if ctx.lang == "lt" else s.label_en) or n for n, s in res.scenarios.items()}
+
+
+def assumptions(ctx: ReportContext) -> pd.DataFrame:
+    """Section: the assumptions of every scenario (TFR, life expectancy, migration) in the base
+    year and the horizon, from the projection's assumption paths."""
+    _heading(ctx, "h_assumptions")
+    res = ctx.projection
+    a = res.assumptions
+    a = a[a["territory_code"] == ctx.code]
+    y0, y1 = res.base_year, res.to_year - 1  # assumptions hold for the years of events
+    lang = ctx.lang
+    labels = _scenario_labels(ctx)
+
+    def val(sc: str, what: str, sex: str, year: int) -> float:
+        sub = a[(a["scenario"] == sc) & (a["assumption"] == what) & (a["sex"] == sex) & (a["year"] == year)]
+        return float(sub["value"].iloc[0]) if len(sub) else np.nan
+
+    def mean(sc: str, what: str) -> float:
+        sub = a[(a["scenario"] == sc) & (a["assumption"] == what) & (a["sex"] == "total")]
+        return float(sub["value"].mean()) if len(sub) else np.nan
+
+    rows = []
+    for sc in res.scenarios:
+        rows.append({
+            t("col_scenario", lang): labels[sc],
+            t("a_tfr", lang, year=y0): val(sc, "tfr", "female", y0),
+            t("a_tfr", lang, year=y1): val(sc, "tfr", "female", y1),
+            t("a_e0_male", lang, year=y1): val(sc, "e0", "male", y1),
+            t("a_e0_female", lang, year=y1): val(sc, "e0", "female", y1),
+            t("a_net_migration", lang): mean(sc, "net_migration"),
+            t("a_added_inflow", lang): mean(sc, "added_inflow"),
+        })
+    table = pd.DataFrame(rows)
+    fmt = {c: (lambda v: fmt_number(v, lang, 2)) for c in table.columns[1:3]}
+    fmt.update({c: (lambda v: fmt_number(v, lang, 1)) for c in table.columns[3:5]})
+    fmt.update({c: (lambda v: fmt_int(v, lang)) for c in table.columns[5:]})
+    note = t("synthetic_note", lang) if ctx.synthetic else ""
+    show_table(styled_table(table, fmt, t("t_assumptions", lang, name=ctx.name), note))
+    found = assumption_findings(ctx)
+    show_markdown("\n".join(f"- {f.text}" for f in found))
+    return table
+
+
+def assumption_findings(ctx: ReportContext, mid_year: int = 2030) -> list[F.Finding]:
+    """Each scenario's assumptions in plain words: net migration per 1,000 residents in the base
+    year, in ``mid_year`` (the middle of the period when it is outside) and in the last year of
+    events; TFR and life expectancy by sex from the base year to the last year of events."""
+    res = ctx.projection
+    a = res.assumptions
+    a = a[a["territory_code"] == ctx.code]
+    y0, y1 = res.base_year, res.to_year - 1
+    ymid = int(mid_year) if y0 < int(mid_year) < y1 else (y0 + y1) // 2
+    labels = _scenario_labels(ctx)
+
+    def val(sc: str, what: str, sex: str, year: int) -> float:
+        sub = a[(a["scenario"] == sc) & (a["assumption"] == what) & (a["sex"] == sex) & (a["year"] == year)]
+        return float(sub["value"].iloc[0]) if len(sub) else np.nan
+
+    out = []
+    for sc in res.scenarios:
+        out.append(F.scenario_assumptions(
+            labels[sc], y0, ymid, y1, tuple(val(sc, "net_migration_rate", "total", y) for y in (y0, ymid, y1)),
+            (val(sc, "tfr", "female", y0), val(sc, "tfr", "female", y1)),
+            (val(sc, "e0", "male", y0), val(sc, "e0", "male", y1)),
+            (val(sc, "e0", "female", y0), val(sc, "e0", "female", y1)), ctx.lang))
+    return out
+
+
+def _observed(ctx: ReportContext) -> pd.DataFrame:
+    s = ctx.series("population").dropna()
+    s = s[s.index <= ctx.projection.base_year]
+    return pd.DataFrame({"year": s.index, "value": s.values})
+
+
+def scenario_population(ctx: ReportContext) -> list[F.Finding]:
+    """Section: total population by scenario to the horizon, with one sentence per scenario."""
+    _heading(ctx, "h_scenario_population")
+    res = ctx.projection
+    tot = res.totals()
+    tot = tot[(tot["sex"] == "total") & (tot["territory_code"] == ctx.code)]
+    labels = _scenario_labels(ctx)
+    fig = plotting.scenario_lines(tot[["scenario", "year", "value"]], observed=_observed(ctx), scenario_labels=labels,
+                                  **ctx.plot_kw())
+    show_figure(fig)
+    found = []
+    for sc in res.scenarios:
+        g = tot[tot["scenario"] == sc].set_index("year")["value"]
+        found.append(F.scenario_outcome(labels[sc], res.base_year, res.to_year, float(g[res.base_year]),
+                                        float(g[res.to_year]), ctx.lang))
+    show_markdown("\n".join(f"- {f.text}" for f in found))
+    return found
+
+
+def broad_groups(ctx: ReportContext):
+    """Section: broad age groups (0-14, 15-64, 65+) by scenario."""
+    _heading(ctx, "h_broad_groups")
+    bg = ctx.projection.broad_groups()
+    bg = bg[(bg["sex"] == "total") & (bg["territory_code"] == ctx.code) & (bg["age_group"] != "total")]
+    frame = bg.rename(columns={"age_group": "group"})[["scenario", "year", "group", "value"]]
+    fig = plotting.broad_groups(frame, scenario_labels=_scenario_labels(ctx), **ctx.plot_kw())
+    show_figure(fig)
+    return fig
+
+
+def scenario_pyramids(ctx: ReportContext, years: Sequence[int] | None = None, scenario: str | None = None):
+    """Section: population pyramids of chosen projection years against the base year."""
+    _heading(ctx, "h_scenario_pyramids")
+    res = ctx.projection
+    scenario = scenario or next(iter(res.scenarios))
+    years = [int(y) for y in (years or [res.to_year]) if res.base_year < int(y) <= res.to_year]
+    years = [res.base_year] + sorted(set(years))
+    pop = res.population
+    sub = pop[(pop["scenario"] == scenario) & (pop["territory_code"] == ctx.code) & pop["year"].isin(years)]
+    label = _scenario_labels(ctx)[scenario]
+    fig = plotting.pyramid_overlay(sub[["year", "sex", "age", "value"]], years, label="scenario_pyramids",
+                                   title=t("t_scenario_pyramid", ctx.lang, name=ctx.name, scenario=label),
+                                   projection=True, **ctx.plot_kw())
+    show_figure(fig)
+    return fig
+
+
+def projected_indicators(res, code: str, ids: Sequence[str]) -> pd.DataFrame:
+    """Indicators ``ids`` of territory ``code`` computed with the indicator library from the
+    projected population of ``res`` (a :class:`~cityindicators.projection.api.ProjectionResult`),
+    by scenario: columns ``scenario, year, indicator, value``."""
+    from ...indicators import compute_indicators
+
+    pop = res.population[res.population["territory_code"] == code]
+    # every scenario at once, each as a territory of its own: one set of count arrays for all
+    f = pop.assign(territory_code=pop["scenario"]).drop(columns="scenario")
+    f["age"] = f["age"].astype("Int64")
+    f["open_age"] = f["age"] == res.open_age
+    ind = compute_indicators(list(ids), data={"population": f})
+    order = {sc: i for i, sc in enumerate(pop["scenario"].unique())}
+    ind = ind.rename(columns={"territory_code": "scenario"})
+    ind = ind.sort_values("scenario", key=lambda c: c.map(order), kind="mergesort", ignore_index=True)
+    return ind[["scenario", "year", "indicator", "value"]]
+
+
+def dependency(ctx: ReportContext):
+    """Section: old-age and total dependency ratios by scenario, computed from the projected
+    population with the indicator library."""
+    _heading(ctx, "h_dependency")
+    frame = projected_indicators(ctx.projection, ctx.code, ["old_age_dependency_ratio", "total_dependency_ratio"])
+    fig = plotting.dependency_ratios(frame, scenario_labels=_scenario_labels(ctx), **ctx.plot_kw())
+    show_figure(fig)
+    return fig
+
+
+def fan_chart(ctx: ReportContext) -> F.Finding | None:
+    """Section: fan chart of the stochastic projection (10-90 % interval and median)."""
+    _heading(ctx, "h_uncertainty")
+    iv = ctx.intervals
+    if iv is not None and not iv.empty:
+        return _empirical_fan(ctx, iv)
+    q = ctx.quantiles
+    if q is None or q.empty:
+        show_markdown(t("not_available", ctx.lang, what=t("h_uncertainty", ctx.lang).lower()))
+        return None
+    q = q[(q["territory_code"] == ctx.code) & (q["sex"] == "total") & (q["age_group"] == "total")]
+    fig = plotting.fan_chart(q[["year", "quantile", "value"]], observed=_observed(ctx), **ctx.plot_kw())
+    show_figure(fig)
+    last = q[q["year"] == q["year"].max()].set_index("quantile")["value"]
+    qs = sorted(last.index)
+    found = F.fan_interval(int(q["year"].max()), float(last[qs[0]]), float(last.get(0.5, np.nan)),
+                           float(last[qs[-1]]), ctx.lang)
+    show_markdown(found.text)
+    return found
+
+
+def _empirical_fan(ctx: ReportContext, iv: pd.DataFrame) -> F.Finding:
+    """The fan chart and sentence of the empirical 80 % interval of the first scenario."""
+    from ...projection.intervals import SIZE_CLASSES_LT
+
+    res = ctx.projection
+    first = next(iter(res.scenarios))
+    sub = iv[(iv["territory_code"] == ctx.code) & (iv["age_group"] == "total") & (iv["scenario"] == first)]
+    sub = sub.sort_values("year")
+    lo_p, hi_p = (1 - float(sub["level"].iloc[0])) / 2, (1 + float(sub["level"].iloc[0])) / 2
+    q = pd.concat([sub[["year"]].assign(quantile=p, value=sub[col].to_numpy())
+                   for p, col in ((lo_p, "lower"), (0.5, "value"), (hi_p, "upper"))], ignore_index=True)
+    fig = plotting.fan_chart(q, observed=_observed(ctx), **ctx.plot_kw())
+    show_figure(fig)
+    last = sub.iloc[-1]
+    size = str(last["size_class"])
+    found = F.empirical_interval(int(last["year"]), float(last["lower"]), float(last["value"]), float(last["upper"]),
+                                 SIZE_CLASSES_LT.get(size, size) if ctx.lang == "lt" else size, res.base_year,
+                                 ctx.lang)
+    show_markdown(found.text)
+    return found

@@ -1,0 +1,73 @@
+"""The target section: the annual net inflow every scenario needs to reach a population."""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+import pandas as pd
+
+from ... import plotting
+from ...grammar import count_phrase
+from ...i18n import fmt_int, t
+from .. import findings as F
+from .context import ReportContext
+from .display import _heading, show_figure, show_markdown
+from .scenarios import _observed, _scenario_labels
+
+def target(ctx: ReportContext, population: int = 0, year: int | None = None,
+           profile: str = "young_families") -> list[F.Finding]:
+    """Section: the constant annual net inflow of the migrant ``profile`` (default young
+    families) that every scenario needs for ``population`` residents in ``year`` (0 = keep the
+    base-year population), said plainly when a scenario meets the target already, with a chart of
+    the scenarios, the scenarios with that inflow and the target line."""
+    _heading(ctx, "h_target")
+    res = ctx.projection
+    year = int(year or res.to_year)
+    tot = res.totals()
+    tot = tot[(tot["sex"] == "total") & (tot["territory_code"] == ctx.code)]
+    goal = float(population) if population else float(tot.loc[tot["year"] == res.base_year, "value"].iloc[0])
+
+    def totals(p) -> pd.DataFrame:
+        p = p.totals()
+        return p[(p["sex"] == "total") & (p["territory_code"] == ctx.code)][["year", "value"]]
+
+    found, results, with_inflow = inflows_by_scenario(ctx, "population", goal, year, profile, totals)
+    fig = plotting.scenario_lines(tot[["scenario", "year", "value"]], observed=_observed(ctx),
+                                  scenario_labels=_scenario_labels(ctx), target=target_line(ctx, "population", goal, year),
+                                  with_inflow=with_inflow, label="target", **ctx.plot_kw())
+    show_figure(fig)
+    show_markdown("\n".join(f"- {f.text}" for f in found))
+    return found
+
+
+def inflows_by_scenario(ctx: ReportContext, kind: str, goal: float, year: int, profile: str,
+                        measure: Callable[[Any], pd.DataFrame]) -> tuple[list[F.Finding], dict[str, Any], pd.DataFrame | None]:
+    """For every scenario of the projection, the constant annual inflow of ``profile`` that meets
+    the target ``kind`` (a :data:`~cityindicators.projection.target.TARGET_KINDS` name) of
+    ``goal`` in ``year``: one sentence each, the :class:`~cityindicators.projection.target.TargetResult`
+    by scenario, and the paths with that inflow (``measure`` of each trajectory: ``year, value``)
+    as ``scenario, year, value`` (``None`` when no scenario needs an inflow)."""
+    from ...projection.target import find_inflow
+
+    res = ctx.projection
+    labels = _scenario_labels(ctx)
+    a = res.assumptions
+    added = a[(a["territory_code"] == ctx.code) & (a["assumption"] == "added_inflow") & (a["sex"] == "total")]
+    found, results, paths = [], {}, []
+    for sc, scenario in res.scenarios.items():
+        tr = find_inflow(ctx.code, year=year, scenario=sc, profile=profile, rates=res.rates, data_dir=ctx.data_dir,
+                         **{kind: goal})
+        results[sc] = tr
+        own = float(added.loc[added["scenario"] == sc, "value"].mean()) if scenario.migration.added_inflow.active else None
+        found.append(F.target_outcome(labels[sc], goal, year, tr.status, tr.inflow, tr.without, profile, ctx.lang,
+                                      kind=kind, own_inflow=own))
+        if tr.status == "met" and tr.projection is not None:
+            paths.append(measure(tr.projection).assign(scenario=sc))
+    return found, results, (pd.concat(paths, ignore_index=True) if paths else None)
+
+
+def target_line(ctx: ReportContext, kind: str, goal: float, year: int) -> tuple[int, float, str]:
+    """The target as :func:`~cityindicators.plotting.scenario_lines` draws it: year, value, legend label."""
+    phrase = count_phrase(fmt_int(goal, ctx.lang), round(goal), F.TARGET_NOUNS[kind], ctx.lang)
+    return year, goal, t("target_label", ctx.lang, year=year, target=phrase)
+
