@@ -217,6 +217,29 @@ def test_batch_all_on_local_dask_cluster(tiny, demo_dir, tmp_path):
         runner.report_dir("tiny", c, tmp_path).name for c in runner.batch_territories("all", demo_dir))
 
 
+def test_batch_tells_unchanged_reports_without_starting_a_worker(tiny, demo_dir, tmp_path, monkeypatch):
+    from cityindicators.reports import batch
+
+    first = runner.run_batch(["X12", "X13"], [str(tiny)], jobs=1, output_dir=tmp_path, data_dir=demo_dir, progress=False)
+    assert [r.status for r in first.results] == ["ok", "ok"]
+    ran = []
+
+    def fake_run(job):
+        ran.append(job.territory)
+        return runner.ReportResult("tiny", job.territory, job.territory, "ok", "")
+
+    monkeypatch.setattr(batch, "_run_job", fake_run)
+    monkeypatch.setattr(batch, "_run_pool", lambda *a: pytest.fail("a worker pool was started"))
+    again = runner.run_batch(["X12", "X13"], [str(tiny)], jobs=2, output_dir=tmp_path, data_dir=demo_dir, progress=False)
+    assert [r.status for r in again.results] == ["skipped", "skipped"] and ran == []
+    assert [r.output_dir for r in again.results] == [r.output_dir for r in first.results]
+    # a report whose folder lost a file is not unchanged: that one (and only that one) runs
+    (Path(first.results[0].output_dir) / "tiny.html").unlink()
+    third = runner.run_batch(["X12", "X13"], [str(tiny)], jobs=1, output_dir=tmp_path, data_dir=demo_dir,
+                             progress=False)
+    assert [r.status for r in third.results] == ["ok", "skipped"] and ran == ["X12"]
+
+
 def test_batch_rejects_parameters_no_template_declares(tiny, demo_dir, tmp_path):
     with pytest.raises(ReportParameterError, match="declared by none"):
         runner.run_batch("X13", [str(tiny)], parameters={"horizon": 2040}, output_dir=tmp_path, data_dir=demo_dir,

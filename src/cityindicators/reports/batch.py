@@ -21,7 +21,7 @@ from ..exceptions import CityIndicatorsError, ReportExecutionError, ReportParame
 from . import stopping
 from .parameters import validate_parameters
 from .provenance import data_snapshot
-from .run import ReportResult, _now, _short_error, run_report
+from .run import ReportResult, _now, _short_error, plan_report, run_report
 from .template import TEMPLATES, template_path, template_specs
 from ..workspace import Workspace, as_workspace
 
@@ -217,15 +217,18 @@ def run_batch(
     bar = tqdm(total=len(job_list), desc="reports", unit="report", disable=not progress, file=sys.stderr)
     with stopping.stop_on_signals():
         try:
-            if scheduler:
-                _run_dask(job_list, scheduler, bar, results)
-            elif jobs == 1 or len(job_list) == 1:
-                for i, job in enumerate(job_list):
+            # unchanged reports are told here: no worker (nor its interpreter and kernel) is started for them
+            todo = _unchanged_jobs(job_list, results) if not force else dict(enumerate(job_list))
+            bar.update(len(results))
+            if scheduler and todo:
+                _run_dask(todo, scheduler, bar, results)
+            elif jobs == 1 or len(todo) <= 1:
+                for i, job in todo.items():
                     bar.set_postfix_str(f"{Path(job.template).stem} {job.territory}")
                     results[i] = _run_job(job)
                     bar.update(1)
             else:
-                _run_pool(job_list, jobs, bar, results)
+                _run_pool(todo, jobs, bar, results)
         except stopping.BatchStopped as stop:
             stopped_by = stop.name
             log.warning("%s: stopping the batch (workers, kernels, unfinished reports)", stop.name)
@@ -247,8 +250,27 @@ def run_batch(
     return summary
 
 
-def _run_pool(job_list: list[_Job], jobs: int, bar, results: dict[int, ReportResult]) -> None:
-    """Run the jobs in ``jobs`` worker processes, filling ``results`` as they finish.
+def _unchanged_jobs(job_list: list[_Job], results: dict[int, ReportResult]) -> dict[int, _Job]:
+    """Put the result ``skipped`` of every job whose report on disk has the same fingerprint
+    into ``results``; return the others by their index (those to run)."""
+    todo = {}
+    for i, job in enumerate(job_list):
+        try:
+            plan = plan_report(job.template, job.territory, job.parameters, job.language, job.output_dir, job.data_dir,
+                               job.notebooks_dir, snapshot=job.snapshot, print_charts=job.print_charts)
+            unchanged = plan.up_to_date()
+        except CityIndicatorsError:  # the run itself reports the error as a failed report
+            unchanged = False
+        if unchanged:
+            log.info("%s %s: inputs unchanged, report kept (%s)", plan.name, plan.code, plan.final)
+            results[i] = plan.result("skipped")
+        else:
+            todo[i] = job
+    return todo
+
+
+def _run_pool(todo: dict[int, _Job], jobs: int, bar, results: dict[int, ReportResult]) -> None:
+    """Run the jobs (by their index) in ``jobs`` worker processes, filling ``results`` as they finish.
 
     On :class:`~.stopping.BatchStopped` the jobs not started are cancelled and the results of
     those finished are kept before the exception goes on.
@@ -260,13 +282,13 @@ def _run_pool(job_list: list[_Job], jobs: int, bar, results: dict[int, ReportRes
                                initializer=stopping.init_worker)
     futures = {}
     try:
-        futures = {pool.submit(_run_job, job): i for i, job in enumerate(job_list)}
+        futures = {pool.submit(_run_job, job): i for i, job in todo.items()}
         for fut in as_completed(futures):
             i = futures[fut]
             try:
                 results[i] = fut.result()
             except Exception as exc:  # the worker process itself died
-                results[i] = _lost_job(job_list[i], exc)
+                results[i] = _lost_job(todo[i], exc)
             bar.update(1)
     except stopping.BatchStopped:
         pool.shutdown(wait=False, cancel_futures=True)
@@ -287,7 +309,7 @@ def _lost_job(job: _Job, exc: BaseException) -> ReportResult:
     return ReportResult(Path(job.template).stem, job.territory, job.territory, "failed", "", error=_short_error(exc))
 
 
-def _run_dask(job_list: list[_Job], scheduler: str, bar, results: dict[int, ReportResult]) -> None:
+def _run_dask(todo: dict[int, _Job], scheduler: str, bar, results: dict[int, ReportResult]) -> None:
     """Send the jobs to a Dask distributed scheduler and collect the results as they finish
     into ``results`` (a stopped batch cancels the jobs not finished)."""
     try:
@@ -300,15 +322,17 @@ def _run_dask(job_list: list[_Job], scheduler: str, bar, results: dict[int, Repo
         raise ReportExecutionError(f"cannot reach the Dask scheduler at {scheduler}: {exc}") from exc
     futures = []
     try:
-        futures = [client.submit(_run_job, job, key=f"report-{i}-{uuid.uuid4().hex[:6]}", pure=False)
-                   for i, job in enumerate(job_list)]
-        index = {f.key: i for i, f in enumerate(futures)}
+        index = {}
+        for i, job in todo.items():
+            fut = client.submit(_run_job, job, key=f"report-{i}-{uuid.uuid4().hex[:6]}", pure=False)
+            futures.append(fut)
+            index[fut.key] = i
         for fut in dask_completed(futures):
             i = index[fut.key]
             try:
                 results[i] = fut.result()
             except Exception as exc:  # worker lost
-                results[i] = _lost_job(job_list[i], exc)
+                results[i] = _lost_job(todo[i], exc)
             bar.update(1)
     except stopping.BatchStopped:
         client.cancel([f for f in futures if not f.done()])

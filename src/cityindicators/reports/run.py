@@ -32,7 +32,8 @@ from .provenance import data_snapshot, fingerprint as _fingerprint, input_files,
 from .template import template_path, template_specs
 from ..workspace import Workspace, as_workspace
 
-__all__ = ["MANIFEST", "CELL_TIMEOUT", "ReportResult", "report_dir", "run_report", "LocalKernelManager"]
+__all__ = ["MANIFEST", "CELL_TIMEOUT", "ReportResult", "ReportPlan", "report_dir", "plan_report", "run_report",
+           "LocalKernelManager"]
 
 log = logging.getLogger(__name__)
 
@@ -112,6 +113,78 @@ def _now() -> str:
     return _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
 
 
+@dataclass
+class ReportPlan:
+    """What a report run is: its template, checked parameters, folder and fingerprint, known
+    before anything runs (so a batch can tell in its own process which reports are unchanged)."""
+
+    path: Path
+    name: str
+    params: dict[str, Any]
+    workspace: Workspace
+    code: str
+    territory: Any
+    lang: str
+    final: Path
+    snapshot: dict[str, Any]
+    notebook_sha256: str
+    fingerprint: str
+
+    def up_to_date(self) -> bool:
+        """The report on disk was made from the same inputs and has all its files."""
+        previous = _read_manifest(self.final)
+        return (previous.get("status") == "ok" and previous.get("fingerprint") == self.fingerprint
+                and all((self.final / f).exists() for f in previous.get("files", [])))
+
+    def result(self, status: str, **kw: Any) -> ReportResult:
+        return ReportResult(self.name, self.code, self.territory.name(self.lang), status, str(self.final), **kw)
+
+
+def plan_report(
+    template: str | os.PathLike,
+    territory: str,
+    parameters: Mapping[str, Any] | None = None,
+    language: str | None = None,
+    output_dir: str | os.PathLike = "reports",
+    data_dir: "str | os.PathLike | Workspace | None" = None,
+    notebooks_dir: str | os.PathLike | None = None,
+    snapshot: Mapping[str, Mapping[str, Any]] | None = None,
+    print_charts: bool = True,
+) -> ReportPlan:
+    """Check the parameters of one report and work out its folder and fingerprint (nothing is
+    run or written). Arguments as :func:`run_report`.
+
+    Raises
+    ------
+    ReportParameterError
+        Invalid parameters.
+    """
+    path = template_path(template, notebooks_dir)
+    name = path.stem
+    specs = template_specs(path)
+    given: dict[str, Any] = dict(parameters or {})
+    given["territory"] = territory
+    if language is not None and "language" in specs:
+        given["language"] = language
+    # The kernel runs in a staging folder: hand it an absolute data directory.
+    ws = as_workspace(data_dir)
+    if "data_dir" in specs and not given.get("data_dir"):
+        given["data_dir"] = str(ws.root)
+    params = validate_parameters(path, given)
+    if params.get("data_dir"):  # the template's own data_dir parameter wins
+        ws = as_workspace(params["data_dir"])
+    code = params["territory"]
+    terr = ws.register.get(code)
+    lang = params.get("language", "en")
+    final = report_dir(name, code, output_dir, workspace=ws)
+    snap = dict(snapshot) if snapshot is not None else data_snapshot(ws.root)
+    nb_sha = sha256_file(path)
+    fingerprint = _fingerprint(nb_sha, params, snap)
+    if not print_charts:  # other files: a report with print charts is not the same report
+        fingerprint = sha256_bytes(f"{fingerprint}:no-print-charts".encode())
+    return ReportPlan(path, name, params, ws, code, terr, lang, final, snap, nb_sha, fingerprint)
+
+
 def run_report(
     template: str | os.PathLike,
     territory: str,
@@ -162,38 +235,16 @@ def run_report(
     """
     t_start = time.perf_counter()
     started_at = _now()
-    path = template_path(template, notebooks_dir)
-    name = path.stem
-    specs = template_specs(path)
-    given: dict[str, Any] = dict(parameters or {})
-    given["territory"] = territory
-    if language is not None and "language" in specs:
-        given["language"] = language
-    # The kernel runs in a staging folder: hand it an absolute data directory.
-    ws = as_workspace(data_dir)
-    if "data_dir" in specs and not given.get("data_dir"):
-        given["data_dir"] = str(ws.root)
-    params = validate_parameters(path, given)
-    if params.get("data_dir"):  # the template's own data_dir parameter wins
-        ws = as_workspace(params["data_dir"])
-    code = params["territory"]
-    terr = ws.register.get(code)
-    lang = params.get("language", "en")
+    plan = plan_report(template, territory, parameters, language, output_dir, data_dir, notebooks_dir, snapshot,
+                       print_charts)
+    path, name, params, code, terr, lang = plan.path, plan.name, plan.params, plan.code, plan.territory, plan.lang
+    final, snap, nb_sha, fingerprint = plan.final, plan.snapshot, plan.notebook_sha256, plan.fingerprint
     t_validated = time.perf_counter()
 
-    final = report_dir(name, code, output_dir, workspace=ws)
     final.parent.mkdir(parents=True, exist_ok=True)
     _recover(final)
-    snap = dict(snapshot) if snapshot is not None else data_snapshot(ws.root)
-    nb_bytes = path.read_bytes()
-    nb_sha = sha256_bytes(nb_bytes)
-    fingerprint = _fingerprint(nb_sha, params, snap)
-    if not print_charts:  # other files: a report with print charts is not the same report
-        fingerprint = sha256_bytes(f"{fingerprint}:no-print-charts".encode())
-    result = ReportResult(name, code, terr.name(lang), "ok", str(final))
-    previous = _read_manifest(final)
-    if (not force and previous.get("status") == "ok" and previous.get("fingerprint") == fingerprint
-            and all((final / f).exists() for f in previous.get("files", []))):
+    result = plan.result("ok")
+    if not force and plan.up_to_date():
         log.info("%s %s: inputs unchanged, report kept (%s)", name, code, final)
         result.status = "skipped"
         result.seconds = time.perf_counter() - t_start
