@@ -128,8 +128,10 @@ scenario address these, each estimated at the origin from its own history only:
   the long run), as in damped-trend forecasting (Gardner & McKenzie 1985, *Management Science*
   31) and Smith, Tayman & Swanson's practice for short trend extrapolations.
 * *TFR trend* (`fertility.mode: trend`): `TFR_j = TFR_0 + s_f (0.9 + ... + 0.9^j)`, `s_f` the
-  slope of the territory's TFR over the last ten years, within the scenario's 1.0-2.1; the age
-  pattern of the base is kept.
+  slope of the territory's TFR over the last ten years, the added change at most 0.3 children per
+  woman either way (`fertility.max_change`), moving linearly in 40 years
+  (`fertility.convergence_years`) to the TFR of all municipalities together at the origin, within
+  the scenario's 1.0-2.1 (`projection.bounds.tfr_path`); the age pattern of the base is kept.
 * *Life-expectancy trend* (`mortality.mode: trend`): the first-year gain is the slope of the
   territory's (county-based) life expectancy over the last ten years, bounded to 0-0.4 years a
   year, and slows towards the ceiling as the fixed gain does. (A Lee-Carter drift of death rates
@@ -137,10 +139,19 @@ scenario address these, each estimated at the origin from its own history only:
 
 A caution on the TFR trend: on horizons up to twelve years the back-test hardly tells a candidate
 with the TFR held from its twin with the TFR trend (compare the pairs in the in-sample table at
-the end), so the protocol's choice between them rests on very small differences, while the two
-diverge in the long run: from a base year of rising fertility the trend carries many
-municipalities to the 2.1 bound by 2050. A plan that quotes the baseline beyond 2030 should show
-the scenario with the TFR held (`fertility.mode: hold`) beside it.
+the end), so it cannot defend a trend that runs for thirty years. Until this round the trend was
+only damped and clipped to 1.0-2.1: projected from 2018 to 2050, 26 of the 60 municipalities
+sat at the 2.1 bound in 2049. The limit of 0.3 children per woman and the convergence to the
+country's level in 40 years are plausibility choices, documented in `projection.bounds`, not
+the back-test's (at horizon 12 the path has gone 30 % of the way); with them no municipality is
+at a bound in 2049 (TFR 1.60-1.89) and women's life expectancy is at most 84.5 years (the
+ceiling is 87). The base TFR itself is the data's: Visaginas's 2.28 (2016-2017) is the births of
+mothers resident there over its resident women (the infants do appear in its population a year
+later), four years in a row above 2.19 on about 200 births a year (a Poisson standard error of
+about 0.12), so no small-number or residence artefact; but its women of 20-39 fell by two thirds
+in 2004-2018 (a quarter at once with the 2011 census revision) while births stayed near 200, so
+its TFR rose from 1.2 in 2006 to 2.2-2.4 in 2014-2017, a slope no trend should carry forward; the base
+of 2.28 starts at the 2.1 bound.
 """
 
 

@@ -10,7 +10,7 @@ import pytest
 from cityindicators import store
 from cityindicators.exceptions import ConfigError
 from cityindicators.projection import ProjectionData, estimate_rates, project
-from cityindicators.projection.bounds import E0_CEILING, e0_path, implausible_values
+from cityindicators.projection.bounds import E0_CEILING, TFR_TREND_MAX_CHANGE, e0_path, implausible_values, tfr_path
 from cityindicators.projection.scenarios import Scenario, load_scenario
 from cityindicators.projection.schedule import build_schedule
 from cityindicators.sources.extract import import_osp_extract
@@ -54,6 +54,38 @@ def test_trend_tfr_stays_within_the_scenario_range_from_the_first_year(demo_rate
     np.testing.assert_allclose(held.tfr[-1], [2.3, 0.8])
 
 
+def test_tfr_trend_is_limited_and_converges_hand_worked():
+    # TFR 1.5, slope 0.1 a year, damping 0.5: the trend adds 0.1 * (0.5, 0.75, 0.875, 0.9375)
+    # = 0.05, 0.075, 0.0875, 0.09375, limited to 0.08 -> 1.5, 1.55, 1.575, 1.58, 1.58; moving to 1.8 in
+    # 4 years (lambda = 0, 1/4, 1/2, 3/4, 1): 1.5, 0.75 * 1.55 + 0.25 * 1.8 = 1.6125, 0.5 * 1.575 + 0.5 * 1.8
+    # = 1.6875, 0.25 * 1.58 + 0.75 * 1.8 = 1.745, 1.8; within 1.0-1.7: the last two at 1.7
+    plain = tfr_path(np.array([1.5]), np.array([0.1]), 0.5, 5, (1.0, 2.1), max_change=0.08)
+    np.testing.assert_allclose(plain[:, 0], [1.5, 1.55, 1.575, 1.58, 1.58])
+    conv = tfr_path(np.array([1.5]), np.array([0.1]), 0.5, 6, (1.0, 2.1), 0.08, np.array([1.8]), 4)
+    np.testing.assert_allclose(conv[:, 0], [1.5, 1.6125, 1.6875, 1.745, 1.8, 1.8])
+    bounded = tfr_path(np.array([1.5]), np.array([0.1]), 0.5, 5, (1.0, 1.7), 0.08, np.array([1.8]), 4)
+    np.testing.assert_allclose(bounded[:, 0], [1.5, 1.6125, 1.6875, 1.7, 1.7])
+    # a falling trend is limited the same way; no damping (1) is a straight line until the limit
+    down = tfr_path(np.array([1.5]), np.array([-0.1]), 1.0, 6, (1.0, 2.1), 0.3)
+    np.testing.assert_allclose(down[:, 0], [1.5, 1.4, 1.3, 1.2, 1.2, 1.2])
+
+
+def test_baseline_tfr_moves_to_the_reference_tfr_of_all_municipalities(demo_rates, demo_dir):
+    base = load_scenario("baseline")
+    assert base.fertility.max_change == TFR_TREND_MAX_CHANGE and base.fertility.convergence_years == 40
+    ref = demo_rates.tfr_reference
+    assert ref.shape == (2,) and ref[0] == ref[1] and 1.0 < ref[0] < 2.1
+    # the reference does not depend on what else is estimated with a territory
+    alone = estimate_rates(ProjectionData.from_store(data_dir=demo_dir), ["X15"], 2018)
+    assert alone.tfr_reference[0] == pytest.approx(ref[0], rel=1e-12)
+    sch = build_schedule(demo_rates, base, 2070)
+    np.testing.assert_allclose(sch.tfr[40:], ref[0])  # reached after 40 years, held after
+    assert np.abs(sch.tfr[:40] - demo_rates.tfr).max() <= TFR_TREND_MAX_CHANGE + np.abs(demo_rates.tfr - ref).max()
+    assert "the country's level in 40 years" in base.summary()["fertility"]
+    with pytest.raises(ConfigError, match="fertility.convergence_years"):
+        Scenario.from_dict({"name": "x", "fertility": {"mode": "trend", "convergence_years": 0}})
+
+
 def test_gain_scenario_follows_the_ceiling(demo_rates):
     sc = Scenario.from_dict({"name": "g", "mortality": {"mode": "gain", "e0_gain_per_year": 0.3,
                                                         "e0_ceiling": [80.0, 85.0]}})
@@ -66,6 +98,7 @@ def test_gain_scenario_follows_the_ceiling(demo_rates):
 @pytest.mark.parametrize("doc, key", [
     ({"fertility": {"mode": "path", "path": {2030: 3.2}}}, "fertility.path.2030"),
     ({"fertility": {"mode": "trend", "bounds": [0.5, 2.1]}}, "fertility.bounds"),
+    ({"fertility": {"mode": "trend", "max_change": 1.5}}, "fertility.max_change"),
     ({"mortality": {"mode": "gain", "e0_gain_per_year": 0.8}}, "mortality.e0_gain_per_year"),
     ({"mortality": {"mode": "trend", "bounds": [0.0, 0.9]}}, "mortality.bounds"),
     ({"mortality": {"mode": "trend", "e0_ceiling": [82.0, 99.0]}}, "mortality.e0_ceiling"),
@@ -89,11 +122,30 @@ def test_allow_implausible_must_be_a_boolean_and_shipped_scenarios_are_plausible
         assert implausible_values(load_scenario(name)) == []
 
 
-@pytest.mark.realdata
-def test_real_trend_scenario_stays_plausible_to_2050(shared_data, tmp_path_factory):
+@pytest.fixture(scope="module")
+def real_dir(shared_data, tmp_path_factory):
     d = tmp_path_factory.mktemp("real-bounds")
     import_osp_extract(shared_data / "lt-osp", data_dir=d)
     store.build(d)
+    return d
+
+
+@pytest.mark.realdata
+def test_real_baseline_tfr_leaves_the_bounds_by_2049(real_dir):
+    """Issue 9: the baseline's TFR trend, only damped and clipped, put 26 of 60 municipalities at the
+    2.1 bound in 2049; limited to 0.3 and converging to the country's level none is at a bound."""
+    res = project("all", to_year=2050, scenario="baseline", data_dir=real_dir)
+    a = res.assumptions
+    tfr = a.query("assumption == 'tfr' and year == 2049")["value"]
+    assert len(tfr) == 60 and tfr.between(1.0 + 1e-6, 2.1 - 1e-6).all(), tfr.describe()
+    ref = float(res.rates.tfr_reference[0])
+    assert (tfr - ref).abs().max() < np.abs(res.rates.tfr - ref).max()  # closer to the country's level than the base
+    assert a.query("assumption == 'e0' and sex == 'female'")["value"].max() < E0_CEILING[1]
+
+
+@pytest.mark.realdata
+def test_real_trend_scenario_stays_plausible_to_2050(real_dir):
+    d = real_dir
     res = project("all", to_year=2050, scenario="trend", data_dir=d)
     a = res.assumptions
     # issue 9: before the bounds, women's e0 was above 90 in 2049 in 36 of 60 municipalities (max 94.5)

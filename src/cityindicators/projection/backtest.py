@@ -52,7 +52,8 @@ from .api import resolve_territories, run_schedule
 from .data import ProjectionData
 from .estimation import estimate_rates
 from .estimation.common import population_array as _population_array
-from .scenarios import Migration, load_scenario
+from .bounds import TFR_TREND_MAX_CHANGE
+from .scenarios import Fertility, Migration, load_scenario
 from .schedule import build_schedule
 from .settings import EstimationSettings
 
@@ -293,9 +294,10 @@ class Candidate:
     """One setting the protocol may choose: a name, the estimation settings and the scenario's modes.
 
     ``e0_gain`` is the first-year gain of life expectancy (0 = held) unless ``e0_trend`` continues
-    the territory's own bounded trend instead; ``tfr_trend`` continues the TFR's damped trend
-    instead of holding it; ``migration_trend`` (a damping factor ``d``, None = held) adds the damped
-    trend of the crude net migration rate to the window's schedule (see :mod:`.schedule`).
+    the territory's own bounded trend instead; ``tfr_trend`` continues the TFR's damped, bounded
+    trend (converging to the reference TFR in :data:`TFR_CONVERGENCE_YEARS` years) instead of
+    holding it; ``migration_trend`` (a damping factor ``d``, None = held) adds the damped trend of
+    the crude net migration rate to the window's schedule (see :mod:`.schedule`).
     """
 
     name: str
@@ -311,13 +313,20 @@ class Candidate:
         sc = load_scenario("baseline")
         e0_mode = "trend" if self.e0_trend else ("gain" if self.e0_gain else "hold")
         mortality = replace(sc.mortality, mode=e0_mode, e0_gain_per_year=0.0 if self.e0_trend else float(self.e0_gain))
-        fertility = replace(sc.fertility, mode="trend" if self.tfr_trend else "hold")
+        fertility = replace(sc.fertility, mode="trend" if self.tfr_trend else "hold", damping=Fertility.damping,
+                            bounds=Fertility.bounds, max_change=TFR_TREND_MAX_CHANGE,
+                            convergence_years=TFR_CONVERGENCE_YEARS if self.tfr_trend else None)
         if self.migration_trend is None:
             migration = replace(sc.migration, mode="hold", damping=Migration.damping)
         else:
             migration = replace(sc.migration, mode="trend", damping=float(self.migration_trend))
         return replace(sc, mortality=mortality, fertility=fertility, migration=migration)
 
+
+#: Years in which the TFR trend of a candidate moves to the reference TFR (all municipalities at the
+#: origin): a plausibility choice, not the back-test's (its horizons of at most 12 years see at most
+#: 30 % of the way); see "Fertility trend" in :mod:`.bounds`.
+TFR_CONVERGENCE_YEARS = 40
 
 #: Damping factors of the migration-trend candidates (``Candidate.migration_trend``).
 MIGRATION_TREND_DAMPINGS = (0.6, 0.7, 0.8)

@@ -23,7 +23,7 @@ __all__ = ["BaseRates", "first_year_survivors"]
 #: Axes of the arrays of :class:`BaseRates` that are not ``[territory, sex, age]`` (as stored).
 _CUBE_DIMS: dict[str, tuple[str, ...]] = {
     "e0": ("territory", "sex"), "asfr": ("territory", "age"), "tfr": ("territory",),
-    "male_share": ("territory",), "total_trend": ("territory",), "tfr_hist": ("territory", "year"),
+    "male_share": ("territory",), "total_trend": ("territory",), "tfr_reference": ("territory",), "tfr_hist": ("territory", "year"),
     "netmig_hist": ("territory", "year"), "e0_hist": ("territory", "sex", "year"),
 }
 
@@ -67,6 +67,9 @@ class BaseRates:
         Exponential growth rate ``[T]`` of the total population: the OLS slope of ``log P`` on the
         years ``Y - 5 .. Y`` (as the ``exponential`` back-test baseline), the partner of the
         forecast combination (``total_combination_weight``); None for rates built by hand.
+    tfr_reference
+        The TFR of all municipalities of the data over the fertility window ``[T]`` (one value,
+        repeated): the long-run level of a converging TFR trend; None for rates built by hand.
     """
 
     codes: tuple[str, ...]
@@ -92,6 +95,7 @@ class BaseRates:
     inflow_pool_window: np.ndarray | None = None
     mig_longrun_rate: np.ndarray | None = None
     total_trend: np.ndarray | None = None
+    tfr_reference: np.ndarray | None = None
     _cache: dict = field(default_factory=dict, repr=False, compare=False)
 
     def e0_scaler(self) -> E0Scaler:
@@ -129,7 +133,7 @@ class BaseRates:
             for name in ("population", "mortality", "e0", "asfr", "tfr", "male_share", "mig_in_rate",
                          "mig_out_rate", "mig_in_count", "mig_out_count", "tfr_hist", "e0_hist", "netmig_hist")
         }
-        for name in ("mig_longrun_rate", "total_trend"):
+        for name in ("mig_longrun_rate", "total_trend", "tfr_reference"):
             if getattr(self, name) is not None:
                 arrays[name] = getattr(self, name)[idx]
         return replace(self, codes=tuple(codes), details={c: self.details.get(c, {}) for c in codes}, **arrays)

@@ -16,6 +16,8 @@ File format (every key optional except ``name``; defaults shown)::
       path: {2030: 1.6, 2050: 1.7} # mode path: TFR by year, linear in between, held after
       bounds: [1.0, 2.1]           # mode trend: TFR stays within (from the first year)
       damping: 0.9                 # mode trend: slope multiplied by this each year
+      max_change: 0.3              # mode trend: the trend adds at most this (children per woman, either way)
+      convergence_years: null      # mode trend: years until the TFR of all municipalities at the origin is reached
     mortality:
       mode: hold                   # hold | trend | gain
       e0_gain_per_year: 0.0        # mode gain: years of life expectancy gained per year
@@ -59,7 +61,7 @@ import yaml
 from .._io import atomic_write_text, read_yaml
 from ..config import DataPaths, resource_path
 from ..exceptions import ConfigError
-from .bounds import E0_CEILING, check_plausible
+from .bounds import E0_CEILING, TFR_TREND_MAX_CHANGE, check_plausible
 
 if TYPE_CHECKING:  # numpy is imported where used: `cityindicators scenarios --list` starts without it
     import numpy as np
@@ -168,6 +170,15 @@ def _migration_path_and_window(mi: Mapping, source: str) -> dict[str, Any]:
     return out
 
 
+def _years_or_none(v: Any, source: str, key: str) -> int | None:
+    """A whole number of years (at least 1) or None."""
+    if v is None:
+        return None
+    if isinstance(v, bool) or not isinstance(v, int) or v < 1:
+        raise _err(source, key, f"expected a whole number of years (at least 1) or null, got {v!r}")
+    return int(v)
+
+
 def _mode(v: Any, allowed: tuple[str, ...], source: str, key: str) -> str:
     if v not in allowed:
         raise _err(source, key, f"value {v!r} is not allowed; allowed values: {', '.join(allowed)}")
@@ -228,12 +239,18 @@ def profile_weights(profile: str | Mapping[str, float], ages: int, own: np.ndarr
 
 @dataclass(frozen=True)
 class Fertility:
-    """Fertility assumption: ``hold`` the base TFR, continue its ``trend`` (damped, bounded) or follow a ``path``."""
+    """Fertility assumption: ``hold`` the base TFR, continue its ``trend`` (damped, bounded) or follow a ``path``.
+
+    A trend adds at most ``max_change`` children per woman and, with ``convergence_years``, moves to
+    the long-run level (the TFR of all municipalities of the data at the origin) in that many years
+    (:func:`.bounds.tfr_path`)."""
 
     mode: str = "hold"
     path: tuple[tuple[int, float], ...] = ()
     bounds: tuple[float, float] = (1.0, 2.1)
     damping: float = 0.9
+    max_change: float = TFR_TREND_MAX_CHANGE
+    convergence_years: int | None = None
 
 
 @dataclass(frozen=True)
@@ -322,7 +339,7 @@ class Scenario:
                 raise _err(source, k, f"expected text, got {d[k]!r}")
 
         f = d.get("fertility") or {}
-        _check_keys(f, ("mode", "path", "bounds", "damping"), source, "fertility")
+        _check_keys(f, ("mode", "path", "bounds", "damping", "max_change", "convergence_years"), source, "fertility")
         fmode = _mode(f.get("mode", "hold"), _FERT_MODES, source, "fertility.mode")
         path: tuple[tuple[int, float], ...] = ()
         if "path" in f:
@@ -342,6 +359,8 @@ class Scenario:
             mode=fmode, path=path,
             bounds=_pair(f["bounds"], source, "fertility.bounds") if "bounds" in f else Fertility.bounds,
             damping=_num(f.get("damping", Fertility.damping), source, "fertility.damping", 0.0, 1.0),
+            max_change=_num(f.get("max_change", Fertility.max_change), source, "fertility.max_change", 0.0, 10.0),
+            convergence_years=_years_or_none(f.get("convergence_years"), source, "fertility.convergence_years"),
         )
 
         mo = d.get("mortality") or {}
@@ -395,6 +414,8 @@ class Scenario:
         d["fertility"]["path"] = {int(y): float(v) for y, v in self.fertility.path}
         if not d["fertility"]["path"]:
             d["fertility"].pop("path")
+        if d["fertility"]["convergence_years"] is None:
+            d["fertility"].pop("convergence_years")
         for sect in ("fertility", "mortality", "migration"):
             if "bounds" in d[sect]:
                 d[sect]["bounds"] = list(d[sect]["bounds"])
@@ -429,7 +450,9 @@ class Scenario:
         """One line per component, for assumption tables in reports."""
         f, mo, mi = self.fertility, self.mortality, self.migration
         fert = {"hold": "TFR held at the base level",
-                "trend": f"TFR trend continued (damping {f.damping:g}, within {f.bounds[0]:g}-{f.bounds[1]:g})",
+                "trend": f"TFR trend continued (damping {f.damping:g}, at most {f.max_change:g} children per woman "
+                         f"up or down, within {f.bounds[0]:g}-{f.bounds[1]:g}"
+                         + (f"; the country's level in {f.convergence_years} years)" if f.convergence_years else ")"),
                 "path": "TFR path " + ", ".join(f"{y}: {v:g}" for y, v in f.path)}[f.mode]
         towards = f", slowing towards {mo.e0_ceiling[0]:g} (men) and {mo.e0_ceiling[1]:g} (women) years"
         mort = {"hold": "life expectancy held",

@@ -9,8 +9,10 @@ as the stochastic mode draws them) into survival ratios, fertility and migration
 Rules (year ``y`` = calendar year of the events, base year ``Y``, ``j = y - Y``):
 
 * fertility ``hold``: ``TFR_y = TFR_0``; ``trend``: ``TFR_y = TFR_0 + s sum_{i=1..j} d^i``
-  with ``s`` the OLS slope of the last ``trend_years`` of TFR and damping ``d``, clipped to the
-  scenario's bounds in every year (a base TFR outside them starts at the nearest bound); ``path``: linear interpolation from ``(Y, TFR_0)`` through the given points, then held.
+  with ``s`` the OLS slope of the last ``trend_years`` of TFR and damping ``d``, the added change
+  at most ``max_change`` either way, moving to the reference TFR (all municipalities) in
+  ``convergence_years`` when set, clipped to the scenario's bounds in every year (a base TFR
+  outside them starts at the nearest bound; :func:`~cityindicators.projection.bounds.tfr_path`); ``path``: linear interpolation from ``(Y, TFR_0)`` through the given points, then held.
   The age pattern ``asfr / TFR`` of the base is kept.
 * mortality: first-year gain ``g = 0`` (hold), the given gain, or the OLS slope of the
   territory's life-expectancy history bounded to ``bounds`` (trend); later gains slow towards
@@ -51,7 +53,7 @@ import numpy as np
 
 from ..exceptions import ProjectionError
 from .base_rates import BaseRates
-from .bounds import e0_path
+from .bounds import e0_path, tfr_path
 from .engine import EngineResult, cohort_component
 from .estimation.common import ols_slope as _ols_slope
 from .lifetable import E0Scaler
@@ -147,7 +149,9 @@ def build_schedule(rates: BaseRates, scenario: Scenario, to_year: int) -> Scenar
         tfr = np.broadcast_to(tfr0, (n, T)).copy()
     elif f.mode == "trend":
         slope = _ols_slope(np.where(hist_mask, rates.tfr_hist, np.nan), rates.hist_years)
-        tfr = np.clip(tfr0 + _damped(slope, f.damping, n), *f.bounds)  # the scenario's range, from the first year
+        if f.convergence_years and rates.tfr_reference is None:
+            raise ProjectionError("a converging TFR trend needs rates with tfr_reference")
+        tfr = tfr_path(tfr0, slope, f.damping, n, f.bounds, f.max_change, rates.tfr_reference, f.convergence_years)
     else:
         px = np.array([Y] + [y for y, _ in f.path if y > Y], dtype=float)
         tfr = np.empty((n, T))

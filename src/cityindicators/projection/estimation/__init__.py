@@ -258,7 +258,7 @@ def _estimate_rates(data: ProjectionData, codes: tuple[str, ...], Y: int, st: Es
     srb = sex_ratio_at_birth(data.births, inputs, st)
     mortality = estimate_mortality(data, inputs, st, register, pool)
     base = split_base_population(inputs, mortality.rates, st)
-    fertility = estimate_fertility(data.asfr, inputs, st)
+    fertility = estimate_fertility(data.asfr, inputs, st, pool)
     migration = estimate_migration(data.migration_total, inputs, mortality, srb.male_share, base.population,
                                    fertility.asfr, st, pool)
     history = estimate_history(inputs, mortality)
@@ -276,4 +276,5 @@ def _estimate_rates(data: ProjectionData, codes: tuple[str, ...], Y: int, st: Es
         tfr_hist=fertility.tfr_history, e0_hist=history.e0, netmig_hist=history.netmig, settings=st,
         details=details, inflow_pool_base=migration.pool_base, inflow_pool_window=migration.pool_window,
         mig_longrun_rate=migration.longrun_rate, total_trend=history.total_trend,
+        tfr_reference=fertility.tfr_reference,
     )
