@@ -28,10 +28,16 @@ from .geography import get_register
 
 log = logging.getLogger(__name__)
 
-__all__ = ["DatasetSpec", "DATASETS", "SEXES", "MIGRATION_FLOWS", "tidy", "validate", "dataset_spec", "canonical",
-           "split_all_ages", "split_tables", "check_ages_add_up", "require_single_ages", "age_resolved_pairs"]
+__all__ = ["DatasetSpec", "DATASETS", "SEXES", "SPLIT_SEXES", "BOTH_SEXES", "MIGRATION_FLOWS", "tidy", "validate",
+           "dataset_spec", "canonical", "split_all_ages", "split_tables", "check_ages_add_up", "require_single_ages",
+           "age_resolved_pairs", "both_sexes", "both_sexes_key", "split_sexes", "sex_level"]
 
+#: The labels a stored table's ``sex`` column may hold: the published both-sexes figure and the split.
 SEXES = ("total", "male", "female")
+#: The two sexes: a frame of these rows sums over ``sex`` to the both-sexes figure.
+SPLIT_SEXES = ("male", "female")
+#: The label of the both-sexes figure (published, or male + female).
+BOTH_SEXES = "total"
 MIGRATION_FLOWS = (
     "emigrants",
     "immigrants",
@@ -400,3 +406,89 @@ def check_ages_add_up(singles: pd.DataFrame, totals: pd.DataFrame, dataset: str,
         where = f" (first: all-ages figure from {src})" if isinstance(src, str) else ""
     return _mismatch(rows, len(joined), "all_ages", origin, f"{dataset} vs {spec.totals}", "ages-add-up",
                      f"single ages do not add up to the all-ages value{where}", strict)
+
+
+# -- one sex level per frame ---------------------------------------------------------------
+def both_sexes_key(dataset: str) -> str:
+    """The key of ``dataset``'s both-sexes frame in a mapping of loaded frames
+    (:func:`cityindicators.indicators.load_data`): ``"births"`` holds male and female,
+    ``"births:both_sexes"`` the both-sexes figures (``sex = "total"``)."""
+    return f"{dataset}:both_sexes"
+
+
+def split_sexes(frame: pd.DataFrame) -> pd.DataFrame:
+    """The ``male`` and ``female`` rows of ``frame`` (all of it when it has no ``sex`` column).
+
+    Beside them a stored table may hold the published both-sexes figure (``sex = "total"``),
+    which would count everyone twice in a sum over ``sex``; :func:`both_sexes` gives that level.
+    """
+    if "sex" not in frame.columns:
+        return frame
+    return frame[frame["sex"].isin(SPLIT_SEXES)]
+
+
+def both_sexes(frame: pd.DataFrame, dataset: str) -> pd.DataFrame:
+    """One both-sexes row (``sex = "total"``) per key of ``frame``, in the canonical shape.
+
+    The published both-sexes figure where ``frame`` has one (with a value); else, for a table of
+    counts, male + female where both are given (a missing sex leaves the key out, or keeps the
+    published row with its missing value: half a sum is no total).
+    Published levels (median age, life expectancy, labour rates) are not additive, so only the
+    published figure counts. The published figure wins because Statistics Lithuania's totals
+    may differ from the sum of the sexes by a person or two (the build reports it: check
+    ``sexes-add-up``), and every figure computed so far used the published one. Summed rows
+    take the other columns of the male row (``status`` only where both sexes agree).
+    """
+    spec = dataset_spec(dataset)
+    if "sex" not in spec.keys or "sex" not in frame.columns:
+        return frame
+    published = frame[frame["sex"] == BOTH_SEXES]
+    if not spec.counts:
+        return published.reset_index(drop=True)
+    other = [k for k in spec.key_columns if k != "sex"]
+    split = frame[frame["sex"].isin(SPLIT_SEXES) & frame["value"].notna()]
+    if split.empty:
+        return published.reset_index(drop=True)
+    male = split[split["sex"] == "male"].set_index(other)
+    female = split[split["sex"] == "female"].set_index(other)
+    both = male.index.intersection(female.index)
+    if len(published):  # a published figure wins unless it is missing (NaN) and both sexes are given
+        given = published.set_index(other).index
+        both = both.difference(given[published["value"].notna().to_numpy()])
+        published = published[~given.isin(both)]
+    if not len(both):
+        return published.reset_index(drop=True)
+    summed = male.loc[both].copy()
+    summed["value"] = summed["value"] + female.loc[both, "value"]
+    if "status" in summed.columns:
+        summed["status"] = summed["status"].where(summed["status"] == female.loc[both, "status"])
+    summed["sex"] = BOTH_SEXES
+    summed = summed.reset_index()[list(frame.columns)]
+    out = pd.concat([published, summed], ignore_index=True) if len(published) else summed
+    return out.sort_values(list(spec.key_columns), kind="mergesort").reset_index(drop=True)
+
+
+def sex_level(frame: pd.DataFrame, dataset: str, sex: "str | Iterable[str] | None" = None) -> pd.DataFrame:
+    """The rows of ``frame`` at the sex level asked for, one value per key.
+
+    ``None`` (the default) or ``("male", "female")``: the two sexes (:func:`split_sexes`);
+    ``"total"``: the both-sexes figure (:func:`both_sexes`); one sex: its rows. Asked for
+    explicitly, e.g. ``("male", "female", "total")``, both levels come back, told apart by the
+    ``sex`` label (add over ``sex`` only after choosing one). Tables without ``sex`` come back
+    as they are. An unknown label is an error naming the allowed ones.
+    """
+    spec = dataset_spec(dataset)
+    if "sex" not in spec.keys or "sex" not in frame.columns:
+        return frame
+    wanted = list(SPLIT_SEXES) if sex is None else [sex] if isinstance(sex, str) else list(sex)
+    unknown = sorted(set(wanted) - set(SEXES))
+    if unknown:
+        raise DataValidationError(f"{dataset}: unknown sex {unknown}; allowed: male, female, total (both sexes)")
+    sexes = [s for s in wanted if s != BOTH_SEXES]
+    parts = [frame[frame["sex"].isin(sexes)]] if sexes else []
+    if BOTH_SEXES in wanted:
+        parts.append(both_sexes(frame, dataset))
+    if len(parts) == 1:
+        return parts[0].reset_index(drop=True)
+    out = pd.concat(parts, ignore_index=True)
+    return out.sort_values(list(spec.key_columns), kind="mergesort").reset_index(drop=True)

@@ -43,7 +43,17 @@ from .config import DataPaths
 from .cube import DIMS, SEXES, Cube
 from .exceptions import CityIndicatorsError, DatasetNotFoundError, DataValidationError
 from .geography import get_register
-from .schema import DATASETS, LINE, age_resolved_pairs, canonical, check_ages_add_up, dataset_spec, tidy
+from .schema import (
+    BOTH_SEXES,
+    DATASETS,
+    LINE,
+    age_resolved_pairs,
+    canonical,
+    check_ages_add_up,
+    dataset_spec,
+    sex_level,
+    tidy,
+)
 from .snapshots import (  # noqa: F401 - the raw-snapshot functions, re-exported for older callers
     HASH_DIGITS,
     RawSnapshots,
@@ -377,10 +387,18 @@ def load(
         and ``migration_total``.
     territories
         Names or codes in any form the register resolves ("Visaginas", "30", "LT-59").
-    years, sex, age
+    years, age
         Values to keep (``None``: all). ``population``, ``deaths`` and ``migration`` hold single
-        ages only, so a frame sums correctly by any key; ``sex`` has an explicit ``total``
-        beside ``male`` and ``female`` (select one or the other before adding over sexes).
+        ages only, so a frame sums correctly by any key.
+    sex
+        One sex level, never both mixed, so that a sum over ``sex`` counts no one twice:
+        ``None`` (the default): ``male`` and ``female``; ``"total"``: both sexes, one row per
+        key (the published figure, else male + female in a table of counts); ``"male"`` or
+        ``"female"``: that sex. A caller that wants the split and the total in one frame asks
+        for all three, ``("male", "female", "total")``, and adds over ``sex`` only after
+        choosing. A table whose source gives both sexes only (the real extract's deaths) has
+        no male/female rows: its figures come with ``sex="total"`` (the default logs how many
+        keys it left out).
 
     Examples
     --------
@@ -403,13 +421,28 @@ def load(
     yrs = _as_list(years)
     if yrs is not None:
         mask &= frame["year"].isin([int(y) for y in yrs])
-    sx = _as_list(sex)
-    if sx is not None and "sex" in spec.keys:
-        mask &= frame["sex"].isin(sx)
     ag = _as_list(age)
     if ag is not None and "age" in spec.keys:
         mask &= frame["age"].isin([int(a) for a in ag])
-    return frame[mask].reset_index(drop=True).copy()
+    rows = frame[mask]
+    if "sex" not in spec.keys:
+        return rows.reset_index(drop=True).copy()
+    out = sex_level(rows, dataset, sex)
+    if sex is None:
+        _log_total_only(rows, out, dataset)
+    return out.copy()
+
+
+def _log_total_only(rows: pd.DataFrame, split: pd.DataFrame, dataset: str) -> None:
+    """Say when the default (male/female) view leaves out keys given for both sexes only."""
+    other = [k for k in dataset_spec(dataset).key_columns if k != "sex"]
+    total_only = rows.loc[rows["sex"] == BOTH_SEXES, other]
+    if total_only.empty:
+        return
+    n = len(pd.MultiIndex.from_frame(total_only).difference(pd.MultiIndex.from_frame(split[other])))
+    if n:
+        log.info("%s: %d key(s) are given for both sexes only and are not in the male/female rows; "
+                 "load(%r, sex='total') gives them", dataset, n, dataset)
 
 
 # -- dense arrays ---------------------------------------------------------------------------

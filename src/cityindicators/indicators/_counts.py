@@ -21,7 +21,7 @@ import pandas as pd
 
 from ..cube import SEXES_AND_TOTAL, Cube
 from ..exceptions import DataValidationError
-from ..schema import age_resolved_pairs, require_single_ages
+from ..schema import age_resolved_pairs, both_sexes, both_sexes_key, require_single_ages, split_sexes
 from .catalogue import PUBLISHED_PREFIX, Indicator, published_indicator
 
 __all__ = ["Counts", "build_counts", "SEX_INDEX", "ratio", "next_year", "average_population"]
@@ -251,13 +251,43 @@ class _Axes:
         return (len(self.codes), len(self.years))
 
 
-def _by_sex(frame: pd.DataFrame | None, ax: _Axes) -> np.ndarray:
-    """``[T, Y, 3]`` array from rows with a ``sex`` column (one row per territory, year, sex)."""
+class _Levels:
+    """A dataset's two sex levels: ``split`` (male, female) and ``both`` (the both-sexes figure),
+    each a frame with one row per key (either may be empty)."""
+
+    def __init__(self, split: pd.DataFrame, both: pd.DataFrame):
+        self.split, self.both = split, both
+
+    @classmethod
+    def of(cls, frames: Mapping[str, pd.DataFrame], name: str) -> "_Levels | None":
+        """The levels of ``frames[name]``: its both-sexes frame from ``frames`` (as
+        :func:`~cityindicators.indicators.load_data` gives it), else derived from the frame
+        (a caller's own frame may hold both levels, or the two sexes only)."""
+        frame, both = frames.get(name), frames.get(both_sexes_key(name))
+        if frame is None and both is None:
+            return None
+        if frame is None:  # given for both sexes only (the male/female frame is empty)
+            return cls(both.iloc[:0], both)
+        if "sex" not in frame:  # a table without a sex split: all of it is both sexes
+            return cls(frame.iloc[:0].assign(sex=pd.Series(dtype=str)), frame.assign(sex="total"))
+        return cls(split_sexes(frame), both if both is not None else both_sexes(frame, name))
+
+    def where(self, mask) -> "_Levels":
+        """Both levels filtered by ``mask(frame) -> bool Series``."""
+        return _Levels(self.split[mask(self.split)], self.both[mask(self.both)])
+
+    def frame(self) -> pd.DataFrame:
+        return pd.concat([self.split, self.both], ignore_index=True)
+
+
+def _by_sex(levels: _Levels | None, ax: _Axes) -> np.ndarray:
+    """``[T, Y, 3]`` array of a dataset's levels (one row per territory, year, sex)."""
     out = np.full(ax.shape + (3,), np.nan)
-    if frame is None or frame.empty:
+    if levels is None:
         return out
-    f = frame[frame["sex"].isin(SEX_INDEX)] if "sex" in frame else frame.assign(sex="total")
-    out[ax.ti(f), ax.yi(f), _sex_idx(f["sex"])] = f["value"].to_numpy(dtype=float)
+    for f in (levels.split, levels.both):
+        if len(f):
+            out[ax.ti(f), ax.yi(f), _sex_idx(f["sex"])] = f["value"].to_numpy(dtype=float)
     return _fill_total_sex(out)
 
 
@@ -269,14 +299,14 @@ def _plain(frame: pd.DataFrame | None, ax: _Axes) -> np.ndarray:
     return out
 
 
-def _population(singles: pd.DataFrame | None, published: pd.DataFrame | None,
+def _population(levels: _Levels | None, published: _Levels | None,
                 ax: _Axes) -> tuple[np.ndarray, np.ndarray, int | None]:
     """Single ages ``[T, Y, 3, A]``, all-ages ``[T, Y, 3]`` (published totals, else the sum of the
     ages) and the open age, from the ``population`` and ``population_total`` tables."""
     totals = _by_sex(published, ax)
+    singles = levels.frame() if levels is not None else None
     if singles is None or singles.empty:
         return np.full(ax.shape + (3, 0), np.nan), totals, None
-    singles = singles[singles["sex"].isin(SEX_INDEX)]
     ages = singles["age"].to_numpy(dtype=int)
     if "open_age" in singles and singles["open_age"].any():
         top = int(singles.loc[singles["open_age"].to_numpy(dtype=bool), "age"].min())
@@ -297,19 +327,21 @@ def _population(singles: pd.DataFrame | None, published: pd.DataFrame | None,
     return cube, totals, top
 
 
-def _flows(by_age: pd.DataFrame | None, all_ages: pd.DataFrame | None, ax: _Axes) -> dict[str, np.ndarray]:
+def _flows(by_age: _Levels | None, all_ages: _Levels | None, ax: _Axes) -> dict[str, np.ndarray]:
     """``{flow: [T, Y, 3]}`` all-ages flows from ``migration_total``, else the sum of ``migration``'s ages."""
-    frames = [f for f in (all_ages, by_age) if f is not None and not f.empty]
+    levels = [lv for lv in (all_ages, by_age) if lv is not None]
+    frames = [f for lv in levels for f in (lv.split, lv.both) if not f.empty]
     if not frames:
         return {}
-    all_ages = all_ages if all_ages is not None else frames[0].iloc[:0]
-    by_age = by_age if by_age is not None else frames[0].iloc[:0]
     out: dict[str, np.ndarray] = {}
     for flow in pd.unique(pd.concat([f["flow"] for f in frames])):
-        rows = all_ages[all_ages["flow"] == flow]
-        if rows.empty:  # only age detail: add it up (missing if any age is missing)
-            rows = by_age[by_age["flow"] == flow].groupby(["territory_code", "year", "sex"], as_index=False)[
-                "value"].sum(min_count=1)
+        def of_flow(f, flow=flow):
+            return f["flow"] == flow
+        rows = all_ages.where(of_flow) if all_ages is not None else None
+        if rows is None or (rows.split.empty and rows.both.empty):  # only age detail: add it up
+            ages = by_age.where(of_flow)  # (missing if any age is missing)
+            rows = _Levels(*(f.groupby(["territory_code", "year", "sex"], as_index=False)["value"].sum(min_count=1)
+                             for f in (ages.split, ages.both)))
         out[str(flow)] = _by_sex(rows, ax)
     for net, (inflow, outflow) in {"net_international": ("immigrants", "emigrants"),
                                    "net_internal": ("internal_arrivals", "internal_departures")}.items():
@@ -326,7 +358,9 @@ def build_counts(data: Mapping[str, pd.DataFrame | None]) -> Counts:
     years. Frames may carry extra columns (``status``, ``source``); only the canonical key and
     ``value`` columns are read. The all-ages figures come from ``population_total``,
     ``deaths_total`` and ``migration_total`` (else the sum of the single ages); an age-resolved
-    frame with all-ages rows (a missing ``age``) is an error.
+    frame with all-ages rows (a missing ``age``) is an error. The both-sexes figures come from
+    the frames under :func:`~cityindicators.schema.both_sexes_key` (as ``load_data`` gives them),
+    else from the dataset's own frame (published ``total`` rows, else male + female).
     """
     frames = {k: v for k, v in data.items() if v is not None and len(v)}
     for name in age_resolved_pairs():
@@ -341,16 +375,19 @@ def build_counts(data: Mapping[str, pd.DataFrame | None]) -> Counts:
     yrs = np.arange(min(years), max(years) + 1) if years else np.arange(0)
     ax = _Axes(codes, yrs)
 
-    pop, pop_all, top = _population(frames.get("population"), frames.get("population_total"), ax)
-    births = _by_sex(frames.get("births"), ax)
-    deaths_f = frames.get("deaths")
-    deaths = _by_sex(frames.get("deaths_total"), ax)
+    def levels(name: str) -> _Levels | None:
+        return _Levels.of(frames, name)
+
+    pop, pop_all, top = _population(levels("population"), levels("population_total"), ax)
+    births = _by_sex(levels("births"), ax)
+    deaths_lv = levels("deaths")
+    deaths = _by_sex(levels("deaths_total"), ax)
     deaths_age = None
-    if deaths_f is None:
+    if deaths_lv is None:
         infant = _by_sex(None, ax)
     else:
-        infant = _by_sex(deaths_f[deaths_f["age"] == 0], ax)
-        by_age = deaths_f[deaths_f["sex"].isin(SEX_INDEX)]
+        infant = _by_sex(deaths_lv.where(lambda f: f["age"] == 0), ax)
+        by_age = deaths_lv.frame()
         if top is not None and len(by_age) and (by_age["age"] > 0).any():
             ages = np.minimum(by_age["age"].to_numpy(dtype=int), top)
             if len(np.unique(ages)) < by_age["age"].nunique():  # ages above the open group: add them up
@@ -362,13 +399,13 @@ def build_counts(data: Mapping[str, pd.DataFrame | None]) -> Counts:
             tot = deaths_age[:, :, TOTAL]
             deaths_age[:, :, TOTAL] = np.where(np.isnan(tot), deaths_age[:, :, MALE] + deaths_age[:, :, FEMALE], tot)
             deaths = np.where(np.isnan(deaths), deaths_age.sum(-1), deaths)
-    flows = _flows(frames.get("migration"), frames.get("migration_total"), ax)
+    flows = _flows(levels("migration"), levels("migration_total"), ax)
 
     labour: dict[str, np.ndarray] = {}
     units: dict[str, str] = {}
-    lab = frames.get("labour")
+    lab = levels("labour")
     if lab is not None:
-        lab = lab[lab["sex"] == "total"] if "sex" in lab else lab
+        lab = lab.both  # the labour indicators are read for both sexes
         for ind, rows in lab.groupby("indicator", sort=False):
             labour[str(ind)] = _plain(rows, ax)
             if "unit" in rows and len(rows):
@@ -385,9 +422,9 @@ def build_counts(data: Mapping[str, pd.DataFrame | None]) -> Counts:
             passthrough[entry.id] = _plain(rows, ax)
             extra[entry.id] = entry
     for ds, ind in (("life_expectancy", "life_expectancy"), ("median_age", "median_age_published")):
-        f = frames.get(ds)
+        f = levels(ds)
         if f is not None:
-            passthrough[ind] = _plain(f[f["sex"] == "total"] if "sex" in f else f, ax)
+            passthrough[ind] = _plain(f.both, ax)
     if frames.get("density") is not None:
         passthrough["population_density"] = _plain(frames["density"], ax)
     urban = None

@@ -89,7 +89,10 @@ def load_data(datasets: Iterable[str] | None = None, data_dir: str | os.PathLike
     """Read the processed tables the indicators need; datasets not built are skipped (logged).
 
     An age-resolved dataset comes with its all-ages table (``population`` with
-    ``population_total``...): every frame holds single ages only and sums correctly by any key.
+    ``population_total``...), and a dataset with a ``sex`` key at both levels, each a frame of
+    its own (:func:`cityindicators.store.load`): ``data["births"]`` the two sexes,
+    ``data[both_sexes_key("births")]`` (``"births:both_sexes"``) the both-sexes figures. Every
+    frame holds one value per key, single ages only, and sums correctly by any key.
 
     Raises
     ------
@@ -97,7 +100,7 @@ def load_data(datasets: Iterable[str] | None = None, data_dir: str | os.PathLike
         None of the datasets is built.
     """
     from .. import store
-    from ..schema import age_resolved_pairs
+    from ..schema import BOTH_SEXES, age_resolved_pairs, both_sexes_key, dataset_spec
 
     out: dict[str, pd.DataFrame] = {}
     wanted = list(datasets or DATASETS)
@@ -105,6 +108,9 @@ def load_data(datasets: Iterable[str] | None = None, data_dir: str | os.PathLike
     for name in wanted:
         try:
             out[name] = store.load(name, territories=territories, data_dir=data_dir)
+            if "sex" in dataset_spec(name).keys:
+                out[both_sexes_key(name)] = store.load(name, territories=territories, sex=BOTH_SEXES,
+                                                       data_dir=data_dir)
         except DatasetNotFoundError:
             log.info("dataset %s is not built; indicators that need it are missing", name)
     if not out:

@@ -16,7 +16,7 @@ from typing import Sequence
 import pandas as pd
 
 from ..exceptions import DatasetNotFoundError, ProjectionError
-from ..schema import require_single_ages
+from ..schema import SEXES, require_single_ages
 
 __all__ = ["ProjectionData"]
 
@@ -131,7 +131,7 @@ class ProjectionData:
         for name in ("population", "population_total", "births", "deaths", "deaths_total", "life_expectancy",
                      "migration", "migration_total"):
             try:
-                frames[name] = store.load(name, territories=codes, data_dir=data_dir)
+                frames[name] = store.load(name, territories=codes, sex=SEXES, data_dir=data_dir)
             except DatasetNotFoundError:
                 if name in ("population", "births") or (name == "deaths_total" and "deaths" not in frames):
                     raise

@@ -9,6 +9,7 @@ import pandas as pd
 from ...exceptions import CityIndicatorsError
 from ...html_safe import styled_table
 from ...i18n import fmt_number, t
+from ...schema import both_sexes_key
 from .. import findings as F
 from .. import shared
 from .context import ReportContext
@@ -87,8 +88,8 @@ def accuracy_context(ctx: ReportContext, bt, own, y0: int, h: int) -> list[F.Fin
     from ...projection.intervals import SIZE_CLASSES_LT, size_class
 
     e = bt.errors[(bt.errors["method"] == DEFAULT_METHOD)]
-    pop = ctx.data["population_total"]
-    p0 = pop[(pop["year"] == y0) & (pop["sex"] == "total")].set_index("territory_code")["value"]
+    pop = ctx.data[both_sexes_key("population_total")]
+    p0 = pop[pop["year"] == y0].set_index("territory_code")["value"]
     classes = pd.Series(size_class(p0.to_numpy()), index=p0.index.astype(str))
     out = []
     mine = classes.get(ctx.code)

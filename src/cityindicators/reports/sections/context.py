@@ -17,6 +17,7 @@ from ... import __version__
 from ...exceptions import CityIndicatorsError, ReportParameterError
 from ...geography import Territory
 from ...i18n import check_language, t
+from ...schema import both_sexes_key
 from .. import exports, shared
 from .. import findings as F
 from .display import show_markdown
@@ -203,8 +204,10 @@ def setup(
     # the check above gave the territory's code: no second resolution of the name
     terr = reg.get(checked["territory"])
     data = ws.tables()
-    totals = data.get("population_total", data.get("population"))  # (single ages only: their years)
-    totals = totals[totals["sex"] == "total"] if totals is not None else pd.DataFrame(columns=["territory_code", "year"])
+    # the years of the both-sexes population (all ages, else single ages)
+    totals = data.get(both_sexes_key("population_total"), data.get(both_sexes_key("population")))
+    if totals is None:
+        totals = pd.DataFrame(columns=["territory_code", "year"])
     # The defaults come from the territory's own years: a data directory may also hold other
     # territories (the synthetic demo set beside the real extract) covering other years.
     data_years = sorted(int(y) for y in totals.loc[totals["territory_code"] == terr.code, "year"].unique())

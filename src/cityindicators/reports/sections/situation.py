@@ -111,7 +111,7 @@ def pyramid(ctx: ReportContext, years: Sequence[int] | None = None):
     _heading(ctx, "h_pyramid")
     years = list(years or ctx.years)
     pop = ctx.data["population"]
-    sub = pop[(pop["territory_code"] == ctx.code) & pop["year"].isin(years) & pop["sex"].isin(["male", "female"])]
+    sub = pop[(pop["territory_code"] == ctx.code) & pop["year"].isin(years)]  # (male and female rows)
     if sub.empty:
         show_markdown(t("not_available", ctx.lang, what=t("age", ctx.lang)))
         return None
