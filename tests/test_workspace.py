@@ -157,3 +157,45 @@ def test_library_functions_take_a_workspace_for_data_dir(demo_dir):
     assert compute_indicators(["share_65_plus"], ["X13"], [2010], data_dir=ws).equals(by_path)
     res = project("X13", to_year=2030, data_dir=ws)
     assert res.population.equals(project("X13", to_year=2030, data=ws.projection_data(), data_dir=ws).population)
+
+
+def test_library_calls_handed_a_workspace_read_each_table_once(demo_dir, monkeypatch):
+    """A consultant's notebook: ``ws = Workspace(path)``, then several calls of the store, the
+    indicators, the comparisons and the projection. Each table is read once, the count arrays
+    built once, the projection inputs read once; the figures are those of ``data_dir=path``."""
+    import pandas as pd
+
+    import cityindicators.indicators._counts as counts_module
+    from cityindicators.indicators import comparison_table, compute, compute_indicators, indicator_changes, rank_table
+    from cityindicators.projection import ProjectionData, project
+
+    ws = Workspace(demo_dir)
+    reads: collections.Counter = collections.Counter()
+    builds: list = []
+    real_read, real_build = pd.read_parquet, counts_module.build_counts
+    monkeypatch.setattr(store, "_CACHE", {})  # the store's own cache of parquet reads: empty, as in a new process
+    monkeypatch.setattr(pd, "read_parquet", lambda path, *a, **k: reads.update([Path(path).name]) or real_read(path, *a, **k))
+    for module in (counts_module, compute):
+        monkeypatch.setattr(module, "build_counts", lambda data: builds.append(1) or real_build(data))
+
+    x13 = store.load("population", territories="X13", years=[2010], data_dir=ws)
+    store.load("population", territories="Eglyno sav.", data_dir=ws)
+    shares = compute_indicators(["share_65_plus"], "X13", data_dir=ws)
+    compute_indicators(["crude_birth_rate", "median_age"], ["X13", "X12"], data_dir=ws)
+    table = comparison_table("X13", 2020, data_dir=ws)
+    ranks = rank_table("population", 2020, data_dir=ws)
+    indicator_changes(["population"], 2010, 2020, data_dir=ws)
+    res = project("X13", to_year=2030, data_dir=ws)
+    project("X12", to_year=2030, data_dir=ws)
+
+    assert reads and max(reads.values()) == 1, reads
+    assert len(builds) == 1
+    assert ProjectionData.from_store(data_dir=ws) is ws.projection_data()
+    # the same figures as from the folder (which reads and builds afresh at each call)
+    assert x13.equals(store.load("population", territories="X13", years=[2010], data_dir=demo_dir))
+    assert len(x13) and (x13["year"] == 2010).all()
+    assert shares.equals(compute_indicators(["share_65_plus"], "X13", data_dir=demo_dir))
+    assert table.equals(comparison_table("X13", 2020, data_dir=demo_dir))
+    assert ranks.equals(rank_table("population", 2020, data_dir=demo_dir))
+    assert res.population.equals(project("X13", to_year=2030, data_dir=demo_dir).population)
+    assert len(builds) > 1  # by path: built again

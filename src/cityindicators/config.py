@@ -6,8 +6,13 @@ import os
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
-__all__ = ["DATA_DIR_ENV", "SHARED_DATA_ENV", "DataPaths", "resolve_data_dir", "find_data_dir", "resource_path"]
+if TYPE_CHECKING:  # pragma: no cover - types only
+    import pandas as pd
+
+__all__ = ["DATA_DIR_ENV", "SHARED_DATA_ENV", "DataPaths", "resolve_data_dir", "find_data_dir", "resource_path",
+           "KeptData", "kept_data"]
 
 #: Environment variable that sets the data directory (the CLI's ``--data-dir`` wins over it).
 DATA_DIR_ENV = "CITYINDICATORS_DATA_DIR"
@@ -34,6 +39,33 @@ def find_data_dir(start: str | os.PathLike | None = None) -> Path | None:
         if (folder / "data" / "processed").is_dir():
             return folder / "data"
     return None
+
+
+@runtime_checkable
+class KeptData(Protocol):
+    """A data directory that keeps what was read from it: a
+    :class:`~cityindicators.workspace.Workspace`, as the store, the indicators and the projection
+    see it. They sit below the workspace and may not import it; handed one for ``data_dir``,
+    they take its kept tables, count arrays and projection inputs (:func:`kept_data`) instead of
+    reading and building them again, so a notebook's ``ws = Workspace(path)`` followed by
+    several calls reads each table once."""
+
+    def __fspath__(self) -> str: ...
+
+    def table(self, dataset: str) -> "pd.DataFrame":
+        """The processed table ``dataset``, whole (shared: read-only)."""
+
+    def counts(self) -> Any:
+        """The count arrays of every territory (:class:`~cityindicators.indicators._counts.Counts`)."""
+
+    def projection_data(self) -> Any:
+        """The projection inputs of every territory (:class:`~cityindicators.projection.data.ProjectionData`)."""
+
+
+def kept_data(data_dir: Any) -> KeptData | None:
+    """``data_dir`` when it keeps what was read from it (a workspace), else ``None`` (a path:
+    read afresh)."""
+    return data_dir if isinstance(data_dir, KeptData) else None
 
 
 @dataclass(frozen=True)

@@ -39,7 +39,7 @@ from ._io import (
     sidecar_path,
     write_sidecar,
 )
-from .config import DataPaths
+from .config import DataPaths, kept_data
 from .cube import DIMS, SEXES, Cube
 from .exceptions import CityIndicatorsError, DatasetNotFoundError, DataValidationError
 from .geography import get_register
@@ -88,6 +88,7 @@ __all__ = [
     "parse_snapshot",
     "build",
     "load",
+    "stored_table",
     "available_datasets",
     "current_tables",
     "processed_provenance",
@@ -368,6 +369,24 @@ def _as_list(x) -> list | None:
     return list(x)
 
 
+def stored_table(dataset: str, data_dir: str | os.PathLike | None = None) -> pd.DataFrame:
+    """The processed table ``dataset`` of the published build as stored, every row and sex level:
+    what :func:`load` filters. Kept per file and modification time, shared: treat it as read-only.
+
+    Raises
+    ------
+    DatasetNotFoundError
+        The dataset is not built (the message lists the built ones).
+    """
+    path = current_tables(data_dir).get(dataset) or DataPaths.of(data_dir).processed_table(dataset)
+    if not path.exists():
+        raise DatasetNotFoundError(
+            f"dataset {dataset!r} is not built in {path.parent} (run 'cityindicators build'; available: "
+            f"{', '.join(available_datasets(data_dir)) or 'none'})"
+        )
+    return _load_cached(path)
+
+
 def load(
     dataset: str,
     territories: str | Sequence[str] | None = None,
@@ -399,19 +418,18 @@ def load(
         choosing. A table whose source gives both sexes only (the real extract's deaths) has
         no male/female rows: its figures come with ``sex="total"`` (the default logs how many
         keys it left out).
+    data_dir
+        A data directory, or a :class:`~cityindicators.workspace.Workspace`, whose table is
+        read once and filtered here at each call.
 
     Examples
     --------
     >>> load("population", territories="Visaginas", years=range(2010, 2016), sex="total")  # doctest: +SKIP
     """
     spec = dataset_spec(dataset)
-    path = current_tables(data_dir).get(dataset) or DataPaths.of(data_dir).processed_table(dataset)
-    if not path.exists():
-        raise DatasetNotFoundError(
-            f"dataset {dataset!r} is not built in {path.parent} (run 'cityindicators build'; available: "
-            f"{', '.join(available_datasets(data_dir)) or 'none'})"
-        )
-    frame = _load_cached(path)
+    kept = kept_data(data_dir)
+    # a workspace: its table, read once per build (it reads it with stored_table of its folder)
+    frame = kept.table(dataset) if kept is not None else stored_table(dataset, data_dir)
     mask = pd.Series(True, index=frame.index)
     terr = _as_list(territories)
     if terr is not None:

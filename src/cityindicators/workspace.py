@@ -10,11 +10,18 @@ What depends on the processed tables is kept per *generation* of them: after a n
 Every function that takes ``data_dir=`` takes a workspace as well: a workspace is a path-like
 object (``os.fspath(ws)`` is its folder), so code below this module that only needs paths
 keeps working unchanged, and code above it turns either form into a workspace with
-:func:`as_workspace`::
+:func:`as_workspace`. The common entry points below it read through the workspace's cache
+when handed one (they see it as :class:`~cityindicators.config.KeptData`, without importing
+this module): :func:`~cityindicators.store.load` filters its table,
+:func:`~cityindicators.indicators.compute_indicators`, the comparisons, ranks and changes
+compute on its count arrays, and :meth:`~cityindicators.projection.data.ProjectionData.from_store`
+(so ``project`` and ``find_inflow``) takes its projection inputs::
 
-    ws = as_workspace(data_dir)        # a path, None (the default folder) or a Workspace
+    ws = Workspace("data")             # or as_workspace(data_dir): a path, None or a Workspace
     ws.register.resolve("Visaginas")
-    ws.counts()                        # built once per generation of the tables
+    compute_indicators(["share_65_plus"], "Visaginas", data_dir=ws)    # builds ws.counts() once
+    comparison_table("Visaginas", 2018, data_dir=ws)                   # the same counts
+    project("Visaginas", to_year=2040, data_dir=ws)                    # ws.projection_data()
 
 The workspace sits above the store, indicators and projection (it calls them) and below the
 reports and the command line (which use it); the modules it calls are imported on first use,
@@ -136,16 +143,15 @@ class Workspace(os.PathLike):
         """The processed tables the indicators read (:func:`cityindicators.indicators.load_data`)."""
         from .indicators import load_data
 
-        return self.derived("tables", lambda: load_data(data_dir=self.root))
+        return self.derived("tables", lambda: load_data(data_dir=self))  # each through table()
 
     def table(self, dataset: str) -> "pd.DataFrame":
-        """One processed table, whole (:func:`cityindicators.store.load`)."""
+        """One processed table as stored, every row and sex level
+        (:func:`cityindicators.store.stored_table`), read once per generation and shared
+        (read-only): :func:`~cityindicators.store.load` handed this workspace filters it."""
         from . import store
 
-        tables = self.tables()
-        if dataset in tables:
-            return tables[dataset]
-        return self.derived(("table", dataset), lambda: store.load(dataset, data_dir=self.root))
+        return self.derived(("table", dataset), lambda: store.stored_table(dataset, data_dir=self.root))
 
     def counts(self) -> "Counts":
         """The count arrays of every territory (:func:`~cityindicators.indicators._counts.build_counts`)."""
@@ -157,6 +163,7 @@ class Workspace(os.PathLike):
         """The projection's inputs for every territory (:meth:`ProjectionData.from_store`)."""
         from .projection.data import ProjectionData
 
+        # the folder, not the workspace: from_store hands a workspace's call back to this method
         return self.derived("projection_data", lambda: ProjectionData.from_store(data_dir=self.root))
 
 

@@ -19,9 +19,9 @@ import pandas as pd
 
 from ..exceptions import ConfigError, DataValidationError
 from ..geography import Register, get_register
-from ._counts import Counts, build_counts, ratio
+from ._counts import Counts, ratio
 from .catalogue import get_indicator
-from .compute import available_indicators, counts_for, indicator_arrays, load_data, needed_datasets
+from .compute import available_indicators, counts_for, counts_of, indicator_arrays, needed_datasets
 
 __all__ = ["ORDERS", "rank_values", "percentile_values", "ranking_universe", "indicator_changes", "rank_table"]
 
@@ -108,9 +108,7 @@ def indicator_changes(
     if year_from == year_to:
         raise ConfigError(f"year_from and year_to must differ (both {year_from})")
     ids = _ids(indicators)
-    if data is None:
-        data = load_data(needed_datasets(ids), data_dir)
-    base = data if isinstance(data, Counts) else build_counts(data)
+    base = counts_of(data, data_dir, needed_datasets(ids))
     universe = ranking_universe(base.codes)
     counts, codes = counts_for(base, territories)
     ids = ids or available_indicators(counts)
@@ -183,9 +181,7 @@ def rank_table(
     if change not in ("auto", "relative", "absolute"):
         raise ConfigError(f"change must be auto, relative or absolute, got {change!r}")
     entry = get_indicator(indicator)
-    if data is None:
-        data = load_data(needed_datasets([indicator]), data_dir)
-    counts = data if isinstance(data, Counts) else build_counts(data)
+    counts = counts_of(data, data_dir, needed_datasets([indicator]))
     reg = get_register(data_dir) if data_dir is not None else get_register()
     universe = ranking_universe(counts.codes, synthetic, reg)
     if not universe:

@@ -43,11 +43,11 @@ import pandas as pd
 
 from ..exceptions import ConfigError, DataValidationError
 from ..geography import Group, Register, Territory, get_register, size_class
-from ._counts import Counts, build_counts
+from ._counts import Counts
 from .catalogue import get_indicator
 from .breaks import break_notes, own_break_mask
 from .change import ranking_universe
-from .compute import available_indicators, indicator_arrays, load_data
+from .compute import available_indicators, counts_of, indicator_arrays
 
 __all__ = [
     "DEFAULT_SIMILARITY_FEATURES",
@@ -71,14 +71,6 @@ FEATURE_FALLBACKS = {"registered_unemployed_ratio": "pub_unemployment_rate"}
 #: Features standardised on a log10 scale.
 LOG_FEATURES = ("population", "working_age_population", "births", "deaths")
 DEFAULT_K = 5
-
-
-def _counts(data, data_dir) -> Counts:
-    if isinstance(data, Counts):
-        return data
-    if data is None:
-        data = load_data(None, data_dir)
-    return build_counts(data)
 
 
 def _register(data_dir) -> Register:
@@ -142,7 +134,7 @@ def similar_municipalities(
     """
     if int(k) < 1:
         raise ConfigError(f"k must be at least 1, got {k}")
-    counts = _counts(data, data_dir)
+    counts = counts_of(data, data_dir)  # all tables: a comparison reads several
     reg = _register(data_dir)
     target = _target(territory, reg, counts)
     universe = ranking_universe(counts.codes, target.synthetic, reg)
@@ -233,7 +225,7 @@ def peer_group(
         ``neighbours`` is the :func:`similar_municipalities` table for similarity peers, else
         ``None``.
     """
-    counts = _counts(data, data_dir)
+    counts = counts_of(data, data_dir)  # all tables: a comparison reads several
     reg = _register(data_dir)
     t = _target(territory, reg, counts)
     if isinstance(peers, Group):
@@ -335,7 +327,7 @@ def comparison_table(
         country_code, county_code, peer_group (id, name, members), neighbours (the similarity
         table as records, for similarity peers).
     """
-    counts = _counts(data, data_dir)
+    counts = counts_of(data, data_dir)  # all tables: a comparison reads several
     reg = _register(data_dir)
     t = _target(territory, reg, counts)
     group, neighbours = peer_group(t.code, year, peers, counts, data_dir, k, features, weights)

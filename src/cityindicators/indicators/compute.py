@@ -21,6 +21,7 @@ from typing import Iterable, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+from ..config import kept_data
 from ..cube import SEXES_AND_TOTAL
 from ..exceptions import ConfigError, DatasetNotFoundError, UnknownTerritoryError
 from ..geography import Group, Register, get_register
@@ -93,6 +94,8 @@ def load_data(datasets: Iterable[str] | None = None, data_dir: str | os.PathLike
     its own (:func:`cityindicators.store.load`): ``data["births"]`` the two sexes,
     ``data[both_sexes_key("births")]`` (``"births:both_sexes"``) the both-sexes figures. Every
     frame holds one value per key, single ages only, and sums correctly by any key.
+    From a :class:`~cityindicators.workspace.Workspace` (``data_dir``) each table is read once
+    (:meth:`~cityindicators.workspace.Workspace.table`) and cut by :func:`~cityindicators.store.load`.
 
     Raises
     ------
@@ -119,6 +122,22 @@ def load_data(datasets: Iterable[str] | None = None, data_dir: str | os.PathLike
             "'cityindicators demo', 'cityindicators import ...' or 'cityindicators fetch', then 'cityindicators build'"
         )
     return out
+
+
+def counts_of(data: Mapping[str, pd.DataFrame] | Counts | None, data_dir: str | os.PathLike | None = None,
+              datasets: Iterable[str] | None = None) -> Counts:
+    """The count arrays every indicator is computed on: ``data`` itself when it is
+    :class:`Counts`, else built from the frames ``data``, else from the processed tables
+    ``datasets`` (all when ``None``) of ``data_dir``. A workspace (``data_dir``) builds them
+    once per build of its tables, from all of them, and shares them between calls."""
+    if isinstance(data, Counts):
+        return data
+    if data is None:
+        kept = kept_data(data_dir)
+        if kept is not None:
+            return kept.counts()
+        data = load_data(datasets, data_dir)
+    return build_counts(data)
 
 
 def needed_datasets(ids: Sequence[str] | None) -> list[str]:
@@ -282,8 +301,7 @@ def compute_indicators(
         for i in ids:
             if i not in FUNCTIONS:
                 get_indicator(i)  # unknown ids raise ConfigError with suggestions
-    if data is None:
-        data = load_data(needed_datasets(ids), data_dir)
+    data = counts_of(data, data_dir, needed_datasets(ids))
     counts, codes = counts_for(data, territories, get_register(data_dir) if data_dir is not None else None)
     if ids is None:
         ids = available_indicators(counts)
@@ -338,8 +356,7 @@ def cohort_net_migration(
         period 1 January t -> 1 January t+1, ``age`` the age at 1 January t+1 (the last an open
         group), ``sex`` ``male``/``female``/``total``.
     """
-    if data is None:
-        data = load_data(("population", "births", "deaths"), data_dir)
+    data = counts_of(data, data_dir, ("population", "births", "deaths"))
     counts, codes = counts_for(data, territories)
     R = migration.cohort_residuals(counts, survival)  # [T, Y, 2, A]
     R = np.concatenate([R, R.sum(axis=2, keepdims=True)], axis=2)[counts.index(codes)]

@@ -112,10 +112,16 @@ class ProjectionData:
         The counties and the country of the territories are loaded as well, because their
         published life expectancy calibrates the mortality schedules. ``population_total``,
         ``migration`` and ``migration_total`` are optional; deaths are needed by age or of all ages.
+        A :class:`~cityindicators.workspace.Workspace` (``data_dir``) reads them once: all
+        territories' inputs are its own (shared, read-only), a few territories' are cut from its tables.
         """
         from .. import store
+        from ..config import kept_data
         from ..geography import get_register
 
+        kept = kept_data(data_dir)
+        if kept is not None and territories is None:
+            return kept.projection_data()
         reg = get_register(data_dir)
         codes: list[str] | None = None
         if territories is not None:
