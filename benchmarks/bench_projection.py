@@ -6,7 +6,11 @@ extract is read from ``$CITYINDICATORS_SHARED_DATA`` or ``../shared/data`` with 
 (issue 9): deterministic projection (rate estimation + engine + tidy frames) under 1 s;
 stochastic projection with 1,000 trajectories under 30 s and 2 GB. Also timed: the national
 control (``national="engine"``) and one municipality alone (which estimates the whole reference
-set, so that its result does not depend on its companions). Peak memory is
+set, so that its result does not depend on its companions). Then (unless ``--no-intervals``) the
+empirical 80 % intervals: the out-of-sample back-test errors they are built from (the nested
+back-test, once per data build in use), the shipped interval model fitted and applied to the 60
+municipalities, and the coverage evaluation of every variant with their time-ordered choice
+(``nested_interval_coverage``, what scripts/intervals_coverage.py runs). Peak memory is
 the process peak RSS (``resource.getrusage``) and, with ``--trace``, the peak of traced Python
 allocations (``tracemalloc``, which counts numpy buffers; tracing slows the run).
 """
@@ -45,6 +49,7 @@ def main() -> None:
     ap.add_argument("--trajectories", type=int, default=1000)
     ap.add_argument("--to", type=int, default=2050)
     ap.add_argument("--base-year", type=int, default=None, help="default: the latest year of the data")
+    ap.add_argument("--no-intervals", action="store_true", help="skip the empirical intervals (minutes: the back-test)")
     args = ap.parse_args()
     shared = require_shared()
 
@@ -83,6 +88,34 @@ def main() -> None:
     print(f"stochastic, {args.trajectories} trajectories x {len(codes)} municipalities {base}->{args.to}: "
           f"{t1 - t0:.2f} s wall, {c1 - c0:.2f} s CPU ({len(sres.quantiles):,} quantile rows){peak.text}; "
           f"process peak RSS {peak_rss_mib():.0f} MiB; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+    if not args.no_intervals:
+        bench_intervals(data, res, args.trace)
+
+
+def bench_intervals(data, res, trace: bool) -> None:
+    """Time and memory of the empirical intervals of ``res`` (all municipalities, every year)."""
+    from cityindicators.projection.api import empirical_intervals
+    from cityindicators.projection.backtest import out_of_sample_errors
+    from cityindicators.projection.intervals import nested_interval_coverage
+
+    t0, c0 = time.perf_counter(), time.process_time()
+    errors = out_of_sample_errors(data)
+    t1, c1 = time.perf_counter(), time.process_time()
+    print(f"interval errors (the nested back-test, once per data build): {t1 - t0:.1f} s wall, {c1 - c0:.1f} s CPU; "
+          f"process peak RSS {peak_rss_mib():.0f} MiB")
+    with traced(trace) as peak:
+        t0, c0 = time.perf_counter(), time.process_time()
+        iv = empirical_intervals(res, errors, data)
+        t1, c1 = time.perf_counter(), time.process_time()
+    print(f"empirical intervals, shipped model fitted and applied to {len(res.rates.codes)} municipalities: "
+          f"{t1 - t0:.2f} s wall, {c1 - c0:.2f} s CPU ({len(iv):,} rows){peak.text}")
+    with traced(trace) as peak:
+        t0, c0 = time.perf_counter(), time.process_time()
+        nested = nested_interval_coverage(errors, data.population)
+        t1, c1 = time.perf_counter(), time.process_time()
+    print(f"interval coverage, {len(nested.variants)} variants and their time-ordered choice: {t1 - t0:.1f} s wall, "
+          f"{c1 - c0:.1f} s CPU{peak.text}; process peak RSS {peak_rss_mib():.0f} MiB; "
+          f"load average {os.getloadavg()[0]:.1f}")
 
 
 if __name__ == "__main__":

@@ -84,6 +84,27 @@ def test_coverage_of_the_80_percent_interval_on_the_demo_back_test(demo_errors):
 
 
 @pytest.mark.slow
+def test_nested_choice_of_the_variant_on_the_demo_back_test(demo_errors):
+    from cityindicators.projection.intervals import INTERVAL_VARIANTS, nested_interval_coverage, select_interval_variant
+
+    data, errors = demo_errors
+    variants = {n: INTERVAL_VARIANTS[n] for n in ("k-linear", "raw-linear-t")}
+    nested = nested_interval_coverage(errors, data.population, variants=variants)
+    sel = nested.selection.set_index("base_year")
+    assert sel["variant"].iloc[0] == "k-linear" and sel["cells"].iloc[0] == 0  # nothing scored yet: the prior
+    assert sel.index[-1] == int(errors["base_year"].max()) + 1 and nested.chosen == sel["variant"].iloc[-1]
+    own = {n: c for n, (_, c) in nested.variants.items()}
+    for Y, row in sel.iloc[:-1].iterrows():
+        # each origin is scored with the variant chosen from the cases known by it, and only with those
+        assert select_interval_variant(own, Y)[0] == row["variant"]
+        mine = nested.cases[nested.cases["base_year"] == Y].reset_index(drop=True)
+        theirs = own[row["variant"]]
+        pd.testing.assert_frame_equal(mine, theirs[theirs["base_year"] == Y].reset_index(drop=True))
+    total = nested.by_horizon.query("group == 'total'").set_index("horizon")["coverage"]
+    assert total.loc[1] == pytest.approx(nested.cases.query("group == 'total' and horizon == 1")["inside"].mean())
+
+
+@pytest.mark.slow
 def test_project_with_empirical_intervals(demo_dir, demo_errors):
     _, errors = demo_errors
     res = project("X13", to_year=2035, data_dir=demo_dir, interval_errors=errors)
@@ -95,6 +116,14 @@ def test_project_with_empirical_intervals(demo_dir, demo_errors):
     width = np.log(tot["upper"] / tot["lower"]).to_numpy()
     assert (np.diff(width) > 0).all()  # wider with every year of horizon
     assert (iv["level"] == 0.8).all()
+    # the bounds are those of the shipped variant, the model whose coverage docs/INTERVALS.md reports
+    from cityindicators.projection.intervals import log_errors, shipped_interval_model
+
+    model = shipped_interval_model(log_errors(errors, ProjectionData.from_store(data_dir=demo_dir).population),
+                                   res.base_year)
+    lo, hi = model.bounds(tot["age_group"], tot["size_class"], tot["horizon"])
+    assert np.log(tot["value"] / tot["upper"]).to_numpy() == pytest.approx(lo)
+    assert np.log(tot["value"] / tot["lower"]).to_numpy() == pytest.approx(hi)
 
 
 def test_growth_exponent_and_asymmetric_bounds_hand_worked():
@@ -212,3 +241,47 @@ def test_coverage_diagnosis_hand_worked():
     assert lean["above"] == 0 and lean["verdict"] == "off-centre"
     wide = coverage_diagnosis(cases.assign(log_error=0.0, inside=True), level=0.8).iloc[0]
     assert wide["verdict"] == "too wide" and wide["scale"] == 0
+
+
+def test_common_shock_bounds_hand_worked():
+    from cityindicators.projection.intervals import common_shocks, small_sample_factor
+
+    # two origins, horizon 1: the cells' common shocks are the means 0.02 and -0.02, the own parts +-0.01
+    e = _errors([(2000, 1, 0.01), (2000, 1, 0.03), (2001, 1, -0.01), (2001, 1, -0.03)])
+    d, q_c = common_shocks(e.assign(z=e["log_error"]), level=0.8)
+    assert d == pytest.approx([-0.01, 0.01, 0.01, -0.01])
+    # root mean square of the shocks 0.02, times Student's t 0.9 quantile with 2 df (1.8856)
+    assert q_c == pytest.approx(1.885618 * 0.02, rel=1e-5)
+    m = fit_interval_model(e, 2002, level=0.8, min_errors=2, calibrate=False, common=True)
+    # the own parts' 0.8 quantile of |d| is 0.01: q = sqrt(0.01^2 + 0.037712^2)
+    assert m.widths["q"].iloc[0] == pytest.approx(np.hypot(0.01, 1.885618 * 0.02), rel=1e-5)
+    assert m.half_width(["total"], ["under 20,000"], [3])[0] == pytest.approx(3 * np.hypot(0.01, 1.885618 * 0.02),
+                                                                             rel=1e-5)
+    # with the small-sample widening only the own parts are widened again (the shock has its t already)
+    w = fit_interval_model(e, 2002, level=0.8, min_errors=2, calibrate=False, common=True, small_sample=True)
+    c = small_sample_factor(2, 0.8)
+    assert w.widths["q"].iloc[0] == pytest.approx(np.hypot(c * 0.01, 1.885618 * 0.02), rel=1e-5)
+    assert (w.widths["inflation"] == 1).all()
+    with pytest.raises(ProjectionError, match="common .* cannot be combined with asymmetric"):
+        fit_interval_model(e, 2002, common=True, asymmetric=("total",))
+
+
+def test_variant_choice_uses_only_cases_known_at_the_origin_hand_worked():
+    from cityindicators.projection.intervals import select_interval_variant
+
+    def cases(rows):
+        return pd.DataFrame([(y, h, "total", v) for y, h, flags in rows for v in flags],
+                            columns=["base_year", "horizon", "group", "inside"])
+
+    a = cases([(2000, 1, [1, 1, 1, 0]), (2000, 2, [1, 1, 1, 1]), (2001, 1, [0, 0, 0, 0])]).astype({"inside": bool})
+    b = cases([(2000, 1, [1, 1, 1, 1]), (2000, 2, [1, 1, 1, 0]), (2001, 1, [1, 1, 1, 1])]).astype({"inside": bool})
+    # nothing known by 2000: the prior
+    name, score, cells = select_interval_variant({"a": a, "b": b}, 2000, prior="a")
+    assert (name, cells) == ("a", 0) and np.isnan(score)
+    # by 2001 only 2000 + 1 is known: a covered 0.75 (off by 0.05), b 1.0 (off by 0.2)
+    assert select_interval_variant({"a": a, "b": b}, 2001) == ("a", pytest.approx(0.05), 1)
+    # by 2002: horizon 1 pools 2000 and 2001 (a 3/8, b 8/8), horizon 2 a 1.0, b 0.75;
+    # a: (0.425 + 0.2) / 2 = 0.3125, b: (0.2 + 0.05) / 2 = 0.125
+    assert select_interval_variant({"a": a, "b": b}, 2002) == ("b", pytest.approx(0.125), 2)
+    # ties go to the earlier variant
+    assert select_interval_variant({"b": b, "b2": b.copy()}, 2002)[0] == "b"

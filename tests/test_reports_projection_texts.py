@@ -83,7 +83,8 @@ def test_fan_text_says_what_the_80_percent_interval_means():
     f = F.fan_interval(2050, 10_000, 12_000, 14_000, "en")
     assert f.text.startswith("80% interval for 2050") and "8 in 10" in f.text
     g = F.empirical_interval(2050, 10_000, 12_000, 14_000, "under 20,000", 2018, "en")
-    assert "8 of 10" in g.text and "known by 2018" in g.text and "under 20,000" in g.text
+    assert g.text.startswith("80% interval for 2050") and "8 times in 10" in g.text and "known by 2018" in g.text
+    assert "under 20,000" in g.text
 
 
 @pytest.mark.slow

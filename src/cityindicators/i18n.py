@@ -308,14 +308,14 @@ TEXTS: dict[str, dict[str, str]] = {
                     "random swings in fertility, mortality and migration like those of the past: 8 in 10 of the "
                     "model's trajectories end inside them. They leave out the method's own errors, so reality may "
                     "fall outside more often than 2 times in 10."},
-    "f_fan_empirical": {"lt": "80 % intervalas {year} m.: nuo {lo} iki {hi} (projekcija {med}). Tokio pločio "
-                              "juosta būtų apėmusi vėliau paskelbtą gyventojų skaičių 8 kartus iš 10 ankstesnių šio "
-                              "metodo projekcijų tokio pat dydžio ({size} gyv.) savivaldybėms tokiam pat laikotarpiui; "
-                              "juosta sudaryta tik iš paklaidų, žinomų iki {base} m.",
-                        "en": "80% interval for {year}: from {lo} to {hi} (projection {med}). A band this "
-                              "wide would have contained the later published population in 8 of 10 of this method's "
-                              "earlier projections for municipalities of the same size ({size} residents) over the "
-                              "same number of years; it is built only from errors known by {base}."},
+    "f_fan_empirical": {"lt": "80 % intervalas {year} m.: nuo {lo} iki {hi} (projekcija {med}). Jis turėtų apimti "
+                              "vėliau paskelbtą gyventojų skaičių 8 kartus iš 10. Jis sudarytas tik iš paklaidų, "
+                              "žinomų iki {base} m., kurias šis metodas padarė ankstesnėse tokio pat dydžio ({size} "
+                              "gyv.) savivaldybių projekcijose tokiam pat laikotarpiui.",
+                        "en": "80% interval for {year}: from {lo} to {hi} (projection {med}). It is meant to contain "
+                              "the population published later 8 times in 10. It is built only from errors known by "
+                              "{base} that this method made in earlier projections for municipalities of the same "
+                              "size ({size} residents) over the same number of years."},
     "interval_80": {"lt": "80 % intervalas ({lo}–{hi} %)", "en": "80% interval ({lo}–{hi}%)"},
     # {mig_now} etc.: signed rates per 1,000 residents
     "f_assumptions": {"lt": "Scenarijus „{scenario}“: neto migracija {mig_now} ‰ per metus dabar ({y0} m.), "

@@ -159,7 +159,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                         "prediction interval (columns lower, upper) built from this method's own errors "
                         "on the data's back-test, by horizon and size class, meant to contain the later "
                         "published value 8 times in 10; out of sample it did about 3 times in 4, less often "
-                        "beyond eight years ahead (docs/INTERVALS.md has the coverage by horizon). It says "
+                        "beyond six years ahead (docs/INTERVALS.md has the coverage by horizon). It says "
                         "how wrong projections like this one have been, not what a new shock could do. "
                         "The back-test runs once per data build (minutes on the whole extract).")
     p.add_argument("--format", choices=FORMATS, default="csv")

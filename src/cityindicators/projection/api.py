@@ -360,10 +360,11 @@ def _national_control(national, data: ProjectionData, reference: BaseRates, code
 def empirical_intervals(result: ProjectionResult, errors: pd.DataFrame, data: ProjectionData,
                         level: float = 0.8) -> pd.DataFrame:
     """The empirical intervals of :attr:`ProjectionResult.intervals` (territories, not groups) of
-    every scenario of ``result``, from the back-test ``errors`` observable by its base year."""
-    from .intervals import apply_intervals, fit_interval_model, log_errors, size_class
+    every scenario of ``result``, from the back-test ``errors`` observable by its base year (the shipped
+    variant, :func:`~cityindicators.projection.intervals.shipped_interval_model`)."""
+    from .intervals import apply_intervals, log_errors, shipped_interval_model, size_class
 
-    model = fit_interval_model(log_errors(errors, data.population), result.base_year, level)
+    model = shipped_interval_model(log_errors(errors, data.population), result.base_year, level)
     codes = list(result.rates.codes)
     bg = result.broad_groups().query("sex == 'total' and year > @result.base_year")
     bg = bg[bg["territory_code"].isin(codes)]
