@@ -19,7 +19,7 @@ from typing import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from ..cube import SEXES_AND_TOTAL, Cube
+from ..cube import DIMS, SEXES_AND_TOTAL, Cube
 from ..exceptions import DataValidationError
 from ..schema import age_resolved_pairs, both_sexes, both_sexes_key, require_single_ages, split_sexes
 from .catalogue import PUBLISHED_PREFIX, Indicator, published_indicator
@@ -221,10 +221,6 @@ class Counts:
 
 
 # -- building ------------------------------------------------------------------------------
-def _sex_idx(series: pd.Series) -> np.ndarray:
-    return series.map(SEX_INDEX).to_numpy()
-
-
 def _fill_total_sex(arr: np.ndarray) -> np.ndarray:
     """Where the total is missing but both sexes are given, total = male + female."""
     tot = arr[:, :, TOTAL]
@@ -234,21 +230,24 @@ def _fill_total_sex(arr: np.ndarray) -> np.ndarray:
 
 
 class _Axes:
+    """The territories and years of the count arrays being built."""
+
     def __init__(self, codes: Sequence[str], years: np.ndarray):
         self.codes = tuple(codes)
         self.years = years
-        self._ci = pd.Index(self.codes)
-        self.y0 = int(years[0]) if len(years) else 0
-
-    def ti(self, frame: pd.DataFrame) -> np.ndarray:
-        return self._ci.get_indexer(frame["territory_code"].astype(str))
-
-    def yi(self, frame: pd.DataFrame) -> np.ndarray:
-        return frame["year"].to_numpy(dtype=int) - self.y0
 
     @property
     def shape(self) -> tuple[int, int]:
         return (len(self.codes), len(self.years))
+
+    def array(self, frame: pd.DataFrame, dims: Sequence[str], top: int | None = None) -> np.ndarray:
+        """The cells of ``frame`` on these axes (a subset of territory, year, sex, age; ages
+        0..``top``), missing cells NaN: :meth:`Cube.from_tidy`, the one tidy-to-array conversion."""
+        coords = {"territory": self.codes, "year": self.years, "sex": SEXES_AND_TOTAL,
+                  "age": np.arange((top if top is not None else -1) + 1)}
+        if frame["territory_code"].dtype.kind in "iuf":  # a caller's frame with numeric codes: the labels are text
+            frame = frame.assign(territory_code=frame["territory_code"].astype(str))
+        return Cube.from_tidy(frame, dims, {d: coords[d] for d in dims}).values
 
 
 class _Levels:
@@ -282,21 +281,15 @@ class _Levels:
 
 def _by_sex(levels: _Levels | None, ax: _Axes) -> np.ndarray:
     """``[T, Y, 3]`` array of a dataset's levels (one row per territory, year, sex)."""
-    out = np.full(ax.shape + (3,), np.nan)
     if levels is None:
-        return out
-    for f in (levels.split, levels.both):
-        if len(f):
-            out[ax.ti(f), ax.yi(f), _sex_idx(f["sex"])] = f["value"].to_numpy(dtype=float)
-    return _fill_total_sex(out)
+        return np.full(ax.shape + (3,), np.nan)
+    return _fill_total_sex(ax.array(levels.frame(), ("territory", "year", "sex")))
 
 
 def _plain(frame: pd.DataFrame | None, ax: _Axes) -> np.ndarray:
-    out = np.full(ax.shape, np.nan)
     if frame is None or frame.empty:
-        return out
-    out[ax.ti(frame), ax.yi(frame)] = frame["value"].to_numpy(dtype=float)
-    return out
+        return np.full(ax.shape, np.nan)
+    return ax.array(frame, ("territory", "year"))
 
 
 def _population(levels: _Levels | None, published: _Levels | None,
@@ -318,8 +311,7 @@ def _population(levels: _Levels | None, published: _Levels | None,
         singles = singles.assign(age=np.minimum(ages, top))
         singles = singles.groupby(["territory_code", "year", "sex", "age"], as_index=False)["value"].sum(min_count=1)
         ages = singles["age"].to_numpy(dtype=int)
-    cube = np.full(ax.shape + (3, top + 1), np.nan)
-    cube[ax.ti(singles), ax.yi(singles), _sex_idx(singles["sex"]), ages] = singles["value"].to_numpy(dtype=float)
+    cube = ax.array(singles, DIMS, top)
     tot = cube[:, :, TOTAL, :]
     cube[:, :, TOTAL, :] = np.where(np.isnan(tot), cube[:, :, MALE, :] + cube[:, :, FEMALE, :], tot)
     summed = cube.sum(axis=-1)
@@ -394,8 +386,7 @@ def build_counts(data: Mapping[str, pd.DataFrame | None]) -> Counts:
                 by_age = by_age.assign(age=ages).groupby(["territory_code", "year", "sex", "age"], as_index=False)[
                     "value"].sum(min_count=1)
                 ages = by_age["age"].to_numpy(dtype=int)
-            deaths_age = np.full(ax.shape + (3, top + 1), np.nan)
-            deaths_age[ax.ti(by_age), ax.yi(by_age), _sex_idx(by_age["sex"]), ages] = by_age["value"].to_numpy(float)
+            deaths_age = ax.array(by_age.assign(age=ages), DIMS, top)
             tot = deaths_age[:, :, TOTAL]
             deaths_age[:, :, TOTAL] = np.where(np.isnan(tot), deaths_age[:, :, MALE] + deaths_age[:, :, FEMALE], tot)
             deaths = np.where(np.isnan(deaths), deaths_age.sum(-1), deaths)

@@ -66,6 +66,7 @@ from typing import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+from ..cube import SEXES_AND_TOTAL
 from ..exceptions import ProjectionError
 from .agegroups import BROAD_AGE_GROUPS, group_sums
 from .base_rates import BaseRates
@@ -77,7 +78,6 @@ __all__ = ["StochasticSettings", "StochasticModel", "StochasticResult", "fit_sto
 log = logging.getLogger(__name__)
 
 GROUP_LABELS = ("total", "0-14", "15-64", "65+")
-SEX3 = ("total", "male", "female")
 
 
 @dataclass(frozen=True)
@@ -424,7 +424,7 @@ def simulate(
     codes = tuple(rates.codes) + tuple(members)
     T = len(codes)
     both = out.sum(axis=3, keepdims=True)
-    full = np.concatenate([both, out], axis=3)  # sex: total, male, female
+    full = np.concatenate([out, both], axis=3)  # the cube's sex axis: male, female, total
     qv = np.quantile(full, qs, axis=0)  # [Q, ny+1, T, 3, G]
     Q = len(qs)
     years = np.arange(rates.base_year, rates.base_year + ny + 1)
@@ -435,7 +435,7 @@ def simulate(
         "scenario": sc.name,
         "territory_code": np.asarray(codes, dtype=object)[idx[2]],
         "year": years[idx[1]],
-        "sex": np.asarray(SEX3, dtype=object)[idx[3]],
+        "sex": np.asarray(SEXES_AND_TOTAL, dtype=object)[idx[3]],
         "age_group": np.asarray(GROUP_LABELS, dtype=object)[idx[4]],
         "quantile": qs[idx[0]],
         "value": qv.reshape(-1).astype(float),
