@@ -4,9 +4,10 @@ Starting a kernel and importing pandas, matplotlib and the package takes about 3
 half of a report. A batch therefore keeps one kernel per worker (per thread, so that Dask
 workers running several jobs at once never share one) and, before each report, clears the
 kernel's namespace, points it at the report's staging folder and resets the chart and table
-counters (:meth:`ReportKernel.prepare`). What stays warm is only what a fresh kernel would
-compute the same way: imported modules and the caches of the store and the indicator library,
-which are keyed by the data files' paths and modification times.
+counters (:meth:`ReportKernel.prepare`), and hands the memory the previous report freed back to
+the system. What stays warm is only what a fresh kernel would compute the same way: imported
+modules and the caches of the store, the indicator library and :mod:`.shared`, which are keyed
+by the data files' paths and modification times.
 
 A kernel that failed in any other way than a cell raising an error (it died, or a cell ran past
 its timeout and may still be busy) is shut down and the next report starts a new one.
@@ -88,7 +89,16 @@ class ReportKernel:
             "_sys.modules['matplotlib.pyplot'].close('all') if 'matplotlib.pyplot' in _sys.modules else None\n"
             "_sys.modules['cityindicators.reports.exports'].reset() "
             "if 'cityindicators.reports.exports' in _sys.modules else None\n"
-            "del _os, _sys\n"
+            # the previous report's frames and figures are freed now; hand the pages back to the
+            # system (glibc keeps freed memory otherwise, and a worker's kernel grows report by report)
+            "import gc as _gc\n"
+            "_gc.collect()\n"
+            "if _sys.platform.startswith('linux'):\n"
+            "    try:\n"
+            "        __import__('ctypes').CDLL('libc.so.6').malloc_trim(0)\n"
+            "    except (OSError, AttributeError):\n"
+            "        pass\n"
+            "del _os, _sys, _gc\n"
             "get_ipython().execution_count = 0\n"
         )
         reply = _run(self.kc.execute_interactive, code, store_history=False, timeout=PREPARE_TIMEOUT,

@@ -308,6 +308,9 @@ def run_report(
         result.seconds = time.perf_counter() - t_start
         return result
     try:
+        from .shared import read_uses
+
+        manifest["shared"] = read_uses(staging)  # what the kernel computed, read or kept of the batch's shared inputs
         nb = nbformat.read(out_nb, as_version=4)
         watch.lap("read_notebook_s")
         title_key = f"title_{name}"

@@ -44,9 +44,9 @@ def accuracy(ctx: ReportContext, horizon: int = 5) -> F.Finding | None:
     y0 = last - h
     register = ctx.register
     try:
-        # the same for every municipality's report: computed once per batch worker
+        # the same for every municipality's report: computed once per batch (kept on disk for its workers)
         bt = shared.computed_once(("backtest-all", y0, h), ctx.data_dir,
-                                  lambda: backtest(data, y0, h, territories="all", register=register))
+                                  lambda: backtest(data, y0, h, territories="all", register=register), on_disk=True)
         own = bt if ctx.code in set(bt.errors["territory_code"]) else backtest(data, y0, h, territories=[ctx.code],
                                                                                register=register)
     except CityIndicatorsError as exc:

@@ -16,6 +16,7 @@ from ...exceptions import CityIndicatorsError, ReportParameterError
 from ...i18n import fmt_int, fmt_number, t
 from ...html_safe import styled_table
 from .. import findings as F
+from .. import shared
 from .context import ReportContext, setup
 from .display import _heading, show_figure, show_markdown, show_table
 
@@ -65,7 +66,7 @@ def setup_scenarios(
     data = ctx.workspace.projection_data()
     try:
         result = project(ctx.code, base_year=int(base_year) or None, to_year=int(horizon), scenario=list(scenarios),
-                         data=data, data_dir=ctx.data_dir)
+                         data=data, data_dir=ctx.data_dir, reference=batch_reference(ctx, data, int(base_year)))
     except CityIndicatorsError as exc:
         raise ReportParameterError(f"projection of {ctx.code} ({ctx.territory.name_lt}): {exc}") from exc
     ctx.projection = result
@@ -92,6 +93,29 @@ def setup_scenarios(
         show_markdown(t("subtitle", ctx.lang, date=_dt.date.today().isoformat(), version=__version__,
                         years=f"{ctx.data_years[0]}–{result.base_year}"))
     return ctx
+
+
+def batch_reference(ctx: ReportContext, data, base_year: int = 0):
+    """The reference rates of the projection of the report's municipality (itself first, then
+    every other municipality of the data; :func:`~cityindicators.projection.api.reference_rates`),
+    from those of all municipalities estimated once per batch and base year (``0``: the
+    municipality's latest year), or ``None`` for a territory outside that set (the projection
+    then estimates its own). Pooled sums then add the municipalities in one order for every
+    report: the rates agree with a projection's own estimate to about 1e-16 per person."""
+    from ...projection.api import reference_rates
+    from ...projection.estimation import reference_pool
+
+    pop = data.population
+    years = pop.loc[pop["territory_code"].astype(str) == ctx.code, "year"]
+    if not len(years):
+        return None
+    year = int(base_year) or int(years.max())
+    pool = reference_pool(data, ctx.register, [ctx.code], year)
+    if ctx.code not in pool:
+        return None
+    every = shared.computed_once(("reference-rates", year), ctx.data_dir,
+                                 lambda: reference_rates(data, [pool[0]], year, None, ctx.register), on_disk=True)
+    return every.subset([ctx.code, *(c for c in every.codes if c != ctx.code)])
 
 
 def _scenario_labels(ctx: ReportContext) -> dict[str, str]:
