@@ -5,11 +5,13 @@ The charts of one situation-analysis and one scenario report on real data (or th
 are drawn once, then saved, in the same process and interleaved round by round so that other
 work on the machine weighs on every way alike, in three ways:
 
-* ``three drawings`` - what the reports did before: ``savefig`` SVG and 300-dpi PNG, each with
-  its own tight layout, and the screen PNG decoded from the 300-dpi one and resampled;
-* ``one raster`` - :func:`cityindicators.reports.exports.save_chart`: one layout, one Agg
-  raster at 300 dpi written as the 300-dpi PNG and resampled to the screen PNG, and the SVG;
-* ``screen only`` - ``report --no-print-charts``: the screen PNG only.
+* ``savefig per format`` - matplotlib's own way: ``savefig(bbox_inches="tight")`` of the SVG
+  and of the 300-dpi PNG (each draws the figure twice: once to find its content, once to paint
+  it), and the screen PNG resampled from the 300-dpi one;
+* ``save_chart`` - :func:`cityindicators.reports.exports.save_chart`: one Agg drawing at
+  300 dpi, cropped to the content, written as the 300-dpi PNG and resampled to the screen
+  PNG, and one SVG drawing of the same area;
+* ``screen only`` - ``report --no-print-charts``: one drawing at screen resolution.
 
 Time is CPU time of this process (what the work costs whatever else runs), the best of the
 rounds; peak memory is the process's peak RSS.
@@ -48,7 +50,7 @@ def _figures(data: Path, territory: str) -> list:
     return figs
 
 
-def _three_drawings(fig, folder: Path, stem: str) -> None:
+def _savefig_per_format(fig, folder: Path, stem: str) -> None:
     from cityindicators.reports import exports
 
     (folder / f"{stem}.svg").write_bytes(exports.render_chart(fig, "svg"))
@@ -88,8 +90,8 @@ def main() -> int:
             finally:
                 os.environ.pop(exports.PRINT_CHARTS_ENV, None)
 
-        ways = {"three drawings (before)": _three_drawings,
-                "one raster (save_chart)": lambda fig, folder, stem: exports.save_chart(fig, stem, folder),
+        ways = {"savefig per format": _savefig_per_format,
+                "save_chart": lambda fig, folder, stem: exports.save_chart(fig, stem, folder),
                 "screen only (--no-print-charts)": screen_only}
         best = {name: float("inf") for name in ways}
         for r in range(args.rounds):
@@ -99,7 +101,7 @@ def main() -> int:
                 exports.reset()
                 t0 = time.process_time()
                 for i, fig in enumerate(figs):
-                    way(fig, folder / "charts" if way is _three_drawings else folder, f"{i:02d}_chart")
+                    way(fig, folder / "charts" if way is _savefig_per_format else folder, f"{i:02d}_chart")
                 best[name] = min(best[name], time.process_time() - t0)
         for name, seconds in best.items():
             print(f"{name}: {seconds:.2f} CPU s for {len(figs)} charts = {seconds / len(figs):.2f} per chart "

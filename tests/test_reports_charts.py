@@ -1,9 +1,11 @@
-"""A report's chart files come from one layout and one raster: the same pictures as matplotlib's
-own ``savefig(bbox_inches="tight")`` at 300 dpi, the screen PNG resampled from them."""
+"""A report's chart files come from one Agg drawing and one SVG drawing: the same pictures as
+matplotlib's own ``savefig`` of the same area at 300 dpi, that area savefig's tight box widened to
+whole pixels, the screen PNG resampled from the 300-dpi one."""
 
 from __future__ import annotations
 
 import io
+import re
 
 import numpy as np
 import pandas as pd
@@ -32,7 +34,8 @@ def test_hires_png_is_matplotlibs_own_picture_and_screen_png_its_resampling(figu
     exports.reset()
     screen = exports.save_chart(figure, "01_population_trend", tmp_path)
     hires_file = (tmp_path / "charts" / "01_population_trend_300dpi.png").read_bytes()
-    own = exports.render_chart(figure, "png", exports.HIRES_DPI)  # savefig's tight box at 300 dpi
+    _, box = exports.chart_raster(figure, exports.HIRES_DPI)
+    own = exports.render_chart(figure, "png", exports.HIRES_DPI, bbox=box)  # savefig of that area
     assert np.array_equal(_pixels(hires_file), _pixels(own))
     assert Image.open(io.BytesIO(hires_file)).info["dpi"][0] == pytest.approx(300, abs=1)
     assert np.array_equal(_pixels(screen), _pixels(exports.downscaled_png(own, exports.SCREEN_DPI)))
@@ -41,14 +44,47 @@ def test_hires_png_is_matplotlibs_own_picture_and_screen_png_its_resampling(figu
     assert small.size == (round(big.width * 120 / 300), round(big.height * 120 / 300))
     svg = (tmp_path / "charts" / "01_population_trend.svg").read_text(encoding="utf-8")
     assert svg.lstrip().startswith("<?xml") and "<svg" in svg
+    # the SVG shows the same area, its text as text with a generic fallback font
+    width_pt = float(re.search(r'<svg[^>]*\swidth="([0-9.]+)pt"', svg).group(1))
+    assert width_pt == pytest.approx(box.width * 72, abs=0.01)
+    assert ">Eglynas" in svg or "Eglynas</text>" in svg
+    assert "sans-serif" in svg
 
 
-def test_chart_bbox_is_savefigs_tight_box(figure):
-    bbox = exports.chart_bbox(figure)
+def test_chart_raster_is_savefigs_tight_box_to_the_pixel(figure):
+    image, box = exports.chart_raster(figure, exports.HIRES_DPI)
     png = Image.open(io.BytesIO(exports.render_chart(figure, "png", exports.HIRES_DPI)))
-    # savefig's own tight output has the size of that box at 300 dpi (to the pixel)
-    assert abs(png.width - bbox.width * 300) <= 1 and abs(png.height - bbox.height * 300) <= 1
-    assert bbox.width <= figure.get_figwidth() + 0.2  # trimmed, never much wider than the figure
+    # savefig's own tight output, at most one pixel narrower or lower (the box is widened to
+    # whole pixels) and the same picture
+    assert image.size == (round(box.width * 300), round(box.height * 300))
+    assert 0 <= image.width - png.width <= 1 and 0 <= image.height - png.height <= 1
+    assert box.width <= figure.get_figwidth() + 0.2  # trimmed, never much wider than the figure
+    ours = np.asarray(image.convert("L"), dtype=float)
+    theirs = np.asarray(png.convert("L"), dtype=float)
+    h, w = min(ours.shape[0], theirs.shape[0]), min(ours.shape[1], theirs.shape[1])
+    assert (ours < 128).sum() == pytest.approx((theirs < 128).sum(), rel=0.02)  # as much ink
+    assert np.abs(ours[:h, :w] - theirs[:h, :w]).mean() < 8  # at most a sub-pixel shift
+
+
+def test_content_outside_the_figure_is_painted_by_savefig(tmp_path):
+    """A title wider than its figure lies outside the canvas: the chart is still whole."""
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(3, 2))
+    ax.plot([0, 1], [0, 1])
+    fig.suptitle("A title much wider than this small figure, reaching well past its right edge", x=0.01, ha="left")
+    try:
+        image, box = exports.chart_raster(fig, exports.HIRES_DPI)
+        assert image is None and box.width > 4  # the box holds the whole title
+        exports.reset()
+        exports.save_chart(fig, "01_wide", tmp_path)
+        hires = Image.open(tmp_path / "charts" / "01_wide_300dpi.png")
+        assert hires.width == pytest.approx(box.width * 300, abs=1)
+        _, small_box = exports.chart_raster(fig, exports.SCREEN_DPI)
+        screen = exports.screen_png(fig)
+        assert Image.open(io.BytesIO(screen)).width == pytest.approx(small_box.width * exports.SCREEN_DPI, abs=1)
+    finally:
+        plt.close(fig)
 
 
 def test_without_print_charts_only_the_screen_png_and_the_data_are_kept(figure, tmp_path, monkeypatch):
@@ -57,7 +93,8 @@ def test_without_print_charts_only_the_screen_png_and_the_data_are_kept(figure, 
     exports.set_context("lt", "Eglynas", True)
     screen = exports.save_chart(figure, "01_population_trend", tmp_path)
     assert not list((tmp_path / "charts").iterdir())  # no SVG, no 300-dpi PNG
-    assert np.array_equal(_pixels(screen), _pixels(exports.render_chart(figure, "png", exports.SCREEN_DPI)))
+    _, box = exports.chart_raster(figure, exports.SCREEN_DPI)
+    assert np.array_equal(_pixels(screen), _pixels(exports.render_chart(figure, "png", exports.SCREEN_DPI, bbox=box)))
     [record] = exports.read_records(tmp_path)  # the chart's data still go to the workbook
     assert record.kind == "chart" and record.frame["value"].tolist() == [1200.0, 1150.0, 1100.0, 1090.0]
     exports.reset()

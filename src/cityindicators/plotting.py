@@ -80,7 +80,9 @@ _RC = {
     "ytick.labelsize": 9,
     "legend.fontsize": 9,
     "legend.frameon": False,
-    "font.family": "DejaVu Sans",  # has every Lithuanian letter
+    # DejaVu Sans has every Lithuanian letter; the generic family after it is the fallback an SVG
+    # viewer without DejaVu uses for the text (kept as text, not outlines)
+    "font.family": ["DejaVu Sans", "sans-serif"],
 }
 
 

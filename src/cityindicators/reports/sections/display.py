@@ -59,7 +59,7 @@ def show_figure(fig, alt: str = "", dpi: int = exports.SCREEN_DPI) -> None:
     if folder is not None:
         png = exports.save_chart(fig, stem, folder, dpi)
     else:
-        png = exports.render_chart(fig, "png", dpi)
+        png = exports.screen_png(fig, dpi)
     if not alt:
         alt = fig._suptitle.get_text() if getattr(fig, "_suptitle", None) is not None else label
     width = int(fig.get_figwidth() * 100)
