@@ -9,6 +9,7 @@ from ...i18n import t
 from .context import ReportContext
 from .display import show_markdown
 
+
 def series_breaks(ctx: ReportContext, indicators: Sequence[str], years: Sequence[int]) -> list[tuple[int, str, str]]:
     """``(year, kind, note)`` of the register's breaks of the report's municipality (its own and
     those of every territory) that concern ``indicators`` within ``years``."""

@@ -11,16 +11,15 @@ import pandas as pd
 from ... import plotting
 from ...i18n import fmt_number, t
 from .breaks import _say_breaks, series_breaks
-from .context import COMPARISON_INDICATORS, ReportContext
+from .context import COMPARISON_INDICATORS, ReportContext, known_published_ids
 from .display import _heading, show_markdown, show_table
 from .names import _catalogue_names
+
 
 def published_indicators(ctx: ReportContext) -> list[str]:
     """Ids of the imported published indicators (``import indicators``) that the catalogue
     knows and that have a value for the report's municipality."""
-    from ...indicators.catalogue import PUBLISHED_PREFIX, catalogue_frame
-
-    known = [i for i in catalogue_frame()["id"] if str(i).startswith(PUBLISHED_PREFIX)]
+    known = known_published_ids()
     if "published_indicators" not in ctx.data:
         return []
     pub = ctx.published

@@ -38,6 +38,13 @@ SITUATION_INDICATORS = tuple(dict.fromkeys(
      "working_age_population", "working_age_share", *AGEING_INDICATORS, *COMPARISON_INDICATORS, *LABOUR_INDICATORS)))
 
 
+def known_published_ids() -> list[str]:
+    """Ids of the published indicators the catalogue knows (``pub_...``), in its order."""
+    from ...indicators.catalogue import PUBLISHED_PREFIX, catalogue_frame
+
+    return [i for i in catalogue_frame()["id"] if str(i).startswith(PUBLISHED_PREFIX)]
+
+
 @dataclass
 class ReportContext:
     """What the sections of a report share: the territory, language, period, peers and data.
@@ -125,11 +132,9 @@ class ReportContext:
     @cached_property
     def published(self) -> pd.DataFrame:
         """Values of the imported published indicators the catalogue knows, for every municipality."""
-        from ...indicators.catalogue import PUBLISHED_PREFIX, catalogue_frame
         from ...indicators.compute import compute_indicators
 
-        known = [i for i in catalogue_frame()["id"] if str(i).startswith(PUBLISHED_PREFIX)]
-        return compute_indicators(known, territories=self.municipalities, data=self.counts,
+        return compute_indicators(known_published_ids(), territories=self.municipalities, data=self.counts,
                                   data_dir=self.data_dir).dropna(subset=["value"])
 
     def comparison_table(self, year: int | None = None, k: int = 5) -> pd.DataFrame:
@@ -241,10 +246,16 @@ def setup(
                         dict(params), counts=counts, data_years=data_years, workspace=ws)
     exports.set_context(lang, terr.name(lang), terr.synthetic)
     if show:
-        show_markdown(f"# {t(f'title_{template}', lang, name=ctx.name)}")
-        if terr.synthetic:
-            show_markdown(t("synthetic_banner", lang))
-        show_markdown(t("subtitle", lang, date=_dt.date.today().isoformat(), version=__version__,
-                        years=f"{data_years[0]}–{data_years[-1]}"))
+        show_title(ctx, template, data_years[-1])
     return ctx
+
+
+def show_title(ctx: ReportContext, template: str, last_year: int) -> None:
+    """The report's title, the synthetic-data banner where it applies, and the subtitle (date,
+    version, the years of the data up to ``last_year``)."""
+    show_markdown(f"# {t(f'title_{template}', ctx.lang, name=ctx.name)}")
+    if ctx.synthetic:
+        show_markdown(t("synthetic_banner", ctx.lang))
+    show_markdown(t("subtitle", ctx.lang, date=_dt.date.today().isoformat(), version=__version__,
+                    years=f"{ctx.data_years[0]}–{last_year}"))
 

@@ -14,6 +14,7 @@ from ...i18n import TEXTS, t
 from .context import ReportContext
 from .display import _heading, show_markdown, show_table
 
+
 def sources(ctx: ReportContext) -> pd.DataFrame:
     """Section: the sources of the data behind the report, each with its own date.
 

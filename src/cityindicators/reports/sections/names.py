@@ -6,6 +6,7 @@ from typing import Iterable
 
 from ...exceptions import CityIndicatorsError
 
+
 def _catalogue_names(ids: Iterable[str], lang: str) -> tuple[dict[str, str], dict[str, str]]:
     from ...indicators.catalogue import get_indicator
 

@@ -3,22 +3,21 @@ of the assumptions, the projected population, age groups, dependency and the fan
 
 from __future__ import annotations
 
-import datetime as _dt
 import os
 from typing import Any, Sequence
 
 import numpy as np
 import pandas as pd
 
-from ... import __version__
 from ... import plotting
 from ...exceptions import CityIndicatorsError, ReportParameterError
 from ...i18n import fmt_int, fmt_number, t
 from ...html_safe import styled_table
 from .. import findings as F
 from .. import shared
-from .context import ReportContext, setup
+from .context import ReportContext, setup, show_title
 from .display import _heading, show_figure, show_markdown, show_table
+
 
 def setup_scenarios(
     territory: str,
@@ -87,11 +86,7 @@ def setup_scenarios(
                       reference=result.reference)
         ctx.intervals = emp.intervals
     if show:
-        show_markdown(f"# {t('title_scenarios', ctx.lang, name=ctx.name)}")
-        if ctx.synthetic:
-            show_markdown(t("synthetic_banner", ctx.lang))
-        show_markdown(t("subtitle", ctx.lang, date=_dt.date.today().isoformat(), version=__version__,
-                        years=f"{ctx.data_years[0]}–{result.base_year}"))
+        show_title(ctx, "scenarios", result.base_year)
     return ctx
 
 
@@ -123,6 +118,12 @@ def _scenario_labels(ctx: ReportContext) -> dict[str, str]:
     return {n: (s.label_lt if ctx.lang == "lt" else s.label_en) or n for n, s in res.scenarios.items()}
 
 
+def _assumption(a: pd.DataFrame, scenario: str, what: str, sex: str, year: int) -> float:
+    """One value of the assumption paths ``a`` (NaN where the projection has none)."""
+    sub = a[(a["scenario"] == scenario) & (a["assumption"] == what) & (a["sex"] == sex) & (a["year"] == year)]
+    return float(sub["value"].iloc[0]) if len(sub) else np.nan
+
+
 def assumptions(ctx: ReportContext) -> pd.DataFrame:
     """Section: the assumptions of every scenario (TFR, life expectancy, migration) in the base
     year and the horizon, from the projection's assumption paths."""
@@ -135,8 +136,7 @@ def assumptions(ctx: ReportContext) -> pd.DataFrame:
     labels = _scenario_labels(ctx)
 
     def val(sc: str, what: str, sex: str, year: int) -> float:
-        sub = a[(a["scenario"] == sc) & (a["assumption"] == what) & (a["sex"] == sex) & (a["year"] == year)]
-        return float(sub["value"].iloc[0]) if len(sub) else np.nan
+        return _assumption(a, sc, what, sex, year)
 
     def mean(sc: str, what: str) -> float:
         sub = a[(a["scenario"] == sc) & (a["assumption"] == what) & (a["sex"] == "total")]
@@ -176,8 +176,7 @@ def assumption_findings(ctx: ReportContext, mid_year: int = 2030) -> list[F.Find
     labels = _scenario_labels(ctx)
 
     def val(sc: str, what: str, sex: str, year: int) -> float:
-        sub = a[(a["scenario"] == sc) & (a["assumption"] == what) & (a["sex"] == sex) & (a["year"] == year)]
-        return float(sub["value"].iloc[0]) if len(sub) else np.nan
+        return _assumption(a, sc, what, sex, year)
 
     out = []
     for sc in res.scenarios:

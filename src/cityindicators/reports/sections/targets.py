@@ -14,6 +14,7 @@ from .context import ReportContext
 from .display import _heading, show_figure, show_markdown
 from .scenarios import _observed, _scenario_labels
 
+
 def target(ctx: ReportContext, population: int = 0, year: int | None = None,
            profile: str = "young_families") -> list[F.Finding]:
     """Section: the constant annual net inflow of the migrant ``profile`` (default young
