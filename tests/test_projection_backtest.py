@@ -7,7 +7,8 @@ import pandas as pd
 import pytest
 
 from cityindicators.projection import EstimationSettings, ProjectionData
-from cityindicators.projection.backtest import (BASELINES, SELECTED, SELECTED_MIN, Candidate, median_age, nested_backtest,
+from cityindicators.projection.backtest import (BASELINES, SELECTED, SELECTED_EQUAL, SELECTED_MIN, Candidate, cell_weights,
+                                                 census_breaks, future_break_weight, median_age, nested_backtest, ranked_candidates,
                                                  select_candidate)
 
 
@@ -45,20 +46,55 @@ def test_selection_uses_only_back_tests_observed_by_the_origin():
     assert select_candidate(close, 2009, ["a", "b"], rule="one-se") == ("a", 4)
 
 
+def test_cells_across_the_census_break_are_down_weighted_hand_worked():
+    assert census_breaks() == (2011,)  # the level break of every territory's population in the register
+    idx = pd.MultiIndex.from_tuples([(2009, 1), (2010, 1), (2011, 1), (2009, 2)], names=["base_year", "horizon"])
+    # 2009+1 ends in 2010 (before), 2010+1 and 2009+2 end in 2011 (projected across the revision), 2011+1 starts after it
+    assert cell_weights(idx, (2011,), 0.25).tolist() == [1.0, 0.25, 1.0, 0.25]
+    assert cell_weights(idx, (), 0.25).tolist() == [1.0] * 4
+    # a future cell of horizon h crosses a ten-yearly census with chance min(h / 10, 1): mean f =
+    # (0.1 + 0.1 + 0.1 + 0.2) / 4 = 0.125; here c = 2 / 4 cross: w = 0.125 * 0.5 / (0.5 * 0.875) = 1 / 7,
+    # and the crossing cells' weighted share (2 / 7) / (2 / 7 + 2) = 1 / 8 = f
+    assert future_break_weight(idx, (2011,)) == pytest.approx(1 / 7)
+    assert future_break_weight(idx, (2005,)) == 1.0  # no cell crosses: nothing to weigh
+    long = pd.MultiIndex.from_tuples([(2009, 12), (2011, 11)], names=["base_year", "horizon"])
+    assert future_break_weight(long, (2011,)) == 1.0  # c = 0.5 <= f = 1: never up-weighted
+
+
+def test_weighted_one_se_rule_hand_worked():
+    # differences b - a: -0.4 (2009+1, weight 1), +0.2 (2011+1, weight 1), -0.6 (2009+2, weight 0.25)
+    scores = _scores([(2009, 1, 0.2, -0.2), (2011, 1, -0.1, 0.1), (2009, 2, 0.3, -0.3)])
+    w = cell_weights(scores.index, (2011,), 0.25)
+    # equal weights: mean -0.2667, se = sd(-0.4, 0.2, -0.6) / sqrt(3) = 0.2404: b leaves the prior
+    assert select_candidate(scores, 2012, ["a", "b"]) == ("b", 3)
+    assert select_candidate(scores, 2012, ["a", "b"], weights=cell_weights(scores.index, (2011,), 1.0)) == ("b", 3)
+    # weighted: mean = (-0.4 + 0.2 - 0.25 * 0.6) / 2.25 = -0.1556; weighted variance
+    # 1.5 * (0.2444^2 + 0.3556^2 + 0.25 * 0.4444^2) / 2.25 = 0.1570, se = 0.3963 * sqrt(2.0625) / 2.25
+    # = 0.2529 > 0.1556: not enough evidence, the prior a stays; b is still the better mean
+    assert select_candidate(scores, 2012, ["a", "b"], weights=w) == ("a", 3)
+    assert select_candidate(scores, 2012, ["a", "b"], rule="min", weights=w) == ("b", 3)
+    assert ranked_candidates(scores, 2012, ["a", "b"], w) == ["b", "a"]
+    assert ranked_candidates(scores, 2010, ["a", "b"], w) == ["b", "a"]  # only 2009+1 is observed by 2010
+    assert ranked_candidates(scores.iloc[:0], 2012, ["a", "b"]) == ["a", "b"]  # nothing observed: the given order
+
+
 @pytest.fixture(scope="module")
 def demo_nested(demo_dir):
     data = ProjectionData.from_store(data_dir=demo_dir)
     cands = (Candidate("w5", EstimationSettings()),
              Candidate("w3-zero", EstimationSettings(migration_window=3, migration_convergence="zero",
-                                                     migration_convergence_years=5)))
+                                                     migration_convergence_years=5)),
+             Candidate("w5-e0", EstimationSettings(), e0_gain=0.15))
     last = int(data.population["year"].max())
-    return nested_backtest(data, candidates=cands, base_years=range(last - 3, last)), last
+    return nested_backtest(data, candidates=cands, base_years=range(last - 3, last), combine=(2, 5)), last
 
 
 def test_nested_backtest_default_is_the_candidate_chosen_before_each_origin(demo_nested):
     nb, last = demo_nested
     e = nb.errors
-    assert set(e["method"]) == {"w5", "w3-zero", SELECTED, SELECTED_MIN, *BASELINES}
+    assert nb.break_weight == 1.0 and last - 3 > 2011  # no cell of these origins crosses the 2011 census: equal weights
+    assert set(e["method"]) == {"w5", "w3-zero", "w5-e0", SELECTED, SELECTED_MIN, "top2", *BASELINES}
+    assert SELECTED_EQUAL not in set(e["method"])
     origins = sorted(nb.selection["base_year"])
     assert origins == list(range(last - 3, last))
     for _, row in nb.selection.iterrows():
@@ -69,7 +105,32 @@ def test_nested_backtest_default_is_the_candidate_chosen_before_each_origin(demo
         c = e[(e["method"] == row["selected"]) & (e["base_year"] == Y)].reset_index(drop=True)
         assert np.array_equal(d["forecast"].to_numpy(), c["forecast"].to_numpy())
     assert nb.selection.iloc[0]["selected"] == "w5" and nb.selection.iloc[0]["cells"] == 0
-    assert nb.chosen.name in {"w5", "w3-zero"}
+    assert nb.chosen.name in {"w5", "w3-zero", "w5-e0"}
+
+
+def test_combination_averages_the_populations_of_the_best_candidates_before_each_origin(demo_nested):
+    nb, last = demo_nested
+    e = nb.errors.set_index(["base_year", "horizon", "territory_code", "group"])
+    comb = nb.combinations
+    assert list(comb["k"].unique()) == [2]  # a combination of 5 of 3 candidates is left out
+    first = comb.iloc[0]
+    assert first["members"] == ("w5", "w3-zero")  # nothing observed yet: the first two in the given order
+    for _, row in comb.iterrows():
+        Y, members = row["base_year"], list(row["members"])
+        expected = ranked_candidates(nb.scores[nb.scores.index.get_level_values("base_year") < Y], Y,
+                                     [c.name for c in nb.candidates])[:2]
+        assert members == expected
+        top = e[e["method"] == "top2"].loc[Y]
+        parts = [e[e["method"] == m].loc[Y] for m in members]
+        lin = top.index.get_level_values("group") != "median_age"
+        # totals and age groups of the mean population are the means of the members' ...
+        np.testing.assert_allclose(top["forecast"][lin], (parts[0]["forecast"][lin] + parts[1]["forecast"][lin]) / 2)
+        # ... the median age of the mixture lies between the members' median ages
+        med = ~lin
+        lo = np.minimum(parts[0]["forecast"][med], parts[1]["forecast"][med])
+        hi = np.maximum(parts[0]["forecast"][med], parts[1]["forecast"][med])
+        assert ((top["forecast"][med] >= lo - 1e-9) & (top["forecast"][med] <= hi + 1e-9)).all()
+    assert set(nb.ranked) == {c.name for c in nb.candidates}
 
 
 def test_out_of_sample_errors_are_tidy_and_signed(demo_nested):

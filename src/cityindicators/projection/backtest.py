@@ -22,8 +22,11 @@ from it by ``scripts/backtest_report.py``): every origin ``Y`` with five years o
 horizon to the last population year, every candidate setting (:func:`default_candidates`) and
 the baselines; the ``default`` forecast of origin ``Y`` uses the candidate chosen
 (:func:`select_candidate`, one-standard-error rule on the mean over cells and measures of
-``log(MAPE / geometric mean MAPE)``) on the back-tests ``(Y', h')`` with ``Y' + h' <= Y`` only, so
-the reported errors are out of sample for the choice of settings as well. Measures: total,
+``log(MAPE / geometric mean MAPE)``, the cells that cross the 2011 census revision weighing
+less, :func:`future_break_weight`) on the back-tests ``(Y', h')`` with ``Y' + h' <= Y`` only, so the reported
+errors are out of sample for the choice of settings as well; beside it, the combination
+``top3`` averages the age-sex populations of the three best-scored candidates, chosen the same
+way (:data:`COMBINATION_SIZES`). Measures: total,
 0-14, 15-64, 65+ and the median age (:func:`median_age`); MAPE, bias (mean signed error) and the
 90th percentile of absolute errors by horizon (:meth:`NestedBacktest.summary`).
 :func:`out_of_sample_errors` gives the tidy per-(origin, horizon, territory, group) errors of
@@ -59,7 +62,9 @@ from .settings import EstimationSettings
 
 __all__ = ["BacktestResult", "backtest", "backtest_grid", "METHODS", "DEFAULT_METHOD", "empirical_interval_scale",
            "Candidate", "default_candidates", "NestedBacktest", "nested_backtest", "out_of_sample_errors",
-           "select_candidate", "median_age", "MEASURES", "BASELINES", "SELECTED", "SELECTED_MIN"]
+           "select_candidate", "median_age", "MEASURES", "BASELINES", "SELECTED", "SELECTED_MIN", "SELECTED_EQUAL",
+           "ranked_candidates", "cell_weights", "census_breaks", "future_break_weight", "COMBINATION_SIZES",
+           "protocol_fingerprint"]
 
 log = logging.getLogger(__name__)
 
@@ -263,8 +268,15 @@ BASELINES = METHODS[1:]
 SELECTED = "default"
 #: The same protocol with the plain-minimum rule instead of the one-standard-error rule (for comparison).
 SELECTED_MIN = "default-min"
+#: The one-SE choice with every cell weighing the same (the rule before the census break was weighted).
+SELECTED_EQUAL = "default-equal-weights"
 #: Horizons pooled in the headline comparison.
 POOLED_HORIZONS = tuple(range(1, 11))
+#: Years between two censuses: a cell of horizon ``h`` projected from a future origin crosses a
+#: census revision with a chance of about ``min(h / CENSUS_INTERVAL, 1)`` (:func:`future_break_weight`).
+CENSUS_INTERVAL = 10
+#: Sizes ``k`` of the combinations ``top{k}`` scored beside the default (:func:`nested_backtest`).
+COMBINATION_SIZES = (3,)
 
 
 def median_age(pop: np.ndarray) -> np.ndarray:
@@ -371,14 +383,23 @@ def default_candidates() -> tuple[Candidate, ...]:
     return tuple(out)
 
 
+def protocol_fingerprint() -> str:
+    """Text that changes whenever the protocol's results may: the candidates with their scenarios, the
+    weighing of the census cells and the combinations (for caches of its errors)."""
+    return repr((default_candidates(), load_scenario("baseline"), Fertility(), TFR_TREND_MAX_CHANGE, TFR_CONVERGENCE_YEARS,
+                 census_breaks(), CENSUS_INTERVAL, COMBINATION_SIZES))
+
+
 def _estimation_key(st: EstimationSettings) -> EstimationSettings:
     """The settings with the fields that act only on the schedule reset (one estimation serves them all)."""
     return replace(st, migration_convergence="none", migration_convergence_years=20, total_combination_weight=0.0)
 
 
 def _origin_forecasts(data: ProjectionData, Y: int, last: int, candidates: Sequence[Candidate], codes: list[str],
-                      P: np.ndarray, years: list[int], register) -> dict[str, np.ndarray]:
-    """Forecast measures ``[H, T, 5]`` for horizons ``1..last - Y`` of every candidate and baseline."""
+                      P: np.ndarray, years: list[int], register,
+                      populations: dict[str, np.ndarray] | None = None) -> dict[str, np.ndarray]:
+    """Forecast measures ``[H, T, 5]`` for horizons ``1..last - Y`` of every candidate and baseline; with
+    ``populations`` (a dict to fill) each candidate's populations ``[H, T, 2, A]`` too."""
     H = last - Y
     out: dict[str, np.ndarray] = {}
     estimated: dict[EstimationSettings, object] = {}
@@ -387,7 +408,10 @@ def _origin_forecasts(data: ProjectionData, Y: int, last: int, candidates: Seque
         if key not in estimated:
             estimated[key] = estimate_rates(data, codes, Y, key, register=register)
         rates = replace(estimated[key], settings=c.settings)
-        out[c.name] = _measures(run_schedule(build_schedule(rates, c.scenario(), last)).population[1:])
+        pop = run_schedule(build_schedule(rates, c.scenario(), last)).population[1:]
+        out[c.name] = _measures(pop)
+        if populations is not None:
+            populations[c.name] = pop
     need = [years.index(y) for y in range(Y - BASE_PERIOD, Y + 1)]
     hist = P[:, need]
     m_hist = _measures(hist)  # [T, 6, 5]
@@ -409,22 +433,39 @@ class NestedBacktest:
     errors
         Tidy ``base_year, horizon, territory_code, group, method, forecast, actual, error,
         error_pct`` (``error = F - A`` in persons, or years for ``median_age``; ``error_pct`` signed,
-        per cent of ``A``) for every candidate, the baselines, ``default`` (the nested choice) and
-        ``default-min`` (the same with the plain-minimum rule).
+        per cent of ``A``) for every candidate, the baselines, ``default`` (the nested choice),
+        ``default-min`` (the same with the plain-minimum rule), ``default-equal-weights`` (the
+        one-SE choice with equal cell weights, when the census cells are down-weighted) and
+        ``top{k}`` (the combinations).
     selection
         ``base_year, selected, cells, selected_by_min`` (the candidate chosen to score that origin,
         the number of fully observed (origin, horizon) back-tests it was chosen on, and the
-        choice of the plain-minimum rule, whose forecasts are the method ``default-min``).
+        choice of the plain-minimum rule, whose forecasts are the method ``default-min``), and
+        ``selected_equal_weights`` when the census cells are down-weighted.
     chosen
         The candidate the protocol selects on all the data: the shipped default.
     candidates
         The candidate set.
+    scores
+        Per (base_year, horizon) cell, each candidate's score (the mean over measures of
+        ``log(MAPE / geometric mean MAPE)``).
+    combinations
+        ``base_year, k, members``: the candidates averaged by the method ``top{k}`` at that origin.
+    ranked
+        The candidates by their mean score on all back-tests, best first (the members of a
+        combination to ship).
+    break_weight
+        The weight of the cells that cross a census break in the scores (1 = equal weights).
     """
 
     errors: pd.DataFrame
     selection: pd.DataFrame
     chosen: Candidate
     candidates: tuple[Candidate, ...]
+    scores: pd.DataFrame | None = None
+    combinations: pd.DataFrame | None = None
+    ranked: tuple[str, ...] = ()
+    break_weight: float = 1.0
 
     def out_of_sample_errors(self) -> pd.DataFrame:
         """The rows of ``default`` (out of sample for the choice too) and of the baselines."""
@@ -457,6 +498,45 @@ class NestedBacktest:
                 .reset_index(drop=True))
 
 
+def census_breaks() -> tuple[int, ...]:
+    """Years of the level breaks of every territory's population in the register of breaks (the 2011 census)."""
+    from ..indicators.breaks import ALL_TERRITORIES, breaks_for  # the register lives with the indicators
+
+    reg = breaks_for("population")
+    return tuple(sorted(int(y) for y in reg.loc[(reg["kind"] == "level") & (reg["territory"] == ALL_TERRITORIES), "year"]))
+
+
+def cell_weights(index: pd.MultiIndex, breaks: Sequence[int], weight: float) -> pd.Series:
+    """Weight of each back-test cell ``(base_year, horizon)`` in the nested score: ``weight`` when its
+    target year crosses a level break (``Y' < b <= Y' + h'``: projected from before a census revision to
+    after it), else 1."""
+    y = index.get_level_values("base_year").to_numpy()
+    h = index.get_level_values("horizon").to_numpy()
+    crosses = np.zeros(len(index), dtype=bool)
+    for b in breaks:
+        crosses |= (y < b) & (b <= y + h)
+    return pd.Series(np.where(crosses, float(weight), 1.0), index=index)
+
+
+def future_break_weight(index: pd.MultiIndex, breaks: Sequence[int], interval: int = CENSUS_INTERVAL) -> float:
+    """Weight of the cells that cross a break so that they count as often as in future back-tests.
+
+    A cell of horizon ``h`` from a future origin crosses a census of an ``interval``-yearly round
+    with a chance of about ``min(h / interval, 1)``; ``f`` is its mean over the cells ``index``
+    (``base_year, horizon``), ``c`` the share of them that do cross one of ``breaks``. Weighing
+    the crossing cells by ``w = f (1 - c) / (c (1 - f))`` makes their weighted share
+    ``c w / (c w + 1 - c)`` equal to ``f``; 1 when ``c <= f`` (never up-weighted).
+    """
+    h = index.get_level_values("horizon").to_numpy(dtype=float)
+    if not len(h):
+        return 1.0
+    f = float(np.minimum(h / interval, 1.0).mean())
+    c = float((cell_weights(index, breaks, 0.0).to_numpy() == 0).mean())
+    if c <= f or f >= 1.0:
+        return 1.0
+    return f * (1 - c) / (c * (1 - f))
+
+
 def _cell_scores(errors: pd.DataFrame, names: Sequence[str]) -> pd.DataFrame:
     """Per (base_year, horizon): each candidate's mean over measures of ``log(MAPE / geometric mean MAPE)``."""
     e = errors[errors["method"].isin(list(names))]
@@ -466,7 +546,28 @@ def _cell_scores(errors: pd.DataFrame, names: Sequence[str]) -> pd.DataFrame:
     return rel.groupby(level=["base_year", "horizon"]).mean()
 
 
-def select_candidate(scores: pd.DataFrame, up_to: int, names: Sequence[str], rule: str = "one-se") -> tuple[str, int]:
+def _usable(scores: pd.DataFrame, up_to: int) -> np.ndarray:
+    """Mask of the cells ``(Y', h')`` fully observed by 1 January ``up_to`` (``Y' + h' <= up_to``)."""
+    idx = scores.index
+    return np.asarray((idx.get_level_values("base_year") + idx.get_level_values("horizon")) <= up_to)
+
+
+def ranked_candidates(scores: pd.DataFrame, up_to: int, names: Sequence[str],
+                      weights: pd.Series | None = None) -> list[str]:
+    """``names`` ordered by their mean cell score (weighted by ``weights``) on the cells observed by
+    ``up_to``, best first (ties in the given order); the given order when no cell is observed."""
+    ok = _usable(scores, up_to) if len(scores) else np.zeros(0, dtype=bool)
+    if not ok.any():
+        return list(names)
+    used = scores[ok][list(names)]
+    w = np.ones(len(used)) if weights is None else weights.reindex(used.index).to_numpy(dtype=float)
+    mean = (used.to_numpy() * w[:, None]).sum(0) / w.sum()
+    order = np.argsort(mean, kind="stable")
+    return [names[i] for i in order]
+
+
+def select_candidate(scores: pd.DataFrame, up_to: int, names: Sequence[str], rule: str = "one-se",
+                     weights: pd.Series | None = None) -> tuple[str, int]:
     """The candidate chosen on the back-tests fully observed by 1 January ``up_to``.
 
     A back-test (origin ``Y'``, horizon ``h'``) is usable when ``Y' + h' <= up_to``; with none the
@@ -476,20 +577,31 @@ def select_candidate(scores: pd.DataFrame, up_to: int, names: Sequence[str], rul
     (the one-standard-error rule, Breiman et al. 1984; Hastie, Tibshirani & Friedman 2009,
     sec. 7.10), else the prior: a handful of short back-tests is not evidence enough to leave
     it. Returns ``(name, number of cells used)``.
+
+    ``weights`` (per cell, e.g. :func:`cell_weights`) weigh the cells in the mean and in the
+    standard error: with ``w`` the weights and ``d`` the per-cell differences,
+    ``mean = sum w d / sum w`` and ``se = sqrt(n / (n - 1) * sum w (d - mean)^2 / sum w) *
+    sqrt(sum w^2) / sum w`` (equal weights give the plain ``sd / sqrt(n)``).
     """
     if rule not in ("one-se", "min"):
         raise ProjectionError(f"selection rule must be 'one-se' or 'min', got {rule!r}")
-    idx = scores.index
-    ok = (idx.get_level_values("base_year") + idx.get_level_values("horizon")) <= up_to
+    ok = _usable(scores, up_to)
     if not ok.any():
         return names[0], 0
     used = scores[ok][list(names)]
-    best = str(used.mean().idxmin())
+    best = ranked_candidates(scores, up_to, names, weights)[0]
     if rule == "min" or best == names[0]:
         return best, int(ok.sum())
-    d = used[best] - used[names[0]]
-    se = float(d.std(ddof=1) / np.sqrt(len(d))) if len(d) > 1 else np.inf
-    return (best if d.mean() + se < 0 else names[0]), int(ok.sum())
+    d = (used[best] - used[names[0]]).to_numpy()
+    w = np.ones(len(d)) if weights is None else weights.reindex(used.index).to_numpy(dtype=float)
+    mean = float((w * d).sum() / w.sum())
+    n = len(d)
+    if n > 1:
+        var = n / (n - 1) * float((w * (d - mean) ** 2).sum() / w.sum())
+        se = float(np.sqrt(var) * np.sqrt((w**2).sum()) / w.sum())
+    else:
+        se = np.inf
+    return (best if mean + se < 0 else names[0]), int(ok.sum())
 
 
 def nested_backtest(
@@ -498,6 +610,8 @@ def nested_backtest(
     base_years: Sequence[int] | None = None,
     territories: str | Sequence[str] | None = "all",
     register=None,
+    combine: Sequence[int] = COMBINATION_SIZES,
+    break_weight: float | None = None,
 ) -> NestedBacktest:
     """Rolling-origin back-test with a nested, time-ordered choice of settings.
 
@@ -507,6 +621,15 @@ def nested_backtest(
     candidate chosen by :func:`select_candidate` on the back-tests fully observed by ``Y`` (so no
     data after ``Y`` enters either the projection or the choice). ``chosen`` is the selection on
     all back-tests: the setting to ship.
+
+    ``combine`` (sizes ``k``): also the method ``top{k}``, at each origin the mean of the age-sex
+    populations of the ``k`` candidates with the best mean score on the back-tests observed by
+    then (:func:`ranked_candidates`; a forecast combination, Smith, Tayman & Swanson 2013 ch. 13),
+    out of sample like ``default`` (sizes above the number of candidates are left out).
+    ``break_weight``: the weight in the nested score of the cells whose target year crosses a
+    census level break of the register (:func:`cell_weights`; 1 = none; None = the weight of
+    :func:`future_break_weight` for the protocol's cells); when it is below 1 the method
+    ``default-equal-weights`` is the one-SE choice with equal weights, for comparison.
 
     Raises
     ------
@@ -521,6 +644,15 @@ def nested_backtest(
     names = [c.name for c in cands]
     if len(set(names)) != len(names):
         raise ProjectionError(f"candidate names must be distinct, got {names}")
+    if any(int(k) < 1 for k in combine):
+        raise ProjectionError(f"combination sizes must be at least 1, got {tuple(combine)}")
+    combine = tuple(int(k) for k in combine if int(k) <= len(cands))
+    if break_weight is not None and not 0.0 <= break_weight <= 1.0:
+        raise ProjectionError(f"break_weight must be within [0, 1], got {break_weight}")
+
+    def weights(scores: pd.DataFrame) -> pd.Series | None:
+        return cell_weights(scores.index, breaks, break_weight) if breaks else None
+
     codes = resolve_territories(territories, data, register)
     pop = data.population
     pa = _population_array(pop[pop["territory_code"].astype(str).isin(codes)])
@@ -531,29 +663,53 @@ def nested_backtest(
     if not origins:
         raise ProjectionError("the data allow no back-test (need six years of history and a later year)")
     P = pa.values[[pa.codes.index(c) for c in codes]]
-    frames = []
+    if break_weight is None:  # from the protocol's design (its cells), not from any error
+        design = pd.MultiIndex.from_tuples([(Y, h) for Y in origins for h in range(1, last - Y + 1)],
+                                           names=["base_year", "horizon"])
+        break_weight = future_break_weight(design, census_breaks())
+    breaks = census_breaks() if break_weight != 1.0 else ()
+    frames, score_parts, combos = [], [], []
     for Y in origins:
         H = last - Y
         actual = _measures(P[:, [years.index(Y + h) for h in range(1, H + 1)]].transpose(1, 0, 2, 3))  # [H, T, 5]
-        fc = _origin_forecasts(data, Y, last, cands, codes, P, years, register)
-        for method, f in fc.items():
-            frames.append(_tidy_errors(Y, method, f, actual, codes))
+        pops: dict[str, np.ndarray] | None = {} if combine else None
+        fc = _origin_forecasts(data, Y, last, cands, codes, P, years, register, populations=pops)
+        own = [_tidy_errors(Y, method, f, actual, codes) for method, f in fc.items()]
+        score_parts.append(_cell_scores(pd.concat(own[:len(cands)], ignore_index=True), names))
+        if pops:
+            # ranked on the cells observed by Y: those of earlier origins only (Y' + h' <= Y, h' >= 1)
+            earlier = pd.concat(score_parts[:-1]) if len(score_parts) > 1 else score_parts[-1].iloc[:0]
+            ranked = ranked_candidates(earlier, Y, names, weights(earlier))
+            for k in combine:
+                top = ranked[:int(k)]
+                mean_pop = np.mean([pops[n] for n in top], axis=0)
+                own.append(_tidy_errors(Y, f"top{int(k)}", _measures(mean_pop), actual, codes))
+                combos.append({"base_year": Y, "k": int(k), "members": tuple(top)})
+        frames.extend(own)
         log.info("nested back-test: origin %d, %d horizons, %d candidates", Y, H, len(cands))
     errors = pd.concat(frames, ignore_index=True)
-    scores = _cell_scores(errors, names)
+    scores = pd.concat(score_parts)
+    w = weights(scores)
     rows, chosen_frames = [], []
     for Y in origins:
-        name, cells = select_candidate(scores, Y, names)
-        plain, _ = select_candidate(scores, Y, names, rule="min")
+        name, cells = select_candidate(scores, Y, names, weights=w)
+        plain, _ = select_candidate(scores, Y, names, rule="min", weights=w)
         rows.append({"base_year": Y, "selected": name, "cells": cells, "selected_by_min": plain})
         chosen_frames.append(errors[(errors["method"] == name) & (errors["base_year"] == Y)].assign(method=SELECTED))
         chosen_frames.append(errors[(errors["method"] == plain) & (errors["base_year"] == Y)].assign(method=SELECTED_MIN))
-    final, _ = select_candidate(scores, last, names)
+        if w is not None:
+            equal, _ = select_candidate(scores, Y, names)
+            rows[-1]["selected_equal_weights"] = equal
+            chosen_frames.append(errors[(errors["method"] == equal) & (errors["base_year"] == Y)]
+                                 .assign(method=SELECTED_EQUAL))
+    final, _ = select_candidate(scores, last, names, weights=w)
+    ranked_all = ranked_candidates(scores, last, names, w)
     errors = pd.concat([errors, *chosen_frames], ignore_index=True)
     errors["method"] = errors["method"].astype("category")
     errors["group"] = errors["group"].astype("category")
     return NestedBacktest(errors=errors, selection=pd.DataFrame(rows), chosen=cands[names.index(final)],
-                          candidates=cands)
+                          candidates=cands, scores=scores, combinations=pd.DataFrame(combos),
+                          ranked=tuple(ranked_all), break_weight=float(break_weight))
 
 
 def _tidy_errors(Y: int, method: str, fc: np.ndarray, actual: np.ndarray, codes: Sequence[str]) -> pd.DataFrame:

@@ -423,13 +423,13 @@ _ERRORS_CACHE: dict[tuple, pd.DataFrame] = {}
 
 def _errors_key(data) -> str:
     """A digest of what the back-test's errors depend on: the population, births and deaths (by age and all ages), the
-    candidate settings of the protocol and the package version."""
+    protocol (its candidates with their scenarios, its weights and combinations) and the package version."""
     import hashlib
 
     from .. import __version__
-    from .backtest import default_candidates
+    from .backtest import protocol_fingerprint
 
-    h = hashlib.sha256(f"{__version__}|{default_candidates()!r}".encode("utf-8"))
+    h = hashlib.sha256(f"{__version__}|{protocol_fingerprint()}".encode("utf-8"))
     for name in ("population", "births", "deaths", "deaths_total"):
         h.update(pd.util.hash_pandas_object(getattr(data, name), index=False).to_numpy().tobytes())
     return h.hexdigest()[:20]
