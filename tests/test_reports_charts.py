@@ -120,3 +120,25 @@ def test_report_without_print_charts_is_another_report(demo_dir, tmp_path):
     assert full.status == "ok"
     manifest = json.loads((folder / "manifest.json").read_text())
     assert manifest["print_charts"] is True and any(f.endswith(".svg") for f in manifest["files"])
+
+
+def test_png_writer_gives_the_pixels_and_resolution_back():
+    """The chart PNGs are written here (unfiltered rows): any decoder reads the same pixels."""
+    import zlib
+
+    pixels = np.array([[[255, 0, 0], [0, 255, 0], [0, 0, 255]],
+                       [[0, 0, 0], [255, 255, 255], [12, 34, 56]]], dtype=np.uint8)
+    png = exports._png_bytes(Image.fromarray(pixels, "RGB"), 300, 6)
+    assert png[:8] == b"\x89PNG\r\n\x1a\n" and png[12:16] == b"IHDR"
+    decoded = Image.open(io.BytesIO(png))
+    decoded.verify()  # chunk lengths and CRCs
+    decoded = Image.open(io.BytesIO(png))
+    assert decoded.mode == "RGB" and decoded.size == (3, 2)
+    assert np.array_equal(np.asarray(decoded), pixels)
+    assert decoded.info["dpi"][0] == pytest.approx(300, abs=0.01)  # 11811 pixels per metre
+    # by hand: each row is the filter byte 0 and the row's nine bytes
+    start = png.index(b"IDAT") + 4
+    length = int.from_bytes(png[start - 8:start - 4], "big")
+    assert zlib.decompress(png[start:start + length]) == b"\x00" + pixels[0].tobytes() + b"\x00" + pixels[1].tobytes()
+    rgba = Image.fromarray(np.dstack([pixels, np.full((2, 3), 255, np.uint8)]), "RGBA")
+    assert np.array_equal(np.asarray(Image.open(io.BytesIO(exports._png_bytes(rgba, 120)))), pixels)
