@@ -187,6 +187,21 @@ def test_failed_run_keeps_previous_report(tiny, demo_dir, tmp_path):
     assert not Path(bad.failed_notebook).parent.exists()
 
 
+def test_report_printed_later_is_put_in_place_by_finish_report(tiny, demo_dir, tmp_path):
+    res = runner.run_report(tiny, "X12", output_dir=tmp_path, data_dir=demo_dir, print_later=True)
+    assert res.status == "ok" and res.pending is not None
+    final, staging = Path(res.output_dir), Path(res.pending.staging)
+    assert not final.exists() and (staging / "tiny.html").exists()  # written up to its PDF, not in place
+    done = runner.finish_report(res)
+    assert done.pending is None and not staging.exists()
+    manifest = json.loads((final / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["status"] == "ok" and set(manifest["file_hashes"]) == set(manifest["files"])
+    assert all((final / f).exists() for f in manifest["files"])
+    assert {"kernel_s", "execute_s", "html_s", "tables_s", "hashes_s", "pdf_s"} <= set(manifest["timings"]["steps"])
+    # the same inputs: the report is unchanged for the next run
+    assert runner.run_report(tiny, "X12", output_dir=tmp_path, data_dir=demo_dir).status == "skipped"
+
+
 # -- batches -----------------------------------------------------------------------------------
 
 

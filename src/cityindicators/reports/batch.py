@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import os
+import shutil
 import signal
 import sys
 import time
@@ -16,12 +17,13 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
+from .._debris import owner_tag
 from .._io import atomic_write_json, safe_child
 from ..exceptions import CityIndicatorsError, ReportExecutionError, ReportParameterError, UnknownTerritoryError
 from . import stopping
 from .parameters import validate_parameters
 from .provenance import data_snapshot
-from .run import ReportResult, _now, _short_error, plan_report, run_report
+from .run import ReportResult, _now, _recover, _short_error, finish_report, plan_report, run_report
 from .template import TEMPLATES, template_path, template_specs
 from ..workspace import Workspace, as_workspace
 
@@ -114,6 +116,7 @@ class _Job:
     notebooks_dir: str | None
     snapshot: dict
     print_charts: bool = True
+    print_later: bool = False  # leave the PDF (and putting the report in place) to the batch process
 
 
 def _run_job(job: _Job) -> ReportResult:
@@ -121,14 +124,40 @@ def _run_job(job: _Job) -> ReportResult:
     logging.getLogger("papermill").setLevel(logging.WARNING)
     try:
         return run_report(job.template, job.territory, job.parameters, job.language, job.output_dir, job.data_dir,
-                          job.force, job.notebooks_dir, snapshot=job.snapshot, print_charts=job.print_charts)
+                          job.force, job.notebooks_dir, snapshot=job.snapshot, print_charts=job.print_charts,
+                          print_later=job.print_later)
     except Exception as exc:
-        name = Path(job.template).stem
-        try:
-            tname = as_workspace(job.data_dir).register.get(job.territory).name(job.language or "lt")
-        except CityIndicatorsError:
-            tname = job.territory
-        return ReportResult(name, job.territory, tname, "failed", "", error=_short_error(exc))
+        return _failed_job(job, exc)
+
+
+def _failed_job(job: _Job, exc: BaseException) -> ReportResult:
+    """The result of a job whose run raised ``exc``."""
+    name = Path(job.template).stem
+    try:
+        tname = as_workspace(job.data_dir).register.get(job.territory).name(job.language or "lt")
+    except CityIndicatorsError:
+        tname = job.territory
+    return ReportResult(name, job.territory, tname, "failed", "", error=_short_error(exc))
+
+
+def _finish_here(job: _Job, result: ReportResult) -> ReportResult:
+    """Finish a worker's report in this process (its PDF, with this process's one browser, and
+    putting it in place), so the worker runs its next report meanwhile; never raises."""
+    if result.pending is None:
+        return result
+    # the staging folder is this process's now: renamed to its owner tag, so that no other run
+    # takes it for the debris of a finished worker, and removed here if the batch is stopped
+    staging = Path(result.pending.staging)
+    mine = staging.with_name(f"{staging.name.rsplit('.', 3)[0]}.{owner_tag()}")
+    try:
+        os.replace(staging, mine)
+        stopping.register_staging(mine)
+        result.pending.staging = str(mine)
+        return finish_report(result)
+    except Exception as exc:
+        shutil.rmtree(mine, ignore_errors=True)
+        shutil.rmtree(staging, ignore_errors=True)
+        return _failed_job(job, exc)
 
 
 def run_batch(
@@ -205,9 +234,12 @@ def run_batch(
     if stray:
         raise ReportParameterError(f"parameter(s) {', '.join(stray)} are declared by none of the templates")
     snap = data_snapshot(data_abs)
+    # worker processes here leave each report's PDF to this process: one browser for the batch,
+    # printing while the workers run their next reports (Dask workers may be other machines)
+    print_later = jobs > 1 and not scheduler
     job_list = [
         _Job(tpl, code, per_template[tpl], language, str(Path(output_dir).absolute()), data_abs, force,
-             str(notebooks_dir) if notebooks_dir else None, snap, print_charts)
+             str(notebooks_dir) if notebooks_dir else None, snap, print_charts, print_later)
         for code in codes for tpl in per_template
     ]
     from tqdm.auto import tqdm
@@ -258,6 +290,8 @@ def _unchanged_jobs(job_list: list[_Job], results: dict[int, ReportResult]) -> d
         try:
             plan = plan_report(job.template, job.territory, job.parameters, job.language, job.output_dir, job.data_dir,
                                job.notebooks_dir, snapshot=job.snapshot, print_charts=job.print_charts)
+            if plan.final.parent.is_dir():
+                _recover(plan.final)  # as a run does first: what killed runs left (a report left aside put back)
             unchanged = plan.up_to_date()
         except CityIndicatorsError:  # the run itself reports the error as a failed report
             unchanged = False
@@ -286,16 +320,25 @@ def _run_pool(todo: dict[int, _Job], jobs: int, bar, results: dict[int, ReportRe
         for fut in as_completed(futures):
             i = futures[fut]
             try:
-                results[i] = fut.result()
+                res = fut.result()
             except Exception as exc:  # the worker process itself died
-                results[i] = _lost_job(todo[i], exc)
+                res = _lost_job(todo[i], exc)
+            results[i] = _finish_here(todo[i], res)
             bar.update(1)
     except stopping.BatchStopped:
         pool.shutdown(wait=False, cancel_futures=True)
         for fut, i in futures.items():
             if i not in results and fut.done() and not fut.cancelled() and fut.exception() is None:
-                results[i] = fut.result()
+                res = fut.result()
+                if res.pending is None:
+                    results[i] = res
+                else:  # run but not yet printed and put in place: not finished
+                    shutil.rmtree(res.pending.staging, ignore_errors=True)
         raise
+    finally:
+        from .pdf import close_browsers
+
+        close_browsers()  # the batch's browser goes with its reports
     pool.shutdown(wait=True)
 
 

@@ -32,8 +32,8 @@ from .provenance import data_snapshot, fingerprint as _fingerprint, input_files,
 from .template import template_path, template_specs
 from ..workspace import Workspace, as_workspace
 
-__all__ = ["MANIFEST", "CELL_TIMEOUT", "ReportResult", "ReportPlan", "report_dir", "plan_report", "run_report",
-           "LocalKernelManager"]
+__all__ = ["MANIFEST", "CELL_TIMEOUT", "ReportResult", "ReportPlan", "PendingReport", "report_dir", "plan_report",
+           "run_report", "finish_report", "LocalKernelManager"]
 
 log = logging.getLogger(__name__)
 
@@ -69,10 +69,30 @@ class ReportResult:
     error: str = ""
     failed_notebook: str = ""
     seconds: float = 0.0
+    #: A report run with ``print_later``: written in its staging folder up to its PDF, which
+    #: :func:`finish_report` prints before it puts the report in place (``None`` once finished).
+    pending: "PendingReport | None" = None
 
     @property
     def ok(self) -> bool:
         return self.status in ("ok", "skipped")
+
+
+@dataclass
+class PendingReport:
+    """What :func:`finish_report` needs to print a report's PDF and put the report in place:
+    its staging and final folders, the manifest so far, the files written (with their hashes)
+    and the time spent until then (picklable: a batch worker hands it to the batch process)."""
+
+    staging: str
+    final: str
+    failed_dir: str
+    html: str
+    manifest: dict[str, Any]
+    files: list[str]
+    hashes: dict[str, str]
+    timings: dict[str, Any]
+    seconds: float
 
 
 def _read_manifest(folder: Path) -> dict[str, Any]:
@@ -198,6 +218,7 @@ def run_report(
     snapshot: Mapping[str, Mapping[str, Any]] | None = None,
     cell_timeout: int = CELL_TIMEOUT,
     print_charts: bool = True,
+    print_later: bool = False,
 ) -> ReportResult:
     """Run one report and write it under ``<output_dir>/<template>/<territory>/``.
 
@@ -221,6 +242,10 @@ def run_report(
     print_charts
         Also write every chart as SVG and 300-dpi PNG (``False``: the screen PNG only, which
         saves about two thirds of the charts' time in a large batch).
+    print_later
+        Stop before the PDF: the report stays in its staging folder and the result's
+        ``pending`` is handed to :func:`finish_report` (a batch worker runs its next report
+        while the batch process prints this one with its one browser).
 
     Returns
     -------
@@ -330,32 +355,67 @@ def run_report(
         watch.lap("chart_files_s")
         extra += exports.write_tables(staging, name)
         watch.lap("tables_s")
-        extra += write_pdf(staging / f"{name}.html", manifest)
-        watch.lap("pdf_s")
+        files = [f"{name}.ipynb", f"{name}.html"] + [f"charts/{f}" for f, _ in charts] + extra
+        hashes = {f: sha256_file(staging / f) for f in files}
+        watch.lap("hashes_s")
     except Exception as exc:
         shutil.rmtree(staging, ignore_errors=True)
         raise ReportExecutionError(f"{name} {code}: export failed: {exc}") from exc
-    t_end = time.perf_counter()
-    files = [f"{name}.ipynb", f"{name}.html"] + [f"charts/{f}" for f, _ in charts] + extra
-    hashes = {f: sha256_file(staging / f) for f in files}
-    watch.lap("hashes_s")
-    manifest.update(
-        status="ok", finished_at=_now(), files=files, file_hashes=hashes,
+    pending = PendingReport(
+        str(staging), str(final), str(failed_dir), f"{name}.html", manifest, files, hashes,
         # where the time went (benchmarks/bench_reports.py prints it): the runner's steps, each
         # section's cell, and the part of the cells spent drawing and saving charts
-        timings={"validate_s": round(t_validated - t_start, 3), "execute_s": round(t_exec1 - t_exec0, 3),
-                 "export_s": round(t_end - t_exec1, 3), "total_s": round(t_end - t_start, 3),
-                 "steps": watch.laps, "cells": timings.cell_seconds(nb), "charts_in_cells_s": timings.chart_seconds(nb)},
-    )
-    atomic_write_json(staging / MANIFEST, manifest)
+        {"validate_s": round(t_validated - t_start, 3), "execute_s": round(t_exec1 - t_exec0, 3),
+         "export_s": round(time.perf_counter() - t_exec1, 3), "steps": watch.laps,
+         "cells": timings.cell_seconds(nb), "charts_in_cells_s": timings.chart_seconds(nb)},
+        time.perf_counter() - t_start)
+    result.pending = pending
+    if print_later:
+        stopping.release_staging(staging)  # the process that prints it owns it from now on
+        return result
+    return finish_report(result)
+
+
+def finish_report(result: ReportResult) -> ReportResult:
+    """Print the PDF of a report run with ``print_later`` (:func:`run_report`), hash it, write
+    the manifest and put the report in place of the previous one; returns the result, finished.
+
+    Raises
+    ------
+    ReportExecutionError
+        The report could not be put in place (its staging folder is then removed).
+    """
+    p = result.pending
+    if p is None:
+        return result
+    t0 = time.perf_counter()
+    staging, final, manifest = Path(p.staging), Path(p.final), p.manifest
+    try:
+        pdf_files = write_pdf(staging / p.html, manifest)
+        t_pdf = time.perf_counter()
+        files = p.files + pdf_files
+        hashes = dict(p.hashes, **{f: sha256_file(staging / f) for f in pdf_files})
+        t_end = time.perf_counter()
+        steps = dict(p.timings["steps"])
+        steps["pdf_s"] = round(t_pdf - t0, 3)
+        steps["hashes_s"] = round(steps.get("hashes_s", 0.0) + t_end - t_pdf, 3)
+        manifest.update(status="ok", finished_at=_now(), files=files, file_hashes=hashes, timings={
+            "validate_s": p.timings["validate_s"], "execute_s": p.timings["execute_s"],
+            "export_s": round(p.timings["export_s"] + t_end - t0, 3), "total_s": round(p.seconds + t_end - t0, 3),
+            "steps": steps, "cells": p.timings["cells"], "charts_in_cells_s": p.timings["charts_in_cells_s"]})
+        atomic_write_json(staging / MANIFEST, manifest)
+    except Exception as exc:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise ReportExecutionError(f"{result.template} {result.territory_code}: export failed: {exc}") from exc
     fault_point("report.exported")
     _replace_dir(staging, final)
+    failed_dir = Path(p.failed_dir)
     if failed_dir.exists():
         shutil.rmtree(failed_dir, ignore_errors=True)
-    result.seconds = time.perf_counter() - t_start
-    log.info("%s %s: report written to %s in %.1f s", name, code, final, result.seconds)
+    result.pending = None
+    result.seconds = p.seconds + time.perf_counter() - t0
+    log.info("%s %s: report written to %s in %.1f s", result.template, result.territory_code, final, result.seconds)
     return result
-
 
 
 try:  # the kernel talks to the runner over local IPC sockets rather than TCP on loopback

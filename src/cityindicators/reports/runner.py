@@ -6,7 +6,8 @@ The pipeline is split by job (read the module of the step you change):
 * :mod:`.parameters` - conversion and checks of parameter values (:data:`VALIDATORS`);
 * :mod:`.provenance` - the data snapshot, library versions and fingerprint of a report;
 * :mod:`.html_export` - the HTML page, PNG charts and PDF of an executed notebook;
-* :mod:`.run` - one report (:func:`run_report`);
+* :mod:`.run` - one report (:func:`run_report`; :func:`finish_report` prints the PDF of one run
+  with ``print_later`` and puts it in place);
 * :mod:`.batch` - many reports in workers or on Dask (:func:`run_batch`).
 """
 
@@ -17,7 +18,8 @@ from .html_export import NOTES_TAG, export_html, extract_charts
 from .parameters import FILE_PARAMETERS, VALIDATORS, check_notebook_parameters, report_data_dir, validate_parameters
 from .provenance import RECORDED_LIBRARIES, data_snapshot, library_versions
 from .provenance import fingerprint as _fingerprint
-from .run import CELL_TIMEOUT, MANIFEST, LocalKernelManager, ReportResult, _recover, report_dir, run_report
+from .run import (CELL_TIMEOUT, MANIFEST, LocalKernelManager, PendingReport, ReportResult, _recover, finish_report,
+                  report_dir, run_report)
 from .template import NOTEBOOKS_ENV, TEMPLATES, ParameterSpec, read_parameters, template_path
 from ..exceptions import ReportExecutionError, ReportParameterError  # noqa: F401 (callers catch them from here)
 
@@ -35,6 +37,8 @@ __all__ = [
     "library_versions",
     "report_dir",
     "run_report",
+    "finish_report",
+    "PendingReport",
     "run_batch",
     "batch_territories",
     "export_html",

@@ -36,6 +36,7 @@ __all__ = [
     "init_worker",
     "critical_section",
     "register_staging",
+    "release_staging",
     "remove_staging",
     "end_descendants",
 ]
@@ -64,6 +65,11 @@ _state = {"critical": 0, "pending": None, "on_signal": None}
 def register_staging(path: Path) -> None:
     """Remember a staging folder, so that a stopped run removes it."""
     _STAGING.add(Path(path))
+
+
+def release_staging(path: Path) -> None:
+    """Forget a staging folder that another process now finishes (and removes if stopped)."""
+    _STAGING.discard(Path(path))
 
 
 def remove_staging() -> None:
