@@ -12,6 +12,7 @@ from pathlib import Path
 from _common import measure, require_shared
 
 from cityindicators import store
+from cityindicators.indicators import load_data
 from cityindicators.sources.extract import import_osp_extract
 
 
@@ -26,6 +27,12 @@ def main() -> None:
         with measure("load population (all territories, years)"):
             store._CACHE.clear()
             store.load("population", data_dir=d)
+        with measure("load population, both sexes (sex='total')"):
+            store._CACHE.clear()
+            store.load("population", sex="total", data_dir=d)
+        with measure("indicators.load_data (every table; both sex levels)"):
+            store._CACHE.clear()
+            load_data(data_dir=d)
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 from _indicator_frames import cat, deaths, events, pop_rows, tables, value
+from cityindicators.exceptions import ConfigError
 from cityindicators.geography import Group
 from cityindicators.indicators import cohort_net_migration, compute_indicators
 
@@ -105,12 +106,17 @@ def test_cohort_residual_zero_mortality():
         deaths=deaths("30", 2014, 0, infant=0),
     )
     r = cohort_net_migration("30", 2014, data=data)
+    assert set(r["sex"]) == {"male", "female"}  # one sex level: summed over sex, no one counted twice
     male = r[r.sex == "male"].set_index("age")["value"]
     assert male[31] == pytest.approx(2.0)
     assert male[0] == pytest.approx(0.0)
     assert male.drop([31]).abs().max() == pytest.approx(0.0)
-    assert r[r.sex == "total"]["value"].sum() == pytest.approx(2.0)  # = (15 - 10) - (3 - 0)
+    assert r["value"].sum() == pytest.approx(2.0)  # = (15 - 10) - (3 - 0)
+    both = cohort_net_migration("30", 2014, data=data, sex="total")
+    assert set(both["sex"]) == {"total"} and both["value"].sum() == pytest.approx(2.0)
     assert r["age"].max() == 85 and r.loc[r.age == 85, "open_age"].all()
+    with pytest.raises(ConfigError, match="unknown sex \\['both'\\]"):
+        cohort_net_migration("30", 2014, data=data, sex="both")
 
 
 def test_cohort_residual_open_group():
@@ -124,7 +130,7 @@ def test_cohort_residual_open_group():
 
 
 def test_cohort_residuals_add_up_to_net_migration(vital):
-    r = cohort_net_migration("30", 2014, data=vital)
+    r = cohort_net_migration("30", 2014, data=vital, sex=("male", "female", "total"))
     tot = r[r.sex == "total"]
     assert tot["value"].sum() == pytest.approx(4.0)  # the net migration incl. adjustment
     assert np.allclose(r[r.sex == "male"]["value"].to_numpy() + r[r.sex == "female"]["value"].to_numpy(),
@@ -140,8 +146,8 @@ def test_cohort_residuals_with_deaths_by_age(vital):
     by_age = pd.DataFrame({"territory_code": "30", "year": 2014, "sex": "total",
                            "age": pd.array([0, 70, 30], dtype="Int64"), "value": [2.0, 3.0, 1.0]})
     data = {**vital, "deaths": by_age}  # replaces the infant deaths; the total stays in deaths_total
-    r = cohort_net_migration("30", 2014, data=data)
-    assert r[r.sex == "total"]["value"].sum() == pytest.approx(4.0)
+    r = cohort_net_migration("30", 2014, data=data, sex="total")
+    assert r["value"].sum() == pytest.approx(4.0)
 
 
 def test_youth_net_migration():

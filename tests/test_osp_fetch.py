@@ -222,9 +222,10 @@ def test_build_from_fetched_snapshots(osp_server, data_dir):
     total = store.load("population_total", territories="Visaginas", years=2024, sex="total", data_dir=data_dir)
     assert total["value"].item() == 2 * (100 + 200 + 300) + 30  # invented figures
     assert pop["age"].notna().all() and pop.loc[pop["age"] == 85, "open_age"].all()
-    med = store.load("median_age", data_dir=data_dir)
+    med = store.load("median_age", sex=("male", "female", "total"), data_dir=data_dir)
     gap = med[(med.territory_code == "30") & (med.year == 2025)]
     assert len(gap) == 3
+    assert len(store.load("median_age", territories="30", years=2025, data_dir=data_dir)) == 2  # men, women
 
 
 def test_parse_snapshot_uses_the_catalogue_when_sidecar_lacks_entry(tmp_path):

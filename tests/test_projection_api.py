@@ -115,10 +115,13 @@ def test_estimates_report_tfr_e0_and_migration(result):
 
 def test_rates_use_only_data_up_to_the_base_year(data):
     a = estimate_rates(data, CODES, 2012)
+    def both_levels(name, query):  # the two sexes and the both-sexes figures, asked for explicitly
+        return pd.concat([getattr(data, name), data.total(name)], ignore_index=True).query(query)
+
     cut = ProjectionData.from_frames(
-        population=data.population.query("year <= 2012"), births=data.births.query("year < 2012"),
-        deaths=data.deaths.query("year < 2012"), deaths_total=data.deaths_total.query("year < 2012"),
-        life_expectancy=data.life_expectancy.query("year < 2012"))
+        population=both_levels("population", "year <= 2012"), births=both_levels("births", "year < 2012"),
+        deaths=both_levels("deaths", "year < 2012"), deaths_total=both_levels("deaths_total", "year < 2012"),
+        life_expectancy=both_levels("life_expectancy", "year < 2012"))
     b = estimate_rates(cut, CODES, 2012)
     np.testing.assert_allclose(a.population, b.population)
     np.testing.assert_allclose(a.mortality, b.mortality)

@@ -69,10 +69,10 @@ def test_long_run_rate_is_the_pooled_residual_rate_of_all_years(demo):
     r = estimate_rates(data, ["X13"], Y, EstimationSettings(migration_smoothing=0))
     # crude check by hand from the balancing equation: the long-run net rate weighted by the
     # base population is close to the mean crude net migration rate of the history
-    pop, b, d = data.population_total, data.births, data.deaths_total
-    tot = pop[(pop["territory_code"] == "X13") & (pop["sex"] == "total")].set_index("year")["value"]
-    bb = b[(b["territory_code"] == "X13") & (b["sex"] == "total")].set_index("year")["value"]
-    dd = d[(d["territory_code"] == "X13") & (d["sex"] == "total")].set_index("year")["value"]
+    pop, b, d = (data.total(name) for name in ("population_total", "births", "deaths_total"))
+    tot = pop[pop["territory_code"] == "X13"].set_index("year")["value"]
+    bb = b[b["territory_code"] == "X13"].set_index("year")["value"]
+    dd = d[d["territory_code"] == "X13"].set_index("year")["value"]
     yrs = [y for y in tot.index if y + 1 in tot.index and y in bb.index and y < Y]
     crude = sum(tot[y + 1] - tot[y] - bb[y] + dd[y] for y in yrs) / sum(tot[y] for y in yrs)
     lr = (r.mig_longrun_rate[0] * r.population[0]).sum() / r.population[0].sum()
@@ -95,8 +95,7 @@ def test_combination_follows_the_weighted_total_and_keeps_the_identity(demo):
     data, Y = demo
     codes = ["X13", "X11", "X12"]
     base = estimate_rates(data, codes, Y)
-    pop = data.population_total
-    tot = pop[pop["sex"] == "total"].pivot_table(index="year", columns="territory_code", values="value")
+    tot = data.total("population_total").pivot_table(index="year", columns="territory_code", values="value")
     yrs = np.arange(Y - 5, Y + 1)
     g = np.array([np.polyfit(yrs, np.log(tot.loc[yrs, c].to_numpy()), 1)[0] for c in codes])  # by hand
     assert base.total_trend == pytest.approx(g)

@@ -231,7 +231,7 @@ def _migration(**settings):
     st = EstimationSettings(**{**PLAIN, **settings})
     data = _data()
     inp = read_inputs(data, ("X1",), 2001, st, REGISTER)
-    return estimate_migration(data.migration_total, inp, _no_mortality(inp), np.array([0.6]), _base_population(inp),
+    return estimate_migration(data.total("migration_total"), inp, _no_mortality(inp), np.array([0.6]), _base_population(inp),
                               np.zeros((1, 101)), st, ())
 
 

@@ -68,7 +68,7 @@ def test_accuracy_context_size_class_error_from_the_back_test(ctx, demo_dir):
     y0, h = base - 5, 5
     bt = backtest(data, y0, h)
     extra = sections.accuracy_context(ctx, bt, bt, y0, h)
-    pop = data.population_total.query("year == @y0 and sex == 'total'")
+    pop = data.total("population_total").query("year == @y0")
     classes = dict(zip(pop["territory_code"], size_class(pop["value"].to_numpy())))
     e = bt.errors.query("method == @DEFAULT_METHOD and group == 'total'")
     same = e[e["territory_code"].map(classes) == classes["X13"]]

@@ -112,3 +112,37 @@ def test_the_datasets_with_a_sex_key_are_known():
     assert sorted(n for n, s in DATASETS.items() if "sex" in s.keys) == [
         "births", "deaths", "deaths_total", "labour", "life_expectancy", "median_age", "migration",
         "migration_total", "population", "population_total"]
+
+
+# -- consumers ---------------------------------------------------------------------------------
+def test_projection_inputs_hold_the_two_sexes_and_their_both_sexes_figures(demo_dir):
+    from cityindicators.projection import ProjectionData
+    from cityindicators.exceptions import ProjectionError
+
+    pop = pd.DataFrame({"territory_code": "30", "year": 2015, "sex": ["male", "female", "total"],
+                        "age": pd.array([0, 0, 0], dtype="Int64"), "open_age": True, "value": [1.0, 2.0, 3.0]})
+    births = _births([("30", 2015, "male", 10.0, None, "a"), ("30", 2015, "female", 9.0, None, "a"),
+                      ("30", 2016, "total", 20.0, None, "a")])
+    data = ProjectionData.from_frames(population=pop, births=births)  # frames of both levels are split
+    assert set(data.births["sex"]) == {"male", "female"} and set(data.population["sex"]) == {"male", "female"}
+    assert dict(zip(data.total("births")["year"], data.total("births")["value"])) == {2015: 19.0, 2016: 20.0}
+    assert data.total("population")["value"].tolist() == [3.0]
+    with pytest.raises(ProjectionError, match="'asfr' has no sex split"):
+        data.total("asfr")
+    with pytest.raises(ProjectionError, match="empty of men and women"):
+        ProjectionData.from_frames(population=pop[pop["sex"] == "total"])
+    stored = ProjectionData.from_store(data_dir=demo_dir)
+    for name, frame in stored.both_sexes.items():
+        assert set(getattr(stored, name)["sex"]) <= {"male", "female"}, name
+        assert set(frame["sex"]) <= {"total"}, name
+
+
+def test_the_indicators_tables_hold_each_level_apart(demo_dir):
+    from cityindicators.indicators import load_data
+    from cityindicators.schema import both_sexes_key
+
+    data = load_data(data_dir=demo_dir)
+    for name, spec in DATASETS.items():
+        if name in data and "sex" in spec.keys:
+            assert set(data[name]["sex"]) <= {"male", "female"}, name
+            assert set(data[both_sexes_key(name)]["sex"]) <= {"total"}, name

@@ -140,7 +140,8 @@ class Workspace(os.PathLike):
         return value
 
     def tables(self) -> dict[str, "pd.DataFrame"]:
-        """The processed tables the indicators read (:func:`cityindicators.indicators.load_data`)."""
+        """The processed tables the indicators read (:func:`cityindicators.indicators.load_data`:
+        ``tables()["births"]`` men and women, ``tables()[both_sexes_key("births")]`` both sexes)."""
         from .indicators import load_data
 
         return self.derived("tables", lambda: load_data(data_dir=self))  # each through table()

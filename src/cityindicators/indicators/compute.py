@@ -25,6 +25,7 @@ from ..config import kept_data
 from ..cube import SEXES_AND_TOTAL
 from ..exceptions import ConfigError, DatasetNotFoundError, UnknownTerritoryError
 from ..geography import Group, Register, get_register
+from ..schema import SPLIT_SEXES
 from . import labour, migration, structure, vital, working_age
 from ._counts import Counts, build_counts, ratio
 from .catalogue import CATALOGUE, Indicator, get_indicator
@@ -346,20 +347,30 @@ def cohort_net_migration(
     data: Mapping[str, pd.DataFrame] | Counts | None = None,
     data_dir: str | os.PathLike | None = None,
     survival: np.ndarray | None = None,
+    sex: str | Sequence[str] | None = None,
 ) -> pd.DataFrame:
     """Net migration by age and sex by the cohort-residual method (see :mod:`.migration`).
+
+    ``sex`` as in :func:`cityindicators.store.load`: ``None`` men and women, ``"total"`` both
+    sexes (their sum), ``("male", "female", "total")`` all three, told apart by ``sex``.
 
     Returns
     -------
     pandas.DataFrame
         Columns ``territory_code, year, sex, age, open_age, value`` (persons): ``year`` t is the
         period 1 January t -> 1 January t+1, ``age`` the age at 1 January t+1 (the last an open
-        group), ``sex`` ``male``/``female``/``total``.
+        group), ``sex`` one level, ``male``/``female`` or ``total``.
     """
+    wanted = list(SPLIT_SEXES) if sex is None else [sex] if isinstance(sex, str) else list(sex)
+    unknown = sorted(set(wanted) - set(SEXES_AND_TOTAL))
+    if unknown:
+        raise ConfigError(f"cohort_net_migration: unknown sex {unknown}; allowed: male, female, total (both sexes)")
     data = counts_of(data, data_dir, ("population", "births", "deaths"))
     counts, codes = counts_for(data, territories)
     R = migration.cohort_residuals(counts, survival)  # [T, Y, 2, A]
     R = np.concatenate([R, R.sum(axis=2, keepdims=True)], axis=2)[counts.index(codes)]
+    sexes = [s for s in SEXES_AND_TOTAL if s in wanted]
+    R = R[:, :, [SEXES_AND_TOTAL.index(s) for s in sexes]]
     yi = np.arange(len(counts.years))
     yl = _years_list(years)
     if yl is not None:
@@ -373,7 +384,7 @@ def cohort_net_migration(
     return pd.DataFrame({
         "territory_code": np.array(codes, dtype=object)[idx[0]],
         "year": counts.years[yi][idx[1]].astype("int64"),
-        "sex": np.array(SEXES_AND_TOTAL, dtype=object)[idx[2]],
+        "sex": np.array(sexes, dtype=object)[idx[2]],
         "age": pd.array(idx[3], dtype="Int64"),
         "open_age": idx[3] == top,
         "value": R.reshape(-1),

@@ -16,7 +16,8 @@ from typing import Sequence
 import pandas as pd
 
 from ..exceptions import DatasetNotFoundError, ProjectionError
-from ..schema import SEXES, require_single_ages
+from ..schema import BOTH_SEXES, require_single_ages, split_sexes
+from ..schema import both_sexes as both_sexes_of
 
 __all__ = ["ProjectionData"]
 
@@ -45,6 +46,11 @@ class ProjectionData:
 
     Attributes
     ----------
+    Every frame with a ``sex`` column holds the two sexes only (``male``, ``female``), so it
+    sums correctly by any key; the both-sexes figures of each are :meth:`total` (``sex =
+    "total"``: published, else male + female). Frames given with both levels (an older
+    caller's) are split into the two when the bundle is made.
+
     population
         Residents at 1 January (``territory_code, year, sex, age, value``; single ages with the
         top one open, flagged by ``open_age`` when present).
@@ -52,11 +58,12 @@ class ProjectionData:
         Optional published all-ages residents (the estimation does not need them; kept for
         comparisons with the published totals).
     births
-        Live births (``sex`` total/male/female).
+        Live births by sex (the both-sexes figures: ``total("births")``).
     deaths
         Deaths by single age (0 = infants; more single ages are used when present).
     deaths_total
-        Deaths of all ages (the published totals).
+        Deaths of all ages (the published totals; the real extract gives them for both sexes
+        only: ``total("deaths_total")``).
     life_expectancy
         Published life expectancy at birth (country and counties suffice).
     migration, migration_total
@@ -76,13 +83,15 @@ class ProjectionData:
     migration: pd.DataFrame = field(default_factory=lambda: _empty("migration"))
     migration_total: pd.DataFrame = field(default_factory=lambda: _empty("migration_total"))
     asfr: pd.DataFrame = field(default_factory=lambda: _empty("asfr"))
+    #: the both-sexes frame of each input with a ``sex`` column, by name (:meth:`total`); made
+    #: from the frames when not given (:meth:`from_store` gives the store's)
+    both_sexes: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         for name, cols in _REQUIRED.items():
             frame = getattr(self, name)
             if frame is None:
-                setattr(self, name, _empty(name))
-                continue
+                frame = _empty(name)
             missing = [c for c in cols if c not in frame.columns]
             if missing:
                 raise ProjectionError(
@@ -90,8 +99,22 @@ class ProjectionData:
                 )
             if name in ("population", "deaths", "migration"):
                 require_single_ages(frame, name, origin="projection input")
+            if "sex" in cols:
+                if name not in self.both_sexes:
+                    self.both_sexes[name] = both_sexes_of(frame, name)
+                frame = split_sexes(frame)
+            setattr(self, name, frame)
         if self.population.empty:
-            raise ProjectionError("projection input 'population' is empty")
+            raise ProjectionError("projection input 'population' is empty"
+                                  + (" of men and women (the projection needs the population by sex)"
+                                     if len(self.total("population")) else ""))
+
+    def total(self, name: str) -> pd.DataFrame:
+        """The both-sexes frame of input ``name`` (``sex = "total"``, one row per key)."""
+        if name not in self.both_sexes:
+            raise ProjectionError(f"projection input {name!r} has no sex split; inputs with one: "
+                                  f"{', '.join(sorted(self.both_sexes))}")
+        return self.both_sexes[name]
 
     @classmethod
     def from_frames(cls, **frames: pd.DataFrame | None) -> "ProjectionData":
@@ -134,15 +157,18 @@ class ProjectionData:
                 extra.add(reg.country_of(c).code)
             codes = sorted(set(wanted) | extra)
         frames: dict[str, pd.DataFrame] = {}
+        both: dict[str, pd.DataFrame] = {}
         for name in ("population", "population_total", "births", "deaths", "deaths_total", "life_expectancy",
                      "migration", "migration_total"):
             try:
-                frames[name] = store.load(name, territories=codes, sex=SEXES, data_dir=data_dir)
+                frames[name] = store.load(name, territories=codes, data_dir=data_dir)
             except DatasetNotFoundError:
                 if name in ("population", "births") or (name == "deaths_total" and "deaths" not in frames):
                     raise
                 log.info("optional projection input %r not built; continuing without it", name)
-        return cls(**frames)
+            else:
+                both[name] = store.load(name, territories=codes, sex=BOTH_SEXES, data_dir=data_dir)
+        return cls(**frames, both_sexes=both)
 
     def codes(self) -> list[str]:
         """Territory codes with single-age population data."""

@@ -430,8 +430,9 @@ def _errors_key(data) -> str:
     from .backtest import protocol_fingerprint
 
     h = hashlib.sha256(f"{__version__}|{protocol_fingerprint()}".encode("utf-8"))
-    for name in ("population", "births", "deaths", "deaths_total"):
-        h.update(pd.util.hash_pandas_object(getattr(data, name), index=False).to_numpy().tobytes())
+    for name in ("population", "births", "deaths", "deaths_total"):  # the two sexes and the both-sexes figures
+        for frame in (getattr(data, name), data.total(name)):
+            h.update(pd.util.hash_pandas_object(frame, index=False).to_numpy().tobytes())
     return h.hexdigest()[:20]
 
 

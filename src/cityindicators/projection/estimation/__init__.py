@@ -259,7 +259,7 @@ def _estimate_rates(data: ProjectionData, codes: tuple[str, ...], Y: int, st: Es
     mortality = estimate_mortality(data, inputs, st, register, pool)
     base = split_base_population(inputs, mortality.rates, st)
     fertility = estimate_fertility(data.asfr, inputs, st, pool)
-    migration = estimate_migration(data.migration_total, inputs, mortality, srb.male_share, base.population,
+    migration = estimate_migration(data.total("migration_total"), inputs, mortality, srb.male_share, base.population,
                                    fertility.asfr, st, pool)
     history = estimate_history(inputs, mortality)
     details: dict[str, dict[str, object]] = {c: {} for c in codes}

@@ -26,9 +26,10 @@ def ols_slope(y: np.ndarray, years: np.ndarray) -> np.ndarray:
     return np.where(n >= 3, slope, 0.0)
 
 
-def series(frame: pd.DataFrame, codes: Sequence[str], years: Sequence[int], sex: str | None = "total",
+def series(frame: pd.DataFrame, codes: Sequence[str], years: Sequence[int], sex: str | None = None,
            age: int | None = None) -> np.ndarray:
-    """``[T, Y]`` array of ``value`` for one sex (and one age, when given)."""
+    """``[T, Y]`` array of ``value`` of ``frame`` (one sex level: :meth:`ProjectionData.total` or the
+    two sexes), for one sex when given (and one age, when given)."""
     f = frame
     if sex is not None and "sex" in f.columns:
         f = f[f["sex"] == sex]

@@ -97,14 +97,11 @@ def read_inputs(data: ProjectionData, codes: Sequence[str], Y: int, st: Estimati
     T = len(codes)
 
     ev_years = list(range(int(years[0]), Y))
-    births = data.births
-    deaths = data.deaths
-    B_tot = series(births, codes, ev_years, "total")
-    B_m = series(births, codes, ev_years, "male")
-    B_f = series(births, codes, ev_years, "female")
-    B_tot = np.where(np.isnan(B_tot), B_m + B_f, B_tot)
-    D_tot = series(data.deaths_total, codes, ev_years, "total")
-    D_inf = series(deaths, codes, ev_years, "total", 0)
+    B_tot = series(data.total("births"), codes, ev_years)  # published, else boys + girls
+    B_m = series(data.births, codes, ev_years, "male")
+    B_f = series(data.births, codes, ev_years, "female")
+    D_tot = series(data.total("deaths_total"), codes, ev_years)
+    D_inf = series(data.total("deaths"), codes, ev_years, age=0)
     # mid-year exposure [T, y, 2, k+1] for event years with both populations
     yi = {int(y): i for i, y in enumerate(years)}
     E = np.full((T, len(ev_years), 2, k + 1), np.nan)

@@ -61,7 +61,8 @@ def estimate_migration(migration: pd.DataFrame, inp: EstimationInputs, mortality
                        P0: np.ndarray, asfr: np.ndarray, st: EstimationSettings, pool: Sequence[str]) -> Migration:
     """Net migration of the territories of ``inp`` from the cohort residuals of the window.
 
-    ``migration`` is the optional table of gross flows of all ages (``migration_total``), ``male_share``, ``P0`` and ``asfr`` the
+    ``migration`` is the optional table of gross flows of all ages of both sexes
+    (``ProjectionData.total("migration_total")``), ``male_share``, ``P0`` and ``asfr`` the
     other stages' results (the survivors of the first year weigh the children's shares),
     ``pool`` the municipalities the family shares and the in-migrant pool are pooled over.
 
@@ -307,14 +308,13 @@ def _gross_outflow(migration: pd.DataFrame, codes, ev_years, mwin, P, yi) -> np.
     """Crude outflow rate (emigrants + internal departures per resident) over the window, or None."""
     if migration is None or migration.empty:
         return None
-    mig = migration[migration["sex"] == "total"]
-    flows = [f for f in ("emigrants", "internal_departures") if f in set(mig["flow"])]
+    flows = [f for f in ("emigrants", "internal_departures") if f in set(migration["flow"])]
     if not flows:
         return None
     out = np.zeros((len(codes), len(ev_years)))
     seen = np.zeros_like(out, dtype=bool)
     for f in flows:
-        s = series(mig[mig["flow"] == f], codes, ev_years, "total")
+        s = series(migration[migration["flow"] == f], codes, ev_years)
         seen |= np.isfinite(s)
         out += np.nan_to_num(s)
     pops = np.full(out.shape, np.nan)

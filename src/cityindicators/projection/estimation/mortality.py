@@ -71,15 +71,14 @@ def estimate_mortality(data: ProjectionData, inp: EstimationInputs, st: Estimati
         the mortality window.
     """
     codes, Y, k, omega = inp.codes, inp.base_year, inp.data_open_age, st.open_age
-    births, deaths = data.births, data.deaths
+    deaths = data.deaths
     ev_years, E = inp.event_years, inp.exposure
     B_tot, D_tot, D_inf = inp.births_total, inp.deaths_total, inp.deaths_infant
     country_code = inp.country_code
     notes: dict[str, dict[str, object]] = {c: {} for c in codes}
-    le = data.life_expectancy
-    le = le[le["year"].astype(int) < Y]
+    le, le_tot = (f[f["year"].astype(int) < Y] for f in (data.life_expectancy, data.total("life_expectancy")))
     mw = list(range(Y - st.mortality_window, Y))
-    le_codes = set(le["territory_code"].astype(str))
+    le_codes = set(le["territory_code"].astype(str)) | set(le_tot["territory_code"].astype(str))
     if not set(codes) <= le_codes:
         derived = _derived_life_expectancy(data, Y, exclude=le_codes)
         if not derived.empty:
@@ -87,9 +86,9 @@ def estimate_mortality(data: ProjectionData, inp: EstimationInputs, st: Estimati
             le_codes |= set(derived["territory_code"])
     refs = [_reference_code(c, le_codes, register) for c in codes]
     ref_codes = sorted({r for r, _ in refs})
-    le_years = sorted(le["year"].astype(int).unique())
+    le_years = sorted(set(le["year"].astype(int)) | set(le_tot["year"].astype(int)))
     e0_ref_hist = np.stack([series(le, ref_codes, le_years, s) for s in SEXES], axis=1)  # [R, 2, H]
-    e0_ref_tot = series(le, ref_codes, le_years, "total")
+    e0_ref_tot = series(le_tot, ref_codes, le_years)
     gap = np.nanmean(e0_ref_hist[:, 1] - e0_ref_hist[:, 0]) if np.isfinite(e0_ref_hist).any() else 10.0
     gap = 10.0 if not np.isfinite(gap) else gap
     # sex-specific e0 missing: derive from the total with the mean female-male gap
@@ -103,8 +102,8 @@ def estimate_mortality(data: ProjectionData, inp: EstimationInputs, st: Estimati
         bad = [ref_codes[i] for i in np.where(np.isnan(e0_ref).any(-1))[0]]
         raise ProjectionError(f"no life expectancy by sex in {mw[0]}-{mw[-1]} for {bad}")
     # infant mortality of the references
-    B_ref = series(births, ref_codes, ev_years, "total")
-    D0_ref = series(deaths, ref_codes, ev_years, "total", 0)
+    B_ref = series(data.total("births"), ref_codes, ev_years)
+    D0_ref = series(data.total("deaths"), ref_codes, ev_years, age=0)
     wmask = np.isin(ev_years, mw)
     okr = wmask & np.isfinite(B_ref) & np.isfinite(D0_ref)
     q0_ref = np.where(okr, D0_ref, 0).sum(1) / np.maximum(np.where(okr, B_ref, 0).sum(1), 1)
@@ -171,10 +170,9 @@ def estimate_mortality(data: ProjectionData, inp: EstimationInputs, st: Estimati
         notes[c]["smr"] = float(smr[i])
         notes[c]["mortality"] += f"; {slope_how}"
     # age-specific deaths where published for every single age of the window
-    ds = deaths[deaths["sex"].isin(SEXES)]
-    if not ds.empty:
+    if not deaths.empty:
         m_before = m.copy()
-        m = _age_specific_mortality(ds, codes, mw, ev_years, E, k, m, notes)
+        m = _age_specific_mortality(deaths, codes, mw, ev_years, E, k, m, notes)
         changed = (m != m_before).any(axis=(1, 2))
         m_y[changed] = m[changed][:, None]
     e0 = life_expectancy(m, FEMALE[None, :])
@@ -255,7 +253,7 @@ def _national_gompertz_slope(data: ProjectionData, register, country_code, codes
                              st: EstimationSettings) -> tuple[np.ndarray, str]:
     """Gompertz slope by sex from the country's single-age population (else the sum over ``codes``)."""
     pop = data.population
-    pop = pop[(pop["year"].astype(int) <= Y) & pop["sex"].isin(SEXES)]
+    pop = pop[pop["year"].astype(int) <= Y]
     src = "the country's"
     sub = pop[pop["territory_code"].astype(str) == str(country_code)] if country_code is not None else pop.iloc[:0]
     if sub.empty:
@@ -275,7 +273,7 @@ def _derived_life_expectancy(data: ProjectionData, Y: int, exclude: set[str]) ->
     """Life expectancy by year and sex from single-age deaths ``D_x / E_x`` (territories with
     complete single-age deaths by sex and no published figure); used when none is published."""
     ds = data.deaths
-    ds = ds[ds["sex"].isin(SEXES) & (ds["year"].astype(int) < Y)
+    ds = ds[(ds["year"].astype(int) < Y)
             & ~ds["territory_code"].astype(str).isin(exclude)]
     if ds.empty:
         return pd.DataFrame(columns=["territory_code", "year", "sex", "value"])

@@ -28,10 +28,9 @@ class SexRatio:
 
 def sex_ratio_at_birth(births: pd.DataFrame, inp: EstimationInputs, st: EstimationSettings) -> SexRatio:
     """The share of boys among births of each territory of ``inp`` (see the module docstring)."""
-    srb_rows = births[births["sex"].isin(["male", "female"])]
-    boys_all = srb_rows.loc[srb_rows["sex"] == "male", "value"].sum()
-    girls_all = srb_rows.loc[srb_rows["sex"] == "female", "value"].sum()
-    nat = srb_rows[srb_rows["territory_code"].astype(str) == str(inp.country_code)]
+    boys_all = births.loc[births["sex"] == "male", "value"].sum()  # (ProjectionData holds the two sexes)
+    girls_all = births.loc[births["sex"] == "female", "value"].sum()
+    nat = births[births["territory_code"].astype(str) == str(inp.country_code)]
     nb, ng = nat.loc[nat["sex"] == "male", "value"].sum(), nat.loc[nat["sex"] == "female", "value"].sum()
     if nb + ng > 0:
         p_ref, how = nb / (nb + ng), "country"

@@ -225,8 +225,7 @@ def migration(ctx: ReportContext):
 
     _heading(ctx, "h_migration")
     y0, y1 = ctx.years
-    cnm = cohort_net_migration(ctx.code, years=range(y0, y1), data=ctx.counts)
-    cnm = cnm[cnm["sex"] == "total"]
+    cnm = cohort_net_migration(ctx.code, years=range(y0, y1), data=ctx.counts, sex="total")
     if cnm.empty or cnm["value"].isna().all():
         show_markdown(t("no_data", ctx.lang))
         return None
