@@ -109,7 +109,9 @@ def render(errors, population, nested=None) -> str:
         "earlier origins cover 80 % of their known cases, `raw` does not; `linear` scales errors by the",
         "horizon h, `fitted` by h^b with b the slope of log Q_h on log h over the horizons observed; `t`",
         "widens by Student's t with as many degrees of freedom as origins behind the errors (the errors of",
-        "one origin share its shocks, so a few origins are a few draws); `common` splits each error into the",
+        "one origin share its shocks, so a few origins are a few draws), `th` by as many as origins whose",
+        "known errors reach the case's horizon (an interval beyond the horizons observed rests on few",
+        "origins, at least one counted); `common` splits each error into the",
         "shock its origin shared (the mean over municipalities of that origin and horizon, sized by its root",
         "mean square and Student's t) and the municipality's own part. At origin Y the variant chosen is the",
         "one whose earlier intervals, scored on the cases known by Y, were closest to 80 % (the mean over",
@@ -134,7 +136,7 @@ def render(errors, population, nested=None) -> str:
     w = model.widths.assign(hw=(hi - lo) / 2.0)
     for g in groups:
         lines.append(_row(g, 100 * w[w["group"] == g]["hw"].to_numpy(), "{:.2f} %"))
-    lines += ["", "Each variant's own coverage (its intervals at every origin; reading this table to pick one",
+    lines += ["", f"Each of the {len(INTERVAL_VARIANTS)} variants' own coverage (its intervals at every origin; reading this table to pick one",
               "would be a choice made on the scored years, which the rule above avoids). Score: the mean over",
               "measures and horizons of |coverage - 0.8|:", "",
               "| variant | " + " | ".join(groups) + " | score | worst horizon cell |", "|---|" + "---|" * (len(groups) + 2)]

@@ -285,3 +285,23 @@ def test_variant_choice_uses_only_cases_known_at_the_origin_hand_worked():
     assert select_interval_variant({"a": a, "b": b}, 2002) == ("b", pytest.approx(0.125), 2)
     # ties go to the earlier variant
     assert select_interval_variant({"b": b, "b2": b.copy()}, 2002)[0] == "b"
+
+
+def test_small_sample_widening_by_the_origins_that_reached_the_horizon_hand_worked():
+    from cityindicators.projection.intervals import small_sample_factor
+
+    # by 2003: origin 2000 is known at horizons 1 and 2, origin 2001 at horizon 1
+    e = _errors([(2000, 1, v) for v in (0.01, -0.02, 0.03, -0.04)] + [(2000, 2, v) for v in (0.02, 0.04, -0.06, 0.08)]
+                + [(2001, 1, v) for v in (0.025, -0.025, 0.025, -0.025)])
+    m = fit_interval_model(e, 2003, level=0.5, min_errors=2, calibrate=False, small_sample="horizon")
+    # |e| / h: .01 .02 .03 .04 twice and .025 four times: the median q is 0.025
+    assert m.widths["q"].iloc[0] == pytest.approx(0.025) and sorted(m.reach) == [1, 2]
+    hw = m.half_width(["total"] * 3, ["under 20,000"] * 3, [1, 2, 3])
+    # two origins reached horizon 1, one horizon 2, none horizon 3 (counted as one):
+    # Student's t 0.75 quantile 0.8165 (2 df) and 1 (1 df) over the normal's 0.6745
+    assert small_sample_factor(1, 0.5) == pytest.approx(1 / 0.674490, rel=1e-5)
+    assert hw == pytest.approx([0.025 * small_sample_factor(2, 0.5), 0.05 * small_sample_factor(1, 0.5),
+                                0.075 * small_sample_factor(1, 0.5)])
+    assert small_sample_factor(2, 0.5) == pytest.approx(0.816497 / 0.674490, rel=1e-5)
+    with pytest.raises(ProjectionError, match="small_sample must be"):
+        fit_interval_model(e, 2003, small_sample="origins")

@@ -38,7 +38,7 @@ it with Student's t (:func:`common_shocks`); ``calibrate=False`` drops ``k``;
 errors instead of ``+/- q`` (not among the variants chosen from: the median age's lean changed
 sign at the 2011 census).
 
-Which variant. :data:`INTERVAL_VARIANTS` are the 16 combinations of the first four options.
+Which variant. :data:`INTERVAL_VARIANTS` are the 24 combinations of the first four options.
 The variant is chosen like the back-test's settings, nested and time-ordered
 (:func:`select_interval_variant`, :func:`nested_interval_coverage`): at origin ``Y`` the one whose
 intervals made at earlier origins came closest to ``L`` on the cases known by ``Y`` (the mean
@@ -115,7 +115,10 @@ def _log_errors(errors: pd.DataFrame, sizes: pd.DataFrame, method: str) -> pd.Da
     if e["size_class"].isna().any():
         missing = e.loc[e["size_class"].isna(), ["territory_code", "base_year"]].iloc[0].tolist()
         raise ProjectionError(f"no base population to classify territory {missing[0]} at origin {missing[1]}")
-    return e.assign(log_error=np.log(e["forecast"].to_numpy(float) / e["actual"].to_numpy(float)))
+    # plain object columns: the interval code selects and merges on them many times, which is slow on
+    # pyarrow-backed strings
+    return e.assign(log_error=np.log(e["forecast"].to_numpy(float) / e["actual"].to_numpy(float))).astype(
+        {"territory_code": object, "group": object, "size_class": object, "method": object})
 
 
 #: Measures whose errors lean one way on the lt-osp back-test (the median age: bias -3.8 % at ten
@@ -142,6 +145,9 @@ class IntervalModel:
         ``b`` by group: the growth of the errors with the horizon (see :func:`fit_interval_model`).
     factors
         ``k`` by group (the nested recalibration; 1 where no earlier interval could be scored).
+    reach
+        With ``small_sample="horizon"``: the longest horizon known of each origin behind the
+        errors, so that the widening at horizon ``h`` counts the origins that have reached it.
     """
 
     origin: int
@@ -149,19 +155,26 @@ class IntervalModel:
     widths: pd.DataFrame
     factors: pd.Series
     exponents: pd.Series | None = None
+    reach: np.ndarray | None = None
 
     def bounds(self, group: Sequence[str], size_class: Sequence[str], horizon: Sequence[int]
                ) -> tuple[np.ndarray, np.ndarray]:
         """``(lo, hi)``: the interval of the log error ``log(F/A)`` for each case,
         ``h^b (m + c k (l - m))`` and ``h^b (m + c k (u - m))`` (``c`` the ``inflation`` of the
-        widths, 1 by default); NaN where the group has no errors."""
-        w = pd.DataFrame({"group": list(group), "size_class": list(size_class)}).merge(
+        widths, 1 by default; with :attr:`reach`, :func:`small_sample_factor` of the number of
+        origins whose known errors reach horizon ``h``, at least 1); NaN where the group has no errors."""
+        g = pd.Series(np.asarray(group, dtype=object))
+        w = pd.DataFrame({"group": g, "size_class": np.asarray(size_class, dtype=object)}).merge(
             self.widths[["group", "size_class", "lower", "center", "upper", "inflation"]], on=["group", "size_class"],
             how="left")
-        g = pd.Series(list(group))
         k = g.map(self.factors).fillna(1.0).to_numpy(float) * w["inflation"].to_numpy(float)
+        h = np.asarray(horizon, dtype=float)
+        if self.reach is not None:
+            reached = np.maximum((np.asarray(self.reach)[None, :] >= h[:, None]).sum(axis=1), 1)
+            factor = {n: small_sample_factor(int(n), self.level) for n in np.unique(reached)}
+            k = k * np.array([factor[n] for n in reached])
         b = np.ones(len(g)) if self.exponents is None else g.map(self.exponents).fillna(1.0).to_numpy(float)
-        scale = np.asarray(horizon, dtype=float) ** b
+        scale = h ** b
         m = w["center"].to_numpy(float)
         lo = scale * (m + k * (w["lower"].to_numpy(float) - m))
         hi = scale * (m + k * (w["upper"].to_numpy(float) - m))
@@ -298,8 +311,8 @@ def _case_ratio(cases: pd.DataFrame) -> np.ndarray:
 
 def fit_interval_model(log_errors: pd.DataFrame, origin: int, level: float = 0.8, min_errors: int = 20,
                        calibrate: bool = True, growth: str = "linear", asymmetric: Sequence[str] = (),
-                       small_sample: bool = False, common: bool = False,
-                       _cache: dict[int, tuple[pd.DataFrame, pd.Series]] | None = None) -> IntervalModel:
+                       small_sample: bool | str = False, common: bool = False,
+                       _cache: dict | None = None) -> IntervalModel:
     """The interval model a user at 1 January ``origin`` could have fitted (see the module docstring).
 
     ``log_errors`` has ``base_year, horizon, group, size_class, log_error`` (see
@@ -308,7 +321,8 @@ def fit_interval_model(log_errors: pd.DataFrame, origin: int, level: float = 0.8
     ``b`` of the horizon on the errors observable (:func:`growth_exponents`); ``asymmetric`` names
     the groups whose bounds are quantiles of the signed errors (e.g. :data:`ASYMMETRIC_GROUPS`);
     ``small_sample`` widens the bounds by :func:`small_sample_factor` of the number of origins
-    behind them; ``common`` separates each origin's shared shock from the territories' own errors
+    behind them (``True``) or of those whose known errors reach the horizon of the case
+    (``"horizon"``: an interval beyond the horizons observed rests on few origins); ``common`` separates each origin's shared shock from the territories' own errors
     (:func:`common_shocks`); ``calibrate=False`` leaves out the recalibration factor ``k``. The
     defaults are the method of Rayer et al. (2009) with the recalibration; :data:`INTERVAL_VARIANTS`
     names the combinations the time-ordered choice (:func:`select_interval_variant`) picks from.
@@ -324,37 +338,53 @@ def fit_interval_model(log_errors: pd.DataFrame, origin: int, level: float = 0.8
         raise ProjectionError(f"interval growth must be 'fitted' or 'linear', got {growth!r}")
     if common and asymmetric:
         raise ProjectionError("interval option common (symmetric bounds) cannot be combined with asymmetric")
+    if small_sample not in (False, True, "horizon"):
+        raise ProjectionError(f"interval small_sample must be False, True or 'horizon', got {small_sample!r}")
+    by_horizon = small_sample == "horizon"
     e = log_errors
-    cache = {} if _cache is None else _cache  # widths and exponents by origin (interval_coverage reuses them)
+    # widths and exponents by origin, and the cases scored against them (interval_coverage reuses them)
+    cache = {} if _cache is None else _cache
 
     def model_at(Y: int) -> tuple[pd.DataFrame, pd.Series]:
         if Y not in cache:
             seen_y = e[(e["base_year"] + e["horizon"]) <= Y]
             b = growth_exponents(seen_y, level, min_errors) if growth == "fitted" else None
-            cache[Y] = (_widths(seen_y, level, min_errors, b, asymmetric, small_sample, common), b)
+            cache[Y] = (_widths(seen_y, level, min_errors, b, asymmetric, small_sample is True, common), b)
         return cache[Y]
 
     seen = e[(e["base_year"] + e["horizon"]) <= origin]
     widths, exps = model_at(int(origin))
     if widths.empty:
         raise ProjectionError(f"no back-test errors observable by {origin} to build intervals from")
+    def ratios_at(Y: int) -> pd.DataFrame | None:
+        """Every case of origin ``Y`` against the interval made at ``Y`` (:func:`_case_ratio`); the
+        caller keeps those known by its origin."""
+        if ("ratios", Y) not in cache:
+            w, b = model_at(Y)
+            cur = None
+            if not w.empty:
+                cur = e[e["base_year"] == Y].merge(w[["group", "size_class", "lower", "center", "upper"]],
+                                                   on=["group", "size_class"])
+                bb = 1.0 if b is None else cur["group"].map(b).fillna(1.0).to_numpy(float)
+                cur = cur.assign(z=cur["log_error"].to_numpy(float) / cur["horizon"].astype(float) ** bb)
+                cur = cur.assign(r=_case_ratio(cur))[["base_year", "horizon", "group", "r"]]
+            cache[("ratios", Y)] = cur
+        return cache[("ratios", Y)]
+
     factors = pd.Series(1.0, index=widths["group"].unique())
     if calibrate:
         cases = []
         for Y in sorted(int(y) for y in seen["base_year"].unique()):  # intervals made at earlier origins
-            w, b = model_at(Y)
-            if w.empty:
-                continue
-            cur = seen[seen["base_year"] == Y].merge(w[["group", "size_class", "lower", "center", "upper"]],
-                                                     on=["group", "size_class"])
-            bb = 1.0 if b is None else cur["group"].map(b).fillna(1.0).to_numpy(float)
-            cur = cur.assign(z=cur["log_error"].to_numpy(float) / cur["horizon"].astype(float) ** bb)
-            cases.append(cur.assign(r=_case_ratio(cur)))
+            r = ratios_at(Y)
+            if r is not None:
+                cases.append(r[(r["base_year"] + r["horizon"]) <= origin])
         if cases:
             r = pd.concat(cases, ignore_index=True)
             k = r[np.isfinite(r["r"])].groupby("group")["r"].quantile(level)
             factors.update(k)
-    return IntervalModel(origin=int(origin), level=float(level), widths=widths, factors=factors, exponents=exps)
+    reach = seen.groupby("base_year")["horizon"].max().to_numpy() if by_horizon else None
+    return IntervalModel(origin=int(origin), level=float(level), widths=widths, factors=factors, exponents=exps,
+                         reach=reach)
 
 
 def log_errors(errors: pd.DataFrame, population: pd.DataFrame, method: str = "default") -> pd.DataFrame:
@@ -373,8 +403,8 @@ def apply_intervals(forecast: pd.DataFrame, model: IntervalModel) -> pd.DataFram
 
 def interval_coverage(errors: pd.DataFrame, population: pd.DataFrame, level: float = 0.8,
                       method: str = "default", min_errors: int = 20, growth: str = "linear",
-                      asymmetric: Sequence[str] = (), small_sample: bool = False, common: bool = False,
-                      calibrate: bool = True) -> tuple[pd.DataFrame, pd.DataFrame]:
+                      asymmetric: Sequence[str] = (), small_sample: bool | str = False, common: bool = False,
+                      calibrate: bool = True, _cache: dict | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Out-of-sample coverage of the empirical intervals (see the module docstring).
 
     Parameters
@@ -394,7 +424,7 @@ def interval_coverage(errors: pd.DataFrame, population: pd.DataFrame, level: flo
         errors, and from how many origins, the case's interval was built on).
     """
     e = log_errors(errors, population, method)
-    parts, cache = [], {}
+    parts, cache = [], ({} if _cache is None else _cache)  # a shared cache: variants differing only in calibrate
     for Y in sorted(int(y) for y in e["base_year"].unique()):
         if len(e[(e["base_year"] + e["horizon"]) <= Y]) < min_errors:
             continue  # too few errors observable yet: no interval at this origin
@@ -513,12 +543,14 @@ def coverage_diagnosis(cases: pd.DataFrame, level: float = 0.8) -> pd.DataFrame:
 
 def _variants() -> dict[str, dict]:
     """Every combination of the four options of :func:`fit_interval_model` that act on symmetric
-    bounds: ``k`` (recalibrated) or ``raw``, ``linear`` (``b = 1``) or ``fitted`` growth, with or
-    without the small-sample widening ``t`` and the ``common`` shock; the prior first."""
+    bounds: ``k`` (recalibrated) or ``raw``, ``linear`` (``b = 1``) or ``fitted`` growth, without a
+    small-sample widening, with one by the origins behind the errors (``t``) or by those that reached
+    the horizon (``th``), with or without the ``common`` shock; the prior first."""
     out = {}
-    for cal, growth, small, common in itertools.product((True, False), ("linear", "fitted"), (False, True),
+    for cal, growth, small, common in itertools.product((True, False), ("linear", "fitted"), (False, True, "horizon"),
                                                         (False, True)):
-        name = f"{'k' if cal else 'raw'}-{growth}{'-t' if small else ''}{'-common' if common else ''}"
+        t = {False: "", True: "-t", "horizon": "-th"}[small]
+        name = f"{'k' if cal else 'raw'}-{growth}{t}{'-common' if common else ''}"
         out[name] = {"calibrate": cal, "growth": growth, "small_sample": small, "common": common}
     return out
 
@@ -604,8 +636,12 @@ def nested_interval_coverage(errors: pd.DataFrame, population: pd.DataFrame, lev
     or the choice of its variant.
     """
     variants = dict(INTERVAL_VARIANTS if variants is None else variants)
-    runs = {name: interval_coverage(errors, population, level, method, min_errors, **opts)
-            for name, opts in variants.items()}
+    caches: dict[tuple, dict] = {}  # the widths do not depend on calibrate: fitted once for both
+    runs = {}
+    for name, opts in variants.items():
+        key = tuple(sorted((k, str(v)) for k, v in opts.items() if k != "calibrate"))
+        runs[name] = interval_coverage(errors, population, level, method, min_errors, **opts,
+                                       _cache=caches.setdefault(key, {}))
     cases = {name: c for name, (_, c) in runs.items()}
     origins = sorted(int(y) for y in set().union(*(c["base_year"].unique() for c in cases.values())))
     rows, parts = [], []
