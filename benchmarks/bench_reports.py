@@ -112,7 +112,8 @@ class PeakMemory:
             for p in [me, *me.children(recursive=True)]:
                 try:
                     key = (p.pid, p.create_time())
-                    if key not in self._kind:
+                    if key not in self._kind or time.time() - key[1] < 3:
+                        # a process just forked shows its parent's command line until it execs
                         self._kind[key] = process_kind(p)
                     mem = p.memory_full_info() if with_pss else p.memory_info()
                     t = p.cpu_times()
