@@ -2,7 +2,8 @@
 
 Run ``.venv/bin/python scripts/intervals_coverage.py [--output docs/INTERVALS.md]`` (a few minutes:
 it runs the nested back-test of :func:`cityindicators.projection.backtest.out_of_sample_errors`, then
-every interval variant and their time-ordered choice, :func:`~cityindicators.projection.intervals.nested_interval_coverage`).
+every interval variant and their time-ordered choice,
+:func:`~cityindicators.projection.intervals.nested_interval_coverage`).
 The extract is read from ``$CITYINDICATORS_SHARED_DATA`` or ``../shared/data``; every figure in the
 file is computed here by library functions, none is typed.
 """
@@ -123,7 +124,7 @@ def render(errors, population, nested=None) -> str:
         "|---|---|---|---|",
     ]
     for r in nested.selection.itertuples():
-        label = f"{r.base_year} (projections from the data to {r.base_year})" if r.base_year == last else str(r.base_year)
+        label = str(r.base_year) + (f" (projections from the data to {r.base_year})" if r.base_year == last else "")
         score = "" if np.isnan(r.score) else f"{r.score:.3f}"
         lines.append(f"| {label} | `{r.variant}` | {score} | {r.cells} |")
     lines += ["", f"Shipped (`DEFAULT_VARIANT`): `{DEFAULT_VARIANT}`, the choice on all errors "
@@ -136,10 +137,12 @@ def render(errors, population, nested=None) -> str:
     w = model.widths.assign(hw=(hi - lo) / 2.0)
     for g in groups:
         lines.append(_row(g, 100 * w[w["group"] == g]["hw"].to_numpy(), "{:.2f} %"))
-    lines += ["", f"Each of the {len(INTERVAL_VARIANTS)} variants' own coverage (its intervals at every origin; reading this table to pick one",
-              "would be a choice made on the scored years, which the rule above avoids). Score: the mean over",
-              "measures and horizons of |coverage - 0.8|:", "",
-              "| variant | " + " | ".join(groups) + " | score | worst horizon cell |", "|---|" + "---|" * (len(groups) + 2)]
+    lines += ["", f"Each of the {len(INTERVAL_VARIANTS)} variants' own coverage (its intervals at every origin; "
+              "reading this",
+              "table to pick one would be a choice made on the scored years, which the rule above avoids). Score:",
+              "the mean over measures and horizons of |coverage - 0.8|:", "",
+              "| variant | " + " | ".join(groups) + " | score | worst horizon cell |",
+              "|---|" + "---|" * (len(groups) + 2)]
     for name in INTERVAL_VARIANTS:
         vb, vc = nested.variants[name]
         pooled = vc.groupby("group")["inside"].mean().reindex(groups)
@@ -177,21 +180,22 @@ def render(errors, population, nested=None) -> str:
     pooled_early = cases[cases["base_year"].isin(early)].groupby("group")["inside"].mean()
     pooled_late = cases[~cases["base_year"].isin(early)].groupby("group")["inside"].mean()
     own = nested.variants[DEFAULT_VARIANT][1].groupby("group")["inside"].mean()
-    lines += ["", "Read: the long horizons are scored only on the origins before the 2011 census revision "
+    lines += ["", "Read: the long horizons are scored only on the origins before the 2011 census revision",
               f"({early[0]}-{early[-1]}: pooled coverage of the total {pooled_early['total']:.2f}, median age "
               f"{pooled_early['median_age']:.2f}; from 2011 on {pooled_late['total']:.2f} and "
-              f"{pooled_late['median_age']:.2f}). Their projections ran across the 2010 declaration wave and the census,",
-              "which moved the published age structure, and the median age of every municipality, in one year; the",
-              "errors known at those origins came from one to four calm origins and short horizons. The widened",
-              "variants (`t`) would have covered the total's long horizons, but at those origins the rule could",
-              "score only short horizons, where they were too wide, so it kept the narrower ones. The median age",
-              "misses on one side (the projection too young): a bias, not only a scale, but the earlier errors leaned the other way (too old) before the census, so",
+              f"{pooled_late['median_age']:.2f}). Their projections",
+              "ran across the 2010 declaration wave and the census, which moved the published age structure, and",
+              "the median age of every municipality, in one year; the errors known at those origins came from one",
+              "to four calm origins and short horizons. The widened variants (`t`) would have covered the total's",
+              "long horizons, but at those origins the rule could score only short horizons, where they were too",
+              "wide, so it kept the narrower ones. The median age misses on one side (the projection too young): a",
+              "bias, not only a scale, but the earlier errors leaned the other way (too old) before the census, so",
               "an interval centred on them would have missed more (the asymmetric bounds of the previous round",
               "did). From 2011 on the census is in the errors and most origins' intervals cover more than 80 %; the",
               "rule then moved to the widened variants, and for projections from the latest data it ships",
               f"`{DEFAULT_VARIANT}`, whose own intervals covered {own['total']:.2f} of the totals and "
-              f"{own['median_age']:.2f} of the median ages",
-              "over all origins. Censuses recur (2021), so a projection from the latest data should expect a similar",
+              f"{own['median_age']:.2f} of the median ages over all",
+              "origins. Censuses recur (2021), so a projection from the latest data should expect a similar",
               "revision within ten years.", ""]
     return "\n".join(lines) + "\n"
 

@@ -105,7 +105,11 @@ def test_scenario_charts_and_fan():
     q = pd.DataFrame([(y, qq, 20000 * (1 + (qq - 0.5) * (y - 2015) / 50)) for y in range(2015, 2051) for qq in (0.1, 0.5, 0.9)],
                      columns=["year", "quantile", "value"])
     text = _texts(plotting.fan_chart(q, lang="en", name="X", observed=_trend()))
-    assert "80% interval (10–90%)" in text and "Median" in text
+    assert "80% interval (10–90%)" in text and "Median" in text and "Stochastic projection, X" in text
+    # the empirical interval around a deterministic projection is said so
+    text = _texts(plotting.fan_chart(q, lang="lt", name="X", observed=_trend(), empirical=True))
+    assert "80 % intervalas (10–90 %)" in text and "Projekcija\n" in text and "pagal ankstesnes paklaidas, X" in text
+    assert "Mediana" not in text and "Tikimybinė" not in text
 
 
 def test_comparison_table_coloured_by_rank():

@@ -747,6 +747,7 @@ def fan_chart(
     observed: pd.DataFrame | None = None,
     source: str | None = None,
     synthetic: bool = False,
+    empirical: bool = False,
 ) -> Figure:
     """Fan chart of a stochastic projection: the median and the bands between quantiles.
 
@@ -756,6 +757,9 @@ def fan_chart(
         Columns ``year``, ``quantile`` (fractions, e.g. 0.1, 0.5, 0.9) and ``value`` (residents).
     observed
         Columns ``year``, ``value``.
+    empirical
+        The band is the empirical interval of a deterministic projection (quantile 0.5 is the
+        projection itself): titled and labelled so, not as a stochastic median.
     """
     fig, axes = _new_figure("fan_chart")
     ax = axes[0, 0]
@@ -773,7 +777,8 @@ def fan_chart(
                                 lo=fmt_number(lo * 100, lang, 0), hi=fmt_number(hi * 100, lang, 0)))
     med = next((c for c in wide.columns if abs(float(c) - 0.5) < 1e-9), None)
     if med is not None:
-        ax.plot(wide.index, wide[med], color=HIGHLIGHT, lw=2.2, label=t("median", lang))
+        ax.plot(wide.index, wide[med], color=HIGHLIGHT, lw=2.2,
+                label=t("projection_line" if empirical else "median", lang))
     if observed is not None and len(observed):
         o = observed.sort_values("year")
         ax.plot(o["year"], o["value"] / 1000, color="#000000", lw=2.2, label=t("observed", lang))
@@ -781,7 +786,8 @@ def fan_chart(
     ax.yaxis.set_major_formatter(_decimal(lang, 1))
     _year_axis(ax, lang)
     ax.legend(loc="best")
-    return _finish(fig, t("t_fan", lang, name=name), lang, source, synthetic, projection=True)
+    title = t("t_fan_empirical" if empirical else "t_fan", lang, name=name)
+    return _finish(fig, title, lang, source, synthetic, projection=True)
 
 
 # -- the data behind each chart ------------------------------------------------------------------

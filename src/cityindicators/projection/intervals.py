@@ -322,7 +322,8 @@ def fit_interval_model(log_errors: pd.DataFrame, origin: int, level: float = 0.8
     the groups whose bounds are quantiles of the signed errors (e.g. :data:`ASYMMETRIC_GROUPS`);
     ``small_sample`` widens the bounds by :func:`small_sample_factor` of the number of origins
     behind them (``True``) or of those whose known errors reach the horizon of the case
-    (``"horizon"``: an interval beyond the horizons observed rests on few origins); ``common`` separates each origin's shared shock from the territories' own errors
+    (``"horizon"``: an interval beyond the horizons observed rests on few origins); ``common``
+    separates each origin's shared shock from the territories' own errors
     (:func:`common_shocks`); ``calibrate=False`` leaves out the recalibration factor ``k``. The
     defaults are the method of Rayer et al. (2009) with the recalibration; :data:`INTERVAL_VARIANTS`
     names the combinations the time-ordered choice (:func:`select_interval_variant`) picks from.

@@ -301,7 +301,7 @@ def _empirical_fan(ctx: ReportContext, iv: pd.DataFrame) -> F.Finding:
     lo_p, hi_p = (1 - float(sub["level"].iloc[0])) / 2, (1 + float(sub["level"].iloc[0])) / 2
     q = pd.concat([sub[["year"]].assign(quantile=p, value=sub[col].to_numpy())
                    for p, col in ((lo_p, "lower"), (0.5, "value"), (hi_p, "upper"))], ignore_index=True)
-    fig = plotting.fan_chart(q, observed=_observed(ctx), **ctx.plot_kw())
+    fig = plotting.fan_chart(q, observed=_observed(ctx), empirical=True, **ctx.plot_kw())
     show_figure(fig)
     last = sub.iloc[-1]
     size = str(last["size_class"])
