@@ -44,7 +44,7 @@ def register(subparsers) -> None:
     p.add_argument("--force", action="store_true", help="run even when the inputs are unchanged")
     p.add_argument("--no-print-charts", action="store_true",
                    help="leave out the charts' SVG and 300-dpi PNG (the screen PNG, HTML, PDF and XLSX are "
-                        "written): saving the charts took about 70 %% less CPU time in benchmarks/bench_chart_exports.py")
+                        "written): saving the charts took about half the CPU time in benchmarks/bench_chart_exports.py")
     p.add_argument("-p", "--param", action="append", type=_param, default=[], metavar="NAME=VALUE",
                    help="set a template parameter (repeatable), e.g. -p horizon=2040 -p years=2001,2015")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")

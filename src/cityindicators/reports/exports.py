@@ -249,7 +249,7 @@ def _png_bytes(image, dpi: int, compress_level: int = 6) -> bytes:
         b"\x89PNG\r\n\x1a\n",
         chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)),  # 8-bit RGB
         chunk(b"pHYs", struct.pack(">IIB", per_metre, per_metre, 1)),  # pixels per metre
-        chunk(b"IDAT", zlib.compress(rows.tobytes(), compress_level)),
+        chunk(b"IDAT", zlib.compress(memoryview(rows), compress_level)),  # no copy of the rows
         chunk(b"IEND", b""),
     ))
 
