@@ -146,3 +146,16 @@ def test_the_indicators_tables_hold_each_level_apart(demo_dir):
         if name in data and "sex" in spec.keys:
             assert set(data[name]["sex"]) <= {"male", "female"}, name
             assert set(data[both_sexes_key(name)]["sex"]) <= {"total"}, name
+
+
+def test_both_sexes_of_a_stored_frame_with_missing_statuses():
+    # the stored dtypes: string status with <NA>, Int64 age; two keys summed, one published
+    frame = pd.DataFrame({"territory_code": "30", "year": 2015, "sex": ["male", "female"] * 2 + ["total"],
+                          "age": pd.array([0, 0, 1, 1, 2], dtype="Int64"), "open_age": [False] * 4 + [True],
+                          "value": [1.0, 2.0, 3.0, 4.0, 9.0],
+                          "status": pd.array([pd.NA, pd.NA, "p", "p", pd.NA], dtype="string"),
+                          "source": pd.array(["a"] * 5, dtype="string")})
+    out = both_sexes(frame, "population")
+    assert out["age"].tolist() == [0, 1, 2] and out["value"].tolist() == [3.0, 7.0, 9.0]
+    assert out["status"].isna().tolist() == [True, False, True] and out["status"].iloc[1] == "p"
+    assert out["age"].dtype == "Int64" and (out["sex"] == "total").all()

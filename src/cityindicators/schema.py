@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import Iterable
+from typing import Iterable, Sequence
 
 import numpy as np
 import pandas as pd
@@ -30,7 +30,7 @@ log = logging.getLogger(__name__)
 
 __all__ = ["DatasetSpec", "DATASETS", "SEXES", "SPLIT_SEXES", "BOTH_SEXES", "MIGRATION_FLOWS", "tidy", "validate",
            "dataset_spec", "canonical", "split_all_ages", "split_tables", "check_ages_add_up", "require_single_ages",
-           "age_resolved_pairs", "both_sexes", "both_sexes_key", "split_sexes", "sex_level"]
+           "age_resolved_pairs", "both_sexes", "both_sexes_key", "split_sexes", "sex_level", "key_codes"]
 
 #: The labels a stored table's ``sex`` column may hold: the published both-sexes figure and the split.
 SEXES = ("total", "male", "female")
@@ -442,30 +442,45 @@ def both_sexes(frame: pd.DataFrame, dataset: str) -> pd.DataFrame:
     spec = dataset_spec(dataset)
     if "sex" not in spec.keys or "sex" not in frame.columns:
         return frame
-    published = frame[frame["sex"] == BOTH_SEXES]
+    def of_sex(label: str) -> np.ndarray:  # compared in pandas: the column is Arrow text
+        return (frame["sex"] == label).to_numpy(bool)
+
+    published = of_sex(BOTH_SEXES)
     if not spec.counts:
-        return published.reset_index(drop=True)
-    other = [k for k in spec.key_columns if k != "sex"]
-    split = frame[frame["sex"].isin(SPLIT_SEXES) & frame["value"].notna()]
-    if split.empty:
-        return published.reset_index(drop=True)
-    male = split[split["sex"] == "male"].set_index(other)
-    female = split[split["sex"] == "female"].set_index(other)
-    both = male.index.intersection(female.index)
-    if len(published):  # a published figure wins unless it is missing (NaN) and both sexes are given
-        given = published.set_index(other).index
-        both = both.difference(given[published["value"].notna().to_numpy()])
-        published = published[~given.isin(both)]
-    if not len(both):
-        return published.reset_index(drop=True)
-    summed = male.loc[both].copy()
-    summed["value"] = summed["value"] + female.loc[both, "value"]
+        return frame[published].reset_index(drop=True)
+    key = key_codes(frame, [k for k in spec.key_columns if k != "sex"])
+    value = frame["value"].to_numpy(dtype=float)
+    given = ~np.isnan(value)
+    male, female = of_sex("male") & given, of_sex("female") & given
+    # keys with both sexes and no published figure with a value (keys are unique per sex)
+    summable = np.setdiff1d(np.intersect1d(key[male], key[female], assume_unique=True), key[published & given],
+                            assume_unique=True)
+    if not len(summable):
+        return frame[published].reset_index(drop=True)
+    is_summed = np.isin(key, summable)
+    summed = frame[male & is_summed].copy()
+    fem = np.flatnonzero(female & is_summed)
+    fem = fem[np.argsort(key[fem])]  # the female row of each summed key, in the male rows' order
+    fem = fem[np.searchsorted(key[fem], key[male & is_summed])]
+    summed["value"] = summed["value"].to_numpy() + value[fem]
     if "status" in summed.columns:
-        summed["status"] = summed["status"].where(summed["status"] == female.loc[both, "status"])
+        ours, theirs = (pd.Series(col, dtype="string").reset_index(drop=True)
+                        for col in (summed["status"], frame["status"].iloc[fem]))
+        agree = (ours == theirs).fillna(False).to_numpy(bool)  # (a missing status agrees with none)
+        summed["status"] = summed["status"].where(agree)
     summed["sex"] = BOTH_SEXES
-    summed = summed.reset_index()[list(frame.columns)]
-    out = pd.concat([published, summed], ignore_index=True) if len(published) else summed
+    out = pd.concat([frame[published & ~is_summed], summed], ignore_index=True)
     return out.sort_values(list(spec.key_columns), kind="mergesort").reset_index(drop=True)
+
+
+def key_codes(frame: pd.DataFrame, columns: Sequence[str]) -> np.ndarray:
+    """One int64 per row that is equal exactly where the rows' ``columns`` are (each column
+    factorised, the codes combined in mixed radix): a fast, exact key for set operations."""
+    code = np.zeros(len(frame), dtype=np.int64)
+    for col in columns:
+        codes, uniques = pd.factorize(frame[col], use_na_sentinel=False)
+        code = code * (len(uniques) + 1) + codes
+    return code
 
 
 def sex_level(frame: pd.DataFrame, dataset: str, sex: "str | Iterable[str] | None" = None) -> pd.DataFrame:

@@ -51,6 +51,7 @@ from .schema import (
     canonical,
     check_ages_add_up,
     dataset_spec,
+    key_codes,
     sex_level,
     tidy,
 )
@@ -88,6 +89,7 @@ __all__ = [
     "parse_snapshot",
     "build",
     "load",
+    "load_levels",
     "stored_table",
     "available_datasets",
     "current_tables",
@@ -426,6 +428,27 @@ def load(
     --------
     >>> load("population", territories="Visaginas", years=range(2010, 2016), sex="total")  # doctest: +SKIP
     """
+    rows = _selected_rows(dataset, territories, years, age, data_dir)
+    if "sex" not in dataset_spec(dataset).keys:
+        return rows.reset_index(drop=True).copy()
+    out = sex_level(rows, dataset, sex)
+    if sex is None:
+        _log_total_only(rows, dataset)
+    return out.copy()
+
+
+def load_levels(dataset: str, territories: str | Sequence[str] | None = None,
+                data_dir: str | os.PathLike | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """``(load(dataset), load(dataset, sex="total"))``, the rows selected once: the two sexes and
+    the both-sexes figures of a table with a ``sex`` key, each a frame of its own."""
+    if "sex" not in dataset_spec(dataset).keys:
+        raise DataValidationError(f"{dataset}: no sex split; use load({dataset!r})")
+    rows = _selected_rows(dataset, territories, None, None, data_dir)
+    return sex_level(rows, dataset).copy(), sex_level(rows, dataset, BOTH_SEXES).copy()
+
+
+def _selected_rows(dataset: str, territories, years, age, data_dir) -> pd.DataFrame:
+    """The stored rows of ``dataset`` of the territories, years and ages asked for (every sex level)."""
     spec = dataset_spec(dataset)
     kept = kept_data(data_dir)
     # a workspace: its table, read once per build (it reads it with stored_table of its folder)
@@ -442,22 +465,16 @@ def load(
     ag = _as_list(age)
     if ag is not None and "age" in spec.keys:
         mask &= frame["age"].isin([int(a) for a in ag])
-    rows = frame[mask]
-    if "sex" not in spec.keys:
-        return rows.reset_index(drop=True).copy()
-    out = sex_level(rows, dataset, sex)
-    if sex is None:
-        _log_total_only(rows, out, dataset)
-    return out.copy()
+    return frame if mask.all() else frame[mask]  # (callers copy what they return)
 
 
-def _log_total_only(rows: pd.DataFrame, split: pd.DataFrame, dataset: str) -> None:
+def _log_total_only(rows: pd.DataFrame, dataset: str) -> None:
     """Say when the default (male/female) view leaves out keys given for both sexes only."""
-    other = [k for k in dataset_spec(dataset).key_columns if k != "sex"]
-    total_only = rows.loc[rows["sex"] == BOTH_SEXES, other]
-    if total_only.empty:
+    total = (rows["sex"] == BOTH_SEXES).to_numpy(bool)  # (compared in pandas: the column is Arrow text)
+    if not total.any():
         return
-    n = len(pd.MultiIndex.from_frame(total_only).difference(pd.MultiIndex.from_frame(split[other])))
+    key = key_codes(rows, [k for k in dataset_spec(dataset).key_columns if k != "sex"])
+    n = int((~np.isin(key[total], key[~total])).sum())
     if n:
         log.info("%s: %d key(s) are given for both sexes only and are not in the male/female rows; "
                  "load(%r, sex='total') gives them", dataset, n, dataset)

@@ -104,17 +104,17 @@ def load_data(datasets: Iterable[str] | None = None, data_dir: str | os.PathLike
         None of the datasets is built.
     """
     from .. import store
-    from ..schema import BOTH_SEXES, age_resolved_pairs, both_sexes_key, dataset_spec
+    from ..schema import age_resolved_pairs, both_sexes_key, dataset_spec
 
     out: dict[str, pd.DataFrame] = {}
     wanted = list(datasets or DATASETS)
     wanted += [totals for singles, totals in age_resolved_pairs().items() if singles in wanted and totals not in wanted]
     for name in wanted:
         try:
-            out[name] = store.load(name, territories=territories, data_dir=data_dir)
             if "sex" in dataset_spec(name).keys:
-                out[both_sexes_key(name)] = store.load(name, territories=territories, sex=BOTH_SEXES,
-                                                       data_dir=data_dir)
+                out[name], out[both_sexes_key(name)] = store.load_levels(name, territories, data_dir)
+            else:
+                out[name] = store.load(name, territories=territories, data_dir=data_dir)
         except DatasetNotFoundError:
             log.info("dataset %s is not built; indicators that need it are missing", name)
     if not out:

@@ -16,7 +16,7 @@ from typing import Sequence
 import pandas as pd
 
 from ..exceptions import DatasetNotFoundError, ProjectionError
-from ..schema import BOTH_SEXES, require_single_ages, split_sexes
+from ..schema import require_single_ages, split_sexes
 from ..schema import both_sexes as both_sexes_of
 
 __all__ = ["ProjectionData"]
@@ -161,13 +161,11 @@ class ProjectionData:
         for name in ("population", "population_total", "births", "deaths", "deaths_total", "life_expectancy",
                      "migration", "migration_total"):
             try:
-                frames[name] = store.load(name, territories=codes, data_dir=data_dir)
+                frames[name], both[name] = store.load_levels(name, codes, data_dir)
             except DatasetNotFoundError:
                 if name in ("population", "births") or (name == "deaths_total" and "deaths" not in frames):
                     raise
                 log.info("optional projection input %r not built; continuing without it", name)
-            else:
-                both[name] = store.load(name, territories=codes, sex=BOTH_SEXES, data_dir=data_dir)
         return cls(**frames, both_sexes=both)
 
     def codes(self) -> list[str]:
