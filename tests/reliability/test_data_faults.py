@@ -45,7 +45,8 @@ def _is_new_build(data: Path) -> bool:
     from cityindicators import store
 
     births = store.load("births", territories="Zarasai", years=2014, sex="total", data_dir=data)["value"].item()
-    pop = store.load("population_total", territories="Zarasai", years=2016, data_dir=data)  # POP_FIX: all ages
+    pop = store.load("population_total", territories="Zarasai", years=2016, sex="total",
+                     data_dir=data)  # POP_FIX: all ages, both sexes
     return births == 151 and len(pop) == 1
 
 
