@@ -36,9 +36,18 @@ def test_hires_png_is_matplotlibs_own_picture_and_screen_png_its_resampling(figu
     hires_file = (tmp_path / "charts" / "01_population_trend_300dpi.png").read_bytes()
     _, box = exports.chart_raster(figure, exports.HIRES_DPI)
     own = exports.render_chart(figure, "png", exports.HIRES_DPI, bbox=box)  # savefig of that area
-    assert np.array_equal(_pixels(hires_file), _pixels(own))
+    ours, theirs = _pixels(hires_file), _pixels(own)
+    if ours.shape == theirs.shape:  # matplotlib 3.11 (tested): the very same picture
+        assert np.array_equal(ours, theirs)
+    else:
+        # matplotlib 3.7 (the declared minimum) drops the last partial pixel of the box and
+        # places the drawing a fraction of a pixel differently: one column or row less, the
+        # same picture to within that shift
+        assert 0 <= ours.shape[0] - theirs.shape[0] <= 1 and 0 <= ours.shape[1] - theirs.shape[1] <= 1
+        h, w = theirs.shape[:2]
+        assert np.abs(ours[:h, :w].astype(float) - theirs).mean() < 2
     assert Image.open(io.BytesIO(hires_file)).info["dpi"][0] == pytest.approx(300, abs=1)
-    assert np.array_equal(_pixels(screen), _pixels(exports.downscaled_png(own, exports.SCREEN_DPI)))
+    assert np.array_equal(_pixels(screen), _pixels(exports.downscaled_png(hires_file, exports.SCREEN_DPI)))
     small = Image.open(io.BytesIO(screen))
     big = Image.open(io.BytesIO(hires_file))
     assert small.size == (round(big.width * 120 / 300), round(big.height * 120 / 300))
