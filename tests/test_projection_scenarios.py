@@ -101,6 +101,20 @@ def test_invalid_file_errors(tmp_path):
         load_scenario("no-such-scenario")
 
 
+def test_year_paths_of_fertility_and_migration_are_read_and_checked_alike():
+    sc = Scenario.from_dict({"name": "p", "fertility": {"mode": "path", "path": {2035: 1.6, "2030": 1.5}},
+                             "migration": {"path": {2040: 0.5}}})
+    assert sc.fertility.path == ((2030, 1.5), (2035, 1.6))  # keys read as years, sorted
+    assert sc.migration.path == ((2040, 0.5),)
+    for section in ("fertility", "migration"):
+        with pytest.raises(ConfigError, match=f"'{section}.path'.*mapping year ->"):
+            Scenario.from_dict({"name": "p", section: {"path": [1.5]}})
+        with pytest.raises(ConfigError, match=f"'{section}.path'.*year 'soon' is not an integer"):
+            Scenario.from_dict({"name": "p", section: {"path": {"soon": 1.5}}})
+        with pytest.raises(ConfigError, match=f"'{section}.path.2030'"):
+            Scenario.from_dict({"name": "p", section: {"path": {2030: 11.0}}})
+
+
 def test_user_scenarios_folder_adds_and_overrides(tmp_path):
     folder = tmp_path / "scenarios"
     folder.mkdir()

@@ -137,20 +137,26 @@ def _year(v: Any, source: str, key: str) -> int:
     return int(v)
 
 
+def _year_path(v: Any, source: str, key: str, what: str) -> tuple[tuple[int, float], ...]:
+    """A mapping year -> value (0-10) as ``((year, value), ...)`` sorted by year; ``what`` names
+    the value with an example for the error message."""
+    if not isinstance(v, Mapping) or not v:
+        raise _err(source, key, f"expected a mapping year -> {what}")
+    items = []
+    for y, x in v.items():
+        try:
+            yi = int(y)
+        except (TypeError, ValueError):
+            raise _err(source, key, f"year {y!r} is not an integer") from None
+        items.append((yi, _num(x, source, f"{key}.{y}", 0.0, 10.0)))
+    return tuple(sorted(items))
+
+
 def _migration_path_and_window(mi: Mapping, source: str) -> dict[str, Any]:
     """The migration keys that set the estimation window and the path of the schedule over time."""
     out: dict[str, Any] = {}
     if "path" in mi:
-        if not isinstance(mi["path"], Mapping) or not mi["path"]:
-            raise _err(source, "migration.path", "expected a mapping year -> scaling of net migration, e.g. {2030: 0.5}")
-        items = []
-        for y, v in mi["path"].items():
-            try:
-                yi = int(y)
-            except (TypeError, ValueError):
-                raise _err(source, "migration.path", f"year {y!r} is not an integer") from None
-            items.append((yi, _num(v, source, f"migration.path.{y}", 0.0, 10.0)))
-        out["path"] = tuple(sorted(items))
+        out["path"] = _year_path(mi["path"], source, "migration.path", "scaling of net migration, e.g. {2030: 0.5}")
     if mi.get("window") is not None:
         w = mi["window"]
         if isinstance(w, bool) or not isinstance(w, int) or not 1 <= w <= 50:
@@ -343,16 +349,7 @@ class Scenario:
         fmode = _mode(f.get("mode", "hold"), _FERT_MODES, source, "fertility.mode")
         path: tuple[tuple[int, float], ...] = ()
         if "path" in f:
-            if not isinstance(f["path"], Mapping) or not f["path"]:
-                raise _err(source, "fertility.path", "expected a mapping year -> TFR, e.g. {2030: 1.6}")
-            items = []
-            for y, v in f["path"].items():
-                try:
-                    yi = int(y)
-                except (TypeError, ValueError):
-                    raise _err(source, "fertility.path", f"year {y!r} is not an integer") from None
-                items.append((yi, _num(v, source, f"fertility.path.{y}", 0.0, 10.0)))
-            path = tuple(sorted(items))
+            path = _year_path(f["path"], source, "fertility.path", "TFR, e.g. {2030: 1.6}")
         if fmode == "path" and not path:
             raise _err(source, "fertility.path", "required when fertility.mode is 'path'")
         fert = Fertility(
