@@ -7,13 +7,11 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from cityindicators import store
 from cityindicators.exceptions import ConfigError
 from cityindicators.projection import ProjectionData, estimate_rates, project
 from cityindicators.projection.bounds import E0_CEILING, TFR_TREND_MAX_CHANGE, e0_path, implausible_values, tfr_path
 from cityindicators.projection.scenarios import Scenario, load_scenario
 from cityindicators.projection.schedule import build_schedule
-from cityindicators.sources.extract import import_osp_extract
 
 
 def test_life_expectancy_gains_slow_towards_the_ceiling_hand_worked():
@@ -122,19 +120,11 @@ def test_allow_implausible_must_be_a_boolean_and_shipped_scenarios_are_plausible
         assert implausible_values(load_scenario(name)) == []
 
 
-@pytest.fixture(scope="module")
-def real_dir(shared_data, tmp_path_factory):
-    d = tmp_path_factory.mktemp("real-bounds")
-    import_osp_extract(shared_data / "lt-osp", data_dir=d)
-    store.build(d)
-    return d
-
-
 @pytest.mark.realdata
-def test_real_baseline_tfr_leaves_the_bounds_by_2049(real_dir):
+def test_real_baseline_tfr_leaves_the_bounds_by_2049(real_data_dir):
     """Issue 9: the baseline's TFR trend, only damped and clipped, put 26 of 60 municipalities at the
     2.1 bound in 2049; limited to 0.3 and converging to the country's level none is at a bound."""
-    res = project("all", to_year=2050, scenario="baseline", data_dir=real_dir)
+    res = project("all", to_year=2050, scenario="baseline", data_dir=real_data_dir)
     a = res.assumptions
     tfr = a.query("assumption == 'tfr' and year == 2049")["value"]
     assert len(tfr) == 60 and tfr.between(1.0 + 1e-6, 2.1 - 1e-6).all(), tfr.describe()
@@ -144,8 +134,8 @@ def test_real_baseline_tfr_leaves_the_bounds_by_2049(real_dir):
 
 
 @pytest.mark.realdata
-def test_real_trend_scenario_stays_plausible_to_2050(real_dir):
-    d = real_dir
+def test_real_trend_scenario_stays_plausible_to_2050(real_data_dir):
+    d = real_data_dir
     res = project("all", to_year=2050, scenario="trend", data_dir=d)
     a = res.assumptions
     # issue 9: before the bounds, women's e0 was above 90 in 2049 in 36 of 60 municipalities (max 94.5)

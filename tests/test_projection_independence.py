@@ -11,9 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from cityindicators import store
 from cityindicators.projection import project
-from cityindicators.sources.extract import import_osp_extract
 
 
 def _total(res, code: str, year: int) -> float:
@@ -40,35 +38,27 @@ def test_demo_territory_alone_equals_in_company(demo_dir):
         np.testing.assert_allclose(q, qs["alone"], rtol=0, atol=1e-6, err_msg=k)
 
 
-@pytest.fixture(scope="module")
-def real_dir(shared_data, tmp_path_factory):
-    d = tmp_path_factory.mktemp("real-independence")
-    import_osp_extract(shared_data / "lt-osp", data_dir=d)
-    store.build(d)
-    return d
-
-
 @pytest.mark.realdata
-def test_visaginas_is_the_same_alone_with_druskininkai_in_all_and_in_viza(real_dir):
+def test_visaginas_is_the_same_alone_with_druskininkai_in_all_and_in_viza(real_data_dir):
     # issue 9 measured 13,230.7 / 13,094.2 / 12,647.4 / median 12,601 for 2015 -> 2030 before the fix
     runs = {
-        "alone": project("Visaginas", base_year=2015, to_year=2030, data_dir=real_dir),
-        "with Druskininkai": project(["Visaginas", "Druskininkai"], base_year=2015, to_year=2030, data_dir=real_dir),
-        "all": project("all", base_year=2015, to_year=2030, data_dir=real_dir),
-        "G:VIZA": project("G:VIZA", base_year=2015, to_year=2030, data_dir=real_dir),
+        "alone": project("Visaginas", base_year=2015, to_year=2030, data_dir=real_data_dir),
+        "with Druskininkai": project(["Visaginas", "Druskininkai"], base_year=2015, to_year=2030, data_dir=real_data_dir),
+        "all": project("all", base_year=2015, to_year=2030, data_dir=real_data_dir),
+        "G:VIZA": project("G:VIZA", base_year=2015, to_year=2030, data_dir=real_data_dir),
     }
     totals = {k: _total(r, "30", 2030) for k, r in runs.items()}
     assert max(totals.values()) - min(totals.values()) < 1e-6, totals
     # the default base year is the latest in the data (2018): the same holds there
-    a = project("Visaginas", to_year=2050, data_dir=real_dir)
-    b = project("all", to_year=2050, data_dir=real_dir)
+    a = project("Visaginas", to_year=2050, data_dir=real_data_dir)
+    b = project("all", to_year=2050, data_dir=real_data_dir)
     assert a.base_year == 2018
     assert _total(a, "30", 2050) == pytest.approx(_total(b, "30", 2050), abs=1e-6)
 
 
 @pytest.mark.realdata
-def test_visaginas_stochastic_quantiles_do_not_depend_on_companions(real_dir):
-    kw = dict(base_year=2015, to_year=2030, data_dir=real_dir, stochastic=60, seed=11)
+def test_visaginas_stochastic_quantiles_do_not_depend_on_companions(real_data_dir):
+    kw = dict(base_year=2015, to_year=2030, data_dir=real_data_dir, stochastic=60, seed=11)
     alone = _quantiles(project("Visaginas", **kw), "30", 2030)
     pair = _quantiles(project(["Druskininkai", "Visaginas"], **kw), "30", 2030)
     viza = _quantiles(project("G:VIZA", **kw), "30", 2030)
