@@ -3,12 +3,7 @@
 from __future__ import annotations
 
 import logging
-import threading
-import time
-from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
@@ -17,97 +12,26 @@ from cityindicators import __version__
 from cityindicators.exceptions import ConfigError, FetchError
 from cityindicators.sources.osp import BASE_URL_ENV, USER_AGENT, XML_BASE_URLS, OspClient
 
+from _http_server import Reply, ScriptedServer
+
 SPEC = Path(__file__).parent / "specimens" / "osp"
 XML_CT = "application/force-download"
-
-
-@dataclass
-class Reply:
-    """One scripted answer: status, body, headers, a delay before answering, or a truncated body."""
-
-    status: int = 200
-    body: bytes = b""
-    headers: dict[str, str] = field(default_factory=dict)
-    delay: float = 0.0
-    truncate_to: int | None = None  # announce len(body) but send only this many bytes
-
-
-class OspTestServer:
-    """Scripted HTTP server: ``routes[path]`` is a list of replies used in turn (the last repeats)."""
-
-    def __init__(self) -> None:
-        self.routes: dict[str, list[Reply]] = {}
-        self.requests: list[dict] = []
-        outer = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, *args):  # keep test output quiet
-                pass
-
-            def do_GET(self):  # noqa: N802
-                parts = urlsplit(self.path)
-                outer.requests.append({"path": parts.path, "query": parse_qs(parts.query), "headers": dict(self.headers)})
-                replies = outer.routes.get(parts.path)
-                if not replies:
-                    reply = Reply(404, b"<html><head><title>Not Found</title></head></html>", {"Content-Type": "text/html"})
-                else:
-                    reply = replies.pop(0) if len(replies) > 1 else replies[0]
-                if reply.delay:
-                    time.sleep(reply.delay)
-                try:
-                    self.send_response(reply.status)
-                    headers = {"Content-Type": "application/xml", **reply.headers}
-                    for k, v in headers.items():
-                        self.send_header(k, v)
-                    self.send_header("Content-Length", str(len(reply.body)))
-                    if reply.truncate_to is not None:
-                        self.send_header("Connection", "close")
-                    self.end_headers()
-                    body = reply.body if reply.truncate_to is None else reply.body[: reply.truncate_to]
-                    self.wfile.write(body)
-                    if reply.truncate_to is not None:
-                        self.wfile.flush()
-                        self.close_connection = True
-                except (BrokenPipeError, ConnectionResetError):
-                    pass
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.httpd.daemon_threads = True
-        self.thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-
-    @property
-    def root(self) -> str:
-        host, port = self.httpd.server_address[:2]
-        return f"http://{host}:{port}"
-
-    def base(self, name: str = "ords/ipospp/ospp/rest_xml") -> str:
-        return f"{self.root}/{name}/"
-
-    def add(self, path: str, *replies: Reply) -> None:
-        self.routes["/" + path.lstrip("/")] = list(replies)
-
-    def paths(self) -> list[str]:
-        return [r["path"] for r in self.requests]
 
 
 @pytest.fixture
 def osp_server(monkeypatch):
     for var in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy", "ALL_PROXY", "all_proxy", BASE_URL_ENV):
         monkeypatch.delenv(var, raising=False)
-    srv = OspTestServer()
-    srv.thread.start()
+    srv = ScriptedServer("ords/ipospp/ospp/rest_xml").start()
     yield srv
-    srv.httpd.shutdown()
-    srv.httpd.server_close()
+    srv.stop()
 
 
 def spec(name: str) -> bytes:
     return (SPEC / name).read_bytes()
 
 
-def make_client(srv: OspTestServer, *bases: str, **kw) -> tuple[OspClient, list[float]]:
+def make_client(srv: ScriptedServer, *bases: str, **kw) -> tuple[OspClient, list[float]]:
     waits: list[float] = []
     kw.setdefault("timeout", (2.0, 2.0))
     kw.setdefault("retries", 2)

@@ -21,7 +21,8 @@ from cityindicators.exceptions import ConfigError, FetchError
 from cityindicators.sources import osp
 from cityindicators.sources.osp import BASE_URL_ENV, FetchLimits, OspClient
 
-from _faulty_server import DeadServer, Fault, FaultyServer
+from _faulty_server import DeadServer
+from _http_server import Reply, ScriptedServer
 from conftest import assert_clean_error, assert_unchanged, run_cli, store_state
 
 SPEC = Path(__file__).resolve().parents[1] / "specimens" / "osp"
@@ -41,7 +42,7 @@ def server(monkeypatch):
     for var in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy", "ALL_PROXY", "all_proxy", "NO_PROXY",
                 BASE_URL_ENV, "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE"):
         monkeypatch.delenv(var, raising=False)
-    srv = FaultyServer().start()
+    srv = ScriptedServer().start()
     yield srv
     srv.stop()
 
@@ -58,10 +59,10 @@ def client(*bases: str, limits: FetchLimits = FAST, **kw) -> tuple[OspClient, li
     return OspClient(list(bases), limits=limits, sleep=waits.append, **kw), waits
 
 
-def serve_ok(srv: FaultyServer, body: bytes | None = None) -> None:
-    srv.add(DATA, Fault(200, body if body is not None else spec("median_age.xml"),
+def serve_ok(srv: ScriptedServer, body: bytes | None = None) -> None:
+    srv.add(DATA, Reply(200, body if body is not None else spec("median_age.xml"),
                         {"Content-Type": "application/force-download"}))
-    srv.add(NAMES, Fault(200, spec("dataflows.xml")))
+    srv.add(NAMES, Reply(200, spec("dataflows.xml")))
 
 
 def snapshots(data_dir: Path) -> list[Path]:
@@ -78,7 +79,7 @@ def env_for(srv_base: str) -> dict:
 @pytest.mark.timeout(30)
 def test_dripping_body_is_cut_at_the_attempt_deadline(server):
     body = spec("median_age.xml")
-    server.add(DATA, Fault(200, body, drip_body=0.2))
+    server.add(DATA, Reply(200, body, drip_body=0.2))
     c, waits = client(server.base())
     with pytest.raises(FetchError, match=r"cut off at the attempt deadline \(1\.5 s\).*fetch deadline of 4 s passed"):
         c.data(FLOW, 2024, 2025)
@@ -88,7 +89,7 @@ def test_dripping_body_is_cut_at_the_attempt_deadline(server):
 
 @pytest.mark.timeout(30)
 def test_dripping_headers_are_cut_at_the_attempt_deadline(server):
-    server.add(DATA, Fault(200, spec("median_age.xml"), drip_headers=0.2))
+    server.add(DATA, Reply(200, spec("median_age.xml"), drip_headers=0.2))
     c, _ = client(server.base(), limits=FetchLimits(read_timeout=1.0, attempt_deadline=1.0, deadline=2.5, retries=0))
     with pytest.raises(FetchError, match=r"no answer within the attempt deadline \(1\.0 s\)"):
         c.data(FLOW, 2024, 2025)
@@ -97,7 +98,7 @@ def test_dripping_headers_are_cut_at_the_attempt_deadline(server):
 @pytest.mark.timeout(30)
 def test_drip_without_length_is_not_taken_for_a_whole_body(server):
     # with no Content-Length the body "ends" when the socket is shut: the cut must still fail
-    server.add(DATA, Fault(200, spec("median_age.xml"), drip_body=0.2, no_length=True))
+    server.add(DATA, Reply(200, spec("median_age.xml"), drip_body=0.2, no_length=True))
     c, _ = client(server.base(), limits=FetchLimits(read_timeout=1.0, attempt_deadline=1.0, deadline=2.0, retries=0))
     with pytest.raises(FetchError, match=r"cut off at the attempt deadline \(1\.0 s\) after \d+ bytes"):
         c.data(FLOW, 2024, 2025)
@@ -135,7 +136,7 @@ def test_connection_refused_is_retried_a_bounded_number_of_times(dead):
 
 @pytest.mark.timeout(30)
 def test_retry_after_longer_than_the_deadline_stops_at_once(server):
-    server.add(DATA, Fault(429, b"slow down", {"Retry-After": "50"}))
+    server.add(DATA, Reply(429, b"slow down", {"Retry-After": "50"}))
     c, waits = client(server.base())
     with pytest.raises(FetchError, match=r"HTTP 429; the fetch deadline of 4 s passed after 1 attempt"):
         c.data(FLOW, 2024, 2025)
@@ -145,7 +146,7 @@ def test_retry_after_longer_than_the_deadline_stops_at_once(server):
 # -- status codes, bounded retries -------------------------------------------------------------
 @pytest.mark.parametrize("status", [429, 500, 502, 503, 504])
 def test_persistent_transient_status_is_retried_then_reported(server, status):
-    server.add(DATA, Fault(status, b"busy", {"Content-Type": "text/plain"}))
+    server.add(DATA, Reply(status, b"busy", {"Content-Type": "text/plain"}))
     c, waits = client(server.base(), limits=FetchLimits(deadline=30, retries=2))
     with pytest.raises(FetchError, match=rf"{DATA}: HTTP {status} \(after 3 attempt\(s\)\)"):
         c.data(FLOW, 2024, 2025)
@@ -153,14 +154,14 @@ def test_persistent_transient_status_is_retried_then_reported(server, status):
 
 
 def test_transient_status_then_success(server):
-    server.add(DATA, Fault(503, b"busy"), Fault(429, b"", {"Retry-After": "2"}), Fault(200, spec("median_age.xml")))
+    server.add(DATA, Reply(503, b"busy"), Reply(429, b"", {"Retry-After": "2"}), Reply(200, spec("median_age.xml")))
     c, waits = client(server.base(), limits=FetchLimits(deadline=30, retries=2))
     assert c.data(FLOW, 2024, 2025).status == 200
     assert waits == [1.0, 2.0]
 
 
 def test_404_with_an_sdmx_error_is_final(server):
-    server.add(DATA, Fault(404, spec("error_404.xml")))
+    server.add(DATA, Reply(404, spec("error_404.xml")))
     c, waits = client(server.base(), server.base("other"))
     with pytest.raises(FetchError, match="HTTP 404: SDMX error 100: No Results Found"):
         c.data(FLOW, 2024, 2025)
@@ -179,7 +180,7 @@ def test_404_html_on_every_base_names_each(server):
 
 # -- bodies ------------------------------------------------------------------------------------
 def test_html_error_page_with_status_200(server):
-    server.add(DATA, Fault(200, spec("error_page.html"), {"Content-Type": "text/html"}))
+    server.add(DATA, Reply(200, spec("error_page.html"), {"Content-Type": "text/html"}))
     c, _ = client(server.base())
     with pytest.raises(FetchError, match=r"HTML page instead of SDMX \(HTML page '502 Bad Gateway'\)"):
         c.data(FLOW, 2024, 2025)
@@ -187,16 +188,16 @@ def test_html_error_page_with_status_200(server):
 
 def test_wrong_content_type_is_judged_by_the_body(server):
     # an SDMX body under a misleading type is used; a CSV body under an XML type is refused
-    server.add(DATA, Fault(200, spec("median_age.xml"), {"Content-Type": "text/plain"}))
+    server.add(DATA, Reply(200, spec("median_age.xml"), {"Content-Type": "text/plain"}))
     c, _ = client(server.base())
     assert c.data(FLOW, 2024, 2025).format == "xml"
-    server.add(DATA, Fault(200, b"territory;year;value\n30;2024;41.2\n", {"Content-Type": "application/xml"}))
+    server.add(DATA, Reply(200, b"territory;year;value\n30;2024;41.2\n", {"Content-Type": "application/xml"}))
     with pytest.raises(FetchError, match=r"HTTP 200 but the body is unknown, not SDMX \(content type 'application/xml'\)"):
         c.data(FLOW, 2024, 2025)
 
 
 def test_empty_body_is_refused(server):
-    server.add(DATA, Fault(200, b""))
+    server.add(DATA, Reply(200, b""))
     c, _ = client(server.base())
     with pytest.raises(FetchError, match="the body is empty, not SDMX"):
         c.data(FLOW, 2024, 2025)
@@ -204,7 +205,7 @@ def test_empty_body_is_refused(server):
 
 def test_truncated_body_every_time_is_retried_then_reported(server):
     body = spec("median_age.xml")
-    server.add(DATA, Fault(200, body, truncate_to=200))
+    server.add(DATA, Reply(200, body, truncate_to=200))
     c, waits = client(server.base(), limits=FetchLimits(deadline=30, retries=1))
     with pytest.raises(FetchError, match=rf"body truncated: the connection broke before the {len(body)} bytes announced .*\(after 2 attempt\(s\)\)"):
         c.data(FLOW, 2024, 2025)
@@ -212,7 +213,7 @@ def test_truncated_body_every_time_is_retried_then_reported(server):
 
 
 def test_oversize_body_with_a_length_is_refused_before_reading(server):
-    server.add(DATA, Fault(200, b"<" + b"x" * (3 * 2**20)))
+    server.add(DATA, Reply(200, b"<" + b"x" * (3 * 2**20)))
     c, waits = client(server.base(), limits=FetchLimits(max_bytes=2**20))
     with pytest.raises(FetchError, match=r"the response is 3\.0 MB, more than the limit of 1\.0 MB \(raise it with --max-size\)"):
         c.data(FLOW, 2024, 2025)
@@ -220,7 +221,7 @@ def test_oversize_body_with_a_length_is_refused_before_reading(server):
 
 
 def test_oversize_body_without_a_length_is_stopped_at_the_cap(server):
-    server.add(DATA, Fault(200, b"<" + b"x" * (3 * 2**20), no_length=True))
+    server.add(DATA, Reply(200, b"<" + b"x" * (3 * 2**20), no_length=True))
     c, _ = client(server.base(), limits=FetchLimits(max_bytes=2**20))
     with pytest.raises(FetchError, match=r"passed the limit of 1\.0 MB \(stopped after 1\.\d MB"):
         c.data(FLOW, 2024, 2025)
@@ -228,16 +229,16 @@ def test_oversize_body_without_a_length_is_stopped_at_the_cap(server):
 
 def test_compressed_body_counts_by_its_decoded_size(server):
     # 4 MB of zeros compress to a few kilobytes: the cap applies to what is written to disk
-    server.add(DATA, Fault(200, b"<" + b"\0" * (4 * 2**20), gzip=True))
+    server.add(DATA, Reply(200, b"<" + b"\0" * (4 * 2**20), gzip=True))
     c, _ = client(server.base(), limits=FetchLimits(max_bytes=2**20))
     with pytest.raises(FetchError, match=r"passed the limit of 1\.0 MB"):
         c.data(FLOW, 2024, 2025)
 
 
 def test_redirect_loop_is_final(server):
-    server.add("api/data/" + FLOW, Fault(302, b"", {"Location": server.root + "/loop/a"}))
-    server.add("loop/a", Fault(302, b"", {"Location": server.root + "/loop/b"}))
-    server.add("loop/b", Fault(302, b"", {"Location": server.root + "/loop/a"}))
+    server.add("api/data/" + FLOW, Reply(302, b"", {"Location": server.root + "/loop/a"}))
+    server.add("loop/a", Reply(302, b"", {"Location": server.root + "/loop/b"}))
+    server.add("loop/b", Reply(302, b"", {"Location": server.root + "/loop/a"}))
     c, waits = client(server.base())
     with pytest.raises(FetchError, match=r"redirect loop \(more than 30 redirects\)"):
         c.data(FLOW, 2024, 2025)
@@ -255,10 +256,10 @@ def test_fetch_streams_the_body_to_a_snapshot_and_leaves_no_temporary_file(serve
 
 @pytest.mark.timeout(30)
 @pytest.mark.parametrize("fault", [
-    Fault(200, spec("median_age.xml"), drip_body=0.2),
-    Fault(200, spec("median_age.xml"), truncate_to=100),
-    Fault(200, b"<" + b"x" * (2 * 2**20)),
-    Fault(500, b"oops"),
+    Reply(200, spec("median_age.xml"), drip_body=0.2),
+    Reply(200, spec("median_age.xml"), truncate_to=100),
+    Reply(200, b"<" + b"x" * (2 * 2**20)),
+    Reply(500, b"oops"),
 ], ids=["drip", "truncated", "oversize", "500"])
 def test_failed_fetch_leaves_the_previous_snapshot_and_no_debris(server, data_dir, fault):
     serve_ok(server, spec("median_age.xml"))
@@ -274,7 +275,7 @@ def test_failed_fetch_leaves_the_previous_snapshot_and_no_debris(server, data_di
 
 
 def test_first_fetch_that_fails_leaves_no_folder(server, data_dir):
-    server.add(DATA, Fault(400, b"bad query", {"Content-Type": "text/plain"}))
+    server.add(DATA, Reply(400, b"bad query", {"Content-Type": "text/plain"}))
     c, _ = client(server.base())
     with pytest.raises(FetchError, match="HTTP 400: bad query"):
         osp.fetch(["median_age"], start=2024, end=2025, data_dir=data_dir, client=c)
@@ -307,8 +308,8 @@ def _dead_pid() -> int:
 
 def test_the_fetch_deadline_covers_data_and_names_together(server, data_dir, caplog):
     # the data take most of the deadline; the names lookup gets what is left and is skipped
-    server.add(DATA, Fault(200, spec("median_age.xml"), drip_headers=0.0))
-    server.add(NAMES, Fault(200, spec("dataflows.xml"), drip_body=0.3))
+    server.add(DATA, Reply(200, spec("median_age.xml"), drip_headers=0.0))
+    server.add(NAMES, Reply(200, spec("dataflows.xml"), drip_body=0.3))
     c, _ = client(server.base(), limits=FetchLimits(read_timeout=1, attempt_deadline=1, deadline=1.5, retries=0))
     [res] = osp.fetch(["median_age"], start=2024, end=2025, data_dir=data_dir, client=c)
     assert res.action == "fetched"
@@ -342,9 +343,9 @@ def test_credentials_are_sent_but_not_stored_in_the_sidecar(server, data_dir):
 
 def test_token_in_a_redirect_target_is_not_stored(server, data_dir):
     target = f"{server.root}/api/real/{FLOW}?startPeriod=2024&endPeriod=2025&token={SECRET}"
-    server.add(DATA, Fault(302, b"", {"Location": target}))
-    server.add(f"api/real/{FLOW}", Fault(200, spec("median_age.xml")))
-    server.add(NAMES, Fault(200, spec("dataflows.xml")))
+    server.add(DATA, Reply(302, b"", {"Location": target}))
+    server.add(f"api/real/{FLOW}", Reply(200, spec("median_age.xml")))
+    server.add(NAMES, Reply(200, spec("dataflows.xml")))
     c, _ = client(server.base())
     [res] = osp.fetch(["median_age"], start=2024, end=2025, data_dir=data_dir, client=c)
     meta = json.loads(res.path.with_name(res.path.name + ".meta.json").read_text(encoding="utf-8"))
@@ -352,7 +353,7 @@ def test_token_in_a_redirect_target_is_not_stored(server, data_dir):
 
 
 def test_credentials_not_in_the_error_message(server):
-    server.add(DATA, Fault(500, b"oops"))
+    server.add(DATA, Reply(500, b"oops"))
     c, _ = client(server.base(userinfo=f"user:{SECRET}"), limits=FetchLimits(retries=0))
     with pytest.raises(FetchError) as info:
         c.data(FLOW, 2024, 2025)
@@ -367,7 +368,7 @@ def test_credentials_not_in_the_base_url_error():
 
 @pytest.mark.timeout(60)
 def test_cli_verbose_log_and_error_never_show_credentials(server, data_dir):
-    server.add(DATA, Fault(503, b"busy"))
+    server.add(DATA, Reply(503, b"busy"))
     before = store_state(data_dir)
     res = run_cli(["-vv", "fetch", "median_age", "--from", "2024", "--to", "2025"], data_dir,
                   env=env_for(server.base(userinfo=f"user:{SECRET}")))
@@ -416,7 +417,7 @@ def test_cli_invalid_limit_variable_is_one_line(data_dir, var, value):
 
 @pytest.mark.timeout(60)
 def test_cli_max_size_option_refuses_a_large_response(server, data_dir):
-    server.add(DATA, Fault(200, b"<" + b"x" * (2 * 2**20)))
+    server.add(DATA, Reply(200, b"<" + b"x" * (2 * 2**20)))
     before = store_state(data_dir)
     res = run_cli(["fetch", "median_age", "--from", "2024", "--to", "2025", "--max-size", "1"], data_dir,
                   env=env_for(server.base()))
@@ -426,7 +427,7 @@ def test_cli_max_size_option_refuses_a_large_response(server, data_dir):
 
 @pytest.mark.timeout(60)
 def test_cli_deadline_option_stops_a_dripping_server(server, data_dir):
-    server.add(DATA, Fault(200, spec("median_age.xml"), drip_body=0.3))
+    server.add(DATA, Reply(200, spec("median_age.xml"), drip_body=0.3))
     before = store_state(data_dir)
     res = run_cli(["fetch", "median_age", "--from", "2024", "--to", "2025", "--deadline", "2",
                    "--attempt-deadline", "1"], data_dir, env=env_for(server.base()))
