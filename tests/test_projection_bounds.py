@@ -126,11 +126,11 @@ def test_real_baseline_tfr_leaves_the_bounds_by_2049(real_data_dir):
     2.1 bound in 2049; limited to 0.3 and converging to the country's level none is at a bound."""
     res = project("all", to_year=2050, scenario="baseline", data_dir=real_data_dir)
     a = res.assumptions
-    tfr = a.query("assumption == 'tfr' and year == 2049")["value"]
+    tfr = a.query("year == 2049")["tfr"]
     assert len(tfr) == 60 and tfr.between(1.0 + 1e-6, 2.1 - 1e-6).all(), tfr.describe()
     ref = float(res.rates.tfr_reference[0])
     assert (tfr - ref).abs().max() < np.abs(res.rates.tfr - ref).max()  # closer to the country's level than the base
-    assert a.query("assumption == 'e0' and sex == 'female'")["value"].max() < E0_CEILING[1]
+    assert a["e0_female"].max() < E0_CEILING[1]
 
 
 @pytest.mark.realdata
@@ -139,8 +139,7 @@ def test_real_trend_scenario_stays_plausible_to_2050(real_data_dir):
     res = project("all", to_year=2050, scenario="trend", data_dir=d)
     a = res.assumptions
     # issue 9: before the bounds, women's e0 was above 90 in 2049 in 36 of 60 municipalities (max 94.5)
-    e0 = a.query("assumption == 'e0'")
-    assert e0.query("sex == 'female'")["value"].max() < E0_CEILING[1]
-    assert e0.query("sex == 'male'")["value"].max() < E0_CEILING[0]
-    tfr = a.query("assumption == 'tfr'")["value"]
+    assert a["e0_female"].max() < E0_CEILING[1]
+    assert a["e0_male"].max() < E0_CEILING[0]
+    tfr = a["tfr"]
     assert tfr.between(1.0, 2.1).all()  # the trend scenario's own range (a base of 2.14 was kept before)

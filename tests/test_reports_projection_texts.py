@@ -51,9 +51,9 @@ def test_assumption_findings_quote_the_projection(ctx):
     y0, y1 = res.base_year, res.to_year - 1
     assert len(found) == 2
     for f, sc in zip(found, res.scenarios):
-        rate = a.query("scenario == @sc and assumption == 'net_migration_rate'").set_index("year")["value"]
+        rate = a.query("scenario == @sc").set_index("year")["net_migration_rate"]
         np.testing.assert_allclose(f.values["migration"], [rate[y0], rate[2030], rate[y1]])
-        e0f = a.query("scenario == @sc and assumption == 'e0' and sex == 'female'").set_index("year")["value"]
+        e0f = a.query("scenario == @sc").set_index("year")["e0_female"]
         np.testing.assert_allclose(f.values["e0_female"], [e0f[y0], e0f[y1]])
         assert fmt_number(rate[2030], "en", 1, sign=True) in f.text
     # the baseline's life expectancy rises by the back-test protocol's 0.15 years a year, slowing

@@ -6,11 +6,12 @@ from __future__ import annotations
 
 from itertools import combinations
 
+import numpy as np
 import pandas as pd
 import pytest
 
 from cityindicators import store
-from cityindicators.exceptions import DataValidationError
+from cityindicators.exceptions import DataValidationError, ProjectionError
 from cityindicators.schema import DATASETS, both_sexes, dataset_spec, sex_level, split_sexes
 
 
@@ -67,7 +68,7 @@ def _assert_one_level_sums(data_dir) -> None:
     for name in store.available_datasets(data_dir):
         spec = dataset_spec(name)
         keys = list(spec.key_columns)
-        split = store.load(name, data_dir=data_dir)
+        split = store.load(name, data_dir=data_dir) if "sex" not in spec.keys else store.load_levels(name, data_dir=data_dir)[0]
         levels = [split]
         if "sex" in spec.keys:
             assert set(split["sex"]) <= {"male", "female"}, name
@@ -102,8 +103,10 @@ def test_every_real_dataset_loads_at_one_sex_level(real_data_dir):
     vis = store.load("population", "Visaginas", 2015, data_dir=real_data_dir)
     assert vis["value"].sum() == store.load("population", "Visaginas", 2015, sex="total",
                                             data_dir=real_data_dir)["value"].sum()
-    # the extract's deaths are of both sexes only: the default view has none, sex="total" all
-    assert store.load("deaths", data_dir=real_data_dir).empty
+    # the extract's deaths are of both sexes only: the default view refuses, naming the call
+    with pytest.raises(DataValidationError, match="deaths: the rows asked for are published for both sexes only.*"
+                                                  "load\\('deaths', ..., sex='total'\\) gives them"):
+        store.load("deaths", data_dir=real_data_dir)
     assert len(store.load("deaths", sex="total", data_dir=real_data_dir))
 
 
@@ -159,3 +162,94 @@ def test_both_sexes_of_a_stored_frame_with_missing_statuses():
     assert out["age"].tolist() == [0, 1, 2] and out["value"].tolist() == [3.0, 7.0, 9.0]
     assert out["status"].isna().tolist() == [True, False, True] and out["status"].iloc[1] == "p"
     assert out["age"].dtype == "Int64" and (out["sex"] == "total").all()
+
+
+# -- the projection's result frames ----------------------------------------------------------------
+def _assert_one_row_per_key(frame: pd.DataFrame, keys: list[str], name: str) -> None:
+    assert not frame[keys].isna().any().any(), name  # pandas would drop a missing key from a sum
+    assert not frame.duplicated(keys).any(), name
+
+
+def test_every_projection_result_frame_holds_one_level(demo_dir):
+    """Every frame a ProjectionResult gives sums correctly by any key: summed down to scenario,
+    territory and year, each gives the population (no one counted twice, no missing key dropped);
+    the both-sexes quantiles are those of the both-sexes trajectories, not sums of quantiles."""
+    from cityindicators.projection import project
+    from cityindicators.projection.stochastic import simulate
+
+    res = project(["X13", "X14"], to_year=2030, scenario=["baseline", "zero-migration"], data_dir=demo_dir,
+                  stochastic=30, seed=3, national="engine")
+    place = ["scenario", "territory_code", "year"]
+    people = res.population.groupby(place)["value"].sum()
+    additive = {
+        "population": (res.population, [*place, "sex", "age"]),
+        "uncontrolled": (res.uncontrolled, [*place, "sex", "age"]),
+        "totals()": (res.totals(), [*place, "sex"]),
+        "totals(sex=None)": (res.totals(sex=None), [*place, "sex"]),
+        "broad_groups()": (res.broad_groups(), [*place, "sex", "age_group"]),
+        "broad_groups(sex=None)": (res.broad_groups(sex=None), [*place, "sex", "age_group"]),
+    }
+    for name, (frame, keys) in additive.items():
+        _assert_one_row_per_key(frame, keys, name)
+        whole = frame["value"].sum()
+        for n in range(1, len(keys)):
+            for subset in combinations(keys, n):
+                assert frame.groupby(list(subset))["value"].sum().sum() == pytest.approx(whole), (name, subset)
+        if name != "uncontrolled":  # (the population before the national control)
+            pd.testing.assert_series_equal(frame.groupby(place)["value"].sum(), people, check_names=False, obj=name)
+    assert set(res.totals()["sex"]) == {"total"} and set(res.totals(sex=None)["sex"]) == {"male", "female"}
+    assert set(res.broad_groups()["age_group"]) == {"0-14", "15-64", "65+"}
+    with_all = res.broad_groups(all_ages=True)  # asked for: the all-ages group beside the others, labelled
+    assert with_all.query("age_group == 'total'")["value"].sum() == pytest.approx(people.sum())
+    with pytest.raises(ProjectionError, match="totals\\(\\): unknown sex \\['both'\\]; allowed: male, female, total"):
+        res.totals(sex="both")
+    _assert_one_row_per_key(res.national, ["scenario", "year", "sex", "age"], "national")
+    assert set(res.national["sex"]) == {"male", "female"}
+
+    # components: births at age 0 (the newborns' age at the end of the year), so a sum by age keeps them
+    comp = res.components
+    _assert_one_row_per_key(comp, [*place, "component", "sex", "age"], "components")
+    by_age = comp.groupby(["scenario", "component", "age"])["value"].sum().groupby(level=[0, 1]).sum()
+    pd.testing.assert_series_equal(by_age, comp.groupby(["scenario", "component"])["value"].sum())
+
+    # assumptions: one row per scenario, territory and year, one column each: no sex to add over
+    a = res.assumptions
+    _assert_one_row_per_key(a, place, "assumptions")
+    assert "sex" not in a.columns and {"tfr", "e0_male", "e0_female", "net_migration"} <= set(a.columns)
+    mig = comp.query("component == 'net_migration' and territory_code in ['X13', 'X14']")
+    np.testing.assert_allclose(a.set_index(place)["net_migration"].sort_index(),
+                               mig.groupby(place)["value"].sum().sort_index())
+
+    # quantiles: one level per frame; the both-sexes quantile is the quantile of the both-sexes paths
+    q = res.quantiles
+    _assert_one_row_per_key(q, [*place, "quantile"], "quantiles")
+    assert set(q["sex"]) == {"total"} and set(q["age_group"]) == {"total"}
+    by_sex = res.quantiles_for(sex=None)
+    _assert_one_row_per_key(by_sex, [*place, "sex", "quantile"], "quantiles_for(sex=None)")
+    groups = res.quantiles_for(age_group=None)
+    assert set(groups["age_group"]) == {"0-14", "15-64", "65+"} and set(groups["sex"]) == {"total"}
+    alone = simulate(res.rates, "baseline", 2030, n=30, seed=3, reference=res.reference).quantiles
+    alone = alone.query("sex == 'total' and age_group == 'total'").reset_index(drop=True)
+    pd.testing.assert_frame_equal(q.query("scenario == 'baseline'").reset_index(drop=True), alone)
+    with pytest.raises(ProjectionError, match="unknown age group \\['all'\\]"):
+        res.quantiles_for(age_group="all")
+
+
+def test_the_default_load_of_a_both_sexes_only_table_refuses_or_warns(tmp_path, caplog):
+    """``store.load`` without ``sex`` on rows given for both sexes only gives no empty frame:
+    an error naming the dataset and ``sex='total'``; where only some keys are, a warning."""
+    from cityindicators.sources.files import import_tidy
+
+    d = tmp_path / "data"
+    src = tmp_path / "births.csv"
+    src.write_text("territory,year,sex,value\nZarasų r. sav.,2014,total,150\n"
+                   "Zarasų r. sav.,2015,male,80\nZarasų r. sav.,2015,female,75\n", encoding="utf-8")
+    import_tidy(src, "births", data_dir=d)
+    store.build(d)
+    with caplog.at_level("WARNING", logger="cityindicators.store"):
+        split = store.load("births", data_dir=d)
+    assert sorted(split["value"]) == [75.0, 80.0]
+    assert "births: 1 key(s) are given for both sexes only" in caplog.text and "sex='total'" in caplog.text
+    with pytest.raises(DataValidationError, match="births: the rows asked for are published for both sexes only"):
+        store.load("births", years=2014, data_dir=d)
+    assert store.load("births", years=2014, sex="total", data_dir=d)["value"].tolist() == [150.0]

@@ -30,7 +30,7 @@ log = logging.getLogger(__name__)
 
 __all__ = ["DatasetSpec", "DATASETS", "SEXES", "SPLIT_SEXES", "BOTH_SEXES", "MIGRATION_FLOWS", "tidy", "validate",
            "dataset_spec", "canonical", "split_all_ages", "split_tables", "check_ages_add_up", "require_single_ages",
-           "age_resolved_pairs", "both_sexes", "both_sexes_key", "split_sexes", "sex_level", "key_codes"]
+           "age_resolved_pairs", "both_sexes", "both_sexes_key", "split_sexes", "sex_level", "requested_sexes", "key_codes"]
 
 #: The labels a stored table's ``sex`` column may hold: the published both-sexes figure and the split.
 SEXES = ("total", "male", "female")
@@ -483,6 +483,17 @@ def key_codes(frame: pd.DataFrame, columns: Sequence[str]) -> np.ndarray:
     return code
 
 
+def requested_sexes(sex: "str | Iterable[str] | None", what: str) -> list[str]:
+    """The sex labels a ``sex=`` argument asks for: ``None`` the two sexes (``male``, ``female``),
+    a label itself, or the labels of a sequence; an unknown label is an error naming ``what``
+    (a dataset or a result frame) and the allowed ones."""
+    wanted = list(SPLIT_SEXES) if sex is None else [sex] if isinstance(sex, str) else list(sex)
+    unknown = sorted(set(wanted) - set(SEXES))
+    if unknown:
+        raise DataValidationError(f"{what}: unknown sex {unknown}; allowed: male, female, total (both sexes)")
+    return wanted
+
+
 def sex_level(frame: pd.DataFrame, dataset: str, sex: "str | Iterable[str] | None" = None) -> pd.DataFrame:
     """The rows of ``frame`` at the sex level asked for, one value per key.
 
@@ -495,10 +506,7 @@ def sex_level(frame: pd.DataFrame, dataset: str, sex: "str | Iterable[str] | Non
     spec = dataset_spec(dataset)
     if "sex" not in spec.keys or "sex" not in frame.columns:
         return frame
-    wanted = list(SPLIT_SEXES) if sex is None else [sex] if isinstance(sex, str) else list(sex)
-    unknown = sorted(set(wanted) - set(SEXES))
-    if unknown:
-        raise DataValidationError(f"{dataset}: unknown sex {unknown}; allowed: male, female, total (both sexes)")
+    wanted = requested_sexes(sex, dataset)
     sexes = [s for s in wanted if s != BOTH_SEXES]
     parts = [frame[frame["sex"].isin(sexes)]] if sexes else []
     if BOTH_SEXES in wanted:

@@ -418,8 +418,9 @@ def load(
         ``"female"``: that sex. A caller that wants the split and the total in one frame asks
         for all three, ``("male", "female", "total")``, and adds over ``sex`` only after
         choosing. A table whose source gives both sexes only (the real extract's deaths) has
-        no male/female rows: its figures come with ``sex="total"`` (the default logs how many
-        keys it left out).
+        no male/female rows: its figures come with ``sex="total"``. The default then refuses
+        rather than return nothing (``DataValidationError`` naming the dataset and the call), and
+        warns when it leaves out some keys given for both sexes only.
     data_dir
         A data directory, or a :class:`~cityindicators.workspace.Workspace`, whose table is
         read once and filtered here at each call.
@@ -427,13 +428,21 @@ def load(
     Examples
     --------
     >>> load("population", territories="Visaginas", years=range(2010, 2016), sex="total")  # doctest: +SKIP
+
+    Raises
+    ------
+    DatasetNotFoundError
+        The dataset is not built.
+    DataValidationError
+        An unknown ``sex`` label; or, by default, rows given for both sexes only (the message
+        says ``sex='total'``).
     """
     rows = _selected_rows(dataset, territories, years, age, data_dir)
     if "sex" not in dataset_spec(dataset).keys:
         return rows.reset_index(drop=True).copy()
     out = sex_level(rows, dataset, sex)
     if sex is None:
-        _log_total_only(rows, dataset)
+        _check_total_only(rows, out, dataset)
     return out.copy()
 
 
@@ -468,16 +477,21 @@ def _selected_rows(dataset: str, territories, years, age, data_dir) -> pd.DataFr
     return frame if mask.all() else frame[mask]  # (callers copy what they return)
 
 
-def _log_total_only(rows: pd.DataFrame, dataset: str) -> None:
-    """Say when the default (male/female) view leaves out keys given for both sexes only."""
+def _check_total_only(rows: pd.DataFrame, split: pd.DataFrame, dataset: str) -> None:
+    """Refuse the default (male/female) view of rows given for both sexes only, and warn when it
+    leaves out some keys given so: a caller must not get nothing, or part, without a word."""
     total = (rows["sex"] == BOTH_SEXES).to_numpy(bool)  # (compared in pandas: the column is Arrow text)
     if not total.any():
         return
+    if split.empty:
+        raise DataValidationError(
+            f"{dataset}: the rows asked for are published for both sexes only, with no men and women; "
+            f"load({dataset!r}, ..., sex='total') gives them")
     key = key_codes(rows, [k for k in dataset_spec(dataset).key_columns if k != "sex"])
     n = int((~np.isin(key[total], key[~total])).sum())
     if n:
-        log.info("%s: %d key(s) are given for both sexes only and are not in the male/female rows; "
-                 "load(%r, sex='total') gives them", dataset, n, dataset)
+        log.warning("%s: %d key(s) are given for both sexes only and are left out of the male/female rows; "
+                    "load(%r, ..., sex='total') gives them", dataset, n, dataset)
 
 
 # -- dense arrays ---------------------------------------------------------------------------

@@ -47,7 +47,10 @@ def _project(args) -> int:
             raise ProjectionError(f"--interval empirical: {exc} (too little history before the base year "
                                   f"{res.base_year} for a back-test)") from None
     elif args.stochastic:
-        frame = res.quantiles_wide()
+        from ..cube import SEXES_AND_TOTAL
+        from ..projection.api import QUANTILE_AGE_GROUPS
+
+        frame = res.quantiles_wide(sex=SEXES_AND_TOTAL, age_group=QUANTILE_AGE_GROUPS)  # every level, labelled
         frame.insert(2, "territory", frame["territory_code"].map(lambda c: reg.name(c)))
     else:
         frame = res.population.rename(columns={"value": "population"})
@@ -79,8 +82,8 @@ def _target(args) -> int:
                       working_age=args.working_age, max_old_age_dependency=args.max_old_age_dependency,
                       profile=args.profile, scenario=args.scenario, bounds=bounds, data_dir=args.data_dir)
     print(res.message)
-    traj = res.projection.broad_groups()
-    traj = traj[traj["sex"] == "total"].pivot_table(index="year", columns="age_group", values="value").reset_index()
+    traj = res.projection.broad_groups(all_ages=True)  # both sexes
+    traj = traj.pivot_table(index="year", columns="age_group", values="value").reset_index()
     traj.columns.name = None
     traj = traj[["year", "total", "0-14", "15-64", "65+"]].round(0)
     emit(traj, args.format, args.output)

@@ -240,8 +240,8 @@ def _projection_rows(plan: "Plan", demo: list, scen: list[str], trajectories: in
     if trajectories and any(c.indicator == "population" for c in demo):
         st = project(code, to_year=to_year, scenario=scen[0], rates=res.rates, data_dir=plan.data_dir,
                      stochastic=int(trajectories), seed=seed, quantiles=PROBABILITY_QUANTILES)
-        q = st.quantiles
-        quant = q[(q["territory_code"] == code) & (q["sex"] == "total") & (q["age_group"] == "total")]
+        q = st.quantiles  # of both sexes, all ages
+        quant = q[q["territory_code"] == code]
         plan.cache["quantiles"] = quant
     rows = []
     for c in demo:

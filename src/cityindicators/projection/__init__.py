@@ -5,7 +5,8 @@ Main entry points
 - :func:`project` - estimate rates from the data, apply one or more scenarios and return a
   :class:`ProjectionResult` (tidy ``population``, ``components``, ``assumptions``,
   ``estimates``; helpers ``totals()``, ``broad_groups()``, ``balance()``, ``scenario_table()``;
-  with ``stochastic=N`` also ``quantiles`` / ``quantiles_wide()`` for fan charts).
+  with ``stochastic=N`` also ``quantiles`` / ``quantiles_for()`` / ``quantiles_wide()`` for fan
+  charts). Each frame holds one sex level and one age level, so it sums correctly by any key.
 - National control (:mod:`.control`): ``project(..., national="engine" | path)``.
 - :func:`find_inflow` - the constant annual net inflow with a chosen age profile that meets a
   population, working-age or old-age-dependency target (:class:`TargetResult`).

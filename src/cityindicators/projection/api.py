@@ -4,9 +4,18 @@ Example
 -------
 >>> from cityindicators.projection import project
 >>> res = project("Visaginas", base_year=2015, to_year=2050, scenario=["baseline", "attraction"])  # doctest: +SKIP
->>> res.totals().query("year == 2050")                                                              # doctest: +SKIP
->>> res.broad_groups()            # 0-14 / 15-64 / 65+ by scenario, territory, year, sex             # doctest: +SKIP
->>> res.assumptions               # TFR, e0, net migration by year                                  # doctest: +SKIP
+>>> res.totals().query("year == 2050")      # both sexes, all ages: one row per scenario and territory # doctest: +SKIP
+>>> res.broad_groups()            # 0-14 / 15-64 / 65+ of both sexes by scenario, territory, year      # doctest: +SKIP
+>>> res.broad_groups(sex=None)    # the same of men and women                                         # doctest: +SKIP
+>>> res.assumptions               # TFR, e0 of men and of women, net migration: one column each        # doctest: +SKIP
+
+Every frame of a :class:`ProjectionResult` holds one level of each key, so it sums correctly by
+any key: ``population`` men and women by single age; ``totals()`` and ``broad_groups()`` both
+sexes unless ``sex=`` asks for another level (``None`` men and women, as
+:func:`cityindicators.store.load` gives them), ``broad_groups()`` without the all-ages group
+unless ``all_ages=True``; ``quantiles`` the both-sexes, all-ages quantiles, other levels by
+:meth:`ProjectionResult.quantiles_for` (quantiles do not add: the both-sexes quantile is that of
+the both-sexes trajectories, not the sum of the men's and the women's).
 """
 
 from __future__ import annotations
@@ -20,7 +29,8 @@ import numpy as np
 import pandas as pd
 
 from ..cube import SEXES, Cube
-from ..exceptions import ProjectionError
+from ..exceptions import DataValidationError, ProjectionError
+from ..schema import BOTH_SEXES, requested_sexes
 from .agegroups import BROAD_AGE_GROUPS, group_sums
 from .base_rates import BaseRates
 from .data import ProjectionData
@@ -37,6 +47,10 @@ __all__ = ["ProjectionResult", "project", "reference_rates", "resolve_territorie
 log = logging.getLogger(__name__)
 
 SEX_LABELS = np.array(SEXES)
+#: The ``age_group`` label of all ages together (:func:`.agegroups.group_sums`), beside the broad groups.
+ALL_AGES = "total"
+#: The ``age_group`` labels of the stochastic quantiles: all ages and the broad groups.
+QUANTILE_AGE_GROUPS = (ALL_AGES, *BROAD_AGE_GROUPS)
 
 
 def resolve_territories(territories: str | Sequence[str] | None, data: ProjectionData, register) -> list[str]:
@@ -123,20 +137,26 @@ class ProjectionResult:
         Tidy frame ``scenario, territory_code, year, sex, age, value``: residents at 1 January
         by sex (male/female) and single year of age; the top age (:attr:`open_age`) is open.
     components
-        ``scenario, territory_code, year, component, sex, age, value``: ``births`` (by sex, age
-        <NA>), ``deaths`` and ``net_migration`` by sex and age at the end of the year; the events
-        of calendar year ``year`` (between 1 January ``year`` and ``year + 1``).
+        ``scenario, territory_code, year, component, sex, age, value``: ``births``, ``deaths``
+        and ``net_migration`` by sex and age at the end of the year (births at age 0, the
+        newborns' age then; deaths at age 0 are theirs); the events of calendar year ``year``
+        (between 1 January ``year`` and ``year + 1``). Add over ``component`` only with signs
+        (population of ``year + 1`` = population aged one less + births - deaths + net migration).
     assumptions
-        ``scenario, territory_code, year, assumption, sex, value``: ``tfr``, ``e0`` (by sex),
-        ``net_migration`` (persons, result of the year), ``net_migration_rate`` (per 1,000
-        residents at 1 January), ``added_inflow`` (persons).
+        One row per ``scenario, territory_code, year`` (the events of the year), one column per
+        assumption: ``tfr`` (children per woman), ``e0_male``, ``e0_female`` (life expectancy
+        at birth, years), ``net_migration`` (persons of both sexes, result of the year),
+        ``net_migration_rate`` (per 1,000 residents at 1 January), ``added_inflow`` (persons).
+        No ``sex`` column: a both-sexes figure cannot be added to a sex's by mistake.
     estimates
         The base estimates (:meth:`BaseRates.report`): TFR, e0, sex ratio at birth, SMR, net
         migration by broad age, each with the method that produced it.
     scenarios
         The :class:`Scenario` objects by name.
     quantiles
-        With ``stochastic``: ``scenario, territory_code, year, sex, age_group, quantile, value``.
+        With ``stochastic`` (else None): ``scenario, territory_code, year, sex, age_group,
+        quantile, value`` of the both-sexes (``sex`` total), all-ages (``age_group`` total)
+        population; the sexes and the broad age groups by :meth:`quantiles_for`.
     groups
         Groups asked for (``G:`` codes) and their members: the population, components and
         quantiles carry a block of rows per group, the sum of its members (the assumptions and
@@ -170,7 +190,9 @@ class ProjectionResult:
     rates: BaseRates
     arrays: dict[str, EngineResult] = field(repr=False, default_factory=dict)
     schedules: dict[str, ScenarioSchedule] = field(repr=False, default_factory=dict)
-    quantiles: pd.DataFrame | None = None
+    # every level of the stochastic quantiles (sex total/male/female, age group total/broad):
+    # read through quantiles / quantiles_for, which give one level
+    _quantiles: pd.DataFrame | None = field(repr=False, default=None)
     groups: dict[str, tuple[str, ...]] = field(default_factory=dict)
     uncontrolled: pd.DataFrame | None = None
     national: pd.DataFrame | None = None
@@ -201,28 +223,64 @@ class ProjectionResult:
             self._cache["estimates"] = self.rates.report()
         return self._cache["estimates"]
 
-    def totals(self) -> pd.DataFrame:
-        """``scenario, territory_code, year, sex, value`` with sex total/male/female (all ages)."""
-        by_sex = self.population.groupby(["scenario", "territory_code", "year", "sex"], sort=False)["value"].sum()
-        by_sex = by_sex.reset_index()
-        tot = by_sex.groupby(["scenario", "territory_code", "year"], sort=False)["value"].sum().reset_index()
-        tot["sex"] = "total"
-        return pd.concat([tot, by_sex], ignore_index=True)[["scenario", "territory_code", "year", "sex", "value"]]
+    def totals(self, sex: "str | Sequence[str] | None" = BOTH_SEXES) -> pd.DataFrame:
+        """All ages: ``scenario, territory_code, year, sex, value`` at the sex level ``sex``.
 
-    def broad_groups(self, groups: Mapping[str, tuple[int, int | None]] | None = None) -> pd.DataFrame:
-        """``scenario, territory_code, year, sex, age_group, value``: broad age groups (default 0-14, 15-64, 65+, total)."""
-        groups = dict(groups or {**BROAD_AGE_GROUPS, "total": (0, None)})
+        ``"total"`` (the default): both sexes, one row per scenario, territory and year;
+        ``None`` (as :func:`cityindicators.store.load`) or ``("male", "female")``: men and
+        women; ``"male"`` or ``"female"``: that sex. Both levels come back only when asked for,
+        e.g. ``("male", "female", "total")``, told apart by ``sex``: add over ``sex`` only after
+        choosing one.
+        """
+        by_sex = self.population.groupby(["scenario", "territory_code", "year", "sex"], sort=False)["value"].sum()
+        return _at_sex_level(by_sex.reset_index(), ["scenario", "territory_code", "year"], sex, "totals()")
+
+    def broad_groups(self, groups: Mapping[str, tuple[int, int | None]] | None = None,
+                     sex: "str | Sequence[str] | None" = BOTH_SEXES, all_ages: bool = False) -> pd.DataFrame:
+        """``scenario, territory_code, year, sex, age_group, value``: the population of age
+        ``groups`` (``{label: (lowest age, highest or None)}``, default 0-14, 15-64, 65+) at the
+        sex level ``sex`` (as :meth:`totals`: default both sexes, ``None`` men and women).
+
+        ``all_ages=True`` adds the group ``"total"`` (every age) after them: it holds the
+        others' people again, so add over ``age_group`` only after choosing.
+        """
+        groups = dict(groups or BROAD_AGE_GROUPS)
+        if all_ages:
+            groups[ALL_AGES] = (0, None)
+        keys = ["scenario", "territory_code", "year"]
         pop = self.population
         frames = []
         for label, (lo, hi) in groups.items():
             sel = pop[(pop["age"] >= lo) & ((pop["age"] <= hi) if hi is not None else True)]
-            g = sel.groupby(["scenario", "territory_code", "year", "sex"], sort=False)["value"].sum().reset_index()
-            both = g.groupby(["scenario", "territory_code", "year"], sort=False)["value"].sum().reset_index()
-            both["sex"] = "total"
-            f = pd.concat([both, g], ignore_index=True)
-            f["age_group"] = label
-            frames.append(f)
-        return pd.concat(frames, ignore_index=True)[["scenario", "territory_code", "year", "sex", "age_group", "value"]]
+            g = sel.groupby([*keys, "sex"], sort=False)["value"].sum().reset_index()
+            frames.append(_at_sex_level(g, keys, sex, "broad_groups()").assign(age_group=label))
+        return pd.concat(frames, ignore_index=True)[[*keys, "sex", "age_group", "value"]]
+
+    @property
+    def quantiles(self) -> pd.DataFrame | None:
+        """The stochastic quantiles of the both-sexes, all-ages population (None without
+        ``stochastic``): :meth:`quantiles_for` with its defaults."""
+        return None if self._quantiles is None else self.quantiles_for()
+
+    def quantiles_for(self, sex: "str | Sequence[str] | None" = BOTH_SEXES,
+                      age_group: "str | Sequence[str] | None" = ALL_AGES) -> pd.DataFrame:
+        """The stochastic quantiles ``scenario, territory_code, year, sex, age_group, quantile,
+        value`` at one level: ``sex`` as in :meth:`totals` (default both sexes, ``None`` men and
+        women), ``age_group`` ``"total"`` (all ages, the default), one of 0-14, 15-64, 65+, a
+        sequence of them, or ``None`` for the three broad groups.
+
+        Quantiles do not add: the both-sexes (all-ages) quantile is the quantile of the
+        trajectories of both sexes (all ages), not the sum of the men's and women's quantiles.
+        """
+        if self._quantiles is None:
+            raise ProjectionError("this projection was not run with stochastic trajectories (project(..., stochastic=N))")
+        groups = list(BROAD_AGE_GROUPS) if age_group is None else [age_group] if isinstance(age_group, str) else list(age_group)
+        unknown = sorted(set(groups) - set(QUANTILE_AGE_GROUPS))
+        if unknown:
+            raise ProjectionError(f"quantiles_for(): unknown age group {unknown}; allowed: {', '.join(QUANTILE_AGE_GROUPS)}")
+        q = self._quantiles
+        keep = q["sex"].isin(_sex_labels(sex, "quantiles_for()")) & q["age_group"].isin(groups)
+        return q[keep.to_numpy(bool)].reset_index(drop=True)
 
     def balance(self) -> pd.DataFrame:
         """Per scenario, territory and year: ``population``, ``births``, ``deaths``, ``net_migration``,
@@ -251,11 +309,11 @@ class ProjectionResult:
             {"scenario": n, "label_en": s.label_en, "label_lt": s.label_lt, **s.summary()} for n, s in self.scenarios.items()
         ])
 
-    def quantiles_wide(self) -> pd.DataFrame:
-        """The stochastic quantiles with one column per quantile (``q10``, ``q50``, ``q90`` ...)."""
-        if self.quantiles is None:
-            raise ProjectionError("this projection was not run with stochastic trajectories")
-        q = self.quantiles.copy()
+    def quantiles_wide(self, sex: "str | Sequence[str] | None" = BOTH_SEXES,
+                       age_group: "str | Sequence[str] | None" = ALL_AGES) -> pd.DataFrame:
+        """The stochastic quantiles of :meth:`quantiles_for` (same arguments) with one column per
+        quantile (``q10``, ``q50``, ``q90`` ...)."""
+        q = self.quantiles_for(sex, age_group)
         q["quantile"] = "q" + (q["quantile"] * 100).round(1).map(lambda v: f"{v:g}")
         wide = q.pivot_table(index=["scenario", "territory_code", "year", "sex", "age_group"], columns="quantile",
                              values="value", sort=False).reset_index()
@@ -270,7 +328,9 @@ def _components_frame(arr: EngineResult, codes, base_year: int, scenario: str) -
     births = pd.DataFrame({
         "scenario": scenario, "territory_code": np.tile(np.repeat(np.asarray(codes, dtype=object), 2), n),
         "year": np.repeat(years, nt * 2), "component": "births", "sex": np.tile(SEX_LABELS, n * nt),
-        "age": pd.array([pd.NA] * (n * nt * 2), dtype="Int64"), "value": arr.births.reshape(-1),
+        # the newborns' age at the end of the year, as the deaths and migrants beside them are
+        # counted (age 0: born in the year): no missing key for a sum by age to drop
+        "age": pd.array(np.zeros(n * nt * 2, dtype="int64"), dtype="Int64"), "value": arr.births.reshape(-1),
     })
     parts = [births]
     for comp in ("deaths", "net_migration"):
@@ -282,26 +342,40 @@ def _components_frame(arr: EngineResult, codes, base_year: int, scenario: str) -
 
 
 def _assumptions_frame(sch: ScenarioSchedule, arr: EngineResult) -> pd.DataFrame:
+    """One row per territory and year of events, one column per assumption (:attr:`ProjectionResult.assumptions`)."""
     codes = list(sch.rates.codes)
     n, T = sch.tfr.shape
-    years = np.repeat(sch.years, T)
-    terr = np.tile(codes, n)
     nm = arr.net_migration.sum(axis=(-2, -1))  # [n, T]
     pop = arr.population[:-1].sum(axis=(-2, -1))
-    parts = [
-        pd.DataFrame({"territory_code": terr, "year": years, "assumption": "tfr", "sex": "female", "value": sch.tfr.ravel()}),
-        pd.DataFrame({"territory_code": terr, "year": years, "assumption": "net_migration", "sex": "total", "value": nm.ravel()}),
-        pd.DataFrame({"territory_code": terr, "year": years, "assumption": "net_migration_rate", "sex": "total",
-                      "value": (1000 * nm / np.maximum(pop, 1e-9)).ravel()}),
-        pd.DataFrame({"territory_code": terr, "year": years, "assumption": "added_inflow", "sex": "total",
-                      "value": sch.added.ravel()}),
-    ]
-    for s, sex in enumerate(SEX_LABELS):
-        parts.append(pd.DataFrame({"territory_code": terr, "year": years, "assumption": "e0", "sex": sex,
-                                   "value": sch.e0[..., s].ravel()}))
-    out = pd.concat(parts, ignore_index=True)
-    out.insert(0, "scenario", sch.scenario.name)
-    return out
+    return pd.DataFrame({
+        "scenario": sch.scenario.name, "territory_code": np.tile(codes, n), "year": np.repeat(sch.years, T),
+        "tfr": sch.tfr.ravel(), "e0_male": sch.e0[..., 0].ravel(), "e0_female": sch.e0[..., 1].ravel(),
+        "net_migration": nm.ravel(), "net_migration_rate": (1000 * nm / np.maximum(pop, 1e-9)).ravel(),
+        "added_inflow": sch.added.ravel(),
+    })
+
+
+def _sex_labels(sex: "str | Sequence[str] | None", what: str) -> list[str]:
+    """:func:`cityindicators.schema.requested_sexes` with the error of the projection."""
+    try:
+        return requested_sexes(sex, what)
+    except DataValidationError as exc:
+        raise ProjectionError(str(exc)) from None
+
+
+def _at_sex_level(by_sex: pd.DataFrame, keys: list[str], sex: "str | Sequence[str] | None", what: str) -> pd.DataFrame:
+    """``keys, sex, value`` at the sex level(s) asked for (:meth:`ProjectionResult.totals`) from
+    ``by_sex`` (``keys, sex, value`` of men and women): both sexes is their sum, first when asked
+    for beside them."""
+    wanted = _sex_labels(sex, what)
+    parts = []
+    if BOTH_SEXES in wanted:
+        both = by_sex.groupby(keys, sort=False)["value"].sum().reset_index()
+        parts.append(both.assign(sex=BOTH_SEXES))
+    split = [s for s in wanted if s != BOTH_SEXES]
+    if split:
+        parts.append(by_sex[by_sex["sex"].isin(split)])
+    return pd.concat(parts, ignore_index=True)[[*keys, "sex", "value"]]
 
 
 def reference_rates(data: ProjectionData, codes: Sequence[str], base_year: int,
@@ -366,7 +440,7 @@ def empirical_intervals(result: ProjectionResult, errors: pd.DataFrame, data: Pr
 
     model = shipped_interval_model(log_errors(errors, data.population), result.base_year, level)
     codes = list(result.rates.codes)
-    bg = result.broad_groups().query("sex == 'total' and year > @result.base_year")
+    bg = result.broad_groups(all_ages=True).query("year > @result.base_year")
     bg = bg[bg["territory_code"].isin(codes)]
     sizes = dict(zip(codes, size_class(result.rates.population.sum(axis=(1, 2)))))
     f = bg.assign(horizon=bg["year"] - result.base_year, group=bg["age_group"],
@@ -538,6 +612,6 @@ def project(
                        settings=stochastic_settings, aggregates={**groups, **dict(aggregates or {})},
                        reference=reference).quantiles
               for sc in scens]
-        result.quantiles = pd.concat(qs, ignore_index=True)
+        result._quantiles = pd.concat(qs, ignore_index=True)
     log.info("projected %d territories %d-%d under %s", len(codes), base_year, to_year, ", ".join(names))
     return result

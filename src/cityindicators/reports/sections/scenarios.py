@@ -118,10 +118,11 @@ def _scenario_labels(ctx: ReportContext) -> dict[str, str]:
     return {n: (s.label_lt if ctx.lang == "lt" else s.label_en) or n for n, s in res.scenarios.items()}
 
 
-def _assumption(a: pd.DataFrame, scenario: str, what: str, sex: str, year: int) -> float:
-    """One value of the assumption paths ``a`` (NaN where the projection has none)."""
-    sub = a[(a["scenario"] == scenario) & (a["assumption"] == what) & (a["sex"] == sex) & (a["year"] == year)]
-    return float(sub["value"].iloc[0]) if len(sub) else np.nan
+def _assumption(a: pd.DataFrame, scenario: str, what: str, year: int) -> float:
+    """Assumption ``what`` (a column of the assumption paths ``a``) of ``scenario`` in ``year``
+    (NaN where the projection has none)."""
+    sub = a.loc[(a["scenario"] == scenario) & (a["year"] == year), what]
+    return float(sub.iloc[0]) if len(sub) else np.nan
 
 
 def assumptions(ctx: ReportContext) -> pd.DataFrame:
@@ -135,21 +136,21 @@ def assumptions(ctx: ReportContext) -> pd.DataFrame:
     lang = ctx.lang
     labels = _scenario_labels(ctx)
 
-    def val(sc: str, what: str, sex: str, year: int) -> float:
-        return _assumption(a, sc, what, sex, year)
+    def val(sc: str, what: str, year: int) -> float:
+        return _assumption(a, sc, what, year)
 
     def mean(sc: str, what: str) -> float:
-        sub = a[(a["scenario"] == sc) & (a["assumption"] == what) & (a["sex"] == "total")]
-        return float(sub["value"].mean()) if len(sub) else np.nan
+        sub = a.loc[a["scenario"] == sc, what]
+        return float(sub.mean()) if len(sub) else np.nan
 
     rows = []
     for sc in res.scenarios:
         rows.append({
             t("col_scenario", lang): labels[sc],
-            t("a_tfr", lang, year=y0): val(sc, "tfr", "female", y0),
-            t("a_tfr", lang, year=y1): val(sc, "tfr", "female", y1),
-            t("a_e0_male", lang, year=y1): val(sc, "e0", "male", y1),
-            t("a_e0_female", lang, year=y1): val(sc, "e0", "female", y1),
+            t("a_tfr", lang, year=y0): val(sc, "tfr", y0),
+            t("a_tfr", lang, year=y1): val(sc, "tfr", y1),
+            t("a_e0_male", lang, year=y1): val(sc, "e0_male", y1),
+            t("a_e0_female", lang, year=y1): val(sc, "e0_female", y1),
             t("a_net_migration", lang): mean(sc, "net_migration"),
             t("a_added_inflow", lang): mean(sc, "added_inflow"),
         })
@@ -175,16 +176,16 @@ def assumption_findings(ctx: ReportContext, mid_year: int = 2030) -> list[F.Find
     ymid = int(mid_year) if y0 < int(mid_year) < y1 else (y0 + y1) // 2
     labels = _scenario_labels(ctx)
 
-    def val(sc: str, what: str, sex: str, year: int) -> float:
-        return _assumption(a, sc, what, sex, year)
+    def val(sc: str, what: str, year: int) -> float:
+        return _assumption(a, sc, what, year)
 
     out = []
     for sc in res.scenarios:
         out.append(F.scenario_assumptions(
-            labels[sc], y0, ymid, y1, tuple(val(sc, "net_migration_rate", "total", y) for y in (y0, ymid, y1)),
-            (val(sc, "tfr", "female", y0), val(sc, "tfr", "female", y1)),
-            (val(sc, "e0", "male", y0), val(sc, "e0", "male", y1)),
-            (val(sc, "e0", "female", y0), val(sc, "e0", "female", y1)), ctx.lang))
+            labels[sc], y0, ymid, y1, tuple(val(sc, "net_migration_rate", y) for y in (y0, ymid, y1)),
+            (val(sc, "tfr", y0), val(sc, "tfr", y1)),
+            (val(sc, "e0_male", y0), val(sc, "e0_male", y1)),
+            (val(sc, "e0_female", y0), val(sc, "e0_female", y1)), ctx.lang))
     return out
 
 
@@ -198,8 +199,8 @@ def scenario_population(ctx: ReportContext) -> list[F.Finding]:
     """Section: total population by scenario to the horizon, with one sentence per scenario."""
     _heading(ctx, "h_scenario_population")
     res = ctx.projection
-    tot = res.totals()
-    tot = tot[(tot["sex"] == "total") & (tot["territory_code"] == ctx.code)]
+    tot = res.totals()  # both sexes
+    tot = tot[tot["territory_code"] == ctx.code]
     labels = _scenario_labels(ctx)
     fig = plotting.scenario_lines(tot[["scenario", "year", "value"]], observed=_observed(ctx), scenario_labels=labels,
                                   **ctx.plot_kw())
@@ -216,8 +217,8 @@ def scenario_population(ctx: ReportContext) -> list[F.Finding]:
 def broad_groups(ctx: ReportContext):
     """Section: broad age groups (0-14, 15-64, 65+) by scenario."""
     _heading(ctx, "h_broad_groups")
-    bg = ctx.projection.broad_groups()
-    bg = bg[(bg["sex"] == "total") & (bg["territory_code"] == ctx.code) & (bg["age_group"] != "total")]
+    bg = ctx.projection.broad_groups()  # both sexes, without the all-ages group
+    bg = bg[bg["territory_code"] == ctx.code]
     frame = bg.rename(columns={"age_group": "group"})[["scenario", "year", "group", "value"]]
     fig = plotting.broad_groups(frame, scenario_labels=_scenario_labels(ctx), **ctx.plot_kw())
     show_figure(fig)
@@ -279,7 +280,7 @@ def fan_chart(ctx: ReportContext) -> F.Finding | None:
     if q is None or q.empty:
         show_markdown(t("not_available", ctx.lang, what=t("h_uncertainty", ctx.lang).lower()))
         return None
-    q = q[(q["territory_code"] == ctx.code) & (q["sex"] == "total") & (q["age_group"] == "total")]
+    q = q[q["territory_code"] == ctx.code]  # (the quantiles of both sexes, all ages)
     fig = plotting.fan_chart(q[["year", "quantile", "value"]], observed=_observed(ctx), **ctx.plot_kw())
     show_figure(fig)
     last = q[q["year"] == q["year"].max()].set_index("quantile")["value"]

@@ -24,13 +24,13 @@ def target(ctx: ReportContext, population: int = 0, year: int | None = None,
     _heading(ctx, "h_target")
     res = ctx.projection
     year = int(year or res.to_year)
-    tot = res.totals()
-    tot = tot[(tot["sex"] == "total") & (tot["territory_code"] == ctx.code)]
+    tot = res.totals()  # both sexes
+    tot = tot[tot["territory_code"] == ctx.code]
     goal = float(population) if population else float(tot.loc[tot["year"] == res.base_year, "value"].iloc[0])
 
     def totals(p) -> pd.DataFrame:
         p = p.totals()
-        return p[(p["sex"] == "total") & (p["territory_code"] == ctx.code)][["year", "value"]]
+        return p[p["territory_code"] == ctx.code][["year", "value"]]
 
     found, results, with_inflow = inflows_by_scenario(ctx, "population", goal, year, profile, totals)
     fig = plotting.scenario_lines(tot[["scenario", "year", "value"]], observed=_observed(ctx),
@@ -53,13 +53,13 @@ def inflows_by_scenario(ctx: ReportContext, kind: str, goal: float, year: int, p
     res = ctx.projection
     labels = _scenario_labels(ctx)
     a = res.assumptions
-    added = a[(a["territory_code"] == ctx.code) & (a["assumption"] == "added_inflow") & (a["sex"] == "total")]
+    added = a[a["territory_code"] == ctx.code]
     found, results, paths = [], {}, []
     for sc, scenario in res.scenarios.items():
         tr = find_inflow(ctx.code, year=year, scenario=sc, profile=profile, rates=res.rates, data_dir=ctx.data_dir,
                          **{kind: goal})
         results[sc] = tr
-        own = float(added.loc[added["scenario"] == sc, "value"].mean()) if scenario.migration.added_inflow.active else None
+        own = float(added.loc[added["scenario"] == sc, "added_inflow"].mean()) if scenario.migration.added_inflow.active else None
         found.append(F.target_outcome(labels[sc], goal, year, tr.status, tr.inflow, tr.without, profile, ctx.lang,
                                       kind=kind, own_inflow=own))
         if tr.status == "met" and tr.projection is not None:
