@@ -32,11 +32,14 @@ def test_computed_once_on_disk_serves_other_processes(fresh, tmp_path, monkeypat
         return {"value": [1.5, 2.5]}
 
     assert shared.computed_once(("thing", 2015), fresh, compute, on_disk=True) == {"value": [1.5, 2.5]}
+    shared.write_uses()  # the kernel, at the end of a report
     assert shared.read_uses(tmp_path) == {"thing 2015": "computed"}
     assert shared.computed_once(("thing", 2015), fresh, compute, on_disk=True) == {"value": [1.5, 2.5]}
+    shared.write_uses()
     assert shared.read_uses(tmp_path) == {"thing 2015": "kept"}
     shared.clear()  # another process: nothing in memory, the build's file is there
     assert shared.computed_once(("thing", 2015), fresh, compute, on_disk=True) == {"value": [1.5, 2.5]}
+    shared.write_uses()
     assert shared.read_uses(tmp_path) == {"thing 2015": "read"}
     assert len(calls) == 1
     assert not (tmp_path / shared.USES_FILE).exists()  # read_uses takes the note away
@@ -60,7 +63,23 @@ def test_damaged_disk_result_is_computed_again(fresh):
 def test_uses_are_not_noted_outside_a_report(fresh, monkeypatch, tmp_path):
     monkeypatch.delenv(exports.EXPORT_ENV, raising=False)
     assert shared.computed_once("x", fresh, lambda: 1) == 1
+    shared.write_uses()
     assert shared.read_uses(tmp_path) == {}
+
+
+def test_uses_are_written_once_at_the_end_and_those_of_a_failed_report_dropped(fresh, monkeypatch, tmp_path):
+    first, second = tmp_path / "first", tmp_path / "second"
+    first.mkdir(), second.mkdir()
+    monkeypatch.setenv(exports.EXPORT_ENV, str(first))
+    shared.computed_once("a", fresh, lambda: 1)
+    shared.computed_once("b", fresh, lambda: 2)
+    assert not (first / shared.USES_FILE).exists()  # nothing written while the cells run
+    monkeypatch.setenv(exports.EXPORT_ENV, str(second))  # the first report failed: never written
+    shared.computed_once("b", fresh, lambda: 2)
+    shared.write_uses()
+    assert shared.read_uses(second) == {"b": "kept"} and shared.read_uses(first) == {}
+    shared.write_uses()  # written once: nothing noted since
+    assert not (second / shared.USES_FILE).exists()
 
 
 def test_batch_reference_rates_are_the_projections_own(demo_dir):

@@ -109,6 +109,16 @@ class ReportKernel:
             raise RuntimeError(f"kernel preparation failed: {reply['content'].get('evalue', reply['content'])}")
         self.reports += 1
 
+    def finish(self) -> None:
+        """What the kernel writes once a report's cells have all run: its notes of the shared
+        results it used (:func:`cityindicators.reports.shared.write_uses`)."""
+        code = ("__import__('sys').modules['cityindicators.reports.shared'].write_uses() "
+                "if 'cityindicators.reports.shared' in __import__('sys').modules else None")
+        reply = _run(self.kc.execute_interactive, code, store_history=False, timeout=PREPARE_TIMEOUT,
+                     output_hook=lambda msg: None)
+        if reply["content"].get("status") != "ok":
+            raise RuntimeError(f"kernel finish failed: {reply['content'].get('evalue', reply['content'])}")
+
     def shutdown(self) -> None:
         try:
             self.kc.stop_channels()

@@ -310,6 +310,7 @@ def run_report(
             log_output=False, execution_timeout=cell_timeout, report_mode=False, engine_name=kernels.ENGINE,
             report_kernel=kernel,
         )
+        kernel.finish()
     except Exception as exc:  # papermill raises its own errors and kernel errors of many types
         error = _short_error(exc)
         if not getattr(exc, "ename", None):  # not an error raised in a cell: the kernel may be busy or dead

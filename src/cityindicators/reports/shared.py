@@ -17,8 +17,10 @@ computing it again. The files are pickles written by this package into the user'
 directory, read only from there. Callers must treat what they get as read-only.
 
 Every use is noted (``computed``, ``read`` from disk, ``kept`` in memory from an earlier
-report): in a report kernel into ``<report folder>/.shared.json``, which the runner moves into
-the report's manifest (``"shared"``), so a batch can show that each was computed once.
+report): in a report kernel in memory, written once into ``<report folder>/.shared.json`` when
+the report's cells have all run (:func:`write_uses`, called by the runner through
+:meth:`~cityindicators.reports.kernels.ReportKernel.finish`), which the runner moves into the
+report's manifest (``"shared"``), so a batch can show that each was computed once.
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ import threading
 from pathlib import Path
 from typing import Any, Callable, Hashable, Iterator, TypeVar
 
-__all__ = ["data_version", "computed_once", "clear", "disk_folder", "USES_FILE", "read_uses"]
+__all__ = ["data_version", "computed_once", "clear", "disk_folder", "USES_FILE", "write_uses", "read_uses"]
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
@@ -68,19 +70,34 @@ def _label(key: Hashable) -> str:
     return " ".join(str(k) for k in key) if isinstance(key, tuple) else str(key)
 
 
+#: This report's uses, noted in memory: ``(report folder, {label: how})``.
+_USES: list[tuple[Path, dict[str, str]]] = []
+
+
 def _note(key: Hashable, how: str) -> None:
-    """Note a use in the folder of the report being written (nothing outside a report run)."""
+    """Note a use for the report being written (nothing outside a report run); the notes are
+    written once, when the report's cells have all run (:func:`write_uses`)."""
     from .exports import export_dir
 
     folder = export_dir()
-    if folder is None or not folder.is_dir():
+    if folder is None:
         return
-    path = folder / USES_FILE
+    with _lock:
+        if not _USES or _USES[0][0] != folder:  # a new report (the one before failed unwritten)
+            _USES[:] = [(folder, {})]
+        _USES[0][1][_label(key)] = how
+
+
+def write_uses() -> None:
+    """Write this report's notes into ``<report folder>/.shared.json`` and forget them (the
+    report kernel, once its cells have all run; :func:`read_uses` is the runner's side)."""
+    with _lock:
+        noted, _USES[:] = (_USES[0] if _USES else None), []
+    if noted is None or not noted[0].is_dir():
+        return
     try:
-        uses = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
-        uses[_label(key)] = how
-        path.write_text(json.dumps(uses), encoding="utf-8")
-    except (OSError, ValueError) as exc:  # a note lost is no reason to fail a report
+        (noted[0] / USES_FILE).write_text(json.dumps(noted[1]), encoding="utf-8")
+    except OSError as exc:  # a note lost is no reason to fail a report
         log.debug("shared-use note not written: %s", exc)
 
 
