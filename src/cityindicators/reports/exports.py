@@ -206,20 +206,17 @@ def _atomic_write(path: Path, content: bytes) -> None:
     atomic_write_bytes(path, content)
 
 
-def downscaled_png(png: bytes, dpi: int, from_dpi: int = HIRES_DPI) -> bytes:
-    """A PNG rendered at ``from_dpi`` resampled to ``dpi``: cheaper than drawing the figure once
-    more, and the same picture."""
+def downscaled_png(picture, dpi: int, from_dpi: int = HIRES_DPI) -> bytes:
+    """A picture drawn at ``from_dpi`` (an RGB Pillow image, or PNG bytes) resampled to ``dpi``,
+    as a PNG: cheaper than drawing the figure once more, and the same picture. Resampled by area
+    averaging (box filter): the right filter for a raster drawn 2.5 times too fine, and a third
+    of Lanczos's time."""
     from PIL import Image
 
-    return _png_bytes(_downscaled(Image.open(io.BytesIO(png)), dpi, from_dpi), dpi)
-
-
-def _downscaled(image, dpi: int, from_dpi: int):
-    """``image`` resampled from ``from_dpi`` to ``dpi`` by area averaging (box filter): the
-    right filter for a raster drawn 2.5 times too fine, and a third of Lanczos's time."""
-    from PIL import Image
-
-    return image.resize((round(image.width * dpi / from_dpi), round(image.height * dpi / from_dpi)), Image.BOX)
+    if isinstance(picture, (bytes, bytearray)):
+        picture = Image.open(io.BytesIO(picture)).convert("RGB")
+    size = (round(picture.width * dpi / from_dpi), round(picture.height * dpi / from_dpi))
+    return _png_bytes(picture.resize(size, Image.BOX), dpi)
 
 
 def _png_bytes(image, dpi: int, compress_level: int = 6) -> bytes:
@@ -288,10 +285,9 @@ def save_chart(fig, stem: str, folder: Path, dpi: int = SCREEN_DPI) -> bytes:
         image, bbox = chart_raster(fig, HIRES_DPI)
         if image is None:  # not an Agg canvas, or content outside the figure: savefig paints it
             hires = render_chart(fig, "png", HIRES_DPI, bbox=bbox)
-            image = _decoded(hires)
         else:
             hires = _png_bytes(image, HIRES_DPI, HIRES_COMPRESS_LEVEL)
-        screen = _png_bytes(_downscaled(image, dpi, HIRES_DPI), dpi)
+        screen = downscaled_png(hires if image is None else image, dpi, HIRES_DPI)
         _atomic_write(charts / f"{stem}_{HIRES_DPI}dpi.png", hires)
         _atomic_write(charts / f"{stem}.svg", render_chart(fig, "svg", bbox=bbox))
     data = plotting.chart_data(fig)
@@ -301,13 +297,6 @@ def save_chart(fig, stem: str, folder: Path, dpi: int = SCREEN_DPI) -> bytes:
             unit=plotting.chart_unit(fig, _STATE.lang), source=plotting.chart_source(fig), frame=data,
             chart=f"charts/{stem}.png"))
     return screen
-
-
-def _decoded(png: bytes):
-    """PNG bytes as an RGB Pillow image."""
-    from PIL import Image
-
-    return Image.open(io.BytesIO(png)).convert("RGB")
 
 
 def save_table(table: Any, folder: Path, title: str = "", unit: str = "", source: str = "",
