@@ -124,6 +124,30 @@ def test_project_with_empirical_intervals(demo_dir, demo_errors):
     lo, hi = model.bounds(tot["age_group"], tot["size_class"], tot["horizon"])
     assert np.log(tot["value"] / tot["upper"]).to_numpy() == pytest.approx(lo)
     assert np.log(tot["value"] / tot["lower"]).to_numpy() == pytest.approx(hi)
+    # the median age (years) with the band of its own past errors
+    med = iv.query("age_group == 'median_age'").sort_values("year")
+    assert len(med) == len(tot) and (med["lower"] < med["value"]).all() and (med["value"] < med["upper"]).all()
+    from cityindicators.projection.api import median_ages
+
+    own = median_ages(res.population.query("year > @res.base_year")).sort_values("year")
+    assert med["value"].to_numpy() == pytest.approx(own["value"].to_numpy())
+    lo, hi = model.bounds(med["age_group"], med["size_class"], med["horizon"])
+    assert np.log(med["value"] / med["lower"]).to_numpy() == pytest.approx(hi)
+    assert not np.allclose(hi, model.bounds(tot["age_group"], tot["size_class"], tot["horizon"])[1])
+
+
+def test_median_ages_of_a_population_frame_hand_worked():
+    from cityindicators.projection.api import median_ages
+
+    rows = [("s", "A", 2020, sex, age, v) for sex, counts in (("male", (1, 1, 2)), ("female", (1, 1, 2)))
+            for age, v in enumerate(counts)]
+    rows += [("s", "A", 2021, "male", 0, 3.0), ("s", "A", 2021, "female", 1, 1.0)]  # age 2 absent: no one
+    pop = pd.DataFrame(rows, columns=["scenario", "territory_code", "year", "sex", "age", "value"])
+    out = median_ages(pop).set_index("year")["value"]
+    # 2020: both sexes 2, 2, 4 by age; half of 8 is 4, reached at the end of age 1 -> 1 + (4 - 2) / 2 = 2
+    # 2021: 3, 1, 0; half of 4 is 2, reached within age 0 -> 0 + 2 / 3
+    assert out.loc[2020] == pytest.approx(2.0)
+    assert out.loc[2021] == pytest.approx(2 / 3)
 
 
 def test_growth_exponent_and_asymmetric_bounds_hand_worked():
@@ -196,7 +220,7 @@ def test_cli_empirical_interval(demo_dir, demo_errors, monkeypatch, tmp_path, ca
     assert rc == 0
     f = pd.read_csv(out)
     assert {"territory", "year", "age_group", "value", "lower", "upper", "level"} <= set(f.columns)
-    assert set(f["age_group"]) == {"total", "0-14", "15-64", "65+"}
+    assert set(f["age_group"]) == {"total", "0-14", "15-64", "65+", "median_age"}
     assert ((f["lower"] < f["value"]) & (f["value"] < f["upper"])).all() and (f["level"] == 0.8).all()
     # too little history before the base year: one line naming the option, no traceback
     rc = main(["--data-dir", str(demo_dir), "project", "--territory", "X13", "--base-year",
@@ -279,12 +303,36 @@ def test_variant_choice_uses_only_cases_known_at_the_origin_hand_worked():
     name, score, cells = select_interval_variant({"a": a, "b": b}, 2000, prior="a")
     assert (name, cells) == ("a", 0) and np.isnan(score)
     # by 2001 only 2000 + 1 is known: a covered 0.75 (off by 0.05), b 1.0 (off by 0.2)
-    assert select_interval_variant({"a": a, "b": b}, 2001) == ("a", pytest.approx(0.05), 1)
+    assert select_interval_variant({"a": a, "b": b}, 2001, rule="closest") == ("a", pytest.approx(0.05), 1)
     # by 2002: horizon 1 pools 2000 and 2001 (a 3/8, b 8/8), horizon 2 a 1.0, b 0.75;
     # a: (0.425 + 0.2) / 2 = 0.3125, b: (0.2 + 0.05) / 2 = 0.125
-    assert select_interval_variant({"a": a, "b": b}, 2002) == ("b", pytest.approx(0.125), 2)
+    assert select_interval_variant({"a": a, "b": b}, 2002, rule="closest") == ("b", pytest.approx(0.125), 2)
     # ties go to the earlier variant
-    assert select_interval_variant({"b": b, "b2": b.copy()}, 2002)[0] == "b"
+    assert select_interval_variant({"b": b, "b2": b.copy()}, 2002, rule="closest")[0] == "b"
+    with pytest.raises(ProjectionError, match="selection rule"):
+        select_interval_variant({"a": a}, 2002, rule="best")
+
+
+def test_cautious_variant_choice_hand_worked():
+    from cityindicators.projection.intervals import select_interval_variant
+
+    def cases(rows):
+        return pd.DataFrame([(y, 1, "total", bool(v)) for y, flags in rows for v in flags],
+                            columns=["base_year", "horizon", "group", "inside"])
+
+    a = cases([(2000, [1, 0, 1, 0]), (2001, [1, 1, 1, 1])])
+    b = cases([(2000, [1, 1, 1, 0]), (2001, [1, 1, 1, 1])])
+    c = cases([(2000, [1, 1, 1, 1]), (2001, [1, 1, 1, 1])])
+    v = {"a": a, "b": b, "c": c}
+    # by 2001 one origin is scored (a 0.5, b 0.75, c 1.0): b is closest to 0.8, but with one origin
+    # there is no standard error, every variant is within, and c covered the most
+    assert select_interval_variant(v, 2001, rule="closest")[0] == "b"
+    assert select_interval_variant(v, 2001) == ("c", pytest.approx(0.2), 1)
+    # by 2002: a covered 6/8 (score 0.05), b 7/8 (0.075), c 8/8 (0.2); a's score origin by origin is
+    # |0.5 - 0.8| = 0.3 and |1 - 0.8| = 0.2: sd 0.0707, standard error 0.0707 / sqrt(2) = 0.05, so
+    # b (0.075 <= 0.05 + 0.05) is as good as a, c is not; b covered more than a
+    assert select_interval_variant(v, 2002, rule="closest")[0] == "a"
+    assert select_interval_variant(v, 2002) == ("b", pytest.approx(0.075), 1)
 
 
 def test_small_sample_widening_by_the_origins_that_reached_the_horizon_hand_worked():

@@ -85,6 +85,8 @@ def test_fan_text_says_what_the_80_percent_interval_means():
     g = F.empirical_interval(2050, 10_000, 12_000, 14_000, "under 20,000", 2018, "en")
     assert g.text.startswith("80% interval for 2050") and "8 times in 10" in g.text and "known by 2018" in g.text
     assert "under 20,000" in g.text
+    m = F.median_age_interval(2050, 44.21, 46.0, 47.84, "lt")
+    assert m.text.startswith("Amžiaus mediana 2050 m. – 46,0 metų") and "nuo 44,2 iki 47,8 metų" in m.text
 
 
 @pytest.mark.slow
@@ -101,4 +103,13 @@ def test_scenario_fan_chart_with_empirical_intervals(demo_dir, monkeypatch):
     assert found.values["lo"] == pytest.approx(float(iv["lower"].iloc[0]))
     assert found.values["hi"] == pytest.approx(float(iv["upper"].iloc[0]))
     assert found.text.startswith("80 % intervalas 2040 m.") and "8 kartus iš 10" in found.text
+    med = c.intervals.query("territory_code == 'X13' and age_group == 'median_age' and year == 2040")
+    assert len(med) == 1 and med["lower"].iloc[0] < med["value"].iloc[0] < med["upper"].iloc[0]
+    # the report states the median age's band ten years on (or in the last year, when sooner)
+    shown = []
+    monkeypatch.setattr(sections.scenarios, "show_markdown", shown.append)
+    sections.fan_chart(c)
+    y = min(2040, c.projection.base_year + 10)
+    m = c.intervals.query("territory_code == 'X13' and age_group == 'median_age' and year == @y").iloc[0]
+    assert F.median_age_interval(y, m["lower"], m["value"], m["upper"], "lt").text in shown[-1]
     assert isinstance(c.intervals, pd.DataFrame)

@@ -319,6 +319,12 @@ TEXTS: dict[str, dict[str, str]] = {
                               "the population published later 8 times in 10. It is built only from errors known by "
                               "{base} that this method made in earlier projections for municipalities of the same "
                               "size ({size} residents) over the same number of years."},
+    "f_median_age_interval": {"lt": "Amžiaus mediana {year} m. – {med} metų, jos 80 % intervalas – nuo {lo} iki {hi} "
+                                    "metų. Jis sudarytas iš paklaidų, kurias šis metodas padarė ankstesnėse amžiaus "
+                                    "medianos projekcijose tokiam pat laikotarpiui.",
+                              "en": "Median age in {year}: {med} years, with an 80% interval from {lo} to {hi} years, "
+                                    "built from the errors this method made in earlier projections of the median age "
+                                    "over the same number of years."},
     "interval_80": {"lt": "80 % intervalas ({lo}–{hi} %)", "en": "80% interval ({lo}–{hi}%)"},
     # {mig_now} etc.: signed rates per 1,000 residents
     "f_assumptions": {"lt": "Scenarijus „{scenario}“: neto migracija {mig_now} ‰ per metus dabar ({y0} m.), "

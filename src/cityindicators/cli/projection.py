@@ -63,8 +63,8 @@ def _project(args) -> int:
 
 
 def _empirical_intervals_table(res, errors, data, reg):
-    """Totals and broad age groups with the empirical 80 % interval, one row per scenario,
-    territory, year and group."""
+    """Totals, broad age groups and the median age with the empirical 80 % interval, one row per
+    scenario, territory, year and group."""
     from ..projection.api import empirical_intervals
 
     frame = empirical_intervals(res, errors, data)

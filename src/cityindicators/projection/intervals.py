@@ -72,7 +72,8 @@ __all__ = ["SIZE_CLASSES", "SIZE_CLASSES_LT", "ASYMMETRIC_GROUPS", "EXPONENT_BOU
            "errors_cache_path",
            "size_class", "base_sizes", "log_errors", "IntervalModel", "growth_exponents", "fit_interval_model",
            "apply_intervals", "interval_coverage", "coverage_diagnosis", "common_shocks", "INTERVAL_VARIANTS",
-           "PRIOR_VARIANT", "DEFAULT_VARIANT", "select_interval_variant", "NestedCoverage", "nested_interval_coverage",
+           "PRIOR_VARIANT", "DEFAULT_VARIANT", "SELECTION_RULES", "select_interval_variant", "NestedCoverage",
+           "nested_interval_coverage", "choose_variants",
            "shipped_interval_model"]
 
 #: Size classes by residents at the origin: label -> (lower, upper) with ``lower <= P < upper``.
@@ -567,7 +568,7 @@ PRIOR_VARIANT = "k-linear"
 #: The variant the time-ordered choice makes on all the back-test errors of the lt-osp extract (the
 #: one shipped: :func:`shipped_interval_model`); a real-data test checks that the choice is still
 #: this one, and docs/INTERVALS.md shows the choice origin by origin.
-DEFAULT_VARIANT = "raw-fitted-t-common"
+DEFAULT_VARIANT = "k-linear-t"
 
 
 def shipped_interval_model(log_errors: pd.DataFrame, origin: int, level: float = 0.8) -> IntervalModel:
@@ -575,17 +576,33 @@ def shipped_interval_model(log_errors: pd.DataFrame, origin: int, level: float =
     return fit_interval_model(log_errors, origin, level, **INTERVAL_VARIANTS[DEFAULT_VARIANT])
 
 
+#: How :func:`select_interval_variant` picks among the variants: ``"cautious"`` (the shipped rule)
+#: or ``"closest"`` (the previous round's rule, kept for comparison in docs/INTERVALS.md).
+SELECTION_RULES: tuple[str, ...] = ("cautious", "closest")
+
+
 def select_interval_variant(cases: Mapping[str, pd.DataFrame], origin: int, level: float = 0.8,
-                            prior: str = PRIOR_VARIANT) -> tuple[str, float, int]:
+                            prior: str = PRIOR_VARIANT, rule: str = "cautious") -> tuple[str, float, int]:
     """The variant a user at 1 January ``origin`` would choose from the earlier intervals' record.
 
     ``cases`` maps each variant to its scored cases (:func:`interval_coverage`); only those whose
     outcome is known by ``origin`` (``base_year + horizon <= origin``) count. Each variant is scored
-    by the mean over (measure, horizon) cells of ``|coverage - level|``; the lowest wins (ties to
-    the earlier variant in ``cases``), ``prior`` when no case is known yet. Returns ``(name,
-    score, cells)``, ``score`` NaN and ``cells`` 0 for the prior without evidence.
+    by the mean over (measure, horizon) cells of ``|coverage - level|``. ``rule="closest"``: the
+    lowest score wins. ``rule="cautious"``: every variant whose score lies within one standard
+    error of the lowest is as good as the best on this record, and among them the one that covered
+    the largest share of the known cases wins. The standard error is that of the best variant's
+    score across the origins scored (its score computed origin by origin, ``sd / sqrt(n)``): the
+    cases of one origin share its shocks, so the record holds about as many draws as origins;
+    with one origin every variant is within. Why the larger coverage among equals: the record at an
+    origin holds only the horizons already observed, and the failure it cannot show is the
+    interval too narrow at longer horizons and across breaks it has not seen; the wider variant
+    is the safer choice until the record tells them apart. Ties go to the earlier variant in
+    ``cases``; ``prior`` when no case is known yet. Returns ``(name, score, cells)``, ``score`` NaN
+    and ``cells`` 0 for the prior without evidence.
     """
-    scores, cells = {}, 0
+    if rule not in SELECTION_RULES:
+        raise ProjectionError(f"interval selection rule must be one of {SELECTION_RULES}, got {rule!r}")
+    scores, errs, covered, cells = {}, {}, {}, 0
     for name, c in cases.items():
         known = c[(c["base_year"] + c["horizon"]) <= origin]
         if known.empty:
@@ -593,9 +610,18 @@ def select_interval_variant(cases: Mapping[str, pd.DataFrame], origin: int, leve
         cov = known.groupby(["group", "horizon"], sort=False)["inside"].mean()
         scores[name] = float((cov - level).abs().mean())
         cells = len(cov)
+        if rule == "cautious":
+            own = (known.groupby(["base_year", "group", "horizon"], sort=False)["inside"].mean() - level).abs()
+            per_origin = own.groupby(level="base_year").mean()
+            errs[name] = float(per_origin.std(ddof=1) / np.sqrt(len(per_origin))) if len(per_origin) > 1 else np.inf
+            covered[name] = float(known["inside"].mean())
     if not scores:
         return prior, float("nan"), 0
-    best = min(scores, key=lambda n: (scores[n], list(cases).index(n)))
+    order = list(cases)
+    best = min(scores, key=lambda n: (scores[n], order.index(n)))
+    if rule == "cautious":
+        within = [n for n in scores if scores[n] <= scores[best] + errs[best]]
+        best = max(within, key=lambda n: (covered[n], -order.index(n)))
     return best, scores[best], cells
 
 
@@ -627,12 +653,12 @@ class NestedCoverage:
 
 def nested_interval_coverage(errors: pd.DataFrame, population: pd.DataFrame, level: float = 0.8,
                              variants: Mapping[str, dict] | None = None, method: str = "default",
-                             min_errors: int = 20) -> NestedCoverage:
+                             min_errors: int = 20, rule: str = "cautious") -> NestedCoverage:
     """Out-of-sample coverage of intervals whose variant is itself chosen out of sample.
 
     Every variant's intervals are built at each origin from the errors known then
     (:func:`interval_coverage`); origin ``Y`` is then scored with the intervals of the variant
-    :func:`select_interval_variant` picks from the cases known by ``Y``. A nested, time-ordered
+    :func:`select_interval_variant` (with ``rule``) picks from the cases known by ``Y``. A nested, time-ordered
     choice like the back-test's choice of settings: no outcome after ``Y`` enters the interval
     or the choice of its variant.
     """
@@ -643,14 +669,22 @@ def nested_interval_coverage(errors: pd.DataFrame, population: pd.DataFrame, lev
         key = tuple(sorted((k, str(v)) for k, v in opts.items() if k != "calibrate"))
         runs[name] = interval_coverage(errors, population, level, method, min_errors, **opts,
                                        _cache=caches.setdefault(key, {}))
+    return choose_variants(runs, int(errors["base_year"].max()) + 1, level, rule)
+
+
+def choose_variants(runs: Mapping[str, tuple[pd.DataFrame, pd.DataFrame]], after: int, level: float = 0.8,
+                    rule: str = "cautious") -> NestedCoverage:
+    """The time-ordered choice of :func:`nested_interval_coverage` among variants already scored
+    (``runs``: name -> :func:`interval_coverage`, the prior first), at every origin scored and for
+    projections from ``after`` (one past the last origin); another ``rule`` re-chooses on the same runs."""
     cases = {name: c for name, (_, c) in runs.items()}
     origins = sorted(int(y) for y in set().union(*(c["base_year"].unique() for c in cases.values())))
     rows, parts = [], []
-    for Y in [*origins, int(errors["base_year"].max()) + 1]:
-        name, score, cells = select_interval_variant(cases, Y, level, prior=next(iter(variants)))
+    for Y in [*origins, int(after)]:
+        name, score, cells = select_interval_variant(cases, Y, level, prior=next(iter(runs)), rule=rule)
         rows.append({"base_year": Y, "variant": name, "score": score, "cells": cells})
         parts.append(cases[name][cases[name]["base_year"] == Y])
     chosen = pd.concat(parts, ignore_index=True)
     by = chosen.groupby(["group", "horizon"], sort=False).agg(
         coverage=("inside", "mean"), n=("inside", "size"), origins=("base_year", "nunique")).reset_index()
-    return NestedCoverage(by_horizon=by, cases=chosen, selection=pd.DataFrame(rows), variants=runs)
+    return NestedCoverage(by_horizon=by, cases=chosen, selection=pd.DataFrame(rows), variants=dict(runs))

@@ -235,6 +235,13 @@ def empirical_interval(year: int, lo: float, value: float, hi: float, size: str,
     return Finding("fan", text, {"lo": lo, "med": value, "hi": hi, "size_class": size})
 
 
+def median_age_interval(year: int, lo: float, value: float, hi: float, lang: str = "lt") -> Finding:
+    """The projected median age (years) in ``year`` and its empirical 80 % interval."""
+    text = t("f_median_age_interval", lang, year=year, lo=fmt_number(lo, lang, 1), med=fmt_number(value, lang, 1),
+             hi=fmt_number(hi, lang, 1))
+    return Finding("median_age_interval", text, {"lo": lo, "med": value, "hi": hi})
+
+
 def scenario_assumptions(scenario: str, y0: int, ymid: int, y1: int, mig: tuple[float, float, float],
                          tfr: tuple[float, float], e0_male: tuple[float, float], e0_female: tuple[float, float],
                          lang: str = "lt") -> Finding:

@@ -309,5 +309,17 @@ def _empirical_fan(ctx: ReportContext, iv: pd.DataFrame) -> F.Finding:
     found = F.empirical_interval(int(last["year"]), float(last["lower"]), float(last["value"]), float(last["upper"]),
                                  SIZE_CLASSES_LT.get(size, size) if ctx.lang == "lt" else size, res.base_year,
                                  ctx.lang)
-    show_markdown(found.text)
+    text = found.text
+    from ...projection.backtest import POOLED_HORIZONS
+
+    # the median age's own band, where the back-test's headline horizons reach: a log-scale band
+    # carried 30 years ahead would say little about an age
+    year = min(int(last["year"]), res.base_year + max(POOLED_HORIZONS))
+    med = iv[(iv["territory_code"] == ctx.code) & (iv["age_group"] == "median_age") & (iv["scenario"] == first)
+             & (iv["year"] == year)]
+    if len(med):
+        m = med.iloc[0]
+        text += "\n\n" + F.median_age_interval(int(m["year"]), float(m["lower"]), float(m["value"]), float(m["upper"]),
+                                                ctx.lang).text
+    show_markdown(text)
     return found
