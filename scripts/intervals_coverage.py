@@ -209,8 +209,8 @@ def render(errors, population, nested=None) -> str:
               "ran across the 2010 declaration wave and the census, which moved the published age structure, and",
               "the median age of every municipality, in one year; the errors known at those origins came from one",
               "to four calm origins and short horizons. With so few origins scored, the cautious rule takes the",
-              "widened variants at those origins, and the total is covered at horizons 7 to "
-              f"{h_last - 1} {span(nested.by_horizon, 'total', 7, h_last - 1)} of the time",
+              "widened variants at those origins: the total's coverage at horizons 7 to "
+              f"{h_last - 1} is {span(nested.by_horizon, 'total', 7, h_last - 1)}",
               f"(the previous rule, which kept the narrower ones: {span(closest.by_horizon, 'total', 7, h_last - 1)}).",
               f"Horizon {h_last} is the origin {first_origin} alone, scored with the prior: nothing could be scored "
               "before it. The",

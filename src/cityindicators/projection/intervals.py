@@ -40,15 +40,21 @@ sign at the 2011 census).
 
 Which variant. :data:`INTERVAL_VARIANTS` are the 24 combinations of the first four options.
 The variant is chosen like the back-test's settings, nested and time-ordered
-(:func:`select_interval_variant`, :func:`nested_interval_coverage`): at origin ``Y`` the one whose
-intervals made at earlier origins came closest to ``L`` on the cases known by ``Y`` (the mean
-over measures and horizons of ``|coverage - L|``), the prior where none could be scored. The
+(:func:`select_interval_variant`, :func:`nested_interval_coverage`): at origin ``Y`` each
+variant's intervals made at earlier origins are scored on the cases known by ``Y`` (the mean over
+measures and horizons of ``|coverage - L|``); among those within one standard error (across the
+origins scored) of the best score, the one that covered most of the known cases is chosen (the
+``cautious`` rule: the record holds only the horizons already observed, and what it cannot show
+is a band too narrow beyond them), the prior where none could be scored. The
 choice on all the errors of the lt-osp extract is shipped (:data:`DEFAULT_VARIANT`,
 :func:`shipped_interval_model`); docs/INTERVALS.md reports the coverage of the choice made origin
-by origin, the diagnosis of its misses (:func:`coverage_diagnosis`) and each variant's own record.
-At long horizons and for the median age coverage stays below the goal: those are scored only on
-origins 2007-2010, whose projections ran across the 2011 census revision that no earlier error
-contained, while the rule could score only short horizons there.
+by origin, beside the previous rule's (``closest``: the lowest score), the diagnosis of its
+misses (:func:`coverage_diagnosis`) and each variant's own record. For the median age coverage
+stays below the goal from horizon 4 on: its long horizons are scored only on origins 2007-2010,
+whose projections ran across the 2011 census revision, a step larger than any error known before.
+
+The median age (years) has its own intervals, from its own errors: :func:`~cityindicators.projection.api.empirical_intervals`
+applies the shipped model to the group ``median_age``.
 
 Honesty of the coverage. :func:`interval_coverage` scores origin ``Y`` only with intervals
 built from the errors observable by 1 January ``Y`` (back-tests with ``origin + horizon <= Y``),

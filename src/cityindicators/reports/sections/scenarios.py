@@ -292,7 +292,9 @@ def fan_chart(ctx: ReportContext) -> F.Finding | None:
 
 
 def _empirical_fan(ctx: ReportContext, iv: pd.DataFrame) -> F.Finding:
-    """The fan chart and sentence of the empirical 80 % interval of the first scenario."""
+    """The fan chart and sentence of the empirical 80 % interval of the first scenario (the total), and the
+    median age's interval ten years on."""
+    from ...projection.backtest import POOLED_HORIZONS
     from ...projection.intervals import SIZE_CLASSES_LT
 
     res = ctx.projection
@@ -310,8 +312,6 @@ def _empirical_fan(ctx: ReportContext, iv: pd.DataFrame) -> F.Finding:
                                  SIZE_CLASSES_LT.get(size, size) if ctx.lang == "lt" else size, res.base_year,
                                  ctx.lang)
     text = found.text
-    from ...projection.backtest import POOLED_HORIZONS
-
     # the median age's own band, where the back-test's headline horizons reach: a log-scale band
     # carried 30 years ahead would say little about an age
     year = min(int(last["year"]), res.base_year + max(POOLED_HORIZONS))
