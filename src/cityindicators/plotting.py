@@ -25,6 +25,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
 from . import __version__
+from .chart_layout import fit_subplots, fit_title
 from .html_safe import caption_html
 from .i18n import fmt_number, rank_text, t
 
@@ -131,18 +132,21 @@ def _year_axis(ax, lang: str) -> None:
 
 def _finish(fig: Figure, title: str, lang: str, source: str | None, synthetic: bool, projection: bool = False,
             legend_below: tuple[list, list] | None = None) -> Figure:
-    fig.suptitle(title, x=0.01, ha="left", fontsize=12, fontweight="bold")
+    # the title on two lines when it is wider than the figure (the panels go below it)
+    fit_title(fig, title, x=0.01, fontsize=12, fontweight="bold")
+    top = 0.97
     if legend_below and legend_below[0]:
         # a shared legend under the panels, so that it covers no line
         handles, labels = legend_below
         # long labels (scenario names) in fewer columns, so the legend stays as wide as the chart
         longest = max(len(str(x)) for x in labels)
         ncol = min(len(labels), 3 if longest <= 40 else 2 if longest <= 70 else 1)
-        fig.tight_layout(rect=(0, 0.06 + 0.045 * int(np.ceil(len(labels) / ncol)), 1, 0.97))
+        # margins from the panels' text (chart_layout), not tight_layout's extra layout drawing
+        fit_subplots(fig, rect=(0, 0.06 + 0.045 * int(np.ceil(len(labels) / ncol)), 1, top))
         fig.legend(handles, labels, loc="lower center", bbox_to_anchor=(0.5, 0.045), ncol=ncol,
                    frameon=False, fontsize=9)
     else:
-        fig.tight_layout(rect=(0, 0.06, 1, 0.97))
+        fit_subplots(fig, rect=(0, 0.06, 1, top))
     add_source(fig, lang, source, synthetic, projection)
     return fig
 
