@@ -199,3 +199,36 @@ def test_library_calls_handed_a_workspace_read_each_table_once(demo_dir, monkeyp
     assert ranks.equals(rank_table("population", 2020, data_dir=demo_dir))
     assert res.population.equals(project("X13", to_year=2030, data_dir=demo_dir).population)
     assert len(builds) > 1  # by path: built again
+
+
+def test_a_plan_loaded_with_a_workspace_computes_on_what_it_has_read(demo_dir, monkeypatch):
+    """``load_plan(path, data_dir=ws)`` keeps the workspace: a second plan's indicators use the
+    same count arrays and its outlook the same projection inputs; the figures are those of the
+    folder."""
+    import cityindicators.indicators._counts as counts_module
+    from cityindicators.indicators import compute
+    import pandas.testing as pdt
+
+    from cityindicators.plans import load_plan
+
+    example = Path(__file__).resolve().parents[1] / "examples" / "plans" / "eglynas.yaml"
+    ws = Workspace(demo_dir)
+    builds: list = []
+    inputs: list = []
+    real_build, real_levels = counts_module.build_counts, store.load_levels
+    for module in (counts_module, compute):  # noted: builds from the store (the outlook's own from projections are not)
+        monkeypatch.setattr(module, "build_counts", lambda data: ("births" in data and builds.append(1)) or real_build(data))
+    monkeypatch.setattr(store, "load_levels", lambda *a, **k: inputs.append(a) or real_levels(*a, **k))
+
+    first = load_plan(example, data_dir=ws)
+    assert first.data_dir is ws
+    out = first.outlook(scenarios=["baseline"], trajectories=20, seed=3)
+    read_once = len(inputs)
+    second = load_plan(example, data_dir=ws)
+    second.outlook(scenarios=["baseline"], trajectories=20, seed=3)
+    assert len(builds) == 1 and len(inputs) == read_once > 0
+
+    by_path = load_plan(example, data_dir=demo_dir)
+    assert by_path.actuals.equals(first.actuals)
+    pdt.assert_frame_equal(by_path.outlook(scenarios=["baseline"], trajectories=20, seed=3), out)
+    assert len(builds) > 1 and len(inputs) > read_once  # by path: built and read again

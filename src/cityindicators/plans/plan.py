@@ -36,7 +36,7 @@ import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -46,6 +46,9 @@ from ..exceptions import CityIndicatorsError, DatasetNotFoundError, UnknownTerri
 from ..geography import Territory, get_register
 from .files import PlanError, RawPlan, read_plan_file
 from .status import DIRECTIONS, criterion_status, elapsed_share, planned_path, progress_share
+
+if TYPE_CHECKING:  # pragma: no cover - types only
+    from ..config import KeptData
 
 __all__ = ["Criterion", "Plan", "load_plan", "PLAN_KEYS", "CRITERION_KEYS", "DEFAULT_SCENARIOS",
            "DEFAULT_BASE_TOLERANCE", "normalise_unit"]
@@ -140,7 +143,7 @@ class Plan:
     period: tuple[int, int]
     criteria: list[Criterion]
     actuals: pd.DataFrame
-    data_dir: Path | None = None
+    data_dir: Path | KeptData | None = None
     source: str = ""
     scenarios: tuple[str, ...] = DEFAULT_SCENARIOS
     inflow_profile: str = "young_families"
@@ -466,7 +469,10 @@ def load_plan(path: str | os.PathLike, data_dir: str | os.PathLike | None = None
     path
         The plan file.
     data_dir
-        Data directory (default ``$CITYINDICATORS_DATA_DIR`` or ``./data``).
+        Data directory (default ``$CITYINDICATORS_DATA_DIR`` or ``./data``), or a
+        :class:`~cityindicators.workspace.Workspace`: kept as the plan's ``data_dir``, so that
+        the indicators here and the projections of :meth:`Plan.outlook` and
+        :meth:`Plan.summary` use the tables and projection inputs it has read.
 
     Returns
     -------
@@ -482,12 +488,14 @@ def load_plan(path: str | os.PathLike, data_dir: str | os.PathLike | None = None
         year not after the base year, a unit that is not the indicator's, a territory the
         register does not know, a base value that is omitted while the data have none.
     """
-    from ..config import resolve_data_dir
+    from ..config import kept_data, resolve_data_dir
 
-    ddir = resolve_data_dir(data_dir)
+    # a workspace is kept as it is: the plan's indicators and its outlook's projections are
+    # then computed on what it has read (a path is read afresh at each call)
+    ddir = data_dir if kept_data(data_dir) is not None else resolve_data_dir(data_dir)
     raw = read_plan_file(path)
     errors = _Errors(raw)
-    top = _plan_values(raw, errors, data_dir)
+    top = _plan_values(raw, errors, ddir)
     if not raw.criteria:
         errors.add("the plan needs at least one criterion", "criteria")
     published = _published_ids(ddir)
@@ -552,7 +560,7 @@ def load_plan(path: str | os.PathLike, data_dir: str | os.PathLike | None = None
                else pd.DataFrame(columns=["criterion", "year", "value"]))
     return Plan(
         path=Path(path), name_lt=top["name_lt"], name_en=top["name_en"], territory=terr, period=top["period"],
-        criteria=criteria, actuals=actuals, data_dir=Path(ddir), source=top["source"], scenarios=top["scenarios"],
+        criteria=criteria, actuals=actuals, data_dir=ddir, source=top["source"], scenarios=top["scenarios"],
         inflow_profile=top["inflow_profile"], trend_years=top["trend_years"], warnings=warnings,
         sha256=sha256_file(path),
     )

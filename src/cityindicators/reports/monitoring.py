@@ -26,6 +26,7 @@ from ..plans import Plan, load_plan
 from ..plans.outlook import COMPONENT_INDICATORS, linear_trend, projected_indicators
 from ..plans.texts import (METHOD_LABELS, STATUS_COLOURS, column_labels, direction_label, probability_text,
                            profile_label, status_label, text)
+from ..workspace import as_workspace
 from . import exports
 from .sections.display import show_figure, show_markdown, show_table
 
@@ -79,14 +80,15 @@ def setup_monitoring(territory: str, plan: str, scenarios: Sequence[str] = (), t
         An invalid plan file, or a plan for another territory than ``territory``.
     """
     lang = check_language(language)
+    # the process's workspace of the folder: a warm kernel's next report reuses its tables,
+    # count arrays and projection inputs
+    ws = as_workspace(data_dir or None)
     try:
-        p = load_plan(plan or resource_path("plans", "eglynas.yaml"), data_dir=data_dir or None)
+        p = load_plan(plan or resource_path("plans", "eglynas.yaml"), data_dir=ws)
     except CityIndicatorsError as exc:
         raise ReportParameterError(f"plan: {exc}") from exc
     code = p.territory.code
-    from ..geography import get_register
-
-    if get_register(data_dir or None).resolve(territory).code != code:
+    if ws.register.resolve(territory).code != code:
         raise ReportParameterError(f"plan {plan} is for {p.territory.name_lt} ({code}), not for {territory!r}")
     scen = list(scenarios) or None
     outlook = p.outlook(scenarios=scen, trajectories=int(trajectories), seed=int(seed))
