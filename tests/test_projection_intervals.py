@@ -133,6 +133,7 @@ def test_project_with_empirical_intervals(demo_dir, demo_errors):
     assert med["value"].to_numpy() == pytest.approx(own["value"].to_numpy())
     lo, hi = model.bounds(med["age_group"], med["size_class"], med["horizon"])
     assert np.log(med["value"] / med["lower"]).to_numpy() == pytest.approx(hi)
+    assert med["upper"].to_numpy() == pytest.approx(np.minimum(med["value"] * np.exp(-lo), res.open_age))
     assert not np.allclose(hi, model.bounds(tot["age_group"], tot["size_class"], tot["horizon"])[1])
 
 

@@ -176,7 +176,8 @@ class ProjectionResult:
         band that would have contained the later population in ``level`` (80 %) of the method's
         past out-of-sample projections of this size class and horizon; ``age_group`` ``total``,
         ``0-14``, ``15-64``, ``65+`` (persons) and ``median_age`` (years: the projected median
-        age, :func:`median_ages`, and the band of the median age's own past errors).
+        age, :func:`median_ages`, and the band of the median age's own past errors, its upper
+        bound at most the open age).
     reference
         The rates of the reference set (the territories and every municipality of the data) the
         projection was estimated with (``None`` with pre-estimated ``rates``): hand it to another
@@ -467,6 +468,9 @@ def empirical_intervals(result: ProjectionResult, errors: pd.DataFrame, data: Pr
     f = bg.assign(horizon=bg["year"] - result.base_year, group=bg["age_group"],
                   size_class=bg["territory_code"].map(sizes))
     out = apply_intervals(f, model).assign(level=level)
+    # a band of log errors grows without end; a median age cannot leave the ages projected
+    med_rows = out["age_group"] == "median_age"
+    out.loc[med_rows, "upper"] = out.loc[med_rows, "upper"].clip(upper=float(result.open_age))
     return out[["scenario", "territory_code", "year", "horizon", "age_group", "size_class", "value", "lower",
                 "upper", "level"]].reset_index(drop=True)
 
