@@ -232,3 +232,21 @@ def test_a_plan_loaded_with_a_workspace_computes_on_what_it_has_read(demo_dir, m
     assert by_path.actuals.equals(first.actuals)
     pdt.assert_frame_equal(by_path.outlook(scenarios=["baseline"], trajectories=20, seed=3), out)
     assert len(builds) > 1 and len(inputs) > read_once  # by path: built and read again
+
+
+def test_checking_the_plans_of_several_reports_builds_the_counts_once(demo_dir, monkeypatch):
+    """A batch checks the parameters of every report in its own process: the plan check of each
+    monitoring report computes the plan's indicators on the folder's workspace, built once."""
+    import cityindicators.indicators._counts as counts_module
+    from cityindicators.indicators import compute
+    from cityindicators.reports.parameters import validate_parameters
+
+    builds: list = []
+    real_build = counts_module.build_counts
+    for module in (counts_module, compute):
+        monkeypatch.setattr(module, "build_counts", lambda data: builds.append(1) or real_build(data))
+    monkeypatch.setattr("cityindicators.workspace._WORKSPACES", {})  # no workspace of the folder yet
+    for language in ("lt", "en"):
+        values = validate_parameters("monitoring", {"territory": "X13", "language": language, "data_dir": str(demo_dir)})
+        assert values["plan"].endswith("eglynas.yaml")
+    assert len(builds) == 1

@@ -7,7 +7,8 @@ the plans check ``plan`` (:mod:`cityindicators.plans.parameters`), the reports t
 (:mod:`cityindicators.reports.parameters`). A leaf module, so that an owner below the reports
 registers without importing them. A check is ``check(value, params, data_dir) -> value``: it
 returns the normalised value or raises :class:`~cityindicators.exceptions.ReportParameterError`
-naming the parameter.
+naming the parameter. ``data_dir`` is the report's data directory as a workspace (path-like,
+:class:`~cityindicators.config.KeptData`: hand it on as ``data_dir=``), or ``None``.
 """
 
 from __future__ import annotations

@@ -24,6 +24,7 @@ from ..exceptions import CityIndicatorsError, ReportParameterError, UnknownTerri
 from ..geography import get_register
 from ..i18n import LANGUAGES
 from ..parameter_checks import CHECKS, Check, check_year, non_negative_check, register_check
+from ..workspace import as_workspace
 from .template import read_parameters, template_path, template_specs
 
 __all__ = ["VALIDATORS", "PARAMETER_OWNERS", "FILE_PARAMETERS", "validate_parameters", "check_notebook_parameters", "report_data_dir"]
@@ -187,7 +188,7 @@ def check_notebook_parameters(**values: Any) -> dict[str, Any]:
     for name, value in values.items():
         check = checks.get(name)
         if check is not None and name != "data_dir":
-            out[name] = check(value, out, ddir)
+            out[name] = check(value, out, as_workspace(ddir))
     return out
 
 
@@ -263,7 +264,9 @@ def validate_parameters(
     for name in values:
         check = checks.get(name)
         if check is not None and name != "data_dir":
-            values[name] = check(values[name], values, Path(data_dir) if data_dir else None)
+            # the process's workspace of the folder: a batch checking many plans computes their
+            # indicators on count arrays built once
+            values[name] = check(values[name], values, as_workspace(data_dir) if data_dir else None)
     horizon = values.get("horizon")
     if horizon is not None:
         after = {"base_year": [values.get("base_year") or 0], "years": values.get("years", [])[-1:]}
