@@ -132,7 +132,13 @@ _CODE_VERSION: list[str] = []
 def code_version() -> str:
     """The package's version and a digest of its source files (names, sizes, modification
     times): a result kept on disk by other code, even of the same version number (an edited
-    checkout), is not the result of this code."""
+    checkout), is not the result of this code.
+
+    Computed once per process, only by a process that reads or writes the disk cache (a report
+    kernel, a batch worker): some 120 ``stat`` calls, 16 ms measured on a loaded 2-core
+    machine, against the seconds of the results it keys. The installed version alone would
+    not tell an edited checkout from the code that wrote a file; the modules a result depends
+    on would have to be listed by hand and kept up to date."""
     if not _CODE_VERSION:
         from .. import __version__
 
