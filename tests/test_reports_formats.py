@@ -305,6 +305,36 @@ def test_warm_kernel_reused_with_a_clean_namespace(demo_dir, tmp_path, monkeypat
 
 
 @pytest.mark.slow
+def test_warm_kernel_frees_each_reports_garbage_and_freezes_the_rest(demo_dir, tmp_path, monkeypatch):
+    from cityindicators.reports import kernels
+
+    # the kernel's preparation collects what the previous report left (a cycle in its namespace)
+    # and freezes what is still alive; every FULL_COLLECTION_EVERY reports the frozen objects are
+    # collected too, so that a cycle a cache has dropped since (here a module attribute) is freed
+    monkeypatch.setattr(kernels, "FULL_COLLECTION_EVERY", 2)
+    kernels.close_kernels()  # a new kernel: its preparations are counted from the first
+    path = _probe_notebook(tmp_path / "probe.ipynb", """
+import gc, sys, weakref
+n = getattr(sys, '_probe_n', 0)
+sys._probe_n = n + 1
+class Cycle: pass
+if n == 0:
+    a = Cycle(); a.me = a; sys._probe_garbage = weakref.ref(a)
+    b = Cycle(); b.me = b; sys._probe_kept = b; sys._probe_dropped = weakref.ref(b)
+elif n == 1:
+    assert sys._probe_garbage() is None, 'the previous report garbage was not collected'
+    assert gc.get_freeze_count() > 10000, gc.get_freeze_count()
+    del sys._probe_kept  # a frozen cycle, garbage from now on
+else:
+    assert sys._probe_dropped() is None, 'frozen garbage never collected'
+""")
+    for code in ("X12", "X13", "X12"):
+        res = runner.run_report(path, code, output_dir=tmp_path / "out", data_dir=demo_dir, force=True)
+        assert res.status == "ok", res.error
+    kernels.close_kernels()
+
+
+@pytest.mark.slow
 def test_relative_output_dir_with_a_warm_kernel(demo_dir, tmp_path, monkeypatch):
     # `make report` passes --output-dir reports: the warm kernel's working directory is then the
     # previous report's folder, so a relative path handed to it would land inside that folder
