@@ -8,7 +8,8 @@ import pytest
 
 from cityindicators import ReportParameterError
 from cityindicators.reports import findings as F
-from cityindicators.i18n import LANGUAGES, TEXTS, check_language, fmt_int, fmt_number, t
+from cityindicators.i18n import LANGUAGES, TEXTS, check_language, fmt_int, fmt_number, single_periods, t
+from cityindicators.plans.texts import text as plan_text
 
 
 def test_every_text_in_both_languages_with_same_fields():
@@ -23,6 +24,14 @@ def test_language_check():
     assert check_language("en") == "en"
     with pytest.raises(ReportParameterError, match="lt, en"):
         t("year", "de")
+
+
+def test_a_sentence_ending_in_an_abbreviation_takes_one_full_stop():
+    assert single_periods("Zarasų r. sav.. Kitas sakinys.") == "Zarasų r. sav. Kitas sakinys."
+    assert single_periods("2018 m..") == "2018 m." and single_periods("Laukiama...") == "Laukiama..."
+    # the plan texts by the same rule as the report texts
+    assert plan_text("s_observed", "lt", target_year=2030, value="1,5", unit="tūkst. asm.") == \
+        "2030 m. stebėta reikšmė – 1,5 tūkst. asm."
 
 
 def test_number_formats():

@@ -15,7 +15,8 @@ from typing import Any
 from .exceptions import ReportParameterError
 from .grammar import ordinal
 
-__all__ = ["LANGUAGES", "TEXTS", "t", "check_language", "fmt_number", "fmt_percent", "fmt_int", "rank_text"]
+__all__ = ["LANGUAGES", "TEXTS", "t", "check_language", "single_periods", "fmt_number", "fmt_percent", "fmt_int",
+           "rank_text"]
 
 #: Report languages.
 LANGUAGES: tuple[str, ...] = ("lt", "en")
@@ -361,7 +362,7 @@ def t(key: str, lang: str = "lt", **fields: Any) -> str:
         ``key`` is not in :data:`TEXTS` (a programming error, not a user error).
     """
     text = TEXTS[key][check_language(lang)]
-    return _single_periods(text.format(**fields)) if fields else text
+    return single_periods(text.format(**fields)) if fields else text
 
 
 # A period that ends a sentence right after an abbreviation ("Zarasų r. sav.." or "2018 m..")
@@ -369,7 +370,8 @@ def t(key: str, lang: str = "lt", **fields: Any) -> str:
 _DOUBLE_PERIOD = re.compile(r"(?<=\w\.)\.(?!\.)")
 
 
-def _single_periods(text: str) -> str:
+def single_periods(text: str) -> str:
+    """``text`` without the second full stop of a sentence that ends in an abbreviation."""
     return _DOUBLE_PERIOD.sub("", text)
 
 

@@ -6,9 +6,7 @@ Okabe-Ito palette, which colour-blind readers can tell apart.
 
 from __future__ import annotations
 
-import re
-
-from ..i18n import check_language
+from ..i18n import check_language, single_periods
 
 __all__ = ["STATUS_LABELS", "STATUS_COLOURS", "DIRECTION_LABELS", "COLUMN_LABELS", "METHOD_LABELS", "TEXTS",
            "status_label", "direction_label", "profile_label", "PROFILE_LABELS", "probability_text", "column_labels",
@@ -183,4 +181,4 @@ def probability_text(p: float, lang: str = "lt", short: bool = False) -> str:
 def text(key: str, lang: str = "lt", **fields) -> str:
     """A sentence of :data:`TEXTS` in ``lang`` with its fields filled in (an abbreviation that ends
     the sentence, ``asm.``, takes no second full stop)."""
-    return re.sub(r"(?<=\w)\.\.(?!\.)", ".", _pick(TEXTS, key, lang).format(**fields))
+    return single_periods(_pick(TEXTS, key, lang).format(**fields))
