@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -133,6 +134,9 @@ def test_pyramid_draws_the_open_group_as_a_band():
     widths = sorted(round(abs(p.get_width()), 6) for p in bands)
     assert widths == [250.0 / plotting.OPEN_GROUP_SPAN, 500.0 / plotting.OPEN_GROUP_SPAN]
     assert all(p.get_height() == plotting.OPEN_GROUP_SPAN for p in bands)
-    assert max(abs(p.get_width()) for p in fig.axes[0].patches if p.get_hatch() != "///") == 10.0
+    # the single ages (one outline of adjacent bars a sex): 10 a year, none as full as the band
+    singles = [p for p in fig.axes[0].patches if p.get_hatch() != "///"]
+    assert len(singles) == 2 and all(np.abs(p.get_data().values).max() == 10.0 for p in singles)
+    assert all(list(p.get_data().edges) == [a - 0.5 for a in range(86)] for p in singles)
     assert any("85+ (open group" in tx.get_text() for tx in fig.axes[0].texts)
     plt.close(fig)

@@ -21,6 +21,7 @@ from typing import Iterable, Mapping, Sequence
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
@@ -244,13 +245,19 @@ def pyramid_overlay(
         top = int(sub.index.max())
         single = sub.drop(index=top)
         ages = single.index.to_numpy()
+        # every single age up to the open group (an age without rows is a bar of nothing)
+        full = single.reindex(range(int(ages.min()) if len(ages) else top, top), fill_value=0.0)
         for sex, sign, colour in (("male", -1, MALE_COLOUR), ("female", 1, FEMALE_COLOUR)):
             vals = sign * single.get(sex, pd.Series(0.0, index=single.index)).to_numpy()
             open_val = sign * float(sub.get(sex, pd.Series(0.0, index=sub.index)).loc[top]) / OPEN_GROUP_SPAN
             lab = f"{t(sex, lang)} {year}"
             band = top - 0.5 + OPEN_GROUP_SPAN / 2
             if style["fill"]:
-                ax.barh(ages, vals, height=1.0, color=colour, alpha=0.65, label=lab)
+                # the bars of the single ages as one outline (adjacent bars of height 1): one
+                # artist to build and draw instead of one rectangle per age
+                full_vals = sign * full.get(sex, pd.Series(0.0, index=full.index)).to_numpy()
+                ax.stairs(full_vals, np.append(full.index.to_numpy() - 0.5, top - 0.5), orientation="horizontal",
+                          baseline=0, fill=True, color=colour, alpha=0.65, label=lab)
                 ax.barh([band], [open_val], height=OPEN_GROUP_SPAN, color=colour, alpha=0.35, hatch="///",
                         edgecolor=colour, lw=0)
             else:
@@ -369,11 +376,17 @@ def indicator_panels(
         sub = frame[frame["indicator"] == ind]
         peers = [c for c in dict.fromkeys(sub["territory_code"]) if c not in (highlight, country)]
         ends = []
-        for code in peers:
-            g = sub[sub["territory_code"] == code].sort_values("year").dropna(subset=["value"])
-            ax.plot(g["year"], g["value"], color=PEER_GREY, lw=0.9, alpha=0.8)
-            if names and code in names and len(peers) <= 12 and len(g):
+        lines = []
+        for code, g in sub[sub["territory_code"].isin(peers)].dropna(subset=["value"]).groupby(
+                "territory_code", sort=False):
+            g = g.sort_values("year")
+            lines.append(np.column_stack([g["year"].to_numpy(float), g["value"].to_numpy(float)]))
+            if names and code in names and len(peers) <= 12:
                 ends.append((names[code], float(g["year"].iloc[-1]), float(g["value"].iloc[-1])))
+        if lines:
+            # the grey lines as one artist (built and drawn at once), styled as one line each
+            ax.add_collection(LineCollection(lines, colors=PEER_GREY, linewidths=0.9, alpha=0.8, zorder=2,
+                                             capstyle="projecting", joinstyle="round"))
         if country is not None:
             g = sub[sub["territory_code"] == country].sort_values("year")
             ax.plot(g["year"], g["value"], color=COUNTRY_COLOUR, lw=1.6, ls="--")
