@@ -212,6 +212,11 @@ def test_every_projection_result_frame_holds_one_level(demo_dir):
     by_age = comp.groupby(["scenario", "component", "age"])["value"].sum().groupby(level=[0, 1]).sum()
     pd.testing.assert_series_equal(by_age, comp.groupby(["scenario", "component"])["value"].sum())
 
+    bal = res.balance().set_index(place)  # one row per key, one column per component (of the engine's
+    assert not bal.index.duplicated().any()  # paths: before the national control)
+    before = res.uncontrolled.groupby(place)["value"].sum()
+    np.testing.assert_allclose(bal["population"], before.loc[bal.index])
+
     # assumptions: one row per scenario, territory and year, one column each: no sex to add over
     a = res.assumptions
     _assert_one_row_per_key(a, place, "assumptions")
