@@ -36,6 +36,10 @@ def test_project_stochastic_quantile_columns(demo_dir, capsys):
     assert rc == 0
     frame = pd.read_csv(io.StringIO(capsys.readouterr().out))
     assert {"q10", "q50", "q90", "age_group", "territory"} <= set(frame.columns)
+    # every level, labelled (the both-sexes quantile beside the sexes', the all-ages beside the groups')
+    assert set(frame["sex"]) == {"male", "female", "total"}
+    assert set(frame["age_group"]) == {"total", "0-14", "15-64", "65+"}
+    assert not frame.duplicated(["scenario", "territory_code", "year", "sex", "age_group"]).any()
 
 
 def test_target_and_unreachable_exit_code(demo_dir, capsys):

@@ -170,6 +170,24 @@ def _assert_one_row_per_key(frame: pd.DataFrame, keys: list[str], name: str) -> 
     assert not frame.duplicated(keys).any(), name
 
 
+def test_result_totals_and_broad_groups_by_hand():
+    from cityindicators.projection import ProjectionResult
+
+    pop = pd.DataFrame({"scenario": "s", "territory_code": "30", "year": 2020, "sex": ["male"] * 3 + ["female"] * 3,
+                        "age": [0, 20, 70] * 2, "value": [1.0, 2.0, 3.0, 4.0, 5.0, 6.0]})
+    res = ProjectionResult(population=pop, scenarios={}, base_year=2020, to_year=2021, open_age=100, rates=None)
+    assert res.totals()[["sex", "value"]].values.tolist() == [["total", 21.0]]  # 1+2+3 + 4+5+6
+    assert dict(res.totals(sex=None)[["sex", "value"]].values) == {"male": 6.0, "female": 15.0}
+    assert res.totals(sex=("male", "female", "total"))["sex"].tolist() == ["total", "male", "female"]
+    bg = res.broad_groups()
+    assert dict(zip(bg["age_group"], bg["value"])) == {"0-14": 5.0, "15-64": 7.0, "65+": 9.0} and set(bg["sex"]) == {"total"}
+    women = res.broad_groups(sex="female", all_ages=True)
+    assert dict(zip(women["age_group"], women["value"])) == {"0-14": 4.0, "15-64": 5.0, "65+": 6.0, "total": 15.0}
+    assert res.quantiles is None
+    with pytest.raises(ProjectionError, match="not run with stochastic trajectories"):
+        res.quantiles_for()
+
+
 def test_every_projection_result_frame_holds_one_level(demo_dir):
     """Every frame a ProjectionResult gives sums correctly by any key: summed down to scenario,
     territory and year, each gives the population (no one counted twice, no missing key dropped);

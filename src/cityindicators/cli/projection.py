@@ -147,7 +147,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--scenario", action="append", default=None, metavar="NAME",
                    help="scenario name or YAML path, repeatable (default: baseline)")
     p.add_argument("--stochastic", type=int, default=None, metavar="N",
-                   help="N stochastic trajectories; output quantiles q10, q50, q90 of totals and broad age groups")
+                   help="N stochastic trajectories; output quantiles q10, q50, q90 of the total and the broad age "
+                        "groups, of each sex and of both (rows labelled by sex and age_group: quantiles do not add)")
     p.add_argument("--seed", type=int, default=None, metavar="S", help="random seed (stochastic mode)")
     p.add_argument("--national-control", default=None, metavar="engine|FILE",
                    help="scale the municipalities by sex and age so that they add up to a national projection: "
