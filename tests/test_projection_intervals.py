@@ -127,7 +127,7 @@ def test_project_with_empirical_intervals(demo_dir, demo_errors):
     # the median age (years) with the band of its own past errors
     med = iv.query("age_group == 'median_age'").sort_values("year")
     assert len(med) == len(tot) and (med["lower"] < med["value"]).all() and (med["value"] < med["upper"]).all()
-    from cityindicators.projection.api import median_ages
+    from cityindicators.projection.intervals import median_ages
 
     own = median_ages(res.population.query("year > @res.base_year")).sort_values("year")
     assert med["value"].to_numpy() == pytest.approx(own["value"].to_numpy())
@@ -138,7 +138,7 @@ def test_project_with_empirical_intervals(demo_dir, demo_errors):
 
 
 def test_median_ages_of_a_population_frame_hand_worked():
-    from cityindicators.projection.api import median_ages
+    from cityindicators.projection.intervals import median_ages
 
     rows = [("s", "A", 2020, sex, age, v) for sex, counts in (("male", (1, 1, 2)), ("female", (1, 1, 2)))
             for age, v in enumerate(counts)]

@@ -176,8 +176,8 @@ class ProjectionResult:
         band that would have contained the later population in ``level`` (80 %) of the method's
         past out-of-sample projections of this size class and horizon; ``age_group`` ``total``,
         ``0-14``, ``15-64``, ``65+`` (persons) and ``median_age`` (years: the projected median
-        age, :func:`median_ages`, and the band of the median age's own past errors, its upper
-        bound at most the open age).
+        age, :func:`~cityindicators.projection.intervals.median_ages`, and the band of the
+        median age's own past errors, its upper bound at most the open age).
     reference
         The rates of the reference set (the territories and every municipality of the data) the
         projection was estimated with (``None`` with pre-estimated ``rates``): hand it to another
@@ -434,20 +434,6 @@ def _national_control(national, data: ProjectionData, reference: BaseRates, code
     return out, pd.concat(pops, ignore_index=True), pd.concat(nat_rows, ignore_index=True)
 
 
-def median_ages(population: pd.DataFrame) -> pd.DataFrame:
-    """``scenario, territory_code, year, value``: the median age (years) of both sexes of a population
-    frame by single years of age (``scenario, territory_code, year, sex, age, value``, male and female
-    rows), as the back-test measures it (:func:`.backtest.median_age`), so that its errors bound it."""
-    from .backtest import median_age
-
-    pop = population[population["sex"].isin(["male", "female"])]
-    keys = ["scenario", "territory_code", "year"]
-    wide = pop.groupby([*keys, "age"], sort=False, observed=True)["value"].sum().unstack("age", fill_value=0.0)
-    wide = wide.reindex(columns=sorted(wide.columns), fill_value=0.0)
-    value = median_age(wide.to_numpy(float)[:, None, :])  # [case, one sex level, age]
-    return wide.index.to_frame(index=False).assign(value=value)[[*keys, "value"]]
-
-
 def empirical_intervals(result: ProjectionResult, errors: pd.DataFrame, data: ProjectionData,
                         level: float = 0.8) -> pd.DataFrame:
     """The empirical intervals of :attr:`ProjectionResult.intervals` (territories, not groups) of
@@ -455,7 +441,7 @@ def empirical_intervals(result: ProjectionResult, errors: pd.DataFrame, data: Pr
     variant, :func:`~cityindicators.projection.intervals.shipped_interval_model`): the total and broad
     age groups (persons) and the median age (``age_group`` ``median_age``, years, bounded by the
     median age's own past errors)."""
-    from .intervals import apply_intervals, log_errors, shipped_interval_model, size_class
+    from .intervals import apply_intervals, log_errors, median_ages, shipped_interval_model, size_class
 
     model = shipped_interval_model(log_errors(errors, data.population), result.base_year, level)
     codes = list(result.rates.codes)

@@ -53,8 +53,9 @@ misses (:func:`coverage_diagnosis`) and each variant's own record. For the media
 stays below the goal from horizon 4 on: its long horizons are scored only on origins 2007-2010,
 whose projections ran across the 2011 census revision, a step larger than any error known before.
 
-The median age (years) has its own intervals, from its own errors: :func:`~cityindicators.projection.api.empirical_intervals`
-applies the shipped model to the group ``median_age``.
+The median age (years) has its own intervals, from its own errors:
+:func:`~cityindicators.projection.api.empirical_intervals` applies the shipped model to the group
+``median_age`` of the projected population's median ages (:func:`median_ages`).
 
 Honesty of the coverage. :func:`interval_coverage` scores origin ``Y`` only with intervals
 built from the errors observable by 1 January ``Y`` (back-tests with ``origin + horizon <= Y``),
@@ -77,7 +78,8 @@ from ..exceptions import ProjectionError
 __all__ = ["SIZE_CLASSES", "SIZE_CLASSES_LT", "ASYMMETRIC_GROUPS", "EXPONENT_BOUNDS", "out_of_sample_errors_cached",
            "errors_cache_path",
            "size_class", "base_sizes", "log_errors", "IntervalModel", "growth_exponents", "fit_interval_model",
-           "apply_intervals", "interval_coverage", "coverage_diagnosis", "common_shocks", "INTERVAL_VARIANTS",
+           "apply_intervals", "median_ages", "interval_coverage", "coverage_diagnosis", "common_shocks",
+           "INTERVAL_VARIANTS",
            "PRIOR_VARIANT", "DEFAULT_VARIANT", "SELECTION_RULES", "select_interval_variant", "NestedCoverage",
            "nested_interval_coverage", "choose_variants",
            "shipped_interval_model"]
@@ -398,6 +400,20 @@ def fit_interval_model(log_errors: pd.DataFrame, origin: int, level: float = 0.8
 def log_errors(errors: pd.DataFrame, population: pd.DataFrame, method: str = "default") -> pd.DataFrame:
     """The back-test rows of ``method`` with ``size_class`` (at the origin) and ``log_error = log(F / A)``."""
     return _log_errors(errors, base_sizes(population), method)
+
+
+def median_ages(population: pd.DataFrame) -> pd.DataFrame:
+    """``scenario, territory_code, year, value``: the median age (years) of both sexes of a population
+    frame by single years of age (``scenario, territory_code, year, sex, age, value``, male and female
+    rows), as the back-test measures it (:func:`.backtest.median_age`), so that its errors bound it."""
+    from .backtest import median_age
+
+    pop = population[population["sex"].isin(["male", "female"])]
+    keys = ["scenario", "territory_code", "year"]
+    wide = pop.groupby([*keys, "age"], sort=False, observed=True)["value"].sum().unstack("age", fill_value=0.0)
+    wide = wide.reindex(columns=sorted(wide.columns), fill_value=0.0)
+    value = median_age(wide.to_numpy(float)[:, None, :])  # [case, one sex level, age]
+    return wide.index.to_frame(index=False).assign(value=value)[[*keys, "value"]]
 
 
 def apply_intervals(forecast: pd.DataFrame, model: IntervalModel) -> pd.DataFrame:
