@@ -335,6 +335,25 @@ else:
 
 
 @pytest.mark.slow
+def test_timed_out_report_keeps_the_notebook_as_far_as_it_ran(demo_dir, tmp_path):
+    import nbformat
+    from nbformat.v4 import new_code_cell
+
+    # papermill writes the notebook once, at the end; a cell past its timeout ends the run before
+    # that, and the runner writes what ran into the failed report's folder
+    path = _probe_notebook(tmp_path / "probe.ipynb", "print('first cell ran')")
+    nb = nbformat.read(path, as_version=4)
+    nb.cells.append(new_code_cell("import time\ntime.sleep(60)"))
+    nbformat.write(nb, path)
+    res = runner.run_report(path, "X12", output_dir=tmp_path / "out", data_dir=demo_dir, cell_timeout=3)
+    assert res.status == "failed" and "Timeout" in res.error, res.error
+    kept = nbformat.read(res.failed_notebook, as_version=4)
+    first = [c for c in kept.cells if c.cell_type == "code" and "first cell ran" in c.source][0]
+    assert first.outputs[0]["text"] == "first cell ran\n"
+    assert not list((tmp_path / "out" / "probe").glob(".staging-*"))
+
+
+@pytest.mark.slow
 def test_relative_output_dir_with_a_warm_kernel(demo_dir, tmp_path, monkeypatch):
     # `make report` passes --output-dir reports: the warm kernel's working directory is then the
     # previous report's folder, so a relative path handed to it would land inside that folder

@@ -14,8 +14,9 @@ Two halves, one on each side of the kernel:
   units and sources), then removes ``.data/``.
 
 No cell from the data opens as a live formula: in the workbook such text is a text cell shown
-as typed (:func:`cityindicators.spreadsheet.neutralise_sheet`), in the CSV it has an apostrophe
-in front (:func:`cityindicators.spreadsheet.spreadsheet_safe`).
+as typed (the ``quotePrefix`` cells of :func:`cityindicators.spreadsheet.neutralise_sheet`, made
+as the rows are written), in the CSV it has an apostrophe in front
+(:func:`cityindicators.spreadsheet.spreadsheet_safe`).
 """
 
 from __future__ import annotations
@@ -449,14 +450,19 @@ def write_tables(folder: Path, template: str) -> list[str]:
 
     Sheets are named by their titles in the report's language (:func:`_sheet_names`), CSV files
     by number and id. Text that a spreadsheet would run as a formula is a text cell as typed in
-    the workbook (:func:`~cityindicators.spreadsheet.neutralise_sheet`) and has an apostrophe in
-    front in the CSV (:func:`~cityindicators.spreadsheet.spreadsheet_safe`)."""
+    the workbook (:func:`_sheet_row`, as :func:`~cityindicators.spreadsheet.neutralise_sheet`
+    makes it) and has an apostrophe in front in the CSV
+    (:func:`~cityindicators.spreadsheet.spreadsheet_safe`).
+
+    The workbook is written row by row (openpyxl's write-only mode: no cell objects kept for
+    the whole workbook, no second pass over them), about half the time of building it in memory.
+    """
     from openpyxl import Workbook
     from openpyxl.styles import Font
     from openpyxl.utils import get_column_letter
 
     from .._io import atomic_write_text
-    from ..spreadsheet import neutralise_sheet, spreadsheet_safe_frame
+    from ..spreadsheet import spreadsheet_safe_frame
 
     records = read_records(folder)
     shutil.rmtree(folder / DATA_FOLDER, ignore_errors=True)
@@ -466,10 +472,12 @@ def write_tables(folder: Path, template: str) -> list[str]:
     head = _HEAD[lang]
     names = _sheet_names(records)
     (folder / "tables").mkdir(exist_ok=True)
-    wb = Workbook()
-    index = wb.active
-    index.title = head["sheets"]
-    index.append([head["sheet"], head["title"], head["kind"], head["unit"], head["source"], head["file"]])
+    wb = Workbook(write_only=True)
+    bold = Font(bold=True)
+    index = wb.create_sheet(head["sheets"])  # the first sheet; its rows are written as the sheets are
+    index_header = [head["sheet"], head["title"], head["kind"], head["unit"], head["source"], head["file"]]
+    index.append(_sheet_row(index, index_header))
+    index_rows = []
     files = []
     for name, stem, r in zip(names, _file_stems(records), records):
         frame = _plain_frame(r.frame)
@@ -477,33 +485,54 @@ def write_tables(folder: Path, template: str) -> list[str]:
         atomic_write_text(folder / csv_name, spreadsheet_safe_frame(frame).to_csv(index=False))
         files.append(csv_name)
         kind = head["table"] if r.kind == "table" else head["chart_kind"]
-        index.append([name, r.title, kind, r.unit, r.source, csv_name])
+        index_rows.append([name, r.title, kind, r.unit, r.source, csv_name])
+        index.append(_sheet_row(index, index_rows[-1]))
         ws = wb.create_sheet(name)
-        ws.append([r.title])
-        ws["A1"].font = Font(bold=True)
-        ws.append([head["unit"], r.unit])
-        ws.append([head["source"], r.source])
-        ws.append([head["territory"], r.territory])
-        if r.chart:
-            ws.append([head["chart"], r.chart])
-        ws.append([])
-        ws.append(list(frame.columns))
-        for cell in ws[ws.max_row]:
-            cell.font = Font(bold=True)
-        for row in frame.itertuples(index=False):
-            ws.append([_cell(v) for v in row])
-        for i, col in enumerate(frame.columns, 1):
+        for i, col in enumerate(frame.columns, 1):  # before the first row: a streamed sheet writes them first
             ws.column_dimensions[get_column_letter(i)].width = min(max(12, len(str(col)) + 2), 48)
-        neutralise_sheet(ws)
-    index_frame = pd.DataFrame(list(index.iter_rows(min_row=2, values_only=True)),
-                               columns=[c.value for c in index[1]])
+        ws.append(_sheet_row(ws, [r.title], bold))
+        ws.append(_sheet_row(ws, [head["unit"], r.unit]))
+        ws.append(_sheet_row(ws, [head["source"], r.source]))
+        ws.append(_sheet_row(ws, [head["territory"], r.territory]))
+        if r.chart:
+            ws.append(_sheet_row(ws, [head["chart"], r.chart]))
+        ws.append([])
+        ws.append(_sheet_row(ws, list(frame.columns), bold))
+        for row in frame.itertuples(index=False):
+            ws.append(_sheet_row(ws, [_cell(v) for v in row]))
+    index_frame = pd.DataFrame(index_rows, columns=index_header)
     atomic_write_text(folder / "tables/index.csv", spreadsheet_safe_frame(index_frame).to_csv(index=False))
-    neutralise_sheet(index)
     files.append("tables/index.csv")
     buf = io.BytesIO()
     wb.save(buf)
     _atomic_write(folder / f"{template}.xlsx", buf.getvalue())
     return [f"{template}.xlsx", *files]
+
+
+def _sheet_row(ws, values: list, font=None) -> list:
+    """``values`` as a row of the write-only sheet ``ws``: formula-like text as a text cell with
+    the ``quotePrefix`` style (shown as typed, never evaluated; what
+    :func:`~cityindicators.spreadsheet.neutralise_sheet` does to a sheet in memory), every cell
+    in ``font`` when one is given (the bold title and header rows); other values as they are."""
+    from openpyxl.cell import WriteOnlyCell
+
+    from ..spreadsheet import formula_like
+
+    if font is None and not any(formula_like(v) for v in values):
+        return values
+    out = []
+    for v in values:
+        if font is None and not formula_like(v):
+            out.append(v)
+            continue
+        cell = WriteOnlyCell(ws, value=v)
+        if formula_like(v):
+            cell.data_type = "s"
+            cell.quotePrefix = True
+        if font is not None:
+            cell.font = font
+        out.append(cell)
+    return out
 
 
 def _plain_frame(frame: pd.DataFrame) -> pd.DataFrame:

@@ -63,6 +63,8 @@ class ReportKernel:
         self.kc.start_channels()
         _run(self.kc.wait_for_ready, timeout=START_TIMEOUT)
         self.reports = 0
+        #: The notebook being executed on this kernel (set by the engine, cleared by :meth:`prepare`).
+        self.notebook = None
 
     def alive(self) -> bool:
         try:
@@ -81,6 +83,7 @@ class ReportKernel:
         settings = {k: v for k, v in os.environ.items() if k.startswith("CITYINDICATORS_")}
         settings[EXPORT_ENV] = str(folder)
         settings[PRINT_CHARTS_ENV] = "1" if print_charts else "0"
+        self.notebook = None  # the previous report's
         # the objects frozen by the previous preparations are walked again (and their garbage
         # freed) every FULL_COLLECTION_EVERY reports, so that what a cache dropped is not kept forever
         full = self.reports % FULL_COLLECTION_EVERY == 0
@@ -210,16 +213,14 @@ def _register_engine() -> None:
                 kernel_name=kernel_name, log=logger, log_output=log_output, stdout_file=stdout_file,
                 stderr_file=stderr_file, **kwargs)
             client.kc = kernel.kc  # nbclient then neither starts a kernel nor stops this one
-            # papermill writes the whole notebook (charts embedded) before and after every cell, so
-            # that a long run can be watched; a report takes seconds, and those ~50 writes cost
-            # about a second of CPU. The notebook is written once, when papermill completes it
-            # (also after a failed cell or a timeout: its error marker is then in the file).
-            save = nb_man.save
-            nb_man.save = lambda **kw: None
-            try:
-                return client.execute()
-            finally:
-                nb_man.save = save
+            # papermill would write the whole notebook (charts embedded) before and after every cell,
+            # so that a long run can be watched; a report takes seconds. The runner asks for no saves
+            # during the run (request_save_on_cell_execute=False: the engine gets no output path) and
+            # papermill writes the notebook once at the end, with its error marker after a failed
+            # cell. A timeout or a dead kernel ends the run before that write: the notebook as far as
+            # it ran is kept here for the runner to write into the failed report's folder.
+            kernel.notebook = nb_man.nb
+            return client.execute()
 
     papermill_engines.register(ENGINE, WarmKernelEngine)
 

@@ -300,19 +300,25 @@ def run_report(
     error = ""
     t_exec0 = time.perf_counter()
     watch = timings.Stopwatch()
+    kernel = None
     try:
         from . import kernels
 
         kernel = kernels.ready_kernel(staging, kernel_name, print_charts)
         watch.lap("kernel_s")
-        pm.execute_notebook(
+        # written once, at the end (no saves between cells: kernels.WarmKernelEngine); the executed
+        # notebook is also returned, so the exports below need not read the file back
+        nb = pm.execute_notebook(
             str(path), str(out_nb), parameters=params, kernel_name=kernel.kernel_name, progress_bar=False,
             log_output=False, execution_timeout=cell_timeout, report_mode=False, engine_name=kernels.ENGINE,
-            report_kernel=kernel,
+            request_save_on_cell_execute=False, report_kernel=kernel,
         )
         kernel.finish()
     except Exception as exc:  # papermill raises its own errors and kernel errors of many types
         error = _short_error(exc)
+        if not out_nb.exists() and kernel is not None and kernel.notebook is not None:
+            # a timeout or a dead kernel: papermill wrote nothing; what ran is kept for the analyst
+            nbformat.write(kernel.notebook, out_nb)
         if not getattr(exc, "ename", None):  # not an error raised in a cell: the kernel may be busy or dead
             kernels.discard_kernel()
     t_exec1 = time.perf_counter()
@@ -337,8 +343,6 @@ def run_report(
         from .shared import read_uses
 
         manifest["shared"] = read_uses(staging)  # what the kernel computed, read or kept of the batch's shared inputs
-        nb = nbformat.read(out_nb, as_version=4)
-        watch.lap("read_notebook_s")
         title_key = f"title_{name}"
         from ..i18n import TEXTS, t
 
