@@ -27,3 +27,44 @@ def test_reports_exported_in_a_row_keep_their_own_title_footer_and_language():
         assert all(x in html for x in own), own
         assert not any(x in html for x in others), others
     assert "s.x(ctx)" not in first  # no code
+
+
+def _png(width: int, height: int, colour: tuple[int, int, int]) -> bytes:
+    import io
+
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.new("RGB", (width, height), colour).save(buf, format="PNG")
+    return buf.getvalue()
+
+
+def _chart_nb(*charts: tuple[str, bytes]) -> nbformat.NotebookNode:
+    import base64
+
+    nb = nbformat.v4.new_notebook()
+    for stem, png in charts:
+        cell = nbformat.v4.new_code_cell("s.chart(ctx)")
+        cell.outputs = [nbformat.v4.new_output(
+            "display_data", data={"image/png": base64.b64encode(png).decode()},
+            metadata={"cityindicators_chart": stem.split("_", 1)[1], "cityindicators_file": stem})]
+        nb.cells.append(cell)
+    return nb
+
+
+def test_print_copy_references_each_chart_file_instead_of_embedding_it():
+    import base64
+
+    from cityindicators.reports.html_export import extract_charts, print_copy
+
+    red, blue = _png(30, 20, (255, 0, 0)), _png(20, 30, (0, 0, 255))
+    nb = _chart_nb(("01_population", red), ("02_pyramid", blue))
+    html = export_html(nb, title="t", lang="en")
+    copy = print_copy(html, nb)
+    assert [f for f, _ in extract_charts(nb)] == ["01_population.png", "02_pyramid.png"]
+    assert 'src="charts/01_population.png"' in copy and 'src="charts/02_pyramid.png"' in copy
+    assert 'src="data:image/png' not in copy and 'src="data:image/png' in html
+    # nothing else changed: the embedded images put back give the page itself
+    back = copy.replace("charts/01_population.png", "data:image/png;base64," + base64.b64encode(red).decode())
+    back = back.replace("charts/02_pyramid.png", "data:image/png;base64," + base64.b64encode(blue).decode())
+    assert back == html

@@ -40,3 +40,42 @@ def test_reports_printed_in_a_row_keep_their_own_pages_and_errors(tmp_path):
         pdf.close_browsers()
     assert first == ["broken chart"] and second == [] and third == ["broken chart"]
     assert [_pages(tmp_path / f"{n}.pdf") for n in ("bad", "good", "bad-again")] == [1, 3, 1]
+
+
+def _images(pdf_path: Path) -> list[bytes]:
+    """The image objects of a PDF: size, colours, filter and compressed length of each."""
+    return re.findall(rb"/Subtype\s*/Image[^>]*", pdf_path.read_bytes())
+
+
+def test_print_copy_gives_the_pdf_of_the_page_itself(tmp_path):
+    import base64
+    import io
+
+    import nbformat
+    from PIL import Image
+
+    from cityindicators.reports.html_export import export_html, extract_charts, print_copy
+
+    # the batch prints the page with its charts read from charts/ instead of embedded: the same images
+    nb = nbformat.v4.new_notebook()
+    for i, (size, colour) in enumerate((((300, 200), "red"), ((200, 300), "blue")), 1):
+        buf = io.BytesIO()
+        Image.new("RGB", size, colour).save(buf, format="PNG")
+        cell = nbformat.v4.new_code_cell("s.chart(ctx)")
+        cell.outputs = [nbformat.v4.new_output("display_data", data={"image/png": base64.b64encode(buf.getvalue()).decode()},
+                                               metadata={"cityindicators_file": f"0{i}_chart"})]
+        nb.cells.append(cell)
+    html = export_html(nb, title="t", lang="en")
+    (tmp_path / "report.html").write_text(html, encoding="utf-8")
+    (tmp_path / "charts").mkdir()
+    for fname, png in extract_charts(nb):
+        (tmp_path / "charts" / fname).write_bytes(png)
+    (tmp_path / ".report.print.html").write_text(print_copy(html, nb), encoding="utf-8")
+    try:
+        assert pdf.write_pdf(tmp_path / "report.html", tmp_path / "embedded.pdf") == []
+        assert pdf.write_pdf(tmp_path / ".report.print.html", tmp_path / "referenced.pdf") == []
+    finally:
+        pdf.close_browsers()
+    embedded = _images(tmp_path / "embedded.pdf")
+    assert len(embedded) == 2 and b"/Width 300" in embedded[0] and b"/Width 200" in embedded[1]
+    assert _images(tmp_path / "referenced.pdf") == embedded

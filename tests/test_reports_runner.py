@@ -192,8 +192,10 @@ def test_report_printed_later_is_put_in_place_by_finish_report(tiny, demo_dir, t
     assert res.status == "ok" and res.pending is not None
     final, staging = Path(res.output_dir), Path(res.pending.staging)
     assert not final.exists() and (staging / "tiny.html").exists()  # written up to its PDF, not in place
+    assert (staging / res.pending.print_html).exists()  # the page for the printer, charts read from charts/
     done = runner.finish_report(res)
     assert done.pending is None and not staging.exists()
+    assert not list(final.glob(".*.print.html"))  # a scratch file, not one of the report
     manifest = json.loads((final / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["status"] == "ok" and set(manifest["file_hashes"]) == set(manifest["files"])
     assert all((final / f).exists() for f in manifest["files"])

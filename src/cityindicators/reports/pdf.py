@@ -4,7 +4,9 @@ Chromium is Debian's ``chromium`` (or the executable named by ``$CITYINDICATORS_
 driven through Playwright for Python with that system browser, so no browser is downloaded.
 Starting the browser costs about a second, so each process keeps one browser, and one page in
 it, for all its reports (:func:`close_browsers` at the end of a batch, or at exit); each report
-is loaded into that page and printed. A batch with worker processes prints in the batch process
+is loaded into that page and printed (the runner hands it the page's print copy, whose charts
+Chromium reads from the report's ``charts/`` files: :func:`~.html_export.print_copy`). A batch
+with worker processes prints in the batch process
 (:func:`~cityindicators.reports.run.finish_report`): one browser for the whole batch, about
 0.6 CPU s a report, while the workers go on with their next reports.
 

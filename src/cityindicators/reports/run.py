@@ -26,7 +26,7 @@ from .._debris import owner_tag, remove_stale
 from .._io import atomic_write_bytes, atomic_write_json, atomic_write_text, fault_point, safe_child, sha256_bytes, sha256_file
 from ..exceptions import ReportExecutionError
 from . import exports, stopping, timings
-from .html_export import export_html, extract_charts, slug, write_pdf
+from .html_export import export_html, extract_charts, print_copy, slug, write_pdf
 from .parameters import validate_parameters
 from .provenance import data_snapshot, fingerprint as _fingerprint, input_files, library_versions
 from .template import template_path, template_specs
@@ -93,6 +93,8 @@ class PendingReport:
     hashes: dict[str, str]
     timings: dict[str, Any]
     seconds: float
+    #: The page printed to PDF (:func:`~.html_export.print_copy`, removed once printed); empty: ``html``.
+    print_html: str = ""
 
 
 def _read_manifest(folder: Path) -> dict[str, Any]:
@@ -358,6 +360,10 @@ def run_report(
         extra = sorted(f"charts/{p.name}" for p in (staging / "charts").iterdir()
                        if p.suffix == ".svg" or p.stem.endswith(f"_{exports.HIRES_DPI}dpi"))
         watch.lap("chart_files_s")
+        # the page for the PDF printer, its charts read from charts/ (a scratch file: removed once printed)
+        print_html = f".{name}.print.html"
+        (staging / print_html).write_text(print_copy(html, nb), encoding="utf-8")
+        watch.lap("print_page_s")
         extra += exports.write_tables(staging, name)
         watch.lap("tables_s")
         files = [f"{name}.ipynb", f"{name}.html"] + [f"charts/{f}" for f, _ in charts] + extra
@@ -373,7 +379,7 @@ def run_report(
         {"validate_s": round(t_validated - t_start, 3), "execute_s": round(t_exec1 - t_exec0, 3),
          "export_s": round(time.perf_counter() - t_exec1, 3), "steps": watch.laps,
          "cells": timings.cell_seconds(nb), "charts_in_cells_s": timings.chart_seconds(nb)},
-        time.perf_counter() - t_start)
+        time.perf_counter() - t_start, print_html)
     result.pending = pending
     if print_later:
         stopping.release_staging(staging)  # the process that prints it owns it from now on
@@ -396,7 +402,10 @@ def finish_report(result: ReportResult) -> ReportResult:
     t0 = time.perf_counter()
     staging, final, manifest = Path(p.staging), Path(p.final), p.manifest
     try:
-        pdf_files = write_pdf(staging / p.html, manifest)
+        printed_from = staging / p.print_html if p.print_html else None
+        pdf_files = write_pdf(staging / p.html, manifest, printed_from)
+        if printed_from is not None:
+            printed_from.unlink(missing_ok=True)  # not a file of the report
         t_pdf = time.perf_counter()
         files = p.files + pdf_files
         hashes = dict(p.hashes, **{f: sha256_file(staging / f) for f in pdf_files})
