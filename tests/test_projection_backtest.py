@@ -78,6 +78,16 @@ def test_weighted_one_se_rule_hand_worked():
     assert ranked_candidates(scores.iloc[:0], 2012, ["a", "b"]) == ["a", "b"]  # nothing observed: the given order
 
 
+def test_one_se_tie_keeps_the_prior():
+    # b - a = (0, -0.3, 0): mean -0.1, se = sd / sqrt(3) = (0.3 / sqrt(3)) / sqrt(3) = 0.1: exactly one
+    # standard error below zero, a tie, whichever way the rounding of the scores falls; more evidence decides
+    for shift in (0.0, 1e-15, -1e-15, 0.123456789):
+        scores = _scores([(2006, 1, shift, shift), (2006, 2, 0.15 + shift, -0.15 + shift), (2007, 1, shift, shift)])
+        assert select_candidate(scores, 2008, ["a", "b"]) == ("a", 3), shift
+    clear = _scores([(2006, 1, 0.0, 0.0), (2006, 2, 0.15, -0.15), (2007, 1, 0.01, -0.01)])
+    assert select_candidate(clear, 2008, ["a", "b"]) == ("b", 3)
+
+
 @pytest.fixture(scope="module")
 def demo_nested(demo_dir):
     data = ProjectionData.from_store(data_dir=demo_dir)

@@ -17,7 +17,8 @@ from cityindicators.projection.schedule import build_schedule, run_schedule
 def demo_rates(demo_dir):
     data = ProjectionData.from_store(data_dir=demo_dir)
     Y = int(data.population["year"].max())
-    return estimate_rates(data, ["X13"], Y)
+    # the plain cohort-component structure: the age-structure combination would add migrants of its own
+    return estimate_rates(data, ["X13"], Y, EstimationSettings(age_structure_weight=0.0))
 
 
 def _with_linear_history(rates, slope: float):
@@ -75,7 +76,12 @@ def test_candidate_scenarios_set_the_modes():
 def test_default_candidates_are_distinct_and_start_with_the_prior():
     cands = default_candidates()
     names = [c.name for c in cands]
-    assert len(set(names)) == len(names) == 72
+    assert len(set(names)) == len(names) == 96
     assert names[0] == "w5"
-    trend = [c for c in cands if c.migration_trend is not None]
+    trend = [c for c in cands if c.migration_trend is not None and not c.settings.age_structure_weight]
     assert len(trend) == 24 and {c.migration_trend for c in trend} == {0.6, 0.7, 0.8}
+    # the last 24: the same trend candidates with the age-structure combination, every other one without it
+    aged = cands[72:]
+    assert [c.name for c in aged] == [f"{c.name}-age0.5" for c in trend]
+    assert all(c.settings.age_structure_weight == 0.5 for c in aged)
+    assert not any(c.settings.age_structure_weight for c in cands[:72])

@@ -12,7 +12,7 @@ import numpy as np
 
 from ..cube import SEXES
 
-__all__ = ["BROAD_AGE_GROUPS", "SEXES", "FEMALE", "group_sums"]
+__all__ = ["BROAD_AGE_GROUPS", "SEXES", "FEMALE", "group_sums", "median_age"]
 
 #: Broad age groups used in reports, back-tests and stochastic quantiles: label -> (lo, hi).
 BROAD_AGE_GROUPS: dict[str, tuple[int, int | None]] = {"0-14": (0, 14), "15-64": (15, 64), "65+": (65, None)}
@@ -28,3 +28,20 @@ def group_sums(pop: np.ndarray) -> dict[str, np.ndarray]:
     for label, (lo, hi) in BROAD_AGE_GROUPS.items():
         out[label] = pop[..., lo:(None if hi is None else hi + 1)].sum(-1)
     return out
+
+
+def median_age(pop: np.ndarray) -> np.ndarray:
+    """Median age ``[...]`` of populations ``[..., sex, age]`` by single years of age.
+
+    Age ``x`` covers ``[x, x + 1)`` with its people spread evenly, so the median is
+    ``x + (N / 2 - C_{x-1}) / P_x`` at the first age ``x`` whose cumulative count ``C_x`` reaches
+    half the total ``N`` (``C_{-1} = 0``). The open group is treated as one year wide, which does
+    not matter while the median lies below it.
+    """
+    p = np.asarray(pop, dtype=float).sum(-2)
+    cum = np.cumsum(p, axis=-1)
+    half = cum[..., -1:] / 2
+    x = np.argmax(cum >= half, axis=-1)[..., None]
+    below = np.take_along_axis(cum, x, -1) - np.take_along_axis(p, x, -1)
+    px = np.take_along_axis(p, x, -1)
+    return (x + (half - below) / np.where(px > 0, px, 1.0))[..., 0]

@@ -50,7 +50,7 @@ import numpy as np
 import pandas as pd
 
 from ..exceptions import ProjectionError
-from .agegroups import BROAD_AGE_GROUPS
+from .agegroups import BROAD_AGE_GROUPS, median_age
 from .api import resolve_territories, run_schedule
 from .data import ProjectionData
 from .estimation import estimate_rates
@@ -275,25 +275,10 @@ POOLED_HORIZONS = tuple(range(1, 11))
 #: Years between two censuses: a cell of horizon ``h`` projected from a future origin crosses a
 #: census revision with a chance of about ``min(h / CENSUS_INTERVAL, 1)`` (:func:`future_break_weight`).
 CENSUS_INTERVAL = 10
+#: Margin below which ``mean + se`` of the one-SE rule counts as zero (a tie, kept by the prior).
+TIE_TOLERANCE = 1e-12
 #: Sizes ``k`` of the combinations ``top{k}`` scored beside the default (:func:`nested_backtest`).
 COMBINATION_SIZES = (3,)
-
-
-def median_age(pop: np.ndarray) -> np.ndarray:
-    """Median age ``[...]`` of populations ``[..., sex, age]`` by single years of age.
-
-    Age ``x`` covers ``[x, x + 1)`` with its people spread evenly, so the median is
-    ``x + (N / 2 - C_{x-1}) / P_x`` at the first age ``x`` whose cumulative count ``C_x`` reaches
-    half the total ``N`` (``C_{-1} = 0``). The open group is treated as one year wide, which does
-    not matter while the median lies below it.
-    """
-    p = np.asarray(pop, dtype=float).sum(-2)
-    cum = np.cumsum(p, axis=-1)
-    half = cum[..., -1:] / 2
-    x = np.argmax(cum >= half, axis=-1)[..., None]
-    below = np.take_along_axis(cum, x, -1) - np.take_along_axis(p, x, -1)
-    px = np.take_along_axis(p, x, -1)
-    return (x + (half - below) / np.where(px > 0, px, 1.0))[..., 0]
 
 
 def _measures(pop: np.ndarray) -> np.ndarray:
@@ -340,6 +325,9 @@ class Candidate:
 #: 30 % of the way); see "Fertility trend" in :mod:`.bounds`.
 TFR_CONVERGENCE_YEARS = 40
 
+#: Weight of the median age's trend in the age-structure candidates (``EstimationSettings.age_structure_weight``).
+AGE_STRUCTURE_WEIGHT = 0.5
+
 #: Damping factors of the migration-trend candidates (``Candidate.migration_trend``).
 MIGRATION_TREND_DAMPINGS = (0.6, 0.7, 0.8)
 
@@ -358,6 +346,11 @@ def default_candidates() -> tuple[Candidate, ...]:
     five-year window with or without 2010-2011, the net migration rate's own trend continued
     with damping 0.6, 0.7 or 0.8, life expectancy rising by 0.15 years a year or continuing its own
     bounded trend, the TFR held or continuing its damped trend.
+
+    Then 24 added in the round after (the previous page seen): each of those trend candidates with
+    the age-structure combination of weight :data:`AGE_STRUCTURE_WEIGHT` (the median age tilted
+    toward its own exponential trend, the weight rising over ten years; see :mod:`.schedule`),
+    named with ``-age0.5``. The others set ``age_structure_weight=0`` explicitly.
     """
     out = []
     for window in (5, 10):
@@ -370,16 +363,21 @@ def default_candidates() -> tuple[Candidate, ...]:
                                 f"{f'-comb{w:g}' if w else ''}")
                         out.append(Candidate(name, EstimationSettings(
                             migration_window=window, migration_excluded_years=excluded, migration_convergence=conv,
-                            migration_convergence_years=years, total_combination_weight=w), e0_gain=gain))
+                            migration_convergence_years=years, total_combination_weight=w, age_structure_weight=0.0),
+                            e0_gain=gain))
     for excluded in ((), (2010, 2011)):
         for damping in MIGRATION_TREND_DAMPINGS:
             for e0_trend in (False, True):
                 for tfr_trend in (False, True):
                     name = (f"w5{'-x2010-2011' if excluded else ''}-mtrend{damping:g}"
                             f"{'-e0trend' if e0_trend else '-e0+0.15'}{'-tfrtrend' if tfr_trend else ''}")
-                    out.append(Candidate(name, EstimationSettings(migration_window=5, migration_excluded_years=excluded),
+                    out.append(Candidate(name, EstimationSettings(migration_window=5, migration_excluded_years=excluded,
+                                                                  age_structure_weight=0.0),
                                          e0_gain=0.0 if e0_trend else 0.15, e0_trend=e0_trend, tfr_trend=tfr_trend,
                                          migration_trend=damping))
+    for c in tuple(out[48:]):
+        out.append(replace(c, name=f"{c.name}-age{AGE_STRUCTURE_WEIGHT:g}",
+                           settings=replace(c.settings, age_structure_weight=AGE_STRUCTURE_WEIGHT)))
     return tuple(out)
 
 
@@ -392,7 +390,8 @@ def protocol_fingerprint() -> str:
 
 def _estimation_key(st: EstimationSettings) -> EstimationSettings:
     """The settings with the fields that act only on the schedule reset (one estimation serves them all)."""
-    return replace(st, migration_convergence="none", migration_convergence_years=20, total_combination_weight=0.0)
+    return replace(st, migration_convergence="none", migration_convergence_years=20, total_combination_weight=0.0,
+                   age_structure_weight=0.0)
 
 
 def _origin_forecasts(data: ProjectionData, Y: int, last: int, candidates: Sequence[Candidate], codes: list[str],
@@ -582,6 +581,10 @@ def select_candidate(scores: pd.DataFrame, up_to: int, names: Sequence[str], rul
     standard error: with ``w`` the weights and ``d`` the per-cell differences,
     ``mean = sum w d / sum w`` and ``se = sqrt(n / (n - 1) * sum w (d - mean)^2 / sum w) *
     sqrt(sum w^2) / sum w`` (equal weights give the plain ``sd / sqrt(n)``).
+
+    A difference exactly one standard error below zero is a tie and keeps the prior: it happens on
+    a few cells where the candidates agree on all but one (e.g. ``d = (0, -a, 0)`` gives ``mean =
+    -a / 3`` and ``se = a / 3``), and rounding (:data:`TIE_TOLERANCE`) must not decide it.
     """
     if rule not in ("one-se", "min"):
         raise ProjectionError(f"selection rule must be 'one-se' or 'min', got {rule!r}")
@@ -601,7 +604,7 @@ def select_candidate(scores: pd.DataFrame, up_to: int, names: Sequence[str], rul
         se = float(np.sqrt(var) * np.sqrt((w**2).sum()) / w.sum())
     else:
         se = np.inf
-    return (best if mean + se < 0 else names[0]), int(ok.sum())
+    return (best if mean + se < -TIE_TOLERANCE else names[0]), int(ok.sum())
 
 
 def nested_backtest(

@@ -67,6 +67,10 @@ class BaseRates:
         Exponential growth rate ``[T]`` of the total population: the OLS slope of ``log P`` on the
         years ``Y - 5 .. Y`` (as the ``exponential`` back-test baseline), the partner of the
         forecast combination (``total_combination_weight``); None for rates built by hand.
+    median_age_trend
+        ``[T, 2]``: the OLS line of the log median age on the years ``Y - 5 .. Y``, its value at
+        ``Y`` and its slope per year (as the ``exponential`` back-test baseline of the median age), the
+        partner of the age-structure combination (``age_structure_weight``); None for rates built by hand.
     tfr_reference
         The TFR of all municipalities of the data over the fertility window ``[T]`` (one value,
         repeated): the long-run level of a converging TFR trend; None for rates built by hand.
@@ -95,6 +99,7 @@ class BaseRates:
     inflow_pool_window: np.ndarray | None = None
     mig_longrun_rate: np.ndarray | None = None
     total_trend: np.ndarray | None = None
+    median_age_trend: np.ndarray | None = None
     tfr_reference: np.ndarray | None = None
     _cache: dict = field(default_factory=dict, repr=False, compare=False)
 
@@ -133,7 +138,7 @@ class BaseRates:
             for name in ("population", "mortality", "e0", "asfr", "tfr", "male_share", "mig_in_rate",
                          "mig_out_rate", "mig_in_count", "mig_out_count", "tfr_hist", "e0_hist", "netmig_hist")
         }
-        for name in ("mig_longrun_rate", "total_trend", "tfr_reference"):
+        for name in ("mig_longrun_rate", "total_trend", "median_age_trend", "tfr_reference"):
             if getattr(self, name) is not None:
                 arrays[name] = getattr(self, name)[idx]
         return replace(self, codes=tuple(codes), details={c: self.details.get(c, {}) for c in codes}, **arrays)

@@ -35,6 +35,13 @@ Rules (year ``y`` = calendar year of the events, base year ``Y``, ``j = y - Y``)
   multiplied by a factor interpolated linearly from 1 at the base year through the given years,
   held after the last; a scenario's ``convergence_target`` / ``convergence_year`` (the calendar
   year the long-run level is reached) override the estimation settings.
+* age-structure combination (``EstimationSettings.age_structure_weight = w``): the population of
+  year ``Y + h`` is the cohort-component one tilted so that its median age is
+  ``M_h = CC_h + l_h (T_h - CC_h)``, ``T_h`` the exponential trend of the territory's median age
+  (the ``exponential`` back-test baseline), ``l_h = w min(h / age_structure_years, 1)``; beyond
+  :data:`AGE_STRUCTURE_HELD_AFTER` years the shift ``M_h - CC_h`` is held. The tilt keeps the
+  total (:func:`tilt_to_median`); the difference enters as net migrants
+  (:func:`age_structure_adjustment`).
 * in-migrant pool (``EstimationSettings.inflow_pool``): the part of the inflow held as counts at
   ages ``x`` below ``inflow_pool_max_age`` is multiplied in event year ``Y + j`` by
   ``pool_Y(x - j - 1) / pool_window(x)``, the base-year population of the cohort in all
@@ -54,12 +61,22 @@ import numpy as np
 from ..exceptions import ProjectionError
 from .base_rates import BaseRates
 from .bounds import e0_path, tfr_path
-from .engine import EngineResult, cohort_component
+from .agegroups import median_age
+from .engine import EngineResult, cohort_component, project_step
 from .estimation.common import ols_slope as _ols_slope
 from .lifetable import E0Scaler
 from .scenarios import Migration, Scenario, profile_weights
 
-__all__ = ["E0Scaler", "ScenarioSchedule", "build_schedule", "run_schedule", "combination_adjustment", "convergence_weights"]
+__all__ = ["E0Scaler", "ScenarioSchedule", "build_schedule", "run_schedule", "combination_adjustment", "convergence_weights",
+           "tilt_to_median", "age_structure_adjustment", "AGE_STRUCTURE_HELD_AFTER", "AGE_TILT_WIDTH"]
+
+#: Years after which the age-structure combination's shift of the median age is held: the longest horizon
+#: the back-test scores (2006 -> 2018); a trend of the median age is not carried further than it was tested.
+AGE_STRUCTURE_HELD_AFTER = 12
+#: Width (years of age) of the tilt of :func:`tilt_to_median`: ages more than about two widths from the
+#: median are all scaled by nearly the same factor, so the tilt moves people across the middle ages, not
+#: into the oldest.
+AGE_TILT_WIDTH = 10.0
 
 
 @dataclass
@@ -230,6 +247,10 @@ def build_schedule(rates: BaseRates, scenario: Scenario, to_year: int) -> Scenar
         ref = sch if mi == held else build_schedule(
             replace(rates, settings=replace(st, total_combination_weight=0.0)), replace(scenario, migration=held), to_year)
         sch.combination_count = combination_adjustment(ref, w)
+    wa = st.age_structure_weight
+    if wa > 0 and mi.mode != "zero" and rates.median_age_trend is not None and n > 0:
+        extra = age_structure_adjustment(sch, wa, st.age_structure_years)
+        sch.combination_count = extra if sch.combination_count is None else sch.combination_count + extra
     return sch
 
 
@@ -267,6 +288,78 @@ def combination_adjustment(sch: ScenarioSchedule, weight: float, passes: int = 3
         gap = np.concatenate([np.zeros_like(cc[:1]), (target - got)[1:]])
         adj = adj + np.diff(gap, axis=0)
     return adj[..., None, None] * shape
+
+
+def tilt_to_median(pop: np.ndarray, target: np.ndarray, width: float = AGE_TILT_WIDTH, iterations: int = 50,
+                   bound: float = 3.0) -> np.ndarray:
+    """``pop[..., 2, A]`` tilted over age so that its median age is ``target[...]``, its total unchanged.
+
+    ``Q_x = c P_x exp(b tanh((x - m) / width))`` with ``m`` the median age of ``P`` and ``c`` the
+    factor that keeps the total; ``b`` (within ``+-bound``) is found by bisection, as the median of
+    ``Q`` rises with ``b``. The tilt is smooth and bounded: ages well below the median are scaled by
+    about ``c e^-b``, ages well above by ``c e^b``, so the age pattern within the young and within the
+    old is the cohort-component one. ``b = 0`` (the population itself) where the target is the median.
+    """
+    pop = np.asarray(pop, dtype=float)
+    x = np.arange(pop.shape[-1], dtype=float)
+    m0 = median_age(pop)
+    target = np.broadcast_to(np.asarray(target, dtype=float), m0.shape)
+    shape = np.tanh((x - m0[..., None]) / float(width))  # [..., A]
+    total = pop.sum((-2, -1))
+
+    def tilted(b: np.ndarray) -> np.ndarray:
+        q = pop * np.exp(b[..., None] * shape)[..., None, :]
+        return q * (total / np.maximum(q.sum((-2, -1)), 1e-300))[..., None, None]
+
+    lo, hi = np.full(m0.shape, -float(bound)), np.full(m0.shape, float(bound))
+    for _ in range(iterations):  # halves the interval of b each time: 50 steps reach float precision
+        mid = (lo + hi) / 2
+        low = median_age(tilted(mid)) < target
+        lo, hi = np.where(low, mid, lo), np.where(low, hi, mid)
+    return tilted(np.where(target == m0, 0.0, (lo + hi) / 2))
+
+
+def age_structure_adjustment(sch: ScenarioSchedule, weight: float, years: int,
+                             held_after: int = AGE_STRUCTURE_HELD_AFTER) -> np.ndarray:
+    """Net migrants ``[n, T, 2, A]`` that turn the schedule's projection into the age-structure combination.
+
+    The median age of year ``Y + h`` becomes ``M_h = CC_h + l_h (T_h - CC_h)`` with ``CC_h`` the
+    cohort-component median of ``sch``, ``T_h = exp(a + s h)`` the exponential trend of the
+    territory's median age (:attr:`BaseRates.median_age_trend`) and ``l_h = weight min(h / years,
+    1)``: the trend counts more the further ahead, as the back-test shows it does better than the
+    cohort-component age structure at long horizons and worse at short ones (a forecast combination of
+    different methods, Smith, Tayman & Swanson 2013, ch. 13; Wilson 2015). Beyond ``held_after``
+    years the shift ``M_h - CC_h`` is held. The target population of each year is
+    :func:`tilt_to_median` of the cohort-component one (same total), and the migrants are solved year
+    by year so that the engine reproduces it exactly (one step for the survivors, a second for the
+    births, which depend on the women at the end of the year); births, deaths and migrants then add up
+    to the change, the adjustment reported as migration.
+    """
+    run = run_schedule(sch)
+    pop = run.population  # [n + 1, T, 2, A]
+    n = pop.shape[0] - 1
+    h = np.arange(1, n + 1, dtype=float)[:, None]
+    cc = median_age(pop[1:])  # [n, T]
+    a, s = sch.rates.median_age_trend[:, 0], sch.rates.median_age_trend[:, 1]
+    shift = weight * np.minimum(h / float(years), 1.0) * (np.exp(a[None, :] + s[None, :] * h) - cc)
+    if n > held_after:
+        shift[held_after:] = shift[held_after - 1]
+    target = tilt_to_median(pop[1:], cc + shift)
+    S, Sb, asfr, male, rate, count = sch.deterministic_inputs()
+    rate = np.broadcast_to(rate, target.shape)
+    extra = np.empty(target.shape)
+    P = pop[0]
+    for t in range(n):
+        step = project_step(P, S[t], Sb[t], asfr[t], male[t], rate[t], count[t])
+        surv = step.population - step.net_migration  # survivors: ages 1+ do not depend on the migrants
+        # net migrants N = rate * surv + count must be target - surv: the count part (ages 1+; age 0 below)
+        solved = target[t] - surv - rate[t] * surv
+        births = project_step(P, S[t], Sb[t], asfr[t], male[t], rate[t], solved)  # women of t + 1 now the target's
+        s0 = births.population[..., 0] - births.net_migration[..., 0]
+        solved[..., 0] = target[t][..., 0] - s0 - rate[t][..., 0] * s0
+        extra[t] = solved - count[t]
+        P = target[t]
+    return extra
 
 
 def convergence_weights(n: int, target: str, years: int) -> tuple[np.ndarray, np.ndarray]:

@@ -92,6 +92,10 @@ class EstimationSettings:
     total_combination_weight
         Weight ``w`` of the exponential trend of the territory's total population in a forecast
         combination of the total (0 = the cohort-component total); see :mod:`.schedule`.
+    age_structure_weight, age_structure_years
+        Weight ``w`` of the exponential trend of the territory's median age in the age-structure
+        combination (0 = the cohort-component age structure) and the years over which the weight
+        rises linearly to ``w``; see :func:`~cityindicators.projection.schedule.age_structure_adjustment`.
     smr_prior_deaths, infant_prior_births, srb_prior_births
         Credibility priors pulling small territories towards their county/country.
     hadwiger_h, hadwiger_r
@@ -131,6 +135,8 @@ class EstimationSettings:
     migration_convergence: str = "none"
     migration_convergence_years: int = 20
     total_combination_weight: float = 0.0
+    age_structure_weight: float = 0.5
+    age_structure_years: int = 10
 
     def __post_init__(self) -> None:
         if self.migration_convergence not in CONVERGENCE_TARGETS:
@@ -140,6 +146,10 @@ class EstimationSettings:
             raise ProjectionError(f"migration_convergence_years must be at least 1, got {self.migration_convergence_years}")
         if not 0.0 <= self.total_combination_weight <= 1.0:
             raise ProjectionError(f"total_combination_weight must be within [0, 1], got {self.total_combination_weight}")
+        if not 0.0 <= self.age_structure_weight <= 1.0:
+            raise ProjectionError(f"age_structure_weight must be within [0, 1], got {self.age_structure_weight}")
+        if int(self.age_structure_years) < 1:
+            raise ProjectionError(f"age_structure_years must be at least 1, got {self.age_structure_years}")
         if not all(isinstance(y, (int, np.integer)) and not isinstance(y, bool) for y in self.migration_excluded_years):
             raise ProjectionError(f"migration_excluded_years must be calendar years, got {self.migration_excluded_years!r}")
         if self.child_migration not in ("family", "own"):

@@ -276,5 +276,6 @@ def _estimate_rates(data: ProjectionData, codes: tuple[str, ...], Y: int, st: Es
         tfr_hist=fertility.tfr_history, e0_hist=history.e0, netmig_hist=history.netmig, settings=st,
         details=details, inflow_pool_base=migration.pool_base, inflow_pool_window=migration.pool_window,
         mig_longrun_rate=migration.longrun_rate, total_trend=history.total_trend,
+        median_age_trend=history.median_age_trend,
         tfr_reference=fertility.tfr_reference,
     )
