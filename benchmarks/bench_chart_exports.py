@@ -2,7 +2,8 @@
 asserts nothing).
 
 The charts of one situation-analysis and one scenario report on real data (or the demo data)
-are drawn once, then saved, in the same process and interleaved round by round so that other
+are built (the chart functions' CPU time, their layout included, printed first; the second
+building in the process, as in a warm kernel), then saved, in the same process and interleaved round by round so that other
 work on the machine weighs on every way alike, in three ways:
 
 * ``savefig per format`` - matplotlib's own way: ``savefig(bbox_inches="tight")`` of the SVG
@@ -29,6 +30,30 @@ import time
 from pathlib import Path
 
 from _common import SHARED, peak_rss_mib
+
+
+#: CPU seconds spent building the charts (the chart functions of ``plotting``, layout included).
+BUILD_SECONDS: list[float] = []
+
+
+def _timed_charts() -> None:
+    """Time every chart function of ``plotting`` (called by the sections as ``plotting.<name>``)."""
+    import functools
+
+    from cityindicators import plotting
+
+    def timed(func):
+        @functools.wraps(func)
+        def chart(*a, **k):
+            t0 = time.process_time()
+            try:
+                return func(*a, **k)
+            finally:
+                BUILD_SECONDS.append(time.process_time() - t0)
+        return chart
+
+    for name in plotting.CHART_UNITS:
+        setattr(plotting, name, timed(getattr(plotting, name)))
 
 
 def _figures(data: Path, territory: str) -> list:
@@ -79,7 +104,14 @@ def main() -> int:
 
             data, territory, label = tmp / "data", "X13", "synthetic demo data"
             build_demo(data)
+        _timed_charts()
+        _figures(data, territory)  # once to warm up (imports, fonts, caches), as a warm kernel is
+        import matplotlib.pyplot as plt
+
+        plt.close("all")
+        BUILD_SECONDS.clear()
         figs = _figures(data, territory)
+        built = sum(BUILD_SECONDS)
         print(f"data: {label} ({'real data at ' + str(SHARED) + ' not used' if not args.data_dir else territory}); "
               f"{len(figs)} charts of one report of each template; load average {os.getloadavg()[0]:.1f}")
 
@@ -103,6 +135,8 @@ def main() -> int:
                 for i, fig in enumerate(figs):
                     way(fig, folder / "charts" if way is _savefig_per_format else folder, f"{i:02d}_chart")
                 best[name] = min(best[name], time.process_time() - t0)
+        print(f"building (chart functions, layout included, warm): {built:.2f} CPU s for {len(figs)} charts = "
+              f"{built / len(figs):.3f} per chart")
         for name, seconds in best.items():
             print(f"{name}: {seconds:.2f} CPU s for {len(figs)} charts = {seconds / len(figs):.2f} per chart "
                   f"(best of {args.rounds})")
