@@ -174,6 +174,7 @@ def steps_text(summary) -> str:
     """The runner's steps summed over the reports written (from their manifests) and the
     computations the reports share, as the batch made them."""
     sums: dict[str, float] = {}
+    cpu: dict[str, float] = {}
     shared: dict[str, int] = {}
     written = 0
     for r in summary.results:
@@ -184,12 +185,17 @@ def steps_text(summary) -> str:
         written += 1
         for step, sec in m.get("timings", {}).get("steps", {}).items():
             sums[step] = sums.get(step, 0.0) + float(sec)
+        for step, sec in m.get("timings", {}).get("steps_cpu", {}).items():
+            cpu[step] = cpu.get(step, 0.0) + float(sec)
         for key, how in m.get("shared", {}).items():
             shared[how] = shared.get(how, 0) + 1
     if not written:
         return "  (no report written)"
     lines = ["  runner's steps, mean wall s per report: "
              + ", ".join(f"{k.removesuffix('_s')} {v / written:.2f}" for k, v in sums.items())]
+    if cpu:  # the runner's own CPU in each step (the kernel's and the browser's are in the lines above)
+        lines.append(f"  runner's steps, mean CPU s per report (the runner's thread, {sum(cpu.values()) / written:.2f} in all): "
+                     + ", ".join(f"{k.removesuffix('_s')} {v / written:.2f}" for k, v in cpu.items()))
     if shared:
         lines.append("  shared inputs of the reports: " + ", ".join(f"{how} {k}" for how, k in sorted(shared.items())))
     return "\n".join(lines)

@@ -54,6 +54,21 @@ def test_stopwatch_laps_follow_each_other_and_repeat_names_add():
     assert list(w.laps) == ["a", "b"]
     assert w.laps["a"] >= first_a >= 0 and w.laps["b"] >= 0
     assert w.total() >= round(sum(w.laps.values()), 3) - 0.003  # laps are rounded to the millisecond
+    assert list(w.cpu_laps) == ["a", "b"] and all(v >= 0 for v in w.cpu_laps.values())
+
+
+def test_stopwatch_cpu_laps_count_this_threads_work_not_its_waiting():
+    import time
+
+    w = timings.Stopwatch()
+    time.sleep(0.2)  # waiting (for a kernel, a browser) costs the runner no CPU
+    w.lap("wait")
+    t0 = time.thread_time()
+    while time.thread_time() - t0 < 0.2:  # work
+        pass
+    w.lap("work")
+    assert w.laps["wait"] >= 0.2 and w.cpu_laps["wait"] < 0.1
+    assert w.cpu_laps["work"] >= 0.2 and w.laps["work"] >= w.cpu_laps["work"] - 0.003
 
 
 def test_breakdown_text_indents_groups():

@@ -377,7 +377,7 @@ def run_report(
         # where the time went (benchmarks/bench_reports.py prints it): the runner's steps, each
         # section's cell, and the part of the cells spent drawing and saving charts
         {"validate_s": round(t_validated - t_start, 3), "execute_s": round(t_exec1 - t_exec0, 3),
-         "export_s": round(time.perf_counter() - t_exec1, 3), "steps": watch.laps,
+         "export_s": round(time.perf_counter() - t_exec1, 3), "steps": watch.laps, "steps_cpu": watch.cpu_laps,
          "cells": timings.cell_seconds(nb), "charts_in_cells_s": timings.chart_seconds(nb)},
         time.perf_counter() - t_start, print_html)
     result.pending = pending
@@ -416,7 +416,8 @@ def finish_report(result: ReportResult) -> ReportResult:
         manifest.update(status="ok", finished_at=_now(), files=files, file_hashes=hashes, timings={
             "validate_s": p.timings["validate_s"], "execute_s": p.timings["execute_s"],
             "export_s": round(p.timings["export_s"] + t_end - t0, 3), "total_s": round(p.seconds + t_end - t0, 3),
-            "steps": steps, "cells": p.timings["cells"], "charts_in_cells_s": p.timings["charts_in_cells_s"]})
+            "steps": steps, "steps_cpu": p.timings["steps_cpu"], "cells": p.timings["cells"],
+            "charts_in_cells_s": p.timings["charts_in_cells_s"]})
         atomic_write_json(staging / MANIFEST, manifest)
     except Exception as exc:
         shutil.rmtree(staging, ignore_errors=True)
