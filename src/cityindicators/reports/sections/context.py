@@ -74,7 +74,8 @@ class ReportContext:
     workspace: Any = field(default=None, repr=False)
     #: Scenario chapter: the :class:`~cityindicators.projection.api.ProjectionResult` of every scenario.
     projection: Any = field(default=None, repr=False)
-    #: Scenario chapter: stochastic quantiles of the first scenario (``None``: no fan chart).
+    #: Scenario chapter: stochastic quantiles of the first scenario, both sexes and all ages
+    #: (``ProjectionResult.quantiles``; ``None``: no fan chart).
     quantiles: pd.DataFrame | None = field(default=None, repr=False)
     #: Scenario chapter: empirical 80 % interval (``None``: not asked for).
     intervals: pd.DataFrame | None = field(default=None, repr=False)
