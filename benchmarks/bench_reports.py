@@ -170,11 +170,12 @@ def prepare_data(tmp: Path) -> tuple[Path, str, str]:
     return data, "X13", "synthetic demo data (8 municipalities)"
 
 
-def steps_text(summary) -> str:
+def steps_text(summary, jobs: int = 0, wall: float = 0.0) -> str:
     """The runner's steps summed over the reports written (from their manifests) and the
     computations the reports share, as the batch made them."""
     sums: dict[str, float] = {}
     cpu: dict[str, float] = {}
+    in_workers = 0.0  # a report's time up to its PDF: what it kept its worker busy
     shared: dict[str, int] = {}
     written = 0
     for r in summary.results:
@@ -183,6 +184,8 @@ def steps_text(summary) -> str:
             continue
         m = json.loads(manifest.read_text(encoding="utf-8"))
         written += 1
+        t = m.get("timings", {})
+        in_workers += float(t.get("total_s", 0.0)) - float(t.get("steps", {}).get("pdf_s", 0.0))
         for step, sec in m.get("timings", {}).get("steps", {}).items():
             sums[step] = sums.get(step, 0.0) + float(sec)
         for step, sec in m.get("timings", {}).get("steps_cpu", {}).items():
@@ -196,6 +199,10 @@ def steps_text(summary) -> str:
     if cpu:  # the runner's own CPU in each step (the kernel's and the browser's are in the lines above)
         lines.append(f"  runner's steps, mean CPU s per report (the runner's thread, {sum(cpu.values()) / written:.2f} in all): "
                      + ", ".join(f"{k.removesuffix('_s')} {v / written:.2f}" for k, v in cpu.items()))
+    if jobs > 1 and wall > 0:  # idle workers: the batch's start and end, or reports waiting for the printer
+        lines.append(f"  workers busy {100 * in_workers / (jobs * wall):.0f} % of the batch's wall time "
+                     f"({jobs} workers, {wall:.0f} s); the batch process printed PDFs {sums.get('pdf_s', 0.0):.0f} s "
+                     f"of it ({100 * sums.get('pdf_s', 0.0) / wall:.0f} %)")
     if shared:
         lines.append("  shared inputs of the reports: " + ", ".join(f"{how} {k}" for how, k in sorted(shared.items())))
     return "\n".join(lines)
@@ -261,7 +268,7 @@ def main() -> int:
               f"({mem.cpu / max(c['ok'], 1):.1f} per report written); {c}; "
               f"peak memory {mem.peak / 2**20:.0f} MiB; load average {os.getloadavg()[0]:.1f}")
         print(mem.text())
-        print(steps_text(summary))
+        print(steps_text(summary, args.jobs, dt))
         if n < 120 and c["ok"]:
             # the batch's fixed cost (workers, kernels, browsers starting; what all reports share)
             # is paid once, so scaling the whole batch overstates a little
