@@ -311,7 +311,11 @@ def render(nb, data_label: str, register) -> str:
 
     lines += _by_origin(nb, methods)
     names_c = [c.name for c in nb.candidates]
-    cand = nb.pooled(POOLED_HORIZONS, names_c).T.sort_values("total")
+    # by the total rounded to 1e-6 %, then in the candidates' order: an age-structure candidate has its
+    # twin's total up to rounding noise, which must not decide the order
+    cand = nb.pooled(POOLED_HORIZONS, names_c).T
+    cand = cand.assign(_key=cand["total"].round(6), _pos=range(len(cand))).sort_values(["_key", "_pos"]).drop(
+        columns=["_key", "_pos"])
     lines += [f"### Every candidate, in sample (pooled MAPE over horizons {POOLED_HORIZONS[0]}-{POOLED_HORIZONS[-1]})",
               "", "For transparency only: these figures use every origin for every candidate, so the best row "
               "here is not an out-of-sample result.", "",
