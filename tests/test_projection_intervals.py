@@ -109,10 +109,14 @@ def test_nested_choice_of_the_variant_on_the_demo_back_test(demo_errors):
 def test_project_with_empirical_intervals(demo_dir, demo_errors):
     _, errors = demo_errors
     res = project("X13", to_year=2035, data_dir=demo_dir, interval_errors=errors)
-    iv = res.intervals
-    assert set(iv.columns) >= {"scenario", "territory_code", "year", "age_group", "horizon", "size_class",
-                               "value", "lower", "upper", "level"}
-    tot = iv.query("age_group == 'total'").sort_values("year")
+    tot = res.intervals.sort_values("year")  # all ages only: one row per scenario, territory and year
+    assert set(tot.columns) >= {"scenario", "territory_code", "year", "age_group", "horizon", "size_class",
+                                "value", "lower", "upper", "level"}
+    assert set(tot["age_group"]) == {"total"} and not tot.duplicated(["scenario", "territory_code", "year"]).any()
+    iv = res.intervals_for(None)  # every level, labelled
+    assert set(iv["age_group"]) == {"total", "0-14", "15-64", "65+", "median_age"}
+    persons = res.intervals_for(["0-14", "15-64", "65+"]).groupby("year")["value"].sum()
+    assert persons.to_numpy() == pytest.approx(tot.set_index("year")["value"].loc[persons.index].to_numpy())
     assert (tot["lower"] < tot["value"]).all() and (tot["value"] < tot["upper"]).all()
     width = np.log(tot["upper"] / tot["lower"]).to_numpy()
     assert (np.diff(width) > 0).all()  # wider with every year of horizon
@@ -126,7 +130,7 @@ def test_project_with_empirical_intervals(demo_dir, demo_errors):
     assert np.log(tot["value"] / tot["upper"]).to_numpy() == pytest.approx(lo)
     assert np.log(tot["value"] / tot["lower"]).to_numpy() == pytest.approx(hi)
     # the median age (years) with the band of its own past errors
-    med = iv.query("age_group == 'median_age'").sort_values("year")
+    med = res.intervals_for("median_age").sort_values("year")
     assert len(med) == len(tot) and (med["lower"] < med["value"]).all() and (med["value"] < med["upper"]).all()
     from cityindicators.projection.intervals import median_ages
 

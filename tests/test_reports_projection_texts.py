@@ -99,17 +99,18 @@ def test_scenario_fan_chart_with_empirical_intervals(demo_dir, monkeypatch):
     c = sections.setup_scenarios("X13", scenarios=["baseline"], horizon=2040, language="lt", data_dir=demo_dir,
                                  trajectories=0, show=False, intervals=True)
     found = sections.fan_chart(c)
-    iv = c.intervals.query("territory_code == 'X13' and age_group == 'total' and year == 2040")
+    assert set(c.intervals["age_group"]) == {"total"} and set(c.median_age_intervals["age_group"]) == {"median_age"}
+    iv = c.intervals.query("territory_code == 'X13' and year == 2040")
     assert found.values["lo"] == pytest.approx(float(iv["lower"].iloc[0]))
     assert found.values["hi"] == pytest.approx(float(iv["upper"].iloc[0]))
     assert found.text.startswith("80 % intervalas 2040 m.") and "8 kartus iš 10" in found.text
-    med = c.intervals.query("territory_code == 'X13' and age_group == 'median_age' and year == 2040")
+    med = c.median_age_intervals.query("territory_code == 'X13' and year == 2040")
     assert len(med) == 1 and med["lower"].iloc[0] < med["value"].iloc[0] < med["upper"].iloc[0]
     # the report states the median age's band ten years on (or in the last year, when sooner)
     shown = []
     monkeypatch.setattr(sections.scenarios, "show_markdown", shown.append)
     sections.fan_chart(c)
     y = min(2040, c.projection.base_year + 10)
-    m = c.intervals.query("territory_code == 'X13' and age_group == 'median_age' and year == @y").iloc[0]
+    m = c.median_age_intervals.query("territory_code == 'X13' and year == @y").iloc[0]
     assert F.median_age_interval(y, m["lower"], m["value"], m["upper"], "lt").text in shown[-1]
     assert isinstance(c.intervals, pd.DataFrame)

@@ -188,6 +188,42 @@ def test_result_totals_and_broad_groups_by_hand():
         res.quantiles_for()
 
 
+def test_result_intervals_give_one_level_unless_asked_by_hand():
+    """``intervals`` holds the all-ages rows only; ``intervals_for`` any other level, labelled:
+    summed by any key, each level gives its own figures, never persons and years together."""
+    from cityindicators.projection import ProjectionResult
+
+    place = ["scenario", "territory_code", "year"]
+    levels = {"total": 21.0, "0-14": 5.0, "15-64": 7.0, "65+": 9.0, "median_age": 41.5}
+    full = pd.DataFrame([("s", code, year, year - 2020, g, "under 20,000", v * (1 + (year - 2021) / 10), v - 1.0, v + 1.0, 0.8)
+                         for code in ("30", "31") for year in (2021, 2022) for g, v in levels.items()],
+                        columns=[*place, "horizon", "age_group", "size_class", "value", "lower", "upper", "level"])
+    res = ProjectionResult(population=pd.DataFrame(), scenarios={}, base_year=2020, to_year=2022, open_age=100,
+                           rates=None, _intervals=full)
+    iv = res.intervals
+    assert list(iv.columns) == list(full.columns) and set(iv["age_group"]) == {"total"}
+    _assert_one_row_per_key(iv, place, "intervals")
+    whole = iv["value"].sum()
+    assert whole == pytest.approx(2 * (21.0 + 23.1))  # two territories, 2021 and 2022: persons only
+    for n in range(1, len(place) + 1):
+        for subset in combinations(place, n):
+            assert iv.groupby(list(subset))["value"].sum().sum() == pytest.approx(whole), subset
+    broad = res.intervals_for(["0-14", "15-64", "65+"])
+    pd.testing.assert_series_equal(broad.groupby(place)["value"].sum(), iv.set_index(place)["value"], check_names=False)  # 5+7+9
+    assert res.intervals_for("median_age")["value"].tolist() == pytest.approx([41.5, 45.65] * 2)  # years
+    every = res.intervals_for(None)
+    assert len(every) == len(full) and set(every["age_group"]) == set(levels)
+    _assert_one_row_per_key(every, [*place, "age_group"], "intervals_for(None)")
+    with pytest.raises(ProjectionError, match="intervals_for\\(\\): unknown age group \\['all'\\]; allowed: "
+                                              "total, 0-14, 15-64, 65\\+, median_age"):
+        res.intervals_for(["total", "all"])
+    bare = ProjectionResult(population=pd.DataFrame(), scenarios={}, base_year=2020, to_year=2022, open_age=100,
+                            rates=None)
+    assert bare.intervals is None
+    with pytest.raises(ProjectionError, match="not run with empirical intervals"):
+        bare.intervals_for()
+
+
 def test_every_projection_result_frame_holds_one_level(demo_dir):
     """Every frame a ProjectionResult gives sums correctly by any key: summed down to scenario,
     territory and year, each gives the population (no one counted twice, no missing key dropped);

@@ -67,7 +67,7 @@ def _empirical_intervals_table(res, errors, data, reg):
     scenario, territory, year and group."""
     from ..projection.api import empirical_intervals
 
-    frame = empirical_intervals(res, errors, data)
+    frame = empirical_intervals(res, errors, data)  # every level, labelled by age_group (as intervals_for(None))
     frame.insert(2, "territory", frame["territory_code"].map(lambda c: reg.name(c)))
     if frame.empty:
         raise ProjectionError("no back-test errors observable by the base year")

@@ -6,7 +6,8 @@ Main entry points
   :class:`ProjectionResult` (tidy ``population``, ``components``, ``assumptions``,
   ``estimates``; helpers ``totals()``, ``broad_groups()``, ``balance()``, ``scenario_table()``;
   with ``stochastic=N`` also ``quantiles`` / ``quantiles_for()`` / ``quantiles_wide()`` for fan
-  charts). Each frame holds one sex level and one age level, so it sums correctly by any key.
+  charts; with ``interval_errors`` also ``intervals`` / ``intervals_for()``, the empirical
+  80 % intervals). Each frame holds one sex level and one age level, so it sums correctly by any key.
 - National control (:mod:`.control`): ``project(..., national="engine" | path)``.
 - :func:`find_inflow` - the constant annual net inflow with a chosen age profile that meets a
   population, working-age or old-age-dependency target (:class:`TargetResult`).

@@ -15,7 +15,9 @@ sexes unless ``sex=`` asks for another level (``None`` men and women, as
 :func:`cityindicators.store.load` gives them), ``broad_groups()`` without the all-ages group
 unless ``all_ages=True``; ``quantiles`` the both-sexes, all-ages quantiles, other levels by
 :meth:`ProjectionResult.quantiles_for` (quantiles do not add: the both-sexes quantile is that of
-the both-sexes trajectories, not the sum of the men's and the women's).
+the both-sexes trajectories, not the sum of the men's and the women's); ``intervals`` the
+all-ages empirical intervals, the broad groups and the median age (years) by
+:meth:`ProjectionResult.intervals_for`.
 """
 
 from __future__ import annotations
@@ -51,6 +53,10 @@ SEX_LABELS = np.array(SEXES)
 ALL_AGES = "total"
 #: The ``age_group`` labels of the stochastic quantiles: all ages and the broad groups.
 QUANTILE_AGE_GROUPS = (ALL_AGES, *BROAD_AGE_GROUPS)
+#: The ``age_group`` label of the projected median age (years) among the empirical intervals.
+MEDIAN_AGE = "median_age"
+#: The ``age_group`` levels of the empirical intervals: all ages, the broad groups (persons) and the median age (years).
+INTERVAL_AGE_GROUPS = (*QUANTILE_AGE_GROUPS, MEDIAN_AGE)
 
 
 def resolve_territories(territories: str | Sequence[str] | None, data: ProjectionData, register) -> list[str]:
@@ -171,13 +177,15 @@ class ProjectionResult:
         of all municipalities and the factor applied (ages of the national projection, its top
         one open; see :mod:`.control`).
     intervals
-        With ``interval_errors``: empirical prediction intervals (:mod:`.intervals`), ``scenario,
-        territory_code, year, horizon, age_group, size_class, value, lower, upper, level``: the
-        band that would have contained the later population in ``level`` (80 %) of the method's
-        past out-of-sample projections of this size class and horizon; ``age_group`` ``total``,
-        ``0-14``, ``15-64``, ``65+`` (persons) and ``median_age`` (years: the projected median
-        age, :func:`~cityindicators.projection.intervals.median_ages`, and the band of the
-        median age's own past errors, its upper bound at most the open age).
+        With ``interval_errors`` (else None): empirical prediction intervals (:mod:`.intervals`),
+        ``scenario, territory_code, year, horizon, age_group, size_class, value, lower, upper,
+        level`` of the all-ages population (``age_group`` total), one row per scenario,
+        territory and year: the band that would have contained the later population in
+        ``level`` (80 %) of the method's past out-of-sample projections of this size class and
+        horizon. The broad groups 0-14, 15-64, 65+ (persons) and ``median_age`` (years: the
+        projected median age, :func:`~cityindicators.projection.intervals.median_ages`, and the
+        band of the median age's own past errors, its upper bound at most the open age) by
+        :meth:`intervals_for`.
     reference
         The rates of the reference set (the territories and every municipality of the data) the
         projection was estimated with (``None`` with pre-estimated ``rates``): hand it to another
@@ -199,7 +207,9 @@ class ProjectionResult:
     groups: dict[str, tuple[str, ...]] = field(default_factory=dict)
     uncontrolled: pd.DataFrame | None = None
     national: pd.DataFrame | None = None
-    intervals: pd.DataFrame | None = None
+    # every level of the empirical intervals (all ages, broad groups, median age): read through
+    # intervals / intervals_for, which give the levels asked for
+    _intervals: pd.DataFrame | None = field(repr=False, default=None)
     reference: BaseRates | None = field(repr=False, default=None)
     _cache: dict[str, pd.DataFrame] = field(repr=False, default_factory=dict)
 
@@ -277,13 +287,32 @@ class ProjectionResult:
         """
         if self._quantiles is None:
             raise ProjectionError("this projection was not run with stochastic trajectories (project(..., stochastic=N))")
-        groups = list(BROAD_AGE_GROUPS) if age_group is None else [age_group] if isinstance(age_group, str) else list(age_group)
-        unknown = sorted(set(groups) - set(QUANTILE_AGE_GROUPS))
-        if unknown:
-            raise ProjectionError(f"quantiles_for(): unknown age group {unknown}; allowed: {', '.join(QUANTILE_AGE_GROUPS)}")
+        groups = _age_group_labels(age_group, QUANTILE_AGE_GROUPS, BROAD_AGE_GROUPS, "quantiles_for()")
         q = self._quantiles
         keep = q["sex"].isin(_sex_labels(sex, "quantiles_for()")) & q["age_group"].isin(groups)
         return q[keep.to_numpy(bool)].reset_index(drop=True)
+
+    @property
+    def intervals(self) -> pd.DataFrame | None:
+        """The empirical intervals of the all-ages population (None without ``interval_errors``):
+        :meth:`intervals_for` with its default."""
+        return None if self._intervals is None else self.intervals_for()
+
+    def intervals_for(self, age_group: "str | Sequence[str] | None" = ALL_AGES) -> pd.DataFrame:
+        """The empirical intervals ``scenario, territory_code, year, horizon, age_group, size_class,
+        value, lower, upper, level`` of ``age_group``: ``"total"`` (all ages, the default), one of
+        0-14, 15-64, 65+ (persons) or ``"median_age"`` (years), a sequence of them, or ``None``
+        for every level, told apart by ``age_group``.
+
+        Choose one level before adding ``value``: the all-ages rows hold the broad groups' people
+        again, the median age is in years; ``lower``/``upper`` are bounds, they never add.
+        """
+        if self._intervals is None:
+            raise ProjectionError("this projection was not run with empirical intervals "
+                                  "(project(..., interval_errors=...))")
+        groups = _age_group_labels(age_group, INTERVAL_AGE_GROUPS, INTERVAL_AGE_GROUPS, "intervals_for()")
+        iv = self._intervals
+        return iv[iv["age_group"].isin(groups).to_numpy(bool)].reset_index(drop=True)
 
     def balance(self) -> pd.DataFrame:
         """Per scenario, territory and year: ``population``, ``births``, ``deaths``, ``net_migration``,
@@ -322,6 +351,17 @@ class ProjectionResult:
                              values="value", sort=False).reset_index()
         wide.columns.name = None
         return wide
+
+
+def _age_group_labels(age_group: "str | Sequence[str] | None", allowed: Sequence[str], every: Sequence[str],
+                      caller: str) -> list[str]:
+    """The ``age_group`` labels asked for: one label, a sequence of them, or None for ``every``;
+    a label outside ``allowed`` is an error naming the allowed ones."""
+    groups = list(every) if age_group is None else [age_group] if isinstance(age_group, str) else list(age_group)
+    unknown = sorted(set(groups) - set(allowed))
+    if unknown:
+        raise ProjectionError(f"{caller}: unknown age group {unknown}; allowed: {', '.join(allowed)}")
+    return groups
 
 
 def _components_frame(arr: EngineResult, codes, base_year: int, scenario: str) -> pd.DataFrame:
@@ -436,8 +476,8 @@ def _national_control(national, data: ProjectionData, reference: BaseRates, code
 
 def empirical_intervals(result: ProjectionResult, errors: pd.DataFrame, data: ProjectionData,
                         level: float = 0.8) -> pd.DataFrame:
-    """The empirical intervals of :attr:`ProjectionResult.intervals` (territories, not groups) of
-    every scenario of ``result``, from the back-test ``errors`` observable by its base year (the shipped
+    """The empirical intervals of :meth:`ProjectionResult.intervals_for` at every level (territories,
+    not groups) of every scenario of ``result``, from the back-test ``errors`` observable by its base year (the shipped
     variant, :func:`~cityindicators.projection.intervals.shipped_interval_model`): the total and broad
     age groups (persons) and the median age (``age_group`` ``median_age``, years, bounded by the
     median age's own past errors)."""
@@ -449,13 +489,13 @@ def empirical_intervals(result: ProjectionResult, errors: pd.DataFrame, data: Pr
     bg = bg[bg["territory_code"].isin(codes)]
     pop = result.population
     med = median_ages(pop[pop["territory_code"].isin(codes) & (pop["year"] > result.base_year)])
-    bg = pd.concat([bg, med.assign(age_group="median_age")], ignore_index=True)
+    bg = pd.concat([bg, med.assign(age_group=MEDIAN_AGE)], ignore_index=True)
     sizes = dict(zip(codes, size_class(result.rates.population.sum(axis=(1, 2)))))
     f = bg.assign(horizon=bg["year"] - result.base_year, group=bg["age_group"],
                   size_class=bg["territory_code"].map(sizes))
     out = apply_intervals(f, model).assign(level=level)
     # a band of log errors grows without end; a median age cannot leave the ages projected
-    med_rows = out["age_group"] == "median_age"
+    med_rows = out["age_group"] == MEDIAN_AGE
     out.loc[med_rows, "upper"] = out.loc[med_rows, "upper"].clip(upper=float(result.open_age))
     return out[["scenario", "territory_code", "year", "horizon", "age_group", "size_class", "value", "lower",
                 "upper", "level"]].reset_index(drop=True)
@@ -540,7 +580,8 @@ def project(
         iterative proportional fitting, see :mod:`.control`).
     interval_errors, interval_level
         Back-test errors (:func:`~cityindicators.projection.backtest.out_of_sample_errors` of the
-        same data): adds :attr:`ProjectionResult.intervals` at ``interval_level``, built from the
+        same data): adds :attr:`ProjectionResult.intervals` (all ages; other levels by
+        :meth:`~ProjectionResult.intervals_for`) at ``interval_level``, built from the
         errors observable by the base year (:mod:`.intervals`).
     reference
         :attr:`ProjectionResult.reference` of an earlier projection of the same territories,
@@ -615,7 +656,7 @@ def project(
     if interval_errors is not None:
         if data is None:
             raise ProjectionError("empirical intervals need the data (for the size classes of the back-test)")
-        result.intervals = empirical_intervals(result, interval_errors, data, float(interval_level))
+        result._intervals = empirical_intervals(result, interval_errors, data, float(interval_level))
     if stochastic:
         from .stochastic import simulate
 

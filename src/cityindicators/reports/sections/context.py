@@ -77,8 +77,12 @@ class ReportContext:
     #: Scenario chapter: stochastic quantiles of the first scenario, both sexes and all ages
     #: (``ProjectionResult.quantiles``; ``None``: no fan chart).
     quantiles: pd.DataFrame | None = field(default=None, repr=False)
-    #: Scenario chapter: empirical 80 % interval (``None``: not asked for).
+    #: Scenario chapter: empirical 80 % interval of the first scenario, all ages
+    #: (``ProjectionResult.intervals``; ``None``: not asked for).
     intervals: pd.DataFrame | None = field(default=None, repr=False)
+    #: Scenario chapter: the projected median age (years) and its empirical 80 % interval
+    #: (``ProjectionResult.intervals_for("median_age")``; ``None``: not asked for).
+    median_age_intervals: pd.DataFrame | None = field(default=None, repr=False)
     _comparisons: dict[tuple, pd.DataFrame] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:

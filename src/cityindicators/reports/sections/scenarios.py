@@ -84,7 +84,8 @@ def setup_scenarios(
         emp = project(ctx.code, base_year=result.base_year, to_year=int(horizon), scenario=list(scenarios)[0],
                       data=data, data_dir=ctx.data_dir, interval_errors=out_of_sample_errors_cached(data, ctx.data_dir),
                       reference=result.reference)
-        ctx.intervals = emp.intervals
+        ctx.intervals = emp.intervals  # all ages
+        ctx.median_age_intervals = emp.intervals_for("median_age")
     if show:
         show_title(ctx, "scenarios", result.base_year)
     return ctx
@@ -299,7 +300,7 @@ def _empirical_fan(ctx: ReportContext, iv: pd.DataFrame) -> F.Finding:
 
     res = ctx.projection
     first = next(iter(res.scenarios))
-    sub = iv[(iv["territory_code"] == ctx.code) & (iv["age_group"] == "total") & (iv["scenario"] == first)]
+    sub = iv[(iv["territory_code"] == ctx.code) & (iv["scenario"] == first)]  # (the intervals of all ages)
     sub = sub.sort_values("year")
     lo_p, hi_p = (1 - float(sub["level"].iloc[0])) / 2, (1 + float(sub["level"].iloc[0])) / 2
     q = pd.concat([sub[["year"]].assign(quantile=p, value=sub[col].to_numpy())
@@ -315,8 +316,8 @@ def _empirical_fan(ctx: ReportContext, iv: pd.DataFrame) -> F.Finding:
     # the median age's own band, where the back-test's headline horizons reach: a log-scale band
     # carried 30 years ahead would say little about an age
     year = min(int(last["year"]), res.base_year + max(POOLED_HORIZONS))
-    med = iv[(iv["territory_code"] == ctx.code) & (iv["age_group"] == "median_age") & (iv["scenario"] == first)
-             & (iv["year"] == year)]
+    med = ctx.median_age_intervals if ctx.median_age_intervals is not None else pd.DataFrame(columns=iv.columns)
+    med = med[(med["territory_code"] == ctx.code) & (med["scenario"] == first) & (med["year"] == year)]
     if len(med):
         m = med.iloc[0]
         text += "\n\n" + F.median_age_interval(int(m["year"]), float(m["lower"]), float(m["value"]), float(m["upper"]),
