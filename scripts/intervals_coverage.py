@@ -223,7 +223,7 @@ def render(errors, population, nested=None) -> str:
               "origins. Censuses recur (2021), so a projection from the latest data should expect a similar",
               "revision within ten years.", ""]
     lines += ["## The median age's interval", "",
-              "`ProjectionResult.intervals` (and `project --interval empirical`) carry the median age",
+              '`ProjectionResult.intervals_for("median_age")` (and `project --interval empirical`) carry the median age',
               "(`age_group` `median_age`, years) with its own band: the shipped variant fitted on the median",
               "age's own back-test errors (log(F/A) of the median age, by size class and horizon), the figures",
               "of the column median_age above. The scenario report's uncertainty section (with `intervals=True`)",
