@@ -74,6 +74,7 @@ import numpy as np
 import pandas as pd
 
 from ..exceptions import ProjectionError
+from .agegroups import median_age
 
 __all__ = ["SIZE_CLASSES", "SIZE_CLASSES_LT", "ASYMMETRIC_GROUPS", "EXPONENT_BOUNDS", "out_of_sample_errors_cached",
            "errors_cache_path",
@@ -405,9 +406,7 @@ def log_errors(errors: pd.DataFrame, population: pd.DataFrame, method: str = "de
 def median_ages(population: pd.DataFrame) -> pd.DataFrame:
     """``scenario, territory_code, year, value``: the median age (years) of both sexes of a population
     frame by single years of age (``scenario, territory_code, year, sex, age, value``, male and female
-    rows), as the back-test measures it (:func:`.backtest.median_age`), so that its errors bound it."""
-    from .backtest import median_age
-
+    rows), as the back-test measures it (:func:`.agegroups.median_age`), so that its errors bound it."""
     pop = population[population["sex"].isin(["male", "female"])]
     keys = ["scenario", "territory_code", "year"]
     wide = pop.groupby([*keys, "age"], sort=False, observed=True)["value"].sum().unstack("age", fill_value=0.0)

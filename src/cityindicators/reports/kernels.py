@@ -6,7 +6,8 @@ workers running several jobs at once never share one) and, before each report, c
 kernel's namespace, points it at the report's staging folder and resets the chart and table
 counters (:meth:`ReportKernel.prepare`), and hands the memory the previous report freed back to
 the system. What survives that clean-up is frozen (:func:`gc.freeze`): Python's garbage
-collector then leaves the kernel's long-lived objects alone and walks only each report's own. What stays warm is only what a fresh kernel would compute the same way: imported
+collector then leaves the kernel's long-lived objects alone and walks only each report's own.
+What stays warm is only what a fresh kernel would compute the same way: imported
 modules and the caches of the store, the indicator library and :mod:`.shared`, which are keyed
 by the data files' paths and modification times.
 
