@@ -82,3 +82,31 @@ def test_backtest_needs_both_or_neither_of_base_year_and_horizon(demo_dir, capsy
     rc = main(["--data-dir", str(demo_dir), "backtest", "--base-year", "2018"])
     err = capsys.readouterr().err
     assert rc != 0 and "both --base-year and --horizon" in err and "Traceback" not in err
+
+
+def test_project_sets_the_long_run_rule_and_the_combinations(demo_dir, capsys):
+    def totals(*extra):
+        rc = main(["--data-dir", str(demo_dir), "project", "--territory", "X13", "--base-year", "2010", "--to", "2040",
+                   *extra])
+        assert rc == 0
+        frame = pd.read_csv(io.StringIO(capsys.readouterr().out))
+        return frame.groupby("year")["population"].sum()
+
+    default = totals()
+    held = totals("--migration-convergence", "none")
+    same = totals("--migration-convergence", "zero", "--migration-convergence-start", "12",
+                  "--migration-convergence-years", "28", "--age-structure-weight", "0.5", "--age-structure-years", "10",
+                  "--total-combination-weight", "0")
+    pd.testing.assert_series_equal(same, default)  # the defaults spelled out
+    assert (held.loc[:2022] == default.loc[:2022]).all() and held.loc[2040] != pytest.approx(default.loc[2040])
+    for bad, flag in ((["--migration-convergence", "half"], "--migration-convergence"),
+                      (["--migration-convergence-start", "-1"], "--migration-convergence-start"),
+                      (["--age-structure-weight", "2"], "--age-structure-weight")):
+        assert totals_rc(demo_dir, bad) == 1
+        err = capsys.readouterr().err
+        assert flag in err and "Traceback" not in err
+
+
+def totals_rc(demo_dir, extra):
+    return main(["--data-dir", str(demo_dir), "project", "--territory", "X13", "--base-year", "2010", "--to", "2015",
+                 *extra])

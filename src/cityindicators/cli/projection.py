@@ -15,6 +15,43 @@ from ..geography import get_register
 from ._output import FORMATS, emit, emit_rows
 
 
+#: ``project`` options of the estimation settings that shape the schedule: flag -> (EstimationSettings field, type, help).
+SETTING_FLAGS = {
+    "--migration-convergence": ("migration_convergence", str,
+                                "long-run rule of net migration: zero (default), own_mean (the territory's own "
+                                "long-run level) or none (the window's schedule held throughout)"),
+    "--migration-convergence-start": ("migration_convergence_start", int,
+                                      "years the window's net migration is held before it converges (default 12, "
+                                      "the longest back-tested horizon)"),
+    "--migration-convergence-years": ("migration_convergence_years", int,
+                                      "years from the start of the convergence to the long-run level (default 28)"),
+    "--total-combination-weight": ("total_combination_weight", float,
+                                   "weight 0-1 of the total's exponential trend combined with the cohort-component "
+                                   "total (default 0)"),
+    "--age-structure-weight": ("age_structure_weight", float,
+                               "weight 0-1 of the median age's exponential trend in the age structure (default 0.5)"),
+    "--age-structure-years": ("age_structure_years", int,
+                              "years over which the age-structure weight rises to its value (default 10)"),
+}
+
+
+def _settings(args):
+    """The :class:`EstimationSettings` of the ``project`` options given (None: the defaults); an
+    invalid value is a :class:`ConfigError` naming its option."""
+    given = {flag: getattr(args, field) for flag, (field, _, _) in SETTING_FLAGS.items()
+             if getattr(args, field) is not None}
+    if not given:
+        return None
+    from ..projection import EstimationSettings
+
+    for flag, value in given.items():
+        try:
+            EstimationSettings(**{SETTING_FLAGS[flag][0]: value})
+        except ProjectionError as exc:
+            raise ConfigError(f"{flag} {value}: {exc}") from None
+    return EstimationSettings(**{SETTING_FLAGS[flag][0]: value for flag, value in given.items()})
+
+
 def _territories(values: list[str]) -> str | list[str]:
     if len(values) == 1 and values[0].strip().lower() == "all":
         return "all"
@@ -38,7 +75,8 @@ def _project(args) -> int:
         except ProjectionError as exc:
             raise ProjectionError(f"--interval empirical: the back-test cannot be computed on this data ({exc})") from None
     res = project(_territories(args.territory), base_year=args.base_year, to_year=args.to,
-                  scenario=args.scenario, data=data, data_dir=args.data_dir, stochastic=args.stochastic, seed=args.seed,
+                  scenario=args.scenario, data=data, data_dir=args.data_dir, settings=_settings(args),
+                  stochastic=args.stochastic, seed=args.seed,
                   national=args.national_control, national_method=args.national_method)
     if errors is not None:
         try:
@@ -166,6 +204,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                         "beyond six years ahead (docs/INTERVALS.md has the coverage by horizon). It says "
                         "how wrong projections like this one have been, not what a new shock could do. "
                         "The back-test runs once per data build (minutes on the whole extract).")
+    for flag, (field, kind, text) in SETTING_FLAGS.items():
+        p.add_argument(flag, dest=field, type=kind, default=None, metavar="RULE" if kind is str else "X", help=text)
     p.add_argument("--format", choices=FORMATS, default="csv")
     p.add_argument("--output", default=None, metavar="FILE", help="write to FILE (atomically) instead of stdout")
     p.add_argument("--round", action="store_true", help="round populations (see --round-digits)")

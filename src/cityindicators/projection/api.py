@@ -503,14 +503,16 @@ def empirical_intervals(result: ProjectionResult, errors: pd.DataFrame, data: Pr
 
 def _scenario_rates(sc: Scenario, rates: BaseRates, data: ProjectionData | None,
                     settings: EstimationSettings | None, register) -> BaseRates:
-    """``rates``, or rates re-estimated with the migration window / excluded years ``sc`` sets."""
+    """``rates``, or rates re-estimated with the migration window / excluded years ``sc`` sets, with
+    the combination settings it sets (they act on the schedule only)."""
     overrides = sc.migration.estimation_overrides()
     if not overrides:
-        return rates
+        schedule = sc.schedule_overrides()
+        return replace(rates, settings=replace(rates.settings, **schedule)) if schedule else rates
     if data is None:
         raise ProjectionError(f"scenario {sc.name!r} sets migration.{'window' if 'migration_window' in overrides else 'excluded_years'}:"
                               " it needs the data, not pre-estimated rates")
-    st = replace(settings or rates.settings, **overrides)
+    st = replace(settings or rates.settings, **overrides, **sc.schedule_overrides())
     return reference_rates(data, list(rates.codes), rates.base_year, st, register).subset(list(rates.codes))
 
 

@@ -338,7 +338,7 @@ def default_candidates() -> tuple[Candidate, ...]:
     The first 48 (the set of the previous round): migration window 5 or 10 years; the 2010
     declaration wave and the 2011 census year kept (down-weighted only by the Huber weights when
     atypical) or excluded; net migration held, or converging to the territory's own long-run mean
-    in 15 years or to zero in 30 years; life expectancy held or rising by 0.15 years a year; the
+    in 15 years or to zero in 30 years (from the base year, ``migration_convergence_start=0``); life expectancy held or rising by 0.15 years a year; the
     total combined with its exponential trend with weight 0 or 0.5.
 
     Then 24 added after the previous back-test had been seen, for what its errors showed (the
@@ -363,7 +363,8 @@ def default_candidates() -> tuple[Candidate, ...]:
                                 f"{f'-comb{w:g}' if w else ''}")
                         out.append(Candidate(name, EstimationSettings(
                             migration_window=window, migration_excluded_years=excluded, migration_convergence=conv,
-                            migration_convergence_years=years, total_combination_weight=w, age_structure_weight=0.0),
+                            migration_convergence_start=0, migration_convergence_years=years, total_combination_weight=w,
+                            age_structure_weight=0.0),
                             e0_gain=gain))
     for excluded in ((), (2010, 2011)):
         for damping in MIGRATION_TREND_DAMPINGS:
@@ -390,8 +391,8 @@ def protocol_fingerprint() -> str:
 
 def _estimation_key(st: EstimationSettings) -> EstimationSettings:
     """The settings with the fields that act only on the schedule reset (one estimation serves them all)."""
-    return replace(st, migration_convergence="none", migration_convergence_years=20, total_combination_weight=0.0,
-                   age_structure_weight=0.0)
+    return replace(st, migration_convergence="none", migration_convergence_start=0, migration_convergence_years=20,
+                   total_combination_weight=0.0, age_structure_weight=0.0)
 
 
 def _origin_forecasts(data: ProjectionData, Y: int, last: int, candidates: Sequence[Candidate], codes: list[str],

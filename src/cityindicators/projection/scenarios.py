@@ -33,13 +33,18 @@ File format (every key optional except ``name``; defaults shown)::
       path: {2030: 0.8, 2040: 0.5} # net migration scaled by year (linear from 1 at the base year, held after)
       window: null                 # years of the migration window (default: the estimation settings')
       excluded_years: null         # event years left out of the window, e.g. [2010, 2011]
-      convergence_target: null     # none | zero | own_mean (default: the estimation settings')
-      convergence_year: null       # calendar year the long-run level is reached
+      convergence_target: null     # none | zero | own_mean (default: the estimation settings', zero)
+      convergence_start_year: null # first calendar year of the convergence (default: base year + 12)
+      convergence_year: null       # calendar year the long-run level is reached (default: start + 20)
       added_inflow:                # an extra constant annual net inflow
         per_1000: 0.0              # persons per 1,000 base-year residents per year, or
         persons: 0.0               # persons per year (per territory)
         profile: young_families    # a named profile or a mapping {"25-39": 0.6, "0-9": 0.4}
         from_year: null            # first calendar year of the inflow (default: base year)
+    combination:                   # forecast combinations (default: the estimation settings')
+      total_weight: null           # weight of the total's exponential trend, 0-1 (shipped 0)
+      age_structure_weight: null   # weight of the median age's exponential trend, 0-1 (shipped 0.5)
+      age_structure_years: null    # years over which that weight rises (shipped 10)
 
 Named age-sex profiles of added inflows: see :data:`PROFILES`. Values outside the plausible
 ranges of :mod:`.bounds` are refused unless ``allow_implausible: true``; life-expectancy gains
@@ -171,9 +176,37 @@ def _migration_path_and_window(mi: Mapping, source: str) -> dict[str, Any]:
         from .settings import CONVERGENCE_TARGETS  # here: settings imports numpy, scenarios --list must not
 
         out["convergence_target"] = _mode(mi["convergence_target"], CONVERGENCE_TARGETS, source, "migration.convergence_target")
-    if mi.get("convergence_year") is not None:
-        out["convergence_year"] = _year(mi["convergence_year"], source, "migration.convergence_year")
+    for key in ("convergence_start_year", "convergence_year"):
+        if mi.get(key) is not None:
+            out[key] = _year(mi[key], source, f"migration.{key}")
+    if out.get("convergence_year", 9999) <= out.get("convergence_start_year", 0):
+        raise _err(source, "migration.convergence_year", f"{out['convergence_year']} must be after "
+                   f"migration.convergence_start_year ({out['convergence_start_year']})")
     return out
+
+
+#: Keys of a scenario's ``combination`` section and the :class:`~cityindicators.projection.settings.EstimationSettings`
+#: fields they set.
+COMBINATION_KEYS = {"total_weight": "total_combination_weight", "age_structure_weight": "age_structure_weight",
+                    "age_structure_years": "age_structure_years"}
+
+
+def _combination(d: Any, source: str) -> tuple[tuple[str, float], ...]:
+    """The ``combination`` section as ``((settings field, value), ...)``, only the keys given."""
+    _check_keys(d, tuple(COMBINATION_KEYS), source, "combination")
+    out = []
+    for key, field_name in COMBINATION_KEYS.items():
+        v = d.get(key)
+        if v is None:
+            continue
+        where = f"combination.{key}"
+        if key == "age_structure_years":
+            if isinstance(v, bool) or not isinstance(v, int) or not 1 <= v <= 100:
+                raise _err(source, where, f"expected a whole number of years 1-100, got {v!r}")
+            out.append((field_name, int(v)))
+        else:
+            out.append((field_name, _num(v, source, where, 0.0, 1.0)))
+    return tuple(out)
 
 
 def _years_or_none(v: Any, source: str, key: str) -> int | None:
@@ -302,6 +335,7 @@ class Migration:
     window: int | None = None
     excluded_years: tuple[int, ...] | None = None
     convergence_target: str | None = None
+    convergence_start_year: int | None = None
     convergence_year: int | None = None
 
     def estimation_overrides(self) -> dict[str, Any]:
@@ -326,14 +360,20 @@ class Scenario:
     mortality: Mortality = field(default_factory=Mortality)
     migration: Migration = field(default_factory=Migration)
     allow_implausible: bool = False
+    combination: tuple[tuple[str, float], ...] = ()  # (EstimationSettings field, value) of the section given
     source: str = field(default="", compare=False)
+
+    def schedule_overrides(self) -> dict[str, Any]:
+        """The :class:`~cityindicators.projection.settings.EstimationSettings` fields of the schedule
+        (not of the estimation) this scenario sets: its ``combination`` section."""
+        return dict(self.combination)
 
     # -- (de)serialisation ----------------------------------------------------------------
     @classmethod
     def from_dict(cls, d: Mapping[str, Any], source: str = "scenario") -> "Scenario":
         """Validate a mapping (e.g. parsed YAML); raises :class:`ConfigError` naming the key and allowed values."""
         _check_keys(d, ("name", "label_en", "label_lt", "description", "allow_implausible", "fertility",
-                        "mortality", "migration"), source, "")
+                        "mortality", "migration", "combination"), source, "")
         allow = d.get("allow_implausible", False)
         if not isinstance(allow, bool):
             raise _err(source, "allow_implausible", f"expected true or false, got {allow!r}")
@@ -374,7 +414,8 @@ class Scenario:
 
         mi = d.get("migration") or {}
         _check_keys(mi, ("mode", "level", "outflow_scale", "inflow_scale", "bounds", "damping", "added_inflow",
-                         "path", "window", "excluded_years", "convergence_target", "convergence_year"),
+                         "path", "window", "excluded_years", "convergence_target", "convergence_start_year",
+                         "convergence_year"),
                     source, "migration")
         mig_extra = _migration_path_and_window(mi, source)
         ai = mi.get("added_inflow") or {}
@@ -400,7 +441,7 @@ class Scenario:
         )
         sc = cls(name=name, label_en=d.get("label_en", ""), label_lt=d.get("label_lt", ""),
                  description=d.get("description", ""), fertility=fert, mortality=mort, migration=mig,
-                 allow_implausible=allow, source=source)
+                 allow_implausible=allow, combination=_combination(d.get("combination") or {}, source), source=source)
         check_plausible(sc, source)
         return sc
 
@@ -421,11 +462,16 @@ class Scenario:
         ai["profile"] = self.migration.added_inflow.profile_spec()
         mig = d["migration"]
         mig["path"] = {int(y): float(v) for y, v in self.migration.path}
-        for key in ("path", "window", "excluded_years", "convergence_target", "convergence_year"):
+        for key in ("path", "window", "excluded_years", "convergence_target", "convergence_start_year",
+                    "convergence_year"):
             if mig[key] in (None, {}, ()):
                 mig.pop(key)
         if "excluded_years" in mig:
             mig["excluded_years"] = [int(y) for y in mig["excluded_years"]]
+        fields = {v: k for k, v in COMBINATION_KEYS.items()}
+        d["combination"] = {fields[f]: v for f, v in self.combination}
+        if not d["combination"]:
+            d.pop("combination")
         return d
 
     def to_yaml(self) -> str:

@@ -27,14 +27,47 @@ Rules (year ``y`` = calendar year of the events, base year ``Y``, ``j = y - Y``)
   persons a year shared out by its profile.
 * convergence (``EstimationSettings.migration_convergence``): the schedule of year ``Y + j`` is
   ``(1 - lambda_j) * window schedule + lambda_j * long-run schedule`` with
-  ``lambda_j = min(j / N, 1)`` (:func:`convergence_weights`); the long-run schedule is nil
-  (``zero``) or the territory's own long-run net rates (``own_mean``, times the scenario's
-  ``level``). The count part, the in-migrant pool and the scenario's scalings of the window's
-  schedule all fade with ``1 - lambda_j``; a scenario's trend shift and added inflow do not.
+  ``lambda_j = min(max(j - S, 0) / N, 1)``, ``S`` years held (``migration_convergence_start``)
+  and ``N`` years of convergence (:func:`convergence_weights`, :func:`convergence_span`); the
+  long-run schedule is nil (``zero``) or the territory's own long-run net rates (``own_mean``,
+  times the scenario's ``level``). The count part, the in-migrant pool, the scenario's scalings of
+  the window's schedule and its damped trend of the crude rate (``migration.mode: trend``) all
+  fade with ``1 - lambda_j``: the long-run level replaces the whole estimated assumption. A
+  scenario's added inflow does not fade (it is a policy assumption of its own).
+* long-run migration, the shipped default (``zero``, ``S = 12``, ``N = 28``): the window's
+  schedule and its damped trend are held for the 12 years the back-test scores
+  (:data:`~cityindicators.projection.settings.LONGEST_BACKTESTED_HORIZON`, origin 2006 to the last
+  year 2018), so every back-tested projection is, to the bit, the one ``docs/BACKTEST.md``
+  scores; then net migration moves linearly to zero, reached 40 years after the base year (2058
+  from 2018), the year the ``baseline`` TFR reaches its long-run level
+  (``fertility.convergence_years: 40``, :mod:`.bounds`): both components arrive at their long-run
+  assumptions together. Why a rule at all: the window (2013-2017 from 2018) is a period of heavy
+  net emigration, and held for 32 years it takes the median municipality to about half its
+  population by 2050; no back-test can say how long such a level lasts, so beyond the tested
+  horizon the projection follows a documented assumption instead, as long-range projections do.
+  Eurostat's EUROPOP convergence scenario (EUROPOP2008, Giannakouris 2008, *Statistics in Focus*
+  72/2008; EUROPOP2010) lets immigration and emigration of every country converge over decades,
+  as fertility and mortality converge towards common levels by one convergence year; the United
+  Nations' *World Population Prospects* (2012 and 2015 revisions) keep recent net migration for
+  decades and then let it decline gradually to zero; Statistics Norway's municipal projections
+  take migration propensities from recent years and tie the long run to national assumptions that
+  move to their own long-run levels. This rule has their form (held, then linear to a long-run
+  level by a stated year) on a shorter horizon, the tested one plus 28 years. Why zero: the other targets carry the same emigration on. The
+  territory's own long-run mean (``own_mean``) pools 2001-2017, a history of net emigration
+  throughout (EU accession 2004, the 2009 crisis), and barely moves the long run; the country's
+  age profile scaled would hand every municipality Lithuania's net emigration. Zero is the neutral
+  long-run assumption that needs no figure the data do not hold (none after 2018 informs it) and,
+  in a plan, reads plainly: "in the long run, as many arrive as leave". Internal migration
+  (suburbanisation around the cities) converges to zero with it; a user who expects it to last
+  sets ``own_mean`` or ``none``. With the age-structure combination the rule is consistent: its
+  shift of the median age is held, not extrapolated, after the same 12 years
+  (:data:`AGE_STRUCTURE_HELD_AFTER`), and as it keeps each year's total it adds (almost) no net
+  migrants: in the long run the total follows births, deaths and the converging migration.
 * migration path (scenario key ``migration.path``, ``{year: scaling}``): both weights above are
   multiplied by a factor interpolated linearly from 1 at the base year through the given years,
-  held after the last; a scenario's ``convergence_target`` / ``convergence_year`` (the calendar
-  year the long-run level is reached) override the estimation settings.
+  held after the last; a scenario's ``convergence_target``, ``convergence_start_year`` (the first
+  calendar year of the convergence) and ``convergence_year`` (the calendar year the long-run level
+  is reached) override the estimation settings.
 * age-structure combination (``EstimationSettings.age_structure_weight = w``): the population of
   year ``Y + h`` is the cohort-component one tilted so that its median age is
   ``M_h = CC_h + l_h (T_h - CC_h)``, ``T_h`` the exponential trend of the territory's median age
@@ -66,13 +99,15 @@ from .engine import EngineResult, cohort_component, project_step
 from .estimation.common import ols_slope as _ols_slope
 from .lifetable import E0Scaler
 from .scenarios import Migration, Scenario, profile_weights
+from .settings import LONGEST_BACKTESTED_HORIZON
 
 __all__ = ["E0Scaler", "ScenarioSchedule", "build_schedule", "run_schedule", "combination_adjustment", "convergence_weights",
+           "convergence_span",
            "tilt_to_median", "age_structure_adjustment", "AGE_STRUCTURE_HELD_AFTER", "AGE_TILT_WIDTH"]
 
 #: Years after which the age-structure combination's shift of the median age is held: the longest horizon
 #: the back-test scores (2006 -> 2018); a trend of the median age is not carried further than it was tested.
-AGE_STRUCTURE_HELD_AFTER = 12
+AGE_STRUCTURE_HELD_AFTER = LONGEST_BACKTESTED_HORIZON
 #: Width (years of age) of the tilt of :func:`tilt_to_median`: ages more than about two widths from the
 #: median are all scaled by nearly the same factor, so the tilt moves people across the middle ages, not
 #: into the oldest.
@@ -224,9 +259,10 @@ def build_schedule(rates: BaseRates, scenario: Scenario, to_year: int) -> Scenar
     recent_weight = target_weight = target_rate = None
     if mi.mode != "zero":
         conv = mi.convergence_target or st.migration_convergence
-        conv_years = (max(int(mi.convergence_year) - Y, 1) if mi.convergence_year is not None
-                      else st.migration_convergence_years)
-        recent_weight, target_weight = convergence_weights(n, conv, conv_years)
+        start, conv_years = convergence_span(Y, st, mi)
+        recent_weight, target_weight = convergence_weights(n, conv, conv_years, start)
+        if conv != "none":  # the long-run level replaces the whole estimated assumption, its trend too
+            mig_shift = mig_shift * recent_weight[:, None]
         if mi.path:  # a scaling of net migration by year: linear from 1 at the base year through the points
             scale = np.interp(years, [Y] + [y for y, _ in mi.path if y > Y], [1.0] + [v for y, v in mi.path if y > Y])
             recent_weight, target_weight = recent_weight * scale, target_weight * scale
@@ -362,17 +398,40 @@ def age_structure_adjustment(sch: ScenarioSchedule, weight: float, years: int,
     return extra
 
 
-def convergence_weights(n: int, target: str, years: int) -> tuple[np.ndarray, np.ndarray]:
+def convergence_span(base_year: int, settings, migration: Migration) -> tuple[int, int]:
+    """``(start, years)`` of the migration convergence: years held after the base year, then years to the long-run level.
+
+    From the estimation settings (``migration_convergence_start``, ``migration_convergence_years``)
+    unless the scenario sets the calendar years ``convergence_start_year`` (the first year of the
+    convergence) or ``convergence_year`` (the year the long-run level is reached); a start before
+    the base year starts at the base year.
+    """
+    Y = int(base_year)
+    start = (max(int(migration.convergence_start_year) - Y, 0) if migration.convergence_start_year is not None
+             else int(settings.migration_convergence_start))
+    if migration.convergence_year is None:
+        return start, int(settings.migration_convergence_years)
+    years = int(migration.convergence_year) - Y - start
+    if years < 1:
+        raise ProjectionError(
+            f"scenario key 'migration.convergence_year': {migration.convergence_year} is not after the year the "
+            f"convergence starts, {Y + start} (base year {Y} + {start} years held); set "
+            "'migration.convergence_start_year' too")
+    return start, years
+
+
+def convergence_weights(n: int, target: str, years: int, start: int = 0) -> tuple[np.ndarray, np.ndarray]:
     """Weights ``(recent[n], long_run[n])`` of the window's and the long-run schedule by projection year.
 
-    Event year ``Y + j`` uses ``lambda_j = min(j / years, 1)``: the window's schedule in the first
-    year, the long-run level from year ``years`` on, linear in between (EUROPOP's and Statistics
-    Norway's convergence of migration assumptions). ``none`` keeps ``(1, 0)``; for ``zero`` the
-    long-run schedule is nil, so only the first weight matters.
+    Event year ``Y + j`` uses ``lambda_j = min(max(j - start, 0) / years, 1)``: the window's
+    schedule up to year ``start`` (held ``start`` years, the first ``start + 1`` event years at
+    weight 1), the long-run level from year ``start + years`` on, linear in between (see "Long-run
+    migration" in the module docstring). ``none`` keeps ``(1, 0)``; for ``zero`` the long-run
+    schedule is nil, so only the first weight matters.
     """
     if target == "none":
         return np.ones(n), np.zeros(n)
-    lam = np.minimum(np.arange(n) / float(years), 1.0)
+    lam = np.clip((np.arange(n) - int(start)) / float(years), 0.0, 1.0)
     return 1.0 - lam, lam
 
 

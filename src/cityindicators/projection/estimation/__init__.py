@@ -137,19 +137,22 @@ Atypical years
     territory.
 
 Convergence
-    ``migration_convergence`` moves the net migration schedule from the window's level towards
-    a long-run level over ``migration_convergence_years`` (:func:`.schedule.convergence_weights`):
-    ``zero``, or ``own_mean``, the territory's net rate per survivor by age and sex pooled over
-    every usable event year up to the base year with equal weights and the same age smoothing
+    ``migration_convergence`` holds the net migration schedule of the window for
+    ``migration_convergence_start`` years and then moves it towards a long-run level over
+    ``migration_convergence_years`` (:func:`.schedule.convergence_weights`): ``zero``, or
+    ``own_mean``, the territory's net rate per survivor by age and sex pooled over every usable
+    event year up to the base year with equal weights and the same age smoothing
     (:attr:`BaseRates.mig_longrun_rate`), as EUROPOP and Statistics Norway's regional projections
-    converge their migration assumptions.
+    converge their migration assumptions. The default holds it for the 12 back-tested years and
+    reaches zero 40 years after the base year ("Long-run migration" in :mod:`.schedule`).
 
 Defaults are what the out-of-sample back-test protocol selects (:func:`.backtest.nested_backtest`,
 ``docs/BACKTEST.md``): among its candidate settings, the one with the best record on every
 back-test of the data (origins 2006-2017, horizons to 2018) is shipped; each origin's own score
 uses the setting chosen on the back-tests observable by then. The chosen one is a five-year
 window (``migration_window=5``, equal year weights ``migration_decay=1``) without the event years
-2010-2011, no convergence, no combination of the total; the ``baseline`` scenario adds the damped
+2010-2011, no convergence within the back-tested horizons (after them the long-run rule of
+:mod:`.schedule`, which no back-test scores), no combination of the total; the ``baseline`` scenario adds the damped
 ten-year trend of the crude net migration rate (``migration.mode: trend``, damping 0.6) and of the
 TFR (damping 0.9, within 1.0-2.1) and raises life expectancy by 0.15 years a year. The other settings (``migration_robust=4``,
 ``migration_smoothing=1``, ``migration_model='mixed'``, ``pooled_migration_weight=0.5``,
