@@ -44,6 +44,11 @@ def test_default_long_run_rule_is_documented_and_starts_after_the_backtest():
         load_scenario("baseline").fertility.convergence_years == 40
     with pytest.raises(ProjectionError, match="migration_convergence_start"):
         EstimationSettings(migration_convergence_start=-1)
+    # the scenario list says it, from the settings' values
+    assert load_scenario("baseline").summary()["migration"].endswith(
+        "for 12 years after the base year, then moving linearly to zero, reached 40 years after the base year")
+    assert load_scenario("attraction").summary()["migration"].endswith("a year (young_families) throughout")
+    assert load_scenario("zero-migration").summary()["migration"] == "no migration"
 
 
 @pytest.fixture(scope="module")

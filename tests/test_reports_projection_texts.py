@@ -29,6 +29,25 @@ def test_assumption_sentence_hand_worked():
     assert fmt_number(-12.34, "lt", 1, sign=True) in lt.text
 
 
+def test_long_run_migration_sentence_hand_worked():
+    args = ("Baseline", 2018, 2030, 2049, (-12.34, -8.0, -3.05), (1.6, 1.55), (70.12, 74.0), (80.0, 84.44))
+    en = F.scenario_assumptions(*args, "en", long_run=("zero", 2030, 2058))
+    assert en.text.endswith(" years. In the long run as many arrive as leave: recent net migration is held for 12 years "
+                            "(to 2030), then moves evenly to zero, reached in 2058.")
+    assert en.values["long_run"] == ("zero", 2030, 2058)
+    lt = F.scenario_assumptions(*args, "lt", long_run=("zero", 2030, 2058))
+    assert lt.text.endswith(" m. Ilgainiui atvykstančiųjų ir išvykstančiųjų skaičiai susilygina: dabartinė neto migracija "
+                            "išlaikoma 12 metų (iki 2030 m.), paskui tolygiai artėja prie nulio ir jį pasiekia 2058 m.")
+    # the number of years agrees with its noun (accusative of duration)
+    for start, held in ((2019, "1 metus"), (2020, "2 metus"), (2039, "21 metus"), (2028, "10 metų")):
+        f = F.scenario_assumptions(*args, "lt", long_run=("own_mean", start, 2058))
+        assert f"išlaikoma {held} (iki {start} m.)" in f.text and "ilgalaikio vidurkio" in f.text
+    assert F.scenario_assumptions(*args, "en", long_run=("zero", 2019, 2030)).text.count("held for 1 year (to 2019)") == 1
+    held = F.scenario_assumptions(*args, "en", long_run=("none", 2030, 2058))
+    assert held.text.endswith("Recent net migration is held for the whole projection.")
+    assert "long_run" not in F.scenario_assumptions(*args, "en").values
+
+
 def test_accuracy_flag_names_the_large_errors_only():
     assert F.accuracy_flag({"total": -4.0, "65+": 9.99}, 2013, 5, "en") is None
     f = F.accuracy_flag({"total": -4.0, "0-14": 12.0, "65+": -18.0}, 2010, 5, "en")
@@ -56,6 +75,9 @@ def test_assumption_findings_quote_the_projection(ctx):
         e0f = a.query("scenario == @sc").set_index("year")["e0_female"]
         np.testing.assert_allclose(f.values["e0_female"], [e0f[y0], e0f[y1]])
         assert fmt_number(rate[2030], "en", 1, sign=True) in f.text
+        # the shipped long-run rule: held for the 12 back-tested years, zero 40 years after the base
+        assert f.values["long_run"] == ("zero", y0 + 12, y0 + 40)
+        assert f"held for 12 years (to {y0 + 12}), then moves evenly to zero, reached in {y0 + 40}." in f.text
     # the baseline's life expectancy rises by the back-test protocol's 0.15 years a year, slowing
     # towards the ceiling (projection.bounds), so by less than 0.15 a year over the whole period
     e0_start, e0_end = found[0].values["e0_female"]

@@ -73,7 +73,9 @@ NOUNS: dict[str, dict[str, dict[str, dict[str, str]]]] = {
         "en": {"nom": {"one": "percentage point", "other": "percentage points"}},
     },
     "year": {
-        "lt": {"nom": {"one": "metai", "few": "metai", "many": "metų", "other": "metų"}},
+        # accusative of duration: "išlaikoma 1 metus, 2 metus, 12 metų"
+        "lt": {"nom": {"one": "metai", "few": "metai", "many": "metų", "other": "metų"},
+               "acc": {"one": "metus", "few": "metus", "many": "metų", "other": "metų"}},
         "en": {"nom": {"one": "year", "other": "years"}},
     },
 }

@@ -67,6 +67,7 @@ from .._io import atomic_write_text, read_yaml
 from ..config import DataPaths, resource_path
 from ..exceptions import ConfigError
 from .bounds import E0_CEILING, TFR_TREND_MAX_CHANGE, check_plausible
+from .settings import CONVERGENCE_TARGETS, EstimationSettings
 
 if TYPE_CHECKING:  # numpy is imported where used: `cityindicators scenarios --list` starts without it
     import numpy as np
@@ -173,8 +174,6 @@ def _migration_path_and_window(mi: Mapping, source: str) -> dict[str, Any]:
             raise _err(source, "migration.excluded_years", f"expected a list of years, e.g. [2010, 2011], got {ex!r}")
         out["excluded_years"] = tuple(sorted(_year(y, source, "migration.excluded_years") for y in ex))
     if mi.get("convergence_target") is not None:
-        from .settings import CONVERGENCE_TARGETS  # here: settings imports numpy, scenarios --list must not
-
         out["convergence_target"] = _mode(mi["convergence_target"], CONVERGENCE_TARGETS, source, "migration.convergence_target")
     for key in ("convergence_start_year", "convergence_year"):
         if mi.get(key) is not None:
@@ -512,12 +511,31 @@ class Scenario:
                 parts += f", outflow x{mi.outflow_scale:g}"
             if mi.inflow_scale != 1:
                 parts += f", inflow x{mi.inflow_scale:g}"
+            parts += ", " + _long_run_phrase(mi, EstimationSettings())
         a = mi.added_inflow
         if a.active:
             amount = f"{a.persons:g} persons" if a.persons else f"{a.per_1000:g} per 1,000 residents"
             prof = a.profile if isinstance(a.profile, str) else ", ".join(f"{b}: {w:g}" for b, w in a.profile)
-            parts += f"; plus {amount} a year ({prof})"
+            parts += f"; plus {amount} a year ({prof}) throughout"
         return {"fertility": fert, "mortality": mort, "migration": parts}
+
+
+def _long_run_phrase(mi: Migration, st: EstimationSettings) -> str:
+    """The long-run rule of net migration in words: the scenario's keys, else the settings' (the shipped default
+    when ``st`` is ``EstimationSettings()``); see :func:`~cityindicators.projection.schedule.convergence_span`."""
+    rule = mi.convergence_target or st.migration_convergence
+    if rule == "none":
+        return "for the whole projection"
+    start = (f"to {mi.convergence_start_year}" if mi.convergence_start_year is not None
+             else f"for {st.migration_convergence_start} years after the base year")
+    if mi.convergence_year is not None:
+        end = f"reached in {mi.convergence_year}"
+    elif mi.convergence_start_year is not None:
+        end = f"reached {st.migration_convergence_years} years later"
+    else:
+        end = f"reached {st.migration_convergence_start + st.migration_convergence_years} years after the base year"
+    level = "zero" if rule == "zero" else "the territory's own long-run mean"
+    return f"{start}, then moving linearly to {level}, {end}"
 
 
 # -- files ------------------------------------------------------------------------------------

@@ -7,10 +7,9 @@ back-tested ones (``docs/BACKTEST.md``).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from numbers import Integral
 
-import numpy as np
-
-from ..exceptions import ProjectionError
+from ..exceptions import ProjectionError  # no numpy here: scenario files are read (`scenarios --list`) without it
 
 __all__ = ["EstimationSettings", "CONVERGENCE_TARGETS", "LONGEST_BACKTESTED_HORIZON"]
 
@@ -165,7 +164,7 @@ class EstimationSettings:
             raise ProjectionError(f"age_structure_weight must be within [0, 1], got {self.age_structure_weight}")
         if int(self.age_structure_years) < 1:
             raise ProjectionError(f"age_structure_years must be at least 1, got {self.age_structure_years}")
-        if not all(isinstance(y, (int, np.integer)) and not isinstance(y, bool) for y in self.migration_excluded_years):
+        if not all(isinstance(y, Integral) and not isinstance(y, bool) for y in self.migration_excluded_years):
             raise ProjectionError(f"migration_excluded_years must be calendar years, got {self.migration_excluded_years!r}")
         if self.child_migration not in ("family", "own"):
             raise ProjectionError(f"child_migration must be 'family' or 'own', got {self.child_migration!r}")

@@ -244,17 +244,25 @@ def median_age_interval(year: int, lo: float, value: float, hi: float, lang: str
 
 def scenario_assumptions(scenario: str, y0: int, ymid: int, y1: int, mig: tuple[float, float, float],
                          tfr: tuple[float, float], e0_male: tuple[float, float], e0_female: tuple[float, float],
-                         lang: str = "lt") -> Finding:
+                         lang: str = "lt", long_run: tuple[str, int, int] | None = None) -> Finding:
     """A scenario's assumptions in plain words: net migration per 1,000 residents now (``y0``), in
-    ``ymid`` and in the long run (``y1``), the TFR and life expectancy by sex from ``y0`` to ``y1``."""
+    ``ymid`` and in the long run (``y1``), the TFR and life expectancy by sex from ``y0`` to ``y1``;
+    with ``long_run = (rule, start, end)`` the long-run rule of net migration after them (``none``,
+    ``zero`` or ``own_mean``: held from ``y0`` to the calendar year ``start``, the long-run level
+    reached in ``end``; see :func:`~cityindicators.projection.schedule.convergence_span`)."""
     text = t("f_assumptions", lang, scenario=scenario, y0=y0, ymid=ymid, y1=y1,
              mig_now=fmt_number(mig[0], lang, 1, sign=True), mig_mid=fmt_number(mig[1], lang, 1, sign=True),
              mig_end=fmt_number(mig[2], lang, 1, sign=True), tfr0=fmt_number(tfr[0], lang, 2),
              tfr1=fmt_number(tfr[1], lang, 2), e0m0=fmt_number(e0_male[0], lang, 1),
              e0m1=fmt_number(e0_male[1], lang, 1), e0f0=fmt_number(e0_female[0], lang, 1),
              e0f1=fmt_number(e0_female[1], lang, 1))
-    return Finding("assumptions", text, {"scenario": scenario, "migration": mig, "tfr": tfr, "e0_male": e0_male,
-                                         "e0_female": e0_female})
+    values = {"scenario": scenario, "migration": mig, "tfr": tfr, "e0_male": e0_male, "e0_female": e0_female}
+    if long_run is not None:
+        rule, start, end = long_run
+        held = count_phrase(fmt_int(start - y0, lang), start - y0, "year", lang, case="acc")
+        text += " " + t(f"f_migration_long_run_{rule}", lang, held=held, start=start, end=end)
+        values["long_run"] = long_run
+    return Finding("assumptions", text, values)
 
 
 def accuracy_size_class(size: str, mape: float, n: int, lang: str = "lt") -> Finding:

@@ -186,8 +186,21 @@ def assumption_findings(ctx: ReportContext, mid_year: int = 2030) -> list[F.Find
             labels[sc], y0, ymid, y1, tuple(val(sc, "net_migration_rate", y) for y in (y0, ymid, y1)),
             (val(sc, "tfr", y0), val(sc, "tfr", y1)),
             (val(sc, "e0_male", y0), val(sc, "e0_male", y1)),
-            (val(sc, "e0_female", y0), val(sc, "e0_female", y1)), ctx.lang))
+            (val(sc, "e0_female", y0), val(sc, "e0_female", y1)), ctx.lang, _migration_long_run(res, sc)))
     return out
+
+
+def _migration_long_run(res, scenario: str) -> tuple[str, int, int] | None:
+    """``(rule, first year of the convergence, year the long-run level is reached)`` of a scenario's
+    net migration, as its schedule applies it; None without migration."""
+    from ...projection.schedule import convergence_span
+
+    sc, st = res.scenarios[scenario], res.schedules[scenario].rates.settings
+    if sc.migration.mode == "zero":
+        return None
+    rule = sc.migration.convergence_target or st.migration_convergence
+    start, years = convergence_span(res.base_year, st, sc.migration)
+    return rule, res.base_year + start, res.base_year + start + years
 
 
 def _observed(ctx: ReportContext) -> pd.DataFrame:
