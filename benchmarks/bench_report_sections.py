@@ -6,7 +6,11 @@ Per template: wall time, CPU time, the process's peak RSS, and what the run did 
 or not: ``build_counts`` calls on the loaded tables (and on projected populations), processed
 tables read (``store.load``), projection inputs read (``ProjectionData.from_store``). Each
 template runs in a fresh state (no workspace or batch cache kept from the one before), first
-in the process, so imports are included in the first one; run it twice to compare.
+in the process, so imports are included in the first one ("fresh"); then the same report again
+in the warm state, as the second report of a batch worker's kernel finds it ("warm"), with the
+CPU seconds of every section split into building the charts (the public functions of
+``cityindicators.plotting``), rendering them to PNG (``show_figure``) and the rest, the
+computation of the section itself.
 
 Runs on the real lt-osp extract when ../shared/data (or $CITYINDICATORS_SHARED_DATA) is there
 (imported and built into a temporary data directory), else on the synthetic demo data.
@@ -20,6 +24,7 @@ import argparse
 import collections
 import contextlib
 import io
+import re
 import subprocess
 import sys
 import tempfile
@@ -102,17 +107,90 @@ def fresh_state() -> None:
     workspace._WORKSPACES.clear()
 
 
-def run_cells(template: str, params: dict) -> None:
+class ChartClock:
+    """CPU seconds spent building charts (the public functions of ``cityindicators.plotting``) and
+    rendering them (``show_figure`` of the report sections), counted while installed."""
+
+    def __init__(self) -> None:
+        self.seconds = {"figures": 0.0, "rendering": 0.0}
+        self._depth = 0
+
+    def _timed(self, kind: str, real):
+        import functools
+
+        @functools.wraps(real)
+        def timed(*a, **k):
+            self._depth += 1
+            c0 = time.process_time()
+            try:
+                return real(*a, **k)
+            finally:
+                self._depth -= 1
+                if self._depth == 0:  # a chart function calling another counts once
+                    self.seconds[kind] += time.process_time() - c0
+        return timed
+
+    def install(self) -> contextlib.ExitStack:
+        import importlib
+        import inspect
+        import pkgutil
+
+        from cityindicators import plotting
+        from cityindicators.reports import sections
+
+        stack = contextlib.ExitStack()
+
+        def patch(obj, name, kind):
+            real = getattr(obj, name)
+            setattr(obj, name, self._timed(kind, real))
+            stack.callback(setattr, obj, name, real)
+
+        for name, f in list(vars(plotting).items()):
+            if inspect.isfunction(f) and f.__module__ == plotting.__name__ and not name.startswith("_"):
+                patch(plotting, name, "figures")
+        for info in pkgutil.iter_modules(sections.__path__):
+            mod = importlib.import_module(f"{sections.__name__}.{info.name}")
+            if hasattr(mod, "show_figure"):
+                patch(mod, "show_figure", "rendering")
+        return stack
+
+
+def run_cells(template: str, params: dict, clock: ChartClock | None = None) -> list[tuple[str, float, dict]]:
+    """Run the template's code cells in this process; per cell: its last line, CPU s and the
+    chart seconds of ``clock`` in it."""
     import nbformat
 
     from cityindicators.reports.runner import template_path
 
     nb = nbformat.read(template_path(template), as_version=4)
     namespace = dict(params)
+    out = []
     with contextlib.redirect_stdout(io.StringIO()):
         for cell in nb.cells:
             if cell.cell_type == "code" and "parameters" not in cell.metadata.get("tags", []):
+                before = dict(clock.seconds) if clock else {}
+                c0 = time.process_time()
                 exec(cell.source, namespace)
+                charts = {k: v - before[k] for k, v in clock.seconds.items()} if clock else {}
+                called = re.findall(r"\bs\.(\w+)\(", cell.source)  # the section the cell calls
+                label = called[0] if called else cell.source.strip().splitlines()[0][:22]
+                out.append((label, time.process_time() - c0, charts))
+    return out
+
+
+def sections_text(cells: list[tuple[str, float, dict]]) -> str:
+    """Per section: CPU s in all, building charts, rendering them, the rest; and the sums."""
+    lines, sums = [], {"all": 0.0, "figures": 0.0, "rendering": 0.0}
+    for label, cpu, charts in cells:
+        fig, ren = charts.get("figures", 0.0), charts.get("rendering", 0.0)
+        sums["all"] += cpu
+        sums["figures"] += fig
+        sums["rendering"] += ren
+        lines.append(f"    {label:<22} {cpu:5.2f} CPU s (charts built {fig:4.2f}, rendered {ren:4.2f}; "
+                     f"the rest {cpu - fig - ren:4.2f})")
+    lines.append(f"    {'all sections':<22} {sums['all']:5.2f} CPU s (charts built {sums['figures']:4.2f}, rendered "
+                 f"{sums['rendering']:4.2f}; the rest {sums['all'] - sums['figures'] - sums['rendering']:4.2f})")
+    return "\n".join(lines)
 
 
 def main() -> int:
@@ -134,14 +212,17 @@ def main() -> int:
             params = validate_parameters(template, {"territory": territory, "data_dir": str(data), "language": "lt",
                                                     **extra})
             fresh_state()
-            calls: collections.Counter = collections.Counter()
-            with counting(calls):
-                t0, c0 = time.perf_counter(), time.process_time()
-                run_cells(template, params)
-                dt, cpu = time.perf_counter() - t0, time.process_time() - c0
-            done = ", ".join(f"{k} {v}" for k, v in sorted(calls.items()))
-            print(f"{template}: {dt:.1f} s, {cpu:.1f} CPU s, process peak RSS {peak_rss_mib():.0f} MiB; {done}; "
-                  f"load average {os.getloadavg()[0]:.1f}")
+            for state in ("fresh", "warm"):
+                calls: collections.Counter = collections.Counter()
+                clock = ChartClock()
+                with counting(calls), clock.install():
+                    t0, c0 = time.perf_counter(), time.process_time()
+                    cells = run_cells(template, params, clock)
+                    dt, cpu = time.perf_counter() - t0, time.process_time() - c0
+                done = ", ".join(f"{k} {v}" for k, v in sorted(calls.items()))
+                print(f"{template} ({state}): {dt:.1f} s, {cpu:.1f} CPU s, process peak RSS {peak_rss_mib():.0f} MiB; "
+                      f"{done}; load average {os.getloadavg()[0]:.1f}")
+                print(sections_text(cells))
     return 0
 
 

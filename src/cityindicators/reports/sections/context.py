@@ -36,6 +36,9 @@ COMPARISON_INDICATORS = ("population", "population_growth_rate", "share_0_14", "
 SITUATION_INDICATORS = tuple(dict.fromkeys(
     ("population", "births", "deaths", "natural_change", "net_migration", "net_migration_15_29",
      "working_age_population", "working_age_share", *AGEING_INDICATORS, *COMPARISON_INDICATORS, *LABOUR_INDICATORS)))
+#: Indicators the scenario chapter computes from the projected population (once, for every
+#: scenario: :attr:`ReportContext.projected_indicators`).
+PROJECTED_INDICATORS = ("old_age_dependency_ratio", "total_dependency_ratio", "working_age_population")
 
 
 def known_published_ids() -> list[str]:
@@ -141,6 +144,31 @@ class ReportContext:
 
         return compute_indicators(known_published_ids(), territories=self.municipalities, data=self.counts,
                                   data_dir=self.data_dir).dropna(subset=["value"])
+
+    @cached_property
+    def projected_indicators(self) -> pd.DataFrame:
+        """Scenario chapter: :data:`PROJECTED_INDICATORS` of the report's municipality from the
+        projected population of every scenario (``scenario, year, indicator, value``), one set of
+        count arrays for them all (the dependency and working-age sections read it)."""
+        from .scenarios import projected_indicators  # the sections build on the context, not the reverse
+
+        return projected_indicators(self.projection, self.code, PROJECTED_INDICATORS)
+
+    @cached_property
+    def projected_totals(self) -> pd.DataFrame:
+        """Scenario chapter: the projected population of the report's municipality, both sexes and
+        all ages (``ProjectionResult.totals()``: ``scenario, territory_code, year, sex, value``)."""
+        tot = self.projection.totals()
+        return tot[tot["territory_code"] == self.code]
+
+    @cached_property
+    def assumption_paths(self) -> dict[str, pd.DataFrame]:
+        """Scenario chapter: the assumption paths of the report's municipality by scenario, each
+        indexed by year (``ProjectionResult.assumptions``: ``tfr, e0_male, ...``), so a section
+        looks a year up instead of filtering the frame of every scenario each time."""
+        a = self.projection.assumptions
+        a = a[a["territory_code"] == self.code]
+        return {sc: part.set_index("year") for sc, part in a.groupby("scenario", sort=False)}
 
     def comparison_table(self, year: int | None = None, k: int = 5) -> pd.DataFrame:
         """The comparison table of :func:`comparison` (not shown), computed once per ``year``, ``k``."""

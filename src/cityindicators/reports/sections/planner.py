@@ -109,10 +109,11 @@ def working_age_target(ctx: ReportContext, working_age: int = 0, year: int | Non
     year = int(year or res.to_year)
     ids = ["working_age_population"]
 
-    def measure(projection) -> pd.DataFrame:
-        return projected_indicators(projection, ctx.code, ids)[["year", "value"]]
+    def measure(paths) -> pd.DataFrame:
+        return projected_indicators(paths, ctx.code, ids)
 
-    frame = projected_indicators(res, ctx.code, ids)
+    frame = ctx.projected_indicators
+    frame = frame[frame["indicator"].isin(ids)].reset_index(drop=True)
     observed = compute_indicators(ids, [ctx.code], data=ctx.counts, dropna=True)
     observed = observed[observed["year"] <= res.base_year][["year", "value"]]
     goal = float(working_age) if working_age else float(frame.loc[frame["year"] == res.base_year, "value"].iloc[0])

@@ -4,7 +4,7 @@ of the assumptions, the projected population, age groups, dependency and the fan
 from __future__ import annotations
 
 import os
-from typing import Any, Sequence
+from typing import Any, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -119,11 +119,19 @@ def _scenario_labels(ctx: ReportContext) -> dict[str, str]:
     return {n: (s.label_lt if ctx.lang == "lt" else s.label_en) or n for n, s in res.scenarios.items()}
 
 
-def _assumption(a: pd.DataFrame, scenario: str, what: str, year: int) -> float:
-    """Assumption ``what`` (a column of the assumption paths ``a``) of ``scenario`` in ``year``
-    (NaN where the projection has none)."""
-    sub = a.loc[(a["scenario"] == scenario) & (a["year"] == year), what]
-    return float(sub.iloc[0]) if len(sub) else np.nan
+def _assumption(ctx: ReportContext, scenario: str, what: str, year: int) -> float:
+    """Assumption ``what`` (a column of the assumption paths) of ``scenario`` in ``year`` for the
+    report's municipality (NaN where the projection has none)."""
+    path = ctx.assumption_paths.get(scenario)
+    if path is None or year not in path.index:
+        return np.nan
+    return float(path.at[year, what])
+
+
+def _assumption_mean(ctx: ReportContext, scenario: str, what: str) -> float:
+    """The mean of assumption ``what`` of ``scenario`` over the projection years (NaN: none)."""
+    path = ctx.assumption_paths.get(scenario)
+    return float(path[what].mean()) if path is not None and len(path) else np.nan
 
 
 def assumptions(ctx: ReportContext) -> pd.DataFrame:
@@ -131,18 +139,15 @@ def assumptions(ctx: ReportContext) -> pd.DataFrame:
     year and the horizon, from the projection's assumption paths."""
     _heading(ctx, "h_assumptions")
     res = ctx.projection
-    a = res.assumptions
-    a = a[a["territory_code"] == ctx.code]
     y0, y1 = res.base_year, res.to_year - 1  # assumptions hold for the years of events
     lang = ctx.lang
     labels = _scenario_labels(ctx)
 
     def val(sc: str, what: str, year: int) -> float:
-        return _assumption(a, sc, what, year)
+        return _assumption(ctx, sc, what, year)
 
     def mean(sc: str, what: str) -> float:
-        sub = a.loc[a["scenario"] == sc, what]
-        return float(sub.mean()) if len(sub) else np.nan
+        return _assumption_mean(ctx, sc, what)
 
     rows = []
     for sc in res.scenarios:
@@ -171,14 +176,12 @@ def assumption_findings(ctx: ReportContext, mid_year: int = 2030) -> list[F.Find
     year, in ``mid_year`` (the middle of the period when it is outside) and in the last year of
     events; TFR and life expectancy by sex from the base year to the last year of events."""
     res = ctx.projection
-    a = res.assumptions
-    a = a[a["territory_code"] == ctx.code]
     y0, y1 = res.base_year, res.to_year - 1
     ymid = int(mid_year) if y0 < int(mid_year) < y1 else (y0 + y1) // 2
     labels = _scenario_labels(ctx)
 
     def val(sc: str, what: str, year: int) -> float:
-        return _assumption(a, sc, what, year)
+        return _assumption(ctx, sc, what, year)
 
     out = []
     for sc in res.scenarios:
@@ -213,8 +216,7 @@ def scenario_population(ctx: ReportContext) -> list[F.Finding]:
     """Section: total population by scenario to the horizon, with one sentence per scenario."""
     _heading(ctx, "h_scenario_population")
     res = ctx.projection
-    tot = res.totals()  # both sexes
-    tot = tot[tot["territory_code"] == ctx.code]
+    tot = ctx.projected_totals  # both sexes
     labels = _scenario_labels(ctx)
     fig = plotting.scenario_lines(tot[["scenario", "year", "value"]], observed=_observed(ctx), scenario_labels=labels,
                                   **ctx.plot_kw())
@@ -258,15 +260,21 @@ def scenario_pyramids(ctx: ReportContext, years: Sequence[int] | None = None, sc
 
 def projected_indicators(res, code: str, ids: Sequence[str]) -> pd.DataFrame:
     """Indicators ``ids`` of territory ``code`` computed with the indicator library from the
-    projected population of ``res`` (a :class:`~cityindicators.projection.api.ProjectionResult`),
+    projected population of ``res`` (a :class:`~cityindicators.projection.api.ProjectionResult`,
+    or a mapping ``scenario -> ProjectionResult``: the trajectories of several searches at once),
     by scenario: columns ``scenario, year, indicator, value``."""
     from ...indicators import compute_indicators
 
-    pop = res.population[res.population["territory_code"] == code]
+    if isinstance(res, Mapping):
+        pop = pd.concat([r.population[r.population["territory_code"] == code].assign(scenario=sc)
+                         for sc, r in res.items()], ignore_index=True)
+        open_age = next(iter(res.values())).open_age
+    else:
+        pop, open_age = res.population[res.population["territory_code"] == code], res.open_age
     # every scenario at once, each as a territory of its own: one set of count arrays for all
     f = pop.assign(territory_code=pop["scenario"]).drop(columns="scenario")
     f["age"] = f["age"].astype("Int64")
-    f["open_age"] = f["age"] == res.open_age
+    f["open_age"] = f["age"] == open_age
     ind = compute_indicators(list(ids), data={"population": f})
     order = {sc: i for i, sc in enumerate(pop["scenario"].unique())}
     ind = ind.rename(columns={"territory_code": "scenario"})
@@ -278,7 +286,8 @@ def dependency(ctx: ReportContext):
     """Section: old-age and total dependency ratios by scenario, computed from the projected
     population with the indicator library."""
     _heading(ctx, "h_dependency")
-    frame = projected_indicators(ctx.projection, ctx.code, ["old_age_dependency_ratio", "total_dependency_ratio"])
+    frame = ctx.projected_indicators
+    frame = frame[frame["indicator"].isin(["old_age_dependency_ratio", "total_dependency_ratio"])].reset_index(drop=True)
     fig = plotting.dependency_ratios(frame, scenario_labels=_scenario_labels(ctx), **ctx.plot_kw())
     show_figure(fig)
     return fig

@@ -12,7 +12,7 @@ from ...i18n import fmt_int, t
 from .. import findings as F
 from .context import ReportContext
 from .display import _heading, show_figure, show_markdown
-from .scenarios import _observed, _scenario_labels
+from .scenarios import _assumption_mean, _observed, _scenario_labels
 
 
 def target(ctx: ReportContext, population: int = 0, year: int | None = None,
@@ -24,13 +24,13 @@ def target(ctx: ReportContext, population: int = 0, year: int | None = None,
     _heading(ctx, "h_target")
     res = ctx.projection
     year = int(year or res.to_year)
-    tot = res.totals()  # both sexes
-    tot = tot[tot["territory_code"] == ctx.code]
+    tot = ctx.projected_totals  # both sexes
     goal = float(population) if population else float(tot.loc[tot["year"] == res.base_year, "value"].iloc[0])
 
-    def totals(p) -> pd.DataFrame:
-        p = p.totals()
-        return p[p["territory_code"] == ctx.code][["year", "value"]]
+    def totals(paths: dict[str, Any]) -> pd.DataFrame:
+        parts = [p.totals() for p in paths.values()]
+        return pd.concat([p[p["territory_code"] == ctx.code][["year", "value"]].assign(scenario=sc)
+                          for sc, p in zip(paths, parts)], ignore_index=True)
 
     found, results, with_inflow = inflows_by_scenario(ctx, "population", goal, year, profile, totals)
     fig = plotting.scenario_lines(tot[["scenario", "year", "value"]], observed=_observed(ctx),
@@ -42,29 +42,29 @@ def target(ctx: ReportContext, population: int = 0, year: int | None = None,
 
 
 def inflows_by_scenario(ctx: ReportContext, kind: str, goal: float, year: int, profile: str,
-                        measure: Callable[[Any], pd.DataFrame]) -> tuple[list[F.Finding], dict[str, Any], pd.DataFrame | None]:
+                        measure: Callable[[dict[str, Any]], pd.DataFrame]) -> tuple[list[F.Finding], dict[str, Any], pd.DataFrame | None]:
     """For every scenario of the projection, the constant annual inflow of ``profile`` that meets
     the target ``kind`` (a :data:`~cityindicators.projection.target.TARGET_KINDS` name) of
     ``goal`` in ``year``: one sentence each, the :class:`~cityindicators.projection.target.TargetResult`
-    by scenario, and the paths with that inflow (``measure`` of each trajectory: ``year, value``)
-    as ``scenario, year, value`` (``None`` when no scenario needs an inflow)."""
+    by scenario, and the paths with that inflow as ``year, value, scenario`` (``None`` when no
+    scenario needs an inflow): ``measure`` of the trajectories found, ``{scenario: projection}``,
+    all at once (one set of count arrays for them all)."""
     from ...projection.target import find_inflow
 
     res = ctx.projection
     labels = _scenario_labels(ctx)
-    a = res.assumptions
-    added = a[a["territory_code"] == ctx.code]
-    found, results, paths = [], {}, []
+    found, results, paths = [], {}, {}
     for sc, scenario in res.scenarios.items():
-        tr = find_inflow(ctx.code, year=year, scenario=sc, profile=profile, rates=res.rates, data_dir=ctx.data_dir,
-                         **{kind: goal})
+        # the scenario as loaded for the projection, not its file read again
+        tr = find_inflow(ctx.code, year=year, scenario=scenario, profile=profile, rates=res.rates,
+                         data_dir=ctx.data_dir, **{kind: goal})
         results[sc] = tr
-        own = float(added.loc[added["scenario"] == sc, "added_inflow"].mean()) if scenario.migration.added_inflow.active else None
+        own = _assumption_mean(ctx, sc, "added_inflow") if scenario.migration.added_inflow.active else None
         found.append(F.target_outcome(labels[sc], goal, year, tr.status, tr.inflow, tr.without, profile, ctx.lang,
                                       kind=kind, own_inflow=own))
         if tr.status == "met" and tr.projection is not None:
-            paths.append(measure(tr.projection).assign(scenario=sc))
-    return found, results, (pd.concat(paths, ignore_index=True) if paths else None)
+            paths[sc] = tr.projection
+    return found, results, (measure(paths)[["year", "value", "scenario"]] if paths else None)
 
 
 def target_line(ctx: ReportContext, kind: str, goal: float, year: int) -> tuple[int, float, str]:

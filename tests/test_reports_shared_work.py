@@ -1,0 +1,64 @@
+"""Work a report's sections share, done once (issue 12, speed): what a section now reads from the
+context or computes for several scenarios at once equals what it computed on its own before."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from cityindicators.projection.target import find_inflow
+from cityindicators.reports import sections
+from cityindicators.reports.sections.context import PROJECTED_INDICATORS
+from cityindicators.reports.sections.scenarios import _assumption, _assumption_mean, projected_indicators
+
+
+@pytest.fixture(scope="module")
+def ctx(demo_dir):
+    return sections.setup_scenarios("X13", scenarios=["baseline", "trend", "attraction"], horizon=2040, language="en",
+                                    data_dir=demo_dir, trajectories=0, show=False)
+
+
+def test_projected_indicators_once_for_every_section(ctx):
+    """One computation of every projected indicator gives each section the frame it computed alone."""
+    once = ctx.projected_indicators
+    assert set(once["indicator"]) == set(PROJECTED_INDICATORS)
+    for ids in (["old_age_dependency_ratio", "total_dependency_ratio"], ["working_age_population"]):
+        alone = projected_indicators(ctx.projection, ctx.code, ids)
+        mine = once[once["indicator"].isin(ids)].reset_index(drop=True)
+        pd.testing.assert_frame_equal(mine, alone, check_exact=True)
+    assert ctx.projected_indicators is once  # computed once
+
+
+def test_projected_indicators_of_several_trajectories_at_once(ctx):
+    """The target sections' trajectories measured together equal each measured on its own."""
+    res = ctx.projection
+    base = float(ctx.projected_totals.query("year == @res.base_year")["value"].iloc[0])
+    paths = {sc: find_inflow(ctx.code, year=2035, scenario=scenario, rates=res.rates, data_dir=ctx.data_dir,
+                             population=base * 1.05).projection
+             for sc, scenario in res.scenarios.items()}
+    together = projected_indicators(paths, ctx.code, ["working_age_population"])
+    alone = pd.concat([projected_indicators(p, ctx.code, ["working_age_population"]) for p in paths.values()],
+                      ignore_index=True)
+    assert list(together["scenario"].unique()) == list(paths)
+    pd.testing.assert_frame_equal(together, alone, check_exact=True)
+
+
+def test_assumption_lookup_equals_filtering_the_frame(ctx):
+    a = ctx.projection.assumptions
+    a = a[a["territory_code"] == ctx.code]
+    for sc in ctx.projection.scenarios:
+        for what in ("tfr", "e0_male", "net_migration_rate", "added_inflow"):
+            for year in (ctx.projection.base_year, 2030, ctx.projection.to_year - 1):
+                sub = a.loc[(a["scenario"] == sc) & (a["year"] == year), what]
+                assert _assumption(ctx, sc, what, year) == float(sub.iloc[0])
+            assert _assumption_mean(ctx, sc, what) == float(a.loc[a["scenario"] == sc, what].mean())
+    # no event in the horizon year itself, no such scenario: NaN, as before
+    assert np.isnan(_assumption(ctx, "baseline", "tfr", ctx.projection.to_year))
+    assert np.isnan(_assumption(ctx, "no-such-scenario", "tfr", 2030))
+    assert np.isnan(_assumption_mean(ctx, "no-such-scenario", "tfr"))
+
+
+def test_projected_totals_are_the_projections_own(ctx):
+    tot = ctx.projection.totals()
+    pd.testing.assert_frame_equal(ctx.projected_totals, tot[tot["territory_code"] == ctx.code], check_exact=True)
