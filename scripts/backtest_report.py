@@ -109,9 +109,12 @@ these event years (where a municipality's crude net rate is atypical the Huber w
 schedule of projection year `Y + j` is `(1 - l_j) * window schedule + l_j * long-run schedule`
 with `l_j = min(j / N, 1)`, the long-run schedule being zero or the territory's own net rates by
 age and sex pooled over its whole history (EUROPOP and Statistics Norway's regional projections
-converge the same way). Scenario YAML can set it too (`migration.convergence_target`,
-`migration.convergence_year`), with `migration.window`, `migration.excluded_years` and a scaling
-path `migration.path`.
+converge the same way). Beyond the back-tested horizons every trend candidate, the shipped one
+included, follows the long-run rule of the estimation settings (`migration_convergence_start=12`:
+the window's schedule and its trend held for the 12 years scored here, then linear to zero, reached
+40 years after the origin), so no figure on this page depends on it. Scenario YAML can set it too
+(`migration.convergence_target`, `migration.convergence_start_year`, `migration.convergence_year`),
+with `migration.window`, `migration.excluded_years` and a scaling path `migration.path`.
 
 *Combination* (`total_combination_weight = w`): the total of year `Y + h` becomes
 `(1 - w) CC_h + w P_Y exp(g h)`, `g` the exponential trend of the last five years' totals (Smith,

@@ -151,6 +151,12 @@ def test_long_projection_is_plausible(real_data):
     # Visaginas loses residents under recent rates; no migration keeps more of them
     assert tot.loc[("baseline", "30"), 2050] < tot.loc[("baseline", "30"), 2015]
     assert tot.loc[("zero-migration", "30"), 2050] > tot.loc[("baseline", "30"), 2050]
+    # the long-run rule: the window's net emigration held for the 12 back-tested years, then moving to zero
+    held = project("Visaginas", base_year=2015, to_year=2050, data=real_data,
+                   settings=EstimationSettings(migration_convergence="none")).totals().set_index("year")["value"]
+    rule = tot.loc[("baseline", "30")]
+    np.testing.assert_allclose(rule.loc[2015:2027].to_numpy(), held.loc[2015:2027].to_numpy(), rtol=1e-10)
+    assert rule.loc[2050] > held.loc[2050]
 
 
 @pytest.mark.slow
