@@ -8,7 +8,7 @@ import pytest
 
 from cityindicators.exceptions import ProjectionError
 from cityindicators.projection import EstimationSettings, ProjectionData, project
-from cityindicators.projection.backtest import Candidate, out_of_sample_errors
+from cityindicators.projection.backtest import Candidate
 from cityindicators.projection.intervals import (
     apply_intervals, fit_interval_model, interval_coverage, size_class,
 )
@@ -55,10 +55,18 @@ def test_size_classes():
 
 
 @pytest.fixture(scope="module")
-def demo_errors(demo_dir):
+def demo_nested(demo_dir):
+    from cityindicators.projection.backtest import nested_backtest
+
     data = ProjectionData.from_store(data_dir=demo_dir)
     # one candidate: the nested choice among several adds run time, not honesty, to this check
-    return data, out_of_sample_errors(data, candidates=(Candidate("w5", EstimationSettings()),))
+    return data, nested_backtest(data, candidates=(Candidate("w5", EstimationSettings()),))
+
+
+@pytest.fixture(scope="module")
+def demo_errors(demo_nested):
+    data, nested = demo_nested
+    return data, nested.out_of_sample_errors()  # what out_of_sample_errors(data, candidates=...) gives
 
 
 @pytest.mark.slow
@@ -359,3 +367,70 @@ def test_small_sample_widening_by_the_origins_that_reached_the_horizon_hand_work
     assert small_sample_factor(2, 0.5) == pytest.approx(0.816497 / 0.674490, rel=1e-5)
     with pytest.raises(ProjectionError, match="small_sample must be"):
         fit_interval_model(e, 2003, small_sample="origins")
+
+
+@pytest.mark.slow
+def test_calibrated_stochastic_band_on_the_demo_back_test(demo_nested):
+    from cityindicators.projection.intervals import INTERVAL_VARIANTS, nested_interval_coverage
+    from cityindicators.projection.stochastic_coverage import BANDS, median_factor_by_horizon, stochastic_coverage
+
+    data, nested = demo_nested
+    errors = nested.out_of_sample_errors()
+    variants = {n: INTERVAL_VARIANTS[n] for n in ("k-linear", "raw-linear-t")}
+    iv = nested_interval_coverage(errors, data.population, variants=variants)
+    cov = stochastic_coverage(data, nested, iv, n=60, seed=5, bands=("uncalibrated", "calibrated"))
+    cases = cov.cases
+    # the origins whose intervals were scored, each with the variant and the candidate chosen at it
+    assert sorted(cases["base_year"].unique()) == sorted(iv.cases["base_year"].unique())
+    chosen = iv.selection.set_index("base_year")["variant"]
+    assert all(chosen.loc[r.base_year] == r.variant for r in cov.origins.itertuples())
+    assert set(cases["band"]) == set(BANDS[:2]) and set(cases["group"]) == {"total", "0-14", "15-64", "65+"}
+    # the band is centred near the back-test's own projection of that origin
+    off = (cases["median"] / cases["forecast"] - 1).abs()
+    assert off.median() < 0.005 and off.max() < 0.15, off.describe()
+    # calibrated, the band of the total covers about as often as the empirical interval of the same cases
+    both = cases[cases["band"] == "calibrated"].merge(
+        iv.cases[["base_year", "horizon", "territory_code", "group", "inside"]],
+        on=["base_year", "horizon", "territory_code", "group"], suffixes=("", "_interval"))
+    assert len(both) == (cases["band"] == "calibrated").sum()
+    by_group = both.groupby("group")[["inside", "inside_interval"]].mean()
+    assert (by_group["inside"] - by_group["inside_interval"]).abs().max() < 0.08, by_group
+    pooled = cov.pooled()
+    assert 0.65 <= pooled.loc["calibrated", "total"] <= 0.95, pooled
+    factors = median_factor_by_horizon(cov)
+    assert list(factors.index) == sorted(factors.index) and (factors.to_numpy() > 0).all()
+
+
+@pytest.mark.slow
+def test_project_with_the_calibrated_stochastic_band(demo_dir, demo_errors, monkeypatch, tmp_path, capsys):
+    import importlib
+
+    from cityindicators.cli import main
+
+    data, errors = demo_errors
+    res = project("X13", to_year=2035, data=data, data_dir=demo_dir, stochastic=200, seed=3, interval_errors=errors,
+                  calibrate_stochastic=True)
+    assert res.stochastic_band.startswith("calibrated to the empirical 80 % interval")
+    q = res.quantiles.pivot_table(index="year", columns="quantile", values="value")
+    iv = res.intervals.set_index("year")
+    later = q.index > res.base_year
+    # as wide as the empirical interval of the shipped variant (centred on the trajectories' median,
+    # the interval on the deterministic projection: the two agree to well within a per cent)
+    ratio = (q[0.9] - q[0.1])[later] / (iv["upper"] - iv["lower"]).loc[q.index[later]]
+    assert ratio.between(0.98, 1.02).all(), ratio
+    assert set(res.stochastic_factors["group"]) == {"total", "0-14", "15-64", "65+"}
+    plain = project("X13", to_year=2035, data=data, data_dir=demo_dir, stochastic=20, seed=3)
+    assert plain.stochastic_band.startswith("not calibrated") and plain.stochastic_factors is None
+    with pytest.raises(ProjectionError, match="back-test errors"):
+        project("X13", to_year=2035, data=data, data_dir=demo_dir, stochastic=20, calibrate_stochastic=True)
+    # the command line says which band it prints
+    intervals = importlib.import_module("cityindicators.projection.intervals")
+    monkeypatch.setattr(intervals, "out_of_sample_errors_cached", lambda data, data_dir=None: errors)
+    out = tmp_path / "q.csv"
+    assert main(["--data-dir", str(demo_dir), "project", "--territory", "X13", "--to", "2032", "--stochastic", "50",
+                 "--seed", "2", "--calibrate", "--output", str(out)]) == 0
+    assert "stochastic band: calibrated to the empirical 80 % interval" in capsys.readouterr().err
+    assert {"q10", "q50", "q90"} <= set(pd.read_csv(out).columns)
+    assert main(["--data-dir", str(demo_dir), "project", "--territory", "X13", "--to", "2032", "--calibrate"]) != 0
+    err = capsys.readouterr().err
+    assert "--calibrate scales the stochastic band" in err and "Traceback" not in err

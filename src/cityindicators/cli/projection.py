@@ -63,22 +63,31 @@ def _project(args) -> int:
 
     reg = get_register(args.data_dir)
     errors = data = None
-    if args.interval == "empirical":
+    option = "--interval empirical" if args.interval == "empirical" else "--calibrate"
+    if args.interval == "empirical" or args.calibrate:
         from ..projection import ProjectionData
         from ..projection.intervals import out_of_sample_errors_cached
 
         data = ProjectionData.from_store(None, data_dir=args.data_dir)
-        print("empirical interval: the method's back-test on this data (run once per data build, minutes on "
+        print(f"{option}: the method's back-test on this data (run once per data build, minutes on "
               "the whole extract; then kept with the build)...", file=sys.stderr)
         try:
             errors = out_of_sample_errors_cached(data, args.data_dir)
         except ProjectionError as exc:
-            raise ProjectionError(f"--interval empirical: the back-test cannot be computed on this data ({exc})") from None
-    res = project(_territories(args.territory), base_year=args.base_year, to_year=args.to,
-                  scenario=args.scenario, data=data, data_dir=args.data_dir, settings=_settings(args),
-                  stochastic=args.stochastic, seed=args.seed,
-                  national=args.national_control, national_method=args.national_method)
-    if errors is not None:
+            raise ProjectionError(f"{option}: the back-test cannot be computed on this data ({exc})") from None
+    try:
+        res = project(_territories(args.territory), base_year=args.base_year, to_year=args.to,
+                      scenario=args.scenario, data=data, data_dir=args.data_dir, settings=_settings(args),
+                      stochastic=args.stochastic, seed=args.seed, national=args.national_control,
+                      national_method=args.national_method,
+                      interval_errors=errors if args.calibrate else None, calibrate_stochastic=args.calibrate)
+    except ProjectionError as exc:
+        if not args.calibrate:
+            raise
+        raise ProjectionError(f"--calibrate: {exc}") from None
+    if args.stochastic:
+        print(f"stochastic band: {res.stochastic_band}", file=sys.stderr)
+    if errors is not None and not args.calibrate:
         try:
             frame = _empirical_intervals_table(res, errors, data, reg)
         except ProjectionError as exc:
@@ -188,6 +197,12 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="N stochastic trajectories; output quantiles q10, q50, q90 of the total and the broad age "
                         "groups, of each sex and of both (rows labelled by sex and age_group: quantiles do not add)")
     p.add_argument("--seed", type=int, default=None, metavar="S", help="random seed (stochastic mode)")
+    p.add_argument("--calibrate", action="store_true",
+                   help="with --stochastic: scale each territory's band, year by year, so that its q10-q90 band of "
+                        "the total is as wide as the empirical 80 %% interval of the method's past errors (see "
+                        "--interval); uncalibrated, the band holds only random variation like the past's and is "
+                        "several times narrower than the errors were (docs/INTERVALS.md). Runs the back-test once "
+                        "per data build.")
     p.add_argument("--national-control", default=None, metavar="engine|FILE",
                    help="scale the municipalities by sex and age so that they add up to a national projection: "
                         "'engine' (the engine's own projection of the country) or a tidy CSV year,sex,age,value "
@@ -253,5 +268,8 @@ def _project_default(args) -> int:
     if args.stochastic is not None and args.stochastic < 1:
         raise ConfigError("--stochastic must be a positive number of trajectories")
     if args.stochastic and args.interval != "none":
-        raise ConfigError("--interval empirical and --stochastic are two different bands: give one of them")
+        raise ConfigError("--interval empirical and --stochastic are two different bands: give one of them "
+                          "(--stochastic N --calibrate: the stochastic band as wide as the empirical interval)")
+    if args.calibrate and not args.stochastic:
+        raise ConfigError("--calibrate scales the stochastic band: give it with --stochastic N")
     return _project(args)

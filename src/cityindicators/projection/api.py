@@ -212,6 +212,11 @@ class ProjectionResult:
     _intervals: pd.DataFrame | None = field(repr=False, default=None)
     reference: BaseRates | None = field(repr=False, default=None)
     _cache: dict[str, pd.DataFrame] = field(repr=False, default_factory=dict)
+    #: With ``stochastic``: one sentence saying whether the band is calibrated to the method's past
+    #: errors, and to what (:meth:`~cityindicators.projection.stochastic.StochasticResult.describe`).
+    stochastic_band: str | None = None
+    #: With ``calibrate_stochastic``: the calibration factors by territory and year (see :mod:`.calibration`).
+    stochastic_factors: pd.DataFrame | None = field(repr=False, default=None)
 
     # the component and assumption tables are built on first use (they are large)
     @property
@@ -501,6 +506,17 @@ def empirical_intervals(result: ProjectionResult, errors: pd.DataFrame, data: Pr
                 "upper", "level"]].reset_index(drop=True)
 
 
+def stochastic_calibration(errors: pd.DataFrame, data: ProjectionData, base_year: int, level: float = 0.8):
+    """The :class:`~.calibration.StochasticCalibration` of a projection from ``base_year``: the shipped
+    interval variant fitted on the back-test ``errors`` observable by then (the intervals of
+    :func:`empirical_intervals`)."""
+    from .calibration import StochasticCalibration
+    from .intervals import DEFAULT_VARIANT, log_errors, shipped_interval_model
+
+    model = shipped_interval_model(log_errors(errors, data.population), int(base_year), level)
+    return StochasticCalibration(model, DEFAULT_VARIANT)
+
+
 def _scenario_rates(sc: Scenario, rates: BaseRates, data: ProjectionData | None,
                     settings: EstimationSettings | None, register) -> BaseRates:
     """``rates``, or rates re-estimated with the migration window / excluded years ``sc`` sets, with
@@ -536,6 +552,7 @@ def project(
     interval_errors: pd.DataFrame | None = None,
     interval_level: float = 0.8,
     reference: BaseRates | None = None,
+    calibrate_stochastic: bool = False,
 ) -> ProjectionResult:
     """Project the population of territories under one or more scenarios.
 
@@ -590,6 +607,11 @@ def project(
         data and settings (e.g. the deterministic one before a stochastic run): its rates are used
         instead of being estimated again (about half a second on the lt-osp extract), with the
         same result. Ignored with ``rates``.
+    calibrate_stochastic
+        With ``stochastic`` and ``interval_errors``: the stochastic band of each territory scaled,
+        year by year, to the width of the empirical interval at ``interval_level`` (the shipped
+        variant, from the errors observable by the base year; :mod:`.calibration`).
+        :attr:`ProjectionResult.stochastic_band` says what the band is, calibrated or not.
 
     Returns
     -------
@@ -659,13 +681,25 @@ def project(
         if data is None:
             raise ProjectionError("empirical intervals need the data (for the size classes of the back-test)")
         result._intervals = empirical_intervals(result, interval_errors, data, float(interval_level))
+    if calibrate_stochastic and not stochastic:
+        raise ProjectionError("calibrate_stochastic needs stochastic trajectories (stochastic=N)")
     if stochastic:
         from .stochastic import simulate
 
-        qs = [simulate(schedules[sc.name].rates, sc, int(to_year), int(stochastic), seed=seed, quantiles=quantiles,
-                       settings=stochastic_settings, aggregates={**groups, **dict(aggregates or {})},
-                       reference=reference).quantiles
-              for sc in scens]
-        result._quantiles = pd.concat(qs, ignore_index=True)
+        calibration = None
+        if calibrate_stochastic:
+            if interval_errors is None or data is None:
+                raise ProjectionError("calibrating the stochastic band needs the back-test errors (interval_errors=) "
+                                      "and the data")
+            calibration = stochastic_calibration(interval_errors, data, base_year, float(interval_level))
+        runs = [simulate(schedules[sc.name].rates, sc, int(to_year), int(stochastic), seed=seed, quantiles=quantiles,
+                         settings=stochastic_settings, aggregates={**groups, **dict(aggregates or {})},
+                         reference=reference, calibration=calibration)
+                for sc in scens]
+        result._quantiles = pd.concat([r.quantiles for r in runs], ignore_index=True)
+        result.stochastic_band = runs[0].describe()
+        if calibration is not None:
+            result.stochastic_factors = pd.concat([r.factors.assign(scenario=sc.name) for r, sc in zip(runs, scens)],
+                                                  ignore_index=True)
     log.info("projected %d territories %d-%d under %s", len(codes), base_year, to_year, ", ".join(names))
     return result

@@ -75,6 +75,7 @@ import pandas as pd
 
 from ..exceptions import ProjectionError
 from .agegroups import median_age
+from .sizeclasses import SIZE_CLASSES, SIZE_CLASSES_LT, size_class
 
 __all__ = ["SIZE_CLASSES", "SIZE_CLASSES_LT", "ASYMMETRIC_GROUPS", "EXPONENT_BOUNDS", "out_of_sample_errors_cached",
            "errors_cache_path",
@@ -84,29 +85,6 @@ __all__ = ["SIZE_CLASSES", "SIZE_CLASSES_LT", "ASYMMETRIC_GROUPS", "EXPONENT_BOU
            "PRIOR_VARIANT", "DEFAULT_VARIANT", "SELECTION_RULES", "select_interval_variant", "NestedCoverage",
            "nested_interval_coverage", "choose_variants",
            "shipped_interval_model"]
-
-#: Size classes by residents at the origin: label -> (lower, upper) with ``lower <= P < upper``.
-SIZE_CLASSES: dict[str, tuple[float, float]] = {
-    "under 20,000": (0.0, 20_000.0),
-    "20,000-39,999": (20_000.0, 40_000.0),
-    "40,000 and over": (40_000.0, np.inf),
-}
-#: Lithuanian labels of the size classes.
-SIZE_CLASSES_LT: dict[str, str] = {
-    "under 20,000": "iki 20 000",
-    "20,000-39,999": "20 000–39 999",
-    "40,000 and over": "40 000 ir daugiau",
-}
-
-
-def size_class(population: "float | np.ndarray | pd.Series") -> np.ndarray:
-    """Label of :data:`SIZE_CLASSES` for each population."""
-    p = np.atleast_1d(np.asarray(population, dtype=float))
-    out = np.empty(p.shape, dtype=object)
-    for label, (lo, hi) in SIZE_CLASSES.items():
-        out[(p >= lo) & (p < hi)] = label
-    return out
-
 
 def base_sizes(population: pd.DataFrame) -> pd.DataFrame:
     """``territory_code, base_year, size_class`` from a population frame (the sum of its single

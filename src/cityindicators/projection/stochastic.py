@@ -10,8 +10,15 @@ assumptions of every territory:
   ``d_t = phi_M d_{t-1} + sigma_M eps``, spread over age and sex by the territory's gross
   migration profile (see :mod:`~cityindicators.projection.schedule`),
 
-with all processes starting at zero in the base year, so the median stays close to the
+with all processes starting from zero before the base year (the base year's events are the first
+perturbed: the data at the origin end with the previous year's), so the median stays close to the
 deterministic scenario.
+
+Calibration. ``simulate(calibration=...)`` (:mod:`.calibration`) scales each territory's
+trajectories around their median, year by year, so that the band of its total is as wide as the
+empirical interval of the method's past errors at that horizon and size class; uncalibrated, the
+band holds only the random variation above, which leaves out the method's own errors (on the
+back-test of the lt-osp extract it is several times too narrow: docs/INTERVALS.md).
 
 Correlation between territories. Good and bad years are shared: a recession or an opening of
 labour markets abroad moves migration everywhere, a mortality crisis moves every county's life
@@ -47,8 +54,8 @@ demeaned series of all territories (bounded to ``[0, 0.98]``); ``sigma`` is each
 residual standard deviation, shrunk towards the pooled one with ``prior_years`` pseudo-years
 (``sigma^2 = (n s^2 + k s_pool^2) / (n + k)``) because the series are short; the random-walk
 ``sigma_E`` is the standard deviation of annual changes of the life-expectancy series (the
-county's, for municipalities). ``scale`` multiplies every ``sigma``: it is the knob the
-back-test calibrates (:func:`~cityindicators.projection.backtest.empirical_interval_scale`).
+county's, for municipalities). ``scale`` multiplies every ``sigma`` (one scale for every
+horizon; the calibration to the method's past errors is by horizon, see *Calibration* above).
 
 Vectorisation: trajectories are an extra leading array axis; all draws are made up front
 (``[N, years, T]``, a few tens of MB for 1,000 x 35 x 60), and the projection runs over chunks
@@ -70,7 +77,9 @@ from ..cube import SEXES_AND_TOTAL
 from ..exceptions import ProjectionError
 from .agegroups import BROAD_AGE_GROUPS, group_sums
 from .base_rates import BaseRates
+from .calibration import StochasticCalibration, band_scale_factors, scale_deviations
 from .scenarios import Scenario, load_scenario
+from .sizeclasses import size_class
 from .schedule import ScenarioSchedule, build_schedule
 
 __all__ = ["StochasticSettings", "StochasticModel", "StochasticResult", "fit_stochastic_model", "simulate"]
@@ -224,11 +233,28 @@ class StochasticResult:
         The fitted :class:`StochasticModel`.
     n
         Number of trajectories.
+    calibration, factors
+        With ``simulate(calibration=...)``: what the band is calibrated to
+        (:class:`~.calibration.StochasticCalibration`) and the factors applied, ``territory_code,
+        year, horizon, size_class, factor`` (the territories' own, not the aggregates'); else None.
     """
 
     quantiles: pd.DataFrame
     model: StochasticModel
     n: int
+    calibration: StochasticCalibration | None = None
+    factors: pd.DataFrame | None = None
+
+    @property
+    def calibrated(self) -> bool:
+        return self.calibration is not None
+
+    def describe(self) -> str:
+        """One sentence for the reader: whether the band is calibrated, and to what."""
+        if self.calibration is None:
+            return ("not calibrated: the band holds only the random variation of fertility, mortality and "
+                    "migration like the past's, not the method's own errors (docs/INTERVALS.md compares the two)")
+        return self.calibration.describe()
 
 
 def _one_factor(rng: np.random.Generator, shape: tuple[int, ...], rho: float) -> np.ndarray:
@@ -290,10 +316,13 @@ def draw_paths(sch: ScenarioSchedule, model: StochasticModel, n: int,
     em = _keyed_normals(ent, _MIG, codes, (n, ny), model.mig_rho) * (scale * model.mig_sigma)
     u = np.zeros((n, ny, T))
     d = np.zeros((n, ny, T))
-    for t in range(1, ny):  # AR(1) recursions over years; year 0 (the base year's events) is unperturbed
+    # AR(1) recursions over years from the base year's events on: at the origin the data end with the
+    # previous year's events, so the first projected year is as uncertain as any (and without a
+    # spread there the band of horizon 1 would be a point, with nothing to calibrate)
+    u[:, 0], d[:, 0] = ef[:, 0], em[:, 0]
+    for t in range(1, ny):
         u[:, t] = model.tfr_phi * u[:, t - 1] + ef[:, t]
         d[:, t] = model.mig_phi * d[:, t - 1] + em[:, t]
-    ee[:, 0] = 0.0
     tfr = sch.tfr[None] * np.exp(u)
     e0 = sch.e0[None] + np.cumsum(ee, axis=1)
     shift = sch.mig_shift[None] + d
@@ -358,6 +387,7 @@ def simulate(
     settings: StochasticSettings | None = None,
     aggregates: Mapping[str, Sequence[str]] | None = None,
     reference: BaseRates | None = None,
+    calibration: StochasticCalibration | None = None,
 ) -> StochasticResult:
     """Run ``n`` stochastic trajectories of ``scenario`` and return quantiles by year.
 
@@ -385,6 +415,9 @@ def simulate(
         Rates of a fixed reference set containing ``rates.codes`` (normally all municipalities of
         the data) on which the model's pooled parameters are fitted; then a territory's quantiles
         do not depend on the other territories of ``rates``. Default: fit on ``rates`` itself.
+    calibration
+        Scale each territory's band, year by year, to the width of the empirical interval of the
+        method's past errors (:mod:`.calibration`); None: the model's own spread.
     """
     st = settings or StochasticSettings()
     members = _aggregate_members(aggregates, rates.codes)
@@ -419,6 +452,9 @@ def simulate(
             _advance(P, S, Sb, asfr, male, rate, count, nxt, tmp)
             P, nxt = nxt, P
             _group_totals(P, starts, out[c0:c1, t + 1])
+    factors = None
+    if calibration is not None:
+        factors = _calibrate(out, rates, calibration)
     if members:
         out = np.concatenate([out, np.stack([out[:, :, idx].sum(axis=2) for idx in members.values()], axis=2)], axis=2)
     codes = tuple(rates.codes) + tuple(members)
@@ -441,4 +477,31 @@ def simulate(
         "value": qv.reshape(-1).astype(float),
     }).sort_values(["territory_code", "year", "sex", "age_group", "quantile"], kind="stable", ignore_index=True)
     log.info("stochastic projection: %d trajectories, %d territories, %d-%d", n, len(rates.codes), years[0], years[-1])
-    return StochasticResult(frame, model, n)
+    return StochasticResult(frame, model, n, calibration=calibration, factors=factors)
+
+
+def _calibrate(out: np.ndarray, rates: BaseRates, calibration: StochasticCalibration) -> pd.DataFrame:
+    """Scale the trajectories ``out [N, years, T, 2, G]`` in place to the calibration's widths
+    (:mod:`.calibration`): one factor per territory, year and measure (the total, each broad group)
+    from the band of its both-sexes series, applied to each sex around its own median; with
+    ``factor_of="total"`` the total's factor for every group and the total summed again. Returns
+    the factors."""
+    level = calibration.level
+    both = out.sum(axis=3, dtype=float)  # [N, years, T, G]
+    q_lo, m, q_hi = np.quantile(both, [(1 - level) / 2, 0.5, (1 + level) / 2], axis=0)
+    base = rates.population.sum(axis=(1, 2))
+    horizons = np.arange(out.shape[1])
+    t_lo, t_hi = calibration.targets(base, horizons, GROUP_LABELS)
+    f = band_scale_factors(q_lo, m, q_hi, t_lo, t_hi)  # [years, T, G]
+    if calibration.factor_of == "total":
+        f = np.broadcast_to(f[..., :1], f.shape).copy()
+        out[..., 1:] = scale_deviations(out[..., 1:], f[:, :, None, 1:])
+        out[..., 0] = out[..., 1:].sum(axis=-1)
+    else:
+        out[:] = scale_deviations(out, f[:, :, None, :])
+    years = rates.base_year + horizons
+    ny, T, G = f.shape
+    idx = np.indices(f.shape).reshape(3, -1)
+    return pd.DataFrame({"territory_code": np.asarray(rates.codes, dtype=object)[idx[1]], "year": years[idx[0]],
+                         "horizon": horizons[idx[0]], "size_class": size_class(base)[idx[1]],
+                         "group": np.asarray(GROUP_LABELS, dtype=object)[idx[2]], "factor": f.reshape(-1)})

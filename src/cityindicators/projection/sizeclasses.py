@@ -1,0 +1,30 @@
+"""Size classes of territories by residents, as the empirical intervals pool their errors (a leaf:
+the intervals and the calibration of the stochastic band both classify with it)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["SIZE_CLASSES", "SIZE_CLASSES_LT", "size_class"]
+
+#: Size classes by residents at the origin: label -> (lower, upper) with ``lower <= P < upper``.
+SIZE_CLASSES: dict[str, tuple[float, float]] = {
+    "under 20,000": (0.0, 20_000.0),
+    "20,000-39,999": (20_000.0, 40_000.0),
+    "40,000 and over": (40_000.0, np.inf),
+}
+#: Lithuanian labels of the size classes.
+SIZE_CLASSES_LT: dict[str, str] = {
+    "under 20,000": "iki 20 000",
+    "20,000-39,999": "20 000–39 999",
+    "40,000 and over": "40 000 ir daugiau",
+}
+
+
+def size_class(population) -> np.ndarray:
+    """Label of :data:`SIZE_CLASSES` for each population (a number, an array or a Series)."""
+    p = np.atleast_1d(np.asarray(population, dtype=float))
+    out = np.empty(p.shape, dtype=object)
+    for label, (lo, hi) in SIZE_CLASSES.items():
+        out[(p >= lo) & (p < hi)] = label
+    return out
