@@ -62,3 +62,26 @@ def test_assumption_lookup_equals_filtering_the_frame(ctx):
 def test_projected_totals_are_the_projections_own(ctx):
     tot = ctx.projection.totals()
     pd.testing.assert_frame_equal(ctx.projected_totals, tot[tot["territory_code"] == ctx.code], check_exact=True)
+
+
+def test_break_records_are_the_rows_of_breaks_for():
+    from cityindicators.indicators.breaks import break_records, breaks_for
+    from cityindicators.indicators.catalogue import CATALOGUE
+
+    seen = 0
+    for ind in [*CATALOGUE, "pub_unemployment_rate"]:
+        for territory in (None, "30", "13", "X13"):
+            frame = breaks_for(ind, territory)
+            assert [tuple(r) for r in break_records(ind, territory)] == list(frame.itertuples(index=False, name=None))
+            seen += len(frame)
+    assert seen  # the register has breaks of these indicators
+
+
+def test_series_from_the_territorys_own_rows(demo_dir):
+    ctx = sections.setup("X13", language="en", data_dir=demo_dir, show=False)
+    f = ctx.indicators
+    for code in ("X13", "X01"):
+        for ind in ("population", "share_65_plus", "crude_birth_rate"):
+            alone = f[(f["indicator"] == ind) & (f["territory_code"] == code)].set_index("year")["value"].sort_index()
+            pd.testing.assert_series_equal(ctx.series(ind, code), alone, check_exact=True)
+    assert len(ctx.series("population")) > 1

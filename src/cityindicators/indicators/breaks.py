@@ -27,7 +27,8 @@ import pandas as pd
 
 from ..exceptions import CityIndicatorsError, ConfigError
 
-__all__ = ["ALL_TERRITORIES", "load_breaks", "breaks_for", "break_crossed", "break_notes", "own_break_mask"]
+__all__ = ["ALL_TERRITORIES", "load_breaks", "breaks_for", "break_records", "break_crossed", "break_notes",
+           "own_break_mask"]
 
 #: Territory code of a break that concerns every territory.
 ALL_TERRITORIES = "*"
@@ -66,12 +67,34 @@ def _series_of(indicator: str) -> set[str]:
     return names
 
 
+@lru_cache(maxsize=None)
+def _positions_for(indicator: str) -> tuple[int, ...]:
+    """Positions in the register of the rows concerning ``indicator``, found once per indicator:
+    a report asks for the same indicators' breaks some 60 times, and the register is the
+    package's own file, read once."""
+    names = _series_of(indicator)
+    return tuple(i for i, s in enumerate(load_breaks()["series"]) if names & set(s))
+
+
+@lru_cache(maxsize=None)
+def _records_for(indicator: str) -> tuple:
+    return tuple(load_breaks().iloc[list(_positions_for(indicator))].itertuples(index=False, name="Break"))
+
+
+def break_records(indicator: str, territory: str | None = None) -> tuple:
+    """The rows of :func:`breaks_for` as named tuples (``r.territory, r.year, r.series, r.kind,
+    r.note_lt, r.note_en``), for loops over breaks: no frame built."""
+    rows = _records_for(indicator)
+    if territory is None:
+        return rows
+    return tuple(r for r in rows if r.territory in (ALL_TERRITORIES, str(territory)))
+
+
 def breaks_for(indicator: str, territory: str | None = None) -> pd.DataFrame:
     """Breaks concerning ``indicator`` (named, or through one of its datasets), for
     ``territory`` (its own and those of every territory) or, with ``None``, for any."""
     reg = load_breaks()
-    names = _series_of(indicator)
-    rows = reg[[bool(names & set(s)) for s in reg["series"]]]
+    rows = reg.iloc[list(_positions_for(indicator))]
     if territory is not None:
         rows = rows[rows["territory"].isin([ALL_TERRITORIES, str(territory)])]
     return rows.reset_index(drop=True)
@@ -92,7 +115,7 @@ def break_notes(indicators: Iterable[str], territory: str, y0: int, y1: int | No
     and ``y1`` (each break once), by year."""
     seen: dict[tuple, tuple[int, str]] = {}
     for ind in indicators:
-        for r in breaks_for(ind, territory).itertuples():
+        for r in break_records(ind, territory):
             if break_crossed(r.kind, r.year, y0, y1):
                 seen[(r.territory, r.year, r.series)] = (int(r.year), getattr(r, f"note_{lang}"))
     return sorted(seen.values())
@@ -106,8 +129,7 @@ def own_break_mask(indicators: list[str], territories: list[str], y0: int, y1: i
     mask = np.zeros((len(indicators), len(territories)), dtype=bool)
     pos = {c: j for j, c in enumerate(territories)}
     for i, ind in enumerate(indicators):
-        rows = breaks_for(ind)
-        for r in rows[rows["territory"] != ALL_TERRITORIES].itertuples():
-            if r.territory in pos and break_crossed(r.kind, r.year, y0, y1):
+        for r in break_records(ind):
+            if r.territory != ALL_TERRITORIES and r.territory in pos and break_crossed(r.kind, r.year, y0, y1):
                 mask[i, pos[r.territory]] = True
     return mask

@@ -13,12 +13,12 @@ from .display import show_markdown
 def series_breaks(ctx: ReportContext, indicators: Sequence[str], years: Sequence[int]) -> list[tuple[int, str, str]]:
     """``(year, kind, note)`` of the register's breaks of the report's municipality (its own and
     those of every territory) that concern ``indicators`` within ``years``."""
-    from ...indicators.breaks import breaks_for
+    from ...indicators.breaks import break_records
 
     lo, hi = min(years), max(years)
     seen = {}
     for ind in indicators:
-        for r in breaks_for(ind, ctx.code).itertuples():
+        for r in break_records(ind, ctx.code):
             if lo <= r.year <= hi:
                 seen[(r.year, r.kind, r.series)] = (int(r.year), r.kind, getattr(r, f"note_{ctx.lang}"))
     return sorted(seen.values())

@@ -87,6 +87,7 @@ class ReportContext:
     #: (``ProjectionResult.intervals_for("median_age")``; ``None``: not asked for).
     median_age_intervals: pd.DataFrame | None = field(default=None, repr=False)
     _comparisons: dict[tuple, pd.DataFrame] = field(default_factory=dict, repr=False)
+    _own_rows: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         if self.workspace is None:  # a context made by hand, from a data directory
@@ -118,9 +119,18 @@ class ReportContext:
 
     def series(self, indicator: str, code: str | None = None) -> pd.Series:
         """``year -> value`` of one indicator for one territory (default the report's)."""
-        f = self.indicators
-        sub = f[(f["indicator"] == indicator) & (f["territory_code"] == (code or self.code))]
+        f = self._rows_of(code or self.code)
+        sub = f[f["indicator"] == indicator]
         return sub.set_index("year")["value"].sort_index()
+
+    def _rows_of(self, code: str) -> pd.DataFrame:
+        """The rows of :attr:`indicators` of one territory, picked once: the sections ask for
+        some 40 series of the report's municipality, each a scan of every territory's rows
+        otherwise."""
+        if code not in self._own_rows:  # (``indicators`` is set once, by the set-up)
+            f = self.indicators
+            self._own_rows[code] = f[f["territory_code"] == code]
+        return self._own_rows[code]
 
     def value(self, indicator: str, year: int, code: str | None = None) -> float:
         s = self.series(indicator, code)
