@@ -257,6 +257,35 @@ def test_batch_tells_unchanged_reports_without_starting_a_worker(tiny, demo_dir,
     assert [r.status for r in third.results] == ["ok", "skipped"] and ran == ["X12"]
 
 
+def test_batch_starts_the_longest_reports_first(tiny, demo_dir, tmp_path):
+    """Known lengths (the previous manifests' total_s) first, longest first; a report without one
+    counts as its template's mean; a template with no known run after them, by its code cells."""
+    from cityindicators.reports import batch
+
+    other = tmp_path / "other.ipynb"  # one code cell more than tiny: taken as the longer unknown template
+    nb = nbformat.read(tiny, as_version=4)
+    nb.cells.append(new_code_cell("pass"))
+    nbformat.write(nb, other)
+    out = tmp_path / "r"
+    for code, seconds in (("X11", 2.0), ("X12", 6.0)):
+        folder = runner.report_dir("tiny", code, out, workspace=demo_dir)
+        folder.mkdir(parents=True)
+        (folder / runner.MANIFEST).write_text(json.dumps({"timings": {"total_s": seconds}}), encoding="utf-8")
+
+    def job(tpl, code):
+        return batch._Job(str(tpl), code, {}, "lt", str(out), str(demo_dir), False, None, {})
+
+    todo = {0: job(tiny, "X11"), 1: job(other, "X11"), 2: job(tiny, "X12"), 3: job(other, "X12"),
+            4: job(tiny, "X13"), 5: job(tiny, "X14")}
+    # X12 6 s, X13 and X14 the mean 4 s (ties in the batch's order), X11 2 s; then the unknown template
+    assert list(batch._longest_first(todo)) == [2, 4, 5, 0, 1, 3]
+    assert list(batch._longest_first({1: todo[1], 0: todo[0]})) == [0, 1]  # a known length before an unknown one
+    todo_unknown = {0: job(tiny, "X15"), 1: job(other, "X15"), 2: job(tiny, "X16"), 3: job(other, "X16")}
+    for code in ("X11", "X12"):
+        (runner.report_dir("tiny", code, out, workspace=demo_dir) / runner.MANIFEST).unlink()
+    assert list(batch._longest_first(todo_unknown)) == [1, 3, 0, 2]  # more code cells first
+
+
 def test_batch_rejects_parameters_no_template_declares(tiny, demo_dir, tmp_path):
     with pytest.raises(ReportParameterError, match="declared by none"):
         runner.run_batch("X13", [str(tiny)], parameters={"horizon": 2040}, output_dir=tmp_path, data_dir=demo_dir,

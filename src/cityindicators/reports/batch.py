@@ -5,6 +5,7 @@ a progress bar, carrying on past failures; a batch stops cleanly on SIGTERM/SIGI
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import shutil
@@ -23,7 +24,8 @@ from ..exceptions import CityIndicatorsError, ReportExecutionError, ReportParame
 from . import stopping
 from .parameters import validate_parameters
 from .provenance import data_snapshot
-from .run import ReportResult, _now, _recover, _short_error, finish_report, plan_report, run_report
+from .run import (ReportResult, _now, _read_manifest, _recover, _short_error, finish_report, plan_report,
+                  report_dir, run_report)
 from .template import TEMPLATES, template_path, template_specs
 from ..workspace import Workspace, as_workspace
 
@@ -252,6 +254,7 @@ def run_batch(
             # unchanged reports are told here: no worker (nor its interpreter and kernel) is started for them
             todo = _unchanged_jobs(job_list, results) if not force else dict(enumerate(job_list))
             bar.update(len(results))
+            todo = _longest_first(todo)
             if scheduler and todo:
                 _run_dask(todo, scheduler, bar, results)
             elif jobs == 1 or len(todo) <= 1:
@@ -301,6 +304,47 @@ def _unchanged_jobs(job_list: list[_Job], results: dict[int, ReportResult]) -> d
         else:
             todo[i] = job
     return todo
+
+
+def _longest_first(todo: dict[int, _Job]) -> dict[int, _Job]:
+    """The jobs (by their index) in the order to start them: the longest first, so that the
+    batch does not end with one worker on a long report while the other has nothing left.
+
+    A report's length is what its previous run took (``total_s`` in the manifest of the report
+    on disk), else the mean of the known runs of its template; a template with no known run
+    counts as its number of code cells (the scenarios template has more sections than the
+    situation analysis, and takes longer), after every known length. Ties keep the batch's order.
+    """
+    seconds: dict[int, float | None] = {}
+    for i, job in todo.items():
+        try:
+            folder = report_dir(Path(job.template).stem, job.territory, job.output_dir, workspace=job.data_dir)
+            total = _read_manifest(folder).get("timings", {}).get("total_s")
+            seconds[i] = float(total) if total is not None else None
+        except (CityIndicatorsError, TypeError, ValueError):  # the run itself reports what is wrong
+            seconds[i] = None
+    by_template: dict[str, list[float]] = {}
+    for i, s in seconds.items():
+        if s is not None:
+            by_template.setdefault(todo[i].template, []).append(s)
+    cells = {tpl: _code_cells(tpl) for tpl in {job.template for job in todo.values()}}
+
+    def length(i: int) -> tuple[int, float]:
+        known = seconds[i] if seconds[i] is not None else (
+            sum(by_template[todo[i].template]) / len(by_template[todo[i].template])
+            if todo[i].template in by_template else None)
+        return (1, known) if known is not None else (0, cells[todo[i].template])
+
+    return {i: todo[i] for i in sorted(todo, key=length, reverse=True)}
+
+
+def _code_cells(template: str) -> int:
+    """Number of code cells of a template notebook (0 when it cannot be read)."""
+    try:
+        cells = json.loads(Path(template).read_text(encoding="utf-8")).get("cells", [])
+    except (OSError, ValueError):
+        return 0
+    return sum(1 for c in cells if c.get("cell_type") == "code")
 
 
 def _run_pool(todo: dict[int, _Job], jobs: int, bar, results: dict[int, ReportResult]) -> None:
