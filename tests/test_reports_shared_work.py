@@ -85,3 +85,31 @@ def test_series_from_the_territorys_own_rows(demo_dir):
             alone = f[(f["indicator"] == ind) & (f["territory_code"] == code)].set_index("year")["value"].sort_index()
             pd.testing.assert_series_equal(ctx.series(ind, code), alone, check_exact=True)
     assert len(ctx.series("population")) > 1
+
+
+def test_find_inflow_on_a_shared_schedule_is_the_same_search(ctx):
+    """The population and the working-age search of a scenario share its schedule: each result is
+    the one found on a schedule of its own, and the schedule is left as it was."""
+    from cityindicators.projection.target import unit_schedule
+
+    res = ctx.projection
+    scenario = res.scenarios["trend"]
+    sch = unit_schedule(res.rates.subset([ctx.code]), scenario, "young_families", 2035)
+    added = sch.added.copy()
+    base = float(ctx.projected_totals.query("year == @res.base_year")["value"].iloc[0])
+    statuses = set()
+    for kind, goal in (("population", base * 1.05), ("working_age", base * 0.65), ("population", base * 0.1)):
+        alone = find_inflow(ctx.code, year=2035, scenario=scenario, rates=res.rates, data_dir=ctx.data_dir,
+                            **{kind: goal})
+        shared = find_inflow(ctx.code, year=2035, scenario=scenario, rates=res.rates, data_dir=ctx.data_dir,
+                             schedule=sch, **{kind: goal})
+        assert (shared.status, shared.inflow, shared.achieved, shared.without, shared.at_upper_bound, shared.message) == \
+            (alone.status, alone.inflow, alone.achieved, alone.without, alone.at_upper_bound, alone.message)
+        pd.testing.assert_frame_equal(shared.projection.population, alone.projection.population, check_exact=True)
+        np.testing.assert_array_equal(sch.added, added)
+        statuses.add(shared.status)
+    assert statuses == {"met", "met_at_lower_bound"}  # a search and a target met without inflow
+    from cityindicators.exceptions import ProjectionError
+
+    with pytest.raises(ProjectionError, match="not of X13 from .* to 2040"):
+        find_inflow(ctx.code, year=2040, scenario=scenario, rates=res.rates, schedule=sch, population=base)

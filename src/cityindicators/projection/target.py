@@ -36,9 +36,9 @@ from .engine import EngineResult
 from .base_rates import BaseRates
 from .settings import EstimationSettings
 from .scenarios import Scenario, load_scenario
-from .schedule import build_schedule
+from .schedule import ScenarioSchedule, build_schedule
 
-__all__ = ["TargetResult", "find_inflow", "TARGET_KINDS", "working_age_total", "old_age_dependency"]
+__all__ = ["TargetResult", "find_inflow", "unit_schedule", "TARGET_KINDS", "working_age_total", "old_age_dependency"]
 
 log = logging.getLogger(__name__)
 
@@ -100,6 +100,13 @@ class TargetResult:
             "at_upper_bound", "profile", "scenario", "message")}])
 
 
+def unit_schedule(rates: BaseRates, scenario: Scenario, profile: str | Mapping[str, float], year: int) -> ScenarioSchedule:
+    """The schedule :func:`find_inflow` searches on: ``scenario`` with an added inflow of one
+    person a year of ``profile`` (replacing its own) to ``year``, for the one territory of
+    ``rates``; the search scales its added inflow."""
+    return build_schedule(rates, scenario.with_added_inflow(1.0, profile), int(year))
+
+
 def _metric(kind: str, pop: np.ndarray, year: int) -> float:
     if kind == "population":
         return float(pop.sum())
@@ -124,6 +131,7 @@ def find_inflow(
     settings: EstimationSettings | None = None,
     rates: BaseRates | None = None,
     xtol: float = 0.5,
+    schedule: ScenarioSchedule | None = None,
 ) -> TargetResult:
     """Find the constant annual net inflow with ``profile`` that meets one target in ``year``.
 
@@ -145,6 +153,11 @@ def find_inflow(
         Inflow search range in persons a year; default ``(0, 10 % of the base population)``.
     xtol
         Tolerance of the root in persons a year.
+    schedule
+        The search's schedule when the caller has it from :func:`unit_schedule` (``rates``,
+        ``scenario``, ``profile`` and ``year`` the same): a report seeks several targets of one
+        scenario and year, and the schedule (with its age-structure adjustment) is the costly
+        part of the set-up. It is not changed.
 
     Returns
     -------
@@ -182,25 +195,36 @@ def find_inflow(
     lo, hi = bounds if bounds is not None else (0.0, 0.10 * P0)
     if lo >= hi:
         raise ProjectionError(f"inflow bounds must be increasing, got {(lo, hi)}")
-    unit = sc.with_added_inflow(1.0, profile)
-    sch = build_schedule(rates, unit, int(year))
-    base_added = sch.added.copy()  # 1 person a year from the start year on
+    if schedule is None:
+        schedule = unit_schedule(rates, sc, profile, int(year))
+    elif list(schedule.rates.codes) != [code] or schedule.rates.base_year != Y or len(schedule.years) != int(year) - Y:
+        raise ProjectionError(f"the schedule given is not of {code} from {Y} to {year}")
+    sch = schedule
+    base_added = sch.added  # 1 person a year from the start year on
     h = int(year) - Y
 
     from .engine import cohort_component
 
     def run(x: float) -> EngineResult:
-        sch.added = base_added * x
-        S, Sb, asfr, male, rate, count = sch.deterministic_inputs()
+        S, Sb, asfr, male, rate, count = sch.engine_inputs(sch.tfr, sch.e0, sch.mig_shift, base_added * x)
         return cohort_component(rates.population, S, Sb, asfr, male, rate, count)
 
+    metrics: dict[float, float] = {}
+
+    def metric(x: float) -> float:
+        """The metric in the target year with ``x`` a year; each inflow projected once (the
+        search, the figure without inflow and the one at the bound ask for some twice)."""
+        if x not in metrics:
+            metrics[x] = _metric(kind, run(x).population[h, 0], int(year))
+        return metrics[x]
+
     def gap(x: float) -> float:
-        m = _metric(kind, run(x).population[h, 0], int(year))
+        m = metric(x)
         return (target - m) if kind == "max_old_age_dependency" else (m - target)
 
     g_lo, g_hi = gap(lo), gap(hi)
-    without = _metric(kind, run(0.0).population[h, 0], int(year))
-    at_hi = _metric(kind, run(hi).population[h, 0], int(year))
+    without = metric(0.0)
+    at_hi = metric(hi)
     prof_name = profile if isinstance(profile, str) else ", ".join(f"{k}: {v:g}" for k, v in profile.items())
     what = {"population": f"population of at least {target:,.0f}",
             "working_age": f"working-age population of at least {target:,.0f}",
@@ -208,7 +232,7 @@ def find_inflow(
     if g_lo >= 0:
         status, x = "met_at_lower_bound", lo
         msg = (f"{code}: the {what} in {year} is met with an added inflow of {lo:,.0f} a year "
-               f"(the lower bound); value {_metric(kind, run(lo).population[h, 0], int(year)):,.1f}")
+               f"(the lower bound); value {metric(lo):,.1f}")
     elif g_hi < 0:
         status, x = "unreachable", None
         msg = (f"{code}: no constant added inflow between {lo:,.0f} and {hi:,.0f} persons a year "
@@ -221,7 +245,7 @@ def find_inflow(
     log.info(msg)
     final_sc = sc.with_added_inflow(x if x is not None else hi, profile)
     traj = project(rates=rates, to_year=int(year), scenario=final_sc, data_dir=data_dir)
-    achieved = _metric(kind, run(x if x is not None else hi).population[h, 0], int(year))
+    achieved = metric(x if x is not None else hi)
     return TargetResult(
         territory_code=code, kind=kind, year=int(year), target=target, status=status, inflow=x,
         achieved=achieved, without=without, at_upper_bound=at_hi, bounds=(float(lo), float(hi)),

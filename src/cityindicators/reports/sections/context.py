@@ -86,6 +86,10 @@ class ReportContext:
     #: Scenario chapter: the projected median age (years) and its empirical 80 % interval
     #: (``ProjectionResult.intervals_for("median_age")``; ``None``: not asked for).
     median_age_intervals: pd.DataFrame | None = field(default=None, repr=False)
+    #: Scenario chapter: the schedules the target searches run on, by ``(scenario, profile, year)``
+    #: (:func:`~cityindicators.projection.target.unit_schedule`), built once for the population and
+    #: the working-age target alike.
+    inflow_schedules: dict[tuple, Any] = field(default_factory=dict, repr=False)
     _comparisons: dict[tuple, pd.DataFrame] = field(default_factory=dict, repr=False)
     _own_rows: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)
 

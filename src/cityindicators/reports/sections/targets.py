@@ -49,15 +49,18 @@ def inflows_by_scenario(ctx: ReportContext, kind: str, goal: float, year: int, p
     by scenario, and the paths with that inflow as ``year, value, scenario`` (``None`` when no
     scenario needs an inflow): ``measure`` of the trajectories found, ``{scenario: projection}``,
     all at once (one set of count arrays for them all)."""
-    from ...projection.target import find_inflow
+    from ...projection.target import find_inflow, unit_schedule
 
     res = ctx.projection
     labels = _scenario_labels(ctx)
     found, results, paths = [], {}, {}
     for sc, scenario in res.scenarios.items():
+        key = (sc, profile, int(year))
+        if key not in ctx.inflow_schedules:  # the other target section's search runs on it too
+            ctx.inflow_schedules[key] = unit_schedule(res.rates.subset([ctx.code]), scenario, profile, year)
         # the scenario as loaded for the projection, not its file read again
         tr = find_inflow(ctx.code, year=year, scenario=scenario, profile=profile, rates=res.rates,
-                         data_dir=ctx.data_dir, **{kind: goal})
+                         data_dir=ctx.data_dir, schedule=ctx.inflow_schedules[key], **{kind: goal})
         results[sc] = tr
         own = _assumption_mean(ctx, sc, "added_inflow") if scenario.migration.added_inflow.active else None
         found.append(F.target_outcome(labels[sc], goal, year, tr.status, tr.inflow, tr.without, profile, ctx.lang,
