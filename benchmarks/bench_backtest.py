@@ -1,7 +1,7 @@
 """Benchmark: the whole out-of-sample back-test grid with nested selection on the lt-osp extract.
 
 Run ``python benchmarks/bench_backtest.py [--trace]``. Every origin 2006-2017, every horizon
-to 2018, the 96 candidate settings (the 24 age-structure combinations included) and the four
+to 2018, the 36 candidate settings (each with the age-structure combination) and the four
 baselines for the 60 municipalities, then the nested choice and the top-3 combination, with the back-tests across the 2011 census weighted
 (:func:`cityindicators.projection.backtest.nested_backtest`). Target: under
 10 minutes on a 2-core machine. Prints wall time and the process peak RSS (and, with

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from cityindicators.projection import ProjectionData, estimate_rates, load_scenario
-from cityindicators.projection.backtest import Candidate, default_candidates
+from cityindicators.projection.backtest import REGISTER_BREAK_YEARS, Candidate, default_candidates
 from cityindicators.projection.rates import EstimationSettings
 from cityindicators.projection.schedule import build_schedule, run_schedule
 
@@ -76,12 +76,17 @@ def test_candidate_scenarios_set_the_modes():
 def test_default_candidates_are_distinct_and_start_with_the_prior():
     cands = default_candidates()
     names = [c.name for c in cands]
-    assert len(set(names)) == len(names) == 96
-    assert names[0] == "w5"
-    trend = [c for c in cands if c.migration_trend is not None and not c.settings.age_structure_weight]
-    assert len(trend) == 24 and {c.migration_trend for c in trend} == {0.6, 0.7, 0.8}
-    # the last 24: the same trend candidates with the age-structure combination, every other one without it
-    aged = cands[72:]
-    assert [c.name for c in aged] == [f"{c.name}-age0.5" for c in trend]
-    assert all(c.settings.age_structure_weight == 0.5 for c in aged)
-    assert not any(c.settings.age_structure_weight for c in cands[:72])
+    assert len(set(names)) == len(names) == 36
+    assert names[0] == "w5-x2010-2011-age0.5"
+    # the two treatments of the method are in every candidate: the register's break years left out of the
+    # migration window and the age-structure combination
+    assert all(c.settings.migration_excluded_years == REGISTER_BREAK_YEARS == (2010, 2011) for c in cands)
+    assert all(c.settings.age_structure_weight == 0.5 for c in cands)
+    assert all("-x2010-2011" in c.name and c.name.endswith("-age0.5") for c in cands)
+    trend = [c for c in cands if c.migration_trend is not None]
+    assert len(trend) == 12 and {c.migration_trend for c in trend} == {0.6, 0.7, 0.8}
+    assert all(c.settings.migration_window == 5 for c in trend)
+    first = cands[:24]
+    assert {c.settings.migration_window for c in first} == {5, 10}
+    assert {c.settings.migration_convergence for c in first} == {"none", "own_mean", "zero"}
+    assert {c.settings.total_combination_weight for c in first} == {0.0, 0.5} and {c.e0_gain for c in first} == {0.0, 0.15}

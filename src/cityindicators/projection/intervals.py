@@ -567,7 +567,7 @@ PRIOR_VARIANT = "k-linear"
 #: The variant the time-ordered choice makes on all the back-test errors of the lt-osp extract (the
 #: one shipped: :func:`shipped_interval_model`); a real-data test checks that the choice is still
 #: this one, and docs/INTERVALS.md shows the choice origin by origin.
-DEFAULT_VARIANT = "k-linear-t"
+DEFAULT_VARIANT = "k-fitted-t"
 
 
 def shipped_interval_model(log_errors: pd.DataFrame, origin: int, level: float = 0.8) -> IntervalModel:
