@@ -14,8 +14,10 @@ work on the machine weighs on every way alike, in three ways:
   PNG, and one SVG drawing of the same area;
 * ``screen only`` - ``report --no-print-charts``: one drawing at screen resolution.
 
-Time is CPU time of this process (what the work costs whatever else runs), the best of the
-rounds; peak memory is the process's peak RSS.
+Every round of every way saves figures built afresh (their building not timed), each saved
+once, as in a report: a figure saved twice would find its text already measured by its own
+renderer. Time is CPU time of this process (what the work costs whatever else runs), the best
+of the rounds; the files' sizes are summed per format; peak memory is the process's peak RSS.
 
 Usage: python benchmarks/bench_chart_exports.py [--rounds 3] [--data-dir DIR]
 """
@@ -75,13 +77,20 @@ def _figures(data: Path, territory: str) -> list:
     return figs
 
 
-def _savefig_per_format(fig, folder: Path, stem: str) -> None:
+def _savefig_per_format(fig, folder: Path, stem: str) -> bytes:
     from cityindicators.reports import exports
 
     (folder / f"{stem}.svg").write_bytes(exports.render_chart(fig, "svg"))
     hires = exports.render_chart(fig, "png", exports.HIRES_DPI)
     (folder / f"{stem}_300dpi.png").write_bytes(hires)
-    exports.downscaled_png(hires, exports.SCREEN_DPI)
+    return exports.downscaled_png(hires, exports.SCREEN_DPI)
+
+
+def _sizes(charts: Path) -> dict[str, int]:
+    """Bytes written into ``charts`` by kind: SVG and 300-dpi PNG."""
+    files = list(charts.iterdir())
+    return {"SVG": sum(f.stat().st_size for f in files if f.suffix == ".svg"),
+            "300-dpi PNG": sum(f.stat().st_size for f in files if f.name.endswith("_300dpi.png"))}
 
 
 def main() -> int:
@@ -118,7 +127,7 @@ def main() -> int:
         def screen_only(fig, folder, stem):
             os.environ[exports.PRINT_CHARTS_ENV] = "0"
             try:
-                exports.save_chart(fig, stem, folder)
+                return exports.save_chart(fig, stem, folder)
             finally:
                 os.environ.pop(exports.PRINT_CHARTS_ENV, None)
 
@@ -126,20 +135,26 @@ def main() -> int:
                 "save_chart": lambda fig, folder, stem: exports.save_chart(fig, stem, folder),
                 "screen only (--no-print-charts)": screen_only}
         best = {name: float("inf") for name in ways}
+        sizes: dict[str, dict[str, int]] = {}
         for r in range(args.rounds):
             for w, (name, way) in enumerate(ways.items()):
                 folder = tmp / f"{r}-{w}"
                 (folder / "charts").mkdir(parents=True)
+                if r or w:  # new figures, each saved once as in a report
+                    plt.close("all")
+                    figs = _figures(data, territory)
                 exports.reset()
                 t0 = time.process_time()
-                for i, fig in enumerate(figs):
-                    way(fig, folder / "charts" if way is _savefig_per_format else folder, f"{i:02d}_chart")
+                screens = [way(fig, folder / "charts" if way is _savefig_per_format else folder, f"{i:02d}_chart")
+                           for i, fig in enumerate(figs)]
                 best[name] = min(best[name], time.process_time() - t0)
+                sizes[name] = {**_sizes(folder / "charts"), "screen PNG": sum(len(png) for png in screens)}
         print(f"building (chart functions, layout included, warm): {built:.2f} CPU s for {len(figs)} charts = "
               f"{built / len(figs):.3f} per chart")
         for name, seconds in best.items():
-            print(f"{name}: {seconds:.2f} CPU s for {len(figs)} charts = {seconds / len(figs):.2f} per chart "
-                  f"(best of {args.rounds})")
+            files = ", ".join(f"{kind} {size / 1024:.0f} KiB" for kind, size in sizes[name].items() if size)
+            print(f"{name}: {seconds:.2f} CPU s for {len(figs)} charts = {seconds / len(figs):.3f} per chart "
+                  f"(best of {args.rounds}); files {files or 'none'}")
         print(f"process peak RSS {peak_rss_mib():.0f} MiB; load average {os.getloadavg()[0]:.1f}")
     return 0
 

@@ -61,7 +61,9 @@ def test_hires_png_is_matplotlibs_own_picture_and_screen_png_its_resampling(figu
 
 
 def test_chart_raster_is_savefigs_tight_box_to_the_pixel(figure):
-    image, box = exports.chart_raster(figure, exports.HIRES_DPI)
+    pixels, box = exports.chart_raster(figure, exports.HIRES_DPI)
+    assert pixels.dtype == np.uint8 and pixels.shape[2] == 3  # RGB rows, the top one first
+    image = Image.fromarray(pixels)
     png = Image.open(io.BytesIO(exports.render_chart(figure, "png", exports.HIRES_DPI)))
     # savefig's own tight output, at most one pixel narrower or lower (the box is widened to
     # whole pixels) and the same picture

@@ -123,8 +123,10 @@ def render_chart(fig, fmt: str, dpi: int = SCREEN_DPI, bbox=None) -> bytes:
     (:data:`SVG_RC`)."""
     import matplotlib as mpl
 
+    from .. import chart_text
+
     buf = io.BytesIO()
-    with _no_placeholder_layout(fig), mpl.rc_context(SVG_RC):
+    with _no_placeholder_layout(fig), mpl.rc_context(SVG_RC), chart_text.shared_text_metrics():
         fig.savefig(buf, format=fmt, dpi=dpi, bbox_inches=bbox if bbox is not None else "tight", facecolor="white")
     return buf.getvalue()
 
@@ -153,33 +155,37 @@ def _no_placeholder_layout(fig):
 
 
 def chart_raster(fig, dpi: int):
-    """``fig`` drawn once by Agg at ``dpi``: ``(image, box)``, the RGB Pillow image trimmed to the
-    figure's content and matplotlib's padding, and that area in inches, widened to whole pixels
-    (to be used for the SVG too, so that both show the same area).
+    """``fig`` drawn once by Agg at ``dpi``: ``(image, box)``, the RGB pixels (a ``uint8`` array
+    of rows x columns x 3, the top row first) trimmed to the figure's content and matplotlib's
+    padding, and that area in inches, widened to whole pixels (to be used for the SVG too, so
+    that both show the same area).
 
     The same picture as ``savefig(bbox_inches="tight")`` but from one drawing, where ``savefig``
-    draws the figure once to find its content and once more to paint it. The image is ``None``
-    when content lies outside the canvas (a title wider than the figure), which only ``savefig``
+    draws the figure once to find its content and once more to paint it; the text measured and
+    laid out once per kernel (:mod:`cityindicators.chart_text`). The image is ``None`` when
+    content lies outside the canvas (a title wider than the figure), which only ``savefig``
     with the box can paint; both are ``None`` when the canvas is not Agg's.
     """
     import math
 
     import matplotlib as mpl
+    import numpy as np
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.transforms import Bbox
-    from PIL import Image
 
-    canvas = fig.canvas
-    if not isinstance(canvas, FigureCanvasAgg):
+    from .. import chart_text
+
+    if not isinstance(fig.canvas, FigureCanvasAgg):
         return None, None
     old_dpi, old_face = fig.dpi, fig.patch.get_facecolor()
     try:
         fig.dpi = dpi
         fig.patch.set_facecolor("white")
-        canvas.draw()
-        renderer = canvas.get_renderer()
-        # the text extents were measured by this very drawing, so the box costs no new layout
-        content = fig.get_tightbbox(renderer)
+        renderer = chart_text.agg_renderer(fig)
+        with chart_text.shared_text_metrics():
+            fig.draw(renderer)
+            # the text extents were measured by this very drawing, so the box costs no new layout
+            content = fig.get_tightbbox(renderer)
         box = content.padded(mpl.rcParams["savefig.pad_inches"])
         # whole pixels, so the crop is the raster savefig would paint for this area
         x0, x1 = math.floor(box.x0 * dpi + 1e-6), math.ceil(box.x1 * dpi - 1e-6)
@@ -189,12 +195,14 @@ def chart_raster(fig, dpi: int):
         if content.x0 * dpi < -1 or content.y0 * dpi < -1 or content.x1 * dpi > width + 1 \
                 or content.y1 * dpi > height + 1:
             return None, box
-        rgba = Image.frombuffer("RGBA", (width, height), canvas.buffer_rgba(), "raw", "RGBA", 0, 1)
-        # the padding may reach past the canvas: white there, as savefig paints it
-        left, top = max(x0, 0), max(height - y1, 0)
-        inner = rgba.crop((left, top, min(x1, width), min(height - y0, height))).convert("RGB")
-        image = Image.new("RGB", (x1 - x0, y1 - y0), "white")
-        image.paste(inner, (left - x0, top - (height - y1)))
+        rgba = np.asarray(renderer.buffer_rgba())  # a view of the canvas, the top row first
+        # the padding may reach past the canvas: white there, as savefig paints it; the rest
+        # copied once from the canvas, without its alpha channel
+        image = np.full((y1 - y0, x1 - x0, 3), 255, dtype=np.uint8)
+        top, left = height - y1, x0  # the box's corner on the canvas (rows counted from the top)
+        rows = slice(max(top, 0), min(height - y0, height))
+        cols = slice(max(left, 0), min(x1, width))
+        image[rows.start - top:rows.stop - top, cols.start - left:cols.stop - left] = rgba[rows, cols, :3]
         return image, box
     finally:
         fig.dpi = old_dpi
@@ -208,20 +216,23 @@ def _atomic_write(path: Path, content: bytes) -> None:
 
 
 def downscaled_png(picture, dpi: int, from_dpi: int = HIRES_DPI) -> bytes:
-    """A picture drawn at ``from_dpi`` (an RGB Pillow image, or PNG bytes) resampled to ``dpi``,
-    as a PNG: cheaper than drawing the figure once more, and the same picture. Resampled by area
-    averaging (box filter): the right filter for a raster drawn 2.5 times too fine, and a third
-    of Lanczos's time."""
+    """A picture drawn at ``from_dpi`` (RGB pixels as :func:`chart_raster` gives them, a Pillow
+    image or PNG bytes) resampled to ``dpi``, as a PNG: cheaper than drawing the figure once
+    more, and the same picture. Resampled by area averaging (box filter): the right filter for a
+    raster drawn 2.5 times too fine, and a third of Lanczos's time."""
     from PIL import Image
 
     if isinstance(picture, (bytes, bytearray)):
         picture = Image.open(io.BytesIO(picture)).convert("RGB")
+    elif not isinstance(picture, Image.Image):
+        picture = Image.fromarray(picture)  # rows x columns x 3 bytes: RGB
     size = (round(picture.width * dpi / from_dpi), round(picture.height * dpi / from_dpi))
     return _png_bytes(picture.resize(size, Image.BOX), dpi)
 
 
 def _png_bytes(image, dpi: int, compress_level: int = 6) -> bytes:
-    """``image`` (RGB) as a PNG of ``dpi``, its rows unfiltered and compressed by zlib.
+    """``image`` (RGB pixels, or a Pillow image) as a PNG of ``dpi``, its rows unfiltered and
+    compressed by zlib.
 
     Pillow's encoder tries PNG's row filters on every row, which costs more than the compression
     itself and makes a chart's file no smaller (flat colours and thin lines: the raw rows
@@ -233,7 +244,9 @@ def _png_bytes(image, dpi: int, compress_level: int = 6) -> bytes:
 
     import numpy as np
 
-    pixels = np.asarray(image.convert("RGB") if image.mode != "RGB" else image)
+    if not isinstance(image, np.ndarray):
+        image = image.convert("RGB") if image.mode != "RGB" else image
+    pixels = np.asarray(image)
     height, width = pixels.shape[:2]
     rows = np.empty((height, 1 + 3 * width), dtype=np.uint8)
     rows[:, 0] = 0  # filter type 0 (none) before each row

@@ -1,0 +1,196 @@
+"""The charts' text measured, laid out and rendered once per kernel, whichever figure or
+format asks.
+
+matplotlib keeps a text's measured size per renderer object, and every figure has its own Agg
+renderer and every SVG file a new one: the same tick labels, titles, legend entries and source
+lines are measured again for each chart and each format (some 30 microseconds a character).
+Agg (matplotlib 3.11) also lays every string out again and has FreeType render each of its
+glyphs at each drawing (some 0.1 ms a glyph at 300 dpi, a third of a chart's Agg drawing). All
+three are pure functions of the string or glyph, the font, the resolution and the position
+within a pixel, so they are kept here for the kernel's lifetime, keyed by everything they
+depend on:
+
+* :func:`shared_text_metrics` - while drawing, the sizes of texts measured by Agg (at one
+  resolution) or by the SVG backend, shared across renderers of the same kind;
+* :class:`GlyphCachingRendererAgg` - matplotlib's Agg renderer whose layout of a string into
+  glyphs is done once, and each glyph rendered once per size, angle and position within the
+  pixel (matplotlib versions that draw a whole string at once are left as they are).
+
+The pictures are matplotlib's own, pixel for pixel (``tests/test_chart_text.py``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import math
+from typing import Iterator
+
+import matplotlib as mpl
+import matplotlib.text as mpl_text
+from matplotlib.backends.backend_agg import RendererAgg, get_hinting_flag
+
+__all__ = ["shared_text_metrics", "GlyphCachingRendererAgg", "agg_renderer"]
+
+#: Texts kept measured and laid out (a report has some 500 distinct ones).
+CACHE_SIZE = 16384
+
+#: Settings that change which font a text is set in, or how its glyphs are placed.
+_RC_KEYS = ("text.hinting", "text.hinting_factor", "text.kerning_factor", "font.family", "font.sans-serif",
+            "font.serif", "font.monospace", "font.cursive", "font.fantasy", "mathtext.fontset")
+
+
+def _rc_key() -> tuple:
+    return tuple(str(mpl.rcParams.get(k)) for k in _RC_KEYS)
+
+
+def _measuring_kind(renderer):
+    """``(kind, resolution)`` of a renderer whose text sizes depend on nothing else, else ``None``:
+    Agg's at its dpi, and the SVG backend's (sizes from the font outlines, at any dpi)."""
+    from matplotlib.backends.backend_mixed import MixedModeRenderer
+    from matplotlib.backends.backend_svg import RendererSVG
+
+    inner = renderer._renderer if isinstance(renderer, MixedModeRenderer) else renderer
+    if isinstance(inner, RendererAgg):  # GlyphCachingRendererAgg measures as Agg does
+        return "agg", float(inner.dpi)
+    if type(inner) is RendererSVG:
+        return "svg", None
+    return None
+
+
+def _font_key(prop) -> tuple:
+    """What a FontProperties says (its own hash's fields), as an immutable key."""
+    return (tuple(prop.get_family()), prop.get_style(), prop.get_variant(), prop.get_weight(), prop.get_stretch(),
+            prop.get_size_in_points(), prop.get_file(), prop.get_math_fontfamily())
+
+
+#: ``(kind, resolution, settings, text, font, dpi) -> (width, height, descent)``, for the kernel.
+_SIZES: dict[tuple, tuple[float, float, float]] = {}
+
+
+def _shared_metrics(original, rc: tuple):
+    def metrics(renderer, text, fontprop, ismath, dpi):
+        kind = _measuring_kind(renderer)
+        if kind is None or ismath:
+            return original(renderer, text, fontprop, ismath, dpi)
+        key = (*kind, rc, text, _font_key(fontprop), dpi)
+        size = _SIZES.get(key)
+        if size is None:
+            if len(_SIZES) >= CACHE_SIZE:
+                _SIZES.clear()
+            size = _SIZES[key] = renderer.get_text_width_height_descent(text, fontprop, ismath)
+        return size
+
+    metrics._cityindicators_shared = True
+    return metrics
+
+
+@contextlib.contextmanager
+def shared_text_metrics() -> Iterator[None]:
+    """While in the block, text sizes measured by any Agg renderer at a dpi (or any SVG
+    renderer) serve every other: matplotlib's own per-renderer cache, shared for the kernel.
+    Does nothing on a matplotlib without that cache (``matplotlib.text._get_text_metrics_with_cache``,
+    3.6 and later) or inside another such block."""
+    original = getattr(mpl_text, "_get_text_metrics_with_cache", None)
+    if original is None or getattr(original, "_cityindicators_shared", False):
+        yield
+        return
+    mpl_text._get_text_metrics_with_cache = _shared_metrics(original, _rc_key())
+    try:
+        yield
+    finally:
+        mpl_text._get_text_metrics_with_cache = original
+
+
+@functools.lru_cache(maxsize=CACHE_SIZE)
+def _glyph_layout(font, text: str, size: float, dpi: float, flags, features, language) -> tuple:
+    """``(font, glyph index, x, y)`` of each glyph of ``text`` set in ``font`` (sized by the
+    caller), as matplotlib's Agg renderer lays it out."""
+    return tuple((item.ft_object, item.glyph_index, item.x, item.y)
+                 for item in font._layout(text, flags=flags, features=features, language=language))
+
+
+def _hashable(value):
+    return tuple(value) if isinstance(value, list) else value
+
+
+#: ``(font, size, dpi, glyph, flags, mode, rotation, x and y within the pixel in 64ths) ->
+#: (bitmap, left, top)``: glyphs rendered by FreeType, for the kernel.
+_BITMAPS: dict[tuple, tuple] = {}
+#: Glyph bitmaps kept (some 1 kB each at 300 dpi).
+BITMAP_CACHE_SIZE = 20000
+
+
+class GlyphCachingRendererAgg(RendererAgg):
+    """matplotlib's Agg renderer, each string laid out into glyphs once per font, size and dpi,
+    and each glyph rendered by FreeType once per size, dpi, angle and position within a pixel
+    (its 64ths, as matplotlib places glyphs): the same pixels, pasted where matplotlib would
+    paste them. Hinted glyph advances are whole pixels, so a string's glyphs all share its
+    position within the pixel and a repeated letter is rendered once."""
+
+    #: matplotlib's own glyph-by-glyph drawing (3.11), which this renderer reproduces.
+    _LAYS_OUT_GLYPHS = hasattr(RendererAgg, "_draw_text_glyphs_and_boxes")
+
+    def draw_text(self, gc, x, y, s, prop, angle, ismath=False, mtext=None):
+        if ismath or not self._LAYS_OUT_GLYPHS:
+            return super().draw_text(gc, x, y, s, prop, angle, ismath=ismath, mtext=mtext)
+        font = self._prepare_font(prop)
+        if not all(hasattr(font, name) for name in ("_layout", "_set_transform", "_render_glyph")):
+            return super().draw_text(gc, x, y, s, prop, angle, ismath=ismath, mtext=mtext)
+        size = prop.get_size_in_points()
+        features = _hashable(mtext.get_fontfeatures()) if mtext is not None and hasattr(mtext, "get_fontfeatures") \
+            else None
+        language = _hashable(mtext.get_language()) if mtext is not None and hasattr(mtext, "get_language") else None
+        flags = get_hinting_flag()
+        self._draw_glyphs(gc, x, y, angle, size, flags,
+                          _glyph_layout(font, s, size, float(self.dpi), flags, features, language))
+
+    def _draw_glyphs(self, gc, x, y, angle, size, flags, glyphs) -> None:
+        """matplotlib's ``_draw_text_glyphs_and_boxes`` for a string's glyphs (no slant or
+        stretch, no boxes), each glyph's bitmap rendered once."""
+        import numpy as np
+        from matplotlib.ft2font import RenderMode
+
+        cos, sin = math.cos(math.radians(angle)), math.sin(math.radians(angle))
+        matrix = (0x10000 * np.array([[cos, -sin], [sin, cos]])).round().astype(int)
+        rotation = tuple(matrix.ravel())
+        antialiased = gc.get_antialiased()
+        mode = RenderMode.NORMAL if antialiased else RenderMode.MONO
+        dpi, height = self.dpi, self.height
+        for font, index, dx, dy in glyphs:  # dy is upwards
+            # matplotlib's position of the glyph in 64ths of a pixel (FreeType's y is upwards)
+            px = round(0x40 * (x + dx * cos - dy * sin))
+            py = round(0x40 * (height - y + dx * sin + dy * cos))
+            key = (font, size, dpi, index, flags, mode, rotation, px & 63, py & 63)
+            glyph = _BITMAPS.get(key)
+            if glyph is None:
+                # rendered at its place within a pixel; whole pixels only move the bitmap
+                font.set_size(size, dpi)
+                font._set_transform(matrix, [px & 63, py & 63])
+                bitmap = font._render_glyph(index, flags, mode)
+                buffer = np.array(bitmap.buffer)
+                if not antialiased:
+                    buffer *= 0xff
+                if len(_BITMAPS) >= BITMAP_CACHE_SIZE:
+                    _BITMAPS.clear()
+                glyph = _BITMAPS[key] = (buffer, bitmap.left, bitmap.top)
+            buffer, left, top = glyph
+            # draw_text_image's y is downwards and the bitmap's bottom side
+            self._renderer.draw_text_image(buffer, left + (px >> 6), int(height) - top - (py >> 6) + buffer.shape[0],
+                                           0, gc)
+
+
+def agg_renderer(fig) -> RendererAgg:
+    """A :class:`GlyphCachingRendererAgg` the size of ``fig`` at its current dpi, to draw it
+    with ``fig.draw(renderer)``."""
+    width, height = fig.canvas.get_width_height(physical=True) if _physical_size() else fig.bbox.size
+    return GlyphCachingRendererAgg(width, height, fig.dpi)
+
+
+@functools.lru_cache(maxsize=1)
+def _physical_size() -> bool:
+    import inspect
+
+    from matplotlib.backend_bases import FigureCanvasBase
+
+    return "physical" in inspect.signature(FigureCanvasBase.get_width_height).parameters

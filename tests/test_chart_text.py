@@ -1,0 +1,104 @@
+"""The charts' text measured and laid out once per kernel (chart_text): the very pixels and
+sizes matplotlib's own Agg and SVG renderers give, whichever renderer measured first."""
+
+from __future__ import annotations
+
+import io
+
+import matplotlib
+import numpy as np
+import pytest
+from matplotlib.backends.backend_agg import FigureCanvasAgg, RendererAgg
+from matplotlib.figure import Figure
+from matplotlib.font_manager import FontProperties
+
+from cityindicators import chart_text
+
+
+def _texty_figure() -> Figure:
+    fig = Figure(figsize=(4, 3))
+    FigureCanvasAgg(fig)
+    ax = fig.subplots()
+    ax.plot([2001, 2010, 2018], [1.5, 2.25, 2.0])
+    ax.set_xlabel("Metai")
+    ax.set_ylabel("Gyventojų skaičius, tūkst.")  # drawn at 90 degrees
+    ax.set_title("Šiaulių r. sav.: ąčęėįšųūž ĄČĘĖĮŠŲŪŽ", loc="left")
+    ax.annotate("pasvirasis užrašas", (2005, 2.0), rotation=30, fontsize=7)
+    ax.text(2002, 1.6, "mmm 000 — 1 001", fontsize=13, fontweight="bold")
+    fig.text(0.01, 0.01, "Šaltinis: Lietuvos statistikos departamentas", fontsize=7.5)
+    return fig
+
+
+def _pixels(fig: Figure, renderer) -> np.ndarray:
+    with chart_text.shared_text_metrics():
+        fig.draw(renderer)
+    return np.asarray(renderer.buffer_rgba()).copy()
+
+
+@pytest.mark.parametrize("dpi", [120, 300])
+def test_agg_pixels_are_matplotlibs_own_drawn_once_or_from_the_caches(dpi):
+    fig = _texty_figure()
+    fig.dpi = dpi
+    width, height = fig.canvas.get_width_height(physical=True)
+    fig.canvas.draw()  # by matplotlib's own renderer
+    own = np.asarray(fig.canvas.buffer_rgba()).copy()
+    chart_text._BITMAPS.clear()
+    chart_text._glyph_layout.cache_clear()
+    first = _pixels(fig, chart_text.agg_renderer(fig))
+    again = _pixels(fig, chart_text.agg_renderer(fig))  # every glyph and layout from the caches
+    assert first.shape == own.shape == (height, width, 4)
+    assert np.array_equal(first, own)
+    assert np.array_equal(again, own)
+    assert chart_text._BITMAPS and chart_text._glyph_layout.cache_info().hits > 0
+
+
+def test_a_repeated_letter_is_rendered_once():
+    fig = Figure(figsize=(3, 1), dpi=300)
+    fig.text(0.1, 0.5, "00000000", fontsize=10)
+    chart_text._BITMAPS.clear()
+    _pixels(fig, chart_text.agg_renderer(fig))
+    zeros = [k for k in chart_text._BITMAPS if k[1] == 10]
+    assert len(zeros) == 1  # hinted advances are whole pixels: one bitmap for eight zeros
+
+
+def test_sizes_measured_by_one_renderer_serve_another_of_the_same_kind_and_dpi():
+    prop = FontProperties(family=["DejaVu Sans", "sans-serif"], size=9)
+    text = "Darbingo amžiaus gyventojai 2018"
+    first, second, other_dpi = RendererAgg(10, 10, 300), RendererAgg(10, 10, 300), RendererAgg(10, 10, 72)
+    expected = first.get_text_width_height_descent(text, prop, False)
+    expected_72 = other_dpi.get_text_width_height_descent(text, prop, False)
+    chart_text._SIZES.clear()
+    with chart_text.shared_text_metrics():
+        import matplotlib.text as mpl_text
+
+        assert mpl_text._get_text_metrics_with_cache(first, text, prop, False, 300) == expected
+
+        def not_again(*_):
+            raise AssertionError("measured again")
+
+        second.get_text_width_height_descent = not_again
+        assert mpl_text._get_text_metrics_with_cache(second, text, prop, False, 300) == expected
+        # another resolution is another measurement
+        assert mpl_text._get_text_metrics_with_cache(other_dpi, text, prop, False, 72) == expected_72
+        assert expected_72 != expected
+        prop.set_size(11)  # the key holds the font's state when measured, not the mutable object
+        assert mpl_text._get_text_metrics_with_cache(first, text, prop, False, 300) != expected
+    # matplotlib's own cache is back after the block
+    assert not getattr(mpl_text._get_text_metrics_with_cache, "_cityindicators_shared", False)
+
+
+def test_svg_with_shared_sizes_is_matplotlibs_own():
+    """The SVG backend's layout (positions of every text) is the same with the shared sizes."""
+    def svg(shared: bool) -> bytes:
+        fig = _texty_figure()
+        buf = io.BytesIO()
+        with matplotlib.rc_context({"svg.hashsalt": "test", "svg.fonttype": "none"}):
+            if shared:
+                with chart_text.shared_text_metrics():
+                    fig.savefig(buf, format="svg", metadata={"Date": None})
+            else:
+                fig.savefig(buf, format="svg", metadata={"Date": None})
+        return buf.getvalue()
+
+    chart_text._SIZES.clear()
+    assert svg(False) == svg(True) == svg(True)  # measured, then from the shared sizes
