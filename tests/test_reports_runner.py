@@ -187,6 +187,40 @@ def test_failed_run_keeps_previous_report(tiny, demo_dir, tmp_path):
     assert not Path(bad.failed_notebook).parent.exists()
 
 
+def test_report_run_alone_is_printed_while_its_workbook_is_written(tiny, demo_dir, tmp_path, monkeypatch):
+    """The PDF is started before the tables are written and waited for only after them; its file
+    is one of the report's, hashed, and the page for the printer is gone."""
+    from concurrent.futures import Future
+
+    from cityindicators.reports import exports, pdf
+
+    events = []
+
+    def start(html, target):
+        events.append(("print started", Path(html).name))
+        done: Future = Future()
+        Path(target).write_bytes(b"%PDF-1.4 printed")
+        done.set_result([])
+        return done
+
+    real_tables = exports.write_tables
+
+    def tables(folder, template):
+        events.append(("tables", template))
+        return real_tables(folder, template)
+
+    monkeypatch.setattr(pdf, "pdf_unavailable", lambda: "")
+    monkeypatch.setattr(pdf, "start_pdf", start)
+    monkeypatch.setattr(exports, "write_tables", tables)
+    res = runner.run_report(tiny, "X11", output_dir=tmp_path, data_dir=demo_dir, force=True)
+    assert res.status == "ok", res.error
+    assert events == [("print started", ".tiny.print.html"), ("tables", "tiny")]
+    manifest = json.loads((Path(res.output_dir) / "manifest.json").read_text(encoding="utf-8"))
+    assert "tiny.pdf" in manifest["files"] and "tiny.pdf" in manifest["file_hashes"] and "pdf" not in manifest
+    assert (Path(res.output_dir) / "tiny.pdf").read_bytes() == b"%PDF-1.4 printed"
+    assert not list(Path(res.output_dir).glob(".*.print.html"))
+
+
 def test_report_printed_later_is_put_in_place_by_finish_report(tiny, demo_dir, tmp_path):
     res = runner.run_report(tiny, "X12", output_dir=tmp_path, data_dir=demo_dir, print_later=True)
     assert res.status == "ok" and res.pending is not None

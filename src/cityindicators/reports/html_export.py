@@ -12,11 +12,11 @@ import re
 import threading
 import unicodedata
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import nbformat
 
-__all__ = ["NOTES_TAG", "export_html", "extract_charts", "print_copy", "write_pdf", "slug"]
+__all__ = ["NOTES_TAG", "export_html", "extract_charts", "print_copy", "start_pdf", "slug"]
 
 log = logging.getLogger(__name__)
 
@@ -170,25 +170,41 @@ def print_copy(html: str, nb: nbformat.NotebookNode, charts_folder: str = "chart
 _PDF_WARNED: set[str] = set()
 
 
-def write_pdf(html: Path, manifest: dict[str, Any], printed_from: Path | None = None) -> list[str]:
-    """Print the HTML (or its :func:`print_copy` ``printed_from``) to ``<template>.pdf`` beside
-    it; without Chromium (or when printing fails) the report goes on without PDF, says why once
-    in the log and in the manifest."""
+def start_pdf(html: Path, manifest: dict[str, Any], printed_from: Path | None = None) -> Callable[[], list[str]]:
+    """Start printing the HTML (or its :func:`print_copy` ``printed_from``) to ``<template>.pdf``
+    beside it; returns the function that waits for it and gives the files written (the PDF's
+    name). Without Chromium (or when printing fails) the report goes on without PDF: the wait
+    gives no file, and the reason is said once in the log and in the manifest."""
     from . import pdf
 
+    target = html.with_suffix(".pdf")
     why = pdf.pdf_unavailable()
+    printing = None
     if not why:
-        target = html.with_suffix(".pdf")
         try:
-            errors = pdf.write_pdf(printed_from or html, target)
-            if errors:
-                log.warning("%s: the page logged errors while printing: %s", html.name, "; ".join(errors[:3]))
-            return [target.name]
-        except Exception as exc:  # a browser crash must not cost the report
-            why = f"no PDF: printing failed: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
-    manifest["pdf"] = why
-    if why not in _PDF_WARNED:
-        _PDF_WARNED.add(why)
-        log.warning("%s (the HTML report is written)", why)
-    return []
+            printing = pdf.start_pdf(printed_from or html, target)
+        except Exception as exc:  # a browser that cannot take the job must not cost the report
+            why = _print_failure(exc)
+
+    def wait() -> list[str]:
+        reason = why
+        if printing is not None:
+            try:
+                errors = printing.result()
+                if errors:
+                    log.warning("%s: the page logged errors while printing: %s", html.name, "; ".join(errors[:3]))
+                return [target.name]
+            except Exception as exc:  # a browser crash must not cost the report
+                reason = _print_failure(exc)
+        manifest["pdf"] = reason
+        if reason not in _PDF_WARNED:
+            _PDF_WARNED.add(reason)
+            log.warning("%s (the HTML report is written)", reason)
+        return []
+
+    return wait
+
+
+def _print_failure(exc: BaseException) -> str:
+    return f"no PDF: printing failed: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
 

@@ -24,8 +24,12 @@ import os
 import shutil
 import threading
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-__all__ = ["CHROMIUM_ENV", "chromium_executable", "pdf_unavailable", "write_pdf", "close_browsers"]
+if TYPE_CHECKING:
+    from concurrent.futures import Future
+
+__all__ = ["CHROMIUM_ENV", "chromium_executable", "pdf_unavailable", "start_pdf", "write_pdf", "close_browsers"]
 
 log = logging.getLogger(__name__)
 
@@ -119,12 +123,16 @@ class _Printer:
             except BaseException as exc:  # handed to the waiting caller
                 done.set_exception(exc)
 
-    def run(self, fn, *args, timeout: float | None = None):
+    def submit(self, fn, *args):
+        """``fn(*args)`` in the printer thread; returns its future at once."""
         from concurrent.futures import Future
 
         done: Future = Future()
         self.jobs.put((fn, args, done))
-        return done.result(timeout=timeout)
+        return done
+
+    def run(self, fn, *args, timeout: float | None = None):
+        return self.submit(fn, *args).result(timeout=timeout)
 
 
 _printer: _Printer | None = None
@@ -151,9 +159,10 @@ def _print_in_printer_thread(html: Path, pdf: Path) -> list[str]:
         raise
 
 
-def write_pdf(html: Path, pdf: Path) -> list[str]:
-    """Print ``html`` to ``pdf`` (A4, from the page's print CSS) with this process's browser;
-    return the console errors the page logged.
+def start_pdf(html: Path, pdf: Path) -> "Future[list[str]]":
+    """Start printing ``html`` to ``pdf`` (A4, from the page's print CSS) with this process's
+    browser and return at once: the future's result is the console errors the page logged (the
+    runner writes the workbook meanwhile; Chromium is a process of its own).
 
     Raises
     ------
@@ -163,7 +172,12 @@ def write_pdf(html: Path, pdf: Path) -> list[str]:
     why = pdf_unavailable()
     if why:
         raise RuntimeError(why)
-    return _pool().run(_print_in_printer_thread, Path(html), Path(pdf))
+    return _pool().submit(_print_in_printer_thread, Path(html), Path(pdf))
+
+
+def write_pdf(html: Path, pdf: Path) -> list[str]:
+    """:func:`start_pdf`, waited for: the console errors the page logged."""
+    return start_pdf(html, pdf).result()
 
 
 def _discard() -> None:

@@ -17,7 +17,7 @@ import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 import nbformat
 
@@ -26,7 +26,7 @@ from .._debris import owner_tag, remove_stale
 from .._io import atomic_write_bytes, atomic_write_json, atomic_write_text, fault_point, safe_child, sha256_bytes, sha256_file
 from ..exceptions import ReportExecutionError
 from . import exports, stopping, timings
-from .html_export import export_html, extract_charts, print_copy, slug, write_pdf
+from .html_export import export_html, extract_charts, print_copy, slug, start_pdf
 from .parameters import validate_parameters
 from .provenance import data_snapshot, fingerprint as _fingerprint, input_files, library_versions
 from .template import template_path, template_specs
@@ -300,6 +300,7 @@ def run_report(
         "print_charts": print_charts,
     }
     error = ""
+    printing: Callable[[], list[str]] | None = None  # the PDF being printed (html_export.start_pdf)
     t_exec0 = time.perf_counter()
     watch = timings.Stopwatch()
     kernel = None
@@ -364,12 +365,17 @@ def run_report(
         print_html = f".{name}.print.html"
         (staging / print_html).write_text(print_copy(html, nb), encoding="utf-8")
         watch.lap("print_page_s")
+        # a report finished here is printed while the workbook is written (Chromium is a process of
+        # its own, so on two cores the two overlap); a batch worker leaves the PDF to the batch process
+        printing = None if print_later else start_pdf(staging / f"{name}.html", manifest, staging / print_html)
         extra += exports.write_tables(staging, name)
         watch.lap("tables_s")
         files = [f"{name}.ipynb", f"{name}.html"] + [f"charts/{f}" for f, _ in charts] + extra
         hashes = {f: sha256_file(staging / f) for f in files}
         watch.lap("hashes_s")
     except Exception as exc:
+        if printing is not None:
+            printing()  # the printer's file is in the staging folder: done with it before it goes
         shutil.rmtree(staging, ignore_errors=True)
         raise ReportExecutionError(f"{name} {code}: export failed: {exc}") from exc
     pending = PendingReport(
@@ -384,12 +390,14 @@ def run_report(
     if print_later:
         stopping.release_staging(staging)  # the process that prints it owns it from now on
         return result
-    return finish_report(result)
+    return finish_report(result, printing)
 
 
-def finish_report(result: ReportResult) -> ReportResult:
+def finish_report(result: ReportResult, printing: Callable[[], list[str]] | None = None) -> ReportResult:
     """Print the PDF of a report run with ``print_later`` (:func:`run_report`), hash it, write
     the manifest and put the report in place of the previous one; returns the result, finished.
+    ``printing``: the wait for a PDF already being printed (:func:`~.html_export.start_pdf`);
+    the step ``pdf_s`` is then the time spent waiting for it.
 
     Raises
     ------
@@ -403,7 +411,7 @@ def finish_report(result: ReportResult) -> ReportResult:
     staging, final, manifest = Path(p.staging), Path(p.final), p.manifest
     try:
         printed_from = staging / p.print_html if p.print_html else None
-        pdf_files = write_pdf(staging / p.html, manifest, printed_from)
+        pdf_files = (printing or start_pdf(staging / p.html, manifest, printed_from))()
         if printed_from is not None:
             printed_from.unlink(missing_ok=True)  # not a file of the report
         t_pdf = time.perf_counter()
