@@ -85,6 +85,9 @@ def test_series_from_the_territorys_own_rows(demo_dir):
             alone = f[(f["indicator"] == ind) & (f["territory_code"] == code)].set_index("year")["value"].sort_index()
             pd.testing.assert_series_equal(ctx.series(ind, code), alone, check_exact=True)
     assert len(ctx.series("population")) > 1
+    mine = ctx.series("population")
+    mine.iloc[0] = -1.0  # a caller changing its series changes no other's
+    assert ctx.series("population").iloc[0] > 0
 
 
 def test_find_inflow_on_a_shared_schedule_is_the_same_search(ctx):
@@ -113,3 +116,26 @@ def test_find_inflow_on_a_shared_schedule_is_the_same_search(ctx):
 
     with pytest.raises(ProjectionError, match="not of X13 from .* to 2040"):
         find_inflow(ctx.code, year=2040, scenario=scenario, rates=res.rates, schedule=sch, population=base)
+
+
+def test_ranks_once_per_batch_equal_each_reports_rank_table(demo_dir):
+    """The panels' ranks come from one ranking of all municipalities per data and year, kept for
+    every report of the batch: each municipality's rank is its row of the rank table."""
+    from cityindicators.indicators import rank_table
+    from cityindicators.reports import shared
+    from cityindicators.reports.sections.situation import RANKED_INDICATORS, _ranks, all_ranks
+
+    shared.clear()
+    first = sections.setup("X13", language="en", data_dir=demo_dir, show=False)
+    year = first.years[1]
+    ranks = all_ranks(first, year)
+    ranked = [i for i in RANKED_INDICATORS if not isinstance(ranks[i], str)]
+    assert ranked and "median_age" in ranked
+    for code in ("X13", "X11"):
+        ctx = sections.setup(code, language="lt", data_dir=demo_dir, show=False)
+        assert all_ranks(ctx, year) is ranks  # kept, not computed again
+        for i in ranked:
+            table = rank_table(i, year, data=ctx.counts, data_dir=demo_dir, lang="lt", synthetic=True)
+            row = table[table["territory_code"] == code]
+            assert _ranks(ctx, i, year) == (float(row["rank"].iloc[0]), int(table["rank"].notna().sum()))
+    shared.clear()

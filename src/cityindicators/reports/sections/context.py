@@ -92,6 +92,7 @@ class ReportContext:
     inflow_schedules: dict[tuple, Any] = field(default_factory=dict, repr=False)
     _comparisons: dict[tuple, pd.DataFrame] = field(default_factory=dict, repr=False)
     _own_rows: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)
+    _series: dict[tuple[str, str], pd.Series] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         if self.workspace is None:  # a context made by hand, from a data directory
@@ -122,10 +123,13 @@ class ReportContext:
         return len(self.municipalities)
 
     def series(self, indicator: str, code: str | None = None) -> pd.Series:
-        """``year -> value`` of one indicator for one territory (default the report's)."""
-        f = self._rows_of(code or self.code)
-        sub = f[f["indicator"] == indicator]
-        return sub.set_index("year")["value"].sort_index()
+        """``year -> value`` of one indicator for one territory (default the report's); each
+        picked once (a copy is returned: the caller may change it)."""
+        key = (indicator, code or self.code)
+        if key not in self._series:
+            f = self._rows_of(key[1])
+            self._series[key] = f[f["indicator"] == indicator].set_index("year")["value"].sort_index()
+        return self._series[key].copy()
 
     def _rows_of(self, code: str) -> pd.DataFrame:
         """The rows of :attr:`indicators` of one territory, picked once: the sections ask for

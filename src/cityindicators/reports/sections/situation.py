@@ -4,7 +4,7 @@ change, ageing, working age, migration and the labour market."""
 from __future__ import annotations
 
 import logging
-from typing import Sequence
+from typing import Any, Sequence
 
 import numpy as np
 import pandas as pd
@@ -13,6 +13,7 @@ from ... import plotting
 from ...exceptions import CityIndicatorsError
 from ...i18n import t
 from .. import findings as F
+from .. import shared
 from .breaks import _break_marks, _say_breaks, series_breaks
 from .compare import _comparison_display, compare_in_years, comparison, latest_years, published_indicators, \
     similarity_statement
@@ -23,15 +24,48 @@ from .names import _catalogue_names
 log = logging.getLogger(__name__)
 
 
-def _ranks(ctx: ReportContext, indicator: str, year: int) -> tuple[float, int]:
-    """Rank (1 = best by polarity) of the report's municipality among all municipalities."""
+#: Indicators whose ranks the ageing and labour panels show: ranked once per batch and year
+#: (:func:`all_ranks`).
+RANKED_INDICATORS = (*AGEING_INDICATORS, *LABOUR_INDICATORS)
+
+
+def all_ranks(ctx: ReportContext, year: int) -> dict[str, tuple[dict[str, Any], int] | str]:
+    """The rank of every municipality by each of :data:`RANKED_INDICATORS` in ``year``
+    (:func:`~cityindicators.indicators.rank_table`): ``{indicator: ({code: rank}, number
+    ranked)}``, or the reason there is no rank (text). The same for every report of the data,
+    so computed once per batch (:func:`cityindicators.reports.shared.computed_once`)."""
     from ...indicators import rank_table
 
-    table = rank_table(indicator, year, data=ctx.counts, data_dir=ctx.data_dir, lang=ctx.lang,
-                       synthetic=ctx.synthetic)
-    row = table[table["territory_code"] == ctx.code]
-    rank = row["rank"].iloc[0] if len(row) else pd.NA
-    return (float(rank) if rank is not pd.NA else np.nan), int(table["rank"].notna().sum())
+    def compute() -> dict[str, tuple[dict[str, Any], int] | str]:
+        out: dict[str, tuple[dict[str, Any], int] | str] = {}
+        for i in RANKED_INDICATORS:
+            try:
+                table = rank_table(i, year, data=ctx.counts, data_dir=ctx.data_dir, lang=ctx.lang,
+                                   synthetic=ctx.synthetic)
+            except (ImportError, AttributeError, CityIndicatorsError) as exc:
+                out[i] = str(exc)
+                continue
+            out[i] = (dict(zip(table["territory_code"], table["rank"])), int(table["rank"].notna().sum()))
+        return out
+
+    return shared.computed_once(("ranks", int(year), bool(ctx.synthetic)), ctx.data_dir, compute)
+
+
+def _ranks(ctx: ReportContext, indicator: str, year: int) -> tuple[float, int]:
+    """Rank (1 = best by polarity) of the report's municipality among all municipalities."""
+    if indicator not in RANKED_INDICATORS:  # not shared: ranked for this report alone
+        from ...indicators import rank_table
+
+        table = rank_table(indicator, year, data=ctx.counts, data_dir=ctx.data_dir, lang=ctx.lang,
+                           synthetic=ctx.synthetic)
+        ranks, n = dict(zip(table["territory_code"], table["rank"])), int(table["rank"].notna().sum())
+    else:
+        entry = all_ranks(ctx, year)[indicator]
+        if isinstance(entry, str):
+            raise CityIndicatorsError(entry)
+        ranks, n = entry
+    rank = ranks.get(ctx.code, pd.NA)
+    return (float(rank) if rank is not pd.NA else np.nan), n
 
 
 
