@@ -305,6 +305,23 @@ def test_warm_kernel_reused_with_a_clean_namespace(demo_dir, tmp_path, monkeypat
 
 
 @pytest.mark.slow
+def test_warm_kernel_is_cleaned_up_as_soon_as_a_report_has_run(demo_dir, tmp_path):
+    from cityindicators.reports import kernels
+
+    # the clean-up is sent once the cells have run (the kernel does it while the runner exports):
+    # a request sent after the report runs after it and sees the namespace cleared already
+    path = _probe_notebook(tmp_path / "probe.ipynb", "leftover = territory")
+    assert runner.run_report(path, "X12", output_dir=tmp_path / "out", data_dir=demo_dir).status == "ok"
+    k = kernels.warm_kernel()
+    reply = kernels._run(k.kc.execute_interactive, "", store_history=False, output_hook=lambda msg: None,
+                         user_expressions={"seen": "'leftover' in dir()"})
+    assert reply["content"]["user_expressions"]["seen"]["data"]["text/plain"] == "False"
+    # the next preparation finds the clean-up done and the kernel is the same
+    assert runner.run_report(path, "X13", output_dir=tmp_path / "out", data_dir=demo_dir).status == "ok"
+    assert kernels.warm_kernel() is k
+
+
+@pytest.mark.slow
 def test_warm_kernel_frees_each_reports_garbage_and_freezes_the_rest(demo_dir, tmp_path, monkeypatch):
     from cityindicators.reports import kernels
 

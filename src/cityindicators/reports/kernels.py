@@ -2,11 +2,14 @@
 
 Starting a kernel and importing pandas, matplotlib and the package takes about 3 s, more than
 half of a report. A batch therefore keeps one kernel per worker (per thread, so that Dask
-workers running several jobs at once never share one) and, before each report, clears the
-kernel's namespace, points it at the report's staging folder and resets the chart and table
-counters (:meth:`ReportKernel.prepare`), and hands the memory the previous report freed back to
-the system. What survives that clean-up is frozen (:func:`gc.freeze`): Python's garbage
-collector then leaves the kernel's long-lived objects alone and walks only each report's own.
+workers running several jobs at once never share one). Once a report's cells have all run, the
+kernel clears its namespace and hands the memory the report freed back to the system
+(:meth:`ReportKernel.finish` sends that clean-up without waiting for it, so the kernel does it
+while the runner writes the report's HTML, workbook and PDF; after a failed report it is done
+before the next one); before each report it is pointed at the report's staging folder and the
+chart and table counters are reset (:meth:`ReportKernel.prepare`). What survives the clean-up is
+frozen (:func:`gc.freeze`): Python's garbage collector then leaves the kernel's long-lived
+objects alone and walks only each report's own.
 What stays warm is only what a fresh kernel would compute the same way: imported
 modules and the caches of the store, the indicator library and :mod:`.shared`, which are keyed
 by the data files' paths and modification times.
@@ -64,6 +67,8 @@ class ReportKernel:
         self.kc.start_channels()
         _run(self.kc.wait_for_ready, timeout=START_TIMEOUT)
         self.reports = 0
+        #: The request id of the clean-up sent by :meth:`finish` (checked by :meth:`prepare`).
+        self._cleaning: str | None = None
         #: The notebook being executed on this kernel (set by the engine, cleared by :meth:`prepare`).
         self.notebook = None
 
@@ -73,34 +78,17 @@ class ReportKernel:
         except Exception:  # a manager in a broken state is as good as dead
             return False
 
-    def prepare(self, folder: Path, print_charts: bool = True) -> None:
-        """Clear the namespace and get ready for the report written into ``folder`` (with or
-        without the charts' SVG and 300-dpi PNG)."""
-        import os
-
-        from .exports import EXPORT_ENV, PRINT_CHARTS_ENV
-
-        # the package's settings as the runner has them now, not as they were at the kernel's start
-        settings = {k: v for k, v in os.environ.items() if k.startswith("CITYINDICATORS_")}
-        settings[EXPORT_ENV] = str(folder)
-        settings[PRINT_CHARTS_ENV] = "1" if print_charts else "0"
-        self.notebook = None  # the previous report's
-        # the objects frozen by the previous preparations are walked again (and their garbage
-        # freed) every FULL_COLLECTION_EVERY reports, so that what a cache dropped is not kept forever
+    def _cleanup_code(self) -> str:
+        """Code that frees what the previous report left in the kernel and freezes the rest."""
+        # the objects frozen by the previous clean-ups are walked again (and their garbage freed)
+        # every FULL_COLLECTION_EVERY reports, so that what a cache dropped is not kept forever
         full = self.reports % FULL_COLLECTION_EVERY == 0
-        # chdir first: the previous report's folder, the kernel's working directory, may be gone
-        code = (
-            f"__import__('os').chdir({str(folder)!r})\n"
-            + ("__import__('gc').unfreeze()\n" if full else "")
+        return (
+            ("__import__('gc').unfreeze()\n" if full else "")
             + "%reset -f\n"
-            "import os as _os\n"
-            "[_os.environ.pop(k) for k in list(_os.environ) if k.startswith('CITYINDICATORS_')]\n"
-            f"_os.environ.update({settings!r})\n"
             # nothing imported here that the kernel has not imported yet (a fresh kernel is clean)
             "import sys as _sys\n"
             "_sys.modules['matplotlib.pyplot'].close('all') if 'matplotlib.pyplot' in _sys.modules else None\n"
-            "_sys.modules['cityindicators.reports.exports'].reset() "
-            "if 'cityindicators.reports.exports' in _sys.modules else None\n"
             # the previous report's frames and figures are freed now; hand the pages back to the
             # system (glibc keeps freed memory otherwise, and a worker's kernel grows report by report)
             "import gc as _gc\n"
@@ -117,7 +105,38 @@ class ReportKernel:
             # two of %reset, this one, and the automatic ones while the cells run) walk only what those
             # reports make, about 0.6 CPU s less a report
             "_gc.freeze()\n"
-            "del _os, _sys, _gc\n"
+            "del _sys, _gc\n"
+            "get_ipython()._cityindicators_clean = True\n"  # checked (and cleared) by the next preparation
+        )
+
+    def prepare(self, folder: Path, print_charts: bool = True) -> None:
+        """Clear the namespace (unless :meth:`finish` has started that already) and get ready
+        for the report written into ``folder`` (with or without the charts' SVG and 300-dpi PNG)."""
+        import os
+
+        from .exports import EXPORT_ENV, PRINT_CHARTS_ENV
+
+        # the package's settings as the runner has them now, not as they were at the kernel's start
+        settings = {k: v for k, v in os.environ.items() if k.startswith("CITYINDICATORS_")}
+        settings[EXPORT_ENV] = str(folder)
+        settings[PRINT_CHARTS_ENV] = "1" if print_charts else "0"
+        self.notebook = None  # the previous report's
+        sent, self._cleaning = self._cleaning, None
+        # chdir first: the previous report's folder, the kernel's working directory, may be gone.
+        # The kernel runs requests in order: the clean-up sent by finish() has run before this, and
+        # had it failed half-way its mark would be missing (the kernel is then replaced)
+        code = (
+            f"__import__('os').chdir({str(folder)!r})\n"
+            + (self._cleanup_code() if not sent else "")
+            + "if not getattr(get_ipython(), '_cityindicators_clean', False):\n"
+            "    raise RuntimeError('the clean-up after the previous report did not finish')\n"
+            "get_ipython()._cityindicators_clean = False\n"
+            "import os as _os, sys as _sys\n"
+            "[_os.environ.pop(k) for k in list(_os.environ) if k.startswith('CITYINDICATORS_')]\n"
+            f"_os.environ.update({settings!r})\n"
+            "_sys.modules['cityindicators.reports.exports'].reset() "
+            "if 'cityindicators.reports.exports' in _sys.modules else None\n"
+            "del _os, _sys\n"
             "get_ipython().execution_count = 0\n"
         )
         reply = _run(self.kc.execute_interactive, code, store_history=False, timeout=PREPARE_TIMEOUT,
@@ -128,13 +147,17 @@ class ReportKernel:
 
     def finish(self) -> None:
         """What the kernel writes once a report's cells have all run: its notes of the shared
-        results it used (:func:`cityindicators.reports.shared.write_uses`)."""
+        results it used (:func:`cityindicators.reports.shared.write_uses`). Then the clean-up for
+        the next report is sent without waiting for it: the kernel frees the report's objects
+        while the runner writes the report's HTML, workbook and PDF (:meth:`prepare` checks it ran)."""
         code = ("__import__('sys').modules['cityindicators.reports.shared'].write_uses() "
                 "if 'cityindicators.reports.shared' in __import__('sys').modules else None")
         reply = _run(self.kc.execute_interactive, code, store_history=False, timeout=PREPARE_TIMEOUT,
                      output_hook=lambda msg: None)
         if reply["content"].get("status") != "ok":
             raise RuntimeError(f"kernel finish failed: {reply['content'].get('evalue', reply['content'])}")
+        # its reply is not waited for (execute_interactive skips replies to other requests)
+        self._cleaning = self.kc.execute(self._cleanup_code(), store_history=False)
 
     def shutdown(self) -> None:
         try:
