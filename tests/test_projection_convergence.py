@@ -49,6 +49,8 @@ def test_default_long_run_rule_is_documented_and_starts_after_the_backtest():
         "for 12 years after the base year, then moving linearly to zero, reached 40 years after the base year")
     assert load_scenario("attraction").summary()["migration"].endswith("a year (young_families) throughout")
     assert load_scenario("zero-migration").summary()["migration"] == "no migration"
+    held = EstimationSettings(migration_convergence="none")
+    assert load_scenario("baseline").summary(held)["migration"].endswith("per 1,000), for the whole projection")
 
 
 @pytest.fixture(scope="module")

@@ -343,7 +343,8 @@ class ProjectionResult:
     def scenario_table(self) -> pd.DataFrame:
         """One row per scenario: ``scenario, label_en, label_lt, fertility, mortality, migration`` (plain text)."""
         return pd.DataFrame([
-            {"scenario": n, "label_en": s.label_en, "label_lt": s.label_lt, **s.summary()} for n, s in self.scenarios.items()
+            {"scenario": n, "label_en": s.label_en, "label_lt": s.label_lt, **s.summary(self.schedules[n].rates.settings)}
+            for n, s in self.scenarios.items()
         ])
 
     def quantiles_wide(self, sex: "str | Sequence[str] | None" = BOTH_SEXES,

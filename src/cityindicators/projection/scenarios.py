@@ -488,8 +488,9 @@ class Scenario:
                          from_year=from_year if from_year is not None else self.migration.added_inflow.from_year)
         return replace(self, migration=replace(self.migration, added_inflow=ai))
 
-    def summary(self) -> dict[str, str]:
-        """One line per component, for assumption tables in reports."""
+    def summary(self, settings: EstimationSettings | None = None) -> dict[str, str]:
+        """One line per component, for assumption tables in reports; the long-run rule of net migration
+        is the scenario's own or that of ``settings`` (default: the shipped ``EstimationSettings()``)."""
         f, mo, mi = self.fertility, self.mortality, self.migration
         fert = {"hold": "TFR held at the base level",
                 "trend": f"TFR trend continued (damping {f.damping:g}, at most {f.max_change:g} children per woman "
@@ -511,7 +512,7 @@ class Scenario:
                 parts += f", outflow x{mi.outflow_scale:g}"
             if mi.inflow_scale != 1:
                 parts += f", inflow x{mi.inflow_scale:g}"
-            parts += ", " + _long_run_phrase(mi, EstimationSettings())
+            parts += ", " + _long_run_phrase(mi, settings or EstimationSettings())
         a = mi.added_inflow
         if a.active:
             amount = f"{a.persons:g} persons" if a.persons else f"{a.per_1000:g} per 1,000 residents"
