@@ -165,3 +165,27 @@ def test_peer_labels_do_not_overlap():
     lo, hi = ax.get_ylim()
     assert len(ys) == 3 and min(b - a for a, b in zip(ys, ys[1:])) >= plotting.LABEL_GAP * (hi - lo) - 1e-9
     plt.close(fig)
+
+
+def test_panel_titles_placed_as_matplotlibs_automatic_placement_would(monkeypatch):
+    """``axes.titley`` fixed at the panel's top (no measuring of the y axis for each title at each
+    drawing) gives the very picture of matplotlib's automatic title placement."""
+    import matplotlib.pyplot as plt
+
+    wa = pd.DataFrame([(y, i, v) for y in YEARS for i, v in (("working_age_population", 18000.0 - 100 * (y - 2001)),
+                                                                ("working_age_share", 64.0 - 0.2 * (y - 2001)))],
+                      columns=["year", "indicator", "value"])
+
+    def pixels():
+        fig = plotting.working_age(wa, lang="lt", name="Eglynas")
+        fig.canvas.draw()
+        out = np.asarray(fig.canvas.buffer_rgba()).copy()
+        plt.close(fig)
+        return fig, out
+
+    fixed_fig, fixed = pixels()
+    assert not fixed_fig.axes[0]._autotitlepos  # the title's place is not searched for
+    monkeypatch.setitem(plotting._RC, "axes.titley", None)
+    auto_fig, auto = pixels()
+    assert auto_fig.axes[0]._autotitlepos
+    assert np.array_equal(fixed, auto)

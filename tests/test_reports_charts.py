@@ -153,3 +153,11 @@ def test_png_writer_gives_the_pixels_and_resolution_back():
     assert zlib.decompress(png[start:start + length]) == b"\x00" + pixels[0].tobytes() + b"\x00" + pixels[1].tobytes()
     rgba = Image.fromarray(np.dstack([pixels, np.full((2, 3), 255, np.uint8)]), "RGBA")
     assert np.array_equal(np.asarray(Image.open(io.BytesIO(exports._png_bytes(rgba, 120)))), pixels)
+
+
+def test_svg_of_the_same_chart_is_the_same_file(figure):
+    """No time of writing and no random ids: a chart drawn again is byte for byte the same SVG."""
+    _, box = exports.chart_raster(figure, exports.HIRES_DPI)
+    first = exports.render_chart(figure, "svg", bbox=box)
+    assert first == exports.render_chart(figure, "svg", bbox=box)
+    assert b"<dc:date>" not in first and b"clip-path=\"url(#p" in first
