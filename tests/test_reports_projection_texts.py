@@ -46,6 +46,11 @@ def test_long_run_migration_sentence_hand_worked():
     held = F.scenario_assumptions(*args, "en", long_run=("none", 2030, 2058))
     assert held.text.endswith("Recent net migration is held for the whole projection.")
     assert "long_run" not in F.scenario_assumptions(*args, "en").values
+    # an added inflow (a scenario's policy) does not converge: the sentence excepts it
+    added = F.scenario_assumptions(*args, "lt", long_run=("zero", 2030, 2058), added_inflow=True)
+    assert " m. Ilgainiui, be papildomai pritraukiamų gyventojų, atvykstančiųjų ir išvykstančiųjų skaičiai " in added.text
+    assert "In the long run, apart from the added inflow, as many arrive as leave" in \
+        F.scenario_assumptions(*args, "en", long_run=("zero", 2030, 2058), added_inflow=True).text
 
 
 def test_accuracy_flag_names_the_large_errors_only():

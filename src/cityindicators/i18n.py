@@ -335,10 +335,10 @@ TEXTS: dict[str, dict[str, str]] = {
                             "{mig_mid} in {ymid} and {mig_end} in the long run ({y1}); total fertility rate "
                             "{tfr0} → {tfr1}; life expectancy: men {e0m0} → {e0m1}, women {e0f0} → {e0f1} years."},
     # the long-run rule of net migration, after f_assumptions; {held}: "12 metų" / "12 years" (grammar.count_phrase)
-    "f_migration_long_run_zero": {"lt": "Ilgainiui atvykstančiųjų ir išvykstančiųjų skaičiai susilygina: dabartinė neto "
+    "f_migration_long_run_zero": {"lt": "Ilgainiui{besides} atvykstančiųjų ir išvykstančiųjų skaičiai susilygina: dabartinė neto "
                                         "migracija išlaikoma {held} (iki {start} m.), paskui tolygiai artėja prie nulio "
                                         "ir jį pasiekia {end} m.",
-                                  "en": "In the long run as many arrive as leave: recent net migration is held for "
+                                  "en": "In the long run{besides} as many arrive as leave: recent net migration is held for "
                                         "{held} (to {start}), then moves evenly to zero, reached in {end}."},
     "f_migration_long_run_own_mean": {"lt": "Ilgainiui neto migracija grįžta prie savivaldybės ilgalaikio vidurkio: "
                                             "dabartinė neto migracija išlaikoma {held} (iki {start} m.), paskui tolygiai "
@@ -346,6 +346,7 @@ TEXTS: dict[str, dict[str, str]] = {
                                       "en": "In the long run net migration returns to the municipality's own long-run "
                                             "average: recent net migration is held for {held} (to {start}), then moves "
                                             "evenly to the average of all years of the data, reached in {end}."},
+    "f_migration_long_run_besides": {"lt": ", be papildomai pritraukiamų gyventojų,", "en": ", apart from the added inflow,"},
     "f_migration_long_run_none": {"lt": "Dabartinė neto migracija išlaikoma visą projekcijos laikotarpį.",
                                   "en": "Recent net migration is held for the whole projection."},
     "f_accuracy_class": {"lt": "Tokio pat dydžio ({size} gyv.) savivaldybių vidutinė absoliuti paklaida – {mape} % "

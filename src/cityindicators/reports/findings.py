@@ -244,12 +244,14 @@ def median_age_interval(year: int, lo: float, value: float, hi: float, lang: str
 
 def scenario_assumptions(scenario: str, y0: int, ymid: int, y1: int, mig: tuple[float, float, float],
                          tfr: tuple[float, float], e0_male: tuple[float, float], e0_female: tuple[float, float],
-                         lang: str = "lt", long_run: tuple[str, int, int] | None = None) -> Finding:
+                         lang: str = "lt", long_run: tuple[str, int, int] | None = None,
+                         added_inflow: bool = False) -> Finding:
     """A scenario's assumptions in plain words: net migration per 1,000 residents now (``y0``), in
     ``ymid`` and in the long run (``y1``), the TFR and life expectancy by sex from ``y0`` to ``y1``;
     with ``long_run = (rule, start, end)`` the long-run rule of net migration after them (``none``,
     ``zero`` or ``own_mean``: held from ``y0`` to the calendar year ``start``, the long-run level
-    reached in ``end``; see :func:`~cityindicators.projection.schedule.convergence_span`)."""
+    reached in ``end``; see :func:`~cityindicators.projection.schedule.convergence_span`);
+    ``added_inflow``: the scenario's added inflow, which does not converge, is excepted in words."""
     text = t("f_assumptions", lang, scenario=scenario, y0=y0, ymid=ymid, y1=y1,
              mig_now=fmt_number(mig[0], lang, 1, sign=True), mig_mid=fmt_number(mig[1], lang, 1, sign=True),
              mig_end=fmt_number(mig[2], lang, 1, sign=True), tfr0=fmt_number(tfr[0], lang, 2),
@@ -260,7 +262,8 @@ def scenario_assumptions(scenario: str, y0: int, ymid: int, y1: int, mig: tuple[
     if long_run is not None:
         rule, start, end = long_run
         held = count_phrase(fmt_int(start - y0, lang), start - y0, "year", lang, case="acc")
-        text += " " + t(f"f_migration_long_run_{rule}", lang, held=held, start=start, end=end)
+        besides = t("f_migration_long_run_besides", lang) if added_inflow else ""
+        text += " " + t(f"f_migration_long_run_{rule}", lang, held=held, start=start, end=end, besides=besides)
         values["long_run"] = long_run
     return Finding("assumptions", text, values)
 

@@ -189,7 +189,8 @@ def assumption_findings(ctx: ReportContext, mid_year: int = 2030) -> list[F.Find
             labels[sc], y0, ymid, y1, tuple(val(sc, "net_migration_rate", y) for y in (y0, ymid, y1)),
             (val(sc, "tfr", y0), val(sc, "tfr", y1)),
             (val(sc, "e0_male", y0), val(sc, "e0_male", y1)),
-            (val(sc, "e0_female", y0), val(sc, "e0_female", y1)), ctx.lang, _migration_long_run(res, sc)))
+            (val(sc, "e0_female", y0), val(sc, "e0_female", y1)), ctx.lang, _migration_long_run(res, sc),
+            res.scenarios[sc].migration.added_inflow.active))
     return out
 
 
