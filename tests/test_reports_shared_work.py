@@ -139,3 +139,41 @@ def test_ranks_once_per_batch_equal_each_reports_rank_table(demo_dir):
             row = table[table["territory_code"] == code]
             assert _ranks(ctx, i, year) == (float(row["rank"].iloc[0]), int(table["rank"].notna().sum()))
     shared.clear()
+
+
+def test_aggregates_kept_equal_fresh_ones_and_are_bounded(demo_dir):
+    """A report's repeated aggregates (its peers, its county) are one copy, equal to one built anew."""
+    from dataclasses import fields
+
+    from cityindicators.exceptions import DataValidationError
+    from cityindicators.indicators import _counts
+    from cityindicators.workspace import as_workspace
+
+    counts = as_workspace(demo_dir).counts()
+    groups = {"G:a": ("X11", "X12"), "G:b": ("X13",)}
+    kept = counts.with_aggregates(groups)
+    assert counts.with_aggregates(dict(groups)) is kept  # the same aggregates: the same copy
+    fresh = counts._aggregated({k: list(v) for k, v in groups.items()})
+
+    def same(a, b) -> bool:
+        if isinstance(a, dict):
+            return a.keys() == b.keys() and all(same(a[k], b[k]) for k in a)
+        if isinstance(a, np.ndarray):
+            return np.array_equal(a, b, equal_nan=a.dtype.kind == "f")
+        return a == b
+
+    for f in fields(fresh):
+        if f.name != "cache":
+            assert same(getattr(kept, f.name), getattr(fresh, f.name)), f.name
+    # hand-worked: the group of X11 and X12 holds their residents added up
+    i = kept.index(["X11", "X12", "G:a"])
+    np.testing.assert_array_equal(kept.pop_all[i[2]], kept.pop_all[i[0]] + kept.pop_all[i[1]])
+    for n in range(_counts.AGGREGATES_KEPT + 2):  # other reports' peers: the oldest copies go
+        counts.with_aggregates({f"G:x{n}": ("X11",)})
+    assert len(counts.cache["_with_aggregates"]) == _counts.AGGREGATES_KEPT
+    assert counts.with_aggregates(groups) is not kept
+    # positions as pandas finds them; an absent code is an error that names it
+    codes = ["X13", "X11", "X00"]
+    np.testing.assert_array_equal(counts.index(codes), pd.Index(counts.codes).get_indexer(codes))
+    with pytest.raises(DataValidationError, match="X99"):
+        counts.index(["X11", "X99"])

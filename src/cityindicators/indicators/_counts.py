@@ -56,6 +56,10 @@ def average_population(p_jan1: np.ndarray) -> np.ndarray:
     return (p_jan1 + next_year(p_jan1)) / 2.0
 
 
+#: Copies with aggregates (:meth:`Counts.with_aggregates`) kept per count arrays, the latest.
+AGGREGATES_KEPT = 4
+
+
 @dataclass
 class Counts:
     """Count arrays of many territories and years (see the module docstring for the axes)."""
@@ -159,7 +163,10 @@ class Counts:
 
     def index(self, codes: Sequence[str]) -> np.ndarray:
         """Row positions of ``codes`` (all must be present)."""
-        idx = pd.Index(self.codes).get_indexer(list(codes))
+        if "_positions" not in self.cache:  # asked for often (a report: some 30 times)
+            self.cache["_positions"] = {c: i for i, c in enumerate(self.codes)}
+        pos = self.cache["_positions"]
+        idx = np.array([pos.get(c, -1) for c in codes], dtype=np.intp)
         if (idx < 0).any():
             missing = [c for c, i in zip(codes, idx) if i < 0]
             raise DataValidationError(f"territory code(s) {missing} not in the data")
@@ -176,6 +183,18 @@ class Counts:
         groups = {k: list(v) for k, v in groups.items() if k not in self.codes}
         if not groups:
             return self
+        # kept: a report asks for the same aggregates (its county, its peers) several times, and
+        # what the copy's own cache then holds (the cohort residuals) is computed once too
+        key = tuple((k, tuple(v)) for k, v in groups.items())
+        kept = self.cache.setdefault("_with_aggregates", {})
+        if key not in kept:
+            if len(kept) >= AGGREGATES_KEPT:  # a batch's reports each have their own peers
+                kept.pop(next(iter(kept)))
+            kept[key] = self._aggregated(groups)
+        return kept[key]
+
+    def _aggregated(self, groups: dict[str, list[str]]) -> "Counts":
+        """:meth:`with_aggregates` computed."""
         pos = pd.Index(self.codes)
         G, T = len(groups), len(self.codes)
         member = np.zeros((G, T))
