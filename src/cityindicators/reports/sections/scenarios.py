@@ -70,18 +70,19 @@ def setup_scenarios(
         raise ReportParameterError(f"projection of {ctx.code} ({ctx.territory.name_lt}): {exc}") from exc
     ctx.projection = result
     ctx.years = (ctx.data_years[0], result.base_year)
+    first = next(iter(result.scenarios.values()))  # as loaded for the projection, not read again
     if trajectories and int(trajectories) > 0:
         # from the data, not the rates: the stochastic model is then fitted on all municipalities,
         # as in `project --stochastic`, and the quantiles do not depend on the report's territory set;
         # the rates of that set are the deterministic projection's, not estimated a second time
-        stoch = project(ctx.code, base_year=result.base_year, to_year=int(horizon), scenario=list(scenarios)[0],
+        stoch = project(ctx.code, base_year=result.base_year, to_year=int(horizon), scenario=first,
                         data=data, data_dir=ctx.data_dir, stochastic=int(trajectories), seed=int(seed),
                         reference=result.reference)
         ctx.quantiles = stoch.quantiles
     if intervals:
         from ...projection.intervals import out_of_sample_errors_cached
 
-        emp = project(ctx.code, base_year=result.base_year, to_year=int(horizon), scenario=list(scenarios)[0],
+        emp = project(ctx.code, base_year=result.base_year, to_year=int(horizon), scenario=first,
                       data=data, data_dir=ctx.data_dir, interval_errors=out_of_sample_errors_cached(data, ctx.data_dir),
                       reference=result.reference)
         ctx.intervals = emp.intervals  # all ages
