@@ -43,7 +43,7 @@ def data_snapshot(data_dir: str | os.PathLike | None = None) -> dict[str, dict[s
 
 
 #: Libraries whose versions can change a report's figures or look, recorded in its manifest.
-RECORDED_LIBRARIES = ("pandas", "numpy", "matplotlib", "papermill", "nbconvert", "openpyxl", "playwright")
+RECORDED_LIBRARIES = ("pandas", "numpy", "matplotlib", "papermill", "nbconvert", "xlsxwriter", "playwright")
 
 
 def library_versions() -> dict[str, str | None]:
