@@ -9,8 +9,9 @@ control (``national="engine"``) and one municipality alone (which estimates the 
 set, so that its result does not depend on its companions). Then (unless ``--no-intervals``) the
 empirical 80 % intervals: the out-of-sample back-test errors they are built from (the nested
 back-test, once per data build in use), the shipped interval model fitted and applied to the 60
-municipalities, and the coverage evaluation of every variant with their time-ordered choice
-(``nested_interval_coverage``, what scripts/intervals_coverage.py runs). Peak memory is
+municipalities, the stochastic projection calibrated to them (``simulate(calibration=...)``,
+``project --stochastic N --calibrate``), and the coverage evaluation of every variant with their
+time-ordered choice (``nested_interval_coverage``, what scripts/intervals_coverage.py runs). Peak memory is
 the process peak RSS (``resource.getrusage``) and, with ``--trace``, the peak of traced Python
 allocations (``tracemalloc``, which counts numpy buffers; tracing slows the run).
 """
@@ -50,6 +51,9 @@ def main() -> None:
     ap.add_argument("--to", type=int, default=2050)
     ap.add_argument("--base-year", type=int, default=None, help="default: the latest year of the data")
     ap.add_argument("--no-intervals", action="store_true", help="skip the empirical intervals (minutes: the back-test)")
+    ap.add_argument("--errors", default=None, metavar="PARQUET",
+                    help="read the back-test errors from this file if it exists, else compute and write them there "
+                         "(their time is then not measured again)")
     args = ap.parse_args()
     shared = require_shared()
 
@@ -89,26 +93,48 @@ def main() -> None:
           f"{t1 - t0:.2f} s wall, {c1 - c0:.2f} s CPU ({len(sres.quantiles):,} quantile rows){peak.text}; "
           f"process peak RSS {peak_rss_mib():.0f} MiB; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     if not args.no_intervals:
-        bench_intervals(data, res, args.trace)
+        bench_intervals(data, res, args.trace, rates, args)
 
 
-def bench_intervals(data, res, trace: bool) -> None:
+def bench_intervals(data, res, trace: bool, rates=None, args=None) -> None:
     """Time and memory of the empirical intervals of ``res`` (all municipalities, every year)."""
     from cityindicators.projection.api import empirical_intervals
     from cityindicators.projection.backtest import out_of_sample_errors
     from cityindicators.projection.intervals import nested_interval_coverage
 
-    t0, c0 = time.perf_counter(), time.process_time()
-    errors = out_of_sample_errors(data)
-    t1, c1 = time.perf_counter(), time.process_time()
-    print(f"interval errors (the nested back-test, once per data build): {t1 - t0:.1f} s wall, {c1 - c0:.1f} s CPU; "
-          f"process peak RSS {peak_rss_mib():.0f} MiB")
+    import pandas as pd
+
+    cached = getattr(args, "errors", None)
+    if cached and os.path.exists(cached):
+        errors = pd.read_parquet(cached)
+        print(f"interval errors read from {cached} (not timed)")
+    else:
+        t0, c0 = time.perf_counter(), time.process_time()
+        errors = out_of_sample_errors(data)
+        t1, c1 = time.perf_counter(), time.process_time()
+        print(f"interval errors (the nested back-test, once per data build): {t1 - t0:.1f} s wall, {c1 - c0:.1f} s "
+              f"CPU; process peak RSS {peak_rss_mib():.0f} MiB")
+        if cached:
+            errors.to_parquet(cached)
     with traced(trace) as peak:
         t0, c0 = time.perf_counter(), time.process_time()
         iv = empirical_intervals(res, errors, data)
         t1, c1 = time.perf_counter(), time.process_time()
     print(f"empirical intervals, shipped model fitted and applied to {len(res.rates.codes)} municipalities: "
           f"{t1 - t0:.2f} s wall, {c1 - c0:.2f} s CPU ({len(iv):,} rows){peak.text}")
+    if rates is not None:
+        from cityindicators.projection import simulate
+        from cityindicators.projection.api import stochastic_calibration
+
+        with traced(trace) as peak:
+            t0, c0 = time.perf_counter(), time.process_time()
+            calibration = stochastic_calibration(errors, data, rates.base_year)
+            sres = simulate(rates, "baseline", args.to, n=args.trajectories, seed=1, reference=rates,
+                            calibration=calibration)
+            t1, c1 = time.perf_counter(), time.process_time()
+        print(f"stochastic calibrated to the intervals, {args.trajectories} trajectories x {len(rates.codes)} "
+              f"municipalities {rates.base_year}->{args.to}: {t1 - t0:.2f} s wall, {c1 - c0:.2f} s CPU "
+              f"({len(sres.quantiles):,} quantile rows){peak.text}; process peak RSS {peak_rss_mib():.0f} MiB")
     with traced(trace) as peak:
         t0, c0 = time.perf_counter(), time.process_time()
         nested = nested_interval_coverage(errors, data.population)

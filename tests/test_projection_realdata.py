@@ -170,6 +170,9 @@ def test_intervals_doc_is_what_the_script_writes(nested, real_data):
     choice = nested_interval_coverage(errors, real_data.population)
     # the shipped interval variant is the one the time-ordered rule chooses on every error
     assert choice.chosen == DEFAULT_VARIANT, choice.selection
-    text = mod.render(errors, real_data.population, choice)
+    from cityindicators.projection.stochastic_coverage import stochastic_coverage
+
+    stochastic = stochastic_coverage(real_data, nested, choice, n=mod.STOCHASTIC_TRAJECTORIES)
+    text = mod.render(errors, real_data.population, choice, stochastic)
     assert (ROOT / "docs" / "INTERVALS.md").read_text(encoding="utf-8") == text, (
         "docs/INTERVALS.md is stale: run python scripts/intervals_coverage.py")

@@ -109,8 +109,9 @@ def _check(args: argparse.Namespace) -> int:
         shown = _display(frame, args.lang, args.by_year)
         emit(shown, "table", args.output, numeric=list(shown.columns))
         if not args.by_year and frame["probability"].notna().any():
-            print("note: probabilities come from the stochastic projection, whose spread is calibrated on past "
-                  "errors only roughly; outlooks marked trend are straight lines, not forecasts", file=sys.stderr)
+            print("note: probabilities come from the stochastic projection, whose spread is not calibrated to past "
+                  "errors (narrower than they were); outlooks marked trend are straight lines, not forecasts",
+                  file=sys.stderr)
     else:
         emit(frame, args.format if args.format != "xlsx" else "csv", args.output)
     return 0

@@ -13,8 +13,9 @@ natural change and net migration. For them, with the public projection API:
   percentiles of the total population in the target year (linear interpolation between
   percentiles; beyond them reported as below 1 % or above 99 %). The stochastic mode keeps the
   totals and broad age groups of each trajectory only, so for ratios no probability is given.
-  *Caveat*: the spread of the trajectories is calibrated on past projection errors only roughly
-  (see ``docs/BACKTEST.md``); read the probability as an indication;
+  *Caveat*: the spread of the trajectories is not calibrated to past projection errors (the
+  uncalibrated band leaves out the method's own errors and was narrower than they were, most of
+  all for 0-14: ``docs/INTERVALS.md``); read the probability as an indication;
 - the constant annual added net inflow that would meet the target
   (:func:`~cityindicators.projection.find_inflow`), with its age profile named, for population
   and working-age population (at least) and the old-age dependency ratio (at most).

@@ -92,10 +92,12 @@ TEXTS = {
               "data** – no recent value."},
     "caveat": {
         "lt": "Tikimybė apskaičiuota iš stochastinės projekcijos trajektorijų; jų sklaida su praeities "
-              "projekcijų paklaidomis suderinta tik apytiksliai, todėl tikimybę reikia vertinti kaip orientacinę. "
+              "projekcijų paklaidomis nesuderinta (ji neapima paties metodo paklaidų ir buvo siauresnė už jas), "
+              "todėl tikimybę reikia vertinti kaip orientacinę. "
               "Tendencija – tai tik praeities tiesinės krypties pratęsimas, ne prognozė.",
         "en": "The probability comes from the trajectories of the stochastic projection, whose spread is "
-              "calibrated on past projection errors only roughly: read it as an indication. A trend only "
+              "not calibrated to past projection errors (it leaves out the method's own errors and was "
+              "narrower than they were): read it as an indication. A trend only "
               "extends the straight line of the past values; it is not a forecast."},
     "s_counts": {"lt": "Kriterijų būklė {year} m. duomenimis: {counts}.", "en": "Criteria by status, data to {year}: {counts}."},
     "s_status": {"lt": "{name}: {year} m. reikšmė – {actual} {unit}, planinė trajektorija – {planned} {unit} "

@@ -500,7 +500,6 @@ def _calibrate(out: np.ndarray, rates: BaseRates, calibration: StochasticCalibra
     else:
         out[:] = scale_deviations(out, f[:, :, None, :])
     years = rates.base_year + horizons
-    ny, T, G = f.shape
     idx = np.indices(f.shape).reshape(3, -1)
     return pd.DataFrame({"territory_code": np.asarray(rates.codes, dtype=object)[idx[1]], "year": years[idx[0]],
                          "horizon": horizons[idx[0]], "size_class": size_class(base)[idx[1]],

@@ -46,11 +46,14 @@ class StochasticCoverage:
         of the band ``calibrated`` (the empirical width over the model's, :mod:`.calibration`).
     origins
         ``base_year, candidate, variant``: the setting and the interval variant used at each origin.
+    trajectories
+        Trajectories per origin.
     """
 
     cases: pd.DataFrame
     factors: pd.DataFrame
     origins: pd.DataFrame
+    trajectories: int = 0
 
     def by_horizon(self) -> pd.DataFrame:
         """``band, group, horizon, coverage, n, origins``."""
@@ -128,7 +131,7 @@ def stochastic_coverage(data, backtest, intervals, n: int = 300, seed: int = 202
         cases=pd.concat(cases, ignore_index=True)[cols],
         factors=pd.concat(factors, ignore_index=True)[["base_year", "horizon", "territory_code", "size_class",
                                                        "group", "factor"]] if factors else pd.DataFrame(),
-        origins=pd.DataFrame(origins))
+        origins=pd.DataFrame(origins), trajectories=int(n))
 
 
 def median_factor_by_horizon(cov: StochasticCoverage) -> pd.DataFrame:
