@@ -2,11 +2,12 @@ r"""Empirical prediction intervals from out-of-sample errors, and their coverage
 
 A projection's 80 % interval should contain what later happens in about 80 % of cases. The
 stochastic model's band (:mod:`.stochastic`) is built from the year-to-year noise of the
-histories and says nothing about how wrong the *method* has been; on the lt-osp extract its
-10-90 % band contained the later published total for only about one municipality in eight.
-These intervals come instead from the method's own past errors (Rayer, Smith & Tayman 2009,
-"Empirical prediction intervals for county population forecasts", *Population Research and
-Policy Review* 28: 773-793; Smith, Tayman & Swanson 2013, ch. 13):
+histories and says nothing about how wrong the *method* has been; uncalibrated, it was too narrow
+on the lt-osp back-test, most of all for the children (docs/INTERVALS.md), and
+:mod:`.calibration` scales it to the intervals of this module. These intervals come instead
+from the method's own past errors (Rayer, Smith & Tayman 2009, "Empirical prediction intervals
+for county population forecasts", *Population Research and Policy Review* 28: 773-793; Smith,
+Tayman & Swanson 2013, ch. 13):
 
 * errors of the back-test (:func:`~cityindicators.projection.backtest.out_of_sample_errors`,
   method ``default``) as log ratios ``e = log(F / A)`` (positive: the projection was too high),
