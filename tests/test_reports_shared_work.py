@@ -177,3 +177,17 @@ def test_aggregates_kept_equal_fresh_ones_and_are_bounded(demo_dir):
     np.testing.assert_array_equal(counts.index(codes), pd.Index(counts.codes).get_indexer(codes))
     with pytest.raises(DataValidationError, match="X99"):
         counts.index(["X11", "X99"])
+
+
+def test_totals_of_several_trajectories_at_once(ctx):
+    """The population target's trajectories totalled in one pass equal each one's own totals()."""
+    from cityindicators.projection.api import population_totals
+
+    res = ctx.projection
+    paths = {sc: find_inflow(ctx.code, year=2035, scenario=scenario, rates=res.rates, data_dir=ctx.data_dir,
+                             population=20_000).projection for sc, scenario in res.scenarios.items()}
+    together = population_totals(pd.concat([p.population for p in paths.values()], ignore_index=True))
+    alone = pd.concat([p.totals() for p in paths.values()], ignore_index=True)
+    pd.testing.assert_frame_equal(together, alone, check_exact=True)
+    by_sex = population_totals(res.population, sex=None)  # men and women, as totals(sex=None)
+    pd.testing.assert_frame_equal(by_sex, res.totals(sex=None), check_exact=True)

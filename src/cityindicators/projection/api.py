@@ -44,7 +44,7 @@ from .schedule import ScenarioSchedule, build_schedule, run_schedule
 from .settings import EstimationSettings
 
 __all__ = ["ProjectionResult", "project", "reference_rates", "resolve_territories", "resolve_projection_targets", "group_sums",
-           "tidy_population"]
+           "tidy_population", "population_totals"]
 
 log = logging.getLogger(__name__)
 
@@ -250,8 +250,7 @@ class ProjectionResult:
         e.g. ``("male", "female", "total")``, told apart by ``sex``: add over ``sex`` only after
         choosing one.
         """
-        by_sex = self.population.groupby(["scenario", "territory_code", "year", "sex"], sort=False)["value"].sum()
-        return _at_sex_level(by_sex.reset_index(), ["scenario", "territory_code", "year"], sex, "totals()")
+        return population_totals(self.population, sex)
 
     def broad_groups(self, groups: Mapping[str, tuple[int, int | None]] | None = None,
                      sex: "str | Sequence[str] | None" = BOTH_SEXES, all_ages: bool = False) -> pd.DataFrame:
@@ -402,6 +401,13 @@ def _assumptions_frame(sch: ScenarioSchedule, arr: EngineResult) -> pd.DataFrame
         "net_migration": nm.ravel(), "net_migration_rate": (1000 * nm / np.maximum(pop, 1e-9)).ravel(),
         "added_inflow": sch.added.ravel(),
     })
+
+
+def population_totals(population: pd.DataFrame, sex: "str | Sequence[str] | None" = BOTH_SEXES) -> pd.DataFrame:
+    """:meth:`ProjectionResult.totals` of a projected ``population`` frame (of one result, or of
+    several concatenated, told apart by ``scenario``: each group is summed alike)."""
+    by_sex = population.groupby(["scenario", "territory_code", "year", "sex"], sort=False)["value"].sum()
+    return _at_sex_level(by_sex.reset_index(), ["scenario", "territory_code", "year"], sex, "totals()")
 
 
 def _sex_labels(sex: "str | Sequence[str] | None", what: str) -> list[str]:

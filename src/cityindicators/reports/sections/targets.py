@@ -28,9 +28,12 @@ def target(ctx: ReportContext, population: int = 0, year: int | None = None,
     goal = float(population) if population else float(tot.loc[tot["year"] == res.base_year, "value"].iloc[0])
 
     def totals(paths: dict[str, Any]) -> pd.DataFrame:
-        parts = [p.totals() for p in paths.values()]
-        return pd.concat([p[p["territory_code"] == ctx.code][["year", "value"]].assign(scenario=sc)
-                          for sc, p in zip(paths, parts)], ignore_index=True)
+        # the trajectories' totals in one pass, each as its own ``totals()`` (summed alike)
+        from ...projection.api import population_totals
+
+        pop = pd.concat([p.population[p.population["territory_code"] == ctx.code].assign(scenario=sc)
+                         for sc, p in paths.items()], ignore_index=True)
+        return population_totals(pop)[["year", "value", "scenario"]]
 
     found, results, with_inflow = inflows_by_scenario(ctx, "population", goal, year, profile, totals)
     fig = plotting.scenario_lines(tot[["scenario", "year", "value"]], observed=_observed(ctx),
