@@ -26,6 +26,7 @@ def _texty_figure() -> Figure:
     ax.annotate("pasvirasis užrašas", (2005, 2.0), rotation=30, fontsize=7)
     ax.text(2002, 1.6, "mmm 000 — 1 001", fontsize=13, fontweight="bold")
     fig.text(0.01, 0.01, "Šaltinis: Lietuvos statistikos departamentas", fontsize=7.5)
+    fig.suptitle("Dviejų eilučių\nantraštė", x=0.6, fontsize=12, fontweight="bold")  # line spacing from the font's tables
     return fig
 
 
@@ -44,6 +45,7 @@ def test_agg_pixels_are_matplotlibs_own_drawn_once_or_from_the_caches(dpi):
     own = np.asarray(fig.canvas.buffer_rgba()).copy()
     chart_text._BITMAPS.clear()
     chart_text._glyph_layout.cache_clear()
+    chart_text._HEIGHTS.clear()
     first = _pixels(fig, chart_text.agg_renderer(fig))
     again = _pixels(fig, chart_text.agg_renderer(fig))  # every glyph and layout from the caches
     assert first.shape == own.shape == (height, width, 4)

@@ -14,7 +14,9 @@ depend on:
   resolution) or by the SVG backend, shared across renderers of the same kind;
 * :class:`GlyphCachingRendererAgg` - matplotlib's Agg renderer whose layout of a string into
   glyphs is done once, and each glyph rendered once per size, angle and position within the
-  pixel (matplotlib versions that draw a whole string at once are left as they are).
+  pixel (matplotlib versions that draw a whole string at once are left as they are); it also
+  gives each font's ascent, descent and line gap from one reading of the font's tables
+  (:func:`font_height_metrics`), which matplotlib 3.11 reads for every text at every layout.
 
 The pictures are matplotlib's own, pixel for pixel (``tests/test_chart_text.py``).
 """
@@ -30,7 +32,7 @@ import matplotlib as mpl
 import matplotlib.text as mpl_text
 from matplotlib.backends.backend_agg import RendererAgg, get_hinting_flag
 
-__all__ = ["shared_text_metrics", "GlyphCachingRendererAgg", "agg_renderer"]
+__all__ = ["shared_text_metrics", "GlyphCachingRendererAgg", "agg_renderer", "font_height_metrics"]
 
 #: Texts kept measured and laid out (a report has some 500 distinct ones).
 CACHE_SIZE = 16384
@@ -110,6 +112,32 @@ def _glyph_layout(font, text: str, size: float, dpi: float, flags, features, lan
                  for item in font._layout(text, flags=flags, features=features, language=language))
 
 
+#: ``(font, settings, dpi) -> (ascent, descent, line gap)`` in pixels, for the kernel.
+_HEIGHTS: dict[tuple, tuple] = {}
+
+
+def font_height_metrics(prop, dpi: float) -> tuple:
+    """``(ascent, descent, line gap)`` in pixels of the font ``prop`` at ``dpi``, read from its
+    OS/2 or hhea table as matplotlib's ``Text._get_layout`` reads them, once per kernel;
+    ``(None, None, None)`` when the font has neither (matplotlib then measures)."""
+    from matplotlib.font_manager import fontManager, get_font
+
+    key = (_font_key(prop), _rc_key(), dpi)
+    heights = _HEIGHTS.get(key)
+    if heights is None:
+        heights = None, None, None
+        font = get_font(fontManager._find_fonts_by_props(prop))
+        for table_name, gap_key, ascent_key, descent_key in (
+                ("OS/2", "sTypoLineGap", "sTypoAscender", "sTypoDescender"), ("hhea", "lineGap", "ascent", "descent")):
+            table = font.get_sfnt_table(table_name)
+            if table is not None:
+                scale = 1 / font.get_sfnt_table("head")["unitsPerEm"] * prop.get_size_in_points() * dpi / 72
+                heights = table[ascent_key] * scale, -table[descent_key] * scale, table[gap_key] * scale
+                break
+        _HEIGHTS[key] = heights
+    return heights
+
+
 def _hashable(value):
     return tuple(value) if isinstance(value, list) else value
 
@@ -144,6 +172,12 @@ class GlyphCachingRendererAgg(RendererAgg):
         flags = get_hinting_flag()
         self._draw_glyphs(gc, x, y, angle, size, flags,
                           _glyph_layout(font, s, size, float(self.dpi), flags, features, language))
+
+    def _get_font_height_metrics(self, prop):
+        """The font's ascent, descent and line gap at its size and this renderer's dpi (the
+        figure's, as the report draws), which matplotlib 3.11 reads from the font's tables
+        for every text at every layout; ``(None, None, None)`` sends it back to its own way."""
+        return font_height_metrics(prop, float(self.dpi))
 
     def _draw_glyphs(self, gc, x, y, angle, size, flags, glyphs) -> None:
         """matplotlib's ``_draw_text_glyphs_and_boxes`` for a string's glyphs (no slant or
