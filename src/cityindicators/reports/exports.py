@@ -22,6 +22,7 @@ as the rows are written), in the CSV it has an apostrophe in front
 from __future__ import annotations
 
 import contextlib
+import functools
 import io
 import os
 import pickle
@@ -291,9 +292,11 @@ def save_chart(fig, stem: str, folder: Path, dpi: int = SCREEN_DPI) -> bytes:
     return the screen PNG at ``dpi``.
 
     The figure is drawn twice in all: once by Agg at 300 dpi (:func:`chart_raster`), written as
-    the 300-dpi PNG and resampled to the screen PNG, and once as SVG of the same area. Without
-    print charts (:func:`print_charts`) only the screen PNG is drawn, at ``dpi``, and no SVG or
-    300-dpi file is written.
+    the 300-dpi PNG and resampled to the screen PNG, and once as SVG of the same area; the PNGs
+    are encoded and written in a thread of their own while the SVG is drawn (zlib, Pillow and the
+    file writes let go of Python's lock: the same CPU time, less waiting on a machine with a core
+    to spare). Without print charts (:func:`print_charts`) only the screen PNG is drawn, at
+    ``dpi``, and no SVG or 300-dpi file is written.
     """
     from .. import plotting
 
@@ -304,12 +307,11 @@ def save_chart(fig, stem: str, folder: Path, dpi: int = SCREEN_DPI) -> bytes:
     else:
         image, bbox = chart_raster(fig, HIRES_DPI)
         if image is None:  # not an Agg canvas, or content outside the figure: savefig paints it
-            hires = render_chart(fig, "png", HIRES_DPI, bbox=bbox)
-        else:
-            hires = _png_bytes(image, HIRES_DPI, HIRES_COMPRESS_LEVEL)
-        screen = downscaled_png(hires if image is None else image, dpi, HIRES_DPI)
-        _atomic_write(charts / f"{stem}_{HIRES_DPI}dpi.png", hires)
-        _atomic_write(charts / f"{stem}.svg", render_chart(fig, "svg", bbox=bbox))
+            image = render_chart(fig, "png", HIRES_DPI, bbox=bbox)
+        pngs = _png_writer().submit(_write_pngs, image, charts / f"{stem}_{HIRES_DPI}dpi.png", dpi)
+        svg = render_chart(fig, "svg", bbox=bbox)
+        screen = pngs.result()
+        _atomic_write(charts / f"{stem}.svg", svg)
     data = plotting.chart_data(fig)
     if data is not None:
         _save_record(folder, TableRecord(
@@ -317,6 +319,22 @@ def save_chart(fig, stem: str, folder: Path, dpi: int = SCREEN_DPI) -> bytes:
             unit=plotting.chart_unit(fig, _STATE.lang), source=plotting.chart_source(fig), frame=data,
             chart=f"charts/{stem}.png"))
     return screen
+
+
+@functools.lru_cache(maxsize=1)
+def _png_writer():
+    """One thread of the kernel that encodes and writes the PNGs of the chart being saved."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    return ThreadPoolExecutor(max_workers=1, thread_name_prefix="chart-png")
+
+
+def _write_pngs(picture, path: Path, dpi: int) -> bytes:
+    """Write the 300-dpi PNG of ``picture`` (RGB pixels, or the PNG itself when savefig painted
+    it) to ``path``; return the screen PNG at ``dpi`` resampled from it."""
+    hires = picture if isinstance(picture, bytes) else _png_bytes(picture, HIRES_DPI, HIRES_COMPRESS_LEVEL)
+    _atomic_write(path, hires)
+    return downscaled_png(picture, dpi, HIRES_DPI)
 
 
 def save_table(table: Any, folder: Path, title: str = "", unit: str = "", source: str = "",
