@@ -110,3 +110,55 @@ def test_project_sets_the_long_run_rule_and_the_combinations(demo_dir, capsys):
 def totals_rc(demo_dir, extra):
     return main(["--data-dir", str(demo_dir), "project", "--territory", "X13", "--base-year", "2010", "--to", "2015",
                  *extra])
+
+
+def target_run(demo_dir, capsys, *extra):
+    """``target`` for X13 from 2020 to a population of 21,000 in 2030: exit code, printed message, trajectory."""
+    rc = main(["--data-dir", str(demo_dir), "target", "--territory", "X13", "--base-year", "2020", "--year", "2030",
+               "--population", "21000", "--format", "csv", *extra])
+    captured = capsys.readouterr()
+    lines = captured.out.splitlines()
+    return rc, lines[0] if lines else "", captured.out, captured.err
+
+
+def test_target_takes_the_projection_flags_of_project(demo_dir, capsys):
+    rc, message, out, _ = target_run(demo_dir, capsys)
+    assert rc == 0
+    spelled = target_run(demo_dir, capsys, "--migration-convergence", "zero", "--migration-convergence-start", "12",
+                         "--migration-convergence-years", "28", "--age-structure-weight", "0.5",
+                         "--age-structure-years", "10", "--total-combination-weight", "0")
+    assert spelled[:3] == (0, message, out)  # the defaults spelled out
+    # net migration at zero from the first year on: the inflow the target needs changes
+    early = target_run(demo_dir, capsys, "--migration-convergence-start", "0", "--migration-convergence-years", "1")
+    assert early[0] == 0 and early[1] != message
+    for bad, flag in ((["--migration-convergence", "half"], "--migration-convergence"),
+                      (["--total-combination-weight", "1.5"], "--total-combination-weight"),
+                      (["--age-structure-years", "0"], "--age-structure-years")):
+        rc, _, _, err = target_run(demo_dir, capsys, *bad)
+        assert rc == 1 and flag in err and "Traceback" not in err and len(err.strip().splitlines()) == 1
+
+
+def test_scenarios_show_prints_the_effective_long_run_keys(tmp_path, capsys):
+    import yaml
+
+    assert main(["--data-dir", str(tmp_path), "scenarios", "--show", "baseline", "--base-year", "2018"]) == 0
+    out = capsys.readouterr().out
+    assert "#   migration.convergence_target: zero  # the shipped default" in out
+    assert "#   migration.convergence_start_year: 2030  # the shipped default" in out  # 12 years held
+    assert "#   migration.convergence_year: 2058  # the shipped default" in out  # zero 40 years after the base
+    assert "#   combination.total_weight: 0  # the shipped default" in out
+    assert "#   combination.age_structure_weight: 0.5  # the shipped default" in out
+    assert yaml.safe_load(out)["name"] == "baseline"  # still YAML: the values are comments
+    (tmp_path / "scenarios").mkdir()
+    (tmp_path / "scenarios" / "mine.yaml").write_text(
+        "name: mine\nmigration:\n  convergence_target: own_mean\n  convergence_start_year: 2025\n"
+        "combination:\n  total_weight: 0.3\n", encoding="utf-8")
+    assert main(["--data-dir", str(tmp_path), "scenarios", "--show", "mine", "--base-year", "2018"]) == 0
+    out = capsys.readouterr().out
+    assert "#   migration.convergence_target: own_mean  # the scenario's" in out
+    assert "#   migration.convergence_start_year: 2025  # the scenario's" in out
+    assert "#   migration.convergence_year: 2053  # the shipped default" in out  # 28 years after its start
+    assert "#   combination.total_weight: 0.3  # the scenario's" in out
+    # no base year and no data: the years relative to the base year
+    assert main(["--data-dir", str(tmp_path), "scenarios", "--show", "baseline"]) == 0
+    assert "#   migration.convergence_start_year: base year + 12" in capsys.readouterr().out

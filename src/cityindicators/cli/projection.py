@@ -15,7 +15,8 @@ from ..geography import get_register
 from ._output import FORMATS, emit, emit_rows
 
 
-#: ``project`` options of the estimation settings that shape the schedule: flag -> (EstimationSettings field, type, help).
+#: ``project`` and ``target`` options of the estimation settings that shape the schedule: flag -> (EstimationSettings
+#: field, type, help).
 SETTING_FLAGS = {
     "--migration-convergence": ("migration_convergence", str,
                                 "long-run rule of net migration: zero (default), own_mean (the territory's own "
@@ -35,8 +36,14 @@ SETTING_FLAGS = {
 }
 
 
+def _add_setting_flags(p: argparse.ArgumentParser) -> None:
+    """The options of :data:`SETTING_FLAGS` on ``p`` (``project`` and ``target`` share them)."""
+    for flag, (field, kind, text) in SETTING_FLAGS.items():
+        p.add_argument(flag, dest=field, type=kind, default=None, metavar="RULE" if kind is str else "X", help=text)
+
+
 def _settings(args):
-    """The :class:`EstimationSettings` of the ``project`` options given (None: the defaults); an
+    """The :class:`EstimationSettings` of the :data:`SETTING_FLAGS` options given (None: the defaults); an
     invalid value is a :class:`ConfigError` naming its option."""
     given = {flag: getattr(args, field) for flag, (field, _, _) in SETTING_FLAGS.items()
              if getattr(args, field) is not None}
@@ -127,7 +134,8 @@ def _target(args) -> int:
     bounds = (args.min_inflow, args.max_inflow) if args.max_inflow is not None else None
     res = find_inflow(args.territory, base_year=args.base_year, year=args.year, population=args.population,
                       working_age=args.working_age, max_old_age_dependency=args.max_old_age_dependency,
-                      profile=args.profile, scenario=args.scenario, bounds=bounds, data_dir=args.data_dir)
+                      profile=args.profile, scenario=args.scenario, bounds=bounds, data_dir=args.data_dir,
+                      settings=_settings(args))
     print(res.message)
     traj = res.projection.broad_groups(all_ages=True)  # both sexes
     traj = traj.pivot_table(index="year", columns="age_group", values="value").reset_index()
@@ -175,13 +183,67 @@ def _scenarios(args) -> int:
     from ..projection import list_scenarios, load_scenario
 
     if args.show:
-        sys.stdout.write(load_scenario(args.show, args.data_dir).to_yaml())
+        sc = load_scenario(args.show, args.data_dir)
+        sys.stdout.write(sc.to_yaml())
+        sys.stdout.write(_effective_keys_comment(sc, args.base_year, args.data_dir))
         return 0
     rows = []
     for name, sc in list_scenarios(args.data_dir).items():
         rows.append({"scenario": name, "label": sc.label_en, **sc.summary(), "file": str(sc.source)})
     emit_rows(rows, args.format)  # plain rows: scenarios --list does not import pandas
     return 0
+
+
+def _latest_population_year(data_dir) -> int | None:
+    """The last year of the stored population table, None when the data directory has none."""
+    from ..exceptions import CityIndicatorsError
+    from ..store import stored_table
+
+    try:
+        return int(stored_table("population", data_dir)["year"].max())
+    except (CityIndicatorsError, KeyError, ValueError):
+        return None
+
+
+def _effective_keys_comment(sc, base_year: int | None, data_dir) -> str:
+    """YAML comment lines with the long-run migration and combination keys as the projection applies
+    them: the scenario's own, else the shipped estimation settings' (the file leaves them out when unset,
+    so ``--show`` alone would not say what the scenario assumes). Calendar years from ``base_year``,
+    else the latest year of the stored population, else relative to the base year."""
+    from ..projection import EstimationSettings
+    from ..projection.scenarios import COMBINATION_KEYS
+    from ..projection.schedule import convergence_span
+
+    st = EstimationSettings()
+    mi = sc.migration
+    Y = base_year if base_year is not None else _latest_population_year(data_dir)
+    own = dict(sc.combination)
+
+    def origin(mine: bool) -> str:
+        return "  # the scenario's" if mine else "  # the shipped default"
+
+    target = mi.convergence_target or st.migration_convergence
+    lines = [f"migration.convergence_target: {target}{origin(mi.convergence_target is not None)}"]
+    if target != "none":
+        if Y is not None:
+            start, years = convergence_span(Y, st, mi)
+            lines += [f"migration.convergence_start_year: {Y + start}{origin(mi.convergence_start_year is not None)}",
+                      f"migration.convergence_year: {Y + start + years}{origin(mi.convergence_year is not None)}"]
+        else:
+            lines += [f"migration.convergence_start_year: base year + {st.migration_convergence_start}"
+                      f"{origin(False)}" if mi.convergence_start_year is None else
+                      f"migration.convergence_start_year: {mi.convergence_start_year}{origin(True)}",
+                      f"migration.convergence_year: "
+                      + (f"{mi.convergence_year}{origin(True)}" if mi.convergence_year is not None else
+                         f"the start + {st.migration_convergence_years}{origin(False)}")]
+    for key, field_name in COMBINATION_KEYS.items():
+        lines.append(f"combination.{key}: {own.get(field_name, getattr(st, field_name)):g}"
+                     f"{origin(field_name in own)}")
+    head = (f"# effective values (base year {Y}):" if Y is not None else
+            "# effective values (no population stored: years relative to the base year):")
+    if mi.mode == "zero":
+        head += " the scenario has no migration, so the migration keys change nothing"
+    return "\n".join([head] + [f"#   {line}" for line in lines]) + "\n"
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -219,8 +281,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                         "beyond six years ahead (docs/INTERVALS.md has the coverage by horizon). It says "
                         "how wrong projections like this one have been, not what a new shock could do. "
                         "The back-test runs once per data build (minutes on the whole extract).")
-    for flag, (field, kind, text) in SETTING_FLAGS.items():
-        p.add_argument(flag, dest=field, type=kind, default=None, metavar="RULE" if kind is str else "X", help=text)
+    _add_setting_flags(p)
     p.add_argument("--format", choices=FORMATS, default="csv")
     p.add_argument("--output", default=None, metavar="FILE", help="write to FILE (atomically) instead of stdout")
     p.add_argument("--round", action="store_true", help="round populations (see --round-digits)")
@@ -242,6 +303,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--min-inflow", type=float, default=0.0, metavar="X", help="lower search bound (persons a year)")
     p.add_argument("--max-inflow", type=float, default=None, metavar="X",
                    help="upper search bound (persons a year; default 10%% of the base population)")
+    _add_setting_flags(p)
     p.add_argument("--format", choices=FORMATS, default="table")
     p.add_argument("--output", default=None, metavar="FILE")
     p.set_defaults(handler=_target)
@@ -257,7 +319,11 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     p = sub.add_parser("scenarios", help="list the projection scenarios (shipped and in <data-dir>/scenarios)")
     p.add_argument("--list", action="store_true", help="list them (the default)")
-    p.add_argument("--show", default=None, metavar="NAME", help="print one scenario as YAML")
+    p.add_argument("--show", default=None, metavar="NAME",
+                   help="print one scenario as YAML, then (as comments) the long-run migration and combination "
+                        "values the projection applies: the scenario's own, else the shipped defaults")
+    p.add_argument("--base-year", type=int, default=None, metavar="Y",
+                   help="with --show: the base year of the effective calendar years (default: latest in the data)")
     p.add_argument("--format", choices=FORMATS, default="table")
     p.set_defaults(handler=_scenarios)
 

@@ -35,7 +35,7 @@ File format (every key optional except ``name``; defaults shown)::
       excluded_years: null         # event years left out of the window, e.g. [2010, 2011]
       convergence_target: null     # none | zero | own_mean (default: the estimation settings', zero)
       convergence_start_year: null # first calendar year of the convergence (default: base year + 12)
-      convergence_year: null       # calendar year the long-run level is reached (default: start + 20)
+      convergence_year: null       # calendar year the long-run level is reached (default: start + 28)
       added_inflow:                # an extra constant annual net inflow
         per_1000: 0.0              # persons per 1,000 base-year residents per year, or
         persons: 0.0               # persons per year (per territory)
