@@ -42,7 +42,8 @@ def test_number_formats():
     assert fmt_int(-1248, "lt", sign=True) == "−1\u202f248"
     assert fmt_number(float("nan"), "en") == "–"
     # a value that rounds to zero carries no minus sign
-    assert fmt_number(-0.04, "en", 1, sign=True) == "+0.0"
+    assert fmt_number(-0.04, "en", 1, sign=True) == "0.0"  # nor a plus: zero has no direction
+    assert fmt_number(0.0, "lt", 1, sign=True) == "0,0" and fmt_number(0.05, "lt", 1, sign=True) == "+0,1"
     assert fmt_number(-0.04, "lt", 1) == "0,0"
     assert fmt_int(-0.4, "en") == "0"
 

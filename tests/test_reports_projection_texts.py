@@ -20,13 +20,19 @@ def test_assumption_sentence_hand_worked():
                                (80.0, 84.44), "en")
     m = [fmt_number(v, "en", 1, sign=True) for v in (-12.34, -8.0, -3.05)]  # signed, with the typographic minus
     assert f.text == (f"Scenario 'Baseline': net migration {m[0]} per 1,000 residents a year now (2018), {m[1]} in 2030 "
-                      f"and {m[2]} in the long run (2049); total fertility rate 1.60 → 1.55; life expectancy: men "
+                      f"and {m[2]} in 2049; total fertility rate 1.60 → 1.55; life expectancy: men "
                       "70.1 → 74.0, women 80.0 → 84.4 years.")
     assert m[0].endswith("12.3") and m[2].endswith("3.0")
     lt = F.scenario_assumptions("Bazinis", 2018, 2030, 2049, (-12.34, -8.0, -3.05), (1.6, 1.55), (70.12, 74.0),
                                 (80.0, 84.44), "lt")
     assert "Scenarijus „Bazinis“" in lt.text and "1,60 → 1,55" in lt.text and "2030 m." in lt.text
     assert fmt_number(-12.34, "lt", 1, sign=True) in lt.text
+    # the last year's rate is that year's, not "the long run" (the long-run level may come after the horizon)
+    assert "ir −3,0 ‰ 2049 m.; suminis" in lt.text and "ilgainiui" not in lt.text.lower()
+    # no migration reads 0.0, not +0.0
+    none = F.scenario_assumptions("Zero", 2018, 2030, 2049, (0.0, -0.01, 0.0), (1.6, 1.55), (70.12, 74.0),
+                                  (80.0, 84.44), "lt")
+    assert "neto migracija 0,0 ‰ per metus dabar (2018 m.), 0,0 ‰ 2030 m. ir 0,0 ‰ 2049 m.;" in none.text
 
 
 def test_long_run_migration_sentence_hand_worked():
@@ -60,6 +66,8 @@ def test_accuracy_flag_names_the_large_errors_only():
     assert "65+: " + fmt_number(-18.0, "en", 1, sign=True) + "% (2010+5)" in f.text
     lt = F.accuracy_flag({"65+": -18.0}, 2010, 5, "lt")
     assert "65+: " + fmt_number(-18.0, "lt", 1, sign=True) + " % (2010+5 m.)" in lt.text and "atsargiai" in lt.text
+    # the group written as in the accuracy table, with an en dash
+    assert "0–14: +12.0% (2010+5)" in f.text and "0-14" not in f.text
 
 
 @pytest.fixture(scope="module")

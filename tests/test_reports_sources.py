@@ -55,3 +55,11 @@ def test_sources_section_on_demo_names_the_date_and_no_path(demo_dir, monkeypatc
     assert table["Date"].str.fullmatch(r"\d{4}-\d{2}-\d{2} \(generated\)").all()
     text = table.to_string()
     assert str(demo_dir) not in text and "raw/" not in text and ".meta.json" not in text
+    # every dataset is named in words and has its years, also the tables the indicators do not read
+    from cityindicators.i18n import TEXTS
+    from cityindicators.store import processed_provenance
+
+    stored = set(processed_provenance(demo_dir))
+    assert {f"ds_{d}" for d in stored} <= set(TEXTS), "a stored dataset without a name in words"
+    assert "deaths_total" not in text and "population_total" not in text
+    assert (table["Years"].str.fullmatch(r"\d{4}(–\d{4})?")).all(), table

@@ -212,9 +212,12 @@ TEXTS: dict[str, dict[str, str]] = {
     "src_indicators": {"lt": "Paskelbtų rodiklių lentelė, failas {file}", "en": "Published indicators, file {file}"},
     "ds_population": {"lt": "Gyventojai metų pradžioje pagal amžių ir lytį", "en": "Residents at 1 January by age and sex"},
     "ds_births": {"lt": "Gimusieji", "en": "Live births"},
-    "ds_deaths": {"lt": "Mirusieji", "en": "Deaths"},
+    "ds_deaths": {"lt": "Mirusieji pagal amžių", "en": "Deaths by age"},
+    "ds_deaths_total": {"lt": "Mirusieji", "en": "Deaths"},
+    "ds_population_total": {"lt": "Gyventojai metų pradžioje", "en": "Residents at 1 January"},
     "ds_life_expectancy": {"lt": "Vidutinė tikėtina gyvenimo trukmė", "en": "Life expectancy at birth"},
-    "ds_migration": {"lt": "Migracija", "en": "Migration"},
+    "ds_migration": {"lt": "Migracija pagal amžių ir lytį", "en": "Migration by age and sex"},
+    "ds_migration_total": {"lt": "Migracija", "en": "Migration"},
     "ds_labour": {"lt": "Darbo rinkos rodikliai", "en": "Labour-market indicators"},
     "ds_urban_rural": {"lt": "Miesto ir kaimo gyventojai", "en": "Urban and rural residents"},
     "ds_density": {"lt": "Gyventojų tankis", "en": "Population density"},
@@ -327,12 +330,13 @@ TEXTS: dict[str, dict[str, str]] = {
                                     "built from the errors this method made in earlier projections of the median age "
                                     "over the same number of years."},
     "interval_80": {"lt": "80 % intervalas ({lo}–{hi} %)", "en": "80% interval ({lo}–{hi}%)"},
-    # {mig_now} etc.: signed rates per 1,000 residents
+    # {mig_now} etc.: signed rates per 1,000 residents; {y1} is the last event year, not "the long run": the long-run
+    # level comes in the sentence after (f_migration_long_run_*), often reached after the horizon
     "f_assumptions": {"lt": "Scenarijus „{scenario}“: neto migracija {mig_now} ‰ per metus dabar ({y0} m.), "
-                            "{mig_mid} ‰ {ymid} m. ir {mig_end} ‰ ilgainiui ({y1} m.); suminis gimstamumo rodiklis "
+                            "{mig_mid} ‰ {ymid} m. ir {mig_end} ‰ {y1} m.; suminis gimstamumo rodiklis "
                             "{tfr0} → {tfr1}; tikėtina gyvenimo trukmė: vyrų {e0m0} → {e0m1}, moterų {e0f0} → {e0f1} m.",
                       "en": "Scenario '{scenario}': net migration {mig_now} per 1,000 residents a year now ({y0}), "
-                            "{mig_mid} in {ymid} and {mig_end} in the long run ({y1}); total fertility rate "
+                            "{mig_mid} in {ymid} and {mig_end} in {y1}; total fertility rate "
                             "{tfr0} → {tfr1}; life expectancy: men {e0m0} → {e0m1}, women {e0f0} → {e0f1} years."},
     # the long-run rule of net migration, after f_assumptions; {held}: "12 metų" / "12 years" (grammar.count_phrase)
     "f_migration_long_run_zero": {"lt": "Ilgainiui{besides} atvykstančiųjų ir išvykstančiųjų skaičiai susilygina: dabartinė neto "
@@ -395,7 +399,7 @@ def fmt_number(value: float | int | None, lang: str = "lt", decimals: int = 1, s
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "–"
     if round(float(value), decimals) == 0:
-        value = 0.0  # no "-0.0" for a small negative value
+        value, sign = 0.0, False  # no "-0.0" for a small negative value, nor "+0.0" (zero has no direction)
     text = f"{value:{'+' if sign else ''},.{decimals}f}"
     if lang == "lt":
         # Lithuanian: decimal comma, thin (non-breaking) space between thousands, true minus sign.

@@ -247,7 +247,7 @@ def scenario_assumptions(scenario: str, y0: int, ymid: int, y1: int, mig: tuple[
                          lang: str = "lt", long_run: tuple[str, int, int] | None = None,
                          added_inflow: bool = False) -> Finding:
     """A scenario's assumptions in plain words: net migration per 1,000 residents now (``y0``), in
-    ``ymid`` and in the long run (``y1``), the TFR and life expectancy by sex from ``y0`` to ``y1``;
+    ``ymid`` and in the last event year ``y1`` (not "the long run": the long-run level may be reached later), the TFR and life expectancy by sex from ``y0`` to ``y1``;
     with ``long_run = (rule, start, end)`` the long-run rule of net migration after them (``none``,
     ``zero`` or ``own_mean``: held from ``y0`` to the calendar year ``start``, the long-run level
     reached in ``end``; see :func:`~cityindicators.projection.schedule.convergence_span`);
@@ -280,6 +280,7 @@ def accuracy_flag(errors: dict[str, float], base_year: int, horizon: int, lang: 
     big = {g: e for g, e in errors.items() if not _nan(e) and abs(e) >= threshold}
     if not big:
         return None
-    items = "; ".join(t("f_accuracy_flag_item", lang, group=t("age_total", lang).lower() if g == "total" else g,
+    items = "; ".join(t("f_accuracy_flag_item", lang,
+                        group=t("age_total", lang).lower() if g == "total" else g.replace("-", "–"),  # as the tables
                         err=fmt_number(e, lang, 1, sign=True), y0=base_year, h=horizon) for g, e in big.items())
     return Finding("accuracy_flag", t("f_accuracy_flag", lang, groups=items), {"errors": big})
