@@ -149,3 +149,19 @@ def test_scenario_fan_chart_with_empirical_intervals(demo_dir, monkeypatch):
     m = c.median_age_intervals.query("territory_code == 'X13' and year == @y").iloc[0]
     assert F.median_age_interval(y, m["lower"], m["value"], m["upper"], "lt").text in shown[-1]
     assert isinstance(c.intervals, pd.DataFrame)
+
+
+def test_size_class_sentence_says_the_year_of_the_class():
+    # the class is the origin's: a municipality may since have fallen below it
+    lt = F.accuracy_size_class("20 000–39 999", 1.25, 27, 2013, "lt")
+    assert lt.text == ("Savivaldybių, kurios 2013 m. buvo tokio pat dydžio (20 000–39 999 gyv.), vidutinė absoliuti "
+                       "paklaida – 1,2 % (27 savivaldybės).")
+    en = F.accuracy_size_class("20,000-39,999", 1.25, 1, 2013, "en")
+    assert en.text == ("For municipalities of the same size in 2013 (20,000-39,999 residents) the mean absolute error "
+                       "was 1.2% (1 municipality).")
+    for n, en_towns, lt_towns in ((2, "2 municipalities", "2 savivaldybės"), (10, "10 municipalities", "10 savivaldybių"),
+                                  (11, "11 municipalities", "11 savivaldybių"), (21, "21 municipalities", "21 savivaldybė"),
+                                  (22, "22 municipalities", "22 savivaldybės"), (100, "100 municipalities", "100 savivaldybių"),
+                                  (1001, "1,001 municipalities", "1\u202f001 savivaldybė")):
+        assert f"({en_towns})." in F.accuracy_size_class("x", 1.0, n, 2013, "en").text
+        assert f"({lt_towns})." in F.accuracy_size_class("x", 1.0, n, 2013, "lt").text

@@ -353,10 +353,11 @@ TEXTS: dict[str, dict[str, str]] = {
     "f_migration_long_run_besides": {"lt": ", be papildomai pritraukiamų gyventojų,", "en": ", apart from the added inflow,"},
     "f_migration_long_run_none": {"lt": "Dabartinė neto migracija išlaikoma visą projekcijos laikotarpį.",
                                   "en": "Recent net migration is held for the whole projection."},
-    "f_accuracy_class": {"lt": "Tokio pat dydžio ({size} gyv.) savivaldybių vidutinė absoliuti paklaida – {mape} % "
-                               "({n} sav.).",
-                         "en": "For municipalities of the same size ({size} residents) the mean absolute error was "
-                               "{mape}% ({n} municipalities)."},
+    # {year}: the back-test's origin, whose population sets the class (a municipality may have changed class since)
+    "f_accuracy_class": {"lt": "Savivaldybių, kurios {year} m. buvo tokio pat dydžio ({size} gyv.), vidutinė absoliuti "
+                               "paklaida – {mape} % ({municipalities}).",
+                         "en": "For municipalities of the same size in {year} ({size} residents) the mean absolute error was "
+                               "{mape}% ({municipalities})."},
     "f_accuracy_flag": {"lt": "Dėmesio: praeityje šis metodas čia smarkiai klydo – {groups}. Šios savivaldybės "
                               "projekciją vertinkite atsargiai.",
                         "en": "Note: in the past this method erred widely here – {groups}. Read this "

@@ -268,9 +268,11 @@ def scenario_assumptions(scenario: str, y0: int, ymid: int, y1: int, mig: tuple[
     return Finding("assumptions", text, values)
 
 
-def accuracy_size_class(size: str, mape: float, n: int, lang: str = "lt") -> Finding:
-    """The mean absolute back-test error of the municipalities of one size class."""
-    text = t("f_accuracy_class", lang, size=size, mape=fmt_number(mape, lang, 1), n=n)
+def accuracy_size_class(size: str, mape: float, n: int, year: int, lang: str = "lt") -> Finding:
+    """The mean absolute back-test error of the municipalities of one size class, the class as of
+    ``year`` (the back-test's origin)."""
+    text = t("f_accuracy_class", lang, size=size, mape=fmt_number(mape, lang, 1), year=year,
+             municipalities=_count(n, "municipality", lang))
     return Finding("accuracy_class", text, {"size_class": size, "mape": mape, "n": n})
 
 

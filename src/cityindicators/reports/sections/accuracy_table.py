@@ -97,7 +97,8 @@ def accuracy_context(ctx: ReportContext, bt, own, y0: int, h: int) -> list[F.Fin
         tot = e[(e["group"] == "total") & e["territory_code"].astype(str).map(classes).eq(mine)]
         if len(tot):
             label = SIZE_CLASSES_LT.get(mine, mine) if ctx.lang == "lt" else mine
-            out.append(F.accuracy_size_class(label, float(tot["error_pct"].abs().mean()), int(len(tot)), ctx.lang))
+            out.append(F.accuracy_size_class(label, float(tot["error_pct"].abs().mean()), int(len(tot)), y0,
+                                             ctx.lang))
     m = own.errors[(own.errors["method"] == DEFAULT_METHOD) & (own.errors["territory_code"] == ctx.code)]
     flag = F.accuracy_flag(dict(zip(m["group"], m["error_pct"].astype(float))), y0, h, ctx.lang)
     if flag is not None:
