@@ -38,19 +38,25 @@ def test_assumption_sentence_hand_worked():
 def test_long_run_migration_sentence_hand_worked():
     args = ("Baseline", 2018, 2030, 2049, (-12.34, -8.0, -3.05), (1.6, 1.55), (70.12, 74.0), (80.0, 84.44))
     en = F.scenario_assumptions(*args, "en", long_run=("zero", 2030, 2058))
-    assert en.text.endswith(" years. In the long run as many arrive as leave: recent net migration is held for 12 years "
-                            "(to 2030), then moves evenly to zero, reached in 2058.")
+    # "apply", not "held": the rates of a trend scenario change over those years (the figures before say so)
+    assert en.text.endswith(" years. In the long run as many arrive as leave: the scenario's net migration rates apply "
+                            "for 12 years (to 2030), then move evenly to zero, reached in 2058.")
     assert en.values["long_run"] == ("zero", 2030, 2058)
     lt = F.scenario_assumptions(*args, "lt", long_run=("zero", 2030, 2058))
-    assert lt.text.endswith(" m. Ilgainiui atvykstančiųjų ir išvykstančiųjų skaičiai susilygina: dabartinė neto migracija "
-                            "išlaikoma 12 metų (iki 2030 m.), paskui tolygiai artėja prie nulio ir jį pasiekia 2058 m.")
+    assert lt.text.endswith(" m. Ilgainiui atvykstančiųjų ir išvykstančiųjų skaičiai susilygina: scenarijaus neto "
+                            "migracijos rodikliai taikomi 12 metų (iki 2030 m.), paskui tolygiai artėja prie nulio ir jį "
+                            "pasiekia 2058 m.")
     # the number of years agrees with its noun (accusative of duration)
-    for start, held in ((2019, "1 metus"), (2020, "2 metus"), (2039, "21 metus"), (2028, "10 metų")):
-        f = F.scenario_assumptions(*args, "lt", long_run=("own_mean", start, 2058))
-        assert f"išlaikoma {held} (iki {start} m.)" in f.text and "ilgalaikio vidurkio" in f.text
-    assert F.scenario_assumptions(*args, "en", long_run=("zero", 2019, 2030)).text.count("held for 1 year (to 2019)") == 1
+    for start, held in ((2019, "1 metus"), (2020, "2 metus"), (2028, "10 metų"), (2029, "11 metų"), (2039, "21 metus"),
+                        (2040, "22 metus"), (2118, "100 metų"), (3019, "1\u202f001 metus")):
+        f = F.scenario_assumptions(*args, "lt", long_run=("own_mean", start, 3058))
+        assert f"rodikliai taikomi {held} (iki {start} m.)" in f.text and "ilgalaikio vidurkio" in f.text
+    assert F.scenario_assumptions(*args, "en", long_run=("zero", 2019, 2030)).text.count("apply for 1 year (to 2019)") == 1
+    assert "apply for 22 years (to 2040)" in F.scenario_assumptions(*args, "en", long_run=("zero", 2040, 2058)).text
     held = F.scenario_assumptions(*args, "en", long_run=("none", 2030, 2058))
-    assert held.text.endswith("Recent net migration is held for the whole projection.")
+    assert held.text.endswith("The scenario's net migration rates apply for the whole projection.")
+    assert F.scenario_assumptions(*args, "lt", long_run=("none", 2030, 2058)).text.endswith(
+        "Scenarijaus neto migracijos rodikliai taikomi visą projekcijos laikotarpį.")
     assert "long_run" not in F.scenario_assumptions(*args, "en").values
     # an added inflow (a scenario's policy) does not converge: the sentence excepts it
     added = F.scenario_assumptions(*args, "lt", long_run=("zero", 2030, 2058), added_inflow=True)
@@ -90,7 +96,7 @@ def test_assumption_findings_quote_the_projection(ctx):
         assert fmt_number(rate[2030], "en", 1, sign=True) in f.text
         # the shipped long-run rule: held for the 12 back-tested years, zero 40 years after the base
         assert f.values["long_run"] == ("zero", y0 + 12, y0 + 40)
-        assert f"held for 12 years (to {y0 + 12}), then moves evenly to zero, reached in {y0 + 40}." in f.text
+        assert f"apply for 12 years (to {y0 + 12}), then move evenly to zero, reached in {y0 + 40}." in f.text
     # the baseline's life expectancy rises by the back-test protocol's 0.15 years a year, slowing
     # towards the ceiling (projection.bounds), so by less than 0.15 a year over the whole period
     e0_start, e0_end = found[0].values["e0_female"]

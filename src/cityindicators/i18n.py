@@ -338,21 +338,23 @@ TEXTS: dict[str, dict[str, str]] = {
                       "en": "Scenario '{scenario}': net migration {mig_now} per 1,000 residents a year now ({y0}), "
                             "{mig_mid} in {ymid} and {mig_end} in {y1}; total fertility rate "
                             "{tfr0} → {tfr1}; life expectancy: men {e0m0} → {e0m1}, women {e0f0} → {e0f1} years."},
-    # the long-run rule of net migration, after f_assumptions; {held}: "12 metų" / "12 years" (grammar.count_phrase)
-    "f_migration_long_run_zero": {"lt": "Ilgainiui{besides} atvykstančiųjų ir išvykstančiųjų skaičiai susilygina: dabartinė neto "
-                                        "migracija išlaikoma {held} (iki {start} m.), paskui tolygiai artėja prie nulio "
-                                        "ir jį pasiekia {end} m.",
-                                  "en": "In the long run{besides} as many arrive as leave: recent net migration is held for "
-                                        "{held} (to {start}), then moves evenly to zero, reached in {end}."},
+    # the long-run rule of net migration, after f_assumptions; {held}: "12 metų" / "12 years" (grammar.count_phrase).
+    # Not "held": over those years the rates follow the scenario (its trend, the changing age structure), as the
+    # figures of f_assumptions show; only after them do they converge
+    "f_migration_long_run_zero": {"lt": "Ilgainiui{besides} atvykstančiųjų ir išvykstančiųjų skaičiai susilygina: scenarijaus "
+                                        "neto migracijos rodikliai taikomi {held} (iki {start} m.), paskui tolygiai "
+                                        "artėja prie nulio ir jį pasiekia {end} m.",
+                                  "en": "In the long run{besides} as many arrive as leave: the scenario's net migration rates "
+                                        "apply for {held} (to {start}), then move evenly to zero, reached in {end}."},
     "f_migration_long_run_own_mean": {"lt": "Ilgainiui neto migracija grįžta prie savivaldybės ilgalaikio vidurkio: "
-                                            "dabartinė neto migracija išlaikoma {held} (iki {start} m.), paskui tolygiai "
-                                            "artėja prie visų duomenų metų vidurkio ir jį pasiekia {end} m.",
+                                            "scenarijaus neto migracijos rodikliai taikomi {held} (iki {start} m.), "
+                                            "paskui tolygiai artėja prie visų duomenų metų vidurkio ir jį pasiekia {end} m.",
                                       "en": "In the long run net migration returns to the municipality's own long-run "
-                                            "average: recent net migration is held for {held} (to {start}), then moves "
-                                            "evenly to the average of all years of the data, reached in {end}."},
+                                            "average: the scenario's net migration rates apply for {held} (to {start}), "
+                                            "then move evenly to the average of all years of the data, reached in {end}."},
     "f_migration_long_run_besides": {"lt": ", be papildomai pritraukiamų gyventojų,", "en": ", apart from the added inflow,"},
-    "f_migration_long_run_none": {"lt": "Dabartinė neto migracija išlaikoma visą projekcijos laikotarpį.",
-                                  "en": "Recent net migration is held for the whole projection."},
+    "f_migration_long_run_none": {"lt": "Scenarijaus neto migracijos rodikliai taikomi visą projekcijos laikotarpį.",
+                                  "en": "The scenario's net migration rates apply for the whole projection."},
     # {year}: the back-test's origin, whose population sets the class (a municipality may have changed class since)
     "f_accuracy_class": {"lt": "Savivaldybių, kurios {year} m. buvo tokio pat dydžio ({size} gyv.), vidutinė absoliuti "
                                "paklaida – {mape} % ({municipalities}).",
