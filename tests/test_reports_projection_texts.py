@@ -126,6 +126,13 @@ def test_fan_text_says_what_the_80_percent_interval_means():
     g = F.empirical_interval(2050, 10_000, 12_000, 14_000, "under 20,000", 2018, "en")
     assert g.text.startswith("80% interval for 2050") and "8 times in 10" in g.text and "known by 2018" in g.text
     assert "under 20,000" in g.text
+    # how the band reaches 2050, past the back-tested horizons: not "over the same number of years"
+    assert "their error per year ahead, multiplied by the years to 2050" in g.text and "an assumption" in g.text
+    assert "same number of years" not in g.text
+    lt = F.empirical_interval(2050, 10_000, 12_000, 14_000, "iki 20 000", 2018, "lt")
+    assert ("nuo 10\u202f000 iki 14\u202f000 gyventojų (projekcija 12\u202f000)" in lt.text
+            and "padauginta iš metų iki 2050 m. skaičiaus" in lt.text and "tai – prielaida)." in lt.text)
+    assert "tokiam pat laikotarpiui" not in lt.text and ".." not in lt.text
     m = F.median_age_interval(2050, 44.21, 46.0, 47.84, "lt")
     assert m.text.startswith("Amžiaus mediana 2050 m. – 46,0 metų") and "nuo 44,2 iki 47,8 metų" in m.text
 

@@ -315,14 +315,20 @@ TEXTS: dict[str, dict[str, str]] = {
                     "random swings in fertility, mortality and migration like those of the past: 8 in 10 of the "
                     "model's trajectories end inside them. They leave out the method's own errors, so reality may "
                     "fall outside more often than 2 times in 10."},
+    # intervals.py: errors pooled per year of horizon and carried to every year in proportion (also past the
+    # back-tested horizons, where "the same number of years" had no errors to come from)
     "f_fan_empirical": {"lt": "80 % intervalas {year} m.: nuo {lo} iki {hi} (projekcija {med}). Jis turėtų apimti "
                               "vėliau paskelbtą gyventojų skaičių 8 kartus iš 10. Jis sudarytas tik iš paklaidų, "
                               "žinomų iki {base} m., kurias šis metodas padarė ankstesnėse tokio pat dydžio ({size} "
-                              "gyv.) savivaldybių projekcijose tokiam pat laikotarpiui.",
+                              "gyv.) savivaldybių projekcijose; paklaida, tenkanti vieneriems metams į priekį, padauginta iš metų iki "
+                              "{year} m. skaičiaus (paklaidos auga maždaug proporcingai laikui; toliau, nei siekia "
+                              "praeities patikrinimas, tai – prielaida).",
                         "en": "80% interval for {year}: from {lo} to {hi} (projection {med}). It is meant to contain "
                               "the population published later 8 times in 10. It is built only from errors known by "
                               "{base} that this method made in earlier projections for municipalities of the same "
-                              "size ({size} residents) over the same number of years."},
+                              "size ({size} residents): their error per year ahead, multiplied by the years to {year} (errors "
+                              "grow about in proportion to the time ahead; beyond the horizons the back-test could "
+                              "score, that is an assumption)."},
     "f_median_age_interval": {"lt": "Amžiaus mediana {year} m. – {med} metų, jos 80 % intervalas – nuo {lo} iki {hi} "
                                     "metų. Jis sudarytas iš paklaidų, kurias šis metodas padarė ankstesnėse amžiaus "
                                     "medianos projekcijose tokiam pat laikotarpiui.",
