@@ -114,8 +114,8 @@ def share_65_change(y0: int, y1: int, v0: float, v1: float, lang: str = "lt", ra
     """Share of residents aged 65+ in two years; ``rank_ageing`` 1 = the fastest rise."""
     diff = v1 - v0
     clause = _rank_clause("rc_fastest_ageing", "rc_ageing_rank", rank_ageing, n, lang, gender="f")
-    # the difference of the shares as shown, so that the sentence's own arithmetic holds (14.64 -> 23.46 reads
-    # "14.6 % to 23.5 %", +8.9 points, not the exact +8.8)
+    # the difference of the shares as shown, so that the sentence's own arithmetic holds (5.24 -> 14.46 reads
+    # "5.2 % to 14.5 %", +9.3 points, not the exact +9.2)
     shown = round(round(v1, 1) - round(v0, 1), 1)
     diff_text = count_phrase(fmt_number(shown, lang, 1, sign=True), shown, "percentage_point", lang, case="gen",
                              decimals=1)
