@@ -29,9 +29,9 @@ def sources(ctx: ReportContext) -> pd.DataFrame:
     lang = ctx.lang
     rows = []
     for dataset, side in processed_provenance(ctx.data_dir).items():
-        frame = ctx.data.get(dataset)
-        if frame is None or frame.empty:  # a table the indicators do not read, or only in part: the stored one
-            frame = ctx.workspace.table(dataset)
+        # the stored table, every row (the indicators' view of it may be a part: births by sex from a later year,
+        # deaths by age not at all); read once per generation and shared
+        frame = ctx.workspace.table(dataset)
         years: list[int] = []
         if frame is not None and len(frame):
             years = [int(frame["year"].min()), int(frame["year"].max())]
