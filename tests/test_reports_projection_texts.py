@@ -146,7 +146,21 @@ def test_scenario_fan_chart_with_empirical_intervals(demo_dir, monkeypatch):
     monkeypatch.setattr(intervals, "out_of_sample_errors_cached", lambda data, data_dir=None: errors)
     c = sections.setup_scenarios("X13", scenarios=["baseline"], horizon=2040, language="lt", data_dir=demo_dir,
                                  trajectories=0, show=False, intervals=True)
+    import importlib
+
+    plotting = importlib.import_module("cityindicators.reports.sections.scenarios").plotting
+    drawn, real_fan = {}, plotting.fan_chart
+
+    def fan_chart(q, **kw):
+        drawn["q"] = q
+        return real_fan(q, **kw)
+
+    monkeypatch.setattr(plotting, "fan_chart", fan_chart)
     found = sections.fan_chart(c)
+    # the band starts at the base year, at the base population, joining the observed line
+    base = drawn["q"].query("year == @c.projection.base_year")
+    assert len(base) == 3 and base["value"].nunique() == 1
+    assert base["value"].iloc[0] == pytest.approx(float(c.series("population")[c.projection.base_year]))
     assert set(c.intervals["age_group"]) == {"total"} and set(c.median_age_intervals["age_group"]) == {"median_age"}
     iv = c.intervals.query("territory_code == 'X13' and year == 2040")
     assert found.values["lo"] == pytest.approx(float(iv["lower"].iloc[0]))

@@ -329,7 +329,14 @@ def _empirical_fan(ctx: ReportContext, iv: pd.DataFrame) -> F.Finding:
     lo_p, hi_p = (1 - float(sub["level"].iloc[0])) / 2, (1 + float(sub["level"].iloc[0])) / 2
     q = pd.concat([sub[["year"]].assign(quantile=p, value=sub[col].to_numpy())
                    for p, col in ((lo_p, "lower"), (0.5, "value"), (hi_p, "upper"))], ignore_index=True)
-    fig = plotting.fan_chart(q, observed=_observed(ctx), empirical=True, **ctx.plot_kw())
+    observed = _observed(ctx)
+    at_base = observed.loc[observed["year"] == res.base_year, "value"]
+    if len(at_base) and len(sub) and int(sub["year"].min()) > res.base_year:
+        # the intervals start a year after the base; the projection starts from the base population, known
+        # exactly: drawn from there, the band joins the observed line instead of leaving a gap
+        q = pd.concat([pd.DataFrame({"year": res.base_year, "quantile": [lo_p, 0.5, hi_p],
+                                     "value": float(at_base.iloc[0])}), q], ignore_index=True)
+    fig = plotting.fan_chart(q, observed=observed, empirical=True, **ctx.plot_kw())
     show_figure(fig)
     last = sub.iloc[-1]
     size = str(last["size_class"])
