@@ -32,7 +32,7 @@ import matplotlib as mpl
 import matplotlib.text as mpl_text
 from matplotlib.backends.backend_agg import RendererAgg, get_hinting_flag
 
-__all__ = ["shared_text_metrics", "GlyphCachingRendererAgg", "agg_renderer", "font_height_metrics"]
+__all__ = ["shared_text_metrics", "GlyphCachingRendererAgg", "agg_renderer", "font_height_metrics", "caches_glyphs"]
 
 #: Texts kept measured and laid out (a report has some 500 distinct ones).
 CACHE_SIZE = 16384
@@ -158,12 +158,14 @@ class GlyphCachingRendererAgg(RendererAgg):
 
     #: matplotlib's own glyph-by-glyph drawing (3.11), which this renderer reproduces.
     _LAYS_OUT_GLYPHS = hasattr(RendererAgg, "_draw_text_glyphs_and_boxes")
+    #: the font's private methods that drawing relies on (matplotlib 3.11)
+    _FONT_METHODS = ("_layout", "_set_transform", "_render_glyph")
 
     def draw_text(self, gc, x, y, s, prop, angle, ismath=False, mtext=None):
         if ismath or not self._LAYS_OUT_GLYPHS:
             return super().draw_text(gc, x, y, s, prop, angle, ismath=ismath, mtext=mtext)
         font = self._prepare_font(prop)
-        if not all(hasattr(font, name) for name in ("_layout", "_set_transform", "_render_glyph")):
+        if not all(hasattr(font, name) for name in self._FONT_METHODS):
             return super().draw_text(gc, x, y, s, prop, angle, ismath=ismath, mtext=mtext)
         size = prop.get_size_in_points()
         features = _hashable(mtext.get_fontfeatures()) if mtext is not None and hasattr(mtext, "get_fontfeatures") \
@@ -212,6 +214,16 @@ class GlyphCachingRendererAgg(RendererAgg):
             # draw_text_image's y is downwards and the bitmap's bottom side
             self._renderer.draw_text_image(buffer, left + (px >> 6), int(height) - top - (py >> 6) + buffer.shape[0],
                                            0, gc)
+
+
+def caches_glyphs() -> bool:
+    """Whether this matplotlib draws text glyph by glyph with the private methods
+    :class:`GlyphCachingRendererAgg` reuses (3.11); older versions draw a whole string at once,
+    and the renderer leaves their text to them."""
+    from matplotlib.ft2font import FT2Font
+
+    return GlyphCachingRendererAgg._LAYS_OUT_GLYPHS and all(
+        hasattr(FT2Font, name) for name in GlyphCachingRendererAgg._FONT_METHODS)
 
 
 def agg_renderer(fig) -> RendererAgg:
