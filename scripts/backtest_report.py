@@ -342,7 +342,7 @@ def render(nb, data_label: str, register) -> str:
     lines += ["## Stochastic intervals", "",
               "`out_of_sample_errors()` returns the per-(origin, horizon, municipality, group) errors of the "
               "`default` and the baselines as a tidy frame; the prediction intervals are built from them "
-              "(`projection/stochastic.py`, `empirical_interval_scale`).", ""]
+              "(`projection/intervals.py`; the stochastic band is calibrated to them in `projection/calibration.py`).", ""]
     return "\n".join(lines)
 
 

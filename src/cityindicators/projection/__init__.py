@@ -34,7 +34,6 @@ _LAZY: dict[str, str] = {
     "BacktestResult": "backtest",
     "backtest": "backtest",
     "backtest_grid": "backtest",
-    "empirical_interval_scale": "backtest",
     "ProjectionData": "data",
     "EngineResult": "engine",
     "cohort_component": "engine",
@@ -70,7 +69,6 @@ __all__ = [
     "backtest",
     "backtest_grid",
     "BacktestResult",
-    "empirical_interval_scale",
     "Scenario",
     "PROFILES",
     "load_scenario",
@@ -98,7 +96,7 @@ make_lazy(__name__)
 
 if TYPE_CHECKING:  # the names as eager imports, for type checkers and IDEs
     from .api import ProjectionResult, project
-    from .backtest import BacktestResult, backtest, backtest_grid, empirical_interval_scale
+    from .backtest import BacktestResult, backtest, backtest_grid
     from .data import ProjectionData
     from .engine import EngineResult, cohort_component, project_step
     from .lifetable import E0Scaler, life_expectancy, life_table, survival_ratios

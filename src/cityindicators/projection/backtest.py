@@ -32,12 +32,8 @@ way (:data:`COMBINATION_SIZES`). Measures: total,
 :func:`out_of_sample_errors` gives the tidy per-(origin, horizon, territory, group) errors of
 the default and the baselines, e.g. for prediction intervals.
 
-Calibrating the stochastic intervals: the back-test errors of the default method at horizon
-``h`` give an empirical distribution of ``log(F / A)``; :func:`empirical_interval_scale`
-compares its 10-90 % spread with the spread of the stochastic trajectories at the same
-horizon and returns the factor by which the innovation standard deviations
-(:attr:`StochasticSettings.scale`) should be multiplied so that the nominal 80 % interval
-would have covered 80 % of the past errors.
+The errors give the empirical prediction intervals (:mod:`.intervals`) and, through them, the
+calibration of the stochastic band (:mod:`.calibration`).
 """
 
 from __future__ import annotations
@@ -60,7 +56,7 @@ from .scenarios import Fertility, Migration, load_scenario
 from .schedule import build_schedule
 from .settings import EstimationSettings
 
-__all__ = ["BacktestResult", "backtest", "backtest_grid", "METHODS", "DEFAULT_METHOD", "empirical_interval_scale",
+__all__ = ["BacktestResult", "backtest", "backtest_grid", "METHODS", "DEFAULT_METHOD",
            "Candidate", "default_candidates", "NestedBacktest", "nested_backtest", "out_of_sample_errors",
            "select_candidate", "median_age", "MEASURES", "BASELINES", "SELECTED", "SELECTED_MIN", "SELECTED_EQUAL",
            "ranked_candidates", "cell_weights", "census_breaks", "future_break_weight", "COMBINATION_SIZES",
@@ -229,35 +225,6 @@ def backtest_grid(
     if not out:
         raise ProjectionError("the data allow no back-test (need six years of history and a later year)")
     return pd.concat(out, ignore_index=True)
-
-
-def empirical_interval_scale(errors: pd.DataFrame, model_spread: float, group: str = "total",
-                             lower: float = 0.1, upper: float = 0.9) -> float:
-    """Factor for :attr:`StochasticSettings.scale` from back-test errors.
-
-    Parameters
-    ----------
-    errors
-        :attr:`BacktestResult.errors` (one base year and horizon ``h``).
-    model_spread
-        The stochastic model's mean ``log(q_upper / q_lower)`` of the same group at horizon ``h``
-        (e.g. from a run with ``scale=1``).
-
-    Returns
-    -------
-    float
-        ``empirical spread / model spread``, where the empirical spread is the
-        ``upper - lower`` quantile range of ``log(F / A)`` of the default method. Multiplying
-        the innovation standard deviations by it makes the model's 10-90 % band as wide as the
-        band that would have covered 80 % of the past errors (to first order: quantile spreads
-        grow linearly with the innovation scale).
-    """
-    e = errors[(errors["method"] == DEFAULT_METHOD) & (errors["group"] == group)]
-    le = np.log(e["forecast"].to_numpy() / e["actual"].to_numpy())
-    spread = float(np.quantile(le, upper) - np.quantile(le, lower))
-    if model_spread <= 0:
-        raise ProjectionError("model spread must be positive")
-    return spread / model_spread
 
 
 # -- the out-of-sample protocol: rolling origins, every horizon, nested selection ------------------
