@@ -35,6 +35,35 @@ def test_assumption_sentence_hand_worked():
     assert "neto migracija 0,0 ‰ per metus dabar (2018 m.), 0,0 ‰ 2030 m. ir 0,0 ‰ 2049 m.;" in none.text
 
 
+def test_assumption_sentence_gives_the_observed_tfr_and_the_bounds_ahead():
+    args = ("Baseline", 2018, 2030, 2049, (-12.34, -8.0, -3.05), (2.28, 1.86), (70.12, 74.0), (80.0, 84.44))
+    en = F.scenario_assumptions(*args, "en", tfr_years=(2016, 2017), tfr_bounds=(1.0, 2.1))
+    assert ("; total fertility rate 2.28 (2016–2017 data) → 1.86 (2049), kept within the scenario's bounds "
+            "1.00–2.10 from 2018; life expectancy: men 70.1 → 74.0") in en.text
+    lt = F.scenario_assumptions(*args, "lt", tfr_years=(2016, 2017), tfr_bounds=(1.0, 2.1))
+    assert ("; suminis gimstamumo rodiklis 2,28 (2016–2017 m. duomenimis) → 1,86 (2049 m.), nuo 2018 m. laikomas "
+            "scenarijaus ribose 1,00–2,10; tikėtina gyvenimo trukmė: vyrų 70,1 → 74,0") in lt.text
+    assert lt.values["tfr_years"] == (2016, 2017) and lt.values["tfr_bounds"] == (1.0, 2.1)
+    # an observed TFR within the bounds (or a held one): no clause; a window of one year names the year
+    held = F.scenario_assumptions(*args, "lt", tfr_years=(2017, 2017))
+    assert "rodiklis 2,28 (2017 m. duomenimis) → 1,86 (2049 m.); tikėtina" in held.text and "ribose" not in held.text
+    assert ".." not in lt.text + en.text + held.text
+
+
+def test_tfr_bounds_are_said_only_where_they_move_the_path_off_the_observed_value():
+    from types import SimpleNamespace
+
+    from cityindicators.projection.scenarios import Fertility, Scenario
+
+    res = SimpleNamespace(scenarios={"b": Scenario("b", fertility=Fertility(mode="trend", bounds=(1.0, 2.1))),
+                                     "h": Scenario("h", fertility=Fertility(mode="hold"))})
+    assert sections.tfr_bounds_applied(res, "b", 2.28) == (1.0, 2.1)
+    assert sections.tfr_bounds_applied(res, "b", 0.95) == (1.0, 2.1)
+    assert sections.tfr_bounds_applied(res, "b", 2.1) is None and sections.tfr_bounds_applied(res, "b", 1.5) is None
+    assert sections.tfr_bounds_applied(res, "h", 2.28) is None  # a held TFR has no bounds
+    assert sections.tfr_bounds_applied(res, "b", float("nan")) is None
+
+
 def test_long_run_migration_sentence_hand_worked():
     args = ("Baseline", 2018, 2030, 2049, (-12.34, -8.0, -3.05), (1.6, 1.55), (70.12, 74.0), (80.0, 84.44))
     en = F.scenario_assumptions(*args, "en", long_run=("zero", 2030, 2058))
@@ -97,6 +126,18 @@ def test_assumption_findings_quote_the_projection(ctx):
         # the shipped long-run rule: held for the 12 back-tested years, zero 40 years after the base
         assert f.values["long_run"] == ("zero", y0 + 12, y0 + 40)
         assert f"apply for 12 years (to {y0 + 12}), then move evenly to zero, reached in {y0 + 40}." in f.text
+    # the TFR quoted first is the one observed over the fertility window, the same in every scenario
+    # (before any scenario's bounds), and the table shows that value too
+    sch = res.schedules["baseline"].rates
+    observed = float(sch.tfr[sch.codes.index("X13")])
+    first, last = y0 - sch.settings.fertility_window, y0 - 1
+    table = sections.assumptions(ctx)
+    col = f"TFR {first}–{last} (data)"
+    assert list(table.columns[1:3]) == [col, f"TFR {y1}"]
+    np.testing.assert_allclose(table[col], observed)
+    for f in found:
+        assert f.values["tfr"][0] == observed and f.values["tfr_years"] == (first, last)
+        assert f"total fertility rate {fmt_number(observed, 'en', 2)} ({first}–{last} data) → " in f.text
     # the baseline's life expectancy rises by the back-test protocol's 0.15 years a year, slowing
     # towards the ceiling (projection.bounds), so by less than 0.15 a year over the whole period
     e0_start, e0_end = found[0].values["e0_female"]

@@ -162,6 +162,8 @@ TEXTS: dict[str, dict[str, str]] = {
                          "en": "Colour shows the rank among {n} municipalities (darker blue better, orange worse)."},
     "t_assumptions": {"lt": "Scenarijų prielaidos, {name}", "en": "Scenario assumptions, {name}"},
     "a_tfr": {"lt": "SGR {year} m.", "en": "TFR {year}"},
+    # the TFR estimated from the fertility window's births, before any scenario's bounds (they apply to the path ahead)
+    "a_tfr_observed": {"lt": "SGR {years} m. (duomenys)", "en": "TFR {years} (data)"},
     "a_e0_male": {"lt": "Vyrų tikėtina gyvenimo trukmė {year} m., metai", "en": "Life expectancy, males {year}, years"},
     "a_e0_female": {"lt": "Moterų tikėtina gyvenimo trukmė {year} m., metai", "en": "Life expectancy, females {year}, years"},
     "a_net_migration": {"lt": "Neto migracija, asm. per metus (vid.)", "en": "Net migration, persons a year (mean)"},
@@ -344,6 +346,12 @@ TEXTS: dict[str, dict[str, str]] = {
                       "en": "Scenario '{scenario}': net migration {mig_now} per 1,000 residents a year now ({y0}), "
                             "{mig_mid} in {ymid} and {mig_end} in {y1}; total fertility rate "
                             "{tfr0} → {tfr1}; life expectancy: men {e0m0} → {e0m1}, women {e0f0} → {e0f1} years."},
+    # the TFR of f_assumptions: as observed over the fertility window (every scenario's base), and in the last year
+    "f_tfr_observed": {"lt": "{tfr} ({years} m. duomenimis)", "en": "{tfr} ({years} data)"},
+    "f_tfr_in_year": {"lt": "{tfr} ({year} m.)", "en": "{tfr} ({year})"},
+    # an observed TFR outside a trend scenario's bounds: the path starts at the nearest bound
+    "f_tfr_bounds": {"lt": ", nuo {y0} m. laikomas scenarijaus ribose {lo}–{hi}",
+                     "en": ", kept within the scenario's bounds {lo}–{hi} from {y0}"},
     # the long-run rule of net migration, after f_assumptions; {held}: "12 metų" / "12 years" (grammar.count_phrase).
     # Not "held": over those years the rates follow the scenario (its trend, the changing age structure), as the
     # figures of f_assumptions show; only after them do they converge

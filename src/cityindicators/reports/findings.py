@@ -78,6 +78,11 @@ def _rank_clause(prefix_first: str, prefix_rank: str, rank: Any, n: Any, lang: s
     return ""
 
 
+def year_span(first: int, last: int) -> str:
+    """Years ``first`` to ``last`` as a text writes them: ``2016–2017`` (an en dash), or one year."""
+    return str(first) if int(first) == int(last) else f"{first}–{last}"
+
+
 def _count(value: float, noun: str, lang: str, case: str = "nom") -> str:
     """A whole count with its noun agreeing: "21 gyventojas", "iš 22 gyventojų" (case ``gen``)."""
     return count_phrase(fmt_int(value, lang), round(value), noun, lang, case)
@@ -248,20 +253,32 @@ def median_age_interval(year: int, lo: float, value: float, hi: float, lang: str
 def scenario_assumptions(scenario: str, y0: int, ymid: int, y1: int, mig: tuple[float, float, float],
                          tfr: tuple[float, float], e0_male: tuple[float, float], e0_female: tuple[float, float],
                          lang: str = "lt", long_run: tuple[str, int, int] | None = None,
-                         added_inflow: bool = False) -> Finding:
+                         added_inflow: bool = False, tfr_years: tuple[int, int] | None = None,
+                         tfr_bounds: tuple[float, float] | None = None) -> Finding:
     """A scenario's assumptions in plain words: net migration per 1,000 residents now (``y0``), in
     ``ymid`` and in the last event year ``y1`` (not "the long run": the long-run level may be reached later), the TFR and life expectancy by sex from ``y0`` to ``y1``;
     with ``long_run = (rule, start, end)`` the long-run rule of net migration after them (``none``,
     ``zero`` or ``own_mean``: held from ``y0`` to the calendar year ``start``, the long-run level
     reached in ``end``; see :func:`~cityindicators.projection.schedule.convergence_span`);
-    ``added_inflow``: the scenario's added inflow, which does not converge, is excepted in words."""
+    ``added_inflow``: the scenario's added inflow, which does not converge, is excepted in words.
+    With ``tfr_years = (first, last)`` the first TFR is the one observed over those years (the base
+    of every scenario) and the sentence says so; ``tfr_bounds = (lower, upper)``: the scenario's
+    bounds, which move its TFR path off the observed value from ``y0`` on, said after it."""
+    tfr0, tfr1 = fmt_number(tfr[0], lang, 2), fmt_number(tfr[1], lang, 2)
+    if tfr_years is not None:
+        tfr0 = t("f_tfr_observed", lang, tfr=tfr0, years=year_span(*tfr_years))
+        tfr1 = t("f_tfr_in_year", lang, tfr=tfr1, year=y1)
+    if tfr_bounds is not None:
+        tfr1 += t("f_tfr_bounds", lang, lo=fmt_number(tfr_bounds[0], lang, 2), hi=fmt_number(tfr_bounds[1], lang, 2),
+                  y0=y0)
     text = t("f_assumptions", lang, scenario=scenario, y0=y0, ymid=ymid, y1=y1,
              mig_now=fmt_number(mig[0], lang, 1, sign=True), mig_mid=fmt_number(mig[1], lang, 1, sign=True),
-             mig_end=fmt_number(mig[2], lang, 1, sign=True), tfr0=fmt_number(tfr[0], lang, 2),
-             tfr1=fmt_number(tfr[1], lang, 2), e0m0=fmt_number(e0_male[0], lang, 1),
+             mig_end=fmt_number(mig[2], lang, 1, sign=True), tfr0=tfr0,
+             tfr1=tfr1, e0m0=fmt_number(e0_male[0], lang, 1),
              e0m1=fmt_number(e0_male[1], lang, 1), e0f0=fmt_number(e0_female[0], lang, 1),
              e0f1=fmt_number(e0_female[1], lang, 1))
-    values = {"scenario": scenario, "migration": mig, "tfr": tfr, "e0_male": e0_male, "e0_female": e0_female}
+    values = {"scenario": scenario, "migration": mig, "tfr": tfr, "e0_male": e0_male, "e0_female": e0_female,
+              "tfr_years": tfr_years, "tfr_bounds": tfr_bounds}
     if long_run is not None:
         rule, start, end = long_run
         held = count_phrase(fmt_int(start - y0, lang), start - y0, "year", lang, case="acc")

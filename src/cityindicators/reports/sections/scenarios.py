@@ -135,9 +135,32 @@ def _assumption_mean(ctx: ReportContext, scenario: str, what: str) -> float:
     return float(path[what].mean()) if path is not None and len(path) else np.nan
 
 
+def observed_tfr(res, scenario: str, code: str) -> tuple[float, int, int]:
+    """``(TFR, first year, last year)``: the TFR the projection of ``scenario`` estimated for territory
+    ``code`` from the births of the fertility window (the event years before the base year), as
+    observed, before any bound of the scenario (NaN for a territory the schedule does not hold)."""
+    rates = res.schedules[scenario].rates
+    first, last = rates.base_year - rates.settings.fertility_window, rates.base_year - 1
+    if code not in rates.codes:
+        return np.nan, first, last
+    return float(rates.tfr[rates.codes.index(code)]), first, last
+
+
+def tfr_bounds_applied(res, scenario: str, observed: float) -> tuple[float, float] | None:
+    """The scenario's TFR bounds when they move its path off the observed TFR from the base year on
+    (a ``trend`` scenario whose observed TFR lies outside them: the path starts at the nearest
+    bound, :func:`~cityindicators.projection.bounds.tfr_path`); None otherwise."""
+    f = res.scenarios[scenario].fertility
+    lo, hi = (float(b) for b in f.bounds)
+    if f.mode != "trend" or not np.isfinite(observed) or lo <= observed <= hi:
+        return None
+    return lo, hi
+
+
 def assumptions(ctx: ReportContext) -> pd.DataFrame:
-    """Section: the assumptions of every scenario (TFR, life expectancy, migration) in the base
-    year and the horizon, from the projection's assumption paths."""
+    """Section: the assumptions of every scenario (TFR, life expectancy, migration): the TFR as
+    observed (the base of every scenario, before any scenario's bounds, which apply to the path
+    ahead) and at the horizon, life expectancy at the horizon, migration on average."""
     _heading(ctx, "h_assumptions")
     res = ctx.projection
     y0, y1 = res.base_year, res.to_year - 1  # assumptions hold for the years of events
@@ -152,9 +175,10 @@ def assumptions(ctx: ReportContext) -> pd.DataFrame:
 
     rows = []
     for sc in res.scenarios:
+        tfr_obs, first, last = observed_tfr(res, sc, ctx.code)
         rows.append({
             t("col_scenario", lang): labels[sc],
-            t("a_tfr", lang, year=y0): val(sc, "tfr", y0),
+            t("a_tfr_observed", lang, years=F.year_span(first, last)): tfr_obs,
             t("a_tfr", lang, year=y1): val(sc, "tfr", y1),
             t("a_e0_male", lang, year=y1): val(sc, "e0_male", y1),
             t("a_e0_female", lang, year=y1): val(sc, "e0_female", y1),
@@ -175,7 +199,8 @@ def assumptions(ctx: ReportContext) -> pd.DataFrame:
 def assumption_findings(ctx: ReportContext, mid_year: int = 2030) -> list[F.Finding]:
     """Each scenario's assumptions in plain words: net migration per 1,000 residents in the base
     year, in ``mid_year`` (the middle of the period when it is outside) and in the last year of
-    events; TFR and life expectancy by sex from the base year to the last year of events."""
+    events; the TFR from its observed value (the fertility window's, before the scenario's bounds)
+    and life expectancy by sex from the base year to the last year of events."""
     res = ctx.projection
     y0, y1 = res.base_year, res.to_year - 1
     ymid = int(mid_year) if y0 < int(mid_year) < y1 else (y0 + y1) // 2
@@ -186,12 +211,14 @@ def assumption_findings(ctx: ReportContext, mid_year: int = 2030) -> list[F.Find
 
     out = []
     for sc in res.scenarios:
+        tfr_obs, first, last = observed_tfr(res, sc, ctx.code)
         out.append(F.scenario_assumptions(
             labels[sc], y0, ymid, y1, tuple(val(sc, "net_migration_rate", y) for y in (y0, ymid, y1)),
-            (val(sc, "tfr", y0), val(sc, "tfr", y1)),
+            (tfr_obs, val(sc, "tfr", y1)),
             (val(sc, "e0_male", y0), val(sc, "e0_male", y1)),
             (val(sc, "e0_female", y0), val(sc, "e0_female", y1)), ctx.lang, _migration_long_run(res, sc),
-            res.scenarios[sc].migration.added_inflow.active))
+            res.scenarios[sc].migration.added_inflow.active, tfr_years=(first, last),
+            tfr_bounds=tfr_bounds_applied(res, sc, tfr_obs)))
     return out
 
 
