@@ -137,6 +137,17 @@ def test_old_age_dependency_has_no_numbers_run_together(n):
         assert not re.search(r"\d[\d,.\u202f]* +\d", text.replace("–", "-")), text
 
 
+def test_no_case_ending_on_a_cardinal_number_in_digits():
+    # Lithuanian writes a cardinal number in digits without a case ending ("šimtui", "100 gyv.", not
+    # "100-ui"); ordinals keep theirs ("2-oji vieta")
+    from cityindicators.i18n import TEXTS
+    from cityindicators.indicators.catalogue import UNIT_LABELS
+
+    lt = [v["lt"] for v in TEXTS.values() if isinstance(v, dict) and "lt" in v] + [u[0] for u in UNIT_LABELS.values()]
+    assert not [s for s in lt if re.search(r"\d-(ui|iui|iems|ims)\b", s)]
+    assert "teko šimtui 15–64 m. gyventojų" in F.old_age_dependency(2001, 2018, 6.0, 27.2, "lt").text
+
+
 @pytest.mark.parametrize("n", NUMBERS)
 def test_scenario_fan_and_population_sentences(n):
     # partitive genitive ("gyventojų būtų 1 001") needs no agreement; the numbers must be there

@@ -105,7 +105,7 @@ def test_scenario_charts_and_fan():
     dr = pd.DataFrame([("baseline", y, i, 30.0) for y in range(2015, 2051)
                        for i in ("old_age_dependency_ratio", "total_dependency_ratio")],
                       columns=["scenario", "year", "indicator", "value"])
-    assert "100-ui" in _texts(plotting.dependency_ratios(dr, lang="lt", name="X"))
+    assert "šimtui 15–64 m." in _texts(plotting.dependency_ratios(dr, lang="lt", name="X"))
     q = pd.DataFrame([(y, qq, 20000 * (1 + (qq - 0.5) * (y - 2015) / 50)) for y in range(2015, 2051) for qq in (0.1, 0.5, 0.9)],
                      columns=["year", "quantile", "value"])
     text = _texts(plotting.fan_chart(q, lang="en", name="X", observed=_trend()))

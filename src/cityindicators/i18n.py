@@ -147,7 +147,7 @@ TEXTS: dict[str, dict[str, str]] = {
     "t_dependency": {"lt": "Demografinės priklausomybės koeficientai, {name}", "en": "Dependency ratios, {name}"},
     "old_age_dependency_ratio": {"lt": "Senatvės demografinės priklausomybės koeficientas", "en": "Old-age dependency ratio"},
     "total_dependency_ratio": {"lt": "Bendrasis demografinės priklausomybės koeficientas", "en": "Total dependency ratio"},
-    "per_100": {"lt": "Asm. 100-ui 15–64 m. gyventojų", "en": "Persons per 100 aged 15–64"},
+    "per_100": {"lt": "Asm. šimtui 15–64 m. gyventojų", "en": "Persons per 100 aged 15–64"},
     "t_fan": {"lt": "Tikimybinė projekcija, {name}", "en": "Stochastic projection, {name}"},
     "t_fan_empirical": {"lt": "Projekcija ir jos 80 % intervalas pagal ankstesnes paklaidas, {name}",
                         "en": "Projection and its 80% interval from past errors, {name}"},
@@ -252,7 +252,7 @@ TEXTS: dict[str, dict[str, str]] = {
     "rc_ageing_rank": {"lt": " – {ordinal} vieta pagal senėjimo spartą {of_n}",
                        "en": ", ranking {ordinal} for ageing speed {of_n}"},
     "f_oadr": {"lt": "Senatvės demografinės priklausomybės koeficientas {y1} m. buvo {v1} "
-                     "(tiek 65 m. ir vyresnių gyventojų teko 100-ui 15–64 m. gyventojų), {y0} m. – {v0}.",
+                     "(tiek 65 m. ir vyresnių gyventojų teko šimtui 15–64 m. gyventojų), {y0} m. – {v0}.",
                "en": "The old-age dependency ratio (residents aged 65 and over per 100 aged 15–64) was {v1} in {y1}, "
                      "against {v0} in {y0}."},
     # {births}, {deaths}, {net}: number and noun agreeing (grammar.count_phrase).

@@ -819,7 +819,7 @@ CHART_UNITS: dict[str, str] = {
     "indicator_panels": "", "ageing_indicators": "", "working_age": "", "youth_outflow": "persons",
     "scenario_lines": "persons", "broad_groups": "persons", "dependency_ratios": "per 100", "fan_chart": "persons",
 }
-_DATA_UNITS = {"persons": ("asmenys", "persons"), "per 100": ("100-ui darbingo amžiaus gyventojų", "per 100 of working age"),
+_DATA_UNITS = {"persons": ("asmenys", "persons"), "per 100": ("asm. šimtui 15–64 m. gyventojų", "persons per 100 aged 15–64"),
                "": ("nurodyta stulpelyje unit", "given in the column unit")}
 
 
