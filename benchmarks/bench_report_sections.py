@@ -15,7 +15,7 @@ computation of the section itself.
 Runs on the real lt-osp extract when ../shared/data (or $CITYINDICATORS_SHARED_DATA) is there
 (imported and built into a temporary data directory), else on the synthetic demo data.
 
-Usage: python benchmarks/bench_report_sections.py [--data-dir DIR] [--trajectories 200]
+Usage: python benchmarks/bench_report_sections.py [--data-dir DIR] [--trajectories 1000]
 """
 
 from __future__ import annotations
@@ -36,6 +36,10 @@ import matplotlib
 from _common import SHARED, peak_rss_mib
 
 matplotlib.use("Agg")
+
+
+#: The municipality of the "warm, another" report: real data, demo data.
+OTHER_TERRITORY = {"Visaginas": "Alytaus m.", "X13": "X07"}
 
 
 def prepare_data(tmp: Path) -> tuple[Path, str]:
@@ -155,6 +159,73 @@ class ChartClock:
         return stack
 
 
+#: The costliest steps inside the sections (module, attribute): their inclusive CPU seconds are printed.
+STEPS = (("cityindicators.projection.api", "project"), ("cityindicators.projection.stochastic", "simulate"),
+         ("cityindicators.projection.target", "find_inflow"), ("cityindicators.projection.target", "unit_schedule"),
+         ("cityindicators.projection.schedule", "age_structure_adjustment"),
+         ("cityindicators.indicators.compute", "compute_indicators"),
+         ("pandas.io.formats.style", "Styler.to_html"))
+
+
+class StepClock:
+    """Calls and inclusive CPU seconds of :data:`STEPS`, counted while installed, wherever the
+    package calls them (a recursive call counts once; a step inside another counts in both: the
+    projection of a target search's trajectory is in ``project`` and in ``find_inflow``)."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, list] = {}
+
+    def install(self) -> contextlib.ExitStack:
+        import functools
+        import importlib
+
+        stack = contextlib.ExitStack()
+        # imported before any is wrapped: a module importing a wrapped function by name would keep the wrapper
+        owners = [importlib.import_module(module) for module, _ in STEPS]
+        for owner, (_, attr) in zip(owners, STEPS):
+            *path, name = attr.split(".")
+            for part in path:
+                owner = getattr(owner, part)
+            real = getattr(owner, name)
+            depth = [0]
+
+            def timed(*a, _real=real, _attr=attr, _depth=depth, **k):
+                _depth[0] += 1
+                c0 = time.process_time()
+                try:
+                    return _real(*a, **k)
+                finally:
+                    _depth[0] -= 1
+                    if _depth[0] == 0:
+                        entry = self.seconds.setdefault(_attr, [0, 0.0])
+                        entry[0] += 1
+                        entry[1] += time.process_time() - c0
+
+            wrapper = functools.wraps(real)(timed)
+            # the owner and every module of the package that imported the function by name
+            holders = [owner] + [m for m in list(sys.modules.values())
+                                 if not path and getattr(m, "__name__", "").startswith("cityindicators")
+                                 and m is not owner and getattr(m, name, None) is real]
+            for holder in holders:
+                setattr(holder, name, wrapper)
+                stack.callback(setattr, holder, name, real)
+        return stack
+
+    def text(self) -> str:
+        items = sorted(self.seconds.items(), key=lambda kv: -kv[1][1])
+        return "    steps inside the sections (inclusive CPU s): " + (
+            ", ".join(f"{k} {s:.2f} ({n}x)" for k, (n, s) in items) or "none")
+
+
+def kernel_like_display() -> None:
+    """Format displayed objects as a kernel does: an IPython shell computes the HTML, Markdown or
+    PNG of everything shown (the tables' ``Styler`` HTML included), which ``display()`` outside a
+    shell does not."""
+    from IPython.core.interactiveshell import InteractiveShell
+
+    InteractiveShell.instance()
+
+
 def run_cells(template: str, params: dict, clock: ChartClock | None = None) -> list[tuple[str, float, dict]]:
     """Run the template's code cells in this process; per cell: its last line, CPU s and the
     chart seconds of ``clock`` in it."""
@@ -196,7 +267,8 @@ def sections_text(cells: list[tuple[str, float, dict]]) -> str:
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--data-dir", type=Path, help="an already built data directory (default: build one)")
-    ap.add_argument("--trajectories", type=int, default=200, help="stochastic trajectories of the scenarios report")
+    ap.add_argument("--trajectories", type=int, default=1000,
+                    help="stochastic trajectories of the scenarios report (default: the template's)")
     args = ap.parse_args()
     import os
 
@@ -208,21 +280,26 @@ def main() -> int:
         else:
             data, territory = prepare_data(Path(tmp))
         print(f"data: {data}; territory {territory}; load average {os.getloadavg()[0]:.1f}")
+        kernel_like_display()
         for template, extra in (("situation_analysis", {}), ("scenarios", {"trajectories": args.trajectories})):
-            params = validate_parameters(template, {"territory": territory, "data_dir": str(data), "language": "lt",
-                                                    **extra})
+            def params_of(name: str) -> dict:
+                return validate_parameters(template, {"territory": name, "data_dir": str(data), "language": "lt",
+                                                      **extra})
+
             fresh_state()
-            for state in ("fresh", "warm"):
+            other = OTHER_TERRITORY.get(territory, territory)
+            for state, name in (("fresh", territory), ("warm", territory), ("warm, another", other)):
                 calls: collections.Counter = collections.Counter()
-                clock = ChartClock()
-                with counting(calls), clock.install():
+                clock, steps = ChartClock(), StepClock()
+                with counting(calls), clock.install(), steps.install():
                     t0, c0 = time.perf_counter(), time.process_time()
-                    cells = run_cells(template, params, clock)
+                    cells = run_cells(template, params_of(name), clock)
                     dt, cpu = time.perf_counter() - t0, time.process_time() - c0
                 done = ", ".join(f"{k} {v}" for k, v in sorted(calls.items()))
-                print(f"{template} ({state}): {dt:.1f} s, {cpu:.1f} CPU s, process peak RSS {peak_rss_mib():.0f} MiB; "
-                      f"{done}; load average {os.getloadavg()[0]:.1f}")
+                print(f"{template} ({state}: {name}): {dt:.1f} s, {cpu:.1f} CPU s, process peak RSS "
+                      f"{peak_rss_mib():.0f} MiB; {done}; load average {os.getloadavg()[0]:.1f}")
                 print(sections_text(cells))
+                print(steps.text())
     return 0
 
 
