@@ -71,3 +71,51 @@ def real_data_dir(shared_data, tmp_path_factory) -> Path:
     subprocess.run(cmd + ["import", "osp-extract", str(shared_data / "lt-osp")], check=True, capture_output=True)
     subprocess.run(cmd + ["build"], check=True, capture_output=True)
     return d
+
+
+@pytest.fixture(scope="session")
+def quick_backtest_errors(tmp_path_factory):
+    """Out-of-sample back-test errors of the demo data from a one-candidate nested back-test
+    (seconds, where the shipped protocol's candidates take minutes): what the calibrated
+    stochastic band and the empirical intervals of a report need, for tests about the report,
+    not the protocol."""
+    from cityindicators.projection import EstimationSettings, ProjectionData
+    from cityindicators.projection.backtest import Candidate, out_of_sample_errors
+
+    data = ProjectionData.from_store(data_dir=demo_data_dir(tmp_path_factory.mktemp("demo-errors") / "data"))
+    return out_of_sample_errors(data, candidates=(Candidate("w5", EstimationSettings()),))
+
+
+def seed_backtest_errors(data_dir, errors) -> Path:
+    """Write ``errors`` where :func:`~cityindicators.projection.intervals.out_of_sample_errors_cached`
+    looks for the back-test errors of ``data_dir``'s build (so that a report kernel reads them
+    instead of running the protocol); returns the file."""
+    from cityindicators.projection import ProjectionData
+    from cityindicators.projection import intervals
+
+    data = ProjectionData.from_store(data_dir=data_dir)
+    path = intervals.errors_cache_path(data_dir, intervals._errors_key(data))
+    path.parent.mkdir(exist_ok=True)
+    errors.to_parquet(path)
+    intervals._ERRORS_CACHE.clear()  # this process reads the file too
+    return path
+
+
+@pytest.fixture(scope="module")
+def demo_dir_backtested(demo_dir, quick_backtest_errors) -> Path:
+    """:func:`demo_dir` with the quick back-test errors kept with its build (:func:`seed_backtest_errors`)."""
+    seed_backtest_errors(demo_dir, quick_backtest_errors)
+    return demo_dir
+
+
+@pytest.fixture(scope="session")
+def real_data_dir_backtested(real_data_dir) -> Path:
+    """:func:`real_data_dir` with the errors of a one-candidate nested back-test of the real data kept
+    with its build (:func:`seed_backtest_errors`): reports calibrate their stochastic band to them
+    without running the shipped protocol's candidates (minutes)."""
+    from cityindicators.projection import EstimationSettings, ProjectionData
+    from cityindicators.projection.backtest import Candidate, out_of_sample_errors
+
+    data = ProjectionData.from_store(data_dir=real_data_dir)
+    seed_backtest_errors(real_data_dir, out_of_sample_errors(data, candidates=(Candidate("w5", EstimationSettings()),)))
+    return real_data_dir

@@ -235,7 +235,8 @@ def _demo_has_life_expectancy(demo_dir: Path) -> bool:
 
 
 @pytest.mark.slow
-def test_scenarios_on_demo(demo_dir, tmp_path):
+def test_scenarios_on_demo(demo_dir_backtested, tmp_path):
+    demo_dir = demo_dir_backtested
     res = runner.run_report("scenarios", "X13", language="en", output_dir=tmp_path, data_dir=demo_dir,
                             parameters={"trajectories": 200})
     if res.status == "failed" and "life expectancy" in res.error and not _demo_has_life_expectancy(demo_dir):
@@ -269,7 +270,8 @@ def test_situation_analysis_on_real_extract(real_dir, tmp_path):
 
 @pytest.mark.slow
 @pytest.mark.realdata
-def test_scenarios_on_real_extract(real_dir, tmp_path):
+def test_scenarios_on_real_extract(real_data_dir_backtested, tmp_path):
+    real_dir = real_data_dir_backtested
     from cityindicators.projection.api import project
 
     res = runner.run_report("scenarios", "Visaginas", language="lt", output_dir=tmp_path, data_dir=real_dir,

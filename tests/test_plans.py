@@ -260,8 +260,8 @@ def errors_of_path(path, demo_dir) -> str:
 
 
 @pytest.fixture(scope="module")
-def demo_plan(demo_dir):
-    return load_plan(EXAMPLES / "eglynas.yaml", data_dir=demo_dir)
+def demo_plan(demo_dir_backtested):
+    return load_plan(EXAMPLES / "eglynas.yaml", data_dir=demo_dir_backtested)
 
 
 def test_demo_plan_check_is_tidy_and_follows_the_rule(demo_plan):
@@ -292,14 +292,26 @@ def test_demo_outlook_projection_probability_inflow(demo_plan, demo_dir):
     tot = tot[(tot["sex"] == "total") & (tot["year"] == 2030)].set_index("scenario")["value"]
     for sc in e1.index:
         assert e1.loc[sc, "value"] == pytest.approx(tot[sc])
-    # the probability: share of the trajectories at or above 20,000, read off the percentiles
-    st = project("X13", to_year=2031, scenario="baseline", rates=res.rates, stochastic=300, seed=7,
-                 quantiles=[i / 100 for i in range(1, 100)], data_dir=demo_dir).quantiles
-    q = st[(st["sex"] == "total") & (st["age_group"] == "total") & (st["year"] == 2030)].sort_values("quantile")
+    # the probability: share of the trajectories at or above 20,000, read off the percentiles of the
+    # stochastic band calibrated to the back-test errors of the data (the library's calibration)
+    from cityindicators.projection import ProjectionData
+    from cityindicators.projection.intervals import out_of_sample_errors_cached
+
+    data = ProjectionData.from_store(data_dir=demo_dir)
+    st = project("X13", to_year=2031, scenario="baseline", rates=res.rates, stochastic=300, seed=7, data=data,
+                 quantiles=[i / 100 for i in range(1, 100)], data_dir=demo_dir,
+                 interval_errors=out_of_sample_errors_cached(data, demo_dir), calibrate_stochastic=True)
+    assert st.stochastic_band.startswith("calibrated to the empirical 80 % interval")
+    q = st.quantiles
+    q = q[(q["sex"] == "total") & (q["age_group"] == "total") & (q["year"] == 2030)].sort_values("quantile")
     expected = float((q["value"] >= 20000).mean())  # percentiles above the target ~ probability
     assert abs(e1.loc["baseline", "probability"] - expected) <= 0.02
     qd = q.set_index(q["quantile"].round(2))["value"]
     assert (e1.loc["baseline", "low"], e1.loc["baseline", "high"]) == (qd[0.1], qd[0.9])
+    assert e1.loc["baseline", "band"] == "calibrated" and demo_plan.cache["band"] == "calibrated"
+    assert (e1.loc["baseline", "low"], e1.loc["baseline", "high"]) != tuple(
+        project("X13", to_year=2031, scenario="baseline", rates=res.rates, stochastic=300, seed=7, data_dir=demo_dir)
+        .quantiles.query("year == 2030").set_index("quantile")["value"][[0.1, 0.9]])  # not the model's own band
     # the inflow is find_inflow's, with the profile named
     tr = find_inflow("X13", year=2030, population=20000, scenario="baseline", profile="young_families",
                      data_dir=demo_dir)
@@ -337,8 +349,8 @@ def test_visaginas_example_is_valid(tmp_path):
 
 @pytest.mark.slow
 @pytest.mark.realdata
-def test_visaginas_on_real_data(real_data_dir):
-    d = real_data_dir
+def test_visaginas_on_real_data(real_data_dir_backtested):
+    d = real_data_dir_backtested
     plan = load_plan(EXAMPLES / "visaginas.yaml", data_dir=d)
     assert plan.territory.code == "30"
     latest = plan.latest()

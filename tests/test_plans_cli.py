@@ -18,7 +18,8 @@ def run(capsys, demo_dir, *args) -> tuple[int, str, str]:
     return rc, out, err
 
 
-def test_table_in_both_languages_exits_zero_although_criteria_are_off_track(capsys, demo_dir):
+def test_table_in_both_languages_exits_zero_although_criteria_are_off_track(capsys, demo_dir_backtested):
+    demo_dir = demo_dir_backtested
     rc, out, _ = run(capsys, demo_dir, EXAMPLE, "--lang", "en", "--trajectories", "100")
     assert rc == 0
     assert "Off track" in out and "On track" in out and "Behind" in out and "Reached" in out

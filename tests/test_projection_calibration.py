@@ -124,3 +124,21 @@ def test_calibrated_band_does_not_depend_on_the_companions(demo_rates):
     every = simulate(rates, "baseline", rates.base_year + 10, **kw).quantiles
     pd.testing.assert_frame_equal(alone.reset_index(drop=True),
                                   every[every["territory_code"] == "X13"].reset_index(drop=True))
+
+
+def test_project_fits_the_interval_model_once_for_intervals_and_calibration(demo_dir, monkeypatch):
+    import importlib
+
+    from cityindicators.projection import project
+    from cityindicators.projection.backtest import Candidate, out_of_sample_errors
+    from cityindicators.projection.settings import EstimationSettings
+
+    intervals = importlib.import_module("cityindicators.projection.intervals")
+    data = ProjectionData.from_store(data_dir=demo_dir)
+    errors = out_of_sample_errors(data, candidates=(Candidate("w5", EstimationSettings()),))
+    fits, real = [], intervals.shipped_interval_model
+    monkeypatch.setattr(intervals, "shipped_interval_model", lambda *a, **k: fits.append(a[1]) or real(*a, **k))
+    res = project("X13", to_year=2030, data=data, data_dir=demo_dir, stochastic=20, seed=1, interval_errors=errors,
+                  calibrate_stochastic=True)
+    assert fits == [res.base_year]
+    assert res.intervals is not None and res.stochastic_band.startswith("calibrated")

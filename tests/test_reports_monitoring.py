@@ -40,7 +40,8 @@ def test_monitoring_parameters_validate_and_name_the_plan(demo_dir, tmp_path):
                                                   "data_dir": str(demo_dir)})
 
 
-def test_sentences_quote_the_library_values(demo_dir):
+def test_sentences_quote_the_library_values(demo_dir_backtested):
+    demo_dir = demo_dir_backtested
     from cityindicators.i18n import fmt_number
     from cityindicators.reports import monitoring as m
 
@@ -54,6 +55,10 @@ def test_sentences_quote_the_library_values(demo_dir):
     n = round(s.loc["E1", "inflow"])
     assert f"pritraukti {count_phrase(fmt_number(n, 'lt', 0), n, 'resident', 'lt', case='acc')}" in e1
     assert "jaunos šeimos" in e1
+    # the probability and its 80 % interval come from the band calibrated to the method's past errors, and say so
+    assert s.loc["E1", "band"] == "calibrated"
+    assert "pagal tikimybinę projekciją, kalibruotą pagal praeities paklaidas" in e1 and "8 kartus iš 10" in e1
+    assert "kalibruota pagal praeities projekcijų paklaidas" in m.method(ctx)
     e6 = " ".join(m.criterion_sentences(ctx, "E6"))
     assert "Tendencija (ne prognozė" in e6 and fmt_number(s.loc["E6", "outlook_value"], "lt", 0) in e6
     ctx_en = m.setup_monitoring("X13", plan=str(EXAMPLE), trajectories=0, language="en", data_dir=str(demo_dir),
@@ -82,7 +87,8 @@ def test_summary_escapes_user_text_and_shows_words_with_colours(demo_dir, tmp_pa
 
 
 @pytest.fixture(scope="module")
-def reports(demo_dir, tmp_path_factory):
+def reports(demo_dir_backtested, tmp_path_factory):
+    demo_dir = demo_dir_backtested
     out = tmp_path_factory.mktemp("reports")
     plan = tmp_path_factory.mktemp("plans") / "plan.yaml"
     shutil.copy(EXAMPLE, plan)
@@ -168,11 +174,11 @@ def test_monitoring_report_in_chromium(reports, tmp_path):
 
 @pytest.mark.slow
 @pytest.mark.realdata
-def test_visaginas_monitoring_report_on_real_data(real_data_dir, tmp_path):
+def test_visaginas_monitoring_report_on_real_data(real_data_dir_backtested, tmp_path):
     from cityindicators.i18n import fmt_number
     from cityindicators.plans import load_plan
 
-    d = real_data_dir
+    d = real_data_dir_backtested
     plan_file = ROOT / "examples" / "plans" / "visaginas.yaml"
     res = runner.run_report("monitoring", "Visaginas", {"plan": str(plan_file), "trajectories": 200}, language="en",
                             output_dir=tmp_path / "reports", data_dir=d)

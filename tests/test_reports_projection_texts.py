@@ -233,3 +233,68 @@ def test_size_class_sentence_says_the_year_of_the_class():
                                   (1001, "1,001 municipalities", "1\u202f001 savivaldybė")):
         assert f"({en_towns})." in F.accuracy_size_class("x", 1.0, n, 2013, "en").text
         assert f"({lt_towns})." in F.accuracy_size_class("x", 1.0, n, 2013, "lt").text
+
+
+def test_scenario_fan_chart_shows_the_calibrated_band(demo_dir_backtested, monkeypatch):
+    """The report's band is the library's calibrated band (the same trajectories, the same calibration), and
+    its chart and sentence say so; without a back-test the band is the model's own, and the sentence says that."""
+    from cityindicators.projection import project
+    from cityindicators.projection.intervals import out_of_sample_errors_cached
+    from cityindicators.projection.sizeclasses import size_class, size_class_label
+
+    d = demo_dir_backtested
+    c = sections.setup_scenarios("X13", scenarios=["baseline"], horizon=2040, language="en", data_dir=d,
+                                 trajectories=60, seed=5, show=False)
+    assert c.stochastic_calibrated
+    data = ProjectionData.from_store(data_dir=d)
+    lib = project("X13", to_year=2040, scenario="baseline", data=data, data_dir=d, stochastic=60, seed=5,
+                  interval_errors=out_of_sample_errors_cached(data, d), calibrate_stochastic=True)
+    pd.testing.assert_frame_equal(c.quantiles.reset_index(drop=True), lib.quantiles.reset_index(drop=True))
+    titles = []
+    real_fan = sections.scenarios.plotting.fan_chart
+    monkeypatch.setattr(sections.scenarios.plotting, "fan_chart",
+                        lambda q, **kw: titles.append(kw.get("calibrated")) or real_fan(q, **kw))
+    found = sections.fan_chart(c)
+    assert titles == [True]
+    last = lib.quantiles.query("territory_code == 'X13' and year == 2040").set_index("quantile")["value"]
+    assert (found.values["lo"], found.values["hi"]) == (last[0.1], last[0.9])
+    size = size_class(data.total("population_total").query("territory_code == 'X13' and year == @c.projection.base_year")
+                      ["value"].to_numpy())[0]
+    assert found.text == F.fan_calibrated(2040, last[0.1], last[0.5], last[0.9], size_class_label(size, "en"),
+                                          c.projection.base_year, "en").text
+    assert "calibrated to past errors" in found.text and "8 times in 10" in found.text
+    # too short a history for a back-test: the model's own band, said to leave out the method's errors
+    from cityindicators.exceptions import ProjectionError
+    from cityindicators.projection import intervals
+
+    def no_backtest(data, data_dir=None):
+        raise ProjectionError("too little history")
+
+    monkeypatch.setattr(intervals, "out_of_sample_errors_cached", no_backtest)
+    u = sections.setup_scenarios("X13", scenarios=["baseline"], horizon=2040, language="en", data_dir=d,
+                                 trajectories=60, seed=5, show=False)
+    assert not u.stochastic_calibrated
+    raw = project("X13", to_year=2040, scenario="baseline", data=data, data_dir=d, stochastic=60, seed=5)
+    pd.testing.assert_frame_equal(u.quantiles.reset_index(drop=True), raw.quantiles.reset_index(drop=True))
+    assert "leave out the method's own errors" in sections.fan_chart(u).text and titles[-1] is False
+
+
+def test_calibrated_fan_text_in_both_languages():
+    en = F.fan_calibrated(2040, 10_000, 12_000, 14_000, "20,000–39,999", 2018, "en")
+    assert en.text.startswith("80% interval for 2040: from 10,000 to 14,000 residents (median 12,000).")
+    assert "8 times in 10" in en.text and "calibrated to past errors" in en.text and "known by 2018." in en.text
+    lt = F.fan_calibrated(2040, 10_000, 12_000, 14_000, "20 000–39 999", 2018, "lt")
+    assert lt.text.startswith("80 % intervalas 2040 m.: nuo 10\u202f000 iki 14\u202f000 gyventojų (mediana 12\u202f000).")
+    assert "8 kartus iš 10" in lt.text and "kalibruotas pagal praeities paklaidas" in lt.text
+    assert "(20 000–39 999 gyv.)" in lt.text and "(žinomos iki 2018 m.)." in lt.text and ".." not in lt.text
+
+
+def test_size_class_labels_take_an_en_dash_and_keep_their_keys():
+    from cityindicators.projection.sizeclasses import SIZE_CLASSES, size_class_label
+
+    assert list(SIZE_CLASSES) == ["under 20,000", "20,000-39,999", "40,000 and over"]  # the stable keys
+    assert size_class_label("20,000-39,999") == "20,000\u201339,999"
+    assert size_class_label("20,000-39,999", "lt") == "20 000\u201339 999"
+    assert size_class_label("under 20,000", "en") == "under 20,000" and size_class_label("40,000 and over", "lt") == (
+        "40 000 ir daugiau")
+    assert size_class_label("unknown") == "unknown"

@@ -129,7 +129,8 @@ def test_a_situation_report_builds_its_counts_once(demo_dir):
 
 
 @pytest.mark.slow
-def test_a_scenarios_report_builds_its_counts_once(demo_dir):
+def test_a_scenarios_report_builds_its_counts_once(demo_dir_backtested):
+    demo_dir = demo_dir_backtested
     calls = _run_in_process("scenarios", "Eglyno sav.", demo_dir, trajectories=50)
     assert calls["build_counts"] == 1, calls
     # the projected populations: the dependency ratios of all scenarios at once, then one per

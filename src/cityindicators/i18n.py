@@ -149,6 +149,8 @@ TEXTS: dict[str, dict[str, str]] = {
     "total_dependency_ratio": {"lt": "Bendrasis demografinės priklausomybės koeficientas", "en": "Total dependency ratio"},
     "per_100": {"lt": "Asm. šimtui 15–64 m. gyventojų", "en": "Persons per 100 aged 15–64"},
     "t_fan": {"lt": "Tikimybinė projekcija, {name}", "en": "Stochastic projection, {name}"},
+    "t_fan_calibrated": {"lt": "Tikimybinė projekcija, kalibruota pagal ankstesnes paklaidas, {name}",
+                         "en": "Stochastic projection calibrated to past errors, {name}"},
     "t_fan_empirical": {"lt": "Projekcija ir jos 80 % intervalas pagal ankstesnes paklaidas, {name}",
                         "en": "Projection and its 80% interval from past errors, {name}"},
     "projection_line": {"lt": "Projekcija", "en": "Projection"},
@@ -317,6 +319,21 @@ TEXTS: dict[str, dict[str, str]] = {
                     "random swings in fertility, mortality and migration like those of the past: 8 in 10 of the "
                     "model's trajectories end inside them. They leave out the method's own errors, so reality may "
                     "fall outside more often than 2 times in 10."},
+    # calibration.py: the model's band scaled year by year to the width of the empirical interval ({size} and
+    # {base} as in f_fan_empirical)
+    "f_fan_calibrated": {"lt": "80 % intervalas {year} m.: nuo {lo} iki {hi} (mediana {med}). Jis turėtų apimti "
+                               "vėliau paskelbtą gyventojų skaičių 8 kartus iš 10. Tai tikimybinės projekcijos "
+                               "intervalas, kalibruotas pagal praeities paklaidas: atsitiktinių gimstamumo, "
+                               "mirtingumo ir migracijos svyravimų modelio intervalas kiekvienais metais praplėstas "
+                               "arba susiaurintas iki tokio pločio, kokio buvo paklaidos, kurias šis metodas padarė "
+                               "ankstesnėse tokio pat dydžio ({size} gyv.) savivaldybių projekcijose (žinomos iki "
+                               "{base} m.).",
+                         "en": "80% interval for {year}: from {lo} to {hi} (median {med}). It is meant to contain "
+                               "the population published later 8 times in 10. It is the stochastic projection's "
+                               "band calibrated to past errors: the model's band of random swings in fertility, "
+                               "mortality and migration is widened or narrowed, year by year, to the width of the "
+                               "errors this method made in earlier projections for municipalities of the same size "
+                               "({size} residents), known by {base}."},
     # intervals.py: errors pooled per year of horizon and carried to every year in proportion (also past the
     # back-tested horizons, where "the same number of years" had no errors to come from)
     "f_fan_empirical": {"lt": "80 % intervalas {year} m.: nuo {lo} iki {hi} (projekcija {med}). Jis turėtų apimti "

@@ -769,6 +769,7 @@ def fan_chart(
     source: str | None = None,
     synthetic: bool = False,
     empirical: bool = False,
+    calibrated: bool = False,
 ) -> Figure:
     """Fan chart of a stochastic projection: the median and the bands between quantiles.
 
@@ -781,6 +782,9 @@ def fan_chart(
     empirical
         The band is the empirical interval of a deterministic projection (quantile 0.5 is the
         projection itself): titled and labelled so, not as a stochastic median.
+    calibrated
+        The stochastic band is calibrated to the method's past errors
+        (:mod:`~cityindicators.projection.calibration`): titled so.
     """
     fig, axes = _new_figure("fan_chart")
     ax = axes[0, 0]
@@ -807,7 +811,7 @@ def fan_chart(
     ax.yaxis.set_major_formatter(_decimal(lang, 1))
     _year_axis(ax, lang)
     ax.legend(loc="best")
-    title = t("t_fan_empirical" if empirical else "t_fan", lang, name=name)
+    title = t("t_fan_empirical" if empirical else "t_fan_calibrated" if calibrated else "t_fan", lang, name=name)
     return _finish(fig, title, lang, source, synthetic, projection=True)
 
 

@@ -13,9 +13,11 @@ natural change and net migration. For them, with the public projection API:
   percentiles of the total population in the target year (linear interpolation between
   percentiles; beyond them reported as below 1 % or above 99 %). The stochastic mode keeps the
   totals and broad age groups of each trajectory only, so for ratios no probability is given.
-  *Caveat*: the spread of the trajectories is not calibrated to past projection errors (the
-  uncalibrated band leaves out the method's own errors and was narrower than they were, most of
-  all for 0-14: ``docs/INTERVALS.md``); read the probability as an indication;
+  The trajectories are calibrated to the method's past errors (:mod:`~cityindicators.projection.calibration`:
+  each year's 10-90 % band as wide as the empirical 80 % interval of the back-test errors known by
+  the base year; the back-test runs once per data build): uncalibrated, the band leaves out the
+  method's own errors and was narrower than they were (``docs/INTERVALS.md``). On data too short
+  for a back-test the band stays uncalibrated and the column ``band`` says so;
 - the constant annual added net inflow that would meet the target
   (:func:`~cityindicators.projection.find_inflow`), with its age profile named, for population
   and working-age population (at least) and the old-age dependency ratio (at most).
@@ -57,7 +59,7 @@ PROBABILITY_QUANTILES = tuple(round(p / 100, 2) for p in range(1, 100))
 TREND_COVERAGE = 0.8
 
 OUTLOOK_COLUMNS = ["criterion", "method", "scenario", "year", "target", "value", "low", "high", "meets",
-                   "probability", "inflow", "inflow_status", "inflow_profile", "trend_from", "trend_to", "note"]
+                   "probability", "band", "inflow", "inflow_status", "inflow_profile", "trend_from", "trend_to", "note"]
 
 
 def projectable(indicator: str) -> bool:
@@ -192,7 +194,8 @@ def plan_outlook(plan: "Plan", scenarios: Sequence[str] | None = None, trajector
         (one row), ``observed`` (the target year is in the data) or ``none`` (too few
         observations). ``low``/``high`` are the 10 %/90 % stochastic quantiles (population,
         first scenario) or the trend's 80 % prediction interval; ``probability`` (0-1) is only
-        for the population; ``inflow`` (persons a year) with ``inflow_status`` as
+        for the population, ``band`` says whether its stochastic band is ``calibrated`` to the
+        method's past errors or ``uncalibrated`` (no back-test on the data); ``inflow`` (persons a year) with ``inflow_status`` as
         :class:`~cityindicators.projection.TargetResult` has it (``met``, ``met_at_lower_bound``,
         ``unreachable``) or ``not_available``.
     """
@@ -238,12 +241,17 @@ def _projection_rows(plan: "Plan", demo: list, scen: list[str], trajectories: in
     plan.cache["projection"] = res
     proj = projected_indicators(res, sorted({c.indicator for c in demo}), code)
     quant = None
+    band = ""
     if trajectories and any(c.indicator == "population" for c in demo):
-        st = project(code, to_year=to_year, scenario=scen[0], rates=res.rates, data_dir=plan.data_dir,
-                     stochastic=int(trajectories), seed=seed, quantiles=PROBABILITY_QUANTILES)
+        data, errors = _backtest_errors(plan)
+        st = project(code, to_year=to_year, scenario=scen[0], rates=res.rates, data=data, data_dir=plan.data_dir,
+                     stochastic=int(trajectories), seed=seed, quantiles=PROBABILITY_QUANTILES,
+                     interval_errors=errors, calibrate_stochastic=errors is not None)
         q = st.quantiles  # of both sexes, all ages
         quant = q[q["territory_code"] == code]
         plan.cache["quantiles"] = quant
+        band = "calibrated" if errors is not None else "uncalibrated"
+        plan.cache["band"] = band
     rows = []
     for c in demo:
         sub = proj[(proj["indicator"] == c.indicator) & (proj["year"] == c.target_year)].set_index("scenario")["value"]
@@ -257,13 +265,29 @@ def _projection_rows(plan: "Plan", demo: list, scen: list[str], trajectories: in
                 if quant is not None and c.indicator == "population":
                     qy = quant[quant["year"] == c.target_year].sort_values("quantile")
                     qd = dict(zip(qy["quantile"].round(2), qy["value"]))
-                    row.update(low=qd.get(0.1, np.nan), high=qd.get(0.9, np.nan),
+                    row.update(low=qd.get(0.1, np.nan), high=qd.get(0.9, np.nan), band=band,
                                probability=probability_from_quantiles(qy["quantile"], qy["value"], c.target_value,
                                                                       c.direction,
                                                                       default_tolerance(c.direction, c.target_value,
                                                                                         c.tolerance)))
             rows.append(row)
     return rows
+
+
+def _backtest_errors(plan: "Plan"):
+    """``(data, errors)``: the projection data of the plan's data directory and its out-of-sample
+    back-test errors (computed once per data build,
+    :func:`~cityindicators.projection.intervals.out_of_sample_errors_cached`), ``errors`` None when
+    the data are too short for a back-test (the probability then comes from the uncalibrated band)."""
+    from ..projection import ProjectionData
+    from ..projection.intervals import out_of_sample_errors_cached
+
+    data = ProjectionData.from_store(None, data_dir=plan.data_dir)
+    try:
+        return data, out_of_sample_errors_cached(data, plan.data_dir)
+    except CityIndicatorsError as exc:
+        log.warning("the probability's stochastic band is not calibrated: no back-test on this data (%s)", exc)
+        return data, None
 
 
 def plan_summary(plan: "Plan", lang: str = "en", scenarios: Sequence[str] | None = None, trajectories: int = 500,
@@ -273,7 +297,7 @@ def plan_summary(plan: "Plan", lang: str = "en", scenarios: Sequence[str] | None
     Columns: ``criterion, name, indicator, unit, direction, base_year, base_value, target_year,
     target_value, year, actual, planned, gap, status, status_label, outlook_method,
     outlook_scenario, outlook_value, outlook_low, outlook_high, scenario_min, scenario_max,
-    probability, inflow, inflow_profile`` (``status_label`` and ``name`` in ``lang``; the outlook
+    probability, band, inflow, inflow_profile`` (``status_label`` and ``name`` in ``lang``; the outlook
     of the first scenario, or the trend).
     """
     from .texts import status_label
@@ -295,6 +319,7 @@ def plan_summary(plan: "Plan", lang: str = "en", scenarios: Sequence[str] | None
             "outlook_scenario": first["scenario"], "outlook_value": first["value"], "outlook_low": first["low"],
             "outlook_high": first["high"], "scenario_min": proj.min() if len(proj) else np.nan,
             "scenario_max": proj.max() if len(proj) else np.nan, "probability": first["probability"],
+            "band": first["band"],
             "inflow": first["inflow"], "inflow_profile": first["inflow_profile"],
         })
     return pd.DataFrame(rows)

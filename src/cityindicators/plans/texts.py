@@ -90,6 +90,18 @@ TEXTS = {
               "of the time elapsed; **behind** – moving towards the target, but slower than planned; **off "
               "track** – no move towards the target, a move away from it, or the target year has passed; **no "
               "data** – no recent value."},
+    "caveat_calibrated": {
+        "lt": "Tikimybė apskaičiuota iš tikimybinės projekcijos trajektorijų, kurių sklaida kalibruota pagal "
+              "praeities projekcijų paklaidas: kiekvienų metų 80 % intervalas yra tokio pločio, kokio buvo "
+              "ankstesnių tokio pat dydžio savivaldybių projekcijų paklaidos, todėl turėtų apimti vėliau paskelbtą "
+              "reikšmę 8 kartus iš 10. Tikimybė vis tiek tėra orientacinė: trajektorijų forma – modelio, ne "
+              "paklaidų. Tendencija – tai tik praeities tiesinės krypties pratęsimas, ne prognozė.",
+        "en": "The probability comes from the trajectories of the stochastic projection, whose spread is "
+              "calibrated to past projection errors: each year's 80 % interval is as wide as the errors of earlier "
+              "projections for municipalities of the same size were, so it is meant to contain the value published "
+              "later 8 times in 10. Read the probability as an indication still: the shape of the trajectories is "
+              "the model's, not the errors'. A trend only extends the straight line of the past values; it is not "
+              "a forecast."},
     "caveat": {
         "lt": "Tikimybė apskaičiuota iš stochastinės projekcijos trajektorijų; jų sklaida su praeities "
               "projekcijų paklaidomis nesuderinta (ji neapima paties metodo paklaidų ir buvo siauresnė už jas), "
@@ -110,6 +122,12 @@ TEXTS = {
                      "en": "Under the scenario “{scenario}” the projection gives {value} {unit} in {target_year}."},
     "s_range": {"lt": "Visų scenarijų intervalas – nuo {lo} iki {hi} {unit}.",
                 "en": "Across the scenarios it ranges from {lo} to {hi} {unit}."},
+    "s_probability_calibrated": {"lt": "Tikimybė pasiekti siekinį pagal tikimybinę projekciją, kalibruotą pagal "
+                                       "praeities paklaidas: {p} (80 % intervalas {lo}–{hi} {unit}; jis turėtų apimti "
+                                       "vėliau paskelbtą reikšmę 8 kartus iš 10).",
+                                 "en": "Probability of meeting the target by the stochastic projection calibrated to "
+                                       "past errors: {p} (80 % interval {lo}–{hi} {unit}, meant to contain the value "
+                                       "published later 8 times in 10)."},
     "s_probability": {"lt": "Tikimybė pasiekti siekinį pagal stochastinę projekciją: {p} (80 % intervalas "
                             "{lo}–{hi} {unit}).",
                       "en": "Probability of meeting the target by the stochastic projection: {p} (80 % interval "

@@ -486,16 +486,27 @@ def _national_control(national, data: ProjectionData, reference: BaseRates, code
     return out, pd.concat(pops, ignore_index=True), pd.concat(nat_rows, ignore_index=True)
 
 
+def shipped_model_at(errors: pd.DataFrame, data: ProjectionData, base_year: int, level: float = 0.8):
+    """The shipped interval model (:func:`~cityindicators.projection.intervals.shipped_interval_model`)
+    fitted on the back-test ``errors`` observable by 1 January ``base_year``: what the empirical
+    intervals and the calibration of the stochastic band of a projection from ``base_year`` use."""
+    from .intervals import log_errors, shipped_interval_model
+
+    return shipped_interval_model(log_errors(errors, data.population), int(base_year), level)
+
+
 def empirical_intervals(result: ProjectionResult, errors: pd.DataFrame, data: ProjectionData,
-                        level: float = 0.8) -> pd.DataFrame:
+                        level: float = 0.8, model=None) -> pd.DataFrame:
     """The empirical intervals of :meth:`ProjectionResult.intervals_for` at every level (territories,
     not groups) of every scenario of ``result``, from the back-test ``errors`` observable by its base year (the shipped
     variant, :func:`~cityindicators.projection.intervals.shipped_interval_model`): the total and broad
     age groups (persons) and the median age (``age_group`` ``median_age``, years, bounded by the
-    median age's own past errors)."""
-    from .intervals import apply_intervals, log_errors, median_ages, shipped_interval_model, size_class
+    median age's own past errors). ``model``: that model already fitted (:func:`shipped_model_at`),
+    so that it is not fitted again."""
+    from .intervals import apply_intervals, median_ages, size_class
 
-    model = shipped_interval_model(log_errors(errors, data.population), result.base_year, level)
+    if model is None:
+        model = shipped_model_at(errors, data, result.base_year, level)
     codes = list(result.rates.codes)
     bg = result.broad_groups(all_ages=True).query("year > @result.base_year")
     bg = bg[bg["territory_code"].isin(codes)]
@@ -513,14 +524,16 @@ def empirical_intervals(result: ProjectionResult, errors: pd.DataFrame, data: Pr
                 "upper", "level"]].reset_index(drop=True)
 
 
-def stochastic_calibration(errors: pd.DataFrame, data: ProjectionData, base_year: int, level: float = 0.8):
+def stochastic_calibration(errors: pd.DataFrame, data: ProjectionData, base_year: int, level: float = 0.8,
+                           model=None):
     """The :class:`~.calibration.StochasticCalibration` of a projection from ``base_year``: the shipped
     interval variant fitted on the back-test ``errors`` observable by then (the intervals of
-    :func:`empirical_intervals`)."""
+    :func:`empirical_intervals`; ``model``: that model already fitted, :func:`shipped_model_at`)."""
     from .calibration import StochasticCalibration
-    from .intervals import DEFAULT_VARIANT, log_errors, shipped_interval_model
+    from .intervals import DEFAULT_VARIANT
 
-    model = shipped_interval_model(log_errors(errors, data.population), int(base_year), level)
+    if model is None:
+        model = shipped_model_at(errors, data, base_year, level)
     return StochasticCalibration(model, DEFAULT_VARIANT)
 
 
@@ -684,12 +697,14 @@ def project(
         to_year=int(to_year), open_age=rates.open_age, rates=rates, arrays=arrays, schedules=schedules,
         groups=dict(groups), uncontrolled=uncontrolled, national=nat_frame, reference=reference,
     )
+    if calibrate_stochastic and not stochastic:
+        raise ProjectionError("calibrate_stochastic needs stochastic trajectories (stochastic=N)")
+    model = None  # the interval model, fitted once for the intervals and the calibration
     if interval_errors is not None:
         if data is None:
             raise ProjectionError("empirical intervals need the data (for the size classes of the back-test)")
-        result._intervals = empirical_intervals(result, interval_errors, data, float(interval_level))
-    if calibrate_stochastic and not stochastic:
-        raise ProjectionError("calibrate_stochastic needs stochastic trajectories (stochastic=N)")
+        model = shipped_model_at(interval_errors, data, base_year, float(interval_level))
+        result._intervals = empirical_intervals(result, interval_errors, data, float(interval_level), model=model)
     if stochastic:
         from .stochastic import simulate
 
@@ -698,7 +713,7 @@ def project(
             if interval_errors is None or data is None:
                 raise ProjectionError("calibrating the stochastic band needs the back-test errors (interval_errors=) "
                                       "and the data")
-            calibration = stochastic_calibration(interval_errors, data, base_year, float(interval_level))
+            calibration = stochastic_calibration(interval_errors, data, base_year, float(interval_level), model=model)
         runs = [simulate(schedules[sc.name].rates, sc, int(to_year), int(stochastic), seed=seed, quantiles=quantiles,
                          settings=stochastic_settings, aggregates={**groups, **dict(aggregates or {})},
                          reference=reference, calibration=calibration)

@@ -28,6 +28,7 @@ __all__ = [
     "target_inflow",
     "target_outcome",
     "fan_interval",
+    "fan_calibrated",
     "empirical_interval",
     "backtest_accuracy",
     "scenario_assumptions",
@@ -220,6 +221,15 @@ def fan_interval(year: int, lo: float, med: float, hi: float, lang: str = "lt") 
     """The 10-90 % interval and median of a stochastic projection in ``year``."""
     text = t("f_fan", lang, year=year, lo=fmt_int(lo, lang), hi=_count(hi, "resident", lang, "gen"), med=fmt_int(med, lang))
     return Finding("fan", text, {"lo": lo, "med": med, "hi": hi})
+
+
+def fan_calibrated(year: int, lo: float, med: float, hi: float, size: str, base_year: int,
+                   lang: str = "lt") -> Finding:
+    """The 10-90 % band and median of a stochastic projection calibrated to the method's past errors
+    (:mod:`cityindicators.projection.calibration`) in ``year``, and what the 80 % interval means."""
+    text = t("f_fan_calibrated", lang, year=year, lo=fmt_int(lo, lang), hi=_count(hi, "resident", lang, "gen"),
+             med=fmt_int(med, lang), size=size, base=base_year)
+    return Finding("fan", text, {"lo": lo, "med": med, "hi": hi, "size_class": size, "calibrated": True})
 
 
 def backtest_accuracy(name: str, base_year: int, year: int, forecast: float, actual: float, mape: float,

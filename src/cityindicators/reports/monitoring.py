@@ -202,7 +202,9 @@ def criterion_sentences(ctx: MonitoringContext, cid: str) -> list[str]:
             out.append(text("s_range", lang, lo=format_value(o["value"].min(), c.unit, lang),
                             hi=format_value(o["value"].max(), c.unit, lang), unit=u))
         if first["probability"] == first["probability"]:
-            out.append(text("s_probability", lang, p=probability_text(first["probability"], lang),
+            calibrated = first["band"] == "calibrated"
+            out.append(text("s_probability_calibrated" if calibrated else "s_probability", lang,
+                            p=probability_text(first["probability"], lang),
                             lo=format_value(first["low"], c.unit, lang), hi=format_value(first["high"], c.unit, lang),
                             unit=u))
         if first["inflow_status"] == "met":
@@ -300,7 +302,8 @@ def criteria(ctx: MonitoringContext) -> dict[str, list[str]]:
 def method(ctx: MonitoringContext) -> str:
     """Section: how the status is set, and the caveats of the probability and the trend."""
     show_markdown(f"## {text('h_method', ctx.lang)}")
-    body = f"{text('method', ctx.lang)}\n\n{text('caveat', ctx.lang)}"
+    caveat = "caveat_calibrated" if ctx.plan.cache.get("band") == "calibrated" else "caveat"
+    body = f"{text('method', ctx.lang)}\n\n{text(caveat, ctx.lang)}"
     show_markdown(body)
     return body
 

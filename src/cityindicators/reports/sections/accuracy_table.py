@@ -85,7 +85,7 @@ def accuracy_context(ctx: ReportContext, bt, own, y0: int, h: int) -> list[F.Fin
     """The back-test's mean absolute error of the municipality's size class (at ``y0``) and a flag
     when its own error in a group reached :data:`~cityindicators.reports.findings.LARGE_ERROR_PCT`."""
     from ...projection.backtest import DEFAULT_METHOD
-    from ...projection.intervals import SIZE_CLASSES_LT, size_class
+    from ...projection.sizeclasses import size_class, size_class_label
 
     e = bt.errors[(bt.errors["method"] == DEFAULT_METHOD)]
     pop = ctx.data[both_sexes_key("population_total")]
@@ -96,7 +96,7 @@ def accuracy_context(ctx: ReportContext, bt, own, y0: int, h: int) -> list[F.Fin
     if mine is not None:
         tot = e[(e["group"] == "total") & e["territory_code"].astype(str).map(classes).eq(mine)]
         if len(tot):
-            label = SIZE_CLASSES_LT.get(mine, mine) if ctx.lang == "lt" else mine
+            label = size_class_label(mine, ctx.lang)
             out.append(F.accuracy_size_class(label, float(tot["error_pct"].abs().mean()), int(len(tot)), y0,
                                              ctx.lang))
     m = own.errors[(own.errors["method"] == DEFAULT_METHOD) & (own.errors["territory_code"] == ctx.code)]

@@ -80,6 +80,9 @@ class ReportContext:
     #: Scenario chapter: stochastic quantiles of the first scenario, both sexes and all ages
     #: (``ProjectionResult.quantiles``; ``None``: no fan chart).
     quantiles: pd.DataFrame | None = field(default=None, repr=False)
+    #: Scenario chapter: whether :attr:`quantiles` are calibrated to the empirical 80 % interval of
+    #: the method's past errors (:mod:`~cityindicators.projection.calibration`); False: the model's own band.
+    stochastic_calibrated: bool = False
     #: Scenario chapter: empirical 80 % interval of the first scenario, all ages
     #: (``ProjectionResult.intervals``; ``None``: not asked for).
     intervals: pd.DataFrame | None = field(default=None, repr=False)

@@ -3,6 +3,7 @@ of the assumptions, the projected population, age groups, dependency and the fan
 
 from __future__ import annotations
 
+import logging
 import os
 from typing import Any, Mapping, Sequence
 
@@ -17,6 +18,8 @@ from .. import findings as F
 from .. import shared
 from .context import ReportContext, setup, show_title
 from .display import _heading, show_figure, show_markdown, show_table
+
+log = logging.getLogger(__name__)
 
 
 def setup_scenarios(
@@ -45,7 +48,11 @@ def setup_scenarios(
     base_year
         Base year (population at 1 January); 0 = the latest year in the data.
     trajectories, seed
-        Stochastic trajectories for the fan chart (0 = none) and the random seed.
+        Stochastic trajectories for the fan chart (0 = none) and the random seed. The band is
+        calibrated to the empirical 80 % interval of the method's past errors
+        (:mod:`~cityindicators.projection.calibration`; the back-test runs once per data build,
+        about two minutes on the lt-osp extract); on data too short for a back-test it is shown
+        uncalibrated, and the text says so.
     intervals
         Show the empirical 80 % interval (:mod:`~cityindicators.projection.intervals`, from the
         out-of-sample back-test of the data, computed once per data and process; about two
@@ -71,25 +78,43 @@ def setup_scenarios(
     ctx.projection = result
     ctx.years = (ctx.data_years[0], result.base_year)
     first = next(iter(result.scenarios.values()))  # as loaded for the projection, not read again
-    if trajectories and int(trajectories) > 0:
+    band = bool(trajectories and int(trajectories) > 0)
+    if band or intervals:
+        errors = _backtest_errors(ctx, data, required=bool(intervals))
         # from the data, not the rates: the stochastic model is then fitted on all municipalities,
         # as in `project --stochastic`, and the quantiles do not depend on the report's territory set;
-        # the rates of that set are the deterministic projection's, not estimated a second time
-        stoch = project(ctx.code, base_year=result.base_year, to_year=int(horizon), scenario=first,
-                        data=data, data_dir=ctx.data_dir, stochastic=int(trajectories), seed=int(seed),
-                        reference=result.reference)
-        ctx.quantiles = stoch.quantiles
-    if intervals:
-        from ...projection.intervals import out_of_sample_errors_cached
-
-        emp = project(ctx.code, base_year=result.base_year, to_year=int(horizon), scenario=first,
-                      data=data, data_dir=ctx.data_dir, interval_errors=out_of_sample_errors_cached(data, ctx.data_dir),
+        # the rates of that set are the deterministic projection's, not estimated a second time. The
+        # band is calibrated to the empirical interval of the method's past errors (projection/calibration.py),
+        # the interval model fitted once for the band and the intervals
+        unc = project(ctx.code, base_year=result.base_year, to_year=int(horizon), scenario=first,
+                      data=data, data_dir=ctx.data_dir, stochastic=int(trajectories) if band else None,
+                      seed=int(seed), interval_errors=errors, calibrate_stochastic=band and errors is not None,
                       reference=result.reference)
-        ctx.intervals = emp.intervals  # all ages
-        ctx.median_age_intervals = emp.intervals_for("median_age")
+        if band:
+            ctx.quantiles = unc.quantiles
+            ctx.stochastic_calibrated = errors is not None
+        if intervals:
+            ctx.intervals = unc.intervals  # all ages
+            ctx.median_age_intervals = unc.intervals_for("median_age")
     if show:
         show_title(ctx, "scenarios", result.base_year)
     return ctx
+
+
+def _backtest_errors(ctx: ReportContext, data, required: bool):
+    """The out-of-sample back-test errors of the data (computed once per data build,
+    :func:`~cityindicators.projection.intervals.out_of_sample_errors_cached`), or ``None`` when the
+    data are too short for a back-test and nothing ``required`` them (the stochastic band is then
+    shown uncalibrated, and the report says so)."""
+    from ...projection.intervals import out_of_sample_errors_cached
+
+    try:
+        return out_of_sample_errors_cached(data, ctx.data_dir)
+    except CityIndicatorsError as exc:
+        if required:
+            raise ReportParameterError(f"empirical intervals of {ctx.code} ({ctx.territory.name_lt}): {exc}") from exc
+        log.warning("the stochastic band is not calibrated: no back-test on this data (%s)", exc)
+        return None
 
 
 def batch_reference(ctx: ReportContext, data, base_year: int = 0):
@@ -323,7 +348,9 @@ def dependency(ctx: ReportContext):
 
 
 def fan_chart(ctx: ReportContext) -> F.Finding | None:
-    """Section: fan chart of the stochastic projection (10-90 % interval and median)."""
+    """Section: fan chart of the first scenario: the empirical 80 % interval (with ``intervals``),
+    else the stochastic projection's 10-90 % band and median, calibrated to the method's past
+    errors where the data allowed a back-test; the sentence says which band it is."""
     _heading(ctx, "h_uncertainty")
     iv = ctx.intervals
     if iv is not None and not iv.empty:
@@ -333,12 +360,22 @@ def fan_chart(ctx: ReportContext) -> F.Finding | None:
         show_markdown(t("not_available", ctx.lang, what=t("h_uncertainty", ctx.lang).lower()))
         return None
     q = q[q["territory_code"] == ctx.code]  # (the quantiles of both sexes, all ages)
-    fig = plotting.fan_chart(q[["year", "quantile", "value"]], observed=_observed(ctx), **ctx.plot_kw())
+    calibrated = bool(ctx.stochastic_calibrated)
+    fig = plotting.fan_chart(q[["year", "quantile", "value"]], observed=_observed(ctx), calibrated=calibrated,
+                             **ctx.plot_kw())
     show_figure(fig)
     last = q[q["year"] == q["year"].max()].set_index("quantile")["value"]
     qs = sorted(last.index)
-    found = F.fan_interval(int(q["year"].max()), float(last[qs[0]]), float(last.get(0.5, np.nan)),
-                           float(last[qs[-1]]), ctx.lang)
+    year, lo, med, hi = int(q["year"].max()), float(last[qs[0]]), float(last.get(0.5, np.nan)), float(last[qs[-1]])
+    if calibrated:
+        from ...projection.sizeclasses import size_class, size_class_label
+
+        res = ctx.projection
+        # the class of the base population, as the calibration classes the territory
+        size = str(size_class(res.rates.population[list(res.rates.codes).index(ctx.code)].sum())[0])
+        found = F.fan_calibrated(year, lo, med, hi, size_class_label(size, ctx.lang), res.base_year, ctx.lang)
+    else:
+        found = F.fan_interval(year, lo, med, hi, ctx.lang)
     show_markdown(found.text)
     return found
 
@@ -347,7 +384,7 @@ def _empirical_fan(ctx: ReportContext, iv: pd.DataFrame) -> F.Finding:
     """The fan chart and sentence of the empirical 80 % interval of the first scenario (the total), and the
     median age's interval ten years on."""
     from ...projection.backtest import POOLED_HORIZONS
-    from ...projection.intervals import SIZE_CLASSES_LT
+    from ...projection.sizeclasses import size_class_label
 
     res = ctx.projection
     first = next(iter(res.scenarios))
@@ -368,7 +405,7 @@ def _empirical_fan(ctx: ReportContext, iv: pd.DataFrame) -> F.Finding:
     last = sub.iloc[-1]
     size = str(last["size_class"])
     found = F.empirical_interval(int(last["year"]), float(last["lower"]), float(last["value"]), float(last["upper"]),
-                                 SIZE_CLASSES_LT.get(size, size) if ctx.lang == "lt" else size, res.base_year,
+                                 size_class_label(size, ctx.lang), res.base_year,
                                  ctx.lang)
     text = found.text
     # the median age's own band, where the back-test's headline horizons reach: a log-scale band
