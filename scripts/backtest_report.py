@@ -120,8 +120,8 @@ protocol chose between them.
 *Convergence* (`migration_convergence`, `migration_convergence_years`): the net migration
 schedule of projection year `Y + j` is `(1 - l_j) * window schedule + l_j * long-run schedule`
 with `l_j = min(j / N, 1)`, the long-run schedule being zero or the territory's own net rates by
-age and sex pooled over its whole history (EUROPOP and Statistics Norway's regional projections
-converge the same way). Beyond the back-tested horizons every trend candidate, the shipped one
+age and sex pooled over its whole history (Eurostat's EUROPOP2008 convergence scenario moves net
+migration to zero by its convergence year; the own-mean target is this tool's). Beyond the back-tested horizons every trend candidate, the shipped one
 included, follows the long-run rule of the estimation settings (`migration_convergence_start=12`:
 the window's schedule and its trend held for the 12 years scored here, then linear to zero, reached
 40 years after the origin), so no figure on this page depends on it. Scenario YAML can set it too

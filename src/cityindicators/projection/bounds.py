@@ -34,10 +34,9 @@ Fertility trend
     ``convergence_years: N`` the path moves linearly to the long-run level ``L`` in ``N`` years
     and stays there. ``L`` is the TFR of all municipalities of the data together over the
     fertility window (the country's level at the origin, estimated like each territory's own).
-    Eurostat's EUROPOP projections let national fertility converge towards a common level by a
-    convergence year; Statistics Norway's regional projections tie each region's fertility to the
-    national level; a municipality's TFR pulled towards the country's in the long run does the
-    same. The bounds ``lower``/``upper`` (the scenario's, 1.0-2.1 shipped) apply to every year,
+    Eurostat's EUROPOP2008 convergence scenario lets every country's fertility converge to the
+    level of the "forerunner" countries by one convergence year (2150; Eurostat's metadata of
+    proj_08c); a municipality's TFR pulled towards the country's by a stated year has that form. The bounds ``lower``/``upper`` (the scenario's, 1.0-2.1 shipped) apply to every year,
     from the first.
 
 Plausible ranges of a scenario (:data:`PLAUSIBLE`)

@@ -45,14 +45,19 @@ Rules (year ``y`` = calendar year of the events, base year ``Y``, ``j = y - Y``)
   net emigration, and held for 32 years it takes the median municipality to about half its
   population by 2050; no back-test can say how long such a level lasts, so beyond the tested
   horizon the projection follows a documented assumption instead, as long-range projections do.
-  Eurostat's EUROPOP convergence scenario (EUROPOP2008, Giannakouris 2008, *Statistics in Focus*
-  72/2008; EUROPOP2010) lets immigration and emigration of every country converge over decades,
-  as fertility and mortality converge towards common levels by one convergence year; the United
-  Nations' *World Population Prospects* (2012 and 2015 revisions) keep recent net migration for
-  decades and then let it decline gradually to zero; Statistics Norway's municipal projections
-  take migration propensities from recent years and tie the long run to national assumptions that
-  move to their own long-run levels. This rule has their form (held, then linear to a long-run
-  level by a stated year) on a shorter horizon, the tested one plus 28 years. Why zero: the other targets carry the same emigration on. The
+  Sources, as checked (only what they state): Eurostat's EUROPOP2008 convergence scenario
+  (metadata of proj_08c; Giannakouris 2008, *Statistics in Focus* 72/2008) assumes that the
+  differences between the countries fade out in the very long run: fertility and mortality
+  converge to the "forerunner" countries' levels and international migration flows converge to
+  zero net migration, all by one convergence year, 2150 (EUROPOP2010's convergence scenario
+  likewise); Abel (2018, *Demographic Research* 38(54)) notes that most global projections set
+  net migration on trajectories towards zero, and calls the assumption common but poorly
+  justified. Statistics Norway's municipal projections (cohort-component, with fertility,
+  mortality, internal migration, immigration and emigration; a main alternative and variants)
+  are not a source for this rule: what was checked of them says nothing of a long-run migration
+  level. This rule takes EUROPOP's target (zero net migration) and its tie to the year the
+  fertility assumption reaches its long-run level; holding the window for the 12 tested years and
+  converging over 28 more (not to 2150) are this tool's own choices. Why zero: the other targets carry the same emigration on. The
   territory's own long-run mean (``own_mean``) pools 2001-2017, a history of net emigration
   throughout (EU accession 2004, the 2009 crisis), and barely moves the long run; the country's
   age profile scaled would hand every municipality Lithuania's net emigration. Zero is the neutral

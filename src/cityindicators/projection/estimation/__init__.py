@@ -142,8 +142,8 @@ Convergence
     ``migration_convergence_years`` (:func:`.schedule.convergence_weights`): ``zero``, or
     ``own_mean``, the territory's net rate per survivor by age and sex pooled over every usable
     event year up to the base year with equal weights and the same age smoothing
-    (:attr:`BaseRates.mig_longrun_rate`), as EUROPOP and Statistics Norway's regional projections
-    converge their migration assumptions. The default holds it for the 12 back-tested years and
+    (:attr:`BaseRates.mig_longrun_rate`); EUROPOP2008's convergence scenario moves net migration to
+    zero by its convergence year (sources in "Long-run migration" of :mod:`.schedule`). The default holds it for the 12 back-tested years and
     reaches zero 40 years after the base year ("Long-run migration" in :mod:`.schedule`).
 
 Defaults are what the out-of-sample back-test protocol selects (:func:`.backtest.nested_backtest`,
