@@ -25,6 +25,22 @@ def test_shipped_scenarios_are_all_there_and_valid():
     assert revival.migration.added_inflow.active
 
 
+def test_baseline_variants_are_the_baseline_with_their_one_change():
+    """zero-migration, low-emigration and attraction say "the baseline, with ...": the baseline's
+    fertility and mortality, and (but in zero-migration) its migration settings, but for the one
+    change they name (they held the TFR and the window's rates, so the TFR in 2018 and the migration
+    differed from the baseline's, and attraction could end below the baseline)."""
+    from dataclasses import replace
+
+    sc = list_scenarios()
+    base = sc["baseline"]
+    for name in ("zero-migration", "low-emigration", "attraction"):
+        assert sc[name].fertility == base.fertility and sc[name].mortality == base.mortality, name
+    assert replace(sc["low-emigration"].migration, outflow_scale=1.0) == base.migration
+    assert replace(sc["attraction"].migration, added_inflow=base.migration.added_inflow) == base.migration
+    assert sc["low-emigration"].migration.outflow_scale == 0.5 and sc["attraction"].migration.added_inflow.per_1000 == 3.0
+
+
 def test_repository_config_scenarios_are_the_shipped_files():
     """The issue's ``config/scenarios/`` folder of the checkout is the package's scenario folder."""
     from pathlib import Path
@@ -144,3 +160,19 @@ def test_summary_is_plain_text():
     s = load_scenario("revival").summary()
     assert set(s) == {"fertility", "mortality", "migration"}
     assert "outflow x0.5" in s["migration"] and "young_families" in s["migration"]
+
+
+def test_baseline_variants_project_from_the_baseline(demo_dir):
+    """On the demo data: every variant follows the baseline's TFR path, and an added inflow of young
+    families or a halved outflow never gives fewer residents than the baseline."""
+    from cityindicators.projection import project
+
+    res = project("all", to_year=2040, scenario=["baseline", "zero-migration", "low-emigration", "attraction"],
+                  data_dir=demo_dir)
+    a = res.assumptions.set_index(["scenario", "territory_code", "year"])["tfr"]
+    for name in ("zero-migration", "low-emigration", "attraction"):
+        np.testing.assert_allclose(a[name].sort_index().to_numpy(), a["baseline"].sort_index().to_numpy())
+    tot = res.totals().set_index(["scenario", "territory_code", "year"])["value"]
+    base = tot["baseline"].sort_index()
+    for name in ("low-emigration", "attraction"):
+        assert (tot[name].sort_index() >= base - 1e-6).all(), name
