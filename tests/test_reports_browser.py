@@ -61,12 +61,21 @@ def test_nothing_cut_off_at_a4_width(report_html):
                 ".jp-Cell", "els => els.filter(e => e.querySelector('h2'))"
                 ".map(e => getComputedStyle(e).breakBefore)")
             ranks = page.eval_on_selector_all("th", "els => els.map(e => e.textContent.trim())")
+            # columns sized to their words (JupyterLab's fixed layout gave equal columns and split
+            # the words of long names); a section's cell may break across pages (kept whole, a
+            # section longer than the rest of a page left that page empty)
+            layouts = page.eval_on_selector_all(
+                ".jp-OutputArea-output table", "els => els.map(e => getComputedStyle(e).tableLayout)")
+            cell_breaks = page.eval_on_selector_all(
+                ".jp-Cell", "els => els.map(e => getComputedStyle(e).breakInside)")
         finally:
             browser.close()
     assert scroll <= width + 1, f"page {scroll}px wide at {width}px"
     assert not overflow, f"cut off at A4 width: {overflow}"
     assert "Vieta" in ranks  # the rank column is there, and inside the page
     assert len(breaks) >= 5 and breaks[0] != "page" and set(breaks[1:]) == {"page"}
+    assert layouts and set(layouts) == {"auto"}, layouts
+    assert "avoid" not in cell_breaks
 
 
 def test_pdf_is_a4_with_a_page_per_section(report_html):

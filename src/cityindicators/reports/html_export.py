@@ -36,17 +36,24 @@ body { max-width: 60rem; margin: 0 auto; padding: 1.5rem; }
 .jp-OutputArea-output img { max-width: 100%; height: auto; }
 .jp-Cell { padding: 0; }
 .jp-OutputArea-output table { border-collapse: collapse; }
+/* a table's first column holds text (indicator, scenario, age group): left-aligned like text */
+.jp-RenderedHTMLCommon.jp-OutputArea-output td:first-child { text-align: left; }
 .ci-report-footer { margin-top: 2rem; font-size: 0.8em; color: #555; border-top: 1px solid #ccc; padding-top: .5rem; }
 @page { size: A4; margin: 15mm; }
 @media print {
   body { max-width: none; padding: 0; font-size: 10.5pt; }
-  .jp-Cell, .jp-OutputArea-output, img, table { break-inside: avoid; page-break-inside: avoid; }
+  /* an image, a table, a row or a list item is not split; a cell may be (a section's table and its
+     sentences are often longer than a page: kept whole, the section began a page late, after an
+     empty first page) */
+  img, table, tr, li { break-inside: avoid; page-break-inside: avoid; }
   h1, h2, h3 { break-after: avoid; page-break-after: avoid; }
   /* every section after the first starts a page */
   .jp-Cell:has(h2) ~ .jp-Cell:has(h2) { break-before: page; page-break-before: always; }
   /* tables fit the 180 mm between the margins: smaller type, headers wrap, rank column inside */
-  .jp-OutputArea-output table { width: 100%; max-width: 100%; table-layout: auto; font-size: 8pt; }
-  .jp-OutputArea-output th, .jp-OutputArea-output td { white-space: normal; padding: 2px 4px; overflow-wrap: anywhere; }
+  /* as specific as JupyterLab's 'table-layout: fixed' (equal columns, which split the words of a
+     long scenario name), which comes later in the page; columns sized to their words */
+  .jp-RenderedHTMLCommon.jp-OutputArea-output table { width: 100%; max-width: 100%; table-layout: auto; font-size: 8pt; }
+  .jp-OutputArea-output th, .jp-OutputArea-output td { white-space: normal; padding: 2px 4px; overflow-wrap: break-word; }
   .jp-OutputArea-output, .jp-Cell-outputWrapper, .jp-OutputArea { overflow: visible; max-width: 100%; }
   a { color: inherit; text-decoration: none; }
 }
