@@ -124,10 +124,11 @@ def render_chart(fig, fmt: str, dpi: int = SCREEN_DPI, bbox=None) -> bytes:
     (:data:`SVG_RC`)."""
     import matplotlib as mpl
 
-    from .. import chart_text
+    from .. import chart_text, chart_ticks
 
     buf = io.BytesIO()
-    with _no_placeholder_layout(fig), mpl.rc_context(SVG_RC), chart_text.shared_text_metrics():
+    with _no_placeholder_layout(fig), mpl.rc_context(SVG_RC), chart_text.shared_text_metrics(), \
+            chart_ticks.ticks_computed_once():
         fig.savefig(buf, format=fmt, dpi=dpi, bbox_inches=bbox if bbox is not None else "tight", facecolor="white",
                     metadata={"Date": None} if fmt == "svg" else None)  # no time of writing in the file
     return buf.getvalue()
@@ -176,7 +177,7 @@ def chart_raster(fig, dpi: int):
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.transforms import Bbox
 
-    from .. import chart_text
+    from .. import chart_text, chart_ticks
 
     if not isinstance(fig.canvas, FigureCanvasAgg):
         return None, None
@@ -185,7 +186,7 @@ def chart_raster(fig, dpi: int):
         fig.dpi = dpi
         fig.patch.set_facecolor("white")
         renderer = chart_text.agg_renderer(fig)
-        with chart_text.shared_text_metrics():
+        with chart_text.shared_text_metrics(), chart_ticks.ticks_computed_once():
             fig.draw(renderer)
             # the text extents were measured by this very drawing, so the box costs no new layout
             content = fig.get_tightbbox(renderer)
@@ -298,18 +299,19 @@ def save_chart(fig, stem: str, folder: Path, dpi: int = SCREEN_DPI) -> bytes:
     to spare). Without print charts (:func:`print_charts`) only the screen PNG is drawn, at
     ``dpi``, and no SVG or 300-dpi file is written.
     """
-    from .. import plotting
+    from .. import chart_ticks, plotting
 
     charts = folder / "charts"
     charts.mkdir(parents=True, exist_ok=True)
     if not print_charts():
         screen = screen_png(fig, dpi)
     else:
-        image, bbox = chart_raster(fig, HIRES_DPI)
-        if image is None:  # not an Agg canvas, or content outside the figure: savefig paints it
-            image = render_chart(fig, "png", HIRES_DPI, bbox=bbox)
-        pngs = _png_writer().submit(_write_pngs, image, charts / f"{stem}_{HIRES_DPI}dpi.png", dpi)
-        svg = render_chart(fig, "svg", bbox=bbox)
+        with chart_ticks.ticks_computed_once():  # the same ticks for both drawings
+            image, bbox = chart_raster(fig, HIRES_DPI)
+            if image is None:  # not an Agg canvas, or content outside the figure: savefig paints it
+                image = render_chart(fig, "png", HIRES_DPI, bbox=bbox)
+            pngs = _png_writer().submit(_write_pngs, image, charts / f"{stem}_{HIRES_DPI}dpi.png", dpi)
+            svg = render_chart(fig, "svg", bbox=bbox)
         screen = pngs.result()
         _atomic_write(charts / f"{stem}.svg", svg)
     data = plotting.chart_data(fig)
