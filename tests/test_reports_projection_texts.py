@@ -132,8 +132,8 @@ def test_assumption_findings_quote_the_projection(ctx):
     observed = float(sch.tfr[sch.codes.index("X13")])
     first, last = y0 - sch.settings.fertility_window, y0 - 1
     table = sections.assumptions(ctx)
-    col = f"TFR {first}–{last} (data)"
-    assert list(table.columns[1:3]) == [col, f"TFR {y1}"]
+    col = f"Total fertility rate {first}–{last} (data)"  # the sentences' name, not "TFR"
+    assert list(table.columns[1:3]) == [col, f"Total fertility rate {y1}"]
     np.testing.assert_allclose(table[col], observed)
     for f in found:
         assert f.values["tfr"][0] == observed and f.values["tfr_years"] == (first, last)
@@ -142,6 +142,14 @@ def test_assumption_findings_quote_the_projection(ctx):
     # towards the ceiling (projection.bounds), so by less than 0.15 a year over the whole period
     e0_start, e0_end = found[0].values["e0_female"]
     assert 0 < e0_end - e0_start < 0.15 * (y1 - y0)
+
+
+def test_scenario_annex_defines_what_the_chapters_quote(ctx):
+    table = sections.annex(ctx)
+    names = set(table.iloc[:, 0])
+    # the assumption sentences' net migration per 1,000, the working-age target, the median age
+    assert {"Crude rate of net migration", "Working-age population", "Median age"} <= names
+    assert {"Population", "Life expectancy at birth"} <= names
 
 
 def test_accuracy_context_size_class_error_from_the_back_test(ctx, demo_dir):

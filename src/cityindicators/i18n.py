@@ -163,9 +163,11 @@ TEXTS: dict[str, dict[str, str]] = {
     "rank_colour_note": {"lt": "Spalva rodo vietą tarp {n} savivaldybių (tamsiau mėlyna – geriau, oranžinė – blogiau).",
                          "en": "Colour shows the rank among {n} municipalities (darker blue better, orange worse)."},
     "t_assumptions": {"lt": "Scenarijų prielaidos, {name}", "en": "Scenario assumptions, {name}"},
-    "a_tfr": {"lt": "SGR {year} m.", "en": "TFR {year}"},
+    # the indicator's full name, as the sentences under the table call it (not "SGR"/"TFR")
+    "a_tfr": {"lt": "Suminis gimstamumo rodiklis {year} m.", "en": "Total fertility rate {year}"},
     # the TFR estimated from the fertility window's births, before any scenario's bounds (they apply to the path ahead)
-    "a_tfr_observed": {"lt": "SGR {years} m. (duomenys)", "en": "TFR {years} (data)"},
+    "a_tfr_observed": {"lt": "Suminis gimstamumo rodiklis {years} m. (duomenys)",
+                       "en": "Total fertility rate {years} (data)"},
     "a_e0_male": {"lt": "Vyrų tikėtina gyvenimo trukmė {year} m., metai", "en": "Life expectancy, males {year}, years"},
     "a_e0_female": {"lt": "Moterų tikėtina gyvenimo trukmė {year} m., metai", "en": "Life expectancy, females {year}, years"},
     "a_net_migration": {"lt": "Neto migracija, asm. per metus (vid.)", "en": "Net migration, persons a year (mean)"},

@@ -155,8 +155,11 @@ def annex(ctx: ReportContext, indicators: Sequence[str] | None = None) -> pd.Dat
     _heading(ctx, "h_annex")
     if indicators is None:
         if ctx.projection is not None:
+            # and what the scenario chapters quote besides: the net migration rate of the assumption
+            # sentences, the working-age target's population, the median age of the intervals
             indicators = ("population", "share_0_14", "share_15_64", "share_65_plus", "old_age_dependency_ratio",
-                          "total_dependency_ratio", "births", "deaths", "net_migration", "life_expectancy")
+                          "total_dependency_ratio", "births", "deaths", "net_migration", "crude_net_migration_rate",
+                          "working_age_population", "median_age", "life_expectancy")
         else:
             shown = set(ctx.indicators["indicator"]) if len(ctx.indicators) else set()
             indicators = [i for i in SITUATION_INDICATORS if i in shown] + published_indicators(ctx)
