@@ -191,3 +191,53 @@ def test_totals_of_several_trajectories_at_once(ctx):
     pd.testing.assert_frame_equal(together, alone, check_exact=True)
     by_sex = population_totals(res.population, sex=None)  # men and women, as totals(sex=None)
     pd.testing.assert_frame_equal(by_sex, res.totals(sex=None), check_exact=True)
+
+
+def test_projected_counts_from_the_engine_equal_those_of_the_frames(ctx):
+    """The count arrays of the projected indicators taken from the engine's arrays are those
+    build_counts makes from the population frame, to the bit; a result whose frame is not the
+    arrays (a national control) is computed from the frame, with the same indicators."""
+    from dataclasses import replace
+
+    from cityindicators.indicators import compute_indicators
+    from cityindicators.reports.sections.scenarios import _frame_counts, _projected_counts
+
+    runs = [(ctx.projection, None)]
+    fast, frame = _projected_counts(runs, ctx.code), _frame_counts(runs, ctx.code)
+    assert fast.codes == tuple(ctx.projection.scenarios)
+    order = fast.index(list(frame.codes))  # (build_counts sorts the territories)
+    for what in ("pop", "pop_all", "births", "deaths", "infant_deaths"):
+        np.testing.assert_array_equal(getattr(fast, what)[order], getattr(frame, what))
+    np.testing.assert_array_equal(fast.years, frame.years)
+    assert fast.open_age == frame.open_age == ctx.projection.open_age
+    ids = list(PROJECTED_INDICATORS)
+    by_frame = compute_indicators(ids, data=frame)
+    mine = projected_indicators(ctx.projection, ctx.code, ids)
+    pd.testing.assert_frame_equal(
+        mine.sort_values(["scenario", "indicator", "year"], ignore_index=True),
+        by_frame.rename(columns={"territory_code": "scenario"})[list(mine.columns)].sort_values(
+            ["scenario", "indicator", "year"], ignore_index=True), check_exact=True)
+    controlled = replace(ctx.projection, uncontrolled=ctx.projection.population)
+    assert _projected_counts([(controlled, None)], ctx.code) is None
+    pd.testing.assert_frame_equal(projected_indicators(controlled, ctx.code, ids), mine, check_exact=True)
+
+
+def test_target_trajectory_is_projected_on_first_use(ctx):
+    """find_inflow's trajectory is projected when first asked for, once: the projection of the
+    scenario with the inflow found (or the upper bound when unreachable)."""
+    from cityindicators.projection.api import project
+
+    res = ctx.projection
+    scenario = res.scenarios["baseline"]
+    base = float(ctx.projected_totals.query("year == @res.base_year")["value"].iloc[0])
+    for goal, bounds in ((base * 1.05, None), (base * 100, (0.0, 50.0))):
+        tr = find_inflow(ctx.code, year=2035, scenario=scenario, rates=res.rates, data_dir=ctx.data_dir,
+                         population=goal, bounds=bounds)
+        assert tr._projection is None  # nothing projected by the search's result
+        traj = tr.projection
+        assert tr.projection is traj
+        x = tr.inflow if tr.status == "met" else tr.bounds[1]
+        direct = project(rates=res.rates.subset([ctx.code]), to_year=2035, scenario=scenario.with_added_inflow(x, "young_families"),
+                         data_dir=ctx.data_dir)
+        pd.testing.assert_frame_equal(traj.population, direct.population, check_exact=True)
+    assert tr.status == "unreachable"

@@ -22,8 +22,8 @@ from __future__ import annotations
 
 import logging
 import os
-from dataclasses import dataclass
-from typing import Mapping
+from dataclasses import dataclass, field
+from typing import Callable, Mapping
 
 import numpy as np
 import pandas as pd
@@ -75,7 +75,10 @@ class TargetResult:
     at_upper_bound
         The metric with the largest inflow allowed (shows how far an unreachable target is).
     projection
-        The trajectory with the inflow found (with the upper bound when unreachable).
+        The trajectory with the inflow found (with the upper bound when unreachable), projected
+        on first use (a property): a report draws it only where an inflow meets the target, a
+        plan's outlook never, and it is a projection with its own schedule, about as costly as
+        the search.
     """
 
     territory_code: str
@@ -91,7 +94,16 @@ class TargetResult:
     profile: str
     scenario: str
     message: str
-    projection: ProjectionResult
+    #: Projects :attr:`projection` (called once, on first use).
+    trajectory: Callable[[], ProjectionResult] = field(repr=False, compare=False)
+    _projection: ProjectionResult | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def projection(self) -> ProjectionResult:
+        """The trajectory with the inflow found (see the class's docstring)."""
+        if self._projection is None:
+            self._projection = self.trajectory()
+        return self._projection
 
     def to_frame(self) -> pd.DataFrame:
         """One-row summary frame (for reports)."""
@@ -244,10 +256,10 @@ def find_inflow(
                f"gives a {what} in {year}")
     log.info(msg)
     final_sc = sc.with_added_inflow(x if x is not None else hi, profile)
-    traj = project(rates=rates, to_year=int(year), scenario=final_sc, data_dir=data_dir)
     achieved = metric(x if x is not None else hi)
     return TargetResult(
         territory_code=code, kind=kind, year=int(year), target=target, status=status, inflow=x,
         achieved=achieved, without=without, at_upper_bound=at_hi, bounds=(float(lo), float(hi)),
-        profile=prof_name, scenario=sc.name, message=msg, projection=traj,
+        profile=prof_name, scenario=sc.name, message=msg,
+        trajectory=lambda: project(rates=rates, to_year=int(year), scenario=final_sc, data_dir=data_dir),
     )

@@ -319,21 +319,73 @@ def projected_indicators(res, code: str, ids: Sequence[str]) -> pd.DataFrame:
     by scenario: columns ``scenario, year, indicator, value``."""
     from ...indicators import compute_indicators
 
-    if isinstance(res, Mapping):
-        pop = pd.concat([r.population[r.population["territory_code"] == code].assign(scenario=sc)
-                         for sc, r in res.items()], ignore_index=True)
-        open_age = next(iter(res.values())).open_age
-    else:
-        pop, open_age = res.population[res.population["territory_code"] == code], res.open_age
-    # every scenario at once, each as a territory of its own: one set of count arrays for all
-    f = pop.assign(territory_code=pop["scenario"]).drop(columns="scenario")
-    f["age"] = f["age"].astype("Int64")
-    f["open_age"] = f["age"] == open_age
-    ind = compute_indicators(list(ids), data={"population": f})
-    order = {sc: i for i, sc in enumerate(pop["scenario"].unique())}
+    runs = list(res.items()) if isinstance(res, Mapping) else [(res, None)]
+    counts = _projected_counts(runs, code)
+    if counts is None:  # a nationally controlled projection or a group: from the population frame
+        counts = _frame_counts(runs, code)
+    ind = compute_indicators(list(ids), data=counts)
+    order = {sc: i for i, (sc, _, _) in enumerate(_runs(runs, code))}
     ind = ind.rename(columns={"territory_code": "scenario"})
     ind = ind.sort_values("scenario", key=lambda c: c.map(order), kind="mergesort", ignore_index=True)
     return ind[["scenario", "year", "indicator", "value"]]
+
+
+def _runs(runs: list, code: str):
+    """``(scenario, ProjectionResult, scenario name in that result)`` of every projection in
+    ``runs`` (``(scenario, result)`` pairs of target trajectories, or ``[(result, None)]``)."""
+    for key, r in runs:
+        if r is None:  # one projection of every scenario
+            yield from ((sc, key, sc) for sc in key.scenarios)
+        else:  # one trajectory: the single scenario of its result, named here by the report's scenario
+            yield key, r, next(iter(r.scenarios))
+
+
+def _projected_counts(runs: list, code: str):
+    """The :class:`~cityindicators.indicators._counts.Counts` of ``code``'s projected population,
+    one territory per scenario (all ages by sex and both sexes as male + female, as
+    :func:`~cityindicators.indicators._counts.build_counts` makes them from the population
+    frame), straight from the engine's arrays: the frame's round trip through a pivot per
+    report is most of the indicators' time. ``None`` where the frame is not the arrays (a
+    national control scales it; a group's rows are sums) or the years differ."""
+    from ...indicators._counts import Counts
+
+    pops, names, years = [], [], None
+    for sc, r, own in _runs(runs, code):
+        codes = list(r.rates.codes)
+        if r.uncontrolled is not None or code not in codes or own not in r.arrays or \
+                r.arrays[own].population.shape[-1] != r.open_age + 1:
+            return None
+        arr = r.arrays[own].population  # [year, territory, sex, age]
+        these = np.arange(r.base_year, r.base_year + arr.shape[0])
+        if years is not None and not np.array_equal(years, these):
+            return None
+        years = these
+        pops.append(arr[:, codes.index(code)])
+        names.append(str(sc))
+    if not pops:
+        return None
+    two = np.stack(pops)  # [scenario, year, sex, age]
+    pop = np.empty(two.shape[:2] + (3,) + two.shape[3:])
+    pop[:, :, :2] = two
+    pop[:, :, 2] = two[:, :, 0] + two[:, :, 1]
+    missing = np.full(pop.shape[:3], np.nan)
+    return Counts(codes=tuple(names), years=years, open_age=int(pop.shape[-1]) - 1, pop=pop, pop_all=pop.sum(axis=-1),
+                  births=missing, deaths=missing.copy(), infant_deaths=missing.copy())
+
+
+def _frame_counts(runs: list, code: str):
+    """The count arrays of :func:`_projected_counts` built from the population frames (every
+    scenario at once, each as a territory of its own)."""
+    from ...indicators._counts import build_counts
+
+    parts = [r.population[(r.population["territory_code"] == code) & (r.population["scenario"] == own)].assign(
+        scenario=sc) for sc, r, own in _runs(runs, code)]
+    pop = pd.concat(parts, ignore_index=True)
+    open_age = runs[0][0].open_age if runs[0][1] is None else runs[0][1].open_age
+    f = pop.assign(territory_code=pop["scenario"]).drop(columns="scenario")
+    f["age"] = f["age"].astype("Int64")
+    f["open_age"] = f["age"] == open_age
+    return build_counts({"population": f})
 
 
 def dependency(ctx: ReportContext):
