@@ -189,3 +189,20 @@ def test_panel_titles_placed_as_matplotlibs_automatic_placement_would(monkeypatc
     auto_fig, auto = pixels()
     assert auto_fig.axes[0]._autotitlepos
     assert np.array_equal(fixed, auto)
+
+
+def test_chart_title_is_one_line_for_sheets_and_alt_texts():
+    import matplotlib.pyplot as plt
+
+    # a long title is wrapped on the chart; the workbook's sheet title and the image's alt text
+    # take it on one line (they read "…ir\nslopstančios…")
+    name = "Amžiaus piramidė, Visagino sav., scenarijus „Bazinis (dabartiniai rodikliai ir slopstančios jų tendencijos)“"
+    fig, ax = plt.subplots()
+    fig.suptitle("Amžiaus piramidė, Visagino sav., scenarijus „Bazinis (dabartiniai rodikliai ir\nslopstančios jų "
+                 "tendencijos)“")
+    assert plotting.chart_title(fig) == name
+    plt.close(fig)
+    fig, ax = plt.subplots()
+    ax.set_title("Two\n lines")
+    assert plotting.chart_title(fig) == "Two lines"
+    plt.close(fig)

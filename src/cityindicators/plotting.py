@@ -857,12 +857,15 @@ def chart_data(fig: Figure) -> pd.DataFrame | None:
 
 
 def chart_title(fig: Figure) -> str:
-    """The figure's title (its suptitle, else the first axes title)."""
+    """The figure's title (its suptitle, else the first axes title) on one line: a long title is
+    wrapped to the chart's width, and a sheet's title or an image's alt text has no line breaks."""
     sup = getattr(fig, "_suptitle", None)
     if sup is not None and sup.get_text():
-        return sup.get_text()
-    titles = [ax.get_title() for ax in fig.axes if ax.get_title()]
-    return titles[0] if titles else fig.get_label()
+        title = sup.get_text()
+    else:
+        titles = [ax.get_title() for ax in fig.axes if ax.get_title()]
+        title = titles[0] if titles else fig.get_label()
+    return " ".join(title.split())
 
 
 def chart_unit(fig: Figure, lang: str) -> str:

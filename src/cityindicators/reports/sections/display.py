@@ -61,7 +61,9 @@ def show_figure(fig, alt: str = "", dpi: int = exports.SCREEN_DPI) -> None:
     else:
         png = exports.screen_png(fig, dpi)
     if not alt:
-        alt = fig._suptitle.get_text() if getattr(fig, "_suptitle", None) is not None else label
+        from ... import plotting  # (imported by the sections already)
+
+        alt = plotting.chart_title(fig) or label
     width = int(fig.get_figwidth() * 100)
     plt.close(fig)
     _display(Image(data=png, format="png", width=width),
