@@ -28,6 +28,12 @@ def test_register_holds_the_issue_breaks():
     keys = {(r.territory, r.year, r.kind) for r in reg.itertuples()}
     assert {("*", 2010, "outlier"), ("*", 2011, "level"), ("30", 2005, "level")} <= keys
     assert all(r.note_lt and r.note_en for r in reg.itertuples())
+    # a note follows the colon of "Laiko eilutės lūžiai (pažymėti grafike): ..." and another note's
+    # "; ": no colon of its own (it read "2011 m. gyventojų surašymas: gyventojų skaičiaus šuolis"),
+    # and it names its year
+    for r in reg.itertuples():
+        assert ":" not in r.note_lt and ":" not in r.note_en, r
+        assert str(r.year) in r.note_lt and str(r.year) in r.note_en, r
 
 
 def test_breaks_concern_indicators_by_id_or_dataset():
