@@ -109,6 +109,8 @@ TEXTS: dict[str, dict[str, str]] = {
     "sg_65_79": {"lt": "65–79 m.", "en": "65–79"},
     "sg_80_plus": {"lt": "80 m. ir vyresni (globa)", "en": "80 and over (care)"},
     "col_base_year": {"lt": "{year} m. (bazė)", "en": "{year} (base)"},
+    # a year's column beside col_base_year, written as it is ("2018 m. (bazė) | 2028 m. | 2050 m.")
+    "col_year_of": {"lt": "{year} m.", "en": "{year}"},
     "col_change_pct": {"lt": "pokytis iki {year} m., %", "en": "change to {year}, %"},
     "col_definition": {"lt": "Apibrėžtis (formulė)", "en": "Definition (formula)"},
     "col_osp_tables": {"lt": "Lietuvos statistikos lentelės", "en": "Statistics Lithuania tables"},

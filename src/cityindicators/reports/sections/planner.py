@@ -84,7 +84,7 @@ def service_groups(ctx: ReportContext, years: Sequence[int] | None = None) -> pd
         for sc in res.scenarios:
             row = {t("col_age_group", lang): _group_label(g, lang), t("col_scenario", lang): labels[sc],
                    t("col_base_year", lang, year=res.base_year): base}
-            row.update({str(y): float(wide.loc[g, (sc, y)]) for y in years})
+            row.update({t("col_year_of", lang, year=y): float(wide.loc[g, (sc, y)]) for y in years})
             row[t("col_change_pct", lang, year=years[-1])] = float(wide.loc[g, (sc, years[-1])]) / base * 100 - 100
             rows.append(row)
     table = pd.DataFrame(rows)
