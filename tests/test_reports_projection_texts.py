@@ -302,7 +302,8 @@ def test_size_class_labels_take_an_en_dash_and_keep_their_keys():
 
     assert list(SIZE_CLASSES) == ["under 20,000", "20,000-39,999", "40,000 and over"]  # the stable keys
     assert size_class_label("20,000-39,999") == "20,000\u201339,999"
-    assert size_class_label("20,000-39,999", "lt") == "20 000\u201339 999"
+    # thousands grouped as fmt_number groups them in Lithuanian (a narrow no-break space)
+    assert size_class_label("20,000-39,999", "lt") == fmt_number(20_000, "lt", 0) + "\u2013" + fmt_number(39_999, "lt", 0)
     assert size_class_label("under 20,000", "en") == "under 20,000" and size_class_label("40,000 and over", "lt") == (
-        "40 000 ir daugiau")
+        "40\u202f000 ir daugiau")
     assert size_class_label("unknown") == "unknown"

@@ -15,11 +15,12 @@ SIZE_CLASSES: dict[str, tuple[float, float]] = {
     "20,000-39,999": (20_000.0, 40_000.0),
     "40,000 and over": (40_000.0, np.inf),
 }
-#: Lithuanian labels of the size classes.
+#: Lithuanian labels of the size classes: thousands grouped by a narrow no-break space, as
+#: :func:`~cityindicators.i18n.fmt_number` writes them (a line never breaks inside "20 000").
 SIZE_CLASSES_LT: dict[str, str] = {
-    "under 20,000": "iki 20 000",
-    "20,000-39,999": "20 000–39 999",
-    "40,000 and over": "40 000 ir daugiau",
+    "under 20,000": "iki 20\u202f000",
+    "20,000-39,999": "20\u202f000–39\u202f999",
+    "40,000 and over": "40\u202f000 ir daugiau",
 }
 #: English labels of the size classes as displayed (a range of numbers takes an en dash).
 SIZE_CLASSES_EN: dict[str, str] = {
