@@ -101,7 +101,10 @@ def test_scenario_charts_and_fan():
     assert "Baseline" in _texts(fig) and "Observed" in _texts(fig) and "projection: cityindicators" in _texts(fig)
     bg = pd.DataFrame([(s, y, g, 5000.0) for s in ("baseline",) for y in range(2015, 2051) for g in ("0-14", "15-64", "65+")],
                       columns=["scenario", "year", "group", "value"])
-    assert len(plotting.broad_groups(bg, lang="lt", name="X").axes) == 3
+    fig = plotting.broad_groups(bg, lang="lt", name="X")
+    assert len(fig.axes) == 3
+    # the oldest group named as the indicators and the service groups name theirs
+    assert "65 m. ir vyresni" in _texts(fig) and "65+ m." not in _texts(fig) and "0–14 m." in _texts(fig)
     dr = pd.DataFrame([("baseline", y, i, 30.0) for y in range(2015, 2051)
                        for i in ("old_age_dependency_ratio", "total_dependency_ratio")],
                       columns=["scenario", "year", "indicator", "value"])

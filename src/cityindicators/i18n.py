@@ -145,7 +145,8 @@ TEXTS: dict[str, dict[str, str]] = {
     "t_broad_groups": {"lt": "Amžiaus grupės pagal scenarijus, {name}", "en": "Broad age groups by scenario, {name}"},
     "g_0_14": {"lt": "0–14 m.", "en": "0–14"},
     "g_15_64": {"lt": "15–64 m.", "en": "15–64"},
-    "g_65_plus": {"lt": "65+ m.", "en": "65+"},
+    # as the service groups' "80 m. ir vyresni" and the indicators' "65 m. ir vyresnių" ("65+ m." read oddly)
+    "g_65_plus": {"lt": "65 m. ir vyresni", "en": "65 and over"},
     "t_dependency": {"lt": "Demografinės priklausomybės koeficientai, {name}", "en": "Dependency ratios, {name}"},
     "old_age_dependency_ratio": {"lt": "Senatvės demografinės priklausomybės koeficientas", "en": "Old-age dependency ratio"},
     "total_dependency_ratio": {"lt": "Bendrasis demografinės priklausomybės koeficientas", "en": "Total dependency ratio"},
