@@ -385,3 +385,16 @@ def test_relative_output_dir_with_a_warm_kernel(demo_dir, tmp_path, monkeypatch)
         assert folder.is_absolute() and folder.parent == tmp_path / "out" / "probe"
         assert (folder / "probe.txt").read_text() == code
         assert not (folder / "out").exists()
+
+
+def test_sheet_title_drops_the_note_on_rank_colours(tmp_path):
+    """A comparison table's caption says what its colours mean; its sheet has no colours, so its
+    title leaves the note out (other notes, such as the synthetic-data one, stay)."""
+    from cityindicators.i18n import t
+    from cityindicators.reports import exports
+
+    for lang in ("lt", "en"):
+        caption = f"X ir palyginamosios teritorijos<br><small>{t('synthetic_note', lang)}. {t('rank_colour_note', lang, n=60)}</small>"
+        title = exports._without_colour_note(exports._plain(caption))
+        assert title == f"X ir palyginamosios teritorijos {t('synthetic_note', lang)}."
+        assert exports._without_colour_note("Plain title") == "Plain title"

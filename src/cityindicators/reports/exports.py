@@ -353,7 +353,7 @@ def save_table(table: Any, folder: Path, title: str = "", unit: str = "", source
     if not isinstance(frame, pd.DataFrame):
         return
     caption = getattr(table, "caption", None) or ""
-    title = title or _plain(str(caption)) or _section_title()
+    title = title or _without_colour_note(_plain(str(caption))) or _section_title()
     if not source:
         from .. import plotting
 
@@ -367,6 +367,16 @@ def _section_title() -> str:
 
     key = f"h_{_STATE.section}"
     return t(key, _STATE.lang) if key in TEXTS else _STATE.section
+
+
+def _without_colour_note(title: str) -> str:
+    """``title`` without the note on the report's rank colours (a sheet has no colours)."""
+    from ..i18n import TEXTS
+
+    for text in TEXTS["rank_colour_note"].values():
+        pattern = re.escape(text).replace(re.escape("{n}"), r"\d+")
+        title = re.sub(r"\s*" + pattern, "", title)
+    return title.strip()
 
 
 def _plain(html: str) -> str:
