@@ -68,6 +68,9 @@ def test_nothing_cut_off_at_a4_width(report_html):
                 ".jp-OutputArea-output table", "els => els.map(e => getComputedStyle(e).tableLayout)")
             cell_breaks = page.eval_on_selector_all(
                 ".jp-Cell", "els => els.map(e => getComputedStyle(e).breakInside)")
+            first_column = page.eval_on_selector_all(
+                ".jp-OutputArea-output td:first-child, .jp-OutputArea-output th:first-child",
+                "els => els.map(e => getComputedStyle(e).textAlign)")
         finally:
             browser.close()
     assert scroll <= width + 1, f"page {scroll}px wide at {width}px"
@@ -76,6 +79,7 @@ def test_nothing_cut_off_at_a4_width(report_html):
     assert len(breaks) >= 5 and breaks[0] != "page" and set(breaks[1:]) == {"page"}
     assert layouts and set(layouts) == {"auto"}, layouts
     assert "avoid" not in cell_breaks
+    assert first_column and set(first_column) == {"left"}  # the text column reads as text
 
 
 def test_pdf_is_a4_with_a_page_per_section(report_html):

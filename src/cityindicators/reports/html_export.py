@@ -37,7 +37,8 @@ body { max-width: 60rem; margin: 0 auto; padding: 1.5rem; }
 .jp-Cell { padding: 0; }
 .jp-OutputArea-output table { border-collapse: collapse; }
 /* a table's first column holds text (indicator, scenario, age group): left-aligned like text */
-.jp-RenderedHTMLCommon.jp-OutputArea-output td:first-child { text-align: left; }
+.jp-RenderedHTMLCommon.jp-OutputArea-output td:first-child,
+.jp-RenderedHTMLCommon.jp-OutputArea-output th:first-child { text-align: left; }
 .ci-report-footer { margin-top: 2rem; font-size: 0.8em; color: #555; border-top: 1px solid #ccc; padding-top: .5rem; }
 @page { size: A4; margin: 15mm; }
 @media print {
