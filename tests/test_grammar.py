@@ -250,3 +250,17 @@ def test_interval_and_unreachable_target_agree(n):
         F.target_inflow(n, 2040, None, "en").text
     un = F.target_outcome("B", n, 2040, "unreachable", None, 1.0, "young_families", "lt").text
     assert f"tikslo ({lt_num(n)} {LT_RESIDENT_NOM[n]} 2040 m.)" in un
+
+
+@pytest.mark.parametrize("n", NUMBERS)
+def test_assumption_sentence_with_the_observed_tfr(n):
+    # the TFR parts of the assumption sentence (observed over the window, at the horizon, the bounds)
+    args = ("Bazinis", 2018, 2030, 2049, (-1.0, -0.5, 0.0), (float(n), n + 0.5), (70.0, 74.0), (80.0, 84.0))
+    lt = F.scenario_assumptions(*args, "lt", tfr_years=(2016, 2017), tfr_bounds=(1.0, float(n)))
+    tfr = t("f_tfr_observed", "lt", tfr=f"{lt_num(n)},00", years="2016–2017")
+    assert (f"suminis gimstamumo rodiklis {tfr} → {lt_num(n)},50 (2049 m.), nuo 2018 m. laikomas scenarijaus ribose "
+            f"1,00–{lt_num(n)},00; tikėtina") in lt.text
+    en = F.scenario_assumptions(*args, "en", tfr_years=(2016, 2017), tfr_bounds=(1.0, float(n)))
+    assert (f"total fertility rate {en_num(n)}.00 (2016–2017 data) → {en_num(n)}.50 (2049), kept within the "
+            f"scenario's bounds 1.00–{en_num(n)}.00 from 2018; life") in en.text
+    assert ".." not in lt.text + en.text
