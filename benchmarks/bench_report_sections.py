@@ -39,7 +39,7 @@ matplotlib.use("Agg")
 
 
 #: The municipality of the "warm, another" report: real data, demo data.
-OTHER_TERRITORY = {"Visaginas": "Alytaus m.", "X13": "X07"}
+OTHER_TERRITORY = {"Visaginas": "Alytaus m.", "X13": "X12"}
 
 
 def prepare_data(tmp: Path) -> tuple[Path, str]:

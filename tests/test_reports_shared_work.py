@@ -241,3 +241,37 @@ def test_target_trajectory_is_projected_on_first_use(ctx):
                          data_dir=ctx.data_dir)
         pd.testing.assert_frame_equal(traj.population, direct.population, check_exact=True)
     assert tr.status == "unreachable"
+
+
+def test_interval_model_fitted_once_per_batch_gives_the_projections_own_band(demo_dir_backtested):
+    """The interval model behind the calibrated fan chart and the intervals is fitted once per
+    data and base year (reports/shared.py) and gives the quantiles and intervals project() gives
+    when it fits the model itself; a second report reuses it."""
+    from cityindicators.projection.api import project
+    from cityindicators.projection.intervals import out_of_sample_errors_cached
+    from cityindicators.reports import shared
+
+    shared.clear()
+    fits = []
+    ctx = sections.setup_scenarios("X13", scenarios=["baseline"], horizon=2040, language="en", data_dir=demo_dir_backtested,
+                                   trajectories=50, intervals=True, show=False)
+    data = ctx.workspace.projection_data()
+    res = ctx.projection
+    own = project(ctx.code, base_year=res.base_year, to_year=2040, scenario=res.scenarios["baseline"], data=data,
+                  data_dir=ctx.data_dir, stochastic=50, seed=2026,
+                  interval_errors=out_of_sample_errors_cached(data, ctx.data_dir), calibrate_stochastic=True,
+                  reference=res.reference)
+    assert ctx.stochastic_calibrated
+    pd.testing.assert_frame_equal(ctx.quantiles, own.quantiles, check_exact=True)
+    pd.testing.assert_frame_equal(ctx.intervals, own.intervals, check_exact=True)
+    pd.testing.assert_frame_equal(ctx.median_age_intervals, own.intervals_for("median_age"), check_exact=True)
+    from cityindicators.projection import api
+
+    real = api.shipped_model_at
+    api.shipped_model_at = lambda *a, **k: fits.append(a) or real(*a, **k)
+    try:
+        again = sections.setup_scenarios("X12", scenarios=["baseline"], horizon=2040, language="en",
+                                         data_dir=demo_dir_backtested, trajectories=50, show=False)
+    finally:
+        api.shipped_model_at = real
+    assert fits == [] and again.stochastic_calibrated  # the batch's model, not fitted again

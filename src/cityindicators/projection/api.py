@@ -573,6 +573,7 @@ def project(
     interval_level: float = 0.8,
     reference: BaseRates | None = None,
     calibrate_stochastic: bool = False,
+    interval_model: Any = None,
 ) -> ProjectionResult:
     """Project the population of territories under one or more scenarios.
 
@@ -632,6 +633,12 @@ def project(
         year by year, to the width of the empirical interval at ``interval_level`` (the shipped
         variant, from the errors observable by the base year; :mod:`.calibration`).
         :attr:`ProjectionResult.stochastic_band` says what the band is, calibrated or not.
+    interval_model
+        The shipped interval model of the intervals and the calibration already fitted
+        (:func:`shipped_model_at` of the same back-test errors, data, base year and
+        ``interval_level``): not fitted again (about a second on the lt-osp extract, the same for
+        every territory; a batch of reports fits it once). With it, ``calibrate_stochastic``
+        needs no ``interval_errors`` (given, they still add the intervals).
 
     Returns
     -------
@@ -700,19 +707,21 @@ def project(
     if calibrate_stochastic and not stochastic:
         raise ProjectionError("calibrate_stochastic needs stochastic trajectories (stochastic=N)")
     model = None  # the interval model, fitted once for the intervals and the calibration
+    model = interval_model
     if interval_errors is not None:
         if data is None:
             raise ProjectionError("empirical intervals need the data (for the size classes of the back-test)")
-        model = shipped_model_at(interval_errors, data, base_year, float(interval_level))
+        if model is None:
+            model = shipped_model_at(interval_errors, data, base_year, float(interval_level))
         result._intervals = empirical_intervals(result, interval_errors, data, float(interval_level), model=model)
     if stochastic:
         from .stochastic import simulate
 
         calibration = None
         if calibrate_stochastic:
-            if interval_errors is None or data is None:
+            if model is None and (interval_errors is None or data is None):
                 raise ProjectionError("calibrating the stochastic band needs the back-test errors (interval_errors=) "
-                                      "and the data")
+                                      "and the data, or the fitted interval model (interval_model=)")
             calibration = stochastic_calibration(interval_errors, data, base_year, float(interval_level), model=model)
         runs = [simulate(schedules[sc.name].rates, sc, int(to_year), int(stochastic), seed=seed, quantiles=quantiles,
                          settings=stochastic_settings, aggregates={**groups, **dict(aggregates or {})},

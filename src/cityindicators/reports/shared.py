@@ -3,7 +3,8 @@
 The reports of a batch differ by territory, but a few of their inputs are the same for all:
 the count arrays of every territory (:func:`~cityindicators.indicators._counts.build_counts`),
 the indicators of every territory and year, the back-test of all municipalities behind the
-accuracy section and the reference rates of all municipalities behind every projection. A
+accuracy section, the reference rates of all municipalities behind every projection and the
+interval model fitted on the back-test's errors behind the calibrated fan chart. A
 batch worker keeps its kernel warm from report to report (:mod:`.kernels`), so these are kept
 here in memory, keyed by what they are and by the version of the data they come from (the
 processed tables' resolved paths, sizes and modification times): a new build is new data,

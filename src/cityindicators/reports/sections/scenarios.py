@@ -81,14 +81,16 @@ def setup_scenarios(
     band = bool(trajectories and int(trajectories) > 0)
     if band or intervals:
         errors = _backtest_errors(ctx, data, required=bool(intervals))
+        model = None if errors is None else batch_interval_model(ctx, errors, data, result.base_year)
         # from the data, not the rates: the stochastic model is then fitted on all municipalities,
         # as in `project --stochastic`, and the quantiles do not depend on the report's territory set;
         # the rates of that set are the deterministic projection's, not estimated a second time. The
         # band is calibrated to the empirical interval of the method's past errors (projection/calibration.py),
-        # the interval model fitted once for the band and the intervals
+        # the interval model fitted once per batch for the band and the intervals
         unc = project(ctx.code, base_year=result.base_year, to_year=int(horizon), scenario=first,
                       data=data, data_dir=ctx.data_dir, stochastic=int(trajectories) if band else None,
-                      seed=int(seed), interval_errors=errors, calibrate_stochastic=band and errors is not None,
+                      seed=int(seed), interval_errors=errors if intervals else None, interval_level=INTERVAL_LEVEL,
+                      calibrate_stochastic=band and errors is not None, interval_model=model,
                       reference=result.reference)
         if band:
             ctx.quantiles = unc.quantiles
@@ -109,12 +111,29 @@ def _backtest_errors(ctx: ReportContext, data, required: bool):
     from ...projection.intervals import out_of_sample_errors_cached
 
     try:
-        return out_of_sample_errors_cached(data, ctx.data_dir)
+        # kept per data version: the cache of the errors would digest the data again for every report
+        return shared.computed_once(("backtest-errors",), ctx.data_dir,
+                                    lambda: out_of_sample_errors_cached(data, ctx.data_dir))
     except CityIndicatorsError as exc:
         if required:
             raise ReportParameterError(f"empirical intervals of {ctx.code} ({ctx.territory.name_lt}): {exc}") from exc
         log.warning("the stochastic band is not calibrated: no back-test on this data (%s)", exc)
         return None
+
+
+#: Level of the empirical intervals and of the calibrated stochastic band (80 %).
+INTERVAL_LEVEL = 0.8
+
+
+def batch_interval_model(ctx: ReportContext, errors: pd.DataFrame, data, base_year: int):
+    """The shipped interval model fitted on the back-test ``errors`` observable by ``base_year``
+    (:func:`~cityindicators.projection.api.shipped_model_at`), behind the calibrated band and the
+    intervals: the same for every municipality of the data, so fitted once per batch and base year
+    (about a second on the lt-osp extract) and kept on disk for the batch's other workers."""
+    from ...projection.api import shipped_model_at
+
+    return shared.computed_once(("interval-model", int(base_year), INTERVAL_LEVEL), ctx.data_dir,
+                                lambda: shipped_model_at(errors, data, int(base_year), INTERVAL_LEVEL), on_disk=True)
 
 
 def batch_reference(ctx: ReportContext, data, base_year: int = 0):
