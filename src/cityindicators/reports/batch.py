@@ -16,7 +16,7 @@ import uuid
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import Any, Callable, Mapping, Sequence
 
 from .._debris import owner_tag
 from .._io import atomic_write_json, safe_child
@@ -249,21 +249,37 @@ def run_batch(
     results: dict[int, ReportResult] = {}
     stopped_by = ""
     bar = tqdm(total=len(job_list), desc="reports", unit="report", disable=not progress, file=sys.stderr)
+    pool: ProcessPoolExecutor | None = None
     with stopping.stop_on_signals():
         try:
+            local_pool = jobs > 1 and not scheduler
+
+            def start_pool() -> None:
+                # once two reports are to run: the workers start their interpreters and kernels
+                # while the others are still being planned here
+                nonlocal pool
+                if local_pool and pool is None:
+                    pool = _start_pool(jobs)
+
             # unchanged reports are told here: no worker (nor its interpreter and kernel) is started for them
-            todo = _unchanged_jobs(job_list, results) if not force else dict(enumerate(job_list))
+            if force:
+                todo, seconds = dict(enumerate(job_list)), None
+                if len(todo) > 1:
+                    start_pool()
+            else:
+                todo, seconds = _unchanged_jobs(job_list, results, start_pool)
             bar.update(len(results))
-            todo = _longest_first(todo)
+            todo = _longest_first(todo, seconds)
             if scheduler and todo:
                 _run_dask(todo, scheduler, bar, results)
-            elif jobs == 1 or len(todo) <= 1:
+            elif pool is None:
                 for i, job in todo.items():
                     bar.set_postfix_str(f"{Path(job.template).stem} {job.territory}")
                     results[i] = _run_job(job)
                     bar.update(1)
             else:
-                _run_pool(todo, jobs, bar, results)
+                started, pool = pool, None  # _run_pool shuts it down
+                _run_pool(todo, started, bar, results)
         except stopping.BatchStopped as stop:
             stopped_by = stop.name
             log.warning("%s: stopping the batch (workers, kernels, unfinished reports)", stop.name)
@@ -273,6 +289,8 @@ def run_batch(
         finally:
             stopping.quiet()
             bar.close()
+            if pool is not None:  # started, and the batch stopped (or failed) before it was used
+                pool.shutdown(wait=False, cancel_futures=True)
         not_run = f"not finished: the batch was stopped by {stopped_by}; the previous report is kept"
         summary = BatchSummary(
             [results[i] if i in results else _unfinished_job(job, not_run) for i, job in enumerate(job_list)],
@@ -285,17 +303,23 @@ def run_batch(
     return summary
 
 
-def _unchanged_jobs(job_list: list[_Job], results: dict[int, ReportResult]) -> dict[int, _Job]:
+def _unchanged_jobs(job_list: list[_Job], results: dict[int, ReportResult],
+                    on_second: Callable[[], None] | None = None) -> tuple[dict[int, _Job], dict[int, float | None]]:
     """Put the result ``skipped`` of every job whose report on disk has the same fingerprint
-    into ``results``; return the others by their index (those to run)."""
-    todo = {}
+    into ``results``; return the others by their index (those to run) and what each of those
+    took when it last ran (``total_s`` of the manifest on disk, read once here; ``None`` if
+    unknown). ``on_second`` is called once, as soon as a second job is found to run."""
+    todo: dict[int, _Job] = {}
+    seconds: dict[int, float | None] = {}
     for i, job in enumerate(job_list):
+        previous: dict = {}
         try:
             plan = plan_report(job.template, job.territory, job.parameters, job.language, job.output_dir, job.data_dir,
                                job.notebooks_dir, snapshot=job.snapshot, print_charts=job.print_charts)
             if plan.final.parent.is_dir():
                 _recover(plan.final)  # as a run does first: what killed runs left (a report left aside put back)
-            unchanged = plan.up_to_date()
+            previous = _read_manifest(plan.final)
+            unchanged = plan.up_to_date(previous)
         except CityIndicatorsError:  # the run itself reports the error as a failed report
             unchanged = False
         if unchanged:
@@ -303,26 +327,39 @@ def _unchanged_jobs(job_list: list[_Job], results: dict[int, ReportResult]) -> d
             results[i] = plan.result("skipped")
         else:
             todo[i] = job
-    return todo
+            seconds[i] = _total_seconds(previous)
+            if len(todo) == 2 and on_second is not None:
+                on_second()
+    return todo, seconds
 
 
-def _longest_first(todo: dict[int, _Job]) -> dict[int, _Job]:
+def _total_seconds(manifest: Mapping[str, Any]) -> float | None:
+    """What the run that wrote ``manifest`` took (``None`` when it does not say)."""
+    try:
+        total = manifest.get("timings", {}).get("total_s")
+        return float(total) if total is not None else None
+    except (AttributeError, TypeError, ValueError):
+        return None
+
+
+def _longest_first(todo: dict[int, _Job], seconds: Mapping[int, float | None] | None = None) -> dict[int, _Job]:
     """The jobs (by their index) in the order to start them: the longest first, so that the
     batch does not end with one worker on a long report while the other has nothing left.
 
-    A report's length is what its previous run took (``total_s`` in the manifest of the report
-    on disk), else the mean of the known runs of its template; a template with no known run
-    counts as its number of code cells (the scenarios template has more sections than the
-    situation analysis, and takes longer), after every known length. Ties keep the batch's order.
+    A report's length is what its previous run took (``seconds``, as :func:`_unchanged_jobs`
+    read it; without it, ``total_s`` in the manifest of the report on disk), else the mean of
+    the known runs of its template; a template with no known run counts as its number of code
+    cells (the scenarios template has more sections than the situation analysis, and takes
+    longer), after every known length. Ties keep the batch's order.
     """
-    seconds: dict[int, float | None] = {}
-    for i, job in todo.items():
-        try:
-            folder = report_dir(Path(job.template).stem, job.territory, job.output_dir, workspace=job.data_dir)
-            total = _read_manifest(folder).get("timings", {}).get("total_s")
-            seconds[i] = float(total) if total is not None else None
-        except (CityIndicatorsError, TypeError, ValueError):  # the run itself reports what is wrong
-            seconds[i] = None
+    if seconds is None:
+        seconds = {}
+        for i, job in todo.items():
+            try:
+                folder = report_dir(Path(job.template).stem, job.territory, job.output_dir, workspace=job.data_dir)
+                seconds[i] = _total_seconds(_read_manifest(folder))
+            except CityIndicatorsError:  # the run itself reports what is wrong
+                seconds[i] = None
     by_template: dict[str, list[float]] = {}
     for i, s in seconds.items():
         if s is not None:
@@ -347,17 +384,39 @@ def _code_cells(template: str) -> int:
     return sum(1 for c in cells if c.get("cell_type") == "code")
 
 
-def _run_pool(todo: dict[int, _Job], jobs: int, bar, results: dict[int, ReportResult]) -> None:
-    """Run the jobs (by their index) in ``jobs`` worker processes, filling ``results`` as they finish.
-
-    On :class:`~.stopping.BatchStopped` the jobs not started are cancelled and the results of
-    those finished are kept before the exception goes on.
-    """
+def _start_pool(jobs: int) -> ProcessPoolExecutor:
+    """``jobs`` worker processes, started now, each warming up (:func:`_warm_worker`) until it
+    gets its first job."""
     import multiprocessing as mp
 
     # spawn: a clean interpreter per worker (no inherited threads or open kernels).
     pool = ProcessPoolExecutor(max_workers=jobs, mp_context=mp.get_context("spawn"),
                                initializer=stopping.init_worker)
+    for _ in range(jobs):  # the pool starts a process for each task no idle one can take
+        pool.submit(_warm_worker)
+    return pool
+
+
+def _warm_worker() -> None:
+    """A new worker's warm-up, while the batch process plans the reports: its kernel started
+    and the report modules imported in it (:meth:`~.kernels.ReportKernel.preload`, not waited
+    for), so that its first report does neither. Never raises: a kernel that cannot start here
+    is started (or its error reported) by the first report."""
+    from . import kernels
+
+    try:
+        kernels.start_warm_kernel()  # nothing when this worker got both warm-ups and has its kernel
+    except Exception as exc:
+        log.debug("worker warm-up: %s", exc)
+
+
+def _run_pool(todo: dict[int, _Job], pool: ProcessPoolExecutor, bar, results: dict[int, ReportResult]) -> None:
+    """Run the jobs (by their index) in the worker processes of ``pool`` (:func:`_start_pool`),
+    filling ``results`` as they finish; the pool is shut down at the end.
+
+    On :class:`~.stopping.BatchStopped` the jobs not started are cancelled and the results of
+    those finished are kept before the exception goes on.
+    """
     futures = {}
     try:
         futures = {pool.submit(_run_job, job): i for i, job in todo.items()}

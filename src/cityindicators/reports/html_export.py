@@ -77,17 +77,22 @@ _TEMPLATE = """{%- extends 'lab/index.html.j2' -%}
 
 
 def _report_notebook(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
-    """Copy of an executed notebook as the reader sees it: no analyst notes, no stderr."""
-    out = copy.deepcopy(nb)
+    """The executed notebook as the reader sees it: no analyst notes, no stderr. A new notebook
+    and new cells (``nb`` is left as it is) that share the cells' contents, outputs included,
+    with ``nb``: the exporter copies the whole notebook before it changes anything (a copy
+    here too cost a second deep copy of every chart's data)."""
+    out = nbformat.NotebookNode({k: v for k, v in nb.items() if k != "cells"})
+    out.metadata = copy.copy(nb.metadata)  # the title is set on it
     cells = []
-    for cell in out.cells:
+    for cell in nb.cells:
         tags = set(cell.get("metadata", {}).get("tags", []))
         if NOTES_TAG in tags or "parameters" in tags or "injected-parameters" in tags:
             continue
         if cell.cell_type == "code":
-            cell.outputs = [o for o in cell.get("outputs", []) if not (o.get("output_type") == "stream" and o.get("name") == "stderr")]
-            if not cell.outputs:
+            outputs = [o for o in cell.get("outputs", []) if not (o.get("output_type") == "stream" and o.get("name") == "stderr")]
+            if not outputs:
                 continue
+            cell = nbformat.NotebookNode(cell, outputs=outputs)
         cells.append(cell)
     out.cells = cells
     return out
@@ -115,6 +120,9 @@ def _exporter(lang: str):
             exclude_output_prompt=True,
             embed_images=True,
             language_code=lang,
+            # the notebook checked once, after all the preprocessors, instead of after each of
+            # them (a dozen checks of the whole notebook, its charts' data included)
+            optimistic_validation=True,
         )
     return cache[lang]
 

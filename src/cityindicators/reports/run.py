@@ -152,9 +152,10 @@ class ReportPlan:
     notebook_sha256: str
     fingerprint: str
 
-    def up_to_date(self) -> bool:
-        """The report on disk was made from the same inputs and has all its files."""
-        previous = _read_manifest(self.final)
+    def up_to_date(self, previous: Mapping[str, Any] | None = None) -> bool:
+        """The report on disk was made from the same inputs and has all its files (``previous``:
+        its manifest, when the caller has read it already)."""
+        previous = _read_manifest(self.final) if previous is None else previous
         return (previous.get("status") == "ok" and previous.get("fingerprint") == self.fingerprint
                 and all((self.final / f).exists() for f in previous.get("files", [])))
 
