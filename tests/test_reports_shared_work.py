@@ -253,12 +253,12 @@ def test_interval_model_fitted_once_per_batch_gives_the_projections_own_band(dem
 
     shared.clear()
     fits = []
-    ctx = sections.setup_scenarios("X13", scenarios=["baseline"], horizon=2040, language="en", data_dir=demo_dir_backtested,
-                                   trajectories=50, intervals=True, show=False)
+    ctx = sections.setup_scenarios("X13", scenarios=["baseline"], horizon=2030, language="en", data_dir=demo_dir_backtested,
+                                   trajectories=20, intervals=True, show=False)
     data = ctx.workspace.projection_data()
     res = ctx.projection
-    own = project(ctx.code, base_year=res.base_year, to_year=2040, scenario=res.scenarios["baseline"], data=data,
-                  data_dir=ctx.data_dir, stochastic=50, seed=2026,
+    own = project(ctx.code, base_year=res.base_year, to_year=2030, scenario=res.scenarios["baseline"], data=data,
+                  data_dir=ctx.data_dir, stochastic=20, seed=2026,
                   interval_errors=out_of_sample_errors_cached(data, ctx.data_dir), calibrate_stochastic=True,
                   reference=res.reference)
     assert ctx.stochastic_calibrated
@@ -270,8 +270,18 @@ def test_interval_model_fitted_once_per_batch_gives_the_projections_own_band(dem
     real = api.shipped_model_at
     api.shipped_model_at = lambda *a, **k: fits.append(a) or real(*a, **k)
     try:
-        again = sections.setup_scenarios("X12", scenarios=["baseline"], horizon=2040, language="en",
-                                         data_dir=demo_dir_backtested, trajectories=50, show=False)
+        again = sections.setup_scenarios("X12", scenarios=["baseline"], horizon=2030, language="en",
+                                         data_dir=demo_dir_backtested, trajectories=20, show=False)
     finally:
         api.shipped_model_at = real
     assert fits == [] and again.stochastic_calibrated  # the batch's model, not fitted again
+    shared.clear()  # another worker of the batch: the model read from the build's disk cache
+    api.shipped_model_at = lambda *a, **k: fits.append(a) or real(*a, **k)
+    try:
+        read = sections.setup_scenarios("X13", scenarios=["baseline"], horizon=2030, language="en",
+                                        data_dir=demo_dir_backtested, trajectories=20, intervals=True, show=False)
+    finally:
+        api.shipped_model_at = real
+    assert fits == []
+    pd.testing.assert_frame_equal(read.quantiles, own.quantiles, check_exact=True)
+    pd.testing.assert_frame_equal(read.intervals, own.intervals, check_exact=True)
