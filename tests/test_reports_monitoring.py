@@ -190,3 +190,16 @@ def test_visaginas_monitoring_report_on_real_data(real_data_dir_backtested, tmp_
     assert f"Residents: {fmt_number(latest.loc['V1', 'actual'], 'en', 0)} persons in {latest.loc['V1', 'year']}" in html
     assert "at least 20,000 persons in 2030" in html
     assert "Probability of meeting the target by the stochastic projection" in html
+
+
+def test_target_text_writes_the_year_as_the_language_does():
+    from types import SimpleNamespace
+
+    from cityindicators.indicators.catalogue import UNIT_LABELS
+    from cityindicators.reports import monitoring as m
+
+    c = SimpleNamespace(direction="at_least", target_value=20000.0, unit="persons", target_year=2030)
+    assert m._target_text(c, "lt") == "ne mažiau kaip 20\u202f000 asm. (2030 m.)"
+    assert m._target_text(c, "en") == "at least 20,000 persons (2030)"
+    # the euro written the same way in every report: "Eur" in Lithuanian
+    assert UNIT_LABELS["EUR"][0] == m.unit_label("EUR", "lt") == "Eur"

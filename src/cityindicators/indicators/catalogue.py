@@ -101,7 +101,7 @@ class Indicator:
 #: Catalogue units as written in Lithuanian and English reports.
 UNIT_LABELS: dict[str, tuple[str, str]] = {
     "persons": ("asm.", "persons"), "%": ("%", "%"), "years": ("metai", "years"),
-    "fraction of population": ("gyventojų skaičiaus dalis", "fraction of population"), "EUR": ("EUR", "EUR"),
+    "fraction of population": ("gyventojų skaičiaus dalis", "fraction of population"), "EUR": ("Eur", "EUR"),
     "persons per km2": ("asm./km²", "persons per km²"), "per 1000": ("‰ (1 000 gyv.)", "per 1,000"),
     "per 100": ("100 gyv.", "per 100"), "ratio": ("santykis", "ratio"),
     "males per 100 females": ("vyrų 100 moterų", "males per 100 females"),

@@ -116,8 +116,9 @@ def setup_monitoring(territory: str, plan: str, scenarios: Sequence[str] = (), t
 
 
 def _target_text(c, lang: str) -> str:
+    """"ne mažiau kaip 20 000 asm. (2030 m.)" / "at least 20,000 persons (2030)"."""
     return f"{direction_label(c.direction, lang)} {format_value(c.target_value, c.unit, lang)} " \
-           f"{unit_label(c.unit, lang)} ({c.target_year})"
+           f"{unit_label(c.unit, lang)} ({t('col_year_of', lang, year=c.target_year)})"
 
 
 def summary_frame(ctx: MonitoringContext) -> pd.DataFrame:
