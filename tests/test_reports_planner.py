@@ -145,3 +145,15 @@ def test_pyramid_draws_the_open_group_as_a_band():
     assert all(list(p.get_data().edges) == [a - 0.5 for a in range(86)] for p in singles)
     assert any("85+ (open group" in tx.get_text() for tx in fig.axes[0].texts)
     plt.close(fig)
+
+
+def test_annex_keeps_working_age_for_the_16_to_pension_age_group():
+    # "working age" is 16 to the pension age in this tool (working_age_population); a definition
+    # of a 15-64 ratio does not call 15-64 "working age"
+    from cityindicators.indicators.catalogue import CATALOGUE
+
+    for lang in ("lt", "en"):
+        table = planner.indicator_annex(["potential_support_ratio", "ageing_index"], lang)
+        text = " ".join(table.iloc[:, 2])
+        assert "darbingo" not in text and "working age" not in text and ("15–64" in text or "15-64" in text)
+    assert "working_age_population" in CATALOGUE

@@ -138,8 +138,10 @@ _DEFINITIONS_LT: dict[str, str] = {
     "old_age_dependency_ratio": "P(65+) / P(15–64) × 100.",
     "young_age_dependency_ratio": "P(0–14) / P(15–64) × 100.",
     "total_dependency_ratio": "(P(0–14) + P(65+)) / P(15–64) × 100.",
-    "ageing_index": "P(65+) / P(0–14) × 100 (65 m. ir vyresnių gyventojų skaičius 100 vaikų iki 15 metų).",
-    "potential_support_ratio": "P(15–64) / P(65+) (darbingo amžiaus gyventojų skaičius vienam 65 m. ir "
+    "ageing_index": "P(65+) / P(0–14) × 100 (65 m. ir vyresnių gyventojų skaičius, tenkantis šimtui vaikų iki "
+                    "15 metų).",
+    # 15-64, not "darbingo amžiaus" (16 to the pension age in this tool's working_age_population)
+    "potential_support_ratio": "P(15–64) / P(65+) (15–64 m. gyventojų skaičius, tenkantis vienam 65 m. ir "
                                "vyresniam gyventojui).",
     "median_age": "Amžius m, už kurį jaunesni yra pusė gyventojų: tiesinė interpoliacija tų vienerių metų "
                   "amžiaus intervale [a, a+1), kuriame sukauptas gyventojų skaičius pasiekia P/2, "
@@ -257,7 +259,7 @@ _ENTRIES: tuple[Indicator, ...] = (
     _i("ageing_index", "Senatvės koeficientas", "Ageing index", "%",
        "P(65+) / P(0-14) x 100 (persons aged 65+ per 100 children aged 0-14).", "lower_better", _P, "structure"),
     _i("potential_support_ratio", "Potencialios paramos koeficientas", "Potential support ratio", "ratio",
-       "P(15-64) / P(65+) (persons of working age per person aged 65+).", "higher_better", _P, "structure"),
+       "P(15-64) / P(65+) (persons aged 15-64 per person aged 65+).", "higher_better", _P, "structure"),
     _i("median_age", "Amžiaus mediana", "Median age", "years",
        "Age m with half the residents younger: linear interpolation within the single year of age "
        "[a, a+1) where the cumulated population reaches P/2, m = a + (P/2 - C(a)) / P(a), C(a) the "
