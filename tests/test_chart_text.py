@@ -109,3 +109,52 @@ def test_svg_with_shared_sizes_is_matplotlibs_own():
 
     chart_text._SIZES.clear()
     assert svg(False) == svg(True) == svg(True)  # measured, then from the shared sizes
+
+
+def test_a_texts_layout_is_kept_for_its_string_font_alignment_and_rotation():
+    """Inside the block a text's layout into lines comes from the kept ones when everything it
+    depends on is the same; another alignment, rotation, size, line spacing or dpi is laid out
+    afresh: every layout the one matplotlib gives outside the block."""
+    import matplotlib.text as mpl_text
+
+    def layouts(fig) -> list:
+        renderer = chart_text.agg_renderer(fig)
+        def plain(value):  # the layout's numbers rounded, in lists (its shape differs between versions)
+            if hasattr(value, "bounds"):
+                return plain(value.bounds)
+            if isinstance(value, str):
+                return value
+            if isinstance(value, (tuple, list)):
+                return [plain(v) for v in value]
+            return round(float(value), 9)
+
+        return [plain(text._get_layout(renderer)) for text in fig.texts]
+
+    def figure(dpi: float) -> Figure:
+        fig = Figure(figsize=(4, 2), dpi=dpi)
+        FigureCanvasAgg(fig)
+        two_lines = "Šaltinis: 2018\nantra eilutė"
+        for kw in ({}, {"ha": "right"}, {"va": "top"}, {"multialignment": "right"}, {"rotation": 90},
+                   {"rotation_mode": "anchor", "rotation": 30}, {"rotation": 30}, {"fontsize": 14},
+                   {"linespacing": 2}):
+            fig.text(0.5, 0.5, two_lines, **kw)  # each differs from the first in one property
+        return fig
+
+    own = {dpi: layouts(figure(dpi)) for dpi in (72, 300)}
+    assert all(a != b for i, a in enumerate(own[300]) for b in own[300][i + 1:])
+    chart_text._LAYOUTS.clear()
+    laid_out = []
+    original = mpl_text.Text._get_layout
+    mpl_text.Text._get_layout = lambda self, r: laid_out.append(self) or original(self, r)
+    try:
+        with chart_text.shared_text_metrics():
+            first = layouts(figure(300))
+            after_first = len(laid_out)
+            again = layouts(figure(300))  # new figures, the same texts: every layout kept
+            after_again = len(laid_out)
+            other = layouts(figure(72))
+    finally:
+        mpl_text.Text._get_layout = original
+    assert first == again == own[300] and other == own[72]
+    assert after_first == after_again == 9 and len(laid_out) == 18  # nine layouts at each dpi, none twice
+    assert len(chart_text._LAYOUTS) == 18

@@ -11,7 +11,9 @@ within a pixel, so they are kept here for the kernel's lifetime, keyed by everyt
 depend on:
 
 * :func:`shared_text_metrics` - while drawing, the sizes of texts measured by Agg (at one
-  resolution) or by the SVG backend, shared across renderers of the same kind;
+  resolution) or by the SVG backend, shared across renderers of the same kind, and each text's
+  layout into lines (matplotlib lays a text out at every drawing and every measurement of its
+  box, some 0.03 CPU s a chart);
 * :class:`GlyphCachingRendererAgg` - matplotlib's Agg renderer whose layout of a string into
   glyphs is done once, and each glyph rendered once per size, angle and position within the
   pixel (matplotlib versions that draw a whole string at once are left as they are); it also
@@ -87,21 +89,70 @@ def _shared_metrics(original, rc: tuple):
     return metrics
 
 
+#: ``(kind, resolution, settings, text, font, alignment...) -> Text._get_layout's result``, for the kernel.
+_LAYOUTS: dict[tuple, tuple] = {}
+
+
+def _kept_layout(original, rc: tuple):
+    """``Text._get_layout`` (where a text's lines go around its anchor, in pixels) kept per
+    renderer kind and everything the layout reads: the string, font, figure dpi, alignment,
+    rotation and line spacing. Texts that wrap (their lines follow their place in the figure)
+    and mathematical or TeX texts are laid out by matplotlib every time."""
+    def layout(self, renderer):
+        kind = _measuring_kind(renderer)
+        text = self.get_text()
+        if kind is None or self.get_wrap() or self.get_usetex() or "$" in text:
+            return original(self, renderer)
+        key = (*kind, rc, text, _font_key(self._fontproperties), self.figure.dpi, self._linespacing,
+               self._get_multialignment(), self.get_rotation(), self._horizontalalignment,
+               self._verticalalignment, self.get_rotation_mode())
+        kept = _LAYOUTS.get(key)
+        if kept is None:
+            if len(_LAYOUTS) >= CACHE_SIZE:
+                _LAYOUTS.clear()
+            bbox, lines, corner = original(self, renderer)
+            kept = _LAYOUTS[key] = (bbox.frozen(), tuple(lines), corner)
+        bbox, lines, corner = kept
+        return bbox.frozen(), list(lines), corner  # a box of the caller's own: Bbox is mutable
+
+    layout._cityindicators_shared = True
+    return layout
+
+
+def _svg_font_height_metrics(renderer, prop) -> tuple:
+    """The SVG renderer's font heights (matplotlib 3.11 reads them for every text it lays out):
+    at 72 dpi, the resolution ``print_svg`` draws at."""
+    return font_height_metrics(prop, 72.0)
+
+
 @contextlib.contextmanager
 def shared_text_metrics() -> Iterator[None]:
     """While in the block, text sizes measured by any Agg renderer at a dpi (or any SVG
-    renderer) serve every other: matplotlib's own per-renderer cache, shared for the kernel.
+    renderer) serve every other: matplotlib's own per-renderer cache, shared for the kernel;
+    so does each text's layout into lines (:func:`_kept_layout`), and the SVG renderer reads a
+    font's heights once (:func:`font_height_metrics`) as :class:`GlyphCachingRendererAgg` does.
     Does nothing on a matplotlib without that cache (``matplotlib.text._get_text_metrics_with_cache``,
     3.6 and later) or inside another such block."""
+    from matplotlib.backends.backend_svg import RendererSVG
+
     original = getattr(mpl_text, "_get_text_metrics_with_cache", None)
     if original is None or getattr(original, "_cityindicators_shared", False):
         yield
         return
-    mpl_text._get_text_metrics_with_cache = _shared_metrics(original, _rc_key())
+    rc = _rc_key()
+    layout = mpl_text.Text._get_layout
+    svg_heights = not hasattr(RendererSVG, "_get_font_height_metrics")
+    mpl_text._get_text_metrics_with_cache = _shared_metrics(original, rc)
+    mpl_text.Text._get_layout = _kept_layout(layout, rc)
+    if svg_heights:
+        RendererSVG._get_font_height_metrics = _svg_font_height_metrics
     try:
         yield
     finally:
         mpl_text._get_text_metrics_with_cache = original
+        mpl_text.Text._get_layout = layout
+        if svg_heights:
+            del RendererSVG._get_font_height_metrics
 
 
 @functools.lru_cache(maxsize=CACHE_SIZE)
