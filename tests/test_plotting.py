@@ -119,6 +119,21 @@ def test_scenario_charts_and_fan():
     assert "Mediana" not in text and "Tikimybinė" not in text
 
 
+def test_broad_groups_draws_each_groups_line_of_each_scenario_in_year_order():
+    rows = [(s, y, g, 1000.0 * (k + 1) + 10 * j + (y - 2018)) for k, s in enumerate(["baseline", "attraction"])
+            for j, g in enumerate(["0-14", "15-64", "65+"]) for y in range(2018, 2031)]
+    frame = pd.DataFrame(rows, columns=["scenario", "year", "group", "value"]).sample(frac=1, random_state=3)
+    frame = frame[~((frame["scenario"] == "attraction") & (frame["group"] == "65+"))]  # one line without data
+    fig = plotting.broad_groups(frame, lang="en", name="X", scenario_labels={"baseline": "Baseline"})
+    drawn = {(ax.get_title(loc="left"), line.get_label()): (list(line.get_xdata()), list(line.get_ydata()))
+             for ax in fig.axes for line in ax.get_lines()}
+    years = list(range(2018, 2031))
+    assert drawn[("0–14", "Baseline")] == (years, [(1000 + y - 2018) / 1000 for y in years])
+    assert drawn[("15–64", "attraction")] == (years, [(2010 + y - 2018) / 1000 for y in years])
+    assert drawn[("65 and over", "attraction")] == ([], [])  # still in the legend, as each panel's scenarios are
+    assert [line.get_label() for line in fig.axes[2].get_lines()] == ["Baseline", "attraction"]
+
+
 def test_comparison_table_coloured_by_rank():
     frame = pd.DataFrame({"Indicator": ["Population", "Share 65+"], "Value": [20249.0, 14.46], "Rank": [12.0, 60.0]})
     html = plotting.comparison_table(frame, "en", n=60, caption="Visaginas compared", synthetic=True).to_html()

@@ -48,12 +48,19 @@ def _rc_key() -> tuple:
     return tuple(str(mpl.rcParams.get(k)) for k in _RC_KEYS)
 
 
-def _measuring_kind(renderer):
-    """``(kind, resolution)`` of a renderer whose text sizes depend on nothing else, else ``None``:
-    Agg's at its dpi, and the SVG backend's (sizes from the font outlines, at any dpi)."""
+@functools.lru_cache(maxsize=1)
+def _renderer_classes() -> tuple[type, type]:
+    """matplotlib's mixed-mode and SVG renderers, imported once (asked for every text drawn)."""
     from matplotlib.backends.backend_mixed import MixedModeRenderer
     from matplotlib.backends.backend_svg import RendererSVG
 
+    return MixedModeRenderer, RendererSVG
+
+
+def _measuring_kind(renderer):
+    """``(kind, resolution)`` of a renderer whose text sizes depend on nothing else, else ``None``:
+    Agg's at its dpi, and the SVG backend's (sizes from the font outlines, at any dpi)."""
+    MixedModeRenderer, RendererSVG = _renderer_classes()
     inner = renderer._renderer if isinstance(renderer, MixedModeRenderer) else renderer
     if isinstance(inner, RendererAgg):  # GlyphCachingRendererAgg measures as Agg does
         return "agg", float(inner.dpi)

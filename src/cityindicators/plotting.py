@@ -711,10 +711,13 @@ def broad_groups(
     fig, axes = _new_figure(label, nrows, ncols, figsize=(12.0, 3.6 * nrows + 0.8))
     labels = dict(scenario_labels or {})
     colours = _scenario_colours(frame["scenario"])
+    # each group's line of each scenario split off in one pass: a filter and a sort per line
+    # were a quarter of the service groups' chart's building (30 lines)
+    lines = dict(list(frame.sort_values("year", kind="stable").groupby(["group", "scenario"], sort=False)))
     for ax, grp in zip(axes.flat, groups):
         sub = frame[frame["group"] == grp]
         for sc, colour in colours.items():
-            g = sub[sub["scenario"] == sc].sort_values("year")
+            g = lines.get((grp, sc), frame.iloc[:0])
             ax.plot(g["year"], g["value"] / 1000, color=colour, lw=1.8, label=labels.get(sc, sc))
         ax.set_title(titles.get(grp, grp), loc="left", fontsize=10)
         ax.set_ylabel(t("persons_k", lang))
