@@ -6,6 +6,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -398,3 +399,43 @@ def test_sheet_title_drops_the_note_on_rank_colours(tmp_path):
         title = exports._without_colour_note(exports._plain(caption))
         assert title == f"X ir palyginamosios teritorijos {t('synthetic_note', lang)}."
         assert exports._without_colour_note("Plain title") == "Plain title"
+
+
+def test_workbook_body_written_by_column_is_what_row_by_row_writing_gives(tmp_path):
+    """The sheets' rows are written column by column (numpy numbers and booleans straight, text
+    at once, the rest cell by cell): every cell's value, type and quotePrefix style as writing
+    each row through _write_row gave, for every kind of column a table can hold."""
+    import xlsxwriter
+    from openpyxl import load_workbook
+
+    from cityindicators.reports import exports
+
+    frame = exports._plain_frame(pd.DataFrame({
+        "float": [1.5, np.nan, -2.25, np.inf, 0.0],
+        "int": np.array([1, -2, 3, 0, 10**12], dtype="int64"),
+        "bool": [True, False, True, True, False],
+        "text": ["a", "", "=1+1", "-3.5", "@x"],
+        "object": [1, "b", None, 2.5, np.float64(3.0)],
+        "nullable": pd.array([1, None, 3, 4, 5], dtype="Int64"),
+        "category": pd.Categorical(["x", "y", "x", None, "y"]),
+        "missing": [None, np.nan, pd.NA, "", "z"],
+    }))
+
+    def workbook(path, by_column):
+        wb = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_urls": False,
+                                             "strings_to_numbers": False, "nan_inf_to_errors": True})
+        styles = exports._Styles(wb)
+        ws = wb.add_worksheet("t")
+        if by_column:
+            exports._write_body(ws, 1, frame, styles)
+        else:
+            for row, values in enumerate(frame.itertuples(index=False), 1):
+                exports._write_row(ws, row, [exports._cell(v) for v in values], styles)
+        wb.close()
+        ws = load_workbook(path)["t"]
+        return [[(c.value, c.data_type, bool(c.quotePrefix)) for c in row] for row in ws.iter_rows(min_row=1, max_row=6, max_col=8)]
+
+    by_row, by_column = workbook(tmp_path / "rows.xlsx", False), workbook(tmp_path / "columns.xlsx", True)
+    assert by_column == by_row
+    assert by_column[3][3] == ("=1+1", "s", True) and by_column[4][3] == ("-3.5", "s", False)
+    assert by_column[2][0] == (None, "n", False) and by_column[1][2] == (True, "b", False)
