@@ -90,3 +90,23 @@ def test_default_candidates_are_distinct_and_start_with_the_prior():
     assert {c.settings.migration_window for c in first} == {5, 10}
     assert {c.settings.migration_convergence for c in first} == {"none", "own_mean", "zero"}
     assert {c.settings.total_combination_weight for c in first} == {0.0, 0.5} and {c.e0_gain for c in first} == {0.0, 0.15}
+
+
+def test_migration_trend_leaves_the_excluded_years_out_of_its_fit(demo_rates):
+    # a history falling by 0.001 a year with one atypical year: -0.05 instead of its line value
+    rates = _with_linear_history(demo_rates, -0.001)
+    yrs = rates.hist_years
+    odd = int(yrs[-4])
+    hist = rates.netmig_hist.copy()
+    hist[0, -4] = -0.05
+    rates = replace(rates, netmig_hist=hist)
+    sc = load_scenario("baseline")
+    sc = replace(sc, migration=replace(sc.migration, mode="trend", damping=0.5, bounds=(-0.03, 0.03)))
+    st = replace(rates.settings, migration_excluded_years=(odd,), migration_convergence="none")
+    # the odd year left out: the slope is the line's, -0.001, so delta_1 = -0.0005 (d = 0.5)
+    sch = build_schedule(replace(rates, settings=st), sc, rates.base_year + 3)
+    assert sch.mig_shift[:, 0] == pytest.approx([0, -0.0005, -0.00075])
+    # kept in, it tilts the slope (fitted on the last trend_years, the odd year among them)
+    kept = build_schedule(replace(rates, settings=replace(st, migration_trend_excludes=False)), sc, rates.base_year + 3)
+    assert abs(kept.mig_shift[1, 0] + 0.0005) > 1e-4
+    assert EstimationSettings().migration_trend_excludes

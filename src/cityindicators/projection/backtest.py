@@ -307,7 +307,8 @@ def default_candidates() -> tuple[Candidate, ...]:
     """The modest candidate set of the protocol (the first is the prior choice, see docs/BACKTEST.md).
 
     Every candidate leaves the 2010 declaration wave and the 2011 census year out of its migration
-    windows (:data:`REGISTER_BREAK_YEARS`) and carries the age-structure combination of weight
+    windows and of the fit of its migration trend (:data:`REGISTER_BREAK_YEARS`,
+    ``EstimationSettings.migration_trend_excludes``) and carries the age-structure combination of weight
     :data:`AGE_STRUCTURE_WEIGHT` (the median age tilted toward its own exponential trend, the
     weight rising over ten years; see :mod:`.schedule`): two treatments of the method itself, made
     structural after the previous rounds' back-tests had been seen (docs/BACKTEST.md says so).
@@ -359,7 +360,8 @@ def protocol_fingerprint() -> str:
 def _estimation_key(st: EstimationSettings) -> EstimationSettings:
     """The settings with the fields that act only on the schedule reset (one estimation serves them all)."""
     return replace(st, migration_convergence="none", migration_convergence_start=0, migration_convergence_years=20,
-                   total_combination_weight=0.0, age_structure_weight=0.0)
+                   total_combination_weight=0.0, age_structure_weight=0.0, tfr_trend_breaks=(),
+                   migration_trend_excludes=True)
 
 
 def _origin_forecasts(data: ProjectionData, Y: int, last: int, candidates: Sequence[Candidate], codes: list[str],

@@ -9,7 +9,8 @@ as the stochastic mode draws them) into survival ratios, fertility and migration
 Rules (year ``y`` = calendar year of the events, base year ``Y``, ``j = y - Y``):
 
 * fertility ``hold``: ``TFR_y = TFR_0``; ``trend``: ``TFR_y = TFR_0 + s sum_{i=1..j} d^i``
-  with ``s`` the OLS slope of the last ``trend_years`` of TFR and damping ``d``, the added change
+  with ``s`` the OLS slope of the last ``trend_years`` of TFR (from the last break of
+  ``tfr_trend_breaks`` on when it leaves three years, :func:`trend_fit_years`) and damping ``d``, the added change
   at most ``max_change`` either way, moving to the reference TFR (all municipalities) in
   ``convergence_years`` when set, clipped to the scenario's bounds in every year (a base TFR
   outside them starts at the nearest bound; :func:`~cityindicators.projection.bounds.tfr_path`); ``path``: linear interpolation from ``(Y, TFR_0)`` through the given points, then held.
@@ -22,7 +23,8 @@ Rules (year ``y`` = calendar year of the events, base year ``Y``, ``j = y - Y``)
   (:class:`~cityindicators.projection.lifetable.E0Scaler`).
 * migration: net = ``level (inflow_scale * in - outflow_scale * out)``; ``zero`` drops it;
   ``trend`` adds ``delta_y = s sum_{i=1..j} d^i`` to the crude net rate (``s`` the OLS slope of the
-  balancing-equation net migration rate), the sum kept within ``bounds``, spread over age and
+  balancing-equation net migration rate, the window's excluded years left out when
+  ``migration_trend_excludes``), the sum kept within ``bounds``, spread over age and
   sex by the territory's gross-migration age profile; the added inflow is a constant number of
   persons a year shared out by its profile.
 * convergence (``EstimationSettings.migration_convergence``): the schedule of year ``Y + j`` is
@@ -104,10 +106,10 @@ from .engine import EngineResult, cohort_component, project_step
 from .estimation.common import ols_slope as _ols_slope
 from .lifetable import E0Scaler
 from .scenarios import Migration, Scenario, profile_weights
-from .settings import LONGEST_BACKTESTED_HORIZON
+from .settings import LONGEST_BACKTESTED_HORIZON, TREND_YEARS_AFTER_BREAK
 
-__all__ = ["E0Scaler", "ScenarioSchedule", "build_schedule", "run_schedule", "combination_adjustment", "convergence_weights",
-           "convergence_span",
+__all__ = ["E0Scaler", "ScenarioSchedule", "build_schedule", "run_schedule", "trend_fit_years",
+           "combination_adjustment", "convergence_weights", "convergence_span",
            "tilt_to_median", "age_structure_adjustment", "AGE_STRUCTURE_HELD_AFTER", "AGE_TILT_WIDTH"]
 
 #: Years after which the age-structure combination's shift of the median age is held: the longest horizon
@@ -205,7 +207,8 @@ def build_schedule(rates: BaseRates, scenario: Scenario, to_year: int) -> Scenar
     if f.mode == "hold":
         tfr = np.broadcast_to(tfr0, (n, T)).copy()
     elif f.mode == "trend":
-        slope = _ols_slope(np.where(hist_mask, rates.tfr_hist, np.nan), rates.hist_years)
+        tfr_mask = trend_fit_years(rates.hist_years, Y, st.trend_years, st.tfr_trend_breaks)
+        slope = _ols_slope(np.where(tfr_mask, rates.tfr_hist, np.nan), rates.hist_years)
         if f.convergence_years and rates.tfr_reference is None:
             raise ProjectionError("a converging TFR trend needs rates with tfr_reference")
         tfr = tfr_path(tfr0, slope, f.damping, n, f.bounds, f.max_change, rates.tfr_reference, f.convergence_years)
@@ -241,7 +244,10 @@ def build_schedule(rates: BaseRates, scenario: Scenario, to_year: int) -> Scenar
     shift_profile = np.where(mean_g[:, None, None] > 0, gross / np.where(mean_g > 0, mean_g, 1)[:, None, None], 1.0)
     mig_shift = np.zeros((n, T))
     if mi.mode == "trend":
-        slope = _ols_slope(np.where(hist_mask, rates.netmig_hist, np.nan), rates.hist_years)
+        mig_mask = hist_mask
+        if st.migration_trend_excludes:  # the years left out of the window are left out of its trend too
+            mig_mask = hist_mask & ~np.isin(rates.hist_years, [int(y) for y in st.migration_excluded_years])
+        slope = _ols_slope(np.where(mig_mask, rates.netmig_hist, np.nan), rates.hist_years)
         c0 = (rates.net_migration().sum((1, 2)) / P0.sum((1, 2))) if T else np.zeros(0)
         path = _bounded(c0, c0 + _damped(slope, mi.damping, n), *mi.bounds)
         mig_shift = path - c0
@@ -293,6 +299,20 @@ def build_schedule(rates: BaseRates, scenario: Scenario, to_year: int) -> Scenar
         extra = age_structure_adjustment(sch, wa, st.age_structure_years)
         sch.combination_count = extra if sch.combination_count is None else sch.combination_count + extra
     return sch
+
+
+def trend_fit_years(hist_years: np.ndarray, base_year: int, trend_years: int, breaks=(),
+                    after_break: int = TREND_YEARS_AFTER_BREAK) -> np.ndarray:
+    """Mask of the event years ``hist_years`` a trend is fitted on: the last ``trend_years`` before
+    ``base_year`` (``y >= base_year - trend_years``), and, when a year ``b`` of ``breaks`` leaves at least
+    ``after_break`` years ``b .. base_year - 1``, only those from the latest such ``b`` on (a level break of
+    the series, as the 2011 census's revision of the TFR's women, must not read as a slope)."""
+    y = np.asarray(hist_years)
+    mask = y >= int(base_year) - int(trend_years)
+    usable = [int(b) for b in breaks if int(base_year) - int(b) >= after_break]
+    if usable:
+        mask &= y >= max(usable)
+    return mask
 
 
 def run_schedule(sch: ScenarioSchedule) -> EngineResult:

@@ -11,10 +11,14 @@ from numbers import Integral
 
 from ..exceptions import ProjectionError  # no numpy here: scenario files are read (`scenarios --list`) without it
 
-__all__ = ["EstimationSettings", "CONVERGENCE_TARGETS", "LONGEST_BACKTESTED_HORIZON"]
+__all__ = ["EstimationSettings", "CONVERGENCE_TARGETS", "MIGRATION_PROFILES", "TREND_YEARS_AFTER_BREAK", "LONGEST_BACKTESTED_HORIZON"]
 
 #: Long-run levels net migration can converge to (``EstimationSettings.migration_convergence``).
 CONVERGENCE_TARGETS = ("none", "zero", "own_mean")
+#: Fewest years after a break of the TFR series that its trend is fitted on (``EstimationSettings.tfr_trend_breaks``).
+TREND_YEARS_AFTER_BREAK = 3
+#: Sources of the age-sex pattern of net migration (``EstimationSettings.migration_profile``).
+MIGRATION_PROFILES = ("window", "history", "country")
 
 #: The longest horizon (years) the back-test scores (origin 2006, last year of the data 2018): what a
 #: setting does beyond it is not judged by ``docs/BACKTEST.md``. The default migration holds the window's
@@ -74,6 +78,17 @@ class EstimationSettings:
         (each earlier year's own level is used for that year's residuals).
     trend_years
         Years of history the ``trend`` scenario fits its slopes on.
+    migration_trend_excludes
+        Leave ``migration_excluded_years`` out of the fit of the net migration trend
+        (``migration.mode: trend``) too, not only out of the window (default): the balancing
+        equation's net migration of the event year 2010 carries the declaration wave and the 2011
+        census revision of the population, a level break that would otherwise read as part of a
+        slope. False fits on every one of the last ``trend_years``.
+    tfr_trend_breaks
+        Years at which the TFR series breaks (e.g. ``(2011,)``: the census revised the women of the
+        denominator): the TFR trend's slope is fitted only on the years from the last such break
+        on, when at least :data:`TREND_YEARS_AFTER_BREAK` of them are seen by the base year
+        (:func:`~cityindicators.projection.schedule.trend_fit_years`); () fits on all ``trend_years``.
     open_age
         Open top age of the projection (at least 100).
     gompertz_slope, makeham
@@ -88,6 +103,12 @@ class EstimationSettings:
         Event years left out of every migration window (the residuals of year ``y`` are the
         moves between 1 January ``y`` and ``y + 1``), e.g. ``(2010,)`` for Lithuania's 2010
         declaration wave of emigrants who had left in earlier years; see "Atypical years".
+    migration_profile
+        Where the age-sex pattern of the net migration schedule comes from: ``window`` (the
+        window's own residuals), ``history`` (the territory's net rates over its whole history up
+        to the base year, excluded years left out: the ``own_mean`` rates) or ``country`` (the net
+        rates of all municipalities together over the window). Its level (the crude net rate) is
+        always the window's; see :func:`~cityindicators.projection.estimation.migration.level_shifted_profile`.
     migration_convergence, migration_convergence_start, migration_convergence_years
         The long-run rule of net migration. ``none`` holds the window's schedule for the whole
         projection; ``zero`` and ``own_mean`` hold it for ``migration_convergence_start`` years, then
@@ -123,6 +144,8 @@ class EstimationSettings:
     e0_window: int = 5
     fertility_window: int = 2
     trend_years: int = 10
+    migration_trend_excludes: bool = True
+    tfr_trend_breaks: tuple[int, ...] = ()
     open_age: int = 100
     gompertz_slope: tuple[float, float] = (0.075, 0.095)
     makeham: tuple[float, float] = (8e-4, 2e-4)
@@ -143,6 +166,7 @@ class EstimationSettings:
     open_age_split: str = "stable"
     open_age_growth_years: int = 5
     migration_excluded_years: tuple[int, ...] = (2010, 2011)
+    migration_profile: str = "window"
     migration_convergence: str = "zero"
     migration_convergence_start: int = LONGEST_BACKTESTED_HORIZON
     migration_convergence_years: int = 28  # zero reached 40 years after the base, with the baseline's TFR
@@ -154,6 +178,9 @@ class EstimationSettings:
         if self.migration_convergence not in CONVERGENCE_TARGETS:
             raise ProjectionError(f"migration_convergence must be one of {', '.join(CONVERGENCE_TARGETS)}, "
                                   f"got {self.migration_convergence!r}")
+        if self.migration_profile not in MIGRATION_PROFILES:
+            raise ProjectionError(f"migration_profile must be one of {', '.join(MIGRATION_PROFILES)}, "
+                                  f"got {self.migration_profile!r}")
         if int(self.migration_convergence_years) < 1:
             raise ProjectionError(f"migration_convergence_years must be at least 1, got {self.migration_convergence_years}")
         if int(self.migration_convergence_start) < 0:
@@ -166,6 +193,8 @@ class EstimationSettings:
             raise ProjectionError(f"age_structure_years must be at least 1, got {self.age_structure_years}")
         if not all(isinstance(y, Integral) and not isinstance(y, bool) for y in self.migration_excluded_years):
             raise ProjectionError(f"migration_excluded_years must be calendar years, got {self.migration_excluded_years!r}")
+        if not all(isinstance(y, Integral) and not isinstance(y, bool) for y in self.tfr_trend_breaks):
+            raise ProjectionError(f"tfr_trend_breaks must be calendar years, got {self.tfr_trend_breaks!r}")
         if self.child_migration not in ("family", "own"):
             raise ProjectionError(f"child_migration must be 'family' or 'own', got {self.child_migration!r}")
         (c0, c1), (p0, p1) = self.family_child_ages, self.family_parent_ages

@@ -153,7 +153,8 @@ uses the setting chosen on the back-tests observable by then. The chosen one is 
 window (``migration_window=5``, equal year weights ``migration_decay=1``) without the event years
 2010-2011, no convergence within the back-tested horizons (after them the long-run rule of
 :mod:`.schedule`, which no back-test scores), no combination of the total; the ``baseline`` scenario adds the damped
-ten-year trend of the crude net migration rate (``migration.mode: trend``, damping 0.6) and of the
+ten-year trend of the crude net migration rate (``migration.mode: trend``, damping 0.6, fitted
+without 2010-2011 too, ``migration_trend_excludes``) and of the
 TFR (damping 0.9, within 1.0-2.1) and raises life expectancy by 0.15 years a year. The other settings (``migration_robust=4``,
 ``migration_smoothing=1``, ``migration_model='mixed'``, ``pooled_migration_weight=0.5``,
 ``child_migration='family'``, ``inflow_pool=True`` below age 50, ``open_age_split='stable'``,

@@ -25,7 +25,7 @@ from .common import series
 from .inputs import EstimationInputs
 from .mortality import Mortality
 
-__all__ = ["Migration", "estimate_migration"]
+__all__ = ["Migration", "estimate_migration", "level_shifted_profile"]
 
 log = logging.getLogger(__name__)
 
@@ -111,9 +111,15 @@ def estimate_migration(migration: pd.DataFrame, inp: EstimationInputs, mortality
     K = _gauss_kernels(k + 1, sigma)  # [T, A, A]
     nm_s = np.einsum("tab,tsb->tsa", K, nm_sum)
     sv_s = np.einsum("tab,tsb->tsa", K, sv_sum)
+    longrun_rate = _longrun_net_rate(NM, SV, ~excluded, K, omega)
+    in_pool = np.isin(codes, list(pool))
+    if not in_pool.any():
+        in_pool = np.ones(T, dtype=bool)
+    profile = _profile_rate(st.migration_profile, NM, SV, okm, in_pool, longrun_rate[..., : k + 1])
+    if profile is not None:  # the window's level, the age-sex pattern of a longer history or of the country
+        nm_s = level_shifted_profile(nm_s, sv_s, profile)
     net_rate_d = nm_s / np.maximum(sv_s, 1e-9)
     net_count_d = nm_s / nyears
-    longrun_rate = _longrun_net_rate(NM, SV, ~excluded, K, omega)
     # gross flows (optional): crude outflow rates of the window
     out_crude = _gross_outflow(migration, codes, ev_years, mwin, P, yi)
     net_rate = np.concatenate([net_rate_d, np.repeat(net_rate_d[..., k:], omega - k, axis=-1)], axis=-1)
@@ -155,7 +161,10 @@ def estimate_migration(migration: pd.DataFrame, inp: EstimationInputs, mortality
         okw = okm.astype(float)
         p1_sum = np.einsum("ty,tysx->tsx", okw, np.nan_to_num(NM + SV))
         svb_sum = np.einsum("ty,tysx->tsx", okw, np.nan_to_num(SVB))
-        hp_d = (p1_sum - svb_sum) / np.maximum(svb_sum, 1e-9)
+        hp_nm = p1_sum - svb_sum
+        if profile is not None:
+            hp_nm = level_shifted_profile(hp_nm, svb_sum, profile)
+        hp_d = hp_nm / np.maximum(svb_sum, 1e-9)
         hp = np.concatenate([hp_d, np.repeat(hp_d[..., k:], omega - k, axis=-1)], axis=-1)
         in_rate = (1 - w) * in_rate + w * np.maximum(hp, 0)
         out_rate = (1 - w) * out_rate + w * np.maximum(-hp, 0)
@@ -167,9 +176,6 @@ def estimate_migration(migration: pd.DataFrame, inp: EstimationInputs, mortality
                                      "base survival)")
 
     # children migrate with their parents: the mothers' net rate times a pooled share by age
-    in_pool = np.isin(codes, list(pool))
-    if not in_pool.any():
-        in_pool = np.ones(T, dtype=bool)
     if st.child_migration == "family":
         in_rate, out_rate, in_count, out_count = _family_model(
             (in_rate, out_rate, in_count, out_count), P0, m, asfr, male_share, in_pool, st, codes, notes)
@@ -181,6 +187,45 @@ def estimate_migration(migration: pd.DataFrame, inp: EstimationInputs, mortality
                                       "of the in-migrant pool (the cohort in all municipalities)")
     return Migration(in_rate=in_rate, out_rate=out_rate, in_count=in_count, out_count=out_count,
                      longrun_rate=longrun_rate, pool_base=pool_base, pool_window=pool_win, notes=notes)
+
+
+def level_shifted_profile(nm: np.ndarray, sv: np.ndarray, profile: np.ndarray) -> np.ndarray:
+    """Net migrants ``[..., 2, a]`` with the crude level of ``nm / sv`` and the age-sex pattern of ``profile``.
+
+    ``nm``, ``sv``: the window's net migrants and survivors by sex and age (summed over its years);
+    ``profile``: net rates per survivor of a longer history or of the country (same shape, or
+    broadcastable). With ``c = sum nm / sum sv`` (the window's crude net rate) and ``c_p = sum
+    profile sv / sum sv`` (the profile's on the window's survivors), the rate of age ``x`` becomes
+    ``r_x = profile_x + (c - c_p) g_x`` with ``g_x = |profile_x| / (sum |profile| sv / sum sv)``
+    (weighted mean 1: the level difference goes where people move, not to ages that hardly do); so
+    ``sum r sv = c sum sv``: the level stays the window's. Returns ``r sv``. Where the profile is all
+    zero, ``g`` is 1 (the difference spread evenly).
+    """
+    prof = np.broadcast_to(profile, nm.shape)
+    svs = np.maximum(sv.sum((-2, -1), keepdims=True), 1e-9)
+    c = nm.sum((-2, -1), keepdims=True) / svs
+    c_p = (prof * sv).sum((-2, -1), keepdims=True) / svs
+    mean_abs = (np.abs(prof) * sv).sum((-2, -1), keepdims=True) / svs
+    g = np.where(mean_abs > 0, np.abs(prof) / np.where(mean_abs > 0, mean_abs, 1.0), 1.0)
+    return (prof + (c - c_p) * g) * sv
+
+
+def _profile_rate(source: str, NM: np.ndarray, SV: np.ndarray, okm: np.ndarray, in_pool: np.ndarray,
+                  longrun: np.ndarray) -> np.ndarray | None:
+    """Net rates ``[T, 2, k + 1]`` whose age-sex pattern the schedule takes (``migration_profile``), or None.
+
+    ``history``: the territory's own net rates over every usable year up to the base (``longrun``, the
+    ``own_mean`` rates, excluded years left out); ``country``: the net rates of all municipalities of
+    the pool together over the window's years (``okm`` ``[T, y]``, the same for all territories).
+    """
+    if source == "window":
+        return None
+    if source == "history":
+        return longrun
+    use = (okm & in_pool[:, None]).astype(float)
+    nm = np.einsum("ty,tysx->sx", use, np.nan_to_num(NM))
+    sv = np.einsum("ty,tysx->sx", use, np.nan_to_num(SV))
+    return np.broadcast_to(nm / np.maximum(sv, 1e-9), NM.shape[:1] + NM.shape[2:])
 
 
 def _cohort_residuals(inp: EstimationInputs, m_y: np.ndarray, m: np.ndarray,
