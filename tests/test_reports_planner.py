@@ -157,3 +157,12 @@ def test_annex_keeps_working_age_for_the_16_to_pension_age_group():
         text = " ".join(table.iloc[:, 2])
         assert "darbingo" not in text and "working age" not in text and ("15–64" in text or "15-64" in text)
     assert "working_age_population" in CATALOGUE
+
+
+def test_english_annex_is_typeset_like_the_lithuanian():
+    table = planner.indicator_annex(["share_0_14", "natural_change", "net_migration"], "en")
+    text = " | ".join(table.iloc[:, 2])
+    assert "P(0–14) / P × 100" in text and "B − D" in text and "P(1 Jan t+1)" in text
+    assert " x " not in text and " - " not in text and "0-14" not in text
+    lt = " | ".join(planner.indicator_annex(["share_0_14"], "lt").iloc[:, 2])
+    assert "P(0–14) / P × 100" in lt

@@ -128,6 +128,15 @@ def working_age_target(ctx: ReportContext, working_age: int = 0, year: int | Non
     return found
 
 
+def _typeset(definition: str) -> str:
+    """An English definition of the catalogue (typed in ASCII) as the report sets its text, like the
+    Lithuanian ones: an en dash in a range ("0–14"), a minus sign and a multiplication sign."""
+    import re
+
+    text = re.sub(r"(?<=\d)-(?=\d)", "\u2013", definition)
+    return text.replace(" - ", " \u2212 ").replace(" x ", " \u00d7 ")
+
+
 def indicator_annex(ids: Iterable[str], lang: str, data_dir=None) -> pd.DataFrame:
     """One row per indicator: name, unit, definition and the Statistics Lithuania tables
     (dataflow ids of the data catalogue) of the datasets it is computed from."""
@@ -145,7 +154,8 @@ def indicator_annex(ids: Iterable[str], lang: str, data_dir=None) -> pd.DataFram
         if "published_indicators" in ind.datasets:
             tables.append(t("annex_published", lang))
         rows.append({t("col_indicator", lang): ind.name(lang), t("col_unit", lang): _unit(ind.unit, lang),
-                     t("col_definition", lang): ind.definition_in(lang), t("col_osp_tables", lang): ", ".join(tables)})
+                     t("col_definition", lang): _typeset(ind.definition_in(lang)) if lang == "en" else ind.definition_in(lang),
+                     t("col_osp_tables", lang): ", ".join(tables)})
     return pd.DataFrame(rows)
 
 
