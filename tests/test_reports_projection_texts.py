@@ -310,3 +310,6 @@ def test_size_class_labels_take_an_en_dash_and_keep_their_keys():
     assert size_class_label("under 20,000", "en") == "under 20,000" and size_class_label("40,000 and over", "lt") == (
         "40\u202f000 ir daugiau")
     assert size_class_label("unknown") == "unknown"
+    # the sentences add "residents" after the label
+    assert F.accuracy_size_class(size_class_label("40,000 and over"), 1.0, 2, 2013, "en").text.startswith(
+        "For municipalities of the same size in 2013 (40,000 or more residents)")

@@ -22,11 +22,12 @@ SIZE_CLASSES_LT: dict[str, str] = {
     "20,000-39,999": "20\u202f000–39\u202f999",
     "40,000 and over": "40\u202f000 ir daugiau",
 }
-#: English labels of the size classes as displayed (a range of numbers takes an en dash).
+#: English labels of the size classes as displayed (a range of numbers takes an en dash; the
+#: sentences add "residents": "40,000 or more residents").
 SIZE_CLASSES_EN: dict[str, str] = {
     "under 20,000": "under 20,000",
     "20,000-39,999": "20,000–39,999",
-    "40,000 and over": "40,000 and over",
+    "40,000 and over": "40,000 or more",
 }
 
 
