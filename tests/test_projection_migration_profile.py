@@ -77,3 +77,11 @@ def test_trend_fit_years_start_after_a_break_with_three_years():
     assert list(years[:9][trend_fit_years(years[:9], 2014, 10, (2011,))]) == [2011, 2012, 2013]
     with pytest.raises(ProjectionError, match="tfr_trend_breaks must be calendar years"):
         EstimationSettings(tfr_trend_breaks=(2011.5,))
+
+
+def test_profile_is_named_in_the_notes(demo):
+    data, last = demo
+    codes = sorted(data.population["territory_code"].astype(str).unique())[:1]
+    r = estimate_rates(data, codes, last, EstimationSettings(migration_profile="history"))
+    assert "age-sex pattern of the whole history at the window's level" in r.details[codes[0]]["migration"]
+    assert "age-sex pattern" not in estimate_rates(data, codes, last).details[codes[0]]["migration"]

@@ -136,6 +136,13 @@ Atypical years
     ``migration_robust`` still down-weight a year whose crude net rate is atypical for the
     territory.
 
+Age pattern from a longer history
+    ``migration_profile`` (default ``window``) can take the age-sex pattern of the net rates from
+    the territory's whole history (``history``, excluded years left out) or from all
+    municipalities together over the window (``country``) while the crude level stays the window's:
+    ``r_x = p_x + (c - c_p) g_x`` (:func:`.migration.level_shifted_profile`). Tried in the back-test
+    and not chosen out of sample (``docs/BACKTEST.md``, "This round").
+
 Convergence
     ``migration_convergence`` holds the net migration schedule of the window for
     ``migration_convergence_start`` years and then moves it towards a long-run level over

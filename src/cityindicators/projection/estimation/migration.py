@@ -130,10 +130,13 @@ def estimate_migration(migration: pd.DataFrame, inp: EstimationInputs, mortality
     outflow = np.maximum(-base_net, 0)
     if st.migration_model == "mixed":  # net losses as rates on the residents, net gains as counts
         inflow, outflow = np.maximum(cnt, 0), np.maximum(-net_rate, 0)
+    pattern = {"history": "; age-sex pattern of the whole history at the window's level",
+               "country": "; age-sex pattern of all municipalities over the window at its own level"}
     for i, c in enumerate(codes):
         notes[c]["migration"] = (
             f"cohort residuals {win_label} (year weights decaying {st.migration_decay:g}), "
             f"smoothed over age (sigma {sigma[i]:.2g} years), {st.migration_model}s"
+            f"{pattern.get(st.migration_profile, '')}"
         )
     if out_crude is not None:
         has = np.isfinite(out_crude)
