@@ -144,7 +144,13 @@ def test_project_with_empirical_intervals(demo_dir, demo_errors):
 
     own = median_ages(res.population.query("year > @res.base_year")).sort_values("year")
     assert med["value"].to_numpy() == pytest.approx(own["value"].to_numpy())
-    lo, hi = model.bounds(med["age_group"], med["size_class"], med["horizon"])
+    # ... with the median age's own variant (MEDIAN_AGE_VARIANT), fitted on its errors alone
+    from cityindicators.projection.intervals import shipped_median_age_model
+
+    own_model = shipped_median_age_model(log_errors(errors, ProjectionData.from_store(data_dir=demo_dir).population),
+                                         res.base_year)
+    assert set(own_model.widths["group"]) == {"median_age"}
+    lo, hi = own_model.bounds(med["age_group"], med["size_class"], med["horizon"])
     assert np.log(med["value"] / med["lower"]).to_numpy() == pytest.approx(hi)
     assert med["upper"].to_numpy() == pytest.approx(np.minimum(med["value"] * np.exp(-lo), res.open_age))
     assert not np.allclose(hi, model.bounds(tot["age_group"], tot["size_class"], tot["horizon"])[1])
@@ -187,6 +193,27 @@ def test_growth_exponent_and_asymmetric_bounds_hand_worked():
     assert out["upper"].iloc[0] == pytest.approx(1000 * np.exp(0.025))
     with pytest.raises(ProjectionError, match="growth must be"):
         fit_interval_model(e1, 2001, growth="square")
+
+
+def test_growth_laws_fast_and_at_least_proportional_hand_worked():
+    from cityindicators.projection.intervals import MEDIAN_AGE_VARIANTS, INTERVAL_VARIANTS
+
+    # |e| quantiles 0.02 at h = 1 and at h = 4: the fitted slope is 0 (errors that do not grow)
+    e = _errors([(2000, 1, v) for v in (0.02, -0.02, 0.02, -0.02)] + [(2000, 4, v) for v in (0.02, -0.02, 0.02, -0.02)])
+    fitted = fit_interval_model(e, 2004, level=0.5, min_errors=2, calibrate=False, growth="fitted")
+    assert fitted.exponents["total"] == 0.5  # clipped at the lower bound of EXPONENT_BOUNDS
+    at_least = fit_interval_model(e, 2004, level=0.5, min_errors=2, calibrate=False, growth="fitted-min1")
+    assert at_least.exponents["total"] == 1.0
+    # b = 1: z = 0.02 (h = 1) and 0.005 (h = 4), the median of |z| 0.0125; at h = 9 the half-width 0.0125 * 9
+    assert at_least.half_width(["total"], ["under 20,000"], [9])[0] == pytest.approx(0.1125)
+    fast = fit_interval_model(e, 2004, level=0.5, min_errors=2, calibrate=False, growth="fast")
+    # b = 1.5: z = 0.02 (h = 1) and 0.02 / 8 = 0.0025 (h = 4), median 0.01125; at h = 9: 0.01125 * 27
+    assert fast.exponents["total"] == 1.5
+    assert fast.half_width(["total"], ["under 20,000"], [9])[0] == pytest.approx(0.30375)
+    # the median age's choice: the shipped variants and the same with the two laws
+    assert len(MEDIAN_AGE_VARIANTS) == 2 * len(INTERVAL_VARIANTS)  # two growth laws more
+    assert MEDIAN_AGE_VARIANTS["k-fast-t"] == {"calibrate": True, "growth": "fast", "small_sample": True, "common": False}
+    assert all(MEDIAN_AGE_VARIANTS[n] == o for n, o in INTERVAL_VARIANTS.items())
 
 
 def test_asymmetric_recalibration_measures_each_case_on_its_own_side():

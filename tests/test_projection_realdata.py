@@ -173,9 +173,12 @@ def test_intervals_doc_is_what_the_script_writes(nested, real_data):
     choice = nested_interval_coverage(errors, real_data.population)
     # the shipped interval variant is the one the time-ordered rule chooses on every error
     assert choice.chosen == DEFAULT_VARIANT, choice.selection
+    from cityindicators.projection.intervals import MEDIAN_AGE_VARIANT
     from cityindicators.projection.stochastic_coverage import stochastic_coverage
 
+    median = mod.median_age_choice(errors, real_data.population)
+    assert median.chosen == MEDIAN_AGE_VARIANT, median.selection  # the median age's own choice, shipped
     stochastic = stochastic_coverage(real_data, nested, choice, n=mod.STOCHASTIC_TRAJECTORIES)
-    text = mod.render(errors, real_data.population, choice, stochastic)
+    text = mod.render(errors, real_data.population, choice, stochastic, median)
     assert (ROOT / "docs" / "INTERVALS.md").read_text(encoding="utf-8") == text, (
         "docs/INTERVALS.md is stale: run python scripts/intervals_coverage.py")

@@ -501,12 +501,16 @@ def empirical_intervals(result: ProjectionResult, errors: pd.DataFrame, data: Pr
     not groups) of every scenario of ``result``, from the back-test ``errors`` observable by its base year (the shipped
     variant, :func:`~cityindicators.projection.intervals.shipped_interval_model`): the total and broad
     age groups (persons) and the median age (``age_group`` ``median_age``, years, bounded by the
-    median age's own past errors). ``model``: that model already fitted (:func:`shipped_model_at`),
-    so that it is not fitted again."""
-    from .intervals import apply_intervals, median_ages, size_class
+    median age's own past errors with its own variant,
+    :func:`~cityindicators.projection.intervals.shipped_median_age_model`). ``model``: the shipped
+    model already fitted (:func:`shipped_model_at`), so that it is not fitted again."""
+    from .intervals import apply_intervals, log_errors, median_ages, shipped_median_age_model, size_class
 
     if model is None:
         model = shipped_model_at(errors, data, result.base_year, level)
+    # the median age's band: its own variant (intervals.MEDIAN_AGE_VARIANT), from its own errors
+    median_model = shipped_median_age_model(log_errors(errors[errors["group"] == MEDIAN_AGE], data.population),
+                                            result.base_year, level)
     codes = list(result.rates.codes)
     bg = result.broad_groups(all_ages=True).query("year > @result.base_year")
     bg = bg[bg["territory_code"].isin(codes)]
@@ -516,7 +520,9 @@ def empirical_intervals(result: ProjectionResult, errors: pd.DataFrame, data: Pr
     sizes = dict(zip(codes, size_class(result.rates.population.sum(axis=(1, 2)))))
     f = bg.assign(horizon=bg["year"] - result.base_year, group=bg["age_group"],
                   size_class=bg["territory_code"].map(sizes))
-    out = apply_intervals(f, model).assign(level=level)
+    med_rows = (f["group"] == MEDIAN_AGE).to_numpy()
+    out = pd.concat([apply_intervals(f[~med_rows], model), apply_intervals(f[med_rows], median_model)]).sort_index()
+    out = out.assign(level=level)
     # a band of log errors grows without end; a median age cannot leave the ages projected
     med_rows = out["age_group"] == MEDIAN_AGE
     out.loc[med_rows, "upper"] = out.loc[med_rows, "upper"].clip(upper=float(result.open_age))
