@@ -322,8 +322,7 @@ def test_batch_starts_the_longest_reports_first(tiny, demo_dir, tmp_path):
 
 def test_unchanged_jobs_give_the_previous_lengths_read_once(tiny, demo_dir, tmp_path, monkeypatch):
     """The batch's ordering uses the lengths the check for unchanged reports read from the
-    manifests (each manifest read once in all); the pool is asked for once, when a second
-    report is found to run."""
+    manifests (each manifest read once in all)."""
     from cityindicators.reports import batch, run
 
     out = tmp_path / "r"
@@ -337,24 +336,11 @@ def test_unchanged_jobs_give_the_previous_lengths_read_once(tiny, demo_dir, tmp_
     reads: list[Path] = []
     read = run._read_manifest
     monkeypatch.setattr(batch, "_read_manifest", lambda f: reads.append(f) or read(f))
-    calls: list[int] = []
-    todo, seconds = batch._unchanged_jobs(jobs, {}, lambda: calls.append(len(reads)))
+    todo, seconds = batch._unchanged_jobs(jobs, {})
     assert list(todo) == [0, 1, 2] and seconds == {0: 2.0, 1: 6.5, 2: None}
-    assert calls == [2]  # once, at the second report to run
     assert len(reads) == 3
     assert list(batch._longest_first(todo, seconds)) == [1, 2, 0]  # X13 unknown: the mean, 4.25 s
     assert len(reads) == 3  # the lengths handed in: no manifest read again
-
-
-def test_batch_of_one_report_to_run_starts_no_pool(tiny, demo_dir, tmp_path, monkeypatch):
-    """Workers start while the batch plans only when two reports or more are to run."""
-    from cityindicators.reports import batch
-
-    monkeypatch.setattr(batch, "_start_pool", lambda jobs: pytest.fail("a worker pool was started"))
-    monkeypatch.setattr(batch, "_run_job", lambda job: runner.ReportResult("tiny", job.territory, job.territory, "ok", ""))
-    summary = runner.run_batch(["X12"], [str(tiny)], jobs=2, output_dir=tmp_path, data_dir=demo_dir, progress=False,
-                               force=True)
-    assert [r.status for r in summary.results] == ["ok"]
 
 
 def test_batch_rejects_parameters_no_template_declares(tiny, demo_dir, tmp_path):

@@ -16,7 +16,7 @@ import uuid
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any, Mapping, Sequence
 
 from .._debris import owner_tag
 from .._io import atomic_write_json, safe_child
@@ -249,37 +249,22 @@ def run_batch(
     results: dict[int, ReportResult] = {}
     stopped_by = ""
     bar = tqdm(total=len(job_list), desc="reports", unit="report", disable=not progress, file=sys.stderr)
-    pool: ProcessPoolExecutor | None = None
     with stopping.stop_on_signals():
         try:
-            local_pool = jobs > 1 and not scheduler
-
-            def start_pool() -> None:
-                # once two reports are to run: the workers start their interpreters and kernels
-                # while the others are still being planned here
-                nonlocal pool
-                if local_pool and pool is None:
-                    pool = _start_pool(jobs)
-
             # unchanged reports are told here: no worker (nor its interpreter and kernel) is started for them
-            if force:
-                todo, seconds = dict(enumerate(job_list)), None
-                if len(todo) > 1:
-                    start_pool()
-            else:
-                todo, seconds = _unchanged_jobs(job_list, results, start_pool)
+            todo, seconds = (_unchanged_jobs(job_list, results) if not force
+                             else (dict(enumerate(job_list)), None))
             bar.update(len(results))
             todo = _longest_first(todo, seconds)
             if scheduler and todo:
                 _run_dask(todo, scheduler, bar, results)
-            elif pool is None:
+            elif jobs == 1 or len(todo) <= 1:
                 for i, job in todo.items():
                     bar.set_postfix_str(f"{Path(job.template).stem} {job.territory}")
                     results[i] = _run_job(job)
                     bar.update(1)
             else:
-                started, pool = pool, None  # _run_pool shuts it down
-                _run_pool(todo, started, bar, results)
+                _run_pool(todo, jobs, bar, results)
         except stopping.BatchStopped as stop:
             stopped_by = stop.name
             log.warning("%s: stopping the batch (workers, kernels, unfinished reports)", stop.name)
@@ -289,8 +274,6 @@ def run_batch(
         finally:
             stopping.quiet()
             bar.close()
-            if pool is not None:  # started, and the batch stopped (or failed) before it was used
-                pool.shutdown(wait=False, cancel_futures=True)
         not_run = f"not finished: the batch was stopped by {stopped_by}; the previous report is kept"
         summary = BatchSummary(
             [results[i] if i in results else _unfinished_job(job, not_run) for i, job in enumerate(job_list)],
@@ -303,12 +286,11 @@ def run_batch(
     return summary
 
 
-def _unchanged_jobs(job_list: list[_Job], results: dict[int, ReportResult],
-                    on_second: Callable[[], None] | None = None) -> tuple[dict[int, _Job], dict[int, float | None]]:
+def _unchanged_jobs(job_list: list[_Job], results: dict[int, ReportResult]) -> tuple[dict[int, _Job], dict[int, float | None]]:
     """Put the result ``skipped`` of every job whose report on disk has the same fingerprint
     into ``results``; return the others by their index (those to run) and what each of those
     took when it last ran (``total_s`` of the manifest on disk, read once here; ``None`` if
-    unknown). ``on_second`` is called once, as soon as a second job is found to run."""
+    unknown)."""
     todo: dict[int, _Job] = {}
     seconds: dict[int, float | None] = {}
     for i, job in enumerate(job_list):
@@ -328,8 +310,6 @@ def _unchanged_jobs(job_list: list[_Job], results: dict[int, ReportResult],
         else:
             todo[i] = job
             seconds[i] = _total_seconds(previous)
-            if len(todo) == 2 and on_second is not None:
-                on_second()
     return todo, seconds
 
 
@@ -384,39 +364,17 @@ def _code_cells(template: str) -> int:
     return sum(1 for c in cells if c.get("cell_type") == "code")
 
 
-def _start_pool(jobs: int) -> ProcessPoolExecutor:
-    """``jobs`` worker processes, started now, each warming up (:func:`_warm_worker`) until it
-    gets its first job."""
+def _run_pool(todo: dict[int, _Job], jobs: int, bar, results: dict[int, ReportResult]) -> None:
+    """Run the jobs (by their index) in ``jobs`` worker processes, filling ``results`` as they finish.
+
+    On :class:`~.stopping.BatchStopped` the jobs not started are cancelled and the results of
+    those finished are kept before the exception goes on.
+    """
     import multiprocessing as mp
 
     # spawn: a clean interpreter per worker (no inherited threads or open kernels).
     pool = ProcessPoolExecutor(max_workers=jobs, mp_context=mp.get_context("spawn"),
                                initializer=stopping.init_worker)
-    for _ in range(jobs):  # the pool starts a process for each task no idle one can take
-        pool.submit(_warm_worker)
-    return pool
-
-
-def _warm_worker() -> None:
-    """A new worker's warm-up, while the batch process plans the reports: its kernel started
-    and the report modules imported in it (:meth:`~.kernels.ReportKernel.preload`, not waited
-    for), so that its first report does neither. Never raises: a kernel that cannot start here
-    is started (or its error reported) by the first report."""
-    from . import kernels
-
-    try:
-        kernels.start_warm_kernel()  # nothing when this worker got both warm-ups and has its kernel
-    except Exception as exc:
-        log.debug("worker warm-up: %s", exc)
-
-
-def _run_pool(todo: dict[int, _Job], pool: ProcessPoolExecutor, bar, results: dict[int, ReportResult]) -> None:
-    """Run the jobs (by their index) in the worker processes of ``pool`` (:func:`_start_pool`),
-    filling ``results`` as they finish; the pool is shut down at the end.
-
-    On :class:`~.stopping.BatchStopped` the jobs not started are cancelled and the results of
-    those finished are kept before the exception goes on.
-    """
     futures = {}
     try:
         futures = {pool.submit(_run_job, job): i for i, job in todo.items()}

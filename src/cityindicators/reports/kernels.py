@@ -28,7 +28,7 @@ import logging
 import threading
 from pathlib import Path
 
-__all__ = ["ENGINE", "PRELOAD", "ReportKernel", "warm_kernel", "start_warm_kernel", "ready_kernel", "discard_kernel", "close_kernels"]
+__all__ = ["ENGINE", "ReportKernel", "warm_kernel", "ready_kernel", "discard_kernel", "close_kernels"]
 
 log = logging.getLogger(__name__)
 
@@ -41,9 +41,6 @@ PREPARE_TIMEOUT = 300
 #: Every how many reports a kernel's preparation collects all its objects, the frozen ones too
 #: (:meth:`ReportKernel.prepare`); the others collect only what the previous report made.
 FULL_COLLECTION_EVERY = 20
-
-#: What every report template's first cell imports (:meth:`ReportKernel.preload`).
-PRELOAD = "import cityindicators.reports.sections"
 
 _local = threading.local()
 _all: list["ReportKernel"] = []
@@ -74,13 +71,6 @@ class ReportKernel:
         self._cleaning: str | None = None
         #: The notebook being executed on this kernel (set by the engine, cleared by :meth:`prepare`).
         self.notebook = None
-
-    def preload(self) -> None:
-        """Import what every report's first cell imports (:data:`PRELOAD`), without waiting for
-        it: a batch worker's new kernel does so while the worker takes its first job, instead of
-        in that report's first cell. The next request waits for it (the kernel runs requests in
-        order); an import that fails fails again, with its message, in the report's first cell."""
-        self.kc.execute(PRELOAD, store_history=False)
 
     def alive(self) -> bool:
         try:
@@ -189,13 +179,6 @@ def warm_kernel(kernel_name: str | None = None) -> ReportKernel:
         with _lock:
             _all.append(k)
     return k
-
-
-def start_warm_kernel(kernel_name: str | None = None) -> None:
-    """Start this thread's kernel now if it has none, and have it import the report modules
-    without waiting (:meth:`ReportKernel.preload`): a batch worker's warm-up."""
-    if getattr(_local, "kernel", None) is None:
-        warm_kernel(kernel_name).preload()
 
 
 def ready_kernel(folder: Path, kernel_name: str | None = None, print_charts: bool = True) -> ReportKernel:
