@@ -285,3 +285,25 @@ def test_interval_model_fitted_once_per_batch_gives_the_projections_own_band(dem
     assert fits == []
     pd.testing.assert_frame_equal(read.quantiles, own.quantiles, check_exact=True)
     pd.testing.assert_frame_equal(read.intervals, own.intervals, check_exact=True)
+
+
+def test_backtest_errors_computed_once_for_every_worker_of_a_build(demo_dir_backtested, monkeypatch):
+    """The out-of-sample errors behind the calibrated band are kept in the build's disk cache
+    under the shared lock: another worker of the batch (a process with an empty memory cache)
+    reads them and does not run the protocol again."""
+    from cityindicators.projection import intervals
+    from cityindicators.reports import shared
+
+    shared.clear()
+    first = sections.setup_scenarios("X13", scenarios=["baseline"], horizon=2030, language="en",
+                                     data_dir=demo_dir_backtested, trajectories=20, show=False)
+    shared.clear()  # another worker: nothing in memory
+
+    def not_again(*args, **kwargs):
+        raise AssertionError("the back-test errors were computed again")
+
+    monkeypatch.setattr(intervals, "out_of_sample_errors_cached", not_again)
+    other = sections.setup_scenarios("X13", scenarios=["baseline"], horizon=2030, language="en",
+                                     data_dir=demo_dir_backtested, trajectories=20, show=False)
+    assert other.stochastic_calibrated
+    pd.testing.assert_frame_equal(other.quantiles, first.quantiles, check_exact=True)

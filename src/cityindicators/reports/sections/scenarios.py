@@ -104,16 +104,18 @@ def setup_scenarios(
 
 
 def _backtest_errors(ctx: ReportContext, data, required: bool):
-    """The out-of-sample back-test errors of the data (computed once per data build,
-    :func:`~cityindicators.projection.intervals.out_of_sample_errors_cached`), or ``None`` when the
+    """The out-of-sample back-test errors of the data (computed once per data build for every
+    process of a batch, :func:`~cityindicators.projection.intervals.out_of_sample_errors_cached`), or ``None`` when the
     data are too short for a back-test and nothing ``required`` them (the stochastic band is then
     shown uncalibrated, and the report says so)."""
     from ...projection.intervals import out_of_sample_errors_cached
 
     try:
-        # kept per data version: the cache of the errors would digest the data again for every report
+        # kept per data version: the cache of the errors would digest the data again for every report;
+        # on disk under the shared lock, so that the workers of a batch on a new build do not each run
+        # the whole protocol (minutes on the lt-osp extract): one computes, the others wait and read
         return shared.computed_once(("backtest-errors",), ctx.data_dir,
-                                    lambda: out_of_sample_errors_cached(data, ctx.data_dir))
+                                    lambda: out_of_sample_errors_cached(data, ctx.data_dir), on_disk=True)
     except CityIndicatorsError as exc:
         if required:
             raise ReportParameterError(f"empirical intervals of {ctx.code} ({ctx.territory.name_lt}): {exc}") from exc
