@@ -281,7 +281,10 @@ def test_scenario_fan_chart_shows_the_calibrated_band(demo_dir_backtested, monke
     monkeypatch.setattr(intervals, "out_of_sample_errors_cached", no_backtest)
     from cityindicators.reports import shared
 
-    shared.clear()  # as in a new kernel: the errors the report above kept for this data are forgotten
+    shared.clear()  # as in a new kernel on a build without a back-test: the errors the report above
+    import shutil  # kept for this data, in memory and in the build's disk cache, are forgotten
+
+    shutil.rmtree(shared.disk_folder(d), ignore_errors=True)
     u = sections.setup_scenarios("X13", scenarios=["baseline"], horizon=2040, language="en", data_dir=d,
                                  trajectories=60, seed=5, show=False)
     assert not u.stochastic_calibrated
