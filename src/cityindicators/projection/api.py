@@ -712,8 +712,7 @@ def project(
     )
     if calibrate_stochastic and not stochastic:
         raise ProjectionError("calibrate_stochastic needs stochastic trajectories (stochastic=N)")
-    model = None  # the interval model, fitted once for the intervals and the calibration
-    model = interval_model
+    model = interval_model  # the interval model, fitted (once) for the intervals and the calibration
     if interval_errors is not None:
         if data is None:
             raise ProjectionError("empirical intervals need the data (for the size classes of the back-test)")
