@@ -89,7 +89,7 @@ def test_migration_sentences(n, sign):
     shown = ("+" if sign > 0 else "−") + lt_num(n)
     assert F.net_migration(2001, 2017, v, "lt").text.endswith(f"sudarė {shown} {LT_RESIDENT_ACC[n]}.")
     assert F.youth_migration(2001, 2017, v, "lt").text.endswith(f"sudarė {shown} {LT_RESIDENT_ACC[n]}.")
-    en_shown = ("+" if sign > 0 else "-") + en_num(n)
+    en_shown = ("+" if sign > 0 else "\u2212") + en_num(n)  # the typographic minus in both languages
     noun = en_noun(n, "resident", "residents")
     assert F.net_migration(2001, 2017, v, "en").text.endswith(f"came to {en_shown} {noun}.")
     assert F.youth_migration(2001, 2017, v, "en").text.endswith(f"came to {en_shown} {noun}.")

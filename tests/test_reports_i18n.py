@@ -48,6 +48,14 @@ def test_number_formats():
     assert fmt_int(-0.4, "en") == "0"
 
 
+def test_a_negative_number_takes_the_typographic_minus_in_both_languages():
+    # one rule for every displayed number (texts, tables, chart ticks): U+2212, never a hyphen-minus
+    assert fmt_number(-3.2, "en") == "\u22123.2" and fmt_number(-3.2, "lt") == "\u22123,2"
+    assert fmt_int(-1248, "en") == "\u22121,248" and fmt_int(-1248, "en", sign=True) == "\u22121,248"
+    assert fmt_number(-12.34, "en", 1, sign=True) == "\u221212.3" and fmt_number(2.5, "en", 1, sign=True) == "+2.5"
+    assert "-" not in fmt_number(-1001.5, "en", 2) + fmt_number(-1001.5, "lt", 2)
+
+
 def test_population_finding_hand_worked():
     # invented figures: 32,000 -> 21,840 is a fall of 31.75 %, shown as 31.8
     f = F.population_change(2001, 2015, 32000, 21840, "en", rank_fall=1, rank_growth=60, n=60)

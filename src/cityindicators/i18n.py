@@ -433,16 +433,26 @@ def single_periods(text: str) -> str:
     return _DOUBLE_PERIOD.sub("", text)
 
 
+#: The minus sign of every displayed negative number, in both languages.
+MINUS = "\u2212"
+
+
 def fmt_number(value: float | int | None, lang: str = "lt", decimals: int = 1, sign: bool = False) -> str:
-    """Format a number for running text in ``lang``; ``None``/NaN become an en dash."""
+    """Format a number for display (texts, tables, chart ticks) in ``lang``; ``None``/NaN become
+    an en dash.
+
+    A negative number takes the typographic minus sign (U+2212) in both languages, the house
+    rule for every displayed number ("−3.2", "−3,2"); machine outputs (CSV and XLSX cells) keep
+    their numbers numeric and never pass through here.
+    """
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "–"
     if round(float(value), decimals) == 0:
         value, sign = 0.0, False  # no "-0.0" for a small negative value, nor "+0.0" (zero has no direction)
-    text = f"{value:{'+' if sign else ''},.{decimals}f}"
+    text = f"{value:{'+' if sign else ''},.{decimals}f}".replace("-", MINUS)
     if lang == "lt":
-        # Lithuanian: decimal comma, thin (non-breaking) space between thousands, true minus sign.
-        text = text.replace(",", "\u202f").replace(".", ",").replace("-", "−")
+        # Lithuanian: decimal comma, thin (non-breaking) space between thousands.
+        text = text.replace(",", "\u202f").replace(".", ",")
     return text
 
 
