@@ -10,8 +10,9 @@ import pytest
 from cityindicators.exceptions import ProjectionError
 from cityindicators.projection import EstimationSettings, ProjectionData, estimate_rates, load_scenario
 from cityindicators.projection.agegroups import median_age
-from cityindicators.projection.engine import cohort_component
-from cityindicators.projection.schedule import AGE_STRUCTURE_HELD_AFTER, build_schedule, run_schedule, tilt_to_median
+from cityindicators.projection.engine import cohort_component, project_step
+from cityindicators.projection.schedule import (AGE_STRUCTURE_HELD_AFTER, age_structure_adjustment, build_schedule,
+                                               run_schedule, tilt_to_median)
 
 
 def test_tilt_to_median_hand_worked():
@@ -91,3 +92,43 @@ def test_no_combination_without_migration_and_bad_weights_refused(demo):
         EstimationSettings(age_structure_weight=1.5)
     with pytest.raises(ProjectionError, match="age_structure_years"):
         EstimationSettings(age_structure_years=0)
+
+
+def _adjustment_year_by_year(sch, weight, years):
+    """The adjustment of :func:`age_structure_adjustment` solved one year after another, as it was
+    computed before the year axis was vectorised: the reference its result must equal to the bit."""
+    run = run_schedule(sch)
+    pop = run.population
+    n = pop.shape[0] - 1
+    h = np.arange(1, n + 1, dtype=float)[:, None]
+    cc = median_age(pop[1:])
+    a, s = sch.rates.median_age_trend[:, 0], sch.rates.median_age_trend[:, 1]
+    shift = weight * np.minimum(h / float(years), 1.0) * (np.exp(a[None, :] + s[None, :] * h) - cc)
+    if n > AGE_STRUCTURE_HELD_AFTER:
+        shift[AGE_STRUCTURE_HELD_AFTER:] = shift[AGE_STRUCTURE_HELD_AFTER - 1]
+    target = tilt_to_median(pop[1:], cc + shift)
+    S, Sb, asfr, male, rate, count = sch.deterministic_inputs()
+    rate = np.broadcast_to(rate, target.shape)
+    extra = np.empty(target.shape)
+    P = pop[0]
+    for t in range(n):
+        step = project_step(P, S[t], Sb[t], asfr[t], male[t], rate[t], count[t])
+        surv = step.population - step.net_migration
+        solved = target[t] - surv - rate[t] * surv
+        births = project_step(P, S[t], Sb[t], asfr[t], male[t], rate[t], solved)
+        s0 = births.population[..., 0] - births.net_migration[..., 0]
+        solved[..., 0] = target[t][..., 0] - s0 - rate[t][..., 0] * s0
+        extra[t] = solved - count[t]
+        P = target[t]
+    return extra
+
+
+def test_adjustment_of_all_years_at_once_equals_the_year_by_year_one(demo):
+    data, Y = demo
+    base = estimate_rates(data, ["X13", "X11"], Y, EstimationSettings(age_structure_weight=0.0))
+    for scenario in ("trend", "attraction"):  # a migration trend; an added inflow of counts
+        sch = build_schedule(base, load_scenario(scenario), Y + AGE_STRUCTURE_HELD_AFTER + 6)
+        fast = age_structure_adjustment(sch, 0.5, 4)
+        slow = _adjustment_year_by_year(sch, 0.5, 4)
+        assert fast.shape == slow.shape and np.array_equal(fast, slow)
+        assert np.abs(fast).max() > 0.1  # the adjustment does move people

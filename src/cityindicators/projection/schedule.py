@@ -408,19 +408,18 @@ def age_structure_adjustment(sch: ScenarioSchedule, weight: float, years: int,
     target = tilt_to_median(pop[1:], cc + shift)
     S, Sb, asfr, male, rate, count = sch.deterministic_inputs()
     rate = np.broadcast_to(rate, target.shape)
-    extra = np.empty(target.shape)
-    P = pop[0]
-    for t in range(n):
-        step = project_step(P, S[t], Sb[t], asfr[t], male[t], rate[t], count[t])
-        surv = step.population - step.net_migration  # survivors: ages 1+ do not depend on the migrants
-        # net migrants N = rate * surv + count must be target - surv: the count part (ages 1+; age 0 below)
-        solved = target[t] - surv - rate[t] * surv
-        births = project_step(P, S[t], Sb[t], asfr[t], male[t], rate[t], solved)  # women of t + 1 now the target's
-        s0 = births.population[..., 0] - births.net_migration[..., 0]
-        solved[..., 0] = target[t][..., 0] - s0 - rate[t][..., 0] * s0
-        extra[t] = solved - count[t]
-        P = target[t]
-    return extra
+    # every year at once (the year axis as a leading axis of the step): each year starts from the target of
+    # the year before, known up front, so no year waits for another; cell by cell the arithmetic is the
+    # year-by-year loop's (tests/test_projection_age_structure.py compares the two to the bit)
+    P = np.concatenate([pop[:1], target[:-1]])
+    step = project_step(P, S, Sb, asfr, male, rate, count)
+    surv = step.population - step.net_migration  # survivors: ages 1+ do not depend on the migrants
+    # net migrants N = rate * surv + count must be target - surv: the count part (ages 1+; age 0 below)
+    solved = target - surv - rate * surv
+    births = project_step(P, S, Sb, asfr, male, rate, solved)  # women of t + 1 now the target's
+    s0 = births.population[..., 0] - births.net_migration[..., 0]
+    solved[..., 0] = target[..., 0] - s0 - rate[..., 0] * s0
+    return solved - count
 
 
 def convergence_span(base_year: int, settings, migration: Migration) -> tuple[int, int]:
