@@ -370,3 +370,15 @@ def test_own_indicator_values_round_trip_through_a_workbook(tmp_path, demo_dir):
     xlsx.write_bytes(plan_workbook_bytes(PLAN_KEYS, CRITERION_KEYS, raw))
     plan = load_plan(xlsx, data_dir=demo_dir)
     assert dict(plan.criteria[0].values) == {2020: 50.0, 2022: 54.0, 2024: 58.0}
+
+
+@pytest.mark.parametrize("unit", ["\"%\"", "per 100 aged 15-64", "asm. šimtui 15–64 m. gyv."])
+def test_a_dependency_ratio_target_per_100_or_in_percent_is_the_same_number(tmp_path, demo_dir, unit):
+    # the catalogue gives the dependency ratios per 100 aged 15-64; "%" (the same numbers, as plans
+    # written before said) is accepted and read in the catalogue's unit; another unit is an error
+    text = GOOD.replace("indicator: population", "indicator: old_age_dependency_ratio").replace(
+        "unit: asm.", f"unit: {unit}").replace("target_value: 20000", "target_value: 35")
+    plan = load_plan(write(tmp_path, text), data_dir=demo_dir)
+    assert plan.criteria[0].unit == "per 100 aged 15-64"
+    msg = errors_of(tmp_path, demo_dir, text.replace(f"unit: {unit}", "unit: ‰"))
+    assert "criteria[1].unit" in msg and "'per 100 aged 15-64'" in msg

@@ -166,3 +166,26 @@ def test_english_annex_is_typeset_like_the_lithuanian():
     assert " x " not in text and " - " not in text and "0-14" not in text
     lt = " | ".join(planner.indicator_annex(["share_0_14"], "lt").iloc[:, 2])
     assert "P(0–14) / P × 100" in lt
+
+
+@pytest.mark.parametrize("lang", ["lt", "en"])
+def test_dependency_ratios_have_one_unit_per_100_everywhere(lang, tmp_path):
+    # the annex, the tables (catalogue unit), the chart's axis and the plan check say one unit:
+    # persons per 100 aged 15-64 (the ageing index: per 100 aged 0-14), never "%"
+    from cityindicators import plotting
+    from cityindicators.i18n import t
+    from cityindicators.indicators.catalogue import get_indicator
+    from cityindicators.reports.monitoring import unit_label
+
+    per_100 = {"lt": "asm. šimtui 15–64 m. gyv.", "en": "persons per 100 aged 15–64"}[lang]
+    ids = ["old_age_dependency_ratio", "young_age_dependency_ratio", "total_dependency_ratio"]
+    table = planner.indicator_annex(ids + ["ageing_index"], lang)
+    assert table.iloc[:3, 1].tolist() == [per_100] * 3 and "0–14" in table.iloc[3, 1]
+    assert "%" not in " ".join(table.iloc[:, 1])
+    assert all(get_indicator(i).unit_label(lang) == per_100 for i in ids)
+    assert unit_label(get_indicator(ids[0]).unit, lang) == per_100  # the monitoring report's texts
+    assert t("per_100", lang).lower() == per_100  # the dependency chart's axis, capitalised
+    frame = pd.DataFrame({"scenario": "baseline", "year": [2020, 2021], "indicator": ids[0], "value": [30.0, 31.0]})
+    fig = plotting.dependency_ratios(frame, lang)
+    assert fig.axes[0].get_ylabel().lower() == per_100
+

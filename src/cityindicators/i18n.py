@@ -150,7 +150,8 @@ TEXTS: dict[str, dict[str, str]] = {
     "t_dependency": {"lt": "Demografinės priklausomybės koeficientai, {name}", "en": "Dependency ratios, {name}"},
     "old_age_dependency_ratio": {"lt": "Senatvės demografinės priklausomybės koeficientas", "en": "Old-age dependency ratio"},
     "total_dependency_ratio": {"lt": "Bendrasis demografinės priklausomybės koeficientas", "en": "Total dependency ratio"},
-    "per_100": {"lt": "Asm. šimtui 15–64 m. gyventojų", "en": "Persons per 100 aged 15–64"},
+    # the dependency ratios' unit as the catalogue writes it (tables, annex), capitalised for an axis
+    "per_100": {"lt": "Asm. šimtui 15–64 m. gyv.", "en": "Persons per 100 aged 15–64"},
     "t_fan": {"lt": "Tikimybinė projekcija, {name}", "en": "Stochastic projection, {name}"},
     "t_fan_calibrated": {"lt": "Tikimybinė projekcija, kalibruota pagal ankstesnes paklaidas, {name}",
                          "en": "Stochastic projection calibrated to past errors, {name}"},

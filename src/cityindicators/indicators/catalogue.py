@@ -105,6 +105,10 @@ UNIT_LABELS: dict[str, tuple[str, str]] = {
     "persons per km2": ("asm./km²", "persons per km²"), "per 1000": ("‰ (1 000 gyv.)", "per 1,000"),
     "per 100": ("100 gyv.", "per 100"), "ratio": ("santykis", "ratio"),
     "males per 100 females": ("vyrų 100 moterų", "males per 100 females"),
+    # the dependency ratios and the ageing index are counts per 100 of a reference group (as
+    # Statistics Lithuania defines them), written so in tables, texts and charts alike
+    "per 100 aged 15-64": ("asm. šimtui 15–64 m. gyv.", "persons per 100 aged 15–64"),
+    "per 100 aged 0-14": ("asm. šimtui 0–14 m. gyv.", "persons per 100 aged 0–14"),
 }
 
 
@@ -248,15 +252,15 @@ _ENTRIES: tuple[Indicator, ...] = (
     _i("share_80_plus", "80 m. ir vyresnių gyventojų dalis", "Share of population aged 80 and over", "%",
        "P(80+) / P x 100.", "lower_better", _P, "structure"),
     _i("old_age_dependency_ratio", "Senatvės demografinės priklausomybės koeficientas",
-       "Old-age dependency ratio", "%",
+       "Old-age dependency ratio", "per 100 aged 15-64",
        "P(65+) / P(15-64) x 100.", "lower_better", _P, "structure"),
     _i("young_age_dependency_ratio", "Vaikų demografinės priklausomybės koeficientas",
-       "Young-age dependency ratio", "%",
+       "Young-age dependency ratio", "per 100 aged 15-64",
        "P(0-14) / P(15-64) x 100.", "neutral", _P, "structure"),
     _i("total_dependency_ratio", "Bendrasis demografinės priklausomybės koeficientas",
-       "Total dependency ratio", "%",
+       "Total dependency ratio", "per 100 aged 15-64",
        "(P(0-14) + P(65+)) / P(15-64) x 100.", "lower_better", _P, "structure"),
-    _i("ageing_index", "Senatvės koeficientas", "Ageing index", "%",
+    _i("ageing_index", "Senatvės koeficientas", "Ageing index", "per 100 aged 0-14",
        "P(65+) / P(0-14) x 100 (persons aged 65+ per 100 children aged 0-14).", "lower_better", _P, "structure"),
     _i("potential_support_ratio", "Potencialios paramos koeficientas", "Potential support ratio", "ratio",
        "P(15-64) / P(65+) (persons aged 15-64 per person aged 65+).", "higher_better", _P, "structure"),

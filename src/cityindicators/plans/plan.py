@@ -74,7 +74,12 @@ _UNIT_ALIASES = {
     "per 1000": ("per 1000", "per 1,000", "per 1 000", "‰", "1000 gyv.", "promilės"),
     "years": ("years", "year", "metai", "m."),
     "EUR": ("eur", "€", "euro", "eurai"),
+    "per 100 aged 15-64": ("per 100 aged 15–64", "per 100", "asm. šimtui 15–64 m. gyv.", "šimtui 15–64 m. gyv."),
+    "per 100 aged 0-14": ("per 100 aged 0–14", "asm. šimtui 0–14 m. gyv.", "šimtui 0–14 m. gyv."),
 }
+# A count per 100 is the same number as a percentage: plans written with "%" for a dependency
+# ratio (as the catalogue gave it before) are read in the catalogue's unit.
+_SAME_NUMBERS = {("%", "per 100 aged 15-64"), ("%", "per 100 aged 0-14")}
 _DIRECTION_ALIASES = {
     "at_least": ("at_least", "at least", ">=", "≥", "ne mažiau", "ne mažiau kaip", "min", "minimum"),
     "at_most": ("at_most", "at most", "<=", "≤", "ne daugiau", "ne daugiau kaip", "max", "maximum"),
@@ -509,7 +514,8 @@ def load_plan(path: str | os.PathLike, data_dir: str | os.PathLike | None = None
         if entry is not None:
             if f["unit"] in (None, ""):
                 f["unit"] = entry.unit
-            elif normalise_unit(f["unit"]) != normalise_unit(entry.unit):
+            elif (normalise_unit(f["unit"]) != normalise_unit(entry.unit)
+                  and (normalise_unit(f["unit"]), entry.unit) not in _SAME_NUMBERS):
                 errors.add(f"unit {f['unit']!r} is not the unit of indicator {entry.id!r} ({entry.unit!r})", "unit", i)
                 continue
             else:

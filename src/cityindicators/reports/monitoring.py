@@ -22,6 +22,7 @@ from ..config import resource_path
 from ..exceptions import CityIndicatorsError, ReportParameterError
 from ..grammar import count_phrase
 from ..i18n import check_language, fmt_number, t
+from ..indicators.catalogue import unit_label as catalogue_unit_label
 from ..plans import Plan, load_plan
 from ..plans.outlook import COMPONENT_INDICATORS, linear_trend, projected_indicators
 from ..plans.texts import (METHOD_LABELS, STATUS_COLOURS, column_labels, direction_label, probability_text,
@@ -39,8 +40,9 @@ _UNITS = {"persons": {"lt": "asm.", "en": "persons"}, "EUR": {"lt": "Eur", "en":
 
 
 def unit_label(unit: str, lang: str) -> str:
-    """The unit as written after a number in ``lang`` (``persons`` -> ``asm.``)."""
-    return _UNITS.get(unit, {}).get(lang, unit)
+    """The unit as written after a number in ``lang`` (``persons`` -> ``asm.``; others as the
+    catalogue writes them in tables)."""
+    return _UNITS.get(unit, {}).get(lang) or catalogue_unit_label(unit, lang)
 
 
 def format_value(value: float, unit: str, lang: str) -> str:
