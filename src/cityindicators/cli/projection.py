@@ -184,14 +184,26 @@ def _scenarios(args) -> int:
 
     if args.show:
         sc = load_scenario(args.show, args.data_dir)
+        sys.stdout.write(_extends_comment(sc))
         sys.stdout.write(sc.to_yaml())
         sys.stdout.write(_effective_keys_comment(sc, args.base_year, args.data_dir))
         return 0
     rows = []
     for name, sc in list_scenarios(args.data_dir).items():
-        rows.append({"scenario": name, "label": sc.label_en, **sc.summary(), "file": str(sc.source)})
+        rows.append({"scenario": name, "label": sc.label_en, "extends": sc.parents[0][0] if sc.parents else "",
+                     **sc.summary(), "file": str(sc.source)})
     emit_rows(rows, args.format)  # plain rows: scenarios --list does not import pandas
     return 0
+
+
+def _extends_comment(sc) -> str:
+    """A YAML comment line saying which scenarios the file of ``sc`` extends (nothing for a file of its own):
+    what ``--show`` prints below it is the resolved scenario, not the file as written."""
+    if not sc.parents:
+        return ""
+    chain = ", which extends ".join(f"{name} ({file})" for name, file in sc.parents)
+    return (f"# {sc.source} extends {chain}\n"
+            "# below: the resolved scenario, every key (the parent's, with the file's own merged in)\n")
 
 
 def _latest_population_year(data_dir) -> int | None:
@@ -320,8 +332,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("scenarios", help="list the projection scenarios (shipped and in <data-dir>/scenarios)")
     p.add_argument("--list", action="store_true", help="list them (the default)")
     p.add_argument("--show", default=None, metavar="NAME",
-                   help="print one scenario as YAML, then (as comments) the long-run migration and combination "
-                        "values the projection applies: the scenario's own, else the shipped defaults")
+                   help="print one scenario as YAML, resolved (a file with 'extends' as its parent with the "
+                        "file's keys merged in, every key), then (as comments) the long-run migration and "
+                        "combination values the projection applies: the scenario's own, else the shipped defaults")
     p.add_argument("--base-year", type=int, default=None, metavar="Y",
                    help="with --show: the base year of the effective calendar years (default: latest in the data)")
     p.add_argument("--format", choices=FORMATS, default="table")

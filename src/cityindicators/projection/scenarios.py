@@ -7,6 +7,7 @@ repository's ``config/scenarios`` links there); users add their own as ``<data-d
 File format (every key optional except ``name``; defaults shown)::
 
     name: baseline                 # slug: lower case letters, digits, '-' and '_'
+    extends: null                  # a scenario name or a .yaml path: that scenario with this file's keys merged in
     label_en: Baseline             # display names
     label_lt: Bazinis
     description: Recent rates held constant.
@@ -46,6 +47,24 @@ File format (every key optional except ``name``; defaults shown)::
       age_structure_weight: null   # weight of the median age's exponential trend, 0-1 (shipped 0.5)
       age_structure_years: null    # years over which that weight rises (shipped 10)
 
+A file with ``extends: NAME`` (or a path, relative to the file's folder) says only what differs from
+another scenario, e.g. ``attraction.yaml`` is the ``baseline`` with an ``added_inflow``. Resolution
+(:func:`load_scenario`, :func:`list_scenarios`): the parent is read first, valid on its own (an error in it
+names its file, "extended by" this one); then this file's keys are merged into it and the result is
+validated again as any scenario, errors naming this file. The merge: the sections ``fertility``,
+``mortality``, ``migration``, ``migration.added_inflow`` and ``combination`` key by key; every other value
+(a number, a list such as ``bounds``, a year ``path``, an inflow ``profile``) replaces the parent's whole;
+``null`` removes the inherited key, so that the default applies (``migration: null``, the whole section).
+``name``, ``label_en``, ``label_lt`` and ``description`` are never inherited: they name and describe the
+file's own scenario (``name`` stays required; labels left out are empty, as in any file); everything else,
+``allow_implausible`` too, is. A name is looked up like :func:`load_scenario`'s (the data directory's
+scenarios first, so a user's file may extend a shipped one, and a user's ``baseline.yaml`` that overrides
+the shipped baseline is the parent of the shipped variants too); a file that extends its own name extends
+the next one of that name (a user's ``baseline.yaml`` may extend the shipped baseline). Chains are
+allowed; a cycle or an unknown parent is a :class:`ConfigError` naming the file and the key ``extends``.
+A resolved :class:`Scenario` records its parents (:attr:`Scenario.parents`) and equals the same scenario
+written out in full; :func:`dump_scenario` writes it so, self-contained.
+
 Named age-sex profiles of added inflows: see :data:`PROFILES`. Values outside the plausible
 ranges of :mod:`.bounds` are refused unless ``allow_implausible: true``; life-expectancy gains
 slow towards the ceiling (:func:`.bounds.e0_path`).
@@ -57,7 +76,7 @@ import logging
 import math
 import os
 import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Mapping
 
@@ -361,6 +380,9 @@ class Scenario:
     allow_implausible: bool = False
     combination: tuple[tuple[str, float], ...] = ()  # (EstimationSettings field, value) of the section given
     source: str = field(default="", compare=False)
+    #: ``(name, file)`` of the scenarios its file extends, nearest first (empty: a file of its own). Neither
+    #: compared nor in the repr: a resolved scenario equals the same scenario written out in full.
+    parents: tuple[tuple[str, str], ...] = field(default=(), compare=False, repr=False)
 
     def schedule_overrides(self) -> dict[str, Any]:
         """The :class:`~cityindicators.projection.settings.EstimationSettings` fields of the schedule
@@ -370,7 +392,12 @@ class Scenario:
     # -- (de)serialisation ----------------------------------------------------------------
     @classmethod
     def from_dict(cls, d: Mapping[str, Any], source: str = "scenario") -> "Scenario":
-        """Validate a mapping (e.g. parsed YAML); raises :class:`ConfigError` naming the key and allowed values."""
+        """Validate a mapping (e.g. parsed YAML); raises :class:`ConfigError` naming the key and allowed values.
+
+        The mapping is a resolved one: ``extends`` is resolved by :func:`load_scenario`, which reads the parent."""
+        if isinstance(d, Mapping) and "extends" in d:
+            raise _err(source, "extends", "a parent scenario is resolved when the scenario is loaded: "
+                                          "use load_scenario (a file or a mapping), not Scenario.from_dict")
         _check_keys(d, ("name", "label_en", "label_lt", "description", "allow_implausible", "fertility",
                         "mortality", "migration", "combination"), source, "")
         allow = d.get("allow_implausible", False)
@@ -448,6 +475,7 @@ class Scenario:
         """Plain mapping with every key, suitable for YAML (``from_dict(to_dict())`` round-trips)."""
         d = asdict(self)
         d.pop("source")
+        d.pop("parents")
         d["fertility"]["path"] = {int(y): float(v) for y, v in self.fertility.path}
         if not d["fertility"]["path"]:
             d["fertility"].pop("path")
@@ -479,8 +507,6 @@ class Scenario:
     def with_added_inflow(self, persons: float, profile: str | Mapping[str, float] | None = None,
                           from_year: int | None = None) -> "Scenario":
         """A copy with the added annual inflow replaced by ``persons`` per year (used by target seeking)."""
-        from dataclasses import replace
-
         prof = profile if profile is not None else self.migration.added_inflow.profile_spec()
         prof = _check_profile(prof, self.name, "profile")
         ai = AddedInflow(per_1000=0.0, persons=float(persons),
@@ -545,20 +571,124 @@ def scenario_dirs(data_dir: str | os.PathLike | None = None) -> list[Path]:
     return [DataPaths.of(data_dir).root / "scenarios", resource_path("scenarios")]
 
 
-def _read(path: Path) -> Scenario:
-    doc = read_yaml(path, "scenario file")  # strict UTF-8; names the path on any failure
-    if not isinstance(doc, Mapping):
-        raise ConfigError(f"{path}: a scenario file must be a mapping with at least the key 'name'")
-    return Scenario.from_dict(doc, source=str(path))
+#: Keys a file never inherits from the scenario it extends: they name and describe its own scenario.
+OWN_KEYS = ("name", "label_en", "label_lt", "description")
+#: The mappings of the file format merged key by key with the parent's (with the mappings merged inside
+#: them); every other value replaces the parent's whole, a year path or an inflow profile too: a path
+#: {2030: 0.5} written over {2030: 0.8, 2050: 0.6} is that one path, not the two mixed.
+MERGED_SECTIONS: dict[str, dict] = {"fertility": {}, "mortality": {}, "migration": {"added_inflow": {}},
+                                    "combination": {}}
+
+
+def merge_scenario_keys(parent: Mapping[str, Any], child: Mapping[str, Any],
+                        sections: Mapping[str, Mapping] = MERGED_SECTIONS) -> dict[str, Any]:
+    """``parent`` with the keys of ``child`` merged in: a section of ``sections`` key by key, any other value
+    replacing the parent's, a ``None`` (``null``) removing the parent's key so that the default applies."""
+    out = dict(parent)
+    for key, value in child.items():
+        if value is None:
+            out.pop(key, None)
+        elif key in sections and isinstance(value, Mapping) and isinstance(out.get(key, {}), Mapping):
+            out[key] = merge_scenario_keys(out.get(key, {}), value, sections[key])
+        else:
+            out[key] = value
+    return out
+
+
+def _is_path(spec: str) -> bool:
+    """Whether a scenario given as text is a file path (else a name)."""
+    return Path(spec).suffix in (".yaml", ".yml") or os.sep in spec or "/" in spec
+
+
+def _file_of_name(name: str, data_dir: str | os.PathLike | None, skip: Path | None = None) -> Path | None:
+    """The first ``<name>.yaml`` of :func:`scenario_dirs` (not ``skip``, a resolved path), None when there is none."""
+    for folder in scenario_dirs(data_dir):
+        path = folder / f"{name}.yaml"
+        if path.is_file() and (skip is None or path.resolve() != skip):
+            return path
+    return None
+
+
+def _available_names(data_dir: str | os.PathLike | None) -> str:
+    """The names of the scenario files, for error messages (from the file names: no file is parsed)."""
+    names = {p.stem for folder in scenario_dirs(data_dir) if folder.is_dir() for p in folder.glob("*.yaml")}
+    return ", ".join(sorted(names)) or "(none)"
+
+
+def _check_file_name(sc: Scenario, path: Path, name: str) -> Scenario:
+    if sc.name != name:
+        raise ConfigError(f"{path}: key 'name' is {sc.name!r} but the file is named {name!r}")
+    return sc
+
+
+def _parent_file(spec: Any, source: str, folder: Path, data_dir: str | os.PathLike | None,
+                 own: Path | None) -> tuple[Path, str | None]:
+    """The file an ``extends`` value names and the name it was asked by (None for a path). A path is relative
+    to the extending file's folder; a name is looked up like :func:`load_scenario`'s, leaving out the
+    extending file ``own`` itself, so that a user's ``baseline.yaml`` may extend the shipped baseline."""
+    if not isinstance(spec, str) or not spec.strip():
+        raise _err(source, "extends", f"expected the name of a scenario or a path to a .yaml file, got {spec!r}")
+    if _is_path(spec):
+        path = Path(spec).expanduser()
+        path = path if path.is_absolute() else folder / path
+        if not path.is_file():
+            raise _err(source, "extends", f"scenario file {path} does not exist")
+        return path, None
+    path = _file_of_name(spec, data_dir, skip=own)
+    if path is None:
+        if own is not None and _file_of_name(spec, data_dir) is not None:
+            raise _err(source, "extends", f"{spec!r} is this file itself and there is no other scenario of that "
+                                          "name to extend (a user's file may extend a shipped one of its name)")
+        raise _err(source, "extends", f"unknown scenario {spec!r}; allowed values: {_available_names(data_dir)} "
+                                      "(or a path to a .yaml file)")
+    return path, spec
+
+
+def _resolve(doc: Mapping[str, Any], source: str, folder: Path, data_dir: str | os.PathLike | None,
+             chain: tuple[Path, ...], cache: dict[Path, Scenario]) -> Scenario:
+    """The scenario of a parsed file or mapping: with ``extends``, the parent (read first, valid on its own)
+    with this one's keys merged in, validated again with errors naming ``source``. ``chain``: the resolved
+    paths of the files being read, this one last, to stop at a cycle."""
+    if "extends" not in doc:
+        return Scenario.from_dict(doc, source=source)
+    path, asked_as = _parent_file(doc["extends"], source, folder, data_dir, chain[-1] if chain else None)
+    if path.resolve() in chain:
+        cycle = " -> ".join(str(p) for p in (*chain[chain.index(path.resolve()):], path.resolve()))
+        raise _err(source, "extends", f"the scenario files extend each other in a cycle: {cycle}")
+    try:
+        parent = _read(path, data_dir, chain, cache)
+        if asked_as is not None:
+            _check_file_name(parent, path, asked_as)
+    except ConfigError as exc:
+        raise ConfigError(f"{exc} (extended by {source})") from None
+    inherited = {k: v for k, v in parent.to_dict().items() if k not in OWN_KEYS}
+    sc = Scenario.from_dict(merge_scenario_keys(inherited, {k: v for k, v in doc.items() if k != "extends"}),
+                            source=source)
+    return replace(sc, parents=((parent.name, parent.source), *parent.parents))
+
+
+def _read(path: Path, data_dir: str | os.PathLike | None = None, chain: tuple[Path, ...] = (),
+          cache: dict[Path, Scenario] | None = None) -> Scenario:
+    """The scenario of a file, its ``extends`` resolved; ``cache`` keeps the files read within one call (the
+    shipped variants each extend the baseline)."""
+    cache = {} if cache is None else cache
+    key = path.resolve()
+    if key not in cache:
+        doc = read_yaml(path, "scenario file")  # strict UTF-8; names the path on any failure
+        if not isinstance(doc, Mapping):
+            raise ConfigError(f"{path}: a scenario file must be a mapping with at least the key 'name'")
+        cache[key] = _resolve(doc, str(path), path.parent, data_dir, (*chain, key), cache)
+    return cache[key]
 
 
 def list_scenarios(data_dir: str | os.PathLike | None = None) -> dict[str, Scenario]:
     """All available scenarios by name (user files override shipped ones of the same name)."""
     out: dict[str, Scenario] = {}
+    cache: dict[Path, Scenario] = {}
     for folder in reversed(scenario_dirs(data_dir)):
         if folder.is_dir():
             for path in sorted(folder.glob("*.yaml")):
-                sc = _read(path)
+                sc = _read(path, data_dir, cache=cache)
                 out[sc.name] = sc
     return out
 
@@ -567,32 +697,31 @@ def load_scenario(spec: "str | os.PathLike | Scenario | Mapping[str, Any]",
                   data_dir: str | os.PathLike | None = None) -> Scenario:
     """A scenario by name, file path, mapping or :class:`Scenario` (returned as is).
 
+    A file or mapping with ``extends`` is resolved: its parent (by name through :func:`scenario_dirs`, or a
+    path, relative to the file's folder or, for a mapping, to the working directory) with its keys merged in.
+
     Raises
     ------
     ConfigError
-        Unknown name (the message lists the available ones) or an invalid file.
+        Unknown name (the message lists the available ones), an invalid file, an unknown parent or a cycle.
     """
     if isinstance(spec, Scenario):
         return spec
     if isinstance(spec, Mapping):
-        return Scenario.from_dict(spec)
+        return _resolve(spec, "scenario", Path.cwd(), data_dir, (), {})
     s = str(spec)
-    p = Path(s)
-    if p.suffix in (".yaml", ".yml") or os.sep in s:
+    if _is_path(s):
+        p = Path(s)
         if not p.exists():
             raise ConfigError(f"scenario file {p} does not exist")
-        return _read(p)
-    for folder in scenario_dirs(data_dir):
-        path = folder / f"{s}.yaml"
-        if path.exists():
-            sc = _read(path)
-            if sc.name != s:
-                raise ConfigError(f"{path}: key 'name' is {sc.name!r} but the file is named {s!r}")
-            return sc
-    avail = ", ".join(sorted(list_scenarios(data_dir))) or "(none)"
-    raise ConfigError(f"unknown scenario {s!r}; allowed values: {avail} (or a path to a .yaml file)")
+        return _read(p, data_dir)
+    path = _file_of_name(s, data_dir)
+    if path is not None:
+        return _check_file_name(_read(path, data_dir), path, s)
+    raise ConfigError(f"unknown scenario {s!r}; allowed values: {_available_names(data_dir)} (or a path to a .yaml file)")
 
 
 def dump_scenario(scenario: Scenario, path: str | os.PathLike) -> Path:
-    """Write a scenario as YAML, atomically."""
+    """Write a scenario as YAML, atomically: resolved, every key written out and no ``extends``, so that the
+    file is the same scenario wherever it is read and no longer follows its parent."""
     return atomic_write_text(path, scenario.to_yaml())
