@@ -13,8 +13,8 @@ from cityindicators.exceptions import ConfigError
 from cityindicators.projection import Scenario, dump_scenario, list_scenarios, load_scenario
 from cityindicators.projection.scenarios import merge_scenario_keys
 
-# The three variants as their files were written before they extended the baseline (each repeated the
-# baseline's fertility, mortality and migration blocks): the resolved files must be these scenarios.
+# The shipped files that extend another as they were written before (each repeated its parent's
+# fertility, mortality and migration blocks): the resolved files must be these scenarios.
 _BASELINE_FERTILITY = {"mode": "trend", "bounds": [1.0, 2.1], "damping": 0.9, "max_change": 0.3, "convergence_years": 40}
 _BASELINE_MORTALITY = {"mode": "gain", "e0_gain_per_year": 0.15}
 WRITTEN_OUT = {
@@ -38,7 +38,20 @@ WRITTEN_OUT = {
         "fertility": _BASELINE_FERTILITY, "mortality": _BASELINE_MORTALITY,
         "migration": {"mode": "trend", "bounds": [-0.03, 0.03], "damping": 0.6,
                       "added_inflow": {"per_1000": 3.0, "profile": "young_families"}}},
+    "revival": {
+        "name": "revival", "label_en": "Revival (trends, lower emigration, attraction)",
+        "label_lt": "Atgimimas (tendencijos, mažesnė emigracija, pritraukimas)",
+        "description": "Combined: fertility and mortality trends continued (bounded: the TFR trend adds at most 0.3 "
+                       "children per woman; life-expectancy gains slowing towards 82 years for men and 87 for "
+                       "women), the outflow halved and an added net inflow of young families of 3 persons per "
+                       "1,000 residents a year.",
+        "fertility": {"mode": "trend", "bounds": [1.0, 2.1], "damping": 0.9},
+        "mortality": {"mode": "trend", "bounds": [0.0, 0.4]},
+        "migration": {"mode": "hold", "outflow_scale": 0.5,
+                      "added_inflow": {"per_1000": 3.0, "profile": "young_families"}}},
 }
+#: The scenario each of them extends.
+PARENT = {"zero-migration": "baseline", "low-emigration": "baseline", "attraction": "baseline", "revival": "trend"}
 
 
 def _write(folder: Path, name: str, text: str) -> Path:
@@ -49,14 +62,15 @@ def _write(folder: Path, name: str, text: str) -> Path:
 
 
 @pytest.mark.parametrize("name", sorted(WRITTEN_OUT))
-def test_shipped_variants_extend_the_baseline_and_are_the_scenarios_they_were(name):
+def test_shipped_variants_extend_their_parent_and_are_the_scenarios_they_were(name):
     sc = load_scenario(name)
     before = Scenario.from_dict(WRITTEN_OUT[name])
     assert sc == before and sc.to_dict() == before.to_dict()
     assert sc.summary() == before.summary()  # the report's assumption texts
-    assert [parent for parent, _ in sc.parents] == ["baseline"]
+    assert [parent for parent, _ in sc.parents] == [PARENT[name]]
     written = yaml.safe_load(Path(sc.source).read_text(encoding="utf-8"))
-    assert written["extends"] == "baseline" and "fertility" not in written and "mortality" not in written
+    assert written["extends"] == PARENT[name] and "fertility" not in written and "mortality" not in written
+    assert list_scenarios()[name] == before
 
 
 def test_variants_follow_a_changed_baseline(tmp_path):
@@ -127,6 +141,12 @@ def test_chain_of_two_by_name_in_the_data_directory(tmp_path):
     assert (sc.migration.outflow_scale, sc.migration.added_inflow.per_1000) == (0.5, 5.0)
     assert sc.migration.added_inflow.profile == "young_families" and sc.migration.damping == base.migration.damping
     assert list_scenarios(tmp_path)["top"] == sc
+    # an inflow in persons over attraction's per 1,000: both add up, and the assumption text says both
+    _write(folder, "persons", "name: persons\nextends: attraction\nmigration:\n  added_inflow:\n    persons: 50\n")
+    assert "plus 50 persons and 3 per 1,000 residents a year" in load_scenario("persons", tmp_path).summary()["migration"]
+    _write(folder, "persons", "name: persons\nextends: attraction\nmigration:\n  added_inflow:\n    persons: 50\n"
+                              "    per_1000: null\n")
+    assert "plus 50 persons a year" in load_scenario("persons", tmp_path).summary()["migration"]
 
 
 def test_cycle_is_an_error_naming_the_file_and_the_key(tmp_path):

@@ -38,8 +38,8 @@ File format (every key optional except ``name``; defaults shown)::
       convergence_start_year: null # first calendar year of the convergence (default: base year + 12)
       convergence_year: null       # calendar year the long-run level is reached (default: start + 28)
       added_inflow:                # an extra constant annual net inflow
-        per_1000: 0.0              # persons per 1,000 base-year residents per year, or
-        persons: 0.0               # persons per year (per territory)
+        per_1000: 0.0              # persons per 1,000 base-year residents per year, and/or
+        persons: 0.0               # persons per year (per territory; both given: they add up)
         profile: young_families    # a named profile or a mapping {"25-39": 0.6, "0-9": 0.4}
         from_year: null            # first calendar year of the inflow (default: base year)
     combination:                   # forecast combinations (default: the estimation settings')
@@ -541,7 +541,10 @@ class Scenario:
             parts += ", " + _long_run_phrase(mi, settings or EstimationSettings())
         a = mi.added_inflow
         if a.active:
-            amount = f"{a.persons:g} persons" if a.persons else f"{a.per_1000:g} per 1,000 residents"
+            # both keys add up (the schedule's inflow is persons + per_1000 * residents / 1000): a file that
+            # extends one with the other key has both
+            amount = " and ".join([f"{a.persons:g} persons"] * bool(a.persons)
+                                  + [f"{a.per_1000:g} per 1,000 residents"] * bool(a.per_1000))
             prof = a.profile if isinstance(a.profile, str) else ", ".join(f"{b}: {w:g}" for b, w in a.profile)
             parts += f"; plus {amount} a year ({prof}) throughout"
         return {"fertility": fert, "mortality": mort, "migration": parts}
