@@ -86,6 +86,33 @@ def test_summary_escapes_user_text_and_shows_words_with_colours(demo_dir, tmp_pa
     assert "background-color: #D55E00" in page and "Off track" in page  # colour beside the word
 
 
+@pytest.mark.parametrize("lang", ["lt", "en"])
+def test_the_sources_note_is_in_the_report_language(demo_dir, tmp_path, lang):
+    from cityindicators.reports import monitoring as m
+
+    ctx = m.setup_monitoring("X13", plan=str(EXAMPLE), trajectories=0, language=lang, data_dir=str(demo_dir),
+                             show=False)
+    body = m.sources(ctx)
+    own, other = ("Demonstracinis planas", "Demonstration plan") if lang == "lt" else \
+        ("Demonstration plan", "Demonstracinis planas")
+    assert own in body and other not in body
+    # a plan that gives one `source` only shows it in both languages
+    plan = tmp_path / "plan.yaml"
+    text = EXAMPLE.read_text(encoding="utf-8")
+    plan.write_text("\n".join(ln for ln in text.splitlines() if not ln.startswith("source_"))
+                    + "\nsource: Tarybos sprendimas Nr. 1\n", encoding="utf-8")
+    ctx = m.setup_monitoring("X13", plan=str(plan), trajectories=0, language=lang, data_dir=str(demo_dir), show=False)
+    assert "Tarybos sprendimas Nr. 1" in m.sources(ctx)
+
+
+def test_the_shipped_plans_give_their_source_in_both_languages():
+    import yaml
+
+    for path in (EXAMPLE, EXAMPLE.with_name("visaginas.yaml")):
+        plan = yaml.safe_load(path.read_text(encoding="utf-8"))
+        assert plan["source_lt"] and plan["source_en"] and "source" not in plan, path.name
+
+
 @pytest.fixture(scope="module")
 def reports(demo_dir_backtested, tmp_path_factory):
     demo_dir = demo_dir_backtested

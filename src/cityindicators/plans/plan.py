@@ -6,6 +6,8 @@ Plan file keys (YAML; a workbook has the same keys, see :mod:`.files`)::
     name_lt: Eglyno strateginis plėtros planas 2021–2030   # plan name (name_en optional)
     territory: Eglyno sav.                                  # any name or code the register resolves
     period: 2021-2030                                       # or [2021, 2030]
+    source_lt: Planas, patvirtintas 2020 m.   # where the plan comes from, in each report language
+    source_en: Plan approved in 2020           # (optional; or one `source` for both)
     base_value_tolerance: 2        # percent: a stated base value further from the data is a warning
     scenarios: [baseline, zero-migration, attraction]       # projection scenarios (optional)
     inflow_profile: young_families                          # profile of the inflow needed (optional)
@@ -55,7 +57,8 @@ __all__ = ["Criterion", "Plan", "load_plan", "PLAN_KEYS", "CRITERION_KEYS", "DEF
 
 log = logging.getLogger(__name__)
 
-PLAN_KEYS = ("name_lt", "name_en", "territory", "period", "source", "base_value_tolerance", "scenarios",
+PLAN_KEYS = ("name_lt", "name_en", "territory", "period", "source", "source_lt", "source_en", "base_value_tolerance",
+             "scenarios",
              "inflow_profile", "trend_years")
 CRITERION_KEYS = ("id", "name_lt", "name_en", "indicator", "unit", "base_year", "base_value", "target_year",
                   "target_value", "direction", "tolerance", "source", "values", "base_value_tolerance")
@@ -150,6 +153,8 @@ class Plan:
     actuals: pd.DataFrame
     data_dir: Path | KeptData | None = None
     source: str = ""
+    source_lt: str = ""
+    source_en: str = ""
     scenarios: tuple[str, ...] = DEFAULT_SCENARIOS
     inflow_profile: str = "young_families"
     trend_years: int = 10
@@ -159,6 +164,11 @@ class Plan:
 
     def name(self, lang: str = "lt") -> str:
         return self.name_en if lang == "en" else self.name_lt
+
+    def source_in(self, lang: str = "lt") -> str:
+        """Where the plan comes from, in ``lang`` (``source_lt``/``source_en``; ``source`` when the
+        file gives the note in one form only)."""
+        return (self.source_en if lang == "en" else self.source_lt) or self.source
 
     @property
     def last_data_year(self) -> int | None:
@@ -364,7 +374,8 @@ def _plan_values(raw: RawPlan, errors: _Errors, data_dir) -> dict[str, Any]:
     out["trend_years"] = int(ty) if isinstance(ty, int) and not isinstance(ty, bool) and ty >= 3 else 10
     if out["trend_years"] != ty:
         errors.add(f"expected a whole number of years of at least 3, got {ty!r}", "trend_years")
-    out["source"] = str(v.get("source") or "")
+    for key in ("source", "source_lt", "source_en"):
+        out[key] = str(v.get(key) or "")
     return out
 
 
@@ -566,7 +577,8 @@ def load_plan(path: str | os.PathLike, data_dir: str | os.PathLike | None = None
                else pd.DataFrame(columns=["criterion", "year", "value"]))
     return Plan(
         path=Path(path), name_lt=top["name_lt"], name_en=top["name_en"], territory=terr, period=top["period"],
-        criteria=criteria, actuals=actuals, data_dir=ddir, source=top["source"], scenarios=top["scenarios"],
+        criteria=criteria, actuals=actuals, data_dir=ddir, source=top["source"], source_lt=top["source_lt"],
+        source_en=top["source_en"], scenarios=top["scenarios"],
         inflow_profile=top["inflow_profile"], trend_years=top["trend_years"], warnings=warnings,
         sha256=sha256_file(path),
     )
