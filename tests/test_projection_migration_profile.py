@@ -39,8 +39,10 @@ def test_level_shifted_profile_of_a_flat_zero_profile_spreads_evenly():
 
 def test_migration_profile_setting_is_checked():
     assert EstimationSettings().migration_profile == "window"
-    with pytest.raises(ProjectionError, match="migration_profile must be one of window, history, country"):
+    with pytest.raises(ProjectionError, match="migration_profile must be one of window, history, country, recent"):
         EstimationSettings(migration_profile="longer")
+    with pytest.raises(ProjectionError, match="migration_profile_years must be at least 1"):
+        EstimationSettings(migration_profile="recent", migration_profile_years=0)
 
 
 @pytest.fixture(scope="module")
@@ -49,7 +51,7 @@ def demo(demo_dir):
     return data, int(data.population["year"].max())
 
 
-@pytest.mark.parametrize("profile", ["history", "country"])
+@pytest.mark.parametrize("profile", ["history", "country", "recent"])
 def test_profile_keeps_the_window_level_and_changes_the_pattern(demo, profile):
     data, last = demo
     codes = sorted(data.population["territory_code"].astype(str).unique())[:3]
@@ -85,3 +87,20 @@ def test_profile_is_named_in_the_notes(demo):
     r = estimate_rates(data, codes, last, EstimationSettings(migration_profile="history"))
     assert "age-sex pattern of the whole history at the window's level" in r.details[codes[0]]["migration"]
     assert "age-sex pattern" not in estimate_rates(data, codes, last).details[codes[0]]["migration"]
+
+
+def test_recent_profile_of_the_whole_window_is_the_window(demo):
+    # equal year weights and no Huber weights: the pattern of all the window's years is the window's own,
+    # at its own level, so the schedule does not change; fewer years change the pattern, not the level
+    data, last = demo
+    codes = sorted(data.population["territory_code"].astype(str).unique())[:2]
+    st = EstimationSettings(migration_robust=0.0, migration_convergence="none", child_migration="own",
+                            inflow_pool=False, pooled_migration_weight=0.0)
+    own = estimate_rates(data, codes, last, st)
+    whole = estimate_rates(data, codes, last, EstimationSettings(**{**st.__dict__, "migration_profile": "recent",
+                                                                     "migration_profile_years": st.migration_window}))
+    for name in ("mig_in_rate", "mig_out_rate", "mig_in_count", "mig_out_count"):
+        assert getattr(whole, name) == pytest.approx(getattr(own, name), rel=1e-9, abs=1e-12)
+    two = estimate_rates(data, codes, last, EstimationSettings(**{**st.__dict__, "migration_profile": "recent",
+                                                                   "migration_profile_years": 2}))
+    assert f"age-sex pattern of {last - 2}, {last - 1} at the whole window's level" in two.details[codes[0]]["migration"]

@@ -74,6 +74,11 @@ class BaseRates:
     tfr_reference
         The TFR of all municipalities of the data over the fertility window ``[T]`` (one value,
         repeated): the long-run level of a converging TFR trend; None for rates built by hand.
+    improvement_by_age
+        ``[T, 2, A]``: the relative pace ``b_x`` at which the log death rate of each age falls as life
+        expectancy rises (1 = every age at the same pace), estimated from the country's cohort survival
+        (:func:`~cityindicators.projection.estimation.mortality.improvement_by_age`); the schedules use it
+        when ``settings.mortality_improvement`` is ``by_age``. None for rates built by hand.
     """
 
     codes: tuple[str, ...]
@@ -101,13 +106,17 @@ class BaseRates:
     total_trend: np.ndarray | None = None
     median_age_trend: np.ndarray | None = None
     tfr_reference: np.ndarray | None = None
+    improvement_by_age: np.ndarray | None = None
     _cache: dict = field(default_factory=dict, repr=False, compare=False)
 
     def e0_scaler(self) -> E0Scaler:
-        """The :class:`E0Scaler` of :attr:`mortality`, built once (copies made by ``replace`` share it)."""
-        hit = self._cache.get("e0_scaler")
+        """The :class:`E0Scaler` of :attr:`mortality`, built once (copies made by ``replace`` share it); with
+        ``settings.mortality_improvement == "by_age"`` its rates move by age as :attr:`improvement_by_age` says."""
+        b = self.improvement_by_age if self.settings.mortality_improvement == "by_age" else None
+        key = "e0_scaler" if b is None else "e0_scaler_by_age"
+        hit = self._cache.get(key)
         if hit is None or hit[0] is not self.mortality:
-            hit = self._cache["e0_scaler"] = (self.mortality, E0Scaler(self.mortality))
+            hit = self._cache[key] = (self.mortality, E0Scaler(self.mortality, b=b))
         return hit[1]
 
     @property
@@ -138,7 +147,7 @@ class BaseRates:
             for name in ("population", "mortality", "e0", "asfr", "tfr", "male_share", "mig_in_rate",
                          "mig_out_rate", "mig_in_count", "mig_out_count", "tfr_hist", "e0_hist", "netmig_hist")
         }
-        for name in ("mig_longrun_rate", "total_trend", "median_age_trend", "tfr_reference"):
+        for name in ("mig_longrun_rate", "total_trend", "median_age_trend", "tfr_reference", "improvement_by_age"):
             if getattr(self, name) is not None:
                 arrays[name] = getattr(self, name)[idx]
         return replace(self, codes=tuple(codes), details={c: self.details.get(c, {}) for c in codes}, **arrays)

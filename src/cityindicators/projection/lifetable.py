@@ -97,13 +97,22 @@ class E0Scaler:
     located on the grid and the survival ratios are interpolated linearly in ``log k`` between
     the two neighbouring grid schedules, so millions of targets (years x trajectories) cost no
     life-table computation. A target equal to the base ``e0`` lands exactly on ``k = 1``.
+
+    With ``b`` (``[..., A]`` broadcastable to ``m``, non-negative) the schedules are ``m exp(b log k)``
+    instead: the log rate of age ``x`` moves by ``b_x log k``, a Lee-Carter form ``log m_x(t) = log
+    m_x + b_x kappa_t`` with ``kappa`` solved to hit the target life expectancy (as the UN's projections
+    do with given life expectancies, Sevcikova et al. 2016). ``b = 1`` at every age is the plain scaling.
     """
 
-    def __init__(self, m: np.ndarray, grid: int = 201):
+    def __init__(self, m: np.ndarray, grid: int = 201, b: np.ndarray | None = None):
         self.m = np.asarray(m, dtype=float)
         self.logk = np.linspace(-3.5, 1.5, grid)
+        self.b = None if b is None else np.broadcast_to(np.asarray(b, dtype=float), self.m.shape)
         fem = np.broadcast_to(_FEMALE, self.m.shape[:-1])[..., None]
-        mk = self.m[..., None, :] * np.exp(self.logk)[:, None]  # [T, 2, K, A]
+        if self.b is None:
+            mk = self.m[..., None, :] * np.exp(self.logk)[:, None]  # [T, 2, K, A]
+        else:
+            mk = self.m[..., None, :] * np.exp(self.logk[:, None] * self.b[..., None, :])
         self.table = life_expectancy(mk, fem)  # [T, 2, K], decreasing in k
         self.S_grid, self.Sb_grid = survival_ratios(mk, fem)  # [T, 2, K, A-1], [T, 2, K]
         self._dS: np.ndarray | None = None
@@ -134,8 +143,9 @@ class E0Scaler:
         return np.exp(self.logk[i - 1] + w * (self.logk[1] - self.logk[0]))
 
     def __call__(self, e0: np.ndarray) -> np.ndarray:
-        """Scaled rates ``k m`` ``[..., T, 2, A]``."""
-        return self.m * self.factor(e0)[..., None]
+        """Scaled rates ``k m`` (``m k^b`` with ``b``) ``[..., T, 2, A]``."""
+        k = self.factor(e0)[..., None]
+        return self.m * (k if self.b is None else k**self.b)
 
     def survival(self, e0: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Survival ratios ``(S [..., T, 2, A-1], Sb [..., T, 2])`` of the schedules with life expectancy ``e0``."""

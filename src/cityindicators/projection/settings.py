@@ -11,14 +11,16 @@ from numbers import Integral
 
 from ..exceptions import ProjectionError  # no numpy here: scenario files are read (`scenarios --list`) without it
 
-__all__ = ["EstimationSettings", "CONVERGENCE_TARGETS", "MIGRATION_PROFILES", "TREND_YEARS_AFTER_BREAK", "LONGEST_BACKTESTED_HORIZON"]
+__all__ = ["EstimationSettings", "CONVERGENCE_TARGETS", "MIGRATION_PROFILES", "MORTALITY_IMPROVEMENTS", "TREND_YEARS_AFTER_BREAK", "LONGEST_BACKTESTED_HORIZON"]
 
 #: Long-run levels net migration can converge to (``EstimationSettings.migration_convergence``).
 CONVERGENCE_TARGETS = ("none", "zero", "own_mean")
 #: Fewest years after a break of the TFR series that its trend is fitted on (``EstimationSettings.tfr_trend_breaks``).
 TREND_YEARS_AFTER_BREAK = 3
 #: Sources of the age-sex pattern of net migration (``EstimationSettings.migration_profile``).
-MIGRATION_PROFILES = ("window", "history", "country")
+MIGRATION_PROFILES = ("window", "history", "country", "recent")
+#: How death rates follow the life-expectancy path (``EstimationSettings.mortality_improvement``).
+MORTALITY_IMPROVEMENTS = ("uniform", "by_age")
 
 #: The longest horizon (years) the back-test scores (origin 2006, last year of the data 2018): what a
 #: setting does beyond it is not judged by ``docs/BACKTEST.md``. The default migration holds the window's
@@ -93,6 +95,14 @@ class EstimationSettings:
         Open top age of the projection (at least 100).
     gompertz_slope, makeham
         Fixed slope ``b`` and Makeham constant ``c`` of the model schedule, (male, female).
+    mortality_improvement
+        How the death rates of the projection years follow the life-expectancy path: ``uniform`` (default)
+        scales every age by one factor; ``by_age`` moves the log rate of age ``x`` by ``b_x`` times one
+        amount (a Lee-Carter form), ``b`` the pace of each age's decline relative to the plain scaling
+        estimated from the country's cohort survival at ``gompertz_slope_ages`` over the last
+        ``trend_years`` event years without ``migration_excluded_years``
+        (:func:`~cityindicators.projection.estimation.mortality.improvement_by_age`). The life expectancy
+        of every year is the same either way.
     gompertz_slope_estimate, gompertz_slope_ages, gompertz_slope_bounds
         When ``gompertz_slope_estimate`` is true the slope ``b`` by sex is estimated from the
         cohort survival of the country (else the sum of the municipalities) at
@@ -106,9 +116,11 @@ class EstimationSettings:
     migration_profile
         Where the age-sex pattern of the net migration schedule comes from: ``window`` (the
         window's own residuals), ``history`` (the territory's net rates over its whole history up
-        to the base year, excluded years left out: the ``own_mean`` rates) or ``country`` (the net
-        rates of all municipalities together over the window). Its level (the crude net rate) is
-        always the window's; see :func:`~cityindicators.projection.estimation.migration.level_shifted_profile`.
+        to the base year, excluded years left out: the ``own_mean`` rates), ``country`` (the net
+        rates of all municipalities together over the window) or ``recent`` (the territory's own net
+        rates over the last ``migration_profile_years`` usable years of the window: the pattern by age
+        changes faster than the level). Its level (the crude net rate) is always the window's; see
+        :func:`~cityindicators.projection.estimation.migration.level_shifted_profile`.
     migration_convergence, migration_convergence_start, migration_convergence_years
         The long-run rule of net migration. ``none`` holds the window's schedule for the whole
         projection; ``zero`` and ``own_mean`` hold it for ``migration_convergence_start`` years, then
@@ -167,6 +179,8 @@ class EstimationSettings:
     open_age_growth_years: int = 5
     migration_excluded_years: tuple[int, ...] = (2010, 2011)
     migration_profile: str = "window"
+    mortality_improvement: str = "uniform"
+    migration_profile_years: int = 3
     migration_convergence: str = "zero"
     migration_convergence_start: int = LONGEST_BACKTESTED_HORIZON
     migration_convergence_years: int = 28  # zero reached 40 years after the base, with the baseline's TFR
@@ -178,6 +192,9 @@ class EstimationSettings:
         if self.migration_convergence not in CONVERGENCE_TARGETS:
             raise ProjectionError(f"migration_convergence must be one of {', '.join(CONVERGENCE_TARGETS)}, "
                                   f"got {self.migration_convergence!r}")
+        if self.mortality_improvement not in MORTALITY_IMPROVEMENTS:
+            raise ProjectionError(f"mortality_improvement must be one of {', '.join(MORTALITY_IMPROVEMENTS)}, "
+                                  f"got {self.mortality_improvement!r}")
         if self.migration_profile not in MIGRATION_PROFILES:
             raise ProjectionError(f"migration_profile must be one of {', '.join(MIGRATION_PROFILES)}, "
                                   f"got {self.migration_profile!r}")
@@ -219,6 +236,7 @@ class EstimationSettings:
             raise ProjectionError(f"migration_model must be 'rate', 'count' or 'mixed', got {self.migration_model!r}")
         if self.open_age < 100:
             raise ProjectionError(f"open_age must be at least 100, got {self.open_age}")
-        for name in ("migration_window", "mortality_window", "fertility_window", "trend_years", "e0_window"):
+        for name in ("migration_window", "mortality_window", "fertility_window", "trend_years", "e0_window",
+                     "migration_profile_years"):
             if int(getattr(self, name)) < 1:
                 raise ProjectionError(f"{name} must be at least 1")

@@ -51,6 +51,20 @@ Estimated Gompertz slope (option, off by default)
     the default loses (65+ at horizon 9: +0.075 instead of +0.21 points against Hamilton-Perry), so
     it is not the default (``docs/BACKTEST.md``).
 
+Mortality falling at its own pace by age (option, off by default)
+    The projection years' rates follow the scenario's life-expectancy path. By default every age is
+    scaled by one factor (:class:`..lifetable.E0Scaler`). With ``mortality_improvement="by_age"`` the
+    log rate of age ``x`` moves by ``b_x kappa_t`` instead (the Lee-Carter form, Lee & Carter 1992,
+    ``kappa_t`` solved for the year's life expectancy as the UN's projections do, Sevcikova et al.
+    2016), with ``b`` estimated at the base year (:func:`.mortality.improvement_by_age`): the
+    least-squares trend of the log cohort hazard ``-log(P_{x+1}(t+1) / P_x(t))`` of the country's
+    five-year age groups within ``gompertz_slope_ages`` over the last ``trend_years`` event years
+    without ``migration_excluded_years`` (the census revision is no survival), over the pace the
+    plain scaling gives the country's own life expectancy in those years, bounded to 0-3 and 1 below
+    the ages fitted (the data have no deaths by age to estimate the young ages' pace). The life
+    expectancy of each year, and so the level of mortality, is the same either way; only which
+    ages gain moves. Tried in the back-test and not chosen out of sample (``docs/BACKTEST.md``, "This round").
+
 Fertility
     *Age-specific* rates from ``ProjectionData.asfr`` when given. *Otherwise* the standard
     Hadwiger age pattern (Chandola, Coleman & Hiorns 1999, *Population Studies* 53)
@@ -140,8 +154,10 @@ Age pattern from a longer history
     ``migration_profile`` (default ``window``) can take the age-sex pattern of the net rates from
     the territory's whole history (``history``, excluded years left out) or from all
     municipalities together over the window (``country``) while the crude level stays the window's:
-    ``r_x = p_x + (c - c_p) g_x`` (:func:`.migration.level_shifted_profile`). Tried in the back-test
-    and not chosen out of sample (``docs/BACKTEST.md``, "This round").
+    ``r_x = p_x + (c - c_p) g_x`` (:func:`.migration.level_shifted_profile`), or from the territory's
+    own last ``migration_profile_years`` usable years of the window (``recent``: the age pattern changes
+    faster than the level). Tried in the back-test and not chosen out of sample (``docs/BACKTEST.md``,
+    "The previous round" and "This round").
 
 Convergence
     ``migration_convergence`` holds the net migration schedule of the window for
@@ -288,5 +304,5 @@ def _estimate_rates(data: ProjectionData, codes: tuple[str, ...], Y: int, st: Es
         details=details, inflow_pool_base=migration.pool_base, inflow_pool_window=migration.pool_window,
         mig_longrun_rate=migration.longrun_rate, total_trend=history.total_trend,
         median_age_trend=history.median_age_trend,
-        tfr_reference=fertility.tfr_reference,
+        tfr_reference=fertility.tfr_reference, improvement_by_age=mortality.improvement,
     )

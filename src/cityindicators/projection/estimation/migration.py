@@ -115,7 +115,11 @@ def estimate_migration(migration: pd.DataFrame, inp: EstimationInputs, mortality
     in_pool = np.isin(codes, list(pool))
     if not in_pool.any():
         in_pool = np.ones(T, dtype=bool)
-    profile = _profile_rate(st.migration_profile, NM, SV, okm, in_pool, longrun_rate[..., : k + 1])
+    if st.migration_profile == "recent":  # the pattern of the window's last usable years, its level the whole window's
+        recent = np.isin(ev_years, win_years[-int(st.migration_profile_years):])
+        profile = _longrun_net_rate(NM, SV, recent, K, k)
+    else:
+        profile = _profile_rate(st.migration_profile, NM, SV, okm, in_pool, longrun_rate[..., : k + 1])
     if profile is not None:  # the window's level, the age-sex pattern of a longer history or of the country
         nm_s = level_shifted_profile(nm_s, sv_s, profile)
     net_rate_d = nm_s / np.maximum(sv_s, 1e-9)
@@ -131,7 +135,9 @@ def estimate_migration(migration: pd.DataFrame, inp: EstimationInputs, mortality
     if st.migration_model == "mixed":  # net losses as rates on the residents, net gains as counts
         inflow, outflow = np.maximum(cnt, 0), np.maximum(-net_rate, 0)
     pattern = {"history": "; age-sex pattern of the whole history at the window's level",
-               "country": "; age-sex pattern of all municipalities over the window at its own level"}
+               "country": "; age-sex pattern of all municipalities over the window at its own level",
+               "recent": f"; age-sex pattern of {', '.join(str(y) for y in win_years[-int(st.migration_profile_years):])} "
+                         "at the whole window's level"}
     for i, c in enumerate(codes):
         notes[c]["migration"] = (
             f"cohort residuals {win_label} (year weights decaying {st.migration_decay:g}), "

@@ -21,10 +21,11 @@ from ..data import ProjectionData
 from ..lifetable import E0Scaler, life_expectancy, life_table
 from ..model_schedules import calibrate_mortality
 from ..settings import EstimationSettings
-from .common import population_array, series
+from .common import ols_slope, population_array, series
 from .inputs import EstimationInputs
 
-__all__ = ["Mortality", "estimate_mortality", "estimate_gompertz_slope", "aggregate_open"]
+__all__ = ["Mortality", "estimate_mortality", "estimate_gompertz_slope", "aggregate_open", "improvement_by_age",
+           "IMPROVEMENT_GROUP", "IMPROVEMENT_BOUNDS"]
 
 
 @dataclass(frozen=True)
@@ -45,6 +46,9 @@ class Mortality:
         level ``[R, 2]`` (what :attr:`e0` differs from).
     notes
         Per territory: ``mortality`` (the method) and ``smr`` (when the model schedule is used).
+    improvement
+        ``[T, 2, omega+1]``: the relative pace of mortality decline by age (:func:`improvement_by_age`
+        of the country, the same for every territory), 1 at every age when it cannot be estimated.
     """
 
     rates: np.ndarray
@@ -55,6 +59,7 @@ class Mortality:
     ref_index: list[int]
     ref_e0_now: np.ndarray
     notes: dict[str, dict[str, object]]
+    improvement: np.ndarray | None = None
 
 
 def estimate_mortality(data: ProjectionData, inp: EstimationInputs, st: EstimationSettings, register,
@@ -176,8 +181,97 @@ def estimate_mortality(data: ProjectionData, inp: EstimationInputs, st: Estimati
         changed = (m != m_before).any(axis=(1, 2))
         m_y[changed] = m[changed][:, None]
     e0 = life_expectancy(m, FEMALE[None, :])
+    b = _national_improvement(data, register, country_code, pool or codes, Y, st, slope[0], makeham[0])
     return Mortality(rates=m, rates_by_year=m_y, e0=e0, le_years=le_years, ref_e0_history=e0_ref_hist,
-                     ref_index=ridx, ref_e0_now=e0_ref_now, notes=notes)
+                     ref_index=ridx, ref_e0_now=e0_ref_now, notes=notes,
+                     improvement=np.broadcast_to(b, (len(codes),) + b.shape).copy())
+
+
+#: Width (years of age) of the age groups whose cohort hazards :func:`improvement_by_age` fits one trend to.
+IMPROVEMENT_GROUP = 5
+#: Bounds of the relative pace ``b_x`` of :func:`improvement_by_age` (0: that age's rates do not fall).
+IMPROVEMENT_BOUNDS = (0.0, 3.0)
+
+
+def improvement_by_age(P: np.ndarray, years: Sequence[int], fit_years: Sequence[int], ages: tuple[int, int],
+                       e0: np.ndarray, m: np.ndarray, group: int = IMPROVEMENT_GROUP,
+                       bounds: tuple[float, float] = IMPROVEMENT_BOUNDS) -> np.ndarray:
+    """Relative pace ``b [2, A]`` of the fall of the log death rate by sex and age, from cohort survival.
+
+    ``P[year, sex, age]`` is a population by single age (the data's open age last), ``fit_years`` the
+    event years ``t`` (with populations at ``t`` and ``t + 1``) to fit on, ``ages`` the range where the
+    cohort change is mortality rather than migration, ``e0[2, len(fit_years)]`` the population's
+    published life expectancy of each fit year and ``m[2, A]`` a mortality schedule of it.
+
+    * Cohort hazard of age ``x`` in year ``t``: ``h = -log(P_{x+1}(t+1) / P_x(t))`` for the ages from
+      ``ages[0]`` below ``ages[1]`` and below the last age before the open one; per group of ``group`` single
+      ages (the last may be shorter) the mean of ``log h`` and its least-squares slope over the fit years,
+      ``-r_g`` (``r_g``: the group's pace of decline a year).
+    * The pace the plain scaling gives every age: ``kappa_t = log k_t`` with ``e0(k_t m) = e0_t``
+      (:class:`~cityindicators.projection.lifetable.E0Scaler`), ``r_e`` minus its slope.
+    * ``b_g = r_g / r_e`` within ``bounds`` at each group's mid-age, interpolated linearly between them, held
+      above the last; below ``ages[0]`` it moves linearly to 1 ten years lower and is 1 below that (the
+      young ages' deaths are not in the data: they keep the plain scaling's pace).
+
+    ``b = 1`` at every age (the plain scaling) for a sex whose life expectancy does not rise
+    (``r_e <= 0.001``) or without three fit years. The Lee-Carter form ``log m_x(t) = log m_x + b_x kappa_t``
+    (Lee & Carter 1992) with ``kappa_t`` solved for a given life expectancy, as the UN projects mortality by
+    age from projected life expectancies (Sevcikova et al. 2016); here ``b`` is estimated relative to the
+    plain scaling, from cohort survival since the data have no deaths by age.
+    """
+    years = [int(y) for y in years]
+    A = m.shape[-1]
+    k = P.shape[-1] - 1
+    lo, hi = int(ages[0]), min(int(ages[1]), k - 1)
+    fit = [int(t) for t in fit_years if int(t) in years and int(t) + 1 in years]
+    b = np.ones((2, A))
+    if len(fit) < 3 or hi - lo < 2:
+        return b
+    starts = list(range(lo, hi, group))  # the last group may be shorter
+    logh = np.full((len(fit), 2, len(starts)), np.nan)
+    for i, t in enumerate(fit):
+        p0, p1 = P[years.index(t)], P[years.index(t + 1)]
+        with np.errstate(all="ignore"):
+            h = -np.log(p1[:, lo + 1:hi + 1] / p0[:, lo:hi])  # ages lo .. hi-1
+            lh = np.where(h > 0, np.log(np.where(h > 0, h, 1.0)), np.nan)
+        for g, a in enumerate(starts):
+            logh[i, :, g] = np.nanmean(lh[:, a - lo:a - lo + group], axis=-1) if np.isfinite(lh[:, a - lo:a - lo + group]).any() else np.nan
+    x = np.asarray(fit, dtype=float)
+    r_g = -ols_slope(np.moveaxis(logh, 0, -1), x)  # [2, G]
+    e0 = np.asarray(e0, dtype=float)[:, [[int(t) for t in fit_years].index(t) for t in fit]]  # [2, fit]
+    known = np.isfinite(e0)
+    filled = np.where(known, e0, np.nanmean(np.where(known, e0, np.nan), axis=1, keepdims=True))
+    kappa = np.log(E0Scaler(m[None]).factor(filled.T[:, None, :]))[:, 0].T  # [2, fit]
+    r_e = -ols_slope(np.where(known, kappa, np.nan), x)  # [2]
+    mids = np.array([(a + min(a + group, hi) - 1) / 2 for a in starts])
+    ages_all = np.arange(A, dtype=float)
+    for s in range(2):
+        if not r_e[s] > 1e-3 or not np.isfinite(r_g[s]).all():
+            continue
+        b_g = np.clip(r_g[s] / r_e[s], *bounds)
+        b[s] = np.interp(ages_all, np.concatenate([[lo - 10.0], mids]), np.concatenate([[1.0], b_g]))
+    return b
+
+
+def _national_improvement(data: ProjectionData, register, country_code, codes: Sequence[str], Y: int,
+                          st: EstimationSettings, slope: np.ndarray, makeham: np.ndarray) -> np.ndarray:
+    """:func:`improvement_by_age` of the country (else the municipalities summed) for base year ``Y``: the event
+    years of the last ``trend_years`` without ``migration_excluded_years`` (the census revision of the register
+    is no cohort survival), ages ``gompertz_slope_ages``, the country's life expectancy (1 everywhere without it)."""
+    A = st.open_age + 1
+    fit = [t for t in range(Y - st.trend_years, Y) if t not in {int(y) for y in st.migration_excluded_years}]
+    P, years, _ = _national_population(data, country_code, codes, Y)
+    le = data.life_expectancy
+    if P is None or country_code is None or le.empty:
+        return np.ones((2, A))
+    le = le[(le["territory_code"].astype(str) == str(country_code)) & (le["year"].astype(int) < Y)]
+    e0 = np.stack([series(le, [str(country_code)], fit, s)[0] for s in SEXES])  # [2, fit]
+    if not np.isfinite(e0).any(axis=1).all():
+        return np.ones((2, A))
+    e0_mean = np.nanmean(e0, axis=1)
+    m = calibrate_mortality(e0_mean[None], np.full((1, 2), 0.005), FEMALE[None, :], st.open_age,
+                            np.asarray(slope)[None], np.asarray(makeham)[None])[0]
+    return improvement_by_age(P, years, fit, st.gompertz_slope_ages, e0, m)
 
 
 def estimate_gompertz_slope(
@@ -252,6 +346,17 @@ def aggregate_open(m_full: np.ndarray, k: int, female) -> np.ndarray:
 def _national_gompertz_slope(data: ProjectionData, register, country_code, codes: Sequence[str], Y: int,
                              st: EstimationSettings) -> tuple[np.ndarray, str]:
     """Gompertz slope by sex from the country's single-age population (else the sum over ``codes``)."""
+    P, years, src = _national_population(data, country_code, codes, Y)
+    if P is None:
+        return np.full(2, np.nan), src
+    b = estimate_gompertz_slope(P, years, Y, st.mortality_window, st.gompertz_slope_ages, np.array(st.makeham),
+                                 st.gompertz_slope_bounds)
+    return b, src
+
+
+def _national_population(data: ProjectionData, country_code, codes: Sequence[str], Y: int):
+    """``(P [year, sex, age], years, source)``: the country's single-age population up to ``Y`` (else the sum over
+    ``codes``, years with any of them missing NaN); ``P`` None when there is neither."""
     pop = data.population
     pop = pop[pop["year"].astype(int) <= Y]
     src = "the country's"
@@ -259,14 +364,12 @@ def _national_gompertz_slope(data: ProjectionData, register, country_code, codes
     if sub.empty:
         sub, src = pop[pop["territory_code"].astype(str).isin([str(c) for c in codes])], "the municipalities' summed"
     if sub.empty:
-        return np.full(2, np.nan), src
+        return None, [], src
     pa = population_array(sub)
     P = np.nansum(pa.values, axis=0) if pa.values.shape[0] > 1 else pa.values[0]  # [Yh, 2, k+1]
     if pa.values.shape[0] > 1:  # years where any territory is missing are not summed
         P = np.where(np.isfinite(pa.values).all(axis=0), P, np.nan)
-    b = estimate_gompertz_slope(P, pa.years, Y, st.mortality_window, st.gompertz_slope_ages, np.array(st.makeham),
-                                 st.gompertz_slope_bounds)
-    return b, src
+    return P, list(pa.years), src
 
 
 def _derived_life_expectancy(data: ProjectionData, Y: int, exclude: set[str]) -> pd.DataFrame:
