@@ -326,6 +326,48 @@ def test_demo_outlook_projection_probability_inflow(demo_plan, demo_dir):
     assert e6["low"] < e6["value"] < e6["high"]
 
 
+def test_outlook_reads_the_data_once_and_takes_the_builds_errors_and_interval_model(demo_dir_backtested,
+                                                                                   monkeypatch):
+    """A plan's outlook reads the projection data once (both projections take it) and takes the
+    back-test errors and the interval model of its build where the scenario report takes them
+    (projection/build_intervals.py, once per build for every report and plan): kept there, they
+    are neither computed nor fitted again, and the band and probability are those of the errors
+    and model given to project()."""
+    from cityindicators import build_cache
+    from cityindicators.projection import ProjectionData, api, intervals, project
+    from cityindicators.projection.build_intervals import backtest_errors_of_build, interval_model_of_build
+
+    d = demo_dir_backtested
+    build_cache.clear()
+    data = ProjectionData.from_store(data_dir=d)
+    base = int(data.population.query("territory_code == 'X13'")["year"].max())
+    errors = backtest_errors_of_build(data, d)
+    model = interval_model_of_build(errors, data, d, base)  # as a report of the build kept them
+    reads, fits = [], []
+    real_read, real_fit = ProjectionData.from_store, api.shipped_model_at
+    monkeypatch.setattr(ProjectionData, "from_store", lambda *a, **k: reads.append(1) or real_read(*a, **k))
+    monkeypatch.setattr(api, "shipped_model_at", lambda *a, **k: fits.append(1) or real_fit(*a, **k))
+    monkeypatch.setattr(intervals, "out_of_sample_errors_cached",
+                        lambda *a, **k: pytest.fail("the back-test errors were computed again"))
+    plan = load_plan(EXAMPLES / "eglynas.yaml", data_dir=d)
+    o = plan.outlook(trajectories=200, seed=11)
+    assert (len(reads), len(fits)) == (1, 0)
+    e1 = o[(o["criterion"] == "E1") & (o["scenario"] == "baseline")].iloc[0]
+    assert e1["band"] == "calibrated"
+    res = plan.cache["projection"]
+    st = project("X13", to_year=2031, scenario="baseline", rates=res.rates, data=data, data_dir=d, stochastic=200,
+                 seed=11, quantiles=[i / 100 for i in range(1, 100)], interval_model=model, calibrate_stochastic=True)
+    q = st.quantiles.query("year == 2030").sort_values("quantile")
+    qd = q.set_index(q["quantile"].round(2))["value"]
+    assert (e1["low"], e1["high"]) == (qd[0.1], qd[0.9])
+    from cityindicators.plans.status import default_tolerance
+
+    c = next(c for c in plan.criteria if c.id == "E1")
+    assert e1["probability"] == probability_from_quantiles(q["quantile"], q["value"], c.target_value, c.direction,
+                                                           default_tolerance(c.direction, c.target_value, c.tolerance))
+    build_cache.clear()
+
+
 def test_summary_has_words_in_both_languages(demo_plan):
     lt = demo_plan.summary("lt", trajectories=0)
     en = demo_plan.summary("en", trajectories=0)

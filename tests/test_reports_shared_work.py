@@ -307,3 +307,41 @@ def test_backtest_errors_computed_once_for_every_worker_of_a_build(demo_dir_back
                                      data_dir=demo_dir_backtested, trajectories=20, show=False)
     assert other.stochastic_calibrated
     pd.testing.assert_frame_equal(other.quantiles, first.quantiles, check_exact=True)
+
+
+def test_median_age_model_fitted_once_for_the_reports_of_a_build(demo_dir_backtested, monkeypatch):
+    """The median age's interval model is fitted once per build and base year, like the interval
+    model of the total (projection/build_intervals.py): two reports of two territories fit it once,
+    another worker of the batch reads it from the build's disk cache, and each report's median-age
+    intervals are those project() gives when it fits the model itself."""
+    from cityindicators import build_cache
+    from cityindicators.projection import api
+    from cityindicators.projection.intervals import out_of_sample_errors_cached
+
+    build_cache.clear()
+    import shutil
+
+    shutil.rmtree(build_cache.disk_folder(demo_dir_backtested), ignore_errors=True)
+    fits = []
+    real = api.shipped_median_age_model_at
+    monkeypatch.setattr(api, "shipped_median_age_model_at", lambda *a, **k: fits.append(a[2]) or real(*a, **k))
+    reports = [sections.setup_scenarios(code, scenarios=["baseline"], horizon=2030, language="en",
+                                        data_dir=demo_dir_backtested, trajectories=0, intervals=True, show=False)
+               for code in ("X13", "X12")]
+    assert len(fits) == 1  # (one fit per report before)
+    build_cache.clear()  # another worker: read from the build's disk cache, not fitted
+    again = sections.setup_scenarios("X12", scenarios=["baseline"], horizon=2030, language="en",
+                                     data_dir=demo_dir_backtested, trajectories=0, intervals=True, show=False)
+    assert len(fits) == 1
+    pd.testing.assert_frame_equal(again.median_age_intervals, reports[1].median_age_intervals, check_exact=True)
+    monkeypatch.setattr(api, "shipped_median_age_model_at", real)
+    data = reports[0].workspace.projection_data()
+    errors = out_of_sample_errors_cached(data, demo_dir_backtested)
+    for ctx in reports:
+        res = ctx.projection
+        own = api.project(ctx.code, base_year=res.base_year, to_year=2030, scenario=res.scenarios["baseline"],
+                          data=data, data_dir=ctx.data_dir, interval_errors=errors, reference=res.reference)
+        mine = ctx.median_age_intervals
+        assert len(mine) and set(mine["territory_code"]) == {ctx.code}
+        pd.testing.assert_frame_equal(mine, own.intervals_for("median_age"), check_exact=True)
+        pd.testing.assert_frame_equal(ctx.intervals, own.intervals, check_exact=True)

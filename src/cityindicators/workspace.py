@@ -35,6 +35,7 @@ import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Hashable, TypeVar
 
+from .build_cache import data_version
 from .config import DataPaths, resolve_data_dir
 
 if TYPE_CHECKING:  # pragma: no cover - types only
@@ -47,14 +48,6 @@ if TYPE_CHECKING:  # pragma: no cover - types only
 __all__ = ["Workspace", "as_workspace", "data_version"]
 
 T = TypeVar("T")
-
-
-def data_version(paths: DataPaths) -> tuple:
-    """The version of the processed tables: the generation folder ``processed`` links to (a
-    build switches to a new one) and each table's name, size and modification time."""
-    proc = paths.processed.resolve()
-    return (str(proc),) + tuple(sorted((p.name, p.stat().st_size, p.stat().st_mtime_ns)
-                                       for p in proc.glob("*.parquet")))
 
 
 class Workspace(os.PathLike):

@@ -233,24 +233,31 @@ def plan_outlook(plan: "Plan", scenarios: Sequence[str] | None = None, trajector
 
 
 def _projection_rows(plan: "Plan", demo: list, scen: list[str], trajectories: int, seed: int) -> list[dict]:
-    from ..projection import project
+    from ..projection import ProjectionData, project
+    from ..projection.build_intervals import INTERVAL_LEVEL, backtest_errors_of_build, interval_model_of_build
 
     code = plan.territory.code
     to_year = max(c.target_year for c in demo) + 1  # events of the target year end on 1 January after it
-    res = project(code, to_year=to_year, scenario=scen, data_dir=plan.data_dir)
+    # the inputs of every territory (the workspace's, when the plan has one), read once for both projections
+    data = ProjectionData.from_store(None, data_dir=plan.data_dir)
+    res = project(code, to_year=to_year, scenario=scen, data=data, data_dir=plan.data_dir)
     plan.cache["projection"] = res
     proj = projected_indicators(res, sorted({c.indicator for c in demo}), code)
     quant = None
     band = ""
     if trajectories and any(c.indicator == "population" for c in demo):
-        data, errors = _backtest_errors(plan)
-        st = project(code, to_year=to_year, scenario=scen[0], rates=res.rates, data=data, data_dir=plan.data_dir,
-                     stochastic=int(trajectories), seed=seed, quantiles=PROBABILITY_QUANTILES,
-                     interval_errors=errors, calibrate_stochastic=errors is not None)
+        # the back-test errors and the interval model of the build, computed once for every plan and
+        # report on it (projection/build_intervals.py); None: data too short, the band uncalibrated
+        errors = backtest_errors_of_build(data, plan.data_dir, purpose="the probability's stochastic band")
+        model = None if errors is None else interval_model_of_build(errors, data, plan.data_dir, res.base_year,
+                                                                    INTERVAL_LEVEL)
+        st = project(code, to_year=to_year, scenario=next(iter(res.scenarios.values())), rates=res.rates, data=data,
+                     data_dir=plan.data_dir, stochastic=int(trajectories), seed=seed, quantiles=PROBABILITY_QUANTILES,
+                     interval_level=INTERVAL_LEVEL, interval_model=model, calibrate_stochastic=model is not None)
         q = st.quantiles  # of both sexes, all ages
         quant = q[q["territory_code"] == code]
         plan.cache["quantiles"] = quant
-        band = "calibrated" if errors is not None else "uncalibrated"
+        band = "calibrated" if model is not None else "uncalibrated"
         plan.cache["band"] = band
     rows = []
     for c in demo:
@@ -272,22 +279,6 @@ def _projection_rows(plan: "Plan", demo: list, scen: list[str], trajectories: in
                                                                                         c.tolerance)))
             rows.append(row)
     return rows
-
-
-def _backtest_errors(plan: "Plan"):
-    """``(data, errors)``: the projection data of the plan's data directory and its out-of-sample
-    back-test errors (computed once per data build,
-    :func:`~cityindicators.projection.intervals.out_of_sample_errors_cached`), ``errors`` None when
-    the data are too short for a back-test (the probability then comes from the uncalibrated band)."""
-    from ..projection import ProjectionData
-    from ..projection.intervals import out_of_sample_errors_cached
-
-    data = ProjectionData.from_store(None, data_dir=plan.data_dir)
-    try:
-        return data, out_of_sample_errors_cached(data, plan.data_dir)
-    except CityIndicatorsError as exc:
-        log.warning("the probability's stochastic band is not calibrated: no back-test on this data (%s)", exc)
-        return data, None
 
 
 def plan_summary(plan: "Plan", lang: str = "en", scenarios: Sequence[str] | None = None, trajectories: int = 500,

@@ -495,22 +495,34 @@ def shipped_model_at(errors: pd.DataFrame, data: ProjectionData, base_year: int,
     return shipped_interval_model(log_errors(errors, data.population), int(base_year), level)
 
 
+def shipped_median_age_model_at(errors: pd.DataFrame, data: ProjectionData, base_year: int, level: float = 0.8):
+    """The median age's interval model (:func:`~cityindicators.projection.intervals.shipped_median_age_model`:
+    its own variant, from its own errors) fitted on the back-test ``errors`` observable by 1 January
+    ``base_year``: what the median age's empirical interval of a projection from ``base_year`` uses."""
+    from .intervals import log_errors, shipped_median_age_model
+
+    own = errors[errors["group"] == MEDIAN_AGE]
+    return shipped_median_age_model(log_errors(own, data.population), int(base_year), level)
+
+
 def empirical_intervals(result: ProjectionResult, errors: pd.DataFrame, data: ProjectionData,
-                        level: float = 0.8, model=None) -> pd.DataFrame:
+                        level: float = 0.8, model=None, median_age_model=None) -> pd.DataFrame:
     """The empirical intervals of :meth:`ProjectionResult.intervals_for` at every level (territories,
     not groups) of every scenario of ``result``, from the back-test ``errors`` observable by its base year (the shipped
     variant, :func:`~cityindicators.projection.intervals.shipped_interval_model`): the total and broad
     age groups (persons) and the median age (``age_group`` ``median_age``, years, bounded by the
     median age's own past errors with its own variant,
-    :func:`~cityindicators.projection.intervals.shipped_median_age_model`). ``model``: the shipped
-    model already fitted (:func:`shipped_model_at`), so that it is not fitted again."""
-    from .intervals import apply_intervals, log_errors, median_ages, shipped_median_age_model, size_class
+    :func:`~cityindicators.projection.intervals.shipped_median_age_model`). ``model`` and
+    ``median_age_model``: the shipped models already fitted (:func:`shipped_model_at`,
+    :func:`shipped_median_age_model_at`), so that they are not fitted again."""
+    from .intervals import apply_intervals, median_ages, size_class
 
     if model is None:
         model = shipped_model_at(errors, data, result.base_year, level)
     # the median age's band: its own variant (intervals.MEDIAN_AGE_VARIANT), from its own errors
-    median_model = shipped_median_age_model(log_errors(errors[errors["group"] == MEDIAN_AGE], data.population),
-                                            result.base_year, level)
+    median_model = median_age_model
+    if median_model is None:
+        median_model = shipped_median_age_model_at(errors, data, result.base_year, level)
     codes = list(result.rates.codes)
     bg = result.broad_groups(all_ages=True).query("year > @result.base_year")
     bg = bg[bg["territory_code"].isin(codes)]
@@ -580,6 +592,7 @@ def project(
     reference: BaseRates | None = None,
     calibrate_stochastic: bool = False,
     interval_model: Any = None,
+    median_age_model: Any = None,
 ) -> ProjectionResult:
     """Project the population of territories under one or more scenarios.
 
@@ -643,8 +656,13 @@ def project(
         The shipped interval model of the intervals and the calibration already fitted
         (:func:`shipped_model_at` of the same back-test errors, data, base year and
         ``interval_level``): not fitted again (about a second on the lt-osp extract, the same for
-        every territory; a batch of reports fits it once). With it, ``calibrate_stochastic``
-        needs no ``interval_errors`` (given, they still add the intervals).
+        every territory; a batch of reports fits it once,
+        :func:`~cityindicators.projection.build_intervals.interval_model_of_build`). With it,
+        ``calibrate_stochastic`` needs no ``interval_errors`` (given, they still add the intervals).
+    median_age_model
+        With ``interval_errors``: the median age's interval model already fitted
+        (:func:`shipped_median_age_model_at` of the same errors, data, base year and level; once
+        per batch, :func:`~cityindicators.projection.build_intervals.median_age_model_of_build`).
 
     Returns
     -------
@@ -718,7 +736,8 @@ def project(
             raise ProjectionError("empirical intervals need the data (for the size classes of the back-test)")
         if model is None:
             model = shipped_model_at(interval_errors, data, base_year, float(interval_level))
-        result._intervals = empirical_intervals(result, interval_errors, data, float(interval_level), model=model)
+        result._intervals = empirical_intervals(result, interval_errors, data, float(interval_level), model=model,
+                                                median_age_model=median_age_model)
     if stochastic:
         from .stochastic import simulate
 

@@ -13,6 +13,7 @@ import pandas as pd
 from ... import plotting
 from ...exceptions import CityIndicatorsError, ReportParameterError
 from ...i18n import fmt_int, fmt_number, t
+from ...projection.build_intervals import INTERVAL_LEVEL  # of the intervals and the calibrated band (80 %)
 from ...html_safe import styled_table
 from .. import findings as F
 from .. import shared
@@ -80,18 +81,17 @@ def setup_scenarios(
     first = next(iter(result.scenarios.values()))  # as loaded for the projection, not read again
     band = bool(trajectories and int(trajectories) > 0)
     if band or intervals:
-        errors = _backtest_errors(ctx, data, required=bool(intervals))
-        model = None if errors is None else batch_interval_model(ctx, errors, data, result.base_year)
+        errors, model, median_model = _interval_inputs(ctx, data, result.base_year, bool(intervals))
         # from the data, not the rates: the stochastic model is then fitted on all municipalities,
         # as in `project --stochastic`, and the quantiles do not depend on the report's territory set;
         # the rates of that set are the deterministic projection's, not estimated a second time. The
         # band is calibrated to the empirical interval of the method's past errors (projection/calibration.py),
-        # the interval model fitted once per batch for the band and the intervals
+        # the interval models fitted once per batch for the band and the intervals
         unc = project(ctx.code, base_year=result.base_year, to_year=int(horizon), scenario=first,
                       data=data, data_dir=ctx.data_dir, stochastic=int(trajectories) if band else None,
                       seed=int(seed), interval_errors=errors if intervals else None, interval_level=INTERVAL_LEVEL,
                       calibrate_stochastic=band and errors is not None, interval_model=model,
-                      reference=result.reference)
+                      median_age_model=median_model, reference=result.reference)
         if band:
             ctx.quantiles = unc.quantiles
             ctx.stochastic_calibrated = errors is not None
@@ -103,39 +103,24 @@ def setup_scenarios(
     return ctx
 
 
-def _backtest_errors(ctx: ReportContext, data, required: bool):
-    """The out-of-sample back-test errors of the data (computed once per data build for every
-    process of a batch, :func:`~cityindicators.projection.intervals.out_of_sample_errors_cached`), or ``None`` when the
-    data are too short for a back-test and nothing ``required`` them (the stochastic band is then
-    shown uncalibrated, and the report says so)."""
-    from ...projection.intervals import out_of_sample_errors_cached
+def _interval_inputs(ctx: ReportContext, data, base_year: int, intervals: bool):
+    """``(errors, model, median_age_model)``: the back-test errors of the data build and the interval
+    models fitted on them for ``base_year``, each computed once per build for every worker of a
+    batch (:mod:`~cityindicators.projection.build_intervals`; the median age's model only for the
+    ``intervals``); all ``None`` when the data are too short for a back-test and the ``intervals``
+    do not need one (the stochastic band is then shown uncalibrated, and the report says so)."""
+    from ...projection.build_intervals import (backtest_errors_of_build, interval_model_of_build,
+                                               median_age_model_of_build)
 
     try:
-        # kept per data version: the cache of the errors would digest the data again for every report;
-        # on disk under the shared lock, so that the workers of a batch on a new build do not each run
-        # the whole protocol (minutes on the lt-osp extract): one computes, the others wait and read
-        return shared.computed_once(("backtest-errors",), ctx.data_dir,
-                                    lambda: out_of_sample_errors_cached(data, ctx.data_dir), on_disk=True)
+        errors = backtest_errors_of_build(data, ctx.data_dir, required=intervals, purpose="the stochastic band")
     except CityIndicatorsError as exc:
-        if required:
-            raise ReportParameterError(f"empirical intervals of {ctx.code} ({ctx.territory.name_lt}): {exc}") from exc
-        log.warning("the stochastic band is not calibrated: no back-test on this data (%s)", exc)
-        return None
-
-
-#: Level of the empirical intervals and of the calibrated stochastic band (80 %).
-INTERVAL_LEVEL = 0.8
-
-
-def batch_interval_model(ctx: ReportContext, errors: pd.DataFrame, data, base_year: int):
-    """The shipped interval model fitted on the back-test ``errors`` observable by ``base_year``
-    (:func:`~cityindicators.projection.api.shipped_model_at`), behind the calibrated band and the
-    intervals: the same for every municipality of the data, so fitted once per batch and base year
-    (about a second on the lt-osp extract) and kept on disk for the batch's other workers."""
-    from ...projection.api import shipped_model_at
-
-    return shared.computed_once(("interval-model", int(base_year), INTERVAL_LEVEL), ctx.data_dir,
-                                lambda: shipped_model_at(errors, data, int(base_year), INTERVAL_LEVEL), on_disk=True)
+        raise ReportParameterError(f"empirical intervals of {ctx.code} ({ctx.territory.name_lt}): {exc}") from exc
+    if errors is None:
+        return None, None, None
+    model = interval_model_of_build(errors, data, ctx.data_dir, base_year, INTERVAL_LEVEL)
+    median = median_age_model_of_build(errors, data, ctx.data_dir, base_year, INTERVAL_LEVEL) if intervals else None
+    return errors, model, median
 
 
 def batch_reference(ctx: ReportContext, data, base_year: int = 0):
