@@ -79,3 +79,39 @@ def test_print_copy_gives_the_pdf_of_the_page_itself(tmp_path):
     embedded = _images(tmp_path / "embedded.pdf")
     assert len(embedded) == 2 and b"/Width 300" in embedded[0] and b"/Width 200" in embedded[1]
     assert _images(tmp_path / "referenced.pdf") == embedded
+
+
+def _pdf_pages_text(path: Path) -> list[str]:
+    """The text of each page of a PDF (poppler's pdftotext; the test is skipped without it)."""
+    import shutil
+    import subprocess
+
+    if shutil.which("pdftotext") is None:
+        pytest.skip("pdftotext (Debian's poppler-utils) is not installed")
+    text = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True).stdout
+    return text.split("\f")
+
+
+def test_sentences_after_a_table_start_on_the_table_s_page(tmp_path):
+    # the assumption sentences follow their table: too long for the rest of the page as a whole,
+    # they used to go all to the next page; now they start under the table and continue overleaf
+    import nbformat
+
+    from cityindicators.reports.html_export import export_html
+
+    rows = "".join(f"<tr><td>row {i}</td><td>{i}</td></tr>" for i in range(25))
+    sentences = "\n".join(f"- Sentence {i}: " + "words that fill a line of the page " * 6 for i in range(1, 16))
+    outputs = [("text/markdown", "## Assumptions"), ("text/html", f"<table><caption>Table</caption>{rows}</table>"),
+               ("text/markdown", sentences)]
+    nb = nbformat.v4.new_notebook()
+    cell = nbformat.v4.new_code_cell("s.assumptions(ctx)")
+    cell.outputs = [nbformat.v4.new_output("display_data", data={mime: text}) for mime, text in outputs]
+    nb.cells.append(cell)
+    (tmp_path / "report.html").write_text(export_html(nb, title="t", lang="en"), encoding="utf-8")
+    try:
+        assert pdf.write_pdf(tmp_path / "report.html", tmp_path / "report.pdf") == []
+    finally:
+        pdf.close_browsers()
+    pages = _pdf_pages_text(tmp_path / "report.pdf")
+    assert "row 24" in pages[0] and "Sentence 1:" in pages[0]
+    assert "Sentence 15:" in pages[1]  # the list continues on the next page

@@ -48,6 +48,14 @@ body { max-width: 60rem; margin: 0 auto; padding: 1.5rem; }
      empty first page) */
   img, table, tr, li { break-inside: avoid; page-break-inside: avoid; }
   h1, h2, h3 { break-after: avoid; page-break-after: avoid; }
+  /* JupyterLab prints every output whole (break-inside: avoid-page on a display: table box), so
+     the sentences after a table or chart, too long for the rest of its page, all went to the
+     next one: a text output may split between paragraphs and list items, and a table or chart
+     keeps the note or sentences that follow it on its page */
+  .jp-OutputArea-child { display: block; }
+  .jp-OutputArea-child:has(> .jp-RenderedMarkdown) { break-inside: auto; page-break-inside: auto; }
+  .jp-OutputArea-child:has(table, img) { break-after: avoid; page-break-after: avoid; }
+  p { orphans: 2; widows: 2; }
   /* every section after the first starts a page */
   .jp-Cell:has(h2) ~ .jp-Cell:has(h2) { break-before: page; page-break-before: always; }
   /* tables fit the 180 mm between the margins: smaller type, headers wrap, rank column inside */
