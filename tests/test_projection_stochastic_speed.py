@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from cityindicators.exceptions import ProjectionError
 from cityindicators.projection import ProjectionData, estimate_rates, simulate
 from cityindicators.projection.agegroups import group_sums
 from cityindicators.projection.engine import project_step
@@ -73,3 +74,8 @@ def test_simulate_quantiles_equal_the_engine_path(demo_dir):
     got = res.quantiles.query("year == @rates.base_year + 15 and sex == 'total' and age_group == 'total'")
     for j, code in enumerate(rates.codes):
         np.testing.assert_allclose(got[got["territory_code"] == code]["value"].to_numpy(), want[:, j], rtol=1e-6)
+    # the deterministic schedule handed in (as project() does) gives the same quantiles, to the bit
+    given = simulate(rates, sc, rates.base_year + 15, n=40, seed=5, schedule=sch)
+    assert given.quantiles.equals(res.quantiles)
+    with pytest.raises(ProjectionError, match="schedule given"):
+        simulate(rates, sc, rates.base_year + 14, n=40, seed=5, schedule=sch)

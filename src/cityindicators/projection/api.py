@@ -749,7 +749,7 @@ def project(
             calibration = stochastic_calibration(interval_errors, data, base_year, float(interval_level), model=model)
         runs = [simulate(schedules[sc.name].rates, sc, int(to_year), int(stochastic), seed=seed, quantiles=quantiles,
                          settings=stochastic_settings, aggregates={**groups, **dict(aggregates or {})},
-                         reference=reference, calibration=calibration)
+                         reference=reference, calibration=calibration, schedule=schedules[sc.name])
                 for sc in scens]
         result._quantiles = pd.concat([r.quantiles for r in runs], ignore_index=True)
         result.stochastic_band = runs[0].describe()

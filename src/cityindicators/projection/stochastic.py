@@ -388,6 +388,7 @@ def simulate(
     aggregates: Mapping[str, Sequence[str]] | None = None,
     reference: BaseRates | None = None,
     calibration: StochasticCalibration | None = None,
+    schedule: ScenarioSchedule | None = None,
 ) -> StochasticResult:
     """Run ``n`` stochastic trajectories of ``scenario`` and return quantiles by year.
 
@@ -418,6 +419,11 @@ def simulate(
     calibration
         Scale each territory's band, year by year, to the width of the empirical interval of the
         method's past errors (:mod:`.calibration`); None: the model's own spread.
+    schedule
+        The deterministic schedule of ``scenario`` on ``rates`` to ``to_year``
+        (:func:`~cityindicators.projection.schedule.build_schedule`) when the caller has it
+        (:func:`~cityindicators.projection.project` built it for the deterministic projection): not
+        built again (with its age-structure adjustment it is the costly part of the set-up).
     """
     st = settings or StochasticSettings()
     members = _aggregate_members(aggregates, rates.codes)
@@ -427,7 +433,12 @@ def simulate(
     if ((qs <= 0) | (qs >= 1)).any():
         raise ProjectionError(f"quantiles must lie strictly between 0 and 1, got {list(quantiles)}")
     sc = load_scenario(scenario)
-    sch = build_schedule(rates, sc, int(to_year))
+    if schedule is None:
+        sch = build_schedule(rates, sc, int(to_year))
+    elif schedule.rates is not rates or schedule.scenario != sc or len(schedule.years) != int(to_year) - rates.base_year:
+        raise ProjectionError(f"the schedule given is not that of scenario {sc.name!r} on these rates to {to_year}")
+    else:
+        sch = schedule
     if reference is not None:
         missing = [c for c in rates.codes if c not in reference.codes]
         if missing:
