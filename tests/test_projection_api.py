@@ -78,6 +78,22 @@ def test_result_frames_have_the_documented_columns(result):
     assert set(result.scenario_table()["scenario"]) == {"baseline", "zero-migration", "attraction"}
 
 
+def test_sums_from_the_arrays_equal_the_frames_group_by(result):
+    from dataclasses import replace
+
+    from cityindicators.projection.api import population_totals
+
+    assert len(result.rates.codes) > 1 and len(result.scenarios) > 1  # the rows' order across both
+    frame_only = replace(result, arrays={}, _cache={})  # without the arrays: the frame's group-by
+    same = {"check_exact": False, "rtol": 1e-13, "atol": 1e-9}  # the rows, their order and types; sums to 1e-9 of a person
+    for sex in ("total", None, "female", ("male", "female", "total")):
+        pd.testing.assert_frame_equal(result.totals(sex), population_totals(result.population, sex), **same)
+        pd.testing.assert_frame_equal(result.broad_groups(sex=sex, all_ages=True),
+                                      frame_only.broad_groups(sex=sex, all_ages=True), **same)
+    groups = {"0-6": (0, 6), "80+": (80, None)}
+    pd.testing.assert_frame_equal(result.broad_groups(groups), frame_only.broad_groups(groups), **same)
+
+
 def test_base_population_is_the_data_with_the_open_group_split(result, data):
     base = result.population.query("year == 2015 and scenario == 'baseline'")
     pop = data.population.query("year == 2015 and sex != 'total'")

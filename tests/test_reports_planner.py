@@ -74,6 +74,9 @@ def test_service_groups_and_target_sections_on_demo(demo_dir, monkeypatch):
                                    trajectories=0, show=False, language="en")
     table = sections.service_groups(ctx)
     res = ctx.projection
+    # the section's sums from the engine's arrays are the frame's group-by, to 1e-9 of a person
+    pd.testing.assert_frame_equal(planner.projected_service_group_totals(res, "X13"), planner.service_group_totals(
+        res.population[res.population["territory_code"] == "X13"]), check_exact=False, rtol=1e-13, atol=1e-9)
     pop = res.population[(res.population["territory_code"] == "X13") & (res.population["scenario"] == "baseline")
                          & (res.population["year"] == 2040) & res.population["sex"].isin(["male", "female"])]
     kids = pop[pop["age"].astype(float) <= 6]["value"].sum()

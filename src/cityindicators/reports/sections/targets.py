@@ -28,12 +28,10 @@ def target(ctx: ReportContext, population: int = 0, year: int | None = None,
     goal = float(population) if population else float(tot.loc[tot["year"] == res.base_year, "value"].iloc[0])
 
     def totals(paths: dict[str, Any]) -> pd.DataFrame:
-        # the trajectories' totals in one pass, each as its own ``totals()`` (summed alike)
-        from ...projection.api import population_totals
-
-        pop = pd.concat([p.population[p.population["territory_code"] == ctx.code].assign(scenario=sc)
-                         for sc, p in paths.items()], ignore_index=True)
-        return population_totals(pop)[["year", "value", "scenario"]]
+        # each trajectory's ``totals()`` (from its arrays), named by the report's scenario
+        parts = [p.totals() for p in paths.values()]
+        return pd.concat([f[f["territory_code"] == ctx.code].assign(scenario=sc) for sc, f in zip(paths, parts)],
+                         ignore_index=True)[["year", "value", "scenario"]]
 
     found, results, with_inflow = inflows_by_scenario(ctx, "population", goal, year, profile, totals)
     fig = plotting.scenario_lines(tot[["scenario", "year", "value"]], observed=_observed(ctx),
