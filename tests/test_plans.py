@@ -107,9 +107,9 @@ def test_probability_words():
     from cityindicators.plans.texts import probability_text
 
     assert probability_text(0.35, "lt") == "35 %"
-    assert probability_text(1 - 0.99, "en") == "less than 1 %"
+    assert probability_text(1 - 0.99, "en") == "less than 1%"  # English closes a percentage up
     assert probability_text(0.99, "lt") == "daugiau nei 99 %"
-    assert probability_text(0.995, "en", short=True) == ">99 %"
+    assert probability_text(0.995, "en", short=True) == ">99%" and probability_text(0.35, "en") == "35%"
     assert probability_text(float("nan")) == "n/a"
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 from pathlib import Path
 
@@ -70,7 +71,14 @@ def test_sentences_quote_the_library_values(demo_dir_backtested):
     assert m.status_counts(ctx).startswith(f"Kriterijų būklė {last} m. duomenimis: pasiekta – {n['reached']}, "
                                            f"pagal planą – {n['on_track']}")
     e2 = " ".join(m.criterion_sentences(ctx_en, "E2"))
-    assert "status: off track" in e2 and "The target is at least 65.0 % in 2030" in e2
+    assert "status: off track" in e2 and "The target is at least 65.0% in 2030" in e2
+    # English writes a percentage closed up, as the other reports do, and quotes a scenario as they do
+    english = " ".join(" ".join(m.criterion_sentences(ctx_en, c.id)) for c in ctx_en.plan.criteria)
+    assert re.search(r"\d %", english + m.method(ctx_en)) is None and "80% interval" in english
+    assert "Under the 'Baseline" in english and "“" not in english
+    assert re.search(r"\d %", e1) and "80 % intervalas" in e1  # Lithuanian keeps the space
+    table = m.summary_frame(ctx_en)
+    assert all(re.search(r"\d %", str(v)) is None for v in table.to_numpy().ravel())
 
 
 def test_summary_escapes_user_text_and_shows_words_with_colours(demo_dir, tmp_path):

@@ -6,7 +6,7 @@ Okabe-Ito palette, which colour-blind readers can tell apart.
 
 from __future__ import annotations
 
-from ..i18n import check_language, single_periods
+from ..i18n import check_language, percent_as_written, single_periods
 
 __all__ = ["STATUS_LABELS", "STATUS_COLOURS", "DIRECTION_LABELS", "COLUMN_LABELS", "METHOD_LABELS", "TEXTS",
            "status_label", "direction_label", "profile_label", "PROFILE_LABELS", "probability_text", "column_labels",
@@ -97,7 +97,7 @@ TEXTS = {
               "reikšmę 8 kartus iš 10. Tikimybė vis tiek tėra orientacinė: trajektorijų forma – modelio, ne "
               "paklaidų. Tendencija – tai tik praeities tiesinės krypties pratęsimas, ne prognozė.",
         "en": "The probability comes from the trajectories of the stochastic projection, whose spread is "
-              "calibrated to past projection errors: each year's 80 % interval is as wide as the errors of earlier "
+              "calibrated to past projection errors: each year's 80% interval is as wide as the errors of earlier "
               "projections for municipalities of the same size were, so it is meant to contain the value published "
               "later 8 times in 10. Read the probability as an indication still: the shape of the trajectories is "
               "the model's, not the errors'. A trend only extends the straight line of the past values; it is not "
@@ -119,18 +119,18 @@ TEXTS = {
     "s_target": {"lt": "Siekinys – {direction} {target} {unit} {target_year} m.",
                  "en": "The target is {direction} {target} {unit} in {target_year}."},
     "s_projection": {"lt": "Pagal scenarijų „{scenario}“ {target_year} m. tikėtina {value} {unit}.",
-                     "en": "Under the scenario “{scenario}” the projection gives {value} {unit} in {target_year}."},
+                     "en": "Under the '{scenario}' scenario the projection gives {value} {unit} in {target_year}."},
     "s_range": {"lt": "Visų scenarijų intervalas – nuo {lo} iki {hi} {unit}.",
                 "en": "Across the scenarios it ranges from {lo} to {hi} {unit}."},
     "s_probability_calibrated": {"lt": "Tikimybė pasiekti siekinį pagal tikimybinę projekciją, kalibruotą pagal "
                                        "praeities paklaidas: {p} (80 % intervalas {lo}–{hi} {unit}; jis turėtų apimti "
                                        "vėliau paskelbtą reikšmę 8 kartus iš 10).",
                                  "en": "Probability of meeting the target by the stochastic projection calibrated to "
-                                       "past errors: {p} (80 % interval {lo}–{hi} {unit}, meant to contain the value "
+                                       "past errors: {p} (80% interval {lo}–{hi} {unit}, meant to contain the value "
                                        "published later 8 times in 10)."},
     "s_probability": {"lt": "Tikimybė pasiekti siekinį pagal stochastinę projekciją: {p} (80 % intervalas "
                             "{lo}–{hi} {unit}).",
-                      "en": "Probability of meeting the target by the stochastic projection: {p} (80 % interval "
+                      "en": "Probability of meeting the target by the stochastic projection: {p} (80% interval "
                             "{lo}–{hi} {unit})."},
     "s_inflow": {"lt": "Siekiniui pasiekti kasmet reikėtų papildomai pritraukti {count} daugiau, nei išvyksta "
                        "(grynoji migracija; migrantų profilis: {profile}).",
@@ -143,7 +143,7 @@ TEXTS = {
     "s_trend": {"lt": "Tendencija (ne prognozė, {y0}–{y1} m. duomenų tiesė): {target_year} m. {value} {unit} "
                       "(80 % intervalas {lo}–{hi} {unit}).",
                 "en": "Trend (not a forecast; the straight line of {y0}–{y1}): {value} {unit} in {target_year} "
-                      "(80 % interval {lo}–{hi} {unit})."},
+                      "(80% interval {lo}–{hi} {unit})."},
     "s_observed": {"lt": "{target_year} m. stebėta reikšmė – {value} {unit}.",
                    "en": "The value observed in {target_year} is {value} {unit}."},
     "s_no_outlook": {"lt": "Perspektyvos įvertinti nepakanka duomenų.",
@@ -152,7 +152,7 @@ TEXTS = {
     "l_actual": {"lt": "Faktinė reikšmė", "en": "Actual"},
     "l_path": {"lt": "Planinė trajektorija", "en": "Planned path"},
     "l_target": {"lt": "Siekinys", "en": "Target"},
-    "l_fan": {"lt": "Projekcijos 80 % intervalas", "en": "Projection 80 % interval"},
+    "l_fan": {"lt": "Projekcijos 80 % intervalas", "en": "Projection 80% interval"},
     "l_trend": {"lt": "Tendencija (ne prognozė)", "en": "Trend (not a forecast)"},
     "source_plan": {"lt": "Planas: {plan}{source}. Rodiklių šaltinis: {data}.",
                     "en": "Plan: {plan}{source}. Indicator source: {data}."},
@@ -191,14 +191,14 @@ def probability_text(p: float, lang: str = "lt", short: bool = False) -> str:
     if p <= 0.01 or p >= 0.99:
         edge = {"lt": ("mažiau nei", "daugiau nei"), "en": ("less than", "more than")}[check_language(lang)]
         if short:
-            return "<1 %" if p <= 0.01 else ">99 %"
-        return f"{edge[0]} 1 %" if p <= 0.01 else f"{edge[1]} 99 %"
+            return percent_as_written("<1 %" if p <= 0.01 else ">99 %", lang)
+        return percent_as_written(f"{edge[0]} 1 %" if p <= 0.01 else f"{edge[1]} 99 %", lang)
     from ..i18n import fmt_number
 
-    return f"{fmt_number(p * 100, lang, 0)} %"
+    return percent_as_written(f"{fmt_number(p * 100, lang, 0)} %", lang)
 
 
 def text(key: str, lang: str = "lt", **fields) -> str:
     """A sentence of :data:`TEXTS` in ``lang`` with its fields filled in (an abbreviation that ends
     the sentence, ``asm.``, takes no second full stop)."""
-    return single_periods(_pick(TEXTS, key, lang).format(**fields))
+    return percent_as_written(single_periods(_pick(TEXTS, key, lang).format(**fields)), lang)

@@ -21,7 +21,7 @@ from .. import __version__
 from ..config import resource_path
 from ..exceptions import CityIndicatorsError, ReportParameterError
 from ..grammar import count_phrase
-from ..i18n import check_language, fmt_number, t
+from ..i18n import check_language, fmt_number, percent_as_written, t
 from ..indicators.catalogue import unit_label as catalogue_unit_label
 from ..plans import Plan, load_plan
 from ..plans.outlook import COMPONENT_INDICATORS, linear_trend, projected_indicators
@@ -119,8 +119,8 @@ def setup_monitoring(territory: str, plan: str, scenarios: Sequence[str] = (), t
 
 def _target_text(c, lang: str) -> str:
     """"ne mažiau kaip 20 000 asm. (2030 m.)" / "at least 20,000 persons (2030)"."""
-    return f"{direction_label(c.direction, lang)} {format_value(c.target_value, c.unit, lang)} " \
-           f"{unit_label(c.unit, lang)} ({t('col_year_of', lang, year=c.target_year)})"
+    return percent_as_written(f"{direction_label(c.direction, lang)} {format_value(c.target_value, c.unit, lang)} "
+                              f"{unit_label(c.unit, lang)} ({t('col_year_of', lang, year=c.target_year)})", lang)
 
 
 def summary_frame(ctx: MonitoringContext) -> pd.DataFrame:
