@@ -150,6 +150,17 @@ def test_report_in_both_languages_with_plan_hash(reports, demo_dir):
         assert manifest["input_files"]["plan"]["sha256"] == sha256_file(plan)
         assert len(list((folder / "charts").glob("*.svg"))) == 6  # one chart per criterion
         assert (folder / "monitoring.xlsx").exists()  # the summary and the data of every chart
+        import openpyxl
+
+        wb = openpyxl.load_workbook(folder / "monitoring.xlsx", read_only=True)
+        names = wb.sheetnames[1:]  # after the index: named in the report's language, not by section keys
+        heading = {"lt": "Suvestinė", "en": "Summary"}[lang]
+        assert not [n for n in names if "summary" in n or "criteria" in n], names
+        assert names[0] == f"01 {heading}"  # the plan's long name gives way to the section's heading
+        units = {wb[n]["A1"].value: wb[n]["B2"].value for n in names}
+        per_100 = {"lt": "asm. šimtui 15–64 m. gyv.", "en": "persons per 100 aged 15–64"}[lang]
+        assert [u for title, u in units.items() if title.startswith("E3.")] == [per_100]
+        wb.close()
         nb = nbformat.read(folder / "monitoring.ipynb", as_version=4)
         errors = [o for c in nb.cells for o in c.get("outputs", []) if o.get("output_type") == "error"]
         assert not errors

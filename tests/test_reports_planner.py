@@ -191,4 +191,7 @@ def test_dependency_ratios_have_one_unit_per_100_everywhere(lang, tmp_path):
     frame = pd.DataFrame({"scenario": "baseline", "year": [2020, 2021], "indicator": ids[0], "value": [30.0, 31.0]})
     fig = plotting.dependency_ratios(frame, lang)
     assert fig.axes[0].get_ylabel().lower() == per_100
+    assert plotting.chart_unit(fig, lang) == per_100  # the unit of the chart's sheet in the workbook
+    fig.cityindicators_unit = get_indicator(ids[0]).unit  # a monitoring chart of the criterion
+    assert plotting.chart_unit(fig, lang) == per_100
 

@@ -824,10 +824,10 @@ def fan_chart(
 CHART_UNITS: dict[str, str] = {
     "population_trend": "persons", "pyramid_overlay": "persons", "components_of_change": "persons",
     "indicator_panels": "", "ageing_indicators": "", "working_age": "", "youth_outflow": "persons",
-    "scenario_lines": "persons", "broad_groups": "persons", "dependency_ratios": "per 100", "fan_chart": "persons",
+    "scenario_lines": "persons", "broad_groups": "persons", "dependency_ratios": "per 100 aged 15-64", "fan_chart": "persons",
 }
-_DATA_UNITS = {"persons": ("asmenys", "persons"), "per 100": ("asm. šimtui 15–64 m. gyventojų", "persons per 100 aged 15–64"),
-               "": ("nurodyta stulpelyje unit", "given in the column unit")}
+# other units as the indicator catalogue writes them (one unit per indicator in tables, texts, charts)
+_DATA_UNITS = {"persons": ("asmenys", "persons"), "": ("nurodyta stulpelyje unit", "given in the column unit")}
 
 
 def _keeps_data(func, unit: str):
@@ -873,9 +873,11 @@ def chart_title(fig: Figure) -> str:
 
 def chart_unit(fig: Figure, lang: str) -> str:
     """Unit of the chart's data values in ``lang``."""
+    from .indicators.catalogue import unit_label
+
     unit = getattr(fig, "cityindicators_unit", "")
     pair = _DATA_UNITS.get(unit)
-    return (pair[0] if lang == "lt" else pair[1]) if pair else unit
+    return (pair[0] if lang == "lt" else pair[1]) if pair else unit_label(unit, lang)
 
 
 def chart_source(fig: Figure) -> str:

@@ -75,6 +75,7 @@ class _State:
     charts: int = 0
     items: int = 0
     section: str = ""
+    heading: str = ""  # the section's heading as the report shows it, when not an i18n key's
     lang: str = "en"
     territory: str = ""
     synthetic: bool = False
@@ -106,9 +107,12 @@ def set_context(lang: str, territory: str, synthetic: bool) -> None:
     _STATE.lang, _STATE.territory, _STATE.synthetic = lang, territory, synthetic
 
 
-def set_section(key: str) -> None:
-    """The section being shown (an i18n heading key such as ``h_comparison``): names its tables."""
+def set_section(key: str, heading: str = "") -> None:
+    """The section being shown (an i18n heading key such as ``h_comparison``): names its tables;
+    ``heading``, the section's heading in the report's language, for a key of another text table
+    (the monitoring report's)."""
     _STATE.section = key[2:] if key.startswith("h_") else key
+    _STATE.heading = heading
 
 
 def chart_stem(label: str) -> str:
@@ -366,6 +370,8 @@ def _section_title() -> str:
     from ..i18n import TEXTS, t
 
     key = f"h_{_STATE.section}"
+    if _STATE.heading:
+        return _STATE.heading
     return t(key, _STATE.lang) if key in TEXTS else _STATE.section
 
 

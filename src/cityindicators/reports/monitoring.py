@@ -162,7 +162,7 @@ def summary_table(ctx: MonitoringContext) -> pd.DataFrame:
     """Section: one row per criterion; the status cell carries the word and its colour."""
     show_markdown(f"## {text('h_summary', ctx.lang)}")
     table = summary_frame(ctx)
-    exports.set_section("h_summary")
+    exports.set_section("h_summary", text("h_summary", ctx.lang))
     show_table(summary_styler(ctx, table), data=ctx.summary)  # the workbook gets the numbers, not the text
     show_markdown(status_counts(ctx))
     return table
@@ -292,7 +292,7 @@ def criterion_chart(ctx: MonitoringContext, cid: str):
 def criteria(ctx: MonitoringContext) -> dict[str, list[str]]:
     """Section: for every criterion a small chart and its sentences; returns ``{id: sentences}``."""
     show_markdown(f"## {text('h_criteria', ctx.lang)}")
-    exports.set_section("h_criteria")
+    exports.set_section("h_criteria", text("h_criteria", ctx.lang))
     out = {}
     for c in ctx.plan.criteria:
         show_figure(criterion_chart(ctx, c.id), alt=f"{c.id}. {c.name(ctx.lang)}")
