@@ -104,6 +104,10 @@ def test_the_sources_note_is_in_the_report_language(demo_dir, tmp_path, lang):
     own, other = ("Demonstracinis planas", "Demonstration plan") if lang == "lt" else \
         ("Demonstration plan", "Demonstracinis planas")
     assert own in body and other not in body
+    # the note is a sentence of its own after the plan's name (which ends in parentheses here)
+    lead = {"lt": "Plano šaltinis: ", "en": "Source of the plan: "}[lang]
+    assert body.startswith(("Planas: " if lang == "lt" else "Plan: ") + ctx.plan.name(lang) + ".")
+    assert f"). {lead}{own}" in body and ") (" not in body and ".." not in body
     # a plan that gives one `source` only shows it in both languages
     plan = tmp_path / "plan.yaml"
     text = EXAMPLE.read_text(encoding="utf-8")

@@ -154,8 +154,11 @@ TEXTS = {
     "l_target": {"lt": "Siekinys", "en": "Target"},
     "l_fan": {"lt": "Projekcijos 80 % intervalas", "en": "Projection 80% interval"},
     "l_trend": {"lt": "Tendencija (ne prognozė)", "en": "Trend (not a forecast)"},
-    "source_plan": {"lt": "Planas: {plan}{source}. Rodiklių šaltinis: {data}.",
-                    "en": "Plan: {plan}{source}. Indicator source: {data}."},
+    # {source}: "" or the plan's own note as " Plano šaltinis: ... ." (a sentence of its own: the
+    # plan's name and the note often carry parentheses already)
+    "source_plan": {"lt": "Planas: {plan}.{source} Rodiklių šaltinis: {data}.",
+                    "en": "Plan: {plan}.{source} Indicator source: {data}."},
+    "source_plan_note": {"lt": " Plano šaltinis: {note}.", "en": " Source of the plan: {note}."},
 }
 
 

@@ -316,7 +316,8 @@ def sources(ctx: MonitoringContext) -> str:
     lang = ctx.lang
     show_markdown(f"## {text('h_sources', lang)}")
     p = ctx.plan
-    src = f" ({p.source_in(lang)})" if p.source_in(lang) else ""  # the note in the report's language
+    note = p.source_in(lang)  # the note in the report's language
+    src = text("source_plan_note", lang, note=note) if note else ""
     data = t("source_demo" if ctx.synthetic else "source_osp", lang)
     body = (text("source_plan", lang, plan=p.name(lang), source=src, data=data)
             + f" `{p.path.name}` SHA-256 `{p.sha256[:16]}`.")
