@@ -264,3 +264,23 @@ def test_assumption_sentence_with_the_observed_tfr(n):
     assert (f"total fertility rate {en_num(n)}.00 (2016–2017 data) → {en_num(n)}.50 (2049), kept within the "
             f"scenario's bounds 1.00–{en_num(n)}.00 from 2018; life") in en.text
     assert ".." not in lt.text + en.text
+
+
+@pytest.mark.parametrize("n", NUMBERS)
+def test_monitoring_percentages_and_units_as_each_language_writes_them(n):
+    # English closes a percentage up as the other English reports do; Lithuanian keeps the space;
+    # other units keep theirs in both languages
+    from cityindicators.i18n import fmt_number
+    from cityindicators.plans.texts import probability_text, text
+
+    v_lt, v_en = fmt_number(n, "lt", 1), fmt_number(n, "en", 1)
+    assert text("s_target", "lt", direction="ne mažiau kaip", target=v_lt, unit="%", target_year=2030) == \
+        f"Siekinys – ne mažiau kaip {v_lt} % 2030 m."
+    assert text("s_target", "en", direction="at least", target=v_en, unit="%", target_year=2030) == \
+        f"The target is at least {v_en}% in 2030."
+    assert text("s_target", "en", direction="at least", target=en_num(n), unit="persons", target_year=2030) == \
+        f"The target is at least {en_num(n)} persons in 2030."
+    assert text("s_range", "lt", lo=lt_num(n), hi=lt_num(n + 1), unit="asm.") == \
+        f"Visų scenarijų intervalas – nuo {lt_num(n)} iki {lt_num(n + 1)} asm."  # one full stop after "asm."
+    if 1 < n < 99:  # 1 % and 99 % are the edges: "less than 1%", "more than 99%"
+        assert probability_text(n / 100, "en") == f"{n}%" and probability_text(n / 100, "lt") == f"{n} %"
