@@ -132,3 +132,20 @@ def test_adjustment_of_all_years_at_once_equals_the_year_by_year_one(demo):
         slow = _adjustment_year_by_year(sch, 0.5, 4)
         assert fast.shape == slow.shape and np.array_equal(fast, slow)
         assert np.abs(fast).max() > 0.1  # the adjustment does move people
+
+
+def test_damped_trend_of_the_median_age_hand_worked(demo):
+    # damping d = 0.5: the log trend adds s (0.5 + 0.25 + ...) instead of s h, so in year 3 s * 0.875
+    data, Y = demo
+    base = estimate_rates(data, ["X13"], Y, EstimationSettings(age_structure_weight=0.0))
+    sc = load_scenario("baseline")
+    cc = median_age(run_schedule(build_schedule(base, sc, Y + 4)).population[1:])
+    st = replace(base.settings, age_structure_weight=1.0, age_structure_years=1, age_structure_damping=0.5)
+    comb = run_schedule(build_schedule(replace(base, settings=st), sc, Y + 4))
+    a, s = base.median_age_trend[0]
+    steps = np.array([0.5, 0.75, 0.875, 0.9375])  # d + ... + d^h, h = 1..4
+    # weight 1 reached in the first year: the median age is the damped trend itself
+    assert median_age(comb.population[1:])[:, 0] == pytest.approx(np.exp(a + s * steps), abs=1e-8)
+    assert abs(s) > 0 and not np.allclose(np.exp(a + s * steps), cc[:, 0])
+    with pytest.raises(ProjectionError, match="age_structure_damping must be within"):
+        EstimationSettings(age_structure_damping=0.0)

@@ -78,3 +78,34 @@ def test_mortality_improvement_setting_is_checked():
     assert EstimationSettings().mortality_improvement == "uniform"
     with pytest.raises(ProjectionError, match="mortality_improvement must be one of uniform, by_age"):
         EstimationSettings(mortality_improvement="lee-carter")
+
+
+def test_by_age_keeps_each_years_life_expectancy_and_is_estimated_only_when_used(demo_dir):
+    from dataclasses import replace
+
+    from cityindicators.projection import ProjectionData, estimate_rates, load_scenario
+    from cityindicators.projection.agegroups import FEMALE
+    from cityindicators.projection.schedule import build_schedule
+
+    data = ProjectionData.from_store(data_dir=demo_dir)
+    Y = int(data.population["year"].max())
+    codes = sorted(data.population["territory_code"].astype(str).unique())[:2]
+    plain = estimate_rates(data, codes, Y)
+    assert plain.improvement_by_age is None  # not estimated by default
+    by_age = estimate_rates(data, codes, Y, EstimationSettings(mortality_improvement="by_age"))
+    b = by_age.improvement_by_age
+    assert b.shape == plain.mortality.shape and (b >= 0).all() and (b <= 3).all()
+    assert (b[0] == b[1]).all()  # the country's pace: the same for every territory
+    sc = load_scenario("baseline")  # life expectancy rising by a fixed gain
+    s_plain, s_age = build_schedule(plain, sc, Y + 10), build_schedule(by_age, sc, Y + 10)
+    assert s_age.e0 == pytest.approx(s_plain.e0)
+    # the rates of each year have that year's life expectancy, and move by age as b says
+    m = s_age.scaler(s_age.e0[-1])
+    assert life_expectancy(m, FEMALE[None, :]) == pytest.approx(s_age.e0[-1], abs=0.02)
+    pos = by_age.mortality > 0
+    assert pos[..., 0].all() and pos.mean() > 0.9
+    logk = np.log(np.where(pos, m, 1.0) / np.where(pos, by_age.mortality, 1.0))
+    assert logk[pos] == pytest.approx(np.broadcast_to(logk[..., :1] * b, b.shape)[pos], rel=1e-9, abs=1e-12)
+    # with b = 1 everywhere the schedule is the plain one
+    ones = replace(by_age, improvement_by_age=np.ones_like(b))
+    assert ones.e0_scaler()(s_plain.e0[-1]) == pytest.approx(plain.e0_scaler()(s_plain.e0[-1]))

@@ -77,8 +77,9 @@ class BaseRates:
     improvement_by_age
         ``[T, 2, A]``: the relative pace ``b_x`` at which the log death rate of each age falls as life
         expectancy rises (1 = every age at the same pace), estimated from the country's cohort survival
-        (:func:`~cityindicators.projection.estimation.mortality.improvement_by_age`); the schedules use it
-        when ``settings.mortality_improvement`` is ``by_age``. None for rates built by hand.
+        (:func:`~cityindicators.projection.estimation.mortality.improvement_by_age`), estimated and used
+        when ``settings.mortality_improvement`` is ``by_age``; None otherwise and for rates built by hand
+        (the plain scaling).
     """
 
     codes: tuple[str, ...]
@@ -113,11 +114,10 @@ class BaseRates:
         """The :class:`E0Scaler` of :attr:`mortality`, built once (copies made by ``replace`` share it); with
         ``settings.mortality_improvement == "by_age"`` its rates move by age as :attr:`improvement_by_age` says."""
         b = self.improvement_by_age if self.settings.mortality_improvement == "by_age" else None
-        key = "e0_scaler" if b is None else "e0_scaler_by_age"
-        hit = self._cache.get(key)
-        if hit is None or hit[0] is not self.mortality:
-            hit = self._cache[key] = (self.mortality, E0Scaler(self.mortality, b=b))
-        return hit[1]
+        hit = self._cache.get("e0_scaler")
+        if hit is None or hit[0] is not self.mortality or hit[1] is not b:  # copies share the cache
+            hit = self._cache["e0_scaler"] = (self.mortality, b, E0Scaler(self.mortality, b=b))
+        return hit[2]
 
     @property
     def open_age(self) -> int:

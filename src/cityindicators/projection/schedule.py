@@ -296,7 +296,7 @@ def build_schedule(rates: BaseRates, scenario: Scenario, to_year: int) -> Scenar
         sch.combination_count = combination_adjustment(ref, w)
     wa = st.age_structure_weight
     if wa > 0 and mi.mode != "zero" and rates.median_age_trend is not None and n > 0:
-        extra = age_structure_adjustment(sch, wa, st.age_structure_years)
+        extra = age_structure_adjustment(sch, wa, st.age_structure_years, damping=st.age_structure_damping)
         sch.combination_count = extra if sch.combination_count is None else sch.combination_count + extra
     return sch
 
@@ -381,7 +381,7 @@ def tilt_to_median(pop: np.ndarray, target: np.ndarray, width: float = AGE_TILT_
 
 
 def age_structure_adjustment(sch: ScenarioSchedule, weight: float, years: int,
-                             held_after: int = AGE_STRUCTURE_HELD_AFTER) -> np.ndarray:
+                             held_after: int = AGE_STRUCTURE_HELD_AFTER, damping: float = 1.0) -> np.ndarray:
     """Net migrants ``[n, T, 2, A]`` that turn the schedule's projection into the age-structure combination.
 
     The median age of year ``Y + h`` becomes ``M_h = CC_h + l_h (T_h - CC_h)`` with ``CC_h`` the
@@ -390,7 +390,9 @@ def age_structure_adjustment(sch: ScenarioSchedule, weight: float, years: int,
     1)``: the trend counts more the further ahead, as the back-test shows it does better than the
     cohort-component age structure at long horizons and worse at short ones (a forecast combination of
     different methods, Smith, Tayman & Swanson 2013, ch. 13; Wilson 2015). Beyond ``held_after``
-    years the shift ``M_h - CC_h`` is held. The target population of each year is
+    years the shift ``M_h - CC_h`` is held. With ``damping = d < 1`` the trend is damped,
+    ``T_h = exp(a + s (d + d^2 + ... + d^h))`` (Gardner & McKenzie 1985), as the migration trend is.
+    The target population of each year is
     :func:`tilt_to_median` of the cohort-component one (same total), and the migrants are solved year
     by year so that the engine reproduces it exactly (one step for the survivors, a second for the
     births, which depend on the women at the end of the year); births, deaths and migrants then add up
@@ -402,7 +404,8 @@ def age_structure_adjustment(sch: ScenarioSchedule, weight: float, years: int,
     h = np.arange(1, n + 1, dtype=float)[:, None]
     cc = median_age(pop[1:])  # [n, T]
     a, s = sch.rates.median_age_trend[:, 0], sch.rates.median_age_trend[:, 1]
-    shift = weight * np.minimum(h / float(years), 1.0) * (np.exp(a[None, :] + s[None, :] * h) - cc)
+    steps = h if damping == 1.0 else _damped(np.ones(1), damping, n + 1)[1:]  # [n, 1]: h, or d + ... + d^h
+    shift = weight * np.minimum(h / float(years), 1.0) * (np.exp(a[None, :] + s[None, :] * steps) - cc)
     if n > held_after:
         shift[held_after:] = shift[held_after - 1]
     target = tilt_to_median(pop[1:], cc + shift)

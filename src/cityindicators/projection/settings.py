@@ -140,6 +140,9 @@ class EstimationSettings:
         Weight ``w`` of the exponential trend of the territory's median age in the age-structure
         combination (0 = the cohort-component age structure) and the years over which the weight
         rises linearly to ``w``; see :func:`~cityindicators.projection.schedule.age_structure_adjustment`.
+    age_structure_damping
+        Damping ``d`` of that trend of the median age (1 = the exponential trend itself; ``d < 1`` adds
+        ``s d^j`` in year ``j`` to its log, a damped trend).
     smr_prior_deaths, infant_prior_births, srb_prior_births
         Credibility priors pulling small territories towards their county/country.
     hadwiger_h, hadwiger_r
@@ -187,6 +190,7 @@ class EstimationSettings:
     total_combination_weight: float = 0.0
     age_structure_weight: float = 0.5
     age_structure_years: int = 10
+    age_structure_damping: float = 1.0
 
     def __post_init__(self) -> None:
         if self.migration_convergence not in CONVERGENCE_TARGETS:
@@ -206,6 +210,8 @@ class EstimationSettings:
             raise ProjectionError(f"total_combination_weight must be within [0, 1], got {self.total_combination_weight}")
         if not 0.0 <= self.age_structure_weight <= 1.0:
             raise ProjectionError(f"age_structure_weight must be within [0, 1], got {self.age_structure_weight}")
+        if not 0.0 < self.age_structure_damping <= 1.0:
+            raise ProjectionError(f"age_structure_damping must be within (0, 1], got {self.age_structure_damping}")
         if int(self.age_structure_years) < 1:
             raise ProjectionError(f"age_structure_years must be at least 1, got {self.age_structure_years}")
         if not all(isinstance(y, Integral) and not isinstance(y, bool) for y in self.migration_excluded_years):

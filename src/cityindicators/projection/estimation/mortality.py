@@ -48,7 +48,8 @@ class Mortality:
         Per territory: ``mortality`` (the method) and ``smr`` (when the model schedule is used).
     improvement
         ``[T, 2, omega+1]``: the relative pace of mortality decline by age (:func:`improvement_by_age`
-        of the country, the same for every territory), 1 at every age when it cannot be estimated.
+        of the country, the same for every territory; 1 at every age when it cannot be estimated) with
+        ``mortality_improvement="by_age"``, else None.
     """
 
     rates: np.ndarray
@@ -181,10 +182,12 @@ def estimate_mortality(data: ProjectionData, inp: EstimationInputs, st: Estimati
         changed = (m != m_before).any(axis=(1, 2))
         m_y[changed] = m[changed][:, None]
     e0 = life_expectancy(m, FEMALE[None, :])
-    b = _national_improvement(data, register, country_code, pool or codes, Y, st, slope[0], makeham[0])
+    improvement = None
+    if st.mortality_improvement == "by_age":  # estimated only when used: it reads the country's whole history
+        b = _national_improvement(data, register, country_code, pool or codes, Y, st, slope[0], makeham[0])
+        improvement = np.broadcast_to(b, (len(codes),) + b.shape).copy()
     return Mortality(rates=m, rates_by_year=m_y, e0=e0, le_years=le_years, ref_e0_history=e0_ref_hist,
-                     ref_index=ridx, ref_e0_now=e0_ref_now, notes=notes,
-                     improvement=np.broadcast_to(b, (len(codes),) + b.shape).copy())
+                     ref_index=ridx, ref_e0_now=e0_ref_now, notes=notes, improvement=improvement)
 
 
 #: Width (years of age) of the age groups whose cohort hazards :func:`improvement_by_age` fits one trend to.
