@@ -94,6 +94,29 @@ def test_long_run_migration_sentence_hand_worked():
         F.scenario_assumptions(*args, "en", long_run=("zero", 2030, 2058), added_inflow=True).text
 
 
+
+def test_long_run_sentence_says_when_the_migration_includes_the_combination():
+    # with the age-structure combination (the difference carried as migration) the net migration
+    # quoted is not the rule's alone, nor zero in the long run: the sentence after the rule says so
+    args = ("Baseline", 2018, 2030, 2049, (-12.34, -8.0, -3.05), (1.6, 1.55), (70.12, 74.0), (80.0, 84.44))
+    en = F.scenario_assumptions(*args, "en", long_run=("zero", 2030, 2058), combined=True).text
+    assert en.endswith("reached in 2058. The net migration given includes the projection's combination with the "
+                       "trend of its age structure (the difference is carried as migration), so it can differ from "
+                       "this rule and need not be zero in the long run.")
+    lt = F.scenario_assumptions(*args, "lt", long_run=("zero", 2030, 2058), combined=True).text
+    assert lt.endswith("pasiekia 2058 m. Nurodyta neto migracija apima ir projekcijos derinimą su amžiaus struktūros "
+                       "tendencija (skirtumas laikomas migracija), todėl ji nuo šios taisyklės gali skirtis ir "
+                       "ilgainiui nebūtinai lygi nuliui.")
+    for rule in ("own_mean", "none"):
+        for lang in ("lt", "en"):
+            text = F.scenario_assumptions(*args, lang, long_run=(rule, 2030, 2058), combined=True).text
+            assert ("gali skirtis." if lang == "lt" else "can differ from this rule.") in text
+            assert "nuliui" not in text and "zero in the long run" not in text
+    # without migration (no long-run rule) nothing is said; without a combination neither
+    assert "combination" not in F.scenario_assumptions(*args, "en", combined=True).text
+    assert "combination" not in F.scenario_assumptions(*args, "en", long_run=("zero", 2030, 2058)).text
+
+
 def test_accuracy_flag_names_the_large_errors_only():
     assert F.accuracy_flag({"total": -4.0, "65+": 9.99}, 2013, 5, "en") is None
     f = F.accuracy_flag({"total": -4.0, "0-14": 12.0, "65+": -18.0}, 2010, 5, "en")
@@ -126,6 +149,11 @@ def test_assumption_findings_quote_the_projection(ctx):
         # the shipped long-run rule: held for the 12 back-tested years, zero 40 years after the base
         assert f.values["long_run"] == ("zero", y0 + 12, y0 + 40)
         assert f"apply for 12 years (to {y0 + 12}), then move evenly to zero, reached in {y0 + 40}." in f.text
+        # the shipped age-structure combination is carried as migration: the sentence says the figures
+        # include it (its projection's migration is then not the rule's alone)
+        assert f.values["combined"] is (res.schedules[sc].combination_count is not None)
+        assert ("includes the projection's combination" in f.text) is f.values["combined"]
+    assert found[0].values["combined"]  # the baseline is combined with the median age's trend
     # the TFR quoted first is the one observed over the fertility window, the same in every scenario
     # (before any scenario's bounds), and the table shows that value too
     sch = res.schedules["baseline"].rates

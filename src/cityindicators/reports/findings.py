@@ -264,7 +264,7 @@ def scenario_assumptions(scenario: str, y0: int, ymid: int, y1: int, mig: tuple[
                          tfr: tuple[float, float], e0_male: tuple[float, float], e0_female: tuple[float, float],
                          lang: str = "lt", long_run: tuple[str, int, int] | None = None,
                          added_inflow: bool = False, tfr_years: tuple[int, int] | None = None,
-                         tfr_bounds: tuple[float, float] | None = None) -> Finding:
+                         tfr_bounds: tuple[float, float] | None = None, combined: bool = False) -> Finding:
     """A scenario's assumptions in plain words: net migration per 1,000 residents now (``y0``), in
     ``ymid`` and in the last event year ``y1`` (not "the long run": the long-run level may be reached later), the TFR and life expectancy by sex from ``y0`` to ``y1``;
     with ``long_run = (rule, start, end)`` the long-run rule of net migration after them (``none``,
@@ -273,7 +273,9 @@ def scenario_assumptions(scenario: str, y0: int, ymid: int, y1: int, mig: tuple[
     ``added_inflow``: the scenario's added inflow, which does not converge, is excepted in words.
     With ``tfr_years = (first, last)`` the first TFR is the one observed over those years (the base
     of every scenario) and the sentence says so; ``tfr_bounds = (lower, upper)``: the scenario's
-    bounds, which move its TFR path off the observed value from ``y0`` on, said after it."""
+    bounds, which move its TFR path off the observed value from ``y0`` on, said after it.
+    ``combined``: the projection is combined with a trend (its age structure), the difference
+    carried as migration, so the net migration quoted is not the long-run rule's alone: said so."""
     tfr0, tfr1 = fmt_number(tfr[0], lang, 2), fmt_number(tfr[1], lang, 2)
     if tfr_years is not None:
         tfr0 = t("f_tfr_observed", lang, tfr=tfr0, years=year_span(*tfr_years))
@@ -295,6 +297,9 @@ def scenario_assumptions(scenario: str, y0: int, ymid: int, y1: int, mig: tuple[
         besides = t("f_migration_long_run_besides", lang) if added_inflow else ""
         text += " " + t(f"f_migration_long_run_{rule}", lang, held=held, start=start, end=end, besides=besides)
         values["long_run"] = long_run
+        if combined:
+            text += " " + t("f_migration_combination" + ("" if rule == "zero" else "_own_mean"), lang)
+    values["combined"] = combined
     return Finding("assumptions", text, values)
 
 

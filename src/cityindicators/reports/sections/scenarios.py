@@ -249,7 +249,9 @@ def assumption_findings(ctx: ReportContext, mid_year: int = 2030) -> list[F.Find
             (val(sc, "e0_male", y0), val(sc, "e0_male", y1)),
             (val(sc, "e0_female", y0), val(sc, "e0_female", y1)), ctx.lang, _migration_long_run(res, sc),
             res.scenarios[sc].migration.added_inflow.active, tfr_years=(first, last),
-            tfr_bounds=tfr_bounds_applied(res, sc, tfr_obs)))
+            tfr_bounds=tfr_bounds_applied(res, sc, tfr_obs),
+            # a combination with a trend is carried as migration: the schedule says whether there is one
+            combined=res.schedules[sc].combination_count is not None))
     return out
 
 
