@@ -81,3 +81,16 @@ def test_other_findings():
     assert "net inflow of 580" in F.target_inflow(20249, 2040, 580.2, "en").text
     assert "No annual inflow" in F.target_inflow(20249, 2040, None, "en").text
     assert "from 4,067 to 8,398 residents (median 6,120)" in F.fan_interval(2050, 4067, 6120, 8398, "en").text
+
+
+@pytest.mark.parametrize("lang", ["lt", "en"])
+def test_key_findings_call_an_indicator_by_its_table_name(lang):
+    # one name per indicator: the sentence uses the name the comparison table and the annex give
+    from cityindicators.indicators.catalogue import get_indicator
+
+    text = F.share_65_change(2001, 2018, 4.6, 18.2, lang).text
+    name = get_indicator("share_65_plus").name(lang)
+    assert (name if lang == "lt" else name[0].lower() + name[1:]) in text
+    text = F.old_age_dependency(2001, 2018, 6.0, 27.2, lang).text
+    name = get_indicator("old_age_dependency_ratio").name(lang)
+    assert (name if lang == "lt" else name[0].lower() + name[1:]) in text

@@ -253,7 +253,7 @@ TEXTS: dict[str, dict[str, str]] = {
                        "en": ", the {ordinal} fastest growth {of_n}"},
     "of_the_n": {"lt": "iš {n}", "en": "of the {n}"},
     "f_share65": {"lt": "65 m. ir vyresnių gyventojų dalis {y0}–{y1} m. pakito nuo {v0} % iki {v1} % ({diff}){rank_clause}.",
-                  "en": "The share of residents aged 65 and over went from {v0}% to {v1}% between {y0} and {y1} ({diff}){rank_clause}."},
+                  "en": "The share of population aged 65 and over went from {v0}% to {v1}% between {y0} and {y1} ({diff}){rank_clause}."},
     # {ordinal} feminine in Lithuanian ("2-oji vieta").
     "rc_fastest_ageing": {"lt": " – sparčiausias senėjimas {of_n}",
                           "en": ", the fastest ageing {of_n}"},
