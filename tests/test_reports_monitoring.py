@@ -253,3 +253,15 @@ def test_target_text_writes_the_year_as_the_language_does():
     assert m._target_text(c, "en") == "at least 20,000 persons (2030)"
     # the euro written the same way in every report: "Eur" in Lithuanian
     assert UNIT_LABELS["EUR"][0] == m.unit_label("EUR", "lt") == "Eur"
+
+
+def test_a_value_just_short_of_its_target_does_not_read_as_the_target():
+    # 61.9947 % beside a target of at least 62 % is not "reached": shown as 61.99, not 62.0
+    from cityindicators.reports import monitoring as m
+
+    assert m.format_value(61.9947, "%", "en", versus=62.0) == "61.99"
+    assert m.format_value(61.9947, "%", "lt", versus=62.0) == "61,99"
+    assert m.format_value(62.0, "%", "en", versus=62.0) == "62.0"  # the target itself: one decimal
+    assert m.format_value(64.44, "%", "en", versus=62.0) == "64.4"  # far from it: one decimal
+    assert m.format_value(19999.6, "persons", "en", versus=20000.0) == "19,999.6"
+    assert m.format_value(float("nan"), "%", "en", versus=62.0) == "–"

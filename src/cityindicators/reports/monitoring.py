@@ -45,9 +45,16 @@ def unit_label(unit: str, lang: str) -> str:
     return _UNITS.get(unit, {}).get(lang) or catalogue_unit_label(unit, lang)
 
 
-def format_value(value: float, unit: str, lang: str) -> str:
-    """A criterion's value for running text: whole numbers for persons and euros, else one decimal."""
-    return fmt_number(value, lang, 0 if unit in ("persons", "EUR") else 1)
+def format_value(value: float, unit: str, lang: str, versus: float | None = None) -> str:
+    """A criterion's value for running text: whole numbers for persons and euros, else one decimal;
+    with ``versus`` (the target) as many more decimals (up to three more) as it takes for a value
+    that is not the target not to read as it (61.99 beside a target of 62.0, whose status is not
+    "reached")."""
+    decimals = 0 if unit in ("persons", "EUR") else 1
+    if versus is not None and value == value and versus == versus:
+        while decimals < 4 and value != versus and round(value, decimals) == round(versus, decimals):
+            decimals += 1
+    return fmt_number(value, lang, decimals)
 
 
 @dataclass
@@ -134,7 +141,7 @@ def summary_frame(ctx: MonitoringContext) -> pd.DataFrame:
             outlook = f"{format_value(s['outlook_value'], c.unit, lang)} ({METHOD_LABELS[s['outlook_method']][lang]})"
         rows.append({
             "criterion": c.id, "name": c.name(lang), "target_value": _target_text(c, lang),
-            "year": int(s["year"]), "actual": format_value(s["actual"], c.unit, lang),
+            "year": int(s["year"]), "actual": format_value(s["actual"], c.unit, lang, versus=c.target_value),
             "planned": format_value(s["planned"], c.unit, lang),
             "gap": fmt_number(s["gap"], lang, 0 if c.unit in ("persons", "EUR") else 1, sign=True),
             "status_label": s["status_label"], "outlook_value": outlook,
@@ -190,7 +197,8 @@ def criterion_sentences(ctx: MonitoringContext, cid: str) -> list[str]:
     out = []
     if s["actual"] == s["actual"]:
         out.append(text("s_status", lang, name=c.name(lang), year=int(s["year"]),
-                        actual=format_value(s["actual"], c.unit, lang), planned=format_value(s["planned"], c.unit, lang),
+                        actual=format_value(s["actual"], c.unit, lang, versus=c.target_value),
+                        planned=format_value(s["planned"], c.unit, lang),
                         unit=u, status=s["status_label"].lower()))
     out.append(text("s_target", lang, direction=direction_label(c.direction, lang),
                     target=format_value(c.target_value, c.unit, lang), unit=u, target_year=c.target_year))
