@@ -655,8 +655,9 @@ def _resolve(doc: Mapping[str, Any], source: str, folder: Path, data_dir: str | 
     if "extends" not in doc:
         return Scenario.from_dict(doc, source=source)
     path, asked_as = _parent_file(doc["extends"], source, folder, data_dir, chain[-1] if chain else None)
-    if path.resolve() in chain:
-        cycle = " -> ".join(str(p) for p in (*chain[chain.index(path.resolve()):], path.resolve()))
+    real = path.resolve()
+    if real in chain:
+        cycle = " -> ".join(str(p) for p in (*chain[chain.index(real):], real))
         raise _err(source, "extends", f"the scenario files extend each other in a cycle: {cycle}")
     try:
         parent = _read(path, data_dir, chain, cache)
