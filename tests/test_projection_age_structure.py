@@ -149,3 +149,21 @@ def test_damped_trend_of_the_median_age_hand_worked(demo):
     assert abs(s) > 0 and not np.allclose(np.exp(a + s * steps), cc[:, 0])
     with pytest.raises(ProjectionError, match="age_structure_damping must be within"):
         EstimationSettings(age_structure_damping=0.0)
+
+
+def test_schedules_built_together_equal_those_built_alone(demo):
+    from cityindicators.projection.schedule import build_schedules
+
+    data, Y = demo
+    base = estimate_rates(data, ["X13", "X11"], Y)
+    assert base.settings.age_structure_weight > 0  # the shipped default combines
+    one = base.subset(["X11"])
+    pairs = [(base, load_scenario("baseline")), (one, load_scenario("attraction")), (base, load_scenario("trend")),
+             (base, load_scenario("zero-migration"))]
+    together = build_schedules(pairs, Y + AGE_STRUCTURE_HELD_AFTER + 4)
+    for (rates, sc), sch in zip(pairs, together):
+        alone = build_schedule(rates, sc, Y + AGE_STRUCTURE_HELD_AFTER + 4)
+        assert (sch.combination_count is None) == (sc.name == "zero-migration")
+        if sch.combination_count is not None:
+            assert np.array_equal(sch.combination_count, alone.combination_count)
+        assert np.array_equal(run_schedule(sch).population, run_schedule(alone).population)

@@ -192,6 +192,30 @@ def test_target_population_is_met_by_the_inflow_found(data):
     assert "persons a year" in res.message and len(res.to_frame()) == 1
 
 
+def test_trajectories_projected_together_equal_each_projected_alone(data):
+    from cityindicators.projection.scenarios import load_scenario
+    from cityindicators.projection.target import project_trajectories, unit_schedules
+
+    rates = project("30", 2015, 2035, data=data).rates  # the one territory's
+    scens = [load_scenario(n) for n in ("baseline", "attraction", "trend")]
+    units = unit_schedules(rates, scens, "young_families", 2035)
+    assert all(u.rates is rates for u in units)
+    goal = float(rates.population.sum())
+    results = [find_inflow("30", year=2035, scenario=sc, rates=rates, schedule=u, population=goal)
+               for sc, u in zip(scens, units)]
+    # a second target of one scenario: projected apart (one projection's scenarios have distinct names)
+    results.append(find_inflow("30", year=2035, scenario=scens[0], rates=rates, schedule=units[0], working_age=9000))
+    assert all(r.status == "met" for r in results)
+    project_trajectories(results)
+    for r in results:
+        alone = r.trajectory()
+        assert r.projection is not alone
+        pd.testing.assert_frame_equal(r.projection.population, alone.population, check_exact=True)
+        (name, arr), = r.projection.arrays.items()
+        assert list(alone.arrays) == [name] and np.array_equal(arr.population, alone.arrays[name].population)
+    assert results[0].projection.totals()["value"].iloc[-1] != results[-1].projection.totals()["value"].iloc[-1]
+
+
 def test_target_already_met_and_unreachable(data):
     res = find_inflow("Visaginas", 2015, 2030, population=1000, data=data)
     assert res.status == "met_at_lower_bound" and res.inflow == 0

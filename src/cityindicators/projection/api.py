@@ -40,7 +40,7 @@ from .engine import EngineResult
 from .estimation import estimate_rates
 from .estimation import reference_pool as _reference_pool
 from .scenarios import Scenario, load_scenario
-from .schedule import ScenarioSchedule, build_schedule, run_schedule
+from .schedule import ScenarioSchedule, build_schedule, build_schedules, run_schedule
 from .settings import EstimationSettings
 
 __all__ = ["ProjectionResult", "project", "reference_rates", "resolve_territories", "resolve_projection_targets", "group_sums",
@@ -756,8 +756,9 @@ def project(
     codes = list(rates.codes)
     years = np.arange(base_year, int(to_year) + 1)
     pops, arrays, schedules = [], {}, {}
-    for sc in scens:
-        sch = build_schedule(_scenario_rates(sc, rates, data, settings, register), sc, int(to_year))
+    # every scenario's schedule at once: their age-structure adjustments are solved together
+    built = build_schedules([(_scenario_rates(sc, rates, data, settings, register), sc) for sc in scens], int(to_year))
+    for sc, sch in zip(scens, built):
         arr = run_schedule(sch)
         arrays[sc.name], schedules[sc.name] = arr, sch
         pops.append(tidy_population(arr.population, codes, years, sc.name))

@@ -110,7 +110,8 @@ from .settings import LONGEST_BACKTESTED_HORIZON, TREND_YEARS_AFTER_BREAK
 
 __all__ = ["E0Scaler", "ScenarioSchedule", "build_schedule", "run_schedule", "trend_fit_years",
            "combination_adjustment", "convergence_weights", "convergence_span",
-           "tilt_to_median", "age_structure_adjustment", "AGE_STRUCTURE_HELD_AFTER", "AGE_TILT_WIDTH"]
+           "tilt_to_median", "age_structure_adjustment", "age_structure_adjustments", "build_schedules",
+           "AGE_STRUCTURE_HELD_AFTER", "AGE_TILT_WIDTH"]
 
 #: Years after which the age-structure combination's shift of the median age is held: the longest horizon
 #: the back-test scores (2006 -> 2018); a trend of the median age is not carried further than it was tested.
@@ -194,6 +195,32 @@ def _bounded(base: np.ndarray, path: np.ndarray, lo: float, hi: float) -> np.nda
 
 def build_schedule(rates: BaseRates, scenario: Scenario, to_year: int) -> ScenarioSchedule:
     """Assumption paths of ``scenario`` for the event years ``base_year .. to_year - 1``."""
+    return build_schedules([(rates, scenario)], to_year)[0]
+
+
+def build_schedules(pairs: "list[tuple[BaseRates, Scenario]]", to_year: int) -> list[ScenarioSchedule]:
+    """:func:`build_schedule` of every ``(rates, scenario)`` pair, the age-structure adjustments of those
+    that have one solved together (:func:`age_structure_adjustments`: the tilt's bisection costs about
+    the same for one territory as for several, so a report's five scenarios pay for it once); each
+    schedule is, to the bit, the one built alone."""
+    schedules = [_schedule_before_age_structure(rates, scenario, to_year) for rates, scenario in pairs]
+    together: dict[tuple, list[int]] = {}
+    for i, sch in enumerate(schedules):
+        st = sch.rates.settings
+        if st.age_structure_weight > 0 and sch.scenario.migration.mode != "zero" and \
+                sch.rates.median_age_trend is not None and len(sch.years) > 0:
+            key = (st.age_structure_weight, st.age_structure_years, st.age_structure_damping, len(sch.years),
+                   sch.rates.ages.size)
+            together.setdefault(key, []).append(i)
+    for (wa, years, damping, _, _), idx in together.items():
+        for i, extra in zip(idx, age_structure_adjustments([schedules[i] for i in idx], wa, years, damping=damping)):
+            sch = schedules[i]
+            sch.combination_count = extra if sch.combination_count is None else sch.combination_count + extra
+    return schedules
+
+
+def _schedule_before_age_structure(rates: BaseRates, scenario: Scenario, to_year: int) -> ScenarioSchedule:
+    """:func:`build_schedule` but for the age-structure adjustment (added by :func:`build_schedules`)."""
     Y = rates.base_year
     n = int(to_year) - Y
     years = np.arange(Y, Y + n)
@@ -294,10 +321,6 @@ def build_schedule(rates: BaseRates, scenario: Scenario, to_year: int) -> Scenar
         ref = sch if mi == held else build_schedule(
             replace(rates, settings=replace(st, total_combination_weight=0.0)), replace(scenario, migration=held), to_year)
         sch.combination_count = combination_adjustment(ref, w)
-    wa = st.age_structure_weight
-    if wa > 0 and mi.mode != "zero" and rates.median_age_trend is not None and n > 0:
-        extra = age_structure_adjustment(sch, wa, st.age_structure_years, damping=st.age_structure_damping)
-        sch.combination_count = extra if sch.combination_count is None else sch.combination_count + extra
     return sch
 
 
@@ -382,7 +405,14 @@ def tilt_to_median(pop: np.ndarray, target: np.ndarray, width: float = AGE_TILT_
 
 def age_structure_adjustment(sch: ScenarioSchedule, weight: float, years: int,
                              held_after: int = AGE_STRUCTURE_HELD_AFTER, damping: float = 1.0) -> np.ndarray:
-    """Net migrants ``[n, T, 2, A]`` that turn the schedule's projection into the age-structure combination.
+    """Net migrants ``[n, T, 2, A]`` that turn the schedule's projection into the age-structure
+    combination (:func:`age_structure_adjustments` of the one schedule)."""
+    return age_structure_adjustments([sch], weight, years, held_after, damping)[0]
+
+
+def age_structure_adjustments(schedules: "list[ScenarioSchedule]", weight: float, years: int,
+                              held_after: int = AGE_STRUCTURE_HELD_AFTER, damping: float = 1.0) -> list[np.ndarray]:
+    """Net migrants ``[n, T, 2, A]`` of each schedule that turn its projection into the age-structure combination.
 
     The median age of year ``Y + h`` becomes ``M_h = CC_h + l_h (T_h - CC_h)`` with ``CC_h`` the
     cohort-component median of ``sch``, ``T_h = exp(a + s h)`` the exponential trend of the
@@ -397,20 +427,28 @@ def age_structure_adjustment(sch: ScenarioSchedule, weight: float, years: int,
     by year so that the engine reproduces it exactly (one step for the survivors, a second for the
     births, which depend on the women at the end of the year); births, deaths and migrants then add up
     to the change, the adjustment reported as migration.
+
+    The schedules (of the same projection years and ages) are solved together, their territories side
+    by side on one axis: every step below is cell by cell or by territory, so each schedule's migrants
+    are those it would get alone, to the bit (tests/test_projection_age_structure.py).
     """
-    run = run_schedule(sch)
-    pop = run.population  # [n + 1, T, 2, A]
+    sizes = [len(sch.rates.codes) for sch in schedules]
+    pop = np.concatenate([run_schedule(sch).population for sch in schedules], axis=1)  # [n + 1, T, 2, A]
     n = pop.shape[0] - 1
     h = np.arange(1, n + 1, dtype=float)[:, None]
     cc = median_age(pop[1:])  # [n, T]
-    a, s = sch.rates.median_age_trend[:, 0], sch.rates.median_age_trend[:, 1]
+    trend = np.concatenate([sch.rates.median_age_trend for sch in schedules])
+    a, s = trend[:, 0], trend[:, 1]
     steps = h if damping == 1.0 else _damped(np.ones(1), damping, n + 1)[1:]  # [n, 1]: h, or d + ... + d^h
     shift = weight * np.minimum(h / float(years), 1.0) * (np.exp(a[None, :] + s[None, :] * steps) - cc)
     if n > held_after:
         shift[held_after:] = shift[held_after - 1]
     target = tilt_to_median(pop[1:], cc + shift)
-    S, Sb, asfr, male, rate, count = sch.deterministic_inputs()
-    rate = np.broadcast_to(rate, target.shape)
+    inputs = [sch.deterministic_inputs() for sch in schedules]  # (S, Sb, asfr, male, rate, count) each
+    S, Sb, asfr, male, rate, count = (
+        np.concatenate([np.broadcast_to(arr[k], (n, T) + arr[k].shape[-tail:] if tail else (n, T))
+                        for arr, T in zip(inputs, sizes)], axis=1)
+        for k, tail in enumerate((2, 1, 1, 0, 2, 2)))
     # every year at once (the year axis as a leading axis of the step): each year starts from the target of
     # the year before, known up front, so no year waits for another; cell by cell the arithmetic is the
     # year-by-year loop's (tests/test_projection_age_structure.py compares the two to the bit)
@@ -422,7 +460,7 @@ def age_structure_adjustment(sch: ScenarioSchedule, weight: float, years: int,
     births = project_step(P, S, Sb, asfr, male, rate, solved)  # women of t + 1 now the target's
     s0 = births.population[..., 0] - births.net_migration[..., 0]
     solved[..., 0] = target[..., 0] - s0 - rate[..., 0] * s0
-    return solved - count
+    return [np.ascontiguousarray(part) for part in np.split(solved - count, np.cumsum(sizes)[:-1], axis=1)]
 
 
 def convergence_span(base_year: int, settings, migration: Migration) -> tuple[int, int]:

@@ -23,7 +23,7 @@ from __future__ import annotations
 import logging
 import os
 from dataclasses import dataclass, field
-from typing import Callable, Mapping
+from typing import Callable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -36,9 +36,10 @@ from .engine import EngineResult
 from .base_rates import BaseRates
 from .settings import EstimationSettings
 from .scenarios import Scenario, load_scenario
-from .schedule import ScenarioSchedule, build_schedule
+from .schedule import ScenarioSchedule, build_schedules
 
-__all__ = ["TargetResult", "find_inflow", "unit_schedule", "TARGET_KINDS", "working_age_total", "old_age_dependency"]
+__all__ = ["TargetResult", "find_inflow", "unit_schedule", "unit_schedules", "project_trajectories", "TARGET_KINDS",
+           "working_age_total", "old_age_dependency"]
 
 log = logging.getLogger(__name__)
 
@@ -97,6 +98,9 @@ class TargetResult:
     #: Projects :attr:`projection` (called once, on first use).
     trajectory: Callable[[], ProjectionResult] = field(repr=False, compare=False)
     _projection: ProjectionResult | None = field(default=None, repr=False, compare=False)
+    #: What :attr:`trajectory` projects: ``(rates, scenario with the inflow, data_dir)``, for
+    #: :func:`project_trajectories`.
+    _trajectory_inputs: tuple | None = field(default=None, repr=False, compare=False)
 
     @property
     def projection(self) -> ProjectionResult:
@@ -116,7 +120,51 @@ def unit_schedule(rates: BaseRates, scenario: Scenario, profile: str | Mapping[s
     """The schedule :func:`find_inflow` searches on: ``scenario`` with an added inflow of one
     person a year of ``profile`` (replacing its own) to ``year``, for the one territory of
     ``rates``; the search scales its added inflow."""
-    return build_schedule(rates, scenario.with_added_inflow(1.0, profile), int(year))
+    return unit_schedules(rates, [scenario], profile, year)[0]
+
+
+def unit_schedules(rates: BaseRates, scenarios: Sequence[Scenario], profile: str | Mapping[str, float],
+                   year: int) -> list[ScenarioSchedule]:
+    """:func:`unit_schedule` of every scenario, built together (:func:`~.schedule.build_schedules`:
+    their age-structure adjustments solved at once); each is the one built alone."""
+    return build_schedules([(rates, sc.with_added_inflow(1.0, profile)) for sc in scenarios], int(year))
+
+
+def project_trajectories(results: Sequence["TargetResult"]) -> None:
+    """Project the :attr:`~TargetResult.projection` of every result that has none yet, those of the
+    same rates (one object), target year and data directory in one :func:`~.api.project` of their
+    scenarios (their age-structure adjustments solved together): a report shows the trajectory of
+    every scenario whose target an inflow meets. Each is the projection it would have alone."""
+    groups: dict[tuple, list[list[TargetResult]]] = {}
+    for r in results:
+        if r._projection is not None or r._trajectory_inputs is None:
+            continue
+        rates, sc, data_dir = r._trajectory_inputs
+        chunks = groups.setdefault((id(rates), r.year, str(data_dir)), [])
+        # one projection's scenarios have distinct names: a second target of one scenario goes in another
+        free = next((c for c in chunks if sc.name not in {x._trajectory_inputs[1].name for x in c}), None)
+        if free is None:
+            chunks.append([r])
+        else:
+            free.append(r)
+    for chunks in groups.values():
+        for chunk in chunks:
+            rates, _, data_dir = chunk[0]._trajectory_inputs
+            together = project(rates=rates, to_year=chunk[0].year, scenario=[r._trajectory_inputs[1] for r in chunk],
+                               data_dir=data_dir)
+            for r in chunk:
+                r._projection = _one_scenario(together, r._trajectory_inputs[1].name)
+
+
+def _one_scenario(result: ProjectionResult, name: str) -> ProjectionResult:
+    """The projection of scenario ``name`` alone out of ``result`` (a projection of pre-estimated rates:
+    no groups, national control or stochastic part), as :func:`~.api.project` of that scenario gives it."""
+    pop = result.population
+    return ProjectionResult(
+        population=pop[(pop["scenario"] == name).to_numpy()].reset_index(drop=True),
+        scenarios={name: result.scenarios[name]}, base_year=result.base_year, to_year=result.to_year,
+        open_age=result.open_age, rates=result.rates, arrays={name: result.arrays[name]},
+        schedules={name: result.schedules[name]})
 
 
 def _metric(kind: str, pop: np.ndarray, year: int) -> float:
@@ -198,7 +246,9 @@ def find_inflow(
         rates = reference_rates(data, codes, int(base_year), settings, register).subset(codes)
     else:
         code = register.resolve(territory).code
-        rates = rates.subset([code])
+        # (the rates of that territory alone kept as they are: the trajectories of several searches on
+        # them are then projected together, project_trajectories)
+        rates = rates if list(rates.codes) == [code] else rates.subset([code])
     code = rates.codes[0]
     Y = rates.base_year
     if int(year) <= Y:
@@ -262,4 +312,5 @@ def find_inflow(
         achieved=achieved, without=without, at_upper_bound=at_hi, bounds=(float(lo), float(hi)),
         profile=prof_name, scenario=sc.name, message=msg,
         trajectory=lambda: project(rates=rates, to_year=int(year), scenario=final_sc, data_dir=data_dir),
+        _trajectory_inputs=(rates, final_sc, data_dir),
     )

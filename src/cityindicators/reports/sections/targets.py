@@ -50,24 +50,31 @@ def inflows_by_scenario(ctx: ReportContext, kind: str, goal: float, year: int, p
     by scenario, and the paths with that inflow as ``year, value, scenario`` (``None`` when no
     scenario needs an inflow): ``measure`` of the trajectories found, ``{scenario: projection}``,
     all at once (one set of count arrays for them all)."""
-    from ...projection.target import find_inflow, unit_schedule
+    from ...projection.target import find_inflow, project_trajectories, unit_schedules
 
     res = ctx.projection
     labels = _scenario_labels(ctx)
-    found, results, paths = [], {}, {}
+    # the schedules of every scenario built together (the other target section's search runs on them
+    # too), on one set of the municipality's rates, so that the trajectories are projected together below
+    missing = [sc for sc in res.scenarios if (sc, profile, int(year)) not in ctx.inflow_schedules]
+    if missing:
+        own_rates = next(iter(ctx.inflow_schedules.values())).rates if ctx.inflow_schedules else \
+            res.rates.subset([ctx.code])
+        built = unit_schedules(own_rates, [res.scenarios[sc] for sc in missing], profile, year)
+        ctx.inflow_schedules.update({(sc, profile, int(year)): b for sc, b in zip(missing, built)})
+    found, results = [], {}
     for sc, scenario in res.scenarios.items():
-        key = (sc, profile, int(year))
-        if key not in ctx.inflow_schedules:  # the other target section's search runs on it too
-            ctx.inflow_schedules[key] = unit_schedule(res.rates.subset([ctx.code]), scenario, profile, year)
+        schedule = ctx.inflow_schedules[(sc, profile, int(year))]
         # the scenario as loaded for the projection, not its file read again
-        tr = find_inflow(ctx.code, year=year, scenario=scenario, profile=profile, rates=res.rates,
-                         data_dir=ctx.data_dir, schedule=ctx.inflow_schedules[key], **{kind: goal})
+        tr = find_inflow(ctx.code, year=year, scenario=scenario, profile=profile, rates=schedule.rates,
+                         data_dir=ctx.data_dir, schedule=schedule, **{kind: goal})
         results[sc] = tr
         own = _assumption_mean(ctx, sc, "added_inflow") if scenario.migration.added_inflow.active else None
         found.append(F.target_outcome(labels[sc], goal, year, tr.status, tr.inflow, tr.without, profile, ctx.lang,
                                       kind=kind, own_inflow=own))
-        if tr.status == "met" and tr.projection is not None:
-            paths[sc] = tr.projection
+    met = {sc: tr for sc, tr in results.items() if tr.status == "met"}
+    project_trajectories(list(met.values()))  # drawn where an inflow meets the target: all at once
+    paths = {sc: tr.projection for sc, tr in met.items() if tr.projection is not None}
     return found, results, (measure(paths)[["year", "value", "scenario"]] if paths else None)
 
 
