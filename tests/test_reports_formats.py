@@ -241,6 +241,8 @@ def test_workbook_holds_the_librarys_figures(situation_report, demo_dir):
     value_col = header.index(t("col_value", "en"))
     table = comparison_table("X13", DEMO_LAST_YEAR, peers="county", indicators=["population"], data_dir=demo_dir)
     assert body[0][value_col] == pytest.approx(float(table["value"].iloc[0]))
+    year_col = header.index(t("col_year", "en"))  # a year is a number in the workbook, as every value
+    assert body[0][year_col] == DEMO_LAST_YEAR and isinstance(body[0][year_col], int)  # population: the last year
     csv = pd.read_csv(situation_report / "tables" / index.set_index("Sheet").loc[cmp_sheet, "File"].split("/")[1])
     assert csv[t("col_value", "en")].iloc[0] == pytest.approx(body[0][value_col])
 

@@ -132,7 +132,9 @@ def _comparison_display(ctx: ReportContext, table: pd.DataFrame, formatted: bool
     }
     out = pd.DataFrame({t("col_indicator", lang): table["indicator"].map(labels).to_numpy(),
                         t("col_unit", lang): table["indicator"].map(units).to_numpy(),
-                        t("col_year", lang): table["year"].astype(str).to_numpy()})
+                        # shown as text ("2016", not "2 016,0"); the workbook's copy keeps a number
+                        t("col_year", lang): (table["year"].astype(str) if formatted
+                                              else pd.to_numeric(table["year"], errors="coerce").astype("Int64")).to_numpy()})
     # counts whole, fractions (published net migration) to 3 places, the rest to one
     units = table["unit"].to_numpy()
     decimals = np.where(units == "persons", 0, np.where(units == "fraction of population", 3, 1))
