@@ -110,6 +110,9 @@ def test_merge_sections_key_by_key_and_other_values_replace():
         "combination": {"total_weight": 0.2}}
     assert parent["migration"]["damping"] == 0.6  # the parent is not changed
     assert "migration" not in merge_scenario_keys(parent, {"migration": None})  # a whole section removed
+    # a section the parent's file left empty (null): the child's, its nulls left out
+    assert merge_scenario_keys({"fertility": None}, {"fertility": {"mode": "hold", "damping": None}}) == \
+        {"fertility": {"mode": "hold"}}
 
 
 def test_file_extending_a_path_merges_and_keeps_its_own_name_and_labels(tmp_path):

@@ -589,10 +589,11 @@ def merge_scenario_keys(parent: Mapping[str, Any], child: Mapping[str, Any],
     replacing the parent's, a ``None`` (``null``) removing the parent's key so that the default applies."""
     out = dict(parent)
     for key, value in child.items():
+        base = out.get(key)
         if value is None:
             out.pop(key, None)
-        elif key in sections and isinstance(value, Mapping) and isinstance(out.get(key, {}), Mapping):
-            out[key] = merge_scenario_keys(out.get(key, {}), value, sections[key])
+        elif key in sections and isinstance(value, Mapping) and (base is None or isinstance(base, Mapping)):
+            out[key] = merge_scenario_keys(base or {}, value, sections[key])
         else:
             out[key] = value
     return out
@@ -648,34 +649,35 @@ def _parent_file(spec: Any, source: str, folder: Path, data_dir: str | os.PathLi
 
 
 def _resolve(doc: Mapping[str, Any], source: str, folder: Path, data_dir: str | os.PathLike | None,
-             chain: tuple[Path, ...], cache: dict[Path, Scenario]) -> Scenario:
-    """The scenario of a parsed file or mapping: with ``extends``, the parent (read first, valid on its own)
-    with this one's keys merged in, validated again with errors naming ``source``. ``chain``: the resolved
-    paths of the files being read, this one last, to stop at a cycle."""
+             chain: tuple[Path, ...], cache: dict[Path, tuple[Scenario, Mapping[str, Any]]]
+             ) -> tuple[Scenario, Mapping[str, Any]]:
+    """The scenario of a parsed file or mapping and the keys it is validated from (what a file extending it
+    inherits): with ``extends``, the parent's keys (the parent read first, valid on its own) with this one's
+    merged in, validated again with errors naming ``source``. ``chain``: the resolved paths of the files
+    being read, this one last, to stop at a cycle."""
     if "extends" not in doc:
-        return Scenario.from_dict(doc, source=source)
+        return Scenario.from_dict(doc, source=source), doc
     path, asked_as = _parent_file(doc["extends"], source, folder, data_dir, chain[-1] if chain else None)
     real = path.resolve()
     if real in chain:
         cycle = " -> ".join(str(p) for p in (*chain[chain.index(real):], real))
         raise _err(source, "extends", f"the scenario files extend each other in a cycle: {cycle}")
     try:
-        parent = _read(path, data_dir, chain, cache)
+        parent, parent_keys = _read_resolved(path, data_dir, chain, cache)
         if asked_as is not None:
             _check_file_name(parent, path, asked_as)
     except ConfigError as exc:
         raise ConfigError(f"{exc} (extended by {source})") from None
-    inherited = {k: v for k, v in parent.to_dict().items() if k not in OWN_KEYS}
-    sc = Scenario.from_dict(merge_scenario_keys(inherited, {k: v for k, v in doc.items() if k != "extends"}),
-                            source=source)
-    return replace(sc, parents=((parent.name, parent.source), *parent.parents))
+    keys = merge_scenario_keys({k: v for k, v in parent_keys.items() if k not in OWN_KEYS},
+                               {k: v for k, v in doc.items() if k != "extends"})
+    sc = Scenario.from_dict(keys, source=source)
+    return replace(sc, parents=((parent.name, parent.source), *parent.parents)), keys
 
 
-def _read(path: Path, data_dir: str | os.PathLike | None = None, chain: tuple[Path, ...] = (),
-          cache: dict[Path, Scenario] | None = None) -> Scenario:
-    """The scenario of a file, its ``extends`` resolved; ``cache`` keeps the files read within one call (the
-    shipped variants each extend the baseline)."""
-    cache = {} if cache is None else cache
+def _read_resolved(path: Path, data_dir: str | os.PathLike | None, chain: tuple[Path, ...],
+                   cache: dict[Path, tuple[Scenario, Mapping[str, Any]]]) -> tuple[Scenario, Mapping[str, Any]]:
+    """:func:`_resolve` of a file; ``cache`` keeps the files read within one call (the shipped variants each
+    extend the baseline)."""
     key = path.resolve()
     if key not in cache:
         doc = read_yaml(path, "scenario file")  # strict UTF-8; names the path on any failure
@@ -685,10 +687,16 @@ def _read(path: Path, data_dir: str | os.PathLike | None = None, chain: tuple[Pa
     return cache[key]
 
 
+def _read(path: Path, data_dir: str | os.PathLike | None = None,
+          cache: dict[Path, tuple[Scenario, Mapping[str, Any]]] | None = None) -> Scenario:
+    """The scenario of a file, its ``extends`` resolved."""
+    return _read_resolved(path, data_dir, (), {} if cache is None else cache)[0]
+
+
 def list_scenarios(data_dir: str | os.PathLike | None = None) -> dict[str, Scenario]:
     """All available scenarios by name (user files override shipped ones of the same name)."""
     out: dict[str, Scenario] = {}
-    cache: dict[Path, Scenario] = {}
+    cache: dict[Path, tuple[Scenario, Mapping[str, Any]]] = {}
     for folder in reversed(scenario_dirs(data_dir)):
         if folder.is_dir():
             for path in sorted(folder.glob("*.yaml")):
@@ -712,7 +720,7 @@ def load_scenario(spec: "str | os.PathLike | Scenario | Mapping[str, Any]",
     if isinstance(spec, Scenario):
         return spec
     if isinstance(spec, Mapping):
-        return _resolve(spec, "scenario", Path.cwd(), data_dir, (), {})
+        return _resolve(spec, "scenario", Path.cwd(), data_dir, (), {})[0]
     s = str(spec)
     if _is_path(s):
         p = Path(s)
