@@ -87,17 +87,19 @@ def service_groups(ctx: ReportContext, years: Sequence[int] | None = None) -> pd
              if res.base_year < int(y) <= res.to_year]
     years = sorted(set(years))
     first = next(iter(res.scenarios))
-    wide = totals.pivot_table(index="group", columns=["scenario", "year"], values="value", aggfunc="sum")
+    # one value per group, scenario and year: looked up (a pivot table cost more than the section's sums)
+    value = dict(zip(zip(totals["group"], totals["scenario"], totals["year"].astype(int)),
+                     totals["value"].astype(float)))
     # one row per age group and scenario (a column per year would make five scenarios 16 columns
     # wide, more than an A4 page holds); a group's scenarios stand together, as a planner compares them
     rows = []
     for g in (g[0] for g in SERVICE_GROUPS):
-        base = float(wide.loc[g, (first, res.base_year)])
+        base = value[(g, first, res.base_year)]
         for sc in res.scenarios:
             row = {t("col_age_group", lang): _group_label(g, lang), t("col_scenario", lang): labels[sc],
                    t("col_base_year", lang, year=res.base_year): base}
-            row.update({t("col_year_of", lang, year=y): float(wide.loc[g, (sc, y)]) for y in years})
-            row[t("col_change_pct", lang, year=years[-1])] = float(wide.loc[g, (sc, years[-1])]) / base * 100 - 100
+            row.update({t("col_year_of", lang, year=y): value[(g, sc, y)] for y in years})
+            row[t("col_change_pct", lang, year=years[-1])] = value[(g, sc, years[-1])] / base * 100 - 100
             rows.append(row)
     table = pd.DataFrame(rows)
     fmt = {c: (lambda v: fmt_int(v, lang)) for c in table.columns[2:] if "%" not in c}
