@@ -68,3 +68,25 @@ def test_print_copy_references_each_chart_file_instead_of_embedding_it():
     back = copy.replace("charts/01_population.png", "data:image/png;base64," + base64.b64encode(red).decode())
     back = back.replace("charts/02_pyramid.png", "data:image/png;base64," + base64.b64encode(blue).decode())
     assert back == html
+
+
+def test_page_is_what_the_exporter_writes_with_the_images_in_it():
+    """The charts' base64 text is kept out of nbconvert's pass over the page and put back
+    afterwards: the page is the same, byte for byte, as the exporter writes it with the images
+    in it (also when one image's text is not plain base64 and the page is exported as it is)."""
+    import base64
+
+    from cityindicators.reports.html_export import _exporter, _report_notebook
+
+    red, blue = _png(30, 20, (255, 0, 0)), _png(20, 30, (0, 0, 255))
+    plain = _chart_nb(("01_population", red), ("02_pyramid", blue), ("03_pyramid", red))
+    odd = _chart_nb(("01_population", red))
+    odd.cells[0].outputs[0].data["image/png"] = "iVBOR&quot;<x>"  # not base64: left to the exporter
+    for nb in (plain, odd):
+        whole = _report_notebook(nb)
+        whole.metadata["title"] = "Ataskaita"
+        expected, _ = _exporter("lt").from_notebook_node(whole, resources={"ci_footer": "f"})
+        assert export_html(nb, title="Ataskaita", lang="lt", footer="f") == expected
+    page = export_html(plain, title="t", lang="en")
+    assert page.count(base64.b64encode(red).decode()) == 2 and page.count(base64.b64encode(blue).decode()) == 1
+    assert "cityindicators-png-" not in page

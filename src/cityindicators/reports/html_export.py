@@ -84,11 +84,15 @@ _TEMPLATE = """{%- extends 'lab/index.html.j2' -%}
 """
 
 
-def _report_notebook(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
+def _report_notebook(nb: nbformat.NotebookNode, images: list[str] | None = None) -> nbformat.NotebookNode:
     """The executed notebook as the reader sees it: no analyst notes, no stderr. A new notebook
     and new cells (``nb`` is left as it is) that share the cells' contents, outputs included,
     with ``nb``: the exporter copies the whole notebook before it changes anything (a copy
-    here too cost a second deep copy of every chart's data)."""
+    here too cost a second deep copy of every chart's data).
+
+    With ``images`` (a list, filled here) every PNG's base64 text is appended to it and stands
+    in the new notebook as a short placeholder (:func:`_placeholder`), which
+    :func:`export_html` puts back into the page."""
     out = nbformat.NotebookNode({k: v for k, v in nb.items() if k != "cells"})
     out.metadata = copy.copy(nb.metadata)  # the title is set on it
     cells = []
@@ -100,10 +104,28 @@ def _report_notebook(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
             outputs = [o for o in cell.get("outputs", []) if not (o.get("output_type") == "stream" and o.get("name") == "stderr")]
             if not outputs:
                 continue
+            if images is not None:
+                outputs = [_with_placeholder(o, images) for o in outputs]
             cell = nbformat.NotebookNode(cell, outputs=outputs)
         cells.append(cell)
     out.cells = cells
     return out
+
+
+#: What stands for the ``n``-th PNG while the page is made: letters, digits and dashes only,
+#: which no filter of the template changes (the real base64 text is put back afterwards).
+_PLACEHOLDER = "cityindicators-png-{n}-end"
+_PLACEHOLDER_RE = re.compile(r'src="data:image/png;base64,cityindicators-png-(\d+)-end"')
+
+
+def _with_placeholder(output: nbformat.NotebookNode, images: list[str]) -> nbformat.NotebookNode:
+    """``output`` (a new node when it holds a PNG) with its PNG replaced by a placeholder."""
+    data = output.get("data")
+    if not data or "image/png" not in data:
+        return output
+    images.append(data["image/png"])
+    return nbformat.NotebookNode(output, data=nbformat.NotebookNode(
+        data, **{"image/png": _PLACEHOLDER.format(n=len(images) - 1)}))
 
 
 _exporters = threading.local()
@@ -142,11 +164,21 @@ def export_html(nb: nbformat.NotebookNode, title: str = "", lang: str = "en", fo
     from the network, and print rules give A4 pages without charts split across pages.
     """
     exporter = _exporter(lang)
-    report_nb = _report_notebook(nb)
+    # the charts' base64 text (most of the page) is kept out of the exporter: nbconvert parses
+    # and writes the whole page again with BeautifulSoup (to add alt texts and tab stops), which
+    # took twice as long with the images in it; put back afterwards, the page is the same
+    images: list[str] = []
+    report_nb = _report_notebook(nb, images)
+    if not all(isinstance(text, str) and _BASE64.fullmatch(text) for text in images):  # exported as it is
+        report_nb, images = _report_notebook(nb), []
     if title:
         report_nb.metadata["title"] = title
     body, _ = exporter.from_notebook_node(report_nb, resources={"ci_footer": footer})
-    return body
+    return _PLACEHOLDER_RE.sub(lambda m: f'src="data:image/png;base64,{images[int(m.group(1))]}"', body) if images else body
+
+
+#: Base64 text (line breaks allowed): nothing in it that HTML escapes, so it is written as it is.
+_BASE64 = re.compile(r"[A-Za-z0-9+/=\s]*")
 
 
 def _chart_images(nb: nbformat.NotebookNode) -> list[tuple[str, str]]:
