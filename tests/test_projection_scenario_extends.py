@@ -250,3 +250,20 @@ def test_cli_errors_of_extends_are_one_line_without_traceback(tmp_path, capsys, 
     err = capsys.readouterr().err
     assert "Traceback" not in err and len(err.strip().splitlines()) == 1
     assert f"{child}: key 'extends': unknown scenario 'nowhere'" in err
+
+
+def test_readme_example_is_what_it_says(tmp_path):
+    """The README's example of a file that extends another loads as the scenario the README describes."""
+    import re
+
+    readme = Path(__file__).resolve().parents[1] / "README.md"
+    if not readme.exists():
+        pytest.skip("not run from a checkout (no README.md)")
+    blocks = [b for b in re.findall(r"```yaml\n(.*?)```", readme.read_text(encoding="utf-8"), re.S) if "extends:" in b]
+    assert len(blocks) == 1
+    doc = yaml.safe_load(blocks[0])
+    _write(tmp_path / "scenarios", doc["name"], blocks[0])
+    sc = load_scenario(doc["name"], tmp_path)
+    attraction = load_scenario("attraction")
+    assert sc.migration.outflow_scale == 0.5 and sc.migration.added_inflow == attraction.migration.added_inflow
+    assert sc.fertility == attraction.fertility and sc.label_lt == doc["label_lt"]
