@@ -165,8 +165,9 @@ class ChartClock:
 
 #: The costliest steps inside the sections (module, attribute): their inclusive CPU seconds are printed.
 STEPS = (("cityindicators.projection.api", "project"), ("cityindicators.projection.stochastic", "simulate"),
-         ("cityindicators.projection.target", "find_inflow"), ("cityindicators.projection.target", "unit_schedule"),
-         ("cityindicators.projection.schedule", "age_structure_adjustment"),
+         ("cityindicators.projection.target", "find_inflow"), ("cityindicators.projection.target", "unit_schedules"),
+         ("cityindicators.projection.target", "project_trajectories"),
+         ("cityindicators.projection.schedule", "age_structure_adjustments"),
          ("cityindicators.indicators.compute", "compute_indicators"),
          ("pandas.io.formats.style", "Styler.to_html"))
 

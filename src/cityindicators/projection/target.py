@@ -159,9 +159,12 @@ def project_trajectories(results: Sequence["TargetResult"]) -> None:
 def _one_scenario(result: ProjectionResult, name: str) -> ProjectionResult:
     """The projection of scenario ``name`` alone out of ``result`` (a projection of pre-estimated rates:
     no groups, national control or stochastic part), as :func:`~.api.project` of that scenario gives it."""
-    pop = result.population
+    # the frame is the scenarios' tidy frames one after another, each as many rows as its array has cells:
+    # the scenario's block taken by position (a comparison of the string column costs more than the rest)
+    sizes = [a.population.size for a in result.arrays.values()]
+    start = sum(sizes[:list(result.arrays).index(name)])
     return ProjectionResult(
-        population=pop[(pop["scenario"] == name).to_numpy()].reset_index(drop=True),
+        population=result.population.iloc[start:start + result.arrays[name].population.size].reset_index(drop=True),
         scenarios={name: result.scenarios[name]}, base_year=result.base_year, to_year=result.to_year,
         open_age=result.open_age, rates=result.rates, arrays={name: result.arrays[name]},
         schedules={name: result.schedules[name]})
