@@ -1,5 +1,6 @@
 """Each axis's ticks worked out once while a chart is saved (chart_ticks): matplotlib's own
-pictures, and ticks worked out afresh whenever what they depend on changes."""
+pictures, and ticks worked out afresh whenever what they depend on changes; the lines of an
+axis's ticks drawn at once, the same picture, unless its ticks differ."""
 
 from __future__ import annotations
 
@@ -39,6 +40,21 @@ def _without_ids(svg: bytes) -> bytes:
     return re.sub(rb'(id="|url\(#|href="#)[^"\)]+', rb"\1", svg)
 
 
+def _geometry(svg: bytes) -> tuple[list, list, list]:
+    """What an SVG draws, however it is grouped: the straight segments of its paths (each with
+    its style), the places its markers are put at, and its texts, each sorted."""
+    import re
+
+    text = svg.decode()
+    segments = []
+    for d, style in re.findall(r'<path d="([^"]+)"(?: clip-path="[^"]*")? style="([^"]*)"', text):
+        points = re.findall(r"([ML]) ([-0-9.e]+) ([-0-9.e]+)", d)
+        segments += [(a[1:], b[1:], style) for a, b in zip(points, points[1:]) if b[0] == "L"]
+    uses = re.findall(r'<use xlink:href="#[^"]+" x="([^"]+)" y="([^"]+)" style="([^"]*)"', text)
+    texts = re.findall(r"<text[^>]*>([^<]*)</text>", text) + re.findall(r"<!-- (.*?) -->", text)  # as text or glyphs
+    return sorted(segments), sorted(uses), sorted(texts)
+
+
 def _labels(axis) -> list[str]:
     return [tick.label1.get_text() for tick in axis._update_ticks()]
 
@@ -58,7 +74,55 @@ def test_pictures_are_matplotlibs_own_and_each_axis_works_its_ticks_out_once(mon
     assert len(computed) == len({id(axis) for axis in computed}) == 4
     fresh = io.BytesIO()
     _panels().savefig(fresh, format="svg", metadata={"Date": None}, bbox_inches="tight")
-    assert svg.getvalue().replace(b"\n", b"") != b"" and _without_ids(svg.getvalue()) == _without_ids(fresh.getvalue())
+    # the same segments, marks and texts, the tick lines of each axis one path and one row of marks
+    segments, marks, texts = _geometry(svg.getvalue())
+    assert (segments, marks, texts) == _geometry(fresh.getvalue()) and len(marks) >= 10 and texts
+    assert svg.getvalue().count(b"id=\"line2d_") < fresh.getvalue().count(b"id=\"line2d_")
+
+
+def test_tick_lines_are_drawn_at_once_only_when_alike():
+    """The grid lines and marks of all ticks in one line each: the same picture at both
+    resolutions; a tick styled apart from the others has its axis drawn tick by tick."""
+    import matplotlib.lines as mlines
+
+    drawn: list = []
+    original = mlines.Line2D.draw
+
+    def counting(self, renderer):
+        drawn.append(self)
+        return original(self, renderer)
+
+    def styled() -> Figure:
+        fig = _panels()
+        fig.axes[0].xaxis.get_major_ticks()[1].tick1line.set_markeredgecolor("#D55E00")  # one tick mark apart
+        return fig
+
+    def lines_drawn(fig: Figure) -> int:
+        fig.canvas.draw()  # the ticks made
+        drawn.clear()
+        mlines.Line2D.draw = counting
+        try:
+            with chart_ticks.ticks_computed_once():
+                fig.canvas.draw()
+        finally:
+            mlines.Line2D.draw = original
+        return len(drawn)
+
+    plain = _panels()
+    ticks = sum(len(a._update_ticks()) for ax in plain.axes for a in (ax.xaxis, ax.yaxis))
+    at_once, apart = lines_drawn(plain), lines_drawn(styled())
+    assert at_once < ticks  # matplotlib draws two lines (a grid line and a mark) per tick
+    assert apart >= at_once + len(styled().axes[0].xaxis._update_ticks()) - 1  # that axis tick by tick
+    own = {dpi: _pixels(styled(), dpi) for dpi in (300, 72)}
+    fresh = io.BytesIO()
+    styled().savefig(fresh, format="svg", metadata={"Date": None})
+    fig = styled()
+    with chart_ticks.ticks_computed_once():
+        at_300, at_72 = _pixels(fig, 300), _pixels(fig, 72)
+        svg = io.BytesIO()
+        fig.savefig(svg, format="svg", metadata={"Date": None})
+    assert np.array_equal(at_300, own[300]) and np.array_equal(at_72, own[72])
+    assert _geometry(svg.getvalue()) == _geometry(fresh.getvalue()) and b"#d55e00" in svg.getvalue()
 
 
 def test_ticks_follow_new_limits_locators_and_sizes_inside_the_block():
