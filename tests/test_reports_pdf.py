@@ -115,3 +115,76 @@ def test_sentences_after_a_table_start_on_the_table_s_page(tmp_path):
     pages = _pdf_pages_text(tmp_path / "report.pdf")
     assert "row 24" in pages[0] and "Sentence 1:" in pages[0]
     assert "Sentence 15:" in pages[1]  # the list continues on the next page
+
+
+def _report_page(folder: Path, title: str, text: str, colour: str, size: tuple[int, int]) -> Path:
+    """A report's print copy in ``folder`` (its chart in ``folder/charts``), as the runner writes it."""
+    import base64
+    import io
+
+    import nbformat
+    from PIL import Image
+
+    from cityindicators.reports.html_export import export_html, extract_charts, print_copy
+
+    buf = io.BytesIO()
+    Image.new("RGB", size, colour).save(buf, format="PNG")
+    nb = nbformat.v4.new_notebook()
+    cell = nbformat.v4.new_code_cell("s.chart(ctx)")
+    cell.outputs = [nbformat.v4.new_output("display_data", data={"text/markdown": f"## {text}\n\n[up](#top)"}),
+                    nbformat.v4.new_output("display_data", data={"image/png": base64.b64encode(buf.getvalue()).decode()},
+                                           metadata={"cityindicators_file": "01_chart"})]
+    nb.cells.append(cell)
+    html = export_html(nb, title=title, lang="lt")
+    (folder / "charts").mkdir(parents=True)
+    for fname, png in extract_charts(nb):
+        (folder / "charts" / fname).write_bytes(png)
+    page = folder / ".report.print.html"
+    page.write_text(print_copy(html, nb), encoding="utf-8")
+    return page
+
+
+def _pdf_title(path: Path) -> str:
+    import subprocess
+
+    info = subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True, check=True).stdout
+    return next(line.split(":", 1)[1].strip() for line in info.splitlines() if line.startswith("Title:"))
+
+
+def test_a_report_swapped_into_the_page_prints_as_loaded_afresh(tmp_path):
+    # reports with the same head (style sheets) are put into the loaded page by swapping its
+    # body: the PDF has the report's own title, text and images, as if the page were loaded anew
+    first = _report_page(tmp_path / "a", "Alytaus ataskaita", "Alytus", "red", (300, 200))
+    second = _report_page(tmp_path / "b", "Birštono ataskaita", "Birštonas", "blue", (200, 300))
+    try:
+        assert pdf.write_pdf(first, tmp_path / "a.pdf") == []
+        assert pdf.write_pdf(second, tmp_path / "b-swapped.pdf") == []
+        assert pdf._pool().run(lambda: pdf._local.browser.swaps) == 1  # the second was swapped in
+        pdf.close_browsers()
+        assert pdf.write_pdf(second, tmp_path / "b-loaded.pdf") == []
+        assert pdf._pool().run(lambda: pdf._local.browser.swaps) == 0
+    finally:
+        pdf.close_browsers()
+    swapped, loaded = tmp_path / "b-swapped.pdf", tmp_path / "b-loaded.pdf"
+    assert _images(swapped) == _images(loaded) and b"/Width 200" in _images(swapped)[0]
+    assert _pdf_pages_text(swapped) == _pdf_pages_text(loaded) and "Birštonas" in _pdf_pages_text(swapped)[0]
+    assert "Alytus" not in "".join(_pdf_pages_text(swapped))
+    assert _pdf_title(swapped) == _pdf_title(loaded) == "Birštono ataskaita"
+
+
+def test_only_a_page_that_would_print_the_same_is_swapped_in():
+    head = '<!DOCTYPE html><html lang="lt"><head><meta charset="utf-8"><title>A &amp; B</title><style>p {}</style></head>'
+    parts = pdf._swappable(head + '<body class="x"><img src="charts/1.png"><a href="#s">s</a>'
+                           '<img src="data:image/png;base64,AAAA"></body></html>\n', "file:///r/a/")
+    assert parts is not None and parts.title == "A & B" and "<title></title>" in parts.head
+    assert parts.body == ('<img src="file:///r/a/charts/1.png"><a href="#s">s</a>'
+                          '<img src="data:image/png;base64,AAAA">')
+    other_title = pdf._swappable(head.replace("A &amp; B", "C") + "<body class=\"x\"></body></html>", "file:///r/b/")
+    assert other_title is not None and other_title.head == parts.head
+    for body in ("<script>x()</script>", '<img src="a.png" onerror="x()">', "<img srcset='a.png 2x'>",
+                 '<div style="background: url(a.png)"></div>', '<link rel="stylesheet" href="a.css">'):
+        assert pdf._swappable(f"{head}<body>{body}</body></html>", "file:///r/") is None, body
+    assert pdf._swappable(head.replace("<style>", '<link href="a.css"><style>') + "<body></body></html>", "file:///") is None
+    assert pdf._swappable("<html><body>no head</body></html>", "file:///") is None
+    data = '<div style="background: url(data:image/png;base64,AA)"></div>'  # data names no file
+    assert pdf._swappable(f"{head}<body>{data}</body></html>", "file:///r/").body == data
