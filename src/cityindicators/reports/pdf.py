@@ -5,10 +5,11 @@ driven through Playwright for Python with that system browser, so no browser is 
 Starting the browser costs about a second, so each process keeps one browser, and one page in
 it, for all its reports (:func:`close_browsers` at the end of a batch, or at exit); each report
 is loaded into that page and printed (the runner hands it the page's print copy, whose charts
-Chromium reads from the report's ``charts/`` files: :func:`~.html_export.print_copy`). A batch
-with worker processes prints in the batch process
+Chromium reads from the report's ``charts/`` files: :func:`~.html_export.print_copy`); a report
+whose head is that of the page loaded has its body swapped in instead (:class:`_Browser`). A
+batch with worker processes prints in the batch process
 (:func:`~cityindicators.reports.run.finish_report`): one browser for the whole batch, about
-0.6 CPU s a report, while the workers go on with their next reports.
+0.4 CPU s a report, while the workers go on with their next reports.
 
 Without Chromium or Playwright the report is still written, without PDF, and
 :func:`pdf_unavailable` says why in one line (the runner logs it as a warning once).
