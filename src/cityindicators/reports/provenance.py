@@ -14,7 +14,8 @@ from .. import __version__
 from .._io import read_sidecar, sha256_bytes, sha256_file
 from .parameters import FILE_PARAMETERS
 
-__all__ = ["data_snapshot", "RECORDED_LIBRARIES", "library_versions", "input_files", "fingerprint"]
+__all__ = ["data_snapshot", "RECORDED_LIBRARIES", "library_versions", "input_files", "scenario_contents",
+           "fingerprint"]
 
 
 def data_snapshot(data_dir: str | os.PathLike | None = None) -> dict[str, dict[str, Any]]:
@@ -74,7 +75,27 @@ def input_files(parameters: Mapping[str, Any]) -> dict[str, dict[str, str]]:
             for k in FILE_PARAMETERS if parameters.get(k) and Path(parameters[k]).is_file()}
 
 
+#: Parameters of the templates that project: their reports depend on the scenario files' contents.
+PROJECTING_PARAMETERS = ("scenarios", "projection_scenarios", "plan")
+
+
+def scenario_contents(data_dir: str | os.PathLike | None) -> dict[str, Any]:
+    """``{name: resolved keys}`` of every scenario a report on ``data_dir`` can load (the user's and the
+    shipped ones, each with what it ``extends`` merged in), or ``{"error": message}`` when one cannot be
+    read (the report then fails on it, and runs again once the file is mended)."""
+    from ..exceptions import CityIndicatorsError
+    from ..projection.scenarios import list_scenarios
+
+    try:
+        return {name: sc.to_dict() for name, sc in sorted(list_scenarios(data_dir).items())}
+    except CityIndicatorsError as exc:
+        return {"error": str(exc)}
+
+
 def fingerprint(notebook_sha: str, parameters: Mapping[str, Any], snapshot: Mapping[str, Mapping[str, Any]]) -> str:
+    """The digest of everything a report is made from; a report whose fingerprint is unchanged is not run
+    again. A projecting report's includes the scenarios' resolved contents, not only their names: an edited
+    scenario file (or the baseline that another one extends) changes the report."""
     doc = {
         "input_files": {k: v["sha256"] for k, v in input_files(parameters).items()},
         "notebook": notebook_sha,
@@ -83,5 +104,7 @@ def fingerprint(notebook_sha: str, parameters: Mapping[str, Any], snapshot: Mapp
         "versions": library_versions(),
         "data": {k: v["sha256"] for k, v in sorted(snapshot.items())},
     }
+    if any(k in parameters for k in PROJECTING_PARAMETERS):
+        doc["scenarios"] = scenario_contents(parameters.get("data_dir"))
     return sha256_bytes(json.dumps(doc, sort_keys=True, default=str).encode("utf-8"))
 
