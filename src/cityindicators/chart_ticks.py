@@ -80,8 +80,9 @@ def _line_style(line: Line2D) -> tuple | None:
         return None
     return (line.get_visible(), id(line.get_transform()), line.get_clip_on(), id(line.clipbox), id(line._clippath),
             repr(line.get_color()), line.get_alpha(), line.get_linewidth(), line.get_linestyle(),
-            repr(line._dash_pattern), repr(line.get_gapcolor()), line.get_marker(), line.get_markersize(),
-            line.get_markeredgewidth(), repr(line.get_markeredgecolor()), repr(line.get_markerfacecolor()),
+            repr(getattr(line, "_dash_pattern", None)), repr(line.get_gapcolor()), line.get_marker(),
+            line.get_markersize(), line.get_markeredgewidth(), repr(line.get_markeredgecolor()),
+            repr(line.get_markerfacecolor()),
             repr(line.get_markerfacecoloralt()), line.get_fillstyle(), line.get_antialiased(), line.get_snap(),
             line.get_solid_capstyle(), line.get_solid_joinstyle(), line.get_dash_capstyle(),
             line.get_dash_joinstyle(), line.get_zorder())
