@@ -256,11 +256,11 @@ def test_target_text_writes_the_year_as_the_language_does():
 
 
 def test_a_value_just_short_of_its_target_does_not_read_as_the_target():
-    # 61.9947 % beside a target of at least 62 % is not "reached": shown as 61.99, not 62.0
+    # 49.993 % beside a target of at least 50 % is not "reached": shown as 49.99, not 50.0 (made-up figures)
     from cityindicators.reports import monitoring as m
 
-    assert m.format_value(61.9947, "%", "en", versus=62.0) == "61.99"
-    assert m.format_value(61.9947, "%", "lt", versus=62.0) == "61,99"
+    assert m.format_value(49.993, "%", "en", versus=50.0) == "49.99"
+    assert m.format_value(49.993, "%", "lt", versus=50.0) == "49,99"
     assert m.format_value(62.0, "%", "en", versus=62.0) == "62.0"  # the target itself: one decimal
     assert m.format_value(64.44, "%", "en", versus=62.0) == "64.4"  # far from it: one decimal
     assert m.format_value(19999.6, "persons", "en", versus=20000.0) == "19,999.6"

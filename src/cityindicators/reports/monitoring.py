@@ -48,7 +48,7 @@ def unit_label(unit: str, lang: str) -> str:
 def format_value(value: float, unit: str, lang: str, versus: float | None = None) -> str:
     """A criterion's value for running text: whole numbers for persons and euros, else one decimal;
     with ``versus`` (the target) as many more decimals (up to three more) as it takes for a value
-    that is not the target not to read as it (61.99 beside a target of 62.0, whose status is not
+    that is not the target not to read as it (49.99 beside a target of 50.0, whose status is not
     "reached")."""
     decimals = 0 if unit in ("persons", "EUR") else 1
     if versus is not None and value == value and versus == versus:
