@@ -203,7 +203,7 @@ from .migration import estimate_migration
 from .mortality import estimate_mortality
 from .sex_ratio import sex_ratio_at_birth
 
-__all__ = ["estimate_rates", "reference_pool"]
+__all__ = ["estimate_rates", "reference_pool", "pools_synthetic"]
 
 log = logging.getLogger(__name__)
 
@@ -267,10 +267,15 @@ def estimate_rates(
     return _estimate_rates(data, codes, Y, st, register, pool)
 
 
+def pools_synthetic(code: str) -> bool:
+    """Whether :func:`reference_pool` pools the demonstration set for ``code`` (else the real municipalities)."""
+    return str(code).startswith("X")
+
+
 def reference_pool(data: ProjectionData, register, codes: Sequence[str], Y: int) -> tuple[str, ...]:
     """Municipalities (real, or the demonstration set for synthetic codes) with population at ``Y``."""
     try:
-        munis = [t.code for t in register.municipalities(synthetic=str(codes[0]).startswith("X"))]
+        munis = [t.code for t in register.municipalities(synthetic=pools_synthetic(codes[0]))]
     except Exception:  # pragma: no cover - registers without municipalities
         return ()
     pop = data.population

@@ -131,7 +131,7 @@ def batch_reference(ctx: ReportContext, data, base_year: int = 0):
     then estimates its own). Pooled sums then add the municipalities in one order for every
     report: the rates agree with a projection's own estimate to about 1e-16 per person."""
     from ...projection.api import reference_rates
-    from ...projection.estimation import reference_pool
+    from ...projection.estimation import pools_synthetic, reference_pool
 
     def latest_years() -> dict[str, int]:
         pop = data.population
@@ -144,7 +144,7 @@ def batch_reference(ctx: ReportContext, data, base_year: int = 0):
     if ctx.code not in latest:
         return None
     year = int(base_year) or latest[ctx.code]
-    synthetic = ctx.code.startswith("X")  # the pool is the demonstration set's or the real municipalities'
+    synthetic = pools_synthetic(ctx.code)  # the pool is the demonstration set's or the real municipalities'
     pool = shared.computed_once(("reference-pool", year, synthetic), ctx.data_dir,
                                 lambda: reference_pool(data, ctx.register, [ctx.code], year))
     if ctx.code not in pool:
