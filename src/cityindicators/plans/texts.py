@@ -159,6 +159,8 @@ TEXTS = {
     "source_plan": {"lt": "Planas: {plan}.{source} Rodiklių šaltinis: {data}.",
                     "en": "Plan: {plan}.{source} Indicator source: {data}."},
     "source_plan_note": {"lt": " Plano šaltinis: {note}.", "en": " Source of the plan: {note}."},
+    "source_plan_file": {"lt": "Plano failas: `{file}` (jo kontrolinė suma – ataskaitos faile manifest.json).",
+                         "en": "Plan file: `{file}` (its checksum is in the report's manifest.json)."},
 }
 
 

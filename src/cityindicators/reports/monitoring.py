@@ -320,7 +320,10 @@ def method(ctx: MonitoringContext) -> str:
 
 
 def sources(ctx: MonitoringContext) -> str:
-    """Section: the plan file (name, source, SHA-256) and the data source."""
+    """Section: the plan (its name, its source and its file) and the data source.
+
+    The file's checksum is not printed: a plan's reader needs the source and its date, and the
+    checksum is kept in the report's ``manifest.json`` (``input_files.plan``), as issue 12 asks."""
     lang = ctx.lang
     show_markdown(f"## {text('h_sources', lang)}")
     p = ctx.plan
@@ -328,6 +331,6 @@ def sources(ctx: MonitoringContext) -> str:
     src = text("source_plan_note", lang, note=note) if note else ""
     data = t("source_demo" if ctx.synthetic else "source_osp", lang)
     body = (text("source_plan", lang, plan=p.name(lang), source=src, data=data)
-            + f" `{p.path.name}` SHA-256 `{p.sha256[:16]}`.")
+            + " " + text("source_plan_file", lang, file=p.path.name))
     show_markdown(body)
     return body
