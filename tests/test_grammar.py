@@ -284,3 +284,14 @@ def test_monitoring_percentages_and_units_as_each_language_writes_them(n):
         f"Visų scenarijų intervalas – nuo {lt_num(n)} iki {lt_num(n + 1)} asm."  # one full stop after "asm."
     if 1 < n < 99:  # 1 % and 99 % are the edges: "less than 1%", "more than 99%"
         assert probability_text(n / 100, "en") == f"{n}%" and probability_text(n / 100, "lt") == f"{n} %"
+
+
+@pytest.mark.parametrize("lang, text, expected", [
+    ("en", "fell by 12.5 % and 3 % later", "fell by 12.5% and 3% later"),
+    ("lt", "sumažėjo 12,5 % ir 3 % vėliau", "sumažėjo 12,5 % ir 3 % vėliau"),
+    ("en", "a rate of % is not a number", "a rate of % is not a number"),  # only after a digit
+])
+def test_percentages_are_closed_up_in_english_only(lang, text, expected):
+    from cityindicators.i18n import percent_as_written
+
+    assert percent_as_written(text, lang) == expected

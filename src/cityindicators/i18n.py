@@ -449,10 +449,14 @@ def single_periods(text: str) -> str:
     return _DOUBLE_PERIOD.sub("", text)
 
 
+# The space between a number and its per cent sign, which English closes up.
+_SPACE_BEFORE_PERCENT = re.compile(r"(?<=\d) %")
+
+
 def percent_as_written(text: str, lang: str) -> str:
     """``text`` with its percentages as ``lang`` writes them: English closes them up ("62.0%", as
     every English report text does), Lithuanian keeps the space ("62,0 %")."""
-    return re.sub(r"(?<=\d) %", "%", text) if lang == "en" else text
+    return _SPACE_BEFORE_PERCENT.sub("%", text) if lang == "en" else text
 
 
 #: The minus sign of every displayed negative number, in both languages.
