@@ -66,6 +66,8 @@ def test_lithuanian_annex_is_in_lithuanian():
 
 @pytest.mark.slow
 def test_service_groups_and_target_sections_on_demo(demo_dir, monkeypatch):
+    from cityindicators.i18n import t
+
     shown: list = []
     charts: list = []
     monkeypatch.setattr(sections.display, "_display",
@@ -83,6 +85,10 @@ def test_service_groups_and_target_sections_on_demo(demo_dir, monkeypatch):
     first = table[(table["Age group"] == table["Age group"].iloc[0]) & (table["Scenario"] == table["Scenario"].iloc[0])]
     assert first["2040"].iloc[0] == pytest.approx(kids)  # 0-6 of the first scenario
     assert len(table) == 6 * 2 and len(table.columns) <= 6  # a row per group and scenario: fits an A4 page
+    # the table's caption is not the chart's title again (issue 12: each said once)
+    styler = next(obj for obj in shown if hasattr(obj, "caption"))
+    chart_title = t("t_service_groups", "en", name=ctx.name)
+    assert t("t_service_groups_table", "en", name=ctx.name) in styler.caption and chart_title not in styler.caption
     base = pop = res.population[(res.population["territory_code"] == "X13") & (res.population["year"] == res.base_year)
                                 & (res.population["scenario"] == "baseline") & res.population["sex"].isin(["male", "female"])]
     old = base[base["age"].astype(float) >= 80]["value"].sum()
@@ -92,8 +98,6 @@ def test_service_groups_and_target_sections_on_demo(demo_dir, monkeypatch):
     assert len(found) == 2 and all("already met" in f.text for f in found)  # one sentence per scenario
     assert {"service_groups", "target"} <= set(charts)
     # the years' columns written like the base year's ("2018 m. (bazė) | 2028 m. | 2050 m.")
-    from cityindicators.i18n import t
-
     assert [t("col_base_year", "lt", year=2018), t("col_year_of", "lt", year=2028)] == ["2018 m. (bazė)", "2028 m."]
     assert table.columns[2] == t("col_base_year", "en", year=res.base_year) and table.columns[-1] == "change to 2040, %"
 

@@ -102,6 +102,10 @@ TEXTS: dict[str, dict[str, str]] = {
     "h_annex": {"lt": "Priedas. Rodiklių apibrėžtys", "en": "Annex: indicator definitions"},
     "t_service_groups": {"lt": "Paslaugų planavimo amžiaus grupės pagal scenarijus, {name}",
                          "en": "Age groups for service planning by scenario, {name}"},
+    # the table's caption says what the table adds to the chart above it (the figures and their
+    # change), so that the two do not carry the same title
+    "t_service_groups_table": {"lt": "Gyventojų skaičius ir jo pokytis pagal amžiaus grupes ir scenarijus, {name}",
+                               "en": "Residents and their change by age group and scenario, {name}"},
     "sg_0_6": {"lt": "0–6 m. (ikimokyklinis amžius)", "en": "0–6 (pre-school)"},
     "sg_7_17": {"lt": "7–17 m. (mokyklinis amžius)", "en": "7–17 (school)"},
     "sg_18_29": {"lt": "18–29 m.", "en": "18–29"},

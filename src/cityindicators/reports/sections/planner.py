@@ -105,7 +105,7 @@ def service_groups(ctx: ReportContext, years: Sequence[int] | None = None) -> pd
     fmt = {c: (lambda v: fmt_int(v, lang)) for c in table.columns[2:] if "%" not in c}
     fmt.update({c: (lambda v: fmt_number(v, lang, 1, sign=True)) for c in table.columns if "%" in c})
     note = t("synthetic_note", lang) if ctx.synthetic else ""
-    show_table(styled_table(table, fmt, t("t_service_groups", lang, name=ctx.name), note))
+    show_table(styled_table(table, fmt, t("t_service_groups_table", lang, name=ctx.name), note))
     return table
 
 
