@@ -110,7 +110,9 @@ def test_the_sources_note_is_in_the_report_language(demo_dir, tmp_path, lang):
     assert f"). {lead}{own}" in body and ") (" not in body and ".." not in body
     # the file by its name; its checksum only in the manifest (not a 16-digit hex run in the text)
     assert f"`{EXAMPLE.name}`" in body and "SHA-256" not in body
-    assert ctx.plan.sha256 and ctx.plan.sha256[:16] not in body
+    from cityindicators._io import sha256_file
+
+    assert sha256_file(EXAMPLE)[:16] not in body
     # a plan that gives one `source` only shows it in both languages
     plan = tmp_path / "plan.yaml"
     text = EXAMPLE.read_text(encoding="utf-8")

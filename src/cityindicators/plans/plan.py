@@ -43,7 +43,6 @@ from typing import TYPE_CHECKING, Any, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from .._io import sha256_file
 from ..exceptions import CityIndicatorsError, DatasetNotFoundError, UnknownTerritoryError
 from ..geography import Territory, get_register
 from .files import PlanError, RawPlan, read_plan_file
@@ -159,7 +158,6 @@ class Plan:
     inflow_profile: str = "young_families"
     trend_years: int = 10
     warnings: list[str] = field(default_factory=list)
-    sha256: str = ""
     cache: dict[str, Any] = field(default_factory=dict, repr=False)
 
     def name(self, lang: str = "lt") -> str:
@@ -580,5 +578,4 @@ def load_plan(path: str | os.PathLike, data_dir: str | os.PathLike | None = None
         criteria=criteria, actuals=actuals, data_dir=ddir, source=top["source"], source_lt=top["source_lt"],
         source_en=top["source_en"], scenarios=top["scenarios"],
         inflow_profile=top["inflow_profile"], trend_years=top["trend_years"], warnings=warnings,
-        sha256=sha256_file(path),
     )
