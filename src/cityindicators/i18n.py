@@ -395,20 +395,16 @@ TEXTS: dict[str, dict[str, str]] = {
                                             "then move evenly to the average of all years of the data, reached in {end}."},
     "f_migration_long_run_besides": {"lt": ", be papildomai pritraukiamų gyventojų,", "en": ", apart from the added inflow,"},
     # after the long-run rule when the projection combines its age structure (or total) with a trend:
-    # the difference is carried as migration, so the net migration quoted is not the rule's alone
+    # the difference is carried as migration, so the net migration quoted is not the rule's alone;
+    # {not_zero}: f_migration_combination_not_zero after the rule "zero", else empty
     "f_migration_combination": {"lt": "Nurodyta neto migracija apima ir projekcijos derinimą su amžiaus struktūros "
                                       "tendencija (skirtumas laikomas migracija), todėl ji nuo šios taisyklės gali "
-                                      "skirtis ir ilgainiui nebūtinai lygi nuliui.",
+                                      "skirtis{not_zero}.",
                                 "en": "The net migration given includes the projection's combination with the trend "
                                       "of its age structure (the difference is carried as migration), so it can differ "
-                                      "from this rule and need not be zero in the long run."},
-    "f_migration_combination_own_mean":  # and for the rule "none"
-                                         {"lt": "Nurodyta neto migracija apima ir projekcijos derinimą su amžiaus "
-                                               "struktūros tendencija (skirtumas laikomas migracija), todėl ji nuo šios "
-                                               "taisyklės gali skirtis.",
-                                         "en": "The net migration given includes the projection's combination with "
-                                               "the trend of its age structure (the difference is carried as "
-                                               "migration), so it can differ from this rule."},
+                                      "from this rule{not_zero}."},
+    "f_migration_combination_not_zero": {"lt": " ir ilgainiui nebūtinai lygi nuliui",
+                                         "en": " and need not be zero in the long run"},
     "f_migration_long_run_none": {"lt": "Scenarijaus neto migracijos rodikliai taikomi visą projekcijos laikotarpį.",
                                   "en": "The scenario's net migration rates apply for the whole projection."},
     # {year}: the back-test's origin, whose population sets the class (a municipality may have changed class since)

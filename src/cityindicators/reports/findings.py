@@ -298,7 +298,8 @@ def scenario_assumptions(scenario: str, y0: int, ymid: int, y1: int, mig: tuple[
         text += " " + t(f"f_migration_long_run_{rule}", lang, held=held, start=start, end=end, besides=besides)
         values["long_run"] = long_run
         if combined:
-            text += " " + t("f_migration_combination" + ("" if rule == "zero" else "_own_mean"), lang)
+            not_zero = t("f_migration_combination_not_zero", lang) if rule == "zero" else ""
+            text += " " + t("f_migration_combination", lang, not_zero=not_zero)
     values["combined"] = combined
     return Finding("assumptions", text, values)
 
