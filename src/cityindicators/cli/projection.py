@@ -72,15 +72,16 @@ def _project(args) -> int:
     errors = data = None
     option = "--interval empirical" if args.interval == "empirical" else "--calibrate"
     if args.interval == "empirical" or args.calibrate:
+        from ..exceptions import CityIndicatorsError
         from ..projection import ProjectionData
-        from ..projection.intervals import out_of_sample_errors_cached
+        from ..projection.build_intervals import backtest_errors_of_build
 
         data = ProjectionData.from_store(None, data_dir=args.data_dir)
         print(f"{option}: the method's back-test on this data (run once per data build, minutes on "
               "the whole extract; then kept with the build)...", file=sys.stderr)
-        try:
-            errors = out_of_sample_errors_cached(data, args.data_dir)
-        except ProjectionError as exc:
+        try:  # the build's errors, shared with the reports and the plans on the same build
+            errors = backtest_errors_of_build(data, args.data_dir, required=True)
+        except CityIndicatorsError as exc:
             raise ProjectionError(f"{option}: the back-test cannot be computed on this data ({exc})") from None
     try:
         res = project(_territories(args.territory), base_year=args.base_year, to_year=args.to,
@@ -96,7 +97,7 @@ def _project(args) -> int:
         print(f"stochastic band: {res.stochastic_band}", file=sys.stderr)
     if errors is not None and not args.calibrate:
         try:
-            frame = _empirical_intervals_table(res, errors, data, reg)
+            frame = _empirical_intervals_table(res, errors, data, reg, args.data_dir)
         except ProjectionError as exc:
             raise ProjectionError(f"--interval empirical: {exc} (too little history before the base year "
                                   f"{res.base_year} for a back-test)") from None
@@ -116,12 +117,17 @@ def _project(args) -> int:
     return 0
 
 
-def _empirical_intervals_table(res, errors, data, reg):
+def _empirical_intervals_table(res, errors, data, reg, data_dir):
     """Totals, broad age groups and the median age with the empirical 80 % interval, one row per
-    scenario, territory, year and group."""
+    scenario, territory, year and group, from the interval models of the build ``data_dir`` for the
+    projection's base year (fitted once per build, as for the reports)."""
     from ..projection.api import empirical_intervals
+    from ..projection.build_intervals import INTERVAL_LEVEL, interval_model_of_build, median_age_model_of_build
 
-    frame = empirical_intervals(res, errors, data)  # every level, labelled by age_group (as intervals_for(None))
+    model = interval_model_of_build(errors, data, data_dir, res.base_year, INTERVAL_LEVEL)
+    median = median_age_model_of_build(errors, data, data_dir, res.base_year, INTERVAL_LEVEL)
+    # every level, labelled by age_group (as intervals_for(None))
+    frame = empirical_intervals(res, errors, data, INTERVAL_LEVEL, model=model, median_age_model=median)
     frame.insert(2, "territory", frame["territory_code"].map(lambda c: reg.name(c)))
     if frame.empty:
         raise ProjectionError("no back-test errors observable by the base year")
