@@ -14,6 +14,7 @@ import sys
 from typing import TYPE_CHECKING, Mapping, Sequence
 
 from .._io import atomic_write_bytes, atomic_write_text
+from ..i18n import MINUS
 from ..spreadsheet import neutralise_sheet, spreadsheet_safe, spreadsheet_safe_frame
 
 if TYPE_CHECKING:
@@ -23,19 +24,32 @@ FORMATS = ("table", "csv", "json")
 
 
 def fmt_number(v) -> str:
-    """A value for the aligned table: whole numbers without decimals, others to 2 places."""
+    """A value for the aligned table: whole numbers without decimals, others to 2 places, a
+    negative one with the minus sign (U+2212) the reports print."""
     import numpy as np
     import pandas as pd
 
     if v is None or v is pd.NA or (isinstance(v, (float, np.floating)) and np.isnan(v)):
         return "n/a"
     if isinstance(v, (int, np.integer)):
-        return f"{int(v):d}"
+        return _with_minus(f"{int(v):d}")
     if isinstance(v, (float, np.floating)):
         if float(v).is_integer() and abs(v) >= 1:
-            return f"{v:.0f}"
-        return f"{v:.2f}" if abs(v) >= 0.01 or v == 0 else f"{v:.4g}"
+            return _with_minus(f"{v:.0f}")
+        return _with_minus(f"{v:.2f}" if abs(v) >= 0.01 or v == 0 else f"{v:.4g}")
     return str(v)
+
+
+def _with_minus(number_text: str) -> str:
+    """``number_text`` with its leading hyphen, if any, as the minus sign (an exponent's is left)."""
+    return MINUS + number_text[1:] if number_text.startswith("-") else number_text
+
+
+def _column_for_reading(values: pd.Series) -> list[str]:
+    """A numeric column as pandas prints it in a table (one precision for the whole column), its
+    negatives with the minus sign."""
+    lines = values.to_frame().to_string(index=False, header=False).splitlines()
+    return [_with_minus(line.strip()) for line in lines]
 
 
 def emit(frame: pd.DataFrame, fmt: str, output: str | None = None, numeric: Sequence[str] = ()) -> None:
@@ -45,7 +59,9 @@ def emit(frame: pd.DataFrame, fmt: str, output: str | None = None, numeric: Sequ
     CSV text cells pass :func:`~cityindicators.spreadsheet.spreadsheet_safe` and XLSX ones
     :func:`~cityindicators.spreadsheet.neutralise_sheet`, so a name such as ``=HYPERLINK(...)``
     opens as text, not as a formula. ``numeric`` names columns
-    rounded for display in the table format (CSV, XLSX and JSON keep full precision).
+    rounded for display in the table format (CSV, XLSX and JSON keep full precision). The table,
+    printed for reading, writes negative numbers with the minus sign (U+2212) as the reports do;
+    CSV, JSON and XLSX, read by programs, keep the ASCII hyphen (or a number).
     """
     import pandas as pd
 
@@ -60,10 +76,12 @@ def emit(frame: pd.DataFrame, fmt: str, output: str | None = None, numeric: Sequ
         buf.write(frame.to_json(orient="records", force_ascii=False, indent=1) + "\n")
     else:
         shown = frame.copy()
-        for col in numeric:
-            if col in shown:
-                shown[col] = [fmt_number(v) for v in shown[col].astype(object)]
         with pd.option_context("display.max_rows", None, "display.max_columns", None, "display.width", 200):
+            for col in shown.columns:
+                if col in numeric:
+                    shown[col] = [fmt_number(v) for v in shown[col].astype(object)]
+                elif len(shown) and pd.api.types.is_numeric_dtype(shown[col]) and not pd.api.types.is_bool_dtype(shown[col]):
+                    shown[col] = _column_for_reading(shown[col])  # the table is read: "−3.2", as the reports print it
             buf.write((shown.to_string(index=False) if len(shown) else "(no rows)") + "\n")
     _write(buf.getvalue(), len(frame), output)
 

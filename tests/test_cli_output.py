@@ -1,0 +1,61 @@
+"""The CLI's result tables: negatives printed for reading take the minus sign, machine outputs stay ASCII."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import numpy as np
+import pandas as pd
+
+from cityindicators.cli import main
+from cityindicators.cli._output import emit, fmt_number
+from cityindicators.i18n import MINUS
+
+
+def _frame() -> pd.DataFrame:
+    # made-up figures: a float column, an int column, a float with a gap, a flag, text with hyphens
+    return pd.DataFrame({"group": ["0-14", "65+"], "bias": [-1.5, 22.25], "change": [1, -200],
+                         "mean": [np.nan, -0.5], "met": [True, False], "value": [-3.0, 0.004]})
+
+
+def test_fmt_number_writes_negatives_with_the_minus_sign():
+    assert fmt_number(-3) == MINUS + "3"
+    assert fmt_number(np.int64(-1001)) == MINUS + "1001"
+    assert fmt_number(-3.0) == MINUS + "3"
+    assert fmt_number(-2.345) == MINUS + "2.35"  # two places
+    assert fmt_number(-0.004) == MINUS + "0.004"  # small: four significant digits
+    assert fmt_number(12.5) == "12.50" and fmt_number(0.0) == "0.00" and fmt_number(np.nan) == "n/a"
+
+
+def test_table_prints_every_numeric_column_with_the_minus_sign(capsys):
+    emit(_frame(), "table", numeric=["value"])
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].split() == ["group", "bias", "change", "mean", "met", "value"]
+    # pandas' precision per column is kept ("-1.50" beside "22.25"), only the sign changes
+    assert lines[1].split() == ["0-14", MINUS + "1.50", "1", "NaN", "True", MINUS + "3"]
+    assert lines[2].split() == ["65+", "22.25", MINUS + "200", MINUS + "0.5", "False", "0.004"]
+    # the columns still line up: the minus sign is one character wide, as the hyphen was
+    assert len({len(line) for line in lines}) == 1
+    assert "0-14" in lines[1]  # text keeps its hyphens
+
+
+def test_csv_and_json_keep_the_ascii_hyphen(capsys):
+    emit(_frame(), "csv")
+    out = capsys.readouterr().out
+    assert MINUS not in out and "-1.5" in out and "-200" in out
+    assert pd.read_csv(io.StringIO(out))["change"].tolist() == [1, -200]  # numbers a program reads back
+    emit(_frame(), "json")
+    out = capsys.readouterr().out
+    assert MINUS not in out and json.loads(out)[1]["change"] == -200
+
+
+def test_backtest_table_on_the_demo_prints_negative_errors_with_the_minus_sign(demo_dir, capsys):
+    args = ["--data-dir", str(demo_dir), "backtest", "--base-year", "2018", "--horizon", "3"]
+    assert main(args + ["--format", "csv"]) == 0
+    signed = pd.read_csv(io.StringIO(capsys.readouterr().out))["mspe"]  # mean signed error, some negative
+    assert (signed < 0).any()
+    assert main(args) == 0
+    rows = capsys.readouterr().out.splitlines()[1:]
+    assert [row.split()[3] for row in rows] == [f"{v:.2f}".replace("-", MINUS) for v in signed]
+    assert not any(word.startswith("-") for row in rows for word in row.split())
