@@ -68,6 +68,49 @@ def test_tfr_trend_is_limited_and_converges_hand_worked():
     np.testing.assert_allclose(down[:, 0], [1.5, 1.4, 1.3, 1.2, 1.2, 1.2])
 
 
+def test_tfr_outside_the_bounds_enters_them_over_the_stated_years_hand_worked():
+    # bounds 1.0-2.1, entry in 4 years (mu = 0, 1/4, 1/2, 3/4, 1, 1): a base of 2.5 held (no slope) has
+    # the upper bound 2.1 + (1 - mu) * 0.4 = 2.5, 2.4, 2.3, 2.2, 2.1, 2.1; a base of 0.6 the lower bound
+    # 1.0 - (1 - mu) * 0.4 = 0.6, 0.7, 0.8, 0.9, 1.0, 1.0; a base of 1.5 within them is bounded as before
+    args = (np.array([2.5, 0.6, 1.5]), np.array([0.0, 0.0, 0.0]), 0.9, 6, (1.0, 2.1))
+    entering = tfr_path(*args, entry_years=4)
+    np.testing.assert_allclose(entering[:, 0], [2.5, 2.4, 2.3, 2.2, 2.1, 2.1])
+    np.testing.assert_allclose(entering[:, 1], [0.6, 0.7, 0.8, 0.9, 1.0, 1.0])
+    np.testing.assert_allclose(entering[:, 2], 1.5)
+    np.testing.assert_allclose(tfr_path(*args)[:, :2], [[2.1, 1.0]] * 6)  # without it: the bound from the first year
+    # a rising trend (slope 0.1, no damping, at most 0.3) above the bound follows the moving bound: 2.5 + 0.1 j
+    # clipped to 2.5, 2.4, 2.3, 2.2, 2.1; a falling one from 2.5 (2.4, 2.3, 2.2 ...) stays below it:
+    # 2.5, min(2.4, 2.4) = 2.4, 2.3, 2.2, min(2.2, 2.1) = 2.1
+    up = tfr_path(np.array([2.5]), np.array([0.1]), 1.0, 5, (1.0, 2.1), 0.3, entry_years=4)
+    np.testing.assert_allclose(up[:, 0], [2.5, 2.4, 2.3, 2.2, 2.1])
+    down = tfr_path(np.array([2.5]), np.array([-0.15]), 1.0, 5, (1.0, 2.1), 0.3, entry_years=4)
+    np.testing.assert_allclose(down[:, 0], [2.5, 2.35, 2.2, 2.2, 2.1])
+    # a path within the bounds at the base that the trend pushes beyond them is clipped at once, as before
+    inside = tfr_path(np.array([2.0]), np.array([0.1]), 1.0, 4, (1.0, 2.1), 0.3, entry_years=4)
+    np.testing.assert_allclose(inside[:, 0], [2.0, 2.1, 2.1, 2.1])
+
+
+def test_bounds_entry_years_is_a_validated_scenario_key(demo_rates):
+    sc = Scenario.from_dict({"name": "e", "fertility": {"mode": "trend", "bounds_entry_years": 5}})
+    assert sc.fertility.bounds_entry_years == 5
+    assert Scenario.from_dict(sc.to_dict()) == sc
+    assert "bounds_entry_years" not in load_scenario("trend").to_dict()["fertility"]  # null is left out
+    assert "a base outside them moves into them in 5 years" in sc.summary()["fertility"]
+    for bad in (0, 2.5, "ten", True):
+        with pytest.raises(ConfigError, match=r"fertility\.bounds_entry_years.*whole number of years"):
+            Scenario.from_dict({"name": "e", "fertility": {"mode": "trend", "bounds_entry_years": bad}},
+                               source="mine.yaml")
+    with pytest.raises(ConfigError, match=r"key 'fertility.bounds_entry_years'.*plausible range 1 to 20"):
+        Scenario.from_dict({"name": "e", "fertility": {"mode": "trend", "bounds_entry_years": 30}})
+    # in the schedule: a base TFR of 2.3 starts at 2.3 and is within 1.0-2.1 from year 5 on
+    rates = replace(demo_rates, tfr=np.array([2.3, 1.5]))
+    sch = build_schedule(rates, sc, 2030)
+    assert sch.tfr[0, 0] == pytest.approx(2.3)
+    assert (sch.tfr[5:, 0] <= 2.1 + 1e-12).all() and (sch.tfr[:5, 0] > 2.1).all()
+    plain = build_schedule(rates, replace(sc, fertility=replace(sc.fertility, bounds_entry_years=None)), 2030)
+    np.testing.assert_allclose(sch.tfr[:, 1], plain.tfr[:, 1])  # a base within the bounds: unchanged
+
+
 def test_baseline_tfr_moves_to_the_reference_tfr_of_all_municipalities(demo_rates, demo_dir):
     base = load_scenario("baseline")
     assert base.fertility.max_change == TFR_TREND_MAX_CHANGE and base.fertility.convergence_years == 40

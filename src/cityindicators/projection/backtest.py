@@ -261,7 +261,10 @@ class Candidate:
     the territory's own bounded trend instead; ``tfr_trend`` continues the TFR's damped, bounded
     trend (converging to the reference TFR in :data:`TFR_CONVERGENCE_YEARS` years) instead of
     holding it; ``migration_trend`` (a damping factor ``d``, None = held) adds the damped trend of
-    the crude net migration rate to the window's schedule (see :mod:`.schedule`).
+    the crude net migration rate to the window's schedule (see :mod:`.schedule`);
+    ``tfr_bounds_entry_years`` (a TFR trend only; None = the bounds from the first year) lets a base TFR
+    outside the bounds start from its observed level and move into them in that many years
+    (``fertility.bounds_entry_years``, :func:`.bounds.tfr_path`).
     """
 
     name: str
@@ -270,6 +273,7 @@ class Candidate:
     e0_trend: bool = False
     tfr_trend: bool = False
     migration_trend: float | None = None
+    tfr_bounds_entry_years: int | None = None
 
     def scenario(self):
         """The shipped ``baseline`` scenario's other keys with this candidate's modes: independent of how
@@ -279,7 +283,8 @@ class Candidate:
         mortality = replace(sc.mortality, mode=e0_mode, e0_gain_per_year=0.0 if self.e0_trend else float(self.e0_gain))
         fertility = replace(sc.fertility, mode="trend" if self.tfr_trend else "hold", damping=Fertility.damping,
                             bounds=Fertility.bounds, max_change=TFR_TREND_MAX_CHANGE,
-                            convergence_years=TFR_CONVERGENCE_YEARS if self.tfr_trend else None)
+                            convergence_years=TFR_CONVERGENCE_YEARS if self.tfr_trend else None,
+                            bounds_entry_years=self.tfr_bounds_entry_years if self.tfr_trend else None)
         if self.migration_trend is None:
             migration = replace(sc.migration, mode="hold", damping=Migration.damping)
         else:

@@ -36,8 +36,22 @@ Fertility trend
     fertility window (the country's level at the origin, estimated like each territory's own).
     Eurostat's EUROPOP2008 convergence scenario lets every country's fertility converge to the
     level of the "forerunner" countries by one convergence year (2150; Eurostat's metadata of
-    proj_08c); a municipality's TFR pulled towards the country's by a stated year has that form. The bounds ``lower``/``upper`` (the scenario's, 1.0-2.1 shipped) apply to every year,
-    from the first.
+    proj_08c); a municipality's TFR pulled towards the country's by a stated year has that form.
+
+    The bounds ``lower``/``upper`` (the scenario's, 1.0-2.1 shipped) apply to every year, from
+    the first, unless the scenario sets ``bounds_entry_years: K``. Then a base TFR outside them
+    starts from its observed level and the bound it lies beyond moves linearly to the scenario's
+    in ``K`` years, the same form as the long-run convergence:
+
+    .. math::  \\text{upper}_j = \\text{upper} + (1 - \\mu_j) \\max(T_0 - \\text{upper}, 0), \\quad
+               \\text{lower}_j = \\text{lower} - (1 - \\mu_j) \\max(\\text{lower} - T_0, 0), \\quad
+               \\mu_j = \\min(j / K, 1),
+
+    and ``T_j`` is clipped to ``[lower_j, upper_j]``. So the first projected year's births follow the
+    observed TFR instead of falling abruptly to the bound (with a base TFR of 2.4 and an upper bound of
+    2.1 the first year's births are 2.4 / 2.1 times those the bound would give), and plausibility
+    still holds: the scenario's range holds from year ``K`` on, and a base TFR within the range is
+    bounded exactly as without the option (its bounds never widen).
 
 Plausible ranges of a scenario (:data:`PLAUSIBLE`)
     A user scenario with a value outside these ranges is refused with an error naming the key,
@@ -48,6 +62,8 @@ Plausible ranges of a scenario (:data:`PLAUSIBLE`)
       European country has had a TFR below about 1.1 for long or above 2.1 since the 1990s;
       municipalities vary more than countries, hence the margins.
     * Largest change of a TFR trend (``fertility.max_change``): 0-1 children per woman.
+    * Years in which a base TFR outside the bounds moves into them (``fertility.bounds_entry_years``):
+      1-20, so that the range holds over most of a projection to 2050 from the data's last years.
     * Annual gain of life expectancy (``mortality.e0_gain_per_year``, ``mortality.bounds``):
       -0.1 to 0.5 years a year. Record (best-practice) life expectancy has risen by about 0.25
       years a year for 160 years (Oeppen & Vaupel 2002, *Science* 296); catching-up countries
@@ -84,6 +100,7 @@ TFR_TREND_MAX_CHANGE = 0.3
 PLAUSIBLE: dict[str, tuple[float, float, str]] = {
     "fertility.tfr": (0.9, 2.5, "children per woman"),
     "fertility.max_change": (0.0, 1.0, "children per woman"),
+    "fertility.bounds_entry_years": (1.0, 20.0, "years"),
     "mortality.gain": (-0.1, 0.5, "years of life expectancy a year"),
     "mortality.e0_ceiling.male": (75.0, 90.0, "years"),
     "mortality.e0_ceiling.female": (80.0, 95.0, "years"),
@@ -113,10 +130,12 @@ def e0_path(e0: np.ndarray, gain: np.ndarray, n: int, ceiling: tuple[float, floa
 
 def tfr_path(tfr0: np.ndarray, slope: np.ndarray, damping: float, n: int, bounds: tuple[float, float],
              max_change: float = TFR_TREND_MAX_CHANGE, longrun: np.ndarray | None = None,
-             convergence_years: int | None = None) -> np.ndarray:
+             convergence_years: int | None = None, entry_years: int | None = None) -> np.ndarray:
     """TFR ``[n, ...]`` of projection years ``j = 0..n-1`` of a damped, bounded trend from ``tfr0[...]``
     with slope ``slope[...]`` (per year), converging to ``longrun[...]`` in ``convergence_years`` when
-    both are given; see "Fertility trend" in the module docstring."""
+    both are given, within ``bounds`` from the first year, or, with ``entry_years``, within bounds that
+    move from a base outside them to ``bounds`` in that many years; see "Fertility trend" in the module
+    docstring."""
     import numpy as np
 
     tfr0 = np.asarray(tfr0, dtype=float)
@@ -127,7 +146,12 @@ def tfr_path(tfr0: np.ndarray, slope: np.ndarray, damping: float, n: int, bounds
     if longrun is not None and convergence_years:
         lam = np.minimum(j / float(convergence_years), 1.0)
         path = (1.0 - lam) * path + lam * np.asarray(longrun, dtype=float)
-    return np.clip(path, *bounds)
+    lower, upper = (float(b) for b in bounds)
+    if not entry_years:
+        return np.clip(path, lower, upper)
+    # the bound a base TFR lies beyond starts at that TFR and reaches the scenario's in entry_years
+    left = 1.0 - np.minimum(j / float(entry_years), 1.0)
+    return np.clip(path, lower - left * np.maximum(lower - tfr0, 0.0), upper + left * np.maximum(tfr0 - upper, 0.0))
 
 
 def implausible_values(sc: "Scenario") -> list[tuple[str, float, tuple[float, float, str]]]:
@@ -146,6 +170,8 @@ def implausible_values(sc: "Scenario") -> list[tuple[str, float, tuple[float, fl
         for v in f.bounds:
             check("fertility.bounds", v, "fertility.tfr")
         check("fertility.max_change", f.max_change, "fertility.max_change")
+        if f.bounds_entry_years is not None:
+            check("fertility.bounds_entry_years", f.bounds_entry_years, "fertility.bounds_entry_years")
     if mo.mode == "gain":
         check("mortality.e0_gain_per_year", mo.e0_gain_per_year, "mortality.gain")
     if mo.mode == "trend":

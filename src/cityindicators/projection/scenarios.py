@@ -15,7 +15,8 @@ File format (every key optional except ``name``; defaults shown)::
     fertility:
       mode: hold                   # hold | trend | path
       path: {2030: 1.6, 2050: 1.7} # mode path: TFR by year, linear in between, held after
-      bounds: [1.0, 2.1]           # mode trend: TFR stays within (from the first year)
+      bounds: [1.0, 2.1]           # mode trend: TFR stays within (from the first year, or see the next key)
+      bounds_entry_years: null     # mode trend: a base TFR outside the bounds moves into them in this many years
       damping: 0.9                 # mode trend: slope multiplied by this each year
       max_change: 0.3              # mode trend: the trend adds at most this (children per woman, either way)
       convergence_years: null      # mode trend: years until the TFR of all municipalities at the origin is reached
@@ -299,8 +300,9 @@ class Fertility:
     """Fertility assumption: ``hold`` the base TFR, continue its ``trend`` (damped, bounded) or follow a ``path``.
 
     A trend adds at most ``max_change`` children per woman and, with ``convergence_years``, moves to
-    the long-run level (the TFR of all municipalities of the data at the origin) in that many years
-    (:func:`.bounds.tfr_path`)."""
+    the long-run level (the TFR of all municipalities of the data at the origin) in that many years;
+    with ``bounds_entry_years`` a base TFR outside ``bounds`` starts from its observed level and moves
+    into them in that many years instead of starting at the bound (:func:`.bounds.tfr_path`)."""
 
     mode: str = "hold"
     path: tuple[tuple[int, float], ...] = ()
@@ -308,6 +310,7 @@ class Fertility:
     damping: float = 0.9
     max_change: float = TFR_TREND_MAX_CHANGE
     convergence_years: int | None = None
+    bounds_entry_years: int | None = None
 
 
 @dataclass(frozen=True)
@@ -411,7 +414,8 @@ class Scenario:
                 raise _err(source, k, f"expected text, got {d[k]!r}")
 
         f = d.get("fertility") or {}
-        _check_keys(f, ("mode", "path", "bounds", "damping", "max_change", "convergence_years"), source, "fertility")
+        _check_keys(f, ("mode", "path", "bounds", "damping", "max_change", "convergence_years", "bounds_entry_years"),
+                    source, "fertility")
         fmode = _mode(f.get("mode", "hold"), _FERT_MODES, source, "fertility.mode")
         path: tuple[tuple[int, float], ...] = ()
         if "path" in f:
@@ -424,6 +428,7 @@ class Scenario:
             damping=_num(f.get("damping", Fertility.damping), source, "fertility.damping", 0.0, 1.0),
             max_change=_num(f.get("max_change", Fertility.max_change), source, "fertility.max_change", 0.0, 10.0),
             convergence_years=_years_or_none(f.get("convergence_years"), source, "fertility.convergence_years"),
+            bounds_entry_years=_years_or_none(f.get("bounds_entry_years"), source, "fertility.bounds_entry_years"),
         )
 
         mo = d.get("mortality") or {}
@@ -479,8 +484,9 @@ class Scenario:
         d["fertility"]["path"] = {int(y): float(v) for y, v in self.fertility.path}
         if not d["fertility"]["path"]:
             d["fertility"].pop("path")
-        if d["fertility"]["convergence_years"] is None:
-            d["fertility"].pop("convergence_years")
+        for key in ("convergence_years", "bounds_entry_years"):
+            if d["fertility"][key] is None:
+                d["fertility"].pop(key)
         for sect in ("fertility", "mortality", "migration"):
             if "bounds" in d[sect]:
                 d[sect]["bounds"] = list(d[sect]["bounds"])
@@ -521,6 +527,8 @@ class Scenario:
         fert = {"hold": "TFR held at the base level",
                 "trend": f"TFR trend continued (damping {f.damping:g}, at most {f.max_change:g} children per woman "
                          f"up or down, within {f.bounds[0]:g}-{f.bounds[1]:g}"
+                         + (f" (a base outside them moves into them in {f.bounds_entry_years} years)"
+                            if f.bounds_entry_years else "")
                          + (f"; the country's level in {f.convergence_years} years)" if f.convergence_years else ")"),
                 "path": "TFR path " + ", ".join(f"{y}: {v:g}" for y, v in f.path)}[f.mode]
         towards = f", slowing towards {mo.e0_ceiling[0]:g} (men) and {mo.e0_ceiling[1]:g} (women) years"

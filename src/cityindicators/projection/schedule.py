@@ -13,7 +13,8 @@ Rules (year ``y`` = calendar year of the events, base year ``Y``, ``j = y - Y``)
   ``tfr_trend_breaks`` on when it leaves three years, :func:`trend_fit_years`) and damping ``d``, the added change
   at most ``max_change`` either way, moving to the reference TFR (all municipalities) in
   ``convergence_years`` when set, clipped to the scenario's bounds in every year (a base TFR
-  outside them starts at the nearest bound; :func:`~cityindicators.projection.bounds.tfr_path`); ``path``: linear interpolation from ``(Y, TFR_0)`` through the given points, then held.
+  outside them starts at the nearest bound, or with ``bounds_entry_years`` at its own level, moving into
+  them in that many years; :func:`~cityindicators.projection.bounds.tfr_path`); ``path``: linear interpolation from ``(Y, TFR_0)`` through the given points, then held.
   The age pattern ``asfr / TFR`` of the base is kept.
 * mortality: first-year gain ``g = 0`` (hold), the given gain, or the OLS slope of the
   territory's life-expectancy history bounded to ``bounds`` (trend); later gains slow towards
@@ -238,7 +239,8 @@ def _schedule_before_age_structure(rates: BaseRates, scenario: Scenario, to_year
         slope = _ols_slope(np.where(tfr_mask, rates.tfr_hist, np.nan), rates.hist_years)
         if f.convergence_years and rates.tfr_reference is None:
             raise ProjectionError("a converging TFR trend needs rates with tfr_reference")
-        tfr = tfr_path(tfr0, slope, f.damping, n, f.bounds, f.max_change, rates.tfr_reference, f.convergence_years)
+        tfr = tfr_path(tfr0, slope, f.damping, n, f.bounds, f.max_change, rates.tfr_reference, f.convergence_years,
+                       f.bounds_entry_years)
     else:
         px = np.array([Y] + [y for y, _ in f.path if y > Y], dtype=float)
         tfr = np.empty((n, T))
