@@ -224,3 +224,22 @@ def test_chart_title_is_one_line_for_sheets_and_alt_texts():
     ax.set_title("Two\n lines")
     assert plotting.chart_title(fig) == "Two lines"
     plt.close(fig)
+
+
+@pytest.mark.parametrize("lang", ["lt", "en"])
+def test_tick_labels_have_no_needless_decimals(lang):
+    # residents in thousands: 95...135 thousand is labelled "95", "100", ..., never "125,0"
+    frame = pd.DataFrame({"year": YEARS, "value": np.linspace(130000, 100000, len(YEARS))})
+    fig = plotting.population_trend(frame, lang)
+    fig.canvas.draw()
+    ax = fig.axes[0]
+    labels = [tl.get_text() for tl in ax.get_yticklabels()]
+    assert labels == [f"{v:.0f}" for v in ax.get_yticks()] and "125" in labels
+    # 10.5...12 thousand needs a decimal on every tick, in the language's format
+    frame = pd.DataFrame({"year": YEARS, "value": np.linspace(12000, 10500, len(YEARS))})
+    fig = plotting.population_trend(frame, lang)
+    fig.canvas.draw()
+    ax = fig.axes[0]
+    labels = [tl.get_text() for tl in ax.get_yticklabels()]
+    point = "," if lang == "lt" else "."
+    assert labels == [f"{v:.1f}".replace(".", point) for v in ax.get_yticks()] and f"11{point}0" in labels

@@ -8,7 +8,7 @@ import pytest
 
 from cityindicators import ReportParameterError
 from cityindicators.reports import findings as F
-from cityindicators.i18n import LANGUAGES, TEXTS, check_language, fmt_int, fmt_number, single_periods, t
+from cityindicators.i18n import LANGUAGES, TEXTS, check_language, fmt_int, fmt_number, single_periods, t, tick_labels
 from cityindicators.plans.texts import text as plan_text
 
 
@@ -54,6 +54,24 @@ def test_a_negative_number_takes_the_typographic_minus_in_both_languages():
     assert fmt_int(-1248, "en") == "\u22121,248" and fmt_int(-1248, "en", sign=True) == "\u22121,248"
     assert fmt_number(-12.34, "en", 1, sign=True) == "\u221212.3" and fmt_number(2.5, "en", 1, sign=True) == "+2.5"
     assert "-" not in fmt_number(-1001.5, "en", 2) + fmt_number(-1001.5, "lt", 2)
+
+
+def test_tick_labels_take_the_fewest_decimals_that_write_every_tick():
+    # whole ticks need no decimals: "125", not "125,0"
+    assert tick_labels([100, 125, 150], "lt") == ["100", "125", "150"]
+    assert tick_labels([100, 125, 150], "en") == ["100", "125", "150"]
+    # one tick with a half: one decimal for the whole axis, in each language's format
+    assert tick_labels([10, 12.5, 15], "lt") == ["10,0", "12,5", "15,0"]
+    assert tick_labels([10, 12.5, 15], "en") == ["10.0", "12.5", "15.0"]
+    # a locator's steps of 0.1 carry binary noise (0.30000000000000004): still one decimal
+    assert tick_labels([0.1 * i for i in range(4)], "en", 2) == ["0.0", "0.1", "0.2", "0.3"]
+    assert tick_labels([0.25, 0.5, 0.75], "lt", 2) == ["0,25", "0,50", "0,75"]
+    # thousands separated, negatives with the minus sign, as fmt_number writes them
+    assert tick_labels([-1000, 0, 1001], "lt") == ["\u22121\u202f000", "0", "1\u202f001"]
+    assert tick_labels([-1000, 0, 1001], "en") == ["\u22121,000", "0", "1,001"]
+    # ticks no precision up to the cap writes exactly take the cap
+    assert tick_labels([0.333, 0.666], "en", 1) == ["0.3", "0.7"]
+    assert tick_labels([], "lt") == [] and tick_labels([21], "lt") == ["21"]
 
 
 def test_population_finding_hand_worked():

@@ -16,7 +16,7 @@ from .exceptions import ReportParameterError
 from .grammar import ordinal
 
 __all__ = ["LANGUAGES", "TEXTS", "t", "check_language", "single_periods", "fmt_number", "fmt_percent", "fmt_int",
-           "rank_text"]
+           "tick_labels", "rank_text"]
 
 #: Report languages.
 LANGUAGES: tuple[str, ...] = ("lt", "en")
@@ -480,6 +480,22 @@ def fmt_number(value: float | int | None, lang: str = "lt", decimals: int = 1, s
         # Lithuanian: decimal comma, thin (non-breaking) space between thousands.
         text = text.replace(",", "\u202f").replace(".", ",")
     return text
+
+
+def tick_labels(values, lang: str = "lt", max_decimals: int = 1) -> list[str]:
+    """An axis's tick labels in ``lang`` (:func:`fmt_number`), all with the fewest decimals, at
+    most ``max_decimals``, that write every tick as it is: ticks 100, 125, 150 are "100", "125",
+    "150", not "125,0"; ticks 10, 12.5, 15 are "10,0", "12,5", "15,0" (one axis, one precision).
+    Ticks that no precision up to ``max_decimals`` writes exactly take ``max_decimals``.
+    """
+    ticks = [float(v) for v in values]
+    finite = sorted({v for v in ticks if math.isfinite(v)})
+    # "as it is" up to a millionth of the ticks' spacing: a locator's 0.1 steps are 0.30000000000000004
+    spacing = min((b - a for a, b in zip(finite, finite[1:])), default=1.0)
+    tolerance = 1e-6 * spacing
+    decimals = next((d for d in range(max_decimals + 1)
+                     if all(abs(v - round(v, d)) <= tolerance for v in finite)), max_decimals)
+    return [fmt_number(v, lang, decimals) for v in ticks]
 
 
 def fmt_int(value: float | int | None, lang: str = "lt", sign: bool = False) -> str:

@@ -23,12 +23,12 @@ import numpy as np
 import pandas as pd
 from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
-from matplotlib.ticker import FuncFormatter
+from matplotlib.ticker import Formatter, FuncFormatter
 
 from . import __version__
 from .chart_layout import fit_subplots, fit_title
 from .html_safe import caption_html
-from .i18n import fmt_number, rank_text, t
+from .i18n import fmt_number, rank_text, t, tick_labels
 
 __all__ = [
     "OKABE_ITO",
@@ -125,8 +125,22 @@ def _thousands(lang: str) -> FuncFormatter:
     return FuncFormatter(lambda v, _pos: fmt_number(v, lang, decimals=0))
 
 
-def _decimal(lang: str, decimals: int = 1) -> FuncFormatter:
-    return FuncFormatter(lambda v, _pos: fmt_number(v, lang, decimals=decimals))
+class _FewestDecimals(Formatter):
+    """An axis's tick labels with the fewest decimals, at most ``decimals``, that write every tick
+    as it is (:func:`~cityindicators.i18n.tick_labels`): "125", not "125,0"."""
+
+    def __init__(self, lang: str, decimals: int) -> None:
+        self.lang, self.decimals = lang, decimals
+
+    def format_ticks(self, values):
+        return tick_labels(values, self.lang, self.decimals)
+
+    def __call__(self, x, pos=None) -> str:  # one value alone (the cursor's, say): at most ``decimals``
+        return tick_labels([x], self.lang, self.decimals)[0]
+
+
+def _decimal(lang: str, decimals: int = 1) -> Formatter:
+    return _FewestDecimals(lang, decimals)
 
 
 def _year_axis(ax, lang: str) -> None:
