@@ -238,6 +238,39 @@ def test_report_printed_later_is_put_in_place_by_finish_report(tiny, demo_dir, t
     assert runner.run_report(tiny, "X12", output_dir=tmp_path, data_dir=demo_dir).status == "skipped"
 
 
+@pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="needs /proc to name a descriptor's file")
+def test_report_files_are_flushed_once_all_before_the_folder_is_published(tiny, demo_dir, tmp_path, monkeypatch):
+    """The runner writes a report's files without flushing each; the report is put in place only
+    once every file and folder of it is on disk (one pass), and the rename itself is flushed."""
+    import os
+
+    events: list[tuple[str, str]] = []
+    real_fsync, real_replace = os.fsync, os.replace
+
+    def fsync(fd: int) -> None:
+        events.append(("fsync", os.readlink(f"/proc/self/fd/{fd}")))
+        real_fsync(fd)
+
+    def replace(src, dst) -> None:
+        events.append(("replace", str(dst)))
+        real_replace(src, dst)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    res = runner.run_report(tiny, "X14", output_dir=tmp_path, data_dir=demo_dir, print_later=True)
+    assert res.status == "ok" and res.pending is not None
+    assert [e for e in events if e[0] == "fsync"] == []  # the runner's files so far: none flushed
+    staging = Path(res.pending.staging)
+    monkeypatch.setattr(os, "replace", replace)
+    final = Path(runner.finish_report(res).output_dir)
+    manifest = json.loads((final / "manifest.json").read_text(encoding="utf-8"))
+    published = next(i for i, e in enumerate(events) if e == ("replace", str(final)))
+    before = [path for kind, path in events[:published] if kind == "fsync"]
+    wanted = {str(staging / f) for f in manifest["files"] + ["manifest.json"]} | {str(staging), str(staging / "charts")}
+    assert wanted <= set(before)
+    assert len(before) == len(set(before))  # each once
+    assert ("fsync", str(final.parent)) in events[published:]  # the rename on disk
+
+
 # -- batches -----------------------------------------------------------------------------------
 
 

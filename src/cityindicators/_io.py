@@ -5,6 +5,10 @@ disk (``fsync``) and is then renamed over the target, and the folder is flushed 
 step never leaves a half-written file, never destroys the previous good one, and a power cut
 after a step said "done" loses nothing.
 
+A folder that is published whole by one rename (a report's staging folder) is written without
+those flushes (``durable=False``) and flushed once, all its files at the same time, just before
+the rename (:func:`fsync_tree`): the same guarantee for a fraction of the waiting.
+
 Every path built from user input (a file's stem, a template name, a dataset name) goes through
 :func:`safe_child`, which refuses anything that would leave its folder.
 """
@@ -33,6 +37,7 @@ __all__ = [
     "safe_child",
     "fsync_dir",
     "fsync_file",
+    "fsync_tree",
     "exclusive_lock",
     "fault_point",
     "read_text_strict",
@@ -210,6 +215,30 @@ def fsync_file(path: str | os.PathLike) -> None:
         os.fsync(fh.fileno())
 
 
+def fsync_tree(folder: str | os.PathLike, threads: int = 16) -> int:
+    """Flush every file and folder under ``folder`` (``folder`` included) to disk; returns how
+    many were flushed.
+
+    The flushes run in ``threads`` threads at once: the file system then writes them in a few
+    journal commits, where one file after the other waits for a commit each (some 60 files of a
+    report: about 0.03 s instead of 0.3 s on ext4). The folder itself is flushed last.
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    files: list[str] = []
+    folders: list[str] = []
+    for here, dirs, names in os.walk(folder):
+        files += [os.path.join(here, n) for n in names]
+        folders += [os.path.join(here, d) for d in dirs]
+    if files or folders:
+        with ThreadPoolExecutor(max_workers=max(1, min(threads, len(files) + len(folders)))) as pool:
+            # list(): an error in any flush is raised here
+            list(pool.map(fsync_file, files))
+            list(pool.map(fsync_dir, folders))
+    fsync_dir(folder)
+    return len(files) + len(folders) + 1
+
+
 def read_text_strict(path: str | os.PathLike, what: str = "file") -> str:
     """The text of a UTF-8 file (a BOM is allowed); any other encoding is a clear error.
 
@@ -254,11 +283,12 @@ def read_yaml(path: str | os.PathLike, what: str = "YAML file") -> Any:
 
 
 @contextmanager
-def atomic_path(target: str | os.PathLike, suffix: str = "") -> Iterator[Path]:
+def atomic_path(target: str | os.PathLike, suffix: str = "", durable: bool = True) -> Iterator[Path]:
     """Yield a temporary path beside ``target``; on success rename it over ``target``.
 
     On an exception the temporary file is removed and ``target`` is left as it was. The file is
-    flushed to disk before the rename and the folder after it.
+    flushed to disk before the rename and the folder after it; with ``durable=False`` neither
+    (a file in a folder that :func:`fsync_tree` flushes whole before it is published).
     """
     target = Path(target)
     try:
@@ -272,11 +302,13 @@ def atomic_path(target: str | os.PathLike, suffix: str = "") -> Iterator[Path]:
         yield tmp_path
         # mkstemp creates the file private (0600); give it the usual mode under the umask
         os.chmod(tmp_path, 0o666 & ~_umask())
-        fsync_file(tmp_path)
+        if durable:
+            fsync_file(tmp_path)
         if target.is_dir() and not target.is_symlink():
             raise IsADirectoryError(_errno.EISDIR, "Is a directory", str(target))
         os.replace(tmp_path, target)
-        fsync_dir(target.parent)
+        if durable:
+            fsync_dir(target.parent)
     except OSError as exc:
         tmp_path.unlink(missing_ok=True)
         raise storage_error(exc, target, "write") from None
@@ -291,8 +323,8 @@ def _umask() -> int:
     return mask
 
 
-def atomic_write_bytes(target: str | os.PathLike, data: bytes) -> Path:
-    with atomic_path(target) as tmp:
+def atomic_write_bytes(target: str | os.PathLike, data: bytes, durable: bool = True) -> Path:
+    with atomic_path(target, durable=durable) as tmp:
         tmp.write_bytes(data)
     return Path(target)
 
@@ -305,13 +337,13 @@ def atomic_copy_file(source: str | os.PathLike, target: str | os.PathLike, chunk
     return Path(target)
 
 
-def atomic_write_text(target: str | os.PathLike, text: str, encoding: str = "utf-8") -> Path:
-    return atomic_write_bytes(target, text.encode(encoding))
+def atomic_write_text(target: str | os.PathLike, text: str, encoding: str = "utf-8", durable: bool = True) -> Path:
+    return atomic_write_bytes(target, text.encode(encoding), durable=durable)
 
 
-def atomic_write_json(target: str | os.PathLike, obj: Any) -> Path:
+def atomic_write_json(target: str | os.PathLike, obj: Any, durable: bool = True) -> Path:
     text = json.dumps(obj, ensure_ascii=False, indent=2, sort_keys=False, default=str)
-    return atomic_write_text(target, text + "\n")
+    return atomic_write_text(target, text + "\n", durable=durable)
 
 
 def atomic_write_parquet(target: str | os.PathLike, frame: "pd.DataFrame") -> Path:

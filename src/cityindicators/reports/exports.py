@@ -222,9 +222,11 @@ def chart_raster(fig, dpi: int):
 
 
 def _atomic_write(path: Path, content: bytes) -> None:
+    """Write a file of the report's staging folder: whole or not at all, not yet flushed to disk
+    (the runner flushes the folder at once before it publishes it: :func:`~cityindicators._io.fsync_tree`)."""
     from .._io import atomic_write_bytes
 
-    atomic_write_bytes(path, content)
+    atomic_write_bytes(path, content, durable=False)
 
 
 def downscaled_png(picture, dpi: int, from_dpi: int = HIRES_DPI) -> bytes:
@@ -545,7 +547,7 @@ def write_tables(folder: Path, template: str) -> list[str]:
     for name, stem, r in zip(names, _file_stems(records), records):
         frame = _plain_frame(r.frame)
         csv_name = f"tables/{stem}.csv"
-        atomic_write_text(folder / csv_name, spreadsheet_safe_frame(frame).to_csv(index=False))
+        atomic_write_text(folder / csv_name, spreadsheet_safe_frame(frame).to_csv(index=False), durable=False)
         files.append(csv_name)
         kind = head["table"] if r.kind == "table" else head["chart_kind"]
         index_rows.append([name, r.title, kind, r.unit, r.source, csv_name])
@@ -563,7 +565,8 @@ def write_tables(folder: Path, template: str) -> list[str]:
         _write_row(ws, row, list(frame.columns), styles, bold=True)
         _write_body(ws, row + 1, frame, styles)
     index_frame = pd.DataFrame(index_rows, columns=index_header)
-    atomic_write_text(folder / "tables/index.csv", spreadsheet_safe_frame(index_frame).to_csv(index=False))
+    atomic_write_text(folder / "tables/index.csv", spreadsheet_safe_frame(index_frame).to_csv(index=False),
+                      durable=False)
     files.append("tables/index.csv")
     wb.close()
     _atomic_write(folder / f"{template}.xlsx", buf.getvalue())

@@ -23,7 +23,8 @@ import nbformat
 
 from .. import __version__
 from .._debris import owner_tag, remove_stale
-from .._io import atomic_write_bytes, atomic_write_json, atomic_write_text, fault_point, safe_child, sha256_bytes, sha256_file
+from .._io import (atomic_write_bytes, atomic_write_json, atomic_write_text, fault_point, fsync_dir, fsync_tree, safe_child,
+                   sha256_bytes, sha256_file)
 from ..exceptions import ReportExecutionError
 from . import exports, stopping, timings
 from .html_export import export_html, extract_charts, print_copy, slug, start_pdf
@@ -119,7 +120,9 @@ def _recover(final: Path) -> None:
 
 
 def _replace_dir(staging: Path, final: Path) -> None:
-    """Move ``staging`` to ``final``; the old ``final`` is renamed aside first, removed last."""
+    """Move ``staging`` to ``final``; the old ``final`` is renamed aside first, removed last.
+    ``staging``'s files must be on disk already (:func:`~cityindicators._io.fsync_tree`); the
+    renames are flushed here."""
     old = None
     with stopping.critical_section():  # a signal waits until the folder is the old or the new
         if final.exists():
@@ -127,6 +130,7 @@ def _replace_dir(staging: Path, final: Path) -> None:
             os.replace(final, old)
             fault_point("report.replacing")
         os.replace(staging, final)
+    fsync_dir(final.parent)
     if old is not None:
         shutil.rmtree(old, ignore_errors=True)
 
@@ -353,12 +357,14 @@ def run_report(
         title = t(title_key, lang, name=terr.name(lang)) if title_key in TEXTS else f"{name}: {terr.name(lang)}"
         footer = f"cityindicators {__version__} · {started_at} · {fingerprint[:12]}"
         html = export_html(nb, title=title, lang=lang, footer=footer)
-        atomic_write_text(staging / f"{name}.html", html)
+        # the staging folder's files are flushed to disk all at once before it is published
+        # (finish_report), not one by one as they are written
+        atomic_write_text(staging / f"{name}.html", html, durable=False)
         watch.lap("html_s")
         charts = extract_charts(nb)
         (staging / "charts").mkdir(exist_ok=True)
         for fname, png in charts:
-            atomic_write_bytes(staging / "charts" / fname, png)
+            atomic_write_bytes(staging / "charts" / fname, png, durable=False)
         extra = sorted(f"charts/{p.name}" for p in (staging / "charts").iterdir()
                        if p.suffix == ".svg" or p.stem.endswith(f"_{exports.HIRES_DPI}dpi"))
         watch.lap("chart_files_s")
@@ -427,7 +433,10 @@ def finish_report(result: ReportResult, printing: Callable[[], list[str]] | None
             "export_s": round(p.timings["export_s"] + t_end - t0, 3), "total_s": round(p.seconds + t_end - t0, 3),
             "steps": steps, "steps_cpu": p.timings["steps_cpu"], "cells": p.timings["cells"],
             "charts_in_cells_s": p.timings["charts_in_cells_s"]})
-        atomic_write_json(staging / MANIFEST, manifest)
+        atomic_write_json(staging / MANIFEST, manifest, durable=False)
+        # every file of the report (the kernel's, the browser's and the runner's, all written
+        # without flushing) on disk before the rename publishes them: one pass, the flushes at once
+        fsync_tree(staging)
     except Exception as exc:
         shutil.rmtree(staging, ignore_errors=True)
         raise ReportExecutionError(f"{result.template} {result.territory_code}: export failed: {exc}") from exc
