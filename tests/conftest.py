@@ -87,18 +87,19 @@ def quick_backtest_errors(tmp_path_factory):
 
 
 def seed_backtest_errors(data_dir, errors) -> Path:
-    """Write ``errors`` where :func:`~cityindicators.projection.intervals.out_of_sample_errors_cached`
-    looks for the back-test errors of ``data_dir``'s build (so that a report kernel reads them
-    instead of running the protocol); returns the file."""
-    from cityindicators.projection import ProjectionData
-    from cityindicators.projection import intervals
+    """Keep ``errors`` as the back-test errors of ``data_dir``'s build, where
+    :func:`~cityindicators.projection.build_intervals.backtest_errors_of_build` reads them (so that a
+    report kernel reads them instead of running the protocol); returns the folder of the build's
+    results."""
+    from cityindicators import build_cache
+    from cityindicators.projection.build_intervals import ERRORS_KEY
 
-    data = ProjectionData.from_store(data_dir=data_dir)
-    path = intervals.errors_cache_path(data_dir, intervals._errors_key(data))
-    path.parent.mkdir(exist_ok=True)
-    errors.to_parquet(path)
-    intervals._ERRORS_CACHE.clear()  # this process reads the file too
-    return path
+    folder = build_cache.disk_folder(data_dir)
+    for old in folder.glob("*.pickle"):  # errors seeded before, and what was computed from them
+        old.unlink()
+    build_cache.clear()
+    build_cache.computed_once(ERRORS_KEY, data_dir, lambda: errors, on_disk=True)
+    return folder
 
 
 @pytest.fixture(scope="module")

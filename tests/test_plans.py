@@ -295,12 +295,12 @@ def test_demo_outlook_projection_probability_inflow(demo_plan, demo_dir):
     # the probability: share of the trajectories at or above 20,000, read off the percentiles of the
     # stochastic band calibrated to the back-test errors of the data (the library's calibration)
     from cityindicators.projection import ProjectionData
-    from cityindicators.projection.intervals import out_of_sample_errors_cached
+    from cityindicators.projection.build_intervals import backtest_errors_of_build
 
     data = ProjectionData.from_store(data_dir=demo_dir)
     st = project("X13", to_year=2031, scenario="baseline", rates=res.rates, stochastic=300, seed=7, data=data,
                  quantiles=[i / 100 for i in range(1, 100)], data_dir=demo_dir,
-                 interval_errors=out_of_sample_errors_cached(data, demo_dir), calibrate_stochastic=True)
+                 interval_errors=backtest_errors_of_build(data, demo_dir), calibrate_stochastic=True)
     assert st.stochastic_band.startswith("calibrated to the empirical 80 % interval")
     q = st.quantiles
     q = q[(q["sex"] == "total") & (q["age_group"] == "total") & (q["year"] == 2030)].sort_values("quantile")
@@ -334,7 +334,9 @@ def test_outlook_reads_the_data_once_and_takes_the_builds_errors_and_interval_mo
     are neither computed nor fitted again, and the band and probability are those of the errors
     and model given to project()."""
     from cityindicators import build_cache
-    from cityindicators.projection import ProjectionData, api, intervals, project
+    import importlib
+
+    from cityindicators.projection import ProjectionData, api, project
     from cityindicators.projection.build_intervals import backtest_errors_of_build, interval_model_of_build
 
     d = demo_dir_backtested
@@ -347,7 +349,7 @@ def test_outlook_reads_the_data_once_and_takes_the_builds_errors_and_interval_mo
     real_read, real_fit = ProjectionData.from_store, api.shipped_model_at
     monkeypatch.setattr(ProjectionData, "from_store", lambda *a, **k: reads.append(1) or real_read(*a, **k))
     monkeypatch.setattr(api, "shipped_model_at", lambda *a, **k: fits.append(1) or real_fit(*a, **k))
-    monkeypatch.setattr(intervals, "out_of_sample_errors_cached",
+    monkeypatch.setattr(importlib.import_module("cityindicators.projection.backtest"), "out_of_sample_errors",
                         lambda *a, **k: pytest.fail("the back-test errors were computed again"))
     plan = load_plan(EXAMPLES / "eglynas.yaml", data_dir=d)
     o = plan.outlook(trajectories=200, seed=11)

@@ -224,37 +224,15 @@ def test_asymmetric_recalibration_measures_each_case_on_its_own_side():
     assert m.factors["total"] == pytest.approx(1.5)  # the median of 2 and 1
 
 
-def test_back_test_errors_kept_with_the_build(demo_dir, monkeypatch):
-    import importlib
-
-    backtest = importlib.import_module("cityindicators.projection.backtest")  # the module, not the function
-    intervals = importlib.import_module("cityindicators.projection.intervals")
-    data = ProjectionData.from_store(data_dir=demo_dir)
-    calls = []
-    fake = pd.DataFrame({"base_year": [2010], "horizon": [1], "territory_code": ["X13"], "group": ["total"],
-                         "method": ["default"], "forecast": [1.0], "actual": [1.0]})
-    monkeypatch.setattr(backtest, "out_of_sample_errors", lambda d: calls.append(1) or fake)
-    intervals._ERRORS_CACHE.clear()
-    first = intervals.out_of_sample_errors_cached(data, demo_dir)
-    path = intervals.errors_cache_path(demo_dir, intervals._errors_key(data))
-    assert path.is_file() and path.parent.parent == (demo_dir / "processed").resolve()
-    intervals._ERRORS_CACHE.clear()  # a new process: read from the build's folder, not recomputed
-    again = intervals.out_of_sample_errors_cached(data, demo_dir)
-    assert calls == [1]
-    pd.testing.assert_frame_equal(first, again)
-    path.unlink()
-    intervals._ERRORS_CACHE.clear()
-
-
 @pytest.mark.slow
 def test_cli_empirical_interval(demo_dir, demo_errors, monkeypatch, tmp_path, capsys):
     import importlib
 
     from cityindicators.cli import main
 
-    intervals = importlib.import_module("cityindicators.projection.intervals")
+    backtest = importlib.import_module("cityindicators.projection.backtest")  # the module, not the function
     _, errors = demo_errors
-    monkeypatch.setattr(intervals, "out_of_sample_errors_cached", lambda data, data_dir=None: errors)
+    monkeypatch.setattr(backtest, "out_of_sample_errors", lambda data, **kw: errors)
     out = tmp_path / "iv.csv"
     rc = main(["--data-dir", str(demo_dir), "project", "--territory", "X13", "--to", "2032",
                "--interval", "empirical", "--output", str(out)])
@@ -451,8 +429,8 @@ def test_project_with_the_calibrated_stochastic_band(demo_dir, demo_errors, monk
     with pytest.raises(ProjectionError, match="back-test errors"):
         project("X13", to_year=2035, data=data, data_dir=demo_dir, stochastic=20, calibrate_stochastic=True)
     # the command line says which band it prints
-    intervals = importlib.import_module("cityindicators.projection.intervals")
-    monkeypatch.setattr(intervals, "out_of_sample_errors_cached", lambda data, data_dir=None: errors)
+    backtest = importlib.import_module("cityindicators.projection.backtest")  # the module, not the function
+    monkeypatch.setattr(backtest, "out_of_sample_errors", lambda data, **kw: errors)
     out = tmp_path / "q.csv"
     assert main(["--data-dir", str(demo_dir), "project", "--territory", "X13", "--to", "2032", "--stochastic", "50",
                  "--seed", "2", "--calibrate", "--output", str(out)]) == 0

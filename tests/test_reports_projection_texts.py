@@ -216,14 +216,14 @@ def test_fan_text_says_what_the_80_percent_interval_means():
 
 @pytest.mark.slow
 def test_scenario_fan_chart_with_empirical_intervals(demo_dir, monkeypatch):
-    from cityindicators.projection import intervals
+    import importlib
 
+    backtest = importlib.import_module("cityindicators.projection.backtest")  # the module, not the function
     data = ProjectionData.from_store(data_dir=demo_dir)
     errors = out_of_sample_errors(data, candidates=(Candidate("w5", EstimationSettings()),))
-    monkeypatch.setattr(intervals, "out_of_sample_errors_cached", lambda data, data_dir=None: errors)
+    monkeypatch.setattr(backtest, "out_of_sample_errors", lambda data, **kw: errors)
     c = sections.setup_scenarios("X13", scenarios=["baseline"], horizon=2040, language="lt", data_dir=demo_dir,
                                  trajectories=0, show=False, intervals=True)
-    import importlib
 
     plotting = importlib.import_module("cityindicators.reports.sections.scenarios").plotting
     drawn, real_fan = {}, plotting.fan_chart
@@ -275,7 +275,7 @@ def test_scenario_fan_chart_shows_the_calibrated_band(demo_dir_backtested, monke
     """The report's band is the library's calibrated band (the same trajectories, the same calibration), and
     its chart and sentence say so; without a back-test the band is the model's own, and the sentence says that."""
     from cityindicators.projection import project
-    from cityindicators.projection.intervals import out_of_sample_errors_cached
+    from cityindicators.projection.build_intervals import backtest_errors_of_build
     from cityindicators.projection.sizeclasses import size_class, size_class_label
 
     d = demo_dir_backtested
@@ -284,7 +284,7 @@ def test_scenario_fan_chart_shows_the_calibrated_band(demo_dir_backtested, monke
     assert c.stochastic_calibrated
     data = ProjectionData.from_store(data_dir=d)
     lib = project("X13", to_year=2040, scenario="baseline", data=data, data_dir=d, stochastic=60, seed=5,
-                  interval_errors=out_of_sample_errors_cached(data, d), calibrate_stochastic=True)
+                  interval_errors=backtest_errors_of_build(data, d), calibrate_stochastic=True)
     pd.testing.assert_frame_equal(c.quantiles.reset_index(drop=True), lib.quantiles.reset_index(drop=True))
     titles = []
     real_fan = sections.scenarios.plotting.fan_chart
@@ -300,13 +300,15 @@ def test_scenario_fan_chart_shows_the_calibrated_band(demo_dir_backtested, monke
                                           c.projection.base_year, "en").text
     assert "calibrated to past errors" in found.text and "8 times in 10" in found.text
     # too short a history for a back-test: the model's own band, said to leave out the method's errors
-    from cityindicators.exceptions import ProjectionError
-    from cityindicators.projection import intervals
+    import importlib
 
-    def no_backtest(data, data_dir=None):
+    from cityindicators.exceptions import ProjectionError
+
+    def no_backtest(data, **kwargs):
         raise ProjectionError("too little history")
 
-    monkeypatch.setattr(intervals, "out_of_sample_errors_cached", no_backtest)
+    monkeypatch.setattr(importlib.import_module("cityindicators.projection.backtest"), "out_of_sample_errors",
+                        no_backtest)
     from cityindicators.reports import shared
 
     shared.clear()  # as in a new kernel on a build without a back-test: the errors the report above

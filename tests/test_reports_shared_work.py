@@ -250,7 +250,7 @@ def test_interval_model_fitted_once_per_batch_gives_the_projections_own_band(dem
     data and base year (reports/shared.py) and gives the quantiles and intervals project() gives
     when it fits the model itself; a second report reuses it."""
     from cityindicators.projection.api import project
-    from cityindicators.projection.intervals import out_of_sample_errors_cached
+    from cityindicators.projection.build_intervals import backtest_errors_of_build
     from cityindicators.reports import shared
 
     shared.clear()
@@ -261,7 +261,7 @@ def test_interval_model_fitted_once_per_batch_gives_the_projections_own_band(dem
     res = ctx.projection
     own = project(ctx.code, base_year=res.base_year, to_year=2030, scenario=res.scenarios["baseline"], data=data,
                   data_dir=ctx.data_dir, stochastic=20, seed=2026,
-                  interval_errors=out_of_sample_errors_cached(data, ctx.data_dir), calibrate_stochastic=True,
+                  interval_errors=backtest_errors_of_build(data, ctx.data_dir), calibrate_stochastic=True,
                   reference=res.reference)
     assert ctx.stochastic_calibrated
     pd.testing.assert_frame_equal(ctx.quantiles, own.quantiles, check_exact=True)
@@ -293,7 +293,8 @@ def test_backtest_errors_computed_once_for_every_worker_of_a_build(demo_dir_back
     """The out-of-sample errors behind the calibrated band are kept in the build's disk cache
     under the shared lock: another worker of the batch (a process with an empty memory cache)
     reads them and does not run the protocol again."""
-    from cityindicators.projection import intervals
+    import importlib
+
     from cityindicators.reports import shared
 
     shared.clear()
@@ -304,7 +305,8 @@ def test_backtest_errors_computed_once_for_every_worker_of_a_build(demo_dir_back
     def not_again(*args, **kwargs):
         raise AssertionError("the back-test errors were computed again")
 
-    monkeypatch.setattr(intervals, "out_of_sample_errors_cached", not_again)
+    monkeypatch.setattr(importlib.import_module("cityindicators.projection.backtest"), "out_of_sample_errors",
+                        not_again)
     other = sections.setup_scenarios("X13", scenarios=["baseline"], horizon=2030, language="en",
                                      data_dir=demo_dir_backtested, trajectories=20, show=False)
     assert other.stochastic_calibrated
@@ -318,12 +320,11 @@ def test_median_age_model_fitted_once_for_the_reports_of_a_build(demo_dir_backte
     intervals are those project() gives when it fits the model itself."""
     from cityindicators import build_cache
     from cityindicators.projection import api
-    from cityindicators.projection.intervals import out_of_sample_errors_cached
+    from cityindicators.projection.build_intervals import backtest_errors_of_build
 
     build_cache.clear()
-    import shutil
-
-    shutil.rmtree(build_cache.disk_folder(demo_dir_backtested), ignore_errors=True)
+    for kept in build_cache.disk_folder(demo_dir_backtested).glob("median-age-model*.pickle"):
+        kept.unlink()  # fitted by an earlier test (the build's errors stay)
     fits = []
     real = api.shipped_median_age_model_at
     monkeypatch.setattr(api, "shipped_median_age_model_at", lambda *a, **k: fits.append(a[2]) or real(*a, **k))
@@ -338,7 +339,7 @@ def test_median_age_model_fitted_once_for_the_reports_of_a_build(demo_dir_backte
     pd.testing.assert_frame_equal(again.median_age_intervals, reports[1].median_age_intervals, check_exact=True)
     monkeypatch.setattr(api, "shipped_median_age_model_at", real)
     data = reports[0].workspace.projection_data()
-    errors = out_of_sample_errors_cached(data, demo_dir_backtested)
+    errors = backtest_errors_of_build(data, demo_dir_backtested)
     for ctx in reports:
         res = ctx.projection
         own = api.project(ctx.code, base_year=res.base_year, to_year=2030, scenario=res.scenarios["baseline"],

@@ -6,9 +6,10 @@ fitted on them, the reference rates of all municipalities. :func:`computed_once`
 memory, keyed by what they are and by the version of the tables (:func:`data_version`: their
 resolved paths, sizes and modification times, so a new build is new data, computed afresh),
 and with ``on_disk=True`` also in the build's generation folder (``processed/derived/shared/``,
-:func:`disk_folder`: a new build starts without them and they go with their generation). The
-first process that needs an on-disk result computes it under a file lock; every other process
-on the same build (the workers of a report batch, a later run, a plan's outlook) reads it
+:func:`disk_folder`: a new build starts without them, and they are removed when the next build is
+published), one file per result: the result of other code for the same key is removed when
+this code's is written. The first process that needs an on-disk result computes it under a
+file lock; every other process on the same build (the workers of a report batch, a later run, a plan's outlook) reads it
 instead of computing it again. The files are pickles written by this package into the user's
 own data directory, read only from there, keyed by the package's code (:func:`code_version`).
 Callers must treat what they get as read-only.
@@ -56,8 +57,9 @@ def data_version(data_dir: "str | os.PathLike") -> tuple:
 def disk_folder(data_dir: "str | os.PathLike") -> Path:
     """``processed/derived/shared/`` of the build ``data_dir`` currently publishes."""
     from .config import DataPaths
+    from .generations import DERIVED
 
-    return DataPaths.of(data_dir).processed.resolve() / "derived" / "shared"
+    return DataPaths.of(data_dir).processed.resolve() / DERIVED / "shared"
 
 
 def label(key: Hashable) -> str:
@@ -89,11 +91,12 @@ _CODE_VERSION: list[str] = []
 
 
 def code_version() -> str:
-    """The package's version and a digest of its source files (names, sizes, modification
-    times): a result kept on disk by other code, even of the same version number (an edited
-    checkout), is not the result of this code.
+    """The package's version and a digest of its files, the code and the resources it reads
+    (the shipped scenarios, the register of breaks; names, sizes, modification times): a result
+    kept on disk by other code, even of the same version number (an edited checkout), is not the
+    result of this code.
 
-    Computed once per process, only by a process that reads or writes the disk cache: some 120
+    Computed once per process, only by a process that reads or writes the disk cache: some 150
     ``stat`` calls, 16 ms measured on a loaded 2-core machine, against the seconds of the
     results it keys. The installed version alone would not tell an edited checkout from the
     code that wrote a file; the modules a result depends on would have to be listed by hand and
@@ -103,17 +106,31 @@ def code_version() -> str:
 
         root = Path(__file__).resolve().parent
         h = hashlib.sha256(__version__.encode())
-        for p in sorted(root.rglob("*.py")):
+        for p in sorted(root.rglob("*")):
+            if "__pycache__" in p.parts or not p.is_file():
+                continue
             st = p.stat()
             h.update(f"{p.relative_to(root)}|{st.st_size}|{st.st_mtime_ns}".encode())
         _CODE_VERSION.append(h.hexdigest()[:16])
     return _CODE_VERSION[0]
 
 
-def _disk_path(folder: Path, key: Hashable) -> Path:
-    digest = hashlib.sha256(f"{code_version()}|{key!r}".encode()).hexdigest()[:16]
+def _disk_paths(folder: Path, key: Hashable) -> tuple[Path, Path]:
+    """``(result, lock)`` of ``key`` in ``folder``: ``<label>-<key digest>-<code digest>.pickle``
+    and ``<label>-<key digest>.lock``, one lock per key whatever the code, so that the writer of
+    this code's result can remove the results of other code under it."""
     stem = "".join(c if c.isalnum() or c in "-_" else "_" for c in label(key))[:60]
-    return folder / f"{stem}-{digest}.pickle"
+    own = f"{stem}-{hashlib.sha256(repr(key).encode()).hexdigest()[:12]}"
+    return folder / f"{own}-{code_version()}.pickle", folder / f"{own}.lock"
+
+
+def _remove_other_versions(path: Path) -> None:
+    """Remove the results of ``path``'s key written by other code (``path`` named by :func:`_disk_paths`):
+    nothing reads them again, and the build keeps one result per key."""
+    own = path.name.rsplit("-", 1)[0]
+    for other in path.parent.glob(f"{own}-*.pickle"):
+        if other != path and other.name.rsplit("-", 1)[0] == own:
+            other.unlink(missing_ok=True)
 
 
 def _from_disk(data_dir: "str | os.PathLike", key: Hashable, compute: Callable[[], T]) -> tuple[T, str]:
@@ -128,8 +145,8 @@ def _from_disk(data_dir: "str | os.PathLike", key: Hashable, compute: Callable[[
     except OSError as exc:
         log.warning("shared results not kept on disk (%s): computing %s", exc, label(key))
         return compute(), "computed"
-    path = _disk_path(folder, key)
-    with _file_lock(path.with_suffix(".lock")):
+    path, lock = _disk_paths(folder, key)
+    with _file_lock(lock):
         if path.is_file():
             try:
                 with open(path, "rb") as fh:
@@ -139,6 +156,7 @@ def _from_disk(data_dir: "str | os.PathLike", key: Hashable, compute: Callable[[
         value = compute()
         try:
             atomic_write_bytes(path, pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
+            _remove_other_versions(path)
         except OSError as exc:
             log.warning("shared result not kept at %s: %s", path, exc)
         return value, "computed"

@@ -30,11 +30,13 @@ from typing import Iterator
 from ._io import fault_point, fsync_dir, storage_error
 from .config import DataPaths
 
-__all__ = ["current_dir", "current_tables", "publish_generation", "remove_stale"]
+__all__ = ["current_dir", "current_tables", "publish_generation", "remove_stale", "DERIVED"]
 
 log = logging.getLogger(__name__)
 
 _TMP = ".tmp-"
+#: A generation's folder of results computed from its tables (:mod:`cityindicators.build_cache`).
+DERIVED = "derived"
 #: Name of a snapshot file as :func:`cityindicators.snapshots.store_snapshot` makes it.
 _ORPHAN = re.compile(r"\d{4}-\d{2}-\d{2}-[0-9a-f]{6,64}\.[A-Za-z0-9]{1,10}")
 
@@ -89,6 +91,11 @@ def publish_generation(paths: DataPaths) -> Iterator[Path]:
         fault_point("build.generation-complete")
         _switch(paths, final)
         fault_point("build.switched")
+        if previous is not None:
+            # what was computed from the previous build is of no later use: every reader keys its
+            # results by the build published now (its tables stay a while for readers that
+            # resolved them a moment ago; one of those that finds a result gone computes it again)
+            shutil.rmtree(previous / DERIVED, ignore_errors=True)
     except OSError as exc:  # a failed rename or link: the published build is untouched
         shutil.rmtree(tmp, ignore_errors=True)
         raise storage_error(exc, paths.processed, "publish the new build") from None

@@ -1,15 +1,16 @@
 """The back-test errors and the interval models of a data build, computed once per build.
 
 The calibrated stochastic band (the scenario report's fan chart, a plan's probability of
-reaching its target) and the empirical intervals need the out-of-sample back-test errors of the
-data (:func:`~cityindicators.projection.intervals.out_of_sample_errors_cached`: the whole nested
-protocol, minutes on the lt-osp extract) and the interval models fitted on the errors observable
+reaching its target, ``project --calibrate``) and the empirical intervals need the out-of-sample
+back-test errors of the data (:func:`~cityindicators.projection.backtest.out_of_sample_errors`: the
+whole nested protocol, minutes on the lt-osp extract) and the interval models fitted on the errors observable
 by the base year (:func:`~cityindicators.projection.api.shipped_model_at` for the total and the
 broad groups, :func:`~cityindicators.projection.api.shipped_median_age_model_at` for the median
 age: about a second each). All three are the same for every territory of the data, so they are
 computed once per build of the processed tables and kept in memory and in the build's folder for
-every process (:func:`cityindicators.build_cache.computed_once`): the workers of a report batch
-and the plans' outlooks share them. Callers must treat what they get as read-only.
+every process (:func:`cityindicators.build_cache.computed_once`): the workers of a report batch,
+the plans' outlooks and the command line share them. This is the one place that keeps the errors:
+one file per build, which goes with its build. Callers must treat what they get as read-only.
 """
 
 from __future__ import annotations
@@ -26,12 +27,14 @@ if TYPE_CHECKING:  # pragma: no cover - types only
 
     from .data import ProjectionData
 
-__all__ = ["INTERVAL_LEVEL", "backtest_errors_of_build", "interval_model_of_build", "median_age_model_of_build"]
+__all__ = ["INTERVAL_LEVEL", "ERRORS_KEY", "backtest_errors_of_build", "interval_model_of_build", "median_age_model_of_build"]
 
 log = logging.getLogger(__name__)
 
 #: Level of the empirical intervals and of the calibrated stochastic band (80 %).
 INTERVAL_LEVEL = 0.8
+#: The key of the back-test errors in the build cache.
+ERRORS_KEY = ("backtest-errors",)
 
 
 def backtest_errors_of_build(data: "ProjectionData", data_dir: str | os.PathLike, required: bool = False,
@@ -45,14 +48,15 @@ def backtest_errors_of_build(data: "ProjectionData", data_dir: str | os.PathLike
     CityIndicatorsError
         With ``required``, what kept the back-test from running.
     """
-    from . import intervals
+    def protocol():
+        from .backtest import out_of_sample_errors
+
+        return out_of_sample_errors(data)
 
     try:
-        # kept per data version: the errors' own cache would digest the data again at every call;
         # on disk under the shared lock, so that the workers of a batch on a new build do not each
         # run the whole protocol: one computes, the others wait and read
-        return computed_once(("backtest-errors",), data_dir,
-                             lambda: intervals.out_of_sample_errors_cached(data, data_dir), on_disk=True)
+        return computed_once(ERRORS_KEY, data_dir, protocol, on_disk=True)
     except CityIndicatorsError as exc:
         if required:
             raise

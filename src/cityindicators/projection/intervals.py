@@ -82,8 +82,7 @@ from ..exceptions import ProjectionError
 from .agegroups import median_age
 from .sizeclasses import SIZE_CLASSES, SIZE_CLASSES_LT, size_class
 
-__all__ = ["SIZE_CLASSES", "SIZE_CLASSES_LT", "ASYMMETRIC_GROUPS", "EXPONENT_BOUNDS", "out_of_sample_errors_cached",
-           "errors_cache_path",
+__all__ = ["SIZE_CLASSES", "SIZE_CLASSES_LT", "ASYMMETRIC_GROUPS", "EXPONENT_BOUNDS",
            "size_class", "base_sizes", "log_errors", "IntervalModel", "growth_exponents", "fit_interval_model",
            "apply_intervals", "median_ages", "interval_coverage", "coverage_diagnosis", "common_shocks",
            "INTERVAL_VARIANTS",
@@ -471,72 +470,6 @@ def interval_coverage(errors: pd.DataFrame, population: pd.DataFrame, level: flo
     by = cases.groupby(["group", "horizon"], sort=False).agg(
         coverage=("inside", "mean"), n=("inside", "size"), origins=("base_year", "nunique")).reset_index()
     return by, cases
-
-
-_ERRORS_CACHE: dict[tuple, pd.DataFrame] = {}
-
-
-def _errors_key(data) -> str:
-    """A digest of what the back-test's errors depend on: the population, births and deaths (by age and all ages), the
-    protocol (its candidates with their scenarios, its weights and combinations) and the package version."""
-    import hashlib
-
-    from .. import __version__
-    from .backtest import protocol_fingerprint
-
-    h = hashlib.sha256(f"{__version__}|{protocol_fingerprint()}".encode("utf-8"))
-    for name in ("population", "births", "deaths", "deaths_total"):  # the two sexes and the both-sexes figures
-        for frame in (getattr(data, name), data.total(name)):
-            h.update(pd.util.hash_pandas_object(frame, index=False).to_numpy().tobytes())
-    return h.hexdigest()[:20]
-
-
-def errors_cache_path(data_dir, key: str):
-    """Where the back-test errors of the current build of ``data_dir`` are kept:
-    ``processed/derived/oos-errors-<key>.parquet``, inside the build's generation folder, so a new
-    ``build`` starts without it and the old file goes with its generation."""
-    from ..config import DataPaths
-
-    return DataPaths.of(data_dir).processed.resolve() / "derived" / f"oos-errors-{key}.parquet"
-
-
-def out_of_sample_errors_cached(data, data_dir=None) -> pd.DataFrame:
-    """:func:`~cityindicators.projection.backtest.out_of_sample_errors` of ``data``, computed once per
-    data build: kept in memory per process and, with ``data_dir``, in the build's generation
-    folder (:func:`errors_cache_path`, written atomically; a folder that cannot be written is
-    only a lost cache), keyed by a digest of the data and the protocol's settings, so later
-    reports and ``project --interval empirical`` on the same build read it in a moment."""
-    import logging
-
-    from .backtest import out_of_sample_errors
-
-    key = _errors_key(data)
-    if key in _ERRORS_CACHE:
-        return _ERRORS_CACHE[key]
-    path = None
-    if data_dir is not None:
-        path = errors_cache_path(data_dir, key)
-        if path.is_file():
-            try:
-                frame = pd.read_parquet(path)
-            except (OSError, ValueError) as exc:  # a damaged cache is recomputed
-                logging.getLogger(__name__).warning("back-test cache %s unreadable (%s): recomputing", path, exc)
-            else:
-                _ERRORS_CACHE.clear()
-                _ERRORS_CACHE[key] = frame
-                return frame
-    frame = out_of_sample_errors(data)
-    if path is not None and path.parent.parent.is_dir():
-        from .._io import atomic_write_parquet
-
-        try:
-            path.parent.mkdir(exist_ok=True)
-            atomic_write_parquet(path, frame)
-        except OSError as exc:
-            logging.getLogger(__name__).warning("back-test errors not cached at %s: %s", path, exc)
-    _ERRORS_CACHE.clear()  # one data set at a time: the frames are large
-    _ERRORS_CACHE[key] = frame
-    return frame
 
 
 def coverage_diagnosis(cases: pd.DataFrame, level: float = 0.8) -> pd.DataFrame:
