@@ -60,7 +60,7 @@ __all__ = ["BacktestResult", "backtest", "backtest_grid", "METHODS", "DEFAULT_ME
            "Candidate", "default_candidates", "NestedBacktest", "nested_backtest", "out_of_sample_errors",
            "select_candidate", "median_age", "MEASURES", "BASELINES", "SELECTED", "SELECTED_MIN", "SELECTED_EQUAL",
            "ranked_candidates", "cell_weights", "census_breaks", "future_break_weight", "COMBINATION_SIZES",
-           "protocol_fingerprint", "REGISTER_BREAK_YEARS"]
+           "REGISTER_BREAK_YEARS"]
 
 log = logging.getLogger(__name__)
 
@@ -353,13 +353,6 @@ def default_candidates() -> tuple[Candidate, ...]:
                     age_structure_weight=AGE_STRUCTURE_WEIGHT), e0_gain=0.0 if e0_trend else 0.15, e0_trend=e0_trend,
                     tfr_trend=tfr_trend, migration_trend=damping))
     return tuple(out)
-
-
-def protocol_fingerprint() -> str:
-    """Text that changes whenever the protocol's results may: the candidates with their scenarios, the
-    weighing of the census cells and the combinations (for caches of its errors)."""
-    return repr((default_candidates(), load_scenario("baseline"), Fertility(), TFR_TREND_MAX_CHANGE, TFR_CONVERGENCE_YEARS,
-                 census_breaks(), CENSUS_INTERVAL, COMBINATION_SIZES))
 
 
 def _estimation_key(st: EstimationSettings) -> EstimationSettings:
