@@ -59,6 +59,10 @@ TIDY_CASES = [
     ("whitespace only", "births", "b.csv", b"  \n\n \n", r"b.csv: the file is empty"),
     ("broken spreadsheet", "births", "b.xlsx", b"PK\x03\x04 not really a zip", r"b.xlsx: cannot read as a spreadsheet"),
     ("unknown dataset", "nonsense", "b.csv", _tidy("Zarasų r. sav.,2016,total,3\n"), r"unknown dataset 'nonsense'"),
+    ("a column named twice", "births", "b.csv", _tidy("Zarasų r. sav.,2016,2017,total,3\n", "territory,year,year,sex,value\n"),
+     r"b.csv: row 1 \(header\): column 'year' appears 2 times"),
+    ("a column named twice in two cases", "births", "b.csv",
+     _tidy("Zarasų r. sav.,2016,total,3,4\n", "territory,year,sex,Value,value\n"), r"row 1 \(header\): column 'Value' appears 2 times"),
 ]
 
 
@@ -85,6 +89,8 @@ EXTRACT_CASES = [
     ("births with only blank values", None, "Territory;Year;Total;Boys;Girls\nZarasai d. mun.;2014;;;\n", r"births.csv: no data rows"),
     ("inf in births", None, "Territory;Year;Total;Boys;Girls\nZarasai d. mun.;2014;inf;80;70\n", r"births.csv: field 'Total': not a finite number.*row 2"),
     ("fraction in births", None, "Territory;Year;Total;Boys;Girls\nZarasai d. mun.;2014;150.5;80;70\n", r"births.csv: row 2: field 'Total': '150.5' is not a whole"),
+    ("a column named twice in population", "Territory;Year;Year;Age;Total;Men;Women\nZarasai d. mun.;2015;2015;0;22;10;12\n", None,
+     r"population.csv: row 1 \(header\): column 'Year' appears 2 times"),
     ("births sexes do not add up", None, "Territory;Year;Total;Boys;Girls\nZarasai d. mun.;2014;150;10;10\n", r"births.csv: births: check 'sexes-add-up' failed"),
 ]
 
@@ -152,6 +158,8 @@ INDICATOR_CASES = [
     ("inf value", "municipality,indicator,unit,year,value\nVisagino sav.,unemployment,%,2016,inf\n", r"not a finite number.*row 2"),
     ("header only", "municipality,indicator,unit,year,value\n", r"no data rows for published_indicators"),
     ("duplicate", "municipality,indicator,unit,year,value\nVisagino sav.,u,%,2016,1\nVisaginas,u,%,2016,2\n", r"duplicate rows.*row 2.*row 3"),
+    ("a column named twice", "municipality,indicator,unit,year,value,value\nVisagino sav.,u,%,2016,1,2\n",
+     r"ind.csv: row 1 \(header\): column 'value' appears 2 times"),
 ]
 
 

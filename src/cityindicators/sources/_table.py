@@ -141,10 +141,25 @@ def _table_header(path: Path, required: Sequence[str], delimiter: str | None) ->
         want = _DELIMITER_NAMES.get(delimiter, repr(delimiter))
         raise ParseError(f"{path}: row 1 (header): expected {want}-separated columns {list(required)};{hint}")
     head = [h.strip() for h in next(csv.reader([header], delimiter=delimiter))]
+    _refuse_repeated_columns(path, head)
     missing = [c for c in required if c not in head]
     if missing:
         raise ParseError(f"{path}: row 1 (header): missing column(s) {missing}; found {head}; expected {list(required)}")
     return head, delimiter
+
+
+def _refuse_repeated_columns(path: Path, head: Sequence[str]) -> None:
+    """A column named twice is an error: which of the two holds the figures cannot be known.
+
+    Names are compared as :func:`read_any_table` matches them (case and surrounding spaces ignored).
+    """
+    seen: dict[str, int] = {}
+    for name in head:
+        seen[name.lower()] = seen.get(name.lower(), 0) + 1
+    repeated = [name for name in dict.fromkeys(head) if seen[name.lower()] > 1 and name]
+    if repeated:
+        raise ParseError(f"{path}: row 1 (header): column {repeated[0]!r} appears {seen[repeated[0].lower()]} times; "
+                         "every column must have its own name")
 
 
 def iter_text_table(
