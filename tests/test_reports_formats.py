@@ -154,6 +154,39 @@ def test_sheet_names_fit_excel_rules():
     assert len({n.casefold() for n in names}) == len(names)
 
 
+@pytest.mark.parametrize("lang, heading, summary, names, expected", [
+    ("lt", "Kriterijai", "Suvestinė", ["Pirmasis kriterijus su ilgu pavadinimu", "Antrasis kriterijus su ilgu pavadinimu"],
+     ["02 K1 Pirmasis kriterijus su…", "03 K2 Antrasis kriterijus su…"]),
+    ("en", "Criteria", "Summary", ["The first criterion, long title", "The second criterion, long title"],
+     ["02 K1 The first criterion…", "03 K2 The second criterion…"]),
+])
+def test_sheets_under_one_heading_are_named_by_their_own_titles(tmp_path, lang, heading, summary, names, expected):
+    # the monitoring report's criteria share a section heading: their long titles, cut, say which
+    # criterion a sheet holds, where the heading would name them all alike ("02 Kriterijai", "03 Kriterijai")
+    import pickle
+
+    import openpyxl
+
+    from cityindicators.reports import exports
+    from cityindicators.reports.exports import SHEET_NAME_MAX, TableRecord
+
+    records = [TableRecord("summary", "table", "A plan whose name is much too long for a sheet, 2021–2030", "", "",
+                           pd.DataFrame({"a": [1]}), lang=lang, heading=summary)]
+    records += [TableRecord(f"c{i}", "chart", f"K{i}: {name}", "", "", pd.DataFrame({"year": [2020], "value": [1.5]}),
+                            lang=lang, heading=heading) for i, name in enumerate(names, 1)]
+    (tmp_path / exports.DATA_FOLDER).mkdir()
+    for i, r in enumerate(records, 1):
+        (tmp_path / exports.DATA_FOLDER / f"{i:03d}.pkl").write_bytes(pickle.dumps(r))
+    exports.write_tables(tmp_path, "monitoring")
+    wb = openpyxl.load_workbook(tmp_path / "monitoring.xlsx", read_only=True)
+    sheets = wb.sheetnames[1:]  # after the index
+    wb.close()
+    # the summary's heading is its alone: it names the sheet; the criteria's cut titles name theirs
+    # (the colon, which Excel refuses, gone), cut at a word to 31 characters
+    assert sheets == [f"01 {summary}", *expected]
+    assert all(len(s) <= SHEET_NAME_MAX for s in sheets) and not any(heading in s for s in sheets)
+
+
 def test_nothing_written_outside_the_runner(tmp_path, monkeypatch):
     """In JupyterLab (no export folder) a chart is only displayed."""
     from cityindicators import plotting

@@ -122,6 +122,7 @@ def test_the_sources_note_is_in_the_report_language(demo_dir, tmp_path, lang):
     assert "Tarybos sprendimas Nr. 1" in m.sources(ctx)
 
 
+
 def test_the_shipped_plans_give_their_source_in_both_languages():
     import yaml
 
@@ -166,6 +167,11 @@ def test_report_in_both_languages_with_plan_hash(reports, demo_dir):
         heading = {"lt": "Suvestinė", "en": "Summary"}[lang]
         assert not [n for n in names if "summary" in n or "criteria" in n], names
         assert names[0] == f"01 {heading}"  # the plan's long name gives way to the section's heading
+        # the criteria share their section's heading: each sheet is named by its criterion's id and title
+        criteria = {"lt": "Kriterijai", "en": "Criteria"}[lang]
+        ids = [ln.split(":")[1].strip() for ln in plan.read_text(encoding="utf-8").splitlines()
+               if ln.strip().startswith("- id:")]
+        assert [n.split()[1] for n in names[1:]] == [f"{i}." for i in ids] and not [n for n in names if criteria in n]
         units = {wb[n]["A1"].value: wb[n]["B2"].value for n in names}
         per_100 = {"lt": "asm. šimtui 15–64 m. gyv.", "en": "persons per 100 aged 15–64"}[lang]
         assert [u for title, u in units.items() if title.startswith("E3.")] == [per_100]

@@ -28,6 +28,7 @@ import os
 import pickle
 import re
 import shutil
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -452,14 +453,16 @@ def _display_title(r: TableRecord) -> str:
     return title.strip(" ,.;:–-") or r.name
 
 
-def _sheet_title(r: TableRecord, room: int) -> str:
+def _sheet_title(r: TableRecord, room: int, heading_shared: bool = False) -> str:
     """What names the record's sheet in ``room`` characters: its title (without the territory)
-    when it fits, else the heading of its section when that fits, else the title, to be cut."""
+    when it fits, else the heading of its section when that fits and no other sheet's record has
+    it (the monitoring report's criteria share "Kriterijai": their sheets are named by their cut
+    titles, "03 E3. Senatvės demografinės…", which say which criterion), else the title, to be cut."""
     title = _display_title(r)
     if len(_clean_sheet_text(title)) <= room:
         return title
     heading = r.heading or ""
-    if heading and len(_clean_sheet_text(heading)) <= room:
+    if heading and not heading_shared and len(_clean_sheet_text(heading)) <= room:
         return heading
     return title
 
@@ -483,12 +486,14 @@ def _fit_sheet_name(text: str) -> str:
 
 def _sheet_names(records: list[TableRecord]) -> list[str]:
     """The sheets' display names: number and title in the report's language, or the section's
-    heading when the title is too long ("07 Priklausomybės koeficientai"), at most 31 characters, none of the characters Excel refuses, unique
+    heading when the title is too long and the heading is the record's alone ("07 Priklausomybės
+    koeficientai"), at most 31 characters, none of the characters Excel refuses, unique
     (case-insensitively, as Excel compares them) and never Excel's reserved "History"."""
     names: list[str] = []
     used: set[str] = set()
+    headings = Counter(r.heading for r in records if r.heading)
     for i, r in enumerate(records, 1):
-        text = _sheet_title(r, SHEET_NAME_MAX - len(f"{i:02d} "))
+        text = _sheet_title(r, SHEET_NAME_MAX - len(f"{i:02d} "), heading_shared=headings[r.heading] > 1)
         name = _fit_sheet_name(f"{i:02d} {text}")
         k = 2
         while name.casefold() in used or name.casefold() == "history":
