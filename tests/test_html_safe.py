@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from cityindicators import plotting
-from cityindicators.html_safe import caption_html, escape_html, styled_table
+from cityindicators.html_safe import caption_html, escape_html, markdown_literal, styled_table
 from cityindicators.reports import sections
 
 SCRIPT = "<script>alert(1)</script>"
@@ -18,6 +18,23 @@ def test_escape_and_caption():
     assert caption_html(SCRIPT, IMG) == ("&lt;script&gt;alert(1)&lt;/script&gt;<br>"
                                          "<small>&lt;img src=x onerror=alert(1)&gt;.csv</small>")
     assert caption_html("", "n") == "<small>n</small>"
+
+
+def _rendered(markdown: str) -> str:
+    """``markdown`` as the report's HTML shows it: escaped as show_markdown does, rendered by nbconvert."""
+    from nbconvert.filters.markdown_mistune import markdown2html_mistune
+
+    return markdown2html_mistune(escape_html(markdown, quote=False))
+
+
+def test_markdown_literal_shows_a_name_as_written():
+    # a backtick opens no code span, an asterisk or underscores no emphasis, brackets no link
+    assert markdown_literal("plan`a*.yaml") == "plan\\`a\\*\\.yaml"
+    for name in ("plan`2030`.yaml", "`plan.yaml", "plan*1*_a_.yaml", "[x](y).yaml", "a\\b.yaml", "a&b <c>.yaml",
+                 "# 1. plan.yaml", "plan~~x~~.yaml"):
+        html = _rendered(f"Plan file: {markdown_literal(name)} (end).")
+        assert html.strip() == f"<p>Plan file: {escape_html(name, quote=False)} (end).</p>", name
+    assert markdown_literal("a\n b") == "a b"  # one line: a line break would end the sentence's paragraph
 
 
 def test_styled_table_escapes_cells_headers_and_caption():

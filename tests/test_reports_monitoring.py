@@ -13,6 +13,7 @@ import nbformat
 import pytest
 
 from cityindicators.exceptions import ReportParameterError
+from cityindicators.html_safe import markdown_literal
 from cityindicators.reports import runner
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -109,7 +110,7 @@ def test_the_sources_note_is_in_the_report_language(demo_dir, tmp_path, lang):
     assert body.startswith(("Planas: " if lang == "lt" else "Plan: ") + ctx.plan.name(lang) + ".")
     assert f"). {lead}{own}" in body and ") (" not in body and ".." not in body
     # the file by its name; its checksum only in the manifest (not a 16-digit hex run in the text)
-    assert f"`{EXAMPLE.name}`" in body and "SHA-256" not in body
+    assert f"{markdown_literal(EXAMPLE.name)} (" in body and "SHA-256" not in body
     from cityindicators._io import sha256_file
 
     assert sha256_file(EXAMPLE)[:16] not in body
@@ -121,6 +122,22 @@ def test_the_sources_note_is_in_the_report_language(demo_dir, tmp_path, lang):
     ctx = m.setup_monitoring("X13", plan=str(plan), trajectories=0, language=lang, data_dir=str(demo_dir), show=False)
     assert "Tarybos sprendimas Nr. 1" in m.sources(ctx)
 
+
+@pytest.mark.parametrize("lang", ["lt", "en"])
+def test_a_backtick_in_the_plan_file_name_is_shown_as_written(demo_dir, tmp_path, lang):
+    # the Sources section named the file in a code span, which a backtick in the name broke
+    from nbconvert.filters.markdown_mistune import markdown2html_mistune
+
+    from cityindicators.html_safe import escape_html
+    from cityindicators.reports import monitoring as m
+
+    plan = tmp_path / "plan `2030` & *final*.yaml"
+    shutil.copy(EXAMPLE, plan)
+    ctx = m.setup_monitoring("X13", plan=str(plan), trajectories=0, language=lang, data_dir=str(demo_dir), show=False)
+    html = markdown2html_mistune(escape_html(m.sources(ctx), quote=False))  # as show_markdown displays it
+    lead = {"lt": "Plano failas: ", "en": "Plan file: "}[lang]
+    assert f"{lead}plan `2030` &amp; *final*.yaml (" in html
+    assert "<code>" not in html and "<em>" not in html
 
 
 def test_the_shipped_plans_give_their_source_in_both_languages():

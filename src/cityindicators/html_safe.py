@@ -11,11 +11,12 @@ own ``escape="html"``). A group named ``<script>alert(1)</script>`` shows as tha
 from __future__ import annotations
 
 import html
+import re
 from typing import Any, Callable, Mapping
 
 import pandas as pd
 
-__all__ = ["escape_html", "caption_html", "styled_table"]
+__all__ = ["escape_html", "markdown_literal", "caption_html", "styled_table"]
 
 
 def escape_html(text: Any, quote: bool = True) -> str:
@@ -25,6 +26,19 @@ def escape_html(text: Any, quote: bool = True) -> str:
     (where quotes stay readable in the notebook) is escaped with ``quote=False``.
     """
     return html.escape(str(text), quote=quote)
+
+
+# ASCII punctuation that Markdown may read as markup; a backslash before any of them shows it as
+# written (CommonMark). ``& < >`` are left to escape_html, which show_markdown applies after: a
+# backslash there would show the entity ("&amp;") instead of the character.
+_MARKDOWN_PUNCTUATION = re.compile(r"""([!"#$%'()*+,\-./:;=?@\[\\\]^_`{|}~])""")
+
+
+def markdown_literal(text: Any) -> str:
+    """``text`` (a file name, a user's name) as Markdown that shows it as written: every markup
+    character backslash-escaped, so a backtick or an asterisk in ``plan`a*.yaml`` opens no code
+    span or emphasis. Not a code span: inside one, the HTML escaping of ``&`` would show."""
+    return _MARKDOWN_PUNCTUATION.sub(r"\\\1", " ".join(str(text).split()))
 
 
 def caption_html(caption: str = "", note: str = "") -> str:

@@ -159,8 +159,9 @@ TEXTS = {
     "source_plan": {"lt": "Planas: {plan}.{source} Rodiklių šaltinis: {data}.",
                     "en": "Plan: {plan}.{source} Indicator source: {data}."},
     "source_plan_note": {"lt": " Plano šaltinis: {note}.", "en": " Source of the plan: {note}."},
-    "source_plan_file": {"lt": "Plano failas: `{file}` (jo kontrolinė suma – ataskaitos faile manifest.json).",
-                         "en": "Plan file: `{file}` (its checksum is in the report's manifest.json)."},
+    # {file}: the file's name as Markdown shows it (html_safe.markdown_literal), not in a code span
+    "source_plan_file": {"lt": "Plano failas: {file} (jo kontrolinė suma – ataskaitos faile manifest.json).",
+                         "en": "Plan file: {file} (its checksum is in the report's manifest.json)."},
 }
 
 

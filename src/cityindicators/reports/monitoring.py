@@ -21,6 +21,7 @@ from .. import __version__
 from ..config import resource_path
 from ..exceptions import CityIndicatorsError, ReportParameterError
 from ..grammar import count_phrase
+from ..html_safe import markdown_literal
 from ..i18n import check_language, fmt_number, percent_as_written, t
 from ..indicators.catalogue import unit_label as catalogue_unit_label
 from ..plans import Plan, load_plan
@@ -331,6 +332,6 @@ def sources(ctx: MonitoringContext) -> str:
     src = text("source_plan_note", lang, note=note) if note else ""
     data = t("source_demo" if ctx.synthetic else "source_osp", lang)
     body = (text("source_plan", lang, plan=p.name(lang), source=src, data=data)
-            + " " + text("source_plan_file", lang, file=p.path.name))
+            + " " + text("source_plan_file", lang, file=markdown_literal(p.path.name)))  # a "`" opens no code span
     show_markdown(body)
     return body
