@@ -151,6 +151,24 @@ def test_damped_trend_of_the_median_age_hand_worked(demo):
         EstimationSettings(age_structure_damping=0.0)
 
 
+def test_weight_rising_as_a_power_of_the_horizon_hand_worked(demo):
+    # weight 1 over 4 years with power 2: l_h = (h / 4)^2 = 1/16, 1/4, 9/16, 1, 1 for h = 1..5, so the median
+    # age is cc + l_h (trend - cc); power 1 would give 1/4, 1/2, 3/4, 1, 1
+    data, Y = demo
+    base = estimate_rates(data, ["X13"], Y, EstimationSettings(age_structure_weight=0.0))
+    sc = load_scenario("baseline")
+    cc = median_age(run_schedule(build_schedule(base, sc, Y + 5)).population[1:])[:, 0]
+    st = replace(base.settings, age_structure_weight=1.0, age_structure_years=4, age_structure_power=2.0)
+    comb = median_age(run_schedule(build_schedule(replace(base, settings=st), sc, Y + 5)).population[1:])[:, 0]
+    a, s = base.median_age_trend[0]
+    trend = np.exp(a + s * np.arange(1, 6))
+    lam = np.array([1 / 16, 1 / 4, 9 / 16, 1.0, 1.0])
+    assert comb == pytest.approx(cc + lam * (trend - cc), abs=1e-8)
+    assert np.abs(trend - cc).min() > 1e-3  # the trend and the cohort-component median differ
+    with pytest.raises(ProjectionError, match="age_structure_power must be within"):
+        EstimationSettings(age_structure_power=0.0)
+
+
 def test_schedules_built_together_equal_those_built_alone(demo):
     from cityindicators.projection.schedule import build_schedules
 

@@ -359,7 +359,7 @@ def _estimation_key(st: EstimationSettings) -> EstimationSettings:
     """The settings with the fields that act only on the schedule reset (one estimation serves them all)."""
     return replace(st, migration_convergence="none", migration_convergence_start=0, migration_convergence_years=20,
                    total_combination_weight=0.0, age_structure_weight=0.0, tfr_trend_breaks=(),
-                   migration_trend_excludes=True, age_structure_damping=1.0)
+                   migration_trend_excludes=True, age_structure_damping=1.0, age_structure_power=1.0)
 
 
 def _origin_forecasts(data: ProjectionData, Y: int, last: int, candidates: Sequence[Candidate], codes: list[str],

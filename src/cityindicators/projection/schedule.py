@@ -79,7 +79,8 @@ Rules (year ``y`` = calendar year of the events, base year ``Y``, ``j = y - Y``)
 * age-structure combination (``EstimationSettings.age_structure_weight = w``): the population of
   year ``Y + h`` is the cohort-component one tilted so that its median age is
   ``M_h = CC_h + l_h (T_h - CC_h)``, ``T_h`` the exponential trend of the territory's median age
-  (the ``exponential`` back-test baseline), ``l_h = w min(h / age_structure_years, 1)``; beyond
+  (the ``exponential`` back-test baseline), ``l_h = w min(h / age_structure_years, 1)^p`` (``p`` =
+  ``age_structure_power``, 1 shipped: linear); beyond
   :data:`AGE_STRUCTURE_HELD_AFTER` years the shift ``M_h - CC_h`` is held. The tilt keeps the
   total (:func:`tilt_to_median`); the difference enters as net migrants
   (:func:`age_structure_adjustment`).
@@ -210,11 +211,12 @@ def build_schedules(pairs: "list[tuple[BaseRates, Scenario]]", to_year: int) -> 
         st = sch.rates.settings
         if st.age_structure_weight > 0 and sch.scenario.migration.mode != "zero" and \
                 sch.rates.median_age_trend is not None and len(sch.years) > 0:
-            key = (st.age_structure_weight, st.age_structure_years, st.age_structure_damping, len(sch.years),
-                   sch.rates.ages.size)
+            key = (st.age_structure_weight, st.age_structure_years, st.age_structure_damping, st.age_structure_power,
+                   len(sch.years), sch.rates.ages.size)
             together.setdefault(key, []).append(i)
-    for (wa, years, damping, _, _), idx in together.items():
-        for i, extra in zip(idx, age_structure_adjustments([schedules[i] for i in idx], wa, years, damping=damping)):
+    for (wa, years, damping, power, _, _), idx in together.items():
+        for i, extra in zip(idx, age_structure_adjustments([schedules[i] for i in idx], wa, years, damping=damping,
+                                                           power=power)):
             sch = schedules[i]
             sch.combination_count = extra if sch.combination_count is None else sch.combination_count + extra
     return schedules
@@ -406,14 +408,16 @@ def tilt_to_median(pop: np.ndarray, target: np.ndarray, width: float = AGE_TILT_
 
 
 def age_structure_adjustment(sch: ScenarioSchedule, weight: float, years: int,
-                             held_after: int = AGE_STRUCTURE_HELD_AFTER, damping: float = 1.0) -> np.ndarray:
+                             held_after: int = AGE_STRUCTURE_HELD_AFTER, damping: float = 1.0,
+                             power: float = 1.0) -> np.ndarray:
     """Net migrants ``[n, T, 2, A]`` that turn the schedule's projection into the age-structure
     combination (:func:`age_structure_adjustments` of the one schedule)."""
-    return age_structure_adjustments([sch], weight, years, held_after, damping)[0]
+    return age_structure_adjustments([sch], weight, years, held_after, damping, power)[0]
 
 
 def age_structure_adjustments(schedules: "list[ScenarioSchedule]", weight: float, years: int,
-                              held_after: int = AGE_STRUCTURE_HELD_AFTER, damping: float = 1.0) -> list[np.ndarray]:
+                              held_after: int = AGE_STRUCTURE_HELD_AFTER, damping: float = 1.0,
+                              power: float = 1.0) -> list[np.ndarray]:
     """Net migrants ``[n, T, 2, A]`` of each schedule that turn its projection into the age-structure combination.
 
     The median age of year ``Y + h`` becomes ``M_h = CC_h + l_h (T_h - CC_h)`` with ``CC_h`` the
@@ -424,6 +428,8 @@ def age_structure_adjustments(schedules: "list[ScenarioSchedule]", weight: float
     different methods, Smith, Tayman & Swanson 2013, ch. 13; Wilson 2015). Beyond ``held_after``
     years the shift ``M_h - CC_h`` is held. With ``damping = d < 1`` the trend is damped,
     ``T_h = exp(a + s (d + d^2 + ... + d^h))`` (Gardner & McKenzie 1985), as the migration trend is.
+    With ``power = p`` the weight rises as ``l_h = weight min(h / years, 1)^p`` (``p > 1``: the trend
+    counts less at short horizons, more at long ones).
     The target population of each year is
     :func:`tilt_to_median` of the cohort-component one (same total), and the migrants are solved year
     by year so that the engine reproduces it exactly (one step for the survivors, a second for the
@@ -442,7 +448,7 @@ def age_structure_adjustments(schedules: "list[ScenarioSchedule]", weight: float
     trend = np.concatenate([sch.rates.median_age_trend for sch in schedules])
     a, s = trend[:, 0], trend[:, 1]
     steps = h if damping == 1.0 else _damped(np.ones(1), damping, n + 1)[1:]  # [n, 1]: h, or d + ... + d^h
-    shift = weight * np.minimum(h / float(years), 1.0) * (np.exp(a[None, :] + s[None, :] * steps) - cc)
+    shift = weight * np.minimum(h / float(years), 1.0) ** power * (np.exp(a[None, :] + s[None, :] * steps) - cc)
     if n > held_after:
         shift[held_after:] = shift[held_after - 1]
     target = tilt_to_median(pop[1:], cc + shift)

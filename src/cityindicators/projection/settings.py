@@ -143,6 +143,9 @@ class EstimationSettings:
     age_structure_damping
         Damping ``d`` of that trend of the median age (1 = the exponential trend itself; ``d < 1`` adds
         ``s d^j`` in year ``j`` to its log, a damped trend).
+    age_structure_power
+        Shape ``p`` of the rise of that weight, ``l_h = w min(h / N, 1)^p`` (1 = linear; ``p > 1``
+        counts the trend less at short horizons and more at long ones).
     smr_prior_deaths, infant_prior_births, srb_prior_births
         Credibility priors pulling small territories towards their county/country.
     hadwiger_h, hadwiger_r
@@ -191,6 +194,7 @@ class EstimationSettings:
     age_structure_weight: float = 0.5
     age_structure_years: int = 10
     age_structure_damping: float = 1.0
+    age_structure_power: float = 1.0
 
     def __post_init__(self) -> None:
         if self.migration_convergence not in CONVERGENCE_TARGETS:
@@ -212,6 +216,8 @@ class EstimationSettings:
             raise ProjectionError(f"age_structure_weight must be within [0, 1], got {self.age_structure_weight}")
         if not 0.0 < self.age_structure_damping <= 1.0:
             raise ProjectionError(f"age_structure_damping must be within (0, 1], got {self.age_structure_damping}")
+        if not 0.0 < self.age_structure_power <= 10.0:
+            raise ProjectionError(f"age_structure_power must be within (0, 10], got {self.age_structure_power}")
         if int(self.age_structure_years) < 1:
             raise ProjectionError(f"age_structure_years must be at least 1, got {self.age_structure_years}")
         if not all(isinstance(y, Integral) and not isinstance(y, bool) for y in self.migration_excluded_years):
