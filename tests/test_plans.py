@@ -176,8 +176,10 @@ def errors_of(tmp_path, demo_dir, text: str) -> str:
     ("period: 2021-2030", "period: 2030-2021", ("line 3, key 'period'",)),
     ("base_year: 2020", "base_year: 1990", ("criteria[1].base_value", "no value of 'population'")),
     ("    unit: asm.", "    unit: [asm.", ("plan.yaml: line", "not valid YAML")),
+    ("    target_year: 2030", "    target_year: 2030\n    target_year: 2035",
+     ("plan.yaml: line 11", "key 'target_year' appears twice (first on line 10)")),
 ], ids=["unknown-indicator", "target-before-base", "unit-mismatch", "unknown-territory", "period-reversed",
-        "no-base-data", "invalid-yaml"])
+        "no-base-data", "invalid-yaml", "key-written-twice"])
 def test_a_bad_plan_value_names_its_line_and_key(tmp_path, demo_dir, old, new, expected):
     msg = errors_of(tmp_path, demo_dir, GOOD.replace(old, new))
     missing = [e for e in expected if e not in msg]

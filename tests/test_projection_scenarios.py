@@ -113,6 +113,16 @@ def test_invalid_file_errors(tmp_path):
         load_scenario(lst)
     with pytest.raises(ConfigError, match="does not exist"):
         load_scenario(tmp_path / "missing.yaml")
+    # YAML keeps the last of two equal keys: the first migration section would be lost unsaid
+    twice = tmp_path / "twice.yaml"
+    twice.write_text("name: twice\nmigration:\n  outflow_scale: 0.5\nmigration:\n  inflow_scale: 2\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"twice.yaml: .*line 4.*key 'migration' appears twice \(first on line 2\)"):
+        load_scenario(twice)
+    # a merge key's values may be overridden: that is no repetition
+    merged = tmp_path / "merged.yaml"
+    merged.write_text("name: merged\nfertility: &f\n  mode: hold\nmortality:\n  mode: gain\n"
+                      "migration:\n  <<: {mode: hold, outflow_scale: 0.5}\n  outflow_scale: 0.8\n", encoding="utf-8")
+    assert load_scenario(merged).migration.outflow_scale == 0.8
     with pytest.raises(ConfigError, match="allowed values: .*baseline"):
         load_scenario("no-such-scenario")
 

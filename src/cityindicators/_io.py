@@ -42,6 +42,7 @@ __all__ = [
     "fault_point",
     "read_text_strict",
     "read_yaml",
+    "unique_key_loader",
     "atomic_path",
     "atomic_write_bytes",
     "atomic_copy_file",
@@ -262,11 +263,49 @@ def read_text_strict(path: str | os.PathLike, what: str = "file") -> str:
         ) from None
 
 
+_UNIQUE_KEY_LOADERS: dict[type, type] = {}
+
+
+def unique_key_loader(base: type | None = None) -> type:
+    """A safe YAML loader class (``base``: libyaml's ``CSafeLoader`` when PyYAML has it) that
+    refuses a mapping naming a key twice.
+
+    YAML itself keeps the last of two equal keys without a word, so a file that says
+    ``migration:`` (or a plan criterion's ``target_year``) twice would lose the first silently.
+    The error is a ``ConstructorError`` whose ``problem_mark`` is the second key's place.
+    """
+    import yaml
+
+    base = base or getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    if base not in _UNIQUE_KEY_LOADERS:
+
+        def construct_mapping(self, node, deep=False):
+            if isinstance(node, yaml.MappingNode):
+                first: dict[Any, Any] = {}
+                for key_node, _ in node.value:
+                    if key_node.tag == "tag:yaml.org,2002:merge":  # '<<: *anchor' may be overridden
+                        continue
+                    key = self.construct_object(key_node, deep=deep)
+                    try:
+                        earlier = first.setdefault(key, key_node.start_mark)
+                    except TypeError:  # an unhashable key: the base constructor says so
+                        continue
+                    if earlier is not key_node.start_mark:
+                        raise yaml.constructor.ConstructorError(
+                            None, None, f"key {key!r} appears twice (first on line {earlier.line + 1})",
+                            key_node.start_mark)
+            return base.construct_mapping(self, node, deep=deep)
+
+        _UNIQUE_KEY_LOADERS[base] = type(f"UniqueKey{base.__name__}", (base,), {"construct_mapping": construct_mapping})
+    return _UNIQUE_KEY_LOADERS[base]
+
+
 def read_yaml(path: str | os.PathLike, what: str = "YAML file") -> Any:
     """The parsed content of a UTF-8 YAML file (safe loader: no Python objects from tags).
 
     Every failure is one :class:`ConfigError`/:class:`StorageError` naming the path: not UTF-8,
-    not readable, not valid YAML (with the line and column the parser gives).
+    not readable, not valid YAML (with the line and column the parser gives), a key written
+    twice in one mapping (:func:`unique_key_loader`).
     """
     import yaml
 
@@ -274,7 +313,7 @@ def read_yaml(path: str | os.PathLike, what: str = "YAML file") -> Any:
     try:
         # libyaml's parser (the same safe constructor) when PyYAML has it: some ten times faster, and
         # a batch checks six scenario files for every report it plans
-        return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+        return yaml.load(text, Loader=unique_key_loader())
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark is not None else ""

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .._io import unique_key_loader
 from ..exceptions import ConfigError
 
 __all__ = ["PlanError", "RawPlan", "read_plan_file", "plan_workbook_bytes", "PLAN_SHEET", "CRITERIA_SHEET"]
@@ -88,7 +89,7 @@ def _read_yaml(p: Path) -> RawPlan:
     except (OSError, UnicodeDecodeError) as exc:
         raise PlanError(f"{p}: cannot read the plan file: {exc}") from exc
     try:
-        loader = yaml.SafeLoader(text)
+        loader = unique_key_loader(yaml.SafeLoader)(text)
         try:
             node = loader.get_single_node()
             data = loader.construct_document(node) if node is not None else None
