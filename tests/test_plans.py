@@ -300,7 +300,7 @@ def test_demo_outlook_projection_probability_inflow(demo_plan, demo_dir):
     from cityindicators.projection.build_intervals import backtest_errors_of_build
 
     data = ProjectionData.from_store(data_dir=demo_dir)
-    st = project("X13", to_year=2031, scenario="baseline", rates=res.rates, stochastic=300, seed=7, data=data,
+    st = project("X13", to_year=2031, scenario="baseline", reference=res.reference, stochastic=300, seed=7, data=data,
                  quantiles=[i / 100 for i in range(1, 100)], data_dir=demo_dir,
                  interval_errors=backtest_errors_of_build(data, demo_dir), calibrate_stochastic=True)
     assert st.stochastic_band.startswith("calibrated to the empirical 80 % interval")
@@ -312,7 +312,8 @@ def test_demo_outlook_projection_probability_inflow(demo_plan, demo_dir):
     assert (e1.loc["baseline", "low"], e1.loc["baseline", "high"]) == (qd[0.1], qd[0.9])
     assert e1.loc["baseline", "band"] == "calibrated" and demo_plan.cache["band"] == "calibrated"
     assert (e1.loc["baseline", "low"], e1.loc["baseline", "high"]) != tuple(
-        project("X13", to_year=2031, scenario="baseline", rates=res.rates, stochastic=300, seed=7, data_dir=demo_dir)
+        project("X13", to_year=2031, scenario="baseline", reference=res.reference, stochastic=300, seed=7,
+                data_dir=demo_dir)
         .quantiles.query("year == 2030").set_index("quantile")["value"][[0.1, 0.9]])  # not the model's own band
     # the inflow is find_inflow's, with the profile named
     tr = find_inflow("X13", year=2030, population=20000, scenario="baseline", profile="young_families",
@@ -359,7 +360,7 @@ def test_outlook_reads_the_data_once_and_takes_the_builds_errors_and_interval_mo
     e1 = o[(o["criterion"] == "E1") & (o["scenario"] == "baseline")].iloc[0]
     assert e1["band"] == "calibrated"
     res = plan.cache["projection"]
-    st = project("X13", to_year=2031, scenario="baseline", rates=res.rates, data=data, data_dir=d, stochastic=200,
+    st = project("X13", to_year=2031, scenario="baseline", reference=res.reference, data=data, data_dir=d, stochastic=200,
                  seed=11, quantiles=[i / 100 for i in range(1, 100)], interval_model=model, calibrate_stochastic=True)
     q = st.quantiles.query("year == 2030").sort_values("quantile")
     qd = q.set_index(q["quantile"].round(2))["value"]
@@ -370,6 +371,41 @@ def test_outlook_reads_the_data_once_and_takes_the_builds_errors_and_interval_mo
     assert e1["probability"] == probability_from_quantiles(q["quantile"], q["value"], c.target_value, c.direction,
                                                            default_tolerance(c.direction, c.target_value, c.tolerance))
     build_cache.clear()
+
+
+def test_plans_band_and_probability_are_the_scenario_reports(demo_dir_backtested):
+    """A plan's stochastic model is the scenario report's (fitted on every municipality of the data,
+    calibrated by the build's interval model): for the same territory, scenario, horizon, trajectories
+    and seed, the plan's 10-90 % band in the target year is the report's fan chart there, and its
+    probability is read off the report's trajectories."""
+    from cityindicators.plans.outlook import PROBABILITY_QUANTILES
+    from cityindicators.plans.status import default_tolerance
+    from cityindicators.projection import project
+    from cityindicators.projection.build_intervals import backtest_errors_of_build, interval_model_of_build
+    from cityindicators.reports import sections
+
+    d = demo_dir_backtested
+    plan = load_plan(EXAMPLES / "eglynas.yaml", data_dir=d)
+    c = next(c for c in plan.criteria if c.id == "E1")
+    e1 = plan.outlook(trajectories=120, seed=9).query("criterion == 'E1'").iloc[0]
+    code, year = plan.territory.code, c.target_year
+    report = sections.setup_scenarios(code, scenarios=[e1["scenario"]], horizon=year + 1, language="en", data_dir=d,
+                                      trajectories=120, seed=9, show=False)
+    assert report.stochastic_calibrated and e1["band"] == "calibrated"
+    q = report.quantiles.query("territory_code == @code and sex == 'total' and age_group == 'total' and year == @year")
+    fan = q.set_index(q["quantile"].round(2))["value"]
+    assert (e1["low"], e1["high"]) == (pytest.approx(fan[0.1], rel=1e-9), pytest.approx(fan[0.9], rel=1e-9))
+    # the report's projection read at the plan's percentiles
+    res = report.projection
+    data = report.workspace.projection_data()
+    model = interval_model_of_build(backtest_errors_of_build(data, d), data, d, res.base_year)
+    st = project(code, base_year=res.base_year, to_year=year + 1, scenario=res.scenarios[e1["scenario"]], data=data,
+                 data_dir=d, stochastic=120, seed=9, quantiles=PROBABILITY_QUANTILES, interval_model=model,
+                 calibrate_stochastic=True, reference=res.reference)
+    q = st.quantiles.query("territory_code == @code and year == @year").sort_values("quantile")
+    tolerance = default_tolerance(c.direction, c.target_value, c.tolerance)
+    assert e1["probability"] == pytest.approx(
+        probability_from_quantiles(q["quantile"], q["value"], c.target_value, c.direction, tolerance), abs=1e-9)
 
 
 def test_summary_has_words_in_both_languages(demo_plan):

@@ -13,6 +13,9 @@ natural change and net migration. For them, with the public projection API:
   percentiles of the total population in the target year (linear interpolation between
   percentiles; beyond them reported as below 1 % or above 99 %). The stochastic mode keeps the
   totals and broad age groups of each trajectory only, so for ratios no probability is given.
+  The stochastic model is fitted on every municipality of the data, as for the scenario report's
+  fan chart, so that the plan's band and probability are the report's for the same territory,
+  scenario, horizon, trajectories and seed.
   The trajectories are calibrated to the method's past errors (:mod:`~cityindicators.projection.calibration`:
   each year's 10-90 % band as wide as the empirical 80 % interval of the back-test errors known by
   the base year; the back-test runs once per data build): uncalibrated, the band leaves out the
@@ -251,9 +254,12 @@ def _projection_rows(plan: "Plan", demo: list, scen: list[str], trajectories: in
         errors = backtest_errors_of_build(data, plan.data_dir, purpose="the probability's stochastic band")
         model = None if errors is None else interval_model_of_build(errors, data, plan.data_dir, res.base_year,
                                                                     INTERVAL_LEVEL)
-        st = project(code, to_year=to_year, scenario=next(iter(res.scenarios.values())), rates=res.rates, data=data,
-                     data_dir=plan.data_dir, stochastic=int(trajectories), seed=seed, quantiles=PROBABILITY_QUANTILES,
-                     interval_level=INTERVAL_LEVEL, interval_model=model, calibrate_stochastic=model is not None)
+        # the reference rates of the projection above: the rates are not estimated again, and the stochastic
+        # model is fitted on all municipalities, as for the scenario report (not on the plan's territory alone)
+        st = project(code, to_year=to_year, scenario=next(iter(res.scenarios.values())), reference=res.reference,
+                     data=data, data_dir=plan.data_dir, stochastic=int(trajectories), seed=seed,
+                     quantiles=PROBABILITY_QUANTILES, interval_level=INTERVAL_LEVEL, interval_model=model,
+                     calibrate_stochastic=model is not None)
         q = st.quantiles  # of both sexes, all ages
         quant = q[q["territory_code"] == code]
         plan.cache["quantiles"] = quant
