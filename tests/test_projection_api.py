@@ -208,7 +208,7 @@ def test_trajectories_projected_together_equal_each_projected_alone(data):
     assert all(r.status == "met" for r in results)
     project_trajectories(results)
     for r in results:
-        alone = r.trajectory()
+        alone = r.project_trajectory()
         assert r.projection is not alone
         pd.testing.assert_frame_equal(r.projection.population, alone.population, check_exact=True)
         (name, arr), = r.projection.arrays.items()

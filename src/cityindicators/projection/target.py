@@ -23,7 +23,7 @@ from __future__ import annotations
 import logging
 import os
 from dataclasses import dataclass, field
-from typing import Callable, Mapping, Sequence
+from typing import Mapping, NamedTuple, Sequence
 
 import numpy as np
 import pandas as pd
@@ -38,7 +38,7 @@ from .settings import EstimationSettings
 from .scenarios import Scenario, load_scenario
 from .schedule import ScenarioSchedule, build_schedules
 
-__all__ = ["TargetResult", "find_inflow", "unit_schedule", "unit_schedules", "project_trajectories", "TARGET_KINDS",
+__all__ = ["TargetResult", "TrajectoryInputs", "find_inflow", "unit_schedule", "unit_schedules", "project_trajectories", "TARGET_KINDS",
            "working_age_total", "old_age_dependency"]
 
 log = logging.getLogger(__name__)
@@ -60,6 +60,15 @@ def old_age_dependency(pop: np.ndarray) -> np.ndarray:
     return p[..., 65:].sum(-1) / np.maximum(p[..., 15:65].sum(-1), 1e-9) * 100.0
 
 
+class TrajectoryInputs(NamedTuple):
+    """What :attr:`TargetResult.projection` projects: the territory's ``rates``, the ``scenario``
+    with the inflow found and the ``data_dir`` of its scenario files."""
+
+    rates: BaseRates
+    scenario: Scenario
+    data_dir: str | os.PathLike | None
+
+
 @dataclass
 class TargetResult:
     """Outcome of :func:`find_inflow`.
@@ -77,9 +86,9 @@ class TargetResult:
         The metric with the largest inflow allowed (shows how far an unreachable target is).
     projection
         The trajectory with the inflow found (with the upper bound when unreachable), projected
-        on first use (a property): a report draws it only where an inflow meets the target, a
-        plan's outlook never, and it is a projection with its own schedule, about as costly as
-        the search.
+        on first use (a property) from :attr:`trajectory_inputs`: a report draws it only where an
+        inflow meets the target, a plan's outlook never, and it is a projection with its own
+        schedule, about as costly as the search.
     """
 
     territory_code: str
@@ -95,19 +104,21 @@ class TargetResult:
     profile: str
     scenario: str
     message: str
-    #: Projects :attr:`projection` (called once, on first use).
-    trajectory: Callable[[], ProjectionResult] = field(repr=False, compare=False)
+    #: What :attr:`projection` projects (:func:`project_trajectories` projects several together).
+    trajectory_inputs: TrajectoryInputs = field(repr=False, compare=False)
     _projection: ProjectionResult | None = field(default=None, repr=False, compare=False)
-    #: What :attr:`trajectory` projects: ``(rates, scenario with the inflow, data_dir)``, for
-    #: :func:`project_trajectories`.
-    _trajectory_inputs: tuple | None = field(default=None, repr=False, compare=False)
 
     @property
     def projection(self) -> ProjectionResult:
         """The trajectory with the inflow found (see the class's docstring)."""
         if self._projection is None:
-            self._projection = self.trajectory()
+            self._projection = self.project_trajectory()
         return self._projection
+
+    def project_trajectory(self) -> ProjectionResult:
+        """The trajectory of :attr:`trajectory_inputs` projected alone (a new projection at every call)."""
+        rates, scenario, data_dir = self.trajectory_inputs
+        return project(rates=rates, to_year=self.year, scenario=scenario, data_dir=data_dir)
 
     def to_frame(self) -> pd.DataFrame:
         """One-row summary frame (for reports)."""
@@ -137,23 +148,23 @@ def project_trajectories(results: Sequence["TargetResult"]) -> None:
     every scenario whose target an inflow meets. Each is the projection it would have alone."""
     groups: dict[tuple, list[list[TargetResult]]] = {}
     for r in results:
-        if r._projection is not None or r._trajectory_inputs is None:
+        if r._projection is not None:
             continue
-        rates, sc, data_dir = r._trajectory_inputs
+        rates, sc, data_dir = r.trajectory_inputs
         chunks = groups.setdefault((id(rates), r.year, str(data_dir)), [])
         # one projection's scenarios have distinct names: a second target of one scenario goes in another
-        free = next((c for c in chunks if sc.name not in {x._trajectory_inputs[1].name for x in c}), None)
+        free = next((c for c in chunks if sc.name not in {x.trajectory_inputs.scenario.name for x in c}), None)
         if free is None:
             chunks.append([r])
         else:
             free.append(r)
     for chunks in groups.values():
         for chunk in chunks:
-            rates, _, data_dir = chunk[0]._trajectory_inputs
-            together = project(rates=rates, to_year=chunk[0].year, scenario=[r._trajectory_inputs[1] for r in chunk],
-                               data_dir=data_dir)
+            rates, _, data_dir = chunk[0].trajectory_inputs
+            together = project(rates=rates, to_year=chunk[0].year,
+                               scenario=[r.trajectory_inputs.scenario for r in chunk], data_dir=data_dir)
             for r in chunk:
-                r._projection = _one_scenario(together, r._trajectory_inputs[1].name)
+                r._projection = _one_scenario(together, r.trajectory_inputs.scenario.name)
 
 
 def _one_scenario(result: ProjectionResult, name: str) -> ProjectionResult:
@@ -314,6 +325,5 @@ def find_inflow(
         territory_code=code, kind=kind, year=int(year), target=target, status=status, inflow=x,
         achieved=achieved, without=without, at_upper_bound=at_hi, bounds=(float(lo), float(hi)),
         profile=prof_name, scenario=sc.name, message=msg,
-        trajectory=lambda: project(rates=rates, to_year=int(year), scenario=final_sc, data_dir=data_dir),
-        _trajectory_inputs=(rates, final_sc, data_dir),
+        trajectory_inputs=TrajectoryInputs(rates, final_sc, data_dir),
     )
