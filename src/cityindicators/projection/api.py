@@ -261,39 +261,35 @@ class ProjectionResult:
         of a person (numpy adds pairwise, the group-by with a compensated running sum), or ``None``
         where the frame is not the arrays' (groups' rows are sums of members, a national control
         scales it)."""
-        if self.groups or self.uncontrolled is not None or not self.arrays or \
-                any(a.population.shape[-1] != self.open_age + 1 for a in self.arrays.values()):
+        if not self._population_is_the_arrays():
             return None
         wanted = _sex_labels(sex, what)
+        keys = self._array_keys()
+        return [_at_sex_level_of_arrays(keys, self._sums_by_sex(lo, hi), wanted) for lo, hi in groups.values()]
+
+    def _population_is_the_arrays(self) -> bool:
+        """Whether :attr:`population` holds the engine's arrays cell for cell: no groups' rows, no
+        national control, every age to the open one."""
+        return bool(self.arrays) and not self.groups and self.uncontrolled is None and all(
+            a.population.shape[-1] == self.open_age + 1 for a in self.arrays.values())
+
+    def _array_keys(self) -> dict[str, "pd.Series | np.ndarray"]:
+        """The columns ``scenario, territory_code, year`` of every (scenario, year, territory) cell
+        of the arrays, in the order of :attr:`population`'s rows without their sex and age: scenario
+        by scenario, within one year by year, within a year territory by territory."""
         codes = list(self.rates.codes)
-        pops = [a.population for a in self.arrays.values()]  # [year, territory, sex, age] each
-        n_keys = [p.shape[0] * p.shape[1] for p in pops]  # (year, territory) keys of each scenario
-        keys = {
-            "scenario": _strings(list(self.arrays), np.repeat(np.arange(len(pops)), n_keys)),
-            "territory_code": _strings(codes, np.concatenate([np.tile(np.arange(len(codes)), p.shape[0]) for p in pops])),
-            "year": np.concatenate([np.repeat(np.arange(self.base_year, self.base_year + p.shape[0]), p.shape[1])
-                                    for p in pops]).astype("int64"),
-        }
-        split = [s for s in wanted if s != BOTH_SEXES]
-        out = []
-        for lo, hi in groups.values():
-            # the frame's rows run year, territory, sex, age: so do the arrays' cells
-            by_sex = np.concatenate([p[..., lo:(None if hi is None else hi + 1)].sum(-1).reshape(-1, 2)
-                                     for p in pops])  # [keys, sex]
-            parts = []
-            if BOTH_SEXES in wanted:  # as _at_sex_level: men + women (the sum of two in order)
-                parts.append(pd.DataFrame({**keys, "sex": _strings([BOTH_SEXES], np.zeros(len(by_sex), int)),
-                                           "value": by_sex[:, 0] + by_sex[:, 1]}))
-            if split:
-                cols = [i for i, s in enumerate(SEXES) if s in split]
-                rows = np.arange(len(by_sex))
-                idx = np.repeat(rows, len(cols))
-                parts.append(pd.DataFrame({k: (v.take(idx).reset_index(drop=True) if isinstance(v, pd.Series) else v[idx])
-                                           for k, v in keys.items()} |
-                                          {"sex": _strings(list(SEXES), np.tile(cols, len(rows))),
-                                           "value": by_sex[:, cols].reshape(-1)}))
-            out.append(pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0])
-        return out
+        years = [a.population.shape[0] for a in self.arrays.values()]  # each scenario's, base year first
+        scenario = np.repeat(np.arange(len(years)), [n * len(codes) for n in years])
+        territory = np.concatenate([np.tile(np.arange(len(codes)), n) for n in years])
+        year = np.concatenate([np.repeat(self.base_year + np.arange(n), len(codes)) for n in years])
+        return {"scenario": _strings(list(self.arrays), scenario), "territory_code": _strings(codes, territory),
+                "year": year.astype("int64")}
+
+    def _sums_by_sex(self, lo: int, hi: int | None) -> np.ndarray:
+        """``[cell, sex]``: the men and women aged ``lo`` to ``hi`` (None: to the open age) in each
+        cell of :meth:`_array_keys`, in its order."""
+        ages = slice(lo, None if hi is None else hi + 1)
+        return np.concatenate([a.population[..., ages].sum(-1).reshape(-1, len(SEXES)) for a in self.arrays.values()])
 
     def broad_groups(self, groups: Mapping[str, tuple[int, int | None]] | None = None,
                      sex: "str | Sequence[str] | None" = BOTH_SEXES, all_ages: bool = False) -> pd.DataFrame:
@@ -478,6 +474,25 @@ def _at_sex_level(by_sex: pd.DataFrame, keys: list[str], sex: "str | Sequence[st
     if split:
         parts.append(by_sex[by_sex["sex"].isin(split)])
     return pd.concat(parts, ignore_index=True)[[*keys, "sex", "value"]]
+
+
+def _at_sex_level_of_arrays(keys: Mapping[str, "pd.Series | np.ndarray"], by_sex: np.ndarray,
+                            wanted: Sequence[str]) -> pd.DataFrame:
+    """What :func:`_at_sex_level` gives from the frame of ``keys`` (columns, one row per cell) and
+    ``by_sex`` (``[cell, sex]``, men and women): the both-sexes rows first when ``wanted``, each the
+    sum of the two in order (men + women); then the sexes ``wanted``, men before women within a cell."""
+    parts = []
+    if BOTH_SEXES in wanted:
+        parts.append(pd.DataFrame({**keys, "sex": _strings([BOTH_SEXES], np.zeros(len(by_sex), int)),
+                                   "value": by_sex[:, 0] + by_sex[:, 1]}))
+    split = [i for i, s in enumerate(SEXES) if s in wanted]  # the columns of by_sex asked for
+    if split:
+        cell = np.repeat(np.arange(len(by_sex)), len(split))  # each cell's row once per sex asked for
+        columns = {k: v.take(cell).reset_index(drop=True) if isinstance(v, pd.Series) else v[cell]
+                   for k, v in keys.items()}
+        parts.append(pd.DataFrame({**columns, "sex": _strings(list(SEXES), np.tile(split, len(by_sex))),
+                                   "value": by_sex[:, split].reshape(-1)}))
+    return pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
 
 
 def reference_rates(data: ProjectionData, codes: Sequence[str], base_year: int,
