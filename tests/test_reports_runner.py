@@ -353,6 +353,22 @@ def test_batch_starts_the_longest_reports_first(tiny, demo_dir, tmp_path):
     assert list(batch._longest_first(todo_unknown)) == [1, 3, 0, 2]  # more code cells first
 
 
+def test_batch_runs_the_other_templates_while_the_first_report_computes_what_its_template_shares(demo_dir, tmp_path):
+    """After the first job, the jobs of the other templates, then the rest of the first one's
+    template (each part in its order); one template: the order as it is."""
+    from cityindicators.reports import batch
+
+    def job(tpl, code):
+        return batch._Job(tpl, code, {}, "lt", str(tmp_path), str(demo_dir), False, None, {})
+
+    order = {3: job("scen", "X11"), 0: job("scen", "X12"), 5: job("sit", "X12"), 1: job("scen", "X13"),
+             2: job("sit", "X11"), 4: job("mon", "X11")}
+    assert list(batch._other_templates_meanwhile(order)) == [3, 5, 2, 4, 0, 1]
+    one = {2: job("sit", "X12"), 0: job("sit", "X11"), 1: job("sit", "X13")}
+    assert list(batch._other_templates_meanwhile(one)) == [2, 0, 1]
+    assert batch._other_templates_meanwhile({}) == {}
+
+
 def test_unchanged_jobs_give_the_previous_lengths_read_once(tiny, demo_dir, tmp_path, monkeypatch):
     """The batch's ordering uses the lengths the check for unchanged reports read from the
     manifests (each manifest read once in all)."""
