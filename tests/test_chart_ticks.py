@@ -155,3 +155,88 @@ def test_outside_the_block_matplotlib_works_ticks_out_as_ever():
     assert chart_ticks._TICKS is None and not hasattr(Axis._update_ticks, "_cityindicators_once")
     ax.set_xlim(1990, 2000)
     assert _labels(ax.xaxis)[0].startswith("1990")
+
+
+def _styled_ticks() -> Figure:
+    """Panels whose ticks carry settings of their own: the new ticks take them from the first."""
+    fig = _panels()
+    left, right = fig.axes
+    left.tick_params(axis="x", labelrotation=30, labelsize=7, colors="#009E73", direction="in", pad=6)
+    right.yaxis.grid(True)
+    right.tick_params(axis="y", length=8, width=2, grid_color="#CC79A7", grid_alpha=0.6)
+    left.xaxis.get_major_ticks()[0].label1.set_bbox({"facecolor": "#F0E442"})  # the first tick's own: not copied
+    return fig
+
+
+def _block_svg(fig: Figure) -> bytes:
+    svg = io.BytesIO()
+    with chart_ticks.ticks_computed_once():
+        fig.savefig(svg, format="svg", metadata={"Date": None})
+    return svg.getvalue()
+
+
+def test_new_ticks_are_copies_of_one_matplotlib_made_and_draw_the_same_picture(monkeypatch):
+    own = {dpi: _pixels(_styled_ticks(), dpi) for dpi in (300, 72)}
+    with monkeypatch.context() as m:  # the block with every new tick made by matplotlib
+        m.setattr(chart_ticks, "_ticks_copied", lambda original: original)
+        fresh = _block_svg(_styled_ticks())
+    made: list = []
+    original = Axis._get_tick
+    monkeypatch.setattr(Axis, "_get_tick", lambda self, major: made.append(self) or original(self, major))
+    fig = _styled_ticks()
+    made.clear()
+    with chart_ticks.ticks_computed_once():
+        at_300, at_72 = _pixels(fig, 300), _pixels(fig, 72)
+        svg = _block_svg(fig)
+    assert np.array_equal(at_300, own[300]) and np.array_equal(at_72, own[72])
+    assert _without_ids(svg) == _without_ids(fresh) and all(c in svg for c in (b"#009e73", b"#cc79a7"))
+    axes = [a for ax in fig.axes for a in (ax.xaxis, ax.yaxis)]
+    # one new tick an axis made by matplotlib (the first tick was there), the others copied; the
+    # left x axis had all its ticks already (made before the block, to set the first one's box)
+    assert min(len(a.majorTicks) for a in axes) >= 4
+    assert sorted(map(id, made)) == sorted(id(a) for a in axes if a is not fig.axes[0].xaxis)
+    left = fig.axes[0].xaxis.majorTicks
+    assert left[0].label1.get_bbox_patch() is not None and all(t.label1.get_bbox_patch() is None for t in left[1:])
+    assert all(t.label1.get_rotation() == 30 and t.label1.get_fontsize() == 7 for t in left)
+
+
+def test_copied_ticks_have_artists_of_their_own():
+    fig = _panels()
+    with chart_ticks.ticks_computed_once():
+        fig.canvas.draw()
+    ticks = fig.axes[0].yaxis.majorTicks
+    a, b = ticks[2], ticks[3]
+    assert a.label1 is not b.label1 and a.gridline is not b.gridline and a.tick1line is not b.tick1line
+    a.label1.set_fontsize(15)  # in place, on the text's font
+    a.label1.set_color("#D55E00")
+    a.gridline.set_linewidth(3)
+    assert b.label1.get_fontsize() != 15 and b.label1.get_color() != "#D55E00" and b.gridline.get_linewidth() != 3
+    assert a.label1.get_text() != b.label1.get_text() and a.get_loc() != b.get_loc()
+    calls: list = []
+    a.label1.add_callback(calls.append)
+    b.label1.set(color="#000000")
+    assert not calls  # a change of one tells nothing to the other's listeners
+    a.label1.set(color="#000000")
+    assert calls
+
+
+def test_only_ticks_with_nothing_to_share_are_copied():
+    """A tick holding a listener, a box around its label or sticky edges is made by matplotlib
+    (a copy would share them); so is a tick of another kind than matplotlib's x and y ticks."""
+    from matplotlib.axis import XTick
+
+    fig = _panels()
+    tick = fig.axes[0].xaxis.get_major_ticks(2)[1]
+    assert chart_ticks._copyable(tick)
+    listened = fig.axes[0].xaxis.get_major_ticks(3)[2]
+    listened.gridline.add_callback(print)
+    boxed = fig.axes[0].yaxis.get_major_ticks(2)[1]
+    boxed.label1.set_bbox({"facecolor": "#F0E442"})
+    sticky = fig.axes[1].xaxis.get_major_ticks(2)[1]
+    sticky.label2.sticky_edges.x.append(0.0)
+
+    class OwnTick(XTick):
+        pass
+
+    other = OwnTick(fig.axes[0], 0)
+    assert not any(chart_ticks._copyable(t) for t in (listened, boxed, sticky, other))
