@@ -290,6 +290,8 @@ def test_monitoring_percentages_and_units_as_each_language_writes_them(n):
     ("en", "fell by 12.5 % and 3 % later", "fell by 12.5% and 3% later"),
     ("lt", "sumažėjo 12,5 % ir 3 % vėliau", "sumažėjo 12,5 % ir 3 % vėliau"),
     ("en", "a rate of % is not a number", "a rate of % is not a number"),  # only after a digit
+    ("en", "at least 62.0\u00a0% (2030)", "at least 62.0% (2030)"),  # a no-break space closed up too
+    ("lt", "ne mažiau kaip 62,0\u00a0%", "ne mažiau kaip 62,0\u00a0%"),
 ])
 def test_percentages_are_closed_up_in_english_only(lang, text, expected):
     from cityindicators.i18n import percent_as_written

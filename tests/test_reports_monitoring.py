@@ -95,6 +95,22 @@ def test_summary_escapes_user_text_and_shows_words_with_colours(demo_dir, tmp_pa
     assert "background-color: #D55E00" in page and "Off track" in page  # colour beside the word
 
 
+
+@pytest.mark.parametrize("lang", ["lt", "en"])
+def test_summary_aligns_its_words_left_and_its_figures_right(demo_dir, lang):
+    from cityindicators.plans.texts import column_labels
+    from cityindicators.reports import monitoring as m
+
+    ctx = m.setup_monitoring("X13", plan=str(EXAMPLE), trajectories=0, language=lang, data_dir=str(demo_dir), show=False)
+    frame = m.summary_frame(ctx)
+    page = m.summary_styler(ctx, frame).to_html()
+    # the page's rules: "#T_x_row0_col1, #T_x_row1_col1 { text-align: left; }"
+    left = {int(col) for selectors, props in re.findall(r"([^{}]+)\{([^}]*)\}", page) if "text-align: left" in props
+            for col in re.findall(r"_row\d+_col(\d+)", selectors)}
+    shown = list(column_labels(frame.columns, lang).values())
+    assert {shown[j] for j in left} == set(column_labels(["name", "target_value"], lang).values())
+
+
 @pytest.mark.parametrize("lang", ["lt", "en"])
 def test_the_sources_note_is_in_the_report_language(demo_dir, tmp_path, lang):
     from cityindicators.reports import monitoring as m
@@ -276,9 +292,18 @@ def test_target_text_writes_the_year_as_the_language_does():
     from cityindicators.indicators.catalogue import UNIT_LABELS
     from cityindicators.reports import monitoring as m
 
+    # the summary's narrow column wraps, but not inside "20 000 asm." nor "(2030 m.)": no-break
+    # spaces (U+00A0) there
+    nb = "\u00a0"
     c = SimpleNamespace(direction="at_least", target_value=20000.0, unit="persons", target_year=2030)
-    assert m._target_text(c, "lt") == "ne mažiau kaip 20\u202f000 asm. (2030 m.)"
-    assert m._target_text(c, "en") == "at least 20,000 persons (2030)"
+    assert m._target_text(c, "lt") == f"ne mažiau kaip 20\u202f000{nb}asm. (2030{nb}m.)"
+    assert m._target_text(c, "en") == f"at least 20,000{nb}persons (2030)"
+    c = SimpleNamespace(direction="at_most", target_value=35.0, unit="per 100 aged 15-64", target_year=2030)
+    assert m._target_text(c, "lt") == f"ne daugiau kaip 35,0{nb}asm. šimtui 15–64 m. gyv. (2030{nb}m.)"
+    assert m._target_text(c, "en") == f"at most 35.0{nb}persons per 100 aged 15–64 (2030)"
+    c = SimpleNamespace(direction="at_least", target_value=62.0, unit="%", target_year=2030)
+    assert m._target_text(c, "lt") == f"ne mažiau kaip 62,0{nb}% (2030{nb}m.)"
+    assert m._target_text(c, "en") == f"at least 62.0% (2030)"  # English closes up the per cent
     # the euro written the same way in every report: "Eur" in Lithuanian
     assert UNIT_LABELS["EUR"][0] == m.unit_label("EUR", "lt") == "Eur"
 

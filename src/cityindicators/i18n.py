@@ -449,8 +449,8 @@ def single_periods(text: str) -> str:
     return _DOUBLE_PERIOD.sub("", text)
 
 
-# The space between a number and its per cent sign, which English closes up.
-_SPACE_BEFORE_PERCENT = re.compile(r"(?<=\d) %")
+# The space between a number and its per cent sign, which English closes up (a no-break one too).
+_SPACE_BEFORE_PERCENT = re.compile(r"(?<=\d)[ \u00a0]%")
 
 
 def percent_as_written(text: str, lang: str) -> str:

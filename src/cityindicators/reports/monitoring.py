@@ -125,10 +125,20 @@ def setup_monitoring(territory: str, plan: str, scenarios: Sequence[str] = (), t
 # -- summary -------------------------------------------------------------------------------------
 
 
+#: The no-break space that keeps the words of one part of a table cell on one line.
+_NBSP = "\u00a0"
+
+
 def _target_text(c, lang: str) -> str:
-    """"ne mažiau kaip 20 000 asm. (2030 m.)" / "at least 20,000 persons (2030)"."""
-    return percent_as_written(f"{direction_label(c.direction, lang)} {format_value(c.target_value, c.unit, lang)} "
-                              f"{unit_label(c.unit, lang)} ({t('col_year_of', lang, year=c.target_year)})", lang)
+    """"ne mažiau kaip 20 000 asm. (2030 m.)" / "at least 20,000 persons (2030)".
+
+    Where the summary's narrow column wraps, a value keeps the first word of its unit ("20 000 asm.")
+    and the year its "m." ("(2030 m.)") on its line (no-break spaces); the words of the direction
+    may wrap, or the table would be wider than an A4 page."""
+    unit = unit_label(c.unit, lang).split(" ", 1)
+    value = _NBSP.join([format_value(c.target_value, c.unit, lang), unit[0]]) + "".join(" " + u for u in unit[1:])
+    year = t("col_year_of", lang, year=c.target_year).replace(" ", _NBSP)
+    return percent_as_written(f"{direction_label(c.direction, lang)} {value} ({year})", lang)
 
 
 def summary_frame(ctx: MonitoringContext) -> pd.DataFrame:
@@ -158,8 +168,10 @@ def summary_styler(ctx: MonitoringContext, table: pd.DataFrame):
     colour = {status_label(k, lang): v for k, v in STATUS_COLOURS.items()}
     shown = table.rename(columns=column_labels(table.columns, lang))
     status_col = column_labels(["status_label"], lang)["status_label"]
+    words = list(column_labels(["name", "target_value"], lang).values())  # text, not figures: left-aligned
     styler = (shown.style.format(escape="html").hide(axis="index")
-              .map(lambda v: f"background-color: {colour.get(v, '#FFFFFF')}; font-weight: bold", subset=[status_col]))
+              .map(lambda v: f"background-color: {colour.get(v, '#FFFFFF')}; font-weight: bold", subset=[status_col])
+              .set_properties(subset=[c for c in words if c in shown], **{"text-align": "left"}))
     caption = html.escape(ctx.plan.name(lang))
     if ctx.synthetic:
         caption += f"<br><small>{t('synthetic_note', lang)}</small>"
