@@ -10,7 +10,9 @@ in the process, so imports are included in the first one ("fresh"); then the sam
 in the warm state, as the second report of a batch worker's kernel finds it ("warm"), with the
 CPU seconds of every section split into building the charts (the public functions of
 ``cityindicators.plotting``), rendering them to PNG (``show_figure``) and the rest, the
-computation of the section itself.
+computation of the section itself, and the inclusive CPU seconds of the costliest steps
+(:data:`STEPS`). Run against older code (``PYTHONPATH=<old checkout>/src``) for a before/after
+comparison, the steps that code does not have are listed as not present in this version.
 
 Runs on the real lt-osp extract when ../shared/data (or $CITYINDICATORS_SHARED_DATA) is there
 (imported and built into a temporary data directory), else on the synthetic demo data.
@@ -172,25 +174,43 @@ STEPS = (("cityindicators.projection.api", "project"), ("cityindicators.projecti
          ("pandas.io.formats.style", "Styler.to_html"))
 
 
+def _step_owner(module: str, attr: str):
+    """``(object holding the step, its name)`` of a step of :data:`STEPS`, or ``None`` when the code
+    measured has no such step (an older version, for a before/after comparison)."""
+    import importlib
+
+    *path, name = attr.split(".")
+    try:
+        owner = importlib.import_module(module)
+        for part in path:
+            owner = getattr(owner, part)
+    except (ImportError, AttributeError):
+        return None
+    return (owner, name) if hasattr(owner, name) else None
+
+
 class StepClock:
     """Calls and inclusive CPU seconds of :data:`STEPS`, counted while installed, wherever the
     package calls them (a recursive call counts once; a step inside another counts in both: the
-    projection of a target search's trajectory is in ``project`` and in ``find_inflow``)."""
+    projection of a target search's trajectory is in ``project`` and in ``find_inflow``). Steps the
+    code measured does not have are listed as such."""
 
     def __init__(self) -> None:
         self.seconds: dict[str, list] = {}
+        self.missing: list[str] = []
 
     def install(self) -> contextlib.ExitStack:
         import functools
-        import importlib
 
         stack = contextlib.ExitStack()
         # imported before any is wrapped: a module importing a wrapped function by name would keep the wrapper
-        owners = [importlib.import_module(module) for module, _ in STEPS]
-        for owner, (_, attr) in zip(owners, STEPS):
-            *path, name = attr.split(".")
-            for part in path:
-                owner = getattr(owner, part)
+        owners = [_step_owner(module, attr) for module, attr in STEPS]
+        self.missing = [f"{module}.{attr}" for (module, attr), found in zip(STEPS, owners) if found is None]
+        for found, (_, attr) in zip(owners, STEPS):
+            if found is None:
+                continue
+            owner, name = found
+            path = attr.split(".")[:-1]
             real = getattr(owner, name)
             depth = [0]
 
@@ -218,8 +238,11 @@ class StepClock:
 
     def text(self) -> str:
         items = sorted(self.seconds.items(), key=lambda kv: -kv[1][1])
-        return "    steps inside the sections (inclusive CPU s): " + (
+        text = "    steps inside the sections (inclusive CPU s): " + (
             ", ".join(f"{k} {s:.2f} ({n}x)" for k, (n, s) in items) or "none")
+        if self.missing:
+            text += "\n    not present in this version: " + ", ".join(self.missing)
+        return text
 
 
 def kernel_like_display() -> None:
