@@ -153,6 +153,12 @@ def test_settings_and_inputs_are_validated(data):
         estimate_rates(data, CODES, 2020)
     with pytest.raises(ProjectionError, match="to_year"):
         project(list(CODES), 2015, 2015, data=data)
+    # a mistyped year (20500) is refused before the hours its projection would take
+    with pytest.raises(ProjectionError, match=r"to_year \(20500\) is after 2100"):
+        project(list(CODES), 2015, 20500, data=data)
+    with pytest.raises(ProjectionError, match=r"target year \(20400\) is after 2100"):
+        find_inflow("30", 2015, 20400, population=1, data=data)
+    assert project(list(CODES)[:1], 2015, 2100, data=data).totals()["year"].max() == 2100
     with pytest.raises(ConfigError, match="unknown scenario"):
         project(list(CODES), 2015, 2020, scenario="nope", data=data)
     with pytest.raises(ProjectionError, match="lacks column"):

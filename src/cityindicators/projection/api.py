@@ -32,7 +32,7 @@ import pandas as pd
 
 from ..cube import SEXES, Cube
 from ..exceptions import DataValidationError, ProjectionError
-from ..schema import BOTH_SEXES, requested_sexes
+from ..schema import BOTH_SEXES, YEAR_RANGE, requested_sexes
 from .agegroups import BROAD_AGE_GROUPS, group_sums
 from .base_rates import BaseRates
 from .data import ProjectionData
@@ -632,6 +632,17 @@ def _scenario_rates(sc: Scenario, rates: BaseRates, data: ProjectionData | None,
     return reference_rates(data, list(rates.codes), rates.base_year, st, register).subset(list(rates.codes))
 
 
+#: The last year a projection runs to: the last year the store's tables accept (a later ``to_year``,
+#: such as a mistyped 20500, would run for hours before anything said so).
+LAST_PROJECTION_YEAR = YEAR_RANGE[1]
+
+
+def check_last_year(year: int, what: str = "to_year") -> None:
+    """Refuse a projection year after :data:`LAST_PROJECTION_YEAR`, before any work is done."""
+    if int(year) > LAST_PROJECTION_YEAR:
+        raise ProjectionError(f"{what} ({year}) is after {LAST_PROJECTION_YEAR}, the last year a projection runs to")
+
+
 def project(
     territories: str | Sequence[str] | None = "all",
     base_year: int | None = None,
@@ -736,6 +747,7 @@ def project(
     """
     from ..geography import get_register
 
+    check_last_year(to_year)
     register = get_register(data_dir)
     scen_list = [scenario] if isinstance(scenario, (str, Scenario, os.PathLike)) else list(scenario)
     scens = [load_scenario(s, data_dir) for s in scen_list]

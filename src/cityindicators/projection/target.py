@@ -30,7 +30,7 @@ import pandas as pd
 from scipy.optimize import brentq
 
 from ..exceptions import ProjectionError
-from .api import ProjectionResult, project, reference_rates, resolve_territories
+from .api import ProjectionResult, check_last_year, project, reference_rates, resolve_territories
 from .data import ProjectionData
 from .engine import EngineResult
 from .base_rates import BaseRates
@@ -243,6 +243,7 @@ def find_inflow(
         raise ProjectionError(f"give exactly one target of {', '.join(TARGET_KINDS)}; got {sorted(given) or 'none'}")
     kind, target = next(iter(given.items()))
     target = float(target)
+    check_last_year(year, "target year")
     from ..geography import get_register
 
     register = get_register(data_dir)
