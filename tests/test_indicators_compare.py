@@ -176,6 +176,9 @@ def test_cli_indicators(utena_dir, capsys):
     assert "old_age_dependency_ratio" in capsys.readouterr().out
     assert main(["--data-dir", str(utena_dir), "indicators", "-t", "30", "-y", "2014", "-i", "nope"]) == 1
     assert "unknown indicator" in capsys.readouterr().err
+    # a year without data: one line that says what was asked, like every other error
+    assert main(["--data-dir", str(utena_dir), "indicators", "-t", "Visaginas", "-y", "2090", "-i", "population"]) == 1
+    assert capsys.readouterr().err == "error: no data of population for Visaginas in 2090\n"
 
 
 def test_cli_compare_and_rank(utena_dir, capsys):

@@ -32,7 +32,9 @@ def _cmd_indicators(args: argparse.Namespace) -> int:
         raise ConfigError("indicators: give --territory NAME (and --year Y), or --list")
     frame = compute_indicators(args.indicator, [args.territory], args.year, data_dir=args.data_dir)
     if frame.empty:
-        print("no data for this territory and year", file=sys.stderr)
+        asked = ", ".join(args.indicator) if args.indicator else "any indicator"
+        when = f" in {args.year}" if args.year is not None else ""
+        print(f"error: no data of {asked} for {args.territory}{when}", file=sys.stderr)
         return 1
     frame.insert(2, "territory", _register_names(frame["territory_code"], args.lang, args.data_dir))
     frame = frame[["indicator", "territory_code", "territory", "year", "value", "unit"]]
