@@ -119,3 +119,32 @@ def test_help_of_a_command_lists_the_global_options(capsys):
         main(["datasets", "--help"])
     out = capsys.readouterr().out
     assert "--data-dir DIR" in out and "global options" in out
+
+
+def _subparsers(parser):
+    """Every (name, parser) below ``parser``, sub-subcommands included (``plan check``)."""
+    import argparse
+
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for name, sub in action.choices.items():
+                yield name, sub
+                for inner, subsub in _subparsers(sub):
+                    yield f"{name} {inner}", subsub
+
+
+def test_every_option_a_help_text_names_is_shown_in_that_help():
+    """A help text that sends the reader to an option the help hides (or that does not exist) is a dead end."""
+    import argparse
+    import re
+
+    from cityindicators.cli import build_parser
+
+    dead = []
+    for name, sub in _subparsers(build_parser()):
+        shown = {s for a in sub._actions if a.help != argparse.SUPPRESS for s in a.option_strings}
+        for action in sub._actions:
+            if action.help and action.help != argparse.SUPPRESS:
+                dead += [f"{name} {action.dest}: {opt}" for opt in re.findall(r"(?<![\w-])--[a-z][\w-]*", action.help)
+                         if opt not in shown]
+    assert not dead, dead

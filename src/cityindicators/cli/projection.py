@@ -302,8 +302,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     _add_setting_flags(p)
     p.add_argument("--format", choices=FORMATS, default="csv")
     p.add_argument("--output", default=None, metavar="FILE", help="write to FILE (atomically) instead of stdout")
-    p.add_argument("--round", action="store_true", help="round populations (see --round-digits)")
-    p.add_argument("--round-digits", type=int, default=1, help=argparse.SUPPRESS)
+    p.add_argument("--round", action="store_true", help="round populations to --round-digits decimals")
+    p.add_argument("--round-digits", type=int, default=1, metavar="N",
+                   help="decimals kept by --round (default 1; 0 for whole persons)")
     p.set_defaults(handler=_project_default)
 
     p = sub.add_parser("target", help="constant annual net inflow that meets a population target")
