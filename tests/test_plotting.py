@@ -243,3 +243,31 @@ def test_tick_labels_have_no_needless_decimals(lang):
     labels = [tl.get_text() for tl in ax.get_yticklabels()]
     point = "," if lang == "lt" else "."
     assert labels == [f"{v:.1f}".replace(".", point) for v in ax.get_yticks()] and f"11{point}0" in labels
+    matplotlib.pyplot.close("all")
+
+
+def test_labels_of_breaks_a_year_apart_do_not_overlap_and_stay_in_the_plot():
+    # an outlier year (x = 2010) and a level step half a year on (x = 2010.5): the first label
+    # stands left of its line, the second right of its own; both short enough for the plot's height
+    from cityindicators.reports.sections.breaks import _break_marks
+
+    comp = pd.DataFrame([(y, c, v) for y in YEARS for c, v in (("births", 300), ("deaths", 400), ("net_migration", -200))],
+                        columns=["year", "component", "value"])
+    notes = [(2010, "outlier", "2010 declaration wave of emigrants"),
+             (2011, "level", "2011 census (a jump in the population from 2011)")]
+    marks = _break_marks(notes)
+    assert marks == [(2010.0, "2010 declaration wave of emigrants"), (2010.5, "2011 census")]
+    fig = plotting.components_of_change(comp, lang="en", name="X", breaks=marks)
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    ax = fig.axes[0]
+    labels = [tx for tx in ax.texts if tx.get_text() in dict((lab, x) for x, lab in marks)]
+    boxes = [tx.get_window_extent(renderer) for tx in labels]
+    assert len(boxes) == 2 and not boxes[0].overlaps(boxes[1])
+    plot = ax.get_window_extent(renderer)
+    assert all(b.y0 >= plot.y0 and b.y1 <= plot.y1 for b in boxes)
+    # breaks apart stand right of their lines
+    assert [tx.get_ha() for tx in labels] == ["right", "left"]
+    fig = plotting.components_of_change(comp, lang="en", name="X", breaks=[(2005.0, "a"), (2010.5, "b")])
+    assert [tx.get_ha() for tx in fig.axes[0].texts if tx.get_text() in ("a", "b")] == ["left", "left"]
+    matplotlib.pyplot.close("all")

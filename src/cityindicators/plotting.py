@@ -179,10 +179,16 @@ def mark_breaks(ax, breaks: Sequence[tuple[float, str]] | None) -> None:
     ``breaks`` holds ``(x, label)``: the x position (a year, or half a year before it for a step
     between two years) and a short label (from the register of breaks).
     """
-    for x, label in breaks or ():
+    marks = sorted(breaks or ())
+    for i, (x, label) in enumerate(marks):
         ax.axvline(x, color="#555555", lw=1.0, ls=":", zorder=1)
-        ax.annotate(label, (x, 1.0), xycoords=("data", "axes fraction"), xytext=(3, -4), textcoords="offset points",
-                    rotation=90, va="top", ha="left", fontsize=7, color="#444444")
+        # a label stands right of its line, unless the next break is less than a year on: then
+        # left of it, so that the two labels (2010's wave, 2011's census) do not run over each other;
+        # on a light ground, to be read over the bars
+        left = i + 1 < len(marks) and marks[i + 1][0] - x < 1.0
+        ax.annotate(label, (x, 1.0), xycoords=("data", "axes fraction"), xytext=(-3 if left else 3, -4),
+                    textcoords="offset points", rotation=90, va="top", ha="right" if left else "left", fontsize=7,
+                    color="#444444", bbox={"facecolor": "white", "alpha": 0.75, "edgecolor": "none", "pad": 1.0})
 
 
 def population_trend(

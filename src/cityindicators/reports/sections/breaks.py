@@ -26,8 +26,11 @@ def series_breaks(ctx: ReportContext, indicators: Sequence[str], years: Sequence
 
 def _break_marks(breaks: Sequence[tuple[int, str, str]]) -> list[tuple[float, str]]:
     """Chart marks ``(x, label)`` of breaks: a step in a level series sits between the year
-    before and its year, an exceptional year on the year; the label is the note's head."""
-    return [(y - 0.5 if kind == "level" else float(y), note.split(":")[0]) for y, kind, note in breaks]
+    before and its year, an exceptional year on the year; the label is the note's head, before
+    any explanation in parentheses ("2011 m. gyventojų surašymas"): the whole note, said under the
+    chart, ran along the line beyond the plot."""
+    return [(y - 0.5 if kind == "level" else float(y), note.split(":")[0].split(" (")[0].strip())
+            for y, kind, note in breaks]
 
 
 def _say_breaks(ctx: ReportContext, breaks: Sequence[tuple[int, str, str]]) -> None:
