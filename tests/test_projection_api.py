@@ -151,6 +151,8 @@ def test_settings_and_inputs_are_validated(data):
         EstimationSettings(migration_model="flows")
     with pytest.raises(ProjectionError, match="population at 1 January 2020"):
         estimate_rates(data, CODES, 2020)
+    with pytest.raises(ProjectionError, match=r"no population at 1 January 1990 \(years available: 2006-"):
+        estimate_rates(data, CODES, 1990)
     with pytest.raises(ProjectionError, match="to_year"):
         project(list(CODES), 2015, 2015, data=data)
     # a mistyped year (20500) is refused before the hours its projection would take

@@ -78,8 +78,12 @@ def read_inputs(data: ProjectionData, codes: Sequence[str], Y: int, st: Estimati
     codes = tuple(codes)
     omega = st.open_age
     pop = data.population
-    pop = pop[pop["year"].astype(int) <= Y]
-    pa = population_array(pop[pop["territory_code"].astype(str).isin(codes)])
+    own = pop[pop["territory_code"].astype(str).isin(codes)]
+    pop = own[own["year"].astype(int) <= Y]
+    if pop.empty and not own.empty:  # a base year before the data: say so, not that the frame is empty
+        years = own["year"].astype(int)
+        raise ProjectionError(f"no population at 1 January {Y} (years available: {years.min()}-{years.max()})")
+    pa = population_array(pop)
     missing = [c for c in codes if c not in pa.codes]
     if missing:
         raise ProjectionError(f"no single-age population for territory code(s) {missing} up to {Y}")
