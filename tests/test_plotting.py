@@ -271,3 +271,27 @@ def test_labels_of_breaks_a_year_apart_do_not_overlap_and_stay_in_the_plot():
     fig = plotting.components_of_change(comp, lang="en", name="X", breaks=[(2005.0, "a"), (2010.5, "b")])
     assert [tx.get_ha() for tx in fig.axes[0].texts if tx.get_text() in ("a", "b")] == ["left", "left"]
     matplotlib.pyplot.close("all")
+
+
+def test_a_scenario_has_one_colour_in_every_chart_whatever_the_order_of_its_rows():
+    # the report's scenarios in its order (scenario_labels); a chart's frame sorted by name
+    labels = {"baseline": "Baseline", "trend": "Trend", "zero-migration": "Zero", "attraction": "Attraction"}
+    years = range(2018, 2031)
+    lines = pd.DataFrame([(s, y, 100.0 - k - y / 100) for k, s in enumerate(sorted(labels)) for y in years],
+                         columns=["scenario", "year", "value"])
+    groups = pd.DataFrame([(s, g, y, 50.0) for s in sorted(labels) for g in ("0-14", "15-64", "65+") for y in years],
+                          columns=["scenario", "group", "year", "value"])
+    ratios = pd.DataFrame([(s, "old_age_dependency_ratio", y, 30.0) for s in sorted(labels) for y in years],
+                          columns=["scenario", "indicator", "year", "value"])
+    charts = [plotting.scenario_lines(lines, lang="en", scenario_labels=labels),
+              plotting.broad_groups(groups, lang="en", scenario_labels=labels),
+              plotting.dependency_ratios(ratios, lang="en", scenario_labels=labels)]
+    expected = {label: plotting.OKABE_ITO[i] for i, label in enumerate(labels.values())}  # by the report's order
+    for fig in charts:
+        drawn = {ln.get_label(): ln.get_color() for ln in fig.axes[0].get_lines() if ln.get_label() in expected}
+        assert drawn == expected, fig.get_label()
+    # a chart without one of the scenarios keeps the others' colours
+    fig = plotting.scenario_lines(lines[lines["scenario"] != "trend"], lang="en", scenario_labels=labels)
+    drawn = {ln.get_label(): ln.get_color() for ln in fig.axes[0].get_lines() if ln.get_label() in expected}
+    assert drawn == {k: v for k, v in expected.items() if k != "Trend"}
+    matplotlib.pyplot.close("all")

@@ -636,8 +636,15 @@ def comparison_table(
 # -- scenarios ---------------------------------------------------------------------------------
 
 
-def _scenario_colours(scenarios: Iterable[str]) -> dict[str, str]:
-    return {s: OKABE_ITO[i % len(OKABE_ITO)] for i, s in enumerate(dict.fromkeys(scenarios))}
+def _scenario_colours(scenarios: Iterable[str], order: Iterable[str] = ()) -> dict[str, str]:
+    """A colour for each of ``scenarios``, by its place in ``order`` (the report's scenarios, as its
+    ``scenario_labels`` list them), then in ``scenarios``: a scenario has one colour in every chart of
+    a report, whatever the order of a chart's rows (the service groups' came sorted by name, and
+    the baseline was orange there and blue beside it)."""
+    present = list(dict.fromkeys(scenarios))
+    ranked = list(dict.fromkeys([*order, *present]))
+    wanted = set(present)
+    return {s: OKABE_ITO[i % len(OKABE_ITO)] for i, s in enumerate(ranked) if s in wanted}
 
 
 def scenario_lines(
@@ -678,7 +685,7 @@ def scenario_lines(
         o = observed.sort_values("year")
         ax.plot(o["year"], o["value"] / 1000, color="#000000", lw=2.4, label=t("observed", lang))
     dashed = False
-    for sc, colour in _scenario_colours(frame["scenario"]).items():
+    for sc, colour in _scenario_colours(frame["scenario"], labels).items():
         g = frame[frame["scenario"] == sc].sort_values("year")
         ax.plot(g["year"], g["value"] / 1000, color=colour, lw=1.9, label=labels.get(sc, sc))
         if with_inflow is not None and len(with_inflow[with_inflow["scenario"] == sc]):
@@ -730,7 +737,7 @@ def broad_groups(
     nrows = int(np.ceil(max(len(groups), 1) / ncols))
     fig, axes = _new_figure(label, nrows, ncols, figsize=(12.0, 3.6 * nrows + 0.8))
     labels = dict(scenario_labels or {})
-    colours = _scenario_colours(frame["scenario"])
+    colours = _scenario_colours(frame["scenario"], labels)
     # each group's line of each scenario split off in one pass: a filter and a sort per line
     # were a quarter of the service groups' chart's building (30 lines)
     lines = dict(list(frame.sort_values("year", kind="stable").groupby(["group", "scenario"], sort=False)))
@@ -769,7 +776,7 @@ def dependency_ratios(
     inds = [i for i in ("old_age_dependency_ratio", "total_dependency_ratio") if i in set(frame["indicator"])]
     fig, axes = _new_figure("dependency_ratios", 1, max(len(inds), 1), figsize=(11.0, 4.4))
     labels = dict(scenario_labels or {})
-    colours = _scenario_colours(frame["scenario"])
+    colours = _scenario_colours(frame["scenario"], labels)
     for ax, ind in zip(axes.flat, inds):
         sub = frame[frame["indicator"] == ind]
         for sc, colour in colours.items():
