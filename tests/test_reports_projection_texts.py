@@ -44,6 +44,9 @@ def test_assumption_sentence_gives_the_observed_tfr_and_the_bounds_ahead():
     assert ("; suminis gimstamumo rodiklis 2,28 (2016–2017 m. duomenimis) → 1,86 (2049 m.), nuo 2018 m. laikomas "
             "scenarijaus ribose 1,00–2,10; tikėtina gyvenimo trukmė: vyrų 70,1 → 74,0") in lt.text
     assert lt.values["tfr_years"] == (2016, 2017) and lt.values["tfr_bounds"] == (1.0, 2.1)
+    # a TFR entering its bounds over ten years (fertility.bounds_entry_years): they hold from 2028
+    entering = F.scenario_assumptions(*args, "en", tfr_years=(2016, 2017), tfr_bounds=(1.0, 2.1), tfr_bounds_from=2028)
+    assert "kept within the scenario's bounds 1.00–2.10 from 2028; life" in entering.text
     # an observed TFR within the bounds (or a held one): no clause; a window of one year names the year
     held = F.scenario_assumptions(*args, "lt", tfr_years=(2017, 2017))
     assert "rodiklis 2,28 (2017 m. duomenimis) → 1,86 (2049 m.); tikėtina" in held.text and "ribose" not in held.text

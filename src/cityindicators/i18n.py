@@ -376,7 +376,8 @@ TEXTS: dict[str, dict[str, str]] = {
     # the TFR of f_assumptions: as observed over the fertility window (every scenario's base), and in the last year
     "f_tfr_observed": {"lt": "{tfr} ({years} m. duomenimis)", "en": "{tfr} ({years} data)"},
     "f_tfr_in_year": {"lt": "{tfr} ({year} m.)", "en": "{tfr} ({year})"},
-    # an observed TFR outside a trend scenario's bounds: the path starts at the nearest bound
+    # an observed TFR outside a trend scenario's bounds: the path starts at the nearest bound, or enters the bounds
+    # by {y0} (fertility.bounds_entry_years)
     "f_tfr_bounds": {"lt": ", nuo {y0} m. laikomas scenarijaus ribose {lo}–{hi}",
                      "en": ", kept within the scenario's bounds {lo}–{hi} from {y0}"},
     # the long-run rule of net migration, after f_assumptions; {held}: "12 metų" / "12 years" (grammar.count_phrase).

@@ -264,7 +264,8 @@ def scenario_assumptions(scenario: str, y0: int, ymid: int, y1: int, mig: tuple[
                          tfr: tuple[float, float], e0_male: tuple[float, float], e0_female: tuple[float, float],
                          lang: str = "lt", long_run: tuple[str, int, int] | None = None,
                          added_inflow: bool = False, tfr_years: tuple[int, int] | None = None,
-                         tfr_bounds: tuple[float, float] | None = None, combined: bool = False) -> Finding:
+                         tfr_bounds: tuple[float, float] | None = None, combined: bool = False,
+                         tfr_bounds_from: int | None = None) -> Finding:
     """A scenario's assumptions in plain words: net migration per 1,000 residents now (``y0``), in
     ``ymid`` and in the last event year ``y1`` (not "the long run": the long-run level may be reached later), the TFR and life expectancy by sex from ``y0`` to ``y1``;
     with ``long_run = (rule, start, end)`` the long-run rule of net migration after them (``none``,
@@ -273,7 +274,8 @@ def scenario_assumptions(scenario: str, y0: int, ymid: int, y1: int, mig: tuple[
     ``added_inflow``: the scenario's added inflow, which does not converge, is excepted in words.
     With ``tfr_years = (first, last)`` the first TFR is the one observed over those years (the base
     of every scenario) and the sentence says so; ``tfr_bounds = (lower, upper)``: the scenario's
-    bounds, which move its TFR path off the observed value from ``y0`` on, said after it.
+    bounds, which move its TFR path off the observed value, said after it as holding from ``y0`` on, or from
+    ``tfr_bounds_from`` (a scenario whose TFR enters its bounds over ``fertility.bounds_entry_years``).
     ``combined``: the projection is combined with a trend (its age structure), the difference
     carried as migration, so the net migration quoted is not the long-run rule's alone: said so."""
     tfr0, tfr1 = fmt_number(tfr[0], lang, 2), fmt_number(tfr[1], lang, 2)
@@ -282,7 +284,7 @@ def scenario_assumptions(scenario: str, y0: int, ymid: int, y1: int, mig: tuple[
         tfr1 = t("f_tfr_in_year", lang, tfr=tfr1, year=y1)
     if tfr_bounds is not None:
         tfr1 += t("f_tfr_bounds", lang, lo=fmt_number(tfr_bounds[0], lang, 2), hi=fmt_number(tfr_bounds[1], lang, 2),
-                  y0=y0)
+                  y0=y0 if tfr_bounds_from is None else tfr_bounds_from)
     text = t("f_assumptions", lang, scenario=scenario, y0=y0, ymid=ymid, y1=y1,
              mig_now=fmt_number(mig[0], lang, 1, sign=True), mig_mid=fmt_number(mig[1], lang, 1, sign=True),
              mig_end=fmt_number(mig[2], lang, 1, sign=True), tfr0=tfr0,

@@ -188,7 +188,8 @@ def observed_tfr(res, scenario: str, code: str) -> tuple[float, int, int]:
 def tfr_bounds_applied(res, scenario: str, observed: float) -> tuple[float, float] | None:
     """The scenario's TFR bounds when they move its path off the observed TFR from the base year on
     (a ``trend`` scenario whose observed TFR lies outside them: the path starts at the nearest
-    bound, :func:`~cityindicators.projection.bounds.tfr_path`); None otherwise."""
+    bound, or with ``fertility.bounds_entry_years`` enters them in that many years,
+    :func:`~cityindicators.projection.bounds.tfr_path`); None otherwise."""
     f = res.scenarios[scenario].fertility
     lo, hi = (float(b) for b in f.bounds)
     if f.mode != "trend" or not np.isfinite(observed) or lo <= observed <= hi:
@@ -258,6 +259,7 @@ def assumption_findings(ctx: ReportContext, mid_year: int = 2030) -> list[F.Find
             (val(sc, "e0_female", y0), val(sc, "e0_female", y1)), ctx.lang, _migration_long_run(res, sc),
             res.scenarios[sc].migration.added_inflow.active, tfr_years=(first, last),
             tfr_bounds=tfr_bounds_applied(res, sc, tfr_obs),
+            tfr_bounds_from=y0 + (res.scenarios[sc].fertility.bounds_entry_years or 0),  # they hold from then on
             # a combination with a trend is carried as migration: the schedule says whether there is one
             combined=res.schedules[sc].combination_count is not None))
     return out
