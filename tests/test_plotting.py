@@ -274,8 +274,9 @@ def test_labels_of_breaks_a_year_apart_do_not_overlap_and_stay_in_the_plot():
 
 
 def test_a_scenario_has_one_colour_in_every_chart_whatever_the_order_of_its_rows():
-    # the report's scenarios in its order (scenario_labels); a chart's frame sorted by name
-    labels = {"baseline": "Baseline", "trend": "Trend", "zero-migration": "Zero", "attraction": "Attraction"}
+    # the report's scenarios in its order (scenario_labels), one of the user's among them; a
+    # chart's frame sorted by name
+    labels = {"baseline": "Baseline", "my-plan": "Mine", "zero-migration": "Zero", "attraction": "Attraction"}
     years = range(2018, 2031)
     lines = pd.DataFrame([(s, y, 100.0 - k - y / 100) for k, s in enumerate(sorted(labels)) for y in years],
                          columns=["scenario", "year", "value"])
@@ -286,12 +287,18 @@ def test_a_scenario_has_one_colour_in_every_chart_whatever_the_order_of_its_rows
     charts = [plotting.scenario_lines(lines, lang="en", scenario_labels=labels),
               plotting.broad_groups(groups, lang="en", scenario_labels=labels),
               plotting.dependency_ratios(ratios, lang="en", scenario_labels=labels)]
-    expected = {label: plotting.OKABE_ITO[i] for i, label in enumerate(labels.values())}  # by the report's order
+    # the shipped ones in their own colours (Okabe-Ito's 1st, 3rd and 5th), the user's in the first
+    # colour none of them has (the 2nd, orange); the legend in the report's order
+    blue, orange, green, _, pink = plotting.OKABE_ITO[:5]
+    expected = {"Baseline": blue, "Mine": orange, "Zero": green, "Attraction": pink}
     for fig in charts:
         drawn = {ln.get_label(): ln.get_color() for ln in fig.axes[0].get_lines() if ln.get_label() in expected}
-        assert drawn == expected, fig.get_label()
+        assert drawn == expected and list(drawn) == list(expected), fig.get_label()
     # a chart without one of the scenarios keeps the others' colours
-    fig = plotting.scenario_lines(lines[lines["scenario"] != "trend"], lang="en", scenario_labels=labels)
+    fig = plotting.scenario_lines(lines[lines["scenario"] != "zero-migration"], lang="en", scenario_labels=labels)
     drawn = {ln.get_label(): ln.get_color() for ln in fig.axes[0].get_lines() if ln.get_label() in expected}
-    assert drawn == {k: v for k, v in expected.items() if k != "Trend"}
+    assert drawn == {k: v for k, v in expected.items() if k != "Zero"}
     matplotlib.pyplot.close("all")
+    # every colour distinct, never black (the observed line), also with more scenarios than colours
+    many = plotting._scenario_colours([f"s{i}" for i in range(7)] + ["baseline"])
+    assert many["baseline"] == blue and "#000000" not in many.values() and len(set(list(many.values())[:6])) == 6

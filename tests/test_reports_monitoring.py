@@ -318,3 +318,18 @@ def test_a_value_just_short_of_its_target_does_not_read_as_the_target():
     assert m.format_value(64.44, "%", "en", versus=62.0) == "64.4"  # far from it: one decimal
     assert m.format_value(19999.6, "persons", "en", versus=20000.0) == "19,999.6"
     assert m.format_value(float("nan"), "%", "en", versus=62.0) == "–"
+
+
+def test_criterion_chart_draws_each_scenario_in_its_colour_of_the_scenarios_report(demo_dir):
+    import matplotlib.pyplot as plt
+
+    from cityindicators.plotting import SHIPPED_SCENARIO_COLOURS
+    from cityindicators.reports import monitoring as m
+
+    ctx = m.setup_monitoring("X13", plan=str(EXAMPLE), trajectories=0, language="en", data_dir=str(demo_dir), show=False)
+    fig = m.criterion_chart(ctx, "E1")
+    labels = {(s.label_en or n): n for n, s in ctx.plan.cache["projection"].scenarios.items()}
+    drawn = {labels[ln.get_label()]: ln.get_color() for ln in fig.axes[0].get_lines() if ln.get_label() in labels}
+    assert list(drawn) == list(ctx.plan.scenarios)  # in the plan's order
+    assert drawn == {s: SHIPPED_SCENARIO_COLOURS[s] for s in ctx.plan.scenarios}
+    plt.close(fig)

@@ -15,6 +15,7 @@ The functions do no I/O and never call ``plt.show``; the caller displays or save
 from __future__ import annotations
 
 import functools
+import itertools
 import logging
 from typing import Iterable, Mapping, Sequence
 
@@ -636,15 +637,28 @@ def comparison_table(
 # -- scenarios ---------------------------------------------------------------------------------
 
 
+#: The shipped scenarios, each with its colour in every chart of every report (the plan
+#: monitoring's lines as the scenarios report's), in that report's default order.
+SHIPPED_SCENARIO_COLOURS: dict[str, str] = dict(zip(
+    ("baseline", "trend", "zero-migration", "low-emigration", "attraction", "revival"), OKABE_ITO))
+
+
 def _scenario_colours(scenarios: Iterable[str], order: Iterable[str] = ()) -> dict[str, str]:
-    """A colour for each of ``scenarios``, by its place in ``order`` (the report's scenarios, as its
-    ``scenario_labels`` list them), then in ``scenarios``: a scenario has one colour in every chart of
-    a report, whatever the order of a chart's rows (the service groups' came sorted by name, and
-    the baseline was orange there and blue beside it)."""
+    """A colour for each of ``scenarios``, listed by their place in ``order`` (the report's
+    scenarios, as its ``scenario_labels`` list them), then in ``scenarios``.
+
+    A shipped scenario has its own colour (:data:`SHIPPED_SCENARIO_COLOURS`) and any other takes,
+    in that order, one of the palette's that no scenario of the chart has (never black, the
+    observed line's): a scenario has one colour in every chart, whatever the order of a chart's
+    rows (the service groups' came sorted by name, and the baseline was orange there and blue
+    beside it) and in every report (the monitoring's baseline, zero-migration and attraction)."""
     present = list(dict.fromkeys(scenarios))
-    ranked = list(dict.fromkeys([*order, *present]))
     wanted = set(present)
-    return {s: OKABE_ITO[i % len(OKABE_ITO)] for i, s in enumerate(ranked) if s in wanted}
+    ranked = [s for s in dict.fromkeys([*order, *present]) if s in wanted]
+    taken = {SHIPPED_SCENARIO_COLOURS[s] for s in ranked if s in SHIPPED_SCENARIO_COLOURS}
+    palette = [c for c in OKABE_ITO if c != "#000000"]
+    free = itertools.cycle([c for c in palette if c not in taken] or palette)
+    return {s: SHIPPED_SCENARIO_COLOURS.get(s) or next(free) for s in ranked}
 
 
 def scenario_lines(

@@ -255,7 +255,7 @@ def criterion_sentences(ctx: MonitoringContext, cid: str) -> list[str]:
 def criterion_chart(ctx: MonitoringContext, cid: str):
     """A small chart of one criterion: the actual values, the planned path, the target, and the
     projection (scenario lines and, for the population, the 10-90 % fan) or the trend band."""
-    from ..plotting import _decimal, _finish, _new_figure, _year_axis
+    from ..plotting import _decimal, _finish, _new_figure, _scenario_colours, _year_axis
 
     lang = ctx.lang
     c = ctx.plan.criterion(cid)
@@ -281,12 +281,13 @@ def criterion_chart(ctx: MonitoringContext, cid: str):
             ax.fill_between(w.index, w[lo], w[hi], color="#0072B2", alpha=0.2, lw=0, label=text("l_fan", lang))
         p = ctx.projected[ctx.projected["indicator"] == c.indicator]
         labels = ctx.plan.cache["projection"].scenarios
-        for k, (sc, g) in enumerate(p.groupby("scenario", sort=False)):
+        lines = dict(list(p.groupby("scenario", sort=False)))
+        # each scenario in its colour of the scenarios report (plotting._scenario_colours)
+        for k, (sc, colour) in enumerate(_scenario_colours(lines, ctx.plan.scenarios).items()):
+            g = lines[sc]
             g = g[g["year"] <= c.target_year].sort_values("year")
             name = (labels[sc].label_lt if lang == "lt" else labels[sc].label_en) or sc
-            ax.plot(g["year"], g["value"], lw=1.6 if k == 0 else 1.0, color=["#0072B2", "#CC79A7", "#009E73",
-                                                                              "#E69F00", "#56B4E9"][k % 5],
-                    label=name)
+            ax.plot(g["year"], g["value"], lw=1.6 if k == 0 else 1.0, color=colour, label=name)
     elif method == "trend":
         r = o.iloc[0]
         years = np.arange(int(r["trend_to"]), c.target_year + 1)
