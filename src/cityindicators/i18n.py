@@ -413,11 +413,12 @@ TEXTS: dict[str, dict[str, str]] = {
                                "paklaida – {mape} % ({municipalities}).",
                          "en": "For municipalities of the same size in {year} ({size} residents) the mean absolute error was "
                                "{mape}% ({municipalities})."},
-    "f_accuracy_flag": {"lt": "Dėmesio: praeityje šis metodas čia smarkiai klydo – {groups}. Šios savivaldybės "
-                              "projekciją vertinkite atsargiai.",
-                        "en": "Note: in the past this method erred widely here – {groups}. Read this "
-                              "municipality's projection with caution."},
-    "f_accuracy_flag_item": {"lt": "{group}: {err} % ({y0}+{h} m.)", "en": "{group}: {err}% ({y0}+{h})"},
+    # {y0}: the back-test's origin (its data end), {year}: the year it projected ({y0} + horizon)
+    "f_accuracy_flag": {"lt": "Dėmesio: šio metodo {year} m. projekcija pagal duomenis iki {y0} m. čia smarkiai "
+                              "klydo – {groups}. Šios savivaldybės projekciją vertinkite atsargiai.",
+                        "en": "Note: this method's projection of {year} from the data up to {y0} erred widely here – "
+                              "{groups}. Read this municipality's projection with caution."},
+    "f_accuracy_flag_item": {"lt": "{group}: {err} %", "en": "{group}: {err}%"},
 }
 
 

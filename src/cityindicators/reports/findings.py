@@ -322,5 +322,6 @@ def accuracy_flag(errors: dict[str, float], base_year: int, horizon: int, lang: 
         return None
     items = "; ".join(t("f_accuracy_flag_item", lang,
                         group=t("age_total", lang).lower() if g == "total" else g.replace("-", "–"),  # as the tables
-                        err=fmt_number(e, lang, 1, sign=True), y0=base_year, h=horizon) for g, e in big.items())
-    return Finding("accuracy_flag", t("f_accuracy_flag", lang, groups=items), {"errors": big})
+                        err=fmt_number(e, lang, 1, sign=True)) for g, e in big.items())
+    text = t("f_accuracy_flag", lang, groups=items, y0=base_year, year=base_year + horizon)
+    return Finding("accuracy_flag", text, {"errors": big})
