@@ -1,10 +1,11 @@
 """The back-test errors and the interval models of a data build, computed once per build.
 
 The calibrated stochastic band (the scenario report's fan chart, a plan's probability of
-reaching its target, ``project --calibrate``) and the empirical intervals need the out-of-sample
-back-test errors of the data (:func:`~cityindicators.projection.backtest.out_of_sample_errors`: the
-whole nested protocol, minutes on the lt-osp extract) and the interval models fitted on the errors observable
-by the base year (:func:`~cityindicators.projection.api.shipped_model_at` for the total and the
+reaching its target, ``project --calibrate``) and the empirical intervals need the
+out-of-sample back-test errors of the data
+(:func:`~cityindicators.projection.backtest.out_of_sample_errors`: the whole nested protocol,
+minutes on the lt-osp extract) and the interval models fitted on the errors observable by the
+base year (:func:`~cityindicators.projection.api.shipped_model_at` for the total and the
 broad groups, :func:`~cityindicators.projection.api.shipped_median_age_model_at` for the median
 age: about a second each). All three are the same for every territory of the data, so they are
 computed once per build of the processed tables and kept in memory and in the build's folder for
@@ -27,7 +28,8 @@ if TYPE_CHECKING:  # pragma: no cover - types only
 
     from .data import ProjectionData
 
-__all__ = ["INTERVAL_LEVEL", "ERRORS_KEY", "backtest_errors_of_build", "interval_model_of_build", "median_age_model_of_build"]
+__all__ = ["INTERVAL_LEVEL", "ERRORS_KEY", "backtest_errors_of_build", "interval_model_of_build",
+           "median_age_model_of_build"]
 
 log = logging.getLogger(__name__)
 
