@@ -337,6 +337,10 @@ def test_calibrated_fan_text_in_both_languages():
     assert lt.text.startswith("80 % intervalas 2040 m.: nuo 10\u202f000 iki 14\u202f000 gyventojų (mediana 12\u202f000).")
     assert "8 kartus iš 10" in lt.text and "kalibruotas pagal praeities paklaidas" in lt.text
     assert "(20 000–39 999 gyv.)" in lt.text and "(žinomos iki 2018 m.)." in lt.text and ".." not in lt.text
+    # "8 times in 10" is what the back-test scored; past its horizons the band is an extrapolation, said so
+    assert en.text.endswith("Beyond the horizons the back-test could score, the width grows as the errors grew over "
+                            "shorter horizons: an assumption, not a checked result.")
+    assert lt.text.endswith("tai – prielaida, ne patikrintas rezultatas.")
 
 
 def test_size_class_labels_take_an_en_dash_and_keep_their_keys():

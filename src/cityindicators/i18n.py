@@ -337,13 +337,16 @@ TEXTS: dict[str, dict[str, str]] = {
                                "mirtingumo ir migracijos svyravimų modelio intervalas kiekvienais metais praplėstas "
                                "arba susiaurintas iki tokio pločio, kokio buvo paklaidos, kurias šis metodas padarė "
                                "ankstesnėse tokio pat dydžio ({size} gyv.) savivaldybių projekcijose (žinomos iki "
-                               "{base} m.).",
+                               "{base} m.). Toliau, nei siekia praeities patikrinimas, plotis pratęstas taip, kaip "
+                               "paklaidos augo trumpesniais laikotarpiais: tai – prielaida, ne patikrintas rezultatas.",
                          "en": "80% interval for {year}: from {lo} to {hi} (median {med}). It is meant to contain "
                                "the population published later 8 times in 10. It is the stochastic projection's "
                                "band calibrated to past errors: the model's band of random swings in fertility, "
                                "mortality and migration is widened or narrowed, year by year, to the width of the "
                                "errors this method made in earlier projections for municipalities of the same size "
-                               "({size} residents), known by {base}."},
+                               "({size} residents), known by {base}. Beyond the horizons the back-test could score, "
+                               "the width grows as the errors grew over shorter horizons: an assumption, not a checked "
+                               "result."},
     # intervals.py: errors pooled per year of horizon and carried to every year in proportion (also past the
     # back-tested horizons, where "the same number of years" had no errors to come from)
     "f_fan_empirical": {"lt": "80 % intervalas {year} m.: nuo {lo} iki {hi} (projekcija {med}). Jis turėtų apimti "
