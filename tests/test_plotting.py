@@ -243,6 +243,13 @@ def test_tick_labels_have_no_needless_decimals(lang):
     labels = [tl.get_text() for tl in ax.get_yticklabels()]
     point = "," if lang == "lt" else "."
     assert labels == [f"{v:.1f}".replace(".", point) for v in ax.get_yticks()] and f"11{point}0" in labels
+    # 10.2...25.5 thousand: ticks at round steps, never matplotlib's 2.5 ("10,0", "12,5", "15,0")
+    frame = pd.DataFrame({"year": YEARS, "value": np.linspace(25500, 10183, len(YEARS))})
+    fig = plotting.population_trend(frame, lang)
+    fig.canvas.draw()
+    ticks = fig.axes[0].get_yticks()
+    assert np.diff(ticks)[0] in (1.0, 2.0, 5.0) and [tl.get_text() for tl in fig.axes[0].get_yticklabels()] == \
+        [f"{v:.0f}" for v in ticks]
     matplotlib.pyplot.close("all")
 
 

@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
-from matplotlib.ticker import Formatter, FuncFormatter
+from matplotlib.ticker import Formatter, FuncFormatter, MaxNLocator
 
 from . import __version__
 from .chart_layout import fit_subplots, fit_title
@@ -119,6 +119,9 @@ def _new_figure(label: str, nrows: int = 1, ncols: int = 1, figsize: tuple[float
         ax.spines["top"].set_visible(False)
         ax.spines["right"].set_visible(False)
         ax.grid(True, alpha=0.3)
+        # ticks at round steps (1, 2 or 5 times a power of ten), not matplotlib's 2.5 as well:
+        # "10, 15, 20, 25", not "10,0, 12,5, 15,0"
+        ax.yaxis.set_major_locator(MaxNLocator(nbins="auto", steps=[1, 2, 5, 10]))
     return fig, axes
 
 
