@@ -129,11 +129,11 @@ def render_chart(fig, fmt: str, dpi: int = SCREEN_DPI, bbox=None) -> bytes:
     (:data:`SVG_RC`)."""
     import matplotlib as mpl
 
-    from .. import chart_text, chart_ticks
+    from .. import chart_legend, chart_text, chart_ticks
 
     buf = io.BytesIO()
     with _no_placeholder_layout(fig), mpl.rc_context(SVG_RC), chart_text.shared_text_metrics(), \
-            chart_ticks.ticks_computed_once():
+            chart_ticks.ticks_computed_once(), chart_legend.legends_laid_out_once():
         fig.savefig(buf, format=fmt, dpi=dpi, bbox_inches=bbox if bbox is not None else "tight", facecolor="white",
                     metadata={"Date": None} if fmt == "svg" else None)  # no time of writing in the file
     return buf.getvalue()
@@ -182,7 +182,7 @@ def chart_raster(fig, dpi: int):
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.transforms import Bbox
 
-    from .. import chart_text, chart_ticks
+    from .. import chart_legend, chart_text, chart_ticks
 
     if not isinstance(fig.canvas, FigureCanvasAgg):
         return None, None
@@ -191,7 +191,8 @@ def chart_raster(fig, dpi: int):
         fig.dpi = dpi
         fig.patch.set_facecolor("white")
         renderer = chart_text.agg_renderer(fig)
-        with chart_text.shared_text_metrics(), chart_ticks.ticks_computed_once():
+        with chart_text.shared_text_metrics(), chart_ticks.ticks_computed_once(), \
+                chart_legend.legends_laid_out_once():
             fig.draw(renderer)
             # the text extents were measured by this very drawing, so the box costs no new layout
             content = fig.get_tightbbox(renderer)
