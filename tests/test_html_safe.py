@@ -67,3 +67,15 @@ def test_source_label_names_the_file_not_the_path():
     assert sections.source_label({"source": "osp", "flow_id": "S3R167_M3010203"}, "en") == \
         "Official Statistics Portal (Statistics Lithuania), table S3R167_M3010203"
     assert sections.source_label({"source": "demo"}, "en") == "cityindicators demo data generator"
+
+
+def test_styled_table_aligns_words_left_and_figures_right():
+    import re
+
+    frame = pd.DataFrame({"Scenarijus": ["Bazinis", "Be migracijos"], "2050 m.": [1067.0, 576.0],
+                          "Šaltinis": ["failas a.csv", None], "Vieta": [3, 12]})
+    page = styled_table(frame, {"2050 m.": lambda v: f"{v:.0f}"}).to_html()
+    # the page's rules: "#T_x .col0 { text-align: left; }" for the columns of text, header and cells
+    left = {int(c) for c in re.findall(r"#T_\w+ \.col(\d+) \{\s*text-align: left;", page)}
+    assert left == {0, 2}
+    assert styled_table(frame.iloc[:0]).to_html().count("text-align") == 0  # no rows: nothing to align

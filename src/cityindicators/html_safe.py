@@ -52,8 +52,16 @@ def caption_html(caption: str = "", note: str = "") -> str:
 def styled_table(frame: pd.DataFrame, formatter: Mapping[str, Callable] | Callable | None = None,
                  caption: str = "", note: str = "", na_rep: str = "–") -> "pd.io.formats.style.Styler":
     """``frame`` as a ``Styler`` without index whose text cells, column headers and caption are
-    escaped; ``formatter`` formats the cells (pandas escapes text before formatting it)."""
+    escaped; ``formatter`` formats the cells (pandas escapes text before formatting it). Columns
+    of text are left-aligned, columns of numbers right-aligned."""
     styler = frame.style.format(formatter, escape="html", na_rep=na_rep)
     styler = styler.format_index(escape="html", axis=1).hide(axis="index")
+    # columns of words (scenarios, sources, definitions) left-aligned like text, header and cells;
+    # figures stay right-aligned
+    words = [c for c in frame.columns if len(frame) and (frame[c].dtype == object or pd.api.types.is_string_dtype(frame[c]))
+             and all(isinstance(v, str) or pd.isna(v) for v in frame[c])]
+    if words:
+        styler = styler.set_table_styles({c: [{"selector": "", "props": "text-align: left;"}] for c in words},
+                                         overwrite=False)
     text = caption_html(caption, note)
     return styler.set_caption(text) if text else styler
