@@ -20,6 +20,15 @@ def test_every_text_in_both_languages_with_same_fields():
         assert all(texts[lang].strip() for lang in LANGUAGES), key
 
 
+def test_a_column_header_keeps_a_year_with_its_m():
+    # a header wraps in a narrow column: "2028 / m." was split; a no-break space holds them together
+    headers = [k for k in TEXTS if k.startswith(("col_", "a_"))]
+    assert not [k for k in headers if "} m." in TEXTS[k]["lt"]]
+    assert t("a_tfr", "lt", year=2049) == "Suminis gimstamumo rodiklis 2049\u00a0m."
+    assert t("a_tfr", "en", year=2049) == "Total fertility rate 2049"
+    assert t("a_e0_female", "lt", year=2049) == "Moterų tikėtina gyvenimo trukmė 2049\u00a0m., metai"
+
+
 def test_language_check():
     assert check_language("en") == "en"
     with pytest.raises(ReportParameterError, match="lt, en"):

@@ -97,8 +97,10 @@ def test_service_groups_and_target_sections_on_demo(demo_dir, monkeypatch):
     found = sections.target(ctx, population=1, year=2040)
     assert len(found) == 2 and all("already met" in f.text for f in found)  # one sentence per scenario
     assert {"service_groups", "target"} <= set(charts)
-    # the years' columns written like the base year's ("2018 m. (bazė) | 2028 m. | 2050 m.")
-    assert [t("col_base_year", "lt", year=2018), t("col_year_of", "lt", year=2028)] == ["2018 m. (bazė)", "2028 m."]
+    # the years' columns written like the base year's ("2018 m. (bazė) | 2028 m. | 2050 m."), a year
+    # and its "m." kept together by a no-break space where the header wraps
+    assert [t("col_base_year", "lt", year=2018), t("col_year_of", "lt", year=2028),
+            t("col_change_pct", "lt", year=2050)] == ["2018\u00a0m. (bazė)", "2028\u00a0m.", "pokytis iki 2050\u00a0m., %"]
     assert table.columns[2] == t("col_base_year", "en", year=res.base_year) and table.columns[-1] == "change to 2040, %"
 
 

@@ -112,10 +112,11 @@ TEXTS: dict[str, dict[str, str]] = {
     "sg_30_64": {"lt": "30–64 m.", "en": "30–64"},
     "sg_65_79": {"lt": "65–79 m.", "en": "65–79"},
     "sg_80_plus": {"lt": "80 m. ir vyresni (globa)", "en": "80 and over (care)"},
-    "col_base_year": {"lt": "{year} m. (bazė)", "en": "{year} (base)"},
+    # column headers: a no-break space keeps a year with its "m." where a narrow header wraps
+    "col_base_year": {"lt": "{year}\u00a0m. (bazė)", "en": "{year} (base)"},
     # a year's column beside col_base_year, written as it is ("2018 m. (bazė) | 2028 m. | 2050 m.")
-    "col_year_of": {"lt": "{year} m.", "en": "{year}"},
-    "col_change_pct": {"lt": "pokytis iki {year} m., %", "en": "change to {year}, %"},
+    "col_year_of": {"lt": "{year}\u00a0m.", "en": "{year}"},
+    "col_change_pct": {"lt": "pokytis iki {year}\u00a0m., %", "en": "change to {year}, %"},
     "col_definition": {"lt": "Apibrėžtis (formulė)", "en": "Definition (formula)"},
     "col_osp_tables": {"lt": "Lietuvos statistikos lentelės", "en": "Statistics Lithuania tables"},
     "annex_published": {"lt": "importuota paskelbtų rodiklių lentelė", "en": "imported table of published indicators"},
@@ -172,12 +173,12 @@ TEXTS: dict[str, dict[str, str]] = {
                          "en": "Colour shows the rank among {n} municipalities (darker blue better, orange worse)."},
     "t_assumptions": {"lt": "Scenarijų prielaidos, {name}", "en": "Scenario assumptions, {name}"},
     # the indicator's full name, as the sentences under the table call it (not "SGR"/"TFR")
-    "a_tfr": {"lt": "Suminis gimstamumo rodiklis {year} m.", "en": "Total fertility rate {year}"},
+    "a_tfr": {"lt": "Suminis gimstamumo rodiklis {year}\u00a0m.", "en": "Total fertility rate {year}"},
     # the TFR estimated from the fertility window's births, before any scenario's bounds (they apply to the path ahead)
-    "a_tfr_observed": {"lt": "Suminis gimstamumo rodiklis {years} m. (duomenys)",
+    "a_tfr_observed": {"lt": "Suminis gimstamumo rodiklis {years}\u00a0m. (duomenys)",
                        "en": "Total fertility rate {years} (data)"},
-    "a_e0_male": {"lt": "Vyrų tikėtina gyvenimo trukmė {year} m., metai", "en": "Life expectancy, males {year}, years"},
-    "a_e0_female": {"lt": "Moterų tikėtina gyvenimo trukmė {year} m., metai", "en": "Life expectancy, females {year}, years"},
+    "a_e0_male": {"lt": "Vyrų tikėtina gyvenimo trukmė {year}\u00a0m., metai", "en": "Life expectancy, males {year}, years"},
+    "a_e0_female": {"lt": "Moterų tikėtina gyvenimo trukmė {year}\u00a0m., metai", "en": "Life expectancy, females {year}, years"},
     "a_net_migration": {"lt": "Neto migracija, asm. per metus (vid.)", "en": "Net migration, persons a year (mean)"},
     "a_added_inflow": {"lt": "Papildomas atvykimas, asm. per metus (vid.)", "en": "Added inflow, persons a year (mean)"},
     # -- table columns -------------------------------------------------------------------
