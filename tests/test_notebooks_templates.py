@@ -195,6 +195,40 @@ def test_accuracy_section_quotes_the_back_test(demo_dir):
     assert f"from the data up to {y0}, the population of" in found.text
 
 
+def test_accuracy_section_takes_the_out_of_sample_back_test_when_the_report_has_it(demo_dir, monkeypatch):
+    """With the build's out-of-sample errors (behind the calibrated band) the section quotes their cell of
+    the same origin and horizon, not the shipped settings' back-test, and says which it is."""
+    from cityindicators.projection import ProjectionData, backtest
+    from cityindicators.reports import sections
+    from cityindicators.reports.sections import accuracy_table
+
+    ctx = sections.setup_scenarios("X13", scenarios=["baseline"], horizon=DEMO_LAST_YEAR + 5, language="en",
+                                   data_dir=demo_dir, trajectories=0, show=False)
+    y0 = DEMO_LAST_YEAR - 5
+    shipped = backtest(ProjectionData.from_store(data_dir=demo_dir), y0, 5).errors
+    # made-up protocol errors: the shipped back-test's with the default's errors doubled, under the protocol's names
+    oos = shipped.assign(base_year=y0, horizon=5, method=shipped["method"].replace({"cohort-component": "default"}))
+    doubled = oos["method"].eq("default")
+    oos.loc[doubled, "error_pct"] *= 2
+    oos.loc[doubled, "forecast"] = oos.loc[doubled, "actual"] * (1 + oos.loc[doubled, "error_pct"] / 100)
+    shown = []
+    monkeypatch.setattr(accuracy_table, "show_markdown", shown.append)
+    monkeypatch.setattr(ctx, "backtest_errors", oos)
+    found = sections.accuracy(ctx)
+    mine = oos[doubled & oos["territory_code"].eq("X13") & oos["group"].eq("total")].iloc[0]
+    assert found.values["out_of_sample"] and found.values["forecast"] == pytest.approx(mine["forecast"])
+    total = oos[doubled & oos["group"].eq("total")]
+    assert found.values["mape"] == pytest.approx(total["error_pct"].abs().mean())
+    assert f"an out-of-sample test: the method's settings are those the back-test protocol would have chosen in {y0}" \
+        in shown[-1]
+    # without them (too short a record, no band asked for): the shipped settings' back-test, said so
+    monkeypatch.setattr(ctx, "backtest_errors", None)
+    found = sections.accuracy(ctx)
+    assert not found.values["out_of_sample"] and "settings are the current ones" in shown[-1]
+    assert found.values["mape"] == pytest.approx(
+        shipped.query("method == 'cohort-component' and group == 'total'")["error_pct"].abs().mean())
+
+
 def _check_report(result, template: str) -> Path:
     assert result.status == "ok", result.error
     folder = Path(result.output_dir)

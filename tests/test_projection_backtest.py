@@ -182,3 +182,29 @@ def test_backtest_report_script_writes_the_doc_on_demo_data(demo_dir, tmp_path):
     out.write_text(text.replace("| total |", "| TOTAL |", 1), encoding="utf-8")
     assert mod.main(args + ["--check"]) == 1
     assert mod.main(["--data-dir", str(tmp_path / "nowhere"), "--output", str(out)]) == 2
+
+
+def test_out_of_sample_result_is_the_protocols_cell_as_a_back_test():
+    """One origin and horizon of the protocol's errors as ``backtest`` gives them: the nested default under
+    the default method's name, the baselines, no candidate and no median age; hand-worked MAPE and bias."""
+    from cityindicators.projection.backtest import DEFAULT_METHOD, out_of_sample_result
+
+    rows = []
+    for y0, h, method, errs in [(2010, 5, SELECTED, (2.0, -4.0)), (2010, 5, "hamilton-perry", (1.0, 1.0)),
+                                (2010, 5, "constant", (-6.0, 10.0)), (2010, 5, "w5-some-candidate", (0.0, 0.0)),
+                                (2011, 5, SELECTED, (9.0, 9.0)), (2010, 4, SELECTED, (9.0, 9.0))]:
+        for code, e in zip(("01", "02"), errs):
+            for group in ("total", "median_age"):
+                rows.append({"base_year": y0, "horizon": h, "territory_code": code, "group": group, "method": method,
+                             "forecast": 100.0 + e, "actual": 100.0, "error": e, "error_pct": e})
+    errors = pd.DataFrame(rows).astype({"method": "category", "group": "category"})
+    r = out_of_sample_result(errors, 2010, 5)
+    assert (r.base_year, r.horizon) == (2010, 5)
+    assert set(r.errors["method"]) == {DEFAULT_METHOD, "hamilton-perry", "constant"}
+    assert set(r.errors["group"]) == {"total"}
+    t = r.table.set_index("method")
+    assert t.loc[DEFAULT_METHOD, "mape"] == pytest.approx(3.0) and t.loc[DEFAULT_METHOD, "mspe"] == pytest.approx(-1.0)
+    w = r.wins().loc["total"]
+    assert w["best_baseline"] == "hamilton-perry" and w["best_baseline_mape"] == pytest.approx(1.0)
+    assert not w["beats_all"]
+    assert out_of_sample_result(errors, 2012, 5) is None  # an origin the protocol did not score

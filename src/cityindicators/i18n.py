@@ -412,6 +412,17 @@ TEXTS: dict[str, dict[str, str]] = {
                                          "en": " and need not be zero in the long run"},
     "f_migration_long_run_none": {"lt": "Scenarijaus neto migracijos rodikliai taikomi visą projekcijos laikotarpį.",
                                   "en": "The scenario's net migration rates apply for the whole projection."},
+    # the accuracy section's back-test: the settings the nested protocol chose at the origin {y0}, or the shipped ones,
+    # which were chosen on that back-test too (docs/BACKTEST.md)
+    "f_accuracy_out_of_sample": {"lt": "Patikrinimas atliktas be žvilgsnio į ateitį: metodo nuostatos tokios, kokias "
+                                       "patikrinimo tvarka būtų parinkusi {y0} m., remdamasi tik tada žinomais "
+                                       "rezultatais.",
+                                 "en": "This is an out-of-sample test: the method's settings are those the back-test "
+                                       "protocol would have chosen in {y0}, from the back-tests known then."},
+    "f_accuracy_in_sample": {"lt": "Metodo nuostatos – dabartinės, parinktos ir pagal šį patikrinimą, todėl paklaidos "
+                                   "gali būti kiek mažesnės, nei būtų buvusios iš tikrųjų.",
+                             "en": "The method's settings are the current ones, chosen with this back-test among "
+                                   "others, so the errors may be somewhat smaller than they would have been."},
     # {year}: the back-test's origin, whose population sets the class (a municipality may have changed class since)
     "f_accuracy_class": {"lt": "Savivaldybių, kurios {year} m. buvo tokio pat dydžio ({size} gyv.), vidutinė absoliuti "
                                "paklaida – {mape} % ({municipalities}).",

@@ -58,6 +58,7 @@ from .settings import EstimationSettings
 
 __all__ = ["BacktestResult", "backtest", "backtest_grid", "METHODS", "DEFAULT_METHOD",
            "Candidate", "default_candidates", "NestedBacktest", "nested_backtest", "out_of_sample_errors",
+           "out_of_sample_result",
            "select_candidate", "median_age", "MEASURES", "BASELINES", "SELECTED", "SELECTED_MIN", "SELECTED_EQUAL",
            "ranked_candidates", "cell_weights", "census_breaks", "future_break_weight", "COMBINATION_SIZES",
            "REGISTER_BREAK_YEARS"]
@@ -130,6 +131,14 @@ class BacktestResult:
     errors: pd.DataFrame
     table: pd.DataFrame
 
+    @classmethod
+    def from_errors(cls, base_year: int, horizon: int, errors: pd.DataFrame) -> "BacktestResult":
+        """The result of per-territory ``errors`` (``method, territory_code, group, forecast, actual,
+        error_pct``), its ``table`` summed from them."""
+        table = errors.groupby(["method", "group"], sort=False)["error_pct"].agg(
+            mape=lambda e: e.abs().mean(), mspe="mean", n="count").reset_index()
+        return cls(int(base_year), int(horizon), errors, table)
+
     def wins(self) -> pd.DataFrame:
         """Per group: the default method's MAPE, the best baseline's and whether the default is lower."""
         t = self.table.pivot(index="group", columns="method", values="mape")
@@ -194,10 +203,8 @@ def backtest(
             rows.append(pd.DataFrame({"method": method, "territory_code": codes, "group": g,
                                       "forecast": fc[method][:, k], "actual": actual[:, k], "error_pct": err[:, k]}))
     errors = pd.concat(rows, ignore_index=True)
-    table = errors.groupby(["method", "group"], sort=False)["error_pct"].agg(
-        mape=lambda e: e.abs().mean(), mspe="mean", n="count").reset_index()
     log.info("back-test %d+%d over %d territories", Y, H, len(codes))
-    return BacktestResult(Y, H, errors, table)
+    return BacktestResult.from_errors(Y, H, errors)
 
 
 def backtest_grid(
@@ -693,6 +700,27 @@ def _tidy_errors(Y: int, method: str, fc: np.ndarray, actual: np.ndarray, codes:
         "group": np.asarray(MEASURES, dtype=object)[g.ravel()], "method": method, "forecast": fc.ravel(),
         "actual": actual.ravel(), "error": err.ravel(), "error_pct": (err / actual * 100).ravel(),
     })
+
+
+def out_of_sample_result(errors: pd.DataFrame, base_year: int, horizon: int) -> BacktestResult | None:
+    """The back-test from ``base_year`` over ``horizon`` years as :func:`backtest` gives it, taken from the
+    nested protocol's ``errors`` (:func:`out_of_sample_errors`): its default is the method with the
+    settings the protocol chose on back-tests known by ``base_year``, out of sample for that choice too
+    (the shipped settings were chosen on every origin, this one included). ``None`` when ``errors``
+    have no default row of that origin and horizon."""
+    cell = errors[(errors["base_year"] == int(base_year)) & (errors["horizon"] == int(horizon))
+                  & errors["group"].astype(str).isin(GROUPS)]
+    method = cell["method"].astype(str)
+    if not method.eq(SELECTED).any():
+        return None
+    cell = cell[method.isin((SELECTED, *BASELINES))]
+    out = pd.DataFrame({
+        "method": cell["method"].astype(str).replace({SELECTED: DEFAULT_METHOD}).to_numpy(),
+        "territory_code": cell["territory_code"].astype(str).to_numpy(),
+        "group": cell["group"].astype(str).to_numpy(),
+        "forecast": cell["forecast"].to_numpy(float), "actual": cell["actual"].to_numpy(float),
+        "error_pct": cell["error_pct"].to_numpy(float)})
+    return BacktestResult.from_errors(base_year, horizon, out)
 
 
 def out_of_sample_errors(data: ProjectionData, **kwargs) -> pd.DataFrame:

@@ -21,14 +21,17 @@ log = logging.getLogger(__name__)
 def accuracy(ctx: ReportContext, horizon: int = 5) -> F.Finding | None:
     """Section: how the projection method would have done on past data.
 
-    The default method and the naive baselines are back-tested
-    (:func:`~cityindicators.projection.backtest.backtest`) over all municipalities from the data up
-    to ``base - horizon`` (shorter when the data start later) to the projection's base year
-    ``base``, whose population is published. Shows the municipality's signed error by broad age
-    group beside the mean absolute error over all municipalities and that of the best naive
-    method, and one sentence on the total.
+    The default method and the naive baselines are back-tested over all municipalities from the data
+    up to ``base - horizon`` (shorter when the data start later) to the projection's base year
+    ``base``, whose population is published. Where the report has the build's out-of-sample errors
+    (:attr:`ReportContext.backtest_errors`, behind the calibrated fan chart) the back-test is theirs:
+    the method with the settings the protocol chose on back-tests known at that origin
+    (:func:`~cityindicators.projection.backtest.out_of_sample_result`), since the shipped settings were
+    chosen on this back-test too; else the shipped settings' (:func:`~cityindicators.projection.backtest.backtest`),
+    and the text says which. Shows the municipality's signed error by broad age group beside the mean
+    absolute error over all municipalities and that of the best naive method, and one sentence on the total.
     """
-    from ...projection.backtest import BASE_PERIOD, DEFAULT_METHOD, GROUPS, backtest
+    from ...projection.backtest import BASE_PERIOD, DEFAULT_METHOD, GROUPS, backtest, out_of_sample_result
 
     _heading(ctx, "h_accuracy")
     lang = ctx.lang
@@ -43,10 +46,14 @@ def accuracy(ctx: ReportContext, horizon: int = 5) -> F.Finding | None:
         return None
     y0 = last - h
     register = ctx.register
+    oos = None if ctx.backtest_errors is None else out_of_sample_result(ctx.backtest_errors, y0, h)
+    if oos is not None and ctx.code not in set(oos.errors["territory_code"]):
+        oos = None  # (a territory outside the protocol's municipalities: its own back-test, the shipped settings')
     try:
         # the same for every municipality's report: computed once per batch (kept on disk for its workers)
-        bt = shared.computed_once(("backtest-all", y0, h), ctx.data_dir,
-                                  lambda: backtest(data, y0, h, territories="all", register=register), on_disk=True)
+        bt = oos or shared.computed_once(("backtest-all", y0, h), ctx.data_dir,
+                                         lambda: backtest(data, y0, h, territories="all", register=register),
+                                         on_disk=True)
         own = bt if ctx.code in set(bt.errors["territory_code"]) else backtest(data, y0, h, territories=[ctx.code],
                                                                                register=register)
     except CityIndicatorsError as exc:
@@ -77,7 +84,9 @@ def accuracy(ctx: ReportContext, horizon: int = 5) -> F.Finding | None:
                                 str(wins.loc["total", "best_baseline"]), float(wins.loc["total", "best_baseline_mape"]),
                                 n, lang)
     extra = accuracy_context(ctx, bt, own, y0, h)
-    show_markdown(" ".join([found.text, *(f.text for f in extra)]))
+    sample = t("f_accuracy_out_of_sample" if oos is not None else "f_accuracy_in_sample", lang, y0=y0)
+    show_markdown(" ".join([found.text, sample, *(f.text for f in extra)]))
+    found.values["out_of_sample"] = oos is not None
     return found
 
 

@@ -83,6 +83,10 @@ class ReportContext:
     #: Scenario chapter: whether :attr:`quantiles` are calibrated to the empirical 80 % interval of
     #: the method's past errors (:mod:`~cityindicators.projection.calibration`); False: the model's own band.
     stochastic_calibrated: bool = False
+    #: Scenario chapter: the out-of-sample back-test errors of the data build behind the calibration
+    #: (:func:`~cityindicators.projection.build_intervals.backtest_errors_of_build`; ``None``: none
+    #: computed, the data too short or no band asked for). The accuracy section takes its back-test from them.
+    backtest_errors: pd.DataFrame | None = field(default=None, repr=False)
     #: Scenario chapter: empirical 80 % interval of the first scenario, all ages
     #: (``ProjectionResult.intervals``; ``None``: not asked for).
     intervals: pd.DataFrame | None = field(default=None, repr=False)

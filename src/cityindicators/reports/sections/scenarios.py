@@ -82,6 +82,7 @@ def setup_scenarios(
     band = bool(trajectories and int(trajectories) > 0)
     if band or intervals:
         errors, model, median_model = _interval_inputs(ctx, data, result.base_year, bool(intervals))
+        ctx.backtest_errors = errors
         # from the data, not the rates: the stochastic model is then fitted on all municipalities,
         # as in `project --stochastic`, and the quantiles do not depend on the report's territory set;
         # the rates of that set are the deterministic projection's, not estimated a second time. The
