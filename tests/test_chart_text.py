@@ -158,3 +158,15 @@ def test_a_texts_layout_is_kept_for_its_string_font_alignment_and_rotation():
     assert first == again == own[300] and other == own[72]
     assert after_first == after_again == 9 and len(laid_out) == 18  # nine layouts at each dpi, none twice
     assert len(chart_text._LAYOUTS) == 18
+
+
+def test_rotation_matrix_in_fixed_point_worked_by_hand():
+    """FreeType's 16.16 rotation of a text's angle: 0 and 90 degrees by hand, 30 degrees from
+    cos 30 = 0.866025 (56756 / 65536) and sin 30 = 0.5 (32768 / 65536); kept read-only."""
+    from cityindicators.chart_text import _rotation
+
+    cos, sin, matrix, key = _rotation(0.0)
+    assert (cos, sin, key) == (1.0, 0.0, (65536, 0, 0, 65536))
+    assert _rotation(90.0)[3] == (0, -65536, 65536, 0)
+    assert _rotation(30.0)[3] == (56756, -32768, 32768, 56756)
+    assert not matrix.flags.writeable

@@ -245,9 +245,7 @@ class GlyphCachingRendererAgg(RendererAgg):
         import numpy as np
         from matplotlib.ft2font import RenderMode
 
-        cos, sin = math.cos(math.radians(angle)), math.sin(math.radians(angle))
-        matrix = (0x10000 * np.array([[cos, -sin], [sin, cos]])).round().astype(int)
-        rotation = tuple(matrix.ravel())
+        cos, sin, matrix, rotation = _rotation(float(angle))
         antialiased = gc.get_antialiased()
         mode = RenderMode.NORMAL if antialiased else RenderMode.MONO
         dpi, height = self.dpi, self.height
@@ -272,6 +270,19 @@ class GlyphCachingRendererAgg(RendererAgg):
             # draw_text_image's y is downwards and the bitmap's bottom side
             self._renderer.draw_text_image(buffer, left + (px >> 6), int(height) - top - (py >> 6) + buffer.shape[0],
                                            0, gc)
+
+
+@functools.lru_cache(maxsize=64)
+def _rotation(angle: float) -> tuple:
+    """``(cos, sin, matrix, key)`` of a text's angle in degrees: FreeType's rotation matrix in
+    16.16 fixed point, as matplotlib builds it for each text drawn, and its entries as a key
+    (a chart's texts stand at two or three angles). The matrix is only read."""
+    import numpy as np
+
+    cos, sin = math.cos(math.radians(angle)), math.sin(math.radians(angle))
+    matrix = (0x10000 * np.array([[cos, -sin], [sin, cos]])).round().astype(int)
+    matrix.setflags(write=False)
+    return cos, sin, matrix, tuple(matrix.ravel())
 
 
 def caches_glyphs() -> bool:
