@@ -109,9 +109,12 @@ def _check(args: argparse.Namespace) -> int:
         shown = _display(frame, args.lang, args.by_year)
         emit(shown, "table", args.output, numeric=list(shown.columns))
         if not args.by_year and frame["probability"].notna().any():
-            print("note: probabilities come from the stochastic projection, whose spread is not calibrated to past "
-                  "errors (narrower than they were); outlooks marked trend are straight lines, not forecasts",
-                  file=sys.stderr)
+            # the band as outlook() made it: calibrated to the method's past errors where the data allow a back-test
+            calibrated = frame.loc[frame["probability"].notna(), "band"].eq("calibrated").all()
+            spread = ("calibrated to the method's past errors" if calibrated else
+                      "not calibrated to past errors (narrower than they were)")
+            print(f"note: probabilities come from the stochastic projection, whose spread is {spread}; outlooks "
+                  "marked trend are straight lines, not forecasts", file=sys.stderr)
     else:
         emit(frame, args.format if args.format != "xlsx" else "csv", args.output)
     return 0
