@@ -28,6 +28,7 @@ def test_table_in_both_languages_exits_zero_although_criteria_are_off_track(caps
     assert "Probability of meeting" in out
     rc, out, _ = run(capsys, demo_dir, EXAMPLE, "--trajectories", "0")
     assert rc == 0 and "Nukrypta nuo plano" in out and "Būklė" in out
+    assert "Siekinio metai" in out and "Tikėtina reikšmė siekinio metais" in out  # the target's year, genitive
 
 
 def test_csv_json_and_xlsx(capsys, demo_dir, tmp_path):
