@@ -120,6 +120,44 @@ def test_long_run_sentence_says_when_the_migration_includes_the_combination():
     assert "combination" not in F.scenario_assumptions(*args, "en", long_run=("zero", 2030, 2058)).text
 
 
+def test_the_combination_sentence_is_said_once_after_the_scenarios():
+    args = (2018, 2030, 2049, (-12.34, -8.0, -3.05), (1.6, 1.55), (70.12, 74.0), (80.0, 84.44))
+    zero = ("zero", 2030, 2058)
+
+    def found(lang, *rules):
+        # a scenario without migration (no long-run rule) first, then one per rule, all combined
+        out = [F.scenario_assumptions("Zero", *args, lang, combined=True)]
+        return out + [F.scenario_assumptions(f"S{i}", *args, lang, long_run=r, combined=True) for i, r in enumerate(rules, 1)]
+
+    en = found("en", zero, zero)
+    texts, note = F.combination_said_once(en, "en")
+    assert texts[0] == en[0].text and all(x.endswith("reached in 2058.") for x in texts[1:])
+    assert texts[1] == en[1].text.removesuffix(" " + en[1].values["combination_text"])
+    assert note == ("In every scenario with migration the net migration given includes the projection's combination "
+                    "with the trend of its age structure (the difference is carried as migration), so it can differ "
+                    "from each scenario's long-run rule and need not be zero in the long run.")
+    lt = found("lt", zero, zero)
+    texts, note = F.combination_said_once(lt, "lt")
+    assert all(x.endswith("pasiekia 2058 m.") for x in texts[1:])
+    assert note == ("Visų scenarijų su migracija nurodyta neto migracija apima ir projekcijos derinimą su amžiaus "
+                    "struktūros tendencija (skirtumas laikomas migracija), todėl ji nuo jų ilgalaikės taisyklės gali "
+                    "skirtis ir ilgainiui nebūtinai lygi nuliui.")
+    # one rule converging to the scenario's own mean: no "need not be zero"
+    _, note = F.combination_said_once(found("en", zero, ("own_mean", 2030, 2058)), "en")
+    assert note.endswith("can differ from each scenario's long-run rule.")
+    # not every scenario with a rule carries the combination: the note names those that do
+    some = found("lt", zero, zero, zero)
+    some[1] = F.scenario_assumptions("S1", *args, "lt", long_run=zero)
+    texts, note = F.combination_said_once(some, "lt")
+    assert note.startswith("Scenarijų „S2“ ir „S3“ nurodyta neto migracija apima") and texts[1] == some[1].text
+    some_en = found("en", zero, zero, zero)
+    some_en[3] = F.scenario_assumptions("S3", *args, "en", long_run=zero)
+    assert F.combination_said_once(some_en, "en")[1].startswith("In the scenarios 'S1' and 'S2' the net migration")
+    # one scenario carries it: said where it is, as before
+    one = found("en", zero)
+    assert F.combination_said_once(one, "en") == ([f.text for f in one], None)
+
+
 def test_accuracy_flag_names_the_large_errors_only():
     assert F.accuracy_flag({"total": -4.0, "65+": 9.99}, 2013, 5, "en") is None
     f = F.accuracy_flag({"total": -4.0, "0-14": 12.0, "65+": -18.0}, 2010, 5, "en")

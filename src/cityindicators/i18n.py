@@ -410,6 +410,22 @@ TEXTS: dict[str, dict[str, str]] = {
                                       "from this rule{not_zero}."},
     "f_migration_combination_not_zero": {"lt": " ir ilgainiui nebūtinai lygi nuliui",
                                          "en": " and need not be zero in the long run"},
+    # the same said once after the scenarios' assumptions (findings.combination_said_once)
+    "f_migration_combination_all": {"lt": "Visų scenarijų su migracija nurodyta neto migracija apima ir projekcijos "
+                                          "derinimą su amžiaus struktūros tendencija (skirtumas laikomas migracija), "
+                                          "todėl ji nuo jų ilgalaikės taisyklės gali skirtis{not_zero}.",
+                                    "en": "In every scenario with migration the net migration given includes the "
+                                          "projection's combination with the trend of its age structure (the difference "
+                                          "is carried as migration), so it can differ from each scenario's long-run "
+                                          "rule{not_zero}."},
+    "f_migration_combination_some": {"lt": "Scenarijų {names} nurodyta neto migracija apima ir projekcijos derinimą su "
+                                           "amžiaus struktūros tendencija (skirtumas laikomas migracija), todėl ji nuo "
+                                           "jų ilgalaikės taisyklės gali skirtis{not_zero}.",
+                                     "en": "In the scenarios {names} the net migration given includes the projection's "
+                                           "combination with the trend of its age structure (the difference is carried "
+                                           "as migration), so it can differ from each scenario's long-run rule{not_zero}."},
+    "f_quoted": {"lt": "„{name}“", "en": "'{name}'"},
+    "f_and": {"lt": "{first} ir {last}", "en": "{first} and {last}"},
     "f_migration_long_run_none": {"lt": "Scenarijaus neto migracijos rodikliai taikomi visą projekcijos laikotarpį.",
                                   "en": "The scenario's net migration rates apply for the whole projection."},
     # the accuracy section's back-test: the settings the nested protocol chose at the origin {y0}, or the shipped ones,

@@ -32,6 +32,7 @@ __all__ = [
     "empirical_interval",
     "backtest_accuracy",
     "scenario_assumptions",
+    "combination_said_once",
     "accuracy_size_class",
     "accuracy_flag",
     "LARGE_ERROR_PCT",
@@ -301,9 +302,32 @@ def scenario_assumptions(scenario: str, y0: int, ymid: int, y1: int, mig: tuple[
         values["long_run"] = long_run
         if combined:
             not_zero = t("f_migration_combination_not_zero", lang) if rule == "zero" else ""
-            text += " " + t("f_migration_combination", lang, not_zero=not_zero)
+            values["combination_text"] = t("f_migration_combination", lang, not_zero=not_zero)
+            text += " " + values["combination_text"]
     values["combined"] = combined
     return Finding("assumptions", text, values)
+
+
+def combination_said_once(found: list[Finding], lang: str = "lt") -> tuple[list[str], str | None]:
+    """The texts of scenario assumptions (:func:`scenario_assumptions`), with the sentence on the
+    combination carried as migration said once after them instead of in each (the same
+    forty-odd words, four times over in the shipped set): ``(texts, note)``, ``note`` ``None``
+    when fewer than two scenarios carry it.
+
+    The note names the scenarios, or says "every scenario with migration" when it is all of those
+    with a long-run rule; "and need not be zero in the long run" only when each of them converges
+    to zero."""
+    carriers = [f for f in found if f.values.get("combination_text")]
+    if len(carriers) < 2:
+        return [f.text for f in found], None
+    texts = [f.text.removesuffix(" " + f.values["combination_text"]) if f in carriers else f.text for f in found]
+    zero = all(f.values["long_run"][0] == "zero" for f in carriers)
+    not_zero = t("f_migration_combination_not_zero", lang) if zero else ""
+    if len(carriers) == sum(1 for f in found if f.values.get("long_run")):
+        return texts, t("f_migration_combination_all", lang, not_zero=not_zero)
+    quoted = [t("f_quoted", lang, name=f.values["scenario"]) for f in carriers]
+    names = t("f_and", lang, first=", ".join(quoted[:-1]), last=quoted[-1])
+    return texts, t("f_migration_combination_some", lang, names=names, not_zero=not_zero)
 
 
 def accuracy_size_class(size: str, mape: float, n: int, year: int, lang: str = "lt") -> Finding:

@@ -232,8 +232,8 @@ def assumptions(ctx: ReportContext) -> pd.DataFrame:
     fmt.update({c: (lambda v: fmt_int(v, lang)) for c in table.columns[5:]})
     note = t("synthetic_note", lang) if ctx.synthetic else ""
     show_table(styled_table(table, fmt, t("t_assumptions", lang, name=ctx.name), note))
-    found = assumption_findings(ctx)
-    show_markdown("\n".join(f"- {f.text}" for f in found))
+    texts, note = F.combination_said_once(assumption_findings(ctx), lang)
+    show_markdown("\n".join(f"- {x}" for x in texts) + (f"\n\n{note}" if note else ""))
     return table
 
 
