@@ -175,6 +175,11 @@ def test_english_annex_is_typeset_like_the_lithuanian():
     assert " x " not in text and " - " not in text and "0-14" not in text
     lt = " | ".join(planner.indicator_annex(["share_0_14"], "lt").iloc[:, 2])
     assert "P(0–14) / P × 100" in lt
+    # a variable minus a number takes the minus sign too, and a thousand its separator
+    young = " | ".join(planner.indicator_annex(["net_migration_15_29", "crude_birth_rate"], "en").iloc[:, 2])
+    assert "P(a\u22121, t)" in young and "a-1" not in young and "× 1,000" in young and "1000" not in young
+    assert planner._typeset("P(a-1, t) x 1000 - B, aged 15-29, COVID-19") == \
+        "P(a\u22121, t) \u00d7 1,000 \u2212 B, aged 15\u201329, COVID-19"
 
 
 @pytest.mark.parametrize("lang", ["lt", "en"])

@@ -144,10 +144,13 @@ def working_age_target(ctx: ReportContext, working_age: int = 0, year: int | Non
 
 def _typeset(definition: str) -> str:
     """An English definition of the catalogue (typed in ASCII) as the report sets its text, like the
-    Lithuanian ones: an en dash in a range ("0–14"), a minus sign and a multiplication sign."""
+    Lithuanian ones: an en dash in a range ("0–14"), a minus sign (also in "P(a−1, t)"), a
+    multiplication sign and a thousands separator ("× 1,000")."""
     import re
 
     text = re.sub(r"(?<=\d)-(?=\d)", "\u2013", definition)
+    text = re.sub(r"(?<![A-Za-z])([a-z])-(?=\d)", "\\1\u2212", text)  # a variable minus a number: "a−1"
+    text = re.sub(r"\b1000\b", "1,000", text)
     return text.replace(" - ", " \u2212 ").replace(" x ", " \u00d7 ")
 
 
