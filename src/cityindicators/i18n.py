@@ -400,30 +400,23 @@ TEXTS: dict[str, dict[str, str]] = {
                                             "then move evenly to the average of all years of the data, reached in {end}."},
     "f_migration_long_run_besides": {"lt": ", be papildomai pritraukiamų gyventojų,", "en": ", apart from the added inflow,"},
     # after the long-run rule when the projection combines its age structure (or total) with a trend:
-    # the difference is carried as migration, so the net migration quoted is not the rule's alone;
-    # {not_zero}: f_migration_combination_not_zero after the rule "zero", else empty
-    "f_migration_combination": {"lt": "Nurodyta neto migracija apima ir projekcijos derinimą su amžiaus struktūros "
-                                      "tendencija (skirtumas laikomas migracija), todėl ji nuo šios taisyklės gali "
+    # the difference is carried as migration, so the net migration quoted is not the rule's alone.
+    # {whose}: empty after one scenario's rule, or f_migration_combination_all / _some when said once
+    # for the scenarios (findings.combination_said_once), the sentence's first letter then capitalised;
+    # {rule}: f_migration_combination_rule_one / _each; {not_zero}: f_migration_combination_not_zero
+    # when each rule is "zero", else empty
+    "f_migration_combination": {"lt": "{whose}nurodyta neto migracija apima ir projekcijos derinimą su amžiaus "
+                                      "struktūros tendencija (skirtumas laikomas migracija), todėl ji nuo {rule} gali "
                                       "skirtis{not_zero}.",
-                                "en": "The net migration given includes the projection's combination with the trend "
-                                      "of its age structure (the difference is carried as migration), so it can differ "
-                                      "from this rule{not_zero}."},
+                                "en": "{whose}the net migration given includes the projection's combination with the "
+                                      "trend of its age structure (the difference is carried as migration), so it can "
+                                      "differ from {rule}{not_zero}."},
+    "f_migration_combination_rule_one": {"lt": "šios taisyklės", "en": "this rule"},
+    "f_migration_combination_rule_each": {"lt": "jų ilgalaikės taisyklės", "en": "each scenario's long-run rule"},
+    "f_migration_combination_all": {"lt": "visų scenarijų su migracija ", "en": "in every scenario with migration "},
+    "f_migration_combination_some": {"lt": "scenarijų {names} ", "en": "in the scenarios {names} "},
     "f_migration_combination_not_zero": {"lt": " ir ilgainiui nebūtinai lygi nuliui",
                                          "en": " and need not be zero in the long run"},
-    # the same said once after the scenarios' assumptions (findings.combination_said_once)
-    "f_migration_combination_all": {"lt": "Visų scenarijų su migracija nurodyta neto migracija apima ir projekcijos "
-                                          "derinimą su amžiaus struktūros tendencija (skirtumas laikomas migracija), "
-                                          "todėl ji nuo jų ilgalaikės taisyklės gali skirtis{not_zero}.",
-                                    "en": "In every scenario with migration the net migration given includes the "
-                                          "projection's combination with the trend of its age structure (the difference "
-                                          "is carried as migration), so it can differ from each scenario's long-run "
-                                          "rule{not_zero}."},
-    "f_migration_combination_some": {"lt": "Scenarijų {names} nurodyta neto migracija apima ir projekcijos derinimą su "
-                                           "amžiaus struktūros tendencija (skirtumas laikomas migracija), todėl ji nuo "
-                                           "jų ilgalaikės taisyklės gali skirtis{not_zero}.",
-                                     "en": "In the scenarios {names} the net migration given includes the projection's "
-                                           "combination with the trend of its age structure (the difference is carried "
-                                           "as migration), so it can differ from each scenario's long-run rule{not_zero}."},
     "f_quoted": {"lt": "„{name}“", "en": "'{name}'"},
     "f_and": {"lt": "{first} ir {last}", "en": "{first} and {last}"},
     "f_migration_long_run_none": {"lt": "Scenarijaus neto migracijos rodikliai taikomi visą projekcijos laikotarpį.",

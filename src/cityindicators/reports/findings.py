@@ -301,8 +301,7 @@ def scenario_assumptions(scenario: str, y0: int, ymid: int, y1: int, mig: tuple[
         text += " " + t(f"f_migration_long_run_{rule}", lang, held=held, start=start, end=end, besides=besides)
         values["long_run"] = long_run
         if combined:
-            not_zero = t("f_migration_combination_not_zero", lang) if rule == "zero" else ""
-            values["combination_text"] = t("f_migration_combination", lang, not_zero=not_zero)
+            values["combination_text"] = _combination_sentence(lang, "", "one", rule == "zero")
             text += " " + values["combination_text"]
     values["combined"] = combined
     return Finding("assumptions", text, values)
@@ -322,12 +321,21 @@ def combination_said_once(found: list[Finding], lang: str = "lt") -> tuple[list[
         return [f.text for f in found], None
     texts = [f.text.removesuffix(" " + f.values["combination_text"]) if f in carriers else f.text for f in found]
     zero = all(f.values["long_run"][0] == "zero" for f in carriers)
-    not_zero = t("f_migration_combination_not_zero", lang) if zero else ""
     if len(carriers) == sum(1 for f in found if f.values.get("long_run")):
-        return texts, t("f_migration_combination_all", lang, not_zero=not_zero)
-    quoted = [t("f_quoted", lang, name=f.values["scenario"]) for f in carriers]
-    names = t("f_and", lang, first=", ".join(quoted[:-1]), last=quoted[-1])
-    return texts, t("f_migration_combination_some", lang, names=names, not_zero=not_zero)
+        whose = t("f_migration_combination_all", lang)
+    else:
+        quoted = [t("f_quoted", lang, name=f.values["scenario"]) for f in carriers]
+        whose = t("f_migration_combination_some", lang, names=t("f_and", lang, first=", ".join(quoted[:-1]),
+                                                                last=quoted[-1]))
+    return texts, _combination_sentence(lang, whose, "each", zero)
+
+
+def _combination_sentence(lang: str, whose: str, rule: str, zero: bool) -> str:
+    """The sentence on the combination carried as migration (``f_migration_combination``): after
+    one scenario's ``rule`` ("one") or for the scenarios ``whose`` names ("each")."""
+    text = t("f_migration_combination", lang, whose=whose, rule=t(f"f_migration_combination_rule_{rule}", lang),
+             not_zero=t("f_migration_combination_not_zero", lang) if zero else "")
+    return text[:1].upper() + text[1:]
 
 
 def accuracy_size_class(size: str, mape: float, n: int, year: int, lang: str = "lt") -> Finding:
