@@ -240,3 +240,28 @@ def test_only_ticks_with_nothing_to_share_are_copied():
 
     other = OwnTick(fig.axes[0], 0)
     assert not any(chart_ticks._copyable(t) for t in (listened, boxed, sticky, other))
+
+
+def test_tick_label_boxes_are_measured_once_per_renderer_while_the_ticks_stay(monkeypatch):
+    measured: list = []
+    original = Axis._get_ticklabel_bboxes
+    monkeypatch.setattr(Axis, "_get_ticklabel_bboxes",
+                        lambda self, ticks, renderer: measured.append((self, renderer)) or original(self, ticks, renderer))
+    fig = _panels()
+    fig.canvas.draw()
+    unpatched = len(measured)
+    measured.clear()
+    renderer = fig.canvas.get_renderer()
+    with chart_ticks.ticks_computed_once():
+        fig.draw(renderer)
+        fig.get_tightbbox(renderer)  # asks for every axis's label boxes again
+        once = len(measured)
+        boxes = fig.axes[0].xaxis._get_ticklabel_bboxes(fig.axes[0].xaxis._update_ticks(), renderer)[0]
+        assert len(measured) == once  # the kept answer
+        fig.axes[0].set_xlim(2000, 2050)  # other ticks: measured afresh
+        wider = fig.axes[0].xaxis._get_ticklabel_bboxes(fig.axes[0].xaxis._update_ticks(), renderer)[0]
+        assert len(measured) == once + 1
+        svg = io.BytesIO()
+        fig.savefig(svg, format="svg")  # another renderer: measured afresh
+    assert once == 4 and unpatched > once  # four axes, once each
+    assert len(measured) > once + 1 and [b.x0 for b in boxes] != [b.x0 for b in wider]

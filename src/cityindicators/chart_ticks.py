@@ -26,6 +26,11 @@ settings) and then copies the first tick's properties onto it, recreating the ma
 0.4 ms a tick, a quarter of a chart's first drawing. Two ticks so made are alike in every
 property, so a copy of the first with artists of its own is the tick matplotlib would make.
 
+The boxes of an axis's tick labels, which a drawing asks for three or four times (to draw the
+axis, to place its label and each sibling axis's label, to find the chart's content), are
+measured once per renderer too (:func:`_label_boxes_once`), for as long as the ticks, their
+labels and the panel's place are as they were.
+
 The pictures are matplotlib's own (``tests/test_chart_ticks.py``).
 """
 
@@ -245,11 +250,32 @@ def _ticks_copied(original):
     return get_major_ticks
 
 
+def _label_boxes_once(original):
+    """``Axis._get_ticklabel_bboxes`` kept per axis and renderer while the ticks (the same
+    objects, with the same label texts), the axis's state (:func:`_state`) and the panel's place
+    in the figure's pixels are as they were."""
+    def get_ticklabel_bboxes(self, ticks, renderer):
+        memo = _TICKS
+        if memo is None:
+            return original(self, ticks, renderer)
+        key = ("boxes", id(self))
+        state = (_state(self), tuple(self.axes.bbox.bounds), self.axes.figure.dpi,
+                 tuple((id(tick), tick.label1.get_text(), tick.label2.get_text()) for tick in ticks))
+        kept = memo.get(key)
+        if kept is None or kept[0] is not self or kept[1] is not renderer or kept[2] != state:
+            kept = memo[key] = (self, renderer, state, original(self, ticks, renderer))  # both kept alive
+        first, second = kept[3]
+        return list(first), list(second)  # lists of their own: callers add to them
+
+    get_ticklabel_bboxes._cityindicators_once = True
+    return get_ticklabel_bboxes
+
+
 @contextlib.contextmanager
 def ticks_computed_once() -> Iterator[None]:
     """While in the block, every axis works its ticks out once for as long as their inputs stay
-    as they were, draws their lines at once and makes new ticks as copies of one made by
-    matplotlib (see the module's docstring). Inside another such block it shares that block's
+    as they were, draws their lines at once, makes new ticks as copies of one made by
+    matplotlib and measures its labels' boxes once per renderer (see the module's docstring). Inside another such block it shares that block's
     ticks; without matplotlib's ``Axis._update_ticks`` (present from 3.1 on) it does nothing."""
     global _TICKS
     original = getattr(Axis, "_update_ticks", None)
@@ -258,13 +284,18 @@ def ticks_computed_once() -> Iterator[None]:
         return
     _TICKS = {}
     axis_draw, tick_draw, major_ticks = Axis.draw, Tick.draw, Axis.get_major_ticks
+    label_boxes = getattr(Axis, "_get_ticklabel_bboxes", None)  # (matplotlib 3.5 on)
     Axis._update_ticks = _update_ticks_once(original)
     Axis.draw = _axis_draw_at_once(axis_draw)
     Tick.draw = _tick_draw_at_once(tick_draw)
     Axis.get_major_ticks = _ticks_copied(major_ticks)
+    if label_boxes is not None:
+        Axis._get_ticklabel_bboxes = _label_boxes_once(label_boxes)
     try:
         yield
     finally:
         Axis._update_ticks = original
         Axis.draw, Tick.draw, Axis.get_major_ticks = axis_draw, tick_draw, major_ticks
+        if label_boxes is not None:
+            Axis._get_ticklabel_bboxes = label_boxes
         _TICKS = None
