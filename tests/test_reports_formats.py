@@ -154,6 +154,22 @@ def test_sheet_names_fit_excel_rules():
     assert len({n.casefold() for n in names}) == len(names)
 
 
+@pytest.mark.parametrize("titles, expected", [
+    (["Gyventojų skaičius pagal scenarijus, Visagino sav.", "Amžiaus grupės",
+      "Gyventojų skaičius pagal scenarijus ir tikslas, Visagino sav."],
+     ["01 Gyventojų skaičius pagal…", "02 Amžiaus grupės", "03 Gyventojų … ir tikslas"]),
+    (["Residents by age group and scenario, in thousands", "Residents by age group and scenario, with the target"],
+     ["01 Residents by age group and…", "02 Residents … with the target"]),
+])
+def test_titles_cut_alike_keep_what_tells_them_apart(titles, expected):
+    # two long titles that begin alike were both "Gyventojų skaičius pagal…", told apart by their number only
+    from cityindicators.reports.exports import SHEET_NAME_MAX, TableRecord, _sheet_names
+
+    names = _sheet_names([TableRecord("x", "chart", title, "", "", pd.DataFrame(), territory="Visagino sav.")
+                          for title in titles])
+    assert names == expected and all(len(n) <= SHEET_NAME_MAX for n in names)
+
+
 @pytest.mark.parametrize("lang, heading, summary, names, expected", [
     ("lt", "Kriterijai", "Suvestinė", ["Pirmasis kriterijus su ilgu pavadinimu", "Antrasis kriterijus su ilgu pavadinimu"],
      ["02 K1 Pirmasis kriterijus su…", "03 K2 Antrasis kriterijus su…"]),

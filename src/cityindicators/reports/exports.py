@@ -485,17 +485,35 @@ def _fit_sheet_name(text: str) -> str:
     return cut.rstrip(" ,.;:–-'") + "…"
 
 
+def _telling_apart(title: str, other: str) -> str:
+    """``title`` shortened to what tells it from ``other``, a title it begins like: its first word,
+    an ellipsis and its words after those they share ("Gyventojų … ir tikslas" beside "Gyventojų
+    skaičius pagal scenarijus"), so that two sheets are not both "Gyventojų skaičius pagal…"."""
+    words, others = title.split(), other.split()
+    k = 0
+    while k < min(len(words), len(others)) and words[k] == others[k]:
+        k += 1
+    return f"{words[0]} … {' '.join(words[k:])}" if 0 < k < len(words) else title
+
+
 def _sheet_names(records: list[TableRecord]) -> list[str]:
     """The sheets' display names: number and title in the report's language, or the section's
     heading when the title is too long and the heading is the record's alone ("07 Priklausomybės
     koeficientai"), at most 31 characters, none of the characters Excel refuses, unique
-    (case-insensitively, as Excel compares them) and never Excel's reserved "History"."""
+    (case-insensitively, as Excel compares them) and never Excel's reserved "History". A title cut
+    like an earlier one keeps what tells it apart (:func:`_telling_apart`)."""
     names: list[str] = []
     used: set[str] = set()
     headings = Counter(r.heading for r in records if r.heading)
+    cut_from: dict[str, str] = {}  # a cut name without its number -> the title it was cut from
     for i, r in enumerate(records, 1):
         text = _sheet_title(r, SHEET_NAME_MAX - len(f"{i:02d} "), heading_shared=headings[r.heading] > 1)
         name = _fit_sheet_name(f"{i:02d} {text}")
+        stem = name[3:]
+        if stem in cut_from and cut_from[stem] != text:  # cut alike from another title: say what differs
+            name = _fit_sheet_name(f"{i:02d} {_telling_apart(text, cut_from[stem])}")
+        elif name.endswith("…"):
+            cut_from.setdefault(stem, text)
         k = 2
         while name.casefold() in used or name.casefold() == "history":
             suffix = f" ({k})"
