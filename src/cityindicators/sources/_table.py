@@ -271,6 +271,9 @@ BLANK_CELLS = ("", "nan", "NaN", "..", "-", ":")
 # Thousands groups: "20,249", "1,234,567.5" (comma groups) and "1.234.567,5" (dot groups).
 _COMMA_GROUPS = r"[+-]?[1-9]\d{0,2}(?:,\d{3})+"
 _DOT_GROUPS = r"[+-]?[1-9]\d{0,2}(?:\.\d{3})+"
+# Spaces (also no-break and narrow no-break ones) as thousands separators: "20 249", "1 234 567,5".
+_SPACES = r"[\s\u00a0\u202f]"
+_SPACE_GROUPS = r"[+-]?[1-9]\d{0,2}(?:" + _SPACES + r"\d{3})+(?:[.,]\d+)?"
 
 
 def _comma_role(cells: pd.Series, plain: pd.Series | None = None) -> tuple[str, str | None]:
@@ -391,7 +394,16 @@ def _careful_numbers(out: pd.DataFrame, col: str, path, allow_blank: bool, plain
     column writes decimals with a point, which a decimal comma elsewhere would contradict.
     """
     raw = out[col].astype(str).str.strip()
-    raw = raw.str.replace(r"[\s\u00a0\u202f]", "", regex=True)
+    # a space inside a number groups thousands ("20 249"); elsewhere ("1 2 3", "20 2490") it is a typo or two
+    # figures in one cell, which reading the digits together would turn into another number
+    spaced = raw.str.contains(_SPACES, regex=True)
+    if spaced.any():
+        loose = spaced & ~raw.str.fullmatch(_SPACE_GROUPS)
+        if loose.any():
+            r = out.loc[loose].iloc[0]
+            raise ParseError(f"{path}: row {r[_LINE]}: field {col!r}: {r[col]!r} has spaces that do not group "
+                             "thousands; write 20249 or 20 249")
+    raw = raw.str.replace(_SPACES, "", regex=True)
     blank = raw.isin(BLANK_CELLS) if allow_blank else raw.eq("")
     role, example = _comma_role(raw[~blank], plain[col])
     if role == "ambiguous" and integer:
