@@ -265,6 +265,7 @@ def find_inflow(
         # them are then projected together, project_trajectories)
         rates = rates if list(rates.codes) == [code] else rates.subset([code])
     code = rates.codes[0]
+    who = f"{register.get(code).name_lt} ({code})"  # the messages name the territory as the CLI tables do
     Y = rates.base_year
     if int(year) <= Y:
         raise ProjectionError(f"target year {year} must be after the base year {Y}")
@@ -308,16 +309,16 @@ def find_inflow(
             "max_old_age_dependency": f"old-age dependency ratio of at most {target:g} per 100"}[kind]
     if g_lo >= 0:
         status, x = "met_at_lower_bound", lo
-        msg = (f"{code}: the {what} in {year} is met with an added inflow of {lo:,.0f} a year "
+        msg = (f"{who}: the {what} in {year} is met with an added inflow of {lo:,.0f} a year "
                f"(the lower bound); value {metric(lo):,.1f}")
     elif g_hi < 0:
         status, x = "unreachable", None
-        msg = (f"{code}: no constant added inflow between {lo:,.0f} and {hi:,.0f} persons a year "
+        msg = (f"{who}: no constant added inflow between {lo:,.0f} and {hi:,.0f} persons a year "
                f"({prof_name}) reaches a {what} in {year}; the largest allowed inflow gives {at_hi:,.1f}")
     else:
         x = float(brentq(gap, lo, hi, xtol=xtol))
         status = "met"
-        msg = (f"{code}: a constant added net inflow of {x:,.0f} persons a year ({prof_name}) from {Y} "
+        msg = (f"{who}: a constant added net inflow of {x:,.0f} persons a year ({prof_name}) from {Y} "
                f"gives a {what} in {year}")
     log.info(msg)
     final_sc = sc.with_added_inflow(x if x is not None else hi, profile)
