@@ -11,6 +11,7 @@ from matplotlib.figure import Figure
 from matplotlib.offsetbox import TextArea
 
 from cityindicators import chart_legend
+from test_chart_ticks import _pixels  # a figure's pixels drawn at a resolution
 
 
 def _legends() -> Figure:
@@ -30,12 +31,6 @@ def _legends() -> Figure:
     fig.legend(handles, [*labels[:2], "Ilgas pavadinimas\nper dvi eilutes"], loc="lower center", ncol=3)
     fig.subplots_adjust(bottom=0.3, right=0.75)
     return fig
-
-
-def _pixels(fig: Figure, dpi: float) -> np.ndarray:
-    fig.dpi = dpi
-    fig.canvas.draw()
-    return np.asarray(fig.canvas.buffer_rgba()).copy()
 
 
 def _svg(fig: Figure) -> bytes:

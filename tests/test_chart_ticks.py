@@ -245,8 +245,11 @@ def test_only_ticks_with_nothing_to_share_are_copied():
 def test_tick_label_boxes_are_measured_once_per_renderer_while_the_ticks_stay(monkeypatch):
     measured: list = []
     original = Axis._get_ticklabel_bboxes
-    monkeypatch.setattr(Axis, "_get_ticklabel_bboxes",
-                        lambda self, ticks, renderer: measured.append((self, renderer)) or original(self, ticks, renderer))
+    def counted(self, ticks, renderer):
+        measured.append((self, renderer))
+        return original(self, ticks, renderer)
+
+    monkeypatch.setattr(Axis, "_get_ticklabel_bboxes", counted)
     fig = _panels()
     fig.canvas.draw()
     unpatched = len(measured)

@@ -89,8 +89,9 @@ def _offset_kept(original):
 
 #: ``(class, method name, wrapper)`` of what the block replaces.
 _PATCHES = ((Legend, "draw", _in_one_call), (Legend, "get_window_extent", _in_one_call),
-            (Legend, "get_tightbbox", _in_one_call), (OffsetBox, "get_offset", _offset_kept), (VPacker, "_get_bbox_and_child_offsets", _kept),
-            (HPacker, "_get_bbox_and_child_offsets", _kept), (TextArea, "get_bbox", _kept))
+            (Legend, "get_tightbbox", _in_one_call), (OffsetBox, "get_offset", _offset_kept),
+            (VPacker, "_get_bbox_and_child_offsets", _kept), (HPacker, "_get_bbox_and_child_offsets", _kept),
+            (TextArea, "get_bbox", _kept))
 
 
 @contextlib.contextmanager

@@ -192,10 +192,12 @@ _ARTISTS = (("tick1line", Line2D), ("tick2line", Line2D), ("gridline", Line2D), 
 
 def _own_state(artist) -> bool:
     """Whether ``artist`` holds nothing a copy would share with it by mistake: no callbacks, no
-    container to be removed from, no sticky edges (lists) and, for a text, no box around it (an
+    container to be removed from, no sticky edges (older matplotlib versions give every artist
+    empty lists of them: a copy gets lists of its own) and, for a text, no box around it (an
     artist of its own); a tick that matplotlib has just made holds none of these."""
-    return (not artist._callbacks.callbacks and artist._remove_method is None and artist._sticky_edges is None
-            and getattr(artist, "_bbox_patch", None) is None)
+    sticky = artist._sticky_edges
+    return (not artist._callbacks.callbacks and artist._remove_method is None
+            and (sticky is None or not (sticky.x or sticky.y)) and getattr(artist, "_bbox_patch", None) is None)
 
 
 def _copyable(tick) -> bool:
@@ -214,6 +216,8 @@ def _artist_copy(artist):
     new = object.__new__(type(artist))
     new.__dict__.update(artist.__dict__)
     new._callbacks = CallbackRegistry(signals=["pchanged"])
+    if artist._sticky_edges is not None:
+        new._sticky_edges = type(artist._sticky_edges)([], [])
     if isinstance(artist, Text):
         new._fontproperties = artist._fontproperties.copy()
     else:
@@ -254,9 +258,9 @@ def _label_boxes_once(original):
     """``Axis._get_ticklabel_bboxes`` kept per axis and renderer while the ticks (the same
     objects, with the same label texts), the axis's state (:func:`_state`) and the panel's place
     in the figure's pixels are as they were."""
-    def get_ticklabel_bboxes(self, ticks, renderer):
+    def get_ticklabel_bboxes(self, ticks, renderer=None):
         memo = _TICKS
-        if memo is None:
+        if memo is None or renderer is None:
             return original(self, ticks, renderer)
         key = ("boxes", id(self))
         state = (_state(self), tuple(self.axes.bbox.bounds), self.axes.figure.dpi,
@@ -275,8 +279,9 @@ def _label_boxes_once(original):
 def ticks_computed_once() -> Iterator[None]:
     """While in the block, every axis works its ticks out once for as long as their inputs stay
     as they were, draws their lines at once, makes new ticks as copies of one made by
-    matplotlib and measures its labels' boxes once per renderer (see the module's docstring). Inside another such block it shares that block's
-    ticks; without matplotlib's ``Axis._update_ticks`` (present from 3.1 on) it does nothing."""
+    matplotlib and measures its labels' boxes once per renderer (see the module's docstring).
+    Inside another such block it shares that block's ticks; without matplotlib's
+    ``Axis._update_ticks`` (present from 3.1 on) it does nothing."""
     global _TICKS
     original = getattr(Axis, "_update_ticks", None)
     if original is None or _TICKS is not None:
