@@ -20,8 +20,13 @@ Runs on the real lt-osp extract when ../shared/data (or $CITYINDICATORS_SHARED_D
 With ``--repeat N`` the warm report runs N times and each section's least CPU time is printed (on a
 machine shared with other work the least is the figure least disturbed by it).
 
+With ``--files`` the sections write what they write in the report runner (into a temporary folder,
+as :mod:`cityindicators.reports.exports` does for the runner's kernel): each chart's SVG and
+300-dpi PNG besides the screen PNG, and the tables' and charts' data; "rendered" then includes
+those files, as in a batch. Without it only the screen PNG is drawn, as in JupyterLab.
+
 Usage: python benchmarks/bench_report_sections.py [--data-dir DIR] [--trajectories 1000] [--repeat N]
-       [--template scenarios]
+       [--template scenarios] [--files]
 """
 
 from __future__ import annotations
@@ -245,6 +250,28 @@ class StepClock:
         return text
 
 
+@contextlib.contextmanager
+def report_files(on: bool, tmp: Path):
+    """With ``on``, the report's files written into a new folder under ``tmp`` (removed after),
+    as the runner's kernel writes them; else nothing is written."""
+    import os
+    import shutil
+
+    if not on:
+        yield
+        return
+    from cityindicators.reports import exports
+
+    folder = Path(tempfile.mkdtemp(prefix="report-", dir=tmp))
+    os.environ[exports.EXPORT_ENV] = str(folder)
+    exports.reset()  # charts and tables counted from one, as the runner's kernel prepares a report
+    try:
+        yield
+    finally:
+        del os.environ[exports.EXPORT_ENV]
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 def kernel_like_display() -> None:
     """Format displayed objects as a kernel does: an IPython shell computes the HTML, Markdown or
     PNG of everything shown (the tables' ``Styler`` HTML included), which ``display()`` outside a
@@ -301,6 +328,8 @@ def main() -> int:
                     help="run the warm report N times and print the least CPU time of each section (default 1)")
     ap.add_argument("--template", choices=("situation_analysis", "scenarios"), action="append",
                     help="only this template (may be repeated; default both)")
+    ap.add_argument("--files", action="store_true",
+                    help="write the charts' SVG and 300-dpi PNG and the tables' data, as in the report runner")
     args = ap.parse_args()
     import os
 
@@ -327,7 +356,7 @@ def main() -> int:
                 for _ in range(args.repeat if state == "warm" else 1):
                     calls: collections.Counter = collections.Counter()
                     clock, steps = ChartClock(), StepClock()
-                    with counting(calls), clock.install(), steps.install():
+                    with counting(calls), clock.install(), steps.install(), report_files(args.files, Path(tmp)):
                         t0, c0 = time.perf_counter(), time.process_time()
                         cells = run_cells(template, params_of(name), clock)
                         dt, cpu = time.perf_counter() - t0, time.process_time() - c0
