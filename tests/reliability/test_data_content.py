@@ -41,6 +41,8 @@ TIDY_CASES = [
     ("year 2999", "births", "b.csv", _tidy("Zarasų r. sav.,2999,total,2\n"), r"value 2999 \(row 2\)"),
     ("age 150", "population", "p.csv", _tidy("Zarasų r. sav.,2016,total,3,5\nZarasų r. sav.,2016,total,150,5\n",
                                               "territory,year,sex,age,value\n"), r"value 150 \(row 3\)"),
+    ("a year of twenty digits", "births", "b.csv", _tidy("Zarasų r. sav.,99999999999999999999,total,1\n"),
+     r"row 2: field 'year': '99999999999999999999' is too large for a whole number"),
     ("fractional year", "births", "b.csv", _tidy("Zarasų r. sav.,2016.5,total,1\n"), r"row 2: field 'year': '2016.5' is not a whole number"),
     ("blank year", "births", "b.csv", _tidy("Zarasų r. sav.,,total,1\n"), r"field 'year'.*row 2"),
     ("unknown sex", "births", "b.csv", _tidy("Zarasų r. sav.,2016,x,1\n"), r"row 2: field 'sex': 'x' is not a sex"),

@@ -362,6 +362,12 @@ def _column_numbers(out: pd.DataFrame, col: str, path, *, allow_blank: bool, non
         if frac.any():
             r = out.loc[frac].iloc[0]
             raise ParseError(f"{path}: row {r[_LINE]}: field {col!r}: {r[col]!r} is not a whole number (a count)")
+        # past 2**53 a float no longer holds every whole number, and the table's integers would
+        # wrap round (a year of 99999999999999999999 was reported as -9223372036854775808)
+        huge = nums.abs() > 2.0**53
+        if huge.any():
+            r = out.loc[huge].iloc[0]
+            raise ParseError(f"{path}: row {r[_LINE]}: field {col!r}: {r[col]!r} is too large for a whole number")
     if non_negative:
         neg = nums < 0
         if neg.any():
