@@ -160,6 +160,9 @@ def test_settings_and_inputs_are_validated(data):
         project(list(CODES), 2015, 20500, data=data)
     with pytest.raises(ProjectionError, match=r"target year \(20400\) is after 2100"):
         find_inflow("30", 2015, 20400, population=1, data=data)
+    for bad in (-5, 0, float("nan")):
+        with pytest.raises(ProjectionError, match="the population target must be a positive number"):
+            find_inflow("30", 2015, 2030, population=bad, data=data)
     assert project(list(CODES)[:1], 2015, 2100, data=data).totals()["year"].max() == 2100
     with pytest.raises(ConfigError, match="unknown scenario"):
         project(list(CODES), 2015, 2020, scenario="nope", data=data)

@@ -243,6 +243,8 @@ def find_inflow(
         raise ProjectionError(f"give exactly one target of {', '.join(TARGET_KINDS)}; got {sorted(given) or 'none'}")
     kind, target = next(iter(given.items()))
     target = float(target)
+    if not np.isfinite(target) or target <= 0:  # (a negative population was "met" at no inflow)
+        raise ProjectionError(f"the {kind} target must be a positive number, got {target:g}")
     check_last_year(year, "target year")
     from ..geography import get_register
 
