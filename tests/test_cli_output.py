@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from cityindicators.cli import main
-from cityindicators.cli._output import emit, fmt_number
+from cityindicators.cli._output import emit, fmt_number, fmt_persons
 from cityindicators.i18n import MINUS
 
 
@@ -59,3 +59,19 @@ def test_backtest_table_on_the_demo_prints_negative_errors_with_the_minus_sign(d
     rows = capsys.readouterr().out.splitlines()[1:]
     assert [row.split()[3] for row in rows] == [f"{v:.2f}".replace("-", MINUS) for v in signed]
     assert not any(word.startswith("-") for row in rows for word in row.split())
+
+
+def test_fmt_persons_rounds_to_whole_persons():
+    assert fmt_persons(13399.17) == "13399" and fmt_persons(13399.5) == "13400"
+    assert fmt_persons(-0.4) == "0" and fmt_persons(-12.6) == MINUS + "13"
+    assert fmt_persons(np.nan) == "n/a" and fmt_persons(np.nan, missing="–") == "–"
+
+
+def test_table_prints_persons_whole_in_the_rows_marked_and_csv_keeps_the_fractions(capsys):
+    # made-up: two groups of persons and a median age (years) in the same column
+    frame = pd.DataFrame({"group": ["total", "65+", "median_age"], "q50": [13399.17, 2500.5, 41.237]})
+    emit(frame, "table", persons=["q50"], persons_rows=frame["group"] != "median_age")
+    rows = [line.split() for line in capsys.readouterr().out.splitlines()[1:]]
+    assert rows == [["total", "13399"], ["65+", "2500"], ["median_age", "41.24"]]  # 2500.5: to the even 2500
+    emit(frame, "csv", persons=["q50"])
+    assert pd.read_csv(io.StringIO(capsys.readouterr().out))["q50"].tolist() == [13399.17, 2500.5, 41.237]

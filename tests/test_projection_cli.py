@@ -42,6 +42,20 @@ def test_project_stochastic_quantile_columns(demo_dir, capsys):
     assert not frame.duplicated(["scenario", "territory_code", "year", "sex", "age_group"]).any()
 
 
+def test_project_table_prints_whole_persons(demo_dir, capsys):
+    args = ["--data-dir", str(demo_dir), "project", "--territory", "X13", "--base-year", "2020", "--to", "2025",
+            "--stochastic", "30", "--seed", "3"]
+    assert main(args) == 0
+    exact = pd.read_csv(io.StringIO(capsys.readouterr().out))
+    assert (exact["q50"] % 1 != 0).any()  # the machine output keeps the fractional persons
+    assert main(args + ["--format", "table"]) == 0
+    rows = [line.split() for line in capsys.readouterr().out.splitlines()[1:]]
+    assert [r[-1] for r in rows] == [str(round(v)) for v in exact["q90"]]
+    assert main(["--data-dir", str(demo_dir), "project", "--territory", "X13", "--base-year", "2020", "--to", "2022",
+                 "--format", "table"]) == 0
+    assert all("." not in line.split()[-1] for line in capsys.readouterr().out.splitlines()[1:])
+
+
 def test_target_and_unreachable_exit_code(demo_dir, capsys):
     rc = main(["--data-dir", str(demo_dir), "target", "--territory", "X13", "--base-year", "2020", "--year", "2030",
                "--population", "21000"])

@@ -23,14 +23,13 @@ if TYPE_CHECKING:
 FORMATS = ("table", "csv", "json")
 
 
-def fmt_number(v) -> str:
+def fmt_number(v, missing: str = "n/a") -> str:
     """A value for the aligned table: whole numbers without decimals, others to 2 places, a
-    negative one with the minus sign (U+2212) the reports print."""
+    negative one with the minus sign (U+2212) the reports print; a missing one ``missing``."""
+    if _is_missing(v):
+        return missing
     import numpy as np
-    import pandas as pd
 
-    if v is None or v is pd.NA or (isinstance(v, (float, np.floating)) and np.isnan(v)):
-        return "n/a"
     if isinstance(v, (int, np.integer)):
         return _with_minus(f"{int(v):d}")
     if isinstance(v, (float, np.floating)):
@@ -38,6 +37,21 @@ def fmt_number(v) -> str:
             return _with_minus(f"{v:.0f}")
         return _with_minus(f"{v:.2f}" if abs(v) >= 0.01 or v == 0 else f"{v:.4g}")
     return str(v)
+
+
+def fmt_persons(v, missing: str = "n/a") -> str:
+    """A number of persons for the aligned table: rounded to whole persons (a projection's
+    fractional persons are read as people), with the minus sign; a missing one ``missing``."""
+    if _is_missing(v):
+        return missing
+    return _with_minus(f"{round(float(v)):d}")  # an int: never "-0"
+
+
+def _is_missing(v) -> bool:
+    import numpy as np
+    import pandas as pd
+
+    return v is None or v is pd.NA or (isinstance(v, (float, np.floating)) and bool(np.isnan(v)))
 
 
 def _with_minus(number_text: str) -> str:
@@ -52,14 +66,17 @@ def _column_for_reading(values: pd.Series) -> list[str]:
     return [_with_minus(line.strip()) for line in lines]
 
 
-def emit(frame: pd.DataFrame, fmt: str, output: str | None = None, numeric: Sequence[str] = ()) -> None:
+def emit(frame: pd.DataFrame, fmt: str, output: str | None = None, numeric: Sequence[str] = (),
+         persons: Sequence[str] = (), persons_rows: Sequence[bool] | None = None, missing: str = "n/a") -> None:
     """Print ``frame`` as an aligned table, CSV or JSON records, or write it atomically to ``output``.
 
     An ``output`` ending in ``.xlsx`` is written as a one-sheet workbook whatever ``fmt`` says.
     CSV text cells pass :func:`~cityindicators.spreadsheet.spreadsheet_safe` and XLSX ones
     :func:`~cityindicators.spreadsheet.neutralise_sheet`, so a name such as ``=HYPERLINK(...)``
     opens as text, not as a formula. ``numeric`` names columns
-    rounded for display in the table format (CSV, XLSX and JSON keep full precision). The table,
+    rounded for display in the table format, ``persons`` columns of persons shown there to whole
+    persons (only in the rows ``persons_rows`` marks, when given; the others as ``numeric``), with
+    ``missing`` for a missing value (CSV, XLSX and JSON keep full precision). The table,
     printed for reading, writes negative numbers with the minus sign (U+2212) as the reports do;
     CSV, JSON and XLSX, read by programs, keep the ASCII hyphen (or a number).
     """
@@ -77,9 +94,13 @@ def emit(frame: pd.DataFrame, fmt: str, output: str | None = None, numeric: Sequ
     else:
         shown = frame.copy()
         with pd.option_context("display.max_rows", None, "display.max_columns", None, "display.width", 200):
+            whole = [True] * len(shown) if persons_rows is None else list(persons_rows)
             for col in shown.columns:
-                if col in numeric:
-                    shown[col] = [fmt_number(v) for v in shown[col].astype(object)]
+                if col in persons:
+                    shown[col] = [fmt_persons(v, missing) if w else fmt_number(v, missing)
+                                  for v, w in zip(shown[col].astype(object), whole)]
+                elif col in numeric:
+                    shown[col] = [fmt_number(v, missing) for v in shown[col].astype(object)]
                 elif len(shown) and pd.api.types.is_numeric_dtype(shown[col]) and not pd.api.types.is_bool_dtype(shown[col]):
                     shown[col] = _column_for_reading(shown[col])  # the table is read: "−3.2", as the reports print it
             buf.write((shown.to_string(index=False) if len(shown) else "(no rows)") + "\n")

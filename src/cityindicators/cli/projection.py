@@ -95,25 +95,32 @@ def _project(args) -> int:
         raise ProjectionError(f"--calibrate: {exc}") from None
     if args.stochastic:
         print(f"stochastic band: {res.stochastic_band}", file=sys.stderr)
+    persons_rows = None  # the table prints persons as whole persons (CSV and JSON keep the fractions)
     if errors is not None and not args.calibrate:
+        from ..projection.api import MEDIAN_AGE
+
         try:
             frame = _empirical_intervals_table(res, errors, data, reg, args.data_dir)
         except ProjectionError as exc:
             raise ProjectionError(f"--interval empirical: {exc} (too little history before the base year "
                                   f"{res.base_year} for a back-test)") from None
+        persons, persons_rows = ["value", "lower", "upper"], frame["age_group"] != MEDIAN_AGE  # a median age is years
     elif args.stochastic:
         from ..cube import SEXES_AND_TOTAL
         from ..projection.api import QUANTILE_AGE_GROUPS
 
         frame = res.quantiles_wide(sex=SEXES_AND_TOTAL, age_group=QUANTILE_AGE_GROUPS)  # every level, labelled
         frame.insert(2, "territory", frame["territory_code"].map(lambda c: reg.name(c)))
+        persons = [c for c in frame.columns if c.startswith("q")]
     else:
         frame = res.population.rename(columns={"value": "population"})
         names = {c: reg.name(c) for c in frame["territory_code"].unique()}
         frame.insert(2, "territory", frame["territory_code"].map(names))
+        persons = ["population"]
         if args.round:
             frame["population"] = frame["population"].round(args.round_digits)
-    emit(frame, args.format, args.output)
+            persons = []  # the decimals asked for
+    emit(frame, args.format, args.output, persons=persons, persons_rows=persons_rows)
     return 0
 
 
@@ -300,7 +307,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                         "how wrong projections like this one have been, not what a new shock could do. "
                         "The back-test runs once per data build (minutes on the whole extract).")
     _add_setting_flags(p)
-    p.add_argument("--format", choices=FORMATS, default="csv")
+    p.add_argument("--format", choices=FORMATS, default="csv",
+                   help="csv (default) and json keep full precision (projected persons are fractional); "
+                        "table, for reading, prints persons rounded to whole persons (a median age to 2 decimals)")
     p.add_argument("--output", default=None, metavar="FILE", help="write to FILE (atomically) instead of stdout")
     p.add_argument("--round", action="store_true", help="round populations to --round-digits decimals")
     p.add_argument("--round-digits", type=int, default=1, metavar="N",
