@@ -110,7 +110,7 @@ def test_probability_words():
     assert probability_text(1 - 0.99, "en") == "less than 1%"  # English closes a percentage up
     assert probability_text(0.99, "lt") == "daugiau nei 99 %"
     assert probability_text(0.995, "en", short=True) == ">99%" and probability_text(0.35, "en") == "35%"
-    assert probability_text(float("nan")) == "n/a"
+    assert probability_text(float("nan")) == "\u2013"  # the no-data mark of the reports and the tables
 
 
 def test_sentence_ending_in_an_abbreviation_has_one_full_stop():

@@ -31,6 +31,13 @@ def test_table_in_both_languages_exits_zero_although_criteria_are_off_track(caps
     assert "Siekinio metai" in out and "Tikėtina reikšmė siekinio metais" in out  # the target's year, genitive
 
 
+def test_table_marks_no_data_as_the_reports_do(capsys, demo_dir):
+    for extra in ((), ("--by-year",)):
+        rc, out, _ = run(capsys, demo_dir, EXAMPLE, "--trajectories", "0", *extra)
+        assert rc == 0 and "n/a" not in out
+        assert any(cell == "\u2013" for line in out.splitlines()[1:] for cell in line.split())  # "–", no data
+
+
 def test_csv_json_and_xlsx(capsys, demo_dir, tmp_path):
     import pandas as pd
 

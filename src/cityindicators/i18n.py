@@ -487,6 +487,8 @@ def percent_as_written(text: str, lang: str) -> str:
 
 #: The minus sign of every displayed negative number, in both languages.
 MINUS = "\u2212"
+#: The mark of a missing value (no data) in every displayed table and text, in both languages.
+NO_VALUE = "\u2013"
 
 
 def fmt_number(value: float | int | None, lang: str = "lt", decimals: int = 1, sign: bool = False) -> str:
@@ -498,7 +500,7 @@ def fmt_number(value: float | int | None, lang: str = "lt", decimals: int = 1, s
     their numbers numeric and never pass through here.
     """
     if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "–"
+        return NO_VALUE
     if round(float(value), decimals) == 0:
         value, sign = 0.0, False  # no "-0.0" for a small negative value, nor "+0.0" (zero has no direction)
     text = f"{value:{'+' if sign else ''},.{decimals}f}".replace("-", MINUS)

@@ -94,6 +94,7 @@ def _workbook(args: argparse.Namespace) -> int:
 
 def _check(args: argparse.Namespace) -> int:
     from ..exceptions import ConfigError
+    from ..i18n import NO_VALUE
     from ..plans import load_plan
     from ._output import emit
 
@@ -107,7 +108,8 @@ def _check(args: argparse.Namespace) -> int:
     frame = check_table(plan, args.lang, args.by_year, args.scenario, args.trajectories, args.seed)
     if args.format == "table":
         shown = _display(frame, args.lang, args.by_year)
-        emit(shown, "table", args.output, numeric=list(shown.columns))
+        # no data: the mark the reports print ("–"), not "n/a"
+        emit(shown, "table", args.output, numeric=list(shown.columns), missing=NO_VALUE)
         if not args.by_year and frame["probability"].notna().any():
             # the band as outlook() made it: calibrated to the method's past errors where the data allow a back-test
             calibrated = frame.loc[frame["probability"].notna(), "band"].eq("calibrated").all()

@@ -6,7 +6,7 @@ Okabe-Ito palette, which colour-blind readers can tell apart.
 
 from __future__ import annotations
 
-from ..i18n import check_language, percent_as_written, single_periods
+from ..i18n import NO_VALUE, check_language, percent_as_written, single_periods
 
 __all__ = ["STATUS_LABELS", "STATUS_COLOURS", "DIRECTION_LABELS", "COLUMN_LABELS", "METHOD_LABELS", "TEXTS",
            "status_label", "direction_label", "profile_label", "PROFILE_LABELS", "probability_text", "column_labels",
@@ -190,9 +190,9 @@ def column_labels(columns, lang: str = "lt") -> dict[str, str]:
 
 def probability_text(p: float, lang: str = "lt", short: bool = False) -> str:
     """A probability for people: ``35 %``; at the outermost percentiles of the stochastic
-    projection ``mažiau nei 1 %`` / ``less than 1 %`` (``<1 %`` when ``short``); NaN ``n/a``."""
+    projection ``mažiau nei 1 %`` / ``less than 1 %`` (``<1 %`` when ``short``); NaN the no-data mark ``–``."""
     if p != p:
-        return "n/a"
+        return NO_VALUE
     p = round(float(p), 4)  # 1 - 0.99 is not quite 0.01
     if p <= 0.01 or p >= 0.99:
         edge = {"lt": ("mažiau nei", "daugiau nei"), "en": ("less than", "more than")}[check_language(lang)]
