@@ -59,7 +59,11 @@ TIDY_CASES = [
     ("binary file", "births", "b.csv", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)), r"not UTF-8|NUL"),
     ("empty file", "births", "b.csv", b"", r"b.csv: the file is empty"),
     ("whitespace only", "births", "b.csv", b"  \n\n \n", r"b.csv: the file is empty"),
-    ("broken spreadsheet", "births", "b.xlsx", b"PK\x03\x04 not really a zip", r"b.xlsx: cannot read as a spreadsheet"),
+    ("broken spreadsheet", "births", "b.xlsx", b"PK\x03\x04 not really a zip", r"b.xlsx: not a readable Excel workbook"),
+    # a CSV saved under .xlsx: pandas could not even tell it was no workbook ("specify an engine manually")
+    ("CSV text named .xlsx", "births", "b.xlsx", _tidy("Zarasų r. sav.,2016,total,3\n"),
+     r"b.xlsx: not a readable Excel workbook \(.xlsx\): File is not a zip file$"),
+    ("an Excel 97-2003 workbook", "births", "b.xls", b"\xd0\xcf\x11\xe0 made-up", r"b.xls: an Excel 97-2003 workbook \(.xls\) cannot be read"),
     ("unknown dataset", "nonsense", "b.csv", _tidy("Zarasų r. sav.,2016,total,3\n"), r"unknown dataset 'nonsense'"),
     ("spaces that group no thousands", "births", "b.csv", _tidy("Zarasų r. sav.,2016,total,1 2 3\n"),
      r"row 2: field 'value': '1 2 3' has spaces that do not group thousands"),

@@ -236,11 +236,16 @@ def read_any_table(
     returned frame uses the names in ``required``/``optional``.
     """
     path = Path(path)
-    if path.suffix.lower() in (".xlsx", ".xlsm", ".xls"):
+    if path.suffix.lower() == ".xls":
+        raise ParseError(f"{path}: an Excel 97-2003 workbook (.xls) cannot be read; save it as .xlsx or CSV")
+    if path.suffix.lower() in (".xlsx", ".xlsm"):
         try:
-            raw = pd.read_excel(path, dtype=str, sheet_name=0)
-        except Exception as exc:  # openpyxl raises many types for broken files
-            raise ParseError(f"{path}: cannot read as a spreadsheet: {exc}") from exc
+            # the engine named: a file that is no workbook at all is then openpyxl's error, not pandas'
+            # "specify an engine manually"
+            raw = pd.read_excel(path, dtype=str, sheet_name=0, engine="openpyxl")
+        except Exception as exc:  # openpyxl raises many types for broken files (zipfile, KeyError ...)
+            reason = (str(exc).splitlines() or [type(exc).__name__])[0]
+            raise ParseError(f"{path}: not a readable Excel workbook (.xlsx): {reason}") from None
         raw.columns = [str(c).strip() for c in raw.columns]
         raw = raw.dropna(how="all")
         raw[_LINE] = raw.index.to_numpy() + 2
