@@ -117,6 +117,24 @@ def test_user_groups_file(tmp_path, reg):
         load_groups(f, reg)
 
 
+def test_groups_file_errors_name_the_line_and_the_key(tmp_path, reg):
+    f = tmp_path / "groups.yaml"
+    cases = [
+        ("groups:\n  ok:\n    members: [Zarasai]\n  bad:\n    members: [Zarasai,\n      Atlantida]\n",
+         "line 6, group 'bad', key 'members': unknown territory 'Atlantida'"),
+        ("groups:\n  bad:\n    members: [Visaginas]\n    colour: red\n",
+         "line 4, group 'bad', key 'colour': unknown key(s) ['colour']"),
+        ("groups:\n  bad:\n    name_en: B\n    members: []\n", "line 4, group 'bad', key 'members': expected a non-empty list"),
+        ("groups:\n  bad:\n    name_en: B\n", "line 2, group 'bad', key 'members': expected a non-empty list"),
+        ("# made up\ngroups: [X]\n", "line 2, key 'groups': expected a top-level key 'groups'"),
+    ]
+    for text, message in cases:
+        f.write_text(text, encoding="utf-8")
+        with pytest.raises(ConfigError) as err:
+            load_groups(f, reg)
+        assert str(err.value).startswith(f"{f}: {message}"), str(err.value)
+
+
 def test_data_dir_groups_are_merged(tmp_path):
     (tmp_path / "groups.yaml").write_text("groups:\n  mine:\n    members: ['30', '45']\n", encoding="utf-8")
     reg = get_register(tmp_path)

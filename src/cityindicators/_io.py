@@ -42,6 +42,7 @@ __all__ = [
     "fault_point",
     "read_text_strict",
     "read_yaml",
+    "read_yaml_with_nodes",
     "unique_key_loader",
     "atomic_path",
     "atomic_write_bytes",
@@ -307,13 +308,25 @@ def read_yaml(path: str | os.PathLike, what: str = "YAML file") -> Any:
     not readable, not valid YAML (with the line and column the parser gives), a key written
     twice in one mapping (:func:`unique_key_loader`).
     """
+    return read_yaml_with_nodes(path, what)[0]
+
+
+def read_yaml_with_nodes(path: str | os.PathLike, what: str = "YAML file") -> tuple[Any, Any]:
+    """:func:`read_yaml`'s content and the composed node tree it was built from (``None`` for an
+    empty file): each node's ``start_mark.line`` (from 0) is where a value stands, for errors
+    that name the line of a key the parser accepted."""
     import yaml
 
     text = read_text_strict(path, what)
     try:
         # libyaml's parser (the same safe constructor) when PyYAML has it: some ten times faster, and
         # a batch checks six scenario files for every report it plans
-        return yaml.load(text, Loader=unique_key_loader())
+        loader = unique_key_loader()(text)
+        try:
+            node = loader.get_single_node()  # what yaml.load does, keeping the node
+            return (loader.construct_document(node) if node is not None else None), node
+        finally:
+            loader.dispose()
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark is not None else ""

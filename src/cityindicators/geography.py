@@ -28,7 +28,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Iterable, Mapping
 
-from ._io import read_yaml
+from ._io import read_yaml_with_nodes
 from .config import DataPaths, resource_path
 from .exceptions import AmbiguousTerritoryError, ConfigError, UnknownTerritoryError
 
@@ -368,25 +368,56 @@ class Register:
 
 
 def load_groups(path: str | os.PathLike, register: Register) -> dict[str, Group]:
-    """Read named groups from a YAML file (``groups: {ID: {name_lt, name_en, members: [...]}}``)."""
+    """Read named groups from a YAML file (``groups: {ID: {name_lt, name_en, members: [...]}}``).
+
+    An invalid group is a :class:`ConfigError` naming the file, the line and the key, as the
+    scenario and plan files' errors do."""
     path = Path(path)
-    doc = read_yaml(path, "groups file") or {}
+    doc, root = read_yaml_with_nodes(path, "groups file")
     groups = doc.get("groups") if isinstance(doc, dict) else None
     if not isinstance(groups, dict):
-        raise ConfigError(f"{path}: expected a top-level key 'groups' mapping group ids to definitions")
+        line = _line(_value_nodes(root).get("groups", root))
+        raise ConfigError(f"{path}: {line}key 'groups': expected a top-level key 'groups' mapping group ids to "
+                          "definitions")
+    groups_node = _value_nodes(root)["groups"]
+    group_nodes = _value_nodes(groups_node, keys=True)
     out: dict[str, Group] = {}
     for gid, spec in groups.items():
+        # a key YAML read as another type ('yes' as True) or brought in by a merge key: the 'groups' line
+        key_node, spec_node = group_nodes.get(str(gid), (groups_node, None))
         if not isinstance(spec, dict) or not isinstance(spec.get("members"), list) or not spec["members"]:
-            raise ConfigError(f"{path}: group {gid!r} needs a non-empty list 'members'")
+            members_node = _value_nodes(spec_node).get("members", key_node)
+            raise ConfigError(f"{path}: {_line(members_node)}group {gid!r}, key 'members': expected a non-empty list "
+                              "of territories")
         unknown = set(spec) - {"name_lt", "name_en", "members"}
         if unknown:
-            raise ConfigError(f"{path}: group {gid!r} has unknown key(s) {sorted(unknown)}; allowed: name_lt, name_en, members")
-        try:
-            members = tuple(register.resolve(m).code for m in spec["members"])
-        except UnknownTerritoryError as exc:
-            raise ConfigError(f"{path}: group {gid!r}: {exc}") from exc
-        out[str(gid)] = Group(str(gid), spec.get("name_lt", str(gid)), spec.get("name_en", str(gid)), members)
+            # the first in the file (one brought in by a merge key: at the group's line)
+            first = next((k for k in _value_nodes(spec_node, keys=True) if k in unknown), sorted(unknown)[0])
+            line = _line(_value_nodes(spec_node, keys=True).get(first, (key_node,))[0])
+            raise ConfigError(f"{path}: {line}group {gid!r}, key {first!r}: unknown key(s) "
+                              f"{sorted(unknown)}; allowed: name_lt, name_en, members")
+        members, m_nodes = [], _value_nodes(spec_node).get("members")
+        m_nodes = m_nodes.value if getattr(m_nodes, "id", "") == "sequence" else [key_node] * len(spec["members"])
+        for m, m_node in zip(spec["members"], m_nodes):
+            try:
+                members.append(register.resolve(m).code)
+            except UnknownTerritoryError as exc:
+                raise ConfigError(f"{path}: {_line(m_node)}group {gid!r}, key 'members': {exc}") from exc
+        out[str(gid)] = Group(str(gid), spec.get("name_lt", str(gid)), spec.get("name_en", str(gid)), tuple(members))
     return out
+
+
+def _value_nodes(node, keys: bool = False) -> dict:
+    """The YAML mapping ``node``'s value nodes by key text (with ``keys``: (key node, value node)
+    pairs); empty for a node that is no mapping."""
+    if getattr(node, "id", "") != "mapping":  # also None (no node)
+        return {}
+    return {str(k.value): ((k, v) if keys else v) for k, v in node.value}
+
+
+def _line(node) -> str:
+    """``"line 12, "`` of a YAML node (nothing for an empty file)."""
+    return f"line {node.start_mark.line + 1}, " if node is not None else ""
 
 
 @lru_cache(maxsize=8)
