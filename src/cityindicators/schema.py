@@ -48,6 +48,8 @@ MIGRATION_FLOWS = (
 )
 #: Years outside this range are implausible for these statistics.
 YEAR_RANGE = (1950, 2100)
+#: A person's age in years, both bounds excluded: the plausible range of a median age or a life expectancy.
+AGE_YEARS = (0.0, 120.0)
 #: Column with the source file's own line numbers, carried from a parser through :func:`tidy`
 #: to :func:`validate` so that messages quote them; the store drops it before writing a table.
 LINE = "_line"
@@ -65,6 +67,9 @@ class DatasetSpec:
     description: str = ""
     #: for an age-resolved table: the table of its published all-ages figures (same keys but ``age``)
     totals: str = ""
+    #: bounds (both excluded) outside which a value is implausible, e.g. a life expectancy of
+    #: 20249 years (thousands run together); ``None``: no bounds but those of ``counts``
+    plausible: tuple[float, float] | None = None
 
     @property
     def key_columns(self) -> tuple[str, ...]:
@@ -89,8 +94,10 @@ DATASETS: dict[str, DatasetSpec] = {
                     description="migration flows by age", totals="migration_total"),
         DatasetSpec("migration_total", ("flow", "sex"), signed=True, description="migration flows, all ages"),
         DatasetSpec("labour", ("indicator", "sex"), ("unit",), counts=False, description="labour-market figures"),
-        DatasetSpec("median_age", ("sex",), counts=False, description="published median age, years"),
-        DatasetSpec("life_expectancy", ("sex",), counts=False, description="life expectancy at birth, years"),
+        DatasetSpec("median_age", ("sex",), counts=False, description="published median age, years",
+                    plausible=AGE_YEARS),
+        DatasetSpec("life_expectancy", ("sex",), counts=False, description="life expectancy at birth, years",
+                    plausible=AGE_YEARS),
         DatasetSpec("urban_rural", ("area",), description="residents by urban/rural area"),
         DatasetSpec("density", (), counts=False, description="persons per km2"),
         DatasetSpec(
@@ -187,6 +194,10 @@ def _pandera_schema(spec: DatasetSpec):
         checks.append(pa.Check(lambda v: v.isna() | (v == np.round(v)), name="whole-number"))
     if spec.counts and not spec.signed:
         checks.append(pa.Check.ge(0))
+    if spec.plausible is not None:
+        low, high = spec.plausible
+        checks.append(pa.Check(lambda v: v.isna() | ((v > low) & (v < high)),
+                               name=f"plausible: more than {low:g} and less than {high:g}"))
     cols["value"] = pa.Column("float64", checks, nullable=True)
     return pa.DataFrameSchema(cols, strict=False, coerce=False)
 
@@ -203,7 +214,8 @@ def validate(
 
     Checks, each named in the error: ``columns``, ``single-ages`` (no missing ``age`` in an
     age-resolved table), ``dtypes-and-ranges`` (pandera: known sexes and flows, plausible years,
-    ages 0-130, finite values, counts whole and non-negative), ``unique-keys`` (one value per
+    ages 0-130, finite values, counts whole and non-negative, a median age or life expectancy
+    within :data:`AGE_YEARS`), ``unique-keys`` (one value per
     key), ``known-territories`` and ``sexes-add-up`` (male + female = total where all three are
     given). Whether single ages add up to the all-ages table is a check between two tables:
     :func:`check_ages_add_up`.
@@ -238,8 +250,9 @@ def validate(
         for _, r in fc.head(8).iterrows():
             lines.append(f"column {r.get('column')!r} check {r.get('check')!r} value {r.get('failure_case')!r} "
                          f"({_where(frame, r.get('index'))})")
-        raise DataValidationError(
-            f"{origin}: {dataset}: check 'dtypes-and-ranges' failed in {len(fc)} case(s):\n  " + "\n  ".join(lines)
+        more = f"; and {len(fc) - len(lines)} more" if len(fc) > len(lines) else ""
+        raise DataValidationError(  # one line, as every input error
+            f"{origin}: {dataset}: check 'dtypes-and-ranges' failed in {len(fc)} case(s): " + "; ".join(lines) + more
         ) from None
     keys = list(spec.key_columns)
     dup = frame.duplicated(keys, keep=False)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from conftest import BIRTHS, POP_HEADER, assert_clean_error, assert_unchanged, pop_lines, run_main, store_state, write_extract
@@ -64,6 +65,11 @@ TIDY_CASES = [
     ("CSV text named .xlsx", "births", "b.xlsx", _tidy("Zarasų r. sav.,2016,total,3\n"),
      r"b.xlsx: not a readable Excel workbook \(.xlsx\): File is not a zip file$"),
     ("an Excel 97-2003 workbook", "births", "b.xls", b"\xd0\xcf\x11\xe0 made-up", r"b.xls: an Excel 97-2003 workbook \(.xls\) cannot be read"),
+    # thousands run together or a count in the wrong column: no one lives 20249 years on average
+    ("life expectancy of 20249", "life_expectancy", "e.csv", _tidy("Zarasų r. sav.,2016,total,74.5\nZarasų r. sav.,2017,total,20249\n"),
+     r"e.csv: life_expectancy: check 'dtypes-and-ranges' failed in 1 case\(s\): column 'value' check "
+     r"'plausible: more than 0 and less than 120' value 20249.0 \(row 3\)$"),
+    ("median age of 0", "median_age", "m.csv", _tidy("Zarasų r. sav.,2016,total,0\n"), r"check 'plausible.*value 0.0 \(row 2\)$"),
     ("unknown dataset", "nonsense", "b.csv", _tidy("Zarasų r. sav.,2016,total,3\n"), r"unknown dataset 'nonsense'"),
     ("spaces that group no thousands", "births", "b.csv", _tidy("Zarasų r. sav.,2016,total,1 2 3\n"),
      r"row 2: field 'value': '1 2 3' has spaces that do not group thousands"),
@@ -182,3 +188,17 @@ def test_bad_indicator_file(case, built_store, tmp_path):
     res = run_main(["import", "indicators", f], built_store)
     assert_clean_error(res, pattern, code=1)
     assert_unchanged(before, built_store)
+
+
+def test_life_expectancy_bounds_are_excluded():
+    from cityindicators.exceptions import DataValidationError
+    from cityindicators.schema import tidy, validate
+
+    def frame(values):  # made-up values of one territory in successive years
+        return tidy(pd.DataFrame({"territory_code": "43", "year": range(2016, 2016 + len(values)), "sex": "total",
+                                  "value": values}), "life_expectancy")
+
+    validate(frame([0.5, 74.5, 119.5, float("nan")]), "life_expectancy")  # a missing figure stays missing
+    for bad in (0.0, 120.0, -1.0):
+        with pytest.raises(DataValidationError, match="plausible: more than 0 and less than 120"):
+            validate(frame([74.5, bad]), "life_expectancy")
