@@ -98,8 +98,8 @@ GROUPS = "groups:\n  ezerai:\n    name_lt: Ežerų kraštas\n    name_en: Lake d
         (GROUPS.encode("utf-16"), r"groups.yaml: the groups file is not UTF-8 text"),
         (b"groups:\n  a: [unclosed\n", r"groups.yaml: the groups file is not valid YAML \(line \d+, column \d+\)"),
         (b"groups: !!python/object/apply:os.system ['echo pwned']\n", r"groups.yaml: the groups file is not valid YAML"),
-        (b"- just\n- a list\n", r"groups.yaml: expected a top-level key 'groups'"),
-        (b"groups:\n  x:\n    members: []\n", r"groups.yaml: group 'x' needs a non-empty list 'members'"),
+        (b"- just\n- a list\n", r"groups.yaml: line 1, key 'groups': expected a top-level key 'groups'"),
+        (b"groups:\n  x:\n    members: []\n", r"groups.yaml: line 3, group 'x', key 'members': expected a non-empty list"),
     ],
     ids=["cp1257", "utf16", "bad-yaml", "python-tag", "not-a-mapping", "empty-members"],
 )
