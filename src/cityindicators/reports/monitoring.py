@@ -22,7 +22,7 @@ from ..config import resource_path
 from ..exceptions import CityIndicatorsError, ReportParameterError
 from ..grammar import count_phrase
 from ..html_safe import markdown_literal
-from ..i18n import check_language, fmt_number, percent_as_written, t
+from ..i18n import NO_VALUE, check_language, fmt_number, percent_as_written, t
 from ..indicators.catalogue import unit_label as catalogue_unit_label
 from ..plans import Plan, load_plan
 from ..plans.outlook import COMPONENT_INDICATORS, linear_trend, projected_indicators
@@ -147,7 +147,7 @@ def summary_frame(ctx: MonitoringContext) -> pd.DataFrame:
     lang = ctx.lang
     rows = []
     for c, (_, s) in zip(ctx.plan.criteria, ctx.summary.iterrows()):
-        outlook = "–"
+        outlook = NO_VALUE
         if s["outlook_method"] in ("projection", "trend", "observed"):
             outlook = f"{format_value(s['outlook_value'], c.unit, lang)} ({METHOD_LABELS[s['outlook_method']][lang]})"
         rows.append({
@@ -156,7 +156,7 @@ def summary_frame(ctx: MonitoringContext) -> pd.DataFrame:
             "planned": format_value(s["planned"], c.unit, lang),
             "gap": fmt_number(s["gap"], lang, 0 if c.unit in ("persons", "EUR") else 1, sign=True),
             "status_label": s["status_label"], "outlook_value": outlook,
-            "probability": probability_text(s["probability"], lang) if s["probability"] == s["probability"] else "–",
+            "probability": probability_text(s["probability"], lang),  # NaN: the no-data mark
         })
     return pd.DataFrame(rows)
 
