@@ -10,7 +10,7 @@ import pandas as pd
 
 from cityindicators.cli import main
 from cityindicators.cli._output import emit, fmt_number, fmt_persons
-from cityindicators.i18n import MINUS
+from cityindicators.i18n import MINUS, NO_VALUE
 
 
 def _frame() -> pd.DataFrame:
@@ -25,7 +25,7 @@ def test_fmt_number_writes_negatives_with_the_minus_sign():
     assert fmt_number(-3.0) == MINUS + "3"
     assert fmt_number(-2.345) == MINUS + "2.35"  # two places
     assert fmt_number(-0.004) == MINUS + "0.004"  # small: four significant digits
-    assert fmt_number(12.5) == "12.50" and fmt_number(0.0) == "0.00" and fmt_number(np.nan) == "n/a"
+    assert fmt_number(12.5) == "12.50" and fmt_number(0.0) == "0.00" and fmt_number(np.nan) == NO_VALUE
 
 
 def test_table_prints_every_numeric_column_with_the_minus_sign(capsys):
@@ -33,7 +33,8 @@ def test_table_prints_every_numeric_column_with_the_minus_sign(capsys):
     lines = capsys.readouterr().out.splitlines()
     assert lines[0].split() == ["group", "bias", "change", "mean", "met", "value"]
     # pandas' precision per column is kept ("-1.50" beside "22.25"), only the sign changes
-    assert lines[1].split() == ["0-14", MINUS + "1.50", "1", "NaN", "True", MINUS + "3"]
+    # a missing value: the reports' no-data mark, not pandas' "NaN" nor "n/a"
+    assert lines[1].split() == ["0-14", MINUS + "1.50", "1", NO_VALUE, "True", MINUS + "3"]
     assert lines[2].split() == ["65+", "22.25", MINUS + "200", MINUS + "0.5", "False", "0.004"]
     # the columns still line up: the minus sign is one character wide, as the hyphen was
     assert len({len(line) for line in lines}) == 1
@@ -64,7 +65,7 @@ def test_backtest_table_on_the_demo_prints_negative_errors_with_the_minus_sign(d
 def test_fmt_persons_rounds_to_whole_persons():
     assert fmt_persons(13399.17) == "13399" and fmt_persons(13399.5) == "13400"
     assert fmt_persons(-0.4) == "0" and fmt_persons(-12.6) == MINUS + "13"
-    assert fmt_persons(np.nan) == "n/a" and fmt_persons(np.nan, missing="–") == "–"
+    assert fmt_persons(np.nan) == NO_VALUE and fmt_persons(np.nan, missing="?") == "?"
 
 
 def test_table_prints_persons_whole_in_the_rows_marked_and_csv_keeps_the_fractions(capsys):
@@ -75,3 +76,23 @@ def test_table_prints_persons_whole_in_the_rows_marked_and_csv_keeps_the_fractio
     assert rows == [["total", "13399"], ["65+", "2500"], ["median_age", "41.24"]]  # 2500.5: to the even 2500
     emit(frame, "csv", persons=["q50"])
     assert pd.read_csv(io.StringIO(capsys.readouterr().out))["q50"].tolist() == [13399.17, 2500.5, 41.237]
+
+
+def test_indicators_table_marks_a_missing_value_as_the_reports_do_and_machine_formats_leave_it_empty(demo_dir, capsys):
+    # the demo's last year has no population change (it is the change to the next year): a missing value
+    args = ["--data-dir", str(demo_dir), "indicators", "--territory", "Eglynas", "--indicator", "population",
+            "--indicator", "population_change"]
+    last = ["--year", str(int(pd.read_csv(io.StringIO(_run(args + ["--format", "csv"], capsys)))["year"].max()))]
+    out = _run(args + last, capsys)
+    assert "n/a" not in out and "NaN" not in out
+    change = next(line for line in out.splitlines() if line.split()[0] == "population_change")
+    assert change.split()[-2:] == [NO_VALUE, "persons"]
+    values = pd.read_csv(io.StringIO(_run(args + last + ["--format", "csv"], capsys))).set_index("indicator")["value"]
+    assert values.notna()["population"] and values.isna()["population_change"]  # an empty cell
+    rows = json.loads(_run(args + last + ["--format", "json"], capsys))
+    assert {r["indicator"]: r["value"] for r in rows}["population_change"] is None and NO_VALUE not in json.dumps(rows)
+
+
+def _run(args, capsys) -> str:
+    assert main(args) == 0
+    return capsys.readouterr().out

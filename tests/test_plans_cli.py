@@ -38,6 +38,34 @@ def test_table_marks_no_data_as_the_reports_do(capsys, demo_dir):
         assert any(cell == "\u2013" for line in out.splitlines()[1:] for cell in line.split())  # "–", no data
 
 
+def test_table_writes_each_value_in_its_criterions_precision_with_the_decimal_comma_in_lt(capsys, demo_dir):
+    """Values as the monitoring report writes them (plans.texts.format_value): whole persons and euros, one
+    decimal for shares and ratios, the decimal comma in Lithuanian, the minus sign; the inflow in whole persons."""
+    import re
+
+    from cityindicators.i18n import MINUS, fmt_int
+    from cityindicators.plans.texts import format_value
+
+    rc, out, _ = run(capsys, demo_dir, EXAMPLE, "--format", "json", "--trajectories", "0")
+    rows = {r["criterion"]: r for r in json.loads(out)}
+    units = {r["unit"] for r in rows.values()}
+    assert "persons" in units and "%" in units  # both precisions are exercised
+    for lang in ("lt", "en"):
+        rc, out, _ = run(capsys, demo_dir, EXAMPLE, "--lang", lang, "--trajectories", "0")
+        assert rc == 0
+        lines = {line.split()[0]: line for line in out.splitlines()[1:]}
+        for cid, r in rows.items():
+            for col in ("actual", "planned", "gap", "target_value", "outlook_value"):
+                if r[col] is not None:
+                    cell = format_value(r[col], r["unit"], lang)
+                    assert f" {cell} " in f" {lines[cid]} ", (lang, cid, col, cell, lines[cid])
+            if r["inflow"] is not None:
+                assert lines[cid].endswith(" " + fmt_int(r["inflow"], lang))
+        if lang == "lt":
+            assert not re.search(r"\d\.\d", out)  # no decimal point (it printed 2 decimals: "63.40")
+        assert not re.search(r"(?<![\w-])-\d", out) and MINUS in out  # negatives with the minus sign
+
+
 def test_csv_json_and_xlsx(capsys, demo_dir, tmp_path):
     import pandas as pd
 

@@ -55,6 +55,7 @@ def test_number_formats():
     assert fmt_number(0.0, "lt", 1, sign=True) == "0,0" and fmt_number(0.05, "lt", 1, sign=True) == "+0,1"
     assert fmt_number(-0.04, "lt", 1) == "0,0"
     assert fmt_int(-0.4, "en") == "0"
+    assert fmt_int(float("nan"), "lt") == fmt_int(None, "en") == "–"  # no data (round() of NaN raised)
 
 
 def test_a_negative_number_takes_the_typographic_minus_in_both_languages():

@@ -527,8 +527,10 @@ def tick_labels(values, lang: str = "lt", max_decimals: int = 1) -> list[str]:
 
 
 def fmt_int(value: float | int | None, lang: str = "lt", sign: bool = False) -> str:
-    """Format a count (rounded to a whole number) for running text."""
-    return fmt_number(None if value is None else round(float(value)), lang, decimals=0, sign=sign)
+    """Format a count (rounded to a whole number) for running text; ``None``/NaN the no-data mark."""
+    if value is None or math.isnan(float(value)):  # round() of NaN raises
+        return NO_VALUE
+    return fmt_number(round(float(value)), lang, decimals=0, sign=sign)
 
 
 def fmt_percent(value: float | None, lang: str = "lt", decimals: int = 1, sign: bool = False) -> str:

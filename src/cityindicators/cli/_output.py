@@ -14,7 +14,7 @@ import sys
 from typing import TYPE_CHECKING, Mapping, Sequence
 
 from .._io import atomic_write_bytes, atomic_write_text
-from ..i18n import MINUS
+from ..i18n import MINUS, NO_VALUE
 from ..spreadsheet import neutralise_sheet, spreadsheet_safe, spreadsheet_safe_frame
 
 if TYPE_CHECKING:
@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 FORMATS = ("table", "csv", "json")
 
 
-def fmt_number(v, missing: str = "n/a") -> str:
+def fmt_number(v, missing: str = NO_VALUE) -> str:
     """A value for the aligned table: whole numbers without decimals, others to 2 places, a
     negative one with the minus sign (U+2212) the reports print; a missing one ``missing``."""
     if _is_missing(v):
@@ -39,7 +39,7 @@ def fmt_number(v, missing: str = "n/a") -> str:
     return str(v)
 
 
-def fmt_persons(v, missing: str = "n/a") -> str:
+def fmt_persons(v, missing: str = NO_VALUE) -> str:
     """A number of persons for the aligned table: rounded to whole persons (a projection's
     fractional persons are read as people), with the minus sign; a missing one ``missing``."""
     if _is_missing(v):
@@ -59,15 +59,15 @@ def _with_minus(number_text: str) -> str:
     return MINUS + number_text[1:] if number_text.startswith("-") else number_text
 
 
-def _column_for_reading(values: pd.Series) -> list[str]:
+def _column_for_reading(values: pd.Series, missing: str = NO_VALUE) -> list[str]:
     """A numeric column as pandas prints it in a table (one precision for the whole column), its
-    negatives with the minus sign."""
-    lines = values.to_frame().to_string(index=False, header=False).splitlines()
+    negatives with the minus sign, a missing value ``missing`` (not pandas' "NaN")."""
+    lines = values.to_frame().to_string(index=False, header=False, na_rep=missing).splitlines()
     return [_with_minus(line.strip()) for line in lines]
 
 
 def emit(frame: pd.DataFrame, fmt: str, output: str | None = None, numeric: Sequence[str] = (),
-         persons: Sequence[str] = (), persons_rows: Sequence[bool] | None = None, missing: str = "n/a") -> None:
+         persons: Sequence[str] = (), persons_rows: Sequence[bool] | None = None, missing: str = NO_VALUE) -> None:
     """Print ``frame`` as an aligned table, CSV or JSON records, or write it atomically to ``output``.
 
     An ``output`` ending in ``.xlsx`` is written as a one-sheet workbook whatever ``fmt`` says.
@@ -76,7 +76,9 @@ def emit(frame: pd.DataFrame, fmt: str, output: str | None = None, numeric: Sequ
     opens as text, not as a formula. ``numeric`` names columns
     rounded for display in the table format, ``persons`` columns of persons shown there to whole
     persons (only in the rows ``persons_rows`` marks, when given; the others as ``numeric``), with
-    ``missing`` for a missing value (CSV, XLSX and JSON keep full precision). The table,
+    ``missing`` for a missing value in every column (default :data:`~cityindicators.i18n.NO_VALUE`, the
+    no-data mark of the reports' tables; CSV and XLSX leave the cell empty, JSON writes null, and they
+    keep full precision). The table,
     printed for reading, writes negative numbers with the minus sign (U+2212) as the reports do;
     CSV, JSON and XLSX, read by programs, keep the ASCII hyphen (or a number).
     """
@@ -102,7 +104,7 @@ def emit(frame: pd.DataFrame, fmt: str, output: str | None = None, numeric: Sequ
                 elif col in numeric:
                     shown[col] = [fmt_number(v, missing) for v in shown[col].astype(object)]
                 elif len(shown) and pd.api.types.is_numeric_dtype(shown[col]) and not pd.api.types.is_bool_dtype(shown[col]):
-                    shown[col] = _column_for_reading(shown[col])  # the table is read: "−3.2", as the reports print it
+                    shown[col] = _column_for_reading(shown[col], missing)  # the table is read: "−3.2", as the reports print it
             buf.write((shown.to_string(index=False) if len(shown) else "(no rows)") + "\n")
     _write(buf.getvalue(), len(frame), output)
 

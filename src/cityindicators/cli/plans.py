@@ -63,15 +63,36 @@ def check_table(plan, lang: str, by_year: bool, scenarios=None, trajectories: in
     return plan.summary(lang, scenarios=scenarios, trajectories=trajectories, seed=seed)
 
 
+#: Columns of the aligned table in the criterion's own unit (its precision, :func:`~cityindicators.plans.texts.format_value`).
+_VALUE_COLUMNS = ("actual", "planned", "gap", "target_value", "outlook_value")
+
+
 def _display(frame, lang: str, by_year: bool):
-    """The aligned-table view: fewer columns, labels in ``lang``, probability in percent."""
-    from ..plans.texts import column_labels, probability_text
+    """The aligned-table view: fewer columns, labels in ``lang``, values in their criterion's
+    precision as the monitoring report writes them (whole persons and euros, one decimal for rates
+    and shares; the decimal comma in Lithuanian, the minus sign, the no-data mark), the inflow in
+    whole persons, the probability in percent."""
+    from ..i18n import fmt_int
+    from ..plans.texts import column_labels, format_value, probability_text
 
     cols = [c for c in (BY_YEAR_TABLE_COLUMNS if by_year else TABLE_COLUMNS) if c in frame]
     shown = frame[cols].copy()
+    units = frame["unit"].tolist()
+    for col in _VALUE_COLUMNS:
+        if col in shown:
+            shown[col] = [format_value(_number_or_nan(v), u, lang) for v, u in zip(frame[col], units)]
+    if "inflow" in shown:  # persons a year
+        shown["inflow"] = [fmt_int(_number_or_nan(v), lang) for v in frame["inflow"]]
     if "probability" in shown:
         shown["probability"] = [probability_text(p, lang, short=True) for p in shown["probability"]]
     return shown.rename(columns=column_labels(cols, lang))
+
+
+def _number_or_nan(value) -> float:
+    """A cell as a float, a missing one (None, NaN, pandas' NA) as NaN, which the formatting shows as no data."""
+    import pandas as pd
+
+    return float("nan") if value is None or pd.isna(value) else float(value)
 
 
 def _workbook(args: argparse.Namespace) -> int:
@@ -94,7 +115,6 @@ def _workbook(args: argparse.Namespace) -> int:
 
 def _check(args: argparse.Namespace) -> int:
     from ..exceptions import ConfigError
-    from ..i18n import NO_VALUE
     from ..plans import load_plan
     from ._output import emit
 
@@ -108,8 +128,7 @@ def _check(args: argparse.Namespace) -> int:
     frame = check_table(plan, args.lang, args.by_year, args.scenario, args.trajectories, args.seed)
     if args.format == "table":
         shown = _display(frame, args.lang, args.by_year)
-        # no data: the mark the reports print ("–"), not "n/a"
-        emit(shown, "table", args.output, numeric=list(shown.columns), missing=NO_VALUE)
+        emit(shown, "table", args.output, numeric=list(shown.columns))  # the years; no data: the reports' mark
         if not args.by_year and frame["probability"].notna().any():
             # the band as outlook() made it: calibrated to the method's past errors where the data allow a back-test
             calibrated = frame.loc[frame["probability"].notna(), "band"].eq("calibrated").all()

@@ -6,11 +6,11 @@ Okabe-Ito palette, which colour-blind readers can tell apart.
 
 from __future__ import annotations
 
-from ..i18n import NO_VALUE, check_language, percent_as_written, single_periods
+from ..i18n import NO_VALUE, check_language, fmt_number, percent_as_written, single_periods
 
 __all__ = ["STATUS_LABELS", "STATUS_COLOURS", "DIRECTION_LABELS", "COLUMN_LABELS", "METHOD_LABELS", "TEXTS",
            "status_label", "direction_label", "profile_label", "PROFILE_LABELS", "probability_text", "column_labels",
-           "text"]
+           "text", "value_decimals", "format_value"]
 
 STATUS_LABELS = {
     "reached": {"lt": "Pasiekta", "en": "Reached"},
@@ -188,6 +188,29 @@ def column_labels(columns, lang: str = "lt") -> dict[str, str]:
     return {c: COLUMN_LABELS[c][check_language(lang)] if c in COLUMN_LABELS else c for c in columns}
 
 
+#: Units whose values are whole numbers (counts of persons, euros); every other unit (rates, shares,
+#: coefficients, years of age) takes one decimal.
+WHOLE_UNITS = ("persons", "EUR")
+
+
+def value_decimals(unit: str) -> int:
+    """The decimals a criterion's value is shown with: 0 for persons and euros, else 1."""
+    return 0 if unit in WHOLE_UNITS else 1
+
+
+def format_value(value: float, unit: str, lang: str, versus: float | None = None) -> str:
+    """A criterion's value for running text and tables (``plan check``, the monitoring report):
+    :func:`value_decimals` of its unit, the decimal comma in Lithuanian, the minus sign, the
+    no-data mark for NaN; with ``versus`` (the target) as many more decimals (up to three more) as
+    it takes for a value that is not the target not to read as it (49.99 beside a target of 50.0,
+    whose status is not "reached")."""
+    decimals = value_decimals(unit)
+    if versus is not None and value == value and versus == versus:
+        while decimals < 4 and value != versus and round(value, decimals) == round(versus, decimals):
+            decimals += 1
+    return fmt_number(value, lang, decimals)
+
+
 def probability_text(p: float, lang: str = "lt", short: bool = False) -> str:
     """A probability for people: ``35 %``; at the outermost percentiles of the stochastic
     projection ``mažiau nei 1 %`` / ``less than 1 %`` (``<1 %`` when ``short``); NaN the no-data mark ``–``."""
@@ -199,8 +222,6 @@ def probability_text(p: float, lang: str = "lt", short: bool = False) -> str:
         if short:
             return percent_as_written("<1 %" if p <= 0.01 else ">99 %", lang)
         return percent_as_written(f"{edge[0]} 1 %" if p <= 0.01 else f"{edge[1]} 99 %", lang)
-    from ..i18n import fmt_number
-
     return percent_as_written(f"{fmt_number(p * 100, lang, 0)} %", lang)
 
 

@@ -26,8 +26,8 @@ from ..i18n import NO_VALUE, check_language, fmt_number, percent_as_written, t
 from ..indicators.catalogue import unit_label as catalogue_unit_label
 from ..plans import Plan, load_plan
 from ..plans.outlook import COMPONENT_INDICATORS, linear_trend, projected_indicators
-from ..plans.texts import (METHOD_LABELS, STATUS_COLOURS, column_labels, direction_label, probability_text,
-                           profile_label, status_label, text)
+from ..plans.texts import (METHOD_LABELS, STATUS_COLOURS, column_labels, direction_label, format_value,
+                           probability_text, profile_label, status_label, text)
 from ..workspace import as_workspace
 from . import exports
 from .sections.display import show_figure, show_markdown, show_table
@@ -44,18 +44,6 @@ def unit_label(unit: str, lang: str) -> str:
     """The unit as written after a number in ``lang`` (``persons`` -> ``asm.``; others as the
     catalogue writes them in tables)."""
     return _UNITS.get(unit, {}).get(lang) or catalogue_unit_label(unit, lang)
-
-
-def format_value(value: float, unit: str, lang: str, versus: float | None = None) -> str:
-    """A criterion's value for running text: whole numbers for persons and euros, else one decimal;
-    with ``versus`` (the target) as many more decimals (up to three more) as it takes for a value
-    that is not the target not to read as it (49.99 beside a target of 50.0, whose status is not
-    "reached")."""
-    decimals = 0 if unit in ("persons", "EUR") else 1
-    if versus is not None and value == value and versus == versus:
-        while decimals < 4 and value != versus and round(value, decimals) == round(versus, decimals):
-            decimals += 1
-    return fmt_number(value, lang, decimals)
 
 
 @dataclass
