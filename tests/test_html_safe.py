@@ -47,6 +47,18 @@ def test_styled_table_escapes_cells_headers_and_caption():
     assert ">–<" in out
 
 
+def test_styled_table_takes_its_no_data_mark_from_i18n():
+    """The default na_rep is i18n.NO_VALUE itself, not a literal en dash of its own that could drift from it."""
+    import inspect
+
+    from cityindicators import html_safe, i18n
+
+    assert inspect.signature(styled_table).parameters["na_rep"].default is i18n.NO_VALUE
+    assert "\u2013" not in inspect.getsource(html_safe) and "–" not in inspect.getsource(html_safe.styled_table)
+    out = styled_table(pd.DataFrame({"v": [None, 1.0]})).to_html()
+    assert f">{i18n.NO_VALUE}<" in out
+
+
 def test_comparison_styler_escapes_a_peer_group_name():
     frame = pd.DataFrame({"Rodiklis": ["Gyventojai"], "Reikšmė": [20249.0], f"Palyg. grupė: {SCRIPT}": [1.0],
                           "Vieta": [3]})

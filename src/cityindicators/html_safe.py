@@ -16,6 +16,10 @@ from typing import Any, Callable, Mapping
 
 import pandas as pd
 
+# i18n is a leaf like this module (docs/ARCHITECTURE.md; it imports only exceptions and grammar): the
+# tables' no-data mark is its one constant, not a second literal here that could drift from it
+from .i18n import NO_VALUE
+
 __all__ = ["escape_html", "markdown_literal", "caption_html", "styled_table"]
 
 
@@ -50,9 +54,10 @@ def caption_html(caption: str = "", note: str = "") -> str:
 
 
 def styled_table(frame: pd.DataFrame, formatter: Mapping[str, Callable] | Callable | None = None,
-                 caption: str = "", note: str = "", na_rep: str = "–") -> "pd.io.formats.style.Styler":
+                 caption: str = "", note: str = "", na_rep: str = NO_VALUE) -> "pd.io.formats.style.Styler":
     """``frame`` as a ``Styler`` without index whose text cells, column headers and caption are
-    escaped; ``formatter`` formats the cells (pandas escapes text before formatting it). Columns
+    escaped; ``formatter`` formats the cells (pandas escapes text before formatting it), a missing
+    cell shows ``na_rep`` (the no-data mark of every table, :data:`~cityindicators.i18n.NO_VALUE`). Columns
     of text are left-aligned, columns of numbers right-aligned."""
     styler = frame.style.format(formatter, escape="html", na_rep=na_rep)
     styler = styler.format_index(escape="html", axis=1).hide(axis="index")
