@@ -203,9 +203,27 @@ def test_labour_section_names_the_missing_datasets(monkeypatch, tmp_path):
     d = tmp_path / "data"
     build_demo(d)
     (d / "processed" / "labour.parquet").unlink()
-    ctx, shown = _context(monkeypatch, "X13", d, "en")
-    assert sections.labour(ctx) is None
-    assert "neither the dataset 'labour'" in shown[-1].data and "import indicators" in shown[-1].data
+    for lang in ("en", "lt"):
+        ctx, shown = _context(monkeypatch, "X13", d, lang)
+        assert sections.labour(ctx) is None
+        said = shown[-1].data
+        # the datasets by name and how to get each in the user's terms (the README's fetch and import), no
+        # "command" jargon ("komanda fetch")
+        assert "„labour“" in said if lang == "lt" else "neither the dataset 'labour'" in said
+        assert "published_indicators" in said
+        assert "`cityindicators fetch unemployed_ratio registered_unemployed earnings`" in said
+        assert "`cityindicators import indicators " in said and "cityindicators build" in said
+        assert "komand" not in said.lower() and "command" not in said.lower()
+
+
+def test_labour_texts_without_the_series_say_how_to_fetch_them_in_both_languages():
+    from cityindicators.i18n import t
+    from cityindicators.reports.sections.situation import labour_how_to_get
+
+    for lang in ("en", "lt"):
+        said = t("labour_series_missing", lang, **labour_how_to_get(lang))
+        assert "`cityindicators fetch unemployed_ratio registered_unemployed earnings`" in said
+        assert "komand" not in said.lower() and "command" not in said.lower()
 
 
 def test_population_chart_marks_the_census_break(monkeypatch, demo_dir):

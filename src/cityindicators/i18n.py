@@ -77,13 +77,25 @@ TEXTS: dict[str, dict[str, str]] = {
     "h_working_age": {"lt": "Darbingo amžiaus gyventojai", "en": "Working-age population"},
     "h_migration": {"lt": "Migracija", "en": "Migration"},
     "h_labour": {"lt": "Darbo rinka", "en": "Labour market"},
-    "labour_missing": {"lt": "Darbo rinkos duomenų nėra: neimportuotas nei rinkinys „labour“ (registruotas nedarbas, užimtumas, darbo užmokestis; "
-                             "komanda fetch), nei paskelbtų rodiklių lentelė „published_indicators“ (komanda import indicators).",
-                       "en": "No labour-market data: neither the dataset 'labour' (registered unemployment, employment, earnings; "
-                             "command fetch) nor the table of published indicators 'published_indicators' (command import indicators) "
-                             "has been imported."},
-    "labour_series_missing": {"lt": "Darbo rinkos laiko eilučių (rinkinys „labour“, komanda fetch) nėra, todėl rodomi tik paskelbti rodikliai.",
-                              "en": "There are no labour-market time series (dataset 'labour', command fetch), so only the published indicators are shown."},
+    # {fetch}: the fetch of the catalogue's labour datasets (reports.sections.situation.labour_how_to_get), {import_}:
+    # the import of a published-indicator table; each a code span with the build after it
+    "labour_missing": {"lt": "Darbo rinkos duomenų nėra. Neimportuotos nei darbo rinkos laiko eilutės (rinkinys „labour“: "
+                             "registruotas nedarbas, užimtumas, darbo užmokestis; jas galima atsisiųsti iš Oficialiosios "
+                             "statistikos portalo: {fetch}), nei paskelbtų savivaldybių rodiklių lentelė (rinkinys "
+                             "„published_indicators“; ją galima importuoti iš CSV ar XLSX failo: {import_}).",
+                       "en": "No labour-market data: neither the dataset 'labour' (registered unemployment, employment, "
+                             "earnings; download it from the Official Statistics Portal: {fetch}) nor the table of "
+                             "published municipal indicators 'published_indicators' (import it from a CSV or XLSX file: "
+                             "{import_}) has been imported."},
+    "labour_series_missing": {"lt": "Darbo rinkos laiko eilučių (rinkinys „labour“: registruotas nedarbas, užimtumas, "
+                                    "darbo užmokestis) nėra, todėl rodomi tik paskelbti rodikliai. Laiko eilutes galima "
+                                    "atsisiųsti iš Oficialiosios statistikos portalo: {fetch}.",
+                              "en": "There are no labour-market time series (dataset 'labour': registered unemployment, "
+                                    "employment, earnings), so only the published indicators are shown. Download them "
+                                    "from the Official Statistics Portal: {fetch}."},
+    "then_build": {"lt": "{step}, po to `cityindicators build`", "en": "{step}, then `cityindicators build`"},
+    "import_indicators_step": {"lt": "`cityindicators import indicators FAILAS.csv`",
+                               "en": "`cityindicators import indicators FILE.csv`"},
     "published_intro": {"lt": "Paskelbti savivaldybių rodikliai ({years} m.), palyginti su panašiausiomis savivaldybėmis.",
                         "en": "Published municipal indicators ({years}) compared with the most similar municipalities."},
     "t_published": {"lt": "Paskelbti rodikliai, {name}", "en": "Published indicators, {name}"},

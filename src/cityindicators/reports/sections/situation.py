@@ -301,7 +301,20 @@ def labour(ctx: ReportContext):
                                              caption=t("t_published", ctx.lang, name=ctx.name)),
                    data=_comparison_display(ctx, table, formatted=False))
     if fig is None and table is None:
-        show_markdown(t("labour_missing", ctx.lang))
+        show_markdown(t("labour_missing", ctx.lang, **labour_how_to_get(ctx.lang, ctx.data_dir)))
     elif fig is None:
-        show_markdown(t("labour_series_missing", ctx.lang))
+        show_markdown(t("labour_series_missing", ctx.lang, **labour_how_to_get(ctx.lang, ctx.data_dir)))
     return table if table is not None else fig
+
+
+def labour_how_to_get(lang: str, data_dir=None) -> dict[str, str]:
+    """The fields ``fetch`` and ``import_`` of the labour section's missing-data texts: how a user gets
+    the ``labour`` dataset (``cityindicators fetch`` of the catalogue's labour datasets that name a
+    flow, the data directory's ``catalogue.yaml`` included) and a table of published indicators
+    (``cityindicators import indicators``), each followed by the build, as the README's *Real data* does."""
+    from ...sources.osp.catalogue import load_catalogue
+
+    names = [n for n, e in load_catalogue(data_dir).items() if e.table == "labour" and e.resolved]
+    fetch = f"`cityindicators fetch {' '.join(names)}`"
+    return {"fetch": t("then_build", lang, step=fetch),
+            "import_": t("then_build", lang, step=t("import_indicators_step", lang))}
