@@ -300,19 +300,62 @@ def test_scenario_fan_chart_with_empirical_intervals(demo_dir, monkeypatch):
 
 
 def test_size_class_sentence_says_the_year_of_the_class():
-    # the class is the origin's: a municipality may since have fallen below it
-    lt = F.accuracy_size_class("20 000–39 999", 1.25, 27, 2013, "lt")
-    assert lt.text == ("Savivaldybių, kurios 2013 m. buvo tokio pat dydžio (20 000–39 999 gyv.), vidutinė absoliuti "
-                       "paklaida – 1,2 % (27 savivaldybės).")
-    en = F.accuracy_size_class("20,000-39,999", 1.25, 1, 2013, "en")
-    assert en.text == ("For municipalities of the same size in 2013 (20,000-39,999 residents) the mean absolute error "
-                       "was 1.2% (1 municipality).")
+    # the class is the base year's (the uncertainty section's); the municipalities pooled, those of it at the origin
+    lt = F.accuracy_size_class("iki 20 000", 1.25, 27, 2013, "lt", name="Visagino sav.", base_year=2018)
+    assert lt.text == ("Savivaldybių, kurios 2013 m. (patikrinimo pradžioje) buvo tokio pat dydžio, kokio Visagino sav. "
+                       "buvo 2018 m. (iki 20 000 gyv.; pagal tą pačią dydžio grupę apskaičiuotas ir neapibrėžtumo "
+                       "intervalas), vidutinė absoliuti paklaida – 1,2 % (27 savivaldybės).")
+    en = F.accuracy_size_class("under 20,000", 1.25, 1, 2013, "en", name="Visaginas", base_year=2018,
+                               size_then="20,000–39,999")
+    assert en.text == ("For municipalities that in 2013 (the start of the back-test) were of the size Visaginas had in "
+                       "2018 (under 20,000 residents; the size class the uncertainty band is calibrated on) the mean "
+                       "absolute error was 1.2% (1 municipality). Visaginas itself was in another size class in 2013 "
+                       "(20,000–39,999 residents), so its own error is not part of this mean.")
+    then = F.accuracy_size_class("iki 20 000", 1.0, 2, 2013, "lt", name="Visagino sav.", base_year=2018,
+                                 size_then="20 000–39 999")
+    assert then.text.endswith(" Pati Visagino sav. 2013 m. dar buvo kitos dydžio grupės (20 000–39 999 gyv.), todėl jos "
+                              "paklaida į šį vidurkį neįeina.") and ".." not in then.text
     for n, en_towns, lt_towns in ((2, "2 municipalities", "2 savivaldybės"), (10, "10 municipalities", "10 savivaldybių"),
                                   (11, "11 municipalities", "11 savivaldybių"), (21, "21 municipalities", "21 savivaldybė"),
                                   (22, "22 municipalities", "22 savivaldybės"), (100, "100 municipalities", "100 savivaldybių"),
                                   (1001, "1,001 municipalities", "1\u202f001 savivaldybė")):
-        assert f"({en_towns})." in F.accuracy_size_class("x", 1.0, n, 2013, "en").text
-        assert f"({lt_towns})." in F.accuracy_size_class("x", 1.0, n, 2013, "lt").text
+        kw = dict(name="X", base_year=2018)
+        assert f"({en_towns})." in F.accuracy_size_class("x", 1.0, n, 2013, "en", **kw).text
+        assert f"({lt_towns})." in F.accuracy_size_class("x", 1.0, n, 2013, "lt", **kw).text
+
+
+def test_accuracy_section_names_the_size_class_of_the_uncertainty_section():
+    """One municipality, one size class in one report: the accuracy sentence names the class of the base
+    year's population (the band's), not the one the municipality had at the back-test's origin, and pools
+    the municipalities of that class at the origin, as the band pools its errors (hand-worked)."""
+    from types import SimpleNamespace
+
+    from cityindicators.schema import both_sexes_key
+
+    # A: 21,000 at the origin 2013 (20,000-39,999), under 20,000 at the base year 2018; B, C under 20,000 in 2013
+    pop = pd.DataFrame({"territory_code": ["A", "B", "C", "D"], "year": 2013, "value": [21_000.0, 15_000, 18_000, 30_000]})
+    errors = pd.DataFrame({"method": DEFAULT_METHOD, "group": "total", "territory_code": ["A", "B", "C", "D"],
+                           "error_pct": [-1.0, -2.0, 4.0, 10.0]})
+    bt = SimpleNamespace(errors=errors)
+    ctx = SimpleNamespace(data={both_sexes_key("population_total"): pop}, code="A", lang="en", name="Atown",
+                          size_class="under 20,000", projection=SimpleNamespace(base_year=2018))
+    found = sections.accuracy_context(ctx, bt, bt, 2013, 5)
+    assert [f.key for f in found] == ["accuracy_class"]
+    cls = found[0]
+    assert cls.values["n"] == 2 and cls.values["mape"] == pytest.approx(3.0)  # (|-2| + |4|) / 2, B and C
+    assert cls.values["size_class"] == "under 20,000" and cls.values["size_then"] == "20,000\u201339,999"
+    assert "(under 20,000 residents;" in cls.text and "Atown itself was in another size class in 2013" in cls.text
+    # a municipality of the same class then and now: no second sentence
+    ctx.code, ctx.name = "B", "Btown"
+    assert sections.accuracy_context(ctx, bt, bt, 2013, 5)[0].values["size_then"] is None
+
+
+def test_report_size_class_is_the_base_years(ctx):
+    from cityindicators.projection.sizeclasses import size_class as classes
+
+    res = ctx.projection
+    base = float(ctx.series("population")[res.base_year])
+    assert ctx.size_class == str(classes(base)[0])
 
 
 def test_scenario_fan_chart_shows_the_calibrated_band(demo_dir_backtested, monkeypatch):
@@ -392,5 +435,5 @@ def test_size_class_labels_take_an_en_dash_and_keep_their_keys():
         "40\u202f000 ir daugiau")
     assert size_class_label("unknown") == "unknown"
     # the sentences add "residents" after the label
-    assert F.accuracy_size_class(size_class_label("40,000 and over"), 1.0, 2, 2013, "en").text.startswith(
-        "For municipalities of the same size in 2013 (40,000 or more residents)")
+    assert "(40,000 or more residents;" in F.accuracy_size_class(size_class_label("40,000 and over"), 1.0, 2, 2013, "en",
+                                                                   name="X", base_year=2018).text

@@ -444,11 +444,19 @@ TEXTS: dict[str, dict[str, str]] = {
                                    "gali būti kiek mažesnės, nei būtų buvusios iš tikrųjų.",
                              "en": "The method's settings are the current ones, chosen with this back-test among "
                                    "others, so the errors may be somewhat smaller than they would have been."},
-    # {year}: the back-test's origin, whose population sets the class (a municipality may have changed class since)
-    "f_accuracy_class": {"lt": "Savivaldybių, kurios {year} m. buvo tokio pat dydžio ({size} gyv.), vidutinė absoliuti "
-                               "paklaida – {mape} % ({municipalities}).",
-                         "en": "For municipalities of the same size in {year} ({size} residents) the mean absolute error was "
-                               "{mape}% ({municipalities})."},
+    # {year}: the back-test's origin, where each municipality is classed (as the band pools its errors);
+    # {size}: the class of {name} at the base year {base}, the one the uncertainty section names
+    "f_accuracy_class": {"lt": "Savivaldybių, kurios {year} m. (patikrinimo pradžioje) buvo tokio pat dydžio, kokio "
+                               "{name} buvo {base} m. ({size} gyv.; pagal tą pačią dydžio grupę apskaičiuotas ir "
+                               "neapibrėžtumo intervalas), vidutinė absoliuti paklaida – {mape} % ({municipalities}).",
+                         "en": "For municipalities that in {year} (the start of the back-test) were of the size "
+                               "{name} had in {base} ({size} residents; the size class the uncertainty band is "
+                               "calibrated on) the mean absolute error was {mape}% ({municipalities})."},
+    # {name} was in another class at the back-test's origin {year}: why its own error is not in that mean
+    "f_accuracy_class_then": {"lt": "Pati {name} {year} m. dar buvo kitos dydžio grupės ({size} gyv.), todėl jos "
+                                    "paklaida į šį vidurkį neįeina.",
+                              "en": "{name} itself was in another size class in {year} ({size} residents), so its "
+                                    "own error is not part of this mean."},
     # {y0}: the back-test's origin (its data end), {year}: the year it projected ({y0} + horizon)
     "f_accuracy_flag": {"lt": "Dėmesio: šio metodo {year} m. projekcija pagal duomenis iki {y0} m. čia smarkiai "
                               "klydo – {groups}. Šios savivaldybės projekciją vertinkite atsargiai.",

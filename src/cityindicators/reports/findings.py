@@ -338,12 +338,17 @@ def _combination_sentence(lang: str, whose: str, rule: str, zero: bool) -> str:
     return text[:1].upper() + text[1:]
 
 
-def accuracy_size_class(size: str, mape: float, n: int, year: int, lang: str = "lt") -> Finding:
-    """The mean absolute back-test error of the municipalities of one size class, the class as of
-    ``year`` (the back-test's origin)."""
-    text = t("f_accuracy_class", lang, size=size, mape=fmt_number(mape, lang, 1), year=year,
-             municipalities=_count(n, "municipality", lang))
-    return Finding("accuracy_class", text, {"size_class": size, "mape": mape, "n": n})
+def accuracy_size_class(size: str, mape: float, n: int, year: int, lang: str = "lt", *, name: str,
+                        base_year: int, size_then: str | None = None) -> Finding:
+    """The mean absolute back-test error of the ``n`` municipalities that at the back-test's origin
+    ``year`` were of the size class ``size`` (a label), the class of ``name`` at ``base_year`` (the
+    one the uncertainty section names); ``size_then``: the class of ``name`` itself at ``year`` when
+    it was another, said, so that a reader sees why its own error is not in the mean."""
+    text = t("f_accuracy_class", lang, size=size, mape=fmt_number(mape, lang, 1), year=year, name=name,
+             base=base_year, municipalities=_count(n, "municipality", lang))
+    if size_then is not None:
+        text += " " + t("f_accuracy_class_then", lang, name=name, year=year, size=size_then)
+    return Finding("accuracy_class", text, {"size_class": size, "mape": mape, "n": n, "size_then": size_then})
 
 
 def accuracy_flag(errors: dict[str, float], base_year: int, horizon: int, lang: str = "lt",

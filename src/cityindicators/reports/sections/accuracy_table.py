@@ -91,8 +91,13 @@ def accuracy(ctx: ReportContext, horizon: int = 5) -> F.Finding | None:
 
 
 def accuracy_context(ctx: ReportContext, bt, own, y0: int, h: int) -> list[F.Finding]:
-    """The back-test's mean absolute error of the municipality's size class (at ``y0``) and a flag
-    when its own error in a group reached :data:`~cityindicators.reports.findings.LARGE_ERROR_PCT`."""
+    """The back-test's mean absolute error of the municipality's size class and a flag when its own
+    error in a group reached :data:`~cityindicators.reports.findings.LARGE_ERROR_PCT`.
+
+    The class is the one the uncertainty section names (:attr:`ReportContext.size_class`, by the
+    population at the projection's base year), so that one municipality has one size class in one
+    report; the municipalities pooled are those of that class at the back-test's origin ``y0``, as
+    the band pools its past errors (classed where each projection started, not by the outcome)."""
     from ...projection.backtest import DEFAULT_METHOD
     from ...projection.sizeclasses import size_class, size_class_label
 
@@ -101,13 +106,13 @@ def accuracy_context(ctx: ReportContext, bt, own, y0: int, h: int) -> list[F.Fin
     p0 = pop[pop["year"] == y0].set_index("territory_code")["value"]
     classes = pd.Series(size_class(p0.to_numpy()), index=p0.index.astype(str))
     out = []
-    mine = classes.get(ctx.code)
-    if mine is not None:
-        tot = e[(e["group"] == "total") & e["territory_code"].astype(str).map(classes).eq(mine)]
-        if len(tot):
-            label = size_class_label(mine, ctx.lang)
-            out.append(F.accuracy_size_class(label, float(tot["error_pct"].abs().mean()), int(len(tot)), y0,
-                                             ctx.lang))
+    mine = ctx.size_class
+    tot = e[(e["group"] == "total") & e["territory_code"].astype(str).map(classes).eq(mine)]
+    if len(tot):
+        then = classes.get(ctx.code)
+        out.append(F.accuracy_size_class(size_class_label(mine, ctx.lang), float(tot["error_pct"].abs().mean()),
+                                         int(len(tot)), y0, ctx.lang, name=ctx.name, base_year=ctx.projection.base_year,
+                                         size_then=None if then is None or then == mine else size_class_label(then, ctx.lang)))
     m = own.errors[(own.errors["method"] == DEFAULT_METHOD) & (own.errors["territory_code"] == ctx.code)]
     flag = F.accuracy_flag(dict(zip(m["group"], m["error_pct"].astype(float))), y0, h, ctx.lang)
     if flag is not None:

@@ -187,6 +187,17 @@ class ReportContext:
         return tot[tot["territory_code"] == self.code]
 
     @cached_property
+    def size_class(self) -> str:
+        """Scenario chapter: the report's municipality's size class (a key of
+        :data:`~cityindicators.projection.sizeclasses.SIZE_CLASSES`) by its population at the
+        projection's base year, as the calibration and the empirical intervals class it: the one
+        class both the uncertainty and the accuracy sections name."""
+        from ...projection.sizeclasses import size_class
+
+        res = self.projection
+        return str(size_class(res.rates.population[list(res.rates.codes).index(self.code)].sum())[0])
+
+    @cached_property
     def assumption_paths(self) -> dict[str, pd.DataFrame]:
         """Scenario chapter: the assumption paths of the report's municipality by scenario, each
         indexed by year (``ProjectionResult.assumptions``: ``tfr, e0_male, ...``), so a section

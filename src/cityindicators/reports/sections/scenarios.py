@@ -439,12 +439,10 @@ def fan_chart(ctx: ReportContext) -> F.Finding | None:
     qs = sorted(last.index)
     year, lo, med, hi = int(q["year"].max()), float(last[qs[0]]), float(last.get(0.5, np.nan)), float(last[qs[-1]])
     if calibrated:
-        from ...projection.sizeclasses import size_class, size_class_label
+        from ...projection.sizeclasses import size_class_label
 
-        res = ctx.projection
-        # the class of the base population, as the calibration classes the territory
-        size = str(size_class(res.rates.population[list(res.rates.codes).index(ctx.code)].sum())[0])
-        found = F.fan_calibrated(year, lo, med, hi, size_class_label(size, ctx.lang), res.base_year, ctx.lang)
+        found = F.fan_calibrated(year, lo, med, hi, size_class_label(ctx.size_class, ctx.lang), ctx.projection.base_year,
+                                 ctx.lang)
     else:
         found = F.fan_interval(year, lo, med, hi, ctx.lang)
     show_markdown(found.text)
