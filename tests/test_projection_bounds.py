@@ -147,6 +147,11 @@ def test_gain_scenario_follows_the_ceiling(demo_rates):
     ({"migration": {"path": {2030: 4.0}}}, "migration.path.2030"),
     ({"migration": {"mode": "trend", "bounds": [-0.1, 0.03]}}, "migration.bounds"),
     ({"migration": {"added_inflow": {"per_1000": 40}}}, "migration.added_inflow.per_1000"),
+    # a value the mode does not use is refused too: a gain written without ``mode: gain`` (the
+    # default ``hold``) passed unseen before
+    ({"mortality": {"e0_gain_per_year": 0.9}}, "mortality.e0_gain_per_year"),
+    ({"fertility": {"mode": "hold", "bounds": [1.0, 3.5]}}, "fertility.bounds"),
+    ({"migration": {"mode": "zero", "bounds": [-0.1, 0.03]}}, "migration.bounds"),
 ])
 def test_implausible_user_scenario_is_refused_unless_allowed(doc, key):
     with pytest.raises(ConfigError, match=rf"key '{key}'.*plausible range.*allow_implausible: true"):

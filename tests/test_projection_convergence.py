@@ -243,8 +243,10 @@ def test_scenario_sets_the_start_and_year_of_the_long_run_rule(demo):
         lam = min(max(j - 3, 0) / 4, 1)
         assert np.allclose(_net(sch, j)[0], (1 - lam) * _net(held, j)[0])
     # only the year: the start stays the settings' (12 years), and the year must come after it
-    early = Scenario.from_dict({"name": "early", "migration": {"convergence_year": Y + 5}})
-    with pytest.raises(ProjectionError, match=r"migration\.convergence_year.*migration\.convergence_start_year"):
+    early = Scenario.from_dict({"name": "early", "migration": {"convergence_year": Y + 5}}, source="early.yaml")
+    # judged only once the base year is known, and still naming the file that wrote the key
+    with pytest.raises(ProjectionError, match=r"^early\.yaml: key 'migration\.convergence_year'.*"
+                                              r"migration\.convergence_start_year"):
         build_schedule(rates, early, Y + 12)
 
 

@@ -251,7 +251,7 @@ def _effective_keys_comment(sc, base_year: int | None, data_dir) -> str:
     lines = [f"migration.convergence_target: {target}{origin(mi.convergence_target is not None)}"]
     if target != "none":
         if Y is not None:
-            start, years = convergence_span(Y, st, mi)
+            start, years = convergence_span(Y, st, mi, sc.source or sc.name)
             lines += [f"migration.convergence_start_year: {Y + start}{origin(mi.convergence_start_year is not None)}",
                       f"migration.convergence_year: {Y + start + years}{origin(mi.convergence_year is not None)}"]
         else:

@@ -163,31 +163,28 @@ def implausible_values(sc: "Scenario") -> list[tuple[str, float, tuple[float, fl
         if not lo <= float(value) <= hi:
             out.append((key, float(value), PLAUSIBLE[kind]))
 
+    # every value the file holds, whatever the mode: a value the mode does not use (a gain of 0.9 years
+    # a year under ``mode: hold``) is most often a mode left out, and would otherwise pass unseen
     f, mo, mi = sc.fertility, sc.mortality, sc.migration
     for y, v in f.path:
         check(f"fertility.path.{y}", v, "fertility.tfr")
-    if f.mode == "trend":
-        for v in f.bounds:
-            check("fertility.bounds", v, "fertility.tfr")
-        check("fertility.max_change", f.max_change, "fertility.max_change")
-        if f.bounds_entry_years is not None:
-            check("fertility.bounds_entry_years", f.bounds_entry_years, "fertility.bounds_entry_years")
-    if mo.mode == "gain":
-        check("mortality.e0_gain_per_year", mo.e0_gain_per_year, "mortality.gain")
-    if mo.mode == "trend":
-        for v in mo.bounds:
-            check("mortality.bounds", v, "mortality.gain")
+    for v in f.bounds:
+        check("fertility.bounds", v, "fertility.tfr")
+    check("fertility.max_change", f.max_change, "fertility.max_change")
+    if f.bounds_entry_years is not None:
+        check("fertility.bounds_entry_years", f.bounds_entry_years, "fertility.bounds_entry_years")
+    check("mortality.e0_gain_per_year", mo.e0_gain_per_year, "mortality.gain")
+    for v in mo.bounds:
+        check("mortality.bounds", v, "mortality.gain")
     for v, sex in zip(mo.e0_ceiling, ("male", "female")):
         check("mortality.e0_ceiling", v, f"mortality.e0_ceiling.{sex}")
-    if mi.mode != "zero":
-        for name in ("level", "outflow_scale", "inflow_scale"):
-            check(f"migration.{name}", getattr(mi, name), "migration.scale")
-        for y, v in getattr(mi, "path", ()):  # a scaling of net migration by year
-            check(f"migration.path.{y}", v, "migration.scale")
-        if mi.mode == "trend":
-            for v in mi.bounds:
-                check("migration.bounds", v, "migration.rate")
-        check("migration.added_inflow.per_1000", mi.added_inflow.per_1000, "migration.per_1000")
+    for name in ("level", "outflow_scale", "inflow_scale"):
+        check(f"migration.{name}", getattr(mi, name), "migration.scale")
+    for y, v in getattr(mi, "path", ()):  # a scaling of net migration by year
+        check(f"migration.path.{y}", v, "migration.scale")
+    for v in mi.bounds:
+        check("migration.bounds", v, "migration.rate")
+    check("migration.added_inflow.per_1000", mi.added_inflow.per_1000, "migration.per_1000")
     return out
 
 

@@ -301,7 +301,7 @@ def _schedule_before_age_structure(rates: BaseRates, scenario: Scenario, to_year
     recent_weight = target_weight = target_rate = None
     if mi.mode != "zero":
         conv = mi.convergence_target or st.migration_convergence
-        start, conv_years = convergence_span(Y, st, mi)
+        start, conv_years = convergence_span(Y, st, mi, scenario.source or scenario.name)
         recent_weight, target_weight = convergence_weights(n, conv, conv_years, start)
         if conv != "none":  # the long-run level replaces the whole estimated assumption, its trend too
             mig_shift = mig_shift * recent_weight[:, None]
@@ -471,13 +471,14 @@ def age_structure_adjustments(schedules: "list[ScenarioSchedule]", weight: float
     return [np.ascontiguousarray(part) for part in np.split(solved - count, np.cumsum(sizes)[:-1], axis=1)]
 
 
-def convergence_span(base_year: int, settings, migration: Migration) -> tuple[int, int]:
+def convergence_span(base_year: int, settings, migration: Migration, source: str = "scenario") -> tuple[int, int]:
     """``(start, years)`` of the migration convergence: years held after the base year, then years to the long-run level.
 
     From the estimation settings (``migration_convergence_start``, ``migration_convergence_years``)
     unless the scenario sets the calendar years ``convergence_start_year`` (the first year of the
     convergence) or ``convergence_year`` (the year the long-run level is reached); a start before
-    the base year starts at the base year.
+    the base year starts at the base year. A ``convergence_year`` not after the start is an error
+    naming ``source`` (the scenario's file) and the key: it can be judged only once the base year is known.
     """
     Y = int(base_year)
     start = (max(int(migration.convergence_start_year) - Y, 0) if migration.convergence_start_year is not None
@@ -487,7 +488,7 @@ def convergence_span(base_year: int, settings, migration: Migration) -> tuple[in
     years = int(migration.convergence_year) - Y - start
     if years < 1:
         raise ProjectionError(
-            f"scenario key 'migration.convergence_year': {migration.convergence_year} is not after the year the "
+            f"{source}: key 'migration.convergence_year': {migration.convergence_year} is not after the year the "
             f"convergence starts, {Y + start} (base year {Y} + {start} years held); set "
             "'migration.convergence_start_year' too")
     return start, years
