@@ -206,3 +206,19 @@ def test_dependency_ratios_have_one_unit_per_100_everywhere(lang, tmp_path):
     fig.cityindicators_unit = get_indicator(ids[0]).unit  # a monitoring chart of the criterion
     assert plotting.chart_unit(fig, lang) == per_100
 
+
+
+def test_a_number_keeps_its_unit_on_its_line(monkeypatch):
+    """A printed line never starts with the unit of the number ending the line before ("(+25,5" / "%,
+    palyginti", "(2018" / "m.)", read in the A4 PDFs): the space between them is a no-break space in
+    the Markdown a section shows; other spaces, English and a unit run into a word stay as they were."""
+    from cityindicators.reports.sections import display
+
+    shown = []
+    monkeypatch.setattr(display, "_display", lambda obj, **kw: shown.append(obj.data))
+    display.show_markdown("būtų 116\u202f258 (+25,5 %, palyginti su 2018 m.); −14,0 ‰ 2030 m.; (20\u202f000–39\u202f999 "
+                          "gyv.); 12 metų; kas 2 mėn.; 5 m.a; 2.0% & 3 %")
+    nb = "\u00a0"
+    assert shown == [f"būtų 116\u202f258 (+25,5{nb}%, palyginti su 2018{nb}m.); −14,0{nb}‰ 2030{nb}m.; "
+                     f"(20\u202f000–39\u202f999{nb}gyv.); 12 metų; kas 2{nb}mėn.; 5 m.a; 2.0% &amp; 3{nb}%"]
+    assert display.glue_units("Scenarijus „A“ 2050 m. gyventojų") == f"Scenarijus „A“ 2050{nb}m. gyventojų"

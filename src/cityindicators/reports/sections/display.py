@@ -6,6 +6,7 @@ report runner saves them as files (see :func:`show_figure`).
 
 from __future__ import annotations
 
+import re
 import time
 from typing import TYPE_CHECKING, Any
 
@@ -29,16 +30,28 @@ def _display(obj: Any, **kw) -> None:
     display(obj, **kw)
 
 
+#: A number and the unit or abbreviation written after it with a space ("25,5 %", "2018 m.",
+#: "39 999 gyv."): the space that a line must not break at.
+_NUMBER_UNIT_SPACE = re.compile(r"(?<=\d) (?=(?:%|‰|m\.|gyv\.|mėn\.|proc\.|p\. p\.)(?!\w))")
+
+
+def glue_units(text: str) -> str:
+    """``text`` with a no-break space between a number and its unit or abbreviation ("+25,5 %",
+    "(2018 m.)", "20 000–39 999 gyv."), so that a printed line never starts with the unit of the
+    number that ends the line before (read in the A4 PDFs: "(+25,5" / "%, palyginti")."""
+    return _NUMBER_UNIT_SPACE.sub("\u00a0", text)
+
+
 def show_markdown(text: str) -> None:
     """Display Markdown text (headings, sentences, lists).
 
     The text is HTML-escaped here, the boundary where it becomes HTML: it carries names from
     the data and the user (groups, scenario labels, files), and the report's Markdown holds no
-    HTML of its own.
+    HTML of its own. A number keeps its unit on its line (:func:`glue_units`).
     """
     from IPython.display import Markdown
 
-    _display(Markdown(escape_html(text, quote=False)))
+    _display(Markdown(escape_html(glue_units(text), quote=False)))
 
 
 def show_figure(fig, alt: str = "", dpi: int = exports.SCREEN_DPI) -> None:
