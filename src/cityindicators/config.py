@@ -102,6 +102,13 @@ class DataPaths:
         """Lock held by every command that writes to the data directory (one writer at a time)."""
         return self.root / ".lock"
 
+    @property
+    def store_folders(self) -> tuple[Path, ...]:
+        """The folders that only the store writes (raw snapshots, build generations and the
+        ``processed`` link to one): a report or an output file put there would be read as data,
+        break a snapshot's hash, or be removed with its generation by a later build."""
+        return (self.raw, self.generations, self.processed)
+
     def processed_table(self, dataset: str) -> Path:
         return self.processed / f"{dataset}.parquet"
 

@@ -139,3 +139,44 @@ def test_bad_scenario_file(content, pattern, built_store, tmp_path):
     res = run_main(["scenarios", "--show", f], built_store)
     assert_clean_error(res, pattern, code=1)
     assert_unchanged(before, built_store)
+
+
+@pytest.mark.parametrize(
+    "args, pattern",
+    [
+        (["plan", "check", "{plan}", "--format", "csv", "--output", "{plan}"], r"output {plan}: it is the input file {plan}"),
+        (["plan", "workbook", "{plan_xlsx}", "--from", "{plan_xlsx}"], r"output {plan_xlsx}: it is the input file"),
+        (["plan", "check", "{plan}", "--output", "{snapshot}"], r"output {snapshot}: inside the data directory's raw/ folder"),
+        (["project", "--territory", "Zarasai", "--base-year", "2015", "--to", "2020", "--output", "{data}/processed/births.parquet"],
+         r"output {data}/processed/births.parquet: inside the data directory's processed/ folder"),
+        (["report", "--territory", "Zarasai", "--output-dir", "{data}/processed"], r"--output-dir {data}/processed: inside .*processed/"),
+        (["report", "--territory", "Zarasai", "--output-dir", "{data}/generations/reports"], r"inside the data directory's generations/"),
+        (["report", "--territory", "Zarasai", "--output-dir", "{data}/raw/x/y"], r"inside the data directory's raw/"),
+    ],
+    ids=["plan-check-onto-its-plan", "workbook-onto-its-source", "plan-check-onto-a-snapshot", "project-into-processed",
+         "report-into-processed", "report-into-generations", "report-into-raw"],
+)
+def test_an_output_that_would_overwrite_an_input_or_the_store_is_refused(args, pattern, built_store, tmp_path):
+    # plan check p.yaml --output p.yaml replaced the plan by its results; a report in processed/ was
+    # removed with its generation by the next build; a CSV over a snapshot broke its hash
+    plan = tmp_path / "p.yaml"
+    plan.write_text("name_lt: Planas\nterritory: Zarasų r. sav.\ncriteria: []\n", encoding="utf-8")
+    plan_xlsx = tmp_path / "p.xlsx"
+    plan_xlsx.write_bytes(b"PK not a workbook")
+    [snapshot] = (built_store / "raw" / "osp-extract" / "births").glob("*.csv")
+    subst = {"plan": str(plan), "plan_xlsx": str(plan_xlsx), "snapshot": str(snapshot), "data": str(built_store)}
+    before = store_state(built_store)
+    inputs = {p: p.read_bytes() for p in (plan, plan_xlsx)}
+    res = run_main([a.format(**subst) for a in args], built_store)
+    assert_clean_error(res, pattern.format(**subst), code=1)
+    assert_unchanged(before, built_store)
+    assert {p: p.read_bytes() for p in inputs} == inputs
+    assert not [p for p in (built_store / "generations").rglob("*") if "report" in p.name or p.suffix == ".html"]
+
+
+def test_an_output_beside_the_store_is_written(built_store, tmp_path):
+    plan = tmp_path / "p.yaml"
+    plan.write_text("name_lt: Planas\nterritory: Zarasų r. sav.\ncriteria: []\n", encoding="utf-8")
+    res = run_main(["plan", "workbook", built_store / "plan.xlsx", "--from", plan], built_store)
+    assert res.returncode == 0, res.output
+    assert (built_store / "plan.xlsx").stat().st_size > 0

@@ -11,7 +11,7 @@ import csv
 import io
 import json
 import sys
-from typing import TYPE_CHECKING, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
 from .._io import atomic_write_bytes, atomic_write_text
 from ..i18n import MINUS, NO_VALUE
@@ -131,6 +131,52 @@ def emit_rows(rows: Sequence[Mapping[str, object]], fmt: str) -> None:
         for line in cells:
             buf.write(" ".join(v.ljust(w) for v, w in zip(line, widths)).rstrip() + "\n")
     sys.stdout.write(buf.getvalue())
+
+
+def refuse_unsafe_output(args: Any) -> None:
+    """Stop a command whose ``--output FILE`` (or ``plan workbook FILE``) or ``--output-dir DIR``
+    would destroy what it reads or what the store keeps, before anything runs.
+
+    Refused: an output that is one of the command's own input files (``plan check p.yaml
+    --output p.yaml`` would replace the plan by its results), and any output inside the data
+    directory's ``raw/``, ``generations/`` or ``processed/`` (a file there changes a snapshot or a
+    published table; a report there would be removed with its generation by the next build).
+    Paths are compared after resolving links, so ``processed`` (a link) counts as its generation.
+
+    Raises
+    ------
+    ConfigError
+        Naming the option, the path and what it would overwrite.
+    """
+    from pathlib import Path
+
+    from ..config import DataPaths
+    from ..exceptions import ConfigError
+
+    targets = [(option, getattr(args, attr)) for attr, option in (("output", "output"), ("output_dir", "--output-dir"))
+               if isinstance(getattr(args, attr, None), str) and getattr(args, attr)]
+    if not targets:
+        return
+    paths = DataPaths.of(getattr(args, "data_dir", None))
+    # processed first: a path through that link is named by it, not by the generation it points to
+    store = [(folder.name, folder.resolve()) for folder in sorted(paths.store_folders, key=lambda f: f != paths.processed)]
+    inputs = []  # every other argument that names an existing file
+    for attr, value in vars(args).items():
+        if attr in ("output", "output_dir"):
+            continue
+        for v in value if isinstance(value, list) else [value]:
+            if isinstance(v, str) and v and Path(v).is_file():
+                inputs.append(Path(v))
+    for option, given in targets:
+        target = Path(given).expanduser().resolve()
+        for name, folder in store:
+            if target == folder or folder in target.parents:
+                raise ConfigError(f"{option} {given}: inside the data directory's {name}/ folder, which only "
+                                  f"the store writes; choose a path outside {paths.root}/raw, generations and processed")
+        for source in inputs:
+            if target == source.resolve():
+                raise ConfigError(f"{option} {given}: it is the input file {source} of this command; writing there "
+                                  "would replace it: choose another file")
 
 
 def _write(text: str, n_rows: int, output: str | None) -> None:
