@@ -227,6 +227,27 @@ def test_observed_series_kept_beside_the_projection():
     assert plotting.chart_unit(fig, "lt") == "asmenys"
 
 
+def test_target_chart_data_hold_the_dashed_lines_and_the_target():
+    """The workbook's sheet of a target chart holds every line drawn: the scenarios with the inflow that
+    meets the target (dashed) and the target (the diamond), not only the scenarios as projected."""
+    from cityindicators import plotting
+
+    proj = pd.DataFrame({"scenario": ["baseline"] * 2, "year": [2025, 2026], "value": [100.0, 99.0]})
+    obs = pd.DataFrame({"year": [2024, 2025], "value": [101.0, 100.0]})
+    inflow = pd.DataFrame({"year": [2025, 2026], "value": [100.0, 101.5], "scenario": ["baseline"] * 2})
+    fig = plotting.scenario_lines(proj, lang="en", observed=obs, target=(2026, 101.0, "Target"), with_inflow=inflow,
+                                  label="target")
+    data = plotting.chart_data(fig)
+    assert data["series"].tolist() == ["observed"] * 2 + ["projected"] * 2 + ["with_target_inflow"] * 2 + ["target"]
+    assert data["value"].tolist() == [101.0, 100.0, 100.0, 99.0, 100.0, 101.5, 101.0]
+    assert data["scenario"].tolist()[4:6] == ["baseline", "baseline"] and data.loc[6, "year"] == 2026
+    # without observed data the projected lines are marked too, beside the target
+    alone = plotting.chart_data(plotting.scenario_lines(proj, lang="en", target=(2026, 101.0, "Target")))
+    assert alone["series"].tolist() == ["projected", "projected", "target"]
+    plain = plotting.chart_data(plotting.scenario_lines(proj, lang="en"))
+    assert "series" not in plain.columns and len(plain) == 2
+
+
 # -- a whole report on the demo data (runs a kernel) ---------------------------------------------
 
 

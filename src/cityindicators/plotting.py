@@ -885,11 +885,30 @@ def _keeps_data(func, unit: str):
         if observed is not None and len(observed):
             # the observed line beside the projected ones, marked in a column of its own
             data = pd.concat([observed.assign(series="observed"), data.assign(series="projected")], ignore_index=True)
+        data = _with_target_rows(data, kw.get("with_inflow"), kw.get("target"))
         fig.cityindicators_data = data
         fig.cityindicators_unit = unit
         return fig
 
     return chart
+
+
+def _with_target_rows(data: pd.DataFrame, with_inflow: pd.DataFrame | None,
+                      target: tuple[int, float, str] | None) -> pd.DataFrame:
+    """``data`` with what a target chart draws beside the scenarios (:func:`scenario_lines`): each
+    scenario with the inflow that meets the target (``series`` ``with_target_inflow``, the dashed
+    lines) and the target itself (``target``, the diamond), so that a workbook's sheet holds every
+    line of the chart; ``data`` unchanged without them."""
+    extra = []
+    if with_inflow is not None and len(with_inflow):
+        extra.append(with_inflow.reset_index(drop=True).assign(series="with_target_inflow"))
+    if target is not None:
+        extra.append(pd.DataFrame({"year": [int(target[0])], "value": [float(target[1])], "series": ["target"]}))
+    if not extra:
+        return data
+    if "series" not in data.columns:
+        data = data.assign(series="projected")
+    return pd.concat([data, *extra], ignore_index=True)
 
 
 # Wrapped here, in one place, rather than at each definition: every chart function keeps its data.
