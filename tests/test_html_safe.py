@@ -91,3 +91,45 @@ def test_styled_table_aligns_words_left_and_figures_right():
     left = {int(c) for c in re.findall(r"#T_\w+ \.col(\d+) \{\s*text-align: left;", page)}
     assert left == {0, 2}
     assert styled_table(frame.iloc[:0]).to_html().count("text-align") == 0  # no rows: nothing to align
+
+
+#: A name typed by a user with every Markdown and HTML hazard of issue 12: emphasis, a heading, a link,
+#: a script, a code span and a table pipe.
+HOSTILE = "*a* _b_ # [x](y) <script>x</script> `c` | d"
+
+
+def test_markdown_with_literals_shows_user_names_as_written_and_leaves_the_reports_markup():
+    from cityindicators.html_safe import markdown_with_literals
+
+    md = markdown_with_literals(f"## Scenario\n\n- **{HOSTILE}**: 12 residents.\n- {HOSTILE} again.", [HOSTILE])
+    html = _rendered(md)
+    shown = escape_html(HOSTILE, quote=False)
+    assert html.count(shown) == 2, html  # both quotes as typed: no <em>, link, code span or script of theirs
+    assert "<em>" not in html and 'href="y"' not in html and "<code>" not in html and "<script" not in html
+    assert "<h2" in html and "<strong>" in html and html.count("<li>") == 2  # the report's own markup
+    # one pass, longest first: a name inside another is not escaped twice; a name of bare punctuation is left
+    assert markdown_with_literals("a*b and a*b*c", ["a*b", "a*b*c"]) == "a\\*b and a\\*b\\*c"
+    assert markdown_with_literals("- x", ["-"]) == "- x"
+
+
+def test_show_markdown_escapes_the_names_set_for_the_report(monkeypatch):
+    from cityindicators.reports.sections import display
+
+    shown = []
+    monkeypatch.setattr(display, "_display", lambda obj, **kw: shown.append(obj))
+    display.set_user_texts([HOSTILE])
+    try:
+        display.show_markdown(f"- The scenario {HOSTILE} keeps 12 residents.")
+        html = _rendered_shown(shown[-1].data)
+        assert escape_html(HOSTILE, quote=False) in html and "<em>" not in html
+        display.set_user_texts(["other"])  # the next report's names replace them
+        display.show_markdown(f"{HOSTILE}")
+        assert "<em>" in _rendered_shown(shown[-1].data)
+    finally:
+        display.set_user_texts([])
+
+
+def _rendered_shown(markdown_escaped: str) -> str:
+    from nbconvert.filters.markdown_mistune import markdown2html_mistune
+
+    return markdown2html_mistune(markdown_escaped)  # show_markdown escaped the HTML already

@@ -333,3 +333,42 @@ def test_criterion_chart_draws_each_scenario_in_its_colour_of_the_scenarios_repo
     assert list(drawn) == list(ctx.plan.scenarios)  # in the plan's order
     assert drawn == {s: SHIPPED_SCENARIO_COLOURS[s] for s in ctx.plan.scenarios}
     plt.close(fig)
+
+
+def test_names_typed_into_the_plan_and_a_scenario_show_as_written_in_the_markdown(demo_dir, tmp_path, monkeypatch):
+    """Plan, criterion and source names and a user's scenario label with Markdown in them (issue 12) are shown
+    as typed: no emphasis, heading, link, code span or script of theirs; a table cell keeps its "|"."""
+    from nbconvert.filters.markdown_mistune import markdown2html_mistune
+
+    from cityindicators.html_safe import escape_html
+    from cityindicators.reports import monitoring as m
+    from cityindicators.reports.sections import display
+
+    hostile = "*a* _b_ # [x](y) <script>x</script> `c` | d"
+    data = tmp_path / "data"
+    shutil.copytree(demo_dir, data, symlinks=True)
+    (data / "scenarios").mkdir(exist_ok=True)
+    (data / "scenarios" / "mine.yaml").write_text(
+        f"name: mine\nextends: baseline\nlabel_en: 'Mine {hostile}'\nlabel_lt: 'Mano {hostile}'\n", encoding="utf-8")
+    plan = tmp_path / "plan.yaml"
+    text = EXAMPLE.read_text(encoding="utf-8")
+    for old, new in (("name_en: Residents", f"name_en: 'Residents {hostile}'"),
+                     ("name_en: Eglynas strategic development plan 2021–2030 (demonstration)", f"name_en: 'Plan {hostile}'"),
+                     ("source_en: Demonstration plan shipped with cityindicators", f"source_en: 'Source {hostile}'"),
+                     ("scenarios: [baseline, zero-migration, attraction]", "scenarios: [mine]")):
+        assert old in text
+        text = text.replace(old, new)
+    plan.write_text(text, encoding="utf-8")
+    shown = []
+    monkeypatch.setattr(display, "_display", lambda obj, **kw: shown.append(obj))
+    ctx = m.setup_monitoring("X13", plan=str(plan), trajectories=0, language="en", data_dir=str(data))
+    m.criteria(ctx)
+    m.sources(ctx)
+    pages = [markdown2html_mistune(o.data) for o in shown if isinstance(getattr(o, "data", None), str)]
+    quoted = escape_html(hostile, quote=False)
+    for what in ("Plan ", "Residents ", "Source ", "Mine "):
+        assert any(what + quoted in p for p in pages), what
+    for p in pages:
+        assert "<em>" not in p and 'href="y"' not in p and "<code>" not in p and "<script" not in p, p
+    page = m.summary_styler(ctx, m.summary_frame(ctx)).to_html()
+    assert "Residents " + quoted in page and "<script" not in page  # a table cell: the "|" stays, escaped HTML

@@ -5,14 +5,17 @@ through) and pandas ``Styler`` tables (whose cells, headers and captions pandas 
 are). Names from ``groups.yaml``, imported file names, scenario labels and every sentence built
 from them are therefore escaped here, where the text becomes HTML: :func:`escape_html` for
 Markdown and captions, :func:`styled_table` for tables (cells and headers escaped by pandas'
-own ``escape="html"``). A group named ``<script>alert(1)</script>`` shows as that text.
+own ``escape="html"``). A group named ``<script>alert(1)</script>`` shows as that text. Names a user
+typed are Markdown-escaped too where a sentence quoting them is shown (:func:`markdown_with_literals`,
+through :func:`markdown_literal`, which the plan file's name takes): a scenario labelled ``*a* [x](y)``
+is that text, not emphasis and a link.
 """
 
 from __future__ import annotations
 
 import html
 import re
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, Iterable, Mapping
 
 import pandas as pd
 
@@ -20,7 +23,7 @@ import pandas as pd
 # tables' no-data mark is its one constant, not a second literal here that could drift from it
 from .i18n import NO_VALUE
 
-__all__ = ["escape_html", "markdown_literal", "caption_html", "styled_table"]
+__all__ = ["escape_html", "markdown_literal", "markdown_with_literals", "caption_html", "styled_table"]
 
 
 def escape_html(text: Any, quote: bool = True) -> str:
@@ -43,6 +46,25 @@ def markdown_literal(text: Any) -> str:
     character backslash-escaped, so a backtick or an asterisk in ``plan`a*.yaml`` opens no code
     span or emphasis. Not a code span: inside one, the HTML escaping of ``&`` would show."""
     return _MARKDOWN_PUNCTUATION.sub(r"\\\1", " ".join(str(text).split()))
+
+
+def markdown_with_literals(markdown: str, literals: Iterable[Any]) -> str:
+    """``markdown`` with every occurrence of each of ``literals`` (names a user typed: scenario labels,
+    plan, criterion and group names) as :func:`markdown_literal` shows it, so that a scenario called
+    ``*a_b* [x](y)`` is that text in a sentence, not emphasis and a link.
+
+    The sentences are composed as plain text (a finding is quoted as written, in a table or elsewhere)
+    and become Markdown only where they are shown: escaping the names there, in one pass with the
+    longest first, leaves the report's own markup alone and never escapes a name twice. A backslash
+    before punctuation shows that punctuation, so a name met by chance inside other words changes
+    nothing a reader sees. Names without a letter or digit are left out: one of bare punctuation
+    ("-") would match the report's own list markers."""
+    names = sorted({str(x) for x in literals if x and _MARKDOWN_PUNCTUATION.search(str(x))
+                    and any(ch.isalnum() for ch in str(x))}, key=len, reverse=True)
+    if not names:
+        return markdown
+    pattern = re.compile("|".join(re.escape(n) for n in names))
+    return pattern.sub(lambda m: markdown_literal(m.group()), markdown)
 
 
 def caption_html(caption: str = "", note: str = "") -> str:

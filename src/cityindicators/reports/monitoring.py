@@ -30,7 +30,7 @@ from ..plans.texts import (METHOD_LABELS, STATUS_COLOURS, column_labels, directi
                            probability_text, profile_label, status_label, text)
 from ..workspace import as_workspace
 from . import exports
-from .sections.display import show_figure, show_markdown, show_table
+from .sections.display import set_user_texts, show_figure, show_markdown, show_table
 
 __all__ = ["MonitoringContext", "setup_monitoring", "summary_table", "summary_frame", "summary_styler", "status_counts", "criteria", "criterion_sentences", "method",
            "sources", "unit_label", "format_value", "criterion_chart"]
@@ -97,6 +97,11 @@ def setup_monitoring(territory: str, plan: str, scenarios: Sequence[str] = (), t
     projected = projected_indicators(res, ids, code) if res is not None and ids else pd.DataFrame(
         columns=["scenario", "indicator", "year", "value"])
     ctx = MonitoringContext(p, lang, p.check(), outlook, summary, projected)
+    # what the user typed into the plan (its name and source note, the criteria's names) and the labels of a user's scenarios:
+    # the sentences quoting them show them as written
+    scen_labels = [x for s in (res.scenarios.values() if res is not None else ()) for x in (s.label_lt, s.label_en)]
+    set_user_texts([p.name_lt, p.name_en, p.source_lt, p.source_en, p.source,
+                    *(x for c in p.criteria for x in (c.name_lt, c.name_en)), *scen_labels])
     exports.set_context(lang, ctx.name, ctx.synthetic)  # heading and source of the report's workbook sheets
     if show:
         show_markdown(f"# {t('title_monitoring', lang, name=ctx.name)}")
@@ -106,7 +111,7 @@ def setup_monitoring(territory: str, plan: str, scenarios: Sequence[str] = (), t
         show_markdown(text("subtitle", lang, plan=p.name(lang), y0=p.period[0], y1=p.period[1],
                            date=_dt.date.today().isoformat(), version=__version__, last=p.last_data_year))
         for w in p.warnings:
-            show_markdown(f"*{w}*")
+            show_markdown(f"*{markdown_literal(w)}*")  # a warning quotes the file's own text
     return ctx
 
 

@@ -20,7 +20,7 @@ from ...i18n import check_language, t
 from ...schema import both_sexes_key
 from .. import exports, shared
 from .. import findings as F
-from .display import show_markdown
+from .display import set_user_texts, show_markdown
 
 #: Indicators of the ageing section, in the order of the panels.
 AGEING_INDICATORS = ("share_65_plus", "old_age_dependency_ratio", "ageing_index", "median_age")
@@ -314,6 +314,8 @@ def setup(
     ctx = ReportContext(terr, lang, (y0, y1), peers, ddir, peer_codes, peer_name, municipalities, data, frame,
                         dict(params), counts=counts, data_years=data_years, workspace=ws)
     exports.set_context(lang, terr.name(lang), terr.synthetic)
+    # a peer group's name may be a user's (groups.yaml): the sentences quoting it show it as written
+    set_user_texts([] if peers in ("all", "municipalities") else [peer_name])
     if show:
         show_title(ctx, template, data_years[-1])
     return ctx

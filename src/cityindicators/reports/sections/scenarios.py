@@ -18,7 +18,7 @@ from ...html_safe import styled_table
 from .. import findings as F
 from .. import shared
 from .context import ReportContext, setup, show_title
-from .display import _heading, show_figure, show_markdown, show_table
+from .display import _heading, set_user_texts, show_figure, show_markdown, show_table
 
 log = logging.getLogger(__name__)
 
@@ -77,6 +77,9 @@ def setup_scenarios(
     except CityIndicatorsError as exc:
         raise ReportParameterError(f"projection of {ctx.code} ({ctx.territory.name_lt}): {exc}") from exc
     ctx.projection = result
+    # scenario labels may be a user's (<data-dir>/scenarios/*.yaml): the sentences quoting them show them as written
+    set_user_texts([s.label_lt or n for n, s in result.scenarios.items()]
+                   + [s.label_en or n for n, s in result.scenarios.items()], add=True)
     ctx.years = (ctx.data_years[0], result.base_year)
     first = next(iter(result.scenarios.values()))  # as loaded for the projection, not read again
     band = bool(trajectories and int(trajectories) > 0)
