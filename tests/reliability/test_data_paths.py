@@ -180,3 +180,36 @@ def test_an_output_beside_the_store_is_written(built_store, tmp_path):
     res = run_main(["plan", "workbook", built_store / "plan.xlsx", "--from", plan], built_store)
     assert res.returncode == 0, res.output
     assert (built_store / "plan.xlsx").stat().st_size > 0
+
+
+def test_running_out_of_memory_is_one_line(built_store, monkeypatch):
+    # --stochastic 100000000000 made numpy ask for terabytes: a MemoryError traceback reached the user
+    from cityindicators.cli import projection
+
+    def huge(args):
+        raise MemoryError("Unable to allocate 3.64 TiB for an array with shape (100000000000, 5) and data type float64")
+
+    monkeypatch.setattr(projection, "_project", huge)
+    res = run_main(["project", "--territory", "Zarasai", "--base-year", "2015", "--to", "2020",
+                    "--stochastic", "100000000000"], built_store)
+    assert_clean_error(res, r"^error: not enough memory for this command \(Unable to allocate 3.64 TiB .*\); ask for "
+                            r"less \(fewer territories, years or --stochastic trajectories\)\n$", code=1)
+
+
+def test_an_internal_error_is_one_line_and_its_traceback_only_with_vv(built_store, monkeypatch, caplog):
+    # a fault of the package (here injected) printed a Python traceback to the user
+    from cityindicators.cli import projection
+
+    def broken(args):
+        raise ValueError("operands could not be broadcast together\nsecond line")
+
+    monkeypatch.setattr(projection, "_project", broken)
+    args = ["project", "--territory", "Zarasai", "--base-year", "2015", "--to", "2020"]
+    res = run_main(args, built_store)
+    assert_clean_error(res, r"^error: internal error \(ValueError: operands could not be broadcast together\); please "
+                            r"report it, with the output of the same command run with -vv\n$", code=1)
+    import logging
+
+    caplog.set_level(logging.DEBUG, logger="cityindicators.cli")
+    run_main(args + ["-vv"], built_store)
+    assert [r.exc_info[0] for r in caplog.records if r.exc_info] == [ValueError]

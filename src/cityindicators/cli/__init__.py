@@ -103,10 +103,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
-    except (CityIndicatorsError, OSError, UnicodeDecodeError) as exc:
+    except (CityIndicatorsError, OSError, UnicodeDecodeError, MemoryError) as exc:
         from ._errors import error_line
 
         print(redact(error_line(exc)), file=sys.stderr)
+        return 1
+    except Exception as exc:  # a fault of the package itself: still one line, the traceback only with -vv
+        logging.getLogger(__name__).debug("traceback of the internal error", exc_info=True)
+        first = (str(exc).splitlines() or [""])[0]
+        print(redact(f"error: internal error ({type(exc).__name__}: {first}); please report it, with the output of "
+                     "the same command run with -vv"), file=sys.stderr)
         return 1
 
 
