@@ -243,6 +243,7 @@ def main() -> int:
                 print(f"one {template} report ({territory}, {label}): {dt:.1f} s in the runner (goal < 4 s), "
                       f"{mem.cpu:.1f} CPU s, status {res.status}, peak memory {mem.peak / 2**20:.0f} MiB, "
                       f"load average {os.getloadavg()[0]:.1f}")
+                print(mem.text())
                 manifest = Path(res.output_dir) / "manifest.json"
                 if res.status == "ok" and manifest.exists():
                     print(breakdown_text(json.loads(manifest.read_text(encoding="utf-8"))["timings"]))

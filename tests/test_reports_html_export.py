@@ -90,3 +90,38 @@ def test_page_is_what_the_exporter_writes_with_the_images_in_it():
     page = export_html(plain, title="t", lang="en")
     assert page.count(base64.b64encode(red).decode()) == 2 and page.count(base64.b64encode(blue).decode()) == 1
     assert "cityindicators-png-" not in page
+
+
+def test_an_exporter_made_ahead_is_this_thread_s_and_writes_the_same_page():
+    """start_exporter makes the exporter in a thread of its own while the kernel runs: it is
+    handed to the thread that asked for it (another thread makes its own, as exporters are not
+    shared between threads) and the page it writes is the one a new exporter writes."""
+    import threading
+
+    from cityindicators.reports import html_export
+
+    nb = _chart_nb(("01_population", _png(30, 20, (255, 0, 0))))
+    fresh, _ = html_export._new_exporter("lt").from_notebook_node(
+        html_export._report_notebook(nb), resources={"ci_footer": "f"})
+    seen: dict[str, object] = {}
+
+    def ask() -> None:
+        html_export.start_exporter("lt")
+        making = html_export._exporters.making["lt"]
+        html_export.start_exporter("lt")  # a second call while it is being made: no second one
+        assert html_export._exporters.making["lt"] is making
+        seen["made"] = making.result()
+        seen["taken"] = html_export._exporter("lt")
+        seen["again"] = html_export._exporter("lt")
+        seen["page"], _ = seen["taken"].from_notebook_node(html_export._report_notebook(nb), resources={"ci_footer": "f"})
+
+    def other() -> None:
+        seen["other"] = html_export._exporter("lt")
+
+    for target in (ask, other):  # new threads: no exporter of theirs yet
+        thread = threading.Thread(target=target)
+        thread.start()
+        thread.join()
+    assert seen["taken"] is seen["made"] is seen["again"]
+    assert seen["other"] is not seen["made"]
+    assert seen["page"] == fresh

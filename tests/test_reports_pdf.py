@@ -188,3 +188,23 @@ def test_only_a_page_that_would_print_the_same_is_swapped_in():
     assert pdf._swappable("<html><body>no head</body></html>", "file:///") is None
     data = '<div style="background: url(data:image/png;base64,AA)"></div>'  # data names no file
     assert pdf._swappable(f"{head}<body>{data}</body></html>", "file:///r/").body == data
+
+
+def test_a_browser_started_ahead_prints_the_reports_and_is_not_started_again(tmp_path):
+    # the runner starts the browser while the kernel runs the cells; the report printed next
+    # uses that browser (its warm-up print on an empty page shows nowhere) and a second start
+    # while it runs changes nothing (no other browser, no reload of the page in it)
+    bad = _page(tmp_path, "bad", 1, "<script>console.error('broken chart')</script>")
+    good = _page(tmp_path, "good", 3)
+    try:
+        pdf.close_browsers()
+        pdf.start_browser()
+        first = pdf.write_pdf(good, tmp_path / "good.pdf")
+        browser = pdf._pool().run(lambda: pdf._local.browser)
+        pdf.start_browser()
+        second = pdf.write_pdf(bad, tmp_path / "bad.pdf")
+        assert pdf._pool().run(lambda: pdf._local.browser) is browser
+    finally:
+        pdf.close_browsers()
+    assert first == [] and second == ["broken chart"]
+    assert [_pages(tmp_path / f"{n}.pdf") for n in ("good", "bad")] == [3, 1]

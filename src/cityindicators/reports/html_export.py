@@ -16,7 +16,7 @@ from typing import Any, Callable
 
 import nbformat
 
-__all__ = ["NOTES_TAG", "export_html", "extract_charts", "print_copy", "start_pdf", "slug"]
+__all__ = ["NOTES_TAG", "export_html", "extract_charts", "print_copy", "start_exporter", "start_pdf", "slug"]
 
 log = logging.getLogger(__name__)
 
@@ -134,27 +134,68 @@ _exporters = threading.local()
 def _exporter(lang: str):
     """This thread's HTML exporter for ``lang``, made once: building one loads and compiles the
     JupyterLab templates, a good part of the export's time, and the exporter keeps no state
-    from one notebook to the next."""
+    from one notebook to the next. One that :func:`start_exporter` is making is waited for."""
     cache = getattr(_exporters, "by_lang", None)
     if cache is None:
         cache = _exporters.by_lang = {}
     if lang not in cache:
-        import jinja2
-        from nbconvert import HTMLExporter
-
-        cache[lang] = HTMLExporter(
-            extra_loaders=[jinja2.DictLoader({"cityreport.html.j2": _TEMPLATE})],
-            template_file="cityreport.html.j2",
-            exclude_input=True,
-            exclude_input_prompt=True,
-            exclude_output_prompt=True,
-            embed_images=True,
-            language_code=lang,
-            # the notebook checked once, after all the preprocessors, instead of after each of
-            # them (a dozen checks of the whole notebook, its charts' data included)
-            optimistic_validation=True,
-        )
+        making = getattr(_exporters, "making", {}).pop(lang, None)
+        try:
+            cache[lang] = making.result() if making is not None else _new_exporter(lang)
+        except Exception as exc:  # made in the background: made again here, where an error is the caller's
+            log.debug("HTML exporter made in the background failed: %s", exc)
+            cache[lang] = _new_exporter(lang)
     return cache[lang]
+
+
+def _new_exporter(lang: str):
+    import jinja2
+    from nbconvert import HTMLExporter
+
+    return HTMLExporter(
+        extra_loaders=[jinja2.DictLoader({"cityreport.html.j2": _TEMPLATE})],
+        template_file="cityreport.html.j2",
+        exclude_input=True,
+        exclude_input_prompt=True,
+        exclude_output_prompt=True,
+        embed_images=True,
+        language_code=lang,
+        # the notebook checked once, after all the preprocessors, instead of after each of
+        # them (a dozen checks of the whole notebook, its charts' data included)
+        optimistic_validation=True,
+    )
+
+
+def _ready_exporter(lang: str):
+    """A new exporter for ``lang`` that has exported once: nbconvert imported, the templates
+    compiled (the exporter keeps them), the modules of the first export loaded."""
+    exporter = _new_exporter(lang)
+    exporter.from_notebook_node(nbformat.v4.new_notebook(), resources={"ci_footer": ""})
+    return exporter
+
+
+def start_exporter(lang: str) -> None:
+    """Make this thread's exporter for ``lang`` (:func:`_exporter`) in a thread of its own and
+    return at once: importing nbconvert and compiling the templates, about 0.7 CPU s that the
+    first report of a process paid after its cells, is then done while the kernel runs them
+    (the runner's process waits for the kernel meanwhile). The exporter is handed to this
+    thread only, as the ones it makes itself are; nothing happens when it has one already."""
+    if lang in getattr(_exporters, "by_lang", {}) or lang in getattr(_exporters, "making", {}):
+        return
+    from concurrent.futures import Future
+
+    making: Future = Future()
+
+    def make() -> None:
+        try:
+            making.set_result(_ready_exporter(lang))
+        except BaseException as exc:  # handed to the thread that takes the exporter
+            making.set_exception(exc)
+
+    if not hasattr(_exporters, "making"):
+        _exporters.making = {}
+    _exporters.making[lang] = making
+    threading.Thread(target=make, name="cityindicators-html-exporter", daemon=True).start()
 
 
 def export_html(nb: nbformat.NotebookNode, title: str = "", lang: str = "en", footer: str = "") -> str:

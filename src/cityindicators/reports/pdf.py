@@ -3,7 +3,8 @@
 Chromium is Debian's ``chromium`` (or the executable named by ``$CITYINDICATORS_CHROMIUM``),
 driven through Playwright for Python with that system browser, so no browser is downloaded.
 Starting the browser costs about a second, so each process keeps one browser, and one page in
-it, for all its reports (:func:`close_browsers` at the end of a batch, or at exit); each report
+it, for all its reports (:func:`close_browsers` at the end of a batch, or at exit), started by
+the runner while the kernel runs the first report's cells (:func:`start_browser`); each report
 is loaded into that page and printed (the runner hands it the page's print copy, whose charts
 Chromium reads from the report's ``charts/`` files: :func:`~.html_export.print_copy`); a report
 whose head is that of the page loaded has its body swapped in instead (:class:`_Browser`). A
@@ -32,7 +33,8 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from concurrent.futures import Future
 
-__all__ = ["CHROMIUM_ENV", "chromium_executable", "pdf_unavailable", "start_pdf", "write_pdf", "close_browsers"]
+__all__ = ["CHROMIUM_ENV", "chromium_executable", "pdf_unavailable", "start_browser", "start_pdf", "write_pdf",
+           "close_browsers"]
 
 log = logging.getLogger(__name__)
 
@@ -227,16 +229,49 @@ def _pool() -> _Printer:
         return _printer
 
 
-def _print_in_printer_thread(html: Path, pdf: Path) -> list[str]:
+def _browser_in_printer_thread() -> _Browser:
+    """The printer thread's browser, started when there is none (or when it is gone)."""
     b = getattr(_local, "browser", None)
     if b is None or not b.browser.is_connected():
         b = _Browser(chromium_executable() or "chromium")
         _local.browser = b
+    return b
+
+
+def _print_in_printer_thread(html: Path, pdf: Path) -> list[str]:
+    b = _browser_in_printer_thread()
     try:
         return b.print_pdf(html, pdf)
     except Exception:
         _discard()  # a crashed browser: the next report starts a new one
         raise
+
+
+def _warm_in_printer_thread() -> None:
+    b = getattr(_local, "browser", None)
+    if (b is not None and b.browser.is_connected()) or pdf_unavailable():
+        return
+    try:
+        b = _browser_in_printer_thread()
+        page = b._page()
+        # the first print of a page sets up Chromium's printing (a tenth of a second): done on an
+        # empty document, which the next report's load replaces (no body is swapped into it)
+        b.head = None
+        page.set_content("<!DOCTYPE html><html><head></head><body></body></html>")
+        page.pdf()
+    except Exception as exc:  # the report's own print starts afresh and says what is wrong
+        log.debug("browser start: %s", exc)
+        _discard()
+
+
+def start_browser() -> None:
+    """Start this process's browser, and its page, in the printer thread and return at once,
+    so that Playwright's driver and Chromium start (about a second and a half of their own
+    processes' time, a cold report's largest wait) while the report's kernel runs; the report's
+    :func:`start_pdf` then finds them ready. Nothing happens without Chromium or Playwright,
+    or when the browser is running already (both told in the printer thread: importing
+    Playwright takes a tenth of a second)."""
+    _pool().submit(_warm_in_printer_thread)
 
 
 def start_pdf(html: Path, pdf: Path) -> "Future[list[str]]":

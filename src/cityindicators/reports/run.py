@@ -26,7 +26,7 @@ from .._debris import owner_tag, remove_stale
 from .._io import (atomic_write_bytes, atomic_write_json, atomic_write_text, fault_point, fsync_dir, fsync_tree, safe_child,
                    sha256_bytes, sha256_file)
 from ..exceptions import ReportExecutionError
-from . import exports, stopping, timings
+from . import exports, html_export, stopping, timings
 from .html_export import export_html, extract_charts, print_copy, slug, start_pdf
 from .parameters import validate_parameters
 from .provenance import data_snapshot, fingerprint as _fingerprint, input_files, library_versions
@@ -282,6 +282,14 @@ def run_report(
         result.seconds = time.perf_counter() - t_start
         return result
 
+    # what the runner needs once the cells have run, made ready while the kernel runs them (a
+    # process's first report otherwise waited for it after the cells): the HTML exporter, and the
+    # browser, unless the PDF is left to the batch process (which starts its own)
+    html_export.start_exporter(lang)
+    if not print_later:
+        from .pdf import start_browser
+
+        start_browser()
     import papermill as pm
 
     staging = final.parent / f".staging-{final.name}.{owner_tag()}"
