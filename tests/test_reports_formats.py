@@ -227,6 +227,28 @@ def test_observed_series_kept_beside_the_projection():
     assert plotting.chart_unit(fig, "lt") == "asmenys"
 
 
+def test_chart_data_hold_the_total_change_line_and_name_the_peers():
+    """The components chart's sheet holds the total-change line drawn (its complete years only, births minus
+    deaths plus net migration), and the peers chart's sheet names each territory as the chart labels it."""
+    from cityindicators import plotting
+
+    comp = pd.DataFrame({"year": [2001, 2001, 2001, 2002, 2002], "component": ["births", "deaths", "net_migration",
+                                                                               "births", "deaths"],
+                         "value": [10.0, 4.0, -3.0, 9.0, 5.0]})
+    data = plotting.chart_data(plotting.components_of_change(comp, lang="en"))
+    total = data[data["component"] == "total_change"]
+    assert total["year"].tolist() == [2001] and total["value"].tolist() == [3.0]  # 10 - 4 - 3; 2002 has no migration
+    assert len(data) == 6
+    frame = pd.DataFrame({"indicator": "median_age", "territory_code": ["30", "48", "00"], "year": 2018,
+                          "value": [52.0, 44.0, 43.9]})
+    fig = plotting.indicator_panels(frame, "30", "en", labels={"__highlight__": "Visaginas", "__country__": "Lithuania"},
+                                    country="00", names={"48": "Kalvarija"})
+    named = plotting.chart_data(fig)
+    assert named.columns.tolist()[:3] == ["indicator", "territory_code", "territory"]
+    assert named["territory"].tolist() == ["Visaginas", "Kalvarija", "Lithuania"]
+    assert frame.columns.tolist() == ["indicator", "territory_code", "year", "value"]  # the caller's frame untouched
+
+
 def test_target_chart_data_hold_the_dashed_lines_and_the_target():
     """The workbook's sheet of a target chart holds every line drawn: the scenarios with the inflow that
     meets the target (dashed) and the target (the diamond), not only the scenarios as projected."""

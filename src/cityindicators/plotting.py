@@ -343,6 +343,9 @@ def components_of_change(
         & np.isfinite(wide.get("deaths", pd.Series(np.nan, index=wide.index)).to_numpy())
     total = np.where(complete, births + deaths + net0, np.nan)
     ax.plot(years, total, color="#000000", lw=1.8, marker="o", ms=3, label=t("total_change", lang))
+    # the line drawn, for the workbook's sheet beside the bars' components (its years only)
+    fig.cityindicators_extra = pd.DataFrame({"year": years[complete], "component": "total_change",
+                                             "value": total[complete]})
     ax.axhline(0, color="#333333", lw=0.8)
     if key_period is not None:
         ax.axvspan(key_period[0] - 0.5, key_period[-1] + 0.5, color=OKABE_ITO[1], alpha=0.08, lw=0)
@@ -433,13 +436,17 @@ def indicator_panels(
         _year_axis(ax, lang)
     for ax in list(axes.flat)[len(indicators):]:
         ax.set_visible(False)
+    # the workbook's sheet names each line as the chart does (its codes alone would not say which peer is which)
+    fig.cityindicators_names = {**{str(c): str(v) for c, v in (names or {}).items()},
+                                str(highlight): labels.get("__highlight__", str(highlight)),
+                                **({str(country): labels.get("__country__", t("col_country", lang))} if country else {})}
     handles = [plt.Line2D([], [], color=HIGHLIGHT, lw=2.4), plt.Line2D([], [], color=PEER_GREY, lw=0.9)]
-    names = [labels.get("__highlight__", highlight), t("peers", lang)]
+    legend = [labels.get("__highlight__", highlight), t("peers", lang)]
     if country is not None:
         handles.append(plt.Line2D([], [], color=COUNTRY_COLOUR, lw=1.6, ls="--"))
-        names.append(labels.get("__country__", t("col_country", lang)))
+        legend.append(labels.get("__country__", t("col_country", lang)))
     # the legend goes under the panels, never over the title
-    return _finish(fig, title, lang, source, synthetic, legend_below=(handles, names))
+    return _finish(fig, title, lang, source, synthetic, legend_below=(handles, legend))
 
 
 #: Smallest vertical distance between two peer labels, as a share of the panel's height.
@@ -886,6 +893,13 @@ def _keeps_data(func, unit: str):
             # the observed line beside the projected ones, marked in a column of its own
             data = pd.concat([observed.assign(series="observed"), data.assign(series="projected")], ignore_index=True)
         data = _with_target_rows(data, kw.get("with_inflow"), kw.get("target"))
+        names = getattr(fig, "cityindicators_names", None)
+        if names and "territory_code" in data.columns:
+            data.insert(data.columns.get_loc("territory_code") + 1, "territory",
+                        data["territory_code"].astype(str).map(names))
+        extra = getattr(fig, "cityindicators_extra", None)  # what the function drew beyond its frame
+        if extra is not None and len(extra):
+            data = pd.concat([data, extra], ignore_index=True)
         fig.cityindicators_data = data
         fig.cityindicators_unit = unit
         return fig
