@@ -221,7 +221,17 @@ def test_scenario_annex_defines_what_the_chapters_quote(ctx):
     names = set(table.iloc[:, 0])
     # the assumption sentences' net migration per 1,000, the working-age target, the median age
     assert {"Crude rate of net migration", "Working-age population", "Median age"} <= names
-    assert {"Population", "Life expectancy at birth"} <= names
+    assert "Population" in names
+    # the assumptions' TFR and the municipality's life expectancy by sex, as the projection estimates them
+    # (not the catalogue's published life expectancy of the country and counties, which the chapters do not quote)
+    rows = table.set_index(table.columns[0])
+    assert {"Total fertility rate", "Life expectancy at birth (the municipality's, men and women)"} <= names
+    assert "Life expectancy at birth" not in names
+    assert "TFR = B / Σ h(x) × W(x)" in rows.loc["Total fertility rate", table.columns[2]]
+    assert set(rows.loc["Total fertility rate", table.columns[3]].split(", ")) == {"S3R167_M3010202",
+                                                                                    "S3R180_M3010501_1"}
+    e0 = "Life expectancy at birth (the municipality's, men and women)"
+    assert "S3R304_M3010601_1" in rows.loc[e0, table.columns[3]] and rows.loc[e0, table.columns[1]] == "years"
 
 
 def test_accuracy_context_size_class_error_from_the_back_test(ctx, demo_dir):

@@ -132,6 +132,28 @@ TEXTS: dict[str, dict[str, str]] = {
     "col_definition": {"lt": "Apibrėžtis (formulė)", "en": "Definition (formula)"},
     "col_osp_tables": {"lt": "Lietuvos statistikos lentelės", "en": "Statistics Lithuania tables"},
     "annex_published": {"lt": "importuota paskelbtų rodiklių lentelė", "en": "imported table of published indicators"},
+    # the annex's rows for the projection's own terms (reports.sections.planner.PROJECTION_TERMS)
+    "annex_tfr_name": {"lt": "Suminis gimstamumo rodiklis", "en": "Total fertility rate"},
+    "annex_tfr_unit": {"lt": "vaikų vienai moteriai", "en": "children per woman"},
+    "annex_tfr_definition": {"lt": "Vidutinis vaikų skaičius, kurį pagimdytų moteris per 15–49 m. amžių, jei "
+                                   "gimstamumas pagal amžių būtų toks kaip tų metų. Savivaldybių gimusieji pagal "
+                                   "motinos amžių neskelbiami, todėl TFR = B / Σ h(x) × W(x): gimusieji, padalyti iš "
+                                   "tiek gimimų, kiek jų būtų pagal standartinį gimstamumo pagal amžių profilį h(x) "
+                                   "(Hadwigerio, suma 1) ir vidutinį x metų moterų skaičių W(x).",
+                             "en": "The average number of children a woman would have over ages 15–49 at the year's "
+                                   "fertility by age. Births by the mother's age are not published for "
+                                   "municipalities, so TFR = B / Σ h(x) × W(x): the births divided by those a standard "
+                                   "fertility age pattern h(x) (Hadwiger's, summing to 1) gives the mid-year women "
+                                   "of each age W(x)."},
+    "annex_e0_name": {"lt": "Vidutinė tikėtina gyvenimo trukmė (savivaldybės, vyrų ir moterų)",
+                      "en": "Life expectancy at birth (the municipality's, men and women)"},
+    "annex_e0_unit": {"lt": "metai", "en": "years"},
+    "annex_e0_definition": {"lt": "Apskrities (jei jos nėra – šalies) paskelbta vidutinė tikėtina gyvenimo trukmė "
+                                  "gimus, pritaikyta savivaldybei pagal jos mirusiuosius (netiesioginė "
+                                  "standartizacija), atskirai vyrams ir moterims; scenarijų prielaidose – jos raida.",
+                            "en": "The published life expectancy at birth of the county (else the country), fitted "
+                                  "to the municipality by its deaths (indirect standardisation), for men and women "
+                                  "separately; the scenario assumptions give its path."},
     # -- chart titles --------------------------------------------------------------------
     "t_population_trend": {"lt": "Gyventojų skaičius metų pradžioje, {name}",
                            "en": "Population at 1 January, {name}"},

@@ -24,7 +24,7 @@ from .scenarios import _scenario_labels, projected_indicators
 from .targets import inflows_by_scenario, target_line
 
 __all__ = ["SERVICE_GROUPS", "service_group_totals", "projected_service_group_totals", "service_groups",
-           "working_age_target", "annex", "indicator_annex"]
+           "working_age_target", "annex", "indicator_annex", "PROJECTION_TERMS"]
 
 #: Age groups for service planning: (label, first age, last age or None for an open group).
 SERVICE_GROUPS: tuple[tuple[str, int, int | None], ...] = (
@@ -154,9 +154,20 @@ def _typeset(definition: str) -> str:
     return text.replace(" - ", " \u2212 ").replace(" x ", " \u00d7 ")
 
 
-def indicator_annex(ids: Iterable[str], lang: str, data_dir=None) -> pd.DataFrame:
+#: What the scenario chapters quote that is the projection's own, not an indicator of the catalogue:
+#: ``id -> datasets`` its estimate is computed from (name, unit and definition: i18n ``annex_<id>_*``).
+#: The municipality's life expectancy by sex is the projection's (the county's published one fitted to
+#: its deaths), not the catalogue's published value of the country and counties.
+PROJECTION_TERMS: dict[str, tuple[str, ...]] = {
+    "tfr": ("births", "population"),
+    "e0": ("life_expectancy", "deaths", "population"),
+}
+
+
+def indicator_annex(ids: Iterable[str], lang: str, data_dir=None, terms: Iterable[str] = ()) -> pd.DataFrame:
     """One row per indicator: name, unit, definition and the Statistics Lithuania tables
-    (dataflow ids of the data catalogue) of the datasets it is computed from."""
+    (dataflow ids of the data catalogue) of the datasets it is computed from; then one row per
+    projection term of ``terms`` (:data:`PROJECTION_TERMS`), defined as the projection estimates it."""
     from ...indicators.catalogue import get_indicator
     from ...sources.osp import load_catalogue
 
@@ -173,6 +184,11 @@ def indicator_annex(ids: Iterable[str], lang: str, data_dir=None) -> pd.DataFram
         rows.append({t("col_indicator", lang): ind.name(lang), t("col_unit", lang): _unit(ind.unit, lang),
                      t("col_definition", lang): _typeset(ind.definition_in(lang)) if lang == "en" else ind.definition_in(lang),
                      t("col_osp_tables", lang): ", ".join(tables)})
+    for term in dict.fromkeys(terms):
+        tables = sorted({f for d in PROJECTION_TERMS[term] for f in flows.get(d, [])})
+        rows.append({t("col_indicator", lang): t(f"annex_{term}_name", lang), t("col_unit", lang): t(f"annex_{term}_unit", lang),
+                     t("col_definition", lang): t(f"annex_{term}_definition", lang),
+                     t("col_osp_tables", lang): ", ".join(tables)})
     return pd.DataFrame(rows)
 
 
@@ -186,10 +202,12 @@ def annex(ctx: ReportContext, indicators: Sequence[str] | None = None) -> pd.Dat
             # sentences, the working-age target's population, the median age of the intervals
             indicators = ("population", "share_0_14", "share_15_64", "share_65_plus", "old_age_dependency_ratio",
                           "total_dependency_ratio", "births", "deaths", "net_migration", "crude_net_migration_rate",
-                          "working_age_population", "median_age", "life_expectancy")
+                          "working_age_population", "median_age")
         else:
             shown = set(ctx.indicators["indicator"]) if len(ctx.indicators) else set()
             indicators = [i for i in SITUATION_INDICATORS if i in shown] + published_indicators(ctx)
-    table = indicator_annex(indicators, ctx.lang, ctx.data_dir)
+    # the assumptions' TFR and life expectancy by sex, as the projection estimates them for the municipality
+    terms = tuple(PROJECTION_TERMS) if ctx.projection is not None else ()
+    table = indicator_annex(indicators, ctx.lang, ctx.data_dir, terms)
     show_table(styled_table(table))
     return table
