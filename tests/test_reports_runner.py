@@ -122,7 +122,7 @@ def first_run(tiny, demo_dir, tmp_path_factory):
     return out, result
 
 
-def test_report_outputs(first_run, demo_dir):
+def test_report_outputs(first_run, demo_dir, tiny):
     out, result = first_run
     assert result.status == "ok", result.error
     folder = Path(result.output_dir)
@@ -153,6 +153,12 @@ def test_report_outputs(first_run, demo_dir):
     # executed notebook keeps the injected parameters
     nb = nbformat.read(folder / "tiny.ipynb", as_version=4)
     assert any("injected-parameters" in c.metadata.get("tags", []) for c in nb.cells)
+    # ...but names no path of this machine: the data directory, the template and the staging
+    # folder were published with the report (they stay in the manifest)
+    text = (folder / "tiny.ipynb").read_text(encoding="utf-8")
+    for local in (str(demo_dir.resolve()), str(out), str(tiny.parent)):
+        assert local not in text
+    assert nb.metadata.papermill.input_path == "tiny.ipynb" and nb.metadata.papermill.parameters.data_dir == ""
 
 
 def test_rerun_skips_when_unchanged_and_force_reruns(first_run, tiny, demo_dir):
@@ -435,3 +441,27 @@ def test_kernel_managers_keep_their_ipc_sockets_apart(tmp_path, monkeypatch):
         import shutil
 
         shutil.rmtree(folder)
+
+
+def test_without_local_paths_names_files_and_empties_the_data_dir():
+    from cityindicators.reports.provenance import without_local_paths
+
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["papermill"] = {"input_path": "/home/ana/tpl/scenarios.ipynb", "output_path": "/srv/out/.staging-x/s.ipynb",
+                                "parameters": {"territory": "30", "data_dir": "/home/ana/data", "seed": 1,
+                                               "plan": "/home/ana/plans/v.yaml", "scenarios": ["baseline", "/home/ana/my.yaml"]}}
+    cell = nbformat.v4.new_code_cell('# Parameters\nterritory = "30"\ndata_dir = "/home/ana/data"\nseed = 1\n'
+                                     'plan = "/home/ana/plans/v.yaml"\nscenarios = ["baseline", "/home/ana/my.yaml"]\n')
+    cell.metadata["tags"] = ["injected-parameters"]
+    other = nbformat.v4.new_code_cell('data_dir = "/home/ana/data"')  # a cell of the template: left as written
+    nb.cells = [cell, other]
+    without_local_paths(nb)
+    meta = nb.metadata["papermill"]
+    assert (meta["input_path"], meta["output_path"]) == ("scenarios.ipynb", "s.ipynb")
+    assert meta["parameters"] == {"territory": "30", "data_dir": "", "seed": 1, "plan": "v.yaml",
+                                  "scenarios": ["baseline", "my.yaml"]}
+    assert cell.source.splitlines() == [
+        "# Parameters", 'territory = "30"',
+        'data_dir = ""  # the data directory of this run is in manifest.json (parameters.data_dir)', "seed = 1",
+        'plan = "v.yaml"', 'scenarios = ["baseline", "my.yaml"]']
+    assert other.source == 'data_dir = "/home/ana/data"'

@@ -244,7 +244,12 @@ def _register_engine() -> None:
             # cell. A timeout or a dead kernel ends the run before that write: the notebook as far as
             # it ran is kept here for the runner to write into the failed report's folder.
             kernel.notebook = nb_man.nb
-            return client.execute()
+            try:
+                return client.execute()
+            finally:  # before papermill writes it: the notebook published with the report names no local path
+                from .provenance import without_local_paths
+
+                without_local_paths(nb_man.nb)
 
     papermill_engines.register(ENGINE, WarmKernelEngine)
 

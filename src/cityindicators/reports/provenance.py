@@ -15,7 +15,7 @@ from .._io import read_sidecar, sha256_bytes, sha256_file
 from .parameters import FILE_PARAMETERS
 
 __all__ = ["data_snapshot", "RECORDED_LIBRARIES", "library_versions", "input_files", "scenario_contents",
-           "fingerprint"]
+           "fingerprint", "without_local_paths"]
 
 
 def data_snapshot(data_dir: str | os.PathLike | None = None) -> dict[str, dict[str, Any]]:
@@ -108,3 +108,51 @@ def fingerprint(notebook_sha: str, parameters: Mapping[str, Any], snapshot: Mapp
         doc["scenarios"] = scenario_contents(parameters.get("data_dir"))
     return sha256_bytes(json.dumps(doc, sort_keys=True, default=str).encode("utf-8"))
 
+
+
+#: What the published notebook says in place of the data directory the report was run on.
+_DATA_DIR_NOTE = "the data directory of this run is in manifest.json (parameters.data_dir)"
+
+
+def without_local_paths(nb: Any) -> Any:
+    """The executed notebook ``nb`` (changed in place and returned) without the paths of the
+    machine that ran it, for publishing beside the report.
+
+    papermill records the template's and the output's absolute paths in the notebook's metadata
+    and writes every parameter into the injected cell: ``data_dir = "/home/analyst/..."`` or a plan
+    file's path would be published with the report. The paths stay in ``manifest.json``; here the
+    template and output are named by their file names, ``data_dir`` is empty (a template's default:
+    ``$CITYINDICATORS_DATA_DIR`` or the nearest ``data/``) with a comment that says where the run's
+    is, and any other parameter that is an absolute path (a plan or scenario file) is its file name.
+    """
+    meta = nb.get("metadata", {}).get("papermill")
+    if meta is None:
+        return nb
+    for key in ("input_path", "output_path"):
+        if isinstance(meta.get(key), str):
+            meta[key] = Path(meta[key]).name
+    params = meta.get("parameters") or {}
+
+    def local(value: Any) -> Any:
+        if isinstance(value, list):
+            return [local(v) for v in value]
+        return Path(value).name if isinstance(value, str) and os.path.isabs(value) else value
+
+    changed = {}
+    for name, value in params.items():
+        new = "" if name == "data_dir" and value else local(value)
+        if new != value:
+            changed[name] = params[name] = new
+    if not changed:
+        return nb
+    for cell in nb.get("cells", []):
+        if "injected-parameters" not in cell.get("metadata", {}).get("tags", []):
+            continue
+        lines = cell["source"].splitlines() if isinstance(cell["source"], str) else "".join(cell["source"]).splitlines()
+        for i, line in enumerate(lines):
+            name = line.split(" = ", 1)[0]
+            if name in changed:
+                note = f"  # {_DATA_DIR_NOTE}" if name == "data_dir" else ""
+                lines[i] = f"{name} = {json.dumps(changed[name], ensure_ascii=False)}{note}"
+        cell["source"] = "\n".join(lines) + "\n"
+    return nb
