@@ -290,6 +290,7 @@ def render(nb, data_label: str, register, data=None) -> str:
               "(table by origin below). The early origins also pay for the selection: with only a few short "
               "back-tests of the 2008-2010 crisis observed, the protocol picked settings that did worse later "
               "(table of the nested choice below).", ""]
+    lines += _beyond_horizons(nb, data, register)
     lines += _this_round(nb, data, register)
     lines += ["### By horizon", "",
               "MAPE, bias (mean signed error) and P90 (90th percentile of absolute errors), per cent, over all "
@@ -358,6 +359,115 @@ def render(nb, data_label: str, register, data=None) -> str:
               "`default` and the baselines as a tidy frame; the prediction intervals are built from them "
               "(`projection/intervals.py`; the stochastic band is calibrated to them in `projection/calibration.py`).", ""]
     return "\n".join(lines)
+
+
+#: The year the long-run section projects to (the reports' default horizon) and the municipality it follows
+#: (issue 9's example; in data without it, the municipality with the largest projected loss).
+LONG_RUN_YEAR = 2050
+LONG_RUN_EXAMPLE = "Visaginas"
+
+
+def _beyond_horizons(nb, data, register) -> list[str]:
+    """The section on the years beyond the back-tested horizons: the shipped baseline projected from the
+    data's last year to :data:`LONG_RUN_YEAR`, its change split into natural change and migration over the
+    back-tested years and after them (``ProjectionResult.change_by_period``), beside the ``zero-migration``
+    scenario (the same fertility and mortality, no migration), for :data:`LONG_RUN_EXAMPLE`, the median
+    municipality and all of them together; and what the back-test says of the first years' bias."""
+    if data is None:
+        return []
+    from cityindicators.exceptions import CityIndicatorsError
+    from cityindicators.projection import project
+    from cityindicators.projection.api import resolve_territories
+    from cityindicators.projection.backtest import POOLED_HORIZONS, SELECTED
+    from cityindicators.projection.settings import EstimationSettings, LONGEST_BACKTESTED_HORIZON
+
+    base = int(data.population["year"].max())
+    split, to = base + LONGEST_BACKTESTED_HORIZON, LONG_RUN_YEAR
+    st = EstimationSettings()
+    res = project("all", base_year=base, to_year=to, scenario=["baseline", "zero-migration"], data=data)
+    ch = res.change_by_period().set_index(["scenario", "territory_code", "period"])
+    groups = res.broad_groups()
+    wa = groups[(groups["scenario"] == "baseline") & (groups["age_group"] == "15-64")].pivot(
+        index="territory_code", columns="year", values="value")
+    wa0 = groups[(groups["scenario"] == "zero-migration") & (groups["age_group"] == "15-64")].pivot(
+        index="territory_code", columns="year", values="value")
+    tot = res.totals().pivot_table(index=["scenario", "territory_code"], columns="year", values="value")
+    change = tot.loc["baseline"][to] / tot.loc["baseline"][base] - 1
+    median = (change - change.median()).abs().idxmin()  # the municipality at the median of the changes
+    try:
+        example = resolve_territories(LONG_RUN_EXAMPLE, data, register)[0]
+    except CityIndicatorsError:  # data without it (the demonstration set): the largest projected loss
+        example = change.idxmin()
+    names = _names([example, median], register)
+    rates = res.assumptions[res.assumptions["scenario"] == "baseline"].pivot(
+        index="territory_code", columns="year", values="net_migration_rate")
+
+    def pct(v: float, nd: int = 0) -> str:
+        return _fmt(100 * v, nd, True)
+
+    def row(label: str, codes) -> str:
+        def s(sc, period, col):
+            return float(ch.loc[(sc, list(codes), period), col].sum()) if len(codes) > 1 else float(
+                ch.loc[(sc, codes[0], period), col])
+        p0 = s("baseline", "tested", "population_start")
+        cells = []
+        for period in ("tested", "beyond"):
+            nat, mig = s("baseline", period, "natural_change"), s("baseline", period, "net_migration")
+            cells.append(f"{pct((nat + mig) / p0)} ({pct(nat / p0)}, {pct(mig / p0)})")
+        w = float(wa.loc[list(codes), split].sum() / wa.loc[list(codes), base].sum() - 1)
+        w0 = float(wa0.loc[list(codes), split].sum() / wa0.loc[list(codes), base].sum() - 1)
+        z = float(tot.loc["zero-migration"].loc[list(codes), to].sum() / p0 - 1)
+        return f"| {label} | {' | '.join(cells)} | {pct(w)} ({pct(w0)}) | {pct(z)} |"
+
+    codes = list(res.rates.codes)
+    summ = nb.summary((SELECTED,))
+    bias = summ[(summ["group"] == "total")].set_index("horizon")["bias"]
+    long_h = sorted(bias.index)[-3:]  # the longest horizons scored
+    first_origin, hmax = int(nb.errors["base_year"].min()), int(nb.errors["horizon"].max())
+    every = nb.worst(SELECTED, POOLED_HORIZONS, len(codes))
+    own = every[every["territory_code"] == example].set_index("group")["bias"]
+    r0 = rates.loc[example, base]
+    ages = res.population[(res.population["scenario"] == "baseline") & (res.population["year"] == base)]
+    by_age = ages.groupby(["territory_code", "age"])["value"].sum().unstack("age")
+    old = by_age.loc[:, 65 - LONGEST_BACKTESTED_HORIZON:64].sum(axis=1)  # reach 65 within the back-tested years
+    young = by_age.loc[:, 15 - LONGEST_BACKTESTED_HORIZON:14].sum(axis=1)  # reach 15
+    return [
+        "### Beyond the back-tested horizons: what the long run rests on", "",
+        f"The back-test scores projections up to {hmax} years ahead (origin {first_origin} to "
+        f"{first_origin + hmax}); a projection from {base} is vouched for, as far as the record goes, to {split} "
+        f"({LONGEST_BACKTESTED_HORIZON} years, `LONGEST_BACKTESTED_HORIZON`), and the years after are assumptions. The shipped baseline projected from {base} to "
+        f"{to} (`project('all')`), change in per cent of the {base} population, natural change (births less deaths) "
+        f"and migration in brackets; the working-age group 15-64 to {split}, with no migration in brackets; and the "
+        f"`zero-migration` scenario (the baseline's fertility and mortality, no migration) to {to}:", "",
+        f"| territory | {base}-{split}: change (natural, migration) | {split}-{to}: change (natural, migration) | "
+        f"15-64 {base}-{split} (no migration) | {base}-{to} with no migration |",
+        "|---|---|---|---|---|",
+        row(names[example], [example]),
+        row(f"{names[median]} (the median municipality's change to {to})", [median]),
+        row(f"all {len(codes)} municipalities", codes),
+        "",
+        f"What drives it. *Migration*, first: the baseline's net migration is the window's ({base - 5}-{base - 1}) "
+        f"plus its damped trend, held so for the {LONGEST_BACKTESTED_HORIZON} back-tested years and then moving "
+        f"linearly to zero, reached in {base + st.migration_convergence_start + st.migration_convergence_years}; "
+        f"{names[example]}'s crude net migration rate is {_fmt(r0, 1, True)} per 1,000 in {base}, "
+        f"{_fmt(rates.loc[example, split], 1, True)} in {split} and {_fmt(rates.loc[example, to - 1], 1, True)} in "
+        f"{to - 1}. *Natural change* of an old population, second: in {base} {names[example]} had "
+        f"{old[example]:,.0f} residents aged {65 - LONGEST_BACKTESTED_HORIZON}-64, who reach 65 by {split}, "
+        f"against {young[example]:,.0f} aged {15 - LONGEST_BACKTESTED_HORIZON}-14, who reach 15 (all "
+        f"municipalities: {old.sum():,.0f} against {young.sum():,.0f}), so the working-age population "
+        "falls even with no migration, and deaths outnumber births. Within the back-tested years "
+        "the method has not overstated the losses: its mean signed error of the total is "
+        + ("positive at every horizon" if (bias > 0).all() else "mixed in sign") + f", at horizons "
+        f"{long_h[0]}-{long_h[-1]} " + ", ".join(_fmt(bias[h], 1, True) + " %" for h in long_h)
+        + " (projected too high; those horizons come from the earliest origins only, across the 2010-2011 break), "
+        f"and {names[example]}'s over horizons {POOLED_HORIZONS[0]}-{POOLED_HORIZONS[-1]} is "
+        f"{_fmt(own.loc['total'], 1, True)} % on the total and {_fmt(own.loc['15-64'], 1, True)} % on 15-64. "
+        f"After {split} no back-test can judge anything: that net migration ends, and when "
+        f"(`migration_convergence_start`, `migration_convergence_years`), that the TFR moves to the country's "
+        "level in 40 years and that life expectancy keeps rising towards its ceiling are assumptions, this tool's "
+        "and Eurostat's (see \"Convergence and combination\"), not results. The scenario report says the same for its "
+        "municipality (`ProjectionResult.change_by_period`), and the `zero-migration` scenario and "
+        "`migration.convergence_target: own_mean` show how much of the long-run figure is migration.", ""]
 
 
 def _cells_behind(nb, method: str) -> int:

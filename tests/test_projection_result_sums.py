@@ -59,3 +59,34 @@ def test_sums_of_the_arrays_are_the_group_by_of_the_frame(result, sex):
     by_frame = result.broad_groups(groups, sex=sex)
     result.groups = {}
     pd.testing.assert_frame_equal(result.broad_groups(groups, sex=sex), by_frame)
+
+
+def _split_by_sex(totals) -> np.ndarray:
+    """``[years, 1 territory, 2 sexes, 1 age]``: each total shared 40/60 between men and women."""
+    t = np.asarray(totals, dtype=float)[:, None, None, None]
+    return np.concatenate([0.4 * t, 0.6 * t], axis=2)
+
+
+def test_change_by_period_hand_worked():
+    # one territory, 1 January 2020-2023: 100, 105, 103, 98; events of 2020-2022: births 10, 8, 6,
+    # deaths 4, 5, 7, net migration -1, -5, -4 (100 + 10 - 4 - 1 = 105, 105 + 8 - 5 - 5 = 103, 103 + 6 - 7 - 4 = 98)
+    arrays = SimpleNamespace(population=_split_by_sex([100, 105, 103, 98]),
+                             births=_split_by_sex([10, 8, 6])[..., 0],
+                             deaths=_split_by_sex([4, 5, 7]), net_migration=_split_by_sex([-1, -5, -4]))
+    res = ProjectionResult(population=pd.DataFrame(), scenarios={}, base_year=2020, to_year=2023, open_age=0,
+                           rates=SimpleNamespace(codes=["A"]), arrays={"s": arrays})
+    got = res.change_by_period(2022)
+    # tested 2020 -> 2022: births 18, deaths 9, natural change 9, migration -6, 100 -> 103;
+    # beyond 2022 -> 2023: births 6, deaths 7, natural change -1, migration -4, 103 -> 98
+    assert _rows(got) == [("s", "A", "tested", 2020, 2022, 100.0, 18.0, 9.0, 9.0, -6.0, 103.0),
+                          ("s", "A", "beyond", 2022, 2023, 103.0, 6.0, 7.0, -1.0, -4.0, 98.0)]
+    # a projection that ends within the back-tested horizons has no period beyond them
+    assert _rows(res.change_by_period(2030)) == [("s", "A", "tested", 2020, 2023, 100.0, 24.0, 16.0, 8.0, -10.0, 98.0)]
+    # by default the split is the longest back-tested horizon (12 years) after the base year
+    assert res.change_by_period()["last_year"].tolist() == [2023]
+    # a group (of one member here): its rows are the sums of its members'
+    res.groups = {"G:AA": ("A",)}
+    got = res.change_by_period(2022)
+    assert _rows(got[got["territory_code"] == "G:AA"]) == [
+        ("s", "G:AA", "tested", 2020, 2022, 100.0, 18.0, 9.0, 9.0, -6.0, 103.0),
+        ("s", "G:AA", "beyond", 2022, 2023, 103.0, 6.0, 7.0, -1.0, -4.0, 98.0)]

@@ -216,6 +216,46 @@ def test_assumption_findings_quote_the_projection(ctx):
     assert 0 < e0_end - e0_start < 0.15 * (y1 - y0)
 
 
+def test_beyond_backtest_sentence_hand_worked():
+    tested = {"first_year": 2018, "last_year": 2030, "population_start": 1000.0, "natural_change": -120.4,
+              "net_migration": -200.0, "population_end": 679.6}
+    beyond = {"first_year": 2030, "last_year": 2050, "population_start": 679.6, "natural_change": -150.0,
+              "net_migration": -60.2, "population_end": 469.4}
+    en = F.beyond_backtest("Baseline", 12, [tested, beyond], "en")
+    m = lambda v: fmt_number(v, "en", 0, sign=True)  # noqa: E731
+    assert en.text == (f"This method's accuracy was measured on projections up to 12 years ahead, here to 2030. To then, "
+                       f"under the 'Baseline' scenario, the population changes by {m(-320.4)}: natural change (births "
+                       f"less deaths) {m(-120.4)}, migration {m(-200.0)}. No back-test reaches the years 2030–2050: "
+                       "their figures are the scenario's assumptions (migration, fertility, life expectancy) carried "
+                       f"on, not a forecast of known accuracy. Over them the population changes by {m(-210.2)}: "
+                       f"natural change {m(-150.0)}, migration {m(-60.2)}.")
+    assert m(-320.4).endswith("320")
+    lt = F.beyond_backtest("Bazinis", 12, [tested, beyond], "lt")
+    assert lt.text.startswith("Šio metodo tikslumas patikrintas projekcijomis iki 12 metų į priekį, čia – iki 2030 m. ")
+    assert "2030–2050 m. nesiekia nė vienas patikrinimas" in lt.text and fmt_number(-60.2, "lt", 0, sign=True) in lt.text
+    # a projection that ends within the back-tested horizons: no sentence on the years beyond
+    short = F.beyond_backtest("Baseline", 12, [{**tested, "last_year": 2025}], "en")
+    assert "here to 2025." in short.text and "No back-test" not in short.text
+
+
+def test_scenario_population_says_where_the_back_test_stops_vouching(ctx):
+    found = sections.scenario_population(ctx)
+    beyond = found[-1]
+    res = ctx.projection
+    ch = res.change_by_period().query("scenario == 'baseline' and territory_code == 'X13'")
+    y0 = res.base_year
+    assert ch["period"].tolist() == ["tested", "beyond"] and ch["last_year"].tolist() == [y0 + 12, 2050]
+    # the shares quoted are the projection's own: start and end populations are its totals
+    tot = res.totals().query("scenario == 'baseline' and territory_code == 'X13'").set_index("year")["value"]
+    np.testing.assert_allclose(ch["population_end"], [tot[y0 + 12], tot[2050]])
+    np.testing.assert_allclose(ch["population_end"] - ch["population_start"], ch["natural_change"] + ch["net_migration"],
+                               atol=1e-6)
+    assert beyond.key == "beyond_backtest" and [p["net_migration"] for p in beyond.values["periods"]] == \
+        ch["net_migration"].tolist()
+    assert f"here to {y0 + 12}." in beyond.text and f"the years {y0 + 12}–2050" in beyond.text
+    assert fmt_number(ch["natural_change"].iloc[1], "en", 0, sign=True) in beyond.text
+
+
 def test_scenario_annex_defines_what_the_chapters_quote(ctx):
     table = sections.annex(ctx)
     names = set(table.iloc[:, 0])

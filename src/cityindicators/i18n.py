@@ -313,6 +313,22 @@ TEXTS: dict[str, dict[str, str]] = {
                       "en": "In {y1} there were {v1} working-age residents ({share}% of all residents), against {v0} in {y0}."},
     "f_scenario": {"lt": "Pagal scenarijų „{scenario}“ {year} m. gyventojų būtų {value} ({pct} %, palyginti su {base_year} m.).",
                    "en": "Under the '{scenario}' scenario the population would be {value} in {year} ({pct}% against {base_year})."},
+    # where the back-test stops vouching (findings.beyond_backtest): {held} "12 metų" / "12 years"
+    # (grammar.count_phrase, genitive), the changes signed numbers of residents (no noun to agree with)
+    "f_backtested_change": {"lt": "Šio metodo tikslumas patikrintas projekcijomis iki {held} į priekį, čia – iki {split} m. "
+                                  "Iki tada pagal scenarijų „{scenario}“ gyventojų skaičius pakinta {change}: natūrali "
+                                  "kaita (gimusiųjų ir mirusiųjų skirtumas) {natural}, migracija {migration}.",
+                            "en": "This method's accuracy was measured on projections up to {held} ahead, here to "
+                                  "{split}. To then, under the '{scenario}' scenario, the population changes by "
+                                  "{change}: natural change (births less deaths) {natural}, migration {migration}."},
+    "f_beyond_backtest": {"lt": "{split}–{end} m. nesiekia nė vienas patikrinimas: tų metų skaičiai – pratęstos "
+                                "scenarijaus prielaidos (migracija, gimstamumas, gyvenimo trukmė), o ne prognozė, kurios "
+                                "tikslumas žinomas. Per juos gyventojų skaičius pakinta {change}: natūrali kaita "
+                                "{natural}, migracija {migration}.",
+                          "en": "No back-test reaches the years {split}–{end}: their figures are the scenario's "
+                                "assumptions (migration, fertility, life expectancy) carried on, not a forecast of "
+                                "known accuracy. Over them the population changes by {change}: natural change "
+                                "{natural}, migration {migration}."},
     # {inflow}: number and noun agreeing ("531 gyventojas", "22 gyventojai").
     "f_target_met": {"lt": "Kad {year} m. gyventojų būtų ne mažiau kaip {target}, kasmet turėtų papildomai atvykti (neto) {inflow}.",
                      "en": "To have at least {target} residents in {year}, a net inflow of {inflow} a year would be needed."},

@@ -382,6 +382,45 @@ class ProjectionResult:
             rows.append(f)
         return pd.concat(rows, ignore_index=True)
 
+    def change_by_period(self, split_year: int | None = None) -> pd.DataFrame:
+        """The population's change split into natural change and migration, over the years the
+        back-test scores and the years beyond them.
+
+        One row per scenario, territory and period: ``scenario, territory_code, period`` (``tested``:
+        from the base year to ``split_year``, by default the base year plus
+        :data:`~.settings.LONGEST_BACKTESTED_HORIZON`, the longest horizon whose accuracy the back-test
+        measures; ``beyond``: from there to the last year, absent when the projection ends first),
+        ``first_year, last_year`` (1 January of both), ``population_start``, ``births``, ``deaths``,
+        ``natural_change`` (births less deaths), ``net_migration`` (with the combinations carried as
+        migration) and ``population_end``; ``population_end - population_start`` is
+        ``natural_change + net_migration`` (:meth:`balance`, whose residual is rounding). A group
+        asked for has its members' sums."""
+        from .settings import LONGEST_BACKTESTED_HORIZON
+
+        split = self.base_year + LONGEST_BACKTESTED_HORIZON if split_year is None else int(split_year)
+        split = min(max(split, self.base_year + 1), self.to_year)
+        periods = [("tested", self.base_year, split)] + ([("beyond", split, self.to_year)] if split < self.to_year else [])
+        bal = self.balance()
+        keys = ["scenario", "territory_code"]
+        out = []
+        for name, first, last in periods:
+            part = bal[(bal["year"] >= first) & (bal["year"] < last)]
+            g = part.groupby(keys, sort=False)
+            f = g[["births", "deaths", "net_migration"]].sum()
+            f["population_start"] = part[part["year"] == first].set_index(keys)["population"]
+            f["population_end"] = part[part["year"] == last - 1].set_index(keys)["next_population"]
+            f["natural_change"] = f["births"] - f["deaths"]
+            out.append(f.reset_index().assign(period=name, first_year=first, last_year=last))
+        cols = keys + ["period", "first_year", "last_year", "population_start", "births", "deaths", "natural_change",
+                       "net_migration", "population_end"]
+        frame = pd.concat(out, ignore_index=True)[cols]
+        sums = ["population_start", "births", "deaths", "natural_change", "net_migration", "population_end"]
+        parts = [frame] + [
+            frame[frame["territory_code"].isin(list(members))].groupby(
+                ["scenario", "period", "first_year", "last_year"], sort=False)[sums].sum().reset_index()
+            .assign(territory_code=code)[cols] for code, members in self.groups.items()]
+        return pd.concat(parts, ignore_index=True)
+
     def scenario_table(self) -> pd.DataFrame:
         """One row per scenario: ``scenario, label_en, label_lt, fertility, mortality, migration`` (plain text)."""
         return pd.DataFrame([

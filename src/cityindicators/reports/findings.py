@@ -25,6 +25,7 @@ __all__ = [
     "youth_migration",
     "working_age",
     "scenario_outcome",
+    "beyond_backtest",
     "target_inflow",
     "target_outcome",
     "fan_interval",
@@ -173,6 +174,31 @@ def scenario_outcome(scenario: str, base_year: int, year: int, base_value: float
     text = t("f_scenario", lang, scenario=scenario, base_year=base_year, year=year, value=fmt_int(value, lang),
              pct=fmt_number(pct, lang, 1, sign=True))
     return Finding("scenario", text, {"scenario": scenario, "value": value, "pct": pct})
+
+
+def beyond_backtest(scenario: str, horizon: int, periods: list[dict[str, float]], lang: str = "lt") -> Finding:
+    """Where the back-test stops vouching for a scenario's projection: the change of the years it
+    scores (``horizon`` years ahead at most) and of the years beyond, each split into natural change
+    and migration. ``periods``: the rows of
+    :meth:`~cityindicators.projection.api.ProjectionResult.change_by_period` (``tested``, then ``beyond``
+    when the projection goes further) of one territory and scenario."""
+
+    def signed(v: float) -> str:
+        return fmt_number(v, lang, 0, sign=True)
+
+    def fields(p: dict[str, float]) -> dict[str, str]:
+        return {"change": signed(p["population_end"] - p["population_start"]), "natural": signed(p["natural_change"]),
+                "migration": signed(p["net_migration"])}
+
+    tested = periods[0]
+    text = t("f_backtested_change", lang, held=count_phrase(fmt_int(horizon, lang), horizon, "year", lang, case="gen"),
+             split=int(tested["last_year"]), scenario=scenario, **fields(tested))
+    if len(periods) > 1:
+        beyond = periods[1]
+        text += " " + t("f_beyond_backtest", lang, split=int(beyond["first_year"]), end=int(beyond["last_year"]),
+                        **fields(beyond))
+    return Finding("beyond_backtest", text, {"scenario": scenario, "horizon": horizon,
+                                            "periods": [dict(p) for p in periods]})
 
 
 def target_inflow(target: float, year: int, inflow: float | None, lang: str = "lt") -> Finding:

@@ -302,8 +302,22 @@ def scenario_population(ctx: ReportContext) -> list[F.Finding]:
         g = tot[tot["scenario"] == sc].set_index("year")["value"]
         found.append(F.scenario_outcome(labels[sc], res.base_year, res.to_year, float(g[res.base_year]),
                                         float(g[res.to_year]), ctx.lang))
-    show_markdown("\n".join(f"- {f.text}" for f in found))
-    return found
+    beyond = beyond_backtest_finding(ctx)
+    show_markdown("\n".join(f"- {f.text}" for f in found) + f"\n\n{beyond.text}")
+    return found + [beyond]
+
+
+def beyond_backtest_finding(ctx: ReportContext) -> F.Finding:
+    """Where the back-test stops vouching for the first scenario's projection of the territory: its
+    change over the back-tested horizons and beyond them, as natural change and migration
+    (:meth:`~cityindicators.projection.api.ProjectionResult.change_by_period`)."""
+    from ...projection.settings import LONGEST_BACKTESTED_HORIZON
+
+    res = ctx.projection
+    first = next(iter(res.scenarios))
+    ch = res.change_by_period()
+    rows = ch[(ch["scenario"] == first) & (ch["territory_code"] == ctx.code)].to_dict("records")
+    return F.beyond_backtest(_scenario_labels(ctx)[first], LONGEST_BACKTESTED_HORIZON, rows, ctx.lang)
 
 
 def broad_groups(ctx: ReportContext):
