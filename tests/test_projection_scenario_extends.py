@@ -27,7 +27,10 @@ WRITTEN_OUT = {
         "name": "low-emigration", "label_en": "Low emigration (outflow halved)",
         "label_lt": "Maža emigracija (išvykimas perpus mažesnis)",
         "description": "The baseline (its TFR path, life-expectancy gains and net migration with its damped trend "
-                       "and long-run rule), with the outflow of residents halved from the base year on.",
+                       "and long-run rule), with the net outflow halved from the base year on: the negative net "
+                       "migration rates by age and sex (the net losses) are halved and the net gains kept; gross "
+                       "emigration is not in the lt-osp extract, and the shipped migration model uses net "
+                       "migration only.",
         "fertility": _BASELINE_FERTILITY, "mortality": _BASELINE_MORTALITY,
         "migration": {"mode": "trend", "bounds": [-0.03, 0.03], "damping": 0.6, "outflow_scale": 0.5}},
     "attraction": {
@@ -43,7 +46,8 @@ WRITTEN_OUT = {
         "label_lt": "Atgimimas (tendencijos, mažesnė emigracija, pritraukimas)",
         "description": "Combined: fertility and mortality trends continued (bounded: the TFR trend adds at most 0.3 "
                        "children per woman; life-expectancy gains slowing towards 82 years for men and 87 for "
-                       "women), the outflow halved and an added net inflow of young families of 3 persons per "
+                       "women), the net outflow halved (the negative net migration rates by age and sex) and an added "
+                       "net inflow of young families of 3 persons per "
                        "1,000 residents a year.",
         "fertility": {"mode": "trend", "bounds": [1.0, 2.1], "damping": 0.9},
         "mortality": {"mode": "trend", "bounds": [0.0, 0.4]},

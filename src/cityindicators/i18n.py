@@ -468,6 +468,30 @@ TEXTS: dict[str, dict[str, str]] = {
     "f_migration_combination_not_zero": {"lt": " ir ilgainiui nebūtinai lygi nuliui",
                                          "en": " and need not be zero in the long run"},
     "f_quoted": {"lt": "„{name}“", "en": "'{name}'"},
+    # what a scenario's migration.outflow_scale scales (projection.scenarios.outflow_scaling), a clause: {sg} the
+    # scaling of a singular noun ("halved", "sumažinamas perpus"), {pl} of a plural one ("perpus sumažinami")
+    "outflow_absent": {"lt": "neto išvykimas {sg}: {pl} neigiami neto migracijos rodikliai (migracijos nuostoliai "
+                             "pagal amžių ir lytį); bendrųjų srautų (emigrantų, išvykusiųjų) duomenų nėra",
+                       "en": "the net outflow is {sg}: the negative net migration rates (net losses by age and sex) are "
+                             "{pl}; gross flows (emigrants, departures) are not in the data"},
+    "outflow_unused": {"lt": "neto išvykimas {sg}: {pl} neigiami neto migracijos rodikliai (migracijos nuostoliai "
+                             "pagal amžių ir lytį); duomenų bendrieji srautai naudojami tik su nustatymu "
+                             "migration_model 'rate'",
+                       "en": "the net outflow is {sg}: the negative net migration rates (net losses by age and sex) are "
+                             "{pl}; the gross flows in the data enter only with migration_model 'rate'"},
+    "outflow_used": {"lt": "išvykimas {sg}: {pl} duomenų emigrantų ir išvykusiųjų srautai",
+                     "en": "the outflow is {sg}: the gross emigration and departures of the data are {pl}"},
+    "outflow_net": {"lt": "neto išvykimas {sg}: {pl} neigiami neto migracijos rodikliai (migracijos nuostoliai pagal "
+                          "amžių ir lytį); bendrieji srautai nenaudojami",
+                    "en": "the net outflow is {sg}: the negative net migration rates (net losses by age and sex) are "
+                          "{pl}; gross flows are not used"},
+    "outflow_either": {"lt": "išvykimas {sg}: {pl} emigrantų ir išvykusiųjų srautai, kur jų yra duomenyse, kitur – "
+                             "neigiami neto migracijos rodikliai (migracijos nuostoliai pagal amžių ir lytį)",
+                       "en": "the outflow is {sg}: the gross emigration and departures where the data have them, else "
+                             "the negative net migration rates (net losses by age and sex), are {pl}"},
+    "outflow_halved": {"lt": "sumažinamas perpus|perpus sumažinami", "en": "halved|halved"},
+    "outflow_times": {"lt": "padauginamas iš {x}|padauginami iš {x}", "en": "multiplied by {x}|multiplied by {x}"},
+    "f_outflow_scaled": {"lt": "Šiame scenarijuje {phrase}.", "en": "In this scenario {phrase}."},
     "f_and": {"lt": "{first} ir {last}", "en": "{first} and {last}"},
     "f_migration_long_run_none": {"lt": "Scenarijaus neto migracijos rodikliai taikomi visą projekcijos laikotarpį.",
                                   "en": "The scenario's net migration rates apply for the whole projection."},

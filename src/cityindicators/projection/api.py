@@ -218,6 +218,23 @@ class ProjectionResult:
     #: With ``calibrate_stochastic``: the calibration factors by territory and year (see :mod:`.calibration`).
     stochastic_factors: pd.DataFrame | None = field(repr=False, default=None)
 
+    @property
+    def gross_outflow(self) -> dict[str, str]:
+        """By projected territory, what the outflow of its migration schedule is, the part a scenario's
+        ``migration.outflow_scale`` scales: ``"used"``, the gross emigration and departures of the data's
+        ``migration`` table (``migration_model='rate'``); ``"unused"``, gross flows in the data but the
+        model's outflow the net losses; ``"absent"``, only net migration known (population, births and
+        deaths: the balancing equation), the outflow the negative net migration rates by age and sex.
+        Rates built by hand: ``"absent"``."""
+        return {c: str(self.rates.details.get(c, {}).get("gross_outflow", "absent")) for c in self.rates.codes}
+
+    @property
+    def migration_from_net_only(self) -> bool:
+        """Whether every projected territory's outflow is its net losses (:attr:`gross_outflow` not
+        ``"used"``): ``outflow_scale: 0.5`` then halves the negative net migration rates, not an
+        observed emigration."""
+        return all(v != "used" for v in self.gross_outflow.values())
+
     # the component and assumption tables are built on first use (they are large)
     @property
     def components(self) -> pd.DataFrame:

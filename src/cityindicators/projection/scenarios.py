@@ -104,6 +104,7 @@ __all__ = [
     "dump_scenario",
     "list_scenarios",
     "scenario_dirs",
+    "outflow_scaling",
 ]
 
 log = logging.getLogger(__name__)
@@ -542,11 +543,14 @@ class Scenario:
         if mi.mode != "zero":
             if mi.level != 1:
                 parts += f", level x{mi.level:g}"
-            if mi.outflow_scale != 1:
-                parts += f", outflow x{mi.outflow_scale:g}"
             if mi.inflow_scale != 1:
                 parts += f", inflow x{mi.inflow_scale:g}"
             parts += ", " + _long_run_phrase(mi, settings or EstimationSettings())
+            if mi.outflow_scale != 1:
+                # what is scaled depends on the data and the model: with the shipped 'mixed' model the net losses
+                model = (settings or EstimationSettings()).migration_model
+                parts += (f"; outflow x{mi.outflow_scale:g} \u2013 "
+                          + outflow_scaling(mi.outflow_scale, "either" if model == "rate" else "net"))
         a = mi.added_inflow
         if a.active:
             # both keys add up (the schedule's inflow is persons + per_1000 * residents / 1000): a file that
@@ -556,6 +560,30 @@ class Scenario:
             prof = a.profile if isinstance(a.profile, str) else ", ".join(f"{b}: {w:g}" for b, w in a.profile)
             parts += f"; plus {amount} a year ({prof}) throughout"
         return {"fertility": fert, "mortality": mort, "migration": parts}
+
+
+#: What ``migration.outflow_scale`` scales, by :attr:`~cityindicators.projection.api.ProjectionResult.gross_outflow`
+#: of the territory (``used``, ``unused``, ``absent``) or, without data, by the model (``net``: not ``rate``;
+#: ``either``: ``rate``, gross flows where the data have them).
+OUTFLOW_KINDS = ("used", "unused", "absent", "net", "either")
+
+
+def outflow_scaling(scale: float, kind: str = "absent", lang: str = "en") -> str:
+    """In words, what a scenario's ``migration.outflow_scale`` of ``scale`` does (``kind``: :data:`OUTFLOW_KINDS`).
+
+    Without gross flows (the lt-osp extract: population, births and deaths), and with the shipped
+    ``migration_model='mixed'`` whatever the data, the schedule's outflow is the negative part of its
+    net migration by age and sex (:mod:`.estimation.migration`), so 0.5 halves the net losses and keeps
+    the net gains: "the net outflow is halved: the negative net migration rates (net losses by age and
+    sex) are halved; gross flows (emigrants, departures) are not in the data"."""
+    from ..i18n import check_language, t
+
+    if kind not in OUTFLOW_KINDS:
+        raise ValueError(f"outflow kind {kind!r}: expected one of {OUTFLOW_KINDS}")
+    lang = check_language(lang)
+    x = f"{scale:g}".replace(".", "," if lang == "lt" else ".")
+    sg, pl = t("outflow_halved" if scale == 0.5 else "outflow_times", lang, x=x).split("|")
+    return t(f"outflow_{kind}", lang, sg=sg, pl=pl)
 
 
 def _long_run_phrase(mi: Migration, st: EstimationSettings) -> str:

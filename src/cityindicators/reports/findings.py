@@ -167,6 +167,17 @@ def working_age(y0: int, y1: int, v0: float, v1: float, share1: float, lang: str
     return Finding("working_age", text, {"v0": v0, "v1": v1, "share1": share1})
 
 
+def outflow_scaled(scenario: str, scale: float, kind: str, lang: str = "lt") -> Finding:
+    """What a scenario's ``migration.outflow_scale`` of ``scale`` scales, as the projection of the report's
+    territory made its outflow (``kind``: :attr:`~cityindicators.projection.api.ProjectionResult.gross_outflow`;
+    with net migration only, the negative net migration rates: "In this scenario the net outflow is halved:
+    ...; gross flows (emigrants, departures) are not in the data")."""
+    from ..projection.scenarios import outflow_scaling
+
+    text = t("f_outflow_scaled", lang, phrase=outflow_scaling(scale, kind, lang))
+    return Finding("outflow_scaled", text, {"scenario": scenario, "scale": scale, "kind": kind})
+
+
 def scenario_outcome(scenario: str, base_year: int, year: int, base_value: float, value: float,
                      lang: str = "lt") -> Finding:
     """Projected population of a scenario in ``year`` against ``base_year``."""

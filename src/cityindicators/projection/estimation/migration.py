@@ -144,6 +144,12 @@ def estimate_migration(migration: pd.DataFrame, inp: EstimationInputs, mortality
             f"smoothed over age (sigma {sigma[i]:.2g} years), {st.migration_model}s"
             f"{pattern.get(st.migration_profile, '')}"
         )
+    # what the outflow is, which a scenario's migration.outflow_scale scales (ProjectionResult.gross_outflow):
+    # the gross outflow of the data ("used", model 'rate' only), else the net losses by age and sex, with
+    # gross flows in the data left aside ("unused") or none in the data ("absent", e.g. the lt-osp extract)
+    in_data = np.isfinite(out_crude) if out_crude is not None else np.zeros(T, dtype=bool)
+    for i, c in enumerate(codes):
+        notes[c]["gross_outflow"] = ("used" if st.migration_model == "rate" else "unused") if in_data[i] else "absent"
     if out_crude is not None:
         has = np.isfinite(out_crude)
         if st.migration_model == "rate" and has.any():

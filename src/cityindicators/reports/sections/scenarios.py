@@ -236,8 +236,20 @@ def assumptions(ctx: ReportContext) -> pd.DataFrame:
     note = t("synthetic_note", lang) if ctx.synthetic else ""
     show_table(styled_table(table, fmt, t("t_assumptions", lang, name=ctx.name), note))
     texts, note = F.combination_said_once(assumption_findings(ctx), lang)
+    # a scaled outflow says what it scales: with net migration only, the net losses (not an observed emigration)
+    texts = [x + "".join(" " + f.text for f in outflow_findings(ctx, sc)) for x, sc in zip(texts, res.scenarios)]
     show_markdown("\n".join(f"- {x}" for x in texts) + (f"\n\n{note}" if note else ""))
     return table
+
+
+def outflow_findings(ctx: ReportContext, scenario: str) -> list[F.Finding]:
+    """The sentence on what ``scenario``'s ``migration.outflow_scale`` scales for the report's territory
+    (:func:`~cityindicators.reports.findings.outflow_scaled`), none when it scales nothing (1, or no migration)."""
+    res = ctx.projection
+    mi = res.scenarios[scenario].migration
+    if mi.mode == "zero" or mi.outflow_scale == 1:
+        return []
+    return [F.outflow_scaled(_scenario_labels(ctx)[scenario], mi.outflow_scale, res.gross_outflow[ctx.code], ctx.lang)]
 
 
 def assumption_findings(ctx: ReportContext, mid_year: int = 2030) -> list[F.Finding]:
