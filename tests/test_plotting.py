@@ -94,6 +94,28 @@ def test_components_working_age_youth():
     assert "Youth 15–29" in _texts(fig)
 
 
+def test_migration_by_age_marks_the_open_group_and_says_the_age_is_at_the_end():
+    """The cohort-residual ages are those at 1 January t+1 (the youth indicators count 15-29 then), and the
+    open group 85+ is drawn hatched over OPEN_GROUP_SPAN years at its mean per year (as in the pyramid)
+    and labelled, not as one very large year of age."""
+    yo = pd.DataFrame({"age": np.arange(86), "value": 10.0})
+    yo.loc[85, "value"] = -500.0
+    fig = plotting.youth_outflow(yo, lang="lt", name="X", open_age=85)
+    ax = fig.axes[0]
+    assert ax.get_xlabel() == "Amžius laikotarpio pabaigoje (sausio 1 d.), metai"
+    bars = [p for c in ax.containers for p in c]  # the bars (not the youth band's span)
+    hatched = [p for p in bars if p.get_hatch()]
+    assert len(hatched) == 1 and hatched[0].get_height() == pytest.approx(-500.0 / plotting.OPEN_GROUP_SPAN)
+    assert hatched[0].get_x() == pytest.approx(84.5 + 0.05)
+    assert len(bars) - 1 == 85 and all(p.get_height() == 10.0 for p in bars if not p.get_hatch())
+    assert "85+ m. (atvira grupė, vidurkis per metus)" in _texts(fig)  # in the legend, under the chart
+    assert ax.get_legend() is None and fig.legends
+    assert plotting.chart_data(fig)["value"].iloc[-1] == -500.0  # the workbook keeps the group's own total
+    en = plotting.youth_outflow(yo, lang="en", name="X")  # without an open group: every age a bar
+    assert en.axes[0].get_xlabel() == "Age at the end of the period (1 January), years"
+    assert not [p for c in en.axes[0].containers for p in c if p.get_hatch()]
+
+
 def test_scenario_charts_and_fan():
     sc = pd.DataFrame([(s, y, 20000 - k * (y - 2015) * 50) for k, s in enumerate(["baseline", "zero-migration"])
                        for y in range(2015, 2051)], columns=["scenario", "year", "value"])

@@ -176,7 +176,9 @@ TEXTS: dict[str, dict[str, str]] = {
     "t_youth_outflow": {"lt": "Neto migracija pagal amžių (kohortų likučio metodas), {name}",
                         "en": "Net migration by age (cohort-residual method), {name}"},
     "net_migrants": {"lt": "Neto migrantai, asm.", "en": "Net migrants, persons"},
-    "age_at_start": {"lt": "Amžius laikotarpio pradžioje, metai", "en": "Age at the start of the period, years"},
+    # cohort_net_migration's age: at 1 January t+1, as the youth indicators (15-29 at t+1) count it
+    "age_at_end": {"lt": "Amžius laikotarpio pabaigoje (sausio 1 d.), metai",
+                   "en": "Age at the end of the period (1 January), years"},
     "youth_band": {"lt": "Jaunimas 15–29 m.", "en": "Youth 15–29"},
     "t_labour": {"lt": "Darbo rinkos rodikliai, {name}", "en": "Labour-market indicators, {name}"},
     "t_scenarios": {"lt": "Gyventojų skaičius pagal scenarijus, {name}", "en": "Population by scenario, {name}"},

@@ -538,14 +538,21 @@ def youth_outflow(
     youth: tuple[int, int] = (15, 29),
     source: str | None = None,
     synthetic: bool = False,
+    open_age: int | None = None,
 ) -> Figure:
     """Net migration by age (cohort-residual estimate), with the youth ages shaded.
 
     Parameters
     ----------
     frame
-        Columns ``age`` (age at the start of the period), ``value`` (net migrants, persons) and
-        optionally ``period`` (one line per period, e.g. ``"2001–2008"``).
+        Columns ``age`` (age at the end of the period, 1 January, as
+        :func:`~cityindicators.indicators.compute.cohort_net_migration` gives it and as the youth
+        indicators count it), ``value`` (net migrants, persons) and optionally ``period`` (one
+        line per period, e.g. ``"2001–2008"``).
+    open_age
+        The open top age group (85 for 85+): drawn hatched over :data:`OPEN_GROUP_SPAN` years at
+        its mean per single year, as the pyramid draws it, and labelled, so that the sum of many
+        ages does not read as one very large year of age.
     """
     fig, axes = _new_figure("youth_outflow")
     ax = axes[0, 0]
@@ -554,20 +561,33 @@ def youth_outflow(
         data["period"] = ""
     periods = list(dict.fromkeys(data["period"]))
     ax.axvspan(youth[0] - 0.5, youth[1] + 0.5, color=OKABE_ITO[1], alpha=0.15, lw=0, label=t("youth_band", lang))
+    centre = None if open_age is None else open_age - 0.5 + OPEN_GROUP_SPAN / 2
+    open_label = None if open_age is None else t("open_group", lang, age=open_age)  # said in the legend
     if len(periods) == 1:
         g = data.groupby("age")["value"].sum()
-        colours = np.where((g.index >= youth[0]) & (g.index <= youth[1]), OKABE_ITO[3], PEER_GREY)
-        ax.bar(g.index, g.values, color=colours, width=0.9, label=periods[0] or t("net_migration", lang))
+        single = g[g.index != open_age]
+        colours = np.where((single.index >= youth[0]) & (single.index <= youth[1]), OKABE_ITO[3], PEER_GREY)
+        ax.bar(single.index, single.values, color=colours, width=0.9, label=periods[0] or t("net_migration", lang))
+        if open_age in g.index:
+            ax.bar([centre], [float(g[open_age]) / OPEN_GROUP_SPAN], width=OPEN_GROUP_SPAN - 0.1, color=PEER_GREY,
+                   alpha=0.45, hatch="///", edgecolor=PEER_GREY, lw=0, label=open_label)
     else:
         for i, p in enumerate(periods):
             g = data[data["period"] == p].groupby("age")["value"].sum()
-            ax.plot(g.index, g.values, color=OKABE_ITO[i % len(OKABE_ITO)], lw=1.8, label=str(p))
+            colour = OKABE_ITO[i % len(OKABE_ITO)]
+            single = g[g.index != open_age]
+            ax.plot(single.index, single.values, color=colour, lw=1.8, label=str(p))
+            if open_age in g.index:
+                mean = float(g[open_age]) / OPEN_GROUP_SPAN
+                ax.plot([open_age - 0.5, open_age - 0.5 + OPEN_GROUP_SPAN], [mean, mean], color=colour, lw=1.8, ls=":",
+                        label=open_label if i == 0 else None)
     ax.axhline(0, color="#333333", lw=0.8)
-    ax.set_xlabel(t("age_at_start", lang))
+    ax.set_xlabel(t("age_at_end", lang))
     ax.set_ylabel(t("net_migrants", lang))
     ax.yaxis.set_major_formatter(_thousands(lang))
-    ax.legend(loc="lower right")
-    return _finish(fig, t("t_youth_outflow", lang, name=name), lang, source, synthetic)
+    # the legend under the chart, off the bars (the open group's bar sits where it used to be)
+    return _finish(fig, t("t_youth_outflow", lang, name=name), lang, source, synthetic,
+                   legend_below=ax.get_legend_handles_labels())
 
 
 # -- comparison table --------------------------------------------------------------------------

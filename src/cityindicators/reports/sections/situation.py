@@ -266,7 +266,8 @@ def migration(ctx: ReportContext):
     by_age = cnm.groupby("age", as_index=False)["value"].sum()
     by_age["age"] = by_age["age"].astype(int)
     by_age["period"] = f"{y0}–{y1}"
-    fig = plotting.youth_outflow(by_age, **ctx.plot_kw())
+    top = cnm.loc[cnm["open_age"].astype(bool), "age"]
+    fig = plotting.youth_outflow(by_age, open_age=int(top.max()) if len(top) else None, **ctx.plot_kw())
     show_figure(fig)
     text = [x.text for x in ctx.findings if x.key in ("net_migration", "youth_migration")]
     if text:
