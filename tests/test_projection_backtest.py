@@ -208,3 +208,27 @@ def test_out_of_sample_result_is_the_protocols_cell_as_a_back_test():
     assert w["best_baseline"] == "hamilton-perry" and w["best_baseline_mape"] == pytest.approx(1.0)
     assert not w["beats_all"]
     assert out_of_sample_result(errors, 2012, 5) is None  # an origin the protocol did not score
+
+
+def test_early_convergence_twins_converge_the_trend_candidates_from_the_origin():
+    from dataclasses import replace
+
+    from cityindicators.projection.backtest import default_candidates, early_convergence_twins
+    from cityindicators.projection.schedule import convergence_weights
+
+    cands = default_candidates()
+    twins = early_convergence_twins()
+    trend = [c for c in cands if c.migration_trend is not None]
+    assert len(twins) == len(trend) == 12
+    for c, t in zip(trend, twins):
+        assert t.name == c.name + "-zero40" and t.scenario() == c.scenario()
+        assert replace(t.settings, migration_convergence_start=c.settings.migration_convergence_start,
+                       migration_convergence_years=c.settings.migration_convergence_years) == c.settings
+        assert (t.settings.migration_convergence, t.settings.migration_convergence_start,
+                t.settings.migration_convergence_years) == ("zero", 0, 40)
+    # the weight of the window's schedule (its trend too) in year Y + j: 1 - j / 40, zero from j = 40 on
+    recent, _ = convergence_weights(45, "zero", 40, 0)
+    np.testing.assert_allclose(recent[[0, 1, 12, 39, 40, 44]], [1, 39 / 40, 28 / 40, 1 / 40, 0, 0])
+    # the shipped rule for comparison: held for 12 years, then 28 to zero, the same end point
+    held, _ = convergence_weights(45, "zero", 28, 12)
+    np.testing.assert_allclose(held[[0, 12, 13, 40]], [1, 1, 27 / 28, 0])

@@ -302,8 +302,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="'empirical': output the totals and the 0-14, 15-64, 65+ groups with an 80 %% "
                         "prediction interval (columns lower, upper) built from this method's own errors "
                         "on the data's back-test, by horizon and size class, meant to contain the later "
-                        "published value 8 times in 10; out of sample it did about 3 times in 4, less often "
-                        "beyond six years ahead (docs/INTERVALS.md has the coverage by horizon). It says "
+                        "published value 8 times in 10 (how often it did out of sample, by horizon and "
+                        "measure, is in docs/INTERVALS.md: less often for the median age and at the longest "
+                        "horizons, which rest on the fewest origins). It says "
                         "how wrong projections like this one have been, not what a new shock could do. "
                         "The back-test runs once per data build (minutes on the whole extract).")
     _add_setting_flags(p)

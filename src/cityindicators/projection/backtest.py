@@ -61,7 +61,7 @@ __all__ = ["BacktestResult", "backtest", "backtest_grid", "METHODS", "DEFAULT_ME
            "out_of_sample_result",
            "select_candidate", "median_age", "MEASURES", "BASELINES", "SELECTED", "SELECTED_MIN", "SELECTED_EQUAL",
            "ranked_candidates", "cell_weights", "census_breaks", "future_break_weight", "COMBINATION_SIZES",
-           "REGISTER_BREAK_YEARS"]
+           "REGISTER_BREAK_YEARS", "early_convergence_twins"]
 
 log = logging.getLogger(__name__)
 
@@ -359,6 +359,29 @@ def default_candidates() -> tuple[Candidate, ...]:
                     migration_window=5, migration_excluded_years=REGISTER_BREAK_YEARS,
                     age_structure_weight=AGE_STRUCTURE_WEIGHT), e0_gain=0.0 if e0_trend else 0.15, e0_trend=e0_trend,
                     tfr_trend=tfr_trend, migration_trend=damping))
+    return tuple(out)
+
+
+#: Years from the origin to zero net migration of the pre-registered variant of this round
+#: (:func:`early_convergence_twins`): the shipped long-run rule's end point, 12 + 28 years.
+EARLY_CONVERGENCE_YEARS = 40
+
+
+def early_convergence_twins(candidates: Sequence[Candidate] | None = None,
+                            years: int = EARLY_CONVERGENCE_YEARS) -> tuple[Candidate, ...]:
+    """Twins of the trend candidates (``migration_trend`` set) of ``candidates`` (default: :func:`default_candidates`)
+    whose net migration, trend included, converges to zero from the origin, reached ``years`` later
+    (``migration_convergence="zero"``, ``migration_convergence_start=0``), instead of being held for the
+    back-tested years first: the variant pre-registered in docs/BACKTEST.md ("This round"), run with
+    ``nested_backtest(data, candidates=default_candidates() + early_convergence_twins())``. Names end in
+    ``-zero{years}``."""
+    out = []
+    for c in candidates if candidates is not None else default_candidates():
+        if c.migration_trend is None:
+            continue
+        st = replace(c.settings, migration_convergence="zero", migration_convergence_start=0,
+                     migration_convergence_years=int(years))
+        out.append(replace(c, name=f"{c.name}-zero{int(years)}", settings=st))
     return tuple(out)
 
 
