@@ -120,3 +120,26 @@ def real_data_dir_backtested(real_data_dir) -> Path:
     data = ProjectionData.from_store(data_dir=real_data_dir)
     seed_backtest_errors(real_data_dir, out_of_sample_errors(data, candidates=(Candidate("w5", EstimationSettings()),)))
     return real_data_dir
+
+
+#: A name typed by a user with every Markdown and HTML hazard of issue 12: emphasis, a heading, a link,
+#: a script, a code span and a table pipe.
+HOSTILE_NAME = "*a* _b_ # [x](y) <script>x</script> `c` | d"
+
+
+@pytest.fixture
+def hostile_demo_dir(demo_dir, tmp_path) -> Path:
+    """A copy of the demo data directory with a user's scenario ``mine`` (extends the baseline) and a group
+    ``hostile`` (X11-X13) whose labels and names carry :data:`HOSTILE_NAME`."""
+    import shutil
+
+    data = tmp_path / "data"
+    shutil.copytree(demo_dir, data, symlinks=True)
+    (data / "scenarios").mkdir(exist_ok=True)
+    (data / "scenarios" / "mine.yaml").write_text(
+        f"name: mine\nextends: baseline\nlabel_en: 'Mine {HOSTILE_NAME}'\nlabel_lt: 'Mano {HOSTILE_NAME}'\n",
+        encoding="utf-8")
+    (data / "groups.yaml").write_text(
+        f"groups:\n  hostile:\n    name_lt: 'Grupė {HOSTILE_NAME}'\n    name_en: 'Group {HOSTILE_NAME}'\n"
+        "    members: [X11, X12, X13]\n", encoding="utf-8")
+    return data

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pandas as pd
+from conftest import HOSTILE_NAME as HOSTILE
 
 from cityindicators import plotting
 from cityindicators.html_safe import caption_html, escape_html, markdown_literal, styled_table
@@ -93,9 +94,6 @@ def test_styled_table_aligns_words_left_and_figures_right():
     assert styled_table(frame.iloc[:0]).to_html().count("text-align") == 0  # no rows: nothing to align
 
 
-#: A name typed by a user with every Markdown and HTML hazard of issue 12: emphasis, a heading, a link,
-#: a script, a code span and a table pipe.
-HOSTILE = "*a* _b_ # [x](y) <script>x</script> `c` | d"
 
 
 def test_markdown_with_literals_shows_user_names_as_written_and_leaves_the_reports_markup():

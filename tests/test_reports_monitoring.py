@@ -335,7 +335,8 @@ def test_criterion_chart_draws_each_scenario_in_its_colour_of_the_scenarios_repo
     plt.close(fig)
 
 
-def test_names_typed_into_the_plan_and_a_scenario_show_as_written_in_the_markdown(demo_dir, tmp_path, monkeypatch):
+def test_names_typed_into_the_plan_and_a_scenario_show_as_written_in_the_markdown(hostile_demo_dir, tmp_path,
+                                                                                   monkeypatch):
     """Plan, criterion and source names and a user's scenario label with Markdown in them (issue 12) are shown
     as typed: no emphasis, heading, link, code span or script of theirs; a table cell keeps its "|"."""
     from nbconvert.filters.markdown_mistune import markdown2html_mistune
@@ -344,12 +345,9 @@ def test_names_typed_into_the_plan_and_a_scenario_show_as_written_in_the_markdow
     from cityindicators.reports import monitoring as m
     from cityindicators.reports.sections import display
 
-    hostile = "*a* _b_ # [x](y) <script>x</script> `c` | d"
-    data = tmp_path / "data"
-    shutil.copytree(demo_dir, data, symlinks=True)
-    (data / "scenarios").mkdir(exist_ok=True)
-    (data / "scenarios" / "mine.yaml").write_text(
-        f"name: mine\nextends: baseline\nlabel_en: 'Mine {hostile}'\nlabel_lt: 'Mano {hostile}'\n", encoding="utf-8")
+    from conftest import HOSTILE_NAME as hostile
+
+    data = hostile_demo_dir
     plan = tmp_path / "plan.yaml"
     text = EXAMPLE.read_text(encoding="utf-8")
     for old, new in (("name_en: Residents", f"name_en: 'Residents {hostile}'"),

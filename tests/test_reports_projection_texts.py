@@ -489,25 +489,16 @@ def test_size_class_labels_take_an_en_dash_and_keep_their_keys():
                                                                    name="X", base_year=2018).text
 
 
-def test_a_users_scenario_label_and_group_name_show_as_written_in_the_markdown(demo_dir, tmp_path, monkeypatch):
+def test_a_users_scenario_label_and_group_name_show_as_written_in_the_markdown(hostile_demo_dir, monkeypatch):
     """A scenario label (<data-dir>/scenarios) and a peer group's name (groups.yaml) with Markdown in them
     (issue 12) are shown as typed in every sentence quoting them: no emphasis, link, code span or script."""
-    import shutil
-
+    from conftest import HOSTILE_NAME as hostile
     from nbconvert.filters.markdown_mistune import markdown2html_mistune
 
     from cityindicators.html_safe import escape_html
     from cityindicators.reports.sections import display
 
-    hostile = "*a* _b_ # [x](y) <script>x</script> `c` | d"
-    data = tmp_path / "data"
-    shutil.copytree(demo_dir, data, symlinks=True)
-    (data / "scenarios").mkdir(exist_ok=True)
-    (data / "scenarios" / "mine.yaml").write_text(
-        f"name: mine\nextends: baseline\nlabel_en: 'Mine {hostile}'\nlabel_lt: 'Mano {hostile}'\n", encoding="utf-8")
-    (data / "groups.yaml").write_text(
-        f"groups:\n  hostile:\n    name_lt: 'Grupė {hostile}'\n    name_en: 'Group {hostile}'\n"
-        "    members: [X11, X12, X13]\n", encoding="utf-8")
+    data = hostile_demo_dir
     shown = []
     monkeypatch.setattr(display, "_display", lambda obj, **kw: shown.append(obj))
     c = sections.setup_scenarios("X13", scenarios=["mine"], horizon=2040, language="en", data_dir=data,
