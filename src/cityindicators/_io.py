@@ -301,6 +301,53 @@ def unique_key_loader(base: type | None = None) -> type:
     return _UNIQUE_KEY_LOADERS[base]
 
 
+#: Most values a YAML file of ours may hold once its aliases are expanded: far more than any
+#: scenario, groups or plan file needs, far fewer than a "billion laughs" file's 9**9.
+YAML_MAX_VALUES = 100_000
+
+
+def yaml_alias_problem(node: Any, limit: int = YAML_MAX_VALUES) -> tuple[str, Any] | None:
+    """Why the composed YAML node tree ``node`` cannot be read safely, with the node to blame, or
+    ``None`` when it can.
+
+    Anchors and aliases (``&a``, ``*a``) let a few lines stand for billions of values: PyYAML
+    builds them as shared objects cheaply, but the first step that walks them (a name looked up
+    for every member, a hash of the content) runs for minutes and fills the memory. Counted here
+    on the node tree, each node once, before anything is built from it; an alias that refers to a
+    node containing itself is refused too.
+    """
+    import yaml
+
+    sizes: dict[int, int] = {}
+    stack: list[tuple[Any, bool]] = [(node, False)]
+    open_nodes: set[int] = set()
+    while stack:
+        current, children_done = stack.pop()
+        key = id(current)
+        if children_done:
+            open_nodes.discard(key)
+            sizes[key] = 1 + sum(sizes[id(c)] for c in _children(current, yaml))
+            if sizes[key] > limit:
+                return f"its anchors and aliases expand to more than {limit:,} values", current
+            continue
+        if key in sizes:
+            continue
+        if key in open_nodes:
+            return "an alias refers to a value that contains it", current
+        open_nodes.add(key)
+        stack.append((current, True))
+        stack.extend((c, False) for c in _children(current, yaml) if id(c) not in sizes)
+    return None
+
+
+def _children(node: Any, yaml: Any) -> list[Any]:
+    if isinstance(node, yaml.MappingNode):
+        return [n for pair in node.value for n in pair]
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    return []
+
+
 def read_yaml(path: str | os.PathLike, what: str = "YAML file") -> Any:
     """The parsed content of a UTF-8 YAML file (safe loader: no Python objects from tags).
 
@@ -324,6 +371,10 @@ def read_yaml_with_nodes(path: str | os.PathLike, what: str = "YAML file") -> tu
         loader = unique_key_loader()(text)
         try:
             node = loader.get_single_node()  # what yaml.load does, keeping the node
+            problem = yaml_alias_problem(node) if node is not None else None
+            if problem is not None:
+                raise ConfigError(f"{path}: line {problem[1].start_mark.line + 1}: the {what} cannot be read: "
+                                  f"{problem[0]}; write the values out")
             return (loader.construct_document(node) if node is not None else None), node
         finally:
             loader.dispose()

@@ -88,6 +88,17 @@ def test_a_folder_where_the_lock_file_should_be(command, built_store, tmp_path):
     assert_unchanged(before, built_store)
 
 
+def _laughs(last: str) -> bytes:
+    """A "billion laughs" YAML file: nine levels of nine aliases each (9**9 values), then ``last``; line 6
+    (``a5``, 9**6 values) is the first past the limit."""
+    lines = ["a0: &a0 [x, x, x, x, x, x, x, x, x]"]
+    lines += [f"a{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * 9) + "]" for i in range(1, 10)]
+    return ("\n".join(lines) + "\n" + last).encode("utf-8")
+
+
+LAUGHS = r"line 6: the {} cannot be read: its anchors and aliases expand to more than 100,000 values; write the values out"
+SELF_ALIAS = r"line 2: the {} cannot be read: an alias refers to a value that contains it"
+
 GROUPS = "groups:\n  ezerai:\n    name_lt: Ežerų kraštas\n    name_en: Lake district\n    members: [Zarasų r. sav., Ignalinos r. sav.]\n"
 
 
@@ -100,8 +111,11 @@ GROUPS = "groups:\n  ezerai:\n    name_lt: Ežerų kraštas\n    name_en: Lake d
         (b"groups: !!python/object/apply:os.system ['echo pwned']\n", r"groups.yaml: the groups file is not valid YAML"),
         (b"- just\n- a list\n", r"groups.yaml: line 1, key 'groups': expected a top-level key 'groups'"),
         (b"groups:\n  x:\n    members: []\n", r"groups.yaml: line 3, group 'x', key 'members': expected a non-empty list"),
+        # resolving every member of 9**9 ran for minutes and took gigabytes
+        (_laughs("groups:\n  g: {members: *a9}\n"), "groups.yaml: " + LAUGHS.format("groups file")),
+        (b"groups:\n  g: &g\n    members: [Zarasai, *g]\n", "groups.yaml: " + SELF_ALIAS.format("groups file")),
     ],
-    ids=["cp1257", "utf16", "bad-yaml", "python-tag", "not-a-mapping", "empty-members"],
+    ids=["cp1257", "utf16", "bad-yaml", "python-tag", "not-a-mapping", "empty-members", "billion-laughs", "self-alias"],
 )
 def test_bad_groups_file(content, pattern, built_store):
     (built_store / "groups.yaml").write_bytes(content)
@@ -129,8 +143,9 @@ def test_groups_file_is_a_folder(built_store):
         ("name: mine\nlabel_lt: Mano scenarijus – ąčę\n".encode("cp1257"), r"mine.yaml: the scenario file is not UTF-8 text"),
         (b"name: [unclosed\n", r"mine.yaml: the scenario file is not valid YAML \(line 2, column 1\)"),
         (b"name: !!python/name:os.system\n", r"mine.yaml: the scenario file is not valid YAML"),
+        (_laughs("name: mine\n"), "mine.yaml: " + LAUGHS.format("scenario file")),
     ],
-    ids=["cp1257", "bad-yaml", "python-tag"],
+    ids=["cp1257", "bad-yaml", "python-tag", "billion-laughs"],
 )
 def test_bad_scenario_file(content, pattern, built_store, tmp_path):
     f = tmp_path / "mine.yaml"
@@ -213,3 +228,25 @@ def test_an_internal_error_is_one_line_and_its_traceback_only_with_vv(built_stor
     caplog.set_level(logging.DEBUG, logger="cityindicators.cli")
     run_main(args + ["-vv"], built_store)
     assert [r.exc_info[0] for r in caplog.records if r.exc_info] == [ValueError]
+
+
+@pytest.mark.parametrize("content, pattern", [
+    (_laughs("name_lt: Planas\ncriteria: *a9\n"), "p.yaml: " + LAUGHS.format("plan file")),
+    (b"name_lt: Planas\ncriteria: &c [{id: A, values: *c}]\n", "p.yaml: " + SELF_ALIAS.format("plan file")),
+], ids=["billion-laughs", "self-alias"])
+def test_a_plan_file_whose_aliases_explode_is_refused(content, pattern, built_store, tmp_path):
+    f = tmp_path / "p.yaml"
+    f.write_bytes(content)
+    res = run_main(["plan", "check", f], built_store)
+    assert_clean_error(res, pattern, code=1)
+
+
+def test_aliases_of_an_ordinary_size_are_read(built_store):
+    # a merge key and a shared list: the anchors an ordinary file uses
+    from cityindicators._io import read_yaml
+
+    (built_store / "g.yaml").write_text("base: &b {name_en: X, members: &m [Zarasai, Ignalina]}\n"
+                                        "g: {<<: *b, name_lt: Y}\nh: {members: *m}\n", encoding="utf-8")
+    doc = read_yaml(built_store / "g.yaml")
+    assert doc["g"] == {"name_en": "X", "members": ["Zarasai", "Ignalina"], "name_lt": "Y"}
+    assert doc["h"]["members"] == ["Zarasai", "Ignalina"]

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .._io import unique_key_loader
+from .._io import unique_key_loader, yaml_alias_problem
 from ..spreadsheet import neutralise_sheet
 from ..exceptions import ConfigError
 
@@ -93,6 +93,10 @@ def _read_yaml(p: Path) -> RawPlan:
         loader = unique_key_loader(yaml.SafeLoader)(text)
         try:
             node = loader.get_single_node()
+            problem = yaml_alias_problem(node) if node is not None else None
+            if problem is not None:
+                raise PlanError(f"{p}: {_line(problem[1])}: the plan file cannot be read: {problem[0]}; "
+                                "write the values out")
             data = loader.construct_document(node) if node is not None else None
         finally:
             loader.dispose()
