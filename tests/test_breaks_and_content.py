@@ -232,3 +232,16 @@ def test_population_chart_marks_the_census_break(monkeypatch, demo_dir):
     texts = [o.data for o in shown if isinstance(getattr(o, "data", None), str)]
     if min(ctx.data_years) < 2011 <= max(ctx.data_years):
         assert any("Breaks in the series" in x and "2011 census" in x for x in texts)
+
+
+def test_peer_labels_tell_a_city_from_the_district_of_its_name():
+    """The grey lines' labels drop the type words, except where two municipalities would read the same
+    (Kaunas district's peers had Šiaulių m. and Šiaulių r. both labelled "Šiaulių")."""
+    from cityindicators.reports.sections.situation import short_names
+
+    assert short_names({"52": "Kauno r. sav.", "a": "Šiaulių m. sav.", "b": "Šiaulių r. sav.", "c": "Trakų r. sav.",
+                        "k": "Kauno m. sav.", "x": "Kalvarijos sav."}) == {
+        "52": "Kauno r.", "a": "Šiaulių m.", "b": "Šiaulių r.", "c": "Trakų", "k": "Kauno m.", "x": "Kalvarijos"}
+    assert short_names({"a": "Šiauliai City Municipality", "b": "Šiauliai District Municipality",
+                        "c": "Trakai District Municipality", "d": "Visaginas Municipality", "e": "Neringa"}) == {
+        "a": "Šiauliai City", "b": "Šiauliai District", "c": "Trakai", "d": "Visaginas", "e": "Neringa"}

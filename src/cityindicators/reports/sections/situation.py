@@ -4,7 +4,8 @@ change, ageing, working age, migration and the labour market."""
 from __future__ import annotations
 
 import logging
-from typing import Any, Sequence
+from collections import Counter
+from typing import Any, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -191,7 +192,9 @@ def _panels(ctx: ReportContext, ids: Sequence[str], title_key: str, label: str):
         except (ImportError, AttributeError, CityIndicatorsError) as exc:
             log.info("no rank for %s: %s", i, exc)
     labels["__country__"] = reg.get(country).name(ctx.lang)
-    names = {c: _short_name(reg.get(c).name(ctx.lang)) for c in ctx.peer_codes}
+    # the report's own municipality too: a peer of its name (Kauno m. beside Kauno r.) keeps its qualifier
+    labels_of = short_names({c: reg.get(c).name(ctx.lang) for c in [ctx.code, *ctx.peer_codes]})
+    names = {c: labels_of[c] for c in ctx.peer_codes}
     breaks = series_breaks(ctx, ids, sorted(set(sub["year"].astype(int))) or [0])
     fig = plotting.indicator_panels(sub, ctx.code, ctx.lang, title=t(title_key, ctx.lang, name=ctx.name),
                                     labels=labels, units=units, ranks=ranks, label=label, synthetic=ctx.synthetic,
@@ -199,13 +202,28 @@ def _panels(ctx: ReportContext, ids: Sequence[str], title_key: str, label: str):
     return fig, ids, breaks
 
 
-def _short_name(name: str) -> str:
-    """A municipality's name without the type words, for chart labels ("Zarasų r. sav." -> "Zarasų")."""
-    for tail in (" r. sav.", " m. sav.", " sav.", " d. mun.", " c. mun.", " t. mun.", " mun.", " District Municipality",
-                 " City Municipality", " Town Municipality", " Municipality"):
+#: A municipality name's type words and the qualifier that tells a city from a district of one name.
+_NAME_TAILS = ((" r. sav.", " r."), (" m. sav.", " m."), (" sav.", ""), (" d. mun.", " d."), (" c. mun.", " c."),
+               (" t. mun.", " t."), (" mun.", ""), (" District Municipality", " District"),
+               (" City Municipality", " City"), (" Town Municipality", " Town"), (" Municipality", ""))
+
+
+def _short_name(name: str) -> tuple[str, str]:
+    """A municipality's name without the type words, and its qualifier ("Zarasų r. sav." ->
+    ``("Zarasų", " r.")``; "Kalvarijos sav." -> ``("Kalvarijos", "")``)."""
+    for tail, qualifier in _NAME_TAILS:
         if name.endswith(tail):
-            return name[: -len(tail)]
-    return name
+            return name[: -len(tail)], qualifier
+    return name, ""
+
+
+def short_names(names: Mapping[str, str]) -> dict[str, str]:
+    """Chart labels of municipalities (code -> name): each name without its type words ("Zarasų r.
+    sav." -> "Zarasų"), but with the qualifier where two of them share the rest ("Šiaulių m.",
+    "Šiaulių r.", which both read "Šiaulių" on the Kaunas district's peers chart)."""
+    parts = {c: _short_name(n) for c, n in names.items()}
+    stems = Counter(stem for stem, _ in parts.values())
+    return {c: stem + qualifier if stems[stem] > 1 else stem for c, (stem, qualifier) in parts.items()}
 
 
 def ageing(ctx: ReportContext):
