@@ -299,7 +299,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                         "age; 'raking' also keeps its own projected share of the national total (iterative "
                         "proportional fitting to both)")
     p.add_argument("--interval", choices=("none", "empirical"), default="none",
-                   help="'empirical': output the totals and the 0-14, 15-64, 65+ groups with an 80 %% "
+                   help="'empirical': output the totals, the 0-14, 15-64, 65+ groups and the median age "
+                        "(age_group median_age, in years) with an 80 %% "
                         "prediction interval (columns lower, upper) built from this method's own errors "
                         "on the data's back-test, by horizon and size class, meant to contain the later "
                         "published value 8 times in 10 (how often it did out of sample, by horizon and "
