@@ -331,3 +331,14 @@ def test_a_scenario_has_one_colour_in_every_chart_whatever_the_order_of_its_rows
     # every colour distinct, never black (the observed line), also with more scenarios than colours
     many = plotting._scenario_colours([f"s{i}" for i in range(7)] + ["baseline"])
     assert many["baseline"] == blue and "#000000" not in many.values() and len(set(list(many.values())[:6])) == 6
+
+
+def test_peer_panels_name_the_year_of_each_break_line():
+    """Each panel's dotted break line carries its year (a step between 2010 and 2011 reads 2011, an
+    exceptional year its own), so that a panel copied alone says what the line is."""
+    frame = pd.DataFrame({"indicator": ["a", "a", "b", "b"], "territory_code": "30", "year": [2009, 2012] * 2,
+                          "value": [1.0, 2.0, 3.0, 4.0]})
+    fig = plotting.indicator_panels(frame, "30", "en", breaks=[2010.5, 2010.0])
+    for ax in fig.axes[:2]:
+        assert sorted(x.get_text() for x in ax.texts) == ["2010", "2011"]
+    assert not plotting.indicator_panels(frame, "30", "en").axes[0].texts

@@ -431,6 +431,10 @@ def indicator_panels(
         ax.set_title(head, fontsize=10, loc="left")
         for x in breaks or ():
             ax.axvline(x, color="#555555", lw=1.0, ls=":", zorder=1)
+            # the break's year at the top of its line (a step between two years is the later one's), so that
+            # a panel copied alone still says what the line is; the notes are said under the chart
+            ax.annotate(str(int(np.ceil(x))), (x, 1.0), xycoords=("data", "axes fraction"), xytext=(2, -2),
+                        textcoords="offset points", va="top", ha="left", fontsize=6.5, color="#444444")
         ax.set_ylabel(units.get(ind, ""))
         ax.yaxis.set_major_formatter(_decimal(lang, 1))
         _year_axis(ax, lang)
