@@ -400,6 +400,35 @@ def test_warm_kernel_reused_with_a_clean_namespace(demo_dir, tmp_path, monkeypat
 
 
 @pytest.mark.slow
+def test_the_command_runs_its_report_on_the_kernel_it_started_ahead(demo_dir, tmp_path, monkeypatch):
+    from cityindicators.cli import main
+    from cityindicators.reports import kernels
+
+    # `report` starts its kernel before it imports the runner: that kernel, which imported the
+    # report modules as it started, runs the report (no second kernel), with a clean namespace
+    kernels.close_kernels()
+    started: list[tuple[kernels.ReportKernel, str]] = []
+    real_init = kernels.ReportKernel.__init__
+
+    def init(self, kernel_name=None, wait=True, imports=""):
+        real_init(self, kernel_name, wait, imports)
+        started.append((self, imports))
+
+    monkeypatch.setattr(kernels.ReportKernel, "__init__", init)
+    path = _probe_notebook(tmp_path / "probe.ipynb",
+                           "import sys\nassert 'cityindicators.reports.sections' in sys.modules\n"
+                           "assert 'cityindicators' not in dir(), 'the import left its name'")
+    code = main(["--data-dir", str(demo_dir), "report", "--territory", "X12", "--template", str(path),
+                 "--output-dir", str(tmp_path / "out"), "--no-progress"])
+    try:
+        assert code == 0
+        assert [imports for _, imports in started] == [kernels.AHEAD_IMPORTS]
+        assert kernels.warm_kernel() is started[0][0] and started[0][0].reports == 1
+    finally:
+        kernels.close_kernels()
+
+
+@pytest.mark.slow
 def test_warm_kernel_is_cleaned_up_as_soon_as_a_report_has_run(demo_dir, tmp_path):
     from cityindicators.reports import kernels
 

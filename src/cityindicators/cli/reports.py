@@ -53,6 +53,12 @@ def register(subparsers) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Run the reports and print the summary; 1 when any failed."""
+    if args.jobs == 1 and not args.scheduler:
+        # the reports run on this thread's kernel: started first, it starts and imports the report
+        # modules while this process imports its own and checks the parameters (not after)
+        from ..reports.kernels import start_kernel_ahead
+
+        start_kernel_ahead()
     from ..reports.batch import run_batch
     from ..reports.template import TEMPLATES
 

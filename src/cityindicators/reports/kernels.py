@@ -14,6 +14,10 @@ What stays warm is only what a fresh kernel would compute the same way: imported
 modules and the caches of the store, the indicator library and :mod:`.shared`, which are keyed
 by the data files' paths and modification times.
 
+The command line starts its kernel before anything else (:func:`start_kernel_ahead`): the
+kernel starts and imports the report modules while the command imports its own and checks the
+parameters, instead of after.
+
 A kernel that failed in any other way than a cell raising an error (it died, or a cell ran past
 its timeout and may still be busy) is shut down and the next report starts a new one.
 
@@ -25,10 +29,15 @@ from __future__ import annotations
 
 import atexit
 import logging
+import os
+import shutil
 import threading
 from pathlib import Path
 
-__all__ = ["ENGINE", "ReportKernel", "warm_kernel", "ready_kernel", "discard_kernel", "close_kernels"]
+from jupyter_client.manager import AsyncKernelManager as _AsyncKernelManager
+
+__all__ = ["ENGINE", "LocalKernelManager", "ReportKernel", "start_kernel_ahead", "warm_kernel", "ready_kernel",
+           "discard_kernel", "close_kernels"]
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +50,9 @@ PREPARE_TIMEOUT = 300
 #: Every how many reports a kernel's preparation collects all its objects, the frozen ones too
 #: (:meth:`ReportKernel.prepare`); the others collect only what the previous report made.
 FULL_COLLECTION_EVERY = 20
+#: What a kernel started ahead imports as it starts (every template's setup cell imports it):
+#: pandas, matplotlib and the package, some 1.1 CPU s.
+AHEAD_IMPORTS = "import cityindicators.reports.sections"
 
 _local = threading.local()
 _all: list["ReportKernel"] = []
@@ -53,24 +65,58 @@ def _run(coro_fn, *args, **kw):
     return run_sync(coro_fn)(*args, **kw)
 
 
+class LocalKernelManager(_AsyncKernelManager):
+    """Kernel manager of report runs: IPC transport (no TCP ports, no warning about them)."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("transport", "ipc")
+        if kwargs["transport"] == "ipc" and "ip" not in kwargs:
+            # jupyter_client names IPC sockets "kernel-ipc-<n>" in the working directory and picks
+            # <n> by looking for free names: kernels started at once by parallel workers in the same
+            # folder then bind the same sockets ("Invalid Signature"). A private folder per kernel
+            # (mode 0700, so no other user can talk to it) keeps every kernel's sockets its own.
+            import tempfile
+
+            self._ipc_dir = tempfile.mkdtemp(prefix="ci-kernel-")
+            kwargs["ip"] = os.path.join(self._ipc_dir, "ipc")
+        super().__init__(**kwargs)
+
+    async def _async_cleanup_resources(self, restart: bool = False) -> None:
+        await super()._async_cleanup_resources(restart=restart)
+        ipc_dir = getattr(self, "_ipc_dir", None)
+        if ipc_dir and not restart:
+            shutil.rmtree(ipc_dir, ignore_errors=True)
+
+
 class ReportKernel:
-    """A running kernel (IPC transport) with its client, for one thread."""
+    """A running kernel (IPC transport) with its client, for one thread. With ``wait=False``
+    the kernel is started and not waited for (:meth:`wait_ready` does that); ``imports``: code
+    the kernel runs as it starts (IPython's ``exec_lines``)."""
 
-    def __init__(self, kernel_name: str | None = None):
-        from .run import LocalKernelManager
-
+    def __init__(self, kernel_name: str | None = None, wait: bool = True, imports: str = ""):
         self.kernel_name = kernel_name or "python3"
         self.km = LocalKernelManager(kernel_name=self.kernel_name)  # IPC sockets in a private folder
         # history in memory: parallel kernels would otherwise contend for one SQLite file
-        _run(self.km.start_kernel, extra_arguments=["--HistoryManager.hist_file=:memory:"])
+        arguments = ["--HistoryManager.hist_file=:memory:"]
+        if imports:  # run before the kernel answers; %reset clears the names, the modules stay
+            arguments.append(f"--IPKernelApp.exec_lines={imports}")
+        _run(self.km.start_kernel, extra_arguments=arguments)
         self.kc = self.km.client()
         self.kc.start_channels()
-        _run(self.kc.wait_for_ready, timeout=START_TIMEOUT)
+        self.ready = False
+        if wait:
+            self.wait_ready()
         self.reports = 0
         #: The request id of the clean-up sent by :meth:`finish` (checked by :meth:`prepare`).
         self._cleaning: str | None = None
         #: The notebook being executed on this kernel (set by the engine, cleared by :meth:`prepare`).
         self.notebook = None
+
+    def wait_ready(self) -> None:
+        """Wait until the kernel answers (at once when it has already)."""
+        if not self.ready:
+            _run(self.kc.wait_for_ready, timeout=START_TIMEOUT)
+            self.ready = True
 
     def alive(self) -> bool:
         try:
@@ -167,23 +213,44 @@ class ReportKernel:
             log.debug("kernel shutdown: %s", exc)
 
 
+def _keep(k: ReportKernel) -> ReportKernel:
+    _local.kernel = k
+    with _lock:
+        _all.append(k)
+    return k
+
+
+def start_kernel_ahead(kernel_name: str | None = None) -> None:
+    """Start this thread's kernel, importing :data:`AHEAD_IMPORTS`, and return at once (nothing
+    happens when the thread has a kernel): the command line calls it first, so that the kernel
+    starts and imports pandas, matplotlib and the report modules while the command imports its
+    own modules and checks the parameters; :func:`warm_kernel` waits for it. Without a report to
+    run it is shut down at exit with the others (:func:`close_kernels`)."""
+    if getattr(_local, "kernel", None) is None:
+        _keep(ReportKernel(kernel_name, wait=False, imports=AHEAD_IMPORTS))
+
+
 def warm_kernel(kernel_name: str | None = None) -> ReportKernel:
-    """This thread's kernel, started when there is none (or when it died)."""
+    """This thread's kernel, started when there is none (or when it died), ready."""
     k = getattr(_local, "kernel", None)
     if k is not None and (k.kernel_name != (kernel_name or "python3") or not k.alive()):
         discard_kernel()
         k = None
-    if k is None:
-        k = ReportKernel(kernel_name)
-        _local.kernel = k
-        with _lock:
-            _all.append(k)
-    return k
+    if k is not None and not k.ready:
+        try:
+            k.wait_ready()
+        except Exception as exc:  # a kernel started ahead that never answered: start afresh
+            log.warning("kernel started ahead not usable (%s); starting a new one", exc)
+            discard_kernel()
+            k = None
+    return k if k is not None else _keep(ReportKernel(kernel_name))
 
 
 def ready_kernel(folder: Path, kernel_name: str | None = None, print_charts: bool = True) -> ReportKernel:
     """This thread's kernel, prepared for the report written into ``folder``; a kernel that
-    cannot be prepared is replaced by a new one (once)."""
+    cannot be prepared is replaced by a new one (once). The papermill engine :data:`ENGINE`
+    runs the report on it."""
+    _register_engine()
     k = warm_kernel(kernel_name)
     try:
         k.prepare(folder, print_charts)
@@ -219,7 +286,15 @@ def close_kernels() -> None:
 atexit.register(close_kernels)
 
 
+_registered = False
+
+
 def _register_engine() -> None:
+    """Register :data:`ENGINE` with papermill (once; papermill is imported here, not when this
+    module is: the command line starts its kernel before it imports papermill)."""
+    global _registered
+    if _registered:
+        return
     from papermill.clientwrap import PapermillNotebookClient
     from papermill.engines import NBClientEngine, papermill_engines
     from papermill.log import logger
@@ -252,6 +327,4 @@ def _register_engine() -> None:
                 without_local_paths(nb_man.nb)
 
     papermill_engines.register(ENGINE, WarmKernelEngine)
-
-
-_register_engine()
+    _registered = True

@@ -28,6 +28,7 @@ from .._io import (atomic_write_bytes, atomic_write_json, atomic_write_text, fau
 from ..exceptions import ReportExecutionError
 from . import exports, html_export, stopping, timings
 from .html_export import export_html, extract_charts, print_copy, slug, start_pdf
+from .kernels import LocalKernelManager  # noqa: F401 (named here for older callers)
 from .parameters import validate_parameters
 from .provenance import data_snapshot, fingerprint as _fingerprint, input_files, library_versions
 from .template import template_path, template_specs
@@ -457,34 +458,6 @@ def finish_report(result: ReportResult, printing: Callable[[], list[str]] | None
     result.seconds = p.seconds + time.perf_counter() - t0
     log.info("%s %s: report written to %s in %.1f s", result.template, result.territory_code, final, result.seconds)
     return result
-
-
-try:  # the kernel talks to the runner over local IPC sockets rather than TCP on loopback
-    from jupyter_client.manager import AsyncKernelManager as _AsyncKernelManager
-
-    class LocalKernelManager(_AsyncKernelManager):
-        """Kernel manager of report runs: IPC transport (no TCP ports, no warning about them)."""
-
-        def __init__(self, **kwargs):
-            kwargs.setdefault("transport", "ipc")
-            if kwargs["transport"] == "ipc" and "ip" not in kwargs:
-                # jupyter_client names IPC sockets "kernel-ipc-<n>" in the working directory and picks
-                # <n> by looking for free names: kernels started at once by parallel workers in the same
-                # folder then bind the same sockets ("Invalid Signature"). A private folder per kernel
-                # (mode 0700, so no other user can talk to it) keeps every kernel's sockets its own.
-                import tempfile
-
-                self._ipc_dir = tempfile.mkdtemp(prefix="ci-kernel-")
-                kwargs["ip"] = os.path.join(self._ipc_dir, "ipc")
-            super().__init__(**kwargs)
-
-        async def _async_cleanup_resources(self, restart: bool = False) -> None:
-            await super()._async_cleanup_resources(restart=restart)
-            ipc_dir = getattr(self, "_ipc_dir", None)
-            if ipc_dir and not restart:
-                shutil.rmtree(ipc_dir, ignore_errors=True)
-except ImportError:  # pragma: no cover - jupyter_client is a papermill dependency
-    LocalKernelManager = None  # type: ignore[assignment,misc]
 
 
 def _short_error(exc: BaseException) -> str:
