@@ -25,7 +25,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "src" / "cityindicators"
 
 #: What a source may import from the package: its own layer and the foundations below it.
 SOURCES_MAY_IMPORT = ("cityindicators.sources", "cityindicators._io", "cityindicators._redact",
-                      "cityindicators._debris", "cityindicators.config", "cityindicators.exceptions",
+                      "cityindicators._debris", "cityindicators._lazy", "cityindicators.config", "cityindicators.exceptions",
                       "cityindicators.geography", "cityindicators.schema", "cityindicators.snapshots")
 #: The raw-snapshot layer sits below the sources.
 SNAPSHOTS_MAY_IMPORT = ("cityindicators._io", "cityindicators.config", "cityindicators.exceptions",

@@ -15,9 +15,7 @@ import ast
 import copy
 import os
 from pathlib import Path
-from typing import Any, Mapping
-
-import nbformat
+from typing import TYPE_CHECKING, Any, Mapping
 
 from ..config import DataPaths
 from ..exceptions import CityIndicatorsError, ReportParameterError, UnknownTerritoryError
@@ -26,6 +24,9 @@ from ..i18n import LANGUAGES
 from ..parameter_checks import CHECKS, Check, check_year, non_negative_check, register_check
 from ..workspace import as_workspace
 from .template import read_parameters, template_path, template_specs
+
+if TYPE_CHECKING:
+    import nbformat  # a report's kernel checks its parameters without importing it
 
 __all__ = ["VALIDATORS", "PARAMETER_OWNERS", "FILE_PARAMETERS", "validate_parameters", "check_notebook_parameters", "report_data_dir"]
 
@@ -238,7 +239,7 @@ def validate_parameters(
     ReportParameterError
         Naming every parameter at fault, the expected type and the allowed names.
     """
-    if isinstance(template, nbformat.NotebookNode):
+    if not isinstance(template, (str, os.PathLike)):  # a notebook read already
         specs, label = read_parameters(template), "<notebook>"
     else:
         path = template_path(template, notebooks_dir)

@@ -12,12 +12,13 @@ import ast
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-
-import nbformat
+from typing import TYPE_CHECKING, Any
 
 from ..config import resource_path
 from ..exceptions import ReportParameterError
+
+if TYPE_CHECKING:
+    import nbformat
 
 __all__ = ["TEMPLATES", "NOTEBOOKS_ENV", "ParameterSpec", "template_path", "read_parameters", "template_specs"]
 
@@ -94,9 +95,11 @@ def read_parameters(notebook: str | os.PathLike | nbformat.NotebookNode) -> dict
     ReportParameterError
         No or several ``parameters`` cells, or a statement that is not a literal assignment.
     """
-    if isinstance(notebook, nbformat.NotebookNode):
+    if not isinstance(notebook, (str, os.PathLike)):  # a notebook read already
         nb, path = notebook, Path("<notebook>")
     else:
+        import nbformat  # imported here: a report's kernel checks its parameters without it
+
         path = Path(notebook)
         nb = nbformat.read(path, as_version=4)
     source = _parameters_cell(nb, path).source

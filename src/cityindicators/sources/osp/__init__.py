@@ -50,13 +50,29 @@ catalogue), :mod:`.parse` (the store parser), :mod:`.fetch` (datasets into raw s
 from __future__ import annotations
 
 from ..._debris import owner_tag
+from ..._lazy import make_lazy
 from .catalogue import CatalogueEntry, load_catalogue, packaged_catalogue_path
-from .client import BASE_URL_ENV, JSON_BASE_URLS, USER_AGENT, XML_BASE_URLS, OspClient
-from .fetch import LICENCE_NOTE, SOURCE, FetchResult, fetch, fetch_dataset
 from .limits import DEFAULT_LIMITS, LIMIT_ENV, FetchLimits, limits_from_env
-from .parse import PARSER_NAME, canonical_frames, parse_snapshot
-from .response import OspResponse
-from .search import load_dataflow_list, search_dataflows
+from .parse import PARSER_NAME, canonical_frames, parse_snapshot  # registers the store parser
+
+#: The transport's names, imported on first use (:mod:`cityindicators._lazy`): they import
+#: requests (some 0.15 CPU s), which reading the catalogue or a snapshot, as a report's kernel
+#: does, never needs.
+_LAZY: dict[str, str] = {
+    "BASE_URL_ENV": "client",
+    "JSON_BASE_URLS": "client",
+    "USER_AGENT": "client",
+    "XML_BASE_URLS": "client",
+    "OspClient": "client",
+    "LICENCE_NOTE": "fetch",
+    "SOURCE": "fetch",
+    "FetchResult": "fetch",
+    "fetch": "fetch",
+    "fetch_dataset": "fetch",
+    "OspResponse": "response",
+    "load_dataflow_list": "search",
+    "search_dataflows": "search",
+}
 
 __all__ = [
     "XML_BASE_URLS",
@@ -84,3 +100,5 @@ __all__ = [
     "search_dataflows",
     "owner_tag",
 ]
+
+make_lazy(__name__)
