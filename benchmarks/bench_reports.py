@@ -3,8 +3,11 @@
 1. One report of each template, first in a fresh kernel (kernel start and imports included),
    then a second one on the warm kernel (issue 12's goal: under 4 s in the runner), each with
    the breakdown of its time from its manifest (the runner's steps, each section's cell, the
-   part of the cells spent drawing and saving charts; :mod:`cityindicators.reports.timings`).
-2. Both reports for every municipality with 2 worker processes (goal: 120 reports under
+   part of the cells spent drawing and saving charts; :mod:`cityindicators.reports.timings`)
+   and its CPU seconds by kind of process.
+2. The command a user runs for one report, ``cityindicators report --template T --force``, in a
+   new process of its own (its imports, the kernel it starts ahead, its exit included).
+3. Both reports for every municipality with 2 worker processes (goal: 120 reports under
    3 minutes), every report with its HTML, PDF (when Chromium is there), XLSX/CSV, SVG and
    300-dpi charts.
 
@@ -249,6 +252,23 @@ def main() -> int:
                     print(breakdown_text(json.loads(manifest.read_text(encoding="utf-8"))["timings"]))
                 else:
                     print(f"  {res.error}")
+        close_kernels()  # this process's kernel and browser: not in the command's figures
+        close_browsers()
+        for template in ("situation_analysis", "scenarios") if not args.batch_only else ():
+            # what a user waits for: a new process (its imports, its kernel started ahead, its exit)
+            cmd = [sys.executable, "-m", "cityindicators", "--data-dir", str(data), "report", "--territory", territory,
+                   "--template", template, "--lang", "lt", "--output-dir", str(tmp / "cli"), "--force", "--no-progress"]
+            if args.no_print_charts:
+                cmd.append("--no-print-charts")
+            with PeakMemory() as mem:
+                t0 = time.perf_counter()
+                proc = subprocess.run(cmd, capture_output=True, text=True)
+                dt = time.perf_counter() - t0
+            print(f"the command `cityindicators report --template {template} --force` ({territory}): {dt:.1f} s, "
+                  f"{mem.cpu:.1f} CPU s, exit code {proc.returncode}, load average {os.getloadavg()[0]:.1f}")
+            print(mem.text().replace("batch ", "command "))
+            if proc.returncode:
+                print("  " + proc.stderr.strip().splitlines()[-1] if proc.stderr.strip() else "  (no message)")
         if args.skip_batch:
             return 0
         # the single reports' kernel and browser live in this process: gone before the batch, so
