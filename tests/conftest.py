@@ -128,6 +128,13 @@ HOSTILE_NAME = "*a* _b_ # [x](y) <script>x</script> `c` | d"
 
 
 @pytest.fixture
+def hostile_name() -> str:
+    """:data:`HOSTILE_NAME` (a fixture: test modules cannot import this conftest by name, tests/reliability
+    has one of its own)."""
+    return HOSTILE_NAME
+
+
+@pytest.fixture
 def hostile_demo_dir(demo_dir, tmp_path) -> Path:
     """A copy of the demo data directory with a user's scenario ``mine`` (extends the baseline) and a group
     ``hostile`` (X11-X13) whose labels and names carry :data:`HOSTILE_NAME`."""

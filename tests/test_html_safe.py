@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pandas as pd
-from conftest import HOSTILE_NAME as HOSTILE
 
 from cityindicators import plotting
 from cityindicators.html_safe import caption_html, escape_html, markdown_literal, styled_table
@@ -11,6 +10,8 @@ from cityindicators.reports import sections
 
 SCRIPT = "<script>alert(1)</script>"
 IMG = "<img src=x onerror=alert(1)>.csv"
+#: A name typed by a user with every Markdown and HTML hazard of issue 12 (as conftest.HOSTILE_NAME).
+HOSTILE = "*a* _b_ # [x](y) <script>x</script> `c` | d"
 
 
 def test_escape_and_caption():

@@ -335,8 +335,8 @@ def test_criterion_chart_draws_each_scenario_in_its_colour_of_the_scenarios_repo
     plt.close(fig)
 
 
-def test_names_typed_into_the_plan_and_a_scenario_show_as_written_in_the_markdown(hostile_demo_dir, tmp_path,
-                                                                                   monkeypatch):
+def test_names_typed_into_the_plan_and_a_scenario_show_as_written_in_the_markdown(hostile_demo_dir, hostile_name,
+                                                                                   tmp_path, monkeypatch):
     """Plan, criterion and source names and a user's scenario label with Markdown in them (issue 12) are shown
     as typed: no emphasis, heading, link, code span or script of theirs; a table cell keeps its "|"."""
     from nbconvert.filters.markdown_mistune import markdown2html_mistune
@@ -345,8 +345,7 @@ def test_names_typed_into_the_plan_and_a_scenario_show_as_written_in_the_markdow
     from cityindicators.reports import monitoring as m
     from cityindicators.reports.sections import display
 
-    from conftest import HOSTILE_NAME as hostile
-
+    hostile = hostile_name
     data = hostile_demo_dir
     plan = tmp_path / "plan.yaml"
     text = EXAMPLE.read_text(encoding="utf-8")

@@ -489,16 +489,16 @@ def test_size_class_labels_take_an_en_dash_and_keep_their_keys():
                                                                    name="X", base_year=2018).text
 
 
-def test_a_users_scenario_label_and_group_name_show_as_written_in_the_markdown(hostile_demo_dir, monkeypatch):
+def test_a_users_scenario_label_and_group_name_show_as_written_in_the_markdown(hostile_demo_dir, hostile_name,
+                                                                               monkeypatch):
     """A scenario label (<data-dir>/scenarios) and a peer group's name (groups.yaml) with Markdown in them
     (issue 12) are shown as typed in every sentence quoting them: no emphasis, link, code span or script."""
-    from conftest import HOSTILE_NAME as hostile
     from nbconvert.filters.markdown_mistune import markdown2html_mistune
 
     from cityindicators.html_safe import escape_html
     from cityindicators.reports.sections import display
 
-    data = hostile_demo_dir
+    data, hostile = hostile_demo_dir, hostile_name
     shown = []
     monkeypatch.setattr(display, "_display", lambda obj, **kw: shown.append(obj))
     c = sections.setup_scenarios("X13", scenarios=["mine"], horizon=2040, language="en", data_dir=data,
