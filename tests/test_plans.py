@@ -486,3 +486,23 @@ def test_a_formula_like_name_stays_text_in_a_plan_workbook(tmp_path):
     back = read_plan_file(xlsx)
     assert back.values["name_lt"] == link
     assert (back.criteria[0]["id"], back.criteria[0]["name_en"]) == ("+A1", "@SUM(1)")
+
+
+def test_a_plan_workbook_formula_with_no_saved_value_is_named(tmp_path):
+    # a workbook written by a program keeps no value beside a formula: it read as a missing key
+    import openpyxl
+
+    from cityindicators.plans.files import PlanError, plan_workbook_bytes, read_plan_file
+    from cityindicators.plans.plan import CRITERION_KEYS, PLAN_KEYS
+
+    xlsx = tmp_path / "p.xlsx"
+    xlsx.write_bytes(plan_workbook_bytes(PLAN_KEYS, CRITERION_KEYS))
+    wb = openpyxl.load_workbook(xlsx)
+    wb["criteria"].append(["A1", "Residents", None, "population"] + [None] * (len(CRITERION_KEYS) - 4))
+    column = CRITERION_KEYS.index("target_value") + 1
+    wb["criteria"].cell(2, column).value = "=20000*1.1"
+    wb.save(xlsx)
+    letter = openpyxl.utils.get_column_letter(column)
+    with pytest.raises(PlanError, match=rf"p.xlsx: cell criteria!{letter}2, key 'target_value': a formula, =20000\*1.1, "
+                                        r"with no saved value; type the value, or open and save the workbook"):
+        read_plan_file(xlsx)

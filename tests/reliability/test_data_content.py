@@ -24,6 +24,20 @@ def _pop(edit_line: int | None = None, new: str = "") -> str:
     return POP_HEADER + "\n".join(lines) + "\n"
 
 
+def _xlsx(*rows) -> bytes:
+    """A one-sheet workbook written by openpyxl: its formulas have no saved value."""
+    import io
+
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    for row in rows:
+        wb.active.append(list(row))
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
 # (case, dataset, file name, bytes, message pattern)
 TIDY_CASES = [
     ("decimal comma in a count", "births", "b.csv", _tidy("Zarasų r. sav.,2016,total,\"12,5\"\n"), r"row 2: field 'value': '12,5' is not a whole number"),
@@ -64,6 +78,12 @@ TIDY_CASES = [
     # a CSV saved under .xlsx: pandas could not even tell it was no workbook ("specify an engine manually")
     ("CSV text named .xlsx", "births", "b.xlsx", _tidy("Zarasų r. sav.,2016,total,3\n"),
      r"b.xlsx: not a readable Excel workbook \(.xlsx\): File is not a zip file$"),
+    # read as empty cells ("empty territory name"), a row of formulas dropped as blank without a word
+    ("formulas with no saved value", "births", "b.xlsx",
+     _xlsx(("territory", "year", "sex", "value"), ("Zarasų r. sav.", 2016, "total", 3),
+           ('=HYPERLINK("http://example.invalid","Zarasai")', "=2016+1", "total", "=1+2")),
+     r"b.xlsx: row 3: field 'territory' \(cell A3\) is a formula, =HYPERLINK\(.*\), with no saved value \(and 2 more "
+     r"formula cell\(s\) like it\); type the values, or open and save the workbook in a spreadsheet program$"),
     ("an Excel 97-2003 workbook", "births", "b.xls", b"\xd0\xcf\x11\xe0 made-up", r"b.xls: an Excel 97-2003 workbook \(.xls\) cannot be read"),
     # thousands run together or a count in the wrong column: no one lives 20249 years on average
     ("life expectancy of 20249", "life_expectancy", "e.csv", _tidy("Zarasų r. sav.,2016,total,74.5\nZarasų r. sav.,2017,total,20249\n"),

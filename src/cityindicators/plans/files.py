@@ -164,6 +164,14 @@ def _read_xlsx(p: Path) -> RawPlan:
             raise PlanError(f"{p}: the workbook needs the sheets {PLAN_SHEET!r} (key | value rows) and "
                             f"{CRITERIA_SHEET!r} (one criterion a row); missing {', '.join(missing)}; "
                             f"found {', '.join(wb.sheetnames)}")
+        from ..spreadsheet import formulas_without_values
+
+        for sheet in (PLAN_SHEET, CRITERIA_SHEET):
+            # a formula never computed reads as an empty cell: "required key is missing" would be wrong
+            for coordinate, _, header, formula in formulas_without_values(p, sheet)[:1]:
+                key = f", key {header!r}" if sheet == CRITERIA_SHEET and header else ""
+                raise PlanError(f"{p}: cell {sheet}!{coordinate}{key}: a formula, {formula}, with no saved value; "
+                                "type the value, or open and save the workbook in a spreadsheet program")
         raw = RawPlan(p, {}, [])
         for row in wb[PLAN_SHEET].iter_rows():
             cells = [c for c in row if getattr(c, "value", None) is not None]

@@ -227,6 +227,19 @@ def read_text_table(
     return pd.concat(chunks, ignore_index=True) if len(chunks) > 1 else chunks[0]
 
 
+def _refuse_formulas_without_values(path: Path) -> None:
+    """Stop on a formula cell of the first sheet that has no saved value: it would be read as an
+    empty cell, or its row dropped as blank (:func:`~cityindicators.spreadsheet.formulas_without_values`)."""
+    from ..spreadsheet import formulas_without_values
+
+    cells = formulas_without_values(path)
+    if cells:
+        coordinate, row, header, formula = cells[0]
+        more = f" (and {len(cells) - 1} more formula cell(s) like it)" if len(cells) > 1 else ""
+        raise ParseError(f"{path}: row {row}: field {header!r} (cell {coordinate}) is a formula, {formula}, with no "
+                         f"saved value{more}; type the values, or open and save the workbook in a spreadsheet program")
+
+
 def read_any_table(
     path: str | Path, required: Sequence[str], optional: Sequence[str] = (), *, all_columns: bool = False
 ) -> pd.DataFrame:
@@ -246,6 +259,7 @@ def read_any_table(
         except Exception as exc:  # openpyxl raises many types for broken files (zipfile, KeyError ...)
             reason = (str(exc).splitlines() or [type(exc).__name__])[0]
             raise ParseError(f"{path}: not a readable Excel workbook (.xlsx): {reason}") from None
+        _refuse_formulas_without_values(path)
         raw.columns = [str(c).strip() for c in raw.columns]
         raw = raw.dropna(how="all")
         raw[_LINE] = raw.index.to_numpy() + 2
