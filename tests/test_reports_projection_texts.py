@@ -256,6 +256,21 @@ def test_scenario_population_says_where_the_back_test_stops_vouching(ctx):
     assert fmt_number(ch["natural_change"].iloc[1], "en", 0, sign=True) in beyond.text
 
 
+def test_assumption_table_says_the_added_inflow_is_part_of_the_net_migration(demo_dir):
+    """The table's net migration is the projection's whole net migration, the added inflow included (the
+    engine's migrants): the inflow's column says "of which", so that a reader does not add the two."""
+    c = sections.setup_scenarios("X13", scenarios=["attraction"], horizon=2030, language="en", data_dir=demo_dir,
+                                 trajectories=0, show=False)
+    table = sections.assumptions(c)
+    net, added = "Net migration, persons a year (mean)", "Of which added inflow, persons a year (mean)"
+    assert list(table.columns[-2:]) == [net, added]
+    comp = c.projection.components.query("territory_code == 'X13' and component == 'net_migration'")
+    per_year = comp.groupby("year")["value"].sum()
+    assert table[net].iloc[0] == pytest.approx(per_year.mean())
+    a = c.projection.assumptions.query("territory_code == 'X13'")
+    assert 0 < table[added].iloc[0] == pytest.approx(a["added_inflow"].mean())
+
+
 def test_scenario_annex_defines_what_the_chapters_quote(ctx):
     table = sections.annex(ctx)
     names = set(table.iloc[:, 0])

@@ -216,7 +216,9 @@ TEXTS: dict[str, dict[str, str]] = {
     "a_e0_male": {"lt": "Vyrų tikėtina gyvenimo trukmė {year}\u00a0m., metai", "en": "Life expectancy, males {year}, years"},
     "a_e0_female": {"lt": "Moterų tikėtina gyvenimo trukmė {year}\u00a0m., metai", "en": "Life expectancy, females {year}, years"},
     "a_net_migration": {"lt": "Neto migracija, asm. per metus (vid.)", "en": "Net migration, persons a year (mean)"},
-    "a_added_inflow": {"lt": "Papildomas atvykimas, asm. per metus (vid.)", "en": "Added inflow, persons a year (mean)"},
+    # part of the net migration beside it (the engine's migrants include it): "of which", not to be added to it
+    "a_added_inflow": {"lt": "Iš jos papildomas atvykimas, asm. per metus (vid.)",
+                       "en": "Of which added inflow, persons a year (mean)"},
     # -- table columns -------------------------------------------------------------------
     "col_indicator": {"lt": "Rodiklis", "en": "Indicator"},
     "col_unit": {"lt": "Matavimo vnt.", "en": "Unit"},
