@@ -139,6 +139,12 @@ def test_scenario_charts_and_fan():
     text = _texts(plotting.fan_chart(q, lang="lt", name="X", observed=_trend(), empirical=True))
     assert "80 % intervalas (10–90 %)" in text and "Projekcija\n" in text and "pagal ankstesnes paklaidas, X" in text
     assert "Mediana" not in text and "Tikimybinė" not in text
+    # the band is about one scenario among the report's several: its title names it
+    fig = plotting.fan_chart(q, lang="lt", name="X", observed=_trend(), calibrated=True, scenario="Bazinis")
+    assert fig._suptitle.get_text().replace("\n", " ") == (
+        "Tikimybinė projekcija, kalibruota pagal ankstesnes paklaidas, X, scenarijus „Bazinis“")
+    en = plotting.fan_chart(q, lang="en", name="X", empirical=True, scenario="Baseline")
+    assert en._suptitle.get_text().replace("\n", " ") == "Projection and its 80% interval from past errors, X, scenario 'Baseline'"
 
 
 def test_broad_groups_draws_each_groups_line_of_each_scenario_in_year_order():

@@ -201,6 +201,8 @@ TEXTS: dict[str, dict[str, str]] = {
     "projection_line": {"lt": "Projekcija", "en": "Projection"},
     "median": {"lt": "Mediana", "en": "Median"},
     "interval": {"lt": "{lo}–{hi} % intervalas", "en": "{lo}–{hi}% interval"},
+    # a chart of one scenario among several: the fan chart's band is about the first scenario only
+    "t_of_scenario": {"lt": "{title}, scenarijus „{scenario}“", "en": "{title}, scenario '{scenario}'"},
     "t_scenario_pyramid": {"lt": "Amžiaus piramidė, {name}, scenarijus „{scenario}“",
                            "en": "Population pyramid, {name}, scenario '{scenario}'"},
     "t_comparison": {"lt": "{name} ir palyginamosios teritorijos, naujausių turimų metų duomenys",

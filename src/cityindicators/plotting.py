@@ -848,6 +848,7 @@ def fan_chart(
     synthetic: bool = False,
     empirical: bool = False,
     calibrated: bool = False,
+    scenario: str | None = None,
 ) -> Figure:
     """Fan chart of a stochastic projection: the median and the bands between quantiles.
 
@@ -863,6 +864,9 @@ def fan_chart(
     calibrated
         The stochastic band is calibrated to the method's past errors
         (:mod:`~cityindicators.projection.calibration`): titled so.
+    scenario
+        The label of the scenario the band is drawn about, named in the title (a report shows
+        one band among several scenarios' lines).
     """
     fig, axes = _new_figure("fan_chart")
     ax = axes[0, 0]
@@ -890,6 +894,8 @@ def fan_chart(
     _year_axis(ax, lang)
     ax.legend(loc="best")
     title = t("t_fan_empirical" if empirical else "t_fan_calibrated" if calibrated else "t_fan", lang, name=name)
+    if scenario:
+        title = t("t_of_scenario", lang, title=title, scenario=scenario)
     return _finish(fig, title, lang, source, synthetic, projection=True)
 
 

@@ -462,6 +462,7 @@ def fan_chart(ctx: ReportContext) -> F.Finding | None:
     q = q[q["territory_code"] == ctx.code]  # (the quantiles of both sexes, all ages)
     calibrated = bool(ctx.stochastic_calibrated)
     fig = plotting.fan_chart(q[["year", "quantile", "value"]], observed=_observed(ctx), calibrated=calibrated,
+                             scenario=_scenario_labels(ctx)[next(iter(ctx.projection.scenarios))],
                              **ctx.plot_kw())
     show_figure(fig)
     last = q[q["year"] == q["year"].max()].set_index("quantile")["value"]
@@ -498,7 +499,7 @@ def _empirical_fan(ctx: ReportContext, iv: pd.DataFrame) -> F.Finding:
         # exactly: drawn from there, the band joins the observed line instead of leaving a gap
         q = pd.concat([pd.DataFrame({"year": res.base_year, "quantile": [lo_p, 0.5, hi_p],
                                      "value": float(at_base.iloc[0])}), q], ignore_index=True)
-    fig = plotting.fan_chart(q, observed=observed, empirical=True, **ctx.plot_kw())
+    fig = plotting.fan_chart(q, observed=observed, empirical=True, scenario=_scenario_labels(ctx)[first], **ctx.plot_kw())
     show_figure(fig)
     last = sub.iloc[-1]
     size = str(last["size_class"])
