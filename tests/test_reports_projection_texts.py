@@ -378,7 +378,7 @@ def test_size_class_sentence_says_the_year_of_the_class():
                        "(20,000–39,999 residents), so its own error is not part of this mean.")
     then = F.accuracy_size_class("iki 20 000", 1.0, 2, 2013, "lt", name="Visagino sav.", base_year=2018,
                                  size_then="20 000–39 999")
-    assert then.text.endswith(" Pati Visagino sav. 2013 m. dar buvo kitos dydžio grupės (20 000–39 999 gyv.), todėl jos "
+    assert then.text.endswith(" Pati Visagino sav. 2013 m. dar priklausė kitai dydžio grupei (20 000–39 999 gyv.), todėl jos "
                               "paklaida į šį vidurkį neįeina.") and ".." not in then.text
     for n, en_towns, lt_towns in ((2, "2 municipalities", "2 savivaldybės"), (10, "10 municipalities", "10 savivaldybių"),
                                   (11, "11 municipalities", "11 savivaldybių"), (21, "21 municipalities", "21 savivaldybė"),

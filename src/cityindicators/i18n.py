@@ -521,7 +521,7 @@ TEXTS: dict[str, dict[str, str]] = {
                                "{name} had in {base} ({size} residents; the size class the uncertainty band is "
                                "calibrated on) the mean absolute error was {mape}% ({municipalities})."},
     # {name} was in another class at the back-test's origin {year}: why its own error is not in that mean
-    "f_accuracy_class_then": {"lt": "Pati {name} {year} m. dar buvo kitos dydžio grupės ({size} gyv.), todėl jos "
+    "f_accuracy_class_then": {"lt": "Pati {name} {year} m. dar priklausė kitai dydžio grupei ({size} gyv.), todėl jos "
                                     "paklaida į šį vidurkį neįeina.",
                               "en": "{name} itself was in another size class in {year} ({size} residents), so its "
                                     "own error is not part of this mean."},
