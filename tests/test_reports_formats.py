@@ -562,3 +562,23 @@ def test_workbook_body_written_by_column_is_what_row_by_row_writing_gives(tmp_pa
     assert by_column == by_row
     assert by_column[3][3] == ("=1+1", "s", True) and by_column[4][3] == ("-3.5", "s", False)
     assert by_column[2][0] == (None, "n", False) and by_column[1][2] == (True, "b", False)
+
+
+def test_a_report_kernel_starts_without_the_debugger():
+    from cityindicators.reports import kernels
+
+    # ipykernel_launcher's lines with debugpy unimportable: no debugger, whose import was half of
+    # a bare kernel's start; the kernel runs code as before
+    km = kernels.LocalKernelManager(kernel_name="python3")
+    cmd = km.format_kernel_cmd()
+    assert "ipykernel_launcher" not in cmd and cmd[cmd.index("-c") + 1] == kernels.LAUNCH_WITHOUT_DEBUGGER
+    k = kernels.ReportKernel()
+    try:
+        code = ("import sys\n"
+                "r = (sys.modules.get('debugpy', 'absent'), sys.modules['ipykernel.debugger']._is_debugpy_available, 6 * 7)")
+        reply = kernels._run(k.kc.execute_interactive, code, store_history=False, output_hook=lambda msg: None,
+                             user_expressions={"r": "r"})
+        assert reply["content"]["status"] == "ok"
+        assert reply["content"]["user_expressions"]["r"]["data"]["text/plain"] == "(None, False, 42)"
+    finally:
+        k.shutdown()

@@ -14,9 +14,9 @@ What stays warm is only what a fresh kernel would compute the same way: imported
 modules and the caches of the store, the indicator library and :mod:`.shared`, which are keyed
 by the data files' paths and modification times.
 
-The command line starts its kernel before anything else (:func:`start_kernel_ahead`): the
-kernel starts and imports the report modules while the command imports its own and checks the
-parameters, instead of after.
+A thread's first kernel is started ahead (:func:`start_kernel_ahead`), by the command line
+before anything else and by the runner before it imports papermill and prepares the run: the
+kernel starts and imports the report modules meanwhile, instead of after.
 
 A kernel that failed in any other way than a cell raising an error (it died, or a cell ran past
 its timeout and may still be busy) is shut down and the next report starts a new one.
@@ -65,8 +65,24 @@ def _run(coro_fn, *args, **kw):
     return run_sync(coro_fn)(*args, **kw)
 
 
+#: How a report's kernel is started instead of ``python -m ipykernel_launcher``: the launcher's
+#: own lines, after making debugpy unimportable, so that ipykernel leaves its debugger out. Its
+#: import (debugpy and the pydevd bundle) was some 0.2 CPU s, half of a bare kernel's start,
+#: and a report's kernel is never debugged (a notebook opened in JupyterLab has its own kernel).
+LAUNCH_WITHOUT_DEBUGGER = (
+    "import sys\n"
+    "from pathlib import Path\n"
+    "sys.modules['debugpy'] = None\n"  # ipykernel.debugger: ImportError, so no debugger
+    "if sys.path[0] == '' or Path(sys.path[0]) == Path.cwd():\n"
+    "    del sys.path[0]\n"  # as the launcher does: the working directory is not a place to import from
+    "from ipykernel import kernelapp as app\n"
+    "app.launch_new_instance()\n"
+)
+
+
 class LocalKernelManager(_AsyncKernelManager):
-    """Kernel manager of report runs: IPC transport (no TCP ports, no warning about them)."""
+    """Kernel manager of report runs: IPC transport (no TCP ports, no warning about them), and
+    an IPython kernel started without its debugger (:data:`LAUNCH_WITHOUT_DEBUGGER`)."""
 
     def __init__(self, **kwargs):
         kwargs.setdefault("transport", "ipc")
@@ -80,6 +96,13 @@ class LocalKernelManager(_AsyncKernelManager):
             self._ipc_dir = tempfile.mkdtemp(prefix="ci-kernel-")
             kwargs["ip"] = os.path.join(self._ipc_dir, "ipc")
         super().__init__(**kwargs)
+
+    def format_kernel_cmd(self, extra_arguments: list[str] | None = None) -> list[str]:
+        cmd = super().format_kernel_cmd(extra_arguments)
+        for i in range(len(cmd) - 1):  # a kernel spec of another kind is started as it says
+            if cmd[i] == "-m" and cmd[i + 1] == "ipykernel_launcher":
+                return cmd[:i] + ["-c", LAUNCH_WITHOUT_DEBUGGER] + cmd[i + 2:]
+        return cmd
 
     async def _async_cleanup_resources(self, restart: bool = False) -> None:
         await super()._async_cleanup_resources(restart=restart)
@@ -222,10 +245,11 @@ def _keep(k: ReportKernel) -> ReportKernel:
 
 def start_kernel_ahead(kernel_name: str | None = None) -> None:
     """Start this thread's kernel, importing :data:`AHEAD_IMPORTS`, and return at once (nothing
-    happens when the thread has a kernel): the command line calls it first, so that the kernel
-    starts and imports pandas, matplotlib and the report modules while the command imports its
-    own modules and checks the parameters; :func:`warm_kernel` waits for it. Without a report to
-    run it is shut down at exit with the others (:func:`close_kernels`)."""
+    happens when the thread has a kernel): the command line calls it first, and the runner
+    before it prepares a run, so that the kernel starts and imports pandas, matplotlib and the
+    report modules while they import their own modules and check the parameters;
+    :func:`warm_kernel` waits for it. Without a report to run it is shut down at exit with the
+    others (:func:`close_kernels`)."""
     if getattr(_local, "kernel", None) is None:
         _keep(ReportKernel(kernel_name, wait=False, imports=AHEAD_IMPORTS))
 

@@ -283,6 +283,11 @@ def run_report(
         result.seconds = time.perf_counter() - t_start
         return result
 
+    from . import kernels
+
+    # a thread's first report: its kernel starts (and imports the report modules) while the
+    # runner imports papermill and makes the run's folder and manifest (nothing when it has one)
+    kernels.start_kernel_ahead(kernel_name)
     # what the runner needs once the cells have run, made ready while the kernel runs them (a
     # process's first report otherwise waited for it after the cells): the HTML exporter, and the
     # browser, unless the PDF is left to the batch process (which starts its own)
@@ -319,8 +324,6 @@ def run_report(
     watch = timings.Stopwatch()
     kernel = None
     try:
-        from . import kernels
-
         kernel = kernels.ready_kernel(staging, kernel_name, print_charts)
         watch.lap("kernel_s")
         # written once, at the end (no saves between cells: kernels.WarmKernelEngine); the executed
