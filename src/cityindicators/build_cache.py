@@ -75,14 +75,22 @@ def add_observer(observer: Callable[[Hashable, str], None]) -> None:
 
 
 @contextlib.contextmanager
-def _file_lock(path: Path) -> Iterator[None]:
-    """An exclusive lock on ``path`` (created), held by one process at a time."""
+def _file_lock(path: Path) -> Iterator[bool]:
+    """An exclusive lock on ``path`` (created), held by one process at a time; yields ``False``
+    without a lock when the file cannot be created (a read-only data directory: the results kept
+    there can still be read, and the others are computed without being kept)."""
     import fcntl
 
-    with open(path, "a+b") as fh:
+    try:
+        fh = open(path, "a+b")
+    except OSError as exc:
+        log.info("shared results of %s not locked (%s): read or computed, not kept", path.parent, exc)
+        yield False
+        return
+    with fh:
         fcntl.flock(fh, fcntl.LOCK_EX)
         try:
-            yield
+            yield True
         finally:
             fcntl.flock(fh, fcntl.LOCK_UN)
 
@@ -146,7 +154,7 @@ def _from_disk(data_dir: "str | os.PathLike", key: Hashable, compute: Callable[[
         log.warning("shared results not kept on disk (%s): computing %s", exc, label(key))
         return compute(), "computed"
     path, lock = _disk_paths(folder, key)
-    with _file_lock(lock):
+    with _file_lock(lock) as locked:
         if path.is_file():
             try:
                 with open(path, "rb") as fh:
@@ -154,6 +162,8 @@ def _from_disk(data_dir: "str | os.PathLike", key: Hashable, compute: Callable[[
             except Exception as exc:  # damaged or from another version of a library: computed again
                 log.warning("shared result %s unreadable (%s): computing it again", path, exc)
         value = compute()
+        if not locked:  # nowhere to keep it
+            return value, "computed"
         try:
             atomic_write_bytes(path, pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
             _remove_other_versions(path)

@@ -179,3 +179,20 @@ def test_reading_a_read_only_data_directory_works(built_store):
         assert res.returncode == 0, res.output
         assert pd.read_csv(__import__("io").StringIO(res.stdout))["dataset"].tolist() == ["births", "population",
                                                                                             "population_total"]
+
+
+def test_shared_results_of_a_read_only_build_are_read_or_computed_without_being_kept(built_store):
+    # the scenario report failed on a read-only data directory: the lock beside a kept result
+    # could not be created ("Read-only file system: .../derived/shared/reference-rates....lock")
+    from cityindicators import build_cache
+
+    build_cache.clear()
+    build_cache.computed_once(("kept-before",), built_store, lambda: 41, on_disk=True)  # written while writable
+    build_cache.clear()
+    calls = []
+    with read_only(built_store):
+        kept = build_cache.computed_once(("kept-before",), built_store, lambda: calls.append(1) or 0, on_disk=True)
+        new = build_cache.computed_once(("new",), built_store, lambda: calls.append(2) or 42, on_disk=True)
+    build_cache.clear()
+    assert (kept, new, calls) == (41, 42, [2])
+    assert not list(build_cache.disk_folder(built_store).glob("new-*"))
