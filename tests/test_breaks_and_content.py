@@ -127,6 +127,10 @@ def test_total_change_only_where_all_components_exist():
     import matplotlib.pyplot as plt
 
     plt.close(fig)
+    # the shaded key period is named in the legend, as on the population chart
+    shaded = plotting.components_of_change(frame, "lt", name="X", key_period=[2016, 2017])
+    assert "Analizuojamas laikotarpis 2016–2017" in [x.get_text() for x in shaded.legends[0].get_texts()]
+    plt.close(shaded)
 
 
 # -- the report's comparison and labour sections ------------------------------------------------

@@ -348,7 +348,10 @@ def components_of_change(
                                              "value": total[complete]})
     ax.axhline(0, color="#333333", lw=0.8)
     if key_period is not None:
-        ax.axvspan(key_period[0] - 0.5, key_period[-1] + 0.5, color=OKABE_ITO[1], alpha=0.08, lw=0)
+        # named in the legend, as on the population chart: the bars before it (births and deaths are
+        # published from earlier years) are outside the period the report analyses
+        y0, y1 = int(key_period[0]), int(key_period[-1])
+        ax.axvspan(y0 - 0.5, y1 + 0.5, color=OKABE_ITO[1], alpha=0.08, lw=0, label=t("key_period", lang, y0=y0, y1=y1))
     mark_breaks(ax, breaks)
     ax.set_ylabel(t("events", lang))
     ax.yaxis.set_major_formatter(_thousands(lang))
