@@ -96,3 +96,24 @@ def test_indicators_table_marks_a_missing_value_as_the_reports_do_and_machine_fo
 def _run(args, capsys) -> str:
     assert main(args) == 0
     return capsys.readouterr().out
+
+
+def test_indicators_compare_and_rank_tables_show_persons_whole_and_rates_with_decimals(demo_dir, capsys):
+    # the demo's working-age population has fractions in some years (the pension age's months): whole persons,
+    # as the reports show them
+    base = ["--data-dir", str(demo_dir)]
+    ids = ["--indicator", "working_age_population", "--indicator", "working_age_share"]
+    every = pd.read_csv(io.StringIO(_run(base + ["indicators", "--territory", "Eglynas", *ids, "--format", "csv"],
+                                         capsys)))
+    people = every[every["indicator"] == "working_age_population"]
+    year = str(int(people.loc[people["value"] % 1 != 0, "year"].iloc[-1]))  # a year with a fraction to round
+    v = every[every["year"] == int(year)].set_index("indicator")["value"]
+    out = _run(base + ["indicators", "--territory", "Eglynas", "--year", year, *ids], capsys)
+    rows = {line.split()[0]: line.split() for line in out.splitlines()[1:]}
+    assert rows["working_age_population"][-2] == fmt_persons(v["working_age_population"])
+    assert rows["working_age_share"][-2] == fmt_number(v["working_age_share"])  # a share keeps two decimals
+    out = _run(base + ["compare", "--territory", "Eglynas", "--year", year, *ids], capsys)
+    line = next(x for x in out.splitlines() if x.split()[0] == "working_age_population").split()
+    assert fmt_persons(v["working_age_population"]) in line and not any("." in w for w in line[3:9])
+    out = _run(base + ["rank", "--indicator", "working_age_population", "--year", year], capsys)
+    assert not any("." in line.split()[-1] for line in out.splitlines()[2:])

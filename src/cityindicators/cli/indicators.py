@@ -38,8 +38,14 @@ def _cmd_indicators(args: argparse.Namespace) -> int:
         return 1
     frame.insert(2, "territory", _register_names(frame["territory_code"], args.lang, args.data_dir))
     frame = frame[["indicator", "territory_code", "territory", "year", "value", "unit"]]
-    emit(frame, args.format, numeric=["value"])
+    emit(frame, args.format, numeric=["value"], persons=["value"], persons_rows=_of_persons(frame["unit"]))
     return 0
+
+
+def _of_persons(units) -> list[bool]:
+    """Which rows of a table are persons, shown to whole persons as the reports show them (a working-age
+    population's fractions come from the pension age's months, not from people)."""
+    return [u == "persons" for u in units]
 
 
 def _cmd_compare(args: argparse.Namespace) -> int:
@@ -56,7 +62,12 @@ def _cmd_compare(args: argparse.Namespace) -> int:
             nb = ", ".join(f"{r['territory']} {r['distance']:.2f}" for r in a["neighbours"])
             print(f"most similar (distance): {nb}")
         shown = table.drop(columns=["name"]) if args.lang == "lt" and len(table) else table
-        emit(shown, "table", numeric=[c for c in shown.columns if c not in ("indicator", "name", "unit", "polarity", "rank", "n")])
+        figures = [c for c in shown.columns if c not in ("indicator", "name", "unit", "polarity", "rank", "n")]
+        from pandas.api.types import is_numeric_dtype
+
+        # the territory's, the country's, the county's and the peers' values of a count: whole persons
+        counts = [c for c in figures if c not in ("percentile", "z_score") and is_numeric_dtype(shown[c])]
+        emit(shown, "table", numeric=figures, persons=counts, persons_rows=_of_persons(shown["unit"]))
     else:
         emit(table, args.format)
     return 0
@@ -73,7 +84,8 @@ def _cmd_rank(args: argparse.Namespace) -> int:
         what = f"{a['change']} change {a['year_from']}-{a['year']}" if a["year_from"] is not None else str(a["year"])
         print(f"{a['indicator']} ({a['unit']}), {what}; rank 1 = "
               f"{'best' if a['order'] == 'polarity' else a['order']} ({a['polarity']})")
-    emit(table, args.format, numeric=["value"])
+    persons = table.attrs.get("unit") == "persons" and table.attrs.get("change") != "relative"
+    emit(table, args.format, numeric=["value"], persons=["value"] if persons else ())
     return 0
 
 
