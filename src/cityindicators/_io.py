@@ -241,16 +241,33 @@ def fsync_tree(folder: str | os.PathLike, threads: int = 16) -> int:
     return len(files) + len(folders) + 1
 
 
-def read_text_strict(path: str | os.PathLike, what: str = "file") -> str:
+#: Largest configuration file (scenario, groups) read: some thousand times the largest real one.
+TEXT_MAX_BYTES = 10 * 1024 * 1024
+
+
+def read_text_strict(path: str | os.PathLike, what: str = "file", max_bytes: int = TEXT_MAX_BYTES) -> str:
     """The text of a UTF-8 file (a BOM is allowed); any other encoding is a clear error.
 
     Raises :class:`ConfigError` naming the path, the line and the byte, and saying to save the
     file as UTF-8 (a file saved as cp1257 or UTF-16 would otherwise fail deep inside a parser,
     or be misread), and :class:`StorageError` when the file cannot be read (a folder, no
-    permission ...).
+    permission ...), or is no regular file (a link to ``/dev/zero``, a pipe), or is larger than
+    ``max_bytes``.
     """
+    import stat
+
     path = Path(path)
     try:
+        # asked before opening (a pipe's open waits for a writer); a link to /dev/zero would be
+        # read until the memory is full
+        info = os.stat(path)
+        if stat.S_ISDIR(info.st_mode):
+            raise IsADirectoryError(_errno.EISDIR, os.strerror(_errno.EISDIR), str(path))
+        if not stat.S_ISREG(info.st_mode):
+            raise StorageError(f"{path}: cannot read the {what}: not a regular file (a device, a pipe or a socket)")
+        if info.st_size > max_bytes:
+            raise ConfigError(f"{path}: the {what} is {info.st_size:,} bytes, more than the {max_bytes:,} "
+                              "such a file may have")
         data = path.read_bytes()
     except OSError as exc:
         raise storage_error(exc, path, f"read the {what}") from None

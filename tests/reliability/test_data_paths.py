@@ -250,3 +250,33 @@ def test_aliases_of_an_ordinary_size_are_read(built_store):
     doc = read_yaml(built_store / "g.yaml")
     assert doc["g"] == {"name_en": "X", "members": ["Zarasai", "Ignalina"], "name_lt": "Y"}
     assert doc["h"]["members"] == ["Zarasai", "Ignalina"]
+
+
+@pytest.mark.parametrize("kind", ["device", "pipe"])
+def test_a_configuration_file_that_is_no_regular_file_is_refused(kind, built_store, tmp_path):
+    # a scenario or groups file linked to /dev/zero was read until the memory was full; a pipe waited forever
+    import os
+
+    if kind == "device":
+        target = Path("/dev/zero")
+    else:
+        target = tmp_path / "pipe"
+        os.mkfifo(target)
+    (built_store / "groups.yaml").symlink_to(target)
+    res = run_main(["resolve", "Zarasai"], built_store)
+    assert_clean_error(res, r"cannot read the groups file: not a regular file \(a device, a pipe or a socket\)$", code=1)
+    (built_store / "groups.yaml").unlink()
+    (built_store / "scenarios").mkdir(exist_ok=True)
+    (built_store / "scenarios" / "z.yaml").symlink_to(target)
+    res = run_main(["scenarios", "--list"], built_store)
+    assert_clean_error(res, r"scenarios/z.yaml: cannot read the scenario file: not a regular file", code=1)
+
+
+def test_an_oversized_scenario_file_is_refused(built_store, tmp_path):
+    from cityindicators import _io
+
+    f = tmp_path / "big.yaml"
+    f.write_text("name: big\n" + "# filler\n" * 20, encoding="utf-8")
+    with pytest.raises(_io.ConfigError, match=r"big.yaml: the scenario file is 190 bytes, more than the 100 such a file may have"):
+        _io.read_text_strict(f, "scenario file", max_bytes=100)
+    assert _io.read_text_strict(f, "scenario file", max_bytes=190).startswith("name: big")
