@@ -34,14 +34,15 @@ def test_indicator_file_with_hostile_html_name_is_stored_inside_its_folder(built
 @pytest.mark.parametrize(
     "args, pattern",
     [
-        (["import", "tidy", "{folder}", "--dataset", "births"], r"{folder}: not a file"),
-        (["import", "indicators", "{folder}"], r"{folder}: not a file"),
+        (["import", "tidy", "{folder}", "--dataset", "births"], r"{folder}: not a file \(a folder\)"),
+        (["import", "indicators", "{folder}"], r"{folder}: not a file \(a folder\)"),
+        (["import", "tidy", "/dev/zero", "--dataset", "births"], r"/dev/zero: not a file \(a device, a pipe or a socket\)"),
         (["import", "tidy", "{missing}", "--dataset", "births"], r"{missing}: no such file"),
         (["import", "osp-extract", "{file}"], r"{file}: not a folder"),
         (["import", "osp-extract", "{missing}"], r"{missing}: not a folder"),
         (["import", "osp-extract", "{folder}"], r"{folder}: no extract tables found"),
     ],
-    ids=["tidy-of-a-folder", "indicators-of-a-folder", "tidy-missing-file", "extract-of-a-file", "extract-missing",
+    ids=["tidy-of-a-folder", "indicators-of-a-folder", "tidy-of-a-device", "tidy-missing-file", "extract-of-a-file", "extract-missing",
          "extract-empty-folder"],
 )
 def test_wrong_kind_of_path(args, pattern, built_store, tmp_path):

@@ -202,7 +202,8 @@ def _existing_file(file: str | os.PathLike) -> Path:
     if not path.exists():
         raise DatasetNotFoundError(f"{path}: no such file")
     if not path.is_file():
-        raise DatasetNotFoundError(f"{path}: not a file (a folder?)")
+        kind = "a folder" if path.is_dir() else "a device, a pipe or a socket"
+        raise DatasetNotFoundError(f"{path}: not a file ({kind})")
     return path
 
 
