@@ -223,11 +223,11 @@ def test_beyond_backtest_sentence_hand_worked():
               "net_migration": -60.2, "population_end": 469.4}
     en = F.beyond_backtest("Baseline", 12, [tested, beyond], "en")
     m = lambda v: fmt_number(v, "en", 0, sign=True)  # noqa: E731
-    assert en.text == (f"This method's accuracy was measured on projections up to 12 years ahead, here to 2030. To then, "
-                       f"under the 'Baseline' scenario, the population changes by {m(-320.4)}: natural change (births "
+    assert en.text == ("This method's accuracy was measured on projections up to 12 years ahead, here to 2030. "
+                       f"Up to then, under the 'Baseline' scenario, the population changes by {m(-320.4)}: natural change (births "
                        f"less deaths) {m(-120.4)}, migration {m(-200.0)}. No back-test reaches the years 2030–2050: "
                        "their figures are the scenario's assumptions (migration, fertility, life expectancy) carried "
-                       f"on, not a forecast of known accuracy. Over them the population changes by {m(-210.2)}: "
+                       f"on, not a forecast of known accuracy. Over those years the population changes by {m(-210.2)}: "
                        f"natural change {m(-150.0)}, migration {m(-60.2)}.")
     assert m(-320.4).endswith("320")
     lt = F.beyond_backtest("Bazinis", 12, [tested, beyond], "lt")

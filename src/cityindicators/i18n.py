@@ -325,15 +325,15 @@ TEXTS: dict[str, dict[str, str]] = {
                                   "Iki tada pagal scenarijų „{scenario}“ gyventojų skaičius pakinta {change}: natūrali "
                                   "kaita (gimusiųjų ir mirusiųjų skirtumas) {natural}, migracija {migration}.",
                             "en": "This method's accuracy was measured on projections up to {held} ahead, here to "
-                                  "{split}. To then, under the '{scenario}' scenario, the population changes by "
+                                  "{split}. Up to then, under the '{scenario}' scenario, the population changes by "
                                   "{change}: natural change (births less deaths) {natural}, migration {migration}."},
     "f_beyond_backtest": {"lt": "{split}–{end} m. nesiekia nė vienas patikrinimas: tų metų skaičiai – pratęstos "
                                 "scenarijaus prielaidos (migracija, gimstamumas, gyvenimo trukmė), o ne prognozė, kurios "
-                                "tikslumas žinomas. Per juos gyventojų skaičius pakinta {change}: natūrali kaita "
+                                "tikslumas žinomas. Per tuos metus gyventojų skaičius pakinta {change}: natūrali kaita "
                                 "{natural}, migracija {migration}.",
                           "en": "No back-test reaches the years {split}–{end}: their figures are the scenario's "
                                 "assumptions (migration, fertility, life expectancy) carried on, not a forecast of "
-                                "known accuracy. Over them the population changes by {change}: natural change "
+                                "known accuracy. Over those years the population changes by {change}: natural change "
                                 "{natural}, migration {migration}."},
     # {inflow}: number and noun agreeing ("531 gyventojas", "22 gyventojai").
     "f_target_met": {"lt": "Kad {year} m. gyventojų būtų ne mažiau kaip {target}, kasmet turėtų papildomai atvykti (neto) {inflow}.",
