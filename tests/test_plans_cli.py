@@ -57,13 +57,29 @@ def test_table_writes_each_value_in_its_criterions_precision_with_the_decimal_co
         for cid, r in rows.items():
             for col in ("actual", "planned", "gap", "target_value", "outlook_value"):
                 if r[col] is not None:
-                    cell = format_value(r[col], r["unit"], lang)
+                    cell = format_value(r[col], r["unit"], lang, versus=r["target_value"] if col == "actual" else None)
                     assert f" {cell} " in f" {lines[cid]} ", (lang, cid, col, cell, lines[cid])
             if r["inflow"] is not None:
                 assert lines[cid].endswith(" " + fmt_int(r["inflow"], lang))
         if lang == "lt":
             assert not re.search(r"\d\.\d", out)  # no decimal point (it printed 2 decimals: "63.40")
         assert not re.search(r"(?<![\w-])-\d", out) and MINUS in out  # negatives with the minus sign
+
+
+def test_an_actual_value_near_its_target_takes_the_decimals_that_tell_them_apart(capsys, demo_dir, tmp_path):
+    rc, out, _ = run(capsys, demo_dir, EXAMPLE, "--format", "json", "--trajectories", "0")
+    e2 = next(r for r in json.loads(out) if r["criterion"] == "E2")  # a share (one decimal)
+    near = round(e2["actual"], 1)
+    assert near != e2["actual"]
+    plan = tmp_path / "near.yaml"
+    text = EXAMPLE.read_text(encoding="utf-8")
+    block = text[text.index("  - id: E2"):]
+    old = next(line for line in block.splitlines() if line.strip().startswith("target_value:"))
+    plan.write_text(text.replace(block, block.replace(old, f"    target_value: {near}", 1)), encoding="utf-8")
+    rc, out, _ = run(capsys, demo_dir, plan, "--trajectories", "0", "--lang", "en")
+    line = next(x for x in out.splitlines() if x.split()[0] == "E2")
+    assert rc == 0 and f" {near:.1f} " in line  # the target, one decimal
+    assert f" {e2['actual']:.2f} " in line or f" {e2['actual']:.3f} " in line  # the actual is not shown as it
 
 
 def test_csv_json_and_xlsx(capsys, demo_dir, tmp_path):

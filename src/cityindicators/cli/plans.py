@@ -78,9 +78,13 @@ def _display(frame, lang: str, by_year: bool):
     cols = [c for c in (BY_YEAR_TABLE_COLUMNS if by_year else TABLE_COLUMNS) if c in frame]
     shown = frame[cols].copy()
     units = frame["unit"].tolist()
+    # the actual value beside its target with the decimals that tell them apart, as the monitoring report
+    # writes it (a share of 61.96 % is not the target of 62.0 %, whose status would be "reached")
+    targets = [_number_or_nan(v) for v in frame["target_value"]] if "target_value" in frame else [None] * len(frame)
     for col in _VALUE_COLUMNS:
         if col in shown:
-            shown[col] = [format_value(_number_or_nan(v), u, lang) for v, u in zip(frame[col], units)]
+            shown[col] = [format_value(_number_or_nan(v), u, lang, versus=target if col == "actual" else None)
+                          for v, u, target in zip(frame[col], units, targets)]
     if "inflow" in shown:  # persons a year
         shown["inflow"] = [fmt_int(_number_or_nan(v), lang) for v in frame["inflow"]]
     if "probability" in shown:
