@@ -168,9 +168,12 @@ def test_bad_scenario_file(content, pattern, built_store, tmp_path):
         (["report", "--territory", "Zarasai", "--output-dir", "{data}/processed"], r"--output-dir {data}/processed: inside .*processed/"),
         (["report", "--territory", "Zarasai", "--output-dir", "{data}/generations/reports"], r"inside the data directory's generations/"),
         (["report", "--territory", "Zarasai", "--output-dir", "{data}/raw/x/y"], r"inside the data directory's raw/"),
+        (["plan", "check", "{plan}", "--output", "{data}/groups.yaml"], r"output {data}/groups.yaml: it is the input file"),
+        (["plan", "check", "{plan}", "--output", "{data}/scenarios/mine.yaml"], r"it is the input file .*scenarios/mine.yaml"),
     ],
     ids=["plan-check-onto-its-plan", "workbook-onto-its-source", "plan-check-onto-a-snapshot", "project-into-processed",
-         "report-into-processed", "report-into-generations", "report-into-raw"],
+         "report-into-processed", "report-into-generations", "report-into-raw", "onto-the-groups-file",
+         "onto-a-scenario-file"],
 )
 def test_an_output_that_would_overwrite_an_input_or_the_store_is_refused(args, pattern, built_store, tmp_path):
     # plan check p.yaml --output p.yaml replaced the plan by its results; a report in processed/ was
@@ -180,6 +183,9 @@ def test_an_output_that_would_overwrite_an_input_or_the_store_is_refused(args, p
     plan_xlsx = tmp_path / "p.xlsx"
     plan_xlsx.write_bytes(b"PK not a workbook")
     [snapshot] = (built_store / "raw" / "osp-extract" / "births").glob("*.csv")
+    (built_store / "groups.yaml").write_text("groups:\n  g:\n    members: [Zarasai]\n", encoding="utf-8")
+    (built_store / "scenarios").mkdir()
+    (built_store / "scenarios" / "mine.yaml").write_text("name: mine\nextends: baseline\n", encoding="utf-8")
     subst = {"plan": str(plan), "plan_xlsx": str(plan_xlsx), "snapshot": str(snapshot), "data": str(built_store)}
     before = store_state(built_store)
     inputs = {p: p.read_bytes() for p in (plan, plan_xlsx)}

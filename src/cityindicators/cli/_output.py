@@ -138,7 +138,8 @@ def refuse_unsafe_output(args: Any) -> None:
     would destroy what it reads or what the store keeps, before anything runs.
 
     Refused: an output that is one of the command's own input files (``plan check p.yaml
-    --output p.yaml`` would replace the plan by its results), and any output inside the data
+    --output p.yaml`` would replace the plan by its results) or one of the data directory's
+    groups and scenario files, and any output inside the data
     directory's ``raw/``, ``generations/`` or ``processed/`` (a file there changes a snapshot or a
     published table; a report there would be removed with its generation by the next build).
     Paths are compared after resolving links, so ``processed`` (a link) counts as its generation.
@@ -160,7 +161,9 @@ def refuse_unsafe_output(args: Any) -> None:
     paths = DataPaths.of(getattr(args, "data_dir", None))
     # processed first: a path through that link is named by it, not by the generation it points to
     store = [(folder.name, folder.resolve()) for folder in sorted(paths.store_folders, key=lambda f: f != paths.processed)]
-    inputs = []  # every other argument that names an existing file
+    # every other argument that names an existing file, and the data directory's own settings
+    # (its groups and scenario files, read by every command that resolves or projects)
+    inputs = [p for p in [paths.groups_file(), *sorted((paths.root / "scenarios").glob("*.y*ml"))] if p.is_file()]
     for attr, value in vars(args).items():
         if attr in ("output", "output_dir"):
             continue
