@@ -80,7 +80,11 @@ def survival_ratios(m: np.ndarray, female: np.ndarray | bool = False) -> tuple[n
         ``omega-1`` or over) at 1 January who are alive a year later; ``S_b[...]``: the share
         of the year's births alive at the end of the year.
     """
-    lt = life_table(m, female)
+    return _survival_of_table(life_table(m, female))
+
+
+def _survival_of_table(lt: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`survival_ratios` of the columns of a :func:`life_table` already computed."""
     L, T = lt["L"], lt["T"]
     S = np.empty(L.shape[:-1] + (L.shape[-1] - 1,))
     with np.errstate(divide="ignore", invalid="ignore"):  # extinct cohorts (L = 0) survive with ratio 0
@@ -113,8 +117,9 @@ class E0Scaler:
             mk = self.m[..., None, :] * np.exp(self.logk)[:, None]  # [T, 2, K, A]
         else:
             mk = self.m[..., None, :] * np.exp(self.logk[:, None] * self.b[..., None, :])
-        self.table = life_expectancy(mk, fem)  # [T, 2, K], decreasing in k
-        self.S_grid, self.Sb_grid = survival_ratios(mk, fem)  # [T, 2, K, A-1], [T, 2, K]
+        lt = life_table(mk, fem)  # one table for both: it is most of the cost of a projection's set-up
+        self.table = lt["T"][..., 0]  # [T, 2, K] life expectancy (radix 1), decreasing in k
+        self.S_grid, self.Sb_grid = _survival_of_table(lt)  # [T, 2, K, A-1], [T, 2, K]
         self._dS: np.ndarray | None = None
 
     def _locate(self, e0: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
