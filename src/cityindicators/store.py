@@ -118,6 +118,9 @@ def parse_snapshot(path: Path) -> dict[str, pd.DataFrame]:
     A parser's all-ages rows come back as their own table (``population`` -> ``population``
     and ``population_total``; :func:`cityindicators.schema.canonical`).
     """
+    if path.is_symlink():  # its content lives elsewhere and can change without the store knowing
+        raise DataValidationError(f"{path}: a symbolic link (to {os.readlink(path)}), not a snapshot the store wrote; "
+                                  "remove it and import the file with 'cityindicators import'")
     meta = read_sidecar(path)
     name = meta.get("parser")
     if not name:

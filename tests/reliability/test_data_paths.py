@@ -287,3 +287,17 @@ def test_an_oversized_scenario_file_is_refused(built_store, tmp_path):
     with pytest.raises(_io.ConfigError, match=r"big.yaml: the scenario file is 190 bytes, more than the 100 such a file may have"):
         _io.read_text_strict(f, "scenario file", max_bytes=100)
     assert _io.read_text_strict(f, "scenario file", max_bytes=190).startswith("name: big")
+
+
+def test_a_symbolic_link_named_like_a_snapshot_is_refused_by_the_build(built_store, tmp_path):
+    # it was read from wherever it pointed; with other content it was said to have "changed after it was stored"
+    [snap] = (built_store / "raw" / "osp-extract" / "births").glob("*.csv")
+    outside = tmp_path / "elsewhere.csv"
+    outside.write_bytes(snap.read_bytes())  # the same bytes: the sidecar's hash matches
+    fake = snap.with_name("2999-01-01-aaaaaaaaaa.csv")
+    fake.symlink_to(outside)
+    fake.with_name(fake.name + ".meta.json").write_bytes(snap.with_name(snap.name + ".meta.json").read_bytes())
+    before = store_state(built_store)
+    res = run_main(["build"], built_store)
+    assert_clean_error(res, rf"{fake}: a symbolic link \(to {outside}\), not a snapshot the store wrote; remove it", code=1)
+    assert_unchanged(before, built_store)
