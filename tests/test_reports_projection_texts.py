@@ -241,6 +241,7 @@ def test_beyond_backtest_sentence_hand_worked():
 def test_scenario_population_says_where_the_back_test_stops_vouching(ctx):
     found = sections.scenario_population(ctx)
     beyond = found[-1]
+    assert beyond == sections.beyond_backtest_finding(ctx)  # the section shows the helper's finding
     res = ctx.projection
     ch = res.change_by_period().query("scenario == 'baseline' and territory_code == 'X13'")
     y0 = res.base_year
