@@ -222,3 +222,35 @@ def test_a_number_keeps_its_unit_on_its_line(monkeypatch):
     assert shown == [f"būtų 116\u202f258 (+25,5{nb}%, palyginti su 2018{nb}m.); −14,0{nb}‰ 2030{nb}m.; "
                      f"(20\u202f000–39\u202f999{nb}gyv.); 12 metų; kas 2{nb}mėn.; 5 m.a; 2.0% &amp; 3{nb}%"]
     assert display.glue_units("Scenarijus „A“ 2050 m. gyventojų") == f"Scenarijus „A“ 2050{nb}m. gyventojų"
+
+
+def test_scenario_charts_mark_the_breaks_of_the_observed_series(demo_dir, monkeypatch):
+    """The scenario charts draw the observed series before the projections: its known breaks (the 2011
+    census step) are marked on them, and said once under the first, as on the situation report's charts."""
+    from cityindicators import plotting
+    from cityindicators.reports.sections import scenarios, targets
+
+    c = sections.setup_scenarios("X13", scenarios=["baseline"], horizon=2030, language="lt", data_dir=demo_dir,
+                                 trajectories=0, show=False)
+    drawn, shown = [], []
+    real = plotting.scenario_lines
+
+    def lines(frame, **kw):
+        drawn.append(kw.get("breaks"))
+        return real(frame, **kw)
+
+    monkeypatch.setattr(plotting, "scenario_lines", lines)
+    monkeypatch.setattr(scenarios, "show_markdown", shown.append)
+    monkeypatch.setattr(sections.breaks, "show_markdown", shown.append)
+    sections.scenario_population(c)
+    targets.target(c)
+    planner.working_age_target(c)
+    census = (2010.5, "2011 m. gyventojų surašymas")  # a step between 2010 and 2011, the note's head
+    assert drawn == [[census]] * 3
+    assert shown[0].startswith("Laiko eilutės lūžiai (pažymėti grafike): 2011 m. gyventojų surašymas")
+    fig = real(c.projected_totals[["scenario", "year", "value"]], lang="lt", breaks=[census])
+    assert "2011 m. gyventojų surašymas" in [x.get_text() for x in fig.axes[0].texts]
+    q = pd.DataFrame({"year": [2018, 2019] * 3, "quantile": [0.1] * 2 + [0.5] * 2 + [0.9] * 2,
+                      "value": [1.0, 1.0, 2.0, 2.0, 3.0, 3.0]})
+    fan = plotting.fan_chart(q, lang="lt", breaks=[census])
+    assert "2011 m. gyventojų surašymas" in [x.get_text() for x in fan.axes[0].texts]

@@ -710,9 +710,10 @@ def scenario_lines(
     with_inflow: pd.DataFrame | None = None,
     label: str = "scenario_population",
     title: str | None = None,
+    breaks: Sequence[tuple[float, str]] | None = None,
 ) -> Figure:
     """Total population (or another count of residents, named by ``title``) by scenario to the
-    horizon, with the observed series.
+    horizon, with the observed series (its known breaks marked: ``breaks`` as in :func:`mark_breaks`).
 
     Parameters
     ----------
@@ -746,6 +747,7 @@ def scenario_lines(
             dashed = True
     if dashed:
         ax.plot([], [], color=PEER_GREY, lw=1.4, ls="--", label=t("with_inflow", lang))
+    mark_breaks(ax, breaks)
     if target is not None:
         year, value, text = target
         start = float(frame["year"].min()) if len(frame) else year
@@ -852,6 +854,7 @@ def fan_chart(
     empirical: bool = False,
     calibrated: bool = False,
     scenario: str | None = None,
+    breaks: Sequence[tuple[float, str]] | None = None,
 ) -> Figure:
     """Fan chart of a stochastic projection: the median and the bands between quantiles.
 
@@ -870,6 +873,8 @@ def fan_chart(
     scenario
         The label of the scenario the band is drawn about, named in the title (a report shows
         one band among several scenarios' lines).
+    breaks
+        Known breaks of the observed series, as in :func:`mark_breaks`.
     """
     fig, axes = _new_figure("fan_chart")
     ax = axes[0, 0]
@@ -892,6 +897,7 @@ def fan_chart(
     if observed is not None and len(observed):
         o = observed.sort_values("year")
         ax.plot(o["year"], o["value"] / 1000, color="#000000", lw=2.2, label=t("observed", lang))
+    mark_breaks(ax, breaks)
     ax.set_ylabel(t("persons_k", lang))
     ax.yaxis.set_major_formatter(_decimal(lang, 1))
     _year_axis(ax, lang)

@@ -20,7 +20,7 @@ from .compare import published_indicators
 from .context import SITUATION_INDICATORS, ReportContext
 from .display import _heading, show_figure, show_markdown, show_table
 from .names import _unit
-from .scenarios import _scenario_labels, projected_indicators
+from .scenarios import _scenario_labels, observed_breaks, projected_indicators
 from .targets import inflows_by_scenario, target_line
 
 __all__ = ["SERVICE_GROUPS", "service_group_totals", "projected_service_group_totals", "service_groups",
@@ -134,6 +134,7 @@ def working_age_target(ctx: ReportContext, working_age: int = 0, year: int | Non
     found, results, with_inflow = inflows_by_scenario(ctx, "working_age", goal, year, profile, measure)
     fig = plotting.scenario_lines(frame[["scenario", "year", "value"]], observed=observed,
                                   scenario_labels=_scenario_labels(ctx),
+                                  breaks=observed_breaks(ctx, observed, "working_age_population")[1],
                                   target=target_line(ctx, "working_age", goal, year), with_inflow=with_inflow,
                                   label="working_age_target", title=t("t_working_age_target", ctx.lang, name=ctx.name),
                                   **ctx.plot_kw())

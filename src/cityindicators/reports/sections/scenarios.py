@@ -18,6 +18,7 @@ from ...html_safe import styled_table
 from .. import findings as F
 from .. import shared
 from .context import ReportContext, setup, show_title
+from .breaks import _break_marks, _say_breaks, series_breaks
 from .display import _heading, set_user_texts, show_figure, show_markdown, show_table
 
 log = logging.getLogger(__name__)
@@ -300,15 +301,27 @@ def _observed(ctx: ReportContext) -> pd.DataFrame:
     return pd.DataFrame({"year": s.index, "value": s.values})
 
 
+def observed_breaks(ctx: ReportContext, observed: pd.DataFrame, indicator: str = "population"
+                    ) -> tuple[list[tuple[int, str, str]], list[tuple[float, str]]]:
+    """The register's breaks of ``indicator`` within the years of the ``observed`` series a scenario
+    chart draws before its projections, as records (said under a chart) and as chart marks."""
+    years = [int(y) for y in observed["year"]] if len(observed) else []
+    found = series_breaks(ctx, [indicator], years) if years else []
+    return found, _break_marks(found)
+
+
 def scenario_population(ctx: ReportContext) -> list[F.Finding]:
     """Section: total population by scenario to the horizon, with one sentence per scenario."""
     _heading(ctx, "h_scenario_population")
     res = ctx.projection
     tot = ctx.projected_totals  # both sexes
     labels = _scenario_labels(ctx)
-    fig = plotting.scenario_lines(tot[["scenario", "year", "value"]], observed=_observed(ctx), scenario_labels=labels,
-                                  **ctx.plot_kw())
+    observed = _observed(ctx)
+    breaks, marks = observed_breaks(ctx, observed)
+    fig = plotting.scenario_lines(tot[["scenario", "year", "value"]], observed=observed, scenario_labels=labels,
+                                  breaks=marks, **ctx.plot_kw())
     show_figure(fig)
+    _say_breaks(ctx, breaks)  # once, under the first chart with the observed series; the others mark them only
     found = []
     for sc in res.scenarios:
         g = tot[tot["scenario"] == sc].set_index("year")["value"]
@@ -461,9 +474,10 @@ def fan_chart(ctx: ReportContext) -> F.Finding | None:
         return None
     q = q[q["territory_code"] == ctx.code]  # (the quantiles of both sexes, all ages)
     calibrated = bool(ctx.stochastic_calibrated)
-    fig = plotting.fan_chart(q[["year", "quantile", "value"]], observed=_observed(ctx), calibrated=calibrated,
+    observed = _observed(ctx)
+    fig = plotting.fan_chart(q[["year", "quantile", "value"]], observed=observed, calibrated=calibrated,
                              scenario=_scenario_labels(ctx)[next(iter(ctx.projection.scenarios))],
-                             **ctx.plot_kw())
+                             breaks=observed_breaks(ctx, observed)[1], **ctx.plot_kw())
     show_figure(fig)
     last = q[q["year"] == q["year"].max()].set_index("quantile")["value"]
     qs = sorted(last.index)
@@ -499,7 +513,8 @@ def _empirical_fan(ctx: ReportContext, iv: pd.DataFrame) -> F.Finding:
         # exactly: drawn from there, the band joins the observed line instead of leaving a gap
         q = pd.concat([pd.DataFrame({"year": res.base_year, "quantile": [lo_p, 0.5, hi_p],
                                      "value": float(at_base.iloc[0])}), q], ignore_index=True)
-    fig = plotting.fan_chart(q, observed=observed, empirical=True, scenario=_scenario_labels(ctx)[first], **ctx.plot_kw())
+    fig = plotting.fan_chart(q, observed=observed, empirical=True, scenario=_scenario_labels(ctx)[first],
+                             breaks=observed_breaks(ctx, observed)[1], **ctx.plot_kw())
     show_figure(fig)
     last = sub.iloc[-1]
     size = str(last["size_class"])

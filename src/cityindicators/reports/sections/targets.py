@@ -12,7 +12,7 @@ from ...i18n import fmt_int, t
 from .. import findings as F
 from .context import ReportContext
 from .display import _heading, show_figure, show_markdown
-from .scenarios import _assumption_mean, _observed, _scenario_labels
+from .scenarios import _assumption_mean, _observed, _scenario_labels, observed_breaks
 
 
 def target(ctx: ReportContext, population: int = 0, year: int | None = None,
@@ -34,7 +34,9 @@ def target(ctx: ReportContext, population: int = 0, year: int | None = None,
                          ignore_index=True)[["year", "value", "scenario"]]
 
     found, results, with_inflow = inflows_by_scenario(ctx, "population", goal, year, profile, totals)
-    fig = plotting.scenario_lines(tot[["scenario", "year", "value"]], observed=_observed(ctx),
+    observed = _observed(ctx)
+    fig = plotting.scenario_lines(tot[["scenario", "year", "value"]], observed=observed,
+                                  breaks=observed_breaks(ctx, observed)[1],
                                   scenario_labels=_scenario_labels(ctx), target=target_line(ctx, "population", goal, year),
                                   with_inflow=with_inflow, label="target", **ctx.plot_kw())
     show_figure(fig)
