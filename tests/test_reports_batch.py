@@ -180,3 +180,29 @@ def test_batch_computes_shared_inputs_once_and_matches_single_reports(fresh, tmp
     assert len(_tables(batch_folder)) >= 2
     assert _tables(Path(alone.output_dir)) == _tables(batch_folder)
     assert _workbook_values(Path(alone.output_dir) / "mini.xlsx") == _workbook_values(batch_folder / "mini.xlsx")
+
+
+def test_more_jobs_than_processors_start_one_worker_per_processor(demo_dir, tmp_path, monkeypatch, caplog):
+    # --jobs 1000 started a worker (and its kernel) for every report of the batch until the memory ran out
+    import os
+
+    import nbformat
+    from nbformat.v4 import new_code_cell, new_notebook
+
+    from cityindicators.reports import batch, runner
+
+    nb = new_notebook(cells=[new_code_cell('territory = "X13"\ndata_dir = ""\nlanguage = "lt"')])
+    nb.cells[0].metadata["tags"] = ["parameters"]
+    template = tmp_path / "t.ipynb"
+    nbformat.write(nb, template)
+    started = []
+    monkeypatch.setattr(os, "cpu_count", lambda: 3)
+    monkeypatch.setattr(batch, "_run_pool", lambda todo, jobs, bar, results: started.append((len(todo), jobs)))
+    runner.run_batch(["X12", "X13", "X14", "X15"], [str(template)], jobs=1000, output_dir=tmp_path / "out",
+                     data_dir=demo_dir, progress=False)
+    assert started == [(4, 3)]
+    assert "--jobs 1000 is more than the 3 processors of this machine: running 3 worker processes" in caplog.text
+    started.clear()
+    runner.run_batch(["X12", "X13"], [str(template)], jobs=3, output_dir=tmp_path / "out", data_dir=demo_dir,
+                     progress=False)
+    assert started == [(2, 3)]

@@ -212,6 +212,13 @@ def run_batch(
     t0 = time.perf_counter()
     if jobs < 1:
         raise ReportParameterError(f"--jobs must be at least 1, got {jobs}")
+    most = max(2, os.cpu_count() or 1)
+    if jobs > most and not scheduler:
+        # each worker holds a kernel and its tables (a few hundred MB): --jobs 1000 would start a
+        # worker per report, run out of memory and gain nothing on this machine's processors
+        log.warning("--jobs %d is more than the %d processors of this machine: running %d worker processes",
+                    jobs, most, most)
+        jobs = most
     ws = as_workspace(data_dir)
     codes = batch_territories(territories, ws)
     params = dict(parameters or {})
