@@ -114,13 +114,16 @@ def real_dir(shared_data, tmp_path_factory) -> Path:
 
 
 def _markdown_outputs(nb_path: Path) -> str:
+    """The Markdown outputs as a reader sees them: a name's backslash escapes (show_markdown shows user-typed
+    names as written) removed, and the no-break space that keeps a number with its unit a plain space."""
     nb = nbformat.read(nb_path, as_version=4)
     texts = []
     for cell in nb.cells:
         for o in cell.get("outputs", []):
             if "text/markdown" in o.get("data", {}):
                 texts.append(o["data"]["text/markdown"])
-    return "\n".join(texts)
+    text = "\n".join(texts).replace("\u00a0", " ")
+    return re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", text)
 
 
 def _findings_expected(data_dir: Path, code: str, y0: int, y1: int, lang: str) -> dict[str, str]:
