@@ -22,7 +22,7 @@ browsers) together, sampled every 0.25 s (PSS every 2 s); CPU seconds and the pr
 kind of process, and the runner's steps summed from the reports' manifests.
 
 Usage: python benchmarks/bench_reports.py [--jobs 2] [--skip-batch | --batch-only] [--limit N] [--data-dir DIR]
-       [--no-print-charts]
+       [--template NAME ...] [--no-print-charts]
 """
 
 from __future__ import annotations
@@ -218,9 +218,12 @@ def main() -> int:
     ap.add_argument("--batch-only", action="store_true", help="the batch alone (no single reports before it)")
     ap.add_argument("--limit", type=int, default=0, help="batch of the first N municipalities only (0: all)")
     ap.add_argument("--data-dir", type=Path, help="an already built data directory (default: build one)")
+    ap.add_argument("--template", action="append", choices=("situation_analysis", "scenarios"),
+                    help="the single reports and commands of this template only (repeatable; default both)")
     ap.add_argument("--no-print-charts", action="store_true",
                     help="the reports without the charts' SVG and 300-dpi PNG (report --no-print-charts)")
     args = ap.parse_args()
+    singles = () if args.batch_only else (args.template or ("situation_analysis", "scenarios"))
     with tempfile.TemporaryDirectory(prefix="bench-reports-") as tmp:
         tmp = Path(tmp)
         if args.data_dir:
@@ -234,7 +237,7 @@ def main() -> int:
         from cityindicators.reports.pdf import pdf_unavailable
 
         print(f"PDF: {pdf_unavailable() or 'printed by Chromium'}; load average {os.getloadavg()[0]:.1f}")
-        for template in ("situation_analysis", "scenarios") if not args.batch_only else ():
+        for template in singles:
             for label in ("cold kernel", "warm kernel"):
                 if label == "cold kernel":
                     close_kernels()  # the first report of a template in a fresh kernel
@@ -254,7 +257,7 @@ def main() -> int:
                     print(f"  {res.error}")
         close_kernels()  # this process's kernel and browser: not in the command's figures
         close_browsers()
-        for template in ("situation_analysis", "scenarios") if not args.batch_only else ():
+        for template in singles:
             # what a user waits for: a new process (its imports, its kernel started ahead, its exit)
             cmd = [sys.executable, "-m", "cityindicators", "--data-dir", str(data), "report", "--territory", territory,
                    "--template", template, "--lang", "lt", "--output-dir", str(tmp / "cli"), "--force", "--no-progress"]
