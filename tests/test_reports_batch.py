@@ -206,3 +206,19 @@ def test_more_jobs_than_processors_start_one_worker_per_processor(demo_dir, tmp_
     runner.run_batch(["X12", "X13"], [str(template)], jobs=3, output_dir=tmp_path / "out", data_dir=demo_dir,
                      progress=False)
     assert started == [(2, 3)]
+
+
+@pytest.mark.parametrize("address, pattern", [
+    ("nonsense", r"--scheduler nonsense: not a Dask scheduler address \(missing port number in address 'nonsense'\); "
+                 r"give one such as tcp://127.0.0.1:8786"),
+    # the address was quoted with its password, and as an internal error
+    ("tcp://user:s3cret@127.0.0.1:1", r"--scheduler tcp://\*\*\*@127.0.0.1:1: not a Dask scheduler address"),
+])
+def test_a_bad_scheduler_address_is_a_parameter_error_without_its_credentials(address, pattern, demo_dir, tmp_path):
+    from cityindicators.exceptions import ReportParameterError
+    from cityindicators.reports import runner
+
+    with pytest.raises(ReportParameterError, match=pattern) as caught:
+        runner.run_batch(["X13"], ["situation_analysis"], scheduler=address, output_dir=tmp_path, data_dir=demo_dir,
+                         progress=False)
+    assert "s3cret" not in str(caught.value)

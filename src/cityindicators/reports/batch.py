@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import shutil
 import signal
 import sys
@@ -446,10 +447,20 @@ def _run_dask(todo: dict[int, _Job], scheduler: str, bar, results: dict[int, Rep
         from distributed import Client, as_completed as dask_completed
     except ImportError as exc:  # pragma: no cover - distributed is a dependency
         raise ReportExecutionError("--scheduler needs the 'distributed' package") from exc
+    from .._redact import MASK, redact
+
+    def shown(text: object) -> str:  # distributed quotes the address without its scheme: its user info too
+        userinfo = re.match(r"^[A-Za-z][A-Za-z0-9+.-]*://([^/@]+)@", scheduler)
+        text = str(text).replace(userinfo.group(1), MASK) if userinfo else str(text)
+        return redact(text)
+
     try:
         client = Client(scheduler, timeout="20s")
+    except ValueError as exc:  # "missing port number in address 'x'", "invalid address ..."
+        raise ReportParameterError(f"--scheduler {shown(scheduler)}: not a Dask scheduler address ({shown(exc)}); "
+                                   "give one such as tcp://127.0.0.1:8786") from None
     except (OSError, TimeoutError) as exc:
-        raise ReportExecutionError(f"cannot reach the Dask scheduler at {scheduler}: {exc}") from exc
+        raise ReportExecutionError(f"cannot reach the Dask scheduler at {shown(scheduler)}: {shown(exc)}") from None
     futures = []
     try:
         index = {}
