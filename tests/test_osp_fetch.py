@@ -79,6 +79,12 @@ def test_user_catalogue_is_merged_over_the_packaged_one(tmp_path):
         ("datasets:\n  x:\n    table: births\n    confirmed: maybe\n", r"'confirmed' must be true or false"),
         ("datasets: [1, 2]\n", r"top-level key 'datasets'"),
         ("datasets:\n  x: [\n", r"not valid YAML"),
+        # read by yaml.safe_load alone: the second entry replaced the first without a word
+        ("datasets:\n  births: {}\n  births: {}\n", r"not valid YAML \(line 3, column 3\): key 'births' appears twice"),
+        ("a: &a [x, x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\n"
+         "c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\nd: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]\n"
+         "e: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d, *d]\ndatasets: {x: *e}\n",
+         r"line 5: the catalogue cannot be read: its anchors and aliases expand to more than 100,000 values"),
     ],
 )
 def test_bad_user_catalogue(tmp_path, text, match):

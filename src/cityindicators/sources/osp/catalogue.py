@@ -12,8 +12,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
 
-import yaml
-
 from ...config import DataPaths
 from ...exceptions import ConfigError
 from .. import sdmx_parse
@@ -104,12 +102,10 @@ class CatalogueEntry:
 
 
 def _read_yaml(path: Path) -> dict[str, Any]:
-    try:
-        doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{path}: not valid YAML: {exc}") from None
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read the catalogue: {exc}") from None
+    # the one YAML reader of the package: strict UTF-8, a key written twice, no device, no alias bomb
+    from ..._io import read_yaml
+
+    doc = read_yaml(path, "catalogue") or {}
     datasets = doc.get("datasets") if isinstance(doc, dict) else None
     if not isinstance(datasets, dict):
         raise ConfigError(f"{path}: expected a top-level key 'datasets' mapping dataset names to entries")
