@@ -36,7 +36,7 @@ def test_indicator_file_with_hostile_html_name_is_stored_inside_its_folder(built
     [
         (["import", "tidy", "{folder}", "--dataset", "births"], r"{folder}: not a file \(a folder\)"),
         (["import", "indicators", "{folder}"], r"{folder}: not a file \(a folder\)"),
-        (["import", "tidy", "/dev/zero", "--dataset", "births"], r"/dev/zero: not a file \(a device, a pipe or a socket\)"),
+        (["import", "tidy", "/dev/zero", "--dataset", "births"], r"/dev/zero: not a regular file \(a device, a pipe or a socket\)"),
         (["import", "tidy", "{missing}", "--dataset", "births"], r"{missing}: no such file"),
         (["import", "osp-extract", "{file}"], r"{file}: not a folder"),
         (["import", "osp-extract", "{missing}"], r"{missing}: not a folder"),
@@ -301,3 +301,22 @@ def test_a_symbolic_link_named_like_a_snapshot_is_refused_by_the_build(built_sto
     res = run_main(["build"], built_store)
     assert_clean_error(res, rf"{fake}: a symbolic link \(to {outside}\), not a snapshot the store wrote; remove it", code=1)
     assert_unchanged(before, built_store)
+
+
+@pytest.mark.parametrize("args", [
+    ["project", "--territory", "Zarasai", "--base-year", "2015", "--to", "2020", "--national-control", "{special}"],
+    ["osp", "search", "births", "--catalogue", "{special}"],
+    ["plan", "check", "{special}"],
+], ids=["national-control", "osp-catalogue", "plan"])
+@pytest.mark.parametrize("kind", ["device", "pipe"])
+def test_an_input_that_is_a_device_or_a_pipe_is_refused_before_it_is_read(args, kind, built_store, tmp_path):
+    # --national-control /dev/zero was read until the memory was full; a pipe waited for a writer
+    import os
+
+    special = tmp_path / "in.csv"
+    if kind == "device":
+        special.symlink_to("/dev/zero")
+    else:
+        os.mkfifo(special)
+    res = run_main([a.format(special=special) for a in args], built_store)
+    assert_clean_error(res, rf"^error: {special}: not a regular file \(a device, a pipe or a socket\); give a file\n$", code=1)

@@ -94,9 +94,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return 2
     try:
-        from ._output import refuse_unsafe_output
+        from ._output import refuse_special_inputs, refuse_unsafe_output
 
-        refuse_unsafe_output(args)  # before anything runs: an output that would overwrite an input or the store
+        refuse_special_inputs(args)  # before anything runs: /dev/zero as an input would be read for ever
+        refuse_unsafe_output(args)  # and an output that would overwrite an input or the store
         return int(args.handler(args) or 0)
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)

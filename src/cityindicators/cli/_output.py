@@ -133,6 +133,35 @@ def emit_rows(rows: Sequence[Mapping[str, object]], fmt: str) -> None:
     sys.stdout.write(buf.getvalue())
 
 
+def refuse_special_inputs(args: Any) -> None:
+    """Stop a command one of whose arguments names a device, a pipe or a socket (``--national-control
+    /dev/zero``, ``--catalogue`` linked to one), before anything reads it: a reader would wait for a
+    writer, or read until the memory is full. Folders and regular files are left to the command.
+
+    Raises
+    ------
+    ConfigError
+        Naming the path.
+    """
+    import stat
+    from pathlib import Path
+
+    from ..exceptions import ConfigError
+
+    for attr, value in vars(args).items():
+        if attr in ("output", "output_dir", "handler"):
+            continue
+        for v in value if isinstance(value, list) else [value]:
+            if not (isinstance(v, str) and v and ("/" in v or "." in v)):
+                continue  # a name (a territory, a scenario), not a path
+            try:
+                mode = Path(v).stat().st_mode
+            except (OSError, ValueError):  # no such path (the command says so), or a name with a NUL
+                continue
+            if not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
+                raise ConfigError(f"{v}: not a regular file (a device, a pipe or a socket); give a file")
+
+
 def refuse_unsafe_output(args: Any) -> None:
     """Stop a command whose ``--output FILE`` (or ``plan workbook FILE``) or ``--output-dir DIR``
     would destroy what it reads or what the store keeps, before anything runs.
