@@ -24,8 +24,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:  # imported where used: the CLI's quick commands start without pandas
     import pandas as pd
 
-__all__ = ["FORMULA_TRIGGERS", "formula_like", "spreadsheet_safe", "spreadsheet_safe_frame", "neutralise_sheet",
-           "formulas_without_values"]
+__all__ = ["FORMULA_TRIGGERS", "formula_like", "spreadsheet_safe", "spreadsheet_safe_frame", "neutralise_sheet"]
 
 #: First characters that make a spreadsheet treat a text cell as a formula.
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
@@ -80,43 +79,4 @@ def spreadsheet_safe_frame(frame: pd.DataFrame) -> pd.DataFrame:
         if column.dtype == object or pd.api.types.is_string_dtype(column):
             out[col] = column.map(spreadsheet_safe)
     out.columns = [spreadsheet_safe(c) for c in out.columns]
-    return out
-
-
-def formulas_without_values(path: Any, sheet: str | None = None) -> list[tuple[str, int, str, str]]:
-    """The formula cells of one sheet (``sheet``, else the first) of the XLSX workbook at ``path``
-    that have no saved value, as ``(coordinate, row, header, formula)``; ``header`` is the text of
-    the column's first cell.
-
-    A workbook saved by a spreadsheet program keeps each formula's last value beside it, and
-    that value is what the importers read. One written by another program (openpyxl, a script)
-    often has none: its cells would be read as empty, and a row of formulas dropped as blank,
-    without a word. The importers call this to say so instead.
-    """
-    import openpyxl
-
-    def rows(data_only: bool):
-        wb = openpyxl.load_workbook(path, read_only=True, data_only=data_only)
-        try:
-            yield from (wb[sheet] if sheet else wb.worksheets[0]).iter_rows()
-        finally:
-            wb.close()
-
-    formulas = {}
-    header: dict[int, str] = {}
-    for row in rows(False):
-        for cell in row:
-            if getattr(cell, "row", None) == 1 and cell.value is not None:
-                header[cell.column] = str(cell.value).strip()
-            if getattr(cell, "data_type", None) == "f":
-                formulas[(cell.row, cell.column)] = (cell.coordinate, str(cell.value))
-    if not formulas:
-        return []
-    out = []
-    for row in rows(True):
-        for cell in row:
-            key = (getattr(cell, "row", None), getattr(cell, "column", None))
-            if key in formulas and cell.value is None:
-                coordinate, formula = formulas[key]
-                out.append((coordinate, key[0], header.get(key[1], ""), formula))
     return out

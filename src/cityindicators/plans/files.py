@@ -164,7 +164,7 @@ def _read_xlsx(p: Path) -> RawPlan:
             raise PlanError(f"{p}: the workbook needs the sheets {PLAN_SHEET!r} (key | value rows) and "
                             f"{CRITERIA_SHEET!r} (one criterion a row); missing {', '.join(missing)}; "
                             f"found {', '.join(wb.sheetnames)}")
-        from ..spreadsheet import formulas_without_values
+        from ..sources._table import formulas_without_values
 
         for sheet in (PLAN_SHEET, CRITERIA_SHEET):
             # a formula never computed reads as an empty cell: "required key is missing" would be wrong

@@ -227,11 +227,48 @@ def read_text_table(
     return pd.concat(chunks, ignore_index=True) if len(chunks) > 1 else chunks[0]
 
 
+def formulas_without_values(path: str | Path, sheet: str | None = None) -> list[tuple[str, int, str, str]]:
+    """The formula cells of one sheet (``sheet``, else the first) of the XLSX workbook at ``path``
+    that have no saved value, as ``(coordinate, row, header, formula)``; ``header`` is the text of
+    the column's first cell.
+
+    A workbook saved by a spreadsheet program keeps each formula's last value beside it, and
+    that value is what the importers read. One written by another program (openpyxl, a script)
+    often has none: its cells would be read as empty, and a row of formulas dropped as blank,
+    without a word. The importers call this to say so instead.
+    """
+    import openpyxl
+
+    def rows(data_only: bool):
+        wb = openpyxl.load_workbook(path, read_only=True, data_only=data_only)
+        try:
+            yield from (wb[sheet] if sheet else wb.worksheets[0]).iter_rows()
+        finally:
+            wb.close()
+
+    formulas = {}
+    header: dict[int, str] = {}
+    for row in rows(False):
+        for cell in row:
+            if getattr(cell, "row", None) == 1 and cell.value is not None:
+                header[cell.column] = str(cell.value).strip()
+            if getattr(cell, "data_type", None) == "f":
+                formulas[(cell.row, cell.column)] = (cell.coordinate, str(cell.value))
+    if not formulas:
+        return []
+    out = []
+    for row in rows(True):
+        for cell in row:
+            key = (getattr(cell, "row", None), getattr(cell, "column", None))
+            if key in formulas and cell.value is None:
+                coordinate, formula = formulas[key]
+                out.append((coordinate, key[0], header.get(key[1], ""), formula))
+    return out
+
+
 def _refuse_formulas_without_values(path: Path) -> None:
     """Stop on a formula cell of the first sheet that has no saved value: it would be read as an
-    empty cell, or its row dropped as blank (:func:`~cityindicators.spreadsheet.formulas_without_values`)."""
-    from ..spreadsheet import formulas_without_values
-
+    empty cell, or its row dropped as blank (:func:`formulas_without_values`)."""
     cells = formulas_without_values(path)
     if cells:
         coordinate, row, header, formula = cells[0]
