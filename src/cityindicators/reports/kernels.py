@@ -65,6 +65,11 @@ def _run(coro_fn, *args, **kw):
     return run_sync(coro_fn)(*args, **kw)
 
 
+# Looking up the kernel spec imports ipykernel's debugger in this process with older ipykernel
+# releases (6.x, the declared minimum), and debugpy then writes a "frozen modules" warning to the
+# command's stderr, before its own error line; the variable turns that check (and its warning) off.
+os.environ.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
+
 #: How a report's kernel is started instead of ``python -m ipykernel_launcher``: the launcher's
 #: own lines, after making debugpy unimportable, so that ipykernel leaves its debugger out. Its
 #: import (debugpy and the pydevd bundle) was some 0.2 CPU s, half of a bare kernel's start,
