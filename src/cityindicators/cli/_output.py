@@ -148,18 +148,25 @@ def refuse_special_inputs(args: Any) -> None:
 
     from ..exceptions import ConfigError
 
-    for attr, value in vars(args).items():
-        if attr in ("output", "output_dir", "handler"):
-            continue
-        for v in value if isinstance(value, list) else [value]:
-            if not (isinstance(v, str) and v and ("/" in v or "." in v)):
-                continue  # a name (a territory, a scenario), not a path
+    for v in _argument_texts(args):
+        if "/" in v or "." in v:  # else a name (a territory, a scenario), not a path
             try:
                 mode = Path(v).stat().st_mode
             except (OSError, ValueError):  # no such path (the command says so), or a name with a NUL
                 continue
             if not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
                 raise ConfigError(f"{v}: not a regular file (a device, a pipe or a socket); give a file")
+
+
+def _argument_texts(args: Any) -> list[str]:
+    """The non-empty text values of the parsed ``args`` (a list option's each), but the outputs'
+    (``--output``, ``--output-dir``) and the handler: the arguments that may name an input."""
+    out = []
+    for attr, value in vars(args).items():
+        if attr in ("output", "output_dir", "handler"):
+            continue
+        out += [v for v in (value if isinstance(value, list) else [value]) if isinstance(v, str) and v]
+    return out
 
 
 def refuse_unsafe_output(args: Any) -> None:
@@ -193,12 +200,7 @@ def refuse_unsafe_output(args: Any) -> None:
     # every other argument that names an existing file, and the data directory's own settings
     # (its groups and scenario files, read by every command that resolves or projects)
     inputs = [p for p in [paths.groups_file(), *sorted((paths.root / "scenarios").glob("*.y*ml"))] if p.is_file()]
-    for attr, value in vars(args).items():
-        if attr in ("output", "output_dir"):
-            continue
-        for v in value if isinstance(value, list) else [value]:
-            if isinstance(v, str) and v and Path(v).is_file():
-                inputs.append(Path(v))
+    inputs += [Path(v) for v in _argument_texts(args) if Path(v).is_file()]
     for option, given in targets:
         target = Path(given).expanduser().resolve()
         for name, folder in store:

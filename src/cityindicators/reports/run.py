@@ -26,7 +26,7 @@ from .._debris import owner_tag, remove_stale
 from .._io import (atomic_write_bytes, atomic_write_json, atomic_write_text, fault_point, fsync_dir, fsync_tree, safe_child,
                    sha256_bytes, sha256_file)
 from ..exceptions import ReportExecutionError
-from . import exports, html_export, stopping, timings
+from . import exports, html_export, kernels, stopping, timings
 from .html_export import export_html, extract_charts, print_copy, slug, start_pdf
 from .kernels import LocalKernelManager  # noqa: F401 (named here for older callers)
 from .parameters import validate_parameters
@@ -282,8 +282,6 @@ def run_report(
         result.status = "skipped"
         result.seconds = time.perf_counter() - t_start
         return result
-
-    from . import kernels
 
     # a thread's first report: its kernel starts (and imports the report modules) while the
     # runner imports papermill and makes the run's folder and manifest (nothing when it has one)
