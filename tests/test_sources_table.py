@@ -77,3 +77,20 @@ def test_text_table_is_read_in_chunks_with_line_numbers(tmp_path):
     whole = pd.concat(chunks, ignore_index=True)
     assert whole["a"].tolist() == [str(i) for i in range(7)]
     assert whole["_line"].tolist() == [2, 3, 4, 5, 7, 8, 9]  # the blank line 6 is skipped, not renumbered
+
+
+def test_duplicate_keys_are_quoted_as_written():
+    """Whole numbers stay whole in the message although the row also holds a float (a row read by
+    iterrows turns 2019 into 2019.0)."""
+    import pandas as pd
+    import pytest
+
+    from cityindicators.exceptions import DataValidationError
+    from cityindicators.sources._table import _LINE, check_unique
+
+    frame = pd.DataFrame({"territory_code": ["38", "38"], "year": [2019, 2019], "age": [5, 5],
+                          "value": [10.5, 11.0], _LINE: [2, 3]})
+    with pytest.raises(DataValidationError) as err:
+        check_unique(frame, ["territory_code", "year", "age"], "p.csv")
+    assert str(err.value) == ("p.csv: duplicate rows for the same key ['territory_code', 'year', 'age'] (2 rows): "
+                              "row 2: territory_code=38, year=2019, age=5; row 3: territory_code=38, year=2019, age=5")

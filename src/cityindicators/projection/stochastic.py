@@ -88,6 +88,16 @@ log = logging.getLogger(__name__)
 
 GROUP_LABELS = ("total", "0-14", "15-64", "65+")
 
+#: Bytes of memory a run holds per trajectory, projected year and territory at its peak (the draws
+#: and their AR(1) paths in float64, the kept group totals by sex in float32 and the copies the
+#: quantiles are read from), measured with tracemalloc on all 60 municipalities to 2050 (some 110
+#: bytes; rounded up, as the allocator's overhead comes on top).
+BYTES_PER_TRAJECTORY_YEAR = 160
+#: Share of the machine's available memory a run may plan to use: a mistyped number of
+#: trajectories (a million instead of a thousand) is refused at once, not left to swap or to be
+#: killed by the system with nothing said.
+MEMORY_SHARE = 0.8
+
 
 @dataclass(frozen=True)
 class StochasticSettings:
@@ -290,10 +300,39 @@ def _keyed_normals(entropy: int, process: int, keys: Sequence[int], shape: tuple
 
 
 def _entropy(seed: "int | np.random.SeedSequence | None") -> int:
-    """The entropy of a seed (a fresh random one for None)."""
+    """The entropy of a seed (a fresh random one for None); a seed that is no whole number of 0 or
+    more is an error that says so (numpy's own is "expected non-negative integer")."""
+    if not (seed is None or isinstance(seed, np.random.SeedSequence)
+            or (isinstance(seed, (int, np.integer)) and not isinstance(seed, bool) and seed >= 0)):
+        raise ProjectionError(f"the random seed must be a whole number of 0 or more, got {seed!r}")
     ss = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
     ent = ss.entropy
     return int(ent) if np.ndim(ent) == 0 else int.from_bytes(np.asarray(ent, dtype=np.uint32).tobytes(), "little")
+
+
+def memory_needed(n: int, years: int, territories: int) -> int:
+    """Bytes a run of ``n`` trajectories of ``territories`` (aggregates counted) over ``years``
+    projected years holds at its peak, about (:data:`BYTES_PER_TRAJECTORY_YEAR`)."""
+    return int(n) * max(int(years), 1) * max(int(territories), 1) * BYTES_PER_TRAJECTORY_YEAR
+
+
+def check_memory(n: int, years: int, territories: int, available: int | None = None) -> None:
+    """Refuse a run that would need more than :data:`MEMORY_SHARE` of the memory ``available``
+    (default: what the machine has available now), saying how many trajectories would fit."""
+    if available is None:
+        import psutil
+
+        available = psutil.virtual_memory().available
+    budget = MEMORY_SHARE * available
+    need = memory_needed(n, years, territories)
+    if need <= budget:
+        return
+    fits = int(budget // memory_needed(1, years, territories))
+    gib = 2 ** 30
+    raise ProjectionError(
+        f"{n:,} stochastic trajectories of {territories:,} territor{'y' if territories == 1 else 'ies'} over "
+        f"{years} year{'' if years == 1 else 's'} would need about {need / gib:,.1f} GiB of memory and "
+        f"{available / gib:,.1f} GiB is available: at most {fits:,} trajectories fit")
 
 
 def draw_paths(sch: ScenarioSchedule, model: StochasticModel, n: int,
@@ -429,6 +468,7 @@ def simulate(
     members = _aggregate_members(aggregates, rates.codes)
     if n < 1:
         raise ProjectionError(f"number of trajectories must be at least 1, got {n}")
+    check_memory(n, int(to_year) - rates.base_year, len(rates.codes) + len(members))
     qs = np.asarray(list(quantiles), dtype=float)
     if ((qs <= 0) | (qs >= 1)).any():
         raise ProjectionError(f"quantiles must lie strictly between 0 and 1, got {list(quantiles)}")

@@ -534,13 +534,22 @@ def map_unique(values: pd.Series, func) -> pd.Series:
     return values.map(dict(zip(uniq, (func(u) for u in uniq))))
 
 
+def _key_text(value) -> str:
+    """A key's value as the file wrote it: a year or an age as "2019", not "2019.0" (a row read
+    by ``iterrows`` turns whole numbers into floats when the row also holds a float)."""
+    if isinstance(value, (float, np.floating)) and float(value).is_integer():
+        return str(int(value))
+    return str(value)
+
+
 def check_unique(frame: pd.DataFrame, keys: Sequence[str], path: Path | str) -> None:
     """Duplicate keys are an error quoting the rows."""
     dup = frame.duplicated(list(keys), keep=False)
     if dup.any():
         rows = frame.loc[dup].sort_values(list(keys)).head(6)
         quoted = "; ".join(
-            f"row {r[_LINE]}: " + ", ".join(f"{k}={r[k]}" for k in keys) for _, r in rows.iterrows()
+            f"row {_key_text(r[_LINE])}: " + ", ".join(f"{k}={_key_text(r[k])}" for k in keys)
+            for _, r in rows.iterrows()
         )
         raise DataValidationError(f"{path}: duplicate rows for the same key {list(keys)} ({int(dup.sum())} rows): {quoted}")
 
@@ -567,7 +576,8 @@ class UniqueKeys:
                 pairs = chunk.loc[hit, [*self.keys, _LINE]].merge(seen, on=self.keys, suffixes=("", "_first"))
                 if len(pairs):
                     quoted = "; ".join(
-                        f"row {r[_LINE + '_first']} and row {r[_LINE]}: " + ", ".join(f"{k}={r[k]}" for k in self.keys)
+                        f"row {_key_text(r[_LINE + '_first'])} and row {_key_text(r[_LINE])}: "
+                        + ", ".join(f"{k}={_key_text(r[k])}" for k in self.keys)
                         for _, r in pairs.head(3).iterrows()
                     )
                     raise DataValidationError(
