@@ -44,3 +44,15 @@ def test_import_error_exit_code(tmp_path, capsys):
     (bad / "population.csv").write_text("Territory,Year,Age,Total,Men,Women\n", encoding="utf-8")
     assert main(["--data-dir", str(tmp_path / "d"), "import", "osp-extract", str(bad)]) == 1
     assert "population.csv" in capsys.readouterr().err
+
+
+def test_datasets_of_an_empty_data_directory_say_so(tmp_path, capsys):
+    """A mistyped --data-dir lists nothing; a note on stderr says where it looked (exit 0: an
+    empty listing is no error), and the machine formats stay clean."""
+    empty = tmp_path / "typo"
+    assert main(["--data-dir", str(empty), "datasets"]) == 0
+    captured = capsys.readouterr()
+    assert captured.err.strip() == (f"note: no dataset is built in {empty / 'processed'}; run 'cityindicators demo', "
+                                    "or 'cityindicators import ...' or 'fetch', then 'cityindicators build'")
+    assert main(["--data-dir", str(empty), "datasets", "--format", "json"]) == 0
+    assert json.loads(capsys.readouterr().out) == {}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from pathlib import Path
 
 from ..geography import get_register
 from ._output import FORMATS, emit, emit_rows
@@ -88,6 +89,9 @@ def _datasets(args) -> int:
     from ..store import processed_provenance
 
     prov = processed_provenance(args.data_dir)
+    if not prov:  # an empty listing is no error, but a mistyped --data-dir should not look like one
+        print(f"note: no dataset is built in {Path(args.data_dir) / 'processed'}; run 'cityindicators demo', "
+              "or 'cityindicators import ...' or 'fetch', then 'cityindicators build'", file=sys.stderr)
     frame = pd.DataFrame(
         [{"dataset": k, "rows": v.get("rows"), "built_at": v.get("built_at"), "synthetic": v.get("synthetic"),
           "inputs": len(v.get("inputs", []))} for k, v in prov.items()]
