@@ -147,11 +147,6 @@ def test_gain_scenario_follows_the_ceiling(demo_rates):
     ({"migration": {"path": {2030: 4.0}}}, "migration.path.2030"),
     ({"migration": {"mode": "trend", "bounds": [-0.1, 0.03]}}, "migration.bounds"),
     ({"migration": {"added_inflow": {"per_1000": 40}}}, "migration.added_inflow.per_1000"),
-    # a value the mode does not use is refused too: a gain written without ``mode: gain`` (the
-    # default ``hold``) passed unseen before
-    ({"mortality": {"e0_gain_per_year": 0.9}}, "mortality.e0_gain_per_year"),
-    ({"fertility": {"mode": "hold", "bounds": [1.0, 3.5]}}, "fertility.bounds"),
-    ({"migration": {"mode": "zero", "bounds": [-0.1, 0.03]}}, "migration.bounds"),
 ])
 def test_implausible_user_scenario_is_refused_unless_allowed(doc, key):
     with pytest.raises(ConfigError, match=rf"key '{key}'.*plausible range.*allow_implausible: true"):
@@ -159,6 +154,19 @@ def test_implausible_user_scenario_is_refused_unless_allowed(doc, key):
     sc = Scenario.from_dict({"name": "mine", "allow_implausible": True, **doc})
     assert [k for k, _, _ in implausible_values(sc)] and sc.allow_implausible
     assert Scenario.from_dict(sc.to_dict()) == sc  # round-trips with the flag
+
+
+@pytest.mark.parametrize("doc, key", [
+    ({"mortality": {"e0_gain_per_year": 0.9}}, "mortality.e0_gain_per_year"),
+    ({"fertility": {"mode": "hold", "bounds": [1.0, 3.5]}}, "fertility.bounds"),
+    ({"migration": {"mode": "zero", "bounds": [-0.1, 0.03]}}, "migration.bounds"),
+])
+def test_a_value_the_mode_does_not_use_is_refused_even_when_implausible_values_are_allowed(doc, key):
+    """A gain written without ``mode: gain`` (the default ``hold``) passed unseen once: it is refused
+    as a key its mode does not use, whatever ``allow_implausible`` says."""
+    for allow in (False, True):
+        with pytest.raises(ConfigError, match=rf"key '{key}': applies only with mode"):
+            Scenario.from_dict({"name": "mine", "allow_implausible": allow, **doc}, source="mine.yaml")
 
 
 def test_allow_implausible_must_be_a_boolean_and_shipped_scenarios_are_plausible():

@@ -203,8 +203,8 @@ def test_a_bad_key_names_the_file_that_wrote_it(tmp_path):
     child.write_text("name: child\nextends: parent\nmigration:\n  outflow_scal: 0.5\n", encoding="utf-8")
     with pytest.raises(ConfigError, match=f"^{child}: key 'migration.outflow_scal': unknown key"):
         load_scenario(child, tmp_path)
-    # a combination only the merge makes: named by the file that made it
-    child.write_text("name: child\nextends: parent\nfertility:\n  mode: hold\n  bounds: [2.0, 1.5]\n", encoding="utf-8")
+    # a combination only the merge makes (the baseline's TFR trend, this file's bounds): named by the file that made it
+    child.write_text("name: child\nextends: parent\nfertility:\n  bounds: [2.0, 1.5]\n", encoding="utf-8")
     with pytest.raises(ConfigError, match=f"^{child}: key 'fertility.bounds': lower bound"):
         load_scenario(child, tmp_path)
     # the bad key in the parent: the parent's file, and the file that extends it

@@ -90,7 +90,7 @@ def test_inline_profile_and_path_round_trip(tmp_path):
          "migration.added_inflow.profile.25to39", "25-39"),
         ({"name": "x", "migration": {"added_inflow": {"persns": 3}}}, "migration.added_inflow.persns", "persons"),
         ({"name": "x", "fertility": {"mode": "path"}}, "fertility.path", "required"),
-        ({"name": "x", "fertility": {"bounds": [2.0, 1.0]}}, "fertility.bounds", "above upper"),
+        ({"name": "x", "fertility": {"mode": "trend", "bounds": [2.0, 1.0]}}, "fertility.bounds", "above upper"),
         ({"name": "Bad Name"}, "name", "slug"),
         ({"label_en": "no name"}, "name", "required"),
     ],
@@ -132,13 +132,13 @@ def test_year_paths_of_fertility_and_migration_are_read_and_checked_alike():
                              "migration": {"path": {2040: 0.5}}})
     assert sc.fertility.path == ((2030, 1.5), (2035, 1.6))  # keys read as years, sorted
     assert sc.migration.path == ((2040, 0.5),)
-    for section in ("fertility", "migration"):
+    for section, mode in (("fertility", "path"), ("migration", "hold")):
         with pytest.raises(ConfigError, match=f"'{section}.path'.*mapping year ->"):
-            Scenario.from_dict({"name": "p", section: {"path": [1.5]}})
+            Scenario.from_dict({"name": "p", section: {"mode": mode, "path": [1.5]}})
         with pytest.raises(ConfigError, match=f"'{section}.path'.*year 'soon' is not an integer"):
-            Scenario.from_dict({"name": "p", section: {"path": {"soon": 1.5}}})
+            Scenario.from_dict({"name": "p", section: {"mode": mode, "path": {"soon": 1.5}}})
         with pytest.raises(ConfigError, match=f"'{section}.path.2030'"):
-            Scenario.from_dict({"name": "p", section: {"path": {2030: 11.0}}})
+            Scenario.from_dict({"name": "p", section: {"mode": mode, "path": {2030: 11.0}}})
 
 
 def test_user_scenarios_folder_adds_and_overrides(tmp_path):

@@ -216,7 +216,7 @@ def _extends_comment(sc) -> str:
         return ""
     chain = ", which extends ".join(f"{name} ({file})" for name, file in sc.parents)
     return (f"# {sc.source} extends {chain}\n"
-            "# below: the resolved scenario, every key (the parent's, with the file's own merged in)\n")
+            "# below: the resolved scenario, every key its modes use (the parent's, with the file's own merged in)\n")
 
 
 def _latest_population_year(data_dir) -> int | None:
@@ -351,7 +351,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--list", action="store_true", help="list them (the default)")
     p.add_argument("--show", default=None, metavar="NAME",
                    help="print one scenario as YAML, resolved (a file with 'extends' as its parent with the "
-                        "file's keys merged in, every key), then (as comments) the long-run migration and "
+                        "file's keys merged in, every key its modes use), then (as comments) the long-run migration and "
                         "combination values the projection applies: the scenario's own, else the shipped defaults")
     p.add_argument("--base-year", type=int, default=None, metavar="Y",
                    help="with --show: the base year of the effective calendar years (default: latest in the data)")

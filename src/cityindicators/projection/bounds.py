@@ -163,8 +163,8 @@ def implausible_values(sc: "Scenario") -> list[tuple[str, float, tuple[float, fl
         if not lo <= float(value) <= hi:
             out.append((key, float(value), PLAUSIBLE[kind]))
 
-    # every value the file holds, whatever the mode: a value the mode does not use (a gain of 0.9 years
-    # a year under ``mode: hold``) is most often a mode left out, and would otherwise pass unseen
+    # every value, whatever the mode: a file's value its mode does not use is refused before this
+    # (scenarios.MODE_KEYS), but a Scenario built in code may hold one
     f, mo, mi = sc.fertility, sc.mortality, sc.migration
     for y, v in f.path:
         check(f"fertility.path.{y}", v, "fertility.tfr")

@@ -56,6 +56,8 @@ validated again as any scenario, errors naming this file. The merge: the section
 ``mortality``, ``migration``, ``migration.added_inflow`` and ``combination`` key by key; every other value
 (a number, a list such as ``bounds``, a year ``path``, an inflow ``profile``) replaces the parent's whole;
 ``null`` removes the inherited key, so that the default applies (``migration: null``, the whole section).
+Keys a section inherits that its resolved mode does not use (:data:`MODE_KEYS`) are left behind: ``revival``,
+``migration.mode: hold`` over ``trend``, has no ``damping``; the same key written in the file itself is refused.
 ``name``, ``label_en``, ``label_lt`` and ``description`` are never inherited: they name and describe the
 file's own scenario (``name`` stays required; labels left out are empty, as in any file); everything else,
 ``allow_implausible`` too, is. A name is looked up like :func:`load_scenario`'s (the data directory's
@@ -124,6 +126,62 @@ _FERT_MODES = ("hold", "trend", "path")
 _MORT_MODES = ("hold", "trend", "gain")
 _MIG_MODES = ("hold", "trend", "zero")
 _NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
+
+#: The keys of the sections with a ``mode`` that only some modes use, with those modes (a key not listed
+#: is used by every mode: ``mode``, ``migration.added_inflow``, ``migration.excluded_years``, which the
+#: estimation of mortality by age leaves out too). A key the scenario's mode does not use would change
+#: nothing, most often a mode left out or mistyped, so :meth:`Scenario.from_dict` refuses it.
+MODE_KEYS: dict[str, dict[str, tuple[str, ...]]] = {
+    "fertility": {"path": ("path",), **dict.fromkeys(
+        ("bounds", "bounds_entry_years", "damping", "max_change", "convergence_years"), ("trend",))},
+    "mortality": {"e0_gain_per_year": ("gain",), "bounds": ("trend",), "e0_ceiling": ("trend", "gain")},
+    "migration": {**dict.fromkeys(("level", "outflow_scale", "inflow_scale", "path", "window", "convergence_target",
+                                   "convergence_start_year", "convergence_year"), ("hold", "trend")),
+                  "bounds": ("trend",), "damping": ("trend",)},
+}
+
+
+def _key_applies(section: str, key: str, mode: str, values: Mapping) -> bool:
+    """Whether ``section.key`` changes anything under ``mode``; ``values``: the section's keys."""
+    modes = MODE_KEYS.get(section, {}).get(key)
+    if modes is None or mode in modes:
+        return True
+    # without migration the window still shapes an added inflow of the territory's own profile
+    inflow = values.get("added_inflow")
+    return (section, key) == ("migration", "window") and isinstance(inflow, Mapping) \
+        and inflow.get("profile") == OWN_PROFILE
+
+
+def _check_mode_keys(d: Mapping, section: str, mode: str, source: str) -> dict[str, Any]:
+    """The keys of section ``d`` that its ``mode`` uses; a key it does not use is a :class:`ConfigError`
+    naming the key and the modes that use it (a ``null``, the default, is dropped unsaid)."""
+    used = {}
+    for key, value in d.items():
+        if _key_applies(section, key, mode, d):
+            used[key] = value
+        elif value is not None:
+            modes = " or ".join(MODE_KEYS[section][key])
+            own = " or with an added_inflow of profile 'own'" if (section, key) == ("migration", "window") else ""
+            raise _err(source, f"{section}.{key}", f"applies only with mode: {modes}{own} (this scenario has "
+                       f"{section}.mode: {mode}{'' if 'mode' in d else ', the default'}); set the mode or leave "
+                       "the key out")
+    return used
+
+
+def _without_inherited_unused_keys(merged: Mapping[str, Any], own: Mapping[str, Any]) -> dict[str, Any]:
+    """``merged`` (a parent's keys with ``own``, a file's, merged in) without the keys a section inherited that
+    its resolved mode does not use: a file that sets ``migration.mode: zero`` over a trend leaves the
+    trend's ``damping`` behind, unsaid. A key the file writes itself stays, to be refused naming it."""
+    out = dict(merged)
+    for section, modes in (("fertility", _FERT_MODES), ("mortality", _MORT_MODES), ("migration", _MIG_MODES)):
+        values, written = out.get(section), own.get(section)
+        if not isinstance(values, Mapping) or values.get("mode", "hold") not in modes:
+            continue  # from_dict names what is wrong
+        written = written if isinstance(written, Mapping) else {}
+        mode = values.get("mode", "hold")
+        out[section] = {k: v for k, v in values.items()
+                        if k in written or _key_applies(section, k, mode, values)}
+    return out
 
 
 def _err(source: str, key: str, msg: str) -> ConfigError:
@@ -418,6 +476,7 @@ class Scenario:
         _check_keys(f, ("mode", "path", "bounds", "damping", "max_change", "convergence_years", "bounds_entry_years"),
                     source, "fertility")
         fmode = _mode(f.get("mode", "hold"), _FERT_MODES, source, "fertility.mode")
+        f = _check_mode_keys(f, "fertility", fmode, source)
         path: tuple[tuple[int, float], ...] = ()
         if "path" in f:
             path = _year_path(f["path"], source, "fertility.path", "TFR, e.g. {2030: 1.6}")
@@ -434,11 +493,13 @@ class Scenario:
 
         mo = d.get("mortality") or {}
         _check_keys(mo, ("mode", "e0_gain_per_year", "bounds", "e0_ceiling"), source, "mortality")
+        mmode = _mode(mo.get("mode", "hold"), _MORT_MODES, source, "mortality.mode")
+        mo = _check_mode_keys(mo, "mortality", mmode, source)
         ceiling = mo.get("e0_ceiling", list(E0_CEILING))
         if not isinstance(ceiling, (list, tuple)) or len(ceiling) != 2:
             raise _err(source, "mortality.e0_ceiling", f"expected [men, women] in years, got {ceiling!r}")
         mort = Mortality(
-            mode=_mode(mo.get("mode", "hold"), _MORT_MODES, source, "mortality.mode"),
+            mode=mmode,
             e0_gain_per_year=_num(mo.get("e0_gain_per_year", 0.0), source, "mortality.e0_gain_per_year", -2.0, 2.0),
             bounds=_pair(mo["bounds"], source, "mortality.bounds") if "bounds" in mo else Mortality.bounds,
             e0_ceiling=tuple(_num(v, source, "mortality.e0_ceiling", 0.0, 130.0) for v in ceiling),
@@ -449,6 +510,8 @@ class Scenario:
                          "path", "window", "excluded_years", "convergence_target", "convergence_start_year",
                          "convergence_year"),
                     source, "migration")
+        mimode = _mode(mi.get("mode", "hold"), _MIG_MODES, source, "migration.mode")
+        mi = _check_mode_keys(mi, "migration", mimode, source)
         mig_extra = _migration_path_and_window(mi, source)
         ai = mi.get("added_inflow") or {}
         _check_keys(ai, ("per_1000", "persons", "profile", "from_year"), source, "migration.added_inflow")
@@ -463,7 +526,7 @@ class Scenario:
             from_year=fy,
         )
         mig = Migration(
-            mode=_mode(mi.get("mode", "hold"), _MIG_MODES, source, "migration.mode"),
+            mode=mimode,
             level=_num(mi.get("level", 1.0), source, "migration.level", 0.0, 10.0),
             outflow_scale=_num(mi.get("outflow_scale", 1.0), source, "migration.outflow_scale", 0.0, 10.0),
             inflow_scale=_num(mi.get("inflow_scale", 1.0), source, "migration.inflow_scale", 0.0, 10.0),
@@ -478,7 +541,8 @@ class Scenario:
         return sc
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain mapping with every key, suitable for YAML (``from_dict(to_dict())`` round-trips)."""
+        """Plain mapping with every key the modes use (:data:`MODE_KEYS`), suitable for YAML
+        (``from_dict(to_dict())`` round-trips)."""
         d = asdict(self)
         d.pop("source")
         d.pop("parents")
@@ -502,6 +566,8 @@ class Scenario:
                 mig.pop(key)
         if "excluded_years" in mig:
             mig["excluded_years"] = [int(y) for y in mig["excluded_years"]]
+        for sect in MODE_KEYS:  # the keys the mode does not use would be refused on reading
+            d[sect] = {k: v for k, v in d[sect].items() if _key_applies(sect, k, d[sect]["mode"], d[sect])}
         fields = {v: k for k, v in COMBINATION_KEYS.items()}
         d["combination"] = {fields[f]: v for f, v in self.combination}
         if not d["combination"]:
@@ -704,8 +770,9 @@ def _resolve(doc: Mapping[str, Any], source: str, folder: Path, data_dir: str | 
             _check_file_name(parent, path, asked_as)
     except ConfigError as exc:
         raise ConfigError(f"{exc} (extended by {source})") from None
-    keys = merge_scenario_keys({k: v for k, v in parent_keys.items() if k not in OWN_KEYS},
-                               {k: v for k, v in doc.items() if k != "extends"})
+    keys = _without_inherited_unused_keys(
+        merge_scenario_keys({k: v for k, v in parent_keys.items() if k not in OWN_KEYS},
+                            {k: v for k, v in doc.items() if k != "extends"}), doc)
     sc = Scenario.from_dict(keys, source=source)
     return replace(sc, parents=((parent.name, parent.source), *parent.parents)), keys
 
@@ -770,6 +837,6 @@ def load_scenario(spec: "str | os.PathLike | Scenario | Mapping[str, Any]",
 
 
 def dump_scenario(scenario: Scenario, path: str | os.PathLike) -> Path:
-    """Write a scenario as YAML, atomically: resolved, every key written out and no ``extends``, so that the
-    file is the same scenario wherever it is read and no longer follows its parent."""
+    """Write a scenario as YAML, atomically: resolved, every key its modes use written out and no ``extends``,
+    so that the file is the same scenario wherever it is read and no longer follows its parent."""
     return atomic_write_text(path, scenario.to_yaml())
