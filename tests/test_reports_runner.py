@@ -150,6 +150,10 @@ def test_report_outputs(first_run, demo_dir, tiny):
     assert manifest["data"]["population"]["synthetic"] is True
     assert manifest["timings"]["execute_s"] > 0
     assert "charts/01_line.png" in manifest["files"]
+    # the footer tells the reader the day and the data, not the run's hash (kept in the manifest)
+    footer = html.split('<footer class="ci-report-footer">', 1)[1].split("</footer>", 1)[0]
+    assert footer.startswith(f"Prepared on {manifest['started_at'][:10]} · Data: synthetic demonstration data, 2001–")
+    assert manifest["fingerprint"][:12] not in html and manifest["fingerprint"][:8] not in footer
     # executed notebook keeps the injected parameters
     nb = nbformat.read(folder / "tiny.ipynb", as_version=4)
     assert any("injected-parameters" in c.metadata.get("tags", []) for c in nb.cells)
@@ -465,3 +469,26 @@ def test_without_local_paths_names_files_and_empties_the_data_dir():
         'data_dir = ""  # the data directory of this run is in manifest.json (parameters.data_dir)', "seed = 1",
         'plan = "v.yaml"', 'scenarios = ["baseline", "my.yaml"]']
     assert other.source == 'data_dir = "/home/ana/data"'
+
+
+def test_footer_names_the_day_the_sources_and_the_years_in_the_reports_language():
+    import pandas as pd
+
+    from cityindicators import __version__
+    from cityindicators.reports.provenance import data_sources, report_footer, territory_years
+
+    snap = {"population": {"sha256": "ab" * 32, "inputs": [{"source": "osp-extract"}, {"source": "demo"}]},
+            "births": {"inputs": [{"source": "osp"}]},
+            "published_indicators": {"inputs": [{"source": "indicators"}]}}
+    # demo and real data in one directory: a real municipality's footer names no synthetic data, and back
+    assert data_sources(snap, synthetic=False) == ["indicators", "osp", "osp-extract"]
+    assert data_sources(snap, synthetic=True) == ["demo"]
+    pop = pd.DataFrame({"territory_code": ["30", "30", "30", "X13"], "year": [2001, 2010, 2018, 2025]})
+    assert territory_years(pop, "30") == (2001, 2018) and territory_years(pop, "99") is None
+    lt = report_footer("lt", "2026-12-03T18:40:36+00:00", data_sources(snap, False), (2001, 2018))
+    assert lt == ("Parengta 2026-12-03 · Duomenys: Lietuvos statistika, paskelbtų savivaldybių rodiklių lentelė, "
+                  "2001–2018 m. · cityindicators " + __version__)
+    en = report_footer("en", "2026-12-03", ["demo"], (2025, 2025))
+    assert en.startswith("Prepared on 2026-12-03 · Data: synthetic demonstration data, 2025 · cityindicators")
+    assert "ab" * 6 not in lt + en
+    assert report_footer("en", "2026-12-03", [], None).startswith("Prepared on 2026-12-03 · Data: not stated ·")

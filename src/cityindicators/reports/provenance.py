@@ -1,5 +1,6 @@
 """What a report was made from: the processed tables read, the library versions, the input files,
-and the fingerprint of them all (a report whose fingerprint is unchanged is not run again).
+and the fingerprint of them all (a report whose fingerprint is unchanged is not run again); and the
+part of it a reader is told in the report's footer (the sources and years of the data, not the hashes).
 """
 
 from __future__ import annotations
@@ -8,14 +9,14 @@ import functools
 import json
 import os
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Mapping, Sequence
 
 from .. import __version__
 from .._io import read_sidecar, sha256_bytes, sha256_file
 from .parameters import FILE_PARAMETERS
 
 __all__ = ["data_snapshot", "RECORDED_LIBRARIES", "library_versions", "input_files", "scenario_contents",
-           "fingerprint", "without_local_paths"]
+           "fingerprint", "data_sources", "territory_years", "report_footer", "without_local_paths"]
 
 
 def data_snapshot(data_dir: str | os.PathLike | None = None) -> dict[str, dict[str, Any]]:
@@ -108,6 +109,47 @@ def fingerprint(notebook_sha: str, parameters: Mapping[str, Any], snapshot: Mapp
         doc["scenarios"] = scenario_contents(parameters.get("data_dir"))
     return sha256_bytes(json.dumps(doc, sort_keys=True, default=str).encode("utf-8"))
 
+
+
+#: How the footer names the data, by the ``source`` of a raw snapshot (its sidecar's); the extract is
+#: Statistics Lithuania's figures as the API's are.
+_FOOTER_SOURCES = {"osp": "footer_src_osp", "osp-extract": "footer_src_osp", "indicators": "footer_src_indicators",
+                   "tidy": "footer_src_tidy", "demo": "footer_src_demo"}
+
+
+def data_sources(snapshot: Mapping[str, Mapping[str, Any]], synthetic: bool) -> list[str]:
+    """The ``source`` of every raw input of the snapshot's tables, each once, sorted: only ``demo``
+    for a ``synthetic`` territory, and never ``demo`` for a real one (demo and real data may share a
+    data directory, and a real municipality's report reads no synthetic figures)."""
+    found = {str(inp.get("source") or "") for table in snapshot.values() for inp in table.get("inputs", [])}
+    found.discard("")
+    return sorted({"demo"} & found if synthetic else found - {"demo"})
+
+
+def territory_years(population: Any, code: str) -> tuple[int, int] | None:
+    """First and last year of the population at 1 January of territory ``code`` in the stored
+    ``population`` table (``None``: no rows for it, or no table)."""
+    if population is None or not len(population):
+        return None
+    years = population.loc[population["territory_code"] == code, "year"]
+    return (int(years.min()), int(years.max())) if len(years) else None
+
+
+def report_footer(lang: str, generated_at: str, sources: Sequence[str], years: tuple[int, int] | None) -> str:
+    """The footer a reader sees: the day the report was made (``generated_at``: an ISO date or
+    time), where its data come from (:func:`data_sources`) and the years they cover
+    (:func:`territory_years`), and the package's version. The fingerprint stays in the manifest:
+    a hash tells a planner nothing."""
+    from ..i18n import t
+
+    order = list(_FOOTER_SOURCES)  # Statistics Lithuania first; a source not known here last, by its name
+    ranked = sorted(sources, key=lambda s: (order.index(s) if s in order else len(order), s))
+    names = list(dict.fromkeys(t(_FOOTER_SOURCES[s], lang) if s in _FOOTER_SOURCES else s for s in ranked))
+    data = ", ".join(names) or t("footer_src_none", lang)
+    if years is not None:
+        span = str(years[0]) if years[0] == years[1] else f"{years[0]}–{years[1]}"
+        data = t("footer_data_years", lang, sources=data, years=span)
+    return t("footer", lang, date=str(generated_at)[:10], data=data, version=__version__)
 
 
 #: What the published notebook says in place of the data directory the report was run on.

@@ -25,12 +25,13 @@ from .. import __version__
 from .._debris import owner_tag, remove_stale
 from .._io import (atomic_write_bytes, atomic_write_json, atomic_write_text, fault_point, fsync_dir, fsync_tree, safe_child,
                    sha256_bytes, sha256_file)
-from ..exceptions import ReportExecutionError
+from ..exceptions import DatasetNotFoundError, ReportExecutionError
 from . import exports, html_export, kernels, stopping, timings
 from .html_export import export_html, extract_charts, print_copy, slug, start_pdf
 from .kernels import LocalKernelManager  # noqa: F401 (named here for older callers)
 from .parameters import validate_parameters
-from .provenance import data_snapshot, fingerprint as _fingerprint, input_files, library_versions
+from .provenance import (data_snapshot, data_sources, fingerprint as _fingerprint, input_files, library_versions,
+                         report_footer, territory_years)
 from .template import template_path, template_specs
 from ..workspace import Workspace, as_workspace
 
@@ -166,6 +167,14 @@ class ReportPlan:
 
     def result(self, status: str, **kw: Any) -> ReportResult:
         return ReportResult(self.name, self.code, self.territory.name(self.lang), status, str(self.final), **kw)
+
+
+def _population_years(plan: ReportPlan) -> tuple[int, int] | None:
+    """First and last year of the report's territory in the population table (``None``: not built)."""
+    try:
+        return territory_years(plan.workspace.table("population"), plan.code)
+    except DatasetNotFoundError:
+        return None
 
 
 def plan_report(
@@ -365,7 +374,8 @@ def run_report(
         from ..i18n import TEXTS, t
 
         title = t(title_key, lang, name=terr.name(lang)) if title_key in TEXTS else f"{name}: {terr.name(lang)}"
-        footer = f"cityindicators {__version__} · {started_at} · {fingerprint[:12]}"
+        # what a reader needs: the day, the data's sources and years (the fingerprint is in the manifest)
+        footer = report_footer(lang, started_at, data_sources(snap, terr.synthetic), _population_years(plan))
         html = export_html(nb, title=title, lang=lang, footer=footer)
         # the staging folder's files are flushed to disk all at once before it is published
         # (finish_report), not one by one as they are written
