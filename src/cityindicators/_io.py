@@ -40,6 +40,8 @@ __all__ = [
     "fsync_tree",
     "exclusive_lock",
     "fault_point",
+    "NOT_A_REGULAR_FILE",
+    "refuse_special_file",
     "read_text_strict",
     "read_yaml",
     "read_yaml_with_nodes",
@@ -241,6 +243,35 @@ def fsync_tree(folder: str | os.PathLike, threads: int = 16) -> int:
     return len(files) + len(folders) + 1
 
 
+#: What an error says of a path that is a device, a pipe or a socket.
+NOT_A_REGULAR_FILE = "not a regular file (a device, a pipe or a socket)"
+
+
+def refuse_special_file(path: str | os.PathLike, error: type[Exception] = StorageError, *,
+                        reading: str = "", hint: str = "") -> None:
+    """Stop when ``path`` (a link followed) is neither a regular file nor a folder: a device, a
+    pipe or a socket. A missing path, or a name no path can have, is left to the caller.
+
+    Asked with ``stat``, which opens nothing: opening a pipe waits for a writer, and a link to
+    ``/dev/zero`` would be read until the memory is full.
+
+    Raises
+    ------
+    error
+        One line, ``"<path>: [cannot read the <reading>: ]not a regular file (a device, a pipe or
+        a socket)[; <hint>]"``.
+    """
+    import stat
+
+    try:
+        mode = os.stat(path).st_mode
+    except (OSError, ValueError):  # no such path, or a name with a NUL byte
+        return
+    if not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
+        doing = f"cannot read the {reading}: " if reading else ""
+        raise error(f"{path}: {doing}{NOT_A_REGULAR_FILE}" + (f"; {hint}" if hint else ""))
+
+
 #: Largest configuration file (scenario, groups) read: some thousand times the largest real one.
 TEXT_MAX_BYTES = 10 * 1024 * 1024
 
@@ -257,14 +288,11 @@ def read_text_strict(path: str | os.PathLike, what: str = "file", max_bytes: int
     import stat
 
     path = Path(path)
+    refuse_special_file(path, reading=what)
     try:
-        # asked before opening (a pipe's open waits for a writer); a link to /dev/zero would be
-        # read until the memory is full
         info = os.stat(path)
         if stat.S_ISDIR(info.st_mode):
             raise IsADirectoryError(_errno.EISDIR, os.strerror(_errno.EISDIR), str(path))
-        if not stat.S_ISREG(info.st_mode):
-            raise StorageError(f"{path}: cannot read the {what}: not a regular file (a device, a pipe or a socket)")
         if info.st_size > max_bytes:
             raise ConfigError(f"{path}: the {what} is {info.st_size:,} bytes, more than the {max_bytes:,} "
                               "such a file may have")

@@ -303,6 +303,41 @@ def test_a_symbolic_link_named_like_a_snapshot_is_refused_by_the_build(built_sto
     assert_unchanged(before, built_store)
 
 
+@pytest.mark.parametrize("kind", ["device", "pipe"])
+def test_every_reader_refuses_a_device_or_a_pipe_with_the_same_one_line(kind, tmp_path):
+    # one check (_io.refuse_special_file) for the configuration reader, the plan reader, the
+    # import of user files and the CLI; the plan reader said "plan file not found" of a device
+    import os
+
+    from cityindicators import _io
+    from cityindicators.exceptions import DatasetNotFoundError
+    from cityindicators.plans.files import PlanError, read_plan_file
+    from cityindicators.sources.files import import_tidy
+
+    special = tmp_path / "in.yaml"
+    if kind == "device":
+        special.symlink_to("/dev/zero")
+    else:
+        os.mkfifo(special)
+    said = rf"^{special}: not a regular file \(a device, a pipe or a socket\)$"
+    with pytest.raises(PlanError, match=said):
+        read_plan_file(special)
+    with pytest.raises(DatasetNotFoundError, match=said):
+        import_tidy(special, "births", data_dir=tmp_path / "data")
+    with pytest.raises(_io.StorageError, match=rf"^{special}: cannot read the plan: not a regular file"):
+        _io.read_text_strict(special, "plan")
+    with pytest.raises(_io.ConfigError, match=rf"\(a device, a pipe or a socket\); give a file$"):
+        _io.refuse_special_file(special, _io.ConfigError, hint="give a file")
+
+
+def test_a_regular_file_a_folder_and_a_missing_path_are_left_to_the_caller(tmp_path):
+    from cityindicators import _io
+
+    (tmp_path / "f.csv").write_text("x\n", encoding="utf-8")
+    for path in (tmp_path / "f.csv", tmp_path, tmp_path / "missing.csv", "a\0name"):
+        _io.refuse_special_file(path)
+
+
 @pytest.mark.parametrize("args", [
     ["project", "--territory", "Zarasai", "--base-year", "2015", "--to", "2020", "--national-control", "{special}"],
     ["osp", "search", "births", "--catalogue", "{special}"],

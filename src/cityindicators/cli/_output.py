@@ -143,19 +143,12 @@ def refuse_special_inputs(args: Any) -> None:
     ConfigError
         Naming the path.
     """
-    import stat
-    from pathlib import Path
-
+    from .._io import refuse_special_file
     from ..exceptions import ConfigError
 
     for v in _argument_texts(args):
         if "/" in v or "." in v:  # else a name (a territory, a scenario), not a path
-            try:
-                mode = Path(v).stat().st_mode
-            except (OSError, ValueError):  # no such path (the command says so), or a name with a NUL
-                continue
-            if not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
-                raise ConfigError(f"{v}: not a regular file (a device, a pipe or a socket); give a file")
+            refuse_special_file(v, ConfigError, hint="give a file")
 
 
 def _argument_texts(args: Any) -> list[str]:

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .._io import unique_key_loader, yaml_alias_problem
+from .._io import refuse_special_file, unique_key_loader, yaml_alias_problem
 from ..spreadsheet import neutralise_sheet
 from ..exceptions import ConfigError
 
@@ -62,9 +62,10 @@ def read_plan_file(path: str | Path) -> RawPlan:
     Raises
     ------
     PlanError
-        Missing or unreadable file, invalid YAML, a workbook without the two sheets.
+        Missing or unreadable file (or a device, a pipe or a socket), invalid YAML, a workbook without the two sheets.
     """
     p = Path(path)
+    refuse_special_file(p, PlanError)
     if not p.is_file():
         raise PlanError(f"{p}: plan file not found" + (" (it is a folder)" if p.is_dir() else ""))
     suffix = p.suffix.lower()

@@ -25,6 +25,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from .._io import refuse_special_file
 from ..exceptions import DatasetNotFoundError, DataValidationError, ParseError
 from ..geography import get_register, normalise_name
 from ..schema import DATASETS, LINE
@@ -201,9 +202,9 @@ def _existing_file(file: str | os.PathLike) -> Path:
     path = Path(file)
     if not path.exists():
         raise DatasetNotFoundError(f"{path}: no such file")
-    if not path.is_file():
-        kind = "a folder" if path.is_dir() else "a device, a pipe or a socket"
-        raise DatasetNotFoundError(f"{path}: not a file ({kind})")
+    if path.is_dir():
+        raise DatasetNotFoundError(f"{path}: not a file (a folder)")
+    refuse_special_file(path, DatasetNotFoundError)
     return path
 
 
