@@ -186,3 +186,24 @@ def test_baseline_variants_project_from_the_baseline(demo_dir):
     base = tot["baseline"].sort_index()
     for name in ("low-emigration", "attraction"):
         assert (tot[name].sort_index() >= base - 1e-6).all(), name
+
+
+@pytest.mark.parametrize("doc, key, meant", [
+    ({"name": "x", "migraton": {"mode": "hold"}}, "migraton", "migration"),
+    ({"name": "x", "extend": "baseline"}, "extend", "extends"),
+    ({"name": "x", "migration": {"mode": "trend", "dampng": 0.6}}, "migration.dampng", "damping"),
+    ({"name": "x", "fertility": {"mode": "trend", "max_chnage": 0.2}}, "fertility.max_chnage", "max_change"),
+    ({"name": "x", "mortality": {"mode": "gain", "e0_gain": 0.1}}, "mortality.e0_gain", "e0_gain_per_year"),
+    ({"name": "x", "migration": {"added_inflow": {"per1000": 3}}}, "migration.added_inflow.per1000", "per_1000"),
+    ({"name": "x", "combination": {"total_wieght": 0.2}}, "combination.total_wieght", "total_weight"),
+    ({"name": "x", "migration": {"xyz": 1}}, "migration.xyz", None),
+])
+def test_unknown_keys_name_the_key_and_the_closest_valid_one(doc, key, meant):
+    with pytest.raises(ConfigError) as exc:
+        Scenario.from_dict(doc, source="x.yaml")
+    msg = str(exc.value)
+    assert msg.startswith(f"x.yaml: key '{key}': unknown key") and "allowed keys: " in msg and "\n" not in msg
+    if meant is None:
+        assert "did you mean" not in msg
+    else:
+        assert f"unknown key (did you mean '{meant}'?); allowed keys: " in msg

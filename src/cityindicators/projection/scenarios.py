@@ -75,6 +75,7 @@ slow towards the ceiling (:func:`.bounds.e0_path`).
 
 from __future__ import annotations
 
+import difflib
 import logging
 import math
 import os
@@ -193,8 +194,11 @@ def _check_keys(d: Mapping, allowed: tuple[str, ...], source: str, where: str) -
         raise _err(source, where, f"expected a mapping with keys {list(allowed)}, got {type(d).__name__}")
     unknown = [k for k in d if k not in allowed]
     if unknown:
+        # a typo ('dampng', 'migraton') is the usual unknown key: name the key it most likely meant
+        close = difflib.get_close_matches(str(unknown[0]), allowed, n=1, cutoff=0.6)
         raise _err(source, f"{where}.{unknown[0]}" if where else str(unknown[0]),
-                   f"unknown key; allowed keys: {', '.join(allowed)}")
+                   f"unknown key{f' (did you mean {close[0]!r}?)' if close else ''}; allowed keys: "
+                   f"{', '.join(allowed)}")
 
 
 def _num(v: Any, source: str, key: str, lo: float | None = None, hi: float | None = None) -> float:
@@ -460,7 +464,8 @@ class Scenario:
         if isinstance(d, Mapping) and "extends" in d:
             raise _err(source, "extends", "a parent scenario is resolved when the scenario is loaded: "
                                           "use load_scenario (a file or a mapping), not Scenario.from_dict")
-        _check_keys(d, ("name", "label_en", "label_lt", "description", "allow_implausible", "fertility",
+        # 'extends' is refused above, but a file may mistype it: it is one of a file's keys
+        _check_keys(d, ("name", "extends", "label_en", "label_lt", "description", "allow_implausible", "fertility",
                         "mortality", "migration", "combination"), source, "")
         allow = d.get("allow_implausible", False)
         if not isinstance(allow, bool):
