@@ -10,7 +10,7 @@ import yaml
 from cityindicators.config import resource_path
 from cityindicators.exceptions import ConfigError
 from cityindicators.projection import Scenario, dump_scenario, list_scenarios, load_scenario
-from cityindicators.projection.scenarios import MODE_KEYS, Migration
+from cityindicators.projection.scenarios import MODE_KEYS, SECTION_KEYS, Migration
 
 # (section, the section as written, the key it should not have, the modes that use that key)
 WRONG_KEYS = [
@@ -134,3 +134,57 @@ def test_shipped_scenarios_load_and_write_out_only_the_keys_their_modes_use(tmp_
     # revival holds the migration of trend, zero-migration has none: the trend's keys are not theirs
     assert "damping" not in scenarios["revival"].to_dict()["migration"]
     assert set(scenarios["zero-migration"].to_dict()["migration"]) == {"mode", "added_inflow"}
+
+
+def _uses(section: str, mode: str) -> set[str]:
+    """The keys of ``section`` that ``mode`` uses, besides ``mode``, by MODE_KEYS."""
+    from cityindicators.projection.scenarios import _key_applies
+
+    return {k for k in SECTION_KEYS[section] if k != "mode" and _key_applies(section, k, mode, {})}
+
+
+def test_the_file_format_says_which_modes_use_each_key():
+    """The module docstring's file format names, in each key's comment, the modes that use it."""
+    import re
+
+    from cityindicators.projection import scenarios
+
+    doc = scenarios.__doc__
+    block = doc[doc.index("File format"):doc.index("    combination:")]
+    said: dict[str, dict[str, tuple[str, ...] | None]] = {}
+    section = None
+    for line in block.splitlines():
+        if m := re.match(r"^    (\w+):", line):
+            section = m.group(1)
+        elif (m := re.match(r"^      (\w+): .*?# (.*)$", line)) and section in MODE_KEYS and m.group(1) != "mode":
+            note = m.group(2)
+            if note.startswith("every mode"):
+                said.setdefault(section, {})[m.group(1)] = None
+            else:
+                modes = re.match(r"modes? ([a-z]+(?:, [a-z]+)*)", note)
+                assert modes, line
+                said.setdefault(section, {})[m.group(1)] = tuple(modes.group(1).split(", "))
+    for section, keys in said.items():
+        assert {k: v for k, v in keys.items() if v is not None} == MODE_KEYS[section], section
+        assert set(keys) == set(SECTION_KEYS[section]) - {"mode"}, section
+
+
+def test_the_readme_table_of_keys_by_mode_is_the_validators():
+    import re
+    from pathlib import Path
+
+    readme = Path(__file__).resolve().parents[1] / "README.md"
+    if not readme.exists():
+        pytest.skip("not run from a checkout (no README.md)")
+    rows = re.findall(r"^\| `(\w+)` \| `(\w+)` \| (.*) \|$", readme.read_text(encoding="utf-8"), re.M)
+    table = {(section, mode): cell for section, mode, cell in rows if section in MODE_KEYS}
+    modes = {"fertility": ("hold", "trend", "path"), "mortality": ("hold", "trend", "gain"),
+             "migration": ("hold", "trend", "zero")}
+    assert set(table) == {(s, m) for s, ms in modes.items() for m in ms}
+    for (section, mode), cell in table.items():
+        named = set(re.findall(r"`(\w+)`", cell)) & (set(SECTION_KEYS[section]) - {"mode"})
+        if "those of `hold`" in cell:
+            named |= _uses(section, "hold")
+        expected = _uses(section, mode) | ({"window"} if (section, mode) == ("migration", "zero") else set())
+        assert named == expected, (section, mode)
+        assert (cell == "none") == (not expected)

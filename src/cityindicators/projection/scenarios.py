@@ -24,21 +24,23 @@ File format (every key optional except ``name``; defaults shown)::
       mode: hold                   # hold | trend | gain
       e0_gain_per_year: 0.0        # mode gain: years of life expectancy gained per year
       bounds: [0.0, 0.4]           # mode trend: first-year annual gain kept within
-      e0_ceiling: [82.0, 87.0]     # modes trend and gain: gains slow towards this (men, women)
+      e0_ceiling: [82.0, 87.0]     # modes trend, gain: gains slow towards this (men, women)
     migration:
       mode: hold                   # hold | trend | zero
-      level: 1.0                   # multiplies inflow and outflow
-      outflow_scale: 1.0           # 0.5 halves the outflow
-      inflow_scale: 1.0
+      level: 1.0                   # modes hold, trend: multiplies inflow and outflow
+      outflow_scale: 1.0           # modes hold, trend: 0.5 halves the outflow
+      inflow_scale: 1.0            # modes hold, trend
       bounds: [-0.03, 0.03]        # mode trend: crude net migration rate kept within (per person)
       damping: 0.8                 # mode trend: slope multiplied by this each year
-      path: {2030: 0.8, 2040: 0.5} # net migration scaled by year (linear from 1 at the base year, held after)
-      window: null                 # years of the migration window (default: the estimation settings')
-      excluded_years: null         # event years left out of the window, e.g. [2010, 2011]
-      convergence_target: null     # none | zero | own_mean (default: the estimation settings', zero)
-      convergence_start_year: null # first calendar year of the convergence (default: base year + 12)
-      convergence_year: null       # calendar year the long-run level is reached (default: start + 28)
-      added_inflow:                # an extra constant annual net inflow
+      path: {2030: 0.8, 2040: 0.5} # modes hold, trend: net migration scaled by year (linear from 1 at the
+                                   #   base year, held after)
+      window: null                 # modes hold, trend (zero too with an added inflow of profile own): years of the
+                                   #   migration window (default: the estimation settings')
+      excluded_years: null         # every mode: event years left out of the window, e.g. [2010, 2011]
+      convergence_target: null     # modes hold, trend: none | zero | own_mean (default: the estimation settings', zero)
+      convergence_start_year: null # modes hold, trend: first calendar year of the convergence (default: base year + 12)
+      convergence_year: null       # modes hold, trend: year the long-run level is reached (default: start + 28)
+      added_inflow:                # every mode: an extra constant annual net inflow
         per_1000: 0.0              # persons per 1,000 base-year residents per year, and/or
         persons: 0.0               # persons per year (per territory; both given: they add up)
         profile: young_families    # a named profile or a mapping {"25-39": 0.6, "0-9": 0.4}
@@ -47,6 +49,12 @@ File format (every key optional except ``name``; defaults shown)::
       total_weight: null           # weight of the total's exponential trend, 0-1 (shipped 0)
       age_structure_weight: null   # weight of the median age's exponential trend, 0-1 (shipped 0.5)
       age_structure_years: null    # years over which that weight rises (shipped 10)
+
+Each key of ``fertility``, ``mortality`` and ``migration`` goes with the modes its comment names (every mode
+where it names none; :data:`MODE_KEYS`): a key the section's mode does not use would change nothing, so it is
+refused, naming the file, the key, the modes that use it and the section's mode (``migration.damping applies
+only with mode: trend``); an unknown key is refused naming the closest valid one (``dampng``: did you mean
+``damping``?). A ``null`` for a key the mode does not use is accepted: it sets nothing.
 
 A file with ``extends: NAME`` (or a path, relative to the file's folder) says only what differs from
 another scenario, e.g. ``attraction.yaml`` is the ``baseline`` with an ``added_inflow``. Resolution
@@ -127,6 +135,14 @@ _FERT_MODES = ("hold", "trend", "path")
 _MORT_MODES = ("hold", "trend", "gain")
 _MIG_MODES = ("hold", "trend", "zero")
 _NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
+
+#: The keys of the sections with a ``mode``, in the order error messages list them.
+SECTION_KEYS: dict[str, tuple[str, ...]] = {
+    "fertility": ("mode", "path", "bounds", "damping", "max_change", "convergence_years", "bounds_entry_years"),
+    "mortality": ("mode", "e0_gain_per_year", "bounds", "e0_ceiling"),
+    "migration": ("mode", "level", "outflow_scale", "inflow_scale", "bounds", "damping", "added_inflow", "path",
+                  "window", "excluded_years", "convergence_target", "convergence_start_year", "convergence_year"),
+}
 
 #: The keys of the sections with a ``mode`` that only some modes use, with those modes (a key not listed
 #: is used by every mode: ``mode``, ``migration.added_inflow``, ``migration.excluded_years``, which the
@@ -478,8 +494,7 @@ class Scenario:
                 raise _err(source, k, f"expected text, got {d[k]!r}")
 
         f = d.get("fertility") or {}
-        _check_keys(f, ("mode", "path", "bounds", "damping", "max_change", "convergence_years", "bounds_entry_years"),
-                    source, "fertility")
+        _check_keys(f, SECTION_KEYS["fertility"], source, "fertility")
         fmode = _mode(f.get("mode", "hold"), _FERT_MODES, source, "fertility.mode")
         f = _check_mode_keys(f, "fertility", fmode, source)
         path: tuple[tuple[int, float], ...] = ()
@@ -497,7 +512,7 @@ class Scenario:
         )
 
         mo = d.get("mortality") or {}
-        _check_keys(mo, ("mode", "e0_gain_per_year", "bounds", "e0_ceiling"), source, "mortality")
+        _check_keys(mo, SECTION_KEYS["mortality"], source, "mortality")
         mmode = _mode(mo.get("mode", "hold"), _MORT_MODES, source, "mortality.mode")
         mo = _check_mode_keys(mo, "mortality", mmode, source)
         ceiling = mo.get("e0_ceiling", list(E0_CEILING))
@@ -511,10 +526,7 @@ class Scenario:
         )
 
         mi = d.get("migration") or {}
-        _check_keys(mi, ("mode", "level", "outflow_scale", "inflow_scale", "bounds", "damping", "added_inflow",
-                         "path", "window", "excluded_years", "convergence_target", "convergence_start_year",
-                         "convergence_year"),
-                    source, "migration")
+        _check_keys(mi, SECTION_KEYS["migration"], source, "migration")
         mimode = _mode(mi.get("mode", "hold"), _MIG_MODES, source, "migration.mode")
         mi = _check_mode_keys(mi, "migration", mimode, source)
         mig_extra = _migration_path_and_window(mi, source)
