@@ -26,15 +26,16 @@ def test_message_dates_read_from_the_head_of_the_message(tmp_path):
     assert message_dates(SPECIMENS / "deaths.xml") == {"last_update": "2000-01-01", "prepared": "2000-01-01"}
 
 
-@pytest.mark.parametrize("lang, updated, prepared, retrieved, reference, imported, generated", [
+@pytest.mark.parametrize("lang, updated, prepared, retrieved, reference, latest, imported, stated, generated", [
     ("en", "2000-01-01 (last updated by the source)", "2000-01-01 (response prepared by the source)",
-     "2026-02-03 (retrieved)", "2016 (reference year)", "2026-02-03 (imported)", "2026-02-03 (generated)"),
+     "2026-02-03 (retrieved)", "2016 (reference year)", "2018 (latest year of the data)", "imported on 2026-02-03",
+     "2018-03-15 (date stated by the source)", "2026-02-03 (generated)"),
     ("lt", "2000-01-01 (šaltinio atnaujinimo data)", "2000-01-01 (šaltinio atsakymo parengimo data)",
-     "2026-02-03 (gauta iš šaltinio)", "2016 (ataskaitiniai metai)", "2026-02-03 (importuota)",
-     "2026-02-03 (sugeneruota)"),
+     "2026-02-03 (gauta iš šaltinio)", "2016 (ataskaitiniai metai)", "2018 (naujausių duomenų metai)",
+     "importuota 2026-02-03", "2018-03-15 (šaltinio nurodyta data)", "2026-02-03 (sugeneruota)"),
 ])
-def test_source_date_says_what_the_date_is(tmp_path, lang, updated, prepared, retrieved, reference, imported,
-                                           generated):
+def test_source_date_says_what_the_date_is(tmp_path, lang, updated, prepared, retrieved, reference, latest, imported,
+                                           stated, generated):
     day = "2026-02-03T04:05:06+00:00"
     osp = {"source": "osp", "retrieved_at": day}
     assert sections.source_date(osp, SPECIMENS / "deaths.xml", [2010, 2017], lang) == updated
@@ -42,9 +43,54 @@ def test_source_date_says_what_the_date_is(tmp_path, lang, updated, prepared, re
     assert sections.source_date(osp, tmp_path / "gone.xml", [2010, 2017], lang) == retrieved
     # the published indicators: their reference year, not the day they were imported
     assert sections.source_date({"source": "indicators", "retrieved_at": day}, None, [2016, 2016], lang) == reference
-    assert sections.source_date({"source": "osp-extract", "retrieved_at": day}, None, [2001, 2018], lang) == imported
+    # an extract or a user's file: the date stated for it, else its data's latest year; the day it was
+    # imported into the local store only when nothing else is known, and said to be that
+    for source in ("osp-extract", "tidy"):
+        assert sections.source_date({"source": source, "retrieved_at": day}, None, [2001, 2018], lang) == latest
+        assert sections.source_date({"source": source, "retrieved_at": day}, None, [], lang) == imported
+        assert sections.source_date({"source": source, "retrieved_at": day, "source_date": "2018-03-15"}, None,
+                                    [2001, 2018], lang) == stated
     assert sections.source_date({"source": "demo", "retrieved_at": day}, None, [2001, 2018], lang) == generated
     assert sections.source_date({"source": "tidy"}, None, [], lang) == ""
+
+
+def test_stated_source_date_is_recorded_at_import_and_shown(tmp_path, capsys, monkeypatch):
+    from cityindicators._io import read_sidecar
+    from cityindicators.cli import main
+    from cityindicators.i18n import t
+    from cityindicators.store import processed_provenance
+
+    d = tmp_path / "d"
+    f = tmp_path / "births.csv"
+    f.write_text("territory,year,sex,value\nVisaginas,2016,total,120\nVisaginas,2017,total,110\n", encoding="utf-8")
+    # a day that is not one is a one-line error naming the option, and nothing is stored
+    for bad in ("2018-02-30", "15.03.2018", "20180315"):
+        assert main(["--data-dir", str(d), "import", "tidy", str(f), "--dataset", "births", "--source-date", bad]) == 1
+        err = capsys.readouterr().err
+        assert "--source-date" in err and bad in err and "Traceback" not in err and len(err.strip().splitlines()) == 1
+    assert not (d / "raw").exists()
+    assert main(["--data-dir", str(d), "import", "tidy", str(f), "--dataset", "births",
+                 "--source-date", "2018-03-15"]) == 0
+    assert main(["--data-dir", str(d), "build"]) == 0
+    (snap,) = (d / "raw").rglob("*.csv")
+    assert read_sidecar(snap)["source_date"] == "2018-03-15"
+    # the same bytes again with another date: the stored snapshot is not rewritten, and the user is told
+    capsys.readouterr()
+    assert main(["--data-dir", str(d), "import", "tidy", str(f), "--dataset", "births",
+                 "--source-date", "2019-01-01"]) == 0
+    assert "--source-date 2019-01-01 is not recorded" in capsys.readouterr().out
+    pop = tmp_path / "population.csv"
+    pop.write_text("territory,year,sex,age,value\nVisaginas,2017,total,total,19000\nVisaginas,2018,total,total,18500\n",
+                   encoding="utf-8")
+    assert main(["--data-dir", str(d), "import", "tidy", str(pop), "--dataset", "population"]) == 0
+    assert main(["--data-dir", str(d), "build"]) == 0
+    monkeypatch.setattr(sections.display, "_display", lambda obj, **kw: None)
+    ctx = sections.setup("30", "en", data_dir=d, show=False)
+    dates = sections.sources(ctx).set_index("Dataset")["Date"]
+    assert dates["Live births"] == "2018-03-15 (date stated by the source)"
+    # no date stated: the data's latest year, not the day of the import
+    assert dates[t("ds_population_total", "en")] == "2018 (latest year of the data)"
+    assert "births" in processed_provenance(d)
 
 
 def test_sources_section_on_demo_names_the_date_and_no_path(demo_dir, monkeypatch):

@@ -266,7 +266,10 @@ TEXTS: dict[str, dict[str, str]] = {
     "date_retrieved": {"lt": "{date} (gauta iš šaltinio)", "en": "{date} (retrieved)"},
     "date_reference_year": {"lt": "{date} (ataskaitiniai metai)", "en": "{date} (reference year)"},
     "date_reference_years": {"lt": "{date} (ataskaitiniai metai)", "en": "{date} (reference years)"},
-    "date_imported": {"lt": "{date} (importuota)", "en": "{date} (imported)"},
+    # a file's: the date its user states (--source-date), else its data's latest year, else only the day it was imported
+    "date_stated": {"lt": "{date} (šaltinio nurodyta data)", "en": "{date} (date stated by the source)"},
+    "date_latest_year": {"lt": "{year} (naujausių duomenų metai)", "en": "{year} (latest year of the data)"},
+    "date_imported": {"lt": "importuota {date}", "en": "imported on {date}"},
     "date_generated": {"lt": "{date} (sugeneruota)", "en": "{date} (generated)"},
     "src_osp_table": {"lt": "Oficialiosios statistikos portalas (Lietuvos statistika), lentelė {table}",
                       "en": "Official Statistics Portal (Statistics Lithuania), table {table}"},

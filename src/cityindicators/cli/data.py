@@ -43,7 +43,8 @@ def _run_import(args, importer, *inputs) -> int:
     from ..snapshots import RawSnapshots
 
     # the source is handed the raw store it writes to; it does not import the store itself
-    res = importer(*inputs, data_dir=args.data_dir, allow_empty=args.allow_empty, writer=RawSnapshots(args.data_dir))
+    res = importer(*inputs, data_dir=args.data_dir, allow_empty=args.allow_empty, writer=RawSnapshots(args.data_dir),
+                   source_date=args.source_date)
     print(res.summary())
     return 0
 
@@ -104,6 +105,8 @@ def _datasets(args) -> int:
 
 
 ALLOW_EMPTY_HELP = "accept a table without data rows (otherwise an error: a header-only file is usually a failed export)"
+SOURCE_DATE_HELP = ("the file's own date, YYYY-MM-DD (the day its publisher released it): the reports' sources table "
+                    "gives it; without it, the data's latest year (the import day only when no year is known)")
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -121,15 +124,18 @@ def register(sub: argparse._SubParsersAction) -> None:
     q = isub.add_parser("osp-extract", help="tables in the lt-osp extract layout (semicolon CSV)")
     q.add_argument("dir", metavar="DIR")
     q.add_argument("--allow-empty", action="store_true", help=ALLOW_EMPTY_HELP)
+    q.add_argument("--source-date", metavar="YYYY-MM-DD", help=SOURCE_DATE_HELP)
     q.set_defaults(handler=_import_extract)
     q = isub.add_parser("tidy", help="a tidy CSV/XLSX (territory, year, [sex], [age], value)")
     q.add_argument("file", metavar="FILE")
     q.add_argument("--dataset", required=True, help="target dataset, e.g. population, births, deaths, migration")
     q.add_argument("--allow-empty", action="store_true", help=ALLOW_EMPTY_HELP)
+    q.add_argument("--source-date", metavar="YYYY-MM-DD", help=SOURCE_DATE_HELP)
     q.set_defaults(handler=_import_tidy)
     q = isub.add_parser("indicators", help="a long indicator table (municipality, indicator, unit, year, value ...)")
     q.add_argument("file", metavar="FILE")
     q.add_argument("--allow-empty", action="store_true", help=ALLOW_EMPTY_HELP)
+    q.add_argument("--source-date", metavar="YYYY-MM-DD", help=SOURCE_DATE_HELP)
     q.set_defaults(handler=_import_indicators)
 
     p = sub.add_parser("build", help="turn raw snapshots into canonical tables under processed/")

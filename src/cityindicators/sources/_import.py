@@ -8,11 +8,12 @@ from pathlib import Path
 
 import pandas as pd
 
+from .._io import read_sidecar
 from ..exceptions import DataValidationError
 from ..schema import canonical
 from ..snapshots import StoredSnapshot
 
-__all__ = ["ImportResult", "check_not_empty", "record_snapshot", "validation_warnings"]
+__all__ = ["ImportResult", "check_not_empty", "stated_date_meta", "record_snapshot", "validation_warnings"]
 
 
 @dataclass
@@ -51,6 +52,30 @@ def check_not_empty(frames: dict[str, pd.DataFrame], path: Path, allow_empty: bo
             )
 
 
+def stated_date_meta(source_date: str | None) -> dict[str, str]:
+    """``{"source_date": day}`` for the sidecar of a file whose own date (the day its publisher
+    released it) the user states at import, ``{}`` for none: the sources table of a report gives
+    it as the source's date, where otherwise only the data's latest year and the import day are
+    known. ``day`` is ``YYYY-MM-DD``.
+
+    Raises
+    ------
+    DataValidationError
+        ``source_date`` is not a calendar day written ``YYYY-MM-DD``.
+    """
+    import datetime as _dt
+
+    if not source_date:
+        return {}
+    try:
+        day = _dt.date.fromisoformat(str(source_date))
+    except ValueError:
+        day = None
+    if day is None or len(str(source_date)) != 10:
+        raise DataValidationError(f"--source-date {source_date!r}: not a day written YYYY-MM-DD (e.g. 2018-03-15)")
+    return {"source_date": day.isoformat()}
+
+
 def validation_warnings(frames: dict[str, pd.DataFrame], path: Path) -> list[str]:
     """Validate every parsed table of ``path`` as the build will (:func:`cityindicators.schema.canonical`:
     all-ages rows to their own table, each table validated, the single ages checked against the
@@ -63,6 +88,13 @@ def validation_warnings(frames: dict[str, pd.DataFrame], path: Path) -> list[str
     return [w for frame in checked.values() for w in frame.attrs.get("validation_warnings", [])]
 
 
-def record_snapshot(result: ImportResult, stored: StoredSnapshot) -> None:
-    """Add a stored snapshot to ``result`` as new or unchanged."""
+def record_snapshot(result: ImportResult, stored: StoredSnapshot, stated: dict[str, str] | None = None) -> None:
+    """Add a stored snapshot to ``result`` as new or unchanged. ``stated``: the import's
+    :func:`stated_date_meta`; a snapshot already stored keeps its sidecar (snapshots are never
+    rewritten), so a date it does not hold is said not to be recorded."""
     (result.snapshots if stored.new else result.unchanged).append(stored.path)
+    if stated and not stored.new:
+        kept = (read_sidecar(stored.path) or {}).get("source_date")
+        if kept != stated["source_date"]:
+            result.warnings.append(f"{stored.path}: already stored (with source date {kept or 'none'}); "
+                                   f"--source-date {stated['source_date']} is not recorded for it")

@@ -31,7 +31,7 @@ from ..exceptions import DatasetNotFoundError, ParseError
 from ..geography import get_register
 from ..schema import LINE
 from ..snapshots import RawSnapshots, SnapshotWriter
-from ._import import ImportResult, check_not_empty, record_snapshot, validation_warnings
+from ._import import ImportResult, check_not_empty, record_snapshot, stated_date_meta, validation_warnings
 from ._table import UniqueKeys, iter_text_table, map_territories, read_text_table, to_numbers
 from .registry import register_parser
 
@@ -130,7 +130,8 @@ register_parser("osp-extract", _parse_snapshot)
 
 
 def import_osp_extract(directory: str | os.PathLike, data_dir: str | os.PathLike | None = None, *,
-                       allow_empty: bool = False, writer: SnapshotWriter | None = None) -> ImportResult:
+                       allow_empty: bool = False, writer: SnapshotWriter | None = None,
+                       source_date: str | None = None) -> ImportResult:
     """Import every known table of an extract folder into raw snapshots.
 
     Each file is parsed and validated first; only when all pass are they copied, byte for
@@ -138,7 +139,10 @@ def import_osp_extract(directory: str | os.PathLike, data_dir: str | os.PathLike
     file stops the import before anything is stored; so does a table without rows, unless
     ``allow_empty``. A file whose exact bytes are already stored is left as it is (reported as
     unchanged). The snapshots go through ``writer`` (default: the raw store of ``data_dir``).
+    ``source_date``: the extract's own date (``YYYY-MM-DD``, the day it was published), recorded in
+    the sidecars for the reports' sources table (:func:`~._import.stated_date_meta`).
     """
+    stated = stated_date_meta(source_date)  # a wrong date is refused before anything is read
     directory = Path(directory)
     if not directory.is_dir():
         raise DatasetNotFoundError(f"{directory}: not a folder")
@@ -169,9 +173,10 @@ def import_osp_extract(directory: str | os.PathLike, data_dir: str | os.PathLike
                 "licence": LICENCE,
                 "tables": sorted(counts),
                 "allow_empty": allow_empty,
+                **stated,
             },
         )
-        record_snapshot(result, stored)
+        record_snapshot(result, stored, stated)
         for name, n in counts.items():
             result.rows[name] = result.rows.get(name, 0) + n
     return result

@@ -30,7 +30,7 @@ from ..exceptions import DatasetNotFoundError, DataValidationError, ParseError
 from ..geography import get_register, normalise_name
 from ..schema import DATASETS, LINE
 from ..snapshots import RawSnapshots, SnapshotWriter
-from ._import import ImportResult, check_not_empty, record_snapshot, validation_warnings
+from ._import import ImportResult, check_not_empty, record_snapshot, stated_date_meta, validation_warnings
 from ._table import check_unique, map_territories, map_unique, read_any_table, to_numbers
 from .registry import register_parser
 
@@ -160,29 +160,35 @@ def import_tidy(
     extra_meta: dict | None = None,
     allow_empty: bool = False,
     writer: SnapshotWriter | None = None,
+    source_date: str | None = None,
 ) -> ImportResult:
     """Validate a tidy file and store it as a new raw snapshot of ``dataset``.
 
     A file without data rows is an error unless ``allow_empty``; a file whose exact bytes are
     already stored is reported as unchanged and nothing is written. The snapshot goes through
-    ``writer`` (default: the raw store of ``data_dir``).
+    ``writer`` (default: the raw store of ``data_dir``). ``source_date``: the file's own date
+    (``YYYY-MM-DD``), recorded for the reports' sources table (:func:`~._import.stated_date_meta`).
     """
+    stated = stated_date_meta(source_date)
     path = _existing_file(file)
     frames = parse_tidy_file(path, dataset)
     check_not_empty(frames, path, allow_empty)
     rows = {dataset: len(frames[dataset])}
     warnings = validation_warnings(frames, path)
     meta = {"parser": "tidy", "target": dataset, "original_path": str(path.resolve()), "allow_empty": allow_empty,
-            **(extra_meta or {})}
+            **(extra_meta or {}), **stated}
     result = ImportResult([], rows, warnings)
-    record_snapshot(result, (writer or RawSnapshots(data_dir)).store(source, dataset, path, _extension(path), meta))
+    record_snapshot(result, (writer or RawSnapshots(data_dir)).store(source, dataset, path, _extension(path), meta),
+                    stated)
     return result
 
 
 def import_indicators(file: str | os.PathLike, data_dir: str | os.PathLike | None = None, *,
-                      allow_empty: bool = False, writer: SnapshotWriter | None = None) -> ImportResult:
+                      allow_empty: bool = False, writer: SnapshotWriter | None = None,
+                      source_date: str | None = None) -> ImportResult:
     """Validate a long indicator table and store it as a new raw snapshot (named by the file's stem)
-    through ``writer`` (default: the raw store of ``data_dir``)."""
+    through ``writer`` (default: the raw store of ``data_dir``); ``source_date`` as :func:`import_tidy`'s."""
+    stated = stated_date_meta(source_date)
     path = _existing_file(file)
     frames = parse_indicator_file(path)
     check_not_empty(frames, path, allow_empty)
@@ -190,11 +196,11 @@ def import_indicators(file: str | os.PathLike, data_dir: str | os.PathLike | Non
     rows, dropped = {"published_indicators": len(table)}, table.attrs.get("dropped_non_territory_rows", 0)
     warnings = validation_warnings(frames, path)
     meta = {"parser": "indicators", "original_path": str(path.resolve()), "allow_empty": allow_empty,
-            "dropped_non_territory_rows": dropped}
+            "dropped_non_territory_rows": dropped, **stated}
     result = ImportResult([], rows, warnings)
     # the stem names the snapshot folder; the store refuses one that would leave raw/indicators/
     writer = writer or RawSnapshots(data_dir)
-    record_snapshot(result, writer.store("indicators", path.stem, path, _extension(path), meta))
+    record_snapshot(result, writer.store("indicators", path.stem, path, _extension(path), meta), stated)
     return result
 
 

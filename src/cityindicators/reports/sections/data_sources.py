@@ -66,14 +66,18 @@ def _snapshot_path(data_dir: Path, inp: dict[str, Any]) -> Path | None:
 def source_date(meta: dict[str, Any], path: Path | None, years: Sequence[int], lang: str) -> str:
     """The date a reader cites a source by, and what it is: for a Statistics Lithuania API
     response the day the source last updated the table (the message's ``DS_LAST_UPDATE``), else
-    the day it prepared the response, else the day it was retrieved; for the published
-    indicators their reference year (the years of the data); for a file the day it was imported;
-    for the demonstration data the day it was generated. ``years``: first and last year of the
-    data (may be empty)."""
+    the day it prepared the response, else the day it was retrieved from it; for a file (an
+    extract, a tidy file, the published indicators) the date the user stated for it at import
+    (``--source-date``), else the data's reference year (the published indicators) or latest year;
+    for the demonstration data the day it was generated. The day a file was imported into the
+    local store is not the source's date: it is given, said to be the import day, only where
+    nothing else is known. ``years``: first and last year of the data (may be empty)."""
     from ...sources.sdmx_parse import message_dates
 
     source = meta.get("source", "")
     day = str(meta.get("retrieved_at", ""))[:10]
+    if meta.get("source_date"):
+        return t("date_stated", lang, date=str(meta["source_date"]))
     if source == "osp":
         own = message_dates(path) if path is not None else {}
         if own.get("last_update"):
@@ -81,12 +85,14 @@ def source_date(meta: dict[str, Any], path: Path | None, years: Sequence[int], l
         if own.get("prepared"):
             return t("date_prepared", lang, date=own["prepared"])
         return t("date_retrieved", lang, date=day) if day else ""
+    if source == "demo":
+        return t("date_generated", lang, date=day) if day else ""
     if source == "indicators" and years:
         key = "date_reference_year" if years[0] == years[-1] else "date_reference_years"
         return t(key, lang, date=str(years[0]) if years[0] == years[-1] else f"{years[0]}–{years[-1]}")
-    if not day:
-        return ""
-    return t("date_generated" if source == "demo" else "date_imported", lang, date=day)
+    if years:
+        return t("date_latest_year", lang, year=years[-1])
+    return t("date_imported", lang, date=day) if day else ""
 
 
 def source_label(meta: dict[str, Any], lang: str) -> str:
