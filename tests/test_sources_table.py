@@ -94,3 +94,39 @@ def test_duplicate_keys_are_quoted_as_written():
         check_unique(frame, ["territory_code", "year", "age"], "p.csv")
     assert str(err.value) == ("p.csv: duplicate rows for the same key ['territory_code', 'year', 'age'] (2 rows): "
                               "row 2: territory_code=38, year=2019, age=5; row 3: territory_code=38, year=2019, age=5")
+
+
+def _workbook_with_formulas(path, saved: bool) -> None:
+    """A workbook whose value cells are formulas; ``saved``: each with the value a spreadsheet
+    program keeps beside it (xlsxwriter writes it; openpyxl never does)."""
+    import xlsxwriter
+
+    wb = xlsxwriter.Workbook(str(path))
+    ws = wb.add_worksheet()
+    ws.write_row(0, 0, ["territory", "year", "value"])
+    for i, (territory, year, value) in enumerate([("Zarasai", 2016, 3), ("Ignalina", 2017, 5)], start=1):
+        ws.write_row(i, 0, [territory, year])
+        ws.write_formula(i, 2, f"=1+{value - 1}", None, value if saved else "")
+    wb.close()
+
+
+@pytest.mark.parametrize("saved", [True, False], ids=["saved-values", "no-saved-values"])
+def test_an_xlsx_table_is_opened_once_for_its_values_and_its_formula_check(saved, tmp_path, monkeypatch):
+    # it was loaded three times: by pandas for the values, twice more for formulas without a saved value
+    import openpyxl
+
+    from cityindicators.sources._table import read_any_table
+
+    loads = []
+    real = openpyxl.load_workbook
+    monkeypatch.setattr(openpyxl, "load_workbook", lambda *a, **k: loads.append(a) or real(*a, **k))
+    f = tmp_path / "t.xlsx"
+    _workbook_with_formulas(f, saved)
+    if saved:
+        frame = read_any_table(f, required=["territory", "year", "value"])
+        assert frame[["territory", "value", "_line"]].values.tolist() == [["Zarasai", "3", 2], ["Ignalina", "5", 3]]
+    else:
+        with pytest.raises(ParseError, match=r"t.xlsx: row 2: field 'value' \(cell C2\) is a formula, =1\+2, with no "
+                                             r"saved value \(and 1 more formula cell\(s\) like it\)"):
+            read_any_table(f, required=["territory", "year", "value"])
+    assert len(loads) == 1

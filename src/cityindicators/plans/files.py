@@ -20,7 +20,7 @@ from typing import Any
 
 from .._io import refuse_special_file, unique_key_loader, yaml_alias_problem
 from ..spreadsheet import neutralise_sheet
-from ..exceptions import ConfigError
+from ..exceptions import ConfigError, ParseError
 
 __all__ = ["PlanError", "RawPlan", "read_plan_file", "plan_workbook_bytes", "PLAN_SHEET", "CRITERIA_SHEET"]
 
@@ -152,6 +152,25 @@ def _pairs(text: str) -> dict[str, str] | str:
     return text
 
 
+def _refuse_formulas_without_values(p: Path) -> None:
+    """Stop on a formula with no saved value in either sheet: a formula never computed reads as an
+    empty cell, and "required key is missing" would be wrong."""
+    from ..sources._table import formulas_without_values, open_workbook
+
+    try:
+        workbook = open_workbook(p)  # read-only, both sheets from one opening
+    except ParseError as exc:
+        raise PlanError(str(exc)) from None
+    try:
+        for sheet in (PLAN_SHEET, CRITERIA_SHEET):
+            for coordinate, _, header, formula in formulas_without_values(workbook, sheet)[:1]:
+                key = f", key {header!r}" if sheet == CRITERIA_SHEET and header else ""
+                raise PlanError(f"{p}: cell {sheet}!{coordinate}{key}: a formula, {formula}, with no saved value; "
+                                "type the value, or open and save the workbook in a spreadsheet program")
+    finally:
+        workbook.close()
+
+
 def _read_xlsx(p: Path) -> RawPlan:
     import openpyxl
 
@@ -165,14 +184,7 @@ def _read_xlsx(p: Path) -> RawPlan:
             raise PlanError(f"{p}: the workbook needs the sheets {PLAN_SHEET!r} (key | value rows) and "
                             f"{CRITERIA_SHEET!r} (one criterion a row); missing {', '.join(missing)}; "
                             f"found {', '.join(wb.sheetnames)}")
-        from ..sources._table import formulas_without_values
-
-        for sheet in (PLAN_SHEET, CRITERIA_SHEET):
-            # a formula never computed reads as an empty cell: "required key is missing" would be wrong
-            for coordinate, _, header, formula in formulas_without_values(p, sheet)[:1]:
-                key = f", key {header!r}" if sheet == CRITERIA_SHEET and header else ""
-                raise PlanError(f"{p}: cell {sheet}!{coordinate}{key}: a formula, {formula}, with no saved value; "
-                                "type the value, or open and save the workbook in a spreadsheet program")
+        _refuse_formulas_without_values(p)
         raw = RawPlan(p, {}, [])
         for row in wb[PLAN_SHEET].iter_rows():
             cells = [c for c in row if getattr(c, "value", None) is not None]

@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import logging
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterable, Iterator, Sequence
 
@@ -18,7 +19,7 @@ import pandas as pd
 from ..exceptions import AmbiguousTerritoryError, DataValidationError, ParseError, UnknownTerritoryError
 from ..geography import Register, normalise_name
 
-__all__ = ["UniqueKeys", "iter_text_table", "read_text_table", "read_any_table", "to_numbers", "map_territories", "map_unique", "NON_TERRITORY_LABELS", "check_unique"]
+__all__ = ["UniqueKeys", "iter_text_table", "read_text_table", "read_any_table", "open_workbook", "formulas_without_values", "to_numbers", "map_territories", "map_unique", "NON_TERRITORY_LABELS", "check_unique"]
 
 log = logging.getLogger(__name__)
 
@@ -227,37 +228,69 @@ def read_text_table(
     return pd.concat(chunks, ignore_index=True) if len(chunks) > 1 else chunks[0]
 
 
-def formulas_without_values(path: str | Path, sheet: str | None = None) -> list[tuple[str, int, str, str]]:
-    """The formula cells of one sheet (``sheet``, else the first) of the XLSX workbook at ``path``
-    that have no saved value, as ``(coordinate, row, header, formula)``; ``header`` is the text of
-    the column's first cell.
+def open_workbook(path: str | Path):
+    """The XLSX workbook at ``path``, opened once for all that is read of it: read-only (its
+    sheets are parsed as they are read, from the archive that stays open; close it after use),
+    each formula cell read as its saved value.
+
+    Raises
+    ------
+    ParseError
+        The file is no readable workbook, with openpyxl's reason.
+    """
+    import openpyxl
+
+    try:
+        return openpyxl.load_workbook(path, read_only=True, data_only=True, keep_links=False)
+    except Exception as exc:  # openpyxl raises many types for broken files (zipfile, KeyError ...)
+        raise ParseError(f"{path}: not a readable Excel workbook (.xlsx): {_first_line(exc)}") from None
+
+
+def _first_line(exc: Exception) -> str:
+    return (str(exc).splitlines() or [type(exc).__name__])[0]
+
+
+@contextmanager
+def _formulas_shown(workbook) -> Iterator[None]:
+    """Within the block, the read-only ``workbook``'s sheets read each formula cell as its
+    formula (``data_type == "f"``) instead of its saved value.
+
+    openpyxl keeps one of the two a load (``data_only``); a read-only sheet parses its XML anew
+    at every pass and asks its workbook then which to keep, so the one load serves both passes
+    (a second load would open and unpack the file again).
+    """
+    saved = workbook._data_only
+    workbook._data_only = False
+    try:
+        yield
+    finally:
+        workbook._data_only = saved
+
+
+def formulas_without_values(workbook, sheet: str | None = None) -> list[tuple[str, int, str, str]]:
+    """The formula cells of one sheet (``sheet``, else the first) of the XLSX ``workbook`` (from
+    :func:`open_workbook`) that have no saved value, as ``(coordinate, row, header, formula)``;
+    ``header`` is the text of the column's first cell.
 
     A workbook saved by a spreadsheet program keeps each formula's last value beside it, and
     that value is what the importers read. One written by another program (openpyxl, a script)
     often has none: its cells would be read as empty, and a row of formulas dropped as blank,
     without a word. The importers call this to say so instead.
     """
-    import openpyxl
-
-    def rows(data_only: bool):
-        wb = openpyxl.load_workbook(path, read_only=True, data_only=data_only)
-        try:
-            yield from (wb[sheet] if sheet else wb.worksheets[0]).iter_rows()
-        finally:
-            wb.close()
-
+    ws = workbook[sheet] if sheet else workbook.worksheets[0]
     formulas = {}
     header: dict[int, str] = {}
-    for row in rows(False):
-        for cell in row:
-            if getattr(cell, "row", None) == 1 and cell.value is not None:
-                header[cell.column] = str(cell.value).strip()
-            if getattr(cell, "data_type", None) == "f":
-                formulas[(cell.row, cell.column)] = (cell.coordinate, str(cell.value))
+    with _formulas_shown(workbook):
+        for row in ws.iter_rows():
+            for cell in row:
+                if getattr(cell, "row", None) == 1 and cell.value is not None:
+                    header[cell.column] = str(cell.value).strip()
+                if getattr(cell, "data_type", None) == "f":
+                    formulas[(cell.row, cell.column)] = (cell.coordinate, str(cell.value))
     if not formulas:
         return []
     out = []
-    for row in rows(True):
+    for row in ws.iter_rows():
         for cell in row:
             key = (getattr(cell, "row", None), getattr(cell, "column", None))
             if key in formulas and cell.value is None:
@@ -266,15 +299,31 @@ def formulas_without_values(path: str | Path, sheet: str | None = None) -> list[
     return out
 
 
-def _refuse_formulas_without_values(path: Path) -> None:
-    """Stop on a formula cell of the first sheet that has no saved value: it would be read as an
-    empty cell, or its row dropped as blank (:func:`formulas_without_values`)."""
-    cells = formulas_without_values(path)
+def _refuse_formulas_without_values(path: Path, cells: list[tuple[str, int, str, str]]) -> None:
+    """Stop on a formula cell of the first sheet that has no saved value (``cells``, from
+    :func:`formulas_without_values`): it would be read as an empty cell, or its row dropped as blank."""
     if cells:
         coordinate, row, header, formula = cells[0]
         more = f" (and {len(cells) - 1} more formula cell(s) like it)" if len(cells) > 1 else ""
         raise ParseError(f"{path}: row {row}: field {header!r} (cell {coordinate}) is a formula, {formula}, with no "
                          f"saved value{more}; type the values, or open and save the workbook in a spreadsheet program")
+
+
+def _read_first_sheet(path: Path) -> pd.DataFrame:
+    """The first sheet of the XLSX workbook at ``path`` as strings (the header row the columns),
+    refused when a formula in it has no saved value; the file is opened once for both."""
+    workbook = open_workbook(path)
+    try:
+        try:
+            cells = formulas_without_values(workbook)
+            # the engine named: pandas reads the open workbook, not the file again
+            raw = pd.read_excel(workbook, dtype=str, sheet_name=0, engine="openpyxl")
+        except Exception as exc:  # a damaged sheet inside a readable archive
+            raise ParseError(f"{path}: not a readable Excel workbook (.xlsx): {_first_line(exc)}") from None
+        _refuse_formulas_without_values(path, cells)
+        return raw
+    finally:
+        workbook.close()
 
 
 def read_any_table(
@@ -289,14 +338,7 @@ def read_any_table(
     if path.suffix.lower() == ".xls":
         raise ParseError(f"{path}: an Excel 97-2003 workbook (.xls) cannot be read; save it as .xlsx or CSV")
     if path.suffix.lower() in (".xlsx", ".xlsm"):
-        try:
-            # the engine named: a file that is no workbook at all is then openpyxl's error, not pandas'
-            # "specify an engine manually"
-            raw = pd.read_excel(path, dtype=str, sheet_name=0, engine="openpyxl")
-        except Exception as exc:  # openpyxl raises many types for broken files (zipfile, KeyError ...)
-            reason = (str(exc).splitlines() or [type(exc).__name__])[0]
-            raise ParseError(f"{path}: not a readable Excel workbook (.xlsx): {reason}") from None
-        _refuse_formulas_without_values(path)
+        raw = _read_first_sheet(path)
         raw.columns = [str(c).strip() for c in raw.columns]
         raw = raw.dropna(how="all")
         raw[_LINE] = raw.index.to_numpy() + 2
