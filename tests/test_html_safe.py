@@ -111,21 +111,16 @@ def test_markdown_with_literals_shows_user_names_as_written_and_leaves_the_repor
     assert markdown_with_literals("- x", ["-"]) == "- x"
 
 
-def test_show_markdown_escapes_the_names_set_for_the_report(monkeypatch):
+def test_show_markdown_escapes_the_names_it_is_given_and_keeps_none_for_the_next_call(monkeypatch):
     from cityindicators.reports.sections import display
 
     shown = []
     monkeypatch.setattr(display, "_display", lambda obj, **kw: shown.append(obj))
-    display.set_user_texts([HOSTILE])
-    try:
-        display.show_markdown(f"- The scenario {HOSTILE} keeps 12 residents.")
-        html = _rendered_shown(shown[-1].data)
-        assert escape_html(HOSTILE, quote=False) in html and "<em>" not in html
-        display.set_user_texts(["other"])  # the next report's names replace them
-        display.show_markdown(f"{HOSTILE}")
-        assert "<em>" in _rendered_shown(shown[-1].data)
-    finally:
-        display.set_user_texts([])
+    display.show_markdown(f"- The scenario {HOSTILE} keeps 12 residents.", [HOSTILE])
+    html = _rendered_shown(shown[-1].data)
+    assert escape_html(HOSTILE, quote=False) in html and "<em>" not in html
+    display.show_markdown(f"{HOSTILE}", ("other",))  # another report's names: the first one's are not remembered
+    assert "<em>" in _rendered_shown(shown[-1].data)
 
 
 def _rendered_shown(markdown_escaped: str) -> str:

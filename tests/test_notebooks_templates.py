@@ -224,7 +224,7 @@ def test_accuracy_section_takes_the_out_of_sample_back_test_when_the_report_has_
     oos.loc[doubled, "error_pct"] *= 2
     oos.loc[doubled, "forecast"] = oos.loc[doubled, "actual"] * (1 + oos.loc[doubled, "error_pct"] / 100)
     shown = []
-    monkeypatch.setattr(accuracy_table, "show_markdown", shown.append)
+    monkeypatch.setattr(accuracy_table, "show_markdown", lambda text, names=(): shown.append(text))
     monkeypatch.setattr(ctx, "backtest_errors", oos)
     found = sections.accuracy(ctx)
     mine = oos[doubled & oos["territory_code"].eq("X13") & oos["group"].eq("total")].iloc[0]

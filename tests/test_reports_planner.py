@@ -240,8 +240,8 @@ def test_scenario_charts_mark_the_breaks_of_the_observed_series(demo_dir, monkey
         return real(frame, **kw)
 
     monkeypatch.setattr(plotting, "scenario_lines", lines)
-    monkeypatch.setattr(scenarios, "show_markdown", shown.append)
-    monkeypatch.setattr(sections.breaks, "show_markdown", shown.append)
+    monkeypatch.setattr(scenarios, "show_markdown", lambda text, names=(): shown.append(text))
+    monkeypatch.setattr(sections.breaks, "show_markdown", lambda text, names=(): shown.append(text))
     sections.scenario_population(c)
     targets.target(c)
     planner.working_age_target(c)

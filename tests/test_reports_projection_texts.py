@@ -357,7 +357,7 @@ def test_scenario_fan_chart_with_empirical_intervals(demo_dir, monkeypatch):
     assert len(med) == 1 and med["lower"].iloc[0] < med["value"].iloc[0] < med["upper"].iloc[0]
     # the report states the median age's band ten years on (or in the last year, when sooner)
     shown = []
-    monkeypatch.setattr(sections.scenarios, "show_markdown", shown.append)
+    monkeypatch.setattr(sections.scenarios, "show_markdown", lambda text, names=(): shown.append(text))
     sections.fan_chart(c)
     y = min(2040, c.projection.base_year + 10)
     m = c.median_age_intervals.query("territory_code == 'X13' and year == @y").iloc[0]
@@ -519,10 +519,12 @@ def test_a_users_scenario_label_and_group_name_show_as_written_in_the_markdown(h
     monkeypatch.setattr(display, "_display", lambda obj, **kw: shown.append(obj))
     c = sections.setup_scenarios("X13", scenarios=["mine"], horizon=2040, language="en", data_dir=data,
                                  trajectories=0)
+    # a second report set up in the same process before the first shows its sections: the names were
+    # module state, and this setup replaced the first report's scenario labels with its group's name
+    s = sections.setup("X13", language="en", data_dir=data, peers="hostile")
     sections.assumptions(c)
     sections.scenario_population(c)
-    s = sections.setup("X13", language="en", data_dir=data, peers="hostile")
-    display.show_markdown(sections.peers_statement(s))
+    display.show_markdown(sections.peers_statement(s), s.user_texts)
     pages = [markdown2html_mistune(o.data) for o in shown if isinstance(getattr(o, "data", None), str)]
     quoted = escape_html(hostile, quote=False)
     assert sum("Mine " + quoted in p for p in pages) >= 2  # the assumptions and the outcome

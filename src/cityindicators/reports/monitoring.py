@@ -30,7 +30,7 @@ from ..plans.texts import (METHOD_LABELS, STATUS_COLOURS, column_labels, directi
                            probability_text, profile_label, status_label, text)
 from ..workspace import as_workspace
 from . import exports
-from .sections.display import set_user_texts, show_figure, show_markdown, show_table
+from .sections.display import show_figure, show_markdown, show_table
 
 __all__ = ["MonitoringContext", "setup_monitoring", "summary_table", "summary_frame", "summary_styler", "status_counts", "criteria", "criterion_sentences", "method",
            "sources", "unit_label", "format_value", "criterion_chart"]
@@ -57,6 +57,9 @@ class MonitoringContext:
     summary: pd.DataFrame
     projected: pd.DataFrame
     cache: dict[str, Any] = field(default_factory=dict, repr=False)
+    #: Names users typed that the sentences may quote, shown as written by :func:`show_markdown` (as
+    #: :attr:`~.sections.context.ReportContext.user_texts`).
+    user_texts: tuple[str, ...] = ()
 
     @property
     def synthetic(self) -> bool:
@@ -96,22 +99,23 @@ def setup_monitoring(territory: str, plan: str, scenarios: Sequence[str] = (), t
     ids = sorted({c.indicator for c in p.criteria if c.id in projected_ids})
     projected = projected_indicators(res, ids, code) if res is not None and ids else pd.DataFrame(
         columns=["scenario", "indicator", "year", "value"])
-    ctx = MonitoringContext(p, lang, p.check(), outlook, summary, projected)
     # what the user typed into the plan (its name and source note, the criteria's names) and the labels of a user's scenarios:
     # the sentences quoting them show them as written
     scen_labels = [x for s in (res.scenarios.values() if res is not None else ()) for x in (s.label_lt, s.label_en)]
-    set_user_texts([p.name_lt, p.name_en, p.source_lt, p.source_en, p.source,
-                    *(x for c in p.criteria for x in (c.name_lt, c.name_en)), *scen_labels])
+    typed = (p.name_lt, p.name_en, p.source_lt, p.source_en, p.source,
+             *(x for c in p.criteria for x in (c.name_lt, c.name_en)), *scen_labels)
+    ctx = MonitoringContext(p, lang, p.check(), outlook, summary, projected, user_texts=tuple(x for x in typed if x))
     exports.set_context(lang, ctx.name, ctx.synthetic)  # heading and source of the report's workbook sheets
     if show:
-        show_markdown(f"# {t('title_monitoring', lang, name=ctx.name)}")
+        show_markdown(f"# {t('title_monitoring', lang, name=ctx.name)}", ctx.user_texts)
         if ctx.synthetic:
-            show_markdown(t("synthetic_banner", lang))
+            show_markdown(t("synthetic_banner", lang), ctx.user_texts)
         # show_markdown escapes the text (plan names are user text); nothing is escaped twice here
         show_markdown(text("subtitle", lang, plan=p.name(lang), y0=p.period[0], y1=p.period[1],
-                           date=_dt.date.today().isoformat(), version=__version__, last=p.last_data_year))
+                           date=_dt.date.today().isoformat(), version=__version__, last=p.last_data_year),
+                      ctx.user_texts)
         for w in p.warnings:
-            show_markdown(f"*{markdown_literal(w)}*")  # a warning quotes the file's own text
+            show_markdown(f"*{markdown_literal(w)}*", ctx.user_texts)  # a warning quotes the file's own text
     return ctx
 
 
@@ -173,11 +177,11 @@ def summary_styler(ctx: MonitoringContext, table: pd.DataFrame):
 
 def summary_table(ctx: MonitoringContext) -> pd.DataFrame:
     """Section: one row per criterion; the status cell carries the word and its colour."""
-    show_markdown(f"## {text('h_summary', ctx.lang)}")
+    show_markdown(f"## {text('h_summary', ctx.lang)}", ctx.user_texts)
     table = summary_frame(ctx)
     exports.set_section("h_summary", text("h_summary", ctx.lang))
     show_table(summary_styler(ctx, table), data=ctx.summary)  # the workbook gets the numbers, not the text
-    show_markdown(status_counts(ctx))
+    show_markdown(status_counts(ctx), ctx.user_texts)
     return table
 
 
@@ -306,23 +310,23 @@ def criterion_chart(ctx: MonitoringContext, cid: str):
 
 def criteria(ctx: MonitoringContext) -> dict[str, list[str]]:
     """Section: for every criterion a small chart and its sentences; returns ``{id: sentences}``."""
-    show_markdown(f"## {text('h_criteria', ctx.lang)}")
+    show_markdown(f"## {text('h_criteria', ctx.lang)}", ctx.user_texts)
     exports.set_section("h_criteria", text("h_criteria", ctx.lang))
     out = {}
     for c in ctx.plan.criteria:
         show_figure(criterion_chart(ctx, c.id), alt=f"{c.id}. {c.name(ctx.lang)}")
         out[c.id] = criterion_sentences(ctx, c.id)
-        show_markdown(" ".join(out[c.id]))
+        show_markdown(" ".join(out[c.id]), ctx.user_texts)
     ctx.cache["sentences"] = out
     return out
 
 
 def method(ctx: MonitoringContext) -> str:
     """Section: how the status is set, and the caveats of the probability and the trend."""
-    show_markdown(f"## {text('h_method', ctx.lang)}")
+    show_markdown(f"## {text('h_method', ctx.lang)}", ctx.user_texts)
     caveat = "caveat_calibrated" if ctx.plan.cache.get("band") == "calibrated" else "caveat"
     body = f"{text('method', ctx.lang)}\n\n{text(caveat, ctx.lang)}"
-    show_markdown(body)
+    show_markdown(body, ctx.user_texts)
     return body
 
 
@@ -332,12 +336,12 @@ def sources(ctx: MonitoringContext) -> str:
     The file's checksum is not printed: a plan's reader needs the source and its date, and the
     checksum is kept in the report's ``manifest.json`` (``input_files.plan``), as issue 12 asks."""
     lang = ctx.lang
-    show_markdown(f"## {text('h_sources', lang)}")
+    show_markdown(f"## {text('h_sources', lang)}", ctx.user_texts)
     p = ctx.plan
     note = p.source_in(lang)  # the note in the report's language
     src = text("source_plan_note", lang, note=note) if note else ""
     data = t("source_demo" if ctx.synthetic else "source_osp", lang)
     body = (text("source_plan", lang, plan=p.name(lang), source=src, data=data)
             + " " + text("source_plan_file", lang, file=markdown_literal(p.path.name)))  # a "`" opens no code span
-    show_markdown(body)
+    show_markdown(body, ctx.user_texts)
     return body

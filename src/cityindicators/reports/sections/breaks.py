@@ -35,5 +35,5 @@ def _break_marks(breaks: Sequence[tuple[int, str, str]]) -> list[tuple[float, st
 
 def _say_breaks(ctx: ReportContext, breaks: Sequence[tuple[int, str, str]]) -> None:
     if breaks:
-        show_markdown(t("breaks_note", ctx.lang, notes="; ".join(note for _, _, note in breaks)))
+        show_markdown(t("breaks_note", ctx.lang, notes="; ".join(note for _, _, note in breaks)), ctx.user_texts)
 

@@ -76,7 +76,7 @@ def comparison(ctx: ReportContext, year: int | None = None, k: int = 5, show: bo
     caption = t("t_comparison", ctx.lang, name=ctx.name)
     show_table(plotting.comparison_table(disp, ctx.lang, n=ctx.n, caption=caption, synthetic=ctx.synthetic),
                data=_comparison_display(ctx, table, formatted=False))
-    show_markdown(similarity_statement(ctx, table.attrs))
+    show_markdown(similarity_statement(ctx, table.attrs), ctx.user_texts)
     _say_breaks(ctx, comparison_breaks(ctx, table))
     return table
 

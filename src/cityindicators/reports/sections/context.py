@@ -20,7 +20,7 @@ from ...i18n import check_language, t
 from ...schema import both_sexes_key
 from .. import exports, shared
 from .. import findings as F
-from .display import set_user_texts, show_markdown
+from .display import show_markdown
 
 #: Indicators of the ageing section, in the order of the panels.
 AGEING_INDICATORS = ("share_65_plus", "old_age_dependency_ratio", "ageing_index", "median_age")
@@ -75,6 +75,10 @@ class ReportContext:
     data_years: list[int] = field(default_factory=list)
     #: The data directory as a :class:`~cityindicators.workspace.Workspace` (tables, register, counts).
     workspace: Any = field(default=None, repr=False)
+    #: Names users typed that the report's sentences may quote (a peer group's name, the labels of a
+    #: user's scenarios), shown as written by :func:`~.display.show_markdown`. Kept here, not in a
+    #: module: two reports in one process (a warm kernel, two notebooks) each show their own.
+    user_texts: tuple[str, ...] = ()
     #: Scenario chapter: the :class:`~cityindicators.projection.api.ProjectionResult` of every scenario.
     projection: Any = field(default=None, repr=False)
     #: Scenario chapter: stochastic quantiles of the first scenario, both sexes and all ages
@@ -312,10 +316,10 @@ def setup(
         frame = shared.computed_once(("indicators", ids), ddir,
                                      lambda: compute_indicators(list(ids), data=counts, data_dir=ddir))
     ctx = ReportContext(terr, lang, (y0, y1), peers, ddir, peer_codes, peer_name, municipalities, data, frame,
-                        dict(params), counts=counts, data_years=data_years, workspace=ws)
+                        dict(params), counts=counts, data_years=data_years, workspace=ws,
+                        # a peer group's name may be a user's (groups.yaml): the sentences quoting it show it as written
+                        user_texts=() if peers in ("all", "municipalities") else (peer_name,))
     exports.set_context(lang, terr.name(lang), terr.synthetic)
-    # a peer group's name may be a user's (groups.yaml): the sentences quoting it show it as written
-    set_user_texts([] if peers in ("all", "municipalities") else [peer_name])
     if show:
         show_title(ctx, template, data_years[-1])
     return ctx
@@ -324,9 +328,9 @@ def setup(
 def show_title(ctx: ReportContext, template: str, last_year: int) -> None:
     """The report's title, the synthetic-data banner where it applies, and the subtitle (date,
     version, the years of the data up to ``last_year``)."""
-    show_markdown(f"# {t(f'title_{template}', ctx.lang, name=ctx.name)}")
+    show_markdown(f"# {t(f'title_{template}', ctx.lang, name=ctx.name)}", ctx.user_texts)
     if ctx.synthetic:
-        show_markdown(t("synthetic_banner", ctx.lang))
+        show_markdown(t("synthetic_banner", ctx.lang), ctx.user_texts)
     show_markdown(t("subtitle", ctx.lang, date=_dt.date.today().isoformat(), version=__version__,
-                    years=f"{ctx.data_years[0]}–{last_year}"))
+                    years=f"{ctx.data_years[0]}–{last_year}"), ctx.user_texts)
 

@@ -47,7 +47,7 @@ def sources(ctx: ReportContext) -> pd.DataFrame:
             })
     table = pd.DataFrame(rows).drop_duplicates(ignore_index=True)
     note = t("source_osp", lang) if not ctx.synthetic else t("synthetic_note", lang)
-    show_markdown(f"{note}; {t('source_calc', lang, version=__version__)}.")
+    show_markdown(f"{note}; {t('source_calc', lang, version=__version__)}.", ctx.user_texts)
     show_table(styled_table(table))
     return table
 

@@ -42,32 +42,19 @@ def glue_units(text: str) -> str:
     return _NUMBER_UNIT_SPACE.sub("\u00a0", text)
 
 
-#: Names the user typed that this report's sentences may quote (scenario labels, group, plan and criterion
-#: names), shown as written by :func:`show_markdown`; set by the report's setup (:func:`set_user_texts`).
-_USER_TEXTS: tuple[str, ...] = ()
-
-
-def set_user_texts(texts: Iterable[str], add: bool = False) -> None:
-    """The names users typed that the report's Markdown shows as written from now on (``add``: beside
-    those set already). Each report's setup sets them, so a warm kernel's next report starts afresh."""
-    global _USER_TEXTS
-    given = tuple(str(x) for x in texts if x)
-    _USER_TEXTS = tuple(dict.fromkeys((_USER_TEXTS if add else ()) + given))
-
-
-def show_markdown(text: str) -> None:
+def show_markdown(text: str, names: Iterable[str] = ()) -> None:
     """Display Markdown text (headings, sentences, lists).
 
-    The text becomes Markdown and HTML here: the names users typed (:func:`set_user_texts`) are
-    Markdown-escaped (:func:`~cityindicators.html_safe.markdown_with_literals`: a scenario label with
-    ``*`` or ``[x](y)`` shows as written), then the whole is HTML-escaped, as it carries names from the
-    data and the user (groups, scenario labels, files) and the report's Markdown holds no HTML of its own.
-    A number keeps its unit on its line (:func:`glue_units`; after the names are found: a name quoted
-    as typed, its spaces as typed).
+    The text becomes Markdown and HTML here: the ``names`` users typed that it may quote (a report's
+    ``ctx.user_texts``) are Markdown-escaped (:func:`~cityindicators.html_safe.markdown_with_literals`:
+    a scenario label with ``*`` or ``[x](y)`` shows as written), then the whole is HTML-escaped, as it
+    carries names from the data and the user (groups, scenario labels, files) and the report's Markdown
+    holds no HTML of its own. A number keeps its unit on its line (:func:`glue_units`; after the names
+    are found: a name quoted as typed, its spaces as typed).
     """
     from IPython.display import Markdown
 
-    _display(Markdown(escape_html(glue_units(markdown_with_literals(text, _USER_TEXTS)), quote=False)))
+    _display(Markdown(escape_html(glue_units(markdown_with_literals(text, names)), quote=False)))
 
 
 def show_figure(fig, alt: str = "", dpi: int = exports.SCREEN_DPI) -> None:
@@ -113,4 +100,4 @@ def show_table(table: Any, data: pd.DataFrame | None = None) -> None:
 
 def _heading(ctx: ReportContext, key: str) -> None:
     exports.set_section(key)
-    show_markdown(f"## {t(key, ctx.lang)}")
+    show_markdown(f"## {t(key, ctx.lang)}", ctx.user_texts)

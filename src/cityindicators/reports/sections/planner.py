@@ -139,7 +139,7 @@ def working_age_target(ctx: ReportContext, working_age: int = 0, year: int | Non
                                   label="working_age_target", title=t("t_working_age_target", ctx.lang, name=ctx.name),
                                   **ctx.plot_kw())
     show_figure(fig)
-    show_markdown("\n".join(f"- {f.text}" for f in found))
+    show_markdown("\n".join(f"- {f.text}" for f in found), ctx.user_texts)
     return found
 
 

@@ -40,7 +40,7 @@ def target(ctx: ReportContext, population: int = 0, year: int | None = None,
                                   scenario_labels=_scenario_labels(ctx), target=target_line(ctx, "population", goal, year),
                                   with_inflow=with_inflow, label="target", **ctx.plot_kw())
     show_figure(fig)
-    show_markdown("\n".join(f"- {f.text}" for f in found))
+    show_markdown("\n".join(f"- {f.text}" for f in found), ctx.user_texts)
     return found
 
 
