@@ -582,3 +582,35 @@ def test_a_report_kernel_starts_without_the_debugger():
         assert reply["content"]["user_expressions"]["r"]["data"]["text/plain"] == "(None, False, 42)"
     finally:
         k.shutdown()
+
+
+def test_importing_the_kernels_leaves_the_environment_and_the_spec_lookup_has_debugpy_quiet(monkeypatch):
+    # importing kernels set PYDEVD_DISABLE_FILE_VALIDATION in the user's process for good; it is
+    # needed only while the kernel spec is looked up (ipykernel 6.x imports debugpy there, which
+    # wrote its "frozen modules" warning before the command's error line)
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k != "PYDEVD_DISABLE_FILE_VALIDATION"}
+    probe = "import os, cityindicators.reports.kernels; print(os.environ.get('PYDEVD_DISABLE_FILE_VALIDATION'))"
+    out = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "None"
+
+    from cityindicators.reports import kernels
+
+    for given, during in ((None, "1"), ("0", "0")):  # a value the user set is theirs: kept, not replaced
+        if given is None:
+            monkeypatch.delenv("PYDEVD_DISABLE_FILE_VALIDATION", raising=False)
+        else:
+            monkeypatch.setenv("PYDEVD_DISABLE_FILE_VALIDATION", given)
+        km = kernels.LocalKernelManager(kernel_name="python3")
+        seen = []
+        real = km.kernel_spec_manager.get_kernel_spec
+        monkeypatch.setattr(km.kernel_spec_manager, "get_kernel_spec",
+                            lambda name: seen.append(os.environ.get("PYDEVD_DISABLE_FILE_VALIDATION")) or real(name))
+        try:
+            assert km.kernel_spec is not None
+        finally:
+            shutil.rmtree(km._ipc_dir, ignore_errors=True)
+        assert seen == [during] and os.environ.get("PYDEVD_DISABLE_FILE_VALIDATION") == given

@@ -32,7 +32,9 @@ import logging
 import os
 import shutil
 import threading
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 
 from jupyter_client.manager import AsyncKernelManager as _AsyncKernelManager
 
@@ -65,10 +67,27 @@ def _run(coro_fn, *args, **kw):
     return run_sync(coro_fn)(*args, **kw)
 
 
-# Looking up the kernel spec imports ipykernel's debugger in this process with older ipykernel
-# releases (6.x, the declared minimum), and debugpy then writes a "frozen modules" warning to the
-# command's stderr, before its own error line; the variable turns that check (and its warning) off.
-os.environ.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
+#: The variable that turns off debugpy's check of frozen modules, and the warning it writes.
+_DEBUGPY_QUIET = "PYDEVD_DISABLE_FILE_VALIDATION"
+_environ_lock = threading.RLock()
+
+
+@contextmanager
+def _debugpy_quiet() -> Iterator[None]:
+    """Within the block, this process's environment has :data:`_DEBUGPY_QUIET` set to 1 (unless
+    the user gave it a value); after it, the environment is as it was.
+
+    A lock keeps the change to one block at a time: another thread's block ending would otherwise
+    remove the variable while this one still needs it."""
+    with _environ_lock:
+        given = _DEBUGPY_QUIET in os.environ
+        if not given:
+            os.environ[_DEBUGPY_QUIET] = "1"
+        try:
+            yield
+        finally:
+            if not given:
+                os.environ.pop(_DEBUGPY_QUIET, None)
 
 #: How a report's kernel is started instead of ``python -m ipykernel_launcher``: the launcher's
 #: own lines, after making debugpy unimportable, so that ipykernel leaves its debugger out. Its
@@ -101,6 +120,15 @@ class LocalKernelManager(_AsyncKernelManager):
             self._ipc_dir = tempfile.mkdtemp(prefix="ci-kernel-")
             kwargs["ip"] = os.path.join(self._ipc_dir, "ipc")
         super().__init__(**kwargs)
+
+    @property
+    def kernel_spec(self):
+        # Looking up the kernel spec imports ipykernel.kernelspec in this process; with ipykernel 6.x
+        # (the declared minimum) that imports its debugger, and debugpy then writes a "frozen modules"
+        # warning to the command's stderr, before its own error line. debugpy reads the variable as it
+        # is imported, so it is set for the lookup only, not for the rest of the user's process.
+        with _debugpy_quiet():
+            return super().kernel_spec
 
     def format_kernel_cmd(self, extra_arguments: list[str] | None = None) -> list[str]:
         cmd = super().format_kernel_cmd(extra_arguments)
