@@ -109,3 +109,21 @@ def test_sources_section_on_demo_names_the_date_and_no_path(demo_dir, monkeypatc
     assert {f"ds_{d}" for d in stored} <= set(TEXTS), "a stored dataset without a name in words"
     assert "deaths_total" not in text and "population_total" not in text
     assert (table["Years"].str.fullmatch(r"\d{4}(–\d{4})?")).all(), table
+
+
+@pytest.mark.parametrize("lang, infant, by_age", [("lt", "Mirę kūdikiai (iki 1 m. amžiaus)", "Mirusieji pagal amžių"),
+                                                  ("en", "Infant deaths (under 1 year)", "Deaths by age")])
+def test_a_deaths_table_of_age_0_only_is_named_infant_deaths(lang, infant, by_age):
+    """Statistics Lithuania's extract gives infant deaths and the total only: its table of deaths
+    by age holds age 0 alone, and the sources table must not call it deaths by age."""
+    import pandas as pd
+
+    from cityindicators.reports.sections.data_sources import dataset_label
+
+    only_0 = pd.DataFrame({"age": [0, 0], "value": [3.0, 4.0]})
+    ages = pd.DataFrame({"age": [0, 1, 85], "value": [3.0, 1.0, 9.0]})
+    assert dataset_label("deaths", only_0, lang) == infant
+    assert dataset_label("deaths", ages, lang) == by_age
+    assert dataset_label("deaths", None, lang) == by_age
+    assert dataset_label("births", only_0, lang) != infant
+    assert dataset_label("no_such_dataset", None, lang) == "no_such_dataset"

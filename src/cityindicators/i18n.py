@@ -281,6 +281,7 @@ TEXTS: dict[str, dict[str, str]] = {
     "ds_births": {"lt": "Gimusieji", "en": "Live births"},
     "ds_deaths": {"lt": "Mirusieji pagal amžių", "en": "Deaths by age"},
     "ds_deaths_total": {"lt": "Mirusieji", "en": "Deaths"},
+    "ds_deaths_infant": {"lt": "Mirę kūdikiai (iki 1 m. amžiaus)", "en": "Infant deaths (under 1 year)"},
     "ds_population_total": {"lt": "Gyventojai metų pradžioje", "en": "Residents at 1 January"},
     "ds_life_expectancy": {"lt": "Vidutinė tikėtina gyvenimo trukmė", "en": "Life expectancy at birth"},
     "ds_migration": {"lt": "Migracija pagal amžių ir lytį", "en": "Migration by age and sex"},

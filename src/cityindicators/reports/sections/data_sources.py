@@ -40,7 +40,7 @@ def sources(ctx: ReportContext) -> pd.DataFrame:
             path = _snapshot_path(ctx.data_dir, inp)
             meta = (read_sidecar(path) if path is not None else {}) or {"source": inp.get("source", "")}
             rows.append({
-                t("col_dataset", lang): t(f"ds_{dataset}", lang) if f"ds_{dataset}" in TEXTS else dataset,
+                t("col_dataset", lang): dataset_label(dataset, frame, lang),
                 t("col_source", lang): source_label(meta, lang),
                 t("col_source_date", lang): source_date(meta, path, years, lang),
                 t("col_years", lang): yrs,
@@ -50,6 +50,16 @@ def sources(ctx: ReportContext) -> pd.DataFrame:
     show_markdown(f"{note}; {t('source_calc', lang, version=__version__)}.", ctx.user_texts)
     show_table(styled_table(table))
     return table
+
+
+def dataset_label(dataset: str, frame: pd.DataFrame | None, lang: str) -> str:
+    """The name a reader sees for a stored dataset: its catalogue name, except that a table of
+    deaths by age that holds age 0 only (Statistics Lithuania's extract gives infant deaths and the
+    total, no other ages) is called infant deaths, not "deaths by age"."""
+    if (dataset == "deaths" and frame is not None and len(frame) and "age" in frame
+            and set(pd.unique(frame["age"].astype(int))) == {0}):
+        return t("ds_deaths_infant", lang)
+    return t(f"ds_{dataset}", lang) if f"ds_{dataset}" in TEXTS else dataset
 
 
 def _snapshot_path(data_dir: Path, inp: dict[str, Any]) -> Path | None:
