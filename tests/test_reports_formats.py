@@ -119,7 +119,8 @@ def test_chart_and_table_exports(export_folder):
     assert [ws["A2"].value, ws["B2"].value] == ["Unit", "persons"]
     assert ws["A3"].value == "Source" and "synthetic" in ws["B3"].value.lower()
     rows = list(ws.iter_rows(min_row=7, values_only=True))
-    assert rows[0] == ("year", "value") and rows[1:] == [(2001, 1200), (2002, 1150), (2003, 1100)]
+    # the chart's data under headers in the report's language, as a table sheet has them
+    assert rows[0] == ("Year", "Value") and rows[1:] == [(2001, 1200), (2002, 1150), (2003, 1100)]
     ws = wb["02 Comparison note"]
     assert ws["A1"].value == "Comparison note"
     body = list(ws.iter_rows(min_row=6, values_only=True))
@@ -324,7 +325,7 @@ def test_workbook_holds_the_librarys_figures(situation_report, demo_dir):
         assert len(n) <= 31 and ws["A2"].value == "Unit" and ws["A3"].value == "Source" and ws["B3"].value, n
     pop = compute_indicators(["population"], territories="X13", data_dir=demo_dir).set_index("year")["value"]
     rows = list(wb[sheet_of["population_trend"]].iter_rows(min_row=7, values_only=True))
-    assert rows[0] == ("year", "value")
+    assert rows[0] == ("Year", "Value")
     got = {int(y): v for y, v in rows[1:]}
     assert got == pytest.approx({int(y): float(v) for y, v in pop.dropna().items()})
     cmp_sheet = sheet_of["comparison"]
@@ -614,3 +615,36 @@ def test_importing_the_kernels_leaves_the_environment_and_the_spec_lookup_has_de
         finally:
             shutil.rmtree(km._ipc_dir, ignore_errors=True)
         assert seen == [during] and os.environ.get("PYDEVD_DISABLE_FILE_VALIDATION") == given
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("lang", ["lt", "en"])
+def test_chart_data_sheets_have_headers_in_the_reports_language(demo_dir, tmp_path, lang):
+    """Every chart-data sheet of both templates (XLSX and its CSV) is headed in words of the report's
+    language: no canonical column name (``value``, ``territory_code``, ``age_group`` ...) is left."""
+    from openpyxl import load_workbook
+
+    from cityindicators.i18n import t
+    from cityindicators.reports.exports import CHART_DATA_HEADERS
+
+    machine = set(CHART_DATA_HEADERS) | {"age_group", "open_age", "scenario_label", "quantile_label"}
+    kinds = {"lt": "diagramos duomenys", "en": "chart data"}
+    for template in ("situation_analysis", "scenarios"):
+        res = runner.run_report(template, "X13", {"trajectories": 50} if template == "scenarios" else {},
+                                language=lang, data_dir=demo_dir, output_dir=tmp_path / lang, print_charts=False)
+        assert res.status == "ok", res.error
+        folder = Path(res.output_dir)
+        index = pd.read_csv(folder / "tables" / "index.csv")
+        charts = index[index.iloc[:, 2] == kinds[lang]]
+        assert len(charts) >= 5
+        wb = load_workbook(folder / f"{template}.xlsx", read_only=True)
+        for sheet, csv_file in zip(charts.iloc[:, 0], charts.iloc[:, 5]):
+            rows = list(wb[sheet].iter_rows(values_only=True))
+            header = next(r for r in rows[5:] if r and r[0] is not None)  # after the heading block and a blank row
+            header = [h for h in header if h is not None]
+            assert not machine & set(header), (sheet, header)
+            assert t("col_value", lang) in header or t("col_year", lang) in header, (sheet, header)
+            assert list(pd.read_csv(folder / csv_file, nrows=0).columns) == header, sheet
+        wb.close()
+    year = t("col_year", lang)
+    assert year == {"lt": "Metai", "en": "Year"}[lang]

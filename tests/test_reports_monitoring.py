@@ -205,6 +205,14 @@ def test_report_in_both_languages_with_plan_hash(reports, demo_dir):
         ids = [ln.split(":")[1].strip() for ln in plan.read_text(encoding="utf-8").splitlines()
                if ln.strip().startswith("- id:")]
         assert [n.split()[1] for n in names[1:]] == [f"{i}." for i in ids] and not [n for n in names if criteria in n]
+        # the summary's numbers and every chart's data headed in the report's language, not by column names
+        from cityindicators.plans.texts import COLUMN_LABELS
+        from cityindicators.reports.exports import CHART_DATA_HEADERS
+
+        for n in names:
+            rows = list(wb[n].iter_rows(min_row=6, values_only=True))  # after the heading block: a blank row, the header
+            header = [h for h in next(r for r in rows if r and r[0] is not None) if h is not None]
+            assert header and not (set(COLUMN_LABELS) | set(CHART_DATA_HEADERS)) & set(header), (n, header)
         units = {wb[n]["A1"].value: wb[n]["B2"].value for n in names}
         per_100 = {"lt": "asm. šimtui 15–64 m. gyv.", "en": "persons per 100 aged 15–64"}[lang]
         assert [u for title, u in units.items() if title.startswith("E3.")] == [per_100]

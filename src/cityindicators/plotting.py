@@ -917,7 +917,7 @@ CHART_UNITS: dict[str, str] = {
     "scenario_lines": "persons", "broad_groups": "persons", "dependency_ratios": "per 100 aged 15-64", "fan_chart": "persons",
 }
 # other units as the indicator catalogue writes them (one unit per indicator in tables, texts, charts)
-_DATA_UNITS = {"persons": ("asmenys", "persons"), "": ("nurodyta stulpelyje unit", "given in the column unit")}
+_DATA_UNITS = {"persons": ("asmenys", "persons")}
 
 
 def _keeps_data(func, unit: str):
@@ -992,6 +992,8 @@ def chart_unit(fig: Figure, lang: str) -> str:
     from .indicators.catalogue import unit_label
 
     unit = getattr(fig, "cityindicators_unit", "")
+    if not unit:  # one per row: the column named as the sheet heads it (reports.exports.CHART_DATA_HEADERS)
+        return t("unit_in_column", lang, column=t("col_unit", lang))
     pair = _DATA_UNITS.get(unit)
     return (pair[0] if lang == "lt" else pair[1]) if pair else unit_label(unit, lang)
 

@@ -66,6 +66,7 @@ COLUMN_LABELS = {
     "probability": {"lt": "Tikimybė pasiekti", "en": "Probability of meeting"},
     "inflow": {"lt": "Reikalinga papildoma migracija, asm. per metus", "en": "Inflow needed, persons a year"},
     "inflow_profile": {"lt": "Migrantų profilis", "en": "Migrant profile"},
+    "band": {"lt": "Intervalo rūšis", "en": "Interval kind"},
     "progress": {"lt": "Pasiekta planuoto pokyčio dalis", "en": "Share of planned change achieved"},
     "elapsed": {"lt": "Praėjusio laiko dalis", "en": "Share of time elapsed"},
 }

@@ -52,6 +52,8 @@ __all__ = [
     "save_chart",
     "save_table",
     "TableRecord",
+    "CHART_DATA_HEADERS",
+    "chart_data_headers",
     "read_records",
     "write_tables",
 ]
@@ -431,6 +433,25 @@ def read_records(folder: Path) -> list[TableRecord]:
     return out
 
 
+#: Headers of the chart-data sheets: the canonical columns of the frames the charts drew (plotting's
+#: and the monitoring report's) -> the i18n key of their header, as the table sheets have theirs.
+#: ``group`` is an age group in every chart that has one (broad and service age groups).
+CHART_DATA_HEADERS = {
+    "year": "col_year", "value": "col_value", "sex": "col_sex", "age": "col_age", "group": "col_age_group",
+    "component": "col_component", "indicator": "col_indicator", "unit": "col_unit",
+    "territory_code": "col_territory_code", "territory": "col_territory", "period": "col_period",
+    "series": "col_series", "scenario": "col_scenario", "quantile": "col_quantile",
+}
+
+
+def chart_data_headers(columns, lang: str) -> list[str]:
+    """The headers of a chart-data sheet's ``columns`` in ``lang`` (:data:`CHART_DATA_HEADERS`; a
+    column not listed there keeps its name)."""
+    from ..i18n import t
+
+    return [t(CHART_DATA_HEADERS[c], lang) if c in CHART_DATA_HEADERS else str(c) for c in columns]
+
+
 _HEAD = {
     "lt": {"unit": "Matavimo vienetas", "source": "Šaltinis", "territory": "Teritorija", "chart": "Diagrama",
            "sheets": "Lapai", "sheet": "Lapas", "title": "Pavadinimas", "file": "Failas", "kind": "Rūšis",
@@ -570,6 +591,8 @@ def write_tables(folder: Path, template: str) -> list[str]:
     files = []
     for name, stem, r in zip(names, _file_stems(records), records):
         frame = _plain_frame(r.frame)
+        if r.kind == "chart":  # the frame a chart drew has canonical column names; a reader gets words
+            frame.columns = chart_data_headers(frame.columns, lang)
         csv_name = f"tables/{stem}.csv"
         atomic_write_text(folder / csv_name, spreadsheet_safe_frame(frame).to_csv(index=False), durable=False)
         files.append(csv_name)

@@ -180,7 +180,8 @@ def summary_table(ctx: MonitoringContext) -> pd.DataFrame:
     show_markdown(f"## {text('h_summary', ctx.lang)}", ctx.user_texts)
     table = summary_frame(ctx)
     exports.set_section("h_summary", text("h_summary", ctx.lang))
-    show_table(summary_styler(ctx, table), data=ctx.summary)  # the workbook gets the numbers, not the text
+    # the workbook gets the numbers, not the text, under the headers the report shows
+    show_table(summary_styler(ctx, table), data=ctx.summary.rename(columns=column_labels(ctx.summary.columns, ctx.lang)))
     show_markdown(status_counts(ctx), ctx.user_texts)
     return table
 
