@@ -254,3 +254,37 @@ def test_scenario_charts_mark_the_breaks_of_the_observed_series(demo_dir, monkey
                       "value": [1.0, 1.0, 2.0, 2.0, 3.0, 3.0]})
     fan = plotting.fan_chart(q, lang="lt", breaks=[census])
     assert "2011 m. gyventojų surašymas" in [x.get_text() for x in fan.axes[0].texts]
+
+
+@pytest.mark.parametrize("lang, shown, unit, note", [
+    ("lt", ["−30,0", "−10\u202f854", "−22,8", "616", "18\u202f686"], "‰ (1 000 gyv.)",
+     "Ataskaitos lentelėse – ‰ (1 000 gyv.): paskelbta reikšmė × 1\u202f000."),
+    ("en", ["−30.0", "−10,854", "−22.8", "616", "18,686"], "per 1,000",
+     "In the report's tables: per 1,000, the published value × 1,000."),
+])
+def test_comparison_rows_show_whole_persons_and_rates_to_one_decimal(lang, shown, unit, note):
+    """Net migration and every other count of persons (and euros) whole, rates one decimal; the published net
+    migration, a fraction of the population (-0.030), per 1,000 residents as the computed rate beside it, in
+    the table, its workbook copy and the annex (it was shown as "-0,030" with three decimals)."""
+    from types import SimpleNamespace
+
+    from cityindicators.i18n import t
+    from cityindicators.reports.sections.compare import _comparison_display
+
+    table = pd.DataFrame({
+        "indicator": ["pub_net_migration", "net_migration", "crude_net_migration_rate",
+                      "pub_average_net_monthly_earnings", "population"],
+        "unit": ["fraction of population", "persons", "per 1000", "EUR", "persons"],
+        "year": [2016, 2017, 2017, 2016, 2018], "value": [-0.03, -10854.4, -22.7657, 616.0, 18686.0],
+        "country": [-0.018, -2000.0, -9.74, 700.5, 2808901.0], "rank": [56, 40, 46, 10, 47]})
+    ctx = SimpleNamespace(lang=lang, peer_name="peers")
+    disp = _comparison_display(ctx, table)
+    assert disp[t("col_value", lang)].tolist() == shown
+    assert disp[t("col_country", lang)].iloc[0] == ("−18,0" if lang == "lt" else "−18.0")
+    assert disp[t("col_unit", lang)].iloc[0] == unit
+    data = _comparison_display(ctx, table, formatted=False)  # the workbook's copy: numbers, in the unit it names
+    assert data[t("col_value", lang)].iloc[0] == -30.0 and data[t("col_unit", lang)].iloc[0] == unit
+    assert data[t("col_value", lang)].iloc[2] == pytest.approx(-22.7657)
+    annex = planner.indicator_annex(["pub_net_migration", "crude_net_migration_rate"], lang)
+    assert annex[t("col_unit", lang)].tolist() == [unit, unit]
+    assert annex[t("col_definition", lang)].iloc[0].endswith(note)

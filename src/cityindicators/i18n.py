@@ -140,6 +140,9 @@ TEXTS: dict[str, dict[str, str]] = {
     "col_change_pct": {"lt": "pokytis iki {year}\u00a0m., %", "en": "change to {year}, %"},
     "col_definition": {"lt": "Apibrėžtis (formulė)", "en": "Definition (formula)"},
     "col_osp_tables": {"lt": "Lietuvos statistikos lentelės", "en": "Statistics Lithuania tables"},
+    # an indicator the report's tables show in another scale than the catalogue's (reports.sections.names.SHOWN_AS)
+    "annex_shown_as": {"lt": "Ataskaitos lentelėse – {unit}: paskelbta reikšmė × {factor}.",
+                       "en": "In the report's tables: {unit}, the published value × {factor}."},
     "annex_published": {"lt": "importuota paskelbtų rodiklių lentelė", "en": "imported table of published indicators"},
     # the annex's rows for the projection's own terms (reports.sections.planner.PROJECTION_TERMS)
     "annex_tfr_name": {"lt": "Suminis gimstamumo rodiklis", "en": "Total fertility rate"},

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from typing import Any, Iterable, Sequence
 
-import numpy as np
 import pandas as pd
 
 from ... import plotting
@@ -13,7 +12,7 @@ from ...i18n import fmt_number, t
 from .breaks import _say_breaks, series_breaks
 from .context import COMPARISON_INDICATORS, ReportContext, known_published_ids
 from .display import _heading, show_markdown, show_table
-from .names import _catalogue_names
+from .names import _catalogue_names, _unit, shown_decimals, shown_unit, shown_values
 
 
 def published_indicators(ctx: ReportContext) -> list[str]:
@@ -122,25 +121,26 @@ def similarity_statement(ctx: ReportContext, attrs: dict[str, Any]) -> str:
 
 
 def _comparison_display(ctx: ReportContext, table: pd.DataFrame, formatted: bool = True) -> pd.DataFrame:
-    """The comparison table with display headers; counts shown as whole numbers, others to one
-    decimal (as text, so that each row keeps its own precision); the rank stays a number."""
+    """The comparison table with display headers; counts of persons and euros shown as whole
+    numbers, rates and shares to one decimal (as text, so that each row keeps its own precision),
+    a published fraction of the population per 1,000 residents (:data:`~.names.SHOWN_AS`, in the
+    workbook's copy too); the rank stays a number."""
     lang = ctx.lang
-    labels, units = _catalogue_names(table["indicator"], lang)
+    labels, _ = _catalogue_names(table["indicator"], lang)
     cols = {
         "value": t("col_value", lang), "country": t("col_country", lang), "county": t("col_county", lang),
         "similar": t("col_similar", lang), "peers": t("col_peer_group_mean", lang, name=ctx.peer_name),
     }
     out = pd.DataFrame({t("col_indicator", lang): table["indicator"].map(labels).to_numpy(),
-                        t("col_unit", lang): table["indicator"].map(units).to_numpy(),
+                        t("col_unit", lang): [_unit(shown_unit(str(u)), lang) for u in table["unit"]],
                         # shown as text ("2016", not "2 016,0"); the workbook's copy keeps a number
                         t("col_year", lang): (table["year"].astype(str) if formatted
                                               else pd.to_numeric(table["year"], errors="coerce").astype("Int64")).to_numpy()})
-    # counts whole, fractions (published net migration) to 3 places, the rest to one
     units = table["unit"].to_numpy()
-    decimals = np.where(units == "persons", 0, np.where(units == "fraction of population", 3, 1))
+    decimals = shown_decimals(units)
     for src, dst in cols.items():
         if src in table:
-            vals = pd.to_numeric(table[src], errors="coerce").to_numpy(dtype=float)
+            vals = shown_values(pd.to_numeric(table[src], errors="coerce").to_numpy(dtype=float), units)
             # unformatted: the workbook's copy keeps the numbers as numbers
             out[dst] = [fmt_number(v, lang, int(d)) for v, d in zip(vals, decimals)] if formatted else vals
     out[t("col_rank", lang)] = pd.to_numeric(table["rank"], errors="coerce").to_numpy(dtype=float)

@@ -19,7 +19,7 @@ from ...i18n import fmt_int, fmt_number, t
 from .compare import published_indicators
 from .context import SITUATION_INDICATORS, ReportContext
 from .display import _heading, show_figure, show_markdown, show_table
-from .names import _unit
+from .names import SHOWN_AS, _unit, shown_unit
 from .scenarios import _scenario_labels, observed_breaks, projected_indicators
 from .targets import inflows_by_scenario, target_line
 
@@ -182,8 +182,12 @@ def indicator_annex(ids: Iterable[str], lang: str, data_dir=None, terms: Iterabl
         tables = sorted({f for d in ind.datasets for f in flows.get(d, [])})
         if "published_indicators" in ind.datasets:
             tables.append(t("annex_published", lang))
-        rows.append({t("col_indicator", lang): ind.name(lang), t("col_unit", lang): _unit(ind.unit, lang),
-                     t("col_definition", lang): _typeset(ind.definition_in(lang)) if lang == "en" else ind.definition_in(lang),
+        definition = _typeset(ind.definition_in(lang)) if lang == "en" else ind.definition_in(lang)
+        if shown_unit(ind.unit) != ind.unit:  # the report's tables show it in another scale: say how
+            definition += " " + t("annex_shown_as", lang, unit=_unit(shown_unit(ind.unit), lang),
+                                  factor=fmt_number(SHOWN_AS[ind.unit][1], lang, 0))
+        rows.append({t("col_indicator", lang): ind.name(lang), t("col_unit", lang): _unit(shown_unit(ind.unit), lang),
+                     t("col_definition", lang): definition,
                      t("col_osp_tables", lang): ", ".join(tables)})
     for term in dict.fromkeys(terms):
         tables = sorted({f for d in PROJECTION_TERMS[term] for f in flows.get(d, [])})
