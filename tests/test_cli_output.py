@@ -117,3 +117,25 @@ def test_indicators_compare_and_rank_tables_show_persons_whole_and_rates_with_de
     assert fmt_persons(v["working_age_population"]) in line and not any("." in w for w in line[3:9])
     out = _run(base + ["rank", "--indicator", "working_age_population", "--year", year], capsys)
     assert not any("." in line.split()[-1] for line in out.splitlines()[2:])
+
+
+def test_scenarios_list_table_writes_bounds_as_the_tables_for_reading_do(tmp_path, capsys):
+    # a made-up scenario with a negative bound in every kind of range the list prints
+    (tmp_path / "scenarios").mkdir()
+    (tmp_path / "scenarios" / "bounded.yaml").write_text(
+        "name: bounded\nlabel_en: Bounded\nfertility: {mode: trend, bounds: [1.2, 2]}\n"
+        "mortality: {mode: trend, bounds: [-0.1, 0.3]}\nmigration: {mode: trend, bounds: [-0.02, 0.01]}\n",
+        encoding="utf-8")
+    assert main(["--data-dir", str(tmp_path), "scenarios", "--list"]) == 0
+    row = next(line for line in capsys.readouterr().out.splitlines() if line.startswith("bounded "))
+    assert "within 1.2\u20132" in row  # a range: the en dash of "0\u201314"
+    assert f"gain {MINUS}0.1 to 0.3 years" in row  # a negative bound: the minus sign, and "to" between
+    assert f"within {MINUS}20 to 10 per 1,000" in row
+    # for programs: plain numbers and the ASCII hyphen, as before
+    assert main(["--data-dir", str(tmp_path), "scenarios", "--list", "--format", "json"]) == 0
+    record = next(r for r in json.loads(capsys.readouterr().out) if r["scenario"] == "bounded")
+    assert "within 1.2-2" in record["fertility"] and "gain -0.1-0.3 years" in record["mortality"]
+    assert "within -20 to 10 per 1,000" in record["migration"]
+    assert main(["--data-dir", str(tmp_path), "scenarios", "--list", "--format", "csv"]) == 0
+    row = next(line for line in capsys.readouterr().out.splitlines() if line.startswith("bounded,"))
+    assert MINUS not in row and "\u2013" not in row and "within -20 to 10" in row

@@ -204,7 +204,7 @@ def _scenarios(args) -> int:
     rows = []
     for name, sc in list_scenarios(args.data_dir).items():
         rows.append({"scenario": name, "label": sc.label_en, "extends": sc.parents[0][0] if sc.parents else "",
-                     **sc.summary(), "file": str(sc.source)})
+                     **sc.summary(reading=args.format == "table"), "file": str(sc.source)})
     emit_rows(rows, args.format)  # plain rows: scenarios --list does not import pandas
     return 0
 

@@ -604,13 +604,17 @@ class Scenario:
                          from_year=from_year if from_year is not None else self.migration.added_inflow.from_year)
         return replace(self, migration=replace(self.migration, added_inflow=ai))
 
-    def summary(self, settings: EstimationSettings | None = None) -> dict[str, str]:
+    def summary(self, settings: EstimationSettings | None = None, reading: bool = False) -> dict[str, str]:
         """One line per component, for assumption tables in reports; the long-run rule of net migration
-        is the scenario's own or that of ``settings`` (default: the shipped ``EstimationSettings()``)."""
+        is the scenario's own or that of ``settings`` (default: the shipped ``EstimationSettings()``).
+
+        With ``reading`` (an aligned table printed for people) a negative bound has the minus sign
+        "−" (U+2212) and a range of two non-negative bounds the en dash ("1–2.1"), as the reports
+        write them; without it (CSV, JSON, for programs) the ASCII hyphen ("-30 to 30", "1-2.1")."""
         f, mo, mi = self.fertility, self.mortality, self.migration
         fert = {"hold": "TFR held at the base level",
                 "trend": f"TFR trend continued (damping {f.damping:g}, at most {f.max_change:g} children per woman "
-                         f"up or down, within {f.bounds[0]:g}-{f.bounds[1]:g}"
+                         f"up or down, within {_bounds_text(*f.bounds, reading)}"
                          + (f" (a base outside them moves into them in {f.bounds_entry_years} years)"
                             if f.bounds_entry_years else "")
                          + (f"; the country's level in {f.convergence_years} years)" if f.convergence_years else ")"),
@@ -618,11 +622,11 @@ class Scenario:
         towards = f", slowing towards {mo.e0_ceiling[0]:g} (men) and {mo.e0_ceiling[1]:g} (women) years"
         mort = {"hold": "life expectancy held",
                 "gain": f"life expectancy +{mo.e0_gain_per_year:g} years in the first year{towards}",
-                "trend": f"life expectancy trend continued (first-year gain {mo.bounds[0]:g}-{mo.bounds[1]:g} years"
+                "trend": f"life expectancy trend continued (first-year gain {_bounds_text(*mo.bounds, reading)} years"
                          f"{towards})"}[mo.mode]
         parts = {"hold": "recent net migration rates held", "zero": "no migration",
                  "trend": f"net migration trend continued (damping {mi.damping:g}, crude rate within "
-                          f"{1000 * mi.bounds[0]:g} to {1000 * mi.bounds[1]:g} per 1,000)"}[mi.mode]
+                          f"{_bounds_text(1000 * mi.bounds[0], 1000 * mi.bounds[1], reading, ' to ')} per 1,000)"}[mi.mode]
         if mi.mode != "zero":
             if mi.level != 1:
                 parts += f", level x{mi.level:g}"
@@ -667,6 +671,21 @@ def outflow_scaling(scale: float, kind: str = "absent", lang: str = "en") -> str
     x = f"{scale:g}".replace(".", "," if lang == "lt" else ".")
     sg, pl = t("outflow_halved" if scale == 0.5 else "outflow_times", lang, x=x).split("|")
     return t(f"outflow_{kind}", lang, sg=sg, pl=pl)
+
+
+def _bounds_text(lo: float, hi: float, reading: bool, between: str | None = None) -> str:
+    """The range ``lo`` to ``hi`` in a scenario summary: joined by ``between`` (default: "-", or for
+    ``reading`` the en dash, or " to " when a bound is negative, since "−3–3" reads badly), a
+    negative bound with the minus sign "−" when ``reading``."""
+    from ..i18n import MINUS
+
+    def shown(v: float) -> str:
+        text = f"{v:g}"
+        return MINUS + text[1:] if reading and text.startswith("-") else text
+
+    if between is None:
+        between = (" to " if min(lo, hi) < 0 else "\u2013") if reading else "-"  # the en dash of "0\u201314"
+    return f"{shown(lo)}{between}{shown(hi)}"
 
 
 def _long_run_phrase(mi: Migration, st: EstimationSettings) -> str:
