@@ -297,3 +297,13 @@ def test_percentages_are_closed_up_in_english_only(lang, text, expected):
     from cityindicators.i18n import percent_as_written
 
     assert percent_as_written(text, lang) == expected
+
+
+@pytest.mark.parametrize("n", NUMBERS)
+def test_rows_written_note_agrees_with_the_number(n):
+    from cityindicators.i18n import rows_written_note
+
+    lt = {1: "įrašyta 1 eilutė", 2: "įrašytos 2 eilutės", 10: "įrašyta 10 eilučių", 11: "įrašyta 11 eilučių",
+          21: "įrašyta 21 eilutė", 22: "įrašytos 22 eilutės", 100: "įrašyta 100 eilučių", 1001: "įrašyta 1001 eilutė"}
+    assert rows_written_note(n, "x.csv", "lt") == f"į x.csv {lt[n]}"
+    assert rows_written_note(n, "x.csv", "en") == f"wrote {n} {'row' if n == 1 else 'rows'} to x.csv"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -93,7 +94,7 @@ def test_csv_json_and_xlsx(capsys, demo_dir, tmp_path):
     assert rc == 0 and out.splitlines()[0].startswith("criterion,indicator,unit,direction,year,actual,planned,gap")
     xlsx = tmp_path / "check.xlsx"
     rc, _, err = run(capsys, demo_dir, EXAMPLE, "--format", "xlsx", "--output", xlsx, "--trajectories", "0")
-    assert rc == 0 and "wrote 6 rows" in err
+    assert rc == 0 and "įrašytos 6 eilutės" in err  # the default --lang lt
     frame = pd.read_excel(xlsx)
     assert frame["criterion"].tolist() == ["E1", "E2", "E3", "E4", "E5", "E6"]
     rc, _, err = run(capsys, demo_dir, EXAMPLE, "--format", "xlsx")
@@ -118,8 +119,32 @@ def test_base_value_warning_goes_to_stderr(capsys, demo_dir, tmp_path):
     p.write_text(EXAMPLE.read_text(encoding="utf-8").replace(
         "    base_year: 2020          # base value read from the data\n",
         "    base_year: 2020\n    base_value: 99999\n"), encoding="utf-8")
-    rc, out, err = run(capsys, demo_dir, p, "--trajectories", "0")
+    rc, out, err = run(capsys, demo_dir, p, "--trajectories", "0", "--lang", "en")
     assert rc == 0 and "warning:" in err and "99999" in err and "E1" in out
+
+
+def test_every_note_on_stderr_is_in_the_language_of_lang(capsys, demo_dir, tmp_path):
+    # a base value far from the data (a warning), probabilities (the note on their spread), --output (the
+    # note that the rows were written): with --lang lt all three in Lithuanian, with --lang en in English
+    p = tmp_path / "plan.yaml"
+    p.write_text(EXAMPLE.read_text(encoding="utf-8").replace(
+        "    base_year: 2020          # base value read from the data\n",
+        "    base_year: 2020\n    base_value: 99999.5\n"), encoding="utf-8")
+    out = tmp_path / "check.txt"
+    rc, _, err = run(capsys, demo_dir, p, "--trajectories", "20", "--lang", "lt", "--output", out)
+    lines = err.strip().splitlines()
+    assert rc == 0 and len(lines) == 3, err
+    warning, written, note = lines
+    assert re.fullmatch(rf"įspėjimas: {re.escape(str(p))}: \d+ eilutė, raktas 'criteria\[1\]\.base_value': plano "
+                        r"bazinė reikšmė 99999,5 skiriasi nuo duomenų reikšmės [\d,]+ \(\w+, 2020 m\.\) daugiau nei "
+                        r"[\d,]+ %", warning), warning
+    assert written == f"į {out} įrašytos 6 eilutės"
+    assert note.startswith("pastaba: tikimybės apskaičiuotos iš stochastinės projekcijos, kurios sklaida")
+    assert not re.search(r"\b(note|warning|wrote|rows|line|key|the)\b", err)
+    rc, _, err = run(capsys, demo_dir, p, "--trajectories", "20", "--lang", "en", "--output", out)
+    warning, written, note = err.strip().splitlines()
+    assert rc == 0 and warning.startswith(f"warning: {p}: line ") and "base value 99999.5 differs" in warning
+    assert written == f"wrote 6 rows to {out}" and note.startswith("note: probabilities come from")
 
 
 def test_workbook_from_yaml_checks_the_same(capsys, demo_dir, tmp_path):

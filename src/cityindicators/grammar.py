@@ -72,6 +72,10 @@ NOUNS: dict[str, dict[str, dict[str, dict[str, str]]]] = {
                        "other": "procentinių punktų"}},
         "en": {"nom": {"one": "percentage point", "other": "percentage points"}},
     },
+    "row": {  # of a table written to a file
+        "lt": {"nom": {"one": "eilutė", "few": "eilutės", "many": "eilutės", "other": "eilučių"}},
+        "en": {"nom": {"one": "row", "other": "rows"}},
+    },
     "year": {
         # accusative of duration: "išlaikoma 1 metus, 2 metus, 12 metų"
         "lt": {"nom": {"one": "metai", "few": "metai", "many": "metų", "other": "metų"},

@@ -13,10 +13,10 @@ import re
 from typing import Any
 
 from .exceptions import ReportParameterError
-from .grammar import ordinal
+from .grammar import count_phrase, ordinal, plural_form
 
 __all__ = ["LANGUAGES", "TEXTS", "t", "check_language", "single_periods", "fmt_number", "fmt_percent", "fmt_int",
-           "tick_labels", "rank_text"]
+           "tick_labels", "rank_text", "rows_written_note"]
 
 #: Report languages.
 LANGUAGES: tuple[str, ...] = ("lt", "en")
@@ -557,6 +557,18 @@ TEXTS: dict[str, dict[str, str]] = {
                         "en": "Note: this method's projection of {year} from the data up to {y0} erred widely here – "
                               "{groups}. Read this municipality's projection with caution."},
     "f_accuracy_flag_item": {"lt": "{group}: {err} %", "en": "{group}: {err}%"},
+    # notes the command line writes on stderr beside a table (plan check --lang)
+    "cli_warning": {"lt": "įspėjimas: {text}", "en": "warning: {text}"},
+    "cli_plan_probability_calibrated": {
+        "lt": "pastaba: tikimybės apskaičiuotos iš stochastinės projekcijos, kurios sklaida kalibruota pagal metodo "
+              "praeities paklaidas; tendencijos – tik tiesės, ne prognozės",
+        "en": "note: probabilities come from the stochastic projection, whose spread is calibrated to the method's "
+              "past errors; outlooks marked trend are straight lines, not forecasts"},
+    "cli_plan_probability": {
+        "lt": "pastaba: tikimybės apskaičiuotos iš stochastinės projekcijos, kurios sklaida su praeities paklaidomis "
+              "nesuderinta (ji buvo siauresnė už jas); tendencijos – tik tiesės, ne prognozės",
+        "en": "note: probabilities come from the stochastic projection, whose spread is not calibrated to past "
+              "errors (narrower than they were); outlooks marked trend are straight lines, not forecasts"},
 }
 
 
@@ -659,3 +671,16 @@ def rank_text(rank: int, n: int, lang: str = "lt", year: int | None = None) -> s
     if year is None:
         return t("rank_of", lang, rank=shown, of_n=of_n)
     return t("rank_of_year", lang, rank=shown, of_n=of_n, year=int(year))
+
+
+#: "įrašyta" agrees with the rows as an adjective with its noun: "įrašyta 1 eilutė", "įrašytos 2 eilutės",
+#: "įrašyta 10 eilučių" (with a genitive plural the neuter form).
+_WRITTEN_LT = {"one": "įrašyta", "few": "įrašytos", "other": "įrašyta"}
+
+
+def rows_written_note(n: int, file: str, lang: str = "en") -> str:
+    """The note that ``n`` rows were written to ``file``: "wrote 3 rows to x.csv", "į x.csv įrašytos 3 eilutės"."""
+    rows = count_phrase(str(n), n, "row", check_language(lang))
+    if lang == "lt":
+        return f"į {file} {plural_form(n, _WRITTEN_LT, 'lt')} {rows}"
+    return f"wrote {rows} to {file}"

@@ -14,7 +14,7 @@ import sys
 from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
 from .._io import atomic_write_bytes, atomic_write_text
-from ..i18n import MINUS, NO_VALUE
+from ..i18n import MINUS, NO_VALUE, rows_written_note
 from ..spreadsheet import neutralise_sheet, spreadsheet_safe, spreadsheet_safe_frame
 
 if TYPE_CHECKING:
@@ -67,7 +67,8 @@ def _column_for_reading(values: pd.Series, missing: str = NO_VALUE) -> list[str]
 
 
 def emit(frame: pd.DataFrame, fmt: str, output: str | None = None, numeric: Sequence[str] = (),
-         persons: Sequence[str] = (), persons_rows: Sequence[bool] | None = None, missing: str = NO_VALUE) -> None:
+         persons: Sequence[str] = (), persons_rows: Sequence[bool] | None = None, missing: str = NO_VALUE,
+         lang: str = "en") -> None:
     """Print ``frame`` as an aligned table, CSV or JSON records, or write it atomically to ``output``.
 
     An ``output`` ending in ``.xlsx`` is written as a one-sheet workbook whatever ``fmt`` says.
@@ -80,13 +81,14 @@ def emit(frame: pd.DataFrame, fmt: str, output: str | None = None, numeric: Sequ
     no-data mark of the reports' tables; CSV and XLSX leave the cell empty, JSON writes null, and they
     keep full precision). The table,
     printed for reading, writes negative numbers with the minus sign (U+2212) as the reports do;
-    CSV, JSON and XLSX, read by programs, keep the ASCII hyphen (or a number).
+    CSV, JSON and XLSX, read by programs, keep the ASCII hyphen (or a number). The note on stderr
+    that the rows were written to ``output`` is in ``lang`` (the command's ``--lang``, if it has one).
     """
     import pandas as pd
 
     if output and str(output).lower().endswith(".xlsx"):
         atomic_write_bytes(output, _xlsx_bytes(frame))
-        print(f"wrote {len(frame)} rows to {output}", file=sys.stderr)
+        print(rows_written_note(len(frame), output, lang), file=sys.stderr)
         return
     buf = io.StringIO()
     if fmt == "csv":
@@ -106,7 +108,7 @@ def emit(frame: pd.DataFrame, fmt: str, output: str | None = None, numeric: Sequ
                 elif len(shown) and pd.api.types.is_numeric_dtype(shown[col]) and not pd.api.types.is_bool_dtype(shown[col]):
                     shown[col] = _column_for_reading(shown[col], missing)  # the table is read: "−3.2", as the reports print it
             buf.write((shown.to_string(index=False) if len(shown) else "(no rows)") + "\n")
-    _write(buf.getvalue(), len(frame), output)
+    _write(buf.getvalue(), len(frame), output, lang)
 
 
 def emit_rows(rows: Sequence[Mapping[str, object]], fmt: str) -> None:
@@ -206,10 +208,10 @@ def refuse_unsafe_output(args: Any) -> None:
                                   "would replace it: choose another file")
 
 
-def _write(text: str, n_rows: int, output: str | None) -> None:
+def _write(text: str, n_rows: int, output: str | None, lang: str = "en") -> None:
     if output:
         atomic_write_text(output, text)
-        print(f"wrote {n_rows} rows to {output}", file=sys.stderr)
+        print(rows_written_note(n_rows, output, lang), file=sys.stderr)
     else:
         sys.stdout.write(text)
 

@@ -119,6 +119,7 @@ def _workbook(args: argparse.Namespace) -> int:
 
 def _check(args: argparse.Namespace) -> int:
     from ..exceptions import ConfigError
+    from ..i18n import t
     from ..plans import load_plan
     from ._output import emit
 
@@ -126,20 +127,19 @@ def _check(args: argparse.Namespace) -> int:
         raise ConfigError("--format xlsx needs --output FILE.xlsx")
     if args.trajectories < 0:
         raise ConfigError(f"--trajectories must be zero or positive, got {args.trajectories}")
-    plan = load_plan(args.file, data_dir=args.data_dir)
+    plan = load_plan(args.file, data_dir=args.data_dir, lang=args.lang)
     for w in plan.warnings:
-        print(f"warning: {w}", file=sys.stderr)
+        print(t("cli_warning", args.lang, text=w), file=sys.stderr)
     frame = check_table(plan, args.lang, args.by_year, args.scenario, args.trajectories, args.seed)
     if args.format == "table":
         shown = _display(frame, args.lang, args.by_year)
-        emit(shown, "table", args.output, numeric=list(shown.columns))  # the years; no data: the reports' mark
+        # the years; no data: the reports' mark
+        emit(shown, "table", args.output, numeric=list(shown.columns), lang=args.lang)
         if not args.by_year and frame["probability"].notna().any():
             # the band as outlook() made it: calibrated to the method's past errors where the data allow a back-test
             calibrated = frame.loc[frame["probability"].notna(), "band"].eq("calibrated").all()
-            spread = ("calibrated to the method's past errors" if calibrated else
-                      "not calibrated to past errors (narrower than they were)")
-            print(f"note: probabilities come from the stochastic projection, whose spread is {spread}; outlooks "
-                  "marked trend are straight lines, not forecasts", file=sys.stderr)
+            print(t("cli_plan_probability_calibrated" if calibrated else "cli_plan_probability", args.lang),
+                  file=sys.stderr)
     else:
-        emit(frame, args.format if args.format != "xlsx" else "csv", args.output)
+        emit(frame, args.format if args.format != "xlsx" else "csv", args.output, lang=args.lang)
     return 0

@@ -14,6 +14,7 @@ under a header row of the same keys as the YAML file.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -46,14 +47,32 @@ class RawPlan:
     where: dict[Any, str] = field(default_factory=dict)
     criteria_where: list[str] = field(default_factory=list)
 
-    def place(self, key: Any, index: int | None = None) -> str:
-        """``"<file>: line 12"`` for a plan key or a key of criterion ``index``."""
+    def place(self, key: Any, index: int | None = None, lang: str = "en") -> str:
+        """``"<file>: line 12"`` for a plan key or a key of criterion ``index``; with ``lang="lt"``
+        ``"<file>: 12 eilutė"`` (the cell and row forms too, :func:`place_in_language`)."""
         if index is None:
             loc = self.where.get(key, "")
         else:
             own = self.criteria_where[index] if index < len(self.criteria_where) else ""
             loc = self.where.get((index, key)) or own
-        return f"{self.path}: {loc}" if loc else str(self.path)
+        return f"{self.path}: {place_in_language(loc, lang)}" if loc else str(self.path)
+
+
+#: The three forms of a place this module writes into :attr:`RawPlan.where`, and their Lithuanian.
+_PLACES_LT = ((re.compile(r"line (\d+)"), r"\1 eilutė"),
+              (re.compile(r"cell (\S+)"), r"langelis \1"),
+              (re.compile(r"row (\d+) of sheet (\S+)"), r"lapo \2 \1 eilutė"))
+
+
+def place_in_language(loc: str, lang: str) -> str:
+    """A place of :attr:`RawPlan.where` (``"line 12"``, ``"cell criteria!D5"``, ``"row 5 of sheet
+    criteria"``) as ``lang`` writes it: unchanged in English, ``"12 eilutė"``, ``"langelis criteria!D5"``,
+    ``"lapo criteria 5 eilutė"`` in Lithuanian."""
+    if lang == "lt":
+        for pattern, lt in _PLACES_LT:
+            if pattern.fullmatch(loc):
+                return pattern.sub(lt, loc)
+    return loc
 
 
 def read_plan_file(path: str | Path) -> RawPlan:

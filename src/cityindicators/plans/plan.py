@@ -47,6 +47,7 @@ from ..exceptions import CityIndicatorsError, DatasetNotFoundError, UnknownTerri
 from ..geography import Territory, get_register
 from .files import PlanError, RawPlan, read_plan_file
 from .status import DIRECTIONS, criterion_status, elapsed_share, planned_path, progress_share
+from .texts import text as plan_text
 
 if TYPE_CHECKING:  # pragma: no cover - types only
     from ..config import KeptData
@@ -475,7 +476,18 @@ def _observed(ids: Sequence[str], code: str, data_dir) -> pd.DataFrame:
     return f[["indicator", "year", "value"]]
 
 
-def load_plan(path: str | os.PathLike, data_dir: str | os.PathLike | None = None) -> Plan:
+def _base_value_warning(place: str, i: int, f: Mapping[str, Any], data_base: float, tol: float, lang: str) -> str:
+    """The warning that criterion ``i``'s base value (fields ``f``) is more than ``tol`` per cent from the
+    data's ``data_base``, in ``lang``; the numbers as the file has them (no thousands separator)."""
+
+    def num(v: float) -> str:
+        return f"{v:g}".replace(".", ",") if lang == "lt" else f"{v:g}"
+
+    return plan_text("w_base_value", lang, place=place, n=i + 1, given=num(f["base_value"]), data=num(data_base),
+                     indicator=f["indicator"], year=f["base_year"], tol=num(tol))
+
+
+def load_plan(path: str | os.PathLike, data_dir: str | os.PathLike | None = None, lang: str = "en") -> Plan:
     """Read and validate a plan file (YAML or XLSX) and read its indicators from the data.
 
     Parameters
@@ -487,6 +499,8 @@ def load_plan(path: str | os.PathLike, data_dir: str | os.PathLike | None = None
         :class:`~cityindicators.workspace.Workspace`: kept as the plan's ``data_dir``, so that
         the indicators here and the projections of :meth:`Plan.outlook` and
         :meth:`Plan.summary` use the tables and projection inputs it has read.
+    lang
+        Language of :attr:`Plan.warnings` (``"en"`` or ``"lt"``); errors are in English.
 
     Returns
     -------
@@ -558,9 +572,7 @@ def load_plan(path: str | os.PathLike, data_dir: str | os.PathLike | None = None
             tol = f["base_value_tolerance"] if f["base_value_tolerance"] is not None else top["base_value_tolerance"]
             diff = abs(f["base_value"] - data_base)
             if diff > tol / 100.0 * max(abs(data_base), 1e-12):
-                warnings.append(f"{raw.place('base_value', i)}, key 'criteria[{i + 1}].base_value': the plan's base "
-                                f"value {f['base_value']:g} differs from the data's {data_base:g} ({f['indicator']}, "
-                                f"{f['base_year']}) by more than {tol:g} %")
+                warnings.append(_base_value_warning(raw.place("base_value", i, lang), i, f, data_base, tol, lang))
         criteria.append(Criterion(
             id=f["id"], name_lt=f["name_lt"], name_en=f["name_en"], indicator=f["indicator"], unit=str(f["unit"]),
             base_year=f["base_year"], base_value=float(f["base_value"]), target_year=f["target_year"],

@@ -161,6 +161,12 @@ TEXTS = {
                     "en": "Plan: {plan}.{source} Indicator source: {data}."},
     "source_plan_note": {"lt": " Plano šaltinis: {note}.", "en": " Source of the plan: {note}."},
     # {file}: the file's name as Markdown shows it (html_safe.markdown_literal), not in a code span
+    # a base value of the plan file far from the data's: {place} names the file and line or cell,
+    # {given} is the file's value as typed
+    "w_base_value": {"lt": "{place}, raktas 'criteria[{n}].base_value': plano bazinė reikšmė {given} skiriasi nuo "
+                           "duomenų reikšmės {data} ({indicator}, {year} m.) daugiau nei {tol} %",
+                     "en": "{place}, key 'criteria[{n}].base_value': the plan's base value {given} differs from the "
+                           "data's {data} ({indicator}, {year}) by more than {tol} %"},
     "source_plan_file": {"lt": "Plano failas: {file} (jo kontrolinė suma – ataskaitos faile manifest.json).",
                          "en": "Plan file: {file} (its checksum is in the report's manifest.json)."},
 }

@@ -85,7 +85,7 @@ def setup_monitoring(territory: str, plan: str, scenarios: Sequence[str] = (), t
     # count arrays and projection inputs
     ws = as_workspace(data_dir or None)
     try:
-        p = load_plan(plan or resource_path("plans", "eglynas.yaml"), data_dir=ws)
+        p = load_plan(plan or resource_path("plans", "eglynas.yaml"), data_dir=ws, lang=lang)  # its warnings shown in the report
     except CityIndicatorsError as exc:
         raise ReportParameterError(f"plan: {exc}") from exc
     code = p.territory.code
