@@ -141,6 +141,30 @@ def test_year_paths_of_fertility_and_migration_are_read_and_checked_alike():
             Scenario.from_dict({"name": "p", section: {"mode": mode, "path": {2030: 11.0}}})
 
 
+@pytest.mark.parametrize("value, wrong", [
+    ("{2030: [1.5, 1.6, 1.7]}", "expected a number, got a list of 3 items"),
+    ("{2030: {low: 1.5, high: 1.7}}", "expected a number, got a mapping of 2 keys"),
+    ("{2030: '" + "1.5 " * 30 + "'}", "expected a number, got a text of 120 characters"),
+    ("{2030.5: 1.6}", "year 2030.5 is not an integer"),  # not read as 2030
+])
+def test_an_invalid_path_value_is_one_line_naming_the_file_and_the_key_without_the_files_text(tmp_path, value, wrong):
+    folder = tmp_path / "scenarios"
+    folder.mkdir()
+    (folder / "bad.yaml").write_text(f"name: bad\nfertility:\n  mode: path\n  path: {value}\n", encoding="utf-8")
+    with pytest.raises(ConfigError) as info:
+        load_scenario("bad", tmp_path)
+    msg = str(info.value)
+    assert msg.startswith(f"{folder / 'bad.yaml'}: key 'fertility.path") and msg.endswith(wrong), msg
+    assert "\n" not in msg and "low" not in msg and "1.5 1.5" not in msg and "[1.5" not in msg
+
+
+def test_a_mode_written_as_a_mapping_is_named_not_quoted():
+    # "mode:" followed by an indented block: the whole block is the value
+    with pytest.raises(ConfigError, match=r"^f: key 'fertility.mode': a mapping of 1 key is not allowed; allowed values: "
+                                          r"hold, trend, path$"):
+        Scenario.from_dict({"name": "p", "fertility": {"mode": {"path": {2030: 1.6, 2040: 1.7}}}}, source="f")
+
+
 def test_user_scenarios_folder_adds_and_overrides(tmp_path):
     folder = tmp_path / "scenarios"
     folder.mkdir()

@@ -205,6 +205,23 @@ def _err(source: str, key: str, msg: str) -> ConfigError:
     return ConfigError(f"{source}: key {key!r}: {msg}")
 
 
+def _shown(v: Any) -> str:
+    """A value of the file as an error message quotes it: a number or a short one-line text as written,
+    anything else by what it is ("a mapping of 3 keys", "a list of 2 items", "a text of 300 characters"),
+    so that the message stays one line and does not echo a fragment of the file."""
+    if v is None:
+        return "an empty value"
+    if isinstance(v, (bool, int, float)):
+        return repr(v)
+    if isinstance(v, str):
+        return repr(v) if len(v) <= 40 and v.isprintable() else f"a text of {len(v)} characters"
+    if isinstance(v, Mapping):
+        return f"a mapping of {len(v)} {'key' if len(v) == 1 else 'keys'}"
+    if isinstance(v, (list, tuple)):
+        return f"a list of {len(v)} {'item' if len(v) == 1 else 'items'}"
+    return f"a {type(v).__name__}"  # a date, say
+
+
 def _check_keys(d: Mapping, allowed: tuple[str, ...], source: str, where: str) -> None:
     if not isinstance(d, Mapping):
         raise _err(source, where, f"expected a mapping with keys {list(allowed)}, got {type(d).__name__}")
@@ -219,7 +236,7 @@ def _check_keys(d: Mapping, allowed: tuple[str, ...], source: str, where: str) -
 
 def _num(v: Any, source: str, key: str, lo: float | None = None, hi: float | None = None) -> float:
     if isinstance(v, bool) or not isinstance(v, (int, float)):
-        raise _err(source, key, f"expected a number, got {v!r}")
+        raise _err(source, key, f"expected a number, got {_shown(v)}")
     v = float(v)
     if not math.isfinite(v) or (lo is not None and v < lo) or (hi is not None and v > hi):
         rng = f"[{'-inf' if lo is None else lo}, {'inf' if hi is None else hi}]"
@@ -229,7 +246,7 @@ def _num(v: Any, source: str, key: str, lo: float | None = None, hi: float | Non
 
 def _pair(v: Any, source: str, key: str) -> tuple[float, float]:
     if not isinstance(v, (list, tuple)) or len(v) != 2:
-        raise _err(source, key, f"expected [lower, upper], got {v!r}")
+        raise _err(source, key, f"expected [lower, upper], got {_shown(v)}")
     lo, hi = (_num(x, source, key) for x in v)
     if lo > hi:
         raise _err(source, key, f"lower bound {lo} is above upper bound {hi}")
@@ -238,8 +255,18 @@ def _pair(v: Any, source: str, key: str) -> tuple[float, float]:
 
 def _year(v: Any, source: str, key: str) -> int:
     if isinstance(v, bool) or not isinstance(v, int) or not 1900 <= v <= 2200:
-        raise _err(source, key, f"expected a calendar year (integer 1900-2200), got {v!r}")
+        raise _err(source, key, f"expected a calendar year (integer 1900-2200), got {_shown(v)}")
     return int(v)
+
+
+def _path_year(y: Any) -> int | None:
+    """A year key of a path as an integer ("2030" quoted too); None for anything else: 2030.5 is a
+    mistake, not 2030."""
+    if isinstance(y, int) and not isinstance(y, bool):
+        return y
+    if isinstance(y, str) and y.strip().isdigit():
+        return int(y)
+    return None
 
 
 def _year_path(v: Any, source: str, key: str, what: str) -> tuple[tuple[int, float], ...]:
@@ -249,11 +276,10 @@ def _year_path(v: Any, source: str, key: str, what: str) -> tuple[tuple[int, flo
         raise _err(source, key, f"expected a mapping year -> {what}")
     items = []
     for y, x in v.items():
-        try:
-            yi = int(y)
-        except (TypeError, ValueError):
-            raise _err(source, key, f"year {y!r} is not an integer") from None
-        items.append((yi, _num(x, source, f"{key}.{y}", 0.0, 10.0)))
+        yi = _path_year(y)
+        if yi is None:
+            raise _err(source, key, f"year {_shown(y)} is not an integer")
+        items.append((yi, _num(x, source, f"{key}.{yi}", 0.0, 10.0)))
     return tuple(sorted(items))
 
 
@@ -265,12 +291,13 @@ def _migration_path_and_window(mi: Mapping, source: str) -> dict[str, Any]:
     if mi.get("window") is not None:
         w = mi["window"]
         if isinstance(w, bool) or not isinstance(w, int) or not 1 <= w <= 50:
-            raise _err(source, "migration.window", f"expected a number of years 1-50, got {w!r}")
+            raise _err(source, "migration.window", f"expected a number of years 1-50, got {_shown(w)}")
         out["window"] = int(w)
     if mi.get("excluded_years") is not None:
         ex = mi["excluded_years"]
         if not isinstance(ex, (list, tuple)):
-            raise _err(source, "migration.excluded_years", f"expected a list of years, e.g. [2010, 2011], got {ex!r}")
+            raise _err(source, "migration.excluded_years",
+                       f"expected a list of years, e.g. [2010, 2011], got {_shown(ex)}")
         out["excluded_years"] = tuple(sorted(_year(y, source, "migration.excluded_years") for y in ex))
     if mi.get("convergence_target") is not None:
         out["convergence_target"] = _mode(mi["convergence_target"], CONVERGENCE_TARGETS, source, "migration.convergence_target")
@@ -300,7 +327,7 @@ def _combination(d: Any, source: str) -> tuple[tuple[str, float], ...]:
         where = f"combination.{key}"
         if key == "age_structure_years":
             if isinstance(v, bool) or not isinstance(v, int) or not 1 <= v <= 100:
-                raise _err(source, where, f"expected a whole number of years 1-100, got {v!r}")
+                raise _err(source, where, f"expected a whole number of years 1-100, got {_shown(v)}")
             out.append((field_name, int(v)))
         else:
             out.append((field_name, _num(v, source, where, 0.0, 1.0)))
@@ -312,27 +339,27 @@ def _years_or_none(v: Any, source: str, key: str) -> int | None:
     if v is None:
         return None
     if isinstance(v, bool) or not isinstance(v, int) or v < 1:
-        raise _err(source, key, f"expected a whole number of years (at least 1) or null, got {v!r}")
+        raise _err(source, key, f"expected a whole number of years (at least 1) or null, got {_shown(v)}")
     return int(v)
 
 
 def _mode(v: Any, allowed: tuple[str, ...], source: str, key: str) -> str:
     if v not in allowed:
-        raise _err(source, key, f"value {v!r} is not allowed; allowed values: {', '.join(allowed)}")
+        raise _err(source, key, f"{_shown(v)} is not allowed; allowed values: {', '.join(allowed)}")
     return str(v)
 
 
 def _parse_band(band: str, source: str, key: str) -> tuple[int, int]:
     m = re.fullmatch(r"\s*(\d+)\s*-\s*(\d+)\s*", str(band))
     if not m or int(m.group(1)) > int(m.group(2)):
-        raise _err(source, key, f"age band {band!r} must look like '25-39' (lower-upper, inclusive)")
+        raise _err(source, key, f"{_shown(band)} is not an age band like '25-39' (lower-upper, inclusive)")
     return int(m.group(1)), int(m.group(2))
 
 
 def _check_profile(v: Any, source: str, key: str) -> str | dict[str, float]:
     if isinstance(v, str):
         if v not in PROFILES and v != OWN_PROFILE:
-            raise _err(source, key, f"unknown profile {v!r}; allowed values: {', '.join([*PROFILES, OWN_PROFILE])} "
+            raise _err(source, key, f"unknown profile {_shown(v)}; allowed values: {', '.join([*PROFILES, OWN_PROFILE])} "
                                     "or a mapping of age bands to shares")
         return v
     if isinstance(v, Mapping) and v:
@@ -344,7 +371,7 @@ def _check_profile(v: Any, source: str, key: str) -> str | dict[str, float]:
             raise _err(source, key, "profile shares must not all be zero")
         return out
     raise _err(source, key, f"expected a profile name ({', '.join([*PROFILES, OWN_PROFILE])}) or a mapping "
-                            f"of age bands to shares, got {v!r}")
+                            f"of age bands to shares, got {_shown(v)}")
 
 
 def profile_weights(profile: str | Mapping[str, float], ages: int, own: np.ndarray | None = None) -> np.ndarray:
@@ -485,13 +512,14 @@ class Scenario:
                         "mortality", "migration", "combination"), source, "")
         allow = d.get("allow_implausible", False)
         if not isinstance(allow, bool):
-            raise _err(source, "allow_implausible", f"expected true or false, got {allow!r}")
+            raise _err(source, "allow_implausible", f"expected true or false, got {_shown(allow)}")
         name = d.get("name")
         if not isinstance(name, str) or not _NAME_RE.match(name):
-            raise _err(source, "name", f"required; a slug of lower-case letters, digits, '-' and '_', got {name!r}")
+            raise _err(source, "name",
+                       f"required; a slug of lower-case letters, digits, '-' and '_', got {_shown(name)}")
         for k in ("label_en", "label_lt", "description"):
             if k in d and not isinstance(d[k], str):
-                raise _err(source, k, f"expected text, got {d[k]!r}")
+                raise _err(source, k, f"expected text, got {_shown(d[k])}")
 
         f = d.get("fertility") or {}
         _check_keys(f, SECTION_KEYS["fertility"], source, "fertility")
@@ -517,7 +545,7 @@ class Scenario:
         mo = _check_mode_keys(mo, "mortality", mmode, source)
         ceiling = mo.get("e0_ceiling", list(E0_CEILING))
         if not isinstance(ceiling, (list, tuple)) or len(ceiling) != 2:
-            raise _err(source, "mortality.e0_ceiling", f"expected [men, women] in years, got {ceiling!r}")
+            raise _err(source, "mortality.e0_ceiling", f"expected [men, women] in years, got {_shown(ceiling)}")
         mort = Mortality(
             mode=mmode,
             e0_gain_per_year=_num(mo.get("e0_gain_per_year", 0.0), source, "mortality.e0_gain_per_year", -2.0, 2.0),
@@ -535,7 +563,8 @@ class Scenario:
         prof = _check_profile(ai.get("profile", "young_families"), source, "migration.added_inflow.profile")
         fy = ai.get("from_year")
         if fy is not None and (isinstance(fy, bool) or not isinstance(fy, int)):
-            raise _err(source, "migration.added_inflow.from_year", f"expected a year (integer) or null, got {fy!r}")
+            raise _err(source, "migration.added_inflow.from_year",
+                       f"expected a year (integer) or null, got {_shown(fy)}")
         added = AddedInflow(
             per_1000=_num(ai.get("per_1000", 0.0), source, "migration.added_inflow.per_1000", -1000.0, 1000.0),
             persons=_num(ai.get("persons", 0.0), source, "migration.added_inflow.persons"),
@@ -769,7 +798,8 @@ def _parent_file(spec: Any, source: str, folder: Path, data_dir: str | os.PathLi
     to the extending file's folder; a name is looked up like :func:`load_scenario`'s, leaving out the
     extending file ``own`` itself, so that a user's ``baseline.yaml`` may extend the shipped baseline."""
     if not isinstance(spec, str) or not spec.strip():
-        raise _err(source, "extends", f"expected the name of a scenario or a path to a .yaml file, got {spec!r}")
+        raise _err(source, "extends",
+                   f"expected the name of a scenario or a path to a .yaml file, got {_shown(spec)}")
     if _is_path(spec):
         path = Path(spec).expanduser()
         path = path if path.is_absolute() else folder / path
