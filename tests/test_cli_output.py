@@ -139,3 +139,19 @@ def test_scenarios_list_table_writes_bounds_as_the_tables_for_reading_do(tmp_pat
     assert main(["--data-dir", str(tmp_path), "scenarios", "--list", "--format", "csv"]) == 0
     row = next(line for line in capsys.readouterr().out.splitlines() if line.startswith("bounded,"))
     assert MINUS not in row and "\u2013" not in row and "within -20 to 10" in row
+
+
+def test_an_output_in_folders_that_do_not_exist_yet_creates_them_but_not_inside_the_store(demo_dir, tmp_path, capsys):
+    csv_out = tmp_path / "new" / "dir" / "x.csv"
+    assert main(["--data-dir", str(demo_dir), "project", "--territory", "Eglyno sav.", "--base-year", "2018",
+                 "--to", "2020", "--scenario", "baseline", "--output", str(csv_out)]) == 0
+    assert pd.read_csv(csv_out)["year"].max() == 2020
+    book = tmp_path / "other" / "deep" / "plan.xlsx"
+    assert main(["plan", "workbook", str(book)]) == 0 and book.is_file()
+    capsys.readouterr()
+    # the refusal of an output inside the store comes first: no folder is made there
+    refused = demo_dir / "processed" / "new" / "x.csv"
+    assert main(["--data-dir", str(demo_dir), "project", "--territory", "Eglyno sav.", "--base-year", "2018",
+                 "--to", "2020", "--scenario", "baseline", "--output", str(refused)]) == 1
+    assert "inside the data directory's processed/ folder" in capsys.readouterr().err
+    assert not (demo_dir / "processed" / "new").exists()
