@@ -431,6 +431,40 @@ def test_cli_report_runs_and_exit_code(tiny, demo_dir, tmp_path, capsys):
     assert "colour" in capsys.readouterr().err
 
 
+def test_batch_on_a_full_disk_names_each_failed_report_and_why(tiny, demo_dir, tmp_path, monkeypatch):
+    """X12's run fails, and then the disk is full: neither the keeping of its failed notebook nor the
+    batch summary file can be written. The summary still names the failed report with the run's own
+    error and the disk's, one line each, and leaves no half-kept folder."""
+    import errno
+    import os
+
+    from cityindicators import _io
+
+    write = _io.atomic_write_bytes
+
+    def full_disk_for_the_failure_and_the_summary(target, data, durable=True):
+        target = Path(target)
+        if target.parent.name.endswith(".failed") or target.name == "batch-summary.json":
+            raise _io.storage_error(OSError(errno.ENOSPC, os.strerror(errno.ENOSPC)), target, "write")
+        return write(target, data, durable=durable)
+
+    monkeypatch.setattr(_io, "atomic_write_bytes", full_disk_for_the_failure_and_the_summary)
+    summary = runner.run_batch(["X12", "X13"], [str(tiny)], parameters={"fail_on": "X12"}, output_dir=tmp_path,
+                               data_dir=demo_dir, progress=False)  # returns: the disk's error is not raised
+    assert [r.status for r in summary.results] == ["failed", "ok"] and summary.exit_code == 1
+    text = summary.text()
+    assert text.startswith("2 report(s) in ") and ": 1 written, 0 unchanged (skipped), 1 failed\n" in text
+    failed = [line for line in text.splitlines() if line.startswith("  FAILED")]
+    assert len(failed) == 1 and failed[0].startswith("  FAILED tiny X12 ")
+    assert "ValueError: deliberate failure (cell " in failed[0]  # the run's own error, then the disk's
+    assert failed[0].endswith("; the failed notebook could not be kept: "
+                              f"{tmp_path / 'tiny' / 'X12-berzynas.failed' / 'manifest.json'}: cannot write: "
+                              "no space left on the device")
+    assert text.splitlines()[-1] == (f"  the batch summary file was not written: {tmp_path / 'batch-summary.json'}: "
+                                    "cannot write: no space left on the device")
+    assert not (tmp_path / "tiny" / "X12-berzynas.failed").exists() and not (tmp_path / "batch-summary.json").exists()
+
+
 def test_kernel_managers_keep_their_ipc_sockets_apart(tmp_path, monkeypatch):
     # jupyter_client's default names IPC sockets "kernel-ipc-<n>" in the working directory, so two
     # kernels started at once by parallel workers could bind the same sockets

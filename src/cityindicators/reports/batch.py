@@ -20,8 +20,9 @@ from pathlib import Path
 from typing import Any, Mapping, Sequence
 
 from .._debris import owner_tag
-from .._io import atomic_write_json, safe_child
-from ..exceptions import CityIndicatorsError, ReportExecutionError, ReportParameterError, UnknownTerritoryError
+from .._io import atomic_write_json, safe_child, storage_error
+from ..exceptions import (CityIndicatorsError, ReportExecutionError, ReportParameterError, StorageError,
+                          UnknownTerritoryError)
 from . import stopping
 from .parameters import validate_parameters
 from .provenance import data_snapshot
@@ -42,6 +43,9 @@ class BatchSummary:
     results: list[ReportResult] = field(default_factory=list)
     seconds: float = 0.0
     stopped_by: str = ""  # the signal that stopped the batch ("SIGTERM"), empty if it ran to the end
+    #: Why ``batch-summary.json`` could not be written (a full disk), empty when it was: the results
+    #: are then told by :meth:`text` only, so they must not be lost with the file.
+    summary_error: str = ""
 
     @property
     def failed(self) -> list[ReportResult]:
@@ -49,12 +53,13 @@ class BatchSummary:
 
     @property
     def ok(self) -> bool:
-        return not self.failed and not self.stopped_by
+        return not self.failed and not self.stopped_by and not self.summary_error
 
     @property
     def exit_code(self) -> int:
-        """0 when every report is written or unchanged; 1 when some failed; 128 + the signal's
-        number when a signal stopped the batch (130 for SIGINT, 143 for SIGTERM)."""
+        """0 when every report is written or unchanged; 1 when some failed or ``batch-summary.json``
+        could not be written; 128 + the signal's number when a signal stopped the batch (130 for
+        SIGINT, 143 for SIGTERM)."""
         if self.stopped_by:
             return 128 + int(getattr(signal, self.stopped_by))
         return 0 if self.ok else 1
@@ -76,6 +81,8 @@ class BatchSummary:
         for r in self.failed:
             lines.append(f"  FAILED {r.template} {r.territory_code} {r.territory_name}: {r.error}"
                          + (f"\n         notebook: {r.failed_notebook}" if r.failed_notebook else ""))
+        if self.summary_error:
+            lines.append(f"  the batch summary file was not written: {self.summary_error}")
         return "\n".join(lines)
 
     def to_dict(self) -> dict[str, Any]:
@@ -288,10 +295,24 @@ def run_batch(
             time.perf_counter() - t0, stopped_by=stopped_by,
         )
         if write_summary:
-            Path(output_dir).mkdir(parents=True, exist_ok=True)
-            atomic_write_json(Path(output_dir) / "batch-summary.json", {"finished_at": _now(), **summary.to_dict()})
+            _write_summary(summary, Path(output_dir))
     log.info(summary.text())
     return summary
+
+
+def _write_summary(summary: BatchSummary, output_dir: Path) -> None:
+    """Write ``<output_dir>/batch-summary.json``; a failure (a full disk) is kept in
+    ``summary.summary_error`` instead of raised, so that the caller still tells which report was
+    written and which failed, and why."""
+    try:
+        try:
+            output_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise storage_error(exc, output_dir, "create") from None
+        atomic_write_json(output_dir / "batch-summary.json", {"finished_at": _now(), **summary.to_dict()})
+    except StorageError as exc:
+        log.warning("%s", exc)
+        summary.summary_error = str(exc)
 
 
 def _unchanged_jobs(job_list: list[_Job], results: dict[int, ReportResult]) -> tuple[dict[int, _Job], dict[int, float | None]]:

@@ -23,9 +23,9 @@ import nbformat
 
 from .. import __version__
 from .._debris import owner_tag, remove_stale
-from .._io import (atomic_write_bytes, atomic_write_json, atomic_write_text, fault_point, fsync_dir, fsync_tree, safe_child,
-                   sha256_bytes, sha256_file)
-from ..exceptions import DatasetNotFoundError, ReportExecutionError
+from .._io import (atomic_write_bytes, atomic_write_json, atomic_write_text, fault_point, fsync_dir, fsync_tree,
+                   os_error_reason, safe_child, sha256_bytes, sha256_file)
+from ..exceptions import CityIndicatorsError, DatasetNotFoundError, ReportExecutionError
 from . import exports, html_export, kernels, stopping, timings
 from .html_export import export_html, extract_charts, print_copy, slug, start_pdf
 from .kernels import LocalKernelManager  # noqa: F401 (named here for older callers)
@@ -354,16 +354,18 @@ def run_report(
     if error:
         manifest.update(status="failed", error=error, finished_at=_now(),
                         timings={"validate_s": round(t_validated - t_start, 3), "execute_s": round(t_exec1 - t_exec0, 3)})
-        if failed_dir.exists():
-            shutil.rmtree(failed_dir)
-        failed_dir.mkdir(parents=True)
-        if out_nb.exists():
-            shutil.move(str(out_nb), failed_dir / out_nb.name)
-        atomic_write_json(failed_dir / MANIFEST, manifest)
+        try:
+            _keep_failed(failed_dir, out_nb, manifest)
+            result.failed_notebook = str(failed_dir / out_nb.name)
+            log.error("%s %s failed: %s (notebook kept in %s)", name, code, error, failed_dir)
+        except (OSError, CityIndicatorsError) as exc:
+            # a full disk fails the run and then the keeping of its notebook: the run's own error is the
+            # one to tell, with this one after it, and no half-kept folder is left
+            shutil.rmtree(failed_dir, ignore_errors=True)
+            error += f"; the failed notebook could not be kept: {_short_error(exc)}"
+            log.error("%s %s failed: %s", name, code, error)
         shutil.rmtree(staging, ignore_errors=True)
-        log.error("%s %s failed: %s (notebook kept in %s)", name, code, error, failed_dir)
         result.status, result.error = "failed", error
-        result.failed_notebook = str(failed_dir / out_nb.name)
         result.seconds = time.perf_counter() - t_start
         return result
     try:
@@ -471,10 +473,27 @@ def finish_report(result: ReportResult, printing: Callable[[], list[str]] | None
     return result
 
 
+def _keep_failed(failed_dir: Path, out_nb: Path, manifest: Mapping[str, Any]) -> None:
+    """Keep a failed run's notebook (if it was written) and its manifest in ``failed_dir``, in place
+    of the previous failed run's."""
+    if failed_dir.exists():
+        shutil.rmtree(failed_dir)
+    failed_dir.mkdir(parents=True)
+    if out_nb.exists():
+        shutil.move(str(out_nb), failed_dir / out_nb.name)
+    atomic_write_json(failed_dir / MANIFEST, manifest)
+
+
 def _short_error(exc: BaseException) -> str:
+    """One line saying why a run failed: the notebook's error with its cell, the file and plain reason
+    of an :class:`OSError` ("x.ipynb: no space left on the device"), else the error with its type."""
     ename = getattr(exc, "ename", None)
     if ename:  # papermill.PapermillExecutionError: the error raised in the notebook
         cell = getattr(exc, "exec_count", None)
-        return f"{ename}: {getattr(exc, 'evalue', '')} (cell {cell})".strip()
-    return f"{type(exc).__name__}: {exc}"
+        return " ".join(f"{ename}: {getattr(exc, 'evalue', '')} (cell {cell})".split())
+    if isinstance(exc, OSError) and exc.errno is not None:  # not a cell's timeout (a TimeoutError without one)
+        return f"{exc.filename}: {os_error_reason(exc)}" if exc.filename else os_error_reason(exc)
+    if isinstance(exc, CityIndicatorsError):  # its message names the file and the reason already
+        return " ".join(str(exc).split())
+    return " ".join(f"{type(exc).__name__}: {exc}".split())
 
