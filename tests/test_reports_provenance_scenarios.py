@@ -32,3 +32,16 @@ def test_a_broken_scenario_file_is_part_of_the_fingerprint_not_an_error(tmp_path
     contents = scenario_contents(tmp_path)
     assert list(contents) == ["error"] and "extends" in contents["error"]
     fingerprint("nb", params, {})  # the report itself reports the error when it runs
+
+
+def test_other_code_of_the_same_version_changes_the_fingerprint(monkeypatch):
+    """An edited checkout (or an upgrade that kept the version number) makes different reports:
+    they must not be skipped as unchanged (the fingerprint holds build_cache.code_version)."""
+    from cityindicators import build_cache
+
+    params = {"territory": "X13", "language": "lt"}
+    monkeypatch.setattr(build_cache, "_CODE_VERSION", ["aaaa"])
+    first = fingerprint("nb", params, {})
+    assert fingerprint("nb", params, {}) == first
+    monkeypatch.setattr(build_cache, "_CODE_VERSION", ["bbbb"])
+    assert fingerprint("nb", params, {}) != first

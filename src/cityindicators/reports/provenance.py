@@ -13,6 +13,7 @@ from typing import Any, Mapping, Sequence
 
 from .. import __version__
 from .._io import read_sidecar, sha256_bytes, sha256_file
+from ..build_cache import code_version
 from .parameters import FILE_PARAMETERS
 
 __all__ = ["data_snapshot", "RECORDED_LIBRARIES", "library_versions", "input_files", "scenario_contents",
@@ -102,6 +103,9 @@ def fingerprint(notebook_sha: str, parameters: Mapping[str, Any], snapshot: Mapp
         "notebook": notebook_sha,
         "parameters": parameters,
         "package_version": __version__,
+        # the code itself (a digest of the package's files): an edited checkout or an upgrade that kept
+        # the version number makes different reports, which must not be skipped as unchanged
+        "code": code_version(),
         "versions": library_versions(),
         "data": {k: v["sha256"] for k, v in sorted(snapshot.items())},
     }
