@@ -123,6 +123,25 @@ def test_similarity_peers_in_comparison(utena):
     assert [r["territory_code"] for r in t.attrs["neighbours"]] == ["45", "62"]
 
 
+def test_similarity_peers_are_named_by_how_many_there_are_in_agreeing_words(utena):
+    one = comparison_table("30", 2014, peers="similar:1", data=utena, indicators=["share_65_plus"],
+                           features=["share_65_plus"])
+    assert one.attrs["peer_group"]["name"] == "1 panašiausia savivaldybė"
+    everyone = comparison_table("30", 2014, peers="similar:1000", data=utena, indicators=["share_65_plus"],
+                                features=["share_65_plus"], lang="en")
+    n = len(everyone.attrs["peer_group"]["members"])
+    assert n < 1000 and everyone.attrs["peer_group"]["name"] == f"{n} most similar municipalities"
+    two = comparison_table("30", 2014, peers="similar:2", data=utena, indicators=["share_65_plus"],
+                           features=["share_65_plus"])
+    assert two.attrs["peer_group"]["name"] == "2 panašiausios savivaldybės"
+
+
+@pytest.mark.parametrize("spec", ["similar:abc", "similar:2.5", "similar:-3"])
+def test_a_similarity_peer_count_that_is_no_whole_number_is_an_error_naming_the_group(utena, spec):
+    with pytest.raises(ConfigError, match=r"after 'similar:'|at least 1"):
+        comparison_table("30", 2014, peers=spec, data=utena, indicators=["share_65_plus"])
+
+
 def test_peer_specs(utena):
     for spec in ("county", "type", "size", "county:Utenos apskritis", ["Visaginas", "Zarasai"]):
         t = comparison_table("30", 2014, peers=spec, data=utena, indicators=["population"])

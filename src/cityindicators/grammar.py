@@ -67,6 +67,12 @@ NOUNS: dict[str, dict[str, dict[str, dict[str, str]]]] = {
         },
         "en": {"nom": {"one": "municipality", "other": "municipalities"}},
     },
+    "most_similar_municipality": {
+        # a peer group's name: "5 panašiausios savivaldybės", "1 panašiausia savivaldybė", "10 panašiausių savivaldybių"
+        "lt": {"nom": {"one": "panašiausia savivaldybė", "few": "panašiausios savivaldybės",
+                       "many": "panašiausios savivaldybės", "other": "panašiausių savivaldybių"}},
+        "en": {"nom": {"one": "most similar municipality", "other": "most similar municipalities"}},
+    },
     "percentage_point": {
         "lt": {"gen": {"one": "procentinio punkto", "few": "procentinių punktų", "many": "procentinio punkto",
                        "other": "procentinių punktų"}},

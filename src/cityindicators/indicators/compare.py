@@ -42,6 +42,7 @@ import numpy as np
 import pandas as pd
 
 from ..exceptions import ConfigError, DataValidationError
+from ..grammar import count_phrase
 from ..geography import Group, Register, Territory, get_register, size_class
 from ._counts import Counts
 from .catalogue import get_indicator
@@ -237,9 +238,14 @@ def peer_group(
     low = spec.lower()
     if low in ("similar", "knn") or low.startswith(("similar:", "knn:")):
         _, _, kk = low.partition(":")
+        if kk and not kk.strip().isdigit():
+            raise ConfigError(f"peer group {spec!r}: after 'similar:' give the number of municipalities "
+                              f"(a whole number of 1 or more), got {kk!r}")
         kk = int(kk) if kk else k
         nb = similar_municipalities(t.code, year, kk, features, weights, counts, data_dir)
-        return Group(f"similar:{t.code}", f"{kk} panašiausios savivaldybės", f"{kk} most similar municipalities",
+        n = len(nb)  # as many as there are, when more are asked for than the data hold
+        return Group(f"similar:{t.code}", count_phrase(str(n), n, "most_similar_municipality", "lt"),
+                     count_phrase(str(n), n, "most_similar_municipality", "en"),
                      tuple(nb["territory_code"]), kind="similar"), nb
     universe = ranking_universe(counts.codes, t.synthetic, reg)
     pop_arr = indicator_arrays(counts, ["population"])["population"][counts.index(universe), _year_index(counts, year)]
