@@ -216,3 +216,21 @@ def test_cli_compare_and_rank(utena_dir, capsys):
     assert main(["--data-dir", str(utena_dir), "rank", "-i", "share_65_plus", "-y", "2015",
                  "--change-from", "2014", "-f", "csv"]) == 0
     assert capsys.readouterr().out.splitlines()[-1].startswith("6,30,")
+
+
+@pytest.mark.parametrize("first", [2015, 2016])
+def test_a_change_from_a_year_not_before_the_last_is_refused_by_changes_ranks_and_comparisons(utena, first):
+    with pytest.raises(ConfigError, match=f"a change from {first} to 2015: its first year must be before its last"):
+        indicator_changes(["population"], first, 2015, data=utena)
+    with pytest.raises(ConfigError, match="first year must be before its last"):
+        rank_table("population", 2015, year_from=first, data=utena)
+    with pytest.raises(ConfigError, match="first year must be before its last"):
+        comparison_table("30", 2015, peers="county", year_from=first, data=utena, indicators=["population"])
+
+
+def test_cli_rank_and_compare_with_a_first_year_after_the_last_is_one_line_and_exit_one(utena_dir, capsys):
+    assert main(["--data-dir", str(utena_dir), "rank", "-i", "population", "-y", "2014", "--change-from", "2015"]) == 1
+    assert capsys.readouterr().err == ("error: a change from 2015 to 2014: its first year must be before its last "
+                                       "(give a first year before 2014)\n")
+    assert main(["--data-dir", str(utena_dir), "compare", "-t", "30", "-y", "2014", "--from", "2014"]) == 1
+    assert "a change from 2014 to 2014" in capsys.readouterr().err

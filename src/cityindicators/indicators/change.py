@@ -82,6 +82,17 @@ def _ids(indicators) -> list[str] | None:
     return [indicators] if isinstance(indicators, str) else list(indicators)
 
 
+def check_change_years(year_from: int, year_to: int) -> tuple[int, int]:
+    """``(year_from, year_to)`` as integers, or a :class:`ConfigError` when the change would run
+    backwards or over no time: a change "from 2021 to 2020" is the later change read with the
+    wrong sign, and one from a year to itself is zero for every territory (a ranking of ties)."""
+    year_from, year_to = int(year_from), int(year_to)
+    if year_from >= year_to:
+        raise ConfigError(f"a change from {year_from} to {year_to}: its first year must be before its last "
+                          f"(give a first year before {year_to})")
+    return year_from, year_to
+
+
 def indicator_changes(
     indicators: str | Iterable[str] | None = None,
     year_from: int = None,
@@ -104,9 +115,7 @@ def indicator_changes(
     """
     if year_from is None or year_to is None:
         raise ConfigError("indicator_changes needs year_from and year_to")
-    year_from, year_to = int(year_from), int(year_to)
-    if year_from == year_to:
-        raise ConfigError(f"year_from and year_to must differ (both {year_from})")
+    year_from, year_to = check_change_years(year_from, year_to)
     ids = _ids(indicators)
     base = counts_of(data, data_dir, needed_datasets(ids))
     universe = ranking_universe(base.codes)
@@ -180,6 +189,8 @@ def rank_table(
     """
     if change not in ("auto", "relative", "absolute"):
         raise ConfigError(f"change must be auto, relative or absolute, got {change!r}")
+    if year_from is not None:
+        check_change_years(year_from, year)
     entry = get_indicator(indicator)
     counts = counts_of(data, data_dir, needed_datasets([indicator]))
     reg = get_register(data_dir) if data_dir is not None else get_register()

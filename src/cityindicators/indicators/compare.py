@@ -47,7 +47,7 @@ from ..geography import Group, Register, Territory, get_register, size_class
 from ._counts import Counts
 from .catalogue import get_indicator
 from .breaks import break_notes, own_break_mask
-from .change import ranking_universe
+from .change import check_change_years, ranking_universe
 from .compute import available_indicators, counts_of, indicator_arrays
 
 __all__ = [
@@ -333,6 +333,8 @@ def comparison_table(
         country_code, county_code, peer_group (id, name, members), neighbours (the similarity
         table as records, for similarity peers).
     """
+    if year_from is not None:
+        check_change_years(year_from, year)
     counts = counts_of(data, data_dir)  # all tables: a comparison reads several
     reg = _register(data_dir)
     t = _target(territory, reg, counts)
