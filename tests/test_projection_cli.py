@@ -176,3 +176,16 @@ def test_scenarios_show_prints_the_effective_long_run_keys(tmp_path, capsys):
     # no base year and no data: the years relative to the base year
     assert main(["--data-dir", str(tmp_path), "scenarios", "--show", "baseline"]) == 0
     assert "#   migration.convergence_start_year: base year + 12" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("flag", ["--migration-convergence-start", "--migration-convergence-years",
+                                  "--age-structure-years"])
+def test_a_span_of_years_beyond_any_projection_is_one_line_naming_its_option(demo_dir, capsys, flag):
+    # 10**20 years did not fit numpy's integers: an internal error (OverflowError) after the rates were estimated
+    for value in ("201", str(10**20)):
+        assert totals_rc(demo_dir, [flag, value]) == 1
+        err = capsys.readouterr().err
+        assert err.startswith(f"error: {flag} {value}: ") and "at most 200 years" in err
+        assert "internal error" not in err and len(err.splitlines()) == 1
+    assert totals_rc(demo_dir, [flag, "200"]) == 0  # the longest span allowed runs
+    capsys.readouterr()

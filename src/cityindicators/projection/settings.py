@@ -27,6 +27,10 @@ MORTALITY_IMPROVEMENTS = ("uniform", "by_age")
 #: schedule that long before its long-run rule begins, and the age-structure combination holds its shift
 #: after it (:data:`~cityindicators.projection.schedule.AGE_STRUCTURE_HELD_AFTER`).
 LONGEST_BACKTESTED_HORIZON = 12
+#: The longest span, in years, a setting counted in years may have (the years migration is held, the years of its
+#: convergence, of the age-structure weight's rise): longer than any projection runs (1950 to 2100), so a longer one
+#: would change nothing more, and a number too large for numpy's integers would be an internal error.
+MAX_SPAN_YEARS = 200
 
 
 @dataclass(frozen=True)
@@ -210,6 +214,10 @@ class EstimationSettings:
             raise ProjectionError(f"migration_convergence_years must be at least 1, got {self.migration_convergence_years}")
         if int(self.migration_convergence_start) < 0:
             raise ProjectionError(f"migration_convergence_start must be at least 0, got {self.migration_convergence_start}")
+        for name in ("migration_convergence_years", "migration_convergence_start", "age_structure_years"):
+            if int(getattr(self, name)) > MAX_SPAN_YEARS:
+                raise ProjectionError(f"{name} must be at most {MAX_SPAN_YEARS} years (longer than any projection), "
+                                      f"got {getattr(self, name)}")
         if not 0.0 <= self.total_combination_weight <= 1.0:
             raise ProjectionError(f"total_combination_weight must be within [0, 1], got {self.total_combination_weight}")
         if not 0.0 <= self.age_structure_weight <= 1.0:
