@@ -189,3 +189,14 @@ def test_a_span_of_years_beyond_any_projection_is_one_line_naming_its_option(dem
         assert "internal error" not in err and len(err.splitlines()) == 1
     assert totals_rc(demo_dir, [flag, "200"]) == 0  # the longest span allowed runs
     capsys.readouterr()
+
+
+def test_round_digits_out_of_range_or_without_round_is_refused_and_in_range_rounds(demo_dir, capsys):
+    for extra, said in ((["--round", "--round-digits", "400"], "from 0 to 10, got 400"),
+                        (["--round", "--round-digits", "-3"], "from 0 to 10, got -3"),
+                        (["--round-digits", "0"], "give it with --round")):
+        assert totals_rc(demo_dir, extra) == 1  # 400 wrote every population empty, -3 printed 0.0
+        assert said in capsys.readouterr().err
+    assert totals_rc(demo_dir, ["--round", "--round-digits", "0"]) == 0
+    frame = pd.read_csv(io.StringIO(capsys.readouterr().out))
+    assert frame["population"].notna().all() and (frame["population"] == frame["population"].round()).all()

@@ -15,6 +15,9 @@ from ..geography import get_register
 from ._output import FORMATS, emit, emit_rows
 
 
+#: The most decimals ``project --round-digits`` keeps (a projection's persons are no finer than that).
+MAX_ROUND_DIGITS = 10
+
 #: ``project`` and ``target`` options of the estimation settings that shape the schedule: flag -> (EstimationSettings
 #: field, type, help).
 SETTING_FLAGS = {
@@ -314,8 +317,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                         "table, for reading, prints persons rounded to whole persons (a median age to 2 decimals)")
     p.add_argument("--output", default=None, metavar="FILE", help="write to FILE (atomically) instead of stdout")
     p.add_argument("--round", action="store_true", help="round populations to --round-digits decimals")
-    p.add_argument("--round-digits", type=int, default=1, metavar="N",
-                   help="decimals kept by --round (default 1; 0 for whole persons)")
+    p.add_argument("--round-digits", type=int, default=None, metavar="N",
+                   help=f"decimals kept by --round, 0-{MAX_ROUND_DIGITS} (default 1; 0 for whole persons)")
     p.set_defaults(handler=_project_default)
 
     p = sub.add_parser("target", help="constant annual net inflow that meets a population target")
@@ -369,4 +372,13 @@ def _project_default(args) -> int:
                           "(--stochastic N --calibrate: the stochastic band as wide as the empirical interval)")
     if args.calibrate and not args.stochastic:
         raise ConfigError("--calibrate scales the stochastic band: give it with --stochastic N")
+    if args.round_digits is not None and not args.round:
+        raise ConfigError("--round-digits sets the decimals of --round: give it with --round")
+    if args.round_digits is None:
+        args.round_digits = 1
+    if not 0 <= args.round_digits <= MAX_ROUND_DIGITS:
+        # a negative number rounded to tens of persons and printed 0.0 for small groups; 400 decimals
+        # overflowed and wrote every population empty
+        raise ConfigError(f"--round-digits must be a number of decimals from 0 to {MAX_ROUND_DIGITS}, "
+                          f"got {args.round_digits}")
     return _project(args)
