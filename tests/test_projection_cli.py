@@ -200,3 +200,14 @@ def test_round_digits_out_of_range_or_without_round_is_refused_and_in_range_roun
     assert totals_rc(demo_dir, ["--round", "--round-digits", "0"]) == 0
     frame = pd.read_csv(io.StringIO(capsys.readouterr().out))
     assert frame["population"].notna().all() and (frame["population"] == frame["population"].round()).all()
+
+
+def test_target_min_inflow_alone_is_the_lower_bound_and_a_nan_bound_is_refused(demo_dir, capsys):
+    rc, message, _, _ = target_run(demo_dir, capsys)
+    assert rc == 0 and "194 persons a year" in message  # the search from 0 finds an inflow below 500
+    rc, message, _, _ = target_run(demo_dir, capsys, "--min-inflow", "500")
+    assert rc == 0 and "an added inflow of 500 a year (the lower bound)" in message  # it was ignored without --max-inflow
+    rc, _, _, err = target_run(demo_dir, capsys, "--max-inflow", "nan")
+    assert rc == 1 and err == "error: inflow bounds must be finite numbers of persons a year, got (0.0, nan)\n"
+    rc, _, _, err = target_run(demo_dir, capsys, "--min-inflow", "5000")
+    assert rc == 1 and "must be increasing, got (5000, 2278.8) (the upper bound's default is 10 % of the base" in err

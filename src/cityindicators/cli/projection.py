@@ -147,7 +147,7 @@ def _empirical_intervals_table(res, errors, data, reg, data_dir):
 def _target(args) -> int:
     from ..projection import find_inflow
 
-    bounds = (args.min_inflow, args.max_inflow) if args.max_inflow is not None else None
+    bounds = (args.min_inflow, args.max_inflow)  # None: the library's default
     res = find_inflow(args.territory, base_year=args.base_year, year=args.year, population=args.population,
                       working_age=args.working_age, max_old_age_dependency=args.max_old_age_dependency,
                       profile=args.profile, scenario=args.scenario, bounds=bounds, data_dir=args.data_dir,
@@ -333,7 +333,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--profile", default="young_families",
                    help="age profile of the added migrants: young_families, young_adults, working_age, retirees, own")
     p.add_argument("--scenario", default="baseline", metavar="NAME")
-    p.add_argument("--min-inflow", type=float, default=0.0, metavar="X", help="lower search bound (persons a year)")
+    p.add_argument("--min-inflow", type=float, default=None, metavar="X",
+                   help="lower search bound (persons a year; default 0)")
     p.add_argument("--max-inflow", type=float, default=None, metavar="X",
                    help="upper search bound (persons a year; default 10%% of the base population)")
     _add_setting_flags(p)

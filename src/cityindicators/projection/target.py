@@ -199,7 +199,7 @@ def find_inflow(
     max_old_age_dependency: float | None = None,
     profile: str | Mapping[str, float] = "young_families",
     scenario: str | Scenario = "baseline",
-    bounds: tuple[float, float] | None = None,
+    bounds: tuple[float | None, float | None] | None = None,
     data: ProjectionData | None = None,
     data_dir: str | os.PathLike | None = None,
     settings: EstimationSettings | None = None,
@@ -224,7 +224,8 @@ def find_inflow(
     scenario
         The scenario the inflow is added to (its own added inflow is replaced).
     bounds
-        Inflow search range in persons a year; default ``(0, 10 % of the base population)``.
+        Inflow search range in persons a year; default ``(0, 10 % of the base population)``, and
+        a bound given as ``None`` takes its default.
     xtol
         Tolerance of the root in persons a year.
     schedule
@@ -272,9 +273,15 @@ def find_inflow(
     if int(year) <= Y:
         raise ProjectionError(f"target year {year} must be after the base year {Y}")
     P0 = float(rates.population.sum())
-    lo, hi = bounds if bounds is not None else (0.0, 0.10 * P0)
+    lo, hi = bounds if bounds is not None else (None, None)
+    # a bound left out (None) takes its default: a lower bound alone was ignored with the upper one's default
+    lo, hi = 0.0 if lo is None else float(lo), 0.10 * P0 if hi is None else float(hi)
+    if not (np.isfinite(lo) and np.isfinite(hi)):  # a NaN bound made every comparison false: "met at no inflow"
+        raise ProjectionError(f"inflow bounds must be finite numbers of persons a year, got {(lo, hi)}")
     if lo >= hi:
-        raise ProjectionError(f"inflow bounds must be increasing, got {(lo, hi)}")
+        raise ProjectionError(f"inflow bounds must be increasing, got ({lo:g}, {hi:g})"
+                              + (" (the upper bound's default is 10 % of the base population)" if bounds is None
+                                 or bounds[1] is None else ""))
     if schedule is None:
         schedule = unit_schedule(rates, sc, profile, int(year))
     elif list(schedule.rates.codes) != [code] or schedule.rates.base_year != Y or len(schedule.years) != int(year) - Y:
