@@ -178,8 +178,15 @@ def errors_of(tmp_path, demo_dir, text: str) -> str:
     ("    unit: asm.", "    unit: [asm.", ("plan.yaml: line", "not valid YAML")),
     ("    target_year: 2030", "    target_year: 2030\n    target_year: 2035",
      ("plan.yaml: line 11", "key 'target_year' appears twice (first on line 10)")),
+    ("    direction: at_least", "    direction: reach\n    tolerance: -1",
+     ("line 13, key 'criteria[1].tolerance'", "expected a tolerance of zero or more, got -1")),
+    ("    direction: at_least", "    direction: at_least\n    base_value_tolerance: -2",
+     ("key 'criteria[1].base_value_tolerance'", "expected a tolerance of zero or more, got -2")),
+    ("period: 2021-2030", "period: 2021-2030\nscenarios: ' , '",
+     ("line 4, key 'scenarios'", "expected scenario names separated by commas, got ' , '")),
 ], ids=["unknown-indicator", "target-before-base", "unit-mismatch", "unknown-territory", "period-reversed",
-        "no-base-data", "invalid-yaml", "key-written-twice"])
+        "no-base-data", "invalid-yaml", "key-written-twice", "negative-tolerance", "negative-base-tolerance",
+        "scenarios-of-commas"])
 def test_a_bad_plan_value_names_its_line_and_key(tmp_path, demo_dir, old, new, expected):
     msg = errors_of(tmp_path, demo_dir, GOOD.replace(old, new))
     missing = [e for e in expected if e not in msg]

@@ -352,8 +352,10 @@ def _plan_values(raw: RawPlan, errors: _Errors, data_dir) -> dict[str, Any]:
     scen = v.get("scenarios") or list(DEFAULT_SCENARIOS)
     if isinstance(scen, str):
         scen = [s.strip() for s in scen.split(",") if s.strip()]
+        if not scen:  # a cell of commas and spaces: no scenario to project, an internal error further on
+            errors.add(f"expected scenario names separated by commas, got {v.get('scenarios')!r}", "scenarios")
     out["scenarios"] = tuple(str(s) for s in scen)
-    if v.get("scenarios"):
+    if v.get("scenarios") and out["scenarios"]:
         from ..projection import list_scenarios
 
         try:
@@ -420,6 +422,9 @@ def _criterion_fields(raw: RawPlan, i: int, errors: _Errors, seen: set[str]) -> 
             out[key] = _number(c[key])
             if out[key] is None:
                 errors.add(f"expected a number, got {c[key]!r}", key, i)
+            elif key in ("tolerance", "base_value_tolerance") and out[key] < 0:
+                # a negative tolerance made a 'reach' target unreachable and a base value always a warning
+                errors.add(f"expected a tolerance of zero or more, got {c[key]!r}", key, i)
     if out.get("base_year") and out.get("target_year") and out["target_year"] <= out["base_year"]:
         errors.add(f"target year {out['target_year']} is not after the base year {out['base_year']}",
                    "target_year", i)
