@@ -432,3 +432,14 @@ def test_reference_rates_of_an_earlier_projection_give_the_same_result(data):
         project([CODES[1]], 2015, 2025, data=data, reference=first.reference)
     with pytest.raises(ProjectionError, match="reference rates"):
         project([CODES[0]], 2014, 2025, data=data, reference=first.reference)
+
+
+def test_the_schedules_of_a_target_year_not_after_the_base_year_are_refused(data):
+    # a report's target section builds them before find_inflow judges the year: numpy's "negative dimensions"
+    from cityindicators.projection.scenarios import load_scenario
+    from cityindicators.projection.target import unit_schedules
+
+    rates = project("30", 2015, 2020, data=data).rates
+    for year in (2010, 2015):
+        with pytest.raises(ProjectionError, match=f"target year {year} must be after the base year 2015"):
+            unit_schedules(rates, [load_scenario("baseline")], "young_families", year)

@@ -37,3 +37,12 @@ def test_a_parameter_has_one_owner():
 
     with pytest.raises(ValueError, match="has a check already"):
         register_check("territory", other)
+
+
+def test_a_target_year_not_after_the_base_year_is_refused_before_the_report_runs(demo_dir):
+    for target_year in (2010, 2015):
+        with pytest.raises(ReportParameterError, match=f"target_year {target_year} must be after the base_year 2015"):
+            parameters.validate_parameters("scenarios", {"territory": "X13", "base_year": 2015, "target_year": target_year,
+                                                         "data_dir": str(demo_dir)})
+    assert parameters.validate_parameters("scenarios", {"territory": "X13", "base_year": 2015, "target_year": 2016,
+                                                        "data_dir": str(demo_dir)})["target_year"] == 2016

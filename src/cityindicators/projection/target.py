@@ -127,6 +127,12 @@ class TargetResult:
             "at_upper_bound", "profile", "scenario", "message")}])
 
 
+def check_target_year(year: int, base_year: int) -> None:
+    """Refuse a target year that is not after the projection's base year."""
+    if int(year) <= int(base_year):
+        raise ProjectionError(f"target year {year} must be after the base year {base_year}")
+
+
 def unit_schedule(rates: BaseRates, scenario: Scenario, profile: str | Mapping[str, float], year: int) -> ScenarioSchedule:
     """The schedule :func:`find_inflow` searches on: ``scenario`` with an added inflow of one
     person a year of ``profile`` (replacing its own) to ``year``, for the one territory of
@@ -138,6 +144,7 @@ def unit_schedules(rates: BaseRates, scenarios: Sequence[Scenario], profile: str
                    year: int) -> list[ScenarioSchedule]:
     """:func:`unit_schedule` of every scenario, built together (:func:`~.schedule.build_schedules`:
     their age-structure adjustments solved at once); each is the one built alone."""
+    check_target_year(year, rates.base_year)  # (a year before it built arrays of negative length)
     return build_schedules([(rates, sc.with_added_inflow(1.0, profile)) for sc in scenarios], int(year))
 
 
@@ -270,8 +277,7 @@ def find_inflow(
     code = rates.codes[0]
     who = f"{register.get(code).name_lt} ({code})"  # the messages name the territory as the CLI tables do
     Y = rates.base_year
-    if int(year) <= Y:
-        raise ProjectionError(f"target year {year} must be after the base year {Y}")
+    check_target_year(year, Y)
     P0 = float(rates.population.sum())
     lo, hi = bounds if bounds is not None else (None, None)
     # a bound left out (None) takes its default: a lower bound alone was ignored with the upper one's default

@@ -280,5 +280,10 @@ def validate_parameters(
             late = [y for y in ys if y > horizon]
             if late:
                 raise ReportParameterError(f"template {label!r}: {name} {late} after the horizon {horizon}")
+    base = values.get("base_year") or 0  # 0: the latest year in the data, judged by the projection
+    if base and "target_year" in values and values["target_year"] <= base:
+        # found only after the projection ran, as an internal error of the report's target section
+        raise ReportParameterError(f"template {label!r}: target_year {values['target_year']} must be after the "
+                                   f"base_year {base}")
     return values
 
