@@ -234,3 +234,13 @@ def test_cli_rank_and_compare_with_a_first_year_after_the_last_is_one_line_and_e
                                        "(give a first year before 2014)\n")
     assert main(["--data-dir", str(utena_dir), "compare", "-t", "30", "-y", "2014", "--from", "2014"]) == 1
     assert "a change from 2014 to 2014" in capsys.readouterr().err
+
+
+def test_cli_rank_change_without_change_from_is_refused(utena_dir, capsys):
+    # the level was ranked under the header of the year, and --change said nothing
+    assert main(["--data-dir", str(utena_dir), "rank", "-i", "population", "-y", "2015", "--change", "absolute"]) == 1
+    assert capsys.readouterr().err == ("error: --change absolute says how to measure a change: give it with "
+                                       "--change-from Y0\n")
+    assert main(["--data-dir", str(utena_dir), "rank", "-i", "population", "-y", "2015", "--change-from", "2014",
+                 "--change", "absolute", "-f", "csv"]) == 0
+    assert capsys.readouterr().out.splitlines()[0] == "rank,territory_code,territory,value"

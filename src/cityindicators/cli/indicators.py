@@ -76,8 +76,10 @@ def _cmd_compare(args: argparse.Namespace) -> int:
 def _cmd_rank(args: argparse.Namespace) -> int:
     from ..indicators import rank_table
 
+    if args.change is not None and args.change_from is None:  # it ranked the level and said nothing
+        raise ConfigError(f"--change {args.change} says how to measure a change: give it with --change-from Y0")
     table = rank_table(args.indicator, args.year, year_from=args.change_from, data_dir=args.data_dir,
-                       order=args.order, lang=args.lang, change=args.change)
+                       order=args.order, lang=args.lang, change=args.change or "auto")
     table = table[["rank", "territory_code", "territory", "value"]]
     if args.format == "table":
         a = table.attrs
@@ -127,7 +129,7 @@ def register(subparsers) -> None:
     r.add_argument("--indicator", "-i", required=True, metavar="ID")
     r.add_argument("--year", "-y", required=True, type=int, metavar="Y")
     r.add_argument("--change-from", type=int, metavar="Y0", help="rank the change from Y0 to Y")
-    r.add_argument("--change", choices=("auto", "relative", "absolute"), default="auto",
+    r.add_argument("--change", choices=("auto", "relative", "absolute"), default=None,
                    help="with --change-from: relative (%%) or absolute change; auto (default): relative for "
                         "counts and amounts, whose sizes differ, absolute for rates and shares")
     r.add_argument("--order", choices=("polarity", "descending", "ascending"), default="polarity",
