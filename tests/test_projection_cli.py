@@ -211,3 +211,14 @@ def test_target_min_inflow_alone_is_the_lower_bound_and_a_nan_bound_is_refused(d
     assert rc == 1 and err == "error: inflow bounds must be finite numbers of persons a year, got (0.0, nan)\n"
     rc, _, _, err = target_run(demo_dir, capsys, "--min-inflow", "5000")
     assert rc == 1 and "must be increasing, got (5000, 2278.8) (the upper bound's default is 10 % of the base" in err
+
+
+@pytest.mark.parametrize("extra, said", [
+    (["--national-method", "raking"], "--national-method raking says how to meet a national projection: give it "
+                                      "with --national-control engine|FILE"),
+    (["--seed", "3"], "--seed sets the random draws of --stochastic N: give it with --stochastic"),
+])
+def test_an_option_that_only_qualifies_another_is_refused_alone(demo_dir, capsys, extra, said):
+    # each was ignored: an uncontrolled or deterministic projection, exit code 0 and nothing said
+    assert totals_rc(demo_dir, extra) == 1
+    assert capsys.readouterr().err == f"error: {said}\n"

@@ -90,7 +90,7 @@ def _project(args) -> int:
         res = project(_territories(args.territory), base_year=args.base_year, to_year=args.to,
                       scenario=args.scenario, data=data, data_dir=args.data_dir, settings=_settings(args),
                       stochastic=args.stochastic, seed=args.seed, national=args.national_control,
-                      national_method=args.national_method,
+                      national_method=args.national_method or "proportional",
                       interval_errors=errors if args.calibrate else None, calibrate_stochastic=args.calibrate)
     except ProjectionError as exc:
         if not args.calibrate:
@@ -297,8 +297,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="scale the municipalities by sex and age so that they add up to a national projection: "
                         "'engine' (the engine's own projection of the country) or a tidy CSV year,sex,age,value "
                         "(e.g. Statistics Lithuania's or Eurostat's); default: uncontrolled")
-    p.add_argument("--national-method", choices=("proportional", "raking"), default="proportional",
-                   help="with --national-control: 'proportional' keeps each municipality's share of every sex and "
+    p.add_argument("--national-method", choices=("proportional", "raking"), default=None,
+                   help="with --national-control: 'proportional' (default) keeps each municipality's share of every sex and "
                         "age; 'raking' also keeps its own projected share of the national total (iterative "
                         "proportional fitting to both)")
     p.add_argument("--interval", choices=("none", "empirical"), default="none",
@@ -373,6 +373,11 @@ def _project_default(args) -> int:
                           "(--stochastic N --calibrate: the stochastic band as wide as the empirical interval)")
     if args.calibrate and not args.stochastic:
         raise ConfigError("--calibrate scales the stochastic band: give it with --stochastic N")
+    if args.national_method is not None and args.national_control is None:  # it projected uncontrolled, unsaid
+        raise ConfigError(f"--national-method {args.national_method} says how to meet a national projection: "
+                          "give it with --national-control engine|FILE")
+    if args.seed is not None and not args.stochastic:
+        raise ConfigError("--seed sets the random draws of --stochastic N: give it with --stochastic")
     if args.round_digits is not None and not args.round:
         raise ConfigError("--round-digits sets the decimals of --round: give it with --round")
     if args.round_digits is None:
