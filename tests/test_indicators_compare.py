@@ -244,3 +244,16 @@ def test_cli_rank_change_without_change_from_is_refused(utena_dir, capsys):
     assert main(["--data-dir", str(utena_dir), "rank", "-i", "population", "-y", "2015", "--change-from", "2014",
                  "--change", "absolute", "-f", "csv"]) == 0
     assert capsys.readouterr().out.splitlines()[0] == "rank,territory_code,territory,value"
+
+
+def test_the_neighbours_of_a_comparison_are_named_in_its_language(utena):
+    # compare --lang en printed "most similar (distance): Visagino sav. ..." under English names
+    en = comparison_table("30", 2014, peers="similar:2", data=utena, indicators=["share_65_plus"],
+                          features=["share_65_plus"], lang="en")
+    lt = comparison_table("30", 2014, peers="similar:2", data=utena, indicators=["share_65_plus"],
+                          features=["share_65_plus"])
+    from cityindicators.geography import get_register
+
+    reg = get_register()
+    assert [r["territory"] for r in en.attrs["neighbours"]] == [reg.name(c, "en") for c in ("45", "62")]
+    assert [r["territory"] for r in lt.attrs["neighbours"]] == [reg.name(c, "lt") for c in ("45", "62")]

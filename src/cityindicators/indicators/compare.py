@@ -217,14 +217,15 @@ def peer_group(
     k: int = DEFAULT_K,
     features: Sequence[str] | Mapping[str, float] | None = None,
     weights: Mapping[str, float] | None = None,
+    lang: str = "lt",
 ) -> tuple[Group, pd.DataFrame | None]:
     """The peer :class:`Group` of ``territory`` for ``peers`` (see the module docstring).
 
     Returns
     -------
     (group, neighbours)
-        ``neighbours`` is the :func:`similar_municipalities` table for similarity peers, else
-        ``None``.
+        ``neighbours`` is the :func:`similar_municipalities` table for similarity peers (its
+        ``territory`` names in ``lang``), else ``None``.
     """
     counts = counts_of(data, data_dir)  # all tables: a comparison reads several
     reg = _register(data_dir)
@@ -242,7 +243,7 @@ def peer_group(
             raise ConfigError(f"peer group {spec!r}: after 'similar:' give the number of municipalities "
                               f"(a whole number of 1 or more), got {kk!r}")
         kk = int(kk) if kk else k
-        nb = similar_municipalities(t.code, year, kk, features, weights, counts, data_dir)
+        nb = similar_municipalities(t.code, year, kk, features, weights, counts, data_dir, lang)
         n = len(nb)  # as many as there are, when more are asked for than the data hold
         return Group(f"similar:{t.code}", count_phrase(str(n), n, "most_similar_municipality", "lt"),
                      count_phrase(str(n), n, "most_similar_municipality", "en"),
@@ -338,7 +339,7 @@ def comparison_table(
     counts = counts_of(data, data_dir)  # all tables: a comparison reads several
     reg = _register(data_dir)
     t = _target(territory, reg, counts)
-    group, neighbours = peer_group(t.code, year, peers, counts, data_dir, k, features, weights)
+    group, neighbours = peer_group(t.code, year, peers, counts, data_dir, k, features, weights, lang)
     country = reg.country_of(t.code)
     county = reg.get(t.county_code) if t.county_code else None
     aggregates: dict[str, tuple[str, ...]] = {group.code: tuple(group.members)}
