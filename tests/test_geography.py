@@ -146,3 +146,14 @@ def test_duplicate_codes_rejected(reg):
     t = reg.get("30")
     with pytest.raises(ConfigError, match="duplicate"):
         Register([t, t])
+
+
+def test_a_name_longer_than_any_territory_is_quoted_short_in_one_line():
+    from cityindicators.exceptions import UnknownTerritoryError
+    from cityindicators.geography import MAX_NAME_LENGTH, get_register
+
+    with pytest.raises(UnknownTerritoryError) as exc:
+        get_register().resolve("Visagino sav. " * 10_000)  # a pasted paragraph (stripped of its last space) was quoted whole
+    msg = str(exc.value)
+    assert len(msg) < 200 and "139,999 characters" in msg and "\n" not in msg
+    assert get_register().resolve("Visagino sav." + " " * MAX_NAME_LENGTH).code == "30"  # spaces around are trimmed

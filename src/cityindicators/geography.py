@@ -43,6 +43,9 @@ __all__ = [
     "size_class",
 ]
 
+#: The longest text :meth:`Register.resolve` takes for a name (the longest territory name is under 60 characters).
+MAX_NAME_LENGTH = 200
+
 log = logging.getLogger(__name__)
 
 #: OSP codes that appear in responses but are not current territories: dropped with a warning.
@@ -239,6 +242,9 @@ class Register:
         raw = str(name).strip()
         if not raw:
             raise UnknownTerritoryError("empty territory name", query=raw)
+        if len(raw) > MAX_NAME_LENGTH:  # quoted whole, a pasted paragraph made the one-line error a page
+            raise UnknownTerritoryError(f"unknown territory {raw[:40]!r}... ({len(raw):,} characters; no territory "
+                                        f"name is longer than {MAX_NAME_LENGTH})", query=raw[:MAX_NAME_LENGTH])
         if raw in self._by_code:
             return self._by_code[raw]
         if re.fullmatch(r"\d", raw) and f"0{raw}" in self._by_code:  # "9" read as a number
