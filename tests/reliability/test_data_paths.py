@@ -41,16 +41,21 @@ def test_indicator_file_with_hostile_html_name_is_stored_inside_its_folder(built
         (["import", "osp-extract", "{file}"], r"{file}: not a folder"),
         (["import", "osp-extract", "{missing}"], r"{missing}: not a folder"),
         (["import", "osp-extract", "{folder}"], r"{folder}: no extract tables found"),
+        (["osp", "search", "births", "--catalogue", "{folder}"],
+         r"cannot read the dataflow catalogue {folder}: it is a folder, where a file was expected"),
+        (["osp", "search", "births", "--catalogue", "{empty}"], r"{empty}: the dataflow catalogue is empty"),
     ],
     ids=["tidy-of-a-folder", "indicators-of-a-folder", "tidy-of-a-device", "tidy-missing-file", "extract-of-a-file", "extract-missing",
-         "extract-empty-folder"],
+         "extract-empty-folder", "catalogue-of-a-folder", "catalogue-empty"],
 )
 def test_wrong_kind_of_path(args, pattern, built_store, tmp_path):
     folder = tmp_path / "afolder"
     folder.mkdir()
     file = tmp_path / "afile.csv"
     file.write_text("x\n", encoding="utf-8")
-    subst = {"folder": str(folder), "missing": str(tmp_path / "nothing.csv"), "file": str(file)}
+    (tmp_path / "empty.json").write_bytes(b"")
+    subst = {"folder": str(folder), "missing": str(tmp_path / "nothing.csv"), "file": str(file),
+             "empty": str(tmp_path / "empty.json")}
     before = store_state(built_store)
     res = run_main([a.format(**subst) for a in args], built_store)
     assert_clean_error(res, pattern.format(**subst), code=1)

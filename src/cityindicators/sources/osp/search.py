@@ -10,6 +10,7 @@ import unicodedata
 from pathlib import Path
 from typing import Mapping, Sequence
 
+from ..._io import os_error_reason
 from ...exceptions import ConfigError, FetchError, ParseError
 from ..sdmx_parse import parse_structure, sniff_format
 from .client import OspClient
@@ -23,8 +24,10 @@ def load_dataflow_list(path: str | os.PathLike) -> list[dict[str, str]]:
     p = Path(path)
     try:
         content = p.read_bytes()
-    except OSError as exc:
-        raise FetchError(f"cannot read the dataflow catalogue {p}: {exc}") from None
+    except OSError as exc:  # said as every other reader says it ("[Errno 21] Is a directory" before)
+        raise FetchError(f"cannot read the dataflow catalogue {p}: {os_error_reason(exc)}") from None
+    if not content.strip():
+        raise ParseError(f"{p}: the dataflow catalogue is empty; save the dataflow list (JSON or SDMX-ML) into it")
     if sniff_format(content) == "xml":
         return _dataflows_from_structure(content, str(p))
     try:
