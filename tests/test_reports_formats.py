@@ -621,13 +621,24 @@ def test_importing_the_kernels_leaves_the_environment_and_the_spec_lookup_has_de
 @pytest.mark.parametrize("lang", ["lt", "en"])
 def test_chart_data_sheets_have_headers_in_the_reports_language(demo_dir, tmp_path, lang):
     """Every chart-data sheet of both templates (XLSX and its CSV) is headed in words of the report's
-    language: no canonical column name (``value``, ``territory_code``, ``age_group`` ...) is left."""
+    language: no canonical column name (``value``, ``territory_code``, ``age_group`` ...) is left,
+    and no cell holds a code where the chart shows a name (an indicator id, a sex, a series kind, a
+    scenario's name, an age group's or a unit's code): a planner pastes the names of the legend."""
     from openpyxl import load_workbook
 
     from cityindicators.i18n import t
+    from cityindicators.indicators.catalogue import CATALOGUE, UNIT_LABELS
     from cityindicators.reports.exports import CHART_DATA_HEADERS
 
     machine = set(CHART_DATA_HEADERS) | {"age_group", "open_age", "scenario_label", "quantile_label"}
+    scenario_names = {p.stem for p in (Path(runner.__file__).parents[1] / "resources" / "scenarios").glob("*.yaml")}
+    assert {"baseline", "trend", "zero-migration"} <= scenario_names
+    codes = (set(CATALOGUE) | {"male", "female", "total"} | {"observed", "projected", "target", "with_target_inflow"}
+             | {"births", "deaths", "net_migration", "total_change"} | scenario_names
+             | {"0-14", "15-64", "65+", "0-6", "7-17", "18-29", "30-64", "65-79", "80+"}
+             | {u for u, pair in UNIT_LABELS.items() if pair[0 if lang == "lt" else 1] != u})
+    assert "share_65_plus" in codes and "per 100 aged 0-14" in codes and ("persons" in codes) == (lang == "lt")
+    seen_names = set()
     kinds = {"lt": "diagramos duomenys", "en": "chart data"}
     for template in ("situation_analysis", "scenarios"):
         res = runner.run_report(template, "X13", {"trajectories": 50} if template == "scenarios" else {},
@@ -640,11 +651,87 @@ def test_chart_data_sheets_have_headers_in_the_reports_language(demo_dir, tmp_pa
         wb = load_workbook(folder / f"{template}.xlsx", read_only=True)
         for sheet, csv_file in zip(charts.iloc[:, 0], charts.iloc[:, 5]):
             rows = list(wb[sheet].iter_rows(values_only=True))
-            header = next(r for r in rows[5:] if r and r[0] is not None)  # after the heading block and a blank row
-            header = [h for h in header if h is not None]
+            start = next(i for i, r in enumerate(rows) if i >= 5 and r and r[0] is not None)  # after the heading block
+            header = [h for h in rows[start] if h is not None]
             assert not machine & set(header), (sheet, header)
             assert t("col_value", lang) in header or t("col_year", lang) in header, (sheet, header)
             assert list(pd.read_csv(folder / csv_file, nrows=0).columns) == header, sheet
+            cells = {v for r in rows[start + 1:] for v in r if isinstance(v, str)}
+            assert not codes & cells, (sheet, sorted(codes & cells))
+            text = pd.read_csv(folder / csv_file).select_dtypes(exclude="number")
+            assert not codes & set(text.stack().astype(str)), (sheet, csv_file)
+            seen_names |= cells
         wb.close()
+    # the names the charts show: the scenarios' labels, the sexes', the catalogue's, the series'
+    expected = {"lt": {"Bazinis (dabartiniai rodikliai ir slopstančios jų tendencijos)", "Moterys", "Vyrai",
+                       "65 m. ir vyresnių gyventojų dalis", "Faktiniai duomenys", "Projekcija", "Tikslas",
+                       "Gimusieji", "0–14 m.", "asm. šimtui 0–14 m. gyv.", "X13"},
+                "en": {"Baseline (recent rates and their damped trends)", "Females", "Males",
+                       "Share of population aged 65 and over", "Observed", "Projection", "Target",
+                       "Live births", "0–14", "persons per 100 aged 0–14", "X13"}}[lang]
+    assert expected <= seen_names, sorted(expected - seen_names)
     year = t("col_year", lang)
     assert year == {"lt": "Metai", "en": "Year"}[lang]
+
+
+@pytest.mark.parametrize("lang", ["lt", "en"])
+def test_chart_data_values_name_the_codes_as_the_charts_do(lang):
+    """The codes of a chart's frame become the names its legend and panels show (sexes, series,
+    age groups, indicators and components by the catalogue, units, the scenarios' labels the chart
+    was given); numbers, territory codes and values without a name stay as they are."""
+    from cityindicators import plotting
+    from cityindicators.reports.exports import chart_data_values
+
+    frame = pd.DataFrame({
+        "year": [2020, 2021, 2022, 2023],
+        "value": [1.5, 2.0, 3.25, 4.0],
+        "sex": ["male", "female", "total", "male"],
+        "series": ["observed", "projected", "with_target_inflow", "target"],
+        "scenario": [None, "baseline", "own-plan", "baseline"],
+        "indicator": ["share_65_plus", "old_age_dependency_ratio", "not_in_catalogue", "median_age"],
+        "unit": ["%", "per 100 aged 15-64", "furlongs", "years"],
+        "territory_code": ["X13", "X00", "X13", "X12"],
+        "group": ["0-14", "65+", "80+", "0-6"],
+        "component": ["births", "deaths", "net_migration", "total_change"],
+        "quantile": [0.1, 0.5, 0.9, np.nan],
+    })
+    labels = {"scenario": {"baseline": "Mano bazinis" if lang == "lt" else "My baseline", "own-plan": "Plan"}}
+    out = chart_data_values(frame, lang, labels)
+    want = {
+        "lt": {"sex": ["Vyrai", "Moterys", "Iš viso", "Vyrai"],
+               "series": ["Faktiniai duomenys", "Projekcija", "Su tikslui reikalinga migracija", "Tikslas"],
+               "indicator": ["65 m. ir vyresnių gyventojų dalis", "Senatvės demografinės priklausomybės koeficientas",
+                             "not_in_catalogue", "Amžiaus mediana"],
+               "unit": ["%", "asm. šimtui 15–64 m. gyv.", "furlongs", "metai"],
+               "group": ["0–14 m.", "65 m. ir vyresni", "80 m. ir vyresni (globa)", "0–6 m. (ikimokyklinis amžius)"],
+               "component": ["Gimusieji", "Mirusieji", "Neto migracija (su statistiniu patikslinimu)", "Bendra kaita"]},
+        "en": {"sex": ["Males", "Females", "Total", "Males"],
+               "series": ["Observed", "Projection", "With the inflow the target needs", "Target"],
+               "indicator": ["Share of population aged 65 and over", "Old-age dependency ratio", "not_in_catalogue",
+                             "Median age"],
+               "unit": ["%", "persons per 100 aged 15–64", "furlongs", "years"],
+               "group": ["0–14", "65 and over", "80 and over (care)", "0–6 (pre-school)"],
+               "component": ["Live births", "Deaths", "Net migration including statistical adjustment",
+                             "Total change"]},
+    }[lang]
+    for col, names in want.items():
+        assert out[col].tolist() == names, col
+    baseline = labels["scenario"]["baseline"]
+    assert pd.isna(out["scenario"].iloc[0]) and out["scenario"].tolist()[1:] == [baseline, "Plan", baseline]
+    assert out["territory_code"].tolist() == frame["territory_code"].tolist()  # a code a reader needs
+    pd.testing.assert_frame_equal(out[["year", "value", "quantile"]], frame[["year", "value", "quantile"]])
+    assert list(out.columns) == list(frame.columns) and frame["sex"].iloc[0] == "male"  # the input is left alone
+    # a frame without scenarios' labels keeps their names; a numeric group column is data, not a code
+    plain = chart_data_values(pd.DataFrame({"scenario": ["baseline"], "group": [3]}), lang)
+    assert plain.to_dict("list") == {"scenario": ["baseline"], "group": [3]}
+
+    # the chart keeps the names it was given for the codes of its frame
+    fig = plotting.scenario_lines(pd.DataFrame({"scenario": ["baseline"] * 2, "year": [2025, 2026],
+                                                "value": [100.0, 101.0]}), lang=lang,
+                                  scenario_labels={"baseline": "Bazinis"})
+    try:
+        assert plotting.chart_value_labels(fig) == {"scenario": {"baseline": "Bazinis"}}
+    finally:
+        import matplotlib.pyplot as plt
+
+        plt.close(fig)

@@ -305,6 +305,9 @@ TEXTS: dict[str, dict[str, str]] = {
     "col_period": {"lt": "Laikotarpis", "en": "Period"},
     "col_series": {"lt": "Seka", "en": "Series"},
     "col_quantile": {"lt": "Kvantilis", "en": "Quantile"},
+    # values of a chart-data sheet's series column (reports.exports.CHART_DATA_VALUES), beside observed
+    "series_with_target_inflow": {"lt": "Su tikslui reikalinga migracija", "en": "With the inflow the target needs"},
+    "series_target": {"lt": "Tikslas", "en": "Target"},
     "col_year": {"lt": "Metai", "en": "Year"},
     "similar_list": {"lt": "Panašiausios savivaldybės (pagal šiuos rodiklius: {criteria}): {names}.",
                      "en": "Most similar municipalities (by {criteria}): {names}."},

@@ -50,6 +50,7 @@ __all__ = [
     "dependency_ratios",
     "fan_chart",
     "chart_data",
+    "chart_value_labels",
     "chart_title",
     "chart_unit",
     "chart_source",
@@ -941,6 +942,11 @@ def _keeps_data(func, unit: str):
             data = pd.concat([data, extra], ignore_index=True)
         fig.cityindicators_data = data
         fig.cityindicators_unit = unit
+        # the names the chart gave the codes of its frame, for the workbook's sheet to name them alike
+        # (reports.exports.chart_data_values); the scenarios' names are known only to the caller
+        given = {"scenario": kw.get("scenario_labels"), "group": kw.get("group_labels"),
+                 "indicator": {k: v for k, v in (kw.get("labels") or {}).items() if not str(k).startswith("__")}}
+        fig.cityindicators_value_labels = {col: {str(k): str(v) for k, v in m.items()} for col, m in given.items() if m}
         return fig
 
     return chart
@@ -973,6 +979,12 @@ del _name, _unit
 def chart_data(fig: Figure) -> pd.DataFrame | None:
     """The frame a chart function of this module drew on ``fig`` (``None`` for other figures)."""
     return getattr(fig, "cityindicators_data", None)
+
+
+def chart_value_labels(fig: Figure) -> dict[str, dict[str, str]]:
+    """The names a chart function of this module gave the codes of its frame: ``column -> {code:
+    name}`` (the scenarios' labels, the age groups' and indicators' panel titles it was given)."""
+    return dict(getattr(fig, "cityindicators_value_labels", {}) or {})
 
 
 def chart_title(fig: Figure) -> str:

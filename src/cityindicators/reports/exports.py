@@ -54,6 +54,8 @@ __all__ = [
     "TableRecord",
     "CHART_DATA_HEADERS",
     "chart_data_headers",
+    "CHART_DATA_VALUES",
+    "chart_data_values",
     "read_records",
     "write_tables",
 ]
@@ -333,7 +335,7 @@ def save_chart(fig, stem: str, folder: Path, dpi: int = SCREEN_DPI) -> bytes:
         _save_record(folder, TableRecord(
             name=stem.split("_", 1)[1], kind="chart", title=plotting.chart_title(fig),
             unit=plotting.chart_unit(fig, _STATE.lang), source=plotting.chart_source(fig), frame=data,
-            chart=f"charts/{stem}.png"))
+            chart=f"charts/{stem}.png", labels=plotting.chart_value_labels(fig)))
     return screen
 
 
@@ -413,6 +415,9 @@ class TableRecord:
     lang: str = "en"
     #: Heading of the section it was shown in (a short name for its sheet).
     heading: str = ""
+    #: A chart's names of the codes in its frame, ``column -> {code: name}``
+    #: (:func:`cityindicators.plotting.chart_value_labels`: the scenarios' labels ...).
+    labels: dict[str, dict[str, str]] = field(default_factory=dict)
 
 
 def _save_record(folder: Path, record: TableRecord) -> None:
@@ -450,6 +455,51 @@ def chart_data_headers(columns, lang: str) -> list[str]:
     from ..i18n import t
 
     return [t(CHART_DATA_HEADERS[c], lang) if c in CHART_DATA_HEADERS else str(c) for c in columns]
+
+
+#: Values of the chart-data sheets named as the charts and tables name them: a column of the frames
+#: the charts drew -> its codes -> the i18n key of their name. Indicators (and the components of
+#: change, which are indicators too) are named by the catalogue, units by its unit labels, scenarios
+#: by the labels the chart was given (:func:`chart_data_values`).
+CHART_DATA_VALUES: dict[str, dict[str, str]] = {
+    "sex": {"male": "male", "female": "female", "total": "total"},
+    "series": {"observed": "observed", "projected": "projection_line",
+               "with_target_inflow": "series_with_target_inflow", "target": "series_target"},
+    "group": {"0-14": "g_0_14", "15-64": "g_15_64", "65+": "g_65_plus", "0-6": "sg_0_6", "7-17": "sg_7_17",
+              "18-29": "sg_18_29", "30-64": "sg_30_64", "65-79": "sg_65_79", "80+": "sg_80_plus"},
+    "component": {"total_change": "total_change"},
+}
+
+
+def chart_data_values(frame: pd.DataFrame, lang: str,
+                      labels: dict[str, dict[str, str]] | None = None) -> pd.DataFrame:
+    """``frame`` (a chart's data, canonical column names) with the codes of its categorical columns
+    replaced by their names in ``lang``: sexes, series, age groups (:data:`CHART_DATA_VALUES`),
+    indicators and components (the catalogue's names), units (its unit labels) and whatever the
+    chart itself named (``labels``, ``column -> {code: name}``: the scenarios' ``label_lt`` or
+    ``label_en``), so that a planner's pasted sheet says what the chart's legend says. Numbers,
+    territory codes and values without a name are kept as they are."""
+    from ..i18n import TEXTS, t
+    from ..indicators.catalogue import CATALOGUE, unit_label
+
+    labels = labels or {}
+    out = frame.copy()
+    for col in out.columns:
+        if col not in CHART_DATA_VALUES and col not in labels and col not in ("indicator", "component", "unit"):
+            continue
+        if out[col].dtype.kind in "iufb":  # numbers are data, never codes
+            continue
+        names = {code: t(key, lang) for code, key in CHART_DATA_VALUES.get(col, {}).items()}
+        if col in ("indicator", "component", "unit"):
+            codes = {v for v in out[col].dropna().unique() if isinstance(v, str)}
+            if col == "unit":
+                names.update({c: unit_label(c, lang) for c in codes})
+            else:  # the catalogue's name, as tables name it (deaths there are positive counts, as here)
+                names.update({c: CATALOGUE[c].name(lang) for c in codes if c in CATALOGUE})
+                names.update({c: t(c, lang) for c in codes if c not in names and c in TEXTS})
+        names.update(labels.get(col, {}))
+        out[col] = out[col].map(lambda v, names=names: names.get(v, v) if isinstance(v, str) else v)
+    return out
 
 
 _HEAD = {
@@ -591,7 +641,8 @@ def write_tables(folder: Path, template: str) -> list[str]:
     files = []
     for name, stem, r in zip(names, _file_stems(records), records):
         frame = _plain_frame(r.frame)
-        if r.kind == "chart":  # the frame a chart drew has canonical column names; a reader gets words
+        if r.kind == "chart":  # the frame a chart drew has canonical columns and codes; a reader gets words
+            frame = chart_data_values(frame, lang, getattr(r, "labels", None))
             frame.columns = chart_data_headers(frame.columns, lang)
         csv_name = f"tables/{stem}.csv"
         atomic_write_text(folder / csv_name, spreadsheet_safe_frame(frame).to_csv(index=False), durable=False)
