@@ -196,6 +196,9 @@ INDICATOR_CASES = [
     ("duplicate", "municipality,indicator,unit,year,value\nVisagino sav.,u,%,2016,1\nVisaginas,u,%,2016,2\n", r"duplicate rows.*row 2.*row 3"),
     ("a column named twice", "municipality,indicator,unit,year,value,value\nVisagino sav.,u,%,2016,1,2\n",
      r"ind.csv: row 1 \(header\): column 'value' appears 2 times"),
+    # a row of no indicator was stored as an indicator named ''
+    ("indicator id blank", "municipality,indicator,unit,year,value\nVisagino sav.,u,%,2016,1\nVisaginas,  ,%,2016,2\n"
+     "Zarasai,,%,2016,3\n", r"ind.csv: field 'indicator': empty in 2 row\(s\): row 3, row 4$"),
 ]
 
 

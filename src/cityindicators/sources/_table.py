@@ -19,7 +19,7 @@ import pandas as pd
 from ..exceptions import AmbiguousTerritoryError, DataValidationError, ParseError, UnknownTerritoryError
 from ..geography import Register, normalise_name
 
-__all__ = ["UniqueKeys", "iter_text_table", "read_text_table", "read_any_table", "open_workbook", "formulas_without_values", "to_numbers", "map_territories", "map_unique", "NON_TERRITORY_LABELS", "check_unique"]
+__all__ = ["UniqueKeys", "iter_text_table", "read_text_table", "read_any_table", "open_workbook", "formulas_without_values", "to_numbers", "map_territories", "map_unique", "NON_TERRITORY_LABELS", "check_unique", "check_filled"]
 
 log = logging.getLogger(__name__)
 
@@ -582,6 +582,16 @@ def _key_text(value) -> str:
     if isinstance(value, (float, np.floating)) and float(value).is_integer():
         return str(int(value))
     return str(value)
+
+
+def check_filled(frame: pd.DataFrame, columns: Iterable[str], path: Path | str) -> None:
+    """A blank cell in one of the text ``columns`` that name what a row is (an indicator's id) is an
+    error quoting the rows: a row of no indicator would be stored as one named ''."""
+    for col in columns:
+        blank = frame[col].isna() | frame[col].astype(str).str.strip().eq("")
+        if blank.any():
+            rows = ", ".join(f"row {_key_text(x)}" for x in frame.loc[blank, _LINE].head(5))
+            raise DataValidationError(f"{path}: field {col!r}: empty in {int(blank.sum())} row(s): {rows}")
 
 
 def check_unique(frame: pd.DataFrame, keys: Sequence[str], path: Path | str) -> None:

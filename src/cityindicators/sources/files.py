@@ -31,7 +31,7 @@ from ..geography import get_register, normalise_name
 from ..schema import DATASETS, LINE
 from ..snapshots import RawSnapshots, SnapshotWriter
 from ._import import ImportResult, check_not_empty, record_snapshot, stated_date_meta, validation_warnings
-from ._table import check_unique, map_territories, map_unique, read_any_table, to_numbers
+from ._table import check_filled, check_unique, map_territories, map_unique, read_any_table, to_numbers
 from .registry import register_parser
 
 __all__ = ["parse_tidy_file", "parse_indicator_file", "import_tidy", "import_indicators", "SEX_ALIASES"]
@@ -126,6 +126,7 @@ def parse_indicator_file(path: str | os.PathLike) -> dict[str, pd.DataFrame]:
     path = Path(path)
     required = ["municipality", "indicator", "unit", "year", "value"]
     frame = read_any_table(path, required=required, optional=["county", "name_lt", "name_en"])
+    check_filled(frame, ["indicator"], path)
     frame = to_numbers(frame, ["year"], path, allow_blank=False, integer=True)
     frame = to_numbers(frame, ["value"], path, allow_blank=True)
     frame = map_territories(frame, "municipality", get_register(), path)
