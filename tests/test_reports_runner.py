@@ -526,3 +526,24 @@ def test_footer_names_the_day_the_sources_and_the_years_in_the_reports_language(
     assert en.startswith("Prepared on 2026-12-03 · Data: synthetic demonstration data, 2025 · cityindicators")
     assert "ab" * 6 not in lt + en
     assert report_footer("en", "2026-12-03", [], None).startswith("Prepared on 2026-12-03 · Data: not stated ·")
+
+
+@pytest.mark.parametrize("content, said", [
+    (b"", "Notebook does not appear to be JSON"),
+    (b'{"cells": 5}', "not a Jupyter notebook ("),
+    (b"PK\x03\x04\x9b\x00 an xlsx renamed", "not a Jupyter notebook (not UTF-8 text)"),
+    (b'{"cells": [{"cell_type": "code"}], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}', "not a Jupyter notebook ("),
+], ids=["empty", "cells-not-a-list", "not-utf8", "cell-without-source"])
+def test_a_template_that_is_no_notebook_is_one_line_naming_it(tmp_path, capsys, content, said):
+    # they were internal errors (NotJSONError, TypeError) or an input file "not UTF-8" without its name
+    template = tmp_path / "mine.ipynb"
+    template.write_bytes(content)
+    with pytest.raises(ReportParameterError, match="mine.ipynb: not a Jupyter notebook"):
+        runner.read_parameters(template)
+    from cityindicators.cli import main
+
+    assert main(["report", "--territory", "X13", "--template", str(template), "--output-dir", str(tmp_path / "out"),
+                 "--no-progress"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f"error: {template}: not a Jupyter notebook") and said in err and len(err.splitlines()) == 1
+    assert not (tmp_path / "out").exists()

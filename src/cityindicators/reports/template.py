@@ -84,6 +84,24 @@ def _parameters_cell(nb: nbformat.NotebookNode, path: Path) -> nbformat.Notebook
     return cells[0]
 
 
+def _read_notebook(path: Path) -> "nbformat.NotebookNode":
+    """The template at ``path``, or a :class:`ReportParameterError` naming it when it is no notebook: an
+    empty file, another kind of file renamed ``.ipynb``, or JSON without a notebook's cells were an
+    internal error (NotJSONError, TypeError) or an unnamed input that is not UTF-8."""
+    import nbformat
+
+    try:
+        nb = nbformat.read(path, as_version=4)
+        nbformat.validate(nb)
+    except UnicodeDecodeError:
+        raise ReportParameterError(f"{path}: not a Jupyter notebook (not UTF-8 text)") from None
+    except (ValueError, nbformat.ValidationError, AttributeError, TypeError, KeyError) as exc:
+        # NotJSONError is a ValueError; JSON of another shape fails the schema or the reader
+        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        raise ReportParameterError(f"{path}: not a Jupyter notebook ({first[:120]})") from None
+    return nb
+
+
 def read_parameters(notebook: str | os.PathLike | nbformat.NotebookNode) -> dict[str, ParameterSpec]:
     """Read the ``parameters`` cell of a template.
 
@@ -101,7 +119,7 @@ def read_parameters(notebook: str | os.PathLike | nbformat.NotebookNode) -> dict
         import nbformat  # imported here: a report's kernel checks its parameters without it
 
         path = Path(notebook)
-        nb = nbformat.read(path, as_version=4)
+        nb = _read_notebook(path)
     source = _parameters_cell(nb, path).source
     try:
         tree = ast.parse(source)
