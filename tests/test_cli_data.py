@@ -1,4 +1,7 @@
 import json
+from pathlib import Path
+
+import pytest
 
 from cityindicators.cli import main
 
@@ -56,3 +59,15 @@ def test_datasets_of_an_empty_data_directory_say_so(tmp_path, capsys):
                                     "or 'cityindicators import ...' or 'fetch', then 'cityindicators build'")
     assert main(["--data-dir", str(empty), "datasets", "--format", "json"]) == 0
     assert json.loads(capsys.readouterr().out) == {}
+
+
+@pytest.mark.parametrize("env", [None, ""])
+def test_datasets_without_data_dir_say_where_they_looked(tmp_path, capsys, monkeypatch, env):
+    # without --data-dir the note was an internal error (TypeError: Path(None))
+    monkeypatch.chdir(tmp_path)
+    if env is None:
+        monkeypatch.delenv("CITYINDICATORS_DATA_DIR", raising=False)
+    else:
+        monkeypatch.setenv("CITYINDICATORS_DATA_DIR", env)
+    assert main(["datasets"]) == 0
+    assert capsys.readouterr().err.startswith(f"note: no dataset is built in {Path('data') / 'processed'}; ")

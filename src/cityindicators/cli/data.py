@@ -91,7 +91,9 @@ def _datasets(args) -> int:
 
     prov = processed_provenance(args.data_dir)
     if not prov:  # an empty listing is no error, but a mistyped --data-dir should not look like one
-        print(f"note: no dataset is built in {Path(args.data_dir) / 'processed'}; run 'cityindicators demo', "
+        from ..config import resolve_data_dir  # (no --data-dir: $CITYINDICATORS_DATA_DIR or ./data, not None)
+
+        print(f"note: no dataset is built in {resolve_data_dir(args.data_dir) / 'processed'}; run 'cityindicators demo', "
               "or 'cityindicators import ...' or 'fetch', then 'cityindicators build'", file=sys.stderr)
     frame = pd.DataFrame(
         [{"dataset": k, "rows": v.get("rows"), "built_at": v.get("built_at"), "synthetic": v.get("synthetic"),
