@@ -193,3 +193,16 @@ def test_engine_control_uses_the_scenarios_own_migration_window(demo_dir, tmp_pa
     default = project("X00", to_year=2032, data_dir=demo_dir)
     assert not np.allclose(_sum_by_cell(default.population, res.open_age).loc[later.index].to_numpy(),
                            later.to_numpy(), rtol=1e-6)
+
+
+def test_a_national_file_that_is_empty_blank_or_a_folder_is_one_line_naming_it(tmp_path):
+    # an empty file was an internal error (csv.Error: Could not determine delimiter), a folder "[Errno 21] ..."
+    p = tmp_path / "nat.csv"
+    p.write_bytes(b"")
+    with pytest.raises(ProjectionError, match=r"nat.csv: the national projection file is empty; expected columns year"):
+        read_national_projection(p)
+    p.write_bytes(b"\n \n")
+    with pytest.raises(ProjectionError, match=r"nat.csv: cannot read the national projection as a table"):
+        read_national_projection(p)
+    with pytest.raises(ProjectionError, match=r": cannot read the national projection: it is a folder, where a file"):
+        read_national_projection(tmp_path)

@@ -49,12 +49,14 @@ population stays available (:attr:`ProjectionResult.uncontrolled`) beside the fa
 
 from __future__ import annotations
 
+import csv
 import os
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from .._io import os_error_reason
 from ..exceptions import ProjectionError
 
 __all__ = ["CONTROL_METHODS", "RAKING_TOLERANCE", "read_national_projection", "national_array", "control_factors",
@@ -83,10 +85,18 @@ def read_national_projection(source: "str | os.PathLike | pd.DataFrame") -> pd.D
     else:
         path = Path(source)
         try:
+            if path.is_file() and path.stat().st_size == 0:  # the delimiter sniffer's error was an internal one
+                raise ProjectionError(f"{name}: the national projection file is empty; expected columns "
+                                      f"{', '.join(_COLUMNS)}")
             frame = pd.read_csv(path, dtype=str, keep_default_na=False, sep=None, engine="python")
         except FileNotFoundError:
             raise ProjectionError(f"{name}: national projection file not found") from None
-        except (OSError, UnicodeDecodeError, pd.errors.ParserError) as exc:
+        except csv.Error as exc:  # no delimiter to be found: one column, or not a table at all
+            raise ProjectionError(f"{name}: cannot read the national projection as a table ({exc}); expected "
+                                  f"columns {', '.join(_COLUMNS)} separated by commas or semicolons") from None
+        except OSError as exc:
+            raise ProjectionError(f"{name}: cannot read the national projection: {os_error_reason(exc)}") from None
+        except (UnicodeDecodeError, pd.errors.ParserError) as exc:
             raise ProjectionError(f"{name}: cannot read the national projection: {exc}") from None
     frame.columns = [str(c).strip().lower() for c in frame.columns]
     missing = [c for c in _COLUMNS if c not in frame.columns]
