@@ -257,3 +257,13 @@ def test_the_neighbours_of_a_comparison_are_named_in_its_language(utena):
     reg = get_register()
     assert [r["territory"] for r in en.attrs["neighbours"]] == [reg.name(c, "en") for c in ("45", "62")]
     assert [r["territory"] for r in lt.attrs["neighbours"]] == [reg.name(c, "lt") for c in ("45", "62")]
+
+
+def test_cli_compare_k_with_peers_other_than_the_similar_ones_is_refused(utena_dir, capsys):
+    # --k 3 --peers county compared the county's members and said nothing of the 3
+    assert main(["--data-dir", str(utena_dir), "compare", "-t", "30", "-y", "2014", "--peers", "county", "--k", "3"]) == 1
+    assert capsys.readouterr().err.startswith("error: --k sets how many most similar municipalities are the peers: "
+                                              "it applies with --peers similar (default), not with --peers county")
+    assert main(["--data-dir", str(utena_dir), "compare", "-t", "30", "-y", "2014", "--k", "2",
+                 "-i", "share_65_plus"]) == 0
+    assert "2 panašiausios savivaldybės" in capsys.readouterr().out

@@ -51,8 +51,13 @@ def _of_persons(units) -> list[bool]:
 def _cmd_compare(args: argparse.Namespace) -> int:
     from ..indicators import comparison_table
 
+    similar = args.peers is None or args.peers.strip().lower() in ("similar", "knn")
+    if args.k is not None and not similar:  # it was ignored: the group's own members were compared
+        raise ConfigError(f"--k sets how many most similar municipalities are the peers: it applies with "
+                          f"--peers similar (default), not with --peers {args.peers} (similar:K gives K directly)")
     table = comparison_table(args.territory, args.year, peers=args.peers, year_from=args.year_from,
-                             indicators=args.indicator, data_dir=args.data_dir, k=args.k, lang=args.lang)
+                             indicators=args.indicator, data_dir=args.data_dir, lang=args.lang,
+                             **({} if args.k is None else {"k": args.k}))
     a = table.attrs
     if args.format == "table":
         period = f"{a['year_from']}-{a['year']}" if a["year_from"] is not None else str(a["year"])
@@ -117,7 +122,8 @@ def register(subparsers) -> None:
                         "type:city|district|municipality, size:small|medium|large|major")
     c.add_argument("--from", dest="year_from", type=int, metavar="Y0", help="compare the change from Y0 to Y")
     c.add_argument("--indicator", "-i", nargs="+", action="extend", metavar="ID", help="indicator id(s)")
-    c.add_argument("--k", type=int, default=5, help="number of most similar municipalities (default 5)")
+    c.add_argument("--k", type=int, default=None,
+                   help="number of most similar municipalities, with --peers similar (default 5)")
     c.add_argument("--format", "-f", choices=FORMATS, default="table")
     c.add_argument("--lang", choices=("lt", "en"), default="lt")
     c.set_defaults(handler=_cmd_compare)
