@@ -46,3 +46,10 @@ def test_a_target_year_not_after_the_base_year_is_refused_before_the_report_runs
                                                          "data_dir": str(demo_dir)})
     assert parameters.validate_parameters("scenarios", {"territory": "X13", "base_year": 2015, "target_year": 2016,
                                                         "data_dir": str(demo_dir)})["target_year"] == 2016
+
+
+def test_a_pyramid_year_not_after_the_base_year_is_refused_before_the_report_runs(demo_dir):
+    # the section drew the base year alone, leaving the year asked for out without a word
+    with pytest.raises(ReportParameterError, match=r"pyramid_years \[2010, 2015\] must be after the base_year 2015"):
+        parameters.validate_parameters("scenarios", {"territory": "X13", "base_year": 2015, "target_year": 2030,
+                                                     "pyramid_years": [2010, 2015, 2040], "data_dir": str(demo_dir)})

@@ -281,9 +281,14 @@ def validate_parameters(
             if late:
                 raise ReportParameterError(f"template {label!r}: {name} {late} after the horizon {horizon}")
     base = values.get("base_year") or 0  # 0: the latest year in the data, judged by the projection
-    if base and "target_year" in values and values["target_year"] <= base:
-        # found only after the projection ran, as an internal error of the report's target section
-        raise ReportParameterError(f"template {label!r}: target_year {values['target_year']} must be after the "
-                                   f"base_year {base}")
+    if base:
+        # a target year was found only after the projection ran, as an internal error of the target section;
+        # a pyramid year was left out of its chart without a word
+        for name in ("target_year", "pyramid_years"):
+            ys = values.get(name)
+            early = [y for y in ([ys] if isinstance(ys, int) else (ys or [])) if y <= base]
+            if early:
+                shown = early[0] if isinstance(ys, int) else early
+                raise ReportParameterError(f"template {label!r}: {name} {shown} must be after the base_year {base}")
     return values
 
