@@ -222,3 +222,16 @@ def test_an_option_that_only_qualifies_another_is_refused_alone(demo_dir, capsys
     # each was ignored: an uncontrolled or deterministic projection, exit code 0 and nothing said
     assert totals_rc(demo_dir, extra) == 1
     assert capsys.readouterr().err == f"error: {said}\n"
+
+
+def test_scenarios_base_year_needs_show_and_a_year_of_the_tables(capsys):
+    from cityindicators.cli.projection import FIRST_YEAR, LAST_YEAR
+    from cityindicators.schema import YEAR_RANGE
+
+    assert (FIRST_YEAR, LAST_YEAR) == YEAR_RANGE
+    assert main(["scenarios", "--base-year", "2020"]) == 1  # the list was printed, the year ignored
+    assert "give it with --show" in capsys.readouterr().err
+    assert main(["scenarios", "--show", "baseline", "--base-year", "1700"]) == 1  # "convergence_start_year: 1712"
+    assert capsys.readouterr().err == "error: scenarios --base-year 1700: expected a year 1950-2100\n"
+    assert main(["scenarios", "--show", "baseline", "--base-year", "2020"]) == 0
+    assert "migration.convergence_start_year: 2032" in capsys.readouterr().out

@@ -15,6 +15,10 @@ from ..geography import get_register
 from ._output import FORMATS, emit, emit_rows
 
 
+#: The years the tables and the projections cover (schema.YEAR_RANGE; schema imports pandas, which the quick
+#: ``scenarios`` command does not).
+FIRST_YEAR, LAST_YEAR = 1950, 2100
+
 #: The most decimals ``project --round-digits`` keeps (a projection's persons are no finer than that).
 MAX_ROUND_DIGITS = 10
 
@@ -198,6 +202,11 @@ def _backtest_protocol(data, args) -> int:
 def _scenarios(args) -> int:
     from ..projection import list_scenarios, load_scenario
 
+    if args.base_year is not None and not args.show:  # the list has no calendar years: it was ignored
+        raise ConfigError("scenarios --base-year sets the calendar years of --show NAME: give it with --show")
+    if args.base_year is not None and not FIRST_YEAR <= args.base_year <= LAST_YEAR:
+        # --show printed a convergence "from 1712" for --base-year 1700
+        raise ConfigError(f"scenarios --base-year {args.base_year}: expected a year {FIRST_YEAR}-{LAST_YEAR}")
     if args.show:
         sc = load_scenario(args.show, args.data_dir)
         sys.stdout.write(_extends_comment(sc))
