@@ -235,3 +235,10 @@ def test_scenarios_base_year_needs_show_and_a_year_of_the_tables(capsys):
     assert capsys.readouterr().err == "error: scenarios --base-year 1700: expected a year 1950-2100\n"
     assert main(["scenarios", "--show", "baseline", "--base-year", "2020"]) == 0
     assert "migration.convergence_start_year: 2032" in capsys.readouterr().out
+
+
+def test_target_with_an_unknown_profile_names_the_option(demo_dir, capsys):
+    rc, _, _, err = target_run(demo_dir, capsys, "--profile", "aliens")
+    assert rc == 1 and err.startswith("error: --profile 'aliens': unknown profile; allowed: young_families, ")
+    rc, _, _, _ = target_run(demo_dir, capsys, "--profile", "own")
+    assert rc == 0

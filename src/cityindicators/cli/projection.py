@@ -149,8 +149,11 @@ def _empirical_intervals_table(res, errors, data, reg, data_dir):
 
 
 def _target(args) -> int:
-    from ..projection import find_inflow
+    from ..projection import PROFILES, find_inflow
+    from ..projection.scenarios import OWN_PROFILE
 
+    if args.profile not in (*PROFILES, OWN_PROFILE):  # the scenario's reader named its own key, 'baseline: key profile'
+        raise ConfigError(f"--profile {args.profile!r}: unknown profile; allowed: {', '.join([*PROFILES, OWN_PROFILE])}")
     bounds = (args.min_inflow, args.max_inflow)  # None: the library's default
     res = find_inflow(args.territory, base_year=args.base_year, year=args.year, population=args.population,
                       working_age=args.working_age, max_old_age_dependency=args.max_old_age_dependency,
