@@ -14,10 +14,9 @@ under a header row of the same keys as the YAML file.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from .._io import refuse_special_file, unique_key_loader, yaml_alias_problem
 from ..spreadsheet import neutralise_sheet
@@ -33,46 +32,55 @@ class PlanError(ConfigError):
     """An invalid plan file; the message names the file, the line or cell and the key."""
 
 
+class Place(NamedTuple):
+    """Where a value stands in a plan file: ``kind`` ``"line"`` (of a YAML file, ``at`` its
+    number), ``"cell"`` (``at`` its coordinate on ``sheet``) or ``"row"`` (``at`` its number on
+    ``sheet``); written in English by ``str()`` (the errors), in either language by :meth:`text`."""
+
+    kind: str
+    at: int | str
+    sheet: str = ""
+
+    def text(self, lang: str = "en") -> str:
+        """``"line 12"``, ``"cell criteria!D5"``, ``"row 5 of sheet criteria"``; in Lithuanian
+        ``"12 eilutė"``, ``"langelis criteria!D5"``, ``"lapo criteria 5 eilutė"``."""
+        return _PLACE_FORMS[self.kind]["lt" if lang == "lt" else "en"].format(at=self.at, sheet=self.sheet)
+
+    def __str__(self) -> str:
+        return self.text()
+
+
+#: How :class:`Place` writes each kind of place, by language.
+_PLACE_FORMS = {
+    "line": {"en": "line {at}", "lt": "{at} eilutė"},
+    "cell": {"en": "cell {sheet}!{at}", "lt": "langelis {sheet}!{at}"},
+    "row": {"en": "row {at} of sheet {sheet}", "lt": "lapo {sheet} {at} eilutė"},
+}
+
+
 @dataclass
 class RawPlan:
     """The values of a plan file and where they stand in it.
 
-    ``where`` maps ``key`` (plan level) or ``(index, key)`` (criterion ``index``) to a place
-    such as ``"line 12"``; ``criteria_where[i]`` is the place of criterion ``i`` itself.
+    ``where`` maps ``key`` (plan level) or ``(index, key)`` (criterion ``index``) to its
+    :class:`Place` (line 12); ``criteria_where[i]`` is the place of criterion ``i`` itself.
     """
 
     path: Path
     values: dict[str, Any]
     criteria: list[dict[str, Any]]
-    where: dict[Any, str] = field(default_factory=dict)
-    criteria_where: list[str] = field(default_factory=list)
+    where: dict[Any, Place] = field(default_factory=dict)
+    criteria_where: list[Place] = field(default_factory=list)
 
     def place(self, key: Any, index: int | None = None, lang: str = "en") -> str:
-        """``"<file>: line 12"`` for a plan key or a key of criterion ``index``; with ``lang="lt"``
-        ``"<file>: 12 eilutė"`` (the cell and row forms too, :func:`place_in_language`)."""
+        """``"<file>: line 12"`` for a plan key or a key of criterion ``index``, the place written
+        in ``lang`` (:meth:`Place.text`: ``"<file>: 12 eilutė"``)."""
         if index is None:
-            loc = self.where.get(key, "")
+            loc = self.where.get(key)
         else:
-            own = self.criteria_where[index] if index < len(self.criteria_where) else ""
+            own = self.criteria_where[index] if index < len(self.criteria_where) else None
             loc = self.where.get((index, key)) or own
-        return f"{self.path}: {place_in_language(loc, lang)}" if loc else str(self.path)
-
-
-#: The three forms of a place this module writes into :attr:`RawPlan.where`, and their Lithuanian.
-_PLACES_LT = ((re.compile(r"line (\d+)"), r"\1 eilutė"),
-              (re.compile(r"cell (\S+)"), r"langelis \1"),
-              (re.compile(r"row (\d+) of sheet (\S+)"), r"lapo \2 \1 eilutė"))
-
-
-def place_in_language(loc: str, lang: str) -> str:
-    """A place of :attr:`RawPlan.where` (``"line 12"``, ``"cell criteria!D5"``, ``"row 5 of sheet
-    criteria"``) as ``lang`` writes it: unchanged in English, ``"12 eilutė"``, ``"langelis criteria!D5"``,
-    ``"lapo criteria 5 eilutė"`` in Lithuanian."""
-    if lang == "lt":
-        for pattern, lt in _PLACES_LT:
-            if pattern.fullmatch(loc):
-                return pattern.sub(lt, loc)
-    return loc
+        return f"{self.path}: {loc.text(lang)}" if loc else str(self.path)
 
 
 def read_plan_file(path: str | Path) -> RawPlan:
@@ -98,8 +106,8 @@ def read_plan_file(path: str | Path) -> RawPlan:
 # -- YAML ----------------------------------------------------------------------------------------
 
 
-def _line(node) -> str:
-    return f"line {node.start_mark.line + 1}"
+def _line(node) -> Place:
+    return Place("line", node.start_mark.line + 1)
 
 
 def _read_yaml(p: Path) -> RawPlan:
@@ -215,7 +223,7 @@ def _read_xlsx(p: Path) -> RawPlan:
                 continue
             value_cell = row[1] if len(row) > 1 else None
             raw.values[str(key)] = _cell_value(value_cell.value) if value_cell is not None else None
-            raw.where[str(key)] = f"cell {PLAN_SHEET}!{(value_cell or key_cell).coordinate}"
+            raw.where[str(key)] = Place("cell", (value_cell or key_cell).coordinate, PLAN_SHEET)
         rows = list(wb[CRITERIA_SHEET].iter_rows())
         if not rows:
             return raw
@@ -230,9 +238,9 @@ def _read_xlsx(p: Path) -> RawPlan:
                     v = _pairs(v)
                 if v is not None:
                     values[str(key)] = v
-                    raw.where[(len(raw.criteria), str(key))] = f"cell {CRITERIA_SHEET}!{cell.coordinate}"
+                    raw.where[(len(raw.criteria), str(key))] = Place("cell", cell.coordinate, CRITERIA_SHEET)
             if values:
-                raw.criteria_where.append(f"row {row[0].row} of sheet {CRITERIA_SHEET}")
+                raw.criteria_where.append(Place("row", row[0].row, CRITERIA_SHEET))
                 raw.criteria.append(values)
         return raw
     finally:
