@@ -328,6 +328,8 @@ def test_fan_text_says_what_the_80_percent_interval_means():
 def test_scenario_fan_chart_with_empirical_intervals(demo_dir, monkeypatch):
     import importlib
 
+    from cityindicators.reports.sections import display
+
     backtest = importlib.import_module("cityindicators.projection.backtest")  # the module, not the function
     data = ProjectionData.from_store(data_dir=demo_dir)
     errors = out_of_sample_errors(data, candidates=(Candidate("w5", EstimationSettings()),))
@@ -357,7 +359,7 @@ def test_scenario_fan_chart_with_empirical_intervals(demo_dir, monkeypatch):
     assert len(med) == 1 and med["lower"].iloc[0] < med["value"].iloc[0] < med["upper"].iloc[0]
     # the report states the median age's band ten years on (or in the last year, when sooner)
     shown = []
-    monkeypatch.setattr(sections.scenarios, "show_markdown", lambda text, names=(): shown.append(text))
+    monkeypatch.setattr(display, "show_markdown", lambda text, names=(): shown.append(text))
     sections.fan_chart(c)
     y = min(2040, c.projection.base_year + 10)
     m = c.median_age_intervals.query("territory_code == 'X13' and year == @y").iloc[0]

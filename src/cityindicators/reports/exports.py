@@ -642,7 +642,7 @@ def write_tables(folder: Path, template: str) -> list[str]:
     for name, stem, r in zip(names, _file_stems(records), records):
         frame = _plain_frame(r.frame)
         if r.kind == "chart":  # the frame a chart drew has canonical columns and codes; a reader gets words
-            frame = chart_data_values(frame, lang, getattr(r, "labels", None))
+            frame = chart_data_values(frame, lang, r.labels)
             frame.columns = chart_data_headers(frame.columns, lang)
         csv_name = f"tables/{stem}.csv"
         atomic_write_text(folder / csv_name, spreadsheet_safe_frame(frame).to_csv(index=False), durable=False)

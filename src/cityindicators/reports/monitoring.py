@@ -30,7 +30,7 @@ from ..plans.texts import (METHOD_LABELS, STATUS_COLOURS, column_labels, directi
                            probability_text, profile_label, status_label, text)
 from ..workspace import as_workspace
 from . import exports
-from .sections.display import show_figure, show_markdown, show_table
+from .sections.display import ShowsMarkdown, show_figure, show_table
 
 __all__ = ["MonitoringContext", "setup_monitoring", "summary_table", "summary_frame", "summary_styler", "status_counts", "criteria", "criterion_sentences", "method",
            "sources", "unit_label", "format_value", "criterion_chart"]
@@ -47,7 +47,7 @@ def unit_label(unit: str, lang: str) -> str:
 
 
 @dataclass
-class MonitoringContext:
+class MonitoringContext(ShowsMarkdown):
     """What the sections share: the plan, the language and the computed tables."""
 
     plan: Plan
@@ -57,7 +57,7 @@ class MonitoringContext:
     summary: pd.DataFrame
     projected: pd.DataFrame
     cache: dict[str, Any] = field(default_factory=dict, repr=False)
-    #: Names users typed that the sentences may quote, shown as written by :func:`show_markdown` (as
+    #: Names users typed that the sentences may quote, shown as written by :meth:`show_markdown` (as
     #: :attr:`~.sections.context.ReportContext.user_texts`).
     user_texts: tuple[str, ...] = ()
 
@@ -107,15 +107,14 @@ def setup_monitoring(territory: str, plan: str, scenarios: Sequence[str] = (), t
     ctx = MonitoringContext(p, lang, p.check(), outlook, summary, projected, user_texts=tuple(x for x in typed if x))
     exports.set_context(lang, ctx.name, ctx.synthetic)  # heading and source of the report's workbook sheets
     if show:
-        show_markdown(f"# {t('title_monitoring', lang, name=ctx.name)}", ctx.user_texts)
+        ctx.show_markdown(f"# {t('title_monitoring', lang, name=ctx.name)}")
         if ctx.synthetic:
-            show_markdown(t("synthetic_banner", lang), ctx.user_texts)
+            ctx.show_markdown(t("synthetic_banner", lang))
         # show_markdown escapes the text (plan names are user text); nothing is escaped twice here
-        show_markdown(text("subtitle", lang, plan=p.name(lang), y0=p.period[0], y1=p.period[1],
-                           date=_dt.date.today().isoformat(), version=__version__, last=p.last_data_year),
-                      ctx.user_texts)
+        ctx.show_markdown(text("subtitle", lang, plan=p.name(lang), y0=p.period[0], y1=p.period[1],
+                           date=_dt.date.today().isoformat(), version=__version__, last=p.last_data_year))
         for w in p.warnings:
-            show_markdown(f"*{markdown_literal(w)}*", ctx.user_texts)  # a warning quotes the file's own text
+            ctx.show_markdown(f"*{markdown_literal(w)}*")  # a warning quotes the file's own text
     return ctx
 
 
@@ -177,12 +176,12 @@ def summary_styler(ctx: MonitoringContext, table: pd.DataFrame):
 
 def summary_table(ctx: MonitoringContext) -> pd.DataFrame:
     """Section: one row per criterion; the status cell carries the word and its colour."""
-    show_markdown(f"## {text('h_summary', ctx.lang)}", ctx.user_texts)
+    ctx.show_markdown(f"## {text('h_summary', ctx.lang)}")
     table = summary_frame(ctx)
     exports.set_section("h_summary", text("h_summary", ctx.lang))
     # the workbook gets the numbers, not the text, under the headers the report shows
     show_table(summary_styler(ctx, table), data=ctx.summary.rename(columns=column_labels(ctx.summary.columns, ctx.lang)))
-    show_markdown(status_counts(ctx), ctx.user_texts)
+    ctx.show_markdown(status_counts(ctx))
     return table
 
 
@@ -311,23 +310,23 @@ def criterion_chart(ctx: MonitoringContext, cid: str):
 
 def criteria(ctx: MonitoringContext) -> dict[str, list[str]]:
     """Section: for every criterion a small chart and its sentences; returns ``{id: sentences}``."""
-    show_markdown(f"## {text('h_criteria', ctx.lang)}", ctx.user_texts)
+    ctx.show_markdown(f"## {text('h_criteria', ctx.lang)}")
     exports.set_section("h_criteria", text("h_criteria", ctx.lang))
     out = {}
     for c in ctx.plan.criteria:
         show_figure(criterion_chart(ctx, c.id), alt=f"{c.id}. {c.name(ctx.lang)}")
         out[c.id] = criterion_sentences(ctx, c.id)
-        show_markdown(" ".join(out[c.id]), ctx.user_texts)
+        ctx.show_markdown(" ".join(out[c.id]))
     ctx.cache["sentences"] = out
     return out
 
 
 def method(ctx: MonitoringContext) -> str:
     """Section: how the status is set, and the caveats of the probability and the trend."""
-    show_markdown(f"## {text('h_method', ctx.lang)}", ctx.user_texts)
+    ctx.show_markdown(f"## {text('h_method', ctx.lang)}")
     caveat = "caveat_calibrated" if ctx.plan.cache.get("band") == "calibrated" else "caveat"
     body = f"{text('method', ctx.lang)}\n\n{text(caveat, ctx.lang)}"
-    show_markdown(body, ctx.user_texts)
+    ctx.show_markdown(body)
     return body
 
 
@@ -337,12 +336,12 @@ def sources(ctx: MonitoringContext) -> str:
     The file's checksum is not printed: a plan's reader needs the source and its date, and the
     checksum is kept in the report's ``manifest.json`` (``input_files.plan``), as issue 12 asks."""
     lang = ctx.lang
-    show_markdown(f"## {text('h_sources', lang)}", ctx.user_texts)
+    ctx.show_markdown(f"## {text('h_sources', lang)}")
     p = ctx.plan
     note = p.source_in(lang)  # the note in the report's language
     src = text("source_plan_note", lang, note=note) if note else ""
     data = t("source_demo" if ctx.synthetic else "source_osp", lang)
     body = (text("source_plan", lang, plan=p.name(lang), source=src, data=data)
             + " " + text("source_plan_file", lang, file=markdown_literal(p.path.name)))  # a "`" opens no code span
-    show_markdown(body, ctx.user_texts)
+    ctx.show_markdown(body)
     return body

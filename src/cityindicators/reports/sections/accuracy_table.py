@@ -13,7 +13,7 @@ from ...schema import both_sexes_key
 from .. import findings as F
 from .. import shared
 from .context import ReportContext
-from .display import _heading, show_markdown, show_table
+from .display import _heading, show_table
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +42,7 @@ def accuracy(ctx: ReportContext, horizon: int = 5) -> F.Finding | None:
     last = res.base_year
     h = min(int(horizon), last - first - BASE_PERIOD)
     if h < 1:
-        show_markdown(t("not_available", lang, what=t("h_accuracy", lang).lower()), ctx.user_texts)
+        ctx.show_markdown(t("not_available", lang, what=t("h_accuracy", lang).lower()))
         return None
     y0 = last - h
     register = ctx.register
@@ -58,7 +58,7 @@ def accuracy(ctx: ReportContext, horizon: int = 5) -> F.Finding | None:
                                                                                register=register)
     except CityIndicatorsError as exc:
         log.warning("back-test for the accuracy section failed: %s", exc)
-        show_markdown(t("not_available", lang, what=t("h_accuracy", lang).lower()), ctx.user_texts)
+        ctx.show_markdown(t("not_available", lang, what=t("h_accuracy", lang).lower()))
         return None
     n = int(bt.errors.loc[bt.errors["method"] == DEFAULT_METHOD, "territory_code"].nunique())
     wins = bt.wins()
@@ -85,7 +85,7 @@ def accuracy(ctx: ReportContext, horizon: int = 5) -> F.Finding | None:
                                 n, lang)
     extra = accuracy_context(ctx, bt, own, y0, h)
     sample = t("f_accuracy_out_of_sample" if oos is not None else "f_accuracy_in_sample", lang, y0=y0)
-    show_markdown(" ".join([found.text, sample, *(f.text for f in extra)]), ctx.user_texts)
+    ctx.show_markdown(" ".join([found.text, sample, *(f.text for f in extra)]))
     found.values["out_of_sample"] = oos is not None
     return found
 

@@ -7,7 +7,6 @@ from typing import Sequence
 
 from ...i18n import t
 from .context import ReportContext
-from .display import show_markdown
 
 
 def series_breaks(ctx: ReportContext, indicators: Sequence[str], years: Sequence[int]) -> list[tuple[int, str, str]]:
@@ -35,5 +34,5 @@ def _break_marks(breaks: Sequence[tuple[int, str, str]]) -> list[tuple[float, st
 
 def _say_breaks(ctx: ReportContext, breaks: Sequence[tuple[int, str, str]]) -> None:
     if breaks:
-        show_markdown(t("breaks_note", ctx.lang, notes="; ".join(note for _, _, note in breaks)), ctx.user_texts)
+        ctx.show_markdown(t("breaks_note", ctx.lang, notes="; ".join(note for _, _, note in breaks)))
 

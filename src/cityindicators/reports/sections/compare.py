@@ -11,7 +11,7 @@ from ... import plotting
 from ...i18n import fmt_number, t
 from .breaks import _say_breaks, series_breaks
 from .context import COMPARISON_INDICATORS, ReportContext, known_published_ids
-from .display import _heading, show_markdown, show_table
+from .display import _heading, show_table
 from .names import _catalogue_names, _unit, shown_decimals, shown_unit, shown_values
 
 
@@ -75,7 +75,7 @@ def comparison(ctx: ReportContext, year: int | None = None, k: int = 5, show: bo
     caption = t("t_comparison", ctx.lang, name=ctx.name)
     show_table(plotting.comparison_table(disp, ctx.lang, n=ctx.n, caption=caption, synthetic=ctx.synthetic),
                data=_comparison_display(ctx, table, formatted=False))
-    show_markdown(similarity_statement(ctx, table.attrs), ctx.user_texts)
+    ctx.show_markdown(similarity_statement(ctx, table.attrs))
     _say_breaks(ctx, comparison_breaks(ctx, table))
     return table
 

@@ -20,7 +20,7 @@ from ...i18n import check_language, t
 from ...schema import both_sexes_key
 from .. import exports, shared
 from .. import findings as F
-from .display import show_markdown
+from .display import ShowsMarkdown
 
 #: Indicators of the ageing section, in the order of the panels.
 AGEING_INDICATORS = ("share_65_plus", "old_age_dependency_ratio", "ageing_index", "median_age")
@@ -49,7 +49,7 @@ def known_published_ids() -> list[str]:
 
 
 @dataclass
-class ReportContext:
+class ReportContext(ShowsMarkdown):
     """What the sections of a report share: the territory, language, period, peers and data.
 
     Everything a section reads is a field, set by :func:`setup` / :func:`setup_scenarios`, or a
@@ -76,7 +76,7 @@ class ReportContext:
     #: The data directory as a :class:`~cityindicators.workspace.Workspace` (tables, register, counts).
     workspace: Any = field(default=None, repr=False)
     #: Names users typed that the report's sentences may quote (a peer group's name, the labels of a
-    #: user's scenarios), shown as written by :func:`~.display.show_markdown`. Kept here, not in a
+    #: user's scenarios), shown as written by :meth:`show_markdown`. Kept here, not in a
     #: module: two reports in one process (a warm kernel, two notebooks) each show their own.
     user_texts: tuple[str, ...] = ()
     #: Scenario chapter: the :class:`~cityindicators.projection.api.ProjectionResult` of every scenario.
@@ -328,9 +328,9 @@ def setup(
 def show_title(ctx: ReportContext, template: str, last_year: int) -> None:
     """The report's title, the synthetic-data banner where it applies, and the subtitle (date,
     version, the years of the data up to ``last_year``)."""
-    show_markdown(f"# {t(f'title_{template}', ctx.lang, name=ctx.name)}", ctx.user_texts)
+    ctx.show_markdown(f"# {t(f'title_{template}', ctx.lang, name=ctx.name)}")
     if ctx.synthetic:
-        show_markdown(t("synthetic_banner", ctx.lang), ctx.user_texts)
-    show_markdown(t("subtitle", ctx.lang, date=_dt.date.today().isoformat(), version=__version__,
-                    years=f"{ctx.data_years[0]}–{last_year}"), ctx.user_texts)
+        ctx.show_markdown(t("synthetic_banner", ctx.lang))
+    ctx.show_markdown(t("subtitle", ctx.lang, date=_dt.date.today().isoformat(), version=__version__,
+                    years=f"{ctx.data_years[0]}–{last_year}"))
 

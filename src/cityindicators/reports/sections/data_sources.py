@@ -12,7 +12,7 @@ from ..._io import read_sidecar
 from ...html_safe import styled_table
 from ...i18n import TEXTS, t
 from .context import ReportContext
-from .display import _heading, show_markdown, show_table
+from .display import _heading, show_table
 
 
 def sources(ctx: ReportContext) -> pd.DataFrame:
@@ -47,7 +47,7 @@ def sources(ctx: ReportContext) -> pd.DataFrame:
             })
     table = pd.DataFrame(rows).drop_duplicates(ignore_index=True)
     note = t("source_osp", lang) if not ctx.synthetic else t("synthetic_note", lang)
-    show_markdown(f"{note}; {t('source_calc', lang, version=__version__)}.", ctx.user_texts)
+    ctx.show_markdown(f"{note}; {t('source_calc', lang, version=__version__)}.")
     show_table(styled_table(table))
     return table
 

@@ -57,6 +57,19 @@ def show_markdown(text: str, names: Iterable[str] = ()) -> None:
     _display(Markdown(escape_html(glue_units(markdown_with_literals(text, names)), quote=False)))
 
 
+class ShowsMarkdown:
+    """What a report's context adds to :func:`show_markdown`: the names its users typed.
+
+    A context class (the reports' and the monitoring report's dataclasses) that has a ``user_texts``
+    field inherits :meth:`show_markdown`, so a section writes ``ctx.show_markdown(text)`` and cannot
+    forget the names: a forgotten argument would show a scenario label typed with ``*`` as italics.
+    """
+
+    def show_markdown(self, text: str) -> None:
+        """:func:`show_markdown` of ``text``, quoting this report's ``user_texts`` as written."""
+        show_markdown(text, self.user_texts)
+
+
 def show_figure(fig, alt: str = "", dpi: int = exports.SCREEN_DPI) -> None:
     """Display a figure as a PNG that the runner saves as ``charts/NN_<label>.png``.
 
@@ -100,4 +113,4 @@ def show_table(table: Any, data: pd.DataFrame | None = None) -> None:
 
 def _heading(ctx: ReportContext, key: str) -> None:
     exports.set_section(key)
-    show_markdown(f"## {t(key, ctx.lang)}", ctx.user_texts)
+    ctx.show_markdown(f"## {t(key, ctx.lang)}")

@@ -18,7 +18,7 @@ from ...html_safe import styled_table
 from ...i18n import fmt_int, fmt_number, t
 from .compare import published_indicators
 from .context import SITUATION_INDICATORS, ReportContext
-from .display import _heading, show_figure, show_markdown, show_table
+from .display import _heading, show_figure, show_table
 from .names import SHOWN_AS, _unit, shown_unit
 from .scenarios import _scenario_labels, observed_breaks, projected_indicators
 from .targets import inflows_by_scenario, target_line
@@ -139,7 +139,7 @@ def working_age_target(ctx: ReportContext, working_age: int = 0, year: int | Non
                                   label="working_age_target", title=t("t_working_age_target", ctx.lang, name=ctx.name),
                                   **ctx.plot_kw())
     show_figure(fig)
-    show_markdown("\n".join(f"- {f.text}" for f in found), ctx.user_texts)
+    ctx.show_markdown("\n".join(f"- {f.text}" for f in found))
     return found
 
 

@@ -19,7 +19,7 @@ from .. import findings as F
 from .. import shared
 from .context import ReportContext, setup, show_title
 from .breaks import _break_marks, _say_breaks, series_breaks
-from .display import _heading, show_figure, show_markdown, show_table
+from .display import _heading, show_figure, show_table
 
 log = logging.getLogger(__name__)
 
@@ -238,7 +238,7 @@ def assumptions(ctx: ReportContext) -> pd.DataFrame:
     texts, note = F.combination_said_once(assumption_findings(ctx), lang)
     # a scaled outflow says what it scales: with net migration only, the net losses (not an observed emigration)
     texts = [x + "".join(" " + f.text for f in outflow_findings(ctx, sc)) for x, sc in zip(texts, res.scenarios)]
-    show_markdown("\n".join(f"- {x}" for x in texts) + (f"\n\n{note}" if note else ""), ctx.user_texts)
+    ctx.show_markdown("\n".join(f"- {x}" for x in texts) + (f"\n\n{note}" if note else ""))
     return table
 
 
@@ -327,7 +327,7 @@ def scenario_population(ctx: ReportContext) -> list[F.Finding]:
         found.append(F.scenario_outcome(labels[sc], res.base_year, res.to_year, float(g[res.base_year]),
                                         float(g[res.to_year]), ctx.lang))
     beyond = beyond_backtest_finding(ctx)
-    show_markdown("\n".join(f"- {f.text}" for f in found) + f"\n\n{beyond.text}", ctx.user_texts)
+    ctx.show_markdown("\n".join(f"- {f.text}" for f in found) + f"\n\n{beyond.text}")
     return found + [beyond]
 
 
@@ -469,7 +469,7 @@ def fan_chart(ctx: ReportContext) -> F.Finding | None:
         return _empirical_fan(ctx, iv)
     q = ctx.quantiles
     if q is None or q.empty:
-        show_markdown(t("not_available", ctx.lang, what=t("h_uncertainty", ctx.lang).lower()), ctx.user_texts)
+        ctx.show_markdown(t("not_available", ctx.lang, what=t("h_uncertainty", ctx.lang).lower()))
         return None
     q = q[q["territory_code"] == ctx.code]  # (the quantiles of both sexes, all ages)
     calibrated = bool(ctx.stochastic_calibrated)
@@ -488,7 +488,7 @@ def fan_chart(ctx: ReportContext) -> F.Finding | None:
                                  ctx.lang)
     else:
         found = F.fan_interval(year, lo, med, hi, ctx.lang)
-    show_markdown(found.text, ctx.user_texts)
+    ctx.show_markdown(found.text)
     return found
 
 
@@ -530,5 +530,5 @@ def _empirical_fan(ctx: ReportContext, iv: pd.DataFrame) -> F.Finding:
         m = med.iloc[0]
         text += "\n\n" + F.median_age_interval(int(m["year"]), float(m["lower"]), float(m["value"]), float(m["upper"]),
                                                 ctx.lang).text
-    show_markdown(text, ctx.user_texts)
+    ctx.show_markdown(text)
     return found

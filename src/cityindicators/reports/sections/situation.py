@@ -19,7 +19,7 @@ from .breaks import _break_marks, _say_breaks, series_breaks
 from .compare import _comparison_display, compare_in_years, comparison, latest_years, published_indicators, \
     similarity_statement
 from .context import AGEING_INDICATORS, LABOUR_INDICATORS, ReportContext
-from .display import _heading, show_figure, show_markdown, show_table
+from .display import _heading, show_figure, show_table
 from .names import _catalogue_names
 
 log = logging.getLogger(__name__)
@@ -125,7 +125,7 @@ def key_findings(ctx: ReportContext) -> list[F.Finding]:
     """Section: the key findings as a list of sentences."""
     found = ctx.findings
     _heading(ctx, "h_findings")
-    show_markdown("\n".join(f"- {f.text}" for f in found), ctx.user_texts)
+    ctx.show_markdown("\n".join(f"- {f.text}" for f in found))
     return found
 
 
@@ -148,7 +148,7 @@ def pyramid(ctx: ReportContext, years: Sequence[int] | None = None):
     pop = ctx.data["population"]
     sub = pop[(pop["territory_code"] == ctx.code) & pop["year"].isin(years)]  # (male and female rows)
     if sub.empty:
-        show_markdown(t("not_available", ctx.lang, what=t("age", ctx.lang)), ctx.user_texts)
+        ctx.show_markdown(t("not_available", ctx.lang, what=t("age", ctx.lang)))
         return None
     fig = plotting.pyramid_overlay(sub[["year", "sex", "age", "value"]], years, **ctx.plot_kw())
     show_figure(fig)
@@ -164,7 +164,7 @@ def components(ctx: ReportContext):
         parts.append(pd.DataFrame({"year": s.index, "component": comp, "value": s.values}))
     frame = pd.concat(parts, ignore_index=True)
     if frame.empty:
-        show_markdown(t("not_available", ctx.lang, what=t("births", ctx.lang)), ctx.user_texts)
+        ctx.show_markdown(t("not_available", ctx.lang, what=t("births", ctx.lang)))
         return None
     breaks = series_breaks(ctx, ["net_migration"], list(frame["year"]))
     fig = plotting.components_of_change(frame, key_period=ctx.years, breaks=_break_marks(breaks), **ctx.plot_kw())
@@ -232,10 +232,10 @@ def ageing(ctx: ReportContext):
     _heading(ctx, "h_ageing")
     fig, _, breaks = _panels(ctx, AGEING_INDICATORS, "t_ageing", "ageing_indicators")
     if fig is None:
-        show_markdown(t("no_data", ctx.lang), ctx.user_texts)
+        ctx.show_markdown(t("no_data", ctx.lang))
         return None
     show_figure(fig)
-    show_markdown(peers_statement(ctx), ctx.user_texts)
+    ctx.show_markdown(peers_statement(ctx))
     _say_breaks(ctx, breaks)
     return fig
 
@@ -261,13 +261,13 @@ def working_age(ctx: ReportContext):
     sub = f[(f["territory_code"] == ctx.code) & f["indicator"].isin(["working_age_population", "working_age_share"])]
     sub = sub.dropna(subset=["value"])
     if sub.empty:
-        show_markdown(t("no_data", ctx.lang), ctx.user_texts)
+        ctx.show_markdown(t("no_data", ctx.lang))
         return None
     fig = plotting.working_age(sub, **ctx.plot_kw())
     show_figure(fig)
     found = [x for x in ctx.findings if x.key == "working_age"]
     if found:
-        show_markdown(found[0].text, ctx.user_texts)
+        ctx.show_markdown(found[0].text)
     return fig
 
 
@@ -279,7 +279,7 @@ def migration(ctx: ReportContext):
     y0, y1 = ctx.years
     cnm = cohort_net_migration(ctx.code, years=range(y0, y1), data=ctx.counts, sex="total")
     if cnm.empty or cnm["value"].isna().all():
-        show_markdown(t("no_data", ctx.lang), ctx.user_texts)
+        ctx.show_markdown(t("no_data", ctx.lang))
         return None
     by_age = cnm.groupby("age", as_index=False)["value"].sum()
     by_age["age"] = by_age["age"].astype(int)
@@ -289,7 +289,7 @@ def migration(ctx: ReportContext):
     show_figure(fig)
     text = [x.text for x in ctx.findings if x.key in ("net_migration", "youth_migration")]
     if text:
-        show_markdown(" ".join(text), ctx.user_texts)
+        ctx.show_markdown(" ".join(text))
     return fig
 
 
@@ -314,15 +314,15 @@ def labour(ctx: ReportContext):
         table = compare_in_years(ctx, years, nb.attrs["similar_codes"])
         table = table.rename(columns={"peer_mean": "similar"}).drop(columns=["peers", "country", "county"])
         yrs = sorted(set(years.values()))
-        show_markdown(t("published_intro", ctx.lang, years=", ".join(map(str, yrs))), ctx.user_texts)
+        ctx.show_markdown(t("published_intro", ctx.lang, years=", ".join(map(str, yrs))))
         disp = _comparison_display(ctx, table)
         show_table(plotting.comparison_table(disp, ctx.lang, n=ctx.n, synthetic=ctx.synthetic,
                                              caption=t("t_published", ctx.lang, name=ctx.name)),
                    data=_comparison_display(ctx, table, formatted=False))
     if fig is None and table is None:
-        show_markdown(t("labour_missing", ctx.lang, **labour_how_to_get(ctx.lang, ctx.data_dir)), ctx.user_texts)
+        ctx.show_markdown(t("labour_missing", ctx.lang, **labour_how_to_get(ctx.lang, ctx.data_dir)))
     elif fig is None:
-        show_markdown(t("labour_series_missing", ctx.lang, **labour_how_to_get(ctx.lang, ctx.data_dir)), ctx.user_texts)
+        ctx.show_markdown(t("labour_series_missing", ctx.lang, **labour_how_to_get(ctx.lang, ctx.data_dir)))
     return table if table is not None else fig
 
 

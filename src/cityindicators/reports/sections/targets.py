@@ -11,7 +11,7 @@ from ...grammar import count_phrase
 from ...i18n import fmt_int, t
 from .. import findings as F
 from .context import ReportContext
-from .display import _heading, show_figure, show_markdown
+from .display import _heading, show_figure
 from .scenarios import _assumption_mean, _observed, _scenario_labels, observed_breaks
 
 
@@ -40,7 +40,7 @@ def target(ctx: ReportContext, population: int = 0, year: int | None = None,
                                   scenario_labels=_scenario_labels(ctx), target=target_line(ctx, "population", goal, year),
                                   with_inflow=with_inflow, label="target", **ctx.plot_kw())
     show_figure(fig)
-    show_markdown("\n".join(f"- {f.text}" for f in found), ctx.user_texts)
+    ctx.show_markdown("\n".join(f"- {f.text}" for f in found))
     return found
 
 
