@@ -53,3 +53,27 @@ def test_a_pyramid_year_not_after_the_base_year_is_refused_before_the_report_run
     with pytest.raises(ReportParameterError, match=r"pyramid_years \[2010, 2015\] must be after the base_year 2015"):
         parameters.validate_parameters("scenarios", {"territory": "X13", "base_year": 2015, "target_year": 2030,
                                                      "pyramid_years": [2010, 2015, 2040], "data_dir": str(demo_dir)})
+
+
+def test_a_pyramid_or_target_year_not_after_the_base_year_found_in_the_data_is_refused(demo_dir):
+    # base_year 0 is the territory's latest population year (the demo's 2025, the projection's base):
+    # a pyramid year before it was dropped from the chart without a word
+    with pytest.raises(ReportParameterError,
+                       match=r"pyramid_years \[2020\] must be after the base_year 2025 \(the latest year of the "
+                             r"territory's population data; base_year 0\)"):
+        parameters.validate_parameters("scenarios", {"territory": "X13", "pyramid_years": [2020, 2040],
+                                                     "data_dir": str(demo_dir)})
+    with pytest.raises(ReportParameterError, match=r"target_year 2025 must be after the base_year 2025"):
+        parameters.validate_parameters("scenarios", {"territory": "X13", "target_year": 2025, "data_dir": str(demo_dir)})
+    kept = parameters.validate_parameters("scenarios", {"territory": "X13", "pyramid_years": [2026, 2040],
+                                                        "target_year": 2026, "data_dir": str(demo_dir)})
+    assert kept["base_year"] == 0 and kept["pyramid_years"] == [2026, 2040]
+
+
+def test_latest_population_year_is_the_projections_base(demo_dir):
+    from cityindicators.projection.api import project
+    from cityindicators.workspace import as_workspace
+
+    ws = as_workspace(demo_dir)
+    assert parameters.latest_population_year("X13", ws) == project("X13", to_year=2030, data_dir=demo_dir).base_year
+    assert parameters.latest_population_year("LT999", ws) == 0 and parameters.latest_population_year(None, ws) == 0

@@ -280,7 +280,12 @@ def validate_parameters(
             late = [y for y in ys if y > horizon]
             if late:
                 raise ReportParameterError(f"template {label!r}: {name} {late} after the horizon {horizon}")
-    base = values.get("base_year") or 0  # 0: the latest year in the data, judged by the projection
+    base, said = values.get("base_year") or 0, ""
+    if not base and "base_year" in values and data_dir:
+        # 0: the territory's latest year, the projection's base; found here so that a year before it is
+        # refused as for a base year given
+        base = latest_population_year(values.get("territory"), as_workspace(data_dir))
+        said = " (the latest year of the territory's population data; base_year 0)"
     if base:
         # a target year was found only after the projection ran, as an internal error of the target section;
         # a pyramid year was left out of its chart without a word
@@ -289,6 +294,20 @@ def validate_parameters(
             early = [y for y in ([ys] if isinstance(ys, int) else (ys or [])) if y <= base]
             if early:
                 shown = early[0] if isinstance(ys, int) else early
-                raise ReportParameterError(f"template {label!r}: {name} {shown} must be after the base_year {base}")
+                raise ReportParameterError(f"template {label!r}: {name} {shown} must be after the base_year {base}{said}")
     return values
+
+
+def latest_population_year(code: Any, workspace) -> int:
+    """The latest year of ``code``'s population by single age in ``workspace``: the base year a
+    projection takes when none is given (:func:`~cityindicators.projection.api.project`); 0 when the
+    data directory has no such table or the territory no rows in it (the report then says so itself)."""
+    if not isinstance(code, str):
+        return 0
+    try:
+        pop = workspace.table("population")
+    except (CityIndicatorsError, OSError):
+        return 0
+    years = pop.loc[pop["territory_code"].astype(str) == code, "year"]
+    return int(years.max()) if len(years) else 0
 
