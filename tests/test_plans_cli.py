@@ -169,3 +169,23 @@ def test_no_data_built_is_one_line(capsys, tmp_path):
     rc = main(["--data-dir", str(tmp_path / "nothing"), "plan", "check", str(EXAMPLE)])
     err = capsys.readouterr().err.strip().splitlines()
     assert rc == 1 and len(err) == 1 and "cannot check the plan against the data" in err[0]
+
+
+def test_workbook_from_an_invalid_yaml_plan_names_each_problem(capsys, demo_dir, tmp_path):
+    # a draft is converted as it stands (the workbook is where it is finished), but it was converted in silence
+    bad = tmp_path / "draft.yaml"
+    bad.write_text(EXAMPLE.read_text(encoding="utf-8").replace("period:", "perod:", 1), encoding="utf-8")
+    xlsx = tmp_path / "draft.xlsx"
+    assert main(["--data-dir", str(demo_dir), "plan", "workbook", str(xlsx), "--from", str(bad)]) == 0
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err[0] == f"wrote {xlsx} from {bad}" and xlsx.exists()
+    assert len(err) == 4, err  # the unknown key, the missing period, the count
+    assert err[1].startswith(f"warning: {bad}: line ") and "key 'perod': unknown key (did you mean 'period'?)" in err[1]
+    assert "key 'period': expected 'YYYY-YYYY'" in err[2]
+    assert err[3] == (f"warning: 2 problems of {bad} copied into {xlsx}; 'plan check' refuses the plan until "
+                      "they are mended")
+    rc, _, check = run(capsys, demo_dir, xlsx, "--trajectories", "0")  # the same problems, at the workbook's cells
+    assert rc == 1 and "key 'perod'" in check and "cell plan!" in check
+    # a valid plan converts with the one line
+    assert main(["--data-dir", str(demo_dir), "plan", "workbook", str(xlsx), "--from", str(EXAMPLE)]) == 0
+    assert capsys.readouterr().err.strip().splitlines() == [f"wrote {xlsx} from {EXAMPLE}"]

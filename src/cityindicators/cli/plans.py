@@ -103,17 +103,25 @@ def _workbook(args: argparse.Namespace) -> int:
     from .._io import atomic_write_bytes
     from ..exceptions import ConfigError
     from ..plans.files import plan_workbook_bytes, read_plan_file
-    from ..plans.plan import CRITERION_KEYS, PLAN_KEYS
+    from ..plans.plan import CRITERION_KEYS, PLAN_KEYS, plan_file_problems
 
     if not args.output.lower().endswith(".xlsx"):
         raise ConfigError(f"plan workbook: the output must end in .xlsx, got {args.output!r}")
-    raw = None
+    raw, problems = None, []
     if args.source:
         raw = read_plan_file(args.source)
         if raw.path.suffix.lower() == ".xlsx":
             raise ConfigError(f"plan workbook --from: {raw.path} is already a workbook")
+        # a plan being drafted is converted as it stands, but not in silence: what 'plan check' will refuse
+        problems = plan_file_problems(raw, args.data_dir)
     atomic_write_bytes(args.output, plan_workbook_bytes(PLAN_KEYS, CRITERION_KEYS, raw))
     print(f"wrote {args.output}" + (f" from {args.source}" if args.source else ""), file=sys.stderr)
+    for problem in problems:
+        print(f"warning: {problem}", file=sys.stderr)
+    if problems:
+        n = len(problems)
+        print(f"warning: {n} problem{'s' if n > 1 else ''} of {raw.path} copied into {args.output}; "
+              f"'plan check' refuses the plan until {'they are' if n > 1 else 'it is'} mended", file=sys.stderr)
     return 0
 
 

@@ -250,11 +250,22 @@ def _read_xlsx(p: Path) -> RawPlan:
 # -- writing a workbook ------------------------------------------------------------------------
 
 
+def _cell_text(value: Any) -> Any:
+    """A plan value as its workbook cell holds it: a list as ``a, b``, a mapping (an own indicator's
+    ``values``) as ``year: value`` pairs separated by semicolons, which the reader parses back."""
+    if isinstance(value, (list, tuple)):
+        return ", ".join(map(str, value))
+    if isinstance(value, dict):
+        return "; ".join(f"{y}: {x}" for y, x in value.items())
+    return value
+
+
 def plan_workbook_bytes(plan_keys, criterion_keys, raw: RawPlan | None = None) -> bytes:
     """An XLSX plan workbook: the sheet ``plan`` (``key | value``) and the sheet ``criteria`` with
     a header row of ``criterion_keys``; filled from ``raw`` (a plan read from YAML) when given,
     else one row per plan key and an empty criteria sheet to type into. A criterion's ``values``
-    (an own indicator's data) are written as ``year: value`` pairs separated by semicolons. Text
+    (an own indicator's data) are written as ``year: value`` pairs separated by semicolons; keys
+    the plan does not know are kept, after the known ones, for ``plan check`` to name. Text
     that a spreadsheet would run as a formula is a text cell shown as typed
     (:func:`~cityindicators.spreadsheet.neutralise_sheet`)."""
     import io
@@ -265,19 +276,16 @@ def plan_workbook_bytes(plan_keys, criterion_keys, raw: RawPlan | None = None) -
     ws = wb.active
     ws.title = PLAN_SHEET
     values = raw.values if raw is not None else {}
-    for key in plan_keys:
-        v = values.get(key)
-        ws.append([key, ", ".join(map(str, v)) if isinstance(v, (list, tuple)) else v])
+    criteria = raw.criteria if raw is not None else []
+    # a key the plan does not know is copied too, after the known ones: the conversion loses nothing
+    # the user typed, and 'plan check' of the workbook names the key as it named it in the YAML file
+    for key in [*plan_keys, *(k for k in values if k not in plan_keys)]:
+        ws.append([key, _cell_text(values.get(key))])
     cr = wb.create_sheet(CRITERIA_SHEET)
-    cr.append(list(criterion_keys))
-    for c in (raw.criteria if raw is not None else []):
-        row = []
-        for key in criterion_keys:
-            v = c.get(key)
-            if isinstance(v, dict):
-                v = "; ".join(f"{y}: {x}" for y, x in v.items())
-            row.append(v)
-        cr.append(row)
+    columns = list(dict.fromkeys([*criterion_keys, *(k for c in criteria for k in c)]))
+    cr.append(columns)
+    for c in criteria:
+        cr.append([_cell_text(c.get(key)) for key in columns])
     for sheet in (ws, cr):
         # a name or source typed as "=HYPERLINK(...)" stays text: openpyxl would store it as a formula
         neutralise_sheet(sheet)

@@ -52,7 +52,7 @@ from .texts import text as plan_text
 if TYPE_CHECKING:  # pragma: no cover - types only
     from ..config import KeptData
 
-__all__ = ["Criterion", "Plan", "load_plan", "PLAN_KEYS", "CRITERION_KEYS", "DEFAULT_SCENARIOS",
+__all__ = ["Criterion", "Plan", "load_plan", "plan_file_problems", "PLAN_KEYS", "CRITERION_KEYS", "DEFAULT_SCENARIOS",
            "DEFAULT_BASE_TOLERANCE", "normalise_unit"]
 
 log = logging.getLogger(__name__)
@@ -492,6 +492,49 @@ def _base_value_warning(place: str, i: int, f: Mapping[str, Any], data_base: flo
                      indicator=f["indicator"], year=f["base_year"], tol=num(tol))
 
 
+def _file_fields(raw: RawPlan, errors: _Errors, data_dir) -> tuple[dict[str, Any], list[tuple[int, dict[str, Any], Any]]]:
+    """The plan's values and ``(index, fields, catalogue entry)`` of each usable criterion, checked
+    as far as the file and the register, the catalogue and the published indicators of ``data_dir``
+    allow (not against the data's values); each problem added to ``errors``."""
+    top = _plan_values(raw, errors, data_dir)
+    if not raw.criteria:
+        errors.add("the plan needs at least one criterion", "criteria")
+    published = _published_ids(data_dir)
+    seen: set[str] = set()
+    fields_list: list[tuple[int, dict[str, Any], Any]] = []
+    for i in range(len(raw.criteria)):
+        f = _criterion_fields(raw, i, errors, seen)
+        if f is None:
+            continue
+        entry = _indicator_entry(f["id"], f, published, errors, i)
+        if entry is not None:
+            if f["unit"] in (None, ""):
+                f["unit"] = entry.unit
+            elif (normalise_unit(f["unit"]) != normalise_unit(entry.unit)
+                  and (normalise_unit(f["unit"]), entry.unit) not in _SAME_NUMBERS):
+                errors.add(f"unit {f['unit']!r} is not the unit of indicator {entry.id!r} ({entry.unit!r})", "unit", i)
+                continue
+            else:
+                f["unit"] = entry.unit
+        elif f["unit"] in (None, "") and f["values"] is not None:
+            errors.add("an own indicator needs its unit", "unit", i)
+            continue
+        fields_list.append((i, f, entry))
+    return top, fields_list
+
+
+def plan_file_problems(raw: RawPlan, data_dir: str | os.PathLike | None = None) -> list[str]:
+    """What :func:`load_plan` would refuse in the plan file ``raw`` before reading the data's values
+    (keys, values, the territory, the indicators and units, the scenarios), one message each, naming
+    the file, the line or cell and the key; empty for a file that passes. ``plan workbook --from``
+    says them, as a plan being drafted may still be converted."""
+    from ..config import kept_data, resolve_data_dir
+
+    errors = _Errors(raw)
+    _file_fields(raw, errors, data_dir if kept_data(data_dir) is not None else resolve_data_dir(data_dir))
+    return list(errors.items)
+
+
 def load_plan(path: str | os.PathLike, data_dir: str | os.PathLike | None = None, lang: str = "en") -> Plan:
     """Read and validate a plan file (YAML or XLSX) and read its indicators from the data.
 
@@ -528,30 +571,7 @@ def load_plan(path: str | os.PathLike, data_dir: str | os.PathLike | None = None
     ddir = data_dir if kept_data(data_dir) is not None else resolve_data_dir(data_dir)
     raw = read_plan_file(path)
     errors = _Errors(raw)
-    top = _plan_values(raw, errors, ddir)
-    if not raw.criteria:
-        errors.add("the plan needs at least one criterion", "criteria")
-    published = _published_ids(ddir)
-    seen: set[str] = set()
-    fields_list: list[tuple[int, dict[str, Any], Any]] = []
-    for i in range(len(raw.criteria)):
-        f = _criterion_fields(raw, i, errors, seen)
-        if f is None:
-            continue
-        entry = _indicator_entry(f["id"], f, published, errors, i)
-        if entry is not None:
-            if f["unit"] in (None, ""):
-                f["unit"] = entry.unit
-            elif (normalise_unit(f["unit"]) != normalise_unit(entry.unit)
-                  and (normalise_unit(f["unit"]), entry.unit) not in _SAME_NUMBERS):
-                errors.add(f"unit {f['unit']!r} is not the unit of indicator {entry.id!r} ({entry.unit!r})", "unit", i)
-                continue
-            else:
-                f["unit"] = entry.unit
-        elif f["unit"] in (None, "") and f["values"] is not None:
-            errors.add("an own indicator needs its unit", "unit", i)
-            continue
-        fields_list.append((i, f, entry))
+    top, fields_list = _file_fields(raw, errors, ddir)
     errors.raise_if_any()
     terr: Territory = top["territory"]
     catalogue_ids = sorted({f["indicator"] for _, f, e in fields_list if e is not None})
