@@ -212,7 +212,7 @@ def test_accuracy_section_takes_the_out_of_sample_back_test_when_the_report_has_
     the same origin and horizon, not the shipped settings' back-test, and says which it is."""
     from cityindicators.projection import ProjectionData, backtest
     from cityindicators.reports import sections
-    from cityindicators.reports.sections import accuracy_table
+    from cityindicators.reports.sections import display
 
     ctx = sections.setup_scenarios("X13", scenarios=["baseline"], horizon=DEMO_LAST_YEAR + 5, language="en",
                                    data_dir=demo_dir, trajectories=0, show=False)
@@ -224,7 +224,7 @@ def test_accuracy_section_takes_the_out_of_sample_back_test_when_the_report_has_
     oos.loc[doubled, "error_pct"] *= 2
     oos.loc[doubled, "forecast"] = oos.loc[doubled, "actual"] * (1 + oos.loc[doubled, "error_pct"] / 100)
     shown = []
-    monkeypatch.setattr(accuracy_table, "show_markdown", lambda text, names=(): shown.append(text))
+    monkeypatch.setattr(display, "show_markdown", lambda text, names=(): shown.append(text))
     monkeypatch.setattr(ctx, "backtest_errors", oos)
     found = sections.accuracy(ctx)
     mine = oos[doubled & oos["territory_code"].eq("X13") & oos["group"].eq("total")].iloc[0]

@@ -248,6 +248,12 @@ def test_chart_data_hold_the_total_change_line_and_name_the_peers():
     assert named.columns.tolist()[:3] == ["indicator", "territory_code", "territory"]
     assert named["territory"].tolist() == ["Visaginas", "Kalvarija", "Lithuania"]
     assert frame.columns.tolist() == ["indicator", "territory_code", "year", "value"]  # the caller's frame untouched
+    # the line's label is the chart's short form ("Zarasų", a genitive alone); the sheet, read without the
+    # chart beside it, names the municipality in full
+    fig = plotting.indicator_panels(frame, "30", "lt", labels={"__highlight__": "Visagino sav.", "__country__": "Lietuva"},
+                                    country="00", names={"48": "Zarasų"}, data_names={"48": "Zarasų r. sav."})
+    assert "Zarasų" in [x.get_text() for x in fig.axes[0].texts]
+    assert plotting.chart_data(fig)["territory"].tolist() == ["Visagino sav.", "Zarasų r. sav.", "Lietuva"]
 
 
 def test_target_chart_data_hold_the_dashed_lines_and_the_target():
@@ -735,3 +741,17 @@ def test_chart_data_values_name_the_codes_as_the_charts_do(lang):
         import matplotlib.pyplot as plt
 
         plt.close(fig)
+
+
+def test_peer_sheets_of_the_situation_report_name_the_municipalities_in_full(demo_dir):
+    """The ageing chart labels its grey lines "Beržyno"; its workbook sheet says "Beržyno r. sav."."""
+    from cityindicators import plotting
+    from cityindicators.reports import sections
+
+    ctx = sections.setup("X13", language="lt", data_dir=demo_dir, show=False)
+    fig = sections.ageing(ctx)
+    data = plotting.chart_data(fig).drop_duplicates("territory_code").set_index("territory_code")["territory"]
+    assert all(data[c] == ctx.register.get(c).name("lt") for c in ctx.peer_codes)
+    assert any(data[c].endswith(" r. sav.") for c in ctx.peer_codes)
+    labels = {x.get_text() for ax in fig.axes for x in ax.texts}
+    assert {sections.situation.short_names({c: data[c]})[c] for c in ctx.peer_codes} <= labels

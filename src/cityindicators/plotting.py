@@ -376,6 +376,7 @@ def indicator_panels(
     country: str | None = None,
     names: Mapping[str, str] | None = None,
     breaks: Sequence[float] | None = None,
+    data_names: Mapping[str, str] | None = None,
 ) -> Figure:
     """Small multiples, one panel per indicator: the municipality highlighted, its peers in grey
     (each labelled at its last point with its name from ``names``, up to 12 peers), the
@@ -398,6 +399,9 @@ def indicator_panels(
         Territory code -> short name for the labels of the grey lines.
     breaks
         x positions of known breaks, drawn as dotted lines in every panel (said in the text).
+    data_names
+        Territory code -> name in the chart's data (its workbook sheet, read without the chart
+        beside it: "Zarasų r. sav." where the line's label says "Zarasų"); default ``names``.
     """
     indicators = list(dict.fromkeys(frame["indicator"]))
     n = max(len(indicators), 1)
@@ -445,7 +449,7 @@ def indicator_panels(
     for ax in list(axes.flat)[len(indicators):]:
         ax.set_visible(False)
     # the workbook's sheet names each line as the chart does (its codes alone would not say which peer is which)
-    fig.cityindicators_names = {**{str(c): str(v) for c, v in (names or {}).items()},
+    fig.cityindicators_names = {**{str(c): str(v) for c, v in (data_names or names or {}).items()},
                                 str(highlight): labels.get("__highlight__", str(highlight)),
                                 **({str(country): labels.get("__country__", t("col_country", lang))} if country else {})}
     handles = [plt.Line2D([], [], color=HIGHLIGHT, lw=2.4), plt.Line2D([], [], color=PEER_GREY, lw=0.9)]

@@ -193,12 +193,14 @@ def _panels(ctx: ReportContext, ids: Sequence[str], title_key: str, label: str):
             log.info("no rank for %s: %s", i, exc)
     labels["__country__"] = reg.get(country).name(ctx.lang)
     # the report's own municipality too: a peer of its name (Kauno m. beside Kauno r.) keeps its qualifier
-    labels_of = short_names({c: reg.get(c).name(ctx.lang) for c in [ctx.code, *ctx.peer_codes]})
+    full = {c: reg.get(c).name(ctx.lang) for c in [ctx.code, *ctx.peer_codes]}
+    labels_of = short_names(full)
     names = {c: labels_of[c] for c in ctx.peer_codes}
     breaks = series_breaks(ctx, ids, sorted(set(sub["year"].astype(int))) or [0])
     fig = plotting.indicator_panels(sub, ctx.code, ctx.lang, title=t(title_key, ctx.lang, name=ctx.name),
                                     labels=labels, units=units, ranks=ranks, label=label, synthetic=ctx.synthetic,
-                                    country=country, names=names, breaks=[x for x, _ in _break_marks(breaks)])
+                                    country=country, names=names, breaks=[x for x, _ in _break_marks(breaks)],
+                                    data_names={c: full[c] for c in ctx.peer_codes})
     return fig, ids, breaks
 
 
