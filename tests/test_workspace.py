@@ -20,6 +20,19 @@ from cityindicators.workspace import Workspace, as_workspace
 matplotlib.use("Agg")
 
 
+@pytest.fixture(autouse=True)
+def _as_after_a_new_build(demo_dir):
+    """Each test starts as a new process does after a new build: what a workspace keeps with the build
+    (the tables, the counts: Workspace._kept_with_build) neither on disk nor in this process's memory."""
+    from cityindicators import build_cache
+
+    for kept in build_cache.disk_folder(demo_dir).glob("workspace_*"):
+        kept.unlink()
+    build_cache.clear()
+    yield
+    build_cache.clear()
+
+
 def test_a_workspace_is_its_folder(demo_dir, tmp_path):
     ws = Workspace(demo_dir)
     assert os.fspath(ws) == str(Path(demo_dir).resolve())
@@ -251,3 +264,61 @@ def test_checking_the_plans_of_several_reports_builds_the_counts_once(demo_dir, 
         values = validate_parameters("monitoring", {"territory": "X13", "language": language, "data_dir": str(demo_dir)})
         assert values["plan"].endswith("eglynas.yaml")
     assert len(builds) == 1
+
+
+def test_the_tables_and_counts_are_kept_with_the_build_for_the_next_process(demo_dir, monkeypatch):
+    """A report's kernel is a new process: it reads the tables and the count arrays that an earlier
+    process kept with the build (one file each) instead of reading and splitting every table; a new
+    build is read afresh."""
+    import pandas as pd
+
+    import cityindicators.indicators._counts as counts_module
+    from cityindicators import build_cache
+
+    first = Workspace(demo_dir)
+    tables, counts = first.tables(), first.counts()
+    kept = sorted(p.name.split("_")[1] for p in build_cache.disk_folder(demo_dir).glob("workspace_*.pickle"))
+    assert kept[:2] == ["counts", "tables"]
+    # the next process: nothing in memory, no table read, no count array built
+    build_cache.clear()
+    monkeypatch.setattr(store, "_CACHE", {})
+    monkeypatch.setattr(pd, "read_parquet", lambda *a, **k: pytest.fail("a table was read"))
+    monkeypatch.setattr(counts_module, "build_counts", lambda *a, **k: pytest.fail("the counts were built"))
+    second = Workspace(demo_dir)
+    again = second.tables()
+    assert again is not tables and set(again) == set(tables) and all(again[k].equals(tables[k]) for k in tables)
+    import numpy as np
+
+    read = second.counts()
+    assert read.codes == counts.codes and np.array_equal(read.pop, counts.pop, equal_nan=True)
+    monkeypatch.undo()
+    # a new build (a table rewritten) is read from its files, not from what the old one kept
+    table = first.paths.processed_table("population")
+    stat = table.stat()
+    frame = pd.read_parquet(table)
+    try:
+        frame.assign(value=frame["value"] + 1).to_parquet(table)
+        build_cache.clear()
+        fresh = Workspace(demo_dir).tables()["population"]
+        assert (fresh["value"].to_numpy() == tables["population"]["value"].to_numpy() + 1).all()
+    finally:
+        frame.to_parquet(table)
+        os.utime(table, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+        build_cache.clear()
+
+
+def test_a_data_directory_without_a_build_gets_no_cache_folder(tmp_path):
+    from cityindicators.exceptions import CityIndicatorsError
+
+    with pytest.raises(CityIndicatorsError):
+        Workspace(tmp_path / "empty").tables()
+    assert not (tmp_path / "empty" / "processed").exists()
+
+
+def test_years_and_ages_are_the_distinct_pairs_of_a_stored_table(demo_dir):
+    ws = Workspace(demo_dir)
+    pairs = ws.years_and_ages("population")
+    full = store.stored_table("population", data_dir=demo_dir)
+    assert list(pairs.columns) == ["year", "age"] and not pairs.duplicated().any()
+    assert set(map(tuple, pairs.to_numpy().tolist())) == set(map(tuple, full[["year", "age"]].drop_duplicates().to_numpy().tolist()))
+    assert list(ws.years_and_ages("births").columns) == ["year"]

@@ -29,9 +29,9 @@ def sources(ctx: ReportContext) -> pd.DataFrame:
     lang = ctx.lang
     rows = []
     for dataset, side in processed_provenance(ctx.data_dir).items():
-        # the stored table, every row (the indicators' view of it may be a part: births by sex from a later year,
-        # deaths by age not at all); read once per generation and shared
-        frame = ctx.workspace.table(dataset)
+        # the stored table's years and ages, every row's (the indicators' view of it may be a part: births by sex
+        # from a later year, deaths by age not at all); found once per build, not by reading every table
+        frame = ctx.workspace.years_and_ages(dataset)
         years: list[int] = []
         if frame is not None and len(frame):
             years = [int(frame["year"].min()), int(frame["year"].max())]
