@@ -61,6 +61,8 @@ TIDY_CASES = [
     ("fractional year", "births", "b.csv", _tidy("Zarasų r. sav.,2016.5,total,1\n"), r"row 2: field 'year': '2016.5' is not a whole number"),
     ("blank year", "births", "b.csv", _tidy("Zarasų r. sav.,,total,1\n"), r"field 'year'.*row 2"),
     ("unknown sex", "births", "b.csv", _tidy("Zarasų r. sav.,2016,x,1\n"), r"row 2: field 'sex': 'x' is not a sex"),
+    ("fractional age", "population", "p.csv", _tidy("Zarasų r. sav.,2016,male,30.5,5\n", "territory,year,sex,age,value\n"),
+     r"row 2: field 'age': '30.5' is not a whole number"),
     ("age as text", "population", "p.csv", _tidy("Zarasų r. sav.,2016,total,old,5\n", "territory,year,sex,age,value\n"),
      r"row 2: field 'age': 'old' is not an age"),
     ("negative count", "births", "b.csv", _tidy("Zarasų r. sav.,2016,total,-3\n"), r"negative count.*row 2"),

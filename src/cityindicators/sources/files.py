@@ -109,6 +109,11 @@ def parse_tidy_file(path: str | os.PathLike, dataset: str) -> dict[str, pd.DataF
         if bad.any():
             r = frame.loc[bad].iloc[0]
             raise ParseError(f"{path}: row {r['_line']}: field 'age': {r['age']!r} is not an age (write 0, 1, ..., 85+ or total)")
+        # an age is counted in whole years: rounding 30.5 to 30 would overwrite the real age 30's figure
+        frac = num.notna() & (num != num.round())
+        if frac.any():
+            r = frame.loc[frac].iloc[0]
+            raise ParseError(f"{path}: row {r['_line']}: field 'age': {r['age']!r} is not a whole number (an age in years)")
         frame["age"] = pd.array(num.round(), dtype="Int64")
         opened = frame["open_age"].astype(str).str.lower().isin(["true", "1", "yes"]) if "open_age" in frame else False
         frame["open_age"] = plus | opened
