@@ -184,9 +184,17 @@ def errors_of(tmp_path, demo_dir, text: str) -> str:
      ("key 'criteria[1].base_value_tolerance'", "expected a tolerance of zero or more, got -2")),
     ("period: 2021-2030", "period: 2021-2030\nscenarios: ' , '",
      ("line 4, key 'scenarios'", "expected scenario names separated by commas, got ' , '")),
+    # "20,000" read as twenty (the Lithuanian decimal comma) set a target of 20 residents: reached, inflow 0
+    ("target_value: 20000", "target_value: '20,000'",
+     ("line 11, key 'criteria[1].target_value'", "'20,000' is ambiguous (a thousands separator or a decimal mark?): "
+                                                  "write 20000 or 20")),
+    ("target_value: 20000", "target_value: '20.000'", ("'20.000' is ambiguous", "write 20000 or 20")),
+    # YAML reads 1e400 as text, float() as infinity: a target of inf was "off track" with an infinite gap
+    ("target_value: 20000", "target_value: 1e400", ("key 'criteria[1].target_value': expected a finite number, "
+                                                    "got '1e400'",)),
 ], ids=["unknown-indicator", "target-before-base", "unit-mismatch", "unknown-territory", "period-reversed",
         "no-base-data", "invalid-yaml", "key-written-twice", "negative-tolerance", "negative-base-tolerance",
-        "scenarios-of-commas"])
+        "scenarios-of-commas", "thousands-comma", "thousands-point", "infinite"])
 def test_a_bad_plan_value_names_its_line_and_key(tmp_path, demo_dir, old, new, expected):
     msg = errors_of(tmp_path, demo_dir, GOOD.replace(old, new))
     missing = [e for e in expected if e not in msg]
@@ -513,3 +521,17 @@ def test_a_plan_workbook_formula_with_no_saved_value_is_named(tmp_path):
     with pytest.raises(PlanError, match=rf"p.xlsx: cell criteria!{letter}2, key 'target_value': a formula, =20000\*1.1, "
                                         r"with no saved value; type the value, or open and save the workbook"):
         read_plan_file(xlsx)
+
+
+def test_plan_numbers_with_a_decimal_comma_or_grouped_thousands_are_read(tmp_path, demo_dir):
+    """What stays a number: a decimal comma ("25,5"), a decimal with three digits after a zero ("0,500"),
+    thousands grouped by spaces ("20 000", with the narrow no-break space too)."""
+    from cityindicators.plans.plan import _number
+
+    assert _number("25,5") == 25.5 and _number("0,500") == 0.5 and _number("-0.125") == -0.125
+    assert _number("20 000") == _number("20\u202f000") == 20000.0 and _number(20000) == 20000.0
+    assert _number("20,000") is None and _number("1.234") is None and _number("1e400") is None
+    assert _number(float("inf")) is None and _number("abc") is None
+    p = tmp_path / "plan.yaml"
+    p.write_text(GOOD.replace("target_value: 20000", "target_value: '20 000'"), encoding="utf-8")
+    assert load_plan(p, data_dir=demo_dir).criteria[0].target_value == 20000.0

@@ -285,20 +285,47 @@ def _year(value: Any) -> int | None:
     return None
 
 
+#: A number of one to three digits (not 0), a comma or a point, and three digits ("20,000", "20.000"):
+#: a thousands separator in one convention, a decimal mark in the other ("0,500" is a decimal only).
+_GROUPED = re.compile(r"[-+]?[1-9]\d{0,2}[,.]\d{3}")
+
+
+def _ambiguous_number(value: Any) -> bool:
+    """Whether ``value`` is text such as ``"20,000"`` or ``"20.000"``, which reads as twenty in
+    Lithuanian (decimal comma) and as twenty thousand in English: a plan's target of 20 residents
+    where 20,000 were meant is refused rather than guessed."""
+    return isinstance(value, str) and _GROUPED.fullmatch(value.strip()) is not None
+
+
 def _number(value: Any) -> float | None:
+    """A finite number from a plan's cell: a number, or text with a decimal comma or point and
+    spaces grouping thousands ("20 249", "25,5"); ``None`` for anything else, infinity and text
+    such as "20,000" whose mark could group thousands (:func:`_ambiguous_number`)."""
     if isinstance(value, bool) or value is None:
         return None
     if isinstance(value, (int, float, np.integer, np.floating)):
         return float(value) if np.isfinite(value) else None
     if isinstance(value, str):
+        if _ambiguous_number(value):
+            return None
         text = value.strip().replace("\u202f", "").replace("\xa0", "").replace(" ", "")
         if text.count(",") == 1 and "." not in text:
             text = text.replace(",", ".")  # Lithuanian decimal comma
         try:
-            return float(text)
+            number = float(text)
         except ValueError:
             return None
+        return number if np.isfinite(number) else None  # "1e400" is text to YAML and infinite to float()
     return None
+
+
+def _not_a_number(value: Any) -> str:
+    """The error for a cell that :func:`_number` refused."""
+    if _ambiguous_number(value):
+        text = value.strip()
+        return (f"{value!r} is ambiguous (a thousands separator or a decimal mark?): write "
+                f"{re.sub(r'[,.]', '', text)} or {float(text.replace(',', '.')):g}")
+    return f"expected a finite number, got {value!r}"
 
 
 def _period(value: Any) -> tuple[int, int] | None:
@@ -421,7 +448,7 @@ def _criterion_fields(raw: RawPlan, i: int, errors: _Errors, seen: set[str]) -> 
         if c.get(key) not in (None, ""):
             out[key] = _number(c[key])
             if out[key] is None:
-                errors.add(f"expected a number, got {c[key]!r}", key, i)
+                errors.add(_not_a_number(c[key]), key, i)
             elif key in ("tolerance", "base_value_tolerance") and out[key] < 0:
                 # a negative tolerance made a 'reach' target unreachable and a base value always a warning
                 errors.add(f"expected a tolerance of zero or more, got {c[key]!r}", key, i)
