@@ -38,6 +38,26 @@ def _xlsx(*rows) -> bytes:
     return buf.getvalue()
 
 
+def _sheets(*sheets) -> bytes:
+    """A workbook of ``(title, state, rows)`` sheets, in that order (state: visible, hidden)."""
+    import io
+
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    wb.remove(wb.active)
+    for title, state, rows in sheets:
+        ws = wb.create_sheet(title)
+        ws.sheet_state = state
+        for row in rows:
+            ws.append(list(row))
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+_BIRTHS_ROWS = (("territory", "year", "sex", "value"), ("Zarasų r. sav.", 2016, "total", 3))
+
 # (case, dataset, file name, bytes, message pattern)
 TIDY_CASES = [
     ("decimal comma in a count", "births", "b.csv", _tidy("Zarasų r. sav.,2016,total,\"12,5\"\n"), r"row 2: field 'value': '12,5' is not a whole number"),
@@ -86,6 +106,11 @@ TIDY_CASES = [
            ('=HYPERLINK("http://example.invalid","Zarasai")', "=2016+1", "total", "=1+2")),
      r"b.xlsx: row 3: field 'territory' \(cell A3\) is a formula, =HYPERLINK\(.*\), with no saved value \(and 2 more "
      r"formula cell\(s\) like it\); type the values, or open and save the workbook in a spreadsheet program$"),
+    # the second sheet's data was never read: sheet 0 was taken whatever the workbook held
+    ("two visible sheets with data", "births", "b.xlsx",
+     _sheets(("Data", "visible", _BIRTHS_ROWS), ("Notes", "visible", (("source: OSP",),)), ("Empty", "visible", ())),
+     r"b.xlsx: the workbook has 2 visible sheets with data \('Data', 'Notes'\); keep the data on one sheet, "
+     r"or save that sheet as CSV$"),
     ("an Excel 97-2003 workbook", "births", "b.xls", b"\xd0\xcf\x11\xe0 made-up", r"b.xls: an Excel 97-2003 workbook \(.xls\) cannot be read"),
     # thousands run together or a count in the wrong column: no one lives 20249 years on average
     ("life expectancy of 20249", "life_expectancy", "e.csv", _tidy("Zarasų r. sav.,2016,total,74.5\nZarasų r. sav.,2017,total,20249\n"),
@@ -157,6 +182,18 @@ def test_thousands_separator_in_a_tidy_count_is_read_as_one(built_store, tmp_pat
 
     got = store.load("births", territories="Visaginas", sex="total", data_dir=built_store).set_index("year")["value"]
     assert got.to_dict() == {2016: 20249.0, 2017: 20250.0}
+
+
+def test_a_tidy_workbook_is_read_from_its_visible_sheet_not_a_hidden_first_one(built_store, tmp_path):
+    f = tmp_path / "b.xlsx"
+    hidden = (("territory", "year", "sex", "value"), ("Zarasų r. sav.", 2016, "total", 999))
+    f.write_bytes(_sheets(("old", "hidden", hidden), ("Data", "visible", _BIRTHS_ROWS), ("Sheet2", "visible", ())))
+    assert run_main(["import", "tidy", f, "--dataset", "births"], built_store).returncode == 0
+    assert run_main(["build"], built_store).returncode == 0
+    from cityindicators import store
+
+    got = store.load("births", territories="Zarasai", sex="total", data_dir=built_store).set_index("year")["value"]
+    assert got[2016] == 3
 
 
 def test_header_only_import_with_allow_empty_keeps_the_built_rows(built_store, tmp_path):

@@ -300,7 +300,7 @@ def formulas_without_values(workbook, sheet: str | None = None) -> list[tuple[st
 
 
 def _refuse_formulas_without_values(path: Path, cells: list[tuple[str, int, str, str]]) -> None:
-    """Stop on a formula cell of the first sheet that has no saved value (``cells``, from
+    """Stop on a formula cell of the sheet read that has no saved value (``cells``, from
     :func:`formulas_without_values`): it would be read as an empty cell, or its row dropped as blank."""
     if cells:
         coordinate, row, header, formula = cells[0]
@@ -309,15 +309,43 @@ def _refuse_formulas_without_values(path: Path, cells: list[tuple[str, int, str,
                          f"saved value{more}; type the values, or open and save the workbook in a spreadsheet program")
 
 
-def _read_first_sheet(path: Path) -> pd.DataFrame:
-    """The first sheet of the XLSX workbook at ``path`` as strings (the header row the columns),
-    refused when a formula in it has no saved value; the file is opened once for both."""
+def _data_sheet(path: Path, workbook) -> str:
+    """The name of the one visible sheet of ``workbook`` that holds cells, the sheet a table is read from.
+
+    The first sheet may be hidden (a lookup, an old version) and the data on another: reading
+    sheet 0 took the hidden one without a word. Visible sheets without a cell (Excel's default
+    'Sheet2') are passed over; two that hold cells are refused, as which is the table cannot be known.
+    """
+    visible = [ws for ws in workbook.worksheets if ws.sheet_state == "visible"]
+    filled = [ws.title for ws in visible if _has_cells(ws)]
+    if len(filled) > 1:
+        raise ParseError(f"{path}: the workbook has {len(filled)} visible sheets with data ({', '.join(map(repr, filled))}); "
+                         "keep the data on one sheet, or save that sheet as CSV")
+    if filled:
+        return filled[0]
+    if not visible:
+        raise ParseError(f"{path}: the workbook has no visible sheet; show the sheet that holds the data, or save it as CSV")
+    return visible[0].title
+
+
+def _has_cells(ws) -> bool:
+    # stops at the first cell with a value: a sheet of data is not read through here
+    return any(cell.value is not None for row in ws.iter_rows() for cell in row)
+
+
+def _read_data_sheet(path: Path) -> pd.DataFrame:
+    """The one visible sheet of the XLSX workbook at ``path`` (:func:`_data_sheet`) as strings (the
+    header row the columns), refused when a formula in it has no saved value; the file is opened
+    once for all."""
     workbook = open_workbook(path)
     try:
         try:
-            cells = formulas_without_values(workbook)
+            sheet = _data_sheet(path, workbook)
+            cells = formulas_without_values(workbook, sheet)
             # the engine named: pandas reads the open workbook, not the file again
-            raw = pd.read_excel(workbook, dtype=str, sheet_name=0, engine="openpyxl")
+            raw = pd.read_excel(workbook, dtype=str, sheet_name=sheet, engine="openpyxl")
+        except ParseError:
+            raise
         except Exception as exc:  # a damaged sheet inside a readable archive
             raise ParseError(f"{path}: not a readable Excel workbook (.xlsx): {_first_line(exc)}") from None
         _refuse_formulas_without_values(path, cells)
@@ -329,7 +357,7 @@ def _read_first_sheet(path: Path) -> pd.DataFrame:
 def read_any_table(
     path: str | Path, required: Sequence[str], optional: Sequence[str] = (), *, all_columns: bool = False
 ) -> pd.DataFrame:
-    """Read a CSV/TSV (delimiter sniffed) or an XLSX sheet (the first) into strings with ``_line``.
+    """Read a CSV/TSV (delimiter sniffed) or an XLSX sheet (the only visible one) into strings with ``_line``.
 
     Column names are matched case-insensitively and with surrounding spaces ignored; the
     returned frame uses the names in ``required``/``optional``.
@@ -338,7 +366,7 @@ def read_any_table(
     if path.suffix.lower() == ".xls":
         raise ParseError(f"{path}: an Excel 97-2003 workbook (.xls) cannot be read; save it as .xlsx or CSV")
     if path.suffix.lower() in (".xlsx", ".xlsm"):
-        raw = _read_first_sheet(path)
+        raw = _read_data_sheet(path)
         raw.columns = [str(c).strip() for c in raw.columns]
         raw = raw.dropna(how="all")
         raw[_LINE] = raw.index.to_numpy() + 2
