@@ -210,6 +210,23 @@ def test_most_specific_source_wins_and_is_recorded(data_dir, tmp_path):
     assert side["cells_with_several_sources"] == 1
 
 
+def test_a_blank_value_of_a_later_snapshot_keeps_the_known_value(data_dir, tmp_path, caplog):
+    known = tmp_path / "b1.csv"
+    known.write_text("territory,year,sex,value\nZarasų r. sav.,2014,total,150\nZarasų r. sav.,2015,total,140\n",
+                     encoding="utf-8")
+    blank = tmp_path / "b2.csv"
+    blank.write_text("territory,year,sex,value\nZarasų r. sav.,2014,total,NaN\nZarasų r. sav.,2015,total,141\n"
+                     "Zarasų r. sav.,2016,total,-\n", encoding="utf-8")
+    import_tidy(known, "births", data_dir=data_dir)
+    import_tidy(blank, "births", data_dir=data_dir)
+    assert "b2.csv: 2 missing value(s) kept as missing" in caplog.text
+    report = store.build(data_dir)
+    got = store.load("births", sex="total", data_dir=data_dir).set_index("year")["value"]
+    assert got[2014] == 150 and got[2015] == 141 and np.isnan(got[2016])  # a blank known nowhere stays blank
+    said = [w for w in report.warnings if "did not replace" in w]
+    assert len(said) == 1 and said[0].startswith("births: 1 missing value(s) of a later snapshot") and "year=2014" in said[0]
+
+
 def test_tidy_import_forms(tmp_path):
     f = tmp_path / "pop.csv"
     f.write_text(

@@ -189,9 +189,17 @@ def _merge(dataset: str, parts: list[tuple[Path, dict, pd.DataFrame]]) -> tuple[
     allrows = pd.concat(frames, ignore_index=True)
     allrows["_prec"] = allrows["_rank"].map(prec)
     allrows = allrows.sort_values("_prec", kind="mergesort")
+    blank = allrows["value"].isna()
+    if blank.any():
+        # a blank cell says the figure is not known to that file, not that it is gone: a known value
+        # of another snapshot wins over it whatever their precedence (a tidy file's "NaN" made the
+        # demo's births of that cell NaN without a word)
+        allrows = allrows.assign(_blank=blank).sort_values(["_blank", "_prec"], kind="mergesort")
     dup = allrows.duplicated(keys, keep="first")
     covered = int(allrows.duplicated(keys, keep=False).sum() - dup.sum())
     winners = allrows[~dup]
+    kept_known = _known_kept_over_blanks(allrows, winners, keys, dataset) if blank.any() else []
+    winners = winners.drop(columns=["_blank"], errors="ignore")
     decisions = []
     for i, (path, meta, frame) in enumerate(parts):
         kept = int((winners["_rank"] == i).sum())
@@ -200,8 +208,23 @@ def _merge(dataset: str, parts: list[tuple[Path, dict, pd.DataFrame]]) -> tuple[
              "rows_kept": kept, "rows_superseded": len(frame) - kept, "precedence": prec[i]}
         )
     merged = tidy(winners.drop(columns=["_rank", "_prec"]), dataset)
-    warnings = [w for _, _, frame in parts for w in frame.attrs.get("validation_warnings", [])]
+    warnings = [w for _, _, frame in parts for w in frame.attrs.get("validation_warnings", [])] + kept_known
     return merged, {"inputs": decisions, "cells_with_several_sources": covered, "validation_warnings": warnings}
+
+
+def _known_kept_over_blanks(allrows: pd.DataFrame, winners: pd.DataFrame, keys: list[str], dataset: str) -> list[str]:
+    """One warning counting the cells where a blank value of a snapshot of higher precedence (a
+    later or more specific one) was passed over for a known value of another, [] if none."""
+    blanks = allrows.loc[allrows["_blank"], [*keys, "_prec", "source"]].drop_duplicates(keys)
+    known = winners.loc[~winners["_blank"], [*keys, "_prec"]]
+    hit = blanks.merge(known, on=keys, suffixes=("", "_known"))
+    hit = hit[hit["_prec"] < hit["_prec_known"]]
+    if hit.empty:
+        return []
+    first = hit.iloc[0]
+    where = ", ".join(f"{k}={first[k]}" for k in keys)
+    return [f"{dataset}: {len(hit)} missing value(s) of a later snapshot did not replace the known value(s) of an "
+            f"earlier one, which are kept (first: {where}, missing in {first['source']})"]
 
 
 def build(data_dir: str | os.PathLike | None = None, datasets: Iterable[str] | None = None) -> BuildReport:

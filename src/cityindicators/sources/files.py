@@ -140,9 +140,15 @@ def parse_indicator_file(path: str | os.PathLike) -> dict[str, pd.DataFrame]:
         name_lt=frame.get("name_lt", ""), name_en=frame.get("name_en", ""),
         status=frame["value"].isna().map({True: "missing", False: None}),
     )
-    if out["value"].isna().any():
-        log.warning("%s: %d missing value(s) kept as missing", path, int(out["value"].isna().sum()))
+    _warn_missing(out, path)
     return {"published_indicators": out.loc[:, ["territory_code", "year", "indicator", "unit", "name_lt", "name_en", "value", "status", LINE]]}
+
+
+def _warn_missing(frame: pd.DataFrame, path: Path) -> None:
+    """Say how many blank values ("", "-", "..", ":", NaN) a file holds: they are kept as missing,
+    which a user who meant a 0 or a figure left out by mistake would otherwise not learn."""
+    if frame["value"].isna().any():
+        log.warning("%s: %d missing value(s) kept as missing", path, int(frame["value"].isna().sum()))
 
 
 def _parse_tidy_snapshot(path: Path, meta: dict) -> dict[str, pd.DataFrame]:
@@ -179,6 +185,7 @@ def import_tidy(
     path = _existing_file(file)
     frames = parse_tidy_file(path, dataset)
     check_not_empty(frames, path, allow_empty)
+    _warn_missing(frames[dataset], path)  # at import only: the build says what became of them
     rows = {dataset: len(frames[dataset])}
     warnings = validation_warnings(frames, path)
     meta = {"parser": "tidy", "target": dataset, "original_path": str(path.resolve()), "allow_empty": allow_empty,
