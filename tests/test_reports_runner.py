@@ -431,6 +431,20 @@ def test_cli_report_runs_and_exit_code(tiny, demo_dir, tmp_path, capsys):
     assert "colour" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize("param, option", [("territory=X01", "--territory"), ("language=en", "--lang"),
+                                           ("data_dir=/elsewhere", "--data-dir")])
+def test_cli_report_refuses_a_parameter_that_an_option_gives(demo_dir, tmp_path, capsys, param, option):
+    """-p territory=X01 beside --territory X13 was dropped without a word (the report was X13's), and
+    -p data_dir=... beside --data-dir won: each has one way to be given."""
+    from cityindicators.cli import main
+
+    code = main(["--data-dir", str(demo_dir), "report", "--territory", "X13", "--output-dir", str(tmp_path),
+                 "--no-progress", "-p", param])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 1 and len(err) == 1 and err[0].startswith(f"error: report: -p {param}: give the ")
+    assert err[0].endswith(f" with {option}, not as a template parameter") and not any(tmp_path.iterdir())
+
+
 def test_batch_on_a_full_disk_names_each_failed_report_and_why(tiny, demo_dir, tmp_path, monkeypatch):
     """X12's run fails, and then the disk is full: neither the keeping of its failed notebook nor the
     batch summary file can be written. The summary still names the failed report with the run's own

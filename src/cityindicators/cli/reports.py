@@ -21,10 +21,11 @@ def register(subparsers) -> None:
     """Add the ``report`` subcommand."""
     p = subparsers.add_parser(
         "report",
-        help="run report notebooks (situation analysis, scenarios) for a municipality or all",
+        help="run report notebooks (situation analysis, scenarios, plan monitoring) for a municipality or all",
         description="Execute the report notebooks with papermill and write, under "
-        "<output-dir>/<template>/<territory>/, the executed notebook, an HTML report without code, "
-        "the charts as PNG and a run manifest. Reports whose inputs are unchanged are skipped "
+        "<output-dir>/<template>/<territory>/, the executed notebook, an HTML report without code, its A4 "
+        "PDF (with Chromium), an XLSX workbook and CSV files of its tables and chart data, the charts as PNG, "
+        "SVG and 300-dpi PNG, and a run manifest. Reports whose inputs are unchanged are skipped "
         "unless --force. Exit code 1 when any report failed (the batch still runs the others). "
         "SIGTERM or SIGINT (Ctrl-C) stops the batch: its workers and kernels end, unfinished reports "
         "leave the previous ones in place, and it exits with 128 + the signal's number (143, 130) "
@@ -51,6 +52,11 @@ def register(subparsers) -> None:
     p.set_defaults(handler=run)
 
 
+#: Template parameters that ``report`` sets from options of its own: name -> (option, what it gives).
+_OWN_OPTIONS = {"territory": ("--territory", "territory"), "language": ("--lang", "language"),
+                "data_dir": ("--data-dir", "data directory")}
+
+
 def run(args: argparse.Namespace) -> int:
     """Run the reports and print the summary; 1 when any failed."""
     if args.jobs == 1 and not args.scheduler:
@@ -63,6 +69,11 @@ def run(args: argparse.Namespace) -> int:
     from ..reports.template import TEMPLATES
 
     params = dict(args.param)
+    for name, (option, what) in _OWN_OPTIONS.items():
+        # -p territory=X01 beside --territory X13 was dropped, -p data_dir=... beside --data-dir won: one way each
+        if name in params:
+            raise ConfigError(f"report: -p {name}={params[name]}: give the {what} with {option}, not as a "
+                              f"template parameter")
     territory, templates = args.territory, args.template
     if params.get("plan"):  # a plan names its territory and asks for the monitoring report
         from ..plans.files import read_plan_file
