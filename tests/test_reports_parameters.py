@@ -77,3 +77,17 @@ def test_latest_population_year_is_the_projections_base(demo_dir):
     ws = as_workspace(demo_dir)
     assert parameters.latest_population_year("X13", ws) == project("X13", to_year=2030, data_dir=demo_dir).base_year
     assert parameters.latest_population_year("LT999", ws) == 0 and parameters.latest_population_year(None, ws) == 0
+
+
+def test_a_repeated_scenario_or_too_many_trajectories_is_refused_before_the_report_runs(demo_dir):
+    # both were found only by the projection in the notebook's setup cell, as a failed report
+    with pytest.raises(ReportParameterError, match=r"parameter 'scenarios': 'baseline' given more than once"):
+        parameters.validate_parameters("scenarios", {"territory": "X13", "scenarios": ["baseline", "trend", "baseline"],
+                                                     "data_dir": str(demo_dir)})
+    with pytest.raises(ReportParameterError,
+                       match=r"template 'scenarios': parameter 'trajectories': 1,000,000,000,000 stochastic trajectories "
+                             r"of 1 territory over 25 years would need about .* GiB of memory"):
+        parameters.validate_parameters("scenarios", {"territory": "X13", "trajectories": 10**12, "horizon": 2050,
+                                                     "data_dir": str(demo_dir)})
+    kept = parameters.validate_parameters("scenarios", {"territory": "X13", "trajectories": 1000, "data_dir": str(demo_dir)})
+    assert kept["trajectories"] == 1000

@@ -17,6 +17,9 @@ def check_scenarios(value: Any, params: dict, data_dir: Path | None) -> list:
     """At least one scenario, every name shipped or in ``<data-dir>/scenarios``."""
     if not value:
         raise ReportParameterError("parameter 'scenarios': give at least one scenario name")
+    twice = sorted({s for s in value if list(value).count(s) > 1})
+    if twice:  # found by the projection only once the notebook ran, as a failed report
+        raise ReportParameterError(f"parameter 'scenarios': {', '.join(map(repr, twice))} given more than once")
     from .scenarios import list_scenarios
 
     try:

@@ -295,6 +295,15 @@ def validate_parameters(
             if early:
                 shown = early[0] if isinstance(ys, int) else early
                 raise ReportParameterError(f"template {label!r}: {name} {shown} must be after the base_year {base}{said}")
+    trajectories, horizon = values.get("trajectories"), values.get("horizon")
+    if trajectories and horizon and base:
+        # a mistyped count (a billion) was refused by the projection only once the notebook ran
+        from ..projection.stochastic import check_memory
+
+        try:
+            check_memory(int(trajectories), int(horizon) - base, 1)
+        except CityIndicatorsError as exc:
+            raise ReportParameterError(f"template {label!r}: parameter 'trajectories': {exc}") from None
     return values
 
 
