@@ -66,6 +66,27 @@ def test_target_and_unreachable_exit_code(demo_dir, capsys):
     assert rc == 3 and "no constant added inflow" in capsys.readouterr().out
 
 
+def test_target_table_writes_whole_persons(demo_dir, capsys):
+    # the table printed "22788.0": persons are written as whole persons in every command's table
+    rc = main(["--data-dir", str(demo_dir), "target", "--territory", "X13", "--base-year", "2020", "--year", "2030",
+               "--population", "21000"])
+    lines = capsys.readouterr().out.splitlines()
+    assert rc == 0 and lines[1].split() == ["year", "total", "0-14", "15-64", "65+"]
+    assert all(cell.isdigit() for line in lines[2:] for cell in line.split()), lines[2:4]
+    help_text = " ".join(main_help("target").split())
+    assert "table (default; for reading:" in help_text and "csv or json (for programs" in help_text
+
+
+def main_help(command: str) -> str:
+    """The ``--help`` text of ``command``."""
+    import contextlib
+
+    buf = io.StringIO()
+    with contextlib.redirect_stdout(buf), pytest.raises(SystemExit):
+        main([command, "--help"])
+    return buf.getvalue()
+
+
 def test_backtest_table(demo_dir, capsys):
     rc = main(["--data-dir", str(demo_dir), "backtest", "--base-year", "2018", "--horizon", "3", "--format", "csv"])
     captured = capsys.readouterr()

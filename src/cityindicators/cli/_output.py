@@ -21,6 +21,9 @@ if TYPE_CHECKING:
     import pandas as pd
 
 FORMATS = ("table", "csv", "json")
+#: Help of a command's ``--format`` whose default is the table.
+FORMAT_HELP = ("table (default; for reading: '−' for minus, '–' for no data, persons rounded to whole persons), "
+               "csv or json (for programs: full precision, an empty cell or null for no data)")
 
 
 def fmt_number(v, missing: str = NO_VALUE) -> str:

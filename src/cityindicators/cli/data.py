@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from ..geography import get_register
-from ._output import FORMATS, emit, emit_rows
+from ._output import FORMAT_HELP, FORMATS, emit, emit_rows
 
 
 def _municipalities(args) -> int:
@@ -113,7 +113,7 @@ SOURCE_DATE_HELP = ("the file's own date, YYYY-MM-DD (the day its publisher rele
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("municipalities", help="list the municipalities of the register")
-    p.add_argument("--format", choices=FORMATS, default="table")
+    p.add_argument("--format", choices=FORMATS, default="table", help=FORMAT_HELP)
     p.add_argument("--demo", action="store_true", help="list the synthetic demo municipalities instead")
     p.set_defaults(handler=_municipalities)
 
@@ -147,5 +147,5 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(handler=_demo)
 
     p = sub.add_parser("datasets", help="list processed datasets with their provenance")
-    p.add_argument("--format", choices=FORMATS, default="table")
+    p.add_argument("--format", choices=FORMATS, default="table", help=FORMAT_HELP)
     p.set_defaults(handler=_datasets)

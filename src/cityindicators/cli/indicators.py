@@ -7,7 +7,7 @@ import sys
 
 
 from ..exceptions import ConfigError
-from ._output import FORMATS, emit
+from ._output import FORMAT_HELP, FORMATS, emit
 
 __all__ = ["register"]
 
@@ -107,7 +107,7 @@ def register(subparsers) -> None:
     p.add_argument("--territory", "-t", metavar="NAME", help="territory or group (name, code, G:ID)")
     p.add_argument("--year", "-y", type=int, metavar="Y", help="year (default: all years)")
     p.add_argument("--indicator", "-i", nargs="+", action="extend", metavar="ID", help="indicator id(s) (default: all)")
-    p.add_argument("--format", "-f", choices=FORMATS, default="table")
+    p.add_argument("--format", "-f", choices=FORMATS, default="table", help=FORMAT_HELP)
     p.add_argument("--lang", choices=("lt", "en"), default="lt", help="language of names (default lt)")
     p.set_defaults(handler=_cmd_indicators)
 
@@ -124,7 +124,7 @@ def register(subparsers) -> None:
     c.add_argument("--indicator", "-i", nargs="+", action="extend", metavar="ID", help="indicator id(s)")
     c.add_argument("--k", type=int, default=None,
                    help="number of most similar municipalities, with --peers similar (default 5)")
-    c.add_argument("--format", "-f", choices=FORMATS, default="table")
+    c.add_argument("--format", "-f", choices=FORMATS, default="table", help=FORMAT_HELP)
     c.add_argument("--lang", choices=("lt", "en"), default="lt")
     c.set_defaults(handler=_cmd_compare)
 
@@ -140,6 +140,6 @@ def register(subparsers) -> None:
                         "counts and amounts, whose sizes differ, absolute for rates and shares")
     r.add_argument("--order", choices=("polarity", "descending", "ascending"), default="polarity",
                    help="polarity (1 = best, default) or by value")
-    r.add_argument("--format", "-f", choices=FORMATS, default="table")
+    r.add_argument("--format", "-f", choices=FORMATS, default="table", help=FORMAT_HELP)
     r.add_argument("--lang", choices=("lt", "en"), default="lt")
     r.set_defaults(handler=_cmd_rank)

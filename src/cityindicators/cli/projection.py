@@ -12,7 +12,7 @@ import sys
 
 from ..exceptions import ConfigError, ProjectionError
 from ..geography import get_register
-from ._output import FORMATS, emit, emit_rows
+from ._output import FORMAT_HELP, FORMATS, emit, emit_rows
 
 
 #: The years the tables and the projections cover (schema.YEAR_RANGE; schema imports pandas, which the quick
@@ -164,7 +164,8 @@ def _target(args) -> int:
     traj = traj.pivot_table(index="year", columns="age_group", values="value").reset_index()
     traj.columns.name = None
     traj = traj[["year", "total", "0-14", "15-64", "65+"]].round(0)
-    emit(traj, args.format, args.output)
+    # persons: whole persons in the table ("22,788", as plan check writes them), not "22788.0"
+    emit(traj, args.format, args.output, persons=["total", "0-14", "15-64", "65+"])
     return 0 if res.status != "unreachable" else 3
 
 
@@ -350,7 +351,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--max-inflow", type=float, default=None, metavar="X",
                    help="upper search bound (persons a year; default 10%% of the base population)")
     _add_setting_flags(p)
-    p.add_argument("--format", choices=FORMATS, default="table")
+    p.add_argument("--format", choices=FORMATS, default="table", help=FORMAT_HELP)
     p.add_argument("--output", default=None, metavar="FILE")
     p.set_defaults(handler=_target)
 
@@ -359,7 +360,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                                    "horizon the data allow, with the nested choice of settings (docs/BACKTEST.md).")
     p.add_argument("--base-year", type=int, default=None, metavar="Y")
     p.add_argument("--horizon", type=int, default=None, metavar="H")
-    p.add_argument("--format", choices=FORMATS, default="table")
+    p.add_argument("--format", choices=FORMATS, default="table", help=FORMAT_HELP)
     p.add_argument("--output", default=None, metavar="FILE")
     p.set_defaults(handler=_backtest)
 
@@ -371,7 +372,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                         "combination values the projection applies: the scenario's own, else the shipped defaults")
     p.add_argument("--base-year", type=int, default=None, metavar="Y",
                    help="with --show: the base year of the effective calendar years (default: latest in the data)")
-    p.add_argument("--format", choices=FORMATS, default="table")
+    p.add_argument("--format", choices=FORMATS, default="table", help=FORMAT_HELP)
     p.set_defaults(handler=_scenarios)
 
 
