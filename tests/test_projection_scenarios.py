@@ -102,6 +102,16 @@ def test_invalid_scenarios_name_the_key_and_allowed_values(doc, key, allowed):
     assert f"'{key}'" in msg and allowed in msg and "test.yaml" in msg
 
 
+def test_a_number_in_scientific_notation_without_a_point_is_a_number(tmp_path):
+    """PyYAML reads ``1e308`` as text: "expected a number, got '1e308'" said the value was not a number."""
+    f = tmp_path / "sci.yaml"
+    f.write_text("name: sci\nmigration:\n  outflow_scale: 1e308\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"'migration.outflow_scale'.*value 1e\+308 is outside the allowed range"):
+        load_scenario(f)
+    f.write_text("name: sci\nmigration:\n  outflow_scale: 5e-1\n", encoding="utf-8")
+    assert load_scenario(f).migration.outflow_scale == 0.5
+
+
 def test_invalid_file_errors(tmp_path):
     bad = tmp_path / "broken.yaml"
     bad.write_text("name: [unclosed\n", encoding="utf-8")

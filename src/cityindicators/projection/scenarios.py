@@ -234,7 +234,14 @@ def _check_keys(d: Mapping, allowed: tuple[str, ...], source: str, where: str) -
                    f"{', '.join(allowed)}")
 
 
+#: A number in scientific notation without a point ("1e5", "2E-3"): YAML 1.1 (PyYAML) reads it as
+#: text, where a user and every other YAML reader see a number.
+_EXPONENT_ONLY = re.compile(r"[-+]?\d+[eE][-+]?\d+")
+
+
 def _num(v: Any, source: str, key: str, lo: float | None = None, hi: float | None = None) -> float:
+    if isinstance(v, str) and _EXPONENT_ONLY.fullmatch(v.strip()):
+        v = float(v)  # then judged by the range as any number ('1e308' was "expected a number")
     if isinstance(v, bool) or not isinstance(v, (int, float)):
         raise _err(source, key, f"expected a number, got {_shown(v)}")
     v = float(v)
