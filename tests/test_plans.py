@@ -535,3 +535,29 @@ def test_plan_numbers_with_a_decimal_comma_or_grouped_thousands_are_read(tmp_pat
     p = tmp_path / "plan.yaml"
     p.write_text(GOOD.replace("target_value: 20000", "target_value: '20 000'"), encoding="utf-8")
     assert load_plan(p, data_dir=demo_dir).criteria[0].target_value == 20000.0
+
+
+def test_a_date_cell_of_a_plan_workbook_is_quoted_as_the_date_it_shows(tmp_path, demo_dir):
+    """A spreadsheet turns 2020 typed as 1.1.2020 into a date: the error quoted datetime.datetime(2020, 1, 1, 0, 0)."""
+    import datetime as dt
+
+    import openpyxl
+
+    from cityindicators.plans.plan import _as_written
+
+    assert _as_written(dt.datetime(2020, 1, 1)) == "the date 2020-01-01"
+    assert _as_written(dt.datetime(2020, 1, 1, 9, 30)) == "the date and time 2020-01-01 09:30"
+    assert _as_written(dt.date(2020, 1, 1)) == "the date 2020-01-01" and _as_written("x") == "'x'"
+    p = tmp_path / "plan.yaml"
+    p.write_text(GOOD, encoding="utf-8")
+    xlsx = tmp_path / "plan.xlsx"
+    from cityindicators.cli import main
+
+    assert main(["--data-dir", str(demo_dir), "plan", "workbook", str(xlsx), "--from", str(p)]) == 0
+    wb = openpyxl.load_workbook(xlsx)
+    sheet = wb["criteria"]
+    column = [c.value for c in sheet[1]].index("base_year") + 1
+    sheet.cell(row=2, column=column).value = dt.datetime(2020, 1, 1)
+    wb.save(xlsx)
+    with pytest.raises(PlanError, match=r"key 'criteria\[1\].base_year': expected a year \(1900-2100\), got the date 2020-01-01"):
+        load_plan(xlsx, data_dir=demo_dir)

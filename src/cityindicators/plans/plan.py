@@ -319,13 +319,25 @@ def _number(value: Any) -> float | None:
     return None
 
 
+def _as_written(value: Any) -> str:
+    """A plan's value as an error quotes it: as written (``repr``), a spreadsheet's date cell as the
+    date it shows ("the date 2020-01-01", not ``datetime.datetime(2020, 1, 1, 0, 0)``)."""
+    import datetime as dt
+
+    if isinstance(value, dt.datetime) and value.time() != dt.time():
+        return f"the date and time {value:%Y-%m-%d %H:%M}"
+    if isinstance(value, dt.date):  # a datetime too
+        return f"the date {value:%Y-%m-%d}"
+    return repr(value)
+
+
 def _not_a_number(value: Any) -> str:
     """The error for a cell that :func:`_number` refused."""
     if _ambiguous_number(value):
         text = value.strip()
         return (f"{value!r} is ambiguous (a thousands separator or a decimal mark?): write "
                 f"{re.sub(r'[,.]', '', text)} or {float(text.replace(',', '.')):g}")
-    return f"expected a finite number, got {value!r}"
+    return f"expected a finite number, got {_as_written(value)}"
 
 
 def _period(value: Any) -> tuple[int, int] | None:
@@ -369,18 +381,18 @@ def _plan_values(raw: RawPlan, errors: _Errors, data_dir) -> dict[str, Any]:
             errors.add(f"the register does not know this territory: {exc}", "territory")
     period = _period(v.get("period"))
     if period is None:
-        errors.add(f"expected 'YYYY-YYYY' or [first, last] with first < last, got {v.get('period')!r}", "period")
+        errors.add(f"expected 'YYYY-YYYY' or [first, last] with first < last, got {_as_written(v.get('period'))}", "period")
     out["period"] = period
     tol = _number(v.get("base_value_tolerance", DEFAULT_BASE_TOLERANCE))
     if tol is None or tol < 0:
-        errors.add(f"expected a percentage of zero or more, got {v.get('base_value_tolerance')!r}",
+        errors.add(f"expected a percentage of zero or more, got {_as_written(v.get('base_value_tolerance'))}",
                    "base_value_tolerance")
     out["base_value_tolerance"] = tol if tol is not None else DEFAULT_BASE_TOLERANCE
     scen = v.get("scenarios") or list(DEFAULT_SCENARIOS)
     if isinstance(scen, str):
         scen = [s.strip() for s in scen.split(",") if s.strip()]
         if not scen:  # a cell of commas and spaces: no scenario to project, an internal error further on
-            errors.add(f"expected scenario names separated by commas, got {v.get('scenarios')!r}", "scenarios")
+            errors.add(f"expected scenario names separated by commas, got {_as_written(v.get('scenarios'))}", "scenarios")
     out["scenarios"] = tuple(str(s) for s in scen)
     if v.get("scenarios") and out["scenarios"]:
         from ..projection import list_scenarios
@@ -401,7 +413,7 @@ def _plan_values(raw: RawPlan, errors: _Errors, data_dir) -> dict[str, Any]:
     ty = v.get("trend_years", 10)
     out["trend_years"] = int(ty) if isinstance(ty, int) and not isinstance(ty, bool) and ty >= 3 else 10
     if out["trend_years"] != ty:
-        errors.add(f"expected a whole number of years of at least 3, got {ty!r}", "trend_years")
+        errors.add(f"expected a whole number of years of at least 3, got {_as_written(ty)}", "trend_years")
     for key in ("source", "source_lt", "source_en"):
         out[key] = str(v.get(key) or "")
     return out
@@ -411,7 +423,7 @@ def _own_values(value: Any, errors: _Errors, i: int) -> dict[int, float] | None:
     if value is None:
         return None
     if not isinstance(value, Mapping):
-        errors.add(f"expected a mapping of year: value, got {value!r}", "values", i)
+        errors.add(f"expected a mapping of year: value, got {_as_written(value)}", "values", i)
         return None
     out = {}
     for k, x in value.items():
@@ -442,7 +454,7 @@ def _criterion_fields(raw: RawPlan, i: int, errors: _Errors, seen: set[str]) -> 
         if c.get(key) not in (None, ""):
             out[key] = _year(c[key])
             if out[key] is None:
-                errors.add(f"expected a year (1900-2100), got {c[key]!r}", key, i)
+                errors.add(f"expected a year (1900-2100), got {_as_written(c[key])}", key, i)
     for key in ("target_value", "base_value", "tolerance", "base_value_tolerance"):
         out[key] = None
         if c.get(key) not in (None, ""):
@@ -451,14 +463,14 @@ def _criterion_fields(raw: RawPlan, i: int, errors: _Errors, seen: set[str]) -> 
                 errors.add(_not_a_number(c[key]), key, i)
             elif key in ("tolerance", "base_value_tolerance") and out[key] < 0:
                 # a negative tolerance made a 'reach' target unreachable and a base value always a warning
-                errors.add(f"expected a tolerance of zero or more, got {c[key]!r}", key, i)
+                errors.add(f"expected a tolerance of zero or more, got {_as_written(c[key])}", key, i)
     if out.get("base_year") and out.get("target_year") and out["target_year"] <= out["base_year"]:
         errors.add(f"target year {out['target_year']} is not after the base year {out['base_year']}",
                    "target_year", i)
     if c.get("direction") not in (None, ""):
         out["direction"] = _direction(c["direction"])
         if out["direction"] is None:
-            errors.add(f"expected one of {', '.join(DIRECTIONS)}, got {c['direction']!r}", "direction", i)
+            errors.add(f"expected one of {', '.join(DIRECTIONS)}, got {_as_written(c['direction'])}", "direction", i)
     out["values"] = _own_values(c.get("values"), errors, i)
     out["indicator"] = str(c.get("indicator") or "").strip()
     out["unit"] = c.get("unit")
