@@ -445,6 +445,19 @@ def test_cli_report_refuses_a_parameter_that_an_option_gives(demo_dir, tmp_path,
     assert err[0].endswith(f" with {option}, not as a template parameter") and not any(tmp_path.iterdir())
 
 
+def test_cli_report_into_a_file_is_one_error_before_anything_runs(demo_dir, tmp_path, capsys):
+    from cityindicators.cli import main
+
+    afile = tmp_path / "afile"
+    afile.write_text("kept", encoding="utf-8")
+    for out, said in ((afile, "is a file"), (afile / "sub", f"lies under {afile}, which is a file")):
+        code = main(["--data-dir", str(demo_dir), "report", "--territory", "X13", "--output-dir", str(out),
+                     "--no-progress"])
+        err = capsys.readouterr().err.strip().splitlines()
+        assert code == 1 and err == [f"error: report: --output-dir {out}: {said}, not a folder"]
+    assert afile.read_text(encoding="utf-8") == "kept"
+
+
 def test_batch_on_a_full_disk_names_each_failed_report_and_why(tiny, demo_dir, tmp_path, monkeypatch):
     """X12's run fails, and then the disk is full: neither the keeping of its failed notebook nor the
     batch summary file can be written. The summary still names the failed report with the run's own
