@@ -146,6 +146,20 @@ def test_failed_build_leaves_processed_tables(data_dir, tmp_path):
     assert (data_dir / "processed" / "population.parquet").read_bytes() == before
 
 
+def test_a_single_age_above_the_open_age_group_of_another_snapshot_fails_the_build(data_dir, tmp_path):
+    import_osp_extract(write_extract(tmp_path / "good"), data_dir=data_dir)  # ages 0..85, 85 open
+    store.build(data_dir)
+    before = (data_dir / "processed" / "population.parquet").read_bytes()
+    old = tmp_path / "old.csv"
+    old.write_text("territory,year,sex,age,value\nZarasų r. sav.,2015,male,90,5\n", encoding="utf-8")
+    import_tidy(old, "population", data_dir=data_dir)  # alone the file shows no open group
+    with pytest.raises(DataValidationError, match=r"nothing in .* was changed\. build: population: territory 43, year "
+                       r"2015, sex male: age\(s\) 90 \(raw/tidy/population/.*\.csv\) above the open age group 85\+ "
+                       r"\(raw/osp-extract/population/.*\.csv\), which already counts them"):
+        store.build(data_dir)
+    assert (data_dir / "processed" / "population.parquet").read_bytes() == before
+
+
 def test_edited_snapshot_is_detected(data_dir, tmp_path):
     import_osp_extract(write_extract(tmp_path / "good"), data_dir=data_dir)
     snap = next((data_dir / "raw" / "osp-extract" / "births").glob("*.csv"))

@@ -29,7 +29,7 @@ from .geography import get_register
 log = logging.getLogger(__name__)
 
 __all__ = ["DatasetSpec", "DATASETS", "SEXES", "SPLIT_SEXES", "BOTH_SEXES", "MIGRATION_FLOWS", "tidy", "validate",
-           "dataset_spec", "canonical", "split_all_ages", "split_tables", "check_ages_add_up", "require_single_ages",
+           "dataset_spec", "canonical", "split_all_ages", "split_tables", "check_ages_add_up", "check_open_ages", "require_single_ages",
            "age_resolved_pairs", "both_sexes", "both_sexes_key", "split_sexes", "sex_level", "requested_sexes", "key_codes"]
 
 #: The labels a stored table's ``sex`` column may hold: the published both-sexes figure and the split.
@@ -372,12 +372,50 @@ def canonical(frames: dict[str, pd.DataFrame], origin: str, *, check_totals: boo
     """
     out = {name: validate(tidy(frame, name), name, origin=origin, sum_tolerance=sum_tolerance, strict=strict)
            for name, frame in split_tables(frames).items()}
+    for name, frame in out.items():
+        check_open_ages(frame, name, origin)
     if check_totals:
         for singles, totals in age_resolved_pairs().items():
             if singles in out and totals in out:
                 found = check_ages_add_up(out[singles], out[totals], singles, origin, sum_tolerance, strict)
                 out[totals].attrs["validation_warnings"] = out[totals].attrs.get("validation_warnings", []) + found
     return out
+
+
+def check_open_ages(frame: pd.DataFrame, dataset: str, origin: str = "input") -> None:
+    """No single age above the open age group of its territory, year (and sex, flow).
+
+    The open group (85+) already counts everyone of that age and older: a single age 90 beside
+    it, from another snapshot or the same file, would count those people twice in every sum
+    over ages. The message names the first such territory-year, its ages, and where the ages
+    and the open group came from (the file's row, or the snapshot, when known).
+    """
+    if "open_age" not in frame.columns or "age" not in frame.columns or not frame["open_age"].any():
+        return
+    other = [k for k in dataset_spec(dataset).key_columns if k != "age"]
+    opened = frame.loc[frame["open_age"].astype(bool)].groupby(other, sort=False)["age"].min().rename("_open")
+    joined = frame.join(opened, on=other, how="inner")
+    above = joined[joined["age"].notna() & (joined["age"] > joined["_open"])]
+    if above.empty:
+        return
+    first = above.iloc[0]
+    same = (frame[other] == first[other]).all(axis=1)
+    group = above[(above[other] == first[other]).all(axis=1)]
+    open_row = frame[same & frame["open_age"].astype(bool) & (frame["age"] == first["_open"])].iloc[0]
+
+    def whence(row) -> str:
+        if LINE in row.index and pd.notna(row[LINE]):
+            return f"row {int(row[LINE])}"
+        return f"{row['source']}" if "source" in row.index and isinstance(row["source"], str) else "the table"
+
+    ages = ", ".join(f"{int(r['age'])} ({whence(r)})" for _, r in group.head(5).iterrows())
+    what = ", ".join(f"{k} {first[k]}" for k in other if k != "territory_code")
+    more = f" (and {len(above) - len(group)} more such row(s))" if len(above) > len(group) else ""
+    raise DataValidationError(
+        f"{origin}: {dataset}: territory {first['territory_code']}, {what}: age(s) {ages} above the open age group "
+        f"{int(first['_open'])}+ ({whence(open_row)}), which already counts them{more}; "
+        "give single ages only up to the open group"
+    )
 
 
 def check_ages_add_up(singles: pd.DataFrame, totals: pd.DataFrame, dataset: str, origin: str = "input",

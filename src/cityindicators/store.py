@@ -50,6 +50,7 @@ from .schema import (
     age_resolved_pairs,
     canonical,
     check_ages_add_up,
+    check_open_ages,
     dataset_spec,
     key_codes,
     sex_level,
@@ -276,6 +277,17 @@ def _check_totals(merged: dict[str, tuple[pd.DataFrame, dict]], paths: DataPaths
             merged[totals][1]["validation_warnings"] += found
 
 
+def _check_open_ages(merged: dict[str, tuple[pd.DataFrame, dict]], paths: DataPaths) -> None:
+    """The open age groups checked on the merged tables (:func:`~.schema.check_open_ages`): a
+    single age above the open group may come from one snapshot and the open group from another."""
+    for name, (frame, _) in merged.items():
+        try:
+            check_open_ages(frame, name, origin="build")
+        except DataValidationError as exc:
+            raise DataValidationError(f"build failed; nothing in {paths.processed} was changed. {exc}; correct the "
+                                      "file and remove the snapshot it was stored as") from None
+
+
 def _parse_all(paths: DataPaths, snaps: list[Path], wanted: set[str] | None) -> dict[str, list[tuple[Path, dict, pd.DataFrame]]]:
     by_dataset: dict[str, list[tuple[Path, dict, pd.DataFrame]]] = {}
     errors: list[str] = []
@@ -302,6 +314,7 @@ def _build_locked(paths: DataPaths, wanted: set[str] | None) -> BuildReport:
     fault_point("build.parsed")
     report = BuildReport(inputs=[str(s) for s in snaps])
     merged = {name: _merge(name, parts) for name, parts in by_dataset.items()}
+    _check_open_ages(merged, paths)
     _check_totals(merged, paths)
     rebuilt = _with_companions(merged)
     built_at = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
