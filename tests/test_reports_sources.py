@@ -64,10 +64,14 @@ def test_stated_source_date_is_recorded_at_import_and_shown(tmp_path, capsys, mo
     f = tmp_path / "births.csv"
     f.write_text("territory,year,sex,value\nVisaginas,2016,total,120\nVisaginas,2017,total,110\n", encoding="utf-8")
     # a day that is not one is a one-line error naming the option, and nothing is stored
-    for bad in ("2018-02-30", "15.03.2018", "20180315"):
+    import datetime as dt
+
+    tomorrow = (dt.date.today() + dt.timedelta(days=1)).isoformat()  # a mistyped year: 2099-01-01 was kept
+    for bad in ("2018-02-30", "15.03.2018", "20180315", tomorrow):
         assert main(["--data-dir", str(d), "import", "tidy", str(f), "--dataset", "births", "--source-date", bad]) == 1
         err = capsys.readouterr().err
         assert "--source-date" in err and bad in err and "Traceback" not in err and len(err.strip().splitlines()) == 1
+    assert "after today" in err
     assert not (d / "raw").exists()
     assert main(["--data-dir", str(d), "import", "tidy", str(f), "--dataset", "births",
                  "--source-date", "2018-03-15"]) == 0

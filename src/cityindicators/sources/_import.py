@@ -61,7 +61,7 @@ def stated_date_meta(source_date: str | None) -> dict[str, str]:
     Raises
     ------
     DataValidationError
-        ``source_date`` is not a calendar day written ``YYYY-MM-DD``.
+        ``source_date`` is not a calendar day written ``YYYY-MM-DD``, or is after today.
     """
     import datetime as _dt
 
@@ -73,6 +73,10 @@ def stated_date_meta(source_date: str | None) -> dict[str, str]:
         day = None
     if day is None or len(str(source_date)) != 10:
         raise DataValidationError(f"--source-date {source_date!r}: not a day written YYYY-MM-DD (e.g. 2018-03-15)")
+    today = _dt.date.today()
+    if day > today:  # a mistyped year (2099) would date the report's source after the report itself
+        raise DataValidationError(f"--source-date {source_date}: after today ({today.isoformat()}); the day the file "
+                                  f"was released is in the past")
     return {"source_date": day.isoformat()}
 
 
