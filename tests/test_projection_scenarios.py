@@ -153,6 +153,7 @@ def test_year_paths_of_fertility_and_migration_are_read_and_checked_alike():
 
 @pytest.mark.parametrize("value, wrong", [
     ("{2030: [1.5, 1.6, 1.7]}", "expected a number, got a list of 3 items"),
+    ("{2030: 1.5, 3000: 2}", "year 3000 is outside the calendar years 1900-2200"),
     ("{2030: {low: 1.5, high: 1.7}}", "expected a number, got a mapping of 2 keys"),
     ("{2030: '" + "1.5 " * 30 + "'}", "expected a number, got a text of 120 characters"),
     ("{2030.5: 1.6}", "year 2030.5 is not an integer"),  # not read as 2030

@@ -286,6 +286,8 @@ def _year_path(v: Any, source: str, key: str, what: str) -> tuple[tuple[int, flo
         yi = _path_year(y)
         if yi is None:
             raise _err(source, key, f"year {_shown(y)} is not an integer")
+        if not 1900 <= yi <= 2200:  # as a year key elsewhere (_year): 3000 was kept, a path no projection reaches
+            raise _err(source, key, f"year {yi} is outside the calendar years 1900-2200")
         items.append((yi, _num(x, source, f"{key}.{yi}", 0.0, 10.0)))
     return tuple(sorted(items))
 
