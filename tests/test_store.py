@@ -241,6 +241,32 @@ def test_a_blank_value_of_a_later_snapshot_keeps_the_known_value(data_dir, tmp_p
     assert len(said) == 1 and said[0].startswith("births: 1 missing value(s) of a later snapshot") and "year=2014" in said[0]
 
 
+def test_sexes_of_different_snapshots_that_do_not_add_up_are_a_build_warning(data_dir, tmp_path):
+    """Each file adds up on its own (the per-file check); male and female of one file beside the total
+    of another were built without a word. A warning (the figures stay each source's), said once: a
+    file's own small inconsistency is not said again for the merged table."""
+    total = tmp_path / "t.csv"
+    total.write_text("territory,year,sex,value\nZarasų r. sav.,2014,total,127\nZarasų r. sav.,2015,total,140\n",
+                     encoding="utf-8")
+    sexes = tmp_path / "s.csv"
+    sexes.write_text("territory,year,sex,value\nZarasų r. sav.,2014,male,100\nZarasų r. sav.,2014,female,110\n"
+                     "Zarasų r. sav.,2015,male,70\nZarasų r. sav.,2015,female,70\n", encoding="utf-8")
+    import_tidy(total, "births", data_dir=data_dir)
+    import_tidy(sexes, "births", data_dir=data_dir)
+    report = store.build(data_dir)
+    said = [w for w in report.warnings if "sexes-add-up" in w]
+    assert len(said) == 1 and said[0].startswith("build: births: check 'sexes-add-up' found the sources disagreeing: "
+                                                 "male + female != total in 1 of 2 row(s):"), said
+    assert "2014" in said[0] and "2015" not in said[0]  # 70 + 70 = 140
+    got = store.load("births", data_dir=data_dir)
+    assert set(got.loc[got["year"] == 2014, "value"]) == {100.0, 110.0}  # kept as each source gave them
+    from cityindicators.schema import sexes_add_up_warnings
+
+    one_file = pd.DataFrame({"territory_code": "30", "year": 2014, "sex": ["male", "female", "total"],
+                             "value": [1.0, 1.0, 3.0], "source": "a.csv"})
+    assert sexes_add_up_warnings(one_file, "births") == []  # its own check said it when it was read
+
+
 def test_tidy_import_forms(tmp_path):
     f = tmp_path / "pop.csv"
     f.write_text(

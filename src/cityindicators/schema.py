@@ -310,6 +310,28 @@ def _check_sum(frame, spec, col, parts: Iterable[str], total: str, origin, tol, 
     return []
 
 
+def sexes_add_up_warnings(frame: pd.DataFrame, dataset: str, origin: str = "build",
+                          sum_tolerance: float = 0.5) -> list[str]:
+    """The ``sexes-add-up`` check of a table merged from several snapshots, as warnings: male and
+    female from one file and the total from another (a user's births of one sex over the extract's)
+    pass each file's own check and disagree only here. A warning, not an error: every build would
+    fail until the snapshot was removed by hand, while the table's figures stay each source's own."""
+    spec = dataset_spec(dataset)
+    if not (spec.counts and "sex" in spec.keys and "sex" in frame.columns and "source" in frame.columns):
+        return []
+    # the rows whose sexes come from more than one source: one file's own were checked as it was read
+    other = [k for k in spec.key_columns if k != "sex"]
+    sexed = frame[frame["sex"].isin(("male", "female", "total"))]
+    mixed = sexed.groupby(other, sort=False, dropna=False)["source"].transform("nunique") > 1
+    if not mixed.any():
+        return []
+    try:
+        return _check_sum(sexed[mixed], spec, "sex", ("male", "female"), "total", origin, sum_tolerance,
+                          "sexes-add-up", False)
+    except DataValidationError as exc:
+        return [str(exc).replace("failed", "found the sources disagreeing", 1)]
+
+
 def require_single_ages(frame: pd.DataFrame, dataset: str, origin: str = "input") -> None:
     """Raise unless every row of an age-resolved ``frame`` has an ``age`` (check ``single-ages``).
 

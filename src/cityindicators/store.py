@@ -54,6 +54,7 @@ from .schema import (
     dataset_spec,
     key_codes,
     sex_level,
+    sexes_add_up_warnings,
     tidy,
 )
 from .snapshots import (  # noqa: F401 - the raw-snapshot functions, re-exported for older callers
@@ -316,6 +317,8 @@ def _build_locked(paths: DataPaths, wanted: set[str] | None) -> BuildReport:
     merged = {name: _merge(name, parts) for name, parts in by_dataset.items()}
     _check_open_ages(merged, paths)
     _check_totals(merged, paths)
+    for name, (frame, decisions) in merged.items():  # each file's own sexes added up; the merged table's may not
+        decisions["validation_warnings"] += sexes_add_up_warnings(frame, name)
     rebuilt = _with_companions(merged)
     built_at = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
     previous = generations.current_tables(paths, known=set(DATASETS))
