@@ -25,3 +25,20 @@ def test_a_report_s_cells_import_neither_nbformat_nor_requests(demo_dir):
                           check=True, timeout=300)
     seen = json.loads(proc.stdout.strip().splitlines()[-1])
     assert seen == {"report": [], "client": True}  # the probe sees requests once the client is used
+
+
+KERNEL_START = r"""
+from cityindicators.reports.kernels import ReportKernel
+k = ReportKernel()  # waits until the kernel answers: its start-up log has been written by then
+k.kc.stop_channels()
+k.shutdown()
+"""
+
+
+def test_a_report_kernel_writes_nothing_on_the_commands_stderr():
+    """The kernel shares the command's stderr: with ipykernel 6.20, the declared minimum (make test-min),
+    it wrote "[IPKernelApp] WARNING | debugpy_stream undefined, debugging will not be enabled" there at
+    every start, before the command's own one-line error."""
+    proc = subprocess.run([sys.executable, "-c", KERNEL_START], capture_output=True, text=True, check=True,
+                          timeout=300)
+    assert "[IPKernelApp]" not in proc.stderr, proc.stderr

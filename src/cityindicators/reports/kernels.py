@@ -152,8 +152,10 @@ class ReportKernel:
     def __init__(self, kernel_name: str | None = None, wait: bool = True, imports: str = ""):
         self.kernel_name = kernel_name or "python3"
         self.km = LocalKernelManager(kernel_name=self.kernel_name)  # IPC sockets in a private folder
-        # history in memory: parallel kernels would otherwise contend for one SQLite file
-        arguments = ["--HistoryManager.hist_file=:memory:"]
+        # history in memory: parallel kernels would otherwise contend for one SQLite file; the kernel's own
+        # log errors only: ipykernel 6.20 (the declared minimum) warns "debugpy_stream undefined" on the
+        # command's stderr at every start, the debugger being left out on purpose (LAUNCH_WITHOUT_DEBUGGER)
+        arguments = ["--HistoryManager.hist_file=:memory:", "--IPKernelApp.log_level=ERROR"]
         if imports:  # run before the kernel answers; %reset clears the names, the modules stay
             arguments.append(f"--IPKernelApp.exec_lines={imports}")
         _run(self.km.start_kernel, extra_arguments=arguments)
