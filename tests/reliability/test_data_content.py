@@ -71,6 +71,10 @@ TIDY_CASES = [
     ("mixed comma conventions", "life_expectancy", "e.csv",
      _tidy("Zarasų r. sav.,2016,total,\"74,5\"\nZarasų r. sav.,2017,total,\"1,074.5\"\n"), r"row 3: .*mixes decimal commas and thousands"),
     ("header only", "births", "b.csv", _tidy(""), r"b.csv: no data rows for births.*--allow-empty"),
+    # pandas counts the rows of this message from 0: "starting at row 3" was the quote of row 4
+    ("unclosed quote", "births", "b.csv", _tidy("Zarasų r. sav.,2016,total,1\nZarasų r. sav.,2017,total,\"5\n"
+                                                "Zarasų r. sav.,2018,total,1\n"),
+     r"b.csv: cannot read as a comma-separated table: row 3: a quote opened there is never closed$"),
     ("header and blank values only", "births", "b.csv", _tidy("Zarasų r. sav.,2016,total,\n"), r"no data rows|no data rows for births"),
     ("year 1850", "births", "b.csv", _tidy("Zarasų r. sav.,2016,total,1\nZarasų r. sav.,1850,total,2\n"), r"value 1850 \(row 3\)"),
     ("year 2999", "births", "b.csv", _tidy("Zarasų r. sav.,2999,total,2\n"), r"value 2999 \(row 2\)"),

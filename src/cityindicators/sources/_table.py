@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import logging
+import re
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterable, Iterator, Sequence
@@ -210,7 +211,16 @@ def iter_text_table(
             yield chunk.loc[:, keep + [_LINE]].reset_index(drop=True)
     except pd.errors.ParserError as exc:
         raise ParseError(f"{path}: cannot read as a {_DELIMITER_NAMES.get(delimiter, repr(delimiter))}-separated table: "
-                         f"{str(exc).strip().splitlines()[-1]}") from None
+                         f"{_parser_message(exc)}") from None
+
+
+def _parser_message(exc: Exception) -> str:
+    """pandas' parser error on one line, with the file's line as the other messages count it (the
+    header row 1): its "EOF inside string starting at row 4" counts rows from 0, for row 5."""
+    text = str(exc).strip().splitlines()[-1]
+    text = re.sub(r"^Error tokenizing data\. C error: ", "", text)
+    return re.sub(r"EOF inside string starting at row (\d+)",
+                  lambda m: f"row {int(m.group(1)) + 1}: a quote opened there is never closed", text)
 
 
 def read_text_table(
