@@ -71,6 +71,11 @@ TIDY_CASES = [
     ("mixed comma conventions", "life_expectancy", "e.csv",
      _tidy("Zarasų r. sav.,2016,total,\"74,5\"\nZarasų r. sav.,2017,total,\"1,074.5\"\n"), r"row 3: .*mixes decimal commas and thousands"),
     ("header only", "births", "b.csv", _tidy(""), r"b.csv: no data rows for births.*--allow-empty"),
+    # a workbook renamed .csv was "not UTF-8 text ... save the file as UTF-8 (in Excel: 'CSV UTF-8')"
+    ("workbook renamed .csv", "births", "b.csv", b"PK\x03\x04\x14\x00\x06\x00\x08\x00\x00\x00!\x00\xb8\xff",
+     r"b.csv: not a text table but an XLSX workbook \(a ZIP file\); rename it .xlsx"),
+    ("old xls renamed .csv", "births", "b.csv", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1\x00\x00",
+     r"b.csv: not a text table but an old Excel .xls workbook"),
     # pandas counts the rows of this message from 0: "starting at row 3" was the quote of row 4
     ("unclosed quote", "births", "b.csv", _tidy("Zarasų r. sav.,2016,total,1\nZarasų r. sav.,2017,total,\"5\n"
                                                 "Zarasų r. sav.,2018,total,1\n"),

@@ -40,7 +40,16 @@ _BLOCK = 4 << 20
 _DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab"}
 
 
+#: How the files a text table is often mistaken for begin: the ZIP of an XLSX workbook, an old XLS.
+_NOT_TEXT = ((b"PK\x03\x04", "an XLSX workbook (a ZIP file); rename it .xlsx"),
+             (b"\xd0\xcf\x11\xe0", "an old Excel .xls workbook; save it as .xlsx or as CSV UTF-8"))
+
+
 def _decode(path: Path, data: bytes, line_offset: int = 0, byte_offset: int = 0) -> str:
+    if byte_offset == 0:  # "not UTF-8: save as CSV UTF-8" or "NUL bytes" misled about a workbook renamed .csv
+        for magic, what in _NOT_TEXT:
+            if data.startswith(magic):
+                raise ParseError(f"{path}: not a text table but {what}")
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
