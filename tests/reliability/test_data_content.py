@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import pandas as pd
@@ -123,6 +124,10 @@ TIDY_CASES = [
      _sheets(("Data", "visible", _BIRTHS_ROWS), ("Notes", "visible", (("source: OSP",),)), ("Empty", "visible", ())),
      r"b.xlsx: the workbook has 2 visible sheets with data \('Data', 'Notes'\); keep the data on one sheet, "
      r"or save that sheet as CSV$"),
+    # a year typed 1.1.2016 is a date cell: "'2016-01-01 00:00:00' has spaces that do not group thousands"
+    ("a date cell for a year", "births", "b.xlsx",
+     _sheets(("Data", "visible", (_BIRTHS_ROWS[0], ("Zarasų r. sav.", dt.datetime(2016, 1, 1), "total", 3)))),
+     r"b.xlsx: row 2: field 'year': the cell is a date \(2016-01-01\), not a number; format the column as numbers$"),
     ("an Excel 97-2003 workbook", "births", "b.xls", b"\xd0\xcf\x11\xe0 made-up", r"b.xls: an Excel 97-2003 workbook \(.xls\) cannot be read"),
     # thousands run together or a count in the wrong column: no one lives 20249 years on average
     ("life expectancy of 20249", "life_expectancy", "e.csv", _tidy("Zarasų r. sav.,2016,total,74.5\nZarasų r. sav.,2017,total,20249\n"),

@@ -537,6 +537,10 @@ def _plain_numbers(cells: pd.Series) -> pd.Series:
         return direct.astype(float) if direct.dtype == object or pd.api.types.is_bool_dtype(direct) else direct
 
 
+#: A date cell of a workbook as pandas reads it as text.
+_DATE_CELL = r"\d{4}-\d{2}-\d{2}( \d{2}:\d{2}:\d{2})?"
+
+
 def _careful_numbers(out: pd.DataFrame, col: str, path, allow_blank: bool, plain: pd.DataFrame,
                      integer: bool) -> pd.Series:
     """Numbers of the cells pandas could not read directly: blanks, grouped digits, decimal commas.
@@ -545,6 +549,13 @@ def _careful_numbers(out: pd.DataFrame, col: str, path, allow_blank: bool, plain
     column writes decimals with a point, which a decimal comma elsewhere would contradict.
     """
     raw = out[col].astype(str).str.strip()
+    # a spreadsheet's date cell (a year typed 1.1.2020 becomes one) reads "2020-01-01 00:00:00": said as a date,
+    # not as "spaces that do not group thousands"
+    dated = raw.str.fullmatch(_DATE_CELL)
+    if dated.any():
+        r = out.loc[dated].iloc[0]
+        raise ParseError(f"{path}: row {r[_LINE]}: field {col!r}: the cell is a date ({r[col][:10]}), not a number; "
+                         "format the column as numbers")
     # a space inside a number groups thousands ("20 249"); elsewhere ("1 2 3", "20 2490") it is a typo or two
     # figures in one cell, which reading the digits together would turn into another number
     spaced = raw.str.contains(_SPACES, regex=True)
