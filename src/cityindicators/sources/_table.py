@@ -387,6 +387,9 @@ def read_any_table(
     if path.suffix.lower() in (".xlsx", ".xlsm"):
         raw = _read_data_sheet(path)
         raw.columns = [str(c).strip() for c in raw.columns]
+        if len(raw.columns) and all(c.startswith("Unnamed: ") for c in raw.columns):
+            # pandas names the columns of a blank first row 'Unnamed: 0', ...: said as the text files say it
+            raise ParseError(f"{path}: row 1 (header) is blank; the first row must name the columns")
         raw = raw.dropna(how="all")
         raw[_LINE] = raw.index.to_numpy() + 2
     else:
