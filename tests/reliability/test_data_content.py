@@ -128,6 +128,9 @@ TIDY_CASES = [
     ("a date cell for a year", "births", "b.xlsx",
      _sheets(("Data", "visible", (_BIRTHS_ROWS[0], ("Zarasų r. sav.", dt.datetime(2016, 1, 1), "total", 3)))),
      r"b.xlsx: row 2: field 'year': the cell is a date \(2016-01-01\), not a number; format the column as numbers$"),
+    # the whole cell was quoted: a 200,000-character "one-line" error
+    ("a cell of 200,000 digits", "births", "b.csv", _tidy("Zarasų r. sav.,2016,total," + "9" * 200_000 + "\n"),
+     r"b.csv: field 'value': not a finite number in 1 row\(s\): row 2: '9{20}'\.\.\. \(a cell of 200,000 characters\)$"),
     ("a blank row above the header", "births", "b.xlsx", _sheets(("Data", "visible", ((None, None), *_BIRTHS_ROWS))),
      r"b.xlsx: row 1 \(header\) is blank; the first row must name the columns$"),
     ("an Excel 97-2003 workbook", "births", "b.xls", b"\xd0\xcf\x11\xe0 made-up", r"b.xls: an Excel 97-2003 workbook \(.xls\) cannot be read"),

@@ -223,6 +223,19 @@ def iter_text_table(
                          f"{_parser_message(exc)}") from None
 
 
+#: Longest cell an error quotes whole; a longer one is quoted by its start and length.
+CELL_QUOTE_MAX = 40
+
+
+def _cell(value) -> str:
+    """A cell as an error quotes it: as written when short, else its start and its length (a cell of
+    200,000 digits made a 200,000-character "one-line" error)."""
+    text = str(value)
+    if len(text) <= CELL_QUOTE_MAX:
+        return repr(value)
+    return f"{text[:20]!r}... (a cell of {len(text):,} characters)"
+
+
 def _parser_message(exc: Exception) -> str:
     """pandas' parser error on one line, with the file's line as the other messages count it (the
     header row 1): its "EOF inside string starting at row 4" counts rows from 0, for row 5."""
@@ -470,7 +483,7 @@ def _normalise_numbers(cells: pd.Series, role: str) -> pd.Series:
 
 def _quote_rows(frame: pd.DataFrame, mask: pd.Series, col: str, n: int = 5) -> str:
     rows = frame.loc[mask, [_LINE, col]].head(n)
-    return "; ".join(f"row {r[_LINE]}: {r[col]!r}" for _, r in rows.iterrows())
+    return "; ".join(f"row {r[_LINE]}: {_cell(r[col])}" for _, r in rows.iterrows())
 
 
 def to_numbers(frame: pd.DataFrame, columns: Iterable[str], path: Path | str, *, allow_blank: bool = True,
@@ -509,13 +522,13 @@ def _column_numbers(out: pd.DataFrame, col: str, path, *, allow_blank: bool, non
         frac = nums.notna() & (nums != np.round(nums))
         if frac.any():
             r = out.loc[frac].iloc[0]
-            raise ParseError(f"{path}: row {r[_LINE]}: field {col!r}: {r[col]!r} is not a whole number (a count)")
+            raise ParseError(f"{path}: row {r[_LINE]}: field {col!r}: {_cell(r[col])} is not a whole number (a count)")
         # past 2**53 a float no longer holds every whole number, and the table's integers would
         # wrap round (a year of 99999999999999999999 was reported as -9223372036854775808)
         huge = nums.abs() > 2.0**53
         if huge.any():
             r = out.loc[huge].iloc[0]
-            raise ParseError(f"{path}: row {r[_LINE]}: field {col!r}: {r[col]!r} is too large for a whole number")
+            raise ParseError(f"{path}: row {r[_LINE]}: field {col!r}: {_cell(r[col])} is too large for a whole number")
     if non_negative:
         neg = nums < 0
         if neg.any():
@@ -566,7 +579,7 @@ def _careful_numbers(out: pd.DataFrame, col: str, path, allow_blank: bool, plain
         loose = spaced & ~raw.str.fullmatch(_SPACE_GROUPS)
         if loose.any():
             r = out.loc[loose].iloc[0]
-            raise ParseError(f"{path}: row {r[_LINE]}: field {col!r}: {r[col]!r} has spaces that do not group "
+            raise ParseError(f"{path}: row {r[_LINE]}: field {col!r}: {_cell(r[col])} has spaces that do not group "
                              "thousands; write 20249 or 20 249")
     raw = raw.str.replace(_SPACES, "", regex=True)
     blank = raw.isin(BLANK_CELLS) if allow_blank else raw.eq("")
