@@ -128,6 +128,11 @@ TIDY_CASES = [
     ("a date cell for a year", "births", "b.xlsx",
      _sheets(("Data", "visible", (_BIRTHS_ROWS[0], ("Zarasų r. sav.", dt.datetime(2016, 1, 1), "total", 3)))),
      r"b.xlsx: row 2: field 'year': the cell is a date \(2016-01-01\), not a number; format the column as numbers$"),
+    # a line each: the error was two lines for one name
+    ("an unknown territory", "births", "b.csv", _tidy("Atlantida,2016,total,1\n"),
+     r"^error: \S*b.csv: row 2: field 'territory': unknown territory 'Atlantida'\.[^\n]*\n$"),
+    ("four unknown territories", "births", "b.csv", _tidy("".join(f"Atlantida {i},2016,total,1\n" for i in range(4))),
+     r"^error: \S*b.csv: 4 territory names not resolved: row 2: [^\n]*; row 4: [^\n]*; and 1 more\n$"),
     # the whole cell was quoted: a 200,000-character "one-line" error
     ("a cell of 200,000 digits", "births", "b.csv", _tidy("Zarasų r. sav.,2016,total," + "9" * 200_000 + "\n"),
      r"b.csv: field 'value': not a finite number in 1 row\(s\): row 2: '9{20}'\.\.\. \(a cell of 200,000 characters\)$"),

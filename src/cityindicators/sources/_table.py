@@ -608,6 +608,15 @@ def _careful_numbers(out: pd.DataFrame, col: str, path, allow_blank: bool, plain
     return nums.astype(float)
 
 
+def _names_error(path, errors: list[str], what: str, shown: int = 3) -> str:
+    """One line for the names a file's rows could not be resolved to: the one, or how many and the
+    first ``shown`` of them (a line each made the error several lines)."""
+    if len(errors) == 1:
+        return f"{path}: {errors[0]}"
+    more = f"; and {len(errors) - shown} more" if len(errors) > shown else ""
+    return f"{path}: {len(errors)} {what}: " + "; ".join(errors[:shown]) + more
+
+
 def map_territories(frame: pd.DataFrame, column: str, register: Register, path: Path | str) -> pd.DataFrame:
     """Add ``territory_code`` resolved from ``column``; drop legacy codes and known non-territory rows.
 
@@ -634,9 +643,9 @@ def map_territories(frame: pd.DataFrame, column: str, register: Register, path: 
             errors.append(f"row {first}: field {column!r}: {exc}")
             ambiguous.append(isinstance(exc, AmbiguousTerritoryError))
     if errors and all(ambiguous):
-        raise AmbiguousTerritoryError(f"{path}: {len(errors)} ambiguous territory name(s):\n  " + "\n  ".join(errors[:10]))
+        raise AmbiguousTerritoryError(_names_error(path, errors, "ambiguous territory names"))
     if errors:
-        raise UnknownTerritoryError(f"{path}: {len(errors)} territory name(s) not resolved:\n  " + "\n  ".join(errors[:10]))
+        raise UnknownTerritoryError(_names_error(path, errors, "territory names not resolved"))
     out = frame.loc[~drop_nt].copy()
     out["territory_code"] = names[~drop_nt].map(codes)
     out = out[out["territory_code"].notna()]
