@@ -238,7 +238,8 @@ def test_a_blank_value_of_a_later_snapshot_keeps_the_known_value(data_dir, tmp_p
     got = store.load("births", sex="total", data_dir=data_dir).set_index("year")["value"]
     assert got[2014] == 150 and got[2015] == 141 and np.isnan(got[2016])  # a blank known nowhere stays blank
     said = [w for w in report.warnings if "did not replace" in w]
-    assert len(said) == 1 and said[0].startswith("births: 1 missing value(s) of a later snapshot") and "year=2014" in said[0]
+    assert len(said) == 1 and said[0].startswith("births: 1 blank value(s) of a snapshot that would otherwise win did "
+                                                 "not replace the known value(s) of another") and "year=2014" in said[0]
 
 
 def test_sexes_of_different_snapshots_that_do_not_add_up_are_a_build_warning(data_dir, tmp_path):

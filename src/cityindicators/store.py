@@ -225,8 +225,8 @@ def _known_kept_over_blanks(allrows: pd.DataFrame, winners: pd.DataFrame, keys: 
         return []
     first = hit.iloc[0]
     where = ", ".join(f"{k}={first[k]}" for k in keys)
-    return [f"{dataset}: {len(hit)} missing value(s) of a later snapshot did not replace the known value(s) of an "
-            f"earlier one, which are kept (first: {where}, missing in {first['source']})"]
+    return [f"{dataset}: {len(hit)} blank value(s) of a snapshot that would otherwise win did not replace the known "
+            f"value(s) of another, which are kept (first: {where}, blank in {first['source']})"]
 
 
 def build(data_dir: str | os.PathLike | None = None, datasets: Iterable[str] | None = None) -> BuildReport:
