@@ -224,15 +224,16 @@ def test_most_specific_source_wins_and_is_recorded(data_dir, tmp_path):
     assert side["cells_with_several_sources"] == 1
 
 
+def _import_births(data_dir, folder, name: str, rows: str) -> None:
+    """Import ``rows`` (``territory,year,sex,value`` lines for Zarasai) as the tidy births file ``name``."""
+    f = folder / name
+    f.write_text("territory,year,sex,value\n" + "".join(f"Zarasų r. sav.,{r}\n" for r in rows.split()), encoding="utf-8")
+    import_tidy(f, "births", data_dir=data_dir)
+
+
 def test_a_blank_value_of_a_later_snapshot_keeps_the_known_value(data_dir, tmp_path, caplog):
-    known = tmp_path / "b1.csv"
-    known.write_text("territory,year,sex,value\nZarasų r. sav.,2014,total,150\nZarasų r. sav.,2015,total,140\n",
-                     encoding="utf-8")
-    blank = tmp_path / "b2.csv"
-    blank.write_text("territory,year,sex,value\nZarasų r. sav.,2014,total,NaN\nZarasų r. sav.,2015,total,141\n"
-                     "Zarasų r. sav.,2016,total,-\n", encoding="utf-8")
-    import_tidy(known, "births", data_dir=data_dir)
-    import_tidy(blank, "births", data_dir=data_dir)
+    _import_births(data_dir, tmp_path, "b1.csv", "2014,total,150 2015,total,140")
+    _import_births(data_dir, tmp_path, "b2.csv", "2014,total,NaN 2015,total,141 2016,total,-")
     assert "b2.csv: 2 missing value(s) kept as missing" in caplog.text
     report = store.build(data_dir)
     got = store.load("births", sex="total", data_dir=data_dir).set_index("year")["value"]
@@ -246,14 +247,8 @@ def test_sexes_of_different_snapshots_that_do_not_add_up_are_a_build_warning(dat
     """Each file adds up on its own (the per-file check); male and female of one file beside the total
     of another were built without a word. A warning (the figures stay each source's), said once: a
     file's own small inconsistency is not said again for the merged table."""
-    total = tmp_path / "t.csv"
-    total.write_text("territory,year,sex,value\nZarasų r. sav.,2014,total,127\nZarasų r. sav.,2015,total,140\n",
-                     encoding="utf-8")
-    sexes = tmp_path / "s.csv"
-    sexes.write_text("territory,year,sex,value\nZarasų r. sav.,2014,male,100\nZarasų r. sav.,2014,female,110\n"
-                     "Zarasų r. sav.,2015,male,70\nZarasų r. sav.,2015,female,70\n", encoding="utf-8")
-    import_tidy(total, "births", data_dir=data_dir)
-    import_tidy(sexes, "births", data_dir=data_dir)
+    _import_births(data_dir, tmp_path, "t.csv", "2014,total,127 2015,total,140")
+    _import_births(data_dir, tmp_path, "s.csv", "2014,male,100 2014,female,110 2015,male,70 2015,female,70")
     report = store.build(data_dir)
     said = [w for w in report.warnings if "sexes-add-up" in w]
     assert len(said) == 1 and said[0].startswith("build: births: check 'sexes-add-up' found the sources disagreeing: "
