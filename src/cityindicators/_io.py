@@ -103,12 +103,19 @@ def storage_error(exc: OSError, path: str | os.PathLike, doing: str) -> StorageE
     says "not a directory") is named itself.
     """
     if isinstance(exc, (FileExistsError, NotADirectoryError)):
-        for parent in [Path(path), *Path(path).parents]:
-            if parent.exists():
-                if not parent.is_dir():
-                    return StorageError(f"{parent}: cannot {doing}: it is a file, where a folder was expected")
-                break
+        blocking = file_in_the_way(path)
+        if blocking is not None:
+            return StorageError(f"{blocking}: cannot {doing}: it is a file, where a folder was expected")
     return StorageError(f"{path}: cannot {doing}: {os_error_reason(exc)}")
+
+
+def file_in_the_way(folder: str | os.PathLike) -> Path | None:
+    """The file that stands where ``folder`` or one of its parents should be a folder (the nearest
+    existing one of them, when it is not a folder), else ``None``."""
+    for place in [Path(folder), *Path(folder).parents]:
+        if place.exists():
+            return None if place.is_dir() else place
+    return None
 
 
 def safe_child(folder: str | os.PathLike, name: str, *, what: str = "name") -> Path:

@@ -284,15 +284,23 @@ MISMATCH_ERROR_RELATIVE = 0.02
 
 
 def _mismatch(rows: pd.DataFrame, checked: int, total_col: str, origin: str, dataset: str, name: str,
-              what: str, strict: bool) -> list[str]:
-    msg = f"{origin}: {dataset}: check '{name}' failed: {what} in {len(rows)} of {checked} row(s):" + _quote(rows)
+              what: str, strict: bool, warn_only: bool = False) -> list[str]:
+    """The mismatch of a check as an error when large (or ``strict``), else as a warning; with
+    ``warn_only`` a large one is a warning too, saying that the sources disagree."""
     rel = (rows["difference"].abs() / rows[total_col].abs().clip(lower=1)).max()
-    if strict or len(rows) > max(1, MISMATCH_ERROR_SHARE * checked) or rel > MISMATCH_ERROR_RELATIVE:
+    large = strict or len(rows) > max(1, MISMATCH_ERROR_SHARE * checked) or rel > MISMATCH_ERROR_RELATIVE
+    if not large:
+        verdict = "reported a small inconsistency"
+    else:
+        verdict = "found the sources disagreeing" if warn_only else "failed"
+    msg = f"{origin}: {dataset}: check '{name}' {verdict}: {what} in {len(rows)} of {checked} row(s):" + _quote(rows)
+    if verdict == "failed":
         raise DataValidationError(msg)
-    return [msg.replace("failed", "reported a small inconsistency", 1)]
+    return [msg]
 
 
-def _check_sum(frame, spec, col, parts: Iterable[str], total: str, origin, tol, name, strict) -> list[str]:
+def _check_sum(frame, spec, col, parts: Iterable[str], total: str, origin, tol, name, strict,
+               warn_only: bool = False) -> list[str]:
     other = [k for k in spec.key_columns if k != col]
     sub = frame[frame[col].isin([*parts, total])]
     if sub.empty:
@@ -306,7 +314,8 @@ def _check_sum(frame, spec, col, parts: Iterable[str], total: str, origin, tol, 
     bad = diff.abs() > tol
     if bad.any():
         rows = wide.loc[bad, [*parts, total]].assign(difference=diff[bad]).reset_index()
-        return _mismatch(rows, int(complete.sum()), total, origin, spec.name, name, f"{' + '.join(parts)} != {total}", strict)
+        return _mismatch(rows, int(complete.sum()), total, origin, spec.name, name, f"{' + '.join(parts)} != {total}",
+                         strict, warn_only)
     return []
 
 
@@ -325,11 +334,8 @@ def sexes_add_up_warnings(frame: pd.DataFrame, dataset: str, origin: str = "buil
     mixed = sexed.groupby(other, sort=False, dropna=False)["source"].transform("nunique") > 1
     if not mixed.any():
         return []
-    try:
-        return _check_sum(sexed[mixed], spec, "sex", ("male", "female"), "total", origin, sum_tolerance,
-                          "sexes-add-up", False)
-    except DataValidationError as exc:
-        return [str(exc).replace("failed", "found the sources disagreeing", 1)]
+    return _check_sum(sexed[mixed], spec, "sex", ("male", "female"), "total", origin, sum_tolerance, "sexes-add-up",
+                      False, warn_only=True)
 
 
 def require_single_ages(frame: pd.DataFrame, dataset: str, origin: str = "input") -> None:

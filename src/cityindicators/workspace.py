@@ -158,6 +158,19 @@ class Workspace(os.PathLike):
 
         return self.derived(("years-ages", dataset), lambda: self._kept_with_build(f"years-ages {dataset}", compute))
 
+    def latest_population_years(self) -> dict[str, int]:
+        """Each territory's latest year of population by single age (the base a projection takes when
+        none is given), kept with the build: a report's command checks its years against it without
+        reading the table."""
+
+        def compute() -> dict[str, int]:
+            pop = self.table("population")
+            last = pop.groupby(pop["territory_code"].astype(str), sort=False)["year"].max()
+            return {str(c): int(y) for c, y in last.items()}
+
+        return self.derived("latest-population-years",
+                            lambda: self._kept_with_build("latest-population-years", compute))
+
     def counts(self) -> "Counts":
         """The count arrays of every territory (:func:`~cityindicators.indicators._counts.build_counts`)."""
         from .indicators._counts import build_counts

@@ -171,7 +171,7 @@ def refuse_unsafe_output(args: Any) -> None:
     """Stop a command whose ``--output FILE`` (or ``plan workbook FILE``) or ``--output-dir DIR``
     would destroy what it reads or what the store keeps, before anything runs.
 
-    Refused: an output that is one of the command's own input files (``plan check p.yaml
+    Refused: an ``--output-dir`` that is a file or lies under one, an output that is one of the command's own input files (``plan check p.yaml
     --output p.yaml`` would replace the plan by its results) or one of the data directory's
     groups and scenario files, and any output inside the data
     directory's ``raw/``, ``generations/`` or ``processed/`` (a file there changes a snapshot or a
@@ -185,6 +185,7 @@ def refuse_unsafe_output(args: Any) -> None:
     """
     from pathlib import Path
 
+    from .._io import file_in_the_way
     from ..config import DataPaths
     from ..exceptions import ConfigError
 
@@ -200,6 +201,10 @@ def refuse_unsafe_output(args: Any) -> None:
     inputs = [p for p in [paths.groups_file(), *sorted((paths.root / "scenarios").glob("*.y*ml"))] if p.is_file()]
     inputs += [Path(v) for v in _argument_texts(args) if Path(v).is_file()]
     for option, given in targets:
+        blocking = file_in_the_way(Path(given).expanduser().absolute()) if option == "--output-dir" else None
+        if blocking is not None:  # each report failed on it, then the batch's summary file could not be written
+            what = "is a file" if blocking == Path(given).expanduser().absolute() else f"lies under {blocking}, which is a file"
+            raise ConfigError(f"{args.command}: {option} {given}: {what}, not a folder")
         target = Path(given).expanduser().resolve()
         for name, folder in store:
             if target == folder or folder in target.parents:

@@ -57,20 +57,6 @@ _OWN_OPTIONS = {"territory": ("--territory", "territory"), "language": ("--lang"
                 "data_dir": ("--data-dir", "data directory")}
 
 
-def _refuse_output_dir_on_a_file(output_dir: str) -> None:
-    """An output folder that is a file, or lies under one, is one error before anything runs: each
-    report failed on it, and the batch then said that its summary file could not be written."""
-    from pathlib import Path
-
-    folder = Path(output_dir).expanduser().absolute()
-    for place in (folder, *folder.parents):
-        if place.exists():
-            if not place.is_dir():
-                what = "is a file" if place == folder else f"lies under {place}, which is a file"
-                raise ConfigError(f"report: --output-dir {output_dir}: {what}, not a folder")
-            return
-
-
 def run(args: argparse.Namespace) -> int:
     """Run the reports and print the summary; 1 when any failed."""
     if args.jobs == 1 and not args.scheduler:
@@ -88,7 +74,6 @@ def run(args: argparse.Namespace) -> int:
         if name in params:
             raise ConfigError(f"report: -p {name}={params[name]}: give the {what} with {option}, not as a "
                               f"template parameter")
-    _refuse_output_dir_on_a_file(args.output_dir)
     territory, templates = args.territory, args.template
     if params.get("plan"):  # a plan names its territory and asks for the monitoring report
         from ..plans.files import read_plan_file

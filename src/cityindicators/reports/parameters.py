@@ -314,9 +314,7 @@ def latest_population_year(code: Any, workspace) -> int:
     if not isinstance(code, str):
         return 0
     try:
-        pop = workspace.table("population")
+        return workspace.latest_population_years().get(code, 0)
     except (CityIndicatorsError, OSError):
         return 0
-    years = pop.loc[pop["territory_code"].astype(str) == code, "year"]
-    return int(years.max()) if len(years) else 0
 
