@@ -62,9 +62,13 @@ def _import_tidy(args) -> int:
 
 
 def _import_indicators(args) -> int:
+    from functools import partial
+
+    from ..indicators.published import check_published_table
     from ..sources.files import import_indicators
 
-    return _run_import(args, import_indicators, args.file)
+    # units and ranges checked against the catalogue, which the sources may not import
+    return _run_import(args, partial(import_indicators, check=check_published_table), args.file)
 
 
 def _build(args) -> int:

@@ -41,6 +41,9 @@ __all__ = [
     "published_indicator",
     "UNIT_LABELS",
     "unit_label",
+    "SHARE",
+    "NON_NEGATIVE",
+    "normalise_unit",
 ]
 
 POLARITIES = ("higher_better", "lower_better", "neutral")
@@ -72,6 +75,15 @@ class Indicator:
     additive
         True when the value is a count that adds up over territories (population, births...);
         changes of such indicators are also shown in percent.
+    bounds
+        ``(least, greatest)`` value the indicator can take, ``None`` for no bound: :data:`SHARE`
+        ``(0, 100)`` for a share in percent, :data:`NON_NEGATIVE` ``(0, None)`` for a count, an
+        amount or a count per 100; ``(None, None)`` (the default) for a signed figure (a change, a
+        net migration) or one not checked. ``import indicators`` refuses a value outside them.
+    unit_spellings
+        Other spellings of :attr:`unit` that published tables use for this indicator (the 2016
+        cross-section writes ``count`` for businesses per 100 working-age residents), accepted by
+        :func:`unit_matches` besides the general ones of :func:`normalise_unit`.
     """
 
     id: str
@@ -84,6 +96,8 @@ class Indicator:
     topic: str
     additive: bool = False
     definition_lt: str = ""
+    bounds: tuple[float | None, float | None] = (None, None)
+    unit_spellings: tuple[str, ...] = ()
 
     def name(self, lang: str = "lt") -> str:
         """Display name in ``lang`` (``lt`` or ``en``)."""
@@ -96,6 +110,12 @@ class Indicator:
     def unit_label(self, lang: str = "lt") -> str:
         """The unit as a reader of a ``lang`` report writes it (``asm.``, ``‰ (1 000 gyv.)`` ...)."""
         return unit_label(self.unit, lang)
+
+    def unit_matches(self, unit: str) -> bool:
+        """Whether ``unit`` (as a published table writes it) is this indicator's unit: the same
+        after :func:`normalise_unit`, or one of :attr:`unit_spellings`."""
+        given = normalise_unit(unit)
+        return given == normalise_unit(self.unit) or given in {normalise_unit(u) for u in self.unit_spellings}
 
 
 #: Catalogue units as written in Lithuanian and English reports.
@@ -112,6 +132,35 @@ UNIT_LABELS: dict[str, tuple[str, str]] = {
 }
 
 
+#: Bounds of a share in percent and of a figure that cannot be negative (:attr:`Indicator.bounds`).
+SHARE: tuple[float, float] = (0.0, 100.0)
+NON_NEGATIVE: tuple[float, None] = (0.0, None)
+
+#: Spellings of catalogue units that mean the same unit (case and spaces aside): the names of the
+#: units in Lithuanian and English, and ``fraction`` as the 2016 cross-section writes the catalogue's
+#: ``fraction of population``. A different scale (``per 1000`` for ``%``, ``thousand EUR`` for
+#: ``EUR``) is a different unit, never an alias.
+_UNIT_ALIASES: dict[str, tuple[str, ...]] = {
+    "persons": ("person", "people", "residents", "asm.", "asm", "gyv."),
+    "%": ("percent", "per cent", "proc.", "proc", "pct"),
+    "per 1000": ("per 1,000", "per 1 000", "‰", "1000 gyv."),
+    "per 100": ("100 gyv.",),
+    "years": ("year", "metai", "m."),
+    "EUR": ("eur", "€", "euro", "eurai"),
+    "fraction of population": ("fraction", "fraction of the population"),
+}
+_ALIAS_OF = {" ".join(a.lower().split()): canon for canon, aliases in _UNIT_ALIASES.items()
+             for a in (canon, *aliases)}
+
+
+def normalise_unit(unit: str) -> str:
+    """The catalogue spelling of ``unit`` (``proc.`` -> ``%``, ``fraction`` -> ``fraction of
+    population``, ``eur`` -> ``EUR``); a unit it does not know, trimmed, with its spaces collapsed
+    and in lower case, so that two spellings differing only so compare equal."""
+    key = " ".join(str(unit).lower().split())
+    return _ALIAS_OF.get(key, key)
+
+
 def unit_label(unit: str, lang: str = "lt") -> str:
     """``unit`` in ``lang``; a unit the catalogue does not know (one that came with published data)
     is returned as it is."""
@@ -119,9 +168,10 @@ def unit_label(unit: str, lang: str = "lt") -> str:
     return (pair[0] if lang == "lt" else pair[1]) if pair else unit
 
 
-def _i(id, name_lt, name_en, unit, definition, polarity, datasets, topic, additive=False) -> Indicator:
+def _i(id, name_lt, name_en, unit, definition, polarity, datasets, topic, additive=False, *,
+       bounds=(None, None), unit_spellings=()) -> Indicator:
     return Indicator(id, name_lt, name_en, unit, definition, polarity, tuple(datasets), topic, additive,
-                     _DEFINITIONS_LT.get(id, ""))
+                     _DEFINITIONS_LT.get(id, ""), tuple(bounds), tuple(unit_spellings))
 
 
 #: Lithuanian definitions, one per catalogue id (Statistics Lithuania's terms: gyventojų skaičius
@@ -395,30 +445,33 @@ _ENTRIES: tuple[Indicator, ...] = (
     _i("urban_share", "Miesto gyventojų dalis", "Urban population share", "%",
        "Urban residents / residents x 100 (dataset urban_rural).", "neutral", ("urban_rural",), "published"),
     # -- the 2016 municipal cross-section, as published ------------------------------------------
+    # (bounds: the shares are in percent, 0-100; earnings and businesses per 100 cannot be
+    # negative; the net migration, a fraction of the population, is signed)
     _i("pub_unemployment_rate", "Nedarbo lygis", "Unemployment rate", "%",
        "As published in the 2016 municipal cross-section.", "lower_better", ("published_indicators",),
-       "published"),
+       "published", bounds=SHARE),
     _i("pub_long_term_unemployed_share", "Ilgalaikių bedarbių dalis nuo visų bedarbių",
        "Long-term unemployed, share of all unemployed", "%", "As published.", "lower_better",
-       ("published_indicators",), "published"),
+       ("published_indicators",), "published", bounds=SHARE),
     _i("pub_employed_share", "Užimtų gyventojų dalis (paskelbta)", "Employed residents, share (published)", "%", "As published.",
-       "higher_better", ("published_indicators",), "published"),
+       "higher_better", ("published_indicators",), "published", bounds=SHARE),
     _i("pub_working_age_share", "Darbingo amžiaus gyventojų dalis (paskelbta)", "Working-age share (published)", "%",
-       "As published.", "higher_better", ("published_indicators",), "published"),
+       "As published.", "higher_better", ("published_indicators",), "published", bounds=SHARE),
     _i("pub_pension_age_share", "Pensinio amžiaus gyventojų dalis (paskelbta)", "Pension-age share (published)", "%",
-       "As published.", "lower_better", ("published_indicators",), "published"),
+       "As published.", "lower_better", ("published_indicators",), "published", bounds=SHARE),
     _i("pub_net_migration", "Neto migracija (paskelbta)", "Net migration (published)", "fraction of population",
        "As published (a fraction of the population).", "higher_better", ("published_indicators",),
        "published"),
     _i("pub_average_net_monthly_earnings", "Vidutinis mėnesinis darbo užmokestis (neto)",
        "Average net monthly earnings", "EUR", "As published.", "higher_better", ("published_indicators",),
-       "published"),
+       "published", bounds=NON_NEGATIVE),
     _i("pub_share_earning_above_minimum_wage", "Uždirbančiųjų daugiau nei minimalų atlyginimą dalis",
        "Share earning above the minimum wage", "%", "As published.", "higher_better",
-       ("published_indicators",), "published"),
+       ("published_indicators",), "published", bounds=SHARE),
     _i("pub_businesses_per_100_working_age", "Įmonių skaičius 100 darbingo amžiaus gyventojų",
        "Businesses per 100 working-age residents", "per 100", "As published.", "higher_better",
-       ("published_indicators",), "published"),
+       ("published_indicators",), "published", bounds=NON_NEGATIVE,
+       unit_spellings=("count",)),
 )
 
 #: id -> :class:`Indicator`, in display order.
@@ -431,6 +484,9 @@ def _check() -> None:
             raise ConfigError(f"indicator {e.id!r}: polarity {e.polarity!r} not in {POLARITIES}")
         if not (e.definition and e.definition_lt):
             raise ConfigError(f"indicator {e.id!r}: needs a definition in English and in Lithuanian")
+        low, high = e.bounds
+        if low is not None and high is not None and low > high:
+            raise ConfigError(f"indicator {e.id!r}: bounds {e.bounds} (the least above the greatest)")
     if len(CATALOGUE) != len(_ENTRIES):
         raise ConfigError("indicator catalogue: duplicate ids")
 

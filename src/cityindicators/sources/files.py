@@ -22,6 +22,7 @@ from __future__ import annotations
 import logging
 import os
 from pathlib import Path
+from typing import Callable
 
 import pandas as pd
 
@@ -198,9 +199,15 @@ def import_tidy(
 
 def import_indicators(file: str | os.PathLike, data_dir: str | os.PathLike | None = None, *,
                       allow_empty: bool = False, writer: SnapshotWriter | None = None,
-                      source_date: str | None = None) -> ImportResult:
+                      source_date: str | None = None,
+                      check: Callable[[pd.DataFrame, Path], list[str]] | None = None) -> ImportResult:
     """Validate a long indicator table and store it as a new raw snapshot (named by the file's stem)
-    through ``writer`` (default: the raw store of ``data_dir``); ``source_date`` as :func:`import_tidy`'s."""
+    through ``writer`` (default: the raw store of ``data_dir``); ``source_date`` as :func:`import_tidy`'s.
+
+    ``check(table, path)`` is run on the parsed table before anything is stored: it raises to refuse
+    the file and returns warnings to add. The CLI hands the catalogue's checks
+    (:func:`cityindicators.indicators.published.check_published_table`), which this layer may not import.
+    """
     stated = stated_date_meta(source_date)
     path = _existing_file(file)
     frames = parse_indicator_file(path)
@@ -208,6 +215,8 @@ def import_indicators(file: str | os.PathLike, data_dir: str | os.PathLike | Non
     table = frames["published_indicators"]
     rows, dropped = {"published_indicators": len(table)}, table.attrs.get("dropped_non_territory_rows", 0)
     warnings = validation_warnings(frames, path)
+    if check is not None:
+        warnings += check(table, path)
     meta = {"parser": "indicators", "original_path": str(path.resolve()), "allow_empty": allow_empty,
             "dropped_non_territory_rows": dropped, **stated}
     result = ImportResult([], rows, warnings)
