@@ -67,3 +67,22 @@ def test_published_indicators(real_dir):
     ind = store.load("published_indicators", data_dir=d)
     assert ind["territory_code"].nunique() == 60
     assert ind["value"].isna().sum() == 1
+
+
+def test_the_2016_indicator_file_passes_the_catalogue_checks(shared_data, tmp_path, capsys):
+    """``import indicators`` of the real 2016 cross-section: every unit is the catalogue's (after its
+    spellings: ``fraction``, ``count`` for businesses per 100), every value within its indicator's
+    bounds, every indicator known (no warning), and the file is stored."""
+    from cityindicators.cli import main
+    from cityindicators.indicators.published import check_published_table
+    from cityindicators.sources.files import parse_indicator_file
+
+    f = shared_data / "lt-municipal-2016" / "indicators.csv"
+    if not f.exists():
+        pytest.skip(f"the 2016 municipal indicators file is not in the real data folder ({f})")
+    table = parse_indicator_file(f)["published_indicators"]
+    assert check_published_table(table, f) == []
+    assert main(["--data-dir", str(tmp_path / "data"), "import", "indicators", str(f)]) == 0
+    out = capsys.readouterr()
+    assert "warning:" not in out.out and "error:" not in out.err, out
+    assert len(list((tmp_path / "data" / "raw" / "indicators" / "indicators").glob("*.csv"))) == 1

@@ -265,6 +265,25 @@ INDICATOR_CASES = [
     # a row of no indicator was stored as an indicator named ''
     ("indicator id blank", "municipality,indicator,unit,year,value\nVisagino sav.,u,%,2016,1\nVisaginas,  ,%,2016,2\n"
      "Zarasai,,%,2016,3\n", r"ind.csv: field 'indicator': empty in 2 row\(s\): row 3, row 4$"),
+    # checked against the catalogue (indicators/published.py): the reports quote these in the catalogue's unit
+    ("rate per 1,000 given for a percentage", "municipality,indicator,unit,year,value\n"
+     "Visagino sav.,unemployment_rate,%,2016,9.5\nZarasai,unemployment_rate,per 1000,2016,95\n",
+     r"ind.csv: row 3: field 'unit': 'per 1000' is not the catalogue's unit of indicator 'unemployment_rate' \('%'\)"),
+    ("thousand EUR for EUR", "municipality,indicator,unit,year,value\n"
+     "Visagino sav.,average_net_monthly_earnings,thousand EUR,2016,0.6\n"
+     "Zarasai,average_net_monthly_earnings,thousand EUR,2016,0.5\n",
+     r"ind.csv: row 2: field 'unit': 'thousand EUR' is not the catalogue's unit of indicator "
+     r"'average_net_monthly_earnings' \('EUR'\) \(and 1 more row\(s\)\); nothing was stored"),
+    ("share above 100", "municipality,indicator,unit,year,value\n"
+     "Visagino sav.,employed_share,%,2016,50\nZarasai,employed_share,%,2016,100.5\n",
+     r"ind.csv: row 3: field 'value': 100.5 of indicator 'employed_share' \(unit '%'\) is outside 0-100"),
+    ("share below 0", "municipality,indicator,unit,year,value\nVisagino sav.,pension_age_share,proc.,2016,-0.1\n",
+     r"ind.csv: row 2: field 'value': -0.1 of indicator 'pension_age_share' \(unit '%'\) is outside 0-100"),
+    ("negative count", "municipality,indicator,unit,year,value\n"
+     "Visagino sav.,businesses_per_100_working_age,count,2016,-3\n",
+     r"ind.csv: row 2: field 'value': -3 of indicator 'businesses_per_100_working_age' \(unit 'per 100'\) is negative"),
+    ("negative earnings", "municipality,indicator,unit,year,value\nVisagino sav.,average_net_monthly_earnings,EUR,2016,-600\n",
+     r"ind.csv: row 2: field 'value': -600 of indicator 'average_net_monthly_earnings' \(unit 'EUR'\) is negative"),
 ]
 
 
@@ -277,6 +296,34 @@ def test_bad_indicator_file(case, built_store, tmp_path):
     res = run_main(["import", "indicators", f], built_store)
     assert_clean_error(res, pattern, code=1)
     assert_unchanged(before, built_store)
+
+
+def test_indicators_the_catalogue_does_not_know_are_imported_with_one_warning(built_store, tmp_path):
+    f = tmp_path / "ind.csv"
+    f.write_text("municipality,indicator,unit,year,value\nVisagino sav.,unemployment_rate,%,2016,9.5\n"
+                 "Visagino sav.,own_index,points,2016,-4\nZarasai,own_index,points,2016,7\n"
+                 "Zarasai,bus_stops,stops,2016,12\n", encoding="utf-8")
+    res = run_main(["import", "indicators", f], built_store)
+    assert res.returncode == 0, res.output
+    warnings = [line for line in res.output.splitlines() if line.startswith("warning:")]
+    assert warnings == [f"warning: {f}: 2 indicator(s) not in the catalogue: own_index, bus_stops; imported, but the "
+                        "reports will not use them (see 'cityindicators indicators --list')"]
+    assert len(list((built_store / "raw" / "indicators" / "ind").glob("*.csv"))) == 1
+
+
+def test_trivial_unit_spellings_and_blank_units_are_the_catalogue_units(built_store, tmp_path):
+    """The 2016 cross-section writes 'fraction' (the catalogue: 'fraction of population') and 'count'
+    for businesses per 100; case, spaces and the Lithuanian names of units do not matter; a blank unit
+    claims none. None of these is refused, and no warning is said."""
+    f = tmp_path / "ind.csv"
+    f.write_text("municipality,indicator,unit,year,value\nVisagino sav.,net_migration,fraction,2016,-0.03\n"
+                 "Visagino sav.,businesses_per_100_working_age,count,2016,3.5\n"
+                 "Visagino sav.,unemployment_rate, Proc. ,2016,0\nZarasai,unemployment_rate,%,2016,100\n"
+                 "Visagino sav.,average_net_monthly_earnings,Eur,2016,600\n"
+                 "Zarasai,average_net_monthly_earnings,,2016,\n", encoding="utf-8")
+    res = run_main(["import", "indicators", f], built_store)
+    assert res.returncode == 0, res.output
+    assert "warning:" not in res.output and "error:" not in res.output
 
 
 def test_life_expectancy_bounds_are_excluded():
