@@ -11,7 +11,9 @@ register in any accepted form.
 ``import_indicators(file)`` reads a long indicator table in the form of
 ``lt-municipal-2016/indicators.csv`` (municipality, county, indicator, name_lt, name_en, unit,
 year, value) into ``published_indicators``. Rows such as "Vidutinė Lietuvos savivaldybė" (the
-average municipality, not a territory) are dropped with a warning.
+average municipality, not a territory) are dropped with a warning. The checks of its units and
+values against the indicator catalogue are handed in by the caller (``check=``; the CLI hands
+:func:`cityindicators.indicators.published.check_published_table`): this layer may not see it.
 
 Both validate the whole file first and only then copy it, byte for byte, into
 ``data/raw/<source>/<dataset>/<date>.<ext>`` with a provenance sidecar.
