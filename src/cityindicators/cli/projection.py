@@ -102,6 +102,8 @@ def _project(args) -> int:
         raise ProjectionError(f"--calibrate: {exc}") from None
     if args.stochastic:
         print(f"stochastic band: {res.stochastic_band}", file=sys.stderr)
+    for line in _shortfall_warnings(res, reg):
+        print(line, file=sys.stderr)
     persons_rows = None  # the table prints persons as whole persons (CSV and JSON keep the fractions)
     if errors is not None and not args.calibrate:
         from ..projection.api import MEDIAN_AGE
@@ -129,6 +131,24 @@ def _project(args) -> int:
             persons = []  # the decimals asked for
     emit(frame, args.format, args.output, persons=persons, persons_rows=persons_rows)
     return 0
+
+
+def _shortfall_warnings(res, reg) -> list[str]:
+    """One warning line per scenario and territory whose net outflow asked for was more than its age
+    groups had (:attr:`ProjectionResult.migration_shortfall`), at least one person in all: the
+    projection kept those groups at zero, so its migration is smaller than the scenario says."""
+    short = res.migration_shortfall
+    lines = []
+    for (scenario, code), rows in short.groupby(["scenario", "territory_code"], sort=False):
+        persons = float(rows["persons"].sum())
+        if persons < 1.0:
+            continue
+        first, last = int(rows["year"].min()), int(rows["year"].max())
+        years = str(first) if first == last else f"{first}-{last}"
+        lines.append(f"warning: scenario {scenario!r}, {reg.name(code)}: the net outflow asked for in {years} is more "
+                     f"than the residents of some age groups; {persons:,.0f} persons of it did not leave (no group "
+                     "falls below zero), so the projection's migration is smaller than the scenario's")
+    return lines
 
 
 def _empirical_intervals_table(res, errors, data, reg, data_dir):

@@ -40,7 +40,8 @@ from .engine import EngineResult
 from .estimation import estimate_rates
 from .estimation import reference_pool as _reference_pool
 from .scenarios import Scenario, load_scenario
-from .schedule import ScenarioSchedule, build_schedule, build_schedules, run_schedule
+from .bounds import check_added_inflow
+from .schedule import ScenarioSchedule, added_inflow_per_year, build_schedule, build_schedules, run_schedule
 from .settings import EstimationSettings
 
 __all__ = ["ProjectionResult", "project", "reference_rates", "resolve_territories", "resolve_projection_targets", "group_sums",
@@ -57,6 +58,15 @@ QUANTILE_AGE_GROUPS = (ALL_AGES, *BROAD_AGE_GROUPS)
 MEDIAN_AGE = "median_age"
 #: The ``age_group`` levels of the empirical intervals: all ages, the broad groups (persons) and the median age (years).
 INTERVAL_AGE_GROUPS = (*QUANTILE_AGE_GROUPS, MEDIAN_AGE)
+
+
+def _territory_name(register, code: str) -> str:
+    """``code``'s name in the register, as the command line's tables write it (the code itself for
+    rates of a territory the register lacks)."""
+    try:
+        return register.name(code)
+    except Exception:  # rates built by hand may carry any code
+        return str(code)
 
 
 def resolve_territories(territories: str | Sequence[str] | None, data: ProjectionData, register) -> list[str]:
@@ -131,6 +141,11 @@ def tidy_population(arr: np.ndarray, codes: Sequence[str], years: Sequence[int],
 def _strings(labels: Sequence[str], idx: np.ndarray) -> pd.Series:
     """A string column ``labels[idx]`` built without a per-row Python object pass."""
     return pd.Series(pd.array([str(v) for v in labels], dtype="str").take(idx))  # take: no per-row string pass
+
+
+#: Persons of a year's migration shortfall below which :attr:`ProjectionResult.migration_shortfall`
+#: leaves the year out: floating-point rounding of a group emptied exactly, not an outflow refused.
+SHORTFALL_REPORTED = 0.01
 
 
 @dataclass
@@ -251,6 +266,32 @@ class ProjectionResult:
             self._cache["assumptions"] = pd.concat(
                 [_assumptions_frame(self.schedules[name], arr) for name, arr in self.arrays.items()], ignore_index=True)
         return self._cache["assumptions"]
+
+    @property
+    def migration_shortfall(self) -> pd.DataFrame:
+        """``scenario, territory_code, year, persons``: the years in which a scenario asked for more
+        net emigrants than a territory's age groups had, and how many persons of the outflow asked
+        for did not leave (the engine keeps every group at zero or above; see
+        :mod:`~cityindicators.projection.engine`). Empty for any plausible scenario; rows of less
+        than a hundredth of a person are left out (rounding). The events of ``year`` (to 1 January
+        ``year + 1``), before a national control, per projected territory (not per group)."""
+        if "migration_shortfall" not in self._cache:
+            codes = list(self.rates.codes)
+            rows = []
+            for name, arr in self.arrays.items():
+                sch = self.schedules.get(name)
+                # before the age-structure combination, whose migrants make up for what did not leave
+                before = sch.shortfall_before_combination if sch is not None else None
+                short = before if before is not None else arr.migration_shortfall
+                if short is None:
+                    continue
+                short = short.reshape(short.shape[0], -1)
+                for t, i in zip(*np.nonzero(short >= SHORTFALL_REPORTED)):
+                    rows.append((name, codes[i], self.base_year + int(t), float(short[t, i])))
+            self._cache["migration_shortfall"] = pd.DataFrame(
+                rows, columns=["scenario", "territory_code", "year", "persons"]).astype(
+                {"scenario": str, "territory_code": str, "year": "int64", "persons": float})
+        return self._cache["migration_shortfall"]
 
     @property
     def estimates(self) -> pd.DataFrame:
@@ -839,6 +880,12 @@ def project(
     codes = list(rates.codes)
     years = np.arange(base_year, int(to_year) + 1)
     pops, arrays, schedules = [], {}, {}
+    # an added inflow given in persons is judged against each territory's size (a file's per_1000 was
+    # judged when it was read), before any schedule is built
+    base_totals = rates.population.sum((1, 2))
+    for sc in scens:
+        check_added_inflow(sc, added_inflow_per_year(sc.migration.added_inflow, base_totals), base_totals,
+                           [_territory_name(register, c) for c in codes], base_year)
     # every scenario's schedule at once: their age-structure adjustments are solved together
     built = build_schedules([(_scenario_rates(sc, rates, data, settings, register), sc) for sc in scens], int(to_year))
     for sc, sch in zip(scens, built):

@@ -73,7 +73,10 @@ Plausible ranges of a scenario (:data:`PLAUSIBLE`)
       ``migration.path``): 0-3.
     * Crude net migration rate of a trend (``migration.bounds``): -50 to +50 per 1,000 a year.
     * Added inflow (``migration.added_inflow.per_1000``): -30 to +30 per 1,000 residents a year,
-      a tenth of the population every three years at the limit.
+      a tenth of the population every three years at the limit. An inflow given in ``persons``
+      is judged by the same range once the territory's base population is known
+      (:func:`check_added_inflow`): -50,000 persons a year is a policy for a city, not for a town
+      of 18,000, whose age groups it would empty in months.
 """
 
 from __future__ import annotations
@@ -88,7 +91,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from .scenarios import Scenario
 
 __all__ = ["E0_CEILING", "TFR_TREND_MAX_CHANGE", "PLAUSIBLE", "e0_path", "tfr_path", "check_plausible",
-           "implausible_values"]
+           "implausible_values", "check_added_inflow"]
 
 #: Ceiling of life expectancy at birth (male, female), years; see the module docstring.
 E0_CEILING: tuple[float, float] = (82.0, 87.0)
@@ -197,3 +200,26 @@ def check_plausible(sc: "Scenario", source: str = "scenario") -> None:
         key, value, (lo, hi, unit) = bad[0]
         raise ConfigError(f"{source}: key {key!r}: value {value:g} is outside the plausible range {lo:g} to {hi:g} "
                           f"({unit}); set 'allow_implausible: true' in the scenario to use it anyway")
+
+
+def check_added_inflow(sc: "Scenario", per_year, population, names, base_year: int) -> None:
+    """Raise :class:`ConfigError` when the added inflow of ``sc`` (``per_year[T]`` persons a year, its
+    ``persons`` and ``per_1000`` together) is outside the plausible range of
+    ``migration.added_inflow.per_1000`` for a territory (named in ``names[T]``) of base population
+    ``population[T]``, unless the scenario allows implausible values. The key named is the
+    scenario's ``persons`` (a ``per_1000`` alone was judged when the file was read)."""
+    import numpy as np
+
+    if sc.allow_implausible or not sc.migration.added_inflow.persons:
+        return
+    lo, hi, unit = PLAUSIBLE["migration.per_1000"]
+    pop = np.asarray(population, dtype=float)
+    rate = np.asarray(per_year, dtype=float) * 1000.0 / np.where(pop > 0, pop, np.nan)
+    bad = np.flatnonzero(np.isfinite(rate) & ((rate < lo) | (rate > hi)))
+    if bad.size:
+        i = int(bad[0])
+        raise ConfigError(
+            f"{sc.source or sc.name}: key 'migration.added_inflow.persons': {sc.migration.added_inflow.persons:,.0f} "
+            f"persons a year is {rate[i]:,.1f} per 1,000 residents of {names[i]} in {base_year} "
+            f"({pop[i]:,.0f} residents), outside the plausible range {lo:g} to {hi:g} ({unit}); set "
+            "'allow_implausible: true' in the scenario to use it anyway")

@@ -13,7 +13,9 @@ One annual step from 1 January ``t`` to 1 January ``t + 1`` (Preston, Heuveline 
    :func:`~cityindicators.projection.lifetable.survival_ratios`.
 3. *Net migration* of ages 1+: ``N_x = r_x (C_x - D_x) + n_x``, a rate ``r`` applied to the
    survivors plus a count ``n`` (persons), bounded below by ``-(C_x - D_x)`` so no cell turns
-   negative.
+   negative. What the bound keeps from leaving, ``max(-(C_x - D_x) - r_x (C_x - D_x) - n_x, 0)``
+   summed over sex and age, is the year's *migration shortfall*: zero unless a scenario asks for
+   more emigrants than a group has (an added outflow larger than the municipality, say).
 4. *Births.* ``B = sum_x f_x (F_x(t) + F_x(t + 1)) / 2`` with age-specific fertility ``f`` and
    women ``F`` (women of reproductive age at ``t + 1`` are already known after step 3); boys
    ``B p`` and girls ``B (1 - p)``.
@@ -52,12 +54,15 @@ class StepResult:
 class EngineResult:
     """All steps stacked: ``population`` ``[n + 1, ..., 2, A]`` (base year first) and components
     ``births`` ``[n, ..., 2]``, ``deaths`` and ``net_migration`` ``[n, ..., 2, A]`` (events of year ``t``
-    at index ``t - base``)."""
+    at index ``t - base``); ``migration_shortfall`` ``[n, ...]``: the persons of each year's net
+    migration that the lower bound kept from leaving, summed over sex and age (see the module
+    docstring; ``None`` from callers that do not count it)."""
 
     population: np.ndarray
     births: np.ndarray
     deaths: np.ndarray
     net_migration: np.ndarray
+    migration_shortfall: np.ndarray | None = None
 
 
 def project_step(
@@ -69,6 +74,7 @@ def project_step(
     mig_rate: np.ndarray,
     mig_count: np.ndarray,
     work: dict[str, np.ndarray] | None = None,
+    shortfall: np.ndarray | None = None,
 ) -> StepResult:
     """Advance the population one year (see the module docstring for the formulas).
 
@@ -91,6 +97,10 @@ def project_step(
         returned arrays are then views of them, overwritten by the next call with the same
         ``work``, and ``P`` must not be the previous call's ``population``. The stochastic mode
         passes two in turn, so thousands of trajectories allocate no new arrays each year.
+    shortfall
+        Optional array ``[...]`` (the leading axes) to which the year's migration shortfall is
+        added: the persons the lower bound of net migration kept from leaving (see the module
+        docstring). Left out by the stochastic mode, where it would cost a pass over every trajectory.
     """
     # written with in-place operations (the stochastic mode runs this on [trajectories, T, 2, A]
     # arrays; fewer temporaries halve its memory traffic); the arithmetic is the formulas' own
@@ -107,6 +117,8 @@ def project_step(
     np.multiply(mig_rate, surv, out=N)
     N += mig_count
     np.negative(surv, out=new)
+    if shortfall is not None:  # ages 1+ (age 0 is bounded by its own survivors below)
+        shortfall += np.maximum(new[..., 1:] - N[..., 1:], 0.0).sum(axis=(-2, -1))
     np.maximum(N, new, out=N)
     np.add(surv, N, out=new)
     # births: exposure of women = mean of 1 January t and t + 1 (ages 1+ of t + 1 known now)
@@ -119,7 +131,10 @@ def project_step(
     C[..., 0] = Bs
     D[..., 0] = Bs * (1.0 - Sb)
     s0 = C[..., 0] - D[..., 0]
-    N[..., 0] = np.maximum(mig_rate[..., 0] * s0 + mig_count[..., 0], -s0)
+    asked0 = mig_rate[..., 0] * s0 + mig_count[..., 0]
+    if shortfall is not None:
+        shortfall += np.maximum(-s0 - asked0, 0.0).sum(axis=-1)
+    N[..., 0] = np.maximum(asked0, -s0)
     np.subtract(C, D, out=new)
     new += N
     return StepResult(population=new, births=Bs, deaths=D, net_migration=N)
@@ -169,7 +184,8 @@ def cohort_component(
     births = np.empty((n,) + pops.shape[1:-1])
     deaths = np.empty((n,) + pops.shape[1:])
     mig = np.empty_like(deaths)
+    short = np.zeros((n,) + pops.shape[1:-2])
     for t in range(n):  # the only loop: projection years
-        r = project_step(pops[t], S[t], Sb[t], asfr[t], male_share[t], mig_rate[t], mig_count[t])
+        r = project_step(pops[t], S[t], Sb[t], asfr[t], male_share[t], mig_rate[t], mig_count[t], shortfall=short[t])
         pops[t + 1], births[t], deaths[t], mig[t] = r.population, r.births, r.deaths, r.net_migration
-    return EngineResult(population=pops, births=births, deaths=deaths, net_migration=mig)
+    return EngineResult(population=pops, births=births, deaths=deaths, net_migration=mig, migration_shortfall=short)

@@ -42,7 +42,8 @@ File format (every key optional except ``name``; defaults shown)::
       convergence_year: null       # modes hold, trend: year the long-run level is reached (default: start + 28)
       added_inflow:                # every mode: an extra constant annual net inflow
         per_1000: 0.0              # persons per 1,000 base-year residents per year, and/or
-        persons: 0.0               # persons per year (per territory; both given: they add up)
+        persons: 0.0               # persons per year (per territory; both given: they add up; judged
+                                   #   per 1,000 of each territory's residents, as per_1000 is)
         profile: young_families    # a named profile or a mapping {"25-39": 0.6, "0-9": 0.4}
         from_year: null            # first calendar year of the inflow (default: base year)
     combination:                   # forecast combinations (default: the estimation settings')
@@ -634,13 +635,17 @@ class Scenario:
 
     def with_added_inflow(self, persons: float, profile: str | Mapping[str, float] | None = None,
                           from_year: int | None = None) -> "Scenario":
-        """A copy with the added annual inflow replaced by ``persons`` per year (used by target seeking)."""
+        """A copy with the added annual inflow replaced by ``persons`` per year (used by target seeking).
+
+        The copy allows implausible values: every other value was judged when the scenario was read,
+        and the inflow is the one a target needs, which the target's own message reports however
+        large it is (:func:`~cityindicators.projection.bounds.check_added_inflow` would refuse it)."""
         prof = profile if profile is not None else self.migration.added_inflow.profile_spec()
         prof = _check_profile(prof, self.name, "profile")
         ai = AddedInflow(per_1000=0.0, persons=float(persons),
                          profile=prof if isinstance(prof, str) else tuple(prof.items()),
                          from_year=from_year if from_year is not None else self.migration.added_inflow.from_year)
-        return replace(self, migration=replace(self.migration, added_inflow=ai))
+        return replace(self, migration=replace(self.migration, added_inflow=ai), allow_implausible=True)
 
     def summary(self, settings: EstimationSettings | None = None, reading: bool = False) -> dict[str, str]:
         """One line per component, for assumption tables in reports; the long-run rule of net migration

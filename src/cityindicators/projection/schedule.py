@@ -147,6 +147,12 @@ class ScenarioSchedule:
     target_weight: np.ndarray | None = None  # [n] weight of the long-run schedule
     target_rate: np.ndarray | None = None  # [T, 2, A] long-run net rate per survivor
     combination_count: np.ndarray | None = None  # [n, T, 2, A] persons: the forecast-combination adjustment
+    #: [n, T] persons: the migration shortfall (:class:`EngineResult`) of the cohort-component run the
+    #: age-structure combination started from, set by :func:`age_structure_adjustments`. The
+    #: combination's migrants make up for what the bound kept from leaving (they bring the projection
+    #: to the tilt of that run), so the final run's own shortfall would not show an outflow asked for
+    #: and refused.
+    shortfall_before_combination: np.ndarray | None = None
 
     def engine_inputs(self, tfr: np.ndarray, e0: np.ndarray, shift: np.ndarray, added: np.ndarray,
                       year: int | None = None):
@@ -222,6 +228,12 @@ def build_schedules(pairs: "list[tuple[BaseRates, Scenario]]", to_year: int) -> 
     return schedules
 
 
+def added_inflow_per_year(added_inflow, population: np.ndarray) -> np.ndarray:
+    """Persons a year of a scenario's ``migration.added_inflow`` for territories of base population
+    ``population[T]``: its ``persons`` plus ``per_1000`` of the base population (both keys add up)."""
+    return added_inflow.persons + added_inflow.per_1000 * np.asarray(population, dtype=float) / 1000.0
+
+
 def _schedule_before_age_structure(rates: BaseRates, scenario: Scenario, to_year: int) -> ScenarioSchedule:
     """:func:`build_schedule` but for the age-structure adjustment (added by :func:`build_schedules`)."""
     Y = rates.base_year
@@ -286,7 +298,7 @@ def _schedule_before_age_structure(rates: BaseRates, scenario: Scenario, to_year
     a = mi.added_inflow
     own = rates.mig_in_rate * P0 + rates.mig_in_count
     added_profile = np.broadcast_to(profile_weights(a.profile_spec(), P0.shape[-1], own=own), P0.shape).copy()
-    per_year = a.persons + a.per_1000 * P0.sum((1, 2)) / 1000.0  # [T]
+    per_year = added_inflow_per_year(a, P0.sum((1, 2)))  # [T]
     start = a.from_year if a.from_year is not None else Y
     added = np.where((years >= start)[:, None], per_year[None, :], 0.0) if a.active else np.zeros((n, T))
 
@@ -441,7 +453,10 @@ def age_structure_adjustments(schedules: "list[ScenarioSchedule]", weight: float
     are those it would get alone, to the bit (tests/test_projection_age_structure.py).
     """
     sizes = [len(sch.rates.codes) for sch in schedules]
-    pop = np.concatenate([run_schedule(sch).population for sch in schedules], axis=1)  # [n + 1, T, 2, A]
+    runs = [run_schedule(sch) for sch in schedules]
+    for sch, run in zip(schedules, runs):
+        sch.shortfall_before_combination = run.migration_shortfall
+    pop = np.concatenate([run.population for run in runs], axis=1)  # [n + 1, T, 2, A]
     n = pop.shape[0] - 1
     h = np.arange(1, n + 1, dtype=float)[:, None]
     cc = median_age(pop[1:])  # [n, T]
