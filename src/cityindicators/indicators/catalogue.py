@@ -43,6 +43,7 @@ __all__ = [
     "unit_label",
     "SHARE",
     "NON_NEGATIVE",
+    "SIGNED",
     "normalise_unit",
 ]
 
@@ -77,9 +78,12 @@ class Indicator:
         changes of such indicators are also shown in percent.
     bounds
         ``(least, greatest)`` value the indicator can take, ``None`` for no bound: :data:`SHARE`
-        ``(0, 100)`` for a share in percent, :data:`NON_NEGATIVE` ``(0, None)`` for a count, an
-        amount or a count per 100; ``(None, None)`` (the default) for a signed figure (a change, a
-        net migration) or one not checked. ``import indicators`` refuses a value outside them.
+        ``(0, 100)`` for a share in percent, :data:`NON_NEGATIVE` ``(0, None)`` for a count, a
+        rate, a ratio, an age or an amount (what a catalogue entry has unless ``_BOUNDS`` says
+        otherwise); :data:`SIGNED` ``(None, None)`` for a balance or a change (net migration,
+        natural change, their rates) or a published indicator the catalogue does not describe
+        (the dataclass's default). ``import indicators`` refuses a value outside them, ``plan
+        check`` a base or target value.
     unit_spellings
         Other spellings of :attr:`unit` that published tables use for this indicator (the 2016
         cross-section writes ``count`` for businesses per 100 working-age residents), accepted by
@@ -132,9 +136,11 @@ UNIT_LABELS: dict[str, tuple[str, str]] = {
 }
 
 
-#: Bounds of a share in percent and of a figure that cannot be negative (:attr:`Indicator.bounds`).
+#: Bounds of a share in percent, of a figure that cannot be negative and of a balance or change
+#: (:attr:`Indicator.bounds`).
 SHARE: tuple[float, float] = (0.0, 100.0)
 NON_NEGATIVE: tuple[float, None] = (0.0, None)
+SIGNED: tuple[None, None] = (None, None)
 
 #: Spellings of catalogue units that mean the same unit (case and spaces aside): the names of the
 #: units in Lithuanian and English, and ``fraction`` as the 2016 cross-section writes the catalogue's
@@ -168,8 +174,26 @@ def unit_label(unit: str, lang: str = "lt") -> str:
     return (pair[0] if lang == "lt" else pair[1]) if pair else unit
 
 
+#: The bounds of the entries that give none (``_i(..., bounds=)``) and are not :data:`NON_NEGATIVE`.
+#: The unit alone does not tell: ``persons`` are a population (never negative) or a net migration
+#: (often negative), ``%`` a share (at most 100), a growth rate (negative, but not below -100) or a
+#: ratio to the country's level (above 100 for a richer municipality); ``employment_rate`` and
+#: ``employed_share`` stay unbounded above, as the employed may be counted where they work.
+_BOUNDS: dict[str, tuple[float | None, float | None]] = {
+    **dict.fromkeys(("population_change", "natural_change", "crude_natural_change_rate", "net_migration",
+                     "crude_net_migration_rate", "net_migration_15_29", "net_migration_rate_15_29",
+                     "net_international_migration", "net_internal_migration", "net_international_migration_rate",
+                     "net_internal_migration_rate", "pub_net_migration"), SIGNED),
+    "population_growth_rate": (-100.0, None),  # a population can lose at most all of itself
+    **dict.fromkeys(("share_0_14", "share_15_64", "share_65_plus", "share_80_plus", "working_age_share",
+                     "pension_age_share", "registered_unemployed_ratio", "industry_employment_share",
+                     "urban_share"), SHARE),
+}
+
+
 def _i(id, name_lt, name_en, unit, definition, polarity, datasets, topic, additive=False, *,
-       bounds=(None, None), unit_spellings=()) -> Indicator:
+       bounds=None, unit_spellings=()) -> Indicator:
+    bounds = _BOUNDS.get(id, NON_NEGATIVE) if bounds is None else bounds
     return Indicator(id, name_lt, name_en, unit, definition, polarity, tuple(datasets), topic, additive,
                      _DEFINITIONS_LT.get(id, ""), tuple(bounds), tuple(unit_spellings))
 
@@ -489,6 +513,9 @@ def _check() -> None:
             raise ConfigError(f"indicator {e.id!r}: bounds {e.bounds} (the least above the greatest)")
     if len(CATALOGUE) != len(_ENTRIES):
         raise ConfigError("indicator catalogue: duplicate ids")
+    unknown = sorted(set(_BOUNDS) - set(CATALOGUE))
+    if unknown:
+        raise ConfigError(f"indicator catalogue: bounds of unknown ids {unknown}")
 
 
 _check()
@@ -497,7 +524,8 @@ _check()
 def published_indicator(indicator: str, unit: str = "", name_lt: str = "", name_en: str = "") -> Indicator:
     """Catalogue entry of a published indicator ``indicator`` (id ``pub_<indicator>``).
 
-    Known ones come from :data:`CATALOGUE`; others are described from the data (neutral).
+    Known ones come from :data:`CATALOGUE`; others are described from the data (neutral, and without
+    bounds: the data do not say whether the indicator is a balance).
     """
     pid = indicator if indicator.startswith(PUBLISHED_PREFIX) else PUBLISHED_PREFIX + indicator
     if pid in CATALOGUE:
