@@ -192,9 +192,25 @@ def errors_of(tmp_path, demo_dir, text: str) -> str:
     # YAML reads 1e400 as text, float() as infinity: a target of inf was "off track" with an infinite gap
     ("target_value: 20000", "target_value: 1e400", ("key 'criteria[1].target_value': expected a finite number, "
                                                     "got '1e400'",)),
+    # values an indicator cannot take (the catalogue's bounds): a negative population, a share above 100 %
+    ("target_value: 20000", "target_value: -20000",
+     ("line 11, key 'criteria[1].target_value': indicator 'population' (persons) cannot be negative, got -20000",)),
+    ("    target_year: 2030", "    base_value: -5\n    target_year: 2030",
+     ("line 10, key 'criteria[1].base_value': indicator 'population' (persons) cannot be negative, got -5",)),
+    ("indicator: population\n    unit: asm.\n    base_year: 2020\n    target_year: 2030\n    target_value: 20000",
+     "indicator: share_65_plus\n    unit: '%'\n    base_year: 2020\n    target_year: 2030\n    target_value: 120",
+     ("line 11, key 'criteria[1].target_value': indicator 'share_65_plus' is a share in percent and cannot be "
+      "above 100, got 120",)),
+    # a growth rate may be negative, but a population cannot lose more than all of itself
+    ("indicator: population\n    unit: asm.\n    base_year: 2020\n    target_year: 2030\n    target_value: 20000",
+     "indicator: population_growth_rate\n    unit: '%'\n    base_year: 2020\n    target_year: 2030\n"
+     "    target_value: -120",
+     ("line 11, key 'criteria[1].target_value': indicator 'population_growth_rate' (%) cannot be below -100, "
+      "got -120",)),
 ], ids=["unknown-indicator", "target-before-base", "unit-mismatch", "unknown-territory", "period-reversed",
         "no-base-data", "invalid-yaml", "key-written-twice", "negative-tolerance", "negative-base-tolerance",
-        "scenarios-of-commas", "thousands-comma", "thousands-point", "infinite"])
+        "scenarios-of-commas", "thousands-comma", "thousands-point", "infinite", "negative-population-target",
+        "negative-population-base", "share-above-100", "growth-rate-below-minus-100"])
 def test_a_bad_plan_value_names_its_line_and_key(tmp_path, demo_dir, old, new, expected):
     msg = errors_of(tmp_path, demo_dir, GOOD.replace(old, new))
     missing = [e for e in expected if e not in msg]
@@ -265,6 +281,48 @@ def test_xlsx_plan_names_cells(tmp_path, demo_dir):
     wb.remove(wb["criteria"])
     wb.save(path)
     assert "missing criteria" in errors_of_path(path, demo_dir)
+
+
+def test_a_plan_workbook_value_out_of_its_indicators_bounds_names_its_cell(tmp_path, demo_dir):
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "plan"
+    for row in (("name_lt", "Planas"), ("territory", "X13"), ("period", "2021-2030")):
+        ws.append(row)
+    cr = wb.create_sheet("criteria")
+    cr.append(["id", "name_lt", "indicator", "unit", "base_year", "base_value", "target_year", "target_value",
+               "direction"])
+    cr.append(["A1", "Gyventojai", "population", "persons", 2020, -1, 2030, 20000, "at_least"])
+    cr.append(["A2", "Dalis", "share_65_plus", "%", 2020, None, 2030, 100.5, "at_most"])
+    path = tmp_path / "plan.xlsx"
+    wb.save(path)
+    lines = errors_of_path(path, demo_dir).splitlines()
+    assert lines == [
+        f"{path}: cell criteria!F2, key 'criteria[1].base_value': indicator 'population' (persons) cannot be "
+        "negative, got -1",
+        f"{path}: cell criteria!H3, key 'criteria[2].target_value': indicator 'share_65_plus' is a share in percent "
+        "and cannot be above 100, got 100.5"], lines
+    # the bounds themselves are values the indicators can take
+    cr["F2"], cr["H3"] = 0, 100
+    wb.save(path)
+    assert [c.target_value for c in load_plan(path, data_dir=demo_dir).criteria] == [20000, 100]
+
+
+def test_balances_and_changes_may_be_negative(tmp_path, demo_dir):
+    # net migration, natural change and their rates are balances: a plan may aim at a smaller outflow
+    crit = GOOD.split("criteria:\n")[1]
+    text = GOOD.split("criteria:\n")[0] + "criteria:\n" + "".join(
+        crit.replace("id: A1", f"id: A{k}").replace("indicator: population\n    unit: asm.",
+                                                     f"indicator: {ind}\n    unit: {unit!r}")
+        .replace("target_value: 20000", f"target_value: {target}")
+        for k, (ind, unit, target) in enumerate((("net_migration", "persons", -60),
+                                                 ("natural_change", "persons", -150),
+                                                 ("crude_net_migration_rate", "per 1000", -3.5),
+                                                 ("population_growth_rate", "%", -0.8)), start=1))
+    plan = load_plan(write(tmp_path, text), data_dir=demo_dir)
+    assert [c.target_value for c in plan.criteria] == [-60, -150, -3.5, -0.8]
 
 
 def errors_of_path(path, demo_dir) -> str:

@@ -531,6 +531,22 @@ def _base_value_warning(place: str, i: int, f: Mapping[str, Any], data_base: flo
                      indicator=f["indicator"], year=f["base_year"], tol=num(tol))
 
 
+def _check_bounds(f: Mapping[str, Any], entry, errors: _Errors, i: int) -> None:
+    """Refuse a base or target value the indicator cannot take (:attr:`Indicator.bounds`: a negative
+    population, a share above 100 %); a balance such as net migration may be negative."""
+    low, high = entry.bounds
+    for key in ("base_value", "target_value"):
+        value = f.get(key)
+        if value is None:
+            continue
+        if low is not None and value < low:
+            limit = "cannot be negative" if low == 0 else f"cannot be below {low:g}"
+            errors.add(f"indicator {entry.id!r} ({entry.unit}) {limit}, got {value:g}", key, i)
+        elif high is not None and value > high:
+            what = "a share in percent" if entry.unit == "%" else entry.unit
+            errors.add(f"indicator {entry.id!r} is {what} and cannot be above {high:g}, got {value:g}", key, i)
+
+
 def _file_fields(raw: RawPlan, errors: _Errors, data_dir) -> tuple[dict[str, Any], list[tuple[int, dict[str, Any], Any]]]:
     """The plan's values and ``(index, fields, catalogue entry)`` of each usable criterion, checked
     as far as the file and the register, the catalogue and the published indicators of ``data_dir``
@@ -558,7 +574,11 @@ def _file_fields(raw: RawPlan, errors: _Errors, data_dir) -> tuple[dict[str, Any
         elif f["unit"] in (None, "") and f["values"] is not None:
             errors.add("an own indicator needs its unit", "unit", i)
             continue
-        fields_list.append((i, f, entry))
+        n0 = len(errors.items)
+        if entry is not None:
+            _check_bounds(f, entry, errors, i)
+        if len(errors.items) == n0:
+            fields_list.append((i, f, entry))
     return top, fields_list
 
 
@@ -600,8 +620,10 @@ def load_plan(path: str | os.PathLike, data_dir: str | os.PathLike | None = None
     PlanError
         Every problem of the file, one a line, each naming the file, the line or cell and the
         key: a missing or unknown key, an unknown indicator (with the closest ids), a target
-        year not after the base year, a unit that is not the indicator's, a territory the
-        register does not know, a base value that is omitted while the data have none.
+        year not after the base year, a unit that is not the indicator's, a base or target value
+        the indicator cannot take (:attr:`~cityindicators.indicators.catalogue.Indicator.bounds`:
+        a negative population, a share above 100 %), a territory the register does not know, a
+        base value that is omitted while the data have none.
     """
     from ..config import kept_data, resolve_data_dir
 
