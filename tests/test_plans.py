@@ -207,10 +207,13 @@ def errors_of(tmp_path, demo_dir, text: str) -> str:
      "    target_value: -120",
      ("line 11, key 'criteria[1].target_value': indicator 'population_growth_rate' (%) cannot be below -100, "
       "got -120",)),
+    # a target year after the plan's period (2021-2030), which the plan does not monitor
+    ("target_year: 2030", "target_year: 2031",
+     ("line 10, key 'criteria[1].target_year': target year 2031 is after the plan's period 2021-2030",)),
 ], ids=["unknown-indicator", "target-before-base", "unit-mismatch", "unknown-territory", "period-reversed",
         "no-base-data", "invalid-yaml", "key-written-twice", "negative-tolerance", "negative-base-tolerance",
         "scenarios-of-commas", "thousands-comma", "thousands-point", "infinite", "negative-population-target",
-        "negative-population-base", "share-above-100", "growth-rate-below-minus-100"])
+        "negative-population-base", "share-above-100", "growth-rate-below-minus-100", "target-after-period"])
 def test_a_bad_plan_value_names_its_line_and_key(tmp_path, demo_dir, old, new, expected):
     msg = errors_of(tmp_path, demo_dir, GOOD.replace(old, new))
     missing = [e for e in expected if e not in msg]
@@ -296,6 +299,7 @@ def test_a_plan_workbook_value_out_of_its_indicators_bounds_names_its_cell(tmp_p
                "direction"])
     cr.append(["A1", "Gyventojai", "population", "persons", 2020, -1, 2030, 20000, "at_least"])
     cr.append(["A2", "Dalis", "share_65_plus", "%", 2020, None, 2030, 100.5, "at_most"])
+    cr.append(["A3", "Dalis", "working_age_share", "%", 2020, None, 2035, 60, "at_least"])
     path = tmp_path / "plan.xlsx"
     wb.save(path)
     lines = errors_of_path(path, demo_dir).splitlines()
@@ -303,11 +307,13 @@ def test_a_plan_workbook_value_out_of_its_indicators_bounds_names_its_cell(tmp_p
         f"{path}: cell criteria!F2, key 'criteria[1].base_value': indicator 'population' (persons) cannot be "
         "negative, got -1",
         f"{path}: cell criteria!H3, key 'criteria[2].target_value': indicator 'share_65_plus' is a share in percent "
-        "and cannot be above 100, got 100.5"], lines
+        "and cannot be above 100, got 100.5",
+        f"{path}: cell criteria!G4, key 'criteria[3].target_year': target year 2035 is after the plan's period "
+        "2021-2030"], lines
     # the bounds themselves are values the indicators can take
-    cr["F2"], cr["H3"] = 0, 100
+    cr["F2"], cr["H3"], cr["G4"] = 0, 100, 2030
     wb.save(path)
-    assert [c.target_value for c in load_plan(path, data_dir=demo_dir).criteria] == [20000, 100]
+    assert [c.target_value for c in load_plan(path, data_dir=demo_dir).criteria] == [20000, 100, 60]
 
 
 def test_balances_and_changes_may_be_negative(tmp_path, demo_dir):

@@ -531,6 +531,14 @@ def _base_value_warning(place: str, i: int, f: Mapping[str, Any], data_base: flo
                      indicator=f["indicator"], year=f["base_year"], tol=num(tol))
 
 
+def _check_target_year(f: Mapping[str, Any], period: tuple[int, int] | None, errors: _Errors, i: int) -> None:
+    """Refuse a target year after the last year of the plan's period: the plan does not monitor it
+    (and a typo such as 2040 for 2030 is caught here rather than projected)."""
+    if period is not None and f.get("target_year") and f["target_year"] > period[1]:
+        errors.add(f"target year {f['target_year']} is after the plan's period {period[0]}-{period[1]}",
+                   "target_year", i)
+
+
 def _check_bounds(f: Mapping[str, Any], entry, errors: _Errors, i: int) -> None:
     """Refuse a base or target value the indicator cannot take (:attr:`Indicator.bounds`: a negative
     population, a share above 100 %); a balance such as net migration may be negative."""
@@ -575,6 +583,7 @@ def _file_fields(raw: RawPlan, errors: _Errors, data_dir) -> tuple[dict[str, Any
             errors.add("an own indicator needs its unit", "unit", i)
             continue
         n0 = len(errors.items)
+        _check_target_year(f, top["period"], errors, i)
         if entry is not None:
             _check_bounds(f, entry, errors, i)
         if len(errors.items) == n0:
@@ -620,10 +629,11 @@ def load_plan(path: str | os.PathLike, data_dir: str | os.PathLike | None = None
     PlanError
         Every problem of the file, one a line, each naming the file, the line or cell and the
         key: a missing or unknown key, an unknown indicator (with the closest ids), a target
-        year not after the base year, a unit that is not the indicator's, a base or target value
-        the indicator cannot take (:attr:`~cityindicators.indicators.catalogue.Indicator.bounds`:
-        a negative population, a share above 100 %), a territory the register does not know, a
-        base value that is omitted while the data have none.
+        year not after the base year or after the plan's period, a unit that is not the
+        indicator's, a base or target value the indicator cannot take
+        (:attr:`~cityindicators.indicators.catalogue.Indicator.bounds`: a negative population, a
+        share above 100 %), a territory the register does not know, a base value that is omitted
+        while the data have none.
     """
     from ..config import kept_data, resolve_data_dir
 
