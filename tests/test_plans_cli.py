@@ -114,6 +114,24 @@ def test_invalid_plan_is_one_clear_line_per_problem_and_exit_one(capsys, demo_di
     assert rc == 1 and "plan file not found" in err
 
 
+def test_targets_an_indicator_cannot_take_are_one_line_each_and_exit_one(capsys, demo_dir, tmp_path):
+    # a negative population, a share above 100 % and a target after the plan's period; the example's
+    # net migration target of -60 is a balance and stays allowed
+    bad = tmp_path / "bad.yaml"
+    text = EXAMPLE.read_text(encoding="utf-8")
+    assert "target_value: -60" in text
+    bad.write_text(text.replace("target_value: 20000", "target_value: -20000").replace(
+        "target_value: 65", "target_value: 165").replace("target_year: 2030\n    target_value: 7",
+                                                          "target_year: 2031\n    target_value: 7"), encoding="utf-8")
+    rc, out, err = run(capsys, demo_dir, bad, "--trajectories", "0")
+    lines = err.strip().splitlines()
+    assert rc == 1 and out == "" and len(lines) == 3, err
+    assert "criteria[1].target_value': indicator 'population' (persons) cannot be negative, got -20000" in lines[0]
+    assert "criteria[2].target_value': indicator 'working_age_share' is a share in percent" in lines[1]
+    assert "criteria[5].target_year': target year 2031 is after the plan's period 2021-2030" in lines[2]
+    assert all(ln.startswith(("error: " + str(bad), str(bad))) for ln in lines)
+
+
 def test_base_value_warning_goes_to_stderr(capsys, demo_dir, tmp_path):
     p = tmp_path / "plan.yaml"
     p.write_text(EXAMPLE.read_text(encoding="utf-8").replace(
