@@ -533,10 +533,8 @@ def test_without_local_paths_names_files_and_empties_the_data_dir():
 
 
 def test_footer_names_the_day_the_sources_and_the_years_in_the_reports_language():
-    import pandas as pd
-
     from cityindicators import __version__
-    from cityindicators.reports.provenance import data_sources, report_footer, territory_years
+    from cityindicators.reports.provenance import data_sources, report_footer
 
     snap = {"population": {"sha256": "ab" * 32, "inputs": [{"source": "osp-extract"}, {"source": "demo"}]},
             "births": {"inputs": [{"source": "osp"}]},
@@ -544,8 +542,6 @@ def test_footer_names_the_day_the_sources_and_the_years_in_the_reports_language(
     # demo and real data in one directory: a real municipality's footer names no synthetic data, and back
     assert data_sources(snap, synthetic=False) == ["indicators", "osp", "osp-extract"]
     assert data_sources(snap, synthetic=True) == ["demo"]
-    pop = pd.DataFrame({"territory_code": ["30", "30", "30", "X13"], "year": [2001, 2010, 2018, 2025]})
-    assert territory_years(pop, "30") == (2001, 2018) and territory_years(pop, "99") is None
     lt = report_footer("lt", "2026-12-03T18:40:36+00:00", data_sources(snap, False), (2001, 2018))
     assert lt == ("Parengta 2026-12-03 · Duomenys: Lietuvos statistika, paskelbtų savivaldybių rodiklių lentelė, "
                   "2001–2018 m. · cityindicators " + __version__)

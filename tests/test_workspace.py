@@ -322,3 +322,20 @@ def test_years_and_ages_are_the_distinct_pairs_of_a_stored_table(demo_dir):
     assert list(pairs.columns) == ["year", "age"] and not pairs.duplicated().any()
     assert set(map(tuple, pairs.to_numpy().tolist())) == set(map(tuple, full[["year", "age"]].drop_duplicates().to_numpy().tolist()))
     assert list(ws.years_and_ages("births").columns) == ["year"]
+
+
+def test_population_year_spans_are_each_territorys_first_and_last_year_kept_with_the_build(demo_dir, monkeypatch):
+    import pandas as pd
+
+    from cityindicators import build_cache
+
+    pop = Workspace(demo_dir).table("population")
+    spans = Workspace(demo_dir).population_year_spans()
+    years = pop.groupby("territory_code")["year"]
+    assert spans == {str(c): (int(years.min()[c]), int(years.max()[c])) for c in years.groups}
+    assert Workspace(demo_dir).latest_population_years() == {c: last for c, (_, last) in spans.items()}
+    # the next process (a report's command writing the footer) reads them without reading the table
+    build_cache.clear()
+    monkeypatch.setattr(store, "_CACHE", {})
+    monkeypatch.setattr(pd, "read_parquet", lambda *a, **k: pytest.fail("a table was read"))
+    assert Workspace(demo_dir).population_year_spans() == spans

@@ -158,18 +158,23 @@ class Workspace(os.PathLike):
 
         return self.derived(("years-ages", dataset), lambda: self._kept_with_build(f"years-ages {dataset}", compute))
 
+    def population_year_spans(self) -> dict[str, tuple[int, int]]:
+        """Each territory's first and last year of population by single age, kept with the build: a
+        report's command checks its years against them, and writes them in the report's footer, without
+        reading the table (some 0.6 s in a new process on the lt-osp extract)."""
+
+        def compute() -> dict[str, tuple[int, int]]:
+            pop = self.table("population")
+            years = pop.groupby(pop["territory_code"].astype(str), sort=False)["year"].agg(["min", "max"])
+            return {str(c): (int(lo), int(hi)) for c, lo, hi in years.itertuples()}
+
+        return self.derived("population-year-spans",
+                            lambda: self._kept_with_build("population-year-spans", compute))
+
     def latest_population_years(self) -> dict[str, int]:
         """Each territory's latest year of population by single age (the base a projection takes when
-        none is given), kept with the build: a report's command checks its years against it without
-        reading the table."""
-
-        def compute() -> dict[str, int]:
-            pop = self.table("population")
-            last = pop.groupby(pop["territory_code"].astype(str), sort=False)["year"].max()
-            return {str(c): int(y) for c, y in last.items()}
-
-        return self.derived("latest-population-years",
-                            lambda: self._kept_with_build("latest-population-years", compute))
+        none is given; :meth:`population_year_spans`)."""
+        return {code: last for code, (_, last) in self.population_year_spans().items()}
 
     def counts(self) -> "Counts":
         """The count arrays of every territory (:func:`~cityindicators.indicators._counts.build_counts`)."""

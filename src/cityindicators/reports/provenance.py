@@ -17,7 +17,7 @@ from ..build_cache import code_version
 from .parameters import FILE_PARAMETERS
 
 __all__ = ["data_snapshot", "RECORDED_LIBRARIES", "library_versions", "input_files", "scenario_contents",
-           "fingerprint", "data_sources", "territory_years", "report_footer", "without_local_paths"]
+           "fingerprint", "data_sources", "report_footer", "without_local_paths"]
 
 
 def data_snapshot(data_dir: str | os.PathLike | None = None) -> dict[str, dict[str, Any]]:
@@ -130,19 +130,10 @@ def data_sources(snapshot: Mapping[str, Mapping[str, Any]], synthetic: bool) -> 
     return sorted({"demo"} & found if synthetic else found - {"demo"})
 
 
-def territory_years(population: Any, code: str) -> tuple[int, int] | None:
-    """First and last year of the population at 1 January of territory ``code`` in the stored
-    ``population`` table (``None``: no rows for it, or no table)."""
-    if population is None or not len(population):
-        return None
-    years = population.loc[population["territory_code"] == code, "year"]
-    return (int(years.min()), int(years.max())) if len(years) else None
-
-
 def report_footer(lang: str, generated_at: str, sources: Sequence[str], years: tuple[int, int] | None) -> str:
     """The footer a reader sees: the day the report was made (``generated_at``: an ISO date or
     time), where its data come from (:func:`data_sources`) and the years they cover
-    (:func:`territory_years`), and the package's version. The fingerprint stays in the manifest:
+    (:meth:`~cityindicators.workspace.Workspace.population_year_spans`), and the package's version. The fingerprint stays in the manifest:
     a hash tells a planner nothing."""
     from ..i18n import t
 

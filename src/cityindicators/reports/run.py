@@ -31,7 +31,7 @@ from .html_export import export_html, extract_charts, print_copy, slug, start_pd
 from .kernels import LocalKernelManager  # noqa: F401 (named here for older callers)
 from .parameters import validate_parameters
 from .provenance import (data_snapshot, data_sources, fingerprint as _fingerprint, input_files, library_versions,
-                         report_footer, territory_years)
+                         report_footer)
 from .template import template_path, template_specs
 from ..workspace import Workspace, as_workspace
 
@@ -172,7 +172,7 @@ class ReportPlan:
 def _population_years(plan: ReportPlan) -> tuple[int, int] | None:
     """First and last year of the report's territory in the population table (``None``: not built)."""
     try:
-        return territory_years(plan.workspace.table("population"), plan.code)
+        return plan.workspace.population_year_spans().get(plan.code)
     except DatasetNotFoundError:
         return None
 
