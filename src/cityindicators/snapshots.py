@@ -15,7 +15,7 @@ import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Mapping, Protocol
+from typing import Any, Mapping, Protocol, Sequence
 
 from . import __version__, generations
 from ._io import (
@@ -24,14 +24,17 @@ from ._io import (
     atomic_write_bytes,
     exclusive_lock,
     fault_point,
+    fsync_dir,
     read_sidecar,
     safe_child,
     sha256_bytes,
     sha256_file,
+    sidecar_path,
+    storage_error,
     write_sidecar,
 )
 from .config import DataPaths
-from .exceptions import CityIndicatorsError
+from .exceptions import CityIndicatorsError, DatasetNotFoundError, StorageError
 
 __all__ = [
     "HASH_DIGITS",
@@ -45,6 +48,11 @@ __all__ = [
     "snapshot_order_key",
     "latest_snapshot",
     "list_snapshots",
+    "snapshot_id",
+    "snapshot_records",
+    "find_snapshots",
+    "remove_snapshots",
+    "REMOVE_HINT",
 ]
 
 log = logging.getLogger(__name__)
@@ -215,6 +223,151 @@ def latest_snapshot(source: str, dataset: str, data_dir: str | os.PathLike | Non
     """The newest snapshot of ``source``/``dataset``, or ``None``."""
     cands = _snapshots_in(_snapshot_folder(source, dataset, data_dir))
     return max(cands, key=snapshot_order_key) if cands else None
+
+
+#: What a message about a bad snapshot tells the user to do (after naming its id).
+REMOVE_HINT = "remove a wrong snapshot with 'cityindicators snapshots remove ID', then run 'cityindicators build' again"
+
+
+def snapshot_id(path: str | os.PathLike) -> str:
+    """The id of the snapshot at ``path``: its path relative to the data directory,
+    ``raw/<source>/<dataset>/<file>``.
+
+    It is what the processed tables' ``source`` column and the build's messages name, what
+    ``cityindicators snapshots list`` shows and what ``snapshots remove`` takes: stable (the
+    file's name holds its date and content hash and never changes) and unique, where a short hash
+    alone is not (the same bytes imported as two datasets are two snapshots of one hash).
+    """
+    return "/".join(Path(path).parts[-4:])
+
+
+def snapshot_records(data_dir: str | os.PathLike | None = None) -> list[dict[str, Any]]:
+    """One row per raw snapshot (:func:`list_snapshots`' order): ``id`` (:func:`snapshot_id`),
+    ``source``, ``dataset``, ``date`` stored, ``rows``, ``size`` in bytes and ``origin`` (the
+    imported file or the URL).
+
+    ``rows`` is what the snapshot's sidecar records, else the rows it gave the published build
+    (its tables' sidecars count each input's), else ``None`` (stored after the last build).
+    """
+    built = _rows_in_build(DataPaths.of(data_dir))
+    out = []
+    for path in list_snapshots(data_dir):
+        meta = read_sidecar(path)
+        sid = snapshot_id(path)
+        out.append({
+            "id": sid,
+            "source": meta.get("source") or path.parent.parent.name,
+            "dataset": meta.get("dataset") or path.parent.name,
+            "date": snapshot_date(path),
+            "rows": meta.get("rows", built.get(sid)),
+            "size": meta.get("size"),
+            "origin": meta.get("original_path") or meta.get("url") or "",
+        })
+    return out
+
+
+def _rows_in_build(paths: DataPaths) -> dict[str, int]:
+    """``{snapshot id: rows}`` that each input gave the published build (summed over the
+    tables it went to: a population file gives ``population`` and ``population_total``)."""
+    rows: dict[str, int] = {}
+    for table in generations.current_tables(paths).values():
+        try:
+            inputs = read_sidecar(table).get("inputs", [])
+        except (OSError, ValueError):  # an unreadable sidecar: no count, not an error of the listing
+            continue
+        for entry in inputs:
+            if isinstance(entry, dict) and isinstance(entry.get("rows"), int) and entry.get("input"):
+                sid = snapshot_id(entry["input"])
+                rows[sid] = rows.get(sid, 0) + entry["rows"]
+    return rows
+
+
+def find_snapshots(ids: Sequence[str], data_dir: str | os.PathLike | None = None) -> list[Path]:
+    """The snapshots of this data directory named by ``ids``, each once, in the order given.
+
+    An id is :func:`snapshot_id` (``raw/<source>/<dataset>/<file>``), or a path (absolute, or
+    relative to the working directory) of the same file, as a build's error quotes it. Only
+    the snapshots :func:`list_snapshots` finds can be named: no path is made from an id, so
+    ``raw/../groups.yaml``, a sidecar or a file outside ``raw/`` is never one.
+
+    Raises
+    ------
+    DatasetNotFoundError
+        Naming the first id that is no snapshot of this data directory.
+    """
+    paths = DataPaths.of(data_dir)
+    known = {snapshot_id(p): p for p in list_snapshots(data_dir)}
+    by_file = {_real_place(p): p for p in known.values()}
+    found: list[Path] = []
+    for given in ids:
+        snap = (known.get(given.replace(os.sep, "/")) or by_file.get(_real_place(given))) if given else None
+        if snap is None:
+            raise DatasetNotFoundError(
+                f"{given!r} is not a raw snapshot of {paths.root}; 'cityindicators snapshots list' gives the ids "
+                "(raw/<source>/<dataset>/<file>)")
+        if snap not in found:
+            found.append(snap)
+    return found
+
+
+def _real_place(path: str | os.PathLike) -> str:
+    """``path`` with its folder's links resolved, not its own: a snapshot that is a link is
+    named by where the link stands, never by the file it points to."""
+    path = os.path.abspath(path)
+    return os.path.join(os.path.realpath(os.path.dirname(path)), os.path.basename(path))
+
+
+def remove_snapshots(ids: Sequence[str], data_dir: str | os.PathLike | None = None) -> list[str]:
+    """Remove the raw snapshots named by ``ids`` (see :func:`find_snapshots`), each with its
+    sidecar; return their ids.
+
+    Every id is checked before anything is removed: one unknown id removes nothing. Each
+    snapshot goes as it came, the other way round: its sidecar first (a snapshot exists only
+    with its sidecar, so the build no longer sees it), then its file; a command killed between
+    the two leaves a file without sidecar, which the next writer removes
+    (:func:`cityindicators.generations.remove_stale`). A folder of a source or dataset left
+    empty is removed too. Holds the data directory's lock, as every writer does. The published
+    tables keep the snapshot's figures until the next ``build``.
+
+    Raises
+    ------
+    DatasetNotFoundError
+        An id is no snapshot of this data directory (nothing removed).
+    StorageError
+        A file could not be removed (the message says which snapshots were removed before).
+    """
+    paths = DataPaths.of(data_dir)
+    with exclusive_lock(paths.lock_file, "remove snapshots"):
+        generations.remove_stale(paths)
+        snaps = find_snapshots(ids, data_dir)
+        raw = Path(os.path.realpath(paths.raw))
+        for snap in snaps:  # a source folder that is a link would take the removal outside raw/
+            if raw not in Path(os.path.realpath(snap.parent)).parents:
+                raise CityIndicatorsError(f"{snapshot_id(snap)}: its folder lies outside {paths.raw} (through a "
+                                          "link); nothing was removed")
+        removed: list[str] = []
+        for snap in snaps:
+            try:
+                _remove_one(snap)
+            except OSError as exc:
+                done = f"; removed before it: {', '.join(removed)}" if removed else "; nothing was removed"
+                raise StorageError(f"{storage_error(exc, snap, 'remove the snapshot')}{done}") from None
+            removed.append(snapshot_id(snap))
+        for folder in dict.fromkeys(p for s in snaps for p in (s.parent, s.parent.parent)):
+            try:
+                folder.rmdir()  # only when empty
+            except OSError:
+                pass
+    return removed
+
+
+def _remove_one(snap: Path) -> None:
+    side = sidecar_path(snap)
+    side.unlink()
+    fsync_dir(snap.parent)
+    fault_point("snapshot.sidecar-removed")
+    snap.unlink(missing_ok=True)
+    fsync_dir(snap.parent)
 
 
 class SnapshotWriter(Protocol):

@@ -29,7 +29,7 @@ from ..exceptions import CityIndicatorsError
 __all__ = ["main", "build_parser"]
 
 #: Modules that contribute subcommands, in the order they appear in ``--help``.
-COMMAND_MODULES = ("data", "osp", "indicators", "projection", "reports", "plans")
+COMMAND_MODULES = ("data", "snapshots", "osp", "indicators", "projection", "reports", "plans")
 
 
 def build_parser() -> argparse.ArgumentParser:
