@@ -46,6 +46,7 @@ __all__ = [
     "snapshot_path",
     "snapshot_date",
     "snapshot_order_key",
+    "snapshot_meta",
     "latest_snapshot",
     "list_snapshots",
     "snapshot_id",
@@ -93,9 +94,22 @@ def snapshot_date(path: Path) -> str:
     return path.name[:10]
 
 
+def snapshot_meta(path: Path) -> dict[str, Any]:
+    """A snapshot's sidecar, or ``{}`` when it cannot be read as a JSON object.
+
+    For listing and ordering, which must go on past a damaged sidecar (the build names it, and
+    ``snapshots remove`` removes it): :func:`cityindicators.store.parse_snapshot` refuses it.
+    """
+    try:
+        meta = read_sidecar(path)
+    except (OSError, ValueError):
+        return {}
+    return meta if isinstance(meta, dict) else {}
+
+
 def snapshot_order_key(path: Path, meta: Mapping[str, Any] | None = None) -> tuple[str, str, str]:
     """Older snapshots sort first: by date, then the time stored, then name."""
-    meta = read_sidecar(path) if meta is None else meta
+    meta = snapshot_meta(path) if meta is None else meta
     return (snapshot_date(path), str(meta.get("retrieved_at", "")), path.name)
 
 
@@ -126,7 +140,7 @@ def _snapshots_in(folder: Path) -> list[Path]:
 
 def _identical_snapshot(folder: Path, sha: str) -> Path | None:
     for snap in sorted(_snapshots_in(folder)):
-        if read_sidecar(snap).get("sha256") == sha:
+        if snapshot_meta(snap).get("sha256") == sha:
             return snap
     return None
 
@@ -252,7 +266,7 @@ def snapshot_records(data_dir: str | os.PathLike | None = None) -> list[dict[str
     built = _rows_in_build(DataPaths.of(data_dir))
     out = []
     for path in list_snapshots(data_dir):
-        meta = read_sidecar(path)
+        meta = snapshot_meta(path)
         sid = snapshot_id(path)
         out.append({
             "id": sid,
@@ -273,7 +287,7 @@ def _rows_in_build(paths: DataPaths) -> dict[str, int]:
     for table in generations.current_tables(paths).values():
         try:
             inputs = read_sidecar(table).get("inputs", [])
-        except (OSError, ValueError):  # an unreadable sidecar: no count, not an error of the listing
+        except (OSError, ValueError, AttributeError):  # an unreadable sidecar: no count, not an error of the listing
             continue
         for entry in inputs:
             if isinstance(entry, dict) and isinstance(entry.get("rows"), int) and entry.get("input"):

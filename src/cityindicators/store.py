@@ -59,12 +59,14 @@ from .schema import (
 )
 from .snapshots import (  # noqa: F401 - the raw-snapshot functions, re-exported for older callers
     HASH_DIGITS,
+    REMOVE_HINT,
     RawSnapshots,
     SnapshotWriter,
     StoredSnapshot,
     latest_snapshot,
     list_snapshots,
     snapshot_date,
+    snapshot_id,
     snapshot_order_key,
     snapshot_path,
     store_snapshot,
@@ -123,7 +125,12 @@ def parse_snapshot(path: Path) -> dict[str, pd.DataFrame]:
     if path.is_symlink():  # its content lives elsewhere and can change without the store knowing
         raise DataValidationError(f"{path}: a symbolic link (to {os.readlink(path)}), not a snapshot the store wrote; "
                                   "remove it and import the file with 'cityindicators import'")
-    meta = read_sidecar(path)
+    try:
+        meta = read_sidecar(path)
+    except (OSError, ValueError) as exc:  # (a JSON error is a ValueError)
+        raise DataValidationError(f"{path}: its sidecar {sidecar_path(path).name} cannot be read ({exc})") from None
+    if not isinstance(meta, dict):
+        raise DataValidationError(f"{path}: its sidecar {sidecar_path(path).name} is not a JSON object")
     name = meta.get("parser")
     if not name:
         raise DataValidationError(f"{path}: its sidecar names no parser")
@@ -161,6 +168,7 @@ class BuildReport:
     inputs: list[str] = field(default_factory=list)
     overridden: dict[str, int] = field(default_factory=dict)  # dataset -> cells decided by precedence
     warnings: list[str] = field(default_factory=list)  # small inconsistencies reported by validation
+    dropped: list[str] = field(default_factory=list)  # tables of the previous build whose snapshots are gone
     seconds: float = 0.0
 
     def summary(self) -> str:
@@ -168,6 +176,8 @@ class BuildReport:
         for name, rows in sorted(self.tables.items()):
             extra = f" ({self.overridden[name]} cell(s) covered by several sources)" if self.overridden.get(name) else ""
             lines.append(f"  {name}: {rows:,} rows{extra}")
+        for name in self.dropped:
+            lines.append(f"  {name}: no longer published (its raw snapshots are no longer stored)")
         for w in self.warnings:
             lines.append(f"  warning: {w}")
         return "\n".join(lines)
@@ -274,7 +284,12 @@ def _check_totals(merged: dict[str, tuple[pd.DataFrame, dict]], paths: DataPaths
             try:
                 found = check_ages_add_up(merged[singles][0], merged[totals][0], singles, origin="build")
             except DataValidationError as exc:
-                raise DataValidationError(f"build failed; nothing in {paths.processed} was changed. {exc}") from None
+                # the figures of one snapshot disagree with another's: name every snapshot of the pair
+                ids = sorted({snapshot_id(d["input"]) for name in (singles, totals)
+                              for d in merged[name][1]["inputs"] if d["rows_kept"]})
+                raise DataValidationError(
+                    f"build failed; nothing in {paths.processed} was changed. {exc}\nsnapshots of {singles} and "
+                    f"{totals}: {', '.join(ids)}; {REMOVE_HINT}") from None
             merged[totals][1]["validation_warnings"] += found
 
 
@@ -285,8 +300,9 @@ def _check_open_ages(merged: dict[str, tuple[pd.DataFrame, dict]], paths: DataPa
         try:
             check_open_ages(frame, name, origin="build")
         except DataValidationError as exc:
-            raise DataValidationError(f"build failed; nothing in {paths.processed} was changed. {exc}; correct the "
-                                      "file and remove the snapshot it was stored as") from None
+            raise DataValidationError(f"build failed; nothing in {paths.processed} was changed. {exc}; remove the "
+                                      "wrong snapshot ('cityindicators snapshots remove ID', its ID as named here: "
+                                      "raw/...), import the corrected file and run 'cityindicators build' again") from None
 
 
 def _parse_all(paths: DataPaths, snaps: list[Path], wanted: set[str] | None) -> dict[str, list[tuple[Path, dict, pd.DataFrame]]]:
@@ -296,7 +312,7 @@ def _parse_all(paths: DataPaths, snaps: list[Path], wanted: set[str] | None) -> 
         try:
             frames = parse_snapshot(snap)
         except CityIndicatorsError as exc:
-            errors.append(str(exc))
+            errors.append(f"snapshot {snapshot_id(snap)}: {exc}")
             continue
         meta = read_sidecar(snap)
         for name, frame in frames.items():
@@ -305,6 +321,7 @@ def _parse_all(paths: DataPaths, snaps: list[Path], wanted: set[str] | None) -> 
     if errors:
         raise DataValidationError(
             f"build failed; nothing in {paths.processed} was changed. {len(errors)} input(s) failed:\n- " + "\n- ".join(errors)
+            + f"\n{REMOVE_HINT}"
         )
     return by_dataset
 
@@ -329,12 +346,26 @@ def _build_locked(paths: DataPaths, wanted: set[str] | None) -> BuildReport:
             report.tables[name] = len(frame)
             report.overridden[name] = decisions["cells_with_several_sources"]
             report.warnings += decisions["validation_warnings"]
+        present = {snapshot_id(s) for s in snaps}
         for name, table in previous.items():  # tables this build did not touch stay as they were
-            if name not in rebuilt:  # (a table built with another, e.g. population_total, is never left stale)
-                for src in (table, sidecar_path(table)):
-                    if src.exists():
-                        _link_or_copy(src, folder / src.name)
+            if name in rebuilt:  # (a table built with another, e.g. population_total, is never left stale)
+                continue
+            if not _inputs_present(table, present):  # 'snapshots remove' took its inputs: its figures go too
+                report.dropped.append(name)
+                continue
+            for src in (table, sidecar_path(table)):
+                if src.exists():
+                    _link_or_copy(src, folder / src.name)
     return report
+
+
+def _inputs_present(table: Path, present: set[str]) -> bool:
+    """Whether every raw snapshot a published table was built from is still stored."""
+    try:
+        inputs = read_sidecar(table).get("inputs", [])
+    except (OSError, ValueError, AttributeError):  # no readable record: carried over as before
+        return True
+    return all(snapshot_id(d["input"]) in present for d in inputs if isinstance(d, dict) and d.get("input"))
 
 
 def _write_table(folder: Path, name: str, frame: pd.DataFrame, decisions: dict, built_at: str) -> None:
