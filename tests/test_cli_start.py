@@ -44,6 +44,8 @@ def _heavy_modules_imported(*args: str, data_dir) -> list[str]:
     ("resolve", "Visaginas", "LT-59"),
     ("municipalities",),
     ("municipalities", "--format", "csv"),
+    ("snapshots", "list"),
+    ("snapshots", "list", "--format", "json"),
     ("scenarios", "--list"),
     ("scenarios", "--list", "--format", "json"),
 ])
