@@ -307,3 +307,13 @@ def test_rows_written_note_agrees_with_the_number(n):
           21: "įrašyta 21 eilutė", 22: "įrašytos 22 eilutės", 100: "įrašyta 100 eilučių", 1001: "įrašyta 1001 eilutė"}
     assert rows_written_note(n, "x.csv", "lt") == f"į x.csv {lt[n]}"
     assert rows_written_note(n, "x.csv", "en") == f"wrote {n} {'row' if n == 1 else 'rows'} to x.csv"
+
+
+@pytest.mark.parametrize("n", NUMBERS)
+def test_migration_shortfall_sentence(n):
+    lt = F.migration_shortfall("Išvykimas", 2018, 2029, n, "lt").text
+    assert lt.startswith("Šiame scenarijuje 2018–2029 m. numatytas neto išvykimas viršija")
+    assert f": {lt_num(n)} {LT_RESIDENT_NOM[n]} neišvyko (" in lt
+    en = F.migration_shortfall("Exodus", 2018, 2018, n, "en").text
+    assert en.startswith("In this scenario the net outflow set for 2018 is more than some age groups have: "
+                         f"{en_num(n)} {en_noun(n, 'resident', 'residents')} did not leave (")

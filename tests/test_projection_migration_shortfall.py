@@ -88,3 +88,31 @@ def test_the_command_line_warns_of_an_outflow_that_did_not_leave(demo_dir, tmp_p
     assert len(warnings) == 1, err  # the baseline has none
     assert warnings[0].startswith("warning: scenario 'exodus', ")
     assert "the net outflow asked for in " in warnings[0] and " persons of it did not leave" in warnings[0]
+
+
+@pytest.mark.parametrize("lang", ["lt", "en"])
+def test_the_scenario_report_says_how_many_of_the_outflow_did_not_leave(demo_dir, tmp_path, lang, monkeypatch):
+    import shutil
+
+    from cityindicators.reports import sections
+    from cityindicators.reports.sections import display
+
+    data = tmp_path / "data"  # a copy: the user's scenario goes into its scenarios folder
+    shutil.copytree(demo_dir, data, symlinks=True)
+    (data / "scenarios").mkdir(exist_ok=True)
+    (data / "scenarios" / "exodus.yaml").write_text(
+        "name: exodus\nextends: baseline\nallow_implausible: true\nmigration:\n  added_inflow:\n    persons: -1000000\n",
+        encoding="utf-8")
+    shown = []
+    monkeypatch.setattr(display, "_display", lambda obj, **kw: shown.append(obj))
+    c = sections.setup_scenarios("X13", scenarios=["baseline", "exodus"], horizon=2035, language=lang,
+                                 data_dir=data, trajectories=0, show=False)
+    sections.assumptions(c)
+    # the page binds a year to its "m." with a no-break space
+    bullets = [b.replace("\xa0", " ") for b in shown[-1].data.split("\n") if b.startswith("- ")]
+    short = c.projection.migration_shortfall
+    said = sections.shortfall_findings(c, "exodus")[0]
+    assert said.values["persons"] == pytest.approx(short["persons"].sum())
+    assert (said.values["first"], said.values["last"]) == (c.projection.base_year, 2034)
+    assert bullets[1].endswith(" " + said.text) and said.text not in bullets[0]
+    assert sections.shortfall_findings(c, "baseline") == []

@@ -527,6 +527,13 @@ TEXTS: dict[str, dict[str, str]] = {
     "outflow_halved": {"lt": "sumažinamas perpus|perpus sumažinami", "en": "halved|halved"},
     "outflow_times": {"lt": "padauginamas iš {x}|padauginami iš {x}", "en": "multiplied by {x}|multiplied by {x}"},
     "f_outflow_scaled": {"lt": "Šiame scenarijuje {phrase}.", "en": "In this scenario {phrase}."},
+    # a scenario asking more residents to leave than some age groups have (ProjectionResult.migration_shortfall)
+    "f_migration_shortfall": {
+        "lt": "Šiame scenarijuje {years} m. numatytas neto išvykimas viršija kai kurių amžiaus grupių gyventojų "
+              "skaičių: {n} neišvyko (nė vienos grupės gyventojų skaičius negali tapti mažesnis už nulį), todėl "
+              "projekcijos migracija mažesnė, nei numatyta scenarijuje.",
+        "en": "In this scenario the net outflow set for {years} is more than some age groups have: {n} did not "
+              "leave (no group can fall below zero), so the projection's migration is smaller than the scenario's."},
     "f_and": {"lt": "{first} ir {last}", "en": "{first} and {last}"},
     "f_migration_long_run_none": {"lt": "Scenarijaus neto migracijos rodikliai taikomi visą projekcijos laikotarpį.",
                                   "en": "The scenario's net migration rates apply for the whole projection."},

@@ -178,6 +178,17 @@ def outflow_scaled(scenario: str, scale: float, kind: str, lang: str = "lt") -> 
     return Finding("outflow_scaled", text, {"scenario": scenario, "scale": scale, "kind": kind})
 
 
+def migration_shortfall(scenario: str, first: int, last: int, persons: float, lang: str = "lt") -> Finding:
+    """A scenario whose net outflow of the years ``first``-``last`` was more than some age groups of the
+    report's territory had: ``persons`` of it did not leave
+    (:attr:`~cityindicators.projection.api.ProjectionResult.migration_shortfall`)."""
+    years = str(first) if first == last else f"{first}\u2013{last}"
+    text = t("f_migration_shortfall", lang, years=years,
+             n=count_phrase(fmt_int(persons, lang), round(persons), "resident", lang))
+    return Finding("migration_shortfall", text, {"scenario": scenario, "first": first, "last": last,
+                                                 "persons": persons})
+
+
 def scenario_outcome(scenario: str, base_year: int, year: int, base_value: float, value: float,
                      lang: str = "lt") -> Finding:
     """Projected population of a scenario in ``year`` against ``base_year``."""

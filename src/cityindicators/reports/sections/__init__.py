@@ -30,7 +30,7 @@ from .data_sources import source_date, source_label, sources
 from .display import show_figure, show_markdown, show_table
 from .planner import annex, service_groups, working_age_target
 from .scenarios import (assumption_findings, assumptions, beyond_backtest_finding, broad_groups, dependency, fan_chart,
-                        observed_tfr, outflow_findings, projected_indicators, scenario_population, scenario_pyramids, setup_scenarios,
+                        observed_tfr, outflow_findings, shortfall_findings, projected_indicators, scenario_population, scenario_pyramids, setup_scenarios,
                         tfr_bounds_applied)
 from .situation import (ageing, change_ranks, components, key_findings, labour, migration, peers_statement,
                         population_trend, pyramid, situation_findings, working_age)
@@ -46,7 +46,7 @@ __all__ = [
     "compare_in_years", "comparison_breaks", "latest_years", "similarity_statement", "series_breaks",
     "sources", "source_date", "source_label",
     # scenarios
-    "assumptions", "assumption_findings", "outflow_findings", "observed_tfr", "tfr_bounds_applied", "scenario_population", "beyond_backtest_finding", "broad_groups", "scenario_pyramids",
+    "assumptions", "assumption_findings", "outflow_findings", "shortfall_findings", "observed_tfr", "tfr_bounds_applied", "scenario_population", "beyond_backtest_finding", "broad_groups", "scenario_pyramids",
     "projected_indicators", "dependency", "fan_chart", "target", "inflows_by_scenario", "target_line",
     "accuracy", "accuracy_context", "service_groups", "working_age_target", "annex",
 ]

@@ -237,7 +237,8 @@ def assumptions(ctx: ReportContext) -> pd.DataFrame:
     show_table(styled_table(table, fmt, t("t_assumptions", lang, name=ctx.name), note))
     texts, note = F.combination_said_once(assumption_findings(ctx), lang)
     # a scaled outflow says what it scales: with net migration only, the net losses (not an observed emigration)
-    texts = [x + "".join(" " + f.text for f in outflow_findings(ctx, sc)) for x, sc in zip(texts, res.scenarios)]
+    texts = [x + "".join(" " + f.text for f in outflow_findings(ctx, sc) + shortfall_findings(ctx, sc))
+             for x, sc in zip(texts, res.scenarios)]
     ctx.show_markdown("\n".join(f"- {x}" for x in texts) + (f"\n\n{note}" if note else ""))
     return table
 
@@ -250,6 +251,19 @@ def outflow_findings(ctx: ReportContext, scenario: str) -> list[F.Finding]:
     if mi.mode == "zero" or mi.outflow_scale == 1:
         return []
     return [F.outflow_scaled(_scenario_labels(ctx)[scenario], mi.outflow_scale, res.gross_outflow[ctx.code], ctx.lang)]
+
+
+def shortfall_findings(ctx: ReportContext, scenario: str) -> list[F.Finding]:
+    """The sentence saying that ``scenario`` asked more residents of the report's territory to leave than
+    some age groups had, and how many did not (none when all could, as in every plausible scenario);
+    at least one person in all, as the command line's warning."""
+    short = ctx.projection.migration_shortfall
+    rows = short[(short["scenario"] == scenario) & (short["territory_code"] == ctx.code)]
+    persons = float(rows["persons"].sum())
+    if persons < 1.0:
+        return []
+    return [F.migration_shortfall(_scenario_labels(ctx)[scenario], int(rows["year"].min()), int(rows["year"].max()),
+                                  persons, ctx.lang)]
 
 
 def assumption_findings(ctx: ReportContext, mid_year: int = 2030) -> list[F.Finding]:
