@@ -261,7 +261,9 @@ def test_own_indicator_values_and_unit(tmp_path, demo_dir):
     assert "criteria[1].unit" in msg and "own indicator needs its unit" in msg
 
 
-def test_xlsx_plan_names_cells(tmp_path, demo_dir):
+def _plan_workbook(path, header, *criteria):
+    """A plan workbook at ``path``: the plan sheet of X13 for 2021-2030 and the ``criteria`` rows under
+    ``header``; returns the workbook and its criteria sheet (saved; save again after a change)."""
     import openpyxl
 
     wb = openpyxl.Workbook()
@@ -270,11 +272,18 @@ def test_xlsx_plan_names_cells(tmp_path, demo_dir):
     for row in (("name_lt", "Planas"), ("territory", "X13"), ("period", "2021-2030")):
         ws.append(row)
     cr = wb.create_sheet("criteria")
-    cr.append(["id", "name_lt", "indicator", "unit", "base_year", "target_year", "target_value", "direction"])
-    cr.append(["A1", "Gyventojai", "population", "persons", 2020, 2030, 20000, "≥"])
-    cr.append(["A2", "Dalis", "share_65_plus", "EUR", 2020, 2030, 20, "at_most"])
-    path = tmp_path / "plan.xlsx"
+    for row in (header, *criteria):
+        cr.append(list(row))
     wb.save(path)
+    return wb, cr
+
+
+def test_xlsx_plan_names_cells(tmp_path, demo_dir):
+    path = tmp_path / "plan.xlsx"
+    wb, cr = _plan_workbook(
+        path, ["id", "name_lt", "indicator", "unit", "base_year", "target_year", "target_value", "direction"],
+        ["A1", "Gyventojai", "population", "persons", 2020, 2030, 20000, "≥"],
+        ["A2", "Dalis", "share_65_plus", "EUR", 2020, 2030, 20, "at_most"])
     msg = errors_of_path(path, demo_dir)
     assert "plan.xlsx: cell criteria!D3, key 'criteria[2].unit'" in msg
     cr["D3"] = "%"
@@ -287,21 +296,13 @@ def test_xlsx_plan_names_cells(tmp_path, demo_dir):
 
 
 def test_a_plan_workbook_value_out_of_its_indicators_bounds_names_its_cell(tmp_path, demo_dir):
-    import openpyxl
-
-    wb = openpyxl.Workbook()
-    ws = wb.active
-    ws.title = "plan"
-    for row in (("name_lt", "Planas"), ("territory", "X13"), ("period", "2021-2030")):
-        ws.append(row)
-    cr = wb.create_sheet("criteria")
-    cr.append(["id", "name_lt", "indicator", "unit", "base_year", "base_value", "target_year", "target_value",
-               "direction"])
-    cr.append(["A1", "Gyventojai", "population", "persons", 2020, -1, 2030, 20000, "at_least"])
-    cr.append(["A2", "Dalis", "share_65_plus", "%", 2020, None, 2030, 100.5, "at_most"])
-    cr.append(["A3", "Dalis", "working_age_share", "%", 2020, None, 2035, 60, "at_least"])
     path = tmp_path / "plan.xlsx"
-    wb.save(path)
+    wb, cr = _plan_workbook(
+        path, ["id", "name_lt", "indicator", "unit", "base_year", "base_value", "target_year", "target_value",
+               "direction"],
+        ["A1", "Gyventojai", "population", "persons", 2020, -1, 2030, 20000, "at_least"],
+        ["A2", "Dalis", "share_65_plus", "%", 2020, None, 2030, 100.5, "at_most"],
+        ["A3", "Dalis", "working_age_share", "%", 2020, None, 2035, 60, "at_least"])
     lines = errors_of_path(path, demo_dir).splitlines()
     assert lines == [
         f"{path}: cell criteria!F2, key 'criteria[1].base_value': indicator 'population' (persons) cannot be "
