@@ -534,7 +534,8 @@ def test_own_indicator_values_round_trip_through_a_workbook(tmp_path, demo_dir):
     assert dict(plan.criteria[0].values) == {2020: 50.0, 2022: 54.0, 2024: 58.0}
 
 
-@pytest.mark.parametrize("unit", ["\"%\"", "per 100 aged 15-64", "asm. šimtui 15–64 m. gyv."])
+@pytest.mark.parametrize("unit", ["\"%\"", "per 100 aged 15-64", "asm. šimtui 15–64 m. gyv.", "per 100",
+                                  "persons per 100 aged 15–64"])
 def test_a_dependency_ratio_target_per_100_or_in_percent_is_the_same_number(tmp_path, demo_dir, unit):
     # the catalogue gives the dependency ratios per 100 aged 15-64; "%" (the same numbers, as plans
     # written before said) is accepted and read in the catalogue's unit; another unit is an error
@@ -626,3 +627,21 @@ def test_a_date_cell_of_a_plan_workbook_is_quoted_as_the_date_it_shows(tmp_path,
     wb.save(xlsx)
     with pytest.raises(PlanError, match=r"key 'criteria\[1\].base_year': expected a year \(1900-2100\), got the date 2020-01-01"):
         load_plan(xlsx, data_dir=demo_dir)
+
+
+@pytest.mark.parametrize("indicator, unit, canon", [
+    ("population", "gyventojai", "persons"), ("population", "Asm.", "persons"),
+    ("crude_birth_rate", "promilės", "per 1000"), ("crude_birth_rate", "per 1,000", "per 1000"),
+    ("ageing_index", "\"%\"", "per 100 aged 0-14"), ("ageing_index", "šimtui 0–14 m. gyv.", "per 100 aged 0-14"),
+])
+def test_a_plan_unit_is_read_by_the_catalogues_spellings_as_imported_tables_are(tmp_path, demo_dir, indicator, unit,
+                                                                                 canon):
+    # one rule for plans and imported tables (indicators.catalogue.normalise_unit and the entry's own spellings)
+    from cityindicators.indicators.catalogue import get_indicator
+
+    text = GOOD.replace("indicator: population", f"indicator: {indicator}").replace(
+        "unit: asm.", f"unit: {unit}").replace("target_value: 20000", "target_value: 30")
+    assert load_plan(write(tmp_path, text), data_dir=demo_dir).criteria[0].unit == canon
+    assert get_indicator(indicator).unit_matches(unit.strip('"'))
+    msg = errors_of(tmp_path, demo_dir, text.replace(f"unit: {unit}", "unit: EUR"))
+    assert "criteria[1].unit" in msg and f"({canon!r})" in msg

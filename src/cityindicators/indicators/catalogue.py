@@ -143,18 +143,26 @@ NON_NEGATIVE: tuple[float, None] = (0.0, None)
 SIGNED: tuple[None, None] = (None, None)
 
 #: Spellings of catalogue units that mean the same unit (case and spaces aside): the names of the
-#: units in Lithuanian and English, and ``fraction`` as the 2016 cross-section writes the catalogue's
-#: ``fraction of population``. A different scale (``per 1000`` for ``%``, ``thousand EUR`` for
-#: ``EUR``) is a different unit, never an alias.
+#: units in Lithuanian and English as published tables and plan files write them, and ``fraction``
+#: as the 2016 cross-section writes the catalogue's ``fraction of population``. A different scale
+#: (``per 1000`` for ``%``, ``thousand EUR`` for ``EUR``) is a different unit, never an alias; a
+#: spelling one indicator's tables use for its own unit is its :attr:`Indicator.unit_spellings`.
 _UNIT_ALIASES: dict[str, tuple[str, ...]] = {
-    "persons": ("person", "people", "residents", "asm.", "asm", "gyv."),
+    "persons": ("person", "people", "residents", "asm.", "asm", "gyv.", "gyventojai"),
     "%": ("percent", "per cent", "proc.", "proc", "pct"),
-    "per 1000": ("per 1,000", "per 1 000", "‰", "1000 gyv."),
+    "per 1000": ("per 1,000", "per 1 000", "‰", "1000 gyv.", "promilės"),
     "per 100": ("100 gyv.",),
+    "per 100 aged 15-64": ("per 100 aged 15–64", "persons per 100 aged 15-64", "persons per 100 aged 15–64",
+                           "asm. šimtui 15–64 m. gyv.", "šimtui 15–64 m. gyv."),
+    "per 100 aged 0-14": ("per 100 aged 0–14", "persons per 100 aged 0-14", "persons per 100 aged 0–14",
+                          "asm. šimtui 0–14 m. gyv.", "šimtui 0–14 m. gyv."),
     "years": ("year", "metai", "m."),
     "EUR": ("eur", "€", "euro", "eurai"),
     "fraction of population": ("fraction", "fraction of the population"),
 }
+#: A count per 100 is the same number as a percentage: a dependency ratio or the ageing index given
+#: in ``%`` (as the catalogue gave them before) or ``per 100`` is read in the catalogue's unit.
+_PER_100_SPELLINGS = ("per 100", "%")
 _ALIAS_OF = {" ".join(a.lower().split()): canon for canon, aliases in _UNIT_ALIASES.items()
              for a in (canon, *aliases)}
 
@@ -327,15 +335,16 @@ _ENTRIES: tuple[Indicator, ...] = (
        "P(80+) / P x 100.", "lower_better", _P, "structure"),
     _i("old_age_dependency_ratio", "Senatvės demografinės priklausomybės koeficientas",
        "Old-age dependency ratio", "per 100 aged 15-64",
-       "P(65+) / P(15-64) x 100.", "lower_better", _P, "structure"),
+       "P(65+) / P(15-64) x 100.", "lower_better", _P, "structure", unit_spellings=_PER_100_SPELLINGS),
     _i("young_age_dependency_ratio", "Vaikų demografinės priklausomybės koeficientas",
        "Young-age dependency ratio", "per 100 aged 15-64",
-       "P(0-14) / P(15-64) x 100.", "neutral", _P, "structure"),
+       "P(0-14) / P(15-64) x 100.", "neutral", _P, "structure", unit_spellings=_PER_100_SPELLINGS),
     _i("total_dependency_ratio", "Bendrasis demografinės priklausomybės koeficientas",
        "Total dependency ratio", "per 100 aged 15-64",
-       "(P(0-14) + P(65+)) / P(15-64) x 100.", "lower_better", _P, "structure"),
+       "(P(0-14) + P(65+)) / P(15-64) x 100.", "lower_better", _P, "structure", unit_spellings=_PER_100_SPELLINGS),
     _i("ageing_index", "Senatvės koeficientas", "Ageing index", "per 100 aged 0-14",
-       "P(65+) / P(0-14) x 100 (persons aged 65+ per 100 children aged 0-14).", "lower_better", _P, "structure"),
+       "P(65+) / P(0-14) x 100 (persons aged 65+ per 100 children aged 0-14).", "lower_better", _P, "structure",
+       unit_spellings=_PER_100_SPELLINGS),
     _i("potential_support_ratio", "Potencialios paramos koeficientas", "Potential support ratio", "ratio",
        "P(15-64) / P(65+) (persons aged 15-64 per person aged 65+).", "higher_better", _P, "structure"),
     _i("median_age", "Amžiaus mediana", "Median age", "years",

@@ -70,19 +70,6 @@ DEFAULT_BASE_TOLERANCE = 2.0
 _CHECK_COLUMNS = ("criterion", "indicator", "unit", "direction", "year", "actual", "planned", "gap", "progress",
                   "elapsed", "status")
 
-# Spellings of the catalogue's units that plans use (Lithuanian and English).
-_UNIT_ALIASES = {
-    "persons": ("persons", "person", "people", "residents", "asm.", "asm", "gyventojai", "gyv."),
-    "%": ("%", "percent", "per cent", "proc.", "proc", "pct"),
-    "per 1000": ("per 1000", "per 1,000", "per 1 000", "‰", "1000 gyv.", "promilės"),
-    "years": ("years", "year", "metai", "m."),
-    "EUR": ("eur", "€", "euro", "eurai"),
-    "per 100 aged 15-64": ("per 100 aged 15–64", "per 100", "asm. šimtui 15–64 m. gyv.", "šimtui 15–64 m. gyv."),
-    "per 100 aged 0-14": ("per 100 aged 0–14", "asm. šimtui 0–14 m. gyv.", "šimtui 0–14 m. gyv."),
-}
-# A count per 100 is the same number as a percentage: plans written with "%" for a dependency
-# ratio (as the catalogue gave it before) are read in the catalogue's unit.
-_SAME_NUMBERS = {("%", "per 100 aged 15-64"), ("%", "per 100 aged 0-14")}
 _DIRECTION_ALIASES = {
     "at_least": ("at_least", "at least", ">=", "≥", "ne mažiau", "ne mažiau kaip", "min", "minimum"),
     "at_most": ("at_most", "at most", "<=", "≤", "ne daugiau", "ne daugiau kaip", "max", "maximum"),
@@ -91,12 +78,11 @@ _DIRECTION_ALIASES = {
 
 
 def normalise_unit(unit: str) -> str:
-    """The catalogue spelling of a unit (``asm.`` -> ``persons``, ``proc.`` -> ``%``); unknown ones as given."""
-    u = re.sub(r"\s+", " ", str(unit).strip().lower())
-    for canon, aliases in _UNIT_ALIASES.items():
-        if u == canon.lower() or u in aliases:
-            return canon
-    return str(unit).strip()
+    """The catalogue spelling of a unit (``asm.`` -> ``persons``, ``proc.`` -> ``%``): the rule
+    :func:`cityindicators.indicators.catalogue.normalise_unit` applies to published tables too."""
+    from ..indicators.catalogue import normalise_unit as catalogue_spelling
+
+    return catalogue_spelling(unit)
 
 
 def _direction(value: Any) -> str | None:
@@ -573,8 +559,7 @@ def _file_fields(raw: RawPlan, errors: _Errors, data_dir) -> tuple[dict[str, Any
         if entry is not None:
             if f["unit"] in (None, ""):
                 f["unit"] = entry.unit
-            elif (normalise_unit(f["unit"]) != normalise_unit(entry.unit)
-                  and (normalise_unit(f["unit"]), entry.unit) not in _SAME_NUMBERS):
+            elif not entry.unit_matches(str(f["unit"])):
                 errors.add(f"unit {f['unit']!r} is not the unit of indicator {entry.id!r} ({entry.unit!r})", "unit", i)
                 continue
             else:
