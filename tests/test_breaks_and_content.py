@@ -249,3 +249,24 @@ def test_peer_labels_tell_a_city_from_the_district_of_its_name():
     assert short_names({"a": "Šiauliai City Municipality", "b": "Šiauliai District Municipality",
                         "c": "Trakai District Municipality", "d": "Visaginas Municipality", "e": "Neringa"}) == {
         "a": "Šiauliai City", "b": "Šiauliai District", "c": "Trakai", "d": "Visaginas", "e": "Neringa"}
+
+
+@pytest.mark.parametrize("lang", ["lt", "en"])
+def test_migration_chart_names_the_years_of_its_events_as_the_text_under_it(monkeypatch, demo_dir, lang):
+    """The chart summed the events of 2001-2017 (1 January 2001 to 1 January 2018) but its legend said
+    "2001–2018", while the findings under it said "2001–2017": one period, one name."""
+    import matplotlib.pyplot as plt
+
+    ctx, shown = _context(monkeypatch, "X13", demo_dir, lang)
+    y0, y1 = ctx.years
+    fig = sections.migration(ctx)
+    try:
+        period = f"{y0}–{y1 - 1}"
+        assert set(plotting.chart_data(fig)["period"]) == {period}
+        legend = [x.get_text() for x in fig.legends[0].get_texts()] if fig.legends else \
+            [x.get_text() for ax in fig.axes if ax.get_legend() for x in ax.get_legend().get_texts()]
+        assert period in legend and f"{y0}–{y1}" not in legend
+        texts = [o.data for o in shown if isinstance(getattr(o, "data", None), str)]
+        assert any(str(y1 - 1) in x and f"{y0}" in x for x in texts)  # the sentence under the chart says the same
+    finally:
+        plt.close(fig)

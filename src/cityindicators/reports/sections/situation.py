@@ -285,7 +285,9 @@ def migration(ctx: ReportContext):
         return None
     by_age = cnm.groupby("age", as_index=False)["value"].sum()
     by_age["age"] = by_age["age"].astype(int)
-    by_age["period"] = f"{y0}–{y1}"
+    # the events of the calendar years y0 .. y1-1 (1 January y0 to 1 January y1), as the findings under the
+    # chart say them ("2001–2017 m."), not the key period's last population year
+    by_age["period"] = F.year_span(y0, y1 - 1)
     top = cnm.loc[cnm["open_age"].astype(bool), "age"]
     fig = plotting.youth_outflow(by_age, open_age=int(top.max()) if len(top) else None, **ctx.plot_kw())
     show_figure(fig)
