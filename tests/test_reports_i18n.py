@@ -122,3 +122,11 @@ def test_key_findings_call_an_indicator_by_its_table_name(lang):
     text = F.old_age_dependency(2001, 2018, 6.0, 27.2, lang).text
     name = get_indicator("old_age_dependency_ratio").name(lang)
     assert (name if lang == "lt" else name[0].lower() + name[1:]) in text
+
+
+def test_the_lithuanian_annex_writes_the_tfr_with_its_lithuanian_abbreviation():
+    # the Lithuanian annex defined "Suminis gimstamumo rodiklis" by "TFR = B / ...", the English abbreviation
+    lt, en = TEXTS["annex_tfr_definition"]["lt"], TEXTS["annex_tfr_definition"]["en"]
+    assert "SGR = B / Σ h(x) × W(x)" in lt and "TFR" not in lt
+    assert "TFR = B / Σ h(x) × W(x)" in en
+    assert not [k for k, v in TEXTS.items() if "TFR" in v["lt"]]

@@ -149,7 +149,7 @@ TEXTS: dict[str, dict[str, str]] = {
     "annex_tfr_unit": {"lt": "vaikų vienai moteriai", "en": "children per woman"},
     "annex_tfr_definition": {"lt": "Vidutinis vaikų skaičius, kurį pagimdytų moteris per 15–49 m. amžių, jei "
                                    "gimstamumas pagal amžių būtų toks kaip tų metų. Savivaldybių gimusieji pagal "
-                                   "motinos amžių neskelbiami, todėl TFR = B / Σ h(x) × W(x): gimusieji, padalyti iš "
+                                   "motinos amžių neskelbiami, todėl SGR = B / Σ h(x) × W(x): gimusieji, padalyti iš "
                                    "tiek gimimų, kiek jų būtų pagal standartinį gimstamumo pagal amžių profilį h(x) "
                                    "(Hadwigerio, suma 1) ir vidutinį x metų moterų skaičių W(x).",
                              "en": "The average number of children a woman would have over ages 15–49 at the year's "
