@@ -130,3 +130,10 @@ def test_the_lithuanian_annex_writes_the_tfr_with_its_lithuanian_abbreviation():
     assert "SGR = B / Σ h(x) × W(x)" in lt and "TFR" not in lt
     assert "TFR = B / Σ h(x) × W(x)" in en
     assert not [k for k, v in TEXTS.items() if "TFR" in v["lt"]]
+
+
+def test_the_lithuanian_subtitle_writes_its_years_with_m():
+    # "Duomenys: 2001–2018." under the title, while the footer and every sentence write "2001–2018 m."
+    lt = t("subtitle", "lt", date="2026-12-04", version="0.1.0", years="2001–2018")
+    assert lt == "Parengta 2026-12-04, cityindicators 0.1.0. Duomenys: 2001–2018 m."
+    assert t("subtitle", "en", date="2026-12-04", version="0.1.0", years="2001–2018").endswith("Data: 2001–2018.")

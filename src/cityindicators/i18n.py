@@ -75,7 +75,8 @@ TEXTS: dict[str, dict[str, str]] = {
     "title_situation_analysis": {"lt": "{name}: situacijos analizė", "en": "{name}: situation analysis"},
     "title_scenarios": {"lt": "{name}: gyventojų raidos scenarijai", "en": "{name}: population scenarios"},
     "title_monitoring": {"lt": "{name}: plano vertinimo kriterijų stebėsena", "en": "{name}: plan monitoring"},
-    "subtitle": {"lt": "Parengta {date}, cityindicators {version}. Duomenys: {years}.",
+    # {years}: "2001–2018"; Lithuanian writes years with "m." as the footer and every sentence do
+    "subtitle": {"lt": "Parengta {date}, cityindicators {version}. Duomenys: {years} m.",
                  "en": "Prepared on {date} with cityindicators {version}. Data: {years}."},
     # -- section headings ----------------------------------------------------------------
     "h_findings": {"lt": "Pagrindinės išvados", "en": "Key findings"},
