@@ -317,3 +317,16 @@ def test_migration_shortfall_sentence(n):
     en = F.migration_shortfall("Exodus", 2018, 2018, n, "en").text
     assert en.startswith("In this scenario the net outflow set for 2018 is more than some age groups have: "
                          f"{en_num(n)} {en_noun(n, 'resident', 'residents')} did not leave (")
+
+
+@pytest.mark.parametrize("n", NUMBERS)
+def test_years_after_iki_take_the_genitive(n):
+    # "projekcijomis iki 2 metai į priekį": "year" had no genitive, so case "gen" fell back to the nominative
+    # and read right only for 10-20 and round numbers ("iki 12 metų")
+    assert count_phrase(lt_num(n), n, "year", "lt", case="gen") == f"{lt_num(n)} metų"
+    periods = [{"first_year": 2018, "last_year": 2018 + n, "population_start": 100.0, "population_end": 90.0,
+                "natural_change": -4.0, "net_migration": -6.0}]
+    lt = F.beyond_backtest("Bazinis", n, periods, "lt").text
+    assert f"projekcijomis iki {lt_num(n)} metų į priekį" in lt
+    en = F.beyond_backtest("Baseline", n, periods, "en").text
+    assert f"up to {en_num(n)} {en_noun(n, 'year', 'years')} ahead" in en

@@ -83,8 +83,10 @@ NOUNS: dict[str, dict[str, dict[str, dict[str, str]]]] = {
         "en": {"nom": {"one": "row", "other": "rows"}},
     },
     "year": {
-        # accusative of duration: "išlaikoma 1 metus, 2 metus, 12 metų"
+        # accusative of duration: "išlaikoma 1 metus, 2 metus, 12 metų"; genitive after "iki": "iki 1 metų,
+        # 2 metų, 12 metų" (a plurale tantum: "metų" for every number)
         "lt": {"nom": {"one": "metai", "few": "metai", "many": "metų", "other": "metų"},
+               "gen": {"one": "metų", "few": "metų", "many": "metų", "other": "metų"},
                "acc": {"one": "metus", "few": "metus", "many": "metų", "other": "metų"}},
         "en": {"nom": {"one": "year", "other": "years"}},
     },
