@@ -330,3 +330,12 @@ def test_years_after_iki_take_the_genitive(n):
     assert f"projekcijomis iki {lt_num(n)} metų į priekį" in lt
     en = F.beyond_backtest("Baseline", n, periods, "en").text
     assert f"up to {en_num(n)} {en_noun(n, 'year', 'years')} ahead" in en
+
+
+@pytest.mark.parametrize("n", NUMBERS)
+def test_accuracy_sentence_counts_its_municipalities_in_the_genitive(n):
+    # "Vidutinė {n} savivaldybių absoliuti paklaida" wrote the genitive plural for every number ("21 savivaldybių")
+    lt = F.backtest_accuracy("Eglyno sav.", 2010, 2015, 19_500.0, 20_000.0, 1.66, "constant", 1.81, n, "lt").text
+    assert f"Vidutinė {lt_num(n)} {LT_MUNI_GEN[n]} absoliuti paklaida – 1,7 %" in lt
+    en = F.backtest_accuracy("Eglynas", 2010, 2015, 21_000.0, 20_000.0, 1.66, "hamilton-perry", 1.81, n, "en").text
+    assert f"Across the {en_num(n)} {en_noun(n, 'municipality', 'municipalities')} the mean absolute error" in en

@@ -401,12 +401,14 @@ TEXTS: dict[str, dict[str, str]] = {
                     "en": "Dashed lines: the scenarios with the inflow the target needs"},
     "f_target_unreachable": {"lt": "Tikslo ({target_phrase} {year} m.) nepasiektų jokia nustatytų ribų neviršijanti migracija.",
                              "en": "No annual inflow within the bounds reaches the target of {target_phrase} in {year}."},
+    # {n}: the number of municipalities with its noun in the genitive ("60 savivaldybių", "21 savivaldybės";
+    # "60 municipalities", grammar.count_phrase)
     "f_accuracy": {"lt": "Šiuo metodu pagal duomenis iki {y0} m. apskaičiuotas {y1} m. gyventojų skaičius ({name}) "
-                         "būtų buvęs {forecast}, o iš tikrųjų buvo {actual} (paklaida {err} %). Vidutinė {n} savivaldybių "
+                         "būtų buvęs {forecast}, o iš tikrųjų buvo {actual} (paklaida {err} %). Vidutinė {n} "
                          "absoliuti paklaida – {mape} %, geriausio paprasto metodo ({best}) – {best_mape} %.",
                    "en": "Projected with this method from the data up to {y0}, the population of {name} in {y1} "
                          "would have been {forecast} against {actual} published (an error of {err}%). Across the {n} "
-                         "municipalities the mean absolute error was {mape}%, against {best_mape}% for the best naive "
+                         "the mean absolute error was {mape}%, against {best_mape}% for the best naive "
                          "method ({best})."},
     "f_fan": {"lt": "80 % intervalas {year} m.: nuo {lo} iki {hi} (mediana {med}). Tai atsitiktinių "
                     "gimstamumo, mirtingumo ir migracijos svyravimų, tokių kaip praeityje, ribos: 8 iš 10 modelio "

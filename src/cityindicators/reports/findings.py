@@ -288,7 +288,7 @@ def backtest_accuracy(name: str, base_year: int, year: int, forecast: float, act
     over ``n`` municipalities beside the best naive baseline (``best`` a back-test method id)."""
     err = (forecast - actual) / actual * 100 if actual else float("nan")
     text = t("f_accuracy", lang, name=name, y0=base_year, y1=year, forecast=fmt_int(forecast, lang),
-             actual=fmt_int(actual, lang), err=fmt_number(err, lang, 1, sign=True), n=n,
+             actual=fmt_int(actual, lang), err=fmt_number(err, lang, 1, sign=True), n=_count(n, "municipality", lang, "gen"),
              mape=fmt_number(mape, lang, 1), best=t(f"m_{best}", lang), best_mape=fmt_number(best_mape, lang, 1))
     return Finding("accuracy", text, {"forecast": forecast, "actual": actual, "error_pct": err, "mape": mape,
                                       "best": best, "best_mape": best_mape, "n": n})
