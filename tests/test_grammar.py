@@ -339,3 +339,15 @@ def test_accuracy_sentence_counts_its_municipalities_in_the_genitive(n):
     assert f"Vidutinė {lt_num(n)} {LT_MUNI_GEN[n]} absoliuti paklaida – 1,7 %" in lt
     en = F.backtest_accuracy("Eglynas", 2010, 2015, 21_000.0, 20_000.0, 1.66, "hamilton-perry", 1.81, n, "en").text
     assert f"Across the {en_num(n)} {en_noun(n, 'municipality', 'municipalities')} the mean absolute error" in en
+
+
+@pytest.mark.parametrize("n", NUMBERS)
+def test_rank_colour_note_counts_its_municipalities_in_the_genitive(n):
+    # "Spalva rodo vietą tarp {n} savivaldybių" wrote the genitive plural for every number ("tarp 21 savivaldybių")
+    from cityindicators.i18n import rank_colour_note
+    from cityindicators.reports import exports
+
+    assert f"Spalva rodo vietą tarp {lt_num(n)} {LT_MUNI_GEN[n]} (" in rank_colour_note(n, "lt")
+    assert f"the rank among {en_num(n)} {en_noun(n, 'municipality', 'municipalities')} (" in rank_colour_note(n, "en")
+    for lang in ("lt", "en"):  # a sheet's title still drops the note, whatever the number
+        assert exports._without_colour_note(f"Lentelė {rank_colour_note(n, lang)}") == "Lentelė"

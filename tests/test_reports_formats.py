@@ -521,11 +521,11 @@ def test_relative_output_dir_with_a_warm_kernel(demo_dir, tmp_path, monkeypatch)
 def test_sheet_title_drops_the_note_on_rank_colours(tmp_path):
     """A comparison table's caption says what its colours mean; its sheet has no colours, so its
     title leaves the note out (other notes, such as the synthetic-data one, stay)."""
-    from cityindicators.i18n import t
+    from cityindicators.i18n import rank_colour_note, t
     from cityindicators.reports import exports
 
     for lang in ("lt", "en"):
-        caption = f"X ir palyginamosios teritorijos<br><small>{t('synthetic_note', lang)}. {t('rank_colour_note', lang, n=60)}</small>"
+        caption = f"X ir palyginamosios teritorijos<br><small>{t('synthetic_note', lang)}. {rank_colour_note(60, lang)}</small>"
         title = exports._without_colour_note(exports._plain(caption))
         assert title == f"X ir palyginamosios teritorijos {t('synthetic_note', lang)}."
         assert exports._without_colour_note("Plain title") == "Plain title"

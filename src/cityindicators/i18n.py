@@ -16,7 +16,7 @@ from .exceptions import ReportParameterError
 from .grammar import count_phrase, ordinal, plural_form
 
 __all__ = ["LANGUAGES", "TEXTS", "t", "check_language", "single_periods", "fmt_number", "fmt_percent", "fmt_int",
-           "tick_labels", "rank_text", "rows_written_note"]
+           "tick_labels", "rank_text", "rank_colour_note", "rows_written_note"]
 
 #: Report languages.
 LANGUAGES: tuple[str, ...] = ("lt", "en")
@@ -220,8 +220,10 @@ TEXTS: dict[str, dict[str, str]] = {
                            "en": "Population pyramid, {name}, scenario '{scenario}'"},
     "t_comparison": {"lt": "{name} ir palyginamosios teritorijos, naujausių turimų metų duomenys",
                      "en": "{name} compared, latest year with data"},
-    "rank_colour_note": {"lt": "Spalva rodo vietą tarp {n} savivaldybių (tamsiau mėlyna – geriau, oranžinė – blogiau).",
-                         "en": "Colour shows the rank among {n} municipalities (darker blue better, orange worse)."},
+    # {n}: the number of municipalities with its noun in the genitive after "tarp" ("tarp 60 savivaldybių",
+    # "tarp 21 savivaldybės"; "among 60 municipalities"), from rank_colour_note
+    "rank_colour_note": {"lt": "Spalva rodo vietą tarp {n} (tamsiau mėlyna – geriau, oranžinė – blogiau).",
+                         "en": "Colour shows the rank among {n} (darker blue better, orange worse)."},
     "t_assumptions": {"lt": "Scenarijų prielaidos, {name}", "en": "Scenario assumptions, {name}"},
     # the indicator's full name, as the sentences under the table call it (not "SGR"/"TFR")
     "a_tfr": {"lt": "Suminis gimstamumo rodiklis {year}\u00a0m.", "en": "Total fertility rate {year}"},
@@ -675,6 +677,12 @@ def fmt_int(value: float | int | None, lang: str = "lt", sign: bool = False) -> 
 def fmt_percent(value: float | None, lang: str = "lt", decimals: int = 1, sign: bool = False) -> str:
     """Format a percentage number (``31.8`` → ``31,8`` / ``31.8``) without the percent sign."""
     return fmt_number(value, lang, decimals=decimals, sign=sign)
+
+
+def rank_colour_note(n: int, lang: str = "lt") -> str:
+    """The note under a table coloured by rank: "Spalva rodo vietą tarp 60 savivaldybių (...)", "tarp 21
+    savivaldybės", "among 60 municipalities" (the number and its noun agreeing, :func:`grammar.count_phrase`)."""
+    return t("rank_colour_note", lang, n=count_phrase(fmt_int(n, lang), int(n), "municipality", lang, case="gen"))
 
 
 def rank_text(rank: int, n: int, lang: str = "lt", year: int | None = None) -> str:

@@ -29,7 +29,7 @@ from matplotlib.ticker import Formatter, FuncFormatter, MaxNLocator
 from . import __version__
 from .chart_layout import fit_subplots, fit_title
 from .html_safe import caption_html
-from .i18n import fmt_number, rank_text, t, tick_labels
+from .i18n import fmt_number, rank_colour_note, rank_text, t, tick_labels
 
 __all__ = [
     "OKABE_ITO",
@@ -661,7 +661,7 @@ def comparison_table(
     # one format() call: a second one would reset the formats of the other columns (pandas >= 3)
     # text cells, headers (a peer group's name) and the caption are escaped: they come from data
     styler = frame.style.apply(style_rows, axis=1).format(fmt_cols, escape="html").format_index(escape="html", axis=1)
-    note = t("rank_colour_note", lang, n=n)
+    note = rank_colour_note(n, lang)
     if synthetic:
         note = f"{t('synthetic_note', lang)}. {note}"
     styler = styler.set_caption(caption_html(caption, note))

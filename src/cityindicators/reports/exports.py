@@ -388,7 +388,8 @@ def _without_colour_note(title: str) -> str:
     from ..i18n import TEXTS
 
     for text in TEXTS["rank_colour_note"].values():
-        pattern = re.escape(text).replace(re.escape("{n}"), r"\d+")
+        # {n}: a number (thin-space or comma thousands) and its noun ("60 savivaldybių", "60 municipalities")
+        pattern = re.escape(text).replace(re.escape("{n}"), r"\d[\d\u202f,]* \w+")
         title = re.sub(r"\s*" + pattern, "", title)
     return title.strip()
 
