@@ -118,6 +118,9 @@ def test_chart_and_table_exports(export_folder):
     assert ws["A1"].value == plotting.chart_title(fig) and "Eglynas" in ws["A1"].value
     assert [ws["A2"].value, ws["B2"].value] == ["Unit", "persons"]
     assert ws["A3"].value == "Source" and "synthetic" in ws["B3"].value.lower()
+    # the source beside its label, not "Source | Source: ..." (nor in the sheet index)
+    assert not ws["B3"].value.startswith("Source")
+    assert not [c.value for c in wb["Sheets"]["E"] if str(c.value).startswith("Source:")]
     rows = list(ws.iter_rows(min_row=7, values_only=True))
     # the chart's data under headers in the report's language, as a table sheet has them
     assert rows[0] == ("Year", "Value") and rows[1:] == [(2001, 1200), (2002, 1150), (2003, 1100)]

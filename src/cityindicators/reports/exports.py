@@ -374,6 +374,15 @@ def save_table(table: Any, folder: Path, title: str = "", unit: str = "", source
                                      source=source, frame=frame.reset_index(drop=True)))
 
 
+def _source_cell(source: str, lang: str) -> str:
+    """A chart's source line as a cell beside the label "Šaltinis" / "Source": without its own "Šaltinis: "
+    (the cell read "Šaltinis | Šaltinis: Oficialiosios statistikos portalas ...")."""
+    from ..i18n import TEXTS
+
+    prefix = TEXTS["source_line"][lang].split("{source}")[0]
+    return source[len(prefix):] if prefix and source.startswith(prefix) else source
+
+
 def _section_title() -> str:
     from ..i18n import TEXTS, t
 
@@ -649,13 +658,14 @@ def write_tables(folder: Path, template: str) -> list[str]:
         atomic_write_text(folder / csv_name, spreadsheet_safe_frame(frame).to_csv(index=False), durable=False)
         files.append(csv_name)
         kind = head["table"] if r.kind == "table" else head["chart_kind"]
-        index_rows.append([name, r.title, kind, r.unit, r.source, csv_name])
+        source = _source_cell(r.source, lang)
+        index_rows.append([name, r.title, kind, r.unit, source, csv_name])
         _write_row(index, len(index_rows), index_rows[-1], styles)
         ws = wb.add_worksheet(name)
         for i, col in enumerate(frame.columns):
             # a width of w characters, as the file states it (Calibri 11's digits are 7 pixels wide)
             ws.set_column_pixels(i, i, 7 * min(max(12, len(str(col)) + 2), 48))
-        heading = [[r.title], [head["unit"], r.unit], [head["source"], r.source], [head["territory"], r.territory]]
+        heading = [[r.title], [head["unit"], r.unit], [head["source"], source], [head["territory"], r.territory]]
         if r.chart:
             heading.append([head["chart"], r.chart])
         for row, values in enumerate(heading):
