@@ -164,12 +164,16 @@ def test_accuracy_flag_names_the_large_errors_only():
     assert f is not None and set(f.values["errors"]) == {"0-14", "65+"}
     # the back-test said as the accuracy table's title says it: the year projected from the data up to the origin
     assert f.text.startswith("Note: this method's projection of 2015 from the data up to 2010 erred widely here – ")
-    assert "65+: " + fmt_number(-18.0, "en", 1, sign=True) + "%." in f.text
-    lt = F.accuracy_flag({"65+": -18.0}, 2010, 5, "lt")
+    assert "65 and over: " + fmt_number(-18.0, "en", 1, sign=True) + "%." in f.text
+    lt = F.accuracy_flag({"65+": -18.0, "0-14": 12.0}, 2010, 5, "lt")
     assert lt.text.startswith("Dėmesio: šio metodo 2015 m. projekcija pagal duomenis iki 2010 m. čia smarkiai klydo – ")
-    assert "65+: " + fmt_number(-18.0, "lt", 1, sign=True) + " %." in lt.text and "atsargiai" in lt.text
-    # the group written as in the accuracy table, with an en dash
-    assert "0–14: +12.0%; 65+" in f.text and "0-14" not in f.text and "2010+5" not in f.text
+    assert "65 m. ir vyresni: " + fmt_number(-18.0, "lt", 1, sign=True) + " %" in lt.text and "atsargiai" in lt.text
+    # the group written as in the accuracy table and the broad-groups chart: with an en dash, and in Lithuanian
+    # with its "m." ("0–14: −14,3 %" and "65+" stood beside the chart's "0–14 m." and "65 m. ir vyresni")
+    assert "0–14: +12.0%; 65 and over" in f.text and "0-14" not in f.text and "2010+5" not in f.text
+    assert "0–14 m.: +12,0 %" in lt.text and "65+" not in lt.text
+    assert [F.age_group_label(g, "lt") for g in ("total", "0-14", "15-64", "65+")] == \
+        ["Iš viso", "0–14 m.", "15–64 m.", "65 m. ir vyresni"]
 
 
 @pytest.fixture(scope="module")

@@ -399,6 +399,19 @@ def accuracy_size_class(size: str, mape: float, n: int, year: int, lang: str = "
     return Finding("accuracy_class", text, {"size_class": size, "mape": mape, "n": n, "size_then": size_then})
 
 
+#: The back-test's broad age groups and their names in the report (as the broad-groups chart and its sheet
+#: name them: "0–14 m.", "65 m. ir vyresni"; "0–14", "65 and over").
+AGE_GROUP_TEXTS = {"0-14": "g_0_14", "15-64": "g_15_64", "65+": "g_65_plus"}
+
+
+def age_group_label(group: str, lang: str = "lt") -> str:
+    """A back-test group (``total``, ``0-14``, ``15-64``, ``65+``) as the report's tables write it."""
+    if group == "total":
+        return t("age_total", lang)
+    key = AGE_GROUP_TEXTS.get(group)
+    return t(key, lang) if key else group.replace("-", "–")  # a range takes an en dash
+
+
 def accuracy_flag(errors: dict[str, float], base_year: int, horizon: int, lang: str = "lt",
                   threshold: float = LARGE_ERROR_PCT) -> Finding | None:
     """A warning naming the groups whose past error (per cent, signed) reached ``threshold``; None if none did."""
@@ -406,7 +419,7 @@ def accuracy_flag(errors: dict[str, float], base_year: int, horizon: int, lang: 
     if not big:
         return None
     items = "; ".join(t("f_accuracy_flag_item", lang,
-                        group=t("age_total", lang).lower() if g == "total" else g.replace("-", "–"),  # as the tables
+                        group=t("age_total", lang).lower() if g == "total" else age_group_label(g, lang),  # as the table
                         err=fmt_number(e, lang, 1, sign=True)) for g, e in big.items())
     text = t("f_accuracy_flag", lang, groups=items, y0=base_year, year=base_year + horizon)
     return Finding("accuracy_flag", text, {"errors": big})

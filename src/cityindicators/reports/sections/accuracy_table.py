@@ -67,7 +67,7 @@ def accuracy(ctx: ReportContext, horizon: int = 5) -> F.Finding | None:
     rows = []
     for g in GROUPS:
         rows.append({
-            t("col_age_group", lang): t("age_total", lang) if g == "total" else g.replace("-", "–"),  # 0–14: a range takes an en dash
+            t("col_age_group", lang): F.age_group_label(g, lang),  # "0–14 m.", as the broad-groups chart says it
             t("col_bt_error", lang, name=ctx.name): float(mine.loc[g, "error_pct"]),
             t("col_bt_mape", lang, n=n): float(wins.loc[g, "default_mape"]),
             t("col_bt_best", lang): t(f"m_{wins.loc[g, 'best_baseline']}", lang),
