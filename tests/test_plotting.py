@@ -108,7 +108,10 @@ def test_migration_by_age_marks_the_open_group_and_says_the_age_is_at_the_end():
     assert len(hatched) == 1 and hatched[0].get_height() == pytest.approx(-500.0 / plotting.OPEN_GROUP_SPAN)
     assert hatched[0].get_x() == pytest.approx(84.5 + 0.05)
     assert len(bars) - 1 == 85 and all(p.get_height() == 10.0 for p in bars if not p.get_hatch())
-    assert "85+ m. (atvira grupė, vidurkis per metus)" in _texts(fig)  # in the legend, under the chart
+    # in the legend, under the chart: a mean per year of age, not "per year" (the bars sum several calendar years)
+    assert "85+ m. (atvira grupė, vidurkis vieneriems amžiaus metams)" in _texts(fig)
+    assert "85+ (open group, mean per single year of age)" in _texts(plotting.youth_outflow(yo, lang="en", name="X",
+                                                                                           open_age=85))
     assert ax.get_legend() is None and fig.legends
     assert plotting.chart_data(fig)["value"].iloc[-1] == -500.0  # the workbook keeps the group's own total
     en = plotting.youth_outflow(yo, lang="en", name="X")  # without an open group: every age a bar

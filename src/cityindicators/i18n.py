@@ -48,7 +48,10 @@ TEXTS: dict[str, dict[str, str]] = {
               "The figures describe no real municipality.",
     },
     "year": {"lt": "Metai", "en": "Year"},
-    "open_group": {"lt": "{age}+ m. (atvira grupė, vidurkis per metus)", "en": "{age}+ (open group, mean per year)"},
+    # the open top group drawn over several years of age at its mean per single year of age: not "per year",
+    # which under the migration chart (the sum of the key period's calendar years) read as an annual mean
+    "open_group": {"lt": "{age}+ m. (atvira grupė, vidurkis vieneriems amžiaus metams)",
+                   "en": "{age}+ (open group, mean per single year of age)"},
     "age": {"lt": "Amžius, metai", "en": "Age, years"},
     "persons": {"lt": "Gyventojai, asm.", "en": "Residents, persons"},
     "persons_k": {"lt": "Gyventojai, tūkst. asm.", "en": "Residents, thousand persons"},
