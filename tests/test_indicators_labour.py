@@ -65,3 +65,32 @@ def test_published_cross_section_as_is():
     assert value(df, "pub_unemployment_rate", "30", 2016) == 10.5
     assert value(df, "pub_new_thing", "30", 2016) == 3.0
     assert df.loc[df.indicator == "pub_new_thing", "unit"].iloc[0] == "pts"
+
+
+def _published_table():
+    return pd.DataFrame({
+        "territory_code": ["30", "45"], "year": 2016, "indicator": "unemployment_rate", "unit": "%",
+        "name_lt": "Nedarbo lygis", "name_en": "Unemployment rate", "value": [10.5, 8.0],
+    })
+
+
+def test_a_published_indicator_neither_known_nor_imported_is_an_error_not_empty_rows():
+    from cityindicators.exceptions import ConfigError
+    from cityindicators.indicators import rank_table
+
+    data = tables(published_indicators=_published_table(),
+                  population=cat(pop_rows("30", 2016, {30: 80}, {}), pop_rows("45", 2016, {40: 100}, {})))
+    # a mistyped id: get_indicator describes any pub_ id, so before it gave a row without a value
+    with pytest.raises(ConfigError, match=r"^unknown indicator 'pub_unemploymnet_rate': neither the catalogue nor "
+                                          r"the 1 imported published indicators have it\. Did you mean: "
+                                          r"pub_unemployment_rate"):
+        compute_indicators("pub_unemploymnet_rate", data=data)
+    # ... and a rank said that the dataset it needs (imported) was missing
+    with pytest.raises(ConfigError, match="^unknown indicator 'pub_unemploymnet_rate'"):
+        rank_table("pub_unemploymnet_rate", 2016, data=data)
+    with pytest.raises(ConfigError, match="and no published indicators are imported"):
+        compute_indicators("pub_unemployment_rate_x", data={k: v for k, v in data.items() if k != "published_indicators"})
+    # what was imported, and what the catalogue knows without data, are still values or no-data rows
+    assert value(compute_indicators("pub_unemployment_rate", data=data), "pub_unemployment_rate", "30", 2016) == 10.5
+    assert rank_table("pub_unemployment_rate", 2016, data=data).attrs["indicator"] == "pub_unemployment_rate"
+    assert compute_indicators("pub_employed_share", data=data, dropna=True).empty

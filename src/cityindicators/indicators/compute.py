@@ -14,6 +14,7 @@ computed from the *sums of its members' counts* (code ``G:<id>``), never by aver
 
 from __future__ import annotations
 
+import difflib
 import logging
 import os
 from typing import Iterable, Mapping, Sequence
@@ -28,7 +29,7 @@ from ..geography import Group, Register, get_register
 from ..schema import SPLIT_SEXES
 from . import labour, migration, structure, vital, working_age
 from ._counts import Counts, build_counts, ratio
-from .catalogue import CATALOGUE, Indicator, get_indicator
+from .catalogue import CATALOGUE, PUBLISHED_PREFIX, Indicator, get_indicator
 
 __all__ = [
     "DATASETS",
@@ -82,8 +83,31 @@ def _function(indicator_id: str, counts: Counts):
         return FUNCTIONS[indicator_id]
     if indicator_id in counts.passthrough or indicator_id in CATALOGUE:
         return _passthrough(indicator_id)
+    if indicator_id.startswith(PUBLISHED_PREFIX):
+        raise unknown_published_indicator(indicator_id, counts)
     get_indicator(indicator_id)  # raises with suggestions when unknown
     return _passthrough(indicator_id)
+
+
+def unknown_published_indicator(indicator_id: str, counts: Counts) -> ConfigError:
+    """The error for a published-indicator id (``pub_...``) that neither the catalogue nor the
+    published indicators imported into ``counts`` have.
+
+    :func:`~cityindicators.indicators.catalogue.get_indicator` describes any ``pub_`` id, because
+    a published indicator the catalogue does not know is described from the imported table; only
+    the data can tell that a mistyped one does not exist. Without this error it gave rows without
+    values, and a rank said that the (imported) dataset was needed.
+    """
+    imported = sorted(counts.extra_catalogue)
+    known = list(CATALOGUE) + [i for i in imported if i not in CATALOGUE]
+    close = difflib.get_close_matches(indicator_id, known, n=4, cutoff=0.5)
+    hint = f" Did you mean: {', '.join(close)}?" if close else ""
+    if imported:
+        where = f"neither the catalogue nor the {len(imported)} imported published indicators have it"
+    else:
+        where = "the catalogue does not have it, and no published indicators are imported"
+    return ConfigError(f"unknown indicator {indicator_id!r}: {where}.{hint} "
+                       "See 'cityindicators indicators --list'.")
 
 
 def load_data(datasets: Iterable[str] | None = None, data_dir: str | os.PathLike | None = None,
