@@ -9,6 +9,7 @@ when it is absent.
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 import pytest
@@ -33,6 +34,18 @@ SHARED_DATA = _shared_data_dir()
 def _block_network():
     with block_network():
         yield
+
+
+@pytest.fixture(autouse=True)
+def _close_figures():
+    """Close the figures a test leaves open. pyplot keeps every figure until it is closed, so a
+    test that does not close its own (or fails before it does) held their memory for the rest of
+    the run and made a later test warn that more than 20 figures were open. matplotlib is not
+    imported here for a test that did not import it (tests/test_deferred_imports.py)."""
+    yield
+    pyplot = sys.modules.get("matplotlib.pyplot")
+    if pyplot is not None:
+        pyplot.close("all")
 
 
 @pytest.fixture(scope="session")
