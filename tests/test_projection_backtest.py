@@ -161,6 +161,23 @@ def test_out_of_sample_errors_are_tidy_and_signed(demo_nested):
     assert list(nb.pooled().index) == ["total", "0-14", "15-64", "65+", "median_age"]
 
 
+def test_worst_territories_are_only_those_with_errors_when_the_columns_are_categorical(demo_nested):
+    # categorical columns with an unused territory and group: pandas before 3.0 grouped them with
+    # observed=False by default and gave the unused pairs as rows without a MAPE (and a warning)
+    import dataclasses
+
+    nb, _ = demo_nested
+    errors = nb.errors.copy()
+    codes = sorted(errors["territory_code"].unique())
+    errors["territory_code"] = pd.Categorical(errors["territory_code"], categories=[*codes, "X99"])
+    errors["group"] = pd.Categorical(errors["group"], categories=[*errors["group"].unique(), "unused"])
+    worst = dataclasses.replace(nb, errors=errors).worst(SELECTED, n=len(codes) + 1)
+    assert worst["mape"].notna().all() and "X99" not in set(worst["territory_code"])
+    assert len(worst) == 5 * len(codes)  # every territory in each of the five measures, once
+    top = worst.groupby("group", observed=True).head(1).set_index("group")["mape"]
+    assert (top == worst.groupby("group", observed=True)["mape"].max()).all()
+
+
 def test_backtest_report_script_writes_the_doc_on_demo_data(demo_dir, tmp_path):
     import importlib.util
     from pathlib import Path

@@ -488,11 +488,12 @@ class NestedBacktest:
     def worst(self, method: str = SELECTED, horizons: Sequence[int] = POOLED_HORIZONS, n: int = 3) -> pd.DataFrame:
         """The ``n`` territories with the largest MAPE of ``method`` over ``horizons``, per group."""
         e = self.errors[(self.errors["method"] == method) & self.errors["horizon"].isin(list(horizons))]
-        m = e.assign(ape=e["error_pct"].abs()).groupby(["group", "territory_code"])["ape"].mean().rename("mape")
-        bias = e.groupby(["group", "territory_code"])["error_pct"].mean().rename("bias")
-        t = pd.concat([m, bias], axis=1).reset_index()
-        return (t.sort_values(["group", "mape"], ascending=[True, False]).groupby("group", sort=False).head(n)
-                .reset_index(drop=True))
+        # observed=True: the columns may be categorical, and an older pandas (the declared minimum) would
+        # otherwise add every group x territory pair without errors, as empty rows, and warn
+        by = e.assign(ape=e["error_pct"].abs()).groupby(["group", "territory_code"], observed=True)
+        t = pd.concat([by["ape"].mean().rename("mape"), by["error_pct"].mean().rename("bias")], axis=1).reset_index()
+        return (t.sort_values(["group", "mape"], ascending=[True, False]).groupby("group", sort=False, observed=True)
+                .head(n).reset_index(drop=True))
 
 
 def census_breaks() -> tuple[int, ...]:
