@@ -153,9 +153,10 @@ def _write_old_shape_table(data_dir, name: str) -> None:
     """Overwrite a published table with the shape of an older build: all-ages rows with a missing age."""
     path = store.current_tables(data_dir)[name]
     singles = pd.read_parquet(path)
-    totals = pd.read_parquet(store.current_tables(data_dir)[f"{name}_total"]).assign(age=pd.NA, open_age=False)
+    totals = pd.read_parquet(store.current_tables(data_dir)[f"{name}_total"])
+    # a typed missing age: an all-NA object column in a concat is deprecated (FutureWarning in pandas 2)
+    totals = totals.assign(age=pd.array([pd.NA] * len(totals), dtype="Int64"), open_age=False)
     old = pd.concat([totals, singles], ignore_index=True)
-    old["age"] = old["age"].astype("Int64")
     path.unlink()  # (a hard link shared with an earlier generation is left alone)
     old.to_parquet(path)
 
