@@ -84,12 +84,12 @@ def _function(indicator_id: str, counts: Counts):
     if indicator_id in counts.passthrough or indicator_id in CATALOGUE:
         return _passthrough(indicator_id)
     if indicator_id.startswith(PUBLISHED_PREFIX):
-        raise unknown_published_indicator(indicator_id, counts)
+        raise _unknown_published_indicator_error(indicator_id, counts)
     get_indicator(indicator_id)  # raises with suggestions when unknown
     return _passthrough(indicator_id)
 
 
-def unknown_published_indicator(indicator_id: str, counts: Counts) -> ConfigError:
+def _unknown_published_indicator_error(indicator_id: str, counts: Counts) -> ConfigError:
     """The error for a published-indicator id (``pub_...``) that neither the catalogue nor the
     published indicators imported into ``counts`` have.
 
