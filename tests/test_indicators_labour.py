@@ -8,8 +8,9 @@ import pandas as pd
 import pytest
 
 from _indicator_frames import cat, pop_rows, tables, value
+from cityindicators.exceptions import ConfigError
 from cityindicators.geography import Group
-from cityindicators.indicators import compute_indicators
+from cityindicators.indicators import compute_indicators, rank_table
 
 
 def _labour(code, year, **values):
@@ -75,9 +76,6 @@ def _published_table():
 
 
 def test_a_published_indicator_neither_known_nor_imported_is_an_error_not_empty_rows():
-    from cityindicators.exceptions import ConfigError
-    from cityindicators.indicators import rank_table
-
     data = tables(published_indicators=_published_table(),
                   population=cat(pop_rows("30", 2016, {30: 80}, {}), pop_rows("45", 2016, {40: 100}, {})))
     # a mistyped id: get_indicator describes any pub_ id, so before it gave a row without a value

@@ -36,6 +36,7 @@ __all__ = [
     "POLARITIES",
     "PUBLISHED_PREFIX",
     "get_indicator",
+    "close_indicator_ids",
     "catalogue_frame",
     "indicator_ids",
     "published_indicator",
@@ -557,11 +558,18 @@ def get_indicator(indicator_id: str, extra: Mapping[str, Indicator] | None = Non
         return extra[indicator_id]
     if indicator_id.startswith(PUBLISHED_PREFIX):
         return published_indicator(indicator_id)
-    import difflib
-
-    close = difflib.get_close_matches(indicator_id, list(CATALOGUE), n=4, cutoff=0.5)
+    close = close_indicator_ids(indicator_id)
     hint = f" Did you mean: {', '.join(close)}?" if close else ""
     raise ConfigError(f"unknown indicator {indicator_id!r}.{hint} See 'cityindicators indicators --list'.")
+
+
+def close_indicator_ids(indicator_id: str, extra: Iterable[str] = ()) -> list[str]:
+    """Up to four ids of the catalogue and of ``extra`` (the published indicators of the data, say)
+    close to an unknown ``indicator_id``, closest first: what an unknown-indicator error offers."""
+    import difflib  # only when an id is unknown
+
+    known = list(CATALOGUE) + [i for i in extra if i not in CATALOGUE]
+    return difflib.get_close_matches(indicator_id, known, n=4, cutoff=0.5)
 
 
 def indicator_ids(topic: str | None = None) -> list[str]:

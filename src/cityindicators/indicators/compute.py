@@ -14,7 +14,6 @@ computed from the *sums of its members' counts* (code ``G:<id>``), never by aver
 
 from __future__ import annotations
 
-import difflib
 import logging
 import os
 from typing import Iterable, Mapping, Sequence
@@ -29,7 +28,7 @@ from ..geography import Group, Register, get_register
 from ..schema import SPLIT_SEXES
 from . import labour, migration, structure, vital, working_age
 from ._counts import Counts, build_counts, ratio
-from .catalogue import CATALOGUE, PUBLISHED_PREFIX, Indicator, get_indicator
+from .catalogue import CATALOGUE, PUBLISHED_PREFIX, Indicator, close_indicator_ids, get_indicator
 
 __all__ = [
     "DATASETS",
@@ -99,8 +98,7 @@ def _unknown_published_indicator_error(indicator_id: str, counts: Counts) -> Con
     values, and a rank said that the (imported) dataset was needed.
     """
     imported = sorted(counts.extra_catalogue)
-    known = list(CATALOGUE) + [i for i in imported if i not in CATALOGUE]
-    close = difflib.get_close_matches(indicator_id, known, n=4, cutoff=0.5)
+    close = close_indicator_ids(indicator_id, imported)
     hint = f" Did you mean: {', '.join(close)}?" if close else ""
     if imported:
         where = f"neither the catalogue nor the {len(imported)} imported published indicators have it"

@@ -466,13 +466,14 @@ def _criterion_fields(raw: RawPlan, i: int, errors: _Errors, seen: set[str]) -> 
 def _indicator_entry(cid: str, fields: dict[str, Any], published: Sequence[str], errors: _Errors, i: int):
     """The catalogue entry of a criterion's indicator (None for an own indicator or an error)."""
     from ..indicators import CATALOGUE, get_indicator
+    from ..indicators.catalogue import close_indicator_ids
 
     ind = fields["indicator"]
     if ind in CATALOGUE or ind in published:
         return get_indicator(ind)
     if fields["values"] is not None:
         return None  # own indicator, values typed in the plan
-    close = difflib.get_close_matches(ind, list(CATALOGUE) + list(published), n=4, cutoff=0.5)
+    close = close_indicator_ids(ind, published)
     hint = f"; closest ids: {', '.join(close)}" if close else ""
     errors.add(f"unknown indicator {ind!r}{hint} (see 'cityindicators indicators --list'; an own indicator needs "
                f"its 'values' in the plan)", "indicator", i)
