@@ -203,7 +203,7 @@ def test_backtest_report_script_writes_the_doc_on_demo_data(demo_dir, tmp_path):
 
 def test_out_of_sample_result_is_the_protocols_cell_as_a_back_test():
     """One origin and horizon of the protocol's errors as ``backtest`` gives them: the nested default under
-    the default method's name, the baselines, no candidate and no median age; hand-worked MAPE and bias."""
+    the default method's name, the baselines and no candidate, the median age too; hand-worked MAPE and bias."""
     from cityindicators.projection.backtest import DEFAULT_METHOD, out_of_sample_result
 
     rows = []
@@ -218,9 +218,10 @@ def test_out_of_sample_result_is_the_protocols_cell_as_a_back_test():
     r = out_of_sample_result(errors, 2010, 5)
     assert (r.base_year, r.horizon) == (2010, 5)
     assert set(r.errors["method"]) == {DEFAULT_METHOD, "hamilton-perry", "constant"}
-    assert set(r.errors["group"]) == {"total"}
-    t = r.table.set_index("method")
+    assert set(r.errors["group"]) == {"total", "median_age"}
+    t = r.table[r.table["group"] == "total"].set_index("method")
     assert t.loc[DEFAULT_METHOD, "mape"] == pytest.approx(3.0) and t.loc[DEFAULT_METHOD, "mspe"] == pytest.approx(-1.0)
+    assert list(r.wins().index) == ["total", "median_age"]  # the measures the errors have, in the protocol's order
     w = r.wins().loc["total"]
     assert w["best_baseline"] == "hamilton-perry" and w["best_baseline_mape"] == pytest.approx(1.0)
     assert not w["beats_all"]
@@ -249,3 +250,33 @@ def test_early_convergence_twins_converge_the_trend_candidates_from_the_origin()
     # the shipped rule for comparison: held for 12 years, then 28 to zero, the same end point
     held, _ = convergence_weights(45, "zero", 28, 12)
     np.testing.assert_allclose(held[[0, 12, 13, 40]], [1, 1, 27 / 28, 0])
+
+
+def test_single_back_test_scores_the_median_age_as_the_protocol_does(demo_dir):
+    """``backtest`` scores the median age beside the groups: the forecast of each method is the median age
+    of its projected population (the trends extrapolate the median age's own series), the actual that of
+    the published population, the error in per cent of it; and ``wins`` says where the default is behind."""
+    from cityindicators.projection import project
+    from cityindicators.projection.backtest import DEFAULT_METHOD, backtest
+    from cityindicators.projection.estimation.common import population_array
+
+    data = ProjectionData.from_store(data_dir=demo_dir)
+    y0, h = int(data.population["year"].max()) - 3, 3
+    r = backtest(data, y0, h, territories=["X13", "X12"])
+    e = r.errors[r.errors["group"] == "median_age"].set_index(["method", "territory_code"])
+    pa = population_array(data.population[data.population["territory_code"].isin(["X13"])])
+    ages = lambda year: pa.values[0, pa.years.index(year)]  # [sex, age] of X13
+    assert e.loc[("constant", "X13"), "forecast"] == pytest.approx(float(median_age(ages(y0))))
+    assert e.loc[("constant", "X13"), "actual"] == pytest.approx(float(median_age(ages(y0 + h))))
+    series = np.array([float(median_age(ages(y))) for y in range(y0 - 5, y0 + 1)])
+    slope, icpt = np.polyfit(np.arange(y0 - 5, y0 + 1), np.log(series), 1)
+    assert e.loc[("exponential", "X13"), "forecast"] == pytest.approx(np.exp(icpt + slope * (y0 + h)))
+    cc = project("X13", base_year=y0, to_year=y0 + h, data_dir=demo_dir).population
+    cc = cc[cc["year"] == y0 + h].pivot_table(index="sex", columns="age", values="value", aggfunc="sum")
+    assert e.loc[(DEFAULT_METHOD, "X13"), "forecast"] == pytest.approx(float(median_age(cc.loc[["male", "female"]].to_numpy())))
+    row = e.loc[(DEFAULT_METHOD, "X13")]
+    assert row["error_pct"] == pytest.approx((row["forecast"] - row["actual"]) / row["actual"] * 100)
+    w = r.wins()
+    assert list(w.index) == ["total", "0-14", "15-64", "65+", "median_age"]
+    mape = r.table[r.table["group"] == "median_age"].set_index("method")["mape"]
+    assert w.loc["median_age", "beats_all"] == (mape[DEFAULT_METHOD] < mape.drop(DEFAULT_METHOD).min())

@@ -93,8 +93,9 @@ def test_backtest_table(demo_dir, capsys):
     assert rc == 0
     frame = pd.read_csv(io.StringIO(captured.out))
     assert set(frame["method"]) == {"cohort-component", "constant", "linear", "exponential", "hamilton-perry"}
-    assert set(frame["group"]) == {"total", "0-14", "15-64", "65+"}
+    assert set(frame["group"]) == {"total", "0-14", "15-64", "65+", "median_age"}  # the protocol's measures
     assert "baseline" in captured.err
+    assert "not out of sample" in captured.err  # the shipped settings were chosen on back-tests like this one
 
 
 def test_unknown_scenario_is_a_clean_error(demo_dir, capsys):
@@ -263,3 +264,15 @@ def test_target_with_an_unknown_profile_names_the_option(demo_dir, capsys):
     assert rc == 1 and err.startswith("error: --profile 'aliens': unknown profile; allowed: young_families, ")
     rc, _, _, _ = target_run(demo_dir, capsys, "--profile", "own")
     assert rc == 0
+
+
+def test_backtest_verdict_names_the_measures_ahead_and_behind():
+    from cityindicators.cli.projection import _backtest_verdict
+
+    wins = pd.DataFrame({"beats_all": [True, True, False]}, index=["total", "0-14", "median_age"])
+    line = _backtest_verdict(wins, 2010, 5)
+    assert line.startswith("default method beats every baseline on total and 0-14 but does NOT beat every "
+                           "baseline on the median age (base 2010, horizon 5;")
+    assert "\n" not in line
+    everywhere = _backtest_verdict(wins.assign(beats_all=True), 2010, 5)
+    assert "beats every baseline on total, 0-14 and the median age (" in everywhere and "NOT" not in everywhere

@@ -307,8 +307,27 @@ def test_accuracy_context_size_class_error_from_the_back_test(ctx, demo_dir):
     cls = extra[0]
     assert cls.key == "accuracy_class" and cls.values["n"] == len(same)
     assert cls.values["mape"] == pytest.approx(same["error_pct"].abs().mean())
-    mine = bt.errors.query("method == @DEFAULT_METHOD and territory_code == 'X13'")
+    mine = bt.errors.query("method == @DEFAULT_METHOD and territory_code == 'X13' and group != 'median_age'")
     assert any(f.key == "accuracy_flag" for f in extra) == bool((mine["error_pct"].abs() >= F.LARGE_ERROR_PCT).any())
+
+
+def test_accuracy_flag_of_the_report_names_the_table_groups_not_the_median_age(ctx, demo_dir):
+    """The back-test scores the median age too, but the report's table and its flag are of the total and
+    the age groups: a large median-age error alone raises no flag (it would have no label there)."""
+    from cityindicators.projection.backtest import BacktestResult
+
+    data = ProjectionData.from_store(data_dir=demo_dir)
+    y0, h = ctx.projection.base_year - 5, 5
+    errors = backtest(data, y0, h).errors.copy()
+    x13 = (errors["method"] == DEFAULT_METHOD) & (errors["territory_code"] == "X13")
+    errors.loc[x13, "error_pct"] = 1.0
+    errors.loc[x13 & (errors["group"] == "median_age"), "error_pct"] = 25.0
+    bt = BacktestResult.from_errors(y0, h, errors)
+    assert not any(f.key == "accuracy_flag" for f in sections.accuracy_context(ctx, bt, bt, y0, h))
+    errors.loc[x13 & (errors["group"] == "65+"), "error_pct"] = -18.0
+    bt = BacktestResult.from_errors(y0, h, errors)
+    flag = [f for f in sections.accuracy_context(ctx, bt, bt, y0, h) if f.key == "accuracy_flag"]
+    assert len(flag) == 1 and flag[0].values["errors"] == {"65+": -18.0}
 
 
 def test_fan_text_says_what_the_80_percent_interval_means():

@@ -2,17 +2,20 @@
 
 For a base year ``Y`` and horizon ``H`` every method sees population data up to 1 January
 ``Y`` (and births/deaths up to ``Y - 1``) only, and its populations of ``Y + H`` are compared
-with the published ones for the total and the groups 0-14, 15-64 and 65+ of each municipality:
+with the published ones for the total, the groups 0-14, 15-64 and 65+ and the median age of each
+municipality (the measures of the out-of-sample protocol below; the median age's errors in per
+cent of the published median age):
 
 * ``APE = |F - A| / A * 100`` (absolute percentage error); ``MAPE`` is its mean over
   territories, ``MSPE`` (mean signed percentage error) the mean of ``(F - A) / A * 100``
   (positive = projections too high);
 * baselines on the same data: ``constant`` (``F = P_Y``), ``linear`` and ``exponential``
-  (OLS of ``P`` or ``log P`` on the years ``Y - 5 .. Y``), and ``hamilton-perry`` (cohort-change
-  ratios: ``P_{x+1}(t+1) = P_x(t) * CCR_x`` with ``CCR_x = sum_y P_{x+1}(y+1) / sum_y P_x(y)``
-  over ``y = Y-5 .. Y-1``, the open group fed by the last two ages, and age 0 from the
-  child-woman ratio ``P_0(y+1) / W_{15-49}(y)`` by sex; Hamilton & Perry 1962, Swanson, Schlottmann
-  & Schmidt 2010, *Population Research and Policy Review* 29), iterated ``H`` times.
+  (OLS of ``P`` or ``log P`` on the years ``Y - 5 .. Y``; for the median age its own series), and
+  ``hamilton-perry`` (cohort-change ratios: ``P_{x+1}(t+1) = P_x(t) * CCR_x`` with
+  ``CCR_x = sum_y P_{x+1}(y+1) / sum_y P_x(y)`` over ``y = Y-5 .. Y-1``, the open group fed by the
+  last two ages, and age 0 from the child-woman ratio ``P_0(y+1) / W_{15-49}(y)`` by sex; Hamilton &
+  Perry 1962, Swanson, Schlottmann & Schmidt 2010, *Population Research and Policy Review* 29),
+  iterated ``H`` times.
 
 The default method is the cohort-component projection under the ``baseline`` scenario with
 the default :class:`~cityindicators.projection.settings.EstimationSettings` (see :mod:`.estimation`).
@@ -121,7 +124,8 @@ class BacktestResult:
     Attributes
     ----------
     errors
-        ``method, territory_code, group, forecast, actual, error_pct`` (signed, per cent).
+        ``method, territory_code, group, forecast, actual, error_pct`` (signed, per cent); ``group``
+        one of :data:`MEASURES` (the median age's forecast and actual in years).
     table
         ``method, group, mape, mspe, n``: mean absolute and mean signed percentage errors.
     """
@@ -140,13 +144,14 @@ class BacktestResult:
         return cls(int(base_year), int(horizon), errors, table)
 
     def wins(self) -> pd.DataFrame:
-        """Per group: the default method's MAPE, the best baseline's and whether the default is lower."""
+        """Per measure (the total, the groups, the median age; those the errors have, in that order): the
+        default method's MAPE, the best baseline's and whether the default is lower."""
         t = self.table.pivot(index="group", columns="method", values="mape")
         base = t.drop(columns=[DEFAULT_METHOD])
         return pd.DataFrame({
             "default_mape": t[DEFAULT_METHOD], "best_baseline": base.idxmin(axis=1),
             "best_baseline_mape": base.min(axis=1), "beats_all": t[DEFAULT_METHOD] < base.min(axis=1),
-        }).reindex(list(GROUPS))
+        }).reindex([m for m in MEASURES if m in t.index])
 
 
 def backtest(
@@ -184,22 +189,22 @@ def backtest(
     order = [pa.codes.index(c) for c in codes]
     P = pa.values[order]
     hist = P[:, [pa.years.index(y) for y in need]]  # [T, 6, 2, A]
-    actual = _groups(P[:, pa.years.index(Y + H)])
+    actual = _measures(P[:, pa.years.index(Y + H)])
 
     fc: dict[str, np.ndarray] = {}
     rates = estimate_rates(data, codes, Y, settings, register=register)
     arr = run_schedule(build_schedule(rates, load_scenario(scenario), Y + H))
-    fc[DEFAULT_METHOD] = _groups(arr.population[H])
-    g_hist = _groups(hist)  # [T, 6, 4]
-    fc["constant"] = g_hist[:, -1]
-    fc["linear"] = np.maximum(_extrapolate(g_hist, np.array(need, dtype=float), Y + H, False), 0)
-    fc["exponential"] = _extrapolate(g_hist, np.array(need, dtype=float), Y + H, True)
-    fc["hamilton-perry"] = _groups(_hamilton_perry(hist, H))
+    fc[DEFAULT_METHOD] = _measures(arr.population[H])
+    m_hist = _measures(hist)  # [T, 6, 5]: the trends of the median age extrapolate its own series
+    fc["constant"] = m_hist[:, -1]
+    fc["linear"] = np.maximum(_extrapolate(m_hist, np.array(need, dtype=float), Y + H, False), 0)
+    fc["exponential"] = _extrapolate(m_hist, np.array(need, dtype=float), Y + H, True)
+    fc["hamilton-perry"] = _measures(_hamilton_perry(hist, H))
 
     rows = []
     for method in METHODS:
         err = (fc[method] - actual) / actual * 100
-        for k, g in enumerate(GROUPS):
+        for k, g in enumerate(MEASURES):
             rows.append(pd.DataFrame({"method": method, "territory_code": codes, "group": g,
                                       "forecast": fc[method][:, k], "actual": actual[:, k], "error_pct": err[:, k]}))
     errors = pd.concat(rows, ignore_index=True)
@@ -733,7 +738,7 @@ def out_of_sample_result(errors: pd.DataFrame, base_year: int, horizon: int) -> 
     (the shipped settings were chosen on every origin, this one included). ``None`` when ``errors``
     have no default row of that origin and horizon."""
     cell = errors[(errors["base_year"] == int(base_year)) & (errors["horizon"] == int(horizon))
-                  & errors["group"].astype(str).isin(GROUPS)]
+                  & errors["group"].astype(str).isin(MEASURES)]
     method = cell["method"].astype(str)
     if not method.eq(SELECTED).any():
         return None

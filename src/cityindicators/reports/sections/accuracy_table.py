@@ -98,7 +98,7 @@ def accuracy_context(ctx: ReportContext, bt, own, y0: int, h: int) -> list[F.Fin
     population at the projection's base year), so that one municipality has one size class in one
     report; the municipalities pooled are those of that class at the back-test's origin ``y0``, as
     the band pools its past errors (classed where each projection started, not by the outcome)."""
-    from ...projection.backtest import DEFAULT_METHOD
+    from ...projection.backtest import DEFAULT_METHOD, GROUPS
     from ...projection.sizeclasses import size_class, size_class_label
 
     e = bt.errors[(bt.errors["method"] == DEFAULT_METHOD)]
@@ -113,7 +113,8 @@ def accuracy_context(ctx: ReportContext, bt, own, y0: int, h: int) -> list[F.Fin
         out.append(F.accuracy_size_class(size_class_label(mine, ctx.lang), float(tot["error_pct"].abs().mean()),
                                          int(len(tot)), y0, ctx.lang, name=ctx.name, base_year=ctx.projection.base_year,
                                          size_then=None if then is None or then == mine else size_class_label(then, ctx.lang)))
-    m = own.errors[(own.errors["method"] == DEFAULT_METHOD) & (own.errors["territory_code"] == ctx.code)]
+    m = own.errors[(own.errors["method"] == DEFAULT_METHOD) & (own.errors["territory_code"] == ctx.code)
+                   & own.errors["group"].astype(str).isin(GROUPS)]  # the groups of the table (not the median age)
     flag = F.accuracy_flag(dict(zip(m["group"], m["error_pct"].astype(float))), y0, h, ctx.lang)
     if flag is not None:
         out.append(flag)
