@@ -265,6 +265,8 @@ def municipal_factors(municipalities: np.ndarray, base_year: int, national_years
     own = municipalities.sum((-2, -1))  # [n, I]
     share = own / np.where(own.sum(1, keepdims=True) > 0, own.sum(1, keepdims=True), 1.0)
     totals = share * target.sum((-2, -1))[:, None]  # own shares of the national total
-    raked = rake(cells.reshape(n, I, -1), target.reshape(n, -1), totals).reshape(cells.shape)
-    fac = np.where(cells > 0, raked / np.where(cells > 0, cells, 1.0), f[:, None, :, : k + 1])
+    fac = np.ones(cells.shape)
+    # the base year (row 0) is data and keeps factor 1 exactly: raked, it would come back with rounding noise
+    raked = rake(cells[1:].reshape(n - 1, I, -1), target[1:].reshape(n - 1, -1), totals[1:]).reshape(cells[1:].shape)
+    fac[1:] = np.where(cells[1:] > 0, raked / np.where(cells[1:] > 0, cells[1:], 1.0), f[1:, None, :, : k + 1])
     return _expanded(fac, k, A), target
