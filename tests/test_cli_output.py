@@ -54,7 +54,7 @@ def test_csv_and_json_keep_the_ascii_hyphen(capsys):
 def test_backtest_table_on_the_demo_prints_negative_errors_with_the_minus_sign(demo_dir, capsys):
     args = ["--data-dir", str(demo_dir), "backtest", "--base-year", "2018", "--horizon", "3"]
     assert main(args + ["--format", "csv"]) == 0
-    signed = pd.read_csv(io.StringIO(capsys.readouterr().out))["mspe"]  # mean signed error, some negative
+    signed = pd.read_csv(io.StringIO(capsys.readouterr().out))["bias"]  # mean signed error, some negative
     assert (signed < 0).any()
     assert main(args) == 0
     rows = capsys.readouterr().out.splitlines()[1:]

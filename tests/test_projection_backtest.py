@@ -220,7 +220,9 @@ def test_out_of_sample_result_is_the_protocols_cell_as_a_back_test():
     assert set(r.errors["method"]) == {DEFAULT_METHOD, "hamilton-perry", "constant"}
     assert set(r.errors["group"]) == {"total", "median_age"}
     t = r.table[r.table["group"] == "total"].set_index("method")
-    assert t.loc[DEFAULT_METHOD, "mape"] == pytest.approx(3.0) and t.loc[DEFAULT_METHOD, "mspe"] == pytest.approx(-1.0)
+    assert t.loc[DEFAULT_METHOD, "mape"] == pytest.approx(3.0) and t.loc[DEFAULT_METHOD, "bias"] == pytest.approx(-1.0)
+    assert t.loc[DEFAULT_METHOD, "p90"] == pytest.approx(2.0 + 0.9 * (4.0 - 2.0))  # |2|, |-4|: linear between them
+    assert t.loc[DEFAULT_METHOD, "n"] == 2
     assert list(r.wins().index) == ["total", "median_age"]  # the measures the errors have, in the protocol's order
     w = r.wins().loc["total"]
     assert w["best_baseline"] == "hamilton-perry" and w["best_baseline_mape"] == pytest.approx(1.0)

@@ -199,7 +199,7 @@ def _backtest(args) -> int:
         return _backtest_protocol(data, args)
     res = backtest(data, args.base_year, args.horizon)
     table = res.table.copy()
-    table[["mape", "mspe"]] = table[["mape", "mspe"]].round(2)
+    table[["mape", "bias", "p90"]] = table[["mape", "bias", "p90"]].round(2)
     emit(table, args.format, args.output)
     wins = res.wins()
     print(_backtest_verdict(wins, res.base_year, res.horizon), file=sys.stderr)

@@ -7,8 +7,9 @@ municipality (the measures of the out-of-sample protocol below; the median age's
 cent of the published median age):
 
 * ``APE = |F - A| / A * 100`` (absolute percentage error); ``MAPE`` is its mean over
-  territories, ``MSPE`` (mean signed percentage error) the mean of ``(F - A) / A * 100``
-  (positive = projections too high);
+  territories, the bias (mean signed percentage error) the mean of ``(F - A) / A * 100``
+  (positive = projections too high) and ``P90`` the 90th percentile of the APEs, as the protocol's
+  summary has them (:meth:`NestedBacktest.summary`);
 * baselines on the same data: ``constant`` (``F = P_Y``), ``linear`` and ``exponential``
   (OLS of ``P`` or ``log P`` on the years ``Y - 5 .. Y``; for the median age its own series), and
   ``hamilton-perry`` (cohort-change ratios: ``P_{x+1}(t+1) = P_x(t) * CCR_x`` with
@@ -127,7 +128,8 @@ class BacktestResult:
         ``method, territory_code, group, forecast, actual, error_pct`` (signed, per cent); ``group``
         one of :data:`MEASURES` (the median age's forecast and actual in years).
     table
-        ``method, group, mape, mspe, n``: mean absolute and mean signed percentage errors.
+        ``method, group, mape, bias, p90, n``: mean absolute and mean signed percentage errors and the
+        90th percentile of the absolute ones, over ``n`` territories.
     """
 
     base_year: int
@@ -140,7 +142,8 @@ class BacktestResult:
         """The result of per-territory ``errors`` (``method, territory_code, group, forecast, actual,
         error_pct``), its ``table`` summed from them."""
         table = errors.groupby(["method", "group"], sort=False)["error_pct"].agg(
-            mape=lambda e: e.abs().mean(), mspe="mean", n="count").reset_index()
+            mape=lambda e: e.abs().mean(), bias="mean", p90=lambda e: float(np.quantile(e.abs(), 0.9)),
+            n="count").reset_index()
         return cls(int(base_year), int(horizon), errors, table)
 
     def wins(self) -> pd.DataFrame:
