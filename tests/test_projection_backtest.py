@@ -282,3 +282,19 @@ def test_single_back_test_scores_the_median_age_as_the_protocol_does(demo_dir):
     assert list(w.index) == ["total", "0-14", "15-64", "65+", "median_age"]
     mape = r.table[r.table["group"] == "median_age"].set_index("method")["mape"]
     assert w.loc["median_age", "beats_all"] == (mape[DEFAULT_METHOD] < mape.drop(DEFAULT_METHOD).min())
+
+
+def test_error_summary_and_pooled_mape_hand_worked():
+    from cityindicators.projection.backtest import error_summary, pooled_mape
+
+    rows = [(2010, 1, "A", 2.0), (2010, 1, "B", -4.0), (2011, 1, "A", 6.0), (2010, 2, "A", -1.0)]
+    errors = pd.DataFrame([{"base_year": y, "horizon": h, "territory_code": t, "group": "total", "method": SELECTED,
+                            "error_pct": e} for y, h, t, e in rows])
+    s = error_summary(errors, methods=(SELECTED,)).set_index("horizon")
+    # horizon 1: |2|, |-4|, |6| -> MAPE 4, bias 4/3, P90 between the 2nd and 3rd largest: 4 + 0.8 * (6 - 4) = 5.6
+    assert s.loc[1, "mape"] == pytest.approx(4.0) and s.loc[1, "bias"] == pytest.approx(4 / 3)
+    assert s.loc[1, "p90"] == pytest.approx(5.6) and s.loc[1, "origins"] == 2
+    assert s.loc[2, "mape"] == pytest.approx(1.0) and s.loc[2, "origins"] == 1
+    p = pooled_mape(error_summary(errors, methods=(SELECTED,)), horizons=(1, 2), methods=(SELECTED,))
+    assert p.loc["total", SELECTED] == pytest.approx((4.0 + 1.0) / 2)  # each horizon weighs the same
+    assert np.isnan(p.loc["median_age", SELECTED])  # a measure without errors stays a row, empty

@@ -276,3 +276,19 @@ def test_backtest_verdict_names_the_measures_ahead_and_behind():
     assert "\n" not in line
     everywhere = _backtest_verdict(wins.assign(beats_all=True), 2010, 5)
     assert "beats every baseline on total, 0-14 and the median age (" in everywhere and "NOT" not in everywhere
+
+
+def test_single_backtest_of_one_territory_is_its_row_of_all(demo_dir, capsys):
+    args = ["--data-dir", str(demo_dir), "backtest", "--base-year", "2018", "--horizon", "3", "--format", "csv"]
+    assert main(args) == 0
+    every = pd.read_csv(io.StringIO(capsys.readouterr().out))
+    assert main(args + ["--territory", "Eglyno sav."]) == 0
+    one = pd.read_csv(io.StringIO(capsys.readouterr().out))
+    assert set(one["n"]) == {1} and min(every["n"]) > 1
+    from cityindicators.projection import ProjectionData, backtest
+
+    errors = backtest(ProjectionData.from_store(data_dir=demo_dir), 2018, 3).errors
+    x13 = errors[errors["territory_code"] == "X13"].set_index(["method", "group"])["error_pct"]
+    got = one.set_index(["method", "group"])
+    assert got["mape"].to_numpy() == pytest.approx(x13.abs().loc[got.index].round(2).to_numpy(), abs=1e-9)
+    assert got["bias"].to_numpy() == pytest.approx(x13.loc[got.index].round(2).to_numpy(), abs=1e-9)

@@ -56,3 +56,30 @@ def test_calibrated_band_is_the_librarys_on_the_builds_errors(demo_dir_backteste
     cols = ["year", "sex", "age_group", "q10", "q50", "q90"]
     assert len(got) == len(want) > 0
     pd.testing.assert_frame_equal(got[cols], want[cols], check_dtype=False, rtol=1e-12)
+
+
+def test_backtest_of_a_territory_is_its_share_of_the_builds_out_of_sample_errors(demo_dir_backtested,
+                                                                                 quick_backtest_errors, no_backtest,
+                                                                                 tmp_path, capsys):
+    """``backtest --territory`` summarises the build's out-of-sample errors of that municipality only (the
+    protocol is not run again); a county is refused in one line that names it."""
+    from cityindicators.projection.backtest import error_summary
+
+    out = tmp_path / "bt.csv"
+    assert main(["--data-dir", str(demo_dir_backtested), "backtest", "--territory", "X13", "--format", "csv",
+                 "--output", str(out)]) == 0
+    assert "Eglyno sav." in capsys.readouterr().err  # the line under the table names whose errors these are
+    got = pd.read_csv(out)
+    mine = quick_backtest_errors[quick_backtest_errors["territory_code"].astype(str) == "X13"]
+    want = error_summary(mine).round(2)
+    assert len(got) == len(want) > 0 and set(got["method"]) == {"default", "constant", "linear", "exponential",
+                                                                 "hamilton-perry"}
+    pd.testing.assert_frame_equal(got, want.astype({"method": str, "group": str}).reset_index(drop=True),
+                                  check_dtype=False)
+    one = mine[(mine["method"] == "default") & (mine["group"] == "total") & (mine["horizon"] == 1)]
+    row = got[(got["method"] == "default") & (got["group"] == "total") & (got["horizon"] == 1)].iloc[0]
+    assert row["mape"] == pytest.approx(one["error_pct"].abs().mean(), abs=0.005) and row["origins"] == len(one)
+    rc = main(["--data-dir", str(demo_dir_backtested), "backtest", "--territory", "X01"])
+    err = capsys.readouterr().err
+    assert rc == 1 and "not among the municipalities the protocol back-tests" in err and "(X01)" in err
+    assert len(err.strip().splitlines()) == 1

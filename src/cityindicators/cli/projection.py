@@ -197,7 +197,8 @@ def _backtest(args) -> int:
         if (args.base_year is None) != (args.horizon is None):
             raise ProjectionError("backtest: give both --base-year and --horizon, or neither (the whole protocol)")
         return _backtest_protocol(data, args)
-    res = backtest(data, args.base_year, args.horizon)
+    res = backtest(data, args.base_year, args.horizon, territories=_territories(args.territory) if args.territory else "all",
+                   register=get_register(args.data_dir))
     table = res.table.copy()
     table[["mape", "bias", "p90"]] = table[["mape", "bias", "p90"]].round(2)
     emit(table, args.format, args.output)
@@ -230,18 +231,42 @@ def _listed(items: list[str]) -> str:
 
 
 def _backtest_protocol(data, args) -> int:
-    """Every origin and horizon with the nested choice of settings: MAPE, bias, P90 by horizon."""
-    from ..projection.backtest import SELECTED, nested_backtest
+    """Every origin and horizon with the nested choice of settings: MAPE, bias, P90 by horizon; with
+    ``--territory``, of those municipalities' errors only (the choice is still made on all of them)."""
+    from ..projection.backtest import SELECTED, error_summary, nested_backtest, pooled_mape
 
-    nb = nested_backtest(data)
-    table = nb.summary().round(2)
-    emit(table, args.format, args.output)
-    pooled = nb.pooled()
+    if args.territory:
+        from ..projection.api import resolve_territories
+        from ..projection.build_intervals import backtest_errors_of_build
+
+        reg = get_register(args.data_dir)
+        codes = resolve_territories(_territories(args.territory), data, reg)
+        # the build's out-of-sample errors (kept with it, shared with the reports and --interval empirical)
+        errors = backtest_errors_of_build(data, args.data_dir, required=True)
+        outside = [c for c in codes if c not in set(errors["territory_code"].astype(str))]
+        if outside:
+            names = ", ".join(f"{reg.get(c).name_lt} ({c})" for c in outside)
+            raise ProjectionError(f"backtest --territory: {names}: not among the municipalities the protocol "
+                                  "back-tests (a county or the country is not; give its municipalities or a group)")
+        errors = errors[errors["territory_code"].astype(str).isin(codes)]
+        whose, shipped = _territory_label(codes, reg), None
+    else:
+        nb = nested_backtest(data)
+        errors, whose, shipped = nb.errors, None, nb.chosen.name
+    summary = error_summary(errors)
+    emit(summary.round(2), args.format, args.output)
+    pooled = pooled_mape(summary)
     best = pooled.drop(columns=[SELECTED]).min(axis=1)
     ahead = [g for g in pooled.index if pooled.loc[g, SELECTED] < best[g]]
-    print(f"out of sample (nested choice; shipped setting {nb.chosen.name}): ahead of every baseline pooled over "
-          f"horizons 1-10 on {', '.join(ahead) or 'no group'}", file=sys.stderr)
+    said = f"shipped setting {shipped}" if shipped else whose
+    print(f"out of sample (nested choice; {said}): ahead of every baseline pooled over "
+          f"horizons 1-10 on {', '.join(ahead) or 'no measure'}", file=sys.stderr)
     return 0
+
+
+def _territory_label(codes: list[str], reg) -> str:
+    """``Visagino sav.`` for one municipality, ``3 municipalities`` for more."""
+    return reg.get(codes[0]).name_lt if len(codes) == 1 else f"{len(codes)} municipalities"
 
 
 def _scenarios(args) -> int:
@@ -401,6 +426,10 @@ def register(sub: argparse._SubParsersAction) -> None:
                                    "horizon the data allow, with the nested choice of settings (docs/BACKTEST.md).")
     p.add_argument("--base-year", type=int, default=None, metavar="Y")
     p.add_argument("--horizon", type=int, default=None, metavar="H")
+    p.add_argument("--territory", action="append", default=None, metavar="NAME",
+                   help="municipality name or code, or a group (its members), repeatable: the errors of these "
+                        "only, beside the baselines' (without --base-year and --horizon the protocol's, out of "
+                        "sample, its choice of settings still made on every municipality); default: all")
     p.add_argument("--format", choices=FORMATS, default="table", help=FORMAT_HELP)
     p.add_argument("--output", default=None, metavar="FILE")
     p.set_defaults(handler=_backtest)

@@ -65,7 +65,7 @@ __all__ = ["BacktestResult", "backtest", "backtest_grid", "METHODS", "DEFAULT_ME
            "out_of_sample_result",
            "select_candidate", "median_age", "MEASURES", "BASELINES", "SELECTED", "SELECTED_MIN", "SELECTED_EQUAL",
            "ranked_candidates", "cell_weights", "census_breaks", "future_break_weight", "COMBINATION_SIZES",
-           "REGISTER_BREAK_YEARS", "early_convergence_twins"]
+           "REGISTER_BREAK_YEARS", "early_convergence_twins", "error_summary", "pooled_mape"]
 
 log = logging.getLogger(__name__)
 
@@ -479,19 +479,12 @@ class NestedBacktest:
     def summary(self, methods: Sequence[str] = (SELECTED, *BASELINES)) -> pd.DataFrame:
         """By ``method, group, horizon``: ``mape``, ``bias`` (mean signed % error), ``p90`` (90th
         percentile of absolute % errors) over all origins and territories, and ``origins``."""
-        e = self.errors[self.errors["method"].isin(methods)].assign(ape=lambda d: d["error_pct"].abs())
-        g = e.groupby(["method", "group", "horizon"], sort=False, observed=True)  # pandas < 3: no unobserved rows
-        out = g.agg(mape=("ape", "mean"), bias=("error_pct", "mean"), p90=("ape", lambda a: float(np.quantile(a, 0.9))),
-                    origins=("base_year", "nunique")).reset_index()
-        return out
+        return error_summary(self.errors, methods)
 
     def pooled(self, horizons: Sequence[int] = POOLED_HORIZONS,
                methods: Sequence[str] = (SELECTED, *BASELINES)) -> pd.DataFrame:
         """MAPE by ``group`` (rows) and method (columns), the mean over ``horizons`` of each horizon's MAPE."""
-        s = self.summary(methods)
-        s = s[s["horizon"].isin(list(horizons))]
-        return s.pivot_table(index="group", columns="method", values="mape", aggfunc="mean").reindex(
-            index=list(MEASURES), columns=list(methods))
+        return pooled_mape(self.summary(methods), horizons, methods)
 
     def worst(self, method: str = SELECTED, horizons: Sequence[int] = POOLED_HORIZONS, n: int = 3) -> pd.DataFrame:
         """The ``n`` territories with the largest MAPE of ``method`` over ``horizons``, per group."""
@@ -502,6 +495,25 @@ class NestedBacktest:
         t = pd.concat([by["ape"].mean().rename("mape"), by["error_pct"].mean().rename("bias")], axis=1).reset_index()
         return (t.sort_values(["group", "mape"], ascending=[True, False]).groupby("group", sort=False, observed=True)
                 .head(n).reset_index(drop=True))
+
+
+def error_summary(errors: pd.DataFrame, methods: Sequence[str] = (SELECTED, *BASELINES)) -> pd.DataFrame:
+    """By ``method, group, horizon`` of the protocol's tidy ``errors`` (all of them, or those of some
+    territories): ``mape``, ``bias`` (mean signed % error), ``p90`` (90th percentile of absolute % errors)
+    over their origins and territories, and ``origins`` (how many)."""
+    e = errors[errors["method"].isin(methods)].assign(ape=lambda d: d["error_pct"].abs())
+    g = e.groupby(["method", "group", "horizon"], sort=False, observed=True)  # pandas < 3: no unobserved rows
+    return g.agg(mape=("ape", "mean"), bias=("error_pct", "mean"), p90=("ape", lambda a: float(np.quantile(a, 0.9))),
+                 origins=("base_year", "nunique")).reset_index()
+
+
+def pooled_mape(summary: pd.DataFrame, horizons: Sequence[int] = POOLED_HORIZONS,
+                methods: Sequence[str] = (SELECTED, *BASELINES)) -> pd.DataFrame:
+    """MAPE by ``group`` (rows, :data:`MEASURES`) and method (columns) of an :func:`error_summary`: the mean
+    over ``horizons`` of each horizon's MAPE (each horizon weighs the same)."""
+    s = summary[summary["horizon"].isin(list(horizons))]
+    return s.pivot_table(index="group", columns="method", values="mape", aggfunc="mean", observed=True).reindex(
+        index=list(MEASURES), columns=list(methods))
 
 
 def census_breaks() -> tuple[int, ...]:
