@@ -197,8 +197,8 @@ def _backtest(args) -> int:
         if (args.base_year is None) != (args.horizon is None):
             raise ProjectionError("backtest: give both --base-year and --horizon, or neither (the whole protocol)")
         return _backtest_protocol(data, args)
-    res = backtest(data, args.base_year, args.horizon, territories=_territories(args.territory) if args.territory else "all",
-                   register=get_register(args.data_dir))
+    territories = _territories(args.territory) if args.territory else "all"
+    res = backtest(data, args.base_year, args.horizon, territories=territories, register=get_register(args.data_dir))
     table = res.table.copy()
     table[["mape", "bias", "p90"]] = table[["mape", "bias", "p90"]].round(2)
     emit(table, args.format, args.output)
@@ -243,7 +243,8 @@ def _backtest_protocol(data, args) -> int:
         codes = resolve_territories(_territories(args.territory), data, reg)
         # the build's out-of-sample errors (kept with it, shared with the reports and --interval empirical)
         errors = backtest_errors_of_build(data, args.data_dir, required=True)
-        outside = [c for c in codes if c not in set(errors["territory_code"].astype(str))]
+        tested = set(errors["territory_code"].astype(str))
+        outside = [c for c in codes if c not in tested]
         if outside:
             names = ", ".join(f"{reg.get(c).name_lt} ({c})" for c in outside)
             raise ProjectionError(f"backtest --territory: {names}: not among the municipalities the protocol "
