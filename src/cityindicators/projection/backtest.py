@@ -141,9 +141,7 @@ class BacktestResult:
     def from_errors(cls, base_year: int, horizon: int, errors: pd.DataFrame) -> "BacktestResult":
         """The result of per-territory ``errors`` (``method, territory_code, group, forecast, actual,
         error_pct``), its ``table`` summed from them."""
-        table = errors.groupby(["method", "group"], sort=False)["error_pct"].agg(
-            mape=lambda e: e.abs().mean(), bias="mean", p90=lambda e: float(np.quantile(e.abs(), 0.9)),
-            n="count").reset_index()
+        table = _error_measures(errors, ["method", "group"], n=("error_pct", "count"))
         return cls(int(base_year), int(horizon), errors, table)
 
     def wins(self) -> pd.DataFrame:
@@ -501,10 +499,17 @@ def error_summary(errors: pd.DataFrame, methods: Sequence[str] = (SELECTED, *BAS
     """By ``method, group, horizon`` of the protocol's tidy ``errors`` (all of them, or those of some
     territories): ``mape``, ``bias`` (mean signed % error), ``p90`` (90th percentile of absolute % errors)
     over their origins and territories, and ``origins`` (how many)."""
-    e = errors[errors["method"].isin(methods)].assign(ape=lambda d: d["error_pct"].abs())
-    g = e.groupby(["method", "group", "horizon"], sort=False, observed=True)  # pandas < 3: no unobserved rows
+    return _error_measures(errors[errors["method"].isin(methods)], ["method", "group", "horizon"],
+                           origins=("base_year", "nunique"))
+
+
+def _error_measures(errors: pd.DataFrame, by: list[str], **counts) -> pd.DataFrame:
+    """Per ``by`` of tidy ``errors``: ``mape``, ``bias`` and ``p90`` of ``error_pct``, then ``counts``
+    (named aggregations): the one definition of the measures of a single back-test and of the protocol."""
+    e = errors.assign(ape=errors["error_pct"].abs())
+    g = e.groupby(by, sort=False, observed=True)  # pandas < 3: no unobserved rows of categorical columns
     return g.agg(mape=("ape", "mean"), bias=("error_pct", "mean"), p90=("ape", lambda a: float(np.quantile(a, 0.9))),
-                 origins=("base_year", "nunique")).reset_index()
+                 **counts).reset_index()
 
 
 def pooled_mape(summary: pd.DataFrame, horizons: Sequence[int] = POOLED_HORIZONS,
